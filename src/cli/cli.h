@@ -1,0 +1,43 @@
+/*
+ * cli.h - what every strata command gets, and how to add one.
+ *
+ * To add a command: write cmd_<verb>.c with
+ *     int cmd_<verb>(int argc, char **argv, strata_cli *cli);
+ * declare it below and add a row to the table in main.c.  Flags say what
+ * main sets up first (NEED_NODE: open the node named by -C).  A command
+ * returns an exit status (EXIT_*); on failure the library has set the
+ * message, and main prints it.
+ */
+#ifndef STRATA_CLI_H
+#define STRATA_CLI_H
+
+#include "strata/node.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_VERIFY = 3		/* a signature or integrity check failed */
+};
+
+typedef struct {
+	const char *node_dir;
+	strata_node *node;	/* set for NEED_NODE commands */
+	int quiet;
+} strata_cli;
+
+/* Prints "usage: strata <usage>" to stderr and returns EXIT_USAGE. */
+int cli_usage(const char *usage);
+/* Splits "a,b,c" into a NULL-terminated malloc'd array; *n gets the count. */
+char **cli_split(const char *list, size_t *n);
+void cli_free_list(char **list);
+
+int cmd_init(int argc, char **argv, strata_cli *cli);
+int cmd_import(int argc, char **argv, strata_cli *cli);
+int cmd_export(int argc, char **argv, strata_cli *cli);
+int cmd_log(int argc, char **argv, strata_cli *cli);
+int cmd_diff(int argc, char **argv, strata_cli *cli);
+int cmd_verify(int argc, char **argv, strata_cli *cli);
+int cmd_datasets(int argc, char **argv, strata_cli *cli);
+
+#endif

@@ -1,0 +1,63 @@
+/* cmd_export.c - strata export DATASET [REV] [--format csv|jsonl] [-o FILE] */
+#include "cli.h"
+#include "strata/dataset.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#define USAGE "export DATASET [REV] [--format csv|jsonl] [-o FILE]"
+
+int cmd_export(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *format = "csv", *outpath = NULL;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	FILE *out = stdout;
+	int c, rc = EXIT_ERROR;
+
+	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'o': outpath = optarg; break;
+		case 'h': printf("usage: strata %s\n", USAGE); return EXIT_OK;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind + 1 != argc && optind + 2 != argc)
+		return cli_usage(USAGE);
+	if (strcmp(format, "csv") && strcmp(format, "jsonl")) {
+		fprintf(stderr, "strata: unknown format '%s' (csv or jsonl)\n", format);
+		return EXIT_USAGE;
+	}
+	if (strata_dataset_resolve(&commit, cli->node, argv[optind], argv[optind + 1]) < 0)
+		goto done;
+	if (git_commit_tree(&tree, commit) < 0) {
+		strata_error_git("cannot read commit");
+		goto done;
+	}
+	if (outpath && (out = fopen(outpath, "w")) == NULL) {
+		strata_error_set("cannot create '%s': %s", outpath, strerror(errno));
+		goto done;
+	}
+	if (strata_dataset_export(out, cli->node->repo, tree, format) < 0)
+		goto done;
+	rc = EXIT_OK;
+done:
+	if (out != stdout && out && fclose(out) != 0 && rc == EXIT_OK) {
+		strata_error_set("cannot write '%s': %s", outpath, strerror(errno));
+		rc = EXIT_ERROR;
+	}
+	if (rc != EXIT_OK && outpath && out)
+		remove(outpath);	/* never leave a partial export behind */
+	git_tree_free(tree);
+	git_commit_free(commit);
+	return rc;
+}

@@ -1,0 +1,87 @@
+/* cmd_log.c - strata log DATASET [-n N] [--oneline] */
+#include "cli.h"
+#include "strata/commit.h"
+#include "strata/dataset.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define USAGE "log DATASET [-n N] [--oneline]"
+
+static void print_time(const git_time *t)
+{
+	time_t secs = (time_t)t->time + (time_t)t->offset * 60;
+	struct tm tm;
+	char buf[64];
+	gmtime_r(&secs, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+	printf("%s %c%02d%02d", buf, t->offset < 0 ? '-' : '+', abs(t->offset) / 60, abs(t->offset) % 60);
+}
+
+int cmd_log(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "max-count", required_argument, NULL, 'n' },
+		{ "oneline", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	git_commit *c = NULL, *parent = NULL;
+	long max = -1, shown = 0;
+	int oneline = 0, opt, rc = EXIT_OK;
+
+	while ((opt = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n': max = strtol(optarg, NULL, 10); break;
+		case 'o': oneline = 1; break;
+		case 'h': printf("usage: strata %s\n", USAGE); return EXIT_OK;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(USAGE);
+	if (strata_dataset_resolve(&c, cli->node, argv[optind], NULL) < 0)
+		return EXIT_ERROR;
+	while (c && (max < 0 || shown < max)) {
+		char hex[GIT_OID_HEXSZ + 1], signer[256];
+		strata_sig_status st;
+
+		git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
+		if (strata_commit_check(&st, signer, sizeof(signer), cli->node, git_commit_id(c)) < 0) {
+			rc = EXIT_ERROR;
+			break;
+		}
+		if (st != STRATA_SIG_GOOD)
+			rc = EXIT_VERIFY;
+		if (oneline) {
+			printf("%.12s %-9s %s\n", hex, strata_sig_status_str(st), git_commit_summary(c));
+		} else {
+			const char *msg = git_commit_message(c);
+			printf("commit %s\nSignature: %s%s%s%s\nDate:   ", hex, strata_sig_status_str(st),
+			       signer[0] ? " (" : "", signer, signer[0] ? ")" : "");
+			print_time(&git_commit_committer(c)->when);
+			printf("\n\n");
+			while (*msg) {
+				size_t len = strcspn(msg, "\n");
+				printf("    %.*s\n", (int)len, msg);
+				msg += len + (msg[len] == '\n');
+			}
+			printf("\n");
+		}
+		shown++;
+		parent = NULL;
+		if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0) {
+			strata_error_git("cannot read parent commit");
+			rc = EXIT_ERROR;
+		}
+		git_commit_free(c);
+		c = parent;
+	}
+	git_commit_free(c);
+	if (rc == EXIT_VERIFY)
+		strata_error_set("some commits are not signed by a trusted key");
+	return rc;
+}

@@ -1,0 +1,135 @@
+/*
+ * main.c - the strata command: global options, the command table, and the
+ * one place where return codes become exit statuses.
+ */
+#include "cli.h"
+#include "strata/util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <git2.h>
+
+#define NEED_NODE 1
+
+struct strata_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, strata_cli *cli);
+	int flags;
+	const char *help;
+};
+
+static const struct strata_cmd cmds[] = {
+	{ "init",     cmd_init,     0,         "create a node" },
+	{ "import",   cmd_import,   NEED_NODE, "import a CSV or JSON Lines file as a signed dataset commit" },
+	{ "export",   cmd_export,   NEED_NODE, "write a dataset's records as CSV or JSON Lines" },
+	{ "log",      cmd_log,      NEED_NODE, "show a dataset's commits with their signature status" },
+	{ "diff",     cmd_diff,     NEED_NODE, "show records added, removed and changed between two commits" },
+	{ "datasets", cmd_datasets, NEED_NODE, "list the datasets this node owns" },
+	{ "verify",   cmd_verify,   NEED_NODE, "check the signature of every commit in the node" },
+	{ NULL, NULL, 0, NULL }
+};
+
+static void help(FILE *out)
+{
+	fprintf(out, "usage: strata [-C NODEDIR] [-q] <command> [<args>]\n\ncommands:\n");
+	for (const struct strata_cmd *c = cmds; c->name; c++)
+		fprintf(out, "  %-9s %s\n", c->name, c->help);
+	fprintf(out, "\n'strata <command> --help' describes a command.  "
+		     "NODEDIR defaults to $STRATA_NODE, then '.'.\n"
+		     "exit status: 0 ok, 1 error, 2 usage, 3 verification failed\n");
+}
+
+int cli_usage(const char *usage)
+{
+	fprintf(stderr, "usage: strata %s\n", usage);
+	return EXIT_USAGE;
+}
+
+char **cli_split(const char *list, size_t *n)
+{
+	char *copy = strdup(list), *save = NULL, *tok;
+	char **out = calloc(strlen(list) + 2, sizeof(char *));
+	size_t k = 0;
+
+	if (!copy || !out) {
+		free(copy);
+		free(out);
+		return NULL;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if ((out[k] = strdup(tok)) != NULL)
+			k++;
+	free(copy);
+	*n = k;
+	return out;
+}
+
+void cli_free_list(char **list)
+{
+	for (size_t i = 0; list && list[i]; i++)
+		free(list[i]);
+	free(list);
+}
+
+int main(int argc, char **argv)
+{
+	strata_cli cli = { 0 };
+	const struct strata_cmd *cmd;
+	int i, rc;
+
+	cli.node_dir = getenv("STRATA_NODE");
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-C") && i + 1 < argc) {
+			cli.node_dir = argv[++i];
+		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+			cli.quiet = 1;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			help(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("strata %s\n", PACKAGE_VERSION);
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "strata: unknown option '%s'\n", argv[i]);
+			help(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		help(stderr);
+		return EXIT_USAGE;
+	}
+	for (cmd = cmds; cmd->name && strcmp(cmd->name, argv[i]); cmd++)
+		;
+	if (!cmd->name) {
+		fprintf(stderr, "strata: '%s' is not a strata command; see 'strata --help'\n", argv[i]);
+		return EXIT_USAGE;
+	}
+	if (!cli.node_dir)
+		cli.node_dir = ".";
+
+	git_libgit2_init();
+	/* a power loss must not lose acknowledged writes (FACTS.md) */
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+
+	if (cmd->flags & NEED_NODE) {
+		int wants_help = 0;
+		for (int k = i + 1; k < argc; k++)
+			wants_help |= !strcmp(argv[k], "--help") || !strcmp(argv[k], "-h");
+		if (!wants_help && strata_node_open(&cli.node, cli.node_dir) < 0) {
+			fprintf(stderr, "strata: %s\n", strata_error_last());
+			git_libgit2_shutdown();
+			return EXIT_ERROR;
+		}
+	}
+	optind = 1;
+	rc = cmd->fn(argc - i, argv + i, &cli);
+	if (rc == EXIT_ERROR || rc == EXIT_VERIFY)
+		fprintf(stderr, "strata: %s\n", strata_error_last());
+	strata_node_free(cli.node);
+	git_libgit2_shutdown();
+	return rc;
+}

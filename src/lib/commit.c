@@ -1,0 +1,106 @@
+/*
+ * commit.c - signed commits (FACTS.md: sign exactly the bytes of
+ * git_commit_create_buffer; attach as gpgsig; armor without trailing
+ * newline) and their verification against the node's trusted keys.
+ */
+#include "strata/commit.h"
+#include "strata/util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int strata_commit_create(git_oid *out, strata_node *n, const git_tree *tree,
+			 const git_commit *parent, const char *message)
+{
+	git_signature *who = NULL;
+	git_buf raw = GIT_BUF_INIT_CONST(NULL, 0);
+	strata_buf email = STRATA_BUF_INIT, sig = STRATA_BUF_INIT;
+	const git_commit *parents[1] = { parent };
+	int error = STRATA_ERROR;
+
+	if (strata_node_load_key(n) < 0)
+		return STRATA_ERROR;
+	if (strata_buf_printf(&email, "%s@strata.invalid", n->name) < 0)
+		goto done;
+	if (git_signature_now(&who, n->name, email.ptr) < 0 ||
+	    git_commit_create_buffer(&raw, n->repo, who, who, NULL, message, tree,
+				     parent ? 1 : 0, parents) < 0) {
+		strata_error_git("cannot build commit");
+		goto done;
+	}
+	if (strata_sshsig_sign(&sig, n->key, "git", raw.ptr, raw.size) < 0)
+		goto done;
+	if (git_commit_create_with_signature(out, n->repo, raw.ptr, sig.ptr, NULL) < 0) {
+		strata_error_git("cannot write commit");
+		goto done;
+	}
+	error = 0;
+done:
+	git_buf_dispose(&raw);
+	git_signature_free(who);
+	strata_buf_dispose(&email);
+	strata_buf_dispose(&sig);
+	return error;
+}
+
+int strata_ref_update(strata_node *n, const char *ref, const git_oid *new_oid,
+		      const git_oid *old_oid, const char *logmsg)
+{
+	git_reference *r = NULL;
+	int rc;
+
+	if (old_oid)
+		rc = git_reference_create_matching(&r, n->repo, ref, new_oid, 1, old_oid, logmsg);
+	else
+		rc = git_reference_create(&r, n->repo, ref, new_oid, 0, logmsg);
+	git_reference_free(r);
+	if (rc < 0)
+		return strata_error_git(old_oid ? "cannot move ref (changed by another writer?)" :
+						  "cannot create ref");
+	return 0;
+}
+
+const char *strata_sig_status_str(strata_sig_status s)
+{
+	switch (s) {
+	case STRATA_SIG_GOOD: return "good";
+	case STRATA_SIG_BAD: return "BAD";
+	case STRATA_SIG_UNSIGNED: return "unsigned";
+	case STRATA_SIG_UNTRUSTED: return "untrusted";
+	}
+	return "?";
+}
+
+int strata_commit_check(strata_sig_status *status, char *signer, size_t signersz,
+			strata_node *n, const git_oid *commit)
+{
+	git_buf sig = GIT_BUF_INIT_CONST(NULL, 0), data = GIT_BUF_INIT_CONST(NULL, 0);
+	strata_pubkey pk;
+	int rc;
+
+	signer[0] = '\0';
+	rc = git_commit_extract_signature(&sig, &data, n->repo, (git_oid *)commit, NULL);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		*status = STRATA_SIG_UNSIGNED;
+		return 0;
+	}
+	if (rc < 0)
+		return strata_error_git("cannot read commit");
+	if (strata_sshsig_verify(&pk, sig.ptr, sig.size, "git", data.ptr, data.size) < 0) {
+		*status = STRATA_SIG_BAD;
+		snprintf(signer, signersz, "%s", strata_error_last());
+	} else if (strata_node_trusted(n, &pk, signer, signersz)) {
+		*status = STRATA_SIG_GOOD;
+	} else {
+		strata_buf line = STRATA_BUF_INIT;
+		*status = STRATA_SIG_UNTRUSTED;
+		if (strata_pubkey_format(&line, &pk) == 0)
+			snprintf(signer, signersz, "%s", line.ptr);
+		strata_buf_dispose(&line);
+	}
+	git_buf_dispose(&sig);
+	git_buf_dispose(&data);
+	return 0;
+}

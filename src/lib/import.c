@@ -1,0 +1,576 @@
+/*
+ * import.c - streaming import of CSV / JSON Lines into a dataset commit.
+ *
+ * Phase 1 reads rows, validates them, canonicalises each record, hashes its
+ * key and appends it to one of 256 spill files (by the hash's first byte)
+ * under NODE/tmp.  Phase 2 loads one spill file at a time, sorts it, finds
+ * duplicate keys, and feeds the trie builder, which writes leaves and trees
+ * into a new pack.  Then schema.json and the root tree, the pack is
+ * published, a signed commit is made and the ref moves (compare-and-swap).
+ * Any failure before the ref moves leaves the refs untouched; the only
+ * trace can be an unreferenced pack, which git treats as garbage.
+ */
+#include "strata/dataset.h"
+#include "strata/commit.h"
+#include "strata/csv.h"
+#include "strata/pack.h"
+#include "strata/trie.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NBUCKETS 256
+#define MAX_FIELD_NAME 128
+
+typedef struct {
+	strata_node *node;
+	const strata_import_opts *o;
+	const char *name;		/* input name for messages */
+	FILE *in;
+	strata_csv *csv;
+	strata_jsonl *jsonl;
+	/* header */
+	size_t nfields;
+	char **fields;
+	size_t *order;			/* fields sorted by name */
+	size_t nkey;
+	size_t *keyidx;
+	unsigned *types;
+	/* spill */
+	char *tmpdir;
+	FILE *spill[NBUCKETS];
+	strata_buf rec;
+	char **kv;
+	size_t *klens;
+	size_t rows, total;
+} import_ctx;
+
+static int next_row(import_ctx *c, strata_csv_row *row)
+{
+	return c->csv ? strata_csv_next(c->csv, row) : strata_jsonl_next(c->jsonl, row);
+}
+
+static int open_input(import_ctx *c)
+{
+	const char *fmt = c->o->format;
+	const char *dot;
+
+	if (strcmp(c->o->path, "-") == 0) {
+		c->in = stdin;
+		c->name = "<stdin>";
+	} else {
+		struct stat st;
+		if (stat(c->o->path, &st) == 0 && S_ISDIR(st.st_mode))
+			return strata_error_set("'%s' is a directory, not a CSV or JSON Lines file", c->o->path);
+		if ((c->in = fopen(c->o->path, "rb")) == NULL)
+			return strata_error_set("cannot open '%s': %s", c->o->path, strerror(errno));
+		c->name = c->o->path;
+	}
+	if (!fmt) {
+		dot = strrchr(c->name, '.');
+		if (dot && (!strcmp(dot, ".jsonl") || !strcmp(dot, ".ndjson")))
+			fmt = "jsonl";
+		else if (dot && !strcmp(dot, ".csv"))
+			fmt = "csv";
+		else {
+			/* sniff: JSON Lines starts with '{' */
+			int ch;
+			while ((ch = getc(c->in)) == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
+				;
+			if (ch != EOF)
+				ungetc(ch, c->in);
+			fmt = ch == '{' ? "jsonl" : "csv";
+		}
+	}
+	if (!strcmp(fmt, "csv"))
+		return strata_csv_open(&c->csv, c->in, c->name);
+	if (!strcmp(fmt, "jsonl"))
+		return strata_jsonl_open(&c->jsonl, c->in, c->name);
+	return strata_error_set("unknown format '%s' (csv or jsonl)", fmt);
+}
+
+static int take_header(import_ctx *c, const strata_csv_row *h)
+{
+	c->nfields = h->nfields;
+	if ((c->fields = calloc(h->nfields, sizeof(char *))) == NULL ||
+	    (c->order = calloc(h->nfields, sizeof(size_t))) == NULL ||
+	    (c->types = calloc(h->nfields, sizeof(unsigned))) == NULL)
+		return strata_error_set("out of memory");
+	for (size_t i = 0; i < h->nfields; i++) {
+		const char *f = h->fields[i];
+		if (h->lens[i] == 0)
+			return strata_error_set("'%s': line %zu: column %zu has an empty name", c->name, h->line, i + 1);
+		if (h->lens[i] > MAX_FIELD_NAME)
+			return strata_error_set("'%s': line %zu: column %zu name longer than %d bytes",
+						c->name, h->line, i + 1, MAX_FIELD_NAME);
+		for (size_t k = 0; k < h->lens[i]; k++)
+			if ((unsigned char)f[k] < 0x20)
+				return strata_error_set("'%s': line %zu: column %zu name has a control character",
+							c->name, h->line, i + 1);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c->fields[j], f) == 0)
+				return strata_error_set("'%s': line %zu: column '%s' appears twice", c->name, h->line, f);
+		if ((c->fields[i] = strdup(f)) == NULL)
+			return strata_error_set("out of memory");
+		c->types[i] = STRATA_TYPES_ALL;
+	}
+	strata_json_sort_names(c->order, c->fields, c->nfields);
+	return 0;
+}
+
+/* Names the difference between the dataset's fields and the input's. */
+static int fields_differ(import_ctx *c, const strata_schema *old, strata_buf *why)
+{
+	int differ = old->nfields != c->nfields;
+	for (size_t i = 0; i < c->nfields; i++)
+		if (strata_schema_field(old, c->fields[i]) < 0) {
+			strata_buf_printf(why, "%sadded '%s'", why->len ? ", " : "", c->fields[i]);
+			differ = 1;
+		}
+	for (size_t i = 0; i < old->nfields; i++) {
+		size_t j;
+		for (j = 0; j < c->nfields && strcmp(c->fields[j], old->names[i]); j++)
+			;
+		if (j == c->nfields) {
+			strata_buf_printf(why, "%sremoved '%s'", why->len ? ", " : "", old->names[i]);
+			differ = 1;
+		} else if (j != i) {
+			differ = 1;
+		}
+	}
+	if (differ && !why->len)
+		strata_buf_puts(why, "columns in a different order");
+	return differ;
+}
+
+static int same_key(char *const *key, size_t nkey, const strata_schema *old)
+{
+	if (nkey != old->nkey)
+		return 0;
+	for (size_t i = 0; i < nkey; i++)
+		if (strcmp(key[i], old->key[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static int setup_key(import_ctx *c, const strata_schema *old)
+{
+	char *const *key = c->o->key ? c->o->key : (old ? old->key : NULL);
+	size_t nkey = c->o->key ? c->o->nkey : (old ? old->nkey : 0);
+	strata_buf why = STRATA_BUF_INIT;
+	int error = 0;
+
+	if (!key || nkey == 0)
+		return strata_error_set("dataset has no key yet: give --key FIELD[,FIELD...]");
+	if ((c->keyidx = calloc(nkey, sizeof(size_t))) == NULL ||
+	    (c->kv = calloc(nkey, sizeof(char *))) == NULL ||
+	    (c->klens = calloc(nkey, sizeof(size_t))) == NULL)
+		return strata_error_set("out of memory");
+	c->nkey = nkey;
+	for (size_t i = 0; i < nkey; i++) {
+		size_t j;
+		for (j = 0; j < c->nfields && strcmp(c->fields[j], key[i]); j++)
+			;
+		if (j == c->nfields)
+			return strata_error_set("'%s': key field '%s' is not a column of the input", c->name, key[i]);
+		c->keyidx[i] = j;
+	}
+	if (!old)
+		return 0;
+	if (fields_differ(c, old, &why)) {
+		if (c->o->upsert)
+			error = strata_error_set("'%s': columns differ from the dataset (%s); --upsert cannot change the schema",
+						 c->name, why.ptr);
+		else if (!c->o->schema_change)
+			error = strata_error_set("'%s': columns differ from the dataset (%s); give --schema-change to accept",
+						 c->name, why.ptr);
+	}
+	if (!error && !same_key(key, nkey, old) && !c->o->schema_change)
+		error = strata_error_set("key differs from the dataset's; give --schema-change to accept");
+	strata_buf_dispose(&why);
+	return error;
+}
+
+static int open_spill(import_ctx *c)
+{
+	strata_buf p = STRATA_BUF_INIT;
+	int error = STRATA_ERROR;
+
+	if (strata_buf_printf(&p, "%s/tmp", c->node->path) < 0)
+		goto done;
+	if (mkdir(p.ptr, 0700) < 0 && errno != EEXIST) {
+		strata_error_sys(p.ptr);
+		goto done;
+	}
+	if (strata_buf_puts(&p, "/import-XXXXXX") < 0)
+		goto done;
+	if (mkdtemp(p.ptr) == NULL) {
+		strata_error_sys(p.ptr);
+		goto done;
+	}
+	c->tmpdir = strata_buf_detach(&p);
+	for (int i = 0; i < NBUCKETS; i++) {
+		char name[16];
+		char *path;
+		snprintf(name, sizeof(name), "%02x", i);
+		if ((path = strata_path_join(c->tmpdir, name)) == NULL)
+			goto done;
+		c->spill[i] = fopen(path, "w+b");
+		if (!c->spill[i]) {
+			strata_error_sys(path);
+			free(path);
+			goto done;
+		}
+		unlink(path);	/* anonymous: vanishes on close or crash */
+		free(path);
+		setvbuf(c->spill[i], NULL, _IOFBF, 32768);
+	}
+	error = 0;
+done:
+	strata_buf_dispose(&p);
+	return error;
+}
+
+static int spill_row(import_ctx *c, char *const *vals, const size_t *lens,
+		     uint32_t line, uint8_t origin)
+{
+	unsigned char hash[STRATA_HASH_LEN];
+	uint32_t len;
+	FILE *f;
+
+	for (size_t i = 0; i < c->nkey; i++) {
+		c->kv[i] = vals[c->keyidx[i]];
+		c->klens[i] = lens[c->keyidx[i]];
+		if (c->klens[i] == 0)
+			return strata_error_set("'%s': line %u: key field '%s' is empty",
+						c->name, line, c->fields[c->keyidx[i]]);
+	}
+	if (strata_keyhash(hash, c->kv, c->klens, c->nkey) < 0)
+		return STRATA_ERROR;
+	strata_buf_clear(&c->rec);
+	if (strata_json_put_record(&c->rec, c->fields, vals, lens, c->order, c->nfields) < 0)
+		return STRATA_ERROR;
+	for (size_t i = 0; i < c->nfields; i++)
+		c->types[i] = strata_type_narrow(c->types[i], vals[i], lens[i]);
+	len = (uint32_t)c->rec.len;
+	f = c->spill[hash[0]];
+	if (fwrite(hash, 1, sizeof(hash), f) != sizeof(hash) ||
+	    fwrite(&line, 1, 4, f) != 4 || fwrite(&origin, 1, 1, f) != 1 ||
+	    fwrite(&len, 1, 4, f) != 4 || fwrite(c->rec.ptr, 1, len, f) != len)
+		return strata_error_set("cannot write temporary data in '%s': %s", c->tmpdir, strerror(errno));
+	return 0;
+}
+
+static int read_rows(import_ctx *c)
+{
+	strata_csv_row row;
+	int r;
+
+	while ((r = next_row(c, &row)) > 0) {
+		if (row.nfields != c->nfields)
+			return strata_error_set("'%s': line %zu: expected %zu fields, found %zu",
+						c->name, row.line, c->nfields, row.nfields);
+		if (spill_row(c, row.fields, row.lens, (uint32_t)row.line, 1) < 0)
+			return STRATA_ERROR;
+		c->rows++;
+		if (c->o->progress && c->rows % 100000 == 0)
+			fprintf(stderr, "\rreading %s: %zu records", c->name, c->rows);
+	}
+	if (c->o->progress && c->rows >= 100000)
+		fprintf(stderr, "\rreading %s: %zu records\n", c->name, c->rows);
+	if (r < 0)
+		return STRATA_ERROR;
+	if (c->rows == 0)
+		return strata_error_set("'%s': no records (the file is empty or has only a header)", c->name);
+	return 0;
+}
+
+/* --upsert: the dataset's current records go in too, as origin 0. */
+typedef struct {
+	import_ctx *c;
+	strata_schema *schema;
+	char **vals;
+	size_t *lens;
+} old_ctx;
+
+static int spill_old_line(const char *line, size_t len, void *payload)
+{
+	old_ctx *oc = payload;
+	strata_record *r = NULL;
+	int error;
+
+	if ((error = strata_record_parse(&r, line, len)) < 0)
+		return error;
+	for (size_t i = 0; i < oc->c->nfields; i++) {
+		const char *v = strata_record_get(r, oc->c->fields[i]);
+		oc->vals[i] = (char *)(v ? v : "");
+		oc->lens[i] = strlen(oc->vals[i]);
+	}
+	error = spill_row(oc->c, oc->vals, oc->lens, 0, 0);
+	strata_record_free(r);
+	return error;
+}
+
+static int key_of(strata_buf *out, import_ctx *c, const strata_trie_item *it)
+{
+	strata_record *r = NULL;
+	if (strata_record_parse(&r, it->data, it->len) < 0)
+		return STRATA_ERROR;
+	for (size_t i = 0; i < c->nkey; i++) {
+		const char *f = c->fields[c->keyidx[i]];
+		const char *v = strata_record_get(r, f);
+		strata_buf_printf(out, "%s%s=%s", i ? ", " : "", f, v ? v : "");
+	}
+	strata_record_free(r);
+	return 0;
+}
+
+/* Loads, sorts and merges one bucket, then hands it to the builder. */
+static int build_bucket(import_ctx *c, strata_trie_builder *b, unsigned bucket,
+			strata_buf *data, strata_trie_item **items, size_t *alloc)
+{
+	FILE *f = c->spill[bucket];
+	long size;
+	size_t n = 0, kept = 0, off = 0;
+
+	if (fflush(f) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+		return strata_error_set("cannot read temporary data: %s", strerror(errno));
+	if (size == 0)
+		return 0;
+	strata_buf_clear(data);
+	if (strata_buf_grow(data, (size_t)size) < 0)
+		return STRATA_ERROR;
+	if (fread(data->ptr, 1, (size_t)size, f) != (size_t)size)
+		return strata_error_set("cannot read temporary data: %s", strerror(errno));
+	data->len = (size_t)size;
+	fclose(f);
+	c->spill[bucket] = NULL;
+
+	while (off < data->len) {
+		strata_trie_item *it;
+		if (n == *alloc) {
+			size_t na = *alloc ? *alloc * 2 : 4096;
+			strata_trie_item *p = realloc(*items, na * sizeof(*p));
+			if (!p)
+				return strata_error_set("out of memory");
+			*items = p;
+			*alloc = na;
+		}
+		it = &(*items)[n++];
+		memcpy(it->hash, data->ptr + off, STRATA_HASH_LEN);
+		memcpy(&it->line, data->ptr + off + 32, 4);
+		it->origin = (uint8_t)data->ptr[off + 36];
+		memcpy(&it->len, data->ptr + off + 37, 4);
+		it->data = data->ptr + off + 41;
+		off += 41 + it->len;
+	}
+	strata_trie_sort(*items, n);
+	/* merge: per hash keep the new record (origin 1) over the old one */
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && memcmp((*items)[j].hash, (*items)[i].hash, STRATA_HASH_LEN) == 0)
+			j++;
+		if (j - i > 1 && (*items)[j - 2].origin == 1) {
+			strata_buf k = STRATA_BUF_INIT;
+			key_of(&k, c, &(*items)[j - 2]);
+			strata_error_set("'%s': duplicate key (%s) at lines %u and %u", c->name,
+					 k.ptr ? k.ptr : "?", (*items)[j - 2].line, (*items)[j - 1].line);
+			strata_buf_dispose(&k);
+			return STRATA_ERROR;
+		}
+		(*items)[kept++] = (*items)[j - 1];
+		i = j;
+	}
+	c->total += kept;
+	return strata_trie_builder_add(b, bucket, *items, kept);
+}
+
+static int count_cb(const strata_record *o, const strata_record *nw, void *payload)
+{
+	strata_import_result *res = payload;
+	if (o && nw)
+		res->changed++;
+	else if (o)
+		res->removed++;
+	else
+		res->added++;
+	return 0;
+}
+
+static int build_message(strata_buf *msg, strata_node *n, const char *dataset,
+			 const strata_import_result *res, int schema_changed)
+{
+	return strata_buf_printf(msg,
+		"%s: %zu added, %zu changed, %zu removed\n\n"
+		"%zu records%s.\n\n"
+		"Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\n",
+		dataset, res->added, res->changed, res->removed, res->total,
+		schema_changed ? "; schema changed" : "", dataset, n->name, n->tier);
+}
+
+static void ctx_dispose(import_ctx *c)
+{
+	for (int i = 0; i < NBUCKETS; i++)
+		if (c->spill[i])
+			fclose(c->spill[i]);
+	if (c->tmpdir) {
+		strata_rm_rf(c->tmpdir);
+		free(c->tmpdir);
+	}
+	strata_csv_free(c->csv);
+	strata_jsonl_free(c->jsonl);
+	if (c->in && c->in != stdin)
+		fclose(c->in);
+	for (size_t i = 0; c->fields && i < c->nfields; i++)
+		free(c->fields[i]);
+	free(c->fields);
+	free(c->order);
+	free(c->types);
+	free(c->keyidx);
+	free(c->kv);
+	free(c->klens);
+	strata_buf_dispose(&c->rec);
+}
+
+int strata_dataset_import(strata_node *n, const char *dataset,
+			  const strata_import_opts *o, strata_import_result *res)
+{
+	import_ctx c = { 0 };
+	strata_buf ref = STRATA_BUF_INIT, schema_text = STRATA_BUF_INIT, root = STRATA_BUF_INIT,
+		   msg = STRATA_BUF_INIT, bucket = STRATA_BUF_INIT;
+	strata_schema *old_schema = NULL, new_schema = { 0 };
+	strata_trie_item *items = NULL;
+	size_t items_alloc = 0;
+	strata_packw *w = NULL;
+	strata_trie_builder *b = NULL;
+	git_oid old_oid, records_oid, schema_oid, root_oid, commit_oid;
+	git_commit *old_commit = NULL;
+	git_tree *old_tree = NULL, *new_tree = NULL;
+	strata_csv_row header;
+	int have_old = 0, r, error = STRATA_ERROR;
+
+	memset(res, 0, sizeof(*res));
+	c.node = n;
+	c.o = o;
+	if (strata_dataset_ref(&ref, dataset) < 0 || strata_node_lock(n) < 0 ||
+	    strata_node_load_key(n) < 0)
+		goto done;
+
+	r = git_reference_name_to_id(&old_oid, n->repo, ref.ptr);
+	if (r == 0) {
+		have_old = 1;
+		if (git_commit_lookup(&old_commit, n->repo, &old_oid) < 0 ||
+		    git_commit_tree(&old_tree, old_commit) < 0) {
+			strata_error_git("cannot read dataset");
+			goto done;
+		}
+		if (strata_schema_load(&old_schema, n->repo, old_tree) < 0)
+			goto done;
+	} else if (r != GIT_ENOTFOUND) {
+		strata_error_git("cannot read dataset ref");
+		goto done;
+	}
+	git_error_clear();
+
+	if (open_input(&c) < 0)
+		goto done;
+	if ((r = next_row(&c, &header)) < 0)
+		goto done;
+	if (r == 0) {
+		strata_error_set("'%s': the file is empty", c.name);
+		goto done;
+	}
+	if (take_header(&c, &header) < 0 || setup_key(&c, old_schema) < 0 ||
+	    open_spill(&c) < 0 || read_rows(&c) < 0)
+		goto done;
+	if (o->upsert && have_old) {
+		old_ctx oc = { &c, old_schema, calloc(c.nfields, sizeof(char *)),
+			       calloc(c.nfields, sizeof(size_t)) };
+		int e = (!oc.vals || !oc.lens) ? strata_error_set("out of memory") :
+			strata_dataset_foreach(n->repo, old_tree, spill_old_line, &oc);
+		free(oc.vals);
+		free(oc.lens);
+		if (e < 0)
+			goto done;
+	}
+
+	if (strata_packw_new(&w, n->repo, 6) < 0 || strata_trie_builder_new(&b, w) < 0)
+		goto done;
+	for (unsigned i = 0; i < NBUCKETS; i++) {
+		if (build_bucket(&c, b, i, &bucket, &items, &items_alloc) < 0)
+			goto done;
+		if (o->progress && c.rows >= 100000 && i % 16 == 15)
+			fprintf(stderr, "\rwriting: %u%%", (i + 1) * 100 / NBUCKETS);
+	}
+	if (o->progress && c.rows >= 100000)
+		fputc('\n', stderr);
+	if (strata_trie_builder_finish(b, &records_oid) < 0)
+		goto done;
+
+	new_schema.nfields = c.nfields;
+	new_schema.names = c.fields;
+	new_schema.nkey = c.nkey;
+	if ((new_schema.types = calloc(c.nfields, sizeof(char *))) == NULL ||
+	    (new_schema.key = calloc(c.nkey, sizeof(char *))) == NULL) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < c.nfields; i++)
+		new_schema.types[i] = (char *)strata_type_name(c.types[i]);
+	for (size_t i = 0; i < c.nkey; i++)
+		new_schema.key[i] = c.fields[c.keyidx[i]];
+	if (strata_schema_write(&schema_text, &new_schema) < 0 ||
+	    strata_packw_add(w, GIT_OBJECT_BLOB, schema_text.ptr, schema_text.len, &schema_oid) < 0 ||
+	    strata_tree_entry(&root, "records", 1, &records_oid) < 0 ||
+	    strata_tree_entry(&root, "schema.json", 0, &schema_oid) < 0 ||
+	    strata_packw_add(w, GIT_OBJECT_TREE, root.ptr, root.len, &root_oid) < 0 ||
+	    strata_packw_commit(w) < 0)
+		goto done;
+	res->total = c.total;
+
+	if (have_old && git_oid_equal(&root_oid, git_tree_id(old_tree))) {
+		res->unchanged = 1;
+		res->commit = old_oid;
+		error = 0;
+		goto done;
+	}
+	if (git_tree_lookup(&new_tree, n->repo, &root_oid) < 0) {
+		strata_error_git("cannot read new tree");
+		goto done;
+	}
+	if (!have_old)
+		res->added = c.total;
+	else if (strata_dataset_diff(n->repo, old_tree, new_tree, count_cb, res) < 0)
+		goto done;
+	{
+		const git_tree_entry *oe = have_old ? git_tree_entry_byname(old_tree, "schema.json") : NULL;
+		int schema_changed = oe && !git_oid_equal(git_tree_entry_id(oe), &schema_oid);
+		if (build_message(&msg, n, dataset, res, schema_changed) < 0)
+			goto done;
+	}
+	if (strata_commit_create(&commit_oid, n, new_tree, old_commit, msg.ptr) < 0 ||
+	    strata_ref_update(n, ref.ptr, &commit_oid, have_old ? &old_oid : NULL, "strata import") < 0)
+		goto done;
+	res->commit = commit_oid;
+	error = 0;
+done:
+	free(new_schema.types);
+	free(new_schema.key);
+	strata_trie_builder_free(b);
+	strata_packw_free(w);
+	free(items);
+	git_tree_free(old_tree);
+	git_tree_free(new_tree);
+	git_commit_free(old_commit);
+	strata_schema_free(old_schema);
+	ctx_dispose(&c);
+	strata_buf_dispose(&ref);
+	strata_buf_dispose(&schema_text);
+	strata_buf_dispose(&root);
+	strata_buf_dispose(&msg);
+	strata_buf_dispose(&bucket);
+	return error;
+}

@@ -1,0 +1,375 @@
+/*
+ * json.c - canonical record encoding, record parsing, JSON Lines input.
+ *
+ * Parsing uses jansson (well-kept, strict: it rejects invalid UTF-8 and,
+ * with JSON_REJECT_DUPLICATES, duplicate keys).  Encoding is ours, because
+ * the canonical byte form is part of the on-disk format and must never
+ * change with a library upgrade.
+ */
+#include "strata/json.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+int strata_json_put_string(strata_buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+
+	if (strata_buf_putc(out, '"') < 0)
+		return STRATA_ERROR;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[7];
+		size_t elen = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (strata_buf_put(out, s + run, i - run) < 0)
+			return STRATA_ERROR;
+		run = i + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			elen = 6;
+		}
+		if (strata_buf_put(out, esc, elen) < 0)
+			return STRATA_ERROR;
+	}
+	if (strata_buf_put(out, s + run, len - run) < 0)
+		return STRATA_ERROR;
+	return strata_buf_putc(out, '"');
+}
+
+int strata_json_put_record(strata_buf *out, char *const *names,
+			   char *const *values, const size_t *lens,
+			   const size_t *order, size_t n)
+{
+	if (strata_buf_putc(out, '{') < 0)
+		return STRATA_ERROR;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = order[i];
+		if ((i && strata_buf_putc(out, ',') < 0) ||
+		    strata_json_put_string(out, names[k], strlen(names[k])) < 0 ||
+		    strata_buf_putc(out, ':') < 0 ||
+		    strata_json_put_string(out, values[k], lens ? lens[k] : strlen(values[k])) < 0)
+			return STRATA_ERROR;
+	}
+	return strata_buf_putc(out, '}');
+}
+
+void strata_json_sort_names(size_t *order, char *const *names, size_t n)
+{
+	/* insertion sort: field lists are short, and this keeps it reentrant */
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	for (size_t i = 1; i < n; i++) {
+		size_t v = order[i], j = i;
+		while (j > 0 && strcmp(names[order[j - 1]], names[v]) > 0) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = v;
+	}
+}
+
+void strata_record_free(strata_record *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->names[i]);
+		free(r->values[i]);
+	}
+	free(r->names);
+	free(r->values);
+	free(r->lens);
+	free(r);
+}
+
+int strata_record_parse(strata_record **out, const char *line, size_t len)
+{
+	json_error_t jerr;
+	json_t *obj = NULL;
+	strata_record *r = NULL;
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+	int error = STRATA_ERROR;
+
+	*out = NULL;
+	obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!obj) {
+		strata_error_set("invalid record: %s (column %d)", jerr.text, jerr.column);
+		goto done;
+	}
+	if (!json_is_object(obj)) {
+		strata_error_set("invalid record: not an object");
+		goto done;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->names = calloc(json_object_size(obj) + 1, sizeof(char *))) == NULL ||
+	    (r->values = calloc(json_object_size(obj) + 1, sizeof(char *))) == NULL ||
+	    (r->lens = calloc(json_object_size(obj) + 1, sizeof(size_t))) == NULL) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	json_object_foreach(obj, k, v) {
+		if (!json_is_string(v)) {
+			strata_error_set("invalid record: field '%s' is not a string", k);
+			goto done;
+		}
+		r->names[i] = strdup(k);
+		r->lens[i] = json_string_length(v);
+		r->values[i] = malloc(r->lens[i] + 1);
+		r->n = i + 1;
+		if (!r->names[i] || !r->values[i]) {
+			strata_error_set("out of memory");
+			goto done;
+		}
+		memcpy(r->values[i], json_string_value(v), r->lens[i] + 1);
+		i++;
+	}
+	*out = r;
+	r = NULL;
+	error = 0;
+done:
+	json_decref(obj);
+	strata_record_free(r);
+	return error;
+}
+
+const char *strata_record_get(const strata_record *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->names[i], name) == 0)
+			return r->values[i];
+	return NULL;
+}
+
+/* ---- JSON Lines input ---- */
+
+struct strata_jsonl {
+	FILE *f;
+	char *name;
+	size_t line;
+	strata_buf buf;		/* current physical line */
+	strata_buf vals;	/* values of the current row, NUL-separated */
+	size_t nfields;
+	char **header;
+	char **ptrs;
+	size_t *lens;
+	size_t *hlens;
+	size_t *offs;
+	int header_sent;		/* 0: not yet, 1: header sent, 2: first row sent */
+};
+
+int strata_jsonl_open(strata_jsonl **out, FILE *f, const char *name)
+{
+	strata_jsonl *j;
+
+	*out = NULL;
+	if ((j = calloc(1, sizeof(*j))) == NULL || (j->name = strdup(name)) == NULL) {
+		free(j);
+		return strata_error_set("out of memory");
+	}
+	j->f = f;
+	j->buf.max = STRATA_JSONL_MAX_LINE;
+	j->vals.max = STRATA_JSONL_MAX_LINE * 2;
+	*out = j;
+	return 0;
+}
+
+void strata_jsonl_free(strata_jsonl *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; j->header && i < j->nfields; i++)
+		free(j->header[i]);
+	free(j->header);
+	free(j->ptrs);
+	free(j->lens);
+	free(j->hlens);
+	free(j->offs);
+	strata_buf_dispose(&j->buf);
+	strata_buf_dispose(&j->vals);
+	free(j->name);
+	free(j);
+}
+
+/* Reads one physical line into j->buf; 1, 0 at EOF, <0 on error. */
+static int read_line(strata_jsonl *j)
+{
+	int ch;
+
+	strata_buf_clear(&j->buf);
+	if (j->line == 0) {
+		/* optional UTF-8 BOM */
+		int a = getc(j->f);
+		if (a == 0xef) {
+			int b = getc(j->f), c = getc(j->f);
+			if (b != 0xbb || c != 0xbf)
+				return strata_error_set("'%s': line 1: invalid UTF-8 at start of file", j->name);
+		} else if (a != EOF) {
+			ungetc(a, j->f);
+		}
+	}
+	j->line++;
+	while ((ch = getc(j->f)) != EOF && ch != '\n') {
+		if (ch == 0)
+			return strata_error_set("'%s': line %zu: NUL byte: not a text file", j->name, j->line);
+		if (strata_buf_putc(&j->buf, (char)ch) < 0)
+			return strata_error_set("'%s': line %zu: line longer than %zu bytes",
+						j->name, j->line, STRATA_JSONL_MAX_LINE);
+	}
+	if (ferror(j->f))
+		return strata_error_set("cannot read '%s': %s", j->name, strerror(errno));
+	if (ch == EOF && j->buf.len == 0)
+		return 0;
+	if (j->buf.len && j->buf.ptr[j->buf.len - 1] == '\r')
+		j->buf.ptr[--j->buf.len] = '\0';
+	return 1;
+}
+
+static int value_text(strata_jsonl *j, const char *key, json_t *v)
+{
+	char num[64];
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return strata_buf_put(&j->vals, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return strata_buf_puts(&j->vals, num);
+	case JSON_REAL:
+		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
+		return strata_buf_puts(&j->vals, num);
+	case JSON_TRUE:
+		return strata_buf_puts(&j->vals, "true");
+	case JSON_FALSE:
+		return strata_buf_puts(&j->vals, "false");
+	case JSON_NULL:
+		return 0;
+	default:
+		return strata_error_set("'%s': line %zu: field '%s' is not a scalar (objects and arrays are not supported)",
+					j->name, j->line, key);
+	}
+}
+
+static int take_header(strata_jsonl *j, json_t *obj)
+{
+	size_t n = json_object_size(obj), i = 0;
+	const char *k;
+	json_t *v;
+
+	if (n == 0)
+		return strata_error_set("'%s': line %zu: empty object", j->name, j->line);
+	if (n > STRATA_CSV_MAX_FIELDS)
+		return strata_error_set("'%s': line %zu: more than %d fields", j->name, j->line, STRATA_CSV_MAX_FIELDS);
+	if ((j->header = calloc(n, sizeof(char *))) == NULL ||
+	    (j->ptrs = calloc(n, sizeof(char *))) == NULL ||
+	    (j->lens = calloc(n, sizeof(size_t))) == NULL ||
+	    (j->hlens = calloc(n, sizeof(size_t))) == NULL ||
+	    (j->offs = calloc(n, sizeof(size_t))) == NULL)
+		return strata_error_set("out of memory");
+	j->nfields = n;
+	json_object_foreach(obj, k, v) {
+		if ((j->header[i] = strdup(k)) == NULL)
+			return strata_error_set("out of memory");
+		j->hlens[i++] = strlen(k);
+	}
+	return 0;
+}
+
+int strata_jsonl_next(strata_jsonl *j, strata_csv_row *row)
+{
+	json_error_t jerr;
+	json_t *obj = NULL;
+	int r, error = STRATA_ERROR;
+
+	if (j->header && !j->header_sent) {
+		/* the first data line was parsed with the header; emit the header first */
+		j->header_sent = 1;
+		row->nfields = j->nfields;
+		row->fields = j->header;
+		row->lens = j->hlens;
+		row->line = j->line;
+		return 1;
+	}
+	if (j->header_sent == 1) {
+		/* return the row that came with the header */
+		j->header_sent = 2;
+		goto emit;
+	}
+	do {
+		if ((r = read_line(j)) <= 0)
+			return r;
+	} while (j->buf.len == 0 || strspn(j->buf.ptr, " \t") == j->buf.len);
+
+	obj = json_loadb(j->buf.ptr, j->buf.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!obj) {
+		strata_error_set("'%s': line %zu, column %d: %s", j->name, j->line, jerr.column, jerr.text);
+		goto done;
+	}
+	if (!json_is_object(obj)) {
+		strata_error_set("'%s': line %zu: not a JSON object", j->name, j->line);
+		goto done;
+	}
+	if (!j->header && take_header(j, obj) < 0)
+		goto done;
+	if (json_object_size(obj) != j->nfields) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(obj, k, v) {
+			size_t i;
+			for (i = 0; i < j->nfields && strcmp(j->header[i], k); i++)
+				;
+			if (i == j->nfields) {
+				strata_error_set("'%s': line %zu: unknown field '%s'", j->name, j->line, k);
+				goto done;
+			}
+		}
+	}
+	strata_buf_clear(&j->vals);
+	for (size_t i = 0; i < j->nfields; i++) {
+		json_t *v = json_object_get(obj, j->header[i]);
+		if (!v) {
+			strata_error_set("'%s': line %zu: missing field '%s'", j->name, j->line, j->header[i]);
+			goto done;
+		}
+		j->offs[i] = j->vals.len;
+		if (value_text(j, j->header[i], v) < 0)
+			goto done;
+		j->lens[i] = j->vals.len - j->offs[i];
+		if (strata_buf_putc(&j->vals, '\0') < 0)
+			goto done;
+	}
+	json_decref(obj);
+	obj = NULL;
+	if (!j->header_sent)
+		return strata_jsonl_next(j, row);
+emit:
+	for (size_t i = 0; i < j->nfields; i++)
+		j->ptrs[i] = j->vals.ptr + j->offs[i];
+	row->nfields = j->nfields;
+	row->fields = j->ptrs;
+	row->lens = j->lens;
+	row->line = j->line;
+	error = 1;
+done:
+	json_decref(obj);
+	return error;
+}

@@ -1,0 +1,286 @@
+/*
+ * trie.c - record layout; see trie.h for the rule.
+ */
+#include "strata/trie.h"
+#include "strata/json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+int strata_keyhash(unsigned char out[STRATA_HASH_LEN], char *const *vals,
+		   const size_t *lens, size_t n)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	unsigned int mdlen;
+	int error = STRATA_ERROR;
+
+	if (strata_buf_putc(&b, '[') < 0)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		if ((i && strata_buf_putc(&b, ',') < 0) ||
+		    strata_json_put_string(&b, vals[i], lens[i]) < 0)
+			goto done;
+	if (strata_buf_putc(&b, ']') < 0)
+		goto done;
+	if (EVP_Digest(b.ptr, b.len, out, &mdlen, EVP_sha256(), NULL) != 1) {
+		strata_error_set("SHA-256 failed");
+		goto done;
+	}
+	error = 0;
+done:
+	strata_buf_dispose(&b);
+	return error;
+}
+
+static int cmp_item(const void *pa, const void *pb)
+{
+	const strata_trie_item *a = pa, *b = pb;
+	int c = memcmp(a->hash, b->hash, STRATA_HASH_LEN);
+	if (c)
+		return c;
+	if (a->origin != b->origin)
+		return a->origin < b->origin ? -1 : 1;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+void strata_trie_sort(strata_trie_item *items, size_t n)
+{
+	qsort(items, n, sizeof(*items), cmp_item);
+}
+
+static unsigned nibble(const unsigned char *hash, unsigned depth)
+{
+	return depth % 2 ? hash[depth / 2] & 15 : hash[depth / 2] >> 4;
+}
+
+int strata_tree_entry(strata_buf *tree, const char *name, int is_tree, const git_oid *oid)
+{
+	if (strata_buf_printf(tree, "%s %s", is_tree ? "40000" : "100644", name) < 0 ||
+	    strata_buf_putc(tree, '\0') < 0 ||
+	    strata_buf_put(tree, oid->id, GIT_OID_RAWSZ) < 0)
+		return STRATA_ERROR;
+	return 0;
+}
+
+static int child_entry(strata_buf *tree, unsigned nib, int is_tree, const git_oid *oid)
+{
+	char name[16];
+	snprintf(name, sizeof(name), is_tree ? "%x" : "%x.jsonl", nib);
+	return strata_tree_entry(tree, name, is_tree, oid);
+}
+
+static int write_leaf(strata_packw *w, const strata_trie_item *items, size_t n, git_oid *oid)
+{
+	strata_buf blob = STRATA_BUF_INIT;
+	int error = 0;
+
+	for (size_t i = 0; i < n && !error; i++)
+		error = (strata_buf_put(&blob, items[i].data, items[i].len) < 0 ||
+			 strata_buf_putc(&blob, '\n') < 0) ? STRATA_ERROR : 0;
+	if (!error)
+		error = strata_packw_add(w, GIT_OBJECT_BLOB, blob.ptr ? blob.ptr : "", blob.len, oid);
+	strata_buf_dispose(&blob);
+	return error;
+}
+
+/* Builds the node at `depth` (>= 1) for `items`, all sharing depth nibbles. */
+static int build_node(strata_packw *w, const strata_trie_item *items, size_t n,
+		      unsigned depth, git_oid *oid, int *is_tree)
+{
+	strata_buf tree = STRATA_BUF_INIT;
+	int error = 0;
+
+	if (n <= STRATA_TRIE_LEAF_MAX) {
+		*is_tree = 0;
+		return write_leaf(w, items, n, oid);
+	}
+	if (depth >= 2 * STRATA_HASH_LEN)
+		return strata_error_set("key hash collision");
+	*is_tree = 1;
+	for (size_t i = 0; i < n && !error;) {
+		unsigned nib = nibble(items[i].hash, depth);
+		size_t j = i;
+		git_oid child;
+		int child_tree;
+		while (j < n && nibble(items[j].hash, depth) == nib)
+			j++;
+		error = build_node(w, items + i, j - i, depth + 1, &child, &child_tree);
+		if (!error)
+			error = child_entry(&tree, nib, child_tree, &child);
+		i = j;
+	}
+	if (!error)
+		error = strata_packw_add(w, GIT_OBJECT_TREE, tree.ptr, tree.len, oid);
+	strata_buf_dispose(&tree);
+	return error;
+}
+
+/*
+ * Builder state for the streaming case.  A group is a depth-1 node (first
+ * nibble).  Until a group is known to exceed the leaf bound, its buckets
+ * are kept (at most LEAF_MAX records, copied into `arena`); once it does,
+ * they are flushed as depth-2 nodes and later buckets go straight out.
+ */
+struct strata_trie_builder {
+	strata_packw *w;
+	int group;			/* current group, -1 before the first */
+	int split;			/* current group exceeds the bound */
+	strata_buf root;		/* records/ entries */
+	strata_buf gtree;		/* current group's entries, once split */
+	strata_buf arena;		/* copies of pending records' data */
+	strata_trie_item *pending;
+	size_t npending;
+	unsigned pbucket[16];		/* pending buckets and where each starts */
+	size_t pstart[17];
+	unsigned nbuckets;
+};
+
+int strata_trie_builder_new(strata_trie_builder **out, strata_packw *w)
+{
+	strata_trie_builder *b = calloc(1, sizeof(*b));
+
+	*out = NULL;
+	if (!b || (b->pending = calloc(STRATA_TRIE_LEAF_MAX, sizeof(*b->pending))) == NULL) {
+		free(b);
+		return strata_error_set("out of memory");
+	}
+	b->w = w;
+	b->group = -1;
+	*out = b;
+	return 0;
+}
+
+void strata_trie_builder_free(strata_trie_builder *b)
+{
+	if (!b)
+		return;
+	strata_buf_dispose(&b->root);
+	strata_buf_dispose(&b->gtree);
+	strata_buf_dispose(&b->arena);
+	free(b->pending);
+	free(b);
+}
+
+static int flush_pending_as_buckets(strata_trie_builder *b)
+{
+	/* re-point items at the arena (it may have moved while growing) */
+	size_t off = 0;
+	for (size_t i = 0; i < b->npending; i++) {
+		b->pending[i].data = b->arena.ptr + off;
+		off += b->pending[i].len;
+	}
+	for (unsigned k = 0; k < b->nbuckets; k++) {
+		git_oid oid;
+		int is_tree;
+		size_t s = b->pstart[k], e = b->pstart[k + 1];
+		if (build_node(b->w, b->pending + s, e - s, 2, &oid, &is_tree) < 0 ||
+		    child_entry(&b->gtree, b->pbucket[k] & 15, is_tree, &oid) < 0)
+			return STRATA_ERROR;
+	}
+	b->npending = 0;
+	b->nbuckets = 0;
+	strata_buf_clear(&b->arena);
+	return 0;
+}
+
+static int finish_group(strata_trie_builder *b)
+{
+	git_oid oid;
+	int error = 0;
+
+	if (b->group < 0)
+		return 0;
+	if (!b->split && b->npending > 0) {
+		size_t off = 0;
+		for (size_t i = 0; i < b->npending; i++) {
+			b->pending[i].data = b->arena.ptr + off;
+			off += b->pending[i].len;
+		}
+		error = write_leaf(b->w, b->pending, b->npending, &oid);
+		if (!error)
+			error = child_entry(&b->root, (unsigned)b->group, 0, &oid);
+	} else if (b->split) {
+		error = strata_packw_add(b->w, GIT_OBJECT_TREE, b->gtree.ptr, b->gtree.len, &oid);
+		if (!error)
+			error = child_entry(&b->root, (unsigned)b->group, 1, &oid);
+	}
+	b->npending = 0;
+	b->nbuckets = 0;
+	b->split = 0;
+	strata_buf_clear(&b->arena);
+	strata_buf_clear(&b->gtree);
+	return error;
+}
+
+int strata_trie_builder_add(strata_trie_builder *b, unsigned bucket,
+			    const strata_trie_item *items, size_t n)
+{
+	int g = (int)(bucket >> 4);
+	git_oid oid;
+	int is_tree;
+
+	if (n == 0)
+		return 0;
+	if (g < b->group || bucket > 255)
+		return strata_error_set("trie buckets out of order");
+	if (g != b->group) {
+		if (finish_group(b) < 0)
+			return STRATA_ERROR;
+		b->group = g;
+	}
+	if (!b->split) {
+		if (b->npending + n <= STRATA_TRIE_LEAF_MAX) {
+			b->pbucket[b->nbuckets] = bucket;
+			b->pstart[b->nbuckets] = b->npending;
+			for (size_t i = 0; i < n; i++) {
+				b->pending[b->npending + i] = items[i];
+				if (strata_buf_put(&b->arena, items[i].data, items[i].len) < 0)
+					return STRATA_ERROR;
+			}
+			b->npending += n;
+			b->pstart[++b->nbuckets] = b->npending;
+			return 0;
+		}
+		b->split = 1;
+		if (flush_pending_as_buckets(b) < 0)
+			return STRATA_ERROR;
+	}
+	if (build_node(b->w, items, n, 2, &oid, &is_tree) < 0 ||
+	    child_entry(&b->gtree, bucket & 15, is_tree, &oid) < 0)
+		return STRATA_ERROR;
+	return 0;
+}
+
+int strata_trie_builder_finish(strata_trie_builder *b, git_oid *oid)
+{
+	if (finish_group(b) < 0)
+		return STRATA_ERROR;
+	return strata_packw_add(b->w, GIT_OBJECT_TREE, b->root.ptr ? b->root.ptr : "",
+				b->root.len, oid);
+}
+
+int strata_trie_build(strata_packw *w, strata_trie_item *items, size_t n, git_oid *oid)
+{
+	strata_trie_builder *b = NULL;
+	int error;
+
+	strata_trie_sort(items, n);
+	for (size_t i = 1; i < n; i++)
+		if (memcmp(items[i - 1].hash, items[i].hash, STRATA_HASH_LEN) == 0)
+			return strata_error_set("duplicate key hash");
+	if ((error = strata_trie_builder_new(&b, w)) < 0)
+		return error;
+	for (size_t i = 0; i < n && !error;) {
+		size_t j = i;
+		while (j < n && items[j].hash[0] == items[i].hash[0])
+			j++;
+		error = strata_trie_builder_add(b, items[i].hash[0], items + i, j - i);
+		i = j;
+	}
+	if (!error)
+		error = strata_trie_builder_finish(b, oid);
+	strata_trie_builder_free(b);
+	return error;
+}
