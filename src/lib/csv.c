@@ -125,21 +125,21 @@ int strata_csv_next(strata_csv *c, strata_csv_row *row)
 			return STRATA_ERROR;
 		if (ch == -1)
 			break;
-		if (c->skip_lf) {
-			c->skip_lf = 0;
-			if (ch == '\n')
-				continue;
-		}
 		if (ch == 0)
 			return strata_error_set("'%s': line %zu: NUL byte: not a text file",
 						c->name, c->line);
 		size_t at_line = c->line, at_col = c->col;
-		if (ch == '\n' || ch == '\r') {
+		if (ch == '\n' && c->skip_lf) {
+			/* LF of a CRLF: the line was counted at the CR; outside quotes
+			 * it lands on an empty record, which is skipped */
+			c->skip_lf = 0;
+		} else if (ch == '\n' || ch == '\r') {
 			c->line++;
 			c->col = 1;
 			if (ch == '\r')
 				c->skip_lf = 1;
 		} else {
+			c->skip_lf = 0;
 			c->col++;
 		}
 

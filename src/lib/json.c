@@ -294,6 +294,14 @@ static int take_header(strata_jsonl *j, json_t *obj)
 	return 0;
 }
 
+static int has_all_fields(strata_jsonl *j, json_t *obj)
+{
+	for (size_t i = 0; i < j->nfields; i++)
+		if (!json_object_get(obj, j->header[i]))
+			return 0;
+	return 1;
+}
+
 int strata_jsonl_next(strata_jsonl *j, strata_csv_row *row)
 {
 	json_error_t jerr;
@@ -330,7 +338,7 @@ int strata_jsonl_next(strata_jsonl *j, strata_csv_row *row)
 	}
 	if (!j->header && take_header(j, obj) < 0)
 		goto done;
-	if (json_object_size(obj) != j->nfields) {
+	if (json_object_size(obj) != j->nfields || !has_all_fields(j, obj)) {
 		const char *k;
 		json_t *v;
 		json_object_foreach(obj, k, v) {

@@ -1,0 +1,125 @@
+/* check_json.c - canonical records, record parsing, JSON Lines input */
+#include "fixture.h"
+#include "strata/json.h"
+
+static const struct { const char *in; const char *want; } esc_cases[] = {
+	{ "plain", "\"plain\"" },
+	{ "q\"b\\", "\"q\\\"b\\\\\"" },
+	{ "a\nb\tc\r", "\"a\\nb\\tc\\r\"" },
+	{ "\x01\x1f", "\"\\u0001\\u001f\"" },
+	{ "张三/x", "\"张三/x\"" },			/* UTF-8 and '/' as they are */
+	{ "\x7f", "\"\x7f\"" },
+};
+
+START_TEST(escape_table)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	ck_assert_int_eq(strata_json_put_string(&b, esc_cases[_i].in, strlen(esc_cases[_i].in)), 0);
+	ck_assert_str_eq(b.ptr, esc_cases[_i].want);
+	strata_buf_dispose(&b);
+}
+END_TEST
+
+START_TEST(record_keys_sorted_bytewise)
+{
+	char *names[] = { "b", "a", "B", "名" };
+	char *vals[] = { "2", "1", "3", "4" };
+	size_t order[4];
+	strata_buf b = STRATA_BUF_INIT;
+
+	strata_json_sort_names(order, names, 4);
+	ck_assert_int_eq(strata_json_put_record(&b, names, vals, NULL, order, 4), 0);
+	ck_assert_str_eq(b.ptr, "{\"B\":\"3\",\"a\":\"1\",\"b\":\"2\",\"名\":\"4\"}");
+	strata_buf_dispose(&b);
+}
+END_TEST
+
+START_TEST(record_parse_round_trip)
+{
+	const char *line = "{\"a\":\"x\\ny\",\"b\":\"\"}";
+	strata_record *r = NULL;
+	ck_assert_int_eq(strata_record_parse(&r, line, strlen(line)), 0);
+	ck_assert_uint_eq(r->n, 2);
+	ck_assert_str_eq(strata_record_get(r, "a"), "x\ny");
+	ck_assert_str_eq(strata_record_get(r, "b"), "");
+	ck_assert_ptr_null(strata_record_get(r, "c"));
+	strata_record_free(r);
+}
+END_TEST
+
+START_TEST(record_parse_refuses_non_strings)
+{
+	const char *bad[] = { "{\"a\":1}", "[1]", "{\"a\":\"x\",\"a\":\"y\"}", "{\"a\":", "{\"a\":{}}" };
+	for (size_t i = 0; i < 5; i++) {
+		strata_record *r = NULL;
+		ck_assert_int_lt(strata_record_parse(&r, bad[i], strlen(bad[i])), 0);
+		ck_assert_ptr_null(r);
+	}
+}
+END_TEST
+
+static int jsonl_read_all(const char *text, strata_buf *got)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "rb");
+	strata_jsonl *j = NULL;
+	strata_csv_row row;
+	int r;
+
+	ck_assert_int_eq(strata_jsonl_open(&j, f, "t.jsonl"), 0);
+	while ((r = strata_jsonl_next(j, &row)) > 0) {
+		if (got->len)
+			strata_buf_putc(got, '/');
+		for (size_t i = 0; i < row.nfields; i++) {
+			if (i)
+				strata_buf_putc(got, '|');
+			strata_buf_put(got, row.fields[i], row.lens[i]);
+		}
+	}
+	strata_jsonl_free(j);
+	fclose(f);
+	return r;
+}
+
+START_TEST(jsonl_header_and_scalars)
+{
+	strata_buf got = STRATA_BUF_INIT;
+	ck_assert_int_eq(jsonl_read_all("{\"id\":\"1\",\"n\":5,\"ok\":true,\"x\":null}\n\n"
+					"{\"x\":\"\",\"ok\":false,\"n\":1.5,\"id\":\"2\"}\r\n", &got), 0);
+	ck_assert_str_eq(got.ptr, "id|n|ok|x/1|5|true|/2|1.5|false|");
+	strata_buf_dispose(&got);
+}
+END_TEST
+
+static const struct { const char *in; const char *err; } jsonl_bad[] = {
+	{ "{\"a\":\"1\"}\n{\"b\":\"2\"}\n", "line 2: unknown field 'b'" },
+	{ "{\"a\":\"1\",\"b\":\"2\"}\n{\"a\":\"2\"}\n", "line 2: missing field 'b'" },
+	{ "{\"a\":[1]}\n", "line 1: field 'a' is not a scalar" },
+	{ "[1,2]\n", "line 1: not a JSON object" },
+	{ "{\"a\":\"1\"}\n{\"a\":\n", "line 2, column" },
+	{ "{\"a\":\"\xff\"}\n", "line 1" },
+	{ "{}\n", "line 1: empty object" },
+};
+
+START_TEST(jsonl_errors_name_the_line)
+{
+	strata_buf got = STRATA_BUF_INIT;
+	ck_assert_int_lt(jsonl_read_all(jsonl_bad[_i].in, &got), 0);
+	ck_assert_msg(strstr(strata_error_last(), jsonl_bad[_i].err) != NULL, "case %d: got '%s'", _i,
+		      strata_error_last());
+	strata_buf_dispose(&got);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("json");
+	TCase *tc = tcase_create("core");
+	tcase_add_loop_test(tc, escape_table, 0, sizeof(esc_cases) / sizeof(*esc_cases));
+	tcase_add_test(tc, record_keys_sorted_bytewise);
+	tcase_add_test(tc, record_parse_round_trip);
+	tcase_add_test(tc, record_parse_refuses_non_strings);
+	tcase_add_test(tc, jsonl_header_and_scalars);
+	tcase_add_loop_test(tc, jsonl_errors_name_the_line, 0, sizeof(jsonl_bad) / sizeof(*jsonl_bad));
+	suite_add_tcase(s, tc);
+	return fx_run_suite(s);
+}

@@ -1,0 +1,109 @@
+/* check_util.c - buffers, encodings, UTF-8 validation */
+#include "fixture.h"
+
+START_TEST(buf_respects_max)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	b.max = 8;
+	ck_assert_int_eq(strata_buf_puts(&b, "12345678"), 0);
+	ck_assert_int_lt(strata_buf_putc(&b, 'x'), 0);
+	ck_assert_str_eq(b.ptr, "12345678");
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "too large"));
+	strata_buf_dispose(&b);
+}
+END_TEST
+
+START_TEST(base64_round_trip)
+{
+	const char *in[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+	const char *want[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+	for (size_t i = 0; i < 7; i++) {
+		strata_buf e = STRATA_BUF_INIT, d = STRATA_BUF_INIT;
+		ck_assert_int_eq(strata_base64_encode(&e, (const unsigned char *)in[i], strlen(in[i])), 0);
+		ck_assert_str_eq(e.ptr ? e.ptr : "", want[i]);
+		ck_assert_int_eq(strata_base64_decode(&d, want[i], strlen(want[i])), 0);
+		ck_assert_int_eq((int)d.len, (int)strlen(in[i]));
+		ck_assert(d.len == 0 || memcmp(d.ptr, in[i], d.len) == 0);
+		strata_buf_dispose(&e);
+		strata_buf_dispose(&d);
+	}
+}
+END_TEST
+
+START_TEST(base64_rejects_garbage)
+{
+	const char *bad[] = { "Zm9v!", "Zg=a", "Z", "Zm9vY" };
+	for (size_t i = 0; i < 4; i++) {
+		strata_buf d = STRATA_BUF_INIT;
+		ck_assert_int_lt(strata_base64_decode(&d, bad[i], strlen(bad[i])), 0);
+		strata_buf_dispose(&d);
+	}
+}
+END_TEST
+
+static const struct { const char *s; int ok; } utf8_cases[] = {
+	{ "plain ascii", 1 },
+	{ "张三 李四", 1 },
+	{ "\xf0\x9f\x98\x80", 1 },		/* U+1F600 */
+	{ "\xc0\xaf", 0 },			/* overlong '/' */
+	{ "\xe0\x80\xaf", 0 },			/* overlong */
+	{ "\xed\xa0\x80", 0 },			/* surrogate */
+	{ "\xf4\x90\x80\x80", 0 },		/* > U+10FFFF */
+	{ "\xe5\xbc", 0 },			/* truncated */
+	{ "\x80", 0 },				/* lone continuation */
+	{ "abc\xff", 0 },
+};
+
+START_TEST(utf8_table)
+{
+	const char *s = utf8_cases[_i].s;
+	ck_assert_msg(strata_utf8_valid(s, strlen(s)) == utf8_cases[_i].ok, "case %d", _i);
+}
+END_TEST
+
+START_TEST(utf8_length_counts_characters)
+{
+	ck_assert_uint_eq(strata_utf8_len("张三a", strlen("张三a")), 3);
+}
+END_TEST
+
+START_TEST(hex_round_trip)
+{
+	unsigned char in[4] = { 0, 0x7f, 0xa0, 0xff }, out[4];
+	char hex[9];
+	strata_hex(hex, in, 4);
+	ck_assert_str_eq(hex, "007fa0ff");
+	ck_assert_int_eq(strata_unhex(out, hex, 4), 0);
+	ck_assert_mem_eq(in, out, 4);
+	ck_assert_int_lt(strata_unhex(out, "zz", 1), 0);
+}
+END_TEST
+
+START_TEST(atomic_write_replaces_whole_file)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	ck_assert_int_eq(strata_write_file_atomic(fx_path("f"), "one", 3, 0600), 0);
+	ck_assert_int_eq(strata_write_file_atomic(fx_path("f"), "two!", 4, 0600), 0);
+	ck_assert_int_eq(strata_read_file(&b, fx_path("f"), 100), 0);
+	ck_assert_str_eq(b.ptr, "two!");
+	strata_buf_dispose(&b);
+	ck_assert_int_lt(strata_read_file(&b, fx_path("f"), 2), 0);
+	strata_buf_dispose(&b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	tcase_add_test(tc, buf_respects_max);
+	tcase_add_test(tc, base64_round_trip);
+	tcase_add_test(tc, base64_rejects_garbage);
+	tcase_add_loop_test(tc, utf8_table, 0, sizeof(utf8_cases) / sizeof(*utf8_cases));
+	tcase_add_test(tc, utf8_length_counts_characters);
+	tcase_add_test(tc, hex_round_trip);
+	tcase_add_test(tc, atomic_write_replaces_whole_file);
+	suite_add_tcase(s, tc);
+	return fx_run_suite(s);
+}
