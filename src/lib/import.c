@@ -400,6 +400,14 @@ static int count_cb(const strata_record *o, const strata_record *nw, void *paylo
 	return 0;
 }
 
+static int count_line(const char *line, size_t len, void *payload)
+{
+	(void)line;
+	(void)len;
+	(*(size_t *)payload)++;
+	return 0;
+}
+
 static int build_message(strata_buf *msg, strata_node *n, const char *dataset,
 			 const strata_import_result *res, int schema_changed)
 {
@@ -541,10 +549,16 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 		strata_error_git("cannot read new tree");
 		goto done;
 	}
-	if (!have_old)
+	if (!have_old) {
 		res->added = c.total;
-	else if (strata_dataset_diff(n->repo, old_tree, new_tree, count_cb, res) < 0)
+	} else if (!same_key(new_schema.key, new_schema.nkey, old_schema)) {
+		/* re-keyed: records cannot be matched, so all old ones go and all new ones come */
+		res->added = c.total;
+		if (strata_dataset_foreach(n->repo, old_tree, count_line, &res->removed) < 0)
+			goto done;
+	} else if (strata_dataset_diff(n->repo, old_tree, new_tree, count_cb, res) < 0) {
 		goto done;
+	}
 	{
 		const git_tree_entry *oe = have_old ? git_tree_entry_byname(old_tree, "schema.json") : NULL;
 		int schema_changed = oe && !git_oid_equal(git_tree_entry_id(oe), &schema_oid);

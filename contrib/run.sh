@@ -1,0 +1,94 @@
+#!/bin/sh
+# contrib/run.sh demo | test | build
+#
+# The README's two commands.  Installs what is missing, builds out of tree
+# (build/, and build-asan/ for the sanitizer run), then runs the demo or the
+# whole test suite.  The test run ends with one line: "N passed, N failed".
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+what=${1:-}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+"$top/contrib/install-deps.sh"
+[ -x configure ] || autoreconf -fi >/dev/null
+
+build() { # DIR [configure args]
+	dir=$1
+	shift
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ]; then
+		(cd "$dir" && "$top/configure" -q "$@")
+	fi
+	make -s -C "$dir" -j"$jobs" >/dev/null
+}
+
+# sums Check and e2e results of one build's test logs into "passed failed"
+tally() {
+	dir=$1
+	passed=0 failed=0
+	for log in "$dir"/tests/unit/check_*.log; do
+		[ -f "$log" ] || continue
+		line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -1)
+		if [ -n "$line" ]; then
+			n=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
+			f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
+			e=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
+			passed=$((passed + n - f - e))
+			failed=$((failed + f + e))
+		else
+			failed=$((failed + 1))	# the suite did not even report
+		fi
+	done
+	for trs in "$dir"/tests/e2e/*.trs; do
+		[ -f "$trs" ] || continue
+		log=${trs%.trs}.log
+		oks=$(grep -c '^ok [0-9]' "$log" || true)
+		passed=$((passed + oks))
+		grep -q ':test-result: FAIL\|:test-result: ERROR' "$trs" && failed=$((failed + 1))
+	done
+	echo "$passed $failed"
+}
+
+case "$what" in
+build)
+	build build
+	;;
+demo)
+	build build
+	STRATA="$top/build/strata" sh "$top/contrib/demo.sh"
+	;;
+test)
+	status=0
+	build build
+	make -C build -j"$jobs" check >build/check.out 2>&1 || status=1
+	grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS):' build/check.out || true
+	set -- $(tally build)
+	echo "normal build: $1 passed, $2 failed"
+	p=$1 f=$2
+
+	build build-asan --enable-sanitizers
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		make -C build-asan -j"$jobs" check >build-asan/check.out 2>&1 || status=1
+	grep -E '^(FAIL|ERROR):' build-asan/check.out || true
+	set -- $(tally build-asan)
+	echo "ASan+UBSan build: $1 passed, $2 failed"
+	p=$((p + $1)) f=$((f + $2))
+
+	if [ "$status" -ne 0 ] || [ "$f" -ne 0 ]; then
+		for log in build/tests/*/*.log build-asan/tests/*/*.log; do
+			[ -f "$log" ] || continue
+			grep -q -E '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null || continue
+			echo "---- $log"
+			tail -40 "$log"
+		done
+		[ "$f" -gt 0 ] || f=1
+	fi
+	echo "$p passed, $f failed"
+	[ "$f" -eq 0 ]
+	;;
+*)
+	echo "usage: contrib/run.sh demo|test|build" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,43 @@
+# lib.sh - sourced by every end-to-end test.
+#
+# Gives each test a temporary directory (removed on exit), the strata binary
+# as $STRATA, and helpers that check errors the way a user sees them: the
+# exit status, the message, and that the node did not change.
+set -eu
+
+: "${STRATA:?STRATA must name the strata binary (make check sets it)}"
+: "${TOP_SRCDIR:?TOP_SRCDIR must name the source tree}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/strata-e2e.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+TESTS_RUN=0
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { TESTS_RUN=$((TESTS_RUN + 1)); echo "ok $TESTS_RUN - $*"; }
+
+# expect_fail STATUS SUBSTRING CMD...: CMD must exit with STATUS and say SUBSTRING on stderr
+expect_fail() {
+	want_status=$1 want_msg=$2
+	shift 2
+	set +e
+	"$@" >"$T/out" 2>"$T/err"
+	status=$?
+	set -e
+	[ "$status" -eq "$want_status" ] || fail "'$*' exited $status, wanted $want_status; stderr: $(cat "$T/err")"
+	grep -qF -- "$want_msg" "$T/err" || fail "'$*' did not say '$want_msg'; stderr: $(cat "$T/err")"
+}
+
+# node_state DIR: refs, and every object file with its checksum
+node_state() {
+	git -C "$1/repo.git" for-each-ref --format='%(refname) %(objectname)'
+	(cd "$1/repo.git/objects" && find . -type f ! -name 'tmp_*' | LC_ALL=C sort | xargs -r sha1sum)
+	[ ! -d "$1/tmp" ] || find "$1/tmp" -mindepth 1 | sed 's/^/leftover: /'
+}
+
+# git with the node's allowed signers
+sgit() {
+	n=$1
+	shift
+	git -C "$n/repo.git" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$n/keys/allowed_signers" "$@"
+}
