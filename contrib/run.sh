@@ -12,6 +12,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 "$top/contrib/install-deps.sh"
 [ -x configure ] || autoreconf -fi >/dev/null
+# an in-tree configure blocks the out-of-tree builds below
+[ ! -f config.status ] || make -s distclean >/dev/null 2>&1 || rm -f config.status
 
 build() { # DIR [configure args]
 	dir=$1

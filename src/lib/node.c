@@ -345,11 +345,18 @@ int strata_node_trusted(strata_node *n, const strata_pubkey *pk, char *name, siz
 		snprintf(name, namesz, "%s", n->name);
 		return 1;
 	}
-	/* peer.<name>.key and signer.<name>.key */
-	if (git_config_iterator_glob_new(&it, n->cfg, "^(peer|signer)\\..*\\.key$") < 0)
+	/*
+	 * peer.<name>.key and signer.<name>.key.  Names are matched by hand:
+	 * libgit2's regex glob leaks pcre2 match data on every call.
+	 */
+	if (git_config_iterator_new(&it, n->cfg) < 0)
 		return 0;
 	while (!found && git_config_next(&e, it) == 0) {
 		strata_pubkey other;
+		size_t len = strlen(e->name);
+		if ((strncmp(e->name, "peer.", 5) && strncmp(e->name, "signer.", 7)) ||
+		    len < 4 || strcmp(e->name + len - 4, ".key") || strchr(e->name, '.') == strrchr(e->name, '.'))
+			continue;
 		if (strata_pubkey_parse(&other, e->value) == 0 && strata_pubkey_equal(&other, pk)) {
 			const char *dot1 = strchr(e->name, '.'), *dot2 = strrchr(e->name, '.');
 			snprintf(name, namesz, "%.*s", (int)(dot2 - dot1 - 1), dot1 + 1);
