@@ -2,9 +2,11 @@
  * pack.h - write objects straight into a git pack (never one loose object
  * per record: FACTS.md measured 4 KiB per loose object).
  *
- * Objects are deflated into a temporary pack as they are added; an object
- * the repository already has, or this pack already holds, is skipped, so
- * re-importing mostly unchanged data writes only what changed.
+ * Objects are added with their id computed at once (trees need it), then
+ * deflated and appended to a temporary pack by one worker thread per core,
+ * through a queue bounded in bytes.  An object the repository already has,
+ * or this pack already holds, is skipped, so re-importing mostly unchanged
+ * data writes only what changed.
  * strata_packw_commit() finishes the pack, writes its v2 index, fsyncs both
  * and renames them into objects/pack (index last, which is what makes the
  * pack visible).  Until then nothing is visible; strata_packw_free() on an

@@ -237,6 +237,7 @@ static int record_hash(unsigned char *hash, const strata_record *r, const strata
 	return strata_keyhash(hash, vals, lens, s->nkey);
 }
 
+/* Keeps the raw line; parsing waits until identical lines are dropped. */
 static int set_add_line(const char *line, size_t len, void *payload)
 {
 	diff_set *s = payload;
@@ -251,17 +252,50 @@ static int set_add_line(const char *line, size_t len, void *payload)
 		s->alloc = na;
 	}
 	it = &s->v[s->n];
-	if (strata_record_parse(&it->rec, line, len) < 0)
-		return STRATA_ERROR;
-	if ((it->line = malloc(len)) == NULL) {
-		strata_record_free(it->rec);
+	it->rec = NULL;
+	if ((it->line = malloc(len)) == NULL)
 		return strata_error_set("out of memory");
-	}
 	memcpy(it->line, line, len);
 	it->len = len;
 	s->n++;
-	if (record_hash(it->hash, it->rec, s->s) < 0)
-		return STRATA_ERROR;
+	return 0;
+}
+
+static int cmp_line(const void *pa, const void *pb)
+{
+	const diff_item *a = pa, *b = pb;
+	int c = memcmp(a->line, b->line, a->len < b->len ? a->len : b->len);
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Removes the lines both sets hold: unchanged records need no parsing. */
+static void drop_common(diff_set *a, diff_set *b)
+{
+	size_t i = 0, j = 0, ka = 0, kb = 0;
+
+	qsort(a->v, a->n, sizeof(*a->v), cmp_line);
+	qsort(b->v, b->n, sizeof(*b->v), cmp_line);
+	while (i < a->n || j < b->n) {
+		int c = i == a->n ? 1 : j == b->n ? -1 : cmp_line(&a->v[i], &b->v[j]);
+		if (c == 0) {
+			free(a->v[i++].line);
+			free(b->v[j++].line);
+		} else if (c < 0) {
+			a->v[ka++] = a->v[i++];
+		} else {
+			b->v[kb++] = b->v[j++];
+		}
+	}
+	a->n = ka;
+	b->n = kb;
+}
+
+static int set_parse(diff_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strata_record_parse(&s->v[i].rec, s->v[i].line, s->v[i].len) < 0 ||
+		    record_hash(s->v[i].hash, s->v[i].rec, s->s) < 0)
+			return STRATA_ERROR;
 	return 0;
 }
 
@@ -307,6 +341,9 @@ static int diff_merge(diff_ctx *d, git_repository *repo, const git_tree_entry *e
 	int error;
 
 	if ((error = set_load(&a, repo, ea)) < 0 || (error = set_load(&b, repo, eb)) < 0)
+		goto done;
+	drop_common(&a, &b);
+	if ((error = set_parse(&a)) < 0 || (error = set_parse(&b)) < 0)
 		goto done;
 	qsort(a.v, a.n, sizeof(*a.v), cmp_diff_item);
 	qsort(b.v, b.n, sizeof(*b.v), cmp_diff_item);

@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include <pthread.h>
+
 #include <openssl/evp.h>
 #include <zlib.h>
 
@@ -28,22 +30,43 @@ typedef struct {
 	uint32_t crc;
 } pack_entry;
 
+/* A queued object: deflated and appended by a worker thread. */
+typedef struct job {
+	struct job *next;
+	git_object_t type;
+	git_oid oid;
+	size_t len;
+	unsigned char data[];
+} job;
+
+#define MAX_WORKERS 8
+#define QUEUE_MAX_BYTES ((size_t)32 << 20)
+
 struct strata_packw {
 	git_repository *repo;
 	git_odb *odb;
 	char *dir;		/* objects/pack */
 	char *tmp_path;
 	int fd;
-	uint64_t offset;
-	z_stream zs;
-	int zs_ready;
-	pack_entry *entries;
-	size_t n, alloc;
-	/* open-addressing set of indexes into entries, for dedup */
+	int level;
+	/* ids already in this pack (caller's thread only), for dedup */
+	git_oid *ids;
+	size_t nids, ids_alloc;
 	size_t *slots;
 	size_t nslots;
-	unsigned char *zbuf;
-	size_t zbuf_size;
+	/* shared with the workers, under `lock` */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	job *head, *tail;
+	size_t queued_bytes;
+	int stopping;
+	int werror;		/* first worker error */
+	char werrmsg[256];
+	uint64_t offset;
+	pack_entry *entries;
+	size_t n, alloc;
+	pthread_t workers[MAX_WORKERS];
+	int nworkers;
 	int committed;
 };
 
@@ -95,10 +118,13 @@ static int write_all(int fd, const void *buf, size_t len, const char *path)
 	return 0;
 }
 
+static void *worker_main(void *arg);
+
 int strata_packw_new(strata_packw **out, git_repository *repo, int level)
 {
 	strata_packw *w;
 	static const unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0 };
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int error = STRATA_ERROR;
 
 	*out = NULL;
@@ -106,6 +132,9 @@ int strata_packw_new(strata_packw **out, git_repository *repo, int level)
 		return strata_error_set("out of memory");
 	w->fd = -1;
 	w->repo = repo;
+	w->level = level;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
 	if (git_repository_odb(&w->odb, repo) < 0) {
 		strata_error_git("cannot open object database");
 		goto done;
@@ -122,16 +151,20 @@ int strata_packw_new(strata_packw **out, git_repository *repo, int level)
 	if (write_all(w->fd, hdr, sizeof(hdr), w->tmp_path) < 0)
 		goto done;
 	w->offset = sizeof(hdr);
-	if (deflateInit(&w->zs, level) != Z_OK) {
-		strata_error_set("zlib init failed");
-		goto done;
-	}
-	w->zs_ready = 1;
 	w->nslots = 1024;
 	if ((w->slots = calloc(w->nslots, sizeof(size_t))) == NULL) {
 		strata_error_set("out of memory");
 		goto done;
 	}
+	if (cores < 1)
+		cores = 1;
+	w->nworkers = cores > MAX_WORKERS ? MAX_WORKERS : (int)cores;
+	for (int i = 0; i < w->nworkers; i++)
+		if (pthread_create(&w->workers[i], NULL, worker_main, w) != 0) {
+			w->nworkers = i;
+			strata_error_set("cannot start a compression thread");
+			goto done;
+		}
 	*out = w;
 	w = NULL;
 	error = 0;
@@ -147,18 +180,18 @@ static size_t slot_of(const git_oid *oid, size_t nslots)
 	return h & (nslots - 1);
 }
 
-/* slots hold index+1; 0 is empty */
+/* slots hold index+1 into w->ids; 0 is empty */
 static int set_contains(strata_packw *w, const git_oid *oid)
 {
 	for (size_t i = slot_of(oid, w->nslots); w->slots[i]; i = (i + 1) & (w->nslots - 1))
-		if (git_oid_equal(&w->entries[w->slots[i] - 1].oid, oid))
+		if (git_oid_equal(&w->ids[w->slots[i] - 1], oid))
 			return 1;
 	return 0;
 }
 
-static void set_insert(size_t *slots, size_t nslots, const pack_entry *entries, size_t idx)
+static void set_insert(size_t *slots, size_t nslots, const git_oid *ids, size_t idx)
 {
-	size_t i = slot_of(&entries[idx].oid, nslots);
+	size_t i = slot_of(&ids[idx], nslots);
 	while (slots[i])
 		i = (i + 1) & (nslots - 1);
 	slots[i] = idx + 1;
@@ -170,29 +203,24 @@ static int set_grow(strata_packw *w)
 	size_t *s = calloc(n, sizeof(size_t));
 	if (!s)
 		return strata_error_set("out of memory");
-	for (size_t i = 0; i < w->n; i++)
-		set_insert(s, n, w->entries, i);
+	for (size_t i = 0; i < w->nids; i++)
+		set_insert(s, n, w->ids, i);
 	free(w->slots);
 	w->slots = s;
 	w->nslots = n;
 	return 0;
 }
 
-int strata_packw_add(strata_packw *w, git_object_t type, const void *data,
-		     size_t len, git_oid *oid)
+/* Deflates one object and appends it to the pack; runs on a worker. */
+static int write_object(strata_packw *w, z_stream *zs, unsigned char **zbuf, size_t *zsize, const job *j)
 {
 	unsigned char hdr[16];
-	size_t hlen = 0, sz = len;
+	size_t hlen = 0, sz = j->len;
 	pack_entry *e;
 	uLong crc;
-	int zr;
+	int zr, error = 0;
 
-	if (strata_object_id(oid, type, data, len) < 0)
-		return STRATA_ERROR;
-	if (set_contains(w, oid) || git_odb_exists(w->odb, oid))
-		return 0;
-
-	hdr[hlen] = (unsigned char)((int)type << 4 | (sz & 15));
+	hdr[hlen] = (unsigned char)((int)j->type << 4 | (sz & 15));
 	sz >>= 4;
 	while (sz) {
 		hdr[hlen++] |= 0x80;
@@ -200,52 +228,167 @@ int strata_packw_add(strata_packw *w, git_object_t type, const void *data,
 		sz >>= 7;
 	}
 	hlen++;
-
-	if (w->zbuf_size < deflateBound(&w->zs, len)) {
-		size_t want = deflateBound(&w->zs, len) + 64;
-		unsigned char *p = realloc(w->zbuf, want);
+	if (*zsize < deflateBound(zs, j->len) + 64) {
+		size_t want = deflateBound(zs, j->len) + 64;
+		unsigned char *p = realloc(*zbuf, want);
 		if (!p)
 			return strata_error_set("out of memory");
-		w->zbuf = p;
-		w->zbuf_size = want;
+		*zbuf = p;
+		*zsize = want;
 	}
-	deflateReset(&w->zs);
-	w->zs.next_in = (Bytef *)data;
-	w->zs.avail_in = (uInt)len;
-	w->zs.next_out = w->zbuf;
-	w->zs.avail_out = (uInt)w->zbuf_size;
-	if ((zr = deflate(&w->zs, Z_FINISH)) != Z_STREAM_END)
+	deflateReset(zs);
+	zs->next_in = (Bytef *)j->data;
+	zs->avail_in = (uInt)j->len;
+	zs->next_out = *zbuf;
+	zs->avail_out = (uInt)*zsize;
+	if ((zr = deflate(zs, Z_FINISH)) != Z_STREAM_END)
 		return strata_error_set("zlib deflate failed (%d)", zr);
-
 	crc = crc32(0, hdr, (uInt)hlen);
-	crc = crc32(crc, w->zbuf, (uInt)w->zs.total_out);
-	if (write_all(w->fd, hdr, hlen, w->tmp_path) < 0 ||
-	    write_all(w->fd, w->zbuf, w->zs.total_out, w->tmp_path) < 0)
-		return STRATA_ERROR;
+	crc = crc32(crc, *zbuf, (uInt)zs->total_out);
 
+	pthread_mutex_lock(&w->lock);
 	if (w->n == w->alloc) {
 		size_t na = w->alloc ? w->alloc * 2 : 1024;
 		pack_entry *ne = realloc(w->entries, na * sizeof(*ne));
-		if (!ne)
-			return strata_error_set("out of memory");
+		if (!ne) {
+			error = strata_error_set("out of memory");
+			goto unlock;
+		}
 		w->entries = ne;
 		w->alloc = na;
 	}
-	e = &w->entries[w->n];
-	e->oid = *oid;
+	if (write_all(w->fd, hdr, hlen, w->tmp_path) < 0 ||
+	    write_all(w->fd, *zbuf, zs->total_out, w->tmp_path) < 0) {
+		error = STRATA_ERROR;
+		goto unlock;
+	}
+	e = &w->entries[w->n++];
+	e->oid = j->oid;
 	e->offset = w->offset;
 	e->crc = (uint32_t)crc;
-	w->offset += hlen + w->zs.total_out;
-	w->n++;
-	if (w->n * 2 > w->nslots && set_grow(w) < 0)
+	w->offset += hlen + zs->total_out;
+unlock:
+	pthread_mutex_unlock(&w->lock);
+	return error;
+}
+
+static void *worker_main(void *arg)
+{
+	strata_packw *w = arg;
+	unsigned char *zbuf = NULL;
+	size_t zsize = 0;
+	z_stream zs;
+	int ready = deflateInit(&zs, w->level) == Z_OK;
+
+	for (;;) {
+		job *j;
+		int error;
+
+		pthread_mutex_lock(&w->lock);
+		while (!w->head && !w->stopping)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (!w->head) {
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+		j = w->head;
+		w->head = j->next;
+		if (!w->head)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->lock);
+
+		error = ready ? write_object(w, &zs, &zbuf, &zsize, j) : strata_error_set("zlib init failed");
+
+		pthread_mutex_lock(&w->lock);
+		w->queued_bytes -= j->len;
+		if (error && !w->werror) {
+			w->werror = error;
+			snprintf(w->werrmsg, sizeof(w->werrmsg), "%s", strata_error_last());
+		}
+		pthread_cond_broadcast(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		free(j);
+	}
+	if (ready)
+		deflateEnd(&zs);
+	free(zbuf);
+	return NULL;
+}
+
+/* The first worker error, as this thread's error. */
+static int worker_error(strata_packw *w)
+{
+	int error;
+	pthread_mutex_lock(&w->lock);
+	error = w->werror;
+	if (error)
+		strata_error_set("%s", w->werrmsg);
+	pthread_mutex_unlock(&w->lock);
+	return error;
+}
+
+int strata_packw_add(strata_packw *w, git_object_t type, const void *data,
+		     size_t len, git_oid *oid)
+{
+	job *j;
+
+	if (strata_object_id(oid, type, data, len) < 0)
 		return STRATA_ERROR;
-	set_insert(w->slots, w->nslots, w->entries, w->n - 1);
+	if (set_contains(w, oid) || git_odb_exists(w->odb, oid))
+		return 0;
+	if (worker_error(w))
+		return STRATA_ERROR;
+
+	if (w->nids == w->ids_alloc) {
+		size_t na = w->ids_alloc ? w->ids_alloc * 2 : 1024;
+		git_oid *p = realloc(w->ids, na * sizeof(*p));
+		if (!p)
+			return strata_error_set("out of memory");
+		w->ids = p;
+		w->ids_alloc = na;
+	}
+	w->ids[w->nids++] = *oid;
+	if (w->nids * 2 > w->nslots && set_grow(w) < 0)
+		return STRATA_ERROR;
+	set_insert(w->slots, w->nslots, w->ids, w->nids - 1);
+
+	if ((j = malloc(sizeof(*j) + len)) == NULL)
+		return strata_error_set("out of memory");
+	j->next = NULL;
+	j->type = type;
+	j->oid = *oid;
+	j->len = len;
+	memcpy(j->data, data, len);
+
+	pthread_mutex_lock(&w->lock);
+	while (w->queued_bytes > QUEUE_MAX_BYTES && !w->werror)
+		pthread_cond_wait(&w->cond, &w->lock);
+	if (w->tail)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	w->queued_bytes += len;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
 	return 0;
+}
+
+/* Lets the workers drain the queue and exit. */
+static void stop_workers(strata_packw *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stopping = 1;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	for (int i = 0; i < w->nworkers; i++)
+		pthread_join(w->workers[i], NULL);
+	w->nworkers = 0;
 }
 
 size_t strata_packw_count(const strata_packw *w)
 {
-	return w->n;
+	return w->nids;
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -359,6 +502,9 @@ int strata_packw_commit(strata_packw *w)
 	strata_buf pack = STRATA_BUF_INIT, idx = STRATA_BUF_INIT;
 	int error = STRATA_ERROR;
 
+	stop_workers(w);
+	if (worker_error(w))
+		return STRATA_ERROR;
 	if (w->n == 0) {
 		w->committed = 1;
 		unlink(w->tmp_path);
@@ -394,16 +540,25 @@ void strata_packw_free(strata_packw *w)
 {
 	if (!w)
 		return;
+	pthread_mutex_lock(&w->lock);	/* an aborted pack: drop what is queued */
+	while (w->head) {
+		job *j = w->head;
+		w->head = j->next;
+		free(j);
+	}
+	w->tail = NULL;
+	pthread_mutex_unlock(&w->lock);
+	stop_workers(w);
 	if (w->fd >= 0)
 		close(w->fd);
 	if (!w->committed && w->tmp_path)
 		unlink(w->tmp_path);
-	if (w->zs_ready)
-		deflateEnd(&w->zs);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
 	git_odb_free(w->odb);
 	free(w->entries);
+	free(w->ids);
 	free(w->slots);
-	free(w->zbuf);
 	free(w->dir);
 	free(w->tmp_path);
 	free(w);
