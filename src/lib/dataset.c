@@ -192,17 +192,20 @@ int strata_dataset_export(FILE *out, git_repository *repo, const git_tree *root,
 /* ---- diff ---- */
 
 typedef struct {
-	unsigned char hash[STRATA_HASH_LEN];
+	unsigned char hash[STRATA_HASH_LEN];	/* key hash, once parsed */
+	uint64_t fp;				/* fingerprint of the line's bytes */
 	strata_record *rec;
-	char *line;
-	size_t len;
+	size_t off, len;			/* the line, in the set's arena */
 } diff_item;
 
 typedef struct {
 	diff_item *v;
 	size_t n, alloc;
+	strata_buf arena;
 	const strata_schema *s;
 } diff_set;
+
+#define LINE(set, it) ((set)->arena.ptr + (it)->off)
 
 typedef struct {
 	git_repository *repo;
@@ -213,11 +216,18 @@ typedef struct {
 
 static void set_clear(diff_set *s)
 {
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->n; i++)
 		strata_record_free(s->v[i].rec);
-		free(s->v[i].line);
-	}
 	s->n = 0;
+	strata_buf_dispose(&s->arena);
+}
+
+static uint64_t fingerprint(const char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+	return h;
 }
 
 static int record_hash(unsigned char *hash, const strata_record *r, const strata_schema *s)
@@ -253,47 +263,66 @@ static int set_add_line(const char *line, size_t len, void *payload)
 	}
 	it = &s->v[s->n];
 	it->rec = NULL;
-	if ((it->line = malloc(len)) == NULL)
-		return strata_error_set("out of memory");
-	memcpy(it->line, line, len);
+	it->off = s->arena.len;
 	it->len = len;
+	it->fp = fingerprint(line, len);
+	if (strata_buf_put(&s->arena, line, len) < 0)
+		return STRATA_ERROR;
 	s->n++;
 	return 0;
 }
 
-static int cmp_line(const void *pa, const void *pb)
+/*
+ * Removes the lines both sets hold (unchanged records need no parsing):
+ * an open-addressing table of a's fingerprints, probed with b's lines.
+ */
+static int drop_common(diff_set *a, diff_set *b)
 {
-	const diff_item *a = pa, *b = pb;
-	int c = memcmp(a->line, b->line, a->len < b->len ? a->len : b->len);
-	return c ? c : (a->len > b->len) - (a->len < b->len);
-}
+	size_t nslots = 16, ka = 0, kb = 0;
+	size_t *slots;
+	unsigned char *gone;
 
-/* Removes the lines both sets hold: unchanged records need no parsing. */
-static void drop_common(diff_set *a, diff_set *b)
-{
-	size_t i = 0, j = 0, ka = 0, kb = 0;
-
-	qsort(a->v, a->n, sizeof(*a->v), cmp_line);
-	qsort(b->v, b->n, sizeof(*b->v), cmp_line);
-	while (i < a->n || j < b->n) {
-		int c = i == a->n ? 1 : j == b->n ? -1 : cmp_line(&a->v[i], &b->v[j]);
-		if (c == 0) {
-			free(a->v[i++].line);
-			free(b->v[j++].line);
-		} else if (c < 0) {
-			a->v[ka++] = a->v[i++];
-		} else {
-			b->v[kb++] = b->v[j++];
-		}
+	while (nslots < a->n * 2)
+		nslots *= 2;
+	if ((slots = calloc(nslots, sizeof(size_t))) == NULL || (gone = calloc(a->n + 1, 1)) == NULL) {
+		free(slots);
+		return strata_error_set("out of memory");
 	}
+	for (size_t i = 0; i < a->n; i++) {
+		size_t k = a->v[i].fp & (nslots - 1);
+		while (slots[k])
+			k = (k + 1) & (nslots - 1);
+		slots[k] = i + 1;
+	}
+	for (size_t j = 0; j < b->n; j++) {
+		diff_item *y = &b->v[j];
+		int matched = 0;
+		for (size_t k = y->fp & (nslots - 1); slots[k]; k = (k + 1) & (nslots - 1)) {
+			diff_item *x = &a->v[slots[k] - 1];
+			if (!gone[slots[k] - 1] && x->fp == y->fp && x->len == y->len &&
+			    memcmp(LINE(a, x), LINE(b, y), x->len) == 0) {
+				gone[slots[k] - 1] = 1;
+				matched = 1;
+				break;
+			}
+		}
+		if (!matched)
+			b->v[kb++] = *y;
+	}
+	for (size_t i = 0; i < a->n; i++)
+		if (!gone[i])
+			a->v[ka++] = a->v[i];
 	a->n = ka;
 	b->n = kb;
+	free(slots);
+	free(gone);
+	return 0;
 }
 
 static int set_parse(diff_set *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (strata_record_parse(&s->v[i].rec, s->v[i].line, s->v[i].len) < 0 ||
+		if (strata_record_parse(&s->v[i].rec, LINE(s, &s->v[i]), s->v[i].len) < 0 ||
 		    record_hash(s->v[i].hash, s->v[i].rec, s->s) < 0)
 			return STRATA_ERROR;
 	return 0;
@@ -336,14 +365,13 @@ static int stream_line(const char *line, size_t len, void *payload)
 
 static int diff_merge(diff_ctx *d, git_repository *repo, const git_tree_entry *ea, const git_tree_entry *eb)
 {
-	diff_set a = { NULL, 0, 0, d->sa }, b = { NULL, 0, 0, d->sb };
+	diff_set a = { NULL, 0, 0, STRATA_BUF_INIT, d->sa }, b = { NULL, 0, 0, STRATA_BUF_INIT, d->sb };
 	size_t i = 0, j = 0;
 	int error;
 
 	if ((error = set_load(&a, repo, ea)) < 0 || (error = set_load(&b, repo, eb)) < 0)
 		goto done;
-	drop_common(&a, &b);
-	if ((error = set_parse(&a)) < 0 || (error = set_parse(&b)) < 0)
+	if ((error = drop_common(&a, &b)) < 0 || (error = set_parse(&a)) < 0 || (error = set_parse(&b)) < 0)
 		goto done;
 	qsort(a.v, a.n, sizeof(*a.v), cmp_diff_item);
 	qsort(b.v, b.n, sizeof(*b.v), cmp_diff_item);
@@ -354,7 +382,7 @@ static int diff_merge(diff_ctx *d, git_repository *repo, const git_tree_entry *e
 		} else if (c > 0) {
 			error = d->cb(NULL, b.v[j++].rec, d->payload);
 		} else {
-			if (a.v[i].len != b.v[j].len || memcmp(a.v[i].line, b.v[j].line, a.v[i].len))
+			if (a.v[i].len != b.v[j].len || memcmp(LINE(&a, &a.v[i]), LINE(&b, &b.v[j]), a.v[i].len))
 				error = d->cb(a.v[i].rec, b.v[j].rec, d->payload);
 			i++;
 			j++;
