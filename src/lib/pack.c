@@ -277,7 +277,7 @@ static void *worker_main(void *arg)
 	strata_packw *w = arg;
 	unsigned char *zbuf = NULL;
 	size_t zsize = 0;
-	z_stream zs;
+	z_stream zs = { 0 };	/* zalloc, zfree, opaque must be Z_NULL */
 	int ready = deflateInit(&zs, w->level) == Z_OK;
 
 	for (;;) {
