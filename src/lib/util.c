@@ -260,6 +260,9 @@ int strata_base64_decode(strata_buf *out, const char *in, size_t len)
 	}
 	if (pad > 2 || (bits >= 6))
 		return strata_error_set("invalid base64 length");
+	/* canonical form only: the bits padding discards must be zero */
+	if (acc & ((1u << bits) - 1))
+		return strata_error_set("invalid base64 (non-zero padding bits)");
 	return 0;
 }
 

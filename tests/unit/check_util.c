@@ -32,8 +32,9 @@ END_TEST
 
 START_TEST(base64_rejects_garbage)
 {
-	const char *bad[] = { "Zm9v!", "Zg=a", "Z", "Zm9vY" };
-	for (size_t i = 0; i < 4; i++) {
+	/* "Zh==" and "Zm9=" decode to the same bytes as "Zg==" and "Zm8=" in lax decoders */
+	const char *bad[] = { "Zm9v!", "Zg=a", "Z", "Zm9vY", "Zh==", "Zm9=" };
+	for (size_t i = 0; i < 6; i++) {
 		strata_buf d = STRATA_BUF_INIT;
 		ck_assert_int_lt(strata_base64_decode(&d, bad[i], strlen(bad[i])), 0);
 		strata_buf_dispose(&d);
