@@ -52,6 +52,16 @@ st_t=$1 st_rss=$2
 st_size=$(du -sk "$W/node/repo.git" | cut -f1)
 set -- $(measure "$STRATA" -q -C "$W/node" import residents "$W/r2.csv")
 re_t=$1 re_rss=$2
+# the same change as a change feed: only the changed rows, with --upsert
+"$STRATA" init "$W/node2" --name bench2 --tier community >/dev/null
+"$STRATA" -q -C "$W/node2" import residents "$W/r.csv" --key id_number
+awk 'NR == FNR { a[FNR] = $0; next } FNR == 1 || $0 != a[FNR]' "$W/r.csv" "$W/r2.csv" > "$W/delta.csv"
+delta_rows=$(($(wc -l < "$W/delta.csv") - 1))
+set -- $(measure "$STRATA" -q -C "$W/node2" import residents "$W/delta.csv" --upsert)
+up_t=$1 up_rss=$2
+[ "$(git -C "$W/node/repo.git" rev-parse refs/strata/datasets/residents^{tree})" = \
+  "$(git -C "$W/node2/repo.git" rev-parse refs/strata/datasets/residents^{tree})" ] ||
+	{ echo "upsert and full re-import gave different trees" >&2; exit 1; }
 
 echo
 printf '%-34s %10s %10s %8s\n' "" strata "git" ratio
@@ -60,3 +70,6 @@ printf '%-34s %8dMB %8dMB %7sx\n' "repository size" $((st_size / 1024)) $((git_s
 printf '%-34s %8dMB\n' "strata peak RSS (import)" $((st_rss / 1024))
 printf '%-34s %9ss %10s %7s%%\n' "re-import, 1% of rows changed" "$re_t" "" "$(awk -v a="$re_t" -v b="$st_t" 'BEGIN { printf "%.0f", 100 * a / b }')"
 printf '%-34s %8dMB\n' "strata peak RSS (re-import)" $((re_rss / 1024))
+printf '%-34s %9ss %10s %7s%%\n' "--upsert of the $delta_rows changed rows" "$up_t" "" "$(awk -v a="$up_t" -v b="$st_t" 'BEGIN { printf "%.0f", 100 * a / b }')"
+printf '%-34s %8dMB\n' "strata peak RSS (upsert)" $((up_rss / 1024))
+echo "(the upsert's tree id equals the full re-import's)"

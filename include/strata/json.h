@@ -47,6 +47,13 @@ typedef struct {
 
 /* Parses one canonical record line; refuses anything but an object of strings. */
 int strata_record_parse(strata_record **out, const char *line, size_t len);
+/*
+ * Finds field `name` in a canonical record line without a full parse and
+ * appends its decoded value to `out`.  Returns 1 if found, 0 if not, and
+ * an error for a line that is not canonical record JSON.
+ */
+int strata_record_field(strata_buf *out, const char *line, size_t len, const char *name);
+
 /* Value of field `name`, or NULL. */
 const char *strata_record_get(const strata_record *r, const char *name);
 void strata_record_free(strata_record *r);

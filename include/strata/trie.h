@@ -62,3 +62,33 @@ void strata_trie_builder_free(strata_trie_builder *b);
 int strata_trie_build(strata_packw *w, strata_trie_item *items, size_t n, git_oid *oid);
 
 #endif
+
+/*
+ * Incremental update for upserts, which never remove records: counts only
+ * grow, so a tree stays a tree and a leaf becomes a tree only when it
+ * passes the bound.  The layout rule still holds, and untouched subtrees
+ * are kept by id, so the cost follows the touched leaves only.
+ */
+typedef int (*strata_trie_hash_fn)(unsigned char hash[STRATA_HASH_LEN],
+				   const char *line, size_t len, void *payload);
+
+typedef struct {
+	size_t added;		/* new key */
+	size_t changed;		/* key present, record differs */
+} strata_trie_counts;
+
+/*
+ * Merges `items` (sorted, unique hashes, all sharing `depth` nibbles) into
+ * `old` (NULL, a leaf or a tree entry) at `depth` >= 1.  Existing leaves
+ * are read back and their keys hashed with `hash`.  *oid and *is_tree
+ * receive the new node.
+ */
+int strata_trie_update(strata_packw *w, git_repository *repo, const git_tree_entry *old,
+		       unsigned depth, const strata_trie_item *items, size_t n,
+		       strata_trie_hash_fn hash, void *payload, strata_trie_counts *counts,
+		       git_oid *oid, int *is_tree);
+
+/* Entry of child `nibble` in a trie tree ("x" or "x.jsonl"), or NULL. */
+const git_tree_entry *strata_trie_child(const git_tree *t, unsigned nibble);
+/* Appends the entry for child `nibble` to a tree being built. */
+int strata_trie_child_entry(strata_buf *tree, unsigned nibble, int is_tree, const git_oid *oid);

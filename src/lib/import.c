@@ -123,6 +123,14 @@ static int take_header(import_ctx *c, const strata_csv_row *h)
 	return 0;
 }
 
+static int count_line(const char *line, size_t len, void *payload)
+{
+	(void)line;
+	(void)len;
+	(*(size_t *)payload)++;
+	return 0;
+}
+
 /* Names the difference between the dataset's fields and the input's. */
 static int fields_differ(import_ctx *c, const strata_schema *old, strata_buf *why)
 {
@@ -290,32 +298,6 @@ static int read_rows(import_ctx *c)
 	return 0;
 }
 
-/* --upsert: the dataset's current records go in too, as origin 0. */
-typedef struct {
-	import_ctx *c;
-	strata_schema *schema;
-	char **vals;
-	size_t *lens;
-} old_ctx;
-
-static int spill_old_line(const char *line, size_t len, void *payload)
-{
-	old_ctx *oc = payload;
-	strata_record *r = NULL;
-	int error;
-
-	if ((error = strata_record_parse(&r, line, len)) < 0)
-		return error;
-	for (size_t i = 0; i < oc->c->nfields; i++) {
-		const char *v = strata_record_get(r, oc->c->fields[i]);
-		oc->vals[i] = (char *)(v ? v : "");
-		oc->lens[i] = strlen(oc->vals[i]);
-	}
-	error = spill_row(oc->c, oc->vals, oc->lens, 0, 0);
-	strata_record_free(r);
-	return error;
-}
-
 static int key_of(strata_buf *out, import_ctx *c, const strata_trie_item *it)
 {
 	strata_record *r = NULL;
@@ -330,24 +312,33 @@ static int key_of(strata_buf *out, import_ctx *c, const strata_trie_item *it)
 	return 0;
 }
 
-/* Loads, sorts and merges one bucket, then hands it to the builder. */
-static int build_bucket(import_ctx *c, strata_trie_builder *b, unsigned bucket,
-			strata_buf *data, strata_trie_item **items, size_t *alloc)
+/*
+ * Loads one spill bucket into *items (pointing into `data`), sorted by
+ * hash, duplicate keys refused, new records kept over old; *nkept gets the
+ * count.  Items are appended after the first `base` entries.
+ */
+static int load_bucket(import_ctx *c, unsigned bucket, strata_buf *data, size_t base,
+		       strata_trie_item **items, size_t *alloc, size_t *nkept)
 {
 	FILE *f = c->spill[bucket];
 	long size;
-	size_t n = 0, kept = 0, off = 0;
+	size_t n = base, kept = base, off = 0;
 
+	*nkept = 0;
+	if (!f)
+		return 0;
 	if (fflush(f) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
 		return strata_error_set("cannot read temporary data: %s", strerror(errno));
 	if (size == 0)
 		return 0;
-	strata_buf_clear(data);
+	if (base == 0)
+		strata_buf_clear(data);
+	off = data->len;
 	if (strata_buf_grow(data, (size_t)size) < 0)
 		return STRATA_ERROR;
-	if (fread(data->ptr, 1, (size_t)size, f) != (size_t)size)
+	if (fread(data->ptr + data->len, 1, (size_t)size, f) != (size_t)size)
 		return strata_error_set("cannot read temporary data: %s", strerror(errno));
-	data->len = (size_t)size;
+	data->len += (size_t)size;
 	fclose(f);
 	c->spill[bucket] = NULL;
 
@@ -369,9 +360,9 @@ static int build_bucket(import_ctx *c, strata_trie_builder *b, unsigned bucket,
 		it->data = data->ptr + off + 41;
 		off += 41 + it->len;
 	}
-	strata_trie_sort(*items, n);
+	strata_trie_sort(*items + base, n - base);
 	/* merge: per hash keep the new record (origin 1) over the old one */
-	for (size_t i = 0; i < n;) {
+	for (size_t i = base; i < n;) {
 		size_t j = i + 1;
 		while (j < n && memcmp((*items)[j].hash, (*items)[i].hash, STRATA_HASH_LEN) == 0)
 			j++;
@@ -386,8 +377,176 @@ static int build_bucket(import_ctx *c, strata_trie_builder *b, unsigned bucket,
 		(*items)[kept++] = (*items)[j - 1];
 		i = j;
 	}
-	c->total += kept;
-	return strata_trie_builder_add(b, bucket, *items, kept);
+	*nkept = kept - base;
+	return 0;
+}
+
+/* Bytes spilled into a bucket so far. */
+static long spill_size(import_ctx *c, unsigned bucket)
+{
+	FILE *f = c->spill[bucket];
+	if (!f || fflush(f) != 0)
+		return f ? -1 : 0;
+	return ftell(f);
+}
+
+static int build_bucket(import_ctx *c, strata_trie_builder *b, unsigned bucket,
+			strata_buf *data, strata_trie_item **items, size_t *alloc)
+{
+	size_t n;
+	if (load_bucket(c, bucket, data, 0, items, alloc, &n) < 0)
+		return STRATA_ERROR;
+	c->total += n;
+	return strata_trie_builder_add(b, bucket, *items, n);
+}
+
+/* Key hash of a stored record line, for merging into existing leaves. */
+static int line_hash(unsigned char *hash, const char *line, size_t len, void *payload)
+{
+	import_ctx *c = payload;
+	strata_buf vals = STRATA_BUF_INIT;
+	size_t offs[64];
+	int error = 0;
+
+	if (c->nkey > 64)
+		return strata_error_set("too many key fields");
+	for (size_t i = 0; i < c->nkey && !error; i++) {
+		int r;
+		offs[i] = vals.len;
+		r = strata_record_field(&vals, line, len, c->fields[c->keyidx[i]]);
+		if (r == 0)
+			error = strata_error_set("stored record lacks key field '%s'", c->fields[c->keyidx[i]]);
+		else if (r < 0)
+			error = r;
+		else
+			c->klens[i] = vals.len - offs[i];
+	}
+	if (!error) {
+		for (size_t i = 0; i < c->nkey; i++)
+			c->kv[i] = vals.ptr + offs[i];
+		error = strata_keyhash(hash, c->kv, c->klens, c->nkey);
+	}
+	strata_buf_dispose(&vals);
+	return error;
+}
+
+/*
+ * --upsert on an existing dataset: merge the new records into the old
+ * trie, touching only the leaves they land in.  A group (first nibble)
+ * that is already a tree is updated one bucket at a time; one that is a
+ * leaf, or absent, is small and is merged whole.
+ */
+static int upsert_records(import_ctx *c, strata_packw *w, const git_tree *old_root,
+			  git_oid *out, strata_trie_counts *counts)
+{
+	const git_tree_entry *re = git_tree_entry_byname(old_root, "records");
+	git_tree *records = NULL, *gtree = NULL;
+	strata_buf root = STRATA_BUF_INIT, gt = STRATA_BUF_INIT, data = STRATA_BUF_INIT;
+	strata_trie_item *items = NULL;
+	size_t alloc = 0;
+	int error = STRATA_ERROR;
+
+	if (!re || git_tree_lookup(&records, c->node->repo, git_tree_entry_id(re)) < 0) {
+		strata_error_set("dataset tree has no records/");
+		goto done;
+	}
+	for (unsigned g = 0; g < 16; g++) {
+		const git_tree_entry *ge = strata_trie_child(records, g);
+		git_oid oid;
+		int is_tree;
+
+		if (ge && git_tree_entry_type(ge) == GIT_OBJECT_TREE) {
+			git_tree_free(gtree);
+			gtree = NULL;
+			strata_buf_clear(&gt);
+			if (git_tree_lookup(&gtree, c->node->repo, git_tree_entry_id(ge)) < 0) {
+				strata_error_git("cannot read records tree");
+				goto done;
+			}
+			for (unsigned b = 0; b < 16; b++) {
+				const git_tree_entry *be = strata_trie_child(gtree, b);
+				size_t n;
+				if (load_bucket(c, g * 16 + b, &data, 0, &items, &alloc, &n) < 0)
+					goto done;
+				if (n == 0) {
+					if (be && strata_trie_child_entry(&gt, b, git_tree_entry_type(be) == GIT_OBJECT_TREE,
+									  git_tree_entry_id(be)) < 0)
+						goto done;
+					continue;
+				}
+				if (strata_trie_update(w, c->node->repo, be, 2, items, n, line_hash, c,
+						       counts, &oid, &is_tree) < 0 ||
+				    strata_trie_child_entry(&gt, b, is_tree, &oid) < 0)
+					goto done;
+			}
+			if (strata_packw_add(w, GIT_OBJECT_TREE, gt.ptr ? gt.ptr : "", gt.len, &oid) < 0 ||
+			    strata_trie_child_entry(&root, g, 1, &oid) < 0)
+				goto done;
+		} else {
+			size_t total = 0, bytes = 0;
+			/* reserve the group's bytes first: items point into `data`, which must not move */
+			for (unsigned b = 0; b < 16; b++) {
+				long sz = spill_size(c, g * 16 + b);
+				if (sz < 0) {
+					strata_error_set("cannot read temporary data: %s", strerror(errno));
+					goto done;
+				}
+				bytes += (size_t)sz;
+			}
+			strata_buf_clear(&data);
+			if (strata_buf_grow(&data, bytes) < 0)
+				goto done;
+			for (unsigned b = 0; b < 16; b++) {
+				size_t n;
+				if (load_bucket(c, g * 16 + b, &data, total, &items, &alloc, &n) < 0)
+					goto done;
+				total += n;
+			}
+			if (total == 0) {
+				if (ge && strata_trie_child_entry(&root, g, 0, git_tree_entry_id(ge)) < 0)
+					goto done;
+				continue;
+			}
+			if (strata_trie_update(w, c->node->repo, ge, 1, items, total, line_hash, c,
+					       counts, &oid, &is_tree) < 0 ||
+			    strata_trie_child_entry(&root, g, is_tree, &oid) < 0)
+				goto done;
+		}
+	}
+	error = strata_packw_add(w, GIT_OBJECT_TREE, root.ptr ? root.ptr : "", root.len, out);
+done:
+	git_tree_free(records);
+	git_tree_free(gtree);
+	strata_buf_dispose(&root);
+	strata_buf_dispose(&gt);
+	strata_buf_dispose(&data);
+	free(items);
+	return error;
+}
+
+/* The record count an earlier commit recorded in its Strata-Records trailer. */
+static int old_total(size_t *out, git_repository *repo, const git_commit *commit, const git_tree *tree)
+{
+	git_message_trailer_array tr = { 0 };
+	int found = 0;
+
+	*out = 0;
+	if (git_message_trailers(&tr, git_commit_message(commit)) == 0) {
+		for (size_t i = 0; i < tr.count; i++)
+			if (strcmp(tr.trailers[i].key, "Strata-Records") == 0) {
+				char *end;
+				unsigned long long v = strtoull(tr.trailers[i].value, &end, 10);
+				if (*end == '\0') {
+					*out = (size_t)v;
+					found = 1;
+				}
+			}
+		git_message_trailer_array_free(&tr);
+	}
+	git_error_clear();
+	if (found)
+		return 0;
+	return strata_dataset_foreach(repo, tree, count_line, out);
 }
 
 static int count_cb(const strata_record *o, const strata_record *nw, void *payload)
@@ -402,23 +561,15 @@ static int count_cb(const strata_record *o, const strata_record *nw, void *paylo
 	return 0;
 }
 
-static int count_line(const char *line, size_t len, void *payload)
-{
-	(void)line;
-	(void)len;
-	(*(size_t *)payload)++;
-	return 0;
-}
-
 static int build_message(strata_buf *msg, strata_node *n, const char *dataset,
 			 const strata_import_result *res, int schema_changed)
 {
 	return strata_buf_printf(msg,
 		"%s: %zu added, %zu changed, %zu removed\n\n"
 		"%zu records%s.\n\n"
-		"Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\n",
+		"Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\nStrata-Records: %zu\n",
 		dataset, res->added, res->changed, res->removed, res->total,
-		schema_changed ? "; schema changed" : "", dataset, n->name, n->tier);
+		schema_changed ? "; schema changed" : "", dataset, n->name, n->tier, res->total);
 }
 
 static void ctx_dispose(import_ctx *c)
@@ -496,29 +647,31 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 	if (take_header(&c, &header) < 0 || setup_key(&c, old_schema) < 0 ||
 	    open_spill(&c) < 0 || read_rows(&c) < 0)
 		goto done;
+	if (strata_packw_new(&w, n->repo, IMPORT_ZLIB_LEVEL) < 0)
+		goto done;
 	if (o->upsert && have_old) {
-		old_ctx oc = { &c, old_schema, calloc(c.nfields, sizeof(char *)),
-			       calloc(c.nfields, sizeof(size_t)) };
-		int e = (!oc.vals || !oc.lens) ? strata_error_set("out of memory") :
-			strata_dataset_foreach(n->repo, old_tree, spill_old_line, &oc);
-		free(oc.vals);
-		free(oc.lens);
-		if (e < 0)
+		strata_trie_counts counts = { 0, 0 };
+		size_t before;
+		if (upsert_records(&c, w, old_tree, &records_oid, &counts) < 0 ||
+		    old_total(&before, n->repo, old_commit, old_tree) < 0)
+			goto done;
+		res->added = counts.added;
+		res->changed = counts.changed;
+		c.total = before + counts.added;
+	} else {
+		if (strata_trie_builder_new(&b, w) < 0)
+			goto done;
+		for (unsigned i = 0; i < NBUCKETS; i++) {
+			if (build_bucket(&c, b, i, &bucket, &items, &items_alloc) < 0)
+				goto done;
+			if (o->progress && c.rows >= 100000 && i % 16 == 15)
+				fprintf(stderr, "\rwriting: %u%%", (i + 1) * 100 / NBUCKETS);
+		}
+		if (o->progress && c.rows >= 100000)
+			fputc('\n', stderr);
+		if (strata_trie_builder_finish(b, &records_oid) < 0)
 			goto done;
 	}
-
-	if (strata_packw_new(&w, n->repo, IMPORT_ZLIB_LEVEL) < 0 || strata_trie_builder_new(&b, w) < 0)
-		goto done;
-	for (unsigned i = 0; i < NBUCKETS; i++) {
-		if (build_bucket(&c, b, i, &bucket, &items, &items_alloc) < 0)
-			goto done;
-		if (o->progress && c.rows >= 100000 && i % 16 == 15)
-			fprintf(stderr, "\rwriting: %u%%", (i + 1) * 100 / NBUCKETS);
-	}
-	if (o->progress && c.rows >= 100000)
-		fputc('\n', stderr);
-	if (strata_trie_builder_finish(b, &records_oid) < 0)
-		goto done;
 
 	new_schema.nfields = c.nfields;
 	new_schema.names = c.fields;
@@ -553,6 +706,8 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 	}
 	if (!have_old) {
 		res->added = c.total;
+	} else if (o->upsert) {
+		/* counted while merging */
 	} else if (!same_key(new_schema.key, new_schema.nkey, old_schema)) {
 		/* re-keyed: records cannot be matched, so all old ones go and all new ones come */
 		res->added = c.total;

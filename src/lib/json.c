@@ -152,6 +152,105 @@ done:
 	return error;
 }
 
+/* Decodes the string literal at *p (after its opening quote) into out (if non-NULL). */
+static int scan_string(const char **p, const char *end, strata_buf *out)
+{
+	const char *s = *p;
+	while (s < end && *s != '"') {
+		const char *run = s;
+		while (s < end && *s != '"' && *s != '\\')
+			s++;
+		if (out && strata_buf_put(out, run, (size_t)(s - run)) < 0)
+			return STRATA_ERROR;
+		if (s < end && *s == '\\') {
+			char c;
+			if (end - s < 2)
+				return strata_error_set("invalid record: truncated escape");
+			switch (s[1]) {
+			case '"': c = '"'; break;
+			case '\\': c = '\\'; break;
+			case '/': c = '/'; break;
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case 't': c = '\t'; break;
+			case 'u': {
+				/* canonical records only escape control characters this way */
+				unsigned v = 0;
+				if (end - s < 6)
+					return strata_error_set("invalid record: truncated escape");
+				for (int k = 2; k < 6; k++) {
+					char h = s[k];
+					v = v << 4 | (unsigned)(h >= '0' && h <= '9' ? h - '0' :
+							       h >= 'a' && h <= 'f' ? h - 'a' + 10 :
+							       h >= 'A' && h <= 'F' ? h - 'A' + 10 : 99);
+				}
+				if (v >= 0x20)
+					return strata_error_set("invalid record: non-canonical \\u escape");
+				if (out && strata_buf_putc(out, (char)v) < 0)
+					return STRATA_ERROR;
+				s += 6;
+				continue;
+			}
+			default:
+				return strata_error_set("invalid record: bad escape");
+			}
+			if (out && strata_buf_putc(out, c) < 0)
+				return STRATA_ERROR;
+			s += 2;
+		}
+	}
+	if (s >= end)
+		return strata_error_set("invalid record: unterminated string");
+	*p = s + 1;
+	return 0;
+}
+
+int strata_record_field(strata_buf *out, const char *line, size_t len, const char *name)
+{
+	const char *p = line, *end = line + len;
+	strata_buf key = STRATA_BUF_INIT;
+	int error = 0;
+
+	if (len < 2 || *p++ != '{')
+		return strata_error_set("invalid record: not an object");
+	if (*p == '}')
+		return 0;
+	for (;;) {
+		int match;
+		if (p >= end || *p++ != '"') {
+			error = strata_error_set("invalid record: expected a field name");
+			break;
+		}
+		strata_buf_clear(&key);
+		if ((error = scan_string(&p, end, &key)) < 0)
+			break;
+		match = key.ptr && strcmp(key.ptr, name) == 0;
+		if (p + 1 >= end || p[0] != ':' || p[1] != '"') {
+			error = strata_error_set("invalid record: expected a string value");
+			break;
+		}
+		p += 2;
+		if ((error = scan_string(&p, end, match ? out : NULL)) < 0)
+			break;
+		if (match) {
+			error = 1;
+			break;
+		}
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end && *p == '}')
+			break;
+		error = strata_error_set("invalid record: expected ',' or '}'");
+		break;
+	}
+	strata_buf_dispose(&key);
+	return error;
+}
+
 const char *strata_record_get(const strata_record *r, const char *name)
 {
 	for (size_t i = 0; i < r->n; i++)

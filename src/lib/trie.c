@@ -284,3 +284,135 @@ int strata_trie_build(strata_packw *w, strata_trie_item *items, size_t n, git_oi
 	strata_trie_builder_free(b);
 	return error;
 }
+
+const git_tree_entry *strata_trie_child(const git_tree *t, unsigned nib)
+{
+	char name[16];
+	const git_tree_entry *e;
+
+	if (!t)
+		return NULL;
+	snprintf(name, sizeof(name), "%x", nib);
+	if ((e = git_tree_entry_byname(t, name)) != NULL)
+		return e;
+	snprintf(name, sizeof(name), "%x.jsonl", nib);
+	return git_tree_entry_byname(t, name);
+}
+
+int strata_trie_child_entry(strata_buf *tree, unsigned nib, int is_tree, const git_oid *oid)
+{
+	return child_entry(tree, nib, is_tree, oid);
+}
+
+/* Reads a leaf's records; they point into *blob, which the caller frees. */
+static int load_leaf(git_repository *repo, const git_oid *id, strata_trie_hash_fn hash,
+		     void *payload, git_blob **blob, strata_trie_item **out, size_t *n)
+{
+	const char *p, *end, *nl;
+	size_t alloc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (git_blob_lookup(blob, repo, id) < 0)
+		return strata_error_git("cannot read records");
+	p = git_blob_rawcontent(*blob);
+	end = p + git_blob_rawsize(*blob);
+	for (; p < end; p = nl + 1) {
+		strata_trie_item *it;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (nl == p)
+			continue;
+		if (*n == alloc) {
+			size_t na = alloc ? alloc * 2 : 64;
+			strata_trie_item *q = realloc(*out, na * sizeof(*q));
+			if (!q)
+				return strata_error_set("out of memory");
+			*out = q;
+			alloc = na;
+		}
+		it = &(*out)[(*n)++];
+		memset(it, 0, sizeof(*it));
+		it->data = p;
+		it->len = (uint32_t)(nl - p);
+		if (hash(it->hash, p, it->len, payload) < 0)
+			return STRATA_ERROR;
+	}
+	strata_trie_sort(*out, *n);
+	return 0;
+}
+
+int strata_trie_update(strata_packw *w, git_repository *repo, const git_tree_entry *old,
+		       unsigned depth, const strata_trie_item *items, size_t n,
+		       strata_trie_hash_fn hash, void *payload, strata_trie_counts *counts,
+		       git_oid *oid, int *is_tree)
+{
+	strata_trie_item *olds = NULL, *merged = NULL;
+	git_blob *blob = NULL;
+	git_tree *tree = NULL;
+	strata_buf tb = STRATA_BUF_INIT;
+	size_t nold = 0, k = 0, i = 0, j = 0;
+	int error = STRATA_ERROR;
+
+	if (!old) {
+		counts->added += n;
+		return build_node(w, items, n, depth, oid, is_tree);
+	}
+	if (git_tree_entry_type(old) == GIT_OBJECT_TREE) {
+		/* stays a tree: recurse into the children that have new records */
+		if (git_tree_lookup(&tree, repo, git_tree_entry_id(old)) < 0) {
+			strata_error_git("cannot read records tree");
+			goto done;
+		}
+		for (unsigned nib = 0; nib < 16; nib++) {
+			const git_tree_entry *c = strata_trie_child(tree, nib);
+			size_t s = i;
+			git_oid cid;
+			int ctree;
+			while (i < n && nibble(items[i].hash, depth) == nib)
+				i++;
+			if (s == i) {
+				if (c && child_entry(&tb, nib, git_tree_entry_type(c) == GIT_OBJECT_TREE,
+						     git_tree_entry_id(c)) < 0)
+					goto done;
+				continue;
+			}
+			if (strata_trie_update(w, repo, c, depth + 1, items + s, i - s, hash, payload,
+					       counts, &cid, &ctree) < 0 ||
+			    child_entry(&tb, nib, ctree, &cid) < 0)
+				goto done;
+		}
+		*is_tree = 1;
+		error = strata_packw_add(w, GIT_OBJECT_TREE, tb.ptr ? tb.ptr : "", tb.len, oid);
+		goto done;
+	}
+	/* a leaf: merge its records with the new ones, new winning */
+	if (load_leaf(repo, git_tree_entry_id(old), hash, payload, &blob, &olds, &nold) < 0)
+		goto done;
+	if ((merged = calloc(nold + n + 1, sizeof(*merged))) == NULL) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	while (i < nold || j < n) {
+		int c = i == nold ? 1 : j == n ? -1 : memcmp(olds[i].hash, items[j].hash, STRATA_HASH_LEN);
+		if (c < 0) {
+			merged[k++] = olds[i++];
+		} else if (c > 0) {
+			counts->added++;
+			merged[k++] = items[j++];
+		} else {
+			if (olds[i].len != items[j].len || memcmp(olds[i].data, items[j].data, items[j].len))
+				counts->changed++;
+			merged[k++] = items[j++];
+			i++;
+		}
+	}
+	error = build_node(w, merged, k, depth, oid, is_tree);
+done:
+	git_tree_free(tree);
+	git_blob_free(blob);
+	free(olds);
+	free(merged);
+	strata_buf_dispose(&tb);
+	return error;
+}

@@ -213,6 +213,50 @@ START_TEST(bad_input_changes_nothing)
 }
 END_TEST
 
+/* tree(upsert(A, B)) == tree(full import of A with B applied), across layout changes */
+static const struct { int base, add, change; } upsert_cases[] = {
+	{ 100, 5, 5 },		/* group leaves stay leaves */
+	{ 500, 9000, 50 },	/* leaves pass the bound and split */
+	{ 9000, 30, 40 },	/* group trees: bucket-by-bucket update */
+	{ 20000, 3000, 500 },	/* deeper trees */
+};
+
+START_TEST(upsert_equals_full_import)
+{
+	strata_buf a = STRATA_BUF_INIT, b = STRATA_BUF_INIT, full = STRATA_BUF_INIT;
+	strata_import_result res;
+	git_oid t1, t2;
+	int base = upsert_cases[_i].base, add = upsert_cases[_i].add, change = upsert_cases[_i].change;
+
+	strata_buf_puts(&a, "id,v\n");
+	strata_buf_puts(&b, "id,v\n");
+	strata_buf_puts(&full, "id,v\n");
+	for (int i = 0; i < base; i++) {
+		strata_buf_printf(&a, "%d,x%d\n", i, i);
+		strata_buf_printf(&full, "%d,%s%d\n", i, i < change ? "y" : "x", i);
+	}
+	for (int i = 0; i < change; i++)
+		strata_buf_printf(&b, "%d,y%d\n", i, i);
+	for (int i = 0; i < add; i++) {
+		strata_buf_printf(&b, "n%d,z\n", i);
+		strata_buf_printf(&full, "n%d,z\n", i);
+	}
+	ck_assert_int_eq(import("up", fx_write("a.csv", a.ptr), "id", 0, 0, &res), 0);
+	ck_assert_int_eq(import("up", fx_write("b.csv", b.ptr), NULL, 1, 0, &res), 0);
+	ck_assert_uint_eq(res.added, (size_t)add);
+	ck_assert_uint_eq(res.changed, (size_t)change);
+	ck_assert_uint_eq(res.removed, 0);
+	ck_assert_uint_eq(res.total, (size_t)(base + add));
+	ck_assert_int_eq(import("full", fx_write("f.csv", full.ptr), "id", 0, 0, &res), 0);
+	tree_of(&t1, "up");
+	tree_of(&t2, "full");
+	ck_assert_msg(git_oid_equal(&t1, &t2), "case %d: upsert tree differs from full import", _i);
+	strata_buf_dispose(&a);
+	strata_buf_dispose(&b);
+	strata_buf_dispose(&full);
+}
+END_TEST
+
 typedef struct { int added, changed, removed; } counts;
 
 static int count(const strata_record *o, const strata_record *n, void *p)
@@ -295,6 +339,7 @@ int main(void)
 	tcase_add_test(tc, schema_change_needs_consent);
 	tcase_add_loop_test(tc, bad_input_changes_nothing, 0, sizeof(bad_inputs) / sizeof(*bad_inputs));
 	tcase_add_test(tc, diff_across_a_layout_split);
+	tcase_add_loop_test(tc, upsert_equals_full_import, 0, sizeof(upsert_cases) / sizeof(*upsert_cases));
 	tcase_add_test(tc, commits_are_signed_and_verify);
 	tcase_add_test(tc, unknown_dataset_and_revision);
 	suite_add_tcase(s, tc);

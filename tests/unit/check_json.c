@@ -110,6 +110,69 @@ START_TEST(jsonl_errors_name_the_line)
 }
 END_TEST
 
+static const struct { const char *line, *name, *want; int rc; } field_cases[] = {
+	{ "{\"a\":\"1\",\"b\":\"2\"}", "b", "2", 1 },
+	{ "{\"a\":\"1\",\"b\":\"2\"}", "c", "", 0 },
+	{ "{}", "a", "", 0 },
+	{ "{\"a\":\"x\\\",\\\"b\\\":\\\"evil\",\"b\":\"real\"}", "b", "real", 1 },
+	{ "{\"a\":\"q\\\"\\\\\\n\\u0001z\"}", "a", "q\"\\\n\001z", 1 },
+	{ "{\"名\":\"张三\"}", "名", "张三", 1 },
+	{ "{\"a\":1}", "a", "", -1 },
+	{ "{\"a\":\"open", "a", "", -1 },
+	{ "[\"a\"]", "a", "", -1 },
+	{ "{\"a\":\"\\u0041\"}", "a", "", -1 },	/* not canonical */
+};
+
+START_TEST(record_field_table)
+{
+	strata_buf v = STRATA_BUF_INIT;
+	int rc = strata_record_field(&v, field_cases[_i].line, strlen(field_cases[_i].line), field_cases[_i].name);
+	if (field_cases[_i].rc < 0) {
+		ck_assert_msg(rc < 0, "case %d: accepted", _i);
+	} else {
+		ck_assert_int_eq(rc, field_cases[_i].rc);
+		ck_assert_str_eq(v.ptr ? v.ptr : "", field_cases[_i].want);
+	}
+	strata_buf_dispose(&v);
+}
+END_TEST
+
+/* property: on random canonical records, the scanner agrees with jansson */
+START_TEST(record_field_agrees_with_parser)
+{
+	static const char *alphabet[] = { "a", "\"", "\\", "\n", "\x01", "\x1f", ",", ":", "{", "}",
+					  "张", "三", " ", "/", "u", "\t" };
+	unsigned seed = 7;
+	for (int round = 0; round < 2000; round++) {
+		char *names[4], *vals[4];
+		char nb[4][32], vb[4][64];
+		size_t order[4], n = 1 + (size_t)rand_r(&seed) % 4;
+		strata_buf line = STRATA_BUF_INIT;
+		strata_record *r = NULL;
+
+		for (size_t i = 0; i < n; i++) {
+			snprintf(nb[i], sizeof(nb[i]), "f%zu%s", i, alphabet[rand_r(&seed) % 16]);
+			vb[i][0] = '\0';
+			for (int k = rand_r(&seed) % 8; k > 0; k--)
+				strcat(vb[i], alphabet[rand_r(&seed) % 16]);
+			names[i] = nb[i];
+			vals[i] = vb[i];
+		}
+		strata_json_sort_names(order, names, n);
+		ck_assert_int_eq(strata_json_put_record(&line, names, vals, NULL, order, n), 0);
+		ck_assert_int_eq(strata_record_parse(&r, line.ptr, line.len), 0);
+		for (size_t i = 0; i < n; i++) {
+			strata_buf v = STRATA_BUF_INIT;
+			ck_assert_int_eq(strata_record_field(&v, line.ptr, line.len, names[i]), 1);
+			ck_assert_str_eq(v.ptr ? v.ptr : "", strata_record_get(r, names[i]));
+			strata_buf_dispose(&v);
+		}
+		strata_record_free(r);
+		strata_buf_dispose(&line);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("json");
@@ -118,6 +181,8 @@ int main(void)
 	tcase_add_test(tc, record_keys_sorted_bytewise);
 	tcase_add_test(tc, record_parse_round_trip);
 	tcase_add_test(tc, record_parse_refuses_non_strings);
+	tcase_add_loop_test(tc, record_field_table, 0, sizeof(field_cases) / sizeof(*field_cases));
+	tcase_add_test(tc, record_field_agrees_with_parser);
 	tcase_add_test(tc, jsonl_header_and_scalars);
 	tcase_add_loop_test(tc, jsonl_errors_name_the_line, 0, sizeof(jsonl_bad) / sizeof(*jsonl_bad));
 	suite_add_tcase(s, tc);
