@@ -22,6 +22,7 @@ enum {
 
 typedef struct {
 	const char *node_dir;
+	int node_dir_explicit;	/* given with -C or $STRATA_NODE */
 	strata_node *node;	/* set for NEED_NODE commands */
 	int quiet;
 } strata_cli;
@@ -39,5 +40,6 @@ int cmd_log(int argc, char **argv, strata_cli *cli);
 int cmd_diff(int argc, char **argv, strata_cli *cli);
 int cmd_verify(int argc, char **argv, strata_cli *cli);
 int cmd_datasets(int argc, char **argv, strata_cli *cli);
+int cmd_policy(int argc, char **argv, strata_cli *cli);
 
 #endif

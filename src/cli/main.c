@@ -29,6 +29,7 @@ static const struct strata_cmd cmds[] = {
 	{ "diff",     cmd_diff,     NEED_NODE, "show records added, removed and changed between two commits" },
 	{ "datasets", cmd_datasets, NEED_NODE, "list the datasets this node owns" },
 	{ "verify",   cmd_verify,   NEED_NODE, "check the signature of every commit in the node" },
+	{ "policy",   cmd_policy,   0,         "check a privacy policy, preview what a recipient would see" },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -81,9 +82,11 @@ int main(int argc, char **argv)
 	int i, rc;
 
 	cli.node_dir = getenv("STRATA_NODE");
+	cli.node_dir_explicit = cli.node_dir != NULL;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-C") && i + 1 < argc) {
 			cli.node_dir = argv[++i];
+			cli.node_dir_explicit = 1;
 		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			cli.quiet = 1;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {

@@ -1,0 +1,85 @@
+/*
+ * policy.h - privacy policies: what leaves a node, for whom, and how
+ * redacted (DESIGN.md, "Policies").
+ *
+ * Default deny: a dataset the policy does not name is not shared, and a
+ * field it does not name is dropped.  Every rule remembers its line and
+ * column so privacy officers get file:line:column errors.
+ *
+ * Trust: policy files are written by people and checked strictly; an
+ * unknown key anywhere is an error, never ignored.
+ */
+#ifndef STRATA_POLICY_H
+#define STRATA_POLICY_H
+
+#include <stddef.h>
+#include "strata/dataset.h"
+
+typedef enum {
+	STRATA_T_KEEP,
+	STRATA_T_DROP,
+	STRATA_T_PSEUDONYM,	/* HMAC-SHA256 token; a = 1 for a per-recipient token space */
+	STRATA_T_MASK,		/* keep first a and last b characters */
+	STRATA_T_YEAR,		/* date -> YYYY */
+	STRATA_T_MONTH,		/* date -> YYYY-MM */
+	STRATA_T_RANGE,		/* number -> "lo-hi" of width a */
+	STRATA_T_PREFIX,	/* string -> first a characters */
+	STRATA_T_ID_REGION	/* 18-digit ID number -> region (6 digits) + birth year */
+} strata_transform_kind;
+
+typedef struct {
+	char *field;
+	strata_transform_kind kind;
+	long a, b;
+	unsigned line, col;
+} strata_rule;
+
+typedef struct {
+	char *field;
+	char **values;		/* keep rows whose field is one of these */
+	size_t nvalues;
+	unsigned line, col;
+} strata_filter;
+
+typedef struct {
+	char *name;
+	strata_rule *rules;
+	size_t nrules;
+	strata_filter *filters;	/* all must hold */
+	size_t nfilters;
+	unsigned line, col;
+} strata_policy_dataset;
+
+typedef struct {
+	char *file;		/* for messages */
+	char *name;
+	long version;
+	char *purpose;
+	char **peers;
+	size_t npeers;
+	char **tiers;
+	size_t ntiers;
+	strata_policy_dataset *datasets;
+	size_t ndatasets;
+} strata_policy;
+
+/* Parses policy YAML; `file` names it in errors ("'f.yaml':12:5: ..."). */
+int strata_policy_parse(strata_policy **out, const char *file, const char *text, size_t len);
+int strata_policy_load(strata_policy **out, const char *path);
+void strata_policy_free(strata_policy *p);
+
+const strata_policy_dataset *strata_policy_find(const strata_policy *p, const char *dataset);
+/* 1 if the policy applies to a peer with this name and tier. */
+int strata_policy_applies(const strata_policy *p, const char *peer, const char *tier);
+
+/*
+ * Checks one dataset's rules against its schema: every field and filter
+ * field exists, every transform fits the field's type, and the key is
+ * not dropped.  Errors name file:line:column.
+ */
+int strata_policy_check_schema(const strata_policy *p, const strata_policy_dataset *pd,
+			       const strata_schema *s);
+
+const char *strata_transform_name(strata_transform_kind k);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * cmd_policy.c - what privacy officers run.
+ *
+ *   strata policy check FILE [--node NODEDIR]
+ *   strata -C NODEDIR policy preview FILE --dataset D [-n N] [--peer P]
+ */
+#include "cli.h"
+#include "strata/redact.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#define USAGE "policy check FILE [--node NODEDIR]\n" \
+	      "       strata [-C NODEDIR] policy preview FILE --dataset DATASET [-n N] [--peer PEER]"
+
+static int load_schema(strata_schema **out, strata_node *n, const char *dataset)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = strata_dataset_resolve(&c, n, dataset, NULL)) == 0) {
+		if (git_commit_tree(&t, c) < 0)
+			error = strata_error_git("cannot read dataset");
+		else
+			error = strata_schema_load(out, n->repo, t);
+	}
+	git_tree_free(t);
+	git_commit_free(c);
+	return error;
+}
+
+static int policy_check(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'N' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *nodedir = cli->node_dir_explicit ? cli->node_dir : NULL;
+	strata_policy *p = NULL;
+	strata_node *n = NULL;
+	size_t checked = 0, skipped = 0;
+	int c, rc = EXIT_ERROR;
+
+	while ((c = getopt_long(argc, argv, "N:", opts, NULL)) != -1) {
+		if (c != 'N')
+			return cli_usage(USAGE);
+		nodedir = optarg;
+	}
+	if (optind + 1 != argc)
+		return cli_usage(USAGE);
+	if (strata_policy_load(&p, argv[optind]) < 0)
+		goto done;
+	if (nodedir) {
+		if (strata_node_open(&n, nodedir) < 0)
+			goto done;
+		for (size_t i = 0; i < p->ndatasets; i++) {
+			strata_schema *s = NULL;
+			int e = load_schema(&s, n, p->datasets[i].name);
+			if (e == STRATA_ENOTFOUND) {
+				fprintf(stderr, "note: node '%s' has no dataset '%s'; its fields were not checked\n",
+					n->name, p->datasets[i].name);
+				skipped++;
+				continue;
+			}
+			if (e < 0 || strata_policy_check_schema(p, &p->datasets[i], s) < 0) {
+				strata_schema_free(s);
+				goto done;
+			}
+			strata_schema_free(s);
+			checked++;
+		}
+	}
+	if (!cli->quiet)
+		printf("%s: policy '%s' version %ld is valid (%zu datasets%s)\n", argv[optind], p->name,
+		       p->version, p->ndatasets,
+		       nodedir ? (skipped ? "; some not on this node" : "; fields checked against the node") :
+				 "; give --node to check fields against datasets");
+	rc = EXIT_OK;
+done:
+	strata_node_free(n);
+	strata_policy_free(p);
+	return rc;
+}
+
+/* The policy's secret if the node has one; otherwise a throwaway key, said so. */
+static int preview_secret(unsigned char *secret, strata_node *n, const strata_policy *p)
+{
+	strata_buf path = STRATA_BUF_INIT, hex = STRATA_BUF_INIT;
+	int error;
+
+	if ((error = strata_buf_printf(&path, "%s/secrets/%s.key", n->path, p->name)) < 0)
+		goto done;
+	error = strata_read_file(&hex, path.ptr, 256);
+	if (error == STRATA_ENOTFOUND) {
+		fprintf(stderr, "note: no secret for policy '%s' yet: pseudonyms below use a throwaway key "
+				"and will differ once the policy is committed\n", p->name);
+		error = RAND_bytes(secret, STRATA_SECRET_LEN) == 1 ? 0 : strata_error_ssl("no randomness");
+	} else if (error == 0) {
+		if (hex.len < 2 * STRATA_SECRET_LEN || strata_unhex(secret, hex.ptr, STRATA_SECRET_LEN) < 0)
+			error = strata_error_set("'%s' is not a 64-digit hex secret", path.ptr);
+	}
+done:
+	strata_buf_dispose_secret(&hex);
+	strata_buf_dispose(&path);
+	return error;
+}
+
+/* Prints s padded to `cols` terminal columns (CJK characters take two). */
+static void print_padded(const char *s, int cols)
+{
+	int w = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			w += *p >= 0xe0 ? 2 : 1;
+	fputs(s, stdout);
+	for (; w < cols; w++)
+		putchar(' ');
+}
+
+typedef struct {
+	strata_redactor *r;
+	const strata_schema *s;
+	long limit, shown, filtered;
+} preview_ctx;
+
+static int preview_line(const char *line, size_t len, void *payload)
+{
+	preview_ctx *x = payload;
+	strata_record *in = NULL, *outr = NULL;
+	strata_buf out = STRATA_BUF_INIT;
+	int kept, error;
+
+	if (x->shown >= x->limit)
+		return 1;	/* stop */
+	if ((error = strata_record_parse(&in, line, len)) < 0 ||
+	    (error = strata_redact_record(x->r, in, &out, &kept)) < 0)
+		goto done;
+	if (!kept) {
+		x->filtered++;
+		goto done;
+	}
+	if ((error = strata_record_parse(&outr, out.ptr, out.len)) < 0)
+		goto done;
+	printf("record %ld\n", ++x->shown);
+	for (size_t i = 0; i < x->s->nfields; i++) {
+		const char *name = x->s->names[i];
+		const char *before = strata_record_get(in, name), *after = strata_record_get(outr, name);
+		printf("  ");
+		print_padded(name, 14);
+		putchar(' ');
+		print_padded(before ? before : "", 44);
+		printf(" -> %s\n", after ? after : "(dropped)");
+	}
+done:
+	strata_record_free(in);
+	strata_record_free(outr);
+	strata_buf_dispose(&out);
+	return error;
+}
+
+static int policy_preview(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "dataset", required_argument, NULL, 'd' },
+		{ "peer", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dataset = NULL, *peer = NULL;
+	unsigned char secret[STRATA_SECRET_LEN];
+	strata_policy *p = NULL;
+	strata_schema *s = NULL;
+	strata_node *n = NULL;
+	strata_redactor r;
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	preview_ctx x = { &r, NULL, 10, 0, 0 };
+	int opt, rc = EXIT_ERROR, have_r = 0;
+
+	while ((opt = getopt_long(argc, argv, "d:p:n:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': dataset = optarg; break;
+		case 'p': peer = optarg; break;
+		case 'n': x.limit = strtol(optarg, NULL, 10); break;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind + 1 != argc || !dataset)
+		return cli_usage(USAGE);
+	if (strata_policy_load(&p, argv[optind]) < 0 || strata_node_open(&n, cli->node_dir) < 0)
+		goto done;
+	if (!strata_policy_find(p, dataset)) {
+		strata_error_set("policy '%s' does not share dataset '%s': nothing would be sent", p->name, dataset);
+		goto done;
+	}
+	if (strata_dataset_resolve(&c, n, dataset, NULL) < 0)
+		goto done;
+	if (git_commit_tree(&t, c) < 0) {
+		strata_error_git("cannot read dataset");
+		goto done;
+	}
+	if (strata_schema_load(&s, n->repo, t) < 0 ||
+	    strata_policy_check_schema(p, strata_policy_find(p, dataset), s) < 0 ||
+	    preview_secret(secret, n, p) < 0)
+		goto done;
+	if (strata_redactor_init(&r, p, strata_policy_find(p, dataset),
+				 peer ? peer : (p->npeers ? p->peers[0] : ""), secret) < 0)
+		goto done;
+	have_r = 1;
+	x.s = s;
+	printf("policy '%s' v%ld, purpose: %s\n", p->name, p->version, p->purpose);
+	if (strata_dataset_foreach(n->repo, t, preview_line, &x) < 0)
+		goto done;
+	if (x.filtered)
+		printf("(%ld records before these were left out by the row filter)\n", x.filtered);
+	rc = EXIT_OK;
+done:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (have_r)
+		strata_redactor_dispose(&r);
+	git_tree_free(t);
+	git_commit_free(c);
+	strata_schema_free(s);
+	strata_node_free(n);
+	strata_policy_free(p);
+	return rc;
+}
+
+int cmd_policy(int argc, char **argv, strata_cli *cli)
+{
+	if (argc < 2)
+		return cli_usage(USAGE);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		printf("usage: strata %s\n", USAGE);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "check"))
+		return policy_check(argc - 1, argv + 1, cli);
+	if (!strcmp(argv[1], "preview"))
+		return policy_preview(argc - 1, argv + 1, cli);
+	fprintf(stderr, "strata: unknown policy command '%s' (check, preview)\n", argv[1]);
+	return EXIT_USAGE;
+}
