@@ -1,0 +1,43 @@
+#!/bin/sh
+# policy check and preview, as a privacy officer uses them.
+. "$TOP_SRCDIR/tests/e2e/lib.sh"
+
+for p in "$TOP_SRCDIR"/policies/*.yaml; do
+	"$STRATA" policy check "$p" >/dev/null || fail "example policy $p does not check"
+done
+ok "the example policies check"
+
+"$STRATA" init n --name cn-wangjiang-01 --tier community >/dev/null
+"$STRATA" -C n import residents "$TOP_SRCDIR/seeds/residents.csv" --key id_number >/dev/null
+"$STRATA" -C n import grid-events "$TOP_SRCDIR/seeds/grid-events.csv" --key event_id >/dev/null
+before=$(node_state n)
+"$STRATA" policy check "$TOP_SRCDIR/policies/community-to-street.yaml" --node n | grep -q "fields checked against the node" ||
+	fail "check --node"
+ok "check against the node's schemas"
+
+sed 's/      name: {mask: \[1, 0\]}/      name: blur/' "$TOP_SRCDIR/policies/community-to-street.yaml" > blur.yaml
+expect_fail 1 "'blur.yaml':16:13: unknown transform 'blur'" "$STRATA" policy check blur.yaml
+sed 's/      gender: keep/      gender: {generalize: year}/' "$TOP_SRCDIR/policies/community-to-street.yaml" > year.yaml
+expect_fail 1 "'year.yaml':17:15: generalize year needs a date, but field 'gender' is string" "$STRATA" policy check year.yaml --node n
+sed 's/      income_band: keep/      income: keep/' "$TOP_SRCDIR/policies/community-to-street.yaml" > field.yaml
+expect_fail 1 "dataset 'residents' has no field 'income'" "$STRATA" policy check field.yaml --node n
+sed 's/      consent: "true" .*/      consented: "true"/' "$TOP_SRCDIR/policies/community-to-street.yaml" > filter.yaml
+expect_fail 1 "filter on unknown field 'consented'" "$STRATA" policy check filter.yaml --node n
+grep -v '^purpose:' "$TOP_SRCDIR/policies/community-to-street.yaml" > nopurpose.yaml
+expect_fail 1 "missing 'purpose'" "$STRATA" policy check nopurpose.yaml
+printf 'policy: x\n  version: 1\n - y\n' > syntax.yaml
+expect_fail 1 "'syntax.yaml':2:10: mapping values are not allowed" "$STRATA" policy check syntax.yaml
+[ "$(node_state n)" = "$before" ] || fail "policy check changed the node"
+ok "bad policies: file:line:column errors, node unchanged"
+
+"$STRATA" -C n policy preview "$TOP_SRCDIR/policies/community-to-street.yaml" --dataset residents -n 3 >prev 2>err
+[ "$(grep -c '^record ' prev)" = 3 ] || fail "preview record count"
+grep -q "throwaway key" err || fail "preview did not say its key is a throwaway"
+grep -E '^  phone +1[0-9]{10} +-> 1[0-9]{2}\*{4}[0-9]{4}$' prev >/dev/null || fail "phone mask in preview: $(cat prev)"
+grep -E '^  consent .* -> \(dropped\)$' prev >/dev/null || fail "unnamed field not dropped"
+grep -E '^  id_number +[0-9X]{18} +-> p[a-z2-7]{16}$' prev >/dev/null || fail "pseudonym in preview"
+"$STRATA" -C n policy preview "$TOP_SRCDIR/policies/district-to-province.yaml" --dataset residents -n 1 2>/dev/null |
+	grep -E '^  name .* -> \(dropped\)$' >/dev/null || fail "province sees names"
+expect_fail 1 "does not share dataset 'services'" "$STRATA" -C n policy preview "$TOP_SRCDIR/policies/community-to-street.yaml" --dataset services
+[ "$(node_state n)" = "$before" ] || fail "preview changed the node"
+ok "preview shows real records before and after, and changes nothing"

@@ -1,0 +1,124 @@
+/* check_policy.c - policy parsing and validation, table-driven */
+#include "fixture.h"
+#include "strata/policy.h"
+
+#define HEAD "policy: p\nversion: 1\npurpose: test\nrecipients: {tiers: [street]}\n"
+
+static const struct { const char *yaml; const char *err; } bad[] = {
+	{ "policy: p\n  version: 1\n  - x\n", "'t.yaml':2:10: mapping values are not allowed" },			/* YAML syntax */
+	{ HEAD "datasets:\n  r:\n    fields:\n      a: blur\n", "'t.yaml':8:10: unknown transform 'blur'" },
+	{ HEAD "datasets:\n  r:\n    fields:\n      a: {blur: 1}\n", "'t.yaml':8:10: unknown transform 'blur'" },
+	{ HEAD "datasets:\n  r:\n    fields:\n      a: {mask: [1]}\n", "'t.yaml':8:17: mask takes [first, last]" },
+	{ HEAD "datasets:\n  r:\n    fields:\n      a: {mask: [1, x]}\n", "mask last must be a whole number" },
+	{ HEAD "datasets:\n  r:\n    fields:\n      a: {generalize: decade}\n", "'t.yaml':8:23: generalize takes" },
+	{ HEAD "datasets:\n  r:\n    fields:\n      a: {generalize: {range: 0}}\n", "range width must be at least 1" },
+	{ HEAD "datasets:\n  r:\n    fields:\n      a: {pseudonym: nobody}\n", "pseudonym scope must be" },
+	{ HEAD "datasets:\n  r:\n    fields:\n      a: keep\n      a: drop\n", "'t.yaml':9:7: field 'a' has two rules" },
+	{ HEAD "datasets:\n  r:\n    filter: {a: [1, [2]]}\n    fields:\n      a: keep\n", "filter values: each entry" },
+	{ HEAD "datasets:\n  r:\n    colour: red\n    fields:\n      a: keep\n", "'t.yaml':7:5: unknown key 'colour' in dataset" },
+	{ HEAD "datasets:\n  r: {}\n", "dataset 'r' has no fields" },
+	{ HEAD "datasets:\n  ../r:\n    fields: {a: keep}\n", "invalid dataset name '../r'" },
+	{ "policy: p\nversion: 1\nrecipients: {tiers: [street]}\ndatasets: {r: {fields: {a: keep}}}\n", "missing 'purpose'" },
+	{ "policy: p\nversion: 1\npurpose: x\ndatasets: {r: {fields: {a: keep}}}\n", "missing 'recipients'" },
+	{ "policy: p\nversion: 1\npurpose: x\nrecipients: {}\ndatasets: {r: {fields: {a: keep}}}\n", "recipients names nobody" },
+	{ "policy: p\nversion: 1\npurpose: x\nrecipients: {tiers: [city]}\ndatasets: {r: {fields: {a: keep}}}\n", "unknown tier 'city'" },
+	{ "policy: P Q\nversion: 1\n", "'t.yaml':1:9: policy name must be" },
+	{ "policy: p\nversion: -3\n", "'t.yaml':2:10: version must be a whole number" },
+	{ "policy: p\nversoin: 1\n", "'t.yaml':2:1: unknown key 'versoin'" },
+	{ "- a\n- b\n", "'t.yaml':1:1: a policy is a mapping" },
+	{ "", "'t.yaml': empty policy" },
+};
+
+START_TEST(bad_policies_name_line_and_column)
+{
+	strata_policy *p = NULL;
+	ck_assert_int_lt(strata_policy_parse(&p, "t.yaml", bad[_i].yaml, strlen(bad[_i].yaml)), 0);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(strata_error_last(), bad[_i].err) != NULL, "case %d: got '%s'", _i, strata_error_last());
+}
+END_TEST
+
+START_TEST(example_policies_parse)
+{
+	const char *files[] = { "community-to-street", "street-to-district", "district-to-province" };
+	for (int i = 0; i < 3; i++) {
+		char path[1024];
+		strata_policy *p = NULL;
+		snprintf(path, sizeof(path), "%s/policies/%s.yaml", TOP_SRCDIR, files[i]);
+		ck_assert_msg(strata_policy_load(&p, path) == 0, "%s: %s", files[i], strata_error_last());
+		ck_assert_str_eq(p->name, files[i]);
+		ck_assert_ptr_nonnull(strata_policy_find(p, "residents"));
+		ck_assert_ptr_null(strata_policy_find(p, "secret-dataset"));
+		strata_policy_free(p);
+	}
+}
+END_TEST
+
+START_TEST(recipients_by_peer_and_tier)
+{
+	const char *y = "policy: p\nversion: 2\npurpose: x\nrecipients: {peers: [st-a], tiers: [district]}\n"
+			"datasets: {r: {fields: {a: keep}}}\n";
+	strata_policy *p = NULL;
+	ck_assert_int_eq(strata_policy_parse(&p, "t.yaml", y, strlen(y)), 0);
+	ck_assert(strata_policy_applies(p, "st-a", "street"));
+	ck_assert(strata_policy_applies(p, "dx", "district"));
+	ck_assert(!strata_policy_applies(p, "st-b", "street"));
+	ck_assert_int_eq(p->version, 2);
+	strata_policy_free(p);
+}
+END_TEST
+
+static const struct { const char *fields; const char *err; } schema_bad[] = {
+	{ "id: pseudonym\n      nope: keep\n", "'t.yaml':9:13: dataset 'r' has no field 'nope'" },
+	{ "id: pseudonym\n      name: {generalize: year}\n", "generalize year needs a date, but field 'name' is string" },
+	{ "id: pseudonym\n      name: {generalize: {range: 10}}\n", "generalize range needs an integer" },
+	{ "id: drop\n      name: keep\n", "no key field is shared" },
+	{ "name: keep\n", "no key field is shared" },
+};
+
+START_TEST(schema_mismatches_are_refused)
+{
+	char *names[] = { "id", "name", "born", "age" };
+	char *types[] = { "string", "string", "date", "integer" };
+	char *key[] = { "id" };
+	strata_schema s = { 4, names, types, 1, key };
+	strata_policy *p = NULL;
+	strata_buf y = STRATA_BUF_INIT;
+
+	strata_buf_printf(&y, HEAD "datasets:\n  r:\n    fields:\n      %s", schema_bad[_i].fields);
+	ck_assert_int_eq(strata_policy_parse(&p, "t.yaml", y.ptr, y.len), 0);
+	ck_assert_int_lt(strata_policy_check_schema(p, &p->datasets[0], &s), 0);
+	ck_assert_msg(strstr(strata_error_last(), schema_bad[_i].err) != NULL, "case %d: got '%s'", _i,
+		      strata_error_last());
+	strata_policy_free(p);
+	strata_buf_dispose(&y);
+}
+END_TEST
+
+START_TEST(schema_fit_is_accepted)
+{
+	char *names[] = { "id", "name", "born", "age" };
+	char *types[] = { "string", "string", "date", "integer" };
+	char *key[] = { "id" };
+	strata_schema s = { 4, names, types, 1, key };
+	const char *y = HEAD "datasets:\n  r:\n    filter: {name: [a, b]}\n    fields:\n"
+			"      id: pseudonym\n      born: {generalize: month}\n      age: {generalize: {range: 10}}\n";
+	strata_policy *p = NULL;
+	ck_assert_int_eq(strata_policy_parse(&p, "t.yaml", y, strlen(y)), 0);
+	ck_assert_int_eq(strata_policy_check_schema(p, &p->datasets[0], &s), 0);
+	strata_policy_free(p);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("core");
+	tcase_add_loop_test(tc, bad_policies_name_line_and_column, 0, sizeof(bad) / sizeof(*bad));
+	tcase_add_test(tc, example_policies_parse);
+	tcase_add_test(tc, recipients_by_peer_and_tier);
+	tcase_add_loop_test(tc, schema_mismatches_are_refused, 0, sizeof(schema_bad) / sizeof(*schema_bad));
+	tcase_add_test(tc, schema_fit_is_accepted);
+	suite_add_tcase(s, tc);
+	return fx_run_suite(s);
+}
