@@ -15,7 +15,9 @@
 #include <openssl/rand.h>
 
 #define USAGE "policy check FILE [--node NODEDIR]\n" \
-	      "       strata [-C NODEDIR] policy preview FILE --dataset DATASET [-n N] [--peer PEER]"
+	      "       strata [-C NODEDIR] policy preview FILE --dataset DATASET [-n N] [--peer PEER]\n" \
+	      "       strata policy diff OLD NEW\n" \
+	      "       strata [-C NODEDIR] policy commit FILE"
 
 static int load_schema(strata_schema **out, strata_node *n, const char *dataset)
 {
@@ -91,24 +93,12 @@ done:
 /* The policy's secret if the node has one; otherwise a throwaway key, said so. */
 static int preview_secret(unsigned char *secret, strata_node *n, const strata_policy *p)
 {
-	strata_buf path = STRATA_BUF_INIT, hex = STRATA_BUF_INIT;
-	int error;
-
-	if ((error = strata_buf_printf(&path, "%s/secrets/%s.key", n->path, p->name)) < 0)
-		goto done;
-	error = strata_read_file(&hex, path.ptr, 256);
-	if (error == STRATA_ENOTFOUND) {
-		fprintf(stderr, "note: no secret for policy '%s' yet: pseudonyms below use a throwaway key "
-				"and will differ once the policy is committed\n", p->name);
-		error = RAND_bytes(secret, STRATA_SECRET_LEN) == 1 ? 0 : strata_error_ssl("no randomness");
-	} else if (error == 0) {
-		if (hex.len < 2 * STRATA_SECRET_LEN || strata_unhex(secret, hex.ptr, STRATA_SECRET_LEN) < 0)
-			error = strata_error_set("'%s' is not a 64-digit hex secret", path.ptr);
-	}
-done:
-	strata_buf_dispose_secret(&hex);
-	strata_buf_dispose(&path);
-	return error;
+	int error = strata_policy_secret(secret, n, p->name);
+	if (error != STRATA_ENOTFOUND)
+		return error;
+	fprintf(stderr, "note: no secret for policy '%s' yet: pseudonyms below use a throwaway key "
+			"and will differ once the policy is committed\n", p->name);
+	return RAND_bytes(secret, STRATA_SECRET_LEN) == 1 ? 0 : strata_error_ssl("no randomness");
 }
 
 /* Prints s padded to `cols` terminal columns (CJK characters take two). */
@@ -231,6 +221,160 @@ done:
 	return rc;
 }
 
+static int policy_commit(int argc, char **argv, strata_cli *cli)
+{
+	strata_policy_commit_result res;
+	strata_node *n = NULL;
+	char hex[GIT_OID_HEXSZ + 1], bhex[GIT_OID_HEXSZ + 1];
+	int rc = EXIT_ERROR;
+
+	if (argc != 2)
+		return cli_usage(USAGE);
+	if (strata_node_open(&n, cli->node_dir) < 0 || strata_policy_commit(n, argv[1], &res) < 0)
+		goto done;
+	git_oid_tostr(hex, sizeof(hex), &res.commit);
+	git_oid_tostr(bhex, sizeof(bhex), &res.blob);
+	if (!cli->quiet) {
+		if (res.unchanged)
+			printf("%s: already committed (blob %.12s)\n", argv[1], bhex);
+		else
+			printf("%s: committed as blob %.12s in refs/strata/policies (commit %.12s, signed)\n",
+			       argv[1], bhex, hex);
+		if (res.secret_created)
+			printf("created the policy's secret in %s/secrets/ (back it up: it cannot be recreated)\n",
+			       n->path);
+	}
+	rc = EXIT_OK;
+done:
+	strata_node_free(n);
+	return rc;
+}
+
+static void rule_text(char *buf, size_t size, const strata_rule *r)
+{
+	if (!r)
+		snprintf(buf, size, "(not shared)");
+	else if (r->kind == STRATA_T_MASK)
+		snprintf(buf, size, "mask [%ld, %ld]", r->a, r->b);
+	else if (r->kind == STRATA_T_RANGE || r->kind == STRATA_T_PREFIX)
+		snprintf(buf, size, "%s %ld", strata_transform_name(r->kind), r->a);
+	else if (r->kind == STRATA_T_PSEUDONYM)
+		snprintf(buf, size, "pseudonym (%s)", r->a == 1 ? "recipient" : "federation");
+	else
+		snprintf(buf, size, "%s", strata_transform_name(r->kind));
+}
+
+static const strata_rule *find_rule(const strata_policy_dataset *pd, const char *field)
+{
+	for (size_t i = 0; pd && i < pd->nrules; i++)
+		if (!strcmp(pd->rules[i].field, field))
+			return pd->rules[i].kind == STRATA_T_DROP ? NULL : &pd->rules[i];
+	return NULL;
+}
+
+static void list_diff(const char *what, char **a, size_t na, char **b, size_t nb, long *more, long *less)
+{
+	for (size_t i = 0; i < nb; i++) {
+		size_t k;
+		for (k = 0; k < na && strcmp(a[k], b[i]); k++)
+			;
+		if (k == na) {
+			printf("recipients: + %s %s (now receives everything below the old policy shared)\n", what, b[i]);
+			(*more)++;
+		}
+	}
+	for (size_t i = 0; i < na; i++) {
+		size_t k;
+		for (k = 0; k < nb && strcmp(b[k], a[i]); k++)
+			;
+		if (k == nb) {
+			printf("recipients: - %s %s (no longer receives anything)\n", what, a[i]);
+			(*less)++;
+		}
+	}
+}
+
+static void dataset_diff(const strata_policy_dataset *da, const strata_policy_dataset *db, const char *name,
+			 long *more, long *less)
+{
+	if (!da && db) {
+		printf("%s: newly shared   MORE visible\n", name);
+		(*more)++;
+	} else if (da && !db) {
+		printf("%s: no longer shared   less visible\n", name);
+		(*less)++;
+	}
+	/* fields named on either side */
+	for (int side = 0; side < 2; side++) {
+		const strata_policy_dataset *pd = side ? db : da;
+		for (size_t i = 0; pd && i < pd->nrules; i++) {
+			const char *f = pd->rules[i].field;
+			const strata_rule *ra = find_rule(da, f), *rb = find_rule(db, f);
+			char ta[64], tb2[64];
+			int unclear, c;
+			if (side == 1 && da) {
+				size_t k;
+				for (k = 0; k < da->nrules && strcmp(da->rules[k].field, f); k++)
+					;
+				if (k < da->nrules)
+					continue;	/* printed in the first pass */
+			}
+			c = strata_rule_compare(ra, rb, &unclear);
+			rule_text(ta, sizeof(ta), ra);
+			rule_text(tb2, sizeof(tb2), rb);
+			if (c == 0 && !unclear && !strcmp(ta, tb2))
+				continue;
+			printf("  %s.%s: %s -> %s   %s\n", name, f, ta, tb2,
+			       unclear ? "changed: compare by hand" : c > 0 ? "MORE visible" : c < 0 ? "less visible" : "changed");
+			if (c > 0 || unclear)
+				(*more)++;
+			else if (c < 0)
+				(*less)++;
+		}
+	}
+	if (da && db) {
+		if (da->nfilters && !db->nfilters) {
+			printf("  %s: row filter removed   MORE rows visible\n", name);
+			(*more)++;
+		} else if (!da->nfilters && db->nfilters) {
+			printf("  %s: row filter added   fewer rows visible\n", name);
+			(*less)++;
+		} else if (da->nfilters != db->nfilters) {
+			printf("  %s: row filter changed: compare by hand\n", name);
+			(*more)++;
+		}
+	}
+}
+
+static int policy_diff(int argc, char **argv, strata_cli *cli)
+{
+	strata_policy *a = NULL, *b = NULL;
+	long more = 0, less = 0;
+	int rc = EXIT_ERROR;
+
+	(void)cli;
+	if (argc != 3)
+		return cli_usage(USAGE);
+	if (strata_policy_load(&a, argv[1]) < 0 || strata_policy_load(&b, argv[2]) < 0)
+		goto done;
+	printf("policy %s v%ld -> %s v%ld\n", a->name, a->version, b->name, b->version);
+	if (strcmp(a->purpose, b->purpose))
+		printf("purpose: '%s' -> '%s'\n", a->purpose, b->purpose);
+	list_diff("peer", a->peers, a->npeers, b->peers, b->npeers, &more, &less);
+	list_diff("tier", a->tiers, a->ntiers, b->tiers, b->ntiers, &more, &less);
+	for (size_t i = 0; i < a->ndatasets; i++)
+		dataset_diff(&a->datasets[i], strata_policy_find(b, a->datasets[i].name), a->datasets[i].name, &more, &less);
+	for (size_t i = 0; i < b->ndatasets; i++)
+		if (!strata_policy_find(a, b->datasets[i].name))
+			dataset_diff(NULL, &b->datasets[i], b->datasets[i].name, &more, &less);
+	printf("%ld changes expose more, %ld expose less\n", more, less);
+	rc = EXIT_OK;
+done:
+	strata_policy_free(a);
+	strata_policy_free(b);
+	return rc;
+}
+
 int cmd_policy(int argc, char **argv, strata_cli *cli)
 {
 	if (argc < 2)
@@ -243,6 +387,10 @@ int cmd_policy(int argc, char **argv, strata_cli *cli)
 		return policy_check(argc - 1, argv + 1, cli);
 	if (!strcmp(argv[1], "preview"))
 		return policy_preview(argc - 1, argv + 1, cli);
-	fprintf(stderr, "strata: unknown policy command '%s' (check, preview)\n", argv[1]);
+	if (!strcmp(argv[1], "commit"))
+		return policy_commit(argc - 1, argv + 1, cli);
+	if (!strcmp(argv[1], "diff"))
+		return policy_diff(argc - 1, argv + 1, cli);
+	fprintf(stderr, "strata: unknown policy command '%s' (check, preview, diff, commit)\n", argv[1]);
 	return EXIT_USAGE;
 }

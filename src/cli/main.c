@@ -29,7 +29,7 @@ static const struct strata_cmd cmds[] = {
 	{ "diff",     cmd_diff,     NEED_NODE, "show records added, removed and changed between two commits" },
 	{ "datasets", cmd_datasets, NEED_NODE, "list the datasets this node owns" },
 	{ "verify",   cmd_verify,   NEED_NODE, "check the signature of every commit in the node" },
-	{ "policy",   cmd_policy,   0,         "check a privacy policy, preview what a recipient would see" },
+	{ "policy",   cmd_policy,   0,         "check, preview, diff and commit privacy policies" },
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -41,3 +41,44 @@ grep -E '^  id_number +[0-9X]{18} +-> p[a-z2-7]{16}$' prev >/dev/null || fail "p
 expect_fail 1 "does not share dataset 'services'" "$STRATA" -C n policy preview "$TOP_SRCDIR/policies/community-to-street.yaml" --dataset services
 [ "$(node_state n)" = "$before" ] || fail "preview changed the node"
 ok "preview shows real records before and after, and changes nothing"
+
+# commit: signed into refs/strata/policies, secret created once, versions must rise
+"$STRATA" -C n policy commit "$TOP_SRCDIR/policies/community-to-street.yaml" >out
+grep -q "committed as blob" out || fail "commit output: $(cat out)"
+grep -q "created the policy's secret" out || fail "commit did not create the secret"
+[ "$(stat -c %a n/secrets/community-to-street.key)" = 600 ] || fail "secret mode"
+sgit "$T/n" verify-commit refs/strata/policies 2>err || fail "policy commit not verified by git: $(cat err)"
+git -C n/repo.git log -1 --format=%B refs/strata/policies | grep -qx "Strata-Policy-Version: 1" || fail "trailer"
+blob=$(git -C n/repo.git rev-parse refs/strata/policies:community-to-street.yaml)
+[ "$blob" = "$(git hash-object "$TOP_SRCDIR/policies/community-to-street.yaml")" ] || fail "committed blob differs"
+git -C n/repo.git log -1 --format=%B refs/strata/policies | grep -qx "Strata-Policy-Blob: $blob" || fail "blob trailer"
+secret=$(cat n/secrets/community-to-street.key)
+"$STRATA" -C n policy commit "$TOP_SRCDIR/policies/community-to-street.yaml" | grep -q "already committed" || fail "repeat commit"
+[ "$(cat n/secrets/community-to-street.key)" = "$secret" ] || fail "the secret changed"
+after_commit=$(node_state n)
+sed 's/      phone: {mask: \[3, 4\]}.*/      phone: keep/' "$TOP_SRCDIR/policies/community-to-street.yaml" > v1b.yaml
+expect_fail 1 "version 1 is already committed; raise 'version'" "$STRATA" -C n policy commit v1b.yaml
+sed 's/      name: {mask: \[1, 0\]}/      name: blur/' "$TOP_SRCDIR/policies/community-to-street.yaml" > bad.yaml
+expect_fail 1 "unknown transform 'blur'" "$STRATA" -C n policy commit bad.yaml
+sed 's/^version: 1/version: 2/; s/      gender: keep/      gender: {generalize: year}/' "$TOP_SRCDIR/policies/community-to-street.yaml" > badtype.yaml
+expect_fail 1 "generalize year needs a date" "$STRATA" -C n policy commit badtype.yaml
+[ "$(node_state n)" = "$after_commit" ] || fail "a refused policy commit changed the node"
+ok "policy commit: signed, secret kept, refusals change nothing"
+
+"$STRATA" -C n policy preview "$TOP_SRCDIR/policies/community-to-street.yaml" --dataset residents -n 2 >p1 2>err
+grep -q "throwaway" err && fail "preview used a throwaway key after commit"
+"$STRATA" -C n policy preview "$TOP_SRCDIR/policies/community-to-street.yaml" --dataset residents -n 2 >p2 2>/dev/null
+cmp -s p1 p2 || fail "pseudonyms changed between previews"
+ok "preview uses the committed secret: stable pseudonyms"
+
+sed 's/^version: 1/version: 2/; s/      phone: {mask: \[3, 4\]}.*/      phone: keep/; s/      birth_date: {generalize: month}.*/      birth_date: {generalize: year}/; s/  tiers: \[street\]/  tiers: [street, district]/' \
+	"$TOP_SRCDIR/policies/community-to-street.yaml" > v2.yaml
+"$STRATA" policy diff "$TOP_SRCDIR/policies/community-to-street.yaml" v2.yaml > d.txt
+grep -q "recipients: + tier district" d.txt || fail "diff: new recipient"
+grep -q "residents.phone: mask \[3, 4\] -> keep   MORE visible" d.txt || fail "diff: phone"
+grep -q "residents.birth_date: generalize month -> generalize year   less visible" d.txt || fail "diff: birth_date"
+tail -1 d.txt | grep -qx "2 changes expose more, 1 expose less" || fail "diff summary: $(tail -1 d.txt)"
+"$STRATA" -C n policy commit v2.yaml | grep -q "committed as blob" || fail "commit v2"
+[ "$(git -C n/repo.git rev-list --count refs/strata/policies)" = 2 ] || fail "policy history"
+"$STRATA" -C n verify >/dev/null || fail "verify after policy commits"
+ok "policy diff names what becomes more or less visible; v2 commits on top"

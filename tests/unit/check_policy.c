@@ -110,6 +110,35 @@ START_TEST(schema_fit_is_accepted)
 }
 END_TEST
 
+static const struct {
+	strata_transform_kind ka; long aa, ab;
+	strata_transform_kind kb; long ba, bb;
+	int want, unclear;
+} cmp_cases[] = {
+	{ STRATA_T_MASK, 3, 4, STRATA_T_KEEP, 0, 0, 1, 0 },
+	{ STRATA_T_KEEP, 0, 0, STRATA_T_PSEUDONYM, 0, 0, -1, 0 },
+	{ STRATA_T_MONTH, 0, 0, STRATA_T_YEAR, 0, 0, -1, 0 },
+	{ STRATA_T_YEAR, 0, 0, STRATA_T_MONTH, 0, 0, 1, 0 },
+	{ STRATA_T_RANGE, 1000, 0, STRATA_T_RANGE, 100, 0, 1, 0 },
+	{ STRATA_T_PREFIX, 10, 0, STRATA_T_PREFIX, 6, 0, -1, 0 },
+	{ STRATA_T_MASK, 1, 0, STRATA_T_MASK, 1, 0, 0, 0 },
+	{ STRATA_T_MASK, 3, 0, STRATA_T_MASK, 0, 4, 1, 1 },
+	{ STRATA_T_PREFIX, 3, 0, STRATA_T_MASK, 1, 1, 1, 1 },
+	{ STRATA_T_PSEUDONYM, 1, 0, STRATA_T_PSEUDONYM, 0, 0, 1, 0 },	/* recipient -> federation */
+};
+
+START_TEST(rule_compare_table)
+{
+	strata_rule a = { "f", cmp_cases[_i].ka, cmp_cases[_i].aa, cmp_cases[_i].ab, 1, 1 };
+	strata_rule b = { "f", cmp_cases[_i].kb, cmp_cases[_i].ba, cmp_cases[_i].bb, 1, 1 };
+	int unclear, c = strata_rule_compare(&a, &b, &unclear);
+	ck_assert_msg(c == cmp_cases[_i].want && unclear == cmp_cases[_i].unclear,
+		      "case %d: got %d (unclear %d)", _i, c, unclear);
+	ck_assert_int_eq(strata_rule_compare(NULL, &a, &unclear), a.kind == STRATA_T_DROP ? 0 : 1);
+	ck_assert_int_eq(strata_rule_compare(&a, NULL, &unclear), a.kind == STRATA_T_DROP ? 0 : -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("policy");
@@ -119,6 +148,7 @@ int main(void)
 	tcase_add_test(tc, recipients_by_peer_and_tier);
 	tcase_add_loop_test(tc, schema_mismatches_are_refused, 0, sizeof(schema_bad) / sizeof(*schema_bad));
 	tcase_add_test(tc, schema_fit_is_accepted);
+	tcase_add_loop_test(tc, rule_compare_table, 0, sizeof(cmp_cases) / sizeof(*cmp_cases));
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }
