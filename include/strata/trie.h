@@ -61,8 +61,6 @@ void strata_trie_builder_free(strata_trie_builder *b);
 /* Convenience for small in-memory sets: sorts `items` and builds records/. */
 int strata_trie_build(strata_packw *w, strata_trie_item *items, size_t n, git_oid *oid);
 
-#endif
-
 /*
  * Incremental update for upserts, which never remove records: counts only
  * grow, so a tree stays a tree and a leaf becomes a tree only when it
@@ -92,3 +90,5 @@ int strata_trie_update(strata_packw *w, git_repository *repo, const git_tree_ent
 const git_tree_entry *strata_trie_child(const git_tree *t, unsigned nibble);
 /* Appends the entry for child `nibble` to a tree being built. */
 int strata_trie_child_entry(strata_buf *tree, unsigned nibble, int is_tree, const git_oid *oid);
+
+#endif

@@ -396,19 +396,6 @@ done:
 	return error;
 }
 
-static const git_tree_entry *child(const git_tree *t, unsigned nib)
-{
-	char name[16];
-	const git_tree_entry *e;
-	if (!t)
-		return NULL;
-	snprintf(name, sizeof(name), "%x", nib);
-	if ((e = git_tree_entry_byname(t, name)) != NULL)
-		return e;
-	snprintf(name, sizeof(name), "%x.jsonl", nib);
-	return git_tree_entry_byname(t, name);
-}
-
 static int diff_stream(diff_ctx *d, const git_tree_entry *e, int removed)
 {
 	stream_ctx sc = { d, removed, removed ? d->sa : d->sb };
@@ -448,7 +435,7 @@ static int diff_trees(diff_ctx *d, const git_tree *ta, const git_tree *tb)
 {
 	int error = 0;
 	for (unsigned nib = 0; nib < 16 && !error; nib++)
-		error = diff_entries(d, child(ta, nib), child(tb, nib));
+		error = diff_entries(d, strata_trie_child(ta, nib), strata_trie_child(tb, nib));
 	return error;
 }
 
@@ -495,7 +482,7 @@ int strata_dataset_diff(git_repository *repo, const git_tree *a, const git_tree 
 			d.sb = d.sa;
 	}
 	for (unsigned nib = 0; nib < 16 && !error; nib++)
-		error = diff_entries(&d, child(ra, nib), child(rb, nib));
+		error = diff_entries(&d, strata_trie_child(ra, nib), strata_trie_child(rb, nib));
 done:
 	git_tree_free(ra);
 	git_tree_free(rb);

@@ -14,6 +14,7 @@
 #include "strata/commit.h"
 #include "strata/csv.h"
 #include "strata/pack.h"
+#include "strata/spill.h"
 #include "strata/trie.h"
 
 #include <errno.h>
@@ -22,7 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NBUCKETS 256
 #define MAX_FIELD_NAME 128
 /* measured on 1M rows (bench/import.sh): level 3 is 1.4x faster than 6 for 15% more bytes */
 #define IMPORT_ZLIB_LEVEL 3
@@ -41,9 +41,7 @@ typedef struct {
 	size_t nkey;
 	size_t *keyidx;
 	unsigned *types;
-	/* spill */
-	char *tmpdir;
-	FILE *spill[NBUCKETS];
+	strata_spill *spill;
 	strata_buf rec;
 	char **kv;
 	size_t *klens;
@@ -204,52 +202,10 @@ static int setup_key(import_ctx *c, const strata_schema *old)
 	return error;
 }
 
-static int open_spill(import_ctx *c)
-{
-	strata_buf p = STRATA_BUF_INIT;
-	int error = STRATA_ERROR;
-
-	if (strata_buf_printf(&p, "%s/tmp", c->node->path) < 0)
-		goto done;
-	if (mkdir(p.ptr, 0700) < 0 && errno != EEXIST) {
-		strata_error_sys(p.ptr);
-		goto done;
-	}
-	if (strata_buf_puts(&p, "/import-XXXXXX") < 0)
-		goto done;
-	if (mkdtemp(p.ptr) == NULL) {
-		strata_error_sys(p.ptr);
-		goto done;
-	}
-	c->tmpdir = strata_buf_detach(&p);
-	for (int i = 0; i < NBUCKETS; i++) {
-		char name[16];
-		char *path;
-		snprintf(name, sizeof(name), "%02x", i);
-		if ((path = strata_path_join(c->tmpdir, name)) == NULL)
-			goto done;
-		c->spill[i] = fopen(path, "w+b");
-		if (!c->spill[i]) {
-			strata_error_sys(path);
-			free(path);
-			goto done;
-		}
-		unlink(path);	/* anonymous: vanishes on close or crash */
-		free(path);
-		setvbuf(c->spill[i], NULL, _IOFBF, 32768);
-	}
-	error = 0;
-done:
-	strata_buf_dispose(&p);
-	return error;
-}
-
 static int spill_row(import_ctx *c, char *const *vals, const size_t *lens,
 		     uint32_t line, uint8_t origin)
 {
 	unsigned char hash[STRATA_HASH_LEN];
-	uint32_t len;
-	FILE *f;
 
 	for (size_t i = 0; i < c->nkey; i++) {
 		c->kv[i] = vals[c->keyidx[i]];
@@ -265,13 +221,7 @@ static int spill_row(import_ctx *c, char *const *vals, const size_t *lens,
 		return STRATA_ERROR;
 	for (size_t i = 0; i < c->nfields; i++)
 		c->types[i] = strata_type_narrow(c->types[i], vals[i], lens[i]);
-	len = (uint32_t)c->rec.len;
-	f = c->spill[hash[0]];
-	if (fwrite(hash, 1, sizeof(hash), f) != sizeof(hash) ||
-	    fwrite(&line, 1, 4, f) != 4 || fwrite(&origin, 1, 1, f) != 1 ||
-	    fwrite(&len, 1, 4, f) != 4 || fwrite(c->rec.ptr, 1, len, f) != len)
-		return strata_error_set("cannot write temporary data in '%s': %s", c->tmpdir, strerror(errno));
-	return 0;
+	return strata_spill_add(c->spill, hash, line, origin, c->rec.ptr, c->rec.len);
 }
 
 static int read_rows(import_ctx *c)
@@ -320,47 +270,14 @@ static int key_of(strata_buf *out, import_ctx *c, const strata_trie_item *it)
 static int load_bucket(import_ctx *c, unsigned bucket, strata_buf *data, size_t base,
 		       strata_trie_item **items, size_t *alloc, size_t *nkept)
 {
-	FILE *f = c->spill[bucket];
-	long size;
-	size_t n = base, kept = base, off = 0;
+	size_t n, kept = base;
 
 	*nkept = 0;
-	if (!f)
-		return 0;
-	if (fflush(f) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-		return strata_error_set("cannot read temporary data: %s", strerror(errno));
-	if (size == 0)
-		return 0;
 	if (base == 0)
 		strata_buf_clear(data);
-	off = data->len;
-	if (strata_buf_grow(data, (size_t)size) < 0)
+	if (strata_spill_load(c->spill, bucket, data, base, items, alloc, &n) < 0)
 		return STRATA_ERROR;
-	if (fread(data->ptr + data->len, 1, (size_t)size, f) != (size_t)size)
-		return strata_error_set("cannot read temporary data: %s", strerror(errno));
-	data->len += (size_t)size;
-	fclose(f);
-	c->spill[bucket] = NULL;
-
-	while (off < data->len) {
-		strata_trie_item *it;
-		if (n == *alloc) {
-			size_t na = *alloc ? *alloc * 2 : 4096;
-			strata_trie_item *p = realloc(*items, na * sizeof(*p));
-			if (!p)
-				return strata_error_set("out of memory");
-			*items = p;
-			*alloc = na;
-		}
-		it = &(*items)[n++];
-		memcpy(it->hash, data->ptr + off, STRATA_HASH_LEN);
-		memcpy(&it->line, data->ptr + off + 32, 4);
-		it->origin = (uint8_t)data->ptr[off + 36];
-		memcpy(&it->len, data->ptr + off + 37, 4);
-		it->data = data->ptr + off + 41;
-		off += 41 + it->len;
-	}
-	strata_trie_sort(*items + base, n - base);
+	n += base;
 	/* merge: per hash keep the new record (origin 1) over the old one */
 	for (size_t i = base; i < n;) {
 		size_t j = i + 1;
@@ -379,15 +296,6 @@ static int load_bucket(import_ctx *c, unsigned bucket, strata_buf *data, size_t 
 	}
 	*nkept = kept - base;
 	return 0;
-}
-
-/* Bytes spilled into a bucket so far. */
-static long spill_size(import_ctx *c, unsigned bucket)
-{
-	FILE *f = c->spill[bucket];
-	if (!f || fflush(f) != 0)
-		return f ? -1 : 0;
-	return ftell(f);
 }
 
 static int build_bucket(import_ctx *c, strata_trie_builder *b, unsigned bucket,
@@ -486,11 +394,9 @@ static int upsert_records(import_ctx *c, strata_packw *w, const git_tree *old_ro
 			size_t total = 0, bytes = 0;
 			/* reserve the group's bytes first: items point into `data`, which must not move */
 			for (unsigned b = 0; b < 16; b++) {
-				long sz = spill_size(c, g * 16 + b);
-				if (sz < 0) {
-					strata_error_set("cannot read temporary data: %s", strerror(errno));
+				long sz = strata_spill_size(c->spill, g * 16 + b);
+				if (sz < 0)
 					goto done;
-				}
 				bytes += (size_t)sz;
 			}
 			strata_buf_clear(&data);
@@ -574,13 +480,7 @@ static int build_message(strata_buf *msg, strata_node *n, const char *dataset,
 
 static void ctx_dispose(import_ctx *c)
 {
-	for (int i = 0; i < NBUCKETS; i++)
-		if (c->spill[i])
-			fclose(c->spill[i]);
-	if (c->tmpdir) {
-		strata_rm_rf(c->tmpdir);
-		free(c->tmpdir);
-	}
+	strata_spill_free(c->spill);
 	strata_csv_free(c->csv);
 	strata_jsonl_free(c->jsonl);
 	if (c->in && c->in != stdin)
@@ -645,7 +545,7 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 		goto done;
 	}
 	if (take_header(&c, &header) < 0 || setup_key(&c, old_schema) < 0 ||
-	    open_spill(&c) < 0 || read_rows(&c) < 0)
+	    strata_spill_open(&c.spill, n->path) < 0 || read_rows(&c) < 0)
 		goto done;
 	if (strata_packw_new(&w, n->repo, IMPORT_ZLIB_LEVEL) < 0)
 		goto done;
@@ -661,11 +561,11 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 	} else {
 		if (strata_trie_builder_new(&b, w) < 0)
 			goto done;
-		for (unsigned i = 0; i < NBUCKETS; i++) {
+		for (unsigned i = 0; i < STRATA_SPILL_BUCKETS; i++) {
 			if (build_bucket(&c, b, i, &bucket, &items, &items_alloc) < 0)
 				goto done;
 			if (o->progress && c.rows >= 100000 && i % 16 == 15)
-				fprintf(stderr, "\rwriting: %u%%", (i + 1) * 100 / NBUCKETS);
+				fprintf(stderr, "\rwriting: %u%%", (i + 1) * 100 / STRATA_SPILL_BUCKETS);
 		}
 		if (o->progress && c.rows >= 100000)
 			fputc('\n', stderr);
