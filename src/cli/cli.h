@@ -41,5 +41,7 @@ int cmd_diff(int argc, char **argv, strata_cli *cli);
 int cmd_verify(int argc, char **argv, strata_cli *cli);
 int cmd_datasets(int argc, char **argv, strata_cli *cli);
 int cmd_policy(int argc, char **argv, strata_cli *cli);
+int cmd_peer(int argc, char **argv, strata_cli *cli);
+int cmd_view(int argc, char **argv, strata_cli *cli);
 
 #endif

@@ -29,6 +29,8 @@ static const struct strata_cmd cmds[] = {
 	{ "diff",     cmd_diff,     NEED_NODE, "show records added, removed and changed between two commits" },
 	{ "datasets", cmd_datasets, NEED_NODE, "list the datasets this node owns" },
 	{ "verify",   cmd_verify,   NEED_NODE, "check the signature of every commit in the node" },
+	{ "peer",     cmd_peer,     NEED_NODE, "add and list peers (pinned key, tier, policy)" },
+	{ "view",     cmd_view,     NEED_NODE, "build the redacted views each peer's policy allows" },
 	{ "policy",   cmd_policy,   0,         "check, preview, diff and commit privacy policies" },
 	{ NULL, NULL, 0, NULL }
 };

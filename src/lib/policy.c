@@ -445,9 +445,16 @@ int strata_policy_check_schema(const strata_policy *p, const strata_policy_datas
 		if (r->kind == STRATA_T_RANGE && strcmp(type, "integer"))
 			return strata_error_set("'%s':%u:%u: generalize range needs an integer, but field '%s' is %s",
 						p->file, r->line, r->col, r->field, type);
-		for (size_t k = 0; k < s->nkey; k++)
-			if (!strcmp(s->key[k], r->field) && r->kind != STRATA_T_DROP)
+		for (size_t k = 0; k < s->nkey; k++) {
+			if (strcmp(s->key[k], r->field))
+				continue;
+			if (r->kind != STRATA_T_KEEP && r->kind != STRATA_T_PSEUDONYM && r->kind != STRATA_T_DROP)
+				return strata_error_set("'%s':%u:%u: key field '%s' may only be kept or pseudonymized "
+							"(%s would make records collide)", p->file, r->line, r->col,
+							r->field, strata_transform_name(r->kind));
+			if (r->kind != STRATA_T_DROP)
 				key_kept = 1;
+		}
 	}
 	for (size_t i = 0; i < pd->nfilters; i++)
 		if (strata_schema_field(s, pd->filters[i].field) < 0)

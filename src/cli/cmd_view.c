@@ -1,0 +1,48 @@
+/* cmd_view.c - strata view build [--peer P] */
+#include "cli.h"
+#include "strata/view.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#define USAGE "view build [--peer PEER]"
+
+static void report(const strata_view_result *r, void *payload)
+{
+	strata_cli *cli = payload;
+	char hex[GIT_OID_HEXSZ + 1];
+	if (cli->quiet)
+		return;
+	git_oid_tostr(hex, sizeof(hex), &r->commit);
+	printf("%s/%s: %zu records, %s %.12s\n", r->peer, r->name, r->records,
+	       r->unchanged ? "unchanged" : "signed commit", hex);
+}
+
+int cmd_view(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "peer", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *peer = NULL;
+	int c;
+
+	if (argc < 2 || strcmp(argv[1], "build")) {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			printf("usage: strata %s\n", USAGE);
+			return EXIT_OK;
+		}
+		return cli_usage(USAGE);
+	}
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'p')
+			return cli_usage(USAGE);
+		peer = optarg;
+	}
+	if (optind != argc)
+		return cli_usage(USAGE);
+	return strata_view_build(cli->node, peer, report, cli) < 0 ? EXIT_ERROR : EXIT_OK;
+}

@@ -1,0 +1,405 @@
+/*
+ * view.c - building redacted views; see view.h.
+ *
+ * Redaction happens here, once, when the view is built (DESIGN.md
+ * guarantee 1): records stream from the source through the redactor into
+ * the spill buckets, keyed by the hash of the redacted key, then through
+ * the trie builder into a pack.  Nothing derived from a dropped or raw
+ * value reaches the view's objects: not paths (keyed by redacted keys),
+ * not the message (counts and ids only), not the schema (shared fields
+ * only).
+ */
+#include "strata/view.h"
+#include "strata/commit.h"
+#include "strata/policy.h"
+#include "strata/redact.h"
+#include "strata/spill.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+
+#define VIEW_ZLIB_LEVEL 3
+
+typedef struct {
+	strata_redactor *r;
+	const strata_schema *vs;	/* the view's schema */
+	strata_spill *spill;
+	strata_buf out, vals;
+	size_t kept;
+} stream_ctx;
+
+static const strata_rule *rule_for(const strata_policy_dataset *pd, const char *field)
+{
+	for (size_t i = 0; i < pd->nrules; i++)
+		if (!strcmp(pd->rules[i].field, field))
+			return &pd->rules[i];
+	return NULL;
+}
+
+/* The type a field has after its transform. */
+static const char *view_type(const strata_rule *r, const char *src)
+{
+	switch (r->kind) {
+	case STRATA_T_KEEP: return src;
+	case STRATA_T_YEAR: return "integer";
+	default: return "string";
+	}
+}
+
+static int view_schema(strata_schema *vs, const strata_schema *src, const strata_policy_dataset *pd)
+{
+	memset(vs, 0, sizeof(*vs));
+	if ((vs->names = calloc(src->nfields + 1, sizeof(char *))) == NULL ||
+	    (vs->types = calloc(src->nfields + 1, sizeof(char *))) == NULL)
+		return strata_error_set("out of memory");
+	for (size_t i = 0; i < src->nfields; i++) {
+		const strata_rule *r = rule_for(pd, src->names[i]);
+		if (!r || r->kind == STRATA_T_DROP)
+			continue;
+		vs->names[vs->nfields] = src->names[i];
+		vs->types[vs->nfields++] = (char *)view_type(r, src->types[i]);
+	}
+	vs->key = src->key;
+	vs->nkey = src->nkey;
+	return 0;
+}
+
+static int stream_line(const char *line, size_t len, void *payload)
+{
+	stream_ctx *x = payload;
+	strata_record *in = NULL;
+	unsigned char hash[STRATA_HASH_LEN];
+	char *kv[64];
+	size_t kl[64], offs[64];
+	int kept, error;
+
+	if ((error = strata_record_parse(&in, line, len)) < 0)
+		return error;
+	strata_buf_clear(&x->out);
+	error = strata_redact_record(x->r, in, &x->out, &kept);
+	strata_record_free(in);
+	if (error < 0 || !kept)
+		return error;
+	/* the view's key hash: from the redacted key values */
+	strata_buf_clear(&x->vals);
+	for (size_t i = 0; i < x->vs->nkey && i < 64; i++) {
+		offs[i] = x->vals.len;
+		if (strata_record_field(&x->vals, x->out.ptr, x->out.len, x->vs->key[i]) != 1)
+			return strata_error_set("view record lacks key field '%s'", x->vs->key[i]);
+		kl[i] = x->vals.len - offs[i];
+		if (kl[i] == 0)
+			return strata_error_set("a record's key field '%s' is empty after redaction", x->vs->key[i]);
+	}
+	for (size_t i = 0; i < x->vs->nkey && i < 64; i++)
+		kv[i] = x->vals.ptr + offs[i];
+	if (strata_keyhash(hash, kv, kl, x->vs->nkey) < 0)
+		return STRATA_ERROR;
+	x->kept++;
+	return strata_spill_add(x->spill, hash, 0, 1, x->out.ptr, x->out.len);
+}
+
+/* Writes records/ from the spill; keys must be unique after redaction. */
+static int build_records(strata_spill *spill, strata_packw *w, git_oid *oid)
+{
+	strata_trie_builder *b = NULL;
+	strata_trie_item *items = NULL;
+	strata_buf data = STRATA_BUF_INIT;
+	size_t alloc = 0;
+	int error;
+
+	if ((error = strata_trie_builder_new(&b, w)) < 0)
+		return error;
+	for (unsigned i = 0; i < STRATA_SPILL_BUCKETS && !error; i++) {
+		size_t n;
+		strata_buf_clear(&data);
+		if ((error = strata_spill_load(spill, i, &data, 0, &items, &alloc, &n)) < 0)
+			break;
+		for (size_t k = 1; k < n && !error; k++)
+			if (!memcmp(items[k - 1].hash, items[k].hash, STRATA_HASH_LEN))
+				error = strata_error_set("two records have the same key after redaction; "
+							 "key fields must be kept or pseudonymized");
+		if (!error)
+			error = strata_trie_builder_add(b, i, items, n);
+	}
+	if (!error)
+		error = strata_trie_builder_finish(b, oid);
+	strata_trie_builder_free(b);
+	free(items);
+	strata_buf_dispose(&data);
+	return error;
+}
+
+/* "residents" for a dataset ref, "<peer>/<path>" for received data. */
+static int view_name(char *out, size_t size, const char **dataset, const char **source_node,
+		     const char *ref, const strata_node *n)
+{
+	static __thread char node[64];
+	const char *slash;
+
+	if (!strncmp(ref, STRATA_REF_DATASETS, strlen(STRATA_REF_DATASETS))) {
+		snprintf(out, size, "%s", ref + strlen(STRATA_REF_DATASETS));
+		*source_node = n->name;
+	} else if (!strncmp(ref, STRATA_REF_PEERS, strlen(STRATA_REF_PEERS))) {
+		const char *rest = ref + strlen(STRATA_REF_PEERS);
+		slash = strchr(rest, '/');
+		if (!slash || (size_t)(slash - rest) >= sizeof(node))
+			return strata_error_set("'%s' is not a received dataset ref", ref);
+		snprintf(node, sizeof(node), "%.*s", (int)(slash - rest), rest);
+		snprintf(out, size, "%s", rest);
+		*source_node = node;
+	} else {
+		return strata_error_set("'%s' is not a dataset ref", ref);
+	}
+	slash = strrchr(ref, '/');
+	*dataset = slash + 1;
+	return 0;
+}
+
+static int peer_get(strata_buf *out, strata_node *n, const char *peer, const char *var)
+{
+	strata_buf name = STRATA_BUF_INIT;
+	git_config_entry *e = NULL;
+	int error;
+
+	if ((error = strata_buf_printf(&name, "peer.%s.%s", peer, var)) == 0) {
+		if (git_config_get_entry(&e, n->cfg, name.ptr) < 0) {
+			git_error_clear();
+			error = strata_error_setc(STRATA_ENOTFOUND, "peer '%s' has no %s in node.conf", peer, var);
+		} else {
+			error = strata_buf_puts(out, e->value);
+		}
+	}
+	git_config_entry_free(e);
+	strata_buf_dispose(&name);
+	return error;
+}
+
+/* The Strata-Source trailer of a view commit, or all zeros. */
+static void source_of(git_oid *out, const git_commit *c)
+{
+	git_message_trailer_array tr = { 0 };
+	memset(out, 0, sizeof(*out));
+	if (git_message_trailers(&tr, git_commit_message(c)) == 0) {
+		for (size_t i = 0; i < tr.count; i++)
+			if (!strcmp(tr.trailers[i].key, "Strata-Source"))
+				git_oid_fromstr(out, tr.trailers[i].value);
+		git_message_trailer_array_free(&tr);
+	}
+	git_error_clear();
+}
+
+int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, strata_view_result *res)
+{
+	strata_buf policy_name = STRATA_BUF_INIT, ref = STRATA_BUF_INIT, schema_text = STRATA_BUF_INIT,
+		   root = STRATA_BUF_INIT, msg = STRATA_BUF_INIT;
+	unsigned char secret[STRATA_SECRET_LEN];
+	strata_policy *p = NULL;
+	const strata_policy_dataset *pd;
+	strata_schema *src_schema = NULL, vs = { 0 };
+	strata_redactor r;
+	stream_ctx x = { 0 };
+	strata_packw *w = NULL;
+	git_oid src_oid, policy_blob, records_oid, schema_oid, root_oid, prev_oid, prev_source;
+	git_commit *src = NULL, *prev = NULL;
+	git_tree *src_tree = NULL, *tree = NULL;
+	const char *dataset = "", *source_node = "";
+	char hex[GIT_OID_HEXSZ + 1], phex[GIT_OID_HEXSZ + 1];
+	int have_prev = 0, have_r = 0, rc, error = STRATA_ERROR;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->peer, sizeof(res->peer), "%s", peer);
+	if (view_name(res->name, sizeof(res->name), &dataset, &source_node, source_ref, n) < 0 ||
+	    peer_get(&policy_name, n, peer, "policy") < 0 ||
+	    strata_policy_load_committed(&p, &policy_blob, n, policy_name.ptr) < 0)
+		goto done;
+	if ((pd = strata_policy_find(p, dataset)) == NULL) {
+		strata_error_setc(STRATA_ENOTFOUND, "policy '%s' does not share dataset '%s' with '%s'",
+				  p->name, dataset, peer);
+		goto done;
+	}
+	if (git_reference_name_to_id(&src_oid, n->repo, source_ref) < 0 ||
+	    git_commit_lookup(&src, n->repo, &src_oid) < 0 || git_commit_tree(&src_tree, src) < 0) {
+		strata_error_git("cannot read the view's source");
+		goto done;
+	}
+	if (strata_schema_load(&src_schema, n->repo, src_tree) < 0 ||
+	    strata_policy_check_schema(p, pd, src_schema) < 0 ||
+	    strata_policy_secret(secret, n, p->name) < 0 ||
+	    view_schema(&vs, src_schema, pd) < 0)
+		goto done;
+	if (strata_redactor_init(&r, p, pd, peer, secret) < 0)
+		goto done;
+	have_r = 1;
+
+	x.r = &r;
+	x.vs = &vs;
+	if (strata_spill_open(&x.spill, n->path) < 0 ||
+	    strata_dataset_foreach(n->repo, src_tree, stream_line, &x) < 0 ||
+	    strata_packw_new(&w, n->repo, VIEW_ZLIB_LEVEL) < 0 ||
+	    build_records(x.spill, w, &records_oid) < 0 ||
+	    strata_schema_write(&schema_text, &vs) < 0 ||
+	    strata_packw_add(w, GIT_OBJECT_BLOB, schema_text.ptr, schema_text.len, &schema_oid) < 0 ||
+	    strata_tree_entry(&root, "records", 1, &records_oid) < 0 ||
+	    strata_tree_entry(&root, "schema.json", 0, &schema_oid) < 0 ||
+	    strata_packw_add(w, GIT_OBJECT_TREE, root.ptr, root.len, &root_oid) < 0 ||
+	    strata_packw_commit(w) < 0)
+		goto done;
+	res->records = x.kept;
+
+	if (strata_buf_printf(&ref, "%s%s/%s", STRATA_REF_VIEWS, peer, res->name) < 0)
+		goto done;
+	rc = git_reference_name_to_id(&prev_oid, n->repo, ref.ptr);
+	if (rc == 0) {
+		have_prev = 1;
+		if (git_commit_lookup(&prev, n->repo, &prev_oid) < 0) {
+			strata_error_git("cannot read the previous view");
+			goto done;
+		}
+		source_of(&prev_source, prev);
+		if (git_oid_equal(git_commit_tree_id(prev), &root_oid) && git_oid_equal(&prev_source, &src_oid)) {
+			res->unchanged = 1;
+			res->commit = prev_oid;
+			error = 0;
+			goto done;
+		}
+	} else if (rc != GIT_ENOTFOUND) {
+		strata_error_git("cannot read view ref");
+		goto done;
+	}
+	git_error_clear();
+	git_oid_tostr(hex, sizeof(hex), &src_oid);
+	git_oid_tostr(phex, sizeof(phex), &policy_blob);
+	if (git_tree_lookup(&tree, n->repo, &root_oid) < 0) {
+		strata_error_git("cannot read view tree");
+		goto done;
+	}
+	if (strata_buf_printf(&msg, "%s: view for %s, %zu records\n\n"
+			      "Built from %s under policy %s version %ld.\n\n"
+			      "Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\nStrata-Recipient: %s\n"
+			      "Strata-Source: %s\nStrata-Source-Node: %s\n"
+			      "Strata-Policy: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
+			      "Strata-Purpose: %s\nStrata-Records: %zu\n",
+			      res->name, peer, x.kept, source_node, p->name, p->version,
+			      dataset, n->name, n->tier, peer, hex, source_node, phex, p->name, p->version,
+			      p->purpose, x.kept) < 0)
+		goto done;
+	if (strata_commit_create(&res->commit, n, tree, prev, msg.ptr) < 0 ||
+	    strata_ref_update(n, ref.ptr, &res->commit, have_prev ? &prev_oid : NULL, "strata view build") < 0)
+		goto done;
+	error = 0;
+done:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (have_r)
+		strata_redactor_dispose(&r);
+	strata_spill_free(x.spill);
+	strata_buf_dispose_secret(&x.out);
+	strata_buf_dispose_secret(&x.vals);
+	strata_packw_free(w);
+	free(vs.names);
+	free(vs.types);
+	strata_schema_free(src_schema);
+	strata_policy_free(p);
+	git_tree_free(tree);
+	git_tree_free(src_tree);
+	git_commit_free(src);
+	git_commit_free(prev);
+	strata_buf_dispose(&policy_name);
+	strata_buf_dispose(&ref);
+	strata_buf_dispose(&schema_text);
+	strata_buf_dispose(&root);
+	strata_buf_dispose(&msg);
+	return error;
+}
+
+static int build_for_peer(strata_node *n, const char *peer, strata_view_report report, void *payload)
+{
+	strata_buf policy_name = STRATA_BUF_INIT, own = STRATA_BUF_INIT, echo = STRATA_BUF_INIT;
+	strata_policy *p = NULL;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	int error;
+
+	if ((error = peer_get(&policy_name, n, peer, "policy")) < 0 ||
+	    (error = strata_policy_load_committed(&p, NULL, n, policy_name.ptr)) < 0 ||
+	    (error = strata_buf_printf(&echo, "%s%s/", STRATA_REF_PEERS, peer)) < 0)
+		goto done;
+	for (size_t i = 0; i < p->ndatasets && !error; i++) {
+		strata_view_result res;
+		git_oid id;
+		strata_buf_clear(&own);
+		if ((error = strata_buf_printf(&own, "%s%s", STRATA_REF_DATASETS, p->datasets[i].name)) < 0)
+			break;
+		if (git_reference_name_to_id(&id, n->repo, own.ptr) == 0) {
+			if ((error = strata_view_build_one(n, peer, own.ptr, &res)) < 0)
+				break;
+			if (report)
+				report(&res, payload);
+		}
+		git_error_clear();
+		/* data received from other peers, relayed under this node's policy */
+		if (git_reference_iterator_glob_new(&it, n->repo, STRATA_REF_PEERS "*") < 0) {
+			error = strata_error_git("cannot list received data");
+			break;
+		}
+		while (!error && git_reference_next(&ref, it) == 0) {
+			const char *name = git_reference_name(ref);
+			const char *last = strrchr(name, '/');
+			if (last && !strcmp(last + 1, p->datasets[i].name) && strncmp(name, echo.ptr, echo.len)) {
+				if ((error = strata_view_build_one(n, peer, name, &res)) == 0 && report)
+					report(&res, payload);
+			}
+			git_reference_free(ref);
+		}
+		git_reference_iterator_free(it);
+		it = NULL;
+	}
+done:
+	git_reference_iterator_free(it);
+	strata_policy_free(p);
+	strata_buf_dispose(&policy_name);
+	strata_buf_dispose(&own);
+	strata_buf_dispose(&echo);
+	return error;
+}
+
+int strata_view_build(strata_node *n, const char *peer, strata_view_report report, void *payload)
+{
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	char **peers = NULL;
+	size_t npeers = 0, alloc = 0;
+	int error = 0;
+
+	if ((error = strata_node_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
+		return error;
+	if (peer)
+		return build_for_peer(n, peer, report, payload);
+	if (git_config_iterator_new(&it, n->cfg) < 0)
+		return strata_error_git("cannot read node.conf");
+	while (git_config_next(&e, it) == 0) {
+		size_t len = strlen(e->name);
+		if (strncmp(e->name, "peer.", 5) || len < 13 || strcmp(e->name + len - 7, ".policy"))
+			continue;
+		if (npeers == alloc) {
+			char **q = realloc(peers, (alloc = alloc ? alloc * 2 : 8) * sizeof(char *));
+			if (!q) {
+				error = strata_error_set("out of memory");
+				break;
+			}
+			peers = q;
+		}
+		if ((peers[npeers] = strndup(e->name + 5, len - 12)) == NULL) {
+			error = strata_error_set("out of memory");
+			break;
+		}
+		npeers++;
+	}
+	git_config_iterator_free(it);
+	for (size_t i = 0; i < npeers && !error; i++)
+		error = build_for_peer(n, peers[i], report, payload);
+	for (size_t i = 0; i < npeers; i++)
+		free(peers[i]);
+	free(peers);
+	return error;
+}
