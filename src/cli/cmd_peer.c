@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define USAGE "peer add NAME --key PUBKEY|FILE --tier TIER --policy POLICY [--url URL] [--direction push|pull|both]\n" \
+#define USAGE "peer add NAME --key PUBKEY|FILE --tier TIER [--policy POLICY] [--url URL] [--direction push|pull|both]\n" \
 	      "       strata peer list"
 
 static int read_key(strata_pubkey *pk, strata_buf *line, const char *arg)
@@ -71,8 +71,12 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		default: return cli_usage(USAGE);
 		}
 	}
-	if (optind + 1 != argc || !key || !tier || !policy)
+	if (optind + 1 != argc || !key || !tier)
 		return cli_usage(USAGE);
+	if (!policy && strcmp(direction, "pull")) {
+		strata_error_set("--policy is required unless --direction pull: nothing is sent without one");
+		goto done;
+	}
 	name = argv[optind];
 	if (!strata_node_name_valid(name)) {
 		strata_error_set("invalid peer name '%s' (use a-z, 0-9 and '-')", name);
@@ -104,22 +108,24 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		strata_error_set("that key already belongs to '%s'", other);
 		goto done;
 	}
-	if (strata_policy_load_committed(&p, NULL, cli->node, policy) < 0) {
+	if (policy && strata_policy_load_committed(&p, NULL, cli->node, policy) < 0) {
 		strata_error_set("%s; commit it first with 'strata policy commit'", strata_error_last());
 		goto done;
 	}
-	if (!strata_policy_applies(p, name, tier)) {
+	if (policy && !strata_policy_applies(p, name, tier)) {
 		strata_error_set("policy '%s' does not name peer '%s' or tier '%s' as a recipient", policy, name, tier);
 		goto done;
 	}
 	if (strata_node_lock(cli->node) < 0)
 		goto done;
 	if (set(cli->node->cfg, name, "key", line.ptr) < 0 || set(cli->node->cfg, name, "tier", tier) < 0 ||
-	    set(cli->node->cfg, name, "policy", policy) < 0 || set(cli->node->cfg, name, "direction", direction) < 0 ||
+	    (policy && set(cli->node->cfg, name, "policy", policy) < 0) ||
+	    set(cli->node->cfg, name, "direction", direction) < 0 ||
 	    (url && set(cli->node->cfg, name, "url", url) < 0))
 		goto done;
 	if (!cli->quiet)
-		printf("peer '%s' (%s): key pinned, policy '%s', direction %s%s%s\n", name, tier, policy, direction,
+		printf("peer '%s' (%s): key pinned, policy '%s', direction %s%s%s\n", name, tier,
+		       policy ? policy : "(none: receive only)", direction,
 		       url ? ", " : "", url ? url : "");
 	rc = EXIT_OK;
 done:
@@ -141,10 +147,23 @@ static int peer_list(strata_cli *cli)
 	}
 	while (git_config_next(&e, it) == 0) {
 		size_t len = strlen(e->name);
-		if (strncmp(e->name, "peer.", 5) || len < 7 || strcmp(e->name + len - 7, ".policy"))
+		strata_buf name = STRATA_BUF_INIT, var = STRATA_BUF_INIT;
+		git_config_entry *pol = NULL, *tier = NULL;
+		if (strncmp(e->name, "peer.", 5) || len < 10 || strcmp(e->name + len - 4, ".key"))
 			continue;
-		printf("%.*s policy=%s\n", (int)(len - 12), e->name + 5, e->value);
+		strata_buf_put(&name, e->name + 5, len - 9);
+		strata_buf_printf(&var, "peer.%s.policy", name.ptr);
+		git_config_get_entry(&pol, cli->node->cfg, var.ptr);
+		strata_buf_clear(&var);
+		strata_buf_printf(&var, "peer.%s.tier", name.ptr);
+		git_config_get_entry(&tier, cli->node->cfg, var.ptr);
+		printf("%-24s %-10s policy=%s\n", name.ptr, tier ? tier->value : "?", pol ? pol->value : "(none)");
+		git_config_entry_free(pol);
+		git_config_entry_free(tier);
+		strata_buf_dispose(&name);
+		strata_buf_dispose(&var);
 	}
+	git_error_clear();
 	git_config_iterator_free(it);
 	return EXIT_OK;
 }

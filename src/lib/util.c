@@ -23,7 +23,10 @@ static __thread char err_msg[1024];
 
 static int verror(int code, const char *fmt, va_list ap)
 {
-	vsnprintf(err_msg, sizeof(err_msg), fmt, ap);
+	/* format aside first: callers may pass strata_error_last() as an argument */
+	char tmp[sizeof(err_msg)];
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	memcpy(err_msg, tmp, sizeof(err_msg));
 	return code;
 }
 

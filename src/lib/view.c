@@ -43,6 +43,7 @@ static const char *view_type(const strata_rule *r, const char *src)
 	switch (r->kind) {
 	case STRATA_T_KEEP: return src;
 	case STRATA_T_YEAR: return "integer";
+	case STRATA_T_MONTH: return "month";	/* YYYY-MM: can be generalized to a year downstream */
 	default: return "string";
 	}
 }

@@ -21,6 +21,8 @@ static const struct {
 	{ STRATA_T_YEAR, 0, 0, "1990-03-07", "1990" },
 	{ STRATA_T_MONTH, 0, 0, "1990-03-07", "1990-03" },
 	{ STRATA_T_YEAR, 0, 0, "March 1990", "" },	/* unreadable: nothing passes */
+	{ STRATA_T_YEAR, 0, 0, "1990-03", "1990" },	/* a month from an upstream view */
+	{ STRATA_T_MONTH, 0, 0, "1990-03", "" },
 	{ STRATA_T_RANGE, 1000, 0, "4321", "4000-4999" },
 	{ STRATA_T_RANGE, 10, 0, "0", "0-9" },
 	{ STRATA_T_RANGE, 10, 0, "-3", "-10--1" },

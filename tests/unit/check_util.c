@@ -13,6 +13,14 @@ START_TEST(buf_respects_max)
 }
 END_TEST
 
+START_TEST(error_may_wrap_the_last_error)
+{
+	strata_error_set("inner %d", 7);
+	strata_error_set("outer: %s", strata_error_last());
+	ck_assert_str_eq(strata_error_last(), "outer: inner 7");
+}
+END_TEST
+
 START_TEST(base64_round_trip)
 {
 	const char *in[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
@@ -99,6 +107,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, buf_respects_max);
+	tcase_add_test(tc, error_may_wrap_the_last_error);
 	tcase_add_test(tc, base64_round_trip);
 	tcase_add_test(tc, base64_rejects_garbage);
 	tcase_add_loop_test(tc, utf8_table, 0, sizeof(utf8_cases) / sizeof(*utf8_cases));
