@@ -1,11 +1,12 @@
 /*
- * spill.h - 256 temporary buckets of records keyed by hash, on disk.
+ * spill.h - 256 temporary buckets of records keyed by hash.
  *
  * Whatever streams records in any order (import, view building) appends
  * them here by the first byte of their key hash, then reads one bucket at
- * a time in hash order: memory is bounded by one bucket, not by the data.
- * The files live under NODE/tmp and are unlinked as soon as they are
- * opened, so a crash leaves nothing behind.
+ * a time in hash order.  Buckets stay in memory up to 32 MiB in all, then
+ * move to files under NODE/tmp, unlinked as soon as they are opened, so a
+ * crash leaves nothing behind: memory is bounded by that cap plus one
+ * bucket, not by the data.
  */
 #ifndef STRATA_SPILL_H
 #define STRATA_SPILL_H

@@ -85,6 +85,11 @@ int strata_read_file(strata_buf *out, const char *path, size_t max);
  */
 int strata_write_file_atomic(const char *path, const void *data, size_t len, int mode);
 int strata_fsync_dir(const char *dir);
+/*
+ * fsync(2), unless the environment has STRATA_TEST_FSYNC=0: test suites
+ * only, as git's GIT_TEST_FSYNC.  Never set it on a node that matters.
+ */
+int strata_fsync(int fd);
 int strata_mkdir_p(const char *path, int mode);
 /* Removes a directory tree; used for temporary directories only. */
 int strata_rm_rf(const char *path);

@@ -430,7 +430,7 @@ static int finish_pack(strata_packw *w, unsigned char *sum)
 	EVP_DigestFinal_ex(ctx, sum, &mdlen);
 	if (write_all(w->fd, sum, 20, w->tmp_path) < 0)
 		goto done;
-	if (fsync(w->fd) < 0) {
+	if (strata_fsync(w->fd) < 0) {
 		strata_error_sys(w->tmp_path);
 		goto done;
 	}

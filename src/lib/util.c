@@ -335,12 +335,22 @@ int strata_read_file(strata_buf *out, const char *path, size_t max)
 	return error;
 }
 
+int strata_fsync(int fd)
+{
+	static int enabled = -1;
+	if (enabled < 0) {
+		const char *v = getenv("STRATA_TEST_FSYNC");
+		enabled = !(v && !strcmp(v, "0"));
+	}
+	return enabled ? fsync(fd) : 0;
+}
+
 int strata_fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return strata_error_sys(dir);
-	if (fsync(fd) < 0) {
+	if (strata_fsync(fd) < 0) {
 		close(fd);
 		return strata_error_sys(dir);
 	}
@@ -372,7 +382,7 @@ int strata_write_file_atomic(const char *path, const void *data, size_t len, int
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if (strata_fsync(fd) < 0 || close(fd) < 0) {
 		fd = -1;
 		strata_error_sys(tmp.ptr);
 		goto done;

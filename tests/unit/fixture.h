@@ -31,10 +31,10 @@ static inline void fx_teardown(void)
 /* Path inside the test's directory (static buffer rotation: up to 4 at once). */
 static inline const char *fx_path(const char *name)
 {
-	static char bufs[4][512];
+	static char bufs[4][1024];
 	static int k;
 	char *b = bufs[k++ % 4];
-	snprintf(b, 512, "%s/%s", fx_dir, name);
+	snprintf(b, 1024, "%s/%s", fx_dir, name);
 	return b;
 }
 
