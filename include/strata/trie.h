@@ -73,18 +73,33 @@ typedef int (*strata_trie_hash_fn)(unsigned char hash[STRATA_HASH_LEN],
 typedef struct {
 	size_t added;		/* new key */
 	size_t changed;		/* key present, record differs */
+	size_t removed;		/* key present, deleted (origin STRATA_TRIE_DELETE) */
 } strata_trie_counts;
+
+/* An item with this origin deletes the record with its hash. */
+#define STRATA_TRIE_DELETE 2
 
 /*
  * Merges `items` (sorted, unique hashes, all sharing `depth` nibbles) into
  * `old` (NULL, a leaf or a tree entry) at `depth` >= 1.  Existing leaves
  * are read back and their keys hashed with `hash`.  *oid and *is_tree
- * receive the new node.
+ * receive the new node; *is_tree is -1 if nothing is left.
  */
 int strata_trie_update(strata_packw *w, git_repository *repo, const git_tree_entry *old,
 		       unsigned depth, const strata_trie_item *items, size_t n,
 		       strata_trie_hash_fn hash, void *payload, strata_trie_counts *counts,
 		       git_oid *oid, int *is_tree);
+
+/*
+ * Applies upserts and deletions (origin STRATA_TRIE_DELETE) to a whole
+ * records/ tree (`old` may be NULL).  A subtree whose count falls to the
+ * leaf bound collapses back into a leaf, so the result is exactly the tree
+ * a full build of the new set gives; counting stops early, so the cost
+ * follows the touched subtrees.
+ */
+int strata_trie_apply(strata_packw *w, git_repository *repo, const git_tree *old,
+		      const strata_trie_item *items, size_t n, strata_trie_hash_fn hash,
+		      void *payload, strata_trie_counts *counts, git_oid *oid);
 
 /* Entry of child `nibble` in a trie tree ("x" or "x.jsonl"), or NULL. */
 const git_tree_entry *strata_trie_child(const git_tree *t, unsigned nibble);

@@ -26,11 +26,18 @@ typedef struct {
 	char name[256];		/* view name */
 	size_t records;
 	int unchanged;
+	int incremental;	/* built from the previous view and the source diff */
 	git_oid commit;
 } strata_view_result;
 
-/* Builds the view of `source_ref` for `peer`. */
-int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, strata_view_result *res);
+/*
+ * Builds the view of `source_ref` for `peer`: from the previous view and
+ * the records that changed since its source when it can (same policy and
+ * schema), else (or with `full`) from every source record.  Both give the
+ * same tree.
+ */
+int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
+			  strata_view_result *res);
 
 typedef void (*strata_view_report)(const strata_view_result *res, void *payload);
 
@@ -39,6 +46,6 @@ typedef void (*strata_view_report)(const strata_view_result *res, void *payload)
  * policy shares, from this node's own dataset and from data received from
  * other peers (never sent back to the peer it came from).
  */
-int strata_view_build(strata_node *n, const char *peer, strata_view_report report, void *payload);
+int strata_view_build(strata_node *n, const char *peer, int full, strata_view_report report, void *payload);
 
 #endif

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define USAGE "view build [--peer PEER]"
+#define USAGE "view build [--peer PEER] [--full]"
 
 static void report(const strata_view_result *r, void *payload)
 {
@@ -16,17 +16,18 @@ static void report(const strata_view_result *r, void *payload)
 		return;
 	git_oid_tostr(hex, sizeof(hex), &r->commit);
 	printf("%s/%s: %zu records, %s %.12s\n", r->peer, r->name, r->records,
-	       r->unchanged ? "unchanged" : "signed commit", hex);
+	       r->unchanged ? "unchanged" : r->incremental ? "signed commit (incremental)" : "signed commit", hex);
 }
 
 int cmd_view(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
 		{ "peer", required_argument, NULL, 'p' },
+		{ "full", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *peer = NULL;
-	int c;
+	int c, full = 0;
 
 	if (argc < 2 || strcmp(argv[1], "build")) {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -38,11 +39,14 @@ int cmd_view(int argc, char **argv, strata_cli *cli)
 	argc--;
 	argv++;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'p')
+		if (c == 'p')
+			peer = optarg;
+		else if (c == 'f')
+			full = 1;
+		else
 			return cli_usage(USAGE);
-		peer = optarg;
 	}
 	if (optind != argc)
 		return cli_usage(USAGE);
-	return strata_view_build(cli->node, peer, report, cli) < 0 ? EXIT_ERROR : EXIT_OK;
+	return strata_view_build(cli->node, peer, full, report, cli) < 0 ? EXIT_ERROR : EXIT_OK;
 }

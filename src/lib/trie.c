@@ -342,24 +342,174 @@ static int load_leaf(git_repository *repo, const git_oid *id, strata_trie_hash_f
 	return 0;
 }
 
+/* Records under a node, counted until `limit` is passed. */
+static int count_upto(git_repository *repo, const git_tree_entry *e, size_t limit, size_t *count)
+{
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+		git_tree *t = NULL;
+		int error = 0;
+		if (git_tree_lookup(&t, repo, git_tree_entry_id(e)) < 0)
+			return strata_error_git("cannot read records tree");
+		for (size_t i = 0; i < git_tree_entrycount(t) && *count <= limit && !error; i++)
+			error = count_upto(repo, git_tree_entry_byindex(t, i), limit, count);
+		git_tree_free(t);
+		return error;
+	} else {
+		git_blob *b = NULL;
+		const char *p, *end;
+		if (git_blob_lookup(&b, repo, git_tree_entry_id(e)) < 0)
+			return strata_error_git("cannot read records");
+		p = git_blob_rawcontent(b);
+		end = p + git_blob_rawsize(b);
+		for (; p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+			(*count)++;
+		git_blob_free(b);
+		return 0;
+	}
+}
+
+/* Loads every record under a node (a leaf, or a small tree about to collapse). */
+typedef struct {
+	strata_trie_item *v;
+	size_t n, alloc;
+	git_blob **blobs;
+	size_t nblobs, ablobs;
+} loaded;
+
+static int load_all(git_repository *repo, const git_tree_entry *e, strata_trie_hash_fn hash,
+		    void *payload, loaded *l)
+{
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+		git_tree *t = NULL;
+		int error = 0;
+		if (git_tree_lookup(&t, repo, git_tree_entry_id(e)) < 0)
+			return strata_error_git("cannot read records tree");
+		for (size_t i = 0; i < git_tree_entrycount(t) && !error; i++)
+			error = load_all(repo, git_tree_entry_byindex(t, i), hash, payload, l);
+		git_tree_free(t);
+		return error;
+	} else {
+		strata_trie_item *items = NULL;
+		git_blob *blob = NULL;
+		size_t n = 0;
+		int error;
+		if (l->nblobs == l->ablobs) {
+			size_t na = l->ablobs ? l->ablobs * 2 : 16;
+			git_blob **q = realloc(l->blobs, na * sizeof(*q));
+			if (!q)
+				return strata_error_set("out of memory");
+			l->blobs = q;
+			l->ablobs = na;
+		}
+		error = load_leaf(repo, git_tree_entry_id(e), hash, payload, &blob, &items, &n);
+		if (blob)
+			l->blobs[l->nblobs++] = blob;
+		if (!error && l->n + n > l->alloc) {
+			size_t na = (l->n + n) * 2;
+			strata_trie_item *q = realloc(l->v, na * sizeof(*q));
+			if (!q)
+				error = strata_error_set("out of memory");
+			else {
+				l->v = q;
+				l->alloc = na;
+			}
+		}
+		if (!error && n)
+			memcpy(l->v + l->n, items, n * sizeof(*items));
+		if (!error)
+			l->n += n;
+		free(items);
+		return error;
+	}
+}
+
+static void loaded_free(loaded *l)
+{
+	for (size_t i = 0; i < l->nblobs; i++)
+		git_blob_free(l->blobs[i]);
+	free(l->blobs);
+	free(l->v);
+}
+
+/* Merges sorted old records with sorted ops into *out (allocated). */
+static int merge_ops(const strata_trie_item *olds, size_t nold, const strata_trie_item *items, size_t n,
+		     strata_trie_counts *counts, strata_trie_item **out, size_t *k)
+{
+	size_t i = 0, j = 0;
+
+	*k = 0;
+	if ((*out = calloc(nold + n + 1, sizeof(**out))) == NULL)
+		return strata_error_set("out of memory");
+	while (i < nold || j < n) {
+		int c = i == nold ? 1 : j == n ? -1 : memcmp(olds[i].hash, items[j].hash, STRATA_HASH_LEN);
+		if (c < 0) {
+			(*out)[(*k)++] = olds[i++];
+		} else if (c > 0) {
+			if (items[j].origin != STRATA_TRIE_DELETE) {
+				counts->added++;
+				(*out)[(*k)++] = items[j];
+			}
+			j++;
+		} else {
+			if (items[j].origin == STRATA_TRIE_DELETE) {
+				counts->removed++;
+			} else {
+				if (olds[i].len != items[j].len || memcmp(olds[i].data, items[j].data, items[j].len))
+					counts->changed++;
+				(*out)[(*k)++] = items[j];
+			}
+			i++;
+			j++;
+		}
+	}
+	return 0;
+}
+
+static int build_or_empty(strata_packw *w, const strata_trie_item *items, size_t n, unsigned depth,
+			  git_oid *oid, int *is_tree)
+{
+	if (n == 0) {
+		*is_tree = -1;
+		return 0;
+	}
+	return build_node(w, items, n, depth, oid, is_tree);
+}
+
 int strata_trie_update(strata_packw *w, git_repository *repo, const git_tree_entry *old,
 		       unsigned depth, const strata_trie_item *items, size_t n,
 		       strata_trie_hash_fn hash, void *payload, strata_trie_counts *counts,
 		       git_oid *oid, int *is_tree)
 {
-	strata_trie_item *olds = NULL, *merged = NULL;
-	git_blob *blob = NULL;
+	strata_trie_item *merged = NULL;
+	loaded l = { 0 };
 	git_tree *tree = NULL;
 	strata_buf tb = STRATA_BUF_INIT;
-	size_t nold = 0, k = 0, i = 0, j = 0;
+	size_t k = 0, i = 0, ndel = 0;
 	int error = STRATA_ERROR;
 
+	for (size_t q = 0; q < n; q++)
+		ndel += items[q].origin == STRATA_TRIE_DELETE;
 	if (!old) {
-		counts->added += n;
-		return build_node(w, items, n, depth, oid, is_tree);
+		error = merge_ops(NULL, 0, items, n, counts, &merged, &k) < 0 ? STRATA_ERROR :
+			build_or_empty(w, merged, k, depth, oid, is_tree);
+		goto done;
+	}
+	if (git_tree_entry_type(old) == GIT_OBJECT_TREE && ndel > 0) {
+		/* deletions may bring this subtree down to a leaf: count, with an early stop */
+		size_t count = 0;
+		if (count_upto(repo, old, STRATA_TRIE_LEAF_MAX + ndel, &count) < 0)
+			goto done;
+		if (count <= STRATA_TRIE_LEAF_MAX + ndel) {
+			if (load_all(repo, old, hash, payload, &l) < 0)
+				goto done;
+			strata_trie_sort(l.v, l.n);
+			error = merge_ops(l.v, l.n, items, n, counts, &merged, &k) < 0 ? STRATA_ERROR :
+				build_or_empty(w, merged, k, depth, oid, is_tree);
+			goto done;
+		}
 	}
 	if (git_tree_entry_type(old) == GIT_OBJECT_TREE) {
-		/* stays a tree: recurse into the children that have new records */
+		/* stays a tree: recurse into the children that have changes */
 		if (git_tree_lookup(&tree, repo, git_tree_entry_id(old)) < 0) {
 			strata_error_git("cannot read records tree");
 			goto done;
@@ -378,41 +528,54 @@ int strata_trie_update(strata_packw *w, git_repository *repo, const git_tree_ent
 				continue;
 			}
 			if (strata_trie_update(w, repo, c, depth + 1, items + s, i - s, hash, payload,
-					       counts, &cid, &ctree) < 0 ||
-			    child_entry(&tb, nib, ctree, &cid) < 0)
+					       counts, &cid, &ctree) < 0)
+				goto done;
+			if (ctree >= 0 && child_entry(&tb, nib, ctree, &cid) < 0)
 				goto done;
 		}
 		*is_tree = 1;
 		error = strata_packw_add(w, GIT_OBJECT_TREE, tb.ptr ? tb.ptr : "", tb.len, oid);
 		goto done;
 	}
-	/* a leaf: merge its records with the new ones, new winning */
-	if (load_leaf(repo, git_tree_entry_id(old), hash, payload, &blob, &olds, &nold) < 0)
+	/* a leaf: merge its records with the changes */
+	if (load_all(repo, old, hash, payload, &l) < 0)
 		goto done;
-	if ((merged = calloc(nold + n + 1, sizeof(*merged))) == NULL) {
-		strata_error_set("out of memory");
-		goto done;
-	}
-	while (i < nold || j < n) {
-		int c = i == nold ? 1 : j == n ? -1 : memcmp(olds[i].hash, items[j].hash, STRATA_HASH_LEN);
-		if (c < 0) {
-			merged[k++] = olds[i++];
-		} else if (c > 0) {
-			counts->added++;
-			merged[k++] = items[j++];
-		} else {
-			if (olds[i].len != items[j].len || memcmp(olds[i].data, items[j].data, items[j].len))
-				counts->changed++;
-			merged[k++] = items[j++];
-			i++;
-		}
-	}
-	error = build_node(w, merged, k, depth, oid, is_tree);
+	error = merge_ops(l.v, l.n, items, n, counts, &merged, &k) < 0 ? STRATA_ERROR :
+		build_or_empty(w, merged, k, depth, oid, is_tree);
 done:
 	git_tree_free(tree);
-	git_blob_free(blob);
-	free(olds);
+	loaded_free(&l);
 	free(merged);
 	strata_buf_dispose(&tb);
+	return error;
+}
+
+int strata_trie_apply(strata_packw *w, git_repository *repo, const git_tree *old,
+		      const strata_trie_item *items, size_t n, strata_trie_hash_fn hash,
+		      void *payload, strata_trie_counts *counts, git_oid *oid)
+{
+	strata_buf root = STRATA_BUF_INIT;
+	size_t i = 0;
+	int error = 0;
+
+	for (unsigned g = 0; g < 16 && !error; g++) {
+		const git_tree_entry *e = strata_trie_child(old, g);
+		size_t s = i;
+		git_oid cid;
+		int ctree;
+		while (i < n && nibble(items[i].hash, 0) == g)
+			i++;
+		if (s == i) {
+			if (e)
+				error = child_entry(&root, g, git_tree_entry_type(e) == GIT_OBJECT_TREE, git_tree_entry_id(e));
+			continue;
+		}
+		error = strata_trie_update(w, repo, e, 1, items + s, i - s, hash, payload, counts, &cid, &ctree);
+		if (!error && ctree >= 0)
+			error = child_entry(&root, g, ctree, &cid);
+	}
+	if (!error)
+		error = strata_packw_add(w, GIT_OBJECT_TREE, root.ptr ? root.ptr : "", root.len, oid);
+	strata_buf_dispose(&root);
 	return error;
 }

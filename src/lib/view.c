@@ -131,6 +131,212 @@ static int build_records(strata_spill *spill, strata_packw *w, git_oid *oid)
 	return error;
 }
 
+/* The view's key hash of a redacted line (for records already in a view). */
+static int view_line_hash(unsigned char *hash, const char *line, size_t len, void *payload)
+{
+	const strata_schema *vs = payload;
+	strata_buf vals = STRATA_BUF_INIT;
+	char *kv[64];
+	size_t kl[64], offs[64];
+	int error = 0;
+
+	for (size_t i = 0; i < vs->nkey && i < 64 && !error; i++) {
+		offs[i] = vals.len;
+		if (strata_record_field(&vals, line, len, vs->key[i]) != 1)
+			error = strata_error_set("view record lacks key field '%s'", vs->key[i]);
+		kl[i] = vals.len - offs[i];
+	}
+	if (!error) {
+		for (size_t i = 0; i < vs->nkey && i < 64; i++)
+			kv[i] = vals.ptr + offs[i];
+		error = strata_keyhash(hash, kv, kl, vs->nkey);
+	}
+	strata_buf_dispose(&vals);
+	return error;
+}
+
+/* Changes to apply to the previous view, collected from the source diff. */
+typedef struct {
+	strata_redactor *r;
+	const strata_policy_dataset *pd;
+	const strata_schema *vs;
+	strata_trie_item *ops;
+	size_t n, alloc;
+	strata_buf arena, out, vals;
+	size_t *offs;
+} ops_ctx;
+
+/* The view key hash of a source record: its key fields through their rules. */
+static int redacted_keyhash(ops_ctx *o, const strata_record *rec, unsigned char *hash)
+{
+	char *kv[64];
+	size_t kl[64], offs[64];
+
+	strata_buf_clear(&o->vals);
+	for (size_t i = 0; i < o->vs->nkey && i < 64; i++) {
+		const char *v = strata_record_get(rec, o->vs->key[i]);
+		offs[i] = o->vals.len;
+		if (!v || strata_redact_value(o->r, rule_for(o->pd, o->vs->key[i]), v, strlen(v), &o->vals) < 0)
+			return strata_error_set("source record lacks key field '%s'", o->vs->key[i]);
+		kl[i] = o->vals.len - offs[i];
+	}
+	for (size_t i = 0; i < o->vs->nkey && i < 64; i++)
+		kv[i] = o->vals.ptr + offs[i];
+	return strata_keyhash(hash, kv, kl, o->vs->nkey);
+}
+
+static int add_op(ops_ctx *o, const unsigned char *hash, uint8_t origin, const char *data, size_t len)
+{
+	if (o->n == o->alloc) {
+		size_t na = o->alloc ? o->alloc * 2 : 256;
+		strata_trie_item *p = realloc(o->ops, na * sizeof(*p));
+		size_t *q = realloc(o->offs, na * sizeof(*q));
+		if (p)
+			o->ops = p;
+		if (q)
+			o->offs = q;
+		if (!p || !q)
+			return strata_error_set("out of memory");
+		o->alloc = na;
+	}
+	memset(&o->ops[o->n], 0, sizeof(o->ops[o->n]));
+	memcpy(o->ops[o->n].hash, hash, STRATA_HASH_LEN);
+	o->ops[o->n].origin = origin;
+	o->ops[o->n].len = (uint32_t)len;
+	o->offs[o->n] = o->arena.len;	/* data pointers are set once the arena stops moving */
+	o->n++;
+	return strata_buf_put(&o->arena, data, len);
+}
+
+static int on_change(const strata_record *old_rec, const strata_record *new_rec, void *payload)
+{
+	ops_ctx *o = payload;
+	unsigned char hash[STRATA_HASH_LEN];
+	int kept = 0;
+
+	if (new_rec) {
+		strata_buf_clear(&o->out);
+		if (strata_redact_record(o->r, new_rec, &o->out, &kept) < 0)
+			return STRATA_ERROR;
+	}
+	if (redacted_keyhash(o, new_rec ? new_rec : old_rec, hash) < 0)
+		return STRATA_ERROR;
+	if (kept)
+		return add_op(o, hash, 1, o->out.ptr, o->out.len);
+	/* removed, or filtered out now: delete (a no-op if the view never had it) */
+	return old_rec || new_rec ? add_op(o, hash, STRATA_TRIE_DELETE, "", 0) : 0;
+}
+
+/* The Strata-Source trailer of a view commit, or all zeros. */
+static void source_of(git_oid *out, const git_commit *c)
+{
+	git_message_trailer_array tr = { 0 };
+	memset(out, 0, sizeof(*out));
+	if (git_message_trailers(&tr, git_commit_message(c)) == 0) {
+		for (size_t i = 0; i < tr.count; i++)
+			if (!strcmp(tr.trailers[i].key, "Strata-Source"))
+				git_oid_fromstr(out, tr.trailers[i].value);
+		git_message_trailer_array_free(&tr);
+	}
+	git_error_clear();
+}
+
+/* Strata-Records of a commit, or 0. */
+static size_t records_of(const git_commit *c)
+{
+	git_message_trailer_array tr = { 0 };
+	size_t v = 0;
+	if (git_message_trailers(&tr, git_commit_message(c)) == 0) {
+		for (size_t i = 0; i < tr.count; i++)
+			if (!strcmp(tr.trailers[i].key, "Strata-Records"))
+				v = (size_t)strtoull(tr.trailers[i].value, NULL, 10);
+		git_message_trailer_array_free(&tr);
+	}
+	git_error_clear();
+	return v;
+}
+
+static void policy_of(git_oid *out, const git_commit *c)
+{
+	git_message_trailer_array tr = { 0 };
+	memset(out, 0, sizeof(*out));
+	if (git_message_trailers(&tr, git_commit_message(c)) == 0) {
+		for (size_t i = 0; i < tr.count; i++)
+			if (!strcmp(tr.trailers[i].key, "Strata-Policy"))
+				git_oid_fromstr(out, tr.trailers[i].value);
+		git_message_trailer_array_free(&tr);
+	}
+	git_error_clear();
+}
+
+/*
+ * The previous view, updated by the records that changed between its
+ * source and the new one.  Returns 1 if done, 0 if a full build is needed
+ * (different policy or schema, or the old source is not here).
+ */
+static int build_incremental(strata_node *n, strata_redactor *r, const strata_policy_dataset *pd,
+			     const strata_schema *vs, const git_commit *prev, const git_tree *src_tree,
+			     const git_oid *policy_blob, strata_packw *w, git_oid *records_oid, size_t *records)
+{
+	git_oid old_src, prev_policy;
+	git_commit *oc = NULL;
+	git_tree *ot = NULL, *pt = NULL, *prev_records = NULL;
+	const git_tree_entry *os, *ns, *pr;
+	ops_ctx o = { 0 };
+	strata_trie_counts counts = { 0, 0, 0 };
+	int error = 0;
+
+	source_of(&old_src, prev);
+	policy_of(&prev_policy, prev);
+	if (!git_oid_equal(&prev_policy, policy_blob) || git_commit_lookup(&oc, n->repo, &old_src) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	if (git_commit_tree(&ot, oc) < 0 || git_commit_tree(&pt, prev) < 0) {
+		error = strata_error_git("cannot read the previous view");
+		goto done;
+	}
+	os = git_tree_entry_byname(ot, "schema.json");
+	ns = git_tree_entry_byname(src_tree, "schema.json");
+	pr = git_tree_entry_byname(pt, "records");
+	if (!os || !ns || !pr || !git_oid_equal(git_tree_entry_id(os), git_tree_entry_id(ns)))
+		goto done;	/* schema changed: full build */
+	if (git_tree_lookup(&prev_records, n->repo, git_tree_entry_id(pr)) < 0) {
+		error = strata_error_git("cannot read the previous view");
+		goto done;
+	}
+	o.r = r;
+	o.pd = pd;
+	o.vs = vs;
+	if ((error = strata_dataset_diff(n->repo, ot, src_tree, on_change, &o)) < 0)
+		goto done;
+	for (size_t i = 0; i < o.n; i++)
+		o.ops[i].data = o.arena.ptr ? o.arena.ptr + o.offs[i] : "";
+	strata_trie_sort(o.ops, o.n);
+	for (size_t i = 1; i < o.n; i++)
+		if (!memcmp(o.ops[i - 1].hash, o.ops[i].hash, STRATA_HASH_LEN)) {
+			error = strata_error_set("two records have the same key after redaction; "
+						 "key fields must be kept or pseudonymized");
+			goto done;
+		}
+	if ((error = strata_trie_apply(w, n->repo, prev_records, o.ops, o.n, view_line_hash, (void *)vs,
+				       &counts, records_oid)) < 0)
+		goto done;
+	*records = records_of(prev) + counts.added - counts.removed;
+	error = 1;
+done:
+	git_commit_free(oc);
+	git_tree_free(ot);
+	git_tree_free(pt);
+	git_tree_free(prev_records);
+	free(o.ops);
+	free(o.offs);
+	strata_buf_dispose_secret(&o.arena);
+	strata_buf_dispose_secret(&o.out);
+	strata_buf_dispose_secret(&o.vals);
+	return error;
+}
+
 /* "residents" for a dataset ref, "<peer>/<path>" for received data. */
 static int view_name(char *out, size_t size, const char **dataset, const char **source_node,
 		     const char *ref, const strata_node *n)
@@ -176,21 +382,8 @@ static int peer_get(strata_buf *out, strata_node *n, const char *peer, const cha
 	return error;
 }
 
-/* The Strata-Source trailer of a view commit, or all zeros. */
-static void source_of(git_oid *out, const git_commit *c)
-{
-	git_message_trailer_array tr = { 0 };
-	memset(out, 0, sizeof(*out));
-	if (git_message_trailers(&tr, git_commit_message(c)) == 0) {
-		for (size_t i = 0; i < tr.count; i++)
-			if (!strcmp(tr.trailers[i].key, "Strata-Source"))
-				git_oid_fromstr(out, tr.trailers[i].value);
-		git_message_trailer_array_free(&tr);
-	}
-	git_error_clear();
-}
-
-int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, strata_view_result *res)
+int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
+			  strata_view_result *res)
 {
 	strata_buf policy_name = STRATA_BUF_INIT, ref = STRATA_BUF_INIT, schema_text = STRATA_BUF_INIT,
 		   root = STRATA_BUF_INIT, msg = STRATA_BUF_INIT;
@@ -233,21 +426,6 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 		goto done;
 	have_r = 1;
 
-	x.r = &r;
-	x.vs = &vs;
-	if (strata_spill_open(&x.spill, n->path) < 0 ||
-	    strata_dataset_foreach(n->repo, src_tree, stream_line, &x) < 0 ||
-	    strata_packw_new(&w, n->repo, VIEW_ZLIB_LEVEL) < 0 ||
-	    build_records(x.spill, w, &records_oid) < 0 ||
-	    strata_schema_write(&schema_text, &vs) < 0 ||
-	    strata_packw_add(w, GIT_OBJECT_BLOB, schema_text.ptr, schema_text.len, &schema_oid) < 0 ||
-	    strata_tree_entry(&root, "records", 1, &records_oid) < 0 ||
-	    strata_tree_entry(&root, "schema.json", 0, &schema_oid) < 0 ||
-	    strata_packw_add(w, GIT_OBJECT_TREE, root.ptr, root.len, &root_oid) < 0 ||
-	    strata_packw_commit(w) < 0)
-		goto done;
-	res->records = x.kept;
-
 	if (strata_buf_printf(&ref, "%s%s/%s", STRATA_REF_VIEWS, peer, res->name) < 0)
 		goto done;
 	rc = git_reference_name_to_id(&prev_oid, n->repo, ref.ptr);
@@ -258,14 +436,41 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			goto done;
 		}
 		source_of(&prev_source, prev);
-		if (git_oid_equal(git_commit_tree_id(prev), &root_oid) && git_oid_equal(&prev_source, &src_oid)) {
-			res->unchanged = 1;
-			res->commit = prev_oid;
-			error = 0;
-			goto done;
-		}
 	} else if (rc != GIT_ENOTFOUND) {
 		strata_error_git("cannot read view ref");
+		goto done;
+	}
+	git_error_clear();
+
+	if (strata_packw_new(&w, n->repo, VIEW_ZLIB_LEVEL) < 0)
+		goto done;
+	rc = 0;
+	if (have_prev && !full && !git_oid_equal(&prev_source, &src_oid)) {
+		if ((rc = build_incremental(n, &r, pd, &vs, prev, src_tree, &policy_blob, w,
+					    &records_oid, &res->records)) < 0)
+			goto done;
+		res->incremental = rc;
+	}
+	if (rc == 0) {
+		x.r = &r;
+		x.vs = &vs;
+		if (strata_spill_open(&x.spill, n->path) < 0 ||
+		    strata_dataset_foreach(n->repo, src_tree, stream_line, &x) < 0 ||
+		    build_records(x.spill, w, &records_oid) < 0)
+			goto done;
+		res->records = x.kept;
+	}
+	if (strata_schema_write(&schema_text, &vs) < 0 ||
+	    strata_packw_add(w, GIT_OBJECT_BLOB, schema_text.ptr, schema_text.len, &schema_oid) < 0 ||
+	    strata_tree_entry(&root, "records", 1, &records_oid) < 0 ||
+	    strata_tree_entry(&root, "schema.json", 0, &schema_oid) < 0 ||
+	    strata_packw_add(w, GIT_OBJECT_TREE, root.ptr, root.len, &root_oid) < 0 ||
+	    strata_packw_commit(w) < 0)
+		goto done;
+	if (have_prev && git_oid_equal(git_commit_tree_id(prev), &root_oid) && git_oid_equal(&prev_source, &src_oid)) {
+		res->unchanged = 1;
+		res->commit = prev_oid;
+		error = 0;
 		goto done;
 	}
 	git_error_clear();
@@ -281,9 +486,9 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			      "Strata-Source: %s\nStrata-Source-Node: %s\n"
 			      "Strata-Policy: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
 			      "Strata-Purpose: %s\nStrata-Records: %zu\n",
-			      res->name, peer, x.kept, source_node, p->name, p->version,
+			      res->name, peer, res->records, source_node, p->name, p->version,
 			      dataset, n->name, n->tier, peer, hex, source_node, phex, p->name, p->version,
-			      p->purpose, x.kept) < 0)
+			      p->purpose, res->records) < 0)
 		goto done;
 	if (strata_commit_create(&res->commit, n, tree, prev, msg.ptr) < 0 ||
 	    strata_ref_update(n, ref.ptr, &res->commit, have_prev ? &prev_oid : NULL, "strata view build") < 0)
@@ -313,7 +518,7 @@ done:
 	return error;
 }
 
-static int build_for_peer(strata_node *n, const char *peer, strata_view_report report, void *payload)
+static int build_for_peer(strata_node *n, const char *peer, int full, strata_view_report report, void *payload)
 {
 	strata_buf policy_name = STRATA_BUF_INIT, own = STRATA_BUF_INIT, echo = STRATA_BUF_INIT;
 	strata_policy *p = NULL;
@@ -332,7 +537,7 @@ static int build_for_peer(strata_node *n, const char *peer, strata_view_report r
 		if ((error = strata_buf_printf(&own, "%s%s", STRATA_REF_DATASETS, p->datasets[i].name)) < 0)
 			break;
 		if (git_reference_name_to_id(&id, n->repo, own.ptr) == 0) {
-			if ((error = strata_view_build_one(n, peer, own.ptr, &res)) < 0)
+			if ((error = strata_view_build_one(n, peer, own.ptr, full, &res)) < 0)
 				break;
 			if (report)
 				report(&res, payload);
@@ -347,7 +552,7 @@ static int build_for_peer(strata_node *n, const char *peer, strata_view_report r
 			const char *name = git_reference_name(ref);
 			const char *last = strrchr(name, '/');
 			if (last && !strcmp(last + 1, p->datasets[i].name) && strncmp(name, echo.ptr, echo.len)) {
-				if ((error = strata_view_build_one(n, peer, name, &res)) == 0 && report)
+				if ((error = strata_view_build_one(n, peer, name, full, &res)) == 0 && report)
 					report(&res, payload);
 			}
 			git_reference_free(ref);
@@ -364,7 +569,7 @@ done:
 	return error;
 }
 
-int strata_view_build(strata_node *n, const char *peer, strata_view_report report, void *payload)
+int strata_view_build(strata_node *n, const char *peer, int full, strata_view_report report, void *payload)
 {
 	git_config_iterator *it = NULL;
 	git_config_entry *e;
@@ -375,7 +580,7 @@ int strata_view_build(strata_node *n, const char *peer, strata_view_report repor
 	if ((error = strata_node_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
 		return error;
 	if (peer)
-		return build_for_peer(n, peer, report, payload);
+		return build_for_peer(n, peer, full, report, payload);
 	if (git_config_iterator_new(&it, n->cfg) < 0)
 		return strata_error_git("cannot read node.conf");
 	while (git_config_next(&e, it) == 0) {
@@ -398,7 +603,7 @@ int strata_view_build(strata_node *n, const char *peer, strata_view_report repor
 	}
 	git_config_iterator_free(it);
 	for (size_t i = 0; i < npeers && !error; i++)
-		error = build_for_peer(n, peers[i], report, payload);
+		error = build_for_peer(n, peers[i], full, report, payload);
 	for (size_t i = 0; i < npeers; i++)
 		free(peers[i]);
 	free(peers);

@@ -48,6 +48,23 @@ cp cn/secrets/community-to-street.key cn2/secrets/community-to-street.key
 [ "$(git -C cn2/repo.git rev-parse $V^{tree})" = "$tree" ] || fail "the same source and policy gave another tree"
 ok "the same source, policy and secret give the same view tree on another node"
 
+# incremental: after a change, the view is updated from the source diff, and
+# a full rebuild finds nothing to change (the same tree)
+awk -F, 'BEGIN {OFS=","} NR==1 {print; next} NR==3 {next}
+	NR==5 {$5="19900000000"} NR==7 {$12="false"} NR==8 {$12="true"} {print}' "$seed" > v2.csv
+echo '330106199003071234,新居民,男,1990-03-07,13800000000,"浙江省杭州市望江街道1号",望江社区,望江街道,wangjiang-001-001,Hx,<1000,true' >> v2.csv
+"$STRATA" -C cn import residents v2.csv >/dev/null
+"$STRATA" -C cn view build --peer st-wangjiang > inc.out
+grep -q "^st-wangjiang/residents: .* records, signed commit (incremental)" inc.out || fail "not incremental: $(cat inc.out)"
+"$STRATA" -C cn view build --peer st-wangjiang --full > full.out
+grep -q "^st-wangjiang/residents: .* records, unchanged" full.out || fail "a full rebuild differs from the incremental one: $(cat full.out)"
+want=$(tail -n +2 v2.csv | grep -c ',true$')
+got=$(git -C cn/repo.git ls-tree -r --name-only $V | grep jsonl | sed "s|^|$V:|" | xargs -n1 git -C cn/repo.git cat-file -p | wc -l)
+[ "$got" = "$want" ] || fail "view holds $got records, the source has $want with consent"
+git -C cn/repo.git log -1 --format=%B $V | grep -qx "Strata-Records: $want" || fail "Strata-Records after incremental build"
+tree=$(git -C cn/repo.git rev-parse $V^{tree})
+ok "an incremental view equals a full rebuild (adds, removals, changes, filter changes)"
+
 # nothing the policy hides reaches any object reachable from the views
 git -C cn/repo.git rev-list --objects --glob=refs/strata/views | cut -d" " -f1 |
 	git -C cn/repo.git cat-file --batch > objects.txt
@@ -69,7 +86,7 @@ sed 's/^version: 1/version: 2/; /      phone: /d' "$P/community-to-street.yaml" 
 "$STRATA" -C cn view build --peer st-wangjiang | grep -q "residents: 1894 records, signed commit" || fail "rebuild after policy change"
 git -C cn/repo.git show $V:records/0.jsonl | grep -q '"phone"' && fail "phone still in the view after v2"
 git -C cn/repo.git log -1 --format=%B $V | grep -qx "Strata-Policy-Version: 2" || fail "trailer after v2"
-[ "$(git -C cn/repo.git rev-list --count $V)" = 2 ] || fail "view history"
+[ "$(git -C cn/repo.git rev-list --count $V)" = 3 ] || fail "view history"
 ok "a policy change makes the next view follow the new policy"
 
 # a missing secret is an error, and changes nothing

@@ -207,6 +207,74 @@ START_TEST(duplicates_are_refused)
 }
 END_TEST
 
+/* the key hash of a stored line is the hash its item was built with: look it up */
+typedef struct { strata_trie_item *all; size_t n; } hash_ctx;
+
+static int test_hash(unsigned char *hash, const char *line, size_t len, void *payload)
+{
+	hash_ctx *h = payload;
+	for (size_t i = 0; i < h->n; i++)
+		if (h->all[i].len == len && !memcmp(h->all[i].data, line, len)) {
+			memcpy(hash, h->all[i].hash, STRATA_HASH_LEN);
+			return 0;
+		}
+	return strata_error_set("unknown line");
+}
+
+/* apply(build(A), ops) == build(A after ops), across splits and collapses */
+static const struct { size_t base; size_t del; size_t add; } apply_cases[] = {
+	{ 600, 200, 0 },	/* groups collapse back to leaves */
+	{ 3000, 2900, 10 },	/* most of it goes */
+	{ 3000, 3000, 0 },	/* everything goes */
+	{ 500, 0, 9000 },	/* leaves split */
+	{ 20000, 700, 700 },
+};
+
+START_TEST(apply_equals_full_build)
+{
+	size_t base = apply_cases[_i].base, del = apply_cases[_i].del, add = apply_cases[_i].add;
+	size_t total = base + add;
+	char **data;
+	strata_trie_item *all = make_items(total, &data);
+	strata_trie_item *a = calloc(total, sizeof(*a)), *ops = calloc(total, sizeof(*ops)),
+			 *after = calloc(total, sizeof(*after));
+	size_t nops = 0, nafter = 0;
+	git_oid t1, t2;
+	git_tree *tree;
+	strata_packw *w = NULL;
+	strata_trie_counts counts = { 0, 0, 0 };
+	hash_ctx hc = { all, total };
+
+	memcpy(a, all, base * sizeof(*a));
+	build(&t1, a, base);
+	for (size_t i = 0; i < total; i++) {
+		if (i < del) {
+			ops[nops] = all[i];
+			ops[nops++].origin = STRATA_TRIE_DELETE;
+		} else if (i >= base) {
+			ops[nops++] = all[i];
+		}
+		if (i >= del)
+			after[nafter++] = all[i];
+	}
+	strata_trie_sort(ops, nops);
+	ck_assert_int_eq(git_tree_lookup(&tree, repo, &t1), 0);
+	ck_assert_int_eq(strata_packw_new(&w, repo, 1), 0);
+	ck_assert_int_eq(strata_trie_apply(w, repo, tree, ops, nops, test_hash, &hc, &counts, &t2), 0);
+	ck_assert_int_eq(strata_packw_commit(w), 0);
+	strata_packw_free(w);
+	git_tree_free(tree);
+	ck_assert_uint_eq(counts.removed, del);
+	ck_assert_uint_eq(counts.added, add);
+	build(&t1, after, nafter);
+	ck_assert_msg(git_oid_equal(&t1, &t2), "case %d: apply differs from a full build", _i);
+	free(a);
+	free(ops);
+	free(after);
+	free_items(all, data, total);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("trie");
@@ -219,6 +287,7 @@ int main(void)
 	tcase_add_test(tc, large_sets_split_and_keep_every_record);
 	tcase_add_test(tc, adding_a_record_changes_only_its_path);
 	tcase_add_test(tc, duplicates_are_refused);
+	tcase_add_loop_test(tc, apply_equals_full_build, 0, sizeof(apply_cases) / sizeof(*apply_cases));
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

@@ -154,7 +154,7 @@ START_TEST(views_never_leak)
 		ck_assert_msg(strata_policy_commit(n, path, &pr) == 0, "case %d: policy: %s\n%s", c, strata_error_last(), yaml.ptr);
 		ck_assert_int_eq(git_config_set_string(n->cfg, "peer.st-x.policy", pol), 0);
 		snprintf(path, sizeof(path), "refs/strata/datasets/%s", ds);
-		ck_assert_msg(strata_view_build_one(n, "st-x", path, &vr) == 0, "case %d: view: %s", c, strata_error_last());
+		ck_assert_msg(strata_view_build_one(n, "st-x", path, 0, &vr) == 0, "case %d: view: %s", c, strata_error_last());
 		ck_assert_uint_eq(vr.records, (size_t)nr);
 
 		/* every object reachable from the view */
