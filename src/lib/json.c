@@ -86,72 +86,6 @@ void strata_json_sort_names(size_t *order, char *const *names, size_t n)
 	}
 }
 
-void strata_record_free(strata_record *r)
-{
-	if (!r)
-		return;
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->names[i]);
-		free(r->values[i]);
-	}
-	free(r->names);
-	free(r->values);
-	free(r->lens);
-	free(r);
-}
-
-int strata_record_parse(strata_record **out, const char *line, size_t len)
-{
-	json_error_t jerr;
-	json_t *obj = NULL;
-	strata_record *r = NULL;
-	const char *k;
-	json_t *v;
-	size_t i = 0;
-	int error = STRATA_ERROR;
-
-	*out = NULL;
-	obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!obj) {
-		strata_error_set("invalid record: %s (column %d)", jerr.text, jerr.column);
-		goto done;
-	}
-	if (!json_is_object(obj)) {
-		strata_error_set("invalid record: not an object");
-		goto done;
-	}
-	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->names = calloc(json_object_size(obj) + 1, sizeof(char *))) == NULL ||
-	    (r->values = calloc(json_object_size(obj) + 1, sizeof(char *))) == NULL ||
-	    (r->lens = calloc(json_object_size(obj) + 1, sizeof(size_t))) == NULL) {
-		strata_error_set("out of memory");
-		goto done;
-	}
-	json_object_foreach(obj, k, v) {
-		if (!json_is_string(v)) {
-			strata_error_set("invalid record: field '%s' is not a string", k);
-			goto done;
-		}
-		r->names[i] = strdup(k);
-		r->lens[i] = json_string_length(v);
-		r->values[i] = malloc(r->lens[i] + 1);
-		r->n = i + 1;
-		if (!r->names[i] || !r->values[i]) {
-			strata_error_set("out of memory");
-			goto done;
-		}
-		memcpy(r->values[i], json_string_value(v), r->lens[i] + 1);
-		i++;
-	}
-	*out = r;
-	r = NULL;
-	error = 0;
-done:
-	json_decref(obj);
-	strata_record_free(r);
-	return error;
-}
-
 /* Decodes the string literal at *p (after its opening quote) into out (if non-NULL). */
 static int scan_string(const char **p, const char *end, strata_buf *out)
 {
@@ -186,7 +120,7 @@ static int scan_string(const char **p, const char *end, strata_buf *out)
 							       h >= 'a' && h <= 'f' ? h - 'a' + 10 :
 							       h >= 'A' && h <= 'F' ? h - 'A' + 10 : 99);
 				}
-				if (v >= 0x20)
+				if (v >= 0x20 || v == 0)
 					return strata_error_set("invalid record: non-canonical \\u escape");
 				if (out && strata_buf_putc(out, (char)v) < 0)
 					return STRATA_ERROR;
@@ -249,6 +183,86 @@ int strata_record_field(strata_buf *out, const char *line, size_t len, const cha
 	}
 	strata_buf_dispose(&key);
 	return error;
+}
+
+void strata_record_free(strata_record *r)
+{
+	free(r);	/* one block: the record, its arrays and its strings */
+}
+
+/*
+ * Parses a canonical record line: {"k":"v",...} with keys strictly
+ * increasing (so no duplicates), string values only, valid UTF-8.  One
+ * allocation holds everything.  Stricter than JSON, on purpose: stored
+ * lines are canonical, and anything else is refused.
+ */
+int strata_record_parse(strata_record **out, const char *line, size_t len)
+{
+	static __thread strata_buf scratch;	/* decoded strings, NUL-separated */
+	size_t offs[2 * STRATA_CSV_MAX_FIELDS + 2], nstr = 0, nfields, block;
+	const char *p = line, *end = line + len;
+	strata_record *r;
+	char *arena;
+
+	*out = NULL;
+	strata_buf_clear(&scratch);
+	if (len < 2 || *p++ != '{')
+		return strata_error_set("invalid record: not an object");
+	if (*p == '}') {
+		p++;
+	} else {
+		for (;;) {
+			for (int part = 0; part < 2; part++) {
+				if (nstr >= 2 * STRATA_CSV_MAX_FIELDS)
+					return strata_error_set("invalid record: too many fields");
+				if (part == 1 && (p >= end || *p++ != ':'))
+					return strata_error_set("invalid record: expected ':'");
+				if (p >= end || *p++ != '"') {
+					if (part)
+						return strata_error_set("invalid record: field '%s' is not a string",
+									scratch.ptr + offs[nstr - 1]);
+					return strata_error_set("invalid record: expected a field name");
+				}
+				offs[nstr] = scratch.len;
+				if (scan_string(&p, end, &scratch) < 0 || strata_buf_putc(&scratch, '\0') < 0)
+					return STRATA_ERROR;
+				if (!strata_utf8_valid(scratch.ptr + offs[nstr], scratch.len - 1 - offs[nstr]))
+					return strata_error_set("invalid record: not valid UTF-8");
+				nstr++;
+			}
+			if (nstr > 2 && strcmp(scratch.ptr + offs[nstr - 4], scratch.ptr + offs[nstr - 2]) >= 0)
+				return strata_error_set("invalid record: fields not in canonical order (or repeated)");
+			if (p < end && *p == ',') {
+				p++;
+				continue;
+			}
+			if (p < end && *p == '}') {
+				p++;
+				break;
+			}
+			return strata_error_set("invalid record: expected ',' or '}'");
+		}
+	}
+	if (p != end)
+		return strata_error_set("invalid record: trailing bytes");
+	nfields = nstr / 2;
+	block = sizeof(*r) + (nfields + 1) * (2 * sizeof(char *) + sizeof(size_t)) + scratch.len + 1;
+	if ((r = calloc(1, block)) == NULL)
+		return strata_error_set("out of memory");
+	r->n = nfields;
+	r->names = (char **)(r + 1);
+	r->values = r->names + nfields + 1;
+	r->lens = (size_t *)(r->values + nfields + 1);
+	arena = (char *)(r->lens + nfields + 1);
+	if (scratch.len)
+		memcpy(arena, scratch.ptr, scratch.len);
+	for (size_t i = 0; i < nfields; i++) {
+		r->names[i] = arena + offs[2 * i];
+		r->values[i] = arena + offs[2 * i + 1];
+		r->lens[i] = strlen(r->values[i]);	/* canonical values hold no NUL */
+	}
+	*out = r;
+	return 0;
 }
 
 const char *strata_record_get(const strata_record *r, const char *name)

@@ -49,8 +49,9 @@ END_TEST
 
 START_TEST(record_parse_refuses_non_strings)
 {
-	const char *bad[] = { "{\"a\":1}", "[1]", "{\"a\":\"x\",\"a\":\"y\"}", "{\"a\":", "{\"a\":{}}" };
-	for (size_t i = 0; i < 5; i++) {
+	const char *bad[] = { "{\"a\":1}", "[1]", "{\"a\":\"x\",\"a\":\"y\"}", "{\"a\":", "{\"a\":{}}",
+			      "{\"b\":\"1\",\"a\":\"2\"}", "{\"a\":\"\\u0000\"}", "{\"a\":\"1\"} ", "{\"a\":\"\xff\"}" };
+	for (size_t i = 0; i < 9; i++) {
 		strata_record *r = NULL;
 		ck_assert_int_lt(strata_record_parse(&r, bad[i], strlen(bad[i])), 0);
 		ck_assert_ptr_null(r);
@@ -98,6 +99,7 @@ static const struct { const char *in; const char *err; } jsonl_bad[] = {
 	{ "{\"a\":\"1\"}\n{\"a\":\n", "line 2, column" },
 	{ "{\"a\":\"\xff\"}\n", "line 1" },
 	{ "{}\n", "line 1: empty object" },
+	{ "{\"a\":\"x\\u0000y\"}\n", "line 1, column 15: \\u0000 is not allowed" },
 };
 
 START_TEST(jsonl_errors_name_the_line)
