@@ -48,7 +48,31 @@ git -C "$node/repo.git" log -p --format='%h %s' -1 refs/strata/datasets/resident
 say "first rows, exported as CSV"
 "$STRATA" -C "$node" export residents | head -3
 
+say "privacy officer: check the community -> street policy against the data"
+"$STRATA" policy check "$top/policies/community-to-street.yaml" --node "$node"
+
+say "privacy officer: what would the street office see? (preview on real records)"
+"$STRATA" -C "$node" policy preview "$top/policies/community-to-street.yaml" --dataset residents -n 1 2>/dev/null
+
+say "privacy officer: what changes for the district if this policy were used for it instead?"
+"$STRATA" policy diff "$top/policies/community-to-street.yaml" "$top/policies/street-to-district.yaml" | head -8
+
+say "commit the policy (signed), pin the street office's key, build its redacted views"
+street=$DEMO_DIR/st-wangjiang
+"$STRATA" init "$street" --name st-wangjiang --tier street
+"$STRATA" -C "$node" policy commit "$top/policies/community-to-street.yaml"
+"$STRATA" -C "$node" peer add st-wangjiang --key "$street/keys/node.pub" --tier street --policy community-to-street
+"$STRATA" -C "$node" view build
+
+say "the view is a signed commit whose trailers name its source and policy"
+git -C "$node/repo.git" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$node/keys/allowed_signers" \
+	log -1 --show-signature refs/strata/views/st-wangjiang/residents 2>&1 | sed -n '1,3p;/Strata-/p'
+
+say "one record in the view (keys and leaf paths are pseudonyms, never raw ids)"
+git -C "$node/repo.git" show refs/strata/views/st-wangjiang/residents:records/0.jsonl | head -1
+
 say "done"
 echo "The node is in $node"
 echo "Try:  $STRATA -C $node datasets"
+echo "      $STRATA -C $node policy preview $top/policies/district-to-province.yaml --dataset residents -n 3"
 echo "      git -C $node/repo.git log --show-signature refs/strata/datasets/residents"
