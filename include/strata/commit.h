@@ -32,6 +32,12 @@ typedef enum {
 const char *strata_sig_status_str(strata_sig_status s);
 
 /*
+ * Copies the value of trailer `key` (the last one, if repeated) of a
+ * commit's message into `out`.  Returns 1 if found, 0 if not.
+ */
+int strata_commit_trailer(const git_commit *c, const char *key, char *out, size_t outsz);
+
+/*
  * Checks the signature of one commit.  Returns 0 and fills *status and
  * `signer` (the trusted name, or the key for an untrusted one); negative
  * only if the commit cannot be read.

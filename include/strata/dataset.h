@@ -31,6 +31,10 @@ typedef struct {
 int strata_schema_parse(strata_schema **out, const char *json, size_t len);
 /* Canonical JSON (sorted keys, no whitespace) followed by a newline. */
 int strata_schema_write(strata_buf *out, const strata_schema *s);
+/* Writes schema.json and the root tree {records/, schema.json} into a pack. */
+struct strata_packw;
+int strata_dataset_write_root(struct strata_packw *w, const strata_schema *s,
+			      const git_oid *records, git_oid *root);
 /* Reads schema.json from a dataset commit's root tree. */
 int strata_schema_load(strata_schema **out, git_repository *repo, const git_tree *root);
 /* Index of field `name`, or -1. */

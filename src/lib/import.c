@@ -433,26 +433,17 @@ done:
 /* The record count an earlier commit recorded in its Strata-Records trailer. */
 static int old_total(size_t *out, git_repository *repo, const git_commit *commit, const git_tree *tree)
 {
-	git_message_trailer_array tr = { 0 };
-	int found = 0;
+	char v[32], *end;
 
 	*out = 0;
-	if (git_message_trailers(&tr, git_commit_message(commit)) == 0) {
-		for (size_t i = 0; i < tr.count; i++)
-			if (strcmp(tr.trailers[i].key, "Strata-Records") == 0) {
-				char *end;
-				unsigned long long v = strtoull(tr.trailers[i].value, &end, 10);
-				if (*end == '\0') {
-					*out = (size_t)v;
-					found = 1;
-				}
-			}
-		git_message_trailer_array_free(&tr);
+	if (strata_commit_trailer(commit, "Strata-Records", v, sizeof(v))) {
+		unsigned long long n = strtoull(v, &end, 10);
+		if (*end == '\0' && v[0]) {
+			*out = (size_t)n;
+			return 0;
+		}
 	}
-	git_error_clear();
-	if (found)
-		return 0;
-	return strata_dataset_foreach(repo, tree, count_line, out);
+	return strata_dataset_foreach(repo, tree, count_line, out);	/* older commits: count */
 }
 
 static int count_cb(const strata_record *o, const strata_record *nw, void *payload)
@@ -500,14 +491,13 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 			  const strata_import_opts *o, strata_import_result *res)
 {
 	import_ctx c = { 0 };
-	strata_buf ref = STRATA_BUF_INIT, schema_text = STRATA_BUF_INIT, root = STRATA_BUF_INIT,
-		   msg = STRATA_BUF_INIT, bucket = STRATA_BUF_INIT;
+	strata_buf ref = STRATA_BUF_INIT, msg = STRATA_BUF_INIT, bucket = STRATA_BUF_INIT;
 	strata_schema *old_schema = NULL, new_schema = { 0 };
 	strata_trie_item *items = NULL;
 	size_t items_alloc = 0;
 	strata_packw *w = NULL;
 	strata_trie_builder *b = NULL;
-	git_oid old_oid, records_oid, schema_oid, root_oid, commit_oid;
+	git_oid old_oid, records_oid, root_oid, commit_oid;
 	git_commit *old_commit = NULL;
 	git_tree *old_tree = NULL, *new_tree = NULL;
 	strata_csv_row header;
@@ -585,11 +575,7 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 		new_schema.types[i] = (char *)strata_type_name(c.types[i]);
 	for (size_t i = 0; i < c.nkey; i++)
 		new_schema.key[i] = c.fields[c.keyidx[i]];
-	if (strata_schema_write(&schema_text, &new_schema) < 0 ||
-	    strata_packw_add(w, GIT_OBJECT_BLOB, schema_text.ptr, schema_text.len, &schema_oid) < 0 ||
-	    strata_tree_entry(&root, "records", 1, &records_oid) < 0 ||
-	    strata_tree_entry(&root, "schema.json", 0, &schema_oid) < 0 ||
-	    strata_packw_add(w, GIT_OBJECT_TREE, root.ptr, root.len, &root_oid) < 0 ||
+	if (strata_dataset_write_root(w, &new_schema, &records_oid, &root_oid) < 0 ||
 	    strata_packw_commit(w) < 0)
 		goto done;
 	res->total = c.total;
@@ -618,7 +604,8 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 	}
 	{
 		const git_tree_entry *oe = have_old ? git_tree_entry_byname(old_tree, "schema.json") : NULL;
-		int schema_changed = oe && !git_oid_equal(git_tree_entry_id(oe), &schema_oid);
+		const git_tree_entry *ne = git_tree_entry_byname(new_tree, "schema.json");
+		int schema_changed = oe && ne && !git_oid_equal(git_tree_entry_id(oe), git_tree_entry_id(ne));
 		if (build_message(&msg, n, dataset, res, schema_changed) < 0)
 			goto done;
 	}
@@ -639,8 +626,6 @@ done:
 	strata_schema_free(old_schema);
 	ctx_dispose(&c);
 	strata_buf_dispose(&ref);
-	strata_buf_dispose(&schema_text);
-	strata_buf_dispose(&root);
 	strata_buf_dispose(&msg);
 	strata_buf_dispose(&bucket);
 	return error;

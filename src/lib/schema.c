@@ -5,6 +5,8 @@
  * every value is stored as a string whatever its type.
  */
 #include "strata/dataset.h"
+#include "strata/pack.h"
+#include "strata/trie.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -208,5 +210,22 @@ int strata_schema_load(strata_schema **out, git_repository *repo, const git_tree
 		return strata_error_git("cannot read schema.json");
 	error = strata_schema_parse(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
+	return error;
+}
+
+int strata_dataset_write_root(struct strata_packw *w, const strata_schema *s,
+			      const git_oid *records, git_oid *root)
+{
+	strata_buf text = STRATA_BUF_INIT, tree = STRATA_BUF_INIT;
+	git_oid schema;
+	int error = STRATA_ERROR;
+
+	if (strata_schema_write(&text, s) == 0 &&
+	    strata_packw_add(w, GIT_OBJECT_BLOB, text.ptr, text.len, &schema) == 0 &&
+	    strata_tree_entry(&tree, "records", 1, records) == 0 &&
+	    strata_tree_entry(&tree, "schema.json", 0, &schema) == 0)
+		error = strata_packw_add(w, GIT_OBJECT_TREE, tree.ptr, tree.len, root);
+	strata_buf_dispose(&text);
+	strata_buf_dispose(&tree);
 	return error;
 }

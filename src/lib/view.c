@@ -227,45 +227,13 @@ static int on_change(const strata_record *old_rec, const strata_record *new_rec,
 	return old_rec || new_rec ? add_op(o, hash, STRATA_TRIE_DELETE, "", 0) : 0;
 }
 
-/* The Strata-Source trailer of a view commit, or all zeros. */
-static void source_of(git_oid *out, const git_commit *c)
+/* An object id trailer of a view commit, or all zeros. */
+static void oid_trailer(git_oid *out, const git_commit *c, const char *key)
 {
-	git_message_trailer_array tr = { 0 };
+	char v[GIT_OID_HEXSZ + 1];
 	memset(out, 0, sizeof(*out));
-	if (git_message_trailers(&tr, git_commit_message(c)) == 0) {
-		for (size_t i = 0; i < tr.count; i++)
-			if (!strcmp(tr.trailers[i].key, "Strata-Source"))
-				git_oid_fromstr(out, tr.trailers[i].value);
-		git_message_trailer_array_free(&tr);
-	}
-	git_error_clear();
-}
-
-/* Strata-Records of a commit, or 0. */
-static size_t records_of(const git_commit *c)
-{
-	git_message_trailer_array tr = { 0 };
-	size_t v = 0;
-	if (git_message_trailers(&tr, git_commit_message(c)) == 0) {
-		for (size_t i = 0; i < tr.count; i++)
-			if (!strcmp(tr.trailers[i].key, "Strata-Records"))
-				v = (size_t)strtoull(tr.trailers[i].value, NULL, 10);
-		git_message_trailer_array_free(&tr);
-	}
-	git_error_clear();
-	return v;
-}
-
-static void policy_of(git_oid *out, const git_commit *c)
-{
-	git_message_trailer_array tr = { 0 };
-	memset(out, 0, sizeof(*out));
-	if (git_message_trailers(&tr, git_commit_message(c)) == 0) {
-		for (size_t i = 0; i < tr.count; i++)
-			if (!strcmp(tr.trailers[i].key, "Strata-Policy"))
-				git_oid_fromstr(out, tr.trailers[i].value);
-		git_message_trailer_array_free(&tr);
-	}
+	if (strata_commit_trailer(c, key, v, sizeof(v)))
+		git_oid_fromstr(out, v);
 	git_error_clear();
 }
 
@@ -286,8 +254,8 @@ static int build_incremental(strata_node *n, strata_redactor *r, const strata_po
 	strata_trie_counts counts = { 0, 0, 0 };
 	int error = 0;
 
-	source_of(&old_src, prev);
-	policy_of(&prev_policy, prev);
+	oid_trailer(&old_src, prev, "Strata-Source");
+	oid_trailer(&prev_policy, prev, "Strata-Policy");
 	if (!git_oid_equal(&prev_policy, policy_blob) || git_commit_lookup(&oc, n->repo, &old_src) < 0) {
 		git_error_clear();
 		return 0;
@@ -322,7 +290,11 @@ static int build_incremental(strata_node *n, strata_redactor *r, const strata_po
 	if ((error = strata_trie_apply(w, n->repo, prev_records, o.ops, o.n, view_line_hash, (void *)vs,
 				       &counts, records_oid)) < 0)
 		goto done;
-	*records = records_of(prev) + counts.added - counts.removed;
+	{
+		char v[32];
+		strata_commit_trailer(prev, "Strata-Records", v, sizeof(v));
+		*records = (size_t)strtoull(v, NULL, 10) + counts.added - counts.removed;
+	}
 	error = 1;
 done:
 	git_commit_free(oc);
@@ -385,8 +357,7 @@ static int peer_get(strata_buf *out, strata_node *n, const char *peer, const cha
 int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
 			  strata_view_result *res)
 {
-	strata_buf policy_name = STRATA_BUF_INIT, ref = STRATA_BUF_INIT, schema_text = STRATA_BUF_INIT,
-		   root = STRATA_BUF_INIT, msg = STRATA_BUF_INIT;
+	strata_buf policy_name = STRATA_BUF_INIT, ref = STRATA_BUF_INIT, msg = STRATA_BUF_INIT;
 	unsigned char secret[STRATA_SECRET_LEN];
 	strata_policy *p = NULL;
 	const strata_policy_dataset *pd;
@@ -394,7 +365,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	strata_redactor r;
 	stream_ctx x = { 0 };
 	strata_packw *w = NULL;
-	git_oid src_oid, policy_blob, records_oid, schema_oid, root_oid, prev_oid, prev_source;
+	git_oid src_oid, policy_blob, records_oid, root_oid, prev_oid, prev_source;
 	git_commit *src = NULL, *prev = NULL;
 	git_tree *src_tree = NULL, *tree = NULL;
 	const char *dataset = "", *source_node = "";
@@ -435,7 +406,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			strata_error_git("cannot read the previous view");
 			goto done;
 		}
-		source_of(&prev_source, prev);
+		oid_trailer(&prev_source, prev, "Strata-Source");
 	} else if (rc != GIT_ENOTFOUND) {
 		strata_error_git("cannot read view ref");
 		goto done;
@@ -460,11 +431,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			goto done;
 		res->records = x.kept;
 	}
-	if (strata_schema_write(&schema_text, &vs) < 0 ||
-	    strata_packw_add(w, GIT_OBJECT_BLOB, schema_text.ptr, schema_text.len, &schema_oid) < 0 ||
-	    strata_tree_entry(&root, "records", 1, &records_oid) < 0 ||
-	    strata_tree_entry(&root, "schema.json", 0, &schema_oid) < 0 ||
-	    strata_packw_add(w, GIT_OBJECT_TREE, root.ptr, root.len, &root_oid) < 0 ||
+	if (strata_dataset_write_root(w, &vs, &records_oid, &root_oid) < 0 ||
 	    strata_packw_commit(w) < 0)
 		goto done;
 	if (have_prev && git_oid_equal(git_commit_tree_id(prev), &root_oid) && git_oid_equal(&prev_source, &src_oid)) {
@@ -512,8 +479,6 @@ done:
 	git_commit_free(prev);
 	strata_buf_dispose(&policy_name);
 	strata_buf_dispose(&ref);
-	strata_buf_dispose(&schema_text);
-	strata_buf_dispose(&root);
 	strata_buf_dispose(&msg);
 	return error;
 }
