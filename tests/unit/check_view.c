@@ -29,8 +29,23 @@ static void rand_text(strata_buf *b, unsigned *seed, int min, int max, int allow
 	}
 }
 
-/* all windows of 6 characters of v, raw and JSON-escaped, must be absent from hay */
-static int leaked(const char *hay, size_t haylen, const char *v, char *which, size_t wsize)
+/* 1 if text also stands in a value the policy shares as is: not a leak */
+static int shared_text(const char *w, size_t wl, char vals[][6][200], const int *kinds, int nr, int nf)
+{
+	for (int r = 0; r < nr; r++)
+		for (int i = 0; i < nf; i++)
+			if (kinds[i] == 0 && memmem(vals[r][i], strlen(vals[r][i]), w, wl))
+				return 1;
+	return 0;
+}
+
+/*
+ * Every window of 6 characters of v, raw and JSON-escaped, must be absent
+ * from hay, unless the same text is also part of a value the policy keeps
+ * (random values from a small alphabet do share text by chance).
+ */
+static int leaked(const char *hay, size_t haylen, const char *v, char *which, size_t wsize,
+		  char vals[][6][200], const int *kinds, int nr, int nf)
 {
 	size_t len = strlen(v), starts[512], n = 0;
 	for (size_t i = 0; i < len && n < 511; i++)
@@ -42,8 +57,9 @@ static int leaked(const char *hay, size_t haylen, const char *v, char *which, si
 		strata_buf esc = STRATA_BUF_INIT;
 		int found;
 		strata_json_put_string(&esc, v + off, wl);
-		found = memmem(hay, haylen, v + off, wl) != NULL ||
-			memmem(hay, haylen, esc.ptr + 1, esc.len - 2) != NULL;
+		found = (memmem(hay, haylen, v + off, wl) != NULL ||
+			 memmem(hay, haylen, esc.ptr + 1, esc.len - 2) != NULL) &&
+			!shared_text(v + off, wl, vals, kinds, nr, nf);
 		if (found)
 			snprintf(which, wsize, "%.*s", (int)wl, v + off);
 		strata_buf_dispose(&esc);
@@ -171,7 +187,7 @@ START_TEST(views_never_leak)
 			for (int i = 0; i < nf; i++) {
 				if (kinds[i] == 0 || kinds[i] == 4)
 					continue;	/* kept, or masked (shows its ends by design) */
-				ck_assert_msg(!leaked(dump.ptr, dump.len, vals[r][i], which, sizeof(which)),
+				ck_assert_msg(!leaked(dump.ptr, dump.len, vals[r][i], which, sizeof(which), vals, kinds, nr, nf),
 					      "case %d: '%s' of field '%s' (rule %d) leaked", c, which, names[i], kinds[i]);
 				/* and the field name of a dropped/omitted field is not in the schema */
 				if (kinds[i] == 1 || kinds[i] == 3) {
