@@ -29,6 +29,6 @@ grep -q unchanged "$W/v3" || { echo "incremental and full views differ" >&2; exi
 
 printf '%-44s %8ss\n' "import of $rows rows" "$t_import"
 printf '%-44s %8ss  %sx the import\n' "full view under community-to-street" "$t_view" "$(awk -v a="$t_view" -v b="$t_import" 'BEGIN { printf "%.2f", a / b }')"
-printf '%-44s %8ss  %s%% of the full view\n' "incremental view after 1%% of rows changed" "$t_inc" "$(pct "$t_inc" "$t_view")"
+printf '%-44s %8ss  %s%% of the full view\n' "incremental view after 1% of rows changed" "$t_inc" "$(pct "$t_inc" "$t_view")"
 printf '%-44s %8ss  (confirms the same tree)\n' "full rebuild after the change" "$t_full2"
 cat "$W/v1"
