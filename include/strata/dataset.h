@@ -79,6 +79,9 @@ int strata_dataset_resolve(git_commit **out, strata_node *n, const char *dataset
 typedef int (*strata_line_cb)(const char *line, size_t len, void *payload);
 int strata_dataset_foreach(git_repository *repo, const git_tree *root, strata_line_cb cb, void *payload);
 
+/* As strata_dataset_foreach, for the records under one entry of records/. */
+int strata_dataset_foreach_entry(git_repository *repo, const git_tree_entry *e, strata_line_cb cb, void *payload);
+
 /* Writes the records as CSV (schema column order, RFC 4180) or JSON Lines. */
 int strata_dataset_export(FILE *out, git_repository *repo, const git_tree *root, const char *format);
 

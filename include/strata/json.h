@@ -54,6 +54,9 @@ int strata_record_parse(strata_record **out, const char *line, size_t len);
  */
 int strata_record_field(strata_buf *out, const char *line, size_t len, const char *name);
 
+/* Frees this thread's parsing scratch; call before a worker thread exits. */
+void strata_record_thread_cleanup(void);
+
 /* Value of field `name`, or NULL. */
 const char *strata_record_get(const strata_record *r, const char *name);
 void strata_record_free(strata_record *r);

@@ -95,6 +95,13 @@ static int foreach_tree(git_repository *repo, const git_oid *tree_id, strata_lin
 	return error;
 }
 
+int strata_dataset_foreach_entry(git_repository *repo, const git_tree_entry *e, strata_line_cb cb, void *payload)
+{
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+		return foreach_tree(repo, git_tree_entry_id(e), cb, payload);
+	return foreach_blob_lines(repo, git_tree_entry_id(e), cb, payload);
+}
+
 int strata_dataset_foreach(git_repository *repo, const git_tree *root, strata_line_cb cb, void *payload)
 {
 	const git_tree_entry *e = git_tree_entry_byname(root, "records");
@@ -373,8 +380,10 @@ static int diff_merge(diff_ctx *d, git_repository *repo, const git_tree_entry *e
 		goto done;
 	if ((error = drop_common(&a, &b)) < 0 || (error = set_parse(&a)) < 0 || (error = set_parse(&b)) < 0)
 		goto done;
-	qsort(a.v, a.n, sizeof(*a.v), cmp_diff_item);
-	qsort(b.v, b.n, sizeof(*b.v), cmp_diff_item);
+	if (a.n > 1)
+		qsort(a.v, a.n, sizeof(*a.v), cmp_diff_item);
+	if (b.n > 1)
+		qsort(b.v, b.n, sizeof(*b.v), cmp_diff_item);
 	while (!error && (i < a.n || j < b.n)) {
 		int c = i == a.n ? 1 : j == b.n ? -1 : memcmp(a.v[i].hash, b.v[j].hash, STRATA_HASH_LEN);
 		if (c < 0) {

@@ -196,9 +196,15 @@ void strata_record_free(strata_record *r)
  * allocation holds everything.  Stricter than JSON, on purpose: stored
  * lines are canonical, and anything else is refused.
  */
+static __thread strata_buf scratch;	/* decoded strings, NUL-separated */
+
+void strata_record_thread_cleanup(void)
+{
+	strata_buf_dispose_secret(&scratch);	/* it held record values */
+}
+
 int strata_record_parse(strata_record **out, const char *line, size_t len)
 {
-	static __thread strata_buf scratch;	/* decoded strings, NUL-separated */
 	size_t offs[2 * STRATA_CSV_MAX_FIELDS + 2], nstr = 0, nfields, block;
 	const char *p = line, *end = line + len;
 	strata_record *r;

@@ -47,6 +47,8 @@ static int cmp_item(const void *pa, const void *pb)
 
 void strata_trie_sort(strata_trie_item *items, size_t n)
 {
+	if (n < 2)
+		return;	/* and items may be NULL: qsort's pointer must not be */
 	qsort(items, n, sizeof(*items), cmp_item);
 }
 

@@ -15,11 +15,14 @@
 #include "strata/redact.h"
 #include "strata/spill.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
 
 #define VIEW_ZLIB_LEVEL 3
+#define VIEW_THREADS 2		/* redaction threads for a full build */
 
 typedef struct {
 	strata_redactor *r;
@@ -100,8 +103,8 @@ static int stream_line(const char *line, size_t len, void *payload)
 	return strata_spill_add(x->spill, hash, 0, 1, x->out.ptr, x->out.len);
 }
 
-/* Writes records/ from the spill; keys must be unique after redaction. */
-static int build_records(strata_spill *spill, strata_packw *w, git_oid *oid)
+/* Writes records/ from the spills (merged per bucket); keys must be unique after redaction. */
+static int build_records(strata_spill **spills, int nspills, strata_packw *w, git_oid *oid)
 {
 	strata_trie_builder *b = NULL;
 	strata_trie_item *items = NULL;
@@ -112,10 +115,26 @@ static int build_records(strata_spill *spill, strata_packw *w, git_oid *oid)
 	if ((error = strata_trie_builder_new(&b, w)) < 0)
 		return error;
 	for (unsigned i = 0; i < STRATA_SPILL_BUCKETS && !error; i++) {
-		size_t n;
+		size_t n = 0, bytes = 0;
 		strata_buf_clear(&data);
-		if ((error = strata_spill_load(spill, i, &data, 0, &items, &alloc, &n)) < 0)
+		/* reserve first: items point into data, which must not move */
+		for (int k = 0; k < nspills && !error; k++) {
+			long sz = strata_spill_size(spills[k], i);
+			if (sz < 0)
+				error = STRATA_ERROR;
+			bytes += sz > 0 ? (size_t)sz : 0;
+		}
+		if (!error)
+			error = strata_buf_grow(&data, bytes);
+		for (int k = 0; k < nspills && !error; k++) {
+			size_t got;
+			error = strata_spill_load(spills[k], i, &data, n, &items, &alloc, &got);
+			n += got;
+		}
+		if (error)
 			break;
+		if (nspills > 1)
+			strata_trie_sort(items, n);
 		for (size_t k = 1; k < n && !error; k++)
 			if (!memcmp(items[k - 1].hash, items[k].hash, STRATA_HASH_LEN))
 				error = strata_error_set("two records have the same key after redaction; "
@@ -128,6 +147,89 @@ static int build_records(strata_spill *spill, strata_packw *w, git_oid *oid)
 	strata_trie_builder_free(b);
 	free(items);
 	strata_buf_dispose(&data);
+	return error;
+}
+
+/*
+ * One redaction thread of a full build: the groups g with g % nparts ==
+ * part, read through its own repository handle (libgit2 objects are not
+ * shared across threads), into its own spill.
+ */
+typedef struct {
+	stream_ctx x;
+	const char *repo_path;
+	git_oid records;
+	unsigned part, nparts;
+	int error;
+	char errmsg[512];
+} redact_worker;
+
+static void *redact_main(void *arg)
+{
+	redact_worker *wk = arg;
+	git_repository *repo = NULL;
+	git_tree *t = NULL;
+	int error = 0;
+
+	if (git_repository_open_bare(&repo, wk->repo_path) < 0 || git_tree_lookup(&t, repo, &wk->records) < 0)
+		error = strata_error_git("cannot read the view's source");
+	for (unsigned g = wk->part; g < 16 && !error; g += wk->nparts) {
+		const git_tree_entry *e = strata_trie_child(t, g);
+		if (e)
+			error = strata_dataset_foreach_entry(repo, e, stream_line, &wk->x);
+	}
+	if (error) {
+		wk->error = error;
+		snprintf(wk->errmsg, sizeof(wk->errmsg), "%s", strata_error_last());
+	}
+	git_tree_free(t);
+	git_repository_free(repo);
+	strata_record_thread_cleanup();
+	return NULL;
+}
+
+/* Redacts every source record on VIEW_THREADS threads, then builds records/. */
+static int build_full(strata_node *n, strata_redactor *r, const strata_schema *vs, const git_tree *src_tree,
+		      strata_packw *w, git_oid *records_oid, size_t *records)
+{
+	redact_worker wk[VIEW_THREADS];
+	pthread_t th[VIEW_THREADS];
+	strata_spill *spills[VIEW_THREADS];
+	const git_tree_entry *re = git_tree_entry_byname(src_tree, "records");
+	int started = 0, error = 0;
+
+	memset(wk, 0, sizeof(wk));
+	if (!re || git_tree_entry_type(re) != GIT_OBJECT_TREE)
+		return strata_error_set("dataset tree has no records/");
+	for (int i = 0; i < VIEW_THREADS && !error; i++) {
+		wk[i].x.r = r;
+		wk[i].x.vs = vs;
+		wk[i].repo_path = git_repository_path(n->repo);
+		git_oid_cpy(&wk[i].records, git_tree_entry_id(re));
+		wk[i].part = (unsigned)i;
+		wk[i].nparts = VIEW_THREADS;
+		error = strata_spill_open(&wk[i].x.spill, n->path);
+	}
+	for (; started < VIEW_THREADS && !error; started++)
+		if (pthread_create(&th[started], NULL, redact_main, &wk[started]) != 0)
+			error = strata_error_set("cannot start a redaction thread");
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < VIEW_THREADS && !error; i++)
+		if (wk[i].error)
+			error = strata_error_setc(wk[i].error, "%s", wk[i].errmsg);
+	*records = 0;
+	for (int i = 0; i < VIEW_THREADS; i++) {
+		spills[i] = wk[i].x.spill;
+		*records += wk[i].x.kept;
+	}
+	if (!error)
+		error = build_records(spills, VIEW_THREADS, w, records_oid);
+	for (int i = 0; i < VIEW_THREADS; i++) {
+		strata_spill_free(wk[i].x.spill);
+		strata_buf_dispose_secret(&wk[i].x.out);
+		strata_buf_dispose_secret(&wk[i].x.vals);
+	}
 	return error;
 }
 
@@ -363,7 +465,6 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	const strata_policy_dataset *pd;
 	strata_schema *src_schema = NULL, vs = { 0 };
 	strata_redactor r;
-	stream_ctx x = { 0 };
 	strata_packw *w = NULL;
 	git_oid src_oid, policy_blob, records_oid, root_oid, prev_oid, prev_source;
 	git_commit *src = NULL, *prev = NULL;
@@ -422,15 +523,8 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			goto done;
 		res->incremental = rc;
 	}
-	if (rc == 0) {
-		x.r = &r;
-		x.vs = &vs;
-		if (strata_spill_open(&x.spill, n->path) < 0 ||
-		    strata_dataset_foreach(n->repo, src_tree, stream_line, &x) < 0 ||
-		    build_records(x.spill, w, &records_oid) < 0)
-			goto done;
-		res->records = x.kept;
-	}
+	if (rc == 0 && build_full(n, &r, &vs, src_tree, w, &records_oid, &res->records) < 0)
+		goto done;
 	if (strata_dataset_write_root(w, &vs, &records_oid, &root_oid) < 0 ||
 	    strata_packw_commit(w) < 0)
 		goto done;
@@ -465,9 +559,6 @@ done:
 	OPENSSL_cleanse(secret, sizeof(secret));
 	if (have_r)
 		strata_redactor_dispose(&r);
-	strata_spill_free(x.spill);
-	strata_buf_dispose_secret(&x.out);
-	strata_buf_dispose_secret(&x.vals);
 	strata_packw_free(w);
 	free(vs.names);
 	free(vs.types);
