@@ -258,6 +258,12 @@ static int parse_root(ydoc *d, strata_policy *p)
 		} else if (key && !strcmp(key, "purpose")) {
 			if (!scalar(v) || !*scalar(v))
 				return at(d, v, "purpose must be a sentence saying why the data is shared");
+			/* it goes into commit trailers: one line, no control characters */
+			for (const unsigned char *c = (const unsigned char *)scalar(v); *c; c++)
+				if (*c < 0x20 || *c == 0x7f)
+					return at(d, v, "purpose must be one line without control characters");
+			if (strlen(scalar(v)) > 300)
+				return at(d, v, "purpose is longer than 300 bytes");
 			if ((p->purpose = strdup(scalar(v))) == NULL)
 				return strata_error_set("out of memory");
 		} else if (key && !strcmp(key, "recipients")) {

@@ -427,6 +427,8 @@ static int view_name(char *out, size_t size, const char **dataset, const char **
 		if (!slash || (size_t)(slash - rest) >= sizeof(node))
 			return strata_error_set("'%s' is not a received dataset ref", ref);
 		snprintf(node, sizeof(node), "%.*s", (int)(slash - rest), rest);
+		if (!strata_node_name_valid(node))	/* it goes into a trailer */
+			return strata_error_set("'%s': invalid peer name in a received ref", ref);
 		snprintf(out, size, "%s", rest);
 		*source_node = node;
 	} else {
@@ -475,6 +477,10 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->peer, sizeof(res->peer), "%s", peer);
+	if (!strata_node_name_valid(peer)) {	/* node.conf may be edited by hand; this goes into refs and trailers */
+		strata_error_set("invalid peer name '%s' in node.conf", peer);
+		goto done;
+	}
 	if (view_name(res->name, sizeof(res->name), &dataset, &source_node, source_ref, n) < 0 ||
 	    peer_get(&policy_name, n, peer, "policy") < 0 ||
 	    strata_policy_load_committed(&p, &policy_blob, n, policy_name.ptr) < 0)

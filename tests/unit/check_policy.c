@@ -27,6 +27,8 @@ static const struct { const char *yaml; const char *err; } bad[] = {
 	{ "policy: p\nversoin: 1\n", "'t.yaml':2:1: unknown key 'versoin'" },
 	{ "- a\n- b\n", "'t.yaml':1:1: a policy is a mapping" },
 	{ "", "'t.yaml': empty policy" },
+	{ "policy: p\nversion: 1\npurpose: \"x\\nStrata-Source: 0000\"\n", "'t.yaml':3:10: purpose must be one line" },
+	{ "policy: p\nversion: 1\npurpose: |\n  two\n  lines\n", "'t.yaml':3:10: purpose must be one line" },
 };
 
 START_TEST(bad_policies_name_line_and_column)
