@@ -10,11 +10,17 @@ seed=$TOP_SRCDIR/seeds/residents.csv
 "$STRATA" -C cn import residents "$seed" --key id_number >/dev/null
 "$STRATA" -C cn import grid-events "$TOP_SRCDIR/seeds/grid-events.csv" --key event_id >/dev/null
 
+conf_before=$(sha1sum cn/node.conf) state_before=$(node_state cn)
 expect_fail 1 "no committed policy 'community-to-street'" "$STRATA" -C cn peer add st-wangjiang --key st/keys/node.pub --tier street --policy community-to-street
+[ "$(sha1sum cn/node.conf)" = "$conf_before" ] && [ "$(node_state cn)" = "$state_before" ] || fail "a refused peer add changed the node"
 "$STRATA" -C cn policy commit "$P/community-to-street.yaml" >/dev/null
+conf_before=$(sha1sum cn/node.conf) state_before=$(node_state cn)
 expect_fail 1 "does not name peer 'dx' or tier 'district'" "$STRATA" -C cn peer add dx --key st/keys/node.pub --tier district --policy community-to-street
 expect_fail 1 "--key: " "$STRATA" -C cn peer add st-wangjiang --key "ssh-ed25519 AAAAnotakey" --tier street --policy community-to-street
 expect_fail 1 "this node's own key" "$STRATA" -C cn peer add st-wangjiang --key cn/keys/node.pub --tier street --policy community-to-street
+expect_fail 1 "invalid peer name 'St Wangjiang'" "$STRATA" -C cn peer add "St Wangjiang" --key st/keys/node.pub --tier street --policy community-to-street
+expect_fail 1 "--url must be an https:// address" "$STRATA" -C cn peer add st-wangjiang --key st/keys/node.pub --tier street --policy community-to-street --url http://x
+[ "$(sha1sum cn/node.conf)" = "$conf_before" ] && [ "$(node_state cn)" = "$state_before" ] || fail "a refused peer add changed the node"
 "$STRATA" -C cn peer add st-wangjiang --key st/keys/node.pub --tier street --policy community-to-street >/dev/null
 "$STRATA" -C cn peer list | grep -q "^st-wangjiang .*street .*policy=community-to-street" || fail "peer list"
 ok "peer add pins a key under a committed policy that names the peer"
