@@ -25,6 +25,10 @@ typedef struct {
 	strata_key *key;	/* loaded by strata_node_load_key() */
 	strata_pubkey pub;
 	int lock_fd;
+	/* peer and signer keys from node.conf, read once (strata_node_trusted) */
+	struct strata_trusted *trusted;
+	size_t ntrusted;
+	int trusted_loaded;
 } strata_node;
 
 /* 1 if `name` is a valid node or peer name: [a-z0-9][a-z0-9-]{0,62}. */
@@ -50,8 +54,8 @@ void strata_node_free(strata_node *n);
 
 /*
  * If `pk` is a key this node trusts (its own, or a configured signer or
- * peer), returns 1 and sets *name (owned by the node's config snapshot, or
- * the node) to its name; else 0.
+ * peer), returns 1 and copies its name into `name`; else 0.  The keys are
+ * read from node.conf on first use and kept for the node's lifetime.
  */
 int strata_node_trusted(strata_node *n, const strata_pubkey *pk, char *name, size_t namesz);
 

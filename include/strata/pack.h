@@ -28,8 +28,6 @@ int strata_packw_new(strata_packw **out, git_repository *repo, int level);
 /* Computes the object id into *oid and adds the object unless present. */
 int strata_packw_add(strata_packw *w, git_object_t type, const void *data,
 		     size_t len, git_oid *oid);
-/* Objects written to this pack so far. */
-size_t strata_packw_count(const strata_packw *w);
 /* Finishes and publishes the pack (a no-op if it holds no object). */
 int strata_packw_commit(strata_packw *w);
 void strata_packw_free(strata_packw *w);

@@ -38,6 +38,13 @@ typedef struct {
 int strata_keyhash(unsigned char out[STRATA_HASH_LEN], char *const *vals,
 		   const size_t *lens, size_t n);
 
+/*
+ * The key hash of a canonical record line, from its key fields (names in
+ * key order).  A missing or empty key field is an error.
+ */
+int strata_line_keyhash(unsigned char out[STRATA_HASH_LEN], const char *line, size_t len,
+			char *const *key, size_t nkey);
+
 /* Sorts by hash, then origin, then line. */
 void strata_trie_sort(strata_trie_item *items, size_t n);
 

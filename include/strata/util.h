@@ -19,8 +19,7 @@ enum {
 	STRATA_ERROR = -1,	/* any failure; message says what */
 	STRATA_ENOTFOUND = -3,	/* a named thing does not exist */
 	STRATA_EVERIFY = -4,	/* a signature or integrity check failed */
-	STRATA_EEXISTS = -5,	/* refusing to overwrite */
-	STRATA_EUNCHANGED = -6	/* nothing to do (not an error for callers that expect it) */
+	STRATA_EEXISTS = -5	/* refusing to overwrite */
 };
 
 /* Sets the thread's error message; always returns STRATA_ERROR. */
@@ -90,13 +89,12 @@ int strata_fsync_dir(const char *dir);
  * only, as git's GIT_TEST_FSYNC.  Never set it on a node that matters.
  */
 int strata_fsync(int fd);
+/* 0 if STRATA_TEST_FSYNC=0 is set (for libgit2's own fsync setting too). */
+int strata_fsync_enabled(void);
 int strata_mkdir_p(const char *path, int mode);
 /* Removes a directory tree; used for temporary directories only. */
 int strata_rm_rf(const char *path);
 /* Joins with '/'; returns a malloc'd string or NULL (error set). */
 char *strata_path_join(const char *a, const char *b);
-
-/* Monotonic seconds, for progress and benchmarks. */
-double strata_now(void);
 
 #endif

@@ -54,10 +54,9 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *key = NULL, *tier = NULL, *policy = NULL, *url = NULL, *direction = "both", *name;
-	strata_buf line = STRATA_BUF_INIT, probe = STRATA_BUF_INIT;
+	strata_buf line = STRATA_BUF_INIT;
 	strata_pubkey pk;
 	strata_policy *p = NULL;
-	git_config_entry *e = NULL;
 	char other[256];
 	int c, rc = EXIT_ERROR;
 
@@ -129,10 +128,8 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		       url ? ", " : "", url ? url : "");
 	rc = EXIT_OK;
 done:
-	git_config_entry_free(e);
 	strata_policy_free(p);
 	strata_buf_dispose(&line);
-	strata_buf_dispose(&probe);
 	return rc;
 }
 

@@ -118,8 +118,7 @@ int main(int argc, char **argv)
 
 	git_libgit2_init();
 	/* a power loss must not lose acknowledged writes (FACTS.md) */
-	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, !(getenv("STRATA_TEST_FSYNC") &&
-							!strcmp(getenv("STRATA_TEST_FSYNC"), "0")));
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, strata_fsync_enabled());
 
 	if (cmd->flags & NEED_NODE) {
 		int wants_help = 0;

@@ -422,7 +422,7 @@ static int diff_entries(diff_ctx *d, const git_tree_entry *ea, const git_tree_en
 
 	if (!ea && !eb)
 		return 0;
-	if (ea && eb && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) && d->sa == d->sb)
+	if (ea && eb && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)))
 		return 0;
 	if (!ea)
 		return diff_stream(d, eb, 0);

@@ -40,6 +40,7 @@ typedef struct {
 	size_t *order;			/* fields sorted by name */
 	size_t nkey;
 	size_t *keyidx;
+	char **keynames;		/* key field names, in key order (borrowed from fields) */
 	unsigned *types;
 	strata_spill *spill;
 	strata_buf rec;
@@ -175,6 +176,7 @@ static int setup_key(import_ctx *c, const strata_schema *old)
 		return strata_error_set("dataset has no key yet: give --key FIELD[,FIELD...]");
 	if ((c->keyidx = calloc(nkey, sizeof(size_t))) == NULL ||
 	    (c->kv = calloc(nkey, sizeof(char *))) == NULL ||
+	    (c->keynames = calloc(nkey, sizeof(char *))) == NULL ||
 	    (c->klens = calloc(nkey, sizeof(size_t))) == NULL)
 		return strata_error_set("out of memory");
 	c->nkey = nkey;
@@ -185,6 +187,7 @@ static int setup_key(import_ctx *c, const strata_schema *old)
 		if (j == c->nfields)
 			return strata_error_set("'%s': key field '%s' is not a column of the input", c->name, key[i]);
 		c->keyidx[i] = j;
+		c->keynames[i] = c->fields[j];
 	}
 	if (!old)
 		return 0;
@@ -312,30 +315,7 @@ static int build_bucket(import_ctx *c, strata_trie_builder *b, unsigned bucket,
 static int line_hash(unsigned char *hash, const char *line, size_t len, void *payload)
 {
 	import_ctx *c = payload;
-	strata_buf vals = STRATA_BUF_INIT;
-	size_t offs[64];
-	int error = 0;
-
-	if (c->nkey > 64)
-		return strata_error_set("too many key fields");
-	for (size_t i = 0; i < c->nkey && !error; i++) {
-		int r;
-		offs[i] = vals.len;
-		r = strata_record_field(&vals, line, len, c->fields[c->keyidx[i]]);
-		if (r == 0)
-			error = strata_error_set("stored record lacks key field '%s'", c->fields[c->keyidx[i]]);
-		else if (r < 0)
-			error = r;
-		else
-			c->klens[i] = vals.len - offs[i];
-	}
-	if (!error) {
-		for (size_t i = 0; i < c->nkey; i++)
-			c->kv[i] = vals.ptr + offs[i];
-		error = strata_keyhash(hash, c->kv, c->klens, c->nkey);
-	}
-	strata_buf_dispose(&vals);
-	return error;
+	return strata_line_keyhash(hash, line, len, c->keynames, c->nkey);
 }
 
 /*
@@ -482,6 +462,7 @@ static void ctx_dispose(import_ctx *c)
 	free(c->order);
 	free(c->types);
 	free(c->keyidx);
+	free(c->keynames);
 	free(c->kv);
 	free(c->klens);
 	strata_buf_dispose(&c->rec);
@@ -574,7 +555,7 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 	for (size_t i = 0; i < c.nfields; i++)
 		new_schema.types[i] = (char *)strata_type_name(c.types[i]);
 	for (size_t i = 0; i < c.nkey; i++)
-		new_schema.key[i] = c.fields[c.keyidx[i]];
+		new_schema.key[i] = c.keynames[i];
 	if (strata_dataset_write_root(w, &new_schema, &records_oid, &root_oid) < 0 ||
 	    strata_packw_commit(w) < 0)
 		goto done;

@@ -327,6 +327,7 @@ void strata_node_free(strata_node *n)
 	if (n->lock_fd >= 0)
 		close(n->lock_fd);
 	strata_key_free(n->key);
+	free(n->trusted);
 	git_repository_free(n->repo);
 	git_config_free(n->cfg);
 	free(n->name);
@@ -335,35 +336,63 @@ void strata_node_free(strata_node *n)
 	free(n);
 }
 
-int strata_node_trusted(strata_node *n, const strata_pubkey *pk, char *name, size_t namesz)
+struct strata_trusted {
+	strata_pubkey key;
+	char name[64];
+};
+
+/*
+ * peer.<name>.key and signer.<name>.key, once.  Names are matched by hand:
+ * libgit2's regex glob leaks pcre2 match data on every call.
+ */
+static int load_trusted(strata_node *n)
 {
 	git_config_iterator *it = NULL;
 	git_config_entry *e;
-	int found = 0;
+	size_t alloc = 0;
+	int error = 0;
 
+	if (git_config_iterator_new(&it, n->cfg) < 0)
+		return strata_error_git("cannot read node.conf");
+	while (!error && git_config_next(&e, it) == 0) {
+		size_t len = strlen(e->name);
+		const char *dot1 = strchr(e->name, '.'), *dot2 = strrchr(e->name, '.');
+		strata_pubkey key;
+		if ((strncmp(e->name, "peer.", 5) && strncmp(e->name, "signer.", 7)) ||
+		    len < 4 || strcmp(e->name + len - 4, ".key") || dot1 == dot2 ||
+		    strata_pubkey_parse(&key, e->value) < 0)
+			continue;
+		if (n->ntrusted == alloc) {
+			struct strata_trusted *t = realloc(n->trusted, (alloc = alloc ? alloc * 2 : 8) * sizeof(*t));
+			if (!t) {
+				error = strata_error_set("out of memory");
+				break;
+			}
+			n->trusted = t;
+		}
+		n->trusted[n->ntrusted].key = key;
+		snprintf(n->trusted[n->ntrusted].name, sizeof(n->trusted[n->ntrusted].name), "%.*s",
+			 (int)(dot2 - dot1 - 1), dot1 + 1);
+		n->ntrusted++;
+	}
+	git_config_iterator_free(it);
+	strata_error_clear();
+	n->trusted_loaded = !error;
+	return error;
+}
+
+int strata_node_trusted(strata_node *n, const strata_pubkey *pk, char *name, size_t namesz)
+{
 	if (strata_pubkey_equal(pk, &n->pub)) {
 		snprintf(name, namesz, "%s", n->name);
 		return 1;
 	}
-	/*
-	 * peer.<name>.key and signer.<name>.key.  Names are matched by hand:
-	 * libgit2's regex glob leaks pcre2 match data on every call.
-	 */
-	if (git_config_iterator_new(&it, n->cfg) < 0)
+	if (!n->trusted_loaded && load_trusted(n) < 0)
 		return 0;
-	while (!found && git_config_next(&e, it) == 0) {
-		strata_pubkey other;
-		size_t len = strlen(e->name);
-		if ((strncmp(e->name, "peer.", 5) && strncmp(e->name, "signer.", 7)) ||
-		    len < 4 || strcmp(e->name + len - 4, ".key") || strchr(e->name, '.') == strrchr(e->name, '.'))
-			continue;
-		if (strata_pubkey_parse(&other, e->value) == 0 && strata_pubkey_equal(&other, pk)) {
-			const char *dot1 = strchr(e->name, '.'), *dot2 = strrchr(e->name, '.');
-			snprintf(name, namesz, "%.*s", (int)(dot2 - dot1 - 1), dot1 + 1);
-			found = 1;
+	for (size_t i = 0; i < n->ntrusted; i++)
+		if (strata_pubkey_equal(&n->trusted[i].key, pk)) {
+			snprintf(name, namesz, "%s", n->trusted[i].name);
+			return 1;
 		}
-	}
-	git_config_iterator_free(it);
-	strata_error_clear();
-	return found;
+	return 0;
 }

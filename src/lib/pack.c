@@ -386,11 +386,6 @@ static void stop_workers(strata_packw *w)
 	w->nworkers = 0;
 }
 
-size_t strata_packw_count(const strata_packw *w)
-{
-	return w->nids;
-}
-
 static int cmp_entry(const void *a, const void *b)
 {
 	return git_oid_cmp(&((const pack_entry *)a)->oid, &((const pack_entry *)b)->oid);

@@ -34,6 +34,35 @@ done:
 	return error;
 }
 
+int strata_line_keyhash(unsigned char out[STRATA_HASH_LEN], const char *line, size_t len,
+			char *const *key, size_t nkey)
+{
+	strata_buf vals = STRATA_BUF_INIT;
+	char *kv[64];
+	size_t kl[64], offs[64];
+	int error = 0;
+
+	if (nkey > 64)
+		return strata_error_set("too many key fields");
+	for (size_t i = 0; i < nkey && !error; i++) {
+		int r;
+		offs[i] = vals.len;
+		if ((r = strata_record_field(&vals, line, len, key[i])) < 0)
+			error = r;
+		else if (r == 0)
+			error = strata_error_set("record lacks key field '%s'", key[i]);
+		else if ((kl[i] = vals.len - offs[i]) == 0)
+			error = strata_error_set("record has an empty key field '%s'", key[i]);
+	}
+	if (!error) {
+		for (size_t i = 0; i < nkey; i++)
+			kv[i] = vals.ptr + offs[i];
+		error = strata_keyhash(out, kv, kl, nkey);
+	}
+	strata_buf_dispose(&vals);
+	return error;
+}
+
 static int cmp_item(const void *pa, const void *pb)
 {
 	const strata_trie_item *a = pa, *b = pb;

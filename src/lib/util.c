@@ -335,14 +335,19 @@ int strata_read_file(strata_buf *out, const char *path, size_t max)
 	return error;
 }
 
-int strata_fsync(int fd)
+int strata_fsync_enabled(void)
 {
 	static int enabled = -1;
 	if (enabled < 0) {
 		const char *v = getenv("STRATA_TEST_FSYNC");
 		enabled = !(v && !strcmp(v, "0"));
 	}
-	return enabled ? fsync(fd) : 0;
+	return enabled;
+}
+
+int strata_fsync(int fd)
+{
+	return strata_fsync_enabled() ? fsync(fd) : 0;
 }
 
 int strata_fsync_dir(const char *dir)
@@ -451,11 +456,4 @@ char *strata_path_join(const char *a, const char *b)
 	if (strata_buf_printf(&out, "%s/%s", a, b) < 0)
 		return NULL;
 	return strata_buf_detach(&out);
-}
-
-double strata_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -28,7 +28,7 @@ typedef struct {
 	strata_redactor *r;
 	const strata_schema *vs;	/* the view's schema */
 	strata_spill *spill;
-	strata_buf out, vals;
+	strata_buf out;
 	size_t kept;
 } stream_ctx;
 
@@ -74,8 +74,6 @@ static int stream_line(const char *line, size_t len, void *payload)
 	stream_ctx *x = payload;
 	strata_record *in = NULL;
 	unsigned char hash[STRATA_HASH_LEN];
-	char *kv[64];
-	size_t kl[64], offs[64];
 	int kept, error;
 
 	if ((error = strata_record_parse(&in, line, len)) < 0)
@@ -86,18 +84,7 @@ static int stream_line(const char *line, size_t len, void *payload)
 	if (error < 0 || !kept)
 		return error;
 	/* the view's key hash: from the redacted key values */
-	strata_buf_clear(&x->vals);
-	for (size_t i = 0; i < x->vs->nkey && i < 64; i++) {
-		offs[i] = x->vals.len;
-		if (strata_record_field(&x->vals, x->out.ptr, x->out.len, x->vs->key[i]) != 1)
-			return strata_error_set("view record lacks key field '%s'", x->vs->key[i]);
-		kl[i] = x->vals.len - offs[i];
-		if (kl[i] == 0)
-			return strata_error_set("a record's key field '%s' is empty after redaction", x->vs->key[i]);
-	}
-	for (size_t i = 0; i < x->vs->nkey && i < 64; i++)
-		kv[i] = x->vals.ptr + offs[i];
-	if (strata_keyhash(hash, kv, kl, x->vs->nkey) < 0)
+	if (strata_line_keyhash(hash, x->out.ptr, x->out.len, x->vs->key, x->vs->nkey) < 0)
 		return STRATA_ERROR;
 	x->kept++;
 	return strata_spill_add(x->spill, hash, 0, 1, x->out.ptr, x->out.len);
@@ -228,7 +215,6 @@ static int build_full(strata_node *n, strata_redactor *r, const strata_schema *v
 	for (int i = 0; i < VIEW_THREADS; i++) {
 		strata_spill_free(wk[i].x.spill);
 		strata_buf_dispose_secret(&wk[i].x.out);
-		strata_buf_dispose_secret(&wk[i].x.vals);
 	}
 	return error;
 }
@@ -237,24 +223,7 @@ static int build_full(strata_node *n, strata_redactor *r, const strata_schema *v
 static int view_line_hash(unsigned char *hash, const char *line, size_t len, void *payload)
 {
 	const strata_schema *vs = payload;
-	strata_buf vals = STRATA_BUF_INIT;
-	char *kv[64];
-	size_t kl[64], offs[64];
-	int error = 0;
-
-	for (size_t i = 0; i < vs->nkey && i < 64 && !error; i++) {
-		offs[i] = vals.len;
-		if (strata_record_field(&vals, line, len, vs->key[i]) != 1)
-			error = strata_error_set("view record lacks key field '%s'", vs->key[i]);
-		kl[i] = vals.len - offs[i];
-	}
-	if (!error) {
-		for (size_t i = 0; i < vs->nkey && i < 64; i++)
-			kv[i] = vals.ptr + offs[i];
-		error = strata_keyhash(hash, kv, kl, vs->nkey);
-	}
-	strata_buf_dispose(&vals);
-	return error;
+	return strata_line_keyhash(hash, line, len, vs->key, vs->nkey);
 }
 
 /* Changes to apply to the previous view, collected from the source diff. */
@@ -592,6 +561,7 @@ static int build_for_peer(strata_node *n, const char *peer, int full, strata_vie
 	    (error = strata_policy_load_committed(&p, NULL, n, policy_name.ptr)) < 0 ||
 	    (error = strata_buf_printf(&echo, "%s%s/", STRATA_REF_PEERS, peer)) < 0)
 		goto done;
+	/* this node's own datasets the policy shares */
 	for (size_t i = 0; i < p->ndatasets && !error; i++) {
 		strata_view_result res;
 		git_oid id;
@@ -599,28 +569,23 @@ static int build_for_peer(strata_node *n, const char *peer, int full, strata_vie
 		if ((error = strata_buf_printf(&own, "%s%s", STRATA_REF_DATASETS, p->datasets[i].name)) < 0)
 			break;
 		if (git_reference_name_to_id(&id, n->repo, own.ptr) == 0) {
-			if ((error = strata_view_build_one(n, peer, own.ptr, full, &res)) < 0)
-				break;
-			if (report)
+			if ((error = strata_view_build_one(n, peer, own.ptr, full, &res)) == 0 && report)
 				report(&res, payload);
 		}
 		git_error_clear();
-		/* data received from other peers, relayed under this node's policy */
-		if (git_reference_iterator_glob_new(&it, n->repo, STRATA_REF_PEERS "*") < 0) {
-			error = strata_error_git("cannot list received data");
-			break;
+	}
+	/* data received from other peers (never from this one), relayed under this node's policy */
+	if (!error && git_reference_iterator_glob_new(&it, n->repo, STRATA_REF_PEERS "*") < 0)
+		error = strata_error_git("cannot list received data");
+	while (!error && git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref);
+		const char *last = strrchr(name, '/');
+		strata_view_result res;
+		if (last && strata_policy_find(p, last + 1) && strncmp(name, echo.ptr, echo.len)) {
+			if ((error = strata_view_build_one(n, peer, name, full, &res)) == 0 && report)
+				report(&res, payload);
 		}
-		while (!error && git_reference_next(&ref, it) == 0) {
-			const char *name = git_reference_name(ref);
-			const char *last = strrchr(name, '/');
-			if (last && !strcmp(last + 1, p->datasets[i].name) && strncmp(name, echo.ptr, echo.len)) {
-				if ((error = strata_view_build_one(n, peer, name, full, &res)) == 0 && report)
-					report(&res, payload);
-			}
-			git_reference_free(ref);
-		}
-		git_reference_iterator_free(it);
-		it = NULL;
+		git_reference_free(ref);
 	}
 done:
 	git_reference_iterator_free(it);
