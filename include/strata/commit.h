@@ -44,5 +44,8 @@ int strata_commit_trailer(const git_commit *c, const char *key, char *out, size_
  */
 int strata_commit_check(strata_sig_status *status, char *signer, size_t signersz,
 			strata_node *n, const git_oid *commit);
+/* As strata_commit_check, reading the commit from `repo` (a quarantine view). */
+int strata_commit_check_in(strata_sig_status *status, char *signer, size_t signersz,
+			   strata_node *n, git_repository *repo, const git_oid *commit);
 
 #endif

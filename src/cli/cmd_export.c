@@ -1,37 +1,65 @@
-/* cmd_export.c - strata export DATASET [REV] [--format csv|jsonl] [-o FILE] */
+/*
+ * cmd_export.c - strata export DATASET [REV] [--format csv|jsonl] [-o FILE]
+ *                strata export --to PEER -o FILE [--full]   (a parcel)
+ */
 #include "cli.h"
 #include "strata/dataset.h"
+#include "strata/replica.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-#define USAGE "export DATASET [REV] [--format csv|jsonl] [-o FILE]"
+#define USAGE "export DATASET [REV] [--format csv|jsonl] [-o FILE]\n" \
+	      "       strata export --to PEER -o FILE [--full]"
+
+static int export_parcel(strata_cli *cli, const char *peer, const char *outpath, int full)
+{
+	strata_parcel_result res;
+
+	if (!outpath) {
+		fprintf(stderr, "strata: a parcel needs an output file: export --to %s -o FILE\n", peer);
+		return cli_usage(USAGE);
+	}
+	if (strata_parcel_export_file(cli->node, peer, full, outpath, &res) < 0)
+		return EXIT_ERROR;
+	if (!cli->quiet)
+		printf("%s: parcel %llu for %s: %zu views (%zu with new commits), %zu objects (%zu deltas), "
+		       "%zu bytes%s\n", outpath, (unsigned long long)res.sequence, peer, res.nrefs, res.changed,
+		       res.objects, res.deltas, res.bytes, full ? ", full" : "");
+	return EXIT_OK;
+}
 
 int cmd_export(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "to", required_argument, NULL, 't' },
+		{ "full", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *format = "csv", *outpath = NULL;
+	const char *format = "csv", *outpath = NULL, *to = NULL;
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	FILE *out = stdout;
-	int c, rc = EXIT_ERROR;
+	int c, full = 0, rc = EXIT_ERROR;
 
 	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 't': to = optarg; break;
+		case 'F': full = 1; break;
 		case 'f': format = optarg; break;
 		case 'o': outpath = optarg; break;
 		case 'h': printf("usage: strata %s\n", USAGE); return EXIT_OK;
 		default: return cli_usage(USAGE);
 		}
 	}
-	if (optind + 1 != argc && optind + 2 != argc)
+	if (to && optind == argc)
+		return export_parcel(cli, to, outpath, full);
+	if (to || full || (optind + 1 != argc && optind + 2 != argc))
 		return cli_usage(USAGE);
 	if (strcmp(format, "csv") && strcmp(format, "jsonl")) {
 		fprintf(stderr, "strata: unknown format '%s' (csv or jsonl)\n", format);

@@ -1,13 +1,31 @@
-/* cmd_import.c - strata import DATASET FILE [--key F[,F]] [--format csv|jsonl] [--upsert] [--schema-change] */
+/*
+ * cmd_import.c - strata import DATASET FILE [--key F[,F]] [--format csv|jsonl] [--upsert] [--schema-change]
+ *                strata import PARCEL   (one argument: a parcel from a peer)
+ */
 #include "cli.h"
 #include "strata/dataset.h"
+#include "strata/replica.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#define USAGE "import DATASET FILE|- [--key FIELD[,FIELD...]] [--format csv|jsonl] [--upsert] [--schema-change]"
+#define USAGE "import DATASET FILE|- [--key FIELD[,FIELD...]] [--format csv|jsonl] [--upsert] [--schema-change]\n" \
+	      "       strata import PARCEL"
+
+static int import_parcel(strata_cli *cli, const char *path)
+{
+	strata_parcel_result res;
+	int rc = strata_parcel_import_file(cli->node, path, &res);
+
+	if (rc < 0)
+		return rc == STRATA_EVERIFY ? EXIT_VERIFY : EXIT_ERROR;
+	if (!cli->quiet)
+		printf("%s: parcel %llu from %s verified: %zu of %zu views moved, %zu objects\n", path,
+		       (unsigned long long)res.sequence, res.peer, res.changed, res.nrefs, res.objects);
+	return EXIT_OK;
+}
 
 int cmd_import(int argc, char **argv, strata_cli *cli)
 {
@@ -42,6 +60,8 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		default: cli_free_list(key); return cli_usage(USAGE);
 		}
 	}
+	if (optind + 1 == argc && !key && !o.format && !o.upsert && !o.schema_change)
+		return import_parcel(cli, argv[optind]);
 	if (optind + 2 != argc) {
 		cli_free_list(key);
 		return cli_usage(USAGE);

@@ -23,14 +23,16 @@ struct strata_cmd {
 
 static const struct strata_cmd cmds[] = {
 	{ "init",     cmd_init,     0,         "create a node" },
-	{ "import",   cmd_import,   NEED_NODE, "import a CSV or JSON Lines file as a signed dataset commit" },
-	{ "export",   cmd_export,   NEED_NODE, "write a dataset's records as CSV or JSON Lines" },
+	{ "import",   cmd_import,   NEED_NODE, "import a CSV or JSON Lines file as a signed dataset commit, or a parcel" },
+	{ "export",   cmd_export,   NEED_NODE, "write a dataset's records as CSV or JSON Lines, or a parcel for a peer" },
 	{ "log",      cmd_log,      NEED_NODE, "show a dataset's commits with their signature status" },
 	{ "diff",     cmd_diff,     NEED_NODE, "show records added, removed and changed between two commits" },
 	{ "datasets", cmd_datasets, NEED_NODE, "list the datasets this node owns" },
 	{ "verify",   cmd_verify,   NEED_NODE, "check the signature of every commit in the node" },
 	{ "peer",     cmd_peer,     NEED_NODE, "add and list peers (pinned key, tier, policy)" },
 	{ "view",     cmd_view,     NEED_NODE, "build the redacted views each peer's policy allows" },
+	{ "status",   cmd_status,   NEED_NODE, "per peer and dataset: what was sent and received, and when" },
+	{ "audit",    cmd_audit,    NEED_NODE, "show the signed event log and refused input" },
 	{ "policy",   cmd_policy,   0,         "check, preview, diff and commit privacy policies" },
 	{ NULL, NULL, 0, NULL }
 };

@@ -75,12 +75,18 @@ const char *strata_sig_status_str(strata_sig_status s)
 int strata_commit_check(strata_sig_status *status, char *signer, size_t signersz,
 			strata_node *n, const git_oid *commit)
 {
+	return strata_commit_check_in(status, signer, signersz, n, n->repo, commit);
+}
+
+int strata_commit_check_in(strata_sig_status *status, char *signer, size_t signersz,
+			   strata_node *n, git_repository *repo, const git_oid *commit)
+{
 	git_buf sig = GIT_BUF_INIT_CONST(NULL, 0), data = GIT_BUF_INIT_CONST(NULL, 0);
 	strata_pubkey pk;
 	int rc;
 
 	signer[0] = '\0';
-	rc = git_commit_extract_signature(&sig, &data, n->repo, (git_oid *)commit, NULL);
+	rc = git_commit_extract_signature(&sig, &data, repo, (git_oid *)commit, NULL);
 	if (rc == GIT_ENOTFOUND) {
 		git_error_clear();
 		*status = STRATA_SIG_UNSIGNED;

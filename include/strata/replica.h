@@ -1,0 +1,72 @@
+/*
+ * replica.h - moving views between nodes as parcels (DESIGN.md, "Parcels").
+ *
+ * Export: the views this node built for a peer (refs/strata/views/<peer>/...),
+ * as a signed parcel holding what the peer lacks.  What it has is what we
+ * sent before (NODE/links/<peer>.json): each parcel builds on the last one,
+ * and a lost parcel is recovered with a full one.
+ *
+ * Import, in this order, and a refusal at any step changes nothing but
+ * NODE/refused.log: archive shape under caps; signature against the
+ * sender's pinned key; addressed to us; sequence newer than the last
+ * accepted from that sender; prerequisites present; the pack's entries
+ * scanned under size caps, then indexed with libgit2's verifying indexer
+ * into a quarantine directory; every new tree entry, record line, commit
+ * signature and trailer checked, and every object accounted for; refs
+ * forward only.  Then the pack moves in, the refs
+ * refs/strata/peers/<sender>/<view> move in one transaction, the sequence
+ * is recorded, and the audit log gets the event.
+ *
+ * Trust: the parcel is untrusted until every check passed; node.conf
+ * (pinned keys) is trusted.
+ */
+#ifndef STRATA_REPLICA_H
+#define STRATA_REPLICA_H
+#include <stdint.h>
+#include "strata/node.h"
+#include "strata/parcel.h"
+#define STRATA_LINKS_DIR "links"
+typedef struct {
+	char peer[64];		/* recipient (export) or sender (import) */
+	uint64_t sequence;
+	size_t nrefs;		/* views the parcel names */
+	size_t changed;		/* refs that moved (import) or carry new commits (export) */
+	size_t objects;		/* pack entries */
+	size_t deltas;
+	size_t bytes;		/* parcel size */
+	int full;
+} strata_parcel_result;
+/* Hands a finished parcel on (writes the file, sends the response). */
+typedef int (*strata_parcel_publish)(const void *data, size_t len, void *payload);
+/*
+ * Builds the peer's views (incrementally), then the parcel for it, and
+ * calls `publish`; only if that succeeds are the sequence number and what
+ * was sent recorded, with an audit event.  `full` ignores what the peer
+ * was sent before.
+ */
+int strata_parcel_export(strata_node *n, const char *peer, int full, strata_parcel_publish publish,
+			 void *payload, strata_parcel_result *res);
+/* As strata_parcel_export, into a file written atomically. */
+int strata_parcel_export_file(strata_node *n, const char *peer, int full, const char *path,
+			      strata_parcel_result *res);
+/* Verifies and applies a parcel (see above); `what` names it in messages. */
+int strata_parcel_import(strata_node *n, const char *what, const void *data, size_t len,
+			 strata_parcel_result *res);
+int strata_parcel_import_file(strata_node *n, const char *path, strata_parcel_result *res);
+/* One direction of a link, as recorded in NODE/links/<peer>.json. */
+typedef struct {
+	char name[STRATA_PARCEL_NAME_MAX];
+	git_oid commit;
+} strata_link_ref;
+typedef struct {
+	uint64_t sequence;	/* 0: none yet */
+	int64_t time;
+	strata_link_ref *refs;	/* out: what was sent */
+	size_t nrefs;
+} strata_link_side;
+typedef struct {
+	strata_link_side in, out;
+} strata_link;
+int strata_link_load(strata_link *l, strata_node *n, const char *peer);
+void strata_link_dispose(strata_link *l);
+#endif

@@ -1,0 +1,203 @@
+/* cmd_status.c - strata status [PEER] [--json]: per peer and view, what was sent and received */
+#include "cli.h"
+#include "strata/replica.h"
+#include "strata/view.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define USAGE "status [PEER] [--json]"
+
+static void stamp(char *out, size_t size, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!t) {
+		snprintf(out, size, "-");
+		return;
+	}
+	gmtime_r(&tt, &tm);
+	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const git_oid *sent_commit(const strata_link *l, const char *name)
+{
+	for (size_t i = 0; i < l->out.nrefs; i++)
+		if (!strcmp(l->out.refs[i].name, name))
+			return &l->out.refs[i].commit;
+	return NULL;
+}
+
+/* Views built for the peer, and what we received from it, as JSON. */
+static int peer_status(json_t **out, strata_node *n, const char *peer)
+{
+	strata_link l;
+	strata_buf glob = STRATA_BUF_INIT;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	json_t *o = NULL, *views = json_array(), *recv = json_array();
+	char hex[GIT_OID_HEXSZ + 1], t[32];
+	int error = STRATA_ERROR;
+
+	if (strata_link_load(&l, n, peer) < 0)
+		goto done;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t plen;
+		strata_buf_clear(&glob);
+		if (strata_buf_printf(&glob, "%s%s/*", pass ? STRATA_REF_PEERS : STRATA_REF_VIEWS, peer) < 0)
+			goto done;
+		plen = glob.len - 1;
+		if (git_reference_iterator_glob_new(&it, n->repo, glob.ptr) < 0) {
+			strata_error_git("cannot list refs");
+			goto done;
+		}
+		while (git_reference_next(&ref, it) == 0) {
+			const git_oid *id = git_reference_target(ref), *sent;
+			const char *name = git_reference_name(ref) + plen;
+			if (id) {
+				git_oid_tostr(hex, sizeof(hex), id);
+				if (pass) {
+					json_array_append_new(recv, json_pack("{s:s, s:s}", "name", name, "commit", hex));
+				} else {
+					char shex[GIT_OID_HEXSZ + 1] = "";
+					sent = sent_commit(&l, name);
+					if (sent)
+						git_oid_tostr(shex, sizeof(shex), sent);
+					json_array_append_new(views, json_pack("{s:s, s:s, s:s?, s:s}", "name", name,
+						"commit", hex, "sent", sent ? shex : NULL,
+						"state", !sent ? "not sent" : git_oid_equal(sent, id) ? "sent" : "ahead"));
+				}
+			}
+			git_reference_free(ref);
+		}
+		git_reference_iterator_free(it);
+		it = NULL;
+	}
+	o = json_pack("{s:s, s:o, s:o}", "peer", peer, "views", views, "received", recv);
+	views = recv = NULL;
+	stamp(t, sizeof(t), l.out.time);
+	json_object_set_new(o, "out", json_pack("{s:I, s:s}", "sequence", (json_int_t)l.out.sequence, "time", t));
+	stamp(t, sizeof(t), l.in.time);
+	json_object_set_new(o, "in", json_pack("{s:I, s:s}", "sequence", (json_int_t)l.in.sequence, "time", t));
+	*out = o;
+	error = 0;
+done:
+	json_decref(views);
+	json_decref(recv);
+	strata_link_dispose(&l);
+	strata_buf_dispose(&glob);
+	return error;
+}
+
+static void print_peer(const json_t *o, strata_node *n)
+{
+	const char *peer = json_string_value(json_object_get(o, "peer"));
+	json_t *out = json_object_get(o, "out"), *in = json_object_get(o, "in"), *v;
+	size_t i;
+	strata_buf var = STRATA_BUF_INIT;
+	git_config_entry *tier = NULL, *pol = NULL, *dir = NULL;
+
+	strata_buf_printf(&var, "peer.%s.tier", peer);
+	git_config_get_entry(&tier, n->cfg, var.ptr);
+	strata_buf_clear(&var);
+	strata_buf_printf(&var, "peer.%s.policy", peer);
+	git_config_get_entry(&pol, n->cfg, var.ptr);
+	strata_buf_clear(&var);
+	strata_buf_printf(&var, "peer.%s.direction", peer);
+	git_config_get_entry(&dir, n->cfg, var.ptr);
+	git_error_clear();
+	printf("peer %s (%s; direction %s; policy %s)\n", peer, tier ? tier->value : "?",
+	       dir ? dir->value : "both", pol ? pol->value : "none");
+	printf("  last parcel out: %lld at %s\n", (long long)json_integer_value(json_object_get(out, "sequence")),
+	       json_string_value(json_object_get(out, "time")));
+	printf("  last parcel in:  %lld at %s\n", (long long)json_integer_value(json_object_get(in, "sequence")),
+	       json_string_value(json_object_get(in, "time")));
+	if (json_array_size(json_object_get(o, "views")))
+		printf("  %-32s %-12s %-12s %s\n", "view", "built", "sent", "state");
+	json_array_foreach(json_object_get(o, "views"), i, v) {
+		const char *sent = json_string_value(json_object_get(v, "sent"));
+		printf("  %-32s %.12s %-12.12s %s\n", json_string_value(json_object_get(v, "name")),
+		       json_string_value(json_object_get(v, "commit")), sent ? sent : "-",
+		       json_string_value(json_object_get(v, "state")));
+	}
+	if (json_array_size(json_object_get(o, "received")))
+		printf("  %-32s %s\n", "received", "commit");
+	json_array_foreach(json_object_get(o, "received"), i, v)
+		printf("  %-32s %.12s\n", json_string_value(json_object_get(v, "name")),
+		       json_string_value(json_object_get(v, "commit")));
+	git_config_entry_free(tier);
+	git_config_entry_free(pol);
+	git_config_entry_free(dir);
+	strata_buf_dispose(&var);
+}
+
+int cmd_status(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	json_t *all = json_array();
+	int c, json = 0, rc = EXIT_ERROR;
+	const char *only = NULL;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'h': printf("usage: strata %s\n", USAGE); json_decref(all); return EXIT_OK;
+		default: json_decref(all); return cli_usage(USAGE);
+		}
+	}
+	if (optind + 1 < argc) {
+		json_decref(all);
+		return cli_usage(USAGE);
+	}
+	only = optind < argc ? argv[optind] : NULL;
+	if (git_config_iterator_new(&it, cli->node->cfg) < 0) {
+		strata_error_git("cannot read node.conf");
+		goto done;
+	}
+	while (git_config_next(&e, it) == 0) {
+		size_t len = strlen(e->name);
+		char peer[64];
+		json_t *o;
+		if (strncmp(e->name, "peer.", 5) || len < 10 || strcmp(e->name + len - 4, ".key") || len - 9 >= sizeof(peer))
+			continue;
+		snprintf(peer, sizeof(peer), "%.*s", (int)(len - 9), e->name + 5);
+		if (!strata_node_name_valid(peer) || (only && strcmp(only, peer)))
+			continue;
+		if (peer_status(&o, cli->node, peer) < 0)
+			goto done;
+		json_array_append_new(all, o);
+	}
+	git_error_clear();
+	if (only && json_array_size(all) == 0) {
+		strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s'", only);
+		goto done;
+	}
+	if (json) {
+		json_t *doc = json_pack("{s:s, s:O}", "node", cli->node->name, "peers", all);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+		json_decref(doc);
+	} else {
+		size_t i;
+		json_t *o;
+		printf("node %s (%s)\n", cli->node->name, cli->node->tier);
+		if (json_array_size(all) == 0)
+			printf("no peers yet: add one with 'strata peer add'\n");
+		json_array_foreach(all, i, o)
+			print_peer(o, cli->node);
+	}
+	rc = EXIT_OK;
+done:
+	git_config_iterator_free(it);
+	json_decref(all);
+	return rc;
+}

@@ -1,0 +1,1152 @@
+/*
+ * replica.c - parcel export and import (see replica.h for the order of
+ * checks and what each protects).
+ */
+#include "strata/replica.h"
+#include "strata/audit.h"
+#include "strata/commit.h"
+#include "strata/dataset.h"
+#include "strata/json.h"
+#include "strata/thinpack.h"
+#include "strata/view.h"
+
+#include <git2/sys/odb_backend.h>
+#include <openssl/evp.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* An object in a parcel's pack is a record leaf, a tree or a commit: none is near this. */
+#define PACK_OBJECT_MAX ((size_t)64 << 20)
+#define PACK_INFLATED_MAX ((uint64_t)8 << 30)
+#define PACK_OBJECTS_MAX 20000000u
+
+/* --- link state: NODE/links/<peer>.json --- */
+
+static char *link_path(strata_node *n, const char *peer)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	if (strata_buf_printf(&b, "%s/%s/%s.json", n->path, STRATA_LINKS_DIR, peer) < 0)
+		return NULL;
+	return strata_buf_detach(&b);
+}
+
+void strata_link_dispose(strata_link *l)
+{
+	free(l->in.refs);
+	free(l->out.refs);
+	memset(l, 0, sizeof(*l));
+}
+
+static void stamp(char *out, size_t size, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int load_side(strata_link_side *s, json_t *o, const char *path)
+{
+	json_t *refs, *v;
+	const char *key, *t;
+	struct tm tm;
+
+	if (!o)
+		return 0;
+	if (!json_is_object(o) || !json_is_integer(json_object_get(o, "sequence")))
+		return strata_error_set("'%s': damaged link state", path);
+	s->sequence = (uint64_t)json_integer_value(json_object_get(o, "sequence"));
+	memset(&tm, 0, sizeof(tm));
+	if ((t = json_string_value(json_object_get(o, "time"))) && strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		s->time = (int64_t)timegm(&tm);
+	refs = json_object_get(o, "refs");
+	if (json_is_object(refs) && json_object_size(refs)) {
+		if ((s->refs = calloc(json_object_size(refs), sizeof(*s->refs))) == NULL)
+			return strata_error_set("out of memory");
+		json_object_foreach(refs, key, v) {
+			strata_link_ref *r = &s->refs[s->nrefs];
+			if (!json_is_string(v) || git_oid_fromstr(&r->commit, json_string_value(v)) < 0 ||
+			    strlen(key) >= sizeof(r->name)) {
+				git_error_clear();
+				return strata_error_set("'%s': damaged link state", path);
+			}
+			snprintf(r->name, sizeof(r->name), "%s", key);
+			s->nrefs++;
+		}
+	}
+	return 0;
+}
+
+int strata_link_load(strata_link *l, strata_node *n, const char *peer)
+{
+	char *path = link_path(n, peer);
+	json_error_t jerr;
+	json_t *root = NULL;
+	int error = STRATA_ERROR;
+
+	memset(l, 0, sizeof(*l));
+	if (!path)
+		return STRATA_ERROR;
+	if (access(path, F_OK) < 0) {
+		free(path);
+		return 0;
+	}
+	if ((root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		strata_error_set("'%s': line %d: %s", path, jerr.line, jerr.text);
+		goto done;
+	}
+	if (load_side(&l->in, json_object_get(root, "in"), path) < 0 ||
+	    load_side(&l->out, json_object_get(root, "out"), path) < 0)
+		goto done;
+	error = 0;
+done:
+	if (error)
+		strata_link_dispose(l);
+	json_decref(root);
+	free(path);
+	return error;
+}
+
+static json_t *side_json(const strata_link_side *s)
+{
+	char t[32], hex[GIT_OID_HEXSZ + 1];
+	json_t *o, *refs = json_object();
+
+	stamp(t, sizeof(t), s->time);
+	for (size_t i = 0; i < s->nrefs; i++) {
+		git_oid_tostr(hex, sizeof(hex), &s->refs[i].commit);
+		json_object_set_new(refs, s->refs[i].name, json_string(hex));
+	}
+	o = json_pack("{s:I, s:s, s:o}", "sequence", (json_int_t)s->sequence, "time", t, "refs", refs);
+	return o;
+}
+
+static int link_save(strata_node *n, const char *peer, const strata_link *l)
+{
+	char *path = link_path(n, peer), *dir = strata_path_join(n->path, STRATA_LINKS_DIR), *text = NULL;
+	json_t *root = json_object();
+	int error = STRATA_ERROR;
+
+	if (!path || !dir || !root)
+		goto done;
+	if (l->in.sequence)
+		json_object_set_new(root, "in", side_json(&l->in));
+	if (l->out.sequence)
+		json_object_set_new(root, "out", side_json(&l->out));
+	if ((text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	if (strata_mkdir_p(dir, 0755) < 0 ||
+	    strata_write_file_atomic(path, text, strlen(text), 0644) < 0)
+		goto done;
+	error = 0;
+done:
+	free(text);
+	json_decref(root);
+	free(path);
+	free(dir);
+	return error;
+}
+
+/* --- node.conf --- */
+
+static int peer_var(strata_buf *out, strata_node *n, const char *peer, const char *var)
+{
+	strata_buf name = STRATA_BUF_INIT;
+	git_config_entry *e = NULL;
+	int rc;
+
+	if (strata_buf_printf(&name, "peer.%s.%s", peer, var) < 0)
+		return STRATA_ERROR;
+	rc = git_config_get_entry(&e, n->cfg, name.ptr);
+	strata_buf_dispose(&name);
+	if (rc < 0) {
+		git_error_clear();
+		return STRATA_ENOTFOUND;
+	}
+	rc = strata_buf_puts(out, e->value);
+	git_config_entry_free(e);
+	return rc;
+}
+
+/* 0 if node.conf lets data flow that way: "push" sends only, "pull" receives only. */
+static int direction_allows(strata_node *n, const char *peer, int sending)
+{
+	strata_buf d = STRATA_BUF_INIT;
+	int rc = peer_var(&d, n, peer, "direction"), ok = 1;
+
+	if (rc == 0)
+		ok = !strcmp(d.ptr, "both") || !strcmp(d.ptr, sending ? "push" : "pull");
+	rc = ok ? 0 : strata_error_set("peer '%s' is configured with direction %s: this node does not %s it",
+				       peer, d.ptr, sending ? "send to" : "accept data from");
+	strata_buf_dispose(&d);
+	return rc;
+}
+
+/* --- export --- */
+
+typedef struct {
+	strata_parcel_ref *refs;
+	size_t n, alloc;
+} ref_list;
+
+static int list_views(ref_list *l, strata_node *n, const char *peer)
+{
+	strata_buf glob = STRATA_BUF_INIT;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	size_t plen;
+	int error = 0;
+
+	if (strata_buf_printf(&glob, "%s%s/*", STRATA_REF_VIEWS, peer) < 0)
+		return STRATA_ERROR;
+	plen = glob.len - 1;
+	if (git_reference_iterator_glob_new(&it, n->repo, glob.ptr) < 0)
+		error = strata_error_git("cannot list views");
+	while (!error && git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref) + plen;
+		const git_oid *id = git_reference_target(ref);
+		if (id && strata_parcel_ref_name_valid(name)) {
+			if (l->n == l->alloc) {
+				strata_parcel_ref *r = realloc(l->refs, (l->alloc = l->alloc ? 2 * l->alloc : 16) * sizeof(*r));
+				if (!r)
+					error = strata_error_set("out of memory");
+				else
+					l->refs = r;
+			}
+			if (!error) {
+				memset(&l->refs[l->n], 0, sizeof(l->refs[l->n]));
+				snprintf(l->refs[l->n].name, sizeof(l->refs[l->n].name), "%s", name);
+				l->refs[l->n].commit = *id;
+				l->n++;
+			}
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	strata_buf_dispose(&glob);
+	return error;
+}
+
+static int export_audit(strata_node *n, const char *peer, const strata_parcel *p, const strata_parcel_result *res)
+{
+	strata_buf t = STRATA_BUF_INIT, subject = STRATA_BUF_INIT, policy = STRATA_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	int error;
+
+	error = strata_buf_printf(&t, "Strata-Sender: %s\nStrata-Recipient: %s\nStrata-Sequence: %llu\n"
+				  "Strata-Parcel-Objects: %zu\nStrata-Parcel-Bytes: %zu\nStrata-Parcel-Full: %s\n",
+				  n->name, peer, (unsigned long long)p->sequence, res->objects, res->bytes,
+				  res->full ? "yes" : "no");
+	if (!error && peer_var(&policy, n, peer, "policy") == 0)
+		error = strata_buf_printf(&t, "Strata-Policy-Name: %s\n", policy.ptr);
+	for (size_t i = 0; !error && i < p->nrefs; i++) {
+		git_oid_tostr(hex, sizeof(hex), &p->refs[i].commit);
+		error = strata_buf_printf(&t, "Strata-Ref: %s %s\n", p->refs[i].name, hex);
+	}
+	if (!error)
+		error = strata_buf_printf(&subject, "parcel %llu exported to %s: %zu views, %zu objects",
+					  (unsigned long long)p->sequence, peer, p->nrefs, res->objects);
+	if (!error)
+		error = strata_audit_append(n, "parcel-export", subject.ptr, t.ptr);
+	strata_buf_dispose(&t);
+	strata_buf_dispose(&subject);
+	strata_buf_dispose(&policy);
+	return error;
+}
+
+int strata_parcel_export(strata_node *n, const char *peer, int full, strata_parcel_publish publish,
+			 void *payload, strata_parcel_result *res)
+{
+	strata_buf parcel = STRATA_BUF_INIT, *out = &parcel;
+	strata_parcel p = { 0 };
+	strata_link link = { 0 };
+	strata_buf key = STRATA_BUF_INIT;
+	ref_list views = { 0 };
+	git_oid *tips = NULL;
+	strata_link_ref *sent = NULL;
+	strata_thinpack_stats st;
+	int error = STRATA_ERROR;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->peer, sizeof(res->peer), "%s", peer);
+	res->full = full;
+	if (!strata_node_name_valid(peer)) {
+		strata_error_set("invalid peer name '%s'", peer);
+		goto done;
+	}
+	if (strata_node_lock(n) < 0 || strata_node_load_key(n) < 0)
+		goto done;
+	if (peer_var(&key, n, peer, "key") < 0) {
+		strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s': add it with 'strata peer add'", peer);
+		goto done;
+	}
+	if (direction_allows(n, peer, 1) < 0 ||
+	    strata_view_build(n, peer, 0, NULL, NULL) < 0 ||
+	    list_views(&views, n, peer) < 0 ||
+	    strata_link_load(&link, n, peer) < 0)
+		goto done;
+	if (views.n == 0) {
+		strata_error_setc(STRATA_ENOTFOUND, "no views for '%s': its policy shares no dataset this node holds", peer);
+		goto done;
+	}
+	tips = calloc(views.n, sizeof(*tips));
+	p.prereqs = calloc(views.n, sizeof(*p.prereqs));
+	sent = calloc(views.n, sizeof(*sent));
+	if (!tips || !p.prereqs || !sent) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < views.n; i++) {
+		strata_parcel_ref *r = &views.refs[i];
+		tips[i] = r->commit;
+		sent[i].commit = r->commit;
+		snprintf(sent[i].name, sizeof(sent[i].name), "%s", r->name);
+		for (size_t k = 0; !full && k < link.out.nrefs; k++) {
+			if (strcmp(link.out.refs[k].name, r->name))
+				continue;
+			/* a base the view has moved on from, not one it replaced */
+			if (git_oid_equal(&link.out.refs[k].commit, &r->commit) ||
+			    git_graph_descendant_of(n->repo, &r->commit, &link.out.refs[k].commit) == 1) {
+				r->has_base = 1;
+				r->base = link.out.refs[k].commit;
+				p.prereqs[p.nprereqs++] = r->base;
+			}
+			git_error_clear();
+		}
+		if (!r->has_base || !git_oid_equal(&r->base, &r->commit))
+			res->changed++;
+	}
+	if (strata_thinpack_build(&p.pack, &st, n->repo, tips, views.n, p.prereqs, p.nprereqs) < 0)
+		goto done;
+	snprintf(p.sender, sizeof(p.sender), "%s", n->name);
+	snprintf(p.recipient, sizeof(p.recipient), "%s", peer);
+	p.version = STRATA_PARCEL_VERSION;
+	p.sequence = link.out.sequence + 1;
+	p.created = (int64_t)time(NULL);
+	p.refs = views.refs;
+	p.nrefs = views.n;
+	p.pack_objects = st.objects;
+	out->max = p.pack.len + ((size_t)1 << 24);
+	if (strata_parcel_seal(&p, n->key) < 0 || strata_parcel_write(out, &p) < 0)
+		goto done;
+	res->sequence = p.sequence;
+	res->nrefs = p.nrefs;
+	res->objects = st.objects;
+	res->deltas = st.deltas;
+	res->bytes = out->len;
+	/* recorded as sent only once it is out of our hands */
+	if (publish(out->ptr, out->len, payload) < 0)
+		goto done;
+	error = 0;
+done:
+	if (!error) {
+		free(link.out.refs);
+		link.out.refs = sent;
+		link.out.nrefs = views.n;
+		sent = NULL;
+		link.out.sequence = p.sequence;
+		link.out.time = p.created;
+		if (link_save(n, peer, &link) < 0 || export_audit(n, peer, &p, res) < 0)
+			error = STRATA_ERROR;
+	}
+	p.refs = NULL;	/* views.refs */
+	free(views.refs);
+	free(p.prereqs);
+	p.prereqs = NULL;
+	strata_buf_dispose(&p.manifest);
+	strata_buf_dispose(&p.sig);
+	strata_buf_dispose(&p.pack);
+	free(tips);
+	free(sent);
+	strata_link_dispose(&link);
+	strata_buf_dispose(&key);
+	strata_buf_dispose(&parcel);
+	return error;
+}
+
+static int publish_file(const void *data, size_t len, void *payload)
+{
+	return strata_write_file_atomic(payload, data, len, 0644);
+}
+
+int strata_parcel_export_file(strata_node *n, const char *peer, int full, const char *path,
+			      strata_parcel_result *res)
+{
+	if (access(path, F_OK) == 0)
+		return strata_error_setc(STRATA_EEXISTS, "'%s' exists; refusing to overwrite it", path);
+	return strata_parcel_export(n, peer, full, publish_file, (void *)path, res);
+}
+
+/* --- import --- */
+
+/* Reads a varint of git's pack entry header or delta header. */
+static int get_varint(uint64_t *out, const unsigned char **p, const unsigned char *end)
+{
+	uint64_t v = 0;
+	int shift = 0;
+	while (*p < end && shift < 63) {
+		unsigned char c = *(*p)++;
+		v |= (uint64_t)(c & 0x7f) << shift;
+		shift += 7;
+		if (!(c & 0x80)) {
+			*out = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Walks every entry of the pack before libgit2 sees it: well-formed
+ * headers, each object and each delta's result under PACK_OBJECT_MAX,
+ * inflating to exactly the declared size (a deflate bomb stops at the
+ * cap), the total under PACK_INFLATED_MAX, and the trailer's SHA-1.
+ */
+static int scan_pack(const strata_parcel *p, const char *what)
+{
+	const unsigned char *d = (const unsigned char *)p->pack.ptr, *pos, *end;
+	unsigned char scratch[65536], sum[20];
+	uint64_t count, total = 0;
+	z_stream zs;
+	int error = STRATA_ERROR;
+
+	if (p->pack.len < 32 || memcmp(d, "PACK", 4) || d[4] || d[5] || d[6] || (d[7] != 2 && d[7] != 3))
+		return strata_error_set("'%s': objects.pack is not a git pack", what);
+	count = ((uint64_t)d[8] << 24) | ((uint64_t)d[9] << 16) | ((uint64_t)d[10] << 8) | d[11];
+	if (count != p->pack_objects)
+		return strata_error_set("'%s': objects.pack holds %llu objects but the manifest says %llu",
+					what, (unsigned long long)count, (unsigned long long)p->pack_objects);
+	if (count > PACK_OBJECTS_MAX)
+		return strata_error_set("'%s': objects.pack holds %llu objects, over the limit of %u",
+					what, (unsigned long long)count, PACK_OBJECTS_MAX);
+	EVP_Digest(d, p->pack.len - 20, sum, NULL, EVP_sha1(), NULL);
+	if (memcmp(sum, d + p->pack.len - 20, 20))
+		return strata_error_set("'%s': objects.pack checksum mismatch", what);
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit(&zs) != Z_OK)
+		return strata_error_set("cannot inflate");
+	pos = d + 12;
+	end = d + p->pack.len - 20;
+	for (uint64_t i = 0; i < count; i++) {
+		size_t off = (size_t)(pos - d);
+		unsigned char c;
+		int type, shift = 4, zrc;
+		uint64_t size, got = 0;
+
+		if (pos >= end)
+			goto truncated;
+		c = *pos++;
+		type = (c >> 4) & 7;
+		size = c & 0x0f;
+		while (c & 0x80) {
+			if (pos >= end || shift > 60)
+				goto truncated;
+			c = *pos++;
+			size |= (uint64_t)(c & 0x7f) << shift;
+			shift += 7;
+		}
+		if (type == 0 || type == 5) {
+			strata_error_set("'%s': objects.pack entry %llu (offset %zu) has invalid type %d",
+					 what, (unsigned long long)i, off, type);
+			goto done;
+		}
+		if (size > PACK_OBJECT_MAX) {
+			strata_error_set("'%s': objects.pack entry %llu declares %llu bytes, over the limit of %zu",
+					 what, (unsigned long long)i, (unsigned long long)size, PACK_OBJECT_MAX);
+			goto done;
+		}
+		if (type == 6) {	/* OFS_DELTA: a negative offset */
+			uint64_t ofs = 0;
+			do {
+				if (pos >= end)
+					goto truncated;
+				c = *pos++;
+				ofs = (ofs << 7) | (c & 0x7f);
+			} while ((c & 0x80) && ofs < ((uint64_t)1 << 56));
+		} else if (type == 7) {
+			if ((size_t)(end - pos) < 20)
+				goto truncated;
+			pos += 20;
+		}
+		if (inflateReset(&zs) != Z_OK)
+			goto truncated;
+		zs.next_in = (unsigned char *)pos;
+		zs.avail_in = (uInt)((size_t)(end - pos) > 0x7fffffff ? 0x7fffffff : (size_t)(end - pos));
+		do {
+			zs.next_out = scratch;
+			zs.avail_out = sizeof(scratch);
+			zrc = inflate(&zs, Z_NO_FLUSH);
+			if (zrc != Z_OK && zrc != Z_STREAM_END) {
+				strata_error_set("'%s': objects.pack entry %llu (offset %zu) is not valid zlib data",
+						 what, (unsigned long long)i, off);
+				goto done;
+			}
+			if (got == 0 && (type == 6 || type == 7)) {
+				const unsigned char *q = scratch, *qe = scratch + (sizeof(scratch) - zs.avail_out);
+				uint64_t src, dst;
+				if (get_varint(&src, &q, qe) < 0 || get_varint(&dst, &q, qe) < 0 ||
+				    src > PACK_OBJECT_MAX || dst > PACK_OBJECT_MAX) {
+					strata_error_set("'%s': objects.pack entry %llu: delta sizes missing or over the "
+							 "limit of %zu bytes", what, (unsigned long long)i, PACK_OBJECT_MAX);
+					goto done;
+				}
+				total += dst;
+			}
+			got += sizeof(scratch) - zs.avail_out;
+			if (got > size) {
+				strata_error_set("'%s': objects.pack entry %llu inflates past its declared %llu bytes",
+						 what, (unsigned long long)i, (unsigned long long)size);
+				goto done;
+			}
+		} while (zrc != Z_STREAM_END && zs.avail_in > 0);
+		if (zrc != Z_STREAM_END || got != size) {
+			strata_error_set("'%s': objects.pack entry %llu is truncated or its size is wrong",
+					 what, (unsigned long long)i);
+			goto done;
+		}
+		total += type == 6 || type == 7 ? 0 : size;
+		if (total > PACK_INFLATED_MAX) {
+			strata_error_set("'%s': objects.pack inflates to more than %llu bytes", what,
+					 (unsigned long long)PACK_INFLATED_MAX);
+			goto done;
+		}
+		pos = zs.next_in;
+	}
+	if (pos != end) {
+		strata_error_set("'%s': objects.pack has %zu bytes after its last object", what, (size_t)(end - pos));
+		goto done;
+	}
+	error = 0;
+	goto done;
+truncated:
+	strata_error_set("'%s': objects.pack is truncated", what);
+done:
+	inflateEnd(&zs);
+	return error;
+}
+
+typedef struct {
+	strata_node *n;
+	const strata_parcel *p;
+	const char *what;
+	git_odb *main_odb;	/* what the node had */
+	git_odb *q_odb;		/* the quarantined pack alone */
+	git_repository *crepo;	/* both, for reading */
+	git_oid *seen;		/* new objects checked */
+	unsigned char *used;
+	size_t nseen, nslots;
+	const char *dataset;	/* of the ref being checked */
+} import_ctx;
+
+static int seen_add(import_ctx *c, const git_oid *id)	/* 1 if new */
+{
+	size_t s, h;
+	if ((c->nseen + 1) * 2 > c->nslots) {
+		size_t ns = c->nslots ? c->nslots * 2 : 1024;
+		git_oid *set = calloc(ns, sizeof(*set));
+		unsigned char *used = calloc(ns, 1);
+		if (!set || !used) {
+			free(set);
+			free(used);
+			return strata_error_set("out of memory");
+		}
+		for (size_t i = 0; i < c->nslots; i++)
+			if (c->used[i]) {
+				memcpy(&h, c->seen[i].id, sizeof(h));
+				for (s = h & (ns - 1); used[s]; s = (s + 1) & (ns - 1))
+					;
+				used[s] = 1;
+				set[s] = c->seen[i];
+			}
+		free(c->seen);
+		free(c->used);
+		c->seen = set;
+		c->used = used;
+		c->nslots = ns;
+	}
+	memcpy(&h, id->id, sizeof(h));
+	for (s = h & (c->nslots - 1); c->used[s]; s = (s + 1) & (c->nslots - 1))
+		if (git_oid_equal(&c->seen[s], id))
+			return 0;
+	c->used[s] = 1;
+	c->seen[s] = *id;
+	c->nseen++;
+	return 1;
+}
+
+/* 1 if the object is new (only in the quarantine) and not yet checked. */
+static int check_needed(import_ctx *c, const git_oid *id)
+{
+	if (git_odb_exists(c->main_odb, id))
+		return 0;
+	return seen_add(c, id);
+}
+
+static int check_name(import_ctx *c, const char *path, const char *name)
+{
+	if (!*name)
+		return strata_error_set("'%s': tree '%s' has an entry with an empty name", c->what, path);
+	if (!strcmp(name, ".") || !strcmp(name, "..") || !strcasecmp(name, ".git") || strchr(name, '/') ||
+	    strchr(name, '\\'))
+		return strata_error_set("'%s': tree '%s' has an entry named '%.64s', which is not allowed",
+					c->what, path, name);
+	for (const char *s = name; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return strata_error_set("'%s': tree '%s' has an entry name with a control character",
+						c->what, path);
+	return 0;
+}
+
+static int check_records_blob(import_ctx *c, const git_oid *id, const char *path)
+{
+	git_blob *b = NULL;
+	const char *s, *e, *nl;
+	size_t line = 0;
+	int error = 0;
+
+	if (git_blob_lookup(&b, c->crepo, id) < 0)
+		return strata_error_git("cannot read a received leaf");
+	s = git_blob_rawcontent(b);
+	e = s + git_blob_rawsize(b);
+	if (s < e && e[-1] != '\n')
+		error = strata_error_set("'%s': leaf '%s' does not end with a newline", c->what, path);
+	for (; !error && s < e; s = nl + 1) {
+		strata_record *r = NULL;
+		line++;
+		nl = memchr(s, '\n', (size_t)(e - s));
+		if (strata_record_parse(&r, s, (size_t)(nl - s)) < 0)
+			error = strata_error_set("'%s': leaf '%s' line %zu is not a record: %s", c->what, path,
+						 line, strata_error_last());
+		strata_record_free(r);
+	}
+	git_blob_free(b);
+	return error;
+}
+
+/* A tree of the dataset layout: schema.json and records/ at the top, trie nodes below. */
+static int check_tree(import_ctx *c, const git_oid *id, const char *path, int depth)
+{
+	git_tree *t = NULL;
+	char sub[512];
+	int rc, error = 0;
+
+	if ((rc = check_needed(c, id)) <= 0)
+		return rc;
+	if (depth > 40)
+		return strata_error_set("'%s': tree '%s' is nested too deep", c->what, path);
+	if (git_tree_lookup(&t, c->crepo, id) < 0)
+		return strata_error_git("cannot read a received tree");
+	for (size_t i = 0; !error && i < git_tree_entrycount(t); i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+		const char *name = git_tree_entry_name(e);
+		git_filemode_t mode = git_tree_entry_filemode(e);
+		size_t nl = strlen(name);
+		int is_tree = mode == GIT_FILEMODE_TREE;
+
+		if ((error = check_name(c, path, name)) < 0)
+			break;
+		if (mode != GIT_FILEMODE_TREE && mode != GIT_FILEMODE_BLOB) {
+			error = strata_error_set("'%s': tree '%s' entry '%s' has mode %06o; only directories "
+						 "and plain files are allowed", c->what, path, name, (unsigned)mode);
+			break;
+		}
+		if (depth == 0 ? !((is_tree && !strcmp(name, "records")) || (!is_tree && !strcmp(name, "schema.json"))) :
+		    !(strchr("0123456789abcdef", name[0]) && name[0] &&
+		      (is_tree ? nl == 1 : nl == 7 && !strcmp(name + 1, ".jsonl")))) {
+			error = strata_error_set("'%s': tree '%s' has an unexpected entry '%s' for the dataset layout",
+						 c->what, path, name);
+			break;
+		}
+		snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "/" : "", name);
+		if (is_tree) {
+			error = check_tree(c, git_tree_entry_id(e), sub, depth + 1);
+		} else if ((rc = check_needed(c, git_tree_entry_id(e))) < 0) {
+			error = rc;
+		} else if (rc == 1 && depth > 0) {
+			error = check_records_blob(c, git_tree_entry_id(e), sub);
+		} else if (rc == 1) {
+			strata_schema *s = NULL;
+			git_blob *b = NULL;
+			if (git_blob_lookup(&b, c->crepo, git_tree_entry_id(e)) < 0)
+				error = strata_error_git("cannot read a received schema");
+			else if (strata_schema_parse(&s, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b)) < 0)
+				error = strata_error_set("'%s': schema.json is not valid: %s", c->what, strata_error_last());
+			strata_schema_free(s);
+			git_blob_free(b);
+		}
+	}
+	if (!error && depth == 0 && git_tree_entrycount(t) != 2)
+		error = strata_error_set("'%s': a received dataset tree must hold schema.json and records/", c->what);
+	git_tree_free(t);
+	return error;
+}
+
+static int is_hex_oid(const char *s)
+{
+	if (strlen(s) != GIT_OID_HEXSZ)
+		return 0;
+	for (; *s; s++)
+		if (!strchr("0123456789abcdef", *s))
+			return 0;
+	return 1;
+}
+
+static int check_commit(import_ctx *c, const git_oid *id, const char *refname)
+{
+	git_commit *commit = NULL;
+	strata_sig_status st;
+	char signer[256], v[512], hex[GIT_OID_HEXSZ + 1];
+	int error = STRATA_ERROR;
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	if (strata_commit_check_in(&st, signer, sizeof(signer), c->n, c->crepo, id) < 0)
+		return STRATA_ERROR;
+	if (st != STRATA_SIG_GOOD || strcmp(signer, c->p->sender)) {
+		return strata_error_setc(STRATA_EVERIFY, "'%s': commit %.12s for '%s' is %s%s%s, not signed by "
+					 "'%s''s pinned key", c->what, hex, refname,
+					 st == STRATA_SIG_GOOD ? "signed by '" : strata_sig_status_str(st),
+					 st == STRATA_SIG_GOOD ? signer : "", st == STRATA_SIG_GOOD ? "'" : "",
+					 c->p->sender);
+	}
+	if (git_commit_lookup(&commit, c->crepo, id) < 0)
+		return strata_error_git("cannot read a received commit");
+	if (git_commit_parentcount(commit) > 1) {
+		strata_error_set("'%s': commit %.12s is a merge; views have linear history", c->what, hex);
+		goto done;
+	}
+	if (!strata_commit_trailer(commit, "Strata-Node", v, sizeof(v)) || strcmp(v, c->p->sender)) {
+		strata_error_set("'%s': commit %.12s names node '%s' in Strata-Node, not the sender '%s'",
+				 c->what, hex, v, c->p->sender);
+		goto done;
+	}
+	if (!strata_commit_trailer(commit, "Strata-Recipient", v, sizeof(v)) || strcmp(v, c->n->name)) {
+		strata_error_set("'%s': commit %.12s was built for '%s', not for this node '%s'",
+				 c->what, hex, v, c->n->name);
+		goto done;
+	}
+	if (!strata_commit_trailer(commit, "Strata-Dataset", v, sizeof(v)) || strcmp(v, c->dataset)) {
+		strata_error_set("'%s': commit %.12s is dataset '%s' but arrives as '%s'", c->what, hex, v, refname);
+		goto done;
+	}
+	if (!strata_commit_trailer(commit, "Strata-Source", v, sizeof(v)) || !is_hex_oid(v) ||
+	    !strata_commit_trailer(commit, "Strata-Policy", v, sizeof(v)) || !is_hex_oid(v) ||
+	    !strata_commit_trailer(commit, "Strata-Purpose", v, sizeof(v)) || !*v) {
+		strata_error_set("'%s': commit %.12s lacks its provenance trailers (Strata-Source, "
+				 "Strata-Policy, Strata-Purpose)", c->what, hex);
+		goto done;
+	}
+	error = check_tree(c, git_commit_tree_id(commit), "", 0);
+done:
+	git_commit_free(commit);
+	return error;
+}
+
+typedef struct {
+	strata_buf name;
+	int exists;
+	git_oid old;
+} local_ref;
+
+/* Every commit the ref gains, oldest first: signed by the sender, for us, and well-formed. */
+static int check_ref(import_ctx *c, const strata_parcel_ref *r, const local_ref *l)
+{
+	git_revwalk *walk = NULL;
+	git_oid id;
+	char hex[GIT_OID_HEXSZ + 1], ohex[GIT_OID_HEXSZ + 1];
+	int rc, error = 0;
+
+	git_oid_tostr(hex, sizeof(hex), &r->commit);
+	if (!git_odb_exists(c->main_odb, &r->commit) && !git_odb_exists(c->q_odb, &r->commit))
+		return strata_error_set("'%s': ref '%s' names commit %.12s, which is neither in objects.pack "
+					"nor on this node", c->what, r->name, hex);
+	c->dataset = strrchr(r->name, '/') ? strrchr(r->name, '/') + 1 : r->name;
+	if (l->exists) {
+		if (git_oid_equal(&l->old, &r->commit))
+			return 0;
+		git_oid_tostr(ohex, sizeof(ohex), &l->old);
+		rc = git_graph_descendant_of(c->crepo, &r->commit, &l->old);
+		git_error_clear();
+		if (rc != 1)
+			return strata_error_set("'%s': ref '%s' would move from %.12s to %.12s, which does not "
+						"descend from it (a rewind or a rewrite)", c->what, r->name, ohex, hex);
+	}
+	if (git_revwalk_new(&walk, c->crepo) < 0 || git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(walk, &r->commit) < 0 || (l->exists && git_revwalk_hide(walk, &l->old) < 0)) {
+		git_revwalk_free(walk);
+		return strata_error_git("cannot walk received history");
+	}
+	while (!error && (rc = git_revwalk_next(&id, walk)) == 0) {
+		if ((rc = check_needed(c, &id)) < 0)
+			error = rc;
+		else if (rc == 1)
+			error = check_commit(c, &id, r->name);
+	}
+	if (!error && rc != GIT_ITEROVER)
+		error = strata_error_git("cannot walk received history");
+	git_revwalk_free(walk);
+	return error;
+}
+
+typedef struct {
+	git_odb *main_odb;
+	size_t n;
+} new_count;
+
+static int count_new(const git_oid *id, void *payload)
+{
+	new_count *nc = payload;
+	nc->n += !git_odb_exists(nc->main_odb, id);
+	return 0;
+}
+
+static int import_audit(strata_node *n, const strata_parcel *p, const local_ref *locals,
+			const unsigned char *sha, size_t changed, size_t objects, git_repository *repo)
+{
+	strata_buf t = STRATA_BUF_INIT, subject = STRATA_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1], ohex[GIT_OID_HEXSZ + 1], shahex[65], v[512];
+	int error, have_policy = 0;
+
+	strata_hex(shahex, sha, 32);
+	error = strata_buf_printf(&t, "Strata-Sender: %s\nStrata-Recipient: %s\nStrata-Sequence: %llu\n"
+				  "Strata-Parcel-SHA256: %s\nStrata-Parcel-Objects: %zu\n", p->sender, p->recipient,
+				  (unsigned long long)p->sequence, shahex, objects);
+	for (size_t i = 0; !error && i < p->nrefs; i++) {
+		git_commit *c = NULL;
+		git_oid_tostr(hex, sizeof(hex), &p->refs[i].commit);
+		if (locals[i].exists)
+			git_oid_tostr(ohex, sizeof(ohex), &locals[i].old);
+		error = strata_buf_printf(&t, "Strata-Ref: %s %s%s%s\n", p->refs[i].name,
+					  locals[i].exists ? ohex : "", locals[i].exists ? ".." : "", hex);
+		if (!error && !have_policy && git_commit_lookup(&c, repo, &p->refs[i].commit) == 0) {
+			have_policy = 1;
+			if (strata_commit_trailer(c, "Strata-Policy-Name", v, sizeof(v)))
+				error = strata_buf_printf(&t, "Strata-Policy-Name: %s\n", v);
+			if (!error && strata_commit_trailer(c, "Strata-Policy", v, sizeof(v)))
+				error = strata_buf_printf(&t, "Strata-Policy: %s\n", v);
+			if (!error && strata_commit_trailer(c, "Strata-Purpose", v, sizeof(v)))
+				error = strata_buf_printf(&t, "Strata-Purpose: %s\n", v);
+		}
+		git_commit_free(c);
+		git_error_clear();
+	}
+	if (!error)
+		error = strata_buf_printf(&subject, "parcel %llu imported from %s: %zu of %zu views moved, %zu objects",
+					  (unsigned long long)p->sequence, p->sender, changed, p->nrefs, objects);
+	if (!error)
+		error = strata_audit_append(n, "parcel-import", subject.ptr, t.ptr);
+	strata_buf_dispose(&t);
+	strata_buf_dispose(&subject);
+	return error;
+}
+
+/* Renames the quarantined pack into the object store, index last (that publishes it). */
+static int publish_pack(strata_node *n, const char *qdir, const char *name)
+{
+	const char *exts[2] = { "pack", "idx" };
+	strata_buf from = STRATA_BUF_INIT, to = STRATA_BUF_INIT, dir = STRATA_BUF_INIT;
+	git_odb *odb = NULL;
+	int error = 0;
+
+	if (strata_buf_printf(&dir, "%sobjects/pack", git_repository_path(n->repo)) < 0)
+		return STRATA_ERROR;
+	for (int i = 0; !error && i < 2; i++) {
+		strata_buf_clear(&from);
+		strata_buf_clear(&to);
+		if ((error = strata_buf_printf(&from, "%s/pack-%s.%s", qdir, name, exts[i])) < 0 ||
+		    (error = strata_buf_printf(&to, "%s/pack-%s.%s", dir.ptr, name, exts[i])) < 0)
+			break;
+		if (rename(from.ptr, to.ptr) < 0)
+			error = strata_error_sys(to.ptr);
+	}
+	if (!error)
+		error = strata_fsync_dir(dir.ptr);
+	if (!error && (git_repository_odb(&odb, n->repo) < 0 || git_odb_refresh(odb) < 0))
+		error = strata_error_git("cannot refresh the object store");
+	git_odb_free(odb);
+	strata_buf_dispose(&from);
+	strata_buf_dispose(&to);
+	strata_buf_dispose(&dir);
+	return error;
+}
+
+static int import_checked(strata_node *n, const strata_parcel *p, const char *what, const unsigned char *sha,
+			  strata_parcel_result *res)
+{
+	import_ctx c = { 0 };
+	strata_link link = { 0 };
+	strata_buf key = STRATA_BUF_INIT, qdir = STRATA_BUF_INIT, idxpath = STRATA_BUF_INIT;
+	strata_pubkey signer, pinned;
+	local_ref *locals = NULL;
+	git_indexer *idx = NULL;
+	git_odb_backend *qbe = NULL;
+	git_transaction *tx = NULL;
+	char packname[GIT_OID_HEXSZ + 1] = "";
+	int qdir_made = 0, error = STRATA_ERROR;
+	size_t changed = 0;
+
+	c.n = n;
+	c.p = p;
+	c.what = what;
+	snprintf(res->peer, sizeof(res->peer), "%s", p->sender);
+	res->sequence = p->sequence;
+	res->nrefs = p->nrefs;
+	res->objects = p->pack_objects;
+
+	/* 2. who sent it, and to whom */
+	if (peer_var(&key, n, p->sender, "key") < 0 || strata_pubkey_parse(&pinned, key.ptr) < 0) {
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': sender '%s' is not a peer of this node (no pinned key "
+				  "in node.conf)", what, p->sender);
+		goto done;
+	}
+	if (strata_parcel_verify(p, &signer) < 0) {
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': MANIFEST.sig does not verify: %s", what, strata_error_last());
+		goto done;
+	}
+	if (!strata_pubkey_equal(&signer, &pinned)) {
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': signed by a key that is not the one pinned for '%s'",
+				  what, p->sender);
+		goto done;
+	}
+	if (strcmp(p->recipient, n->name)) {
+		strata_error_set("'%s': addressed to '%s', and this node is '%s'", what, p->recipient, n->name);
+		goto done;
+	}
+	if (!strcmp(p->sender, n->name)) {
+		strata_error_set("'%s': sent by this node itself", what);
+		goto done;
+	}
+	if (direction_allows(n, p->sender, 0) < 0)
+		goto done;
+	/* 3. replay and rollback */
+	if (strata_link_load(&link, n, p->sender) < 0)
+		goto done;
+	if (p->sequence <= link.in.sequence) {
+		strata_error_set("'%s': parcel %llu from '%s' is %s: the last accepted was %llu (replay or rollback)",
+				 what, (unsigned long long)p->sequence, p->sender,
+				 p->sequence == link.in.sequence ? "already imported" : "older than one already imported",
+				 (unsigned long long)link.in.sequence);
+		goto done;
+	}
+	/* prerequisites, then the pack's shape */
+	if (git_repository_odb(&c.main_odb, n->repo) < 0) {
+		strata_error_git("cannot open object store");
+		goto done;
+	}
+	for (size_t i = 0; i < p->nprereqs; i++) {
+		git_commit *pc = NULL;
+		if (git_commit_lookup(&pc, n->repo, &p->prereqs[i]) < 0) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_error_clear();
+			git_oid_tostr(hex, sizeof(hex), &p->prereqs[i]);
+			strata_error_set("'%s': builds on commit %.12s, which this node does not have: import the "
+					 "earlier parcels from '%s' first, or ask for a full one (export --full)",
+					 what, hex, p->sender);
+			goto done;
+		}
+		git_commit_free(pc);
+	}
+	if (scan_pack(p, what) < 0)
+		goto done;
+
+	/* locals: the refs as they are now */
+	if ((locals = calloc(p->nrefs ? p->nrefs : 1, sizeof(*locals))) == NULL) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < p->nrefs; i++) {
+		int rc;
+		if (strata_buf_printf(&locals[i].name, "%s%s/%s", STRATA_REF_PEERS, p->sender, p->refs[i].name) < 0)
+			goto done;
+		rc = git_reference_name_to_id(&locals[i].old, n->repo, locals[i].name.ptr);
+		if (rc == 0)
+			locals[i].exists = 1;
+		else if (rc != GIT_ENOTFOUND) {
+			strata_error_git("cannot read received refs");
+			goto done;
+		}
+		git_error_clear();
+	}
+
+	/* 4. quarantine: index with verification, thin bases from our store */
+	if (strata_buf_printf(&qdir, "%s/tmp/quarantine-XXXXXX", n->path) < 0)
+		goto done;
+	{
+		char *tmpdir = strata_path_join(n->path, "tmp");
+		int rc = tmpdir ? strata_mkdir_p(tmpdir, 0700) : STRATA_ERROR;
+		free(tmpdir);
+		if (rc < 0)
+			goto done;
+	}
+	if (!mkdtemp(qdir.ptr)) {
+		strata_error_sys(qdir.ptr);
+		goto done;
+	}
+	qdir_made = 1;
+	if (git_odb_new(&c.q_odb) < 0) {
+		strata_error_git("cannot create quarantine");
+		goto done;
+	}
+	if (p->pack_objects > 0) {
+		git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
+		git_indexer_progress stats;
+		opts.verify = 1;
+		if (git_indexer_new(&idx, qdir.ptr, 0644, c.main_odb, &opts) < 0 ||
+		    git_indexer_append(idx, p->pack.ptr, p->pack.len, &stats) < 0 ||
+		    git_indexer_commit(idx, &stats) < 0) {
+			strata_error_set("'%s': objects.pack does not index: %s", what,
+					 git_error_last() ? git_error_last()->message : "unknown error");
+			goto done;
+		}
+		snprintf(packname, sizeof(packname), "%s", git_indexer_name(idx));
+		if (strata_buf_printf(&idxpath, "%s/pack-%s.idx", qdir.ptr, packname) < 0)
+			goto done;
+		if (git_odb_backend_one_pack(&qbe, idxpath.ptr) < 0 || git_odb_add_backend(c.q_odb, qbe, 1) < 0) {
+			strata_error_git("cannot open the quarantined pack");
+			goto done;
+		}
+		qbe = NULL;	/* owned by the odb */
+	}
+	{
+		git_odb *both = NULL;
+		git_odb_backend *be = NULL;
+		strata_buf objdir = STRATA_BUF_INIT;
+		int rc = strata_buf_printf(&objdir, "%sobjects", git_repository_path(n->repo));
+		if (rc == 0 && (git_odb_open(&both, objdir.ptr) < 0 ||
+				(idxpath.len && (git_odb_backend_one_pack(&be, idxpath.ptr) < 0 ||
+						 git_odb_add_backend(both, be, 100) < 0)) ||
+				git_repository_wrap_odb(&c.crepo, both) < 0))
+			rc = strata_error_git("cannot open the quarantine");
+		git_odb_free(both);
+		strata_buf_dispose(&objdir);
+		if (rc < 0)
+			goto done;
+	}
+
+	/* 5. every new commit, tree and record; refs forward only */
+	for (size_t i = 0; i < p->nrefs; i++) {
+		int rc = check_ref(&c, &p->refs[i], &locals[i]);
+		if (rc < 0) {
+			error = rc;	/* keeps STRATA_EVERIFY for a bad signature */
+			goto done;
+		}
+	}
+	{
+		new_count nc = { c.main_odb, 0 };
+		if (git_odb_foreach(c.q_odb, count_new, &nc) < 0) {
+			strata_error_git("cannot list the quarantined pack");
+			goto done;
+		}
+		if (nc.n != c.nseen) {
+			strata_error_set("'%s': objects.pack holds %zu new objects that no ref in the manifest reaches",
+					 what, nc.n - (nc.n > c.nseen ? c.nseen : nc.n));
+			goto done;
+		}
+	}
+
+	/* 6. objects in, refs in one transaction, then the sequence */
+	for (size_t i = 0; i < p->nrefs; i++)
+		changed += !locals[i].exists || !git_oid_equal(&locals[i].old, &p->refs[i].commit);
+	if (c.nseen > 0 && publish_pack(n, qdir.ptr, packname) < 0)
+		goto done;
+	if (changed) {
+		if (git_transaction_new(&tx, n->repo) < 0) {
+			strata_error_git("cannot start ref transaction");
+			goto done;
+		}
+		for (size_t i = 0; i < p->nrefs; i++) {
+			if (locals[i].exists && git_oid_equal(&locals[i].old, &p->refs[i].commit))
+				continue;
+			if (git_transaction_lock_ref(tx, locals[i].name.ptr) < 0 ||
+			    git_transaction_set_target(tx, locals[i].name.ptr, &p->refs[i].commit, NULL,
+						       "strata parcel import") < 0) {
+				strata_error_git("cannot update received refs");
+				goto done;
+			}
+		}
+		if (git_transaction_commit(tx) < 0) {
+			strata_error_git("cannot update received refs");
+			goto done;
+		}
+	}
+	link.in.sequence = p->sequence;
+	link.in.time = (int64_t)time(NULL);
+	if (link_save(n, p->sender, &link) < 0)
+		goto done;
+	res->changed = changed;
+	/* 7. the event */
+	if (import_audit(n, p, locals, sha, changed, c.nseen, n->repo) < 0)
+		goto done;
+	error = 0;
+done:
+	git_transaction_free(tx);
+	git_indexer_free(idx);
+	if (qbe)
+		qbe->free(qbe);
+	git_repository_free(c.crepo);
+	git_odb_free(c.q_odb);
+	git_odb_free(c.main_odb);
+	if (qdir_made)
+		strata_rm_rf(qdir.ptr);
+	for (size_t i = 0; locals && i < p->nrefs; i++)
+		strata_buf_dispose(&locals[i].name);
+	free(locals);
+	free(c.seen);
+	free(c.used);
+	strata_link_dispose(&link);
+	strata_buf_dispose(&key);
+	strata_buf_dispose(&qdir);
+	strata_buf_dispose(&idxpath);
+	return error;
+}
+
+int strata_parcel_import(strata_node *n, const char *what, const void *data, size_t len,
+			 strata_parcel_result *res)
+{
+	strata_parcel *p = NULL;
+	unsigned char sha[32];
+	char *reason;
+	int error;
+
+	memset(res, 0, sizeof(*res));
+	res->bytes = len;
+	/* 1. the node lock first: a concurrent writer is not the parcel's fault */
+	if ((error = strata_node_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
+		return error;
+	EVP_Digest(data, len, sha, NULL, EVP_sha256(), NULL);
+	if ((error = strata_parcel_parse(&p, what, data, len, NULL)) == 0)
+		error = import_checked(n, p, what, sha, res);
+	if (error < 0 && (reason = strdup(strata_error_last())) != NULL) {
+		strata_audit_refusal(n, "parcel-import", what, p ? p->sender : NULL, reason);
+		strata_error_setc(error, "%s", reason);
+		free(reason);
+	}
+	strata_parcel_free(p);
+	return error;
+}
+
+int strata_parcel_import_file(strata_node *n, const char *path, strata_parcel_result *res)
+{
+	strata_parcel_limits lim;
+	strata_buf b = STRATA_BUF_INIT;
+	struct stat st;
+	int error;
+
+	strata_parcel_limits_default(&lim);
+	if (stat(path, &st) < 0)
+		return strata_error_sys(path);
+	if (!S_ISREG(st.st_mode))
+		return strata_error_set("'%s' is not a regular file", path);
+	if ((error = strata_read_file(&b, path, lim.max_manifest + lim.max_sig + lim.max_pack + 64 * 1024)) < 0)
+		return error;
+	error = strata_parcel_import(n, path, b.ptr, b.len, res);
+	strata_buf_dispose(&b);
+	return error;
+}
