@@ -446,7 +446,7 @@ int strata_policy_check_schema(const strata_policy *p, const strata_policy_datas
 						r->line, r->col, pd->name, r->field);
 		type = s->types[f];
 		if ((r->kind == STRATA_T_MONTH && strcmp(type, "date")) ||
-		    (r->kind == STRATA_T_YEAR && strcmp(type, "date") && strcmp(type, "month")))
+		    (r->kind == STRATA_T_YEAR && strcmp(type, "date") && strcmp(type, "month") && strcmp(type, "integer")))
 			return strata_error_set("'%s':%u:%u: %s needs a date, but field '%s' is %s", p->file,
 						r->line, r->col, strata_transform_name(r->kind), r->field, type);
 		if (r->kind == STRATA_T_RANGE && strcmp(type, "integer"))

@@ -8,6 +8,7 @@
  * are never committed or sent.
  */
 #include "strata/policy.h"
+#include "strata/audit.h"
 #include "strata/commit.h"
 
 #include <errno.h>
@@ -223,6 +224,19 @@ int strata_policy_commit(strata_node *n, const char *path, strata_policy_commit_
 	    strata_ref_update(n, STRATA_REF_POLICIES, &res->commit, parent ? git_commit_id(parent) : NULL,
 			      "strata policy commit") < 0)
 		goto done;
+	{
+		char chex[GIT_OID_HEXSZ + 1];
+		strata_buf_clear(&msg);
+		git_oid_tostr(chex, sizeof(chex), &res->commit);
+		if (strata_buf_printf(&msg, "Strata-Policy-Name: %s\nStrata-Policy-Version: %ld\nStrata-Policy: %s\n"
+				      "Strata-Purpose: %s\nStrata-Commit: %s\n", p->name, p->version, hex,
+				      p->purpose, chex) < 0)
+			goto done;
+		strata_buf_clear(&file);
+		if (strata_buf_printf(&file, "policy %s version %ld committed", p->name, p->version) < 0 ||
+		    strata_audit_append(n, "policy-commit", file.ptr, msg.ptr) < 0)
+			goto done;
+	}
 	error = 0;
 done:
 	git_treebuilder_free(tb);

@@ -126,9 +126,9 @@ int strata_redact_value(const strata_redactor *r, const strata_rule *rule,
 		return pseudonym(r, rule->a == 1, v, len, out);
 	case STRATA_T_MASK:
 		return mask(rule->a, rule->b, v, len, out);
-	case STRATA_T_YEAR:	/* from a date, or a month a view already generalized */
-		return is_date(v, len) || (len == 7 && v[4] == '-' && all_digits(v, 4) && all_digits(v + 5, 2)) ?
-		       strata_buf_put(out, v, 4) : 0;
+	case STRATA_T_YEAR:	/* from a date, or a month or year a view upstream already generalized */
+		return is_date(v, len) || (len == 7 && v[4] == '-' && all_digits(v, 4) && all_digits(v + 5, 2)) ||
+		       (len == 4 && all_digits(v, 4)) ? strata_buf_put(out, v, 4) : 0;
 	case STRATA_T_MONTH:
 		return is_date(v, len) ? strata_buf_put(out, v, 7) : 0;
 	case STRATA_T_RANGE: {

@@ -10,6 +10,7 @@
  * only).
  */
 #include "strata/view.h"
+#include "strata/audit.h"
 #include "strata/commit.h"
 #include "strata/policy.h"
 #include "strata/redact.h"
@@ -441,7 +442,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	git_commit *src = NULL, *prev = NULL;
 	git_tree *src_tree = NULL, *tree = NULL;
 	const char *dataset = "", *source_node = "";
-	char hex[GIT_OID_HEXSZ + 1], phex[GIT_OID_HEXSZ + 1];
+	char hex[GIT_OID_HEXSZ + 1], phex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1];
 	int have_prev = 0, have_r = 0, rc, error = STRATA_ERROR;
 
 	memset(res, 0, sizeof(*res));
@@ -526,8 +527,31 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			      dataset, n->name, n->tier, peer, hex, source_node, phex, p->name, p->version,
 			      p->purpose, res->records) < 0)
 		goto done;
+	/*
+	 * The owner's commit, carried unchanged through every relay, so each
+	 * tier can name where the records began without asking the tiers between.
+	 */
+	{
+		char origin[256];
+		if (!strcmp(source_node, n->name))
+			snprintf(origin, sizeof(origin), "%s %s", n->name, hex);
+		else if (!strata_commit_trailer(src, "Strata-Origin", origin, sizeof(origin)))
+			origin[0] = '\0';
+		if (origin[0] && strata_buf_printf(&msg, "Strata-Origin: %s\n", origin) < 0)
+			goto done;
+	}
 	if (strata_commit_create(&res->commit, n, tree, prev, msg.ptr) < 0 ||
 	    strata_ref_update(n, ref.ptr, &res->commit, have_prev ? &prev_oid : NULL, "strata view build") < 0)
+		goto done;
+	git_oid_tostr(chex, sizeof(chex), &res->commit);
+	strata_buf_clear(&msg);
+	strata_buf_clear(&ref);
+	if (strata_buf_printf(&msg, "Strata-Recipient: %s\nStrata-View: %s\nStrata-Commit: %s\nStrata-Source: %s\n"
+			      "Strata-Source-Node: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
+			      "Strata-Policy: %s\nStrata-Purpose: %s\nStrata-Records: %zu\n", peer, res->name, chex,
+			      hex, source_node, p->name, p->version, phex, p->purpose, res->records) < 0 ||
+	    strata_buf_printf(&ref, "view %s built for %s: %zu records", res->name, peer, res->records) < 0 ||
+	    strata_audit_append(n, "view-build", ref.ptr, msg.ptr) < 0)
 		goto done;
 	error = 0;
 done:

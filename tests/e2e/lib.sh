@@ -33,6 +33,20 @@ node_state() {
 	git -C "$1/repo.git" for-each-ref --format='%(refname) %(objectname)'
 	(cd "$1/repo.git/objects" && find . -type f ! -name 'tmp_*' | LC_ALL=C sort | xargs -r sha1sum)
 	[ ! -d "$1/tmp" ] || find "$1/tmp" -mindepth 1 | sed 's/^/leftover: /'
+	[ ! -d "$1/links" ] || (cd "$1/links" && find . -type f | LC_ALL=C sort | xargs -r sha1sum)
+}
+
+# two_nodes: community cn (residents, grid events, policy, peer st) and
+# street st (peer cn, receive only)
+two_nodes() {
+	"$STRATA" init cn --name cn-wangjiang-01 --tier community >/dev/null
+	"$STRATA" init st --name st-wangjiang --tier street >/dev/null
+	"$STRATA" -C cn import residents "$TOP_SRCDIR/seeds/residents.csv" --key id_number >/dev/null
+	"$STRATA" -C cn import grid-events "$TOP_SRCDIR/seeds/grid-events.csv" --key event_id >/dev/null
+	"$STRATA" -C cn policy commit "$TOP_SRCDIR/policies/community-to-street.yaml" >/dev/null
+	"$STRATA" -C cn peer add st-wangjiang --key st/keys/node.pub --tier street \
+		--policy community-to-street --direction push >/dev/null
+	"$STRATA" -C st peer add cn-wangjiang-01 --key cn/keys/node.pub --tier community --direction pull >/dev/null
 }
 
 # git with the node's allowed signers

@@ -1,0 +1,113 @@
+#!/bin/sh
+# Parcels: export what a peer lacks, import with every check, relay through
+# four tiers, status, and an audit log stock git verifies.
+. "$TOP_SRCDIR/tests/e2e/lib.sh"
+P=$TOP_SRCDIR/policies
+seed=$TOP_SRCDIR/seeds/residents.csv
+two_nodes
+
+"$STRATA" -C cn export --to st-wangjiang -o 1.parcel >out
+grep -q "^1.parcel: parcel 1 for st-wangjiang: 2 views (2 with new commits)" out || fail "export: $(cat out)"
+bsdtar tvf 1.parcel >list || fail "bsdtar cannot list a parcel"
+[ "$(awk '{print $NF}' list | tr '\n' ' ')" = "MANIFEST MANIFEST.sig objects.pack " ] || fail "entries: $(cat list)"
+bsdtar xf 1.parcel
+grep -q '"recipient": "st-wangjiang"' MANIFEST && grep -q '"sequence": 1' MANIFEST || fail "manifest: $(cat MANIFEST)"
+git init -q --bare plain.git && git -C plain.git index-pack --stdin <objects.pack >/dev/null || fail "git index-pack"
+ssh-keygen -Y check-novalidate -n strata-parcel -s MANIFEST.sig <MANIFEST >/dev/null 2>&1 ||
+	fail "ssh-keygen does not verify MANIFEST.sig"
+expect_fail 1 "exists; refusing to overwrite" "$STRATA" -C cn export --to st-wangjiang -o 1.parcel
+ok "a parcel is a plain tar: bsdtar lists it, git indexes its pack, ssh-keygen checks its signature"
+
+"$STRATA" -C st import 1.parcel >out || fail "import: $(cat out)"
+grep -q "parcel 1 from cn-wangjiang-01 verified: 2 of 2 views moved" out || fail "import: $(cat out)"
+[ "$(git -C st/repo.git rev-parse refs/strata/peers/cn-wangjiang-01/residents)" = \
+  "$(git -C cn/repo.git rev-parse refs/strata/views/st-wangjiang/residents)" ] || fail "received ref"
+"$STRATA" -C st export residents 2>/dev/null && fail "received data is not a dataset st owns"
+git -C st/repo.git fsck --strict 2>&1 | grep -v '^notice' && fail "git fsck"
+"$STRATA" -C st verify >/dev/null || fail "verify"
+ok "import: the view arrives at refs/strata/peers/<sender>/<view>, signed, and fsck-clean"
+
+# 1% of the rows change: the next parcel carries deltas against what st has
+awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 100 == 0 {$5 = "19900000000"} {print}' "$seed" >v2.csv
+"$STRATA" -C cn import residents v2.csv >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o 2.parcel >out
+grep -q "parcel 2 for st-wangjiang: 2 views (1 with new commits).* ([1-9][0-9]* deltas)" out || fail "export 2: $(cat out)"
+[ "$(stat -c %s 2.parcel)" -lt "$(($(stat -c %s 1.parcel) / 4))" ] || fail "the second parcel is not small"
+mkdir thin && (cd thin && bsdtar xf ../2.parcel)
+cp -r st/repo.git before.git
+git -C before.git index-pack --stdin --fix-thin <thin/objects.pack >/dev/null 2>&1 || fail "git index-pack --fix-thin"
+"$STRATA" -C st import 2.parcel | grep -q "parcel 2 from cn-wangjiang-01 verified: 1 of 2 views moved" || fail "import 2"
+"$STRATA" -C st diff peers/cn-wangjiang-01/residents~1 peers/cn-wangjiang-01/residents >/dev/null 2>&1 || true
+[ "$(git -C st/repo.git rev-parse refs/strata/peers/cn-wangjiang-01/residents)" = \
+  "$(git -C cn/repo.git rev-parse refs/strata/views/st-wangjiang/residents)" ] || fail "received ref after 2"
+"$STRATA" -C cn export --to st-wangjiang -o 3.parcel --full >out
+grep -q "parcel 3 .* ([0-9]* deltas), [0-9]* bytes, full" out || fail "full export: $(cat out)"
+"$STRATA" -C st import 3.parcel | grep -q "0 of 2 views moved" || fail "a full parcel of what st has moves nothing"
+ok "incremental parcels are thin (REF_DELTA; git index-pack --fix-thin accepts them); --full sends all"
+
+"$STRATA" -C cn status >out
+grep -q "^peer st-wangjiang (street; direction push; policy community-to-street)" out || fail "status: $(cat out)"
+grep -q "last parcel out: 3 at 20" out || fail "status out: $(cat out)"
+grep -Eq "^  residents +[0-9a-f]{12} [0-9a-f]{12} sent$" out || fail "status view: $(cat out)"
+"$STRATA" -C st status --json >st.json
+grep -q '"sequence": 3' st.json && grep -q '"name": "residents"' st.json || fail "status --json: $(cat st.json)"
+awk -F, 'BEGIN {OFS=","} NR == 2 {$5 = "19900000001"} {print}' v2.csv >v3.csv
+"$STRATA" -C cn import residents v3.csv >/dev/null
+"$STRATA" -C cn view build >/dev/null
+"$STRATA" -C cn status | grep -Eq "^  residents +[0-9a-f]{12} [0-9a-f]{12} ahead$" || fail "status ahead: $("$STRATA" -C cn status)"
+ok "status: per peer the last parcel in and out, per view built, sent and whether it is ahead"
+
+# the audit log: one signed event per export, import, policy commit, view build
+"$STRATA" -C st audit log >log
+[ "$(grep -c ' parcel-import ' log)" = 3 ] || fail "st audit log: $(cat log)"
+"$STRATA" -C cn audit log -v >log
+grep -q " parcel-export  parcel 2 exported to st-wangjiang" log || fail "cn audit log: $(cat log)"
+grep -q " policy-commit  policy community-to-street version 1 committed" log || fail "no policy event"
+grep -q " view-build     view residents built for st-wangjiang" log || fail "no view event"
+grep -q "Strata-Purpose: minimum living allowance review" log || fail "no purpose in events"
+n=$(git -C cn/repo.git rev-list --count refs/strata/audit)
+[ "$n" -ge 8 ] || fail "audit chain has $n events"
+for c in $(git -C cn/repo.git rev-list refs/strata/audit); do
+	sgit "$T/cn" verify-commit "$c" 2>/dev/null || fail "stock git does not verify audit event $c"
+done
+sgit "$T/st" log --show-signature refs/strata/audit 2>&1 | grep -c 'Good "git" signature' | grep -qx 3 ||
+	fail "git log --show-signature on st's audit log"
+ok "audit log: a signed chain of events (export, import, policy, view) stock git verifies"
+
+# four tiers by parcels alone: community -> street -> district -> province
+"$STRATA" init dx --name dx-gongshu --tier district >/dev/null
+"$STRATA" init pv --name pv-zhejiang --tier province >/dev/null
+"$STRATA" -C st policy commit "$P/street-to-district.yaml" >/dev/null
+"$STRATA" -C st peer add dx-gongshu --key dx/keys/node.pub --tier district --policy street-to-district >/dev/null
+"$STRATA" -C dx peer add st-wangjiang --key st/keys/node.pub --tier street --direction pull >/dev/null
+"$STRATA" -C dx policy commit "$P/district-to-province.yaml" >/dev/null
+"$STRATA" -C dx peer add pv-zhejiang --key pv/keys/node.pub --tier province --policy district-to-province >/dev/null
+"$STRATA" -C pv peer add dx-gongshu --key dx/keys/node.pub --tier district --direction pull >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o c4.parcel >/dev/null
+"$STRATA" -C st import c4.parcel >/dev/null
+"$STRATA" -C st export --to dx-gongshu -o s1.parcel >/dev/null
+"$STRATA" -C dx import s1.parcel >/dev/null
+"$STRATA" -C dx export --to pv-zhejiang -o d1.parcel >/dev/null
+"$STRATA" -C pv import d1.parcel >/dev/null
+R=st-wangjiang/cn-wangjiang-01/residents
+at_pv=$(git -C pv/repo.git rev-parse refs/strata/peers/dx-gongshu/$R)
+trailer() { git -C "$1/repo.git" log -1 --format="%(trailers:key=$3,valueonly)" "$2" | head -1; }
+# hop by hop: each commit's Strata-Source is the commit the tier below holds
+s_dx=$(trailer pv "$at_pv" Strata-Source)
+[ "$(git -C dx/repo.git rev-parse refs/strata/peers/st-wangjiang/cn-wangjiang-01/residents)" = "$s_dx" ] ||
+	fail "province's source is not what the district received"
+[ "$(trailer pv "$at_pv" Strata-Source-Node)" = st-wangjiang ] || fail "source node at province"
+s_st=$(trailer dx "$s_dx" Strata-Source)
+[ "$(git -C st/repo.git rev-parse refs/strata/peers/cn-wangjiang-01/residents)" = "$s_st" ] ||
+	fail "district's source is not what the street received"
+s_cn=$(trailer st "$s_st" Strata-Source)
+[ "$(git -C cn/repo.git rev-parse refs/strata/datasets/residents)" = "$s_cn" ] ||
+	fail "street's source is not the community's own commit"
+[ "$(trailer pv "$at_pv" Strata-Origin)" = "cn-wangjiang-01 $s_cn" ] || fail "Strata-Origin at the province"
+[ "$(trailer pv "$at_pv" Strata-Purpose)" = "provincial monitoring of social assistance coverage" ] || fail "purpose"
+"$STRATA" -C pv verify >/dev/null || fail "province verify"
+# what the province holds is the district's view of the street's view of the community's data
+fields=$(git -C pv/repo.git show "$at_pv:schema.json" | grep -o '"name":"[a-z_]*"' | tr '\n' ' ')
+[ "$fields" = '"name":"id_number" "name":"gender" "name":"birth_date" "name":"street" "name":"income_band" ' ] ||
+	fail "the province sees fields beyond its policy: $fields"
+ok "four tiers by parcels: at the province, trailers lead hop by hop to the community's own commit"

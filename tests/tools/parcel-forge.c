@@ -1,0 +1,189 @@
+/*
+ * parcel-forge.c - builds the hostile parcels the refusal tests need.
+ * Test-only: it is never installed, and it can only sign with a node key
+ * it is given, exactly as a compromised or buggy sender could.
+ *
+ *   parcel-forge sign NODEDIR MANIFEST PACK OUT
+ *       a parcel of these exact MANIFEST and pack bytes, signed by the node
+ *   parcel-forge commit NODEDIR TREE PARENT|- MSGFILE
+ *       a commit signed by the node (written to its repository); prints its id
+ *   parcel-forge tar OUT TYPE:NAME:SIZE:DATAFILE[:LINK] ...
+ *       a tar built header by header: TYPE f regular, l symlink, h hardlink,
+ *       c char device, d directory, p FIFO, S GNU sparse; SIZE is what the
+ *       header declares, the data written is DATAFILE's bytes ('-' for none)
+ *   parcel-forge pack OUT huge|bomb
+ *       a pack of one blob that declares 10 GB (huge), or declares 1 KiB and
+ *       inflates to 64 MiB (bomb)
+ */
+#include "strata/commit.h"
+#include "strata/node.h"
+#include "strata/parcel.h"
+#include "strata/util.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+static int die(const char *what)
+{
+	fprintf(stderr, "parcel-forge: %s: %s\n", what, strata_error_last());
+	return 1;
+}
+
+static int cmd_sign(char **argv)
+{
+	strata_node *n = NULL;
+	strata_parcel p = { 0 };
+	strata_buf out = STRATA_BUF_INIT;
+
+	if (strata_node_open(&n, argv[0]) < 0 || strata_node_load_key(n) < 0)
+		return die(argv[0]);
+	if (strata_read_file(&p.manifest, argv[1], 1 << 24) < 0 || strata_read_file(&p.pack, argv[2], 1 << 30) < 0)
+		return die("read");
+	if (strata_sshsig_sign(&p.sig, n->key, STRATA_PARCEL_NAMESPACE, p.manifest.ptr, p.manifest.len) < 0 ||
+	    strata_buf_putc(&p.sig, '\n') < 0 || strata_parcel_write(&out, &p) < 0 ||
+	    strata_write_file_atomic(argv[3], out.ptr, out.len, 0644) < 0)
+		return die("sign");
+	strata_node_free(n);
+	return 0;
+}
+
+static int cmd_commit(char **argv)
+{
+	strata_node *n = NULL;
+	strata_buf msg = STRATA_BUF_INIT;
+	git_oid tree_id, parent_id, id;
+	git_tree *tree = NULL;
+	git_commit *parent = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	if (strata_node_open(&n, argv[0]) < 0 || strata_read_file(&msg, argv[3], 1 << 20) < 0)
+		return die(argv[0]);
+	if (git_oid_fromstr(&tree_id, argv[1]) < 0 || git_tree_lookup(&tree, n->repo, &tree_id) < 0 ||
+	    (strcmp(argv[2], "-") && (git_oid_fromstr(&parent_id, argv[2]) < 0 ||
+				      git_commit_lookup(&parent, n->repo, &parent_id) < 0))) {
+		strata_error_git("lookup");
+		return die("commit");
+	}
+	if (strata_commit_create(&id, n, tree, parent, msg.ptr) < 0)
+		return die("commit");
+	printf("%s\n", git_oid_tostr(hex, sizeof(hex), &id));
+	git_tree_free(tree);
+	git_commit_free(parent);
+	strata_node_free(n);
+	return 0;
+}
+
+static void octal(char *field, size_t width, unsigned long long v)
+{
+	/* width-1 digits and a NUL, or all width digits if the value needs them */
+	char tmp[32];
+	int len = snprintf(tmp, sizeof(tmp), "%0*llo", (int)width - 1, v);
+	memcpy(field, tmp, (size_t)len <= width ? (size_t)len : width);
+}
+
+static int cmd_tar(int argc, char **argv)
+{
+	FILE *out = fopen(argv[0], "wb");
+	static const char zero[1024];
+
+	if (!out)
+		return perror(argv[0]), 1;
+	for (int i = 1; i < argc; i++) {
+		char spec[1024], *type, *name, *size, *data, *link, *save = NULL;
+		unsigned char h[512];
+		unsigned sum = 0;
+		strata_buf body = STRATA_BUF_INIT;
+
+		snprintf(spec, sizeof(spec), "%s", argv[i]);
+		type = strtok_r(spec, ":", &save);
+		name = strtok_r(NULL, ":", &save);
+		size = strtok_r(NULL, ":", &save);
+		data = strtok_r(NULL, ":", &save);
+		link = strtok_r(NULL, ":", &save);
+		if (!type || !name || !size || !data)
+			return fprintf(stderr, "parcel-forge: bad entry '%s'\n", argv[i]), 2;
+		if (strcmp(data, "-") && strata_read_file(&body, data, 1 << 30) < 0)
+			return die(data);
+		memset(h, 0, sizeof(h));
+		snprintf((char *)h, 100, "%s", name);
+		octal((char *)h + 100, 8, 0644);
+		octal((char *)h + 108, 8, 0);
+		octal((char *)h + 116, 8, 0);
+		octal((char *)h + 124, 12, strtoull(size, NULL, 10));
+		octal((char *)h + 136, 12, 0);
+		h[156] = type[0] == 'f' ? '0' : type[0] == 'h' ? '1' : type[0] == 'l' ? '2' : type[0] == 'c' ? '3' :
+			 type[0] == 'd' ? '5' : type[0] == 'p' ? '6' : type[0] == 'S' ? 'S' : '0';
+		if (link)
+			snprintf((char *)h + 157, 100, "%s", link);
+		memcpy(h + 257, "ustar", 6);
+		memcpy(h + 263, "00", 2);
+		memset(h + 148, ' ', 8);
+		for (int k = 0; k < 512; k++)
+			sum += h[k];
+		snprintf((char *)h + 148, 8, "%06o", sum);
+		fwrite(h, 1, 512, out);
+		if (body.len) {
+			fwrite(body.ptr, 1, body.len, out);
+			fwrite(zero, 1, (512 - body.len % 512) % 512, out);
+		}
+		strata_buf_dispose(&body);
+	}
+	fwrite(zero, 1, 1024, out);
+	return fclose(out) ? 1 : 0;
+}
+
+static int cmd_pack(char **argv)
+{
+	strata_buf pack = STRATA_BUF_INIT;
+	int huge = !strcmp(argv[1], "huge");
+	unsigned long long declared = huge ? 10ULL << 30 : 1024;
+	size_t rawlen = huge ? 16 : (size_t)64 << 20;
+	unsigned char *raw = calloc(1, rawlen), hdr[16], sum[20];
+	uLongf zlen = compressBound(rawlen);
+	unsigned char *z = malloc(zlen);
+	size_t n = 0;
+	FILE *out;
+
+	if (!raw || !z || compress2(z, &zlen, raw, rawlen, 9) != Z_OK)
+		return fprintf(stderr, "parcel-forge: compress failed\n"), 1;
+	strata_buf_put(&pack, "PACK\0\0\0\2\0\0\0\1", 12);
+	hdr[n] = (unsigned char)((3 << 4) | (declared & 0x0f));	/* a blob */
+	declared >>= 4;
+	while (declared) {
+		hdr[n++] |= 0x80;
+		hdr[n] = declared & 0x7f;
+		declared >>= 7;
+	}
+	strata_buf_put(&pack, hdr, n + 1);
+	strata_buf_put(&pack, z, zlen);
+	EVP_Digest(pack.ptr, pack.len, sum, NULL, EVP_sha1(), NULL);
+	strata_buf_put(&pack, sum, 20);
+	if ((out = fopen(argv[0], "wb")) == NULL || fwrite(pack.ptr, 1, pack.len, out) != pack.len || fclose(out))
+		return perror(argv[0]), 1;
+	free(raw);
+	free(z);
+	strata_buf_dispose(&pack);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = 2;
+
+	git_libgit2_init();
+	if (argc == 6 && !strcmp(argv[1], "sign"))
+		rc = cmd_sign(argv + 2);
+	else if (argc == 6 && !strcmp(argv[1], "commit"))
+		rc = cmd_commit(argv + 2);
+	else if (argc >= 4 && !strcmp(argv[1], "tar"))
+		rc = cmd_tar(argc - 2, argv + 2);
+	else if (argc == 4 && !strcmp(argv[1], "pack"))
+		rc = cmd_pack(argv + 2);
+	else
+		fprintf(stderr, "usage: see the comment at the top of parcel-forge.c\n");
+	git_libgit2_shutdown();
+	return rc;
+}
