@@ -99,6 +99,7 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, si
 	strata_buf *bufs[3] = { &p->manifest, &p->sig, &p->pack };
 	const size_t caps[3] = { lim->max_manifest, lim->max_sig, lim->max_pack };
 	const char *kind = compressed_kind(data, len);
+	size_t data_end = 0;
 	char shown[300];
 	int rc, count = 0, error = STRATA_ERROR;
 
@@ -176,6 +177,8 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, si
 			bufs[i]->len += (size_t)got;
 		}
 		bufs[i]->ptr[bufs[i]->len] = '\0';
+		/* where this entry's data ends in the archive: the end marker must follow the last */
+		data_end = (size_t)archive_read_header_position(a) + 512 + ((size_t)size + 511) / 512 * 512;
 		count++;
 	}
 	if (rc != ARCHIVE_EOF) {
@@ -187,6 +190,16 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, si
 		strata_error_set("'%s': truncated or incomplete parcel: '%s' is missing", what, entry_names[count]);
 		goto done;
 	}
+	/* two zero blocks end a tar; without them the archive was cut short */
+	if (data_end > len || len - data_end < 1024) {
+		strata_error_set("'%s': truncated parcel: the end-of-archive marker is missing", what);
+		goto done;
+	}
+	for (size_t k = data_end; k < len; k++)
+		if (((const unsigned char *)data)[k]) {
+			strata_error_set("'%s': unexpected data after the end of the archive (offset %zu)", what, k);
+			goto done;
+		}
 	error = 0;
 done:
 	archive_read_free(a);

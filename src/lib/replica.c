@@ -783,10 +783,15 @@ static int check_ref(import_ctx *c, const strata_parcel_ref *r, const local_ref 
 		git_revwalk_free(walk);
 		return strata_error_git("cannot walk received history");
 	}
+	/*
+	 * Every commit the ref gains, even one this node already holds: a ref
+	 * must not alias a commit that is not the sender's view of that dataset
+	 * for us (this node's own commits included).
+	 */
 	while (!error && (rc = git_revwalk_next(&id, walk)) == 0) {
 		if ((rc = check_needed(c, &id)) < 0)
 			error = rc;
-		else if (rc == 1)
+		else
 			error = check_commit(c, &id, r->name);
 	}
 	if (!error && rc != GIT_ITEROVER)

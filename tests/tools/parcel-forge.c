@@ -11,6 +11,8 @@
  *       a tar built header by header: TYPE f regular, l symlink, h hardlink,
  *       c char device, d directory, p FIFO, S GNU sparse; SIZE is what the
  *       header declares, the data written is DATAFILE's bytes ('-' for none)
+ *   parcel-forge flip IN OUT OFFSET
+ *       a copy of IN with the byte at OFFSET inverted
  *   parcel-forge pack OUT huge|bomb
  *       a pack of one blob that declares 10 GB (huge), or declares 1 KiB and
  *       inflates to 64 MiB (bomb)
@@ -169,6 +171,22 @@ static int cmd_pack(char **argv)
 	return 0;
 }
 
+static int cmd_flip(char **argv)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	size_t off = strtoull(argv[2], NULL, 10);
+
+	if (strata_read_file(&b, argv[0], 1 << 30) < 0)
+		return die(argv[0]);
+	if (off >= b.len)
+		return fprintf(stderr, "parcel-forge: offset %zu past the end\n", off), 2;
+	b.ptr[off] ^= 0xff;
+	if (strata_write_file_atomic(argv[1], b.ptr, b.len, 0644) < 0)
+		return die(argv[1]);
+	strata_buf_dispose(&b);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 2;
@@ -180,6 +198,8 @@ int main(int argc, char **argv)
 		rc = cmd_commit(argv + 2);
 	else if (argc >= 4 && !strcmp(argv[1], "tar"))
 		rc = cmd_tar(argc - 2, argv + 2);
+	else if (argc == 5 && !strcmp(argv[1], "flip"))
+		rc = cmd_flip(argv + 2);
 	else if (argc == 4 && !strcmp(argv[1], "pack"))
 		rc = cmd_pack(argv + 2);
 	else
