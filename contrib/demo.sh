@@ -1,7 +1,8 @@
 #!/bin/sh
 # The demo: a community node keeps the sample registry and grid-event log
-# as signed commits; stock git verifies them.  Leaves the node for you to
-# explore in $DEMO_DIR (default: ./demo-nodes).
+# as signed commits; stock git verifies them; a policy redacts them for the
+# street office, which receives them as a signed parcel.  Leaves the nodes
+# for you to explore in $DEMO_DIR (default: ./demo-nodes).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 STRATA=${STRATA:-$top/build/strata}
@@ -71,8 +72,22 @@ git -C "$node/repo.git" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$node/k
 say "one record in the view (keys and leaf paths are pseudonyms, never raw ids)"
 git -C "$node/repo.git" show refs/strata/views/st-wangjiang/residents:records/0.jsonl | head -1
 
+say "carry the views to the street office as a signed parcel (a USB stick)"
+"$STRATA" -C "$street" peer add cn-wangjiang-01 --key "$node/keys/node.pub" --tier community --direction pull
+"$STRATA" -C "$node" export --to st-wangjiang -o "$DEMO_DIR/wangjiang.parcel"
+bsdtar tvf "$DEMO_DIR/wangjiang.parcel"
+
+say "the street office verifies it (signature, addressee, sequence, every commit and record) and applies it"
+"$STRATA" -C "$street" import "$DEMO_DIR/wangjiang.parcel"
+echo "importing the same parcel again is a replay:"
+"$STRATA" -C "$street" import "$DEMO_DIR/wangjiang.parcel" || true
+"$STRATA" -C "$street" status
+
+say "the street's signed audit log"
+"$STRATA" -C "$street" audit log
+
 say "done"
-echo "The node is in $node"
+echo "The nodes are in $DEMO_DIR (community: $node, street: $street)"
 echo "Try:  $STRATA -C $node datasets"
 echo "      $STRATA -C $node policy preview $top/policies/district-to-province.yaml --dataset residents -n 3"
 echo "      git -C $node/repo.git log --show-signature refs/strata/datasets/residents"

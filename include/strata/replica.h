@@ -10,8 +10,8 @@
  * NODE/refused.log: archive shape under caps; signature against the
  * sender's pinned key; addressed to us; sequence newer than the last
  * accepted from that sender; prerequisites present; the pack's entries
- * scanned under size caps, then indexed with libgit2's verifying indexer
- * into a quarantine directory; every new tree entry, record line, commit
+ * scanned under size caps, then indexed with libgit2's indexer into a
+ * quarantine directory; every new tree entry, record line, commit
  * signature and trailer checked, and every object accounted for; refs
  * forward only.  Then the pack moves in, the refs
  * refs/strata/peers/<sender>/<view> move in one transaction, the sequence

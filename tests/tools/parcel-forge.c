@@ -48,6 +48,10 @@ static int cmd_sign(char **argv)
 	    strata_buf_putc(&p.sig, '\n') < 0 || strata_parcel_write(&out, &p) < 0 ||
 	    strata_write_file_atomic(argv[3], out.ptr, out.len, 0644) < 0)
 		return die("sign");
+	strata_buf_dispose(&p.manifest);
+	strata_buf_dispose(&p.sig);
+	strata_buf_dispose(&p.pack);
+	strata_buf_dispose(&out);
 	strata_node_free(n);
 	return 0;
 }
@@ -72,6 +76,7 @@ static int cmd_commit(char **argv)
 	if (strata_commit_create(&id, n, tree, parent, msg.ptr) < 0)
 		return die("commit");
 	printf("%s\n", git_oid_tostr(hex, sizeof(hex), &id));
+	strata_buf_dispose(&msg);
 	git_tree_free(tree);
 	git_commit_free(parent);
 	strata_node_free(n);
