@@ -7,7 +7,9 @@
  * the source (found through a hash of the source's chunks) become copies,
  * and a copy grows while the following chunk also follows in the source,
  * which is the common case for sorted record leaves where a few lines
- * changed.
+ * changed.  A changed line is matched against the source line at the same
+ * place: only the bytes between their common prefix and suffix (usually
+ * the changed field) are inserted.
  */
 #include "strata/thinpack.h"
 
@@ -103,7 +105,7 @@ int strata_delta_encode(strata_buf *out, const unsigned char *src, size_t slen,
 			const unsigned char *dst, size_t dlen, int is_tree)
 {
 	chunk_slot *tab = NULL;
-	size_t nslots = 64, mask, lit = 0, copy_off = 0, copy_len = 0, filled = 0;
+	size_t nslots = 64, mask, lit = 0, copy_off = 0, copy_len = 0, filled = 0, src_next = 0;
 	int error = STRATA_ERROR;
 
 	if (slen > 0xffffffffu)
@@ -136,17 +138,40 @@ int strata_delta_encode(strata_buf *out, const unsigned char *src, size_t slen,
 		const unsigned char *c = dst + off;
 		if (copy_len && copy_off + copy_len + len <= slen && !memcmp(src + copy_off + copy_len, c, len)) {
 			copy_len += len;
+			src_next = copy_off + copy_len;
 		} else {
 			uint64_t h = chunk_hash(c, len);
-			size_t s = h & mask;
+			size_t s = h & mask, sl = 0, pre = 0, suf = 0;
 			while (tab[s].h && !(tab[s].h == h && tab[s].len == len && !memcmp(src + tab[s].off, c, len)))
 				s = (s + 1) & mask;
+			if (!tab[s].h && src_next < slen) {
+				/*
+				 * Not in the source as is: most often the record at the
+				 * same place with a field changed.  Copy what it shares
+				 * with the source chunk where we are.
+				 */
+				const unsigned char *o = src + src_next;
+				sl = chunk_len(o, slen - src_next, is_tree);
+				while (pre < sl && pre < len && o[pre] == c[pre])
+					pre++;
+				while (suf < sl - pre && suf < len - pre && o[sl - 1 - suf] == c[len - 1 - suf])
+					suf++;
+			}
 			if (tab[s].h && len > 8) {
 				if (emit_insert(out, dst + off - lit, lit) < 0 || emit_copy(out, copy_off, copy_len) < 0)
 					goto done;
 				lit = 0;
 				copy_off = tab[s].off;
 				copy_len = len;
+				src_next = copy_off + copy_len;
+			} else if (pre + suf >= 16) {
+				if (emit_insert(out, dst + off - lit, lit) < 0 || emit_copy(out, copy_off, copy_len) < 0 ||
+				    emit_copy(out, src_next, pre) < 0 || emit_insert(out, c + pre, len - pre - suf) < 0)
+					goto done;
+				lit = 0;
+				copy_off = src_next + sl - suf;	/* the suffix may run on into the next chunks */
+				copy_len = suf;
+				src_next += sl;
 			} else {
 				if (emit_copy(out, copy_off, copy_len) < 0)
 					goto done;
