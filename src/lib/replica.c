@@ -7,6 +7,7 @@
 #include "strata/commit.h"
 #include "strata/dataset.h"
 #include "strata/json.h"
+#include "strata/oidset.h"
 #include "strata/thinpack.h"
 #include "strata/view.h"
 
@@ -247,6 +248,18 @@ static int export_audit(strata_node *n, const char *peer, const strata_parcel *p
 				  res->full ? "yes" : "no");
 	if (!error && peer_var(&policy, n, peer, "policy") == 0)
 		error = strata_buf_printf(&t, "Strata-Policy-Name: %s\n", policy.ptr);
+	if (!error && p->nrefs) {	/* one policy per peer: its blob and purpose, as the views name them */
+		git_commit *c = NULL;
+		char v[512];
+		if (git_commit_lookup(&c, n->repo, &p->refs[0].commit) == 0) {
+			if (strata_commit_trailer(c, "Strata-Policy", v, sizeof(v)))
+				error = strata_buf_printf(&t, "Strata-Policy: %s\n", v);
+			if (!error && strata_commit_trailer(c, "Strata-Purpose", v, sizeof(v)))
+				error = strata_buf_printf(&t, "Strata-Purpose: %s\n", v);
+		}
+		git_commit_free(c);
+		git_error_clear();
+	}
 	for (size_t i = 0; !error && i < p->nrefs; i++) {
 		git_oid_tostr(hex, sizeof(hex), &p->refs[i].commit);
 		error = strata_buf_printf(&t, "Strata-Ref: %s %s\n", p->refs[i].name, hex);
@@ -540,54 +553,16 @@ typedef struct {
 	git_odb *main_odb;	/* what the node had */
 	git_odb *q_odb;		/* the quarantined pack alone */
 	git_repository *crepo;	/* both, for reading */
-	git_oid *seen;		/* new objects checked */
-	unsigned char *used;
-	size_t nseen, nslots;
+	strata_oidset seen;	/* new objects checked */
 	const char *dataset;	/* of the ref being checked */
 } import_ctx;
-
-static int seen_add(import_ctx *c, const git_oid *id)	/* 1 if new */
-{
-	size_t s, h;
-	if ((c->nseen + 1) * 2 > c->nslots) {
-		size_t ns = c->nslots ? c->nslots * 2 : 1024;
-		git_oid *set = calloc(ns, sizeof(*set));
-		unsigned char *used = calloc(ns, 1);
-		if (!set || !used) {
-			free(set);
-			free(used);
-			return strata_error_set("out of memory");
-		}
-		for (size_t i = 0; i < c->nslots; i++)
-			if (c->used[i]) {
-				memcpy(&h, c->seen[i].id, sizeof(h));
-				for (s = h & (ns - 1); used[s]; s = (s + 1) & (ns - 1))
-					;
-				used[s] = 1;
-				set[s] = c->seen[i];
-			}
-		free(c->seen);
-		free(c->used);
-		c->seen = set;
-		c->used = used;
-		c->nslots = ns;
-	}
-	memcpy(&h, id->id, sizeof(h));
-	for (s = h & (c->nslots - 1); c->used[s]; s = (s + 1) & (c->nslots - 1))
-		if (git_oid_equal(&c->seen[s], id))
-			return 0;
-	c->used[s] = 1;
-	c->seen[s] = *id;
-	c->nseen++;
-	return 1;
-}
 
 /* 1 if the object is new (only in the quarantine) and not yet checked. */
 static int check_needed(import_ctx *c, const git_oid *id)
 {
 	if (git_odb_exists(c->main_odb, id))
 		return 0;
-	return seen_add(c, id);
+	return strata_oidset_add(&c->seen, id);
 }
 
 static int check_name(import_ctx *c, const char *path, const char *name)
@@ -1055,9 +1030,9 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 			strata_error_git("cannot list the quarantined pack");
 			goto done;
 		}
-		if (nc.n != c.nseen) {
+		if (nc.n != c.seen.n) {
 			strata_error_set("'%s': objects.pack holds %zu new objects that no ref in the manifest reaches",
-					 what, nc.n - (nc.n > c.nseen ? c.nseen : nc.n));
+					 what, nc.n - (nc.n > c.seen.n ? c.seen.n : nc.n));
 			goto done;
 		}
 	}
@@ -1065,7 +1040,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	/* 6. objects in, refs in one transaction, then the sequence */
 	for (size_t i = 0; i < p->nrefs; i++)
 		changed += !locals[i].exists || !git_oid_equal(&locals[i].old, &p->refs[i].commit);
-	if (c.nseen > 0 && publish_pack(n, qdir.ptr, packname) < 0)
+	if (c.seen.n > 0 && publish_pack(n, qdir.ptr, packname) < 0)
 		goto done;
 	if (changed) {
 		if (git_transaction_new(&tx, n->repo) < 0) {
@@ -1093,7 +1068,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		goto done;
 	res->changed = changed;
 	/* 7. the event */
-	if (import_audit(n, p, locals, sha, changed, c.nseen, n->repo) < 0)
+	if (import_audit(n, p, locals, sha, changed, c.seen.n, n->repo) < 0)
 		goto done;
 	error = 0;
 done:
@@ -1109,8 +1084,7 @@ done:
 	for (size_t i = 0; locals && i < p->nrefs; i++)
 		strata_buf_dispose(&locals[i].name);
 	free(locals);
-	free(c.seen);
-	free(c.used);
+	strata_oidset_dispose(&c.seen);
 	strata_link_dispose(&link);
 	strata_buf_dispose(&key);
 	strata_buf_dispose(&qdir);

@@ -12,6 +12,7 @@
  * the changed field) are inserted.
  */
 #include "strata/thinpack.h"
+#include "strata/oidset.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -202,55 +203,12 @@ typedef struct {
 	git_repository *repo;
 	pack_entry *e;
 	size_t n, alloc;
-	git_oid *set;		/* open addressing over oids already chosen */
-	unsigned char *used;
-	size_t nslots;
+	strata_oidset chosen;
 } chooser;
-
-static size_t oid_slot(const git_oid *id, size_t nslots)
-{
-	size_t h;
-	memcpy(&h, id->id, sizeof(h));
-	return h & (nslots - 1);
-}
-
-static int set_add(chooser *c, const git_oid *id)	/* 1 if new */
-{
-	size_t s;
-	if ((c->n + 1) * 2 > c->nslots) {
-		size_t ns = c->nslots ? c->nslots * 2 : 1024;
-		git_oid *set = calloc(ns, sizeof(*set));
-		unsigned char *used = calloc(ns, 1);
-		if (!set || !used) {
-			free(set);
-			free(used);
-			return strata_error_set("out of memory");
-		}
-		for (size_t i = 0; i < c->nslots; i++)
-			if (c->used[i]) {
-				size_t t = oid_slot(&c->set[i], ns);
-				while (used[t])
-					t = (t + 1) & (ns - 1);
-				used[t] = 1;
-				set[t] = c->set[i];
-			}
-		free(c->set);
-		free(c->used);
-		c->set = set;
-		c->used = used;
-		c->nslots = ns;
-	}
-	for (s = oid_slot(id, c->nslots); c->used[s]; s = (s + 1) & (c->nslots - 1))
-		if (git_oid_equal(&c->set[s], id))
-			return 0;
-	c->used[s] = 1;
-	c->set[s] = *id;
-	return 1;
-}
 
 static int choose(chooser *c, const git_oid *id, git_object_t type, const git_oid *base)
 {
-	int rc = set_add(c, id);
+	int rc = strata_oidset_add(&c->chosen, id);
 	if (rc <= 0)
 		return rc;
 	if (c->n == c->alloc) {
@@ -481,7 +439,6 @@ done:
 	git_odb_free(odb);
 	strata_buf_dispose(&delta);
 	free(c.e);
-	free(c.set);
-	free(c.used);
+	strata_oidset_dispose(&c.chosen);
 	return error;
 }

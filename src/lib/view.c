@@ -490,6 +490,20 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	}
 	git_error_clear();
 
+	/* same source, same policy: the view is what it was (a view is a function of the two) */
+	if (have_prev && !full && git_oid_equal(&prev_source, &src_oid)) {
+		git_oid prev_policy;
+		oid_trailer(&prev_policy, prev, "Strata-Policy");
+		if (git_oid_equal(&prev_policy, &policy_blob)) {
+			char v[32];
+			strata_commit_trailer(prev, "Strata-Records", v, sizeof(v));
+			res->records = (size_t)strtoull(v, NULL, 10);
+			res->unchanged = 1;
+			res->commit = prev_oid;
+			error = 0;
+			goto done;
+		}
+	}
 	if (strata_packw_new(&w, n->repo, VIEW_ZLIB_LEVEL) < 0)
 		goto done;
 	rc = 0;

@@ -106,7 +106,10 @@ refuse 3 "signed by a key that is not the one pinned for 'cn-wangjiang-01'" imp.
 "$STRATA" -C xx peer add st-wangjiang --key st/keys/node.pub --tier street --policy community-to-street >/dev/null
 "$STRATA" -C xx export --to st-wangjiang -o xx.parcel >/dev/null
 refuse 3 "sender 'cn-unknown' is not a peer of this node" xx.parcel
-ok "replay, rollback, missing prerequisites, another recipient, an impostor key, an unknown sender: refused"
+git config -f st/node.conf peer.cn-wangjiang-01.direction push
+refuse 1 "peer 'cn-wangjiang-01' is configured with direction push: this node does not accept data from it" p4.parcel
+git config -f st/node.conf peer.cn-wangjiang-01.direction pull
+ok "replay, rollback, missing prerequisites, another recipient, an impostor key, an unknown sender, a push-only peer: refused"
 
 # --- validly signed by the sender, wrong inside (a compromised or buggy sender) ---
 # manifest SEQ PACK NAME=COMMIT...: a manifest from cn to st for this pack
