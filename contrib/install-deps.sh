@@ -3,7 +3,7 @@
 # missing ones).  Runs apt-get as root, or through sudo.
 set -eu
 pkgs="build-essential autoconf automake pkg-config git openssh-client ca-certificates
-      libgit2-dev libssl-dev zlib1g-dev libarchive-dev libarchive-tools libjansson-dev libyaml-dev check"
+      libgit2-dev libssl-dev zlib1g-dev libarchive-dev libarchive-tools libjansson-dev libyaml-dev check graphviz"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -45,5 +45,7 @@ int cmd_peer(int argc, char **argv, strata_cli *cli);
 int cmd_view(int argc, char **argv, strata_cli *cli);
 int cmd_status(int argc, char **argv, strata_cli *cli);
 int cmd_audit(int argc, char **argv, strata_cli *cli);
+int cmd_history(int argc, char **argv, strata_cli *cli);
+int cmd_trace(int argc, char **argv, strata_cli *cli);
 
 #endif

@@ -33,6 +33,8 @@ static const struct strata_cmd cmds[] = {
 	{ "view",     cmd_view,     NEED_NODE, "build the redacted views each peer's policy allows" },
 	{ "status",   cmd_status,   NEED_NODE, "per peer and dataset: what was sent and received, and when" },
 	{ "audit",    cmd_audit,    NEED_NODE, "show the signed event log and refused input" },
+	{ "history",  cmd_history,  NEED_NODE, "every version of one record, with commit, time, node and signature" },
+	{ "trace",    cmd_trace,    NEED_NODE, "follow a record back through the tiers, hop by hop" },
 	{ "policy",   cmd_policy,   0,         "check, preview, diff and commit privacy policies" },
 	{ NULL, NULL, 0, NULL }
 };

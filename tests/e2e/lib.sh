@@ -55,3 +55,22 @@ sgit() {
 	shift
 	git -C "$n/repo.git" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$n/keys/allowed_signers" "$@"
 }
+
+# to_province: after two_nodes, district dx and province pv join, and the
+# community's views travel up by parcels: cn -> st -> dx -> pv
+to_province() {
+	"$STRATA" init dx --name dx-gongshu --tier district >/dev/null
+	"$STRATA" init pv --name pv-zhejiang --tier province >/dev/null
+	"$STRATA" -C st policy commit "$TOP_SRCDIR/policies/street-to-district.yaml" >/dev/null
+	"$STRATA" -C st peer add dx-gongshu --key dx/keys/node.pub --tier district --policy street-to-district >/dev/null
+	"$STRATA" -C dx peer add st-wangjiang --key st/keys/node.pub --tier street --direction pull >/dev/null
+	"$STRATA" -C dx policy commit "$TOP_SRCDIR/policies/district-to-province.yaml" >/dev/null
+	"$STRATA" -C dx peer add pv-zhejiang --key pv/keys/node.pub --tier province --policy district-to-province >/dev/null
+	"$STRATA" -C pv peer add dx-gongshu --key dx/keys/node.pub --tier district --direction pull >/dev/null
+	"$STRATA" -C cn export --to st-wangjiang -o up-cn.parcel >/dev/null
+	"$STRATA" -C st import up-cn.parcel >/dev/null
+	"$STRATA" -C st export --to dx-gongshu -o up-st.parcel >/dev/null
+	"$STRATA" -C dx import up-st.parcel >/dev/null
+	"$STRATA" -C dx export --to pv-zhejiang -o up-dx.parcel >/dev/null
+	"$STRATA" -C pv import up-dx.parcel >/dev/null
+}

@@ -78,20 +78,7 @@ sgit "$T/st" log --show-signature refs/strata/audit 2>&1 | grep -c 'Good "git" s
 ok "audit log: a signed chain of events (export, import, policy, view) stock git verifies"
 
 # four tiers by parcels alone: community -> street -> district -> province
-"$STRATA" init dx --name dx-gongshu --tier district >/dev/null
-"$STRATA" init pv --name pv-zhejiang --tier province >/dev/null
-"$STRATA" -C st policy commit "$P/street-to-district.yaml" >/dev/null
-"$STRATA" -C st peer add dx-gongshu --key dx/keys/node.pub --tier district --policy street-to-district >/dev/null
-"$STRATA" -C dx peer add st-wangjiang --key st/keys/node.pub --tier street --direction pull >/dev/null
-"$STRATA" -C dx policy commit "$P/district-to-province.yaml" >/dev/null
-"$STRATA" -C dx peer add pv-zhejiang --key pv/keys/node.pub --tier province --policy district-to-province >/dev/null
-"$STRATA" -C pv peer add dx-gongshu --key dx/keys/node.pub --tier district --direction pull >/dev/null
-"$STRATA" -C cn export --to st-wangjiang -o c4.parcel >/dev/null
-"$STRATA" -C st import c4.parcel >/dev/null
-"$STRATA" -C st export --to dx-gongshu -o s1.parcel >/dev/null
-"$STRATA" -C dx import s1.parcel >/dev/null
-"$STRATA" -C dx export --to pv-zhejiang -o d1.parcel >/dev/null
-"$STRATA" -C pv import d1.parcel >/dev/null
+to_province
 R=st-wangjiang/cn-wangjiang-01/residents
 at_pv=$(git -C pv/repo.git rev-parse refs/strata/peers/dx-gongshu/$R)
 trailer() { git -C "$1/repo.git" log -1 --format="%(trailers:key=$3,valueonly)" "$2" | head -1; }

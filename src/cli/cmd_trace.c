@@ -1,0 +1,219 @@
+/*
+ * cmd_trace.c - strata trace DATASET KEY... [--json | --dot]: a record's
+ * way back through the tiers, as far as this node's data goes, and where
+ * to continue.
+ */
+#include "cli.h"
+#include "strata/provenance.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define USAGE "trace DATASET KEY [KEY...] [--json | --dot]"
+
+static void stamp(char *out, size_t size, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char *role(const strata_trace_hop *h)
+{
+	return !h->is_view ? "owner's dataset commit" : h->built_here ? "view built here" : "view received";
+}
+
+static json_t *trace_json(const strata_trace *t, const strata_node *n)
+{
+	json_t *hops = json_array(), *o;
+	char hex[GIT_OID_HEXSZ + 1], when[32];
+
+	for (size_t i = 0; i < t->nhops; i++) {
+		const strata_trace_hop *h = &t->hops[i];
+		json_error_t err;
+		json_t *rec = json_loadb(h->line.ptr, h->line.len, 0, &err), *hop;
+		git_oid_tostr(hex, sizeof(hex), &h->commit);
+		stamp(when, sizeof(when), h->committed);
+		hop = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "role", role(h), "node", h->node,
+				"tier", h->tier, "commit", hex, "signature", strata_sig_status_str(h->status),
+				"committed", when, "record", rec ? rec : json_null());
+		if (h->signer[0])
+			json_object_set_new(hop, "signer", json_string(h->signer));
+		if (h->is_view) {
+			json_object_set_new(hop, "recipient", json_string(h->recipient));
+			json_object_set_new(hop, "policy", json_pack("{s:s, s:s, s:s}", "name", h->policy_name,
+								  "version", h->policy_version, "blob", h->policy_blob));
+			json_object_set_new(hop, "purpose", json_string(h->purpose));
+		}
+		if (h->received) {
+			stamp(when, sizeof(when), h->received);
+			json_object_set_new(hop, "received", json_string(when));
+		}
+		json_array_append_new(hops, hop);
+	}
+	o = json_pack("{s:s, s:s, s:s, s:o}", "dataset", t->dataset, "node", n->name, "tier", n->tier, "hops", hops);
+	if (t->has_next) {
+		json_error_t err;
+		git_oid_tostr(hex, sizeof(hex), &t->next_commit);
+		json_object_set_new(o, "next", json_pack("{s:s, s:s, s:o}", "node", t->next_node, "commit", hex,
+							  "key", json_loadb(t->next_key.ptr, t->next_key.len, 0, &err)));
+	}
+	if (t->has_origin) {
+		git_oid_tostr(hex, sizeof(hex), &t->origin_commit);
+		json_object_set_new(o, "origin", json_pack("{s:s, s:s, s:b}", "node", t->origin_node, "commit", hex,
+							    "held", t->origin_held));
+	}
+	return o;
+}
+
+/* Shell-quoted key values of the next hop, from their JSON array. */
+static void print_key(const strata_buf *keyjson)
+{
+	json_error_t err;
+	json_t *a = json_loadb(keyjson->ptr, keyjson->len, 0, &err), *v;
+	size_t i;
+	json_array_foreach(a, i, v) {
+		const char *s = json_string_value(v);
+		putchar(' ');
+		putchar('\'');
+		for (; s && *s; s++)
+			*s == '\'' ? fputs("'\\''", stdout) : putchar(*s);
+		putchar('\'');
+	}
+	json_decref(a);
+}
+
+static void print_text(const strata_trace *t, const strata_node *n)
+{
+	char hex[GIT_OID_HEXSZ + 1], when[32];
+
+	printf("trace of a %s record at %s (%s)\n", t->dataset, n->name, n->tier);
+	for (size_t i = 0; i < t->nhops; i++) {
+		const strata_trace_hop *h = &t->hops[i];
+		git_oid_tostr(hex, sizeof(hex), &h->commit);
+		stamp(when, sizeof(when), h->committed);
+		printf("\n%zu. %s: %s (%s) commit %.12s, %s\n", i + 1, role(h), h->node, h->tier, hex, when);
+		printf("   signature: %s%s%s%s\n", strata_sig_status_str(h->status), h->signer[0] ? " (" : "",
+		       h->signer, h->signer[0] ? ")" : "");
+		if (h->is_view) {
+			printf("   for: %s\n", h->recipient);
+			printf("   policy: %s version %s (blob %.12s)\n", h->policy_name, h->policy_version, h->policy_blob);
+			printf("   purpose: %s\n", h->purpose);
+		}
+		if (h->received) {
+			stamp(when, sizeof(when), h->received);
+			printf("   received here: %s\n", when);
+		}
+		printf("   record: %s\n", h->line.ptr);
+	}
+	if (t->has_next) {
+		git_oid_tostr(hex, sizeof(hex), &t->next_commit);
+		printf("\nnext hop: commit %.12s at %s (not held here); continue there with:\n"
+		       "   strata -C <%s's node> trace %s", hex, t->next_node, t->next_node, t->dataset);
+		print_key(&t->next_key);
+		putchar('\n');
+	}
+	if (t->has_origin) {
+		git_oid_tostr(hex, sizeof(hex), &t->origin_commit);
+		printf("\norigin: %s commit %.12s%s\n", t->origin_node, hex, t->origin_held ? "" : " (not held here)");
+	}
+}
+
+static void dot_escape(const char *s)
+{
+	for (; *s; s++)
+		*s == '"' || *s == '\\' ? printf("\\%c", *s) : putchar(*s);
+}
+
+static void print_dot(const strata_trace *t, const strata_node *n)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	printf("digraph trace {\n  rankdir=RL;\n  node [shape=box, fontname=\"sans\"];\n");
+	/* one cluster per tier, the hops in it; the commits a tier further away holds, dashed */
+	for (size_t i = 0; i < t->nhops; i++) {
+		const strata_trace_hop *h = &t->hops[i];
+		git_oid_tostr(hex, sizeof(hex), &h->commit);
+		printf("  subgraph \"cluster_%zu\" {\n    label=\"", i);
+		dot_escape(h->tier);
+		printf(": ");
+		dot_escape(h->node);
+		printf("\";\n    \"%s\" [label=\"%.12s\\n%s\\nsignature %s\"];\n  }\n", hex, hex, role(h),
+		       strata_sig_status_str(h->status));
+	}
+	for (size_t i = 0; i + 1 < t->nhops; i++) {
+		const strata_trace_hop *h = &t->hops[i];
+		char to[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &t->hops[i + 1].commit);
+		git_oid_tostr(to, sizeof(to), &h->commit);
+		printf("  \"%s\" -> \"%s\" [label=\"", hex, to);
+		dot_escape(h->policy_name);
+		printf(" v%s\\n", h->policy_version);
+		dot_escape(h->purpose);
+		printf("\"];\n");
+	}
+	if (t->has_next && t->nhops) {
+		const strata_trace_hop *h = &t->hops[t->nhops - 1];
+		char to[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &t->next_commit);
+		git_oid_tostr(to, sizeof(to), &h->commit);
+		printf("  subgraph \"cluster_next\" {\n    label=\"");
+		dot_escape(t->next_node);
+		printf("\";\n    style=dashed;\n    \"%s\" [label=\"%.12s\\nnot held here\", style=dashed];\n  }\n", hex, hex);
+		printf("  \"%s\" -> \"%s\" [label=\"", hex, to);
+		dot_escape(h->policy_name);
+		printf(" v%s\\n", h->policy_version);
+		dot_escape(h->purpose);
+		printf("\"];\n");
+	}
+	if (t->has_origin && !t->origin_held) {
+		git_oid_tostr(hex, sizeof(hex), &t->origin_commit);
+		printf("  \"origin\" [label=\"origin: ");
+		dot_escape(t->origin_node);
+		printf("\\n%.12s\", style=dotted];\n", hex);
+	}
+	printf("  label=\"trace at ");
+	dot_escape(n->name);
+	printf("\";\n}\n");
+}
+
+int cmd_trace(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "dot", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	strata_trace t;
+	int c, fmt = 0;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': fmt = 1; break;
+		case 'd': fmt = 2; break;
+		case 'h': printf("usage: strata %s\n", USAGE); return EXIT_OK;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage(USAGE);
+	if (strata_trace_record(&t, cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1)) < 0)
+		return EXIT_ERROR;
+	if (fmt == 1) {
+		json_t *o = trace_json(&t, cli->node);
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(o);
+	} else if (fmt == 2) {
+		print_dot(&t, cli->node);
+	} else {
+		print_text(&t, cli->node);
+	}
+	strata_trace_dispose(&t);
+	return EXIT_OK;
+}

@@ -1,0 +1,73 @@
+#!/bin/sh
+# Provenance: trace a record from the province back through every tier to
+# the community's own commit (text, JSON, DOT), and a record's history.
+. "$TOP_SRCDIR/tests/e2e/lib.sh"
+two_nodes
+to_province
+
+R=refs/strata/peers/dx-gongshu/st-wangjiang/cn-wangjiang-01/residents
+line=$(git -C pv/repo.git show "$R:records/0.jsonl" | head -1)
+key=$(echo "$line" | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+year=$(echo "$line" | sed 's/.*"birth_date":"\([0-9]*\)".*/\1/')
+
+# next_key FILE: the key a trace says to continue with
+next_key() { sed -n "s/^   strata -C <.*'s node> trace residents '\(.*\)'$/\1/p" "$1"; }
+
+"$STRATA" -C pv trace residents "$key" >pv.out || fail "trace at the province: $(cat pv.out)"
+grep -q "^1. view received: dx-gongshu (district) commit $(git -C pv/repo.git rev-parse --short=12 $R)" pv.out ||
+	fail "province hop: $(cat pv.out)"
+grep -q "policy: district-to-province version 1" pv.out && grep -q "purpose: provincial monitoring" pv.out &&
+	grep -q "received here: 20" pv.out && grep -q "signature: good (dx-gongshu)" pv.out || fail "hop details: $(cat pv.out)"
+grep -q "next hop: commit [0-9a-f]\{12\} at dx-gongshu (not held here)" pv.out || fail "next hop: $(cat pv.out)"
+src_cn=$(git -C cn/repo.git rev-parse refs/strata/datasets/residents)
+grep -q "^origin: cn-wangjiang-01 commit $(echo "$src_cn" | cut -c1-12) (not held here)" pv.out || fail "origin: $(cat pv.out)"
+k_dx=$(next_key pv.out)
+[ "$k_dx" = "$key" ] || fail "the district holds the province's record under the same key"
+
+"$STRATA" -C dx trace residents "$k_dx" >dx.out || fail "trace at the district: $(cat dx.out)"
+grep -q "^1. view built here: dx-gongshu (district)" dx.out && grep -q "^2. view received: st-wangjiang (street)" dx.out ||
+	fail "district hops: $(cat dx.out)"
+k_st=$(next_key dx.out)
+[ -n "$k_st" ] && [ "$k_st" != "$key" ] || fail "the street's key should differ (pseudonyms per tier): $(cat dx.out)"
+"$STRATA" -C st trace residents "$k_st" >st.out || fail "trace at the street: $(cat st.out)"
+grep -q "^2. view received: cn-wangjiang-01 (community)" st.out || fail "street hops: $(cat st.out)"
+k_cn=$(next_key st.out)
+"$STRATA" -C cn trace residents "$k_cn" >cn.out || fail "trace at the community: $(cat cn.out)"
+grep -q "^2. owner's dataset commit: cn-wangjiang-01 (community) commit $(echo "$src_cn" | cut -c1-12)" cn.out ||
+	fail "community hops: $(cat cn.out)"
+raw=$(sed -n '/^2\. owner/,$ s/^   record: //p' cn.out)
+echo "$raw" | grep -q "\"birth_date\":\"$year-" || fail "the community's record is not the province's: $raw vs $line"
+echo "$raw" | grep -q '"name":"' || fail "the owner's record should be whole: $raw"
+grep -q '"name":' pv.out && fail "the province's trace shows a name"
+ok "trace: province -> district -> street -> community, each hop with signer, policy, purpose; to the owner's commit"
+
+"$STRATA" -C dx trace residents "$k_dx" --json >dx.json
+grep -q '"role": "view received"' dx.json && grep -q '"node": "st-wangjiang"' dx.json &&
+	grep -q '"purpose": "district service planning and allowance budget"' dx.json &&
+	grep -q "\"key\": \\[" dx.json || fail "trace --json: $(cat dx.json)"
+"$STRATA" -C dx trace residents "$k_dx" --dot >dx.dot
+dot -Tsvg dx.dot >dx.svg || fail "Graphviz cannot render the trace: $(cat dx.dot)"
+grep -q "<svg" dx.svg && grep -q "district service planning" dx.svg || fail "rendered trace"
+expect_fail 1 "no record of 'residents' with that key on node 'pv-zhejiang'" "$STRATA" -C pv trace residents nosuchkey
+expect_fail 1 "invalid dataset name" "$STRATA" -C pv trace ../x k
+ok "trace --json and --dot (Graphviz renders it); an unknown key is refused"
+
+# history: one record through imports
+id=$(git -C cn/repo.git show refs/strata/datasets/residents:records/0.jsonl | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+awk -F, -v id="$id" 'BEGIN {OFS=","} $1 == id {$5 = "19900000000"} {print}' "$TOP_SRCDIR/seeds/residents.csv" >v2.csv
+"$STRATA" -C cn import residents v2.csv >/dev/null
+grep -v "^$id," v2.csv >v3.csv
+"$STRATA" -C cn import residents v3.csv >/dev/null
+"$STRATA" -C cn history residents "$id" >h.out
+[ "$(grep -c '^[0-9a-f]\{12\} ' h.out)" = 3 ] || fail "history: $(cat h.out)"
+grep '^[0-9a-f]\{12\} ' h.out >versions
+head -1 versions | grep -q " removed  by cn-wangjiang-01, signature good" || fail "history newest: $(cat h.out)"
+sed -n 2p versions | grep -q " changed  by cn-wangjiang-01" || fail "history change: $(cat h.out)"
+tail -1 h.out | grep -q "19900000000" && fail "the change shows on the first version"
+grep -q '"phone":"19900000000"' h.out || fail "history lines: $(cat h.out)"
+grep -q " added    by cn-wangjiang-01" h.out || fail "history first: $(cat h.out)"
+"$STRATA" -C st history cn-wangjiang-01/residents "$k_st" >/dev/null 2>&1 || true
+"$STRATA" -C st history cn-wangjiang-01/residents "$k_cn" | grep -q "added    by cn-wangjiang-01" ||
+	fail "history of received data"
+expect_fail 1 "no record of 'residents' with that key" "$STRATA" -C cn history residents nosuchkey
+ok "history: every version of one record, with commit, time, node and signature; received data too"
