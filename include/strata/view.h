@@ -17,6 +17,7 @@
 #define STRATA_VIEW_H
 
 #include "strata/node.h"
+#include "strata/dataset.h"
 
 #define STRATA_REF_VIEWS "refs/strata/views/"
 #define STRATA_REF_PEERS "refs/strata/peers/"
@@ -47,5 +48,22 @@ typedef void (*strata_view_report)(const strata_view_result *res, void *payload)
  * other peers (never sent back to the peer it came from).
  */
 int strata_view_build(strata_node *n, const char *peer, int full, strata_view_report report, void *payload);
+typedef struct {
+	git_oid tree;		/* the view's tree */
+	git_oid recomputed;	/* the tree its source and policy give */
+	git_oid source, policy;
+	size_t records;
+	int equal;
+} strata_view_audit_result;
+/*
+ * Recomputes a view commit from what its trailers name (source commit,
+ * policy blob, dataset, recipient) and this node's secret for the policy,
+ * and compares trees (DESIGN.md guarantee 3).  If they differ, `cb` gets
+ * each record that differs: (in the view, per the policy).  Writes only to
+ * a scratch repository that is removed after.  STRATA_ENOTFOUND if the
+ * source or the policy is not held here.
+ */
+int strata_view_audit(strata_node *n, const git_oid *view, strata_view_audit_result *res,
+		      strata_diff_cb cb, void *payload);
 
 #endif

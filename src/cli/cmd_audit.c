@@ -1,6 +1,8 @@
 /* cmd_audit.c - strata audit log [--refused]: the signed event chain, and refused input */
 #include "cli.h"
 #include "strata/audit.h"
+#include "strata/json.h"
+#include "strata/view.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -8,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#define USAGE "audit log [-v]"
+#define USAGE "audit log [-v]\n       strata audit view COMMIT|REF"
 
 typedef struct {
 	int verbose;
@@ -40,6 +42,65 @@ static int print_event(const strata_audit_event *ev, void *payload)
 	return 0;
 }
 
+static void put_record(const char *label, const strata_record *r)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	strata_buf_putc(&b, '{');
+	for (size_t i = 0; r && i < r->n; i++) {
+		if (i)
+			strata_buf_putc(&b, ',');
+		strata_json_put_string(&b, r->names[i], strlen(r->names[i]));
+		strata_buf_putc(&b, ':');
+		strata_json_put_string(&b, r->values[i], r->lens[i]);
+	}
+	strata_buf_putc(&b, '}');
+	printf("  %-14s %s\n", label, r ? b.ptr : "(none)");
+	strata_buf_dispose(&b);
+}
+
+static int print_difference(const strata_record *in_view, const strata_record *per_policy, void *payload)
+{
+	(*(size_t *)payload)++;
+	putchar('\n');
+	put_record("in the view:", in_view);
+	put_record("per policy:", per_policy);
+	return 0;
+}
+
+static int audit_view(strata_cli *cli, const char *spec)
+{
+	git_object *obj = NULL;
+	strata_view_audit_result res;
+	char t[GIT_OID_HEXSZ + 1], rt[GIT_OID_HEXSZ + 1], s[GIT_OID_HEXSZ + 1], p[GIT_OID_HEXSZ + 1];
+	git_oid id;
+	size_t ndiff = 0;
+	int rc;
+
+	if (git_revparse_single(&obj, cli->node->repo, spec) < 0) {
+		strata_error_git("no such commit");
+		return EXIT_ERROR;
+	}
+	id = *git_object_id(obj);
+	git_object_free(obj);
+	rc = strata_view_audit(cli->node, &id, &res, print_difference, &ndiff);
+	if (rc < 0)
+		return EXIT_ERROR;
+	git_oid_tostr(t, sizeof(t), &res.tree);
+	git_oid_tostr(rt, sizeof(rt), &res.recomputed);
+	git_oid_tostr(s, sizeof(s), &res.source);
+	git_oid_tostr(p, sizeof(p), &res.policy);
+	if (res.equal) {
+		printf("view %.12s is exactly policy blob %.12s applied to source %.12s: tree %.12s, %zu records\n",
+		       git_oid_tostr_s(&id), p, s, t, res.records);
+		return EXIT_OK;
+	}
+	printf("\nview %.12s does NOT match policy blob %.12s applied to source %.12s:\n"
+	       "  its tree %.12s, recomputed %.12s; %zu records differ (above)\n",
+	       git_oid_tostr_s(&id), p, s, t, rt, ndiff);
+	strata_error_setc(STRATA_EVERIFY, "view %.12s is not what its source and policy give", git_oid_tostr_s(&id));
+	return EXIT_VERIFY;
+}
+
 int cmd_audit(int argc, char **argv, strata_cli *cli)
 {
 	log_ctx l = { 0, 0 };
@@ -47,6 +108,8 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 	char *path;
 	int rc;
 
+	if (argc == 3 && !strcmp(argv[1], "view"))
+		return audit_view(cli, argv[2]);
 	if (argc < 2 || strcmp(argv[1], "log")) {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 			printf("usage: strata %s\n", USAGE);

@@ -674,3 +674,152 @@ int strata_view_build(strata_node *n, const char *peer, int full, strata_view_re
 	free(peers);
 	return error;
 }
+
+/* --- audit: recompute a view from what its trailers name --- */
+
+/*
+ * A scratch repository under NODE/tmp that borrows the node's objects
+ * (objects/info/alternates): what a recomputation writes stays there, so
+ * the node is left exactly as it was.
+ */
+static int scratch_repo(git_repository **out, strata_buf *dir, strata_node *n)
+{
+	strata_buf alt = STRATA_BUF_INIT, objs = STRATA_BUF_INIT;
+	char *tmp = strata_path_join(n->path, "tmp");
+	int error = STRATA_ERROR;
+
+	*out = NULL;
+	if (!tmp || strata_mkdir_p(tmp, 0700) < 0 || strata_buf_printf(dir, "%s/audit-XXXXXX", tmp) < 0)
+		goto done;
+	if (!mkdtemp(dir->ptr)) {
+		strata_error_sys(dir->ptr);
+		strata_buf_clear(dir);
+		goto done;
+	}
+	if (git_repository_init(out, dir->ptr, 1) < 0) {
+		strata_error_git("cannot create a scratch repository");
+		goto done;
+	}
+	if (strata_buf_printf(&alt, "%s/objects/info/alternates", dir->ptr) < 0 ||
+	    strata_buf_printf(&objs, "%sobjects\n", git_repository_path(n->repo)) < 0 ||
+	    strata_write_file_atomic(alt.ptr, objs.ptr, objs.len, 0644) < 0)
+		goto done;
+	git_repository_free(*out);	/* reopen: alternates are read at open */
+	*out = NULL;
+	if (git_repository_open_bare(out, dir->ptr) < 0) {
+		strata_error_git("cannot open the scratch repository");
+		goto done;
+	}
+	error = 0;
+done:
+	free(tmp);
+	strata_buf_dispose(&alt);
+	strata_buf_dispose(&objs);
+	return error;
+}
+
+int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_result *res,
+		      strata_diff_cb cb, void *payload)
+{
+	char v[GIT_OID_HEXSZ + 1], shex[GIT_OID_HEXSZ + 1] = "", dataset[64], recipient[64], builder[64] = "?";
+	unsigned char secret[STRATA_SECRET_LEN];
+	git_commit *view = NULL, *src = NULL;
+	git_tree *src_tree = NULL, *vt = NULL, *rt = NULL;
+	git_blob *blob = NULL;
+	git_repository *scratch = NULL;
+	strata_buf dir = STRATA_BUF_INIT;
+	strata_policy *p = NULL;
+	const strata_policy_dataset *pd;
+	strata_schema *src_schema = NULL, vs = { 0 };
+	strata_redactor r;
+	strata_packw *w = NULL;
+	git_oid source, blob_id, records_oid;
+	int have_r = 0, error = STRATA_ERROR;
+
+	memset(res, 0, sizeof(*res));
+	if (git_commit_lookup(&view, n->repo, view_id) < 0) {
+		strata_error_git("cannot read the view commit");
+		goto done;
+	}
+	if (!strata_commit_trailer(view, "Strata-Source", shex, sizeof(shex)) || git_oid_fromstr(&source, shex) < 0 ||
+	    !strata_commit_trailer(view, "Strata-Policy", v, sizeof(v)) || git_oid_fromstr(&blob_id, v) < 0 ||
+	    !strata_commit_trailer(view, "Strata-Dataset", dataset, sizeof(dataset)) ||
+	    !strata_commit_trailer(view, "Strata-Recipient", recipient, sizeof(recipient))) {
+		git_error_clear();
+		strata_error_set("not a view commit: it lacks Strata-Source, Strata-Policy, Strata-Dataset or Strata-Recipient");
+		goto done;
+	}
+	strata_commit_trailer(view, "Strata-Node", builder, sizeof(builder));
+	res->source = source;
+	res->policy = blob_id;
+	res->tree = *git_commit_tree_id(view);
+	if (git_commit_lookup(&src, n->repo, &source) < 0) {
+		git_error_clear();
+		error = strata_error_setc(STRATA_ENOTFOUND, "the view's source %.12s is not held at this node: "
+					  "audit it at '%s', which built it", shex, builder);
+		goto done;
+	}
+	if (git_blob_lookup(&blob, n->repo, &blob_id) < 0) {
+		git_error_clear();
+		error = strata_error_setc(STRATA_ENOTFOUND, "the view's policy blob is not held at this node");
+		goto done;
+	}
+	if (strata_policy_parse(&p, "the view's policy", git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0)
+		goto done;
+	if ((pd = strata_policy_find(p, dataset)) == NULL) {
+		strata_error_set("the policy the view names does not share '%s'", dataset);
+		goto done;
+	}
+	if (git_commit_tree(&src_tree, src) < 0) {
+		strata_error_git("cannot read the view's source");
+		goto done;
+	}
+	if (strata_schema_load(&src_schema, n->repo, src_tree) < 0 ||
+	    strata_policy_check_schema(p, pd, src_schema) < 0 ||
+	    strata_policy_secret(secret, n, p->name) < 0 ||
+	    view_schema(&vs, src_schema, pd) < 0 ||
+	    strata_redactor_init(&r, p, pd, recipient, secret) < 0)
+		goto done;
+	have_r = 1;
+	if (scratch_repo(&scratch, &dir, n) < 0)
+		goto done;
+	{
+		strata_node shadow = *n;	/* the same node, writing into the scratch repository */
+		shadow.repo = scratch;
+		if (strata_packw_new(&w, scratch, 1) < 0 ||
+		    build_full(&shadow, &r, &vs, src_tree, w, &records_oid, &res->records) < 0 ||
+		    strata_dataset_write_root(w, &vs, &records_oid, &res->recomputed) < 0 ||
+		    strata_packw_commit(w) < 0)
+			goto done;
+	}
+	res->equal = git_oid_equal(&res->recomputed, &res->tree);
+	if (!res->equal && cb) {
+		if (git_tree_lookup(&vt, scratch, &res->tree) < 0 || git_tree_lookup(&rt, scratch, &res->recomputed) < 0) {
+			strata_error_git("cannot read the trees to compare");
+			goto done;
+		}
+		if (strata_dataset_diff(scratch, vt, rt, cb, payload) < 0)
+			goto done;
+	}
+	error = 0;
+done:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (have_r)
+		strata_redactor_dispose(&r);
+	strata_packw_free(w);
+	git_tree_free(vt);
+	git_tree_free(rt);
+	git_repository_free(scratch);
+	if (dir.len)
+		strata_rm_rf(dir.ptr);
+	strata_buf_dispose(&dir);
+	free(vs.names);
+	free(vs.types);
+	strata_schema_free(src_schema);
+	strata_policy_free(p);
+	git_blob_free(blob);
+	git_tree_free(src_tree);
+	git_commit_free(src);
+	git_commit_free(view);
+	return error;
+}

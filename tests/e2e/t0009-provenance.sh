@@ -71,3 +71,37 @@ grep -q " added    by cn-wangjiang-01" h.out || fail "history first: $(cat h.out
 	fail "history of received data"
 expect_fail 1 "no record of 'residents' with that key" "$STRATA" -C cn history residents nosuchkey
 ok "history: every version of one record, with commit, time, node and signature; received data too"
+
+# audit view: recompute a view from the source and policy its trailers name
+V=refs/strata/views/st-wangjiang/residents
+before=$(node_state cn)
+"$STRATA" -C cn audit view $V >av.out || fail "an honest view fails its audit: $(cat av.out)"
+grep -q "^view [0-9a-f]\{12\} is exactly policy blob $(git -C cn/repo.git rev-parse --short=12 refs/strata/policies:community-to-street.yaml) applied to source" av.out ||
+	fail "audit view: $(cat av.out)"
+"$STRATA" -C st audit view refs/strata/views/dx-gongshu/cn-wangjiang-01/residents >/dev/null || fail "relayed view audit"
+[ "$(node_state cn)" = "$before" ] || fail "audit view changed the node"
+expect_fail 1 "is not held at this node: audit it at 'dx-gongshu', which built it" \
+	"$STRATA" -C pv audit view refs/strata/peers/dx-gongshu/st-wangjiang/cn-wangjiang-01/residents
+# a tree altered after the build: one record changed, the commit re-signed by the node itself
+git -C cn/repo.git log -1 --format=%B $V >msg
+leaf=$(git -C cn/repo.git rev-parse "$V:records/0.jsonl")
+git -C cn/repo.git show "$leaf" | sed '1s/"income_band":"[^"]*"/"income_band":"FORGED"/' >leaf
+new=$(git -C cn/repo.git hash-object -w "$T/leaf")
+recs=$(git -C cn/repo.git ls-tree "$V:records" | sed "s/$leaf/$new/" | git -C cn/repo.git mktree)
+root=$(git -C cn/repo.git ls-tree "$V" | sed "s/$(git -C cn/repo.git rev-parse "$V:records")/$recs/" | git -C cn/repo.git mktree)
+forged=$("$FORGE" commit cn "$root" - msg)
+expect_fail 3 "is not what its source and policy give" "$STRATA" -C cn audit view "$forged"
+grep -q "1 records differ" "$T/out" || fail "forged tree: $(cat "$T/out")"
+grep -q '^  in the view: .*"income_band":"FORGED"' "$T/out" && grep -q '^  per policy: ' "$T/out" ||
+	fail "the differing record is not shown: $(cat "$T/out")"
+# a view built under one policy whose trailer names another
+sed 's/^version: 1/version: 2/; s/      phone: {mask: \[3, 4\]}.*/      phone: keep/' \
+	"$TOP_SRCDIR/policies/community-to-street.yaml" >v2.yaml
+"$STRATA" -C cn policy commit v2.yaml >/dev/null
+b2=$(git -C cn/repo.git rev-parse refs/strata/policies:community-to-street.yaml)
+sed "s/^Strata-Policy: .*/Strata-Policy: $b2/" msg >msg2
+forged2=$("$FORGE" commit cn "$(git -C cn/repo.git rev-parse "$V^{tree}")" - msg2)
+expect_fail 3 "is not what its source and policy give" "$STRATA" -C cn audit view "$forged2"
+grep -q "records differ" "$T/out" && grep -q '^  per policy: .*"phone":"1[0-9]\{10\}"' "$T/out" ||
+	fail "policy mismatch not shown: $(head -20 "$T/out")"
+ok "audit view: honest views match their recomputation; an altered tree or a wrong policy trailer is caught, record by record"
