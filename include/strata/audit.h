@@ -43,4 +43,13 @@ typedef struct {
 typedef int (*strata_audit_cb)(const strata_audit_event *ev, void *payload);
 /* Calls `cb` for each event, newest first; a non-zero return stops the walk. */
 int strata_audit_foreach(strata_node *n, strata_audit_cb cb, void *payload);
+typedef void (*strata_audit_problem_cb)(const char *problem, void *payload);
+/*
+ * Checks the chain: each event has one parent (the first none) and all are
+ * present (no gap), each names this node and an event; and the ref's
+ * reflog shows it only ever moved forward (no event rewritten or dropped).
+ * Reports each problem; returns their number, or an error.  *events gets
+ * the chain's length.
+ */
+int strata_audit_check(strata_node *n, size_t *events, strata_audit_problem_cb cb, void *payload);
 #endif

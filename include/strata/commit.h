@@ -48,4 +48,14 @@ int strata_commit_check(strata_sig_status *status, char *signer, size_t signersz
 int strata_commit_check_in(strata_sig_status *status, char *signer, size_t signersz,
 			   strata_node *n, git_repository *repo, const git_oid *commit);
 
+typedef struct {
+	strata_sig_status status;
+	char signer[128];
+} strata_check_result;
+/*
+ * strata_commit_check for each of `ids`, on one thread per core (each with
+ * its own repository handle).  results[i] is for ids[i].
+ */
+int strata_commit_check_many(strata_node *n, const git_oid *ids, size_t count, strata_check_result *results);
+
 #endif

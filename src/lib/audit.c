@@ -7,6 +7,7 @@
 #include "strata/util.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -150,4 +151,83 @@ int strata_audit_foreach(strata_node *n, strata_audit_cb cb, void *payload)
 	git_error_clear();
 	git_revwalk_free(walk);
 	return error;
+}
+
+static int problem(strata_audit_problem_cb cb, void *payload, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int problem(strata_audit_problem_cb cb, void *payload, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cb(msg, payload);
+	return 1;
+}
+
+int strata_audit_check(strata_node *n, size_t *events, strata_audit_problem_cb cb, void *payload)
+{
+	git_oid id;
+	git_commit *c = NULL, *parent = NULL;
+	git_reflog *log = NULL;
+	char hex[GIT_OID_HEXSZ + 1], v[128];
+	int rc, problems = 0;
+
+	*events = 0;
+	rc = git_reference_name_to_id(&id, n->repo, STRATA_REF_AUDIT);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return 0;
+	}
+	if (rc < 0 || git_commit_lookup(&c, n->repo, &id) < 0) {
+		git_oid_tostr(hex, sizeof(hex), &id);
+		git_error_clear();
+		return problem(cb, payload, "the audit log's newest event %.12s is missing", hex);
+	}
+	while (c) {
+		(*events)++;
+		git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
+		if (!strata_commit_trailer(c, "Strata-Event", v, sizeof(v)) || !*v)
+			problems += problem(cb, payload, "audit event %.12s names no event", hex);
+		if (!strata_commit_trailer(c, "Strata-Node", v, sizeof(v)) || strcmp(v, n->name))
+			problems += problem(cb, payload, "audit event %.12s is by '%s', not this node", hex, v);
+		if (git_commit_parentcount(c) > 1)
+			problems += problem(cb, payload, "audit event %.12s has %u parents: the log must be a line",
+					    hex, git_commit_parentcount(c));
+		if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0) {
+			char phex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(phex, sizeof(phex), git_commit_parent_id(c, 0));
+			git_error_clear();
+			problems += problem(cb, payload, "gap in the audit log: event %.12s follows %.12s, which is missing",
+					    hex, phex);
+		}
+		git_commit_free(c);
+		c = parent;
+		parent = NULL;
+	}
+	/* every recorded move of the ref went forward */
+	if (git_reflog_read(&log, n->repo, STRATA_REF_AUDIT) == 0) {
+		size_t count = git_reflog_entrycount(log);
+		for (size_t i = 0; i < count; i++) {
+			const git_reflog_entry *e = git_reflog_entry_byindex(log, i);
+			const git_oid *from = git_reflog_entry_id_old(e), *to = git_reflog_entry_id_new(e);
+			char fh[GIT_OID_HEXSZ + 1], th[GIT_OID_HEXSZ + 1];
+			if (git_oid_is_zero(from) || git_oid_equal(from, to))
+				continue;
+			if (git_graph_descendant_of(n->repo, to, from) != 1) {
+				git_error_clear();
+				git_oid_tostr(fh, sizeof(fh), from);
+				git_oid_tostr(th, sizeof(th), to);
+				problems += problem(cb, payload, "the audit log was rewritten: it moved from %.12s to %.12s, "
+						    "which does not descend from it (%s)", fh, th, git_reflog_entry_message(e) ?
+						    git_reflog_entry_message(e) : "no message");
+			}
+		}
+		if (count && !git_oid_equal(git_reflog_entry_id_new(git_reflog_entry_byindex(log, 0)), &id))
+			problems += problem(cb, payload, "refs/strata/audit was moved without a reflog entry");
+	}
+	git_error_clear();
+	git_reflog_free(log);
+	return problems;
 }

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#include <unistd.h>
 
 int strata_commit_create(git_oid *out, strata_node *n, const git_tree *tree,
 			 const git_commit *parent, const char *message)
@@ -128,4 +130,67 @@ int strata_commit_trailer(const git_commit *c, const char *key, char *out, size_
 	}
 	git_error_clear();
 	return found;
+}
+
+typedef struct {
+	strata_node *n;
+	const git_oid *ids;
+	size_t count, part, nparts;
+	strata_check_result *results;
+	int error;
+	char errmsg[256];
+} check_worker;
+
+static void *check_main(void *arg)
+{
+	check_worker *w = arg;
+	git_repository *repo = NULL;
+
+	if (git_repository_open_bare(&repo, git_repository_path(w->n->repo)) < 0) {
+		w->error = strata_error_git("cannot open the repository");
+	} else {
+		for (size_t i = w->part; i < w->count && !w->error; i += w->nparts)
+			w->error = strata_commit_check_in(&w->results[i].status, w->results[i].signer,
+							  sizeof(w->results[i].signer), w->n, repo, &w->ids[i]);
+	}
+	if (w->error)
+		snprintf(w->errmsg, sizeof(w->errmsg), "%s", strata_error_last());
+	git_repository_free(repo);
+	return NULL;
+}
+
+int strata_commit_check_many(strata_node *n, const git_oid *ids, size_t count, strata_check_result *results)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = cores < 1 ? 1 : cores > 16 ? 16 : (size_t)cores, started = 0;
+	check_worker w[16];
+	pthread_t th[16];
+	strata_pubkey none;
+	char name[8];
+	int error = 0;
+
+	if (count < 64)
+		nthreads = 1;
+	memset(&none, 0, sizeof(none));
+	strata_node_trusted(n, &none, name, sizeof(name));	/* load the keys before the threads share them */
+	for (size_t i = 0; i < nthreads; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].n = n;
+		w[i].ids = ids;
+		w[i].count = count;
+		w[i].part = i;
+		w[i].nparts = nthreads;
+		w[i].results = results;
+	}
+	for (; started < nthreads; started++)
+		if (pthread_create(&th[started], NULL, check_main, &w[started]) != 0) {
+			error = strata_error_set("cannot start a verification thread");
+			break;
+		}
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (size_t i = 0; i < started && !error; i++)
+		if (w[i].error)
+			error = strata_error_set("%s", w[i].errmsg);
+	return error;
 }

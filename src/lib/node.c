@@ -171,7 +171,9 @@ int strata_node_init(const char *path, const char *name, const char *tier)
 	error = STRATA_ERROR;
 	if (git_repository_config(&cfg, repo) < 0 ||
 	    git_config_set_string(cfg, "gpg.format", "ssh") < 0 ||
-	    git_config_set_string(cfg, "gpg.ssh.allowedsignersfile", final.ptr) < 0) {
+	    git_config_set_string(cfg, "gpg.ssh.allowedsignersfile", final.ptr) < 0 ||
+	    /* a reflog for every ref, bare or not: verify --all reads it to find a rewritten audit log */
+	    git_config_set_string(cfg, "core.logAllRefUpdates", "always") < 0) {
 		strata_error_git("cannot configure repository");
 		goto done;
 	}

@@ -105,3 +105,24 @@ expect_fail 3 "is not what its source and policy give" "$STRATA" -C cn audit vie
 grep -q "records differ" "$T/out" && grep -q '^  per policy: .*"phone":"1[0-9]\{10\}"' "$T/out" ||
 	fail "policy mismatch not shown: $(head -20 "$T/out")"
 ok "audit view: honest views match their recomputation; an altered tree or a wrong policy trailer is caught, record by record"
+
+# verify --all: every signature, counted by signer, and the audit log as one unbroken line
+"$STRATA" -C pv verify --all >va.out || fail "verify --all at the province: $(cat va.out)"
+grep -q "^[0-9]* commits: [0-9]* good, 0 bad, 0 unsigned, 0 untrusted" va.out || fail "verify --all: $(cat va.out)"
+grep -q "^signed by: .*dx-gongshu [0-9]*" va.out && grep -q "pv-zhejiang [0-9]*" va.out || fail "signers: $(cat va.out)"
+grep -q "^audit log: [0-9]* events, one line, no gaps, never rewritten" va.out || fail "audit chain: $(cat va.out)"
+cp -r st st-rw
+first=$(git -C st-rw/repo.git rev-list refs/strata/audit | tail -1)
+newest=$(git -C st-rw/repo.git rev-parse refs/strata/audit)
+git -C st-rw/repo.git update-ref refs/strata/audit "$first"
+git -C st-rw/repo.git update-ref refs/strata/audit "$newest"
+expect_fail 3 "the audit log has problems" "$STRATA" -C st-rw verify --all
+grep -q "^audit log: the audit log was rewritten: it moved from $(echo "$newest" | cut -c1-12) to $(echo "$first" | cut -c1-12)" "$T/out" ||
+	fail "a rewritten audit log is not reported: $(cat "$T/out")"
+cp -r st st-gap
+middle=$(git -C st-gap/repo.git rev-list refs/strata/audit | sed -n 2p)
+rm "st-gap/repo.git/objects/$(echo "$middle" | cut -c1-2)/$(echo "$middle" | cut -c3-)"
+expect_fail 3 "a commit is missing" "$STRATA" -C st-gap verify --all
+grep -q "^audit log: gap in the audit log: event [0-9a-f]* follows $(echo "$middle" | cut -c1-12), which is missing" "$T/out" ||
+	fail "a gap is not reported: $(cat "$T/out")"
+ok "verify --all: all signatures by signer; a rewritten or broken audit log is reported"
