@@ -1,21 +1,61 @@
-/* cmd_audit.c - strata audit log [--refused]: the signed event chain, and refused input */
+/*
+ * cmd_audit.c - strata audit log [-v] [--since DATE] [--peer P] [--json]:
+ * the signed event chain, and refused input; strata audit view COMMIT:
+ * recompute a view and compare.
+ */
 #include "cli.h"
 #include "strata/audit.h"
+#include "strata/commit.h"
 #include "strata/json.h"
 #include "strata/view.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define USAGE "audit log [-v]\n       strata audit view COMMIT|REF"
+#define USAGE "audit log [-v] [--since YYYY-MM-DD[THH:MM:SSZ]] [--peer PEER] [--json]\n" \
+	      "       strata audit view COMMIT|REF"
 
 typedef struct {
 	int verbose;
 	size_t count;
+	int64_t since;
+	const char *peer;
+	json_t *json;		/* --json: the events, newest first */
 } log_ctx;
+
+/* 1 if the event names `peer` as sender, recipient or view recipient. */
+static int names_peer(const git_commit *c, const char *peer)
+{
+	static const char *const keys[] = { "Strata-Sender", "Strata-Recipient", NULL };
+	char v[128];
+	for (size_t i = 0; keys[i]; i++)
+		if (strata_commit_trailer(c, keys[i], v, sizeof(v)) && !strcmp(v, peer))
+			return 1;
+	return 0;
+}
+
+static json_t *event_json(const strata_audit_event *ev, const char *when)
+{
+	git_message_trailer_array tr = { 0 };
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "commit", git_oid_tostr_s(&ev->commit), "time", when,
+			      "event", ev->event, "subject", ev->subject), *t = json_object();
+	if (git_message_trailers(&tr, git_commit_message(ev->c)) == 0) {
+		for (size_t i = 0; i < tr.count; i++) {
+			json_t *a = json_object_get(t, tr.trailers[i].key);
+			if (!a)
+				json_object_set_new(t, tr.trailers[i].key, a = json_array());
+			json_array_append_new(a, json_string(tr.trailers[i].value));
+		}
+		git_message_trailer_array_free(&tr);
+	}
+	git_error_clear();
+	json_object_set_new(o, "trailers", t);
+	return o;
+}
 
 static int print_event(const strata_audit_event *ev, void *payload)
 {
@@ -24,9 +64,18 @@ static int print_event(const strata_audit_event *ev, void *payload)
 	time_t tt = (time_t)ev->time;
 	struct tm tm;
 
+	if (ev->time < l->since)
+		return 1;	/* newest first: the rest are older */
+	if (l->peer && !names_peer(ev->c, l->peer))
+		return 0;
 	gmtime_r(&tt, &tm);
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	git_oid_tostr(hex, sizeof(hex), &ev->commit);
+	l->count++;
+	if (l->json) {
+		json_array_append_new(l->json, event_json(ev, t));
+		return 0;
+	}
 	printf("%.12s %s %-14s %s\n", hex, t, ev->event, ev->subject);
 	if (l->verbose) {
 		const char *msg = git_commit_message(ev->c), *body = strstr(msg, "\n\n");
@@ -38,7 +87,20 @@ static int print_event(const strata_audit_event *ev, void *payload)
 			s += len + (nl != NULL);
 		}
 	}
-	l->count++;
+	return 0;
+}
+
+static int parse_since(int64_t *out, const char *s)
+{
+	struct tm tm;
+	const char *end;
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL || *end) {
+		memset(&tm, 0, sizeof(tm));
+		if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL || *end)
+			return -1;
+	}
+	*out = (int64_t)timegm(&tm);
 	return 0;
 }
 
@@ -103,7 +165,7 @@ static int audit_view(strata_cli *cli, const char *spec)
 
 int cmd_audit(int argc, char **argv, strata_cli *cli)
 {
-	log_ctx l = { 0, 0 };
+	log_ctx l = { 0, 0, 0, NULL, NULL };
 	strata_buf refused = STRATA_BUF_INIT;
 	char *path;
 	int rc;
@@ -118,15 +180,35 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 		return cli_usage(USAGE);
 	}
 	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			l.verbose = 1;
-		else
+		} else if (!strcmp(argv[i], "--json")) {
+			l.json = json_array();
+		} else if (!strcmp(argv[i], "--since") && i + 1 < argc) {
+			if (parse_since(&l.since, argv[++i]) < 0) {
+				json_decref(l.json);
+				fprintf(stderr, "strata: --since '%s': use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)\n", argv[i]);
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "--peer") && i + 1 < argc) {
+			l.peer = argv[++i];
+		} else {
+			json_decref(l.json);
 			return cli_usage(USAGE);
+		}
 	}
-	if (strata_audit_foreach(cli->node, print_event, &l) < 0)
+	if (strata_audit_foreach(cli->node, print_event, &l) < 0) {
+		json_decref(l.json);
 		return EXIT_ERROR;
+	}
+	if (l.json) {
+		json_dumpf(l.json, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(l.json);
+		return EXIT_OK;	/* refusals are not events: --json lists the chain only */
+	}
 	if (l.count == 0)
-		printf("no events yet\n");
+		printf("no events%s\n", l.since || l.peer ? " match" : " yet");
 	if ((path = strata_path_join(cli->node->path, STRATA_REFUSED_LOG)) == NULL)
 		return EXIT_ERROR;
 	rc = strata_read_file(&refused, path, STRATA_REFUSED_LOG_MAX + 65536);

@@ -126,3 +126,14 @@ expect_fail 3 "a commit is missing" "$STRATA" -C st-gap verify --all
 grep -q "^audit log: gap in the audit log: event [0-9a-f]* follows $(echo "$middle" | cut -c1-12), which is missing" "$T/out" ||
 	fail "a gap is not reported: $(cat "$T/out")"
 ok "verify --all: all signatures by signer; a rewritten or broken audit log is reported"
+
+# audit log filters and JSON
+"$STRATA" -C st audit log --peer dx-gongshu >al.out
+grep -q " parcel-export  parcel 1 exported to dx-gongshu" al.out || fail "audit log --peer: $(cat al.out)"
+grep -q "parcel-import" al.out && fail "--peer dx-gongshu lists the import from the community"
+"$STRATA" -C st audit log --since 2999-01-01 | grep -q "^no events match" || fail "audit log --since the future"
+"$STRATA" -C st audit log --since 2000-01-01T00:00:00Z | grep -q "parcel-import" || fail "audit log --since the past"
+"$STRATA" -C st audit log --json --peer cn-wangjiang-01 >al.json
+grep -q '"event": "parcel-import"' al.json && grep -q '"Strata-Sender": \[' al.json || fail "audit log --json: $(head -30 al.json)"
+expect_fail 2 "--since 'yesterday'" "$STRATA" -C st audit log --since yesterday
+ok "audit log --peer, --since and --json"
