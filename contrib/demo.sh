@@ -1,8 +1,10 @@
 #!/bin/sh
 # The demo: a community node keeps the sample registry and grid-event log
 # as signed commits; stock git verifies them; a policy redacts them for the
-# street office, which receives them as a signed parcel.  Leaves the nodes
-# for you to explore in $DEMO_DIR (default: ./demo-nodes).
+# street office, which receives them as a signed parcel and passes them on
+# (redacted again) to the district and the province; an auditor traces one
+# record back through the tiers.  Leaves the nodes for you to explore in
+# $DEMO_DIR (default: ./demo-nodes).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 STRATA=${STRATA:-$top/build/strata}
@@ -86,8 +88,41 @@ echo "importing the same parcel again is a replay:"
 say "the street's signed audit log"
 "$STRATA" -C "$street" audit log
 
+say "up the tiers by parcels: the street re-shares to the district, the district to the province"
+district=$DEMO_DIR/dx-gongshu
+province=$DEMO_DIR/pv-zhejiang
+"$STRATA" init "$district" --name dx-gongshu --tier district >/dev/null
+"$STRATA" init "$province" --name pv-zhejiang --tier province >/dev/null
+"$STRATA" -C "$street" policy commit "$top/policies/street-to-district.yaml" >/dev/null
+"$STRATA" -C "$street" peer add dx-gongshu --key "$district/keys/node.pub" --tier district --policy street-to-district >/dev/null
+"$STRATA" -C "$district" peer add st-wangjiang --key "$street/keys/node.pub" --tier street --direction pull >/dev/null
+"$STRATA" -C "$district" policy commit "$top/policies/district-to-province.yaml" >/dev/null
+"$STRATA" -C "$district" peer add pv-zhejiang --key "$province/keys/node.pub" --tier province --policy district-to-province >/dev/null
+"$STRATA" -C "$province" peer add dx-gongshu --key "$district/keys/node.pub" --tier district --direction pull >/dev/null
+"$STRATA" -C "$street" export --to dx-gongshu -o "$DEMO_DIR/to-district.parcel"
+"$STRATA" -C "$district" import "$DEMO_DIR/to-district.parcel"
+"$STRATA" -C "$district" export --to pv-zhejiang -o "$DEMO_DIR/to-province.parcel"
+"$STRATA" -C "$province" import "$DEMO_DIR/to-province.parcel"
+
+say "an auditor at the province traces one record back, tier by tier"
+R=refs/strata/peers/dx-gongshu/st-wangjiang/cn-wangjiang-01/residents
+key=$(git -C "$province/repo.git" show "$R:records/0.jsonl" | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+next_key() { sed -n "s/^   strata -C <.*'s node> trace residents '\(.*\)'$/\1/p"; }
+for tier in "$province" "$district" "$street" "$node"; do
+	out=$("$STRATA" -C "$tier" trace residents "$key")
+	echo "$out"
+	echo
+	key=$(echo "$out" | next_key)
+done
+
+say "the community's view for the street is exactly its policy applied to its data"
+"$STRATA" -C "$node" audit view refs/strata/views/st-wangjiang/residents
+
+say "every signature at the province, and its audit log"
+"$STRATA" -C "$province" verify --all
+
 say "done"
-echo "The nodes are in $DEMO_DIR (community: $node, street: $street)"
+echo "The nodes are in $DEMO_DIR: $node, $street, $district, $province"
 echo "Try:  $STRATA -C $node datasets"
 echo "      $STRATA -C $node policy preview $top/policies/district-to-province.yaml --dataset residents -n 3"
 echo "      git -C $node/repo.git log --show-signature refs/strata/datasets/residents"
