@@ -107,6 +107,38 @@ START_TEST(refusals)
 }
 END_TEST
 
+static void count_problem(const char *what, void *payload)
+{
+	(void)what;
+	(*(int *)payload)++;
+}
+
+START_TEST(chain_check)
+{
+	git_oid first, newest;
+	git_reference *r = NULL;
+	size_t events;
+	int reported = 0;
+
+	ck_assert_int_eq(strata_audit_check(node, &events, count_problem, &reported), 0);
+	ck_assert_uint_eq(events, 0);
+	ck_assert_int_eq(strata_audit_append(node, "a", "a", NULL), 0);
+	ck_assert_int_eq(git_reference_name_to_id(&first, node->repo, STRATA_REF_AUDIT), 0);
+	ck_assert_int_eq(strata_audit_append(node, "b", "b", NULL), 0);
+	ck_assert_int_eq(strata_audit_append(node, "c", "c", NULL), 0);
+	ck_assert_int_eq(git_reference_name_to_id(&newest, node->repo, STRATA_REF_AUDIT), 0);
+	ck_assert_int_eq(strata_audit_check(node, &events, count_problem, &reported), 0);
+	ck_assert_uint_eq(events, 3);
+	/* rewound and put back: the reflog remembers */
+	ck_assert_int_eq(git_reference_create(&r, node->repo, STRATA_REF_AUDIT, &first, 1, "rewind"), 0);
+	git_reference_free(r);
+	ck_assert_int_eq(git_reference_create(&r, node->repo, STRATA_REF_AUDIT, &newest, 1, "restore"), 0);
+	git_reference_free(r);
+	ck_assert_int_eq(strata_audit_check(node, &events, count_problem, &reported), 1);
+	ck_assert_int_eq(reported, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("audit");
@@ -115,6 +147,7 @@ int main(void)
 	tcase_add_test(tc, chain);
 	tcase_add_test(tc, stop_early);
 	tcase_add_test(tc, refusals);
+	tcase_add_test(tc, chain_check);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }
