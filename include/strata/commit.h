@@ -58,4 +58,13 @@ typedef struct {
  */
 int strata_commit_check_many(strata_node *n, const git_oid *ids, size_t count, strata_check_result *results);
 
+typedef void (*strata_missing_cb)(const git_oid *missing, const git_oid *child, void *payload);
+/*
+ * Every commit reachable from the refs matching `glob`, into a malloc'd
+ * array (the caller frees *ids).  A commit that is missing is reported to
+ * `cb` with the commit that names it (NULL for a ref) and the walk goes on.
+ */
+int strata_commits_reachable(git_repository *repo, const char *glob, git_oid **ids, size_t *count,
+			     strata_missing_cb cb, void *payload);
+
 #endif

@@ -15,6 +15,17 @@
 
 #define USAGE "verify [--all]"
 
+static void report_missing(const git_oid *missing, const git_oid *child, void *payload)
+{
+	char m[GIT_OID_HEXSZ + 1], c[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(m, sizeof(m), missing);
+	if (child)
+		printf("%s MISSING: the parent of %s\n", m, git_oid_tostr(c, sizeof(c), child));
+	else
+		printf("%s MISSING: a ref names it\n", m);
+	(*(int *)payload)++;
+}
+
 static void print_problem(const char *what, void *payload)
 {
 	(void)payload;
@@ -53,11 +64,10 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	git_revwalk *walk = NULL;
-	git_oid oid, *ids = NULL;
+	git_oid *ids = NULL;
 	strata_check_result *res = NULL;
-	size_t counts[4] = { 0 }, total = 0, alloc = 0, events = 0;
-	int c, all = 0, problems = 0, broken = 0, rc = EXIT_ERROR, r;
+	size_t counts[4] = { 0 }, total = 0, events = 0;
+	int c, all = 0, problems = 0, broken = 0, rc = EXIT_ERROR;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -68,29 +78,8 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind != argc)
 		return cli_usage(USAGE);
-	if (git_revwalk_new(&walk, cli->node->repo) < 0 ||
-	    git_revwalk_push_glob(walk, "refs/strata/*") < 0) {
-		strata_error_git("cannot walk the node's history");
+	if (strata_commits_reachable(cli->node->repo, "refs/strata/*", &ids, &total, report_missing, &broken) < 0)
 		goto done;
-	}
-	while ((r = git_revwalk_next(&oid, walk)) == 0) {
-		if (total == alloc) {
-			git_oid *q = realloc(ids, (alloc = alloc ? alloc * 2 : 1024) * sizeof(*q));
-			if (!q) {
-				strata_error_set("out of memory");
-				goto done;
-			}
-			ids = q;
-		}
-		ids[total++] = oid;
-	}
-	if (r != GIT_ITEROVER) {
-		/* a missing object: a gap in some history; check what was reached, and say so */
-		printf("history broken after %zu commits: %s\n", total,
-		       git_error_last() ? git_error_last()->message : "a commit is missing");
-		git_error_clear();
-		broken = 1;
-	}
 	if (total && ((res = calloc(total, sizeof(*res))) == NULL)) {
 		strata_error_set("out of memory");
 		goto done;
@@ -120,7 +109,7 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 	}
 	if (total != counts[STRATA_SIG_GOOD] || problems || broken) {
 		strata_error_set("%zu of %zu commits failed verification%s%s", total - counts[STRATA_SIG_GOOD], total,
-				 problems ? "; the audit log has problems" : "", broken ? "; a commit is missing" : "");
+				 problems ? "; the audit log has problems" : "", broken ? "; commits are missing" : "");
 		rc = EXIT_VERIFY;
 	} else {
 		rc = EXIT_OK;
@@ -128,6 +117,5 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 done:
 	free(ids);
 	free(res);
-	git_revwalk_free(walk);
 	return rc;
 }

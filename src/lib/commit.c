@@ -5,6 +5,7 @@
  */
 #include "strata/commit.h"
 #include "strata/util.h"
+#include "strata/oidset.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -192,5 +193,87 @@ int strata_commit_check_many(strata_node *n, const git_oid *ids, size_t count, s
 	for (size_t i = 0; i < started && !error; i++)
 		if (w[i].error)
 			error = strata_error_set("%s", w[i].errmsg);
+	return error;
+}
+
+typedef struct {
+	git_oid id, child;
+	int has_child;
+} walk_item;
+
+int strata_commits_reachable(git_repository *repo, const char *glob, git_oid **ids, size_t *count,
+			     strata_missing_cb cb, void *payload)
+{
+	strata_oidset seen = STRATA_OIDSET_INIT;
+	walk_item *stack = NULL;
+	size_t top = 0, salloc = 0, alloc = 0;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	git_oid *out = NULL;
+	int error = 0;
+
+	*ids = NULL;
+	*count = 0;
+#define PUSH(oid, ch) do { \
+		if (top == salloc) { \
+			walk_item *q = realloc(stack, (salloc = salloc ? 2 * salloc : 256) * sizeof(*q)); \
+			if (!q) { error = strata_error_set("out of memory"); goto done; } \
+			stack = q; \
+		} \
+		stack[top].id = *(oid); \
+		stack[top].has_child = (ch) != NULL; \
+		if (ch) stack[top].child = *(const git_oid *)(ch); \
+		top++; \
+	} while (0)
+	if (git_reference_iterator_glob_new(&it, repo, glob) < 0) {
+		error = strata_error_git("cannot list refs");
+		goto done;
+	}
+	while (git_reference_next(&ref, it) == 0) {
+		const git_oid *t = git_reference_target(ref);
+		if (t)
+			PUSH(t, (const git_oid *)NULL);
+		git_reference_free(ref);
+	}
+	while (top > 0) {
+		walk_item w = stack[--top];
+		git_commit *c = NULL;
+		int rc = strata_oidset_add(&seen, &w.id);
+		if (rc < 0) {
+			error = rc;
+			goto done;
+		}
+		if (rc == 0)
+			continue;
+		if (git_commit_lookup(&c, repo, &w.id) < 0) {
+			git_error_clear();
+			if (cb)
+				cb(&w.id, w.has_child ? &w.child : NULL, payload);
+			continue;
+		}
+		if (*count == alloc) {
+			git_oid *q = realloc(out, (alloc = alloc ? 2 * alloc : 1024) * sizeof(*q));
+			if (!q) {
+				git_commit_free(c);
+				error = strata_error_set("out of memory");
+				goto done;
+			}
+			out = q;
+		}
+		out[(*count)++] = w.id;
+		for (unsigned i = 0; i < git_commit_parentcount(c); i++)
+			PUSH(git_commit_parent_id(c, i), &w.id);
+		git_commit_free(c);
+	}
+#undef PUSH
+	*ids = out;
+	out = NULL;
+done:
+	free(out);
+	free(stack);
+	git_reference_iterator_free(it);
+	strata_oidset_dispose(&seen);
+	if (error)
+		*count = 0;
 	return error;
 }

@@ -122,7 +122,8 @@ grep -q "^audit log: the audit log was rewritten: it moved from $(echo "$newest"
 cp -r st st-gap
 middle=$(git -C st-gap/repo.git rev-list refs/strata/audit | sed -n 2p)
 rm "st-gap/repo.git/objects/$(echo "$middle" | cut -c1-2)/$(echo "$middle" | cut -c3-)"
-expect_fail 3 "a commit is missing" "$STRATA" -C st-gap verify --all
+expect_fail 3 "commits are missing" "$STRATA" -C st-gap verify --all
+grep -q "^$middle MISSING: the parent of" "$T/out" || fail "the missing commit is not named: $(cat "$T/out")"
 grep -q "^audit log: gap in the audit log: event [0-9a-f]* follows $(echo "$middle" | cut -c1-12), which is missing" "$T/out" ||
 	fail "a gap is not reported: $(cat "$T/out")"
 ok "verify --all: all signatures by signer; a rewritten or broken audit log is reported"
