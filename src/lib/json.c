@@ -92,8 +92,12 @@ static int scan_string(const char **p, const char *end, strata_buf *out)
 	const char *s = *p;
 	while (s < end && *s != '"') {
 		const char *run = s;
-		while (s < end && *s != '"' && *s != '\\')
+		while (s < end && *s != '"' && *s != '\\') {
+			/* found by the fuzzer: JSON forbids raw control characters in strings */
+			if ((unsigned char)*s < 0x20)
+				return strata_error_set("invalid record: a raw control character in a string");
 			s++;
+		}
 		if (out && strata_buf_put(out, run, (size_t)(s - run)) < 0)
 			return STRATA_ERROR;
 		if (s < end && *s == '\\') {
@@ -234,6 +238,10 @@ int strata_record_parse(strata_record **out, const char *line, size_t len)
 					return STRATA_ERROR;
 				if (!strata_utf8_valid(scratch.ptr + offs[nstr], scratch.len - 1 - offs[nstr]))
 					return strata_error_set("invalid record: not valid UTF-8");
+				/* found by the fuzzer: a name must be something a schema can hold */
+				if (part == 0 && (scratch.len - 1 == offs[nstr] ||
+						  strlen(scratch.ptr + offs[nstr]) != scratch.len - 1 - offs[nstr]))
+					return strata_error_set("invalid record: a field name is empty or holds NUL");
 				nstr++;
 			}
 			if (nstr > 2 && strcmp(scratch.ptr + offs[nstr - 4], scratch.ptr + offs[nstr - 2]) >= 0)

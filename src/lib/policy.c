@@ -234,6 +234,27 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 	return 0;
 }
 
+/*
+ * YAML says a mapping's keys are unique; libyaml does not check.  Found by
+ * the fuzzer: a repeated key leaked or confused what the first one set.
+ */
+static int unique_keys(ydoc *d)
+{
+	for (yaml_node_t *m = d->doc.nodes.start; m < d->doc.nodes.top; m++) {
+		if (m->type != YAML_MAPPING_NODE)
+			continue;
+		for (yaml_node_pair_t *a = m->data.mapping.pairs.start; a < m->data.mapping.pairs.top; a++) {
+			const char *ka = scalar(node(d, a->key));
+			for (yaml_node_pair_t *b = m->data.mapping.pairs.start; ka && b < a; b++) {
+				const char *kb = scalar(node(d, b->key));
+				if (kb && !strcmp(ka, kb))
+					return at(d, node(d, a->key), "duplicate key '%s'", ka);
+			}
+		}
+	}
+	return 0;
+}
+
 static int parse_root(ydoc *d, strata_policy *p)
 {
 	yaml_node_t *root = yaml_document_get_root_node(&d->doc);
@@ -347,7 +368,7 @@ int strata_policy_parse(strata_policy **out, const char *file, const char *text,
 		strata_error_set("out of memory");
 		goto done;
 	}
-	if (parse_root(&d, p) < 0)
+	if (unique_keys(&d) < 0 || parse_root(&d, p) < 0)
 		goto done;
 	*out = p;
 	p = NULL;

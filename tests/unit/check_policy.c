@@ -13,7 +13,8 @@ static const struct { const char *yaml; const char *err; } bad[] = {
 	{ HEAD "datasets:\n  r:\n    fields:\n      a: {generalize: decade}\n", "'t.yaml':8:23: generalize takes" },
 	{ HEAD "datasets:\n  r:\n    fields:\n      a: {generalize: {range: 0}}\n", "range width must be at least 1" },
 	{ HEAD "datasets:\n  r:\n    fields:\n      a: {pseudonym: nobody}\n", "pseudonym scope must be" },
-	{ HEAD "datasets:\n  r:\n    fields:\n      a: keep\n      a: drop\n", "'t.yaml':9:7: field 'a' has two rules" },
+	{ HEAD "datasets:\n  r:\n    fields:\n      a: keep\n      a: drop\n", "'t.yaml':9:7: duplicate key 'a'" },
+	{ "policy: p\nversion: 1\npurpose: x\npurpose: y\n", "'t.yaml':4:1: duplicate key 'purpose'" },	/* found by fuzzing */
 	{ HEAD "datasets:\n  r:\n    filter: {a: [1, [2]]}\n    fields:\n      a: keep\n", "filter values: each entry" },
 	{ HEAD "datasets:\n  r:\n    colour: red\n    fields:\n      a: keep\n", "'t.yaml':7:5: unknown key 'colour' in dataset" },
 	{ HEAD "datasets:\n  r: {}\n", "dataset 'r' has no fields" },
