@@ -52,19 +52,16 @@ typedef struct {
 	strata_sig_status status;
 	char signer[128];
 } strata_check_result;
-/*
- * strata_commit_check for each of `ids`, on one thread per core (each with
- * its own repository handle).  results[i] is for ids[i].
- */
-int strata_commit_check_many(strata_node *n, const git_oid *ids, size_t count, strata_check_result *results);
-
 typedef void (*strata_missing_cb)(const git_oid *missing, const git_oid *child, void *payload);
 /*
- * Every commit reachable from the refs matching `glob`, into a malloc'd
- * array (the caller frees *ids).  A commit that is missing is reported to
- * `cb` with the commit that names it (NULL for a ref) and the walk goes on.
+ * Walks every commit reachable from refs matching `glob` and checks each
+ * signature, on one thread per core: a thread reads a commit, hands its
+ * parents to the others, then verifies it, so even one long line of
+ * history keeps every core busy.  *ids and *results (malloc'd, the
+ * caller's) hold each commit and its result, in no particular order.
  */
-int strata_commits_reachable(git_repository *repo, const char *glob, git_oid **ids, size_t *count,
-			     strata_missing_cb cb, void *payload);
+int strata_commits_check_reachable(strata_node *n, const char *glob, git_oid **ids,
+				   strata_check_result **results, size_t *count,
+				   strata_missing_cb cb, void *payload);
 
 #endif

@@ -78,13 +78,7 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind != argc)
 		return cli_usage(USAGE);
-	if (strata_commits_reachable(cli->node->repo, "refs/strata/*", &ids, &total, report_missing, &broken) < 0)
-		goto done;
-	if (total && ((res = calloc(total, sizeof(*res))) == NULL)) {
-		strata_error_set("out of memory");
-		goto done;
-	}
-	if (strata_commit_check_many(cli->node, ids, total, res) < 0)
+	if (strata_commits_check_reachable(cli->node, "refs/strata/*", &ids, &res, &total, report_missing, &broken) < 0)
 		goto done;
 	for (size_t i = 0; i < total; i++) {
 		char hex[GIT_OID_HEXSZ + 1];

@@ -134,146 +134,191 @@ int strata_commit_trailer(const git_commit *c, const char *key, char *out, size_
 }
 
 typedef struct {
-	strata_node *n;
-	const git_oid *ids;
-	size_t count, part, nparts;
-	strata_check_result *results;
-	int error;
-	char errmsg[256];
-} check_worker;
-
-static void *check_main(void *arg)
-{
-	check_worker *w = arg;
-	git_repository *repo = NULL;
-
-	if (git_repository_open_bare(&repo, git_repository_path(w->n->repo)) < 0) {
-		w->error = strata_error_git("cannot open the repository");
-	} else {
-		for (size_t i = w->part; i < w->count && !w->error; i += w->nparts)
-			w->error = strata_commit_check_in(&w->results[i].status, w->results[i].signer,
-							  sizeof(w->results[i].signer), w->n, repo, &w->ids[i]);
-	}
-	if (w->error)
-		snprintf(w->errmsg, sizeof(w->errmsg), "%s", strata_error_last());
-	git_repository_free(repo);
-	return NULL;
-}
-
-int strata_commit_check_many(strata_node *n, const git_oid *ids, size_t count, strata_check_result *results)
-{
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nthreads = cores < 1 ? 1 : cores > 16 ? 16 : (size_t)cores, started = 0;
-	check_worker w[16];
-	pthread_t th[16];
-	strata_pubkey none;
-	char name[8];
-	int error = 0;
-
-	if (count < 64)
-		nthreads = 1;
-	memset(&none, 0, sizeof(none));
-	strata_node_trusted(n, &none, name, sizeof(name));	/* load the keys before the threads share them */
-	for (size_t i = 0; i < nthreads; i++) {
-		memset(&w[i], 0, sizeof(w[i]));
-		w[i].n = n;
-		w[i].ids = ids;
-		w[i].count = count;
-		w[i].part = i;
-		w[i].nparts = nthreads;
-		w[i].results = results;
-	}
-	for (; started < nthreads; started++)
-		if (pthread_create(&th[started], NULL, check_main, &w[started]) != 0) {
-			error = strata_error_set("cannot start a verification thread");
-			break;
-		}
-	for (size_t i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	for (size_t i = 0; i < started && !error; i++)
-		if (w[i].error)
-			error = strata_error_set("%s", w[i].errmsg);
-	return error;
-}
-
-typedef struct {
 	git_oid id, child;
 	int has_child;
 } walk_item;
 
-int strata_commits_reachable(git_repository *repo, const char *glob, git_oid **ids, size_t *count,
-			     strata_missing_cb cb, void *payload)
+typedef struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	strata_node *n;
+	walk_item *stack;
+	size_t top, salloc;
+	strata_oidset seen;
+	git_oid *ids;
+	strata_check_result *res;
+	size_t count, alloc;
+	int busy, error;
+	char errmsg[256];
+	strata_missing_cb cb;
+	void *payload;
+} shared_walk;
+
+static int push_locked(shared_walk *w, const git_oid *id, const git_oid *child)
 {
-	strata_oidset seen = STRATA_OIDSET_INIT;
-	walk_item *stack = NULL;
-	size_t top = 0, salloc = 0, alloc = 0;
+	if (w->top == w->salloc) {
+		walk_item *q = realloc(w->stack, (w->salloc = w->salloc ? 2 * w->salloc : 256) * sizeof(*q));
+		if (!q)
+			return -1;
+		w->stack = q;
+	}
+	w->stack[w->top].id = *id;
+	w->stack[w->top].has_child = child != NULL;
+	if (child)
+		w->stack[w->top].child = *child;
+	w->top++;
+	return 0;
+}
+
+static void fail_locked(shared_walk *w, const char *msg)
+{
+	if (!w->error) {
+		w->error = 1;
+		snprintf(w->errmsg, sizeof(w->errmsg), "%s", msg);
+	}
+}
+
+static void *walk_main(void *arg)
+{
+	shared_walk *w = arg;
+	git_repository *repo = NULL;
+
+	if (git_repository_open_bare(&repo, git_repository_path(w->n->repo)) < 0) {
+		pthread_mutex_lock(&w->mu);
+		fail_locked(w, "cannot open the repository");
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		return NULL;
+	}
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		walk_item it;
+		git_commit *c = NULL;
+		strata_check_result r;
+		int rc;
+
+		while (w->top == 0 && w->busy > 0 && !w->error)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->top == 0 || w->error)
+			break;
+		it = w->stack[--w->top];
+		if ((rc = strata_oidset_add(&w->seen, &it.id)) <= 0) {
+			if (rc < 0)
+				fail_locked(w, "out of memory");
+			continue;
+		}
+		w->busy++;
+		pthread_mutex_unlock(&w->mu);
+
+		rc = git_commit_lookup(&c, repo, &it.id);
+		pthread_mutex_lock(&w->mu);
+		if (rc < 0) {
+			git_error_clear();
+			if (w->cb)
+				w->cb(&it.id, it.has_child ? &it.child : NULL, w->payload);
+		} else {
+			for (unsigned i = 0; i < git_commit_parentcount(c); i++)
+				if (push_locked(w, git_commit_parent_id(c, i), &it.id) < 0)
+					fail_locked(w, "out of memory");
+			pthread_cond_broadcast(&w->cv);	/* the parents are work for the others */
+			pthread_mutex_unlock(&w->mu);
+			git_commit_free(c);
+			memset(&r, 0, sizeof(r));
+			rc = strata_commit_check_in(&r.status, r.signer, sizeof(r.signer), w->n, repo, &it.id);
+			pthread_mutex_lock(&w->mu);
+			if (rc < 0) {
+				fail_locked(w, strata_error_last());
+			} else {
+				if (w->count == w->alloc) {
+					size_t na = w->alloc ? 2 * w->alloc : 1024;
+					git_oid *qi = realloc(w->ids, na * sizeof(*qi));
+					strata_check_result *qr = qi ? realloc(w->res, na * sizeof(*qr)) : NULL;
+					if (qi)
+						w->ids = qi;
+					if (qr)
+						w->res = qr;
+					if (!qi || !qr)
+						fail_locked(w, "out of memory");
+					else
+						w->alloc = na;
+				}
+				if (w->count < w->alloc) {
+					w->ids[w->count] = it.id;
+					w->res[w->count++] = r;
+				}
+			}
+		}
+		w->busy--;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	git_repository_free(repo);
+	return NULL;
+}
+
+int strata_commits_check_reachable(strata_node *n, const char *glob, git_oid **ids,
+				   strata_check_result **results, size_t *count,
+				   strata_missing_cb cb, void *payload)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = cores < 1 ? 1 : cores > 16 ? 16 : (size_t)cores, started = 0;
+	shared_walk w;
+	pthread_t th[16];
 	git_reference_iterator *it = NULL;
 	git_reference *ref;
-	git_oid *out = NULL;
+	strata_pubkey none;
+	char name[8];
 	int error = 0;
 
 	*ids = NULL;
+	*results = NULL;
 	*count = 0;
-#define PUSH(oid, ch) do { \
-		if (top == salloc) { \
-			walk_item *q = realloc(stack, (salloc = salloc ? 2 * salloc : 256) * sizeof(*q)); \
-			if (!q) { error = strata_error_set("out of memory"); goto done; } \
-			stack = q; \
-		} \
-		stack[top].id = *(oid); \
-		stack[top].has_child = (ch) != NULL; \
-		if (ch) stack[top].child = *(const git_oid *)(ch); \
-		top++; \
-	} while (0)
-	if (git_reference_iterator_glob_new(&it, repo, glob) < 0) {
+	memset(&w, 0, sizeof(w));
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	w.n = n;
+	w.cb = cb;
+	w.payload = payload;
+	memset(&none, 0, sizeof(none));
+	strata_node_trusted(n, &none, name, sizeof(name));	/* load the keys before the threads share them */
+	if (git_reference_iterator_glob_new(&it, n->repo, glob) < 0) {
 		error = strata_error_git("cannot list refs");
 		goto done;
 	}
 	while (git_reference_next(&ref, it) == 0) {
 		const git_oid *t = git_reference_target(ref);
-		if (t)
-			PUSH(t, (const git_oid *)NULL);
+		if (t && push_locked(&w, t, NULL) < 0)
+			error = strata_error_set("out of memory");
 		git_reference_free(ref);
 	}
-	while (top > 0) {
-		walk_item w = stack[--top];
-		git_commit *c = NULL;
-		int rc = strata_oidset_add(&seen, &w.id);
-		if (rc < 0) {
-			error = rc;
-			goto done;
-		}
-		if (rc == 0)
-			continue;
-		if (git_commit_lookup(&c, repo, &w.id) < 0) {
-			git_error_clear();
-			if (cb)
-				cb(&w.id, w.has_child ? &w.child : NULL, payload);
-			continue;
-		}
-		if (*count == alloc) {
-			git_oid *q = realloc(out, (alloc = alloc ? 2 * alloc : 1024) * sizeof(*q));
-			if (!q) {
-				git_commit_free(c);
-				error = strata_error_set("out of memory");
-				goto done;
-			}
-			out = q;
-		}
-		out[(*count)++] = w.id;
-		for (unsigned i = 0; i < git_commit_parentcount(c); i++)
-			PUSH(git_commit_parent_id(c, i), &w.id);
-		git_commit_free(c);
-	}
-#undef PUSH
-	*ids = out;
-	out = NULL;
-done:
-	free(out);
-	free(stack);
-	git_reference_iterator_free(it);
-	strata_oidset_dispose(&seen);
 	if (error)
-		*count = 0;
+		goto done;
+	for (; started < nthreads; started++)
+		if (pthread_create(&th[started], NULL, walk_main, &w) != 0)
+			break;
+	if (started == 0) {
+		error = strata_error_set("cannot start a verification thread");
+		goto done;
+	}
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	if (w.error) {
+		error = strata_error_set("%s", w.errmsg);
+		goto done;
+	}
+	*ids = w.ids;
+	*results = w.res;
+	*count = w.count;
+	w.ids = NULL;
+	w.res = NULL;
+done:
+	git_reference_iterator_free(it);
+	free(w.stack);
+	free(w.ids);
+	free(w.res);
+	strata_oidset_dispose(&w.seen);
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
 	return error;
 }

@@ -1,0 +1,99 @@
+/*
+ * check_commit.c - signed commits, and the parallel walk-and-verify over
+ * every ref: each commit once, each result right, a missing one reported.
+ */
+#include "fixture.h"
+#include "strata/commit.h"
+
+#include <unistd.h>
+
+static strata_node *n;
+
+static void setup(void)
+{
+	fx_setup();
+	ck_assert_int_eq(strata_node_init(fx_path("n"), "cn-c", "community"), 0);
+	ck_assert_int_eq(strata_node_open(&n, fx_path("n")), 0);
+	ck_assert_int_eq(strata_node_lock(n), 0);
+}
+
+static void teardown(void)
+{
+	strata_node_free(n);
+	fx_teardown();
+}
+
+/* A line of `count` signed commits on `ref`; returns the ids, oldest first. */
+static git_oid *line(const char *ref, int count)
+{
+	git_oid *ids = calloc((size_t)count, sizeof(*ids)), tree_id;
+	git_treebuilder *tb;
+	git_tree *tree;
+	git_commit *parent = NULL;
+	git_reference *r;
+
+	ck_assert_int_eq(git_treebuilder_new(&tb, n->repo, NULL), 0);
+	ck_assert_int_eq(git_treebuilder_write(&tree_id, tb), 0);
+	git_treebuilder_free(tb);
+	ck_assert_int_eq(git_tree_lookup(&tree, n->repo, &tree_id), 0);
+	for (int i = 0; i < count; i++) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "%s %d\n", ref, i);	/* distinct: same second, same tree */
+		ck_assert_int_eq(strata_commit_create(&ids[i], n, tree, parent, msg), 0);
+		git_commit_free(parent);
+		ck_assert_int_eq(git_commit_lookup(&parent, n->repo, &ids[i]), 0);
+	}
+	ck_assert_int_eq(git_reference_create(&r, n->repo, ref, &ids[count - 1], 1, "t"), 0);
+	git_reference_free(r);
+	git_commit_free(parent);
+	git_tree_free(tree);
+	return ids;
+}
+
+static void on_missing(const git_oid *missing, const git_oid *child, void *payload)
+{
+	ck_assert_ptr_nonnull(child);
+	*(git_oid *)payload = *missing;
+}
+
+START_TEST(walk_and_verify)
+{
+	git_oid *a = line("refs/strata/datasets/a", 150), *b = line("refs/strata/datasets/b", 120), *ids, gone;
+	strata_check_result *res;
+	size_t count;
+	char path[1024], hex[GIT_OID_HEXSZ + 1];
+
+	memset(&gone, 0, sizeof(gone));
+	ck_assert_int_eq(strata_commits_check_reachable(n, "refs/strata/*", &ids, &res, &count, on_missing, &gone), 0);
+	ck_assert_uint_eq(count, 270);
+	for (size_t i = 0; i < count; i++) {
+		ck_assert_int_eq(res[i].status, STRATA_SIG_GOOD);
+		ck_assert_str_eq(res[i].signer, "cn-c");
+		for (size_t j = 0; j < i && j < 5; j++)
+			ck_assert(!git_oid_equal(&ids[i], &ids[j]));
+	}
+	free(ids);
+	free(res);
+	/* the 100th commit of line a disappears: 100 reached, one missing */
+	git_oid_tostr(hex, sizeof(hex), &a[99]);
+	snprintf(path, sizeof(path), "%s/repo.git/objects/%.2s/%s", n->path, hex, hex + 2);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(strata_commits_check_reachable(n, "refs/strata/*", &ids, &res, &count, on_missing, &gone), 0);
+	ck_assert(git_oid_equal(&gone, &a[99]));
+	ck_assert_uint_eq(count, 50 + 120);
+	free(ids);
+	free(res);
+	free(a);
+	free(b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("commit");
+	TCase *tc = tcase_create("commit");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, walk_and_verify);
+	suite_add_tcase(s, tc);
+	return fx_run_suite(s);
+}
