@@ -284,6 +284,36 @@ done:
 	return error;
 }
 
+/*
+ * What a writer killed mid-way leaves behind, removed by the next one to
+ * take the lock (so no other writer can be using it): quarantined parcel
+ * packs and unfinished pack files.  Never anything a ref names.
+ */
+static void remove_leftovers(strata_node *n)
+{
+	static const struct { const char *dir, *prefix; } spots[] = {
+		{ "tmp", "quarantine-" },
+		{ "repo.git/objects/pack", "tmp_strata_" },
+	};
+	for (size_t i = 0; i < sizeof(spots) / sizeof(*spots); i++) {
+		char *dir = strata_path_join(n->path, spots[i].dir);
+		DIR *d = dir ? opendir(dir) : NULL;
+		struct dirent *e;
+		while (d && (e = readdir(d)) != NULL) {
+			char *p;
+			if (strncmp(e->d_name, spots[i].prefix, strlen(spots[i].prefix)) ||
+			    (p = strata_path_join(dir, e->d_name)) == NULL)
+				continue;
+			strata_rm_rf(p);
+			free(p);
+		}
+		if (d)
+			closedir(d);
+		free(dir);
+	}
+	strata_error_clear();
+}
+
 int strata_node_lock(strata_node *n)
 {
 	strata_buf p = STRATA_BUF_INIT;
@@ -299,6 +329,8 @@ int strata_node_lock(strata_node *n)
 		error = strata_error_set("node '%s' is busy: another strata process holds its lock", n->path);
 		close(n->lock_fd);
 		n->lock_fd = -1;
+	} else {
+		remove_leftovers(n);
 	}
 	strata_buf_dispose(&p);
 	return error;
