@@ -58,9 +58,11 @@ int strata_ref_update(strata_node *n, const char *ref, const git_oid *new_oid,
 	else
 		rc = git_reference_create(&r, n->repo, ref, new_oid, 0, logmsg);
 	git_reference_free(r);
-	if (rc < 0)
-		return strata_error_git(old_oid ? "cannot move ref (changed by another writer?)" :
-						  "cannot create ref");
+	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS)
+		return strata_error_git(old_oid ? "cannot move ref (changed by another writer)" :
+						  "cannot create ref (created by another writer)");
+	if (rc < 0)	/* e.g. an I/O error, possibly after the ref moved: verify shows which */
+		return strata_error_git(old_oid ? "cannot move ref" : "cannot create ref");
 	return 0;
 }
 

@@ -857,6 +857,37 @@ static int publish_pack(strata_node *n, const char *qdir, const char *name)
 	return error;
 }
 
+/*
+ * libgit2 writes a transaction's refs one by one: an I/O error part way
+ * leaves some moved.  Put those back, so a refused parcel changes no ref
+ * (the error already set is kept; t0012 fails each write in turn).
+ */
+static void rollback_refs(strata_node *n, const strata_parcel *p, const local_ref *locals)
+{
+	char *msg = strdup(strata_error_last());
+
+	for (size_t i = 0; i < p->nrefs; i++) {
+		git_oid now;
+		git_reference *r = NULL;
+		if (git_reference_name_to_id(&now, n->repo, locals[i].name.ptr) < 0) {
+			git_error_clear();
+			continue;	/* never created: nothing to undo */
+		}
+		if (locals[i].exists && git_oid_equal(&now, &locals[i].old))
+			continue;
+		if (locals[i].exists)
+			git_reference_create(&r, n->repo, locals[i].name.ptr, &locals[i].old, 1, "strata parcel import: rolled back");
+		else if (git_reference_lookup(&r, n->repo, locals[i].name.ptr) == 0)
+			git_reference_delete(r);
+		git_reference_free(r);
+		git_error_clear();
+	}
+	if (msg) {
+		strata_error_set("%s (refs rolled back)", msg);
+		free(msg);
+	}
+}
+
 static int import_checked(strata_node *n, const strata_parcel *p, const char *what, const unsigned char *sha,
 			  strata_parcel_result *res)
 {
@@ -1059,6 +1090,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		}
 		if (git_transaction_commit(tx) < 0) {
 			strata_error_git("cannot update received refs");
+			rollback_refs(n, p, locals);
 			goto done;
 		}
 	}

@@ -1,0 +1,63 @@
+#!/bin/sh
+# I/O faults: every write, fsync, rename, link and unlink along a dataset
+# import and a parcel import fails in turn (EIO, ENOSPC, or a short write),
+# through an LD_PRELOAD shim.  Each time: a clear error or success, and the
+# node in its old state or its new state, never between; fsck and
+# verify --all clean.
+. "$TOP_SRCDIR/tests/e2e/lib.sh"
+: "${FAULTSHIM:?FAULTSHIM must name tests/fault/faultshim.so (make check sets it)}"
+# an ASan binary wants its runtime first; the shim only wraps libc calls
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
+export ASAN_OPTIONS
+two_nodes
+"$STRATA" -C cn export --to st-wangjiang -o p1.parcel >/dev/null
+awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 100 == 0 {$5 = "19900000000"} {print}' "$TOP_SRCDIR/seeds/residents.csv" >v2.csv
+
+# refs as trees (a commit id holds its time; the state is what the trees hold), the audit log aside
+state() {
+	git -C "$1/repo.git" for-each-ref --format='%(refname) %(objectname)' refs/strata/datasets refs/strata/peers \
+		refs/strata/views | while read -r name id; do echo "$name $(git -C "$1/repo.git" rev-parse "$id^{tree}")"; done
+}
+run_op() { # OP NODE
+	if [ "$1" = import ]; then
+		"$STRATA" -C "$2" import residents "$T/v2.csv"
+	else
+		"$STRATA" -C "$2" import "$T/p1.parcel"
+	fi
+}
+for op in import parcel; do
+	rm -rf base new
+	if [ $op = import ]; then cp -r cn base; else cp -r st base; fi
+	cp -r base new
+	STRATA_TEST_FSYNC=1 LD_PRELOAD=$FAULTSHIM STRATA_FAULT_COUNT=$T/count run_op $op new >/dev/null
+	k=$(cat count)
+	old=$(state base) new=$(state new)
+	[ "$old" != "$new" ] || fail "$op changed nothing"
+	n=1 failed=0
+	while [ "$n" -le "$k" ]; do
+		case $((n % 3)) in
+		0) mode="STRATA_FAULT_ERRNO=ENOSPC" ;;
+		1) mode="STRATA_FAULT_ERRNO=EIO" ;;
+		2) mode="STRATA_FAULT_SHORT=1" ;;
+		esac
+		rm -rf w && cp -r base w
+		set +e
+		env STRATA_TEST_FSYNC=1 LD_PRELOAD="$FAULTSHIM" STRATA_FAULT_N=$n $mode \
+			sh -c "$(command -v "$STRATA") -C w $( [ $op = import ] && echo "import residents $T/v2.csv" || echo "import $T/p1.parcel")" \
+			>/dev/null 2>err
+		status=$?
+		set -e
+		now=$(state w)
+		if [ $status = 0 ]; then
+			[ "$now" = "$new" ] || fail "$op, fault $n ($mode): success, but not the new state"
+		else
+			failed=$((failed + 1))
+			grep -q "^strata: " err || fail "$op, fault $n ($mode): exit $status without a message: $(cat err)"
+			[ "$now" = "$old" ] || [ "$now" = "$new" ] || fail "$op, fault $n ($mode): between states: $(cat err)"
+		fi
+		git -C w/repo.git fsck --strict --no-dangling >fsck 2>&1 || fail "$op, fault $n ($mode): fsck: $(cat fsck)"
+		"$STRATA" -C w verify --all >v 2>&1 || fail "$op, fault $n ($mode): verify: $(cat v)"
+		n=$((n + 1))
+	done
+	ok "$op: each of its $k file operations failed in turn ($failed reported): old or new state, fsck and verify clean"
+done

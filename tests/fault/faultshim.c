@@ -1,0 +1,156 @@
+/*
+ * faultshim.c - an LD_PRELOAD library that makes the Nth file operation of
+ * a process fail, for tests/e2e/t0012-faults.sh.
+ *
+ *   STRATA_FAULT_N=N        fail the Nth counted call (0: fail none)
+ *   STRATA_FAULT_ERRNO=E    EIO (default) or ENOSPC
+ *   STRATA_FAULT_SHORT=1    make a failing write short (half written) instead
+ *   STRATA_FAULT_COUNT=F    at exit, write the number of counted calls to F
+ *
+ * Counted: write and pwrite on files (not fds 0-2), fsync, fdatasync,
+ * rename, renameat, link, unlink.  Test-only; never installed.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static long calls, fail_at = -1;
+static int fail_errno = EIO, fail_short;
+
+static void init(void)
+{
+	if (fail_at >= 0)
+		return;
+	fail_at = getenv("STRATA_FAULT_N") ? atol(getenv("STRATA_FAULT_N")) : 0;
+	if (getenv("STRATA_FAULT_ERRNO") && !strcmp(getenv("STRATA_FAULT_ERRNO"), "ENOSPC"))
+		fail_errno = ENOSPC;
+	fail_short = getenv("STRATA_FAULT_SHORT") && !strcmp(getenv("STRATA_FAULT_SHORT"), "1");
+}
+
+/* 1 if this call is the one to fail (STRATA_FAULT_LOG=1 names it on stderr) */
+static int hit_what(const char *what, int fd, const char *path)
+{
+	char link[64], target[512] = "";
+	init();
+	if (++calls != fail_at)
+		return 0;
+	if (getenv("STRATA_FAULT_LOG")) {
+		if (!path && fd >= 0) {
+			ssize_t k;
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+			if ((k = readlink(link, target, sizeof(target) - 1)) > 0)
+				target[k] = '\0';
+			path = target;
+		}
+		fprintf(stderr, "faultshim: failing call %ld: %s %s\n", calls, what, path ? path : "");
+	}
+	return 1;
+}
+#define hit() hit_what(__func__, -1, NULL)
+
+__attribute__((destructor)) static void report(void)
+{
+	const char *f = getenv("STRATA_FAULT_COUNT");
+	FILE *out;
+	if (f && (out = fopen(f, "w")) != NULL) {
+		fprintf(out, "%ld\n", calls);
+		fclose(out);
+	}
+}
+
+#define REAL(name, ret, ...) static ret (*real_##name)(__VA_ARGS__); \
+	if (!real_##name) real_##name = (ret (*)(__VA_ARGS__))dlsym(RTLD_NEXT, #name)
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	REAL(write, ssize_t, int, const void *, size_t);
+	if (fd > 2 && hit_what("write", fd, NULL)) {
+		if (fail_short && n > 1)
+			return real_write(fd, buf, n / 2);
+		errno = fail_errno;
+		return -1;
+	}
+	return real_write(fd, buf, n);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	REAL(pwrite, ssize_t, int, const void *, size_t, off_t);
+	if (fd > 2 && hit_what("pwrite", fd, NULL)) {
+		if (fail_short && n > 1)
+			return real_pwrite(fd, buf, n / 2, off);
+		errno = fail_errno;
+		return -1;
+	}
+	return real_pwrite(fd, buf, n, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	return pwrite(fd, buf, n, off);
+}
+
+int fsync(int fd)
+{
+	REAL(fsync, int, int);
+	if (hit_what("fsync", fd, NULL)) {
+		errno = EIO;
+		return -1;
+	}
+	return real_fsync(fd);
+}
+
+int fdatasync(int fd)
+{
+	REAL(fdatasync, int, int);
+	if (hit()) {
+		errno = EIO;
+		return -1;
+	}
+	return real_fdatasync(fd);
+}
+
+int rename(const char *a, const char *b)
+{
+	REAL(rename, int, const char *, const char *);
+	if (hit_what("rename", -1, b)) {
+		errno = fail_errno;
+		return -1;
+	}
+	return real_rename(a, b);
+}
+
+int renameat(int da, const char *a, int db, const char *b)
+{
+	REAL(renameat, int, int, const char *, int, const char *);
+	if (hit()) {
+		errno = fail_errno;
+		return -1;
+	}
+	return real_renameat(da, a, db, b);
+}
+
+int link(const char *a, const char *b)
+{
+	REAL(link, int, const char *, const char *);
+	if (hit()) {
+		errno = fail_errno;
+		return -1;
+	}
+	return real_link(a, b);
+}
+
+int unlink(const char *p)
+{
+	REAL(unlink, int, const char *);
+	if (hit_what("unlink", -1, p)) {
+		errno = EIO;
+		return -1;
+	}
+	return real_unlink(p);
+}
