@@ -94,6 +94,8 @@ int strata_fsync_enabled(void);
 int strata_mkdir_p(const char *path, int mode);
 /* Removes a directory tree; used for temporary directories only. */
 int strata_rm_rf(const char *path);
+/* `t` (seconds since the epoch) as UTC "YYYY-MM-DDTHH:MM:SSZ"; `out` holds at least 21 bytes. */
+void strata_utc_stamp(char *out, size_t size, int64_t t);
 /* Joins with '/'; returns a malloc'd string or NULL (error set). */
 char *strata_path_join(const char *a, const char *b);
 

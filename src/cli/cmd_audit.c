@@ -61,15 +61,12 @@ static int print_event(const strata_audit_event *ev, void *payload)
 {
 	log_ctx *l = payload;
 	char hex[GIT_OID_HEXSZ + 1], t[32];
-	time_t tt = (time_t)ev->time;
-	struct tm tm;
 
 	if (ev->time < l->since)
 		return 1;	/* newest first: the rest are older */
 	if (l->peer && !names_peer(ev->c, l->peer))
 		return 0;
-	gmtime_r(&tt, &tm);
-	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strata_utc_stamp(t, sizeof(t), ev->time);
 	git_oid_tostr(hex, sizeof(hex), &ev->commit);
 	l->count++;
 	if (l->json) {

@@ -11,11 +11,8 @@
 static int print_version(const strata_history_entry *e, void *payload)
 {
 	char hex[GIT_OID_HEXSZ + 1], t[32];
-	time_t tt = (time_t)e->time;
-	struct tm tm;
 	(void)payload;
-	gmtime_r(&tt, &tm);
-	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strata_utc_stamp(t, sizeof(t), e->time);
 	git_oid_tostr(hex, sizeof(hex), &e->commit);
 	printf("%.12s %s %-8s by %s, signature %s", hex, t, e->change, e->node[0] ? e->node : "?",
 	       strata_sig_status_str(e->status));

@@ -13,14 +13,10 @@
 
 static void stamp(char *out, size_t size, int64_t t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!t) {
+	if (t)
+		strata_utc_stamp(out, size, t);
+	else
 		snprintf(out, size, "-");
-		return;
-	}
-	gmtime_r(&tt, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static const git_oid *sent_commit(const strata_link *l, const char *name)

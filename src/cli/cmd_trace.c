@@ -14,13 +14,6 @@
 
 #define USAGE "trace DATASET KEY [KEY...] [--json | --dot]"
 
-static void stamp(char *out, size_t size, int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static const char *role(const strata_trace_hop *h)
 {
@@ -37,7 +30,7 @@ static json_t *trace_json(const strata_trace *t, const strata_node *n)
 		json_error_t err;
 		json_t *rec = json_loadb(h->line.ptr, h->line.len, 0, &err), *hop;
 		git_oid_tostr(hex, sizeof(hex), &h->commit);
-		stamp(when, sizeof(when), h->committed);
+		strata_utc_stamp(when, sizeof(when), h->committed);
 		hop = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "role", role(h), "node", h->node,
 				"tier", h->tier, "commit", hex, "signature", strata_sig_status_str(h->status),
 				"committed", when, "record", rec ? rec : json_null());
@@ -50,7 +43,7 @@ static json_t *trace_json(const strata_trace *t, const strata_node *n)
 			json_object_set_new(hop, "purpose", json_string(h->purpose));
 		}
 		if (h->received) {
-			stamp(when, sizeof(when), h->received);
+			strata_utc_stamp(when, sizeof(when), h->received);
 			json_object_set_new(hop, "received", json_string(when));
 		}
 		json_array_append_new(hops, hop);
@@ -95,7 +88,7 @@ static void print_text(const strata_trace *t, const strata_node *n)
 	for (size_t i = 0; i < t->nhops; i++) {
 		const strata_trace_hop *h = &t->hops[i];
 		git_oid_tostr(hex, sizeof(hex), &h->commit);
-		stamp(when, sizeof(when), h->committed);
+		strata_utc_stamp(when, sizeof(when), h->committed);
 		printf("\n%zu. %s: %s (%s) commit %.12s, %s\n", i + 1, role(h), h->node, h->tier, hex, when);
 		printf("   signature: %s%s%s%s\n", strata_sig_status_str(h->status), h->signer[0] ? " (" : "",
 		       h->signer, h->signer[0] ? ")" : "");
@@ -105,7 +98,7 @@ static void print_text(const strata_trace *t, const strata_node *n)
 			printf("   purpose: %s\n", h->purpose);
 		}
 		if (h->received) {
-			stamp(when, sizeof(when), h->received);
+			strata_utc_stamp(when, sizeof(when), h->received);
 			printf("   received here: %s\n", when);
 		}
 		printf("   record: %s\n", h->line.ptr);

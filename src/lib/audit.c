@@ -74,7 +74,6 @@ int strata_audit_refusal(strata_node *n, const char *event, const char *what, co
 	char *line = NULL, stamp[32];
 	struct stat st;
 	time_t now = time(NULL);
-	struct tm tm;
 	int fd = -1, error = STRATA_ERROR;
 
 	if (!path)
@@ -83,8 +82,7 @@ int strata_audit_refusal(strata_node *n, const char *event, const char *what, co
 		error = 0;	/* full: the operator is told by `strata audit log` */
 		goto done;
 	}
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strata_utc_stamp(stamp, sizeof(stamp), (int64_t)now);
 	o = json_pack("{s:s, s:s, s:s, s:s?, s:s}", "time", stamp, "event", event, "what", what,
 		      "sender", sender, "reason", reason);
 	if (!o || (line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {

@@ -422,13 +422,10 @@ int strata_parcel_seal(strata_parcel *p, const strata_key *key)
 	json_t *root = NULL, *refs, *pre;
 	char hex[GIT_OID_HEXSZ + 1], sha[65], stamp[32];
 	unsigned char sum[32];
-	time_t t = (time_t)p->created;
-	struct tm tm;
 	char *text = NULL;
 	int error = STRATA_ERROR;
 
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strata_utc_stamp(stamp, sizeof(stamp), p->created);
 	EVP_Digest(p->pack.ptr ? p->pack.ptr : "", p->pack.len, sum, NULL, EVP_sha256(), NULL);
 	memcpy(p->pack_sha256, sum, 32);
 	strata_hex(sha, sum, 32);

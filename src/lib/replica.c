@@ -44,13 +44,6 @@ void strata_link_dispose(strata_link *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static void stamp(char *out, size_t size, int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static int load_side(strata_link_side *s, json_t *o, const char *path)
 {
@@ -119,7 +112,7 @@ static json_t *side_json(const strata_link_side *s)
 	char t[32], hex[GIT_OID_HEXSZ + 1];
 	json_t *o, *refs = json_object();
 
-	stamp(t, sizeof(t), s->time);
+	strata_utc_stamp(t, sizeof(t), s->time);
 	for (size_t i = 0; i < s->nrefs; i++) {
 		git_oid_tostr(hex, sizeof(hex), &s->refs[i].commit);
 		json_object_set_new(refs, s->refs[i].name, json_string(hex));

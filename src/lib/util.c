@@ -457,3 +457,11 @@ char *strata_path_join(const char *a, const char *b)
 		return NULL;
 	return strata_buf_detach(&out);
 }
+
+void strata_utc_stamp(char *out, size_t size, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
