@@ -59,6 +59,11 @@ void strata_node_free(strata_node *n);
  */
 int strata_node_trusted(strata_node *n, const strata_pubkey *pk, char *name, size_t namesz);
 
+/*
+ * Appends peer.<peer>.<var> from node.conf to `out`; STRATA_ENOTFOUND
+ * (message set) if it is not there.
+ */
+int strata_node_peer_get(strata_buf *out, strata_node *n, const char *peer, const char *var);
 /* Full ref name of a dataset owned by this node. */
 int strata_dataset_ref(strata_buf *out, const char *dataset);
 

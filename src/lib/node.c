@@ -430,3 +430,22 @@ int strata_node_trusted(strata_node *n, const strata_pubkey *pk, char *name, siz
 		}
 	return 0;
 }
+
+int strata_node_peer_get(strata_buf *out, strata_node *n, const char *peer, const char *var)
+{
+	strata_buf name = STRATA_BUF_INIT;
+	git_config_entry *e = NULL;
+	int error;
+
+	if ((error = strata_buf_printf(&name, "peer.%s.%s", peer, var)) == 0) {
+		if (git_config_get_entry(&e, n->cfg, name.ptr) < 0) {
+			git_error_clear();
+			error = strata_error_setc(STRATA_ENOTFOUND, "peer '%s' has no %s in node.conf", peer, var);
+		} else {
+			error = strata_buf_puts(out, e->value);
+		}
+	}
+	git_config_entry_free(e);
+	strata_buf_dispose(&name);
+	return error;
+}

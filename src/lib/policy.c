@@ -196,9 +196,6 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 				strata_rule *r = &pd->rules[pd->nrules];
 				if (!scalar(fk))
 					return at(d, fk, "field names must be plain values");
-				for (size_t i = 0; i < pd->nrules; i++)
-					if (!strcmp(pd->rules[i].field, scalar(fk)))
-						return at(d, fk, "field '%s' has two rules", scalar(fk));
 				if ((r->field = strdup(scalar(fk))) == NULL)
 					return strata_error_set("out of memory");
 				pd->nrules++;

@@ -151,33 +151,16 @@ done:
 
 /* --- node.conf --- */
 
-static int peer_var(strata_buf *out, strata_node *n, const char *peer, const char *var)
-{
-	strata_buf name = STRATA_BUF_INIT;
-	git_config_entry *e = NULL;
-	int rc;
-
-	if (strata_buf_printf(&name, "peer.%s.%s", peer, var) < 0)
-		return STRATA_ERROR;
-	rc = git_config_get_entry(&e, n->cfg, name.ptr);
-	strata_buf_dispose(&name);
-	if (rc < 0) {
-		git_error_clear();
-		return STRATA_ENOTFOUND;
-	}
-	rc = strata_buf_puts(out, e->value);
-	git_config_entry_free(e);
-	return rc;
-}
-
 /* 0 if node.conf lets data flow that way: "push" sends only, "pull" receives only. */
 static int direction_allows(strata_node *n, const char *peer, int sending)
 {
 	strata_buf d = STRATA_BUF_INIT;
-	int rc = peer_var(&d, n, peer, "direction"), ok = 1;
+	int rc = strata_node_peer_get(&d, n, peer, "direction"), ok = 1;
 
 	if (rc == 0)
 		ok = !strcmp(d.ptr, "both") || !strcmp(d.ptr, sending ? "push" : "pull");
+	else
+		strata_error_clear();	/* no direction: both ways */
 	rc = ok ? 0 : strata_error_set("peer '%s' is configured with direction %s: this node does not %s it",
 				       peer, d.ptr, sending ? "send to" : "accept data from");
 	strata_buf_dispose(&d);
@@ -239,7 +222,7 @@ static int export_audit(strata_node *n, const char *peer, const strata_parcel *p
 				  "Strata-Parcel-Objects: %zu\nStrata-Parcel-Bytes: %zu\nStrata-Parcel-Full: %s\n",
 				  n->name, peer, (unsigned long long)p->sequence, res->objects, res->bytes,
 				  res->full ? "yes" : "no");
-	if (!error && peer_var(&policy, n, peer, "policy") == 0)
+	if (!error && strata_node_peer_get(&policy, n, peer, "policy") == 0)
 		error = strata_buf_printf(&t, "Strata-Policy-Name: %s\n", policy.ptr);
 	if (!error && p->nrefs) {	/* one policy per peer: its blob and purpose, as the views name them */
 		git_commit *c = NULL;
@@ -290,7 +273,7 @@ int strata_parcel_export(strata_node *n, const char *peer, int full, strata_parc
 	}
 	if (strata_node_lock(n) < 0 || strata_node_load_key(n) < 0)
 		goto done;
-	if (peer_var(&key, n, peer, "key") < 0) {
+	if (strata_node_peer_get(&key, n, peer, "key") < 0) {
 		strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s': add it with 'strata peer add'", peer);
 		goto done;
 	}
@@ -905,7 +888,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	res->objects = p->pack_objects;
 
 	/* 2. who sent it, and to whom */
-	if (peer_var(&key, n, p->sender, "key") < 0 || strata_pubkey_parse(&pinned, key.ptr) < 0) {
+	if (strata_node_peer_get(&key, n, p->sender, "key") < 0 || strata_pubkey_parse(&pinned, key.ptr) < 0) {
 		error = strata_error_setc(STRATA_EVERIFY, "'%s': sender '%s' is not a peer of this node (no pinned key "
 				  "in node.conf)", what, p->sender);
 		goto done;

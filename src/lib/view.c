@@ -409,25 +409,6 @@ static int view_name(char *out, size_t size, const char **dataset, const char **
 	return 0;
 }
 
-static int peer_get(strata_buf *out, strata_node *n, const char *peer, const char *var)
-{
-	strata_buf name = STRATA_BUF_INIT;
-	git_config_entry *e = NULL;
-	int error;
-
-	if ((error = strata_buf_printf(&name, "peer.%s.%s", peer, var)) == 0) {
-		if (git_config_get_entry(&e, n->cfg, name.ptr) < 0) {
-			git_error_clear();
-			error = strata_error_setc(STRATA_ENOTFOUND, "peer '%s' has no %s in node.conf", peer, var);
-		} else {
-			error = strata_buf_puts(out, e->value);
-		}
-	}
-	git_config_entry_free(e);
-	strata_buf_dispose(&name);
-	return error;
-}
-
 int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
 			  strata_view_result *res)
 {
@@ -452,7 +433,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 		goto done;
 	}
 	if (view_name(res->name, sizeof(res->name), &dataset, &source_node, source_ref, n) < 0 ||
-	    peer_get(&policy_name, n, peer, "policy") < 0 ||
+	    strata_node_peer_get(&policy_name, n, peer, "policy") < 0 ||
 	    strata_policy_load_committed(&p, &policy_blob, n, policy_name.ptr) < 0)
 		goto done;
 	if ((pd = strata_policy_find(p, dataset)) == NULL) {
@@ -595,7 +576,7 @@ static int build_for_peer(strata_node *n, const char *peer, int full, strata_vie
 	git_reference *ref;
 	int error;
 
-	if ((error = peer_get(&policy_name, n, peer, "policy")) < 0 ||
+	if ((error = strata_node_peer_get(&policy_name, n, peer, "policy")) < 0 ||
 	    (error = strata_policy_load_committed(&p, NULL, n, policy_name.ptr)) < 0 ||
 	    (error = strata_buf_printf(&echo, "%s%s/", STRATA_REF_PEERS, peer)) < 0)
 		goto done;
