@@ -93,20 +93,14 @@ static void print_peer(const json_t *o, strata_node *n)
 	const char *peer = json_string_value(json_object_get(o, "peer"));
 	json_t *out = json_object_get(o, "out"), *in = json_object_get(o, "in"), *v;
 	size_t i;
-	strata_buf var = STRATA_BUF_INIT;
-	git_config_entry *tier = NULL, *pol = NULL, *dir = NULL;
+	strata_buf tier = STRATA_BUF_INIT, pol = STRATA_BUF_INIT, dir = STRATA_BUF_INIT;
 
-	strata_buf_printf(&var, "peer.%s.tier", peer);
-	git_config_get_entry(&tier, n->cfg, var.ptr);
-	strata_buf_clear(&var);
-	strata_buf_printf(&var, "peer.%s.policy", peer);
-	git_config_get_entry(&pol, n->cfg, var.ptr);
-	strata_buf_clear(&var);
-	strata_buf_printf(&var, "peer.%s.direction", peer);
-	git_config_get_entry(&dir, n->cfg, var.ptr);
-	git_error_clear();
-	printf("peer %s (%s; direction %s; policy %s)\n", peer, tier ? tier->value : "?",
-	       dir ? dir->value : "both", pol ? pol->value : "none");
+	strata_node_peer_get(&tier, n, peer, "tier");
+	strata_node_peer_get(&pol, n, peer, "policy");
+	strata_node_peer_get(&dir, n, peer, "direction");
+	strata_error_clear();	/* missing settings print as their defaults */
+	printf("peer %s (%s; direction %s; policy %s)\n", peer, tier.len ? tier.ptr : "?",
+	       dir.len ? dir.ptr : "both", pol.len ? pol.ptr : "none");
 	printf("  last parcel out: %lld at %s\n", (long long)json_integer_value(json_object_get(out, "sequence")),
 	       json_string_value(json_object_get(out, "time")));
 	printf("  last parcel in:  %lld at %s\n", (long long)json_integer_value(json_object_get(in, "sequence")),
@@ -124,10 +118,9 @@ static void print_peer(const json_t *o, strata_node *n)
 	json_array_foreach(json_object_get(o, "received"), i, v)
 		printf("  %-32s %.12s\n", json_string_value(json_object_get(v, "name")),
 		       json_string_value(json_object_get(v, "commit")));
-	git_config_entry_free(tier);
-	git_config_entry_free(pol);
-	git_config_entry_free(dir);
-	strata_buf_dispose(&var);
+	strata_buf_dispose(&tier);
+	strata_buf_dispose(&pol);
+	strata_buf_dispose(&dir);
 }
 
 int cmd_status(int argc, char **argv, strata_cli *cli)
