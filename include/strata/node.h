@@ -48,6 +48,14 @@ int strata_node_init(const char *path, const char *name, const char *tier);
 int strata_node_open(strata_node **out, const char *path);
 /* Takes the node's write lock (non-blocking; error if another process has it). */
 int strata_node_lock(strata_node *n);
+/* Releases the write lock (a daemon takes it per request). */
+void strata_node_unlock(strata_node *n);
+/*
+ * The names of the peers node.conf pins a key for, sorted: a NULL-terminated
+ * array the caller frees with strata_node_peers_free.
+ */
+int strata_node_peers(char ***out, size_t *count, strata_node *n);
+void strata_node_peers_free(char **names);
 /* Loads the private key; only writers need it. */
 int strata_node_load_key(strata_node *n);
 void strata_node_free(strata_node *n);

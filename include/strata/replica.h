@@ -35,6 +35,7 @@ typedef struct {
 	size_t deltas;
 	size_t bytes;		/* parcel size */
 	int full;
+	int uptodate;		/* export for a peer that holds every view: no parcel */
 } strata_parcel_result;
 /* Hands a finished parcel on (writes the file, sends the response). */
 typedef int (*strata_parcel_publish)(const void *data, size_t len, void *payload);
@@ -66,7 +67,35 @@ typedef struct {
 } strata_link_side;
 typedef struct {
 	strata_link_side in, out;
+	int64_t net_ok;		/* last network exchange that succeeded, 0: none */
+	int64_t net_pulled;	/* last pull that succeeded: received views were in sync then */
+	int64_t net_failed;	/* last one that failed, and why */
+	char net_error[256];
 } strata_link;
 int strata_link_load(strata_link *l, strata_node *n, const char *peer);
 void strata_link_dispose(strata_link *l);
+/* Records the outcome of a network exchange with `peer` (error NULL: success). */
+int strata_link_note_net(strata_node *n, const char *peer, int pull, const char *error);
+
+/*
+ * What this node holds from `peer`, as text a peer can parse:
+ *     sequence N                 last parcel accepted from it
+ *     have VIEW COMMIT           per view received from it
+ * strata_link_state_parse reads it back (into in-memory `s`, sequence and
+ * refs) and refuses anything else; `max_refs` caps the lines.
+ */
+int strata_link_state_format(strata_buf *out, strata_node *n, const char *peer);
+int strata_link_state_parse(strata_link_side *s, const char *text, size_t len, size_t max_refs);
+
+/*
+ * As strata_parcel_export, but builds on what the peer says it holds
+ * (`have`, from strata_link_state_parse) rather than on what we sent.  If
+ * it holds every view as it is, returns 0 with res->uptodate set, and
+ * neither publishes nor records anything.
+ */
+int strata_parcel_export_for(strata_node *n, const char *peer, const strata_link_side *have,
+			     strata_parcel_publish publish, void *payload, strata_parcel_result *res);
+/* As strata_parcel_import, refusing a parcel whose sender is not `from` (the authenticated peer). */
+int strata_parcel_import_from(strata_node *n, const char *what, const void *data, size_t len,
+			      const char *from, strata_parcel_result *res);
 #endif

@@ -56,7 +56,11 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 			if (id) {
 				git_oid_tostr(hex, sizeof(hex), id);
 				if (pass) {
-					json_array_append_new(recv, json_pack("{s:s, s:s}", "name", name, "commit", hex));
+					/* a pull that succeeded after the last failure found nothing newer */
+					const char *st = !l.net_pulled ? "received" :
+						l.net_pulled >= l.net_failed ? "in sync" : "unknown: last exchange failed";
+					json_array_append_new(recv, json_pack("{s:s, s:s, s:s}", "name", name, "commit", hex,
+									      "state", st));
 				} else {
 					char shex[GIT_OID_HEXSZ + 1] = "";
 					sent = sent_commit(&l, name);
@@ -78,6 +82,23 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 	json_object_set_new(o, "out", json_pack("{s:I, s:s}", "sequence", (json_int_t)l.out.sequence, "time", t));
 	stamp(t, sizeof(t), l.in.time);
 	json_object_set_new(o, "in", json_pack("{s:I, s:s}", "sequence", (json_int_t)l.in.sequence, "time", t));
+	{
+		json_t *net = json_object();
+		if (l.net_ok) {
+			stamp(t, sizeof(t), l.net_ok);
+			json_object_set_new(net, "last_success", json_string(t));
+		}
+		if (l.net_pulled) {
+			stamp(t, sizeof(t), l.net_pulled);
+			json_object_set_new(net, "last_pull", json_string(t));
+		}
+		if (l.net_failed) {
+			stamp(t, sizeof(t), l.net_failed);
+			json_object_set_new(net, "last_error_time", json_string(t));
+			json_object_set_new(net, "last_error", json_string(l.net_error));
+		}
+		json_object_set_new(o, "network", net);
+	}
 	*out = o;
 	error = 0;
 done:
@@ -105,6 +126,16 @@ static void print_peer(const json_t *o, strata_node *n)
 	       json_string_value(json_object_get(out, "time")));
 	printf("  last parcel in:  %lld at %s\n", (long long)json_integer_value(json_object_get(in, "sequence")),
 	       json_string_value(json_object_get(in, "time")));
+	{
+		json_t *net = json_object_get(o, "network");
+		const char *okt = json_string_value(json_object_get(net, "last_success"));
+		const char *errt = json_string_value(json_object_get(net, "last_error_time"));
+		if (okt)
+			printf("  last network success: %s\n", okt);
+		if (errt)
+			printf("  last network error:   %s: %s\n", errt,
+			       json_string_value(json_object_get(net, "last_error")));
+	}
 	if (json_array_size(json_object_get(o, "views")))
 		printf("  %-32s %-12s %-12s %s\n", "view", "built", "sent", "state");
 	json_array_foreach(json_object_get(o, "views"), i, v) {
@@ -114,10 +145,10 @@ static void print_peer(const json_t *o, strata_node *n)
 		       json_string_value(json_object_get(v, "state")));
 	}
 	if (json_array_size(json_object_get(o, "received")))
-		printf("  %-32s %s\n", "received", "commit");
+		printf("  %-32s %-12s %s\n", "received", "commit", "state");
 	json_array_foreach(json_object_get(o, "received"), i, v)
-		printf("  %-32s %.12s\n", json_string_value(json_object_get(v, "name")),
-		       json_string_value(json_object_get(v, "commit")));
+		printf("  %-32s %.12s %s\n", json_string_value(json_object_get(v, "name")),
+		       json_string_value(json_object_get(v, "commit")), json_string_value(json_object_get(v, "state")));
 	strata_buf_dispose(&tier);
 	strata_buf_dispose(&pol);
 	strata_buf_dispose(&dir);

@@ -36,6 +36,10 @@ static const struct strata_cmd cmds[] = {
 	{ "history",  cmd_history,  NEED_NODE, "every version of one record, with commit, time, node and signature" },
 	{ "trace",    cmd_trace,    NEED_NODE, "follow a record back through the tiers, hop by hop" },
 	{ "policy",   cmd_policy,   0,         "check, preview, diff and commit privacy policies" },
+	{ "serve",    cmd_serve,    NEED_NODE, "run the HTTPS replication daemon" },
+	{ "pull",     cmd_remote,   NEED_NODE, "fetch what a peer's views hold for this node, over HTTPS" },
+	{ "push",     cmd_remote,   NEED_NODE, "send a peer what this node's views hold for it, over HTTPS" },
+	{ "sync",     cmd_remote,   NEED_NODE, "pull and push with every peer that has a url, per its direction" },
 	{ NULL, NULL, 0, NULL }
 };
 

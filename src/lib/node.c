@@ -336,6 +336,66 @@ int strata_node_lock(strata_node *n)
 	return error;
 }
 
+void strata_node_unlock(strata_node *n)
+{
+	if (n->lock_fd >= 0)
+		close(n->lock_fd);
+	n->lock_fd = -1;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strata_node_peers_free(char **names)
+{
+	for (size_t i = 0; names && names[i]; i++)
+		free(names[i]);
+	free(names);
+}
+
+int strata_node_peers(char ***out, size_t *count, strata_node *n)
+{
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	char **names = NULL;
+	size_t k = 0;
+	int error = 0;
+
+	*out = NULL;
+	*count = 0;
+	if (git_config_iterator_glob_new(&it, n->cfg, "^peer\\..*\\.key$") < 0)
+		return strata_error_git("cannot read node.conf");
+	while (!error && git_config_next(&e, it) == 0) {
+		size_t len = strlen(e->name) - 9;	/* "peer." NAME ".key" */
+		char **grown = realloc(names, (k + 2) * sizeof(*names));
+		if (!grown) {
+			error = strata_error_set("out of memory");
+			break;
+		}
+		names = grown;
+		if ((names[k] = strndup(e->name + 5, len)) == NULL)
+			error = strata_error_set("out of memory");
+		else if (strata_node_name_valid(names[k]))
+			k++;
+		else
+			free(names[k]);
+		names[k] = NULL;
+	}
+	git_config_iterator_free(it);
+	git_error_clear();
+	if (error) {
+		strata_node_peers_free(names);
+		return error;
+	}
+	if (names)
+		qsort(names, k, sizeof(*names), cmp_names);
+	*out = names;
+	*count = k;
+	return 0;
+}
+
 int strata_node_load_key(strata_node *n)
 {
 	strata_buf p = STRATA_BUF_INIT;

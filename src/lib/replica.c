@@ -45,20 +45,25 @@ void strata_link_dispose(strata_link *l)
 }
 
 
+static int64_t parse_stamp(const char *t)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	return t && strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm) ? (int64_t)timegm(&tm) : 0;
+}
+
 static int load_side(strata_link_side *s, json_t *o, const char *path)
 {
 	json_t *refs, *v;
-	const char *key, *t;
-	struct tm tm;
+	const char *key;
 
 	if (!o)
 		return 0;
 	if (!json_is_object(o) || !json_is_integer(json_object_get(o, "sequence")))
 		return strata_error_set("'%s': damaged link state", path);
 	s->sequence = (uint64_t)json_integer_value(json_object_get(o, "sequence"));
-	memset(&tm, 0, sizeof(tm));
-	if ((t = json_string_value(json_object_get(o, "time"))) && strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		s->time = (int64_t)timegm(&tm);
+	s->time = parse_stamp(json_string_value(json_object_get(o, "time")));
 	refs = json_object_get(o, "refs");
 	if (json_is_object(refs) && json_object_size(refs)) {
 		if ((s->refs = calloc(json_object_size(refs), sizeof(*s->refs))) == NULL)
@@ -74,6 +79,22 @@ static int load_side(strata_link_side *s, json_t *o, const char *path)
 			s->nrefs++;
 		}
 	}
+	return 0;
+}
+
+static int load_net(strata_link *l, json_t *o, const char *path)
+{
+	const char *e;
+
+	if (!o)
+		return 0;
+	if (!json_is_object(o))
+		return strata_error_set("'%s': damaged link state", path);
+	l->net_ok = parse_stamp(json_string_value(json_object_get(o, "last_success")));
+	l->net_failed = parse_stamp(json_string_value(json_object_get(o, "last_error_time")));
+	l->net_pulled = parse_stamp(json_string_value(json_object_get(o, "last_pull")));
+	if ((e = json_string_value(json_object_get(o, "last_error"))) != NULL)
+		snprintf(l->net_error, sizeof(l->net_error), "%s", e);
 	return 0;
 }
 
@@ -96,7 +117,8 @@ int strata_link_load(strata_link *l, strata_node *n, const char *peer)
 		goto done;
 	}
 	if (load_side(&l->in, json_object_get(root, "in"), path) < 0 ||
-	    load_side(&l->out, json_object_get(root, "out"), path) < 0)
+	    load_side(&l->out, json_object_get(root, "out"), path) < 0 ||
+	    load_net(l, json_object_get(root, "net"), path) < 0)
 		goto done;
 	error = 0;
 done:
@@ -133,6 +155,24 @@ static int link_save(strata_node *n, const char *peer, const strata_link *l)
 		json_object_set_new(root, "in", side_json(&l->in));
 	if (l->out.sequence)
 		json_object_set_new(root, "out", side_json(&l->out));
+	if (l->net_ok || l->net_failed) {
+		json_t *net = json_object();
+		char t[32];
+		if (l->net_ok) {
+			strata_utc_stamp(t, sizeof(t), l->net_ok);
+			json_object_set_new(net, "last_success", json_string(t));
+		}
+		if (l->net_pulled) {
+			strata_utc_stamp(t, sizeof(t), l->net_pulled);
+			json_object_set_new(net, "last_pull", json_string(t));
+		}
+		if (l->net_failed) {
+			strata_utc_stamp(t, sizeof(t), l->net_failed);
+			json_object_set_new(net, "last_error_time", json_string(t));
+			json_object_set_new(net, "last_error", json_string(l->net_error));
+		}
+		json_object_set_new(root, "net", net);
+	}
 	if ((text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
 		strata_error_set("out of memory");
 		goto done;
@@ -251,9 +291,10 @@ static int export_audit(strata_node *n, const char *peer, const strata_parcel *p
 	return error;
 }
 
-int strata_parcel_export(strata_node *n, const char *peer, int full, strata_parcel_publish publish,
-			 void *payload, strata_parcel_result *res)
+static int export_parcel(strata_node *n, const char *peer, int full, const strata_link_side *have,
+			 strata_parcel_publish publish, void *payload, strata_parcel_result *res)
 {
+	const strata_link_side *base;
 	strata_buf parcel = STRATA_BUF_INIT, *out = &parcel;
 	strata_parcel p = { 0 };
 	strata_link link = { 0 };
@@ -286,6 +327,8 @@ int strata_parcel_export(strata_node *n, const char *peer, int full, strata_parc
 		strata_error_setc(STRATA_ENOTFOUND, "no views for '%s': its policy shares no dataset this node holds", peer);
 		goto done;
 	}
+	/* what the peer holds: what it told us, or else what we sent it */
+	base = have ? have : &link.out;
 	tips = calloc(views.n, sizeof(*tips));
 	p.prereqs = calloc(views.n, sizeof(*p.prereqs));
 	sent = calloc(views.n, sizeof(*sent));
@@ -298,14 +341,14 @@ int strata_parcel_export(strata_node *n, const char *peer, int full, strata_parc
 		tips[i] = r->commit;
 		sent[i].commit = r->commit;
 		snprintf(sent[i].name, sizeof(sent[i].name), "%s", r->name);
-		for (size_t k = 0; !full && k < link.out.nrefs; k++) {
-			if (strcmp(link.out.refs[k].name, r->name))
+		for (size_t k = 0; !full && k < base->nrefs; k++) {
+			if (strcmp(base->refs[k].name, r->name))
 				continue;
 			/* a base the view has moved on from, not one it replaced */
-			if (git_oid_equal(&link.out.refs[k].commit, &r->commit) ||
-			    git_graph_descendant_of(n->repo, &r->commit, &link.out.refs[k].commit) == 1) {
+			if (git_oid_equal(&base->refs[k].commit, &r->commit) ||
+			    git_graph_descendant_of(n->repo, &r->commit, &base->refs[k].commit) == 1) {
 				r->has_base = 1;
-				r->base = link.out.refs[k].commit;
+				r->base = base->refs[k].commit;
 				p.prereqs[p.nprereqs++] = r->base;
 			}
 			git_error_clear();
@@ -313,12 +356,19 @@ int strata_parcel_export(strata_node *n, const char *peer, int full, strata_parc
 		if (!r->has_base || !git_oid_equal(&r->base, &r->commit))
 			res->changed++;
 	}
+	if (have && res->changed == 0 && views.n == have->nrefs) {
+		res->uptodate = 1;	/* the peer holds every view as it is: nothing to send or record */
+		res->nrefs = views.n;
+		error = 1;
+		goto done;
+	}
 	if (strata_thinpack_build(&p.pack, &st, n->repo, tips, views.n, p.prereqs, p.nprereqs) < 0)
 		goto done;
 	snprintf(p.sender, sizeof(p.sender), "%s", n->name);
 	snprintf(p.recipient, sizeof(p.recipient), "%s", peer);
 	p.version = STRATA_PARCEL_VERSION;
-	p.sequence = link.out.sequence + 1;
+	/* after both what we sent and what the peer last accepted, should our record be lost */
+	p.sequence = (have && have->sequence > link.out.sequence ? have->sequence : link.out.sequence) + 1;
 	p.created = (int64_t)time(NULL);
 	p.refs = views.refs;
 	p.nrefs = views.n;
@@ -358,7 +408,19 @@ done:
 	strata_link_dispose(&link);
 	strata_buf_dispose(&key);
 	strata_buf_dispose(&parcel);
-	return error;
+	return error > 0 ? 0 : error;
+}
+
+int strata_parcel_export(strata_node *n, const char *peer, int full, strata_parcel_publish publish,
+			 void *payload, strata_parcel_result *res)
+{
+	return export_parcel(n, peer, full, NULL, publish, payload, res);
+}
+
+int strata_parcel_export_for(strata_node *n, const char *peer, const strata_link_side *have,
+			     strata_parcel_publish publish, void *payload, strata_parcel_result *res)
+{
+	return export_parcel(n, peer, 0, have, publish, payload, res);
 }
 
 static int publish_file(const void *data, size_t len, void *payload)
@@ -1103,6 +1165,12 @@ done:
 int strata_parcel_import(strata_node *n, const char *what, const void *data, size_t len,
 			 strata_parcel_result *res)
 {
+	return strata_parcel_import_from(n, what, data, len, NULL, res);
+}
+
+int strata_parcel_import_from(strata_node *n, const char *what, const void *data, size_t len,
+			      const char *from, strata_parcel_result *res)
+{
 	strata_parcel *p = NULL;
 	unsigned char sha[32];
 	char *reason;
@@ -1114,7 +1182,10 @@ int strata_parcel_import(strata_node *n, const char *what, const void *data, siz
 	if ((error = strata_node_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
 		return error;
 	EVP_Digest(data, len, sha, NULL, EVP_sha256(), NULL);
-	if ((error = strata_parcel_parse(&p, what, data, len, NULL)) == 0)
+	if ((error = strata_parcel_parse(&p, what, data, len, NULL)) == 0 && from && strcmp(p->sender, from))
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': parcel from '%s' delivered by '%s': a peer may push "
+					  "only its own parcels", what, p->sender, from);
+	if (!error)
 		error = import_checked(n, p, what, sha, res);
 	if (error < 0 && (reason = strdup(strata_error_last())) != NULL) {
 		strata_audit_refusal(n, "parcel-import", what, p ? p->sender : NULL, reason);
@@ -1142,4 +1213,130 @@ int strata_parcel_import_file(strata_node *n, const char *path, strata_parcel_re
 	error = strata_parcel_import(n, path, b.ptr, b.len, res);
 	strata_buf_dispose(&b);
 	return error;
+}
+
+/* --- link state for the network --- */
+
+int strata_link_note_net(strata_node *n, const char *peer, int pull, const char *error)
+{
+	strata_link l;
+	int rc;
+
+	if ((rc = strata_node_lock(n)) < 0 || (rc = strata_link_load(&l, n, peer)) < 0)
+		return rc;
+	if (error) {
+		l.net_failed = (int64_t)time(NULL);
+		snprintf(l.net_error, sizeof(l.net_error), "%s", error);
+	} else {
+		l.net_ok = (int64_t)time(NULL);
+		if (pull)
+			l.net_pulled = l.net_ok;
+	}
+	rc = link_save(n, peer, &l);
+	strata_link_dispose(&l);
+	return rc;
+}
+
+int strata_link_state_format(strata_buf *out, strata_node *n, const char *peer)
+{
+	strata_buf glob = STRATA_BUF_INIT;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	strata_link l;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t plen;
+	int error;
+
+	if ((error = strata_link_load(&l, n, peer)) < 0)
+		return error;
+	error = strata_buf_printf(out, "sequence %llu\n", (unsigned long long)l.in.sequence);
+	strata_link_dispose(&l);
+	if (!error && strata_buf_printf(&glob, "%s%s/*", STRATA_REF_PEERS, peer) < 0)
+		error = STRATA_ERROR;
+	if (!error && git_reference_iterator_glob_new(&it, n->repo, glob.ptr) < 0)
+		error = strata_error_git("cannot list received views");
+	plen = glob.len - 1;
+	while (!error && git_reference_next(&ref, it) == 0) {
+		if (git_reference_target(ref)) {
+			git_oid_tostr(hex, sizeof(hex), git_reference_target(ref));
+			error = strata_buf_printf(out, "have %s %s\n", git_reference_name(ref) + plen, hex);
+		}
+		git_reference_free(ref);
+	}
+	git_error_clear();
+	git_reference_iterator_free(it);
+	strata_buf_dispose(&glob);
+	return error;
+}
+
+int strata_link_state_parse(strata_link_side *s, const char *text, size_t len, size_t max_refs)
+{
+	const char *p = text, *end = text + len;
+	size_t lineno = 0;
+	int seen_seq = 0;
+
+	memset(s, 0, sizeof(*s));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char line[STRATA_PARCEL_NAME_MAX + GIT_OID_HEXSZ + 32], name[STRATA_PARCEL_NAME_MAX], hex[GIT_OID_HEXSZ + 2];
+		unsigned long long seq;
+		size_t ll;
+
+		lineno++;
+		if (!nl)
+			goto bad;
+		ll = (size_t)(nl - p);
+		if (ll >= sizeof(line) || memchr(p, '\0', ll))
+			goto bad;
+		memcpy(line, p, ll);
+		line[ll] = '\0';
+		p = nl + 1;
+		if (!seen_seq && lineno == 1) {
+			char again[sizeof(line)];
+			if (sscanf(line, "sequence %llu", &seq) != 1 ||
+			    snprintf(again, sizeof(again), "sequence %llu", seq) < 0 || strcmp(again, line))
+				goto bad;
+			s->sequence = seq;
+			seen_seq = 1;
+			continue;
+		}
+		if (s->nrefs >= max_refs) {
+			strata_error_set("state: line %zu: more than %zu views", lineno, max_refs);
+			goto fail;
+		}
+		if (sscanf(line, "have %255s %41s", name, hex) != 2 ||
+		    strlen(hex) != GIT_OID_HEXSZ || !strata_parcel_ref_name_valid(name) ||
+		    (size_t)snprintf(NULL, 0, "have %s %s", name, hex) != ll)
+			goto bad;
+		{
+			strata_link_ref *r = realloc(s->refs, (s->nrefs + 1) * sizeof(*r));
+			if (!r) {
+				strata_error_set("out of memory");
+				goto fail;
+			}
+			s->refs = r;
+		}
+		for (size_t i = 0; i < s->nrefs; i++)
+			if (!strcmp(s->refs[i].name, name)) {
+				strata_error_set("state: line %zu: view '%s' named twice", lineno, name);
+				goto fail;
+			}
+		if (git_oid_fromstr(&s->refs[s->nrefs].commit, hex) < 0) {
+			git_error_clear();
+			goto bad;
+		}
+		snprintf(s->refs[s->nrefs].name, sizeof(s->refs[s->nrefs].name), "%s", name);
+		s->nrefs++;
+	}
+	if (!seen_seq) {
+		strata_error_set("state: no 'sequence' line");
+		goto fail;
+	}
+	return 0;
+bad:
+	strata_error_set("state: line %zu: expected 'sequence N' first, then 'have VIEW COMMIT'", lineno);
+fail:
+	free(s->refs);
+	memset(s, 0, sizeof(*s));
+	return STRATA_ERROR;
 }

@@ -8,7 +8,8 @@ set -eu
 : "${STRATA:?STRATA must name the strata binary (make check sets it)}"
 : "${TOP_SRCDIR:?TOP_SRCDIR must name the source tree}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/strata-e2e.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+# daemons started by serve_node are stopped with the test
+trap 'set +e; for p in $(cat "$T/daemons" 2>/dev/null); do pkill -9 -P "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 cd "$T"
 TESTS_RUN=0
 
@@ -73,4 +74,28 @@ to_province() {
 	"$STRATA" -C dx import up-st.parcel >/dev/null
 	"$STRATA" -C dx export --to pv-zhejiang -o up-dx.parcel >/dev/null
 	"$STRATA" -C pv import up-dx.parcel >/dev/null
+}
+
+# serve_node NODE [OPTS...]: starts 'strata -C NODE serve' on a free port of
+# 127.0.0.1, logging to NODE.log; sets SERVE_PID and SERVE_PORT.
+serve_node() {
+	_node=$1
+	shift
+	: >"$T/$_node.log"
+	"$STRATA" -C "$_node" serve --listen 127.0.0.1:0 "$@" 2>>"$T/$_node.log" &
+	SERVE_PID=$!
+	echo "$SERVE_PID" >>"$T/daemons"
+	_i=0
+	until grep -q "serving on" "$T/$_node.log"; do
+		_i=$((_i + 1))
+		[ $_i -lt 200 ] || fail "strata serve for $_node did not start: $(cat "$T/$_node.log")"
+		kill -0 "$SERVE_PID" 2>/dev/null || fail "strata serve for $_node exited: $(cat "$T/$_node.log")"
+		sleep 0.05
+	done
+	SERVE_PORT=$(sed -n 's/.*serving on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$T/$_node.log" | tail -1)
+}
+
+# set_url NODE PEER PORT: points NODE's peer entry at a daemon
+set_url() {
+	git config --file "$1/node.conf" "peer.$2.url" "https://127.0.0.1:$3"
 }

@@ -1,0 +1,34 @@
+/*
+ * netproc.h - the network process: a child that does TLS and HTTP for a
+ * node and holds no signing key (doc/design.md, "Privilege separation").
+ *
+ * The parent forks it before loading the node key, so the key was never in
+ * its memory; the child then gives up file system access (Landlock: read
+ * only /etc and the system libraries, write nowhere) and the right to gain
+ * privileges, and the parent makes itself undumpable so the child cannot
+ * read the key out of it.  They talk over a socket pair (strata/msg.h).
+ */
+#ifndef STRATA_NETPROC_H
+#define STRATA_NETPROC_H
+
+#include <sys/types.h>
+
+typedef int (*strata_netproc_main)(int fd, void *arg);
+
+/*
+ * Forks; the child closes every descriptor but `fd` and `keep` (-1: none)
+ * and stderr's, enters the sandbox and runs `fn`, exiting with its result.
+ * The parent gets the child's pid and its end of the pair.
+ */
+int strata_netproc_spawn(pid_t *pid, int *fd, int keep, strata_netproc_main fn, void *arg);
+/* Waits for the child; 0 if it exited with status 0. */
+int strata_netproc_wait(pid_t pid);
+
+/*
+ * Restricts this process (see above).  Returns 0 when Landlock is
+ * enforced, 1 when the kernel lacks it (the rest still applies), or an
+ * error.
+ */
+int strata_sandbox_enter(void);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * cmd_remote.c - replication over HTTPS with peers that run 'strata serve'.
+ *
+ *   strata pull PEER [--limit-rate BYTES] [--timeout SECONDS]
+ *   strata push PEER [...]
+ *   strata sync [PEER...] [...]     each peer with a url, per its direction:
+ *                                   pull, push, or both (pull first)
+ */
+#include "cli.h"
+#include "strata/remote.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define USAGE_PULL "pull PEER [--limit-rate BYTES] [--timeout SECONDS]"
+#define USAGE_PUSH "push PEER [--limit-rate BYTES] [--timeout SECONDS]"
+#define USAGE_SYNC "sync [PEER...] [--limit-rate BYTES] [--timeout SECONDS]"
+
+static void report(const strata_cli *cli, const char *verb, const char *peer, const strata_parcel_result *res)
+{
+	if (cli->quiet)
+		return;
+	if (res->uptodate)
+		printf("%s %s: up to date (%zu views)\n", verb, peer, res->nrefs);
+	else
+		printf("%s %s: parcel %llu, %zu of %zu views changed, %zu objects, %zu bytes\n", verb, peer,
+		       (unsigned long long)res->sequence, res->changed, res->nrefs, res->objects, res->bytes);
+}
+
+static int one(strata_remote *r, const strata_cli *cli, int push, const char *peer)
+{
+	strata_parcel_result res;
+	int rc = push ? strata_remote_push(r, peer, &res) : strata_remote_pull(r, peer, &res);
+
+	if (rc < 0)
+		return rc;
+	report(cli, push ? "push" : "pull", peer, &res);
+	return 0;
+}
+
+/* What sync does with a peer: 1 pull, 2 push, 3 both, 0 nothing (no url). */
+static int sync_plan(strata_node *n, const char *peer)
+{
+	strata_buf v = STRATA_BUF_INIT;
+	int plan = 3;
+
+	if (strata_node_peer_get(&v, n, peer, "url") < 0) {
+		strata_error_clear();
+		return 0;
+	}
+	strata_buf_clear(&v);
+	if (strata_node_peer_get(&v, n, peer, "direction") == 0)
+		plan = !strcmp(v.ptr, "pull") ? 1 : !strcmp(v.ptr, "push") ? 2 : 3;
+	strata_error_clear();
+	strata_buf_dispose(&v);
+	return plan;
+}
+
+int cmd_remote(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "limit-rate", required_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *verb = argv[0];
+	const char *usage = !strcmp(verb, "pull") ? USAGE_PULL : !strcmp(verb, "push") ? USAGE_PUSH : USAGE_SYNC;
+	strata_remote_opts o = { 0, 0, 60 };
+	strata_remote *r = NULL;
+	char **peers = NULL, *end;
+	size_t npeers = 0, failed = 0, done = 0;
+	int c, rc = EXIT_OK;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o.limit_rate = strtol(optarg, &end, 10);
+			if (*end == 'k' || *end == 'K')
+				o.limit_rate <<= 10, end++;
+			else if (*end == 'm' || *end == 'M')
+				o.limit_rate <<= 20, end++;
+			if (*end || o.limit_rate < 1) {
+				fprintf(stderr, "strata: --limit-rate '%s': expected bytes per second, like 500K\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 't':
+			o.timeout = (int)strtol(optarg, &end, 10);
+			if (*end || o.timeout < 1 || o.timeout > 86400) {
+				fprintf(stderr, "strata: --timeout '%s': expected 1 to 86400 seconds\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h': printf("usage: strata %s\n", usage); return EXIT_OK;
+		default: return cli_usage(usage);
+		}
+	}
+	if (strcmp(verb, "sync") && optind + 1 != argc)
+		return cli_usage(usage);
+	o.progress = !cli->quiet && isatty(STDERR_FILENO);
+	if (!strcmp(verb, "sync") && optind == argc) {
+		if (strata_node_peers(&peers, &npeers, cli->node) < 0)
+			return EXIT_ERROR;
+	}
+	if (strata_remote_open(&r, cli->node, &o) < 0) {
+		strata_node_peers_free(peers);
+		return EXIT_ERROR;
+	}
+	if (strcmp(verb, "sync")) {
+		rc = one(r, cli, !strcmp(verb, "push"), argv[optind]) < 0 ? EXIT_ERROR : EXIT_OK;
+		goto out;
+	}
+	for (size_t i = 0; i < (peers ? npeers : (size_t)(argc - optind)); i++) {
+		const char *peer = peers ? peers[i] : argv[optind + i];
+		int plan = sync_plan(cli->node, peer);
+		if (!plan) {
+			if (!peers) {
+				fprintf(stderr, "strata: sync %s: it has no url in node.conf\n", peer);
+				failed++;
+			} else if (!cli->quiet) {
+				printf("sync %s: skipped, no url (parcels only)\n", peer);
+			}
+			continue;
+		}
+		for (int push = 0; push < 2; push++) {
+			if (!(plan & (push ? 2 : 1)))
+				continue;
+			done++;
+			if (one(r, cli, push, peer) < 0) {
+				fprintf(stderr, "strata: %s\n", strata_error_last());
+				failed++;
+			}
+		}
+	}
+	if (failed) {
+		strata_error_set("sync: %zu of %zu exchanges failed", failed, done);
+		rc = EXIT_ERROR;
+	}
+out:
+	strata_remote_close(r);
+	strata_node_peers_free(peers);
+	return rc;
+}

@@ -1,0 +1,203 @@
+#!/bin/sh
+# Replication over HTTPS: push, pull and sync against real daemons on
+# 127.0.0.1, and every way a connection can be wrong: refused, and the
+# daemon keeps serving the others.
+. "$TOP_SRCDIR/tests/e2e/lib.sh"
+
+two_nodes
+"$STRATA" init dx --name dx-gongshu --tier district >/dev/null
+"$STRATA" -C st policy commit "$TOP_SRCDIR/policies/street-to-district.yaml" >/dev/null
+"$STRATA" -C st peer add dx-gongshu --key dx/keys/node.pub --tier district --policy street-to-district >/dev/null
+"$STRATA" -C dx peer add st-wangjiang --key st/keys/node.pub --tier street --direction pull >/dev/null
+
+serve_node st --timeout 2
+ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT
+set_url cn st-wangjiang "$ST_PORT"
+set_url dx st-wangjiang "$ST_PORT"
+
+# --- push, then nothing left to push ---
+"$STRATA" -C cn push st-wangjiang >out
+grep -q "push st-wangjiang: parcel 1, 2 of 2 views changed" out || fail "push: $(cat out)"
+[ "$(git -C st/repo.git rev-parse refs/strata/peers/cn-wangjiang-01/residents)" = \
+  "$(git -C cn/repo.git rev-parse refs/strata/views/st-wangjiang/residents)" ] || fail "push did not land"
+git -C st/repo.git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$T/cn/keys/allowed_signers" \
+	verify-commit refs/strata/peers/cn-wangjiang-01/residents 2>/dev/null || fail "stock git rejects the pushed commit"
+"$STRATA" -C st audit log | grep -q "parcel 1 imported from cn-wangjiang-01" || fail "no audit event: $("$STRATA" -C st audit log)"
+ok "push delivers a signed parcel through the import path, with its audit event"
+
+"$STRATA" -C cn push st-wangjiang >out
+grep -q "up to date (2 views)" out || fail "second push: $(cat out)"
+ok "a second push finds the peer up to date and sends nothing"
+
+# --- pull, then up to date; status and its JSON ---
+"$STRATA" -C dx pull st-wangjiang >out
+grep -q "pull st-wangjiang: parcel 1, 2 of 2 views changed" out || fail "pull: $(cat out)"
+git -C dx/repo.git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$T/st/keys/allowed_signers" \
+	verify-commit refs/strata/peers/st-wangjiang/cn-wangjiang-01/residents 2>vc.err || fail "stock git rejects the pulled commit: $(cat vc.err)"
+"$STRATA" -C dx pull st-wangjiang | grep -q "up to date" || fail "second pull fetched again"
+ok "pull fetches the views built for the puller, then finds them up to date"
+
+"$STRATA" -C dx status --json >status.json
+grep -q '"last_success"' status.json || fail "status --json has no last success: $(cat status.json)"
+"$STRATA" -C dx status | grep -q "last network success" || fail "status: $("$STRATA" -C dx status)"
+ok "status shows the last network success, also as JSON"
+
+# a new import at the community travels on with sync, per each peer's direction
+printf 'id_number,name,gender,birth_date,phone,address,community,street,household_id,income_band,grid_code\n' >more.csv
+tail -n +2 "$TOP_SRCDIR/seeds/residents.csv" | head -3 | sed 's/^3301/9901/' >>more.csv
+cat "$TOP_SRCDIR/seeds/residents.csv" more.csv | awk 'NR==1 || !/^id_number/' >all.csv
+"$STRATA" -C cn import residents all.csv --key id_number >/dev/null
+"$STRATA" -C cn sync >out
+grep -q "push st-wangjiang: parcel 2, 1 of 2 views changed" out || fail "sync at the community: $(cat out)"
+"$STRATA" -C dx sync >out
+grep -q "pull st-wangjiang: parcel 2" out || fail "sync at the district: $(cat out)"
+ok "sync pushes or pulls per each peer's direction, and new records travel two hops"
+
+# --- refusals: each refused, and the daemon keeps serving ---
+before=$(node_state st)
+
+# a node claiming the community's name, with another key
+"$STRATA" init evilkey --name cn-wangjiang-01 --tier community >/dev/null
+cp -r cn evil
+cp evilkey/keys/* evil/keys/
+expect_fail 1 "v1/state" "$STRATA" -C evil push st-wangjiang
+grep -q "refused TLS from 127.0.0.1.*not vouched for by a key pinned" "$T/st.log" || fail "no log of the refusal: $(cat "$T/st.log")"
+ok "a peer with the wrong key is refused during the handshake, and the daemon says why"
+
+# the daemon, as seen with the wrong pinned key
+cp -r dx dx2
+git config --file dx2/node.conf peer.st-wangjiang.key "$(cat cn/keys/node.pub)"
+expect_fail 1 "not vouched for by a key pinned for it" "$STRATA" -C dx2 pull st-wangjiang
+ok "a client refuses a daemon whose key is not the one pinned for it"
+
+# no client certificate at all, and plain HTTP
+set +e
+curl -sk --max-time 5 "https://127.0.0.1:$ST_PORT/v1/state" >curl.out 2>&1
+rc_nocert=$?
+curl -s --max-time 5 "http://127.0.0.1:$ST_PORT/v1/state" >plain.out 2>&1
+rc_plain=$?
+set -e
+[ $rc_nocert -ne 0 ] && ! grep -q sequence curl.out || fail "a client without a certificate got an answer ($rc_nocert)"
+[ $rc_plain -ne 0 ] && ! grep -q sequence plain.out || fail "a plain-HTTP client got an answer ($rc_plain)"
+ok "a client without a certificate and a plain-HTTP client get nothing"
+
+# an authenticated peer sending garbage
+head -c 5000 /dev/urandom >garbage
+"$NET_POST" cn st-wangjiang /v1/push garbage >resp
+grep -q "HTTP 422" resp || fail "garbage push: $(cat resp)"
+"$NET_POST" dx st-wangjiang /v1/pull garbage >resp
+grep -q "HTTP 422" resp && grep -q "state: line 1" resp || fail "garbage pull state: $(cat resp)"
+"$NET_POST" dx st-wangjiang /v1/nothing garbage >resp
+grep -q "HTTP 404" resp || fail "unknown endpoint: $(cat resp)"
+"$NET_POST" dx st-wangjiang /v1/push >resp
+grep -q "HTTP 405" resp || fail "GET on push: $(cat resp)"
+ok "garbage bodies, unknown endpoints and wrong methods get 4xx with a reason"
+
+# a parcel from someone else, relayed by an authenticated peer
+"$STRATA" -C cn export --to st-wangjiang -o relayed.parcel --full >/dev/null
+"$NET_POST" dx st-wangjiang /v1/push relayed.parcel >resp
+grep -q "HTTP 422" resp && grep -q "a peer may push only its own parcels" resp || fail "relay: $(cat resp)"
+ok "a peer cannot push a parcel another node signed"
+
+# a slow client: one byte a second never completes its request
+perl -MIO::Socket::INET -e '
+	my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:'"$ST_PORT"'") or die "connect: $!";
+	$s->autoflush(1);
+	my $t0 = time;
+	for (1..30) { last unless print $s "G"; sleep 1; my $r = ""; $s->blocking(0);
+		my $n = sysread($s, $r, 1); $s->blocking(1); last if defined $n && $n == 0; }
+	print time - $t0, "\n";' >slow.out 2>/dev/null &
+SLOW=$!
+"$STRATA" -C dx pull st-wangjiang >out 2>&1 && grep -q "up to date" out || fail "pull during a slow client: $(cat out)"
+wait $SLOW || true
+secs=$(cat slow.out)
+[ -n "$secs" ] && [ "$secs" -lt 15 ] || fail "slow client held on for ${secs:-?} s"
+grep -q "dropped 127.0.0.1:.*too slowly" "$T/st.log" || fail "slow client not dropped: $(cat "$T/st.log")"
+ok "a client sending a byte a second is dropped after a few seconds; others are served meanwhile"
+
+[ "$before" = "$(node_state st)" ] || fail "refused connections changed the daemon's node"
+kill -0 "$ST_PID" || fail "the daemon died"
+"$STRATA" -C dx pull st-wangjiang | grep -q "up to date" || fail "daemon stopped serving"
+ok "after every refusal the daemon's node is unchanged and it still serves"
+
+# --- an oversized body ---
+"$STRATA" init cn2 --name cn-xixi-02 --tier community >/dev/null
+"$STRATA" -C cn2 import residents "$TOP_SRCDIR/seeds/residents.csv" --key id_number >/dev/null
+"$STRATA" -C cn2 policy commit "$TOP_SRCDIR/policies/community-to-street.yaml" >/dev/null
+"$STRATA" -C cn2 peer add st-wangjiang --key st/keys/node.pub --tier street --policy community-to-street --direction push >/dev/null
+"$STRATA" -C st peer add cn-xixi-02 --key cn2/keys/node.pub --tier community --direction pull >/dev/null
+kill -TERM "$ST_PID"
+wait "$ST_PID" || fail "daemon did not exit cleanly on SIGTERM: $(tail -3 "$T/st.log")"
+grep -q "st-wangjiang stopped" "$T/st.log" || fail "no clean stop in the log"
+serve_node st --max-body 16K
+ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT
+set_url cn2 st-wangjiang "$ST_PORT"
+before=$(node_state st)
+expect_fail 1 "413" "$STRATA" -C cn2 push st-wangjiang
+[ "$before" = "$(node_state st)" ] || fail "an oversized body changed the node"
+"$STRATA" -C cn2 status --json | grep -q '"last_error"' || fail "status has no last error"
+ok "an oversized body is refused with 413, the node unchanged, the error in status"
+
+# --- the daemon killed in the middle of a transfer ---
+kill -TERM "$ST_PID"; wait "$ST_PID" || true
+serve_node st
+ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT
+set_url cn2 st-wangjiang "$ST_PORT"
+"$GEN_REGISTRY" residents 40000 >big.csv
+"$STRATA" -C cn2 import residents big.csv --key id_number >/dev/null
+before=$(node_state st)
+"$STRATA" -C cn2 push st-wangjiang --limit-rate 200K >push.out 2>push.err &
+PUSH=$!
+sleep 1.5
+pkill -9 -P "$ST_PID" || true
+kill -9 "$ST_PID"
+set +e
+wait $PUSH
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "the push did not notice the daemon died: $(cat push.out)"
+grep -q "strata:" push.err || fail "no error from the cut push"
+"$STRATA" -C st verify --all >/dev/null || fail "verify --all after the kill"
+git -C st/repo.git fsck --strict 2>/dev/null || fail "fsck after the kill"
+[ "$before" = "$(node_state st | grep -v '^leftover: ')" ] || fail "a cut push half-applied"
+serve_node st
+ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT
+set_url cn2 st-wangjiang "$ST_PORT"
+"$STRATA" -C cn2 sync >out || fail "sync after the kill: $(cat out)"
+grep -q "push st-wangjiang: parcel" out || fail "sync after the kill sent nothing: $(cat out)"
+[ "$(git -C st/repo.git rev-parse refs/strata/peers/cn-xixi-02/residents)" = \
+  "$(git -C cn2/repo.git rev-parse refs/strata/views/st-wangjiang/residents)" ] || fail "sync after the kill did not land"
+ok "a daemon killed mid-transfer: the client reports it, nothing half-applied, the next sync completes"
+
+# --- 32 peers pulling at once ---
+i=0
+while [ $i -lt 32 ]; do
+	"$STRATA" init "d$i" --name "dx-$i" --tier district >/dev/null
+	"$STRATA" -C st peer add "dx-$i" --key "d$i/keys/node.pub" --tier district --policy street-to-district >/dev/null
+	"$STRATA" -C "d$i" peer add st-wangjiang --key st/keys/node.pub --tier street --direction pull >/dev/null
+	i=$((i + 1))
+done
+kill -TERM "$ST_PID"; wait "$ST_PID" || true
+serve_node st
+i=0
+while [ $i -lt 32 ]; do
+	set_url "d$i" st-wangjiang "$SERVE_PORT"
+	i=$((i + 1))
+done
+pids=""
+i=0
+while [ $i -lt 32 ]; do
+	"$STRATA" -C "d$i" pull st-wangjiang >"pull$i.out" 2>&1 &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+bad=0
+for p in $pids; do wait "$p" || bad=$((bad + 1)); done
+[ $bad -eq 0 ] || fail "$bad of 32 concurrent pulls failed: $(cat pull*.out | grep strata: | head -3)"
+i=0
+while [ $i -lt 32 ]; do
+	git -C "d$i/repo.git" rev-parse -q --verify refs/strata/peers/st-wangjiang/cn-wangjiang-01/residents >/dev/null ||
+		fail "dx-$i holds no view after its pull"
+	i=$((i + 1))
+done
+ok "32 peers pull at once with no errors"
