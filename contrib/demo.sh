@@ -1,128 +1,144 @@
 #!/bin/sh
-# The demo: a community node keeps the sample registry and grid-event log
-# as signed commits; stock git verifies them; a policy redacts them for the
-# street office, which receives them as a signed parcel and passes them on
-# (redacted again) to the district and the province; an auditor traces one
-# record back through the tiers.  Leaves the nodes for you to explore in
-# $DEMO_DIR (default: ./demo-nodes).
+# The demo: the sample federation of seeds/federation.conf on 127.0.0.1.
+# Four community offices each import their part of the sample registry and
+# grid-event log; three sync to their street offices over HTTPS, one is
+# "disconnected" and carries a parcel file; the streets sync to the
+# district, the district to the province.  Then, at the province: one
+# record traced back to its community, what each tier sees of that person,
+# and stock git checking the signatures.  The nodes stay in $DEMO_DIR
+# (default: ./demo-nodes) for you to explore.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 STRATA=${STRATA:-$top/build/strata}
 DEMO_DIR=${DEMO_DIR:-$top/demo-nodes}
+fed=$top/seeds/federation.conf
 seeds=$top/seeds
-node=$DEMO_DIR/cn-wangjiang-01
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ strata %s\n' "$*" | sed "s|$DEMO_DIR/||g"; "$STRATA" "$@"; }
+nodes() { grep -v '^#' "$fed" | awk 'NF' ; }	# name tier parent policy link community
+field() { nodes | awk -v n="$1" -v f="$2" '$1 == n { print $f }'; }
+
+servers=""
+stop_servers() {
+	for p in $servers; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $servers; do wait "$p" 2>/dev/null || true; done
+	servers=""
+}
+trap stop_servers EXIT INT TERM
 
 rm -rf "$DEMO_DIR"
 mkdir -p "$DEMO_DIR"
+cd "$DEMO_DIR"
+start=$(date +%s)
 
-say "create a community node"
-"$STRATA" init "$node" --name cn-wangjiang-01 --tier community
+say "eight nodes: $(nodes | awk '{printf "%s%s (%s)", sep, $1, $2; sep=", "}')"
+nodes | while read -r name tier parent policy link community; do
+	"$STRATA" init "$name" --name "$name" --tier "$tier" >/dev/null
+done
+ls "$DEMO_DIR"
 
-say "import the resident registry and the grid-event log (signed commits)"
-"$STRATA" -C "$node" import residents "$seeds/residents.csv" --key id_number
-"$STRATA" -C "$node" import grid-events "$seeds/grid-events.csv" --key event_id
-
-say "a month later: two residents moved, one left, one arrived"
-tmp=$DEMO_DIR/residents-december.csv
-awk -F, 'BEGIN {OFS=","} NR==1 {print; next} NR==3 {next}
-	NR==5 || NR==9 {$5="19900000000"} {print}' "$seeds/residents.csv" > "$tmp"
-echo '330106199003071234,新居民,男,1990-03-07,13800000000,"浙江省杭州市望江街道解放路1号1幢101室",望江社区,望江街道,wangjiang-001-001,Hwangjiang99999,1000-2999,true' >> "$tmp"
-"$STRATA" -C "$node" import residents "$tmp"
-
-say "strata log residents"
-"$STRATA" -C "$node" log residents
-
-say "strata diff residents HEAD~1 HEAD"
-"$STRATA" -C "$node" diff residents HEAD~1 HEAD
-
-say "strata verify (every signature, in-process)"
-"$STRATA" -C "$node" verify
-
-say "stock git verifies the same commits"
-git -C "$node/repo.git" -c gpg.format=ssh \
-	-c gpg.ssh.allowedSignersFile="$node/keys/allowed_signers" \
-	log --show-signature --format='%h %s' refs/strata/datasets/residents 2>&1
-
-say "record-level history with stock git (one canonical JSON line per record)"
-git -C "$node/repo.git" log -p --format='%h %s' -1 refs/strata/datasets/residents -- records | grep '^[-+]{' | head -4
-
-say "first rows, exported as CSV"
-"$STRATA" -C "$node" export residents | head -3
-
-say "privacy officer: check the community -> street policy against the data"
-"$STRATA" policy check "$top/policies/community-to-street.yaml" --node "$node"
-
-say "privacy officer: what would the street office see? (preview on real records)"
-"$STRATA" -C "$node" policy preview "$top/policies/community-to-street.yaml" --dataset residents -n 1 2>/dev/null
-
-say "privacy officer: what changes for the district if this policy were used for it instead?"
-"$STRATA" policy diff "$top/policies/community-to-street.yaml" "$top/policies/street-to-district.yaml" | head -8
-
-say "commit the policy (signed), pin the street office's key, build its redacted views"
-street=$DEMO_DIR/st-wangjiang
-"$STRATA" init "$street" --name st-wangjiang --tier street
-"$STRATA" -C "$node" policy commit "$top/policies/community-to-street.yaml"
-"$STRATA" -C "$node" peer add st-wangjiang --key "$street/keys/node.pub" --tier street --policy community-to-street
-"$STRATA" -C "$node" view build
-
-say "the view is a signed commit whose trailers name its source and policy"
-git -C "$node/repo.git" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$node/keys/allowed_signers" \
-	log -1 --show-signature refs/strata/views/st-wangjiang/residents 2>&1 | sed -n '1,3p;/Strata-/p'
-
-say "one record in the view (keys and leaf paths are pseudonyms, never raw ids)"
-git -C "$node/repo.git" show refs/strata/views/st-wangjiang/residents:records/0.jsonl | head -1
-
-say "carry the views to the street office as a signed parcel (a USB stick)"
-"$STRATA" -C "$street" peer add cn-wangjiang-01 --key "$node/keys/node.pub" --tier community --direction pull
-"$STRATA" -C "$node" export --to st-wangjiang -o "$DEMO_DIR/wangjiang.parcel"
-bsdtar tvf "$DEMO_DIR/wangjiang.parcel"
-
-say "the street office verifies it (signature, addressee, sequence, every commit and record) and applies it"
-"$STRATA" -C "$street" import "$DEMO_DIR/wangjiang.parcel"
-echo "importing the same parcel again is a replay:"
-"$STRATA" -C "$street" import "$DEMO_DIR/wangjiang.parcel" || true
-"$STRATA" -C "$street" status
-
-say "the street's signed audit log"
-"$STRATA" -C "$street" audit log
-
-say "up the tiers by parcels: the street re-shares to the district, the district to the province"
-district=$DEMO_DIR/dx-gongshu
-province=$DEMO_DIR/pv-zhejiang
-"$STRATA" init "$district" --name dx-gongshu --tier district >/dev/null
-"$STRATA" init "$province" --name pv-zhejiang --tier province >/dev/null
-"$STRATA" -C "$street" policy commit "$top/policies/street-to-district.yaml" >/dev/null
-"$STRATA" -C "$street" peer add dx-gongshu --key "$district/keys/node.pub" --tier district --policy street-to-district >/dev/null
-"$STRATA" -C "$district" peer add st-wangjiang --key "$street/keys/node.pub" --tier street --direction pull >/dev/null
-"$STRATA" -C "$district" policy commit "$top/policies/district-to-province.yaml" >/dev/null
-"$STRATA" -C "$district" peer add pv-zhejiang --key "$province/keys/node.pub" --tier province --policy district-to-province >/dev/null
-"$STRATA" -C "$province" peer add dx-gongshu --key "$district/keys/node.pub" --tier district --direction pull >/dev/null
-"$STRATA" -C "$street" export --to dx-gongshu -o "$DEMO_DIR/to-district.parcel"
-"$STRATA" -C "$district" import "$DEMO_DIR/to-district.parcel"
-"$STRATA" -C "$district" export --to pv-zhejiang -o "$DEMO_DIR/to-province.parcel"
-"$STRATA" -C "$province" import "$DEMO_DIR/to-province.parcel"
-
-say "an auditor at the province traces one record back, tier by tier"
-R=refs/strata/peers/dx-gongshu/st-wangjiang/cn-wangjiang-01/residents
-key=$(git -C "$province/repo.git" show "$R:records/0.jsonl" | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
-next_key() { sed -n "s/^   strata -C <.*'s node> trace residents '\(.*\)'$/\1/p"; }
-for tier in "$province" "$district" "$street" "$node"; do
-	out=$("$STRATA" -C "$tier" trace residents "$key")
-	echo "$out"
-	echo
-	key=$(echo "$out" | next_key)
+say "each community imports its part of the registry and the grid-event log (signed commits)"
+nodes | while read -r name tier parent policy link community; do
+	[ "$tier" = community ] || continue
+	awk -F, -v c="$community" 'NR == 1 || $7 == c' "$seeds/residents.csv" >"$name/residents.csv"
+	awk -F, -v c="$community" 'NR == 1 || $3 == c' "$seeds/grid-events.csv" >"$name/grid-events.csv"
+	run -C "$name" import residents "$DEMO_DIR/$name/residents.csv" --key id_number
+	run -C "$name" import grid-events "$DEMO_DIR/$name/grid-events.csv" --key event_id
 done
 
-say "the community's view for the street is exactly its policy applied to its data"
-"$STRATA" -C "$node" audit view refs/strata/views/st-wangjiang/residents
+say "every node commits its policy for the tier above and pins its neighbours' keys"
+nodes | while read -r name tier parent policy link community; do
+	[ "$parent" != - ] || continue
+	"$STRATA" -C "$name" policy commit "$top/policies/$policy.yaml" >/dev/null
+	run -C "$name" peer add "$parent" --key "$DEMO_DIR/$parent/keys/node.pub" --tier "$(field "$parent" 2)" \
+		--policy "$policy" --direction push
+	"$STRATA" -C "$parent" peer add "$name" --key "$DEMO_DIR/$name/keys/node.pub" --tier "$tier" \
+		--direction pull >/dev/null
+done
 
-say "every signature at the province, and its audit log"
-"$STRATA" -C "$province" verify --all
+say "the streets, the district and the province serve HTTPS on 127.0.0.1 (TLS 1.3, keys pinned both ways)"
+for name in $(nodes | awk '$2 != "community" { print $1 }'); do
+	: >"$name.log"
+	"$STRATA" -C "$name" serve --listen 127.0.0.1:0 2>>"$name.log" &
+	servers="$servers $!"
+	i=0
+	until grep -q "serving on" "$name.log"; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || { cat "$name.log"; echo "demo: $name did not start" >&2; exit 1; }
+		sleep 0.05
+	done
+	port=$(sed -n 's/.*serving on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$name.log")
+	echo "$name: https://127.0.0.1:$port  (log: $DEMO_DIR/$name.log)"
+	# its children reach it there (node.conf is git-config syntax)
+	for child in $(nodes | awk -v p="$name" '$3 == p && $5 == "https" { print $1 }'); do
+		git config --file "$child/node.conf" "peer.$name.url" "https://127.0.0.1:$port"
+	done
+done
 
-say "done"
-echo "The nodes are in $DEMO_DIR: $node, $street, $district, $province"
-echo "Try:  $STRATA -C $node datasets"
-echo "      $STRATA -C $node policy preview $top/policies/district-to-province.yaml --dataset residents -n 3"
-echo "      git -C $node/repo.git log --show-signature refs/strata/datasets/residents"
+say "communities sync to their streets over HTTPS"
+for name in $(nodes | awk '$2 == "community" && $5 == "https" { print $1 }'); do
+	run -C "$name" sync
+done
+
+say "one community is disconnected: its views go on a USB stick as a signed parcel"
+for name in $(nodes | awk '$5 == "parcel" { print $1 }'); do
+	parent=$(field "$name" 3)
+	run -C "$name" export --to "$parent" -o "$DEMO_DIR/usb-$name.parcel"
+	run -C "$parent" import "$DEMO_DIR/usb-$name.parcel"
+done
+
+say "the streets sync to the district, the district to the province"
+for tier in street district; do
+	for name in $(nodes | awk -v t="$tier" '$2 == t { print $1 }'); do
+		run -C "$name" sync
+	done
+done
+
+say "status at the district: what it holds from each street, and when it last synced"
+run -C dx-gongshu status
+
+province=$(nodes | awk '$2 == "province" { print $1 }')
+district=$(nodes | awk -v p="$province" '$3 == p { print $1 }')
+say "at the province: one record traced back, tier by tier, to the community that recorded it"
+# a record that came up through the disconnected community's parcel
+R=$(git -C "$province/repo.git" for-each-ref --format='%(refname)' 'refs/strata/peers/**/cn-jinjiang/residents' | head -1)
+key=$(git -C "$province/repo.git" show "$R:records/0.jsonl" | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+next_key() { sed -n "s/^   strata -C <.*'s node> trace residents '\(.*\)'$/\1/p"; }
+next_node() { sed -n "s/^   strata -C <\([a-z0-9-]*\)'s node>.*/\1/p" | head -1; }
+at=$province
+seen=""
+while [ -n "$at" ] && [ -n "$key" ]; do
+	out=$("$STRATA" -C "$at" trace residents "$key")
+	echo "$out"
+	echo
+	# what this tier holds of the person: the record at the last hop it can see
+	echo "$out" | sed -n 's/^   record: //p' | tail -1 >"$DEMO_DIR/seen-$at.json"
+	seen="$seen $at"
+	key=$(echo "$out" | next_key)
+	at=$(echo "$out" | next_node)
+done
+
+say "what each tier sees of that person"
+for n in $seen; do
+	printf '%-13s %s\n' "$n" "$(cat "$DEMO_DIR/seen-$n.json")"
+done
+
+say "stock git checks the signatures at the province: the district's commits and the province's own audit log"
+signers=$DEMO_DIR/$province-allowed-signers
+cp "$province/keys/allowed_signers" "$signers"
+echo "$district namespaces=\"git\" $(cut -d' ' -f1,2 "$district/keys/node.pub")" >>"$signers"
+for ref in $(git -C "$province/repo.git" for-each-ref --format='%(refname)' refs/strata/peers/ refs/strata/audit); do
+	git -C "$province/repo.git" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$signers" \
+		verify-commit "$ref" 2>"$DEMO_DIR/git-verify.out" ||
+		{ cat "$DEMO_DIR/git-verify.out"; echo "demo: stock git rejects $ref" >&2; exit 1; }
+	echo "$ref: $(grep 'Good' "$DEMO_DIR/git-verify.out")"
+done
+run -C "$province" verify --all
+
+stop_servers
+say "done in $(($(date +%s) - start)) s"
+echo "The eight nodes are in $DEMO_DIR (daemon logs beside them).  Try:"
+echo "  $STRATA -C $DEMO_DIR/$province status"
+echo "  $STRATA -C $DEMO_DIR/$province audit log"
+echo "  $STRATA -C $DEMO_DIR/st-wangjiang serve --listen 127.0.0.1:8443     # and sync a community to it"

@@ -184,6 +184,36 @@ START_TEST(failed_publish_spends_nothing)
 }
 END_TEST
 
+/* The state a peer sends: exactly "sequence N" then "have VIEW COMMIT" lines. */
+START_TEST(link_state_strict)
+{
+	static const char *bad[] = {
+		"", "sequence 1", "sequence -1\n", "sequence  1\n", "sequence +1\n", "sequence 1 \n",
+		"sequence 1\nsequence 2\n", "sequence 1\nhave a 123\n", "have a " "0123456789012345678901234567890123456789\n",
+		"sequence 1\nhave ../x 0123456789012345678901234567890123456789\n",
+		"sequence 1\nhave a  0123456789012345678901234567890123456789\n",
+		"sequence 1\nhave a 0123456789012345678901234567890123456789\nhave a 0123456789012345678901234567890123456789\n",
+		"sequence 1\nhave a 0123456789012345678901234567890123456789 x\n",
+		"sequence 1\nhave a 012345678901234567890123456789012345678g\n",
+	};
+	const char *good = "sequence 18446744073709551615\nhave residents 0123456789012345678901234567890123456789\n"
+			   "have cn-a/grid-events aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n";
+	strata_link_side s;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ck_assert_msg(strata_link_state_parse(&s, bad[i], strlen(bad[i]), 16) < 0, "accepted: %s", bad[i]);
+		ck_assert_ptr_null(s.refs);
+	}
+	ck_assert_int_eq(strata_link_state_parse(&s, good, strlen(good), 16), 0);
+	ck_assert(s.sequence == UINT64_MAX);
+	ck_assert_uint_eq(s.nrefs, 2);
+	ck_assert_str_eq(s.refs[1].name, "cn-a/grid-events");
+	free(s.refs);
+	ck_assert_int_lt(strata_link_state_parse(&s, good, strlen(good), 1), 0);	/* over the cap */
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "more than 1 views"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("replica");
@@ -191,6 +221,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, export_import_replay);
+	tcase_add_test(tc, link_state_strict);
 	tcase_add_test(tc, every_flip_changes_nothing);
 	tcase_add_test(tc, failed_publish_spends_nothing);
 	suite_add_tcase(s, tc);

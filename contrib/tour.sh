@@ -1,0 +1,128 @@
+#!/bin/sh
+# The tour (contrib/tour.sh): a community node keeps the sample registry and grid-event log
+# as signed commits; stock git verifies them; a policy redacts them for the
+# street office, which receives them as a signed parcel and passes them on
+# (redacted again) to the district and the province; an auditor traces one
+# record back through the tiers.  Leaves the nodes for you to explore in
+# $DEMO_DIR (default: ./demo-nodes).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+STRATA=${STRATA:-$top/build/strata}
+DEMO_DIR=${DEMO_DIR:-$top/tour-nodes}
+seeds=$top/seeds
+node=$DEMO_DIR/cn-wangjiang-01
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+rm -rf "$DEMO_DIR"
+mkdir -p "$DEMO_DIR"
+
+say "create a community node"
+"$STRATA" init "$node" --name cn-wangjiang-01 --tier community
+
+say "import the resident registry and the grid-event log (signed commits)"
+"$STRATA" -C "$node" import residents "$seeds/residents.csv" --key id_number
+"$STRATA" -C "$node" import grid-events "$seeds/grid-events.csv" --key event_id
+
+say "a month later: two residents moved, one left, one arrived"
+tmp=$DEMO_DIR/residents-december.csv
+awk -F, 'BEGIN {OFS=","} NR==1 {print; next} NR==3 {next}
+	NR==5 || NR==9 {$5="19900000000"} {print}' "$seeds/residents.csv" > "$tmp"
+echo '330106199003071234,新居民,男,1990-03-07,13800000000,"浙江省杭州市望江街道解放路1号1幢101室",望江社区,望江街道,wangjiang-001-001,Hwangjiang99999,1000-2999,true' >> "$tmp"
+"$STRATA" -C "$node" import residents "$tmp"
+
+say "strata log residents"
+"$STRATA" -C "$node" log residents
+
+say "strata diff residents HEAD~1 HEAD"
+"$STRATA" -C "$node" diff residents HEAD~1 HEAD
+
+say "strata verify (every signature, in-process)"
+"$STRATA" -C "$node" verify
+
+say "stock git verifies the same commits"
+git -C "$node/repo.git" -c gpg.format=ssh \
+	-c gpg.ssh.allowedSignersFile="$node/keys/allowed_signers" \
+	log --show-signature --format='%h %s' refs/strata/datasets/residents 2>&1
+
+say "record-level history with stock git (one canonical JSON line per record)"
+git -C "$node/repo.git" log -p --format='%h %s' -1 refs/strata/datasets/residents -- records | grep '^[-+]{' | head -4
+
+say "first rows, exported as CSV"
+"$STRATA" -C "$node" export residents | head -3
+
+say "privacy officer: check the community -> street policy against the data"
+"$STRATA" policy check "$top/policies/community-to-street.yaml" --node "$node"
+
+say "privacy officer: what would the street office see? (preview on real records)"
+"$STRATA" -C "$node" policy preview "$top/policies/community-to-street.yaml" --dataset residents -n 1 2>/dev/null
+
+say "privacy officer: what changes for the district if this policy were used for it instead?"
+"$STRATA" policy diff "$top/policies/community-to-street.yaml" "$top/policies/street-to-district.yaml" | head -8
+
+say "commit the policy (signed), pin the street office's key, build its redacted views"
+street=$DEMO_DIR/st-wangjiang
+"$STRATA" init "$street" --name st-wangjiang --tier street
+"$STRATA" -C "$node" policy commit "$top/policies/community-to-street.yaml"
+"$STRATA" -C "$node" peer add st-wangjiang --key "$street/keys/node.pub" --tier street --policy community-to-street
+"$STRATA" -C "$node" view build
+
+say "the view is a signed commit whose trailers name its source and policy"
+git -C "$node/repo.git" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$node/keys/allowed_signers" \
+	log -1 --show-signature refs/strata/views/st-wangjiang/residents 2>&1 | sed -n '1,3p;/Strata-/p'
+
+say "one record in the view (keys and leaf paths are pseudonyms, never raw ids)"
+git -C "$node/repo.git" show refs/strata/views/st-wangjiang/residents:records/0.jsonl | head -1
+
+say "carry the views to the street office as a signed parcel (a USB stick)"
+"$STRATA" -C "$street" peer add cn-wangjiang-01 --key "$node/keys/node.pub" --tier community --direction pull
+"$STRATA" -C "$node" export --to st-wangjiang -o "$DEMO_DIR/wangjiang.parcel"
+bsdtar tvf "$DEMO_DIR/wangjiang.parcel"
+
+say "the street office verifies it (signature, addressee, sequence, every commit and record) and applies it"
+"$STRATA" -C "$street" import "$DEMO_DIR/wangjiang.parcel"
+echo "importing the same parcel again is a replay:"
+"$STRATA" -C "$street" import "$DEMO_DIR/wangjiang.parcel" || true
+"$STRATA" -C "$street" status
+
+say "the street's signed audit log"
+"$STRATA" -C "$street" audit log
+
+say "up the tiers by parcels: the street re-shares to the district, the district to the province"
+district=$DEMO_DIR/dx-gongshu
+province=$DEMO_DIR/pv-zhejiang
+"$STRATA" init "$district" --name dx-gongshu --tier district >/dev/null
+"$STRATA" init "$province" --name pv-zhejiang --tier province >/dev/null
+"$STRATA" -C "$street" policy commit "$top/policies/street-to-district.yaml" >/dev/null
+"$STRATA" -C "$street" peer add dx-gongshu --key "$district/keys/node.pub" --tier district --policy street-to-district >/dev/null
+"$STRATA" -C "$district" peer add st-wangjiang --key "$street/keys/node.pub" --tier street --direction pull >/dev/null
+"$STRATA" -C "$district" policy commit "$top/policies/district-to-province.yaml" >/dev/null
+"$STRATA" -C "$district" peer add pv-zhejiang --key "$province/keys/node.pub" --tier province --policy district-to-province >/dev/null
+"$STRATA" -C "$province" peer add dx-gongshu --key "$district/keys/node.pub" --tier district --direction pull >/dev/null
+"$STRATA" -C "$street" export --to dx-gongshu -o "$DEMO_DIR/to-district.parcel"
+"$STRATA" -C "$district" import "$DEMO_DIR/to-district.parcel"
+"$STRATA" -C "$district" export --to pv-zhejiang -o "$DEMO_DIR/to-province.parcel"
+"$STRATA" -C "$province" import "$DEMO_DIR/to-province.parcel"
+
+say "an auditor at the province traces one record back, tier by tier"
+R=refs/strata/peers/dx-gongshu/st-wangjiang/cn-wangjiang-01/residents
+key=$(git -C "$province/repo.git" show "$R:records/0.jsonl" | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+next_key() { sed -n "s/^   strata -C <.*'s node> trace residents '\(.*\)'$/\1/p"; }
+for tier in "$province" "$district" "$street" "$node"; do
+	out=$("$STRATA" -C "$tier" trace residents "$key")
+	echo "$out"
+	echo
+	key=$(echo "$out" | next_key)
+done
+
+say "the community's view for the street is exactly its policy applied to its data"
+"$STRATA" -C "$node" audit view refs/strata/views/st-wangjiang/residents
+
+say "every signature at the province, and its audit log"
+"$STRATA" -C "$province" verify --all
+
+say "done"
+echo "The nodes are in $DEMO_DIR: $node, $street, $district, $province"
+echo "Try:  $STRATA -C $node datasets"
+echo "      $STRATA -C $node policy preview $top/policies/district-to-province.yaml --dataset residents -n 3"
+echo "      git -C $node/repo.git log --show-signature refs/strata/datasets/residents"
