@@ -81,6 +81,8 @@ to_province() {
 serve_node() {
 	_node=$1
 	shift
+	# the last daemon of this node, stopped: no sanitizer report in its log
+	! grep -q "Sanitizer\|runtime error" "$T/$_node.log" 2>/dev/null || fail "daemon log: $(cat "$T/$_node.log")"
 	: >"$T/$_node.log"
 	"$STRATA" -C "$_node" serve --listen 127.0.0.1:0 "$@" 2>>"$T/$_node.log" &
 	SERVE_PID=$!

@@ -75,7 +75,7 @@ START_TEST(binding_is_bound_to_key_and_name)
 
 	/* the same certificate under another name */
 	xa = cert_of(&a);
-	X509_NAME_delete_entry(X509_get_subject_name(xa), 0);
+	X509_NAME_ENTRY_free(X509_NAME_delete_entry(X509_get_subject_name(xa), 0));
 	X509_NAME_add_entry_by_txt(X509_get_subject_name(xa), "CN", MBSTRING_ASC, (const unsigned char *)"cn-b", -1, -1, 0);
 	ck_assert_int_eq(strata_tls_check_cert(name, sizeof(name), &signer, xa), STRATA_EVERIFY);
 	X509_free(xa);
