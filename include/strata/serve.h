@@ -14,9 +14,9 @@
  * requests to this one, which holds the key and does one request at a
  * time, taking the node lock for each (doc/design.md).
  *
- * Limits: headers 16 KiB, body `max_body`; a connection that delivers its
- * request at under 1 KiB/s over any `timeout` seconds is dropped, and one
- * silent for `timeout` seconds too.  SIGTERM or SIGINT: stop accepting,
+ * Limits: headers 16 KiB, body `max_body`; a connection older than
+ * `timeout` seconds whose request is still arriving at under 1 KiB/s on
+ * average is dropped, and one silent for `timeout` seconds too.  SIGTERM or SIGINT: stop accepting,
  * finish what is in flight (up to `timeout` seconds), exit.
  */
 #ifndef STRATA_SERVE_H

@@ -129,7 +129,8 @@ static int client_request(int fd, strata_tls_identity *id, const strata_msg *m)
 		curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress_cb);
 		curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &q);
 	}
-	hdr = curl_slist_append(hdr, "Expect:");
+	/* the daemon may refuse the body (413) before it is sent, rather than cut it off */
+	hdr = curl_slist_append(hdr, op == OP_PUSH ? "Expect: 100-continue" : "Expect:");
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
 	if (op == OP_PULL || op == OP_PUSH) {
 		curl_easy_setopt(curl, CURLOPT_POST, 1L);

@@ -66,9 +66,8 @@ struct server;
 struct conn {
 	struct server *s;
 	SSL *ssl;
-	uint64_t last_bytes;
+	time_t born;
 	int receiving;		/* its request is not complete yet */
-	int quiet_ticks;
 	char addr[64];
 	struct conn *prev, *next;
 };
@@ -95,7 +94,7 @@ struct server {
 	size_t max_body;
 	int draining;
 	time_t drain_started;
-	struct event *tick, *sigterm, *sigint;
+	struct event *tick, *drain, *sigterm, *sigint;
 };
 
 static int conn_index = -1;
@@ -185,6 +184,7 @@ static struct bufferevent *bev_cb(struct event_base *base, void *arg)
 	c->s = s;
 	c->ssl = ssl;
 	c->receiving = 1;
+	c->born = time(NULL);
 	if ((c->next = s->conns) != NULL)
 		c->next->prev = c;
 	s->conns = c;
@@ -196,24 +196,35 @@ static struct bufferevent *bev_cb(struct event_base *base, void *arg)
 	return bev;
 }
 
-/* Every `timeout` seconds: drop whoever sends its request too slowly or not at all. */
+/*
+ * Every `timeout` seconds: drop a connection older than that whose request
+ * is still arriving at under MIN_RATE on average since it was accepted.
+ */
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
 	struct conn *c, *next;
+	time_t now = time(NULL);
 
 	(void)fd; (void)what;
 	for (c = s->conns; c; c = next) {
 		BIO *rbio = SSL_get_rbio(c->ssl);
-		uint64_t now = rbio ? BIO_number_read(rbio) : 0;
+		uint64_t got = rbio ? BIO_number_read(rbio) : 0;
 		next = c->next;
-		if (!c->receiving || SSL_get_fd(c->ssl) < 0)
+		if (!c->receiving || SSL_get_fd(c->ssl) < 0 || now - c->born < s->timeout)
 			continue;
-		if (now - c->last_bytes < (uint64_t)MIN_RATE * (uint64_t)s->timeout)
+		if (got < (uint64_t)MIN_RATE * (uint64_t)(now - c->born))
 			conn_drop(c, "request arriving too slowly");
-		c->last_bytes = now;
 	}
-	if (s->draining && (!s->conns || time(NULL) - s->drain_started > s->timeout))
+}
+
+/* Every 100 ms while draining: exit once every connection is done, or the timeout passed. */
+static void drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+
+	(void)fd; (void)what;
+	if (!s->conns || time(NULL) - s->drain_started > s->timeout)
 		event_base_loopexit(s->base, NULL);
 }
 
@@ -248,10 +259,7 @@ static void request_cb(struct evhttp_request *req, void *arg)
 		reply_text(req, 403, "Forbidden", "no authenticated peer");
 		return;
 	}
-	if (s->draining) {
-		reply_text(req, 503, "Service Unavailable", "shutting down");
-		return;
-	}
+	/* draining: a request on a connection accepted before the signal is in flight; answer it */
 	if (!path || (strcmp(path, "/v1/state") && strcmp(path, "/v1/pull") && strcmp(path, "/v1/push"))) {
 		reply_text(req, 404, "Not Found", "no such endpoint: /v1/state, /v1/pull, /v1/push");
 		return;
@@ -364,7 +372,11 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	if (s->bound)
 		evhttp_del_accept_socket(s->http, s->bound);
 	s->bound = NULL;
-	tick_cb(-1, 0, s);
+	if (s->drain) {
+		struct timeval tv = { 0, 100000 };
+		event_add(s->drain, &tv);
+	}
+	drain_cb(-1, 0, s);
 }
 
 static int load_pins(strata_tls_pins *pins, const strata_msg *m)
@@ -432,6 +444,7 @@ static int server_main(int fd, void *arg)
 	if (!(s.base = event_base_new()) || !(s.http = evhttp_new(s.base)) ||
 	    !(s.chan = bufferevent_socket_new(s.base, fd, BEV_OPT_CLOSE_ON_FREE)) ||
 	    !(s.tick = event_new(s.base, -1, EV_PERSIST, tick_cb, &s)) ||
+	    !(s.drain = event_new(s.base, -1, EV_PERSIST, drain_cb, &s)) ||
 	    !(s.sigterm = evsignal_new(s.base, SIGTERM, stop_cb, &s)) ||
 	    !(s.sigint = evsignal_new(s.base, SIGINT, stop_cb, &s))) {
 		logf_("network process: cannot set up libevent");
@@ -465,6 +478,8 @@ done:
 		bufferevent_free(s.chan);
 	if (s.tick)
 		event_free(s.tick);
+	if (s.drain)
+		event_free(s.drain);
 	if (s.sigterm)
 		event_free(s.sigterm);
 	if (s.sigint)

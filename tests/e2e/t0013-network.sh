@@ -145,6 +145,29 @@ ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT
 set_url cn2 st-wangjiang "$ST_PORT"
 "$GEN_REGISTRY" residents 40000 >big.csv
 "$STRATA" -C cn2 import residents big.csv --key id_number >/dev/null
+"$STRATA" -C cn2 view build >/dev/null
+
+# SIGTERM in the middle of a push's upload: the push completes, then the daemon exits
+"$STRATA" -C cn2 push st-wangjiang --limit-rate 300K >push.out 2>push.err &
+PUSH=$!
+i=0
+until grep -q "cn-xixi-02: state" "$T/st.log"; do
+	i=$((i + 1)); [ $i -lt 200 ] || fail "the push never asked for state"; sleep 0.05
+done
+sleep 2	# the parcel is built (about 0.3 s; more under the sanitizers), the upload takes about 5 s
+kill -TERM "$ST_PID"
+wait $PUSH || fail "a push in flight at SIGTERM failed: $(cat push.err)"
+grep -q "push st-wangjiang: parcel 1" push.out || fail "push at SIGTERM: $(cat push.out)"
+wait "$ST_PID" || fail "the daemon did not exit cleanly after draining: $(tail -3 "$T/st.log")"
+grep -q "finishing open connections" "$T/st.log" || fail "the push was not in flight at SIGTERM: $(cat "$T/st.log")"
+ok "SIGTERM lets a transfer in flight finish, then the daemon exits"
+
+"$GEN_REGISTRY" residents 40000 17 >big2.csv
+"$STRATA" -C cn2 import residents big2.csv >/dev/null
+"$STRATA" -C cn2 view build >/dev/null
+serve_node st
+ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT
+set_url cn2 st-wangjiang "$ST_PORT"
 before=$(node_state st)
 "$STRATA" -C cn2 push st-wangjiang --limit-rate 200K >push.out 2>push.err &
 PUSH=$!
@@ -187,7 +210,7 @@ done
 pids=""
 i=0
 while [ $i -lt 32 ]; do
-	"$STRATA" -C "d$i" pull st-wangjiang >"pull$i.out" 2>&1 &
+	"$STRATA" -C "d$i" pull st-wangjiang --timeout 600 >"pull$i.out" 2>&1 &	# they wait their turn
 	pids="$pids $!"
 	i=$((i + 1))
 done
