@@ -32,6 +32,12 @@ int cli_usage(const char *usage);
 /* Splits "a,b,c" into a NULL-terminated malloc'd array; *n gets the count. */
 char **cli_split(const char *list, size_t *n);
 void cli_free_list(char **list);
+/*
+ * Option values: seconds from 1 to 86400; a size like 500K, 16M or 1G
+ * within [min, max].  On a bad value, print what was expected and return -1.
+ */
+int cli_seconds(int *out, const char *option, const char *arg);
+int cli_size(size_t *out, const char *option, const char *arg, size_t min, size_t max);
 
 int cmd_init(int argc, char **argv, strata_cli *cli);
 int cmd_import(int argc, char **argv, strata_cli *cli);

@@ -71,29 +71,21 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 	const char *usage = !strcmp(verb, "pull") ? USAGE_PULL : !strcmp(verb, "push") ? USAGE_PUSH : USAGE_SYNC;
 	strata_remote_opts o = { 0, 0, 60 };
 	strata_remote *r = NULL;
-	char **peers = NULL, *end;
+	char **peers = NULL;
+	size_t rate;
 	size_t npeers = 0, failed = 0, done = 0;
 	int c, rc = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			o.limit_rate = strtol(optarg, &end, 10);
-			if (*end == 'k' || *end == 'K')
-				o.limit_rate <<= 10, end++;
-			else if (*end == 'm' || *end == 'M')
-				o.limit_rate <<= 20, end++;
-			if (*end || o.limit_rate < 1) {
-				fprintf(stderr, "strata: --limit-rate '%s': expected bytes per second, like 500K\n", optarg);
+			if (cli_size(&rate, "--limit-rate", optarg, 1024, (size_t)1 << 40) < 0)
 				return EXIT_USAGE;
-			}
+			o.limit_rate = (long)rate;
 			break;
 		case 't':
-			o.timeout = (int)strtol(optarg, &end, 10);
-			if (*end || o.timeout < 1 || o.timeout > 86400) {
-				fprintf(stderr, "strata: --timeout '%s': expected 1 to 86400 seconds\n", optarg);
+			if (cli_seconds(&o.timeout, "--timeout", optarg) < 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'h': printf("usage: strata %s\n", usage); return EXIT_OK;
 		default: return cli_usage(usage);

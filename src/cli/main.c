@@ -85,6 +85,40 @@ void cli_free_list(char **list)
 	free(list);
 }
 
+int cli_seconds(int *out, const char *option, const char *arg)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (end == arg || *end || v < 1 || v > 86400) {
+		fprintf(stderr, "strata: %s '%s': expected 1 to 86400 seconds\n", option, arg);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int cli_size(size_t *out, const char *option, const char *arg, size_t min, size_t max)
+{
+	char *end;
+	unsigned long long v = strtoull(arg, &end, 10);
+	int shift = 0;
+
+	if (*end == 'k' || *end == 'K')
+		shift = 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20, end++;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30, end++;
+	if (end == arg || arg[0] == '-' || *end || v > (max >> shift) || (v << shift) < min) {
+		fprintf(stderr, "strata: %s '%s': expected a size from %zu to %zu bytes, like 500K or 16M\n",
+			option, arg, min, max);
+		return -1;
+	}
+	*out = (size_t)(v << shift);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	strata_cli cli = { 0 };

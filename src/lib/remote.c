@@ -335,6 +335,20 @@ static int refused(const char *peer, const char *what, response *resp)
 				resp->body.ptr ? resp->body.ptr : "");
 }
 
+/* A peer node.conf pins a key for; nothing is recorded about any other name. */
+static int known_peer(strata_remote *r, const char *peer)
+{
+	strata_buf key = STRATA_BUF_INIT;
+	int error = 0;
+
+	if (!strata_node_name_valid(peer))
+		error = strata_error_set("invalid peer name '%s'", peer);
+	else if (strata_node_peer_get(&key, r->n, peer, "key") < 0)
+		error = strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s': add it with 'strata peer add'", peer);
+	strata_buf_dispose(&key);
+	return error;
+}
+
 static int noted(strata_remote *r, const char *peer, int pull, int error)
 {
 	char *msg = error < 0 ? strdup(strata_error_last()) : NULL;
@@ -357,8 +371,8 @@ int strata_remote_pull(strata_remote *r, const char *peer, strata_parcel_result 
 	memset(res, 0, sizeof(*res));
 	memset(&resp, 0, sizeof(resp));
 	snprintf(res->peer, sizeof(res->peer), "%s", peer);
-	if (!strata_node_name_valid(peer))
-		return strata_error_set("invalid peer name '%s'", peer);
+	if ((error = known_peer(r, peer)) < 0)
+		return error;
 	if ((error = strata_link_state_format(&state, r->n, peer)) < 0 ||
 	    (error = exchange(r, peer, OP_PULL, "/v1/pull", state.ptr, state.len, &resp)) < 0)
 		goto done;
@@ -403,8 +417,8 @@ int strata_remote_push(strata_remote *r, const char *peer, strata_parcel_result 
 	memset(&have, 0, sizeof(have));
 	memset(&c, 0, sizeof(c));
 	snprintf(res->peer, sizeof(res->peer), "%s", peer);
-	if (!strata_node_name_valid(peer))
-		return strata_error_set("invalid peer name '%s'", peer);
+	if ((error = known_peer(r, peer)) < 0)
+		return error;
 	if ((error = exchange(r, peer, OP_STATE, "/v1/state", NULL, 0, &resp)) < 0)
 		goto done;
 	if (resp.status != 200)

@@ -15,6 +15,17 @@ ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT
 set_url cn st-wangjiang "$ST_PORT"
 set_url dx st-wangjiang "$ST_PORT"
 
+# --- mistakes a user makes: clear errors, nothing recorded ---
+expect_fail 1 "unknown peer 'nobody'" "$STRATA" -C cn pull nobody
+[ ! -e cn/links/nobody.json ] || fail "a pull from an unknown peer left link state"
+expect_fail 1 "has no url in node.conf" "$STRATA" -C st pull cn-wangjiang-01
+expect_fail 2 "expected 1 to 86400 seconds" "$STRATA" -C cn push st-wangjiang --timeout 0
+expect_fail 2 "--limit-rate '5q'" "$STRATA" -C cn push st-wangjiang --limit-rate 5q
+expect_fail 1 "cannot listen on '127.0.0.1:$ST_PORT'" "$STRATA" -C st serve --listen "127.0.0.1:$ST_PORT"
+"$STRATA" init lonely --name lonely --tier district >/dev/null
+expect_fail 1 "node.conf pins no peer" "$STRATA" -C lonely serve --listen 127.0.0.1:0
+ok "unknown peers, peers without a url, bad options and a busy port get clear errors"
+
 # --- push, then nothing left to push ---
 "$STRATA" -C cn push st-wangjiang >out
 grep -q "push st-wangjiang: parcel 1, 2 of 2 views changed" out || fail "push: $(cat out)"
@@ -173,7 +184,7 @@ before=$(node_state st)
 PUSH=$!
 sleep 1.5
 pkill -9 -P "$ST_PID" || true
-kill -9 "$ST_PID"
+kill -9 "$ST_PID" 2>/dev/null || true	# it may already have gone with its network process
 set +e
 wait $PUSH
 rc=$?
