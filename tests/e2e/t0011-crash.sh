@@ -1,5 +1,5 @@
 #!/bin/sh
-# kill -9 at random moments during a dataset import, a view build and a
+# kill -9 at random moments during a dataset import, a view build, a pull and a
 # parcel import: the node is always consistent (old state or new state),
 # git fsck and strata verify --all are clean, and re-running completes.
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
@@ -51,3 +51,10 @@ crash "view build" cn0 "$STRATA" -C work view build --full
 crash "parcel import" st0 "$STRATA" -C work import "$T/p2.parcel"
 [ "$(git -C work/repo.git rev-parse refs/strata/peers/cn-wangjiang-01/residents)" = \
   "$(git -C cn/repo.git rev-parse refs/strata/views/st-wangjiang/residents)" ] || fail "the parcel is not applied after the reruns"
+
+# the same for a pull over HTTPS: the puller killed while it waits, receives or applies
+serve_node cn
+set_url st0 cn-wangjiang-01 "$SERVE_PORT"
+crash "pull" st0 "$STRATA" -C work pull cn-wangjiang-01
+[ "$(git -C work/repo.git rev-parse refs/strata/peers/cn-wangjiang-01/residents)" = \
+  "$(git -C cn/repo.git rev-parse refs/strata/views/st-wangjiang/residents)" ] || fail "the pull is not applied after the reruns"
