@@ -8,7 +8,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"csv jsonl record policy parcel sshsig"}
+targets=${*:-"csv jsonl record policy parcel sshsig net"}
 command -v clang >/dev/null || { echo "fuzz.sh: clang is needed (apt-get install clang)" >&2; exit 1; }
 B=$top/build-fuzz
 mkdir -p "$B"
@@ -19,7 +19,7 @@ if [ ! -f Makefile ]; then
 	"$top/configure" -q CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $san"
 fi
 make -s libstrata.a
-libs=$(pkg-config --libs libgit2 libcrypto zlib jansson yaml-0.1 libarchive)
+libs=$(pkg-config --libs libgit2 libcrypto zlib jansson yaml-0.1 libarchive libevent libevent_openssl libssl libcurl)
 for t in $targets; do
 	clang -O1 -g -fsanitize=fuzzer $san -I"$top/include" "$top/tests/fuzz/fuzz_$t.c" libstrata.a $libs -lpthread -o "fuzz_$t"
 	mkdir -p "corpus/$t" "crashes/$t"

@@ -9,7 +9,7 @@ STRATA=${1:?usage: make-corpus.sh STRATA}
 C=$top/tests/fuzz/corpus
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-for t in csv jsonl record policy parcel sshsig; do
+for t in csv jsonl record policy parcel sshsig net; do
 	mkdir -p "$C/$t"
 	find "$C/$t" -name 'seed-*' -delete
 done
@@ -28,6 +28,10 @@ printf '{"a":"1","b":"x\\"y"}' > "$C/record/seed-basic"
 printf '{"id":"\\u0001","name":"\344\270\211"}' > "$C/record/seed-escapes"
 printf '{"b":"1","a":"2"}' > "$C/record/seed-unsorted"
 printf '{"fields":[{"name":"id","type":"string"},{"name":"n","type":"integer"}],"format":1,"key":["id"]}\n' > "$C/record/seed-schema"
+
+printf 'sequence 3\nhave residents 0123456789abcdef0123456789abcdef01234567\nhave cn-a/grid-events aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n' > "$C/net/seed-state"
+printf 'sequence 0\n' > "$C/net/seed-state-empty"
+printf '\002\000\000\000\014st-wangjiang\001\000\000\000\010\000\000\000\000\000\000\000\007\003\000\000\000\000' > "$C/net/seed-msg"
 
 for p in "$top"/policies/*.yaml; do cp "$p" "$C/policy/seed-$(basename "$p" .yaml)"; done
 
