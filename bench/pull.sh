@@ -54,11 +54,14 @@ setup() { # NODE ROWS PULLERS...
 }
 
 # --- 1. one full pull against nginx + curl ---
-setup cn-big "$rows" st-big
+setup cn-big "$rows" st-big st-file
 serve cn-big
 git config --file "$W/st-big/node.conf" peer.cn-big.url "https://127.0.0.1:$PORT"
 t0=$(now); "$STRATA" -C "$W/st-big" pull cn-big >"$W/pull.out"; t_pull=$(secs "$t0" "$(now)")
 bytes=$(sed -n 's/.*objects, \([0-9]*\) bytes.*/\1/p' "$W/pull.out")
+# the same parcel work without the network: export to a file, import it
+t0=$(now); "$STRATA" -q -C "$W/cn-big" export --to st-file -o "$W/file.parcel"; t_exp=$(secs "$t0" "$(now)")
+t0=$(now); "$STRATA" -q -C "$W/st-file" import "$W/file.parcel"; t_imp=$(secs "$t0" "$(now)")
 head -c "$bytes" /dev/urandom >"$W/www-file"
 mkdir -p "$W/www" "$W/nginx/logs"
 mv "$W/www-file" "$W/www/parcel"
@@ -109,6 +112,8 @@ rss_peak="node $(hwm "$DPID"), network $(hwm "$NET")"
 printf '%-46s %12s bytes\n' "full parcel of $rows rows (street's view)" "$bytes"
 printf '%-46s %8ss\n' "strata pull over HTTPS (build+send+verify+import)" "$t_pull"
 printf '%-46s %8ss  strata is %sx the time\n' "curl of the same bytes from nginx (plain HTTP)" "$t_curl" "$(ratio "$t_pull" "$t_curl")"
+printf '%-46s %8ss + %ss: the pull is %sx the parcel work alone\n' "the same parcel by file: export + import" \
+	"$t_exp" "$t_imp" "$(ratio "$t_pull" "$(awk -v a="$t_exp" -v b="$t_imp" 'BEGIN { print a + b }')")"
 printf '%-46s %8ss  %s failed, %.1f MB/s (%s bytes)\n' "32 pulls of a $small-row view at once" "$t_32" "$bad" \
 	"$(awk -v b="$total" -v t="$t_32" 'BEGIN { print b / t / 1048576 }')" "$total"
 echo "daemon RSS before: $rss_before"
