@@ -140,14 +140,29 @@ ok "after every refusal the daemon's node is unchanged and it still serves"
 kill -TERM "$ST_PID"
 wait "$ST_PID" || fail "daemon did not exit cleanly on SIGTERM: $(tail -3 "$T/st.log")"
 grep -q "st-wangjiang stopped" "$T/st.log" || fail "no clean stop in the log"
-serve_node st --max-body 16K
+# the push will send exactly the full parcel (tar blocks: the same size every time)
+cp -r cn2 cn2-probe
+"$STRATA" -C cn2-probe export --to st-wangjiang -o probe.parcel >/dev/null
+size=$(stat -c %s probe.parcel)
+serve_node st --max-body $((size - 1))
 ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT
 set_url cn2 st-wangjiang "$ST_PORT"
 before=$(node_state st)
 expect_fail 1 "413" "$STRATA" -C cn2 push st-wangjiang
 [ "$before" = "$(node_state st)" ] || fail "an oversized body changed the node"
 "$STRATA" -C cn2 status --json | grep -q '"last_error"' || fail "status has no last error"
-ok "an oversized body is refused with 413, the node unchanged, the error in status"
+ok "a body one byte over --max-body is refused with 413, the node unchanged, the error in status"
+
+kill -TERM "$ST_PID"; wait "$ST_PID" || true
+cp -r st st-limit
+serve_node st-limit --max-body "$size"
+set_url cn2-probe st-wangjiang "$SERVE_PORT"
+"$STRATA" -C cn2-probe push st-wangjiang >out 2>&1 || fail "a body exactly at --max-body: $(cat out)"
+grep -q "$size bytes" out || fail "the pushed parcel is not $size bytes: $(cat out)"
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID" || true
+serve_node st
+ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT
+ok "a body of exactly --max-body bytes is accepted"
 
 # --- the daemon killed in the middle of a transfer ---
 kill -TERM "$ST_PID"; wait "$ST_PID" || true
