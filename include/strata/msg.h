@@ -35,6 +35,11 @@ int strata_msg_add_str(strata_buf *b, unsigned tag, const char *s);
 int strata_msg_add_u64(strata_buf *b, unsigned tag, uint64_t v);
 /* Fills in the length; the message is then b->ptr, b->len. */
 int strata_msg_end(strata_buf *b);
+/*
+ * Ends a message whose last field, `tag`, holds `len` bytes the caller
+ * sends right after b's bytes (so a large body is never copied into b).
+ */
+int strata_msg_end_with(strata_buf *b, unsigned tag, size_t len);
 
 /*
  * Parses the body of a message (what follows the length) into `m`, which

@@ -48,18 +48,34 @@ int strata_msg_add_u64(strata_buf *b, unsigned tag, uint64_t v)
 	return strata_msg_add(b, tag, x, sizeof(x));
 }
 
-int strata_msg_end(strata_buf *b)
+static int set_length(strata_buf *b, size_t extra)
 {
 	size_t body;
 
-	if (b->len < 4 || b->len - 4 > UINT32_MAX)
+	if (b->len < 4 || b->len - 4 > UINT32_MAX - extra)
 		return strata_error_set("message too long");
-	body = b->len - 4;
+	body = b->len - 4 + extra;
 	b->ptr[0] = (char)(body >> 24);
 	b->ptr[1] = (char)(body >> 16);
 	b->ptr[2] = (char)(body >> 8);
 	b->ptr[3] = (char)body;
 	return 0;
+}
+
+int strata_msg_end(strata_buf *b)
+{
+	return set_length(b, 0);
+}
+
+int strata_msg_end_with(strata_buf *b, unsigned tag, size_t len)
+{
+	unsigned char t = (unsigned char)tag;
+
+	if (tag >= STRATA_MSG_FIELDS || len > UINT32_MAX - 5)
+		return strata_error_set("message field %u: bad tag or too long", tag);
+	if (strata_buf_put(b, &t, 1) < 0 || strata_buf_put_u32be(b, (uint32_t)len) < 0)
+		return STRATA_ERROR;
+	return set_length(b, len);
 }
 
 static int parse_owned(strata_msg *m)

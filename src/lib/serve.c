@@ -250,6 +250,7 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	strata_buf m = STRATA_BUF_INIT;
+	struct evbuffer *whole = NULL;
 	struct pending *p;
 	int op;
 
@@ -273,19 +274,22 @@ static void request_cb(struct evhttp_request *req, void *arg)
 		reply_text(req, 413, "Payload Too Large", "state too large");
 		return;
 	}
-	m.max = NET_MSG_MAX;
+	/* the body follows the message's other fields by reference, not copied */
 	if (!(p = calloc(1, sizeof(*p))) || strata_msg_begin(&m) < 0 ||
 	    strata_msg_add_u64(&m, T_ID, ++s->next_id) < 0 || strata_msg_add_u64(&m, T_OP, (uint64_t)op) < 0 ||
 	    strata_msg_add_str(&m, T_PEER, pin->name) < 0 ||
-	    strata_msg_add(&m, T_BODY, evbuffer_pullup(in, -1), evbuffer_get_length(in)) < 0 ||
-	    strata_msg_end(&m) < 0 || bufferevent_write(s->chan, m.ptr, m.len) < 0) {
+	    strata_msg_end_with(&m, T_BODY, evbuffer_get_length(in)) < 0 ||
+	    !(whole = evbuffer_new()) || evbuffer_add(whole, m.ptr, m.len) < 0 ||
+	    evbuffer_add_buffer(whole, in) < 0 || bufferevent_write_buffer(s->chan, whole) < 0) {
 		free(p);
 		strata_buf_dispose(&m);
+		if (whole)
+			evbuffer_free(whole);
 		reply_text(req, 500, "Internal Server Error", "cannot hand the request on");
 		return;
 	}
+	evbuffer_free(whole);
 	strata_buf_dispose(&m);
-	evbuffer_drain(in, evbuffer_get_length(in));
 	p->id = s->next_id;
 	p->req = req;
 	p->conn = c;

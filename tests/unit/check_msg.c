@@ -113,6 +113,27 @@ START_TEST(read_from_a_pipe)
 }
 END_TEST
 
+/* A body sent after the message's other bytes parses as if it were inside. */
+START_TEST(body_by_reference)
+{
+	strata_buf a = STRATA_BUF_INIT, b = STRATA_BUF_INIT;
+
+	ck_assert_int_eq(strata_msg_begin(&a), 0);
+	ck_assert_int_eq(strata_msg_add_str(&a, 2, "peer"), 0);
+	ck_assert_int_eq(strata_msg_add_str(&a, 3, "a large body"), 0);
+	ck_assert_int_eq(strata_msg_end(&a), 0);
+	ck_assert_int_eq(strata_msg_begin(&b), 0);
+	ck_assert_int_eq(strata_msg_add_str(&b, 2, "peer"), 0);
+	ck_assert_int_eq(strata_msg_end_with(&b, 3, 12), 0);
+	ck_assert_int_eq(strata_buf_puts(&b, "a large body"), 0);
+	ck_assert_uint_eq(a.len, b.len);
+	ck_assert(memcmp(a.ptr, b.ptr, a.len) == 0);
+	ck_assert_int_lt(strata_msg_end_with(&b, STRATA_MSG_FIELDS, 1), 0);
+	strata_buf_dispose(&a);
+	strata_buf_dispose(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("msg");
@@ -121,6 +142,7 @@ int main(void)
 	tcase_add_test(tc, every_cut_refused);
 	tcase_add_test(tc, repeats_and_unknown_tags_refused);
 	tcase_add_test(tc, read_from_a_pipe);
+	tcase_add_test(tc, body_by_reference);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }
