@@ -19,7 +19,9 @@ enum {
 	STRATA_ERROR = -1,	/* any failure; message says what */
 	STRATA_ENOTFOUND = -3,	/* a named thing does not exist */
 	STRATA_EVERIFY = -4,	/* a signature or integrity check failed */
-	STRATA_EEXISTS = -5	/* refusing to overwrite */
+	STRATA_EEXISTS = -5,	/* refusing to overwrite */
+	STRATA_EBUSY = -6,	/* another process holds the node lock */
+	STRATA_EDENIED = -7	/* node.conf does not allow it (a peer's direction) */
 };
 
 /* Sets the thread's error message; always returns STRATA_ERROR. */
@@ -34,6 +36,8 @@ int strata_error_ssl(const char *what);
 int strata_error_sys(const char *what);
 /* The last message set in this thread, never NULL. */
 const char *strata_error_last(void);
+/* The code it was set with (STRATA_ERROR unless a specific one), 0 if cleared. */
+int strata_error_last_code(void);
 void strata_error_clear(void);
 
 /*

@@ -326,7 +326,7 @@ int strata_node_lock(strata_node *n)
 	if ((n->lock_fd = open(p.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 		error = strata_error_sys(p.ptr);
 	} else if (flock(n->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		error = strata_error_set("node '%s' is busy: another strata process holds its lock", n->path);
+		error = strata_error_setc(STRATA_EBUSY, "node '%s' is busy: another strata process holds its lock", n->path);
 		close(n->lock_fd);
 		n->lock_fd = -1;
 	} else {

@@ -201,8 +201,8 @@ static int direction_allows(strata_node *n, const char *peer, int sending)
 		ok = !strcmp(d.ptr, "both") || !strcmp(d.ptr, sending ? "push" : "pull");
 	else
 		strata_error_clear();	/* no direction: both ways */
-	rc = ok ? 0 : strata_error_set("peer '%s' is configured with direction %s: this node does not %s it",
-				       peer, d.ptr, sending ? "send to" : "accept data from");
+	rc = ok ? 0 : strata_error_setc(STRATA_EDENIED, "peer '%s' is configured with direction %s: this node does not %s it",
+				        peer, d.ptr, sending ? "send to" : "accept data from");
 	strata_buf_dispose(&d);
 	return rc;
 }
@@ -1188,8 +1188,9 @@ int strata_parcel_import_from(strata_node *n, const char *what, const void *data
 	if (!error)
 		error = import_checked(n, p, what, sha, res);
 	if (error < 0 && (reason = strdup(strata_error_last())) != NULL) {
+		int code = strata_error_last_code();
 		strata_audit_refusal(n, "parcel-import", what, p ? p->sender : NULL, reason);
-		strata_error_setc(error, "%s", reason);
+		strata_error_setc(code ? code : error, "%s", reason);
 		free(reason);
 	}
 	strata_parcel_free(p);

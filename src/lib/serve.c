@@ -597,15 +597,15 @@ static int capture(const void *data, size_t len, void *payload)
 	return strata_buf_put(b, data, len);
 }
 
-static int http_status_of(int error, const char *msg)
+/* From the code the failure was set with: the functions' own returns are often plain STRATA_ERROR. */
+static int http_status_of(int code)
 {
-	if (strstr(msg, "is busy"))
-		return 503;
-	if (strstr(msg, "is configured with direction"))
-		return 403;
-	if (error == STRATA_ENOTFOUND)
-		return 404;
-	return 422;
+	switch (code) {
+	case STRATA_EBUSY: return 503;
+	case STRATA_EDENIED: return 403;
+	case STRATA_ENOTFOUND: return 404;
+	default: return 422;
+	}
 }
 
 /* One request from the network process; fills `body`, returns the HTTP status. */
@@ -654,7 +654,7 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 	}
 	strata_node_unlock(n);
 	if (error < 0) {
-		status = http_status_of(error, strata_error_last());
+		status = http_status_of(strata_error_last_code());
 		strata_buf_clear(body);
 		strata_buf_printf(body, "%s\n", strata_error_last());
 		*type = "text/plain; charset=utf-8";

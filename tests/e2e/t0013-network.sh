@@ -104,6 +104,16 @@ grep -q "HTTP 404" resp || fail "unknown endpoint: $(cat resp)"
 grep -q "HTTP 405" resp || fail "GET on push: $(cat resp)"
 ok "garbage bodies, unknown endpoints and wrong methods get 4xx with a reason"
 
+# the daemon's node does not send to this peer (direction pull), or is busy
+set_url cn st-wangjiang "$ST_PORT"
+expect_fail 1 "answered 403: peer 'cn-wangjiang-01' is configured with direction pull" "$STRATA" -C cn pull st-wangjiang
+flock st/lock sleep 3 &
+LOCKER=$!
+sleep 0.3
+expect_fail 1 "answered 503: node" "$STRATA" -C dx pull st-wangjiang
+wait $LOCKER
+ok "a direction that forbids it gets 403, a busy node 503, each with the reason"
+
 # a parcel from someone else, relayed by an authenticated peer
 "$STRATA" -C cn export --to st-wangjiang -o relayed.parcel --full >/dev/null
 "$NET_POST" dx st-wangjiang /v1/push relayed.parcel >resp
