@@ -30,6 +30,9 @@ typedef struct {
 /* Makes a fresh TLS key and a certificate for `name`, vouched for by `node_key`. */
 int strata_tls_identity_new(strata_tls_identity *id, const char *name, const strata_key *node_key);
 void strata_tls_identity_dispose(strata_tls_identity *id);
+/* An identity from its PEM texts as another process sent them (each at most 64 KiB). */
+int strata_tls_identity_copy(strata_tls_identity *id, const void *cert, size_t certlen,
+			     const void *key, size_t keylen);
 
 /*
  * Checks a peer certificate: copies its CN into `name` (a valid node name)

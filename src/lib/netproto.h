@@ -11,6 +11,10 @@
 #ifndef STRATA_NETPROTO_H
 #define STRATA_NETPROTO_H
 
+#include <string.h>
+#include "strata/msg.h"
+#include "strata/tls.h"
+
 enum {
 	T_OP = 0, T_ID, T_PEER, T_BODY, T_STATUS, T_TYPE, T_CERT, T_KEY, T_PINS,
 	T_TIMEOUT, T_MAXBODY, T_URL, T_RATE, T_ERROR, T_PROGRESS
@@ -23,5 +27,22 @@ enum { OP_STATE = 1, OP_PULL, OP_PUSH };
 
 /* Above any parcel (strata-parcel(5) caps) plus the message's own fields. */
 #define NET_MSG_MAX ((size_t)0xffff0000u)
+
+/* The TLS identity the node process sends the network process first. */
+static inline int identity_add(strata_buf *m, const strata_tls_identity *id)
+{
+	if (strata_msg_add(m, T_CERT, id->cert_pem.ptr, id->cert_pem.len) < 0 ||
+	    strata_msg_add(m, T_KEY, id->key_pem.ptr, id->key_pem.len) < 0)
+		return STRATA_ERROR;
+	return 0;
+}
+
+static inline int identity_from(strata_tls_identity *id, const strata_msg *m)
+{
+	memset(id, 0, sizeof(*id));
+	if (!m->has[T_CERT] || !m->has[T_KEY])
+		return strata_error_set("no TLS identity from the node process");
+	return strata_tls_identity_copy(id, m->ptr[T_CERT], m->len[T_CERT], m->ptr[T_KEY], m->len[T_KEY]);
+}
 
 #endif

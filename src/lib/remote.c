@@ -179,13 +179,11 @@ static int client_main(int fd, void *arg)
 	memset(&id, 0, sizeof(id));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return STRATA_ERROR;
-	if (strata_msg_read(&m, fd, 1 << 20) != 0 || !m.has[T_CERT] || !m.has[T_KEY]) {
+	if (strata_msg_read(&m, fd, 1 << 20) != 0) {
 		strata_msg_dispose(&m);
 		return STRATA_ERROR;
 	}
-	id.cert_pem.max = id.key_pem.max = 65536;
-	rc = strata_buf_put(&id.cert_pem, m.ptr[T_CERT], m.len[T_CERT]) < 0 ||
-	     strata_buf_put(&id.key_pem, m.ptr[T_KEY], m.len[T_KEY]) < 0 ? STRATA_ERROR : 0;
+	rc = identity_from(&id, &m);
 	strata_msg_dispose(&m);
 	while (!rc && (rc = strata_msg_read(&m, fd, NET_MSG_MAX)) == 0) {
 		rc = client_request(fd, &id, &m);
@@ -222,8 +220,7 @@ int strata_remote_open(strata_remote **out, strata_node *n, const strata_remote_
 	init.max = 1 << 20;
 	if ((error = strata_node_load_key(n)) < 0 || (error = strata_tls_identity_new(&id, n->name, n->key)) < 0 ||
 	    (error = strata_msg_begin(&init)) < 0 ||
-	    (error = strata_msg_add(&init, T_CERT, id.cert_pem.ptr, id.cert_pem.len)) < 0 ||
-	    (error = strata_msg_add(&init, T_KEY, id.key_pem.ptr, id.key_pem.len)) < 0 ||
+	    (error = identity_add(&init, &id)) < 0 ||
 	    (error = strata_msg_end(&init)) < 0 || (error = strata_msg_write(r->fd, &init)) < 0) {
 		strata_remote_close(r);
 		r = NULL;

@@ -400,20 +400,6 @@ static int load_pins(strata_tls_pins *pins, const strata_msg *m)
 	return 0;
 }
 
-/* Reads the TLS identity and the settings the node process sends first. */
-static int identity_from(strata_tls_identity *id, const strata_msg *m)
-{
-	memset(id, 0, sizeof(*id));
-	if (!m->has[T_CERT] || !m->has[T_KEY])
-		return strata_error_set("no TLS identity from the node process");
-	id->key_pem.max = id->cert_pem.max = 65536;
-	if (strata_buf_put(&id->cert_pem, m->ptr[T_CERT], m->len[T_CERT]) < 0 ||
-	    strata_buf_put(&id->key_pem, m->ptr[T_KEY], m->len[T_KEY]) < 0) {
-		strata_tls_identity_dispose(id);
-		return STRATA_ERROR;
-	}
-	return 0;
-}
 
 static int server_main(int fd, void *arg)
 {
@@ -736,8 +722,7 @@ int strata_serve(strata_node *n, const strata_serve_opts *o)
 		goto done;
 	init.max = 1 << 20;
 	if ((error = strata_msg_begin(&init)) < 0 ||
-	    (error = strata_msg_add(&init, T_CERT, id.cert_pem.ptr, id.cert_pem.len)) < 0 ||
-	    (error = strata_msg_add(&init, T_KEY, id.key_pem.ptr, id.key_pem.len)) < 0 ||
+	    (error = identity_add(&init, &id)) < 0 ||
 	    (error = strata_msg_add(&init, T_PINS, pins.ptr ? pins.ptr : "", pins.len)) < 0 ||
 	    (error = strata_msg_add_u64(&init, T_TIMEOUT, (uint64_t)o->timeout)) < 0 ||
 	    (error = strata_msg_add_u64(&init, T_MAXBODY, (uint64_t)o->max_body)) < 0 ||

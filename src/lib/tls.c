@@ -138,6 +138,18 @@ void strata_tls_identity_dispose(strata_tls_identity *id)
 	strata_buf_dispose_secret(&id->key_pem);
 }
 
+int strata_tls_identity_copy(strata_tls_identity *id, const void *cert, size_t certlen,
+			     const void *key, size_t keylen)
+{
+	memset(id, 0, sizeof(*id));
+	id->cert_pem.max = id->key_pem.max = 65536;
+	if (strata_buf_put(&id->cert_pem, cert, certlen) < 0 || strata_buf_put(&id->key_pem, key, keylen) < 0) {
+		strata_tls_identity_dispose(id);
+		return STRATA_ERROR;
+	}
+	return 0;
+}
+
 int strata_tls_check_cert(char *name, size_t namesz, strata_pubkey *signer, X509 *cert)
 {
 	strata_buf msg = STRATA_BUF_INIT;
