@@ -74,6 +74,12 @@ typedef struct {
 } strata_link;
 int strata_link_load(strata_link *l, strata_node *n, const char *peer);
 void strata_link_dispose(strata_link *l);
+/*
+ * 0 if node.conf's direction for `peer` lets data flow that way (`sending`:
+ * from this node to it): "push" sends only, "pull" receives only, "both" or
+ * none either way.  STRATA_EDENIED, with a message, if not.
+ */
+int strata_link_allows(strata_node *n, const char *peer, int sending);
 /* Records the outcome of a network exchange with `peer` (error NULL: success). */
 int strata_link_note_net(strata_node *n, const char *peer, int pull, const char *error);
 

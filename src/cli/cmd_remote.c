@@ -44,18 +44,13 @@ static int one(strata_remote *r, const strata_cli *cli, int push, const char *pe
 /* What sync does with a peer: 1 pull, 2 push, 3 both, 0 nothing (no url). */
 static int sync_plan(strata_node *n, const char *peer)
 {
-	strata_buf v = STRATA_BUF_INIT;
-	int plan = 3;
+	strata_buf url = STRATA_BUF_INIT;
+	int plan = 0;
 
-	if (strata_node_peer_get(&v, n, peer, "url") < 0) {
-		strata_error_clear();
-		return 0;
-	}
-	strata_buf_clear(&v);
-	if (strata_node_peer_get(&v, n, peer, "direction") == 0)
-		plan = !strcmp(v.ptr, "pull") ? 1 : !strcmp(v.ptr, "push") ? 2 : 3;
+	if (strata_node_peer_get(&url, n, peer, "url") == 0)
+		plan = (strata_link_allows(n, peer, 0) == 0 ? 1 : 0) | (strata_link_allows(n, peer, 1) == 0 ? 2 : 0);
 	strata_error_clear();
-	strata_buf_dispose(&v);
+	strata_buf_dispose(&url);
 	return plan;
 }
 

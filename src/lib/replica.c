@@ -191,8 +191,7 @@ done:
 
 /* --- node.conf --- */
 
-/* 0 if node.conf lets data flow that way: "push" sends only, "pull" receives only. */
-static int direction_allows(strata_node *n, const char *peer, int sending)
+int strata_link_allows(strata_node *n, const char *peer, int sending)
 {
 	strata_buf d = STRATA_BUF_INIT;
 	int rc = strata_node_peer_get(&d, n, peer, "direction"), ok = 1;
@@ -318,7 +317,7 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 		strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s': add it with 'strata peer add'", peer);
 		goto done;
 	}
-	if (direction_allows(n, peer, 1) < 0 ||
+	if (strata_link_allows(n, peer, 1) < 0 ||
 	    strata_view_build(n, peer, 0, NULL, NULL) < 0 ||
 	    list_views(&views, n, peer) < 0 ||
 	    strata_link_load(&link, n, peer) < 0)
@@ -972,7 +971,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		strata_error_set("'%s': sent by this node itself", what);
 		goto done;
 	}
-	if (direction_allows(n, p->sender, 0) < 0)
+	if (strata_link_allows(n, p->sender, 0) < 0)
 		goto done;
 	/* 3. replay and rollback */
 	if (strata_link_load(&link, n, p->sender) < 0)
