@@ -8,6 +8,7 @@
 #include "strata/dataset.h"
 #include "strata/json.h"
 #include "strata/oidset.h"
+#include "strata/received.h"
 #include "strata/thinpack.h"
 #include "strata/view.h"
 
@@ -20,12 +21,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
-/* An object in a parcel's pack is a record leaf, a tree or a commit: none is near this. */
-#define PACK_OBJECT_MAX ((size_t)64 << 20)
-#define PACK_INFLATED_MAX ((uint64_t)8 << 30)
-#define PACK_OBJECTS_MAX 20000000u
 
 /* --- link state: NODE/links/<peer>.json --- */
 
@@ -437,289 +433,23 @@ int strata_parcel_export_file(strata_node *n, const char *peer, int full, const 
 
 /* --- import --- */
 
-/* Reads a varint of git's pack entry header or delta header. */
-static int get_varint(uint64_t *out, const unsigned char **p, const unsigned char *end)
-{
-	uint64_t v = 0;
-	int shift = 0;
-	while (*p < end && shift < 63) {
-		unsigned char c = *(*p)++;
-		v |= (uint64_t)(c & 0x7f) << shift;
-		shift += 7;
-		if (!(c & 0x80)) {
-			*out = v;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/*
- * Walks every entry of the pack before libgit2 sees it: well-formed
- * headers, each object and each delta's result under PACK_OBJECT_MAX,
- * inflating to exactly the declared size (a deflate bomb stops at the
- * cap), the total under PACK_INFLATED_MAX, and the trailer's SHA-1.
- */
-static int scan_pack(const strata_parcel *p, const char *what)
-{
-	const unsigned char *d = (const unsigned char *)p->pack.ptr, *pos, *end;
-	unsigned char scratch[65536], sum[20];
-	uint64_t count, total = 0;
-	z_stream zs;
-	int error = STRATA_ERROR;
-
-	if (p->pack.len < 32 || memcmp(d, "PACK", 4) || d[4] || d[5] || d[6] || (d[7] != 2 && d[7] != 3))
-		return strata_error_set("'%s': objects.pack is not a git pack", what);
-	count = ((uint64_t)d[8] << 24) | ((uint64_t)d[9] << 16) | ((uint64_t)d[10] << 8) | d[11];
-	if (count != p->pack_objects)
-		return strata_error_set("'%s': objects.pack holds %llu objects but the manifest says %llu",
-					what, (unsigned long long)count, (unsigned long long)p->pack_objects);
-	if (count > PACK_OBJECTS_MAX)
-		return strata_error_set("'%s': objects.pack holds %llu objects, over the limit of %u",
-					what, (unsigned long long)count, PACK_OBJECTS_MAX);
-	EVP_Digest(d, p->pack.len - 20, sum, NULL, EVP_sha1(), NULL);
-	if (memcmp(sum, d + p->pack.len - 20, 20))
-		return strata_error_set("'%s': objects.pack checksum mismatch", what);
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit(&zs) != Z_OK)
-		return strata_error_set("cannot inflate");
-	pos = d + 12;
-	end = d + p->pack.len - 20;
-	for (uint64_t i = 0; i < count; i++) {
-		size_t off = (size_t)(pos - d);
-		unsigned char c;
-		int type, shift = 4, zrc;
-		uint64_t size, got = 0;
-
-		if (pos >= end)
-			goto truncated;
-		c = *pos++;
-		type = (c >> 4) & 7;
-		size = c & 0x0f;
-		while (c & 0x80) {
-			if (pos >= end || shift > 60)
-				goto truncated;
-			c = *pos++;
-			size |= (uint64_t)(c & 0x7f) << shift;
-			shift += 7;
-		}
-		if (type == 0 || type == 5) {
-			strata_error_set("'%s': objects.pack entry %llu (offset %zu) has invalid type %d",
-					 what, (unsigned long long)i, off, type);
-			goto done;
-		}
-		if (size > PACK_OBJECT_MAX) {
-			strata_error_set("'%s': objects.pack entry %llu declares %llu bytes, over the limit of %zu",
-					 what, (unsigned long long)i, (unsigned long long)size, PACK_OBJECT_MAX);
-			goto done;
-		}
-		if (type == 6) {	/* OFS_DELTA: a negative offset */
-			uint64_t ofs = 0;
-			do {
-				if (pos >= end)
-					goto truncated;
-				c = *pos++;
-				ofs = (ofs << 7) | (c & 0x7f);
-			} while ((c & 0x80) && ofs < ((uint64_t)1 << 56));
-		} else if (type == 7) {
-			if ((size_t)(end - pos) < 20)
-				goto truncated;
-			pos += 20;
-		}
-		if (inflateReset(&zs) != Z_OK)
-			goto truncated;
-		zs.next_in = (unsigned char *)pos;
-		zs.avail_in = (uInt)((size_t)(end - pos) > 0x7fffffff ? 0x7fffffff : (size_t)(end - pos));
-		do {
-			zs.next_out = scratch;
-			zs.avail_out = sizeof(scratch);
-			zrc = inflate(&zs, Z_NO_FLUSH);
-			if (zrc != Z_OK && zrc != Z_STREAM_END) {
-				strata_error_set("'%s': objects.pack entry %llu (offset %zu) is not valid zlib data",
-						 what, (unsigned long long)i, off);
-				goto done;
-			}
-			if (got == 0 && (type == 6 || type == 7)) {
-				const unsigned char *q = scratch, *qe = scratch + (sizeof(scratch) - zs.avail_out);
-				uint64_t src, dst;
-				if (get_varint(&src, &q, qe) < 0 || get_varint(&dst, &q, qe) < 0 ||
-				    src > PACK_OBJECT_MAX || dst > PACK_OBJECT_MAX) {
-					strata_error_set("'%s': objects.pack entry %llu: delta sizes missing or over the "
-							 "limit of %zu bytes", what, (unsigned long long)i, PACK_OBJECT_MAX);
-					goto done;
-				}
-				total += dst;
-			}
-			got += sizeof(scratch) - zs.avail_out;
-			if (got > size) {
-				strata_error_set("'%s': objects.pack entry %llu inflates past its declared %llu bytes",
-						 what, (unsigned long long)i, (unsigned long long)size);
-				goto done;
-			}
-		} while (zrc != Z_STREAM_END && zs.avail_in > 0);
-		if (zrc != Z_STREAM_END || got != size) {
-			strata_error_set("'%s': objects.pack entry %llu is truncated or its size is wrong",
-					 what, (unsigned long long)i);
-			goto done;
-		}
-		total += type == 6 || type == 7 ? 0 : size;
-		if (total > PACK_INFLATED_MAX) {
-			strata_error_set("'%s': objects.pack inflates to more than %llu bytes", what,
-					 (unsigned long long)PACK_INFLATED_MAX);
-			goto done;
-		}
-		pos = zs.next_in;
-	}
-	if (pos != end) {
-		strata_error_set("'%s': objects.pack has %zu bytes after its last object", what, (size_t)(end - pos));
-		goto done;
-	}
-	error = 0;
-	goto done;
-truncated:
-	strata_error_set("'%s': objects.pack is truncated", what);
-done:
-	inflateEnd(&zs);
-	return error;
-}
-
 typedef struct {
 	strata_node *n;
 	const strata_parcel *p;
 	const char *what;
 	git_odb *main_odb;	/* what the node had */
 	git_odb *q_odb;		/* the quarantined pack alone */
-	git_repository *crepo;	/* both, for reading */
-	strata_oidset seen;	/* new objects checked */
-	const char *dataset;	/* of the ref being checked */
+	strata_received r;	/* the checks, over both */
 } import_ctx;
 
-/* 1 if the object is new (only in the quarantine) and not yet checked. */
-static int check_needed(import_ctx *c, const git_oid *id)
+/* A commit the ref gains: signed by the sender's pinned key, then well-formed (received.h). */
+static int check_commit(import_ctx *c, const git_oid *id, const char *refname, const char *dataset)
 {
-	if (git_odb_exists(c->main_odb, id))
-		return 0;
-	return strata_oidset_add(&c->seen, id);
-}
-
-static int check_name(import_ctx *c, const char *path, const char *name)
-{
-	if (!*name)
-		return strata_error_set("'%s': tree '%s' has an entry with an empty name", c->what, path);
-	if (!strcmp(name, ".") || !strcmp(name, "..") || !strcasecmp(name, ".git") || strchr(name, '/') ||
-	    strchr(name, '\\'))
-		return strata_error_set("'%s': tree '%s' has an entry named '%.64s', which is not allowed",
-					c->what, path, name);
-	for (const char *s = name; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return strata_error_set("'%s': tree '%s' has an entry name with a control character",
-						c->what, path);
-	return 0;
-}
-
-static int check_records_blob(import_ctx *c, const git_oid *id, const char *path)
-{
-	git_blob *b = NULL;
-	const char *s, *e, *nl;
-	size_t line = 0;
-	int error = 0;
-
-	if (git_blob_lookup(&b, c->crepo, id) < 0)
-		return strata_error_git("cannot read a received leaf");
-	s = git_blob_rawcontent(b);
-	e = s + git_blob_rawsize(b);
-	if (s < e && e[-1] != '\n')
-		error = strata_error_set("'%s': leaf '%s' does not end with a newline", c->what, path);
-	for (; !error && s < e; s = nl + 1) {
-		strata_record *r = NULL;
-		line++;
-		nl = memchr(s, '\n', (size_t)(e - s));
-		if (strata_record_parse(&r, s, (size_t)(nl - s)) < 0)
-			error = strata_error_set("'%s': leaf '%s' line %zu is not a record: %s", c->what, path,
-						 line, strata_error_last());
-		strata_record_free(r);
-	}
-	git_blob_free(b);
-	return error;
-}
-
-/* A tree of the dataset layout: schema.json and records/ at the top, trie nodes below. */
-static int check_tree(import_ctx *c, const git_oid *id, const char *path, int depth)
-{
-	git_tree *t = NULL;
-	char sub[512];
-	int rc, error = 0;
-
-	if ((rc = check_needed(c, id)) <= 0)
-		return rc;
-	if (depth > 40)
-		return strata_error_set("'%s': tree '%s' is nested too deep", c->what, path);
-	if (git_tree_lookup(&t, c->crepo, id) < 0)
-		return strata_error_git("cannot read a received tree");
-	for (size_t i = 0; !error && i < git_tree_entrycount(t); i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(t, i);
-		const char *name = git_tree_entry_name(e);
-		git_filemode_t mode = git_tree_entry_filemode(e);
-		size_t nl = strlen(name);
-		int is_tree = mode == GIT_FILEMODE_TREE;
-
-		if ((error = check_name(c, path, name)) < 0)
-			break;
-		if (mode != GIT_FILEMODE_TREE && mode != GIT_FILEMODE_BLOB) {
-			error = strata_error_set("'%s': tree '%s' entry '%s' has mode %06o; only directories "
-						 "and plain files are allowed", c->what, path, name, (unsigned)mode);
-			break;
-		}
-		if (depth == 0 ? !((is_tree && !strcmp(name, "records")) || (!is_tree && !strcmp(name, "schema.json"))) :
-		    !(strchr("0123456789abcdef", name[0]) && name[0] &&
-		      (is_tree ? nl == 1 : nl == 7 && !strcmp(name + 1, ".jsonl")))) {
-			error = strata_error_set("'%s': tree '%s' has an unexpected entry '%s' for the dataset layout",
-						 c->what, path, name);
-			break;
-		}
-		snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "/" : "", name);
-		if (is_tree) {
-			error = check_tree(c, git_tree_entry_id(e), sub, depth + 1);
-		} else if ((rc = check_needed(c, git_tree_entry_id(e))) < 0) {
-			error = rc;
-		} else if (rc == 1 && depth > 0) {
-			error = check_records_blob(c, git_tree_entry_id(e), sub);
-		} else if (rc == 1) {
-			strata_schema *s = NULL;
-			git_blob *b = NULL;
-			if (git_blob_lookup(&b, c->crepo, git_tree_entry_id(e)) < 0)
-				error = strata_error_git("cannot read a received schema");
-			else if (strata_schema_parse(&s, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b)) < 0)
-				error = strata_error_set("'%s': schema.json is not valid: %s", c->what, strata_error_last());
-			strata_schema_free(s);
-			git_blob_free(b);
-		}
-	}
-	if (!error && depth == 0 && git_tree_entrycount(t) != 2)
-		error = strata_error_set("'%s': a received dataset tree must hold schema.json and records/", c->what);
-	git_tree_free(t);
-	return error;
-}
-
-static int is_hex_oid(const char *s)
-{
-	if (strlen(s) != GIT_OID_HEXSZ)
-		return 0;
-	for (; *s; s++)
-		if (!strchr("0123456789abcdef", *s))
-			return 0;
-	return 1;
-}
-
-static int check_commit(import_ctx *c, const git_oid *id, const char *refname)
-{
-	git_commit *commit = NULL;
 	strata_sig_status st;
-	char signer[256], v[512], hex[GIT_OID_HEXSZ + 1];
-	int error = STRATA_ERROR;
+	char signer[256], hex[GIT_OID_HEXSZ + 1];
 
 	git_oid_tostr(hex, sizeof(hex), id);
-	if (strata_commit_check_in(&st, signer, sizeof(signer), c->n, c->crepo, id) < 0)
+	if (strata_commit_check_in(&st, signer, sizeof(signer), c->n, c->r.repo, id) < 0)
 		return STRATA_ERROR;
 	if (st != STRATA_SIG_GOOD || strcmp(signer, c->p->sender)) {
 		return strata_error_setc(STRATA_EVERIFY, "'%s': commit %.12s for '%s' is %s%s%s, not signed by "
@@ -728,37 +458,7 @@ static int check_commit(import_ctx *c, const git_oid *id, const char *refname)
 					 st == STRATA_SIG_GOOD ? signer : "", st == STRATA_SIG_GOOD ? "'" : "",
 					 c->p->sender);
 	}
-	if (git_commit_lookup(&commit, c->crepo, id) < 0)
-		return strata_error_git("cannot read a received commit");
-	if (git_commit_parentcount(commit) > 1) {
-		strata_error_set("'%s': commit %.12s is a merge; views have linear history", c->what, hex);
-		goto done;
-	}
-	if (!strata_commit_trailer(commit, "Strata-Node", v, sizeof(v)) || strcmp(v, c->p->sender)) {
-		strata_error_set("'%s': commit %.12s names node '%s' in Strata-Node, not the sender '%s'",
-				 c->what, hex, v, c->p->sender);
-		goto done;
-	}
-	if (!strata_commit_trailer(commit, "Strata-Recipient", v, sizeof(v)) || strcmp(v, c->n->name)) {
-		strata_error_set("'%s': commit %.12s was built for '%s', not for this node '%s'",
-				 c->what, hex, v, c->n->name);
-		goto done;
-	}
-	if (!strata_commit_trailer(commit, "Strata-Dataset", v, sizeof(v)) || strcmp(v, c->dataset)) {
-		strata_error_set("'%s': commit %.12s is dataset '%s' but arrives as '%s'", c->what, hex, v, refname);
-		goto done;
-	}
-	if (!strata_commit_trailer(commit, "Strata-Source", v, sizeof(v)) || !is_hex_oid(v) ||
-	    !strata_commit_trailer(commit, "Strata-Policy", v, sizeof(v)) || !is_hex_oid(v) ||
-	    !strata_commit_trailer(commit, "Strata-Purpose", v, sizeof(v)) || !*v) {
-		strata_error_set("'%s': commit %.12s lacks its provenance trailers (Strata-Source, "
-				 "Strata-Policy, Strata-Purpose)", c->what, hex);
-		goto done;
-	}
-	error = check_tree(c, git_commit_tree_id(commit), "", 0);
-done:
-	git_commit_free(commit);
-	return error;
+	return strata_received_commit(&c->r, id, dataset);
 }
 
 typedef struct {
@@ -773,24 +473,24 @@ static int check_ref(import_ctx *c, const strata_parcel_ref *r, const local_ref 
 	git_revwalk *walk = NULL;
 	git_oid id;
 	char hex[GIT_OID_HEXSZ + 1], ohex[GIT_OID_HEXSZ + 1];
+	const char *dataset = strrchr(r->name, '/') ? strrchr(r->name, '/') + 1 : r->name;
 	int rc, error = 0;
 
 	git_oid_tostr(hex, sizeof(hex), &r->commit);
 	if (!git_odb_exists(c->main_odb, &r->commit) && !git_odb_exists(c->q_odb, &r->commit))
 		return strata_error_set("'%s': ref '%s' names commit %.12s, which is neither in objects.pack "
 					"nor on this node", c->what, r->name, hex);
-	c->dataset = strrchr(r->name, '/') ? strrchr(r->name, '/') + 1 : r->name;
 	if (l->exists) {
 		if (git_oid_equal(&l->old, &r->commit))
 			return 0;
 		git_oid_tostr(ohex, sizeof(ohex), &l->old);
-		rc = git_graph_descendant_of(c->crepo, &r->commit, &l->old);
+		rc = git_graph_descendant_of(c->r.repo, &r->commit, &l->old);
 		git_error_clear();
 		if (rc != 1)
 			return strata_error_set("'%s': ref '%s' would move from %.12s to %.12s, which does not "
 						"descend from it (a rewind or a rewrite)", c->what, r->name, ohex, hex);
 	}
-	if (git_revwalk_new(&walk, c->crepo) < 0 || git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
+	if (git_revwalk_new(&walk, c->r.repo) < 0 || git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
 	    git_revwalk_push(walk, &r->commit) < 0 || (l->exists && git_revwalk_hide(walk, &l->old) < 0)) {
 		git_revwalk_free(walk);
 		return strata_error_git("cannot walk received history");
@@ -801,10 +501,10 @@ static int check_ref(import_ctx *c, const strata_parcel_ref *r, const local_ref 
 	 * for us (this node's own commits included).
 	 */
 	while (!error && (rc = git_revwalk_next(&id, walk)) == 0) {
-		if ((rc = check_needed(c, &id)) < 0)
+		if ((rc = strata_received_needed(&c->r, &id)) < 0)
 			error = rc;
 		else
-			error = check_commit(c, &id, r->name);
+			error = check_commit(c, &id, r->name, dataset);
 	}
 	if (!error && rc != GIT_ITEROVER)
 		error = strata_error_git("cannot walk received history");
@@ -943,6 +643,9 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	c.n = n;
 	c.p = p;
 	c.what = what;
+	c.r.what = what;
+	c.r.sender = p->sender;
+	c.r.recipient = n->name;
 	snprintf(res->peer, sizeof(res->peer), "%s", p->sender);
 	res->sequence = p->sequence;
 	res->nrefs = p->nrefs;
@@ -988,6 +691,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		strata_error_git("cannot open object store");
 		goto done;
 	}
+	c.r.known = c.main_odb;
 	for (size_t i = 0; i < p->nprereqs; i++) {
 		git_commit *pc = NULL;
 		if (git_commit_lookup(&pc, n->repo, &p->prereqs[i]) < 0) {
@@ -1001,7 +705,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		}
 		git_commit_free(pc);
 	}
-	if (scan_pack(p, what) < 0)
+	if (strata_received_scan_pack(p->pack.ptr, p->pack.len, p->pack_objects, what) < 0)
 		goto done;
 
 	/* locals: the refs as they are now */
@@ -1076,7 +780,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		if (rc == 0 && (git_odb_open(&both, objdir.ptr) < 0 ||
 				(idxpath.len && (git_odb_backend_one_pack(&be, idxpath.ptr) < 0 ||
 						 git_odb_add_backend(both, be, 100) < 0)) ||
-				git_repository_wrap_odb(&c.crepo, both) < 0))
+				git_repository_wrap_odb(&c.r.repo, both) < 0))
 			rc = strata_error_git("cannot open the quarantine");
 		git_odb_free(both);
 		strata_buf_dispose(&objdir);
@@ -1098,9 +802,9 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 			strata_error_git("cannot list the quarantined pack");
 			goto done;
 		}
-		if (nc.n != c.seen.n) {
+		if (nc.n != c.r.seen.n) {
 			strata_error_set("'%s': objects.pack holds %zu new objects that no ref in the manifest reaches",
-					 what, nc.n - (nc.n > c.seen.n ? c.seen.n : nc.n));
+					 what, nc.n - (nc.n > c.r.seen.n ? c.r.seen.n : nc.n));
 			goto done;
 		}
 	}
@@ -1108,7 +812,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	/* 6. objects in, refs in one transaction, then the sequence */
 	for (size_t i = 0; i < p->nrefs; i++)
 		changed += !locals[i].exists || !git_oid_equal(&locals[i].old, &p->refs[i].commit);
-	if (c.seen.n > 0 && publish_pack(n, qdir.ptr, packname) < 0)
+	if (c.r.seen.n > 0 && publish_pack(n, qdir.ptr, packname) < 0)
 		goto done;
 	if (changed) {
 		if (git_transaction_new(&tx, n->repo) < 0) {
@@ -1137,7 +841,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		goto done;
 	res->changed = changed;
 	/* 7. the event */
-	if (import_audit(n, p, locals, sha, changed, c.seen.n, n->repo) < 0)
+	if (import_audit(n, p, locals, sha, changed, c.r.seen.n, n->repo) < 0)
 		goto done;
 	error = 0;
 done:
@@ -1145,7 +849,7 @@ done:
 	git_indexer_free(idx);
 	if (qbe)
 		qbe->free(qbe);
-	git_repository_free(c.crepo);
+	git_repository_free(c.r.repo);
 	git_odb_free(c.q_odb);
 	git_odb_free(c.main_odb);
 	if (qdir_made)
@@ -1153,7 +857,7 @@ done:
 	for (size_t i = 0; locals && i < p->nrefs; i++)
 		strata_buf_dispose(&locals[i].name);
 	free(locals);
-	strata_oidset_dispose(&c.seen);
+	strata_received_dispose(&c.r);
 	strata_link_dispose(&link);
 	strata_buf_dispose(&key);
 	strata_buf_dispose(&qdir);
