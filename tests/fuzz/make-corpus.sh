@@ -9,7 +9,7 @@ STRATA=${1:?usage: make-corpus.sh STRATA}
 C=$top/tests/fuzz/corpus
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-for t in csv jsonl record policy parcel sshsig net; do
+for t in csv jsonl record policy parcel sshsig net received; do
 	mkdir -p "$C/$t"
 	find "$C/$t" -name 'seed-*' -delete
 done
@@ -47,4 +47,41 @@ sed 's/^recipients:/recipients:\n  peers: [st-fuzz]/' "$top/policies/community-t
 cp "$W/MANIFEST.sig" "$C/sshsig/seed-manifest-sig"
 cp "$W/st/keys/node.pub" "$C/sshsig/seed-pubkey"
 cp "$W/MANIFEST" "$C/record/seed-manifest"
+
+# received: the view commit just exported, in fuzz_received's format
+# (sections separated by "%%": message, then objects children first)
+G="git --git-dir=$W/cn/repo.git"
+view=$($G for-each-ref --format='%(refname)' refs/strata/views/st-fuzz/ | head -1)
+nobj=0
+emit_tree() {	# emit_tree TREE: emits its children, then it; sets idx to its section
+	local _lines="" _e _mode _rest _type _oid _name
+	for _e in $($G ls-tree "$1" | tr ' \t' '::'); do
+		_mode=${_e%%:*}; _rest=${_e#*:}; _type=${_rest%%:*}; _rest=${_rest#*:}
+		_oid=${_rest%%:*}; _name=${_rest#*:}
+		if [ "$_type" = tree ]; then
+			_mode=40000	# as in the tree object; ls-tree pads it
+			emit_tree "$_oid"
+		else
+			{ printf '%%%%\nblob\n'; $G cat-file blob "$_oid"; } >> "$out"
+			nobj=$((nobj + 1)); idx=$nobj
+		fi
+		_lines="$_lines$_mode $_name $idx
+"
+	done
+	printf '%%%%\ntree\n%s' "$_lines" >> "$out"
+	nobj=$((nobj + 1)); idx=$nobj
+}
+out=$C/received/seed-view
+$G cat-file commit "$view" | sed '1,/^$/d' > "$out"
+emit_tree "$($G rev-parse "$view^{tree}")"
+# the same commit, wrong in one way each
+sed 's/^Strata-Recipient: .*/Strata-Recipient: st-other/' "$out" > "$C/received/seed-other-recipient"
+sed '1s/^/parents 2\n/' "$out" > "$C/received/seed-merge"
+sed 's/^100644 schema.json/100755 schema.json/' "$out" > "$C/received/seed-exec-mode"
+sed 's/^40000 records/120000 records/' "$out" > "$C/received/seed-link-mode"
+sed '0,/^100644 [0-9a-f].jsonl .*/s//&\n100644 .. 1/' "$out" > "$C/received/seed-dotdot"
+sed '0,/^{"/s/^{"/{"x/' "$out" > "$C/received/seed-bad-record"
+sed '/^Strata-Source: /d' "$out" > "$C/received/seed-no-source"
+# a pack, without the trailer fuzz_received appends
+bsdtar xOf "$C/parcel/seed-small" objects.pack | head -c -20 > "$C/received/seed-pack"
 echo "corpora written under $C"
