@@ -1,0 +1,333 @@
+/*
+ * check_received.c - the checks on received objects: packs built byte by
+ * byte, each wrong in one way, and view commits in an in-memory object
+ * store, with every limit tried at the limit and one past it.
+ */
+#include "fixture.h"
+#include "strata/received.h"
+
+#include <git2/sys/mempack.h>
+#include <git2/sys/repository.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+
+/* --- packs --- */
+
+/* An entry header: type and size, git's varint (4 bits, then 7 per byte). */
+static void put_header(strata_buf *p, int type, uint64_t size)
+{
+	unsigned char c = (unsigned char)((type << 4) | (size & 0x0f));
+	size >>= 4;
+	while (size) {
+		strata_buf_putc(p, (char)(c | 0x80));
+		c = size & 0x7f;
+		size >>= 7;
+	}
+	strata_buf_putc(p, (char)c);
+}
+
+static void put_deflated(strata_buf *p, const void *data, size_t len)
+{
+	uLongf zlen = compressBound((uLong)len);
+	ck_assert_int_eq(strata_buf_grow(p, p->len + zlen), 0);
+	ck_assert_int_eq(compress2((Bytef *)p->ptr + p->len, &zlen, data, (uLong)len, 1), Z_OK);
+	p->len += zlen;
+}
+
+static void pack_begin(strata_buf *p, uint32_t count)
+{
+	strata_buf_clear(p);
+	strata_buf_put(p, "PACK\0\0\0\2", 8);
+	strata_buf_put_u32be(p, count);
+}
+
+static void pack_end(strata_buf *p)
+{
+	unsigned char sum[20];
+	EVP_Digest(p->ptr, p->len, sum, NULL, EVP_sha1(), NULL);
+	strata_buf_put(p, sum, 20);
+}
+
+static int scan(const strata_buf *p, uint64_t count)
+{
+	return strata_received_scan_pack(p->ptr, p->len, count, "t.parcel");
+}
+
+START_TEST(pack_well_formed)
+{
+	strata_buf p = STRATA_BUF_INIT;
+	pack_begin(&p, 2);
+	put_header(&p, 3, 11);
+	put_deflated(&p, "{\"id\":\"1\"}\n", 11);
+	put_header(&p, 3, 0);
+	put_deflated(&p, "", 0);
+	pack_end(&p);
+	ck_assert_int_eq(scan(&p, 2), 0);
+	ck_assert_int_lt(scan(&p, 3), 0);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "holds 2 objects but the manifest says 3"));
+	/* any byte changed: the trailer no longer matches */
+	p.ptr[14] ^= 1;
+	ck_assert_int_lt(scan(&p, 2), 0);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "checksum mismatch"));
+	strata_buf_dispose(&p);
+}
+END_TEST
+
+START_TEST(pack_malformed)
+{
+	strata_buf p = STRATA_BUF_INIT;
+	static const struct { int type; uint64_t declared; const char *body; size_t extra; const char *want; } cases[] = {
+		{ 5, 3, "abc", 0, "invalid type 5" },
+		{ 0, 3, "abc", 0, "invalid type 0" },
+		{ 3, 2, "abc", 0, "inflates past its declared 2 bytes" },
+		{ 3, 4, "abc", 0, "truncated or its size is wrong" },
+		{ 3, 3, "abc", 5, "bytes after its last object" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pack_begin(&p, 1);
+		put_header(&p, cases[i].type, cases[i].declared);
+		put_deflated(&p, cases[i].body, strlen(cases[i].body));
+		for (size_t k = 0; k < cases[i].extra; k++)
+			strata_buf_putc(&p, 0);
+		pack_end(&p);
+		ck_assert_int_lt(scan(&p, 1), 0);
+		ck_assert_msg(strstr(strata_error_last(), cases[i].want), "case %zu: %s", i, strata_error_last());
+		ck_assert_ptr_nonnull(strstr(strata_error_last(), "'t.parcel'"));
+	}
+	/* cut anywhere: refused, never read past the end */
+	pack_begin(&p, 1);
+	put_header(&p, 3, 3);
+	put_deflated(&p, "abc", 3);
+	for (size_t cut = 12; cut < p.len; cut++) {
+		strata_buf q = STRATA_BUF_INIT;
+		strata_buf_put(&q, p.ptr, cut);
+		pack_end(&q);
+		ck_assert_int_lt(scan(&q, 1), 0);
+		strata_buf_dispose(&q);
+	}
+	strata_buf_dispose(&p);
+}
+END_TEST
+
+/* One object of exactly STRATA_PACK_OBJECT_MAX bytes passes; one byte more is refused, declared or inflated. */
+START_TEST(pack_object_limit)
+{
+	strata_buf p = STRATA_BUF_INIT;
+	size_t max = STRATA_PACK_OBJECT_MAX;
+	char *zeros = calloc(1, max + 1);
+
+	ck_assert_ptr_nonnull(zeros);
+	pack_begin(&p, 1);
+	put_header(&p, 3, max);
+	put_deflated(&p, zeros, max);
+	pack_end(&p);
+	ck_assert_int_eq(scan(&p, 1), 0);
+
+	pack_begin(&p, 1);
+	put_header(&p, 3, max + 1);
+	put_deflated(&p, zeros, max + 1);
+	pack_end(&p);
+	ck_assert_int_lt(scan(&p, 1), 0);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "over the limit of 67108864"));
+
+	/* a bomb: declares little, inflates to the limit and past it; stops at the declared size */
+	pack_begin(&p, 1);
+	put_header(&p, 3, 1000);
+	put_deflated(&p, zeros, max + 1);
+	pack_end(&p);
+	ck_assert_int_lt(scan(&p, 1), 0);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "inflates past its declared 1000 bytes"));
+
+	/* a delta whose result would be one byte over: refused from its header */
+	{
+		unsigned char delta[16];
+		size_t n = 0;
+		uint64_t v;
+		delta[n++] = 1;				/* source size 1 */
+		for (v = max + 1; v >= 0x80; v >>= 7)	/* result size max + 1 */
+			delta[n++] = (unsigned char)(v | 0x80);
+		delta[n++] = (unsigned char)v;
+		pack_begin(&p, 1);
+		put_header(&p, 7, n);
+		strata_buf_put(&p, zeros, 20);	/* base id */
+		put_deflated(&p, delta, n);
+		pack_end(&p);
+		ck_assert_int_lt(scan(&p, 1), 0);
+		ck_assert_ptr_nonnull(strstr(strata_error_last(), "delta sizes missing or over the limit"));
+	}
+	free(zeros);
+	strata_buf_dispose(&p);
+}
+END_TEST
+
+/* --- view commits, in an in-memory object store --- */
+
+static git_odb *odb, *known;
+static git_repository *repo;
+
+static void mem_setup(void)
+{
+	git_odb_backend *mem = NULL;
+	git_libgit2_init();
+	ck_assert_int_eq(git_mempack_new(&mem), 0);
+	ck_assert_int_eq(git_odb_new(&odb), 0);
+	ck_assert_int_eq(git_odb_add_backend(odb, mem, 1), 0);
+	ck_assert_int_eq(git_odb_new(&known), 0);
+	ck_assert_int_eq(git_repository_wrap_odb(&repo, odb), 0);
+}
+
+static void mem_teardown(void)
+{
+	git_repository_free(repo);
+	git_odb_free(odb);
+	git_odb_free(known);
+	git_libgit2_shutdown();
+}
+
+static git_oid blob(const char *text)
+{
+	git_oid id;
+	ck_assert_int_eq(git_odb_write(&id, odb, text, strlen(text), GIT_OBJECT_BLOB), 0);
+	return id;
+}
+
+/* A tree of up to two entries, raw, so that names and modes git would refuse still get through. */
+static git_oid tree2(const char *mode1, const char *name1, git_oid id1, const char *mode2, const char *name2,
+		     git_oid id2)
+{
+	strata_buf t = STRATA_BUF_INIT;
+	git_oid id;
+	strata_buf_printf(&t, "%s %s", mode1, name1);
+	strata_buf_put(&t, "", 1);
+	strata_buf_put(&t, id1.id, GIT_OID_RAWSZ);
+	if (mode2) {
+		strata_buf_printf(&t, "%s %s", mode2, name2);
+		strata_buf_put(&t, "", 1);
+		strata_buf_put(&t, id2.id, GIT_OID_RAWSZ);
+	}
+	ck_assert_int_eq(git_odb_write(&id, odb, t.ptr, t.len, GIT_OBJECT_TREE), 0);
+	strata_buf_dispose(&t);
+	return id;
+}
+
+#define TRAILERS "Strata-Dataset: residents\nStrata-Node: cn-a\nStrata-Recipient: st-b\n" \
+	"Strata-Source: 0123456789abcdef0123456789abcdef01234567\n" \
+	"Strata-Policy: 89abcdef0123456789abcdef0123456789abcdef\nStrata-Purpose: visits\n"
+
+static git_oid commit(git_oid tree, int parents, const char *trailers)
+{
+	strata_buf c = STRATA_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid id;
+	git_oid_tostr(hex, sizeof(hex), &tree);
+	strata_buf_printf(&c, "tree %s\n", hex);
+	for (int i = 0; i < parents; i++)
+		strata_buf_printf(&c, "parent %s\n", hex);
+	strata_buf_printf(&c, "author a <a@b> 0 +0000\ncommitter a <a@b> 0 +0000\n\nresidents: view\n\n%s", trailers);
+	ck_assert_int_eq(git_odb_write(&id, odb, c.ptr, c.len, GIT_OBJECT_COMMIT), 0);
+	strata_buf_dispose(&c);
+	return id;
+}
+
+static int check(git_oid c, const char *want)
+{
+	strata_received r = { "t.parcel", "cn-a", "st-b", known, repo, STRATA_OIDSET_INIT };
+	int rc = strata_received_commit(&r, &c, "residents");
+	strata_received_dispose(&r);
+	if (want)
+		ck_assert_msg(rc < 0 && strstr(strata_error_last(), want), "wanted '%s', got %s", want,
+			      rc < 0 ? strata_error_last() : "accepted");
+	else
+		ck_assert_msg(rc == 0, "refused: %s", strata_error_last());
+	return rc;
+}
+
+#define SCHEMA "{\"fields\":[{\"name\":\"id\",\"type\":\"string\"}],\"format\":1,\"key\":[\"id\"]}\n"
+
+/* A view tree: records/ (the tree given) and a valid schema.json. */
+static git_oid view_tree(git_oid records)
+{
+	return tree2("40000", "records", records, "100644", "schema.json", blob(SCHEMA));
+}
+
+START_TEST(view_commit_checks)
+{
+	git_oid leaf = blob("{\"id\":\"1\"}\n{\"id\":\"2\"}\n"), none = { { 0 } };
+	git_oid records = tree2("100644", "a.jsonl", leaf, NULL, NULL, none);
+	git_oid good = view_tree(records);
+
+	check(commit(good, 0, TRAILERS), NULL);
+	check(commit(good, 1, TRAILERS), NULL);
+	check(commit(good, 2, TRAILERS), "is a merge");
+	check(commit(good, 0, "Strata-Node: cn-a\n"), "built for '', not for this node 'st-b'");
+	check(commit(good, 0, "Strata-Dataset: residents\nStrata-Node: cn-a\nStrata-Recipient: st-b\n"),
+	      "lacks its provenance trailers");
+	check(commit(good, 0, "Strata-Dataset: events\nStrata-Node: cn-a\nStrata-Recipient: st-b\n"),
+	      "is dataset 'events' but arrives as 'residents'");
+	check(commit(good, 0, "Strata-Dataset: residents\nStrata-Node: cn-x\nStrata-Recipient: st-b\n"),
+	      "names node 'cn-x' in Strata-Node, not the sender 'cn-a'");
+	/* trees */
+	check(commit(tree2("40000", "records", records, NULL, NULL, none), 0, TRAILERS), "must hold schema.json and records/");
+	check(commit(tree2("40000", "records", records, "100755", "schema.json", blob(SCHEMA)), 0, TRAILERS),
+	      "has mode 100755");
+	check(commit(tree2("40000", "records", records, "100644", "x.json", blob(SCHEMA)), 0, TRAILERS),
+	      "unexpected entry 'x.json'");
+	check(commit(view_tree(tree2("160000", "a.jsonl", leaf, NULL, NULL, none)), 0, TRAILERS), "has mode 160000");
+	check(commit(view_tree(tree2("120000", "a.jsonl", leaf, NULL, NULL, none)), 0, TRAILERS), "has mode 120000");
+	check(commit(view_tree(tree2("100644", "..", leaf, NULL, NULL, none)), 0, TRAILERS), "named '..'");
+	check(commit(view_tree(tree2("100644", ".GIT", leaf, NULL, NULL, none)), 0, TRAILERS), "named '.GIT'");
+	check(commit(view_tree(tree2("100644", "a\x01.jsonl", leaf, NULL, NULL, none)), 0, TRAILERS), "control character");
+	check(commit(view_tree(tree2("100644", "g.jsonl", leaf, NULL, NULL, none)), 0, TRAILERS), "unexpected entry 'g.jsonl'");
+	check(commit(view_tree(tree2("40000", "ab", records, NULL, NULL, none)), 0, TRAILERS), "unexpected entry 'ab'");
+	check(commit(view_tree(tree2("100644", "a.jsonl", blob("{\"id\":\"1\"}"), NULL, NULL, none)), 0, TRAILERS),
+	      "does not end with a newline");
+	check(commit(view_tree(tree2("100644", "a.jsonl", blob("{\"id\":\"1\"}\nnot json\n"), NULL, NULL, none)), 0,
+		     TRAILERS), "line 2 is not a record");
+	check(commit(tree2("40000", "records", records, "100644", "schema.json", blob("{}")), 0, TRAILERS),
+	      "schema.json is not valid");
+}
+END_TEST
+
+/* The trie under records/ may nest STRATA_TREE_DEPTH_MAX deep, and no deeper. */
+START_TEST(view_depth_limit)
+{
+	git_oid none = { { 0 } };
+	for (int extra = 0; extra <= 1; extra++) {
+		git_oid t = tree2("100644", "a.jsonl", blob("{\"id\":\"1\"}\n"), NULL, NULL, none);
+		/* records/ is depth 1, the leaf's tree is depth levels + 1 */
+		for (int d = 0; d < STRATA_TREE_DEPTH_MAX - 1 + extra; d++)
+			t = tree2("40000", "a", t, NULL, NULL, none);
+		check(commit(view_tree(t), 0, TRAILERS), extra ? "nested too deep" : NULL);
+	}
+}
+END_TEST
+
+/* An object the node already held is not read again; a new one is read once. */
+START_TEST(known_objects_skipped)
+{
+	strata_received r = { "t.parcel", "cn-a", "st-b", known, repo, STRATA_OIDSET_INIT };
+	git_oid id = blob("x");
+	ck_assert_int_eq(strata_received_needed(&r, &id), 1);
+	ck_assert_int_eq(strata_received_needed(&r, &id), 0);
+	strata_received_dispose(&r);
+	r.known = odb;
+	ck_assert_int_eq(strata_received_needed(&r, &id), 0);
+	strata_received_dispose(&r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("received");
+	TCase *tp = tcase_create("pack"), *tv = tcase_create("view");
+	tcase_add_test(tp, pack_well_formed);
+	tcase_add_test(tp, pack_malformed);
+	tcase_add_test(tp, pack_object_limit);
+	tcase_add_checked_fixture(tv, mem_setup, mem_teardown);
+	tcase_add_test(tv, view_commit_checks);
+	tcase_add_test(tv, view_depth_limit);
+	tcase_add_test(tv, known_objects_skipped);
+	suite_add_tcase(s, tp);
+	suite_add_tcase(s, tv);
+	return fx_run_suite(s);
+}
