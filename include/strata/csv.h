@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <stddef.h>
 
-#define STRATA_CSV_MAX_RECORD ((size_t)1 << 20)	/* bytes in one record */
+#define STRATA_CSV_MAX_RECORD ((size_t)1 << 20)	/* bytes in one record, less quotes and line ending */
 #define STRATA_CSV_MAX_FIELDS 1024
 
 typedef struct strata_csv strata_csv;

@@ -47,7 +47,13 @@ int strata_csv_open(strata_csv **out, FILE *f, const char *name)
 	c->f = f;
 	c->line = 1;
 	c->col = 1;
-	c->rec.max = STRATA_CSV_MAX_RECORD;
+	/*
+	 * rec holds each field and a NUL after it: the field bytes, plus one
+	 * where each separator was, plus one.  So a record of 1 MiB, its
+	 * separators counted and its line ending not, just fits, as a JSON
+	 * line of 1 MiB does.
+	 */
+	c->rec.max = STRATA_CSV_MAX_RECORD + 1;
 	*out = c;
 	return 0;
 }
