@@ -163,6 +163,11 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, si
 					 what, shown, (long long)size, caps[i]);
 			goto done;
 		}
+		if ((uint64_t)size > len) {	/* before allocating what the header claims */
+			strata_error_set("'%s': entry '%s' is truncated: it declares %lld bytes, and the parcel "
+					 "is %zu bytes", what, shown, (long long)size, len);
+			goto done;
+		}
 		bufs[i]->max = (size_t)size + 1;
 		if (strata_buf_grow(bufs[i], (size_t)size) < 0)
 			goto done;
