@@ -1,0 +1,145 @@
+#!/bin/sh
+# Every limit strata(1) documents for outside input, tried with one input
+# at the limit (accepted, or refused only by a later check) and one just
+# over it (refused, saying which limit, the node unchanged).
+. "$TOP_SRCDIR/tests/e2e/lib.sh"
+: "${FORGE:?FORGE must name tests/tools/parcel-forge (make check sets it)}"
+command -v python3 >/dev/null || skip "python3 is needed to write the inputs"
+MiB=1048576
+"$STRATA" init cn --name cn-a --tier community >/dev/null
+"$STRATA" init st --name st-b --tier street >/dev/null
+
+# at NAME FILE: imported; over MESSAGE FILE: refused with MESSAGE, node unchanged
+at() { "$STRATA" -q -C cn import "$1" "$2" --key id || fail "$2 at the limit was refused"; }
+over() {
+	before=$(node_state cn)
+	expect_fail 1 "$1" "$STRATA" -C cn import over "$2" --key id
+	[ "$(node_state cn)" = "$before" ] || fail "refusing $2 changed the node"
+}
+
+# --- records: 1 MiB, not counting the line ending ---
+# csv_line FILE BYTES: a header and one record of BYTES (separators counted)
+csv_line() { python3 -c "import sys; open(sys.argv[1], 'w').write('id,v\n1,' + 'x' * (int(sys.argv[2]) - 2) + '\r\n')" "$1" "$2"; }
+jsonl_line() { python3 -c "import sys; p = '{\"id\":\"1\",\"v\":\"'; open(sys.argv[1], 'w').write(p + 'x' * (int(sys.argv[2]) - len(p) - 2) + '\"}\n')" "$1" "$2"; }
+csv_line r1.csv $MiB
+csv_line r2.csv $((MiB + 1))
+at rec-csv r1.csv
+over "'r2.csv': line 2: record longer than 1048576 bytes" r2.csv
+jsonl_line r1.jsonl $MiB
+jsonl_line r2.jsonl $((MiB + 1))
+at rec-jsonl r1.jsonl
+over "'r2.jsonl': line 1: line longer than 1048576 bytes" r2.jsonl
+[ "$("$STRATA" -C cn export rec-csv | wc -c)" -gt $MiB ] || fail "the 1 MiB record did not survive the import"
+ok "records of exactly 1 MiB import (CSV and JSON Lines); one byte more is refused, naming the line"
+
+# --- columns: 1024, each name at most 128 bytes ---
+# cols FORMAT FILE N NAMELEN: a record of N fields, the first 'id', the others NAMELEN bytes long
+cols() {
+	python3 - "$@" <<'PY'
+import sys, json
+fmt, path, n, namelen = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+names = ['id'] + [('c%05d' % i).ljust(namelen, 'x') for i in range(1, n)]
+with open(path, 'w') as f:
+    if fmt == 'csv':
+        f.write(','.join(names) + '\n' + ','.join(['1'] + ['v'] * (n - 1)) + '\n')
+    else:
+        f.write(json.dumps(dict([('id', '1')] + [(k, 'v') for k in names[1:]])) + '\n')
+PY
+}
+cols csv c1.csv 1024 8
+cols csv c2.csv 1025 8
+cols jsonl c1.jsonl 1024 8
+cols jsonl c2.jsonl 1025 8
+at cols-csv c1.csv
+over "'c2.csv': line 1: more than 1024 fields" c2.csv
+at cols-jsonl c1.jsonl
+over "'c2.jsonl': line 1: more than 1024 fields" c2.jsonl
+cols csv n1.csv 2 128
+cols csv n2.csv 2 129
+cols jsonl n1.jsonl 2 128
+cols jsonl n2.jsonl 2 129
+at name-csv n1.csv
+over "longer than 128 bytes" n2.csv
+at name-jsonl n1.jsonl
+over "longer than 128 bytes" n2.jsonl
+ok "1024 columns and column names of 128 bytes import; 1025 columns or a 129-byte name are refused"
+
+# --- policies: 1 MiB ---
+pad() { python3 -c "import sys; d = open(sys.argv[1]).read(); open(sys.argv[2], 'w').write(d + '#' * (int(sys.argv[3]) - len(d.encode()) - 1) + '\n')" "$@"; }
+pad "$TOP_SRCDIR/policies/community-to-street.yaml" p1.yaml $MiB
+pad "$TOP_SRCDIR/policies/community-to-street.yaml" p2.yaml $((MiB + 1))
+"$STRATA" policy check p1.yaml >/dev/null || fail "a 1 MiB policy was refused"
+expect_fail 1 "p2.yaml" "$STRATA" policy check p2.yaml
+grep -q "1048576" err || fail "the refusal of a large policy does not name the limit: $(cat err)"
+ok "a policy file of exactly 1 MiB is read; one byte more is refused"
+
+# --- parcels ---
+"$STRATA" -q -C cn policy commit "$TOP_SRCDIR/policies/community-to-street.yaml"
+"$STRATA" -q -C cn import residents "$TOP_SRCDIR/seeds/residents.csv" --key id_number
+"$STRATA" -q -C cn peer add st-b --key st/keys/node.pub --tier street --policy community-to-street --direction push
+"$STRATA" -q -C st peer add cn-a --key cn/keys/node.pub --tier community --direction pull
+"$STRATA" -q -C cn export --to st-b -o p.parcel
+mkdir x && (cd x && bsdtar xf ../p.parcel)
+before=$(node_state st)
+refuse() {
+	expect_fail 1 "$1" "$STRATA" -C st import "$2"
+	[ "$(node_state st)" = "$before" ] || fail "refusing $2 ($1) changed the node"
+}
+# MANIFEST: padded with trailing blanks (still the same JSON) and signed again by the sender
+python3 -c "import sys; d = open('x/MANIFEST').read(); open('m1', 'w').write(d + ' ' * ($MiB - len(d)))"
+python3 -c "import sys; d = open('x/MANIFEST').read(); open('m2', 'w').write(d + ' ' * ($MiB + 1 - len(d)))"
+"$FORGE" sign cn m2 x/objects.pack big2.parcel
+refuse "entry 'MANIFEST' declares 1048577 bytes, over the limit of 1048576" big2.parcel
+"$FORGE" sign cn m1 x/objects.pack big1.parcel
+"$STRATA" -q -C st import big1.parcel || fail "a parcel with a 1 MiB MANIFEST was refused"
+before=$(node_state st)
+ok "a parcel whose MANIFEST is exactly 1 MiB imports; one byte more is refused"
+
+# MANIFEST.sig 16 KiB, objects.pack 4 GiB: the size each header declares is
+# checked before anything is read, so a sig of 16 KiB fails only on its content,
+# and a pack declaring 4 GiB only for being cut short
+head -c 16384 /dev/zero | tr '\0' 'A' >s1
+head -c 16385 /dev/zero | tr '\0' 'A' >s2
+m=$(stat -c %s x/MANIFEST) pk=$(stat -c %s x/objects.pack)
+"$FORGE" tar s1.parcel f:MANIFEST:$m:x/MANIFEST f:MANIFEST.sig:16384:s1 f:objects.pack:$pk:x/objects.pack
+"$FORGE" tar s2.parcel f:MANIFEST:$m:x/MANIFEST f:MANIFEST.sig:16385:s2 f:objects.pack:$pk:x/objects.pack
+refuse "entry 'MANIFEST.sig' declares 16385 bytes, over the limit of 16384" s2.parcel
+expect_fail 3 "MANIFEST.sig does not verify" "$STRATA" -C st import s1.parcel
+sig=$(stat -c %s x/MANIFEST.sig)
+"$FORGE" tar k1.parcel f:MANIFEST:$m:x/MANIFEST f:MANIFEST.sig:$sig:x/MANIFEST.sig f:objects.pack:4294967296:-
+"$FORGE" tar k2.parcel f:MANIFEST:$m:x/MANIFEST f:MANIFEST.sig:$sig:x/MANIFEST.sig f:objects.pack:4294967297:-
+refuse "entry 'objects.pack' declares 4294967297 bytes, over the limit of 4294967296" k2.parcel
+refuse "entry 'objects.pack' is truncated: it declares 4294967296 bytes" k1.parcel
+[ "$(node_state st)" = "$before" ] || fail "a refusal changed the node"
+ok "MANIFEST.sig of 16 KiB and objects.pack declaring 4 GiB pass the size check; one byte more is refused"
+
+# views per parcel: 4096 names pass the manifest's cap (then fail: they name
+# no view of the sender's); 4097 are refused by the cap
+views() {
+	python3 - "$@" <<'PY'
+import sys, json
+src, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+m = json.load(open(src))
+c = m['refs'][0]['commit']
+m['refs'] = [{'name': 'v%04d' % i, 'commit': c} for i in range(n)]
+m['sequence'] = 100
+open(out, 'w').write(json.dumps(m, indent=1, sort_keys=True) + '\n')
+PY
+}
+views x/MANIFEST v1 4096
+views x/MANIFEST v2 4097
+"$FORGE" sign cn v1 x/objects.pack v1.parcel
+"$FORGE" sign cn v2 x/objects.pack v2.parcel
+refuse "MANIFEST: refs must be an array of at most 4096" v2.parcel
+refuse "is dataset 'residents' but arrives as 'v0000'" v1.parcel
+ok "a parcel naming 4096 views passes the cap and is refused for what they are; 4097 are refused by the cap"
+
+# --- refused.log: no line is added once it holds 16 MiB ---
+log=st/refused.log
+python3 -c "import sys; open(sys.argv[1], 'a').write('x' * (16777215 - __import__('os').path.getsize(sys.argv[1])) )" $log
+refuse "over the limit" k2.parcel
+[ "$(stat -c %s $log)" -gt 16777215 ] || fail "refused.log under 16 MiB did not grow"
+python3 -c "import sys; open(sys.argv[1], 'w').write('x' * 16777216)" $log
+refuse "over the limit" k2.parcel
+[ "$(stat -c %s $log)" = 16777216 ] || fail "refused.log grew past 16 MiB"
+ok "refused.log grows up to 16 MiB and not past it; refusals are still reported"
