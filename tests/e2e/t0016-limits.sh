@@ -143,3 +143,36 @@ python3 -c "import sys; open(sys.argv[1], 'w').write('x' * 16777216)" $log
 refuse "over the limit" k2.parcel
 [ "$(stat -c %s $log)" = 16777216 ] || fail "refused.log grew past 16 MiB"
 ok "refused.log grows up to 16 MiB and not past it; refusals are still reported"
+
+# --- network: a pull's state body 64 KiB and 1024 views ---
+: "${NET_POST:?NET_POST must name tests/tools/net-post (make check sets it)}"
+serve_node cn
+set_url st cn-a "$SERVE_PORT"
+# state FILE BYTES VIEWS: "sequence 0" and VIEWS have-lines, BYTES in all
+state() {
+	python3 - "$@" <<'PY'
+import sys
+path, n, views = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+# each line is "have NAME <40 hex>\n": 47 bytes and the name; names share what is left
+total = n - len('sequence 0\n') - 47 * views
+base, extra = divmod(total, views)
+assert 5 <= base < 255
+s = 'sequence 0\n' + ''.join('have %s %s\n' % (('v%04d' % i).ljust(base + (i < extra), 'y'), '0' * 40)
+                             for i in range(views))
+assert len(s) == n
+open(path, 'w').write(s)
+PY
+}
+state b1 65536 400
+state b2 65537 400
+state r1 60000 1024
+state r2 60000 1025
+"$NET_POST" st cn-a /v1/pull b1 >resp
+head -1 resp | grep -q "HTTP 200" || fail "a 64 KiB pull state: $(head -2 resp)"
+"$NET_POST" st cn-a /v1/pull b2 >resp
+head -2 resp | tr '\n' ' ' | grep -q "HTTP 413 state too large" || fail "a pull state one byte over 64 KiB: $(head -2 resp)"
+"$NET_POST" st cn-a /v1/pull r1 >resp
+head -1 resp | grep -q "HTTP 200" || fail "a pull state of 1024 views: $(head -2 resp)"
+"$NET_POST" st cn-a /v1/pull r2 >resp
+head -2 resp | grep -q "more than 1024 views" || fail "a pull state of 1025 views: $(head -2 resp)"
+ok "a pull's state of 64 KiB or 1024 views is answered; one byte or one view more is refused"

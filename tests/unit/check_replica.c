@@ -209,6 +209,8 @@ START_TEST(link_state_strict)
 	ck_assert_uint_eq(s.nrefs, 2);
 	ck_assert_str_eq(s.refs[1].name, "cn-a/grid-events");
 	free(s.refs);
+	ck_assert_int_eq(strata_link_state_parse(&s, good, strlen(good), 2), 0);	/* at the cap */
+	free(s.refs);
 	ck_assert_int_lt(strata_link_state_parse(&s, good, strlen(good), 1), 0);	/* over the cap */
 	ck_assert_ptr_nonnull(strstr(strata_error_last(), "more than 1 views"));
 }
