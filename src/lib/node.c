@@ -2,6 +2,7 @@
  * node.c - node directories: creation, opening, locking, trust.
  */
 #include "strata/node.h"
+#include "strata/journal.h"
 #include "strata/util.h"
 
 #include <errno.h>
@@ -284,13 +285,42 @@ done:
 	return error;
 }
 
+/* Removes every *.lock file under dir (ref locks a killed writer left), depth first. */
+static void remove_ref_locks(const char *dir, int depth)
+{
+	DIR *d = depth < 32 ? opendir(dir) : NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		char *p;
+		if (e->d_name[0] == '.' || (p = strata_path_join(dir, e->d_name)) == NULL)
+			continue;
+		if (len > 5 && !strcmp(e->d_name + len - 5, ".lock"))
+			unlink(p);
+		else if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN)
+			remove_ref_locks(p, depth + 1);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+}
+
 /*
  * What a writer killed mid-way leaves behind, removed by the next one to
  * take the lock (so no other writer can be using it): quarantined parcel
- * packs and unfinished pack files.  Never anything a ref names.
+ * packs, unfinished pack files, and ref locks (a ref whose NAME.lock a
+ * dead writer left could never move again).  The node's lock covers its
+ * repository: only strata writes there.  Never anything a ref names.
  */
 static void remove_leftovers(strata_node *n)
 {
+	char *refs = strata_path_join(n->path, "repo.git/refs"), *packed = strata_path_join(n->path, "repo.git/packed-refs.lock");
+	if (refs)
+		remove_ref_locks(refs, 0);
+	if (packed)
+		unlink(packed);
+	free(refs);
+	free(packed);
 	static const struct { const char *dir, *prefix; } spots[] = {
 		{ "tmp", "quarantine-" },
 		{ "repo.git/objects/pack", "tmp_strata_" },
@@ -331,6 +361,11 @@ int strata_node_lock(strata_node *n)
 		n->lock_fd = -1;
 	} else {
 		remove_leftovers(n);
+		/* a change a crash interrupted is settled before any other starts */
+		if ((error = strata_journal_recover(n)) < 0) {
+			close(n->lock_fd);
+			n->lock_fd = -1;
+		}
 	}
 	strata_buf_dispose(&p);
 	return error;

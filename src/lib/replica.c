@@ -6,6 +6,7 @@
 #include "strata/audit.h"
 #include "strata/commit.h"
 #include "strata/dataset.h"
+#include "strata/journal.h"
 #include "strata/json.h"
 #include "strata/oidset.h"
 #include "strata/received.h"
@@ -594,37 +595,6 @@ static int publish_pack(strata_node *n, const char *qdir, const char *name)
 	return error;
 }
 
-/*
- * libgit2 writes a transaction's refs one by one: an I/O error part way
- * leaves some moved.  Put those back, so a refused parcel changes no ref
- * (the error already set is kept; t0012 fails each write in turn).
- */
-static void rollback_refs(strata_node *n, const strata_parcel *p, const local_ref *locals)
-{
-	char *msg = strdup(strata_error_last());
-
-	for (size_t i = 0; i < p->nrefs; i++) {
-		git_oid now;
-		git_reference *r = NULL;
-		if (git_reference_name_to_id(&now, n->repo, locals[i].name.ptr) < 0) {
-			git_error_clear();
-			continue;	/* never created: nothing to undo */
-		}
-		if (locals[i].exists && git_oid_equal(&now, &locals[i].old))
-			continue;
-		if (locals[i].exists)
-			git_reference_create(&r, n->repo, locals[i].name.ptr, &locals[i].old, 1, "strata parcel import: rolled back");
-		else if (git_reference_lookup(&r, n->repo, locals[i].name.ptr) == 0)
-			git_reference_delete(r);
-		git_reference_free(r);
-		git_error_clear();
-	}
-	if (msg) {
-		strata_error_set("%s (refs rolled back)", msg);
-		free(msg);
-	}
-}
-
 static int import_checked(strata_node *n, const strata_parcel *p, const char *what, const unsigned char *sha,
 			  strata_parcel_result *res)
 {
@@ -633,6 +603,9 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	strata_buf key = STRATA_BUF_INIT, qdir = STRATA_BUF_INIT, idxpath = STRATA_BUF_INIT;
 	strata_pubkey signer, pinned;
 	local_ref *locals = NULL;
+	strata_journal_ref *jrefs = NULL;
+	size_t njrefs = 0;
+	int journalled = 0;
 	git_indexer *idx = NULL;
 	git_odb_backend *qbe = NULL;
 	git_transaction *tx = NULL;
@@ -814,16 +787,34 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		changed += !locals[i].exists || !git_oid_equal(&locals[i].old, &p->refs[i].commit);
 	if (c.r.seen.n > 0 && publish_pack(n, qdir.ptr, packname) < 0)
 		goto done;
+	/*
+	 * From here the change is journalled: an error, a kill or a power
+	 * loss before the audit event is in leaves the refs and the sequence
+	 * as they were (journal.h).
+	 */
+	if ((jrefs = calloc(p->nrefs ? p->nrefs : 1, sizeof(*jrefs))) == NULL) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < p->nrefs; i++) {
+		if (locals[i].exists && git_oid_equal(&locals[i].old, &p->refs[i].commit))
+			continue;
+		jrefs[njrefs].name = locals[i].name.ptr;
+		jrefs[njrefs].exists = locals[i].exists;
+		jrefs[njrefs].old = locals[i].old;
+		jrefs[njrefs++].target = p->refs[i].commit;
+	}
+	if (strata_journal_begin(n, "parcel-import", what, p->sender, jrefs, njrefs) < 0)
+		goto done;
+	journalled = 1;
 	if (changed) {
 		if (git_transaction_new(&tx, n->repo) < 0) {
 			strata_error_git("cannot start ref transaction");
 			goto done;
 		}
-		for (size_t i = 0; i < p->nrefs; i++) {
-			if (locals[i].exists && git_oid_equal(&locals[i].old, &p->refs[i].commit))
-				continue;
-			if (git_transaction_lock_ref(tx, locals[i].name.ptr) < 0 ||
-			    git_transaction_set_target(tx, locals[i].name.ptr, &p->refs[i].commit, NULL,
+		for (size_t i = 0; i < njrefs; i++) {
+			if (git_transaction_lock_ref(tx, jrefs[i].name) < 0 ||
+			    git_transaction_set_target(tx, jrefs[i].name, &jrefs[i].target, NULL,
 						       "strata parcel import") < 0) {
 				strata_error_git("cannot update received refs");
 				goto done;
@@ -831,7 +822,6 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		}
 		if (git_transaction_commit(tx) < 0) {
 			strata_error_git("cannot update received refs");
-			rollback_refs(n, p, locals);
 			goto done;
 		}
 	}
@@ -843,9 +833,14 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	/* 7. the event */
 	if (import_audit(n, p, locals, sha, changed, c.r.seen.n, n->repo) < 0)
 		goto done;
+	strata_journal_end(n);
+	journalled = 0;
 	error = 0;
 done:
-	git_transaction_free(tx);
+	git_transaction_free(tx);	/* its locks go before any ref is put back */
+	if (journalled)
+		strata_journal_undo(n);
+	free(jrefs);
 	git_indexer_free(idx);
 	if (qbe)
 		qbe->free(qbe);

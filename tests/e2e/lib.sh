@@ -34,6 +34,7 @@ node_state() {
 	git -C "$1/repo.git" for-each-ref --format='%(refname) %(objectname)'
 	(cd "$1/repo.git/objects" && find . -type f ! -name 'tmp_*' | LC_ALL=C sort | xargs -r sha1sum)
 	[ ! -d "$1/tmp" ] || find "$1/tmp" -mindepth 1 | sed 's/^/leftover: /'
+	[ ! -f "$1/journal" ] || echo "journal: $(cat "$1/journal")"
 	[ ! -d "$1/links" ] || (cd "$1/links" && find . -type f | LC_ALL=C sort | xargs -r sha1sum)
 }
 

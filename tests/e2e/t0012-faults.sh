@@ -3,7 +3,9 @@
 # import and a parcel import fails in turn (EIO, ENOSPC, or a short write),
 # through an LD_PRELOAD shim.  Each time: a clear error or success, and the
 # node in its old state or its new state, never between; fsck and
-# verify --all clean.
+# verify --all clean.  Then the parcel import dies at each of those calls
+# in turn: once the next command has taken the node's lock, it is in its
+# old or its new state as a whole (refs, sequence, audit log).
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
 : "${FAULTSHIM:?FAULTSHIM must name tests/fault/faultshim.so (make check sets it)}"
 # an ASan binary wants its runtime first; the shim only wraps libc calls
@@ -18,6 +20,12 @@ state() {
 	git -C "$1/repo.git" for-each-ref --format='%(refname) %(objectname)' refs/strata/datasets refs/strata/peers \
 		refs/strata/views | while read -r name id; do echo "$name $(git -C "$1/repo.git" rev-parse "$id^{tree}")"; done
 }
+# a parcel import's whole state: the refs, the sender's sequence, the audit log's length
+whole() {
+	state "$1"
+	sed -n '/"in"/,/}/s/.*"sequence": *\([0-9]*\).*/in \1/p' "$1/links/cn-wangjiang-01.json" 2>/dev/null || true
+	echo "audit $(git -C "$1/repo.git" rev-list --count refs/strata/audit 2>/dev/null || echo 0)"
+}
 run_op() { # OP NODE
 	if [ "$1" = import ]; then
 		"$STRATA" -C "$2" import residents "$T/v2.csv"
@@ -25,6 +33,7 @@ run_op() { # OP NODE
 		"$STRATA" -C "$2" import "$T/p1.parcel"
 	fi
 }
+: >empty.parcel
 for op in import parcel; do
 	rm -rf base new
 	if [ $op = import ]; then cp -r cn base; else cp -r st base; fi
@@ -55,9 +64,47 @@ for op in import parcel; do
 			grep -q "^strata: " err || fail "$op, fault $n ($mode): exit $status without a message: $(cat err)"
 			[ "$now" = "$old" ] || [ "$now" = "$new" ] || fail "$op, fault $n ($mode): between states: $(cat err)"
 		fi
+		if [ $op = parcel ]; then
+			w=$(whole w)
+			[ "$w" = "$(whole base)" ] || [ "$w" = "$(whole new)" ] ||
+				fail "parcel, fault $n ($mode): refs, sequence and audit log disagree: $w: $(cat err)"
+			# a journal left (its removal failed) is settled by the next command to lock
+			if [ -f w/journal ]; then
+				expect_fail 1 "not a parcel" "$STRATA" -C w import empty.parcel
+				[ ! -f w/journal ] || fail "parcel, fault $n ($mode): the journal was not settled"
+				[ "$(whole w)" = "$w" ] || fail "parcel, fault $n ($mode): settling the journal changed the state"
+			fi
+		fi
 		git -C w/repo.git fsck --strict --no-dangling >fsck 2>&1 || fail "$op, fault $n ($mode): fsck: $(cat fsck)"
 		"$STRATA" -C w verify --all >v 2>&1 || fail "$op, fault $n ($mode): verify: $(cat v)"
 		n=$((n + 1))
 	done
 	ok "$op: each of its $k file operations failed in turn ($failed reported): old or new state, fsck and verify clean"
 done
+
+# die at each call: then a command that takes the lock (an import of an
+# empty file, refused) settles what the dead one left; the rerun completes
+old=$(whole base) new=$(whole new) n=1 undone=0
+while [ "$n" -le "$k" ]; do
+	rm -rf w && cp -r base w
+	set +e
+	env STRATA_TEST_FSYNC=1 LD_PRELOAD="$FAULTSHIM" STRATA_FAULT_N=$n STRATA_FAULT_CRASH=1 \
+		"$STRATA" -C w import "$T/p1.parcel" >/dev/null 2>&1
+	status=$?
+	set -e
+	[ $status = 137 ] || [ $status = 0 ] || fail "crash at call $n: exit $status"
+	[ ! -f w/journal ] || undone=$((undone + 1))
+	expect_fail 1 "not a parcel" "$STRATA" -C w import empty.parcel
+	now=$(whole w)
+	[ "$now" = "$old" ] || [ "$now" = "$new" ] || fail "crash at call $n: refs, sequence and audit log disagree: $now"
+	[ ! -f w/journal ] || fail "crash at call $n: the journal was not settled"
+	git -C w/repo.git fsck --strict --no-dangling >fsck 2>&1 || fail "crash at call $n: fsck: $(cat fsck)"
+	"$STRATA" -C w verify --all >v 2>&1 || fail "crash at call $n: verify: $(cat v)"
+	if ! "$STRATA" -C w import "$T/p1.parcel" >/dev/null 2>err; then
+		grep -q "already imported" err || fail "crash at call $n: the rerun failed: $(cat err)"
+	fi
+	[ "$(whole w)" = "$new" ] || fail "crash at call $n: the rerun did not reach the new state"
+	n=$((n + 1))
+done
+[ "$undone" -gt 0 ] || fail "no crash left a journal to settle: the test did not reach the ref moves"
+ok "parcel: killed at each of its $k file operations ($undone mid-change, settled from the journal): whole old or new state, and the rerun completes"

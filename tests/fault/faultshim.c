@@ -5,6 +5,7 @@
  *   STRATA_FAULT_N=N        fail the Nth counted call (0: fail none)
  *   STRATA_FAULT_ERRNO=E    EIO (default) or ENOSPC
  *   STRATA_FAULT_SHORT=1    make a failing write short (half written) instead
+ *   STRATA_FAULT_CRASH=1    die instead (_exit 137, as if killed), before the call
  *   STRATA_FAULT_COUNT=F    at exit, write the number of counted calls to F
  *
  * Counted: write and pwrite on files (not fds 0-2), fsync, fdatasync,
@@ -20,7 +21,7 @@
 #include <unistd.h>
 
 static long calls, fail_at = -1;
-static int fail_errno = EIO, fail_short;
+static int fail_errno = EIO, fail_short, fail_crash;
 
 static void init(void)
 {
@@ -30,6 +31,7 @@ static void init(void)
 	if (getenv("STRATA_FAULT_ERRNO") && !strcmp(getenv("STRATA_FAULT_ERRNO"), "ENOSPC"))
 		fail_errno = ENOSPC;
 	fail_short = getenv("STRATA_FAULT_SHORT") && !strcmp(getenv("STRATA_FAULT_SHORT"), "1");
+	fail_crash = getenv("STRATA_FAULT_CRASH") && !strcmp(getenv("STRATA_FAULT_CRASH"), "1");
 }
 
 /* 1 if this call is the one to fail (STRATA_FAULT_LOG=1 names it on stderr) */
@@ -49,6 +51,8 @@ static int hit_what(const char *what, int fd, const char *path)
 		}
 		fprintf(stderr, "faultshim: failing call %ld: %s %s\n", calls, what, path ? path : "");
 	}
+	if (fail_crash)
+		_exit(137);
 	return 1;
 }
 #define hit() hit_what(__func__, -1, NULL)
