@@ -72,6 +72,8 @@ typedef struct {
 	int64_t net_failed;	/* last one that failed, and why */
 	char net_error[256];
 } strata_link;
+/* NODE/links/PEER.json, allocated (free it); NULL on error. */
+char *strata_link_path(strata_node *n, const char *peer);
 int strata_link_load(strata_link *l, strata_node *n, const char *peer);
 void strata_link_dispose(strata_link *l);
 /*

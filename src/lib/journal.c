@@ -25,14 +25,6 @@ static char *journal_path(strata_node *n)
 	return strata_path_join(n->path, STRATA_JOURNAL);
 }
 
-static char *link_file(strata_node *n, const char *peer)
-{
-	strata_buf b = STRATA_BUF_INIT;
-	if (strata_buf_printf(&b, "%s/%s/%s.json", n->path, STRATA_LINKS_DIR, peer) < 0)
-		return NULL;
-	return strata_buf_detach(&b);
-}
-
 static json_t *oid_json(const git_oid *id)
 {
 	char hex[GIT_OID_HEXSZ + 1];
@@ -77,7 +69,7 @@ int strata_journal_begin(strata_node *n, const char *op, const char *what, const
 	json_object_set_new(root, "audit", *head ? json_string(head) : json_null());
 	if (link_peer) {
 		json_t *l = json_object();
-		if ((lpath = link_file(n, link_peer)) == NULL)
+		if ((lpath = strata_link_path(n, link_peer)) == NULL)
 			goto done;
 		if (access(lpath, F_OK) == 0 && strata_read_file(&old, lpath, JOURNAL_MAX / 2) < 0)
 			goto done;
@@ -208,7 +200,7 @@ static int undo(strata_node *n, json_t *j)
 	if (!error && json_is_object(link)) {
 		const char *peer = json_string_value(json_object_get(link, "peer"));
 		json_t *old = json_object_get(link, "old");
-		char *lpath = peer ? link_file(n, peer) : NULL, *dir = strata_path_join(n->path, STRATA_LINKS_DIR);
+		char *lpath = peer ? strata_link_path(n, peer) : NULL, *dir = strata_path_join(n->path, STRATA_LINKS_DIR);
 		if (!lpath || !dir)
 			error = STRATA_ERROR;
 		else if (json_is_string(old))

@@ -26,7 +26,7 @@
 
 /* --- link state: NODE/links/<peer>.json --- */
 
-static char *link_path(strata_node *n, const char *peer)
+char *strata_link_path(strata_node *n, const char *peer)
 {
 	strata_buf b = STRATA_BUF_INIT;
 	if (strata_buf_printf(&b, "%s/%s/%s.json", n->path, STRATA_LINKS_DIR, peer) < 0)
@@ -97,7 +97,7 @@ static int load_net(strata_link *l, json_t *o, const char *path)
 
 int strata_link_load(strata_link *l, strata_node *n, const char *peer)
 {
-	char *path = link_path(n, peer);
+	char *path = strata_link_path(n, peer);
 	json_error_t jerr;
 	json_t *root = NULL;
 	int error = STRATA_ERROR;
@@ -142,7 +142,7 @@ static json_t *side_json(const strata_link_side *s)
 
 static int link_save(strata_node *n, const char *peer, const strata_link *l)
 {
-	char *path = link_path(n, peer), *dir = strata_path_join(n->path, STRATA_LINKS_DIR), *text = NULL;
+	char *path = strata_link_path(n, peer), *dir = strata_path_join(n->path, STRATA_LINKS_DIR), *text = NULL;
 	json_t *root = json_object();
 	int error = STRATA_ERROR;
 
