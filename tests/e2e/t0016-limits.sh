@@ -176,3 +176,27 @@ head -1 resp | grep -q "HTTP 200" || fail "a pull state of 1024 views: $(head -2
 "$NET_POST" st cn-a /v1/pull r2 >resp
 head -2 resp | grep -q "more than 1024 views" || fail "a pull state of 1025 views: $(head -2 resp)"
 ok "a pull's state of 64 KiB or 1024 views is answered; one byte or one view more is refused"
+
+# --- network: request line and headers 16 KiB (line endings not counted) ---
+: "${NET_RAW:?NET_RAW must name tests/tools/net-raw (make check sets it)}"
+headers() { # FILE BYTES: a GET whose request line and header lines add up to BYTES
+	python3 - "$@" <<'PY'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+lines = ['GET /v1/state HTTP/1.1', 'Host: 127.0.0.1', 'Connection: close']
+pad = 'X-Pad: '
+lines.append(pad + 'y' * (n - sum(map(len, lines)) - len(pad)))
+assert sum(map(len, lines)) == n
+open(path, 'w').write('\r\n'.join(lines) + '\r\n\r\n')
+PY
+}
+headers h1 16384
+headers h2 16385
+"$NET_RAW" st "$SERVE_PORT" h1 >resp
+head -1 resp | grep -q "^HTTP/1.1 200" || fail "16 KiB of headers: $(head -1 resp)"
+grep -q "^sequence " resp || fail "16 KiB of headers: no state in the answer"
+"$NET_RAW" st "$SERVE_PORT" h2 >resp
+head -1 resp | grep -q "^HTTP/1.1 400" || fail "16 KiB + 1 of headers: $(head -1 resp)"
+"$NET_RAW" st "$SERVE_PORT" h1 >resp
+head -1 resp | grep -q "^HTTP/1.1 200" || fail "the daemon did not serve after refusing oversized headers"
+ok "a request whose line and headers hold 16 KiB is served; one byte more gets 400, and the daemon serves on"
