@@ -2,6 +2,7 @@
  * journal.h - makes a change that moves several refs and a link file
  * all-or-nothing, across an error, a kill or a power loss.
  *
+ * Used by parcel import, view build and policy commit.
  * A parcel import moves every received view's ref, then the sender's link
  * file (the sequence), then appends its audit event; each step is atomic
  * on its own, and the audit event is the last.  Before the first ref

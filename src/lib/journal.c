@@ -216,6 +216,37 @@ static int undo(strata_node *n, json_t *j)
 }
 
 /*
+ * An audit append a crash cut short can leave its reflog entry written and
+ * the ref not moved: the audit check would then see the log moved without
+ * a reflog entry.  With the journal as proof that a change was in flight
+ * from `was`, entries past `was` are that change's, and go.
+ */
+static int trim_audit_reflog(strata_node *n, const char *was)
+{
+	git_reflog *log = NULL;
+	git_oid head;
+	size_t dropped = 0;
+	int error = 0;
+
+	if (was && git_oid_fromstr(&head, was) < 0)
+		return strata_error_set("journal: bad audit head '%s'", was);
+	if (git_reflog_read(&log, n->repo, STRATA_REF_AUDIT) < 0)
+		return strata_error_git("cannot read the audit log's reflog");
+	while (git_reflog_entrycount(log) > 0 &&
+	       (!was || !git_oid_equal(git_reflog_entry_id_new(git_reflog_entry_byindex(log, 0)), &head))) {
+		if (git_reflog_drop(log, 0, 0) < 0) {
+			error = strata_error_git("cannot trim the audit log's reflog");
+			break;
+		}
+		dropped++;
+	}
+	if (!error && dropped && git_reflog_write(log) < 0)
+		error = strata_error_git("cannot write the audit log's reflog");
+	git_reflog_free(log);
+	return error;
+}
+
+/*
  * Settles a journal: if the audit head moved since it was written, the
  * change's event is in and the change is whole (*undone = 0); otherwise
  * it is undone (*undone = 1).  Either way the journal goes.
@@ -232,6 +263,8 @@ static int settle(strata_node *n, json_t *j, int *undone)
 	if (strcmp(head, was ? was : "") != 0)
 		return remove_journal(n);
 	*undone = 1;
+	if ((rc = trim_audit_reflog(n, was)) < 0)
+		return rc;
 	return undo(n, j);
 }
 

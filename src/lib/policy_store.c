@@ -10,6 +10,7 @@
 #include "strata/policy.h"
 #include "strata/audit.h"
 #include "strata/commit.h"
+#include "strata/journal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -162,7 +163,7 @@ int strata_policy_commit(strata_node *n, const char *path, strata_policy_commit_
 	git_oid tree_id;
 	const char *base = strrchr(path, '/');
 	char hex[GIT_OID_HEXSZ + 1];
-	int error = STRATA_ERROR;
+	int journalled = 0, error = STRATA_ERROR;
 
 	memset(res, 0, sizeof(*res));
 	if (strata_node_lock(n) < 0 || strata_node_load_key(n) < 0)
@@ -220,8 +221,18 @@ int strata_policy_commit(strata_node *n, const char *path, strata_policy_commit_
 		goto done;
 	/* the secret first: a committed policy must never lack one */
 	if (create_secret(n, p->name, &res->secret_created) < 0 ||
-	    strata_commit_create(&res->commit, n, new_tree, parent, msg.ptr) < 0 ||
-	    strata_ref_update(n, STRATA_REF_POLICIES, &res->commit, parent ? git_commit_id(parent) : NULL,
+	    strata_commit_create(&res->commit, n, new_tree, parent, msg.ptr) < 0)
+		goto done;
+	/* the ref and its audit event together, or neither (journal.h) */
+	{
+		strata_journal_ref jr = { STRATA_REF_POLICIES, parent != NULL, { { 0 } }, res->commit };
+		if (parent)
+			jr.old = *git_commit_id(parent);
+		if (strata_journal_begin(n, "policy-commit", path, NULL, &jr, 1) < 0)
+			goto done;
+		journalled = 1;
+	}
+	if (strata_ref_update(n, STRATA_REF_POLICIES, &res->commit, parent ? git_commit_id(parent) : NULL,
 			      "strata policy commit") < 0)
 		goto done;
 	{
@@ -237,8 +248,12 @@ int strata_policy_commit(strata_node *n, const char *path, strata_policy_commit_
 		    strata_audit_append(n, "policy-commit", file.ptr, msg.ptr) < 0)
 			goto done;
 	}
+	strata_journal_end(n);
+	journalled = 0;
 	error = 0;
 done:
+	if (journalled)
+		strata_journal_undo(n);
 	git_treebuilder_free(tb);
 	git_tree_free(new_tree);
 	git_tree_free(tree);

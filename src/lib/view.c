@@ -11,6 +11,7 @@
  */
 #include "strata/view.h"
 #include "strata/audit.h"
+#include "strata/journal.h"
 #include "strata/commit.h"
 #include "strata/policy.h"
 #include "strata/redact.h"
@@ -424,7 +425,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	git_tree *src_tree = NULL, *tree = NULL;
 	const char *dataset = "", *source_node = "";
 	char hex[GIT_OID_HEXSZ + 1], phex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1];
-	int have_prev = 0, have_r = 0, rc, error = STRATA_ERROR;
+	int have_prev = 0, have_r = 0, journalled = 0, rc, error = STRATA_ERROR;
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->peer, sizeof(res->peer), "%s", peer);
@@ -535,8 +536,16 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 		if (origin[0] && strata_buf_printf(&msg, "Strata-Origin: %s\n", origin) < 0)
 			goto done;
 	}
-	if (strata_commit_create(&res->commit, n, tree, prev, msg.ptr) < 0 ||
-	    strata_ref_update(n, ref.ptr, &res->commit, have_prev ? &prev_oid : NULL, "strata view build") < 0)
+	/* the ref and its audit event together, or neither (journal.h) */
+	if (strata_commit_create(&res->commit, n, tree, prev, msg.ptr) < 0)
+		goto done;
+	{
+		strata_journal_ref jr = { ref.ptr, have_prev, prev_oid, res->commit };
+		if (strata_journal_begin(n, "view-build", ref.ptr, NULL, &jr, 1) < 0)
+			goto done;
+		journalled = 1;
+	}
+	if (strata_ref_update(n, ref.ptr, &res->commit, have_prev ? &prev_oid : NULL, "strata view build") < 0)
 		goto done;
 	git_oid_tostr(chex, sizeof(chex), &res->commit);
 	strata_buf_clear(&msg);
@@ -548,8 +557,12 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	    strata_buf_printf(&ref, "view %s built for %s: %zu records", res->name, peer, res->records) < 0 ||
 	    strata_audit_append(n, "view-build", ref.ptr, msg.ptr) < 0)
 		goto done;
+	strata_journal_end(n);
+	journalled = 0;
 	error = 0;
 done:
+	if (journalled)
+		strata_journal_undo(n);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	if (have_r)
 		strata_redactor_dispose(&r);

@@ -20,9 +20,10 @@ state() {
 	git -C "$1/repo.git" for-each-ref --format='%(refname) %(objectname)' refs/strata/datasets refs/strata/peers \
 		refs/strata/views | while read -r name id; do echo "$name $(git -C "$1/repo.git" rev-parse "$id^{tree}")"; done
 }
-# a parcel import's whole state: the refs, the sender's sequence, the audit log's length
+# a node's whole state: the refs (as trees), the policies, the sender's sequence, the audit log's length
 whole() {
 	state "$1"
+	git -C "$1/repo.git" rev-parse -q --verify "refs/strata/policies^{tree}" || true
 	sed -n '/"in"/,/}/s/.*"sequence": *\([0-9]*\).*/in \1/p' "$1/links/cn-wangjiang-01.json" 2>/dev/null || true
 	echo "audit $(git -C "$1/repo.git" rev-list --count refs/strata/audit 2>/dev/null || echo 0)"
 }
@@ -82,29 +83,46 @@ for op in import parcel; do
 	ok "$op: each of its $k file operations failed in turn ($failed reported): old or new state, fsck and verify clean"
 done
 
-# die at each call: then a command that takes the lock (an import of an
-# empty file, refused) settles what the dead one left; the rerun completes
-old=$(whole base) new=$(whole new) n=1 undone=0
-while [ "$n" -le "$k" ]; do
-	rm -rf w && cp -r base w
-	set +e
-	env STRATA_TEST_FSYNC=1 LD_PRELOAD="$FAULTSHIM" STRATA_FAULT_N=$n STRATA_FAULT_CRASH=1 \
-		"$STRATA" -C w import "$T/p1.parcel" >/dev/null 2>&1
-	status=$?
-	set -e
-	[ $status = 137 ] || [ $status = 0 ] || fail "crash at call $n: exit $status"
-	[ ! -f w/journal ] || undone=$((undone + 1))
-	expect_fail 1 "not a parcel" "$STRATA" -C w import empty.parcel
-	now=$(whole w)
-	[ "$now" = "$old" ] || [ "$now" = "$new" ] || fail "crash at call $n: refs, sequence and audit log disagree: $now"
-	[ ! -f w/journal ] || fail "crash at call $n: the journal was not settled"
-	git -C w/repo.git fsck --strict --no-dangling >fsck 2>&1 || fail "crash at call $n: fsck: $(cat fsck)"
-	"$STRATA" -C w verify --all >v 2>&1 || fail "crash at call $n: verify: $(cat v)"
-	if ! "$STRATA" -C w import "$T/p1.parcel" >/dev/null 2>err; then
-		grep -q "already imported" err || fail "crash at call $n: the rerun failed: $(cat err)"
-	fi
-	[ "$(whole w)" = "$new" ] || fail "crash at call $n: the rerun did not reach the new state"
-	n=$((n + 1))
-done
-[ "$undone" -gt 0 ] || fail "no crash left a journal to settle: the test did not reach the ref moves"
-ok "parcel: killed at each of its $k file operations ($undone mid-change, settled from the journal): whole old or new state, and the rerun completes"
+# die at each call of a parcel import, a view build and a policy commit:
+# then a command that takes the lock (an import of an empty file, refused)
+# settles what the dead one left, and the node is in its old or its new
+# state as a whole; fsck and verify are clean, and the rerun completes
+crash_each() { # NAME STRIDE BASE-NODE RERUN-REFUSAL CMD... (CMD runs on the node w): every STRIDE-th call
+	name=$1 step=$2 base=$3 again=$4
+	shift 4
+	rm -rf w && cp -r "$base" w
+	STRATA_TEST_FSYNC=1 LD_PRELOAD=$FAULTSHIM STRATA_FAULT_COUNT=$T/count "$@" >/dev/null
+	k=$(cat count) old=$(whole "$base") new=$(whole w) n=1 mid=0 runs=0
+	[ "$old" != "$new" ] || fail "$name changed nothing"
+	while [ "$n" -le "$k" ]; do
+		rm -rf w && cp -r "$base" w
+		set +e
+		env STRATA_TEST_FSYNC=1 LD_PRELOAD="$FAULTSHIM" STRATA_FAULT_N=$n STRATA_FAULT_CRASH=1 "$@" >/dev/null 2>&1
+		status=$?
+		set -e
+		[ $status = 137 ] || [ $status = 0 ] || fail "$name, crash at call $n: exit $status"
+		[ ! -f w/journal ] || mid=$((mid + 1))
+		expect_fail 1 "not a parcel" "$STRATA" -C w import empty.parcel
+		now=$(whole w)
+		[ "$now" = "$old" ] || [ "$now" = "$new" ] || fail "$name, crash at call $n: refs, sequence and audit log disagree: $now"
+		[ ! -f w/journal ] || fail "$name, crash at call $n: the journal was not settled"
+		git -C w/repo.git fsck --strict --no-dangling >fsck 2>&1 || fail "$name, crash at call $n: fsck: $(cat fsck)"
+		"$STRATA" -C w verify --all >v 2>&1 || fail "$name, crash at call $n: verify: $(cat v)"
+		if ! "$@" >/dev/null 2>err; then
+			grep -q "$again" err || fail "$name, crash at call $n: the rerun failed: $(cat err)"
+		fi
+		[ "$(whole w)" = "$new" ] || fail "$name, crash at call $n: the rerun did not reach the new state"
+		n=$((n + step)) runs=$((runs + 1))
+	done
+	[ "$mid" -gt 0 ] || fail "$name: no crash left a journal to settle: the test did not reach the ref moves"
+	ok "$name: killed at $runs of its $k file operations ($mid mid-change, settled from the journal): whole old or new state, and the rerun completes"
+}
+# every call of the parcel import; every third of the others (STRATA_CRASH_STRIDE=1, as
+# make check-crash-long sets it, for all of them)
+stride=${STRATA_CRASH_STRIDE:-3}
+crash_each "parcel import" 1 base "already imported" "$STRATA" -C w import "$T/p1.parcel"
+rm -rf cnv && cp -r cn cnv && "$STRATA" -C cnv import residents "$T/v2.csv" >/dev/null
+crash_each "view build" "$stride" cnv "is up to date" "$STRATA" -C w view build
+sed 's/^version: 1$/version: 2/' "$TOP_SRCDIR/policies/community-to-street.yaml" >v2.yaml
+grep -q "^version: 2$" v2.yaml || fail "the example policy has no 'version: 1' line to raise"
+crash_each "policy commit" "$stride" cn "is already committed" "$STRATA" -C w policy commit "$T/v2.yaml"

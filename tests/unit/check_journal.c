@@ -141,6 +141,40 @@ START_TEST(recover_at_lock)
 }
 END_TEST
 
+static void no_problem(const char *what, void *payload)
+{
+	(void)payload;
+	ck_abort_msg("audit check: %s", what);
+}
+
+/* A crash inside the audit append: its reflog entry written, the ref not moved.  Settling trims it. */
+START_TEST(cut_audit_append_trimmed)
+{
+	git_reflog *log = NULL;
+	git_signature *sig = NULL;
+	size_t events = 0;
+
+	ck_assert_int_eq(strata_audit_append(node, "one", "first", NULL), 0);
+	begin_change();
+	ck_assert_int_eq(git_reflog_read(&log, node->repo, STRATA_REF_AUDIT), 0);
+	ck_assert_uint_eq(git_reflog_entrycount(log), 1);
+	ck_assert_int_eq(git_signature_now(&sig, "strata", "strata@localhost"), 0);
+	ck_assert_int_eq(git_reflog_append(log, &b, sig, "cut short"), 0);
+	ck_assert_int_eq(git_reflog_write(log), 0);
+	git_reflog_free(log);
+	git_signature_free(sig);
+	strata_node_free(node);
+	ck_assert_int_eq(strata_node_open(&node, fx_path("n")), 0);
+	ck_assert_int_eq(strata_node_lock(node), 0);
+	assert_old();
+	ck_assert_int_eq(git_reflog_read(&log, node->repo, STRATA_REF_AUDIT), 0);
+	ck_assert_uint_eq(git_reflog_entrycount(log), 1);
+	git_reflog_free(log);
+	ck_assert_int_eq(strata_audit_check(node, &events, no_problem, NULL), 0);
+	ck_assert_uint_eq(events, 1);
+}
+END_TEST
+
 START_TEST(damaged_journal_stops_the_node)
 {
 	fx_write("n/journal", "{\"op\": \"parcel-import\", \"refs\": [{\"name\": \"x\"}]}");
@@ -163,6 +197,7 @@ int main(void)
 	tcase_add_test(tc, undo_keeps_a_ref_moved_since);
 	tcase_add_test(tc, complete_once_audited);
 	tcase_add_test(tc, recover_at_lock);
+	tcase_add_test(tc, cut_audit_append_trimmed);
 	tcase_add_test(tc, damaged_journal_stops_the_node);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
