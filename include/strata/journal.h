@@ -43,6 +43,11 @@ int strata_journal_begin(strata_node *n, const char *op, const char *what, const
 void strata_journal_end(strata_node *n);
 /* Undoes the journalled change now (after an error), then removes the journal; keeps the error already set. */
 int strata_journal_undo(strata_node *n);
+/*
+ * 1 if a journal is waiting to be settled (readers, e.g. verify, say so),
+ * with its operation and what it was changing; 0 if none; <0 if unreadable.
+ */
+int strata_journal_pending(strata_node *n, char *op, size_t opsz, char *what, size_t whatsz);
 /* Settles a journal a crash left, if any (see above).  0 if there was none or it is settled. */
 int strata_journal_recover(strata_node *n);
 #endif

@@ -5,6 +5,7 @@
  * signer and checks the audit log is one unbroken, never rewritten line.
  */
 #include "cli.h"
+#include "strata/journal.h"
 #include "strata/audit.h"
 #include "strata/commit.h"
 
@@ -91,6 +92,12 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 	}
 	if (all && (problems = strata_audit_check(cli->node, &events, print_problem, NULL)) < 0)
 		goto done;
+	if (all) {
+		char op[64], what[512];
+		if (strata_journal_pending(cli->node, op, sizeof(op), what, sizeof(what)) > 0)
+			printf("note: a %s of '%s' was interrupted; the next command that changes this node "
+			       "completes or undoes it (%s/%s)\n", op, what, cli->node->path, STRATA_JOURNAL);
+	}
 	if (!cli->quiet || total != counts[STRATA_SIG_GOOD] || problems || broken) {
 		printf("%zu commits: %zu good, %zu bad, %zu unsigned, %zu untrusted\n", total,
 		       counts[STRATA_SIG_GOOD], counts[STRATA_SIG_BAD], counts[STRATA_SIG_UNSIGNED],

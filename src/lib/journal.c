@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -285,6 +286,19 @@ int strata_journal_undo(strata_node *n)
 		free(msg);
 	}
 	return rc < 0 ? rc : 0;
+}
+
+int strata_journal_pending(strata_node *n, char *op, size_t opsz, char *what, size_t whatsz)
+{
+	json_t *j = NULL;
+	int rc = journal_read(&j, n);
+	if (rc > 0) {
+		const char *w = json_string_value(json_object_get(j, "what"));
+		snprintf(op, opsz, "%s", json_string_value(json_object_get(j, "op")));
+		snprintf(what, whatsz, "%s", w ? w : "");
+	}
+	json_decref(j);
+	return rc;
 }
 
 int strata_journal_recover(strata_node *n)

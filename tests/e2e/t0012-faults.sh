@@ -101,7 +101,12 @@ crash_each() { # NAME STRIDE BASE-NODE RERUN-REFUSAL CMD... (CMD runs on the nod
 		status=$?
 		set -e
 		[ $status = 137 ] || [ $status = 0 ] || fail "$name, crash at call $n: exit $status"
-		[ ! -f w/journal ] || mid=$((mid + 1))
+		if [ -f w/journal ]; then	# verify tells an auditor, before anything settles it
+			mid=$((mid + 1))
+			"$STRATA" -C w verify --all >v 2>&1 || true
+			grep -q "was interrupted; the next command that changes this node completes or undoes it" v ||
+				fail "$name, crash at call $n: verify does not mention the interrupted change: $(cat v)"
+		fi
 		expect_fail 1 "not a parcel" "$STRATA" -C w import empty.parcel
 		now=$(whole w)
 		[ "$now" = "$old" ] || [ "$now" = "$new" ] || fail "$name, crash at call $n: refs, sequence and audit log disagree: $now"
