@@ -41,8 +41,8 @@ run_one() {
 		echo "fuzz_$t FOUND A FAILURE: see $B/crashes/$t and $B/fuzz_$t.log"
 		tail -30 "fuzz_$t.log"
 	fi
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "fuzz_$t.log")
-	rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "fuzz_$t.log")
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "fuzz_$t.log" | tail -1)
+	rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "fuzz_$t.log" | tail -1)
 	echo "fuzz_$t: ${secs}s, ${execs:-?} executions, corpus $(ls "corpus/$t" | wc -l) inputs," \
 		"peak RSS ${rss:-?} MB, $found findings"
 }
