@@ -123,9 +123,10 @@ crash_each() { # NAME STRIDE BASE-NODE RERUN-REFUSAL CMD... (CMD runs on the nod
 	ok "$name: killed at $runs of its $k file operations ($mid mid-change, settled from the journal): whole old or new state, and the rerun completes"
 }
 # every call of the parcel import; every third of the others (STRATA_CRASH_STRIDE=1, as
-# make check-crash-long sets it, for all of them)
+# make check-crash-long sets it, for all of them; the sanitizer build in
+# contrib/run.sh samples more sparsely)
 stride=${STRATA_CRASH_STRIDE:-3}
-crash_each "parcel import" 1 base "already imported" "$STRATA" -C w import "$T/p1.parcel"
+crash_each "parcel import" "${STRATA_CRASH_STRIDE_PARCEL:-1}" base "already imported" "$STRATA" -C w import "$T/p1.parcel"
 rm -rf cnv && cp -r cn cnv && "$STRATA" -C cnv import residents "$T/v2.csv" >/dev/null
 crash_each "view build" "$stride" cnv "is up to date" "$STRATA" -C w view build
 sed 's/^version: 1$/version: 2/' "$TOP_SRCDIR/policies/community-to-street.yaml" >v2.yaml
