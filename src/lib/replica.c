@@ -783,8 +783,6 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	}
 
 	/* 6. objects in, refs in one transaction, then the sequence */
-	for (size_t i = 0; i < p->nrefs; i++)
-		changed += !locals[i].exists || !git_oid_equal(&locals[i].old, &p->refs[i].commit);
 	if (c.r.seen.n > 0 && publish_pack(n, qdir.ptr, packname) < 0)
 		goto done;
 	/*
@@ -804,6 +802,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		jrefs[njrefs].old = locals[i].old;
 		jrefs[njrefs++].target = p->refs[i].commit;
 	}
+	changed = njrefs;	/* the refs that move */
 	if (strata_journal_begin(n, "parcel-import", what, p->sender, jrefs, njrefs) < 0)
 		goto done;
 	journalled = 1;
