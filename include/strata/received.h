@@ -19,6 +19,8 @@
 #define STRATA_PACK_OBJECT_MAX ((size_t)64 << 20)
 #define STRATA_PACK_INFLATED_MAX ((uint64_t)8 << 30)
 #define STRATA_PACK_OBJECTS_MAX 20000000u
+/* Longest delta chain accepted; strata's own packs stop at 50 (thinpack.h). */
+#define STRATA_PACK_DELTA_DEPTH_MAX 64
 /* A view's tree is two levels of layout and a trie of at most 40 hex digits. */
 #define STRATA_TREE_DEPTH_MAX 40
 
@@ -31,6 +33,18 @@
  * the parcel in the error.  0 or STRATA_ERROR.
  */
 int strata_received_scan_pack(const void *pack, size_t len, uint64_t objects, const char *what);
+
+/*
+ * The scan above, then every delta resolved in pack order, before the
+ * indexer sees any of it: each base an earlier object of the pack or one
+ * `known` holds (a thin pack), never the delta's own result, never an
+ * object that the pack also holds (a cycle), no object twice, no chain
+ * longer than STRATA_PACK_DELTA_DEPTH_MAX.  Memory: the entry table
+ * (about 80 bytes an object), a cache of at most 64 MiB of bases, and
+ * three buffers of at most STRATA_PACK_OBJECT_MAX.  0 or STRATA_ERROR.
+ */
+int strata_received_resolve_pack(const void *pack, size_t len, uint64_t objects, git_odb *known,
+				 const char *what);
 
 typedef struct {
 	const char *what;	/* the parcel, named in every message */

@@ -9,7 +9,9 @@
  * the old leaf (line by line), a tree against the old tree (entry by
  * entry).  The base may be outside the pack, so the pack is thin: `git
  * index-pack --fix-thin` and libgit2's indexer (given the recipient's odb)
- * complete it.
+ * complete it.  No object the recipient holds is sent, and no delta has
+ * itself, or an object later in the pack, as its base (thinpack.c lists
+ * the invariants).
  *
  * Trust: reads only this node's own objects.
  */
@@ -17,6 +19,8 @@
 #define STRATA_THINPACK_H
 #include <git2.h>
 #include "strata/util.h"
+/* The longest chain of deltas written; the receiver refuses longer (received.h). */
+#define STRATA_DELTA_DEPTH_MAX 50
 typedef struct {
 	size_t objects;		/* entries in the pack */
 	size_t deltas;		/* of which REF_DELTA */

@@ -678,7 +678,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		}
 		git_commit_free(pc);
 	}
-	if (strata_received_scan_pack(p->pack.ptr, p->pack.len, p->pack_objects, what) < 0)
+	if (strata_received_resolve_pack(p->pack.ptr, p->pack.len, p->pack_objects, c.main_odb, what) < 0)
 		goto done;
 
 	/* locals: the refs as they are now */

@@ -199,17 +199,48 @@ typedef struct {
 	git_oid base;
 } pack_entry;
 
+/*
+ * The pack's invariants, which the receiver checks too (received.c):
+ *   1. no object the recipient holds is in the pack: an object at the
+ *      same path as in a held parent, or one already used as a held delta
+ *      base, is left out with everything under it;
+ *   2. a delta's base is the object itself never, and is either held by
+ *      the recipient (and so not in the pack) or written earlier in the
+ *      pack: deltas form chains that end outside the pack, no cycle;
+ *   3. a chain is at most STRATA_DELTA_DEPTH_MAX deltas long.
+ */
 typedef struct {
 	git_repository *repo;
 	pack_entry *e;
 	size_t n, alloc;
-	strata_oidset chosen;
+	strata_oidset chosen;	/* in the pack: id -> delta depth */
+	strata_oidset held;	/* delta bases the recipient holds */
 } chooser;
 
 static int choose(chooser *c, const git_oid *id, git_object_t type, const git_oid *base)
 {
-	int rc = strata_oidset_add(&c->chosen, id);
-	if (rc <= 0)
+	size_t depth = 0, bdepth;
+	int rc;
+
+	if (strata_oidset_contains(&c->chosen, id) || strata_oidset_contains(&c->held, id) ||
+	    (base && git_oid_equal(base, id)))
+		return 0;	/* in the pack already, or the recipient has it */
+	if (base) {
+		if (strata_oidset_find(&c->chosen, base, &bdepth)) {
+			depth = bdepth + 1;	/* written earlier in the pack */
+			if (depth > STRATA_DELTA_DEPTH_MAX) {
+				base = NULL;
+				depth = 0;
+			}
+		} else {
+			/* not in the pack, so the recipient holds it: the parent
+			 * it came from is held, or was itself left out as held */
+			if (strata_oidset_add(&c->held, base) < 0)
+				return STRATA_ERROR;
+			depth = 1;
+		}
+	}
+	if ((rc = strata_oidset_put(&c->chosen, id, depth)) <= 0)
 		return rc;
 	if (c->n == c->alloc) {
 		pack_entry *e = realloc(c->e, (c->alloc = c->alloc ? c->alloc * 2 : 1024) * sizeof(*e));
@@ -440,5 +471,6 @@ done:
 	strata_buf_dispose(&delta);
 	free(c.e);
 	strata_oidset_dispose(&c.chosen);
+	strata_oidset_dispose(&c.held);
 	return error;
 }

@@ -227,6 +227,25 @@ refuse 1 "objects.pack entry 0 declares 10737418240 bytes, over the limit" h1.pa
 "$FORGE" pack bomb.pack bomb
 forge h2.parcel 10 bomb.pack residents="$V"
 refuse 1 "objects.pack entry 0 inflates past its declared 1024 bytes" h2.parcel
+# deltas the indexer would follow for ever: refused before indexing, each with its reason
+T0=$(git -C st/repo.git rev-parse refs/strata/peers/cn-wangjiang-01/residents^{tree})
+L0=$(git -C st/repo.git ls-tree -r refs/strata/peers/cn-wangjiang-01/residents records | awk 'NR == 1 {print $3}')
+"$FORGE" delta self.pack selfdelta st/repo.git "$T0"
+forge d1.parcel 10 self.pack residents="$V"
+refuse 1 "objects.pack entry 0 is a delta whose base is itself (tree ${T0%${T0#????????????}})" d1.parcel
+"$FORGE" delta cycle.pack cycle st/repo.git "$L0"
+forge d2.parcel 10 cycle.pack residents="$V"
+refuse 1 "and also a delta against it taken from this node's store: the deltas form a cycle" d2.parcel
+"$FORGE" delta chain64.pack chain 64
+forge d3.parcel 10 chain64.pack residents="$V"
+expect_fail 1 "" "$STRATA" -C st import d3.parcel
+refused=$((refused + 1))
+if grep -q "chain of more than" err; then fail "a chain of 64 deltas is within the limit: $(cat err)"; fi
+"$FORGE" delta chain65.pack chain 65
+forge d4.parcel 10 chain65.pack residents="$V"
+refuse 1 "objects.pack entry 65 ends a chain of more than 64 deltas" d4.parcel
+ok "self-referential deltas, delta cycles and over-long chains: refused before indexing"
+
 ok "tar attacks (../x, /etc/x, links, devices, FIFOs, directories, duplicates, extras, 10 GB sizes, order) and gzip or deflate bombs: refused"
 
 # refusals are recorded (outside the repository), with their reasons

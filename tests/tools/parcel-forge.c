@@ -16,6 +16,12 @@
  *   parcel-forge pack OUT huge|bomb
  *       a pack of one blob that declares 10 GB (huge), or declares 1 KiB and
  *       inflates to 64 MiB (bomb)
+ *   parcel-forge delta OUT selfdelta|cycle REPO OID
+ *       a pack whose deltas the indexer would follow for ever: one REF_DELTA
+ *       against object OID of REPO that rebuilds OID itself (selfdelta); or a
+ *       delta against OID followed by OID itself in full (cycle)
+ *   parcel-forge delta OUT chain N
+ *       a blob followed by a chain of N REF_DELTAs, each on the one before
  */
 #include "strata/commit.h"
 #include "strata/node.h"
@@ -176,6 +182,120 @@ static int cmd_pack(char **argv)
 	return 0;
 }
 
+static void put_obj_header(strata_buf *pack, int type, size_t size)
+{
+	unsigned char hdr[16];
+	size_t n = 0;
+	hdr[n] = (unsigned char)((type << 4) | (size & 0x0f));
+	size >>= 4;
+	while (size) {
+		hdr[n++] |= 0x80;
+		hdr[n] = size & 0x7f;
+		size >>= 7;
+	}
+	strata_buf_put(pack, hdr, n + 1);
+}
+
+static void put_z(strata_buf *pack, const void *data, size_t len)
+{
+	uLongf zlen = compressBound(len);
+	strata_buf_grow(pack, pack->len + zlen);
+	compress2((Bytef *)pack->ptr + pack->len, &zlen, data, len, 1);
+	pack->len += zlen;
+}
+
+static void put_varint(strata_buf *b, size_t v)
+{
+	do {
+		unsigned char c = v & 0x7f;
+		v >>= 7;
+		strata_buf_putc(b, (char)(c | (v ? 0x80 : 0)));
+	} while (v);
+}
+
+/* A delta that ignores its base of `blen` bytes and inserts `data` literally. */
+static void literal_delta(strata_buf *d, size_t blen, const void *data, size_t len)
+{
+	const char *p = data;
+	strata_buf_clear(d);
+	put_varint(d, blen);
+	put_varint(d, len);
+	while (len) {
+		size_t k = len > 127 ? 127 : len;
+		strata_buf_putc(d, (char)k);
+		strata_buf_put(d, p, k);
+		p += k;
+		len -= k;
+	}
+}
+
+static int cmd_delta(int argc, char **argv)
+{
+	strata_buf pack = STRATA_BUF_INIT, d = STRATA_BUF_INIT, body = STRATA_BUF_INIT;
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	git_odb_object *o = NULL;
+	git_oid id;
+	unsigned char sum[20];
+	unsigned count = 0;
+
+	strata_buf_put(&pack, "PACK\0\0\0\2\0\0\0\0", 12);
+	if (!strcmp(argv[1], "chain") && argc == 3) {
+		git_oid prev;
+		unsigned n = (unsigned)strtoul(argv[2], NULL, 10);
+		strata_buf_puts(&body, "chain\n");
+		git_odb_hash(&prev, body.ptr, body.len, GIT_OBJECT_BLOB);
+		put_obj_header(&pack, 3, body.len);
+		put_z(&pack, body.ptr, body.len);
+		count = 1;
+		for (unsigned i = 0; i < n; i++, count++) {
+			size_t blen = body.len;
+			strata_buf_puts(&body, "x\n");
+			literal_delta(&d, blen, body.ptr, body.len);
+			put_obj_header(&pack, 7, d.len);
+			strata_buf_put(&pack, prev.id, 20);
+			put_z(&pack, d.ptr, d.len);
+			git_odb_hash(&prev, body.ptr, body.len, GIT_OBJECT_BLOB);
+		}
+	} else if ((!strcmp(argv[1], "selfdelta") || !strcmp(argv[1], "cycle")) && argc == 4) {
+		size_t len;
+		if (git_repository_open_bare(&repo, argv[2]) < 0 || git_repository_odb(&odb, repo) < 0 ||
+		    git_oid_fromstr(&id, argv[3]) < 0 || git_odb_read(&o, odb, &id) < 0)
+			return fprintf(stderr, "parcel-forge: cannot read %s in %s\n", argv[3], argv[2]), 1;
+		len = git_odb_object_size(o);
+		strata_buf_put(&body, git_odb_object_data(o), len);
+		if (!strcmp(argv[1], "cycle"))
+			strata_buf_puts(&body, "\n");
+		literal_delta(&d, len, body.ptr, body.len);
+		put_obj_header(&pack, 7, d.len);
+		strata_buf_put(&pack, id.id, 20);
+		put_z(&pack, d.ptr, d.len);
+		count = 1;
+		if (!strcmp(argv[1], "cycle")) {
+			put_obj_header(&pack, (int)git_odb_object_type(o), len);
+			put_z(&pack, git_odb_object_data(o), len);
+			count = 2;
+		}
+	} else {
+		return fprintf(stderr, "usage: see the comment at the top of parcel-forge.c\n"), 2;
+	}
+	pack.ptr[8] = (char)(count >> 24);
+	pack.ptr[9] = (char)(count >> 16);
+	pack.ptr[10] = (char)(count >> 8);
+	pack.ptr[11] = (char)count;
+	EVP_Digest(pack.ptr, pack.len, sum, NULL, EVP_sha1(), NULL);
+	strata_buf_put(&pack, sum, 20);
+	if (strata_write_file_atomic(argv[0], pack.ptr, pack.len, 0644) < 0)
+		return die(argv[0]);
+	git_odb_object_free(o);
+	git_odb_free(odb);
+	git_repository_free(repo);
+	strata_buf_dispose(&pack);
+	strata_buf_dispose(&d);
+	strata_buf_dispose(&body);
+	return 0;
+}
+
 static int cmd_flip(char **argv)
 {
 	strata_buf b = STRATA_BUF_INIT;
@@ -201,6 +321,8 @@ int main(int argc, char **argv)
 		rc = cmd_sign(argv + 2);
 	else if (argc == 6 && !strcmp(argv[1], "commit"))
 		rc = cmd_commit(argv + 2);
+	else if (argc >= 5 && argc <= 6 && !strcmp(argv[1], "delta"))
+		rc = cmd_delta(argc - 2, argv + 2);
 	else if (argc >= 4 && !strcmp(argv[1], "tar"))
 		rc = cmd_tar(argc - 2, argv + 2);
 	else if (argc == 5 && !strcmp(argv[1], "flip"))
