@@ -2,9 +2,12 @@
  * replica.h - moving views between nodes as parcels (DESIGN.md, "Parcels").
  *
  * Export: the views this node built for a peer (refs/strata/views/<peer>/...),
- * as a signed parcel holding what the peer lacks.  What it has is what we
- * sent before (NODE/links/<peer>.json): each parcel builds on the last one,
- * and a lost parcel is recovered with a full one.
+ * as a signed parcel holding what the peer lacks.  What it has is what it
+ * last confirmed (NODE/links/<peer>.json "acked": a signed receipt it sent
+ * back, see receipt.h, or what it said over TLS), never merely what we
+ * sent: a parcel lost on the way is made up for by the next one, which
+ * holds everything since the last confirmation.  A peer that never
+ * confirmed anything gets everything.
  *
  * Import, in this order, and a refusal at any step changes nothing but
  * NODE/refused.log: archive shape under caps; signature against the
@@ -35,7 +38,8 @@ typedef struct {
 	size_t deltas;
 	size_t bytes;		/* parcel size */
 	int full;
-	int uptodate;		/* export for a peer that holds every view: no parcel */
+	int uptodate;		/* export for a peer that holds every view: no parcel;
+				   import of a parcel already imported: nothing done */
 } strata_parcel_result;
 /* Hands a finished parcel on (writes the file, sends the response). */
 typedef int (*strata_parcel_publish)(const void *data, size_t len, void *payload);
@@ -67,6 +71,7 @@ typedef struct {
 } strata_link_side;
 typedef struct {
 	strata_link_side in, out;
+	strata_link_side acked;	/* what the peer last confirmed it holds: a receipt, or its word over TLS */
 	int64_t net_ok;		/* last network exchange that succeeded, 0: none */
 	int64_t net_pulled;	/* last pull that succeeded: received views were in sync then */
 	int64_t net_failed;	/* last one that failed, and why */
@@ -75,6 +80,10 @@ typedef struct {
 /* NODE/links/PEER.json, allocated (free it); NULL on error. */
 char *strata_link_path(strata_node *n, const char *peer);
 int strata_link_load(strata_link *l, strata_node *n, const char *peer);
+/* Writes NODE/links/PEER.json atomically. */
+int strata_link_save(strata_node *n, const char *peer, const strata_link *l);
+/* Copies `from` into `to` (freeing what `to` held). */
+int strata_link_side_copy(strata_link_side *to, const strata_link_side *from);
 void strata_link_dispose(strata_link *l);
 /*
  * 0 if node.conf's direction for `peer` lets data flow that way (`sending`:

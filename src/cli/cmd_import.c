@@ -1,9 +1,11 @@
 /*
  * cmd_import.c - strata import DATASET FILE [--key F[,F]] [--format csv|jsonl] [--upsert] [--schema-change]
- *                strata import PARCEL   (one argument: a parcel from a peer)
+ *                strata import PARCEL [--receipt FILE|--no-receipt]   (a parcel from a peer)
+ *                strata import RECEIPT  (what a peer confirmed it holds from us)
  */
 #include "cli.h"
 #include "strata/dataset.h"
+#include "strata/receipt.h"
 #include "strata/replica.h"
 
 #include <getopt.h>
@@ -12,18 +14,85 @@
 #include <unistd.h>
 
 #define USAGE "import DATASET FILE|- [--key FIELD[,FIELD...]] [--format csv|jsonl] [--upsert] [--schema-change]\n" \
-	      "       strata import PARCEL"
+	      "       strata import PARCEL [--receipt FILE | --no-receipt]\n" \
+	      "       strata import RECEIPT"
 
-static int import_parcel(strata_cli *cli, const char *path)
+/* A receipt is a few hundred bytes of text; a parcel is a tar.  Peek to tell them apart. */
+static int file_is_receipt(const char *path, strata_buf *out)
 {
-	strata_parcel_result res;
-	int rc = strata_parcel_import_file(cli->node, path, &res);
+	FILE *f = fopen(path, "rb");
+	char head[32];
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(head, 1, sizeof(head), f);
+	fclose(f);
+	if (!strata_receipt_is(head, n))
+		return 0;
+	return strata_read_file(out, path, STRATA_RECEIPT_MAX) == 0 ? 1 : -1;
+}
+
+static int import_receipt(strata_cli *cli, const char *path, strata_buf *b)
+{
+	strata_receipt_result res;
+	int rc = strata_receipt_import(cli->node, path, b->ptr, b->len, &res);
 
 	if (rc < 0)
+		return rc;
+	if (cli->quiet)
+		;
+	else if (res.older)
+		printf("%s: receipt from %s for parcel %llu: nothing newer than already confirmed\n", path, res.peer,
+		       res.sequence);
+	else
+		printf("%s: receipt from %s: it holds parcel %llu (%zu views); the next parcel builds on that\n",
+		       path, res.peer, res.sequence, res.nrefs);
+	return 0;
+}
+
+/* After an import, the receipt to carry back to the sender: FILE, or PARCEL.receipt beside it. */
+static void write_receipt(strata_cli *cli, const char *peer, const char *path, const char *receipt)
+{
+	strata_buf b = STRATA_BUF_INIT, name = STRATA_BUF_INIT;
+
+	if (!receipt) {
+		if (strata_buf_printf(&name, "%s.receipt", path) < 0)
+			goto done;
+		receipt = name.ptr;
+	}
+	if (strata_receipt_write(&b, cli->node, peer) < 0 || strata_write_file_atomic(receipt, b.ptr, b.len, 0644) < 0)
+		fprintf(stderr, "strata: warning: no receipt written: %s\n", strata_error_last());
+	else if (!cli->quiet)
+		printf("%s: receipt for %s: carry it back and run 'strata import' there\n", receipt, peer);
+done:
+	strata_buf_dispose(&b);
+	strata_buf_dispose(&name);
+}
+
+static int import_parcel(strata_cli *cli, const char *path, const char *receipt, int no_receipt)
+{
+	strata_parcel_result res;
+	strata_buf b = STRATA_BUF_INIT;
+	int rc = file_is_receipt(path, &b);
+
+	if (rc != 0) {
+		rc = rc < 0 ? rc : import_receipt(cli, path, &b);
+		strata_buf_dispose(&b);
+		return rc == 0 ? EXIT_OK : rc == STRATA_EVERIFY ? EXIT_VERIFY : EXIT_ERROR;
+	}
+	if ((rc = strata_parcel_import_file(cli->node, path, &res)) < 0)
 		return rc == STRATA_EVERIFY ? EXIT_VERIFY : EXIT_ERROR;
-	if (!cli->quiet)
+	if (cli->quiet)
+		;
+	else if (res.uptodate)
+		printf("%s: parcel %llu from %s already imported: nothing to do\n", path,
+		       (unsigned long long)res.sequence, res.peer);
+	else
 		printf("%s: parcel %llu from %s verified: %zu of %zu views moved, %zu objects\n", path,
 		       (unsigned long long)res.sequence, res.peer, res.changed, res.nrefs, res.objects);
+	if (!no_receipt)
+		write_receipt(cli, res.peer, path, receipt);
 	return EXIT_OK;
 }
 
@@ -34,6 +103,8 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		{ "format", required_argument, NULL, 'f' },
 		{ "upsert", no_argument, NULL, 'u' },
 		{ "schema-change", no_argument, NULL, 's' },
+		{ "receipt", required_argument, NULL, 'r' },
+		{ "no-receipt", no_argument, NULL, 'R' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -41,6 +112,8 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 	strata_import_opts o = { 0 };
 	strata_import_result res;
 	char **key = NULL;
+	const char *receipt = NULL;
+	int no_receipt = 0;
 	char hex[GIT_OID_HEXSZ + 1];
 	int c, rc = EXIT_ERROR;
 
@@ -55,13 +128,15 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		case 'f': o.format = optarg; break;
 		case 'u': o.upsert = 1; break;
 		case 's': o.schema_change = 1; break;
+		case 'r': receipt = optarg; break;
+		case 'R': no_receipt = 1; break;
 		case 'q': cli->quiet = 1; break;
 		case 'h': printf("usage: strata %s\n", USAGE); return EXIT_OK;
 		default: cli_free_list(key); return cli_usage(USAGE);
 		}
 	}
 	if (optind + 1 == argc && !key && !o.format && !o.upsert && !o.schema_change)
-		return import_parcel(cli, argv[optind]);
+		return import_parcel(cli, argv[optind], receipt, no_receipt);
 	if (optind + 2 != argc) {
 		cli_free_list(key);
 		return cli_usage(USAGE);

@@ -15,6 +15,7 @@
 
 #include <git2/sys/odb_backend.h>
 #include <openssl/evp.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ void strata_link_dispose(strata_link *l)
 {
 	free(l->in.refs);
 	free(l->out.refs);
+	free(l->acked.refs);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -115,6 +117,7 @@ int strata_link_load(strata_link *l, strata_node *n, const char *peer)
 	}
 	if (load_side(&l->in, json_object_get(root, "in"), path) < 0 ||
 	    load_side(&l->out, json_object_get(root, "out"), path) < 0 ||
+	    load_side(&l->acked, json_object_get(root, "acked"), path) < 0 ||
 	    load_net(l, json_object_get(root, "net"), path) < 0)
 		goto done;
 	error = 0;
@@ -140,7 +143,21 @@ static json_t *side_json(const strata_link_side *s)
 	return o;
 }
 
-static int link_save(strata_node *n, const char *peer, const strata_link *l)
+int strata_link_side_copy(strata_link_side *to, const strata_link_side *from)
+{
+	strata_link_ref *r = NULL;
+
+	if (from->nrefs && (r = calloc(from->nrefs, sizeof(*r))) == NULL)
+		return strata_error_set("out of memory");
+	if (from->nrefs)
+		memcpy(r, from->refs, from->nrefs * sizeof(*r));
+	free(to->refs);
+	*to = *from;
+	to->refs = r;
+	return 0;
+}
+
+int strata_link_save(strata_node *n, const char *peer, const strata_link *l)
 {
 	char *path = strata_link_path(n, peer), *dir = strata_path_join(n->path, STRATA_LINKS_DIR), *text = NULL;
 	json_t *root = json_object();
@@ -152,6 +169,8 @@ static int link_save(strata_node *n, const char *peer, const strata_link *l)
 		json_object_set_new(root, "in", side_json(&l->in));
 	if (l->out.sequence)
 		json_object_set_new(root, "out", side_json(&l->out));
+	if (l->acked.sequence || l->acked.nrefs)
+		json_object_set_new(root, "acked", side_json(&l->acked));
 	if (l->net_ok || l->net_failed) {
 		json_t *net = json_object();
 		char t[32];
@@ -323,8 +342,8 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 		strata_error_setc(STRATA_ENOTFOUND, "no views for '%s': its policy shares no dataset this node holds", peer);
 		goto done;
 	}
-	/* what the peer holds: what it told us, or else what we sent it */
-	base = have ? have : &link.out;
+	/* what the peer holds: what it tells us now, or else what it last confirmed */
+	base = have ? have : &link.acked;
 	tips = calloc(views.n, sizeof(*tips));
 	p.prereqs = calloc(views.n, sizeof(*p.prereqs));
 	sent = calloc(views.n, sizeof(*sent));
@@ -389,7 +408,9 @@ done:
 		sent = NULL;
 		link.out.sequence = p.sequence;
 		link.out.time = p.created;
-		if (link_save(n, peer, &link) < 0 || export_audit(n, peer, &p, res) < 0)
+		if (have && strata_link_side_copy(&link.acked, have) < 0)
+			error = STRATA_ERROR;
+		if (error || strata_link_save(n, peer, &link) < 0 || export_audit(n, peer, &p, res) < 0)
 			error = STRATA_ERROR;
 	}
 	p.refs = NULL;	/* views.refs */
@@ -652,6 +673,24 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	/* 3. replay and rollback */
 	if (strata_link_load(&link, n, p->sender) < 0)
 		goto done;
+	if (p->sequence == link.in.sequence && p->sequence > 0) {
+		/* the same parcel again (a second carrier, a retried push): every ref already where it says */
+		int same = 1;
+		for (size_t i = 0; same && i < p->nrefs; i++) {
+			strata_buf name = STRATA_BUF_INIT;
+			git_oid cur;
+			same = strata_buf_printf(&name, "%s%s/%s", STRATA_REF_PEERS, p->sender, p->refs[i].name) == 0 &&
+			       git_reference_name_to_id(&cur, n->repo, name.ptr) == 0 &&
+			       git_oid_equal(&cur, &p->refs[i].commit);
+			git_error_clear();
+			strata_buf_dispose(&name);
+		}
+		if (same) {
+			res->uptodate = 1;
+			error = 0;
+			goto done;
+		}
+	}
 	if (p->sequence <= link.in.sequence) {
 		strata_error_set("'%s': parcel %llu from '%s' is %s: the last accepted was %llu (replay or rollback)",
 				 what, (unsigned long long)p->sequence, p->sender,
@@ -826,7 +865,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	}
 	link.in.sequence = p->sequence;
 	link.in.time = (int64_t)time(NULL);
-	if (link_save(n, p->sender, &link) < 0)
+	if (strata_link_save(n, p->sender, &link) < 0)
 		goto done;
 	res->changed = changed;
 	/* 7. the event */
@@ -894,6 +933,19 @@ int strata_parcel_import_from(strata_node *n, const char *what, const void *data
 	return error;
 }
 
+/* A file that cannot be a parcel: refused, and recorded like any other refusal. */
+static int refuse_file(strata_node *n, const char *path, int code, const char *reason)
+{
+	char *copy = strdup(reason);
+
+	if (copy) {
+		strata_audit_refusal(n, "parcel-import", path, NULL, copy);
+		strata_error_setc(code, "%s", copy);
+		free(copy);
+	}
+	return code;
+}
+
 int strata_parcel_import_file(strata_node *n, const char *path, strata_parcel_result *res)
 {
 	strata_parcel_limits lim;
@@ -901,13 +953,25 @@ int strata_parcel_import_file(strata_node *n, const char *path, strata_parcel_re
 	struct stat st;
 	int error;
 
+	memset(res, 0, sizeof(*res));
 	strata_parcel_limits_default(&lim);
-	if (stat(path, &st) < 0)
-		return strata_error_sys(path);
-	if (!S_ISREG(st.st_mode))
-		return strata_error_set("'%s' is not a regular file", path);
-	if ((error = strata_read_file(&b, path, lim.max_manifest + lim.max_sig + lim.max_pack + 64 * 1024)) < 0)
+	if ((error = strata_node_lock(n)) < 0)
 		return error;
+	if (stat(path, &st) < 0) {
+		int code = errno == ENOENT ? STRATA_ENOTFOUND : STRATA_ERROR;
+		strata_error_set("cannot read '%s': %s", path, strerror(errno));
+		return refuse_file(n, path, code, strata_error_last());
+	}
+	if (!S_ISREG(st.st_mode)) {
+		strata_error_set("'%s' is not a regular file (%s); a parcel is a file", path,
+				 S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+				 S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a special file");
+		return refuse_file(n, path, STRATA_ERROR, strata_error_last());
+	}
+	if ((error = strata_read_file(&b, path, lim.max_manifest + lim.max_sig + lim.max_pack + 64 * 1024)) < 0) {
+		strata_buf_dispose(&b);
+		return refuse_file(n, path, error, strata_error_last());
+	}
 	error = strata_parcel_import(n, path, b.ptr, b.len, res);
 	strata_buf_dispose(&b);
 	return error;
@@ -930,7 +994,7 @@ int strata_link_note_net(strata_node *n, const char *peer, int pull, const char 
 		if (pull)
 			l.net_pulled = l.net_ok;
 	}
-	rc = link_save(n, peer, &l);
+	rc = strata_link_save(n, peer, &l);
 	strata_link_dispose(&l);
 	return rc;
 }

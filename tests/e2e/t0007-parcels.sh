@@ -30,30 +30,38 @@ git -C st/repo.git fsck --strict 2>&1 | grep -v '^notice' && fail "git fsck"
 "$STRATA" -C st verify >/dev/null || fail "verify"
 ok "import: the view arrives at refs/strata/peers/<sender>/<view>, signed, and fsck-clean"
 
-# 1% of the rows change: the next parcel carries deltas against what st has
+# 1% of the rows change.  Until st's receipt comes back, a parcel holds everything since
+# what st confirmed (here: nothing), so a lost parcel never needs a human
 awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 100 == 0 {$5 = "19900000000"} {print}' "$seed" >v2.csv
 "$STRATA" -C cn import residents v2.csv >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o 2-unconfirmed.parcel >out
+[ "$(stat -c %s 2-unconfirmed.parcel)" -ge "$(stat -c %s 1.parcel)" ] || fail "an unconfirmed parcel is not cumulative"
+[ -f 1.parcel.receipt ] || fail "import wrote no receipt beside the parcel"
+head -1 1.parcel.receipt | grep -qx "strata-receipt 1" || fail "receipt: $(head -3 1.parcel.receipt)"
+"$STRATA" -C cn import 1.parcel.receipt >out || fail "receipt import"
+grep -q "receipt from st-wangjiang: it holds parcel 1 (2 views); the next parcel builds on that" out || fail "receipt: $(cat out)"
+# now the next parcel carries deltas against what st confirmed
 "$STRATA" -C cn export --to st-wangjiang -o 2.parcel >out
-grep -q "parcel 2 for st-wangjiang: 2 views (1 with new commits).* ([1-9][0-9]* deltas)" out || fail "export 2: $(cat out)"
+grep -q "parcel 3 for st-wangjiang: 2 views (1 with new commits).* ([1-9][0-9]* deltas)" out || fail "export 2: $(cat out)"
 [ "$(stat -c %s 2.parcel)" -lt "$(($(stat -c %s 1.parcel) / 4))" ] || fail "the second parcel is not small"
 mkdir thin && (cd thin && bsdtar xf ../2.parcel)
 cp -r st/repo.git before.git
 git -C before.git index-pack --stdin --fix-thin <thin/objects.pack >/dev/null 2>&1 || fail "git index-pack --fix-thin"
-"$STRATA" -C st import 2.parcel | grep -q "parcel 2 from cn-wangjiang-01 verified: 1 of 2 views moved" || fail "import 2"
+"$STRATA" -C st import 2.parcel | grep -q "parcel 3 from cn-wangjiang-01 verified: 1 of 2 views moved" || fail "import 2"
 "$STRATA" -C st diff peers/cn-wangjiang-01/residents~1 peers/cn-wangjiang-01/residents >/dev/null 2>&1 || true
 [ "$(git -C st/repo.git rev-parse refs/strata/peers/cn-wangjiang-01/residents)" = \
   "$(git -C cn/repo.git rev-parse refs/strata/views/st-wangjiang/residents)" ] || fail "received ref after 2"
 "$STRATA" -C cn export --to st-wangjiang -o 3.parcel --full >out
-grep -q "parcel 3 .* ([0-9]* deltas), [0-9]* bytes, full" out || fail "full export: $(cat out)"
+grep -q "parcel 4 .* ([0-9]* deltas), [0-9]* bytes, full" out || fail "full export: $(cat out)"
 "$STRATA" -C st import 3.parcel | grep -q "0 of 2 views moved" || fail "a full parcel of what st has moves nothing"
 ok "incremental parcels are thin (REF_DELTA; git index-pack --fix-thin accepts them); --full sends all"
 
 "$STRATA" -C cn status >out
 grep -q "^peer st-wangjiang (street; direction push; policy community-to-street)" out || fail "status: $(cat out)"
-grep -q "last parcel out: 3 at 20" out || fail "status out: $(cat out)"
+grep -q "last parcel out: 4 at 20" out || fail "status out: $(cat out)"
 grep -Eq "^  residents +[0-9a-f]{12} [0-9a-f]{12} sent$" out || fail "status view: $(cat out)"
 "$STRATA" -C st status --json >st.json
-grep -q '"sequence": 3' st.json && grep -q '"name": "residents"' st.json || fail "status --json: $(cat st.json)"
+grep -q '"sequence": 4' st.json && grep -q '"name": "residents"' st.json || fail "status --json: $(cat st.json)"
 awk -F, 'BEGIN {OFS=","} NR == 2 {$5 = "19900000001"} {print}' v2.csv >v3.csv
 "$STRATA" -C cn import residents v3.csv >/dev/null
 "$STRATA" -C cn view build >/dev/null
