@@ -76,10 +76,16 @@ int strata_policy_applies(const strata_policy *p, const char *peer, const char *
 /*
  * Checks one dataset's rules against its schema: every field and filter
  * field exists, every transform fits the field's type, and the key is
- * not dropped.  Errors name file:line:column.
+ * not dropped.  Errors name file:line:column.  With STRATA_POLICY_MISSING_OK
+ * (view builds), a rule for a field the data does not have is no error:
+ * there is nothing to share, so the view lacks it.  A tier below may drop
+ * a field this node's policy names, and replication must not stop for it.
+ * A filter on a missing field is an error either way: rows cannot be shown
+ * to pass it.
  */
+#define STRATA_POLICY_MISSING_OK 1
 int strata_policy_check_schema(const strata_policy *p, const strata_policy_dataset *pd,
-			       const strata_schema *s);
+			       const strata_schema *s, int flags);
 
 const char *strata_transform_name(strata_transform_kind k);
 

@@ -70,7 +70,7 @@ static int policy_check(int argc, char **argv, strata_cli *cli)
 				skipped++;
 				continue;
 			}
-			if (e < 0 || strata_policy_check_schema(p, &p->datasets[i], s) < 0) {
+			if (e < 0 || strata_policy_check_schema(p, &p->datasets[i], s, 0) < 0) {
 				strata_schema_free(s);
 				goto done;
 			}
@@ -195,7 +195,7 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 		goto done;
 	}
 	if (strata_schema_load(&s, n->repo, t) < 0 ||
-	    strata_policy_check_schema(p, strata_policy_find(p, dataset), s) < 0 ||
+	    strata_policy_check_schema(p, strata_policy_find(p, dataset), s, 0) < 0 ||
 	    preview_secret(secret, n, p) < 0)
 		goto done;
 	if (strata_redactor_init(&r, p, strata_policy_find(p, dataset),

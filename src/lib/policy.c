@@ -451,7 +451,7 @@ const char *strata_transform_name(strata_transform_kind k)
 }
 
 int strata_policy_check_schema(const strata_policy *p, const strata_policy_dataset *pd,
-			       const strata_schema *s)
+			       const strata_schema *s, int flags)
 {
 	int key_kept = 0;
 
@@ -459,6 +459,8 @@ int strata_policy_check_schema(const strata_policy *p, const strata_policy_datas
 		const strata_rule *r = &pd->rules[i];
 		int f = strata_schema_field(s, r->field);
 		const char *type;
+		if (f < 0 && (flags & STRATA_POLICY_MISSING_OK))
+			continue;
 		if (f < 0)
 			return strata_error_set("'%s':%u:%u: dataset '%s' has no field '%s'", p->file,
 						r->line, r->col, pd->name, r->field);

@@ -142,7 +142,7 @@ static int check_against_node(const strata_policy *p, strata_node *n)
 		if (!error)
 			error = strata_schema_load(&s, n->repo, t);
 		if (!error)
-			error = strata_policy_check_schema(p, &p->datasets[i], s);
+			error = strata_policy_check_schema(p, &p->datasets[i], s, 0);
 		strata_schema_free(s);
 		git_tree_free(t);
 		git_commit_free(c);

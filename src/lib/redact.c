@@ -182,11 +182,11 @@ int strata_redact_record(const strata_redactor *r, const strata_record *in, stra
 	for (size_t i = 0; i < pd->nrules; i++) {
 		const strata_rule *rule = &pd->rules[i];
 		const char *v = strata_record_get(in, rule->field);
-		if (rule->kind == STRATA_T_DROP)
-			continue;
+		if (rule->kind == STRATA_T_DROP || !v)
+			continue;	/* dropped, or not in the data: nothing to share */
 		names[n] = rule->field;
 		offs[n] = store.len;
-		if (v && strata_redact_value(r, rule, v, strlen(v), &store) < 0)
+		if (strata_redact_value(r, rule, v, strlen(v), &store) < 0)
 			goto done;
 		lens[n] = store.len - offs[n];
 		if (strata_buf_putc(&store, '\0') < 0)

@@ -338,6 +338,12 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 	    list_views(&views, n, peer) < 0 ||
 	    strata_link_load(&link, n, peer) < 0)
 		goto done;
+	if (views.n == 0 && have) {
+		/* nothing to share yet (the tier below has sent nothing): the peer is up to date */
+		res->uptodate = 1;
+		error = 1;
+		goto done;
+	}
 	if (views.n == 0) {
 		strata_error_setc(STRATA_ENOTFOUND, "no views for '%s': its policy shares no dataset this node holds", peer);
 		goto done;

@@ -448,7 +448,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 		goto done;
 	}
 	if (strata_schema_load(&src_schema, n->repo, src_tree) < 0 ||
-	    strata_policy_check_schema(p, pd, src_schema) < 0 ||
+	    strata_policy_check_schema(p, pd, src_schema, STRATA_POLICY_MISSING_OK) < 0 ||
 	    strata_policy_secret(secret, n, p->name) < 0 ||
 	    view_schema(&vs, src_schema, pd) < 0)
 		goto done;
@@ -769,7 +769,7 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 		goto done;
 	}
 	if (strata_schema_load(&src_schema, n->repo, src_tree) < 0 ||
-	    strata_policy_check_schema(p, pd, src_schema) < 0 ||
+	    strata_policy_check_schema(p, pd, src_schema, STRATA_POLICY_MISSING_OK) < 0 ||
 	    strata_policy_secret(secret, n, p->name) < 0 ||
 	    view_schema(&vs, src_schema, pd) < 0 ||
 	    strata_redactor_init(&r, p, pd, recipient, secret) < 0)

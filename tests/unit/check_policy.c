@@ -90,7 +90,7 @@ START_TEST(schema_mismatches_are_refused)
 
 	strata_buf_printf(&y, HEAD "datasets:\n  r:\n    fields:\n      %s", schema_bad[_i].fields);
 	ck_assert_int_eq(strata_policy_parse(&p, "t.yaml", y.ptr, y.len), 0);
-	ck_assert_int_lt(strata_policy_check_schema(p, &p->datasets[0], &s), 0);
+	ck_assert_int_lt(strata_policy_check_schema(p, &p->datasets[0], &s, 0), 0);
 	ck_assert_msg(strstr(strata_error_last(), schema_bad[_i].err) != NULL, "case %d: got '%s'", _i,
 		      strata_error_last());
 	strata_policy_free(p);
@@ -108,7 +108,29 @@ START_TEST(schema_fit_is_accepted)
 			"      id: pseudonym\n      born: {generalize: month}\n      age: {generalize: {range: 10}}\n";
 	strata_policy *p = NULL;
 	ck_assert_int_eq(strata_policy_parse(&p, "t.yaml", y, strlen(y)), 0);
-	ck_assert_int_eq(strata_policy_check_schema(p, &p->datasets[0], &s), 0);
+	ck_assert_int_eq(strata_policy_check_schema(p, &p->datasets[0], &s, 0), 0);
+	strata_policy_free(p);
+}
+END_TEST
+
+/* A field the data lacks (a tier below dropped it): an error for the officer, nothing to share for a view. */
+START_TEST(schema_missing_field_in_views)
+{
+	char *names[] = { "id", "name" };
+	char *types[] = { "string", "string" };
+	char *key[] = { "id" };
+	strata_schema s = { 2, names, types, 1, key };
+	const char *y = HEAD "datasets:\n  r:\n    fields:\n      id: pseudonym\n      income: keep\n";
+	const char *f = HEAD "datasets:\n  r:\n    filter: {consent: [\"true\"]}\n    fields:\n      id: pseudonym\n";
+	strata_policy *p = NULL;
+	ck_assert_int_eq(strata_policy_parse(&p, "t.yaml", y, strlen(y)), 0);
+	ck_assert_int_lt(strata_policy_check_schema(p, &p->datasets[0], &s, 0), 0);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "dataset 'r' has no field 'income'"));
+	ck_assert_int_eq(strata_policy_check_schema(p, &p->datasets[0], &s, STRATA_POLICY_MISSING_OK), 0);
+	strata_policy_free(p);
+	ck_assert_int_eq(strata_policy_parse(&p, "t.yaml", f, strlen(f)), 0);
+	ck_assert_int_lt(strata_policy_check_schema(p, &p->datasets[0], &s, STRATA_POLICY_MISSING_OK), 0);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "filter on unknown field 'consent'"));
 	strata_policy_free(p);
 }
 END_TEST
@@ -151,6 +173,7 @@ int main(void)
 	tcase_add_test(tc, recipients_by_peer_and_tier);
 	tcase_add_loop_test(tc, schema_mismatches_are_refused, 0, sizeof(schema_bad) / sizeof(*schema_bad));
 	tcase_add_test(tc, schema_fit_is_accepted);
+	tcase_add_test(tc, schema_missing_field_in_views);
 	tcase_add_loop_test(tc, rule_compare_table, 0, sizeof(cmp_cases) / sizeof(*cmp_cases));
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
