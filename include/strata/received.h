@@ -13,6 +13,7 @@
 #define STRATA_RECEIVED_H
 #include <stdint.h>
 #include <git2.h>
+#include "strata/dataset.h"
 #include "strata/oidset.h"
 
 /* An object in a parcel's pack is a record leaf, a tree or a commit: none is near this. */
@@ -53,6 +54,7 @@ typedef struct {
 	git_odb *known;		/* what the node already held: not checked again */
 	git_repository *repo;	/* known and received objects, for reading */
 	strata_oidset seen;	/* new objects checked so far */
+	strata_schema *schema;	/* the schema of the view being checked (owned) */
 } strata_received;
 
 /* 1 if `id` is new (not in `known`) and not yet checked, and marks it; 0 if not; <0 on error. */

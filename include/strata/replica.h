@@ -29,6 +29,10 @@
 #include "strata/node.h"
 #include "strata/parcel.h"
 #define STRATA_LINKS_DIR "links"
+/* A parcel's sequence may jump this far past the last accepted (lost parcels), no further. */
+#define STRATA_SEQUENCE_JUMP_MAX ((uint64_t)1 << 20)
+/* Its creation time may be this far ahead of our clock (seconds). */
+#define STRATA_CLOCK_SKEW_MAX 86400
 typedef struct {
 	char peer[64];		/* recipient (export) or sender (import) */
 	uint64_t sequence;

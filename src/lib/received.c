@@ -7,6 +7,7 @@
 #include "strata/commit.h"
 #include "strata/dataset.h"
 #include "strata/json.h"
+#include "strata/trie.h"
 #include "strata/util.h"
 
 #include <openssl/evp.h>
@@ -572,18 +573,38 @@ static int check_name(strata_received *c, const char *path, const char *name)
 	return 0;
 }
 
+/* The key hash's hex digits a leaf at `path` (records/a/b.jsonl -> "ab") holds. */
+static size_t leaf_prefix(char *out, size_t size, const char *path)
+{
+	size_t n = 0;
+	for (const char *s = path + strlen("records/"); *s && *s != '.' && n + 1 < size; s++)
+		if (*s != '/')
+			out[n++] = *s;
+	out[n] = '\0';
+	return n;
+}
+
+/*
+ * A new leaf: canonical record lines, each in the leaf its key hash maps
+ * to, in strictly increasing hash order (so no record twice), at most
+ * STRATA_TRIE_LEAF_MAX of them and at least one.
+ */
 static int check_records_blob(strata_received *c, const git_oid *id, const char *path)
 {
 	git_blob *b = NULL;
 	const char *s, *e, *nl;
-	size_t line = 0;
+	unsigned char hash[STRATA_HASH_LEN], prev[STRATA_HASH_LEN];
+	char prefix[STRATA_TREE_DEPTH_MAX + 2], hex[2 * STRATA_HASH_LEN + 1];
+	size_t line = 0, plen = leaf_prefix(prefix, sizeof(prefix), path);
 	int error = 0;
 
 	if (git_blob_lookup(&b, c->repo, id) < 0)
 		return strata_error_git("cannot read a received leaf");
 	s = git_blob_rawcontent(b);
 	e = s + git_blob_rawsize(b);
-	if (s < e && e[-1] != '\n')
+	if (s == e)
+		error = strata_error_set("'%s': leaf '%s' is empty", c->what, path);
+	else if (e[-1] != '\n')
 		error = strata_error_set("'%s': leaf '%s' does not end with a newline", c->what, path);
 	for (; !error && s < e; s = nl + 1) {
 		strata_record *r = NULL;
@@ -593,66 +614,376 @@ static int check_records_blob(strata_received *c, const git_oid *id, const char 
 			error = strata_error_set("'%s': leaf '%s' line %zu is not a record: %s", c->what, path,
 						 line, strata_error_last());
 		strata_record_free(r);
+		if (error)
+			break;
+		if (!c->schema) {
+			error = strata_error_set("'%s': leaf '%s' without a schema", c->what, path);
+			break;
+		}
+		if (line > STRATA_TRIE_LEAF_MAX) {
+			error = strata_error_set("'%s': leaf '%s' holds more than %d records; the layout splits it",
+						 c->what, path, STRATA_TRIE_LEAF_MAX);
+			break;
+		}
+		if (strata_line_keyhash(hash, s, (size_t)(nl - s), c->schema->key, c->schema->nkey) < 0) {
+			error = strata_error_set("'%s': leaf '%s' line %zu: %s", c->what, path, line, strata_error_last());
+			break;
+		}
+		strata_hex(hex, hash, STRATA_HASH_LEN);
+		if (memcmp(hex, prefix, plen)) {
+			error = strata_error_set("'%s': leaf '%s' line %zu: a record whose key hash (%.8s...) "
+						 "belongs in another leaf", c->what, path, line, hex);
+			break;
+		}
+		if (line > 1 && memcmp(prev, hash, STRATA_HASH_LEN) >= 0) {
+			error = strata_error_set("'%s': leaf '%s' line %zu: %s", c->what, path, line,
+						 memcmp(prev, hash, STRATA_HASH_LEN) ? "records out of key-hash order"
+										     : "the same record key twice");
+			break;
+		}
+		memcpy(prev, hash, STRATA_HASH_LEN);
 	}
 	git_blob_free(b);
 	return error;
 }
 
-/* A tree of the dataset layout: schema.json and records/ at the top, trie nodes below. */
-static int check_tree(strata_received *c, const git_oid *id, const char *path, int depth)
+typedef struct {
+	const char *name;	/* NUL-terminated inside the raw tree */
+	size_t nlen;
+	int is_tree;
+	git_oid id;
+} raw_entry;
+
+/* git's tree order: names compare as if a tree's name ended in '/' */
+static int entry_cmp(const raw_entry *a, const raw_entry *b)
+{
+	size_t n = a->nlen < b->nlen ? a->nlen : b->nlen;
+	int rc = memcmp(a->name, b->name, n);
+	unsigned char ca, cb;
+
+	if (rc)
+		return rc;
+	ca = n < a->nlen ? (unsigned char)a->name[n] : a->is_tree ? '/' : '\0';
+	cb = n < b->nlen ? (unsigned char)b->name[n] : b->is_tree ? '/' : '\0';
+	return (int)ca - (int)cb;
+}
+
+/*
+ * The raw bytes of a received tree, as git fsck --strict reads them: each
+ * entry "<mode> <name>\0<20 bytes>", modes exactly 40000 or 100644 (no
+ * zero padding, nothing executable, no links or submodules), names in
+ * git's order with no duplicate, and every entry's object of the type
+ * its mode says.  Fills `ents` (at most `max`).
+ */
+static int parse_raw_tree(strata_received *c, git_odb *odb, const git_oid *id, const char *path,
+			  raw_entry *ents, size_t max, size_t *count, git_odb_object **keep)
+{
+	const char *d, *end;
+	size_t n = 0;
+
+	*count = 0;
+	if (git_odb_read(keep, odb, id) < 0)
+		return strata_error_git("cannot read a received tree");
+	d = git_odb_object_data(*keep);
+	end = d + git_odb_object_size(*keep);
+	while (d < end) {
+		const char *sp = memchr(d, ' ', (size_t)(end - d)), *nul;
+		raw_entry *e = &ents[n];
+		size_t mlen;
+		if (!sp || (nul = memchr(sp + 1, '\0', (size_t)(end - sp - 1))) == NULL || (size_t)(end - nul - 1) < 20)
+			return strata_error_set("'%s': tree '%s' is malformed", c->what, path);
+		mlen = (size_t)(sp - d);
+		if (n == max)
+			return strata_error_set("'%s': tree '%s' has more than %zu entries", c->what, path, max);
+		if (mlen == 5 && !memcmp(d, "40000", 5))
+			e->is_tree = 1;
+		else if (mlen == 6 && !memcmp(d, "100644", 6))
+			e->is_tree = 0;
+		else
+			return strata_error_set("'%s': tree '%s' entry '%.64s' has mode %.*s; only 40000 (directory) and "
+						"100644 (plain file) are allowed", c->what, path, sp + 1,
+						(int)(mlen > 16 ? 16 : mlen), d);
+		e->name = sp + 1;
+		e->nlen = (size_t)(nul - sp - 1);
+		git_oid_fromraw(&e->id, (const unsigned char *)nul + 1);
+		if (check_name(c, path, e->name) < 0)
+			return STRATA_ERROR;
+		if (n > 0) {
+			int rc = entry_cmp(&ents[n - 1], e);
+			if (rc >= 0)
+				return strata_error_set("'%s': tree '%s' entry '%.64s' %s", c->what, path, e->name,
+							rc == 0 || (ents[n - 1].nlen == e->nlen &&
+								    !memcmp(ents[n - 1].name, e->name, e->nlen))
+							? "appears twice" : "is out of order");
+		}
+		{
+			size_t olen;
+			git_object_t type;
+			if (git_odb_read_header(&olen, &type, odb, &e->id) < 0) {
+				git_error_clear();
+				return strata_error_set("'%s': tree '%s' entry '%.64s' names an object neither in the "
+							"parcel nor on this node", c->what, path, e->name);
+			}
+			if (type != (e->is_tree ? GIT_OBJECT_TREE : GIT_OBJECT_BLOB))
+				return strata_error_set("'%s': tree '%s' entry '%.64s' has mode %s but its object is a %s",
+							c->what, path, e->name, e->is_tree ? "40000" : "100644",
+							git_object_type2string(type));
+		}
+		n++;
+		d = nul + 21;
+	}
+	*count = n;
+	return 0;
+}
+
+static int load_schema(strata_received *c, git_odb *odb, const git_oid *id, int is_new)
+{
+	git_odb_object *o = NULL;
+	int error = 0;
+
+	strata_schema_free(c->schema);
+	c->schema = NULL;
+	if (git_odb_read(&o, odb, id) < 0)
+		return strata_error_git("cannot read a received schema");
+	if (strata_schema_parse(&c->schema, git_odb_object_data(o), git_odb_object_size(o)) < 0)
+		error = is_new ? strata_error_set("'%s': schema.json is not valid: %s", c->what, strata_error_last())
+			       : strata_error_set("'%s': the schema.json this node holds is not valid: %s", c->what,
+						  strata_error_last());
+	git_odb_object_free(o);
+	return error;
+}
+
+#define TREE_ENTRIES_MAX 32	/* 16 nibbles as subtrees or leaves, and the root's two */
+
+/* The id `old` (a tree the node accepted before, may be NULL) has under `name`, or NULL. */
+static const git_oid *old_entry(git_repository *repo, const git_oid *old, const char *name, int want_tree,
+				git_oid *out)
 {
 	git_tree *t = NULL;
+	const git_tree_entry *e;
+	const git_oid *found = NULL;
+
+	if (!old || git_tree_lookup(&t, repo, old) < 0) {
+		git_error_clear();
+		return NULL;
+	}
+	if ((e = git_tree_entry_byname(t, name)) != NULL &&
+	    git_tree_entry_type(e) == (want_tree ? GIT_OBJECT_TREE : GIT_OBJECT_BLOB)) {
+		*out = *git_tree_entry_id(e);
+		found = out;
+	}
+	git_tree_free(t);
+	return found;
+}
+
+/*
+ * A tree of the dataset layout: schema.json and records/ at the top, trie
+ * nodes below.  `old` is the tree at the same path in the commit's parent,
+ * which passed these checks when it was accepted (or NULL): what is
+ * identical there at the same path is not checked again; anything else is,
+ * even an object this node already holds, since its place in the trie is
+ * what makes it valid.
+ */
+static int check_tree(strata_received *c, git_odb *odb, const git_oid *id, const git_oid *old, const char *path,
+		      int depth)
+{
+	raw_entry ents[TREE_ENTRIES_MAX];
+	git_odb_object *raw = NULL;
+	size_t n = 0;
+	unsigned seen = 0;
 	char sub[512];
+	git_oid o;
 	int rc, error = 0;
 
-	if ((rc = strata_received_needed(c, id)) <= 0)
+	if (old && git_oid_equal(id, old))
+		return 0;
+	if ((rc = strata_received_needed(c, id)) < 0)
 		return rc;
 	if (depth > STRATA_TREE_DEPTH_MAX)
 		return strata_error_set("'%s': tree '%s' is nested too deep", c->what, path);
-	if (git_tree_lookup(&t, c->repo, id) < 0)
-		return strata_error_git("cannot read a received tree");
-	for (size_t i = 0; !error && i < git_tree_entrycount(t); i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(t, i);
-		const char *name = git_tree_entry_name(e);
-		git_filemode_t mode = git_tree_entry_filemode(e);
-		size_t nl = strlen(name);
-		int is_tree = mode == GIT_FILEMODE_TREE;
+	if ((error = parse_raw_tree(c, odb, id, *path ? path : "/", ents, TREE_ENTRIES_MAX, &n, &raw)) < 0)
+		goto done;
+	if (depth == 0) {
+		if (n != 2 || !ents[0].is_tree || ents[0].nlen != 7 || memcmp(ents[0].name, "records", 7) ||
+		    ents[1].is_tree || ents[1].nlen != 11 || memcmp(ents[1].name, "schema.json", 11)) {
+			for (size_t i = 0; i < n; i++)
+				if (!((ents[i].is_tree && !strcmp(ents[i].name, "records")) ||
+				      (!ents[i].is_tree && !strcmp(ents[i].name, "schema.json")))) {
+					error = strata_error_set("'%s': tree '/' has an unexpected entry '%.64s' for the "
+								 "dataset layout", c->what, ents[i].name);
+					goto done;
+				}
+			error = strata_error_set("'%s': a received dataset tree must hold schema.json and records/", c->what);
+			goto done;
+		}
+		/* the schema first: the records' key hashes need its key */
+		if ((rc = strata_received_needed(c, &ents[1].id)) < 0 ||
+		    (error = load_schema(c, odb, &ents[1].id, rc == 1)) < 0) {
+			error = rc < 0 ? rc : error;
+			goto done;
+		}
+		{
+			/* a new key means new key hashes: every leaf is checked again */
+			git_oid os;
+			const git_oid *oschema = old_entry(c->repo, old, "schema.json", 0, &os);
+			const git_oid *orec = oschema && git_oid_equal(oschema, &ents[1].id) ?
+					      old_entry(c->repo, old, "records", 1, &o) : NULL;
+			error = check_tree(c, odb, &ents[0].id, orec, "records", 1);
+		}
+		goto done;
+	}
+	if (n == 0) {
+		error = strata_error_set("'%s': tree '%s' is empty", c->what, path);
+		goto done;
+	}
+	for (size_t i = 0; !error && i < n; i++) {
+		const raw_entry *e = &ents[i];
+		const char *hexd = "0123456789abcdef", *pos;
+		const git_oid *prev;
+		int nib;
 
-		if ((error = check_name(c, path, name)) < 0)
-			break;
-		if (mode != GIT_FILEMODE_TREE && mode != GIT_FILEMODE_BLOB) {
-			error = strata_error_set("'%s': tree '%s' entry '%s' has mode %06o; only directories "
-						 "and plain files are allowed", c->what, path, name, (unsigned)mode);
-			break;
-		}
-		if (depth == 0 ? !((is_tree && !strcmp(name, "records")) || (!is_tree && !strcmp(name, "schema.json"))) :
-		    !(strchr("0123456789abcdef", name[0]) && name[0] &&
-		      (is_tree ? nl == 1 : nl == 7 && !strcmp(name + 1, ".jsonl")))) {
-			error = strata_error_set("'%s': tree '%s' has an unexpected entry '%s' for the dataset layout",
-						 c->what, path, name);
+		pos = e->name[0] ? strchr(hexd, e->name[0]) : NULL;
+		if (!pos || !(e->is_tree ? e->nlen == 1 : e->nlen == 7 && !strcmp(e->name + 1, ".jsonl"))) {
+			error = strata_error_set("'%s': tree '%s' has an unexpected entry '%.64s' for the dataset layout",
+						 c->what, path, e->name);
 			break;
 		}
-		snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "/" : "", name);
-		if (is_tree) {
-			error = check_tree(c, git_tree_entry_id(e), sub, depth + 1);
-		} else if ((rc = strata_received_needed(c, git_tree_entry_id(e))) < 0) {
+		nib = (int)(pos - hexd);
+		if (seen & (1u << nib)) {
+			error = strata_error_set("'%s': tree '%s' holds nibble '%c' both as a leaf and as a subtree",
+						 c->what, path, e->name[0]);
+			break;
+		}
+		seen |= 1u << nib;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->name);
+		prev = old_entry(c->repo, old, e->name, e->is_tree, &o);
+		if (e->is_tree)
+			error = check_tree(c, odb, &e->id, prev, sub, depth + 1);
+		else if (prev && git_oid_equal(prev, &e->id))
+			continue;	/* the same leaf at the same place as in the parent */
+		else if ((rc = strata_received_needed(c, &e->id)) < 0)
 			error = rc;
-		} else if (rc == 1 && depth > 0) {
-			error = check_records_blob(c, git_tree_entry_id(e), sub);
-		} else if (rc == 1) {
-			strata_schema *s = NULL;
-			git_blob *b = NULL;
-			if (git_blob_lookup(&b, c->repo, git_tree_entry_id(e)) < 0)
-				error = strata_error_git("cannot read a received schema");
-			else if (strata_schema_parse(&s, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b)) < 0)
-				error = strata_error_set("'%s': schema.json is not valid: %s", c->what, strata_error_last());
-			strata_schema_free(s);
-			git_blob_free(b);
+		else
+			error = check_records_blob(c, &e->id, sub);
+	}
+done:
+	git_odb_object_free(raw);
+	return error;
+}
+
+/* "NAME <EMAIL> SECONDS +HHMM", as git fsck --strict wants an author or committer */
+static int check_ident(const char *s, size_t len)
+{
+	const char *lt = memchr(s, '<', len), *gt, *e = s + len, *p;
+	if (!lt || lt == s || lt[-1] != ' ' || (gt = memchr(lt, '>', (size_t)(e - lt))) == NULL)
+		return -1;
+	for (p = s; p < gt; p++)
+		if ((*p == '<' && p != lt) || *p == '\n')
+			return -1;
+	p = gt + 1;
+	if (p >= e || *p++ != ' ' || p >= e || !(*p >= '0' && *p <= '9') || (*p == '0' && p + 1 < e && p[1] != ' '))
+		return -1;
+	{
+		size_t digits = 0;
+		while (p < e && *p >= '0' && *p <= '9') {
+			p++;
+			if (++digits > 18)
+				return -1;
 		}
 	}
-	if (!error && depth == 0 && git_tree_entrycount(t) != 2)
-		error = strata_error_set("'%s': a received dataset tree must hold schema.json and records/", c->what);
-	git_tree_free(t);
+	if (e - p != 6 || p[0] != ' ' || (p[1] != '+' && p[1] != '-'))
+		return -1;
+	for (int i = 2; i < 6; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+	/* real offsets run from -1200 to +1400, minutes under 60 */
+	if ((p[2] - '0') * 10 + (p[3] - '0') > 14 || (p[4] - '0') * 10 + (p[5] - '0') > 59)
+		return -1;
+	return 0;
+}
+
+/*
+ * The raw commit as git fsck --strict reads it: "tree" naming a tree,
+ * "parent" lines naming commits, one author and one committer with a
+ * sane date and timezone, then other headers (gpgsig), a blank line.
+ */
+static int check_raw_commit(strata_received *c, git_odb *odb, const git_oid *id, const char *hex)
+{
+	git_odb_object *o = NULL;
+	const char *d, *end, *line, *nl;
+	int state = 0, parents = 0, error = 0;	/* 0 tree, 1 parents/author, 2 committer, 3 others */
+
+	if (git_odb_read(&o, odb, id) < 0)
+		return strata_error_git("cannot read a received commit");
+	d = git_odb_object_data(o);
+	end = d + git_odb_object_size(o);
+	/* a merge first: the plainest reason */
+	for (line = d; line < end && (nl = memchr(line, '\n', (size_t)(end - line))) != NULL && nl > line; line = nl + 1)
+		if ((size_t)(nl - line) > 7 && !memcmp(line, "parent ", 7))
+			parents++;
+	if (parents > 1)
+		error = strata_error_set("'%s': commit %.12s is a merge; views have linear history", c->what, hex);
+	for (line = d; !error; line = nl + 1) {
+		size_t len;
+		git_oid ref;
+		size_t olen;
+		git_object_t type;
+
+		if (line >= end || (nl = memchr(line, '\n', (size_t)(end - line))) == NULL) {
+			error = strata_error_set("'%s': commit %.12s has no message", c->what, hex);
+			break;
+		}
+		len = (size_t)(nl - line);
+		if (len == 0) {
+			if (state < 3)
+				error = strata_error_set("'%s': commit %.12s lacks its %s", c->what, hex,
+							 state == 0 ? "tree" : state == 1 ? "author" : "committer");
+			break;
+		}
+		if (state == 0 || (state == 1 && len > 7 && !memcmp(line, "parent ", 7))) {
+			const char *want = state == 0 ? "tree " : "parent ";
+			size_t wl = strlen(want);
+
+			if (len != wl + GIT_OID_HEXSZ || memcmp(line, want, wl) ||
+			    git_oid_fromstrn(&ref, line + wl, GIT_OID_HEXSZ) < 0) {
+				git_error_clear();
+				error = strata_error_set("'%s': commit %.12s has a malformed %sline", c->what, hex,
+							 state == 0 ? "first (tree) " : "parent ");
+				break;
+			}
+			for (size_t k = wl; k < len; k++)
+				if (!strchr("0123456789abcdef", line[k])) {
+					error = strata_error_set("'%s': commit %.12s names an object in upper case", c->what, hex);
+					break;
+				}
+			if (error)
+				break;
+			if (git_odb_read_header(&olen, &type, odb, &ref) < 0 ||
+			    type != (state == 0 ? GIT_OBJECT_TREE : GIT_OBJECT_COMMIT)) {
+				git_error_clear();
+				error = strata_error_set("'%s': commit %.12s: its %s line does not name a %s", c->what, hex,
+							 state == 0 ? "tree" : "parent", state == 0 ? "tree" : "commit");
+				break;
+			}
+			state = 1;
+		} else if (state == 1 || state == 2) {
+			const char *want = state == 1 ? "author " : "committer ";
+			size_t wl = strlen(want);
+			if (len <= wl || memcmp(line, want, wl) || check_ident(line + wl, len - wl) < 0) {
+				error = strata_error_set("'%s': commit %.12s has a malformed %s line (name, <email>, "
+							 "date and a timezone from -1200 to +1400)", c->what, hex,
+							 state == 1 ? "author" : "committer");
+				break;
+			}
+			state++;
+		} else if ((len > 7 && !memcmp(line, "author ", 7)) || (len > 10 && !memcmp(line, "committer ", 10)) ||
+			   (len > 5 && !memcmp(line, "tree ", 5)) || (len > 7 && !memcmp(line, "parent ", 7))) {
+			error = strata_error_set("'%s': commit %.12s has a second '%.*s' header", c->what, hex,
+						 (int)(memchr(line, ' ', len) ? (const char *)memchr(line, ' ', len) - line : 0),
+						 line);
+		}
+	}
+	git_odb_object_free(o);
 	return error;
 }
 
@@ -668,13 +999,22 @@ static int is_hex_oid(const char *s)
 
 int strata_received_commit(strata_received *c, const git_oid *id, const char *dataset)
 {
+	git_odb *odb = NULL;
 	git_commit *commit = NULL;
 	char v[512], hex[GIT_OID_HEXSZ + 1];
 	int error = STRATA_ERROR;
 
 	git_oid_tostr(hex, sizeof(hex), id);
-	if (git_commit_lookup(&commit, c->repo, id) < 0)
+	if (git_repository_odb(&odb, c->repo) < 0)
+		return strata_error_git("cannot open the received objects");
+	if (check_raw_commit(c, odb, id, hex) < 0) {
+		git_odb_free(odb);
+		return STRATA_ERROR;
+	}
+	if (git_commit_lookup(&commit, c->repo, id) < 0) {
+		git_odb_free(odb);
 		return strata_error_git("cannot read a received commit");
+	}
 	if (git_commit_parentcount(commit) > 1) {
 		strata_error_set("'%s': commit %.12s is a merge; views have linear history", c->what, hex);
 		goto done;
@@ -700,13 +1040,25 @@ int strata_received_commit(strata_received *c, const git_oid *id, const char *da
 				 "Strata-Policy, Strata-Purpose)", c->what, hex);
 		goto done;
 	}
-	error = check_tree(c, git_commit_tree_id(commit), "", 0);
+	{
+		/* the parent passed these checks when it was accepted, or in this parcel */
+		git_commit *parent = NULL;
+		const git_oid *old = NULL;
+		if (git_commit_parentcount(commit) == 1 && git_commit_parent(&parent, commit, 0) == 0)
+			old = git_commit_tree_id(parent);
+		git_error_clear();
+		error = check_tree(c, odb, git_commit_tree_id(commit), old, "", 0);
+		git_commit_free(parent);
+	}
 done:
 	git_commit_free(commit);
+	git_odb_free(odb);
 	return error;
 }
 
 void strata_received_dispose(strata_received *r)
 {
 	strata_oidset_dispose(&r->seen);
+	strata_schema_free(r->schema);
+	r->schema = NULL;
 }

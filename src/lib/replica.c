@@ -345,7 +345,7 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 		goto done;
 	}
 	if (views.n == 0) {
-		strata_error_setc(STRATA_ENOTFOUND, "no views for '%s': its policy shares no dataset this node holds", peer);
+		strata_error_setc(STRATA_ENOTFOUND, "no views for '%s': its policy shares no dataset this node holds or has received", peer);
 		goto done;
 	}
 	/* what the peer holds: what it tells us now, or else what it last confirmed */
@@ -696,6 +696,20 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 			error = 0;
 			goto done;
 		}
+	}
+	if (p->sequence > link.in.sequence + STRATA_SEQUENCE_JUMP_MAX) {
+		strata_error_set("'%s': parcel %llu from '%s' jumps more than %llu past the last accepted (%llu): "
+				 "it would leave every later parcel looking old", what, (unsigned long long)p->sequence,
+				 p->sender, (unsigned long long)STRATA_SEQUENCE_JUMP_MAX, (unsigned long long)link.in.sequence);
+		goto done;
+	}
+	if (p->created > (int64_t)time(NULL) + STRATA_CLOCK_SKEW_MAX || p->created < 946684800) {
+		char t[32];
+		strata_utc_stamp(t, sizeof(t), p->created);
+		strata_error_set("'%s': parcel %llu from '%s' says it was created at %s, %s", what,
+				 (unsigned long long)p->sequence, p->sender, t,
+				 p->created < 946684800 ? "before the year 2000" : "more than a day from now");
+		goto done;
 	}
 	if (p->sequence <= link.in.sequence) {
 		strata_error_set("'%s': parcel %llu from '%s' is %s: the last accepted was %llu (replay or rollback)",

@@ -128,7 +128,7 @@ manifest() {
 	for r in "$@"; do refs="$refs${refs:+, }{\"name\": \"${r%%=*}\", \"commit\": \"${r#*=}\"}"; done
 	count=$(od -An -tu1 -j8 -N4 "$pack" | awk '{print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4}')
 	printf '{"created": "%s", "format": "strata-parcel", "pack": {"objects": %s, "sha256": "%s", "size": %s}, "prerequisites": [], "recipient": "st-wangjiang", "refs": [%s], "sender": "cn-wangjiang-01", "sequence": %s, "version": 1}\n' \
-		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$count" "$(sha256sum "$pack" | cut -c1-64)" "$(stat -c %s "$pack")" \
+		"${CREATED:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}" "$count" "$(sha256sum "$pack" | cut -c1-64)" "$(stat -c %s "$pack")" \
 		"$refs" "$seq" >MANIFEST.forged
 }
 forge() { # OUT SEQ PACK NAME=COMMIT...
@@ -190,11 +190,42 @@ case_tree() { # NAME MESSAGE RECORDS-TREE
 }
 case_tree dotdot "has an entry named '..', which is not allowed" "$(tree "100644 .. $blob")"
 case_tree dotgit "has an entry named '.git', which is not allowed" "$(tree "100644 .git $blob")"
-case_tree exec "has mode 100755; only directories and plain files are allowed" "$(tree "100755 0.jsonl $blob")"
+case_tree exec "has mode 100755; only 40000 (directory) and 100644 (plain file) are allowed" "$(tree "100755 0.jsonl $blob")"
 case_tree link "has mode 120000" "$(tree "120000 0.jsonl $blob")"
 case_tree stray "has an unexpected entry 'notes.txt' for the dataset layout" "$(tree "100644 notes.txt $blob")"
 case_tree record "leaf 'records/0.jsonl' line 1 is not a record" "$(tree "100644 0.jsonl $badrec")"
+# what git fsck --strict refuses, and what the layout rules out, though cn's key signed it
+k1=$(git -C cn/repo.git rev-parse "$V:records" | xargs -I{} git -C cn/repo.git ls-tree {} | awk 'NR == 1 {print $3, $4}')
+set -- $k1
+leaf1=$1 name1=$2
+case_root() { # NAME MESSAGE ROOT-TREE
+	c=$("$FORGE" commit cn "$3" - msg)
+	echo "$c" | git -C cn/repo.git pack-objects --revs --stdout >t.pack 2>/dev/null
+	forge "$1.parcel" 10 t.pack "$1/residents=$c"
+	refuse 1 "$2" "$1.parcel"
+}
+recs=$(git -C cn/repo.git rev-parse "$V:records")
+case_root zeropad "entry 'records' has mode 040000; only 40000 (directory) and 100644" "$(tree "040000 records $recs" "100644 schema.json $schema")"
+case_tree dup "entry '$name1' appears twice" "$(tree "100644 $name1 $leaf1" "100644 $name1 $leaf1")"
+# git itself cannot walk this tree: the pack lists its objects one by one
+typed=$(tree "40000 ${name1%.jsonl} $leaf1")
+root=$(tree "40000 records $typed" "100644 schema.json $schema")
+c=$("$FORGE" commit cn "$root" - msg)
+printf '%s\n' "$c" "$root" "$typed" "$leaf1" "$schema" | git -C cn/repo.git pack-objects --stdout >t.pack 2>/dev/null
+forge typed.parcel 10 t.pack "typed/residents=$c"
+refuse 1 "has mode 40000 but its object is a blob" typed.parcel
+twice=$(git -C cn/repo.git cat-file blob "$leaf1" | head -1 | awk '{print; print}' | git -C cn/repo.git hash-object -w --stdin)
+case_tree twice "line 2: the same record key twice" "$(tree "100644 $name1 $twice")"
+case_tree misplaced "belongs in another leaf" "$(tree "100644 f.jsonl $leaf1")"
 ok "trees with '..', '.git', executable or link modes, stray files, and bad records: refused"
+ok "what git fsck --strict refuses (zero-padded modes, duplicate entries, wrong object types) and records twice or in the wrong leaf: refused"
+
+# a sequence that would stall the link for ever, a creation time in the year 9999
+forge q1.parcel 9223372036854775807 empty.pack residents="$V"
+refuse 1 "jumps more than 1048576 past the last accepted" q1.parcel
+CREATED=9999-01-01T00:00:00Z forge q2.parcel 11 empty.pack residents="$V"
+refuse 1 "says it was created at 9999-01-01T00:00:00Z, more than a day from now" q2.parcel
+ok "a sequence of 2^63-1 and a creation time in the year 9999: refused"
 
 # --- archives that are not the three plain files ---
 bsdtar xf p2.parcel

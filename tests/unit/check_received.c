@@ -5,6 +5,7 @@
  */
 #include "fixture.h"
 #include "strata/received.h"
+#include "strata/trie.h"
 
 #include <git2/sys/mempack.h>
 #include <git2/sys/repository.h>
@@ -252,12 +253,13 @@ static git_oid view_tree(git_oid records)
 
 START_TEST(view_commit_checks)
 {
-	git_oid leaf = blob("{\"id\":\"1\"}\n{\"id\":\"2\"}\n"), none = { { 0 } };
-	git_oid records = tree2("100644", "a.jsonl", leaf, NULL, NULL, none);
+	/* key hashes: "1" -> 43de.., "32" -> 4629.., "2" -> 68a9.. (SHA-256 of ["1"] and so on) */
+	git_oid leaf = blob("{\"id\":\"1\"}\n{\"id\":\"32\"}\n"), none = { { 0 } };
+	git_oid records = tree2("100644", "4.jsonl", leaf, NULL, NULL, none);
 	git_oid good = view_tree(records);
 
 	check(commit(good, 0, TRAILERS), NULL);
-	check(commit(good, 1, TRAILERS), NULL);
+	check(commit(good, 1, TRAILERS), "its parent line does not name a commit");	/* the helper's parent is a tree */
 	check(commit(good, 2, TRAILERS), "is a merge");
 	check(commit(good, 0, "Strata-Node: cn-a\n"), "built for '', not for this node 'st-b'");
 	check(commit(good, 0, "Strata-Dataset: residents\nStrata-Node: cn-a\nStrata-Recipient: st-b\n"),
@@ -281,10 +283,129 @@ START_TEST(view_commit_checks)
 	check(commit(view_tree(tree2("40000", "ab", records, NULL, NULL, none)), 0, TRAILERS), "unexpected entry 'ab'");
 	check(commit(view_tree(tree2("100644", "a.jsonl", blob("{\"id\":\"1\"}"), NULL, NULL, none)), 0, TRAILERS),
 	      "does not end with a newline");
-	check(commit(view_tree(tree2("100644", "a.jsonl", blob("{\"id\":\"1\"}\nnot json\n"), NULL, NULL, none)), 0,
+	check(commit(view_tree(tree2("100644", "4.jsonl", blob("{\"id\":\"1\"}\nnot json\n"), NULL, NULL, none)), 0,
 		     TRAILERS), "line 2 is not a record");
 	check(commit(tree2("40000", "records", records, "100644", "schema.json", blob("{}")), 0, TRAILERS),
 	      "schema.json is not valid");
+}
+END_TEST
+
+static git_oid commit_raw(const char *fmt, git_oid tree)
+{
+	strata_buf c = STRATA_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid id;
+	git_oid_tostr(hex, sizeof(hex), &tree);
+	strata_buf_printf(&c, fmt, hex);
+	strata_buf_puts(&c, "\nresidents: view\n\n" TRAILERS);
+	ck_assert_int_eq(git_odb_write(&id, odb, c.ptr, c.len, GIT_OBJECT_COMMIT), 0);
+	strata_buf_dispose(&c);
+	return id;
+}
+
+/* What git fsck --strict refuses, and what the layout rules out, though a peer's key signed it. */
+START_TEST(view_fsck_and_layout)
+{
+	git_oid none = { { 0 } };
+	git_oid one = blob("{\"id\":\"1\"}\n"), leaf = blob("{\"id\":\"1\"}\n{\"id\":\"32\"}\n");
+	git_oid records = tree2("100644", "4.jsonl", leaf, NULL, NULL, none);
+	git_oid six = blob("{\"id\":\"2\"}\n");
+	strata_buf big = STRATA_BUF_INIT;
+
+	/* trees: zero-padded or other modes, duplicates, order, types */
+	check(commit(tree2("040000", "records", records, "100644", "schema.json", blob(SCHEMA)), 0, TRAILERS),
+	      "has mode 040000; only 40000 (directory) and 100644 (plain file) are allowed");
+	check(commit(view_tree(tree2("100664", "4.jsonl", leaf, NULL, NULL, none)), 0, TRAILERS), "has mode 100664");
+	check(commit(view_tree(tree2("100644", "4.jsonl", leaf, "100644", "4.jsonl", leaf)), 0, TRAILERS),
+	      "entry '4.jsonl' appears twice");
+	check(commit(view_tree(tree2("100644", "6.jsonl", six, "100644", "4.jsonl", leaf)), 0, TRAILERS),
+	      "entry '4.jsonl' is out of order");
+	check(commit(view_tree(tree2("40000", "4", leaf, NULL, NULL, none)), 0, TRAILERS),
+	      "entry '4' has mode 40000 but its object is a blob");
+	check(commit(view_tree(tree2("100644", "4.jsonl", records, NULL, NULL, none)), 0, TRAILERS),
+	      "entry '4.jsonl' has mode 100644 but its object is a tree");
+	check(commit(view_tree(tree2("100644", "4.jsonl", leaf, "40000", "4",
+				     tree2("100644", "3.jsonl", one, NULL, NULL, none))), 0, TRAILERS),
+	      "both as a leaf and as a subtree");
+	check(commit(view_tree(tree2("100644", "4.jsonl", blob(""), NULL, NULL, none)), 0, TRAILERS), "is empty");
+	/* records: the same key twice, out of order, in the wrong leaf, too many for one leaf */
+	check(commit(view_tree(tree2("100644", "4.jsonl", blob("{\"id\":\"1\"}\n{\"id\":\"1\"}\n"), NULL, NULL, none)),
+		     0, TRAILERS), "line 2: the same record key twice");
+	check(commit(view_tree(tree2("100644", "4.jsonl", blob("{\"id\":\"32\"}\n{\"id\":\"1\"}\n"), NULL, NULL, none)),
+		     0, TRAILERS), "line 2: records out of key-hash order");
+	check(commit(view_tree(tree2("100644", "4.jsonl", six, NULL, NULL, none)), 0, TRAILERS),
+	      "line 1: a record whose key hash (68a9");
+	check(commit(view_tree(tree2("100644", "6.jsonl", six, NULL, NULL, none)), 0, TRAILERS), NULL);
+	{
+		/* 513 records whose hashes all start with 4: the layout would have split the leaf */
+		size_t found = 0;
+		char rec[64];
+		unsigned char h[STRATA_HASH_LEN];
+		for (unsigned i = 0; found < STRATA_TRIE_LEAF_MAX + 1; i++) {
+			char *vals[1];
+			size_t lens[1];
+			snprintf(rec, sizeof(rec), "%u", i);
+			vals[0] = rec;
+			lens[0] = strlen(rec);
+			ck_assert_int_eq(strata_keyhash(h, vals, lens, 1), 0);
+			if ((h[0] >> 4) == 4) {
+				found++;
+				strata_buf_printf(&big, "%u\n", i);
+			}
+		}
+		/* sorted by hash: let the layout's own sort do it through a real record list */
+		{
+			strata_buf lines = STRATA_BUF_INIT;
+			strata_trie_item *items = calloc(found, sizeof(*items));
+			char **texts = calloc(found, sizeof(char *));
+			const char *p = big.ptr;
+			for (size_t k = 0; k < found; k++) {
+				const char *nl = strchr(p, '\n');
+				char *vals[1];
+				size_t lens[1];
+				texts[k] = calloc(1, 64);
+				snprintf(texts[k], 64, "{\"id\":\"%.*s\"}", (int)(nl - p), p);
+				vals[0] = texts[k] + 7;
+				lens[0] = (size_t)(nl - p);
+				ck_assert_int_eq(strata_keyhash(items[k].hash, vals, lens, 1), 0);
+				items[k].data = texts[k];
+				items[k].len = (uint32_t)strlen(texts[k]);
+				p = nl + 1;
+			}
+			strata_trie_sort(items, found);
+			for (size_t k = 0; k < found; k++)
+				strata_buf_printf(&lines, "%s\n", items[k].data);
+			check(commit(view_tree(tree2("100644", "4.jsonl", blob(lines.ptr), NULL, NULL, none)), 0, TRAILERS),
+			      "holds more than 512 records");
+			for (size_t k = 0; k < found; k++)
+				free(texts[k]);
+			free(texts);
+			free(items);
+			strata_buf_dispose(&lines);
+		}
+	}
+	/* commits: a tree header naming a blob, a parent naming a tree, impossible dates and zones */
+	check(commit_raw("tree %s\nauthor a <a@b> 0 +0000\ncommitter a <a@b> 0 +0000\n", one),
+	      "its tree line does not name a tree");
+	check(commit_raw("tree %s\nauthor a <a@b> 0 +9999\ncommitter a <a@b> 0 +0000\n", view_tree(records)),
+	      "malformed author line");
+	check(commit_raw("tree %s\nauthor a <a@b> 0 +0000\ncommitter a <a@b> 0 -1560\n", view_tree(records)),
+	      "malformed committer line");
+	check(commit_raw("tree %s\nauthor a <a@b> 0 +0000\ncommitter a <a@b> 012 +0000\n", view_tree(records)),
+	      "malformed committer line");
+	check(commit_raw("tree %s\nauthor a <a@b> 0 +0000\n", view_tree(records)), "lacks its committer");
+	check(commit_raw("tree %s\nauthor a <a@b> 0 +0000\ncommitter a <a@b> 0 +0000\nauthor b <b@c> 0 +0000\n",
+			 view_tree(records)), "has a second 'author' header");
+	check(commit_raw("tree %s\nauthor a <a@b> 0 +1400\ncommitter a <a@b> 1700000000 -1200\n", view_tree(records)), NULL);
+	{
+		/* one parent that is a commit: accepted */
+		git_oid parent = commit(view_tree(records), 0, TRAILERS);
+		char fmt[256], phex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(phex, sizeof(phex), &parent);
+		snprintf(fmt, sizeof(fmt), "tree %%s\nparent %s\nauthor a <a@b> 0 +0000\ncommitter a <a@b> 0 +0000\n", phex);
+		check(commit_raw(fmt, view_tree(records)), NULL);
+	}
+	strata_buf_dispose(&big);
 }
 END_TEST
 
@@ -294,10 +415,11 @@ START_TEST(view_depth_limit)
 	git_oid none = { { 0 } };
 	for (int extra = 0; extra <= 1; extra++) {
 		git_oid t = tree2("100644", "a.jsonl", blob("{\"id\":\"1\"}\n"), NULL, NULL, none);
-		/* records/ is depth 1, the leaf's tree is depth levels + 1 */
+		/* records/ is depth 1, the leaf's tree is depth levels + 1; at the limit the
+		 * checks go on to the leaf (whose record cannot hash to 40 a's) */
 		for (int d = 0; d < STRATA_TREE_DEPTH_MAX - 1 + extra; d++)
 			t = tree2("40000", "a", t, NULL, NULL, none);
-		check(commit(view_tree(t), 0, TRAILERS), extra ? "nested too deep" : NULL);
+		check(commit(view_tree(t), 0, TRAILERS), extra ? "nested too deep" : "belongs in another leaf");
 	}
 }
 END_TEST
@@ -326,6 +448,7 @@ int main(void)
 	tcase_add_checked_fixture(tv, mem_setup, mem_teardown);
 	tcase_add_test(tv, view_commit_checks);
 	tcase_add_test(tv, view_depth_limit);
+	tcase_add_test(tv, view_fsck_and_layout);
 	tcase_add_test(tv, known_objects_skipped);
 	suite_add_tcase(s, tp);
 	suite_add_tcase(s, tv);
