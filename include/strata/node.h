@@ -25,6 +25,7 @@ typedef struct {
 	strata_key *key;	/* loaded by strata_node_load_key() */
 	strata_pubkey pub;
 	int lock_fd;
+	int lock_shared;	/* lock_fd holds the shared (reader's) lock, not the write lock */
 	/* peer and signer keys from node.conf, read once (strata_node_trusted) */
 	struct strata_trusted *trusted;
 	size_t ntrusted;
@@ -48,6 +49,13 @@ int strata_node_init(const char *path, const char *name, const char *tier);
 int strata_node_open(strata_node **out, const char *path);
 /* Takes the node's write lock (non-blocking; error if another process has it). */
 int strata_node_lock(strata_node *n);
+/*
+ * Takes the node's lock shared, for a reader that writes scratch files
+ * under NODE/tmp (audit view): writers, which clear NODE/tmp when they
+ * take the lock, wait for it.  Non-blocking; STRATA_EBUSY while a writer
+ * holds the lock.  strata_node_lock upgrades it.
+ */
+int strata_node_lock_shared(strata_node *n);
 /* Releases the write lock (a daemon takes it per request). */
 void strata_node_unlock(strata_node *n);
 /*

@@ -248,6 +248,7 @@ int strata_node_open(strata_node **out, const char *path)
 		goto done;
 	}
 	n->lock_fd = -1;
+	n->lock_shared = 0;
 	if (git_config_open_ondisk(&n->cfg, conf.ptr) < 0) {
 		strata_error_git("cannot read node.conf");
 		goto done;
@@ -306,11 +307,13 @@ static void remove_ref_locks(const char *dir, int depth)
 }
 
 /*
- * What a writer killed mid-way leaves behind, removed by the next one to
- * take the lock (so no other writer can be using it): quarantined parcel
- * packs, unfinished pack files, and ref locks (a ref whose NAME.lock a
- * dead writer left could never move again).  The node's lock covers its
- * repository: only strata writes there.  Never anything a ref names.
+ * What a process killed mid-way leaves behind, removed by the next writer
+ * to take the lock (so no other process can be using it): everything in
+ * NODE/tmp (quarantined parcels, spilled records, audit scratch: whoever
+ * writes there holds the lock, shared or not), unfinished pack files, and
+ * ref locks (a ref whose NAME.lock a dead writer left could never move
+ * again).  The node's lock covers its repository: only strata writes
+ * there.  Never anything a ref names.
  */
 static void remove_leftovers(strata_node *n)
 {
@@ -322,7 +325,7 @@ static void remove_leftovers(strata_node *n)
 	free(refs);
 	free(packed);
 	static const struct { const char *dir, *prefix; } spots[] = {
-		{ "tmp", "quarantine-" },
+		{ "tmp", "" },
 		{ "repo.git/objects/pack", "tmp_strata_" },
 	};
 	for (size_t i = 0; i < sizeof(spots) / sizeof(*spots); i++) {
@@ -331,7 +334,8 @@ static void remove_leftovers(strata_node *n)
 		struct dirent *e;
 		while (d && (e = readdir(d)) != NULL) {
 			char *p;
-			if (strncmp(e->d_name, spots[i].prefix, strlen(spots[i].prefix)) ||
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+			    strncmp(e->d_name, spots[i].prefix, strlen(spots[i].prefix)) ||
 			    (p = strata_path_join(dir, e->d_name)) == NULL)
 				continue;
 			strata_rm_rf(p);
@@ -349,17 +353,20 @@ int strata_node_lock(strata_node *n)
 	strata_buf p = STRATA_BUF_INIT;
 	int error = 0;
 
-	if (n->lock_fd >= 0)
+	if (n->lock_fd >= 0 && !n->lock_shared)
 		return 0;
 	if (strata_buf_printf(&p, "%s/lock", n->path) < 0)
 		return STRATA_ERROR;
-	if ((n->lock_fd = open(p.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+	if (n->lock_fd < 0 && (n->lock_fd = open(p.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 		error = strata_error_sys(p.ptr);
 	} else if (flock(n->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		error = strata_error_setc(STRATA_EBUSY, "node '%s' is busy: another strata process holds its lock", n->path);
-		close(n->lock_fd);
-		n->lock_fd = -1;
+		if (!n->lock_shared) {
+			close(n->lock_fd);
+			n->lock_fd = -1;
+		}
 	} else {
+		n->lock_shared = 0;
 		remove_leftovers(n);
 		/* a change a crash interrupted is settled before any other starts */
 		if ((error = strata_journal_recover(n)) < 0) {
@@ -371,11 +378,35 @@ int strata_node_lock(strata_node *n)
 	return error;
 }
 
+int strata_node_lock_shared(strata_node *n)
+{
+	strata_buf p = STRATA_BUF_INIT;
+	int error = 0;
+
+	if (n->lock_fd >= 0)
+		return 0;	/* shared already, or the write lock, which covers it */
+	if (strata_buf_printf(&p, "%s/lock", n->path) < 0)
+		return STRATA_ERROR;
+	if ((n->lock_fd = open(p.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		error = strata_error_sys(p.ptr);
+	} else if (flock(n->lock_fd, LOCK_SH | LOCK_NB) < 0) {
+		error = strata_error_setc(STRATA_EBUSY, "node '%s' is busy: another strata process is writing to it",
+					  n->path);
+		close(n->lock_fd);
+		n->lock_fd = -1;
+	} else {
+		n->lock_shared = 1;
+	}
+	strata_buf_dispose(&p);
+	return error;
+}
+
 void strata_node_unlock(strata_node *n)
 {
 	if (n->lock_fd >= 0)
 		close(n->lock_fd);
 	n->lock_fd = -1;
+	n->lock_shared = 0;
 }
 
 static int cmp_names(const void *a, const void *b)

@@ -182,15 +182,20 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, si
 			bufs[i]->len += (size_t)got;
 		}
 		bufs[i]->ptr[bufs[i]->len] = '\0';
-		/* where this entry's data ends in the archive: the end marker must follow the last */
-		data_end = (size_t)archive_read_header_position(a) + 512 + ((size_t)size + 511) / 512 * 512;
 		count++;
 	}
 	if (rc != ARCHIVE_EOF) {
+		const char *why = archive_error_string(a);
 		strata_error_set("'%s': not a valid parcel archive (after %d of 3 entries): %s", what, count,
-				 rc == ARCHIVE_WARN ? "malformed header" : archive_error_string(a));
+				 rc == ARCHIVE_WARN || !why ? "malformed header" : why);
 		goto done;
 	}
+	/*
+	 * Where the end-of-archive marker starts: libarchive's header position
+	 * at EOF.  (Counting from the last entry's header would miss the pax
+	 * extended headers in front of it.)
+	 */
+	data_end = (size_t)archive_read_header_position(a);
 	if (count < 3) {
 		strata_error_set("'%s': truncated or incomplete parcel: '%s' is missing", what, entry_names[count]);
 		goto done;
@@ -374,7 +379,8 @@ static int parse_manifest(strata_parcel *p, const char *what)
 	}
 	p->pack_objects = (uint64_t)json_integer_value(json_object_get(pack, "objects"));
 	if ((json_int_t)p->pack.len != json_integer_value(json_object_get(pack, "size"))) {
-		strata_error_set("'%s': objects.pack is %zu bytes but the manifest says %lld", what, p->pack.len,
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': objects.pack is %zu bytes but the manifest says %lld",
+					  what, p->pack.len,
 				 (long long)json_integer_value(json_object_get(pack, "size")));
 		goto done;
 	}
@@ -382,8 +388,8 @@ static int parse_manifest(strata_parcel *p, const char *what)
 		unsigned char sum[32];
 		EVP_Digest(p->pack.ptr, p->pack.len, sum, NULL, EVP_sha256(), NULL);
 		if (memcmp(sum, p->pack_sha256, 32)) {
-			strata_error_set("'%s': objects.pack does not match the SHA-256 in the manifest "
-					 "(altered or corrupted in transit)", what);
+			error = strata_error_setc(STRATA_EVERIFY, "'%s': objects.pack does not match the SHA-256 in the "
+						  "manifest (altered or corrupted in transit)", what);
 			goto done;
 		}
 	}

@@ -731,6 +731,10 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 	int have_r = 0, error = STRATA_ERROR;
 
 	memset(res, 0, sizeof(*res));
+	/* its scratch repository lives in NODE/tmp, which a writer clears when it takes the lock */
+	if ((error = strata_node_lock_shared(n)) < 0)
+		return error;
+	error = STRATA_ERROR;
 	if (git_commit_lookup(&view, n->repo, view_id) < 0) {
 		strata_error_git("cannot read the view commit");
 		goto done;
