@@ -371,19 +371,92 @@ static int read_line(strata_jsonl *j)
 	return 1;
 }
 
+/* Skips a JSON string at *p (already validated by jansson): past its closing quote. */
+static void skip_string(const char **p, const char *end)
+{
+	const char *s = *p + 1;
+	while (s < end && *s != '"')
+		s += *s == '\\' ? 2 : 1;
+	*p = s < end ? s + 1 : end;
+}
+
+static void skip_ws(const char **p, const char *end)
+{
+	while (*p < end && (**p == ' ' || **p == '\t' || **p == '\r' || **p == '\n'))
+		(*p)++;
+}
+
+/*
+ * The text of the number that is the value of `key` in the line jansson
+ * just accepted as a flat object: a number keeps the text it was written
+ * with (0.1, 1e23, 2.50, -0), as it does in CSV; jansson would hand back
+ * a double, rewritten.  0 and the span, or -1 if not found.
+ */
+static int raw_number(const strata_jsonl *j, const char *key, const char **num, size_t *nlen)
+{
+	const char *p = j->buf.ptr, *end = j->buf.ptr + j->buf.len;
+	size_t klen = strlen(key);
+
+	skip_ws(&p, end);
+	if (p >= end || *p != '{')
+		return -1;
+	p++;
+	for (;;) {
+		const char *ks, *ke, *vs;
+		int match;
+		skip_ws(&p, end);
+		if (p >= end || *p != '"')
+			return -1;
+		ks = p;
+		skip_string(&p, end);
+		ke = p;
+		if (memchr(ks, '\\', (size_t)(ke - ks))) {
+			/* an escaped name: let jansson decode it */
+			json_t *k = json_loadb(ks, (size_t)(ke - ks), JSON_DECODE_ANY, NULL);
+			match = k && json_is_string(k) && json_string_length(k) == klen &&
+				!memcmp(json_string_value(k), key, klen);
+			json_decref(k);
+		} else {
+			match = (size_t)(ke - ks) == klen + 2 && !memcmp(ks + 1, key, klen);
+		}
+		skip_ws(&p, end);
+		if (p >= end || *p != ':')
+			return -1;
+		p++;
+		skip_ws(&p, end);
+		vs = p;
+		if (p < end && *p == '"')
+			skip_string(&p, end);
+		else
+			while (p < end && *p != ',' && *p != '}' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+				p++;
+		if (match && (*vs == '-' || (*vs >= '0' && *vs <= '9'))) {
+			*num = vs;
+			*nlen = (size_t)(p - vs);
+			return 0;
+		}
+		skip_ws(&p, end);
+		if (p >= end || *p != ',')
+			return -1;
+		p++;
+	}
+}
+
 static int value_text(strata_jsonl *j, const char *key, json_t *v)
 {
-	char num[64];
+	const char *num;
+	size_t nlen;
 
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		return strata_buf_put(&j->vals, json_string_value(v), json_string_length(v));
 	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return strata_buf_puts(&j->vals, num);
 	case JSON_REAL:
-		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
-		return strata_buf_puts(&j->vals, num);
+		/* duplicate keys are refused, so the first match is the one */
+		if (raw_number(j, key, &num, &nlen) < 0)
+			return strata_error_set("'%s': line %zu: cannot find the text of number field '%s'",
+						j->name, j->line, key);
+		return strata_buf_put(&j->vals, num, nlen);
 	case JSON_TRUE:
 		return strata_buf_puts(&j->vals, "true");
 	case JSON_FALSE:
@@ -454,7 +527,8 @@ int strata_jsonl_next(strata_jsonl *j, strata_csv_row *row)
 			return r;
 	} while (j->buf.len == 0 || strspn(j->buf.ptr, " \t") == j->buf.len);
 
-	obj = json_loadb(j->buf.ptr, j->buf.len, JSON_REJECT_DUPLICATES, &jerr);
+	/* integers as reals: a big one is refused as an integer, and its text is kept anyway */
+	obj = json_loadb(j->buf.ptr, j->buf.len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
 	if (!obj) {
 		strata_error_set("'%s': line %zu, column %d: %s", j->name, j->line, jerr.column, jerr.text);
 		goto done;

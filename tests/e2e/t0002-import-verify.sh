@@ -57,3 +57,14 @@ git -C n/repo.git fetch -q "$T/other/repo.git" refs/strata/datasets/d:refs/strat
 expect_fail 3 "failed verification" "$STRATA" -C n verify
 grep -q "untrusted: ssh-ed25519" "$T/out" || fail "verify did not flag the foreign key: $(cat "$T/out")"
 ok "a commit by an unknown key is untrusted"
+
+# the same numbers as CSV and as JSON Lines: the same records, the same tree
+"$STRATA" init nn --name nn --tier community >/dev/null
+printf 'id,x,y\n1,0.1,1e23\n2,2.50,-0\n3,12345678901234567890123,7\n' >nums.csv
+printf '{"id":"1","x":0.1,"y":1e23}\n{"y":-0,"id":"2","x":2.50}\n{"id":"3","x":12345678901234567890123,"y":7}\n' >nums.jsonl
+"$STRATA" -C nn import nums-csv nums.csv --key id >/dev/null
+"$STRATA" -C nn import nums-jsonl nums.jsonl --key id >/dev/null
+[ "$(git -C nn/repo.git rev-parse refs/strata/datasets/nums-csv^{tree})" = \
+  "$(git -C nn/repo.git rev-parse refs/strata/datasets/nums-jsonl^{tree})" ] || fail "CSV and JSON Lines numbers differ"
+"$STRATA" -C nn export nums-jsonl --format csv | grep -qx '2,2.50,-0' || fail "a number was rewritten"
+ok "numbers keep their text: CSV and JSON Lines give the same tree (0.1, 1e23, 2.50, -0, 23 digits)"

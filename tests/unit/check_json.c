@@ -91,6 +91,28 @@ START_TEST(jsonl_header_and_scalars)
 }
 END_TEST
 
+/* A number keeps the text it was written with, as in CSV: the same data gives the same records. */
+static const struct { const char *in, *want; } jsonl_numbers[] = {
+	{ "{\"id\":\"1\",\"n\":0.1}\n", "id|n/1|0.1" },
+	{ "{\"id\":\"1\",\"n\":1e23}\n", "id|n/1|1e23" },
+	{ "{\"id\":\"1\",\"n\":2.50}\n", "id|n/1|2.50" },
+	{ "{\"id\":\"1\",\"n\":-0}\n", "id|n/1|-0" },
+	{ "{\"id\":\"1\",\"n\":12345678901234567890123}\n", "id|n/1|12345678901234567890123" },
+	{ "{\"id\":\"1\",\"n\":-1.5E-7}\n", "id|n/1|-1.5E-7" },
+	{ "{ \"n\" : 3.10 , \"id\" : \"1\" }\n", "n|id/3.10|1" },
+	{ "{\"id\":\"a,\\\"n\\\":9\",\"n\":7.0}\n", "id|n/a,\"n\":9|7.0" },	/* a look-alike inside a string */
+	{ "{\"id\":\"1\",\"\\u006e\":8.00}\n", "id|n/1|8.00" },			/* an escaped name */
+};
+
+START_TEST(jsonl_numbers_keep_their_text)
+{
+	strata_buf got = STRATA_BUF_INIT;
+	ck_assert_int_eq(jsonl_read_all(jsonl_numbers[_i].in, &got), 0);
+	ck_assert_str_eq(got.ptr, jsonl_numbers[_i].want);
+	strata_buf_dispose(&got);
+}
+END_TEST
+
 static const struct { const char *in; const char *err; } jsonl_bad[] = {
 	{ "{\"a\":\"1\"}\n{\"b\":\"2\"}\n", "line 2: unknown field 'b'" },
 	{ "{\"a\":\"1\",\"b\":\"2\"}\n{\"a\":\"2\"}\n", "line 2: missing field 'b'" },
@@ -181,6 +203,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, escape_table, 0, sizeof(esc_cases) / sizeof(*esc_cases));
 	tcase_add_test(tc, record_keys_sorted_bytewise);
+	tcase_add_loop_test(tc, jsonl_numbers_keep_their_text, 0, sizeof(jsonl_numbers) / sizeof(jsonl_numbers[0]));
 	tcase_add_test(tc, record_parse_round_trip);
 	tcase_add_test(tc, record_parse_refuses_non_strings);
 	tcase_add_loop_test(tc, record_field_table, 0, sizeof(field_cases) / sizeof(*field_cases));
