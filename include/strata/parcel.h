@@ -52,7 +52,10 @@ typedef struct {
 	git_oid *prereqs;		/* commits the recipient must already have */
 	size_t nprereqs;
 	uint64_t pack_objects;
-	unsigned char pack_sha256[32];
+	unsigned char pack_sha256[32];		/* as the manifest says */
+	unsigned char pack_sha256_got[32];	/* as objects.pack is */
+	uint64_t pack_size;			/* objects.pack's bytes, in `pack` or in `pack_fd` */
+	int pack_fd;				/* objects.pack spooled to an unlinked file, or -1 */
 	/* the raw entries as read or written */
 	strata_buf manifest;
 	strata_buf sig;
@@ -68,6 +71,13 @@ int strata_parcel_ref_name_valid(const char *name);
  */
 int strata_parcel_parse(strata_parcel **out, const char *what, const void *data, size_t len,
 			const strata_parcel_limits *lim);
+/*
+ * The same from an open file, which stays the caller's.  With `spool` (a
+ * directory), objects.pack is copied to an unlinked file there (pack_fd)
+ * rather than into memory, so memory does not grow with the parcel.
+ */
+int strata_parcel_parse_fd(strata_parcel **out, const char *what, int fd, const char *spool,
+			   const strata_parcel_limits *lim);
 /*
  * Checks MANIFEST.sig over MANIFEST; stores the signer's key in *signer.
  * STRATA_EVERIFY if it does not verify.

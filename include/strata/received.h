@@ -12,6 +12,7 @@
 #ifndef STRATA_RECEIVED_H
 #define STRATA_RECEIVED_H
 #include <stdint.h>
+#include <sys/types.h>
 #include <git2.h>
 #include "strata/dataset.h"
 #include "strata/oidset.h"
@@ -25,6 +26,17 @@
 /* A view's tree is two levels of layout and a trie of at most 40 hex digits. */
 #define STRATA_TREE_DEPTH_MAX 40
 
+/* Where a received pack is read from: memory, or a file (a parcel spooled to disk). */
+typedef struct {
+	const unsigned char *mem;	/* or NULL: read `fd` */
+	int fd;
+	uint64_t len;
+} strata_pack_src;
+void strata_pack_src_mem(strata_pack_src *s, const void *data, size_t len);
+void strata_pack_src_fd(strata_pack_src *s, int fd, uint64_t len);
+/* Up to `len` bytes at `off`; the count (short only at the end), -1 on a read error. */
+ssize_t strata_pack_src_read(const strata_pack_src *s, uint64_t off, void *buf, size_t len);
+
 /*
  * Walks every entry of a pack before libgit2 sees it: well-formed
  * headers, `objects` entries, each object and each delta's result under
@@ -34,6 +46,8 @@
  * the parcel in the error.  0 or STRATA_ERROR.
  */
 int strata_received_scan_pack(const void *pack, size_t len, uint64_t objects, const char *what);
+/* The same, reading the pack through a 1 MiB window: memory does not grow with its size. */
+int strata_received_scan_src(const strata_pack_src *src, uint64_t objects, const char *what);
 
 /*
  * The scan above, then every delta resolved in pack order, before the
@@ -46,6 +60,7 @@ int strata_received_scan_pack(const void *pack, size_t len, uint64_t objects, co
  */
 int strata_received_resolve_pack(const void *pack, size_t len, uint64_t objects, git_odb *known,
 				 const char *what);
+int strata_received_resolve_src(const strata_pack_src *src, uint64_t objects, git_odb *known, const char *what);
 
 typedef struct {
 	const char *what;	/* the parcel, named in every message */

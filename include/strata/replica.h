@@ -62,6 +62,12 @@ int strata_parcel_export_file(strata_node *n, const char *peer, int full, const 
 int strata_parcel_import(strata_node *n, const char *what, const void *data, size_t len,
 			 strata_parcel_result *res);
 int strata_parcel_import_file(strata_node *n, const char *path, strata_parcel_result *res);
+/*
+ * From an open file (the caller's): objects.pack is spooled to an unlinked
+ * file under NODE/tmp and read from there in pieces, so memory does not
+ * grow with the parcel.  `from`, if set, must be the sender.
+ */
+int strata_parcel_import_fd(strata_node *n, const char *what, int fd, const char *from, strata_parcel_result *res);
 /* One direction of a link, as recorded in NODE/links/<peer>.json. */
 typedef struct {
 	char name[STRATA_PARCEL_NAME_MAX];

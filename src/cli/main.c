@@ -161,6 +161,13 @@ int main(int argc, char **argv)
 	git_libgit2_init();
 	/* a power loss must not lose acknowledged writes (FACTS.md) */
 	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, strata_fsync_enabled());
+	/*
+	 * Pack files are read through mapped windows: keep them small and few,
+	 * so that address space (and a ulimit -v on it) does not grow with a
+	 * pack's size.  The defaults are 1 GiB windows and 8 GiB mapped.
+	 */
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)32 << 20);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)256 << 20);
 
 	if (cmd->flags & NEED_NODE) {
 		int wants_help = 0;

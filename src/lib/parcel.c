@@ -43,6 +43,8 @@ void strata_parcel_free(strata_parcel *p)
 	strata_buf_dispose(&p->manifest);
 	strata_buf_dispose(&p->sig);
 	strata_buf_dispose(&p->pack);
+	if (p->pack_fd >= 0)
+		close(p->pack_fd);
 	free(p);
 }
 
@@ -91,27 +93,95 @@ static const char *compressed_kind(const unsigned char *d, size_t len)
 	return NULL;
 }
 
-static int read_entries(strata_parcel *p, const char *what, const void *data, size_t len,
-			const strata_parcel_limits *lim)
+/* objects.pack into an unlinked file under `spool` (so nothing is left if we die), hashed as it goes. */
+static int spool_pack(strata_parcel *p, struct archive *a, const char *what, const char *spool, uint64_t size)
+{
+	strata_buf path = STRATA_BUF_INIT;
+	unsigned char *buf = malloc((size_t)1 << 20);
+	EVP_MD_CTX *sha = EVP_MD_CTX_new();
+	uint64_t got = 0;
+	int fd = -1, error = STRATA_ERROR;
+
+	if (!buf || !sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	if (strata_buf_printf(&path, "%s/pack-XXXXXX", spool) < 0)
+		goto done;
+	if ((fd = mkstemp(path.ptr)) < 0) {
+		strata_error_sys(path.ptr);
+		goto done;
+	}
+	unlink(path.ptr);
+	while (got < size) {
+		la_ssize_t n = archive_read_data(a, buf, (size_t)(size - got < ((uint64_t)1 << 20) ? size - got : (1 << 20)));
+		if (n <= 0) {
+			strata_error_set("'%s': entry 'objects.pack' is truncated (%llu of %llu bytes)%s%s", what,
+					 (unsigned long long)got, (unsigned long long)size, n < 0 ? ": " : "",
+					 n < 0 ? archive_error_string(a) : "");
+			goto done;
+		}
+		EVP_DigestUpdate(sha, buf, (size_t)n);
+		for (la_ssize_t w = 0; w < n;) {
+			ssize_t k = write(fd, buf + w, (size_t)(n - w));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0) {
+				strata_error_sys("cannot spool objects.pack");
+				goto done;
+			}
+			w += k;
+		}
+		got += (uint64_t)n;
+	}
+	if (EVP_DigestFinal_ex(sha, p->pack_sha256_got, NULL) != 1) {
+		strata_error_ssl("cannot hash objects.pack");
+		goto done;
+	}
+	p->pack_fd = fd;
+	p->pack_size = got;
+	fd = -1;
+	error = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	EVP_MD_CTX_free(sha);
+	strata_buf_dispose(&path);
+	return error;
+}
+
+/*
+ * The entries, from memory (`data`, `len`) or from the file `fd` (len is
+ * its size); with `spool` set, objects.pack goes to a file under it
+ * rather than into memory.
+ */
+static int read_entries(strata_parcel *p, const char *what, const void *data, int fd, size_t len,
+			const char *spool, const strata_parcel_limits *lim)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	strata_buf *bufs[3] = { &p->manifest, &p->sig, &p->pack };
 	const size_t caps[3] = { lim->max_manifest, lim->max_sig, lim->max_pack };
-	const char *kind = compressed_kind(data, len);
+	unsigned char head[8] = { 0 };
+	const char *kind;
 	size_t data_end = 0;
 	char shown[300];
 	int rc, count = 0, error = STRATA_ERROR;
 
 	if (!a)
 		return strata_error_set("out of memory");
-	if (kind) {
+	if (data)
+		memcpy(head, data, len < sizeof(head) ? len : sizeof(head));
+	else if (pread(fd, head, sizeof(head), 0) < 0)
+		return strata_error_sys(what);
+	if ((kind = compressed_kind(head, len < sizeof(head) ? len : sizeof(head))) != NULL) {
 		strata_error_set("'%s' is %s-compressed; a parcel is a plain tar archive and strata "
 				 "does not decompress untrusted input", what, kind);
 		goto done;
 	}
 	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
-	    archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
+	    (data ? archive_read_open_memory(a, data, len) : archive_read_open_fd(a, fd, 65536)) != ARCHIVE_OK) {
 		strata_error_set("'%s': not a parcel: %s", what, archive_error_string(a));
 		goto done;
 	}
@@ -168,6 +238,12 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, si
 					 "is %zu bytes", what, shown, (long long)size, len);
 			goto done;
 		}
+		if (i == 2 && spool) {
+			if (spool_pack(p, a, what, spool, (uint64_t)size) < 0)
+				goto done;
+			count++;
+			continue;
+		}
 		bufs[i]->max = (size_t)size + 1;
 		if (strata_buf_grow(bufs[i], (size_t)size) < 0)
 			goto done;
@@ -182,6 +258,10 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, si
 			bufs[i]->len += (size_t)got;
 		}
 		bufs[i]->ptr[bufs[i]->len] = '\0';
+		if (i == 2) {
+			EVP_Digest(p->pack.ptr, p->pack.len, p->pack_sha256_got, NULL, EVP_sha256(), NULL);
+			p->pack_size = p->pack.len;
+		}
 		count++;
 	}
 	if (rc != ARCHIVE_EOF) {
@@ -190,26 +270,38 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, si
 				 rc == ARCHIVE_WARN || !why ? "malformed header" : why);
 		goto done;
 	}
+	if (count < 3) {
+		strata_error_set("'%s': truncated or incomplete parcel: '%s' is missing", what, entry_names[count]);
+		goto done;
+	}
 	/*
 	 * Where the end-of-archive marker starts: libarchive's header position
 	 * at EOF.  (Counting from the last entry's header would miss the pax
 	 * extended headers in front of it.)
 	 */
 	data_end = (size_t)archive_read_header_position(a);
-	if (count < 3) {
-		strata_error_set("'%s': truncated or incomplete parcel: '%s' is missing", what, entry_names[count]);
-		goto done;
-	}
 	/* two zero blocks end a tar; without them the archive was cut short */
 	if (data_end > len || len - data_end < 1024) {
 		strata_error_set("'%s': truncated parcel: the end-of-archive marker is missing", what);
 		goto done;
 	}
-	for (size_t k = data_end; k < len; k++)
-		if (((const unsigned char *)data)[k]) {
-			strata_error_set("'%s': unexpected data after the end of the archive (offset %zu)", what, k);
+	for (size_t k = data_end; k < len;) {
+		unsigned char blk[4096];
+		size_t n = len - k < sizeof(blk) ? len - k : sizeof(blk);
+		if (data)
+			memcpy(blk, (const unsigned char *)data + k, n);
+		else if (pread(fd, blk, n, (off_t)k) != (ssize_t)n) {
+			strata_error_sys(what);
 			goto done;
 		}
+		for (size_t j = 0; j < n; j++)
+			if (blk[j]) {
+				strata_error_set("'%s': unexpected data after the end of the archive (offset %zu)", what,
+						 k + j);
+				goto done;
+			}
+		k += n;
+	}
 	error = 0;
 done:
 	archive_read_free(a);
@@ -378,16 +470,14 @@ static int parse_manifest(strata_parcel *p, const char *what)
 		goto done;
 	}
 	p->pack_objects = (uint64_t)json_integer_value(json_object_get(pack, "objects"));
-	if ((json_int_t)p->pack.len != json_integer_value(json_object_get(pack, "size"))) {
-		error = strata_error_setc(STRATA_EVERIFY, "'%s': objects.pack is %zu bytes but the manifest says %lld",
-					  what, p->pack.len,
+	if ((json_int_t)p->pack_size != json_integer_value(json_object_get(pack, "size"))) {
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': objects.pack is %llu bytes but the manifest says %lld",
+					  what, (unsigned long long)p->pack_size,
 				 (long long)json_integer_value(json_object_get(pack, "size")));
 		goto done;
 	}
 	{
-		unsigned char sum[32];
-		EVP_Digest(p->pack.ptr, p->pack.len, sum, NULL, EVP_sha256(), NULL);
-		if (memcmp(sum, p->pack_sha256, 32)) {
+		if (memcmp(p->pack_sha256_got, p->pack_sha256, 32)) {
 			error = strata_error_setc(STRATA_EVERIFY, "'%s': objects.pack does not match the SHA-256 in the "
 						  "manifest (altered or corrupted in transit)", what);
 			goto done;
@@ -399,8 +489,8 @@ done:
 	return error;
 }
 
-int strata_parcel_parse(strata_parcel **out, const char *what, const void *data, size_t len,
-			const strata_parcel_limits *lim)
+static int parse(strata_parcel **out, const char *what, const void *data, int fd, size_t len, const char *spool,
+		 const strata_parcel_limits *lim)
 {
 	strata_parcel_limits def;
 	strata_parcel *p;
@@ -413,13 +503,31 @@ int strata_parcel_parse(strata_parcel **out, const char *what, const void *data,
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return strata_error_set("out of memory");
-	if ((error = read_entries(p, what, data, len, lim)) < 0 ||
+	p->pack_fd = -1;
+	if ((error = read_entries(p, what, data, fd, len, spool, lim)) < 0 ||
 	    (error = parse_manifest(p, what)) < 0) {
 		strata_parcel_free(p);
 		return error;
 	}
 	*out = p;
 	return 0;
+}
+
+int strata_parcel_parse(strata_parcel **out, const char *what, const void *data, size_t len,
+			const strata_parcel_limits *lim)
+{
+	return parse(out, what, data, -1, len, NULL, lim);
+}
+
+int strata_parcel_parse_fd(strata_parcel **out, const char *what, int fd, const char *spool,
+			   const strata_parcel_limits *lim)
+{
+	struct stat st;
+
+	*out = NULL;
+	if (fstat(fd, &st) < 0)
+		return strata_error_sys(what);
+	return parse(out, what, NULL, fd, (size_t)st.st_size, spool, lim);
 }
 
 int strata_parcel_verify(const strata_parcel *p, strata_pubkey *signer)

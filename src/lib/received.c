@@ -15,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 #include <zlib.h>
+#include <unistd.h>
+#include <errno.h>
 
 /* Reads a varint of git's pack entry header or delta header. */
 static int get_varint(uint64_t *out, const unsigned char **p, const unsigned char *end)
@@ -35,67 +37,190 @@ static int get_varint(uint64_t *out, const unsigned char **p, const unsigned cha
 
 /* One entry of a scanned pack: where its zlib data starts, and its base if a delta. */
 typedef struct {
-	size_t hdr_off, data_off;
+	uint64_t hdr_off, data_off;
 	uint64_t size;		/* inflated size of the entry's data */
 	int type;		/* 1..4, 6 (OFS_DELTA) or 7 (REF_DELTA) */
 	uint64_t ofs;		/* OFS_DELTA: distance back to the base entry */
 	git_oid base;		/* REF_DELTA */
 } pack_slot;
 
-static int scan_pack(const void *pack, size_t len, uint64_t objects, const char *what, pack_slot *slots);
+void strata_pack_src_mem(strata_pack_src *s, const void *data, size_t len)
+{
+	s->mem = data;
+	s->fd = -1;
+	s->len = len;
+}
+
+void strata_pack_src_fd(strata_pack_src *s, int fd, uint64_t len)
+{
+	s->mem = NULL;
+	s->fd = fd;
+	s->len = len;
+}
+
+/* Up to `len` bytes at `off` into buf; the count, or -1 on a read error. */
+ssize_t strata_pack_src_read(const strata_pack_src *s, uint64_t off, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	if (off >= s->len)
+		return 0;
+	if (len > s->len - off)
+		len = (size_t)(s->len - off);
+	if (s->mem) {
+		memcpy(buf, s->mem + off, len);
+		return (ssize_t)len;
+	}
+	while (done < len) {
+		ssize_t n = pread(s->fd, (char *)buf + done, len - done, (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : (ssize_t)done;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+/* A window over the source, for reading it front to back. */
+#define WINDOW ((size_t)1 << 20)
+typedef struct {
+	const strata_pack_src *src;
+	unsigned char *buf;
+	uint64_t base;		/* source offset of buf[0] */
+	size_t len, pos;	/* valid bytes, cursor */
+	uint64_t end;		/* where reading stops (the trailer) */
+} reader;
+
+static uint64_t rd_off(const reader *r)
+{
+	return r->base + r->pos;
+}
+
+/* Makes at least `want` bytes (or all that is left before r->end) available at the cursor. */
+static int rd_fill(reader *r, size_t want)
+{
+	ssize_t n;
+
+	if (r->len - r->pos >= want || r->base + r->len >= r->end)
+		return 0;
+	memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+	r->base += r->pos;
+	r->len -= r->pos;
+	r->pos = 0;
+	n = strata_pack_src_read(r->src, r->base + r->len, r->buf + r->len,
+				 (size_t)(r->end - (r->base + r->len) < WINDOW - r->len ? r->end - (r->base + r->len)
+											: WINDOW - r->len));
+	if (n < 0)
+		return strata_error_sys("cannot read objects.pack");
+	r->len += (size_t)n;
+	return 0;
+}
+
+static size_t rd_avail(const reader *r)
+{
+	return r->len - r->pos;
+}
+
+static int scan_pack(const strata_pack_src *src, uint64_t objects, const char *what, pack_slot *slots);
 
 int strata_received_scan_pack(const void *pack, size_t len, uint64_t objects, const char *what)
 {
-	return scan_pack(pack, len, objects, what, NULL);
+	strata_pack_src src;
+	strata_pack_src_mem(&src, pack, len);
+	return scan_pack(&src, objects, what, NULL);
+}
+
+int strata_received_scan_src(const strata_pack_src *src, uint64_t objects, const char *what)
+{
+	return scan_pack(src, objects, what, NULL);
+}
+
+/* The SHA-1 of the first `len` bytes of the source. */
+static int src_sha1(const strata_pack_src *src, uint64_t len, unsigned char sum[20])
+{
+	EVP_MD_CTX *sha = EVP_MD_CTX_new();
+	unsigned char *buf = malloc(WINDOW);
+	uint64_t off = 0;
+	int error = 0;
+
+	if (!sha || !buf || EVP_DigestInit_ex(sha, EVP_sha1(), NULL) != 1)
+		error = strata_error_set("out of memory");
+	while (!error && off < len) {
+		ssize_t n = strata_pack_src_read(src, off, buf, (size_t)(len - off < WINDOW ? len - off : WINDOW));
+		if (n <= 0)
+			error = strata_error_sys("cannot read objects.pack");
+		else {
+			EVP_DigestUpdate(sha, buf, (size_t)n);
+			off += (uint64_t)n;
+		}
+	}
+	if (!error && EVP_DigestFinal_ex(sha, sum, NULL) != 1)
+		error = strata_error_ssl("cannot hash objects.pack");
+	EVP_MD_CTX_free(sha);
+	free(buf);
+	return error;
 }
 
 /* `slots`, when not NULL, has room for `objects` entries and is filled in. */
-static int scan_pack(const void *pack, size_t len, uint64_t objects, const char *what, pack_slot *slots)
+static int scan_pack(const strata_pack_src *src, uint64_t objects, const char *what, pack_slot *slots)
 {
-	const unsigned char *d = pack, *pos, *end;
-	unsigned char scratch[65536], sum[20];
-	uint64_t count, total = 0;
+	unsigned char hdr[12], trailer[20], sum[20], *scratch = NULL;
+	uint64_t count, total = 0, len = src->len;
+	reader rd;
 	z_stream zs;
-	int error = STRATA_ERROR;
+	int zinit = 0, error = STRATA_ERROR;
 
-	if (len < 32 || memcmp(d, "PACK", 4) || d[4] || d[5] || d[6] || (d[7] != 2 && d[7] != 3))
+	memset(&rd, 0, sizeof(rd));
+	if (len < 32 || strata_pack_src_read(src, 0, hdr, 12) != 12 || memcmp(hdr, "PACK", 4) || hdr[4] || hdr[5] ||
+	    hdr[6] || (hdr[7] != 2 && hdr[7] != 3))
 		return strata_error_set("'%s': objects.pack is not a git pack", what);
-	count = ((uint64_t)d[8] << 24) | ((uint64_t)d[9] << 16) | ((uint64_t)d[10] << 8) | d[11];
+	count = ((uint64_t)hdr[8] << 24) | ((uint64_t)hdr[9] << 16) | ((uint64_t)hdr[10] << 8) | hdr[11];
 	if (count != objects)
 		return strata_error_set("'%s': objects.pack holds %llu objects but the manifest says %llu",
 					what, (unsigned long long)count, (unsigned long long)objects);
 	if (count > STRATA_PACK_OBJECTS_MAX)
 		return strata_error_set("'%s': objects.pack holds %llu objects, over the limit of %u",
 					what, (unsigned long long)count, STRATA_PACK_OBJECTS_MAX);
-	EVP_Digest(d, len - 20, sum, NULL, EVP_sha1(), NULL);
-	if (memcmp(sum, d + len - 20, 20))
+	if (src_sha1(src, len - 20, sum) < 0 || strata_pack_src_read(src, len - 20, trailer, 20) != 20)
+		return STRATA_ERROR;
+	if (memcmp(sum, trailer, 20))
 		return strata_error_set("'%s': objects.pack checksum mismatch", what);
 	memset(&zs, 0, sizeof(zs));
-	if (inflateInit(&zs) != Z_OK)
-		return strata_error_set("cannot inflate");
-	pos = d + 12;
-	end = d + len - 20;
+	if ((scratch = malloc(65536)) == NULL || (rd.buf = malloc(WINDOW)) == NULL) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	if (inflateInit(&zs) != Z_OK) {
+		strata_error_set("cannot inflate");
+		goto done;
+	}
+	zinit = 1;
+	rd.src = src;
+	rd.base = 12;
+	rd.end = len - 20;
 	for (uint64_t i = 0; i < count; i++) {
-		size_t off = (size_t)(pos - d);
+		uint64_t off = rd_off(&rd), size, got = 0;
 		unsigned char c;
 		int type, shift = 4, zrc;
-		uint64_t size, got = 0;
 
-		if (pos >= end)
+		if (rd_fill(&rd, 64) < 0)
+			goto done;
+		if (rd_avail(&rd) == 0)
 			goto truncated;
-		c = *pos++;
+		c = rd.buf[rd.pos++];
 		type = (c >> 4) & 7;
 		size = c & 0x0f;
 		while (c & 0x80) {
-			if (pos >= end || shift > 60)
+			if (rd_avail(&rd) == 0 || shift > 60)
 				goto truncated;
-			c = *pos++;
+			c = rd.buf[rd.pos++];
 			size |= (uint64_t)(c & 0x7f) << shift;
 			shift += 7;
 		}
 		if (type == 0 || type == 5) {
-			strata_error_set("'%s': objects.pack entry %llu (offset %zu) has invalid type %d",
-					 what, (unsigned long long)i, off, type);
+			strata_error_set("'%s': objects.pack entry %llu (offset %llu) has invalid type %d",
+					 what, (unsigned long long)i, (unsigned long long)off, type);
 			goto done;
 		}
 		if (size > STRATA_PACK_OBJECT_MAX) {
@@ -113,62 +238,67 @@ static int scan_pack(const void *pack, size_t len, uint64_t objects, const char 
 			uint64_t ofs = 0;
 			int first = 1;
 			do {
-				if (pos >= end)
+				if (rd_avail(&rd) == 0)
 					goto truncated;
-				c = *pos++;
+				c = rd.buf[rd.pos++];
 				if (!first)
 					ofs += 1;
 				first = 0;
 				ofs = (ofs << 7) | (c & 0x7f);
 			} while ((c & 0x80) && ofs < ((uint64_t)1 << 56));
 			if (ofs == 0 || ofs > off) {
-				strata_error_set("'%s': objects.pack entry %llu (offset %zu) is a delta whose base "
-						 "is not an earlier entry", what, (unsigned long long)i, off);
+				strata_error_set("'%s': objects.pack entry %llu (offset %llu) is a delta whose base "
+						 "is not an earlier entry", what, (unsigned long long)i, (unsigned long long)off);
 				goto done;
 			}
 			if (slots)
 				slots[i].ofs = ofs;
 		} else if (type == 7) {
-			if ((size_t)(end - pos) < 20)
+			if (rd_avail(&rd) < 20)
 				goto truncated;
 			if (slots)
-				git_oid_fromraw(&slots[i].base, pos);
-			pos += 20;
+				git_oid_fromraw(&slots[i].base, rd.buf + rd.pos);
+			rd.pos += 20;
 		}
 		if (slots)
-			slots[i].data_off = (size_t)(pos - d);
+			slots[i].data_off = rd_off(&rd);
 		if (inflateReset(&zs) != Z_OK)
 			goto truncated;
-		zs.next_in = (unsigned char *)pos;
-		zs.avail_in = (uInt)((size_t)(end - pos) > 0x7fffffff ? 0x7fffffff : (size_t)(end - pos));
 		do {
+			if (rd_avail(&rd) == 0 && rd_fill(&rd, WINDOW) < 0)
+				goto done;
+			if (rd_avail(&rd) == 0)
+				goto truncated;
+			zs.next_in = rd.buf + rd.pos;
+			zs.avail_in = (uInt)rd_avail(&rd);
 			zs.next_out = scratch;
-			zs.avail_out = sizeof(scratch);
+			zs.avail_out = 65536;
 			zrc = inflate(&zs, Z_NO_FLUSH);
-			if (zrc != Z_OK && zrc != Z_STREAM_END) {
-				strata_error_set("'%s': objects.pack entry %llu (offset %zu) is not valid zlib data",
-						 what, (unsigned long long)i, off);
+			rd.pos = (size_t)(zs.next_in - rd.buf);
+			if (zrc != Z_OK && zrc != Z_STREAM_END && !(zrc == Z_BUF_ERROR && zs.avail_in == 0)) {
+				strata_error_set("'%s': objects.pack entry %llu (offset %llu) is not valid zlib data",
+						 what, (unsigned long long)i, (unsigned long long)off);
 				goto done;
 			}
-			if (got == 0 && (type == 6 || type == 7)) {
-				const unsigned char *q = scratch, *qe = scratch + (sizeof(scratch) - zs.avail_out);
-				uint64_t src, dst;
-				if (get_varint(&src, &q, qe) < 0 || get_varint(&dst, &q, qe) < 0 ||
-				    src > STRATA_PACK_OBJECT_MAX || dst > STRATA_PACK_OBJECT_MAX) {
+			if (got == 0 && (type == 6 || type == 7) && zs.avail_out < 65536) {
+				const unsigned char *q = scratch, *qe = scratch + (65536 - zs.avail_out);
+				uint64_t sz, dst;
+				if (get_varint(&sz, &q, qe) < 0 || get_varint(&dst, &q, qe) < 0 ||
+				    sz > STRATA_PACK_OBJECT_MAX || dst > STRATA_PACK_OBJECT_MAX) {
 					strata_error_set("'%s': objects.pack entry %llu: delta sizes missing or over the "
 							 "limit of %zu bytes", what, (unsigned long long)i, STRATA_PACK_OBJECT_MAX);
 					goto done;
 				}
 				total += dst;
 			}
-			got += sizeof(scratch) - zs.avail_out;
+			got += 65536 - zs.avail_out;
 			if (got > size) {
 				strata_error_set("'%s': objects.pack entry %llu inflates past its declared %llu bytes",
 						 what, (unsigned long long)i, (unsigned long long)size);
 				goto done;
 			}
-		} while (zrc != Z_STREAM_END && zs.avail_in > 0);
-		if (zrc != Z_STREAM_END || got != size) {
+		} while (zrc != Z_STREAM_END);
+		if (got != size) {
 			strata_error_set("'%s': objects.pack entry %llu is truncated or its size is wrong",
 					 what, (unsigned long long)i);
 			goto done;
@@ -179,10 +309,10 @@ static int scan_pack(const void *pack, size_t len, uint64_t objects, const char 
 					 (unsigned long long)STRATA_PACK_INFLATED_MAX);
 			goto done;
 		}
-		pos = zs.next_in;
 	}
-	if (pos != end) {
-		strata_error_set("'%s': objects.pack has %zu bytes after its last object", what, (size_t)(end - pos));
+	if (rd_off(&rd) != len - 20) {
+		strata_error_set("'%s': objects.pack has %llu bytes after its last object", what,
+				 (unsigned long long)(len - 20 - rd_off(&rd)));
 		goto done;
 	}
 	error = 0;
@@ -190,7 +320,10 @@ static int scan_pack(const void *pack, size_t len, uint64_t objects, const char 
 truncated:
 	strata_error_set("'%s': objects.pack is truncated", what);
 done:
-	inflateEnd(&zs);
+	if (zinit)
+		inflateEnd(&zs);
+	free(scratch);
+	free(rd.buf);
 	return error;
 }
 
@@ -212,7 +345,8 @@ done:
 #define RESOLVE_CACHE_MAX ((size_t)64 << 20)
 
 typedef struct {
-	const unsigned char *pack;
+	const strata_pack_src *src;
+	unsigned char *zin;	/* compressed input, read from the source */
 	const char *what;
 	git_odb *known;
 	pack_slot *slots;
@@ -238,17 +372,58 @@ static int inflate_entry(resolver *r, uint64_t i, unsigned char **out)
 {
 	const pack_slot *e = &r->slots[i];
 	unsigned char *buf = malloc(e->size ? e->size : 1);
+	uint64_t at = e->data_off;
+	int zrc;
 
 	*out = NULL;
 	if (!buf)
 		return strata_error_set("out of memory");
 	if (inflateReset(&r->zs) != Z_OK)
 		goto bad;
-	r->zs.next_in = (unsigned char *)r->pack + e->data_off;
-	r->zs.avail_in = 0x7fffffff;	/* the scan proved the stream ends inside the pack */
 	r->zs.next_out = buf;
 	r->zs.avail_out = (uInt)e->size;
-	if (inflate(&r->zs, Z_FINISH) != Z_STREAM_END || r->zs.avail_out != 0)
+	r->zs.avail_in = 0;
+	do {
+		/* the scan proved the stream ends inside the pack */
+		if (r->src->mem) {
+			uint64_t left = r->src->len - at;
+			r->zs.next_in = (unsigned char *)r->src->mem + at;
+			r->zs.avail_in = (uInt)(left > 0x40000000u ? 0x40000000u : left);
+			at += r->zs.avail_in;
+		} else {
+			ssize_t n = strata_pack_src_read(r->src, at, r->zin, 65536);
+			if (n <= 0)
+				goto bad;
+			at += (uint64_t)n;
+			r->zs.next_in = r->zin;
+			r->zs.avail_in = (uInt)n;
+		}
+		zrc = inflate(&r->zs, Z_NO_FLUSH);
+		if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR)
+			goto bad;
+	} while (zrc != Z_STREAM_END && r->zs.avail_out > 0);
+	if (zrc != Z_STREAM_END) {
+		/* all bytes out: the end marker may still be pending in the input */
+		unsigned char dummy;
+		r->zs.next_out = &dummy;
+		r->zs.avail_out = 1;
+		for (;;) {
+			if (r->zs.avail_in == 0) {
+				ssize_t n = strata_pack_src_read(r->src, at, r->zin, 65536);
+				if (n <= 0)
+					goto bad;
+				at += (uint64_t)n;
+				r->zs.next_in = r->zin;
+				r->zs.avail_in = (uInt)n;
+			}
+			zrc = inflate(&r->zs, Z_NO_FLUSH);
+			if (zrc == Z_STREAM_END && r->zs.avail_out == 1)
+				break;
+			if ((zrc != Z_OK && zrc != Z_BUF_ERROR) || r->zs.avail_out == 0)
+				goto bad;
+		}
+	}
+	if (r->zs.avail_out != 0 && e->size)
 		goto bad;
 	*out = buf;
 	return 0;
@@ -334,7 +509,8 @@ static int delta_base(resolver *r, uint64_t i, unsigned char **out, size_t *olen
 	*bdepth = 0;
 	if (e->type == 6) {
 		/* the entry that starts exactly ofs bytes earlier: slots are sorted by offset */
-		size_t want = e->hdr_off - e->ofs, lo = 0, hi = i;
+		uint64_t want = e->hdr_off - e->ofs;
+		size_t lo = 0, hi = i;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 			if (r->slots[mid].hdr_off < want)
@@ -493,16 +669,25 @@ done:
 int strata_received_resolve_pack(const void *pack, size_t len, uint64_t objects, git_odb *known,
 				 const char *what)
 {
+	strata_pack_src src;
+	strata_pack_src_mem(&src, pack, len);
+	return strata_received_resolve_src(&src, objects, known, what);
+}
+
+int strata_received_resolve_src(const strata_pack_src *src, uint64_t objects, git_odb *known, const char *what)
+{
 	resolver r;
 	int error = STRATA_ERROR;
 
 	memset(&r, 0, sizeof(r));
-	r.pack = pack;
+	r.src = src;
 	r.what = what;
 	r.known = known;
 	r.count = objects;
 	if (objects > STRATA_PACK_OBJECTS_MAX)
-		return strata_received_scan_pack(pack, len, objects, what);
+		return scan_pack(src, objects, what, NULL);
+	if ((r.zin = malloc(65536)) == NULL)
+		return strata_error_set("out of memory");
 	if ((r.slots = calloc(objects ? objects : 1, sizeof(*r.slots))) == NULL ||
 	    (r.ids = calloc(objects ? objects : 1, sizeof(*r.ids))) == NULL ||
 	    (r.otype = calloc(objects ? objects : 1, sizeof(*r.otype))) == NULL ||
@@ -516,7 +701,7 @@ int strata_received_resolve_pack(const void *pack, size_t len, uint64_t objects,
 		strata_error_set("cannot inflate");
 		goto done;
 	}
-	if (scan_pack(pack, len, objects, what, r.slots) < 0)
+	if (scan_pack(src, objects, what, r.slots) < 0)
 		goto done;
 	for (uint64_t i = 0; i < objects; i++)
 		if (r.slots[i].type == 7 && strata_oidset_add(&r.bases, &r.slots[i].base) < 0)
@@ -539,6 +724,7 @@ done:
 		for (uint64_t i = 0; i < objects; i++)
 			free(r.cache[i]);
 	inflateEnd(&r.zs);
+	free(r.zin);
 	free(r.cache);
 	free(r.cache_len);
 	free(r.depth);

@@ -16,6 +16,7 @@
 #include <git2/sys/odb_backend.h>
 #include <openssl/evp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -626,6 +627,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 			  strata_parcel_result *res)
 {
 	import_ctx c = { 0 };
+	strata_pack_src src;
 	strata_link link = { 0 };
 	strata_buf key = STRATA_BUF_INIT, qdir = STRATA_BUF_INIT, idxpath = STRATA_BUF_INIT;
 	strata_pubkey signer, pinned;
@@ -737,7 +739,11 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		}
 		git_commit_free(pc);
 	}
-	if (strata_received_resolve_pack(p->pack.ptr, p->pack.len, p->pack_objects, c.main_odb, what) < 0)
+	if (p->pack_fd >= 0)
+		strata_pack_src_fd(&src, p->pack_fd, p->pack_size);
+	else
+		strata_pack_src_mem(&src, p->pack.ptr, p->pack.len);
+	if (strata_received_resolve_src(&src, p->pack_objects, c.main_odb, what) < 0)
 		goto done;
 
 	/* locals: the refs as they are now */
@@ -788,9 +794,19 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		 * object a ref reaches is read, and every new object must be reached.
 		 * The indexer still hashes every object and checks the trailer.
 		 */
-		if (git_indexer_new(&idx, qdir.ptr, 0644, c.main_odb, &opts) < 0 ||
-		    git_indexer_append(idx, p->pack.ptr, p->pack.len, &stats) < 0 ||
-		    git_indexer_commit(idx, &stats) < 0) {
+		int irc = git_indexer_new(&idx, qdir.ptr, 0644, c.main_odb, &opts);
+		/* fed in pieces: a spooled pack is never all in memory */
+		for (uint64_t off = 0; irc == 0 && off < src.len;) {
+			unsigned char chunk[65536];
+			ssize_t got = strata_pack_src_read(&src, off, chunk, sizeof(chunk));
+			if (got <= 0) {
+				strata_error_sys("cannot read objects.pack");
+				goto done;
+			}
+			irc = git_indexer_append(idx, chunk, (size_t)got, &stats);
+			off += (uint64_t)got;
+		}
+		if (irc < 0 || git_indexer_commit(idx, &stats) < 0) {
 			strata_error_set("'%s': objects.pack does not index: %s", what,
 					 git_error_last() ? git_error_last()->message : "unknown error");
 			goto done;
@@ -924,21 +940,13 @@ int strata_parcel_import(strata_node *n, const char *what, const void *data, siz
 	return strata_parcel_import_from(n, what, data, len, NULL, res);
 }
 
-int strata_parcel_import_from(strata_node *n, const char *what, const void *data, size_t len,
-			      const char *from, strata_parcel_result *res)
+/* After parsing (p may be NULL if that failed, with `error` its code): the checks, and the refusal record. */
+static int import_parsed(strata_node *n, strata_parcel *p, int error, const char *what, const unsigned char *sha,
+			 const char *from, strata_parcel_result *res)
 {
-	strata_parcel *p = NULL;
-	unsigned char sha[32];
 	char *reason;
-	int error;
 
-	memset(res, 0, sizeof(*res));
-	res->bytes = len;
-	/* 1. the node lock first: a concurrent writer is not the parcel's fault */
-	if ((error = strata_node_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
-		return error;
-	EVP_Digest(data, len, sha, NULL, EVP_sha256(), NULL);
-	if ((error = strata_parcel_parse(&p, what, data, len, NULL)) == 0 && from && strcmp(p->sender, from))
+	if (!error && from && strcmp(p->sender, from))
 		error = strata_error_setc(STRATA_EVERIFY, "'%s': parcel from '%s' delivered by '%s': a peer may push "
 					  "only its own parcels", what, p->sender, from);
 	if (!error)
@@ -950,6 +958,71 @@ int strata_parcel_import_from(strata_node *n, const char *what, const void *data
 		free(reason);
 	}
 	strata_parcel_free(p);
+	return error;
+}
+
+int strata_parcel_import_from(strata_node *n, const char *what, const void *data, size_t len,
+			      const char *from, strata_parcel_result *res)
+{
+	strata_parcel *p = NULL;
+	unsigned char sha[32];
+	int error;
+
+	memset(res, 0, sizeof(*res));
+	res->bytes = len;
+	/* 1. the node lock first: a concurrent writer is not the parcel's fault */
+	if ((error = strata_node_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
+		return error;
+	EVP_Digest(data, len, sha, NULL, EVP_sha256(), NULL);
+	error = strata_parcel_parse(&p, what, data, len, NULL);
+	return import_parsed(n, p, error, what, sha, from, res);
+}
+
+int strata_parcel_import_fd(strata_node *n, const char *what, int fd, const char *from, strata_parcel_result *res)
+{
+	strata_parcel *p = NULL;
+	unsigned char sha[32], *buf = NULL;
+	char *spool = NULL;
+	EVP_MD_CTX *md = NULL;
+	struct stat st;
+	uint64_t off = 0;
+	int error;
+
+	memset(res, 0, sizeof(*res));
+	if ((error = strata_node_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
+		return error;
+	if (fstat(fd, &st) < 0)
+		return strata_error_sys(what);
+	res->bytes = (size_t)st.st_size;
+	/* the parcel's SHA-256 names it in the audit log: read once, front to back */
+	if ((buf = malloc((size_t)1 << 20)) == NULL || (md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	while (off < (uint64_t)st.st_size) {
+		ssize_t got = pread(fd, buf, (size_t)1 << 20, (off_t)off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			error = strata_error_sys(what);
+			goto done;
+		}
+		EVP_DigestUpdate(md, buf, (size_t)got);
+		off += (uint64_t)got;
+	}
+	EVP_DigestFinal_ex(md, sha, NULL);
+	if ((spool = strata_path_join(n->path, "tmp")) == NULL || (error = strata_mkdir_p(spool, 0700)) < 0) {
+		error = error < 0 ? error : STRATA_ERROR;
+		goto done;
+	}
+	error = strata_parcel_parse_fd(&p, what, fd, spool, NULL);
+	error = import_parsed(n, p, error, what, sha, from, res);
+	p = NULL;	/* freed by import_parsed */
+done:
+	free(spool);
+	free(buf);
+	EVP_MD_CTX_free(md);
 	return error;
 }
 
@@ -969,9 +1042,8 @@ static int refuse_file(strata_node *n, const char *path, int code, const char *r
 int strata_parcel_import_file(strata_node *n, const char *path, strata_parcel_result *res)
 {
 	strata_parcel_limits lim;
-	strata_buf b = STRATA_BUF_INIT;
 	struct stat st;
-	int error;
+	int fd, error;
 
 	memset(res, 0, sizeof(*res));
 	strata_parcel_limits_default(&lim);
@@ -988,12 +1060,17 @@ int strata_parcel_import_file(strata_node *n, const char *path, strata_parcel_re
 				 S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a special file");
 		return refuse_file(n, path, STRATA_ERROR, strata_error_last());
 	}
-	if ((error = strata_read_file(&b, path, lim.max_manifest + lim.max_sig + lim.max_pack + 64 * 1024)) < 0) {
-		strata_buf_dispose(&b);
-		return refuse_file(n, path, error, strata_error_last());
+	if ((uint64_t)st.st_size > (uint64_t)lim.max_manifest + lim.max_sig + lim.max_pack + 64 * 1024) {
+		strata_error_set("'%s' is larger than %llu bytes: not a parcel", path,
+				 (unsigned long long)lim.max_manifest + lim.max_sig + lim.max_pack + 64 * 1024);
+		return refuse_file(n, path, STRATA_ERROR, strata_error_last());
 	}
-	error = strata_parcel_import(n, path, b.ptr, b.len, res);
-	strata_buf_dispose(&b);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		strata_error_set("cannot open '%s': %s", path, strerror(errno));
+		return refuse_file(n, path, STRATA_ERROR, strata_error_last());
+	}
+	error = strata_parcel_import_fd(n, path, fd, NULL, res);
+	close(fd);
 	return error;
 }
 

@@ -134,6 +134,28 @@ refuse "MANIFEST: refs must be an array of at most 4096" v2.parcel
 refuse "is dataset 'residents' but arrives as 'v0000'" v1.parcel
 ok "a parcel naming 4096 views passes the cap and is refused for what they are; 4097 are refused by the cap"
 
+# --- a parcel larger than the memory the import may use: read in pieces, never whole ---
+# 5 distinct blobs of 40 MiB and the first again (240 MiB), refused only at the end, under
+# a 200 MB cap on address space (sanitizer builds reserve terabytes: there, no cap)
+"$FORGE" delta huge.pack big 5 40
+count=$(od -An -tu1 -j8 -N4 huge.pack | awk '{print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4}')
+printf '{"created": "%s", "format": "strata-parcel", "pack": {"objects": %s, "sha256": "%s", "size": %s}, "prerequisites": [], "recipient": "st-b", "refs": [{"name": "residents", "commit": "0123456789abcdef0123456789abcdef01234567"}], "sender": "cn-a", "sequence": 99, "version": 1}\n' \
+	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$count" "$(sha256sum huge.pack | cut -c1-64)" "$(stat -c %s huge.pack)" >mh
+"$FORGE" sign cn mh huge.pack huge.parcel
+rm -f huge.pack
+cap=200000
+case "${ASAN_OPTIONS:-}" in *detect_leaks*) cap=unlimited ;; esac
+before=$(node_state st)
+set +e
+(ulimit -v $cap; exec "$STRATA" -C st import huge.parcel) >out 2>err
+status=$?
+set -e
+[ $status = 1 ] && grep -q "objects.pack holds blob [0-9a-f]* twice" err ||
+	fail "a 240 MiB parcel under a 200 MB cap: exit $status: $(cat err)"
+[ "$(node_state st)" = "$before" ] || fail "refusing the large parcel changed the node"
+rm -f huge.parcel
+ok "a 240 MiB parcel is read in pieces under a 200 MB address-space cap, to its last object"
+
 # --- refused.log: no line is added once it holds 16 MiB ---
 log=st/refused.log
 python3 -c "import sys; open(sys.argv[1], 'a').write('x' * (16777215 - __import__('os').path.getsize(sys.argv[1])) )" $log

@@ -22,6 +22,9 @@
  *       delta against OID followed by OID itself in full (cycle)
  *   parcel-forge delta OUT chain N
  *       a blob followed by a chain of N REF_DELTAs, each on the one before
+ *   parcel-forge delta OUT big N MIB
+ *       N distinct blobs of MIB MiB each (stored, not compressed), then the
+ *       first again: a large pack that is refused only at its end
  */
 #include "strata/commit.h"
 #include "strata/node.h"
@@ -257,6 +260,27 @@ static int cmd_delta(int argc, char **argv)
 			put_z(&pack, d.ptr, d.len);
 			git_odb_hash(&prev, body.ptr, body.len, GIT_OBJECT_BLOB);
 		}
+	} else if (!strcmp(argv[1], "big") && argc == 4) {
+		unsigned n = (unsigned)strtoul(argv[2], NULL, 10);
+		size_t mib = strtoul(argv[3], NULL, 10) << 20;
+		unsigned char *b = malloc(mib);
+		uint64_t x = 88172645463325252ULL;
+		for (unsigned k = 0; k <= n; k++, count++) {
+			unsigned seedk = k == n ? 0 : k;	/* the last repeats the first */
+			uLongf zlen = compressBound(mib);
+			x = 88172645463325252ULL + seedk;
+			for (size_t i = 0; i < mib; i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				b[i] = (unsigned char)x;
+			}
+			put_obj_header(&pack, 3, mib);
+			strata_buf_grow(&pack, pack.len + zlen);
+			compress2((Bytef *)pack.ptr + pack.len, &zlen, b, mib, 0);
+			pack.len += zlen;
+		}
+		free(b);
 	} else if ((!strcmp(argv[1], "selfdelta") || !strcmp(argv[1], "cycle")) && argc == 4) {
 		size_t len;
 		if (git_repository_open_bare(&repo, argv[2]) < 0 || git_repository_odb(&odb, repo) < 0 ||
