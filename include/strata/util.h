@@ -21,7 +21,8 @@ enum {
 	STRATA_EVERIFY = -4,	/* a signature or integrity check failed */
 	STRATA_EEXISTS = -5,	/* refusing to overwrite */
 	STRATA_EBUSY = -6,	/* another process holds the node lock */
-	STRATA_EDENIED = -7	/* node.conf does not allow it (a peer's direction) */
+	STRATA_EDENIED = -7,	/* node.conf does not allow it (a peer's direction) */
+	STRATA_ETOOBIG = -8	/* over a configured size limit */
 };
 
 /* Sets the thread's error message; always returns STRATA_ERROR. */

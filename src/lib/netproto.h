@@ -2,7 +2,7 @@
  * netproto.h - the messages between a node process and its network
  * process (serve.c, remote.c); private to the library.
  *
- * serve:  child -> parent  { ID, OP, PEER, BODY }
+ * serve:  child -> parent  { ID, OP, PEER, BODY [, QUERY] }  (a push: one part, see below)
  *         parent -> child  { ID, STATUS, TYPE, BODY }
  * remote: parent -> child  { URL, OP, PEER, PIN, BODY, RATE, PROGRESS }
  *         child -> parent  { STATUS, BODY } or { ERROR }
@@ -17,8 +17,19 @@
 
 enum {
 	T_OP = 0, T_ID, T_PEER, T_BODY, T_STATUS, T_TYPE, T_CERT, T_KEY, T_PINS,
-	T_TIMEOUT, T_MAXBODY, T_URL, T_RATE, T_ERROR, T_PROGRESS
+	T_TIMEOUT, T_MAXBODY, T_URL, T_RATE, T_ERROR, T_PROGRESS, T_QUERY
 };
+
+/*
+ * A parcel is pushed in parts of at most PUSH_PART_MAX bytes, each its own
+ * request: POST /v1/push?upload=TOKEN&offset=N&last=0|1, TOKEN 32 hex
+ * digits the pusher chose, N the bytes already sent.  The node process
+ * appends each part to a spool file of that peer's upload and imports it
+ * after the last; a push without a query is one part.  So neither process
+ * ever holds more of a body than a part: their memory does not grow with
+ * parcels (evhttp 2.1 can only hand a server a body whole).
+ */
+#define PUSH_PART_MAX ((size_t)4 << 20)
 
 enum { OP_STATE = 1, OP_PULL, OP_PUSH };
 

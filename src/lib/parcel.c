@@ -525,7 +525,8 @@ int strata_parcel_parse_fd(strata_parcel **out, const char *what, int fd, const 
 	struct stat st;
 
 	*out = NULL;
-	if (fstat(fd, &st) < 0)
+	/* libarchive reads from the file position: a spool just written is at its end */
+	if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_SET) < 0)
 		return strata_error_sys(what);
 	return parse(out, what, NULL, fd, (size_t)st.st_size, spool, lim);
 }

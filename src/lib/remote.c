@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/rand.h>
 
 #define STATE_REFS_MAX 1024
 
@@ -41,6 +42,7 @@ typedef struct {
 	int progress;
 	const char *label;
 	curl_off_t shown;
+	curl_off_t sent;	/* parts of a push before this one */
 } client_req;
 
 static CURLcode ctx_cb(CURL *curl, void *sslctx, void *arg)
@@ -62,12 +64,13 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg)
 static int progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	client_req *q = arg;
-	curl_off_t now = dlnow + ulnow;
+	curl_off_t now = dlnow + ulnow + q->sent;
 
 	(void)dltotal;
 	(void)ultotal;
 	if (q->progress && now - q->shown >= 256 * 1024) {
-		fprintf(stderr, "\r%s: %.1f MiB sent, %.1f MiB received", q->label, ulnow / 1048576.0, dlnow / 1048576.0);
+		fprintf(stderr, "\r%s: %.1f MiB sent, %.1f MiB received", q->label, (ulnow + q->sent) / 1048576.0,
+			dlnow / 1048576.0);
 		q->shown = now;
 	}
 	return 0;
@@ -132,12 +135,42 @@ static int client_request(int fd, strata_tls_identity *id, const strata_msg *m)
 	/* the daemon may refuse the body (413) before it is sent, rather than cut it off */
 	hdr = curl_slist_append(hdr, op == OP_PUSH ? "Expect: 100-continue" : "Expect:");
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
-	if (op == OP_PULL || op == OP_PUSH) {
+	if (op == OP_PULL) {
 		curl_easy_setopt(curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, m->ptr[T_BODY]);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)m->len[T_BODY]);
 	}
-	cc = curl_easy_perform(curl);
+	if (op != OP_PUSH) {
+		cc = curl_easy_perform(curl);
+	} else {
+		/* in parts of PUSH_PART_MAX (netproto.h): the daemon never holds a whole parcel */
+		unsigned char rnd[16];
+		char token[33], part[1200];
+		size_t off = 0;
+		cc = CURLE_OK;
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			snprintf(errbuf, sizeof(errbuf), "cannot make an upload token");
+			cc = CURLE_SEND_ERROR;
+		}
+		strata_hex(token, rnd, sizeof(rnd));
+		curl_easy_setopt(curl, CURLOPT_POST, 1L);
+		while (cc == CURLE_OK) {
+			size_t n = m->len[T_BODY] - off < PUSH_PART_MAX ? m->len[T_BODY] - off : PUSH_PART_MAX;
+			int last = off + n == m->len[T_BODY];
+			snprintf(part, sizeof(part), "%s?upload=%s&offset=%zu&last=%d", url, token, off, last);
+			curl_easy_setopt(curl, CURLOPT_URL, part);
+			curl_easy_setopt(curl, CURLOPT_POSTFIELDS, m->ptr[T_BODY] + off);
+			curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+			strata_buf_clear(&q.body);
+			q.sent = (curl_off_t)off;
+			cc = curl_easy_perform(curl);
+			off += n;
+			status = 0;
+			curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+			if (cc != CURLE_OK || status != 200 || off >= m->len[T_BODY])
+				break;	/* the last part's answer, or a refusal of any part, is the answer */
+		}
+	}
 	if (q.progress && q.shown)
 		fputc('\n', stderr);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

@@ -275,9 +275,18 @@ static void request_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	/* the body follows the message's other fields by reference, not copied */
+	{
+		const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+		if (query && strlen(query) > 256) {
+			reply_text(req, 414, "URI Too Long", "query too long");
+			return;
+		}
+	}
 	if (!(p = calloc(1, sizeof(*p))) || strata_msg_begin(&m) < 0 ||
 	    strata_msg_add_u64(&m, T_ID, ++s->next_id) < 0 || strata_msg_add_u64(&m, T_OP, (uint64_t)op) < 0 ||
 	    strata_msg_add_str(&m, T_PEER, pin->name) < 0 ||
+	    (op == OP_PUSH && evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)) &&
+	     strata_msg_add_str(&m, T_QUERY, evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req))) < 0) ||
 	    strata_msg_end_with(&m, T_BODY, evbuffer_get_length(in)) < 0 ||
 	    !(whole = evbuffer_new()) || evbuffer_add(whole, m.ptr, m.len) < 0 ||
 	    evbuffer_add_buffer(whole, in) < 0 || bufferevent_write_buffer(s->chan, whole) < 0) {
@@ -445,7 +454,8 @@ static int server_main(int fd, void *arg)
 	evhttp_set_bevcb(s.http, bev_cb, &s);
 	evhttp_set_gencb(s.http, request_cb, &s);
 	evhttp_set_max_headers_size(s.http, HEADERS_MAX);
-	evhttp_set_max_body_size(s.http, (ev_ssize_t)s.max_body);
+	/* a body is a pull's state or one part of a push, never a whole parcel */
+	evhttp_set_max_body_size(s.http, (ev_ssize_t)(s.max_body < PUSH_PART_MAX ? s.max_body : PUSH_PART_MAX));
 	evhttp_set_timeout(s.http, s.timeout);
 	evhttp_set_allowed_methods(s.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evutil_make_socket_nonblocking(listen_fd);
@@ -588,10 +598,182 @@ static int http_status_of(int code)
 {
 	switch (code) {
 	case STRATA_EBUSY: return 503;
+	case STRATA_ETOOBIG: return 413;
 	case STRATA_EDENIED: return 403;
 	case STRATA_ENOTFOUND: return 404;
 	default: return 422;
 	}
+}
+
+/*
+ * Pushes arriving in parts (netproto.h): each upload is an unlinked spool
+ * file under NODE/tmp (so neither a crash nor a writer clearing NODE/tmp
+ * can leave or lose one), appended to part by part without the node lock,
+ * and imported from the file after its last part.  At most UPLOADS_MAX at
+ * once, UPLOADS_PER_PEER for one peer; an upload idle longer than
+ * UPLOAD_IDLE seconds, or the oldest when the table is full, is dropped.
+ */
+#define UPLOADS_MAX 16
+#define UPLOADS_PER_PEER 2
+#define UPLOAD_IDLE 600
+
+typedef struct {
+	char peer[64];
+	char token[33];
+	int fd;			/* -1: free */
+	uint64_t size;
+	time_t touched;
+} upload_slot;
+
+static upload_slot uploads[UPLOADS_MAX];
+static size_t serve_max_body;
+
+static void upload_drop(upload_slot *u)
+{
+	if (u->fd >= 0)
+		close(u->fd);
+	memset(u, 0, sizeof(*u));
+	u->fd = -1;
+}
+
+static void uploads_init(void)
+{
+	for (size_t i = 0; i < UPLOADS_MAX; i++) {
+		memset(&uploads[i], 0, sizeof(uploads[i]));
+		uploads[i].fd = -1;
+	}
+}
+
+/* "upload=TOKEN&offset=N&last=0|1", exactly. */
+static int parse_part(const char *q, char token[33], uint64_t *offset, int *last)
+{
+	char again[128];
+	unsigned long long off;
+	int l, n = 0;
+
+	if (strlen(q) > 120 || sscanf(q, "upload=%32[0-9a-f]&offset=%llu&last=%d%n", token, &off, &l, &n) != 3 ||
+	    (size_t)n != strlen(q) || strlen(token) != 32 || (l != 0 && l != 1))
+		return strata_error_set("bad push part '%.64s': expected upload=TOKEN&offset=N&last=0|1", q);
+	snprintf(again, sizeof(again), "upload=%s&offset=%llu&last=%d", token, off, l);
+	if (strcmp(again, q))
+		return strata_error_set("bad push part '%.64s': expected upload=TOKEN&offset=N&last=0|1", q);
+	*offset = off;
+	*last = l;
+	return 0;
+}
+
+/* The slot for (peer, token): found, or made for offset 0. */
+static int upload_slot_for(upload_slot **out, strata_node *n, const char *peer, const char *token, uint64_t offset)
+{
+	upload_slot *u = NULL, *oldest = NULL;
+	time_t now = time(NULL);
+	size_t mine = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < UPLOADS_MAX; i++) {
+		upload_slot *x = &uploads[i];
+		if (x->fd >= 0 && now - x->touched > UPLOAD_IDLE)
+			upload_drop(x);
+		if (x->fd >= 0 && !strcmp(x->peer, peer) && !strcmp(x->token, token))
+			u = x;
+	}
+	if (offset > 0) {
+		if (!u)
+			return strata_error_setc(STRATA_ENOTFOUND, "push part at offset %llu of an upload this node "
+						 "does not have (expired, or the daemon restarted): start again",
+						 (unsigned long long)offset);
+		if (u->size != offset)
+			return strata_error_set("push part at offset %llu, but the upload holds %llu bytes",
+						(unsigned long long)offset, (unsigned long long)u->size);
+		*out = u;
+		return 0;
+	}
+	if (u)
+		upload_drop(u);	/* started again */
+	for (size_t i = 0; i < UPLOADS_MAX; i++) {
+		upload_slot *x = &uploads[i];
+		if (x->fd >= 0 && !strcmp(x->peer, peer))
+			mine++;
+	}
+	/* a free slot; else the oldest upload (this peer's own, once it has its share) */
+	for (size_t i = 0; i < UPLOADS_MAX; i++) {
+		upload_slot *x = &uploads[i];
+		int candidate = mine >= UPLOADS_PER_PEER ? x->fd >= 0 && !strcmp(x->peer, peer) : 1;
+		if (!candidate)
+			continue;
+		if (x->fd < 0 && mine < UPLOADS_PER_PEER) {
+			oldest = x;
+			break;
+		}
+		if (!oldest || x->touched < oldest->touched)
+			oldest = x;
+	}
+	u = oldest;
+	upload_drop(u);
+	{
+		strata_buf path = STRATA_BUF_INIT;
+		char *tmp = strata_path_join(n->path, "tmp");
+		int error = 0;
+		if (!tmp || strata_mkdir_p(tmp, 0700) < 0 || strata_buf_printf(&path, "%s/push-XXXXXX", tmp) < 0)
+			error = STRATA_ERROR;
+		else if ((u->fd = mkstemp(path.ptr)) < 0)
+			error = strata_error_sys(path.ptr);
+		else
+			unlink(path.ptr);
+		free(tmp);
+		strata_buf_dispose(&path);
+		if (error < 0) {
+			upload_drop(u);
+			return error;
+		}
+	}
+	snprintf(u->peer, sizeof(u->peer), "%s", peer);
+	snprintf(u->token, sizeof(u->token), "%s", token);
+	u->size = 0;
+	*out = u;
+	return 0;
+}
+
+/* One part of a push: appended; after the last, the parcel imported from the spool. */
+static int push_part(strata_node *n, const char *peer, const strata_msg *m, strata_buf *body,
+		     strata_parcel_result *res, int *done)
+{
+	char token[33] = "0123456789abcdef0123456789abcdef", query[300] = "", what[128];
+	uint64_t offset = 0;
+	int last = 1, error;
+	upload_slot *u;
+
+	*done = 0;
+	if (m->has[T_QUERY] && (strata_msg_str(query, sizeof(query), m, T_QUERY) < 0 ||
+				parse_part(query, token, &offset, &last) < 0))
+		return STRATA_ERROR;
+	if (offset + m->len[T_BODY] > serve_max_body)
+		return strata_error_setc(STRATA_ETOOBIG, "a parcel larger than this daemon's --max-body (%zu bytes)",
+					 serve_max_body);
+	if ((error = upload_slot_for(&u, n, peer, token, offset)) < 0)
+		return error;
+	for (size_t w = 0; w < m->len[T_BODY];) {
+		ssize_t k = write(u->fd, m->ptr[T_BODY] + w, m->len[T_BODY] - w);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			error = strata_error_sys("cannot spool a pushed part");
+			upload_drop(u);
+			return error;
+		}
+		w += (size_t)k;
+	}
+	u->size += m->len[T_BODY];
+	u->touched = time(NULL);
+	if (!last) {
+		strata_buf_printf(body, "part accepted: %llu bytes so far\n", (unsigned long long)u->size);
+		return 0;
+	}
+	*done = 1;
+	snprintf(what, sizeof(what), "push from %s", peer);
+	error = strata_parcel_import_fd(n, what, u->fd, peer, res);
+	upload_drop(u);
+	return error;
 }
 
 /* One request from the network process; fills `body`, returns the HTTP status. */
@@ -624,10 +806,15 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 			      (unsigned long long)res.sequence, res.nrefs, res.changed, res.objects, res.bytes);
 		}
 		break;
-	case OP_PUSH:
-		snprintf(what, sizeof(what), "push from %s", peer);
-		error = strata_parcel_import_from(n, what, m->ptr[T_BODY], m->len[T_BODY], peer, &res);
-		if (!error) {
+	case OP_PUSH: {
+		int done;
+		(void)what;
+		if ((error = push_part(n, peer, m, body, &res, &done)) < 0 || !done)
+			break;
+		if (res.uptodate) {
+			strata_buf_printf(body, "parcel %llu from %s: already imported\n", (unsigned long long)res.sequence, peer);
+			logf_("%s: push: parcel %llu already imported", peer, (unsigned long long)res.sequence);
+		} else {
 			strata_buf_printf(body, "parcel %llu from %s: %zu of %zu views changed, %zu objects, %zu bytes\n",
 					  (unsigned long long)res.sequence, peer, res.changed, res.nrefs, res.objects,
 					  res.bytes);
@@ -635,6 +822,7 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 			      (unsigned long long)res.sequence, res.changed, res.nrefs, res.objects, res.bytes);
 		}
 		break;
+	}
 	default:
 		error = strata_error_set("unknown operation %d", op);
 	}
@@ -720,6 +908,8 @@ int strata_serve(strata_node *n, const strata_serve_opts *o)
 	if ((error = strata_node_load_key(n)) < 0 ||
 	    (error = strata_tls_identity_new(&id, n->name, n->key)) < 0)
 		goto done;
+	uploads_init();
+	serve_max_body = o->max_body;
 	init.max = 1 << 20;
 	if ((error = strata_msg_begin(&init)) < 0 ||
 	    (error = identity_add(&init, &id)) < 0 ||

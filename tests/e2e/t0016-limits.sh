@@ -142,7 +142,6 @@ count=$(od -An -tu1 -j8 -N4 huge.pack | awk '{print $1 * 16777216 + $2 * 65536 +
 printf '{"created": "%s", "format": "strata-parcel", "pack": {"objects": %s, "sha256": "%s", "size": %s}, "prerequisites": [], "recipient": "st-b", "refs": [{"name": "residents", "commit": "0123456789abcdef0123456789abcdef01234567"}], "sender": "cn-a", "sequence": 99, "version": 1}\n' \
 	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$count" "$(sha256sum huge.pack | cut -c1-64)" "$(stat -c %s huge.pack)" >mh
 "$FORGE" sign cn mh huge.pack huge.parcel
-rm -f huge.pack
 cap=200000
 case "${ASAN_OPTIONS:-}" in *detect_leaks*) cap=unlimited ;; esac
 before=$(node_state st)
@@ -155,6 +154,36 @@ set -e
 [ "$(node_state st)" = "$before" ] || fail "refusing the large parcel changed the node"
 rm -f huge.parcel
 ok "a 240 MiB parcel is read in pieces under a 200 MB address-space cap, to its last object"
+
+# --- the daemon: 4 peers push 240 MiB each at once; neither process grows with that ---
+for i in 1 2 3 4; do
+	"$STRATA" init "q$i" --name "cn-q$i" --tier community >/dev/null
+	"$STRATA" -q -C st peer add "cn-q$i" --key "q$i/keys/node.pub" --tier community --direction pull
+	"$STRATA" -q -C "q$i" peer add st-b --key st/keys/node.pub --tier street --direction pull
+	sed "s/\"sender\": \"cn-a\"/\"sender\": \"cn-q$i\"/" mh >"mh$i"
+	"$FORGE" sign "q$i" "mh$i" huge.pack "q$i.parcel"
+done
+rm -f huge.pack
+serve_node st	# after the peers are added: it reads them when it starts
+pids="$SERVE_PID $(pgrep -P "$SERVE_PID" | tr '\n' ' ')"
+posts=""
+for i in 1 2 3 4; do
+	set_url "q$i" st-b "$SERVE_PORT"
+	"$NET_POST" "q$i" st-b /v1/push "q$i.parcel" >"resp$i" 2>&1 &
+	posts="$posts $!"
+done
+for p in $posts; do wait "$p" || true; done
+for i in 1 2 3 4; do
+	grep -q "HTTP 422" "resp$i" && grep -q "holds blob [0-9a-f]* twice" "resp$i" || fail "push $i: $(cat "resp$i")"
+done
+for p in $pids; do
+	hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status")
+	echo "daemon process $p: peak RSS ${hwm} kB while 4 peers pushed 240 MiB each"
+	[ "$hwm" -lt 262144 ] || fail "daemon process $p peaked at $hwm kB: it grows with the pushed bodies"
+done
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID" || true
+rm -f q?.parcel
+ok "4 peers pushing 240 MiB each at once: the daemon's processes stay under 256 MiB (parts, spooled)"
 
 # --- refused.log: no line is added once it holds 16 MiB ---
 log=st/refused.log
