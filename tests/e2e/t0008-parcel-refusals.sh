@@ -217,8 +217,24 @@ refuse 1 "has mode 40000 but its object is a blob" typed.parcel
 twice=$(git -C cn/repo.git cat-file blob "$leaf1" | head -1 | awk '{print; print}' | git -C cn/repo.git hash-object -w --stdin)
 case_tree twice "line 2: the same record key twice" "$(tree "100644 $name1 $twice")"
 case_tree misplaced "belongs in another leaf" "$(tree "100644 f.jsonl $leaf1")"
+case_tree unsorted "entry '0.jsonl' is out of order" "$(tree "100644 f.jsonl $leaf1" "100644 0.jsonl $leaf1")"
+# commits git fsck --strict refuses, though cn's key signed them
+msgbody=$(git -C cn/repo.git log -1 --format=%B "$V")
+vt=$(git -C cn/repo.git rev-parse "$V^{tree}")
+raw_case() { # NAME MESSAGE TREE-LINE-ID AUTHOR-ZONE OBJECT...
+	name=$1 want=$2 treeid=$3 zone=$4
+	shift 4
+	{ printf 'tree %s\nauthor cn <cn@strata> 1700000000 %s\ncommitter cn <cn@strata> 1700000000 +0000\n\n' "$treeid" "$zone"
+	  printf '%s\n' "$msgbody"; } >raw.txt
+	c=$("$FORGE" rawcommit cn raw.txt)
+	printf '%s\n' "$c" "$@" | git -C cn/repo.git pack-objects --stdout >t.pack 2>/dev/null
+	forge "$name.parcel" 10 t.pack "$name/residents=$c"
+	refuse 1 "$want" "$name.parcel"
+}
+raw_case zone "has a malformed author line" "$vt" +9999 "$vt" $(git -C cn/repo.git ls-tree -r -t "$vt" | awk '{print $3}')
+raw_case blobtree "its tree line does not name a tree" "$schema" +0000 "$schema"
 ok "trees with '..', '.git', executable or link modes, stray files, and bad records: refused"
-ok "what git fsck --strict refuses (zero-padded modes, duplicate entries, wrong object types) and records twice or in the wrong leaf: refused"
+ok "what git fsck --strict refuses (zero-padded modes, duplicate or unsorted entries, wrong object types, a commit's tree naming a blob, a timezone of +9999) and records twice or in the wrong leaf: refused"
 
 # a sequence that would stall the link for ever, a creation time in the year 9999
 forge q1.parcel 9223372036854775807 empty.pack residents="$V"
