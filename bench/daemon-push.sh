@@ -18,8 +18,8 @@ daemon=""
 trap '[ -z "$daemon" ] || kill "$daemon" 2>/dev/null; rm -rf "$W"' EXIT
 cd "$W"
 
-# blobs of 64 MiB less a little (the object limit), the last a repeat of the first
-n=$(( (mib + 59) / 60 - 1 ))
+# blobs of 60 MiB (under the 64 MiB object limit), the last a repeat of the first
+n=$(( mib / 60 - 1 ))
 "$FORGE" delta big.pack big "$n" 60
 count=$(od -An -tu1 -j8 -N4 big.pack | awk '{print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4}')
 "$STRATA" init st --name st-bench --tier street >/dev/null
@@ -35,9 +35,12 @@ while [ "$i" -le "$peers" ]; do
 done
 bytes=$(stat -c %s q1.parcel)
 rm -f big.pack
-"$STRATA" -C st serve --listen 127.0.0.1:0 --max-body $((4 << 30)) 2>st.log &
+"$STRATA" -C st serve --listen 127.0.0.1:0 --max-body $(((4 << 30) - 65536)) 2>st.log &
 daemon=$!
-until grep -q "serving on" st.log; do sleep 0.05; done
+until grep -q "serving on" st.log; do
+	kill -0 "$daemon" 2>/dev/null || { cat st.log; exit 1; }
+	sleep 0.05
+done
 port=$(sed -n 's/.*serving on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' st.log)
 net=$(pgrep -P "$daemon")
 posts=""
