@@ -176,10 +176,11 @@ for p in $posts; do wait "$p" || true; done
 for i in 1 2 3 4; do
 	grep -q "HTTP 422" "resp$i" && grep -q "holds blob [0-9a-f]* twice" "resp$i" || fail "push $i: $(cat "resp$i")"
 done
+# (a sanitizer build keeps freed memory in quarantine, 256 MiB of it: there, only the figure)
 for p in $pids; do
 	hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status")
 	echo "daemon process $p: peak RSS ${hwm} kB while 4 peers pushed 240 MiB each"
-	[ "$hwm" -lt 262144 ] || fail "daemon process $p peaked at $hwm kB: it grows with the pushed bodies"
+	[ "$cap" = unlimited ] || [ "$hwm" -lt 262144 ] || fail "daemon process $p peaked at $hwm kB: it grows with the pushed bodies"
 done
 kill -TERM "$SERVE_PID"; wait "$SERVE_PID" || true
 rm -f q?.parcel
