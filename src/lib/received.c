@@ -368,6 +368,25 @@ static const char *type_name(int t)
 	return t == 1 ? "commit" : t == 2 ? "tree" : t == 3 ? "blob" : "tag";
 }
 
+/* Gives the inflater more input from *at when it has none; -1 past the end of the pack. */
+static int feed(resolver *r, uint64_t *at)
+{
+	if (r->zs.avail_in > 0)
+		return 0;
+	if (r->src->mem) {
+		uint64_t left = r->src->len - *at;
+		r->zs.next_in = (unsigned char *)r->src->mem + *at;
+		r->zs.avail_in = (uInt)(left > 0x40000000u ? 0x40000000u : left);
+	} else {
+		ssize_t n = strata_pack_src_read(r->src, *at, r->zin, 65536);
+		r->zs.next_in = r->zin;
+		r->zs.avail_in = n > 0 ? (uInt)n : 0;
+	}
+	*at += r->zs.avail_in;
+	return r->zs.avail_in > 0 ? 0 : -1;
+}
+
+/* The scan proved every entry's stream ends inside the pack, at its declared size. */
 static int inflate_entry(resolver *r, uint64_t i, unsigned char **out)
 {
 	const pack_slot *e = &r->slots[i];
@@ -384,38 +403,22 @@ static int inflate_entry(resolver *r, uint64_t i, unsigned char **out)
 	r->zs.avail_out = (uInt)e->size;
 	r->zs.avail_in = 0;
 	do {
-		/* the scan proved the stream ends inside the pack */
-		if (r->src->mem) {
-			uint64_t left = r->src->len - at;
-			r->zs.next_in = (unsigned char *)r->src->mem + at;
-			r->zs.avail_in = (uInt)(left > 0x40000000u ? 0x40000000u : left);
-			at += r->zs.avail_in;
-		} else {
-			ssize_t n = strata_pack_src_read(r->src, at, r->zin, 65536);
-			if (n <= 0)
-				goto bad;
-			at += (uint64_t)n;
-			r->zs.next_in = r->zin;
-			r->zs.avail_in = (uInt)n;
-		}
+		if (feed(r, &at) < 0)
+			goto bad;
 		zrc = inflate(&r->zs, Z_NO_FLUSH);
 		if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR)
 			goto bad;
 	} while (zrc != Z_STREAM_END && r->zs.avail_out > 0);
+	if (r->zs.avail_out != 0)
+		goto bad;	/* ended short of its declared size */
 	if (zrc != Z_STREAM_END) {
 		/* all bytes out: the end marker may still be pending in the input */
 		unsigned char dummy;
 		r->zs.next_out = &dummy;
 		r->zs.avail_out = 1;
 		for (;;) {
-			if (r->zs.avail_in == 0) {
-				ssize_t n = strata_pack_src_read(r->src, at, r->zin, 65536);
-				if (n <= 0)
-					goto bad;
-				at += (uint64_t)n;
-				r->zs.next_in = r->zin;
-				r->zs.avail_in = (uInt)n;
-			}
+			if (feed(r, &at) < 0)
+				goto bad;
 			zrc = inflate(&r->zs, Z_NO_FLUSH);
 			if (zrc == Z_STREAM_END && r->zs.avail_out == 1)
 				break;
@@ -423,8 +426,6 @@ static int inflate_entry(resolver *r, uint64_t i, unsigned char **out)
 				goto bad;
 		}
 	}
-	if (r->zs.avail_out != 0 && e->size)
-		goto bad;
 	*out = buf;
 	return 0;
 bad:

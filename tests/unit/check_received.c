@@ -11,6 +11,7 @@
 #include <git2/sys/repository.h>
 #include <openssl/evp.h>
 #include <zlib.h>
+#include <unistd.h>
 
 /* --- packs --- */
 
@@ -106,6 +107,38 @@ START_TEST(pack_malformed)
 		ck_assert_int_lt(scan(&q, 1), 0);
 		strata_buf_dispose(&q);
 	}
+	strata_buf_dispose(&p);
+}
+END_TEST
+
+/*
+ * Read from a file, a blob whose zlib stream ends (its adler32) just past a
+ * 64 KiB read: all its bytes come out before the stream's end is seen.
+ * Stored (level 0): 2 header bytes, 5 block-header bytes, the data, 4 adler32.
+ */
+START_TEST(pack_from_file_stream_end_split)
+{
+	strata_buf p = STRATA_BUF_INIT;
+	size_t n = 65536 - 7;
+	char *data = malloc(n), path[] = "/tmp/check-received-XXXXXX";
+	uLongf zlen = compressBound((uLong)n);
+	strata_pack_src src;
+	int fd;
+
+	memset(data, 'x', n);
+	pack_begin(&p, 1);
+	put_header(&p, 3, n);
+	ck_assert_int_eq(strata_buf_grow(&p, p.len + zlen), 0);
+	ck_assert_int_eq(compress2((Bytef *)p.ptr + p.len, &zlen, (const Bytef *)data, (uLong)n, 0), Z_OK);
+	p.len += zlen;
+	pack_end(&p);
+	ck_assert_int_ge(fd = mkstemp(path), 0);
+	unlink(path);
+	ck_assert_int_eq(write(fd, p.ptr, p.len), (ssize_t)p.len);
+	strata_pack_src_fd(&src, fd, p.len);
+	ck_assert_msg(strata_received_resolve_src(&src, 1, NULL, "t.parcel") == 0, "%s", strata_error_last());
+	close(fd);
+	free(data);
 	strata_buf_dispose(&p);
 }
 END_TEST
@@ -445,6 +478,7 @@ int main(void)
 	tcase_add_test(tp, pack_well_formed);
 	tcase_add_test(tp, pack_malformed);
 	tcase_add_test(tp, pack_object_limit);
+	tcase_add_test(tp, pack_from_file_stream_end_split);
 	tcase_add_checked_fixture(tv, mem_setup, mem_teardown);
 	tcase_add_test(tv, view_commit_checks);
 	tcase_add_test(tv, view_depth_limit);
