@@ -46,8 +46,6 @@ ssize_t strata_pack_src_read(const strata_pack_src *s, uint64_t off, void *buf, 
  * the parcel in the error.  0 or STRATA_ERROR.
  */
 int strata_received_scan_pack(const void *pack, size_t len, uint64_t objects, const char *what);
-/* The same, reading the pack through a 1 MiB window: memory does not grow with its size. */
-int strata_received_scan_src(const strata_pack_src *src, uint64_t objects, const char *what);
 
 /*
  * The scan above, then every delta resolved in pack order, before the
@@ -58,8 +56,6 @@ int strata_received_scan_src(const strata_pack_src *src, uint64_t objects, const
  * (about 80 bytes an object), a cache of at most 64 MiB of bases, and
  * three buffers of at most STRATA_PACK_OBJECT_MAX.  0 or STRATA_ERROR.
  */
-int strata_received_resolve_pack(const void *pack, size_t len, uint64_t objects, git_odb *known,
-				 const char *what);
 int strata_received_resolve_src(const strata_pack_src *src, uint64_t objects, git_odb *known, const char *what);
 
 typedef struct {

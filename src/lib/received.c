@@ -131,11 +131,6 @@ int strata_received_scan_pack(const void *pack, size_t len, uint64_t objects, co
 	return scan_pack(&src, objects, what, NULL);
 }
 
-int strata_received_scan_src(const strata_pack_src *src, uint64_t objects, const char *what)
-{
-	return scan_pack(src, objects, what, NULL);
-}
-
 /* The SHA-1 of the first `len` bytes of the source. */
 static int src_sha1(const strata_pack_src *src, uint64_t len, unsigned char sum[20])
 {
@@ -665,14 +660,6 @@ done:
 	free(base);
 	free(data);
 	return error;
-}
-
-int strata_received_resolve_pack(const void *pack, size_t len, uint64_t objects, git_odb *known,
-				 const char *what)
-{
-	strata_pack_src src;
-	strata_pack_src_mem(&src, pack, len);
-	return strata_received_resolve_src(&src, objects, known, what);
 }
 
 int strata_received_resolve_src(const strata_pack_src *src, uint64_t objects, git_odb *known, const char *what)

@@ -462,6 +462,8 @@ int strata_parcel_export_file(strata_node *n, const char *peer, int full, const 
 
 /* --- import --- */
 
+#define CREATED_MIN 946684800	/* 2000-01-01: no parcel is older */
+
 typedef struct {
 	strata_node *n;
 	const strata_parcel *p;
@@ -681,18 +683,30 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	/* 3. replay and rollback */
 	if (strata_link_load(&link, n, p->sender) < 0)
 		goto done;
+	/* locals: the refs as they are now */
+	if ((locals = calloc(p->nrefs ? p->nrefs : 1, sizeof(*locals))) == NULL) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < p->nrefs; i++) {
+		int rc;
+		if (strata_buf_printf(&locals[i].name, "%s%s/%s", STRATA_REF_PEERS, p->sender, p->refs[i].name) < 0)
+			goto done;
+		rc = git_reference_name_to_id(&locals[i].old, n->repo, locals[i].name.ptr);
+		if (rc == 0)
+			locals[i].exists = 1;
+		else if (rc != GIT_ENOTFOUND) {
+			strata_error_git("cannot read received refs");
+			goto done;
+		}
+		git_error_clear();
+	}
+
 	if (p->sequence == link.in.sequence && p->sequence > 0) {
 		/* the same parcel again (a second carrier, a retried push): every ref already where it says */
 		int same = 1;
-		for (size_t i = 0; same && i < p->nrefs; i++) {
-			strata_buf name = STRATA_BUF_INIT;
-			git_oid cur;
-			same = strata_buf_printf(&name, "%s%s/%s", STRATA_REF_PEERS, p->sender, p->refs[i].name) == 0 &&
-			       git_reference_name_to_id(&cur, n->repo, name.ptr) == 0 &&
-			       git_oid_equal(&cur, &p->refs[i].commit);
-			git_error_clear();
-			strata_buf_dispose(&name);
-		}
+		for (size_t i = 0; same && i < p->nrefs; i++)
+			same = locals[i].exists && git_oid_equal(&locals[i].old, &p->refs[i].commit);
 		if (same) {
 			res->uptodate = 1;
 			error = 0;
@@ -705,12 +719,12 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 				 p->sender, (unsigned long long)STRATA_SEQUENCE_JUMP_MAX, (unsigned long long)link.in.sequence);
 		goto done;
 	}
-	if (p->created > (int64_t)time(NULL) + STRATA_CLOCK_SKEW_MAX || p->created < 946684800) {
+	if (p->created > (int64_t)time(NULL) + STRATA_CLOCK_SKEW_MAX || p->created < CREATED_MIN) {
 		char t[32];
 		strata_utc_stamp(t, sizeof(t), p->created);
 		strata_error_set("'%s': parcel %llu from '%s' says it was created at %s, %s", what,
 				 (unsigned long long)p->sequence, p->sender, t,
-				 p->created < 946684800 ? "before the year 2000" : "more than a day from now");
+				 p->created < CREATED_MIN ? "before the year 2000" : "more than a day from now");
 		goto done;
 	}
 	if (p->sequence <= link.in.sequence) {
@@ -746,25 +760,6 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	if (strata_received_resolve_src(&src, p->pack_objects, c.main_odb, what) < 0)
 		goto done;
 
-	/* locals: the refs as they are now */
-	if ((locals = calloc(p->nrefs ? p->nrefs : 1, sizeof(*locals))) == NULL) {
-		strata_error_set("out of memory");
-		goto done;
-	}
-	for (size_t i = 0; i < p->nrefs; i++) {
-		int rc;
-		if (strata_buf_printf(&locals[i].name, "%s%s/%s", STRATA_REF_PEERS, p->sender, p->refs[i].name) < 0)
-			goto done;
-		rc = git_reference_name_to_id(&locals[i].old, n->repo, locals[i].name.ptr);
-		if (rc == 0)
-			locals[i].exists = 1;
-		else if (rc != GIT_ENOTFOUND) {
-			strata_error_git("cannot read received refs");
-			goto done;
-		}
-		git_error_clear();
-	}
-
 	/* 4. quarantine: index (thin bases from our store) into a directory of its own */
 	if (strata_buf_printf(&qdir, "%s/tmp/quarantine-XXXXXX", n->path) < 0)
 		goto done;
@@ -795,8 +790,10 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		 * The indexer still hashes every object and checks the trailer.
 		 */
 		int irc = git_indexer_new(&idx, qdir.ptr, 0644, c.main_odb, &opts);
-		/* fed in pieces: a spooled pack is never all in memory */
-		for (uint64_t off = 0; irc == 0 && off < src.len;) {
+		/* a pack in memory whole; a spooled one in pieces, never all in memory */
+		if (irc == 0 && src.mem)
+			irc = git_indexer_append(idx, src.mem, (size_t)src.len, &stats);
+		for (uint64_t off = 0; irc == 0 && !src.mem && off < src.len;) {
 			unsigned char chunk[65536];
 			ssize_t got = strata_pack_src_read(&src, off, chunk, sizeof(chunk));
 			if (got <= 0) {
@@ -940,22 +937,31 @@ int strata_parcel_import(strata_node *n, const char *what, const void *data, siz
 	return strata_parcel_import_from(n, what, data, len, NULL, res);
 }
 
+/* A refusal: recorded in refused.log with its reason, which stays the error, with its code. */
+static int refuse(strata_node *n, const char *what, const char *sender, int code, const char *reason)
+{
+	char *copy = strdup(reason);
+
+	if (copy) {
+		strata_audit_refusal(n, "parcel-import", what, sender, copy);
+		strata_error_setc(code, "%s", copy);
+		free(copy);
+	}
+	return code;
+}
+
 /* After parsing (p may be NULL if that failed, with `error` its code): the checks, and the refusal record. */
 static int import_parsed(strata_node *n, strata_parcel *p, int error, const char *what, const unsigned char *sha,
 			 const char *from, strata_parcel_result *res)
 {
-	char *reason;
-
 	if (!error && from && strcmp(p->sender, from))
 		error = strata_error_setc(STRATA_EVERIFY, "'%s': parcel from '%s' delivered by '%s': a peer may push "
 					  "only its own parcels", what, p->sender, from);
 	if (!error)
 		error = import_checked(n, p, what, sha, res);
-	if (error < 0 && (reason = strdup(strata_error_last())) != NULL) {
+	if (error < 0) {
 		int code = strata_error_last_code();
-		strata_audit_refusal(n, "parcel-import", what, p ? p->sender : NULL, reason);
-		strata_error_setc(code ? code : error, "%s", reason);
-		free(reason);
+		refuse(n, what, p ? p->sender : NULL, code ? code : error, strata_error_last());
 	}
 	strata_parcel_free(p);
 	return error;
@@ -1026,48 +1032,36 @@ done:
 	return error;
 }
 
-/* A file that cannot be a parcel: refused, and recorded like any other refusal. */
-static int refuse_file(strata_node *n, const char *path, int code, const char *reason)
-{
-	char *copy = strdup(reason);
-
-	if (copy) {
-		strata_audit_refusal(n, "parcel-import", path, NULL, copy);
-		strata_error_setc(code, "%s", copy);
-		free(copy);
-	}
-	return code;
-}
-
 int strata_parcel_import_file(strata_node *n, const char *path, strata_parcel_result *res)
 {
 	strata_parcel_limits lim;
 	struct stat st;
+	uint64_t max;
 	int fd, error;
 
 	memset(res, 0, sizeof(*res));
 	strata_parcel_limits_default(&lim);
+	max = (uint64_t)lim.max_manifest + lim.max_sig + lim.max_pack + 64 * 1024;	/* the entries and tar's own */
 	if ((error = strata_node_lock(n)) < 0)
 		return error;
 	if (stat(path, &st) < 0) {
 		int code = errno == ENOENT ? STRATA_ENOTFOUND : STRATA_ERROR;
 		strata_error_set("cannot read '%s': %s", path, strerror(errno));
-		return refuse_file(n, path, code, strata_error_last());
+		return refuse(n, path, NULL, code, strata_error_last());
 	}
 	if (!S_ISREG(st.st_mode)) {
 		strata_error_set("'%s' is not a regular file (%s); a parcel is a file", path,
 				 S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
 				 S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a special file");
-		return refuse_file(n, path, STRATA_ERROR, strata_error_last());
+		return refuse(n, path, NULL, STRATA_ERROR, strata_error_last());
 	}
-	if ((uint64_t)st.st_size > (uint64_t)lim.max_manifest + lim.max_sig + lim.max_pack + 64 * 1024) {
-		strata_error_set("'%s' is larger than %llu bytes: not a parcel", path,
-				 (unsigned long long)lim.max_manifest + lim.max_sig + lim.max_pack + 64 * 1024);
-		return refuse_file(n, path, STRATA_ERROR, strata_error_last());
+	if ((uint64_t)st.st_size > max) {
+		strata_error_set("'%s' is larger than %llu bytes: not a parcel", path, (unsigned long long)max);
+		return refuse(n, path, NULL, STRATA_ERROR, strata_error_last());
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		strata_error_set("cannot open '%s': %s", path, strerror(errno));
-		return refuse_file(n, path, STRATA_ERROR, strata_error_last());
+		return refuse(n, path, NULL, STRATA_ERROR, strata_error_last());
 	}
 	error = strata_parcel_import_fd(n, path, fd, NULL, res);
 	close(fd);

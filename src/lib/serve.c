@@ -781,7 +781,6 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 {
 	strata_parcel_result res;
 	strata_link_side have;
-	char what[128];
 	int error = 0, status = 200;
 
 	*type = "text/plain; charset=utf-8";
@@ -808,7 +807,6 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 		break;
 	case OP_PUSH: {
 		int done;
-		(void)what;
 		if ((error = push_part(n, peer, m, body, &res, &done)) < 0 || !done)
 			break;
 		if (res.uptodate) {
