@@ -23,7 +23,7 @@ struct strata_cmd {
 
 static const struct strata_cmd cmds[] = {
 	{ "init",     cmd_init,     0,         "create a node" },
-	{ "import",   cmd_import,   NEED_NODE, "import a CSV or JSON Lines file as a signed dataset commit, or a parcel" },
+	{ "import",   cmd_import,   NEED_NODE, "import a CSV or JSON Lines file as a signed dataset commit, a parcel, or a receipt" },
 	{ "export",   cmd_export,   NEED_NODE, "write a dataset's records as CSV or JSON Lines, or a parcel for a peer" },
 	{ "log",      cmd_log,      NEED_NODE, "show a dataset's commits with their signature status" },
 	{ "diff",     cmd_diff,     NEED_NODE, "show records added, removed and changed between two commits" },
