@@ -7,6 +7,7 @@
  *   STRATA_FAULT_SHORT=1    make a failing write short (half written) instead
  *   STRATA_FAULT_CRASH=1    die instead (_exit 137, as if killed), before the call
  *   STRATA_FAULT_COUNT=F    at exit, write the number of counted calls to F
+ *   STRATA_FAULT_PATH=S     count only the calls on a path that contains S
  *
  * Counted: write and pwrite on files (not fds 0-2), fsync, fdatasync,
  * rename, renameat, link, unlink.  Test-only; never installed.
@@ -38,17 +39,20 @@ static void init(void)
 static int hit_what(const char *what, int fd, const char *path)
 {
 	char link[64], target[512] = "";
+	const char *only = getenv("STRATA_FAULT_PATH");
 	init();
+	if ((only || getenv("STRATA_FAULT_LOG")) && !path && fd >= 0) {
+		ssize_t k;
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		if ((k = readlink(link, target, sizeof(target) - 1)) > 0)
+			target[k] = '\0';
+		path = target;
+	}
+	if (only && (!path || !strstr(path, only)))
+		return 0;
 	if (++calls != fail_at)
 		return 0;
 	if (getenv("STRATA_FAULT_LOG")) {
-		if (!path && fd >= 0) {
-			ssize_t k;
-			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-			if ((k = readlink(link, target, sizeof(target) - 1)) > 0)
-				target[k] = '\0';
-			path = target;
-		}
 		fprintf(stderr, "faultshim: failing call %ld: %s %s\n", calls, what, path ? path : "");
 	}
 	if (fail_crash)
