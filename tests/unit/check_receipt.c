@@ -76,8 +76,11 @@ START_TEST(receipt_refusals)
 	};
 	char *p;
 
+	git_oid audit_before, audit_after;
+
 	one_round(&r);
 	link_text(&before, cn, "st-b");
+	ck_assert_int_eq(git_reference_name_to_id(&audit_before, cn->repo, "refs/strata/audit"), 0);
 	for (size_t i = 0; i < sizeof(swaps) / sizeof(*swaps); i++) {
 		strata_buf_clear(&bad);
 		strata_buf_put(&bad, r.ptr, r.len);
@@ -130,6 +133,9 @@ START_TEST(receipt_refusals)
 		ck_assert_int_lt(strata_receipt_import(cn, "r", r.ptr, cut, &rr), 0);
 	link_text(&after, cn, "st-b");
 	ck_assert_str_eq(before.ptr, after.ptr);
+	/* and no event: the audit log is where it was */
+	ck_assert_int_eq(git_reference_name_to_id(&audit_after, cn->repo, "refs/strata/audit"), 0);
+	ck_assert(git_oid_equal(&audit_before, &audit_after));
 	strata_buf_dispose(&r);
 	strata_buf_dispose(&bad);
 	strata_buf_dispose(&before);
