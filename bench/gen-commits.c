@@ -4,10 +4,10 @@
  * bench/verify.sh.  Each commit is signed with the node key exactly as
  * strata signs (gpgsig header, SSH signature, namespace "git").
  */
-#include "strata/commit.h"
-#include "strata/node.h"
-#include "strata/pack.h"
-#include "strata/util.h"
+#include "strata/node/commit.h"
+#include "strata/node/node.h"
+#include "strata/format/pack.h"
+#include "strata/base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
 #ifndef STRATA_CLI_H
 #define STRATA_CLI_H
 
-#include "strata/node.h"
+#include "strata/node/node.h"
 
 enum {
 	EXIT_OK = 0,

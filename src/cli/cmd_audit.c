@@ -4,10 +4,10 @@
  * recompute a view and compare.
  */
 #include "cli.h"
-#include "strata/audit.h"
-#include "strata/commit.h"
-#include "strata/json.h"
-#include "strata/view.h"
+#include "strata/node/audit.h"
+#include "strata/node/commit.h"
+#include "strata/format/json.h"
+#include "strata/policy/view.h"
 
 #include <getopt.h>
 #include <jansson.h>

@@ -1,6 +1,6 @@
 /* cmd_datasets.c - strata datasets: one line per dataset this node owns */
 #include "cli.h"
-#include "strata/dataset.h"
+#include "strata/data/dataset.h"
 
 #include <stdio.h>
 #include <string.h>

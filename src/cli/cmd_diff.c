@@ -1,6 +1,6 @@
 /* cmd_diff.c - strata diff DATASET [OLD [NEW]] */
 #include "cli.h"
-#include "strata/dataset.h"
+#include "strata/data/dataset.h"
 
 #include <getopt.h>
 #include <stdio.h>

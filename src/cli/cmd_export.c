@@ -3,8 +3,8 @@
  *                strata export --to PEER -o FILE [--full]   (a parcel)
  */
 #include "cli.h"
-#include "strata/dataset.h"
-#include "strata/replica.h"
+#include "strata/data/dataset.h"
+#include "strata/replica/replica.h"
 
 #include <errno.h>
 #include <getopt.h>

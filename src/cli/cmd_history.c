@@ -1,6 +1,6 @@
 /* cmd_history.c - strata history DATASET KEY...: every version of one record */
 #include "cli.h"
-#include "strata/provenance.h"
+#include "strata/replica/provenance.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,9 +4,9 @@
  *                strata import RECEIPT  (what a peer confirmed it holds from us)
  */
 #include "cli.h"
-#include "strata/dataset.h"
-#include "strata/receipt.h"
-#include "strata/replica.h"
+#include "strata/data/dataset.h"
+#include "strata/replica/receipt.h"
+#include "strata/replica/replica.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* cmd_log.c - strata log DATASET [-n N] [--oneline] */
 #include "cli.h"
-#include "strata/commit.h"
-#include "strata/dataset.h"
+#include "strata/node/commit.h"
+#include "strata/data/dataset.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
  * written for it.
  */
 #include "cli.h"
-#include "strata/policy.h"
+#include "strata/policy/policy.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  *   strata -C NODEDIR policy preview FILE --dataset D [-n N] [--peer P]
  */
 #include "cli.h"
-#include "strata/redact.h"
+#include "strata/policy/redact.h"
 
 #include <getopt.h>
 #include <stdio.h>

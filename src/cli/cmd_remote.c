@@ -7,7 +7,7 @@
  *                                   pull, push, or both (pull first)
  */
 #include "cli.h"
-#include "strata/remote.h"
+#include "strata/net/remote.h"
 
 #include <getopt.h>
 #include <stdio.h>

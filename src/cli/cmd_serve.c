@@ -2,7 +2,7 @@
  * cmd_serve.c - strata serve --listen HOST:PORT [--timeout SECONDS] [--max-body BYTES]
  */
 #include "cli.h"
-#include "strata/serve.h"
+#include "strata/net/serve.h"
 
 #include <getopt.h>
 #include <stdio.h>

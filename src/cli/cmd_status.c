@@ -1,7 +1,7 @@
 /* cmd_status.c - strata status [PEER] [--json]: per peer and view, what was sent and received */
 #include "cli.h"
-#include "strata/replica.h"
-#include "strata/view.h"
+#include "strata/replica/replica.h"
+#include "strata/policy/view.h"
 
 #include <getopt.h>
 #include <jansson.h>

@@ -4,7 +4,7 @@
  * to continue.
  */
 #include "cli.h"
-#include "strata/provenance.h"
+#include "strata/replica/provenance.h"
 
 #include <getopt.h>
 #include <jansson.h>

@@ -5,9 +5,9 @@
  * signer and checks the audit log is one unbroken, never rewritten line.
  */
 #include "cli.h"
-#include "strata/journal.h"
-#include "strata/audit.h"
-#include "strata/commit.h"
+#include "strata/node/journal.h"
+#include "strata/node/audit.h"
+#include "strata/node/commit.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* cmd_view.c - strata view build [--peer P] */
 #include "cli.h"
-#include "strata/view.h"
+#include "strata/policy/view.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * one place where return codes become exit statuses.
  */
 #include "cli.h"
-#include "strata/util.h"
+#include "strata/base/util.h"
 
 #include <getopt.h>
 #include <stdio.h>

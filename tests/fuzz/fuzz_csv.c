@@ -1,6 +1,6 @@
 /* fuzz_csv.c - the CSV reader on any bytes: rows or a clear error, never a crash. */
 #include "fuzz.h"
-#include "strata/csv.h"
+#include "strata/format/csv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

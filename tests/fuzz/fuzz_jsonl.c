@@ -1,6 +1,6 @@
 /* fuzz_jsonl.c - the JSON Lines reader on any bytes. */
 #include "fuzz.h"
-#include "strata/json.h"
+#include "strata/format/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,8 +3,8 @@
  * framed message, and a pull's state body (sequence and have lines).
  */
 #include "fuzz.h"
-#include "strata/msg.h"
-#include "strata/replica.h"
+#include "strata/format/msg.h"
+#include "strata/replica/replica.h"
 
 #include <stdlib.h>
 

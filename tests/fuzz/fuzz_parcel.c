@@ -3,7 +3,7 @@
  * bytes, then the signature check on whatever parses.
  */
 #include "fuzz.h"
-#include "strata/parcel.h"
+#include "strata/format/parcel.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

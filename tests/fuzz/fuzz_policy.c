@@ -1,6 +1,6 @@
 /* fuzz_policy.c - the policy YAML parser on any bytes. */
 #include "fuzz.h"
-#include "strata/policy.h"
+#include "strata/policy/policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

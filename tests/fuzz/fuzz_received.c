@@ -19,7 +19,7 @@
  * "cn-fuzz" to "st-fuzz" (the names make-corpus.sh gives its nodes).
  */
 #include "fuzz.h"
-#include "strata/received.h"
+#include "strata/replica/received.h"
 
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>

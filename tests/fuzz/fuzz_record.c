@@ -1,7 +1,7 @@
 /* fuzz_record.c - a received record line: the strict parser and the field scanner agree. */
 #include "fuzz.h"
-#include "strata/json.h"
-#include "strata/dataset.h"
+#include "strata/format/json.h"
+#include "strata/data/dataset.h"
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,6 +1,6 @@
 /* fuzz_sshsig.c - armored SSH signatures and public key lines on any bytes. */
 #include "fuzz.h"
-#include "strata/sign.h"
+#include "strata/format/sign.h"
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -6,7 +6,7 @@
  *
  * Prints the status line "HTTP NNN", then the body; exits 1 if no answer came.
  */
-#include "strata/remote.h"
+#include "strata/net/remote.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -10,8 +10,8 @@
  * comes back until the daemon closes (at most 64 KiB).  Exits 1 if the
  * handshake fails.
  */
-#include "strata/node.h"
-#include "strata/tls.h"
+#include "strata/node/node.h"
+#include "strata/net/tls.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

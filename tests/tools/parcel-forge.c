@@ -29,10 +29,10 @@
  *       N distinct blobs of MIB MiB each (stored, not compressed), then the
  *       first again: a large pack that is refused only at its end
  */
-#include "strata/commit.h"
-#include "strata/node.h"
-#include "strata/parcel.h"
-#include "strata/util.h"
+#include "strata/node/commit.h"
+#include "strata/node/node.h"
+#include "strata/format/parcel.h"
+#include "strata/base/util.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * per trailer; refusals go to the local log and stop at its cap.
  */
 #include "fixture.h"
-#include "strata/audit.h"
-#include "strata/commit.h"
+#include "strata/node/audit.h"
+#include "strata/node/commit.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -3,7 +3,7 @@
  * every ref: each commit once, each result right, a missing one reported.
  */
 #include "fixture.h"
-#include "strata/commit.h"
+#include "strata/node/commit.h"
 
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 /* check_csv.c - the RFC 4180 reader, table-driven over edge cases */
 #include "fixture.h"
-#include "strata/csv.h"
+#include "strata/format/csv.h"
 
 /* Rows are rendered as fields joined by '|' and rows by '/'. */
 static const struct {

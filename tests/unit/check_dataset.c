@@ -1,7 +1,7 @@
 /* check_dataset.c - import, export, diff on a fresh node per test */
 #include "fixture.h"
-#include "strata/commit.h"
-#include "strata/dataset.h"
+#include "strata/node/commit.h"
+#include "strata/data/dataset.h"
 
 #include <dirent.h>
 #include <sys/stat.h>

@@ -4,9 +4,9 @@
  * next lock; a damaged journal stops the node with a clear error.
  */
 #include "fixture.h"
-#include "strata/audit.h"
-#include "strata/journal.h"
-#include "strata/replica.h"
+#include "strata/node/audit.h"
+#include "strata/node/journal.h"
+#include "strata/replica/replica.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

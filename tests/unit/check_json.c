@@ -1,6 +1,6 @@
 /* check_json.c - canonical records, record parsing, JSON Lines input */
 #include "fixture.h"
-#include "strata/json.h"
+#include "strata/format/json.h"
 
 static const struct { const char *in; const char *want; } esc_cases[] = {
 	{ "plain", "\"plain\"" },

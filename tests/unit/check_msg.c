@@ -1,6 +1,6 @@
 /* check_msg.c - framed messages: round trips, and every malformed frame refused. */
 #include "fixture.h"
-#include "strata/msg.h"
+#include "strata/format/msg.h"
 
 #include <unistd.h>
 

@@ -1,7 +1,7 @@
 /* check_netproc.c - the network process: forked, sandboxed, and talking over its channel. */
 #include "fixture.h"
-#include "strata/msg.h"
-#include "strata/netproc.h"
+#include "strata/format/msg.h"
+#include "strata/net/netproc.h"
 
 #include <errno.h>
 #include <fcntl.h>

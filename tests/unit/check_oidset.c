@@ -1,6 +1,6 @@
 /* check_oidset.c - the object id set: each id once, through growth. */
 #include "fixture.h"
-#include "strata/oidset.h"
+#include "strata/base/oidset.h"
 
 START_TEST(add_contains_grow)
 {

@@ -4,7 +4,7 @@
  * is strict.
  */
 #include "fixture.h"
-#include "strata/parcel.h"
+#include "strata/format/parcel.h"
 
 static strata_key *key;
 

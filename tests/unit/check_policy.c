@@ -1,6 +1,6 @@
 /* check_policy.c - policy parsing and validation, table-driven */
 #include "fixture.h"
-#include "strata/policy.h"
+#include "strata/policy/policy.h"
 
 #define HEAD "policy: p\nversion: 1\npurpose: test\nrecipients: {tiers: [street]}\n"
 

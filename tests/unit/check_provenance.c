@@ -3,7 +3,7 @@
  * trie's depth; a missing key is not; history reports each change once.
  */
 #include "fixture.h"
-#include "strata/provenance.h"
+#include "strata/replica/provenance.h"
 
 static strata_node *n;
 

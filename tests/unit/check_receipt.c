@@ -4,7 +4,7 @@
  * unknown, over-claiming and stale receipts change nothing.
  */
 #include "two_nodes.h"
-#include "strata/receipt.h"
+#include "strata/replica/receipt.h"
 
 static void link_text(strata_buf *out, strata_node *n, const char *peer)
 {

@@ -4,8 +4,8 @@
  * store, with every limit tried at the limit and one past it.
  */
 #include "fixture.h"
-#include "strata/received.h"
-#include "strata/trie.h"
+#include "strata/replica/received.h"
+#include "strata/format/trie.h"
 
 #include <git2/sys/mempack.h>
 #include <git2/sys/repository.h>

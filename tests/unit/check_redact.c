@@ -1,6 +1,6 @@
 /* check_redact.c - transforms, pseudonyms, record redaction, and a leak property */
 #include "fixture.h"
-#include "strata/redact.h"
+#include "strata/policy/redact.h"
 
 #include <openssl/evp.h>
 

@@ -1,6 +1,6 @@
 /* check_sign.c - SSHSIG signing and verification, keys */
 #include "fixture.h"
-#include "strata/sign.h"
+#include "strata/format/sign.h"
 
 #include <sys/stat.h>
 

@@ -1,6 +1,6 @@
 /* check_spill.c - buckets in memory, then on disk past the cap; all records back, sorted */
 #include "fixture.h"
-#include "strata/spill.h"
+#include "strata/format/spill.h"
 
 #include <dirent.h>
 

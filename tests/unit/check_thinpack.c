@@ -4,7 +4,7 @@
  * the recipient's objects are there, and not when they are missing.
  */
 #include "fixture.h"
-#include "strata/thinpack.h"
+#include "strata/format/thinpack.h"
 
 static size_t varint(const unsigned char **p, const unsigned char *end)
 {

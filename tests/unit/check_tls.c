@@ -1,6 +1,6 @@
 /* check_tls.c - TLS identities: vouched for by the node key, and checked strictly. */
 #include "fixture.h"
-#include "strata/tls.h"
+#include "strata/net/tls.h"
 
 #include <openssl/pem.h>
 

@@ -1,6 +1,6 @@
 /* check_trie.c - the history-independent layout */
 #include "fixture.h"
-#include "strata/trie.h"
+#include "strata/format/trie.h"
 
 static git_repository *repo;
 

@@ -5,9 +5,9 @@
  * STRATA_LEAK_CASES sets the number of cases (default 1000).
  */
 #include "fixture.h"
-#include "strata/dataset.h"
-#include "strata/policy.h"
-#include "strata/view.h"
+#include "strata/data/dataset.h"
+#include "strata/policy/policy.h"
+#include "strata/policy/view.h"
 
 static const char *pieces[] = {
 	"张", "三", "李", "四", "王", "浙", "江", "杭", "州", "街", "道", "社", "区", "号",

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <git2.h>
 
-#include "strata/util.h"
+#include "strata/base/util.h"
 
 static char fx_dir[256];
 

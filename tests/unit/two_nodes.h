@@ -7,9 +7,9 @@
 #ifndef TWO_NODES_H
 #define TWO_NODES_H
 #include "fixture.h"
-#include "strata/dataset.h"
-#include "strata/policy.h"
-#include "strata/replica.h"
+#include "strata/data/dataset.h"
+#include "strata/policy/policy.h"
+#include "strata/replica/replica.h"
 
 static strata_node *cn, *st;
 

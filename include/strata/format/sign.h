@@ -1,0 +1,56 @@
+/*
+ * sign.h - Ed25519 node keys and SSH signatures (SSHSIG).
+ *
+ * Signatures are byte-identical to `ssh-keygen -Y sign` (FACTS.md), so
+ * stock git verifies every commit strata makes with gpg.format=ssh.
+ *
+ * Trust: signatures and public key lines come from outside and are parsed
+ * with bounds checks on every field.  Private keys are wiped after use.
+ */
+#ifndef STRATA_SIGN_H
+#define STRATA_SIGN_H
+
+#include <stddef.h>
+#include "strata/base/util.h"
+
+#define STRATA_ED25519_LEN 32
+
+typedef struct strata_key strata_key;
+
+typedef struct {
+	unsigned char raw[STRATA_ED25519_LEN];
+} strata_pubkey;
+
+int strata_key_generate(strata_key **out);
+/* Loads a PEM (PKCS#8) Ed25519 private key; refuses one readable by others. */
+int strata_key_load(strata_key **out, const char *path);
+/* Writes the key as PEM, mode 0600, atomically. */
+int strata_key_save(const strata_key *k, const char *path);
+void strata_key_public(strata_pubkey *out, const strata_key *k);
+/* The same private key in OpenSSH's own format, for ssh-keygen. */
+int strata_key_export_openssh(strata_buf *out, const strata_key *k, const char *comment);
+void strata_key_free(strata_key *k);
+
+/* "ssh-ed25519 BASE64" (no comment). */
+int strata_pubkey_format(strata_buf *out, const strata_pubkey *pk);
+/* Parses "ssh-ed25519 BASE64 [comment]". */
+int strata_pubkey_parse(strata_pubkey *out, const char *line);
+int strata_pubkey_equal(const strata_pubkey *a, const strata_pubkey *b);
+
+/*
+ * Signs `data` for `ns` ("git" for commits, "strata-parcel" for parcels)
+ * and appends the armored signature (no trailing newline) to `out`.
+ */
+int strata_sshsig_sign(strata_buf *out, const strata_key *k, const char *ns,
+		       const void *data, size_t len);
+
+/*
+ * Checks an armored SSHSIG over `data` in namespace `ns`.  On success
+ * returns 0 and stores the signer's key in *signer; whether that key is
+ * trusted is the caller's question.  STRATA_EVERIFY if the signature is
+ * malformed or does not verify.
+ */
+int strata_sshsig_verify(strata_pubkey *signer, const char *armored, size_t alen,
+			 const char *ns, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * audit.h - the node's event log (DESIGN.md, "Audit").
+ *
+ * refs/strata/audit is an append-only chain of signed commits over the
+ * empty tree, one per event that changed the node or sent data from it
+ * (parcel exported or imported, policy committed, view built).  The event
+ * is in the message: a subject line and one-line trailers naming the event,
+ * peers, datasets, commit ids, policy and purpose, so stock git reads and
+ * verifies it (`git log --show-signature refs/strata/audit`).
+ *
+ * Refused input changes nothing in the repository (DESIGN.md guarantee 5),
+ * so refusals are not chain events: they are appended, one JSON object per
+ * line, to NODE/refused.log, which `strata audit log` shows beside the
+ * chain.  That file is local and unsigned, and stops growing at a cap.
+ *
+ * Trust: callers hold the node lock; trailer values come from this node or
+ * from input already verified, and must be one line each.
+ */
+#ifndef STRATA_AUDIT_H
+#define STRATA_AUDIT_H
+#include "strata/node/node.h"
+#define STRATA_REF_AUDIT "refs/strata/audit"
+#define STRATA_REFUSED_LOG "refused.log"
+#define STRATA_REFUSED_LOG_MAX ((size_t)16 << 20)
+/*
+ * Appends one signed event: `subject` is the first line, `trailers` are
+ * "Key: value\n" lines (Strata-Event and Strata-Node are added here).
+ */
+int strata_audit_append(strata_node *n, const char *event, const char *subject, const char *trailers);
+/*
+ * Records a refused input in NODE/refused.log: what was offered (a file
+ * name or peer address), who claimed to send it (may be NULL) and why.
+ */
+int strata_audit_refusal(strata_node *n, const char *event, const char *what, const char *sender,
+			 const char *reason);
+typedef struct {
+	git_oid commit;
+	const git_commit *c;
+	const char *event;	/* Strata-Event */
+	int64_t time;
+	const char *subject;
+} strata_audit_event;
+typedef int (*strata_audit_cb)(const strata_audit_event *ev, void *payload);
+/* Calls `cb` for each event, newest first; a non-zero return stops the walk. */
+int strata_audit_foreach(strata_node *n, strata_audit_cb cb, void *payload);
+typedef void (*strata_audit_problem_cb)(const char *problem, void *payload);
+/*
+ * Checks the chain: each event has one parent (the first none) and all are
+ * present (no gap), each names this node and an event; and the ref's
+ * reflog shows it only ever moved forward (no event rewritten or dropped).
+ * Reports each problem; returns their number, or an error.  *events gets
+ * the chain's length.
+ */
+int strata_audit_check(strata_node *n, size_t *events, strata_audit_problem_cb cb, void *payload);
+#endif

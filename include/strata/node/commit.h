@@ -1,0 +1,67 @@
+/*
+ * commit.h - signed commits and their verification.
+ *
+ * Every commit a node makes is signed with its Ed25519 key in the SSH
+ * signature format, namespace "git" (DESIGN.md guarantee 2), and refs move
+ * only after every object they name is durable.
+ */
+#ifndef STRATA_COMMIT_H
+#define STRATA_COMMIT_H
+
+#include <git2.h>
+#include "strata/node/node.h"
+
+/* Creates a signed commit of `tree` with `parent` (may be NULL). Moves no ref. */
+int strata_commit_create(git_oid *out, strata_node *n, const git_tree *tree,
+			 const git_commit *parent, const char *message);
+
+/*
+ * Moves `ref` to `new_oid` if it still points at `old_oid` (NULL: must not
+ * exist yet); fails otherwise, so a concurrent writer is never overwritten.
+ */
+int strata_ref_update(strata_node *n, const char *ref, const git_oid *new_oid,
+		      const git_oid *old_oid, const char *logmsg);
+
+typedef enum {
+	STRATA_SIG_GOOD = 0,
+	STRATA_SIG_BAD,		/* signature present but invalid or malformed */
+	STRATA_SIG_UNSIGNED,
+	STRATA_SIG_UNTRUSTED	/* valid signature by a key this node does not trust */
+} strata_sig_status;
+
+const char *strata_sig_status_str(strata_sig_status s);
+
+/*
+ * Copies the value of trailer `key` (the last one, if repeated) of a
+ * commit's message into `out`.  Returns 1 if found, 0 if not.
+ */
+int strata_commit_trailer(const git_commit *c, const char *key, char *out, size_t outsz);
+
+/*
+ * Checks the signature of one commit.  Returns 0 and fills *status and
+ * `signer` (the trusted name, or the key for an untrusted one); negative
+ * only if the commit cannot be read.
+ */
+int strata_commit_check(strata_sig_status *status, char *signer, size_t signersz,
+			strata_node *n, const git_oid *commit);
+/* As strata_commit_check, reading the commit from `repo` (a quarantine view). */
+int strata_commit_check_in(strata_sig_status *status, char *signer, size_t signersz,
+			   strata_node *n, git_repository *repo, const git_oid *commit);
+
+typedef struct {
+	strata_sig_status status;
+	char signer[128];
+} strata_check_result;
+typedef void (*strata_missing_cb)(const git_oid *missing, const git_oid *child, void *payload);
+/*
+ * Walks every commit reachable from refs matching `glob` and checks each
+ * signature, on one thread per core: a thread reads a commit, hands its
+ * parents to the others, then verifies it, so even one long line of
+ * history keeps every core busy.  *ids and *results (malloc'd, the
+ * caller's) hold each commit and its result, in no particular order.
+ */
+int strata_commits_check_reachable(strata_node *n, const char *glob, git_oid **ids,
+				   strata_check_result **results, size_t *count,
+				   strata_missing_cb cb, void *payload);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * journal.h - makes a change that moves several refs and a link file
+ * all-or-nothing, across an error, a kill or a power loss.
+ *
+ * Used by parcel import, view build and policy commit.
+ * A parcel import moves every received view's ref, then the sender's link
+ * file (the sequence), then appends its audit event; each step is atomic
+ * on its own, and the audit event is the last.  Before the first ref
+ * moves, NODE/journal records (fsynced) the old and new value of every
+ * ref, the old link file and the audit head.  Undoing puts every ref
+ * still at its new value back to its old one and the old link file back.
+ * Once the audit event is in, the change is whole and the journal goes.
+ *
+ * A journal left by a crash is settled when the node is next locked
+ * (strata_node_lock, so before any other change): if the audit head moved
+ * since the journal was written the change completed, and the journal is
+ * removed; otherwise it is undone, and refused.log says so.
+ *
+ * Trust: the journal is the node's own file, written only under its lock.
+ */
+#ifndef STRATA_JOURNAL_H
+#define STRATA_JOURNAL_H
+#include <git2.h>
+#include "strata/node/node.h"
+#define STRATA_JOURNAL "journal"
+typedef struct {
+	const char *name;
+	int exists;		/* before: 0 if the ref did not exist */
+	git_oid old, target;
+} strata_journal_ref;
+
+/*
+ * Records the change about to be made: `op` and `what` name it in
+ * refused.log should it be undone after a crash; `link_peer` names the
+ * link file it rewrites (or NULL).  Fails if a journal is already there.
+ */
+int strata_journal_begin(strata_node *n, const char *op, const char *what, const char *link_peer,
+			 const strata_journal_ref *refs, size_t nrefs);
+/*
+ * The change is whole: removes the journal.  Cannot fail the change: a
+ * journal it could not remove is settled as complete at the next lock.
+ */
+void strata_journal_end(strata_node *n);
+/* Undoes the journalled change now (after an error), then removes the journal; keeps the error already set. */
+int strata_journal_undo(strata_node *n);
+/*
+ * 1 if a journal is waiting to be settled (readers, e.g. verify, say so),
+ * with its operation and what it was changing; 0 if none; <0 if unreadable.
+ */
+int strata_journal_pending(strata_node *n, char *op, size_t opsz, char *what, size_t whatsz);
+/* Settles a journal a crash left, if any (see above).  0 if there was none or it is settled. */
+int strata_journal_recover(strata_node *n);
+#endif

@@ -1,0 +1,125 @@
+/*
+ * policy.h - privacy policies: what leaves a node, for whom, and how
+ * redacted (DESIGN.md, "Policies").
+ *
+ * Default deny: a dataset the policy does not name is not shared, and a
+ * field it does not name is dropped.  Every rule remembers its line and
+ * column so privacy officers get file:line:column errors.
+ *
+ * Trust: policy files are written by people and checked strictly; an
+ * unknown key anywhere is an error, never ignored.
+ */
+#ifndef STRATA_POLICY_H
+#define STRATA_POLICY_H
+
+#include <stddef.h>
+#include "strata/data/dataset.h"
+#include "strata/node/node.h"
+
+typedef enum {
+	STRATA_T_KEEP,
+	STRATA_T_DROP,
+	STRATA_T_PSEUDONYM,	/* HMAC-SHA256 token; a = 1 for a per-recipient token space */
+	STRATA_T_MASK,		/* keep first a and last b characters */
+	STRATA_T_YEAR,		/* date -> YYYY */
+	STRATA_T_MONTH,		/* date -> YYYY-MM */
+	STRATA_T_RANGE,		/* number -> "lo-hi" of width a */
+	STRATA_T_PREFIX,	/* string -> first a characters */
+	STRATA_T_ID_REGION	/* 18-digit ID number -> region (6 digits) + birth year */
+} strata_transform_kind;
+
+typedef struct {
+	char *field;
+	strata_transform_kind kind;
+	long a, b;
+	unsigned line, col;
+} strata_rule;
+
+typedef struct {
+	char *field;
+	char **values;		/* keep rows whose field is one of these */
+	size_t nvalues;
+	unsigned line, col;
+} strata_filter;
+
+typedef struct {
+	char *name;
+	strata_rule *rules;
+	size_t nrules;
+	strata_filter *filters;	/* all must hold */
+	size_t nfilters;
+	unsigned line, col;
+} strata_policy_dataset;
+
+typedef struct {
+	char *file;		/* for messages */
+	char *name;
+	long version;
+	char *purpose;
+	char **peers;
+	size_t npeers;
+	char **tiers;
+	size_t ntiers;
+	strata_policy_dataset *datasets;
+	size_t ndatasets;
+} strata_policy;
+
+/* Parses policy YAML; `file` names it in errors ("'f.yaml':12:5: ..."). */
+int strata_policy_parse(strata_policy **out, const char *file, const char *text, size_t len);
+int strata_policy_load(strata_policy **out, const char *path);
+void strata_policy_free(strata_policy *p);
+
+const strata_policy_dataset *strata_policy_find(const strata_policy *p, const char *dataset);
+/* 1 if the policy applies to a peer with this name and tier. */
+int strata_policy_applies(const strata_policy *p, const char *peer, const char *tier);
+
+/*
+ * Checks one dataset's rules against its schema: every field and filter
+ * field exists, every transform fits the field's type, and the key is
+ * not dropped.  Errors name file:line:column.  With STRATA_POLICY_MISSING_OK
+ * (view builds), a rule for a field the data does not have is no error:
+ * there is nothing to share, so the view lacks it.  A tier below may drop
+ * a field this node's policy names, and replication must not stop for it.
+ * A filter on a missing field is an error either way: rows cannot be shown
+ * to pass it.
+ */
+#define STRATA_POLICY_MISSING_OK 1
+int strata_policy_check_schema(const strata_policy *p, const strata_policy_dataset *pd,
+			       const strata_schema *s, int flags);
+
+const char *strata_transform_name(strata_transform_kind k);
+
+/* ---- committed policies (refs/strata/policies) ---- */
+
+#define STRATA_REF_POLICIES "refs/strata/policies"
+
+typedef struct {
+	git_oid commit;		/* the new commit, or the current one if unchanged */
+	git_oid blob;		/* the policy file's blob id */
+	int unchanged;
+	int secret_created;
+} strata_policy_commit_result;
+
+/*
+ * Commits a policy file into refs/strata/policies as <name>.yaml, signed.
+ * The file must parse, fit the schemas of the node's datasets it names,
+ * and raise the version of an already committed policy of the same name.
+ * Creates the policy's secret (secrets/<name>.key) if it has none.
+ */
+int strata_policy_commit(strata_node *n, const char *path, strata_policy_commit_result *res);
+
+/* Loads a committed policy by name; STRATA_ENOTFOUND if there is none. */
+int strata_policy_load_committed(strata_policy **out, git_oid *blob, strata_node *n, const char *name);
+
+/* Reads the policy's secret; a clear error if it is missing. */
+int strata_policy_secret(unsigned char *secret, strata_node *n, const char *name);
+
+/*
+ * Compares two transforms for one field: > 0 if `b` shows more than `a`,
+ * < 0 if less, 0 if the same; *unclear is set when they are of different
+ * kinds that do not order (prefix against mask, say).  NULL means "not
+ * shared".
+ */
+int strata_rule_compare(const strata_rule *a, const strata_rule *b, int *unclear);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * redact.h - applying a policy to records (DESIGN.md guarantee 1).
+ *
+ * Every transform is deterministic: the same record, policy and secret
+ * give the same bytes.  Pseudonyms are HMAC-SHA256 under the policy's
+ * secret (per recipient if the rule says so), never a plain hash: ID and
+ * phone numbers are low-entropy and a plain hash is reversed by
+ * enumeration.  A value a transform cannot read (a malformed date, say)
+ * becomes empty rather than passing through.
+ */
+#ifndef STRATA_REDACT_H
+#define STRATA_REDACT_H
+
+#include "strata/policy/policy.h"
+
+#define STRATA_SECRET_LEN 32
+
+typedef struct {
+	const strata_policy *policy;
+	const strata_policy_dataset *pd;
+	unsigned char federation_key[STRATA_SECRET_LEN];
+	unsigned char recipient_key[STRATA_SECRET_LEN];
+} strata_redactor;
+
+/* `recipient` is the peer name (for per-recipient pseudonyms). */
+int strata_redactor_init(strata_redactor *r, const strata_policy *p, const strata_policy_dataset *pd,
+			 const char *recipient, const unsigned char secret[STRATA_SECRET_LEN]);
+/* Wipes the keys. */
+void strata_redactor_dispose(strata_redactor *r);
+
+/* Appends the transformed value (not for STRATA_T_DROP). */
+int strata_redact_value(const strata_redactor *r, const strata_rule *rule,
+			const char *v, size_t len, strata_buf *out);
+
+/*
+ * Applies the row filter and the rules to one record.  *kept is 0 if the
+ * filter drops the row; otherwise `out` receives the canonical JSON of the
+ * fields the policy shares (others are dropped).
+ */
+int strata_redact_record(const strata_redactor *r, const strata_record *in, strata_buf *out, int *kept);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * view.h - redacted views: dataset x peer x policy (DESIGN.md, "Views").
+ *
+ * A view of a source (a dataset this node owns, or data received from a
+ * peer) for a peer is a signed commit on refs/strata/views/<peer>/<name>
+ * whose tree has the dataset layout, built from the source's records
+ * through the peer's committed policy.  Record keys and leaf paths come
+ * from the redacted key, never the raw one.  Trailers name the source
+ * commit and node, the policy blob, version and purpose, so anyone holding
+ * the source and the policy (and its secret) can recompute the same tree.
+ *
+ * Names: refs/strata/datasets/<d> gives view "<d>"; data received at
+ * refs/strata/peers/<p>/<path> gives view "<p>/<path>", so the route a
+ * record took stays readable in the ref name.
+ */
+#ifndef STRATA_VIEW_H
+#define STRATA_VIEW_H
+
+#include "strata/node/node.h"
+#include "strata/data/dataset.h"
+
+#define STRATA_REF_VIEWS "refs/strata/views/"
+#define STRATA_REF_PEERS "refs/strata/peers/"
+
+typedef struct {
+	char peer[64];
+	char name[256];		/* view name */
+	size_t records;
+	int unchanged;
+	int incremental;	/* built from the previous view and the source diff */
+	git_oid commit;
+} strata_view_result;
+
+/*
+ * Builds the view of `source_ref` for `peer`: from the previous view and
+ * the records that changed since its source when it can (same policy and
+ * schema), else (or with `full`) from every source record.  Both give the
+ * same tree.
+ */
+int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
+			  strata_view_result *res);
+
+typedef void (*strata_view_report)(const strata_view_result *res, void *payload);
+
+/*
+ * Builds every view: for each peer (or just `peer`), each dataset its
+ * policy shares, from this node's own dataset and from data received from
+ * other peers (never sent back to the peer it came from).
+ */
+int strata_view_build(strata_node *n, const char *peer, int full, strata_view_report report, void *payload);
+typedef struct {
+	git_oid tree;		/* the view's tree */
+	git_oid recomputed;	/* the tree its source and policy give */
+	git_oid source, policy;
+	size_t records;
+	int equal;
+} strata_view_audit_result;
+/*
+ * Recomputes a view commit from what its trailers name (source commit,
+ * policy blob, dataset, recipient) and this node's secret for the policy,
+ * and compares trees (DESIGN.md guarantee 3).  If they differ, `cb` gets
+ * each record that differs: (in the view, per the policy).  Writes only to
+ * a scratch repository that is removed after.  STRATA_ENOTFOUND if the
+ * source or the policy is not held here.
+ */
+int strata_view_audit(strata_node *n, const git_oid *view, strata_view_audit_result *res,
+		      strata_diff_cb cb, void *payload);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * provenance.h - one record through time and through the tiers
+ * (DESIGN.md, "Audit").
+ *
+ * A record is found by its key hash, the same way at every node: views
+ * key their records by the redacted key, so the key a node shows is the
+ * key it looks records up by.  Going back a hop means finding which record
+ * of the view's source redacts to that key: the node that built the view
+ * holds the source and the policy's secret, and recomputes.
+ *
+ * Trust: reads only; every commit it reports is checked against the
+ * node's trusted keys, and the status is part of the report.
+ */
+#ifndef STRATA_PROVENANCE_H
+#define STRATA_PROVENANCE_H
+#include "strata/node/commit.h"
+#include "strata/data/dataset.h"
+#include "strata/format/trie.h"
+/*
+ * The ref for a dataset as this node names it: "residents" is its own
+ * (refs/strata/datasets/residents), "cn-a/residents" or
+ * "st-b/cn-a/residents" was received (refs/strata/peers/...).
+ */
+int strata_dataset_spec_ref(strata_buf *out, const char *spec);
+/* The key hash of the key values as given (in the schema's key order). */
+int strata_key_from_args(unsigned char hash[STRATA_HASH_LEN], char *const *vals, size_t n);
+/*
+ * Finds the record with key hash `hash` in a dataset tree.  Returns 1 and
+ * appends its line to `out`, 0 if there is none.
+ */
+int strata_dataset_lookup(strata_buf *out, git_repository *repo, const git_tree *root,
+			  const strata_schema *s, const unsigned char hash[STRATA_HASH_LEN]);
+typedef struct {
+	git_oid commit;
+	int64_t time;
+	const char *change;	/* "added", "changed", "removed" */
+	const char *line;	/* the record after the change ("" if removed) */
+	strata_sig_status status;
+	const char *signer;
+	const char *node;	/* Strata-Node of the commit */
+} strata_history_entry;
+typedef int (*strata_history_cb)(const strata_history_entry *e, void *payload);
+/*
+ * Every version of one record along the first-parent history of `ref`,
+ * newest first.  Returns the number of versions, or an error.
+ */
+int strata_record_history(strata_node *n, const char *ref, const unsigned char hash[STRATA_HASH_LEN],
+			  strata_history_cb cb, void *payload);
+/* One commit on the record's way: a dataset commit (owner) or a view commit. */
+typedef struct {
+	int is_view;		/* 0: the owner's dataset commit */
+	int built_here;		/* a view this node built (for `recipient`) */
+	git_oid commit;
+	char node[64];		/* who made the commit (Strata-Node) */
+	char tier[32];
+	char recipient[64];
+	strata_sig_status status;
+	char signer[256];
+	char policy_name[128];
+	char policy_version[16];
+	char policy_blob[GIT_OID_HEXSZ + 1];
+	char purpose[512];
+	int64_t committed;	/* commit time */
+	int64_t received;	/* when this node imported it (audit log), 0 if not received */
+	strata_buf line;	/* the record as this commit holds it */
+} strata_trace_hop;
+typedef struct {
+	char dataset[64];
+	strata_trace_hop hops[4];
+	size_t nhops;
+	int has_next;		/* the hop before the last, not held here */
+	char next_node[64];
+	git_oid next_commit;
+	strata_buf next_key;	/* the key values there, as a JSON array */
+	int has_origin;		/* Strata-Origin of the first view */
+	char origin_node[64];
+	git_oid origin_commit;
+	int origin_held;
+} strata_trace;
+/*
+ * Traces the record with these key values (as this node sees it, or as a
+ * peer it built a view for sees it) back as far as this node's data goes.
+ * STRATA_ENOTFOUND if no dataset or view here holds it.
+ */
+int strata_trace_record(strata_trace *t, strata_node *n, const char *dataset, char *const *key, size_t nkey);
+void strata_trace_dispose(strata_trace *t);
+#endif

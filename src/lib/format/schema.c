@@ -1,0 +1,231 @@
+/*
+ * schema.c - schema.json: field names (input order), inferred types, key.
+ *
+ * Types are hints for policies (a date can be generalised to a year);
+ * every value is stored as a string whatever its type.
+ */
+#include "strata/data/dataset.h"
+#include "strata/format/pack.h"
+#include "strata/format/trie.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+enum { T_BOOL = 1, T_INT = 2, T_NUM = 4, T_DATE = 8 };
+
+static int is_int(const char *v, size_t len)
+{
+	size_t i = 0;
+	if (len && v[0] == '-')
+		i++;
+	if (i == len || len - i > 18)
+		return 0;
+	if (v[i] == '0' && len - i > 1)
+		return 0;
+	for (; i < len; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int is_num(const char *v, size_t len)
+{
+	const char *dot = memchr(v, '.', len);
+	if (!dot)
+		return is_int(v, len);
+	size_t ilen = (size_t)(dot - v), flen = len - ilen - 1;
+	if (flen == 0 || !is_int(v, ilen))
+		return 0;
+	for (size_t i = 0; i < flen; i++)
+		if (dot[1 + i] < '0' || dot[1 + i] > '9')
+			return 0;
+	return 1;
+}
+
+static int is_date(const char *v, size_t len)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+	if (len != 10 || v[4] != '-' || v[7] != '-')
+		return 0;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (v[i] < '0' || v[i] > '9'))
+			return 0;
+	y = atoi(v);
+	m = (v[5] - '0') * 10 + v[6] - '0';
+	d = (v[8] - '0') * 10 + v[9] - '0';
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return 0;
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100) || y % 400 == 0))
+		return 0;
+	return 1;
+}
+
+unsigned strata_type_narrow(unsigned mask, const char *v, size_t len)
+{
+	if (len == 0)
+		return mask;
+	if ((mask & T_BOOL) && !((len == 4 && !memcmp(v, "true", 4)) || (len == 5 && !memcmp(v, "false", 5))))
+		mask &= ~(unsigned)T_BOOL;
+	if ((mask & T_INT) && !is_int(v, len))
+		mask &= ~(unsigned)T_INT;
+	if ((mask & T_NUM) && !is_num(v, len))
+		mask &= ~(unsigned)T_NUM;
+	if ((mask & T_DATE) && !is_date(v, len))
+		mask &= ~(unsigned)T_DATE;
+	return mask;
+}
+
+const char *strata_type_name(unsigned mask)
+{
+	if (mask == STRATA_TYPES_ALL)
+		return "string";	/* only empty values seen */
+	if (mask & T_BOOL) return "boolean";
+	if (mask & T_INT) return "integer";
+	if (mask & T_NUM) return "number";
+	if (mask & T_DATE) return "date";
+	return "string";
+}
+
+void strata_schema_free(strata_schema *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nfields; i++) {
+		free(s->names ? s->names[i] : NULL);
+		free(s->types ? s->types[i] : NULL);
+	}
+	for (size_t i = 0; i < s->nkey; i++)
+		free(s->key ? s->key[i] : NULL);
+	free(s->names);
+	free(s->types);
+	free(s->key);
+	free(s);
+}
+
+int strata_schema_field(const strata_schema *s, const char *name)
+{
+	for (size_t i = 0; i < s->nfields; i++)
+		if (strcmp(s->names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int strata_schema_write(strata_buf *out, const strata_schema *s)
+{
+	if (strata_buf_puts(out, "{\"fields\":[") < 0)
+		return STRATA_ERROR;
+	for (size_t i = 0; i < s->nfields; i++) {
+		if ((i && strata_buf_putc(out, ',') < 0) ||
+		    strata_buf_puts(out, "{\"name\":") < 0 ||
+		    strata_json_put_string(out, s->names[i], strlen(s->names[i])) < 0 ||
+		    strata_buf_puts(out, ",\"type\":") < 0 ||
+		    strata_json_put_string(out, s->types[i], strlen(s->types[i])) < 0 ||
+		    strata_buf_putc(out, '}') < 0)
+			return STRATA_ERROR;
+	}
+	if (strata_buf_puts(out, "],\"format\":1,\"key\":[") < 0)
+		return STRATA_ERROR;
+	for (size_t i = 0; i < s->nkey; i++)
+		if ((i && strata_buf_putc(out, ',') < 0) ||
+		    strata_json_put_string(out, s->key[i], strlen(s->key[i])) < 0)
+			return STRATA_ERROR;
+	return strata_buf_puts(out, "]}\n");
+}
+
+int strata_schema_parse(strata_schema **out, const char *text, size_t len)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), *fields, *key;
+	strata_schema *s = NULL;
+	int error = STRATA_ERROR;
+
+	*out = NULL;
+	if (!root) {
+		strata_error_set("schema.json: line %d: %s", jerr.line, jerr.text);
+		goto done;
+	}
+	fields = json_object_get(root, "fields");
+	key = json_object_get(root, "key");
+	if (!json_is_array(fields) || !json_is_array(key) || json_array_size(fields) == 0 ||
+	    json_array_size(key) == 0 || json_integer_value(json_object_get(root, "format")) != 1) {
+		strata_error_set("schema.json: not a strata schema (format 1)");
+		goto done;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->names = calloc(json_array_size(fields), sizeof(char *))) == NULL ||
+	    (s->types = calloc(json_array_size(fields), sizeof(char *))) == NULL ||
+	    (s->key = calloc(json_array_size(key), sizeof(char *))) == NULL) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < json_array_size(fields); i++) {
+		json_t *f = json_array_get(fields, i);
+		const char *name = json_string_value(json_object_get(f, "name"));
+		const char *type = json_string_value(json_object_get(f, "type"));
+		if (!name || !type) {
+			strata_error_set("schema.json: field %zu has no name or type", i + 1);
+			goto done;
+		}
+		s->names[i] = strdup(name);
+		s->types[i] = strdup(type);
+		s->nfields = i + 1;
+		if (!s->names[i] || !s->types[i]) {
+			strata_error_set("out of memory");
+			goto done;
+		}
+	}
+	for (size_t i = 0; i < json_array_size(key); i++) {
+		const char *k = json_string_value(json_array_get(key, i));
+		if (!k || strata_schema_field(s, k) < 0) {
+			strata_error_set("schema.json: key field %zu is not a field", i + 1);
+			goto done;
+		}
+		if ((s->key[i] = strdup(k)) == NULL) {
+			strata_error_set("out of memory");
+			goto done;
+		}
+		s->nkey = i + 1;
+	}
+	*out = s;
+	s = NULL;
+	error = 0;
+done:
+	json_decref(root);
+	strata_schema_free(s);
+	return error;
+}
+
+int strata_schema_load(strata_schema **out, git_repository *repo, const git_tree *root)
+{
+	const git_tree_entry *e = git_tree_entry_byname(root, "schema.json");
+	git_blob *blob = NULL;
+	int error;
+
+	*out = NULL;
+	if (!e || git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		return strata_error_set("dataset has no schema.json");
+	if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0)
+		return strata_error_git("cannot read schema.json");
+	error = strata_schema_parse(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	return error;
+}
+
+int strata_dataset_write_root(struct strata_packw *w, const strata_schema *s,
+			      const git_oid *records, git_oid *root)
+{
+	strata_buf text = STRATA_BUF_INIT, tree = STRATA_BUF_INIT;
+	git_oid schema;
+	int error = STRATA_ERROR;
+
+	if (strata_schema_write(&text, s) == 0 &&
+	    strata_packw_add(w, GIT_OBJECT_BLOB, text.ptr, text.len, &schema) == 0 &&
+	    strata_tree_entry(&tree, "records", 1, records) == 0 &&
+	    strata_tree_entry(&tree, "schema.json", 0, &schema) == 0)
+		error = strata_packw_add(w, GIT_OBJECT_TREE, tree.ptr, tree.len, root);
+	strata_buf_dispose(&text);
+	strata_buf_dispose(&tree);
+	return error;
+}

@@ -1,0 +1,236 @@
+/*
+ * audit.c - the signed event chain on refs/strata/audit and the local log
+ * of refused input (see audit.h for why they are apart).
+ */
+#include "strata/node/audit.h"
+#include "strata/node/commit.h"
+#include "strata/base/util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The empty tree every event commit points at: events carry no data. */
+static int empty_tree(git_tree **out, strata_node *n)
+{
+	git_treebuilder *tb = NULL;
+	git_oid id;
+	int rc;
+
+	rc = git_treebuilder_new(&tb, n->repo, NULL);
+	if (rc == 0)
+		rc = git_treebuilder_write(&id, tb);
+	if (rc == 0)
+		rc = git_tree_lookup(out, n->repo, &id);
+	git_treebuilder_free(tb);
+	return rc < 0 ? strata_error_git("cannot write the audit event tree") : 0;
+}
+
+int strata_audit_append(strata_node *n, const char *event, const char *subject, const char *trailers)
+{
+	strata_buf msg = STRATA_BUF_INIT;
+	git_tree *tree = NULL;
+	git_commit *parent = NULL;
+	git_oid parent_id, id;
+	int rc, have_parent = 0, error = STRATA_ERROR;
+
+	rc = git_reference_name_to_id(&parent_id, n->repo, STRATA_REF_AUDIT);
+	if (rc == 0) {
+		have_parent = 1;
+		if (git_commit_lookup(&parent, n->repo, &parent_id) < 0) {
+			strata_error_git("cannot read the audit log");
+			goto done;
+		}
+	} else if (rc != GIT_ENOTFOUND) {
+		strata_error_git("cannot read the audit log");
+		goto done;
+	}
+	git_error_clear();
+	if (strata_buf_printf(&msg, "%s\n\nStrata-Event: %s\nStrata-Node: %s\n%s", subject, event,
+			      n->name, trailers ? trailers : "") < 0 ||
+	    empty_tree(&tree, n) < 0 ||
+	    strata_commit_create(&id, n, tree, parent, msg.ptr) < 0 ||
+	    strata_ref_update(n, STRATA_REF_AUDIT, &id, have_parent ? &parent_id : NULL, "strata audit") < 0)
+		goto done;
+	error = 0;
+done:
+	git_tree_free(tree);
+	git_commit_free(parent);
+	strata_buf_dispose(&msg);
+	return error;
+}
+
+int strata_audit_refusal(strata_node *n, const char *event, const char *what, const char *sender,
+			 const char *reason)
+{
+	char *path = strata_path_join(n->path, STRATA_REFUSED_LOG);
+	json_t *o = NULL;
+	char *line = NULL, stamp[32];
+	struct stat st;
+	time_t now = time(NULL);
+	int fd = -1, error = STRATA_ERROR;
+
+	if (!path)
+		return STRATA_ERROR;
+	if (stat(path, &st) == 0 && (size_t)st.st_size >= STRATA_REFUSED_LOG_MAX) {
+		error = 0;	/* full: the operator is told by `strata audit log` */
+		goto done;
+	}
+	strata_utc_stamp(stamp, sizeof(stamp), (int64_t)now);
+	o = json_pack("{s:s, s:s, s:s, s:s?, s:s}", "time", stamp, "event", event, "what", what,
+		      "sender", sender, "reason", reason);
+	if (!o || (line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		strata_error_set("cannot encode a refusal record");
+		goto done;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0) {
+		strata_error_sys(path);
+		goto done;
+	}
+	{
+		size_t len = strlen(line);
+		line[len] = '\n';	/* json_dumps leaves room: the NUL */
+		if (write(fd, line, len + 1) != (ssize_t)(len + 1) || strata_fsync(fd) < 0) {
+			strata_error_sys(path);
+			goto done;
+		}
+	}
+	error = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	free(line);
+	json_decref(o);
+	free(path);
+	return error;
+}
+
+int strata_audit_foreach(strata_node *n, strata_audit_cb cb, void *payload)
+{
+	git_revwalk *walk = NULL;
+	git_commit *c = NULL;
+	strata_audit_event ev;
+	char event[64], subject[512];
+	int rc, error = 0;
+
+	rc = git_reference_name_to_id(&ev.commit, n->repo, STRATA_REF_AUDIT);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return 0;
+	}
+	if (rc < 0 || git_revwalk_new(&walk, n->repo) < 0 || git_revwalk_push(walk, &ev.commit) < 0)
+		return strata_error_git("cannot read the audit log");
+	while (!error && (rc = git_revwalk_next(&ev.commit, walk)) == 0) {
+		const char *msg, *nl;
+		if (git_commit_lookup(&c, n->repo, &ev.commit) < 0) {
+			error = strata_error_git("cannot read an audit event");
+			break;
+		}
+		msg = git_commit_message(c);
+		nl = strchr(msg, '\n');
+		snprintf(subject, sizeof(subject), "%.*s", (int)(nl ? nl - msg : (ptrdiff_t)strlen(msg)), msg);
+		strata_commit_trailer(c, "Strata-Event", event, sizeof(event));
+		ev.c = c;
+		ev.event = event;
+		ev.time = git_commit_time(c);
+		ev.subject = subject;
+		error = cb(&ev, payload);
+		git_commit_free(c);
+		c = NULL;
+	}
+	if (!error && rc != GIT_ITEROVER)
+		error = strata_error_git("cannot walk the audit log");
+	git_error_clear();
+	git_revwalk_free(walk);
+	return error;
+}
+
+static int problem(strata_audit_problem_cb cb, void *payload, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int problem(strata_audit_problem_cb cb, void *payload, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cb(msg, payload);
+	return 1;
+}
+
+int strata_audit_check(strata_node *n, size_t *events, strata_audit_problem_cb cb, void *payload)
+{
+	git_oid id;
+	git_commit *c = NULL, *parent = NULL;
+	git_reflog *log = NULL;
+	git_odb *odb = NULL;
+	char hex[GIT_OID_HEXSZ + 1], v[128];
+	int rc, problems = 0;
+
+	*events = 0;
+	rc = git_reference_name_to_id(&id, n->repo, STRATA_REF_AUDIT);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return 0;
+	}
+	if (rc < 0 || git_commit_lookup(&c, n->repo, &id) < 0) {
+		git_oid_tostr(hex, sizeof(hex), &id);
+		git_error_clear();
+		return problem(cb, payload, "the audit log's newest event %.12s is missing", hex);
+	}
+	while (c) {
+		(*events)++;
+		git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
+		if (!strata_commit_trailer(c, "Strata-Event", v, sizeof(v)) || !*v)
+			problems += problem(cb, payload, "audit event %.12s names no event", hex);
+		if (!strata_commit_trailer(c, "Strata-Node", v, sizeof(v)) || strcmp(v, n->name))
+			problems += problem(cb, payload, "audit event %.12s is by '%s', not this node", hex, v);
+		if (git_commit_parentcount(c) > 1)
+			problems += problem(cb, payload, "audit event %.12s has %u parents: the log must be a line",
+					    hex, git_commit_parentcount(c));
+		if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0) {
+			char phex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(phex, sizeof(phex), git_commit_parent_id(c, 0));
+			git_error_clear();
+			problems += problem(cb, payload, "gap in the audit log: event %.12s follows %.12s, which is missing",
+					    hex, phex);
+		}
+		git_commit_free(c);
+		c = parent;
+		parent = NULL;
+	}
+	/* every recorded move of the ref went forward */
+	if (git_repository_odb(&odb, n->repo) == 0 && git_reflog_read(&log, n->repo, STRATA_REF_AUDIT) == 0) {
+		size_t count = git_reflog_entrycount(log);
+		for (size_t i = 0; i < count; i++) {
+			const git_reflog_entry *e = git_reflog_entry_byindex(log, i);
+			const git_oid *from = git_reflog_entry_id_old(e), *to = git_reflog_entry_id_new(e);
+			char fh[GIT_OID_HEXSZ + 1], th[GIT_OID_HEXSZ + 1];
+			if (git_oid_is_zero(from) || git_oid_equal(from, to))
+				continue;
+			/* a missing event is the gap reported above (and libgit2's graph walk leaks on it) */
+			if (!git_odb_exists(odb, from) || !git_odb_exists(odb, to))
+				continue;
+			if (git_graph_descendant_of(n->repo, to, from) != 1) {
+				git_error_clear();
+				git_oid_tostr(fh, sizeof(fh), from);
+				git_oid_tostr(th, sizeof(th), to);
+				problems += problem(cb, payload, "the audit log was rewritten: it moved from %.12s to %.12s, "
+						    "which does not descend from it (%s)", fh, th, git_reflog_entry_message(e) ?
+						    git_reflog_entry_message(e) : "no message");
+			}
+		}
+		if (count && !git_oid_equal(git_reflog_entry_id_new(git_reflog_entry_byindex(log, 0)), &id))
+			problems += problem(cb, payload, "refs/strata/audit was moved without a reflog entry");
+	}
+	git_error_clear();
+	git_reflog_free(log);
+	git_odb_free(odb);
+	return problems;
+}

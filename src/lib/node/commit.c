@@ -1,0 +1,326 @@
+/*
+ * commit.c - signed commits (FACTS.md: sign exactly the bytes of
+ * git_commit_create_buffer; attach as gpgsig; armor without trailing
+ * newline) and their verification against the node's trusted keys.
+ */
+#include "strata/node/commit.h"
+#include "strata/base/util.h"
+#include "strata/base/oidset.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <pthread.h>
+#include <unistd.h>
+
+int strata_commit_create(git_oid *out, strata_node *n, const git_tree *tree,
+			 const git_commit *parent, const char *message)
+{
+	git_signature *who = NULL;
+	git_buf raw = GIT_BUF_INIT_CONST(NULL, 0);
+	strata_buf email = STRATA_BUF_INIT, sig = STRATA_BUF_INIT;
+	const git_commit *parents[1] = { parent };
+	int error = STRATA_ERROR;
+
+	if (strata_node_load_key(n) < 0)
+		return STRATA_ERROR;
+	if (strata_buf_printf(&email, "%s@strata.invalid", n->name) < 0)
+		goto done;
+	if (git_signature_now(&who, n->name, email.ptr) < 0 ||
+	    git_commit_create_buffer(&raw, n->repo, who, who, NULL, message, tree,
+				     parent ? 1 : 0, parents) < 0) {
+		strata_error_git("cannot build commit");
+		goto done;
+	}
+	if (strata_sshsig_sign(&sig, n->key, "git", raw.ptr, raw.size) < 0)
+		goto done;
+	if (git_commit_create_with_signature(out, n->repo, raw.ptr, sig.ptr, NULL) < 0) {
+		strata_error_git("cannot write commit");
+		goto done;
+	}
+	error = 0;
+done:
+	git_buf_dispose(&raw);
+	git_signature_free(who);
+	strata_buf_dispose(&email);
+	strata_buf_dispose(&sig);
+	return error;
+}
+
+int strata_ref_update(strata_node *n, const char *ref, const git_oid *new_oid,
+		      const git_oid *old_oid, const char *logmsg)
+{
+	git_reference *r = NULL;
+	int rc;
+
+	if (old_oid)
+		rc = git_reference_create_matching(&r, n->repo, ref, new_oid, 1, old_oid, logmsg);
+	else
+		rc = git_reference_create(&r, n->repo, ref, new_oid, 0, logmsg);
+	git_reference_free(r);
+	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS)
+		return strata_error_git(old_oid ? "cannot move ref (changed by another writer)" :
+						  "cannot create ref (created by another writer)");
+	if (rc < 0)	/* e.g. an I/O error, possibly after the ref moved: verify shows which */
+		return strata_error_git(old_oid ? "cannot move ref" : "cannot create ref");
+	return 0;
+}
+
+const char *strata_sig_status_str(strata_sig_status s)
+{
+	switch (s) {
+	case STRATA_SIG_GOOD: return "good";
+	case STRATA_SIG_BAD: return "BAD";
+	case STRATA_SIG_UNSIGNED: return "unsigned";
+	case STRATA_SIG_UNTRUSTED: return "untrusted";
+	}
+	return "?";
+}
+
+int strata_commit_check(strata_sig_status *status, char *signer, size_t signersz,
+			strata_node *n, const git_oid *commit)
+{
+	return strata_commit_check_in(status, signer, signersz, n, n->repo, commit);
+}
+
+int strata_commit_check_in(strata_sig_status *status, char *signer, size_t signersz,
+			   strata_node *n, git_repository *repo, const git_oid *commit)
+{
+	git_buf sig = GIT_BUF_INIT_CONST(NULL, 0), data = GIT_BUF_INIT_CONST(NULL, 0);
+	strata_pubkey pk;
+	int rc;
+
+	signer[0] = '\0';
+	rc = git_commit_extract_signature(&sig, &data, repo, (git_oid *)commit, NULL);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		*status = STRATA_SIG_UNSIGNED;
+		return 0;
+	}
+	if (rc < 0)
+		return strata_error_git("cannot read commit");
+	if (strata_sshsig_verify(&pk, sig.ptr, sig.size, "git", data.ptr, data.size) < 0) {
+		*status = STRATA_SIG_BAD;
+		snprintf(signer, signersz, "%s", strata_error_last());
+	} else if (strata_node_trusted(n, &pk, signer, signersz)) {
+		*status = STRATA_SIG_GOOD;
+	} else {
+		strata_buf line = STRATA_BUF_INIT;
+		*status = STRATA_SIG_UNTRUSTED;
+		if (strata_pubkey_format(&line, &pk) == 0)
+			snprintf(signer, signersz, "%s", line.ptr);
+		strata_buf_dispose(&line);
+	}
+	git_buf_dispose(&sig);
+	git_buf_dispose(&data);
+	return 0;
+}
+
+int strata_commit_trailer(const git_commit *c, const char *key, char *out, size_t outsz)
+{
+	git_message_trailer_array tr = { 0 };
+	int found = 0;
+
+	if (outsz)
+		out[0] = '\0';
+	if (git_message_trailers(&tr, git_commit_message(c)) == 0) {
+		for (size_t i = 0; i < tr.count; i++)
+			if (!strcmp(tr.trailers[i].key, key)) {
+				snprintf(out, outsz, "%s", tr.trailers[i].value);
+				found = 1;
+			}
+		git_message_trailer_array_free(&tr);
+	}
+	git_error_clear();
+	return found;
+}
+
+typedef struct {
+	git_oid id, child;
+	int has_child;
+} walk_item;
+
+typedef struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	strata_node *n;
+	walk_item *stack;
+	size_t top, salloc;
+	strata_oidset seen;
+	git_oid *ids;
+	strata_check_result *res;
+	size_t count, alloc;
+	int busy, error;
+	char errmsg[256];
+	strata_missing_cb cb;
+	void *payload;
+} shared_walk;
+
+static int push_locked(shared_walk *w, const git_oid *id, const git_oid *child)
+{
+	if (w->top == w->salloc) {
+		walk_item *q = realloc(w->stack, (w->salloc = w->salloc ? 2 * w->salloc : 256) * sizeof(*q));
+		if (!q)
+			return -1;
+		w->stack = q;
+	}
+	w->stack[w->top].id = *id;
+	w->stack[w->top].has_child = child != NULL;
+	if (child)
+		w->stack[w->top].child = *child;
+	w->top++;
+	return 0;
+}
+
+static void fail_locked(shared_walk *w, const char *msg)
+{
+	if (!w->error) {
+		w->error = 1;
+		snprintf(w->errmsg, sizeof(w->errmsg), "%s", msg);
+	}
+}
+
+static void *walk_main(void *arg)
+{
+	shared_walk *w = arg;
+	git_repository *repo = NULL;
+
+	if (git_repository_open_bare(&repo, git_repository_path(w->n->repo)) < 0) {
+		pthread_mutex_lock(&w->mu);
+		fail_locked(w, "cannot open the repository");
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		return NULL;
+	}
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		walk_item it;
+		git_commit *c = NULL;
+		strata_check_result r;
+		int rc;
+
+		while (w->top == 0 && w->busy > 0 && !w->error)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->top == 0 || w->error)
+			break;
+		it = w->stack[--w->top];
+		if ((rc = strata_oidset_add(&w->seen, &it.id)) <= 0) {
+			if (rc < 0)
+				fail_locked(w, "out of memory");
+			continue;
+		}
+		w->busy++;
+		pthread_mutex_unlock(&w->mu);
+
+		rc = git_commit_lookup(&c, repo, &it.id);
+		pthread_mutex_lock(&w->mu);
+		if (rc < 0) {
+			git_error_clear();
+			if (w->cb)
+				w->cb(&it.id, it.has_child ? &it.child : NULL, w->payload);
+		} else {
+			for (unsigned i = 0; i < git_commit_parentcount(c); i++)
+				if (push_locked(w, git_commit_parent_id(c, i), &it.id) < 0)
+					fail_locked(w, "out of memory");
+			pthread_cond_broadcast(&w->cv);	/* the parents are work for the others */
+			pthread_mutex_unlock(&w->mu);
+			git_commit_free(c);
+			memset(&r, 0, sizeof(r));
+			rc = strata_commit_check_in(&r.status, r.signer, sizeof(r.signer), w->n, repo, &it.id);
+			pthread_mutex_lock(&w->mu);
+			if (rc < 0) {
+				fail_locked(w, strata_error_last());
+			} else {
+				if (w->count == w->alloc) {
+					size_t na = w->alloc ? 2 * w->alloc : 1024;
+					git_oid *qi = realloc(w->ids, na * sizeof(*qi));
+					strata_check_result *qr = qi ? realloc(w->res, na * sizeof(*qr)) : NULL;
+					if (qi)
+						w->ids = qi;
+					if (qr)
+						w->res = qr;
+					if (!qi || !qr)
+						fail_locked(w, "out of memory");
+					else
+						w->alloc = na;
+				}
+				if (w->count < w->alloc) {
+					w->ids[w->count] = it.id;
+					w->res[w->count++] = r;
+				}
+			}
+		}
+		w->busy--;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	git_repository_free(repo);
+	return NULL;
+}
+
+int strata_commits_check_reachable(strata_node *n, const char *glob, git_oid **ids,
+				   strata_check_result **results, size_t *count,
+				   strata_missing_cb cb, void *payload)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = cores < 1 ? 1 : cores > 16 ? 16 : (size_t)cores, started = 0;
+	shared_walk w;
+	pthread_t th[16];
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	strata_pubkey none;
+	char name[8];
+	int error = 0;
+
+	*ids = NULL;
+	*results = NULL;
+	*count = 0;
+	memset(&w, 0, sizeof(w));
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	w.n = n;
+	w.cb = cb;
+	w.payload = payload;
+	memset(&none, 0, sizeof(none));
+	strata_node_trusted(n, &none, name, sizeof(name));	/* load the keys before the threads share them */
+	if (git_reference_iterator_glob_new(&it, n->repo, glob) < 0) {
+		error = strata_error_git("cannot list refs");
+		goto done;
+	}
+	while (git_reference_next(&ref, it) == 0) {
+		const git_oid *t = git_reference_target(ref);
+		if (t && push_locked(&w, t, NULL) < 0)
+			error = strata_error_set("out of memory");
+		git_reference_free(ref);
+	}
+	if (error)
+		goto done;
+	for (; started < nthreads; started++)
+		if (pthread_create(&th[started], NULL, walk_main, &w) != 0)
+			break;
+	if (started == 0) {
+		error = strata_error_set("cannot start a verification thread");
+		goto done;
+	}
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	if (w.error) {
+		error = strata_error_set("%s", w.errmsg);
+		goto done;
+	}
+	*ids = w.ids;
+	*results = w.res;
+	*count = w.count;
+	w.ids = NULL;
+	w.res = NULL;
+done:
+	git_reference_iterator_free(it);
+	free(w.stack);
+	free(w.ids);
+	free(w.res);
+	strata_oidset_dispose(&w.seen);
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
+	return error;
+}

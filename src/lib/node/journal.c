@@ -1,0 +1,318 @@
+/*
+ * journal.c - all-or-nothing for a change of several refs and a link file
+ * (see journal.h).  The journal is JSON:
+ *   {"op": OP, "what": WHAT, "audit": HEX|null,
+ *    "link": {"peer": PEER, "old": TEXT|null} | null,
+ *    "refs": [{"name": REF, "old": HEX|null, "new": HEX}, ...]}
+ * written with strata_write_file_atomic (fsynced, then its directory), so
+ * after a crash it is either whole or absent.
+ */
+#include "strata/node/journal.h"
+#include "strata/node/audit.h"
+#include "strata/replica/replica.h"
+#include "strata/base/util.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define JOURNAL_MAX ((size_t)4 << 20)	/* 4096 refs and a link file fit many times over */
+
+static char *journal_path(strata_node *n)
+{
+	return strata_path_join(n->path, STRATA_JOURNAL);
+}
+
+static json_t *oid_json(const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	return json_string(git_oid_tostr(hex, sizeof(hex), id));
+}
+
+/* The audit head as hex, or "" when there is no audit log yet. */
+static int audit_head(char *out, strata_node *n)
+{
+	git_oid id;
+	int rc = git_reference_name_to_id(&id, n->repo, STRATA_REF_AUDIT);
+	out[0] = '\0';
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return 0;
+	}
+	if (rc < 0)
+		return strata_error_git("cannot read the audit log's head");
+	git_oid_tostr(out, GIT_OID_HEXSZ + 1, &id);
+	return 0;
+}
+
+int strata_journal_begin(strata_node *n, const char *op, const char *what, const char *link_peer,
+			 const strata_journal_ref *refs, size_t nrefs)
+{
+	char *path = journal_path(n), *lpath = NULL, *text = NULL, head[GIT_OID_HEXSZ + 1];
+	json_t *root = json_object(), *arr = json_array();
+	strata_buf old = STRATA_BUF_INIT;
+	int error = STRATA_ERROR;
+
+	if (!path || !root || !arr)
+		goto done;
+	if (access(path, F_OK) == 0) {
+		strata_error_set("'%s': a change interrupted earlier is still journalled; lock the node again to settle it",
+				 path);
+		goto done;
+	}
+	if (audit_head(head, n) < 0)
+		goto done;
+	json_object_set_new(root, "op", json_string(op));
+	json_object_set_new(root, "what", json_string(what));
+	json_object_set_new(root, "audit", *head ? json_string(head) : json_null());
+	if (link_peer) {
+		json_t *l = json_object();
+		if ((lpath = strata_link_path(n, link_peer)) == NULL)
+			goto done;
+		if (access(lpath, F_OK) == 0 && strata_read_file(&old, lpath, JOURNAL_MAX / 2) < 0)
+			goto done;
+		json_object_set_new(l, "peer", json_string(link_peer));
+		json_object_set_new(l, "old", old.ptr ? json_stringn(old.ptr, old.len) : json_null());
+		json_object_set_new(root, "link", l);
+	} else {
+		json_object_set_new(root, "link", json_null());
+	}
+	for (size_t i = 0; i < nrefs; i++) {
+		json_t *r = json_object();
+		json_object_set_new(r, "name", json_string(refs[i].name));
+		json_object_set_new(r, "old", refs[i].exists ? oid_json(&refs[i].old) : json_null());
+		json_object_set_new(r, "new", oid_json(&refs[i].target));
+		json_array_append_new(arr, r);
+	}
+	json_object_set(root, "refs", arr);
+	if ((text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL) {
+		strata_error_set("cannot encode the journal");
+		goto done;
+	}
+	/* nothing has moved yet: a journal that failed to be written whole must not stay */
+	if ((error = strata_write_file_atomic(path, text, strlen(text), 0644)) < 0)
+		unlink(path);
+done:
+	free(path);
+	free(lpath);
+	free(text);
+	json_decref(root);
+	json_decref(arr);
+	strata_buf_dispose(&old);
+	return error;
+}
+
+static int remove_journal(strata_node *n)
+{
+	char *path = journal_path(n);
+	int error = 0;
+	if (!path)
+		return STRATA_ERROR;
+	if (unlink(path) < 0 && errno != ENOENT)
+		error = strata_error_sys(path);
+	else
+		error = strata_fsync_dir(n->path);
+	free(path);
+	return error;
+}
+
+void strata_journal_end(strata_node *n)
+{
+	remove_journal(n);
+	strata_error_clear();
+}
+
+/* Reads NODE/journal: 1 and *out, 0 if there is none, <0 if it cannot be read. */
+static int journal_read(json_t **out, strata_node *n)
+{
+	char *path = journal_path(n);
+	strata_buf text = STRATA_BUF_INIT;
+	json_error_t jerr;
+	json_t *root = NULL, *refs;
+	int error = STRATA_ERROR;
+
+	*out = NULL;
+	if (!path)
+		return STRATA_ERROR;
+	if (access(path, F_OK) < 0) {
+		error = 0;
+		goto done;
+	}
+	if (strata_read_file(&text, path, JOURNAL_MAX) < 0)
+		goto done;
+	root = json_loadb(text.ptr ? text.ptr : "", text.len, 0, &jerr);
+	refs = root ? json_object_get(root, "refs") : NULL;
+	if (!root || !json_is_string(json_object_get(root, "op")) || !json_is_array(refs)) {
+		strata_error_set("'%s' is damaged (%s); move it aside to use the node, and check the refs it names",
+				 path, root ? "fields missing" : jerr.text);
+		goto done;
+	}
+	for (size_t i = 0; i < json_array_size(refs); i++) {
+		json_t *r = json_array_get(refs, i);
+		git_oid id;
+		if (!json_is_string(json_object_get(r, "name")) || !json_is_string(json_object_get(r, "new")) ||
+		    git_oid_fromstr(&id, json_string_value(json_object_get(r, "new"))) < 0) {
+			git_error_clear();
+			strata_error_set("'%s' is damaged (refs[%zu]); move it aside to use the node", path, i);
+			goto done;
+		}
+	}
+	*out = root;
+	root = NULL;	/* transferred */
+	error = 1;
+done:
+	json_decref(root);
+	strata_buf_dispose(&text);
+	free(path);
+	return error;
+}
+
+/* Puts every ref still at its new value back, and the old link file. */
+static int undo(strata_node *n, json_t *j)
+{
+	json_t *refs = json_object_get(j, "refs"), *link = json_object_get(j, "link");
+	int error = 0;
+
+	for (size_t i = 0; !error && i < json_array_size(refs); i++) {
+		json_t *r = json_array_get(refs, i);
+		const char *name = json_string_value(json_object_get(r, "name"));
+		const char *old = json_string_value(json_object_get(r, "old"));
+		git_oid now, target, was;
+		git_reference *ref = NULL;
+
+		git_oid_fromstr(&target, json_string_value(json_object_get(r, "new")));
+		if (git_reference_name_to_id(&now, n->repo, name) < 0) {
+			git_error_clear();
+			continue;	/* never moved */
+		}
+		if (!git_oid_equal(&now, &target))
+			continue;	/* never moved, or already back */
+		if (old && git_oid_fromstr(&was, old) == 0)
+			error = git_reference_create(&ref, n->repo, name, &was, 1, "strata: interrupted change undone");
+		else if ((error = git_reference_lookup(&ref, n->repo, name)) == 0)
+			error = git_reference_delete(ref);
+		git_reference_free(ref);
+		if (error < 0)
+			error = strata_error_git("cannot put a ref back");
+	}
+	if (!error && json_is_object(link)) {
+		const char *peer = json_string_value(json_object_get(link, "peer"));
+		json_t *old = json_object_get(link, "old");
+		char *lpath = peer ? strata_link_path(n, peer) : NULL, *dir = strata_path_join(n->path, STRATA_LINKS_DIR);
+		if (!lpath || !dir)
+			error = STRATA_ERROR;
+		else if (json_is_string(old))
+			error = strata_write_file_atomic(lpath, json_string_value(old), json_string_length(old), 0644);
+		else if (unlink(lpath) == 0)
+			error = strata_fsync_dir(dir);
+		else if (errno != ENOENT)
+			error = strata_error_sys(lpath);
+		free(lpath);
+		free(dir);
+	}
+	return error < 0 ? error : remove_journal(n);
+}
+
+/*
+ * An audit append a crash cut short can leave its reflog entry written and
+ * the ref not moved: the audit check would then see the log moved without
+ * a reflog entry.  With the journal as proof that a change was in flight
+ * from `was`, entries past `was` are that change's, and go.
+ */
+static int trim_audit_reflog(strata_node *n, const char *was)
+{
+	git_reflog *log = NULL;
+	git_oid head;
+	size_t dropped = 0;
+	int error = 0;
+
+	if (was && git_oid_fromstr(&head, was) < 0)
+		return strata_error_set("journal: bad audit head '%s'", was);
+	if (git_reflog_read(&log, n->repo, STRATA_REF_AUDIT) < 0)
+		return strata_error_git("cannot read the audit log's reflog");
+	while (git_reflog_entrycount(log) > 0 &&
+	       (!was || !git_oid_equal(git_reflog_entry_id_new(git_reflog_entry_byindex(log, 0)), &head))) {
+		if (git_reflog_drop(log, 0, 0) < 0) {
+			error = strata_error_git("cannot trim the audit log's reflog");
+			break;
+		}
+		dropped++;
+	}
+	if (!error && dropped && git_reflog_write(log) < 0)
+		error = strata_error_git("cannot write the audit log's reflog");
+	git_reflog_free(log);
+	return error;
+}
+
+/*
+ * Settles a journal: if the audit head moved since it was written, the
+ * change's event is in and the change is whole (*undone = 0); otherwise
+ * it is undone (*undone = 1).  Either way the journal goes.
+ */
+static int settle(strata_node *n, json_t *j, int *undone)
+{
+	const char *was = json_string_value(json_object_get(j, "audit"));
+	char head[GIT_OID_HEXSZ + 1];
+	int rc;
+
+	*undone = 0;
+	if ((rc = audit_head(head, n)) < 0)
+		return rc;
+	if (strcmp(head, was ? was : "") != 0)
+		return remove_journal(n);
+	*undone = 1;
+	if ((rc = trim_audit_reflog(n, was)) < 0)
+		return rc;
+	return undo(n, j);
+}
+
+int strata_journal_undo(strata_node *n)
+{
+	json_t *j = NULL;
+	char *msg = strdup(strata_error_last());
+	int undone = 0, rc = journal_read(&j, n);
+
+	if (rc > 0)
+		rc = settle(n, j, &undone);
+	json_decref(j);
+	if (msg) {
+		if (rc < 0)
+			strata_error_set("%s (and undoing it failed: %s; the next lock retries)", msg, strata_error_last());
+		else
+			strata_error_set("%s (%s)", msg, undone ? "undone" : "though the change is complete: its audit event is in");
+		free(msg);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+int strata_journal_pending(strata_node *n, char *op, size_t opsz, char *what, size_t whatsz)
+{
+	json_t *j = NULL;
+	int rc = journal_read(&j, n);
+	if (rc > 0) {
+		const char *w = json_string_value(json_object_get(j, "what"));
+		snprintf(op, opsz, "%s", json_string_value(json_object_get(j, "op")));
+		snprintf(what, whatsz, "%s", w ? w : "");
+	}
+	json_decref(j);
+	return rc;
+}
+
+int strata_journal_recover(strata_node *n)
+{
+	json_t *j = NULL;
+	int undone = 0, rc = journal_read(&j, n);
+
+	if (rc <= 0)
+		return rc;
+	if ((rc = settle(n, j, &undone)) == 0 && undone) {
+		const char *what = json_string_value(json_object_get(j, "what"));
+		strata_audit_refusal(n, json_string_value(json_object_get(j, "op")), what ? what : "", NULL,
+				     "interrupted (a crash or power loss) before it completed; undone");
+	}
+	json_decref(j);
+	return rc;
+}

@@ -1,0 +1,495 @@
+/*
+ * policy.c - policy YAML (libyaml's document API), validation.
+ *
+ * Format (see policies/ for worked examples):
+ *
+ *   policy: community-to-street        # name
+ *   version: 3
+ *   purpose: minimum living allowance review
+ *   recipients: { peers: [st-wangjiang], tiers: [street] }
+ *   datasets:
+ *     residents:
+ *       filter: { consent: "true" }    # or a list of accepted values
+ *       fields:
+ *         id_number: pseudonym         # or {pseudonym: recipient}
+ *         name: {mask: [1, 0]}         # first, last characters kept
+ *         birth_date: {generalize: year}      # year | month
+ *         income: {generalize: {range: 1000}}
+ *         address: {generalize: {prefix: 9}}
+ *         id_number2: {generalize: id-region}
+ *         gender: keep                  # keep | drop
+ */
+#include "strata/policy/policy.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define MAX_POLICY_BYTES (1 << 20)
+
+typedef struct {
+	yaml_document_t doc;
+	const char *file;
+} ydoc;
+
+static int at(const ydoc *d, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Sets an error naming the file, line and column of node n. */
+static int at(const ydoc *d, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return strata_error_set("'%s':%zu:%zu: %s", d->file, n->start_mark.line + 1,
+				n->start_mark.column + 1, msg);
+}
+
+static yaml_node_t *node(ydoc *d, int id)
+{
+	return yaml_document_get_node(&d->doc, id);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int get_long(ydoc *d, yaml_node_t *n, long *out, const char *what)
+{
+	const char *s = scalar(n);
+	char *end;
+	if (!s || !*s)
+		return at(d, n, "%s must be a whole number", what);
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (*end || errno || *out < 0 || *out > 1000000)
+		return at(d, n, "%s must be a whole number, not '%s'", what, s);
+	return 0;
+}
+
+static int string_list(ydoc *d, yaml_node_t *n, char ***out, size_t *count, const char *what)
+{
+	size_t k = 0;
+
+	if (scalar(n)) {
+		if ((*out = calloc(2, sizeof(char *))) == NULL || ((*out)[0] = strdup(scalar(n))) == NULL)
+			return strata_error_set("out of memory");
+		*count = 1;
+		return 0;
+	}
+	if (n->type != YAML_SEQUENCE_NODE)
+		return at(d, n, "%s must be a name or a list of names", what);
+	*out = calloc((size_t)(n->data.sequence.items.top - n->data.sequence.items.start) + 1, sizeof(char *));
+	if (!*out)
+		return strata_error_set("out of memory");
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *v = node(d, *it);
+		if (!scalar(v))
+			return at(d, v, "%s: each entry must be a plain value", what);
+		if (((*out)[k] = strdup(scalar(v))) == NULL)
+			return strata_error_set("out of memory");
+		*count = ++k;
+	}
+	return 0;
+}
+
+static int parse_transform(ydoc *d, yaml_node_t *v, strata_rule *r)
+{
+	const char *s = scalar(v);
+	yaml_node_t *arg;
+	const char *kind;
+
+	r->line = (unsigned)v->start_mark.line + 1;
+	r->col = (unsigned)v->start_mark.column + 1;
+	if (s) {
+		if (!strcmp(s, "keep")) r->kind = STRATA_T_KEEP;
+		else if (!strcmp(s, "drop")) r->kind = STRATA_T_DROP;
+		else if (!strcmp(s, "pseudonym")) r->kind = STRATA_T_PSEUDONYM;
+		else return at(d, v, "unknown transform '%s' (keep, drop, pseudonym, mask, generalize)", s);
+		return 0;
+	}
+	if (v->type != YAML_MAPPING_NODE || v->data.mapping.pairs.top - v->data.mapping.pairs.start != 1)
+		return at(d, v, "field '%s': a transform is a word or a one-key mapping", r->field);
+	kind = scalar(node(d, v->data.mapping.pairs.start->key));
+	arg = node(d, v->data.mapping.pairs.start->value);
+	if (!kind)
+		return at(d, v, "field '%s': bad transform", r->field);
+	if (!strcmp(kind, "pseudonym")) {
+		const char *scope = scalar(arg);
+		r->kind = STRATA_T_PSEUDONYM;
+		if (scope && !strcmp(scope, "federation"))
+			r->a = 0;
+		else if (scope && !strcmp(scope, "recipient"))
+			r->a = 1;
+		else
+			return at(d, arg, "pseudonym scope must be 'federation' or 'recipient'");
+		return 0;
+	}
+	if (!strcmp(kind, "mask")) {
+		r->kind = STRATA_T_MASK;
+		if (arg->type != YAML_SEQUENCE_NODE || arg->data.sequence.items.top - arg->data.sequence.items.start != 2)
+			return at(d, arg, "mask takes [first, last]: the characters kept at each end");
+		if (get_long(d, node(d, arg->data.sequence.items.start[0]), &r->a, "mask first") < 0 ||
+		    get_long(d, node(d, arg->data.sequence.items.start[1]), &r->b, "mask last") < 0)
+			return STRATA_ERROR;
+		return 0;
+	}
+	if (!strcmp(kind, "generalize")) {
+		const char *g = scalar(arg);
+		if (g && !strcmp(g, "year")) { r->kind = STRATA_T_YEAR; return 0; }
+		if (g && !strcmp(g, "month")) { r->kind = STRATA_T_MONTH; return 0; }
+		if (g && !strcmp(g, "id-region")) { r->kind = STRATA_T_ID_REGION; return 0; }
+		if (arg->type == YAML_MAPPING_NODE && arg->data.mapping.pairs.top - arg->data.mapping.pairs.start == 1) {
+			const char *how = scalar(node(d, arg->data.mapping.pairs.start->key));
+			yaml_node_t *n = node(d, arg->data.mapping.pairs.start->value);
+			if (how && !strcmp(how, "range")) {
+				r->kind = STRATA_T_RANGE;
+				if (get_long(d, n, &r->a, "range width") < 0)
+					return STRATA_ERROR;
+				if (r->a < 1)
+					return at(d, n, "range width must be at least 1");
+				return 0;
+			}
+			if (how && !strcmp(how, "prefix")) {
+				r->kind = STRATA_T_PREFIX;
+				if (get_long(d, n, &r->a, "prefix length") < 0)
+					return STRATA_ERROR;
+				if (r->a < 1)
+					return at(d, n, "prefix length must be at least 1");
+				return 0;
+			}
+		}
+		return at(d, arg, "generalize takes year, month, id-region, {range: WIDTH} or {prefix: CHARS}");
+	}
+	return at(d, v, "unknown transform '%s' (keep, drop, pseudonym, mask, generalize)", kind);
+}
+
+static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_policy_dataset *pd)
+{
+	pd->line = (unsigned)n->start_mark.line + 1;
+	pd->col = (unsigned)n->start_mark.column + 1;
+	if ((pd->name = strdup(name)) == NULL)
+		return strata_error_set("out of memory");
+	if (!strata_dataset_name_valid(name))
+		return at(d, n, "invalid dataset name '%s'", name);
+	if (n->type != YAML_MAPPING_NODE)
+		return at(d, n, "dataset '%s' must be a mapping with fields (and optionally filter)", name);
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node(d, p->key), *v = node(d, p->value);
+		const char *key = scalar(k);
+		if (key && !strcmp(key, "fields")) {
+			size_t cap;
+			if (v->type != YAML_MAPPING_NODE)
+				return at(d, v, "fields of '%s' must map field names to transforms", name);
+			cap = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+			if ((pd->rules = calloc(cap + 1, sizeof(*pd->rules))) == NULL)
+				return strata_error_set("out of memory");
+			for (yaml_node_pair_t *f = v->data.mapping.pairs.start; f < v->data.mapping.pairs.top; f++) {
+				yaml_node_t *fk = node(d, f->key);
+				strata_rule *r = &pd->rules[pd->nrules];
+				if (!scalar(fk))
+					return at(d, fk, "field names must be plain values");
+				if ((r->field = strdup(scalar(fk))) == NULL)
+					return strata_error_set("out of memory");
+				pd->nrules++;
+				if (parse_transform(d, node(d, f->value), r) < 0)
+					return STRATA_ERROR;
+			}
+		} else if (key && !strcmp(key, "filter")) {
+			size_t cap;
+			if (v->type != YAML_MAPPING_NODE)
+				return at(d, v, "filter of '%s' must map field names to accepted values", name);
+			cap = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+			if ((pd->filters = calloc(cap + 1, sizeof(*pd->filters))) == NULL)
+				return strata_error_set("out of memory");
+			for (yaml_node_pair_t *f = v->data.mapping.pairs.start; f < v->data.mapping.pairs.top; f++) {
+				yaml_node_t *fk = node(d, f->key);
+				strata_filter *flt = &pd->filters[pd->nfilters];
+				if (!scalar(fk))
+					return at(d, fk, "filter field names must be plain values");
+				flt->line = (unsigned)fk->start_mark.line + 1;
+				flt->col = (unsigned)fk->start_mark.column + 1;
+				if ((flt->field = strdup(scalar(fk))) == NULL)
+					return strata_error_set("out of memory");
+				pd->nfilters++;
+				if (string_list(d, node(d, f->value), &flt->values, &flt->nvalues, "filter values") < 0)
+					return STRATA_ERROR;
+			}
+		} else {
+			return at(d, k, "unknown key '%s' in dataset (fields, filter)", key ? key : "?");
+		}
+	}
+	if (!pd->rules)
+		return at(d, n, "dataset '%s' has no fields: nothing would be shared", name);
+	return 0;
+}
+
+/*
+ * YAML says a mapping's keys are unique; libyaml does not check.  Found by
+ * the fuzzer: a repeated key leaked or confused what the first one set.
+ */
+static int unique_keys(ydoc *d)
+{
+	for (yaml_node_t *m = d->doc.nodes.start; m < d->doc.nodes.top; m++) {
+		if (m->type != YAML_MAPPING_NODE)
+			continue;
+		for (yaml_node_pair_t *a = m->data.mapping.pairs.start; a < m->data.mapping.pairs.top; a++) {
+			const char *ka = scalar(node(d, a->key));
+			for (yaml_node_pair_t *b = m->data.mapping.pairs.start; ka && b < a; b++) {
+				const char *kb = scalar(node(d, b->key));
+				if (kb && !strcmp(ka, kb))
+					return at(d, node(d, a->key), "duplicate key '%s'", ka);
+			}
+		}
+	}
+	return 0;
+}
+
+static int parse_root(ydoc *d, strata_policy *p)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&d->doc);
+	yaml_node_t *datasets = NULL, *recipients = NULL;
+
+	if (!root)
+		return strata_error_set("'%s': empty policy", d->file);
+	if (root->type != YAML_MAPPING_NODE)
+		return at(d, root, "a policy is a mapping (policy, version, purpose, recipients, datasets)");
+	p->version = -1;
+	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node(d, pr->key), *v = node(d, pr->value);
+		const char *key = scalar(k);
+		if (key && !strcmp(key, "policy")) {
+			if (!scalar(v) || !strata_node_name_valid(scalar(v)))
+				return at(d, v, "policy name must be a-z, 0-9 and '-'");
+			if ((p->name = strdup(scalar(v))) == NULL)
+				return strata_error_set("out of memory");
+		} else if (key && !strcmp(key, "version")) {
+			if (get_long(d, v, &p->version, "version") < 0)
+				return STRATA_ERROR;
+		} else if (key && !strcmp(key, "purpose")) {
+			if (!scalar(v) || !*scalar(v))
+				return at(d, v, "purpose must be a sentence saying why the data is shared");
+			/* it goes into commit trailers: one line, no control characters */
+			for (const unsigned char *c = (const unsigned char *)scalar(v); *c; c++)
+				if (*c < 0x20 || *c == 0x7f)
+					return at(d, v, "purpose must be one line without control characters");
+			if (strlen(scalar(v)) > 300)
+				return at(d, v, "purpose is longer than 300 bytes");
+			if ((p->purpose = strdup(scalar(v))) == NULL)
+				return strata_error_set("out of memory");
+		} else if (key && !strcmp(key, "recipients")) {
+			recipients = v;
+		} else if (key && !strcmp(key, "datasets")) {
+			datasets = v;
+		} else {
+			return at(d, k, "unknown key '%s' (policy, version, purpose, recipients, datasets)", key ? key : "?");
+		}
+	}
+	if (!p->name)
+		return at(d, root, "missing 'policy' (the policy's name)");
+	if (p->version < 0)
+		return at(d, root, "missing 'version'");
+	if (!p->purpose)
+		return at(d, root, "missing 'purpose': say why the data is shared");
+	if (!recipients)
+		return at(d, root, "missing 'recipients': a policy must name who receives the data");
+	if (recipients->type != YAML_MAPPING_NODE)
+		return at(d, recipients, "recipients takes peers and/or tiers");
+	for (yaml_node_pair_t *pr = recipients->data.mapping.pairs.start; pr < recipients->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node(d, pr->key), *v = node(d, pr->value);
+		const char *key = scalar(k);
+		if (key && !strcmp(key, "peers")) {
+			if (string_list(d, v, &p->peers, &p->npeers, "peers") < 0)
+				return STRATA_ERROR;
+			for (size_t i = 0; i < p->npeers; i++)
+				if (!strata_node_name_valid(p->peers[i]))
+					return at(d, v, "invalid peer name '%s'", p->peers[i]);
+		} else if (key && !strcmp(key, "tiers")) {
+			if (string_list(d, v, &p->tiers, &p->ntiers, "tiers") < 0)
+				return STRATA_ERROR;
+			for (size_t i = 0; i < p->ntiers; i++)
+				if (!strata_node_tier_valid(p->tiers[i]))
+					return at(d, v, "unknown tier '%s'", p->tiers[i]);
+		} else {
+			return at(d, k, "unknown key '%s' in recipients (peers, tiers)", key ? key : "?");
+		}
+	}
+	if (p->npeers + p->ntiers == 0)
+		return at(d, recipients, "recipients names nobody");
+	if (!datasets || datasets->type != YAML_MAPPING_NODE)
+		return at(d, datasets ? datasets : root, "missing 'datasets': map dataset names to their rules");
+	p->datasets = calloc((size_t)(datasets->data.mapping.pairs.top - datasets->data.mapping.pairs.start) + 1,
+			     sizeof(*p->datasets));
+	if (!p->datasets)
+		return strata_error_set("out of memory");
+	for (yaml_node_pair_t *pr = datasets->data.mapping.pairs.start; pr < datasets->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node(d, pr->key);
+		if (!scalar(k))
+			return at(d, k, "dataset names must be plain values");
+		for (size_t i = 0; i < p->ndatasets; i++)
+			if (!strcmp(p->datasets[i].name, scalar(k)))
+				return at(d, k, "dataset '%s' appears twice", scalar(k));
+		if (parse_dataset(d, scalar(k), node(d, pr->value), &p->datasets[p->ndatasets++]) < 0)
+			return STRATA_ERROR;
+	}
+	return 0;
+}
+
+int strata_policy_parse(strata_policy **out, const char *file, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	ydoc d;
+	strata_policy *p = NULL;
+	int have_doc = 0, error = STRATA_ERROR;
+
+	*out = NULL;
+	d.file = file;
+	if (!yaml_parser_initialize(&parser))
+		return strata_error_set("out of memory");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &d.doc)) {
+		strata_error_set("'%s':%zu:%zu: %s%s%s", file, parser.problem_mark.line + 1,
+				 parser.problem_mark.column + 1, parser.problem ? parser.problem : "syntax error",
+				 parser.context ? " " : "", parser.context ? parser.context : "");
+		goto done;
+	}
+	have_doc = 1;
+	if ((p = calloc(1, sizeof(*p))) == NULL || (p->file = strdup(file)) == NULL) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	if (unique_keys(&d) < 0 || parse_root(&d, p) < 0)
+		goto done;
+	*out = p;
+	p = NULL;
+	error = 0;
+done:
+	if (have_doc)
+		yaml_document_delete(&d.doc);
+	yaml_parser_delete(&parser);
+	strata_policy_free(p);
+	return error;
+}
+
+int strata_policy_load(strata_policy **out, const char *path)
+{
+	strata_buf text = STRATA_BUF_INIT;
+	const char *base = strrchr(path, '/');
+	int error;
+
+	*out = NULL;
+	if ((error = strata_read_file(&text, path, MAX_POLICY_BYTES)) == 0)
+		error = strata_policy_parse(out, base ? base + 1 : path, text.ptr, text.len);
+	strata_buf_dispose(&text);
+	return error;
+}
+
+static void free_list(char **l, size_t n)
+{
+	for (size_t i = 0; l && i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
+void strata_policy_free(strata_policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->ndatasets; i++) {
+		strata_policy_dataset *pd = &p->datasets[i];
+		for (size_t k = 0; k < pd->nrules; k++)
+			free(pd->rules[k].field);
+		for (size_t k = 0; k < pd->nfilters; k++) {
+			free(pd->filters[k].field);
+			free_list(pd->filters[k].values, pd->filters[k].nvalues);
+		}
+		free(pd->rules);
+		free(pd->filters);
+		free(pd->name);
+	}
+	free(p->datasets);
+	free_list(p->peers, p->npeers);
+	free_list(p->tiers, p->ntiers);
+	free(p->purpose);
+	free(p->name);
+	free(p->file);
+	free(p);
+}
+
+const strata_policy_dataset *strata_policy_find(const strata_policy *p, const char *dataset)
+{
+	for (size_t i = 0; i < p->ndatasets; i++)
+		if (!strcmp(p->datasets[i].name, dataset))
+			return &p->datasets[i];
+	return NULL;
+}
+
+int strata_policy_applies(const strata_policy *p, const char *peer, const char *tier)
+{
+	for (size_t i = 0; i < p->npeers; i++)
+		if (!strcmp(p->peers[i], peer))
+			return 1;
+	for (size_t i = 0; tier && i < p->ntiers; i++)
+		if (!strcmp(p->tiers[i], tier))
+			return 1;
+	return 0;
+}
+
+const char *strata_transform_name(strata_transform_kind k)
+{
+	static const char *names[] = { "keep", "drop", "pseudonym", "mask", "generalize year",
+				       "generalize month", "generalize range", "generalize prefix",
+				       "generalize id-region" };
+	return names[k];
+}
+
+int strata_policy_check_schema(const strata_policy *p, const strata_policy_dataset *pd,
+			       const strata_schema *s, int flags)
+{
+	int key_kept = 0;
+
+	for (size_t i = 0; i < pd->nrules; i++) {
+		const strata_rule *r = &pd->rules[i];
+		int f = strata_schema_field(s, r->field);
+		const char *type;
+		if (f < 0 && (flags & STRATA_POLICY_MISSING_OK))
+			continue;
+		if (f < 0)
+			return strata_error_set("'%s':%u:%u: dataset '%s' has no field '%s'", p->file,
+						r->line, r->col, pd->name, r->field);
+		type = s->types[f];
+		if ((r->kind == STRATA_T_MONTH && strcmp(type, "date")) ||
+		    (r->kind == STRATA_T_YEAR && strcmp(type, "date") && strcmp(type, "month") && strcmp(type, "integer")))
+			return strata_error_set("'%s':%u:%u: %s needs a date, but field '%s' is %s", p->file,
+						r->line, r->col, strata_transform_name(r->kind), r->field, type);
+		if (r->kind == STRATA_T_RANGE && strcmp(type, "integer"))
+			return strata_error_set("'%s':%u:%u: generalize range needs an integer, but field '%s' is %s",
+						p->file, r->line, r->col, r->field, type);
+		for (size_t k = 0; k < s->nkey; k++) {
+			if (strcmp(s->key[k], r->field))
+				continue;
+			if (r->kind != STRATA_T_KEEP && r->kind != STRATA_T_PSEUDONYM && r->kind != STRATA_T_DROP)
+				return strata_error_set("'%s':%u:%u: key field '%s' may only be kept or pseudonymized "
+							"(%s would make records collide)", p->file, r->line, r->col,
+							r->field, strata_transform_name(r->kind));
+			if (r->kind != STRATA_T_DROP)
+				key_kept = 1;
+		}
+	}
+	for (size_t i = 0; i < pd->nfilters; i++)
+		if (strata_schema_field(s, pd->filters[i].field) < 0)
+			return strata_error_set("'%s':%u:%u: filter on unknown field '%s' of dataset '%s'", p->file,
+						pd->filters[i].line, pd->filters[i].col, pd->filters[i].field, pd->name);
+	if (!key_kept)
+		return strata_error_set("'%s':%u:%u: dataset '%s': no key field is shared (the key is %s%s); "
+					"records could not be told apart (use pseudonym)",
+					p->file, pd->line, pd->col, pd->name, s->key[0], s->nkey > 1 ? ", ..." : "");
+	return 0;
+}

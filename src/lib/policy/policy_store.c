@@ -1,0 +1,310 @@
+/*
+ * policy_store.c - committed policies and their secrets.
+ *
+ * refs/strata/policies is a signed history whose tree holds one
+ * <name>.yaml per policy.  Views use only committed policies, named by
+ * blob id and version in their trailers (DESIGN.md guarantee 3).
+ * Secrets live in NODE/secrets/<name>.key (64 hex digits, mode 0600) and
+ * are never committed or sent.
+ */
+#include "strata/policy/policy.h"
+#include "strata/node/audit.h"
+#include "strata/node/commit.h"
+#include "strata/node/journal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include "strata/policy/redact.h"
+
+static int secret_path(strata_buf *out, strata_node *n, const char *name)
+{
+	return strata_buf_printf(out, "%s/secrets/%s.key", n->path, name);
+}
+
+int strata_policy_secret(unsigned char *secret, strata_node *n, const char *name)
+{
+	strata_buf path = STRATA_BUF_INIT, hex = STRATA_BUF_INIT;
+	int error;
+
+	if ((error = secret_path(&path, n, name)) < 0)
+		goto done;
+	error = strata_read_file(&hex, path.ptr, 256);
+	if (error == STRATA_ENOTFOUND) {
+		error = strata_error_setc(STRATA_ENOTFOUND,
+			"missing secret key for policy '%s' (%s); it is created by 'strata policy commit', "
+			"and a lost one cannot be recreated: pseudonyms would change", name, path.ptr);
+	} else if (!error && (hex.len < 2 * STRATA_SECRET_LEN ||
+			      strata_unhex(secret, hex.ptr, STRATA_SECRET_LEN) < 0)) {
+		error = strata_error_set("'%s' is not a 64-digit hex secret", path.ptr);
+	}
+done:
+	strata_buf_dispose_secret(&hex);
+	strata_buf_dispose(&path);
+	return error;
+}
+
+static int create_secret(strata_node *n, const char *name, int *created)
+{
+	unsigned char raw[STRATA_SECRET_LEN];
+	char hex[2 * STRATA_SECRET_LEN + 2];
+	strata_buf path = STRATA_BUF_INIT;
+	int error;
+
+	*created = 0;
+	if ((error = secret_path(&path, n, name)) < 0)
+		return error;
+	if (access(path.ptr, F_OK) == 0) {
+		strata_buf_dispose(&path);
+		return 0;
+	}
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		strata_buf_dispose(&path);
+		return strata_error_ssl("no randomness for the policy secret");
+	}
+	strata_hex(hex, raw, sizeof(raw));
+	strcat(hex, "\n");
+	error = strata_write_file_atomic(path.ptr, hex, strlen(hex), 0600);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	OPENSSL_cleanse(hex, sizeof(hex));
+	strata_buf_dispose(&path);
+	if (!error)
+		*created = 1;
+	return error;
+}
+
+static int policies_tree(git_commit **commit, git_tree **tree, strata_node *n)
+{
+	git_oid id;
+	int rc;
+
+	*commit = NULL;
+	*tree = NULL;
+	rc = git_reference_name_to_id(&id, n->repo, STRATA_REF_POLICIES);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return 0;
+	}
+	if (rc < 0 || git_commit_lookup(commit, n->repo, &id) < 0 || git_commit_tree(tree, *commit) < 0)
+		return strata_error_git("cannot read refs/strata/policies");
+	return 0;
+}
+
+int strata_policy_load_committed(strata_policy **out, git_oid *blob_id, strata_node *n, const char *name)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_blob *blob = NULL;
+	strata_buf file = STRATA_BUF_INIT;
+	const git_tree_entry *e;
+	int error;
+
+	*out = NULL;
+	if ((error = policies_tree(&c, &t, n)) < 0 || (error = strata_buf_printf(&file, "%s.yaml", name)) < 0)
+		goto done;
+	if (!t || (e = git_tree_entry_byname(t, file.ptr)) == NULL) {
+		error = strata_error_setc(STRATA_ENOTFOUND, "no committed policy '%s' on node '%s'", name, n->name);
+		goto done;
+	}
+	if (git_blob_lookup(&blob, n->repo, git_tree_entry_id(e)) < 0) {
+		error = strata_error_git("cannot read policy");
+		goto done;
+	}
+	if (blob_id)
+		git_oid_cpy(blob_id, git_tree_entry_id(e));
+	error = strata_policy_parse(out, file.ptr, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+done:
+	git_blob_free(blob);
+	git_tree_free(t);
+	git_commit_free(c);
+	strata_buf_dispose(&file);
+	return error;
+}
+
+/* Checks each dataset the policy names that this node holds. */
+static int check_against_node(const strata_policy *p, strata_node *n)
+{
+	for (size_t i = 0; i < p->ndatasets; i++) {
+		git_commit *c = NULL;
+		git_tree *t = NULL;
+		strata_schema *s = NULL;
+		int error = strata_dataset_resolve(&c, n, p->datasets[i].name, NULL);
+		if (error == STRATA_ENOTFOUND) {
+			strata_error_clear();
+			continue;
+		}
+		if (!error && git_commit_tree(&t, c) < 0)
+			error = strata_error_git("cannot read dataset");
+		if (!error)
+			error = strata_schema_load(&s, n->repo, t);
+		if (!error)
+			error = strata_policy_check_schema(p, &p->datasets[i], s, 0);
+		strata_schema_free(s);
+		git_tree_free(t);
+		git_commit_free(c);
+		if (error)
+			return error;
+	}
+	return 0;
+}
+
+int strata_policy_commit(strata_node *n, const char *path, strata_policy_commit_result *res)
+{
+	strata_buf text = STRATA_BUF_INIT, file = STRATA_BUF_INIT, msg = STRATA_BUF_INIT;
+	strata_policy *p = NULL, *old = NULL;
+	git_commit *parent = NULL;
+	git_tree *tree = NULL, *new_tree = NULL;
+	git_treebuilder *tb = NULL;
+	const git_tree_entry *e;
+	git_oid tree_id;
+	const char *base = strrchr(path, '/');
+	char hex[GIT_OID_HEXSZ + 1];
+	int journalled = 0, error = STRATA_ERROR;
+
+	memset(res, 0, sizeof(*res));
+	if (strata_node_lock(n) < 0 || strata_node_load_key(n) < 0)
+		goto done;
+	if (strata_read_file(&text, path, 1 << 20) < 0 ||
+	    strata_policy_parse(&p, base ? base + 1 : path, text.ptr, text.len) < 0 ||
+	    check_against_node(p, n) < 0 ||
+	    policies_tree(&parent, &tree, n) < 0 ||
+	    strata_buf_printf(&file, "%s.yaml", p->name) < 0)
+		goto done;
+	/* only the id for now: nothing is written until every check has passed */
+	if (git_odb_hash(&res->blob, text.ptr, text.len, GIT_OBJECT_BLOB) < 0) {
+		strata_error_git("cannot hash policy");
+		goto done;
+	}
+	if (tree && (e = git_tree_entry_byname(tree, file.ptr)) != NULL) {
+		git_blob *ob = NULL;
+		if (git_oid_equal(git_tree_entry_id(e), &res->blob)) {
+			res->unchanged = 1;
+			git_oid_cpy(&res->commit, git_commit_id(parent));
+			error = create_secret(n, p->name, &res->secret_created);
+			goto done;
+		}
+		if (git_blob_lookup(&ob, n->repo, git_tree_entry_id(e)) < 0) {
+			strata_error_git("cannot read committed policy");
+			goto done;
+		}
+		error = strata_policy_parse(&old, file.ptr, git_blob_rawcontent(ob), (size_t)git_blob_rawsize(ob));
+		git_blob_free(ob);
+		if (error < 0)
+			goto done;
+		error = STRATA_ERROR;
+		if (p->version <= old->version) {
+			strata_error_set("'%s': policy '%s' version %ld is already committed; raise 'version' to commit a change",
+					 path, p->name, old->version);
+			goto done;
+		}
+	}
+	if (git_blob_create_from_buffer(&res->blob, n->repo, text.ptr, text.len) < 0) {
+		strata_error_git("cannot store policy");
+		goto done;
+	}
+	if (git_treebuilder_new(&tb, n->repo, tree) < 0 ||
+	    git_treebuilder_insert(NULL, tb, file.ptr, &res->blob, GIT_FILEMODE_BLOB) < 0 ||
+	    git_treebuilder_write(&tree_id, tb) < 0 ||
+	    git_tree_lookup(&new_tree, n->repo, &tree_id) < 0) {
+		strata_error_git("cannot build policies tree");
+		goto done;
+	}
+	git_oid_tostr(hex, sizeof(hex), &res->blob);
+	if (strata_buf_printf(&msg, "policy %s version %ld\n\n%s\n\n"
+			      "Strata-Policy: %s\nStrata-Policy-Version: %ld\nStrata-Policy-Blob: %s\n"
+			      "Strata-Node: %s\n", p->name, p->version, p->purpose,
+			      p->name, p->version, hex, n->name) < 0)
+		goto done;
+	/* the secret first: a committed policy must never lack one */
+	if (create_secret(n, p->name, &res->secret_created) < 0 ||
+	    strata_commit_create(&res->commit, n, new_tree, parent, msg.ptr) < 0)
+		goto done;
+	/* the ref and its audit event together, or neither (journal.h) */
+	{
+		strata_journal_ref jr = { STRATA_REF_POLICIES, parent != NULL, { { 0 } }, res->commit };
+		if (parent)
+			jr.old = *git_commit_id(parent);
+		if (strata_journal_begin(n, "policy-commit", path, NULL, &jr, 1) < 0)
+			goto done;
+		journalled = 1;
+	}
+	if (strata_ref_update(n, STRATA_REF_POLICIES, &res->commit, parent ? git_commit_id(parent) : NULL,
+			      "strata policy commit") < 0)
+		goto done;
+	{
+		char chex[GIT_OID_HEXSZ + 1];
+		strata_buf_clear(&msg);
+		git_oid_tostr(chex, sizeof(chex), &res->commit);
+		if (strata_buf_printf(&msg, "Strata-Policy-Name: %s\nStrata-Policy-Version: %ld\nStrata-Policy: %s\n"
+				      "Strata-Purpose: %s\nStrata-Commit: %s\n", p->name, p->version, hex,
+				      p->purpose, chex) < 0)
+			goto done;
+		strata_buf_clear(&file);
+		if (strata_buf_printf(&file, "policy %s version %ld committed", p->name, p->version) < 0 ||
+		    strata_audit_append(n, "policy-commit", file.ptr, msg.ptr) < 0)
+			goto done;
+	}
+	strata_journal_end(n);
+	journalled = 0;
+	error = 0;
+done:
+	if (journalled)
+		strata_journal_undo(n);
+	git_treebuilder_free(tb);
+	git_tree_free(new_tree);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	strata_policy_free(p);
+	strata_policy_free(old);
+	strata_buf_dispose(&text);
+	strata_buf_dispose(&file);
+	strata_buf_dispose(&msg);
+	return error;
+}
+
+/* Orders how much of a value a transform shows; see strata_rule_compare. */
+static int rank(const strata_rule *r)
+{
+	if (!r)
+		return 0;
+	switch (r->kind) {
+	case STRATA_T_DROP: return 0;
+	case STRATA_T_PSEUDONYM: return r->a == 1 ? 10 : 11;	/* federation-wide tokens link more */
+	case STRATA_T_ID_REGION: return 20;
+	case STRATA_T_YEAR: return 21;
+	case STRATA_T_MONTH: return 22;
+	case STRATA_T_RANGE: return 23;
+	case STRATA_T_PREFIX: return 24;
+	case STRATA_T_MASK: return 25;
+	case STRATA_T_KEEP: return 30;
+	}
+	return 0;
+}
+
+int strata_rule_compare(const strata_rule *a, const strata_rule *b, int *unclear)
+{
+	int ra = rank(a), rb = rank(b);
+
+	*unclear = 0;
+	if (a && b && a->kind == b->kind) {
+		switch (a->kind) {
+		case STRATA_T_MASK: {
+			long sa = a->a + a->b, sb = b->a + b->b;
+			if ((b->a - a->a) * (b->b - a->b) < 0)
+				*unclear = 1;	/* one end shows more, the other less */
+			return (sb > sa) - (sb < sa);
+		}
+		case STRATA_T_PREFIX: return (b->a > a->a) - (b->a < a->a);
+		case STRATA_T_RANGE: return (b->a < a->a) - (b->a > a->a);	/* narrower shows more */
+		case STRATA_T_PSEUDONYM: return (rb > ra) - (rb < ra);	/* scope */
+		default: return 0;
+		}
+	}
+	if (ra / 10 == 2 && rb / 10 == 2 && !((ra == 21 && rb == 22) || (ra == 22 && rb == 21)))
+		*unclear = 1;
+	return (rb > ra) - (rb < ra);
+}

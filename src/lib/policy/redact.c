@@ -1,0 +1,211 @@
+/*
+ * redact.c - the transforms; see redact.h.
+ */
+#include "strata/policy/redact.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/evp.h>
+
+static int hmac(unsigned char out[32], const unsigned char *key, const void *data, size_t len)
+{
+	unsigned int n = 32;
+	if (!HMAC(EVP_sha256(), key, STRATA_SECRET_LEN, data, len, out, &n))
+		return strata_error_ssl("HMAC failed");
+	return 0;
+}
+
+int strata_redactor_init(strata_redactor *r, const strata_policy *p, const strata_policy_dataset *pd,
+			 const char *recipient, const unsigned char secret[STRATA_SECRET_LEN])
+{
+	strata_buf label = STRATA_BUF_INIT;
+	int error;
+
+	memset(r, 0, sizeof(*r));
+	r->policy = p;
+	r->pd = pd;
+	memcpy(r->federation_key, secret, STRATA_SECRET_LEN);
+	/* a key per recipient, derived, so two recipients cannot link their tokens */
+	if ((error = strata_buf_printf(&label, "strata recipient %s", recipient ? recipient : "")) == 0)
+		error = hmac(r->recipient_key, secret, label.ptr, label.len);
+	strata_buf_dispose(&label);
+	return error;
+}
+
+void strata_redactor_dispose(strata_redactor *r)
+{
+	OPENSSL_cleanse(r->federation_key, sizeof(r->federation_key));
+	OPENSSL_cleanse(r->recipient_key, sizeof(r->recipient_key));
+}
+
+/* Byte length of the first `chars` UTF-8 characters of s. */
+static size_t utf8_prefix(const char *s, size_t len, size_t chars)
+{
+	size_t i = 0;
+	while (i < len && chars > 0) {
+		i++;
+		while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		chars--;
+	}
+	return i;
+}
+
+static int pseudonym(const strata_redactor *r, int per_recipient, const char *v, size_t len, strata_buf *out)
+{
+	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+	unsigned char mac[32];
+	char tok[17];
+	uint64_t bits = 0;
+	int nbits = 0, k = 0;
+
+	if (len == 0)
+		return 0;
+	if (hmac(mac, per_recipient ? r->recipient_key : r->federation_key, v, len) < 0)
+		return STRATA_ERROR;
+	for (int i = 0; k < 16; i++) {	/* 80 bits, base32 */
+		bits = bits << 8 | mac[i];
+		nbits += 8;
+		while (nbits >= 5 && k < 16) {
+			nbits -= 5;
+			tok[k++] = b32[(bits >> nbits) & 31];
+		}
+	}
+	tok[16] = '\0';
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return strata_buf_printf(out, "p%s", tok);
+}
+
+static int mask(long first, long last, const char *v, size_t len, strata_buf *out)
+{
+	size_t n = strata_utf8_len(v, len), keep_first = (size_t)first, keep_last = (size_t)last;
+
+	if (n == 0)
+		return 0;
+	/* always hide at least one character */
+	if (keep_first + keep_last >= n) {
+		keep_first = keep_first < n - 1 ? keep_first : n - 1;
+		keep_last = n - 1 - keep_first < keep_last ? n - 1 - keep_first : keep_last;
+	}
+	if (strata_buf_put(out, v, utf8_prefix(v, len, keep_first)) < 0)
+		return STRATA_ERROR;
+	for (size_t i = keep_first; i < n - keep_last; i++)
+		if (strata_buf_putc(out, '*') < 0)
+			return STRATA_ERROR;
+	{
+		size_t skip = utf8_prefix(v, len, n - keep_last);
+		return strata_buf_put(out, v + skip, len - skip);
+	}
+}
+
+static int all_digits(const char *v, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+	return len > 0;
+}
+
+static int is_date(const char *v, size_t len)
+{
+	return len == 10 && v[4] == '-' && v[7] == '-' && all_digits(v, 4) &&
+	       all_digits(v + 5, 2) && all_digits(v + 8, 2);
+}
+
+int strata_redact_value(const strata_redactor *r, const strata_rule *rule,
+			const char *v, size_t len, strata_buf *out)
+{
+	switch (rule->kind) {
+	case STRATA_T_KEEP:
+		return strata_buf_put(out, v, len);
+	case STRATA_T_DROP:
+		return 0;
+	case STRATA_T_PSEUDONYM:
+		return pseudonym(r, rule->a == 1, v, len, out);
+	case STRATA_T_MASK:
+		return mask(rule->a, rule->b, v, len, out);
+	case STRATA_T_YEAR:	/* from a date, or a month or year a view upstream already generalized */
+		return is_date(v, len) || (len == 7 && v[4] == '-' && all_digits(v, 4) && all_digits(v + 5, 2)) ||
+		       (len == 4 && all_digits(v, 4)) ? strata_buf_put(out, v, 4) : 0;
+	case STRATA_T_MONTH:
+		return is_date(v, len) ? strata_buf_put(out, v, 7) : 0;
+	case STRATA_T_RANGE: {
+		char num[32];
+		long long x, lo;
+		int neg = len > 0 && v[0] == '-';
+		if (len == 0 || len > 18 || !all_digits(v + neg, len - (size_t)neg))
+			return 0;
+		memcpy(num, v, len);
+		num[len] = '\0';
+		x = strtoll(num, NULL, 10);
+		lo = x >= 0 ? x / rule->a * rule->a : -((-x + rule->a - 1) / rule->a) * rule->a;
+		return strata_buf_printf(out, "%lld-%lld", lo, lo + rule->a - 1);
+	}
+	case STRATA_T_PREFIX:
+		return strata_buf_put(out, v, utf8_prefix(v, len, (size_t)rule->a));
+	case STRATA_T_ID_REGION:
+		if (len != 18 || !all_digits(v, 17))
+			return 0;
+		return strata_buf_printf(out, "%.6s-%.4s", v, v + 6);
+	}
+	return strata_error_set("unknown transform");
+}
+
+int strata_redact_record(const strata_redactor *r, const strata_record *in, strata_buf *out, int *kept)
+{
+	const strata_policy_dataset *pd = r->pd;
+	char **names = NULL, **vals = NULL;
+	size_t *lens = NULL, *order = NULL, n = 0;
+	strata_buf store = STRATA_BUF_INIT;
+	size_t *offs = NULL;
+	int error = STRATA_ERROR;
+
+	*kept = 0;
+	for (size_t i = 0; i < pd->nfilters; i++) {
+		const char *v = strata_record_get(in, pd->filters[i].field);
+		int ok = 0;
+		for (size_t k = 0; v && k < pd->filters[i].nvalues && !ok; k++)
+			ok = !strcmp(v, pd->filters[i].values[k]);
+		if (!ok)
+			return 0;
+	}
+	if ((names = calloc(pd->nrules + 1, sizeof(char *))) == NULL ||
+	    (vals = calloc(pd->nrules + 1, sizeof(char *))) == NULL ||
+	    (lens = calloc(pd->nrules + 1, sizeof(size_t))) == NULL ||
+	    (offs = calloc(pd->nrules + 1, sizeof(size_t))) == NULL ||
+	    (order = calloc(pd->nrules + 1, sizeof(size_t))) == NULL) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < pd->nrules; i++) {
+		const strata_rule *rule = &pd->rules[i];
+		const char *v = strata_record_get(in, rule->field);
+		if (rule->kind == STRATA_T_DROP || !v)
+			continue;	/* dropped, or not in the data: nothing to share */
+		names[n] = rule->field;
+		offs[n] = store.len;
+		if (strata_redact_value(r, rule, v, strlen(v), &store) < 0)
+			goto done;
+		lens[n] = store.len - offs[n];
+		if (strata_buf_putc(&store, '\0') < 0)
+			goto done;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++)
+		vals[i] = store.ptr + offs[i];
+	strata_json_sort_names(order, names, n);
+	if (strata_json_put_record(out, names, vals, lens, order, n) < 0)
+		goto done;
+	*kept = 1;
+	error = 0;
+done:
+	free(names);
+	free(vals);
+	free(lens);
+	free(offs);
+	free(order);
+	strata_buf_dispose_secret(&store);
+	return error;
+}

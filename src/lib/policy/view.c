@@ -1,0 +1,823 @@
+/*
+ * view.c - building redacted views; see view.h.
+ *
+ * Redaction happens here, once, when the view is built (DESIGN.md
+ * guarantee 1): records stream from the source through the redactor into
+ * the spill buckets, keyed by the hash of the redacted key, then through
+ * the trie builder into a pack.  Nothing derived from a dropped or raw
+ * value reaches the view's objects: not paths (keyed by redacted keys),
+ * not the message (counts and ids only), not the schema (shared fields
+ * only).
+ */
+#include "strata/policy/view.h"
+#include "strata/node/audit.h"
+#include "strata/node/journal.h"
+#include "strata/node/commit.h"
+#include "strata/policy/policy.h"
+#include "strata/policy/redact.h"
+#include "strata/format/spill.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+
+#define VIEW_ZLIB_LEVEL 3
+#define VIEW_THREADS 2		/* redaction threads for a full build */
+
+typedef struct {
+	strata_redactor *r;
+	const strata_schema *vs;	/* the view's schema */
+	strata_spill *spill;
+	strata_buf out;
+	size_t kept;
+} stream_ctx;
+
+static const strata_rule *rule_for(const strata_policy_dataset *pd, const char *field)
+{
+	for (size_t i = 0; i < pd->nrules; i++)
+		if (!strcmp(pd->rules[i].field, field))
+			return &pd->rules[i];
+	return NULL;
+}
+
+/* The type a field has after its transform. */
+static const char *view_type(const strata_rule *r, const char *src)
+{
+	switch (r->kind) {
+	case STRATA_T_KEEP: return src;
+	case STRATA_T_YEAR: return "integer";
+	case STRATA_T_MONTH: return "month";	/* YYYY-MM: can be generalized to a year downstream */
+	default: return "string";
+	}
+}
+
+static int view_schema(strata_schema *vs, const strata_schema *src, const strata_policy_dataset *pd)
+{
+	memset(vs, 0, sizeof(*vs));
+	if ((vs->names = calloc(src->nfields + 1, sizeof(char *))) == NULL ||
+	    (vs->types = calloc(src->nfields + 1, sizeof(char *))) == NULL)
+		return strata_error_set("out of memory");
+	for (size_t i = 0; i < src->nfields; i++) {
+		const strata_rule *r = rule_for(pd, src->names[i]);
+		if (!r || r->kind == STRATA_T_DROP)
+			continue;
+		vs->names[vs->nfields] = src->names[i];
+		vs->types[vs->nfields++] = (char *)view_type(r, src->types[i]);
+	}
+	vs->key = src->key;
+	vs->nkey = src->nkey;
+	return 0;
+}
+
+static int stream_line(const char *line, size_t len, void *payload)
+{
+	stream_ctx *x = payload;
+	strata_record *in = NULL;
+	unsigned char hash[STRATA_HASH_LEN];
+	int kept, error;
+
+	if ((error = strata_record_parse(&in, line, len)) < 0)
+		return error;
+	strata_buf_clear(&x->out);
+	error = strata_redact_record(x->r, in, &x->out, &kept);
+	strata_record_free(in);
+	if (error < 0 || !kept)
+		return error;
+	/* the view's key hash: from the redacted key values */
+	if (strata_line_keyhash(hash, x->out.ptr, x->out.len, x->vs->key, x->vs->nkey) < 0)
+		return STRATA_ERROR;
+	x->kept++;
+	return strata_spill_add(x->spill, hash, 0, 1, x->out.ptr, x->out.len);
+}
+
+/* Writes records/ from the spills (merged per bucket); keys must be unique after redaction. */
+static int build_records(strata_spill **spills, int nspills, strata_packw *w, git_oid *oid)
+{
+	strata_trie_builder *b = NULL;
+	strata_trie_item *items = NULL;
+	strata_buf data = STRATA_BUF_INIT;
+	size_t alloc = 0;
+	int error;
+
+	if ((error = strata_trie_builder_new(&b, w)) < 0)
+		return error;
+	for (unsigned i = 0; i < STRATA_SPILL_BUCKETS && !error; i++) {
+		size_t n = 0, bytes = 0;
+		strata_buf_clear(&data);
+		/* reserve first: items point into data, which must not move */
+		for (int k = 0; k < nspills && !error; k++) {
+			long sz = strata_spill_size(spills[k], i);
+			if (sz < 0)
+				error = STRATA_ERROR;
+			bytes += sz > 0 ? (size_t)sz : 0;
+		}
+		if (!error)
+			error = strata_buf_grow(&data, bytes);
+		for (int k = 0; k < nspills && !error; k++) {
+			size_t got;
+			error = strata_spill_load(spills[k], i, &data, n, &items, &alloc, &got);
+			n += got;
+		}
+		if (error)
+			break;
+		if (nspills > 1)
+			strata_trie_sort(items, n);
+		for (size_t k = 1; k < n && !error; k++)
+			if (!memcmp(items[k - 1].hash, items[k].hash, STRATA_HASH_LEN))
+				error = strata_error_set("two records have the same key after redaction; "
+							 "key fields must be kept or pseudonymized");
+		if (!error)
+			error = strata_trie_builder_add(b, i, items, n);
+	}
+	if (!error)
+		error = strata_trie_builder_finish(b, oid);
+	strata_trie_builder_free(b);
+	free(items);
+	strata_buf_dispose(&data);
+	return error;
+}
+
+/*
+ * One redaction thread of a full build: the groups g with g % nparts ==
+ * part, read through its own repository handle (libgit2 objects are not
+ * shared across threads), into its own spill.
+ */
+typedef struct {
+	stream_ctx x;
+	const char *repo_path;
+	git_oid records;
+	unsigned part, nparts;
+	int error;
+	char errmsg[512];
+} redact_worker;
+
+static void *redact_main(void *arg)
+{
+	redact_worker *wk = arg;
+	git_repository *repo = NULL;
+	git_tree *t = NULL;
+	int error = 0;
+
+	if (git_repository_open_bare(&repo, wk->repo_path) < 0 || git_tree_lookup(&t, repo, &wk->records) < 0)
+		error = strata_error_git("cannot read the view's source");
+	for (unsigned g = wk->part; g < 16 && !error; g += wk->nparts) {
+		const git_tree_entry *e = strata_trie_child(t, g);
+		if (e)
+			error = strata_dataset_foreach_entry(repo, e, stream_line, &wk->x);
+	}
+	if (error) {
+		wk->error = error;
+		snprintf(wk->errmsg, sizeof(wk->errmsg), "%s", strata_error_last());
+	}
+	git_tree_free(t);
+	git_repository_free(repo);
+	strata_record_thread_cleanup();
+	return NULL;
+}
+
+/* Redacts every source record on VIEW_THREADS threads, then builds records/. */
+static int build_full(strata_node *n, strata_redactor *r, const strata_schema *vs, const git_tree *src_tree,
+		      strata_packw *w, git_oid *records_oid, size_t *records)
+{
+	redact_worker wk[VIEW_THREADS];
+	pthread_t th[VIEW_THREADS];
+	strata_spill *spills[VIEW_THREADS];
+	const git_tree_entry *re = git_tree_entry_byname(src_tree, "records");
+	int started = 0, error = 0;
+
+	memset(wk, 0, sizeof(wk));
+	if (!re || git_tree_entry_type(re) != GIT_OBJECT_TREE)
+		return strata_error_set("dataset tree has no records/");
+	for (int i = 0; i < VIEW_THREADS && !error; i++) {
+		wk[i].x.r = r;
+		wk[i].x.vs = vs;
+		wk[i].repo_path = git_repository_path(n->repo);
+		git_oid_cpy(&wk[i].records, git_tree_entry_id(re));
+		wk[i].part = (unsigned)i;
+		wk[i].nparts = VIEW_THREADS;
+		error = strata_spill_open(&wk[i].x.spill, n->path);
+	}
+	for (; started < VIEW_THREADS && !error; started++)
+		if (pthread_create(&th[started], NULL, redact_main, &wk[started]) != 0)
+			error = strata_error_set("cannot start a redaction thread");
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < VIEW_THREADS && !error; i++)
+		if (wk[i].error)
+			error = strata_error_setc(wk[i].error, "%s", wk[i].errmsg);
+	*records = 0;
+	for (int i = 0; i < VIEW_THREADS; i++) {
+		spills[i] = wk[i].x.spill;
+		*records += wk[i].x.kept;
+	}
+	if (!error)
+		error = build_records(spills, VIEW_THREADS, w, records_oid);
+	for (int i = 0; i < VIEW_THREADS; i++) {
+		strata_spill_free(wk[i].x.spill);
+		strata_buf_dispose_secret(&wk[i].x.out);
+	}
+	return error;
+}
+
+/* The view's key hash of a redacted line (for records already in a view). */
+static int view_line_hash(unsigned char *hash, const char *line, size_t len, void *payload)
+{
+	const strata_schema *vs = payload;
+	return strata_line_keyhash(hash, line, len, vs->key, vs->nkey);
+}
+
+/* Changes to apply to the previous view, collected from the source diff. */
+typedef struct {
+	strata_redactor *r;
+	const strata_policy_dataset *pd;
+	const strata_schema *vs;
+	strata_trie_item *ops;
+	size_t n, alloc;
+	strata_buf arena, out, vals;
+	size_t *offs;
+} ops_ctx;
+
+/* The view key hash of a source record: its key fields through their rules. */
+static int redacted_keyhash(ops_ctx *o, const strata_record *rec, unsigned char *hash)
+{
+	char *kv[64];
+	size_t kl[64], offs[64];
+
+	strata_buf_clear(&o->vals);
+	for (size_t i = 0; i < o->vs->nkey && i < 64; i++) {
+		const char *v = strata_record_get(rec, o->vs->key[i]);
+		offs[i] = o->vals.len;
+		if (!v || strata_redact_value(o->r, rule_for(o->pd, o->vs->key[i]), v, strlen(v), &o->vals) < 0)
+			return strata_error_set("source record lacks key field '%s'", o->vs->key[i]);
+		kl[i] = o->vals.len - offs[i];
+	}
+	for (size_t i = 0; i < o->vs->nkey && i < 64; i++)
+		kv[i] = o->vals.ptr + offs[i];
+	return strata_keyhash(hash, kv, kl, o->vs->nkey);
+}
+
+static int add_op(ops_ctx *o, const unsigned char *hash, uint8_t origin, const char *data, size_t len)
+{
+	if (o->n == o->alloc) {
+		size_t na = o->alloc ? o->alloc * 2 : 256;
+		strata_trie_item *p = realloc(o->ops, na * sizeof(*p));
+		size_t *q = realloc(o->offs, na * sizeof(*q));
+		if (p)
+			o->ops = p;
+		if (q)
+			o->offs = q;
+		if (!p || !q)
+			return strata_error_set("out of memory");
+		o->alloc = na;
+	}
+	memset(&o->ops[o->n], 0, sizeof(o->ops[o->n]));
+	memcpy(o->ops[o->n].hash, hash, STRATA_HASH_LEN);
+	o->ops[o->n].origin = origin;
+	o->ops[o->n].len = (uint32_t)len;
+	o->offs[o->n] = o->arena.len;	/* data pointers are set once the arena stops moving */
+	o->n++;
+	return strata_buf_put(&o->arena, data, len);
+}
+
+static int on_change(const strata_record *old_rec, const strata_record *new_rec, void *payload)
+{
+	ops_ctx *o = payload;
+	unsigned char hash[STRATA_HASH_LEN];
+	int kept = 0;
+
+	if (new_rec) {
+		strata_buf_clear(&o->out);
+		if (strata_redact_record(o->r, new_rec, &o->out, &kept) < 0)
+			return STRATA_ERROR;
+	}
+	if (redacted_keyhash(o, new_rec ? new_rec : old_rec, hash) < 0)
+		return STRATA_ERROR;
+	if (kept)
+		return add_op(o, hash, 1, o->out.ptr, o->out.len);
+	/* removed, or filtered out now: delete (a no-op if the view never had it) */
+	return old_rec || new_rec ? add_op(o, hash, STRATA_TRIE_DELETE, "", 0) : 0;
+}
+
+/* An object id trailer of a view commit, or all zeros. */
+static void oid_trailer(git_oid *out, const git_commit *c, const char *key)
+{
+	char v[GIT_OID_HEXSZ + 1];
+	memset(out, 0, sizeof(*out));
+	if (strata_commit_trailer(c, key, v, sizeof(v)))
+		git_oid_fromstr(out, v);
+	git_error_clear();
+}
+
+/*
+ * The previous view, updated by the records that changed between its
+ * source and the new one.  Returns 1 if done, 0 if a full build is needed
+ * (different policy or schema, or the old source is not here).
+ */
+static int build_incremental(strata_node *n, strata_redactor *r, const strata_policy_dataset *pd,
+			     const strata_schema *vs, const git_commit *prev, const git_tree *src_tree,
+			     const git_oid *policy_blob, strata_packw *w, git_oid *records_oid, size_t *records)
+{
+	git_oid old_src, prev_policy;
+	git_commit *oc = NULL;
+	git_tree *ot = NULL, *pt = NULL, *prev_records = NULL;
+	const git_tree_entry *os, *ns, *pr;
+	ops_ctx o = { 0 };
+	strata_trie_counts counts = { 0, 0, 0 };
+	int error = 0;
+
+	oid_trailer(&old_src, prev, "Strata-Source");
+	oid_trailer(&prev_policy, prev, "Strata-Policy");
+	if (!git_oid_equal(&prev_policy, policy_blob) || git_commit_lookup(&oc, n->repo, &old_src) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	if (git_commit_tree(&ot, oc) < 0 || git_commit_tree(&pt, prev) < 0) {
+		error = strata_error_git("cannot read the previous view");
+		goto done;
+	}
+	os = git_tree_entry_byname(ot, "schema.json");
+	ns = git_tree_entry_byname(src_tree, "schema.json");
+	pr = git_tree_entry_byname(pt, "records");
+	if (!os || !ns || !pr || !git_oid_equal(git_tree_entry_id(os), git_tree_entry_id(ns)))
+		goto done;	/* schema changed: full build */
+	if (git_tree_lookup(&prev_records, n->repo, git_tree_entry_id(pr)) < 0) {
+		error = strata_error_git("cannot read the previous view");
+		goto done;
+	}
+	o.r = r;
+	o.pd = pd;
+	o.vs = vs;
+	if ((error = strata_dataset_diff(n->repo, ot, src_tree, on_change, &o)) < 0)
+		goto done;
+	for (size_t i = 0; i < o.n; i++)
+		o.ops[i].data = o.arena.ptr ? o.arena.ptr + o.offs[i] : "";
+	strata_trie_sort(o.ops, o.n);
+	for (size_t i = 1; i < o.n; i++)
+		if (!memcmp(o.ops[i - 1].hash, o.ops[i].hash, STRATA_HASH_LEN)) {
+			error = strata_error_set("two records have the same key after redaction; "
+						 "key fields must be kept or pseudonymized");
+			goto done;
+		}
+	if ((error = strata_trie_apply(w, n->repo, prev_records, o.ops, o.n, view_line_hash, (void *)vs,
+				       &counts, records_oid)) < 0)
+		goto done;
+	{
+		char v[32];
+		strata_commit_trailer(prev, "Strata-Records", v, sizeof(v));
+		*records = (size_t)strtoull(v, NULL, 10) + counts.added - counts.removed;
+	}
+	error = 1;
+done:
+	git_commit_free(oc);
+	git_tree_free(ot);
+	git_tree_free(pt);
+	git_tree_free(prev_records);
+	free(o.ops);
+	free(o.offs);
+	strata_buf_dispose_secret(&o.arena);
+	strata_buf_dispose_secret(&o.out);
+	strata_buf_dispose_secret(&o.vals);
+	return error;
+}
+
+/* "residents" for a dataset ref, "<peer>/<path>" for received data. */
+static int view_name(char *out, size_t size, const char **dataset, const char **source_node,
+		     const char *ref, const strata_node *n)
+{
+	static __thread char node[64];
+	const char *slash;
+
+	if (!strncmp(ref, STRATA_REF_DATASETS, strlen(STRATA_REF_DATASETS))) {
+		snprintf(out, size, "%s", ref + strlen(STRATA_REF_DATASETS));
+		*source_node = n->name;
+	} else if (!strncmp(ref, STRATA_REF_PEERS, strlen(STRATA_REF_PEERS))) {
+		const char *rest = ref + strlen(STRATA_REF_PEERS);
+		slash = strchr(rest, '/');
+		if (!slash || (size_t)(slash - rest) >= sizeof(node))
+			return strata_error_set("'%s' is not a received dataset ref", ref);
+		snprintf(node, sizeof(node), "%.*s", (int)(slash - rest), rest);
+		if (!strata_node_name_valid(node))	/* it goes into a trailer */
+			return strata_error_set("'%s': invalid peer name in a received ref", ref);
+		snprintf(out, size, "%s", rest);
+		*source_node = node;
+	} else {
+		return strata_error_set("'%s' is not a dataset ref", ref);
+	}
+	slash = strrchr(ref, '/');
+	*dataset = slash + 1;
+	return 0;
+}
+
+int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
+			  strata_view_result *res)
+{
+	strata_buf policy_name = STRATA_BUF_INIT, ref = STRATA_BUF_INIT, msg = STRATA_BUF_INIT;
+	unsigned char secret[STRATA_SECRET_LEN];
+	strata_policy *p = NULL;
+	const strata_policy_dataset *pd;
+	strata_schema *src_schema = NULL, vs = { 0 };
+	strata_redactor r;
+	strata_packw *w = NULL;
+	git_oid src_oid, policy_blob, records_oid, root_oid, prev_oid, prev_source;
+	git_commit *src = NULL, *prev = NULL;
+	git_tree *src_tree = NULL, *tree = NULL;
+	const char *dataset = "", *source_node = "";
+	char hex[GIT_OID_HEXSZ + 1], phex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1];
+	int have_prev = 0, have_r = 0, journalled = 0, rc, error = STRATA_ERROR;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->peer, sizeof(res->peer), "%s", peer);
+	if (!strata_node_name_valid(peer)) {	/* node.conf may be edited by hand; this goes into refs and trailers */
+		strata_error_set("invalid peer name '%s' in node.conf", peer);
+		goto done;
+	}
+	if (view_name(res->name, sizeof(res->name), &dataset, &source_node, source_ref, n) < 0 ||
+	    strata_node_peer_get(&policy_name, n, peer, "policy") < 0 ||
+	    strata_policy_load_committed(&p, &policy_blob, n, policy_name.ptr) < 0)
+		goto done;
+	if ((pd = strata_policy_find(p, dataset)) == NULL) {
+		strata_error_setc(STRATA_ENOTFOUND, "policy '%s' does not share dataset '%s' with '%s'",
+				  p->name, dataset, peer);
+		goto done;
+	}
+	if (git_reference_name_to_id(&src_oid, n->repo, source_ref) < 0 ||
+	    git_commit_lookup(&src, n->repo, &src_oid) < 0 || git_commit_tree(&src_tree, src) < 0) {
+		strata_error_git("cannot read the view's source");
+		goto done;
+	}
+	if (strata_schema_load(&src_schema, n->repo, src_tree) < 0 ||
+	    strata_policy_check_schema(p, pd, src_schema, STRATA_POLICY_MISSING_OK) < 0 ||
+	    strata_policy_secret(secret, n, p->name) < 0 ||
+	    view_schema(&vs, src_schema, pd) < 0)
+		goto done;
+	if (strata_redactor_init(&r, p, pd, peer, secret) < 0)
+		goto done;
+	have_r = 1;
+
+	if (strata_buf_printf(&ref, "%s%s/%s", STRATA_REF_VIEWS, peer, res->name) < 0)
+		goto done;
+	rc = git_reference_name_to_id(&prev_oid, n->repo, ref.ptr);
+	if (rc == 0) {
+		have_prev = 1;
+		if (git_commit_lookup(&prev, n->repo, &prev_oid) < 0) {
+			strata_error_git("cannot read the previous view");
+			goto done;
+		}
+		oid_trailer(&prev_source, prev, "Strata-Source");
+	} else if (rc != GIT_ENOTFOUND) {
+		strata_error_git("cannot read view ref");
+		goto done;
+	}
+	git_error_clear();
+
+	/* same source, same policy: the view is what it was (a view is a function of the two) */
+	if (have_prev && !full && git_oid_equal(&prev_source, &src_oid)) {
+		git_oid prev_policy;
+		oid_trailer(&prev_policy, prev, "Strata-Policy");
+		if (git_oid_equal(&prev_policy, &policy_blob)) {
+			char v[32];
+			strata_commit_trailer(prev, "Strata-Records", v, sizeof(v));
+			res->records = (size_t)strtoull(v, NULL, 10);
+			res->unchanged = 1;
+			res->commit = prev_oid;
+			error = 0;
+			goto done;
+		}
+	}
+	if (strata_packw_new(&w, n->repo, VIEW_ZLIB_LEVEL) < 0)
+		goto done;
+	rc = 0;
+	if (have_prev && !full && !git_oid_equal(&prev_source, &src_oid)) {
+		if ((rc = build_incremental(n, &r, pd, &vs, prev, src_tree, &policy_blob, w,
+					    &records_oid, &res->records)) < 0)
+			goto done;
+		res->incremental = rc;
+	}
+	if (rc == 0 && build_full(n, &r, &vs, src_tree, w, &records_oid, &res->records) < 0)
+		goto done;
+	if (strata_dataset_write_root(w, &vs, &records_oid, &root_oid) < 0 ||
+	    strata_packw_commit(w) < 0)
+		goto done;
+	if (have_prev && git_oid_equal(git_commit_tree_id(prev), &root_oid) && git_oid_equal(&prev_source, &src_oid)) {
+		res->unchanged = 1;
+		res->commit = prev_oid;
+		error = 0;
+		goto done;
+	}
+	git_error_clear();
+	git_oid_tostr(hex, sizeof(hex), &src_oid);
+	git_oid_tostr(phex, sizeof(phex), &policy_blob);
+	if (git_tree_lookup(&tree, n->repo, &root_oid) < 0) {
+		strata_error_git("cannot read view tree");
+		goto done;
+	}
+	if (strata_buf_printf(&msg, "%s: view for %s, %zu records\n\n"
+			      "Built from %s under policy %s version %ld.\n\n"
+			      "Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\nStrata-Recipient: %s\n"
+			      "Strata-Source: %s\nStrata-Source-Node: %s\n"
+			      "Strata-Policy: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
+			      "Strata-Purpose: %s\nStrata-Records: %zu\n",
+			      res->name, peer, res->records, source_node, p->name, p->version,
+			      dataset, n->name, n->tier, peer, hex, source_node, phex, p->name, p->version,
+			      p->purpose, res->records) < 0)
+		goto done;
+	/*
+	 * The owner's commit, carried unchanged through every relay, so each
+	 * tier can name where the records began without asking the tiers between.
+	 */
+	{
+		char origin[256];
+		if (!strcmp(source_node, n->name))
+			snprintf(origin, sizeof(origin), "%s %s", n->name, hex);
+		else if (!strata_commit_trailer(src, "Strata-Origin", origin, sizeof(origin)))
+			origin[0] = '\0';
+		if (origin[0] && strata_buf_printf(&msg, "Strata-Origin: %s\n", origin) < 0)
+			goto done;
+	}
+	/* the ref and its audit event together, or neither (journal.h) */
+	if (strata_commit_create(&res->commit, n, tree, prev, msg.ptr) < 0)
+		goto done;
+	{
+		strata_journal_ref jr = { ref.ptr, have_prev, prev_oid, res->commit };
+		if (strata_journal_begin(n, "view-build", ref.ptr, NULL, &jr, 1) < 0)
+			goto done;
+		journalled = 1;
+	}
+	if (strata_ref_update(n, ref.ptr, &res->commit, have_prev ? &prev_oid : NULL, "strata view build") < 0)
+		goto done;
+	git_oid_tostr(chex, sizeof(chex), &res->commit);
+	strata_buf_clear(&msg);
+	strata_buf_clear(&ref);
+	if (strata_buf_printf(&msg, "Strata-Recipient: %s\nStrata-View: %s\nStrata-Commit: %s\nStrata-Source: %s\n"
+			      "Strata-Source-Node: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
+			      "Strata-Policy: %s\nStrata-Purpose: %s\nStrata-Records: %zu\n", peer, res->name, chex,
+			      hex, source_node, p->name, p->version, phex, p->purpose, res->records) < 0 ||
+	    strata_buf_printf(&ref, "view %s built for %s: %zu records", res->name, peer, res->records) < 0 ||
+	    strata_audit_append(n, "view-build", ref.ptr, msg.ptr) < 0)
+		goto done;
+	strata_journal_end(n);
+	journalled = 0;
+	error = 0;
+done:
+	if (journalled)
+		strata_journal_undo(n);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (have_r)
+		strata_redactor_dispose(&r);
+	strata_packw_free(w);
+	free(vs.names);
+	free(vs.types);
+	strata_schema_free(src_schema);
+	strata_policy_free(p);
+	git_tree_free(tree);
+	git_tree_free(src_tree);
+	git_commit_free(src);
+	git_commit_free(prev);
+	strata_buf_dispose(&policy_name);
+	strata_buf_dispose(&ref);
+	strata_buf_dispose(&msg);
+	return error;
+}
+
+static int build_for_peer(strata_node *n, const char *peer, int full, strata_view_report report, void *payload)
+{
+	strata_buf policy_name = STRATA_BUF_INIT, own = STRATA_BUF_INIT, echo = STRATA_BUF_INIT;
+	strata_policy *p = NULL;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	int error;
+
+	if ((error = strata_node_peer_get(&policy_name, n, peer, "policy")) < 0 ||
+	    (error = strata_policy_load_committed(&p, NULL, n, policy_name.ptr)) < 0 ||
+	    (error = strata_buf_printf(&echo, "%s%s/", STRATA_REF_PEERS, peer)) < 0)
+		goto done;
+	/* this node's own datasets the policy shares */
+	for (size_t i = 0; i < p->ndatasets && !error; i++) {
+		strata_view_result res;
+		git_oid id;
+		strata_buf_clear(&own);
+		if ((error = strata_buf_printf(&own, "%s%s", STRATA_REF_DATASETS, p->datasets[i].name)) < 0)
+			break;
+		if (git_reference_name_to_id(&id, n->repo, own.ptr) == 0) {
+			if ((error = strata_view_build_one(n, peer, own.ptr, full, &res)) == 0 && report)
+				report(&res, payload);
+		}
+		git_error_clear();
+	}
+	/* data received from other peers (never from this one), relayed under this node's policy */
+	if (!error && git_reference_iterator_glob_new(&it, n->repo, STRATA_REF_PEERS "*") < 0)
+		error = strata_error_git("cannot list received data");
+	while (!error && git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref);
+		const char *last = strrchr(name, '/');
+		strata_view_result res;
+		if (last && strata_policy_find(p, last + 1) && strncmp(name, echo.ptr, echo.len)) {
+			if ((error = strata_view_build_one(n, peer, name, full, &res)) == 0 && report)
+				report(&res, payload);
+		}
+		git_reference_free(ref);
+	}
+done:
+	git_reference_iterator_free(it);
+	strata_policy_free(p);
+	strata_buf_dispose(&policy_name);
+	strata_buf_dispose(&own);
+	strata_buf_dispose(&echo);
+	return error;
+}
+
+int strata_view_build(strata_node *n, const char *peer, int full, strata_view_report report, void *payload)
+{
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	char **peers = NULL;
+	size_t npeers = 0, alloc = 0;
+	int error = 0;
+
+	if ((error = strata_node_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
+		return error;
+	if (peer)
+		return build_for_peer(n, peer, full, report, payload);
+	if (git_config_iterator_new(&it, n->cfg) < 0)
+		return strata_error_git("cannot read node.conf");
+	while (git_config_next(&e, it) == 0) {
+		size_t len = strlen(e->name);
+		if (strncmp(e->name, "peer.", 5) || len < 13 || strcmp(e->name + len - 7, ".policy"))
+			continue;
+		if (npeers == alloc) {
+			char **q = realloc(peers, (alloc = alloc ? alloc * 2 : 8) * sizeof(char *));
+			if (!q) {
+				error = strata_error_set("out of memory");
+				break;
+			}
+			peers = q;
+		}
+		if ((peers[npeers] = strndup(e->name + 5, len - 12)) == NULL) {
+			error = strata_error_set("out of memory");
+			break;
+		}
+		npeers++;
+	}
+	git_config_iterator_free(it);
+	for (size_t i = 0; i < npeers && !error; i++)
+		error = build_for_peer(n, peers[i], full, report, payload);
+	for (size_t i = 0; i < npeers; i++)
+		free(peers[i]);
+	free(peers);
+	return error;
+}
+
+/* --- audit: recompute a view from what its trailers name --- */
+
+/*
+ * A scratch repository under NODE/tmp that borrows the node's objects
+ * (objects/info/alternates): what a recomputation writes stays there, so
+ * the node is left exactly as it was.
+ */
+static int scratch_repo(git_repository **out, strata_buf *dir, strata_node *n)
+{
+	strata_buf alt = STRATA_BUF_INIT, objs = STRATA_BUF_INIT;
+	char *tmp = strata_path_join(n->path, "tmp");
+	int error = STRATA_ERROR;
+
+	*out = NULL;
+	if (!tmp || strata_mkdir_p(tmp, 0700) < 0 || strata_buf_printf(dir, "%s/audit-XXXXXX", tmp) < 0)
+		goto done;
+	if (!mkdtemp(dir->ptr)) {
+		strata_error_sys(dir->ptr);
+		strata_buf_clear(dir);
+		goto done;
+	}
+	if (git_repository_init(out, dir->ptr, 1) < 0) {
+		strata_error_git("cannot create a scratch repository");
+		goto done;
+	}
+	if (strata_buf_printf(&alt, "%s/objects/info/alternates", dir->ptr) < 0 ||
+	    strata_buf_printf(&objs, "%sobjects\n", git_repository_path(n->repo)) < 0 ||
+	    strata_write_file_atomic(alt.ptr, objs.ptr, objs.len, 0644) < 0)
+		goto done;
+	git_repository_free(*out);	/* reopen: alternates are read at open */
+	*out = NULL;
+	if (git_repository_open_bare(out, dir->ptr) < 0) {
+		strata_error_git("cannot open the scratch repository");
+		goto done;
+	}
+	error = 0;
+done:
+	free(tmp);
+	strata_buf_dispose(&alt);
+	strata_buf_dispose(&objs);
+	return error;
+}
+
+int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_result *res,
+		      strata_diff_cb cb, void *payload)
+{
+	char v[GIT_OID_HEXSZ + 1], shex[GIT_OID_HEXSZ + 1] = "", dataset[64], recipient[64], builder[64] = "?";
+	unsigned char secret[STRATA_SECRET_LEN];
+	git_commit *view = NULL, *src = NULL;
+	git_tree *src_tree = NULL, *vt = NULL, *rt = NULL;
+	git_blob *blob = NULL;
+	git_repository *scratch = NULL;
+	strata_buf dir = STRATA_BUF_INIT;
+	strata_policy *p = NULL;
+	const strata_policy_dataset *pd;
+	strata_schema *src_schema = NULL, vs = { 0 };
+	strata_redactor r;
+	strata_packw *w = NULL;
+	git_oid source, blob_id, records_oid;
+	int have_r = 0, error = STRATA_ERROR;
+
+	memset(res, 0, sizeof(*res));
+	/* its scratch repository lives in NODE/tmp, which a writer clears when it takes the lock */
+	if ((error = strata_node_lock_shared(n)) < 0)
+		return error;
+	error = STRATA_ERROR;
+	if (git_commit_lookup(&view, n->repo, view_id) < 0) {
+		strata_error_git("cannot read the view commit");
+		goto done;
+	}
+	if (!strata_commit_trailer(view, "Strata-Source", shex, sizeof(shex)) || git_oid_fromstr(&source, shex) < 0 ||
+	    !strata_commit_trailer(view, "Strata-Policy", v, sizeof(v)) || git_oid_fromstr(&blob_id, v) < 0 ||
+	    !strata_commit_trailer(view, "Strata-Dataset", dataset, sizeof(dataset)) ||
+	    !strata_commit_trailer(view, "Strata-Recipient", recipient, sizeof(recipient))) {
+		git_error_clear();
+		strata_error_set("not a view commit: it lacks Strata-Source, Strata-Policy, Strata-Dataset or Strata-Recipient");
+		goto done;
+	}
+	strata_commit_trailer(view, "Strata-Node", builder, sizeof(builder));
+	res->source = source;
+	res->policy = blob_id;
+	res->tree = *git_commit_tree_id(view);
+	if (git_commit_lookup(&src, n->repo, &source) < 0) {
+		git_error_clear();
+		error = strata_error_setc(STRATA_ENOTFOUND, "the view's source %.12s is not held at this node: "
+					  "audit it at '%s', which built it", shex, builder);
+		goto done;
+	}
+	if (git_blob_lookup(&blob, n->repo, &blob_id) < 0) {
+		git_error_clear();
+		error = strata_error_setc(STRATA_ENOTFOUND, "the view's policy blob is not held at this node");
+		goto done;
+	}
+	if (strata_policy_parse(&p, "the view's policy", git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0)
+		goto done;
+	if ((pd = strata_policy_find(p, dataset)) == NULL) {
+		strata_error_set("the policy the view names does not share '%s'", dataset);
+		goto done;
+	}
+	if (git_commit_tree(&src_tree, src) < 0) {
+		strata_error_git("cannot read the view's source");
+		goto done;
+	}
+	if (strata_schema_load(&src_schema, n->repo, src_tree) < 0 ||
+	    strata_policy_check_schema(p, pd, src_schema, STRATA_POLICY_MISSING_OK) < 0 ||
+	    strata_policy_secret(secret, n, p->name) < 0 ||
+	    view_schema(&vs, src_schema, pd) < 0 ||
+	    strata_redactor_init(&r, p, pd, recipient, secret) < 0)
+		goto done;
+	have_r = 1;
+	if (scratch_repo(&scratch, &dir, n) < 0)
+		goto done;
+	{
+		strata_node shadow = *n;	/* the same node, writing into the scratch repository */
+		shadow.repo = scratch;
+		if (strata_packw_new(&w, scratch, 1) < 0 ||
+		    build_full(&shadow, &r, &vs, src_tree, w, &records_oid, &res->records) < 0 ||
+		    strata_dataset_write_root(w, &vs, &records_oid, &res->recomputed) < 0 ||
+		    strata_packw_commit(w) < 0)
+			goto done;
+	}
+	res->equal = git_oid_equal(&res->recomputed, &res->tree);
+	if (!res->equal && cb) {
+		if (git_tree_lookup(&vt, scratch, &res->tree) < 0 || git_tree_lookup(&rt, scratch, &res->recomputed) < 0) {
+			strata_error_git("cannot read the trees to compare");
+			goto done;
+		}
+		if (strata_dataset_diff(scratch, vt, rt, cb, payload) < 0)
+			goto done;
+	}
+	error = 0;
+done:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (have_r)
+		strata_redactor_dispose(&r);
+	strata_packw_free(w);
+	git_tree_free(vt);
+	git_tree_free(rt);
+	git_repository_free(scratch);
+	if (dir.len)
+		strata_rm_rf(dir.ptr);
+	strata_buf_dispose(&dir);
+	free(vs.names);
+	free(vs.types);
+	strata_schema_free(src_schema);
+	strata_policy_free(p);
+	git_blob_free(blob);
+	git_tree_free(src_tree);
+	git_commit_free(src);
+	git_commit_free(view);
+	return error;
+}

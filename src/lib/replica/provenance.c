@@ -1,0 +1,505 @@
+/*
+ * provenance.c - record lookup by key hash, a record's history, and the
+ * trace back through the tiers (see provenance.h).
+ */
+#include "strata/replica/provenance.h"
+#include "strata/format/json.h"
+#include "strata/policy/view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int strata_dataset_spec_ref(strata_buf *out, const char *spec)
+{
+	const char *slash = strchr(spec, '/');
+	char peer[64];
+
+	if (!slash)
+		return strata_dataset_name_valid(spec) ? strata_dataset_ref(out, spec) :
+		       strata_error_set("invalid dataset name '%s'", spec);
+	snprintf(peer, sizeof(peer), "%.*s", (int)(slash - spec < 63 ? slash - spec : 63), spec);
+	if (!strata_node_name_valid(peer) || !strata_dataset_name_valid(strrchr(spec, '/') + 1) || strstr(spec, "//") ||
+	    strstr(spec, ".."))
+		return strata_error_set("invalid dataset '%s': own datasets are NAME, received ones PEER/.../NAME", spec);
+	return strata_buf_printf(out, "%s%s", STRATA_REF_PEERS, spec);
+}
+
+int strata_key_from_args(unsigned char hash[STRATA_HASH_LEN], char *const *vals, size_t n)
+{
+	size_t *lens = calloc(n ? n : 1, sizeof(*lens));
+	int error;
+
+	if (!lens)
+		return strata_error_set("out of memory");
+	for (size_t i = 0; i < n; i++)
+		lens[i] = strlen(vals[i]);
+	error = strata_keyhash(hash, vals, lens, n);
+	free(lens);
+	return error;
+}
+
+static unsigned nibble(const unsigned char *hash, unsigned depth)
+{
+	return depth % 2 ? hash[depth / 2] & 15 : hash[depth / 2] >> 4;
+}
+
+int strata_dataset_lookup(strata_buf *out, git_repository *repo, const git_tree *root,
+			  const strata_schema *s, const unsigned char hash[STRATA_HASH_LEN])
+{
+	const git_tree_entry *e = git_tree_entry_byname(root, "records");
+	git_tree *t = NULL;
+	git_blob *b = NULL;
+	char name[16];
+	int error = 0;
+
+	if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE)
+		return strata_error_set("dataset tree has no records/");
+	if (git_tree_lookup(&t, repo, git_tree_entry_id(e)) < 0)
+		return strata_error_git("cannot read records");
+	for (unsigned depth = 0; depth < 2 * STRATA_HASH_LEN; depth++) {
+		git_tree *sub = NULL;
+		snprintf(name, sizeof(name), "%x", nibble(hash, depth));
+		if ((e = git_tree_entry_byname(t, name)) != NULL) {
+			if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0) {
+				error = strata_error_git("cannot read records");
+				break;
+			}
+			git_tree_free(t);
+			t = sub;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%x.jsonl", nibble(hash, depth));
+		if ((e = git_tree_entry_byname(t, name)) == NULL)
+			break;	/* no record under this prefix */
+		if (git_blob_lookup(&b, repo, git_tree_entry_id(e)) < 0) {
+			error = strata_error_git("cannot read a leaf");
+			break;
+		}
+		{
+			const char *p = git_blob_rawcontent(b), *end = p + git_blob_rawsize(b), *nl;
+			unsigned char h[STRATA_HASH_LEN];
+			for (; p < end; p = nl + 1) {
+				nl = memchr(p, '\n', (size_t)(end - p));
+				if (!nl)
+					nl = end;
+				if ((error = strata_line_keyhash(h, p, (size_t)(nl - p), s->key, s->nkey)) < 0)
+					break;
+				if (!memcmp(h, hash, STRATA_HASH_LEN)) {
+					error = strata_buf_put(out, p, (size_t)(nl - p)) < 0 ? STRATA_ERROR : 1;
+					break;
+				}
+			}
+		}
+		break;
+	}
+	git_blob_free(b);
+	git_tree_free(t);
+	return error;
+}
+
+int strata_record_history(strata_node *n, const char *ref, const unsigned char hash[STRATA_HASH_LEN],
+			  strata_history_cb cb, void *payload)
+{
+	git_oid id;
+	git_commit *c = NULL, *next = NULL;
+	git_tree *tree = NULL;
+	strata_schema *s = NULL;
+	strata_buf cur = STRATA_BUF_INIT, older = STRATA_BUF_INIT;
+	int have_cur, have_older, versions = 0, error = 0;
+	char signer[256], node[64];
+
+	if (git_reference_name_to_id(&id, n->repo, ref) < 0 || git_commit_lookup(&c, n->repo, &id) < 0) {
+		git_error_clear();
+		return strata_error_setc(STRATA_ENOTFOUND, "no dataset at '%s' on node '%s'", ref, n->name);
+	}
+	/* compare each commit's version with its parent's: report where they differ */
+	if (git_commit_tree(&tree, c) < 0 || strata_schema_load(&s, n->repo, tree) < 0 ||
+	    (have_cur = strata_dataset_lookup(&cur, n->repo, tree, s, hash)) < 0) {
+		error = STRATA_ERROR;
+		goto done;
+	}
+	while (c) {
+		strata_history_entry e;
+		strata_sig_status st;
+		git_tree_free(tree);
+		tree = NULL;
+		strata_buf_clear(&older);
+		have_older = 0;
+		if (git_commit_parentcount(c) > 0) {
+			strata_schema *ps = NULL;
+			if (git_commit_parent(&next, c, 0) < 0 || git_commit_tree(&tree, next) < 0 ||
+			    strata_schema_load(&ps, n->repo, tree) < 0) {
+				error = STRATA_ERROR;
+				goto done;
+			}
+			have_older = strata_dataset_lookup(&older, n->repo, tree, ps, hash);
+			strata_schema_free(ps);
+			if (have_older < 0) {
+				error = STRATA_ERROR;
+				goto done;
+			}
+		}
+		if (have_cur != have_older || (have_cur && strcmp(cur.ptr, older.ptr))) {
+			if (strata_commit_check(&st, signer, sizeof(signer), n, git_commit_id(c)) < 0) {
+				error = STRATA_ERROR;
+				goto done;
+			}
+			strata_commit_trailer(c, "Strata-Node", node, sizeof(node));
+			e.commit = *git_commit_id(c);
+			e.time = git_commit_time(c);
+			e.change = !have_older ? "added" : !have_cur ? "removed" : "changed";
+			e.line = have_cur ? cur.ptr : "";
+			e.status = st;
+			e.signer = signer;
+			e.node = node;
+			versions++;
+			if ((error = cb(&e, payload)) != 0)
+				goto done;
+		}
+		git_commit_free(c);
+		c = next;
+		next = NULL;
+		strata_buf_clear(&cur);
+		if (have_older && strata_buf_put(&cur, older.ptr, older.len) < 0) {
+			error = STRATA_ERROR;
+			goto done;
+		}
+		have_cur = have_older;
+	}
+	error = versions;
+done:
+	git_commit_free(c);
+	git_commit_free(next);
+	git_tree_free(tree);
+	strata_schema_free(s);
+	strata_buf_dispose(&cur);
+	strata_buf_dispose(&older);
+	return error;
+}
+
+/* --- trace --- */
+
+#include "strata/node/audit.h"
+#include "strata/policy/policy.h"
+#include "strata/policy/redact.h"
+
+#include <openssl/crypto.h>
+
+void strata_trace_dispose(strata_trace *t)
+{
+	for (size_t i = 0; i < sizeof(t->hops) / sizeof(*t->hops); i++)
+		strata_buf_dispose(&t->hops[i].line);
+	strata_buf_dispose(&t->next_key);
+	memset(t, 0, sizeof(*t));
+}
+
+typedef struct {
+	char hex[GIT_OID_HEXSZ + 1];
+	int64_t time;
+} received_ctx;
+
+static int find_import(const strata_audit_event *ev, void *payload)
+{
+	received_ctx *r = payload;
+	if (strcmp(ev->event, "parcel-import") || !strstr(git_commit_message(ev->c), r->hex))
+		return 0;
+	r->time = ev->time;
+	return 1;
+}
+
+/* When this node imported `commit`, from the audit log (0 if it did not). */
+static int64_t received_at(strata_node *n, const git_oid *commit)
+{
+	received_ctx r = { "", 0 };
+	git_oid_tostr(r.hex, sizeof(r.hex), commit);
+	if (strata_audit_foreach(n, find_import, &r) < 0)
+		strata_error_clear();
+	return r.time;
+}
+
+static int fill_hop(strata_trace_hop *h, strata_node *n, const git_commit *c, const char *line, size_t len)
+{
+	char v[GIT_OID_HEXSZ + 1];
+
+	h->commit = *git_commit_id(c);
+	h->committed = git_commit_time(c);
+	h->is_view = strata_commit_trailer(c, "Strata-Recipient", h->recipient, sizeof(h->recipient));
+	strata_commit_trailer(c, "Strata-Node", h->node, sizeof(h->node));
+	strata_commit_trailer(c, "Strata-Tier", h->tier, sizeof(h->tier));
+	strata_commit_trailer(c, "Strata-Policy-Name", h->policy_name, sizeof(h->policy_name));
+	strata_commit_trailer(c, "Strata-Policy-Version", h->policy_version, sizeof(h->policy_version));
+	if (strata_commit_trailer(c, "Strata-Policy", v, sizeof(v)))
+		snprintf(h->policy_blob, sizeof(h->policy_blob), "%s", v);
+	strata_commit_trailer(c, "Strata-Purpose", h->purpose, sizeof(h->purpose));
+	h->built_here = h->is_view && !strcmp(h->node, n->name);
+	h->received = h->is_view && !h->built_here ? received_at(n, &h->commit) : 0;
+	if (strata_commit_check(&h->status, h->signer, sizeof(h->signer), n, &h->commit) < 0)
+		return STRATA_ERROR;
+	strata_buf_clear(&h->line);
+	return strata_buf_put(&h->line, line, len);
+}
+
+typedef struct {
+	const char *prefix;	/* refs to search */
+	const char *dataset;
+	const unsigned char *hash;
+	strata_node *n;
+	git_commit *found;	/* the commit holding the record */
+	strata_buf *line;
+} find_ctx;
+
+/* The first ref under `prefix` naming `dataset` whose tip holds the record. */
+static int find_record(find_ctx *f)
+{
+	strata_buf glob = STRATA_BUF_INIT;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	int rc = 0;
+
+	if (strata_buf_printf(&glob, "%s*", f->prefix) < 0)
+		return STRATA_ERROR;
+	if (git_reference_iterator_glob_new(&it, f->n->repo, glob.ptr) < 0)
+		rc = strata_error_git("cannot list refs");
+	while (rc == 0 && git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref), *last = strrchr(name, '/');
+		const git_oid *id = git_reference_target(ref);
+		git_commit *c = NULL;
+		git_tree *t = NULL;
+		strata_schema *s = NULL;
+		if (id && last && !strcmp(last + 1, f->dataset)) {
+			if (git_commit_lookup(&c, f->n->repo, id) < 0 || git_commit_tree(&t, c) < 0)
+				rc = strata_error_git("cannot read a dataset");
+			else if (strata_schema_load(&s, f->n->repo, t) < 0)
+				rc = STRATA_ERROR;
+			else if ((rc = strata_dataset_lookup(f->line, f->n->repo, t, s, f->hash)) == 1) {
+				f->found = c;
+				c = NULL;
+			}
+		}
+		strata_schema_free(s);
+		git_tree_free(t);
+		git_commit_free(c);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	strata_buf_dispose(&glob);
+	return rc;
+}
+
+typedef struct {
+	strata_redactor *r;
+	const strata_schema *src;
+	const unsigned char *want;	/* the key hash in the view */
+	strata_buf *line, out;
+	int found;
+} reverse_ctx;
+
+static int reverse_line(const char *line, size_t len, void *payload)
+{
+	reverse_ctx *x = payload;
+	strata_record *rec = NULL;
+	unsigned char h[STRATA_HASH_LEN];
+	int kept = 0, rc;
+
+	strata_buf_clear(&x->out);
+	if ((rc = strata_record_parse(&rec, line, len)) == 0 &&
+	    (rc = strata_redact_record(x->r, rec, &x->out, &kept)) == 0 && kept &&
+	    (rc = strata_line_keyhash(h, x->out.ptr, x->out.len, x->src->key, x->src->nkey)) == 0 &&
+	    !memcmp(h, x->want, STRATA_HASH_LEN)) {
+		x->found = 1;
+		rc = strata_buf_put(x->line, line, len) < 0 ? STRATA_ERROR : 1;	/* stops the walk */
+	}
+	strata_record_free(rec);
+	return rc;
+}
+
+/*
+ * The record of the view's source that the view holds under key hash
+ * `hash`: recomputed with the policy blob the view names and this node's
+ * secret for it.  Returns 1 and the source line, or 0.
+ */
+static int reverse_redact(strata_buf *line, strata_node *n, const git_commit *view, const git_tree *src_tree,
+			  const unsigned char *hash)
+{
+	char v[GIT_OID_HEXSZ + 1], dataset[64], recipient[64];
+	unsigned char secret[STRATA_SECRET_LEN];
+	git_oid blob_id;
+	git_blob *blob = NULL;
+	strata_policy *p = NULL;
+	const strata_policy_dataset *pd;
+	strata_schema *src = NULL;
+	strata_redactor r;
+	reverse_ctx x = { 0 };
+	int have_r = 0, rc = STRATA_ERROR;
+
+	if (!strata_commit_trailer(view, "Strata-Policy", v, sizeof(v)) || git_oid_fromstr(&blob_id, v) < 0 ||
+	    !strata_commit_trailer(view, "Strata-Dataset", dataset, sizeof(dataset)) ||
+	    !strata_commit_trailer(view, "Strata-Recipient", recipient, sizeof(recipient))) {
+		git_error_clear();
+		return strata_error_set("view commit lacks its policy trailers");
+	}
+	if (git_blob_lookup(&blob, n->repo, &blob_id) < 0) {
+		strata_error_git("cannot read the view's policy");
+		goto done;
+	}
+	if (strata_policy_parse(&p, "committed policy", git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ||
+	    strata_schema_load(&src, n->repo, src_tree) < 0 ||
+	    strata_policy_secret(secret, n, p->name) < 0)
+		goto done;
+	if ((pd = strata_policy_find(p, dataset)) == NULL) {
+		strata_error_set("the view's policy does not share '%s'", dataset);
+		goto done;
+	}
+	if (strata_redactor_init(&r, p, pd, recipient, secret) < 0)
+		goto done;
+	have_r = 1;
+	x.r = &r;
+	x.src = src;
+	x.want = hash;
+	x.line = line;
+	rc = strata_dataset_foreach(n->repo, src_tree, reverse_line, &x);
+	rc = rc < 0 ? rc : x.found;
+done:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (have_r)
+		strata_redactor_dispose(&r);
+	strata_buf_dispose_secret(&x.out);
+	strata_schema_free(src);
+	strata_policy_free(p);
+	git_blob_free(blob);
+	return rc;
+}
+
+/* The key values of a record line as a JSON array, in the tree's key order. */
+static int key_values(strata_buf *out, strata_node *n, const git_commit *c, const char *line, size_t len)
+{
+	git_tree *t = NULL;
+	strata_schema *s = NULL;
+	strata_buf v = STRATA_BUF_INIT;
+	int error = STRATA_ERROR;
+
+	strata_buf_clear(out);
+	if (git_commit_tree(&t, c) < 0 || strata_schema_load(&s, n->repo, t) < 0 || strata_buf_putc(out, '[') < 0)
+		goto done;
+	for (size_t i = 0; i < s->nkey; i++) {
+		strata_buf_clear(&v);
+		if (strata_record_field(&v, line, len, s->key[i]) != 1 ||
+		    (i && strata_buf_putc(out, ',') < 0) || strata_json_put_string(out, v.ptr, v.len) < 0)
+			goto done;
+	}
+	error = strata_buf_putc(out, ']');
+done:
+	strata_buf_dispose(&v);
+	strata_schema_free(s);
+	git_tree_free(t);
+	return error;
+}
+
+int strata_trace_record(strata_trace *t, strata_node *n, const char *dataset, char *const *key, size_t nkey)
+{
+	static const char *const where[] = { STRATA_REF_DATASETS, STRATA_REF_PEERS, STRATA_REF_VIEWS };
+	unsigned char hash[STRATA_HASH_LEN];
+	strata_buf line = STRATA_BUF_INIT;
+	find_ctx f = { 0 };
+	git_commit *c = NULL, *src = NULL;
+	git_tree *src_tree = NULL;
+	int rc, error = STRATA_ERROR;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->dataset, sizeof(t->dataset), "%s", dataset);
+	if (!strata_dataset_name_valid(dataset))
+		return strata_error_set("invalid dataset name '%s'", dataset);
+	if (strata_key_from_args(hash, key, nkey) < 0)
+		return STRATA_ERROR;
+	f.dataset = dataset;
+	f.hash = hash;
+	f.n = n;
+	f.line = &line;
+	/* as this node holds it (own, then received), else as a peer of it sees it */
+	for (size_t i = 0; i < 3 && !f.found; i++) {
+		f.prefix = where[i];
+		if (find_record(&f) < 0)
+			goto done;
+	}
+	if (!f.found) {
+		error = strata_error_setc(STRATA_ENOTFOUND, "no record of '%s' with that key on node '%s' "
+					  "(neither in its data nor in the views it built)", dataset, n->name);
+		goto done;
+	}
+	c = f.found;
+	for (;;) {
+		strata_trace_hop *h = &t->hops[t->nhops];
+		char v[GIT_OID_HEXSZ + 1], source_node[64] = "";
+		git_oid sid;
+		if (fill_hop(h, n, c, line.ptr, line.len) < 0)
+			goto done;
+		t->nhops++;
+		if (t->nhops == 1 && h->is_view) {
+			char origin[256] = "";
+			strata_commit_trailer(c, "Strata-Origin", origin, sizeof(origin));
+			if (sscanf(origin, "%63s %40s", t->origin_node, v) == 2 && git_oid_fromstr(&t->origin_commit, v) == 0) {
+				git_odb *odb = NULL;
+				t->has_origin = 1;
+				if (git_repository_odb(&odb, n->repo) == 0)
+					t->origin_held = git_odb_exists(odb, &t->origin_commit);
+				git_odb_free(odb);
+			}
+			git_error_clear();
+		}
+		if (!h->is_view)
+			break;	/* the owner's commit: the start of the record's way */
+		if (!strata_commit_trailer(c, "Strata-Source", v, sizeof(v)) || git_oid_fromstr(&sid, v) < 0) {
+			strata_error_set("view commit %.12s has no Strata-Source", v);
+			goto done;
+		}
+		strata_commit_trailer(c, "Strata-Source-Node", source_node, sizeof(source_node));
+		if (!h->built_here || t->nhops == sizeof(t->hops) / sizeof(*t->hops) ||
+		    git_commit_lookup(&src, n->repo, &sid) < 0) {
+			/* received: the hop before it is at the node that built it */
+			git_error_clear();
+			t->has_next = 1;
+			snprintf(t->next_node, sizeof(t->next_node), "%s", h->node);
+			t->next_commit = sid;
+			if (key_values(&t->next_key, n, c, line.ptr, line.len) < 0)
+				goto done;
+			break;
+		}
+		/* built here: find the source record that redacts to this key */
+		if (git_commit_tree(&src_tree, src) < 0) {
+			strata_error_git("cannot read the view's source");
+			goto done;
+		}
+		strata_buf_clear(&line);
+		if ((rc = reverse_redact(&line, n, c, src_tree, hash)) < 0)
+			goto done;
+		if (rc == 0) {
+			strata_error_set("no record of source %.12s redacts to this key under the view's policy: "
+					 "the view does not match its source (check it with 'strata audit view')", v);
+			goto done;
+		}
+		{
+			strata_schema *s = NULL;
+			rc = strata_schema_load(&s, n->repo, src_tree);
+			if (rc == 0)
+				rc = strata_line_keyhash(hash, line.ptr, line.len, s->key, s->nkey);
+			strata_schema_free(s);
+			if (rc < 0)
+				goto done;
+		}
+		git_tree_free(src_tree);
+		src_tree = NULL;
+		git_commit_free(c);
+		c = src;
+		src = NULL;
+	}
+	error = 0;
+done:
+	git_tree_free(src_tree);
+	git_commit_free(src);
+	git_commit_free(c);
+	strata_buf_dispose(&line);
+	if (error)
+		strata_trace_dispose(t);
+	return error;
+}

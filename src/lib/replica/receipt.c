@@ -1,0 +1,178 @@
+/*
+ * receipt.c - signed receipts (see receipt.h for the format and the rules).
+ *
+ * Trust: a receipt comes from a USB stick or a peer and is untrusted until
+ * its signature verifies against the pinned key of the node it names;
+ * even then it may only confirm commits this node holds and a sequence it
+ * has sent, so a buggy or hostile peer can make us send more, never less.
+ */
+#include "strata/replica/receipt.h"
+#include "strata/node/audit.h"
+#include "strata/replica/replica.h"
+#include "strata/format/sign.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ARMOR_BEGIN "-----BEGIN SSH SIGNATURE-----"
+
+int strata_receipt_is(const void *data, size_t len)
+{
+	return len >= strlen(STRATA_RECEIPT_MAGIC) && !memcmp(data, STRATA_RECEIPT_MAGIC, strlen(STRATA_RECEIPT_MAGIC));
+}
+
+int strata_receipt_write(strata_buf *out, strata_node *n, const char *peer)
+{
+	strata_buf body = STRATA_BUF_INIT, key = STRATA_BUF_INIT;
+	int error;
+
+	if (!strata_node_name_valid(peer))
+		return strata_error_set("invalid peer name '%s'", peer);
+	if ((error = strata_node_peer_get(&key, n, peer, "key")) < 0) {
+		strata_buf_dispose(&key);
+		return strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s': add it with 'strata peer add'", peer);
+	}
+	if ((error = strata_node_load_key(n)) < 0 ||
+	    (error = strata_buf_printf(&body, STRATA_RECEIPT_MAGIC "from %s\nto %s\ncreated %lld\n", n->name, peer,
+				       (long long)time(NULL))) < 0 ||
+	    (error = strata_link_state_format(&body, n, peer)) < 0 ||
+	    (error = strata_buf_put(out, body.ptr, body.len)) < 0 ||
+	    (error = strata_sshsig_sign(out, n->key, STRATA_RECEIPT_NAMESPACE, body.ptr, body.len)) < 0 ||
+	    (error = strata_buf_putc(out, '\n')) < 0)
+		goto done;
+done:
+	strata_buf_dispose(&body);
+	strata_buf_dispose(&key);
+	return error;
+}
+
+/* Reads "WORD VALUE\n" at *p into val (NUL-terminated); 0, or -1 if the line is not that. */
+static int header_line(const char **p, const char *end, const char *word, char *val, size_t vsize)
+{
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	size_t wl = strlen(word), vl;
+
+	if (!nl || (size_t)(nl - *p) <= wl + 1 || memcmp(*p, word, wl) || (*p)[wl] != ' ')
+		return -1;
+	vl = (size_t)(nl - *p) - wl - 1;
+	if (vl >= vsize || memchr(*p + wl + 1, '\0', vl))
+		return -1;
+	memcpy(val, *p + wl + 1, vl);
+	val[vl] = '\0';
+	*p = nl + 1;
+	return 0;
+}
+
+int strata_receipt_import(strata_node *n, const char *what, const void *data, size_t len,
+			  strata_receipt_result *res)
+{
+	const char *text = data, *end = text + len, *p, *armor;
+	char from[64], to[64], created[32], subject[256], *trailers = NULL;
+	strata_buf key = STRATA_BUF_INIT;
+	strata_pubkey signer, pinned;
+	strata_link_side got = { 0 };
+	strata_link link = { 0 };
+	int error = STRATA_ERROR;
+
+	memset(res, 0, sizeof(*res));
+	if (len > STRATA_RECEIPT_MAX)
+		return strata_error_set("'%s': receipt of %zu bytes, over the limit of %zu", what, len, STRATA_RECEIPT_MAX);
+	if (!strata_receipt_is(data, len))
+		return strata_error_set("'%s': not a strata receipt", what);
+	if ((error = strata_node_lock(n)) < 0)
+		return error;
+	error = STRATA_ERROR;
+	/* the armor starts a line; the signed text is everything before it */
+	for (armor = NULL, p = text; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if ((size_t)(end - p) >= strlen(ARMOR_BEGIN) && !memcmp(p, ARMOR_BEGIN, strlen(ARMOR_BEGIN))) {
+			armor = p;
+			break;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	if (!armor) {
+		strata_error_set("'%s': receipt has no signature", what);
+		goto done;
+	}
+	p = text + strlen(STRATA_RECEIPT_MAGIC);
+	if (header_line(&p, armor, "from", from, sizeof(from)) < 0 || !strata_node_name_valid(from) ||
+	    header_line(&p, armor, "to", to, sizeof(to)) < 0 ||
+	    header_line(&p, armor, "created", created, sizeof(created)) < 0) {
+		strata_error_set("'%s': line %d: malformed receipt header", what,
+				 p == text + strlen(STRATA_RECEIPT_MAGIC) ? 2 : 3);
+		goto done;
+	}
+	snprintf(res->peer, sizeof(res->peer), "%s", from);
+	if (strata_node_peer_get(&key, n, from, "key") < 0 || strata_pubkey_parse(&pinned, key.ptr) < 0) {
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': receipt from '%s', which is not a peer of this node",
+					  what, from);
+		goto done;
+	}
+	if (strata_sshsig_verify(&signer, armor, (size_t)(end - armor), STRATA_RECEIPT_NAMESPACE, text,
+				 (size_t)(armor - text)) < 0) {
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': receipt signature does not verify: %s", what,
+					  strata_error_last());
+		goto done;
+	}
+	if (!strata_pubkey_equal(&signer, &pinned)) {
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': receipt signed by a key that is not the one pinned "
+					  "for '%s'", what, from);
+		goto done;
+	}
+	if (strcmp(to, n->name)) {
+		strata_error_set("'%s': receipt addressed to '%s', and this node is '%s'", what, to, n->name);
+		goto done;
+	}
+	if (strata_link_state_parse(&got, p, (size_t)(armor - p), 4096) < 0) {
+		strata_error_set("'%s': %s", what, strata_error_last());
+		goto done;
+	}
+	if (strata_link_load(&link, n, from) < 0)
+		goto done;
+	res->sequence = got.sequence;
+	res->nrefs = got.nrefs;
+	if (got.sequence > link.out.sequence) {
+		strata_error_set("'%s': receipt confirms parcel %llu, but the last parcel sent to '%s' was %llu",
+				 what, (unsigned long long)got.sequence, from, (unsigned long long)link.out.sequence);
+		goto done;
+	}
+	for (size_t i = 0; i < got.nrefs; i++) {
+		git_commit *c = NULL;
+		char hex[GIT_OID_HEXSZ + 1];
+		if (git_commit_lookup(&c, n->repo, &got.refs[i].commit) < 0) {
+			git_error_clear();
+			git_oid_tostr(hex, sizeof(hex), &got.refs[i].commit);
+			strata_error_set("'%s': receipt confirms view '%s' at commit %.12s, which this node never made",
+					 what, got.refs[i].name, hex);
+			goto done;
+		}
+		git_commit_free(c);
+	}
+	if (got.sequence < link.acked.sequence || (link.acked.sequence && got.sequence == link.acked.sequence)) {
+		res->older = 1;	/* nothing newer: receipts may come late or twice */
+		error = 0;
+		goto done;
+	}
+	got.time = (int64_t)time(NULL);
+	if (strata_link_side_copy(&link.acked, &got) < 0 || strata_link_save(n, from, &link) < 0)
+		goto done;
+	snprintf(subject, sizeof(subject), "receipt from %s: holds parcel %llu, %zu views", from,
+		 (unsigned long long)got.sequence, got.nrefs);
+	if (asprintf(&trailers, "Strata-Peer: %s\nStrata-Sequence: %llu\n", from, (unsigned long long)got.sequence) < 0) {
+		trailers = NULL;
+		strata_error_set("out of memory");
+		goto done;
+	}
+	error = strata_audit_append(n, "receipt-import", subject, trailers);
+done:
+	free(trailers);
+	free(got.refs);
+	strata_link_dispose(&link);
+	strata_buf_dispose(&key);
+	return error;
+}
