@@ -7,7 +7,9 @@
 #include "strata/node/commit.h"
 #include "strata/node/node.h"
 #include "strata/format/pack.h"
-#include "strata/base/util.h"
+#include "strata/base/buf.h"
+#include "strata/node/refs.h"
+#include "strata/node/journal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +29,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	git_libgit2_init();
-	if (strata_node_open(&n, argv[1]) < 0 || strata_node_lock(n) < 0 || strata_node_load_key(n) < 0 ||
-	    strata_packw_new(&w, n->repo, 1) < 0 || strata_packw_add(w, GIT_OBJECT_TREE, "", 0, &tree) < 0)
+	if (strata_node_open(&n, argv[1]) < 0 || strata_journal_lock(n) < 0 || strata_node_load_key(n) < 0 ||
+	    strata_pack_writer_new(&w, strata_node_repo(n), 1) < 0 || strata_pack_writer_add(w, GIT_OBJECT_TREE, "", 0, &tree) < 0)
 		goto fail;
 	git_oid_tostr(hex, sizeof(hex), &tree);
 	for (long i = 0; i < count; i++) {
@@ -40,8 +42,8 @@ int main(int argc, char **argv)
 			strata_buf_printf(&body, "parent %s\n", git_oid_tostr(phex, sizeof(phex), &prev));
 		strata_buf_printf(&body, "author %s <%s@strata.invalid> %ld +0000\ncommitter %s <%s@strata.invalid> %ld +0000\n"
 				  "\nbench event %ld\n\nStrata-Event: bench\nStrata-Node: %s\n",
-				  n->name, n->name, 1764000000L + i, n->name, n->name, 1764000000L + i, i, n->name);
-		if (strata_sshsig_sign(&sig, n->key, "git", body.ptr, body.len) < 0)
+				  strata_node_name(n), strata_node_name(n), 1764000000L + i, strata_node_name(n), strata_node_name(n), 1764000000L + i, i, strata_node_name(n));
+		if (strata_sign_sshsig(&sig, strata_node_key(n), "git", body.ptr, body.len) < 0)
 			goto fail;
 		/* the signature goes in as a gpgsig header after the committer line */
 		{
@@ -56,13 +58,13 @@ int main(int argc, char **argv)
 			strata_buf_putc(&obj, '\n');
 			strata_buf_puts(&obj, split + 1);
 		}
-		if (strata_packw_add(w, GIT_OBJECT_COMMIT, obj.ptr, obj.len, &id) < 0)
+		if (strata_pack_writer_add(w, GIT_OBJECT_COMMIT, obj.ptr, obj.len, &id) < 0)
 			goto fail;
 		prev = id;
 	}
-	if (strata_packw_commit(w) < 0 || strata_ref_update(n, "refs/strata/datasets/bench-chain", &prev, NULL, "bench") < 0)
+	if (strata_pack_writer_commit(w) < 0 || strata_refs_update(n, "refs/strata/datasets/bench-chain", &prev, NULL, "bench") < 0)
 		goto fail;
-	strata_packw_free(w);
+	strata_pack_writer_free(w);
 	strata_node_free(n);
 	strata_buf_dispose(&body);
 	strata_buf_dispose(&sig);

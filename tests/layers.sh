@@ -41,18 +41,18 @@ for f in src/lib/*/*.[ch] include/strata/*/*.h src/cli/*.[ch]; do
 	src/cli/*) fl=cli ;;
 	*) fl=$(basename "$(dirname "$f")") ;;
 	esac
-	fm=$(basename "$f" | sed 's/\.[ch]$//')
+	fm=$(basename "$f" | sed 's/\.[ch]$//; s/_priv$//')
 	sed -n 's/^#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f" | while read -r inc; do
 		case $inc in
 		strata/*/*.h)
 			tl=$(echo "$inc" | cut -d/ -f2)
-			tm=$(basename "$inc" .h) ;;
+			tm=$(basename "$inc" .h | sed 's/_priv$//') ;;
 		*/*)
 			tl=$(dirname "$inc")
-			tm=$(basename "$inc" .h) ;;
+			tm=$(basename "$inc" .h | sed 's/_priv$//') ;;
 		*)
 			tl=$fl
-			tm=$(basename "$inc" .h)
+			tm=$(basename "$inc" .h | sed 's/_priv$//')
 			[ -f "$(dirname "$f")/$inc" ] || echo "$fl $fm ? $inc $f" ;;
 		esac
 		echo "$fl $fm $tl $tm $f"

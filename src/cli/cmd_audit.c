@@ -8,6 +8,8 @@
 #include "strata/node/commit.h"
 #include "strata/format/json.h"
 #include "strata/policy/view.h"
+#include "strata/base/enc.h"
+#include "strata/base/fs.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -66,7 +68,7 @@ static int print_event(const strata_audit_event *ev, void *payload)
 		return 1;	/* newest first: the rest are older */
 	if (l->peer && !names_peer(ev->c, l->peer))
 		return 0;
-	strata_utc_stamp(t, sizeof(t), ev->time);
+	strata_enc_utc_stamp(t, sizeof(t), ev->time);
 	git_oid_tostr(hex, sizeof(hex), &ev->commit);
 	l->count++;
 	if (l->json) {
@@ -135,7 +137,7 @@ static int audit_view(strata_cli *cli, const char *spec)
 	size_t ndiff = 0;
 	int rc;
 
-	if (git_revparse_single(&obj, cli->node->repo, spec) < 0) {
+	if (git_revparse_single(&obj, strata_node_repo(cli->node), spec) < 0) {
 		strata_error_git("no such commit");
 		return EXIT_ERROR;
 	}
@@ -206,9 +208,9 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 	}
 	if (l.count == 0)
 		printf("no events%s\n", l.since || l.peer ? " match" : " yet");
-	if ((path = strata_path_join(cli->node->path, STRATA_REFUSED_LOG)) == NULL)
+	if ((path = strata_fs_path_join(strata_node_path(cli->node), STRATA_REFUSED_LOG)) == NULL)
 		return EXIT_ERROR;
-	rc = strata_read_file(&refused, path, STRATA_REFUSED_LOG_MAX + 65536);
+	rc = strata_fs_read(&refused, path, STRATA_REFUSED_LOG_MAX + 65536);
 	if (rc == 0 && refused.len) {
 		printf("\nrefused input (%s, local and unsigned: refusals change nothing in the repository):\n", path);
 		fwrite(refused.ptr, 1, refused.len, stdout);

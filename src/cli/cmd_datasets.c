@@ -1,6 +1,6 @@
 /* cmd_datasets.c - strata datasets: one line per dataset this node owns */
 #include "cli.h"
-#include "strata/data/dataset.h"
+#include "strata/node/refs.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +18,7 @@ int cmd_datasets(int argc, char **argv, strata_cli *cli)
 		}
 		return cli_usage("datasets");
 	}
-	if (git_reference_iterator_glob_new(&it, cli->node->repo, STRATA_REF_DATASETS "*") < 0) {
+	if (git_reference_iterator_glob_new(&it, strata_node_repo(cli->node), STRATA_REF_DATASETS "*") < 0) {
 		strata_error_git("cannot list datasets");
 		return EXIT_ERROR;
 	}
@@ -26,7 +26,7 @@ int cmd_datasets(int argc, char **argv, strata_cli *cli)
 		char hex[GIT_OID_HEXSZ + 1];
 		git_commit *c = NULL;
 		const git_oid *id = git_reference_target(ref);
-		if (id && git_commit_lookup(&c, cli->node->repo, id) == 0) {
+		if (id && git_commit_lookup(&c, strata_node_repo(cli->node), id) == 0) {
 			git_oid_tostr(hex, sizeof(hex), id);
 			printf("%-24s %.12s %s\n", git_reference_name(ref) + strlen(STRATA_REF_DATASETS),
 			       hex, git_commit_summary(c));

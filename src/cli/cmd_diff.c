@@ -1,6 +1,7 @@
 /* cmd_diff.c - strata diff DATASET [OLD [NEW]] */
 #include "cli.h"
 #include "strata/data/dataset.h"
+#include "strata/format/json.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@ typedef struct {
 static void print_key(const diff_out *d, const strata_record *r)
 {
 	for (size_t i = 0; i < d->s->nkey; i++) {
-		const char *v = strata_record_get(r, d->s->key[i]);
+		const char *v = strata_json_record_get(r, d->s->key[i]);
 		printf("%s%s=%s", i ? " " : "", d->s->key[i], v ? v : "");
 	}
 }
@@ -25,7 +26,7 @@ static void print_key(const diff_out *d, const strata_record *r)
 static void print_fields(const diff_out *d, const strata_record *r)
 {
 	for (size_t i = 0; i < d->s->nfields; i++) {
-		const char *v = strata_record_get(r, d->s->names[i]);
+		const char *v = strata_json_record_get(r, d->s->names[i]);
 		if (v)
 			printf("    %s: %s\n", d->s->names[i], v);
 	}
@@ -43,14 +44,14 @@ static int show(const strata_record *o, const strata_record *n, void *payload)
 		print_key(d, n);
 		printf("\n");
 		for (size_t i = 0; i < o->n; i++) {
-			const char *nv = strata_record_get(n, o->names[i]);
+			const char *nv = strata_json_record_get(n, o->names[i]);
 			if (!nv)
 				printf("    %s: '%s' -> (field removed)\n", o->names[i], o->values[i]);
 			else if (strcmp(nv, o->values[i]))
 				printf("    %s: '%s' -> '%s'\n", o->names[i], o->values[i], nv);
 		}
 		for (size_t i = 0; i < n->n; i++)
-			if (!strata_record_get(o, n->names[i]))
+			if (!strata_json_record_get(o, n->names[i]))
 				printf("    %s: (new field) -> '%s'\n", n->names[i], n->values[i]);
 	} else if (n) {
 		d->added++;
@@ -109,10 +110,10 @@ int cmd_diff(int argc, char **argv, strata_cli *cli)
 		strata_error_git("cannot read commit");
 		goto done;
 	}
-	if (strata_schema_load(&s, cli->node->repo, tb) < 0)
+	if (strata_schema_load(&s, strata_node_repo(cli->node), tb) < 0)
 		goto done;
 	d.s = s;
-	if (strata_dataset_diff(cli->node->repo, ta, tb, show, &d) < 0)
+	if (strata_dataset_diff(strata_node_repo(cli->node), ta, tb, show, &d) < 0)
 		goto done;
 	printf("%zu added, %zu changed, %zu removed\n", d.added, d.changed, d.removed);
 	rc = EXIT_OK;

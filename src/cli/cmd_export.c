@@ -4,7 +4,7 @@
  */
 #include "cli.h"
 #include "strata/data/dataset.h"
-#include "strata/replica/replica.h"
+#include "strata/replica/parcel_export.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -75,7 +75,7 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 		strata_error_set("cannot create '%s': %s", outpath, strerror(errno));
 		goto done;
 	}
-	if (strata_dataset_export(out, cli->node->repo, tree, format) < 0)
+	if (strata_dataset_export(out, strata_node_repo(cli->node), tree, format) < 0)
 		goto done;
 	rc = EXIT_OK;
 done:

@@ -1,6 +1,7 @@
 /* cmd_history.c - strata history DATASET KEY...: every version of one record */
 #include "cli.h"
 #include "strata/replica/provenance.h"
+#include "strata/base/enc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,10 +13,10 @@ static int print_version(const strata_history_entry *e, void *payload)
 {
 	char hex[GIT_OID_HEXSZ + 1], t[32];
 	(void)payload;
-	strata_utc_stamp(t, sizeof(t), e->time);
+	strata_enc_utc_stamp(t, sizeof(t), e->time);
 	git_oid_tostr(hex, sizeof(hex), &e->commit);
 	printf("%.12s %s %-8s by %s, signature %s", hex, t, e->change, e->node[0] ? e->node : "?",
-	       strata_sig_status_str(e->status));
+	       strata_commit_sig_status_str(e->status));
 	if (e->signer[0])
 		printf(e->status == STRATA_SIG_GOOD ? " (%s)" : ": %s", e->signer);
 	putchar('\n');
@@ -36,11 +37,11 @@ int cmd_history(int argc, char **argv, strata_cli *cli)
 	}
 	if (argc < 3)
 		return cli_usage(USAGE);
-	if (strata_dataset_spec_ref(&ref, argv[1]) < 0 || strata_key_from_args(hash, argv + 2, (size_t)argc - 2) < 0) {
+	if (strata_provenance_spec_ref(&ref, argv[1]) < 0 || strata_provenance_key_from_args(hash, argv + 2, (size_t)argc - 2) < 0) {
 		strata_buf_dispose(&ref);
 		return EXIT_ERROR;
 	}
-	rc = strata_record_history(cli->node, ref.ptr, hash, print_version, NULL);
+	rc = strata_provenance_history(cli->node, ref.ptr, hash, print_version, NULL);
 	strata_buf_dispose(&ref);
 	if (rc < 0)
 		return EXIT_ERROR;

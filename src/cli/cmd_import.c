@@ -4,9 +4,10 @@
  *                strata import RECEIPT  (what a peer confirmed it holds from us)
  */
 #include "cli.h"
-#include "strata/data/dataset.h"
+#include "strata/data/import.h"
 #include "strata/replica/receipt.h"
-#include "strata/replica/replica.h"
+#include "strata/replica/parcel_import.h"
+#include "strata/base/fs.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -30,7 +31,7 @@ static int file_is_receipt(const char *path, strata_buf *out)
 	fclose(f);
 	if (!strata_receipt_is(head, n))
 		return 0;
-	return strata_read_file(out, path, STRATA_RECEIPT_MAX) == 0 ? 1 : -1;
+	return strata_fs_read(out, path, STRATA_RECEIPT_MAX) == 0 ? 1 : -1;
 }
 
 static int import_receipt(strata_cli *cli, const char *path, strata_buf *b)
@@ -61,7 +62,7 @@ static void write_receipt(strata_cli *cli, const char *peer, const char *path, c
 			goto done;
 		receipt = name.ptr;
 	}
-	if (strata_receipt_write(&b, cli->node, peer) < 0 || strata_write_file_atomic(receipt, b.ptr, b.len, 0644) < 0)
+	if (strata_receipt_write(&b, cli->node, peer) < 0 || strata_fs_write_atomic(receipt, b.ptr, b.len, 0644) < 0)
 		fprintf(stderr, "strata: warning: no receipt written: %s\n", strata_error_last());
 	else if (!cli->quiet)
 		printf("%s: receipt for %s: carry it back and run 'strata import' there\n", receipt, peer);
@@ -143,7 +144,7 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 	}
 	o.path = argv[optind + 1];
 	o.progress = !cli->quiet && isatty(STDERR_FILENO);
-	if (strata_dataset_import(cli->node, argv[optind], &o, &res) == 0) {
+	if (strata_import_dataset(cli->node, argv[optind], &o, &res) == 0) {
 		git_oid_tostr(hex, sizeof(hex), &res.commit);
 		if (cli->quiet)
 			;

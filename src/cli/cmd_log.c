@@ -57,10 +57,10 @@ int cmd_log(int argc, char **argv, strata_cli *cli)
 		if (st != STRATA_SIG_GOOD)
 			rc = EXIT_VERIFY;
 		if (oneline) {
-			printf("%.12s %-9s %s\n", hex, strata_sig_status_str(st), git_commit_summary(c));
+			printf("%.12s %-9s %s\n", hex, strata_commit_sig_status_str(st), git_commit_summary(c));
 		} else {
 			const char *msg = git_commit_message(c);
-			printf("commit %s\nSignature: %s%s%s%s\nDate:   ", hex, strata_sig_status_str(st),
+			printf("commit %s\nSignature: %s%s%s%s\nDate:   ", hex, strata_commit_sig_status_str(st),
 			       signer[0] ? " (" : "", signer, signer[0] ? ")" : "");
 			print_time(&git_commit_committer(c)->when);
 			printf("\n\n");

@@ -11,6 +11,10 @@
  */
 #include "cli.h"
 #include "strata/policy/policy.h"
+#include "strata/base/fs.h"
+#include "strata/format/name.h"
+#include "strata/node/peers.h"
+#include "strata/node/journal.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -22,25 +26,15 @@
 static int read_key(strata_pubkey *pk, strata_buf *line, const char *arg)
 {
 	if (strncmp(arg, "ssh-ed25519 ", 12) != 0) {
-		if (strata_read_file(line, arg, 4096) < 0)
+		if (strata_fs_read(line, arg, 4096) < 0)
 			return strata_error_set("--key: '%s' is neither an ssh-ed25519 key nor a readable key file", arg);
 	} else if (strata_buf_puts(line, arg) < 0) {
 		return STRATA_ERROR;
 	}
-	if (strata_pubkey_parse(pk, line->ptr) < 0)
+	if (strata_sign_pubkey_parse(pk, line->ptr) < 0)
 		return strata_error_set("--key: %s", strata_error_last());
 	strata_buf_clear(line);
-	return strata_pubkey_format(line, pk);
-}
-
-static int set(git_config *cfg, const char *peer, const char *var, const char *value)
-{
-	strata_buf name = STRATA_BUF_INIT;
-	int error = strata_buf_printf(&name, "peer.%s.%s", peer, var);
-	if (!error && git_config_set_string(cfg, name.ptr, value) < 0)
-		error = strata_error_git("cannot write node.conf");
-	strata_buf_dispose(&name);
-	return error;
+	return strata_sign_pubkey_format(line, pk);
 }
 
 static int peer_add(int argc, char **argv, strata_cli *cli)
@@ -53,11 +47,10 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		{ "direction", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *key = NULL, *tier = NULL, *policy = NULL, *url = NULL, *direction = "both", *name;
+	const char *key = NULL, *tier = NULL, *policy = NULL, *url = NULL, *direction = "both";
+	strata_peer_spec spec = { 0 };
 	strata_buf line = STRATA_BUF_INIT;
-	strata_pubkey pk;
 	strata_policy *p = NULL;
-	char other[256];
 	int c, rc = EXIT_ERROR;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -72,58 +65,25 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind + 1 != argc || !key || !tier)
 		return cli_usage(USAGE);
-	if (!policy && strcmp(direction, "pull")) {
-		strata_error_set("--policy is required unless --direction pull: nothing is sent without one");
+	spec.name = argv[optind];
+	spec.tier = tier;
+	spec.policy = policy;
+	spec.direction = direction;
+	spec.url = url;
+	if (read_key(&spec.key, &line, key) < 0)
 		goto done;
-	}
-	name = argv[optind];
-	if (!strata_node_name_valid(name)) {
-		strata_error_set("invalid peer name '%s' (use a-z, 0-9 and '-')", name);
-		goto done;
-	}
-	if (!strcmp(name, cli->node->name)) {
-		strata_error_set("'%s' is this node's own name", name);
-		goto done;
-	}
-	if (!strata_node_tier_valid(tier)) {
-		strata_error_set("unknown tier '%s'", tier);
-		goto done;
-	}
-	if (strcmp(direction, "push") && strcmp(direction, "pull") && strcmp(direction, "both")) {
-		strata_error_set("--direction must be push, pull or both");
-		goto done;
-	}
-	if (url && strncmp(url, "https://", 8)) {
-		strata_error_set("--url must be an https:// address");
-		goto done;
-	}
-	if (read_key(&pk, &line, key) < 0)
-		goto done;
-	if (strata_pubkey_equal(&pk, &cli->node->pub)) {
-		strata_error_set("--key is this node's own key");
-		goto done;
-	}
-	if (strata_node_trusted(cli->node, &pk, other, sizeof(other)) && strcmp(other, name)) {
-		strata_error_set("that key already belongs to '%s'", other);
-		goto done;
-	}
-	if (policy && strata_policy_load_committed(&p, NULL, cli->node, policy) < 0) {
+	if (policy && strata_policy_store_load(&p, NULL, cli->node, policy) < 0) {
 		strata_error_set("%s; commit it first with 'strata policy commit'", strata_error_last());
 		goto done;
 	}
-	if (policy && !strata_policy_applies(p, name, tier)) {
-		strata_error_set("policy '%s' does not name peer '%s' or tier '%s' as a recipient", policy, name, tier);
+	if (policy && !strata_policy_applies(p, spec.name, tier)) {
+		strata_error_set("policy '%s' does not name peer '%s' or tier '%s' as a recipient", policy, spec.name, tier);
 		goto done;
 	}
-	if (strata_node_lock(cli->node) < 0)
-		goto done;
-	if (set(cli->node->cfg, name, "key", line.ptr) < 0 || set(cli->node->cfg, name, "tier", tier) < 0 ||
-	    (policy && set(cli->node->cfg, name, "policy", policy) < 0) ||
-	    set(cli->node->cfg, name, "direction", direction) < 0 ||
-	    (url && set(cli->node->cfg, name, "url", url) < 0))
+	if (strata_journal_lock(cli->node) < 0 || strata_peers_add(cli->node, &spec) < 0)
 		goto done;
 	if (!cli->quiet)
-		printf("peer '%s' (%s): key pinned, policy '%s', direction %s%s%s\n", name, tier,
+		printf("peer '%s' (%s): key pinned, policy '%s', direction %s%s%s\n", spec.name, tier,
 		       policy ? policy : "(none: receive only)", direction,
 		       url ? ", " : "", url ? url : "");
 	rc = EXIT_OK;
@@ -135,33 +95,22 @@ done:
 
 static int peer_list(strata_cli *cli)
 {
-	git_config_iterator *it = NULL;
-	git_config_entry *e;
+	char **peers = NULL;
+	size_t npeers = 0;
+	int error;
 
-	if (git_config_iterator_new(&it, cli->node->cfg) < 0) {
-		strata_error_git("cannot read node.conf");
+	if ((error = strata_peers_list(&peers, &npeers, cli->node)) < 0)
 		return EXIT_ERROR;
+	for (size_t i = 0; i < npeers; i++) {
+		strata_buf tier = STRATA_BUF_INIT, pol = STRATA_BUF_INIT;
+		int has_tier = strata_peers_get(&tier, cli->node, peers[i], "tier");
+		int has_pol = strata_peers_get(&pol, cli->node, peers[i], "policy");
+		printf("%-24s %-10s policy=%s\n", peers[i], has_tier == 0 ? tier.ptr : "?", has_pol == 0 ? pol.ptr : "(none)");
+		strata_buf_dispose(&tier);
+		strata_buf_dispose(&pol);
 	}
-	while (git_config_next(&e, it) == 0) {
-		size_t len = strlen(e->name);
-		strata_buf name = STRATA_BUF_INIT, var = STRATA_BUF_INIT;
-		git_config_entry *pol = NULL, *tier = NULL;
-		if (strncmp(e->name, "peer.", 5) || len < 10 || strcmp(e->name + len - 4, ".key"))
-			continue;
-		strata_buf_put(&name, e->name + 5, len - 9);
-		strata_buf_printf(&var, "peer.%s.policy", name.ptr);
-		git_config_get_entry(&pol, cli->node->cfg, var.ptr);
-		strata_buf_clear(&var);
-		strata_buf_printf(&var, "peer.%s.tier", name.ptr);
-		git_config_get_entry(&tier, cli->node->cfg, var.ptr);
-		printf("%-24s %-10s policy=%s\n", name.ptr, tier ? tier->value : "?", pol ? pol->value : "(none)");
-		git_config_entry_free(pol);
-		git_config_entry_free(tier);
-		strata_buf_dispose(&name);
-		strata_buf_dispose(&var);
-	}
-	git_error_clear();
-	git_config_iterator_free(it);
+	strata_error_clear();
+	strata_peers_list_free(peers);
 	return EXIT_OK;
 }
 

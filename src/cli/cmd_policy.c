@@ -6,6 +6,8 @@
  */
 #include "cli.h"
 #include "strata/policy/redact.h"
+#include "strata/data/dataset.h"
+#include "strata/format/json.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -30,7 +32,7 @@ static int load_schema(strata_schema **out, strata_node *n, const char *dataset)
 		if (git_commit_tree(&t, c) < 0)
 			error = strata_error_git("cannot read dataset");
 		else
-			error = strata_schema_load(out, n->repo, t);
+			error = strata_schema_load(out, strata_node_repo(n), t);
 	}
 	git_tree_free(t);
 	git_commit_free(c);
@@ -66,7 +68,7 @@ static int policy_check(int argc, char **argv, strata_cli *cli)
 			int e = load_schema(&s, n, p->datasets[i].name);
 			if (e == STRATA_ENOTFOUND) {
 				fprintf(stderr, "note: node '%s' has no dataset '%s'; its fields were not checked\n",
-					n->name, p->datasets[i].name);
+					strata_node_name(n), p->datasets[i].name);
 				skipped++;
 				continue;
 			}
@@ -93,7 +95,7 @@ done:
 /* The policy's secret if the node has one; otherwise a throwaway key, said so. */
 static int preview_secret(unsigned char *secret, strata_node *n, const strata_policy *p)
 {
-	int error = strata_policy_secret(secret, n, p->name);
+	int error = strata_policy_store_secret(secret, n, p->name);
 	if (error != STRATA_ENOTFOUND)
 		return error;
 	fprintf(stderr, "note: no secret for policy '%s' yet: pseudonyms below use a throwaway key "
@@ -128,19 +130,19 @@ static int preview_line(const char *line, size_t len, void *payload)
 
 	if (x->shown >= x->limit)
 		return 1;	/* stop */
-	if ((error = strata_record_parse(&in, line, len)) < 0 ||
+	if ((error = strata_json_record_parse(&in, line, len)) < 0 ||
 	    (error = strata_redact_record(x->r, in, &out, &kept)) < 0)
 		goto done;
 	if (!kept) {
 		x->filtered++;
 		goto done;
 	}
-	if ((error = strata_record_parse(&outr, out.ptr, out.len)) < 0)
+	if ((error = strata_json_record_parse(&outr, out.ptr, out.len)) < 0)
 		goto done;
 	printf("record %ld\n", ++x->shown);
 	for (size_t i = 0; i < x->s->nfields; i++) {
 		const char *name = x->s->names[i];
-		const char *before = strata_record_get(in, name), *after = strata_record_get(outr, name);
+		const char *before = strata_json_record_get(in, name), *after = strata_json_record_get(outr, name);
 		printf("  ");
 		print_padded(name, 14);
 		putchar(' ');
@@ -148,8 +150,8 @@ static int preview_line(const char *line, size_t len, void *payload)
 		printf(" -> %s\n", after ? after : "(dropped)");
 	}
 done:
-	strata_record_free(in);
-	strata_record_free(outr);
+	strata_json_record_free(in);
+	strata_json_record_free(outr);
 	strata_buf_dispose(&out);
 	return error;
 }
@@ -194,17 +196,17 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 		strata_error_git("cannot read dataset");
 		goto done;
 	}
-	if (strata_schema_load(&s, n->repo, t) < 0 ||
+	if (strata_schema_load(&s, strata_node_repo(n), t) < 0 ||
 	    strata_policy_check_schema(p, strata_policy_find(p, dataset), s, 0) < 0 ||
 	    preview_secret(secret, n, p) < 0)
 		goto done;
-	if (strata_redactor_init(&r, p, strata_policy_find(p, dataset),
+	if (strata_redact_init(&r, p, strata_policy_find(p, dataset),
 				 peer ? peer : (p->npeers ? p->peers[0] : ""), secret) < 0)
 		goto done;
 	have_r = 1;
 	x.s = s;
 	printf("policy '%s' v%ld, purpose: %s\n", p->name, p->version, p->purpose);
-	if (strata_dataset_foreach(n->repo, t, preview_line, &x) < 0)
+	if (strata_dataset_foreach(strata_node_repo(n), t, preview_line, &x) < 0)
 		goto done;
 	if (x.filtered)
 		printf("(%ld records before these were left out by the row filter)\n", x.filtered);
@@ -212,7 +214,7 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 done:
 	OPENSSL_cleanse(secret, sizeof(secret));
 	if (have_r)
-		strata_redactor_dispose(&r);
+		strata_redact_dispose(&r);
 	git_tree_free(t);
 	git_commit_free(c);
 	strata_schema_free(s);
@@ -230,7 +232,7 @@ static int policy_commit(int argc, char **argv, strata_cli *cli)
 
 	if (argc != 2)
 		return cli_usage(USAGE);
-	if (strata_node_open(&n, cli->node_dir) < 0 || strata_policy_commit(n, argv[1], &res) < 0)
+	if (strata_node_open(&n, cli->node_dir) < 0 || strata_policy_store_commit(n, argv[1], &res) < 0)
 		goto done;
 	git_oid_tostr(hex, sizeof(hex), &res.commit);
 	git_oid_tostr(bhex, sizeof(bhex), &res.blob);
@@ -242,7 +244,7 @@ static int policy_commit(int argc, char **argv, strata_cli *cli)
 			       argv[1], bhex, hex);
 		if (res.secret_created)
 			printf("created the policy's secret in %s/secrets/ (back it up: it cannot be recreated)\n",
-			       n->path);
+			       strata_node_path(n));
 	}
 	rc = EXIT_OK;
 done:
@@ -257,11 +259,11 @@ static void rule_text(char *buf, size_t size, const strata_rule *r)
 	else if (r->kind == STRATA_T_MASK)
 		snprintf(buf, size, "mask [%ld, %ld]", r->a, r->b);
 	else if (r->kind == STRATA_T_RANGE || r->kind == STRATA_T_PREFIX)
-		snprintf(buf, size, "%s %ld", strata_transform_name(r->kind), r->a);
+		snprintf(buf, size, "%s %ld", strata_policy_transform_name(r->kind), r->a);
 	else if (r->kind == STRATA_T_PSEUDONYM)
 		snprintf(buf, size, "pseudonym (%s)", r->a == 1 ? "recipient" : "federation");
 	else
-		snprintf(buf, size, "%s", strata_transform_name(r->kind));
+		snprintf(buf, size, "%s", strata_policy_transform_name(r->kind));
 }
 
 static const strata_rule *find_rule(const strata_policy_dataset *pd, const char *field)
@@ -319,7 +321,7 @@ static void dataset_diff(const strata_policy_dataset *da, const strata_policy_da
 				if (k < da->nrules)
 					continue;	/* printed in the first pass */
 			}
-			c = strata_rule_compare(ra, rb, &unclear);
+			c = strata_policy_store_rule_compare(ra, rb, &unclear);
 			rule_text(ta, sizeof(ta), ra);
 			rule_text(tb2, sizeof(tb2), rb);
 			if (c == 0 && !unclear && !strcmp(ta, tb2))

@@ -8,6 +8,8 @@
  */
 #include "cli.h"
 #include "strata/net/remote.h"
+#include "strata/node/peers.h"
+#include "strata/replica/link.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -47,7 +49,7 @@ static int sync_plan(strata_node *n, const char *peer)
 	strata_buf url = STRATA_BUF_INIT;
 	int plan = 0;
 
-	if (strata_node_peer_get(&url, n, peer, "url") == 0)
+	if (strata_peers_get(&url, n, peer, "url") == 0)
 		plan = (strata_link_allows(n, peer, 0) == 0 ? 1 : 0) | (strata_link_allows(n, peer, 1) == 0 ? 2 : 0);
 	strata_error_clear();
 	strata_buf_dispose(&url);
@@ -90,11 +92,11 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 		return cli_usage(usage);
 	o.progress = !cli->quiet && isatty(STDERR_FILENO);
 	if (!strcmp(verb, "sync") && optind == argc) {
-		if (strata_node_peers(&peers, &npeers, cli->node) < 0)
+		if (strata_peers_list(&peers, &npeers, cli->node) < 0)
 			return EXIT_ERROR;
 	}
 	if (strata_remote_open(&r, cli->node, &o) < 0) {
-		strata_node_peers_free(peers);
+		strata_peers_list_free(peers);
 		return EXIT_ERROR;
 	}
 	if (strcmp(verb, "sync")) {
@@ -129,6 +131,6 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 	}
 out:
 	strata_remote_close(r);
-	strata_node_peers_free(peers);
+	strata_peers_list_free(peers);
 	return rc;
 }

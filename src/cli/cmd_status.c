@@ -1,7 +1,11 @@
 /* cmd_status.c - strata status [PEER] [--json]: per peer and view, what was sent and received */
 #include "cli.h"
-#include "strata/replica/replica.h"
+#include "strata/replica/link.h"
 #include "strata/policy/view.h"
+#include "strata/base/enc.h"
+#include "strata/format/name.h"
+#include "strata/node/refs.h"
+#include "strata/node/peers.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -14,7 +18,7 @@
 static void stamp(char *out, size_t size, int64_t t)
 {
 	if (t)
-		strata_utc_stamp(out, size, t);
+		strata_enc_utc_stamp(out, size, t);
 	else
 		snprintf(out, size, "-");
 }
@@ -46,7 +50,7 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 		if (strata_buf_printf(&glob, "%s%s/*", pass ? STRATA_REF_PEERS : STRATA_REF_VIEWS, peer) < 0)
 			goto done;
 		plen = glob.len - 1;
-		if (git_reference_iterator_glob_new(&it, n->repo, glob.ptr) < 0) {
+		if (git_reference_iterator_glob_new(&it, strata_node_repo(n), glob.ptr) < 0) {
 			strata_error_git("cannot list refs");
 			goto done;
 		}
@@ -116,9 +120,9 @@ static void print_peer(const json_t *o, strata_node *n)
 	size_t i;
 	strata_buf tier = STRATA_BUF_INIT, pol = STRATA_BUF_INIT, dir = STRATA_BUF_INIT;
 
-	strata_node_peer_get(&tier, n, peer, "tier");
-	strata_node_peer_get(&pol, n, peer, "policy");
-	strata_node_peer_get(&dir, n, peer, "direction");
+	strata_peers_get(&tier, n, peer, "tier");
+	strata_peers_get(&pol, n, peer, "policy");
+	strata_peers_get(&dir, n, peer, "direction");
 	strata_error_clear();	/* missing settings print as their defaults */
 	printf("peer %s (%s; direction %s; policy %s)\n", peer, tier.len ? tier.ptr : "?",
 	       dir.len ? dir.ptr : "both", pol.len ? pol.ptr : "none");
@@ -161,8 +165,8 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	git_config_iterator *it = NULL;
-	git_config_entry *e;
+	char **peers = NULL;
+	size_t npeers = 0;
 	json_t *all = json_array();
 	int c, json = 0, rc = EXIT_ERROR;
 	const char *only = NULL;
@@ -179,37 +183,29 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 		return cli_usage(USAGE);
 	}
 	only = optind < argc ? argv[optind] : NULL;
-	if (git_config_iterator_new(&it, cli->node->cfg) < 0) {
-		strata_error_git("cannot read node.conf");
+	if (strata_peers_list(&peers, &npeers, cli->node) < 0)
 		goto done;
-	}
-	while (git_config_next(&e, it) == 0) {
-		size_t len = strlen(e->name);
-		char peer[64];
+	for (size_t i = 0; i < npeers; i++) {
 		json_t *o;
-		if (strncmp(e->name, "peer.", 5) || len < 10 || strcmp(e->name + len - 4, ".key") || len - 9 >= sizeof(peer))
+		if (only && strcmp(only, peers[i]))
 			continue;
-		snprintf(peer, sizeof(peer), "%.*s", (int)(len - 9), e->name + 5);
-		if (!strata_node_name_valid(peer) || (only && strcmp(only, peer)))
-			continue;
-		if (peer_status(&o, cli->node, peer) < 0)
+		if (peer_status(&o, cli->node, peers[i]) < 0)
 			goto done;
 		json_array_append_new(all, o);
 	}
-	git_error_clear();
 	if (only && json_array_size(all) == 0) {
 		strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s'", only);
 		goto done;
 	}
 	if (json) {
-		json_t *doc = json_pack("{s:s, s:O}", "node", cli->node->name, "peers", all);
+		json_t *doc = json_pack("{s:s, s:O}", "node", strata_node_name(cli->node), "peers", all);
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		putchar('\n');
 		json_decref(doc);
 	} else {
 		size_t i;
 		json_t *o;
-		printf("node %s (%s)\n", cli->node->name, cli->node->tier);
+		printf("node %s (%s)\n", strata_node_name(cli->node), strata_node_tier(cli->node));
 		if (json_array_size(all) == 0)
 			printf("no peers yet: add one with 'strata peer add'\n");
 		json_array_foreach(all, i, o)
@@ -217,7 +213,7 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 	}
 	rc = EXIT_OK;
 done:
-	git_config_iterator_free(it);
+	strata_peers_list_free(peers);
 	json_decref(all);
 	return rc;
 }

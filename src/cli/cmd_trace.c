@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "strata/replica/provenance.h"
+#include "strata/base/enc.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -30,9 +31,9 @@ static json_t *trace_json(const strata_trace *t, const strata_node *n)
 		json_error_t err;
 		json_t *rec = json_loadb(h->line.ptr, h->line.len, 0, &err), *hop;
 		git_oid_tostr(hex, sizeof(hex), &h->commit);
-		strata_utc_stamp(when, sizeof(when), h->committed);
+		strata_enc_utc_stamp(when, sizeof(when), h->committed);
 		hop = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "role", role(h), "node", h->node,
-				"tier", h->tier, "commit", hex, "signature", strata_sig_status_str(h->status),
+				"tier", h->tier, "commit", hex, "signature", strata_commit_sig_status_str(h->status),
 				"committed", when, "record", rec ? rec : json_null());
 		if (h->signer[0])
 			json_object_set_new(hop, "signer", json_string(h->signer));
@@ -43,12 +44,12 @@ static json_t *trace_json(const strata_trace *t, const strata_node *n)
 			json_object_set_new(hop, "purpose", json_string(h->purpose));
 		}
 		if (h->received) {
-			strata_utc_stamp(when, sizeof(when), h->received);
+			strata_enc_utc_stamp(when, sizeof(when), h->received);
 			json_object_set_new(hop, "received", json_string(when));
 		}
 		json_array_append_new(hops, hop);
 	}
-	o = json_pack("{s:s, s:s, s:s, s:o}", "dataset", t->dataset, "node", n->name, "tier", n->tier, "hops", hops);
+	o = json_pack("{s:s, s:s, s:s, s:o}", "dataset", t->dataset, "node", strata_node_name(n), "tier", strata_node_tier(n), "hops", hops);
 	if (t->has_next) {
 		json_error_t err;
 		git_oid_tostr(hex, sizeof(hex), &t->next_commit);
@@ -84,13 +85,13 @@ static void print_text(const strata_trace *t, const strata_node *n)
 {
 	char hex[GIT_OID_HEXSZ + 1], when[32];
 
-	printf("trace of a %s record at %s (%s)\n", t->dataset, n->name, n->tier);
+	printf("trace of a %s record at %s (%s)\n", t->dataset, strata_node_name(n), strata_node_tier(n));
 	for (size_t i = 0; i < t->nhops; i++) {
 		const strata_trace_hop *h = &t->hops[i];
 		git_oid_tostr(hex, sizeof(hex), &h->commit);
-		strata_utc_stamp(when, sizeof(when), h->committed);
+		strata_enc_utc_stamp(when, sizeof(when), h->committed);
 		printf("\n%zu. %s: %s (%s) commit %.12s, %s\n", i + 1, role(h), h->node, h->tier, hex, when);
-		printf("   signature: %s%s%s%s\n", strata_sig_status_str(h->status), h->signer[0] ? " (" : "",
+		printf("   signature: %s%s%s%s\n", strata_commit_sig_status_str(h->status), h->signer[0] ? " (" : "",
 		       h->signer, h->signer[0] ? ")" : "");
 		if (h->is_view) {
 			printf("   for: %s\n", h->recipient);
@@ -98,7 +99,7 @@ static void print_text(const strata_trace *t, const strata_node *n)
 			printf("   purpose: %s\n", h->purpose);
 		}
 		if (h->received) {
-			strata_utc_stamp(when, sizeof(when), h->received);
+			strata_enc_utc_stamp(when, sizeof(when), h->received);
 			printf("   received here: %s\n", when);
 		}
 		printf("   record: %s\n", h->line.ptr);
@@ -136,7 +137,7 @@ static void print_dot(const strata_trace *t, const strata_node *n)
 		printf(": ");
 		dot_escape(h->node);
 		printf("\";\n    \"%s\" [label=\"%.12s\\n%s\\nsignature %s\"];\n  }\n", hex, hex, role(h),
-		       strata_sig_status_str(h->status));
+		       strata_commit_sig_status_str(h->status));
 	}
 	for (size_t i = 0; i + 1 < t->nhops; i++) {
 		const strata_trace_hop *h = &t->hops[i];
@@ -170,7 +171,7 @@ static void print_dot(const strata_trace *t, const strata_node *n)
 		printf("\\n%.12s\", style=dotted];\n", hex);
 	}
 	printf("  label=\"trace at ");
-	dot_escape(n->name);
+	dot_escape(strata_node_name(n));
 	printf("\";\n}\n");
 }
 
@@ -195,7 +196,7 @@ int cmd_trace(int argc, char **argv, strata_cli *cli)
 	}
 	if (argc - optind < 2)
 		return cli_usage(USAGE);
-	if (strata_trace_record(&t, cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1)) < 0)
+	if (strata_provenance_trace(&t, cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1)) < 0)
 		return EXIT_ERROR;
 	if (fmt == 1) {
 		json_t *o = trace_json(&t, cli->node);
@@ -207,6 +208,6 @@ int cmd_trace(int argc, char **argv, strata_cli *cli)
 	} else {
 		print_text(&t, cli->node);
 	}
-	strata_trace_dispose(&t);
+	strata_provenance_trace_dispose(&t);
 	return EXIT_OK;
 }

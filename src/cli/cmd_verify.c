@@ -79,14 +79,14 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind != argc)
 		return cli_usage(USAGE);
-	if (strata_commits_check_reachable(cli->node, "refs/strata/*", &ids, &res, &total, report_missing, &broken) < 0)
+	if (strata_commit_check_reachable(cli->node, "refs/strata/*", &ids, &res, &total, report_missing, &broken) < 0)
 		goto done;
 	for (size_t i = 0; i < total; i++) {
 		char hex[GIT_OID_HEXSZ + 1];
 		counts[res[i].status]++;
 		if (res[i].status != STRATA_SIG_GOOD) {
 			git_oid_tostr(hex, sizeof(hex), &ids[i]);
-			printf("%s %s%s%s\n", hex, strata_sig_status_str(res[i].status), res[i].signer[0] ? ": " : "",
+			printf("%s %s%s%s\n", hex, strata_commit_sig_status_str(res[i].status), res[i].signer[0] ? ": " : "",
 			       res[i].signer);
 		}
 	}
@@ -96,7 +96,7 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 		char op[64], what[512];
 		if (strata_journal_pending(cli->node, op, sizeof(op), what, sizeof(what)) > 0)
 			printf("note: a %s of '%s' was interrupted; the next command that changes this node "
-			       "completes or undoes it (%s/%s)\n", op, what, cli->node->path, STRATA_JOURNAL);
+			       "completes or undoes it (%s/%s)\n", op, what, strata_node_path(cli->node), STRATA_JOURNAL);
 	}
 	if (!cli->quiet || total != counts[STRATA_SIG_GOOD] || problems || broken) {
 		printf("%zu commits: %zu good, %zu bad, %zu unsigned, %zu untrusted\n", total,

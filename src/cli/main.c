@@ -3,7 +3,7 @@
  * one place where return codes become exit statuses.
  */
 #include "cli.h"
-#include "strata/base/util.h"
+#include "strata/base/fs.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 
 	git_libgit2_init();
 	/* a power loss must not lose acknowledged writes (FACTS.md) */
-	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, strata_fsync_enabled());
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, strata_fs_fsync_enabled());
 	/*
 	 * Pack files are read through mapped windows: keep them small and few,
 	 * so that address space (and a ulimit -v on it) does not grow with a

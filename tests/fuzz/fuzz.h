@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <git2.h>
-#include "strata/base/util.h"
+#include "strata/base/error.h"
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* libgit2 initialised once per process */
 static inline void fuzz_init(void)

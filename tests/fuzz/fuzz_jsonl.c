@@ -10,10 +10,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!f)
 		return 0;
-	if (size && strata_jsonl_open(&j, f, "fuzz.jsonl") == 0)
-		for (int i = 0; i < 100000 && strata_jsonl_next(j, &row) == 1; i++)
+	if (size && strata_json_lines_open(&j, f, "fuzz.jsonl") == 0)
+		for (int i = 0; i < 100000 && strata_json_lines_next(j, &row) == 1; i++)
 			;
-	strata_jsonl_free(j);
+	strata_json_lines_free(j);
 	fclose(f);
 	return 0;
 }

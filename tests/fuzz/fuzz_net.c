@@ -4,7 +4,7 @@
  */
 #include "fuzz.h"
 #include "strata/format/msg.h"
-#include "strata/replica/replica.h"
+#include "strata/replica/link.h"
 
 #include <stdlib.h>
 

@@ -8,11 +8,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strata_pubkey pk;
 	char line[512];
 
-	strata_sshsig_verify(&pk, (const char *)data, size, "git", "data", 4);
+	strata_sign_sshsig_verify(&pk, (const char *)data, size, "git", "data", 4);
 	if (size < sizeof(line)) {
 		memcpy(line, data, size);
 		line[size] = '\0';
-		strata_pubkey_parse(&pk, line);
+		strata_sign_pubkey_parse(&pk, line);
 	}
 	return 0;
 }

@@ -4,6 +4,7 @@
  *   replay_<target> DIR|FILE...
  */
 #include "fuzz.h"
+#include "strata/base/fs.h"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 static int run_file(const char *path)
 {
 	strata_buf b = STRATA_BUF_INIT;
-	if (strata_read_file(&b, path, (size_t)64 << 20) < 0) {
+	if (strata_fs_read(&b, path, (size_t)64 << 20) < 0) {
 		fprintf(stderr, "replay: %s\n", strata_error_last());
 		return 1;
 	}
@@ -39,7 +40,7 @@ int main(int argc, char **argv)
 			struct dirent *e;
 			while (d && (e = readdir(d)) != NULL) {
 				char *p;
-				if (e->d_name[0] == '.' || (p = strata_path_join(argv[i], e->d_name)) == NULL)
+				if (e->d_name[0] == '.' || (p = strata_fs_path_join(argv[i], e->d_name)) == NULL)
 					continue;
 				failed |= run_file(p);
 				n++;

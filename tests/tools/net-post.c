@@ -7,6 +7,7 @@
  * Prints the status line "HTTP NNN", then the body; exits 1 if no answer came.
  */
 #include "strata/net/remote.h"
+#include "strata/base/fs.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +29,7 @@ int main(int argc, char **argv)
 	}
 	git_libgit2_init();
 	body.max = (size_t)1 << 31;
-	if (strata_node_open(&n, argv[1]) < 0 || (argc == 5 && strata_read_file(&body, argv[4], body.max) < 0) ||
+	if (strata_node_open(&n, argv[1]) < 0 || (argc == 5 && strata_fs_read(&body, argv[4], body.max) < 0) ||
 	    strata_remote_open(&r, n, &o) < 0 ||
 	    strata_remote_request(r, argv[2], argv[3], argc == 5 ? (body.ptr ? body.ptr : "") : NULL, body.len,
 				  &status, &resp) < 0) {

@@ -12,6 +12,7 @@
  */
 #include "strata/node/node.h"
 #include "strata/net/tls.h"
+#include "strata/base/fs.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -40,8 +41,8 @@ int main(int argc, char **argv)
 	}
 	git_libgit2_init();
 	if (strata_node_open(&n, argv[1]) < 0 || strata_node_load_key(n) < 0 ||
-	    strata_read_file(&req, argv[3], (size_t)1 << 30) < 0 ||
-	    strata_tls_identity_new(&id, n->name, n->key) < 0 || strata_tls_ctx_new(&ctx, 0, &id) < 0) {
+	    strata_fs_read(&req, argv[3], (size_t)1 << 30) < 0 ||
+	    strata_tls_identity_new(&id, strata_node_name(n), strata_node_key(n)) < 0 || strata_tls_ctx_new(&ctx, 0, &id) < 0) {
 		fprintf(stderr, "net-raw: %s\n", strata_error_last());
 		goto done;
 	}

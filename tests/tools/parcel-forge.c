@@ -32,7 +32,7 @@
 #include "strata/node/commit.h"
 #include "strata/node/node.h"
 #include "strata/format/parcel.h"
-#include "strata/base/util.h"
+#include "strata/base/fs.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -54,11 +54,11 @@ static int cmd_sign(char **argv)
 
 	if (strata_node_open(&n, argv[0]) < 0 || strata_node_load_key(n) < 0)
 		return die(argv[0]);
-	if (strata_read_file(&p.manifest, argv[1], 1 << 24) < 0 || strata_read_file(&p.pack, argv[2], 1 << 30) < 0)
+	if (strata_fs_read(&p.manifest, argv[1], 1 << 24) < 0 || strata_fs_read(&p.pack, argv[2], 1 << 30) < 0)
 		return die("read");
-	if (strata_sshsig_sign(&p.sig, n->key, STRATA_PARCEL_NAMESPACE, p.manifest.ptr, p.manifest.len) < 0 ||
+	if (strata_sign_sshsig(&p.sig, strata_node_key(n), STRATA_PARCEL_NAMESPACE, p.manifest.ptr, p.manifest.len) < 0 ||
 	    strata_buf_putc(&p.sig, '\n') < 0 || strata_parcel_write(&out, &p) < 0 ||
-	    strata_write_file_atomic(argv[3], out.ptr, out.len, 0644) < 0)
+	    strata_fs_write_atomic(argv[3], out.ptr, out.len, 0644) < 0)
 		return die("sign");
 	strata_buf_dispose(&p.manifest);
 	strata_buf_dispose(&p.sig);
@@ -77,11 +77,11 @@ static int cmd_commit(char **argv)
 	git_commit *parent = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 
-	if (strata_node_open(&n, argv[0]) < 0 || strata_read_file(&msg, argv[3], 1 << 20) < 0)
+	if (strata_node_open(&n, argv[0]) < 0 || strata_fs_read(&msg, argv[3], 1 << 20) < 0)
 		return die(argv[0]);
-	if (git_oid_fromstr(&tree_id, argv[1]) < 0 || git_tree_lookup(&tree, n->repo, &tree_id) < 0 ||
+	if (git_oid_fromstr(&tree_id, argv[1]) < 0 || git_tree_lookup(&tree, strata_node_repo(n), &tree_id) < 0 ||
 	    (strcmp(argv[2], "-") && (git_oid_fromstr(&parent_id, argv[2]) < 0 ||
-				      git_commit_lookup(&parent, n->repo, &parent_id) < 0))) {
+				      git_commit_lookup(&parent, strata_node_repo(n), &parent_id) < 0))) {
 		strata_error_git("lookup");
 		return die("commit");
 	}
@@ -124,7 +124,7 @@ static int cmd_tar(int argc, char **argv)
 		link = strtok_r(NULL, ":", &save);
 		if (!type || !name || !size || !data)
 			return fprintf(stderr, "parcel-forge: bad entry '%s'\n", argv[i]), 2;
-		if (strcmp(data, "-") && strata_read_file(&body, data, 1 << 30) < 0)
+		if (strcmp(data, "-") && strata_fs_read(&body, data, 1 << 30) < 0)
 			return die(data);
 		memset(h, 0, sizeof(h));
 		snprintf((char *)h, 100, "%s", name);
@@ -312,7 +312,7 @@ static int cmd_delta(int argc, char **argv)
 	pack.ptr[11] = (char)count;
 	EVP_Digest(pack.ptr, pack.len, sum, NULL, EVP_sha1(), NULL);
 	strata_buf_put(&pack, sum, 20);
-	if (strata_write_file_atomic(argv[0], pack.ptr, pack.len, 0644) < 0)
+	if (strata_fs_write_atomic(argv[0], pack.ptr, pack.len, 0644) < 0)
 		return die(argv[0]);
 	git_odb_object_free(o);
 	git_odb_free(odb);
@@ -331,9 +331,9 @@ static int cmd_rawcommit(char **argv)
 	char hex[GIT_OID_HEXSZ + 1];
 
 	if (strata_node_open(&n, argv[0]) < 0 || strata_node_load_key(n) < 0 ||
-	    strata_read_file(&body, argv[1], 1 << 20) < 0)
+	    strata_fs_read(&body, argv[1], 1 << 20) < 0)
 		return die(argv[0]);
-	if (strata_sshsig_sign(&sig, n->key, "git", body.ptr, body.len) < 0)
+	if (strata_sign_sshsig(&sig, strata_node_key(n), "git", body.ptr, body.len) < 0)
 		return die("sign");
 	{
 		/* the gpgsig header after the committer line, as git writes it; libgit2's
@@ -352,7 +352,7 @@ static int cmd_rawcommit(char **argv)
 		}
 		strata_buf_putc(&obj, '\n');
 		strata_buf_puts(&obj, eol + 1);
-		if (git_repository_odb(&odb, n->repo) < 0 || git_odb_write(&id, odb, obj.ptr, obj.len, GIT_OBJECT_COMMIT) < 0) {
+		if (git_repository_odb(&odb, strata_node_repo(n)) < 0 || git_odb_write(&id, odb, obj.ptr, obj.len, GIT_OBJECT_COMMIT) < 0) {
 			strata_error_git("commit");
 			return die("commit");
 		}
@@ -371,12 +371,12 @@ static int cmd_flip(char **argv)
 	strata_buf b = STRATA_BUF_INIT;
 	size_t off = strtoull(argv[2], NULL, 10);
 
-	if (strata_read_file(&b, argv[0], 1 << 30) < 0)
+	if (strata_fs_read(&b, argv[0], 1 << 30) < 0)
 		return die(argv[0]);
 	if (off >= b.len)
 		return fprintf(stderr, "parcel-forge: offset %zu past the end\n", off), 2;
 	b.ptr[off] ^= 0xff;
-	if (strata_write_file_atomic(argv[1], b.ptr, b.len, 0644) < 0)
+	if (strata_fs_write_atomic(argv[1], b.ptr, b.len, 0644) < 0)
 		return die(argv[1]);
 	strata_buf_dispose(&b);
 	return 0;

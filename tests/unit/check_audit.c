@@ -5,6 +5,9 @@
 #include "fixture.h"
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
+#include "strata/base/fs.h"
+#include "strata/node/refs.h"
+#include "strata/node/journal.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,7 +19,7 @@ static void setup(void)
 	fx_setup();
 	ck_assert_int_eq(strata_node_init(fx_path("n"), "cn-audit", "community"), 0);
 	ck_assert_int_eq(strata_node_open(&node, fx_path("n")), 0);
-	ck_assert_int_eq(strata_node_lock(node), 0);
+	ck_assert_int_eq(strata_journal_lock(node), 0);
 }
 
 static void teardown(void)
@@ -79,13 +82,13 @@ END_TEST
 START_TEST(refusals)
 {
 	strata_buf b = STRATA_BUF_INIT;
-	char *path = strata_path_join(node->path, STRATA_REFUSED_LOG);
+	char *path = strata_fs_path_join(strata_node_path(node), STRATA_REFUSED_LOG);
 	struct stat st;
 	FILE *f;
 
 	ck_assert_int_eq(strata_audit_refusal(node, "parcel-import", "x.parcel", NULL, "bad \"quoted\"\nreason"), 0);
 	ck_assert_int_eq(strata_audit_refusal(node, "parcel-import", "y.parcel", "cn-b", "replay"), 0);
-	ck_assert_int_eq(strata_read_file(&b, path, 1 << 20), 0);
+	ck_assert_int_eq(strata_fs_read(&b, path, 1 << 20), 0);
 	ck_assert_ptr_nonnull(strstr(b.ptr, "\"reason\":\"bad \\\"quoted\\\"\\nreason\""));
 	ck_assert_ptr_nonnull(strstr(b.ptr, "\"sender\":\"cn-b\""));
 	ck_assert_ptr_nonnull(strstr(b.ptr, "\"sender\":null"));
@@ -123,16 +126,16 @@ START_TEST(chain_check)
 	ck_assert_int_eq(strata_audit_check(node, &events, count_problem, &reported), 0);
 	ck_assert_uint_eq(events, 0);
 	ck_assert_int_eq(strata_audit_append(node, "a", "a", NULL), 0);
-	ck_assert_int_eq(git_reference_name_to_id(&first, node->repo, STRATA_REF_AUDIT), 0);
+	ck_assert_int_eq(git_reference_name_to_id(&first, strata_node_repo(node), STRATA_REF_AUDIT), 0);
 	ck_assert_int_eq(strata_audit_append(node, "b", "b", NULL), 0);
 	ck_assert_int_eq(strata_audit_append(node, "c", "c", NULL), 0);
-	ck_assert_int_eq(git_reference_name_to_id(&newest, node->repo, STRATA_REF_AUDIT), 0);
+	ck_assert_int_eq(git_reference_name_to_id(&newest, strata_node_repo(node), STRATA_REF_AUDIT), 0);
 	ck_assert_int_eq(strata_audit_check(node, &events, count_problem, &reported), 0);
 	ck_assert_uint_eq(events, 3);
 	/* rewound and put back: the reflog remembers */
-	ck_assert_int_eq(git_reference_create(&r, node->repo, STRATA_REF_AUDIT, &first, 1, "rewind"), 0);
+	ck_assert_int_eq(git_reference_create(&r, strata_node_repo(node), STRATA_REF_AUDIT, &first, 1, "rewind"), 0);
 	git_reference_free(r);
-	ck_assert_int_eq(git_reference_create(&r, node->repo, STRATA_REF_AUDIT, &newest, 1, "restore"), 0);
+	ck_assert_int_eq(git_reference_create(&r, strata_node_repo(node), STRATA_REF_AUDIT, &newest, 1, "restore"), 0);
 	git_reference_free(r);
 	ck_assert_int_eq(strata_audit_check(node, &events, count_problem, &reported), 1);
 	ck_assert_int_eq(reported, 1);

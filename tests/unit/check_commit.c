@@ -4,6 +4,7 @@
  */
 #include "fixture.h"
 #include "strata/node/commit.h"
+#include "strata/node/journal.h"
 
 #include <unistd.h>
 
@@ -14,7 +15,7 @@ static void setup(void)
 	fx_setup();
 	ck_assert_int_eq(strata_node_init(fx_path("n"), "cn-c", "community"), 0);
 	ck_assert_int_eq(strata_node_open(&n, fx_path("n")), 0);
-	ck_assert_int_eq(strata_node_lock(n), 0);
+	ck_assert_int_eq(strata_journal_lock(n), 0);
 }
 
 static void teardown(void)
@@ -32,18 +33,18 @@ static git_oid *line(const char *ref, int count)
 	git_commit *parent = NULL;
 	git_reference *r;
 
-	ck_assert_int_eq(git_treebuilder_new(&tb, n->repo, NULL), 0);
+	ck_assert_int_eq(git_treebuilder_new(&tb, strata_node_repo(n), NULL), 0);
 	ck_assert_int_eq(git_treebuilder_write(&tree_id, tb), 0);
 	git_treebuilder_free(tb);
-	ck_assert_int_eq(git_tree_lookup(&tree, n->repo, &tree_id), 0);
+	ck_assert_int_eq(git_tree_lookup(&tree, strata_node_repo(n), &tree_id), 0);
 	for (int i = 0; i < count; i++) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "%s %d\n", ref, i);	/* distinct: same second, same tree */
 		ck_assert_int_eq(strata_commit_create(&ids[i], n, tree, parent, msg), 0);
 		git_commit_free(parent);
-		ck_assert_int_eq(git_commit_lookup(&parent, n->repo, &ids[i]), 0);
+		ck_assert_int_eq(git_commit_lookup(&parent, strata_node_repo(n), &ids[i]), 0);
 	}
-	ck_assert_int_eq(git_reference_create(&r, n->repo, ref, &ids[count - 1], 1, "t"), 0);
+	ck_assert_int_eq(git_reference_create(&r, strata_node_repo(n), ref, &ids[count - 1], 1, "t"), 0);
 	git_reference_free(r);
 	git_commit_free(parent);
 	git_tree_free(tree);
@@ -64,7 +65,7 @@ START_TEST(walk_and_verify)
 	char path[1024], hex[GIT_OID_HEXSZ + 1];
 
 	memset(&gone, 0, sizeof(gone));
-	ck_assert_int_eq(strata_commits_check_reachable(n, "refs/strata/*", &ids, &res, &count, on_missing, &gone), 0);
+	ck_assert_int_eq(strata_commit_check_reachable(n, "refs/strata/*", &ids, &res, &count, on_missing, &gone), 0);
 	ck_assert_uint_eq(count, 270);
 	for (size_t i = 0; i < count; i++) {
 		ck_assert_int_eq(res[i].status, STRATA_SIG_GOOD);
@@ -76,9 +77,9 @@ START_TEST(walk_and_verify)
 	free(res);
 	/* the 100th commit of line a disappears: 100 reached, one missing */
 	git_oid_tostr(hex, sizeof(hex), &a[99]);
-	snprintf(path, sizeof(path), "%s/repo.git/objects/%.2s/%s", n->path, hex, hex + 2);
+	snprintf(path, sizeof(path), "%s/repo.git/objects/%.2s/%s", strata_node_path(n), hex, hex + 2);
 	ck_assert_int_eq(unlink(path), 0);
-	ck_assert_int_eq(strata_commits_check_reachable(n, "refs/strata/*", &ids, &res, &count, on_missing, &gone), 0);
+	ck_assert_int_eq(strata_commit_check_reachable(n, "refs/strata/*", &ids, &res, &count, on_missing, &gone), 0);
 	ck_assert(git_oid_equal(&gone, &a[99]));
 	ck_assert_uint_eq(count, 50 + 120);
 	free(ids);

@@ -2,6 +2,8 @@
 #include "fixture.h"
 #include "strata/node/commit.h"
 #include "strata/data/dataset.h"
+#include "strata/data/import.h"
+#include "strata/format/json.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -33,7 +35,7 @@ static int import(const char *dataset, const char *path, const char *key, int up
 	o.nkey = key ? 1 : 0;
 	o.upsert = upsert;
 	o.schema_change = schema_change;
-	return strata_dataset_import(node, dataset, &o, res);
+	return strata_import_dataset(node, dataset, &o, res);
 }
 
 static void tree_of(git_oid *out, const char *dataset)
@@ -72,7 +74,7 @@ static char *snapshot(void)
 	git_reference *r;
 	char dir[600];
 
-	ck_assert_int_eq(git_reference_iterator_new(&it, node->repo), 0);
+	ck_assert_int_eq(git_reference_iterator_new(&it, strata_node_repo(node)), 0);
 	while (git_reference_next(&r, it) == 0) {
 		char hex[41];
 		git_oid_tostr(hex, sizeof(hex), git_reference_target(r));
@@ -80,7 +82,7 @@ static char *snapshot(void)
 		git_reference_free(r);
 	}
 	git_reference_iterator_free(it);
-	snprintf(dir, sizeof(dir), "%s/objects", git_repository_path(node->repo));
+	snprintf(dir, sizeof(dir), "%s/objects", git_repository_path(strata_node_repo(node)));
 	list_dir(&s, dir);
 	return strata_buf_detach(&s);
 }
@@ -108,7 +110,7 @@ START_TEST(import_export_import_gives_same_tree)
 		ck_assert_int_eq(strata_dataset_resolve(&cm, node, "people", NULL), 0);
 		ck_assert_int_eq(git_commit_tree(&t, cm), 0);
 		f = fopen(out, "wb");
-		ck_assert_int_eq(strata_dataset_export(f, node->repo, t, fmt), 0);
+		ck_assert_int_eq(strata_dataset_export(f, strata_node_repo(node), t, fmt), 0);
 		fclose(f);
 		git_tree_free(t);
 		git_commit_free(cm);
@@ -291,7 +293,7 @@ START_TEST(diff_across_a_layout_split)
 	ck_assert_int_eq(strata_dataset_resolve(&c2, node, "d", "HEAD"), 0);
 	git_commit_tree(&t1, c1);
 	git_commit_tree(&t2, c2);
-	ck_assert_int_eq(strata_dataset_diff(node->repo, t1, t2, count, &k), 0);
+	ck_assert_int_eq(strata_dataset_diff(strata_node_repo(node), t1, t2, count, &k), 0);
 	ck_assert_int_eq(k.added, 1);
 	ck_assert_int_eq(k.removed, 30);
 	ck_assert_int_eq(k.changed, 300);

@@ -6,7 +6,8 @@
 #include "fixture.h"
 #include "strata/node/audit.h"
 #include "strata/node/journal.h"
-#include "strata/replica/replica.h"
+#include "strata/base/fs.h"
+#include "strata/node/refs.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,8 +21,8 @@ static void setup(void)
 	fx_setup();
 	ck_assert_int_eq(strata_node_init(fx_path("n"), "st-j", "street"), 0);
 	ck_assert_int_eq(strata_node_open(&node, fx_path("n")), 0);
-	ck_assert_int_eq(strata_node_lock(node), 0);
-	ck_assert_int_eq(git_repository_odb(&odb, node->repo), 0);
+	ck_assert_int_eq(strata_journal_lock(node), 0);
+	ck_assert_int_eq(git_repository_odb(&odb, strata_node_repo(node)), 0);
 	ck_assert_int_eq(git_odb_write(&a, odb, "a", 1, GIT_OBJECT_BLOB), 0);
 	ck_assert_int_eq(git_odb_write(&b, odb, "b", 1, GIT_OBJECT_BLOB), 0);
 	git_odb_free(odb);
@@ -36,7 +37,7 @@ static void teardown(void)
 static void set_ref(const char *name, const git_oid *id)
 {
 	git_reference *r = NULL;
-	ck_assert_int_eq(git_reference_create(&r, node->repo, name, id, 1, "test"), 0);
+	ck_assert_int_eq(git_reference_create(&r, strata_node_repo(node), name, id, 1, "test"), 0);
 	git_reference_free(r);
 }
 
@@ -44,7 +45,7 @@ static void set_ref(const char *name, const git_oid *id)
 static int ref_is(const char *name, const git_oid *id)
 {
 	git_oid now;
-	if (git_reference_name_to_id(&now, node->repo, name) < 0) {
+	if (git_reference_name_to_id(&now, strata_node_repo(node), name) < 0) {
 		git_error_clear();
 		return -1;
 	}
@@ -62,7 +63,7 @@ static void begin_change(void)
 	ck_assert_int_eq(mkdir(fx_path("n/links"), 0755), 0);
 	fx_write(LINK, "{\"in\": 1}\n");
 	set_ref(R1, &a);
-	ck_assert_int_eq(strata_journal_begin(node, "parcel-import", "p.parcel", "cn-a", refs, 2), 0);
+	ck_assert_int_eq(strata_journal_begin(node, "parcel-import", "p.parcel", "links/cn-a.json", refs, 2), 0);
 	ck_assert_int_eq(access(fx_path("n/journal"), F_OK), 0);
 	/* a second change cannot start over it */
 	ck_assert_int_lt(strata_journal_begin(node, "parcel-import", "q.parcel", NULL, NULL, 0), 0);
@@ -77,7 +78,7 @@ static void assert_old(void)
 	strata_buf t = STRATA_BUF_INIT;
 	ck_assert_int_eq(ref_is(R1, &a), 1);
 	ck_assert_int_eq(ref_is(R2, &b), -1);
-	ck_assert_int_eq(strata_read_file(&t, fx_path(LINK), 4096), 0);
+	ck_assert_int_eq(strata_fs_read(&t, fx_path(LINK), 4096), 0);
 	ck_assert_str_eq(t.ptr, "{\"in\": 1}\n");
 	ck_assert_int_eq(access(fx_path("n/journal"), F_OK), -1);
 	strata_buf_dispose(&t);
@@ -126,17 +127,17 @@ START_TEST(recover_at_lock)
 	fx_write("n/repo.git/refs/strata/peers/cn-a/events.lock", "");	/* a dead writer's lock */
 	strata_node_free(node);
 	ck_assert_int_eq(strata_node_open(&node, fx_path("n")), 0);
-	ck_assert_int_eq(strata_node_lock(node), 0);
+	ck_assert_int_eq(strata_journal_lock(node), 0);
 	assert_old();
 	ck_assert_int_eq(access(fx_path("n/repo.git/refs/strata/peers/cn-a/events.lock"), F_OK), -1);
-	ck_assert_int_eq(strata_read_file(&log, fx_path("n/" STRATA_REFUSED_LOG), 1 << 20), 0);
+	ck_assert_int_eq(strata_fs_read(&log, fx_path("n/" STRATA_REFUSED_LOG), 1 << 20), 0);
 	ck_assert_ptr_nonnull(strstr(log.ptr, "interrupted (a crash or power loss) before it completed; undone"));
 	ck_assert_ptr_nonnull(strstr(log.ptr, "p.parcel"));
 	strata_buf_dispose(&log);
 	/* nothing left to settle: the next lock changes nothing */
 	strata_node_free(node);
 	ck_assert_int_eq(strata_node_open(&node, fx_path("n")), 0);
-	ck_assert_int_eq(strata_node_lock(node), 0);
+	ck_assert_int_eq(strata_journal_lock(node), 0);
 	assert_old();
 }
 END_TEST
@@ -156,7 +157,7 @@ START_TEST(cut_audit_append_trimmed)
 
 	ck_assert_int_eq(strata_audit_append(node, "one", "first", NULL), 0);
 	begin_change();
-	ck_assert_int_eq(git_reflog_read(&log, node->repo, STRATA_REF_AUDIT), 0);
+	ck_assert_int_eq(git_reflog_read(&log, strata_node_repo(node), STRATA_REF_AUDIT), 0);
 	ck_assert_uint_eq(git_reflog_entrycount(log), 1);
 	ck_assert_int_eq(git_signature_now(&sig, "strata", "strata@localhost"), 0);
 	ck_assert_int_eq(git_reflog_append(log, &b, sig, "cut short"), 0);
@@ -165,13 +166,46 @@ START_TEST(cut_audit_append_trimmed)
 	git_signature_free(sig);
 	strata_node_free(node);
 	ck_assert_int_eq(strata_node_open(&node, fx_path("n")), 0);
-	ck_assert_int_eq(strata_node_lock(node), 0);
+	ck_assert_int_eq(strata_journal_lock(node), 0);
 	assert_old();
-	ck_assert_int_eq(git_reflog_read(&log, node->repo, STRATA_REF_AUDIT), 0);
+	ck_assert_int_eq(git_reflog_read(&log, strata_node_repo(node), STRATA_REF_AUDIT), 0);
 	ck_assert_uint_eq(git_reflog_entrycount(log), 1);
 	git_reflog_free(log);
 	ck_assert_int_eq(strata_audit_check(node, &events, no_problem, NULL), 0);
 	ck_assert_uint_eq(events, 1);
+}
+END_TEST
+
+/* A journal written before files were named by path: "link" names the peer; it is settled the same way. */
+START_TEST(legacy_link_journal_recovered)
+{
+	char ha[GIT_OID_HEXSZ + 1], hb[GIT_OID_HEXSZ + 1], text[512];
+	ck_assert_int_eq(mkdir(fx_path("n/links"), 0755), 0);
+	fx_write(LINK, "{\"in\": 2}\n");
+	set_ref(R1, &b);
+	git_oid_tostr(ha, sizeof(ha), &a);
+	git_oid_tostr(hb, sizeof(hb), &b);
+	snprintf(text, sizeof(text), "{\"op\": \"parcel-import\", \"what\": \"p.parcel\", \"audit\": null, "
+		 "\"link\": {\"peer\": \"cn-a\", \"old\": \"{\\\"in\\\": 1}\\n\"}, "
+		 "\"refs\": [{\"name\": \"%s\", \"old\": \"%s\", \"new\": \"%s\"}]}\n", R1, ha, hb);
+	fx_write("n/journal", text);
+	strata_node_free(node);
+	ck_assert_int_eq(strata_node_open(&node, fx_path("n")), 0);
+	ck_assert_int_eq(strata_journal_lock(node), 0);
+	ck_assert_int_eq(ref_is(R2, &b), -1);
+	assert_old();
+}
+END_TEST
+
+/* The file a change rewrites must be inside the node. */
+START_TEST(file_outside_the_node_refused)
+{
+	strata_journal_ref refs[1] = { { R1, 0, { { 0 } }, b } };
+	ck_assert_int_lt(strata_journal_begin(node, "parcel-import", "p", "../escape", refs, 1), 0);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "no path inside the node"));
+	ck_assert_int_lt(strata_journal_begin(node, "parcel-import", "p", "/etc/passwd", refs, 1), 0);
+	ck_assert_int_lt(strata_journal_begin(node, "parcel-import", "p", "links/../../x", refs, 1), 0);
+	ck_assert_int_eq(access(fx_path("n/journal"), F_OK), -1);
 }
 END_TEST
 
@@ -180,10 +214,10 @@ START_TEST(damaged_journal_stops_the_node)
 	fx_write("n/journal", "{\"op\": \"parcel-import\", \"refs\": [{\"name\": \"x\"}]}");
 	strata_node_free(node);
 	ck_assert_int_eq(strata_node_open(&node, fx_path("n")), 0);
-	ck_assert_int_lt(strata_node_lock(node), 0);
+	ck_assert_int_lt(strata_journal_lock(node), 0);
 	ck_assert_ptr_nonnull(strstr(strata_error_last(), "journal' is damaged (refs[0])"));
 	fx_write("n/journal", "{\"op\": ");
-	ck_assert_int_lt(strata_node_lock(node), 0);
+	ck_assert_int_lt(strata_journal_lock(node), 0);
 	ck_assert_ptr_nonnull(strstr(strata_error_last(), "is damaged"));
 }
 END_TEST
@@ -198,6 +232,8 @@ int main(void)
 	tcase_add_test(tc, complete_once_audited);
 	tcase_add_test(tc, recover_at_lock);
 	tcase_add_test(tc, cut_audit_append_trimmed);
+	tcase_add_test(tc, legacy_link_journal_recovered);
+	tcase_add_test(tc, file_outside_the_node_refused);
 	tcase_add_test(tc, damaged_journal_stops_the_node);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);

@@ -38,12 +38,12 @@ START_TEST(record_parse_round_trip)
 {
 	const char *line = "{\"a\":\"x\\ny\",\"b\":\"\"}";
 	strata_record *r = NULL;
-	ck_assert_int_eq(strata_record_parse(&r, line, strlen(line)), 0);
+	ck_assert_int_eq(strata_json_record_parse(&r, line, strlen(line)), 0);
 	ck_assert_uint_eq(r->n, 2);
-	ck_assert_str_eq(strata_record_get(r, "a"), "x\ny");
-	ck_assert_str_eq(strata_record_get(r, "b"), "");
-	ck_assert_ptr_null(strata_record_get(r, "c"));
-	strata_record_free(r);
+	ck_assert_str_eq(strata_json_record_get(r, "a"), "x\ny");
+	ck_assert_str_eq(strata_json_record_get(r, "b"), "");
+	ck_assert_ptr_null(strata_json_record_get(r, "c"));
+	strata_json_record_free(r);
 }
 END_TEST
 
@@ -53,7 +53,7 @@ START_TEST(record_parse_refuses_non_strings)
 			      "{\"b\":\"1\",\"a\":\"2\"}", "{\"a\":\"\\u0000\"}", "{\"a\":\"1\"} ", "{\"a\":\"\xff\"}" };
 	for (size_t i = 0; i < 9; i++) {
 		strata_record *r = NULL;
-		ck_assert_int_lt(strata_record_parse(&r, bad[i], strlen(bad[i])), 0);
+		ck_assert_int_lt(strata_json_record_parse(&r, bad[i], strlen(bad[i])), 0);
 		ck_assert_ptr_null(r);
 	}
 }
@@ -66,8 +66,8 @@ static int jsonl_read_all(const char *text, strata_buf *got)
 	strata_csv_row row;
 	int r;
 
-	ck_assert_int_eq(strata_jsonl_open(&j, f, "t.jsonl"), 0);
-	while ((r = strata_jsonl_next(j, &row)) > 0) {
+	ck_assert_int_eq(strata_json_lines_open(&j, f, "t.jsonl"), 0);
+	while ((r = strata_json_lines_next(j, &row)) > 0) {
 		if (got->len)
 			strata_buf_putc(got, '/');
 		for (size_t i = 0; i < row.nfields; i++) {
@@ -76,7 +76,7 @@ static int jsonl_read_all(const char *text, strata_buf *got)
 			strata_buf_put(got, row.fields[i], row.lens[i]);
 		}
 	}
-	strata_jsonl_free(j);
+	strata_json_lines_free(j);
 	fclose(f);
 	return r;
 }
@@ -150,7 +150,7 @@ static const struct { const char *line, *name, *want; int rc; } field_cases[] = 
 START_TEST(record_field_table)
 {
 	strata_buf v = STRATA_BUF_INIT;
-	int rc = strata_record_field(&v, field_cases[_i].line, strlen(field_cases[_i].line), field_cases[_i].name);
+	int rc = strata_json_record_field(&v, field_cases[_i].line, strlen(field_cases[_i].line), field_cases[_i].name);
 	if (field_cases[_i].rc < 0) {
 		ck_assert_msg(rc < 0, "case %d: accepted", _i);
 	} else {
@@ -184,14 +184,14 @@ START_TEST(record_field_agrees_with_parser)
 		}
 		strata_json_sort_names(order, names, n);
 		ck_assert_int_eq(strata_json_put_record(&line, names, vals, NULL, order, n), 0);
-		ck_assert_int_eq(strata_record_parse(&r, line.ptr, line.len), 0);
+		ck_assert_int_eq(strata_json_record_parse(&r, line.ptr, line.len), 0);
 		for (size_t i = 0; i < n; i++) {
 			strata_buf v = STRATA_BUF_INIT;
-			ck_assert_int_eq(strata_record_field(&v, line.ptr, line.len, names[i]), 1);
-			ck_assert_str_eq(v.ptr ? v.ptr : "", strata_record_get(r, names[i]));
+			ck_assert_int_eq(strata_json_record_field(&v, line.ptr, line.len, names[i]), 1);
+			ck_assert_str_eq(v.ptr ? v.ptr : "", strata_json_record_get(r, names[i]));
 			strata_buf_dispose(&v);
 		}
-		strata_record_free(r);
+		strata_json_record_free(r);
 		strata_buf_dispose(&line);
 	}
 }

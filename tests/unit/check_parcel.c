@@ -11,12 +11,12 @@ static strata_key *key;
 static void setup(void)
 {
 	fx_setup();
-	ck_assert_int_eq(strata_key_generate(&key), 0);
+	ck_assert_int_eq(strata_sign_key_generate(&key), 0);
 }
 
 static void teardown(void)
 {
-	strata_key_free(key);
+	strata_sign_key_free(key);
 	fx_teardown();
 }
 
@@ -75,8 +75,8 @@ START_TEST(roundtrip)
 	ck_assert_uint_eq(p->nprereqs, 1);
 	ck_assert_uint_eq(p->pack.len, src.pack.len);
 	ck_assert_int_eq(strata_parcel_verify(p, &who), 0);
-	strata_key_public(&mine, key);
-	ck_assert(strata_pubkey_equal(&who, &mine));
+	strata_sign_key_public(&mine, key);
+	ck_assert(strata_sign_pubkey_equal(&who, &mine));
 	strata_parcel_free(p);
 	dispose(&src);
 	strata_buf_dispose(&b);
@@ -163,7 +163,7 @@ static const char *reparse(const char *from, const char *to)
 		src.manifest = m;
 	}
 	strata_buf_clear(&src.sig);
-	strata_sshsig_sign(&src.sig, key, STRATA_PARCEL_NAMESPACE, src.manifest.ptr, src.manifest.len);
+	strata_sign_sshsig(&src.sig, key, STRATA_PARCEL_NAMESPACE, src.manifest.ptr, src.manifest.len);
 	ck_assert_int_eq(strata_parcel_write(&b, &src), 0);
 	snprintf(msg, sizeof(msg), "%s", strata_parcel_parse(&p, "t", b.ptr, b.len, NULL) == 0 ? "" : strata_error_last());
 	strata_parcel_free(p);

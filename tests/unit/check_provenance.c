@@ -4,6 +4,8 @@
  */
 #include "fixture.h"
 #include "strata/replica/provenance.h"
+#include "strata/data/dataset.h"
+#include "strata/data/import.h"
 
 static strata_node *n;
 
@@ -28,7 +30,7 @@ static void import(const char *csv)
 	o.path = fx_write("in.csv", csv);
 	o.key = key;
 	o.nkey = 1;
-	ck_assert_msg(strata_dataset_import(n, "d", &o, &r) == 0, "%s", strata_error_last());
+	ck_assert_msg(strata_import_dataset(n, "d", &o, &r) == 0, "%s", strata_error_last());
 }
 
 static int count_version(const strata_history_entry *e, void *payload)
@@ -54,19 +56,19 @@ START_TEST(lookup_every_record)
 	import(csv.ptr);
 	ck_assert_int_eq(strata_dataset_resolve(&c, n, "d", NULL), 0);
 	ck_assert_int_eq(git_commit_tree(&t, c), 0);
-	ck_assert_int_eq(strata_schema_load(&s, n->repo, t), 0);
+	ck_assert_int_eq(strata_schema_load(&s, strata_node_repo(n), t), 0);
 	for (int i = 0; i < 3000; i += 7) {
 		char want[64];
 		snprintf(id, sizeof(id), "k%d", i);
-		ck_assert_int_eq(strata_key_from_args(h, vals, 1), 0);
+		ck_assert_int_eq(strata_provenance_key_from_args(h, vals, 1), 0);
 		strata_buf_clear(&line);
-		ck_assert_int_eq(strata_dataset_lookup(&line, n->repo, t, s, h), 1);
+		ck_assert_int_eq(strata_provenance_lookup(&line, strata_node_repo(n), t, s, h), 1);
 		snprintf(want, sizeof(want), "{\"id\":\"k%d\",\"v\":\"%d\"}", i, i * 7);
 		ck_assert_str_eq(line.ptr, want);
 	}
 	snprintf(id, sizeof(id), "k3000");
-	ck_assert_int_eq(strata_key_from_args(h, vals, 1), 0);
-	ck_assert_int_eq(strata_dataset_lookup(&line, n->repo, t, s, h), 0);
+	ck_assert_int_eq(strata_provenance_key_from_args(h, vals, 1), 0);
+	ck_assert_int_eq(strata_provenance_lookup(&line, strata_node_repo(n), t, s, h), 0);
 	strata_schema_free(s);
 	git_tree_free(t);
 	git_commit_free(c);
@@ -86,14 +88,14 @@ START_TEST(history_each_change)
 	import("id,v\na,2\nb,1\n");	/* b unchanged */
 	import("id,v\na,2\nb,3\n");
 	import("id,v\na,2\n");
-	ck_assert_int_eq(strata_dataset_spec_ref(&ref, "d"), 0);
-	ck_assert_int_eq(strata_key_from_args(h, vals, 1), 0);
-	ck_assert_int_eq(strata_record_history(n, ref.ptr, h, count_version, changes), 3);
+	ck_assert_int_eq(strata_provenance_spec_ref(&ref, "d"), 0);
+	ck_assert_int_eq(strata_provenance_key_from_args(h, vals, 1), 0);
+	ck_assert_int_eq(strata_provenance_history(n, ref.ptr, h, count_version, changes), 3);
 	ck_assert_str_eq(changes, "removed changed added ");
 	strata_buf_clear(&ref);
-	ck_assert_int_lt(strata_dataset_spec_ref(&ref, "../d"), 0);
-	ck_assert_int_lt(strata_dataset_spec_ref(&ref, "a//d"), 0);
-	ck_assert_int_eq(strata_dataset_spec_ref(&ref, "st-a/cn-b/d"), 0);
+	ck_assert_int_lt(strata_provenance_spec_ref(&ref, "../d"), 0);
+	ck_assert_int_lt(strata_provenance_spec_ref(&ref, "a//d"), 0);
+	ck_assert_int_eq(strata_provenance_spec_ref(&ref, "st-a/cn-b/d"), 0);
 	ck_assert_str_eq(ref.ptr, "refs/strata/peers/st-a/cn-b/d");
 	strata_buf_dispose(&ref);
 }

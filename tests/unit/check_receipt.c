@@ -5,13 +5,17 @@
  */
 #include "two_nodes.h"
 #include "strata/replica/receipt.h"
+#include "strata/base/fs.h"
+#include "strata/replica/link.h"
+#include "strata/replica/parcel_import.h"
+#include "strata/replica/parcel_export.h"
 
 static void link_text(strata_buf *out, strata_node *n, const char *peer)
 {
 	strata_buf p = STRATA_BUF_INIT;
 	strata_buf_clear(out);
-	strata_buf_printf(&p, "%s/links/%s.json", n->path, peer);
-	if (strata_read_file(out, p.ptr, 1 << 20) < 0)
+	strata_buf_printf(&p, "%s/links/%s.json", strata_node_path(n), peer);
+	if (strata_fs_read(out, p.ptr, 1 << 20) < 0)
 		strata_buf_puts(out, "(none)");
 	strata_error_clear();
 	strata_buf_dispose(&p);
@@ -80,7 +84,7 @@ START_TEST(receipt_refusals)
 
 	one_round(&r);
 	link_text(&before, cn, "st-b");
-	ck_assert_int_eq(git_reference_name_to_id(&audit_before, cn->repo, "refs/strata/audit"), 0);
+	ck_assert_int_eq(git_reference_name_to_id(&audit_before, strata_node_repo(cn), "refs/strata/audit"), 0);
 	for (size_t i = 0; i < sizeof(swaps) / sizeof(*swaps); i++) {
 		strata_buf_clear(&bad);
 		strata_buf_put(&bad, r.ptr, r.len);
@@ -101,7 +105,7 @@ START_TEST(receipt_refusals)
 		p[10] = '7';
 		strata_buf_clear(&bad);
 		strata_buf_put(&bad, body.ptr, body.len);
-		ck_assert_int_eq(strata_sshsig_sign(&bad, st->key, STRATA_RECEIPT_NAMESPACE, body.ptr, body.len), 0);
+		ck_assert_int_eq(strata_sign_sshsig(&bad, strata_node_key(st), STRATA_RECEIPT_NAMESPACE, body.ptr, body.len), 0);
 		ck_assert_int_lt(strata_receipt_import(cn, "r", bad.ptr, bad.len, &rr), 0);
 		ck_assert_ptr_nonnull(strstr(strata_error_last(), "receipt confirms parcel 7, but the last parcel sent to 'st-b' was 1"));
 		p[10] = '1';
@@ -109,7 +113,7 @@ START_TEST(receipt_refusals)
 		p[6] = 'x';
 		strata_buf_clear(&bad);
 		strata_buf_put(&bad, body.ptr, body.len);
-		ck_assert_int_eq(strata_sshsig_sign(&bad, st->key, STRATA_RECEIPT_NAMESPACE, body.ptr, body.len), 0);
+		ck_assert_int_eq(strata_sign_sshsig(&bad, strata_node_key(st), STRATA_RECEIPT_NAMESPACE, body.ptr, body.len), 0);
 		ck_assert_int_lt(strata_receipt_import(cn, "r", bad.ptr, bad.len, &rr), 0);
 		ck_assert_ptr_nonnull(strstr(strata_error_last(), "receipt addressed to 'cn-x', and this node is 'cn-a'"));
 		p[6] = 'a';
@@ -117,13 +121,13 @@ START_TEST(receipt_refusals)
 		p[15] = p[15] == '0' ? '1' : '0';
 		strata_buf_clear(&bad);
 		strata_buf_put(&bad, body.ptr, body.len);
-		ck_assert_int_eq(strata_sshsig_sign(&bad, st->key, STRATA_RECEIPT_NAMESPACE, body.ptr, body.len), 0);
+		ck_assert_int_eq(strata_sign_sshsig(&bad, strata_node_key(st), STRATA_RECEIPT_NAMESPACE, body.ptr, body.len), 0);
 		ck_assert_int_lt(strata_receipt_import(cn, "r", bad.ptr, bad.len, &rr), 0);
 		ck_assert_ptr_nonnull(strstr(strata_error_last(), "which this node never made"));
 		/* signed by cn itself, claiming to be st */
 		strata_buf_clear(&bad);
 		strata_buf_put(&bad, r.ptr, (size_t)(sig - r.ptr));
-		ck_assert_int_eq(strata_sshsig_sign(&bad, cn->key, STRATA_RECEIPT_NAMESPACE, r.ptr, (size_t)(sig - r.ptr)), 0);
+		ck_assert_int_eq(strata_sign_sshsig(&bad, strata_node_key(cn), STRATA_RECEIPT_NAMESPACE, r.ptr, (size_t)(sig - r.ptr)), 0);
 		ck_assert_int_lt(strata_receipt_import(cn, "r", bad.ptr, bad.len, &rr), 0);
 		ck_assert_ptr_nonnull(strstr(strata_error_last(), "not the one pinned for 'st-b'"));
 		strata_buf_dispose(&body);
@@ -134,7 +138,7 @@ START_TEST(receipt_refusals)
 	link_text(&after, cn, "st-b");
 	ck_assert_str_eq(before.ptr, after.ptr);
 	/* and no event: the audit log is where it was */
-	ck_assert_int_eq(git_reference_name_to_id(&audit_after, cn->repo, "refs/strata/audit"), 0);
+	ck_assert_int_eq(git_reference_name_to_id(&audit_after, strata_node_repo(cn), "refs/strata/audit"), 0);
 	ck_assert(git_oid_equal(&audit_before, &audit_after));
 	strata_buf_dispose(&r);
 	strata_buf_dispose(&bad);

@@ -122,7 +122,7 @@ START_TEST(pack_from_file_stream_end_split)
 	size_t n = 65536 - 7;
 	char *data = malloc(n), path[] = "/tmp/check-received-XXXXXX";
 	uLongf zlen = compressBound((uLong)n);
-	strata_pack_src src;
+	strata_received_src src;
 	int fd;
 
 	memset(data, 'x', n);
@@ -135,7 +135,7 @@ START_TEST(pack_from_file_stream_end_split)
 	ck_assert_int_ge(fd = mkstemp(path), 0);
 	unlink(path);
 	ck_assert_int_eq(write(fd, p.ptr, p.len), (ssize_t)p.len);
-	strata_pack_src_fd(&src, fd, p.len);
+	strata_received_src_fd(&src, fd, p.len);
 	ck_assert_msg(strata_received_resolve_src(&src, 1, NULL, "t.parcel") == 0, "%s", strata_error_last());
 	close(fd);
 	free(data);
@@ -380,7 +380,7 @@ START_TEST(view_fsck_and_layout)
 			snprintf(rec, sizeof(rec), "%u", i);
 			vals[0] = rec;
 			lens[0] = strlen(rec);
-			ck_assert_int_eq(strata_keyhash(h, vals, lens, 1), 0);
+			ck_assert_int_eq(strata_trie_keyhash(h, vals, lens, 1), 0);
 			if ((h[0] >> 4) == 4) {
 				found++;
 				strata_buf_printf(&big, "%u\n", i);
@@ -400,7 +400,7 @@ START_TEST(view_fsck_and_layout)
 				snprintf(texts[k], 64, "{\"id\":\"%.*s\"}", (int)(nl - p), p);
 				vals[0] = texts[k] + 7;
 				lens[0] = (size_t)(nl - p);
-				ck_assert_int_eq(strata_keyhash(items[k].hash, vals, lens, 1), 0);
+				ck_assert_int_eq(strata_trie_keyhash(items[k].hash, vals, lens, 1), 0);
 				items[k].data = texts[k];
 				items[k].len = (uint32_t)strlen(texts[k]);
 				p = nl + 1;

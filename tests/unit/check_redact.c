@@ -1,6 +1,8 @@
 /* check_redact.c - transforms, pseudonyms, record redaction, and a leak property */
 #include "fixture.h"
 #include "strata/policy/redact.h"
+#include "strata/base/enc.h"
+#include "strata/format/json.h"
 
 #include <openssl/evp.h>
 
@@ -39,11 +41,11 @@ START_TEST(transform_table)
 	strata_rule rule = { "f", cases[_i].kind, cases[_i].a, cases[_i].b, 1, 1 };
 	strata_buf out = STRATA_BUF_INIT;
 
-	ck_assert_int_eq(strata_redactor_init(&r, NULL, NULL, "st-a", SECRET), 0);
+	ck_assert_int_eq(strata_redact_init(&r, NULL, NULL, "st-a", SECRET), 0);
 	ck_assert_int_eq(strata_redact_value(&r, &rule, cases[_i].in, strlen(cases[_i].in), &out), 0);
 	ck_assert_msg(strcmp(out.ptr ? out.ptr : "", cases[_i].want) == 0, "case %d: got '%s'", _i,
 		      out.ptr ? out.ptr : "");
-	strata_redactor_dispose(&r);
+	strata_redact_dispose(&r);
 	strata_buf_dispose(&out);
 }
 END_TEST
@@ -53,9 +55,9 @@ static char *token(const char *recipient, int per_recipient, const unsigned char
 	strata_redactor r;
 	strata_rule rule = { "f", STRATA_T_PSEUDONYM, per_recipient, 0, 1, 1 };
 	strata_buf out = STRATA_BUF_INIT;
-	ck_assert_int_eq(strata_redactor_init(&r, NULL, NULL, recipient, secret), 0);
+	ck_assert_int_eq(strata_redact_init(&r, NULL, NULL, recipient, secret), 0);
 	ck_assert_int_eq(strata_redact_value(&r, &rule, v, strlen(v), &out), 0);
-	strata_redactor_dispose(&r);
+	strata_redact_dispose(&r);
 	return strata_buf_detach(&out);
 }
 
@@ -81,7 +83,7 @@ START_TEST(pseudonyms_are_keyed_and_scoped)
 	ck_assert_str_ne(a, next);
 	/* not a plain hash of the value */
 	EVP_Digest("330106199003071234", 18, sha, NULL, EVP_sha256(), NULL);
-	strata_hex(hex, sha, 32);
+	strata_enc_hex(hex, sha, 32);
 	ck_assert_ptr_null(strstr(hex, a + 1));
 	free(a); free(a2); free(fed_b); free(rec_a); free(rec_b); free(key2); free(next);
 }
@@ -106,9 +108,9 @@ START_TEST(record_filter_and_default_deny)
 	pd.nrules = 3;
 	pd.filters = &flt;
 	pd.nfilters = 1;
-	ck_assert_int_eq(strata_record_parse(&r1, in1, strlen(in1)), 0);
-	ck_assert_int_eq(strata_record_parse(&r2, in2, strlen(in2)), 0);
-	ck_assert_int_eq(strata_redactor_init(&r, NULL, &pd, "st-a", SECRET), 0);
+	ck_assert_int_eq(strata_json_record_parse(&r1, in1, strlen(in1)), 0);
+	ck_assert_int_eq(strata_json_record_parse(&r2, in2, strlen(in2)), 0);
+	ck_assert_int_eq(strata_redact_init(&r, NULL, &pd, "st-a", SECRET), 0);
 	ck_assert_int_eq(strata_redact_record(&r, r1, &out, &kept), 0);
 	ck_assert_int_eq(kept, 1);
 	ck_assert(strncmp(out.ptr, "{\"id\":\"p", 8) == 0);
@@ -119,9 +121,9 @@ START_TEST(record_filter_and_default_deny)
 	strata_buf_clear(&out);
 	ck_assert_int_eq(strata_redact_record(&r, r2, &out, &kept), 0);
 	ck_assert_int_eq(kept, 0);
-	strata_redactor_dispose(&r);
-	strata_record_free(r1);
-	strata_record_free(r2);
+	strata_redact_dispose(&r);
+	strata_json_record_free(r1);
+	strata_json_record_free(r2);
 	strata_buf_dispose(&out);
 }
 END_TEST
@@ -191,17 +193,17 @@ START_TEST(no_dropped_or_pseudonymized_value_leaks)
 		pd.nrules = n - (size_t)rand_r(&seed) % 2;
 		strata_json_sort_names(order, np, n);
 		ck_assert_int_eq(strata_json_put_record(&line, np, vp, NULL, order, n), 0);
-		ck_assert_int_eq(strata_record_parse(&rec, line.ptr, line.len), 0);
-		ck_assert_int_eq(strata_redactor_init(&r, NULL, &pd, "st-a", SECRET), 0);
+		ck_assert_int_eq(strata_json_record_parse(&rec, line.ptr, line.len), 0);
+		ck_assert_int_eq(strata_redact_init(&r, NULL, &pd, "st-a", SECRET), 0);
 		ck_assert_int_eq(strata_redact_record(&r, rec, &out, &kept), 0);
 		ck_assert_int_eq(kept, 1);
 		/* compare against the decoded output too, so escaping cannot hide a leak */
 		{
 			strata_record *o = NULL;
-			ck_assert_int_eq(strata_record_parse(&o, out.ptr, out.len), 0);
+			ck_assert_int_eq(strata_json_record_parse(&o, out.ptr, out.len), 0);
 			for (size_t i = 0; i < o->n; i++)
 				strata_buf_printf(&json_out, "%s=%s\n", o->names[i], o->values[i]);
-			strata_record_free(o);
+			strata_json_record_free(o);
 		}
 		for (size_t i = 0; i < n; i++) {
 			int hidden = i >= pd.nrules || rules[i].kind != STRATA_T_KEEP;
@@ -213,8 +215,8 @@ START_TEST(no_dropped_or_pseudonymized_value_leaks)
 				ck_assert_msg(!leaks(json_out.ptr ? json_out.ptr : "", vals[i]) && !leaks(out.ptr, vals[i]),
 					      "round %d: value of %s leaked: %s", round, names[i], out.ptr);
 		}
-		strata_redactor_dispose(&r);
-		strata_record_free(rec);
+		strata_redact_dispose(&r);
+		strata_json_record_free(rec);
 		strata_buf_dispose(&line);
 		strata_buf_dispose(&out);
 		strata_buf_dispose(&json_out);

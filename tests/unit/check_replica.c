@@ -4,6 +4,10 @@
  * the full import path with the node left exactly as it was.
  */
 #include "two_nodes.h"
+#include "strata/base/fs.h"
+#include "strata/replica/link.h"
+#include "strata/replica/parcel_import.h"
+#include "strata/replica/parcel_export.h"
 
 #include <dirent.h>
 
@@ -34,15 +38,15 @@ static void state(strata_buf *out, strata_node *n)
 {
 	strata_buf p = STRATA_BUF_INIT, links = STRATA_BUF_INIT;
 	strata_buf_clear(out);
-	ck_assert_int_eq(git_reference_foreach(n->repo, add_ref, out), 0);
-	strata_buf_printf(&p, "%s/repo.git/objects/pack", n->path);
+	ck_assert_int_eq(git_reference_foreach(strata_node_repo(n), add_ref, out), 0);
+	strata_buf_printf(&p, "%s/repo.git/objects/pack", strata_node_path(n));
 	list_dir(out, p.ptr);
 	strata_buf_clear(&p);
-	strata_buf_printf(&p, "%s/repo.git/objects", n->path);
+	strata_buf_printf(&p, "%s/repo.git/objects", strata_node_path(n));
 	list_dir(out, p.ptr);
 	strata_buf_clear(&p);
-	strata_buf_printf(&p, "%s/links/cn-a.json", n->path);
-	if (strata_read_file(&links, p.ptr, 1 << 20) == 0)
+	strata_buf_printf(&p, "%s/links/cn-a.json", strata_node_path(n));
+	if (strata_fs_read(&links, p.ptr, 1 << 20) == 0)
 		strata_buf_put(out, links.ptr, links.len);
 	strata_error_clear();
 	strata_buf_dispose(&p);
@@ -66,8 +70,8 @@ START_TEST(export_import_replay)
 
 	ck_assert_msg(strata_parcel_import(st, "p1", parcel.ptr, parcel.len, &res) == 0, "%s", strata_error_last());
 	ck_assert_uint_eq(res.changed, 1);
-	ck_assert_int_eq(git_reference_name_to_id(&sent, cn->repo, "refs/strata/views/st-b/residents"), 0);
-	ck_assert_int_eq(git_reference_name_to_id(&got, st->repo, "refs/strata/peers/cn-a/residents"), 0);
+	ck_assert_int_eq(git_reference_name_to_id(&sent, strata_node_repo(cn), "refs/strata/views/st-b/residents"), 0);
+	ck_assert_int_eq(git_reference_name_to_id(&got, strata_node_repo(st), "refs/strata/peers/cn-a/residents"), 0);
 	ck_assert(git_oid_equal(&sent, &got));
 
 	/* the same parcel again: nothing to do, and nothing done */

@@ -1,6 +1,7 @@
 /* check_sign.c - SSHSIG signing and verification, keys */
 #include "fixture.h"
 #include "strata/format/sign.h"
+#include "strata/base/fs.h"
 
 #include <sys/stat.h>
 
@@ -9,12 +10,12 @@ static strata_key *key;
 static void setup(void)
 {
 	fx_setup();
-	ck_assert_int_eq(strata_key_generate(&key), 0);
+	ck_assert_int_eq(strata_sign_key_generate(&key), 0);
 }
 
 static void teardown(void)
 {
-	strata_key_free(key);
+	strata_sign_key_free(key);
 	key = NULL;
 	fx_teardown();
 }
@@ -25,12 +26,12 @@ START_TEST(sign_verify_round_trip)
 	strata_pubkey who, mine;
 	const char *msg = "tree 0000\nauthor x\n\nhello\n";
 
-	ck_assert_int_eq(strata_sshsig_sign(&sig, key, "git", msg, strlen(msg)), 0);
+	ck_assert_int_eq(strata_sign_sshsig(&sig, key, "git", msg, strlen(msg)), 0);
 	ck_assert(strncmp(sig.ptr, "-----BEGIN SSH SIGNATURE-----\n", 30) == 0);
 	ck_assert_int_ne(sig.ptr[sig.len - 1], '\n');	/* FACTS.md: no trailing newline */
-	ck_assert_int_eq(strata_sshsig_verify(&who, sig.ptr, sig.len, "git", msg, strlen(msg)), 0);
-	strata_key_public(&mine, key);
-	ck_assert(strata_pubkey_equal(&who, &mine));
+	ck_assert_int_eq(strata_sign_sshsig_verify(&who, sig.ptr, sig.len, "git", msg, strlen(msg)), 0);
+	strata_sign_key_public(&mine, key);
+	ck_assert(strata_sign_pubkey_equal(&who, &mine));
 	strata_buf_dispose(&sig);
 }
 END_TEST
@@ -41,12 +42,12 @@ START_TEST(verify_refuses_tampering)
 	strata_pubkey who;
 	char msg[] = "some data to sign";
 
-	ck_assert_int_eq(strata_sshsig_sign(&sig, key, "git", msg, strlen(msg)), 0);
+	ck_assert_int_eq(strata_sign_sshsig(&sig, key, "git", msg, strlen(msg)), 0);
 	/* wrong namespace */
-	ck_assert_int_eq(strata_sshsig_verify(&who, sig.ptr, sig.len, "strata-parcel", msg, strlen(msg)), STRATA_EVERIFY);
+	ck_assert_int_eq(strata_sign_sshsig_verify(&who, sig.ptr, sig.len, "strata-parcel", msg, strlen(msg)), STRATA_EVERIFY);
 	/* changed data */
 	msg[0] = 'S';
-	ck_assert_int_eq(strata_sshsig_verify(&who, sig.ptr, sig.len, "git", msg, strlen(msg)), STRATA_EVERIFY);
+	ck_assert_int_eq(strata_sign_sshsig_verify(&who, sig.ptr, sig.len, "git", msg, strlen(msg)), STRATA_EVERIFY);
 	msg[0] = 's';
 	/* every byte of the base64 body flipped, one at a time */
 	for (size_t i = 30; i < sig.len - 28; i++) {
@@ -54,13 +55,13 @@ START_TEST(verify_refuses_tampering)
 		if (saved == '\n')
 			continue;
 		sig.ptr[i] = saved == 'A' ? 'B' : 'A';
-		ck_assert_msg(strata_sshsig_verify(&who, sig.ptr, sig.len, "git", msg, strlen(msg)) != 0,
+		ck_assert_msg(strata_sign_sshsig_verify(&who, sig.ptr, sig.len, "git", msg, strlen(msg)) != 0,
 			      "flip at %zu accepted", i);
 		sig.ptr[i] = saved;
 	}
 	/* truncated */
-	ck_assert_int_ne(strata_sshsig_verify(&who, sig.ptr, sig.len / 2, "git", msg, strlen(msg)), 0);
-	ck_assert_int_eq(strata_sshsig_verify(&who, sig.ptr, sig.len, "git", msg, strlen(msg)), 0);
+	ck_assert_int_ne(strata_sign_sshsig_verify(&who, sig.ptr, sig.len / 2, "git", msg, strlen(msg)), 0);
+	ck_assert_int_eq(strata_sign_sshsig_verify(&who, sig.ptr, sig.len, "git", msg, strlen(msg)), 0);
 	strata_buf_dispose(&sig);
 }
 END_TEST
@@ -70,14 +71,14 @@ START_TEST(pubkey_format_parse)
 	strata_buf line = STRATA_BUF_INIT;
 	strata_pubkey a, b;
 
-	strata_key_public(&a, key);
-	ck_assert_int_eq(strata_pubkey_format(&line, &a), 0);
+	strata_sign_key_public(&a, key);
+	ck_assert_int_eq(strata_sign_pubkey_format(&line, &a), 0);
 	ck_assert(strncmp(line.ptr, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI", 37) == 0);
 	strata_buf_puts(&line, " comment here");
-	ck_assert_int_eq(strata_pubkey_parse(&b, line.ptr), 0);
-	ck_assert(strata_pubkey_equal(&a, &b));
-	ck_assert_int_lt(strata_pubkey_parse(&b, "ssh-rsa AAAAB3NzaC1yc2E"), 0);
-	ck_assert_int_lt(strata_pubkey_parse(&b, "ssh-ed25519 AAAA"), 0);
+	ck_assert_int_eq(strata_sign_pubkey_parse(&b, line.ptr), 0);
+	ck_assert(strata_sign_pubkey_equal(&a, &b));
+	ck_assert_int_lt(strata_sign_pubkey_parse(&b, "ssh-rsa AAAAB3NzaC1yc2E"), 0);
+	ck_assert_int_lt(strata_sign_pubkey_parse(&b, "ssh-ed25519 AAAA"), 0);
 	strata_buf_dispose(&line);
 }
 END_TEST
@@ -88,16 +89,16 @@ START_TEST(key_save_load_is_private)
 	strata_pubkey a, b;
 	struct stat st;
 
-	ck_assert_int_eq(strata_key_save(key, fx_path("node.key")), 0);
+	ck_assert_int_eq(strata_sign_key_save(key, fx_path("node.key")), 0);
 	ck_assert_int_eq(stat(fx_path("node.key"), &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
-	ck_assert_int_eq(strata_key_load(&k2, fx_path("node.key")), 0);
-	strata_key_public(&a, key);
-	strata_key_public(&b, k2);
-	ck_assert(strata_pubkey_equal(&a, &b));
-	strata_key_free(k2);
+	ck_assert_int_eq(strata_sign_key_load(&k2, fx_path("node.key")), 0);
+	strata_sign_key_public(&a, key);
+	strata_sign_key_public(&b, k2);
+	ck_assert(strata_sign_pubkey_equal(&a, &b));
+	strata_sign_key_free(k2);
 	chmod(fx_path("node.key"), 0644);
-	ck_assert_int_lt(strata_key_load(&k2, fx_path("node.key")), 0);
+	ck_assert_int_lt(strata_sign_key_load(&k2, fx_path("node.key")), 0);
 	ck_assert_ptr_nonnull(strstr(strata_error_last(), "readable by others"));
 }
 END_TEST
@@ -114,13 +115,13 @@ START_TEST(same_signature_as_ssh_keygen)
 		fprintf(stderr, "skipped: ssh-keygen not installed\n");
 		return;
 	}
-	ck_assert_int_eq(strata_key_export_openssh(&priv, key, "test"), 0);
-	ck_assert_int_eq(strata_write_file_atomic(fx_path("id"), priv.ptr, priv.len, 0600), 0);
+	ck_assert_int_eq(strata_sign_key_export_openssh(&priv, key, "test"), 0);
+	ck_assert_int_eq(strata_fs_write_atomic(fx_path("id"), priv.ptr, priv.len, 0600), 0);
 	fx_write("msg", msg);
 	snprintf(cmd, sizeof(cmd), "ssh-keygen -q -Y sign -f %s -n git %s 2>&1", fx_path("id"), fx_path("msg"));
 	ck_assert_int_eq(system(cmd), 0);
-	ck_assert_int_eq(strata_read_file(&theirs, fx_path("msg.sig"), 4096), 0);
-	ck_assert_int_eq(strata_sshsig_sign(&ours, key, "git", msg, strlen(msg)), 0);
+	ck_assert_int_eq(strata_fs_read(&theirs, fx_path("msg.sig"), 4096), 0);
+	ck_assert_int_eq(strata_sign_sshsig(&ours, key, "git", msg, strlen(msg)), 0);
 	strata_buf_putc(&ours, '\n');	/* ssh-keygen ends its file with a newline */
 	ck_assert_str_eq(ours.ptr, theirs.ptr);
 
@@ -128,9 +129,9 @@ START_TEST(same_signature_as_ssh_keygen)
 	{
 		strata_buf pub = STRATA_BUF_INIT;
 		strata_pubkey pk;
-		strata_key_public(&pk, key);
+		strata_sign_key_public(&pk, key);
 		strata_buf_puts(&pub, "tester namespaces=\"git\" ");
-		strata_pubkey_format(&pub, &pk);
+		strata_sign_pubkey_format(&pub, &pk);
 		strata_buf_putc(&pub, '\n');
 		fx_write("allowed", pub.ptr);
 		snprintf(cmd, sizeof(cmd), "ssh-keygen -q -Y verify -f %s -I tester -n git -s %s < %s >/dev/null 2>&1",

@@ -21,14 +21,14 @@ START_TEST(vouched_identity_checks)
 	char name[64];
 	X509 *x;
 
-	ck_assert_int_eq(strata_key_generate(&k), 0);
-	strata_key_public(&pk, k);
+	ck_assert_int_eq(strata_sign_key_generate(&k), 0);
+	strata_sign_key_public(&pk, k);
 	ck_assert_int_eq(strata_tls_identity_new(&id, "st-wangjiang", k), 0);
 	ck_assert_ptr_nonnull(strstr(id.key_pem.ptr, "PRIVATE KEY"));
 	x = cert_of(&id);
 	ck_assert_int_eq(strata_tls_check_cert(name, sizeof(name), &signer, x), 0);
 	ck_assert_str_eq(name, "st-wangjiang");
-	ck_assert(strata_pubkey_equal(&signer, &pk));
+	ck_assert(strata_sign_pubkey_equal(&signer, &pk));
 	/* the TLS key is not the node key */
 	{
 		EVP_PKEY *tk = X509_get0_pubkey(x);
@@ -40,7 +40,7 @@ START_TEST(vouched_identity_checks)
 	X509_free(x);
 	strata_tls_identity_dispose(&id);
 	ck_assert_int_lt(strata_tls_identity_new(&id, "Not A Name", k), 0);
-	strata_key_free(k);
+	strata_sign_key_free(k);
 }
 END_TEST
 
@@ -54,7 +54,7 @@ START_TEST(binding_is_bound_to_key_and_name)
 	X509 *xa, *xb;
 	int idx;
 
-	ck_assert_int_eq(strata_key_generate(&k), 0);
+	ck_assert_int_eq(strata_sign_key_generate(&k), 0);
 	ck_assert_int_eq(strata_tls_identity_new(&a, "cn-a", k), 0);
 	ck_assert_int_eq(strata_tls_identity_new(&b, "cn-a", k), 0);
 	xa = cert_of(&a);
@@ -81,7 +81,7 @@ START_TEST(binding_is_bound_to_key_and_name)
 	X509_free(xa);
 	strata_tls_identity_dispose(&a);
 	strata_tls_identity_dispose(&b);
-	strata_key_free(k);
+	strata_sign_key_free(k);
 }
 END_TEST
 

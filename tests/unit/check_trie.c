@@ -1,6 +1,7 @@
 /* check_trie.c - the history-independent layout */
 #include "fixture.h"
 #include "strata/format/trie.h"
+#include "strata/base/enc.h"
 
 static git_repository *repo;
 
@@ -28,7 +29,7 @@ static strata_trie_item *make_items(size_t n, char ***datap)
 		size_t kl[1];
 		snprintf(key, sizeof(key), "%zu", i);
 		kl[0] = strlen(key);
-		ck_assert_int_eq(strata_keyhash(it[i].hash, kv, kl, 1), 0);
+		ck_assert_int_eq(strata_trie_keyhash(it[i].hash, kv, kl, 1), 0);
 		data[i] = malloc(48);
 		snprintf(data[i], 48, "{\"k\":\"%zu\"}", i);
 		it[i].data = data[i];
@@ -50,10 +51,10 @@ static void free_items(strata_trie_item *it, char **data, size_t n)
 static void build(git_oid *oid, strata_trie_item *items, size_t n)
 {
 	strata_packw *w = NULL;
-	ck_assert_int_eq(strata_packw_new(&w, repo, 1), 0);
+	ck_assert_int_eq(strata_pack_writer_new(&w, repo, 1), 0);
 	ck_assert_int_eq(strata_trie_build(w, items, n, oid), 0);
-	ck_assert_int_eq(strata_packw_commit(w), 0);
-	strata_packw_free(w);
+	ck_assert_int_eq(strata_pack_writer_commit(w), 0);
+	strata_pack_writer_free(w);
 }
 
 START_TEST(keyhash_known_answer)
@@ -63,8 +64,8 @@ START_TEST(keyhash_known_answer)
 	char hex[65];
 	char *v[1] = { "110" };
 	size_t l[1] = { 3 };
-	ck_assert_int_eq(strata_keyhash(h, v, l, 1), 0);
-	strata_hex(hex, h, 32);
+	ck_assert_int_eq(strata_trie_keyhash(h, v, l, 1), 0);
+	strata_enc_hex(hex, h, 32);
 	/* printf '["110"]' | sha256sum */
 	ck_assert_str_eq(hex, "e3f984d13f9e21c10d9a7b0386e535f0f1cf7c4f66defcbeea46eee24316f9e8");
 }
@@ -200,9 +201,9 @@ START_TEST(duplicates_are_refused)
 	git_oid oid;
 
 	memcpy(it[3].hash, it[7].hash, 32);
-	ck_assert_int_eq(strata_packw_new(&w, repo, 1), 0);
+	ck_assert_int_eq(strata_pack_writer_new(&w, repo, 1), 0);
 	ck_assert_int_lt(strata_trie_build(w, it, n, &oid), 0);
-	strata_packw_free(w);
+	strata_pack_writer_free(w);
 	free_items(it, data, n);
 }
 END_TEST
@@ -259,10 +260,10 @@ START_TEST(apply_equals_full_build)
 	}
 	strata_trie_sort(ops, nops);
 	ck_assert_int_eq(git_tree_lookup(&tree, repo, &t1), 0);
-	ck_assert_int_eq(strata_packw_new(&w, repo, 1), 0);
+	ck_assert_int_eq(strata_pack_writer_new(&w, repo, 1), 0);
 	ck_assert_int_eq(strata_trie_apply(w, repo, tree, ops, nops, test_hash, &hc, &counts, &t2), 0);
-	ck_assert_int_eq(strata_packw_commit(w), 0);
-	strata_packw_free(w);
+	ck_assert_int_eq(strata_pack_writer_commit(w), 0);
+	strata_pack_writer_free(w);
 	git_tree_free(tree);
 	ck_assert_uint_eq(counts.removed, del);
 	ck_assert_uint_eq(counts.added, add);

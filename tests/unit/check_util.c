@@ -1,5 +1,7 @@
 /* check_util.c - buffers, encodings, UTF-8 validation */
 #include "fixture.h"
+#include "strata/base/enc.h"
+#include "strata/base/fs.h"
 
 START_TEST(buf_respects_max)
 {
@@ -27,9 +29,9 @@ START_TEST(base64_round_trip)
 	const char *want[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
 	for (size_t i = 0; i < 7; i++) {
 		strata_buf e = STRATA_BUF_INIT, d = STRATA_BUF_INIT;
-		ck_assert_int_eq(strata_base64_encode(&e, (const unsigned char *)in[i], strlen(in[i])), 0);
+		ck_assert_int_eq(strata_enc_base64(&e, (const unsigned char *)in[i], strlen(in[i])), 0);
 		ck_assert_str_eq(e.ptr ? e.ptr : "", want[i]);
-		ck_assert_int_eq(strata_base64_decode(&d, want[i], strlen(want[i])), 0);
+		ck_assert_int_eq(strata_enc_unbase64(&d, want[i], strlen(want[i])), 0);
 		ck_assert_int_eq((int)d.len, (int)strlen(in[i]));
 		ck_assert(d.len == 0 || memcmp(d.ptr, in[i], d.len) == 0);
 		strata_buf_dispose(&e);
@@ -44,7 +46,7 @@ START_TEST(base64_rejects_garbage)
 	const char *bad[] = { "Zm9v!", "Zg=a", "Z", "Zm9vY", "Zh==", "Zm9=" };
 	for (size_t i = 0; i < 6; i++) {
 		strata_buf d = STRATA_BUF_INIT;
-		ck_assert_int_lt(strata_base64_decode(&d, bad[i], strlen(bad[i])), 0);
+		ck_assert_int_lt(strata_enc_unbase64(&d, bad[i], strlen(bad[i])), 0);
 		strata_buf_dispose(&d);
 	}
 }
@@ -66,13 +68,13 @@ static const struct { const char *s; int ok; } utf8_cases[] = {
 START_TEST(utf8_table)
 {
 	const char *s = utf8_cases[_i].s;
-	ck_assert_msg(strata_utf8_valid(s, strlen(s)) == utf8_cases[_i].ok, "case %d", _i);
+	ck_assert_msg(strata_enc_utf8_valid(s, strlen(s)) == utf8_cases[_i].ok, "case %d", _i);
 }
 END_TEST
 
 START_TEST(utf8_length_counts_characters)
 {
-	ck_assert_uint_eq(strata_utf8_len("张三a", strlen("张三a")), 3);
+	ck_assert_uint_eq(strata_enc_utf8_len("张三a", strlen("张三a")), 3);
 }
 END_TEST
 
@@ -80,23 +82,23 @@ START_TEST(hex_round_trip)
 {
 	unsigned char in[4] = { 0, 0x7f, 0xa0, 0xff }, out[4];
 	char hex[9];
-	strata_hex(hex, in, 4);
+	strata_enc_hex(hex, in, 4);
 	ck_assert_str_eq(hex, "007fa0ff");
-	ck_assert_int_eq(strata_unhex(out, hex, 4), 0);
+	ck_assert_int_eq(strata_enc_unhex(out, hex, 4), 0);
 	ck_assert_mem_eq(in, out, 4);
-	ck_assert_int_lt(strata_unhex(out, "zz", 1), 0);
+	ck_assert_int_lt(strata_enc_unhex(out, "zz", 1), 0);
 }
 END_TEST
 
 START_TEST(atomic_write_replaces_whole_file)
 {
 	strata_buf b = STRATA_BUF_INIT;
-	ck_assert_int_eq(strata_write_file_atomic(fx_path("f"), "one", 3, 0600), 0);
-	ck_assert_int_eq(strata_write_file_atomic(fx_path("f"), "two!", 4, 0600), 0);
-	ck_assert_int_eq(strata_read_file(&b, fx_path("f"), 100), 0);
+	ck_assert_int_eq(strata_fs_write_atomic(fx_path("f"), "one", 3, 0600), 0);
+	ck_assert_int_eq(strata_fs_write_atomic(fx_path("f"), "two!", 4, 0600), 0);
+	ck_assert_int_eq(strata_fs_read(&b, fx_path("f"), 100), 0);
 	ck_assert_str_eq(b.ptr, "two!");
 	strata_buf_dispose(&b);
-	ck_assert_int_lt(strata_read_file(&b, fx_path("f"), 2), 0);
+	ck_assert_int_lt(strata_fs_read(&b, fx_path("f"), 2), 0);
 	strata_buf_dispose(&b);
 }
 END_TEST

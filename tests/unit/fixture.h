@@ -11,7 +11,7 @@
 #include <string.h>
 #include <git2.h>
 
-#include "strata/base/util.h"
+#include "strata/base/fs.h"
 
 static char fx_dir[256];
 
@@ -24,7 +24,7 @@ static inline void fx_setup(void)
 
 static inline void fx_teardown(void)
 {
-	strata_rm_rf(fx_dir);
+	strata_fs_rm_rf(fx_dir);
 	git_libgit2_shutdown();
 }
 

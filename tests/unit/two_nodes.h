@@ -7,9 +7,11 @@
 #ifndef TWO_NODES_H
 #define TWO_NODES_H
 #include "fixture.h"
-#include "strata/data/dataset.h"
+#include "strata/data/import.h"
 #include "strata/policy/policy.h"
-#include "strata/replica/replica.h"
+#include "strata/replica/link.h"
+#include "strata/node/peers.h"
+#include "strata/node/journal.h"
 
 static strata_node *cn, *st;
 
@@ -18,7 +20,6 @@ static void setup(void)
 	strata_import_opts o = { 0 };
 	strata_import_result ir;
 	strata_policy_commit_result pr;
-	strata_buf key = STRATA_BUF_INIT;
 	char *keyk[] = { "id_number", NULL };
 
 	fx_setup();
@@ -29,17 +30,18 @@ static void setup(void)
 	o.path = TOP_SRCDIR "/seeds/residents.csv";
 	o.key = keyk;
 	o.nkey = 1;
-	ck_assert_int_eq(strata_dataset_import(cn, "residents", &o, &ir), 0);
-	ck_assert_int_eq(strata_policy_commit(cn, TOP_SRCDIR "/policies/community-to-street.yaml", &pr), 0);
-	ck_assert_int_eq(strata_pubkey_format(&key, &st->pub), 0);
-	ck_assert_int_eq(git_config_set_string(cn->cfg, "peer.st-b.key", key.ptr), 0);
-	ck_assert_int_eq(git_config_set_string(cn->cfg, "peer.st-b.tier", "street"), 0);
-	ck_assert_int_eq(git_config_set_string(cn->cfg, "peer.st-b.policy", "community-to-street"), 0);
-	strata_buf_clear(&key);
-	ck_assert_int_eq(strata_pubkey_format(&key, &cn->pub), 0);
-	ck_assert_int_eq(git_config_set_string(st->cfg, "peer.cn-a.key", key.ptr), 0);
-	ck_assert_int_eq(git_config_set_string(st->cfg, "peer.cn-a.direction", "pull"), 0);
-	strata_buf_dispose(&key);
+	ck_assert_int_eq(strata_import_dataset(cn, "residents", &o, &ir), 0);
+	ck_assert_int_eq(strata_policy_store_commit(cn, TOP_SRCDIR "/policies/community-to-street.yaml", &pr), 0);
+	{
+		strata_peer_spec to_st = { .name = "st-b", .key = *strata_node_pubkey(st), .tier = "street",
+					   .policy = "community-to-street", .direction = "both" };
+		strata_peer_spec to_cn = { .name = "cn-a", .key = *strata_node_pubkey(cn), .tier = "community",
+					   .direction = "pull" };
+		ck_assert_int_eq(strata_journal_lock(cn), 0);
+		ck_assert_int_eq(strata_peers_add(cn, &to_st), 0);
+		ck_assert_int_eq(strata_journal_lock(st), 0);
+		ck_assert_int_eq(strata_peers_add(st, &to_cn), 0);
+	}
 }
 
 static void teardown(void)

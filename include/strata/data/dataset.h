@@ -1,14 +1,12 @@
 /*
  * dataset.h - datasets as signed commits (DESIGN.md, "Dataset layout").
  *
- * A dataset commit's tree holds schema.json and records/ (see trie.h).
- * Import streams: rows are canonicalised and spilled into 256 buckets by
- * key hash, then each bucket is sorted, merged and written straight into a
- * pack; memory is bounded by one bucket, not by the number of rows.
+ * A dataset commit's tree holds schema.json (schema.h) and records/ (see
+ * trie.h); import.h writes them.  This module reads them: resolve a
+ * revision, walk, export and diff the records.
  *
- * Trust: import input is untrusted and refused with file and line on any
- * error, before any ref moves.  Stored trees are our own (received data is
- * validated at parcel import).
+ * Trust: stored trees are our own (received data is validated at parcel
+ * import, received.h).
  */
 #ifndef STRATA_DATASET_H
 #define STRATA_DATASET_H
@@ -17,55 +15,7 @@
 #include <git2.h>
 #include "strata/node/node.h"
 #include "strata/format/json.h"
-
-/* ---- schema.json ---- */
-
-typedef struct {
-	size_t nfields;
-	char **names;		/* input column order */
-	char **types;		/* string, integer, number, date, boolean */
-	size_t nkey;
-	char **key;		/* key field names, in key order */
-} strata_schema;
-
-int strata_schema_parse(strata_schema **out, const char *json, size_t len);
-/* Canonical JSON (sorted keys, no whitespace) followed by a newline. */
-int strata_schema_write(strata_buf *out, const strata_schema *s);
-/* Writes schema.json and the root tree {records/, schema.json} into a pack. */
-struct strata_packw;
-int strata_dataset_write_root(struct strata_packw *w, const strata_schema *s,
-			      const git_oid *records, git_oid *root);
-/* Reads schema.json from a dataset commit's root tree. */
-int strata_schema_load(strata_schema **out, git_repository *repo, const git_tree *root);
-/* Index of field `name`, or -1. */
-int strata_schema_field(const strata_schema *s, const char *name);
-void strata_schema_free(strata_schema *s);
-
-/* Type inference: start with STRATA_TYPES_ALL and narrow per value. */
-#define STRATA_TYPES_ALL 0xfu
-unsigned strata_type_narrow(unsigned mask, const char *v, size_t len);
-const char *strata_type_name(unsigned mask);
-
-/* ---- import ---- */
-
-typedef struct {
-	const char *path;	/* input file, "-" for stdin */
-	const char *format;	/* "csv", "jsonl" or NULL to infer */
-	char **key;		/* key fields, or NULL to keep the dataset's */
-	size_t nkey;
-	int upsert;		/* add or change only; never delete */
-	int schema_change;	/* accept different fields or key */
-	int progress;		/* report progress on stderr */
-} strata_import_opts;
-
-typedef struct {
-	size_t added, changed, removed, total;
-	git_oid commit;
-	int unchanged;		/* the input matched the dataset: no commit */
-} strata_import_result;
-
-int strata_dataset_import(strata_node *n, const char *dataset,
-			  const strata_import_opts *o, strata_import_result *res);
+#include "strata/format/schema.h"
 
 /* ---- reading ---- */
 

@@ -14,7 +14,7 @@
 
 #include <stdio.h>
 #include <stddef.h>
-#include "strata/base/util.h"
+#include "strata/base/buf.h"
 #include "strata/format/csv.h"
 
 #define STRATA_JSONL_MAX_LINE ((size_t)1 << 20)
@@ -46,20 +46,20 @@ typedef struct {
 } strata_record;
 
 /* Parses one canonical record line; refuses anything but an object of strings. */
-int strata_record_parse(strata_record **out, const char *line, size_t len);
+int strata_json_record_parse(strata_record **out, const char *line, size_t len);
 /*
  * Finds field `name` in a canonical record line without a full parse and
  * appends its decoded value to `out`.  Returns 1 if found, 0 if not, and
  * an error for a line that is not canonical record JSON.
  */
-int strata_record_field(strata_buf *out, const char *line, size_t len, const char *name);
+int strata_json_record_field(strata_buf *out, const char *line, size_t len, const char *name);
 
 /* Frees this thread's parsing scratch; call before a worker thread exits. */
-void strata_record_thread_cleanup(void);
+void strata_json_thread_cleanup(void);
 
 /* Value of field `name`, or NULL. */
-const char *strata_record_get(const strata_record *r, const char *name);
-void strata_record_free(strata_record *r);
+const char *strata_json_record_get(const strata_record *r, const char *name);
+void strata_json_record_free(strata_record *r);
 
 /*
  * A JSON Lines reader with the CSV reader's row shape: the first object's
@@ -69,8 +69,8 @@ void strata_record_free(strata_record *r);
  * arrays are refused.
  */
 typedef struct strata_jsonl strata_jsonl;
-int strata_jsonl_open(strata_jsonl **out, FILE *f, const char *name);
-int strata_jsonl_next(strata_jsonl *j, strata_csv_row *row);
-void strata_jsonl_free(strata_jsonl *j);
+int strata_json_lines_open(strata_jsonl **out, FILE *f, const char *name);
+int strata_json_lines_next(strata_jsonl *j, strata_csv_row *row);
+void strata_json_lines_free(strata_jsonl *j);
 
 #endif

@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "strata/base/util.h"
+#include "strata/base/buf.h"
 
 #define STRATA_MSG_FIELDS 16
 

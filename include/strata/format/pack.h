@@ -7,9 +7,9 @@
  * through a queue bounded in bytes.  An object the repository already has,
  * or this pack already holds, is skipped, so re-importing mostly unchanged
  * data writes only what changed.
- * strata_packw_commit() finishes the pack, writes its v2 index, fsyncs both
+ * strata_pack_writer_commit() finishes the pack, writes its v2 index, fsyncs both
  * and renames them into objects/pack (index last, which is what makes the
- * pack visible).  Until then nothing is visible; strata_packw_free() on an
+ * pack visible).  Until then nothing is visible; strata_pack_writer_free() on an
  * uncommitted writer removes the temporary files.
  *
  * Trust: only our own objects go through here; packs from peers are
@@ -24,15 +24,22 @@
 typedef struct strata_packw strata_packw;
 
 /* `level` is the zlib level (1 fast .. 9 small). */
-int strata_packw_new(strata_packw **out, git_repository *repo, int level);
+int strata_pack_writer_new(strata_packw **out, git_repository *repo, int level);
 /* Computes the object id into *oid and adds the object unless present. */
-int strata_packw_add(strata_packw *w, git_object_t type, const void *data,
+int strata_pack_writer_add(strata_packw *w, git_object_t type, const void *data,
 		     size_t len, git_oid *oid);
 /* Finishes and publishes the pack (a no-op if it holds no object). */
-int strata_packw_commit(strata_packw *w);
-void strata_packw_free(strata_packw *w);
+int strata_pack_writer_commit(strata_packw *w);
+void strata_pack_writer_free(strata_packw *w);
+
+/*
+ * Removes the temporary files a writer killed mid-way left in `pack_dir`
+ * (repo.git/objects/pack).  Only safe while no writer runs: the node's
+ * write lock holds.
+ */
+void strata_pack_remove_leftovers(const char *pack_dir);
 
 /* The id git gives an object of this type and content. */
-int strata_object_id(git_oid *oid, git_object_t type, const void *data, size_t len);
+int strata_pack_object_id(git_oid *oid, git_object_t type, const void *data, size_t len);
 
 #endif

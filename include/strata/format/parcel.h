@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <git2.h>
 #include "strata/format/sign.h"
-#include "strata/base/util.h"
+#include "strata/base/buf.h"
 #define STRATA_PARCEL_VERSION 1
 #define STRATA_PARCEL_NAMESPACE "strata-parcel"
 #define STRATA_PARCEL_MAX_REFS 4096
@@ -90,4 +90,17 @@ int strata_parcel_seal(strata_parcel *p, const strata_key *key);
 /* The archive bytes of a sealed parcel. */
 int strata_parcel_write(strata_buf *out, const strata_parcel *p);
 void strata_parcel_free(strata_parcel *p);
+/* What an export or an import did with a parcel. */
+typedef struct {
+	char peer[64];		/* recipient (export) or sender (import) */
+	uint64_t sequence;
+	size_t nrefs;		/* views the parcel names */
+	size_t changed;		/* refs that moved (import) or carry new commits (export) */
+	size_t objects;		/* pack entries */
+	size_t deltas;
+	size_t bytes;		/* parcel size */
+	int full;
+	int uptodate;		/* export for a peer that holds every view: no parcel;
+				   import of a parcel already imported: nothing done */
+} strata_parcel_result;
 #endif

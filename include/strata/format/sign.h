@@ -11,7 +11,7 @@
 #define STRATA_SIGN_H
 
 #include <stddef.h>
-#include "strata/base/util.h"
+#include "strata/base/buf.h"
 
 #define STRATA_ED25519_LEN 32
 
@@ -21,27 +21,27 @@ typedef struct {
 	unsigned char raw[STRATA_ED25519_LEN];
 } strata_pubkey;
 
-int strata_key_generate(strata_key **out);
+int strata_sign_key_generate(strata_key **out);
 /* Loads a PEM (PKCS#8) Ed25519 private key; refuses one readable by others. */
-int strata_key_load(strata_key **out, const char *path);
+int strata_sign_key_load(strata_key **out, const char *path);
 /* Writes the key as PEM, mode 0600, atomically. */
-int strata_key_save(const strata_key *k, const char *path);
-void strata_key_public(strata_pubkey *out, const strata_key *k);
+int strata_sign_key_save(const strata_key *k, const char *path);
+void strata_sign_key_public(strata_pubkey *out, const strata_key *k);
 /* The same private key in OpenSSH's own format, for ssh-keygen. */
-int strata_key_export_openssh(strata_buf *out, const strata_key *k, const char *comment);
-void strata_key_free(strata_key *k);
+int strata_sign_key_export_openssh(strata_buf *out, const strata_key *k, const char *comment);
+void strata_sign_key_free(strata_key *k);
 
 /* "ssh-ed25519 BASE64" (no comment). */
-int strata_pubkey_format(strata_buf *out, const strata_pubkey *pk);
+int strata_sign_pubkey_format(strata_buf *out, const strata_pubkey *pk);
 /* Parses "ssh-ed25519 BASE64 [comment]". */
-int strata_pubkey_parse(strata_pubkey *out, const char *line);
-int strata_pubkey_equal(const strata_pubkey *a, const strata_pubkey *b);
+int strata_sign_pubkey_parse(strata_pubkey *out, const char *line);
+int strata_sign_pubkey_equal(const strata_pubkey *a, const strata_pubkey *b);
 
 /*
  * Signs `data` for `ns` ("git" for commits, "strata-parcel" for parcels)
  * and appends the armored signature (no trailing newline) to `out`.
  */
-int strata_sshsig_sign(strata_buf *out, const strata_key *k, const char *ns,
+int strata_sign_sshsig(strata_buf *out, const strata_key *k, const char *ns,
 		       const void *data, size_t len);
 
 /*
@@ -50,7 +50,7 @@ int strata_sshsig_sign(strata_buf *out, const strata_key *k, const char *ns,
  * trusted is the caller's question.  STRATA_EVERIFY if the signature is
  * malformed or does not verify.
  */
-int strata_sshsig_verify(strata_pubkey *signer, const char *armored, size_t alen,
+int strata_sign_sshsig_verify(strata_pubkey *signer, const char *armored, size_t alen,
 			 const char *ns, const void *data, size_t len);
 
 #endif

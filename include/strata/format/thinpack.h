@@ -18,7 +18,7 @@
 #ifndef STRATA_THINPACK_H
 #define STRATA_THINPACK_H
 #include <git2.h>
-#include "strata/base/util.h"
+#include "strata/base/buf.h"
 /* The longest chain of deltas written; the receiver refuses longer (received.h). */
 #define STRATA_DELTA_DEPTH_MAX 50
 typedef struct {
@@ -33,6 +33,6 @@ int strata_thinpack_build(strata_buf *out, strata_thinpack_stats *stats, git_rep
  * Encodes `dst` as a git delta against `src` into `out` (chunks: lines for
  * blobs, entries for trees).  Exposed for the unit tests.
  */
-int strata_delta_encode(strata_buf *out, const unsigned char *src, size_t slen,
+int strata_thinpack_delta_encode(strata_buf *out, const unsigned char *src, size_t slen,
 			const unsigned char *dst, size_t dlen, int is_tree);
 #endif

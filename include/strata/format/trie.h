@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <git2.h>
 #include "strata/format/pack.h"
-#include "strata/base/util.h"
+#include "strata/base/buf.h"
 
 /* Part of the format: changing it changes every tree id. */
 #define STRATA_TRIE_LEAF_MAX 512
@@ -35,21 +35,21 @@ typedef struct {
 } strata_trie_item;
 
 /* SHA-256 of the canonical JSON array of the key values. */
-int strata_keyhash(unsigned char out[STRATA_HASH_LEN], char *const *vals,
+int strata_trie_keyhash(unsigned char out[STRATA_HASH_LEN], char *const *vals,
 		   const size_t *lens, size_t n);
 
 /*
  * The key hash of a canonical record line, from its key fields (names in
  * key order).  A missing or empty key field is an error.
  */
-int strata_line_keyhash(unsigned char out[STRATA_HASH_LEN], const char *line, size_t len,
+int strata_trie_line_keyhash(unsigned char out[STRATA_HASH_LEN], const char *line, size_t len,
 			char *const *key, size_t nkey);
 
 /* Sorts by hash, then origin, then line. */
 void strata_trie_sort(strata_trie_item *items, size_t n);
 
 /* Appends one git tree entry ("<mode> <name>\0<20-byte id>"). */
-int strata_tree_entry(strata_buf *tree, const char *name, int is_tree, const git_oid *oid);
+int strata_trie_tree_entry(strata_buf *tree, const char *name, int is_tree, const git_oid *oid);
 
 typedef struct strata_trie_builder strata_trie_builder;
 

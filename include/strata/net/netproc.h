@@ -29,6 +29,6 @@ int strata_netproc_wait(pid_t pid);
  * enforced, 1 when the kernel lacks it (the rest still applies), or an
  * error.
  */
-int strata_sandbox_enter(void);
+int strata_netproc_sandbox(void);
 
 #endif

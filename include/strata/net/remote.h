@@ -15,7 +15,7 @@
 #define STRATA_REMOTE_H
 
 #include "strata/node/node.h"
-#include "strata/replica/replica.h"
+#include "strata/replica/link.h"
 
 typedef struct {
 	long limit_rate;	/* bytes per second each way, 0: no limit */

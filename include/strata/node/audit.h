@@ -19,7 +19,6 @@
 #ifndef STRATA_AUDIT_H
 #define STRATA_AUDIT_H
 #include "strata/node/node.h"
-#define STRATA_REF_AUDIT "refs/strata/audit"
 #define STRATA_REFUSED_LOG "refused.log"
 #define STRATA_REFUSED_LOG_MAX ((size_t)16 << 20)
 /*

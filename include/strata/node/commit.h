@@ -15,12 +15,6 @@
 int strata_commit_create(git_oid *out, strata_node *n, const git_tree *tree,
 			 const git_commit *parent, const char *message);
 
-/*
- * Moves `ref` to `new_oid` if it still points at `old_oid` (NULL: must not
- * exist yet); fails otherwise, so a concurrent writer is never overwritten.
- */
-int strata_ref_update(strata_node *n, const char *ref, const git_oid *new_oid,
-		      const git_oid *old_oid, const char *logmsg);
 
 typedef enum {
 	STRATA_SIG_GOOD = 0,
@@ -29,7 +23,7 @@ typedef enum {
 	STRATA_SIG_UNTRUSTED	/* valid signature by a key this node does not trust */
 } strata_sig_status;
 
-const char *strata_sig_status_str(strata_sig_status s);
+const char *strata_commit_sig_status_str(strata_sig_status s);
 
 /*
  * Copies the value of trailer `key` (the last one, if repeated) of a
@@ -60,7 +54,7 @@ typedef void (*strata_missing_cb)(const git_oid *missing, const git_oid *child, 
  * history keeps every core busy.  *ids and *results (malloc'd, the
  * caller's) hold each commit and its result, in no particular order.
  */
-int strata_commits_check_reachable(strata_node *n, const char *glob, git_oid **ids,
+int strata_commit_check_reachable(strata_node *n, const char *glob, git_oid **ids,
 				   strata_check_result **results, size_t *count,
 				   strata_missing_cb cb, void *payload);
 

@@ -1,6 +1,6 @@
 /*
- * journal.h - makes a change that moves several refs and a link file
- * all-or-nothing, across an error, a kill or a power loss.
+ * journal.h - makes a change that moves several refs and rewrites one file
+ * (a link file) all-or-nothing, across an error, a kill or a power loss.
  *
  * Used by parcel import, view build and policy commit.
  * A parcel import moves every received view's ref, then the sender's link
@@ -11,8 +11,16 @@
  * still at its new value back to its old one and the old link file back.
  * Once the audit event is in, the change is whole and the journal goes.
  *
+ * Invariants:
+ *   1. A journal on disk is whole (written atomically) and names every ref
+ *      the change moves, with its old value, before the first one moves.
+ *   2. The audit event is the change's last step: an audit head that moved
+ *      since the journal was written means the change is whole.
+ *   3. Every writer starts with strata_journal_lock, so a journal a crash
+ *      left is settled before any other change.
+ *
  * A journal left by a crash is settled when the node is next locked
- * (strata_node_lock, so before any other change): if the audit head moved
+ * (strata_journal_lock, so before any other change): if the audit head moved
  * since the journal was written the change completed, and the journal is
  * removed; otherwise it is undone, and refused.log says so.
  *
@@ -31,10 +39,11 @@ typedef struct {
 
 /*
  * Records the change about to be made: `op` and `what` name it in
- * refused.log should it be undone after a crash; `link_peer` names the
- * link file it rewrites (or NULL).  Fails if a journal is already there.
+ * refused.log should it be undone after a crash; `file` names the one file
+ * it rewrites, relative to the node directory (or NULL).  Fails if a
+ * journal is already there.
  */
-int strata_journal_begin(strata_node *n, const char *op, const char *what, const char *link_peer,
+int strata_journal_begin(strata_node *n, const char *op, const char *what, const char *file,
 			 const strata_journal_ref *refs, size_t nrefs);
 /*
  * The change is whole: removes the journal.  Cannot fail the change: a
@@ -50,4 +59,10 @@ int strata_journal_undo(strata_node *n);
 int strata_journal_pending(strata_node *n, char *op, size_t opsz, char *what, size_t whatsz);
 /* Settles a journal a crash left, if any (see above).  0 if there was none or it is settled. */
 int strata_journal_recover(strata_node *n);
+/*
+ * The one way a writer starts: takes the node's write lock
+ * (strata_node_flock) and settles a journal a crash left.  0 at once if
+ * this process holds the lock already.
+ */
+int strata_journal_lock(strata_node *n);
 #endif

@@ -2,9 +2,21 @@
  * node.h - a strata node: one directory holding node.conf, a bare git
  * repository, the node key and per-policy secrets (DESIGN.md, "Node layout").
  *
- * Invariants: a node directory appears complete or not at all (init builds
- * it beside the target and renames it into place); every writer holds the
- * node lock for the whole operation.
+ *     NODE/node.conf      name, tier, peers (peers.h), signers
+ *     NODE/repo.git       the bare repository (refs.h names its refs)
+ *     NODE/keys/          node.key (private), node.pub, allowed_signers
+ *     NODE/secrets/       one HMAC key per policy (policy_store.h)
+ *     NODE/tmp/           scratch: emptied whenever a writer takes the lock
+ *     NODE/lock           flock(2)ed by every writer, shared by audit readers
+ *
+ * Invariants:
+ *   1. A node directory appears complete or not at all (init builds it
+ *      beside the target and renames it into place).
+ *   2. Every writer holds the node's write lock for the whole operation,
+ *      taken through strata_journal_lock (journal.h), which settles what a
+ *      crash left before anything else changes.
+ *   3. Whatever a process writes under NODE/tmp is its own until it exits:
+ *      the next writer to take the lock removes all of it.
  *
  * Trust: node.conf and the key belong to the node's operator.
  */
@@ -14,30 +26,9 @@
 #include <git2.h>
 #include "strata/format/sign.h"
 
-#define STRATA_REF_DATASETS "refs/strata/datasets/"
+#define STRATA_NODE_TMP "tmp"
 
-typedef struct {
-	char *path;		/* node directory */
-	char *name;
-	char *tier;
-	git_repository *repo;
-	git_config *cfg;	/* node.conf */
-	strata_key *key;	/* loaded by strata_node_load_key() */
-	strata_pubkey pub;
-	int lock_fd;
-	int lock_shared;	/* lock_fd holds the shared (reader's) lock, not the write lock */
-	/* peer and signer keys from node.conf, read once (strata_node_trusted) */
-	struct strata_trusted *trusted;
-	size_t ntrusted;
-	int trusted_loaded;
-} strata_node;
-
-/* 1 if `name` is a valid node or peer name: [a-z0-9][a-z0-9-]{0,62}. */
-int strata_node_name_valid(const char *name);
-/* 1 if `tier` is one of community, street, district, province, department. */
-int strata_node_tier_valid(const char *tier);
-/* 1 if `name` is a valid dataset name: [a-z0-9][a-z0-9_-]{0,63}. */
-int strata_dataset_name_valid(const char *name);
+typedef struct strata_node strata_node;
 
 /*
  * Creates a node at `path`, which must not exist or be an empty directory.
@@ -47,40 +38,36 @@ int strata_node_init(const char *path, const char *name, const char *tier);
 
 /* Opens a node read-only; STRATA_ENOTFOUND if `path` is not a node. */
 int strata_node_open(strata_node **out, const char *path);
-/* Takes the node's write lock (non-blocking; error if another process has it). */
-int strata_node_lock(strata_node *n);
+void strata_node_free(strata_node *n);
+
+const char *strata_node_path(const strata_node *n);
+const char *strata_node_name(const strata_node *n);
+const char *strata_node_tier(const strata_node *n);
+git_repository *strata_node_repo(const strata_node *n);
+const strata_pubkey *strata_node_pubkey(const strata_node *n);
+
+/* Loads the private key; only writers need it. */
+int strata_node_load_key(strata_node *n);
+/* The key strata_node_load_key loaded, or NULL. */
+const strata_key *strata_node_key(const strata_node *n);
+
+/*
+ * Takes the node's write lock (non-blocking: STRATA_EBUSY if another
+ * process has it) and removes what a killed writer left: NODE/tmp, pack
+ * files never finished, ref locks.  Writers do not call this: they call
+ * strata_journal_lock, which also settles an interrupted change.
+ */
+int strata_node_flock(strata_node *n);
 /*
  * Takes the node's lock shared, for a reader that writes scratch files
  * under NODE/tmp (audit view): writers, which clear NODE/tmp when they
  * take the lock, wait for it.  Non-blocking; STRATA_EBUSY while a writer
- * holds the lock.  strata_node_lock upgrades it.
+ * holds the lock.  strata_node_flock upgrades it.
  */
 int strata_node_lock_shared(strata_node *n);
-/* Releases the write lock (a daemon takes it per request). */
+/* 1 if this process holds the node's write lock. */
+int strata_node_locked(const strata_node *n);
+/* Releases the lock (a daemon takes it per request). */
 void strata_node_unlock(strata_node *n);
-/*
- * The names of the peers node.conf pins a key for, sorted: a NULL-terminated
- * array the caller frees with strata_node_peers_free.
- */
-int strata_node_peers(char ***out, size_t *count, strata_node *n);
-void strata_node_peers_free(char **names);
-/* Loads the private key; only writers need it. */
-int strata_node_load_key(strata_node *n);
-void strata_node_free(strata_node *n);
-
-/*
- * If `pk` is a key this node trusts (its own, or a configured signer or
- * peer), returns 1 and copies its name into `name`; else 0.  The keys are
- * read from node.conf on first use and kept for the node's lifetime.
- */
-int strata_node_trusted(strata_node *n, const strata_pubkey *pk, char *name, size_t namesz);
-
-/*
- * Appends peer.<peer>.<var> from node.conf to `out`; STRATA_ENOTFOUND
- * (message set) if it is not there.
- */
-int strata_node_peer_get(strata_buf *out, strata_node *n, const char *peer, const char *var);
-/* Full ref name of a dataset owned by this node. */
-int strata_dataset_ref(strata_buf *out, const char *dataset);
 
 #endif

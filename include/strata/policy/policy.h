@@ -13,7 +13,7 @@
 #define STRATA_POLICY_H
 
 #include <stddef.h>
-#include "strata/data/dataset.h"
+#include "strata/format/schema.h"
 #include "strata/node/node.h"
 
 typedef enum {
@@ -87,11 +87,10 @@ int strata_policy_applies(const strata_policy *p, const char *peer, const char *
 int strata_policy_check_schema(const strata_policy *p, const strata_policy_dataset *pd,
 			       const strata_schema *s, int flags);
 
-const char *strata_transform_name(strata_transform_kind k);
+const char *strata_policy_transform_name(strata_transform_kind k);
 
 /* ---- committed policies (refs/strata/policies) ---- */
 
-#define STRATA_REF_POLICIES "refs/strata/policies"
 
 typedef struct {
 	git_oid commit;		/* the new commit, or the current one if unchanged */
@@ -106,13 +105,13 @@ typedef struct {
  * and raise the version of an already committed policy of the same name.
  * Creates the policy's secret (secrets/<name>.key) if it has none.
  */
-int strata_policy_commit(strata_node *n, const char *path, strata_policy_commit_result *res);
+int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_commit_result *res);
 
 /* Loads a committed policy by name; STRATA_ENOTFOUND if there is none. */
-int strata_policy_load_committed(strata_policy **out, git_oid *blob, strata_node *n, const char *name);
+int strata_policy_store_load(strata_policy **out, git_oid *blob, strata_node *n, const char *name);
 
 /* Reads the policy's secret; a clear error if it is missing. */
-int strata_policy_secret(unsigned char *secret, strata_node *n, const char *name);
+int strata_policy_store_secret(unsigned char *secret, strata_node *n, const char *name);
 
 /*
  * Compares two transforms for one field: > 0 if `b` shows more than `a`,
@@ -120,6 +119,6 @@ int strata_policy_secret(unsigned char *secret, strata_node *n, const char *name
  * kinds that do not order (prefix against mask, say).  NULL means "not
  * shared".
  */
-int strata_rule_compare(const strata_rule *a, const strata_rule *b, int *unclear);
+int strata_policy_store_rule_compare(const strata_rule *a, const strata_rule *b, int *unclear);
 
 #endif

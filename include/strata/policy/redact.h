@@ -12,6 +12,7 @@
 #define STRATA_REDACT_H
 
 #include "strata/policy/policy.h"
+#include "strata/format/json.h"
 
 #define STRATA_SECRET_LEN 32
 
@@ -23,10 +24,10 @@ typedef struct {
 } strata_redactor;
 
 /* `recipient` is the peer name (for per-recipient pseudonyms). */
-int strata_redactor_init(strata_redactor *r, const strata_policy *p, const strata_policy_dataset *pd,
+int strata_redact_init(strata_redactor *r, const strata_policy *p, const strata_policy_dataset *pd,
 			 const char *recipient, const unsigned char secret[STRATA_SECRET_LEN]);
 /* Wipes the keys. */
-void strata_redactor_dispose(strata_redactor *r);
+void strata_redact_dispose(strata_redactor *r);
 
 /* Appends the transformed value (not for STRATA_T_DROP). */
 int strata_redact_value(const strata_redactor *r, const strata_rule *rule,

@@ -19,8 +19,6 @@
 #include "strata/node/node.h"
 #include "strata/data/dataset.h"
 
-#define STRATA_REF_VIEWS "refs/strata/views/"
-#define STRATA_REF_PEERS "refs/strata/peers/"
 
 typedef struct {
 	char peer[64];

@@ -14,21 +14,21 @@
 #ifndef STRATA_PROVENANCE_H
 #define STRATA_PROVENANCE_H
 #include "strata/node/commit.h"
-#include "strata/data/dataset.h"
+#include "strata/format/schema.h"
 #include "strata/format/trie.h"
 /*
  * The ref for a dataset as this node names it: "residents" is its own
  * (refs/strata/datasets/residents), "cn-a/residents" or
  * "st-b/cn-a/residents" was received (refs/strata/peers/...).
  */
-int strata_dataset_spec_ref(strata_buf *out, const char *spec);
+int strata_provenance_spec_ref(strata_buf *out, const char *spec);
 /* The key hash of the key values as given (in the schema's key order). */
-int strata_key_from_args(unsigned char hash[STRATA_HASH_LEN], char *const *vals, size_t n);
+int strata_provenance_key_from_args(unsigned char hash[STRATA_HASH_LEN], char *const *vals, size_t n);
 /*
  * Finds the record with key hash `hash` in a dataset tree.  Returns 1 and
  * appends its line to `out`, 0 if there is none.
  */
-int strata_dataset_lookup(strata_buf *out, git_repository *repo, const git_tree *root,
+int strata_provenance_lookup(strata_buf *out, git_repository *repo, const git_tree *root,
 			  const strata_schema *s, const unsigned char hash[STRATA_HASH_LEN]);
 typedef struct {
 	git_oid commit;
@@ -44,7 +44,7 @@ typedef int (*strata_history_cb)(const strata_history_entry *e, void *payload);
  * Every version of one record along the first-parent history of `ref`,
  * newest first.  Returns the number of versions, or an error.
  */
-int strata_record_history(strata_node *n, const char *ref, const unsigned char hash[STRATA_HASH_LEN],
+int strata_provenance_history(strata_node *n, const char *ref, const unsigned char hash[STRATA_HASH_LEN],
 			  strata_history_cb cb, void *payload);
 /* One commit on the record's way: a dataset commit (owner) or a view commit. */
 typedef struct {
@@ -82,6 +82,6 @@ typedef struct {
  * peer it built a view for sees it) back as far as this node's data goes.
  * STRATA_ENOTFOUND if no dataset or view here holds it.
  */
-int strata_trace_record(strata_trace *t, strata_node *n, const char *dataset, char *const *key, size_t nkey);
-void strata_trace_dispose(strata_trace *t);
+int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset, char *const *key, size_t nkey);
+void strata_provenance_trace_dispose(strata_trace *t);
 #endif

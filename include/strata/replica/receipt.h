@@ -28,7 +28,7 @@
 #ifndef STRATA_RECEIPT_H
 #define STRATA_RECEIPT_H
 #include "strata/node/node.h"
-#include "strata/base/util.h"
+#include "strata/base/buf.h"
 
 #define STRATA_RECEIPT_NAMESPACE "strata-receipt"
 #define STRATA_RECEIPT_MAGIC "strata-receipt 1\n"

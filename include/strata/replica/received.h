@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <git2.h>
-#include "strata/data/dataset.h"
+#include "strata/format/schema.h"
 #include "strata/base/oidset.h"
 
 /* An object in a parcel's pack is a record leaf, a tree or a commit: none is near this. */
@@ -31,11 +31,11 @@ typedef struct {
 	const unsigned char *mem;	/* or NULL: read `fd` */
 	int fd;
 	uint64_t len;
-} strata_pack_src;
-void strata_pack_src_mem(strata_pack_src *s, const void *data, size_t len);
-void strata_pack_src_fd(strata_pack_src *s, int fd, uint64_t len);
+} strata_received_src;
+void strata_received_src_mem(strata_received_src *s, const void *data, size_t len);
+void strata_received_src_fd(strata_received_src *s, int fd, uint64_t len);
 /* Up to `len` bytes at `off`; the count (short only at the end), -1 on a read error. */
-ssize_t strata_pack_src_read(const strata_pack_src *s, uint64_t off, void *buf, size_t len);
+ssize_t strata_received_src_read(const strata_received_src *s, uint64_t off, void *buf, size_t len);
 
 /*
  * Walks every entry of a pack before libgit2 sees it: well-formed
@@ -56,7 +56,7 @@ int strata_received_scan_pack(const void *pack, size_t len, uint64_t objects, co
  * (about 80 bytes an object), a cache of at most 64 MiB of bases, and
  * three buffers of at most STRATA_PACK_OBJECT_MAX.  0 or STRATA_ERROR.
  */
-int strata_received_resolve_src(const strata_pack_src *src, uint64_t objects, git_odb *known, const char *what);
+int strata_received_resolve_src(const strata_received_src *src, uint64_t objects, git_odb *known, const char *what);
 
 typedef struct {
 	const char *what;	/* the parcel, named in every message */

@@ -1,6 +1,6 @@
 /* oidset.c - see oidset.h.  Object ids are uniform, so their first bytes index the table. */
 #include "strata/base/oidset.h"
-#include "strata/base/util.h"
+#include "strata/base/error.h"
 
 #include <stdlib.h>
 #include <string.h>

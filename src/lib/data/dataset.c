@@ -8,6 +8,8 @@
  */
 #include "strata/data/dataset.h"
 #include "strata/format/trie.h"
+#include "strata/node/refs.h"
+#include "strata/format/json.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -21,18 +23,18 @@ int strata_dataset_resolve(git_commit **out, strata_node *n, const char *dataset
 	int error = STRATA_ERROR, rc;
 
 	*out = NULL;
-	if (strata_dataset_ref(&ref, dataset) < 0)
+	if (strata_refs_dataset(&ref, dataset) < 0)
 		goto done;
-	rc = git_reference_name_to_id(&tip, n->repo, ref.ptr);
+	rc = git_reference_name_to_id(&tip, strata_node_repo(n), ref.ptr);
 	if (rc == GIT_ENOTFOUND) {
-		error = strata_error_setc(STRATA_ENOTFOUND, "dataset '%s' does not exist on node '%s'", dataset, n->name);
+		error = strata_error_setc(STRATA_ENOTFOUND, "dataset '%s' does not exist on node '%s'", dataset, strata_node_name(n));
 		goto done;
 	} else if (rc < 0) {
 		strata_error_git("cannot read dataset ref");
 		goto done;
 	}
 	if (!rev || !*rev || strcmp(rev, "HEAD") == 0) {
-		rc = git_commit_lookup(out, n->repo, &tip);
+		rc = git_commit_lookup(out, strata_node_repo(n), &tip);
 	} else {
 		if (strncmp(rev, "HEAD", 4) == 0 && (rev[4] == '~' || rev[4] == '^'))
 			rc = strata_buf_printf(&spec, "%s%s", ref.ptr, rev + 4);
@@ -40,7 +42,7 @@ int strata_dataset_resolve(git_commit **out, strata_node *n, const char *dataset
 			rc = strata_buf_puts(&spec, rev);
 		if (rc < 0)
 			goto done;
-		rc = git_revparse_single(&obj, n->repo, spec.ptr);
+		rc = git_revparse_single(&obj, strata_node_repo(n), spec.ptr);
 		if (rc == 0)
 			rc = git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT);
 	}
@@ -138,10 +140,10 @@ static int export_line(const char *line, size_t len, void *payload)
 	strata_buf b = STRATA_BUF_INIT;
 	int error = 0;
 
-	if (strata_record_parse(&r, line, len) < 0)
+	if (strata_json_record_parse(&r, line, len) < 0)
 		return STRATA_ERROR;
 	for (size_t i = 0; i < x->s->nfields; i++) {
-		const char *v = strata_record_get(r, x->s->names[i]);
+		const char *v = strata_json_record_get(r, x->s->names[i]);
 		if (!v)
 			v = "";
 		if (x->csv) {
@@ -159,7 +161,7 @@ static int export_line(const char *line, size_t len, void *payload)
 		error = (strata_buf_putc(&b, '}') < 0 || fwrite(b.ptr, 1, b.len, x->out) != b.len) ? -1 : 0;
 	if (fputs(x->csv ? "\r\n" : "\n", x->out) < 0)
 		error = -1;
-	strata_record_free(r);
+	strata_json_record_free(r);
 	strata_buf_dispose(&b);
 	if (error)
 		return strata_error_set("cannot write export: %s", strerror(errno));
@@ -224,7 +226,7 @@ typedef struct {
 static void set_clear(diff_set *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		strata_record_free(s->v[i].rec);
+		strata_json_record_free(s->v[i].rec);
 	s->n = 0;
 	strata_buf_dispose(&s->arena);
 }
@@ -245,13 +247,13 @@ static int record_hash(unsigned char *hash, const strata_record *r, const strata
 	if (s->nkey > 64)
 		return strata_error_set("too many key fields");
 	for (size_t i = 0; i < s->nkey; i++) {
-		const char *v = strata_record_get(r, s->key[i]);
+		const char *v = strata_json_record_get(r, s->key[i]);
 		if (!v)
 			return strata_error_set("record lacks key field '%s'", s->key[i]);
 		vals[i] = (char *)v;
 		lens[i] = strlen(v);
 	}
-	return strata_keyhash(hash, vals, lens, s->nkey);
+	return strata_trie_keyhash(hash, vals, lens, s->nkey);
 }
 
 /* Keeps the raw line; parsing waits until identical lines are dropped. */
@@ -329,7 +331,7 @@ static int drop_common(diff_set *a, diff_set *b)
 static int set_parse(diff_set *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (strata_record_parse(&s->v[i].rec, LINE(s, &s->v[i]), s->v[i].len) < 0 ||
+		if (strata_json_record_parse(&s->v[i].rec, LINE(s, &s->v[i]), s->v[i].len) < 0 ||
 		    record_hash(s->v[i].hash, s->v[i].rec, s->s) < 0)
 			return STRATA_ERROR;
 	return 0;
@@ -363,10 +365,10 @@ static int stream_line(const char *line, size_t len, void *payload)
 	strata_record *r = NULL;
 	int error;
 
-	if ((error = strata_record_parse(&r, line, len)) < 0)
+	if ((error = strata_json_record_parse(&r, line, len)) < 0)
 		return error;
 	error = sc->removed ? sc->d->cb(r, NULL, sc->d->payload) : sc->d->cb(NULL, r, sc->d->payload);
-	strata_record_free(r);
+	strata_json_record_free(r);
 	return error;
 }
 

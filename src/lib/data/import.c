@@ -10,12 +10,16 @@
  * Any failure before the ref moves leaves the refs untouched; the only
  * trace can be an unreferenced pack, which git treats as garbage.
  */
+#include "strata/data/import.h"
 #include "strata/data/dataset.h"
 #include "strata/node/commit.h"
 #include "strata/format/csv.h"
 #include "strata/format/pack.h"
 #include "strata/format/spill.h"
 #include "strata/format/trie.h"
+#include "strata/node/refs.h"
+#include "strata/node/journal.h"
+#include "strata/format/json.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -51,7 +55,7 @@ typedef struct {
 
 static int next_row(import_ctx *c, strata_csv_row *row)
 {
-	return c->csv ? strata_csv_next(c->csv, row) : strata_jsonl_next(c->jsonl, row);
+	return c->csv ? strata_csv_next(c->csv, row) : strata_json_lines_next(c->jsonl, row);
 }
 
 static int open_input(import_ctx *c)
@@ -89,7 +93,7 @@ static int open_input(import_ctx *c)
 	if (!strcmp(fmt, "csv"))
 		return strata_csv_open(&c->csv, c->in, c->name);
 	if (!strcmp(fmt, "jsonl"))
-		return strata_jsonl_open(&c->jsonl, c->in, c->name);
+		return strata_json_lines_open(&c->jsonl, c->in, c->name);
 	return strata_error_set("unknown format '%s' (csv or jsonl)", fmt);
 }
 
@@ -217,13 +221,13 @@ static int spill_row(import_ctx *c, char *const *vals, const size_t *lens,
 			return strata_error_set("'%s': line %u: key field '%s' is empty",
 						c->name, line, c->fields[c->keyidx[i]]);
 	}
-	if (strata_keyhash(hash, c->kv, c->klens, c->nkey) < 0)
+	if (strata_trie_keyhash(hash, c->kv, c->klens, c->nkey) < 0)
 		return STRATA_ERROR;
 	strata_buf_clear(&c->rec);
 	if (strata_json_put_record(&c->rec, c->fields, vals, lens, c->order, c->nfields) < 0)
 		return STRATA_ERROR;
 	for (size_t i = 0; i < c->nfields; i++)
-		c->types[i] = strata_type_narrow(c->types[i], vals[i], lens[i]);
+		c->types[i] = strata_schema_type_narrow(c->types[i], vals[i], lens[i]);
 	return strata_spill_add(c->spill, hash, line, origin, c->rec.ptr, c->rec.len);
 }
 
@@ -254,14 +258,14 @@ static int read_rows(import_ctx *c)
 static int key_of(strata_buf *out, import_ctx *c, const strata_trie_item *it)
 {
 	strata_record *r = NULL;
-	if (strata_record_parse(&r, it->data, it->len) < 0)
+	if (strata_json_record_parse(&r, it->data, it->len) < 0)
 		return STRATA_ERROR;
 	for (size_t i = 0; i < c->nkey; i++) {
 		const char *f = c->fields[c->keyidx[i]];
-		const char *v = strata_record_get(r, f);
+		const char *v = strata_json_record_get(r, f);
 		strata_buf_printf(out, "%s%s=%s", i ? ", " : "", f, v ? v : "");
 	}
-	strata_record_free(r);
+	strata_json_record_free(r);
 	return 0;
 }
 
@@ -315,7 +319,7 @@ static int build_bucket(import_ctx *c, strata_trie_builder *b, unsigned bucket,
 static int line_hash(unsigned char *hash, const char *line, size_t len, void *payload)
 {
 	import_ctx *c = payload;
-	return strata_line_keyhash(hash, line, len, c->keynames, c->nkey);
+	return strata_trie_line_keyhash(hash, line, len, c->keynames, c->nkey);
 }
 
 /*
@@ -334,7 +338,7 @@ static int upsert_records(import_ctx *c, strata_packw *w, const git_tree *old_ro
 	size_t alloc = 0;
 	int error = STRATA_ERROR;
 
-	if (!re || git_tree_lookup(&records, c->node->repo, git_tree_entry_id(re)) < 0) {
+	if (!re || git_tree_lookup(&records, strata_node_repo(c->node), git_tree_entry_id(re)) < 0) {
 		strata_error_set("dataset tree has no records/");
 		goto done;
 	}
@@ -347,7 +351,7 @@ static int upsert_records(import_ctx *c, strata_packw *w, const git_tree *old_ro
 			git_tree_free(gtree);
 			gtree = NULL;
 			strata_buf_clear(&gt);
-			if (git_tree_lookup(&gtree, c->node->repo, git_tree_entry_id(ge)) < 0) {
+			if (git_tree_lookup(&gtree, strata_node_repo(c->node), git_tree_entry_id(ge)) < 0) {
 				strata_error_git("cannot read records tree");
 				goto done;
 			}
@@ -362,12 +366,12 @@ static int upsert_records(import_ctx *c, strata_packw *w, const git_tree *old_ro
 						goto done;
 					continue;
 				}
-				if (strata_trie_update(w, c->node->repo, be, 2, items, n, line_hash, c,
+				if (strata_trie_update(w, strata_node_repo(c->node), be, 2, items, n, line_hash, c,
 						       counts, &oid, &is_tree) < 0 ||
 				    strata_trie_child_entry(&gt, b, is_tree, &oid) < 0)
 					goto done;
 			}
-			if (strata_packw_add(w, GIT_OBJECT_TREE, gt.ptr ? gt.ptr : "", gt.len, &oid) < 0 ||
+			if (strata_pack_writer_add(w, GIT_OBJECT_TREE, gt.ptr ? gt.ptr : "", gt.len, &oid) < 0 ||
 			    strata_trie_child_entry(&root, g, 1, &oid) < 0)
 				goto done;
 		} else {
@@ -393,13 +397,13 @@ static int upsert_records(import_ctx *c, strata_packw *w, const git_tree *old_ro
 					goto done;
 				continue;
 			}
-			if (strata_trie_update(w, c->node->repo, ge, 1, items, total, line_hash, c,
+			if (strata_trie_update(w, strata_node_repo(c->node), ge, 1, items, total, line_hash, c,
 					       counts, &oid, &is_tree) < 0 ||
 			    strata_trie_child_entry(&root, g, is_tree, &oid) < 0)
 				goto done;
 		}
 	}
-	error = strata_packw_add(w, GIT_OBJECT_TREE, root.ptr ? root.ptr : "", root.len, out);
+	error = strata_pack_writer_add(w, GIT_OBJECT_TREE, root.ptr ? root.ptr : "", root.len, out);
 done:
 	git_tree_free(records);
 	git_tree_free(gtree);
@@ -446,14 +450,14 @@ static int build_message(strata_buf *msg, strata_node *n, const char *dataset,
 		"%zu records%s.\n\n"
 		"Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\nStrata-Records: %zu\n",
 		dataset, res->added, res->changed, res->removed, res->total,
-		schema_changed ? "; schema changed" : "", dataset, n->name, n->tier, res->total);
+		schema_changed ? "; schema changed" : "", dataset, strata_node_name(n), strata_node_tier(n), res->total);
 }
 
 static void ctx_dispose(import_ctx *c)
 {
 	strata_spill_free(c->spill);
 	strata_csv_free(c->csv);
-	strata_jsonl_free(c->jsonl);
+	strata_json_lines_free(c->jsonl);
 	if (c->in && c->in != stdin)
 		fclose(c->in);
 	for (size_t i = 0; c->fields && i < c->nfields; i++)
@@ -468,7 +472,7 @@ static void ctx_dispose(import_ctx *c)
 	strata_buf_dispose(&c->rec);
 }
 
-int strata_dataset_import(strata_node *n, const char *dataset,
+int strata_import_dataset(strata_node *n, const char *dataset,
 			  const strata_import_opts *o, strata_import_result *res)
 {
 	import_ctx c = { 0 };
@@ -487,19 +491,19 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 	memset(res, 0, sizeof(*res));
 	c.node = n;
 	c.o = o;
-	if (strata_dataset_ref(&ref, dataset) < 0 || strata_node_lock(n) < 0 ||
+	if (strata_refs_dataset(&ref, dataset) < 0 || strata_journal_lock(n) < 0 ||
 	    strata_node_load_key(n) < 0)
 		goto done;
 
-	r = git_reference_name_to_id(&old_oid, n->repo, ref.ptr);
+	r = git_reference_name_to_id(&old_oid, strata_node_repo(n), ref.ptr);
 	if (r == 0) {
 		have_old = 1;
-		if (git_commit_lookup(&old_commit, n->repo, &old_oid) < 0 ||
+		if (git_commit_lookup(&old_commit, strata_node_repo(n), &old_oid) < 0 ||
 		    git_commit_tree(&old_tree, old_commit) < 0) {
 			strata_error_git("cannot read dataset");
 			goto done;
 		}
-		if (strata_schema_load(&old_schema, n->repo, old_tree) < 0)
+		if (strata_schema_load(&old_schema, strata_node_repo(n), old_tree) < 0)
 			goto done;
 	} else if (r != GIT_ENOTFOUND) {
 		strata_error_git("cannot read dataset ref");
@@ -516,15 +520,15 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 		goto done;
 	}
 	if (take_header(&c, &header) < 0 || setup_key(&c, old_schema) < 0 ||
-	    strata_spill_open(&c.spill, n->path) < 0 || read_rows(&c) < 0)
+	    strata_spill_open(&c.spill, strata_node_path(n)) < 0 || read_rows(&c) < 0)
 		goto done;
-	if (strata_packw_new(&w, n->repo, IMPORT_ZLIB_LEVEL) < 0)
+	if (strata_pack_writer_new(&w, strata_node_repo(n), IMPORT_ZLIB_LEVEL) < 0)
 		goto done;
 	if (o->upsert && have_old) {
 		strata_trie_counts counts = { 0, 0 };
 		size_t before;
 		if (upsert_records(&c, w, old_tree, &records_oid, &counts) < 0 ||
-		    old_total(&before, n->repo, old_commit, old_tree) < 0)
+		    old_total(&before, strata_node_repo(n), old_commit, old_tree) < 0)
 			goto done;
 		res->added = counts.added;
 		res->changed = counts.changed;
@@ -553,11 +557,11 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 		goto done;
 	}
 	for (size_t i = 0; i < c.nfields; i++)
-		new_schema.types[i] = (char *)strata_type_name(c.types[i]);
+		new_schema.types[i] = (char *)strata_schema_type_name(c.types[i]);
 	for (size_t i = 0; i < c.nkey; i++)
 		new_schema.key[i] = c.keynames[i];
-	if (strata_dataset_write_root(w, &new_schema, &records_oid, &root_oid) < 0 ||
-	    strata_packw_commit(w) < 0)
+	if (strata_schema_write_root(w, &new_schema, &records_oid, &root_oid) < 0 ||
+	    strata_pack_writer_commit(w) < 0)
 		goto done;
 	res->total = c.total;
 
@@ -567,7 +571,7 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 		error = 0;
 		goto done;
 	}
-	if (git_tree_lookup(&new_tree, n->repo, &root_oid) < 0) {
+	if (git_tree_lookup(&new_tree, strata_node_repo(n), &root_oid) < 0) {
 		strata_error_git("cannot read new tree");
 		goto done;
 	}
@@ -578,9 +582,9 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 	} else if (!same_key(new_schema.key, new_schema.nkey, old_schema)) {
 		/* re-keyed: records cannot be matched, so all old ones go and all new ones come */
 		res->added = c.total;
-		if (strata_dataset_foreach(n->repo, old_tree, count_line, &res->removed) < 0)
+		if (strata_dataset_foreach(strata_node_repo(n), old_tree, count_line, &res->removed) < 0)
 			goto done;
-	} else if (strata_dataset_diff(n->repo, old_tree, new_tree, count_cb, res) < 0) {
+	} else if (strata_dataset_diff(strata_node_repo(n), old_tree, new_tree, count_cb, res) < 0) {
 		goto done;
 	}
 	{
@@ -591,7 +595,7 @@ int strata_dataset_import(strata_node *n, const char *dataset,
 			goto done;
 	}
 	if (strata_commit_create(&commit_oid, n, new_tree, old_commit, msg.ptr) < 0 ||
-	    strata_ref_update(n, ref.ptr, &commit_oid, have_old ? &old_oid : NULL, "strata import") < 0)
+	    strata_refs_update(n, ref.ptr, &commit_oid, have_old ? &old_oid : NULL, "strata import") < 0)
 		goto done;
 	res->commit = commit_oid;
 	error = 0;
@@ -599,7 +603,7 @@ done:
 	free(new_schema.types);
 	free(new_schema.key);
 	strata_trie_builder_free(b);
-	strata_packw_free(w);
+	strata_pack_writer_free(w);
 	free(items);
 	git_tree_free(old_tree);
 	git_tree_free(new_tree);

@@ -7,7 +7,7 @@
  * buffer may move while it grows.
  */
 #include "strata/format/csv.h"
-#include "strata/base/util.h"
+#include "strata/base/enc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -101,7 +101,7 @@ static int end_field(strata_csv *c, size_t line)
 	size_t start = c->offs[c->nfields];
 	size_t len = c->rec.len - start;
 
-	if (!strata_utf8_valid(c->rec.ptr ? c->rec.ptr + start : "", len))
+	if (!strata_enc_utf8_valid(c->rec.ptr ? c->rec.ptr + start : "", len))
 		return strata_error_set("'%s': line %zu: field %zu is not valid UTF-8",
 					c->name, line, c->nfields + 1);
 	c->lens[c->nfields] = len;

@@ -7,6 +7,7 @@
  * change with a library upgrade.
  */
 #include "strata/format/json.h"
+#include "strata/base/enc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -145,7 +146,7 @@ static int scan_string(const char **p, const char *end, strata_buf *out)
 	return 0;
 }
 
-int strata_record_field(strata_buf *out, const char *line, size_t len, const char *name)
+int strata_json_record_field(strata_buf *out, const char *line, size_t len, const char *name)
 {
 	const char *p = line, *end = line + len;
 	strata_buf key = STRATA_BUF_INIT;
@@ -189,7 +190,7 @@ int strata_record_field(strata_buf *out, const char *line, size_t len, const cha
 	return error;
 }
 
-void strata_record_free(strata_record *r)
+void strata_json_record_free(strata_record *r)
 {
 	free(r);	/* one block: the record, its arrays and its strings */
 }
@@ -202,12 +203,12 @@ void strata_record_free(strata_record *r)
  */
 static __thread strata_buf scratch;	/* decoded strings, NUL-separated */
 
-void strata_record_thread_cleanup(void)
+void strata_json_thread_cleanup(void)
 {
 	strata_buf_dispose_secret(&scratch);	/* it held record values */
 }
 
-int strata_record_parse(strata_record **out, const char *line, size_t len)
+int strata_json_record_parse(strata_record **out, const char *line, size_t len)
 {
 	size_t offs[2 * STRATA_CSV_MAX_FIELDS + 2], nstr = 0, nfields, block;
 	const char *p = line, *end = line + len;
@@ -236,7 +237,7 @@ int strata_record_parse(strata_record **out, const char *line, size_t len)
 				offs[nstr] = scratch.len;
 				if (scan_string(&p, end, &scratch) < 0 || strata_buf_putc(&scratch, '\0') < 0)
 					return STRATA_ERROR;
-				if (!strata_utf8_valid(scratch.ptr + offs[nstr], scratch.len - 1 - offs[nstr]))
+				if (!strata_enc_utf8_valid(scratch.ptr + offs[nstr], scratch.len - 1 - offs[nstr]))
 					return strata_error_set("invalid record: not valid UTF-8");
 				/* found by the fuzzer: a name must be something a schema can hold */
 				if (part == 0 && (scratch.len - 1 == offs[nstr] ||
@@ -279,7 +280,7 @@ int strata_record_parse(strata_record **out, const char *line, size_t len)
 	return 0;
 }
 
-const char *strata_record_get(const strata_record *r, const char *name)
+const char *strata_json_record_get(const strata_record *r, const char *name)
 {
 	for (size_t i = 0; i < r->n; i++)
 		if (strcmp(r->names[i], name) == 0)
@@ -304,7 +305,7 @@ struct strata_jsonl {
 	int header_sent;		/* 0: not yet, 1: header sent, 2: first row sent */
 };
 
-int strata_jsonl_open(strata_jsonl **out, FILE *f, const char *name)
+int strata_json_lines_open(strata_jsonl **out, FILE *f, const char *name)
 {
 	strata_jsonl *j;
 
@@ -320,7 +321,7 @@ int strata_jsonl_open(strata_jsonl **out, FILE *f, const char *name)
 	return 0;
 }
 
-void strata_jsonl_free(strata_jsonl *j)
+void strata_json_lines_free(strata_jsonl *j)
 {
 	if (!j)
 		return;
@@ -502,7 +503,7 @@ static int has_all_fields(strata_jsonl *j, json_t *obj)
 	return 1;
 }
 
-int strata_jsonl_next(strata_jsonl *j, strata_csv_row *row)
+int strata_json_lines_next(strata_jsonl *j, strata_csv_row *row)
 {
 	json_error_t jerr;
 	json_t *obj = NULL;
@@ -569,7 +570,7 @@ int strata_jsonl_next(strata_jsonl *j, strata_csv_row *row)
 	json_decref(obj);
 	obj = NULL;
 	if (!j->header_sent)
-		return strata_jsonl_next(j, row);
+		return strata_json_lines_next(j, row);
 emit:
 	for (size_t i = 0; i < j->nfields; i++)
 		j->ptrs[i] = j->vals.ptr + j->offs[i];

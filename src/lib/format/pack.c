@@ -9,8 +9,10 @@
  * pack checksum, index checksum.
  */
 #include "strata/format/pack.h"
-#include "strata/base/util.h"
+#include "strata/base/fs.h"
+#include "strata/base/enc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -39,6 +41,8 @@ typedef struct job {
 	unsigned char data[];
 } job;
 
+/* a pack being written, until its commit renames it into place */
+#define TMP_PREFIX "tmp_strata_"
 #define MAX_WORKERS 8
 #define QUEUE_MAX_BYTES ((size_t)32 << 20)
 
@@ -81,7 +85,7 @@ static const char *type_name(git_object_t t)
 	}
 }
 
-int strata_object_id(git_oid *oid, git_object_t type, const void *data, size_t len)
+int strata_pack_object_id(git_oid *oid, git_object_t type, const void *data, size_t len)
 {
 	char hdr[64];
 	int hlen;
@@ -120,7 +124,7 @@ static int write_all(int fd, const void *buf, size_t len, const char *path)
 
 static void *worker_main(void *arg);
 
-int strata_packw_new(strata_packw **out, git_repository *repo, int level)
+int strata_pack_writer_new(strata_packw **out, git_repository *repo, int level)
 {
 	strata_packw *w;
 	static const unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0 };
@@ -139,10 +143,10 @@ int strata_packw_new(strata_packw **out, git_repository *repo, int level)
 		strata_error_git("cannot open object database");
 		goto done;
 	}
-	if ((w->dir = strata_path_join(git_repository_path(repo), "objects/pack")) == NULL ||
-	    (w->tmp_path = strata_path_join(w->dir, "tmp_strata_XXXXXX")) == NULL)
+	if ((w->dir = strata_fs_path_join(git_repository_path(repo), "objects/pack")) == NULL ||
+	    (w->tmp_path = strata_fs_path_join(w->dir, TMP_PREFIX "XXXXXX")) == NULL)
 		goto done;
-	if (strata_mkdir_p(w->dir, 0755) < 0)
+	if (strata_fs_mkdir_p(w->dir, 0755) < 0)
 		goto done;
 	if ((w->fd = mkstemp(w->tmp_path)) < 0) {
 		strata_error_sys(w->tmp_path);
@@ -169,7 +173,7 @@ int strata_packw_new(strata_packw **out, git_repository *repo, int level)
 	w = NULL;
 	error = 0;
 done:
-	strata_packw_free(w);
+	strata_pack_writer_free(w);
 	return error;
 }
 
@@ -327,12 +331,12 @@ static int worker_error(strata_packw *w)
 	return error;
 }
 
-int strata_packw_add(strata_packw *w, git_object_t type, const void *data,
+int strata_pack_writer_add(strata_packw *w, git_object_t type, const void *data,
 		     size_t len, git_oid *oid)
 {
 	job *j;
 
-	if (strata_object_id(oid, type, data, len) < 0)
+	if (strata_pack_object_id(oid, type, data, len) < 0)
 		return STRATA_ERROR;
 	if (set_contains(w, oid) || git_odb_exists(w->odb, oid))
 		return 0;
@@ -425,7 +429,7 @@ static int finish_pack(strata_packw *w, unsigned char *sum)
 	EVP_DigestFinal_ex(ctx, sum, &mdlen);
 	if (write_all(w->fd, sum, 20, w->tmp_path) < 0)
 		goto done;
-	if (strata_fsync(w->fd) < 0) {
+	if (strata_fs_fsync(w->fd) < 0) {
 		strata_error_sys(w->tmp_path);
 		goto done;
 	}
@@ -484,13 +488,13 @@ static int write_index(strata_packw *w, const char *path, const unsigned char *p
 	}
 	if (strata_buf_put(&idx, sum, 20) < 0)
 		goto done;
-	error = strata_write_file_atomic(path, idx.ptr, idx.len, 0444);
+	error = strata_fs_write_atomic(path, idx.ptr, idx.len, 0444);
 done:
 	strata_buf_dispose(&idx);
 	return error;
 }
 
-int strata_packw_commit(strata_packw *w)
+int strata_pack_writer_commit(strata_packw *w)
 {
 	unsigned char sum[20];
 	char hex[41];
@@ -507,7 +511,7 @@ int strata_packw_commit(strata_packw *w)
 	}
 	if (finish_pack(w, sum) < 0)
 		goto done;
-	strata_hex(hex, sum, 20);
+	strata_enc_hex(hex, sum, 20);
 	if (strata_buf_printf(&pack, "%s/pack-%s.pack", w->dir, hex) < 0 ||
 	    strata_buf_printf(&idx, "%s/pack-%s.idx", w->dir, hex) < 0)
 		goto done;
@@ -518,7 +522,7 @@ int strata_packw_commit(strata_packw *w)
 	w->committed = 1;
 	if (write_index(w, idx.ptr, sum) < 0)
 		goto done;
-	if (strata_fsync_dir(w->dir) < 0)
+	if (strata_fs_fsync_dir(w->dir) < 0)
 		goto done;
 	if (git_odb_refresh(w->odb) < 0) {
 		strata_error_git("cannot refresh object database");
@@ -531,7 +535,7 @@ done:
 	return error;
 }
 
-void strata_packw_free(strata_packw *w)
+void strata_pack_writer_free(strata_packw *w)
 {
 	if (!w)
 		return;
@@ -557,4 +561,21 @@ void strata_packw_free(strata_packw *w)
 	free(w->dir);
 	free(w->tmp_path);
 	free(w);
+}
+
+void strata_pack_remove_leftovers(const char *pack_dir)
+{
+	DIR *d = opendir(pack_dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		char *p;
+		if (strncmp(e->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) ||
+		    (p = strata_fs_path_join(pack_dir, e->d_name)) == NULL)
+			continue;
+		strata_fs_rm_rf(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	strata_error_clear();
 }

@@ -9,7 +9,8 @@
  * many bytes.
  */
 #include "strata/format/parcel.h"
-#include "strata/node/node.h"
+#include "strata/base/enc.h"
+#include "strata/format/name.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -370,7 +371,7 @@ static int parse_manifest(strata_parcel *p, const char *what)
 	const char *bad = NULL, *s;
 	int error = STRATA_ERROR, rc;
 
-	if (!strata_utf8_valid(p->manifest.ptr, p->manifest.len))
+	if (!strata_enc_utf8_valid(p->manifest.ptr, p->manifest.len))
 		return strata_error_set("'%s': MANIFEST is not valid UTF-8", what);
 	root = json_loadb(p->manifest.ptr, p->manifest.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
@@ -394,12 +395,12 @@ static int parse_manifest(strata_parcel *p, const char *what)
 		goto done;
 	}
 	p->version = STRATA_PARCEL_VERSION;
-	if (!(s = json_string_value(json_object_get(root, "sender"))) || !strata_node_name_valid(s)) {
+	if (!(s = json_string_value(json_object_get(root, "sender"))) || !strata_name_node_valid(s)) {
 		strata_error_set("'%s': MANIFEST: invalid sender", what);
 		goto done;
 	}
 	snprintf(p->sender, sizeof(p->sender), "%s", s);
-	if (!(s = json_string_value(json_object_get(root, "recipient"))) || !strata_node_name_valid(s)) {
+	if (!(s = json_string_value(json_object_get(root, "recipient"))) || !strata_name_node_valid(s)) {
 		strata_error_set("'%s': MANIFEST: invalid recipient", what);
 		goto done;
 	}
@@ -465,7 +466,7 @@ static int parse_manifest(strata_parcel *p, const char *what)
 	    json_integer_value(json_object_get(pack, "objects")) < 0 ||
 	    !json_is_integer(json_object_get(pack, "size")) ||
 	    !(s = json_string_value(json_object_get(pack, "sha256"))) || strlen(s) != 64 ||
-	    strata_unhex(p->pack_sha256, s, 32) < 0) {
+	    strata_enc_unhex(p->pack_sha256, s, 32) < 0) {
 		strata_error_set("'%s': MANIFEST: pack must be {objects, size, sha256}", what);
 		goto done;
 	}
@@ -533,7 +534,7 @@ int strata_parcel_parse_fd(strata_parcel **out, const char *what, int fd, const 
 
 int strata_parcel_verify(const strata_parcel *p, strata_pubkey *signer)
 {
-	return strata_sshsig_verify(signer, p->sig.ptr, p->sig.len, STRATA_PARCEL_NAMESPACE,
+	return strata_sign_sshsig_verify(signer, p->sig.ptr, p->sig.len, STRATA_PARCEL_NAMESPACE,
 				    p->manifest.ptr, p->manifest.len);
 }
 
@@ -545,10 +546,10 @@ int strata_parcel_seal(strata_parcel *p, const strata_key *key)
 	char *text = NULL;
 	int error = STRATA_ERROR;
 
-	strata_utc_stamp(stamp, sizeof(stamp), p->created);
+	strata_enc_utc_stamp(stamp, sizeof(stamp), p->created);
 	EVP_Digest(p->pack.ptr ? p->pack.ptr : "", p->pack.len, sum, NULL, EVP_sha256(), NULL);
 	memcpy(p->pack_sha256, sum, 32);
-	strata_hex(sha, sum, 32);
+	strata_enc_hex(sha, sum, 32);
 	refs = json_array();
 	pre = json_array();
 	root = json_pack("{s:s, s:i, s:s, s:s, s:I, s:s, s:o, s:o, s:{s:I, s:I, s:s}}",
@@ -580,7 +581,7 @@ int strata_parcel_seal(strata_parcel *p, const strata_key *key)
 	strata_buf_clear(&p->manifest);
 	strata_buf_clear(&p->sig);
 	if (strata_buf_puts(&p->manifest, text) < 0 || strata_buf_putc(&p->manifest, '\n') < 0 ||
-	    strata_sshsig_sign(&p->sig, key, STRATA_PARCEL_NAMESPACE, p->manifest.ptr, p->manifest.len) < 0 ||
+	    strata_sign_sshsig(&p->sig, key, STRATA_PARCEL_NAMESPACE, p->manifest.ptr, p->manifest.len) < 0 ||
 	    strata_buf_putc(&p->sig, '\n') < 0)
 		goto done;
 	error = 0;

@@ -4,7 +4,8 @@
  * Types are hints for policies (a date can be generalised to a year);
  * every value is stored as a string whatever its type.
  */
-#include "strata/data/dataset.h"
+#include "strata/format/schema.h"
+#include "strata/format/json.h"
 #include "strata/format/pack.h"
 #include "strata/format/trie.h"
 
@@ -62,7 +63,7 @@ static int is_date(const char *v, size_t len)
 	return 1;
 }
 
-unsigned strata_type_narrow(unsigned mask, const char *v, size_t len)
+unsigned strata_schema_type_narrow(unsigned mask, const char *v, size_t len)
 {
 	if (len == 0)
 		return mask;
@@ -77,7 +78,7 @@ unsigned strata_type_narrow(unsigned mask, const char *v, size_t len)
 	return mask;
 }
 
-const char *strata_type_name(unsigned mask)
+const char *strata_schema_type_name(unsigned mask)
 {
 	if (mask == STRATA_TYPES_ALL)
 		return "string";	/* only empty values seen */
@@ -213,7 +214,7 @@ int strata_schema_load(strata_schema **out, git_repository *repo, const git_tree
 	return error;
 }
 
-int strata_dataset_write_root(struct strata_packw *w, const strata_schema *s,
+int strata_schema_write_root(struct strata_packw *w, const strata_schema *s,
 			      const git_oid *records, git_oid *root)
 {
 	strata_buf text = STRATA_BUF_INIT, tree = STRATA_BUF_INIT;
@@ -221,10 +222,10 @@ int strata_dataset_write_root(struct strata_packw *w, const strata_schema *s,
 	int error = STRATA_ERROR;
 
 	if (strata_schema_write(&text, s) == 0 &&
-	    strata_packw_add(w, GIT_OBJECT_BLOB, text.ptr, text.len, &schema) == 0 &&
-	    strata_tree_entry(&tree, "records", 1, records) == 0 &&
-	    strata_tree_entry(&tree, "schema.json", 0, &schema) == 0)
-		error = strata_packw_add(w, GIT_OBJECT_TREE, tree.ptr, tree.len, root);
+	    strata_pack_writer_add(w, GIT_OBJECT_BLOB, text.ptr, text.len, &schema) == 0 &&
+	    strata_trie_tree_entry(&tree, "records", 1, records) == 0 &&
+	    strata_trie_tree_entry(&tree, "schema.json", 0, &schema) == 0)
+		error = strata_pack_writer_add(w, GIT_OBJECT_TREE, tree.ptr, tree.len, root);
 	strata_buf_dispose(&text);
 	strata_buf_dispose(&tree);
 	return error;

@@ -7,6 +7,8 @@
  * We sign with sha512, and accept sha512 or sha256 on verify, as OpenSSH does.
  */
 #include "strata/format/sign.h"
+#include "strata/base/enc.h"
+#include "strata/base/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,14 +43,14 @@ static int key_wrap(strata_key **out, EVP_PKEY *pkey)
 	}
 	k->pkey = pkey;
 	if (EVP_PKEY_get_raw_public_key(pkey, k->pub.raw, &len) != 1 || len != STRATA_ED25519_LEN) {
-		strata_key_free(k);
+		strata_sign_key_free(k);
 		return strata_error_ssl("cannot read the public half of the node key");
 	}
 	*out = k;
 	return 0;
 }
 
-int strata_key_generate(strata_key **out)
+int strata_sign_key_generate(strata_key **out)
 {
 	EVP_PKEY *pkey = NULL;
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
@@ -63,7 +65,7 @@ int strata_key_generate(strata_key **out)
 	return error;
 }
 
-int strata_key_load(strata_key **out, const char *path)
+int strata_sign_key_load(strata_key **out, const char *path)
 {
 	struct stat st;
 	EVP_PKEY *pkey;
@@ -88,7 +90,7 @@ int strata_key_load(strata_key **out, const char *path)
 	return key_wrap(out, pkey);
 }
 
-int strata_key_save(const strata_key *k, const char *path)
+int strata_sign_key_save(const strata_key *k, const char *path)
 {
 	BIO *mem = BIO_new(BIO_s_mem());
 	char *data;
@@ -100,18 +102,18 @@ int strata_key_save(const strata_key *k, const char *path)
 		return strata_error_ssl("cannot encode node key");
 	}
 	len = BIO_get_mem_data(mem, &data);
-	error = strata_write_file_atomic(path, data, (size_t)len, 0600);
+	error = strata_fs_write_atomic(path, data, (size_t)len, 0600);
 	OPENSSL_cleanse(data, (size_t)len);
 	BIO_free(mem);
 	return error;
 }
 
-void strata_key_public(strata_pubkey *out, const strata_key *k)
+void strata_sign_key_public(strata_pubkey *out, const strata_key *k)
 {
 	*out = k->pub;
 }
 
-void strata_key_free(strata_key *k)
+void strata_sign_key_free(strata_key *k)
 {
 	if (!k)
 		return;
@@ -131,7 +133,7 @@ static int put_pubblob(strata_buf *b, const strata_pubkey *pk)
 	return error;
 }
 
-int strata_key_export_openssh(strata_buf *out, const strata_key *k, const char *comment)
+int strata_sign_key_export_openssh(strata_buf *out, const strata_key *k, const char *comment)
 {
 	strata_buf blob = STRATA_BUF_INIT, priv = STRATA_BUF_INIT, pub = STRATA_BUF_INIT;
 	unsigned char seed_pub[64];
@@ -170,7 +172,7 @@ int strata_key_export_openssh(strata_buf *out, const strata_key *k, const char *
 		goto done;
 	{
 		strata_buf b64 = STRATA_BUF_INIT;
-		if (strata_base64_encode(&b64, (unsigned char *)blob.ptr, blob.len) < 0) {
+		if (strata_enc_base64(&b64, (unsigned char *)blob.ptr, blob.len) < 0) {
 			strata_buf_dispose_secret(&b64);
 			goto done;
 		}
@@ -191,7 +193,7 @@ done:
 	return error ? STRATA_ERROR : 0;
 }
 
-int strata_pubkey_format(strata_buf *out, const strata_pubkey *pk)
+int strata_sign_pubkey_format(strata_buf *out, const strata_pubkey *pk)
 {
 	strata_buf blob = STRATA_BUF_INIT;
 	int error = STRATA_ERROR;
@@ -199,7 +201,7 @@ int strata_pubkey_format(strata_buf *out, const strata_pubkey *pk)
 	if (strata_buf_put_sshstr(&blob, "ssh-ed25519", 11) < 0 ||
 	    strata_buf_put_sshstr(&blob, pk->raw, STRATA_ED25519_LEN) < 0 ||
 	    strata_buf_puts(out, "ssh-ed25519 ") < 0 ||
-	    strata_base64_encode(out, (unsigned char *)blob.ptr, blob.len) < 0)
+	    strata_enc_base64(out, (unsigned char *)blob.ptr, blob.len) < 0)
 		goto done;
 	error = 0;
 done:
@@ -256,7 +258,7 @@ static int parse_pubblob(strata_pubkey *out, const unsigned char *p, size_t len)
 	return 0;
 }
 
-int strata_pubkey_parse(strata_pubkey *out, const char *line)
+int strata_sign_pubkey_parse(strata_pubkey *out, const char *line)
 {
 	strata_buf blob = STRATA_BUF_INIT;
 	const char *b64, *end;
@@ -271,7 +273,7 @@ int strata_pubkey_parse(strata_pubkey *out, const char *line)
 		b64++;
 	end = b64 + strcspn(b64, " \t\r\n");
 	blob.max = 1024;
-	if (strata_base64_decode(&blob, b64, (size_t)(end - b64)) < 0 ||
+	if (strata_enc_unbase64(&blob, b64, (size_t)(end - b64)) < 0 ||
 	    parse_pubblob(out, (unsigned char *)blob.ptr, blob.len) < 0) {
 		strata_error_set("malformed ssh-ed25519 public key");
 		goto done;
@@ -282,7 +284,7 @@ done:
 	return error;
 }
 
-int strata_pubkey_equal(const strata_pubkey *a, const strata_pubkey *b)
+int strata_sign_pubkey_equal(const strata_pubkey *a, const strata_pubkey *b)
 {
 	return memcmp(a->raw, b->raw, STRATA_ED25519_LEN) == 0;
 }
@@ -311,7 +313,7 @@ static int signed_data(strata_buf *out, const char *ns, const char *alg,
 	return 0;
 }
 
-int strata_sshsig_sign(strata_buf *out, const strata_key *k, const char *ns,
+int strata_sign_sshsig(strata_buf *out, const strata_key *k, const char *ns,
 		       const void *data, size_t len)
 {
 	strata_buf tbs = STRATA_BUF_INIT, blob = STRATA_BUF_INIT, sig = STRATA_BUF_INIT,
@@ -341,7 +343,7 @@ int strata_sshsig_sign(strata_buf *out, const strata_key *k, const char *ns,
 	    strata_buf_put_sshstr(&blob, "", 0) < 0 ||
 	    strata_buf_put_sshstr(&blob, "sha512", 6) < 0 ||
 	    strata_buf_put_sshstr(&blob, sig.ptr, sig.len) < 0 ||
-	    strata_base64_encode(&b64, (unsigned char *)blob.ptr, blob.len) < 0)
+	    strata_enc_base64(&b64, (unsigned char *)blob.ptr, blob.len) < 0)
 		goto done;
 	if (strata_buf_puts(out, ARMOR_BEGIN "\n") < 0)
 		goto done;
@@ -367,7 +369,7 @@ static int verify_fail(const char *why)
 	return strata_error_setc(STRATA_EVERIFY, "bad signature: %s", why);
 }
 
-int strata_sshsig_verify(strata_pubkey *signer, const char *armored, size_t alen,
+int strata_sign_sshsig_verify(strata_pubkey *signer, const char *armored, size_t alen,
 			 const char *ns, const void *data, size_t len)
 {
 	strata_buf blob = STRATA_BUF_INIT, tbs = STRATA_BUF_INIT;
@@ -400,7 +402,7 @@ int strata_sshsig_verify(strata_pubkey *signer, const char *armored, size_t alen
 	}
 	e -= sizeof(ARMOR_END) - 1;
 	blob.max = 4096;
-	if (strata_base64_decode(&blob, b, (size_t)(e - b)) < 0) {
+	if (strata_enc_unbase64(&blob, b, (size_t)(e - b)) < 0) {
 		error = verify_fail("invalid base64");
 		goto done;
 	}

@@ -3,6 +3,7 @@
  * the process): hash[32] line[4] origin[1] len[4] data[len].
  */
 #include "strata/format/spill.h"
+#include "strata/base/fs.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -67,7 +68,7 @@ static int go_to_disk(strata_spill *s)
 		if (s->loaded[i])
 			continue;
 		snprintf(name, sizeof(name), "%02x", i);
-		if ((path = strata_path_join(s->dir, name)) == NULL)
+		if ((path = strata_fs_path_join(s->dir, name)) == NULL)
 			goto done;
 		s->f[i] = fopen(path, "w+b");
 		if (!s->f[i]) {
@@ -104,7 +105,7 @@ void strata_spill_free(strata_spill *s)
 	}
 	free(s->node_path);
 	if (s->dir) {
-		strata_rm_rf(s->dir);
+		strata_fs_rm_rf(s->dir);
 		free(s->dir);
 	}
 	free(s);

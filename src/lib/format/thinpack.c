@@ -102,7 +102,7 @@ static int emit_copy(strata_buf *out, size_t off, size_t len)
 	return 0;
 }
 
-int strata_delta_encode(strata_buf *out, const unsigned char *src, size_t slen,
+int strata_thinpack_delta_encode(strata_buf *out, const unsigned char *src, size_t slen,
 			const unsigned char *dst, size_t dlen, int is_tree)
 {
 	chunk_slot *tab = NULL;
@@ -435,7 +435,7 @@ int strata_thinpack_build(strata_buf *out, strata_thinpack_stats *stats, git_rep
 		stats->raw_bytes += len;
 		if (e->has_base && git_odb_read(&base, odb, &e->base) == 0) {
 			strata_buf_clear(&delta);
-			if (strata_delta_encode(&delta, git_odb_object_data(base), git_odb_object_size(base),
+			if (strata_thinpack_delta_encode(&delta, git_odb_object_data(base), git_odb_object_size(base),
 						data, len, e->type == GIT_OBJECT_TREE) < 0)
 				goto done;
 			if (delta.len < len / 2) {

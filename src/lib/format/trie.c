@@ -9,7 +9,7 @@
 
 #include <openssl/evp.h>
 
-int strata_keyhash(unsigned char out[STRATA_HASH_LEN], char *const *vals,
+int strata_trie_keyhash(unsigned char out[STRATA_HASH_LEN], char *const *vals,
 		   const size_t *lens, size_t n)
 {
 	strata_buf b = STRATA_BUF_INIT;
@@ -34,7 +34,7 @@ done:
 	return error;
 }
 
-int strata_line_keyhash(unsigned char out[STRATA_HASH_LEN], const char *line, size_t len,
+int strata_trie_line_keyhash(unsigned char out[STRATA_HASH_LEN], const char *line, size_t len,
 			char *const *key, size_t nkey)
 {
 	strata_buf vals = STRATA_BUF_INIT;
@@ -47,7 +47,7 @@ int strata_line_keyhash(unsigned char out[STRATA_HASH_LEN], const char *line, si
 	for (size_t i = 0; i < nkey && !error; i++) {
 		int r;
 		offs[i] = vals.len;
-		if ((r = strata_record_field(&vals, line, len, key[i])) < 0)
+		if ((r = strata_json_record_field(&vals, line, len, key[i])) < 0)
 			error = r;
 		else if (r == 0)
 			error = strata_error_set("record lacks key field '%s'", key[i]);
@@ -57,7 +57,7 @@ int strata_line_keyhash(unsigned char out[STRATA_HASH_LEN], const char *line, si
 	if (!error) {
 		for (size_t i = 0; i < nkey; i++)
 			kv[i] = vals.ptr + offs[i];
-		error = strata_keyhash(out, kv, kl, nkey);
+		error = strata_trie_keyhash(out, kv, kl, nkey);
 	}
 	strata_buf_dispose(&vals);
 	return error;
@@ -86,7 +86,7 @@ static unsigned nibble(const unsigned char *hash, unsigned depth)
 	return depth % 2 ? hash[depth / 2] & 15 : hash[depth / 2] >> 4;
 }
 
-int strata_tree_entry(strata_buf *tree, const char *name, int is_tree, const git_oid *oid)
+int strata_trie_tree_entry(strata_buf *tree, const char *name, int is_tree, const git_oid *oid)
 {
 	if (strata_buf_printf(tree, "%s %s", is_tree ? "40000" : "100644", name) < 0 ||
 	    strata_buf_putc(tree, '\0') < 0 ||
@@ -99,7 +99,7 @@ static int child_entry(strata_buf *tree, unsigned nib, int is_tree, const git_oi
 {
 	char name[16];
 	snprintf(name, sizeof(name), is_tree ? "%x" : "%x.jsonl", nib);
-	return strata_tree_entry(tree, name, is_tree, oid);
+	return strata_trie_tree_entry(tree, name, is_tree, oid);
 }
 
 static int write_leaf(strata_packw *w, const strata_trie_item *items, size_t n, git_oid *oid)
@@ -111,7 +111,7 @@ static int write_leaf(strata_packw *w, const strata_trie_item *items, size_t n, 
 		error = (strata_buf_put(&blob, items[i].data, items[i].len) < 0 ||
 			 strata_buf_putc(&blob, '\n') < 0) ? STRATA_ERROR : 0;
 	if (!error)
-		error = strata_packw_add(w, GIT_OBJECT_BLOB, blob.ptr ? blob.ptr : "", blob.len, oid);
+		error = strata_pack_writer_add(w, GIT_OBJECT_BLOB, blob.ptr ? blob.ptr : "", blob.len, oid);
 	strata_buf_dispose(&blob);
 	return error;
 }
@@ -143,7 +143,7 @@ static int build_node(strata_packw *w, const strata_trie_item *items, size_t n,
 		i = j;
 	}
 	if (!error)
-		error = strata_packw_add(w, GIT_OBJECT_TREE, tree.ptr, tree.len, oid);
+		error = strata_pack_writer_add(w, GIT_OBJECT_TREE, tree.ptr, tree.len, oid);
 	strata_buf_dispose(&tree);
 	return error;
 }
@@ -233,7 +233,7 @@ static int finish_group(strata_trie_builder *b)
 		if (!error)
 			error = child_entry(&b->root, (unsigned)b->group, 0, &oid);
 	} else if (b->split) {
-		error = strata_packw_add(b->w, GIT_OBJECT_TREE, b->gtree.ptr, b->gtree.len, &oid);
+		error = strata_pack_writer_add(b->w, GIT_OBJECT_TREE, b->gtree.ptr, b->gtree.len, &oid);
 		if (!error)
 			error = child_entry(&b->root, (unsigned)b->group, 1, &oid);
 	}
@@ -288,7 +288,7 @@ int strata_trie_builder_finish(strata_trie_builder *b, git_oid *oid)
 {
 	if (finish_group(b) < 0)
 		return STRATA_ERROR;
-	return strata_packw_add(b->w, GIT_OBJECT_TREE, b->root.ptr ? b->root.ptr : "",
+	return strata_pack_writer_add(b->w, GIT_OBJECT_TREE, b->root.ptr ? b->root.ptr : "",
 				b->root.len, oid);
 }
 
@@ -565,7 +565,7 @@ int strata_trie_update(strata_packw *w, git_repository *repo, const git_tree_ent
 				goto done;
 		}
 		*is_tree = 1;
-		error = strata_packw_add(w, GIT_OBJECT_TREE, tb.ptr ? tb.ptr : "", tb.len, oid);
+		error = strata_pack_writer_add(w, GIT_OBJECT_TREE, tb.ptr ? tb.ptr : "", tb.len, oid);
 		goto done;
 	}
 	/* a leaf: merge its records with the changes */
@@ -606,7 +606,7 @@ int strata_trie_apply(strata_packw *w, git_repository *repo, const git_tree *old
 			error = child_entry(&root, g, ctree, &cid);
 	}
 	if (!error)
-		error = strata_packw_add(w, GIT_OBJECT_TREE, root.ptr ? root.ptr : "", root.len, oid);
+		error = strata_pack_writer_add(w, GIT_OBJECT_TREE, root.ptr ? root.ptr : "", root.len, oid);
 	strata_buf_dispose(&root);
 	return error;
 }

@@ -5,7 +5,9 @@
  * never opens a file under the node directory (Landlock refuses it).
  */
 #include "strata/net/netproc.h"
-#include "strata/base/util.h"
+#include "strata/base/error.h"
+
+#include <stdint.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +60,7 @@ static int allow_read(int ruleset, const char *path)
 	return rc < 0 ? strata_error_sys("landlock_add_rule") : 0;
 }
 
-int strata_sandbox_enter(void)
+int strata_netproc_sandbox(void)
 {
 	static const char *const readable[] = { "/etc", "/usr", "/lib", "/lib64", "/lib32",
 #ifdef __SANITIZE_ADDRESS__
@@ -116,7 +118,7 @@ int strata_netproc_spawn(pid_t *pid, int *fd, int keep, strata_netproc_main fn, 
 		int rc;
 		signal(SIGPIPE, SIG_IGN);
 		close_others(sv[1], keep);
-		if ((rc = strata_sandbox_enter()) < 0) {
+		if ((rc = strata_netproc_sandbox()) < 0) {
 			fprintf(stderr, "strata: network process: %s\n", strata_error_last());
 			_exit(1);
 		}

@@ -12,6 +12,12 @@
 #include "strata/format/msg.h"
 #include "strata/net/netproc.h"
 #include "strata/net/tls.h"
+#include "strata/base/enc.h"
+#include "strata/format/name.h"
+#include "strata/node/peers.h"
+#include "strata/replica/link.h"
+#include "strata/replica/parcel_import.h"
+#include "strata/replica/parcel_export.h"
 #include "netproto.h"
 
 #include <signal.h>
@@ -152,7 +158,7 @@ static int client_request(int fd, strata_tls_identity *id, const strata_msg *m)
 			snprintf(errbuf, sizeof(errbuf), "cannot make an upload token");
 			cc = CURLE_SEND_ERROR;
 		}
-		strata_hex(token, rnd, sizeof(rnd));
+		strata_enc_hex(token, rnd, sizeof(rnd));
 		curl_easy_setopt(curl, CURLOPT_POST, 1L);
 		while (cc == CURLE_OK) {
 			size_t n = m->len[T_BODY] - off < PUSH_PART_MAX ? m->len[T_BODY] - off : PUSH_PART_MAX;
@@ -251,7 +257,7 @@ int strata_remote_open(strata_remote **out, strata_node *n, const strata_remote_
 		return error;
 	}
 	init.max = 1 << 20;
-	if ((error = strata_node_load_key(n)) < 0 || (error = strata_tls_identity_new(&id, n->name, n->key)) < 0 ||
+	if ((error = strata_node_load_key(n)) < 0 || (error = strata_tls_identity_new(&id, strata_node_name(n), strata_node_key(n))) < 0 ||
 	    (error = strata_msg_begin(&init)) < 0 ||
 	    (error = identity_add(&init, &id)) < 0 ||
 	    (error = strata_msg_end(&init)) < 0 || (error = strata_msg_write(r->fd, &init)) < 0) {
@@ -292,7 +298,7 @@ static int exchange(strata_remote *r, const char *peer, int op, const char *path
 
 	memset(resp, 0, sizeof(*resp));
 	memset(&in, 0, sizeof(in));
-	if ((error = strata_node_peer_get(&url, r->n, peer, "url")) < 0) {
+	if ((error = strata_peers_get(&url, r->n, peer, "url")) < 0) {
 		strata_error_setc(error, "peer '%s' has no url in node.conf: exchange parcels with it "
 				  "(export/import), or give it one with 'strata peer add %s ... --url'", peer, peer);
 		goto done;
@@ -304,8 +310,8 @@ static int exchange(strata_remote *r, const char *peer, int op, const char *path
 		goto done;
 	}
 	if ((error = strata_buf_puts(&url, path)) < 0 ||
-	    (error = strata_node_peer_get(&key, r->n, peer, "key")) < 0 ||
-	    (error = strata_pubkey_parse(&pk, key.ptr)) < 0)
+	    (error = strata_peers_get(&key, r->n, peer, "key")) < 0 ||
+	    (error = strata_sign_pubkey_parse(&pk, key.ptr)) < 0)
 		goto done;
 	m.max = NET_MSG_MAX;
 	if ((error = strata_msg_begin(&m)) < 0 || (error = strata_msg_add_str(&m, T_URL, url.ptr)) < 0 ||
@@ -371,9 +377,9 @@ static int known_peer(strata_remote *r, const char *peer)
 	strata_buf key = STRATA_BUF_INIT;
 	int error = 0;
 
-	if (!strata_node_name_valid(peer))
+	if (!strata_name_node_valid(peer))
 		error = strata_error_set("invalid peer name '%s'", peer);
-	else if (strata_node_peer_get(&key, r->n, peer, "key") < 0)
+	else if (strata_peers_get(&key, r->n, peer, "key") < 0)
 		error = strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s': add it with 'strata peer add'", peer);
 	strata_buf_dispose(&key);
 	return error;

@@ -14,8 +14,14 @@
 #include "strata/net/serve.h"
 #include "strata/format/msg.h"
 #include "strata/net/netproc.h"
-#include "strata/replica/replica.h"
+#include "strata/replica/link.h"
+#include "strata/replica/parcel_export.h"
+#include "strata/replica/parcel_import.h"
 #include "strata/net/tls.h"
+#include "strata/base/enc.h"
+#include "strata/base/fs.h"
+#include "strata/format/name.h"
+#include "strata/node/peers.h"
 #include "netproto.h"
 
 #include <errno.h>
@@ -47,7 +53,7 @@ static void logf_(const char *fmt, ...)
 	char t[32];
 	va_list ap;
 
-	strata_utc_stamp(t, sizeof(t), (int64_t)time(NULL));
+	strata_enc_utc_stamp(t, sizeof(t), (int64_t)time(NULL));
 	fprintf(stderr, "%s ", t);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -566,13 +572,13 @@ static int pins_wire(strata_buf *out, strata_node *n, size_t *count)
 	strata_pubkey pk;
 	int error;
 
-	if ((error = strata_node_peers(&names, count, n)) < 0)
+	if ((error = strata_peers_list(&names, count, n)) < 0)
 		return error;
 	for (size_t i = 0; !error && i < *count; i++) {
 		char w[PIN_WIRE];
 		strata_buf_clear(&key);
-		if ((error = strata_node_peer_get(&key, n, names[i], "key")) < 0 ||
-		    (error = strata_pubkey_parse(&pk, key.ptr)) < 0) {
+		if ((error = strata_peers_get(&key, n, names[i], "key")) < 0 ||
+		    (error = strata_sign_pubkey_parse(&pk, key.ptr)) < 0) {
 			strata_error_set("node.conf: peer '%s': bad key: %s", names[i], strata_error_last());
 			break;
 		}
@@ -582,7 +588,7 @@ static int pins_wire(strata_buf *out, strata_node *n, size_t *count)
 		error = strata_buf_put(out, w, sizeof(w));
 	}
 	strata_buf_dispose(&key);
-	strata_node_peers_free(names);
+	strata_peers_list_free(names);
 	return error;
 }
 
@@ -712,9 +718,9 @@ static int upload_slot_for(upload_slot **out, strata_node *n, const char *peer, 
 	upload_drop(u);
 	{
 		strata_buf path = STRATA_BUF_INIT;
-		char *tmp = strata_path_join(n->path, "tmp");
+		char *tmp = strata_fs_path_join(strata_node_path(n), "tmp");
 		int error = 0;
-		if (!tmp || strata_mkdir_p(tmp, 0700) < 0 || strata_buf_printf(&path, "%s/push-XXXXXX", tmp) < 0)
+		if (!tmp || strata_fs_mkdir_p(tmp, 0700) < 0 || strata_buf_printf(&path, "%s/push-XXXXXX", tmp) < 0)
 			error = STRATA_ERROR;
 		else if ((u->fd = mkstemp(path.ptr)) < 0)
 			error = strata_error_sys(path.ptr);
@@ -849,7 +855,7 @@ static int serve_loop(strata_node *n, int fd)
 		if ((rc = strata_msg_read(&m, fd, NET_MSG_MAX)) != 0)
 			return rc > 0 ? 0 : rc;
 		if (strata_msg_u64(&id, &m, T_ID) < 0 || strata_msg_u64(&op, &m, T_OP) < 0 ||
-		    strata_msg_str(peer, sizeof(peer), &m, T_PEER) < 0 || !m.has[T_BODY] || !strata_node_name_valid(peer)) {
+		    strata_msg_str(peer, sizeof(peer), &m, T_PEER) < 0 || !m.has[T_BODY] || !strata_name_node_valid(peer)) {
 			strata_msg_dispose(&m);
 			return strata_error_set("bad message from the network process: %s", strata_error_last());
 		}
@@ -904,7 +910,7 @@ int strata_serve(strata_node *n, const strata_serve_opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if ((error = strata_node_load_key(n)) < 0 ||
-	    (error = strata_tls_identity_new(&id, n->name, n->key)) < 0)
+	    (error = strata_tls_identity_new(&id, strata_node_name(n), strata_node_key(n))) < 0)
 		goto done;
 	uploads_init();
 	serve_max_body = o->max_body;
@@ -918,7 +924,7 @@ int strata_serve(strata_node *n, const strata_serve_opts *o)
 		goto done;
 	strata_tls_identity_dispose(&id);
 	strata_buf_dispose_secret(&init);
-	logf_("%s (%s) serving on %s for %zu peers", n->name, n->tier, where, npeers);
+	logf_("%s (%s) serving on %s for %zu peers", strata_node_name(n), strata_node_tier(n), where, npeers);
 	error = serve_loop(n, fd);
 done:
 	strata_tls_identity_dispose(&id);
@@ -941,6 +947,6 @@ done:
 	}
 	net_pid = -1;
 	if (!error)
-		logf_("%s stopped", n->name);
+		logf_("%s stopped", strata_node_name(n));
 	return error;
 }

@@ -11,6 +11,7 @@
  */
 #include "strata/net/tls.h"
 #include "strata/node/node.h"
+#include "strata/format/name.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -55,7 +56,7 @@ static int add_binding(X509 *cert, const char *name, const strata_key *node_key)
 	int derlen, error = STRATA_ERROR;
 
 	if (!oid || binding_message(&msg, name, cert) < 0 ||
-	    strata_sshsig_sign(&sig, node_key, TLS_NS, msg.ptr, msg.len) < 0)
+	    strata_sign_sshsig(&sig, node_key, TLS_NS, msg.ptr, msg.len) < 0)
 		goto done;
 	if (!(inner = ASN1_OCTET_STRING_new()) || !ASN1_OCTET_STRING_set(inner, (unsigned char *)sig.ptr, (int)sig.len) ||
 	    (derlen = i2d_ASN1_OCTET_STRING(inner, &der)) <= 0 ||
@@ -94,7 +95,7 @@ int strata_tls_identity_new(strata_tls_identity *id, const char *name, const str
 	int error = STRATA_ERROR;
 
 	memset(id, 0, sizeof(*id));
-	if (!strata_node_name_valid(name))
+	if (!strata_name_node_valid(name))
 		return strata_error_set("invalid node name '%s'", name);
 	if (!(pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) || !(cert = X509_new()) ||
 	    RAND_bytes(serial, sizeof(serial)) != 1 || !(bn = BN_bin2bn(serial, sizeof(serial), NULL)) ||
@@ -163,7 +164,7 @@ int strata_tls_check_cert(char *name, size_t namesz, strata_pubkey *signer, X509
 	if (!oid)
 		return strata_error_ssl("cannot make the binding OID");
 	len = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn));
-	if (len <= 0 || (size_t)len != strlen(cn) || !strata_node_name_valid(cn)) {
+	if (len <= 0 || (size_t)len != strlen(cn) || !strata_name_node_valid(cn)) {
 		strata_error_setc(STRATA_EVERIFY, "peer certificate does not name a node");
 		goto done;
 	}
@@ -183,7 +184,7 @@ int strata_tls_check_cert(char *name, size_t namesz, strata_pubkey *signer, X509
 		error = STRATA_ERROR;
 		goto done;
 	}
-	if (strata_sshsig_verify(signer, (const char *)ASN1_STRING_get0_data(inner), (size_t)ASN1_STRING_length(inner),
+	if (strata_sign_sshsig_verify(signer, (const char *)ASN1_STRING_get0_data(inner), (size_t)ASN1_STRING_length(inner),
 				 TLS_NS, msg.ptr, msg.len) < 0) {
 		strata_error_setc(STRATA_EVERIFY, "peer certificate for '%s': node key binding does not verify", cn);
 		goto done;
@@ -257,7 +258,7 @@ static int verify_pinned(X509_STORE_CTX *xctx, void *arg)
 		for (size_t i = 0; i < pins->n; i++) {
 			if (strcmp(pins->pins[i].name, name))
 				continue;
-			if (!strata_pubkey_equal(&pins->pins[i].key, &signer))
+			if (!strata_sign_pubkey_equal(&pins->pins[i].key, &signer))
 				break;
 			SSL_set_ex_data(ssl, pin_index, &pins->pins[i]);
 			return 1;

@@ -4,7 +4,9 @@
  */
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
-#include "strata/base/util.h"
+#include "strata/base/fs.h"
+#include "strata/base/enc.h"
+#include "strata/node/refs.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -23,11 +25,11 @@ static int empty_tree(git_tree **out, strata_node *n)
 	git_oid id;
 	int rc;
 
-	rc = git_treebuilder_new(&tb, n->repo, NULL);
+	rc = git_treebuilder_new(&tb, strata_node_repo(n), NULL);
 	if (rc == 0)
 		rc = git_treebuilder_write(&id, tb);
 	if (rc == 0)
-		rc = git_tree_lookup(out, n->repo, &id);
+		rc = git_tree_lookup(out, strata_node_repo(n), &id);
 	git_treebuilder_free(tb);
 	return rc < 0 ? strata_error_git("cannot write the audit event tree") : 0;
 }
@@ -40,10 +42,10 @@ int strata_audit_append(strata_node *n, const char *event, const char *subject, 
 	git_oid parent_id, id;
 	int rc, have_parent = 0, error = STRATA_ERROR;
 
-	rc = git_reference_name_to_id(&parent_id, n->repo, STRATA_REF_AUDIT);
+	rc = git_reference_name_to_id(&parent_id, strata_node_repo(n), STRATA_REF_AUDIT);
 	if (rc == 0) {
 		have_parent = 1;
-		if (git_commit_lookup(&parent, n->repo, &parent_id) < 0) {
+		if (git_commit_lookup(&parent, strata_node_repo(n), &parent_id) < 0) {
 			strata_error_git("cannot read the audit log");
 			goto done;
 		}
@@ -53,10 +55,10 @@ int strata_audit_append(strata_node *n, const char *event, const char *subject, 
 	}
 	git_error_clear();
 	if (strata_buf_printf(&msg, "%s\n\nStrata-Event: %s\nStrata-Node: %s\n%s", subject, event,
-			      n->name, trailers ? trailers : "") < 0 ||
+			      strata_node_name(n), trailers ? trailers : "") < 0 ||
 	    empty_tree(&tree, n) < 0 ||
 	    strata_commit_create(&id, n, tree, parent, msg.ptr) < 0 ||
-	    strata_ref_update(n, STRATA_REF_AUDIT, &id, have_parent ? &parent_id : NULL, "strata audit") < 0)
+	    strata_refs_update(n, STRATA_REF_AUDIT, &id, have_parent ? &parent_id : NULL, "strata audit") < 0)
 		goto done;
 	error = 0;
 done:
@@ -69,7 +71,7 @@ done:
 int strata_audit_refusal(strata_node *n, const char *event, const char *what, const char *sender,
 			 const char *reason)
 {
-	char *path = strata_path_join(n->path, STRATA_REFUSED_LOG);
+	char *path = strata_fs_path_join(strata_node_path(n), STRATA_REFUSED_LOG);
 	json_t *o = NULL;
 	char *line = NULL, stamp[32];
 	struct stat st;
@@ -82,7 +84,7 @@ int strata_audit_refusal(strata_node *n, const char *event, const char *what, co
 		error = 0;	/* full: the operator is told by `strata audit log` */
 		goto done;
 	}
-	strata_utc_stamp(stamp, sizeof(stamp), (int64_t)now);
+	strata_enc_utc_stamp(stamp, sizeof(stamp), (int64_t)now);
 	o = json_pack("{s:s, s:s, s:s, s:s?, s:s}", "time", stamp, "event", event, "what", what,
 		      "sender", sender, "reason", reason);
 	if (!o || (line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
@@ -96,7 +98,7 @@ int strata_audit_refusal(strata_node *n, const char *event, const char *what, co
 	{
 		size_t len = strlen(line);
 		line[len] = '\n';	/* json_dumps leaves room: the NUL */
-		if (write(fd, line, len + 1) != (ssize_t)(len + 1) || strata_fsync(fd) < 0) {
+		if (write(fd, line, len + 1) != (ssize_t)(len + 1) || strata_fs_fsync(fd) < 0) {
 			strata_error_sys(path);
 			goto done;
 		}
@@ -119,16 +121,16 @@ int strata_audit_foreach(strata_node *n, strata_audit_cb cb, void *payload)
 	char event[64], subject[512];
 	int rc, error = 0;
 
-	rc = git_reference_name_to_id(&ev.commit, n->repo, STRATA_REF_AUDIT);
+	rc = git_reference_name_to_id(&ev.commit, strata_node_repo(n), STRATA_REF_AUDIT);
 	if (rc == GIT_ENOTFOUND) {
 		git_error_clear();
 		return 0;
 	}
-	if (rc < 0 || git_revwalk_new(&walk, n->repo) < 0 || git_revwalk_push(walk, &ev.commit) < 0)
+	if (rc < 0 || git_revwalk_new(&walk, strata_node_repo(n)) < 0 || git_revwalk_push(walk, &ev.commit) < 0)
 		return strata_error_git("cannot read the audit log");
 	while (!error && (rc = git_revwalk_next(&ev.commit, walk)) == 0) {
 		const char *msg, *nl;
-		if (git_commit_lookup(&c, n->repo, &ev.commit) < 0) {
+		if (git_commit_lookup(&c, strata_node_repo(n), &ev.commit) < 0) {
 			error = strata_error_git("cannot read an audit event");
 			break;
 		}
@@ -174,12 +176,12 @@ int strata_audit_check(strata_node *n, size_t *events, strata_audit_problem_cb c
 	int rc, problems = 0;
 
 	*events = 0;
-	rc = git_reference_name_to_id(&id, n->repo, STRATA_REF_AUDIT);
+	rc = git_reference_name_to_id(&id, strata_node_repo(n), STRATA_REF_AUDIT);
 	if (rc == GIT_ENOTFOUND) {
 		git_error_clear();
 		return 0;
 	}
-	if (rc < 0 || git_commit_lookup(&c, n->repo, &id) < 0) {
+	if (rc < 0 || git_commit_lookup(&c, strata_node_repo(n), &id) < 0) {
 		git_oid_tostr(hex, sizeof(hex), &id);
 		git_error_clear();
 		return problem(cb, payload, "the audit log's newest event %.12s is missing", hex);
@@ -189,7 +191,7 @@ int strata_audit_check(strata_node *n, size_t *events, strata_audit_problem_cb c
 		git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
 		if (!strata_commit_trailer(c, "Strata-Event", v, sizeof(v)) || !*v)
 			problems += problem(cb, payload, "audit event %.12s names no event", hex);
-		if (!strata_commit_trailer(c, "Strata-Node", v, sizeof(v)) || strcmp(v, n->name))
+		if (!strata_commit_trailer(c, "Strata-Node", v, sizeof(v)) || strcmp(v, strata_node_name(n)))
 			problems += problem(cb, payload, "audit event %.12s is by '%s', not this node", hex, v);
 		if (git_commit_parentcount(c) > 1)
 			problems += problem(cb, payload, "audit event %.12s has %u parents: the log must be a line",
@@ -206,7 +208,7 @@ int strata_audit_check(strata_node *n, size_t *events, strata_audit_problem_cb c
 		parent = NULL;
 	}
 	/* every recorded move of the ref went forward */
-	if (git_repository_odb(&odb, n->repo) == 0 && git_reflog_read(&log, n->repo, STRATA_REF_AUDIT) == 0) {
+	if (git_repository_odb(&odb, strata_node_repo(n)) == 0 && git_reflog_read(&log, strata_node_repo(n), STRATA_REF_AUDIT) == 0) {
 		size_t count = git_reflog_entrycount(log);
 		for (size_t i = 0; i < count; i++) {
 			const git_reflog_entry *e = git_reflog_entry_byindex(log, i);
@@ -217,7 +219,7 @@ int strata_audit_check(strata_node *n, size_t *events, strata_audit_problem_cb c
 			/* a missing event is the gap reported above (and libgit2's graph walk leaks on it) */
 			if (!git_odb_exists(odb, from) || !git_odb_exists(odb, to))
 				continue;
-			if (git_graph_descendant_of(n->repo, to, from) != 1) {
+			if (git_graph_descendant_of(strata_node_repo(n), to, from) != 1) {
 				git_error_clear();
 				git_oid_tostr(fh, sizeof(fh), from);
 				git_oid_tostr(th, sizeof(th), to);

@@ -4,8 +4,9 @@
  * newline) and their verification against the node's trusted keys.
  */
 #include "strata/node/commit.h"
-#include "strata/base/util.h"
+#include "strata/base/buf.h"
 #include "strata/base/oidset.h"
+#include "strata/node/peers.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,17 +25,17 @@ int strata_commit_create(git_oid *out, strata_node *n, const git_tree *tree,
 
 	if (strata_node_load_key(n) < 0)
 		return STRATA_ERROR;
-	if (strata_buf_printf(&email, "%s@strata.invalid", n->name) < 0)
+	if (strata_buf_printf(&email, "%s@strata.invalid", strata_node_name(n)) < 0)
 		goto done;
-	if (git_signature_now(&who, n->name, email.ptr) < 0 ||
-	    git_commit_create_buffer(&raw, n->repo, who, who, NULL, message, tree,
+	if (git_signature_now(&who, strata_node_name(n), email.ptr) < 0 ||
+	    git_commit_create_buffer(&raw, strata_node_repo(n), who, who, NULL, message, tree,
 				     parent ? 1 : 0, parents) < 0) {
 		strata_error_git("cannot build commit");
 		goto done;
 	}
-	if (strata_sshsig_sign(&sig, n->key, "git", raw.ptr, raw.size) < 0)
+	if (strata_sign_sshsig(&sig, strata_node_key(n), "git", raw.ptr, raw.size) < 0)
 		goto done;
-	if (git_commit_create_with_signature(out, n->repo, raw.ptr, sig.ptr, NULL) < 0) {
+	if (git_commit_create_with_signature(out, strata_node_repo(n), raw.ptr, sig.ptr, NULL) < 0) {
 		strata_error_git("cannot write commit");
 		goto done;
 	}
@@ -47,26 +48,7 @@ done:
 	return error;
 }
 
-int strata_ref_update(strata_node *n, const char *ref, const git_oid *new_oid,
-		      const git_oid *old_oid, const char *logmsg)
-{
-	git_reference *r = NULL;
-	int rc;
-
-	if (old_oid)
-		rc = git_reference_create_matching(&r, n->repo, ref, new_oid, 1, old_oid, logmsg);
-	else
-		rc = git_reference_create(&r, n->repo, ref, new_oid, 0, logmsg);
-	git_reference_free(r);
-	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS)
-		return strata_error_git(old_oid ? "cannot move ref (changed by another writer)" :
-						  "cannot create ref (created by another writer)");
-	if (rc < 0)	/* e.g. an I/O error, possibly after the ref moved: verify shows which */
-		return strata_error_git(old_oid ? "cannot move ref" : "cannot create ref");
-	return 0;
-}
-
-const char *strata_sig_status_str(strata_sig_status s)
+const char *strata_commit_sig_status_str(strata_sig_status s)
 {
 	switch (s) {
 	case STRATA_SIG_GOOD: return "good";
@@ -80,7 +62,7 @@ const char *strata_sig_status_str(strata_sig_status s)
 int strata_commit_check(strata_sig_status *status, char *signer, size_t signersz,
 			strata_node *n, const git_oid *commit)
 {
-	return strata_commit_check_in(status, signer, signersz, n, n->repo, commit);
+	return strata_commit_check_in(status, signer, signersz, n, strata_node_repo(n), commit);
 }
 
 int strata_commit_check_in(strata_sig_status *status, char *signer, size_t signersz,
@@ -99,15 +81,15 @@ int strata_commit_check_in(strata_sig_status *status, char *signer, size_t signe
 	}
 	if (rc < 0)
 		return strata_error_git("cannot read commit");
-	if (strata_sshsig_verify(&pk, sig.ptr, sig.size, "git", data.ptr, data.size) < 0) {
+	if (strata_sign_sshsig_verify(&pk, sig.ptr, sig.size, "git", data.ptr, data.size) < 0) {
 		*status = STRATA_SIG_BAD;
 		snprintf(signer, signersz, "%s", strata_error_last());
-	} else if (strata_node_trusted(n, &pk, signer, signersz)) {
+	} else if (strata_peers_trusted(n, &pk, signer, signersz)) {
 		*status = STRATA_SIG_GOOD;
 	} else {
 		strata_buf line = STRATA_BUF_INIT;
 		*status = STRATA_SIG_UNTRUSTED;
-		if (strata_pubkey_format(&line, &pk) == 0)
+		if (strata_sign_pubkey_format(&line, &pk) == 0)
 			snprintf(signer, signersz, "%s", line.ptr);
 		strata_buf_dispose(&line);
 	}
@@ -185,7 +167,7 @@ static void *walk_main(void *arg)
 	shared_walk *w = arg;
 	git_repository *repo = NULL;
 
-	if (git_repository_open_bare(&repo, git_repository_path(w->n->repo)) < 0) {
+	if (git_repository_open_bare(&repo, git_repository_path(strata_node_repo(w->n))) < 0) {
 		pthread_mutex_lock(&w->mu);
 		fail_locked(w, "cannot open the repository");
 		pthread_cond_broadcast(&w->cv);
@@ -259,7 +241,7 @@ static void *walk_main(void *arg)
 	return NULL;
 }
 
-int strata_commits_check_reachable(strata_node *n, const char *glob, git_oid **ids,
+int strata_commit_check_reachable(strata_node *n, const char *glob, git_oid **ids,
 				   strata_check_result **results, size_t *count,
 				   strata_missing_cb cb, void *payload)
 {
@@ -283,8 +265,8 @@ int strata_commits_check_reachable(strata_node *n, const char *glob, git_oid **i
 	w.cb = cb;
 	w.payload = payload;
 	memset(&none, 0, sizeof(none));
-	strata_node_trusted(n, &none, name, sizeof(name));	/* load the keys before the threads share them */
-	if (git_reference_iterator_glob_new(&it, n->repo, glob) < 0) {
+	strata_peers_trusted(n, &none, name, sizeof(name));	/* load the keys before the threads share them */
+	if (git_reference_iterator_glob_new(&it, strata_node_repo(n), glob) < 0) {
 		error = strata_error_git("cannot list refs");
 		goto done;
 	}

@@ -1,16 +1,16 @@
 /*
- * journal.c - all-or-nothing for a change of several refs and a link file
+ * journal.c - all-or-nothing for a change of several refs and one file
  * (see journal.h).  The journal is JSON:
  *   {"op": OP, "what": WHAT, "audit": HEX|null,
- *    "link": {"peer": PEER, "old": TEXT|null} | null,
+ *    "file": {"path": PATH, "old": TEXT|null} | null,   PATH relative to the node
  *    "refs": [{"name": REF, "old": HEX|null, "new": HEX}, ...]}
- * written with strata_write_file_atomic (fsynced, then its directory), so
+ * written with strata_fs_write_atomic (fsynced, then its directory), so
  * after a crash it is either whole or absent.
  */
 #include "strata/node/journal.h"
 #include "strata/node/audit.h"
-#include "strata/replica/replica.h"
-#include "strata/base/util.h"
+#include "strata/base/fs.h"
+#include "strata/node/refs.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -23,7 +23,7 @@
 
 static char *journal_path(strata_node *n)
 {
-	return strata_path_join(n->path, STRATA_JOURNAL);
+	return strata_fs_path_join(strata_node_path(n), STRATA_JOURNAL);
 }
 
 static json_t *oid_json(const git_oid *id)
@@ -32,11 +32,39 @@ static json_t *oid_json(const git_oid *id)
 	return json_string(git_oid_tostr(hex, sizeof(hex), id));
 }
 
+/* A path relative to the node directory, going nowhere above it. */
+static int file_path_valid(const char *p)
+{
+	if (!*p || p[0] == '/')
+		return 0;
+	for (const char *c = p; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL)
+		if (c[0] == '.' && c[1] == '.' && (c[2] == '/' || c[2] == '\0'))
+			return 0;
+	return 1;
+}
+
+/*
+ * The file a journal restores, relative to the node: "file" (path), or in
+ * a journal written before the journal knew files by path, "link" (the
+ * link file of a peer, links/PEER.json).
+ */
+static int journal_file(strata_buf *out, json_t *j)
+{
+	json_t *f = json_object_get(j, "file"), *l = json_object_get(j, "link");
+	const char *path = json_string_value(json_object_get(f, "path"));
+	const char *peer = json_string_value(json_object_get(l, "peer"));
+	if (json_is_object(f) && path && file_path_valid(path))
+		return strata_buf_puts(out, path) < 0 ? -1 : 1;
+	if (json_is_object(l) && peer && !strchr(peer, '/') && strcmp(peer, "..") && strcmp(peer, "."))
+		return strata_buf_printf(out, "links/%s.json", peer) < 0 ? -1 : 1;
+	return json_is_object(f) || json_is_object(l) ? strata_error_set("journal: a file entry without a valid path") : 0;
+}
+
 /* The audit head as hex, or "" when there is no audit log yet. */
 static int audit_head(char *out, strata_node *n)
 {
 	git_oid id;
-	int rc = git_reference_name_to_id(&id, n->repo, STRATA_REF_AUDIT);
+	int rc = git_reference_name_to_id(&id, strata_node_repo(n), STRATA_REF_AUDIT);
 	out[0] = '\0';
 	if (rc == GIT_ENOTFOUND) {
 		git_error_clear();
@@ -48,7 +76,7 @@ static int audit_head(char *out, strata_node *n)
 	return 0;
 }
 
-int strata_journal_begin(strata_node *n, const char *op, const char *what, const char *link_peer,
+int strata_journal_begin(strata_node *n, const char *op, const char *what, const char *file,
 			 const strata_journal_ref *refs, size_t nrefs)
 {
 	char *path = journal_path(n), *lpath = NULL, *text = NULL, head[GIT_OID_HEXSZ + 1];
@@ -68,17 +96,21 @@ int strata_journal_begin(strata_node *n, const char *op, const char *what, const
 	json_object_set_new(root, "op", json_string(op));
 	json_object_set_new(root, "what", json_string(what));
 	json_object_set_new(root, "audit", *head ? json_string(head) : json_null());
-	if (link_peer) {
+	if (file) {
 		json_t *l = json_object();
-		if ((lpath = strata_link_path(n, link_peer)) == NULL)
+		if (!file_path_valid(file)) {
+			strata_error_set("journal: '%s' is no path inside the node", file);
 			goto done;
-		if (access(lpath, F_OK) == 0 && strata_read_file(&old, lpath, JOURNAL_MAX / 2) < 0)
+		}
+		if ((lpath = strata_fs_path_join(strata_node_path(n), file)) == NULL)
 			goto done;
-		json_object_set_new(l, "peer", json_string(link_peer));
+		if (access(lpath, F_OK) == 0 && strata_fs_read(&old, lpath, JOURNAL_MAX / 2) < 0)
+			goto done;
+		json_object_set_new(l, "path", json_string(file));
 		json_object_set_new(l, "old", old.ptr ? json_stringn(old.ptr, old.len) : json_null());
-		json_object_set_new(root, "link", l);
+		json_object_set_new(root, "file", l);
 	} else {
-		json_object_set_new(root, "link", json_null());
+		json_object_set_new(root, "file", json_null());
 	}
 	for (size_t i = 0; i < nrefs; i++) {
 		json_t *r = json_object();
@@ -93,7 +125,7 @@ int strata_journal_begin(strata_node *n, const char *op, const char *what, const
 		goto done;
 	}
 	/* nothing has moved yet: a journal that failed to be written whole must not stay */
-	if ((error = strata_write_file_atomic(path, text, strlen(text), 0644)) < 0)
+	if ((error = strata_fs_write_atomic(path, text, strlen(text), 0644)) < 0)
 		unlink(path);
 done:
 	free(path);
@@ -114,7 +146,7 @@ static int remove_journal(strata_node *n)
 	if (unlink(path) < 0 && errno != ENOENT)
 		error = strata_error_sys(path);
 	else
-		error = strata_fsync_dir(n->path);
+		error = strata_fs_fsync_dir(strata_node_path(n));
 	free(path);
 	return error;
 }
@@ -141,7 +173,7 @@ static int journal_read(json_t **out, strata_node *n)
 		error = 0;
 		goto done;
 	}
-	if (strata_read_file(&text, path, JOURNAL_MAX) < 0)
+	if (strata_fs_read(&text, path, JOURNAL_MAX) < 0)
 		goto done;
 	root = json_loadb(text.ptr ? text.ptr : "", text.len, 0, &jerr);
 	refs = root ? json_object_get(root, "refs") : NULL;
@@ -170,11 +202,17 @@ done:
 	return error;
 }
 
-/* Puts every ref still at its new value back, and the old link file. */
+/* Puts every ref still at its new value back, and the old file. */
 static int undo(strata_node *n, json_t *j)
 {
-	json_t *refs = json_object_get(j, "refs"), *link = json_object_get(j, "link");
-	int error = 0;
+	json_t *refs = json_object_get(j, "refs"), *file = json_object_get(j, "file");
+	strata_buf rel = STRATA_BUF_INIT;
+	int error = 0, has_file;
+
+	if (!json_is_object(file))
+		file = json_object_get(j, "link");
+	if ((has_file = journal_file(&rel, j)) < 0)
+		return has_file;
 
 	for (size_t i = 0; !error && i < json_array_size(refs); i++) {
 		json_t *r = json_array_get(refs, i);
@@ -184,35 +222,38 @@ static int undo(strata_node *n, json_t *j)
 		git_reference *ref = NULL;
 
 		git_oid_fromstr(&target, json_string_value(json_object_get(r, "new")));
-		if (git_reference_name_to_id(&now, n->repo, name) < 0) {
+		if (git_reference_name_to_id(&now, strata_node_repo(n), name) < 0) {
 			git_error_clear();
 			continue;	/* never moved */
 		}
 		if (!git_oid_equal(&now, &target))
 			continue;	/* never moved, or already back */
 		if (old && git_oid_fromstr(&was, old) == 0)
-			error = git_reference_create(&ref, n->repo, name, &was, 1, "strata: interrupted change undone");
-		else if ((error = git_reference_lookup(&ref, n->repo, name)) == 0)
+			error = git_reference_create(&ref, strata_node_repo(n), name, &was, 1, "strata: interrupted change undone");
+		else if ((error = git_reference_lookup(&ref, strata_node_repo(n), name)) == 0)
 			error = git_reference_delete(ref);
 		git_reference_free(ref);
 		if (error < 0)
 			error = strata_error_git("cannot put a ref back");
 	}
-	if (!error && json_is_object(link)) {
-		const char *peer = json_string_value(json_object_get(link, "peer"));
-		json_t *old = json_object_get(link, "old");
-		char *lpath = peer ? strata_link_path(n, peer) : NULL, *dir = strata_path_join(n->path, STRATA_LINKS_DIR);
+	if (!error && has_file) {
+		json_t *old = json_object_get(file, "old");
+		char *lpath = strata_fs_path_join(strata_node_path(n), rel.ptr), *slash = strrchr(rel.ptr, '/'), *dir;
+		if (slash)
+			*slash = '\0';
+		dir = strata_fs_path_join(strata_node_path(n), slash ? rel.ptr : ".");
 		if (!lpath || !dir)
 			error = STRATA_ERROR;
 		else if (json_is_string(old))
-			error = strata_write_file_atomic(lpath, json_string_value(old), json_string_length(old), 0644);
+			error = strata_fs_write_atomic(lpath, json_string_value(old), json_string_length(old), 0644);
 		else if (unlink(lpath) == 0)
-			error = strata_fsync_dir(dir);
+			error = strata_fs_fsync_dir(dir);
 		else if (errno != ENOENT)
 			error = strata_error_sys(lpath);
 		free(lpath);
 		free(dir);
 	}
+	strata_buf_dispose(&rel);
 	return error < 0 ? error : remove_journal(n);
 }
 
@@ -231,7 +272,7 @@ static int trim_audit_reflog(strata_node *n, const char *was)
 
 	if (was && git_oid_fromstr(&head, was) < 0)
 		return strata_error_set("journal: bad audit head '%s'", was);
-	if (git_reflog_read(&log, n->repo, STRATA_REF_AUDIT) < 0)
+	if (git_reflog_read(&log, strata_node_repo(n), STRATA_REF_AUDIT) < 0)
 		return strata_error_git("cannot read the audit log's reflog");
 	while (git_reflog_entrycount(log) > 0 &&
 	       (!was || !git_oid_equal(git_reflog_entry_id_new(git_reflog_entry_byindex(log, 0)), &head))) {
@@ -315,4 +356,18 @@ int strata_journal_recover(strata_node *n)
 	}
 	json_decref(j);
 	return rc;
+}
+
+int strata_journal_lock(strata_node *n)
+{
+	int error;
+
+	if (strata_node_locked(n))
+		return 0;
+	if ((error = strata_node_flock(n)) < 0)
+		return error;
+	/* a change a crash interrupted is settled before any other starts */
+	if ((error = strata_journal_recover(n)) < 0)
+		strata_node_unlock(n);
+	return error;
 }

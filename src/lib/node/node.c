@@ -2,8 +2,10 @@
  * node.c - node directories: creation, opening, locking, trust.
  */
 #include "strata/node/node.h"
-#include "strata/node/journal.h"
-#include "strata/base/util.h"
+#include "strata/format/pack.h"
+#include "node_priv.h"
+#include "strata/base/fs.h"
+#include "strata/format/name.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -14,45 +16,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static const char *const tiers[] = { "community", "street", "district", "province", "department", NULL };
-
-int strata_node_name_valid(const char *name)
-{
-	size_t len = strlen(name);
-	if (len == 0 || len > 63 || name[0] == '-')
-		return 0;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
-			return 0;
-	return 1;
-}
-
-int strata_dataset_name_valid(const char *name)
-{
-	size_t len = strlen(name);
-	if (len == 0 || len > 64 || name[0] == '-' || name[0] == '_')
-		return 0;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
-			return 0;
-	return 1;
-}
-
-int strata_node_tier_valid(const char *tier)
-{
-	for (int i = 0; tiers[i]; i++)
-		if (strcmp(tier, tiers[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int strata_dataset_ref(strata_buf *out, const char *dataset)
-{
-	if (!strata_dataset_name_valid(dataset))
-		return strata_error_set("invalid dataset name '%s' (use a-z, 0-9, '-' and '_')", dataset);
-	return strata_buf_printf(out, "%s%s", STRATA_REF_DATASETS, dataset);
-}
 
 static int dir_is_empty(const char *path)
 {
@@ -73,11 +36,11 @@ static int dir_is_empty(const char *path)
 
 static int write_text(const char *dir, const char *file, const char *text, int mode)
 {
-	char *p = strata_path_join(dir, file);
+	char *p = strata_fs_path_join(dir, file);
 	int error;
 	if (!p)
 		return STRATA_ERROR;
-	error = strata_write_file_atomic(p, text, strlen(text), mode);
+	error = strata_fs_write_atomic(p, text, strlen(text), mode);
 	free(p);
 	return error;
 }
@@ -95,9 +58,9 @@ int strata_node_init(const char *path, const char *name, const char *tier)
 	char *abs = NULL;
 	int existed = 0, error = STRATA_ERROR;
 
-	if (!strata_node_name_valid(name))
+	if (!strata_name_node_valid(name))
 		return strata_error_set("invalid node name '%s' (use a-z, 0-9 and '-', at most 63 characters)", name);
-	if (!strata_node_tier_valid(tier))
+	if (!strata_name_tier_valid(tier))
 		return strata_error_set("unknown tier '%s' (community, street, district, province or department)", tier);
 	if (stat(path, &st) == 0) {
 		if (!S_ISDIR(st.st_mode) || dir_is_empty(path) != 1)
@@ -129,13 +92,13 @@ int strata_node_init(const char *path, const char *name, const char *tier)
 	if (strata_buf_printf(&s, "%s/secrets", tmp.ptr) < 0 || mkdir(s.ptr, 0700) < 0)
 		goto sys;
 
-	if (strata_key_generate(&key) < 0)
+	if (strata_sign_key_generate(&key) < 0)
 		goto done;
 	strata_buf_clear(&s);
-	if (strata_buf_printf(&s, "%s/keys/node.key", tmp.ptr) < 0 || strata_key_save(key, s.ptr) < 0)
+	if (strata_buf_printf(&s, "%s/keys/node.key", tmp.ptr) < 0 || strata_sign_key_save(key, s.ptr) < 0)
 		goto done;
-	strata_key_public(&pk, key);
-	if (strata_pubkey_format(&publine, &pk) < 0)
+	strata_sign_key_public(&pk, key);
+	if (strata_sign_pubkey_format(&publine, &pk) < 0)
 		goto done;
 	strata_buf_clear(&s);
 	if (strata_buf_printf(&s, "%s %s\n", publine.ptr, name) < 0 ||
@@ -191,7 +154,7 @@ int strata_node_init(const char *path, const char *name, const char *tier)
 		slash = strrchr(parent, '/');
 		if (slash)
 			*slash = '\0';
-		error = strata_fsync_dir(slash ? (parent[0] ? parent : "/") : ".");
+		error = strata_fs_fsync_dir(slash ? (parent[0] ? parent : "/") : ".");
 		free(parent);
 	}
 	goto done;
@@ -199,11 +162,11 @@ sys:
 	strata_error_sys(path);
 done:
 	if (error && tmp.len)
-		strata_rm_rf(tmp.ptr);
+		strata_fs_rm_rf(tmp.ptr);
 	free(abs);
 	git_config_free(cfg);
 	git_repository_free(repo);
-	strata_key_free(key);
+	strata_sign_key_free(key);
 	strata_buf_dispose(&tmp);
 	strata_buf_dispose(&s);
 	strata_buf_dispose(&publine);
@@ -217,8 +180,8 @@ static int read_pubkey(strata_pubkey *pk, const char *dir)
 	int error;
 
 	if ((error = strata_buf_printf(&path, "%s/keys/node.pub", dir)) == 0 &&
-	    (error = strata_read_file(&text, path.ptr, 4096)) == 0 &&
-	    (error = strata_pubkey_parse(pk, text.ptr)) < 0)
+	    (error = strata_fs_read(&text, path.ptr, 4096)) == 0 &&
+	    (error = strata_sign_pubkey_parse(pk, text.ptr)) < 0)
 		strata_error_set("'%s': %s", path.ptr, strata_error_last());
 	strata_buf_dispose(&path);
 	strata_buf_dispose(&text);
@@ -253,14 +216,14 @@ int strata_node_open(strata_node **out, const char *path)
 		strata_error_git("cannot read node.conf");
 		goto done;
 	}
-	if (git_config_get_entry(&e, n->cfg, "node.name") < 0 || !strata_node_name_valid(e->value)) {
+	if (git_config_get_entry(&e, n->cfg, "node.name") < 0 || !strata_name_node_valid(e->value)) {
 		strata_error_set("'%s': node.name is missing or invalid", conf.ptr);
 		goto done;
 	}
 	n->name = strdup(e->value);
 	git_config_entry_free(e);
 	e = NULL;
-	if (git_config_get_entry(&e, n->cfg, "node.tier") < 0 || !strata_node_tier_valid(e->value)) {
+	if (git_config_get_entry(&e, n->cfg, "node.tier") < 0 || !strata_name_tier_valid(e->value)) {
 		strata_error_set("'%s': node.tier is missing or invalid", conf.ptr);
 		goto done;
 	}
@@ -294,7 +257,7 @@ static void remove_ref_locks(const char *dir, int depth)
 	while (d && (e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
 		char *p;
-		if (e->d_name[0] == '.' || (p = strata_path_join(dir, e->d_name)) == NULL)
+		if (e->d_name[0] == '.' || (p = strata_fs_path_join(dir, e->d_name)) == NULL)
 			continue;
 		if (len > 5 && !strcmp(e->d_name + len - 5, ".lock"))
 			unlink(p);
@@ -317,38 +280,33 @@ static void remove_ref_locks(const char *dir, int depth)
  */
 static void remove_leftovers(strata_node *n)
 {
-	char *refs = strata_path_join(n->path, "repo.git/refs"), *packed = strata_path_join(n->path, "repo.git/packed-refs.lock");
+	char *refs = strata_fs_path_join(n->path, "repo.git/refs"), *packed = strata_fs_path_join(n->path, "repo.git/packed-refs.lock");
 	if (refs)
 		remove_ref_locks(refs, 0);
 	if (packed)
 		unlink(packed);
 	free(refs);
 	free(packed);
-	static const struct { const char *dir, *prefix; } spots[] = {
-		{ "tmp", "" },
-		{ "repo.git/objects/pack", "tmp_strata_" },
-	};
-	for (size_t i = 0; i < sizeof(spots) / sizeof(*spots); i++) {
-		char *dir = strata_path_join(n->path, spots[i].dir);
-		DIR *d = dir ? opendir(dir) : NULL;
-		struct dirent *e;
-		while (d && (e = readdir(d)) != NULL) {
-			char *p;
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-			    strncmp(e->d_name, spots[i].prefix, strlen(spots[i].prefix)) ||
-			    (p = strata_path_join(dir, e->d_name)) == NULL)
-				continue;
-			strata_rm_rf(p);
-			free(p);
-		}
-		if (d)
-			closedir(d);
-		free(dir);
+	char *tmp = strata_fs_path_join(n->path, STRATA_NODE_TMP), *packs = strata_fs_path_join(n->path, "repo.git/objects/pack");
+	DIR *d = tmp ? opendir(tmp) : NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		char *p;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || (p = strata_fs_path_join(tmp, e->d_name)) == NULL)
+			continue;
+		strata_fs_rm_rf(p);
+		free(p);
 	}
+	if (d)
+		closedir(d);
+	if (packs)
+		strata_pack_remove_leftovers(packs);
+	free(tmp);
+	free(packs);
 	strata_error_clear();
 }
 
-int strata_node_lock(strata_node *n)
+int strata_node_flock(strata_node *n)
 {
 	strata_buf p = STRATA_BUF_INIT;
 	int error = 0;
@@ -368,11 +326,6 @@ int strata_node_lock(strata_node *n)
 	} else {
 		n->lock_shared = 0;
 		remove_leftovers(n);
-		/* a change a crash interrupted is settled before any other starts */
-		if ((error = strata_journal_recover(n)) < 0) {
-			close(n->lock_fd);
-			n->lock_fd = -1;
-		}
 	}
 	strata_buf_dispose(&p);
 	return error;
@@ -409,64 +362,6 @@ void strata_node_unlock(strata_node *n)
 	n->lock_shared = 0;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void strata_node_peers_free(char **names)
-{
-	for (size_t i = 0; names && names[i]; i++)
-		free(names[i]);
-	free(names);
-}
-
-int strata_node_peers(char ***out, size_t *count, strata_node *n)
-{
-	git_config_iterator *it = NULL;
-	git_config_entry *e;
-	char **names = NULL;
-	size_t k = 0;
-	int error = 0;
-
-	*out = NULL;
-	*count = 0;
-	/* not a glob iterator: libgit2 1.5's leaks its regex match data (LeakSanitizer) */
-	if (git_config_iterator_new(&it, n->cfg) < 0)
-		return strata_error_git("cannot read node.conf");
-	while (!error && git_config_next(&e, it) == 0) {
-		size_t len = strlen(e->name);
-		char **grown;
-		if (len < 10 || strncmp(e->name, "peer.", 5) || strcmp(e->name + len - 4, ".key"))
-			continue;
-		len -= 9;	/* "peer." NAME ".key" */
-		grown = realloc(names, (k + 2) * sizeof(*names));
-		if (!grown) {
-			error = strata_error_set("out of memory");
-			break;
-		}
-		names = grown;
-		if ((names[k] = strndup(e->name + 5, len)) == NULL)
-			error = strata_error_set("out of memory");
-		else if (strata_node_name_valid(names[k]))
-			k++;
-		else
-			free(names[k]);
-		names[k] = NULL;
-	}
-	git_config_iterator_free(it);
-	git_error_clear();
-	if (error) {
-		strata_node_peers_free(names);
-		return error;
-	}
-	if (names)
-		qsort(names, k, sizeof(*names), cmp_names);
-	*out = names;
-	*count = k;
-	return 0;
-}
-
 int strata_node_load_key(strata_node *n)
 {
 	strata_buf p = STRATA_BUF_INIT;
@@ -476,9 +371,9 @@ int strata_node_load_key(strata_node *n)
 	if (n->key)
 		return 0;
 	if ((error = strata_buf_printf(&p, "%s/keys/node.key", n->path)) == 0 &&
-	    (error = strata_key_load(&n->key, p.ptr)) == 0) {
-		strata_key_public(&pk, n->key);
-		if (!strata_pubkey_equal(&pk, &n->pub))
+	    (error = strata_sign_key_load(&n->key, p.ptr)) == 0) {
+		strata_sign_key_public(&pk, n->key);
+		if (!strata_sign_pubkey_equal(&pk, &n->pub))
 			error = strata_error_set("keys/node.key does not match keys/node.pub");
 	}
 	strata_buf_dispose(&p);
@@ -491,7 +386,7 @@ void strata_node_free(strata_node *n)
 		return;
 	if (n->lock_fd >= 0)
 		close(n->lock_fd);
-	strata_key_free(n->key);
+	strata_sign_key_free(n->key);
 	free(n->trusted);
 	git_repository_free(n->repo);
 	git_config_free(n->cfg);
@@ -501,82 +396,37 @@ void strata_node_free(strata_node *n)
 	free(n);
 }
 
-struct strata_trusted {
-	strata_pubkey key;
-	char name[64];
-};
-
-/*
- * peer.<name>.key and signer.<name>.key, once.  Names are matched by hand:
- * libgit2's regex glob leaks pcre2 match data on every call.
- */
-static int load_trusted(strata_node *n)
+const char *strata_node_path(const strata_node *n)
 {
-	git_config_iterator *it = NULL;
-	git_config_entry *e;
-	size_t alloc = 0;
-	int error = 0;
-
-	if (git_config_iterator_new(&it, n->cfg) < 0)
-		return strata_error_git("cannot read node.conf");
-	while (!error && git_config_next(&e, it) == 0) {
-		size_t len = strlen(e->name);
-		const char *dot1 = strchr(e->name, '.'), *dot2 = strrchr(e->name, '.');
-		strata_pubkey key;
-		if ((strncmp(e->name, "peer.", 5) && strncmp(e->name, "signer.", 7)) ||
-		    len < 4 || strcmp(e->name + len - 4, ".key") || dot1 == dot2 ||
-		    strata_pubkey_parse(&key, e->value) < 0)
-			continue;
-		if (n->ntrusted == alloc) {
-			struct strata_trusted *t = realloc(n->trusted, (alloc = alloc ? alloc * 2 : 8) * sizeof(*t));
-			if (!t) {
-				error = strata_error_set("out of memory");
-				break;
-			}
-			n->trusted = t;
-		}
-		n->trusted[n->ntrusted].key = key;
-		snprintf(n->trusted[n->ntrusted].name, sizeof(n->trusted[n->ntrusted].name), "%.*s",
-			 (int)(dot2 - dot1 - 1), dot1 + 1);
-		n->ntrusted++;
-	}
-	git_config_iterator_free(it);
-	strata_error_clear();
-	n->trusted_loaded = !error;
-	return error;
+	return n->path;
 }
 
-int strata_node_trusted(strata_node *n, const strata_pubkey *pk, char *name, size_t namesz)
+const char *strata_node_name(const strata_node *n)
 {
-	if (strata_pubkey_equal(pk, &n->pub)) {
-		snprintf(name, namesz, "%s", n->name);
-		return 1;
-	}
-	if (!n->trusted_loaded && load_trusted(n) < 0)
-		return 0;
-	for (size_t i = 0; i < n->ntrusted; i++)
-		if (strata_pubkey_equal(&n->trusted[i].key, pk)) {
-			snprintf(name, namesz, "%s", n->trusted[i].name);
-			return 1;
-		}
-	return 0;
+	return n->name;
 }
 
-int strata_node_peer_get(strata_buf *out, strata_node *n, const char *peer, const char *var)
+const char *strata_node_tier(const strata_node *n)
 {
-	strata_buf name = STRATA_BUF_INIT;
-	git_config_entry *e = NULL;
-	int error;
+	return n->tier;
+}
 
-	if ((error = strata_buf_printf(&name, "peer.%s.%s", peer, var)) == 0) {
-		if (git_config_get_entry(&e, n->cfg, name.ptr) < 0) {
-			git_error_clear();
-			error = strata_error_setc(STRATA_ENOTFOUND, "peer '%s' has no %s in node.conf", peer, var);
-		} else {
-			error = strata_buf_puts(out, e->value);
-		}
-	}
-	git_config_entry_free(e);
-	strata_buf_dispose(&name);
-	return error;
+git_repository *strata_node_repo(const strata_node *n)
+{
+	return n->repo;
+}
+
+const strata_pubkey *strata_node_pubkey(const strata_node *n)
+{
+	return &n->pub;
+}
+
+const strata_key *strata_node_key(const strata_node *n)
+{
+	return n->key;
+}
+
+int strata_node_locked(const strata_node *n)
+{
+	return n->lock_fd >= 0 && !n->lock_shared;
 }

@@ -20,6 +20,8 @@
  *         gender: keep                  # keep | drop
  */
 #include "strata/policy/policy.h"
+#include "strata/base/fs.h"
+#include "strata/format/name.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -177,7 +179,7 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 	pd->col = (unsigned)n->start_mark.column + 1;
 	if ((pd->name = strdup(name)) == NULL)
 		return strata_error_set("out of memory");
-	if (!strata_dataset_name_valid(name))
+	if (!strata_name_dataset_valid(name))
 		return at(d, n, "invalid dataset name '%s'", name);
 	if (n->type != YAML_MAPPING_NODE)
 		return at(d, n, "dataset '%s' must be a mapping with fields (and optionally filter)", name);
@@ -266,7 +268,7 @@ static int parse_root(ydoc *d, strata_policy *p)
 		yaml_node_t *k = node(d, pr->key), *v = node(d, pr->value);
 		const char *key = scalar(k);
 		if (key && !strcmp(key, "policy")) {
-			if (!scalar(v) || !strata_node_name_valid(scalar(v)))
+			if (!scalar(v) || !strata_name_node_valid(scalar(v)))
 				return at(d, v, "policy name must be a-z, 0-9 and '-'");
 			if ((p->name = strdup(scalar(v))) == NULL)
 				return strata_error_set("out of memory");
@@ -309,13 +311,13 @@ static int parse_root(ydoc *d, strata_policy *p)
 			if (string_list(d, v, &p->peers, &p->npeers, "peers") < 0)
 				return STRATA_ERROR;
 			for (size_t i = 0; i < p->npeers; i++)
-				if (!strata_node_name_valid(p->peers[i]))
+				if (!strata_name_node_valid(p->peers[i]))
 					return at(d, v, "invalid peer name '%s'", p->peers[i]);
 		} else if (key && !strcmp(key, "tiers")) {
 			if (string_list(d, v, &p->tiers, &p->ntiers, "tiers") < 0)
 				return STRATA_ERROR;
 			for (size_t i = 0; i < p->ntiers; i++)
-				if (!strata_node_tier_valid(p->tiers[i]))
+				if (!strata_name_tier_valid(p->tiers[i]))
 					return at(d, v, "unknown tier '%s'", p->tiers[i]);
 		} else {
 			return at(d, k, "unknown key '%s' in recipients (peers, tiers)", key ? key : "?");
@@ -385,7 +387,7 @@ int strata_policy_load(strata_policy **out, const char *path)
 	int error;
 
 	*out = NULL;
-	if ((error = strata_read_file(&text, path, MAX_POLICY_BYTES)) == 0)
+	if ((error = strata_fs_read(&text, path, MAX_POLICY_BYTES)) == 0)
 		error = strata_policy_parse(out, base ? base + 1 : path, text.ptr, text.len);
 	strata_buf_dispose(&text);
 	return error;
@@ -442,7 +444,7 @@ int strata_policy_applies(const strata_policy *p, const char *peer, const char *
 	return 0;
 }
 
-const char *strata_transform_name(strata_transform_kind k)
+const char *strata_policy_transform_name(strata_transform_kind k)
 {
 	static const char *names[] = { "keep", "drop", "pseudonym", "mask", "generalize year",
 				       "generalize month", "generalize range", "generalize prefix",
@@ -468,7 +470,7 @@ int strata_policy_check_schema(const strata_policy *p, const strata_policy_datas
 		if ((r->kind == STRATA_T_MONTH && strcmp(type, "date")) ||
 		    (r->kind == STRATA_T_YEAR && strcmp(type, "date") && strcmp(type, "month") && strcmp(type, "integer")))
 			return strata_error_set("'%s':%u:%u: %s needs a date, but field '%s' is %s", p->file,
-						r->line, r->col, strata_transform_name(r->kind), r->field, type);
+						r->line, r->col, strata_policy_transform_name(r->kind), r->field, type);
 		if (r->kind == STRATA_T_RANGE && strcmp(type, "integer"))
 			return strata_error_set("'%s':%u:%u: generalize range needs an integer, but field '%s' is %s",
 						p->file, r->line, r->col, r->field, type);
@@ -478,7 +480,7 @@ int strata_policy_check_schema(const strata_policy *p, const strata_policy_datas
 			if (r->kind != STRATA_T_KEEP && r->kind != STRATA_T_PSEUDONYM && r->kind != STRATA_T_DROP)
 				return strata_error_set("'%s':%u:%u: key field '%s' may only be kept or pseudonymized "
 							"(%s would make records collide)", p->file, r->line, r->col,
-							r->field, strata_transform_name(r->kind));
+							r->field, strata_policy_transform_name(r->kind));
 			if (r->kind != STRATA_T_DROP)
 				key_kept = 1;
 		}

@@ -8,6 +8,7 @@
  * are never committed or sent.
  */
 #include "strata/policy/policy.h"
+#include "strata/data/dataset.h"
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
 #include "strata/node/journal.h"
@@ -20,26 +21,29 @@
 #include <unistd.h>
 
 #include "strata/policy/redact.h"
+#include "strata/base/enc.h"
+#include "strata/base/fs.h"
+#include "strata/node/refs.h"
 
 static int secret_path(strata_buf *out, strata_node *n, const char *name)
 {
-	return strata_buf_printf(out, "%s/secrets/%s.key", n->path, name);
+	return strata_buf_printf(out, "%s/secrets/%s.key", strata_node_path(n), name);
 }
 
-int strata_policy_secret(unsigned char *secret, strata_node *n, const char *name)
+int strata_policy_store_secret(unsigned char *secret, strata_node *n, const char *name)
 {
 	strata_buf path = STRATA_BUF_INIT, hex = STRATA_BUF_INIT;
 	int error;
 
 	if ((error = secret_path(&path, n, name)) < 0)
 		goto done;
-	error = strata_read_file(&hex, path.ptr, 256);
+	error = strata_fs_read(&hex, path.ptr, 256);
 	if (error == STRATA_ENOTFOUND) {
 		error = strata_error_setc(STRATA_ENOTFOUND,
 			"missing secret key for policy '%s' (%s); it is created by 'strata policy commit', "
 			"and a lost one cannot be recreated: pseudonyms would change", name, path.ptr);
 	} else if (!error && (hex.len < 2 * STRATA_SECRET_LEN ||
-			      strata_unhex(secret, hex.ptr, STRATA_SECRET_LEN) < 0)) {
+			      strata_enc_unhex(secret, hex.ptr, STRATA_SECRET_LEN) < 0)) {
 		error = strata_error_set("'%s' is not a 64-digit hex secret", path.ptr);
 	}
 done:
@@ -66,9 +70,9 @@ static int create_secret(strata_node *n, const char *name, int *created)
 		strata_buf_dispose(&path);
 		return strata_error_ssl("no randomness for the policy secret");
 	}
-	strata_hex(hex, raw, sizeof(raw));
+	strata_enc_hex(hex, raw, sizeof(raw));
 	strcat(hex, "\n");
-	error = strata_write_file_atomic(path.ptr, hex, strlen(hex), 0600);
+	error = strata_fs_write_atomic(path.ptr, hex, strlen(hex), 0600);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	OPENSSL_cleanse(hex, sizeof(hex));
 	strata_buf_dispose(&path);
@@ -84,17 +88,17 @@ static int policies_tree(git_commit **commit, git_tree **tree, strata_node *n)
 
 	*commit = NULL;
 	*tree = NULL;
-	rc = git_reference_name_to_id(&id, n->repo, STRATA_REF_POLICIES);
+	rc = git_reference_name_to_id(&id, strata_node_repo(n), STRATA_REF_POLICIES);
 	if (rc == GIT_ENOTFOUND) {
 		git_error_clear();
 		return 0;
 	}
-	if (rc < 0 || git_commit_lookup(commit, n->repo, &id) < 0 || git_commit_tree(tree, *commit) < 0)
+	if (rc < 0 || git_commit_lookup(commit, strata_node_repo(n), &id) < 0 || git_commit_tree(tree, *commit) < 0)
 		return strata_error_git("cannot read refs/strata/policies");
 	return 0;
 }
 
-int strata_policy_load_committed(strata_policy **out, git_oid *blob_id, strata_node *n, const char *name)
+int strata_policy_store_load(strata_policy **out, git_oid *blob_id, strata_node *n, const char *name)
 {
 	git_commit *c = NULL;
 	git_tree *t = NULL;
@@ -107,10 +111,10 @@ int strata_policy_load_committed(strata_policy **out, git_oid *blob_id, strata_n
 	if ((error = policies_tree(&c, &t, n)) < 0 || (error = strata_buf_printf(&file, "%s.yaml", name)) < 0)
 		goto done;
 	if (!t || (e = git_tree_entry_byname(t, file.ptr)) == NULL) {
-		error = strata_error_setc(STRATA_ENOTFOUND, "no committed policy '%s' on node '%s'", name, n->name);
+		error = strata_error_setc(STRATA_ENOTFOUND, "no committed policy '%s' on node '%s'", name, strata_node_name(n));
 		goto done;
 	}
-	if (git_blob_lookup(&blob, n->repo, git_tree_entry_id(e)) < 0) {
+	if (git_blob_lookup(&blob, strata_node_repo(n), git_tree_entry_id(e)) < 0) {
 		error = strata_error_git("cannot read policy");
 		goto done;
 	}
@@ -140,7 +144,7 @@ static int check_against_node(const strata_policy *p, strata_node *n)
 		if (!error && git_commit_tree(&t, c) < 0)
 			error = strata_error_git("cannot read dataset");
 		if (!error)
-			error = strata_schema_load(&s, n->repo, t);
+			error = strata_schema_load(&s, strata_node_repo(n), t);
 		if (!error)
 			error = strata_policy_check_schema(p, &p->datasets[i], s, 0);
 		strata_schema_free(s);
@@ -152,7 +156,7 @@ static int check_against_node(const strata_policy *p, strata_node *n)
 	return 0;
 }
 
-int strata_policy_commit(strata_node *n, const char *path, strata_policy_commit_result *res)
+int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_commit_result *res)
 {
 	strata_buf text = STRATA_BUF_INIT, file = STRATA_BUF_INIT, msg = STRATA_BUF_INIT;
 	strata_policy *p = NULL, *old = NULL;
@@ -166,9 +170,9 @@ int strata_policy_commit(strata_node *n, const char *path, strata_policy_commit_
 	int journalled = 0, error = STRATA_ERROR;
 
 	memset(res, 0, sizeof(*res));
-	if (strata_node_lock(n) < 0 || strata_node_load_key(n) < 0)
+	if (strata_journal_lock(n) < 0 || strata_node_load_key(n) < 0)
 		goto done;
-	if (strata_read_file(&text, path, 1 << 20) < 0 ||
+	if (strata_fs_read(&text, path, 1 << 20) < 0 ||
 	    strata_policy_parse(&p, base ? base + 1 : path, text.ptr, text.len) < 0 ||
 	    check_against_node(p, n) < 0 ||
 	    policies_tree(&parent, &tree, n) < 0 ||
@@ -187,7 +191,7 @@ int strata_policy_commit(strata_node *n, const char *path, strata_policy_commit_
 			error = create_secret(n, p->name, &res->secret_created);
 			goto done;
 		}
-		if (git_blob_lookup(&ob, n->repo, git_tree_entry_id(e)) < 0) {
+		if (git_blob_lookup(&ob, strata_node_repo(n), git_tree_entry_id(e)) < 0) {
 			strata_error_git("cannot read committed policy");
 			goto done;
 		}
@@ -202,14 +206,14 @@ int strata_policy_commit(strata_node *n, const char *path, strata_policy_commit_
 			goto done;
 		}
 	}
-	if (git_blob_create_from_buffer(&res->blob, n->repo, text.ptr, text.len) < 0) {
+	if (git_blob_create_from_buffer(&res->blob, strata_node_repo(n), text.ptr, text.len) < 0) {
 		strata_error_git("cannot store policy");
 		goto done;
 	}
-	if (git_treebuilder_new(&tb, n->repo, tree) < 0 ||
+	if (git_treebuilder_new(&tb, strata_node_repo(n), tree) < 0 ||
 	    git_treebuilder_insert(NULL, tb, file.ptr, &res->blob, GIT_FILEMODE_BLOB) < 0 ||
 	    git_treebuilder_write(&tree_id, tb) < 0 ||
-	    git_tree_lookup(&new_tree, n->repo, &tree_id) < 0) {
+	    git_tree_lookup(&new_tree, strata_node_repo(n), &tree_id) < 0) {
 		strata_error_git("cannot build policies tree");
 		goto done;
 	}
@@ -217,7 +221,7 @@ int strata_policy_commit(strata_node *n, const char *path, strata_policy_commit_
 	if (strata_buf_printf(&msg, "policy %s version %ld\n\n%s\n\n"
 			      "Strata-Policy: %s\nStrata-Policy-Version: %ld\nStrata-Policy-Blob: %s\n"
 			      "Strata-Node: %s\n", p->name, p->version, p->purpose,
-			      p->name, p->version, hex, n->name) < 0)
+			      p->name, p->version, hex, strata_node_name(n)) < 0)
 		goto done;
 	/* the secret first: a committed policy must never lack one */
 	if (create_secret(n, p->name, &res->secret_created) < 0 ||
@@ -232,7 +236,7 @@ int strata_policy_commit(strata_node *n, const char *path, strata_policy_commit_
 			goto done;
 		journalled = 1;
 	}
-	if (strata_ref_update(n, STRATA_REF_POLICIES, &res->commit, parent ? git_commit_id(parent) : NULL,
+	if (strata_refs_update(n, STRATA_REF_POLICIES, &res->commit, parent ? git_commit_id(parent) : NULL,
 			      "strata policy commit") < 0)
 		goto done;
 	{
@@ -266,7 +270,7 @@ done:
 	return error;
 }
 
-/* Orders how much of a value a transform shows; see strata_rule_compare. */
+/* Orders how much of a value a transform shows; see strata_policy_store_rule_compare. */
 static int rank(const strata_rule *r)
 {
 	if (!r)
@@ -285,7 +289,7 @@ static int rank(const strata_rule *r)
 	return 0;
 }
 
-int strata_rule_compare(const strata_rule *a, const strata_rule *b, int *unclear)
+int strata_policy_store_rule_compare(const strata_rule *a, const strata_rule *b, int *unclear)
 {
 	int ra = rank(a), rb = rank(b);
 

@@ -2,6 +2,8 @@
  * redact.c - the transforms; see redact.h.
  */
 #include "strata/policy/redact.h"
+#include "strata/base/enc.h"
+#include "strata/format/json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,7 @@ static int hmac(unsigned char out[32], const unsigned char *key, const void *dat
 	return 0;
 }
 
-int strata_redactor_init(strata_redactor *r, const strata_policy *p, const strata_policy_dataset *pd,
+int strata_redact_init(strata_redactor *r, const strata_policy *p, const strata_policy_dataset *pd,
 			 const char *recipient, const unsigned char secret[STRATA_SECRET_LEN])
 {
 	strata_buf label = STRATA_BUF_INIT;
@@ -34,7 +36,7 @@ int strata_redactor_init(strata_redactor *r, const strata_policy *p, const strat
 	return error;
 }
 
-void strata_redactor_dispose(strata_redactor *r)
+void strata_redact_dispose(strata_redactor *r)
 {
 	OPENSSL_cleanse(r->federation_key, sizeof(r->federation_key));
 	OPENSSL_cleanse(r->recipient_key, sizeof(r->recipient_key));
@@ -80,7 +82,7 @@ static int pseudonym(const strata_redactor *r, int per_recipient, const char *v,
 
 static int mask(long first, long last, const char *v, size_t len, strata_buf *out)
 {
-	size_t n = strata_utf8_len(v, len), keep_first = (size_t)first, keep_last = (size_t)last;
+	size_t n = strata_enc_utf8_len(v, len), keep_first = (size_t)first, keep_last = (size_t)last;
 
 	if (n == 0)
 		return 0;
@@ -164,7 +166,7 @@ int strata_redact_record(const strata_redactor *r, const strata_record *in, stra
 
 	*kept = 0;
 	for (size_t i = 0; i < pd->nfilters; i++) {
-		const char *v = strata_record_get(in, pd->filters[i].field);
+		const char *v = strata_json_record_get(in, pd->filters[i].field);
 		int ok = 0;
 		for (size_t k = 0; v && k < pd->filters[i].nvalues && !ok; k++)
 			ok = !strcmp(v, pd->filters[i].values[k]);
@@ -181,7 +183,7 @@ int strata_redact_record(const strata_redactor *r, const strata_record *in, stra
 	}
 	for (size_t i = 0; i < pd->nrules; i++) {
 		const strata_rule *rule = &pd->rules[i];
-		const char *v = strata_record_get(in, rule->field);
+		const char *v = strata_json_record_get(in, rule->field);
 		if (rule->kind == STRATA_T_DROP || !v)
 			continue;	/* dropped, or not in the data: nothing to share */
 		names[n] = rule->field;

@@ -16,6 +16,12 @@
 #include "strata/policy/policy.h"
 #include "strata/policy/redact.h"
 #include "strata/format/spill.h"
+#include "strata/base/fs.h"
+#include "strata/format/name.h"
+#include "strata/node/refs.h"
+#include "strata/node/peers.h"
+#include "strata/data/dataset.h"
+#include "strata/format/json.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -78,15 +84,15 @@ static int stream_line(const char *line, size_t len, void *payload)
 	unsigned char hash[STRATA_HASH_LEN];
 	int kept, error;
 
-	if ((error = strata_record_parse(&in, line, len)) < 0)
+	if ((error = strata_json_record_parse(&in, line, len)) < 0)
 		return error;
 	strata_buf_clear(&x->out);
 	error = strata_redact_record(x->r, in, &x->out, &kept);
-	strata_record_free(in);
+	strata_json_record_free(in);
 	if (error < 0 || !kept)
 		return error;
 	/* the view's key hash: from the redacted key values */
-	if (strata_line_keyhash(hash, x->out.ptr, x->out.len, x->vs->key, x->vs->nkey) < 0)
+	if (strata_trie_line_keyhash(hash, x->out.ptr, x->out.len, x->vs->key, x->vs->nkey) < 0)
 		return STRATA_ERROR;
 	x->kept++;
 	return strata_spill_add(x->spill, hash, 0, 1, x->out.ptr, x->out.len);
@@ -173,12 +179,13 @@ static void *redact_main(void *arg)
 	}
 	git_tree_free(t);
 	git_repository_free(repo);
-	strata_record_thread_cleanup();
+	strata_json_thread_cleanup();
 	return NULL;
 }
 
 /* Redacts every source record on VIEW_THREADS threads, then builds records/. */
-static int build_full(strata_node *n, strata_redactor *r, const strata_schema *vs, const git_tree *src_tree,
+/* Redacts every record of `src_tree` into `w`, for `repo` (spilling under NODE/tmp of `node_dir`). */
+static int build_full(git_repository *repo, const char *node_dir, strata_redactor *r, const strata_schema *vs, const git_tree *src_tree,
 		      strata_packw *w, git_oid *records_oid, size_t *records)
 {
 	redact_worker wk[VIEW_THREADS];
@@ -193,11 +200,11 @@ static int build_full(strata_node *n, strata_redactor *r, const strata_schema *v
 	for (int i = 0; i < VIEW_THREADS && !error; i++) {
 		wk[i].x.r = r;
 		wk[i].x.vs = vs;
-		wk[i].repo_path = git_repository_path(n->repo);
+		wk[i].repo_path = git_repository_path(repo);
 		git_oid_cpy(&wk[i].records, git_tree_entry_id(re));
 		wk[i].part = (unsigned)i;
 		wk[i].nparts = VIEW_THREADS;
-		error = strata_spill_open(&wk[i].x.spill, n->path);
+		error = strata_spill_open(&wk[i].x.spill, node_dir);
 	}
 	for (; started < VIEW_THREADS && !error; started++)
 		if (pthread_create(&th[started], NULL, redact_main, &wk[started]) != 0)
@@ -225,7 +232,7 @@ static int build_full(strata_node *n, strata_redactor *r, const strata_schema *v
 static int view_line_hash(unsigned char *hash, const char *line, size_t len, void *payload)
 {
 	const strata_schema *vs = payload;
-	return strata_line_keyhash(hash, line, len, vs->key, vs->nkey);
+	return strata_trie_line_keyhash(hash, line, len, vs->key, vs->nkey);
 }
 
 /* Changes to apply to the previous view, collected from the source diff. */
@@ -247,7 +254,7 @@ static int redacted_keyhash(ops_ctx *o, const strata_record *rec, unsigned char 
 
 	strata_buf_clear(&o->vals);
 	for (size_t i = 0; i < o->vs->nkey && i < 64; i++) {
-		const char *v = strata_record_get(rec, o->vs->key[i]);
+		const char *v = strata_json_record_get(rec, o->vs->key[i]);
 		offs[i] = o->vals.len;
 		if (!v || strata_redact_value(o->r, rule_for(o->pd, o->vs->key[i]), v, strlen(v), &o->vals) < 0)
 			return strata_error_set("source record lacks key field '%s'", o->vs->key[i]);
@@ -255,7 +262,7 @@ static int redacted_keyhash(ops_ctx *o, const strata_record *rec, unsigned char 
 	}
 	for (size_t i = 0; i < o->vs->nkey && i < 64; i++)
 		kv[i] = o->vals.ptr + offs[i];
-	return strata_keyhash(hash, kv, kl, o->vs->nkey);
+	return strata_trie_keyhash(hash, kv, kl, o->vs->nkey);
 }
 
 static int add_op(ops_ctx *o, const unsigned char *hash, uint8_t origin, const char *data, size_t len)
@@ -329,7 +336,7 @@ static int build_incremental(strata_node *n, strata_redactor *r, const strata_po
 
 	oid_trailer(&old_src, prev, "Strata-Source");
 	oid_trailer(&prev_policy, prev, "Strata-Policy");
-	if (!git_oid_equal(&prev_policy, policy_blob) || git_commit_lookup(&oc, n->repo, &old_src) < 0) {
+	if (!git_oid_equal(&prev_policy, policy_blob) || git_commit_lookup(&oc, strata_node_repo(n), &old_src) < 0) {
 		git_error_clear();
 		return 0;
 	}
@@ -342,14 +349,14 @@ static int build_incremental(strata_node *n, strata_redactor *r, const strata_po
 	pr = git_tree_entry_byname(pt, "records");
 	if (!os || !ns || !pr || !git_oid_equal(git_tree_entry_id(os), git_tree_entry_id(ns)))
 		goto done;	/* schema changed: full build */
-	if (git_tree_lookup(&prev_records, n->repo, git_tree_entry_id(pr)) < 0) {
+	if (git_tree_lookup(&prev_records, strata_node_repo(n), git_tree_entry_id(pr)) < 0) {
 		error = strata_error_git("cannot read the previous view");
 		goto done;
 	}
 	o.r = r;
 	o.pd = pd;
 	o.vs = vs;
-	if ((error = strata_dataset_diff(n->repo, ot, src_tree, on_change, &o)) < 0)
+	if ((error = strata_dataset_diff(strata_node_repo(n), ot, src_tree, on_change, &o)) < 0)
 		goto done;
 	for (size_t i = 0; i < o.n; i++)
 		o.ops[i].data = o.arena.ptr ? o.arena.ptr + o.offs[i] : "";
@@ -360,7 +367,7 @@ static int build_incremental(strata_node *n, strata_redactor *r, const strata_po
 						 "key fields must be kept or pseudonymized");
 			goto done;
 		}
-	if ((error = strata_trie_apply(w, n->repo, prev_records, o.ops, o.n, view_line_hash, (void *)vs,
+	if ((error = strata_trie_apply(w, strata_node_repo(n), prev_records, o.ops, o.n, view_line_hash, (void *)vs,
 				       &counts, records_oid)) < 0)
 		goto done;
 	{
@@ -391,14 +398,14 @@ static int view_name(char *out, size_t size, const char **dataset, const char **
 
 	if (!strncmp(ref, STRATA_REF_DATASETS, strlen(STRATA_REF_DATASETS))) {
 		snprintf(out, size, "%s", ref + strlen(STRATA_REF_DATASETS));
-		*source_node = n->name;
+		*source_node = strata_node_name(n);
 	} else if (!strncmp(ref, STRATA_REF_PEERS, strlen(STRATA_REF_PEERS))) {
 		const char *rest = ref + strlen(STRATA_REF_PEERS);
 		slash = strchr(rest, '/');
 		if (!slash || (size_t)(slash - rest) >= sizeof(node))
 			return strata_error_set("'%s' is not a received dataset ref", ref);
 		snprintf(node, sizeof(node), "%.*s", (int)(slash - rest), rest);
-		if (!strata_node_name_valid(node))	/* it goes into a trailer */
+		if (!strata_name_node_valid(node))	/* it goes into a trailer */
 			return strata_error_set("'%s': invalid peer name in a received ref", ref);
 		snprintf(out, size, "%s", rest);
 		*source_node = node;
@@ -429,39 +436,39 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->peer, sizeof(res->peer), "%s", peer);
-	if (!strata_node_name_valid(peer)) {	/* node.conf may be edited by hand; this goes into refs and trailers */
+	if (!strata_name_node_valid(peer)) {	/* node.conf may be edited by hand; this goes into refs and trailers */
 		strata_error_set("invalid peer name '%s' in node.conf", peer);
 		goto done;
 	}
 	if (view_name(res->name, sizeof(res->name), &dataset, &source_node, source_ref, n) < 0 ||
-	    strata_node_peer_get(&policy_name, n, peer, "policy") < 0 ||
-	    strata_policy_load_committed(&p, &policy_blob, n, policy_name.ptr) < 0)
+	    strata_peers_get(&policy_name, n, peer, "policy") < 0 ||
+	    strata_policy_store_load(&p, &policy_blob, n, policy_name.ptr) < 0)
 		goto done;
 	if ((pd = strata_policy_find(p, dataset)) == NULL) {
 		strata_error_setc(STRATA_ENOTFOUND, "policy '%s' does not share dataset '%s' with '%s'",
 				  p->name, dataset, peer);
 		goto done;
 	}
-	if (git_reference_name_to_id(&src_oid, n->repo, source_ref) < 0 ||
-	    git_commit_lookup(&src, n->repo, &src_oid) < 0 || git_commit_tree(&src_tree, src) < 0) {
+	if (git_reference_name_to_id(&src_oid, strata_node_repo(n), source_ref) < 0 ||
+	    git_commit_lookup(&src, strata_node_repo(n), &src_oid) < 0 || git_commit_tree(&src_tree, src) < 0) {
 		strata_error_git("cannot read the view's source");
 		goto done;
 	}
-	if (strata_schema_load(&src_schema, n->repo, src_tree) < 0 ||
+	if (strata_schema_load(&src_schema, strata_node_repo(n), src_tree) < 0 ||
 	    strata_policy_check_schema(p, pd, src_schema, STRATA_POLICY_MISSING_OK) < 0 ||
-	    strata_policy_secret(secret, n, p->name) < 0 ||
+	    strata_policy_store_secret(secret, n, p->name) < 0 ||
 	    view_schema(&vs, src_schema, pd) < 0)
 		goto done;
-	if (strata_redactor_init(&r, p, pd, peer, secret) < 0)
+	if (strata_redact_init(&r, p, pd, peer, secret) < 0)
 		goto done;
 	have_r = 1;
 
 	if (strata_buf_printf(&ref, "%s%s/%s", STRATA_REF_VIEWS, peer, res->name) < 0)
 		goto done;
-	rc = git_reference_name_to_id(&prev_oid, n->repo, ref.ptr);
+	rc = git_reference_name_to_id(&prev_oid, strata_node_repo(n), ref.ptr);
 	if (rc == 0) {
 		have_prev = 1;
-		if (git_commit_lookup(&prev, n->repo, &prev_oid) < 0) {
+		if (git_commit_lookup(&prev, strata_node_repo(n), &prev_oid) < 0) {
 			strata_error_git("cannot read the previous view");
 			goto done;
 		}
@@ -486,7 +493,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			goto done;
 		}
 	}
-	if (strata_packw_new(&w, n->repo, VIEW_ZLIB_LEVEL) < 0)
+	if (strata_pack_writer_new(&w, strata_node_repo(n), VIEW_ZLIB_LEVEL) < 0)
 		goto done;
 	rc = 0;
 	if (have_prev && !full && !git_oid_equal(&prev_source, &src_oid)) {
@@ -495,10 +502,10 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			goto done;
 		res->incremental = rc;
 	}
-	if (rc == 0 && build_full(n, &r, &vs, src_tree, w, &records_oid, &res->records) < 0)
+	if (rc == 0 && build_full(strata_node_repo(n), strata_node_path(n), &r, &vs, src_tree, w, &records_oid, &res->records) < 0)
 		goto done;
-	if (strata_dataset_write_root(w, &vs, &records_oid, &root_oid) < 0 ||
-	    strata_packw_commit(w) < 0)
+	if (strata_schema_write_root(w, &vs, &records_oid, &root_oid) < 0 ||
+	    strata_pack_writer_commit(w) < 0)
 		goto done;
 	if (have_prev && git_oid_equal(git_commit_tree_id(prev), &root_oid) && git_oid_equal(&prev_source, &src_oid)) {
 		res->unchanged = 1;
@@ -509,7 +516,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	git_error_clear();
 	git_oid_tostr(hex, sizeof(hex), &src_oid);
 	git_oid_tostr(phex, sizeof(phex), &policy_blob);
-	if (git_tree_lookup(&tree, n->repo, &root_oid) < 0) {
+	if (git_tree_lookup(&tree, strata_node_repo(n), &root_oid) < 0) {
 		strata_error_git("cannot read view tree");
 		goto done;
 	}
@@ -520,7 +527,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			      "Strata-Policy: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
 			      "Strata-Purpose: %s\nStrata-Records: %zu\n",
 			      res->name, peer, res->records, source_node, p->name, p->version,
-			      dataset, n->name, n->tier, peer, hex, source_node, phex, p->name, p->version,
+			      dataset, strata_node_name(n), strata_node_tier(n), peer, hex, source_node, phex, p->name, p->version,
 			      p->purpose, res->records) < 0)
 		goto done;
 	/*
@@ -529,8 +536,8 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	 */
 	{
 		char origin[256];
-		if (!strcmp(source_node, n->name))
-			snprintf(origin, sizeof(origin), "%s %s", n->name, hex);
+		if (!strcmp(source_node, strata_node_name(n)))
+			snprintf(origin, sizeof(origin), "%s %s", strata_node_name(n), hex);
 		else if (!strata_commit_trailer(src, "Strata-Origin", origin, sizeof(origin)))
 			origin[0] = '\0';
 		if (origin[0] && strata_buf_printf(&msg, "Strata-Origin: %s\n", origin) < 0)
@@ -545,7 +552,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			goto done;
 		journalled = 1;
 	}
-	if (strata_ref_update(n, ref.ptr, &res->commit, have_prev ? &prev_oid : NULL, "strata view build") < 0)
+	if (strata_refs_update(n, ref.ptr, &res->commit, have_prev ? &prev_oid : NULL, "strata view build") < 0)
 		goto done;
 	git_oid_tostr(chex, sizeof(chex), &res->commit);
 	strata_buf_clear(&msg);
@@ -565,8 +572,8 @@ done:
 		strata_journal_undo(n);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	if (have_r)
-		strata_redactor_dispose(&r);
-	strata_packw_free(w);
+		strata_redact_dispose(&r);
+	strata_pack_writer_free(w);
 	free(vs.names);
 	free(vs.types);
 	strata_schema_free(src_schema);
@@ -589,8 +596,8 @@ static int build_for_peer(strata_node *n, const char *peer, int full, strata_vie
 	git_reference *ref;
 	int error;
 
-	if ((error = strata_node_peer_get(&policy_name, n, peer, "policy")) < 0 ||
-	    (error = strata_policy_load_committed(&p, NULL, n, policy_name.ptr)) < 0 ||
+	if ((error = strata_peers_get(&policy_name, n, peer, "policy")) < 0 ||
+	    (error = strata_policy_store_load(&p, NULL, n, policy_name.ptr)) < 0 ||
 	    (error = strata_buf_printf(&echo, "%s%s/", STRATA_REF_PEERS, peer)) < 0)
 		goto done;
 	/* this node's own datasets the policy shares */
@@ -600,14 +607,14 @@ static int build_for_peer(strata_node *n, const char *peer, int full, strata_vie
 		strata_buf_clear(&own);
 		if ((error = strata_buf_printf(&own, "%s%s", STRATA_REF_DATASETS, p->datasets[i].name)) < 0)
 			break;
-		if (git_reference_name_to_id(&id, n->repo, own.ptr) == 0) {
+		if (git_reference_name_to_id(&id, strata_node_repo(n), own.ptr) == 0) {
 			if ((error = strata_view_build_one(n, peer, own.ptr, full, &res)) == 0 && report)
 				report(&res, payload);
 		}
 		git_error_clear();
 	}
 	/* data received from other peers (never from this one), relayed under this node's policy */
-	if (!error && git_reference_iterator_glob_new(&it, n->repo, STRATA_REF_PEERS "*") < 0)
+	if (!error && git_reference_iterator_glob_new(&it, strata_node_repo(n), STRATA_REF_PEERS "*") < 0)
 		error = strata_error_git("cannot list received data");
 	while (!error && git_reference_next(&ref, it) == 0) {
 		const char *name = git_reference_name(ref);
@@ -630,42 +637,27 @@ done:
 
 int strata_view_build(strata_node *n, const char *peer, int full, strata_view_report report, void *payload)
 {
-	git_config_iterator *it = NULL;
-	git_config_entry *e;
 	char **peers = NULL;
-	size_t npeers = 0, alloc = 0;
+	size_t npeers = 0;
 	int error = 0;
 
-	if ((error = strata_node_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
+	if ((error = strata_journal_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
 		return error;
 	if (peer)
 		return build_for_peer(n, peer, full, report, payload);
-	if (git_config_iterator_new(&it, n->cfg) < 0)
-		return strata_error_git("cannot read node.conf");
-	while (git_config_next(&e, it) == 0) {
-		size_t len = strlen(e->name);
-		if (strncmp(e->name, "peer.", 5) || len < 13 || strcmp(e->name + len - 7, ".policy"))
-			continue;
-		if (npeers == alloc) {
-			char **q = realloc(peers, (alloc = alloc ? alloc * 2 : 8) * sizeof(char *));
-			if (!q) {
-				error = strata_error_set("out of memory");
-				break;
-			}
-			peers = q;
+	if ((error = strata_peers_list(&peers, &npeers, n)) < 0)
+		return error;
+	for (size_t i = 0; i < npeers && !error; i++) {
+		strata_buf policy = STRATA_BUF_INIT;
+		int has = strata_peers_get(&policy, n, peers[i], "policy");
+		strata_buf_dispose(&policy);
+		if (has == STRATA_ENOTFOUND) {
+			strata_error_clear();
+			continue;	/* receive only: nothing is built for it */
 		}
-		if ((peers[npeers] = strndup(e->name + 5, len - 12)) == NULL) {
-			error = strata_error_set("out of memory");
-			break;
-		}
-		npeers++;
+		error = has < 0 ? has : build_for_peer(n, peers[i], full, report, payload);
 	}
-	git_config_iterator_free(it);
-	for (size_t i = 0; i < npeers && !error; i++)
-		error = build_for_peer(n, peers[i], full, report, payload);
-	for (size_t i = 0; i < npeers; i++)
-		free(peers[i]);
-	free(peers);
+	strata_peers_list_free(peers);
 	return error;
 }
 
@@ -679,11 +671,11 @@ int strata_view_build(strata_node *n, const char *peer, int full, strata_view_re
 static int scratch_repo(git_repository **out, strata_buf *dir, strata_node *n)
 {
 	strata_buf alt = STRATA_BUF_INIT, objs = STRATA_BUF_INIT;
-	char *tmp = strata_path_join(n->path, "tmp");
+	char *tmp = strata_fs_path_join(strata_node_path(n), "tmp");
 	int error = STRATA_ERROR;
 
 	*out = NULL;
-	if (!tmp || strata_mkdir_p(tmp, 0700) < 0 || strata_buf_printf(dir, "%s/audit-XXXXXX", tmp) < 0)
+	if (!tmp || strata_fs_mkdir_p(tmp, 0700) < 0 || strata_buf_printf(dir, "%s/audit-XXXXXX", tmp) < 0)
 		goto done;
 	if (!mkdtemp(dir->ptr)) {
 		strata_error_sys(dir->ptr);
@@ -695,8 +687,8 @@ static int scratch_repo(git_repository **out, strata_buf *dir, strata_node *n)
 		goto done;
 	}
 	if (strata_buf_printf(&alt, "%s/objects/info/alternates", dir->ptr) < 0 ||
-	    strata_buf_printf(&objs, "%sobjects\n", git_repository_path(n->repo)) < 0 ||
-	    strata_write_file_atomic(alt.ptr, objs.ptr, objs.len, 0644) < 0)
+	    strata_buf_printf(&objs, "%sobjects\n", git_repository_path(strata_node_repo(n))) < 0 ||
+	    strata_fs_write_atomic(alt.ptr, objs.ptr, objs.len, 0644) < 0)
 		goto done;
 	git_repository_free(*out);	/* reopen: alternates are read at open */
 	*out = NULL;
@@ -735,7 +727,7 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 	if ((error = strata_node_lock_shared(n)) < 0)
 		return error;
 	error = STRATA_ERROR;
-	if (git_commit_lookup(&view, n->repo, view_id) < 0) {
+	if (git_commit_lookup(&view, strata_node_repo(n), view_id) < 0) {
 		strata_error_git("cannot read the view commit");
 		goto done;
 	}
@@ -751,13 +743,13 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 	res->source = source;
 	res->policy = blob_id;
 	res->tree = *git_commit_tree_id(view);
-	if (git_commit_lookup(&src, n->repo, &source) < 0) {
+	if (git_commit_lookup(&src, strata_node_repo(n), &source) < 0) {
 		git_error_clear();
 		error = strata_error_setc(STRATA_ENOTFOUND, "the view's source %.12s is not held at this node: "
 					  "audit it at '%s', which built it", shex, builder);
 		goto done;
 	}
-	if (git_blob_lookup(&blob, n->repo, &blob_id) < 0) {
+	if (git_blob_lookup(&blob, strata_node_repo(n), &blob_id) < 0) {
 		git_error_clear();
 		error = strata_error_setc(STRATA_ENOTFOUND, "the view's policy blob is not held at this node");
 		goto done;
@@ -772,24 +764,21 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 		strata_error_git("cannot read the view's source");
 		goto done;
 	}
-	if (strata_schema_load(&src_schema, n->repo, src_tree) < 0 ||
+	if (strata_schema_load(&src_schema, strata_node_repo(n), src_tree) < 0 ||
 	    strata_policy_check_schema(p, pd, src_schema, STRATA_POLICY_MISSING_OK) < 0 ||
-	    strata_policy_secret(secret, n, p->name) < 0 ||
+	    strata_policy_store_secret(secret, n, p->name) < 0 ||
 	    view_schema(&vs, src_schema, pd) < 0 ||
-	    strata_redactor_init(&r, p, pd, recipient, secret) < 0)
+	    strata_redact_init(&r, p, pd, recipient, secret) < 0)
 		goto done;
 	have_r = 1;
 	if (scratch_repo(&scratch, &dir, n) < 0)
 		goto done;
-	{
-		strata_node shadow = *n;	/* the same node, writing into the scratch repository */
-		shadow.repo = scratch;
-		if (strata_packw_new(&w, scratch, 1) < 0 ||
-		    build_full(&shadow, &r, &vs, src_tree, w, &records_oid, &res->records) < 0 ||
-		    strata_dataset_write_root(w, &vs, &records_oid, &res->recomputed) < 0 ||
-		    strata_packw_commit(w) < 0)
-			goto done;
-	}
+	/* the same build as the node's, writing into the scratch repository */
+	if (strata_pack_writer_new(&w, scratch, 1) < 0 ||
+	    build_full(scratch, strata_node_path(n), &r, &vs, src_tree, w, &records_oid, &res->records) < 0 ||
+	    strata_schema_write_root(w, &vs, &records_oid, &res->recomputed) < 0 ||
+	    strata_pack_writer_commit(w) < 0)
+		goto done;
 	res->equal = git_oid_equal(&res->recomputed, &res->tree);
 	if (!res->equal && cb) {
 		if (git_tree_lookup(&vt, scratch, &res->tree) < 0 || git_tree_lookup(&rt, scratch, &res->recomputed) < 0) {
@@ -803,13 +792,13 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 done:
 	OPENSSL_cleanse(secret, sizeof(secret));
 	if (have_r)
-		strata_redactor_dispose(&r);
-	strata_packw_free(w);
+		strata_redact_dispose(&r);
+	strata_pack_writer_free(w);
 	git_tree_free(vt);
 	git_tree_free(rt);
 	git_repository_free(scratch);
 	if (dir.len)
-		strata_rm_rf(dir.ptr);
+		strata_fs_rm_rf(dir.ptr);
 	strata_buf_dispose(&dir);
 	free(vs.names);
 	free(vs.types);

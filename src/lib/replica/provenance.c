@@ -5,27 +5,35 @@
 #include "strata/replica/provenance.h"
 #include "strata/format/json.h"
 #include "strata/policy/view.h"
+#include "strata/node/audit.h"
+#include "strata/policy/policy.h"
+#include "strata/policy/redact.h"
+#include "strata/format/name.h"
+#include "strata/node/refs.h"
+#include "strata/data/dataset.h"
+
+#include <openssl/crypto.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int strata_dataset_spec_ref(strata_buf *out, const char *spec)
+int strata_provenance_spec_ref(strata_buf *out, const char *spec)
 {
 	const char *slash = strchr(spec, '/');
 	char peer[64];
 
 	if (!slash)
-		return strata_dataset_name_valid(spec) ? strata_dataset_ref(out, spec) :
+		return strata_name_dataset_valid(spec) ? strata_refs_dataset(out, spec) :
 		       strata_error_set("invalid dataset name '%s'", spec);
 	snprintf(peer, sizeof(peer), "%.*s", (int)(slash - spec < 63 ? slash - spec : 63), spec);
-	if (!strata_node_name_valid(peer) || !strata_dataset_name_valid(strrchr(spec, '/') + 1) || strstr(spec, "//") ||
+	if (!strata_name_node_valid(peer) || !strata_name_dataset_valid(strrchr(spec, '/') + 1) || strstr(spec, "//") ||
 	    strstr(spec, ".."))
 		return strata_error_set("invalid dataset '%s': own datasets are NAME, received ones PEER/.../NAME", spec);
 	return strata_buf_printf(out, "%s%s", STRATA_REF_PEERS, spec);
 }
 
-int strata_key_from_args(unsigned char hash[STRATA_HASH_LEN], char *const *vals, size_t n)
+int strata_provenance_key_from_args(unsigned char hash[STRATA_HASH_LEN], char *const *vals, size_t n)
 {
 	size_t *lens = calloc(n ? n : 1, sizeof(*lens));
 	int error;
@@ -34,7 +42,7 @@ int strata_key_from_args(unsigned char hash[STRATA_HASH_LEN], char *const *vals,
 		return strata_error_set("out of memory");
 	for (size_t i = 0; i < n; i++)
 		lens[i] = strlen(vals[i]);
-	error = strata_keyhash(hash, vals, lens, n);
+	error = strata_trie_keyhash(hash, vals, lens, n);
 	free(lens);
 	return error;
 }
@@ -44,7 +52,7 @@ static unsigned nibble(const unsigned char *hash, unsigned depth)
 	return depth % 2 ? hash[depth / 2] & 15 : hash[depth / 2] >> 4;
 }
 
-int strata_dataset_lookup(strata_buf *out, git_repository *repo, const git_tree *root,
+int strata_provenance_lookup(strata_buf *out, git_repository *repo, const git_tree *root,
 			  const strata_schema *s, const unsigned char hash[STRATA_HASH_LEN])
 {
 	const git_tree_entry *e = git_tree_entry_byname(root, "records");
@@ -83,7 +91,7 @@ int strata_dataset_lookup(strata_buf *out, git_repository *repo, const git_tree 
 				nl = memchr(p, '\n', (size_t)(end - p));
 				if (!nl)
 					nl = end;
-				if ((error = strata_line_keyhash(h, p, (size_t)(nl - p), s->key, s->nkey)) < 0)
+				if ((error = strata_trie_line_keyhash(h, p, (size_t)(nl - p), s->key, s->nkey)) < 0)
 					break;
 				if (!memcmp(h, hash, STRATA_HASH_LEN)) {
 					error = strata_buf_put(out, p, (size_t)(nl - p)) < 0 ? STRATA_ERROR : 1;
@@ -98,7 +106,7 @@ int strata_dataset_lookup(strata_buf *out, git_repository *repo, const git_tree 
 	return error;
 }
 
-int strata_record_history(strata_node *n, const char *ref, const unsigned char hash[STRATA_HASH_LEN],
+int strata_provenance_history(strata_node *n, const char *ref, const unsigned char hash[STRATA_HASH_LEN],
 			  strata_history_cb cb, void *payload)
 {
 	git_oid id;
@@ -109,13 +117,13 @@ int strata_record_history(strata_node *n, const char *ref, const unsigned char h
 	int have_cur, have_older, versions = 0, error = 0;
 	char signer[256], node[64];
 
-	if (git_reference_name_to_id(&id, n->repo, ref) < 0 || git_commit_lookup(&c, n->repo, &id) < 0) {
+	if (git_reference_name_to_id(&id, strata_node_repo(n), ref) < 0 || git_commit_lookup(&c, strata_node_repo(n), &id) < 0) {
 		git_error_clear();
-		return strata_error_setc(STRATA_ENOTFOUND, "no dataset at '%s' on node '%s'", ref, n->name);
+		return strata_error_setc(STRATA_ENOTFOUND, "no dataset at '%s' on node '%s'", ref, strata_node_name(n));
 	}
 	/* compare each commit's version with its parent's: report where they differ */
-	if (git_commit_tree(&tree, c) < 0 || strata_schema_load(&s, n->repo, tree) < 0 ||
-	    (have_cur = strata_dataset_lookup(&cur, n->repo, tree, s, hash)) < 0) {
+	if (git_commit_tree(&tree, c) < 0 || strata_schema_load(&s, strata_node_repo(n), tree) < 0 ||
+	    (have_cur = strata_provenance_lookup(&cur, strata_node_repo(n), tree, s, hash)) < 0) {
 		error = STRATA_ERROR;
 		goto done;
 	}
@@ -129,11 +137,11 @@ int strata_record_history(strata_node *n, const char *ref, const unsigned char h
 		if (git_commit_parentcount(c) > 0) {
 			strata_schema *ps = NULL;
 			if (git_commit_parent(&next, c, 0) < 0 || git_commit_tree(&tree, next) < 0 ||
-			    strata_schema_load(&ps, n->repo, tree) < 0) {
+			    strata_schema_load(&ps, strata_node_repo(n), tree) < 0) {
 				error = STRATA_ERROR;
 				goto done;
 			}
-			have_older = strata_dataset_lookup(&older, n->repo, tree, ps, hash);
+			have_older = strata_provenance_lookup(&older, strata_node_repo(n), tree, ps, hash);
 			strata_schema_free(ps);
 			if (have_older < 0) {
 				error = STRATA_ERROR;
@@ -180,13 +188,7 @@ done:
 
 /* --- trace --- */
 
-#include "strata/node/audit.h"
-#include "strata/policy/policy.h"
-#include "strata/policy/redact.h"
-
-#include <openssl/crypto.h>
-
-void strata_trace_dispose(strata_trace *t)
+void strata_provenance_trace_dispose(strata_trace *t)
 {
 	for (size_t i = 0; i < sizeof(t->hops) / sizeof(*t->hops); i++)
 		strata_buf_dispose(&t->hops[i].line);
@@ -232,7 +234,7 @@ static int fill_hop(strata_trace_hop *h, strata_node *n, const git_commit *c, co
 	if (strata_commit_trailer(c, "Strata-Policy", v, sizeof(v)))
 		snprintf(h->policy_blob, sizeof(h->policy_blob), "%s", v);
 	strata_commit_trailer(c, "Strata-Purpose", h->purpose, sizeof(h->purpose));
-	h->built_here = h->is_view && !strcmp(h->node, n->name);
+	h->built_here = h->is_view && !strcmp(h->node, strata_node_name(n));
 	h->received = h->is_view && !h->built_here ? received_at(n, &h->commit) : 0;
 	if (strata_commit_check(&h->status, h->signer, sizeof(h->signer), n, &h->commit) < 0)
 		return STRATA_ERROR;
@@ -259,7 +261,7 @@ static int find_record(find_ctx *f)
 
 	if (strata_buf_printf(&glob, "%s*", f->prefix) < 0)
 		return STRATA_ERROR;
-	if (git_reference_iterator_glob_new(&it, f->n->repo, glob.ptr) < 0)
+	if (git_reference_iterator_glob_new(&it, strata_node_repo(f->n), glob.ptr) < 0)
 		rc = strata_error_git("cannot list refs");
 	while (rc == 0 && git_reference_next(&ref, it) == 0) {
 		const char *name = git_reference_name(ref), *last = strrchr(name, '/');
@@ -268,11 +270,11 @@ static int find_record(find_ctx *f)
 		git_tree *t = NULL;
 		strata_schema *s = NULL;
 		if (id && last && !strcmp(last + 1, f->dataset)) {
-			if (git_commit_lookup(&c, f->n->repo, id) < 0 || git_commit_tree(&t, c) < 0)
+			if (git_commit_lookup(&c, strata_node_repo(f->n), id) < 0 || git_commit_tree(&t, c) < 0)
 				rc = strata_error_git("cannot read a dataset");
-			else if (strata_schema_load(&s, f->n->repo, t) < 0)
+			else if (strata_schema_load(&s, strata_node_repo(f->n), t) < 0)
 				rc = STRATA_ERROR;
-			else if ((rc = strata_dataset_lookup(f->line, f->n->repo, t, s, f->hash)) == 1) {
+			else if ((rc = strata_provenance_lookup(f->line, strata_node_repo(f->n), t, s, f->hash)) == 1) {
 				f->found = c;
 				c = NULL;
 			}
@@ -303,14 +305,14 @@ static int reverse_line(const char *line, size_t len, void *payload)
 	int kept = 0, rc;
 
 	strata_buf_clear(&x->out);
-	if ((rc = strata_record_parse(&rec, line, len)) == 0 &&
+	if ((rc = strata_json_record_parse(&rec, line, len)) == 0 &&
 	    (rc = strata_redact_record(x->r, rec, &x->out, &kept)) == 0 && kept &&
-	    (rc = strata_line_keyhash(h, x->out.ptr, x->out.len, x->src->key, x->src->nkey)) == 0 &&
+	    (rc = strata_trie_line_keyhash(h, x->out.ptr, x->out.len, x->src->key, x->src->nkey)) == 0 &&
 	    !memcmp(h, x->want, STRATA_HASH_LEN)) {
 		x->found = 1;
 		rc = strata_buf_put(x->line, line, len) < 0 ? STRATA_ERROR : 1;	/* stops the walk */
 	}
-	strata_record_free(rec);
+	strata_json_record_free(rec);
 	return rc;
 }
 
@@ -339,31 +341,31 @@ static int reverse_redact(strata_buf *line, strata_node *n, const git_commit *vi
 		git_error_clear();
 		return strata_error_set("view commit lacks its policy trailers");
 	}
-	if (git_blob_lookup(&blob, n->repo, &blob_id) < 0) {
+	if (git_blob_lookup(&blob, strata_node_repo(n), &blob_id) < 0) {
 		strata_error_git("cannot read the view's policy");
 		goto done;
 	}
 	if (strata_policy_parse(&p, "committed policy", git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ||
-	    strata_schema_load(&src, n->repo, src_tree) < 0 ||
-	    strata_policy_secret(secret, n, p->name) < 0)
+	    strata_schema_load(&src, strata_node_repo(n), src_tree) < 0 ||
+	    strata_policy_store_secret(secret, n, p->name) < 0)
 		goto done;
 	if ((pd = strata_policy_find(p, dataset)) == NULL) {
 		strata_error_set("the view's policy does not share '%s'", dataset);
 		goto done;
 	}
-	if (strata_redactor_init(&r, p, pd, recipient, secret) < 0)
+	if (strata_redact_init(&r, p, pd, recipient, secret) < 0)
 		goto done;
 	have_r = 1;
 	x.r = &r;
 	x.src = src;
 	x.want = hash;
 	x.line = line;
-	rc = strata_dataset_foreach(n->repo, src_tree, reverse_line, &x);
+	rc = strata_dataset_foreach(strata_node_repo(n), src_tree, reverse_line, &x);
 	rc = rc < 0 ? rc : x.found;
 done:
 	OPENSSL_cleanse(secret, sizeof(secret));
 	if (have_r)
-		strata_redactor_dispose(&r);
+		strata_redact_dispose(&r);
 	strata_buf_dispose_secret(&x.out);
 	strata_schema_free(src);
 	strata_policy_free(p);
@@ -380,11 +382,11 @@ static int key_values(strata_buf *out, strata_node *n, const git_commit *c, cons
 	int error = STRATA_ERROR;
 
 	strata_buf_clear(out);
-	if (git_commit_tree(&t, c) < 0 || strata_schema_load(&s, n->repo, t) < 0 || strata_buf_putc(out, '[') < 0)
+	if (git_commit_tree(&t, c) < 0 || strata_schema_load(&s, strata_node_repo(n), t) < 0 || strata_buf_putc(out, '[') < 0)
 		goto done;
 	for (size_t i = 0; i < s->nkey; i++) {
 		strata_buf_clear(&v);
-		if (strata_record_field(&v, line, len, s->key[i]) != 1 ||
+		if (strata_json_record_field(&v, line, len, s->key[i]) != 1 ||
 		    (i && strata_buf_putc(out, ',') < 0) || strata_json_put_string(out, v.ptr, v.len) < 0)
 			goto done;
 	}
@@ -396,7 +398,7 @@ done:
 	return error;
 }
 
-int strata_trace_record(strata_trace *t, strata_node *n, const char *dataset, char *const *key, size_t nkey)
+int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset, char *const *key, size_t nkey)
 {
 	static const char *const where[] = { STRATA_REF_DATASETS, STRATA_REF_PEERS, STRATA_REF_VIEWS };
 	unsigned char hash[STRATA_HASH_LEN];
@@ -408,9 +410,9 @@ int strata_trace_record(strata_trace *t, strata_node *n, const char *dataset, ch
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->dataset, sizeof(t->dataset), "%s", dataset);
-	if (!strata_dataset_name_valid(dataset))
+	if (!strata_name_dataset_valid(dataset))
 		return strata_error_set("invalid dataset name '%s'", dataset);
-	if (strata_key_from_args(hash, key, nkey) < 0)
+	if (strata_provenance_key_from_args(hash, key, nkey) < 0)
 		return STRATA_ERROR;
 	f.dataset = dataset;
 	f.hash = hash;
@@ -424,7 +426,7 @@ int strata_trace_record(strata_trace *t, strata_node *n, const char *dataset, ch
 	}
 	if (!f.found) {
 		error = strata_error_setc(STRATA_ENOTFOUND, "no record of '%s' with that key on node '%s' "
-					  "(neither in its data nor in the views it built)", dataset, n->name);
+					  "(neither in its data nor in the views it built)", dataset, strata_node_name(n));
 		goto done;
 	}
 	c = f.found;
@@ -441,7 +443,7 @@ int strata_trace_record(strata_trace *t, strata_node *n, const char *dataset, ch
 			if (sscanf(origin, "%63s %40s", t->origin_node, v) == 2 && git_oid_fromstr(&t->origin_commit, v) == 0) {
 				git_odb *odb = NULL;
 				t->has_origin = 1;
-				if (git_repository_odb(&odb, n->repo) == 0)
+				if (git_repository_odb(&odb, strata_node_repo(n)) == 0)
 					t->origin_held = git_odb_exists(odb, &t->origin_commit);
 				git_odb_free(odb);
 			}
@@ -455,7 +457,7 @@ int strata_trace_record(strata_trace *t, strata_node *n, const char *dataset, ch
 		}
 		strata_commit_trailer(c, "Strata-Source-Node", source_node, sizeof(source_node));
 		if (!h->built_here || t->nhops == sizeof(t->hops) / sizeof(*t->hops) ||
-		    git_commit_lookup(&src, n->repo, &sid) < 0) {
+		    git_commit_lookup(&src, strata_node_repo(n), &sid) < 0) {
 			/* received: the hop before it is at the node that built it */
 			git_error_clear();
 			t->has_next = 1;
@@ -480,9 +482,9 @@ int strata_trace_record(strata_trace *t, strata_node *n, const char *dataset, ch
 		}
 		{
 			strata_schema *s = NULL;
-			rc = strata_schema_load(&s, n->repo, src_tree);
+			rc = strata_schema_load(&s, strata_node_repo(n), src_tree);
 			if (rc == 0)
-				rc = strata_line_keyhash(hash, line.ptr, line.len, s->key, s->nkey);
+				rc = strata_trie_line_keyhash(hash, line.ptr, line.len, s->key, s->nkey);
 			strata_schema_free(s);
 			if (rc < 0)
 				goto done;
@@ -500,6 +502,6 @@ done:
 	git_commit_free(c);
 	strata_buf_dispose(&line);
 	if (error)
-		strata_trace_dispose(t);
+		strata_provenance_trace_dispose(t);
 	return error;
 }

@@ -8,8 +8,11 @@
  */
 #include "strata/replica/receipt.h"
 #include "strata/node/audit.h"
-#include "strata/replica/replica.h"
+#include "strata/replica/link.h"
 #include "strata/format/sign.h"
+#include "strata/format/name.h"
+#include "strata/node/peers.h"
+#include "strata/node/journal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,18 +31,18 @@ int strata_receipt_write(strata_buf *out, strata_node *n, const char *peer)
 	strata_buf body = STRATA_BUF_INIT, key = STRATA_BUF_INIT;
 	int error;
 
-	if (!strata_node_name_valid(peer))
+	if (!strata_name_node_valid(peer))
 		return strata_error_set("invalid peer name '%s'", peer);
-	if ((error = strata_node_peer_get(&key, n, peer, "key")) < 0) {
+	if ((error = strata_peers_get(&key, n, peer, "key")) < 0) {
 		strata_buf_dispose(&key);
 		return strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s': add it with 'strata peer add'", peer);
 	}
 	if ((error = strata_node_load_key(n)) < 0 ||
-	    (error = strata_buf_printf(&body, STRATA_RECEIPT_MAGIC "from %s\nto %s\ncreated %lld\n", n->name, peer,
+	    (error = strata_buf_printf(&body, STRATA_RECEIPT_MAGIC "from %s\nto %s\ncreated %lld\n", strata_node_name(n), peer,
 				       (long long)time(NULL))) < 0 ||
 	    (error = strata_link_state_format(&body, n, peer)) < 0 ||
 	    (error = strata_buf_put(out, body.ptr, body.len)) < 0 ||
-	    (error = strata_sshsig_sign(out, n->key, STRATA_RECEIPT_NAMESPACE, body.ptr, body.len)) < 0 ||
+	    (error = strata_sign_sshsig(out, strata_node_key(n), STRATA_RECEIPT_NAMESPACE, body.ptr, body.len)) < 0 ||
 	    (error = strata_buf_putc(out, '\n')) < 0)
 		goto done;
 done:
@@ -81,7 +84,7 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		return strata_error_set("'%s': receipt of %zu bytes, over the limit of %zu", what, len, STRATA_RECEIPT_MAX);
 	if (!strata_receipt_is(data, len))
 		return strata_error_set("'%s': not a strata receipt", what);
-	if ((error = strata_node_lock(n)) < 0)
+	if ((error = strata_journal_lock(n)) < 0)
 		return error;
 	error = STRATA_ERROR;
 	/* the armor starts a line; the signed text is everything before it */
@@ -100,7 +103,7 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		goto done;
 	}
 	p = text + strlen(STRATA_RECEIPT_MAGIC);
-	if (header_line(&p, armor, "from", from, sizeof(from)) < 0 || !strata_node_name_valid(from) ||
+	if (header_line(&p, armor, "from", from, sizeof(from)) < 0 || !strata_name_node_valid(from) ||
 	    header_line(&p, armor, "to", to, sizeof(to)) < 0 ||
 	    header_line(&p, armor, "created", created, sizeof(created)) < 0) {
 		strata_error_set("'%s': line %d: malformed receipt header", what,
@@ -108,24 +111,24 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		goto done;
 	}
 	snprintf(res->peer, sizeof(res->peer), "%s", from);
-	if (strata_node_peer_get(&key, n, from, "key") < 0 || strata_pubkey_parse(&pinned, key.ptr) < 0) {
+	if (strata_peers_get(&key, n, from, "key") < 0 || strata_sign_pubkey_parse(&pinned, key.ptr) < 0) {
 		error = strata_error_setc(STRATA_EVERIFY, "'%s': receipt from '%s', which is not a peer of this node",
 					  what, from);
 		goto done;
 	}
-	if (strata_sshsig_verify(&signer, armor, (size_t)(end - armor), STRATA_RECEIPT_NAMESPACE, text,
+	if (strata_sign_sshsig_verify(&signer, armor, (size_t)(end - armor), STRATA_RECEIPT_NAMESPACE, text,
 				 (size_t)(armor - text)) < 0) {
 		error = strata_error_setc(STRATA_EVERIFY, "'%s': receipt signature does not verify: %s", what,
 					  strata_error_last());
 		goto done;
 	}
-	if (!strata_pubkey_equal(&signer, &pinned)) {
+	if (!strata_sign_pubkey_equal(&signer, &pinned)) {
 		error = strata_error_setc(STRATA_EVERIFY, "'%s': receipt signed by a key that is not the one pinned "
 					  "for '%s'", what, from);
 		goto done;
 	}
-	if (strcmp(to, n->name)) {
-		strata_error_set("'%s': receipt addressed to '%s', and this node is '%s'", what, to, n->name);
+	if (strcmp(to, strata_node_name(n))) {
+		strata_error_set("'%s': receipt addressed to '%s', and this node is '%s'", what, to, strata_node_name(n));
 		goto done;
 	}
 	if (strata_link_state_parse(&got, p, (size_t)(armor - p), 4096) < 0) {
@@ -144,7 +147,7 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 	for (size_t i = 0; i < got.nrefs; i++) {
 		git_commit *c = NULL;
 		char hex[GIT_OID_HEXSZ + 1];
-		if (git_commit_lookup(&c, n->repo, &got.refs[i].commit) < 0) {
+		if (git_commit_lookup(&c, strata_node_repo(n), &got.refs[i].commit) < 0) {
 			git_error_clear();
 			git_oid_tostr(hex, sizeof(hex), &got.refs[i].commit);
 			strata_error_set("'%s': receipt confirms view '%s' at commit %.12s, which this node never made",

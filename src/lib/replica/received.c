@@ -5,10 +5,10 @@
  */
 #include "strata/replica/received.h"
 #include "strata/node/commit.h"
-#include "strata/data/dataset.h"
+#include "strata/format/schema.h"
 #include "strata/format/json.h"
 #include "strata/format/trie.h"
-#include "strata/base/util.h"
+#include "strata/base/enc.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -44,14 +44,14 @@ typedef struct {
 	git_oid base;		/* REF_DELTA */
 } pack_slot;
 
-void strata_pack_src_mem(strata_pack_src *s, const void *data, size_t len)
+void strata_received_src_mem(strata_received_src *s, const void *data, size_t len)
 {
 	s->mem = data;
 	s->fd = -1;
 	s->len = len;
 }
 
-void strata_pack_src_fd(strata_pack_src *s, int fd, uint64_t len)
+void strata_received_src_fd(strata_received_src *s, int fd, uint64_t len)
 {
 	s->mem = NULL;
 	s->fd = fd;
@@ -59,7 +59,7 @@ void strata_pack_src_fd(strata_pack_src *s, int fd, uint64_t len)
 }
 
 /* Up to `len` bytes at `off` into buf; the count, or -1 on a read error. */
-ssize_t strata_pack_src_read(const strata_pack_src *s, uint64_t off, void *buf, size_t len)
+ssize_t strata_received_src_read(const strata_received_src *s, uint64_t off, void *buf, size_t len)
 {
 	size_t done = 0;
 
@@ -85,7 +85,7 @@ ssize_t strata_pack_src_read(const strata_pack_src *s, uint64_t off, void *buf, 
 /* A window over the source, for reading it front to back. */
 #define WINDOW ((size_t)1 << 20)
 typedef struct {
-	const strata_pack_src *src;
+	const strata_received_src *src;
 	unsigned char *buf;
 	uint64_t base;		/* source offset of buf[0] */
 	size_t len, pos;	/* valid bytes, cursor */
@@ -108,7 +108,7 @@ static int rd_fill(reader *r, size_t want)
 	r->base += r->pos;
 	r->len -= r->pos;
 	r->pos = 0;
-	n = strata_pack_src_read(r->src, r->base + r->len, r->buf + r->len,
+	n = strata_received_src_read(r->src, r->base + r->len, r->buf + r->len,
 				 (size_t)(r->end - (r->base + r->len) < WINDOW - r->len ? r->end - (r->base + r->len)
 											: WINDOW - r->len));
 	if (n < 0)
@@ -122,17 +122,17 @@ static size_t rd_avail(const reader *r)
 	return r->len - r->pos;
 }
 
-static int scan_pack(const strata_pack_src *src, uint64_t objects, const char *what, pack_slot *slots);
+static int scan_pack(const strata_received_src *src, uint64_t objects, const char *what, pack_slot *slots);
 
 int strata_received_scan_pack(const void *pack, size_t len, uint64_t objects, const char *what)
 {
-	strata_pack_src src;
-	strata_pack_src_mem(&src, pack, len);
+	strata_received_src src;
+	strata_received_src_mem(&src, pack, len);
 	return scan_pack(&src, objects, what, NULL);
 }
 
 /* The SHA-1 of the first `len` bytes of the source. */
-static int src_sha1(const strata_pack_src *src, uint64_t len, unsigned char sum[20])
+static int src_sha1(const strata_received_src *src, uint64_t len, unsigned char sum[20])
 {
 	EVP_MD_CTX *sha = EVP_MD_CTX_new();
 	unsigned char *buf = malloc(WINDOW);
@@ -142,7 +142,7 @@ static int src_sha1(const strata_pack_src *src, uint64_t len, unsigned char sum[
 	if (!sha || !buf || EVP_DigestInit_ex(sha, EVP_sha1(), NULL) != 1)
 		error = strata_error_set("out of memory");
 	while (!error && off < len) {
-		ssize_t n = strata_pack_src_read(src, off, buf, (size_t)(len - off < WINDOW ? len - off : WINDOW));
+		ssize_t n = strata_received_src_read(src, off, buf, (size_t)(len - off < WINDOW ? len - off : WINDOW));
 		if (n <= 0)
 			error = strata_error_sys("cannot read objects.pack");
 		else {
@@ -158,7 +158,7 @@ static int src_sha1(const strata_pack_src *src, uint64_t len, unsigned char sum[
 }
 
 /* `slots`, when not NULL, has room for `objects` entries and is filled in. */
-static int scan_pack(const strata_pack_src *src, uint64_t objects, const char *what, pack_slot *slots)
+static int scan_pack(const strata_received_src *src, uint64_t objects, const char *what, pack_slot *slots)
 {
 	unsigned char hdr[12], trailer[20], sum[20], *scratch = NULL;
 	uint64_t count, total = 0, len = src->len;
@@ -167,7 +167,7 @@ static int scan_pack(const strata_pack_src *src, uint64_t objects, const char *w
 	int zinit = 0, error = STRATA_ERROR;
 
 	memset(&rd, 0, sizeof(rd));
-	if (len < 32 || strata_pack_src_read(src, 0, hdr, 12) != 12 || memcmp(hdr, "PACK", 4) || hdr[4] || hdr[5] ||
+	if (len < 32 || strata_received_src_read(src, 0, hdr, 12) != 12 || memcmp(hdr, "PACK", 4) || hdr[4] || hdr[5] ||
 	    hdr[6] || (hdr[7] != 2 && hdr[7] != 3))
 		return strata_error_set("'%s': objects.pack is not a git pack", what);
 	count = ((uint64_t)hdr[8] << 24) | ((uint64_t)hdr[9] << 16) | ((uint64_t)hdr[10] << 8) | hdr[11];
@@ -177,7 +177,7 @@ static int scan_pack(const strata_pack_src *src, uint64_t objects, const char *w
 	if (count > STRATA_PACK_OBJECTS_MAX)
 		return strata_error_set("'%s': objects.pack holds %llu objects, over the limit of %u",
 					what, (unsigned long long)count, STRATA_PACK_OBJECTS_MAX);
-	if (src_sha1(src, len - 20, sum) < 0 || strata_pack_src_read(src, len - 20, trailer, 20) != 20)
+	if (src_sha1(src, len - 20, sum) < 0 || strata_received_src_read(src, len - 20, trailer, 20) != 20)
 		return STRATA_ERROR;
 	if (memcmp(sum, trailer, 20))
 		return strata_error_set("'%s': objects.pack checksum mismatch", what);
@@ -340,7 +340,7 @@ done:
 #define RESOLVE_CACHE_MAX ((size_t)64 << 20)
 
 typedef struct {
-	const strata_pack_src *src;
+	const strata_received_src *src;
 	unsigned char *zin;	/* compressed input, read from the source */
 	const char *what;
 	git_odb *known;
@@ -373,7 +373,7 @@ static int feed(resolver *r, uint64_t *at)
 		r->zs.next_in = (unsigned char *)r->src->mem + *at;
 		r->zs.avail_in = (uInt)(left > 0x40000000u ? 0x40000000u : left);
 	} else {
-		ssize_t n = strata_pack_src_read(r->src, *at, r->zin, 65536);
+		ssize_t n = strata_received_src_read(r->src, *at, r->zin, 65536);
 		r->zs.next_in = r->zin;
 		r->zs.avail_in = n > 0 ? (uInt)n : 0;
 	}
@@ -662,7 +662,7 @@ done:
 	return error;
 }
 
-int strata_received_resolve_src(const strata_pack_src *src, uint64_t objects, git_odb *known, const char *what)
+int strata_received_resolve_src(const strata_received_src *src, uint64_t objects, git_odb *known, const char *what)
 {
 	resolver r;
 	int error = STRATA_ERROR;
@@ -784,10 +784,10 @@ static int check_records_blob(strata_received *c, const git_oid *id, const char 
 		strata_record *r = NULL;
 		line++;
 		nl = memchr(s, '\n', (size_t)(e - s));
-		if (strata_record_parse(&r, s, (size_t)(nl - s)) < 0)
+		if (strata_json_record_parse(&r, s, (size_t)(nl - s)) < 0)
 			error = strata_error_set("'%s': leaf '%s' line %zu is not a record: %s", c->what, path,
 						 line, strata_error_last());
-		strata_record_free(r);
+		strata_json_record_free(r);
 		if (error)
 			break;
 		if (!c->schema) {
@@ -799,11 +799,11 @@ static int check_records_blob(strata_received *c, const git_oid *id, const char 
 						 c->what, path, STRATA_TRIE_LEAF_MAX);
 			break;
 		}
-		if (strata_line_keyhash(hash, s, (size_t)(nl - s), c->schema->key, c->schema->nkey) < 0) {
+		if (strata_trie_line_keyhash(hash, s, (size_t)(nl - s), c->schema->key, c->schema->nkey) < 0) {
 			error = strata_error_set("'%s': leaf '%s' line %zu: %s", c->what, path, line, strata_error_last());
 			break;
 		}
-		strata_hex(hex, hash, STRATA_HASH_LEN);
+		strata_enc_hex(hex, hash, STRATA_HASH_LEN);
 		if (memcmp(hex, prefix, plen)) {
 			error = strata_error_set("'%s': leaf '%s' line %zu: a record whose key hash (%.8s...) "
 						 "belongs in another leaf", c->what, path, line, hex);

@@ -1,0 +1,40 @@
+/*
+ * schema.h - a dataset's schema.json: fields in input order, their types,
+ * and the key (DESIGN.md, "Dataset layout").
+ *
+ * Trust: a schema read from a received tree is validated like any other
+ * input (strata_schema_parse refuses what it does not know).
+ */
+#ifndef STRATA_SCHEMA_H
+#define STRATA_SCHEMA_H
+
+#include <git2.h>
+#include "strata/base/buf.h"
+#include "strata/format/pack.h"
+
+typedef struct {
+	size_t nfields;
+	char **names;		/* input column order */
+	char **types;		/* string, integer, number, date, boolean */
+	size_t nkey;
+	char **key;		/* key field names, in key order */
+} strata_schema;
+
+int strata_schema_parse(strata_schema **out, const char *json, size_t len);
+/* Canonical JSON (sorted keys, no whitespace) followed by a newline. */
+int strata_schema_write(strata_buf *out, const strata_schema *s);
+/* Writes schema.json and the root tree {records/, schema.json} into a pack. */
+int strata_schema_write_root(struct strata_packw *w, const strata_schema *s,
+			      const git_oid *records, git_oid *root);
+/* Reads schema.json from a dataset commit's root tree. */
+int strata_schema_load(strata_schema **out, git_repository *repo, const git_tree *root);
+/* Index of field `name`, or -1. */
+int strata_schema_field(const strata_schema *s, const char *name);
+void strata_schema_free(strata_schema *s);
+
+/* Type inference: start with STRATA_TYPES_ALL and narrow per value. */
+#define STRATA_TYPES_ALL 0xfu
+unsigned strata_schema_type_narrow(unsigned mask, const char *v, size_t len);
+const char *strata_schema_type_name(unsigned mask);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * link.h - what a node knows of each peer's side of the link, in
+ * NODE/links/<peer>.json: the last parcel sent and received (sequence,
+ * views), what the peer last confirmed it holds, and the network's last
+ * outcome.  Also the direction node.conf allows for a peer.
+ *
+ * Trust: the link file is the node's own, written only under its lock;
+ * link state a peer sends (strata_link_state_parse) is untrusted and
+ * parsed under caps.
+ */
+#ifndef STRATA_LINK_H
+#define STRATA_LINK_H
+
+#include <stdint.h>
+#include "strata/base/buf.h"
+#include "strata/format/parcel.h"
+#include "strata/node/node.h"
+
+#define STRATA_LINKS_DIR "links"
+
+/* One direction of a link, as recorded in NODE/links/<peer>.json. */
+typedef struct {
+	char name[STRATA_PARCEL_NAME_MAX];
+	git_oid commit;
+} strata_link_ref;
+typedef struct {
+	uint64_t sequence;	/* 0: none yet */
+	int64_t time;
+	strata_link_ref *refs;	/* out: what was sent */
+	size_t nrefs;
+} strata_link_side;
+typedef struct {
+	strata_link_side in, out;
+	strata_link_side acked;	/* what the peer last confirmed it holds: a receipt, or its word over TLS */
+	int64_t net_ok;		/* last network exchange that succeeded, 0: none */
+	int64_t net_pulled;	/* last pull that succeeded: received views were in sync then */
+	int64_t net_failed;	/* last one that failed, and why */
+	char net_error[256];
+} strata_link;
+/* NODE/links/PEER.json, allocated (free it); NULL on error. */
+char *strata_link_path(strata_node *n, const char *peer);
+/* The same path relative to the node directory, "links/PEER.json" (for the journal). */
+int strata_link_relpath(strata_buf *out, const char *peer);
+int strata_link_load(strata_link *l, strata_node *n, const char *peer);
+/* Writes NODE/links/PEER.json atomically. */
+int strata_link_save(strata_node *n, const char *peer, const strata_link *l);
+/* Copies `from` into `to` (freeing what `to` held). */
+int strata_link_side_copy(strata_link_side *to, const strata_link_side *from);
+void strata_link_dispose(strata_link *l);
+/*
+ * 0 if node.conf's direction for `peer` lets data flow that way (`sending`:
+ * from this node to it): "push" sends only, "pull" receives only, "both" or
+ * none either way.  STRATA_EDENIED, with a message, if not.
+ */
+int strata_link_allows(strata_node *n, const char *peer, int sending);
+/* Records the outcome of a network exchange with `peer` (error NULL: success). */
+int strata_link_note_net(strata_node *n, const char *peer, int pull, const char *error);
+
+/*
+ * What this node holds from `peer`, as text a peer can parse:
+ *     sequence N                 last parcel accepted from it
+ *     have VIEW COMMIT           per view received from it
+ * strata_link_state_parse reads it back (into in-memory `s`, sequence and
+ * refs) and refuses anything else; `max_refs` caps the lines.
+ */
+int strata_link_state_format(strata_buf *out, strata_node *n, const char *peer);
+int strata_link_state_parse(strata_link_side *s, const char *text, size_t len, size_t max_refs);
+
+#endif

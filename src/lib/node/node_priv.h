@@ -1,0 +1,29 @@
+/*
+ * node_priv.h - struct strata_node, for the modules of the node layer
+ * (node, peers, refs, commit, audit, journal) and no one else: above it
+ * the node is opaque, and read through the accessors in node.h.
+ */
+#ifndef STRATA_NODE_PRIV_H
+#define STRATA_NODE_PRIV_H
+
+#include "strata/node/node.h"
+
+struct strata_trusted;
+
+struct strata_node {
+	char *path;		/* node directory */
+	char *name;
+	char *tier;
+	git_repository *repo;
+	git_config *cfg;	/* node.conf */
+	strata_key *key;	/* loaded by strata_node_load_key() */
+	strata_pubkey pub;
+	int lock_fd;
+	int lock_shared;	/* lock_fd holds the shared (reader's) lock, not the write lock */
+	/* peer and signer keys from node.conf, read once (strata_peers_trusted) */
+	struct strata_trusted *trusted;
+	size_t ntrusted;
+	int trusted_loaded;
+};
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * refs.c - see refs.h.
+ */
+#include "strata/node/refs.h"
+#include "strata/format/name.h"
+
+int strata_refs_dataset(strata_buf *out, const char *dataset)
+{
+	if (!strata_name_dataset_valid(dataset))
+		return strata_error_set("invalid dataset name '%s' (use a-z, 0-9, '-' and '_')", dataset);
+	return strata_buf_printf(out, "%s%s", STRATA_REF_DATASETS, dataset);
+}
+
+int strata_refs_update(strata_node *n, const char *ref, const git_oid *new_oid,
+		      const git_oid *old_oid, const char *logmsg)
+{
+	git_reference *r = NULL;
+	int rc;
+
+	if (old_oid)
+		rc = git_reference_create_matching(&r, strata_node_repo(n), ref, new_oid, 1, old_oid, logmsg);
+	else
+		rc = git_reference_create(&r, strata_node_repo(n), ref, new_oid, 0, logmsg);
+	git_reference_free(r);
+	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS)
+		return strata_error_git(old_oid ? "cannot move ref (changed by another writer)" :
+						  "cannot create ref (created by another writer)");
+	if (rc < 0)	/* e.g. an I/O error, possibly after the ref moved: verify shows which */
+		return strata_error_git(old_oid ? "cannot move ref" : "cannot create ref");
+	return 0;
+}
+

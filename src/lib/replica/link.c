@@ -1,0 +1,360 @@
+/*
+ * link.c - what a node knows of each peer's side of the link (see link.h).
+ */
+#include "strata/replica/link.h"
+#include "strata/node/audit.h"
+#include "strata/node/commit.h"
+#include "strata/node/journal.h"
+#include "strata/format/json.h"
+#include "strata/base/oidset.h"
+#include "strata/replica/received.h"
+#include "strata/format/thinpack.h"
+#include "strata/policy/view.h"
+#include "strata/base/enc.h"
+#include "strata/base/fs.h"
+#include "strata/format/name.h"
+#include "strata/node/refs.h"
+#include "strata/node/peers.h"
+
+#include <git2/sys/odb_backend.h>
+#include <openssl/evp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+
+/* --- link state: NODE/links/<peer>.json --- */
+
+char *strata_link_path(strata_node *n, const char *peer)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	if (strata_buf_printf(&b, "%s/%s/%s.json", strata_node_path(n), STRATA_LINKS_DIR, peer) < 0)
+		return NULL;
+	return strata_buf_detach(&b);
+}
+
+int strata_link_relpath(strata_buf *out, const char *peer)
+{
+	return strata_buf_printf(out, "%s/%s.json", STRATA_LINKS_DIR, peer);
+}
+
+void strata_link_dispose(strata_link *l)
+{
+	free(l->in.refs);
+	free(l->out.refs);
+	free(l->acked.refs);
+	memset(l, 0, sizeof(*l));
+}
+
+
+static int64_t parse_stamp(const char *t)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	return t && strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm) ? (int64_t)timegm(&tm) : 0;
+}
+
+static int load_side(strata_link_side *s, json_t *o, const char *path)
+{
+	json_t *refs, *v;
+	const char *key;
+
+	if (!o)
+		return 0;
+	if (!json_is_object(o) || !json_is_integer(json_object_get(o, "sequence")))
+		return strata_error_set("'%s': damaged link state", path);
+	s->sequence = (uint64_t)json_integer_value(json_object_get(o, "sequence"));
+	s->time = parse_stamp(json_string_value(json_object_get(o, "time")));
+	refs = json_object_get(o, "refs");
+	if (json_is_object(refs) && json_object_size(refs)) {
+		if ((s->refs = calloc(json_object_size(refs), sizeof(*s->refs))) == NULL)
+			return strata_error_set("out of memory");
+		json_object_foreach(refs, key, v) {
+			strata_link_ref *r = &s->refs[s->nrefs];
+			if (!json_is_string(v) || git_oid_fromstr(&r->commit, json_string_value(v)) < 0 ||
+			    strlen(key) >= sizeof(r->name)) {
+				git_error_clear();
+				return strata_error_set("'%s': damaged link state", path);
+			}
+			snprintf(r->name, sizeof(r->name), "%s", key);
+			s->nrefs++;
+		}
+	}
+	return 0;
+}
+
+static int load_net(strata_link *l, json_t *o, const char *path)
+{
+	const char *e;
+
+	if (!o)
+		return 0;
+	if (!json_is_object(o))
+		return strata_error_set("'%s': damaged link state", path);
+	l->net_ok = parse_stamp(json_string_value(json_object_get(o, "last_success")));
+	l->net_failed = parse_stamp(json_string_value(json_object_get(o, "last_error_time")));
+	l->net_pulled = parse_stamp(json_string_value(json_object_get(o, "last_pull")));
+	if ((e = json_string_value(json_object_get(o, "last_error"))) != NULL)
+		snprintf(l->net_error, sizeof(l->net_error), "%s", e);
+	return 0;
+}
+
+int strata_link_load(strata_link *l, strata_node *n, const char *peer)
+{
+	char *path = strata_link_path(n, peer);
+	json_error_t jerr;
+	json_t *root = NULL;
+	int error = STRATA_ERROR;
+
+	memset(l, 0, sizeof(*l));
+	if (!path)
+		return STRATA_ERROR;
+	if (access(path, F_OK) < 0) {
+		free(path);
+		return 0;
+	}
+	if ((root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		strata_error_set("'%s': line %d: %s", path, jerr.line, jerr.text);
+		goto done;
+	}
+	if (load_side(&l->in, json_object_get(root, "in"), path) < 0 ||
+	    load_side(&l->out, json_object_get(root, "out"), path) < 0 ||
+	    load_side(&l->acked, json_object_get(root, "acked"), path) < 0 ||
+	    load_net(l, json_object_get(root, "net"), path) < 0)
+		goto done;
+	error = 0;
+done:
+	if (error)
+		strata_link_dispose(l);
+	json_decref(root);
+	free(path);
+	return error;
+}
+
+static json_t *side_json(const strata_link_side *s)
+{
+	char t[32], hex[GIT_OID_HEXSZ + 1];
+	json_t *o, *refs = json_object();
+
+	strata_enc_utc_stamp(t, sizeof(t), s->time);
+	for (size_t i = 0; i < s->nrefs; i++) {
+		git_oid_tostr(hex, sizeof(hex), &s->refs[i].commit);
+		json_object_set_new(refs, s->refs[i].name, json_string(hex));
+	}
+	o = json_pack("{s:I, s:s, s:o}", "sequence", (json_int_t)s->sequence, "time", t, "refs", refs);
+	return o;
+}
+
+int strata_link_side_copy(strata_link_side *to, const strata_link_side *from)
+{
+	strata_link_ref *r = NULL;
+
+	if (from->nrefs && (r = calloc(from->nrefs, sizeof(*r))) == NULL)
+		return strata_error_set("out of memory");
+	if (from->nrefs)
+		memcpy(r, from->refs, from->nrefs * sizeof(*r));
+	free(to->refs);
+	*to = *from;
+	to->refs = r;
+	return 0;
+}
+
+int strata_link_save(strata_node *n, const char *peer, const strata_link *l)
+{
+	char *path = strata_link_path(n, peer), *dir = strata_fs_path_join(strata_node_path(n), STRATA_LINKS_DIR), *text = NULL;
+	json_t *root = json_object();
+	int error = STRATA_ERROR;
+
+	if (!path || !dir || !root)
+		goto done;
+	if (l->in.sequence)
+		json_object_set_new(root, "in", side_json(&l->in));
+	if (l->out.sequence)
+		json_object_set_new(root, "out", side_json(&l->out));
+	if (l->acked.sequence || l->acked.nrefs)
+		json_object_set_new(root, "acked", side_json(&l->acked));
+	if (l->net_ok || l->net_failed) {
+		json_t *net = json_object();
+		char t[32];
+		if (l->net_ok) {
+			strata_enc_utc_stamp(t, sizeof(t), l->net_ok);
+			json_object_set_new(net, "last_success", json_string(t));
+		}
+		if (l->net_pulled) {
+			strata_enc_utc_stamp(t, sizeof(t), l->net_pulled);
+			json_object_set_new(net, "last_pull", json_string(t));
+		}
+		if (l->net_failed) {
+			strata_enc_utc_stamp(t, sizeof(t), l->net_failed);
+			json_object_set_new(net, "last_error_time", json_string(t));
+			json_object_set_new(net, "last_error", json_string(l->net_error));
+		}
+		json_object_set_new(root, "net", net);
+	}
+	if ((text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	if (strata_fs_mkdir_p(dir, 0755) < 0 ||
+	    strata_fs_write_atomic(path, text, strlen(text), 0644) < 0)
+		goto done;
+	error = 0;
+done:
+	free(text);
+	json_decref(root);
+	free(path);
+	free(dir);
+	return error;
+}
+
+/* --- node.conf --- */
+
+int strata_link_allows(strata_node *n, const char *peer, int sending)
+{
+	strata_buf d = STRATA_BUF_INIT;
+	int rc = strata_peers_get(&d, n, peer, "direction"), ok = 1;
+
+	if (rc == 0)
+		ok = !strcmp(d.ptr, "both") || !strcmp(d.ptr, sending ? "push" : "pull");
+	else
+		strata_error_clear();	/* no direction: both ways */
+	rc = ok ? 0 : strata_error_setc(STRATA_EDENIED, "peer '%s' is configured with direction %s: this node does not %s it",
+				        peer, d.ptr, sending ? "send to" : "accept data from");
+	strata_buf_dispose(&d);
+	return rc;
+}
+
+
+/* --- link state for the network --- */
+
+int strata_link_note_net(strata_node *n, const char *peer, int pull, const char *error)
+{
+	strata_link l;
+	int rc;
+
+	if ((rc = strata_journal_lock(n)) < 0 || (rc = strata_link_load(&l, n, peer)) < 0)
+		return rc;
+	if (error) {
+		l.net_failed = (int64_t)time(NULL);
+		snprintf(l.net_error, sizeof(l.net_error), "%s", error);
+	} else {
+		l.net_ok = (int64_t)time(NULL);
+		if (pull)
+			l.net_pulled = l.net_ok;
+	}
+	rc = strata_link_save(n, peer, &l);
+	strata_link_dispose(&l);
+	return rc;
+}
+
+int strata_link_state_format(strata_buf *out, strata_node *n, const char *peer)
+{
+	strata_buf glob = STRATA_BUF_INIT;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	strata_link l;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t plen;
+	int error;
+
+	if ((error = strata_link_load(&l, n, peer)) < 0)
+		return error;
+	error = strata_buf_printf(out, "sequence %llu\n", (unsigned long long)l.in.sequence);
+	strata_link_dispose(&l);
+	if (!error && strata_buf_printf(&glob, "%s%s/*", STRATA_REF_PEERS, peer) < 0)
+		error = STRATA_ERROR;
+	if (!error && git_reference_iterator_glob_new(&it, strata_node_repo(n), glob.ptr) < 0)
+		error = strata_error_git("cannot list received views");
+	plen = glob.len - 1;
+	while (!error && git_reference_next(&ref, it) == 0) {
+		if (git_reference_target(ref)) {
+			git_oid_tostr(hex, sizeof(hex), git_reference_target(ref));
+			error = strata_buf_printf(out, "have %s %s\n", git_reference_name(ref) + plen, hex);
+		}
+		git_reference_free(ref);
+	}
+	git_error_clear();
+	git_reference_iterator_free(it);
+	strata_buf_dispose(&glob);
+	return error;
+}
+
+int strata_link_state_parse(strata_link_side *s, const char *text, size_t len, size_t max_refs)
+{
+	const char *p = text, *end = text + len;
+	size_t lineno = 0;
+	int seen_seq = 0;
+
+	memset(s, 0, sizeof(*s));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char line[STRATA_PARCEL_NAME_MAX + GIT_OID_HEXSZ + 32], name[STRATA_PARCEL_NAME_MAX], hex[GIT_OID_HEXSZ + 2];
+		unsigned long long seq;
+		size_t ll;
+
+		lineno++;
+		if (!nl)
+			goto bad;
+		ll = (size_t)(nl - p);
+		if (ll >= sizeof(line) || memchr(p, '\0', ll))
+			goto bad;
+		memcpy(line, p, ll);
+		line[ll] = '\0';
+		p = nl + 1;
+		if (!seen_seq && lineno == 1) {
+			char again[sizeof(line)];
+			if (sscanf(line, "sequence %llu", &seq) != 1 ||
+			    snprintf(again, sizeof(again), "sequence %llu", seq) < 0 || strcmp(again, line))
+				goto bad;
+			s->sequence = seq;
+			seen_seq = 1;
+			continue;
+		}
+		if (s->nrefs >= max_refs) {
+			strata_error_set("state: line %zu: more than %zu views", lineno, max_refs);
+			goto fail;
+		}
+		if (sscanf(line, "have %255s %41s", name, hex) != 2 ||
+		    strlen(hex) != GIT_OID_HEXSZ || !strata_parcel_ref_name_valid(name) ||
+		    (size_t)snprintf(NULL, 0, "have %s %s", name, hex) != ll)
+			goto bad;
+		{
+			strata_link_ref *r = realloc(s->refs, (s->nrefs + 1) * sizeof(*r));
+			if (!r) {
+				strata_error_set("out of memory");
+				goto fail;
+			}
+			s->refs = r;
+		}
+		for (size_t i = 0; i < s->nrefs; i++)
+			if (!strcmp(s->refs[i].name, name)) {
+				strata_error_set("state: line %zu: view '%s' named twice", lineno, name);
+				goto fail;
+			}
+		if (git_oid_fromstr(&s->refs[s->nrefs].commit, hex) < 0) {
+			git_error_clear();
+			goto bad;
+		}
+		snprintf(s->refs[s->nrefs].name, sizeof(s->refs[s->nrefs].name), "%s", name);
+		s->nrefs++;
+	}
+	if (!seen_seq) {
+		strata_error_set("state: no 'sequence' line");
+		goto fail;
+	}
+	return 0;
+bad:
+	strata_error_set("state: line %zu: expected 'sequence N' first, then 'have VIEW COMMIT'", lineno);
+fail:
+	free(s->refs);
+	memset(s, 0, sizeof(*s));
+	return STRATA_ERROR;
+}
+

@@ -1,0 +1,269 @@
+/*
+ * parcel_export.c - the parcel a peer lacks (see parcel_export.h).
+ */
+#include "strata/replica/parcel_export.h"
+#include "strata/node/audit.h"
+#include "strata/node/commit.h"
+#include "strata/node/journal.h"
+#include "strata/format/json.h"
+#include "strata/base/oidset.h"
+#include "strata/replica/received.h"
+#include "strata/format/thinpack.h"
+#include "strata/policy/view.h"
+#include "strata/base/enc.h"
+#include "strata/base/fs.h"
+#include "strata/format/name.h"
+#include "strata/node/refs.h"
+#include "strata/node/peers.h"
+#include "strata/replica/link.h"
+
+#include <git2/sys/odb_backend.h>
+#include <openssl/evp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+
+/* --- export --- */
+
+typedef struct {
+	strata_parcel_ref *refs;
+	size_t n, alloc;
+} ref_list;
+
+static int list_views(ref_list *l, strata_node *n, const char *peer)
+{
+	strata_buf glob = STRATA_BUF_INIT;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	size_t plen;
+	int error = 0;
+
+	if (strata_buf_printf(&glob, "%s%s/*", STRATA_REF_VIEWS, peer) < 0)
+		return STRATA_ERROR;
+	plen = glob.len - 1;
+	if (git_reference_iterator_glob_new(&it, strata_node_repo(n), glob.ptr) < 0)
+		error = strata_error_git("cannot list views");
+	while (!error && git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref) + plen;
+		const git_oid *id = git_reference_target(ref);
+		if (id && strata_parcel_ref_name_valid(name)) {
+			if (l->n == l->alloc) {
+				strata_parcel_ref *r = realloc(l->refs, (l->alloc = l->alloc ? 2 * l->alloc : 16) * sizeof(*r));
+				if (!r)
+					error = strata_error_set("out of memory");
+				else
+					l->refs = r;
+			}
+			if (!error) {
+				memset(&l->refs[l->n], 0, sizeof(l->refs[l->n]));
+				snprintf(l->refs[l->n].name, sizeof(l->refs[l->n].name), "%s", name);
+				l->refs[l->n].commit = *id;
+				l->n++;
+			}
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	strata_buf_dispose(&glob);
+	return error;
+}
+
+static int export_audit(strata_node *n, const char *peer, const strata_parcel *p, const strata_parcel_result *res)
+{
+	strata_buf t = STRATA_BUF_INIT, subject = STRATA_BUF_INIT, policy = STRATA_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	int error;
+
+	error = strata_buf_printf(&t, "Strata-Sender: %s\nStrata-Recipient: %s\nStrata-Sequence: %llu\n"
+				  "Strata-Parcel-Objects: %zu\nStrata-Parcel-Bytes: %zu\nStrata-Parcel-Full: %s\n",
+				  strata_node_name(n), peer, (unsigned long long)p->sequence, res->objects, res->bytes,
+				  res->full ? "yes" : "no");
+	if (!error && strata_peers_get(&policy, n, peer, "policy") == 0)
+		error = strata_buf_printf(&t, "Strata-Policy-Name: %s\n", policy.ptr);
+	if (!error && p->nrefs) {	/* one policy per peer: its blob and purpose, as the views name them */
+		git_commit *c = NULL;
+		char v[512];
+		if (git_commit_lookup(&c, strata_node_repo(n), &p->refs[0].commit) == 0) {
+			if (strata_commit_trailer(c, "Strata-Policy", v, sizeof(v)))
+				error = strata_buf_printf(&t, "Strata-Policy: %s\n", v);
+			if (!error && strata_commit_trailer(c, "Strata-Purpose", v, sizeof(v)))
+				error = strata_buf_printf(&t, "Strata-Purpose: %s\n", v);
+		}
+		git_commit_free(c);
+		git_error_clear();
+	}
+	for (size_t i = 0; !error && i < p->nrefs; i++) {
+		git_oid_tostr(hex, sizeof(hex), &p->refs[i].commit);
+		error = strata_buf_printf(&t, "Strata-Ref: %s %s\n", p->refs[i].name, hex);
+	}
+	if (!error)
+		error = strata_buf_printf(&subject, "parcel %llu exported to %s: %zu views, %zu objects",
+					  (unsigned long long)p->sequence, peer, p->nrefs, res->objects);
+	if (!error)
+		error = strata_audit_append(n, "parcel-export", subject.ptr, t.ptr);
+	strata_buf_dispose(&t);
+	strata_buf_dispose(&subject);
+	strata_buf_dispose(&policy);
+	return error;
+}
+
+static int export_parcel(strata_node *n, const char *peer, int full, const strata_link_side *have,
+			 strata_parcel_publish publish, void *payload, strata_parcel_result *res)
+{
+	const strata_link_side *base;
+	strata_buf parcel = STRATA_BUF_INIT, *out = &parcel;
+	strata_parcel p = { 0 };
+	strata_link link = { 0 };
+	strata_buf key = STRATA_BUF_INIT;
+	ref_list views = { 0 };
+	git_oid *tips = NULL;
+	strata_link_ref *sent = NULL;
+	strata_thinpack_stats st;
+	int error = STRATA_ERROR;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->peer, sizeof(res->peer), "%s", peer);
+	res->full = full;
+	if (!strata_name_node_valid(peer)) {
+		strata_error_set("invalid peer name '%s'", peer);
+		goto done;
+	}
+	if (strata_journal_lock(n) < 0 || strata_node_load_key(n) < 0)
+		goto done;
+	if (strata_peers_get(&key, n, peer, "key") < 0) {
+		strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s': add it with 'strata peer add'", peer);
+		goto done;
+	}
+	if (strata_link_allows(n, peer, 1) < 0 ||
+	    strata_view_build(n, peer, 0, NULL, NULL) < 0 ||
+	    list_views(&views, n, peer) < 0 ||
+	    strata_link_load(&link, n, peer) < 0)
+		goto done;
+	if (views.n == 0 && have) {
+		/* nothing to share yet (the tier below has sent nothing): the peer is up to date */
+		res->uptodate = 1;
+		error = 1;
+		goto done;
+	}
+	if (views.n == 0) {
+		strata_error_setc(STRATA_ENOTFOUND, "no views for '%s': its policy shares no dataset this node holds or has received", peer);
+		goto done;
+	}
+	/* what the peer holds: what it tells us now, or else what it last confirmed */
+	base = have ? have : &link.acked;
+	tips = calloc(views.n, sizeof(*tips));
+	p.prereqs = calloc(views.n, sizeof(*p.prereqs));
+	sent = calloc(views.n, sizeof(*sent));
+	if (!tips || !p.prereqs || !sent) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < views.n; i++) {
+		strata_parcel_ref *r = &views.refs[i];
+		tips[i] = r->commit;
+		sent[i].commit = r->commit;
+		snprintf(sent[i].name, sizeof(sent[i].name), "%s", r->name);
+		for (size_t k = 0; !full && k < base->nrefs; k++) {
+			if (strcmp(base->refs[k].name, r->name))
+				continue;
+			/* a base the view has moved on from, not one it replaced */
+			if (git_oid_equal(&base->refs[k].commit, &r->commit) ||
+			    git_graph_descendant_of(strata_node_repo(n), &r->commit, &base->refs[k].commit) == 1) {
+				r->has_base = 1;
+				r->base = base->refs[k].commit;
+				p.prereqs[p.nprereqs++] = r->base;
+			}
+			git_error_clear();
+		}
+		if (!r->has_base || !git_oid_equal(&r->base, &r->commit))
+			res->changed++;
+	}
+	if (have && res->changed == 0 && views.n == have->nrefs) {
+		res->uptodate = 1;	/* the peer holds every view as it is: nothing to send or record */
+		res->nrefs = views.n;
+		error = 1;
+		goto done;
+	}
+	if (strata_thinpack_build(&p.pack, &st, strata_node_repo(n), tips, views.n, p.prereqs, p.nprereqs) < 0)
+		goto done;
+	snprintf(p.sender, sizeof(p.sender), "%s", strata_node_name(n));
+	snprintf(p.recipient, sizeof(p.recipient), "%s", peer);
+	p.version = STRATA_PARCEL_VERSION;
+	/* after both what we sent and what the peer last accepted, should our record be lost */
+	p.sequence = (have && have->sequence > link.out.sequence ? have->sequence : link.out.sequence) + 1;
+	p.created = (int64_t)time(NULL);
+	p.refs = views.refs;
+	p.nrefs = views.n;
+	p.pack_objects = st.objects;
+	out->max = p.pack.len + ((size_t)1 << 24);
+	if (strata_parcel_seal(&p, strata_node_key(n)) < 0 || strata_parcel_write(out, &p) < 0)
+		goto done;
+	res->sequence = p.sequence;
+	res->nrefs = p.nrefs;
+	res->objects = st.objects;
+	res->deltas = st.deltas;
+	res->bytes = out->len;
+	/* recorded as sent only once it is out of our hands */
+	if (publish(out->ptr, out->len, payload) < 0)
+		goto done;
+	error = 0;
+done:
+	if (!error) {
+		free(link.out.refs);
+		link.out.refs = sent;
+		link.out.nrefs = views.n;
+		sent = NULL;
+		link.out.sequence = p.sequence;
+		link.out.time = p.created;
+		if (have && strata_link_side_copy(&link.acked, have) < 0)
+			error = STRATA_ERROR;
+		if (error || strata_link_save(n, peer, &link) < 0 || export_audit(n, peer, &p, res) < 0)
+			error = STRATA_ERROR;
+	}
+	p.refs = NULL;	/* views.refs */
+	free(views.refs);
+	free(p.prereqs);
+	p.prereqs = NULL;
+	strata_buf_dispose(&p.manifest);
+	strata_buf_dispose(&p.sig);
+	strata_buf_dispose(&p.pack);
+	free(tips);
+	free(sent);
+	strata_link_dispose(&link);
+	strata_buf_dispose(&key);
+	strata_buf_dispose(&parcel);
+	return error > 0 ? 0 : error;
+}
+
+int strata_parcel_export(strata_node *n, const char *peer, int full, strata_parcel_publish publish,
+			 void *payload, strata_parcel_result *res)
+{
+	return export_parcel(n, peer, full, NULL, publish, payload, res);
+}
+
+int strata_parcel_export_for(strata_node *n, const char *peer, const strata_link_side *have,
+			     strata_parcel_publish publish, void *payload, strata_parcel_result *res)
+{
+	return export_parcel(n, peer, 0, have, publish, payload, res);
+}
+
+static int publish_file(const void *data, size_t len, void *payload)
+{
+	return strata_fs_write_atomic(payload, data, len, 0644);
+}
+
+int strata_parcel_export_file(strata_node *n, const char *peer, int full, const char *path,
+			      strata_parcel_result *res)
+{
+	if (access(path, F_OK) == 0)
+		return strata_error_setc(STRATA_EEXISTS, "'%s' exists; refusing to overwrite it", path);
+	return strata_parcel_export(n, peer, full, publish_file, (void *)path, res);
+}
+
