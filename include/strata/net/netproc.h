@@ -31,4 +31,7 @@ int strata_netproc_wait(pid_t pid);
  */
 int strata_netproc_sandbox(void);
 
+/* One line on stderr, "TIME message": the daemon's log (journald keeps it). */
+void strata_netproc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -6,6 +6,11 @@
  */
 #include "strata/net/netproc.h"
 #include "strata/base/error.h"
+#include "strata/base/enc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
 
 #include <stdint.h>
 
@@ -148,4 +153,18 @@ int strata_netproc_wait(pid_t pid)
 	if (WIFSIGNALED(status))
 		return strata_error_set("the network process was killed by signal %d", WTERMSIG(status));
 	return strata_error_set("the network process failed (exit status %d)", WEXITSTATUS(status));
+}
+
+void strata_netproc_log(const char *fmt, ...)
+{
+	char t[32];
+	va_list ap;
+
+	strata_enc_utc_stamp(t, sizeof(t), (int64_t)time(NULL));
+	fprintf(stderr, "%s ", t);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
 }

@@ -30,6 +30,9 @@ enum {
  * parcels (evhttp 2.1 can only hand a server a body whole).
  */
 #define PUSH_PART_MAX ((size_t)4 << 20)
+/* a pull request's body (the caller's state) and the views a state may list */
+#define STATE_BODY_MAX 65536
+#define STATE_REFS_MAX 1024
 
 enum { OP_STATE = 1, OP_PULL, OP_PUSH };
 

@@ -29,7 +29,6 @@
 #include <curl/curl.h>
 #include <openssl/rand.h>
 
-#define STATE_REFS_MAX 1024
 
 struct strata_remote {
 	strata_node *n;

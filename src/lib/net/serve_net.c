@@ -1,0 +1,479 @@
+/*
+ * serve_net.c - the daemon's network process (see serve_net.h): libevent
+ * evhttp over OpenSSL bufferevents.
+ */
+#include "strata/net/serve_net.h"
+#include "strata/format/msg.h"
+#include "strata/net/netproc.h"
+#include "strata/net/tls.h"
+#include "netproto.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+
+#define HEADERS_MAX 16384
+#define MIN_RATE 1024		/* bytes per second a request must arrive at */
+
+struct server;
+
+/* One TCP connection; lives as long as its SSL object (ex_data free hook). */
+struct conn {
+	struct server *s;
+	SSL *ssl;
+	time_t born;
+	int receiving;		/* its request is not complete yet */
+	char addr[64];
+	struct conn *prev, *next;
+};
+
+/* A request handed to the node process, waiting for its answer. */
+struct pending {
+	uint64_t id;
+	struct evhttp_request *req;	/* NULL once its connection closed */
+	struct conn *conn;
+	struct pending *next;
+};
+
+struct server {
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	SSL_CTX *ctx;
+	strata_tls_pins pins;
+	struct bufferevent *chan;
+	struct pending *pending;
+	struct conn *conns;
+	uint64_t next_id;
+	int timeout;
+	size_t max_body;
+	int draining;
+	int failed;		/* out of memory for a connection: stopped (bev_cb) */
+	time_t drain_started;
+	struct event *tick, *drain, *sigterm, *sigint;
+};
+
+static int conn_index = -1;
+
+static void conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	struct conn *c = ptr;
+	struct pending *p;
+
+	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+	if (!c)
+		return;
+	for (p = c->s->pending; p; p = p->next)
+		if (p->conn == c) {
+			p->conn = NULL;
+			p->req = NULL;
+		}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	free(c);
+}
+
+static struct conn *conn_of(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+
+	return ssl ? SSL_get_ex_data(ssl, conn_index) : NULL;
+}
+
+static void conn_addr(struct conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[48] = "?", port[8] = "?";
+	int fd = SSL_get_fd(c->ssl);
+
+	if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+		getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port, sizeof(port),
+			    NI_NUMERICHOST | NI_NUMERICSERV);
+	snprintf(c->addr, sizeof(c->addr), "%s:%s", host, port);
+}
+
+/* Closes a connection under evhttp's feet: it sees the end of the stream and cleans up. */
+static void conn_drop(struct conn *c, const char *why)
+{
+	int fd = SSL_get_fd(c->ssl);
+
+	if (!c->addr[0])
+		conn_addr(c);
+	strata_netproc_log("dropped %s: %s", c->addr, why);
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+	c->receiving = 0;
+}
+
+static void info_cb(const SSL *ssl, int where, int ret)
+{
+	struct conn *c = SSL_get_ex_data(ssl, conn_index);
+
+	if (!c || !(where & SSL_CB_ALERT) || !(where & SSL_CB_WRITE))
+		return;
+	if (!c->addr[0])
+		conn_addr(c);
+	strata_netproc_log("refused TLS from %s: %s%s%s", c->addr, SSL_alert_desc_string_long(ret),
+	      c->s->pins.why[0] ? ": " : "", c->s->pins.why);
+	c->s->pins.why[0] = '\0';
+}
+
+/* Stops the network process, for want of memory: see bev_cb. */
+static struct bufferevent *give_up(struct server *s, const char *why)
+{
+	strata_netproc_log("network process: %s; stopping", why);
+	s->failed = 1;
+	event_base_loopbreak(s->base);
+	return NULL;
+}
+
+static struct bufferevent *bev_cb(struct event_base *base, void *arg)
+{
+	struct server *s = arg;
+	struct conn *c = calloc(1, sizeof(*c));
+	SSL *ssl = SSL_new(s->ctx);
+	struct bufferevent *bev;
+
+	/*
+	 * evhttp serves plain HTTP on a connection given no bufferevent.  If
+	 * one cannot be made, the process stops at once instead (the node
+	 * process reports it): the loop breaks before this connection's first
+	 * byte is read, so nothing is ever answered in the clear.
+	 */
+	if (!c || !ssl || !SSL_set_ex_data(ssl, conn_index, c)) {
+		free(c);
+		SSL_free(ssl);
+		return give_up(s, "out of memory for a connection");
+	}
+	c->s = s;
+	c->ssl = ssl;
+	c->receiving = 1;
+	c->born = time(NULL);
+	if ((c->next = s->conns) != NULL)
+		c->next->prev = c;
+	s->conns = c;
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev)
+		return give_up(s, "cannot make a TLS bufferevent");
+	return bev;
+}
+
+/*
+ * Every `timeout` seconds: drop a connection older than that whose request
+ * is still arriving at under MIN_RATE on average since it was accepted.
+ */
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	struct conn *c, *next;
+	time_t now = time(NULL);
+
+	(void)fd; (void)what;
+	for (c = s->conns; c; c = next) {
+		BIO *rbio = SSL_get_rbio(c->ssl);
+		uint64_t got = rbio ? BIO_number_read(rbio) : 0;
+		next = c->next;
+		if (!c->receiving || SSL_get_fd(c->ssl) < 0 || now - c->born < s->timeout)
+			continue;
+		if (got < (uint64_t)MIN_RATE * (uint64_t)(now - c->born))
+			conn_drop(c, "request arriving too slowly");
+	}
+}
+
+/* Every 100 ms while draining: exit once every connection is done, or the timeout passed. */
+static void drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+
+	(void)fd; (void)what;
+	if (!s->conns || time(NULL) - s->drain_started > s->timeout)
+		event_base_loopexit(s->base, NULL);
+}
+
+static void reply_text(struct evhttp_request *req, int status, const char *reason, const char *text)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; charset=utf-8");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+	if (b)
+		evbuffer_add_printf(b, "%s\n", text);
+	evhttp_send_reply(req, status, reason, b);
+	if (b)
+		evbuffer_free(b);
+}
+
+static void request_cb(struct evhttp_request *req, void *arg)
+{
+	struct server *s = arg;
+	struct conn *c = conn_of(req);
+	const strata_tls_pin *pin = c ? strata_tls_peer(c->ssl) : NULL;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	strata_buf m = STRATA_BUF_INIT;
+	struct evbuffer *whole = NULL;
+	struct pending *p;
+	int op;
+
+	if (c)
+		c->receiving = 0;
+	if (!pin) {	/* the handshake requires one: this is a bug, not a peer */
+		reply_text(req, 403, "Forbidden", "no authenticated peer");
+		return;
+	}
+	/* draining: a request on a connection accepted before the signal is in flight; answer it */
+	if (!path || (strcmp(path, "/v1/state") && strcmp(path, "/v1/pull") && strcmp(path, "/v1/push"))) {
+		reply_text(req, 404, "Not Found", "no such endpoint: /v1/state, /v1/pull, /v1/push");
+		return;
+	}
+	op = !strcmp(path, "/v1/state") ? OP_STATE : !strcmp(path, "/v1/pull") ? OP_PULL : OP_PUSH;
+	if ((op == OP_STATE) != (cmd == EVHTTP_REQ_GET) || (op != OP_STATE && cmd != EVHTTP_REQ_POST)) {
+		reply_text(req, 405, "Method Not Allowed", op == OP_STATE ? "use GET" : "use POST");
+		return;
+	}
+	if (op == OP_PULL && evbuffer_get_length(in) > STATE_BODY_MAX) {
+		reply_text(req, 413, "Payload Too Large", "state too large");
+		return;
+	}
+	/* the body follows the message's other fields by reference, not copied */
+	{
+		const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+		if (query && strlen(query) > 256) {
+			reply_text(req, 414, "URI Too Long", "query too long");
+			return;
+		}
+	}
+	if (!(p = calloc(1, sizeof(*p))) || strata_msg_begin(&m) < 0 ||
+	    strata_msg_add_u64(&m, T_ID, ++s->next_id) < 0 || strata_msg_add_u64(&m, T_OP, (uint64_t)op) < 0 ||
+	    strata_msg_add_str(&m, T_PEER, pin->name) < 0 ||
+	    (op == OP_PUSH && evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)) &&
+	     strata_msg_add_str(&m, T_QUERY, evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req))) < 0) ||
+	    strata_msg_end_with(&m, T_BODY, evbuffer_get_length(in)) < 0 ||
+	    !(whole = evbuffer_new()) || evbuffer_add(whole, m.ptr, m.len) < 0 ||
+	    evbuffer_add_buffer(whole, in) < 0 || bufferevent_write_buffer(s->chan, whole) < 0) {
+		free(p);
+		strata_buf_dispose(&m);
+		if (whole)
+			evbuffer_free(whole);
+		reply_text(req, 500, "Internal Server Error", "cannot hand the request on");
+		return;
+	}
+	evbuffer_free(whole);
+	strata_buf_dispose(&m);
+	p->id = s->next_id;
+	p->req = req;
+	p->conn = c;
+	p->next = s->pending;
+	s->pending = p;
+}
+
+static void answer(struct server *s, const strata_msg *m)
+{
+	struct pending **pp, *p;
+	uint64_t id, status;
+	char type[64];
+	struct evbuffer *b;
+	struct evkeyvalq *h;
+
+	if (strata_msg_u64(&id, m, T_ID) < 0 || strata_msg_u64(&status, m, T_STATUS) < 0 ||
+	    strata_msg_str(type, sizeof(type), m, T_TYPE) < 0 || !m->has[T_BODY] || status < 200 || status > 599) {
+		strata_netproc_log("bad message from the node process: %s", strata_error_last());
+		event_base_loopexit(s->base, NULL);
+		return;
+	}
+	for (pp = &s->pending; *pp && (*pp)->id != id; pp = &(*pp)->next)
+		;
+	if (!(p = *pp))
+		return;
+	*pp = p->next;
+	if (p->req) {
+		h = evhttp_request_get_output_headers(p->req);
+		evhttp_add_header(h, "Content-Type", type);
+		evhttp_add_header(h, "Connection", "close");
+		if ((b = evbuffer_new()) != NULL)
+			evbuffer_add(b, m->ptr[T_BODY], m->len[T_BODY]);
+		evhttp_send_reply(p->req, (int)status, NULL, status == 204 ? NULL : b);
+		if (b)
+			evbuffer_free(b);
+	}
+	free(p);
+}
+
+static void chan_read(struct bufferevent *bev, void *arg)
+{
+	struct server *s = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	for (;;) {
+		unsigned char hdr[4];
+		size_t len;
+		strata_msg m;
+
+		if (evbuffer_copyout(in, hdr, 4) < 4)
+			return;
+		len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+		if (evbuffer_get_length(in) < 4 + len)
+			return;
+		evbuffer_drain(in, 4);
+		if (strata_msg_parse(&m, evbuffer_pullup(in, (ev_ssize_t)len), len) == 0)
+			answer(s, &m);
+		else
+			strata_netproc_log("bad message from the node process: %s", strata_error_last());
+		strata_msg_dispose(&m);
+		evbuffer_drain(in, len);
+	}
+}
+
+static void chan_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct server *s = arg;
+
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		event_base_loopexit(s->base, NULL);	/* the node process is gone */
+}
+
+static void stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *s = arg;
+
+	(void)what;
+	if (s->draining)
+		return;
+	strata_netproc_log("signal %d: finishing %s, accepting no more", (int)sig, s->conns ? "open connections" : "nothing");
+	s->draining = 1;
+	s->drain_started = time(NULL);
+	if (s->bound)
+		evhttp_del_accept_socket(s->http, s->bound);
+	s->bound = NULL;
+	if (s->drain) {
+		struct timeval tv = { 0, 100000 };
+		event_add(s->drain, &tv);
+	}
+	drain_cb(-1, 0, s);
+}
+
+static int load_pins(strata_tls_pins *pins, const strata_msg *m)
+{
+	size_t n = m->has[T_PINS] ? m->len[T_PINS] / PIN_WIRE : 0;
+
+	if (!m->has[T_PINS] || m->len[T_PINS] % PIN_WIRE)
+		return strata_error_set("bad pins");
+	if (n && !(pins->pins = calloc(n, sizeof(*pins->pins))))
+		return strata_error_set("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *w = m->ptr[T_PINS] + i * PIN_WIRE;
+		memcpy(pins->pins[i].name, w, 63);
+		memcpy(pins->pins[i].key.raw, w + 64, 32);
+	}
+	pins->n = n;
+	return 0;
+}
+
+
+int strata_serve_net_main(int fd, void *arg)
+{
+	int listen_fd = *(int *)arg;
+	struct server s;
+	strata_tls_identity id;
+	strata_msg init;
+	uint64_t timeout, max_body;
+	struct timeval tv;
+	int error = STRATA_ERROR;
+
+	memset(&s, 0, sizeof(s));
+	if (strata_msg_read(&init, fd, 1 << 20) != 0 || identity_from(&id, &init) < 0 ||
+	    load_pins(&s.pins, &init) < 0 || strata_msg_u64(&timeout, &init, T_TIMEOUT) < 0 ||
+	    strata_msg_u64(&max_body, &init, T_MAXBODY) < 0) {
+		strata_netproc_log("network process: %s", strata_error_last());
+		strata_msg_dispose(&init);
+		return STRATA_ERROR;
+	}
+	strata_msg_dispose(&init);
+	s.timeout = (int)timeout;
+	s.max_body = (size_t)max_body;
+	if (conn_index < 0)
+		conn_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_free);
+	if (strata_tls_ctx_new(&s.ctx, 1, &id) < 0 || strata_tls_ctx_pin(s.ctx, &s.pins) < 0) {
+		strata_netproc_log("network process: %s", strata_error_last());
+		goto done;
+	}
+	strata_tls_identity_dispose(&id);
+	SSL_CTX_set_info_callback(s.ctx, info_cb);
+	evutil_make_socket_nonblocking(fd);
+	if (!(s.base = event_base_new()) || !(s.http = evhttp_new(s.base)) ||
+	    !(s.chan = bufferevent_socket_new(s.base, fd, BEV_OPT_CLOSE_ON_FREE)) ||
+	    !(s.tick = event_new(s.base, -1, EV_PERSIST, tick_cb, &s)) ||
+	    !(s.drain = event_new(s.base, -1, EV_PERSIST, drain_cb, &s)) ||
+	    !(s.sigterm = evsignal_new(s.base, SIGTERM, stop_cb, &s)) ||
+	    !(s.sigint = evsignal_new(s.base, SIGINT, stop_cb, &s))) {
+		strata_netproc_log("network process: cannot set up libevent");
+		goto done;
+	}
+	bufferevent_setcb(s.chan, chan_read, NULL, chan_event, &s);
+	bufferevent_enable(s.chan, EV_READ | EV_WRITE);
+	evhttp_set_bevcb(s.http, bev_cb, &s);
+	evhttp_set_gencb(s.http, request_cb, &s);
+	evhttp_set_max_headers_size(s.http, HEADERS_MAX);
+	/* a body is a pull's state or one part of a push, never a whole parcel */
+	evhttp_set_max_body_size(s.http, (ev_ssize_t)(s.max_body < PUSH_PART_MAX ? s.max_body : PUSH_PART_MAX));
+	evhttp_set_timeout(s.http, s.timeout);
+	evhttp_set_allowed_methods(s.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	evutil_make_socket_nonblocking(listen_fd);
+	if (!(s.bound = evhttp_accept_socket_with_handle(s.http, listen_fd))) {
+		strata_netproc_log("network process: cannot accept on the listening socket");
+		goto done;
+	}
+	tv.tv_sec = s.timeout;
+	tv.tv_usec = 0;
+	event_add(s.tick, &tv);
+	event_add(s.sigterm, NULL);
+	event_add(s.sigint, NULL);
+	event_base_dispatch(s.base);
+	error = s.failed ? strata_error_set("the network process ran out of memory") : 0;
+done:
+	strata_tls_identity_dispose(&id);
+	if (s.http)
+		evhttp_free(s.http);
+	if (s.chan)
+		bufferevent_free(s.chan);
+	if (s.tick)
+		event_free(s.tick);
+	if (s.drain)
+		event_free(s.drain);
+	if (s.sigterm)
+		event_free(s.sigterm);
+	if (s.sigint)
+		event_free(s.sigint);
+	while (s.pending) {
+		struct pending *p = s.pending;
+		s.pending = p->next;
+		free(p);
+	}
+	if (s.base)
+		event_base_free(s.base);
+	SSL_CTX_free(s.ctx);
+	free(s.pins.pins);
+	return error;
+}
+
