@@ -5,14 +5,20 @@
  *     int cmd_<verb>(int argc, char **argv, strata_cli *cli);
  * declare it below and add a row to the table in main.c.  Flags say what
  * main sets up first (NEED_NODE: open the node named by -C).  A command
- * returns an exit status (EXIT_*); on failure the library has set the
- * message, and main prints it.
+ * returns 0 or the negative code the library returned (error.h), which
+ * has set the message; main prints it and maps the code to the exit
+ * status (EXIT_*), the only place that does.  A usage error returns
+ * cli_usage(), CLI_EUSAGE.
  */
 #ifndef STRATA_CLI_H
 #define STRATA_CLI_H
 
 #include "strata/node/node.h"
 
+/* A usage error (message printed already): exit status 2.  Beside the STRATA_E* codes. */
+#define CLI_EUSAGE (-100)
+
+/* Exit statuses, strata(1) EXIT STATUS: only main.c returns them. */
 enum {
 	EXIT_OK = 0,
 	EXIT_ERROR = 1,
@@ -27,7 +33,7 @@ typedef struct {
 	int quiet;
 } strata_cli;
 
-/* Prints "usage: strata <usage>" to stderr and returns EXIT_USAGE. */
+/* Prints "usage: strata <usage>" to stderr and returns CLI_EUSAGE. */
 int cli_usage(const char *usage);
 /* Splits "a,b,c" into a NULL-terminated malloc'd array; *n gets the count. */
 char **cli_split(const char *list, size_t *n);

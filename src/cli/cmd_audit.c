@@ -137,15 +137,13 @@ static int audit_view(strata_cli *cli, const char *spec)
 	size_t ndiff = 0;
 	int rc;
 
-	if (git_revparse_single(&obj, strata_node_repo(cli->node), spec) < 0) {
-		strata_error_git("no such commit");
-		return EXIT_ERROR;
-	}
+	if (git_revparse_single(&obj, strata_node_repo(cli->node), spec) < 0)
+		return strata_error_git("no such commit");
 	id = *git_object_id(obj);
 	git_object_free(obj);
 	rc = strata_view_audit(cli->node, &id, &res, print_difference, &ndiff);
 	if (rc < 0)
-		return EXIT_ERROR;
+		return rc;
 	git_oid_tostr(t, sizeof(t), &res.tree);
 	git_oid_tostr(rt, sizeof(rt), &res.recomputed);
 	git_oid_tostr(s, sizeof(s), &res.source);
@@ -153,13 +151,12 @@ static int audit_view(strata_cli *cli, const char *spec)
 	if (res.equal) {
 		printf("view %.12s is exactly policy blob %.12s applied to source %.12s: tree %.12s, %zu records\n",
 		       git_oid_tostr_s(&id), p, s, t, res.records);
-		return EXIT_OK;
+		return 0;
 	}
 	printf("\nview %.12s does NOT match policy blob %.12s applied to source %.12s:\n"
 	       "  its tree %.12s, recomputed %.12s; %zu records differ (above)\n",
 	       git_oid_tostr_s(&id), p, s, t, rt, ndiff);
-	strata_error_setc(STRATA_EVERIFY, "view %.12s is not what its source and policy give", git_oid_tostr_s(&id));
-	return EXIT_VERIFY;
+	return strata_error_setc(STRATA_EVERIFY, "view %.12s is not what its source and policy give", git_oid_tostr_s(&id));
 }
 
 int cmd_audit(int argc, char **argv, strata_cli *cli)
@@ -174,7 +171,7 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 	if (argc < 2 || strcmp(argv[1], "log")) {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 			printf("usage: strata %s\n", USAGE);
-			return EXIT_OK;
+			return 0;
 		}
 		return cli_usage(USAGE);
 	}
@@ -187,7 +184,7 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 			if (parse_since(&l.since, argv[++i]) < 0) {
 				json_decref(l.json);
 				fprintf(stderr, "strata: --since '%s': use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)\n", argv[i]);
-				return EXIT_USAGE;
+				return CLI_EUSAGE;
 			}
 		} else if (!strcmp(argv[i], "--peer") && i + 1 < argc) {
 			l.peer = argv[++i];
@@ -198,18 +195,18 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 	}
 	if (strata_audit_foreach(cli->node, print_event, &l) < 0) {
 		json_decref(l.json);
-		return EXIT_ERROR;
+		return STRATA_ERROR;
 	}
 	if (l.json) {
 		json_dumpf(l.json, stdout, JSON_INDENT(2));
 		putchar('\n');
 		json_decref(l.json);
-		return EXIT_OK;	/* refusals are not events: --json lists the chain only */
+		return 0;	/* refusals are not events: --json lists the chain only */
 	}
 	if (l.count == 0)
 		printf("no events%s\n", l.since || l.peer ? " match" : " yet");
 	if ((path = strata_fs_path_join(strata_node_path(cli->node), STRATA_REFUSED_LOG)) == NULL)
-		return EXIT_ERROR;
+		return STRATA_ERROR;
 	rc = strata_fs_read(&refused, path, STRATA_REFUSED_LOG_MAX + 65536);
 	if (rc == 0 && refused.len) {
 		printf("\nrefused input (%s, local and unsigned: refusals change nothing in the repository):\n", path);
@@ -220,5 +217,5 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 	strata_error_clear();
 	strata_buf_dispose(&refused);
 	free(path);
-	return EXIT_OK;
+	return 0;
 }

@@ -9,18 +9,18 @@ int cmd_datasets(int argc, char **argv, strata_cli *cli)
 {
 	git_reference_iterator *it = NULL;
 	git_reference *ref;
-	int rc = EXIT_OK;
+	int rc = 0;
 
 	if (argc > 1) {
 		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 			printf("usage: strata datasets\n");
-			return EXIT_OK;
+			return 0;
 		}
 		return cli_usage("datasets");
 	}
 	if (git_reference_iterator_glob_new(&it, strata_node_repo(cli->node), STRATA_REF_DATASETS "*") < 0) {
 		strata_error_git("cannot list datasets");
-		return EXIT_ERROR;
+		return STRATA_ERROR;
 	}
 	while (git_reference_next(&ref, it) == 0) {
 		char hex[GIT_OID_HEXSZ + 1];

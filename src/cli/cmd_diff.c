@@ -84,12 +84,12 @@ int cmd_diff(int argc, char **argv, strata_cli *cli)
 	git_tree *ta = NULL, *tb = NULL;
 	strata_schema *s = NULL;
 	diff_out d = { 0 };
-	int c, rc = EXIT_ERROR;
+	int c, rc = STRATA_ERROR;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': d.stat = 1; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return EXIT_OK;
+		case 'h': printf("usage: strata %s\n", USAGE); return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
@@ -99,24 +99,24 @@ int cmd_diff(int argc, char **argv, strata_cli *cli)
 		ra = argv[optind + 1];
 	if (argc - optind == 3)
 		rb = argv[optind + 2];
-	if (strata_dataset_resolve(&cb, cli->node, argv[optind], rb) < 0)
+	if ((rc = strata_dataset_resolve(&cb, cli->node, argv[optind], rb)) < 0)
 		goto done;
 	/* the first commit diffs against nothing */
 	if (strcmp(ra, "HEAD~1") || git_commit_parentcount(cb) > 0 || strcmp(rb, "HEAD")) {
-		if (strata_dataset_resolve(&ca, cli->node, argv[optind], ra) < 0)
+		if ((rc = strata_dataset_resolve(&ca, cli->node, argv[optind], ra)) < 0)
 			goto done;
 	}
 	if ((ca && git_commit_tree(&ta, ca) < 0) || git_commit_tree(&tb, cb) < 0) {
-		strata_error_git("cannot read commit");
+		rc = strata_error_git("cannot read commit");
 		goto done;
 	}
-	if (strata_schema_load(&s, strata_node_repo(cli->node), tb) < 0)
+	if ((rc = strata_schema_load(&s, strata_node_repo(cli->node), tb)) < 0)
 		goto done;
 	d.s = s;
-	if (strata_dataset_diff(strata_node_repo(cli->node), ta, tb, show, &d) < 0)
+	if ((rc = strata_dataset_diff(strata_node_repo(cli->node), ta, tb, show, &d)) < 0)
 		goto done;
 	printf("%zu added, %zu changed, %zu removed\n", d.added, d.changed, d.removed);
-	rc = EXIT_OK;
+	rc = 0;
 done:
 	strata_schema_free(s);
 	git_tree_free(ta);

@@ -23,12 +23,12 @@ static int export_parcel(strata_cli *cli, const char *peer, const char *outpath,
 		return cli_usage(USAGE);
 	}
 	if (strata_parcel_export_file(cli->node, peer, full, outpath, &res) < 0)
-		return EXIT_ERROR;
+		return STRATA_ERROR;
 	if (!cli->quiet)
 		printf("%s: parcel %llu for %s: %zu views (%zu with new commits), %zu objects (%zu deltas), "
 		       "%zu bytes%s\n", outpath, (unsigned long long)res.sequence, peer, res.nrefs, res.changed,
 		       res.objects, res.deltas, res.bytes, full ? ", full" : "");
-	return EXIT_OK;
+	return 0;
 }
 
 int cmd_export(int argc, char **argv, strata_cli *cli)
@@ -45,7 +45,7 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	FILE *out = stdout;
-	int c, full = 0, rc = EXIT_ERROR;
+	int c, full = 0, rc = STRATA_ERROR;
 
 	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -53,7 +53,7 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 		case 'F': full = 1; break;
 		case 'f': format = optarg; break;
 		case 'o': outpath = optarg; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return EXIT_OK;
+		case 'h': printf("usage: strata %s\n", USAGE); return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
@@ -63,27 +63,27 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 		return cli_usage(USAGE);
 	if (strcmp(format, "csv") && strcmp(format, "jsonl")) {
 		fprintf(stderr, "strata: unknown format '%s' (csv or jsonl)\n", format);
-		return EXIT_USAGE;
+		return CLI_EUSAGE;
 	}
-	if (strata_dataset_resolve(&commit, cli->node, argv[optind], argv[optind + 1]) < 0)
+	if ((rc = strata_dataset_resolve(&commit, cli->node, argv[optind], argv[optind + 1])) < 0)
 		goto done;
 	if (git_commit_tree(&tree, commit) < 0) {
-		strata_error_git("cannot read commit");
+		rc = strata_error_git("cannot read commit");
 		goto done;
 	}
 	if (outpath && (out = fopen(outpath, "w")) == NULL) {
-		strata_error_set("cannot create '%s': %s", outpath, strerror(errno));
+		rc = strata_error_set("cannot create '%s': %s", outpath, strerror(errno));
 		goto done;
 	}
-	if (strata_dataset_export(out, strata_node_repo(cli->node), tree, format) < 0)
+	if ((rc = strata_dataset_export(out, strata_node_repo(cli->node), tree, format)) < 0)
 		goto done;
-	rc = EXIT_OK;
+	rc = 0;
 done:
-	if (out != stdout && out && fclose(out) != 0 && rc == EXIT_OK) {
+	if (out != stdout && out && fclose(out) != 0 && rc == 0) {
 		strata_error_set("cannot write '%s': %s", outpath, strerror(errno));
-		rc = EXIT_ERROR;
+		rc = STRATA_ERROR;
 	}
-	if (rc != EXIT_OK && outpath && out)
+	if (rc != 0 && outpath && out)
 		remove(outpath);	/* never leave a partial export behind */
 	git_tree_free(tree);
 	git_commit_free(commit);

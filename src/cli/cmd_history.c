@@ -33,21 +33,21 @@ int cmd_history(int argc, char **argv, strata_cli *cli)
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: strata %s\n", USAGE);
-		return EXIT_OK;
+		return 0;
 	}
 	if (argc < 3)
 		return cli_usage(USAGE);
 	if (strata_provenance_spec_ref(&ref, argv[1]) < 0 || strata_provenance_key_from_args(hash, argv + 2, (size_t)argc - 2) < 0) {
 		strata_buf_dispose(&ref);
-		return EXIT_ERROR;
+		return STRATA_ERROR;
 	}
 	rc = strata_provenance_history(cli->node, ref.ptr, hash, print_version, NULL);
 	strata_buf_dispose(&ref);
 	if (rc < 0)
-		return EXIT_ERROR;
+		return STRATA_ERROR;
 	if (rc == 0) {
 		strata_error_setc(STRATA_ENOTFOUND, "no record of '%s' with that key in any version", argv[1]);
-		return EXIT_ERROR;
+		return STRATA_ERROR;
 	}
-	return EXIT_OK;
+	return 0;
 }

@@ -80,10 +80,10 @@ static int import_parcel(strata_cli *cli, const char *path, const char *receipt,
 	if (rc != 0) {
 		rc = rc < 0 ? rc : import_receipt(cli, path, &b);
 		strata_buf_dispose(&b);
-		return rc == 0 ? EXIT_OK : rc == STRATA_EVERIFY ? EXIT_VERIFY : EXIT_ERROR;
+		return rc;
 	}
 	if ((rc = strata_parcel_import_file(cli->node, path, &res)) < 0)
-		return rc == STRATA_EVERIFY ? EXIT_VERIFY : EXIT_ERROR;
+		return rc;
 	if (cli->quiet)
 		;
 	else if (res.uptodate)
@@ -94,7 +94,7 @@ static int import_parcel(strata_cli *cli, const char *path, const char *receipt,
 		       (unsigned long long)res.sequence, res.peer, res.changed, res.nrefs, res.objects);
 	if (!no_receipt)
 		write_receipt(cli, res.peer, path, receipt);
-	return EXIT_OK;
+	return 0;
 }
 
 int cmd_import(int argc, char **argv, strata_cli *cli)
@@ -116,7 +116,7 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 	const char *receipt = NULL;
 	int no_receipt = 0;
 	char hex[GIT_OID_HEXSZ + 1];
-	int c, rc = EXIT_ERROR;
+	int c, rc = STRATA_ERROR;
 
 	while ((c = getopt_long(argc, argv, "k:f:uqh", opts, NULL)) != -1) {
 		switch (c) {
@@ -132,7 +132,7 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		case 'r': receipt = optarg; break;
 		case 'R': no_receipt = 1; break;
 		case 'q': cli->quiet = 1; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return EXIT_OK;
+		case 'h': printf("usage: strata %s\n", USAGE); return 0;
 		default: cli_free_list(key); return cli_usage(USAGE);
 		}
 	}
@@ -153,7 +153,7 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		else
 			printf("%s: %zu added, %zu changed, %zu removed; %zu records; commit %.12s (signed)\n",
 			       argv[optind], res.added, res.changed, res.removed, res.total, hex);
-		rc = EXIT_OK;
+		rc = 0;
 	}
 	cli_free_list(key);
 	return rc;

@@ -22,7 +22,7 @@ int cmd_init(int argc, char **argv, strata_cli *cli)
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 't': tier = optarg; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return EXIT_OK;
+		case 'h': printf("usage: strata %s\n", USAGE); return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
@@ -30,8 +30,8 @@ int cmd_init(int argc, char **argv, strata_cli *cli)
 		return cli_usage(USAGE);
 	dir = argv[optind];
 	if (strata_node_init(dir, name, tier) < 0)
-		return EXIT_ERROR;
+		return STRATA_ERROR;
 	if (!cli->quiet)
 		printf("created node '%s' (%s) in %s\n", name, tier, dir);
-	return EXIT_OK;
+	return 0;
 }

@@ -31,31 +31,31 @@ int cmd_log(int argc, char **argv, strata_cli *cli)
 	};
 	git_commit *c = NULL, *parent = NULL;
 	long max = -1, shown = 0;
-	int oneline = 0, opt, rc = EXIT_OK;
+	int oneline = 0, opt, rc = 0, error;
 
 	while ((opt = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n': max = strtol(optarg, NULL, 10); break;
 		case 'o': oneline = 1; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return EXIT_OK;
+		case 'h': printf("usage: strata %s\n", USAGE); return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
 	if (optind + 1 != argc)
 		return cli_usage(USAGE);
-	if (strata_dataset_resolve(&c, cli->node, argv[optind], NULL) < 0)
-		return EXIT_ERROR;
+	if ((rc = strata_dataset_resolve(&c, cli->node, argv[optind], NULL)) < 0)
+		return rc;
 	while (c && (max < 0 || shown < max)) {
 		char hex[GIT_OID_HEXSZ + 1], signer[256];
 		strata_sig_status st;
 
 		git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
-		if (strata_commit_check(&st, signer, sizeof(signer), cli->node, git_commit_id(c)) < 0) {
-			rc = EXIT_ERROR;
+		if ((error = strata_commit_check(&st, signer, sizeof(signer), cli->node, git_commit_id(c))) < 0) {
+			rc = error;
 			break;
 		}
-		if (st != STRATA_SIG_GOOD)
-			rc = EXIT_VERIFY;
+		if (st != STRATA_SIG_GOOD && rc == 0)
+			rc = STRATA_EVERIFY;
 		if (oneline) {
 			printf("%.12s %-9s %s\n", hex, strata_commit_sig_status_str(st), git_commit_summary(c));
 		} else {
@@ -74,14 +74,13 @@ int cmd_log(int argc, char **argv, strata_cli *cli)
 		shown++;
 		parent = NULL;
 		if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0) {
-			strata_error_git("cannot read parent commit");
-			rc = EXIT_ERROR;
+			rc = strata_error_git("cannot read parent commit");
 		}
 		git_commit_free(c);
 		c = parent;
 	}
 	git_commit_free(c);
-	if (rc == EXIT_VERIFY)
-		strata_error_set("some commits are not signed by a trusted key");
+	if (rc == STRATA_EVERIFY)
+		strata_error_setc(rc, "some commits are not signed by a trusted key");
 	return rc;
 }

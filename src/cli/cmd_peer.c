@@ -51,7 +51,7 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 	strata_peer_spec spec = { 0 };
 	strata_buf line = STRATA_BUF_INIT;
 	strata_policy *p = NULL;
-	int c, rc = EXIT_ERROR;
+	int c, rc = STRATA_ERROR;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -72,21 +72,21 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 	spec.url = url;
 	if (read_key(&spec.key, &line, key) < 0)
 		goto done;
-	if (policy && strata_policy_store_load(&p, NULL, cli->node, policy) < 0) {
-		strata_error_set("%s; commit it first with 'strata policy commit'", strata_error_last());
+	if (policy && (rc = strata_policy_store_load(&p, NULL, cli->node, policy)) < 0) {
+		rc = strata_error_set("%s; commit it first with 'strata policy commit'", strata_error_last());
 		goto done;
 	}
 	if (policy && !strata_policy_applies(p, spec.name, tier)) {
-		strata_error_set("policy '%s' does not name peer '%s' or tier '%s' as a recipient", policy, spec.name, tier);
+		rc = strata_error_set("policy '%s' does not name peer '%s' or tier '%s' as a recipient", policy, spec.name, tier);
 		goto done;
 	}
-	if (strata_journal_lock(cli->node) < 0 || strata_peers_add(cli->node, &spec) < 0)
+	if ((rc = strata_journal_lock(cli->node)) < 0 || (rc = strata_peers_add(cli->node, &spec)) < 0)
 		goto done;
 	if (!cli->quiet)
 		printf("peer '%s' (%s): key pinned, policy '%s', direction %s%s%s\n", spec.name, tier,
 		       policy ? policy : "(none: receive only)", direction,
 		       url ? ", " : "", url ? url : "");
-	rc = EXIT_OK;
+	rc = 0;
 done:
 	strata_policy_free(p);
 	strata_buf_dispose(&line);
@@ -100,7 +100,7 @@ static int peer_list(strata_cli *cli)
 	int error;
 
 	if ((error = strata_peers_list(&peers, &npeers, cli->node)) < 0)
-		return EXIT_ERROR;
+		return STRATA_ERROR;
 	for (size_t i = 0; i < npeers; i++) {
 		strata_buf tier = STRATA_BUF_INIT, pol = STRATA_BUF_INIT;
 		int has_tier = strata_peers_get(&tier, cli->node, peers[i], "tier");
@@ -111,7 +111,7 @@ static int peer_list(strata_cli *cli)
 	}
 	strata_error_clear();
 	strata_peers_list_free(peers);
-	return EXIT_OK;
+	return 0;
 }
 
 int cmd_peer(int argc, char **argv, strata_cli *cli)
@@ -122,7 +122,7 @@ int cmd_peer(int argc, char **argv, strata_cli *cli)
 		return peer_list(cli);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: strata %s\n", USAGE);
-		return EXIT_OK;
+		return 0;
 	}
 	return cli_usage(USAGE);
 }

@@ -49,7 +49,7 @@ static int policy_check(int argc, char **argv, strata_cli *cli)
 	strata_policy *p = NULL;
 	strata_node *n = NULL;
 	size_t checked = 0, skipped = 0;
-	int c, rc = EXIT_ERROR;
+	int c, rc = STRATA_ERROR;
 
 	while ((c = getopt_long(argc, argv, "N:", opts, NULL)) != -1) {
 		if (c != 'N')
@@ -58,10 +58,10 @@ static int policy_check(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind + 1 != argc)
 		return cli_usage(USAGE);
-	if (strata_policy_load(&p, argv[optind]) < 0)
+	if ((rc = strata_policy_load(&p, argv[optind])) < 0)
 		goto done;
 	if (nodedir) {
-		if (strata_node_open(&n, nodedir) < 0)
+		if ((rc = strata_node_open(&n, nodedir)) < 0)
 			goto done;
 		for (size_t i = 0; i < p->ndatasets; i++) {
 			strata_schema *s = NULL;
@@ -72,7 +72,7 @@ static int policy_check(int argc, char **argv, strata_cli *cli)
 				skipped++;
 				continue;
 			}
-			if (e < 0 || strata_policy_check_schema(p, &p->datasets[i], s, 0) < 0) {
+			if ((rc = e) < 0 || (rc = strata_policy_check_schema(p, &p->datasets[i], s, 0)) < 0) {
 				strata_schema_free(s);
 				goto done;
 			}
@@ -85,7 +85,7 @@ static int policy_check(int argc, char **argv, strata_cli *cli)
 		       p->version, p->ndatasets,
 		       nodedir ? (skipped ? "; some not on this node" : "; fields checked against the node") :
 				 "; give --node to check fields against datasets");
-	rc = EXIT_OK;
+	rc = 0;
 done:
 	strata_node_free(n);
 	strata_policy_free(p);
@@ -172,7 +172,7 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 	git_commit *c = NULL;
 	git_tree *t = NULL;
 	preview_ctx x = { &r, NULL, 10, 0, 0 };
-	int opt, rc = EXIT_ERROR, have_r = 0;
+	int opt, rc = STRATA_ERROR, have_r = 0;
 
 	while ((opt = getopt_long(argc, argv, "d:p:n:", opts, NULL)) != -1) {
 		switch (opt) {
@@ -184,33 +184,33 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind + 1 != argc || !dataset)
 		return cli_usage(USAGE);
-	if (strata_policy_load(&p, argv[optind]) < 0 || strata_node_open(&n, cli->node_dir) < 0)
+	if ((rc = strata_policy_load(&p, argv[optind])) < 0 || (rc = strata_node_open(&n, cli->node_dir)) < 0)
 		goto done;
 	if (!strata_policy_find(p, dataset)) {
-		strata_error_set("policy '%s' does not share dataset '%s': nothing would be sent", p->name, dataset);
+		rc = strata_error_set("policy '%s' does not share dataset '%s': nothing would be sent", p->name, dataset);
 		goto done;
 	}
-	if (strata_dataset_resolve(&c, n, dataset, NULL) < 0)
+	if ((rc = strata_dataset_resolve(&c, n, dataset, NULL)) < 0)
 		goto done;
 	if (git_commit_tree(&t, c) < 0) {
-		strata_error_git("cannot read dataset");
+		rc = strata_error_git("cannot read dataset");
 		goto done;
 	}
-	if (strata_schema_load(&s, strata_node_repo(n), t) < 0 ||
-	    strata_policy_check_schema(p, strata_policy_find(p, dataset), s, 0) < 0 ||
+	if ((rc = strata_schema_load(&s, strata_node_repo(n), t)) < 0 ||
+	    (rc = strata_policy_check_schema(p, strata_policy_find(p, dataset), s, 0)) < 0 ||
 	    preview_secret(secret, n, p) < 0)
 		goto done;
-	if (strata_redact_init(&r, p, strata_policy_find(p, dataset),
-				 peer ? peer : (p->npeers ? p->peers[0] : ""), secret) < 0)
+	if ((rc = strata_redact_init(&r, p, strata_policy_find(p, dataset),
+				 peer ? peer : (p->npeers ? p->peers[0] : ""), secret)) < 0)
 		goto done;
 	have_r = 1;
 	x.s = s;
 	printf("policy '%s' v%ld, purpose: %s\n", p->name, p->version, p->purpose);
-	if (strata_dataset_foreach(strata_node_repo(n), t, preview_line, &x) < 0)
+	if ((rc = strata_dataset_foreach(strata_node_repo(n), t, preview_line, &x)) < 0)
 		goto done;
 	if (x.filtered)
 		printf("(%ld records before these were left out by the row filter)\n", x.filtered);
-	rc = EXIT_OK;
+	rc = 0;
 done:
 	OPENSSL_cleanse(secret, sizeof(secret));
 	if (have_r)
@@ -228,11 +228,11 @@ static int policy_commit(int argc, char **argv, strata_cli *cli)
 	strata_policy_commit_result res;
 	strata_node *n = NULL;
 	char hex[GIT_OID_HEXSZ + 1], bhex[GIT_OID_HEXSZ + 1];
-	int rc = EXIT_ERROR;
+	int rc = STRATA_ERROR;
 
 	if (argc != 2)
 		return cli_usage(USAGE);
-	if (strata_node_open(&n, cli->node_dir) < 0 || strata_policy_store_commit(n, argv[1], &res) < 0)
+	if ((rc = strata_node_open(&n, cli->node_dir)) < 0 || (rc = strata_policy_store_commit(n, argv[1], &res)) < 0)
 		goto done;
 	git_oid_tostr(hex, sizeof(hex), &res.commit);
 	git_oid_tostr(bhex, sizeof(bhex), &res.blob);
@@ -246,7 +246,7 @@ static int policy_commit(int argc, char **argv, strata_cli *cli)
 			printf("created the policy's secret in %s/secrets/ (back it up: it cannot be recreated)\n",
 			       strata_node_path(n));
 	}
-	rc = EXIT_OK;
+	rc = 0;
 done:
 	strata_node_free(n);
 	return rc;
@@ -352,12 +352,12 @@ static int policy_diff(int argc, char **argv, strata_cli *cli)
 {
 	strata_policy *a = NULL, *b = NULL;
 	long more = 0, less = 0;
-	int rc = EXIT_ERROR;
+	int rc = STRATA_ERROR;
 
 	(void)cli;
 	if (argc != 3)
 		return cli_usage(USAGE);
-	if (strata_policy_load(&a, argv[1]) < 0 || strata_policy_load(&b, argv[2]) < 0)
+	if ((rc = strata_policy_load(&a, argv[1])) < 0 || (rc = strata_policy_load(&b, argv[2])) < 0)
 		goto done;
 	printf("policy %s v%ld -> %s v%ld\n", a->name, a->version, b->name, b->version);
 	if (strcmp(a->purpose, b->purpose))
@@ -370,7 +370,7 @@ static int policy_diff(int argc, char **argv, strata_cli *cli)
 		if (!strata_policy_find(a, b->datasets[i].name))
 			dataset_diff(NULL, &b->datasets[i], b->datasets[i].name, &more, &less);
 	printf("%ld changes expose more, %ld expose less\n", more, less);
-	rc = EXIT_OK;
+	rc = 0;
 done:
 	strata_policy_free(a);
 	strata_policy_free(b);
@@ -383,7 +383,7 @@ int cmd_policy(int argc, char **argv, strata_cli *cli)
 		return cli_usage(USAGE);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		printf("usage: strata %s\n", USAGE);
-		return EXIT_OK;
+		return 0;
 	}
 	if (!strcmp(argv[1], "check"))
 		return policy_check(argc - 1, argv + 1, cli);
@@ -394,5 +394,5 @@ int cmd_policy(int argc, char **argv, strata_cli *cli)
 	if (!strcmp(argv[1], "diff"))
 		return policy_diff(argc - 1, argv + 1, cli);
 	fprintf(stderr, "strata: unknown policy command '%s' (check, preview, diff, commit)\n", argv[1]);
-	return EXIT_USAGE;
+	return CLI_EUSAGE;
 }

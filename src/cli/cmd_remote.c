@@ -71,20 +71,20 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 	char **peers = NULL;
 	size_t rate;
 	size_t npeers = 0, failed = 0, done = 0;
-	int c, rc = EXIT_OK;
+	int c, rc = 0;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (cli_size(&rate, "--limit-rate", optarg, 1024, (size_t)1 << 40) < 0)
-				return EXIT_USAGE;
+				return CLI_EUSAGE;
 			o.limit_rate = (long)rate;
 			break;
 		case 't':
 			if (cli_seconds(&o.timeout, "--timeout", optarg) < 0)
-				return EXIT_USAGE;
+				return CLI_EUSAGE;
 			break;
-		case 'h': printf("usage: strata %s\n", usage); return EXIT_OK;
+		case 'h': printf("usage: strata %s\n", usage); return 0;
 		default: return cli_usage(usage);
 		}
 	}
@@ -93,14 +93,14 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 	o.progress = !cli->quiet && isatty(STDERR_FILENO);
 	if (!strcmp(verb, "sync") && optind == argc) {
 		if (strata_peers_list(&peers, &npeers, cli->node) < 0)
-			return EXIT_ERROR;
+			return STRATA_ERROR;
 	}
 	if (strata_remote_open(&r, cli->node, &o) < 0) {
 		strata_peers_list_free(peers);
-		return EXIT_ERROR;
+		return STRATA_ERROR;
 	}
 	if (strcmp(verb, "sync")) {
-		rc = one(r, cli, !strcmp(verb, "push"), argv[optind]) < 0 ? EXIT_ERROR : EXIT_OK;
+		rc = one(r, cli, !strcmp(verb, "push"), argv[optind]);
 		goto out;
 	}
 	for (size_t i = 0; i < (peers ? npeers : (size_t)(argc - optind)); i++) {
@@ -127,7 +127,7 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 	}
 	if (failed) {
 		strata_error_set("sync: %zu of %zu exchanges failed", failed, done);
-		rc = EXIT_ERROR;
+		rc = STRATA_ERROR;
 	}
 out:
 	strata_remote_close(r);

@@ -28,17 +28,17 @@ int cmd_serve(int argc, char **argv, strata_cli *cli)
 		case 'l': o.listen = optarg; break;
 		case 't':
 			if (cli_seconds(&o.timeout, "--timeout", optarg) < 0)
-				return EXIT_USAGE;
+				return CLI_EUSAGE;
 			break;
 		case 'm':
 			if (cli_size(&o.max_body, "--max-body", optarg, 1024, ((size_t)4 << 30) - 65536) < 0)
-				return EXIT_USAGE;
+				return CLI_EUSAGE;
 			break;
-		case 'h': printf("usage: strata %s\n", USAGE); return EXIT_OK;
+		case 'h': printf("usage: strata %s\n", USAGE); return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
 	if (!o.listen || optind != argc)
 		return cli_usage(USAGE);
-	return strata_serve(cli->node, &o) < 0 ? EXIT_ERROR : EXIT_OK;
+	return strata_serve(cli->node, &o);
 }

@@ -168,13 +168,13 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 	char **peers = NULL;
 	size_t npeers = 0;
 	json_t *all = json_array();
-	int c, json = 0, rc = EXIT_ERROR;
+	int c, json = 0, rc = STRATA_ERROR;
 	const char *only = NULL;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
-		case 'h': printf("usage: strata %s\n", USAGE); json_decref(all); return EXIT_OK;
+		case 'h': printf("usage: strata %s\n", USAGE); json_decref(all); return 0;
 		default: json_decref(all); return cli_usage(USAGE);
 		}
 	}
@@ -183,18 +183,18 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 		return cli_usage(USAGE);
 	}
 	only = optind < argc ? argv[optind] : NULL;
-	if (strata_peers_list(&peers, &npeers, cli->node) < 0)
+	if ((rc = strata_peers_list(&peers, &npeers, cli->node)) < 0)
 		goto done;
 	for (size_t i = 0; i < npeers; i++) {
 		json_t *o;
 		if (only && strcmp(only, peers[i]))
 			continue;
-		if (peer_status(&o, cli->node, peers[i]) < 0)
+		if ((rc = peer_status(&o, cli->node, peers[i])) < 0)
 			goto done;
 		json_array_append_new(all, o);
 	}
 	if (only && json_array_size(all) == 0) {
-		strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s'", only);
+		rc = strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s'", only);
 		goto done;
 	}
 	if (json) {
@@ -211,7 +211,7 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 		json_array_foreach(all, i, o)
 			print_peer(o, cli->node);
 	}
-	rc = EXIT_OK;
+	rc = 0;
 done:
 	strata_peers_list_free(peers);
 	json_decref(all);

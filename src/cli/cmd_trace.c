@@ -190,14 +190,14 @@ int cmd_trace(int argc, char **argv, strata_cli *cli)
 		switch (c) {
 		case 'j': fmt = 1; break;
 		case 'd': fmt = 2; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return EXIT_OK;
+		case 'h': printf("usage: strata %s\n", USAGE); return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
 	if (argc - optind < 2)
 		return cli_usage(USAGE);
 	if (strata_provenance_trace(&t, cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1)) < 0)
-		return EXIT_ERROR;
+		return STRATA_ERROR;
 	if (fmt == 1) {
 		json_t *o = trace_json(&t, cli->node);
 		json_dumpf(o, stdout, JSON_INDENT(2));
@@ -209,5 +209,5 @@ int cmd_trace(int argc, char **argv, strata_cli *cli)
 		print_text(&t, cli->node);
 	}
 	strata_provenance_trace_dispose(&t);
-	return EXIT_OK;
+	return 0;
 }

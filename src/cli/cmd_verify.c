@@ -68,18 +68,18 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 	git_oid *ids = NULL;
 	strata_check_result *res = NULL;
 	size_t counts[4] = { 0 }, total = 0, events = 0;
-	int c, all = 0, problems = 0, broken = 0, rc = EXIT_ERROR;
+	int c, all = 0, problems = 0, broken = 0, rc = STRATA_ERROR;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = 1; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return EXIT_OK;
+		case 'h': printf("usage: strata %s\n", USAGE); return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
 	if (optind != argc)
 		return cli_usage(USAGE);
-	if (strata_commit_check_reachable(cli->node, "refs/strata/*", &ids, &res, &total, report_missing, &broken) < 0)
+	if ((rc = strata_commit_check_reachable(cli->node, "refs/strata/*", &ids, &res, &total, report_missing, &broken)) < 0)
 		goto done;
 	for (size_t i = 0; i < total; i++) {
 		char hex[GIT_OID_HEXSZ + 1];
@@ -90,7 +90,7 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 			       res[i].signer);
 		}
 	}
-	if (all && (problems = strata_audit_check(cli->node, &events, print_problem, NULL)) < 0)
+	if (all && (rc = problems = strata_audit_check(cli->node, &events, print_problem, NULL)) < 0)
 		goto done;
 	if (all) {
 		char op[64], what[512];
@@ -109,11 +109,11 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 		}
 	}
 	if (total != counts[STRATA_SIG_GOOD] || problems || broken) {
-		strata_error_set("%zu of %zu commits failed verification%s%s", total - counts[STRATA_SIG_GOOD], total,
-				 problems ? "; the audit log has problems" : "", broken ? "; commits are missing" : "");
-		rc = EXIT_VERIFY;
+		rc = strata_error_setc(STRATA_EVERIFY, "%zu of %zu commits failed verification%s%s",
+				       total - counts[STRATA_SIG_GOOD], total,
+				       problems ? "; the audit log has problems" : "", broken ? "; commits are missing" : "");
 	} else {
-		rc = EXIT_OK;
+		rc = 0;
 	}
 done:
 	free(ids);

@@ -32,7 +32,7 @@ int cmd_view(int argc, char **argv, strata_cli *cli)
 	if (argc < 2 || strcmp(argv[1], "build")) {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 			printf("usage: strata %s\n", USAGE);
-			return EXIT_OK;
+			return 0;
 		}
 		return cli_usage(USAGE);
 	}
@@ -48,5 +48,5 @@ int cmd_view(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind != argc)
 		return cli_usage(USAGE);
-	return strata_view_build(cli->node, peer, full, report, cli) < 0 ? EXIT_ERROR : EXIT_OK;
+	return strata_view_build(cli->node, peer, full, report, cli);
 }

@@ -56,7 +56,21 @@ static void help(FILE *out)
 int cli_usage(const char *usage)
 {
 	fprintf(stderr, "usage: strata %s\n", usage);
-	return EXIT_USAGE;
+	return CLI_EUSAGE;
+}
+
+/*
+ * The one place a return code becomes an exit status, as strata(1) says:
+ * 0 ok, 1 error, 2 usage, 3 a signature or integrity check failed.
+ */
+static int exit_status(int rc)
+{
+	if (rc >= 0)
+		return EXIT_OK;
+	if (rc == CLI_EUSAGE)
+		return EXIT_USAGE;	/* cli_usage or the option parser said why */
+	fprintf(stderr, "strata: %s\n", strata_error_last());
+	return rc == STRATA_EVERIFY ? EXIT_VERIFY : EXIT_ERROR;
 }
 
 char **cli_split(const char *list, size_t *n)
@@ -173,17 +187,14 @@ int main(int argc, char **argv)
 		int wants_help = 0;
 		for (int k = i + 1; k < argc; k++)
 			wants_help |= !strcmp(argv[k], "--help") || !strcmp(argv[k], "-h");
-		if (!wants_help && strata_node_open(&cli.node, cli.node_dir) < 0) {
-			fprintf(stderr, "strata: %s\n", strata_error_last());
+		if (!wants_help && (rc = strata_node_open(&cli.node, cli.node_dir)) < 0) {
 			git_libgit2_shutdown();
-			return EXIT_ERROR;
+			return exit_status(rc);
 		}
 	}
 	optind = 1;
 	rc = cmd->fn(argc - i, argv + i, &cli);
-	if (rc == EXIT_ERROR || rc == EXIT_VERIFY)
-		fprintf(stderr, "strata: %s\n", strata_error_last());
 	strata_node_free(cli.node);
 	git_libgit2_shutdown();
-	return rc;
+	return exit_status(rc);
 }

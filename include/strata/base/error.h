@@ -34,8 +34,6 @@ int strata_error_ssl(const char *what);
 int strata_error_sys(const char *what);
 /* The last message set in this thread, never NULL. */
 const char *strata_error_last(void);
-/* The code it was set with (STRATA_ERROR unless a specific one), 0 if cleared. */
-int strata_error_last_code(void);
 void strata_error_clear(void);
 
 #endif

@@ -12,7 +12,6 @@
 #include <openssl/err.h>
 
 static __thread char err_msg[1024];
-static __thread int err_code;
 
 static int verror(int code, const char *fmt, va_list ap)
 {
@@ -20,7 +19,6 @@ static int verror(int code, const char *fmt, va_list ap)
 	char tmp[sizeof(err_msg)];
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	memcpy(err_msg, tmp, sizeof(err_msg));
-	err_code = code;
 	return code;
 }
 
@@ -68,13 +66,7 @@ const char *strata_error_last(void)
 	return err_msg[0] ? err_msg : "unknown error";
 }
 
-int strata_error_last_code(void)
-{
-	return err_code;
-}
-
 void strata_error_clear(void)
 {
 	err_msg[0] = '\0';
-	err_code = 0;
 }

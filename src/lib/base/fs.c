@@ -74,10 +74,10 @@ int strata_fs_write_atomic(const char *path, const void *data, size_t len, int m
 	const char *p = data;
 	int fd = -1, error = STRATA_ERROR;
 
-	if (strata_buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid()) < 0)
+	if ((error = strata_buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid())) < 0)
 		goto done;
 	if ((fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)) < 0) {
-		strata_error_sys(tmp.ptr);
+		error = strata_error_sys(tmp.ptr);
 		goto done;
 	}
 	while (len > 0) {
@@ -85,24 +85,26 @@ int strata_fs_write_atomic(const char *path, const void *data, size_t len, int m
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			strata_error_sys(tmp.ptr);
+			error = strata_error_sys(tmp.ptr);
 			goto done;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
-	if (strata_fs_fsync(fd) < 0 || close(fd) < 0) {
+	if ((error = strata_fs_fsync(fd)) < 0 || close(fd) < 0) {
 		fd = -1;
-		strata_error_sys(tmp.ptr);
+		error = strata_error_sys(tmp.ptr);
 		goto done;
 	}
 	fd = -1;
 	if (rename(tmp.ptr, path) < 0) {
-		strata_error_sys(path);
+		error = strata_error_sys(path);
 		goto done;
 	}
-	if ((dir = strdup(path)) == NULL)
+	if ((dir = strdup(path)) == NULL) {
+		error = strata_error_set("out of memory");
 		goto done;
+	}
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';

@@ -23,14 +23,14 @@ int strata_dataset_resolve(git_commit **out, strata_node *n, const char *dataset
 	int error = STRATA_ERROR, rc;
 
 	*out = NULL;
-	if (strata_refs_dataset(&ref, dataset) < 0)
+	if ((error = strata_refs_dataset(&ref, dataset)) < 0)
 		goto done;
 	rc = git_reference_name_to_id(&tip, strata_node_repo(n), ref.ptr);
 	if (rc == GIT_ENOTFOUND) {
 		error = strata_error_setc(STRATA_ENOTFOUND, "dataset '%s' does not exist on node '%s'", dataset, strata_node_name(n));
 		goto done;
 	} else if (rc < 0) {
-		strata_error_git("cannot read dataset ref");
+		error = strata_error_git("cannot read dataset ref");
 		goto done;
 	}
 	if (!rev || !*rev || strcmp(rev, "HEAD") == 0) {
@@ -40,7 +40,7 @@ int strata_dataset_resolve(git_commit **out, strata_node *n, const char *dataset
 			rc = strata_buf_printf(&spec, "%s%s", ref.ptr, rev + 4);
 		else
 			rc = strata_buf_puts(&spec, rev);
-		if (rc < 0)
+		if ((error = rc) < 0)
 			goto done;
 		rc = git_revparse_single(&obj, strata_node_repo(n), spec.ptr);
 		if (rc == 0)

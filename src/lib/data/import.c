@@ -339,7 +339,7 @@ static int upsert_records(import_ctx *c, strata_packw *w, const git_tree *old_ro
 	int error = STRATA_ERROR;
 
 	if (!re || git_tree_lookup(&records, strata_node_repo(c->node), git_tree_entry_id(re)) < 0) {
-		strata_error_set("dataset tree has no records/");
+		error = strata_error_set("dataset tree has no records/");
 		goto done;
 	}
 	for (unsigned g = 0; g < 16; g++) {
@@ -352,54 +352,54 @@ static int upsert_records(import_ctx *c, strata_packw *w, const git_tree *old_ro
 			gtree = NULL;
 			strata_buf_clear(&gt);
 			if (git_tree_lookup(&gtree, strata_node_repo(c->node), git_tree_entry_id(ge)) < 0) {
-				strata_error_git("cannot read records tree");
+				error = strata_error_git("cannot read records tree");
 				goto done;
 			}
 			for (unsigned b = 0; b < 16; b++) {
 				const git_tree_entry *be = strata_trie_child(gtree, b);
 				size_t n;
-				if (load_bucket(c, g * 16 + b, &data, 0, &items, &alloc, &n) < 0)
+				if ((error = load_bucket(c, g * 16 + b, &data, 0, &items, &alloc, &n)) < 0)
 					goto done;
 				if (n == 0) {
-					if (be && strata_trie_child_entry(&gt, b, git_tree_entry_type(be) == GIT_OBJECT_TREE,
-									  git_tree_entry_id(be)) < 0)
+					if (be && (error = strata_trie_child_entry(&gt, b, git_tree_entry_type(be) == GIT_OBJECT_TREE,
+									  git_tree_entry_id(be))) < 0)
 						goto done;
 					continue;
 				}
-				if (strata_trie_update(w, strata_node_repo(c->node), be, 2, items, n, line_hash, c,
-						       counts, &oid, &is_tree) < 0 ||
-				    strata_trie_child_entry(&gt, b, is_tree, &oid) < 0)
+				if ((error = strata_trie_update(w, strata_node_repo(c->node), be, 2, items, n, line_hash, c,
+						       counts, &oid, &is_tree)) < 0 ||
+				    (error = strata_trie_child_entry(&gt, b, is_tree, &oid)) < 0)
 					goto done;
 			}
-			if (strata_pack_writer_add(w, GIT_OBJECT_TREE, gt.ptr ? gt.ptr : "", gt.len, &oid) < 0 ||
-			    strata_trie_child_entry(&root, g, 1, &oid) < 0)
+			if ((error = strata_pack_writer_add(w, GIT_OBJECT_TREE, gt.ptr ? gt.ptr : "", gt.len, &oid)) < 0 ||
+			    (error = strata_trie_child_entry(&root, g, 1, &oid)) < 0)
 				goto done;
 		} else {
 			size_t total = 0, bytes = 0;
 			/* reserve the group's bytes first: items point into `data`, which must not move */
 			for (unsigned b = 0; b < 16; b++) {
 				long sz = strata_spill_size(c->spill, g * 16 + b);
-				if (sz < 0)
+				if ((error = (int)sz) < 0)
 					goto done;
 				bytes += (size_t)sz;
 			}
 			strata_buf_clear(&data);
-			if (strata_buf_grow(&data, bytes) < 0)
+			if ((error = strata_buf_grow(&data, bytes)) < 0)
 				goto done;
 			for (unsigned b = 0; b < 16; b++) {
 				size_t n;
-				if (load_bucket(c, g * 16 + b, &data, total, &items, &alloc, &n) < 0)
+				if ((error = load_bucket(c, g * 16 + b, &data, total, &items, &alloc, &n)) < 0)
 					goto done;
 				total += n;
 			}
 			if (total == 0) {
-				if (ge && strata_trie_child_entry(&root, g, 0, git_tree_entry_id(ge)) < 0)
+				if (ge && (error = strata_trie_child_entry(&root, g, 0, git_tree_entry_id(ge))) < 0)
 					goto done;
 				continue;
 			}
-			if (strata_trie_update(w, strata_node_repo(c->node), ge, 1, items, total, line_hash, c,
-					       counts, &oid, &is_tree) < 0 ||
-			    strata_trie_child_entry(&root, g, is_tree, &oid) < 0)
+			if ((error = strata_trie_update(w, strata_node_repo(c->node), ge, 1, items, total, line_hash, c,
+					       counts, &oid, &is_tree)) < 0 ||
+			    (error = strata_trie_child_entry(&root, g, is_tree, &oid)) < 0)
 				goto done;
 		}
 	}
@@ -537,14 +537,14 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 		if (strata_trie_builder_new(&b, w) < 0)
 			goto done;
 		for (unsigned i = 0; i < STRATA_SPILL_BUCKETS; i++) {
-			if (build_bucket(&c, b, i, &bucket, &items, &items_alloc) < 0)
+			if ((error = build_bucket(&c, b, i, &bucket, &items, &items_alloc)) < 0)
 				goto done;
 			if (o->progress && c.rows >= 100000 && i % 16 == 15)
 				fprintf(stderr, "\rwriting: %u%%", (i + 1) * 100 / STRATA_SPILL_BUCKETS);
 		}
 		if (o->progress && c.rows >= 100000)
 			fputc('\n', stderr);
-		if (strata_trie_builder_finish(b, &records_oid) < 0)
+		if ((error = strata_trie_builder_finish(b, &records_oid)) < 0)
 			goto done;
 	}
 
@@ -553,15 +553,15 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 	new_schema.nkey = c.nkey;
 	if ((new_schema.types = calloc(c.nfields, sizeof(char *))) == NULL ||
 	    (new_schema.key = calloc(c.nkey, sizeof(char *))) == NULL) {
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < c.nfields; i++)
 		new_schema.types[i] = (char *)strata_schema_type_name(c.types[i]);
 	for (size_t i = 0; i < c.nkey; i++)
 		new_schema.key[i] = c.keynames[i];
-	if (strata_schema_write_root(w, &new_schema, &records_oid, &root_oid) < 0 ||
-	    strata_pack_writer_commit(w) < 0)
+	if ((error = strata_schema_write_root(w, &new_schema, &records_oid, &root_oid)) < 0 ||
+	    (error = strata_pack_writer_commit(w)) < 0)
 		goto done;
 	res->total = c.total;
 
@@ -572,7 +572,7 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 		goto done;
 	}
 	if (git_tree_lookup(&new_tree, strata_node_repo(n), &root_oid) < 0) {
-		strata_error_git("cannot read new tree");
+		error = strata_error_git("cannot read new tree");
 		goto done;
 	}
 	if (!have_old) {
@@ -582,20 +582,20 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 	} else if (!same_key(new_schema.key, new_schema.nkey, old_schema)) {
 		/* re-keyed: records cannot be matched, so all old ones go and all new ones come */
 		res->added = c.total;
-		if (strata_dataset_foreach(strata_node_repo(n), old_tree, count_line, &res->removed) < 0)
+		if ((error = strata_dataset_foreach(strata_node_repo(n), old_tree, count_line, &res->removed)) < 0)
 			goto done;
-	} else if (strata_dataset_diff(strata_node_repo(n), old_tree, new_tree, count_cb, res) < 0) {
+	} else if ((error = strata_dataset_diff(strata_node_repo(n), old_tree, new_tree, count_cb, res)) < 0) {
 		goto done;
 	}
 	{
 		const git_tree_entry *oe = have_old ? git_tree_entry_byname(old_tree, "schema.json") : NULL;
 		const git_tree_entry *ne = git_tree_entry_byname(new_tree, "schema.json");
 		int schema_changed = oe && ne && !git_oid_equal(git_tree_entry_id(oe), git_tree_entry_id(ne));
-		if (build_message(&msg, n, dataset, res, schema_changed) < 0)
+		if ((error = build_message(&msg, n, dataset, res, schema_changed)) < 0)
 			goto done;
 	}
-	if (strata_commit_create(&commit_oid, n, new_tree, old_commit, msg.ptr) < 0 ||
-	    strata_refs_update(n, ref.ptr, &commit_oid, have_old ? &old_oid : NULL, "strata import") < 0)
+	if ((error = strata_commit_create(&commit_oid, n, new_tree, old_commit, msg.ptr)) < 0 ||
+	    (error = strata_refs_update(n, ref.ptr, &commit_oid, have_old ? &old_oid : NULL, "strata import")) < 0)
 		goto done;
 	res->commit = commit_oid;
 	error = 0;

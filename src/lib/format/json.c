@@ -557,14 +557,14 @@ int strata_json_lines_next(strata_jsonl *j, strata_csv_row *row)
 	for (size_t i = 0; i < j->nfields; i++) {
 		json_t *v = json_object_get(obj, j->header[i]);
 		if (!v) {
-			strata_error_set("'%s': line %zu: missing field '%s'", j->name, j->line, j->header[i]);
+			error = strata_error_set("'%s': line %zu: missing field '%s'", j->name, j->line, j->header[i]);
 			goto done;
 		}
 		j->offs[i] = j->vals.len;
-		if (value_text(j, j->header[i], v) < 0)
+		if ((error = value_text(j, j->header[i], v)) < 0)
 			goto done;
 		j->lens[i] = j->vals.len - j->offs[i];
-		if (strata_buf_putc(&j->vals, '\0') < 0)
+		if ((error = strata_buf_putc(&j->vals, '\0')) < 0)
 			goto done;
 	}
 	json_decref(obj);

@@ -140,24 +140,26 @@ int strata_pack_writer_new(strata_packw **out, git_repository *repo, int level)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	if (git_repository_odb(&w->odb, repo) < 0) {
-		strata_error_git("cannot open object database");
+		error = strata_error_git("cannot open object database");
 		goto done;
 	}
 	if ((w->dir = strata_fs_path_join(git_repository_path(repo), "objects/pack")) == NULL ||
-	    (w->tmp_path = strata_fs_path_join(w->dir, TMP_PREFIX "XXXXXX")) == NULL)
-		goto done;
-	if (strata_fs_mkdir_p(w->dir, 0755) < 0)
-		goto done;
-	if ((w->fd = mkstemp(w->tmp_path)) < 0) {
-		strata_error_sys(w->tmp_path);
+	    (w->tmp_path = strata_fs_path_join(w->dir, TMP_PREFIX "XXXXXX")) == NULL) {
+		error = STRATA_ERROR;
 		goto done;
 	}
-	if (write_all(w->fd, hdr, sizeof(hdr), w->tmp_path) < 0)
+	if ((error = strata_fs_mkdir_p(w->dir, 0755)) < 0)
+		goto done;
+	if ((w->fd = mkstemp(w->tmp_path)) < 0) {
+		error = strata_error_sys(w->tmp_path);
+		goto done;
+	}
+	if ((error = write_all(w->fd, hdr, sizeof(hdr), w->tmp_path)) < 0)
 		goto done;
 	w->offset = sizeof(hdr);
 	w->nslots = 1024;
 	if ((w->slots = calloc(w->nslots, sizeof(size_t))) == NULL) {
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
 	if (cores < 1)
@@ -166,7 +168,7 @@ int strata_pack_writer_new(strata_packw **out, git_repository *repo, int level)
 	for (int i = 0; i < w->nworkers; i++)
 		if (pthread_create(&w->workers[i], NULL, worker_main, w) != 0) {
 			w->nworkers = i;
-			strata_error_set("cannot start a compression thread");
+			error = strata_error_set("cannot start a compression thread");
 			goto done;
 		}
 	*out = w;
@@ -413,24 +415,24 @@ static int finish_pack(strata_packw *w, unsigned char *sum)
 
 	put32(cnt, (uint32_t)w->n);
 	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1) {
-		strata_error_ssl("SHA-1 init failed");
+		error = strata_error_ssl("SHA-1 init failed");
 		goto done;
 	}
 	if (pwrite(w->fd, cnt, 4, 8) != 4 || lseek(w->fd, 0, SEEK_SET) != 0) {
-		strata_error_sys(w->tmp_path);
+		error = strata_error_sys(w->tmp_path);
 		goto done;
 	}
 	while ((n = read(w->fd, buf, sizeof(buf))) > 0)
 		EVP_DigestUpdate(ctx, buf, (size_t)n);
 	if (n < 0) {
-		strata_error_sys(w->tmp_path);
+		error = strata_error_sys(w->tmp_path);
 		goto done;
 	}
 	EVP_DigestFinal_ex(ctx, sum, &mdlen);
-	if (write_all(w->fd, sum, 20, w->tmp_path) < 0)
+	if ((error = write_all(w->fd, sum, 20, w->tmp_path)) < 0)
 		goto done;
-	if (strata_fs_fsync(w->fd) < 0) {
-		strata_error_sys(w->tmp_path);
+	if ((error = strata_fs_fsync(w->fd)) < 0) {
+		error = strata_error_sys(w->tmp_path);
 		goto done;
 	}
 	error = 0;
@@ -454,21 +456,21 @@ static int write_index(strata_packw *w, const char *path, const unsigned char *p
 	for (int i = 1; i < 256; i++)
 		fanout[i] += fanout[i - 1];
 
-	if (strata_buf_put(&idx, "\377tOc", 4) < 0 || strata_buf_put_u32be(&idx, 2) < 0)
+	if ((error = strata_buf_put(&idx, "\377tOc", 4)) < 0 || (error = strata_buf_put_u32be(&idx, 2)) < 0)
 		goto done;
 	for (int i = 0; i < 256; i++)
-		if (strata_buf_put_u32be(&idx, fanout[i]) < 0)
+		if ((error = strata_buf_put_u32be(&idx, fanout[i])) < 0)
 			goto done;
 	for (size_t i = 0; i < w->n; i++)
-		if (strata_buf_put(&idx, w->entries[i].oid.id, 20) < 0)
+		if ((error = strata_buf_put(&idx, w->entries[i].oid.id, 20)) < 0)
 			goto done;
 	for (size_t i = 0; i < w->n; i++)
-		if (strata_buf_put_u32be(&idx, w->entries[i].crc) < 0)
+		if ((error = strata_buf_put_u32be(&idx, w->entries[i].crc)) < 0)
 			goto done;
 	for (size_t i = 0; i < w->n; i++) {
 		uint64_t off = w->entries[i].offset;
 		uint32_t v = off < 0x80000000u ? (uint32_t)off : (uint32_t)(0x80000000u | nlarge++);
-		if (strata_buf_put_u32be(&idx, v) < 0)
+		if ((error = strata_buf_put_u32be(&idx, v)) < 0)
 			goto done;
 	}
 	for (size_t i = 0; i < w->n; i++) {
@@ -477,16 +479,16 @@ static int write_index(strata_packw *w, const char *path, const unsigned char *p
 			continue;
 		put32(tmp, (uint32_t)(off >> 32));
 		put32(tmp + 4, (uint32_t)off);
-		if (strata_buf_put(&idx, tmp, 8) < 0)
+		if ((error = strata_buf_put(&idx, tmp, 8)) < 0)
 			goto done;
 	}
-	if (strata_buf_put(&idx, packsum, 20) < 0)
+	if ((error = strata_buf_put(&idx, packsum, 20)) < 0)
 		goto done;
 	if (EVP_Digest(idx.ptr, idx.len, sum, &mdlen, EVP_sha1(), NULL) != 1) {
-		strata_error_ssl("SHA-1 failed");
+		error = strata_error_ssl("SHA-1 failed");
 		goto done;
 	}
-	if (strata_buf_put(&idx, sum, 20) < 0)
+	if ((error = strata_buf_put(&idx, sum, 20)) < 0)
 		goto done;
 	error = strata_fs_write_atomic(path, idx.ptr, idx.len, 0444);
 done:
@@ -512,20 +514,20 @@ int strata_pack_writer_commit(strata_packw *w)
 	if (finish_pack(w, sum) < 0)
 		goto done;
 	strata_enc_hex(hex, sum, 20);
-	if (strata_buf_printf(&pack, "%s/pack-%s.pack", w->dir, hex) < 0 ||
-	    strata_buf_printf(&idx, "%s/pack-%s.idx", w->dir, hex) < 0)
+	if ((error = strata_buf_printf(&pack, "%s/pack-%s.pack", w->dir, hex)) < 0 ||
+	    (error = strata_buf_printf(&idx, "%s/pack-%s.idx", w->dir, hex)) < 0)
 		goto done;
 	if (fchmod(w->fd, 0444) < 0 || rename(w->tmp_path, pack.ptr) < 0) {
-		strata_error_sys(pack.ptr);
+		error = strata_error_sys(pack.ptr);
 		goto done;
 	}
 	w->committed = 1;
-	if (write_index(w, idx.ptr, sum) < 0)
+	if ((error = write_index(w, idx.ptr, sum)) < 0)
 		goto done;
-	if (strata_fs_fsync_dir(w->dir) < 0)
+	if ((error = strata_fs_fsync_dir(w->dir)) < 0)
 		goto done;
 	if (git_odb_refresh(w->odb) < 0) {
-		strata_error_git("cannot refresh object database");
+		error = strata_error_git("cannot refresh object database");
 		goto done;
 	}
 	error = 0;

@@ -104,20 +104,20 @@ static int spool_pack(strata_parcel *p, struct archive *a, const char *what, con
 	int fd = -1, error = STRATA_ERROR;
 
 	if (!buf || !sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
-	if (strata_buf_printf(&path, "%s/pack-XXXXXX", spool) < 0)
+	if ((error = strata_buf_printf(&path, "%s/pack-XXXXXX", spool)) < 0)
 		goto done;
 	if ((fd = mkstemp(path.ptr)) < 0) {
-		strata_error_sys(path.ptr);
+		error = strata_error_sys(path.ptr);
 		goto done;
 	}
 	unlink(path.ptr);
 	while (got < size) {
 		la_ssize_t n = archive_read_data(a, buf, (size_t)(size - got < ((uint64_t)1 << 20) ? size - got : (1 << 20)));
 		if (n <= 0) {
-			strata_error_set("'%s': entry 'objects.pack' is truncated (%llu of %llu bytes)%s%s", what,
+			error = strata_error_set("'%s': entry 'objects.pack' is truncated (%llu of %llu bytes)%s%s", what,
 					 (unsigned long long)got, (unsigned long long)size, n < 0 ? ": " : "",
 					 n < 0 ? archive_error_string(a) : "");
 			goto done;
@@ -128,7 +128,7 @@ static int spool_pack(strata_parcel *p, struct archive *a, const char *what, con
 			if (k < 0 && errno == EINTR)
 				continue;
 			if (k <= 0) {
-				strata_error_sys("cannot spool objects.pack");
+				error = strata_error_sys("cannot spool objects.pack");
 				goto done;
 			}
 			w += k;
@@ -136,7 +136,7 @@ static int spool_pack(strata_parcel *p, struct archive *a, const char *what, con
 		got += (uint64_t)n;
 	}
 	if (EVP_DigestFinal_ex(sha, p->pack_sha256_got, NULL) != 1) {
-		strata_error_ssl("cannot hash objects.pack");
+		error = strata_error_ssl("cannot hash objects.pack");
 		goto done;
 	}
 	p->pack_fd = fd;
@@ -195,63 +195,63 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, in
 			name = "";
 		printable(shown, sizeof(shown), name);
 		if (count == 3) {
-			strata_error_set("'%s': unexpected extra entry '%s' after objects.pack", what, shown);
+			error = strata_error_set("'%s': unexpected extra entry '%s' after objects.pack", what, shown);
 			goto done;
 		}
 		if (archive_entry_hardlink(e)) {
-			strata_error_set("'%s': entry '%s' is a hard link; a parcel holds regular files only", what, shown);
+			error = strata_error_set("'%s': entry '%s' is a hard link; a parcel holds regular files only", what, shown);
 			goto done;
 		}
 		if (archive_entry_filetype(e) != AE_IFREG) {
 			mode_t t = archive_entry_filetype(e);
-			strata_error_set("'%s': entry '%s' is a %s; a parcel holds regular files only", what, shown,
+			error = strata_error_set("'%s': entry '%s' is a %s; a parcel holds regular files only", what, shown,
 					 t == AE_IFLNK ? "symbolic link" : t == AE_IFDIR ? "directory" :
 					 t == AE_IFCHR || t == AE_IFBLK ? "device" : t == AE_IFIFO ? "FIFO" :
 					 "special file");
 			goto done;
 		}
 		if (archive_entry_sparse_count(e) > 0) {
-			strata_error_set("'%s': entry '%s' is sparse; a parcel holds plain files only", what, shown);
+			error = strata_error_set("'%s': entry '%s' is sparse; a parcel holds plain files only", what, shown);
 			goto done;
 		}
 		for (i = 0; i < 3 && strcmp(name, entry_names[i]); i++)
 			;
 		if (i == 3) {
-			strata_error_set("'%s': unexpected entry '%s'; a parcel holds MANIFEST, MANIFEST.sig "
+			error = strata_error_set("'%s': unexpected entry '%s'; a parcel holds MANIFEST, MANIFEST.sig "
 					 "and objects.pack only", what, shown);
 			goto done;
 		}
 		if (i < count) {
-			strata_error_set("'%s': duplicate entry '%s'", what, shown);
+			error = strata_error_set("'%s': duplicate entry '%s'", what, shown);
 			goto done;
 		}
 		if (i != count) {
-			strata_error_set("'%s': entry '%s' out of order; expected '%s'", what, shown, entry_names[count]);
+			error = strata_error_set("'%s': entry '%s' out of order; expected '%s'", what, shown, entry_names[count]);
 			goto done;
 		}
 		if (!archive_entry_size_is_set(e) || size < 0 || (uint64_t)size > caps[i]) {
-			strata_error_set("'%s': entry '%s' declares %lld bytes, over the limit of %zu",
+			error = strata_error_set("'%s': entry '%s' declares %lld bytes, over the limit of %zu",
 					 what, shown, (long long)size, caps[i]);
 			goto done;
 		}
 		if ((uint64_t)size > len) {	/* before allocating what the header claims */
-			strata_error_set("'%s': entry '%s' is truncated: it declares %lld bytes, and the parcel "
+			error = strata_error_set("'%s': entry '%s' is truncated: it declares %lld bytes, and the parcel "
 					 "is %zu bytes", what, shown, (long long)size, len);
 			goto done;
 		}
 		if (i == 2 && spool) {
-			if (spool_pack(p, a, what, spool, (uint64_t)size) < 0)
+			if ((error = spool_pack(p, a, what, spool, (uint64_t)size)) < 0)
 				goto done;
 			count++;
 			continue;
 		}
 		bufs[i]->max = (size_t)size + 1;
-		if (strata_buf_grow(bufs[i], (size_t)size) < 0)
+		if ((error = strata_buf_grow(bufs[i], (size_t)size)) < 0)
 			goto done;
 		while (bufs[i]->len < (size_t)size) {
 			la_ssize_t got = archive_read_data(a, bufs[i]->ptr + bufs[i]->len, (size_t)size - bufs[i]->len);
 			if (got <= 0) {
-				strata_error_set("'%s': entry '%s' is truncated (%zu of %lld bytes)%s%s", what, shown,
+				error = strata_error_set("'%s': entry '%s' is truncated (%zu of %lld bytes)%s%s", what, shown,
 						 bufs[i]->len, (long long)size, got < 0 ? ": " : "",
 						 got < 0 ? archive_error_string(a) : "");
 				goto done;
@@ -267,12 +267,12 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, in
 	}
 	if (rc != ARCHIVE_EOF) {
 		const char *why = archive_error_string(a);
-		strata_error_set("'%s': not a valid parcel archive (after %d of 3 entries): %s", what, count,
+		error = strata_error_set("'%s': not a valid parcel archive (after %d of 3 entries): %s", what, count,
 				 rc == ARCHIVE_WARN || !why ? "malformed header" : why);
 		goto done;
 	}
 	if (count < 3) {
-		strata_error_set("'%s': truncated or incomplete parcel: '%s' is missing", what, entry_names[count]);
+		error = strata_error_set("'%s': truncated or incomplete parcel: '%s' is missing", what, entry_names[count]);
 		goto done;
 	}
 	/*
@@ -283,7 +283,7 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, in
 	data_end = (size_t)archive_read_header_position(a);
 	/* two zero blocks end a tar; without them the archive was cut short */
 	if (data_end > len || len - data_end < 1024) {
-		strata_error_set("'%s': truncated parcel: the end-of-archive marker is missing", what);
+		error = strata_error_set("'%s': truncated parcel: the end-of-archive marker is missing", what);
 		goto done;
 	}
 	for (size_t k = data_end; k < len;) {
@@ -292,12 +292,12 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, in
 		if (data)
 			memcpy(blk, (const unsigned char *)data + k, n);
 		else if (pread(fd, blk, n, (off_t)k) != (ssize_t)n) {
-			strata_error_sys(what);
+			error = strata_error_sys(what);
 			goto done;
 		}
 		for (size_t j = 0; j < n; j++)
 			if (blk[j]) {
-				strata_error_set("'%s': unexpected data after the end of the archive (offset %zu)", what,
+				error = strata_error_set("'%s': unexpected data after the end of the archive (offset %zu)", what,
 						 k + j);
 				goto done;
 			}
@@ -432,7 +432,7 @@ static int parse_manifest(strata_parcel *p, const char *what)
 		    !(s = json_string_value(json_object_get(r, "name"))) || !strata_parcel_ref_name_valid(s) ||
 		    parse_oid(&pr->commit, json_object_get(r, "commit")) < 0 ||
 		    ((v = json_object_get(r, "base")) && parse_oid(&pr->base, v) < 0)) {
-			strata_error_set("'%s': MANIFEST: refs[%zu] is not {name, commit[, base]} with a valid "
+			error = strata_error_set("'%s': MANIFEST: refs[%zu] is not {name, commit[, base]} with a valid "
 					 "view name and 40-hex commit ids", what, i);
 			goto done;
 		}
@@ -440,24 +440,24 @@ static int parse_manifest(strata_parcel *p, const char *what)
 		snprintf(pr->name, sizeof(pr->name), "%s", s);
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp(p->refs[k].name, pr->name)) {
-				strata_error_set("'%s': MANIFEST: ref '%s' listed twice", what, pr->name);
+				error = strata_error_set("'%s': MANIFEST: ref '%s' listed twice", what, pr->name);
 				goto done;
 			}
 	}
 	pre = json_object_get(root, "prerequisites");
 	if (!json_is_array(pre) || json_array_size(pre) > STRATA_PARCEL_MAX_REFS) {
-		strata_error_set("'%s': MANIFEST: prerequisites must be an array of at most %d commit ids",
+		error = strata_error_set("'%s': MANIFEST: prerequisites must be an array of at most %d commit ids",
 				 what, STRATA_PARCEL_MAX_REFS);
 		goto done;
 	}
 	p->nprereqs = json_array_size(pre);
 	if (p->nprereqs && (p->prereqs = calloc(p->nprereqs, sizeof(*p->prereqs))) == NULL) {
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < p->nprereqs; i++)
 		if (parse_oid(&p->prereqs[i], json_array_get(pre, i)) < 0) {
-			strata_error_set("'%s': MANIFEST: prerequisites[%zu] is not a 40-hex commit id", what, i);
+			error = strata_error_set("'%s': MANIFEST: prerequisites[%zu] is not a 40-hex commit id", what, i);
 			goto done;
 		}
 	pack = json_object_get(root, "pack");
@@ -467,7 +467,7 @@ static int parse_manifest(strata_parcel *p, const char *what)
 	    !json_is_integer(json_object_get(pack, "size")) ||
 	    !(s = json_string_value(json_object_get(pack, "sha256"))) || strlen(s) != 64 ||
 	    strata_enc_unhex(p->pack_sha256, s, 32) < 0) {
-		strata_error_set("'%s': MANIFEST: pack must be {objects, size, sha256}", what);
+		error = strata_error_set("'%s': MANIFEST: pack must be {objects, size, sha256}", what);
 		goto done;
 	}
 	p->pack_objects = (uint64_t)json_integer_value(json_object_get(pack, "objects"));
@@ -580,14 +580,14 @@ int strata_parcel_seal(strata_parcel *p, const strata_key *key)
 		goto oom;
 	strata_buf_clear(&p->manifest);
 	strata_buf_clear(&p->sig);
-	if (strata_buf_puts(&p->manifest, text) < 0 || strata_buf_putc(&p->manifest, '\n') < 0 ||
-	    strata_sign_sshsig(&p->sig, key, STRATA_PARCEL_NAMESPACE, p->manifest.ptr, p->manifest.len) < 0 ||
-	    strata_buf_putc(&p->sig, '\n') < 0)
+	if ((error = strata_buf_puts(&p->manifest, text)) < 0 || (error = strata_buf_putc(&p->manifest, '\n')) < 0 ||
+	    (error = strata_sign_sshsig(&p->sig, key, STRATA_PARCEL_NAMESPACE, p->manifest.ptr, p->manifest.len)) < 0 ||
+	    (error = strata_buf_putc(&p->sig, '\n')) < 0)
 		goto done;
 	error = 0;
 	goto done;
 oom:
-	strata_error_set("out of memory");
+	error = strata_error_set("out of memory");
 done:
 	free(text);
 	json_decref(root);
@@ -631,7 +631,7 @@ int strata_parcel_write(strata_buf *out, const strata_parcel *p)
 	error = 0;
 	goto done;
 archive_error:
-	strata_error_set("cannot write parcel archive: %s", archive_error_string(a));
+	error = strata_error_set("cannot write parcel archive: %s", archive_error_string(a));
 done:
 	archive_entry_free(e);
 	archive_write_free(a);

@@ -144,21 +144,21 @@ int strata_schema_parse(strata_schema **out, const char *text, size_t len)
 
 	*out = NULL;
 	if (!root) {
-		strata_error_set("schema.json: line %d: %s", jerr.line, jerr.text);
+		error = strata_error_set("schema.json: line %d: %s", jerr.line, jerr.text);
 		goto done;
 	}
 	fields = json_object_get(root, "fields");
 	key = json_object_get(root, "key");
 	if (!json_is_array(fields) || !json_is_array(key) || json_array_size(fields) == 0 ||
 	    json_array_size(key) == 0 || json_integer_value(json_object_get(root, "format")) != 1) {
-		strata_error_set("schema.json: not a strata schema (format 1)");
+		error = strata_error_set("schema.json: not a strata schema (format 1)");
 		goto done;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->names = calloc(json_array_size(fields), sizeof(char *))) == NULL ||
 	    (s->types = calloc(json_array_size(fields), sizeof(char *))) == NULL ||
 	    (s->key = calloc(json_array_size(key), sizeof(char *))) == NULL) {
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < json_array_size(fields); i++) {
@@ -166,25 +166,25 @@ int strata_schema_parse(strata_schema **out, const char *text, size_t len)
 		const char *name = json_string_value(json_object_get(f, "name"));
 		const char *type = json_string_value(json_object_get(f, "type"));
 		if (!name || !type) {
-			strata_error_set("schema.json: field %zu has no name or type", i + 1);
+			error = strata_error_set("schema.json: field %zu has no name or type", i + 1);
 			goto done;
 		}
 		s->names[i] = strdup(name);
 		s->types[i] = strdup(type);
 		s->nfields = i + 1;
 		if (!s->names[i] || !s->types[i]) {
-			strata_error_set("out of memory");
+			error = strata_error_set("out of memory");
 			goto done;
 		}
 	}
 	for (size_t i = 0; i < json_array_size(key); i++) {
 		const char *k = json_string_value(json_array_get(key, i));
-		if (!k || strata_schema_field(s, k) < 0) {
-			strata_error_set("schema.json: key field %zu is not a field", i + 1);
+		if (!k || (error = strata_schema_field(s, k)) < 0) {
+			error = strata_error_set("schema.json: key field %zu is not a field", i + 1);
 			goto done;
 		}
 		if ((s->key[i] = strdup(k)) == NULL) {
-			strata_error_set("out of memory");
+			error = strata_error_set("out of memory");
 			goto done;
 		}
 		s->nkey = i + 1;

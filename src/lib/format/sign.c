@@ -142,37 +142,37 @@ int strata_sign_key_export_openssh(strata_buf *out, const strata_key *k, const c
 	int error = STRATA_ERROR;
 
 	if (EVP_PKEY_get_raw_private_key(k->pkey, seed_pub, &seedlen) != 1 || seedlen != 32) {
-		strata_error_ssl("cannot read node key");
+		error = strata_error_ssl("cannot read node key");
 		goto done;
 	}
 	memcpy(seed_pub + 32, k->pub.raw, 32);
 	if (RAND_bytes((unsigned char *)&check, sizeof(check)) != 1) {
-		strata_error_ssl("no randomness");
+		error = strata_error_ssl("no randomness");
 		goto done;
 	}
-	if (strata_buf_put_sshstr(&pub, "ssh-ed25519", 11) < 0 ||
-	    strata_buf_put_sshstr(&pub, k->pub.raw, 32) < 0 ||
-	    strata_buf_put_u32be(&priv, check) < 0 ||
-	    strata_buf_put_u32be(&priv, check) < 0 ||
-	    strata_buf_put_sshstr(&priv, "ssh-ed25519", 11) < 0 ||
-	    strata_buf_put_sshstr(&priv, k->pub.raw, 32) < 0 ||
-	    strata_buf_put_sshstr(&priv, seed_pub, 64) < 0 ||
-	    strata_buf_put_sshstr(&priv, comment, strlen(comment)) < 0)
+	if ((error = strata_buf_put_sshstr(&pub, "ssh-ed25519", 11)) < 0 ||
+	    (error = strata_buf_put_sshstr(&pub, k->pub.raw, 32)) < 0 ||
+	    (error = strata_buf_put_u32be(&priv, check)) < 0 ||
+	    (error = strata_buf_put_u32be(&priv, check)) < 0 ||
+	    (error = strata_buf_put_sshstr(&priv, "ssh-ed25519", 11)) < 0 ||
+	    (error = strata_buf_put_sshstr(&priv, k->pub.raw, 32)) < 0 ||
+	    (error = strata_buf_put_sshstr(&priv, seed_pub, 64)) < 0 ||
+	    (error = strata_buf_put_sshstr(&priv, comment, strlen(comment))) < 0)
 		goto done;
 	for (char pad = 1; priv.len % 8; pad++)
-		if (strata_buf_putc(&priv, pad) < 0)
+		if ((error = strata_buf_putc(&priv, pad)) < 0)
 			goto done;
-	if (strata_buf_put(&blob, "openssh-key-v1", 15) < 0 ||
-	    strata_buf_put_sshstr(&blob, "none", 4) < 0 ||
-	    strata_buf_put_sshstr(&blob, "none", 4) < 0 ||
-	    strata_buf_put_sshstr(&blob, "", 0) < 0 ||
-	    strata_buf_put_u32be(&blob, 1) < 0 ||
-	    strata_buf_put_sshstr(&blob, pub.ptr, pub.len) < 0 ||
-	    strata_buf_put_sshstr(&blob, priv.ptr, priv.len) < 0)
+	if ((error = strata_buf_put(&blob, "openssh-key-v1", 15)) < 0 ||
+	    (error = strata_buf_put_sshstr(&blob, "none", 4)) < 0 ||
+	    (error = strata_buf_put_sshstr(&blob, "none", 4)) < 0 ||
+	    (error = strata_buf_put_sshstr(&blob, "", 0)) < 0 ||
+	    (error = strata_buf_put_u32be(&blob, 1)) < 0 ||
+	    (error = strata_buf_put_sshstr(&blob, pub.ptr, pub.len)) < 0 ||
+	    (error = strata_buf_put_sshstr(&blob, priv.ptr, priv.len)) < 0)
 		goto done;
 	{
 		strata_buf b64 = STRATA_BUF_INIT;
-		if (strata_enc_base64(&b64, (unsigned char *)blob.ptr, blob.len) < 0) {
+		if ((error = strata_enc_base64(&b64, (unsigned char *)blob.ptr, blob.len)) < 0) {
 			strata_buf_dispose_secret(&b64);
 			goto done;
 		}
@@ -198,10 +198,10 @@ int strata_sign_pubkey_format(strata_buf *out, const strata_pubkey *pk)
 	strata_buf blob = STRATA_BUF_INIT;
 	int error = STRATA_ERROR;
 
-	if (strata_buf_put_sshstr(&blob, "ssh-ed25519", 11) < 0 ||
-	    strata_buf_put_sshstr(&blob, pk->raw, STRATA_ED25519_LEN) < 0 ||
-	    strata_buf_puts(out, "ssh-ed25519 ") < 0 ||
-	    strata_enc_base64(out, (unsigned char *)blob.ptr, blob.len) < 0)
+	if ((error = strata_buf_put_sshstr(&blob, "ssh-ed25519", 11)) < 0 ||
+	    (error = strata_buf_put_sshstr(&blob, pk->raw, STRATA_ED25519_LEN)) < 0 ||
+	    (error = strata_buf_puts(out, "ssh-ed25519 ")) < 0 ||
+	    (error = strata_enc_base64(out, (unsigned char *)blob.ptr, blob.len)) < 0)
 		goto done;
 	error = 0;
 done:
@@ -273,9 +273,9 @@ int strata_sign_pubkey_parse(strata_pubkey *out, const char *line)
 		b64++;
 	end = b64 + strcspn(b64, " \t\r\n");
 	blob.max = 1024;
-	if (strata_enc_unbase64(&blob, b64, (size_t)(end - b64)) < 0 ||
+	if ((error = strata_enc_unbase64(&blob, b64, (size_t)(end - b64))) < 0 ||
 	    parse_pubblob(out, (unsigned char *)blob.ptr, blob.len) < 0) {
-		strata_error_set("malformed ssh-ed25519 public key");
+		error = strata_error_set("malformed ssh-ed25519 public key");
 		goto done;
 	}
 	error = 0;
@@ -331,28 +331,28 @@ int strata_sign_sshsig(strata_buf *out, const strata_key *k, const char *ns,
 	    EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->pkey) != 1 ||
 	    EVP_DigestSign(ctx, raw, &rawlen, (unsigned char *)tbs.ptr, tbs.len) != 1 ||
 	    rawlen != 64) {
-		strata_error_ssl("signing failed");
+		error = strata_error_ssl("signing failed");
 		goto done;
 	}
-	if (strata_buf_put_sshstr(&sig, "ssh-ed25519", 11) < 0 ||
-	    strata_buf_put_sshstr(&sig, raw, 64) < 0 ||
-	    strata_buf_put(&blob, "SSHSIG", 6) < 0 ||
-	    strata_buf_put_u32be(&blob, 1) < 0 ||
-	    put_pubblob(&blob, &k->pub) < 0 ||
-	    strata_buf_put_sshstr(&blob, ns, strlen(ns)) < 0 ||
-	    strata_buf_put_sshstr(&blob, "", 0) < 0 ||
-	    strata_buf_put_sshstr(&blob, "sha512", 6) < 0 ||
-	    strata_buf_put_sshstr(&blob, sig.ptr, sig.len) < 0 ||
-	    strata_enc_base64(&b64, (unsigned char *)blob.ptr, blob.len) < 0)
+	if ((error = strata_buf_put_sshstr(&sig, "ssh-ed25519", 11)) < 0 ||
+	    (error = strata_buf_put_sshstr(&sig, raw, 64)) < 0 ||
+	    (error = strata_buf_put(&blob, "SSHSIG", 6)) < 0 ||
+	    (error = strata_buf_put_u32be(&blob, 1)) < 0 ||
+	    (error = put_pubblob(&blob, &k->pub)) < 0 ||
+	    (error = strata_buf_put_sshstr(&blob, ns, strlen(ns))) < 0 ||
+	    (error = strata_buf_put_sshstr(&blob, "", 0)) < 0 ||
+	    (error = strata_buf_put_sshstr(&blob, "sha512", 6)) < 0 ||
+	    (error = strata_buf_put_sshstr(&blob, sig.ptr, sig.len)) < 0 ||
+	    (error = strata_enc_base64(&b64, (unsigned char *)blob.ptr, blob.len)) < 0)
 		goto done;
-	if (strata_buf_puts(out, ARMOR_BEGIN "\n") < 0)
+	if ((error = strata_buf_puts(out, ARMOR_BEGIN "\n")) < 0)
 		goto done;
 	for (size_t i = 0; i < b64.len; i += 70) {
 		size_t n = b64.len - i < 70 ? b64.len - i : 70;
-		if (strata_buf_put(out, b64.ptr + i, n) < 0 || strata_buf_putc(out, '\n') < 0)
+		if ((error = strata_buf_put(out, b64.ptr + i, n)) < 0 || (error = strata_buf_putc(out, '\n')) < 0)
 			goto done;
 	}
-	if (strata_buf_puts(out, ARMOR_END) < 0)
+	if ((error = strata_buf_puts(out, ARMOR_END)) < 0)
 		goto done;
 	error = 0;
 done:

@@ -49,16 +49,16 @@ static int go_to_disk(strata_spill *s)
 	strata_buf p = STRATA_BUF_INIT;
 	int error = STRATA_ERROR;
 
-	if (strata_buf_printf(&p, "%s/tmp", s->node_path) < 0)
+	if ((error = strata_buf_printf(&p, "%s/tmp", s->node_path)) < 0)
 		goto done;
 	if (mkdir(p.ptr, 0700) < 0 && errno != EEXIST) {
-		strata_error_sys(p.ptr);
+		error = strata_error_sys(p.ptr);
 		goto done;
 	}
-	if (strata_buf_puts(&p, "/spill-XXXXXX") < 0)
+	if ((error = strata_buf_puts(&p, "/spill-XXXXXX")) < 0)
 		goto done;
 	if (mkdtemp(p.ptr) == NULL) {
-		strata_error_sys(p.ptr);
+		error = strata_error_sys(p.ptr);
 		goto done;
 	}
 	s->dir = strata_buf_detach(&p);
@@ -68,11 +68,13 @@ static int go_to_disk(strata_spill *s)
 		if (s->loaded[i])
 			continue;
 		snprintf(name, sizeof(name), "%02x", i);
-		if ((path = strata_fs_path_join(s->dir, name)) == NULL)
+		if ((path = strata_fs_path_join(s->dir, name)) == NULL) {
+			error = STRATA_ERROR;
 			goto done;
+		}
 		s->f[i] = fopen(path, "w+b");
 		if (!s->f[i]) {
-			strata_error_sys(path);
+			error = strata_error_sys(path);
 			free(path);
 			goto done;
 		}
@@ -80,7 +82,7 @@ static int go_to_disk(strata_spill *s)
 		free(path);
 		setvbuf(s->f[i], NULL, _IOFBF, 32768);
 		if (s->mem[i].len && fwrite(s->mem[i].ptr, 1, s->mem[i].len, s->f[i]) != s->mem[i].len) {
-			strata_error_set("cannot write temporary data under %s: %s", s->dir, strerror(errno));
+			error = strata_error_set("cannot write temporary data under %s: %s", s->dir, strerror(errno));
 			goto done;
 		}
 		strata_buf_dispose(&s->mem[i]);

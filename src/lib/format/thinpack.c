@@ -159,22 +159,22 @@ int strata_thinpack_delta_encode(strata_buf *out, const unsigned char *src, size
 					suf++;
 			}
 			if (tab[s].h && len > 8) {
-				if (emit_insert(out, dst + off - lit, lit) < 0 || emit_copy(out, copy_off, copy_len) < 0)
+				if ((error = emit_insert(out, dst + off - lit, lit)) < 0 || (error = emit_copy(out, copy_off, copy_len)) < 0)
 					goto done;
 				lit = 0;
 				copy_off = tab[s].off;
 				copy_len = len;
 				src_next = copy_off + copy_len;
 			} else if (pre + suf >= 16) {
-				if (emit_insert(out, dst + off - lit, lit) < 0 || emit_copy(out, copy_off, copy_len) < 0 ||
-				    emit_copy(out, src_next, pre) < 0 || emit_insert(out, c + pre, len - pre - suf) < 0)
+				if ((error = emit_insert(out, dst + off - lit, lit)) < 0 || (error = emit_copy(out, copy_off, copy_len)) < 0 ||
+				    (error = emit_copy(out, src_next, pre)) < 0 || (error = emit_insert(out, c + pre, len - pre - suf)) < 0)
 					goto done;
 				lit = 0;
 				copy_off = src_next + sl - suf;	/* the suffix may run on into the next chunks */
 				copy_len = suf;
 				src_next += sl;
 			} else {
-				if (emit_copy(out, copy_off, copy_len) < 0)
+				if ((error = emit_copy(out, copy_off, copy_len)) < 0)
 					goto done;
 				copy_len = 0;
 				lit += len;
@@ -182,7 +182,7 @@ int strata_thinpack_delta_encode(strata_buf *out, const unsigned char *src, size
 		}
 		off += len;
 	}
-	if (emit_insert(out, dst + dlen - lit, lit) < 0 || emit_copy(out, copy_off, copy_len) < 0)
+	if ((error = emit_insert(out, dst + dlen - lit, lit)) < 0 || (error = emit_copy(out, copy_off, copy_len)) < 0)
 		goto done;
 	error = 0;
 done:
@@ -399,18 +399,18 @@ int strata_thinpack_build(strata_buf *out, strata_thinpack_stats *stats, git_rep
 	memset(&zs, 0, sizeof(zs));
 	c.repo = repo;
 	if (!sha || EVP_DigestInit_ex(sha, EVP_sha1(), NULL) != 1) {
-		strata_error_ssl("cannot hash pack");
+		error = strata_error_ssl("cannot hash pack");
 		goto done;
 	}
 	if (deflateInit(&zs, PACK_ZLIB_LEVEL) != Z_OK) {
-		strata_error_set("cannot compress");
+		error = strata_error_set("cannot compress");
 		goto done;
 	}
 	zinit = 1;
-	if (choose_all(&c, tips, ntips, bases, nbases) < 0)
+	if ((error = choose_all(&c, tips, ntips, bases, nbases)) < 0)
 		goto done;
 	if (git_repository_odb(&odb, repo) < 0) {
-		strata_error_git("cannot open object store");
+		error = strata_error_git("cannot open object store");
 		goto done;
 	}
 	memcpy(hdr, "PACK", 4);
@@ -418,7 +418,7 @@ int strata_thinpack_build(strata_buf *out, strata_thinpack_stats *stats, git_rep
 	hdr[8] = (unsigned char)(c.n >> 24); hdr[9] = (unsigned char)(c.n >> 16);
 	hdr[10] = (unsigned char)(c.n >> 8); hdr[11] = (unsigned char)c.n;
 	EVP_DigestUpdate(sha, hdr, 12);
-	if (strata_buf_put(out, hdr, 12) < 0)
+	if ((error = strata_buf_put(out, hdr, 12)) < 0)
 		goto done;
 	for (size_t i = 0; i < c.n; i++) {
 		const pack_entry *e = &c.e[i];
@@ -427,7 +427,7 @@ int strata_thinpack_build(strata_buf *out, strata_thinpack_stats *stats, git_rep
 		int written = 0;
 
 		if (git_odb_read(&obj, odb, &e->id) < 0) {
-			strata_error_git("cannot read object");
+			error = strata_error_git("cannot read object");
 			goto done;
 		}
 		data = git_odb_object_data(obj);
@@ -435,29 +435,33 @@ int strata_thinpack_build(strata_buf *out, strata_thinpack_stats *stats, git_rep
 		stats->raw_bytes += len;
 		if (e->has_base && git_odb_read(&base, odb, &e->base) == 0) {
 			strata_buf_clear(&delta);
-			if (strata_thinpack_delta_encode(&delta, git_odb_object_data(base), git_odb_object_size(base),
-						data, len, e->type == GIT_OBJECT_TREE) < 0)
+			if ((error = strata_thinpack_delta_encode(&delta, git_odb_object_data(base), git_odb_object_size(base),
+						data, len, e->type == GIT_OBJECT_TREE)) < 0)
 				goto done;
 			if (delta.len < len / 2) {
-				if (put_entry_header(out, sha, 7, delta.len) < 0 ||
-				    strata_buf_put(out, e->base.id, GIT_OID_RAWSZ) < 0)
+				if ((error = put_entry_header(out, sha, 7, delta.len)) < 0 ||
+				    (error = strata_buf_put(out, e->base.id, GIT_OID_RAWSZ)) < 0)
 					goto done;
 				EVP_DigestUpdate(sha, e->base.id, GIT_OID_RAWSZ);
-				if (put_deflated(out, sha, &zs, delta.ptr, delta.len) < 0)
+				if ((error = put_deflated(out, sha, &zs, delta.ptr, delta.len)) < 0)
 					goto done;
 				stats->deltas++;
 				written = 1;
 			}
 		}
 		git_error_clear();
-		if (!written && (put_entry_header(out, sha, (int)e->type, len) < 0 ||
-				 put_deflated(out, sha, &zs, data, len) < 0))
+		if (!written && ((error = put_entry_header(out, sha, (int)e->type, len)) < 0 ||
+				 (error = put_deflated(out, sha, &zs, data, len)) < 0))
 			goto done;
 		git_odb_object_free(base);
 		git_odb_object_free(obj);
 		base = obj = NULL;
 	}
-	if (EVP_DigestFinal_ex(sha, sum, &sumlen) != 1 || strata_buf_put(out, sum, 20) < 0)
+	if (EVP_DigestFinal_ex(sha, sum, &sumlen) != 1) {
+		error = strata_error_ssl("cannot finish the pack's checksum");
+		goto done;
+	}
+	if ((error = strata_buf_put(out, sum, 20)) < 0)
 		goto done;
 	stats->objects = c.n;
 	error = 0;

@@ -16,16 +16,16 @@ int strata_trie_keyhash(unsigned char out[STRATA_HASH_LEN], char *const *vals,
 	unsigned int mdlen;
 	int error = STRATA_ERROR;
 
-	if (strata_buf_putc(&b, '[') < 0)
+	if ((error = strata_buf_putc(&b, '[')) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
-		if ((i && strata_buf_putc(&b, ',') < 0) ||
-		    strata_json_put_string(&b, vals[i], lens[i]) < 0)
+		if ((i && (error = strata_buf_putc(&b, ',')) < 0) ||
+		    (error = strata_json_put_string(&b, vals[i], lens[i])) < 0)
 			goto done;
-	if (strata_buf_putc(&b, ']') < 0)
+	if ((error = strata_buf_putc(&b, ']')) < 0)
 		goto done;
 	if (EVP_Digest(b.ptr, b.len, out, &mdlen, EVP_sha256(), NULL) != 1) {
-		strata_error_set("SHA-256 failed");
+		error = strata_error_set("SHA-256 failed");
 		goto done;
 	}
 	error = 0;
@@ -528,10 +528,10 @@ int strata_trie_update(strata_packw *w, git_repository *repo, const git_tree_ent
 	if (git_tree_entry_type(old) == GIT_OBJECT_TREE && ndel > 0) {
 		/* deletions may bring this subtree down to a leaf: count, with an early stop */
 		size_t count = 0;
-		if (count_upto(repo, old, STRATA_TRIE_LEAF_MAX + ndel, &count) < 0)
+		if ((error = count_upto(repo, old, STRATA_TRIE_LEAF_MAX + ndel, &count)) < 0)
 			goto done;
 		if (count <= STRATA_TRIE_LEAF_MAX + ndel) {
-			if (load_all(repo, old, hash, payload, &l) < 0)
+			if ((error = load_all(repo, old, hash, payload, &l)) < 0)
 				goto done;
 			strata_trie_sort(l.v, l.n);
 			error = merge_ops(l.v, l.n, items, n, counts, &merged, &k) < 0 ? STRATA_ERROR :
@@ -542,7 +542,7 @@ int strata_trie_update(strata_packw *w, git_repository *repo, const git_tree_ent
 	if (git_tree_entry_type(old) == GIT_OBJECT_TREE) {
 		/* stays a tree: recurse into the children that have changes */
 		if (git_tree_lookup(&tree, repo, git_tree_entry_id(old)) < 0) {
-			strata_error_git("cannot read records tree");
+			error = strata_error_git("cannot read records tree");
 			goto done;
 		}
 		for (unsigned nib = 0; nib < 16; nib++) {
@@ -553,15 +553,15 @@ int strata_trie_update(strata_packw *w, git_repository *repo, const git_tree_ent
 			while (i < n && nibble(items[i].hash, depth) == nib)
 				i++;
 			if (s == i) {
-				if (c && child_entry(&tb, nib, git_tree_entry_type(c) == GIT_OBJECT_TREE,
-						     git_tree_entry_id(c)) < 0)
+				if (c && (error = child_entry(&tb, nib, git_tree_entry_type(c) == GIT_OBJECT_TREE,
+								      git_tree_entry_id(c))) < 0)
 					goto done;
 				continue;
 			}
-			if (strata_trie_update(w, repo, c, depth + 1, items + s, i - s, hash, payload,
-					       counts, &cid, &ctree) < 0)
+			if ((error = strata_trie_update(w, repo, c, depth + 1, items + s, i - s, hash, payload,
+					       counts, &cid, &ctree)) < 0)
 				goto done;
-			if (ctree >= 0 && child_entry(&tb, nib, ctree, &cid) < 0)
+			if (ctree >= 0 && (error = child_entry(&tb, nib, ctree, &cid)) < 0)
 				goto done;
 		}
 		*is_tree = 1;
@@ -569,7 +569,7 @@ int strata_trie_update(strata_packw *w, git_repository *repo, const git_tree_ent
 		goto done;
 	}
 	/* a leaf: merge its records with the changes */
-	if (load_all(repo, old, hash, payload, &l) < 0)
+	if ((error = load_all(repo, old, hash, payload, &l)) < 0)
 		goto done;
 	error = merge_ops(l.v, l.n, items, n, counts, &merged, &k) < 0 ? STRATA_ERROR :
 		build_or_empty(w, merged, k, depth, oid, is_tree);

@@ -129,7 +129,7 @@ static int capture(const void *data, size_t len, void *payload)
 	return strata_buf_put(b, data, len);
 }
 
-/* From the code the failure was set with: the functions' own returns are often plain STRATA_ERROR. */
+/* The HTTP status for a failure's code (which the functions return as set at the failure). */
 static int http_status_of(int code)
 {
 	switch (code) {
@@ -362,7 +362,7 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 	}
 	strata_node_unlock(n);
 	if (error < 0) {
-		status = http_status_of(strata_error_last_code());
+		status = http_status_of(error);
 		strata_buf_clear(body);
 		strata_buf_printf(body, "%s\n", strata_error_last());
 		*type = "text/plain; charset=utf-8";

@@ -414,7 +414,7 @@ int strata_serve_net_main(int fd, void *arg)
 	s.max_body = (size_t)max_body;
 	if (conn_index < 0)
 		conn_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_free);
-	if (strata_tls_ctx_new(&s.ctx, 1, &id) < 0 || strata_tls_ctx_pin(s.ctx, &s.pins) < 0) {
+	if ((error = strata_tls_ctx_new(&s.ctx, 1, &id)) < 0 || (error = strata_tls_ctx_pin(s.ctx, &s.pins)) < 0) {
 		strata_netproc_log("network process: %s", strata_error_last());
 		goto done;
 	}
@@ -428,6 +428,7 @@ int strata_serve_net_main(int fd, void *arg)
 	    !(s.sigterm = evsignal_new(s.base, SIGTERM, stop_cb, &s)) ||
 	    !(s.sigint = evsignal_new(s.base, SIGINT, stop_cb, &s))) {
 		strata_netproc_log("network process: cannot set up libevent");
+		error = STRATA_ERROR;
 		goto done;
 	}
 	bufferevent_setcb(s.chan, chan_read, NULL, chan_event, &s);
@@ -442,6 +443,7 @@ int strata_serve_net_main(int fd, void *arg)
 	evutil_make_socket_nonblocking(listen_fd);
 	if (!(s.bound = evhttp_accept_socket_with_handle(s.http, listen_fd))) {
 		strata_netproc_log("network process: cannot accept on the listening socket");
+		error = STRATA_ERROR;
 		goto done;
 	}
 	tv.tv_sec = s.timeout;

@@ -165,11 +165,11 @@ int strata_tls_check_cert(char *name, size_t namesz, strata_pubkey *signer, X509
 		return strata_error_ssl("cannot make the binding OID");
 	len = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn));
 	if (len <= 0 || (size_t)len != strlen(cn) || !strata_name_node_valid(cn)) {
-		strata_error_setc(STRATA_EVERIFY, "peer certificate does not name a node");
+		error = strata_error_setc(STRATA_EVERIFY, "peer certificate does not name a node");
 		goto done;
 	}
 	if ((idx = X509_get_ext_by_OBJ(cert, oid, -1)) < 0 || X509_get_ext_by_OBJ(cert, oid, idx) >= 0) {
-		strata_error_setc(STRATA_EVERIFY, "peer certificate for '%s' carries no single node key binding", cn);
+		error = strata_error_setc(STRATA_EVERIFY, "peer certificate for '%s' carries no single node key binding", cn);
 		goto done;
 	}
 	outer = X509_EXTENSION_get_data(X509_get_ext(cert, idx));
@@ -177,7 +177,7 @@ int strata_tls_check_cert(char *name, size_t namesz, strata_pubkey *signer, X509
 	if (ASN1_STRING_length(outer) > TLS_SIG_MAX ||
 	    !(inner = d2i_ASN1_OCTET_STRING(NULL, &p, ASN1_STRING_length(outer))) ||
 	    p != ASN1_STRING_get0_data(outer) + ASN1_STRING_length(outer)) {
-		strata_error_setc(STRATA_EVERIFY, "peer certificate for '%s': malformed node key binding", cn);
+		error = strata_error_setc(STRATA_EVERIFY, "peer certificate for '%s': malformed node key binding", cn);
 		goto done;
 	}
 	if (binding_message(&msg, cn, cert) < 0) {
@@ -186,7 +186,7 @@ int strata_tls_check_cert(char *name, size_t namesz, strata_pubkey *signer, X509
 	}
 	if (strata_sign_sshsig_verify(signer, (const char *)ASN1_STRING_get0_data(inner), (size_t)ASN1_STRING_length(inner),
 				 TLS_NS, msg.ptr, msg.len) < 0) {
-		strata_error_setc(STRATA_EVERIFY, "peer certificate for '%s': node key binding does not verify", cn);
+		error = strata_error_setc(STRATA_EVERIFY, "peer certificate for '%s': node key binding does not verify", cn);
 		goto done;
 	}
 	if (strlen(cn) >= namesz) {

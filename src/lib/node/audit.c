@@ -88,18 +88,18 @@ int strata_audit_refusal(strata_node *n, const char *event, const char *what, co
 	o = json_pack("{s:s, s:s, s:s, s:s?, s:s}", "time", stamp, "event", event, "what", what,
 		      "sender", sender, "reason", reason);
 	if (!o || (line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-		strata_error_set("cannot encode a refusal record");
+		error = strata_error_set("cannot encode a refusal record");
 		goto done;
 	}
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0) {
-		strata_error_sys(path);
+		error = strata_error_sys(path);
 		goto done;
 	}
 	{
 		size_t len = strlen(line);
 		line[len] = '\n';	/* json_dumps leaves room: the NUL */
-		if (write(fd, line, len + 1) != (ssize_t)(len + 1) || strata_fs_fsync(fd) < 0) {
-			strata_error_sys(path);
+		if (write(fd, line, len + 1) != (ssize_t)(len + 1) || (error = strata_fs_fsync(fd)) < 0) {
+			error = strata_error_sys(path);
 			goto done;
 		}
 	}

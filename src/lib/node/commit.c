@@ -25,18 +25,18 @@ int strata_commit_create(git_oid *out, strata_node *n, const git_tree *tree,
 
 	if (strata_node_load_key(n) < 0)
 		return STRATA_ERROR;
-	if (strata_buf_printf(&email, "%s@strata.invalid", strata_node_name(n)) < 0)
+	if ((error = strata_buf_printf(&email, "%s@strata.invalid", strata_node_name(n))) < 0)
 		goto done;
 	if (git_signature_now(&who, strata_node_name(n), email.ptr) < 0 ||
 	    git_commit_create_buffer(&raw, strata_node_repo(n), who, who, NULL, message, tree,
 				     parent ? 1 : 0, parents) < 0) {
-		strata_error_git("cannot build commit");
+		error = strata_error_git("cannot build commit");
 		goto done;
 	}
-	if (strata_sign_sshsig(&sig, strata_node_key(n), "git", raw.ptr, raw.size) < 0)
+	if ((error = strata_sign_sshsig(&sig, strata_node_key(n), "git", raw.ptr, raw.size)) < 0)
 		goto done;
 	if (git_commit_create_with_signature(out, strata_node_repo(n), raw.ptr, sig.ptr, NULL) < 0) {
-		strata_error_git("cannot write commit");
+		error = strata_error_git("cannot write commit");
 		goto done;
 	}
 	error = 0;

@@ -87,11 +87,11 @@ int strata_journal_begin(strata_node *n, const char *op, const char *what, const
 	if (!path || !root || !arr)
 		goto done;
 	if (access(path, F_OK) == 0) {
-		strata_error_set("'%s': a change interrupted earlier is still journalled; lock the node again to settle it",
+		error = strata_error_set("'%s': a change interrupted earlier is still journalled; lock the node again to settle it",
 				 path);
 		goto done;
 	}
-	if (audit_head(head, n) < 0)
+	if ((error = audit_head(head, n)) < 0)
 		goto done;
 	json_object_set_new(root, "op", json_string(op));
 	json_object_set_new(root, "what", json_string(what));
@@ -99,12 +99,14 @@ int strata_journal_begin(strata_node *n, const char *op, const char *what, const
 	if (file) {
 		json_t *l = json_object();
 		if (!file_path_valid(file)) {
-			strata_error_set("journal: '%s' is no path inside the node", file);
+			error = strata_error_set("journal: '%s' is no path inside the node", file);
 			goto done;
 		}
-		if ((lpath = strata_fs_path_join(strata_node_path(n), file)) == NULL)
+		if ((lpath = strata_fs_path_join(strata_node_path(n), file)) == NULL) {
+			error = STRATA_ERROR;
 			goto done;
-		if (access(lpath, F_OK) == 0 && strata_fs_read(&old, lpath, JOURNAL_MAX / 2) < 0)
+		}
+		if (access(lpath, F_OK) == 0 && (error = strata_fs_read(&old, lpath, JOURNAL_MAX / 2)) < 0)
 			goto done;
 		json_object_set_new(l, "path", json_string(file));
 		json_object_set_new(l, "old", old.ptr ? json_stringn(old.ptr, old.len) : json_null());
@@ -121,7 +123,7 @@ int strata_journal_begin(strata_node *n, const char *op, const char *what, const
 	}
 	json_object_set(root, "refs", arr);
 	if ((text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL) {
-		strata_error_set("cannot encode the journal");
+		error = strata_error_set("cannot encode the journal");
 		goto done;
 	}
 	/* nothing has moved yet: a journal that failed to be written whole must not stay */
@@ -173,12 +175,12 @@ static int journal_read(json_t **out, strata_node *n)
 		error = 0;
 		goto done;
 	}
-	if (strata_fs_read(&text, path, JOURNAL_MAX) < 0)
+	if ((error = strata_fs_read(&text, path, JOURNAL_MAX)) < 0)
 		goto done;
 	root = json_loadb(text.ptr ? text.ptr : "", text.len, 0, &jerr);
 	refs = root ? json_object_get(root, "refs") : NULL;
 	if (!root || !json_is_string(json_object_get(root, "op")) || !json_is_array(refs)) {
-		strata_error_set("'%s' is damaged (%s); move it aside to use the node, and check the refs it names",
+		error = strata_error_set("'%s' is damaged (%s); move it aside to use the node, and check the refs it names",
 				 path, root ? "fields missing" : jerr.text);
 		goto done;
 	}
@@ -188,7 +190,7 @@ static int journal_read(json_t **out, strata_node *n)
 		if (!json_is_string(json_object_get(r, "name")) || !json_is_string(json_object_get(r, "new")) ||
 		    git_oid_fromstr(&id, json_string_value(json_object_get(r, "new"))) < 0) {
 			git_error_clear();
-			strata_error_set("'%s' is damaged (refs[%zu]); move it aside to use the node", path, i);
+			error = strata_error_set("'%s' is damaged (refs[%zu]); move it aside to use the node", path, i);
 			goto done;
 		}
 	}

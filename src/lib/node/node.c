@@ -71,18 +71,18 @@ int strata_node_init(const char *path, const char *name, const char *tier)
 	}
 
 	/* build beside the target, then rename: a node appears whole or not at all */
-	if (strata_buf_printf(&tmp, "%s.init-XXXXXX", path) < 0)
+	if ((error = strata_buf_printf(&tmp, "%s.init-XXXXXX", path)) < 0)
 		goto done;
 	if (mkdtemp(tmp.ptr) == NULL) {
-		strata_error_sys(tmp.ptr);
+		error = strata_error_sys(tmp.ptr);
 		goto done;
 	}
 	ropts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
 	strata_buf_clear(&s);
-	if (strata_buf_printf(&s, "%s/repo.git", tmp.ptr) < 0)
+	if ((error = strata_buf_printf(&s, "%s/repo.git", tmp.ptr)) < 0)
 		goto done;
 	if (git_repository_init_ext(&repo, s.ptr, &ropts) < 0) {
-		strata_error_git("cannot create repository");
+		error = strata_error_git("cannot create repository");
 		goto done;
 	}
 	strata_buf_clear(&s);
@@ -92,31 +92,31 @@ int strata_node_init(const char *path, const char *name, const char *tier)
 	if (strata_buf_printf(&s, "%s/secrets", tmp.ptr) < 0 || mkdir(s.ptr, 0700) < 0)
 		goto sys;
 
-	if (strata_sign_key_generate(&key) < 0)
+	if ((error = strata_sign_key_generate(&key)) < 0)
 		goto done;
 	strata_buf_clear(&s);
-	if (strata_buf_printf(&s, "%s/keys/node.key", tmp.ptr) < 0 || strata_sign_key_save(key, s.ptr) < 0)
+	if ((error = strata_buf_printf(&s, "%s/keys/node.key", tmp.ptr)) < 0 || (error = strata_sign_key_save(key, s.ptr)) < 0)
 		goto done;
 	strata_sign_key_public(&pk, key);
-	if (strata_sign_pubkey_format(&publine, &pk) < 0)
+	if ((error = strata_sign_pubkey_format(&publine, &pk)) < 0)
 		goto done;
 	strata_buf_clear(&s);
-	if (strata_buf_printf(&s, "%s %s\n", publine.ptr, name) < 0 ||
-	    write_text(tmp.ptr, "keys/node.pub", s.ptr, 0644) < 0)
+	if ((error = strata_buf_printf(&s, "%s %s\n", publine.ptr, name)) < 0 ||
+	    (error = write_text(tmp.ptr, "keys/node.pub", s.ptr, 0644)) < 0)
 		goto done;
 	strata_buf_clear(&s);
-	if (strata_buf_printf(&s, "%s namespaces=\"git\" %s\n", name, publine.ptr) < 0 ||
-	    write_text(tmp.ptr, "keys/allowed_signers", s.ptr, 0644) < 0)
+	if ((error = strata_buf_printf(&s, "%s namespaces=\"git\" %s\n", name, publine.ptr)) < 0 ||
+	    (error = write_text(tmp.ptr, "keys/allowed_signers", s.ptr, 0644)) < 0)
 		goto done;
 
 	strata_buf_clear(&s);
-	if (strata_buf_printf(&s, "%s/node.conf", tmp.ptr) < 0)
+	if ((error = strata_buf_printf(&s, "%s/node.conf", tmp.ptr)) < 0)
 		goto done;
 	if (git_config_open_ondisk(&cfg, s.ptr) < 0 ||
 	    git_config_set_int32(cfg, "strata.formatversion", 1) < 0 ||
 	    git_config_set_string(cfg, "node.name", name) < 0 ||
 	    git_config_set_string(cfg, "node.tier", tier) < 0) {
-		strata_error_git("cannot write node.conf");
+		error = strata_error_git("cannot write node.conf");
 		goto done;
 	}
 	git_config_free(cfg);
@@ -138,7 +138,7 @@ int strata_node_init(const char *path, const char *name, const char *tier)
 	    git_config_set_string(cfg, "gpg.ssh.allowedsignersfile", final.ptr) < 0 ||
 	    /* a reflog for every ref, bare or not: verify --all reads it to find a rewritten audit log */
 	    git_config_set_string(cfg, "core.logAllRefUpdates", "always") < 0) {
-		strata_error_git("cannot configure repository");
+		error = strata_error_git("cannot configure repository");
 		goto done;
 	}
 
@@ -149,8 +149,10 @@ int strata_node_init(const char *path, const char *name, const char *tier)
 	strata_buf_clear(&tmp);
 	{
 		char *parent = strdup(path), *slash;
-		if (!parent)
+		if (!parent) {
+			error = strata_error_set("out of memory");
 			goto done;
+		}
 		slash = strrchr(parent, '/');
 		if (slash)
 			*slash = '\0';
@@ -159,7 +161,7 @@ int strata_node_init(const char *path, const char *name, const char *tier)
 	}
 	goto done;
 sys:
-	strata_error_sys(path);
+	error = strata_error_sys(path);
 done:
 	if (error && tmp.len)
 		strata_fs_rm_rf(tmp.ptr);
@@ -199,44 +201,44 @@ int strata_node_open(strata_node **out, const char *path)
 	*out = NULL;
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return strata_error_setc(STRATA_ENOTFOUND, "node directory '%s' does not exist", path);
-	if (strata_buf_printf(&conf, "%s/node.conf", path) < 0 ||
-	    strata_buf_printf(&repo, "%s/repo.git", path) < 0)
+	if ((error = strata_buf_printf(&conf, "%s/node.conf", path)) < 0 ||
+	    (error = strata_buf_printf(&repo, "%s/repo.git", path)) < 0)
 		goto done;
 	if (stat(conf.ptr, &st) < 0 || stat(repo.ptr, &st) < 0) {
 		error = strata_error_setc(STRATA_ENOTFOUND, "'%s' is not a strata node (no node.conf or repo.git); create one with 'strata init'", path);
 		goto done;
 	}
 	if ((n = calloc(1, sizeof(*n))) == NULL || (n->path = strdup(path)) == NULL) {
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
 	n->lock_fd = -1;
 	n->lock_shared = 0;
 	if (git_config_open_ondisk(&n->cfg, conf.ptr) < 0) {
-		strata_error_git("cannot read node.conf");
+		error = strata_error_git("cannot read node.conf");
 		goto done;
 	}
 	if (git_config_get_entry(&e, n->cfg, "node.name") < 0 || !strata_name_node_valid(e->value)) {
-		strata_error_set("'%s': node.name is missing or invalid", conf.ptr);
+		error = strata_error_set("'%s': node.name is missing or invalid", conf.ptr);
 		goto done;
 	}
 	n->name = strdup(e->value);
 	git_config_entry_free(e);
 	e = NULL;
 	if (git_config_get_entry(&e, n->cfg, "node.tier") < 0 || !strata_name_tier_valid(e->value)) {
-		strata_error_set("'%s': node.tier is missing or invalid", conf.ptr);
+		error = strata_error_set("'%s': node.tier is missing or invalid", conf.ptr);
 		goto done;
 	}
 	n->tier = strdup(e->value);
 	if (!n->name || !n->tier) {
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
 	if (git_repository_open_bare(&n->repo, repo.ptr) < 0) {
-		strata_error_git("cannot open repository");
+		error = strata_error_git("cannot open repository");
 		goto done;
 	}
-	if (read_pubkey(&n->pub, path) < 0)
+	if ((error = read_pubkey(&n->pub, path)) < 0)
 		goto done;
 	*out = n;
 	n = NULL;

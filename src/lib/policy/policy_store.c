@@ -170,17 +170,17 @@ int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_c
 	int journalled = 0, error = STRATA_ERROR;
 
 	memset(res, 0, sizeof(*res));
-	if (strata_journal_lock(n) < 0 || strata_node_load_key(n) < 0)
+	if ((error = strata_journal_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
 		goto done;
-	if (strata_fs_read(&text, path, 1 << 20) < 0 ||
-	    strata_policy_parse(&p, base ? base + 1 : path, text.ptr, text.len) < 0 ||
-	    check_against_node(p, n) < 0 ||
-	    policies_tree(&parent, &tree, n) < 0 ||
-	    strata_buf_printf(&file, "%s.yaml", p->name) < 0)
+	if ((error = strata_fs_read(&text, path, 1 << 20)) < 0 ||
+	    (error = strata_policy_parse(&p, base ? base + 1 : path, text.ptr, text.len)) < 0 ||
+	    (error = check_against_node(p, n)) < 0 ||
+	    (error = policies_tree(&parent, &tree, n)) < 0 ||
+	    (error = strata_buf_printf(&file, "%s.yaml", p->name)) < 0)
 		goto done;
 	/* only the id for now: nothing is written until every check has passed */
 	if (git_odb_hash(&res->blob, text.ptr, text.len, GIT_OBJECT_BLOB) < 0) {
-		strata_error_git("cannot hash policy");
+		error = strata_error_git("cannot hash policy");
 		goto done;
 	}
 	if (tree && (e = git_tree_entry_byname(tree, file.ptr)) != NULL) {
@@ -192,7 +192,7 @@ int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_c
 			goto done;
 		}
 		if (git_blob_lookup(&ob, strata_node_repo(n), git_tree_entry_id(e)) < 0) {
-			strata_error_git("cannot read committed policy");
+			error = strata_error_git("cannot read committed policy");
 			goto done;
 		}
 		error = strata_policy_parse(&old, file.ptr, git_blob_rawcontent(ob), (size_t)git_blob_rawsize(ob));
@@ -201,55 +201,55 @@ int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_c
 			goto done;
 		error = STRATA_ERROR;
 		if (p->version <= old->version) {
-			strata_error_set("'%s': policy '%s' version %ld is already committed; raise 'version' to commit a change",
+			error = strata_error_set("'%s': policy '%s' version %ld is already committed; raise 'version' to commit a change",
 					 path, p->name, old->version);
 			goto done;
 		}
 	}
 	if (git_blob_create_from_buffer(&res->blob, strata_node_repo(n), text.ptr, text.len) < 0) {
-		strata_error_git("cannot store policy");
+		error = strata_error_git("cannot store policy");
 		goto done;
 	}
 	if (git_treebuilder_new(&tb, strata_node_repo(n), tree) < 0 ||
 	    git_treebuilder_insert(NULL, tb, file.ptr, &res->blob, GIT_FILEMODE_BLOB) < 0 ||
 	    git_treebuilder_write(&tree_id, tb) < 0 ||
 	    git_tree_lookup(&new_tree, strata_node_repo(n), &tree_id) < 0) {
-		strata_error_git("cannot build policies tree");
+		error = strata_error_git("cannot build policies tree");
 		goto done;
 	}
 	git_oid_tostr(hex, sizeof(hex), &res->blob);
-	if (strata_buf_printf(&msg, "policy %s version %ld\n\n%s\n\n"
+	if ((error = strata_buf_printf(&msg, "policy %s version %ld\n\n%s\n\n"
 			      "Strata-Policy: %s\nStrata-Policy-Version: %ld\nStrata-Policy-Blob: %s\n"
 			      "Strata-Node: %s\n", p->name, p->version, p->purpose,
-			      p->name, p->version, hex, strata_node_name(n)) < 0)
+			      p->name, p->version, hex, strata_node_name(n))) < 0)
 		goto done;
 	/* the secret first: a committed policy must never lack one */
-	if (create_secret(n, p->name, &res->secret_created) < 0 ||
-	    strata_commit_create(&res->commit, n, new_tree, parent, msg.ptr) < 0)
+	if ((error = create_secret(n, p->name, &res->secret_created)) < 0 ||
+	    (error = strata_commit_create(&res->commit, n, new_tree, parent, msg.ptr)) < 0)
 		goto done;
 	/* the ref and its audit event together, or neither (journal.h) */
 	{
 		strata_journal_ref jr = { STRATA_REF_POLICIES, parent != NULL, { { 0 } }, res->commit };
 		if (parent)
 			jr.old = *git_commit_id(parent);
-		if (strata_journal_begin(n, "policy-commit", path, NULL, &jr, 1) < 0)
+		if ((error = strata_journal_begin(n, "policy-commit", path, NULL, &jr, 1)) < 0)
 			goto done;
 		journalled = 1;
 	}
-	if (strata_refs_update(n, STRATA_REF_POLICIES, &res->commit, parent ? git_commit_id(parent) : NULL,
-			      "strata policy commit") < 0)
+	if ((error = strata_refs_update(n, STRATA_REF_POLICIES, &res->commit, parent ? git_commit_id(parent) : NULL,
+			      "strata policy commit")) < 0)
 		goto done;
 	{
 		char chex[GIT_OID_HEXSZ + 1];
 		strata_buf_clear(&msg);
 		git_oid_tostr(chex, sizeof(chex), &res->commit);
-		if (strata_buf_printf(&msg, "Strata-Policy-Name: %s\nStrata-Policy-Version: %ld\nStrata-Policy: %s\n"
+		if ((error = strata_buf_printf(&msg, "Strata-Policy-Name: %s\nStrata-Policy-Version: %ld\nStrata-Policy: %s\n"
 				      "Strata-Purpose: %s\nStrata-Commit: %s\n", p->name, p->version, hex,
-				      p->purpose, chex) < 0)
+				      p->purpose, chex)) < 0)
 			goto done;
 		strata_buf_clear(&file);
-		if (strata_buf_printf(&file, "policy %s version %ld committed", p->name, p->version) < 0 ||
-		    strata_audit_append(n, "policy-commit", file.ptr, msg.ptr) < 0)
+		if ((error = strata_buf_printf(&file, "policy %s version %ld committed", p->name, p->version)) < 0 ||
+		    (error = strata_audit_append(n, "policy-commit", file.ptr, msg.ptr)) < 0)
 			goto done;
 	}
 	strata_journal_end(n);

@@ -178,7 +178,7 @@ int strata_redact_record(const strata_redactor *r, const strata_record *in, stra
 	    (lens = calloc(pd->nrules + 1, sizeof(size_t))) == NULL ||
 	    (offs = calloc(pd->nrules + 1, sizeof(size_t))) == NULL ||
 	    (order = calloc(pd->nrules + 1, sizeof(size_t))) == NULL) {
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < pd->nrules; i++) {
@@ -188,17 +188,17 @@ int strata_redact_record(const strata_redactor *r, const strata_record *in, stra
 			continue;	/* dropped, or not in the data: nothing to share */
 		names[n] = rule->field;
 		offs[n] = store.len;
-		if (strata_redact_value(r, rule, v, strlen(v), &store) < 0)
+		if ((error = strata_redact_value(r, rule, v, strlen(v), &store)) < 0)
 			goto done;
 		lens[n] = store.len - offs[n];
-		if (strata_buf_putc(&store, '\0') < 0)
+		if ((error = strata_buf_putc(&store, '\0')) < 0)
 			goto done;
 		n++;
 	}
 	for (size_t i = 0; i < n; i++)
 		vals[i] = store.ptr + offs[i];
 	strata_json_sort_names(order, names, n);
-	if (strata_json_put_record(out, names, vals, lens, order, n) < 0)
+	if ((error = strata_json_put_record(out, names, vals, lens, order, n)) < 0)
 		goto done;
 	*kept = 1;
 	error = 0;

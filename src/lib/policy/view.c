@@ -493,19 +493,19 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			goto done;
 		}
 	}
-	if (strata_pack_writer_new(&w, strata_node_repo(n), VIEW_ZLIB_LEVEL) < 0)
+	if ((error = strata_pack_writer_new(&w, strata_node_repo(n), VIEW_ZLIB_LEVEL)) < 0)
 		goto done;
 	rc = 0;
 	if (have_prev && !full && !git_oid_equal(&prev_source, &src_oid)) {
-		if ((rc = build_incremental(n, &r, pd, &vs, prev, src_tree, &policy_blob, w,
-					    &records_oid, &res->records)) < 0)
+		if ((error = rc = build_incremental(n, &r, pd, &vs, prev, src_tree, &policy_blob, w,
+						    &records_oid, &res->records)) < 0)
 			goto done;
 		res->incremental = rc;
 	}
-	if (rc == 0 && build_full(strata_node_repo(n), strata_node_path(n), &r, &vs, src_tree, w, &records_oid, &res->records) < 0)
+	if (rc == 0 && (error = build_full(strata_node_repo(n), strata_node_path(n), &r, &vs, src_tree, w, &records_oid, &res->records)) < 0)
 		goto done;
-	if (strata_schema_write_root(w, &vs, &records_oid, &root_oid) < 0 ||
-	    strata_pack_writer_commit(w) < 0)
+	if ((error = strata_schema_write_root(w, &vs, &records_oid, &root_oid)) < 0 ||
+	    (error = strata_pack_writer_commit(w)) < 0)
 		goto done;
 	if (have_prev && git_oid_equal(git_commit_tree_id(prev), &root_oid) && git_oid_equal(&prev_source, &src_oid)) {
 		res->unchanged = 1;
@@ -517,10 +517,10 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	git_oid_tostr(hex, sizeof(hex), &src_oid);
 	git_oid_tostr(phex, sizeof(phex), &policy_blob);
 	if (git_tree_lookup(&tree, strata_node_repo(n), &root_oid) < 0) {
-		strata_error_git("cannot read view tree");
+		error = strata_error_git("cannot read view tree");
 		goto done;
 	}
-	if (strata_buf_printf(&msg, "%s: view for %s, %zu records\n\n"
+	if ((error = strata_buf_printf(&msg, "%s: view for %s, %zu records\n\n"
 			      "Built from %s under policy %s version %ld.\n\n"
 			      "Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\nStrata-Recipient: %s\n"
 			      "Strata-Source: %s\nStrata-Source-Node: %s\n"
@@ -528,7 +528,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			      "Strata-Purpose: %s\nStrata-Records: %zu\n",
 			      res->name, peer, res->records, source_node, p->name, p->version,
 			      dataset, strata_node_name(n), strata_node_tier(n), peer, hex, source_node, phex, p->name, p->version,
-			      p->purpose, res->records) < 0)
+			      p->purpose, res->records)) < 0)
 		goto done;
 	/*
 	 * The owner's commit, carried unchanged through every relay, so each
@@ -540,29 +540,29 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			snprintf(origin, sizeof(origin), "%s %s", strata_node_name(n), hex);
 		else if (!strata_commit_trailer(src, "Strata-Origin", origin, sizeof(origin)))
 			origin[0] = '\0';
-		if (origin[0] && strata_buf_printf(&msg, "Strata-Origin: %s\n", origin) < 0)
+		if (origin[0] && (error = strata_buf_printf(&msg, "Strata-Origin: %s\n", origin)) < 0)
 			goto done;
 	}
 	/* the ref and its audit event together, or neither (journal.h) */
-	if (strata_commit_create(&res->commit, n, tree, prev, msg.ptr) < 0)
+	if ((error = strata_commit_create(&res->commit, n, tree, prev, msg.ptr)) < 0)
 		goto done;
 	{
 		strata_journal_ref jr = { ref.ptr, have_prev, prev_oid, res->commit };
-		if (strata_journal_begin(n, "view-build", ref.ptr, NULL, &jr, 1) < 0)
+		if ((error = strata_journal_begin(n, "view-build", ref.ptr, NULL, &jr, 1)) < 0)
 			goto done;
 		journalled = 1;
 	}
-	if (strata_refs_update(n, ref.ptr, &res->commit, have_prev ? &prev_oid : NULL, "strata view build") < 0)
+	if ((error = strata_refs_update(n, ref.ptr, &res->commit, have_prev ? &prev_oid : NULL, "strata view build")) < 0)
 		goto done;
 	git_oid_tostr(chex, sizeof(chex), &res->commit);
 	strata_buf_clear(&msg);
 	strata_buf_clear(&ref);
-	if (strata_buf_printf(&msg, "Strata-Recipient: %s\nStrata-View: %s\nStrata-Commit: %s\nStrata-Source: %s\n"
+	if ((error = strata_buf_printf(&msg, "Strata-Recipient: %s\nStrata-View: %s\nStrata-Commit: %s\nStrata-Source: %s\n"
 			      "Strata-Source-Node: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
 			      "Strata-Policy: %s\nStrata-Purpose: %s\nStrata-Records: %zu\n", peer, res->name, chex,
-			      hex, source_node, p->name, p->version, phex, p->purpose, res->records) < 0 ||
-	    strata_buf_printf(&ref, "view %s built for %s: %zu records", res->name, peer, res->records) < 0 ||
-	    strata_audit_append(n, "view-build", ref.ptr, msg.ptr) < 0)
+			      hex, source_node, p->name, p->version, phex, p->purpose, res->records)) < 0 ||
+	    (error = strata_buf_printf(&ref, "view %s built for %s: %zu records", res->name, peer, res->records)) < 0 ||
+	    (error = strata_audit_append(n, "view-build", ref.ptr, msg.ptr)) < 0)
 		goto done;
 	strata_journal_end(n);
 	journalled = 0;
@@ -675,25 +675,25 @@ static int scratch_repo(git_repository **out, strata_buf *dir, strata_node *n)
 	int error = STRATA_ERROR;
 
 	*out = NULL;
-	if (!tmp || strata_fs_mkdir_p(tmp, 0700) < 0 || strata_buf_printf(dir, "%s/audit-XXXXXX", tmp) < 0)
+	if (!tmp || (error = strata_fs_mkdir_p(tmp, 0700)) < 0 || (error = strata_buf_printf(dir, "%s/audit-XXXXXX", tmp)) < 0)
 		goto done;
 	if (!mkdtemp(dir->ptr)) {
-		strata_error_sys(dir->ptr);
+		error = strata_error_sys(dir->ptr);
 		strata_buf_clear(dir);
 		goto done;
 	}
 	if (git_repository_init(out, dir->ptr, 1) < 0) {
-		strata_error_git("cannot create a scratch repository");
+		error = strata_error_git("cannot create a scratch repository");
 		goto done;
 	}
-	if (strata_buf_printf(&alt, "%s/objects/info/alternates", dir->ptr) < 0 ||
-	    strata_buf_printf(&objs, "%sobjects\n", git_repository_path(strata_node_repo(n))) < 0 ||
-	    strata_fs_write_atomic(alt.ptr, objs.ptr, objs.len, 0644) < 0)
+	if ((error = strata_buf_printf(&alt, "%s/objects/info/alternates", dir->ptr)) < 0 ||
+	    (error = strata_buf_printf(&objs, "%sobjects\n", git_repository_path(strata_node_repo(n)))) < 0 ||
+	    (error = strata_fs_write_atomic(alt.ptr, objs.ptr, objs.len, 0644)) < 0)
 		goto done;
 	git_repository_free(*out);	/* reopen: alternates are read at open */
 	*out = NULL;
 	if (git_repository_open_bare(out, dir->ptr) < 0) {
-		strata_error_git("cannot open the scratch repository");
+		error = strata_error_git("cannot open the scratch repository");
 		goto done;
 	}
 	error = 0;
@@ -728,7 +728,7 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 		return error;
 	error = STRATA_ERROR;
 	if (git_commit_lookup(&view, strata_node_repo(n), view_id) < 0) {
-		strata_error_git("cannot read the view commit");
+		error = strata_error_git("cannot read the view commit");
 		goto done;
 	}
 	if (!strata_commit_trailer(view, "Strata-Source", shex, sizeof(shex)) || git_oid_fromstr(&source, shex) < 0 ||
@@ -736,7 +736,7 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 	    !strata_commit_trailer(view, "Strata-Dataset", dataset, sizeof(dataset)) ||
 	    !strata_commit_trailer(view, "Strata-Recipient", recipient, sizeof(recipient))) {
 		git_error_clear();
-		strata_error_set("not a view commit: it lacks Strata-Source, Strata-Policy, Strata-Dataset or Strata-Recipient");
+		error = strata_error_set("not a view commit: it lacks Strata-Source, Strata-Policy, Strata-Dataset or Strata-Recipient");
 		goto done;
 	}
 	strata_commit_trailer(view, "Strata-Node", builder, sizeof(builder));
@@ -754,38 +754,38 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 		error = strata_error_setc(STRATA_ENOTFOUND, "the view's policy blob is not held at this node");
 		goto done;
 	}
-	if (strata_policy_parse(&p, "the view's policy", git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0)
+	if ((error = strata_policy_parse(&p, "the view's policy", git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob))) < 0)
 		goto done;
 	if ((pd = strata_policy_find(p, dataset)) == NULL) {
-		strata_error_set("the policy the view names does not share '%s'", dataset);
+		error = strata_error_set("the policy the view names does not share '%s'", dataset);
 		goto done;
 	}
 	if (git_commit_tree(&src_tree, src) < 0) {
-		strata_error_git("cannot read the view's source");
+		error = strata_error_git("cannot read the view's source");
 		goto done;
 	}
-	if (strata_schema_load(&src_schema, strata_node_repo(n), src_tree) < 0 ||
-	    strata_policy_check_schema(p, pd, src_schema, STRATA_POLICY_MISSING_OK) < 0 ||
-	    strata_policy_store_secret(secret, n, p->name) < 0 ||
-	    view_schema(&vs, src_schema, pd) < 0 ||
-	    strata_redact_init(&r, p, pd, recipient, secret) < 0)
+	if ((error = strata_schema_load(&src_schema, strata_node_repo(n), src_tree)) < 0 ||
+	    (error = strata_policy_check_schema(p, pd, src_schema, STRATA_POLICY_MISSING_OK)) < 0 ||
+	    (error = strata_policy_store_secret(secret, n, p->name)) < 0 ||
+	    (error = view_schema(&vs, src_schema, pd)) < 0 ||
+	    (error = strata_redact_init(&r, p, pd, recipient, secret)) < 0)
 		goto done;
 	have_r = 1;
-	if (scratch_repo(&scratch, &dir, n) < 0)
+	if ((error = scratch_repo(&scratch, &dir, n)) < 0)
 		goto done;
 	/* the same build as the node's, writing into the scratch repository */
-	if (strata_pack_writer_new(&w, scratch, 1) < 0 ||
-	    build_full(scratch, strata_node_path(n), &r, &vs, src_tree, w, &records_oid, &res->records) < 0 ||
-	    strata_schema_write_root(w, &vs, &records_oid, &res->recomputed) < 0 ||
-	    strata_pack_writer_commit(w) < 0)
+	if ((error = strata_pack_writer_new(&w, scratch, 1)) < 0 ||
+	    (error = build_full(scratch, strata_node_path(n), &r, &vs, src_tree, w, &records_oid, &res->records)) < 0 ||
+	    (error = strata_schema_write_root(w, &vs, &records_oid, &res->recomputed)) < 0 ||
+	    (error = strata_pack_writer_commit(w)) < 0)
 		goto done;
 	res->equal = git_oid_equal(&res->recomputed, &res->tree);
 	if (!res->equal && cb) {
 		if (git_tree_lookup(&vt, scratch, &res->tree) < 0 || git_tree_lookup(&rt, scratch, &res->recomputed) < 0) {
-			strata_error_git("cannot read the trees to compare");
+			error = strata_error_git("cannot read the trees to compare");
 			goto done;
 		}
-		if (strata_dataset_diff(scratch, vt, rt, cb, payload) < 0)
+		if ((error = strata_dataset_diff(scratch, vt, rt, cb, payload)) < 0)
 			goto done;
 	}
 	error = 0;

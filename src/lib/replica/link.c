@@ -199,11 +199,11 @@ int strata_link_save(strata_node *n, const char *peer, const strata_link *l)
 		json_object_set_new(root, "net", net);
 	}
 	if ((text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
-	if (strata_fs_mkdir_p(dir, 0755) < 0 ||
-	    strata_fs_write_atomic(path, text, strlen(text), 0644) < 0)
+	if ((error = strata_fs_mkdir_p(dir, 0755)) < 0 ||
+	    (error = strata_fs_write_atomic(path, text, strlen(text), 0644)) < 0)
 		goto done;
 	error = 0;
 done:

@@ -132,19 +132,19 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 	snprintf(res->peer, sizeof(res->peer), "%s", peer);
 	res->full = full;
 	if (!strata_name_node_valid(peer)) {
-		strata_error_set("invalid peer name '%s'", peer);
+		error = strata_error_set("invalid peer name '%s'", peer);
 		goto done;
 	}
-	if (strata_journal_lock(n) < 0 || strata_node_load_key(n) < 0)
+	if ((error = strata_journal_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
 		goto done;
-	if (strata_peers_get(&key, n, peer, "key") < 0) {
-		strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s': add it with 'strata peer add'", peer);
+	if ((error = strata_peers_get(&key, n, peer, "key")) < 0) {
+		error = strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s': add it with 'strata peer add'", peer);
 		goto done;
 	}
-	if (strata_link_allows(n, peer, 1) < 0 ||
-	    strata_view_build(n, peer, 0, NULL, NULL) < 0 ||
-	    list_views(&views, n, peer) < 0 ||
-	    strata_link_load(&link, n, peer) < 0)
+	if ((error = strata_link_allows(n, peer, 1)) < 0 ||
+	    (error = strata_view_build(n, peer, 0, NULL, NULL)) < 0 ||
+	    (error = list_views(&views, n, peer)) < 0 ||
+	    (error = strata_link_load(&link, n, peer)) < 0)
 		goto done;
 	if (views.n == 0 && have) {
 		/* nothing to share yet (the tier below has sent nothing): the peer is up to date */
@@ -153,7 +153,7 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 		goto done;
 	}
 	if (views.n == 0) {
-		strata_error_setc(STRATA_ENOTFOUND, "no views for '%s': its policy shares no dataset this node holds or has received", peer);
+		error = strata_error_setc(STRATA_ENOTFOUND, "no views for '%s': its policy shares no dataset this node holds or has received", peer);
 		goto done;
 	}
 	/* what the peer holds: what it tells us now, or else what it last confirmed */
@@ -162,7 +162,7 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 	p.prereqs = calloc(views.n, sizeof(*p.prereqs));
 	sent = calloc(views.n, sizeof(*sent));
 	if (!tips || !p.prereqs || !sent) {
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < views.n; i++) {
@@ -191,7 +191,7 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 		error = 1;
 		goto done;
 	}
-	if (strata_thinpack_build(&p.pack, &st, strata_node_repo(n), tips, views.n, p.prereqs, p.nprereqs) < 0)
+	if ((error = strata_thinpack_build(&p.pack, &st, strata_node_repo(n), tips, views.n, p.prereqs, p.nprereqs)) < 0)
 		goto done;
 	snprintf(p.sender, sizeof(p.sender), "%s", strata_node_name(n));
 	snprintf(p.recipient, sizeof(p.recipient), "%s", peer);
@@ -203,7 +203,7 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 	p.nrefs = views.n;
 	p.pack_objects = st.objects;
 	out->max = p.pack.len + ((size_t)1 << 24);
-	if (strata_parcel_seal(&p, strata_node_key(n)) < 0 || strata_parcel_write(out, &p) < 0)
+	if ((error = strata_parcel_seal(&p, strata_node_key(n))) < 0 || (error = strata_parcel_write(out, &p)) < 0)
 		goto done;
 	res->sequence = p.sequence;
 	res->nrefs = p.nrefs;
@@ -211,7 +211,7 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 	res->deltas = st.deltas;
 	res->bytes = out->len;
 	/* recorded as sent only once it is out of our hands */
-	if (publish(out->ptr, out->len, payload) < 0)
+	if ((error = publish(out->ptr, out->len, payload)) < 0)
 		goto done;
 	error = 0;
 done:

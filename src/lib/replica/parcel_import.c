@@ -243,32 +243,32 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		goto done;
 	}
 	if (strcmp(p->recipient, strata_node_name(n))) {
-		strata_error_set("'%s': addressed to '%s', and this node is '%s'", what, p->recipient, strata_node_name(n));
+		error = strata_error_set("'%s': addressed to '%s', and this node is '%s'", what, p->recipient, strata_node_name(n));
 		goto done;
 	}
 	if (!strcmp(p->sender, strata_node_name(n))) {
-		strata_error_set("'%s': sent by this node itself", what);
+		error = strata_error_set("'%s': sent by this node itself", what);
 		goto done;
 	}
-	if (strata_link_allows(n, p->sender, 0) < 0)
+	if ((error = strata_link_allows(n, p->sender, 0)) < 0)
 		goto done;
 	/* 3. replay and rollback */
-	if (strata_link_load(&link, n, p->sender) < 0)
+	if ((error = strata_link_load(&link, n, p->sender)) < 0)
 		goto done;
 	/* locals: the refs as they are now */
 	if ((locals = calloc(p->nrefs ? p->nrefs : 1, sizeof(*locals))) == NULL) {
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < p->nrefs; i++) {
 		int rc;
-		if (strata_buf_printf(&locals[i].name, "%s%s/%s", STRATA_REF_PEERS, p->sender, p->refs[i].name) < 0)
+		if ((error = strata_buf_printf(&locals[i].name, "%s%s/%s", STRATA_REF_PEERS, p->sender, p->refs[i].name)) < 0)
 			goto done;
 		rc = git_reference_name_to_id(&locals[i].old, strata_node_repo(n), locals[i].name.ptr);
 		if (rc == 0)
 			locals[i].exists = 1;
 		else if (rc != GIT_ENOTFOUND) {
-			strata_error_git("cannot read received refs");
+			error = strata_error_git("cannot read received refs");
 			goto done;
 		}
 		git_error_clear();
@@ -286,7 +286,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		}
 	}
 	if (p->sequence > link.in.sequence + STRATA_SEQUENCE_JUMP_MAX) {
-		strata_error_set("'%s': parcel %llu from '%s' jumps more than %llu past the last accepted (%llu): "
+		error = strata_error_set("'%s': parcel %llu from '%s' jumps more than %llu past the last accepted (%llu): "
 				 "it would leave every later parcel looking old", what, (unsigned long long)p->sequence,
 				 p->sender, (unsigned long long)STRATA_SEQUENCE_JUMP_MAX, (unsigned long long)link.in.sequence);
 		goto done;
@@ -294,13 +294,13 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	if (p->created > (int64_t)time(NULL) + STRATA_CLOCK_SKEW_MAX || p->created < CREATED_MIN) {
 		char t[32];
 		strata_enc_utc_stamp(t, sizeof(t), p->created);
-		strata_error_set("'%s': parcel %llu from '%s' says it was created at %s, %s", what,
+		error = strata_error_set("'%s': parcel %llu from '%s' says it was created at %s, %s", what,
 				 (unsigned long long)p->sequence, p->sender, t,
 				 p->created < CREATED_MIN ? "before the year 2000" : "more than a day from now");
 		goto done;
 	}
 	if (p->sequence <= link.in.sequence) {
-		strata_error_set("'%s': parcel %llu from '%s' is %s: the last accepted was %llu (replay or rollback)",
+		error = strata_error_set("'%s': parcel %llu from '%s' is %s: the last accepted was %llu (replay or rollback)",
 				 what, (unsigned long long)p->sequence, p->sender,
 				 p->sequence == link.in.sequence ? "already imported" : "older than one already imported",
 				 (unsigned long long)link.in.sequence);
@@ -308,7 +308,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	}
 	/* prerequisites, then the pack's shape */
 	if (git_repository_odb(&c.main_odb, strata_node_repo(n)) < 0) {
-		strata_error_git("cannot open object store");
+		error = strata_error_git("cannot open object store");
 		goto done;
 	}
 	c.r.known = c.main_odb;
@@ -318,7 +318,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 			char hex[GIT_OID_HEXSZ + 1];
 			git_error_clear();
 			git_oid_tostr(hex, sizeof(hex), &p->prereqs[i]);
-			strata_error_set("'%s': builds on commit %.12s, which this node does not have: import the "
+			error = strata_error_set("'%s': builds on commit %.12s, which this node does not have: import the "
 					 "earlier parcels from '%s' first, or ask for a full one (export --full)",
 					 what, hex, p->sender);
 			goto done;
@@ -329,26 +329,26 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		strata_received_src_fd(&src, p->pack_fd, p->pack_size);
 	else
 		strata_received_src_mem(&src, p->pack.ptr, p->pack.len);
-	if (strata_received_resolve_src(&src, p->pack_objects, c.main_odb, what) < 0)
+	if ((error = strata_received_resolve_src(&src, p->pack_objects, c.main_odb, what)) < 0)
 		goto done;
 
 	/* 4. quarantine: index (thin bases from our store) into a directory of its own */
-	if (strata_buf_printf(&qdir, "%s/tmp/quarantine-XXXXXX", strata_node_path(n)) < 0)
+	if ((error = strata_buf_printf(&qdir, "%s/tmp/quarantine-XXXXXX", strata_node_path(n))) < 0)
 		goto done;
 	{
 		char *tmpdir = strata_fs_path_join(strata_node_path(n), "tmp");
 		int rc = tmpdir ? strata_fs_mkdir_p(tmpdir, 0700) : STRATA_ERROR;
 		free(tmpdir);
-		if (rc < 0)
+		if ((error = rc) < 0)
 			goto done;
 	}
 	if (!mkdtemp(qdir.ptr)) {
-		strata_error_sys(qdir.ptr);
+		error = strata_error_sys(qdir.ptr);
 		goto done;
 	}
 	qdir_made = 1;
 	if (git_odb_new(&c.q_odb) < 0) {
-		strata_error_git("cannot create quarantine");
+		error = strata_error_git("cannot create quarantine");
 		goto done;
 	}
 	if (p->pack_objects > 0) {
@@ -369,22 +369,22 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 			unsigned char chunk[65536];
 			ssize_t got = strata_received_src_read(&src, off, chunk, sizeof(chunk));
 			if (got <= 0) {
-				strata_error_sys("cannot read objects.pack");
+				error = strata_error_sys("cannot read objects.pack");
 				goto done;
 			}
 			irc = git_indexer_append(idx, chunk, (size_t)got, &stats);
 			off += (uint64_t)got;
 		}
 		if (irc < 0 || git_indexer_commit(idx, &stats) < 0) {
-			strata_error_set("'%s': objects.pack does not index: %s", what,
+			error = strata_error_set("'%s': objects.pack does not index: %s", what,
 					 git_error_last() ? git_error_last()->message : "unknown error");
 			goto done;
 		}
 		snprintf(packname, sizeof(packname), "%s", git_indexer_name(idx));
-		if (strata_buf_printf(&idxpath, "%s/pack-%s.idx", qdir.ptr, packname) < 0)
+		if ((error = strata_buf_printf(&idxpath, "%s/pack-%s.idx", qdir.ptr, packname)) < 0)
 			goto done;
 		if (git_odb_backend_one_pack(&qbe, idxpath.ptr) < 0 || git_odb_add_backend(c.q_odb, qbe, 1) < 0) {
-			strata_error_git("cannot open the quarantined pack");
+			error = strata_error_git("cannot open the quarantined pack");
 			goto done;
 		}
 		qbe = NULL;	/* owned by the odb */
@@ -401,7 +401,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 			rc = strata_error_git("cannot open the quarantine");
 		git_odb_free(both);
 		strata_buf_dispose(&objdir);
-		if (rc < 0)
+		if ((error = rc) < 0)
 			goto done;
 	}
 
@@ -416,18 +416,18 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	{
 		new_count nc = { c.main_odb, 0 };
 		if (git_odb_foreach(c.q_odb, count_new, &nc) < 0) {
-			strata_error_git("cannot list the quarantined pack");
+			error = strata_error_git("cannot list the quarantined pack");
 			goto done;
 		}
 		if (nc.n != c.r.seen.n) {
-			strata_error_set("'%s': objects.pack holds %zu new objects that no ref in the manifest reaches",
+			error = strata_error_set("'%s': objects.pack holds %zu new objects that no ref in the manifest reaches",
 					 what, nc.n - (nc.n > c.r.seen.n ? c.r.seen.n : nc.n));
 			goto done;
 		}
 	}
 
 	/* 6. objects in, refs in one transaction, then the sequence */
-	if (c.r.seen.n > 0 && publish_pack(n, qdir.ptr, packname) < 0)
+	if (c.r.seen.n > 0 && (error = publish_pack(n, qdir.ptr, packname)) < 0)
 		goto done;
 	/*
 	 * From here the change is journalled: an error, a kill or a power
@@ -435,7 +435,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	 * as they were (journal.h).
 	 */
 	if ((jrefs = calloc(p->nrefs ? p->nrefs : 1, sizeof(*jrefs))) == NULL) {
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < p->nrefs; i++) {
@@ -447,35 +447,35 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		jrefs[njrefs++].target = p->refs[i].commit;
 	}
 	changed = njrefs;	/* the refs that move */
-	if (strata_link_relpath(&linkfile, p->sender) < 0 ||
-	    strata_journal_begin(n, "parcel-import", what, linkfile.ptr, jrefs, njrefs) < 0)
+	if ((error = strata_link_relpath(&linkfile, p->sender)) < 0 ||
+	    (error = strata_journal_begin(n, "parcel-import", what, linkfile.ptr, jrefs, njrefs)) < 0)
 		goto done;
 	journalled = 1;
 	if (changed) {
 		if (git_transaction_new(&tx, strata_node_repo(n)) < 0) {
-			strata_error_git("cannot start ref transaction");
+			error = strata_error_git("cannot start ref transaction");
 			goto done;
 		}
 		for (size_t i = 0; i < njrefs; i++) {
 			if (git_transaction_lock_ref(tx, jrefs[i].name) < 0 ||
 			    git_transaction_set_target(tx, jrefs[i].name, &jrefs[i].target, NULL,
 						       "strata parcel import") < 0) {
-				strata_error_git("cannot update received refs");
+				error = strata_error_git("cannot update received refs");
 				goto done;
 			}
 		}
 		if (git_transaction_commit(tx) < 0) {
-			strata_error_git("cannot update received refs");
+			error = strata_error_git("cannot update received refs");
 			goto done;
 		}
 	}
 	link.in.sequence = p->sequence;
 	link.in.time = (int64_t)time(NULL);
-	if (strata_link_save(n, p->sender, &link) < 0)
+	if ((error = strata_link_save(n, p->sender, &link)) < 0)
 		goto done;
 	res->changed = changed;
 	/* 7. the event */
-	if (import_audit(n, p, locals, sha, changed, c.r.seen.n, strata_node_repo(n)) < 0)
+	if ((error = import_audit(n, p, locals, sha, changed, c.r.seen.n, strata_node_repo(n))) < 0)
 		goto done;
 	strata_journal_end(n);
 	journalled = 0;
@@ -533,10 +533,8 @@ static int import_parsed(strata_node *n, strata_parcel *p, int error, const char
 					  "only its own parcels", what, p->sender, from);
 	if (!error)
 		error = import_checked(n, p, what, sha, res);
-	if (error < 0) {
-		int code = strata_error_last_code();
-		refuse(n, what, p ? p->sender : NULL, code ? code : error, strata_error_last());
-	}
+	if (error < 0)
+		refuse(n, what, p ? p->sender : NULL, error, strata_error_last());
 	strata_parcel_free(p);
 	return error;
 }

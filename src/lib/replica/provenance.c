@@ -382,12 +382,16 @@ static int key_values(strata_buf *out, strata_node *n, const git_commit *c, cons
 	int error = STRATA_ERROR;
 
 	strata_buf_clear(out);
-	if (git_commit_tree(&t, c) < 0 || strata_schema_load(&s, strata_node_repo(n), t) < 0 || strata_buf_putc(out, '[') < 0)
+	if (git_commit_tree(&t, c) < 0 || (error = strata_schema_load(&s, strata_node_repo(n), t)) < 0 || (error = strata_buf_putc(out, '[')) < 0)
 		goto done;
 	for (size_t i = 0; i < s->nkey; i++) {
 		strata_buf_clear(&v);
-		if (strata_json_record_field(&v, line, len, s->key[i]) != 1 ||
-		    (i && strata_buf_putc(out, ',') < 0) || strata_json_put_string(out, v.ptr, v.len) < 0)
+		if ((error = strata_json_record_field(&v, line, len, s->key[i])) != 1) {
+			if (error >= 0)
+				error = strata_error_set("record has no key field '%s'", s->key[i]);
+			goto done;
+		}
+		if ((i && (error = strata_buf_putc(out, ',')) < 0) || (error = strata_json_put_string(out, v.ptr, v.len)) < 0)
 			goto done;
 	}
 	error = strata_buf_putc(out, ']');
@@ -421,7 +425,7 @@ int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset
 	/* as this node holds it (own, then received), else as a peer of it sees it */
 	for (size_t i = 0; i < 3 && !f.found; i++) {
 		f.prefix = where[i];
-		if (find_record(&f) < 0)
+		if ((error = find_record(&f)) < 0)
 			goto done;
 	}
 	if (!f.found) {
@@ -434,7 +438,7 @@ int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset
 		strata_trace_hop *h = &t->hops[t->nhops];
 		char v[GIT_OID_HEXSZ + 1], source_node[64] = "";
 		git_oid sid;
-		if (fill_hop(h, n, c, line.ptr, line.len) < 0)
+		if ((error = fill_hop(h, n, c, line.ptr, line.len)) < 0)
 			goto done;
 		t->nhops++;
 		if (t->nhops == 1 && h->is_view) {
@@ -452,7 +456,7 @@ int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset
 		if (!h->is_view)
 			break;	/* the owner's commit: the start of the record's way */
 		if (!strata_commit_trailer(c, "Strata-Source", v, sizeof(v)) || git_oid_fromstr(&sid, v) < 0) {
-			strata_error_set("view commit %.12s has no Strata-Source", v);
+			error = strata_error_set("view commit %.12s has no Strata-Source", v);
 			goto done;
 		}
 		strata_commit_trailer(c, "Strata-Source-Node", source_node, sizeof(source_node));
@@ -463,20 +467,20 @@ int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset
 			t->has_next = 1;
 			snprintf(t->next_node, sizeof(t->next_node), "%s", h->node);
 			t->next_commit = sid;
-			if (key_values(&t->next_key, n, c, line.ptr, line.len) < 0)
+			if ((error = key_values(&t->next_key, n, c, line.ptr, line.len)) < 0)
 				goto done;
 			break;
 		}
 		/* built here: find the source record that redacts to this key */
 		if (git_commit_tree(&src_tree, src) < 0) {
-			strata_error_git("cannot read the view's source");
+			error = strata_error_git("cannot read the view's source");
 			goto done;
 		}
 		strata_buf_clear(&line);
-		if ((rc = reverse_redact(&line, n, c, src_tree, hash)) < 0)
+		if ((error = rc = reverse_redact(&line, n, c, src_tree, hash)) < 0)
 			goto done;
 		if (rc == 0) {
-			strata_error_set("no record of source %.12s redacts to this key under the view's policy: "
+			error = strata_error_set("no record of source %.12s redacts to this key under the view's policy: "
 					 "the view does not match its source (check it with 'strata audit view')", v);
 			goto done;
 		}
@@ -486,7 +490,7 @@ int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset
 			if (rc == 0)
 				rc = strata_trie_line_keyhash(hash, line.ptr, line.len, s->key, s->nkey);
 			strata_schema_free(s);
-			if (rc < 0)
+			if ((error = rc) < 0)
 				goto done;
 		}
 		git_tree_free(src_tree);

@@ -99,14 +99,14 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		p = nl + 1;
 	}
 	if (!armor) {
-		strata_error_set("'%s': receipt has no signature", what);
+		error = strata_error_set("'%s': receipt has no signature", what);
 		goto done;
 	}
 	p = text + strlen(STRATA_RECEIPT_MAGIC);
 	if (header_line(&p, armor, "from", from, sizeof(from)) < 0 || !strata_name_node_valid(from) ||
 	    header_line(&p, armor, "to", to, sizeof(to)) < 0 ||
 	    header_line(&p, armor, "created", created, sizeof(created)) < 0) {
-		strata_error_set("'%s': line %d: malformed receipt header", what,
+		error = strata_error_set("'%s': line %d: malformed receipt header", what,
 				 p == text + strlen(STRATA_RECEIPT_MAGIC) ? 2 : 3);
 		goto done;
 	}
@@ -128,19 +128,19 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		goto done;
 	}
 	if (strcmp(to, strata_node_name(n))) {
-		strata_error_set("'%s': receipt addressed to '%s', and this node is '%s'", what, to, strata_node_name(n));
+		error = strata_error_set("'%s': receipt addressed to '%s', and this node is '%s'", what, to, strata_node_name(n));
 		goto done;
 	}
-	if (strata_link_state_parse(&got, p, (size_t)(armor - p), 4096) < 0) {
-		strata_error_set("'%s': %s", what, strata_error_last());
+	if ((error = strata_link_state_parse(&got, p, (size_t)(armor - p), 4096)) < 0) {
+		error = strata_error_set("'%s': %s", what, strata_error_last());
 		goto done;
 	}
-	if (strata_link_load(&link, n, from) < 0)
+	if ((error = strata_link_load(&link, n, from)) < 0)
 		goto done;
 	res->sequence = got.sequence;
 	res->nrefs = got.nrefs;
 	if (got.sequence > link.out.sequence) {
-		strata_error_set("'%s': receipt confirms parcel %llu, but the last parcel sent to '%s' was %llu",
+		error = strata_error_set("'%s': receipt confirms parcel %llu, but the last parcel sent to '%s' was %llu",
 				 what, (unsigned long long)got.sequence, from, (unsigned long long)link.out.sequence);
 		goto done;
 	}
@@ -150,7 +150,7 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		if (git_commit_lookup(&c, strata_node_repo(n), &got.refs[i].commit) < 0) {
 			git_error_clear();
 			git_oid_tostr(hex, sizeof(hex), &got.refs[i].commit);
-			strata_error_set("'%s': receipt confirms view '%s' at commit %.12s, which this node never made",
+			error = strata_error_set("'%s': receipt confirms view '%s' at commit %.12s, which this node never made",
 					 what, got.refs[i].name, hex);
 			goto done;
 		}
@@ -162,13 +162,13 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		goto done;
 	}
 	got.time = (int64_t)time(NULL);
-	if (strata_link_side_copy(&link.acked, &got) < 0 || strata_link_save(n, from, &link) < 0)
+	if ((error = strata_link_side_copy(&link.acked, &got)) < 0 || (error = strata_link_save(n, from, &link)) < 0)
 		goto done;
 	snprintf(subject, sizeof(subject), "receipt from %s: holds parcel %llu, %zu views", from,
 		 (unsigned long long)got.sequence, got.nrefs);
 	if (asprintf(&trailers, "Strata-Peer: %s\nStrata-Sequence: %llu\n", from, (unsigned long long)got.sequence) < 0) {
 		trailers = NULL;
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
 	error = strata_audit_append(n, "receipt-import", subject, trailers);

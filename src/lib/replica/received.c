@@ -199,7 +199,7 @@ static int scan_pack(const strata_received_src *src, uint64_t objects, const cha
 		unsigned char c;
 		int type, shift = 4, zrc;
 
-		if (rd_fill(&rd, 64) < 0)
+		if ((error = rd_fill(&rd, 64)) < 0)
 			goto done;
 		if (rd_avail(&rd) == 0)
 			goto truncated;
@@ -214,12 +214,12 @@ static int scan_pack(const strata_received_src *src, uint64_t objects, const cha
 			shift += 7;
 		}
 		if (type == 0 || type == 5) {
-			strata_error_set("'%s': objects.pack entry %llu (offset %llu) has invalid type %d",
+			error = strata_error_set("'%s': objects.pack entry %llu (offset %llu) has invalid type %d",
 					 what, (unsigned long long)i, (unsigned long long)off, type);
 			goto done;
 		}
 		if (size > STRATA_PACK_OBJECT_MAX) {
-			strata_error_set("'%s': objects.pack entry %llu declares %llu bytes, over the limit of %zu",
+			error = strata_error_set("'%s': objects.pack entry %llu declares %llu bytes, over the limit of %zu",
 					 what, (unsigned long long)i, (unsigned long long)size, STRATA_PACK_OBJECT_MAX);
 			goto done;
 		}
@@ -242,7 +242,7 @@ static int scan_pack(const strata_received_src *src, uint64_t objects, const cha
 				ofs = (ofs << 7) | (c & 0x7f);
 			} while ((c & 0x80) && ofs < ((uint64_t)1 << 56));
 			if (ofs == 0 || ofs > off) {
-				strata_error_set("'%s': objects.pack entry %llu (offset %llu) is a delta whose base "
+				error = strata_error_set("'%s': objects.pack entry %llu (offset %llu) is a delta whose base "
 						 "is not an earlier entry", what, (unsigned long long)i, (unsigned long long)off);
 				goto done;
 			}
@@ -260,7 +260,7 @@ static int scan_pack(const strata_received_src *src, uint64_t objects, const cha
 		if (inflateReset(&zs) != Z_OK)
 			goto truncated;
 		do {
-			if (rd_avail(&rd) == 0 && rd_fill(&rd, WINDOW) < 0)
+			if (rd_avail(&rd) == 0 && (error = rd_fill(&rd, WINDOW)) < 0)
 				goto done;
 			if (rd_avail(&rd) == 0)
 				goto truncated;
@@ -271,7 +271,7 @@ static int scan_pack(const strata_received_src *src, uint64_t objects, const cha
 			zrc = inflate(&zs, Z_NO_FLUSH);
 			rd.pos = (size_t)(zs.next_in - rd.buf);
 			if (zrc != Z_OK && zrc != Z_STREAM_END && !(zrc == Z_BUF_ERROR && zs.avail_in == 0)) {
-				strata_error_set("'%s': objects.pack entry %llu (offset %llu) is not valid zlib data",
+				error = strata_error_set("'%s': objects.pack entry %llu (offset %llu) is not valid zlib data",
 						 what, (unsigned long long)i, (unsigned long long)off);
 				goto done;
 			}
@@ -280,7 +280,7 @@ static int scan_pack(const strata_received_src *src, uint64_t objects, const cha
 				uint64_t sz, dst;
 				if (get_varint(&sz, &q, qe) < 0 || get_varint(&dst, &q, qe) < 0 ||
 				    sz > STRATA_PACK_OBJECT_MAX || dst > STRATA_PACK_OBJECT_MAX) {
-					strata_error_set("'%s': objects.pack entry %llu: delta sizes missing or over the "
+					error = strata_error_set("'%s': objects.pack entry %llu: delta sizes missing or over the "
 							 "limit of %zu bytes", what, (unsigned long long)i, STRATA_PACK_OBJECT_MAX);
 					goto done;
 				}
@@ -288,32 +288,32 @@ static int scan_pack(const strata_received_src *src, uint64_t objects, const cha
 			}
 			got += 65536 - zs.avail_out;
 			if (got > size) {
-				strata_error_set("'%s': objects.pack entry %llu inflates past its declared %llu bytes",
+				error = strata_error_set("'%s': objects.pack entry %llu inflates past its declared %llu bytes",
 						 what, (unsigned long long)i, (unsigned long long)size);
 				goto done;
 			}
 		} while (zrc != Z_STREAM_END);
 		if (got != size) {
-			strata_error_set("'%s': objects.pack entry %llu is truncated or its size is wrong",
+			error = strata_error_set("'%s': objects.pack entry %llu is truncated or its size is wrong",
 					 what, (unsigned long long)i);
 			goto done;
 		}
 		total += type == 6 || type == 7 ? 0 : size;
 		if (total > STRATA_PACK_INFLATED_MAX) {
-			strata_error_set("'%s': objects.pack inflates to more than %llu bytes", what,
+			error = strata_error_set("'%s': objects.pack inflates to more than %llu bytes", what,
 					 (unsigned long long)STRATA_PACK_INFLATED_MAX);
 			goto done;
 		}
 	}
 	if (rd_off(&rd) != len - 20) {
-		strata_error_set("'%s': objects.pack has %llu bytes after its last object", what,
+		error = strata_error_set("'%s': objects.pack has %llu bytes after its last object", what,
 				 (unsigned long long)(len - 20 - rd_off(&rd)));
 		goto done;
 	}
 	error = 0;
 	goto done;
 truncated:
-	strata_error_set("'%s': objects.pack is truncated", what);
+	error = strata_error_set("'%s': objects.pack is truncated", what);
 done:
 	if (zinit)
 		inflateEnd(&zs);
@@ -682,27 +682,27 @@ int strata_received_resolve_src(const strata_received_src *src, uint64_t objects
 	    (r.depth = calloc(objects ? objects : 1, 1)) == NULL ||
 	    (r.cache = calloc(objects ? objects : 1, sizeof(*r.cache))) == NULL ||
 	    (r.cache_len = calloc(objects ? objects : 1, sizeof(*r.cache_len))) == NULL) {
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
 		goto done;
 	}
 	if (inflateInit(&r.zs) != Z_OK) {
-		strata_error_set("cannot inflate");
+		error = strata_error_set("cannot inflate");
 		goto done;
 	}
-	if (scan_pack(src, objects, what, r.slots) < 0)
+	if ((error = scan_pack(src, objects, what, r.slots)) < 0)
 		goto done;
 	for (uint64_t i = 0; i < objects; i++)
-		if (r.slots[i].type == 7 && strata_oidset_add(&r.bases, &r.slots[i].base) < 0)
+		if (r.slots[i].type == 7 && (error = strata_oidset_add(&r.bases, &r.slots[i].base)) < 0)
 			goto done;
 	for (uint64_t i = 0; i < objects; i++)
-		if (resolve_one(&r, i) < 0)
+		if ((error = resolve_one(&r, i)) < 0)
 			goto done;
 	/* a held base that the pack also holds: the indexer would go round in circles */
 	for (uint64_t i = 0; i < objects; i++)
 		if (strata_oidset_contains(&r.held_bases, &r.ids[i])) {
 			char hex[GIT_OID_HEXSZ + 1];
 			git_oid_tostr(hex, sizeof(hex), &r.ids[i]);
-			strata_error_set("'%s': objects.pack holds %s %.12s and also a delta against it taken from "
+			error = strata_error_set("'%s': objects.pack holds %s %.12s and also a delta against it taken from "
 					 "this node's store: the deltas form a cycle", what, type_name(r.otype[i]), hex);
 			goto done;
 		}
