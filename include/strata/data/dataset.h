@@ -25,6 +25,14 @@
  */
 int strata_dataset_resolve(git_commit **out, strata_node *n, const char *dataset, const char *rev);
 
+/*
+ * Calls `cb` for every dataset this node owns (refs/strata/datasets/),
+ * in ref order, with its name and tip commit; stops at and returns the
+ * first non-zero the callback returns.
+ */
+typedef int (*strata_dataset_list_cb)(const char *name, const git_commit *tip, void *payload);
+int strata_dataset_list(strata_node *n, strata_dataset_list_cb cb, void *payload);
+
 /* Calls `cb` for every record line of a dataset tree, in layout order. */
 typedef int (*strata_line_cb)(const char *line, size_t len, void *payload);
 int strata_dataset_foreach(git_repository *repo, const git_tree *root, strata_line_cb cb, void *payload);

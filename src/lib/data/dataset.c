@@ -501,3 +501,27 @@ done:
 	strata_schema_free(sb);
 	return error;
 }
+
+int strata_dataset_list(strata_node *n, strata_dataset_list_cb cb, void *payload)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	int error = 0, rc;
+
+	if (git_reference_iterator_glob_new(&it, strata_node_repo(n), STRATA_REF_DATASETS "*") < 0)
+		return strata_error_git("cannot list datasets");
+	while (!error && (rc = git_reference_next(&ref, it)) == 0) {
+		git_commit *c = NULL;
+		const git_oid *id = git_reference_target(ref);
+		if (!id || git_commit_lookup(&c, strata_node_repo(n), id) < 0)
+			error = strata_error_git("cannot read a dataset's tip");
+		else
+			error = cb(git_reference_name(ref) + strlen(STRATA_REF_DATASETS), c, payload);
+		git_commit_free(c);
+		git_reference_free(ref);
+	}
+	if (!error && rc != GIT_ITEROVER)
+		error = strata_error_git("cannot list datasets");
+	git_reference_iterator_free(it);
+	return error;
+}

@@ -11,7 +11,7 @@
 #include "strata/data/dataset.h"
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
-#include "strata/node/journal.h"
+#include "strata/node/change.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -167,7 +167,7 @@ int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_c
 	git_oid tree_id;
 	const char *base = strrchr(path, '/');
 	char hex[GIT_OID_HEXSZ + 1];
-	int journalled = 0, error = STRATA_ERROR;
+	int error = STRATA_ERROR;
 
 	memset(res, 0, sizeof(*res));
 	if ((error = strata_journal_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
@@ -227,37 +227,28 @@ int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_c
 	if ((error = create_secret(n, p->name, &res->secret_created)) < 0 ||
 	    (error = strata_commit_create(&res->commit, n, new_tree, parent, msg.ptr)) < 0)
 		goto done;
-	/* the ref and its audit event together, or neither (journal.h) */
-	{
-		strata_journal_ref jr = { STRATA_REF_POLICIES, parent != NULL, { { 0 } }, res->commit };
-		if (parent)
-			jr.old = *git_commit_id(parent);
-		if ((error = strata_journal_begin(n, "policy-commit", path, NULL, &jr, 1)) < 0)
-			goto done;
-		journalled = 1;
-	}
-	if ((error = strata_refs_update(n, STRATA_REF_POLICIES, &res->commit, parent ? git_commit_id(parent) : NULL,
-			      "strata policy commit")) < 0)
-		goto done;
+	/* the ref and its audit event together, or neither (change.h) */
 	{
 		char chex[GIT_OID_HEXSZ + 1];
+		strata_journal_ref jr = { STRATA_REF_POLICIES, parent != NULL, { { 0 } }, res->commit };
+		strata_change ch = { "policy-commit", path, &jr, 1, NULL, NULL, NULL };
+		if (parent)
+			jr.old = *git_commit_id(parent);
 		strata_buf_clear(&msg);
 		git_oid_tostr(chex, sizeof(chex), &res->commit);
-		if ((error = strata_buf_printf(&msg, "Strata-Policy-Name: %s\nStrata-Policy-Version: %ld\nStrata-Policy: %s\n"
-				      "Strata-Purpose: %s\nStrata-Commit: %s\n", p->name, p->version, hex,
-				      p->purpose, chex)) < 0)
-			goto done;
 		strata_buf_clear(&file);
-		if ((error = strata_buf_printf(&file, "policy %s version %ld committed", p->name, p->version)) < 0 ||
-		    (error = strata_audit_append(n, "policy-commit", file.ptr, msg.ptr)) < 0)
+		if ((error = strata_buf_printf(&msg, "Strata-Policy-Name: %s\nStrata-Policy-Version: %ld\nStrata-Policy: %s\n"
+					       "Strata-Purpose: %s\nStrata-Commit: %s\n", p->name, p->version, hex,
+					       p->purpose, chex)) < 0 ||
+		    (error = strata_buf_printf(&file, "policy %s version %ld committed", p->name, p->version)) < 0)
+			goto done;
+		ch.event = file.ptr;
+		ch.trailers = msg.ptr;
+		if ((error = strata_change_ref(n, &ch, "strata policy commit")) < 0)
 			goto done;
 	}
-	strata_journal_end(n);
-	journalled = 0;
 	error = 0;
 done:
-	if (journalled)
-		strata_journal_undo(n);
 	git_treebuilder_free(tb);
 	git_tree_free(new_tree);
 	git_tree_free(tree);

@@ -12,6 +12,7 @@
 #include "strata/policy/view.h"
 #include "strata/node/audit.h"
 #include "strata/node/journal.h"
+#include "strata/node/change.h"
 #include "strata/node/commit.h"
 #include "strata/policy/policy.h"
 #include "strata/policy/redact.h"
@@ -420,7 +421,7 @@ static int view_name(char *out, size_t size, const char **dataset, const char **
 int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
 			  strata_view_result *res)
 {
-	strata_buf policy_name = STRATA_BUF_INIT, ref = STRATA_BUF_INIT, msg = STRATA_BUF_INIT;
+	strata_buf policy_name = STRATA_BUF_INIT, ref = STRATA_BUF_INIT, msg = STRATA_BUF_INIT, event = STRATA_BUF_INIT;
 	unsigned char secret[STRATA_SECRET_LEN];
 	strata_policy *p = NULL;
 	const strata_policy_dataset *pd;
@@ -432,7 +433,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	git_tree *src_tree = NULL, *tree = NULL;
 	const char *dataset = "", *source_node = "";
 	char hex[GIT_OID_HEXSZ + 1], phex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1];
-	int have_prev = 0, have_r = 0, journalled = 0, rc, error = STRATA_ERROR;
+	int have_prev = 0, have_r = 0, rc, error = STRATA_ERROR;
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->peer, sizeof(res->peer), "%s", peer);
@@ -543,33 +544,26 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 		if (origin[0] && (error = strata_buf_printf(&msg, "Strata-Origin: %s\n", origin)) < 0)
 			goto done;
 	}
-	/* the ref and its audit event together, or neither (journal.h) */
 	if ((error = strata_commit_create(&res->commit, n, tree, prev, msg.ptr)) < 0)
+		goto done;
+	/* the ref and its audit event together, or neither (change.h) */
+	git_oid_tostr(chex, sizeof(chex), &res->commit);
+	strata_buf_clear(&msg);
+	strata_buf_clear(&event);
+	if ((error = strata_buf_printf(&msg, "Strata-Recipient: %s\nStrata-View: %s\nStrata-Commit: %s\nStrata-Source: %s\n"
+				       "Strata-Source-Node: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
+				       "Strata-Policy: %s\nStrata-Purpose: %s\nStrata-Records: %zu\n", peer, res->name, chex,
+				       hex, source_node, p->name, p->version, phex, p->purpose, res->records)) < 0 ||
+	    (error = strata_buf_printf(&event, "view %s built for %s: %zu records", res->name, peer, res->records)) < 0)
 		goto done;
 	{
 		strata_journal_ref jr = { ref.ptr, have_prev, prev_oid, res->commit };
-		if ((error = strata_journal_begin(n, "view-build", ref.ptr, NULL, &jr, 1)) < 0)
+		strata_change ch = { "view-build", ref.ptr, &jr, 1, NULL, event.ptr, msg.ptr };
+		if ((error = strata_change_ref(n, &ch, "strata view build")) < 0)
 			goto done;
-		journalled = 1;
 	}
-	if ((error = strata_refs_update(n, ref.ptr, &res->commit, have_prev ? &prev_oid : NULL, "strata view build")) < 0)
-		goto done;
-	git_oid_tostr(chex, sizeof(chex), &res->commit);
-	strata_buf_clear(&msg);
-	strata_buf_clear(&ref);
-	if ((error = strata_buf_printf(&msg, "Strata-Recipient: %s\nStrata-View: %s\nStrata-Commit: %s\nStrata-Source: %s\n"
-			      "Strata-Source-Node: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
-			      "Strata-Policy: %s\nStrata-Purpose: %s\nStrata-Records: %zu\n", peer, res->name, chex,
-			      hex, source_node, p->name, p->version, phex, p->purpose, res->records)) < 0 ||
-	    (error = strata_buf_printf(&ref, "view %s built for %s: %zu records", res->name, peer, res->records)) < 0 ||
-	    (error = strata_audit_append(n, "view-build", ref.ptr, msg.ptr)) < 0)
-		goto done;
-	strata_journal_end(n);
-	journalled = 0;
 	error = 0;
 done:
-	if (journalled)
-		strata_journal_undo(n);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	if (have_r)
 		strata_redact_dispose(&r);
@@ -585,6 +579,7 @@ done:
 	strata_buf_dispose(&policy_name);
 	strata_buf_dispose(&ref);
 	strata_buf_dispose(&msg);
+	strata_buf_dispose(&event);
 	return error;
 }
 

@@ -7,6 +7,7 @@
 #include "strata/node/commit.h"
 #include "strata/data/import.h"
 #include "strata/node/journal.h"
+#include "strata/node/change.h"
 #include "strata/format/json.h"
 #include "strata/base/oidset.h"
 #include "strata/replica/received.h"
@@ -127,15 +128,14 @@ static int count_new(const git_oid *id, void *payload)
 	return 0;
 }
 
-static int import_audit(strata_node *n, const strata_parcel *p, const local_ref *locals,
-			const unsigned char *sha, size_t changed, size_t objects, git_repository *repo)
+static int audit_text(strata_buf *subject, strata_buf *t, const strata_parcel *p, const local_ref *locals,
+		      const unsigned char *sha, size_t changed, size_t objects, git_repository *repo)
 {
-	strata_buf t = STRATA_BUF_INIT, subject = STRATA_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1], ohex[GIT_OID_HEXSZ + 1], shahex[65], v[512];
 	int error, have_policy = 0;
 
 	strata_enc_hex(shahex, sha, 32);
-	error = strata_buf_printf(&t, "Strata-Sender: %s\nStrata-Recipient: %s\nStrata-Sequence: %llu\n"
+	error = strata_buf_printf(t, "Strata-Sender: %s\nStrata-Recipient: %s\nStrata-Sequence: %llu\n"
 				  "Strata-Parcel-SHA256: %s\nStrata-Parcel-Objects: %zu\n", p->sender, p->recipient,
 				  (unsigned long long)p->sequence, shahex, objects);
 	for (size_t i = 0; !error && i < p->nrefs; i++) {
@@ -143,28 +143,55 @@ static int import_audit(strata_node *n, const strata_parcel *p, const local_ref 
 		git_oid_tostr(hex, sizeof(hex), &p->refs[i].commit);
 		if (locals[i].exists)
 			git_oid_tostr(ohex, sizeof(ohex), &locals[i].old);
-		error = strata_buf_printf(&t, "Strata-Ref: %s %s%s%s\n", p->refs[i].name,
+		error = strata_buf_printf(t, "Strata-Ref: %s %s%s%s\n", p->refs[i].name,
 					  locals[i].exists ? ohex : "", locals[i].exists ? ".." : "", hex);
 		if (!error && !have_policy && git_commit_lookup(&c, repo, &p->refs[i].commit) == 0) {
 			have_policy = 1;
 			if (strata_commit_trailer(c, "Strata-Policy-Name", v, sizeof(v)))
-				error = strata_buf_printf(&t, "Strata-Policy-Name: %s\n", v);
+				error = strata_buf_printf(t, "Strata-Policy-Name: %s\n", v);
 			if (!error && strata_commit_trailer(c, "Strata-Policy", v, sizeof(v)))
-				error = strata_buf_printf(&t, "Strata-Policy: %s\n", v);
+				error = strata_buf_printf(t, "Strata-Policy: %s\n", v);
 			if (!error && strata_commit_trailer(c, "Strata-Purpose", v, sizeof(v)))
-				error = strata_buf_printf(&t, "Strata-Purpose: %s\n", v);
+				error = strata_buf_printf(t, "Strata-Purpose: %s\n", v);
 		}
 		git_commit_free(c);
 		git_error_clear();
 	}
 	if (!error)
-		error = strata_buf_printf(&subject, "parcel %llu imported from %s: %zu of %zu views moved, %zu objects",
+		error = strata_buf_printf(subject, "parcel %llu imported from %s: %zu of %zu views moved, %zu objects",
 					  (unsigned long long)p->sequence, p->sender, changed, p->nrefs, objects);
-	if (!error)
-		error = strata_audit_append(n, "parcel-import", subject.ptr, t.ptr);
-	strata_buf_dispose(&t);
-	strata_buf_dispose(&subject);
 	return error;
+}
+
+/* The moves of a parcel import (change.h): the received refs in one transaction, then the sequence. */
+typedef struct {
+	const strata_journal_ref *refs;
+	size_t nrefs;
+	const char *sender;
+	strata_link *link;
+	uint64_t sequence;
+} import_moves;
+
+static int move_refs(strata_node *n, void *payload)
+{
+	const import_moves *m = payload;
+	git_transaction *tx = NULL;
+	int error = 0;
+
+	if (m->nrefs && git_transaction_new(&tx, strata_node_repo(n)) < 0)
+		return strata_error_git("cannot start ref transaction");
+	for (size_t i = 0; !error && i < m->nrefs; i++)
+		if (git_transaction_lock_ref(tx, m->refs[i].name) < 0 ||
+		    git_transaction_set_target(tx, m->refs[i].name, &m->refs[i].target, NULL, "strata parcel import") < 0)
+			error = strata_error_git("cannot update received refs");
+	if (!error && tx && git_transaction_commit(tx) < 0)
+		error = strata_error_git("cannot update received refs");
+	git_transaction_free(tx);	/* its locks go before any ref is put back */
+	if (error)
+		return error;
+	m->link->in.sequence = m->sequence;
+	m->link->in.time = (int64_t)time(NULL);
+	return strata_link_save(n, m->sender, m->link);
 }
 
 /* Renames the quarantined pack into the object store, index last (that publishes it). */
@@ -204,14 +231,13 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	strata_received_src src;
 	strata_link link = { 0 };
 	strata_buf key = STRATA_BUF_INIT, qdir = STRATA_BUF_INIT, idxpath = STRATA_BUF_INIT, linkfile = STRATA_BUF_INIT;
+	strata_buf subject = STRATA_BUF_INIT, trailers = STRATA_BUF_INIT;
 	strata_pubkey signer, pinned;
 	local_ref *locals = NULL;
 	strata_journal_ref *jrefs = NULL;
 	size_t njrefs = 0;
-	int journalled = 0;
 	git_indexer *idx = NULL;
 	git_odb_backend *qbe = NULL;
-	git_transaction *tx = NULL;
 	char packname[GIT_OID_HEXSZ + 1] = "";
 	int qdir_made = 0, error = STRATA_ERROR;
 	size_t changed = 0;
@@ -447,43 +473,19 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		jrefs[njrefs++].target = p->refs[i].commit;
 	}
 	changed = njrefs;	/* the refs that move */
+	/* 7. the event, as the change's last step */
 	if ((error = strata_link_relpath(&linkfile, p->sender)) < 0 ||
-	    (error = strata_journal_begin(n, "parcel-import", what, linkfile.ptr, jrefs, njrefs)) < 0)
+	    (error = audit_text(&subject, &trailers, p, locals, sha, changed, c.r.seen.n, strata_node_repo(n))) < 0)
 		goto done;
-	journalled = 1;
-	if (changed) {
-		if (git_transaction_new(&tx, strata_node_repo(n)) < 0) {
-			error = strata_error_git("cannot start ref transaction");
+	{
+		import_moves m = { jrefs, njrefs, p->sender, &link, p->sequence };
+		strata_change ch = { "parcel-import", what, jrefs, njrefs, linkfile.ptr, subject.ptr, trailers.ptr };
+		if ((error = strata_change_apply(n, &ch, move_refs, &m)) < 0)
 			goto done;
-		}
-		for (size_t i = 0; i < njrefs; i++) {
-			if (git_transaction_lock_ref(tx, jrefs[i].name) < 0 ||
-			    git_transaction_set_target(tx, jrefs[i].name, &jrefs[i].target, NULL,
-						       "strata parcel import") < 0) {
-				error = strata_error_git("cannot update received refs");
-				goto done;
-			}
-		}
-		if (git_transaction_commit(tx) < 0) {
-			error = strata_error_git("cannot update received refs");
-			goto done;
-		}
 	}
-	link.in.sequence = p->sequence;
-	link.in.time = (int64_t)time(NULL);
-	if ((error = strata_link_save(n, p->sender, &link)) < 0)
-		goto done;
 	res->changed = changed;
-	/* 7. the event */
-	if ((error = import_audit(n, p, locals, sha, changed, c.r.seen.n, strata_node_repo(n))) < 0)
-		goto done;
-	strata_journal_end(n);
-	journalled = 0;
 	error = 0;
 done:
-	git_transaction_free(tx);	/* its locks go before any ref is put back */
-	if (journalled)
-		strata_journal_undo(n);
 	free(jrefs);
 	git_indexer_free(idx);
 	if (qbe)
@@ -502,6 +504,8 @@ done:
 	strata_buf_dispose(&qdir);
 	strata_buf_dispose(&idxpath);
 	strata_buf_dispose(&linkfile);
+	strata_buf_dispose(&subject);
+	strata_buf_dispose(&trailers);
 	return error;
 }
 
