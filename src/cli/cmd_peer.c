@@ -15,6 +15,7 @@
 #include "strata/format/name.h"
 #include "strata/node/peers.h"
 #include "strata/node/journal.h"
+#include "strata/policy/policy_store.h"
 
 #include <getopt.h>
 #include <stdio.h>

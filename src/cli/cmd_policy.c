@@ -8,6 +8,7 @@
 #include "strata/policy/redact.h"
 #include "strata/data/dataset.h"
 #include "strata/format/json.h"
+#include "strata/policy/policy_store.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -321,7 +322,7 @@ static void dataset_diff(const strata_policy_dataset *da, const strata_policy_da
 				if (k < da->nrules)
 					continue;	/* printed in the first pass */
 			}
-			c = strata_policy_store_rule_compare(ra, rb, &unclear);
+			c = strata_policy_rule_compare(ra, rb, &unclear);
 			rule_text(ta, sizeof(ta), ra);
 			rule_text(tb2, sizeof(tb2), rb);
 			if (c == 0 && !unclear && !strcmp(ta, tb2))

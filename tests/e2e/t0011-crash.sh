@@ -12,7 +12,9 @@ two_nodes
 "$STRATA" -C cn import residents big2.csv >/dev/null
 "$STRATA" -C cn export --to st-wangjiang -o p2.parcel >/dev/null
 "$STRATA" -C st import p1.parcel >/dev/null
-seed=$$
+# the kill moments follow from the seed: a failure is rerun with the seed it prints
+seed=${STRATA_CRASH_SEED:-$$}
+echo "# seed $seed (rerun with STRATA_CRASH_SEED=$seed)"
 
 # consistent NODE: fsck-clean, every signature good, no commit missing
 consistent() {

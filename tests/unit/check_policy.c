@@ -156,11 +156,11 @@ START_TEST(rule_compare_table)
 {
 	strata_rule a = { "f", cmp_cases[_i].ka, cmp_cases[_i].aa, cmp_cases[_i].ab, 1, 1 };
 	strata_rule b = { "f", cmp_cases[_i].kb, cmp_cases[_i].ba, cmp_cases[_i].bb, 1, 1 };
-	int unclear, c = strata_policy_store_rule_compare(&a, &b, &unclear);
+	int unclear, c = strata_policy_rule_compare(&a, &b, &unclear);
 	ck_assert_msg(c == cmp_cases[_i].want && unclear == cmp_cases[_i].unclear,
 		      "case %d: got %d (unclear %d)", _i, c, unclear);
-	ck_assert_int_eq(strata_policy_store_rule_compare(NULL, &a, &unclear), a.kind == STRATA_T_DROP ? 0 : 1);
-	ck_assert_int_eq(strata_policy_store_rule_compare(&a, NULL, &unclear), a.kind == STRATA_T_DROP ? 0 : -1);
+	ck_assert_int_eq(strata_policy_rule_compare(NULL, &a, &unclear), a.kind == STRATA_T_DROP ? 0 : 1);
+	ck_assert_int_eq(strata_policy_rule_compare(&a, NULL, &unclear), a.kind == STRATA_T_DROP ? 0 : -1);
 }
 END_TEST
 

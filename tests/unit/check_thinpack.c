@@ -155,7 +155,7 @@ static int index_pack(const strata_buf *pack, const char *dir, git_odb *odb, git
 	git_indexer *idx;
 	git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
 	int rc;
-	/* no verify: libgit2 1.5 leaks under it with an odb (see replica.c) */
+	/* no verify: libgit2 1.5 leaks under it with an odb (see parcel_import.c) */
 	strata_fs_mkdir_p(dir, 0755);
 	ck_assert_int_eq(git_indexer_new(&idx, dir, 0644, odb, &opts), 0);
 	rc = git_indexer_append(idx, pack->ptr, pack->len, st);

@@ -11,6 +11,7 @@
 #include "strata/node/peers.h"
 #include "strata/node/journal.h"
 #include "strata/format/json.h"
+#include "strata/policy/policy_store.h"
 
 static const char *pieces[] = {
 	"张", "三", "李", "四", "王", "浙", "江", "杭", "州", "街", "道", "社", "区", "号",

@@ -89,36 +89,12 @@ int strata_policy_check_schema(const strata_policy *p, const strata_policy_datas
 
 const char *strata_policy_transform_name(strata_transform_kind k);
 
-/* ---- committed policies (refs/strata/policies) ---- */
-
-
-typedef struct {
-	git_oid commit;		/* the new commit, or the current one if unchanged */
-	git_oid blob;		/* the policy file's blob id */
-	int unchanged;
-	int secret_created;
-} strata_policy_commit_result;
-
-/*
- * Commits a policy file into refs/strata/policies as <name>.yaml, signed.
- * The file must parse, fit the schemas of the node's datasets it names,
- * and raise the version of an already committed policy of the same name.
- * Creates the policy's secret (secrets/<name>.key) if it has none.
- */
-int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_commit_result *res);
-
-/* Loads a committed policy by name; STRATA_ENOTFOUND if there is none. */
-int strata_policy_store_load(strata_policy **out, git_oid *blob, strata_node *n, const char *name);
-
-/* Reads the policy's secret; a clear error if it is missing. */
-int strata_policy_store_secret(unsigned char *secret, strata_node *n, const char *name);
-
 /*
  * Compares two transforms for one field: > 0 if `b` shows more than `a`,
  * < 0 if less, 0 if the same; *unclear is set when they are of different
  * kinds that do not order (prefix against mask, say).  NULL means "not
  * shared".
  */
-int strata_policy_store_rule_compare(const strata_rule *a, const strata_rule *b, int *unclear);
+int strata_policy_rule_compare(const strata_rule *a, const strata_rule *b, int *unclear);
 
 #endif

@@ -169,6 +169,10 @@ int strata_schema_parse(strata_schema **out, const char *text, size_t len)
 			error = strata_error_set("schema.json: field %zu has no name or type", i + 1);
 			goto done;
 		}
+		if (strata_schema_field(s, name) >= 0) {
+			error = strata_error_set("schema.json: field '%s' is named twice", name);
+			goto done;
+		}
 		s->names[i] = strdup(name);
 		s->types[i] = strdup(type);
 		s->nfields = i + 1;

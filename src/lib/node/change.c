@@ -4,6 +4,7 @@
 #include "strata/node/change.h"
 #include "strata/node/audit.h"
 #include "strata/node/refs.h"
+#include "strata/node/journal.h"
 
 int strata_change_apply(strata_node *n, const strata_change *c, strata_change_fn apply, void *payload)
 {

@@ -97,7 +97,7 @@ int strata_journal_begin(strata_node *n, const char *op, const char *what, const
 	json_object_set_new(root, "what", json_string(what));
 	json_object_set_new(root, "audit", *head ? json_string(head) : json_null());
 	if (file) {
-		json_t *l = json_object();
+		json_t *l;
 		if (!file_path_valid(file)) {
 			error = strata_error_set("journal: '%s' is no path inside the node", file);
 			goto done;
@@ -108,6 +108,7 @@ int strata_journal_begin(strata_node *n, const char *op, const char *what, const
 		}
 		if (access(lpath, F_OK) == 0 && (error = strata_fs_read(&old, lpath, JOURNAL_MAX / 2)) < 0)
 			goto done;
+		l = json_object();
 		json_object_set_new(l, "path", json_string(file));
 		json_object_set_new(l, "old", old.ptr ? json_stringn(old.ptr, old.len) : json_null());
 		json_object_set_new(root, "file", l);

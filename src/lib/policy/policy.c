@@ -495,3 +495,46 @@ int strata_policy_check_schema(const strata_policy *p, const strata_policy_datas
 					p->file, pd->line, pd->col, pd->name, s->key[0], s->nkey > 1 ? ", ..." : "");
 	return 0;
 }
+
+/* Orders how much of a value a transform shows; see strata_policy_rule_compare. */
+static int rank(const strata_rule *r)
+{
+	if (!r)
+		return 0;
+	switch (r->kind) {
+	case STRATA_T_DROP: return 0;
+	case STRATA_T_PSEUDONYM: return r->a == 1 ? 10 : 11;	/* federation-wide tokens link more */
+	case STRATA_T_ID_REGION: return 20;
+	case STRATA_T_YEAR: return 21;
+	case STRATA_T_MONTH: return 22;
+	case STRATA_T_RANGE: return 23;
+	case STRATA_T_PREFIX: return 24;
+	case STRATA_T_MASK: return 25;
+	case STRATA_T_KEEP: return 30;
+	}
+	return 0;
+}
+
+int strata_policy_rule_compare(const strata_rule *a, const strata_rule *b, int *unclear)
+{
+	int ra = rank(a), rb = rank(b);
+
+	*unclear = 0;
+	if (a && b && a->kind == b->kind) {
+		switch (a->kind) {
+		case STRATA_T_MASK: {
+			long sa = a->a + a->b, sb = b->a + b->b;
+			if ((b->a - a->a) * (b->b - a->b) < 0)
+				*unclear = 1;	/* one end shows more, the other less */
+			return (sb > sa) - (sb < sa);
+		}
+		case STRATA_T_PREFIX: return (b->a > a->a) - (b->a < a->a);
+		case STRATA_T_RANGE: return (b->a < a->a) - (b->a > a->a);	/* narrower shows more */
+		case STRATA_T_PSEUDONYM: return (rb > ra) - (rb < ra);	/* scope */
+		default: return 0;
+		}
+	}
+	if (ra / 10 == 2 && rb / 10 == 2 && !((ra == 21 && rb == 22) || (ra == 22 && rb == 21)))
+		*unclear = 1;
+	return (rb > ra) - (rb < ra);
+}

@@ -7,11 +7,16 @@
  * Secrets live in NODE/secrets/<name>.key (64 hex digits, mode 0600) and
  * are never committed or sent.
  */
-#include "strata/policy/policy.h"
+#include "strata/policy/policy_store.h"
+#include "strata/base/enc.h"
+#include "strata/base/fs.h"
 #include "strata/data/dataset.h"
 #include "strata/node/audit.h"
-#include "strata/node/commit.h"
 #include "strata/node/change.h"
+#include "strata/node/commit.h"
+#include "strata/node/journal.h"
+#include "strata/node/refs.h"
+#include "strata/policy/redact.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -19,11 +24,6 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <unistd.h>
-
-#include "strata/policy/redact.h"
-#include "strata/base/enc.h"
-#include "strata/base/fs.h"
-#include "strata/node/refs.h"
 
 static int secret_path(strata_buf *out, strata_node *n, const char *name)
 {
@@ -259,47 +259,4 @@ done:
 	strata_buf_dispose(&file);
 	strata_buf_dispose(&msg);
 	return error;
-}
-
-/* Orders how much of a value a transform shows; see strata_policy_store_rule_compare. */
-static int rank(const strata_rule *r)
-{
-	if (!r)
-		return 0;
-	switch (r->kind) {
-	case STRATA_T_DROP: return 0;
-	case STRATA_T_PSEUDONYM: return r->a == 1 ? 10 : 11;	/* federation-wide tokens link more */
-	case STRATA_T_ID_REGION: return 20;
-	case STRATA_T_YEAR: return 21;
-	case STRATA_T_MONTH: return 22;
-	case STRATA_T_RANGE: return 23;
-	case STRATA_T_PREFIX: return 24;
-	case STRATA_T_MASK: return 25;
-	case STRATA_T_KEEP: return 30;
-	}
-	return 0;
-}
-
-int strata_policy_store_rule_compare(const strata_rule *a, const strata_rule *b, int *unclear)
-{
-	int ra = rank(a), rb = rank(b);
-
-	*unclear = 0;
-	if (a && b && a->kind == b->kind) {
-		switch (a->kind) {
-		case STRATA_T_MASK: {
-			long sa = a->a + a->b, sb = b->a + b->b;
-			if ((b->a - a->a) * (b->b - a->b) < 0)
-				*unclear = 1;	/* one end shows more, the other less */
-			return (sb > sa) - (sb < sa);
-		}
-		case STRATA_T_PREFIX: return (b->a > a->a) - (b->a < a->a);
-		case STRATA_T_RANGE: return (b->a < a->a) - (b->a > a->a);	/* narrower shows more */
-		case STRATA_T_PSEUDONYM: return (rb > ra) - (rb < ra);	/* scope */
-		default: return 0;
-		}
-	}
-	if (ra / 10 == 2 && rb / 10 == 2 && !((ra == 21 && rb == 22) || (ra == 22 && rb == 21)))
-		*unclear = 1;
-	return (rb > ra) - (rb < ra);
 }

@@ -23,6 +23,7 @@
 #include "strata/node/peers.h"
 #include "strata/data/dataset.h"
 #include "strata/format/json.h"
+#include "strata/policy/policy_store.h"
 
 #include <pthread.h>
 #include <stdio.h>

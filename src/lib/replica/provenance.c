@@ -11,6 +11,7 @@
 #include "strata/format/name.h"
 #include "strata/node/refs.h"
 #include "strata/data/dataset.h"
+#include "strata/policy/policy_store.h"
 
 #include <openssl/crypto.h>
 

@@ -1,27 +1,6 @@
-/* check_util.c - buffers, encodings, UTF-8 validation */
+/* check_enc.c - hex, base64, UTF-8, time stamps */
 #include "fixture.h"
 #include "strata/base/enc.h"
-#include "strata/base/fs.h"
-
-START_TEST(buf_respects_max)
-{
-	strata_buf b = STRATA_BUF_INIT;
-	b.max = 8;
-	ck_assert_int_eq(strata_buf_puts(&b, "12345678"), 0);
-	ck_assert_int_lt(strata_buf_putc(&b, 'x'), 0);
-	ck_assert_str_eq(b.ptr, "12345678");
-	ck_assert_ptr_nonnull(strstr(strata_error_last(), "too large"));
-	strata_buf_dispose(&b);
-}
-END_TEST
-
-START_TEST(error_may_wrap_the_last_error)
-{
-	strata_error_set("inner %d", 7);
-	strata_error_set("outer: %s", strata_error_last());
-	ck_assert_str_eq(strata_error_last(), "outer: inner 7");
-}
-END_TEST
 
 START_TEST(base64_round_trip)
 {
@@ -90,32 +69,28 @@ START_TEST(hex_round_trip)
 }
 END_TEST
 
-START_TEST(atomic_write_replaces_whole_file)
+START_TEST(utc_stamp)
 {
-	strata_buf b = STRATA_BUF_INIT;
-	ck_assert_int_eq(strata_fs_write_atomic(fx_path("f"), "one", 3, 0600), 0);
-	ck_assert_int_eq(strata_fs_write_atomic(fx_path("f"), "two!", 4, 0600), 0);
-	ck_assert_int_eq(strata_fs_read(&b, fx_path("f"), 100), 0);
-	ck_assert_str_eq(b.ptr, "two!");
-	strata_buf_dispose(&b);
-	ck_assert_int_lt(strata_fs_read(&b, fx_path("f"), 2), 0);
-	strata_buf_dispose(&b);
+	char t[32];
+	strata_enc_utc_stamp(t, sizeof(t), 0);
+	ck_assert_str_eq(t, "1970-01-01T00:00:00Z");
+	strata_enc_utc_stamp(t, sizeof(t), 1764547200);
+	ck_assert_str_eq(t, "2025-12-01T00:00:00Z");
 }
 END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("util");
+	Suite *s = suite_create("enc");
 	TCase *tc = tcase_create("core");
+
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, buf_respects_max);
-	tcase_add_test(tc, error_may_wrap_the_last_error);
 	tcase_add_test(tc, base64_round_trip);
 	tcase_add_test(tc, base64_rejects_garbage);
-	tcase_add_loop_test(tc, utf8_table, 0, sizeof(utf8_cases) / sizeof(*utf8_cases));
 	tcase_add_test(tc, utf8_length_counts_characters);
 	tcase_add_test(tc, hex_round_trip);
-	tcase_add_test(tc, atomic_write_replaces_whole_file);
+	tcase_add_test(tc, utc_stamp);
+	tcase_add_loop_test(tc, utf8_table, 0, sizeof(utf8_cases) / sizeof(*utf8_cases));
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

@@ -1,0 +1,100 @@
+/*
+ * check_link.c - the link state: what a peer sends is parsed strictly;
+ * what the node keeps round-trips; the direction node.conf allows.
+ */
+#include "two_nodes.h"
+#include "strata/node/journal.h"
+#include "strata/replica/link.h"
+
+START_TEST(link_state_strict)
+{
+	static const char *bad[] = {
+		"", "sequence 1", "sequence -1\n", "sequence  1\n", "sequence +1\n", "sequence 1 \n",
+		"sequence 1\nsequence 2\n", "sequence 1\nhave a 123\n", "have a " "0123456789012345678901234567890123456789\n",
+		"sequence 1\nhave ../x 0123456789012345678901234567890123456789\n",
+		"sequence 1\nhave a  0123456789012345678901234567890123456789\n",
+		"sequence 1\nhave a 0123456789012345678901234567890123456789\nhave a 0123456789012345678901234567890123456789\n",
+		"sequence 1\nhave a 0123456789012345678901234567890123456789 x\n",
+		"sequence 1\nhave a 012345678901234567890123456789012345678g\n",
+	};
+	const char *good = "sequence 18446744073709551615\nhave residents 0123456789012345678901234567890123456789\n"
+			   "have cn-a/grid-events aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n";
+	strata_link_side s;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ck_assert_msg(strata_link_state_parse(&s, bad[i], strlen(bad[i]), 16) < 0, "accepted: %s", bad[i]);
+		ck_assert_ptr_null(s.refs);
+	}
+	ck_assert_int_eq(strata_link_state_parse(&s, good, strlen(good), 16), 0);
+	ck_assert(s.sequence == UINT64_MAX);
+	ck_assert_uint_eq(s.nrefs, 2);
+	ck_assert_str_eq(s.refs[1].name, "cn-a/grid-events");
+	free(s.refs);
+	ck_assert_int_eq(strata_link_state_parse(&s, good, strlen(good), 2), 0);	/* at the cap */
+	free(s.refs);
+	ck_assert_int_lt(strata_link_state_parse(&s, good, strlen(good), 1), 0);	/* over the cap */
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "more than 1 views"));
+}
+END_TEST
+
+START_TEST(save_load_round_trip)
+{
+	strata_link l = { 0 }, back;
+	strata_buf rel = STRATA_BUF_INIT;
+	char *path;
+
+	l.out.sequence = 7;
+	l.out.time = 1700000000;
+	l.out.nrefs = 1;
+	l.out.refs = calloc(1, sizeof(*l.out.refs));
+	snprintf(l.out.refs[0].name, sizeof(l.out.refs[0].name), "residents");
+	git_oid_fromstr(&l.out.refs[0].commit, "0123456789012345678901234567890123456789");
+	l.in.sequence = 3;
+	l.net_failed = 1700000001;
+	snprintf(l.net_error, sizeof(l.net_error), "connection refused");
+	ck_assert_int_eq(strata_journal_lock(cn), 0);
+	ck_assert_int_eq(strata_link_save(cn, "st-b", &l), 0);
+	ck_assert_int_eq(strata_link_load(&back, cn, "st-b"), 0);
+	ck_assert(back.out.sequence == 7 && back.in.sequence == 3);
+	ck_assert_uint_eq(back.out.nrefs, 1);
+	ck_assert_str_eq(back.out.refs[0].name, "residents");
+	ck_assert(git_oid_equal(&back.out.refs[0].commit, &l.out.refs[0].commit));
+	ck_assert_str_eq(back.net_error, "connection refused");
+	ck_assert_int_eq(strata_link_relpath(&rel, "st-b"), 0);
+	ck_assert_str_eq(rel.ptr, "links/st-b.json");
+	path = strata_link_path(cn, "st-b");
+	ck_assert_ptr_nonnull(strstr(path, rel.ptr));
+	free(path);
+	strata_link_dispose(&l);
+	strata_link_dispose(&back);
+	strata_buf_dispose(&rel);
+	/* a peer never heard from: all zero */
+	ck_assert_int_eq(strata_link_load(&back, cn, "nobody"), 0);
+	ck_assert(back.out.sequence == 0 && back.in.sequence == 0 && back.out.nrefs == 0);
+	strata_link_dispose(&back);
+}
+END_TEST
+
+START_TEST(direction_allows)
+{
+	/* cn: st-b both ways; st: cn-a pull only */
+	ck_assert_int_eq(strata_link_allows(cn, "st-b", 1), 0);
+	ck_assert_int_eq(strata_link_allows(cn, "st-b", 0), 0);
+	ck_assert_int_eq(strata_link_allows(st, "cn-a", 0), 0);
+	ck_assert_int_eq(strata_link_allows(st, "cn-a", 1), STRATA_EDENIED);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "cn-a"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("link");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, link_state_strict);
+	tcase_add_test(tc, save_load_round_trip);
+	tcase_add_test(tc, direction_allows);
+	suite_add_tcase(s, tc);
+	return fx_run_suite(s);
+}

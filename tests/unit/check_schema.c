@@ -1,0 +1,69 @@
+/* check_schema.c - schema.json: strict parsing, canonical writing, type inference */
+#include "fixture.h"
+#include "strata/format/schema.h"
+
+static const char *CANON =
+	"{\"fields\":[{\"name\":\"id\",\"type\":\"integer\"},{\"name\":\"名\",\"type\":\"string\"}],"
+	"\"format\":1,\"key\":[\"id\"]}\n";
+
+START_TEST(parse_write_round_trip)
+{
+	strata_schema *s = NULL;
+	strata_buf out = STRATA_BUF_INIT;
+	ck_assert_msg(strata_schema_parse(&s, CANON, strlen(CANON)) == 0, "%s", strata_error_last());
+	ck_assert_uint_eq(s->nfields, 2);
+	ck_assert_uint_eq(s->nkey, 1);
+	ck_assert_int_eq(strata_schema_field(s, "名"), 1);
+	ck_assert_int_eq(strata_schema_field(s, "nope"), -1);
+	ck_assert_int_eq(strata_schema_write(&out, s), 0);
+	ck_assert_str_eq(out.ptr, CANON);
+	strata_schema_free(s);
+	strata_buf_dispose(&out);
+}
+END_TEST
+
+START_TEST(refusals)
+{
+	static const char *bad[] = {
+		"", "[]", "{", "{\"fields\":[],\"format\":1,\"key\":[]}",
+		"{\"fields\":[{\"name\":\"id\",\"type\":\"integer\"}],\"format\":2,\"key\":[\"id\"]}",
+		"{\"fields\":[{\"name\":\"id\"}],\"format\":1,\"key\":[\"id\"]}",
+		"{\"fields\":[{\"name\":\"id\",\"type\":\"integer\"}],\"format\":1,\"key\":[\"other\"]}",
+		"{\"fields\":[{\"name\":\"id\",\"type\":\"integer\"},{\"name\":\"id\",\"type\":\"string\"}],\"format\":1,\"key\":[\"id\"]}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		strata_schema *s = NULL;
+		ck_assert_msg(strata_schema_parse(&s, bad[i], strlen(bad[i])) < 0, "accepted: %s", bad[i]);
+		ck_assert_ptr_null(s);
+	}
+}
+END_TEST
+
+START_TEST(type_inference_narrows)
+{
+	unsigned m = STRATA_TYPES_ALL;
+	ck_assert_str_eq(strata_schema_type_name(m), "string");	/* nothing seen yet */
+	m = strata_schema_type_narrow(m, "12", 2);
+	ck_assert_str_eq(strata_schema_type_name(m), "integer");
+	m = strata_schema_type_narrow(m, "", 0);	/* empty values narrow nothing */
+	ck_assert_str_eq(strata_schema_type_name(m), "integer");
+	m = strata_schema_type_narrow(m, "1.5", 3);
+	ck_assert_str_eq(strata_schema_type_name(m), "number");
+	m = strata_schema_type_narrow(m, "x", 1);
+	ck_assert_str_eq(strata_schema_type_name(m), "string");
+	ck_assert_str_eq(strata_schema_type_name(strata_schema_type_narrow(STRATA_TYPES_ALL, "2024-02-29", 10)), "date");
+	ck_assert_str_eq(strata_schema_type_name(strata_schema_type_narrow(STRATA_TYPES_ALL, "2023-02-29", 10)), "string");
+	ck_assert_str_eq(strata_schema_type_name(strata_schema_type_narrow(STRATA_TYPES_ALL, "true", 4)), "boolean");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("schema");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, parse_write_round_trip);
+	tcase_add_test(tc, refusals);
+	tcase_add_test(tc, type_inference_narrows);
+	suite_add_tcase(s, tc);
+	return fx_run_suite(s);
+}
