@@ -88,14 +88,27 @@ serve_node() {
 	"$STRATA" -C "$_node" serve --listen 127.0.0.1:0 "$@" 2>>"$T/$_node.log" &
 	SERVE_PID=$!
 	echo "$SERVE_PID" >>"$T/daemons"
-	_i=0
-	until grep -q "serving on" "$T/$_node.log"; do
-		_i=$((_i + 1))
-		[ $_i -lt 200 ] || fail "strata serve for $_node did not start: $(cat "$T/$_node.log")"
-		kill -0 "$SERVE_PID" 2>/dev/null || fail "strata serve for $_node exited: $(cat "$T/$_node.log")"
-		sleep 0.05
-	done
+	wait_log "$T/$_node.log" "serving on" || fail "strata serve for $_node did not start: $(cat "$T/$_node.log")"
 	SERVE_PORT=$(sed -n 's/.*serving on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$T/$_node.log" | tail -1)
+}
+
+# wait_log FILE TEXT: blocks until FILE (a daemon's log) says TEXT; fails after 60 s
+wait_log() {
+	"${WAIT_LOG:?WAIT_LOG must name tests/tools/wait-log (make check sets it)}" "$1" "$2" 60
+}
+
+# hold_lock FILE: takes flock(1) on FILE in the background and returns once
+# it holds it (a fifo says so: no sleeping); release_lock lets it go
+hold_lock() {
+	rm -f "$T/held" "$T/release"
+	mkfifo "$T/held" "$T/release"
+	( flock -x 9; echo held >"$T/held"; read -r _ <"$T/release" ) 9>"$1" &
+	LOCKER=$!
+	read -r _ <"$T/held"
+}
+release_lock() {
+	echo go >"$T/release"
+	wait "$LOCKER"
 }
 
 # set_url NODE PEER PORT: points NODE's peer entry at a daemon

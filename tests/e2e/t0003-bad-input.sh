@@ -48,8 +48,7 @@ expect_fail 1 "invalid dataset name '../evil'" "$STRATA" -C n import ../evil goo
 ok "refused: bad dataset name"
 
 # the node lock: a second writer is refused while the first holds it
-( flock -x 9; sleep 2 ) 9>n/lock &
-sleep 0.3
+hold_lock n/lock
 expect_fail 1 "node 'n' is busy" "$STRATA" -C n import people good.csv
-wait
+release_lock
 ok "refused: concurrent writer"

@@ -7,6 +7,8 @@
 #include "strata/node/audit.h"
 #include "strata/node/change.h"
 #include "strata/node/refs.h"
+#include "strata/node/journal.h"
+#include "strata/base/fs.h"
 
 #include <unistd.h>
 

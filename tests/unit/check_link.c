@@ -3,6 +3,9 @@
  * what the node keeps round-trips; the direction node.conf allows.
  */
 #include "two_nodes.h"
+#include "strata/node/refs.h"
+
+#include <unistd.h>
 #include "strata/node/journal.h"
 #include "strata/replica/link.h"
 
@@ -75,6 +78,44 @@ START_TEST(save_load_round_trip)
 }
 END_TEST
 
+/*
+ * A pull killed between its ref moves and its audit event leaves a
+ * journal: the state reported next is the settled one, never the refs the
+ * next lock would put back (else the peer answers "up to date" and the
+ * parcel never comes again).
+ */
+START_TEST(state_is_settled_before_it_is_reported)
+{
+	strata_buf parcel = STRATA_BUF_INIT, state = STRATA_BUF_INIT, want = STRATA_BUF_INIT;
+	strata_parcel_result res;
+	const char *ref = "refs/strata/peers/cn-a/residents";
+	git_oid had, other;
+	git_reference *r = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	ck_assert_int_eq(strata_parcel_export(cn, "st-b", 0, to_buf, &parcel, &res), 0);
+	ck_assert_int_eq(strata_parcel_import(st, "p", parcel.ptr, parcel.len, &res), 0);
+	ck_assert_int_eq(git_reference_name_to_id(&had, strata_node_repo(st), ref), 0);
+	ck_assert_int_eq(git_reference_name_to_id(&other, strata_node_repo(st), STRATA_REF_AUDIT), 0);
+	strata_buf_printf(&want, "sequence 1\nhave residents %s\n", git_oid_tostr(hex, sizeof(hex), &had));
+	{
+		strata_journal_ref jr = { ref, 1, had, other };
+		ck_assert_int_eq(strata_journal_begin(st, "parcel-import", "pull from cn-a", NULL, &jr, 1), 0);
+	}
+	ck_assert_int_eq(git_reference_create(&r, strata_node_repo(st), ref, &other, 1, "killed mid-way"), 0);
+	git_reference_free(r);
+	/* the next process */
+	strata_node_free(st);
+	ck_assert_int_eq(strata_node_open(&st, fx_path("st")), 0);
+	ck_assert_int_eq(strata_link_state_format(&state, st, "cn-a"), 0);
+	ck_assert_str_eq(state.ptr, want.ptr);
+	ck_assert_int_eq(access(fx_path("st/journal"), F_OK), -1);
+	strata_buf_dispose(&parcel);
+	strata_buf_dispose(&state);
+	strata_buf_dispose(&want);
+}
+END_TEST
+
 START_TEST(direction_allows)
 {
 	/* cn: st-b both ways; st: cn-a pull only */
@@ -95,6 +136,7 @@ int main(void)
 	tcase_add_test(tc, link_state_strict);
 	tcase_add_test(tc, save_load_round_trip);
 	tcase_add_test(tc, direction_allows);
+	tcase_add_test(tc, state_is_settled_before_it_is_reported);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

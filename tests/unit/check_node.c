@@ -5,6 +5,7 @@
  */
 #include "fixture.h"
 #include "strata/node/node.h"
+#include "strata/base/fs.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

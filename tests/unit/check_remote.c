@@ -6,6 +6,9 @@
 #include "two_nodes.h"
 #include "served.h"
 #include "strata/net/remote.h"
+#include "strata/node/peers.h"
+#include "strata/node/journal.h"
+#include "strata/replica/link.h"
 
 static void point_at(strata_node *n, const char *peer, const strata_node *to, const char *policy,
 		     const char *direction, int port)

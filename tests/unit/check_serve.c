@@ -6,6 +6,8 @@
 #include "two_nodes.h"
 #include "served.h"
 #include "strata/net/remote.h"
+#include "strata/node/peers.h"
+#include "strata/node/journal.h"
 
 START_TEST(refuses_to_start)
 {

@@ -16,8 +16,10 @@
  *
  * Limits: headers 16 KiB, body `max_body`; a connection older than
  * `timeout` seconds whose request is still arriving at under 1 KiB/s on
- * average is dropped, and one silent for `timeout` seconds too.  SIGTERM or SIGINT: stop accepting,
- * finish what is in flight (up to `timeout` seconds), exit.
+ * average is dropped, and one silent for `timeout` seconds too.  SIGTERM or
+ * SIGINT: take no new requests (503), finish what is in flight, the
+ * remaining parts of a push whose upload began included (up to `timeout`
+ * seconds), exit.
  */
 #ifndef STRATA_SERVE_H
 #define STRATA_SERVE_H

@@ -57,7 +57,9 @@ int strata_link_allows(strata_node *n, const char *peer, int sending);
 int strata_link_note_net(strata_node *n, const char *peer, int pull, const char *error);
 
 /*
- * What this node holds from `peer`, as text a peer can parse:
+ * What this node holds from `peer`, as text a peer can parse (taking the
+ * node's write lock first, so that a change a crash interrupted is
+ * settled before its refs are reported):
  *     sequence N                 last parcel accepted from it
  *     have VIEW COMMIT           per view received from it
  * strata_link_state_parse reads it back (into in-memory `s`, sequence and

@@ -401,15 +401,19 @@ int strata_remote_pull(strata_remote *r, const char *peer, strata_parcel_result 
 	strata_buf state = STRATA_BUF_INIT;
 	response resp;
 	char what[128];
-	int error;
+	int error, held;
 
 	memset(res, 0, sizeof(*res));
 	memset(&resp, 0, sizeof(resp));
 	snprintf(res->peer, sizeof(res->peer), "%s", peer);
 	if ((error = known_peer(r, peer)) < 0)
 		return error;
-	if ((error = strata_link_state_format(&state, r->n, peer)) < 0 ||
-	    (error = exchange(r, peer, OP_PULL, "/v1/pull", state.ptr, state.len, &resp)) < 0)
+	held = strata_node_locked(r->n);
+	if ((error = strata_link_state_format(&state, r->n, peer)) < 0)
+		goto done;
+	if (!held)
+		strata_node_unlock(r->n);	/* not across the exchange: the import takes it again */
+	if ((error = exchange(r, peer, OP_PULL, "/v1/pull", state.ptr, state.len, &resp)) < 0)
 		goto done;
 	if (resp.status == 204) {
 		res->uptodate = 1;

@@ -303,6 +303,7 @@ static int push_part(strata_node *n, const char *peer, const strata_msg *m, stra
 	u->touched = time(NULL);
 	if (!last) {
 		strata_buf_printf(body, "part accepted: %llu bytes so far\n", (unsigned long long)u->size);
+		strata_netproc_log("%s: push: part accepted, %llu bytes so far", peer, (unsigned long long)u->size);
 		return 0;
 	}
 	*done = 1;

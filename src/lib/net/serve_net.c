@@ -35,6 +35,7 @@ struct conn {
 	SSL *ssl;
 	time_t born;
 	int receiving;		/* its request is not complete yet */
+	int after_stop;		/* accepted while draining: only an upload's next part is taken */
 	char addr[64];
 	struct conn *prev, *next;
 };
@@ -44,7 +45,19 @@ struct pending {
 	uint64_t id;
 	struct evhttp_request *req;	/* NULL once its connection closed */
 	struct conn *conn;
+	char upload[33];	/* a push part not the last: its upload token, else "" */
 	struct pending *next;
+};
+
+/*
+ * Uploads whose next part is due (a part not the last was accepted): while
+ * draining, their parts are still taken, so that a push in flight at
+ * SIGTERM completes.  Each part is its own connection (Connection: close).
+ */
+#define OPEN_UPLOADS_MAX 32
+struct open_upload {
+	char token[33];
+	time_t touched;
 };
 
 struct server {
@@ -60,12 +73,71 @@ struct server {
 	int timeout;
 	size_t max_body;
 	int draining;
+	struct open_upload open[OPEN_UPLOADS_MAX];
 	int failed;		/* out of memory for a connection: stopped (bev_cb) */
 	time_t drain_started;
 	struct event *tick, *drain, *sigterm, *sigint;
 };
 
 static int conn_index = -1;
+
+/* The upload token and last flag of a push part's query, or 0 if it is none. */
+static int part_of(const char *query, char token[33], int *last)
+{
+	int n = 0;
+	token[0] = '\0';
+	if (!query || sscanf(query, "upload=%32[0-9a-f]&offset=%*u&last=%d%n", token, last, &n) != 2 ||
+	    (size_t)n != strlen(query) || strlen(token) != 32)
+		return 0;
+	return 1;
+}
+
+static struct open_upload *open_find(struct server *s, const char *token)
+{
+	for (int i = 0; i < OPEN_UPLOADS_MAX; i++)
+		if (s->open[i].token[0] && !strcmp(s->open[i].token, token))
+			return &s->open[i];
+	return NULL;
+}
+
+/* Records (accepted == 1) or forgets an upload whose next part is due. */
+static void open_note(struct server *s, const char *token, int accepted)
+{
+	struct open_upload *u = open_find(s, token), *oldest = &s->open[0];
+	if (!accepted) {
+		if (u)
+			u->token[0] = '\0';
+		return;
+	}
+	for (int i = 0; !u && i < OPEN_UPLOADS_MAX; i++) {
+		if (!s->open[i].token[0])
+			u = &s->open[i];
+		else if (s->open[i].touched < oldest->touched)
+			oldest = &s->open[i];
+	}
+	u = u ? u : oldest;
+	snprintf(u->token, sizeof(u->token), "%s", token);
+	u->touched = time(NULL);
+}
+
+/* Uploads still open: their next part came within the timeout. */
+static int open_count(struct server *s)
+{
+	int n = 0;
+	for (int i = 0; i < OPEN_UPLOADS_MAX; i++)
+		if (s->open[i].token[0] && time(NULL) - s->open[i].touched <= s->timeout)
+			n++;
+	return n;
+}
+
+/* Pending push parts that are not the last: more parts will follow. */
+static int parts_pending(struct server *s)
+{
+	int n = 0;
+	for (struct pending *p = s->pending; p; p = p->next)
+		n += p->upload[0] != '\0';
+	return n;
+}
 
 static void conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
@@ -167,6 +239,7 @@ static struct bufferevent *bev_cb(struct event_base *base, void *arg)
 	c->s = s;
 	c->ssl = ssl;
 	c->receiving = 1;
+	c->after_stop = s->draining;
 	c->born = time(NULL);
 	if ((c->next = s->conns) != NULL)
 		c->next->prev = c;
@@ -205,7 +278,7 @@ static void drain_cb(evutil_socket_t fd, short what, void *arg)
 	struct server *s = arg;
 
 	(void)fd; (void)what;
-	if (!s->conns || time(NULL) - s->drain_started > s->timeout)
+	if ((!s->conns && !open_count(s) && !parts_pending(s)) || time(NULL) - s->drain_started > s->timeout)
 		event_base_loopexit(s->base, NULL);
 }
 
@@ -241,7 +314,21 @@ static void request_cb(struct evhttp_request *req, void *arg)
 		reply_text(req, 403, "Forbidden", "no authenticated peer");
 		return;
 	}
-	/* draining: a request on a connection accepted before the signal is in flight; answer it */
+	/*
+	 * Draining: a request on a connection accepted before the signal is in
+	 * flight, and answered; so is the next part of an upload in flight.
+	 * Anything new is told the daemon is stopping.
+	 */
+	if (c && c->after_stop) {
+		char token[33];
+		int last;
+		if (!path || strcmp(path, "/v1/push") ||
+		    !part_of(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)), token, &last) ||
+		    !open_find(s, token)) {
+			reply_text(req, 503, "Service Unavailable", "the daemon is stopping; try again later");
+			return;
+		}
+	}
 	if (!path || (strcmp(path, "/v1/state") && strcmp(path, "/v1/pull") && strcmp(path, "/v1/push"))) {
 		reply_text(req, 404, "Not Found", "no such endpoint: /v1/state, /v1/pull, /v1/push");
 		return;
@@ -283,6 +370,12 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	p->id = s->next_id;
 	p->req = req;
 	p->conn = c;
+	{
+		int last = 1;
+		if (op == OP_PUSH && part_of(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)), p->upload, &last) &&
+		    last)
+			p->upload[0] = '\0';
+	}
 	p->next = s->pending;
 	s->pending = p;
 }
@@ -306,6 +399,8 @@ static void answer(struct server *s, const strata_msg *m)
 	if (!(p = *pp))
 		return;
 	*pp = p->next;
+	if (p->upload[0])
+		open_note(s, p->upload, status == 200);	/* its next part is due, or it failed */
 	if (p->req) {
 		h = evhttp_request_get_output_headers(p->req);
 		evhttp_add_header(h, "Content-Type", type);
@@ -360,12 +455,18 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (s->draining)
 		return;
-	strata_netproc_log("signal %d: finishing %s, accepting no more", (int)sig, s->conns ? "open connections" : "nothing");
 	s->draining = 1;
 	s->drain_started = time(NULL);
-	if (s->bound)
-		evhttp_del_accept_socket(s->http, s->bound);
-	s->bound = NULL;
+	if (open_count(s) || parts_pending(s)) {
+		/* uploads in flight send their next parts on new connections: keep listening for those */
+		strata_netproc_log("signal %d: finishing open connections and uploads, taking no new requests", (int)sig);
+	} else {
+		strata_netproc_log("signal %d: finishing %s, accepting no more", (int)sig,
+				   s->conns ? "open connections" : "nothing");
+		if (s->bound)
+			evhttp_del_accept_socket(s->http, s->bound);
+		s->bound = NULL;
+	}
 	if (s->drain) {
 		struct timeval tv = { 0, 100000 };
 		event_add(s->drain, &tv);

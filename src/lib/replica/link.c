@@ -264,7 +264,13 @@ int strata_link_state_format(strata_buf *out, strata_node *n, const char *peer)
 	size_t plen;
 	int error;
 
-	if ((error = strata_link_load(&l, n, peer)) < 0)
+	/*
+	 * A change a crash interrupted (a pull killed between its ref moves and
+	 * its audit event) is settled before anything is reported: otherwise
+	 * the peer would be told of refs the next lock puts back, answer "up
+	 * to date", and the parcel would never come again.
+	 */
+	if ((error = strata_journal_lock(n)) < 0 || (error = strata_link_load(&l, n, peer)) < 0)
 		return error;
 	error = strata_buf_printf(out, "sequence %llu\n", (unsigned long long)l.in.sequence);
 	strata_link_dispose(&l);
