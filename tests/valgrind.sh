@@ -39,12 +39,7 @@ run "history" 0 "$STRATA" -C st history cn-wangjiang-01/residents "$key"
 $VG --log-file="$T/vg-serve.%p" "$STRATA" -C cn serve --listen 127.0.0.1:0 2>>"$T/cn.log" &
 vpid=$!
 echo "$vpid" >>"$T/daemons"
-i=0
-until grep -q "serving on" "$T/cn.log"; do
-	i=$((i + 1))
-	[ $i -lt 600 ] || fail "strata serve under valgrind did not start: $(cat "$T/cn.log")"
-	sleep 0.1
-done
+wait_log "$T/cn.log" "serving on" || fail "strata serve under valgrind did not start: $(cat "$T/cn.log")"
 set_url st cn-wangjiang-01 "$(sed -n 's/.*serving on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$T/cn.log")"
 run "pull" 0 "$STRATA" -C st pull cn-wangjiang-01 --timeout 120
 kill -TERM "$vpid"
