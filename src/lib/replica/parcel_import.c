@@ -224,289 +224,303 @@ static int publish_pack(strata_node *n, const char *qdir, const char *name)
 	return error;
 }
 
-static int import_checked(strata_node *n, const strata_parcel *p, const char *what, const unsigned char *sha,
-			  strata_parcel_result *res)
+/*
+ * What the steps of one import share.  Each step returns 0 to go on, a
+ * negative code (its message set) to refuse, or 1 when nothing is left to
+ * do (the same parcel again).
+ */
+typedef struct {
+	import_ctx c;
+	const unsigned char *sha;	/* the parcel file's SHA-256, for the audit event */
+	strata_parcel_result *res;
+	strata_link link;		/* the sender's link state */
+	local_ref *locals;		/* each manifest ref as it is here now */
+	strata_received_src src;	/* objects.pack, in memory or spooled */
+	strata_buf qdir, idxpath;	/* the quarantine, and the pack's index in it */
+	int qdir_made;
+	char packname[GIT_OID_HEXSZ + 1];
+} import_run;
+
+/* 2. who sent it, and to whom: the pinned key signed it, it is for us, the direction allows it */
+static int step_sender(import_run *u)
 {
-	import_ctx c = { 0 };
-	strata_received_src src;
-	strata_link link = { 0 };
-	strata_buf key = STRATA_BUF_INIT, qdir = STRATA_BUF_INIT, idxpath = STRATA_BUF_INIT, linkfile = STRATA_BUF_INIT;
-	strata_buf subject = STRATA_BUF_INIT, trailers = STRATA_BUF_INIT;
+	strata_node *n = u->c.n;
+	const strata_parcel *p = u->c.p;
+	const char *what = u->c.what;
+	strata_buf key = STRATA_BUF_INIT;
 	strata_pubkey signer, pinned;
-	local_ref *locals = NULL;
-	strata_journal_ref *jrefs = NULL;
-	size_t njrefs = 0;
-	git_indexer *idx = NULL;
-	git_odb_backend *qbe = NULL;
-	char packname[GIT_OID_HEXSZ + 1] = "";
-	int qdir_made = 0, error = STRATA_ERROR;
-	size_t changed = 0;
+	int found = strata_peers_get(&key, n, p->sender, "key") == 0 && strata_sign_pubkey_parse(&pinned, key.ptr) == 0;
 
-	c.n = n;
-	c.p = p;
-	c.what = what;
-	c.r.what = what;
-	c.r.sender = p->sender;
-	c.r.recipient = strata_node_name(n);
-	snprintf(res->peer, sizeof(res->peer), "%s", p->sender);
-	res->sequence = p->sequence;
-	res->nrefs = p->nrefs;
-	res->objects = p->pack_objects;
+	strata_buf_dispose(&key);
+	if (!found)
+		return strata_error_setc(STRATA_EVERIFY, "'%s': sender '%s' is not a peer of this node (no pinned key "
+					 "in node.conf)", what, p->sender);
+	if (strata_parcel_verify(p, &signer) < 0)
+		return strata_error_setc(STRATA_EVERIFY, "'%s': MANIFEST.sig does not verify: %s", what, strata_error_last());
+	if (!strata_sign_pubkey_equal(&signer, &pinned))
+		return strata_error_setc(STRATA_EVERIFY, "'%s': signed by a key that is not the one pinned for '%s'",
+					 what, p->sender);
+	if (strcmp(p->recipient, strata_node_name(n)))
+		return strata_error_set("'%s': addressed to '%s', and this node is '%s'", what, p->recipient,
+					strata_node_name(n));
+	if (!strcmp(p->sender, strata_node_name(n)))
+		return strata_error_set("'%s': sent by this node itself", what);
+	return strata_link_allows(n, p->sender, 0);
+}
 
-	/* 2. who sent it, and to whom */
-	if (strata_peers_get(&key, n, p->sender, "key") < 0 || strata_sign_pubkey_parse(&pinned, key.ptr) < 0) {
-		error = strata_error_setc(STRATA_EVERIFY, "'%s': sender '%s' is not a peer of this node (no pinned key "
-				  "in node.conf)", what, p->sender);
-		goto done;
-	}
-	if (strata_parcel_verify(p, &signer) < 0) {
-		error = strata_error_setc(STRATA_EVERIFY, "'%s': MANIFEST.sig does not verify: %s", what, strata_error_last());
-		goto done;
-	}
-	if (!strata_sign_pubkey_equal(&signer, &pinned)) {
-		error = strata_error_setc(STRATA_EVERIFY, "'%s': signed by a key that is not the one pinned for '%s'",
-				  what, p->sender);
-		goto done;
-	}
-	if (strcmp(p->recipient, strata_node_name(n))) {
-		error = strata_error_set("'%s': addressed to '%s', and this node is '%s'", what, p->recipient, strata_node_name(n));
-		goto done;
-	}
-	if (!strcmp(p->sender, strata_node_name(n))) {
-		error = strata_error_set("'%s': sent by this node itself", what);
-		goto done;
-	}
-	if ((error = strata_link_allows(n, p->sender, 0)) < 0)
-		goto done;
-	/* 3. replay and rollback */
-	if ((error = strata_link_load(&link, n, p->sender)) < 0)
-		goto done;
-	/* locals: the refs as they are now */
-	if ((locals = calloc(p->nrefs ? p->nrefs : 1, sizeof(*locals))) == NULL) {
-		error = strata_error_set("out of memory");
-		goto done;
-	}
+/* 3. replay and rollback: newer than the last accepted, not too far, not from the future */
+static int step_sequence(import_run *u)
+{
+	strata_node *n = u->c.n;
+	const strata_parcel *p = u->c.p;
+	const char *what = u->c.what;
+	int error;
+
+	if ((error = strata_link_load(&u->link, n, p->sender)) < 0)
+		return error;
+	if ((u->locals = calloc(p->nrefs ? p->nrefs : 1, sizeof(*u->locals))) == NULL)
+		return strata_error_set("out of memory");
 	for (size_t i = 0; i < p->nrefs; i++) {
 		int rc;
-		if ((error = strata_buf_printf(&locals[i].name, "%s%s/%s", STRATA_REF_PEERS, p->sender, p->refs[i].name)) < 0)
-			goto done;
-		rc = git_reference_name_to_id(&locals[i].old, strata_node_repo(n), locals[i].name.ptr);
+		if ((error = strata_buf_printf(&u->locals[i].name, "%s%s/%s", STRATA_REF_PEERS, p->sender,
+					       p->refs[i].name)) < 0)
+			return error;
+		rc = git_reference_name_to_id(&u->locals[i].old, strata_node_repo(n), u->locals[i].name.ptr);
 		if (rc == 0)
-			locals[i].exists = 1;
-		else if (rc != GIT_ENOTFOUND) {
-			error = strata_error_git("cannot read received refs");
-			goto done;
-		}
+			u->locals[i].exists = 1;
+		else if (rc != GIT_ENOTFOUND)
+			return strata_error_git("cannot read received refs");
 		git_error_clear();
 	}
-
-	if (p->sequence == link.in.sequence && p->sequence > 0) {
+	if (p->sequence == u->link.in.sequence && p->sequence > 0) {
 		/* the same parcel again (a second carrier, a retried push): every ref already where it says */
 		int same = 1;
 		for (size_t i = 0; same && i < p->nrefs; i++)
-			same = locals[i].exists && git_oid_equal(&locals[i].old, &p->refs[i].commit);
+			same = u->locals[i].exists && git_oid_equal(&u->locals[i].old, &p->refs[i].commit);
 		if (same) {
-			res->uptodate = 1;
-			error = 0;
-			goto done;
+			u->res->uptodate = 1;
+			return 1;
 		}
 	}
-	if (p->sequence > link.in.sequence + STRATA_SEQUENCE_JUMP_MAX) {
-		error = strata_error_set("'%s': parcel %llu from '%s' jumps more than %llu past the last accepted (%llu): "
-				 "it would leave every later parcel looking old", what, (unsigned long long)p->sequence,
-				 p->sender, (unsigned long long)STRATA_SEQUENCE_JUMP_MAX, (unsigned long long)link.in.sequence);
-		goto done;
-	}
+	if (p->sequence > u->link.in.sequence + STRATA_SEQUENCE_JUMP_MAX)
+		return strata_error_set("'%s': parcel %llu from '%s' jumps more than %llu past the last accepted (%llu): "
+					"it would leave every later parcel looking old", what, (unsigned long long)p->sequence,
+					p->sender, (unsigned long long)STRATA_SEQUENCE_JUMP_MAX,
+					(unsigned long long)u->link.in.sequence);
 	if (p->created > (int64_t)time(NULL) + STRATA_CLOCK_SKEW_MAX || p->created < CREATED_MIN) {
 		char t[32];
 		strata_enc_utc_stamp(t, sizeof(t), p->created);
-		error = strata_error_set("'%s': parcel %llu from '%s' says it was created at %s, %s", what,
-				 (unsigned long long)p->sequence, p->sender, t,
-				 p->created < CREATED_MIN ? "before the year 2000" : "more than a day from now");
-		goto done;
+		return strata_error_set("'%s': parcel %llu from '%s' says it was created at %s, %s", what,
+					(unsigned long long)p->sequence, p->sender, t,
+					p->created < CREATED_MIN ? "before the year 2000" : "more than a day from now");
 	}
-	if (p->sequence <= link.in.sequence) {
-		error = strata_error_set("'%s': parcel %llu from '%s' is %s: the last accepted was %llu (replay or rollback)",
-				 what, (unsigned long long)p->sequence, p->sender,
-				 p->sequence == link.in.sequence ? "already imported" : "older than one already imported",
-				 (unsigned long long)link.in.sequence);
-		goto done;
-	}
-	/* prerequisites, then the pack's shape */
-	if (git_repository_odb(&c.main_odb, strata_node_repo(n)) < 0) {
-		error = strata_error_git("cannot open object store");
-		goto done;
-	}
-	c.r.known = c.main_odb;
+	if (p->sequence <= u->link.in.sequence)
+		return strata_error_set("'%s': parcel %llu from '%s' is %s: the last accepted was %llu (replay or rollback)",
+					what, (unsigned long long)p->sequence, p->sender,
+					p->sequence == u->link.in.sequence ? "already imported" : "older than one already imported",
+					(unsigned long long)u->link.in.sequence);
+	return 0;
+}
+
+/* 4. what it builds on is here, and the pack's every entry and delta is sound (received.h) */
+static int step_prerequisites(import_run *u)
+{
+	strata_node *n = u->c.n;
+	const strata_parcel *p = u->c.p;
+
+	if (git_repository_odb(&u->c.main_odb, strata_node_repo(n)) < 0)
+		return strata_error_git("cannot open object store");
+	u->c.r.known = u->c.main_odb;
 	for (size_t i = 0; i < p->nprereqs; i++) {
 		git_commit *pc = NULL;
-		if (git_commit_lookup(&pc, strata_node_repo(n), &p->prereqs[i]) < 0) {
-			char hex[GIT_OID_HEXSZ + 1];
-			git_error_clear();
-			git_oid_tostr(hex, sizeof(hex), &p->prereqs[i]);
-			error = strata_error_set("'%s': builds on commit %.12s, which this node does not have: import the "
-					 "earlier parcels from '%s' first, or ask for a full one (export --full)",
-					 what, hex, p->sender);
-			goto done;
+		char hex[GIT_OID_HEXSZ + 1];
+		if (git_commit_lookup(&pc, strata_node_repo(n), &p->prereqs[i]) == 0) {
+			git_commit_free(pc);
+			continue;
 		}
-		git_commit_free(pc);
+		git_error_clear();
+		git_oid_tostr(hex, sizeof(hex), &p->prereqs[i]);
+		return strata_error_set("'%s': builds on commit %.12s, which this node does not have: import the "
+					"earlier parcels from '%s' first, or ask for a full one (export --full)",
+					u->c.what, hex, p->sender);
 	}
 	if (p->pack_fd >= 0)
-		strata_received_src_fd(&src, p->pack_fd, p->pack_size);
+		strata_received_src_fd(&u->src, p->pack_fd, p->pack_size);
 	else
-		strata_received_src_mem(&src, p->pack.ptr, p->pack.len);
-	if ((error = strata_received_resolve_src(&src, p->pack_objects, c.main_odb, what)) < 0)
-		goto done;
+		strata_received_src_mem(&u->src, p->pack.ptr, p->pack.len);
+	return strata_received_resolve_src(&u->src, p->pack_objects, u->c.main_odb, u->c.what);
+}
 
-	/* 4. quarantine: index (thin bases from our store) into a directory of its own */
-	if ((error = strata_buf_printf(&qdir, "%s/tmp/quarantine-XXXXXX", strata_node_path(n))) < 0)
-		goto done;
-	{
-		char *tmpdir = strata_fs_path_join(strata_node_path(n), "tmp");
-		int rc = tmpdir ? strata_fs_mkdir_p(tmpdir, 0700) : STRATA_ERROR;
-		free(tmpdir);
-		if ((error = rc) < 0)
-			goto done;
-	}
-	if (!mkdtemp(qdir.ptr)) {
-		error = strata_error_sys(qdir.ptr);
-		goto done;
-	}
-	qdir_made = 1;
-	if (git_odb_new(&c.q_odb) < 0) {
-		error = strata_error_git("cannot create quarantine");
-		goto done;
-	}
-	if (p->pack_objects > 0) {
-		git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
-		git_indexer_progress stats;
-		/*
-		 * No opts.verify: libgit2 1.5's connectivity check leaks every
-		 * object it parses that the odb already has (it returns before
-		 * freeing it), and step 5 below checks more than it does: every
-		 * object a ref reaches is read, and every new object must be reached.
-		 * The indexer still hashes every object and checks the trailer.
-		 */
-		int irc = git_indexer_new(&idx, qdir.ptr, 0644, c.main_odb, &opts);
-		/* a pack in memory whole; a spooled one in pieces, never all in memory */
-		if (irc == 0 && src.mem)
-			irc = git_indexer_append(idx, src.mem, (size_t)src.len, &stats);
-		for (uint64_t off = 0; irc == 0 && !src.mem && off < src.len;) {
-			unsigned char chunk[65536];
-			ssize_t got = strata_received_src_read(&src, off, chunk, sizeof(chunk));
-			if (got <= 0) {
-				error = strata_error_sys("cannot read objects.pack");
-				goto done;
-			}
-			irc = git_indexer_append(idx, chunk, (size_t)got, &stats);
-			off += (uint64_t)got;
+/*
+ * Indexes the pack (thin bases from our store) into the quarantine; no
+ * opts.verify: libgit2 1.5's connectivity check leaks every object it
+ * parses that the odb already has (it returns before freeing it), and
+ * step 6 checks more than it does: every object a ref reaches is read,
+ * and every new object must be reached.  The indexer still hashes every
+ * object and checks the trailer.
+ */
+static int index_pack(import_run *u)
+{
+	git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
+	git_indexer_progress stats;
+	git_indexer *idx = NULL;
+	git_odb_backend *qbe = NULL;
+	int error = 0, irc = git_indexer_new(&idx, u->qdir.ptr, 0644, u->c.main_odb, &opts);
+
+	/* a pack in memory whole; a spooled one in pieces, never all in memory */
+	if (irc == 0 && u->src.mem)
+		irc = git_indexer_append(idx, u->src.mem, (size_t)u->src.len, &stats);
+	for (uint64_t off = 0; irc == 0 && !u->src.mem && off < u->src.len;) {
+		unsigned char chunk[65536];
+		ssize_t got = strata_received_src_read(&u->src, off, chunk, sizeof(chunk));
+		if (got <= 0) {
+			error = strata_error_sys("cannot read objects.pack");
+			break;
 		}
-		if (irc < 0 || git_indexer_commit(idx, &stats) < 0) {
-			error = strata_error_set("'%s': objects.pack does not index: %s", what,
+		irc = git_indexer_append(idx, chunk, (size_t)got, &stats);
+		off += (uint64_t)got;
+	}
+	if (!error && (irc < 0 || git_indexer_commit(idx, &stats) < 0))
+		error = strata_error_set("'%s': objects.pack does not index: %s", u->c.what,
 					 git_error_last() ? git_error_last()->message : "unknown error");
-			goto done;
-		}
-		snprintf(packname, sizeof(packname), "%s", git_indexer_name(idx));
-		if ((error = strata_buf_printf(&idxpath, "%s/pack-%s.idx", qdir.ptr, packname)) < 0)
-			goto done;
-		if (git_odb_backend_one_pack(&qbe, idxpath.ptr) < 0 || git_odb_add_backend(c.q_odb, qbe, 1) < 0) {
-			error = strata_error_git("cannot open the quarantined pack");
-			goto done;
-		}
-		qbe = NULL;	/* owned by the odb */
+	if (!error) {
+		snprintf(u->packname, sizeof(u->packname), "%s", git_indexer_name(idx));
+		error = strata_buf_printf(&u->idxpath, "%s/pack-%s.idx", u->qdir.ptr, u->packname);
 	}
-	{
-		git_odb *both = NULL;
-		git_odb_backend *be = NULL;
-		strata_buf objdir = STRATA_BUF_INIT;
-		int rc = strata_buf_printf(&objdir, "%sobjects", git_repository_path(strata_node_repo(n)));
-		if (rc == 0 && (git_odb_open(&both, objdir.ptr) < 0 ||
-				(idxpath.len && (git_odb_backend_one_pack(&be, idxpath.ptr) < 0 ||
-						 git_odb_add_backend(both, be, 100) < 0)) ||
-				git_repository_wrap_odb(&c.r.repo, both) < 0))
-			rc = strata_error_git("cannot open the quarantine");
-		git_odb_free(both);
-		strata_buf_dispose(&objdir);
-		if ((error = rc) < 0)
-			goto done;
+	if (!error && (git_odb_backend_one_pack(&qbe, u->idxpath.ptr) < 0 || git_odb_add_backend(u->c.q_odb, qbe, 1) < 0)) {
+		error = strata_error_git("cannot open the quarantined pack");
+		if (qbe)
+			qbe->free(qbe);
 	}
+	git_indexer_free(idx);
+	return error;
+}
 
-	/* 5. every new commit, tree and record; refs forward only */
-	for (size_t i = 0; i < p->nrefs; i++) {
-		int rc = check_ref(&c, &p->refs[i], &locals[i]);
-		if (rc < 0) {
-			error = rc;	/* keeps STRATA_EVERIFY for a bad signature */
-			goto done;
-		}
-	}
-	{
-		new_count nc = { c.main_odb, 0 };
-		if (git_odb_foreach(c.q_odb, count_new, &nc) < 0) {
-			error = strata_error_git("cannot list the quarantined pack");
-			goto done;
-		}
-		if (nc.n != c.r.seen.n) {
-			error = strata_error_set("'%s': objects.pack holds %zu new objects that no ref in the manifest reaches",
-					 what, nc.n - (nc.n > c.r.seen.n ? c.r.seen.n : nc.n));
-			goto done;
-		}
-	}
+/* 5. quarantine: the pack indexed in a directory of its own, read together with the node's objects */
+static int step_quarantine(import_run *u)
+{
+	strata_node *n = u->c.n;
+	git_odb *both = NULL;
+	git_odb_backend *be = NULL;
+	strata_buf objdir = STRATA_BUF_INIT;
+	char *tmpdir = strata_fs_path_join(strata_node_path(n), STRATA_NODE_TMP);
+	int error = tmpdir ? strata_fs_mkdir_p(tmpdir, 0700) : STRATA_ERROR;
 
-	/* 6. objects in, refs in one transaction, then the sequence */
-	if (c.r.seen.n > 0 && (error = publish_pack(n, qdir.ptr, packname)) < 0)
-		goto done;
-	/*
-	 * From here the change is journalled: an error, a kill or a power
-	 * loss before the audit event is in leaves the refs and the sequence
-	 * as they were (journal.h).
-	 */
-	if ((jrefs = calloc(p->nrefs ? p->nrefs : 1, sizeof(*jrefs))) == NULL) {
-		error = strata_error_set("out of memory");
-		goto done;
-	}
+	free(tmpdir);
+	if (error < 0 || (error = strata_buf_printf(&u->qdir, "%s/%s/quarantine-XXXXXX", strata_node_path(n),
+						    STRATA_NODE_TMP)) < 0)
+		return error;
+	if (!mkdtemp(u->qdir.ptr))
+		return strata_error_sys(u->qdir.ptr);
+	u->qdir_made = 1;
+	if (git_odb_new(&u->c.q_odb) < 0)
+		return strata_error_git("cannot create quarantine");
+	if (u->c.p->pack_objects > 0 && (error = index_pack(u)) < 0)
+		return error;
+	if ((error = strata_buf_printf(&objdir, "%sobjects", git_repository_path(strata_node_repo(n)))) == 0 &&
+	    (git_odb_open(&both, objdir.ptr) < 0 ||
+	     (u->idxpath.len && (git_odb_backend_one_pack(&be, u->idxpath.ptr) < 0 || git_odb_add_backend(both, be, 100) < 0)) ||
+	     git_repository_wrap_odb(&u->c.r.repo, both) < 0))
+		error = strata_error_git("cannot open the quarantine");
+	git_odb_free(both);
+	strata_buf_dispose(&objdir);
+	return error;
+}
+
+/* 6. every new commit, tree and record; refs forward only; every new object reached by a ref */
+static int step_objects(import_run *u)
+{
+	new_count nc = { u->c.main_odb, 0 };
+	int error;
+
+	for (size_t i = 0; i < u->c.p->nrefs; i++)
+		if ((error = check_ref(&u->c, &u->c.p->refs[i], &u->locals[i])) < 0)
+			return error;	/* keeps STRATA_EVERIFY for a bad signature */
+	if (git_odb_foreach(u->c.q_odb, count_new, &nc) < 0)
+		return strata_error_git("cannot list the quarantined pack");
+	if (nc.n != u->c.r.seen.n)
+		return strata_error_set("'%s': objects.pack holds %zu new objects that no ref in the manifest reaches",
+					u->c.what, nc.n - (nc.n > u->c.r.seen.n ? u->c.r.seen.n : nc.n));
+	return 0;
+}
+
+/*
+ * 7. objects in; then, journalled (change.h), the refs in one transaction,
+ * the sequence, and the audit event last: an error, a kill or a power loss
+ * before the event is in leaves the refs and the sequence as they were.
+ */
+static int step_apply(import_run *u)
+{
+	const strata_parcel *p = u->c.p;
+	strata_journal_ref *jrefs = NULL;
+	strata_buf linkfile = STRATA_BUF_INIT, subject = STRATA_BUF_INIT, trailers = STRATA_BUF_INIT;
+	size_t njrefs = 0;
+	int error;
+
+	if (u->c.r.seen.n > 0 && (error = publish_pack(u->c.n, u->qdir.ptr, u->packname)) < 0)
+		return error;
+	if ((jrefs = calloc(p->nrefs ? p->nrefs : 1, sizeof(*jrefs))) == NULL)
+		return strata_error_set("out of memory");
 	for (size_t i = 0; i < p->nrefs; i++) {
-		if (locals[i].exists && git_oid_equal(&locals[i].old, &p->refs[i].commit))
-			continue;
-		jrefs[njrefs].name = locals[i].name.ptr;
-		jrefs[njrefs].exists = locals[i].exists;
-		jrefs[njrefs].old = locals[i].old;
+		if (u->locals[i].exists && git_oid_equal(&u->locals[i].old, &p->refs[i].commit))
+			continue;	/* only the refs that move */
+		jrefs[njrefs].name = u->locals[i].name.ptr;
+		jrefs[njrefs].exists = u->locals[i].exists;
+		jrefs[njrefs].old = u->locals[i].old;
 		jrefs[njrefs++].target = p->refs[i].commit;
 	}
-	changed = njrefs;	/* the refs that move */
-	/* 7. the event, as the change's last step */
-	if ((error = strata_link_relpath(&linkfile, p->sender)) < 0 ||
-	    (error = audit_text(&subject, &trailers, p, locals, sha, changed, c.r.seen.n, strata_node_repo(n))) < 0)
-		goto done;
-	{
-		import_moves m = { jrefs, njrefs, p->sender, &link, p->sequence };
-		strata_change ch = { "parcel-import", what, jrefs, njrefs, linkfile.ptr, subject.ptr, trailers.ptr };
-		if ((error = strata_change_apply(n, &ch, move_refs, &m)) < 0)
-			goto done;
+	if ((error = strata_link_relpath(&linkfile, p->sender)) == 0 &&
+	    (error = audit_text(&subject, &trailers, p, u->locals, u->sha, njrefs, u->c.r.seen.n,
+				strata_node_repo(u->c.n))) == 0) {
+		import_moves m = { jrefs, njrefs, p->sender, &u->link, p->sequence };
+		strata_change ch = { "parcel-import", u->c.what, jrefs, njrefs, linkfile.ptr, subject.ptr, trailers.ptr };
+		if ((error = strata_change_apply(u->c.n, &ch, move_refs, &m)) == 0)
+			u->res->changed = njrefs;
 	}
-	res->changed = changed;
-	error = 0;
-done:
 	free(jrefs);
-	git_indexer_free(idx);
-	if (qbe)
-		qbe->free(qbe);
-	git_repository_free(c.r.repo);
-	git_odb_free(c.q_odb);
-	git_odb_free(c.main_odb);
-	if (qdir_made)
-		strata_fs_rm_rf(qdir.ptr);
-	for (size_t i = 0; locals && i < p->nrefs; i++)
-		strata_buf_dispose(&locals[i].name);
-	free(locals);
-	strata_received_dispose(&c.r);
-	strata_link_dispose(&link);
-	strata_buf_dispose(&key);
-	strata_buf_dispose(&qdir);
-	strata_buf_dispose(&idxpath);
 	strata_buf_dispose(&linkfile);
 	strata_buf_dispose(&subject);
 	strata_buf_dispose(&trailers);
 	return error;
+}
+
+/* Steps 2 to 7 (1, the lock, is the caller's); the first refusal stops them. */
+static int import_checked(strata_node *n, const strata_parcel *p, const char *what, const unsigned char *sha,
+			  strata_parcel_result *res)
+{
+	static int (*const steps[])(import_run *) = {
+		step_sender, step_sequence, step_prerequisites, step_quarantine, step_objects, step_apply
+	};
+	import_run u = { { 0 } };
+	int error = 0;
+
+	u.c.n = n;
+	u.c.p = p;
+	u.c.what = what;
+	u.c.r.what = what;
+	u.c.r.sender = p->sender;
+	u.c.r.recipient = strata_node_name(n);
+	u.sha = sha;
+	u.res = res;
+	snprintf(res->peer, sizeof(res->peer), "%s", p->sender);
+	res->sequence = p->sequence;
+	res->nrefs = p->nrefs;
+	res->objects = p->pack_objects;
+	for (size_t i = 0; error == 0 && i < sizeof(steps) / sizeof(*steps); i++)
+		error = steps[i](&u);
+	git_repository_free(u.c.r.repo);
+	git_odb_free(u.c.q_odb);
+	git_odb_free(u.c.main_odb);
+	if (u.qdir_made)
+		strata_fs_rm_rf(u.qdir.ptr);
+	for (size_t i = 0; u.locals && i < p->nrefs; i++)
+		strata_buf_dispose(&u.locals[i].name);
+	free(u.locals);
+	strata_received_dispose(&u.c.r);
+	strata_link_dispose(&u.link);
+	strata_buf_dispose(&u.qdir);
+	strata_buf_dispose(&u.idxpath);
+	return error < 0 ? error : 0;
 }
 
 int strata_parcel_import(strata_node *n, const char *what, const void *data, size_t len,
