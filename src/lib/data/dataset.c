@@ -7,6 +7,7 @@
  * changed; records are loaded only under prefixes that differ.
  */
 #include "strata/data/dataset.h"
+#include "strata/base/array.h"
 #include "strata/format/trie.h"
 #include "strata/node/refs.h"
 #include "strata/format/json.h"
@@ -262,14 +263,8 @@ static int set_add_line(const char *line, size_t len, void *payload)
 	diff_set *s = payload;
 	diff_item *it;
 
-	if (s->n == s->alloc) {
-		size_t na = s->alloc ? s->alloc * 2 : 1024;
-		diff_item *p = realloc(s->v, na * sizeof(*p));
-		if (!p)
-			return strata_error_set("out of memory");
-		s->v = p;
-		s->alloc = na;
-	}
+	if (strata_array_grow(&s->v, &s->alloc, s->n + 1, 1024) < 0)
+		return STRATA_ERROR;
 	it = &s->v[s->n];
 	it->rec = NULL;
 	it->off = s->arena.len;

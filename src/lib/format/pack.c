@@ -9,6 +9,7 @@
  * pack checksum, index checksum.
  */
 #include "strata/format/pack.h"
+#include "strata/base/array.h"
 #include "strata/base/fs.h"
 #include "strata/base/enc.h"
 
@@ -253,16 +254,8 @@ static int write_object(strata_packw *w, z_stream *zs, unsigned char **zbuf, siz
 	crc = crc32(crc, *zbuf, (uInt)zs->total_out);
 
 	pthread_mutex_lock(&w->lock);
-	if (w->n == w->alloc) {
-		size_t na = w->alloc ? w->alloc * 2 : 1024;
-		pack_entry *ne = realloc(w->entries, na * sizeof(*ne));
-		if (!ne) {
-			error = strata_error_set("out of memory");
-			goto unlock;
-		}
-		w->entries = ne;
-		w->alloc = na;
-	}
+	if ((error = strata_array_grow(&w->entries, &w->alloc, w->n + 1, 1024)) < 0)
+		goto unlock;
 	if (write_all(w->fd, hdr, hlen, w->tmp_path) < 0 ||
 	    write_all(w->fd, *zbuf, zs->total_out, w->tmp_path) < 0) {
 		error = STRATA_ERROR;
@@ -345,14 +338,8 @@ int strata_pack_writer_add(strata_packw *w, git_object_t type, const void *data,
 	if (worker_error(w))
 		return STRATA_ERROR;
 
-	if (w->nids == w->ids_alloc) {
-		size_t na = w->ids_alloc ? w->ids_alloc * 2 : 1024;
-		git_oid *p = realloc(w->ids, na * sizeof(*p));
-		if (!p)
-			return strata_error_set("out of memory");
-		w->ids = p;
-		w->ids_alloc = na;
-	}
+	if (strata_array_grow(&w->ids, &w->ids_alloc, w->nids + 1, 1024) < 0)
+		return STRATA_ERROR;
 	w->ids[w->nids++] = *oid;
 	if (w->nids * 2 > w->nslots && set_grow(w) < 0)
 		return STRATA_ERROR;

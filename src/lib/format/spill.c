@@ -3,6 +3,7 @@
  * the process): hash[32] line[4] origin[1] len[4] data[len].
  */
 #include "strata/format/spill.h"
+#include "strata/base/array.h"
 #include "strata/base/fs.h"
 
 #include <errno.h>
@@ -189,14 +190,8 @@ int strata_spill_load(strata_spill *s, unsigned bucket, strata_buf *data, size_t
 
 	while (off < data->len) {
 		strata_trie_item *it;
-		if (n == *alloc) {
-			size_t na = *alloc ? *alloc * 2 : 4096;
-			strata_trie_item *p = realloc(*items, na * sizeof(*p));
-			if (!p)
-				return strata_error_set("out of memory");
-			*items = p;
-			*alloc = na;
-		}
+		if (strata_array_grow(items, alloc, n + 1, 4096) < 0)
+			return STRATA_ERROR;
 		it = &(*items)[n++];
 		memcpy(it->hash, data->ptr + off, STRATA_HASH_LEN);
 		memcpy(&it->line, data->ptr + off + 32, 4);

@@ -12,6 +12,7 @@
  * the changed field) are inserted.
  */
 #include "strata/format/thinpack.h"
+#include "strata/base/array.h"
 #include "strata/base/oidset.h"
 
 #include <openssl/evp.h>
@@ -242,12 +243,8 @@ static int choose(chooser *c, const git_oid *id, git_object_t type, const git_oi
 	}
 	if ((rc = strata_oidset_put(&c->chosen, id, depth)) <= 0)
 		return rc;
-	if (c->n == c->alloc) {
-		pack_entry *e = realloc(c->e, (c->alloc = c->alloc ? c->alloc * 2 : 1024) * sizeof(*e));
-		if (!e)
-			return strata_error_set("out of memory");
-		c->e = e;
-	}
+	if (strata_array_grow(&c->e, &c->alloc, c->n + 1, 1024) < 0)
+		return STRATA_ERROR;
 	c->e[c->n].id = *id;
 	c->e[c->n].type = type;
 	c->e[c->n].has_base = base != NULL;

@@ -2,6 +2,7 @@
  * trie.c - record layout; see trie.h for the rule.
  */
 #include "strata/format/trie.h"
+#include "strata/base/array.h"
 #include "strata/format/json.h"
 
 #include <stdlib.h>
@@ -354,14 +355,8 @@ static int load_leaf(git_repository *repo, const git_oid *id, strata_trie_hash_f
 			nl = end;
 		if (nl == p)
 			continue;
-		if (*n == alloc) {
-			size_t na = alloc ? alloc * 2 : 64;
-			strata_trie_item *q = realloc(*out, na * sizeof(*q));
-			if (!q)
-				return strata_error_set("out of memory");
-			*out = q;
-			alloc = na;
-		}
+		if (strata_array_grow(out, &alloc, *n + 1, 64) < 0)
+			return STRATA_ERROR;
 		it = &(*out)[(*n)++];
 		memset(it, 0, sizeof(*it));
 		it->data = p;
@@ -424,27 +419,13 @@ static int load_all(git_repository *repo, const git_tree_entry *e, strata_trie_h
 		git_blob *blob = NULL;
 		size_t n = 0;
 		int error;
-		if (l->nblobs == l->ablobs) {
-			size_t na = l->ablobs ? l->ablobs * 2 : 16;
-			git_blob **q = realloc(l->blobs, na * sizeof(*q));
-			if (!q)
-				return strata_error_set("out of memory");
-			l->blobs = q;
-			l->ablobs = na;
-		}
+		if (strata_array_grow(&l->blobs, &l->ablobs, l->nblobs + 1, 16) < 0)
+			return STRATA_ERROR;
 		error = load_leaf(repo, git_tree_entry_id(e), hash, payload, &blob, &items, &n);
 		if (blob)
 			l->blobs[l->nblobs++] = blob;
-		if (!error && l->n + n > l->alloc) {
-			size_t na = (l->n + n) * 2;
-			strata_trie_item *q = realloc(l->v, na * sizeof(*q));
-			if (!q)
-				error = strata_error_set("out of memory");
-			else {
-				l->v = q;
-				l->alloc = na;
-			}
-		}
+		if (!error)
+			error = strata_array_grow(&l->v, &l->alloc, l->n + n, 64);
 		if (!error && n)
 			memcpy(l->v + l->n, items, n * sizeof(*items));
 		if (!error)

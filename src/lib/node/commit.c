@@ -4,6 +4,7 @@
  * newline) and their verification against the node's trusted keys.
  */
 #include "strata/node/commit.h"
+#include "strata/base/array.h"
 #include "strata/base/buf.h"
 #include "strata/base/oidset.h"
 #include "strata/node/peers.h"
@@ -140,12 +141,8 @@ typedef struct {
 
 static int push_locked(shared_walk *w, const git_oid *id, const git_oid *child)
 {
-	if (w->top == w->salloc) {
-		walk_item *q = realloc(w->stack, (w->salloc = w->salloc ? 2 * w->salloc : 256) * sizeof(*q));
-		if (!q)
-			return -1;
-		w->stack = q;
-	}
+	if (strata_array_grow(&w->stack, &w->salloc, w->top + 1, 256) < 0)
+		return -1;
 	w->stack[w->top].id = *id;
 	w->stack[w->top].has_child = child != NULL;
 	if (child)

@@ -6,6 +6,7 @@
  * data on every call (LeakSanitizer).
  */
 #include "strata/node/peers.h"
+#include "strata/base/array.h"
 #include "strata/format/name.h"
 #include "node_priv.h"
 
@@ -30,7 +31,7 @@ int strata_peers_list(char ***out, size_t *count, strata_node *n)
 	git_config_iterator *it = NULL;
 	git_config_entry *e;
 	char **names = NULL;
-	size_t k = 0;
+	size_t k = 0, alloc = 0;
 	int error = 0;
 
 	*out = NULL;
@@ -40,16 +41,11 @@ int strata_peers_list(char ***out, size_t *count, strata_node *n)
 		return strata_error_git("cannot read node.conf");
 	while (!error && git_config_next(&e, it) == 0) {
 		size_t len = strlen(e->name);
-		char **grown;
 		if (len < 10 || strncmp(e->name, "peer.", 5) || strcmp(e->name + len - 4, ".key"))
 			continue;
 		len -= 9;	/* "peer." NAME ".key" */
-		grown = realloc(names, (k + 2) * sizeof(*names));
-		if (!grown) {
-			error = strata_error_set("out of memory");
+		if ((error = strata_array_grow(&names, &alloc, k + 2, 8)) < 0)
 			break;
-		}
-		names = grown;
 		if ((names[k] = strndup(e->name + 5, len)) == NULL)
 			error = strata_error_set("out of memory");
 		else if (strata_name_node_valid(names[k]))
@@ -97,14 +93,8 @@ static int load_trusted(strata_node *n)
 		    len < 4 || strcmp(e->name + len - 4, ".key") || dot1 == dot2 ||
 		    strata_sign_pubkey_parse(&key, e->value) < 0)
 			continue;
-		if (n->ntrusted == alloc) {
-			struct strata_trusted *t = realloc(n->trusted, (alloc = alloc ? alloc * 2 : 8) * sizeof(*t));
-			if (!t) {
-				error = strata_error_set("out of memory");
-				break;
-			}
-			n->trusted = t;
-		}
+		if ((error = strata_array_grow(&n->trusted, &alloc, n->ntrusted + 1, 8)) < 0)
+			break;
 		n->trusted[n->ntrusted].key = key;
 		snprintf(n->trusted[n->ntrusted].name, sizeof(n->trusted[n->ntrusted].name), "%.*s",
 			 (int)(dot2 - dot1 - 1), dot1 + 1);

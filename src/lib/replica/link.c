@@ -2,6 +2,7 @@
  * link.c - what a node knows of each peer's side of the link (see link.h).
  */
 #include "strata/replica/link.h"
+#include "strata/base/array.h"
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
 #include "strata/node/journal.h"
@@ -295,7 +296,7 @@ int strata_link_state_format(strata_buf *out, strata_node *n, const char *peer)
 int strata_link_state_parse(strata_link_side *s, const char *text, size_t len, size_t max_refs)
 {
 	const char *p = text, *end = text + len;
-	size_t lineno = 0;
+	size_t lineno = 0, alloc = 0;
 	int seen_seq = 0;
 
 	memset(s, 0, sizeof(*s));
@@ -331,14 +332,8 @@ int strata_link_state_parse(strata_link_side *s, const char *text, size_t len, s
 		    strlen(hex) != GIT_OID_HEXSZ || !strata_parcel_ref_name_valid(name) ||
 		    (size_t)snprintf(NULL, 0, "have %s %s", name, hex) != ll)
 			goto bad;
-		{
-			strata_link_ref *r = realloc(s->refs, (s->nrefs + 1) * sizeof(*r));
-			if (!r) {
-				strata_error_set("out of memory");
-				goto fail;
-			}
-			s->refs = r;
-		}
+		if (strata_array_grow(&s->refs, &alloc, s->nrefs + 1, 16) < 0)
+			goto fail;
 		for (size_t i = 0; i < s->nrefs; i++)
 			if (!strcmp(s->refs[i].name, name)) {
 				strata_error_set("state: line %zu: view '%s' named twice", lineno, name);

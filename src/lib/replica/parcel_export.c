@@ -2,6 +2,7 @@
  * parcel_export.c - the parcel a peer lacks (see parcel_export.h).
  */
 #include "strata/replica/parcel_export.h"
+#include "strata/base/array.h"
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
 #include "strata/node/journal.h"
@@ -54,13 +55,7 @@ static int list_views(ref_list *l, strata_node *n, const char *peer)
 		const char *name = git_reference_name(ref) + plen;
 		const git_oid *id = git_reference_target(ref);
 		if (id && strata_parcel_ref_name_valid(name)) {
-			if (l->n == l->alloc) {
-				strata_parcel_ref *r = realloc(l->refs, (l->alloc = l->alloc ? 2 * l->alloc : 16) * sizeof(*r));
-				if (!r)
-					error = strata_error_set("out of memory");
-				else
-					l->refs = r;
-			}
+			error = strata_array_grow(&l->refs, &l->alloc, l->n + 1, 16);
 			if (!error) {
 				memset(&l->refs[l->n], 0, sizeof(l->refs[l->n]));
 				snprintf(l->refs[l->n].name, sizeof(l->refs[l->n].name), "%s", name);
