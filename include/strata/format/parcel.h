@@ -8,7 +8,7 @@
  *     objects.pack   a git pack (REF_DELTA entries may name objects the
  *                    recipient already has: a thin pack)
  *
- * This module only encodes and decodes; replica.h decides what to send and
+ * This module only encodes and decodes; parcel_export.h and parcel_import.h decide what to send and
  * whether to accept.
  *
  * Trust: everything read here is untrusted.  The archive is read into

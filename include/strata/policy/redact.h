@@ -7,6 +7,16 @@
  * phone numbers are low-entropy and a plain hash is reversed by
  * enumeration.  A value a transform cannot read (a malformed date, say)
  * becomes empty rather than passing through.
+ *
+ * Invariants:
+ *   1. Deterministic: the same record, rule and secret give the same bytes.
+ *   2. Nothing passes untransformed unless the rule is `keep`; a value a
+ *      transform cannot read becomes empty.
+ *   3. Pseudonyms are keyed (HMAC-SHA256), never a plain hash, and the
+ *      secret never leaves NODE/secrets.
+ *
+ * Trust: the records are the node's own or checked received data; the
+ * policy was checked when committed.
  */
 #ifndef STRATA_REDACT_H
 #define STRATA_REDACT_H

@@ -12,6 +12,21 @@
  * Names: refs/strata/datasets/<d> gives view "<d>"; data received at
  * refs/strata/peers/<p>/<path> gives view "<p>/<path>", so the route a
  * record took stays readable in the ref name.
+ *
+ * Invariants:
+ *   1. A view holds nothing its policy does not let through: every field
+ *      goes through redact.h, records the filter drops are absent, and a
+ *      source field the policy does not name is never copied.
+ *   2. It is built only under a committed policy (policy_store.h) that
+ *      names the peer or its tier as a recipient.
+ *   3. Its tree is a function of (source tree, policy blob, secret): an
+ *      incremental build equals a full one, and strata_view_audit
+ *      recomputes it in a scratch repository, leaving the node as it was.
+ *   4. The ref moves and its audit event is appended together, or neither
+ *      (change.h).
+ *
+ * Trust: the source is the node's own or was checked at parcel import
+ * (received.h); the policy was checked when committed.
  */
 #ifndef STRATA_VIEW_H
 #define STRATA_VIEW_H

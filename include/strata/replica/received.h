@@ -1,9 +1,23 @@
 /*
  * received.h - the checks on objects a peer sent, before any of them is
  * kept: the shape of a git pack, and the commits, trees and records of a
- * received view.  replica.c runs them on every parcel, whether it came
- * from a file or over the network; the fuzz target `received` runs them
- * on objects made from arbitrary bytes.
+ * received view.  parcel_import.c runs them on every parcel, whether it
+ * came from a file or over the network; the fuzz target `received` runs
+ * them on objects made from arbitrary bytes.
+ *
+ * Invariants, each a refusal with a named reason:
+ *   1. The pack: entries of known types under the size caps, every delta
+ *      resolved in pack order against a base earlier in the pack or held
+ *      by the node, none against itself, none in a cycle, chains of at
+ *      most STRATA_PACK_DELTA_DEPTH_MAX, nothing after the last object.
+ *   2. Trees: what `git fsck --strict` checks (modes, order, no
+ *      duplicates, entries of the type their mode says) and the dataset
+ *      layout (each record in the leaf its key hash names, leaves within
+ *      their size).
+ *   3. Commits: well-formed headers, a tree and parents of the right
+ *      types, the trailers a view needs, naming the sender and us.
+ *   4. Record lines: one record each, newline-ended, the key its schema.json
+ *      names hashing to the leaf the line is in.
  *
  * Trust: every byte checked here is untrusted.  The signature of a commit
  * is checked by the caller (it needs the node's pinned keys) before
