@@ -8,8 +8,8 @@
  *     objects.pack   a git pack (REF_DELTA entries may name objects the
  *                    recipient already has: a thin pack)
  *
- * This module only encodes and decodes; parcel_export.h and parcel_import.h decide what to send and
- * whether to accept.
+ * This module only encodes and decodes; parcel_export.h decides what to
+ * send and parcel_import.h whether to accept.
  *
  * Trust: everything read here is untrusted.  The archive is read into
  * memory under caps on entry count, entry size and total size; anything
