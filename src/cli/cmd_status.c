@@ -31,55 +31,53 @@ static const git_oid *sent_commit(const strata_link *l, const char *name)
 	return NULL;
 }
 
+struct views_ctx {
+	const strata_link *l;
+	json_t *views, *recv;
+};
+
+static int add_built(const char *name, const git_oid *id, void *payload)
+{
+	struct views_ctx *v = payload;
+	const git_oid *sent = sent_commit(v->l, name);
+	char hex[GIT_OID_HEXSZ + 1], shex[GIT_OID_HEXSZ + 1] = "";
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	if (sent)
+		git_oid_tostr(shex, sizeof(shex), sent);
+	json_array_append_new(v->views, json_pack("{s:s, s:s, s:s?, s:s}", "name", name, "commit", hex,
+						  "sent", sent ? shex : NULL,
+						  "state", !sent ? "not sent" : git_oid_equal(sent, id) ? "sent" : "ahead"));
+	return 0;
+}
+
+static int add_received(const char *name, const git_oid *id, void *payload)
+{
+	struct views_ctx *v = payload;
+	char hex[GIT_OID_HEXSZ + 1];
+	/* a pull that succeeded after the last failure found nothing newer */
+	const char *st = !v->l->net_pulled ? "received" :
+		v->l->net_pulled >= v->l->net_failed ? "in sync" : "unknown: last exchange failed";
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	json_array_append_new(v->recv, json_pack("{s:s, s:s, s:s}", "name", name, "commit", hex, "state", st));
+	return 0;
+}
+
 /* Views built for the peer, and what we received from it, as JSON. */
 static int peer_status(json_t **out, strata_node *n, const char *peer)
 {
 	strata_link l;
-	strata_buf glob = STRATA_BUF_INIT;
-	git_reference_iterator *it = NULL;
-	git_reference *ref;
 	json_t *o = NULL, *views = json_array(), *recv = json_array();
-	char hex[GIT_OID_HEXSZ + 1], t[32];
-	int error = STRATA_ERROR;
+	struct views_ctx v = { &l, views, recv };
+	char t[32];
+	int error;
 
-	if (strata_link_load(&l, n, peer) < 0)
+	if ((error = strata_link_load(&l, n, peer)) < 0)
 		goto done;
-	for (int pass = 0; pass < 2; pass++) {
-		size_t plen;
-		strata_buf_clear(&glob);
-		if (strata_buf_printf(&glob, "%s%s/*", pass ? STRATA_REF_PEERS : STRATA_REF_VIEWS, peer) < 0)
-			goto done;
-		plen = glob.len - 1;
-		if (git_reference_iterator_glob_new(&it, strata_node_repo(n), glob.ptr) < 0) {
-			strata_error_git("cannot list refs");
-			goto done;
-		}
-		while (git_reference_next(&ref, it) == 0) {
-			const git_oid *id = git_reference_target(ref), *sent;
-			const char *name = git_reference_name(ref) + plen;
-			if (id) {
-				git_oid_tostr(hex, sizeof(hex), id);
-				if (pass) {
-					/* a pull that succeeded after the last failure found nothing newer */
-					const char *st = !l.net_pulled ? "received" :
-						l.net_pulled >= l.net_failed ? "in sync" : "unknown: last exchange failed";
-					json_array_append_new(recv, json_pack("{s:s, s:s, s:s}", "name", name, "commit", hex,
-									      "state", st));
-				} else {
-					char shex[GIT_OID_HEXSZ + 1] = "";
-					sent = sent_commit(&l, name);
-					if (sent)
-						git_oid_tostr(shex, sizeof(shex), sent);
-					json_array_append_new(views, json_pack("{s:s, s:s, s:s?, s:s}", "name", name,
-						"commit", hex, "sent", sent ? shex : NULL,
-						"state", !sent ? "not sent" : git_oid_equal(sent, id) ? "sent" : "ahead"));
-				}
-			}
-			git_reference_free(ref);
-		}
-		git_reference_iterator_free(it);
-		it = NULL;
-	}
+	if ((error = strata_link_foreach_view(n, peer, 0, add_built, &v)) < 0 ||
+	    (error = strata_link_foreach_view(n, peer, 1, add_received, &v)) < 0)
+		goto done;
 	o = json_pack("{s:s, s:o, s:o}", "peer", peer, "views", views, "received", recv);
 	views = recv = NULL;
 	stamp(t, sizeof(t), l.out.time);
@@ -109,7 +107,6 @@ done:
 	json_decref(views);
 	json_decref(recv);
 	strata_link_dispose(&l);
-	strata_buf_dispose(&glob);
 	return error;
 }
 

@@ -116,6 +116,31 @@ START_TEST(state_is_settled_before_it_is_reported)
 }
 END_TEST
 
+static int list_view(const char *name, const git_oid *id, void *payload)
+{
+	strata_buf_printf(payload, "%s %.7s\n", name, git_oid_tostr_s(id));
+	return 0;
+}
+
+START_TEST(views_built_and_received)
+{
+	strata_buf parcel = STRATA_BUF_INIT, built = STRATA_BUF_INIT, got = STRATA_BUF_INIT;
+	strata_parcel_result res;
+
+	ck_assert_int_eq(strata_link_foreach_view(cn, "st-b", 0, list_view, &built), 0);
+	ck_assert_ptr_null(built.ptr);	/* nothing built yet */
+	ck_assert_int_eq(strata_parcel_export(cn, "st-b", 0, to_buf, &parcel, &res), 0);
+	ck_assert_int_eq(strata_parcel_import(st, "p", parcel.ptr, parcel.len, &res), 0);
+	ck_assert_int_eq(strata_link_foreach_view(cn, "st-b", 0, list_view, &built), 0);
+	ck_assert_int_eq(strata_link_foreach_view(st, "cn-a", 1, list_view, &got), 0);
+	ck_assert_ptr_nonnull(strstr(built.ptr, "residents "));
+	ck_assert_str_eq(built.ptr, got.ptr);	/* the same view, the same commit */
+	strata_buf_dispose(&parcel);
+	strata_buf_dispose(&built);
+	strata_buf_dispose(&got);
+}
+END_TEST
+
 START_TEST(direction_allows)
 {
 	/* cn: st-b both ways; st: cn-a pull only */
@@ -136,6 +161,7 @@ int main(void)
 	tcase_add_test(tc, link_state_strict);
 	tcase_add_test(tc, save_load_round_trip);
 	tcase_add_test(tc, direction_allows);
+	tcase_add_test(tc, views_built_and_received);
 	tcase_add_test(tc, state_is_settled_before_it_is_reported);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);

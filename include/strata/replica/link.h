@@ -53,6 +53,15 @@ void strata_link_dispose(strata_link *l);
  * none either way.  STRATA_EDENIED, with a message, if not.
  */
 int strata_link_allows(strata_node *n, const char *peer, int sending);
+/*
+ * Calls `cb` for each view this node built for `peer`
+ * (refs/strata/views/PEER/NAME, `received` 0) or received from it
+ * (refs/strata/peers/PEER/NAME, `received` 1), with NAME and its commit;
+ * stops at and returns the first non-zero the callback returns.
+ */
+typedef int (*strata_link_view_cb)(const char *name, const git_oid *commit, void *payload);
+int strata_link_foreach_view(strata_node *n, const char *peer, int received, strata_link_view_cb cb, void *payload);
+
 /* Records the outcome of a network exchange with `peer` (error NULL: success). */
 int strata_link_note_net(strata_node *n, const char *peer, int pull, const char *error);
 

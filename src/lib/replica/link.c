@@ -359,3 +359,28 @@ fail:
 	return STRATA_ERROR;
 }
 
+int strata_link_foreach_view(strata_node *n, const char *peer, int received, strata_link_view_cb cb, void *payload)
+{
+	strata_buf glob = STRATA_BUF_INIT;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	size_t plen;
+	int error, rc = 0;
+
+	if ((error = strata_buf_printf(&glob, "%s%s/*", received ? STRATA_REF_PEERS : STRATA_REF_VIEWS, peer)) < 0)
+		return error;
+	plen = glob.len - 1;
+	if (git_reference_iterator_glob_new(&it, strata_node_repo(n), glob.ptr) < 0)
+		error = strata_error_git(received ? "cannot list received views" : "cannot list views");
+	while (!error && (rc = git_reference_next(&ref, it)) == 0) {
+		if (git_reference_target(ref))
+			error = cb(git_reference_name(ref) + plen, git_reference_target(ref), payload);
+		git_reference_free(ref);
+	}
+	if (!error && rc < 0 && rc != GIT_ITEROVER)
+		error = strata_error_git("cannot list views");
+	git_error_clear();
+	git_reference_iterator_free(it);
+	strata_buf_dispose(&glob);
+	return error;
+}

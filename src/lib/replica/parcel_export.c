@@ -38,36 +38,24 @@ typedef struct {
 	size_t n, alloc;
 } ref_list;
 
+static int add_view(const char *name, const git_oid *id, void *payload)
+{
+	ref_list *l = payload;
+	int error;
+
+	if (!strata_parcel_ref_name_valid(name))
+		return 0;
+	if ((error = strata_array_grow(&l->refs, &l->alloc, l->n + 1, 16)) < 0)
+		return error;
+	memset(&l->refs[l->n], 0, sizeof(l->refs[l->n]));
+	snprintf(l->refs[l->n].name, sizeof(l->refs[l->n].name), "%s", name);
+	l->refs[l->n++].commit = *id;
+	return 0;
+}
+
 static int list_views(ref_list *l, strata_node *n, const char *peer)
 {
-	strata_buf glob = STRATA_BUF_INIT;
-	git_reference_iterator *it = NULL;
-	git_reference *ref;
-	size_t plen;
-	int error = 0;
-
-	if (strata_buf_printf(&glob, "%s%s/*", STRATA_REF_VIEWS, peer) < 0)
-		return STRATA_ERROR;
-	plen = glob.len - 1;
-	if (git_reference_iterator_glob_new(&it, strata_node_repo(n), glob.ptr) < 0)
-		error = strata_error_git("cannot list views");
-	while (!error && git_reference_next(&ref, it) == 0) {
-		const char *name = git_reference_name(ref) + plen;
-		const git_oid *id = git_reference_target(ref);
-		if (id && strata_parcel_ref_name_valid(name)) {
-			error = strata_array_grow(&l->refs, &l->alloc, l->n + 1, 16);
-			if (!error) {
-				memset(&l->refs[l->n], 0, sizeof(l->refs[l->n]));
-				snprintf(l->refs[l->n].name, sizeof(l->refs[l->n].name), "%s", name);
-				l->refs[l->n].commit = *id;
-				l->n++;
-			}
-		}
-		git_reference_free(ref);
-	}
-	git_reference_iterator_free(it);
-	strata_buf_dispose(&glob);
-	return error;
+	return strata_link_foreach_view(n, peer, 0, add_view, l);
 }
 
 static int export_audit(strata_node *n, const char *peer, const strata_parcel *p, const strata_parcel_result *res)
