@@ -419,168 +419,198 @@ static int view_name(char *out, size_t size, const char **dataset, const char **
 	return 0;
 }
 
-int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
-			  strata_view_result *res)
-{
-	strata_buf policy_name = STRATA_BUF_INIT, ref = STRATA_BUF_INIT, msg = STRATA_BUF_INIT, event = STRATA_BUF_INIT;
-	unsigned char secret[STRATA_SECRET_LEN];
-	strata_policy *p = NULL;
+/* One view being built: its inputs, read by view_inputs, and what the later steps need of them. */
+typedef struct {
+	strata_node *n;
+	const char *peer, *source_ref;
+	strata_view_result *res;
+	strata_buf policy_name, ref;		/* the peer's policy; the view's ref */
+	strata_policy *p;
 	const strata_policy_dataset *pd;
-	strata_schema *src_schema = NULL, vs = { 0 };
+	git_oid src_oid, policy_blob, prev_oid, prev_source;
+	git_commit *src, *prev;			/* the source; the view as it is (or NULL) */
+	git_tree *src_tree;
+	strata_schema *src_schema, vs;		/* the source's schema; the view's */
 	strata_redactor r;
-	strata_packw *w = NULL;
-	git_oid src_oid, policy_blob, records_oid, root_oid, prev_oid, prev_source;
-	git_commit *src = NULL, *prev = NULL;
-	git_tree *src_tree = NULL, *tree = NULL;
-	const char *dataset = "", *source_node = "";
-	char hex[GIT_OID_HEXSZ + 1], phex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1];
-	int have_prev = 0, have_r = 0, rc, error = STRATA_ERROR;
+	int have_r, have_prev;
+	unsigned char secret[STRATA_SECRET_LEN];
+	const char *dataset, *source_node;
+} view_build;
 
-	memset(res, 0, sizeof(*res));
-	snprintf(res->peer, sizeof(res->peer), "%s", peer);
-	if (!strata_name_node_valid(peer)) {	/* node.conf may be edited by hand; this goes into refs and trailers */
-		strata_error_set("invalid peer name '%s' in node.conf", peer);
-		goto done;
-	}
-	if (view_name(res->name, sizeof(res->name), &dataset, &source_node, source_ref, n) < 0 ||
-	    strata_peers_get(&policy_name, n, peer, "policy") < 0 ||
-	    strata_policy_store_load(&p, &policy_blob, n, policy_name.ptr) < 0)
-		goto done;
-	if ((pd = strata_policy_find(p, dataset)) == NULL) {
-		strata_error_setc(STRATA_ENOTFOUND, "policy '%s' does not share dataset '%s' with '%s'",
-				  p->name, dataset, peer);
-		goto done;
-	}
-	if (git_reference_name_to_id(&src_oid, strata_node_repo(n), source_ref) < 0 ||
-	    git_commit_lookup(&src, strata_node_repo(n), &src_oid) < 0 || git_commit_tree(&src_tree, src) < 0) {
-		strata_error_git("cannot read the view's source");
-		goto done;
-	}
-	if (strata_schema_load(&src_schema, strata_node_repo(n), src_tree) < 0 ||
-	    strata_policy_check_schema(p, pd, src_schema, STRATA_POLICY_MISSING_OK) < 0 ||
-	    strata_policy_store_secret(secret, n, p->name) < 0 ||
-	    view_schema(&vs, src_schema, pd) < 0)
-		goto done;
-	if (strata_redact_init(&r, p, pd, peer, secret) < 0)
-		goto done;
-	have_r = 1;
+/* The peer's committed policy, the source and its schema, the secret, and the view as it is. */
+static int view_inputs(view_build *b)
+{
+	strata_node *n = b->n;
+	int error, rc;
 
-	if (strata_buf_printf(&ref, "%s%s/%s", STRATA_REF_VIEWS, peer, res->name) < 0)
-		goto done;
-	rc = git_reference_name_to_id(&prev_oid, strata_node_repo(n), ref.ptr);
+	if (!strata_name_node_valid(b->peer))	/* node.conf may be edited by hand; this goes into refs and trailers */
+		return strata_error_set("invalid peer name '%s' in node.conf", b->peer);
+	if ((error = view_name(b->res->name, sizeof(b->res->name), &b->dataset, &b->source_node, b->source_ref, n)) < 0 ||
+	    (error = strata_peers_get(&b->policy_name, n, b->peer, "policy")) < 0 ||
+	    (error = strata_policy_store_load(&b->p, &b->policy_blob, n, b->policy_name.ptr)) < 0)
+		return error;
+	if ((b->pd = strata_policy_find(b->p, b->dataset)) == NULL)
+		return strata_error_setc(STRATA_ENOTFOUND, "policy '%s' does not share dataset '%s' with '%s'",
+					 b->p->name, b->dataset, b->peer);
+	if (git_reference_name_to_id(&b->src_oid, strata_node_repo(n), b->source_ref) < 0 ||
+	    git_commit_lookup(&b->src, strata_node_repo(n), &b->src_oid) < 0 || git_commit_tree(&b->src_tree, b->src) < 0)
+		return strata_error_git("cannot read the view's source");
+	if ((error = strata_schema_load(&b->src_schema, strata_node_repo(n), b->src_tree)) < 0 ||
+	    (error = strata_policy_check_schema(b->p, b->pd, b->src_schema, STRATA_POLICY_MISSING_OK)) < 0 ||
+	    (error = strata_policy_store_secret(b->secret, n, b->p->name)) < 0 ||
+	    (error = view_schema(&b->vs, b->src_schema, b->pd)) < 0 ||
+	    (error = strata_redact_init(&b->r, b->p, b->pd, b->peer, b->secret)) < 0)
+		return error;
+	b->have_r = 1;
+	if ((error = strata_buf_printf(&b->ref, "%s%s/%s", STRATA_REF_VIEWS, b->peer, b->res->name)) < 0)
+		return error;
+	rc = git_reference_name_to_id(&b->prev_oid, strata_node_repo(n), b->ref.ptr);
 	if (rc == 0) {
-		have_prev = 1;
-		if (git_commit_lookup(&prev, strata_node_repo(n), &prev_oid) < 0) {
-			strata_error_git("cannot read the previous view");
-			goto done;
-		}
-		oid_trailer(&prev_source, prev, "Strata-Source");
+		b->have_prev = 1;
+		if (git_commit_lookup(&b->prev, strata_node_repo(n), &b->prev_oid) < 0)
+			return strata_error_git("cannot read the previous view");
+		oid_trailer(&b->prev_source, b->prev, "Strata-Source");
 	} else if (rc != GIT_ENOTFOUND) {
-		strata_error_git("cannot read view ref");
-		goto done;
+		return strata_error_git("cannot read view ref");
 	}
 	git_error_clear();
+	return 0;
+}
 
-	/* same source, same policy: the view is what it was (a view is a function of the two) */
-	if (have_prev && !full && git_oid_equal(&prev_source, &src_oid)) {
-		git_oid prev_policy;
-		oid_trailer(&prev_policy, prev, "Strata-Policy");
-		if (git_oid_equal(&prev_policy, &policy_blob)) {
-			char v[32];
-			strata_commit_trailer(prev, "Strata-Records", v, sizeof(v));
-			res->records = (size_t)strtoull(v, NULL, 10);
-			res->unchanged = 1;
-			res->commit = prev_oid;
-			error = 0;
+/* 1 if the view is what it was: same source, same policy (a view is a function of the two). */
+static int view_unchanged(view_build *b)
+{
+	git_oid prev_policy;
+	char v[32];
+
+	if (!b->have_prev || !git_oid_equal(&b->prev_source, &b->src_oid))
+		return 0;
+	oid_trailer(&prev_policy, b->prev, "Strata-Policy");
+	if (!git_oid_equal(&prev_policy, &b->policy_blob))
+		return 0;
+	strata_commit_trailer(b->prev, "Strata-Records", v, sizeof(v));
+	b->res->records = (size_t)strtoull(v, NULL, 10);
+	b->res->unchanged = 1;
+	b->res->commit = b->prev_oid;
+	return 1;
+}
+
+/* The view's tree, from the previous view and the source's diff when it can, else from every record. */
+static int view_tree(view_build *b, int full, git_oid *root)
+{
+	strata_packw *w = NULL;
+	git_oid records;
+	int error, rc = 0;
+
+	if ((error = strata_pack_writer_new(&w, strata_node_repo(b->n), VIEW_ZLIB_LEVEL)) < 0)
+		return error;
+	if (b->have_prev && !full && !git_oid_equal(&b->prev_source, &b->src_oid)) {
+		if ((error = rc = build_incremental(b->n, &b->r, b->pd, &b->vs, b->prev, b->src_tree, &b->policy_blob, w,
+						    &records, &b->res->records)) < 0)
 			goto done;
-		}
+		b->res->incremental = rc;
 	}
-	if ((error = strata_pack_writer_new(&w, strata_node_repo(n), VIEW_ZLIB_LEVEL)) < 0)
+	if (rc == 0 && (error = build_full(strata_node_repo(b->n), strata_node_path(b->n), &b->r, &b->vs, b->src_tree, w,
+					   &records, &b->res->records)) < 0)
 		goto done;
-	rc = 0;
-	if (have_prev && !full && !git_oid_equal(&prev_source, &src_oid)) {
-		if ((error = rc = build_incremental(n, &r, pd, &vs, prev, src_tree, &policy_blob, w,
-						    &records_oid, &res->records)) < 0)
-			goto done;
-		res->incremental = rc;
-	}
-	if (rc == 0 && (error = build_full(strata_node_repo(n), strata_node_path(n), &r, &vs, src_tree, w, &records_oid, &res->records)) < 0)
-		goto done;
-	if ((error = strata_schema_write_root(w, &vs, &records_oid, &root_oid)) < 0 ||
-	    (error = strata_pack_writer_commit(w)) < 0)
-		goto done;
-	if (have_prev && git_oid_equal(git_commit_tree_id(prev), &root_oid) && git_oid_equal(&prev_source, &src_oid)) {
-		res->unchanged = 1;
-		res->commit = prev_oid;
-		error = 0;
-		goto done;
-	}
-	git_error_clear();
-	git_oid_tostr(hex, sizeof(hex), &src_oid);
-	git_oid_tostr(phex, sizeof(phex), &policy_blob);
-	if (git_tree_lookup(&tree, strata_node_repo(n), &root_oid) < 0) {
-		error = strata_error_git("cannot read view tree");
-		goto done;
-	}
-	if ((error = strata_buf_printf(&msg, "%s: view for %s, %zu records\n\n"
-			      "Built from %s under policy %s version %ld.\n\n"
-			      "Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\nStrata-Recipient: %s\n"
-			      "Strata-Source: %s\nStrata-Source-Node: %s\n"
-			      "Strata-Policy: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
-			      "Strata-Purpose: %s\nStrata-Records: %zu\n",
-			      res->name, peer, res->records, source_node, p->name, p->version,
-			      dataset, strata_node_name(n), strata_node_tier(n), peer, hex, source_node, phex, p->name, p->version,
-			      p->purpose, res->records)) < 0)
-		goto done;
+	if ((error = strata_schema_write_root(w, &b->vs, &records, root)) == 0)
+		error = strata_pack_writer_commit(w);
+done:
+	strata_pack_writer_free(w);
+	return error;
+}
+
+/* The signed view commit (its trailers name source, policy and origin), then the ref and its audit event. */
+static int view_commit(view_build *b, const git_oid *root)
+{
+	strata_node *n = b->n;
+	strata_view_result *res = b->res;
+	strata_buf msg = STRATA_BUF_INIT, event = STRATA_BUF_INIT;
+	git_tree *tree = NULL;
+	char hex[GIT_OID_HEXSZ + 1], phex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1], origin[256];
+	int error;
+
+	git_oid_tostr(hex, sizeof(hex), &b->src_oid);
+	git_oid_tostr(phex, sizeof(phex), &b->policy_blob);
+	if (git_tree_lookup(&tree, strata_node_repo(n), root) < 0)
+		return strata_error_git("cannot read view tree");
 	/*
 	 * The owner's commit, carried unchanged through every relay, so each
 	 * tier can name where the records began without asking the tiers between.
 	 */
-	{
-		char origin[256];
-		if (!strcmp(source_node, strata_node_name(n)))
-			snprintf(origin, sizeof(origin), "%s %s", strata_node_name(n), hex);
-		else if (!strata_commit_trailer(src, "Strata-Origin", origin, sizeof(origin)))
-			origin[0] = '\0';
-		if (origin[0] && (error = strata_buf_printf(&msg, "Strata-Origin: %s\n", origin)) < 0)
-			goto done;
-	}
-	if ((error = strata_commit_create(&res->commit, n, tree, prev, msg.ptr)) < 0)
+	if (!strcmp(b->source_node, strata_node_name(n)))
+		snprintf(origin, sizeof(origin), "%s %s", strata_node_name(n), hex);
+	else if (!strata_commit_trailer(b->src, "Strata-Origin", origin, sizeof(origin)))
+		origin[0] = '\0';
+	if ((error = strata_buf_printf(&msg, "%s: view for %s, %zu records\n\n"
+				       "Built from %s under policy %s version %ld.\n\n"
+				       "Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\nStrata-Recipient: %s\n"
+				       "Strata-Source: %s\nStrata-Source-Node: %s\n"
+				       "Strata-Policy: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
+				       "Strata-Purpose: %s\nStrata-Records: %zu\n",
+				       res->name, b->peer, res->records, b->source_node, b->p->name, b->p->version,
+				       b->dataset, strata_node_name(n), strata_node_tier(n), b->peer, hex, b->source_node, phex,
+				       b->p->name, b->p->version, b->p->purpose, res->records)) < 0 ||
+	    (origin[0] && (error = strata_buf_printf(&msg, "Strata-Origin: %s\n", origin)) < 0) ||
+	    (error = strata_commit_create(&res->commit, n, tree, b->prev, msg.ptr)) < 0)
 		goto done;
 	/* the ref and its audit event together, or neither (change.h) */
 	git_oid_tostr(chex, sizeof(chex), &res->commit);
 	strata_buf_clear(&msg);
-	strata_buf_clear(&event);
 	if ((error = strata_buf_printf(&msg, "Strata-Recipient: %s\nStrata-View: %s\nStrata-Commit: %s\nStrata-Source: %s\n"
 				       "Strata-Source-Node: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
-				       "Strata-Policy: %s\nStrata-Purpose: %s\nStrata-Records: %zu\n", peer, res->name, chex,
-				       hex, source_node, p->name, p->version, phex, p->purpose, res->records)) < 0 ||
-	    (error = strata_buf_printf(&event, "view %s built for %s: %zu records", res->name, peer, res->records)) < 0)
+				       "Strata-Policy: %s\nStrata-Purpose: %s\nStrata-Records: %zu\n", b->peer, res->name, chex,
+				       hex, b->source_node, b->p->name, b->p->version, phex, b->p->purpose, res->records)) < 0 ||
+	    (error = strata_buf_printf(&event, "view %s built for %s: %zu records", res->name, b->peer, res->records)) < 0)
 		goto done;
 	{
-		strata_journal_ref jr = { ref.ptr, have_prev, prev_oid, res->commit };
-		strata_change ch = { "view-build", ref.ptr, &jr, 1, NULL, event.ptr, msg.ptr };
-		if ((error = strata_change_ref(n, &ch, "strata view build")) < 0)
-			goto done;
+		strata_journal_ref jr = { b->ref.ptr, b->have_prev, b->prev_oid, res->commit };
+		strata_change ch = { "view-build", b->ref.ptr, &jr, 1, NULL, event.ptr, msg.ptr };
+		error = strata_change_ref(n, &ch, "strata view build");
 	}
-	error = 0;
 done:
-	OPENSSL_cleanse(secret, sizeof(secret));
-	if (have_r)
-		strata_redact_dispose(&r);
-	strata_pack_writer_free(w);
-	free(vs.names);
-	free(vs.types);
-	strata_schema_free(src_schema);
-	strata_policy_free(p);
 	git_tree_free(tree);
-	git_tree_free(src_tree);
-	git_commit_free(src);
-	git_commit_free(prev);
-	strata_buf_dispose(&policy_name);
-	strata_buf_dispose(&ref);
 	strata_buf_dispose(&msg);
 	strata_buf_dispose(&event);
+	return error;
+}
+
+int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
+			  strata_view_result *res)
+{
+	view_build b = { 0 };
+	git_oid root;
+	int error;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->peer, sizeof(res->peer), "%s", peer);
+	b.n = n;
+	b.peer = peer;
+	b.source_ref = source_ref;
+	b.res = res;
+	b.dataset = b.source_node = "";
+	if ((error = view_inputs(&b)) == 0 && !(!full && view_unchanged(&b)) &&
+	    (error = view_tree(&b, full, &root)) == 0) {
+		if (b.have_prev && git_oid_equal(git_commit_tree_id(b.prev), &root) &&
+		    git_oid_equal(&b.prev_source, &b.src_oid)) {
+			res->unchanged = 1;	/* rebuilt (--full) to the same tree */
+			res->commit = b.prev_oid;
+		} else {
+			error = view_commit(&b, &root);
+		}
+	}
+	OPENSSL_cleanse(b.secret, sizeof(b.secret));
+	if (b.have_r)
+		strata_redact_dispose(&b.r);
+	free(b.vs.names);
+	free(b.vs.types);
+	strata_schema_free(b.src_schema);
+	strata_policy_free(b.p);
+	git_tree_free(b.src_tree);
+	git_commit_free(b.src);
+	git_commit_free(b.prev);
+	strata_buf_dispose(&b.policy_name);
+	strata_buf_dispose(&b.ref);
 	return error;
 }
 
