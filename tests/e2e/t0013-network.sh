@@ -184,7 +184,7 @@ set_url cn2 st-wangjiang "$ST_PORT"
 "$STRATA" -C cn2 view build >/dev/null
 
 # SIGTERM in the middle of a push's upload: the push completes, then the daemon exits
-"$STRATA" -C cn2 push st-wangjiang --limit-rate 1M >push.out 2>push.err &
+"$STRATA" -C cn2 push st-wangjiang --limit-rate 2M >push.out 2>push.err &
 PUSH=$!
 wait_log "$T/st.log" "cn-xixi-02: push: part accepted" || fail "no push part arrived: $(cat push.err)"
 kill -TERM "$ST_PID"
@@ -201,7 +201,7 @@ serve_node st
 ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT
 set_url cn2 st-wangjiang "$ST_PORT"
 before=$(node_state st)
-"$STRATA" -C cn2 push st-wangjiang --limit-rate 1M >push.out 2>push.err &
+"$STRATA" -C cn2 push st-wangjiang --limit-rate 2M >push.out 2>push.err &
 PUSH=$!
 wait_log "$T/st.log" "cn-xixi-02: push: part accepted" || fail "no push part arrived: $(cat push.err)"
 pkill -9 -P "$ST_PID" || true

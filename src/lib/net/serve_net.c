@@ -45,7 +45,8 @@ struct pending {
 	uint64_t id;
 	struct evhttp_request *req;	/* NULL once its connection closed */
 	struct conn *conn;
-	char upload[33];	/* a push part not the last: its upload token, else "" */
+	char upload[33];	/* a push part: its upload token, else "" */
+	int last;		/* the upload's last part */
 	struct pending *next;
 };
 
@@ -135,7 +136,7 @@ static int parts_pending(struct server *s)
 {
 	int n = 0;
 	for (struct pending *p = s->pending; p; p = p->next)
-		n += p->upload[0] != '\0';
+		n += p->upload[0] != '\0' && !p->last;
 	return n;
 }
 
@@ -370,12 +371,8 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	p->id = s->next_id;
 	p->req = req;
 	p->conn = c;
-	{
-		int last = 1;
-		if (op == OP_PUSH && part_of(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)), p->upload, &last) &&
-		    last)
-			p->upload[0] = '\0';
-	}
+	if (op == OP_PUSH)
+		part_of(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)), p->upload, &p->last);
 	p->next = s->pending;
 	s->pending = p;
 }
@@ -399,8 +396,8 @@ static void answer(struct server *s, const strata_msg *m)
 	if (!(p = *pp))
 		return;
 	*pp = p->next;
-	if (p->upload[0])
-		open_note(s, p->upload, status == 200);	/* its next part is due, or it failed */
+	if (p->upload[0])	/* its next part is due; or it was the last, or it failed */
+		open_note(s, p->upload, status == 200 && !p->last);
 	if (p->req) {
 		h = evhttp_request_get_output_headers(p->req);
 		evhttp_add_header(h, "Content-Type", type);
