@@ -177,14 +177,14 @@ kill -TERM "$ST_PID"; wait "$ST_PID" || true
 serve_node st
 ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT
 set_url cn2 st-wangjiang "$ST_PORT"
-# parcels over one push part (netproto.h: 4 MiB), so that the daemon says
-# "part accepted" while the rest is still on its way
-"$GEN_REGISTRY" residents 140000 >big.csv
+# pushes in parts of 256 KiB (the protocol's are up to 4 MiB), so that the
+# daemon says "part accepted" while the rest is still on its way
+"$GEN_REGISTRY" residents 40000 >big.csv
 "$STRATA" -C cn2 import residents big.csv --key id_number >/dev/null
 "$STRATA" -C cn2 view build >/dev/null
 
 # SIGTERM in the middle of a push's upload: the push completes, then the daemon exits
-"$STRATA" -C cn2 push st-wangjiang --limit-rate 2M >push.out 2>push.err &
+STRATA_TEST_PUSH_PART=262144 "$STRATA" -C cn2 push st-wangjiang --limit-rate 300K >push.out 2>push.err &
 PUSH=$!
 wait_log "$T/st.log" "cn-xixi-02: push: part accepted" || fail "no push part arrived: $(cat push.err)"
 kill -TERM "$ST_PID"
@@ -194,14 +194,14 @@ wait "$ST_PID" || fail "the daemon did not exit cleanly after draining: $(tail -
 grep -q "finishing open connections" "$T/st.log" || fail "the push was not in flight at SIGTERM: $(cat "$T/st.log")"
 ok "SIGTERM lets a transfer in flight finish, then the daemon exits"
 
-"$GEN_REGISTRY" residents 140000 17 >big2.csv
+"$GEN_REGISTRY" residents 40000 17 >big2.csv
 "$STRATA" -C cn2 import residents big2.csv >/dev/null
 "$STRATA" -C cn2 view build >/dev/null
 serve_node st
 ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT
 set_url cn2 st-wangjiang "$ST_PORT"
 before=$(node_state st)
-"$STRATA" -C cn2 push st-wangjiang --limit-rate 2M >push.out 2>push.err &
+STRATA_TEST_PUSH_PART=262144 "$STRATA" -C cn2 push st-wangjiang --limit-rate 300K >push.out 2>push.err &
 PUSH=$!
 wait_log "$T/st.log" "cn-xixi-02: push: part accepted" || fail "no push part arrived: $(cat push.err)"
 pkill -9 -P "$ST_PID" || true

@@ -81,6 +81,22 @@ static int progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return 0;
 }
 
+/*
+ * The part size of a push: PUSH_PART_MAX, or smaller if the environment
+ * has STRATA_TEST_PUSH_PART=BYTES (1024 and up): test suites only, as
+ * STRATA_TEST_FSYNC, so that a small parcel arrives in several parts.
+ */
+static size_t push_part_max(void)
+{
+	const char *v = getenv("STRATA_TEST_PUSH_PART");
+	char *end;
+	unsigned long long n = v ? strtoull(v, &end, 10) : 0;
+
+	if (!v || *end || n < 1024 || n > PUSH_PART_MAX)
+		return PUSH_PART_MAX;
+	return (size_t)n;
+}
+
 static int client_request(int fd, strata_tls_identity *id, const strata_msg *m)
 {
 	char url[1024], peer[64];
@@ -151,7 +167,7 @@ static int client_request(int fd, strata_tls_identity *id, const strata_msg *m)
 		/* in parts of PUSH_PART_MAX (netproto.h): the daemon never holds a whole parcel */
 		unsigned char rnd[16];
 		char token[33], part[1200];
-		size_t off = 0;
+		size_t off = 0, part_max = push_part_max();
 		cc = CURLE_OK;
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 			snprintf(errbuf, sizeof(errbuf), "cannot make an upload token");
@@ -160,7 +176,7 @@ static int client_request(int fd, strata_tls_identity *id, const strata_msg *m)
 		strata_enc_hex(token, rnd, sizeof(rnd));
 		curl_easy_setopt(curl, CURLOPT_POST, 1L);
 		while (cc == CURLE_OK) {
-			size_t n = m->len[T_BODY] - off < PUSH_PART_MAX ? m->len[T_BODY] - off : PUSH_PART_MAX;
+			size_t n = m->len[T_BODY] - off < part_max ? m->len[T_BODY] - off : part_max;
 			int last = off + n == m->len[T_BODY];
 			snprintf(part, sizeof(part), "%s?upload=%s&offset=%zu&last=%d", url, token, off, last);
 			curl_easy_setopt(curl, CURLOPT_URL, part);
