@@ -87,7 +87,7 @@ static int part_of(const char *query, char token[33], int *last)
 {
 	int n = 0;
 	token[0] = '\0';
-	if (!query || sscanf(query, "upload=%32[0-9a-f]&offset=%*u&last=%d%n", token, last, &n) != 2 ||
+	if (!query || sscanf(query, "upload=%32[0-9a-f]&offset=%*llu&last=%d%n", token, last, &n) != 2 ||
 	    (size_t)n != strlen(query) || strlen(token) != 32)
 		return 0;
 	return 1;

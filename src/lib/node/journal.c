@@ -216,7 +216,6 @@ static int undo(strata_node *n, json_t *j)
 		file = json_object_get(j, "link");
 	if ((has_file = journal_file(&rel, j)) < 0)
 		return has_file;
-
 	for (size_t i = 0; !error && i < json_array_size(refs); i++) {
 		json_t *r = json_array_get(refs, i);
 		const char *name = json_string_value(json_object_get(r, "name"));
