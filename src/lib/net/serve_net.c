@@ -85,9 +85,10 @@ static int conn_index = -1;
 /* The upload token and last flag of a push part's query, or 0 if it is none. */
 static int part_of(const char *query, char token[33], int *last)
 {
+	unsigned long long offset;
 	int n = 0;
 	token[0] = '\0';
-	if (!query || sscanf(query, "upload=%32[0-9a-f]&offset=%*llu&last=%d%n", token, last, &n) != 2 ||
+	if (!query || sscanf(query, "upload=%32[0-9a-f]&offset=%llu&last=%d%n", token, &offset, last, &n) != 3 ||
 	    (size_t)n != strlen(query) || strlen(token) != 32)
 		return 0;
 	return 1;
