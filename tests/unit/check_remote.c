@@ -10,18 +10,6 @@
 #include "strata/node/journal.h"
 #include "strata/replica/link.h"
 
-static void point_at(strata_node *n, const char *peer, const strata_node *to, const char *policy,
-		     const char *direction, int port)
-{
-	char url[64];
-	strata_peer_spec p = { .name = peer, .key = *strata_node_pubkey(to), .tier = strata_node_tier(to),
-			       .policy = policy, .direction = direction, .url = port ? url : NULL };
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
-	ck_assert_int_eq(strata_journal_lock(n), 0);
-	ck_assert_int_eq(strata_peers_add(n, &p), 0);
-	strata_node_unlock(n);
-}
-
 START_TEST(pull_then_nothing_new)
 {
 	served s;

@@ -28,17 +28,6 @@ START_TEST(refuses_to_start)
 }
 END_TEST
 
-static void point_at(strata_node *n, const char *peer, const strata_node *to, const char *direction, int port)
-{
-	char url[64];
-	strata_peer_spec p = { .name = peer, .key = *strata_node_pubkey(to), .tier = strata_node_tier(to),
-			       .direction = direction, .url = url };
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
-	ck_assert_int_eq(strata_journal_lock(n), 0);
-	ck_assert_int_eq(strata_peers_add(n, &p), 0);
-	strata_node_unlock(n);
-}
-
 START_TEST(answers_a_pinned_peer)
 {
 	served s;
@@ -51,7 +40,7 @@ START_TEST(answers_a_pinned_peer)
 	strata_node_unlock(cn);
 	strata_node_unlock(st);
 	served_start(&s, fx_path("cn"));
-	point_at(st, "cn-a", cn, "pull", s.port);
+	point_at(st, "cn-a", cn, NULL, "pull", s.port);
 	ck_assert_msg(strata_remote_open(&r, st, &o) == 0, "%s", strata_error_last());
 	ck_assert_int_eq(strata_remote_request(r, "cn-a", "/v1/state", NULL, 0, &status, &body), 0);
 	ck_assert_int_eq(status, 200);

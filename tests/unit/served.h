@@ -8,6 +8,8 @@
 #define SERVED_H
 #include "fixture.h"
 #include "strata/net/serve.h"
+#include "strata/node/journal.h"
+#include "strata/node/peers.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -70,6 +72,19 @@ static inline int served_stop(served *s)
 	close(s->log);
 	ck_assert_int_eq(waitpid(s->pid, &status, 0), s->pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Pins `to` as peer `peer` of `n`, at the daemon on `port` (0: no url), and releases n's lock. */
+static inline void point_at(strata_node *n, const char *peer, const strata_node *to, const char *policy,
+			    const char *direction, int port)
+{
+	char url[64];
+	strata_peer_spec p = { .name = peer, .key = *strata_node_pubkey(to), .tier = strata_node_tier(to),
+			       .policy = policy, .direction = direction, .url = port ? url : NULL };
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
+	ck_assert_int_eq(strata_journal_lock(n), 0);
+	ck_assert_int_eq(strata_peers_add(n, &p), 0);
+	strata_node_unlock(n);
 }
 
 #endif

@@ -11,6 +11,8 @@
 #ifndef STRATA_NETPROTO_H
 #define STRATA_NETPROTO_H
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include "strata/format/msg.h"
 #include "strata/net/tls.h"
@@ -35,6 +37,29 @@ enum {
 #define STATE_REFS_MAX 1024
 
 enum { OP_STATE = 1, OP_PULL, OP_PUSH };
+
+/*
+ * A push part's query, exactly "upload=TOKEN&offset=N&last=0|1" (TOKEN 32
+ * lower-case hex digits, N in its shortest decimal form): 0, or -1 for
+ * anything else.  Both processes read it: the network process to keep an
+ * upload's next parts coming while it drains, the node process to spool.
+ */
+static inline int part_parse(const char *q, char token[33], uint64_t *offset, int *last)
+{
+	char again[128];
+	unsigned long long off;
+	int l, n = 0;
+
+	if (!q || strlen(q) > 120 || sscanf(q, "upload=%32[0-9a-f]&offset=%llu&last=%d%n", token, &off, &l, &n) != 3 ||
+	    (size_t)n != strlen(q) || strlen(token) != 32 || (l != 0 && l != 1))
+		return -1;
+	snprintf(again, sizeof(again), "upload=%s&offset=%llu&last=%d", token, off, l);
+	if (strcmp(again, q))
+		return -1;
+	*offset = off;
+	*last = l;
+	return 0;
+}
 
 /* A pin on the wire: the name NUL-padded to 64 bytes, then the raw key. */
 #define PIN_WIRE (64 + 32)

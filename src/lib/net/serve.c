@@ -183,18 +183,8 @@ static void uploads_init(void)
 /* "upload=TOKEN&offset=N&last=0|1", exactly. */
 static int parse_part(const char *q, char token[33], uint64_t *offset, int *last)
 {
-	char again[128];
-	unsigned long long off;
-	int l, n = 0;
-
-	if (strlen(q) > 120 || sscanf(q, "upload=%32[0-9a-f]&offset=%llu&last=%d%n", token, &off, &l, &n) != 3 ||
-	    (size_t)n != strlen(q) || strlen(token) != 32 || (l != 0 && l != 1))
+	if (part_parse(q, token, offset, last) < 0)
 		return strata_error_set("bad push part '%.64s': expected upload=TOKEN&offset=N&last=0|1", q);
-	snprintf(again, sizeof(again), "upload=%s&offset=%llu&last=%d", token, off, l);
-	if (strcmp(again, q))
-		return strata_error_set("bad push part '%.64s': expected upload=TOKEN&offset=N&last=0|1", q);
-	*offset = off;
-	*last = l;
 	return 0;
 }
 

@@ -82,16 +82,12 @@ struct server {
 
 static int conn_index = -1;
 
-/* The upload token and last flag of a push part's query, or 0 if it is none. */
+/* The upload token and last flag of a push part's query (netproto.h), or 0 if it is none. */
 static int part_of(const char *query, char token[33], int *last)
 {
-	unsigned long long offset;
-	int n = 0;
+	uint64_t offset;
 	token[0] = '\0';
-	if (!query || sscanf(query, "upload=%32[0-9a-f]&offset=%llu&last=%d%n", token, &offset, last, &n) != 3 ||
-	    (size_t)n != strlen(query) || strlen(token) != 32)
-		return 0;
-	return 1;
+	return part_parse(query, token, &offset, last) == 0;
 }
 
 static struct open_upload *open_find(struct server *s, const char *token)
