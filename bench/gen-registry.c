@@ -102,8 +102,11 @@ static void events(uint64_t n)
 	}
 }
 
-/* Reads CSV lines (no embedded newlines) and changes the phone of PERCENT% of rows. */
-static void change(unsigned percent)
+/*
+ * Reads CSV lines (no embedded newlines) and changes the phone of PERCENT%
+ * of rows; PERCENT may be a fraction (0.01: one row in 10,000).
+ */
+static void change(double percent)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -112,7 +115,7 @@ static void change(unsigned percent)
 
 	while ((len = getline(&line, &cap, stdin)) > 0) {
 		char *c1, *c2, *c3, *c4, *c5;
-		if (header || pick(100) >= percent) {
+		if (header || pick(1000000) >= (unsigned)(percent * 10000 + 0.5)) {
 			fputs(line, stdout);
 			header = 0;
 			continue;
@@ -146,7 +149,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "events"))
 		events(strtoull(argv[2], NULL, 10));
 	else if (!strcmp(argv[1], "change"))
-		change((unsigned)strtoul(argv[2], NULL, 10));
+		change(strtod(argv[2], NULL));
 	else
 		return 2;
 	return fflush(stdout) == 0 ? 0 : 1;

@@ -103,7 +103,9 @@ district=$(nodes | awk -v p="$province" '$3 == p { print $1 }')
 say "at the province: one record traced back, tier by tier, to the community that recorded it"
 # a record that came up through the disconnected community's parcel
 R=$(git -C "$province/repo.git" for-each-ref --format='%(refname)' 'refs/strata/peers/**/cn-jinjiang/residents' | head -1)
-key=$(git -C "$province/repo.git" show "$R:records/0.jsonl" | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+# the first leaf of the view: records/<dir>/<leaf>.jsonl, each named by its first key hash
+leaf=$(git -C "$province/repo.git" ls-tree -r --name-only "$R:records" | head -1)
+key=$(git -C "$province/repo.git" show "$R:records/$leaf" | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
 next_key() { sed -n "s/^   strata -C <.*'s node> trace residents '\(.*\)'$/\1/p"; }
 next_node() { sed -n "s/^   strata -C <\([a-z0-9-]*\)'s node>.*/\1/p" | head -1; }
 at=$province

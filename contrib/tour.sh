@@ -72,7 +72,10 @@ git -C "$node/repo.git" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$node/k
 	log -1 --show-signature refs/strata/views/st-wangjiang/residents 2>&1 | sed -n '1,3p;/Strata-/p'
 
 say "one record in the view (keys and leaf paths are pseudonyms, never raw ids)"
-git -C "$node/repo.git" show refs/strata/views/st-wangjiang/residents:records/0.jsonl | head -1
+V=refs/strata/views/st-wangjiang/residents
+leaf=$(git -C "$node/repo.git" ls-tree -r --name-only "$V:records" | head -1)
+echo "records/$leaf:"
+git -C "$node/repo.git" show "$V:records/$leaf" | head -1
 
 say "carry the views to the street office as a signed parcel (a USB stick)"
 "$STRATA" -C "$street" peer add cn-wangjiang-01 --key "$node/keys/node.pub" --tier community --direction pull
@@ -106,7 +109,9 @@ province=$DEMO_DIR/pv-zhejiang
 
 say "an auditor at the province traces one record back, tier by tier"
 R=refs/strata/peers/dx-gongshu/st-wangjiang/cn-wangjiang-01/residents
-key=$(git -C "$province/repo.git" show "$R:records/0.jsonl" | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+# the first leaf of the view: records/<dir>/<leaf>.jsonl, each named by its first key hash
+leaf=$(git -C "$province/repo.git" ls-tree -r --name-only "$R:records" | head -1)
+key=$(git -C "$province/repo.git" show "$R:records/$leaf" | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
 next_key() { sed -n "s/^   strata -C <.*'s node> trace residents '\(.*\)'$/\1/p"; }
 for tier in "$province" "$district" "$street" "$node"; do
 	out=$("$STRATA" -C "$tier" trace residents "$key")

@@ -26,7 +26,7 @@ run "policy preview" 0 "$STRATA" -C cn policy preview "$TOP_SRCDIR/policies/comm
 run "parcel export" 0 "$STRATA" -C cn export --to st-wangjiang -o p.parcel
 run "parcel import" 0 "$STRATA" -C st import p.parcel
 run "parcel replay refused" 1 "$STRATA" -C st import p.parcel
-key=$(git -C st/repo.git show refs/strata/peers/cn-wangjiang-01/residents:records/0.jsonl | head -1 |
+key=$(records st/repo.git refs/strata/peers/cn-wangjiang-01/residents | head -1 |
 	sed 's/.*"id_number":"\([^"]*\)".*/\1/')
 run "trace" 0 "$STRATA" -C cn trace residents "$key"
 run "audit view" 0 "$STRATA" -C cn audit view refs/strata/views/st-wangjiang/residents

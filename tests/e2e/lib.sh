@@ -52,6 +52,11 @@ two_nodes() {
 }
 
 # git with the node's allowed signers
+# records REPO REV: every record line of a dataset or view commit, in key-hash order
+records() {
+	git -C "$1" ls-tree -r "$2:records" | awk '{print $3}' | git -C "$1" cat-file --batch='' | grep -v '^$'
+}
+
 sgit() {
 	n=$1
 	shift

@@ -193,11 +193,14 @@ case_tree dotgit "has an entry named '.git', which is not allowed" "$(tree "1006
 case_tree exec "has mode 100755; only 40000 (directory) and 100644 (plain file) are allowed" "$(tree "100755 0.jsonl $blob")"
 case_tree link "has mode 120000" "$(tree "120000 0.jsonl $blob")"
 case_tree stray "has an unexpected entry 'notes.txt' for the dataset layout" "$(tree "100644 notes.txt $blob")"
-case_tree record "leaf 'records/0.jsonl' line 1 is not a record" "$(tree "100644 0.jsonl $badrec")"
-# what git fsck --strict refuses, and what the layout rules out, though cn's key signed it
-k1=$(git -C cn/repo.git rev-parse "$V:records" | xargs -I{} git -C cn/repo.git ls-tree {} | awk 'NR == 1 {print $3, $4}')
-set -- $k1
+# the first dir of the view and its first leaf (both named by the first record's key hash)
+set -- $(git -C cn/repo.git ls-tree "$V:records" | awk 'NR == 1 {print $3, $4}')
+dir1=$1 dname1=$2
+set -- $(git -C cn/repo.git ls-tree "$dir1" | awk 'NR == 1 {print $3, $4}')
 leaf1=$1 name1=$2
+in_dir() { tree "40000 $dname1 $(tree "100644 $name1 $1")"; }	# records/ of one dir of one leaf
+case_tree record "leaf 'records/$dname1/$name1' line 1 is not a record" "$(in_dir "$badrec")"
+# what git fsck --strict refuses, and what the layout rules out, though cn's key signed it
 case_root() { # NAME MESSAGE ROOT-TREE
 	c=$("$FORGE" commit cn "$3" - msg)
 	echo "$c" | git -C cn/repo.git pack-objects --revs --stdout >t.pack 2>/dev/null
@@ -206,18 +209,22 @@ case_root() { # NAME MESSAGE ROOT-TREE
 }
 recs=$(git -C cn/repo.git rev-parse "$V:records")
 case_root zeropad "entry 'records' has mode 040000; only 40000 (directory) and 100644" "$(tree "040000 records $recs" "100644 schema.json $schema")"
-case_tree dup "entry '$name1' appears twice" "$(tree "100644 $name1 $leaf1" "100644 $name1 $leaf1")"
+case_tree dup "entry '$dname1' appears twice" "$(tree "40000 $dname1 $dir1" "40000 $dname1 $dir1")"
 # git itself cannot walk this tree: the pack lists its objects one by one
-typed=$(tree "40000 ${name1%.jsonl} $leaf1")
+typed=$(tree "40000 $dname1 $leaf1")
 root=$(tree "40000 records $typed" "100644 schema.json $schema")
 c=$("$FORGE" commit cn "$root" - msg)
 printf '%s\n' "$c" "$root" "$typed" "$leaf1" "$schema" | git -C cn/repo.git pack-objects --stdout >t.pack 2>/dev/null
 forge typed.parcel 10 t.pack "typed/residents=$c"
 refuse 1 "has mode 40000 but its object is a blob" typed.parcel
 twice=$(git -C cn/repo.git cat-file blob "$leaf1" | head -1 | awk '{print; print}' | git -C cn/repo.git hash-object -w --stdin)
-case_tree twice "line 2: the same record key twice" "$(tree "100644 $name1 $twice")"
-case_tree misplaced "belongs in another leaf" "$(tree "100644 f.jsonl $leaf1")"
-case_tree unsorted "entry '0.jsonl' is out of order" "$(tree "100644 f.jsonl $leaf1" "100644 0.jsonl $leaf1")"
+case_tree twice "line 2: the same record key twice" "$(in_dir "$twice")"
+f64=ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+case_tree misplaced "line 1: the leaf is not named by its first record's key hash" \
+	"$(tree "40000 $f64 $(tree "100644 $f64.jsonl $leaf1")")"
+case_tree unsorted "entry '$dname1' is out of order" "$(tree "40000 $f64 $dir1" "40000 $dname1 $dir1")"
+case_tree uncut "starts where the layout does not cut a leaf" \
+	"$(tree "40000 $dname1 $(tree "100644 $name1 $leaf1" "100644 $f64.jsonl $leaf1")")"
 # commits git fsck --strict refuses, though cn's key signed them
 msgbody=$(git -C cn/repo.git log -1 --format=%B "$V")
 vt=$(git -C cn/repo.git rev-parse "$V^{tree}")
@@ -234,7 +241,7 @@ raw_case() { # NAME MESSAGE TREE-LINE-ID AUTHOR-ZONE OBJECT...
 raw_case zone "has a malformed author line" "$vt" +9999 "$vt" $(git -C cn/repo.git ls-tree -r -t "$vt" | awk '{print $3}')
 raw_case blobtree "its tree line does not name a tree" "$schema" +0000 "$schema"
 ok "trees with '..', '.git', executable or link modes, stray files, and bad records: refused"
-ok "what git fsck --strict refuses (zero-padded modes, duplicate or unsorted entries, wrong object types, a commit's tree naming a blob, a timezone of +9999) and records twice or in the wrong leaf: refused"
+ok "what git fsck --strict refuses (zero-padded modes, duplicate or unsorted entries, wrong object types, a commit's tree naming a blob, a timezone of +9999) and records twice, in the wrong leaf or cut where the layout does not cut: refused"
 
 # a sequence that would stall the link for ever, a creation time in the year 9999
 forge q1.parcel 9223372036854775807 empty.pack residents="$V"

@@ -6,7 +6,7 @@ two_nodes
 to_province
 
 R=refs/strata/peers/dx-gongshu/st-wangjiang/cn-wangjiang-01/residents
-line=$(git -C pv/repo.git show "$R:records/0.jsonl" | head -1)
+line=$(records pv/repo.git "$R" | head -1)
 key=$(echo "$line" | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
 year=$(echo "$line" | sed 's/.*"birth_date":"\([0-9]*\)".*/\1/')
 
@@ -53,7 +53,7 @@ expect_fail 1 "invalid dataset name" "$STRATA" -C pv trace ../x k
 ok "trace --json and --dot (Graphviz renders it); an unknown key is refused"
 
 # history: one record through imports
-id=$(git -C cn/repo.git show refs/strata/datasets/residents:records/0.jsonl | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+id=$(records cn/repo.git refs/strata/datasets/residents | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
 awk -F, -v id="$id" 'BEGIN {OFS=","} $1 == id {$5 = "19900000000"} {print}' "$TOP_SRCDIR/seeds/residents.csv" >v2.csv
 "$STRATA" -C cn import residents v2.csv >/dev/null
 grep -v "^$id," v2.csv >v3.csv
@@ -84,10 +84,12 @@ expect_fail 1 "is not held at this node: audit it at 'dx-gongshu', which built i
 	"$STRATA" -C pv audit view refs/strata/peers/dx-gongshu/st-wangjiang/cn-wangjiang-01/residents
 # a tree altered after the build: one record changed, the commit re-signed by the node itself
 git -C cn/repo.git log -1 --format=%B $V >msg
-leaf=$(git -C cn/repo.git rev-parse "$V:records/0.jsonl")
+dir=$(git -C cn/repo.git ls-tree "$V:records" | awk 'NR == 1 {print $3}')
+leaf=$(git -C cn/repo.git ls-tree "$dir" | awk 'NR == 1 {print $3}')
 git -C cn/repo.git show "$leaf" | sed '1s/"income_band":"[^"]*"/"income_band":"FORGED"/' >leaf
 new=$(git -C cn/repo.git hash-object -w "$T/leaf")
-recs=$(git -C cn/repo.git ls-tree "$V:records" | sed "s/$leaf/$new/" | git -C cn/repo.git mktree)
+newdir=$(git -C cn/repo.git ls-tree "$dir" | sed "s/$leaf/$new/" | git -C cn/repo.git mktree)
+recs=$(git -C cn/repo.git ls-tree "$V:records" | sed "s/$dir/$newdir/" | git -C cn/repo.git mktree)
 root=$(git -C cn/repo.git ls-tree "$V" | sed "s/$(git -C cn/repo.git rev-parse "$V:records")/$recs/" | git -C cn/repo.git mktree)
 forged=$("$FORGE" commit cn "$root" - msg)
 expect_fail 3 "is not what its source and policy give" "$STRATA" -C cn audit view "$forged"

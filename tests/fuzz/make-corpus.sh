@@ -79,7 +79,7 @@ sed 's/^Strata-Recipient: .*/Strata-Recipient: st-other/' "$out" > "$C/received/
 sed '1s/^/parents 2\n/' "$out" > "$C/received/seed-merge"
 sed 's/^100644 schema.json/100755 schema.json/' "$out" > "$C/received/seed-exec-mode"
 sed 's/^40000 records/120000 records/' "$out" > "$C/received/seed-link-mode"
-sed '0,/^100644 [0-9a-f].jsonl .*/s//&\n100644 .. 1/' "$out" > "$C/received/seed-dotdot"
+sed '0,/^100644 [0-9a-f]*\.jsonl .*/s//&\n100644 .. 1/' "$out" > "$C/received/seed-dotdot"
 sed '0,/^{"/s/^{"/{"x/' "$out" > "$C/received/seed-bad-record"
 sed '/^Strata-Source: /d' "$out" > "$C/received/seed-no-source"
 # a pack, without the trailer fuzz_received appends

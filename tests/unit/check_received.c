@@ -6,6 +6,9 @@
 #include "fixture.h"
 #include "strata/replica/received.h"
 #include "strata/format/trie.h"
+#include "strata/base/enc.h"
+#include <ctype.h>
+#include <stdarg.h>
 
 #include <git2/sys/mempack.h>
 #include <git2/sys/repository.h>
@@ -284,11 +287,108 @@ static git_oid view_tree(git_oid records)
 	return tree2("40000", "records", records, "100644", "schema.json", blob(SCHEMA));
 }
 
+/*
+ * Keys picked for their hashes, so that the layout's cuts fall where a
+ * test wants them: in key-hash order A < X < B < C < D < E, with A
+ * starting the first leaf, X and C of level 1 (each starts a leaf), B
+ * and E of level 0, D of level 2 (it starts a dir).
+ */
+typedef struct {
+	char id[16];
+	unsigned char h[STRATA_HASH_LEN];
+	char name[80];		/* the hash in hex */
+	char rec[48];		/* {"id":"..."} */
+} key;
+
+static key A, X, B, C, D, E;
+
+static void pick(key *k, unsigned lo, unsigned hi, int level)
+{
+	for (unsigned i = 0;; i++) {
+		char *v[1];
+		size_t l[1];
+		snprintf(k->id, sizeof(k->id), "%u", i);
+		v[0] = k->id;
+		l[0] = strlen(k->id);
+		ck_assert_int_eq(strata_trie_keyhash(k->h, v, l, 1), 0);
+		if (k->h[0] >= lo && k->h[0] < hi && (level < 0 || strata_trie_level(k->h) == level))
+			break;
+	}
+	strata_enc_hex(k->name, k->h, STRATA_HASH_LEN);
+	snprintf(k->rec, sizeof(k->rec), "{\"id\":\"%s\"}", k->id);
+}
+
+static void pick_keys(void)
+{
+	pick(&A, 0x00, 0x10, -1);
+	pick(&X, 0x10, 0x20, 1);
+	pick(&B, 0x20, 0x40, 0);
+	pick(&C, 0x40, 0x80, 1);
+	pick(&D, 0x80, 0xc0, 2);
+	pick(&E, 0xc0, 0x100, 0);
+}
+
+static const char *leafname(const key *k)
+{
+	static char n[4][96];
+	static int i;
+	i = (i + 1) % 4;
+	snprintf(n[i], sizeof(n[i]), "%s.jsonl", k->name);
+	return n[i];
+}
+
+/* A leaf holding the records of keys, NULL-terminated, in the order given. */
+static git_oid leaf(const key *k, ...)
+{
+	strata_buf t = STRATA_BUF_INIT;
+	va_list ap;
+	git_oid id;
+	va_start(ap, k);
+	for (; k; k = va_arg(ap, const key *))
+		strata_buf_printf(&t, "%s\n", k->rec);
+	va_end(ap);
+	id = blob(t.ptr ? t.ptr : "");
+	strata_buf_dispose(&t);
+	return id;
+}
+
+/* A raw tree of up to three entries (mode NULL ends). */
+static git_oid tree3(const char *m1, const char *n1, git_oid i1, const char *m2, const char *n2, git_oid i2,
+		     const char *m3, const char *n3, git_oid i3)
+{
+	strata_buf t = STRATA_BUF_INIT;
+	const char *m[3] = { m1, m2, m3 }, *n[3] = { n1, n2, n3 };
+	git_oid ids[3] = { i1, i2, i3 }, id;
+	for (int k = 0; k < 3 && m[k]; k++) {
+		strata_buf_printf(&t, "%s %s", m[k], n[k]);
+		strata_buf_put(&t, "", 1);
+		strata_buf_put(&t, ids[k].id, GIT_OID_RAWSZ);
+	}
+	ck_assert_int_eq(git_odb_write(&id, odb, t.ptr, t.len, GIT_OBJECT_TREE), 0);
+	strata_buf_dispose(&t);
+	return id;
+}
+
+/* records/A/ [A.jsonl: A B] [C.jsonl: C]; records/D/ [D.jsonl: D E]: valid */
+static git_oid good_records(git_oid *dir_a, git_oid *dir_d)
+{
+	git_oid none = { { 0 } };
+	*dir_a = tree2("100644", leafname(&A), leaf(&A, &B, NULL), "100644", leafname(&C), leaf(&C, NULL));
+	*dir_d = tree2("100644", leafname(&D), leaf(&D, &E, NULL), NULL, NULL, none);
+	return tree2("40000", A.name, *dir_a, "40000", D.name, *dir_d);
+}
+
+/* records/ with one dir named by k holding one leaf named by k */
+static git_oid one_leaf(const key *k, git_oid content)
+{
+	git_oid none = { { 0 } };
+	return tree2("40000", k->name, tree2("100644", leafname(k), content, NULL, NULL, none), NULL, NULL, none);
+}
+
 START_TEST(view_commit_checks)
 {
-	/* key hashes: "1" -> 43de.., "32" -> 4629.., "2" -> 68a9.. (SHA-256 of ["1"] and so on) */
-	git_oid leaf = blob("{\"id\":\"1\"}\n{\"id\":\"32\"}\n"), none = { { 0 } };
-	git_oid records = tree2("100644", "4.jsonl", leaf, NULL, NULL, none);
+	git_oid none = { { 0 } }, da, dd;
+	git_oid records = good_records(&da, &dd), lf = leaf(&A, &B, NULL);
 	git_oid good = view_tree(records);
 
 	check(commit(good, 0, TRAILERS), NULL);
@@ -307,17 +407,11 @@ START_TEST(view_commit_checks)
 	      "has mode 100755");
 	check(commit(tree2("40000", "records", records, "100644", "x.json", blob(SCHEMA)), 0, TRAILERS),
 	      "unexpected entry 'x.json'");
-	check(commit(view_tree(tree2("160000", "a.jsonl", leaf, NULL, NULL, none)), 0, TRAILERS), "has mode 160000");
-	check(commit(view_tree(tree2("120000", "a.jsonl", leaf, NULL, NULL, none)), 0, TRAILERS), "has mode 120000");
-	check(commit(view_tree(tree2("100644", "..", leaf, NULL, NULL, none)), 0, TRAILERS), "named '..'");
-	check(commit(view_tree(tree2("100644", ".GIT", leaf, NULL, NULL, none)), 0, TRAILERS), "named '.GIT'");
-	check(commit(view_tree(tree2("100644", "a\x01.jsonl", leaf, NULL, NULL, none)), 0, TRAILERS), "control character");
-	check(commit(view_tree(tree2("100644", "g.jsonl", leaf, NULL, NULL, none)), 0, TRAILERS), "unexpected entry 'g.jsonl'");
-	check(commit(view_tree(tree2("40000", "ab", records, NULL, NULL, none)), 0, TRAILERS), "unexpected entry 'ab'");
-	check(commit(view_tree(tree2("100644", "a.jsonl", blob("{\"id\":\"1\"}"), NULL, NULL, none)), 0, TRAILERS),
-	      "does not end with a newline");
-	check(commit(view_tree(tree2("100644", "4.jsonl", blob("{\"id\":\"1\"}\nnot json\n"), NULL, NULL, none)), 0,
-		     TRAILERS), "line 2 is not a record");
+	check(commit(view_tree(tree2("160000", A.name, lf, NULL, NULL, none)), 0, TRAILERS), "has mode 160000");
+	check(commit(view_tree(tree2("120000", A.name, lf, NULL, NULL, none)), 0, TRAILERS), "has mode 120000");
+	check(commit(view_tree(tree2("100644", "..", lf, NULL, NULL, none)), 0, TRAILERS), "named '..'");
+	check(commit(view_tree(tree2("100644", ".GIT", lf, NULL, NULL, none)), 0, TRAILERS), "named '.GIT'");
+	check(commit(view_tree(tree2("100644", "a\x01.jsonl", lf, NULL, NULL, none)), 0, TRAILERS), "control character");
 	check(commit(tree2("40000", "records", records, "100644", "schema.json", blob("{}")), 0, TRAILERS),
 	      "schema.json is not valid");
 }
@@ -336,87 +430,76 @@ static git_oid commit_raw(const char *fmt, git_oid tree)
 	return id;
 }
 
+static git_oid commit_on(git_oid tree, git_oid parent)
+{
+	char fmt[256], phex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(phex, sizeof(phex), &parent);
+	snprintf(fmt, sizeof(fmt), "tree %%s\nparent %s\nauthor a <a@b> 0 +0000\ncommitter a <a@b> 0 +0000\n", phex);
+	return commit_raw(fmt, tree);
+}
+
 /* What git fsck --strict refuses, and what the layout rules out, though a peer's key signed it. */
 START_TEST(view_fsck_and_layout)
 {
-	git_oid none = { { 0 } };
-	git_oid one = blob("{\"id\":\"1\"}\n"), leaf = blob("{\"id\":\"1\"}\n{\"id\":\"32\"}\n");
-	git_oid records = tree2("100644", "4.jsonl", leaf, NULL, NULL, none);
-	git_oid six = blob("{\"id\":\"2\"}\n");
-	strata_buf big = STRATA_BUF_INIT;
+	git_oid none = { { 0 } }, da, dd;
+	git_oid records = good_records(&da, &dd), lf = leaf(&A, &B, NULL), one = leaf(&A, NULL);
+	char upper[80];
 
 	/* trees: zero-padded or other modes, duplicates, order, types */
 	check(commit(tree2("040000", "records", records, "100644", "schema.json", blob(SCHEMA)), 0, TRAILERS),
 	      "has mode 040000; only 40000 (directory) and 100644 (plain file) are allowed");
-	check(commit(view_tree(tree2("100664", "4.jsonl", leaf, NULL, NULL, none)), 0, TRAILERS), "has mode 100664");
-	check(commit(view_tree(tree2("100644", "4.jsonl", leaf, "100644", "4.jsonl", leaf)), 0, TRAILERS),
-	      "entry '4.jsonl' appears twice");
-	check(commit(view_tree(tree2("100644", "6.jsonl", six, "100644", "4.jsonl", leaf)), 0, TRAILERS),
-	      "entry '4.jsonl' is out of order");
-	check(commit(view_tree(tree2("40000", "4", leaf, NULL, NULL, none)), 0, TRAILERS),
-	      "entry '4' has mode 40000 but its object is a blob");
-	check(commit(view_tree(tree2("100644", "4.jsonl", records, NULL, NULL, none)), 0, TRAILERS),
-	      "entry '4.jsonl' has mode 100644 but its object is a tree");
-	check(commit(view_tree(tree2("100644", "4.jsonl", leaf, "40000", "4",
-				     tree2("100644", "3.jsonl", one, NULL, NULL, none))), 0, TRAILERS),
-	      "both as a leaf and as a subtree");
-	check(commit(view_tree(tree2("100644", "4.jsonl", blob(""), NULL, NULL, none)), 0, TRAILERS), "is empty");
-	/* records: the same key twice, out of order, in the wrong leaf, too many for one leaf */
-	check(commit(view_tree(tree2("100644", "4.jsonl", blob("{\"id\":\"1\"}\n{\"id\":\"1\"}\n"), NULL, NULL, none)),
-		     0, TRAILERS), "line 2: the same record key twice");
-	check(commit(view_tree(tree2("100644", "4.jsonl", blob("{\"id\":\"32\"}\n{\"id\":\"1\"}\n"), NULL, NULL, none)),
-		     0, TRAILERS), "line 2: records out of key-hash order");
-	check(commit(view_tree(tree2("100644", "4.jsonl", six, NULL, NULL, none)), 0, TRAILERS),
-	      "line 1: a record whose key hash (68a9");
-	check(commit(view_tree(tree2("100644", "6.jsonl", six, NULL, NULL, none)), 0, TRAILERS), NULL);
+	check(commit(view_tree(tree2("40000", A.name, tree2("100664", leafname(&A), lf, NULL, NULL, none),
+				     NULL, NULL, none)), 0, TRAILERS), "has mode 100664");
+	check(commit(view_tree(tree2("40000", A.name, da, "40000", A.name, da)), 0, TRAILERS), "appears twice");
+	check(commit(view_tree(tree2("40000", D.name, dd, "40000", A.name, da)), 0, TRAILERS), "is out of order");
+	check(commit(view_tree(tree2("40000", A.name, lf, NULL, NULL, none)), 0, TRAILERS),
+	      "has mode 40000 but its object is a blob");
+	check(commit(view_tree(tree2("40000", A.name, tree2("100644", leafname(&A), da, NULL, NULL, none),
+				     NULL, NULL, none)), 0, TRAILERS), "has mode 100644 but its object is a tree");
+	/* names: 64 lower-case hex digits, ".jsonl" for leaves, each where its kind belongs */
+	check(commit(view_tree(tree2("40000", "ab", da, NULL, NULL, none)), 0, TRAILERS), "unexpected entry 'ab'");
+	snprintf(upper, sizeof(upper), "%s", A.name);
+	for (char *q = upper; *q; q++)
+		*q = (char)toupper((unsigned char)*q);
+	check(commit(view_tree(tree2("40000", upper, da, NULL, NULL, none)), 0, TRAILERS), "unexpected entry");
+	check(commit(view_tree(tree2("100644", leafname(&A), lf, NULL, NULL, none)), 0, TRAILERS),
+	      "unexpected entry");
+	check(commit(view_tree(tree2("40000", A.name, tree2("40000", A.name, da, NULL, NULL, none), NULL, NULL, none)),
+		     0, TRAILERS), "leaves are named <64 hex digits>.jsonl");
+	check(commit(view_tree(tree2("40000", A.name, tree2("100644", A.name, lf, NULL, NULL, none), NULL, NULL, none)),
+		     0, TRAILERS), "leaves are named <64 hex digits>.jsonl");
+	/* leaves: content */
+	check(commit(view_tree(one_leaf(&A, blob(""))), 0, TRAILERS), "is empty");
+	check(commit(view_tree(tree2("40000", A.name, tree3(NULL, NULL, none, NULL, NULL, none, NULL, NULL, none),
+				     NULL, NULL, none)), 0, TRAILERS), "is empty");
+	check(commit(view_tree(one_leaf(&A, blob("{\"id\":\"x\"}"))), 0, TRAILERS), "does not end with a newline");
 	{
-		/* 513 records whose hashes all start with 4: the layout would have split the leaf */
-		size_t found = 0;
-		char rec[64];
-		unsigned char h[STRATA_HASH_LEN];
-		for (unsigned i = 0; found < STRATA_TRIE_LEAF_MAX + 1; i++) {
-			char *vals[1];
-			size_t lens[1];
-			snprintf(rec, sizeof(rec), "%u", i);
-			vals[0] = rec;
-			lens[0] = strlen(rec);
-			ck_assert_int_eq(strata_trie_keyhash(h, vals, lens, 1), 0);
-			if ((h[0] >> 4) == 4) {
-				found++;
-				strata_buf_printf(&big, "%u\n", i);
-			}
-		}
-		/* sorted by hash: let the layout's own sort do it through a real record list */
-		{
-			strata_buf lines = STRATA_BUF_INIT;
-			strata_trie_item *items = calloc(found, sizeof(*items));
-			char **texts = calloc(found, sizeof(char *));
-			const char *p = big.ptr;
-			for (size_t k = 0; k < found; k++) {
-				const char *nl = strchr(p, '\n');
-				char *vals[1];
-				size_t lens[1];
-				texts[k] = calloc(1, 64);
-				snprintf(texts[k], 64, "{\"id\":\"%.*s\"}", (int)(nl - p), p);
-				vals[0] = texts[k] + 7;
-				lens[0] = (size_t)(nl - p);
-				ck_assert_int_eq(strata_trie_keyhash(items[k].hash, vals, lens, 1), 0);
-				items[k].data = texts[k];
-				items[k].len = (uint32_t)strlen(texts[k]);
-				p = nl + 1;
-			}
-			strata_trie_sort(items, found);
-			for (size_t k = 0; k < found; k++)
-				strata_buf_printf(&lines, "%s\n", items[k].data);
-			check(commit(view_tree(tree2("100644", "4.jsonl", blob(lines.ptr), NULL, NULL, none)), 0, TRAILERS),
-			      "holds more than 512 records");
-			for (size_t k = 0; k < found; k++)
-				free(texts[k]);
-			free(texts);
-			free(items);
-			strata_buf_dispose(&lines);
-		}
+		char text[128];
+		snprintf(text, sizeof(text), "%s\nnot json\n", A.rec);
+		check(commit(view_tree(one_leaf(&A, blob(text))), 0, TRAILERS), "line 2 is not a record");
 	}
+	check(commit(view_tree(one_leaf(&A, leaf(&A, &A, NULL))), 0, TRAILERS), "line 2: the same record key twice");
+	check(commit(view_tree(one_leaf(&A, leaf(&A, &E, &B, NULL))), 0, TRAILERS), "line 3: records out of key-hash order");
+	check(commit(view_tree(one_leaf(&A, leaf(&B, NULL))), 0, TRAILERS), "not named by its first record's key hash");
+	check(commit(view_tree(one_leaf(&B, leaf(&B, NULL))), 0, TRAILERS), NULL);
+	/* the cuts: a record that starts a leaf inside one, a leaf or dir starting where no cut is */
+	check(commit(view_tree(one_leaf(&A, leaf(&A, &C, NULL))), 0, TRAILERS), "line 2: a record whose key hash starts a new leaf");
+	check(commit(view_tree(one_leaf(&A, leaf(&A, &D, NULL))), 0, TRAILERS), "line 2: a record whose key hash starts a new leaf");
+	check(commit(view_tree(tree2("40000", A.name, tree2("100644", leafname(&A), one, "100644", leafname(&B),
+								leaf(&B, NULL)), NULL, NULL, none)), 0, TRAILERS),
+	      "starts where the layout does not cut a leaf");
+	check(commit(view_tree(tree2("40000", A.name, tree2("100644", leafname(&A), one, "100644", leafname(&D),
+								leaf(&D, NULL)), NULL, NULL, none)), 0, TRAILERS),
+	      "starts a new dir in the layout");
+	check(commit(view_tree(tree2("40000", A.name, tree2("100644", leafname(&A), one, NULL, NULL, none),
+				     "40000", C.name, tree2("100644", leafname(&C), leaf(&C, NULL), NULL, NULL, none))),
+		     0, TRAILERS), "starts where the layout does not cut a dir");
+	check(commit(view_tree(tree2("40000", B.name, tree2("100644", leafname(&A), one, NULL, NULL, none),
+				     NULL, NULL, none)), 0, TRAILERS), "is not named by its first leaf");
+	/* every record below the next leaf's name */
+	check(commit(view_tree(tree2("40000", A.name, tree2("100644", leafname(&A), leaf(&A, &E, NULL), "100644",
+								leafname(&C), leaf(&C, NULL)), NULL, NULL, none)), 0, TRAILERS),
+	      "holds records at or above the next name");
 	/* commits: a tree header naming a blob, a parent naming a tree, impossible dates and zones */
 	check(commit_raw("tree %s\nauthor a <a@b> 0 +0000\ncommitter a <a@b> 0 +0000\n", one),
 	      "its tree line does not name a tree");
@@ -430,30 +513,43 @@ START_TEST(view_fsck_and_layout)
 	check(commit_raw("tree %s\nauthor a <a@b> 0 +0000\ncommitter a <a@b> 0 +0000\nauthor b <b@c> 0 +0000\n",
 			 view_tree(records)), "has a second 'author' header");
 	check(commit_raw("tree %s\nauthor a <a@b> 0 +1400\ncommitter a <a@b> 1700000000 -1200\n", view_tree(records)), NULL);
-	{
-		/* one parent that is a commit: accepted */
-		git_oid parent = commit(view_tree(records), 0, TRAILERS);
-		char fmt[256], phex[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(phex, sizeof(phex), &parent);
-		snprintf(fmt, sizeof(fmt), "tree %%s\nparent %s\nauthor a <a@b> 0 +0000\ncommitter a <a@b> 0 +0000\n", phex);
-		check(commit_raw(fmt, view_tree(records)), NULL);
-	}
-	strata_buf_dispose(&big);
+	/* one parent that is a commit: accepted */
+	check(commit_on(view_tree(records), commit(view_tree(records), 0, TRAILERS)), NULL);
 }
 END_TEST
 
-/* The trie under records/ may nest STRATA_TREE_DEPTH_MAX deep, and no deeper. */
-START_TEST(view_depth_limit)
+/*
+ * A commit on an accepted parent: what is unchanged is not read again,
+ * but a kept leaf must still lie below whatever now follows it.
+ */
+START_TEST(view_on_accepted_parent)
 {
-	git_oid none = { { 0 } };
-	for (int extra = 0; extra <= 1; extra++) {
-		git_oid t = tree2("100644", "a.jsonl", blob("{\"id\":\"1\"}\n"), NULL, NULL, none);
-		/* records/ is depth 1, the leaf's tree is depth levels + 1; at the limit the
-		 * checks go on to the leaf (whose record cannot hash to 40 a's) */
-		for (int d = 0; d < STRATA_TREE_DEPTH_MAX - 1 + extra; d++)
-			t = tree2("40000", "a", t, NULL, NULL, none);
-		check(commit(view_tree(t), 0, TRAILERS), extra ? "nested too deep" : "belongs in another leaf");
+	git_oid none = { { 0 } }, da, dd;
+	git_oid records = good_records(&da, &dd);
+	git_oid parent = commit(view_tree(records), 0, TRAILERS);
+	git_oid e2 = blob("x"), dd2, da2;
+	char e2rec[64];
+
+	check(parent, NULL);
+	/* a change in the second dir only: the first is taken as accepted */
+	snprintf(e2rec, sizeof(e2rec), "{\"id\":\"%s\",\"v\":\"1\"}\n", E.id);
+	{
+		strata_buf t = STRATA_BUF_INIT;
+		strata_buf_printf(&t, "%s\n%s", D.rec, e2rec);
+		e2 = blob(t.ptr);
+		strata_buf_dispose(&t);
 	}
+	dd2 = tree2("100644", leafname(&D), e2, NULL, NULL, none);
+	check(commit_on(view_tree(tree2("40000", A.name, da, "40000", D.name, dd2)), parent), NULL);
+	/* a kept leaf (A B) followed by a new leaf X that sorts inside it: refused */
+	da2 = tree3("100644", leafname(&A), leaf(&A, &B, NULL), "100644", leafname(&X), leaf(&X, NULL),
+		    "100644", leafname(&C), leaf(&C, NULL));
+	check(commit_on(view_tree(tree2("40000", A.name, da2, "40000", D.name, dd)), parent),
+	      "holds records at or above the next name");
+	/* the same with X after B where it belongs: accepted */
+	da2 = tree3("100644", leafname(&A), leaf(&A, NULL), "100644", leafname(&X), leaf(&X, &B, NULL),
+		    "100644", leafname(&C), leaf(&C, NULL));
+	check(commit_on(view_tree(tree2("40000", A.name, da2, "40000", D.name, dd)), parent), NULL);
 }
 END_TEST
 
@@ -480,8 +576,9 @@ int main(void)
 	tcase_add_test(tp, pack_object_limit);
 	tcase_add_test(tp, pack_from_file_stream_end_split);
 	tcase_add_checked_fixture(tv, mem_setup, mem_teardown);
+	tcase_add_unchecked_fixture(tv, pick_keys, NULL);
 	tcase_add_test(tv, view_commit_checks);
-	tcase_add_test(tv, view_depth_limit);
+	tcase_add_test(tv, view_on_accepted_parent);
 	tcase_add_test(tv, view_fsck_and_layout);
 	tcase_add_test(tv, known_objects_skipped);
 	suite_add_tcase(s, tp);

@@ -1,17 +1,23 @@
 /*
  * trie.h - the history-independent record layout (DESIGN.md guarantee 6).
  *
- * Every record has a 32-byte key hash.  The records/ tree is a trie over
- * the hash's hex nibbles: the root (depth 0) always splits by the first
- * nibble; a node at depth d >= 1 holding at most STRATA_TRIE_LEAF_MAX
- * records is a leaf blob "<nibble>.jsonl" (records sorted by hash, one
- * canonical JSON line each), otherwise a tree "<nibble>" splitting by the
- * next nibble.  The shape depends only on the set of key hashes, so the
- * same records in any order give the same tree id.
+ * Every record has a 32-byte key hash, and the records sorted by it are
+ * cut into content-defined chunks, two levels deep:
  *
- * The builder takes the records one bucket (first byte of the hash) at a
- * time, in order, so memory is bounded by the largest bucket, not by the
- * dataset.
+ *     records/<D>/<L>.jsonl
+ *
+ * A leaf <L>.jsonl holds consecutive records (one canonical JSON line
+ * each); a dir <D> holds consecutive leaves.  Each is named by the key
+ * hash, 64 lower-case hex digits, of its first record.  Where the cuts
+ * fall depends on each record's own hash only (strata_trie_level): a
+ * record of level 1 or more starts a new leaf, one of level 2 starts a
+ * new dir too.  So the shape depends only on the set of keys (the same
+ * records in any order give the same tree id), a leaf holds 64 records
+ * and a dir 64 leaves on average at every dataset size, and a change
+ * rewrites the leaf it falls in, its dir and records/, nothing else.
+ *
+ * Trust: the builder and the merge trust their input (our own records);
+ * received trees are checked by received.c against the same rules.
  */
 #ifndef STRATA_TRIE_H
 #define STRATA_TRIE_H
@@ -22,9 +28,11 @@
 #include "strata/format/pack.h"
 #include "strata/base/buf.h"
 
-/* Part of the format: changing it changes every tree id. */
-#define STRATA_TRIE_LEAF_MAX 512
+/* Part of the format: changing them changes every tree id. */
+#define STRATA_TRIE_LEAF_BITS 6		/* 1 record in 64 starts a leaf */
+#define STRATA_TRIE_DIR_BITS 6		/* 1 leaf in 64 starts a dir */
 #define STRATA_HASH_LEN 32
+#define STRATA_TRIE_NAME_LEN (2 * STRATA_HASH_LEN)
 
 typedef struct {
 	unsigned char hash[STRATA_HASH_LEN];
@@ -45,22 +53,30 @@ int strata_trie_keyhash(unsigned char out[STRATA_HASH_LEN], char *const *vals,
 int strata_trie_line_keyhash(unsigned char out[STRATA_HASH_LEN], const char *line, size_t len,
 			char *const *key, size_t nkey);
 
+/* 2 if a record with this hash starts a dir (and a leaf), 1 a leaf, 0 neither. */
+int strata_trie_level(const unsigned char hash[STRATA_HASH_LEN]);
+
+/*
+ * The hash a dir or leaf entry's name spells ("<64 hex>" for a dir,
+ * "<64 hex>.jsonl" for a leaf); -1 if the name is not of that form.
+ */
+int strata_trie_name_hash(unsigned char out[STRATA_HASH_LEN], const char *name, int is_leaf);
+
 /* Sorts by hash, then origin, then line. */
 void strata_trie_sort(strata_trie_item *items, size_t n);
 
 /* Appends one git tree entry ("<mode> <name>\0<20-byte id>"). */
 int strata_trie_tree_entry(strata_buf *tree, const char *name, int is_tree, const git_oid *oid);
 
+/*
+ * Streaming build of records/: records come in increasing hash order,
+ * in batches of any size; memory holds one leaf and one dir.
+ */
 typedef struct strata_trie_builder strata_trie_builder;
 
 int strata_trie_builder_new(strata_trie_builder **out, strata_packw *w);
-/*
- * Adds the records whose hash starts with byte `bucket`; buckets must come
- * in increasing order (empty ones may be skipped).  `items` must be sorted
- * with unique hashes; they are copied if kept.
- */
-int strata_trie_builder_add(strata_trie_builder *b, unsigned bucket,
-			    const strata_trie_item *items, size_t n);
+/* `items` sorted, unique, each above every earlier one; copied if kept. */
+int strata_trie_builder_add(strata_trie_builder *b, const strata_trie_item *items, size_t n);
 /* Writes the records/ tree; *oid receives its id. */
 int strata_trie_builder_finish(strata_trie_builder *b, git_oid *oid);
 void strata_trie_builder_free(strata_trie_builder *b);
@@ -69,10 +85,11 @@ void strata_trie_builder_free(strata_trie_builder *b);
 int strata_trie_build(strata_packw *w, strata_trie_item *items, size_t n, git_oid *oid);
 
 /*
- * Incremental update for upserts, which never remove records: counts only
- * grow, so a tree stays a tree and a leaf becomes a tree only when it
- * passes the bound.  The layout rule still holds, and untouched subtrees
- * are kept by id, so the cost follows the touched leaves only.
+ * Merge: upserts and deletions applied to an existing records/ tree.  The
+ * result is exactly the tree a full build of the new set gives; leaves
+ * and dirs the changes do not reach are kept by id, never read, so the
+ * cost follows the change.  Records of the leaves that are read get
+ * their key hash from `hash`.
  */
 typedef int (*strata_trie_hash_fn)(unsigned char hash[STRATA_HASH_LEN],
 				   const char *line, size_t len, void *payload);
@@ -86,31 +103,35 @@ typedef struct {
 /* An item with this origin deletes the record with its hash. */
 #define STRATA_TRIE_DELETE 2
 
-/*
- * Merges `items` (sorted, unique hashes, all sharing `depth` nibbles) into
- * `old` (NULL, a leaf or a tree entry) at `depth` >= 1.  Existing leaves
- * are read back and their keys hashed with `hash`.  *oid and *is_tree
- * receive the new node; *is_tree is -1 if nothing is left.
- */
-int strata_trie_update(strata_packw *w, git_repository *repo, const git_tree_entry *old,
-		       unsigned depth, const strata_trie_item *items, size_t n,
-		       strata_trie_hash_fn hash, void *payload, strata_trie_counts *counts,
-		       git_oid *oid, int *is_tree);
+typedef struct strata_trie_merge strata_trie_merge;
 
-/*
- * Applies upserts and deletions (origin STRATA_TRIE_DELETE) to a whole
- * records/ tree (`old` may be NULL).  A subtree whose count falls to the
- * leaf bound collapses back into a leaf, so the result is exactly the tree
- * a full build of the new set gives; counting stops early, so the cost
- * follows the touched subtrees.
- */
+/* `old` may be NULL (an empty dataset). */
+int strata_trie_merge_new(strata_trie_merge **out, strata_packw *w, git_repository *repo,
+			  const git_tree *old, strata_trie_hash_fn hash, void *payload);
+/* `items` sorted, unique, each above every earlier one; copied if kept. */
+int strata_trie_merge_add(strata_trie_merge *m, const strata_trie_item *items, size_t n);
+int strata_trie_merge_finish(strata_trie_merge *m, strata_trie_counts *counts, git_oid *oid);
+void strata_trie_merge_free(strata_trie_merge *m);
+
+/* The merge, for changes held in memory (sorted, unique hashes). */
 int strata_trie_apply(strata_packw *w, git_repository *repo, const git_tree *old,
 		      const strata_trie_item *items, size_t n, strata_trie_hash_fn hash,
 		      void *payload, strata_trie_counts *counts, git_oid *oid);
 
-/* Entry of child `nibble` in a trie tree ("x" or "x.jsonl"), or NULL. */
-const git_tree_entry *strata_trie_child(const git_tree *t, unsigned nibble);
-/* Appends the entry for child `nibble` to a tree being built. */
-int strata_trie_child_entry(strata_buf *tree, unsigned nibble, int is_tree, const git_oid *oid);
+/*
+ * The leaf of records/ `records` whose range holds `hash`: 1 and *leaf
+ * set, or 0 if records/ is empty or every leaf starts above `hash`.
+ */
+int strata_trie_find_leaf(git_repository *repo, const git_tree *records,
+			  const unsigned char hash[STRATA_HASH_LEN], git_oid *leaf);
+
+/*
+ * The leaves of `a` and of `b` (records/ trees, either may be NULL) that
+ * the other lacks, each list in key order: every record that differs
+ * between the two lies in them, and nothing else is read but the dirs
+ * that differ.  Lists are malloc'ed.
+ */
+int strata_trie_diff(git_repository *repo, const git_tree *a, const git_tree *b,
+		     git_oid **a_only, size_t *na, git_oid **b_only, size_t *nb);
 
 #endif

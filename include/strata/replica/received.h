@@ -38,7 +38,6 @@
 /* Longest delta chain accepted; strata's own packs stop at 50 (thinpack.h). */
 #define STRATA_PACK_DELTA_DEPTH_MAX 64
 /* A view's tree is two levels of layout and a trie of at most 40 hex digits. */
-#define STRATA_TREE_DEPTH_MAX 40
 
 /* Where a received pack is read from: memory, or a file (a parcel spooled to disk). */
 typedef struct {

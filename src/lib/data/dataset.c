@@ -2,9 +2,9 @@
  * dataset.c - reading datasets: revisions, record iteration, export, and
  * the record-level diff.
  *
- * The diff descends both tries together by hash prefix and skips every
- * subtree whose id is equal on both sides, so its cost follows what
- * changed; records are loaded only under prefixes that differ.
+ * The diff skips every dir and leaf whose id is equal on both sides
+ * (strata_trie_diff), so its cost follows what changed, and parses only
+ * the records that differ.
  */
 #include "strata/data/dataset.h"
 #include "strata/base/array.h"
@@ -201,43 +201,54 @@ int strata_dataset_export(FILE *out, git_repository *repo, const git_tree *root,
 
 /* ---- diff ---- */
 
-typedef struct {
-	unsigned char hash[STRATA_HASH_LEN];	/* key hash, once parsed */
-	uint64_t fp;				/* fingerprint of the line's bytes */
-	strata_record *rec;
-	size_t off, len;			/* the line, in the set's arena */
-} diff_item;
-
-typedef struct {
-	diff_item *v;
-	size_t n, alloc;
-	strata_buf arena;
-	const strata_schema *s;
-} diff_set;
-
-#define LINE(set, it) ((set)->arena.ptr + (it)->off)
-
+/*
+ * One side of the diff: its leaves the other side lacks (strata_trie_diff),
+ * read one at a time, a line at a time.  Both sides hold the records in
+ * key-hash order and, line for line, the same unchanged records, so a line
+ * equal to the other side's current one is skipped unread; only the lines
+ * around a change are parsed and their key hashed.
+ */
 typedef struct {
 	git_repository *repo;
-	const strata_schema *sa, *sb;
-	strata_diff_cb cb;
-	void *payload;
-} diff_ctx;
+	const strata_schema *s;
+	git_oid *leaves;
+	size_t nleaves, next;
+	git_blob *blob;
+	const char *p, *end;
+	const char *line;		/* current line, NULL at the end */
+	size_t len;
+	strata_record *rec;		/* parsed on demand */
+	unsigned char hash[STRATA_HASH_LEN];
+} diff_side;
 
-static void set_clear(diff_set *s)
+static int side_next(diff_side *d)
 {
-	for (size_t i = 0; i < s->n; i++)
-		strata_json_record_free(s->v[i].rec);
-	s->n = 0;
-	strata_buf_dispose(&s->arena);
-}
+	const char *nl;
 
-static uint64_t fingerprint(const char *p, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
-	return h;
+	strata_json_record_free(d->rec);
+	d->rec = NULL;
+	for (;;) {
+		if (d->blob && d->p < d->end) {
+			if ((nl = memchr(d->p, '\n', (size_t)(d->end - d->p))) == NULL)
+				nl = d->end;
+			d->line = d->p;
+			d->len = (size_t)(nl - d->p);
+			d->p = nl < d->end ? nl + 1 : nl;
+			if (d->len)
+				return 0;
+			continue;
+		}
+		git_blob_free(d->blob);
+		d->blob = NULL;
+		if (d->next == d->nleaves) {
+			d->line = NULL;
+			return 0;
+		}
+		if (git_blob_lookup(&d->blob, d->repo, &d->leaves[d->next++]) < 0)
+			return strata_error_git("cannot read records");
+		d->p = git_blob_rawcontent(d->blob);
+		d->end = d->p + git_blob_rawsize(d->blob);
+	}
 }
 
 static int record_hash(unsigned char *hash, const strata_record *r, const strata_schema *s)
@@ -257,192 +268,22 @@ static int record_hash(unsigned char *hash, const strata_record *r, const strata
 	return strata_trie_keyhash(hash, vals, lens, s->nkey);
 }
 
-/* Keeps the raw line; parsing waits until identical lines are dropped. */
-static int set_add_line(const char *line, size_t len, void *payload)
+static int side_parse(diff_side *d)
 {
-	diff_set *s = payload;
-	diff_item *it;
-
-	if (strata_array_grow(&s->v, &s->alloc, s->n + 1, 1024) < 0)
-		return STRATA_ERROR;
-	it = &s->v[s->n];
-	it->rec = NULL;
-	it->off = s->arena.len;
-	it->len = len;
-	it->fp = fingerprint(line, len);
-	if (strata_buf_put(&s->arena, line, len) < 0)
-		return STRATA_ERROR;
-	s->n++;
-	return 0;
-}
-
-/*
- * Removes the lines both sets hold (unchanged records need no parsing):
- * an open-addressing table of a's fingerprints, probed with b's lines.
- */
-static int drop_common(diff_set *a, diff_set *b)
-{
-	size_t nslots = 16, ka = 0, kb = 0;
-	size_t *slots;
-	unsigned char *gone;
-
-	while (nslots < a->n * 2)
-		nslots *= 2;
-	if ((slots = calloc(nslots, sizeof(size_t))) == NULL || (gone = calloc(a->n + 1, 1)) == NULL) {
-		free(slots);
-		return strata_error_set("out of memory");
-	}
-	for (size_t i = 0; i < a->n; i++) {
-		size_t k = a->v[i].fp & (nslots - 1);
-		while (slots[k])
-			k = (k + 1) & (nslots - 1);
-		slots[k] = i + 1;
-	}
-	for (size_t j = 0; j < b->n; j++) {
-		diff_item *y = &b->v[j];
-		int matched = 0;
-		for (size_t k = y->fp & (nslots - 1); slots[k]; k = (k + 1) & (nslots - 1)) {
-			diff_item *x = &a->v[slots[k] - 1];
-			if (!gone[slots[k] - 1] && x->fp == y->fp && x->len == y->len &&
-			    memcmp(LINE(a, x), LINE(b, y), x->len) == 0) {
-				gone[slots[k] - 1] = 1;
-				matched = 1;
-				break;
-			}
-		}
-		if (!matched)
-			b->v[kb++] = *y;
-	}
-	for (size_t i = 0; i < a->n; i++)
-		if (!gone[i])
-			a->v[ka++] = a->v[i];
-	a->n = ka;
-	b->n = kb;
-	free(slots);
-	free(gone);
-	return 0;
-}
-
-static int set_parse(diff_set *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strata_json_record_parse(&s->v[i].rec, LINE(s, &s->v[i]), s->v[i].len) < 0 ||
-		    record_hash(s->v[i].hash, s->v[i].rec, s->s) < 0)
-			return STRATA_ERROR;
-	return 0;
-}
-
-static int cmp_diff_item(const void *a, const void *b)
-{
-	return memcmp(((const diff_item *)a)->hash, ((const diff_item *)b)->hash, STRATA_HASH_LEN);
-}
-
-/* Adds every record under a node (tree or leaf) to a set. */
-static int set_load(diff_set *s, git_repository *repo, const git_tree_entry *e)
-{
-	if (!e)
-		return 0;
-	if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
-		return foreach_tree(repo, git_tree_entry_id(e), set_add_line, s);
-	return foreach_blob_lines(repo, git_tree_entry_id(e), set_add_line, s);
-}
-
-/* Streams one side of a node to the callback (everything added or removed). */
-typedef struct {
-	diff_ctx *d;
-	int removed;
-	const strata_schema *s;
-} stream_ctx;
-
-static int stream_line(const char *line, size_t len, void *payload)
-{
-	stream_ctx *sc = payload;
-	strata_record *r = NULL;
 	int error;
-
-	if ((error = strata_json_record_parse(&r, line, len)) < 0)
+	if (d->rec)
+		return 0;
+	if ((error = strata_json_record_parse(&d->rec, d->line, d->len)) < 0 ||
+	    (error = record_hash(d->hash, d->rec, d->s)) < 0)
 		return error;
-	error = sc->removed ? sc->d->cb(r, NULL, sc->d->payload) : sc->d->cb(NULL, r, sc->d->payload);
-	strata_json_record_free(r);
-	return error;
+	return 0;
 }
 
-static int diff_merge(diff_ctx *d, git_repository *repo, const git_tree_entry *ea, const git_tree_entry *eb)
+static void side_dispose(diff_side *d)
 {
-	diff_set a = { NULL, 0, 0, STRATA_BUF_INIT, d->sa }, b = { NULL, 0, 0, STRATA_BUF_INIT, d->sb };
-	size_t i = 0, j = 0;
-	int error;
-
-	if ((error = set_load(&a, repo, ea)) < 0 || (error = set_load(&b, repo, eb)) < 0)
-		goto done;
-	if ((error = drop_common(&a, &b)) < 0 || (error = set_parse(&a)) < 0 || (error = set_parse(&b)) < 0)
-		goto done;
-	if (a.n > 1)
-		qsort(a.v, a.n, sizeof(*a.v), cmp_diff_item);
-	if (b.n > 1)
-		qsort(b.v, b.n, sizeof(*b.v), cmp_diff_item);
-	while (!error && (i < a.n || j < b.n)) {
-		int c = i == a.n ? 1 : j == b.n ? -1 : memcmp(a.v[i].hash, b.v[j].hash, STRATA_HASH_LEN);
-		if (c < 0) {
-			error = d->cb(a.v[i++].rec, NULL, d->payload);
-		} else if (c > 0) {
-			error = d->cb(NULL, b.v[j++].rec, d->payload);
-		} else {
-			if (a.v[i].len != b.v[j].len || memcmp(LINE(&a, &a.v[i]), LINE(&b, &b.v[j]), a.v[i].len))
-				error = d->cb(a.v[i].rec, b.v[j].rec, d->payload);
-			i++;
-			j++;
-		}
-	}
-done:
-	set_clear(&a);
-	set_clear(&b);
-	free(a.v);
-	free(b.v);
-	return error;
-}
-
-static int diff_stream(diff_ctx *d, const git_tree_entry *e, int removed)
-{
-	stream_ctx sc = { d, removed, removed ? d->sa : d->sb };
-	if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
-		return foreach_tree(d->repo, git_tree_entry_id(e), stream_line, &sc);
-	return foreach_blob_lines(d->repo, git_tree_entry_id(e), stream_line, &sc);
-}
-
-static int diff_trees(diff_ctx *d, const git_tree *ta, const git_tree *tb);
-
-static int diff_entries(diff_ctx *d, const git_tree_entry *ea, const git_tree_entry *eb)
-{
-	git_tree *ta = NULL, *tb = NULL;
-	int error;
-
-	if (!ea && !eb)
-		return 0;
-	if (ea && eb && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)))
-		return 0;
-	if (!ea)
-		return diff_stream(d, eb, 0);
-	if (!eb)
-		return diff_stream(d, ea, 1);
-	if (git_tree_entry_type(ea) != GIT_OBJECT_TREE || git_tree_entry_type(eb) != GIT_OBJECT_TREE)
-		return diff_merge(d, d->repo, ea, eb);
-	if (git_tree_lookup(&ta, d->repo, git_tree_entry_id(ea)) < 0 ||
-	    git_tree_lookup(&tb, d->repo, git_tree_entry_id(eb)) < 0)
-		error = strata_error_git("cannot read records tree");
-	else
-		error = diff_trees(d, ta, tb);
-	git_tree_free(ta);
-	git_tree_free(tb);
-	return error;
-}
-
-static int diff_trees(diff_ctx *d, const git_tree *ta, const git_tree *tb)
-{
-	int error = 0;
-	for (unsigned nib = 0; nib < 16 && !error; nib++)
-		error = diff_entries(d, strata_trie_child(ta, nib), strata_trie_child(tb, nib));
-	return error;
+	strata_json_record_free(d->rec);
+	git_blob_free(d->blob);
+	free(d->leaves);
 }
 
 static int records_tree(git_tree **out, git_repository *repo, const git_tree *root)
@@ -464,7 +305,7 @@ int strata_dataset_diff(git_repository *repo, const git_tree *a, const git_tree 
 {
 	strata_schema *sa = NULL, *sb = NULL;
 	git_tree *ra = NULL, *rb = NULL;
-	diff_ctx d = { repo, NULL, NULL, cb, payload };
+	diff_side da = { repo, NULL }, db = { repo, NULL };
 	int error;
 
 	if ((a && (error = strata_schema_load(&sa, repo, a)) < 0) ||
@@ -472,8 +313,6 @@ int strata_dataset_diff(git_repository *repo, const git_tree *a, const git_tree 
 	    (error = records_tree(&ra, repo, a)) < 0 ||
 	    (error = records_tree(&rb, repo, b)) < 0)
 		goto done;
-	d.sa = sa ? sa : sb;
-	d.sb = sb ? sb : sa;
 	{
 		/* keys compare only if both sides hash the same key fields */
 		int same = sa && sb && sa->nkey == sb->nkey;
@@ -483,13 +322,35 @@ int strata_dataset_diff(git_repository *repo, const git_tree *a, const git_tree 
 			error = strata_error_set("the key changed between these commits; records cannot be matched");
 			goto done;
 		}
-		/* identical key: the trie layouts agree, so equal subtree ids mean equal records */
-		if (same)
-			d.sb = d.sa;
 	}
-	for (unsigned nib = 0; nib < 16 && !error; nib++)
-		error = diff_entries(&d, strata_trie_child(ra, nib), strata_trie_child(rb, nib));
+	da.s = sa ? sa : sb;
+	db.s = da.s;	/* the same key: the layouts agree, so equal ids mean equal records */
+	if ((error = strata_trie_diff(repo, ra, rb, &da.leaves, &da.nleaves, &db.leaves, &db.nleaves)) < 0 ||
+	    (error = side_next(&da)) < 0 || (error = side_next(&db)) < 0)
+		goto done;
+	while (da.line || db.line) {
+		int c;
+		if (da.line && db.line && da.len == db.len && !memcmp(da.line, db.line, da.len)) {
+			if ((error = side_next(&da)) < 0 || (error = side_next(&db)) < 0)
+				goto done;
+			continue;
+		}
+		if ((da.line && (error = side_parse(&da)) < 0) || (db.line && (error = side_parse(&db)) < 0))
+			goto done;
+		c = !da.line ? 1 : !db.line ? -1 : memcmp(da.hash, db.hash, STRATA_HASH_LEN);
+		if (c < 0)
+			error = cb(da.rec, NULL, payload);
+		else if (c > 0)
+			error = cb(NULL, db.rec, payload);
+		else
+			error = cb(da.rec, db.rec, payload);
+		if (error || (c <= 0 && (error = side_next(&da)) < 0) || (c >= 0 && (error = side_next(&db)) < 0))
+			goto done;	/* a callback's non-zero return stops the diff and is returned */
+	}
+	error = 0;
 done:
+	side_dispose(&da);
+	side_dispose(&db);
 	git_tree_free(ra);
 	git_tree_free(rb);
 	strata_schema_free(sa);

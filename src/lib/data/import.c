@@ -312,7 +312,7 @@ static int build_bucket(import_ctx *c, strata_trie_builder *b, unsigned bucket,
 	if (load_bucket(c, bucket, data, 0, items, alloc, &n) < 0)
 		return STRATA_ERROR;
 	c->total += n;
-	return strata_trie_builder_add(b, bucket, *items, n);
+	return strata_trie_builder_add(b, *items, n);
 }
 
 /* Key hash of a stored record line, for merging into existing leaves. */
@@ -323,17 +323,16 @@ static int line_hash(unsigned char *hash, const char *line, size_t len, void *pa
 }
 
 /*
- * --upsert on an existing dataset: merge the new records into the old
- * trie, touching only the leaves they land in.  A group (first nibble)
- * that is already a tree is updated one bucket at a time; one that is a
- * leaf, or absent, is small and is merged whole.
+ * --upsert on an existing dataset: the new records merged into the old
+ * tree bucket by bucket; leaves and dirs no record lands in are kept by id.
  */
 static int upsert_records(import_ctx *c, strata_packw *w, const git_tree *old_root,
 			  git_oid *out, strata_trie_counts *counts)
 {
 	const git_tree_entry *re = git_tree_entry_byname(old_root, "records");
-	git_tree *records = NULL, *gtree = NULL;
-	strata_buf root = STRATA_BUF_INIT, gt = STRATA_BUF_INIT, data = STRATA_BUF_INIT;
+	git_tree *records = NULL;
+	strata_trie_merge *m = NULL;
+	strata_buf data = STRATA_BUF_INIT;
 	strata_trie_item *items = NULL;
 	size_t alloc = 0;
 	int error = STRATA_ERROR;
@@ -342,73 +341,18 @@ static int upsert_records(import_ctx *c, strata_packw *w, const git_tree *old_ro
 		error = strata_error_set("dataset tree has no records/");
 		goto done;
 	}
-	for (unsigned g = 0; g < 16; g++) {
-		const git_tree_entry *ge = strata_trie_child(records, g);
-		git_oid oid;
-		int is_tree;
-
-		if (ge && git_tree_entry_type(ge) == GIT_OBJECT_TREE) {
-			git_tree_free(gtree);
-			gtree = NULL;
-			strata_buf_clear(&gt);
-			if (git_tree_lookup(&gtree, strata_node_repo(c->node), git_tree_entry_id(ge)) < 0) {
-				error = strata_error_git("cannot read records tree");
-				goto done;
-			}
-			for (unsigned b = 0; b < 16; b++) {
-				const git_tree_entry *be = strata_trie_child(gtree, b);
-				size_t n;
-				if ((error = load_bucket(c, g * 16 + b, &data, 0, &items, &alloc, &n)) < 0)
-					goto done;
-				if (n == 0) {
-					if (be && (error = strata_trie_child_entry(&gt, b, git_tree_entry_type(be) == GIT_OBJECT_TREE,
-									  git_tree_entry_id(be))) < 0)
-						goto done;
-					continue;
-				}
-				if ((error = strata_trie_update(w, strata_node_repo(c->node), be, 2, items, n, line_hash, c,
-						       counts, &oid, &is_tree)) < 0 ||
-				    (error = strata_trie_child_entry(&gt, b, is_tree, &oid)) < 0)
-					goto done;
-			}
-			if ((error = strata_pack_writer_add(w, GIT_OBJECT_TREE, gt.ptr ? gt.ptr : "", gt.len, &oid)) < 0 ||
-			    (error = strata_trie_child_entry(&root, g, 1, &oid)) < 0)
-				goto done;
-		} else {
-			size_t total = 0, bytes = 0;
-			/* reserve the group's bytes first: items point into `data`, which must not move */
-			for (unsigned b = 0; b < 16; b++) {
-				long sz = strata_spill_size(c->spill, g * 16 + b);
-				if ((error = (int)sz) < 0)
-					goto done;
-				bytes += (size_t)sz;
-			}
-			strata_buf_clear(&data);
-			if ((error = strata_buf_grow(&data, bytes)) < 0)
-				goto done;
-			for (unsigned b = 0; b < 16; b++) {
-				size_t n;
-				if ((error = load_bucket(c, g * 16 + b, &data, total, &items, &alloc, &n)) < 0)
-					goto done;
-				total += n;
-			}
-			if (total == 0) {
-				if (ge && (error = strata_trie_child_entry(&root, g, 0, git_tree_entry_id(ge))) < 0)
-					goto done;
-				continue;
-			}
-			if ((error = strata_trie_update(w, strata_node_repo(c->node), ge, 1, items, total, line_hash, c,
-					       counts, &oid, &is_tree)) < 0 ||
-			    (error = strata_trie_child_entry(&root, g, is_tree, &oid)) < 0)
-				goto done;
-		}
+	if ((error = strata_trie_merge_new(&m, w, strata_node_repo(c->node), records, line_hash, c)) < 0)
+		goto done;
+	for (unsigned i = 0; i < STRATA_SPILL_BUCKETS; i++) {
+		size_t n;
+		if ((error = load_bucket(c, i, &data, 0, &items, &alloc, &n)) < 0 ||
+		    (error = strata_trie_merge_add(m, items, n)) < 0)
+			goto done;
 	}
-	error = strata_pack_writer_add(w, GIT_OBJECT_TREE, root.ptr ? root.ptr : "", root.len, out);
+	error = strata_trie_merge_finish(m, counts, out);
 done:
+	strata_trie_merge_free(m);
 	git_tree_free(records);
-	git_tree_free(gtree);
-	strata_buf_dispose(&root);
-	strata_buf_dispose(&gt);
 	strata_buf_dispose(&data);
 	free(items);
 	return error;

@@ -1,10 +1,12 @@
 /*
- * trie.c - record layout; see trie.h for the rule.
+ * trie.c - the record layout: content-defined leaves and dirs; see trie.h.
  */
 #include "strata/format/trie.h"
 #include "strata/base/array.h"
+#include "strata/base/enc.h"
 #include "strata/format/json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,9 +84,27 @@ void strata_trie_sort(strata_trie_item *items, size_t n)
 	qsort(items, n, sizeof(*items), cmp_item);
 }
 
-static unsigned nibble(const unsigned char *hash, unsigned depth)
+int strata_trie_level(const unsigned char hash[STRATA_HASH_LEN])
 {
-	return depth % 2 ? hash[depth / 2] & 15 : hash[depth / 2] >> 4;
+	/* the hash's last four bytes: independent of the order, which the first ones decide */
+	uint32_t v = (uint32_t)hash[28] << 24 | (uint32_t)hash[29] << 16 | (uint32_t)hash[30] << 8 | hash[31];
+
+	if (v >> (32 - STRATA_TRIE_LEAF_BITS - STRATA_TRIE_DIR_BITS) == 0)
+		return 2;
+	return v >> (32 - STRATA_TRIE_LEAF_BITS) == 0;
+}
+
+int strata_trie_name_hash(unsigned char out[STRATA_HASH_LEN], const char *name, int is_leaf)
+{
+	size_t len = strlen(name);
+
+	if (len != STRATA_TRIE_NAME_LEN + (is_leaf ? 6 : 0) ||
+	    (is_leaf && strcmp(name + STRATA_TRIE_NAME_LEN, ".jsonl")))
+		return -1;
+	for (size_t i = 0; i < STRATA_TRIE_NAME_LEN; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return -1;
+	return strata_enc_unhex(out, name, STRATA_HASH_LEN) < 0 ? -1 : 0;
 }
 
 int strata_trie_tree_entry(strata_buf *tree, const char *name, int is_tree, const git_oid *oid)
@@ -96,77 +116,34 @@ int strata_trie_tree_entry(strata_buf *tree, const char *name, int is_tree, cons
 	return 0;
 }
 
-static int child_entry(strata_buf *tree, unsigned nib, int is_tree, const git_oid *oid)
+static int named_entry(strata_buf *tree, const unsigned char first[STRATA_HASH_LEN], int is_leaf,
+		       const git_oid *oid)
 {
-	char name[16];
-	snprintf(name, sizeof(name), is_tree ? "%x" : "%x.jsonl", nib);
-	return strata_trie_tree_entry(tree, name, is_tree, oid);
-}
+	char name[STRATA_TRIE_NAME_LEN + 8];
 
-static int write_leaf(strata_packw *w, const strata_trie_item *items, size_t n, git_oid *oid)
-{
-	strata_buf blob = STRATA_BUF_INIT;
-	int error = 0;
-
-	for (size_t i = 0; i < n && !error; i++)
-		error = (strata_buf_put(&blob, items[i].data, items[i].len) < 0 ||
-			 strata_buf_putc(&blob, '\n') < 0) ? STRATA_ERROR : 0;
-	if (!error)
-		error = strata_pack_writer_add(w, GIT_OBJECT_BLOB, blob.ptr ? blob.ptr : "", blob.len, oid);
-	strata_buf_dispose(&blob);
-	return error;
-}
-
-/* Builds the node at `depth` (>= 1) for `items`, all sharing depth nibbles. */
-static int build_node(strata_packw *w, const strata_trie_item *items, size_t n,
-		      unsigned depth, git_oid *oid, int *is_tree)
-{
-	strata_buf tree = STRATA_BUF_INIT;
-	int error = 0;
-
-	if (n <= STRATA_TRIE_LEAF_MAX) {
-		*is_tree = 0;
-		return write_leaf(w, items, n, oid);
-	}
-	if (depth >= 2 * STRATA_HASH_LEN)
-		return strata_error_set("key hash collision");
-	*is_tree = 1;
-	for (size_t i = 0; i < n && !error;) {
-		unsigned nib = nibble(items[i].hash, depth);
-		size_t j = i;
-		git_oid child;
-		int child_tree;
-		while (j < n && nibble(items[j].hash, depth) == nib)
-			j++;
-		error = build_node(w, items + i, j - i, depth + 1, &child, &child_tree);
-		if (!error)
-			error = child_entry(&tree, nib, child_tree, &child);
-		i = j;
-	}
-	if (!error)
-		error = strata_pack_writer_add(w, GIT_OBJECT_TREE, tree.ptr, tree.len, oid);
-	strata_buf_dispose(&tree);
-	return error;
+	strata_enc_hex(name, first, STRATA_HASH_LEN);
+	if (is_leaf)
+		memcpy(name + STRATA_TRIE_NAME_LEN, ".jsonl", 7);
+	return strata_trie_tree_entry(tree, name, !is_leaf, oid);
 }
 
 /*
- * Builder state for the streaming case.  A group is a depth-1 node (first
- * nibble).  Until a group is known to exceed the leaf bound, its buckets
- * are kept (at most LEAF_MAX records, copied into `arena`); once it does,
- * they are flushed as depth-2 nodes and later buckets go straight out.
+ * The builder keeps the leaf and the dir being filled.  A record of level
+ * 1 closes the leaf before it, one of level 2 the dir too; the first
+ * record of all opens both whatever its level.
  */
 struct strata_trie_builder {
 	strata_packw *w;
-	int group;			/* current group, -1 before the first */
-	int split;			/* current group exceeds the bound */
-	strata_buf root;		/* records/ entries */
-	strata_buf gtree;		/* current group's entries, once split */
-	strata_buf arena;		/* copies of pending records' data */
-	strata_trie_item *pending;
-	size_t npending;
-	unsigned pbucket[16];		/* pending buckets and where each starts */
-	size_t pstart[17];
-	unsigned nbuckets;
+	int started;
+	unsigned char last[STRATA_HASH_LEN];	/* the last record put, for the order check */
+	int have_last;
+	strata_buf leaf;
+	unsigned char leaf_first[STRATA_HASH_LEN];
+	size_t leaf_n;
+	strata_buf dir;
+	unsigned char dir_first[STRATA_HASH_LEN];
+	size_t dir_n;
+	strata_buf root;
 };
 
 int strata_trie_builder_new(strata_trie_builder **out, strata_packw *w)
@@ -174,12 +151,9 @@ int strata_trie_builder_new(strata_trie_builder **out, strata_packw *w)
 	strata_trie_builder *b = calloc(1, sizeof(*b));
 
 	*out = NULL;
-	if (!b || (b->pending = calloc(STRATA_TRIE_LEAF_MAX, sizeof(*b->pending))) == NULL) {
-		free(b);
+	if (!b)
 		return strata_error_set("out of memory");
-	}
 	b->w = w;
-	b->group = -1;
 	*out = b;
 	return 0;
 }
@@ -188,109 +162,126 @@ void strata_trie_builder_free(strata_trie_builder *b)
 {
 	if (!b)
 		return;
+	strata_buf_dispose(&b->leaf);
+	strata_buf_dispose(&b->dir);
 	strata_buf_dispose(&b->root);
-	strata_buf_dispose(&b->gtree);
-	strata_buf_dispose(&b->arena);
-	free(b->pending);
 	free(b);
 }
 
-static int flush_pending_as_buckets(strata_trie_builder *b)
+/* Appends a finished leaf (or dir) to the dir (or records/) being filled. */
+static int dir_append(strata_trie_builder *b, const unsigned char first[STRATA_HASH_LEN], const git_oid *oid)
 {
-	/* re-point items at the arena (it may have moved while growing) */
-	size_t off = 0;
-	for (size_t i = 0; i < b->npending; i++) {
-		b->pending[i].data = b->arena.ptr + off;
-		off += b->pending[i].len;
-	}
-	for (unsigned k = 0; k < b->nbuckets; k++) {
-		git_oid oid;
-		int is_tree;
-		size_t s = b->pstart[k], e = b->pstart[k + 1];
-		if (build_node(b->w, b->pending + s, e - s, 2, &oid, &is_tree) < 0 ||
-		    child_entry(&b->gtree, b->pbucket[k] & 15, is_tree, &oid) < 0)
-			return STRATA_ERROR;
-	}
-	b->npending = 0;
-	b->nbuckets = 0;
-	strata_buf_clear(&b->arena);
+	if (b->dir_n == 0)
+		memcpy(b->dir_first, first, STRATA_HASH_LEN);
+	b->dir_n++;
+	return named_entry(&b->dir, first, 1, oid);
+}
+
+static int close_leaf(strata_trie_builder *b)
+{
+	git_oid oid;
+	int error;
+
+	if (b->leaf_n == 0)
+		return 0;
+	if ((error = strata_pack_writer_add(b->w, GIT_OBJECT_BLOB, b->leaf.ptr, b->leaf.len, &oid)) < 0 ||
+	    (error = dir_append(b, b->leaf_first, &oid)) < 0)
+		return error;
+	strata_buf_clear(&b->leaf);
+	b->leaf_n = 0;
 	return 0;
 }
 
-static int finish_group(strata_trie_builder *b)
+static int close_dir(strata_trie_builder *b)
 {
 	git_oid oid;
-	int error = 0;
+	int error;
 
-	if (b->group < 0)
-		return 0;
-	if (!b->split && b->npending > 0) {
-		size_t off = 0;
-		for (size_t i = 0; i < b->npending; i++) {
-			b->pending[i].data = b->arena.ptr + off;
-			off += b->pending[i].len;
-		}
-		error = write_leaf(b->w, b->pending, b->npending, &oid);
-		if (!error)
-			error = child_entry(&b->root, (unsigned)b->group, 0, &oid);
-	} else if (b->split) {
-		error = strata_pack_writer_add(b->w, GIT_OBJECT_TREE, b->gtree.ptr, b->gtree.len, &oid);
-		if (!error)
-			error = child_entry(&b->root, (unsigned)b->group, 1, &oid);
+	if ((error = close_leaf(b)) < 0 || b->dir_n == 0)
+		return error;
+	if ((error = strata_pack_writer_add(b->w, GIT_OBJECT_TREE, b->dir.ptr, b->dir.len, &oid)) < 0 ||
+	    (error = named_entry(&b->root, b->dir_first, 0, &oid)) < 0)
+		return error;
+	strata_buf_clear(&b->dir);
+	b->dir_n = 0;
+	return 0;
+}
+
+/* Closes what a record, leaf or dir starting at `first` closes. */
+static int cut_before(strata_trie_builder *b, const unsigned char first[STRATA_HASH_LEN])
+{
+	int level = b->started ? strata_trie_level(first) : 2;
+
+	if (level == 2)
+		return close_dir(b);
+	return level == 1 ? close_leaf(b) : 0;
+}
+
+/*
+ * Appends a record of layout level `level`; `hash` may be NULL only if
+ * it neither starts the builder nor a leaf (a later record of an old leaf).
+ */
+static int put_line(strata_trie_builder *b, const unsigned char *hash, int level, const char *data, size_t len)
+{
+	int error;
+
+	if (!b->started)
+		level = 2;
+	if ((error = level == 2 ? close_dir(b) : level == 1 ? close_leaf(b) : 0) < 0)
+		return error;
+	if (b->leaf_n == 0) {
+		if (!hash)
+			return strata_error_set("a leaf would start at a record of unknown key hash");
+		memcpy(b->leaf_first, hash, STRATA_HASH_LEN);
 	}
-	b->npending = 0;
-	b->nbuckets = 0;
-	b->split = 0;
-	strata_buf_clear(&b->arena);
-	strata_buf_clear(&b->gtree);
+	if (strata_buf_put(&b->leaf, data, len) < 0 || strata_buf_putc(&b->leaf, '\n') < 0)
+		return STRATA_ERROR;
+	b->leaf_n++;
+	b->started = 1;
+	if ((b->have_last = hash != NULL))
+		memcpy(b->last, hash, STRATA_HASH_LEN);
+	return 0;
+}
+
+static int put_record(strata_trie_builder *b, const strata_trie_item *it)
+{
+	if (b->have_last && memcmp(it->hash, b->last, STRATA_HASH_LEN) <= 0)
+		return strata_error_set("records out of key-hash order");
+	return put_line(b, it->hash, strata_trie_level(it->hash), it->data, it->len);
+}
+
+/* A whole leaf (is_leaf) or dir kept from an old tree; the merge checked it may be. */
+static int put_kept(strata_trie_builder *b, const unsigned char first[STRATA_HASH_LEN],
+		    const git_oid *oid, int is_leaf)
+{
+	int error;
+
+	if ((error = cut_before(b, first)) < 0)
+		return error;
+	if (is_leaf)
+		error = dir_append(b, first, oid);
+	else if ((error = close_dir(b)) == 0)
+		error = named_entry(&b->root, first, 0, oid);
+	b->started = 1;
+	b->have_last = 0;	/* its last record is not known: the merge orders its input */
 	return error;
 }
 
-int strata_trie_builder_add(strata_trie_builder *b, unsigned bucket,
-			    const strata_trie_item *items, size_t n)
+int strata_trie_builder_add(strata_trie_builder *b, const strata_trie_item *items, size_t n)
 {
-	int g = (int)(bucket >> 4);
-	git_oid oid;
-	int is_tree;
-
-	if (n == 0)
-		return 0;
-	if (g < b->group || bucket > 255)
-		return strata_error_set("trie buckets out of order");
-	if (g != b->group) {
-		if (finish_group(b) < 0)
-			return STRATA_ERROR;
-		b->group = g;
-	}
-	if (!b->split) {
-		if (b->npending + n <= STRATA_TRIE_LEAF_MAX) {
-			b->pbucket[b->nbuckets] = bucket;
-			b->pstart[b->nbuckets] = b->npending;
-			for (size_t i = 0; i < n; i++) {
-				b->pending[b->npending + i] = items[i];
-				if (strata_buf_put(&b->arena, items[i].data, items[i].len) < 0)
-					return STRATA_ERROR;
-			}
-			b->npending += n;
-			b->pstart[++b->nbuckets] = b->npending;
-			return 0;
-		}
-		b->split = 1;
-		if (flush_pending_as_buckets(b) < 0)
-			return STRATA_ERROR;
-	}
-	if (build_node(b->w, items, n, 2, &oid, &is_tree) < 0 ||
-	    child_entry(&b->gtree, bucket & 15, is_tree, &oid) < 0)
-		return STRATA_ERROR;
-	return 0;
+	int error = 0;
+	for (size_t i = 0; i < n && !error; i++)
+		error = put_record(b, &items[i]);
+	return error;
 }
 
 int strata_trie_builder_finish(strata_trie_builder *b, git_oid *oid)
 {
-	if (finish_group(b) < 0)
-		return STRATA_ERROR;
+	int error;
+	if ((error = close_dir(b)) < 0)
+		return error;
 	return strata_pack_writer_add(b->w, GIT_OBJECT_TREE, b->root.ptr ? b->root.ptr : "",
-				b->root.len, oid);
+				      b->root.len, oid);
 }
 
 int strata_trie_build(strata_packw *w, strata_trie_item *items, size_t n, git_oid *oid)
@@ -304,290 +295,435 @@ int strata_trie_build(strata_packw *w, strata_trie_item *items, size_t n, git_oi
 			return strata_error_set("duplicate key hash");
 	if ((error = strata_trie_builder_new(&b, w)) < 0)
 		return error;
-	for (size_t i = 0; i < n && !error;) {
-		size_t j = i;
-		while (j < n && items[j].hash[0] == items[i].hash[0])
-			j++;
-		error = strata_trie_builder_add(b, items[i].hash[0], items + i, j - i);
-		i = j;
-	}
+	error = strata_trie_builder_add(b, items, n);
 	if (!error)
 		error = strata_trie_builder_finish(b, oid);
 	strata_trie_builder_free(b);
 	return error;
 }
 
-const git_tree_entry *strata_trie_child(const git_tree *t, unsigned nib)
-{
-	char name[16];
-	const git_tree_entry *e;
+/*
+ * The merge walks the old tree in key order beside the changes.  For each
+ * old dir, then leaf: if no change falls in its range [first, next first)
+ * and none deletes the next one's first record (which would pull records
+ * into it), it is kept whole, provided the new sequence also starts a
+ * dir (leaf) there; otherwise it is opened and its records stream through
+ * the builder with the changes.
+ */
+struct strata_trie_merge {
+	strata_trie_builder *b;
+	git_repository *repo;
+	strata_trie_hash_fn hash;
+	void *payload;
+	strata_trie_counts counts;
+	unsigned char last_op[STRATA_HASH_LEN];
+	int have_op;
+	git_tree *root;		/* old records/, or NULL */
+	size_t di;
+	git_tree *dir;		/* the open old dir */
+	size_t li;
+	git_blob *blob;		/* the open old leaf */
+	strata_trie_item *recs;
+	size_t ri, nrecs, arecs;
+	unsigned char leaf_next[STRATA_HASH_LEN];
+	int leaf_has_next;
+};
 
-	if (!t)
-		return NULL;
-	snprintf(name, sizeof(name), "%x", nib);
-	if ((e = git_tree_entry_byname(t, name)) != NULL)
-		return e;
-	snprintf(name, sizeof(name), "%x.jsonl", nib);
-	return git_tree_entry_byname(t, name);
-}
-
-int strata_trie_child_entry(strata_buf *tree, unsigned nib, int is_tree, const git_oid *oid)
+int strata_trie_merge_new(strata_trie_merge **out, strata_packw *w, git_repository *repo,
+			  const git_tree *old, strata_trie_hash_fn hash, void *payload)
 {
-	return child_entry(tree, nib, is_tree, oid);
-}
-
-/* Reads a leaf's records; they point into *blob, which the caller frees. */
-static int load_leaf(git_repository *repo, const git_oid *id, strata_trie_hash_fn hash,
-		     void *payload, git_blob **blob, strata_trie_item **out, size_t *n)
-{
-	const char *p, *end, *nl;
-	size_t alloc = 0;
+	strata_trie_merge *m = calloc(1, sizeof(*m));
+	int error;
 
 	*out = NULL;
-	*n = 0;
-	if (git_blob_lookup(blob, repo, id) < 0)
+	if (!m)
+		return strata_error_set("out of memory");
+	m->repo = repo;
+	m->hash = hash;
+	m->payload = payload;
+	if ((error = strata_trie_builder_new(&m->b, w)) < 0 ||
+	    (old && git_tree_dup(&m->root, (git_tree *)old) < 0 && (error = strata_error_git("cannot read records tree")) < 0)) {
+		strata_trie_merge_free(m);
+		return error;
+	}
+	*out = m;
+	return 0;
+}
+
+void strata_trie_merge_free(strata_trie_merge *m)
+{
+	if (!m)
+		return;
+	strata_trie_builder_free(m->b);
+	git_tree_free(m->root);
+	git_tree_free(m->dir);
+	git_blob_free(m->blob);
+	free(m->recs);
+	free(m);
+}
+
+static int entry_first(unsigned char out[STRATA_HASH_LEN], const git_tree_entry *e, int is_leaf)
+{
+	int want = is_leaf ? GIT_OBJECT_BLOB : GIT_OBJECT_TREE;
+	if (git_tree_entry_type(e) != want || strata_trie_name_hash(out, git_tree_entry_name(e), is_leaf) < 0)
+		return strata_error_set("records tree has an unexpected entry '%.80s'", git_tree_entry_name(e));
+	return 0;
+}
+
+/* The first hash of old dir `di + 1`; 0 if there is none. */
+static int next_dir_first(strata_trie_merge *m, size_t di, unsigned char out[STRATA_HASH_LEN], int *has)
+{
+	*has = di + 1 < git_tree_entrycount(m->root);
+	return *has ? entry_first(out, git_tree_entry_byindex(m->root, di + 1), 0) : 0;
+}
+
+/* The first hash of the old leaf after leaf `li` of the open dir. */
+static int next_leaf_first(strata_trie_merge *m, unsigned char out[STRATA_HASH_LEN], int *has)
+{
+	if (m->li + 1 < git_tree_entrycount(m->dir)) {
+		*has = 1;
+		return entry_first(out, git_tree_entry_byindex(m->dir, m->li + 1), 1);
+	}
+	return next_dir_first(m, m->di, out, has);
+}
+
+/* Whether a change at `k` (NULL: the end) leaves the range that ends where `next` starts. */
+static int passes(const unsigned char *k, int is_delete, const unsigned char *next, int has_next)
+{
+	int c;
+	if (!k)
+		return 1;
+	if (!has_next)
+		return 0;
+	c = memcmp(k, next, STRATA_HASH_LEN);
+	return c > 0 || (c == 0 && !is_delete);
+}
+
+/*
+ * Opens an old leaf.  Its records' key hashes are computed only where the
+ * merge needs them (a binary search for each change, and a record that
+ * would start a leaf): the first one's is the leaf's name, and every later
+ * one is of level 0, which is all the builder needs to copy it.  `line`
+ * marks a record whose hash is known.
+ */
+static int open_leaf(strata_trie_merge *m, const git_tree_entry *e, const unsigned char first[STRATA_HASH_LEN])
+{
+	const char *p, *end, *nl;
+	int error;
+
+	if (git_blob_lookup(&m->blob, m->repo, git_tree_entry_id(e)) < 0)
 		return strata_error_git("cannot read records");
-	p = git_blob_rawcontent(*blob);
-	end = p + git_blob_rawsize(*blob);
+	p = git_blob_rawcontent(m->blob);
+	end = p + git_blob_rawsize(m->blob);
+	m->nrecs = m->ri = 0;
 	for (; p < end; p = nl + 1) {
 		strata_trie_item *it;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
 		if (nl == p)
 			continue;
-		if (strata_array_grow(out, &alloc, *n + 1, 64) < 0)
-			return STRATA_ERROR;
-		it = &(*out)[(*n)++];
-		memset(it, 0, sizeof(*it));
+		if ((error = strata_array_grow(&m->recs, &m->arecs, m->nrecs + 1, 64)) < 0)
+			return error;
+		it = &m->recs[m->nrecs++];
 		it->data = p;
 		it->len = (uint32_t)(nl - p);
-		if (hash(it->hash, p, it->len, payload) < 0)
-			return STRATA_ERROR;
+		it->line = 0;
 	}
-	strata_trie_sort(*out, *n);
+	if (m->nrecs == 0)
+		return strata_error_set("records leaf '%s' is empty", git_tree_entry_name(e));
+	memcpy(m->recs[0].hash, first, STRATA_HASH_LEN);
+	m->recs[0].line = 1;
+	return next_leaf_first(m, m->leaf_next, &m->leaf_has_next);
+}
+
+static int rec_hash(strata_trie_merge *m, size_t i)
+{
+	strata_trie_item *it = &m->recs[i];
+	int error;
+
+	if (it->line)
+		return 0;
+	if ((error = m->hash(it->hash, it->data, it->len, m->payload)) < 0)
+		return error;
+	it->line = 1;
 	return 0;
 }
 
-/* Records under a node, counted until `limit` is passed. */
-static int count_upto(git_repository *repo, const git_tree_entry *e, size_t limit, size_t *count)
+/* Copies old record `i` of the open leaf into the builder. */
+static int put_old(strata_trie_merge *m, size_t i)
 {
-	if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-		git_tree *t = NULL;
-		int error = 0;
-		if (git_tree_lookup(&t, repo, git_tree_entry_id(e)) < 0)
-			return strata_error_git("cannot read records tree");
-		for (size_t i = 0; i < git_tree_entrycount(t) && *count <= limit && !error; i++)
-			error = count_upto(repo, git_tree_entry_byindex(t, i), limit, count);
-		git_tree_free(t);
+	int level = i == 0 ? strata_trie_level(m->recs[0].hash) : 0, error;
+
+	if ((!m->b->started || (m->b->leaf_n == 0 && level == 0)) && (error = rec_hash(m, i)) < 0)
 		return error;
-	} else {
-		git_blob *b = NULL;
-		const char *p, *end;
-		if (git_blob_lookup(&b, repo, git_tree_entry_id(e)) < 0)
-			return strata_error_git("cannot read records");
-		p = git_blob_rawcontent(b);
-		end = p + git_blob_rawsize(b);
-		for (; p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
-			(*count)++;
-		git_blob_free(b);
-		return 0;
+	return put_line(m->b, m->recs[i].line ? m->recs[i].hash : NULL, level, m->recs[i].data, m->recs[i].len);
+}
+
+/* The first record of the open leaf at or above `k`, from m->ri on. */
+static int seek(strata_trie_merge *m, const unsigned char *k, size_t *pos)
+{
+	size_t lo = m->ri, hi = m->nrecs;
+	int error;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((error = rec_hash(m, mid)) < 0)
+			return error;
+		if (memcmp(m->recs[mid].hash, k, STRATA_HASH_LEN) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	*pos = lo;
+	return lo < m->nrecs ? rec_hash(m, lo) : 0;
 }
 
-/* Loads every record under a node (a leaf, or a small tree about to collapse). */
-typedef struct {
-	strata_trie_item *v;
-	size_t n, alloc;
-	git_blob **blobs;
-	size_t nblobs, ablobs;
-} loaded;
-
-static int load_all(git_repository *repo, const git_tree_entry *e, strata_trie_hash_fn hash,
-		    void *payload, loaded *l)
+/* Emits every old record, leaf and dir below change `k` (NULL: all that is left). */
+static int advance(strata_trie_merge *m, const unsigned char *k, int is_delete)
 {
-	if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-		git_tree *t = NULL;
-		int error = 0;
-		if (git_tree_lookup(&t, repo, git_tree_entry_id(e)) < 0)
-			return strata_error_git("cannot read records tree");
-		for (size_t i = 0; i < git_tree_entrycount(t) && !error; i++)
-			error = load_all(repo, git_tree_entry_byindex(t, i), hash, payload, l);
-		git_tree_free(t);
-		return error;
-	} else {
-		strata_trie_item *items = NULL;
-		git_blob *blob = NULL;
-		size_t n = 0;
-		int error;
-		if (strata_array_grow(&l->blobs, &l->ablobs, l->nblobs + 1, 16) < 0)
-			return STRATA_ERROR;
-		error = load_leaf(repo, git_tree_entry_id(e), hash, payload, &blob, &items, &n);
-		if (blob)
-			l->blobs[l->nblobs++] = blob;
-		if (!error)
-			error = strata_array_grow(&l->v, &l->alloc, l->n + n, 64);
-		if (!error && n)
-			memcpy(l->v + l->n, items, n * sizeof(*items));
-		if (!error)
-			l->n += n;
-		free(items);
-		return error;
-	}
-}
+	unsigned char first[STRATA_HASH_LEN], next[STRATA_HASH_LEN];
+	int has_next, error;
 
-static void loaded_free(loaded *l)
-{
-	for (size_t i = 0; i < l->nblobs; i++)
-		git_blob_free(l->blobs[i]);
-	free(l->blobs);
-	free(l->v);
-}
-
-/* Merges sorted old records with sorted ops into *out (allocated). */
-static int merge_ops(const strata_trie_item *olds, size_t nold, const strata_trie_item *items, size_t n,
-		     strata_trie_counts *counts, strata_trie_item **out, size_t *k)
-{
-	size_t i = 0, j = 0;
-
-	*k = 0;
-	if ((*out = calloc(nold + n + 1, sizeof(**out))) == NULL)
-		return strata_error_set("out of memory");
-	while (i < nold || j < n) {
-		int c = i == nold ? 1 : j == n ? -1 : memcmp(olds[i].hash, items[j].hash, STRATA_HASH_LEN);
-		if (c < 0) {
-			(*out)[(*k)++] = olds[i++];
-		} else if (c > 0) {
-			if (items[j].origin != STRATA_TRIE_DELETE) {
-				counts->added++;
-				(*out)[(*k)++] = items[j];
-			}
-			j++;
-		} else {
-			if (items[j].origin == STRATA_TRIE_DELETE) {
-				counts->removed++;
-			} else {
-				if (olds[i].len != items[j].len || memcmp(olds[i].data, items[j].data, items[j].len))
-					counts->changed++;
-				(*out)[(*k)++] = items[j];
-			}
-			i++;
-			j++;
+	for (;;) {
+		if (m->blob) {
+			size_t pos = m->nrecs;
+			if (k && (error = seek(m, k, &pos)) < 0)
+				return error;
+			while (m->ri < pos)
+				if ((error = put_old(m, m->ri++)) < 0)
+					return error;
+			if (m->ri < m->nrecs || (k && (!m->leaf_has_next || memcmp(k, m->leaf_next, STRATA_HASH_LEN) < 0)))
+				return 0;	/* `k` falls in this leaf */
+			git_blob_free(m->blob);
+			m->blob = NULL;
+			m->li++;
+			continue;
 		}
-	}
-	return 0;
-}
-
-static int build_or_empty(strata_packw *w, const strata_trie_item *items, size_t n, unsigned depth,
-			  git_oid *oid, int *is_tree)
-{
-	if (n == 0) {
-		*is_tree = -1;
-		return 0;
-	}
-	return build_node(w, items, n, depth, oid, is_tree);
-}
-
-int strata_trie_update(strata_packw *w, git_repository *repo, const git_tree_entry *old,
-		       unsigned depth, const strata_trie_item *items, size_t n,
-		       strata_trie_hash_fn hash, void *payload, strata_trie_counts *counts,
-		       git_oid *oid, int *is_tree)
-{
-	strata_trie_item *merged = NULL;
-	loaded l = { 0 };
-	git_tree *tree = NULL;
-	strata_buf tb = STRATA_BUF_INIT;
-	size_t k = 0, i = 0, ndel = 0;
-	int error = STRATA_ERROR;
-
-	for (size_t q = 0; q < n; q++)
-		ndel += items[q].origin == STRATA_TRIE_DELETE;
-	if (!old) {
-		error = merge_ops(NULL, 0, items, n, counts, &merged, &k) < 0 ? STRATA_ERROR :
-			build_or_empty(w, merged, k, depth, oid, is_tree);
-		goto done;
-	}
-	if (git_tree_entry_type(old) == GIT_OBJECT_TREE && ndel > 0) {
-		/* deletions may bring this subtree down to a leaf: count, with an early stop */
-		size_t count = 0;
-		if ((error = count_upto(repo, old, STRATA_TRIE_LEAF_MAX + ndel, &count)) < 0)
-			goto done;
-		if (count <= STRATA_TRIE_LEAF_MAX + ndel) {
-			if ((error = load_all(repo, old, hash, payload, &l)) < 0)
-				goto done;
-			strata_trie_sort(l.v, l.n);
-			error = merge_ops(l.v, l.n, items, n, counts, &merged, &k) < 0 ? STRATA_ERROR :
-				build_or_empty(w, merged, k, depth, oid, is_tree);
-			goto done;
-		}
-	}
-	if (git_tree_entry_type(old) == GIT_OBJECT_TREE) {
-		/* stays a tree: recurse into the children that have changes */
-		if (git_tree_lookup(&tree, repo, git_tree_entry_id(old)) < 0) {
-			error = strata_error_git("cannot read records tree");
-			goto done;
-		}
-		for (unsigned nib = 0; nib < 16; nib++) {
-			const git_tree_entry *c = strata_trie_child(tree, nib);
-			size_t s = i;
-			git_oid cid;
-			int ctree;
-			while (i < n && nibble(items[i].hash, depth) == nib)
-				i++;
-			if (s == i) {
-				if (c && (error = child_entry(&tb, nib, git_tree_entry_type(c) == GIT_OBJECT_TREE,
-								      git_tree_entry_id(c))) < 0)
-					goto done;
+		if (m->dir) {
+			const git_tree_entry *e;
+			if (m->li == git_tree_entrycount(m->dir)) {
+				git_tree_free(m->dir);
+				m->dir = NULL;
+				m->di++;
 				continue;
 			}
-			if ((error = strata_trie_update(w, repo, c, depth + 1, items + s, i - s, hash, payload,
-					       counts, &cid, &ctree)) < 0)
-				goto done;
-			if (ctree >= 0 && (error = child_entry(&tb, nib, ctree, &cid)) < 0)
-				goto done;
+			e = git_tree_entry_byindex(m->dir, m->li);
+			if ((error = entry_first(first, e, 1)) < 0 || (error = next_leaf_first(m, next, &has_next)) < 0)
+				return error;
+			if (passes(k, is_delete, next, has_next) && (!m->b->started || strata_trie_level(first) >= 1)) {
+				if ((error = put_kept(m->b, first, git_tree_entry_id(e), 1)) < 0)
+					return error;
+				m->li++;
+				continue;
+			}
+			if ((error = open_leaf(m, e, first)) < 0)
+				return error;
+			continue;
 		}
-		*is_tree = 1;
-		error = strata_pack_writer_add(w, GIT_OBJECT_TREE, tb.ptr ? tb.ptr : "", tb.len, oid);
-		goto done;
+		if (!m->root || m->di == git_tree_entrycount(m->root))
+			return 0;
+		{
+			const git_tree_entry *e = git_tree_entry_byindex(m->root, m->di);
+			if ((error = entry_first(first, e, 0)) < 0 || (error = next_dir_first(m, m->di, next, &has_next)) < 0)
+				return error;
+			if (passes(k, is_delete, next, has_next) && (!m->b->started || strata_trie_level(first) == 2)) {
+				if ((error = put_kept(m->b, first, git_tree_entry_id(e), 0)) < 0)
+					return error;
+				m->di++;
+				continue;
+			}
+			if (git_tree_lookup(&m->dir, m->repo, git_tree_entry_id(e)) < 0)
+				return strata_error_git("cannot read records tree");
+			if (git_tree_entrycount(m->dir) == 0)
+				return strata_error_set("records tree has an empty dir '%.80s'", git_tree_entry_name(e));
+			m->li = 0;
+		}
 	}
-	/* a leaf: merge its records with the changes */
-	if ((error = load_all(repo, old, hash, payload, &l)) < 0)
-		goto done;
-	error = merge_ops(l.v, l.n, items, n, counts, &merged, &k) < 0 ? STRATA_ERROR :
-		build_or_empty(w, merged, k, depth, oid, is_tree);
-done:
-	git_tree_free(tree);
-	loaded_free(&l);
-	free(merged);
-	strata_buf_dispose(&tb);
-	return error;
+}
+
+int strata_trie_merge_add(strata_trie_merge *m, const strata_trie_item *items, size_t n)
+{
+	int error;
+
+	for (size_t i = 0; i < n; i++) {
+		const strata_trie_item *op = &items[i];
+		int del = op->origin == STRATA_TRIE_DELETE, exists;
+
+		if (m->have_op && memcmp(op->hash, m->last_op, STRATA_HASH_LEN) <= 0)
+			return strata_error_set("changes out of key-hash order");
+		memcpy(m->last_op, op->hash, STRATA_HASH_LEN);
+		m->have_op = 1;
+		if ((error = advance(m, op->hash, del)) < 0)
+			return error;
+		exists = m->blob && m->ri < m->nrecs && !memcmp(m->recs[m->ri].hash, op->hash, STRATA_HASH_LEN);
+		if (exists) {
+			const strata_trie_item *old = &m->recs[m->ri++];
+			if (del) {
+				m->counts.removed++;
+				continue;
+			}
+			if (old->len != op->len || memcmp(old->data, op->data, op->len))
+				m->counts.changed++;
+		} else if (del) {
+			continue;
+		} else {
+			m->counts.added++;
+		}
+		if ((error = put_record(m->b, op)) < 0)
+			return error;
+	}
+	return 0;
+}
+
+int strata_trie_merge_finish(strata_trie_merge *m, strata_trie_counts *counts, git_oid *oid)
+{
+	int error;
+	if ((error = advance(m, NULL, 0)) < 0 || (error = strata_trie_builder_finish(m->b, oid)) < 0)
+		return error;
+	if (counts) {
+		counts->added += m->counts.added;
+		counts->changed += m->counts.changed;
+		counts->removed += m->counts.removed;
+	}
+	return 0;
 }
 
 int strata_trie_apply(strata_packw *w, git_repository *repo, const git_tree *old,
 		      const strata_trie_item *items, size_t n, strata_trie_hash_fn hash,
 		      void *payload, strata_trie_counts *counts, git_oid *oid)
 {
-	strata_buf root = STRATA_BUF_INIT;
-	size_t i = 0;
+	strata_trie_merge *m = NULL;
+	int error;
+
+	if ((error = strata_trie_merge_new(&m, w, repo, old, hash, payload)) == 0 &&
+	    (error = strata_trie_merge_add(m, items, n)) == 0)
+		error = strata_trie_merge_finish(m, counts, oid);
+	strata_trie_merge_free(m);
+	return error;
+}
+
+/* The index of the last entry of `t` whose name's hash is <= hex; -1 if none. */
+static long last_at_or_below(const git_tree *t, const char *hex)
+{
+	long lo = 0, hi = (long)git_tree_entrycount(t) - 1, found = -1;
+
+	while (lo <= hi) {
+		long mid = lo + (hi - lo) / 2;
+		const char *name = git_tree_entry_name(git_tree_entry_byindex(t, (size_t)mid));
+		if (strncmp(name, hex, STRATA_TRIE_NAME_LEN) <= 0) {
+			found = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return found;
+}
+
+int strata_trie_find_leaf(git_repository *repo, const git_tree *records,
+			  const unsigned char hash[STRATA_HASH_LEN], git_oid *leaf)
+{
+	char hex[STRATA_TRIE_NAME_LEN + 1];
+	git_tree *dir = NULL;
+	const git_tree_entry *e;
+	long i;
+	int found = 0;
+
+	strata_enc_hex(hex, hash, STRATA_HASH_LEN);
+	if (!records || (i = last_at_or_below(records, hex)) < 0)
+		return 0;
+	e = git_tree_entry_byindex(records, (size_t)i);
+	if (git_tree_entry_type(e) != GIT_OBJECT_TREE || git_tree_lookup(&dir, repo, git_tree_entry_id(e)) < 0)
+		return strata_error_git("cannot read records tree");
+	if ((i = last_at_or_below(dir, hex)) >= 0) {
+		git_oid_cpy(leaf, git_tree_entry_id(git_tree_entry_byindex(dir, (size_t)i)));
+		found = 1;
+	}
+	git_tree_free(dir);
+	return found;
+}
+
+/* Leaves named and identified, for the diff. */
+typedef struct {
+	char name[STRATA_TRIE_NAME_LEN + 8];
+	git_oid id;
+} named_leaf;
+
+typedef struct {
+	named_leaf *v;
+	size_t n, alloc;
+} leaf_list;
+
+static int list_dir(git_repository *repo, const git_tree_entry *d, leaf_list *l)
+{
+	git_tree *t = NULL;
 	int error = 0;
 
-	for (unsigned g = 0; g < 16 && !error; g++) {
-		const git_tree_entry *e = strata_trie_child(old, g);
-		size_t s = i;
-		git_oid cid;
-		int ctree;
-		while (i < n && nibble(items[i].hash, 0) == g)
+	if (git_tree_entry_type(d) != GIT_OBJECT_TREE || git_tree_lookup(&t, repo, git_tree_entry_id(d)) < 0)
+		return strata_error_git("cannot read records tree");
+	for (size_t i = 0; i < git_tree_entrycount(t) && !error; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+		if ((error = strata_array_grow(&l->v, &l->alloc, l->n + 1, 64)) < 0)
+			break;
+		snprintf(l->v[l->n].name, sizeof(l->v[l->n].name), "%s", git_tree_entry_name(e));
+		git_oid_cpy(&l->v[l->n++].id, git_tree_entry_id(e));
+	}
+	git_tree_free(t);
+	return error;
+}
+
+/* Keeps of `l` the leaves `other` lacks, as ids, in order. */
+static int only_in(const leaf_list *l, const leaf_list *other, git_oid **out, size_t *n)
+{
+	size_t j = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (l->n && (*out = malloc(l->n * sizeof(**out))) == NULL)
+		return strata_error_set("out of memory");
+	for (size_t i = 0; i < l->n; i++) {
+		int c = 1;
+		while (j < other->n && (c = strcmp(other->v[j].name, l->v[i].name)) < 0)
+			j++;
+		if (j < other->n && c == 0 && git_oid_equal(&other->v[j].id, &l->v[i].id))
+			continue;
+		(*out)[(*n)++] = l->v[i].id;
+	}
+	return 0;
+}
+
+int strata_trie_diff(git_repository *repo, const git_tree *a, const git_tree *b,
+		     git_oid **a_only, size_t *na, git_oid **b_only, size_t *nb)
+{
+	leaf_list la = { 0 }, lb = { 0 };
+	size_t i = 0, j = 0, ca = a ? git_tree_entrycount(a) : 0, cb = b ? git_tree_entrycount(b) : 0;
+	int error = 0;
+
+	*a_only = *b_only = NULL;
+	*na = *nb = 0;
+	while (!error && (i < ca || j < cb)) {
+		const git_tree_entry *ea = i < ca ? git_tree_entry_byindex(a, i) : NULL;
+		const git_tree_entry *eb = j < cb ? git_tree_entry_byindex(b, j) : NULL;
+		int c = !ea ? 1 : !eb ? -1 : strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb));
+		if (c == 0 && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb))) {
 			i++;
-		if (s == i) {
-			if (e)
-				error = child_entry(&root, g, git_tree_entry_type(e) == GIT_OBJECT_TREE, git_tree_entry_id(e));
+			j++;
 			continue;
 		}
-		error = strata_trie_update(w, repo, e, 1, items + s, i - s, hash, payload, counts, &cid, &ctree);
-		if (!error && ctree >= 0)
-			error = child_entry(&root, g, ctree, &cid);
+		if (c <= 0 && (error = list_dir(repo, ea, &la)) == 0)
+			i++;
+		if (!error && c >= 0 && (error = list_dir(repo, eb, &lb)) == 0)
+			j++;
 	}
-	if (!error)
-		error = strata_pack_writer_add(w, GIT_OBJECT_TREE, root.ptr ? root.ptr : "", root.len, oid);
-	strata_buf_dispose(&root);
+	if (!error && (error = only_in(&la, &lb, a_only, na)) == 0)
+		error = only_in(&lb, &la, b_only, nb);
+	if (error) {
+		free(*a_only);
+		free(*b_only);
+		*a_only = *b_only = NULL;
+		*na = *nb = 0;
+	}
+	free(la.v);
+	free(lb.v);
 	return error;
 }

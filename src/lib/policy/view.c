@@ -137,7 +137,7 @@ static int build_records(strata_spill **spills, int nspills, strata_packw *w, gi
 				error = strata_error_set("two records have the same key after redaction; "
 							 "key fields must be kept or pseudonymized");
 		if (!error)
-			error = strata_trie_builder_add(b, i, items, n);
+			error = strata_trie_builder_add(b, items, n);
 	}
 	if (!error)
 		error = strata_trie_builder_finish(b, oid);
@@ -148,8 +148,8 @@ static int build_records(strata_spill **spills, int nspills, strata_packw *w, gi
 }
 
 /*
- * One redaction thread of a full build: the groups g with g % nparts ==
- * part, read through its own repository handle (libgit2 objects are not
+ * One redaction thread of a full build: the dirs i of records/ with
+ * i % nparts == part, read through its own repository handle (libgit2 objects are not
  * shared across threads), into its own spill.
  */
 typedef struct {
@@ -170,11 +170,8 @@ static void *redact_main(void *arg)
 
 	if (git_repository_open_bare(&repo, wk->repo_path) < 0 || git_tree_lookup(&t, repo, &wk->records) < 0)
 		error = strata_error_git("cannot read the view's source");
-	for (unsigned g = wk->part; g < 16 && !error; g += wk->nparts) {
-		const git_tree_entry *e = strata_trie_child(t, g);
-		if (e)
-			error = strata_dataset_foreach_entry(repo, e, stream_line, &wk->x);
-	}
+	for (size_t i = wk->part; t && i < git_tree_entrycount(t) && !error; i += wk->nparts)
+		error = strata_dataset_foreach_entry(repo, git_tree_entry_byindex(t, i), stream_line, &wk->x);
 	if (error) {
 		wk->error = error;
 		snprintf(wk->errmsg, sizeof(wk->errmsg), "%s", strata_error_last());

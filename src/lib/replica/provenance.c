@@ -48,60 +48,42 @@ int strata_provenance_key_from_args(unsigned char hash[STRATA_HASH_LEN], char *c
 	return error;
 }
 
-static unsigned nibble(const unsigned char *hash, unsigned depth)
-{
-	return depth % 2 ? hash[depth / 2] & 15 : hash[depth / 2] >> 4;
-}
-
 int strata_provenance_lookup(strata_buf *out, git_repository *repo, const git_tree *root,
 			  const strata_schema *s, const unsigned char hash[STRATA_HASH_LEN])
 {
 	const git_tree_entry *e = git_tree_entry_byname(root, "records");
 	git_tree *t = NULL;
 	git_blob *b = NULL;
-	char name[16];
-	int error = 0;
+	git_oid leaf;
+	int error;
 
 	if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE)
 		return strata_error_set("dataset tree has no records/");
 	if (git_tree_lookup(&t, repo, git_tree_entry_id(e)) < 0)
 		return strata_error_git("cannot read records");
-	for (unsigned depth = 0; depth < 2 * STRATA_HASH_LEN; depth++) {
-		git_tree *sub = NULL;
-		snprintf(name, sizeof(name), "%x", nibble(hash, depth));
-		if ((e = git_tree_entry_byname(t, name)) != NULL) {
-			if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0) {
-				error = strata_error_git("cannot read records");
+	if ((error = strata_trie_find_leaf(repo, t, hash, &leaf)) <= 0)
+		goto done;	/* no leaf starts at or below this key: no record */
+	if (git_blob_lookup(&b, repo, &leaf) < 0) {
+		error = strata_error_git("cannot read a leaf");
+		goto done;
+	}
+	{
+		const char *p = git_blob_rawcontent(b), *end = p + git_blob_rawsize(b), *nl;
+		unsigned char h[STRATA_HASH_LEN];
+		error = 0;
+		for (; p < end; p = nl + 1) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			if (!nl)
+				nl = end;
+			if ((error = strata_trie_line_keyhash(h, p, (size_t)(nl - p), s->key, s->nkey)) < 0)
+				break;
+			if (!memcmp(h, hash, STRATA_HASH_LEN)) {
+				error = strata_buf_put(out, p, (size_t)(nl - p)) < 0 ? STRATA_ERROR : 1;
 				break;
 			}
-			git_tree_free(t);
-			t = sub;
-			continue;
 		}
-		snprintf(name, sizeof(name), "%x.jsonl", nibble(hash, depth));
-		if ((e = git_tree_entry_byname(t, name)) == NULL)
-			break;	/* no record under this prefix */
-		if (git_blob_lookup(&b, repo, git_tree_entry_id(e)) < 0) {
-			error = strata_error_git("cannot read a leaf");
-			break;
-		}
-		{
-			const char *p = git_blob_rawcontent(b), *end = p + git_blob_rawsize(b), *nl;
-			unsigned char h[STRATA_HASH_LEN];
-			for (; p < end; p = nl + 1) {
-				nl = memchr(p, '\n', (size_t)(end - p));
-				if (!nl)
-					nl = end;
-				if ((error = strata_trie_line_keyhash(h, p, (size_t)(nl - p), s->key, s->nkey)) < 0)
-					break;
-				if (!memcmp(h, hash, STRATA_HASH_LEN)) {
-					error = strata_buf_put(out, p, (size_t)(nl - p)) < 0 ? STRATA_ERROR : 1;
-					break;
-				}
-			}
-		}
-		break;
 	}
+done:
 	git_blob_free(b);
 	git_tree_free(t);
 	return error;

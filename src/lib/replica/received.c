@@ -747,29 +747,18 @@ static int check_name(strata_received *c, const char *path, const char *name)
 	return 0;
 }
 
-/* The key hash's hex digits a leaf at `path` (records/a/b.jsonl -> "ab") holds. */
-static size_t leaf_prefix(char *out, size_t size, const char *path)
-{
-	size_t n = 0;
-	for (const char *s = path + strlen("records/"); *s && *s != '.' && n + 1 < size; s++)
-		if (*s != '/')
-			out[n++] = *s;
-	out[n] = '\0';
-	return n;
-}
-
 /*
- * A new leaf: canonical record lines, each in the leaf its key hash maps
- * to, in strictly increasing hash order (so no record twice), at most
- * STRATA_TRIE_LEAF_MAX of them and at least one.
+ * A leaf read in full: canonical record lines in strictly increasing
+ * key-hash order, the first one's hash the leaf's name, no later one
+ * starting a leaf (strata_trie_level 0).  *last gets the last hash.
  */
-static int check_records_blob(strata_received *c, const git_oid *id, const char *path)
+static int check_records_blob(strata_received *c, const git_oid *id, const char *path,
+			      const unsigned char first[STRATA_HASH_LEN], unsigned char last[STRATA_HASH_LEN])
 {
 	git_blob *b = NULL;
 	const char *s, *e, *nl;
-	unsigned char hash[STRATA_HASH_LEN], prev[STRATA_HASH_LEN];
-	char prefix[STRATA_TREE_DEPTH_MAX + 2], hex[2 * STRATA_HASH_LEN + 1];
-	size_t line = 0, plen = leaf_prefix(prefix, sizeof(prefix), path);
+	unsigned char hash[STRATA_HASH_LEN];
+	size_t line = 0;
 	int error = 0;
 
 	if (git_blob_lookup(&b, c->repo, id) < 0)
@@ -794,30 +783,67 @@ static int check_records_blob(strata_received *c, const git_oid *id, const char 
 			error = strata_error_set("'%s': leaf '%s' without a schema", c->what, path);
 			break;
 		}
-		if (line > STRATA_TRIE_LEAF_MAX) {
-			error = strata_error_set("'%s': leaf '%s' holds more than %d records; the layout splits it",
-						 c->what, path, STRATA_TRIE_LEAF_MAX);
-			break;
-		}
 		if (strata_trie_line_keyhash(hash, s, (size_t)(nl - s), c->schema->key, c->schema->nkey) < 0) {
 			error = strata_error_set("'%s': leaf '%s' line %zu: %s", c->what, path, line, strata_error_last());
 			break;
 		}
-		strata_enc_hex(hex, hash, STRATA_HASH_LEN);
-		if (memcmp(hex, prefix, plen)) {
-			error = strata_error_set("'%s': leaf '%s' line %zu: a record whose key hash (%.8s...) "
-						 "belongs in another leaf", c->what, path, line, hex);
+		if (line == 1 && memcmp(hash, first, STRATA_HASH_LEN)) {
+			error = strata_error_set("'%s': leaf '%s' line 1: the leaf is not named by its first "
+						 "record's key hash", c->what, path);
 			break;
 		}
-		if (line > 1 && memcmp(prev, hash, STRATA_HASH_LEN) >= 0) {
+		if (line > 1 && memcmp(last, hash, STRATA_HASH_LEN) >= 0) {
 			error = strata_error_set("'%s': leaf '%s' line %zu: %s", c->what, path, line,
-						 memcmp(prev, hash, STRATA_HASH_LEN) ? "records out of key-hash order"
+						 memcmp(last, hash, STRATA_HASH_LEN) ? "records out of key-hash order"
 										     : "the same record key twice");
 			break;
 		}
-		memcpy(prev, hash, STRATA_HASH_LEN);
+		if (line > 1 && strata_trie_level(hash) != 0) {
+			error = strata_error_set("'%s': leaf '%s' line %zu: a record whose key hash starts a new "
+						 "leaf in the layout", c->what, path, line);
+			break;
+		}
+		memcpy(last, hash, STRATA_HASH_LEN);
 	}
 	git_blob_free(b);
+	return error;
+}
+
+/* The key hash of the last record of a leaf, or of a dir's last leaf. */
+static int last_hash(strata_received *c, const git_oid *id, int is_dir, unsigned char out[STRATA_HASH_LEN])
+{
+	git_tree *t = NULL;
+	git_blob *b = NULL;
+	const char *s, *e;
+	int error = 0;
+
+	if (is_dir) {
+		if (git_tree_lookup(&t, c->repo, id) < 0 || git_tree_entrycount(t) == 0) {
+			git_tree_free(t);
+			return strata_error_git("cannot read a records dir");
+		}
+		id = git_tree_entry_id(git_tree_entry_byindex(t, git_tree_entrycount(t) - 1));
+	}
+	if (git_blob_lookup(&b, c->repo, id) < 0) {
+		error = strata_error_git("cannot read a leaf");
+		goto done;
+	}
+	s = git_blob_rawcontent(b);
+	e = s + git_blob_rawsize(b);
+	while (e > s && e[-1] == '\n')
+		e--;
+	{
+		const char *l = e;
+		while (l > s && l[-1] != '\n')
+			l--;
+		if (!c->schema || l == e)
+			error = strata_error_set("'%s': an empty leaf", c->what);
+		else
+			error = strata_trie_line_keyhash(out, l, (size_t)(e - l), c->schema->key, c->schema->nkey);
+	}
+done:
+	git_blob_free(b);
+	git_tree_free(t);
 	return error;
 }
 
@@ -927,7 +953,7 @@ static int load_schema(strata_received *c, git_odb *odb, const git_oid *id, int 
 	return error;
 }
 
-#define TREE_ENTRIES_MAX 32	/* 16 nibbles as subtrees or leaves, and the root's two */
+#define TREE_ENTRIES_MAX 4	/* a dataset's tree holds two */
 
 /* The id `old` (a tree the node accepted before, may be NULL) has under `name`, or NULL. */
 static const git_oid *old_entry(git_repository *repo, const git_oid *old, const char *name, int want_tree,
@@ -951,94 +977,267 @@ static const git_oid *old_entry(git_repository *repo, const git_oid *old, const 
 }
 
 /*
- * A tree of the dataset layout: schema.json and records/ at the top, trie
- * nodes below.  `old` is the tree at the same path in the commit's parent,
- * which passed these checks when it was accepted (or NULL): what is
- * identical there at the same path is not checked again; anything else is,
- * even an object this node already holds, since its place in the trie is
- * what makes it valid.
+ * Walking records/ in key order: what is known of the last record of the
+ * unit (leaf or dir) before the one being checked, for the rule that
+ * every record lies below the next unit's name.
  */
-static int check_tree(strata_received *c, git_odb *odb, const git_oid *id, const git_oid *old, const char *path,
-		      int depth)
+typedef struct {
+	int have;		/* a unit came before */
+	int exact;		/* `last` is its last record's hash */
+	int bounded;		/* else: its last record lies below `last` */
+	unsigned char last[STRATA_HASH_LEN];
+	git_oid unit;
+	int unit_is_dir;
+	const char *what;	/* its name, for messages */
+	char name[STRATA_TRIE_NAME_LEN + 8];
+} prev_unit;
+
+static int check_after(strata_received *c, prev_unit *p, const unsigned char next[STRATA_HASH_LEN],
+		       const char *next_name)
 {
-	raw_entry ents[TREE_ENTRIES_MAX];
+	unsigned char last[STRATA_HASH_LEN];
+	int error;
+
+	if (!p->have || (!p->exact && p->bounded && memcmp(p->last, next, STRATA_HASH_LEN) <= 0))
+		return 0;
+	if (p->exact)
+		memcpy(last, p->last, STRATA_HASH_LEN);
+	else if ((error = last_hash(c, &p->unit, p->unit_is_dir, last)) < 0)
+		return error;
+	if (memcmp(last, next, STRATA_HASH_LEN) >= 0)
+		return strata_error_set("'%s': records/ '%s' holds records at or above the next name '%.70s'",
+					c->what, p->name, next_name);
+	return 0;
+}
+
+/* Where the accepted tree `old` had leaf `name` with id `id`: 1 and its successor's name (*has_next), or 0. */
+static int old_leaf_next(strata_received *c, const git_tree *old, const unsigned char h[STRATA_HASH_LEN],
+			 const git_oid *id, unsigned char next[STRATA_HASH_LEN], int *has_next)
+{
+	char hex[STRATA_TRIE_NAME_LEN + 1];
+	git_tree *dir = NULL;
+	int found = 0;
+
+	strata_enc_hex(hex, h, STRATA_HASH_LEN);
+	*has_next = 0;
+	for (size_t i = old ? git_tree_entrycount(old) : 0; i-- > 0 && !found;) {
+		const git_tree_entry *de = git_tree_entry_byindex(old, i);
+		if (strncmp(git_tree_entry_name(de), hex, STRATA_TRIE_NAME_LEN) > 0)
+			continue;
+		if (git_tree_lookup(&dir, c->repo, git_tree_entry_id(de)) < 0) {
+			git_error_clear();
+			return 0;
+		}
+		for (size_t j = 0; j < git_tree_entrycount(dir); j++) {
+			const git_tree_entry *le = git_tree_entry_byindex(dir, j);
+			if (strncmp(git_tree_entry_name(le), hex, STRATA_TRIE_NAME_LEN) || !git_oid_equal(git_tree_entry_id(le), id))
+				continue;
+			found = 1;
+			if (j + 1 < git_tree_entrycount(dir))
+				*has_next = strata_trie_name_hash(next, git_tree_entry_name(git_tree_entry_byindex(dir, j + 1)), 1) == 0;
+			else if (i + 1 < git_tree_entrycount(old))
+				*has_next = strata_trie_name_hash(next, git_tree_entry_name(git_tree_entry_byindex(old, i + 1)), 0) == 0;
+			break;
+		}
+		git_tree_free(dir);
+		dir = NULL;
+		break;	/* only the dir whose range holds the name */
+	}
+	return found;
+}
+
+static int raw_entries(strata_received *c, git_odb *odb, const git_oid *id, const char *path,
+		       raw_entry **ents, size_t *n, git_odb_object **raw)
+{
+	size_t size;
+	git_object_t type;
+
+	*ents = NULL;
+	if (git_odb_read_header(&size, &type, odb, id) < 0)
+		return strata_error_git("cannot read a received tree");
+	/* an entry takes at least 28 bytes: "100644 x\0" and the id */
+	if ((*ents = calloc(size / 28 + 1, sizeof(**ents))) == NULL)
+		return strata_error_set("out of memory");
+	return parse_raw_tree(c, odb, id, path, *ents, size / 28 + 1, n, raw);
+}
+
+/* One dir of records/: leaves named by their first key hash, cut where the layout cuts. */
+static int check_dir(strata_received *c, git_odb *odb, const git_oid *id, const unsigned char dname[STRATA_HASH_LEN],
+		     const char *path, int first_dir, const git_tree *old, prev_unit *p)
+{
+	raw_entry *ents = NULL;
 	git_odb_object *raw = NULL;
 	size_t n = 0;
-	unsigned seen = 0;
-	char sub[512];
-	git_oid o;
-	int rc, error = 0;
+	char sub[STRATA_TRIE_NAME_LEN * 2 + 32];
+	int rc, error;
 
-	if (old && git_oid_equal(id, old))
-		return 0;
 	if ((rc = strata_received_needed(c, id)) < 0)
 		return rc;
-	if (depth > STRATA_TREE_DEPTH_MAX)
-		return strata_error_set("'%s': tree '%s' is nested too deep", c->what, path);
-	if ((error = parse_raw_tree(c, odb, id, *path ? path : "/", ents, TREE_ENTRIES_MAX, &n, &raw)) < 0)
+	if ((error = raw_entries(c, odb, id, path, &ents, &n, &raw)) < 0)
 		goto done;
-	if (depth == 0) {
-		if (n != 2 || !ents[0].is_tree || ents[0].nlen != 7 || memcmp(ents[0].name, "records", 7) ||
-		    ents[1].is_tree || ents[1].nlen != 11 || memcmp(ents[1].name, "schema.json", 11)) {
-			for (size_t i = 0; i < n; i++)
-				if (!((ents[i].is_tree && !strcmp(ents[i].name, "records")) ||
-				      (!ents[i].is_tree && !strcmp(ents[i].name, "schema.json")))) {
-					error = strata_error_set("'%s': tree '/' has an unexpected entry '%.64s' for the "
-								 "dataset layout", c->what, ents[i].name);
-					goto done;
-				}
-			error = strata_error_set("'%s': a received dataset tree must hold schema.json and records/", c->what);
-			goto done;
-		}
-		/* the schema first: the records' key hashes need its key */
-		if ((rc = strata_received_needed(c, &ents[1].id)) < 0 ||
-		    (error = load_schema(c, odb, &ents[1].id, rc == 1)) < 0) {
-			error = rc < 0 ? rc : error;
-			goto done;
-		}
-		{
-			/* a new key means new key hashes: every leaf is checked again */
-			git_oid os;
-			const git_oid *oschema = old_entry(c->repo, old, "schema.json", 0, &os);
-			const git_oid *orec = oschema && git_oid_equal(oschema, &ents[1].id) ?
-					      old_entry(c->repo, old, "records", 1, &o) : NULL;
-			error = check_tree(c, odb, &ents[0].id, orec, "records", 1);
-		}
-		goto done;
-	}
 	if (n == 0) {
 		error = strata_error_set("'%s': tree '%s' is empty", c->what, path);
 		goto done;
 	}
 	for (size_t i = 0; !error && i < n; i++) {
 		const raw_entry *e = &ents[i];
-		const char *hexd = "0123456789abcdef", *pos;
-		const git_oid *prev;
-		int nib;
+		unsigned char h[STRATA_HASH_LEN], next[STRATA_HASH_LEN];
+		int has_next;
 
-		pos = e->name[0] ? strchr(hexd, e->name[0]) : NULL;
-		if (!pos || !(e->is_tree ? e->nlen == 1 : e->nlen == 7 && !strcmp(e->name + 1, ".jsonl"))) {
-			error = strata_error_set("'%s': tree '%s' has an unexpected entry '%.64s' for the dataset layout",
-						 c->what, path, e->name);
-			break;
-		}
-		nib = (int)(pos - hexd);
-		if (seen & (1u << nib)) {
-			error = strata_error_set("'%s': tree '%s' holds nibble '%c' both as a leaf and as a subtree",
-						 c->what, path, e->name[0]);
-			break;
-		}
-		seen |= 1u << nib;
 		snprintf(sub, sizeof(sub), "%s/%s", path, e->name);
-		prev = old_entry(c->repo, old, e->name, e->is_tree, &o);
-		if (e->is_tree)
-			error = check_tree(c, odb, &e->id, prev, sub, depth + 1);
-		else if (prev && git_oid_equal(prev, &e->id))
-			continue;	/* the same leaf at the same place as in the parent */
-		else if ((rc = strata_received_needed(c, &e->id)) < 0)
+		if (e->is_tree || strata_trie_name_hash(h, e->name, 1) < 0) {
+			error = strata_error_set("'%s': tree '%s' has an unexpected entry '%.80s' for the dataset layout "
+						 "(leaves are named <64 hex digits>.jsonl)", c->what, path, e->name);
+			break;
+		}
+		if (i == 0 && memcmp(h, dname, STRATA_HASH_LEN)) {
+			error = strata_error_set("'%s': tree '%s' is not named by its first leaf", c->what, path);
+			break;
+		}
+		if (i > 0 && strata_trie_level(h) != 1) {
+			error = strata_error_set("'%s': leaf '%s' %s", c->what, sub, strata_trie_level(h) == 2 ?
+						 "starts a new dir in the layout, not one inside this dir" :
+						 "starts where the layout does not cut a leaf");
+			break;
+		}
+		if ((error = check_after(c, p, h, e->name)) < 0)
+			break;
+		p->have = 1;
+		snprintf(p->name, sizeof(p->name), "%.64s/%s", path + strlen("records/"), e->name);
+		if ((rc = strata_received_needed(c, &e->id)) < 0) {
 			error = rc;
-		else
-			error = check_records_blob(c, &e->id, sub);
+		} else if (old_leaf_next(c, old, h, &e->id, next, &has_next)) {
+			/* accepted at this name before: valid on its own, bounded by its old successor */
+			p->exact = 0;
+			p->bounded = has_next;
+			memcpy(p->last, next, STRATA_HASH_LEN);
+			p->unit = e->id;
+			p->unit_is_dir = 0;
+		} else {
+			p->exact = 1;
+			error = check_records_blob(c, &e->id, sub, h, p->last);
+		}
+	}
+	(void)first_dir;
+done:
+	git_odb_object_free(raw);
+	free(ents);
+	return error;
+}
+
+/*
+ * records/: dirs named by their first key hash, each but the first
+ * starting where the layout starts a dir.  A dir the accepted tree `old`
+ * (or NULL) holds under the same name with the same id is not read
+ * again; every other dir is, and in it every leaf `old` did not hold at
+ * that name, even an object this node already holds, since its place in
+ * the layout is what makes it valid.
+ */
+static int check_records(strata_received *c, git_odb *odb, const git_oid *id, const git_oid *old_id)
+{
+	raw_entry *ents = NULL;
+	git_odb_object *raw = NULL;
+	git_tree *old = NULL;
+	prev_unit p;
+	size_t n = 0;
+	char sub[STRATA_TRIE_NAME_LEN + 16];
+	int rc, error;
+
+	memset(&p, 0, sizeof(p));
+	if (old_id && git_oid_equal(id, old_id))
+		return 0;
+	if ((rc = strata_received_needed(c, id)) < 0)
+		return rc;
+	if (old_id && git_tree_lookup(&old, c->repo, old_id) < 0) {
+		git_error_clear();
+		old = NULL;
+	}
+	if ((error = raw_entries(c, odb, id, "records", &ents, &n, &raw)) < 0)
+		goto done;
+	for (size_t i = 0; !error && i < n; i++) {
+		const raw_entry *e = &ents[i];
+		const git_tree_entry *oe;
+		unsigned char h[STRATA_HASH_LEN];
+
+		snprintf(sub, sizeof(sub), "records/%s", e->name);
+		if (!e->is_tree || strata_trie_name_hash(h, e->name, 0) < 0) {
+			error = strata_error_set("'%s': tree 'records' has an unexpected entry '%.80s' for the dataset "
+						 "layout (dirs are named by 64 hex digits)", c->what, e->name);
+			break;
+		}
+		if (i > 0 && strata_trie_level(h) != 2) {
+			error = strata_error_set("'%s': dir '%s' starts where the layout does not cut a dir", c->what, sub);
+			break;
+		}
+		oe = old ? git_tree_entry_byname(old, e->name) : NULL;
+		if (oe && git_tree_entry_type(oe) == GIT_OBJECT_TREE && git_oid_equal(git_tree_entry_id(oe), &e->id)) {
+			size_t k = 0;
+			if ((error = check_after(c, &p, h, e->name)) < 0)
+				break;
+			/* accepted as it is: bounded by the dir that followed it */
+			while (k < git_tree_entrycount(old) && git_tree_entry_byindex(old, k) != oe)
+				k++;
+			p.have = 1;
+			p.exact = 0;
+			p.bounded = k + 1 < git_tree_entrycount(old) &&
+				    strata_trie_name_hash(p.last, git_tree_entry_name(git_tree_entry_byindex(old, k + 1)), 0) == 0;
+			p.unit = e->id;
+			p.unit_is_dir = 1;
+			snprintf(p.name, sizeof(p.name), "%.64s", e->name);
+			continue;
+		}
+		error = check_dir(c, odb, &e->id, h, sub, i == 0, old, &p);
+	}
+done:
+	git_tree_free(old);
+	git_odb_object_free(raw);
+	free(ents);
+	return error;
+}
+
+/*
+ * A dataset's tree: schema.json and records/ (check_records).  `old` is
+ * the tree of the commit's parent, which passed these checks when it was
+ * accepted (or NULL).
+ */
+static int check_tree(strata_received *c, git_odb *odb, const git_oid *id, const git_oid *old)
+{
+	raw_entry ents[TREE_ENTRIES_MAX];
+	git_odb_object *raw = NULL;
+	size_t n = 0;
+	git_oid o, os;
+	int rc, error = 0;
+
+	if (old && git_oid_equal(id, old))
+		return 0;
+	if ((rc = strata_received_needed(c, id)) < 0)
+		return rc;
+	if ((error = parse_raw_tree(c, odb, id, "/", ents, TREE_ENTRIES_MAX, &n, &raw)) < 0)
+		goto done;
+	if (n != 2 || !ents[0].is_tree || ents[0].nlen != 7 || memcmp(ents[0].name, "records", 7) ||
+	    ents[1].is_tree || ents[1].nlen != 11 || memcmp(ents[1].name, "schema.json", 11)) {
+		for (size_t i = 0; i < n; i++)
+			if (!((ents[i].is_tree && !strcmp(ents[i].name, "records")) ||
+			      (!ents[i].is_tree && !strcmp(ents[i].name, "schema.json")))) {
+				error = strata_error_set("'%s': tree '/' has an unexpected entry '%.64s' for the "
+							 "dataset layout", c->what, ents[i].name);
+				goto done;
+			}
+		error = strata_error_set("'%s': a received dataset tree must hold schema.json and records/", c->what);
+		goto done;
+	}
+	/* the schema first: the records' key hashes need its key */
+	if ((rc = strata_received_needed(c, &ents[1].id)) < 0 ||
+	    (error = load_schema(c, odb, &ents[1].id, rc == 1)) < 0) {
+		error = rc < 0 ? rc : error;
+		goto done;
+	}
+	{
+		/* a new key means new key hashes: every leaf is checked again */
+		const git_oid *oschema = old_entry(c->repo, old, "schema.json", 0, &os);
+		const git_oid *orec = oschema && git_oid_equal(oschema, &ents[1].id) ?
+				      old_entry(c->repo, old, "records", 1, &o) : NULL;
+		error = check_records(c, odb, &ents[0].id, orec);
 	}
 done:
 	git_odb_object_free(raw);
@@ -1221,7 +1420,7 @@ int strata_received_commit(strata_received *c, const git_oid *id, const char *da
 		if (git_commit_parentcount(commit) == 1 && git_commit_parent(&parent, commit, 0) == 0)
 			old = git_commit_tree_id(parent);
 		git_error_clear();
-		error = check_tree(c, odb, git_commit_tree_id(commit), old, "", 0);
+		error = check_tree(c, odb, git_commit_tree_id(commit), old);
 		git_commit_free(parent);
 	}
 done:
