@@ -1,0 +1,196 @@
+#!/bin/sh
+# bench/all.sh [ROWS] [SECTION...] - strata against its peers at ROWS rows
+# (default 1,000,000), every work of the "cost follows the change" table,
+# and one Markdown table at the end.  Sections (default: all):
+#
+#   import    strata import                  vs git add + git commit of the CSV
+#   size      repository size                vs git after git gc (and loose)
+#   reimport  full re-import, 1% and 0.01%   vs strata's own full import
+#   upsert    --upsert of the 1% changed     vs strata's own full import
+#   view      full view, into an empty store vs the import;
+#             incremental view, 1% / 0.01%   vs the full view
+#   parcel    incremental parcel import      vs git index-pack --fix-thin of its pack;
+#             its size                       vs gzip of the changed view lines, git bundle
+#   export    export --format csv            vs git show of the CSV
+#   verify    verify --all, 100,000 commits  vs openssl speed -multi 2 ed25519
+#
+# PAIRS=N pairs per row (default 3).  Needs a build (sh contrib/run.sh build).
+set -eu
+. "$(dirname "$0")/lib.sh"
+rows=${1:-1000000}
+[ $# -gt 0 ] && shift
+sections=${*:-import size reimport upsert view parcel export verify}
+want() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
+POL=$top/policies/community-to-street.yaml
+
+echo "generating $rows rows..." >&2
+"$GEN" residents "$rows" >"$W/r.csv"
+"$GEN" change 1 7 <"$W/r.csv" >"$W/r1.csv"		# 1% of rows changed
+"$GEN" change 0.01 9 <"$W/r.csv" >"$W/r001.csv"	# 0.01%
+awk 'NR == FNR { a[FNR] = $0; next } FNR == 1 || $0 != a[FNR]' "$W/r.csv" "$W/r1.csv" >"$W/delta1.csv"
+changed1=$(($(wc -l <"$W/delta1.csv") - 1))
+changed001=$(($(awk 'NR == FNR { a[FNR] = $0; next } $0 != a[FNR]' "$W/r.csv" "$W/r001.csv" | wc -l)))
+echo "1% variant: $changed1 rows changed; 0.01% variant: $changed001" >&2
+header
+
+# ---- the base: one imported node, one git repository of the CSV ----
+import_strata() {
+	rm -rf "$W/n"
+	"$STRATA" init "$W/n" --name cn-bench --tier community >/dev/null
+	timed "$STRATA" -q -C "$W/n" import residents "$W/r.csv" --key id_number
+}
+import_git() {
+	rm -rf "$W/g"
+	git init -q "$W/g"
+	cp "$W/r.csv" "$W/g/residents.csv"
+	timed sh -c 'git -C "$1" -c gc.auto=0 add residents.csv &&
+		git -C "$1" -c user.name=b -c user.email=b@b -c gc.auto=0 commit -qm import' sh "$W/g"
+}
+if want import; then
+	pair "import, $rows rows" "git add + commit" import_strata import_git "<= 1.0x" "<= 1.5x"
+else
+	import_strata
+	import_git
+fi
+cp -a "$W/n" "$W/base"
+
+if want size; then
+	st=$(du -sb "$W/base/repo.git" | cut -f1)
+	loose=$(du -sb "$W/g/.git" | cut -f1)
+	git -C "$W/g" gc -q
+	gc=$(du -sb "$W/g/.git" | cut -f1)
+	mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
+	row "repository size, $rows rows" "$(mb "$st")" "git after gc (loose: $(mb "$loose"))" "$(mb "$gc")" \
+		"$(div "$st" "$gc" | cut -c1-4)" "<= 1.2x" "<= 1.4x"
+fi
+
+# the peer of the re-imports and the upsert: a full import, timed in the same pair
+full_import() { import_strata; }
+
+reimport1() {
+	rm -rf "$W/n1"
+	cp -a "$W/base" "$W/n1"
+	timed "$STRATA" -q -C "$W/n1" import residents "$W/r1.csv"
+}
+reimport001() {
+	rm -rf "$W/n1"
+	cp -a "$W/base" "$W/n1"
+	timed "$STRATA" -q -C "$W/n1" import residents "$W/r001.csv"
+}
+upsert1() {
+	rm -rf "$W/n2"
+	cp -a "$W/base" "$W/n2"
+	timed "$STRATA" -q -C "$W/n2" import residents "$W/delta1.csv" --upsert
+}
+if want reimport; then
+	pair "full re-import, 1% changed ($changed1 rows)" "full import" reimport1 full_import "<= 0.15" "<= 0.30"
+	pair "full re-import, 0.01% changed ($changed001 rows)" "full import" reimport001 full_import \
+		"<= CSV parse + 10%" "<= 0.15"
+fi
+if want upsert; then
+	pair "--upsert of the $changed1 changed rows" "full import" upsert1 full_import "<= 0.05" "<= 0.15"
+	reimport1
+	[ "$(git -C "$W/n1/repo.git" rev-parse refs/strata/datasets/residents^{tree})" = \
+	  "$(git -C "$W/n2/repo.git" rev-parse refs/strata/datasets/residents^{tree})" ] ||
+		{ echo "the upsert and the full re-import gave different trees" >&2; exit 1; }
+fi
+
+# ---- views: the base with a street peer and its policy ----
+if want view || want parcel; then
+	"$STRATA" init "$W/st" --name st-bench --tier street >/dev/null
+	"$STRATA" -q -C "$W/base" policy commit "$POL"
+	"$STRATA" -q -C "$W/base" peer add st-bench --key "$W/st/keys/node.pub" --tier street --policy community-to-street
+	"$STRATA" -q -C "$W/st" peer add cn-bench --key "$W/base/keys/node.pub" --tier community --direction pull
+	cp -a "$W/base" "$W/vbase"	# no view yet: a full build writes into a store without its objects
+	cp -a "$W/base" "$W/vbuilt"
+	"$STRATA" -q -C "$W/vbuilt" view build
+fi
+view_full() {
+	rm -rf "$W/v"
+	cp -a "$W/vbase" "$W/v"
+	timed "$STRATA" -q -C "$W/v" view build
+}
+view_inc() { # VARIANT
+	rm -rf "$W/v"
+	cp -a "$W/vbuilt" "$W/v"
+	"$STRATA" -q -C "$W/v" import residents "$W/$1.csv"
+	timed "$STRATA" -C "$W/v" view build
+	grep -q incremental "$W/last.out" || { echo "the view build was not incremental" >&2; exit 1; }
+}
+view_inc1() { view_inc r1; }
+view_inc001() { view_inc r001; }
+if want view; then
+	pair "full view (street policy), empty store" "the import" view_full full_import "<= 0.8x" "<= 1.0x"
+	pair "incremental view, 1% changed" "full view" view_inc1 view_full "<= 0.15" "<= 0.30"
+	pair "incremental view, 0.01% changed" "full view" view_inc001 view_full "<= 0.02" "<= 0.05"
+	# the incremental view equals a full rebuild
+	view_inc r1
+	"$STRATA" -C "$W/v" view build --full >"$W/full.out"
+	grep -q unchanged "$W/full.out" || { echo "incremental and full views differ" >&2; exit 1; }
+fi
+
+# ---- parcels: full parcel to the street, receipt back, then the 1% change ----
+if want parcel; then
+	V=refs/strata/views/st-bench/residents
+	cp -a "$W/vbuilt" "$W/cn"
+	"$STRATA" -q -C "$W/cn" export --to st-bench -o "$W/p1.parcel"
+	"$STRATA" -q -C "$W/st" import "$W/p1.parcel"
+	"$STRATA" -q -C "$W/cn" import "$W/p1.parcel.receipt"
+	v1=$(git -C "$W/cn/repo.git" rev-parse $V)
+	"$STRATA" -q -C "$W/cn" import residents "$W/r1.csv"
+	"$STRATA" -q -C "$W/cn" export --to st-bench -o "$W/p2.parcel"
+	v2=$(git -C "$W/cn/repo.git" rev-parse $V)
+	(cd "$W" && bsdtar xf p2.parcel objects.pack && mv objects.pack p2.pack)
+	cp -a "$W/st" "$W/st1"
+	parcel_in() {
+		rm -rf "$W/s"
+		cp -a "$W/st1" "$W/s"
+		timed "$STRATA" -q -C "$W/s" import "$W/p2.parcel"
+	}
+	parcel_git() {
+		rm -rf "$W/s"
+		cp -a "$W/st1" "$W/s"
+		timed sh -c 'git -C "$1" index-pack --stdin --fix-thin <"$2" >/dev/null' sh "$W/s/repo.git" "$W/p2.pack"
+	}
+	pair "incremental parcel import, 1% changed" "git index-pack --fix-thin" parcel_in parcel_git "<= 1.0x" "<= 1.2x"
+	# sizes: the changed lines as the view holds them (redacted), gzip -6; an incremental git bundle
+	lines() { git -C "$W/cn/repo.git" ls-tree -r "$1:records" | awk '{print $3}' |
+		git -C "$W/cn/repo.git" cat-file --batch='' | grep -v '^$' | LC_ALL=C sort; }
+	lines "$v1" >"$W/l1"
+	lines "$v2" >"$W/l2"
+	LC_ALL=C comm -13 "$W/l1" "$W/l2" | gzip -6 >"$W/changed.gz"
+	git -C "$W/cn/repo.git" bundle create -q "$W/b.bundle" "$v1..$V" 2>/dev/null
+	p2=$(stat -c %s "$W/p2.parcel") gz=$(stat -c %s "$W/changed.gz") bu=$(stat -c %s "$W/b.bundle")
+	row "incremental parcel size, 1% changed" "$p2 B" "gzip -6 of the changed view lines" "$gz B" \
+		"$(div "$p2" "$gz" | cut -c1-5)" "-" "-"
+	row "incremental parcel size, 1% changed" "$p2 B" "git bundle $(echo "$v1" | cut -c1-7)..view" "$bu B" \
+		"$(div "$p2" "$bu" | cut -c1-5)" "-" "-"
+fi
+
+# ---- export ----
+export_strata() { timed "$STRATA" -C "$W/base" export residents --format csv; }
+export_git() { timed git -C "$W/g" show HEAD:residents.csv; }
+if want export; then
+	pair "export --format csv" "git show HEAD:file" export_strata export_git "<= 1.5x" "<= 2.5x"
+fi
+
+# ---- verify: rates, so the ratio is strata's commits/s over openssl's verify/s ----
+if want verify; then
+	commits=${VERIFY_COMMITS:-100000}
+	"$STRATA" init "$W/vn" --name cn-verify --tier community >/dev/null
+	"$top/build/bench/gen-commits" "$W/vn" "$commits"
+	verify_strata() {
+		timed "$STRATA" -q -C "$W/vn" verify --all
+		T=$(awk -v n="$commits" -v t="$T" 'BEGIN { printf "%.0f", n / t }')
+	}
+	verify_openssl() {
+		openssl speed -multi 2 -seconds 3 ed25519 >"$W/ossl" 2>/dev/null
+		T=$(awk '/Ed25519/ && $NF ~ /^[0-9.]+$/ { v = $NF } END { print v }' "$W/ossl")
+	}
+	pair "verify --all, $commits commits (commits/s)" "openssl speed -multi 2 (verify/s)" verify_strata verify_openssl \
+		">= 0.9x" ">= 0.8x"
+fi
+
+echo
+echo "strata $("$STRATA" --version 2>/dev/null | head -1), $rows rows, $PAIRS pairs a row, $(nproc) cores, $(date -u +%Y-%m-%d)"
+cat "$TABLE"
