@@ -95,6 +95,55 @@ START_TEST(empty_commit_is_a_no_op)
 }
 END_TEST
 
+/*
+ * Large objects (deflated by the caller, streamed) and small ones (by the
+ * workers) mixed in one pack, written into a directory of its own with a
+ * store to skip: git reads every one back, and what the store held is not
+ * written again.
+ */
+START_TEST(large_and_small_into_a_quarantine)
+{
+	strata_packw *w = NULL;
+	git_odb *odb, *q = NULL;
+	git_odb_backend *be = NULL;
+	git_odb_object *o = NULL;
+	git_oid ids[6], held;
+	size_t sizes[6] = { 10, (size_t)1 << 20, 300, (size_t)3 << 20, 5, ((size_t)1 << 20) - 1 };
+	unsigned char *data = malloc((size_t)3 << 20);
+	char idx[4096];
+
+	for (size_t i = 0; i < ((size_t)3 << 20); i++)
+		data[i] = (unsigned char)((i * 2654435761u) >> 13);	/* poorly compressible */
+	ck_assert_int_eq(git_repository_odb(&odb, repo), 0);
+	ck_assert_int_eq(git_odb_write(&held, odb, "held", 4, GIT_OBJECT_BLOB), 0);
+	ck_assert_int_eq(strata_pack_writer_new_in(&w, fx_path("q"), odb, 1), 0);
+	for (int i = 0; i < 6; i++) {
+		data[0] = (unsigned char)i;
+		ck_assert_int_eq(strata_pack_writer_add(w, GIT_OBJECT_BLOB, data, sizes[i], &ids[i]), 0);
+	}
+	ck_assert_int_eq(strata_pack_writer_add(w, GIT_OBJECT_BLOB, "held", 4, &held), 0);
+	ck_assert_int_eq(strata_pack_writer_commit(w), 0);
+	ck_assert_uint_eq(strlen(strata_pack_writer_name(w)), 40);
+	snprintf(idx, sizeof(idx), "%s/pack-%s.idx", fx_path("q"), strata_pack_writer_name(w));
+	strata_pack_writer_free(w);
+	ck_assert_int_eq(count_files(fx_path("q"), "pack-"), 2);
+	ck_assert_int_eq(git_odb_new(&q), 0);
+	ck_assert_int_eq(git_odb_backend_one_pack(&be, idx), 0);
+	ck_assert_int_eq(git_odb_add_backend(q, be, 1), 0);
+	for (int i = 0; i < 6; i++) {
+		data[0] = (unsigned char)i;
+		ck_assert_int_eq(git_odb_read(&o, q, &ids[i]), 0);
+		ck_assert_uint_eq(git_odb_object_size(o), sizes[i]);
+		ck_assert(!memcmp(git_odb_object_data(o), data, sizes[i]));
+		git_odb_object_free(o);
+	}
+	ck_assert_int_eq(git_odb_exists(q, &held), 0);	/* the store had it */
+	git_odb_free(q);
+	git_odb_free(odb);
+	free(data);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pack");
@@ -104,6 +153,7 @@ int main(void)
 	tcase_add_test(tc, uncommitted_writer_leaves_nothing);
 	tcase_add_test(tc, leftovers_removed);
 	tcase_add_test(tc, empty_commit_is_a_no_op);
+	tcase_add_test(tc, large_and_small_into_a_quarantine);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

@@ -139,7 +139,7 @@ START_TEST(pack_from_file_stream_end_split)
 	unlink(path);
 	ck_assert_int_eq(write(fd, p.ptr, p.len), (ssize_t)p.len);
 	strata_received_src_fd(&src, fd, p.len);
-	ck_assert_msg(strata_received_resolve_src(&src, 1, NULL, "t.parcel") == 0, "%s", strata_error_last());
+	ck_assert_msg(strata_received_resolve_src(&src, 1, NULL, "t.parcel", NULL) == 0, "%s", strata_error_last());
 	close(fd);
 	free(data);
 	strata_buf_dispose(&p);

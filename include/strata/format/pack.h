@@ -4,9 +4,11 @@
  *
  * Objects are added with their id computed at once (trees need it), then
  * deflated and appended to a temporary pack by one worker thread per core,
- * through a queue bounded in bytes.  An object the repository already has,
- * or this pack already holds, is skipped, so re-importing mostly unchanged
- * data writes only what changed.
+ * through a queue bounded in bytes; an object of 1 MiB or more is deflated
+ * by the caller straight into the pack, so memory never holds a copy of
+ * it.  An object the repository already has, or this pack already holds,
+ * is skipped, so re-importing mostly unchanged data writes only what
+ * changed.
  * strata_pack_writer_commit() finishes the pack, writes its v2 index, fsyncs both
  * and renames them into objects/pack (index last, which is what makes the
  * pack visible).  Until then nothing is visible; strata_pack_writer_free() on an
@@ -25,6 +27,13 @@ typedef struct strata_packw strata_packw;
 
 /* `level` is the zlib level (1 fast .. 9 small). */
 int strata_pack_writer_new(strata_packw **out, git_repository *repo, int level);
+/*
+ * A writer into the pack directory `dir` (a quarantine), skipping what
+ * `skip` (may be NULL; borrowed, it must outlive the writer) holds.
+ */
+int strata_pack_writer_new_in(strata_packw **out, const char *dir, git_odb *skip, int level);
+/* The name of the committed pack ("pack-<name>.pack"), or "" if it held nothing. */
+const char *strata_pack_writer_name(const strata_packw *w);
 /* Computes the object id into *oid and adds the object unless present. */
 int strata_pack_writer_add(strata_packw *w, git_object_t type, const void *data,
 		     size_t len, git_oid *oid);

@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <git2.h>
+#include "strata/format/pack.h"
 #include "strata/format/schema.h"
 #include "strata/base/oidset.h"
 
@@ -61,15 +62,19 @@ ssize_t strata_received_src_read(const strata_received_src *s, uint64_t off, voi
 int strata_received_scan_pack(const void *pack, size_t len, uint64_t objects, const char *what);
 
 /*
- * The scan above, then every delta resolved in pack order, before the
- * indexer sees any of it: each base an earlier object of the pack or one
- * `known` holds (a thin pack), never the delta's own result, never an
- * object that the pack also holds (a cycle), no object twice, no chain
- * longer than STRATA_PACK_DELTA_DEPTH_MAX.  Memory: the entry table
- * (about 80 bytes an object), a cache of at most 64 MiB of bases, and
- * three buffers of at most STRATA_PACK_OBJECT_MAX.  0 or STRATA_ERROR.
+ * The scan above, then every delta resolved in pack order: each base an
+ * earlier object of the pack or one `known` holds (a thin pack), never the
+ * delta's own result, never an object that the pack also holds (a cycle),
+ * no object twice, no chain longer than STRATA_PACK_DELTA_DEPTH_MAX.  Each
+ * object, whole and named by the SHA-1 of its content, goes to `out` (a
+ * writer into the quarantine; NULL: only check).  A thin pack therefore
+ * needs no completing: what is written holds no delta.  Memory: the entry
+ * table (about 80 bytes an object), a cache of at most 64 MiB of bases,
+ * three buffers of at most STRATA_PACK_OBJECT_MAX, and the writer's queue.
+ * 0 or STRATA_ERROR.
  */
-int strata_received_resolve_src(const strata_received_src *src, uint64_t objects, git_odb *known, const char *what);
+int strata_received_resolve_src(const strata_received_src *src, uint64_t objects, git_odb *known, const char *what,
+				strata_packw *out);
 
 typedef struct {
 	const char *what;	/* the parcel, named in every message */

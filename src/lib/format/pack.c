@@ -46,12 +46,14 @@ typedef struct job {
 #define TMP_PREFIX "tmp_strata_"
 #define MAX_WORKERS 8
 #define QUEUE_MAX_BYTES ((size_t)32 << 20)
+#define DIRECT_MIN ((size_t)1 << 20)
 
 struct strata_packw {
-	git_repository *repo;
-	git_odb *odb;
+	git_odb *odb;		/* objects to skip, or NULL */
+	int own_odb;
 	char *dir;		/* objects/pack */
 	char *tmp_path;
+	char name[41];		/* the committed pack's, or "" */
 	int fd;
 	int level;
 	/* ids already in this pack (caller's thread only), for dedup */
@@ -125,7 +127,8 @@ static int write_all(int fd, const void *buf, size_t len, const char *path)
 
 static void *worker_main(void *arg);
 
-int strata_pack_writer_new(strata_packw **out, git_repository *repo, int level)
+/* A writer into pack directory `dir`; what `odb` (owned, may be NULL) holds is skipped. */
+static int writer_new(strata_packw **out, const char *dir, git_odb *odb, int level)
 {
 	strata_packw *w;
 	static const unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0 };
@@ -133,20 +136,19 @@ int strata_pack_writer_new(strata_packw **out, git_repository *repo, int level)
 	int error = STRATA_ERROR;
 
 	*out = NULL;
-	if ((w = calloc(1, sizeof(*w))) == NULL)
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		git_odb_free(odb);
 		return strata_error_set("out of memory");
+	}
 	w->fd = -1;
-	w->repo = repo;
 	w->level = level;
+	w->odb = odb;
+	w->own_odb = 1;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	if (git_repository_odb(&w->odb, repo) < 0) {
-		error = strata_error_git("cannot open object database");
-		goto done;
-	}
-	if ((w->dir = strata_fs_path_join(git_repository_path(repo), "objects/pack")) == NULL ||
+	if ((w->dir = strdup(dir)) == NULL ||
 	    (w->tmp_path = strata_fs_path_join(w->dir, TMP_PREFIX "XXXXXX")) == NULL) {
-		error = STRATA_ERROR;
+		error = strata_error_set("out of memory");
 		goto done;
 	}
 	if ((error = strata_fs_mkdir_p(w->dir, 0755)) < 0)
@@ -177,6 +179,32 @@ int strata_pack_writer_new(strata_packw **out, git_repository *repo, int level)
 	error = 0;
 done:
 	strata_pack_writer_free(w);
+	return error;
+}
+
+int strata_pack_writer_new(strata_packw **out, git_repository *repo, int level)
+{
+	git_odb *odb = NULL;
+	char *dir;
+	int error;
+
+	*out = NULL;
+	if (git_repository_odb(&odb, repo) < 0)
+		return strata_error_git("cannot open object database");
+	if ((dir = strata_fs_path_join(git_repository_path(repo), "objects/pack")) == NULL) {
+		git_odb_free(odb);
+		return STRATA_ERROR;
+	}
+	error = writer_new(out, dir, odb, level);
+	free(dir);
+	return error;
+}
+
+int strata_pack_writer_new_in(strata_packw **out, const char *dir, git_odb *skip, int level)
+{
+	int error = writer_new(out, dir, skip, level);
+	if (error == 0)
+		(*out)->own_odb = 0;
 	return error;
 }
 
@@ -219,22 +247,83 @@ static int set_grow(strata_packw *w)
 }
 
 /* Deflates one object and appends it to the pack; runs on a worker. */
-static int write_object(strata_packw *w, z_stream *zs, unsigned char **zbuf, size_t *zsize, const job *j)
+/* An entry's type and size varint; returns its length. */
+static size_t entry_header(unsigned char hdr[16], git_object_t type, size_t sz)
 {
-	unsigned char hdr[16];
-	size_t hlen = 0, sz = j->len;
-	pack_entry *e;
-	uLong crc;
-	int zr, error = 0;
+	size_t hlen = 0;
 
-	hdr[hlen] = (unsigned char)((int)j->type << 4 | (sz & 15));
+	hdr[hlen] = (unsigned char)((int)type << 4 | (sz & 15));
 	sz >>= 4;
 	while (sz) {
 		hdr[hlen++] |= 0x80;
 		hdr[hlen] = sz & 0x7f;
 		sz >>= 7;
 	}
-	hlen++;
+	return hlen + 1;
+}
+
+/*
+ * An object of DIRECT_MIN bytes or more: deflated by the caller straight
+ * into the pack, 64 KiB at a time, under the lock, so that neither a copy
+ * of it nor a buffer of its compressed size is ever held.
+ */
+static int write_direct(strata_packw *w, git_object_t type, const void *data, size_t len, const git_oid *oid)
+{
+	unsigned char hdr[16], out[65536];
+	size_t hlen = entry_header(hdr, type, len);
+	z_stream zs = { 0 };
+	uint64_t start;
+	uLong crc;
+	int zr = Z_OK, error;
+
+	if (deflateInit(&zs, w->level) != Z_OK)
+		return strata_error_set("zlib init failed");
+	pthread_mutex_lock(&w->lock);
+	start = w->offset;
+	if ((error = strata_array_grow(&w->entries, &w->alloc, w->n + 1, 1024)) < 0 ||
+	    (error = write_all(w->fd, hdr, hlen, w->tmp_path)) < 0)
+		goto unlock;
+	crc = crc32(0, hdr, (uInt)hlen);
+	w->offset += hlen;
+	zs.next_in = (Bytef *)data;
+	zs.avail_in = (uInt)len;
+	while (zr != Z_STREAM_END) {
+		size_t n;
+		zs.next_out = out;
+		zs.avail_out = sizeof(out);
+		zr = deflate(&zs, Z_FINISH);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+			error = strata_error_set("zlib deflate failed (%d)", zr);
+			goto unlock;
+		}
+		n = sizeof(out) - zs.avail_out;
+		crc = crc32(crc, out, (uInt)n);
+		if ((error = write_all(w->fd, out, n, w->tmp_path)) < 0)
+			goto unlock;
+		w->offset += n;
+	}
+	w->entries[w->n].oid = *oid;
+	w->entries[w->n].offset = start;
+	w->entries[w->n++].crc = (uint32_t)crc;
+unlock:
+	if (error && !w->werror) {
+		w->werror = error;	/* the pack is half-written: it will not be committed */
+		snprintf(w->werrmsg, sizeof(w->werrmsg), "%s", strata_error_last());
+	}
+	pthread_mutex_unlock(&w->lock);
+	deflateEnd(&zs);
+	return error;
+}
+
+static int write_object(strata_packw *w, z_stream *zs, unsigned char **zbuf, size_t *zsize, const job *j)
+{
+	unsigned char hdr[16];
+	size_t hlen, sz = j->len;
+	pack_entry *e;
+	uLong crc;
+	int zr, error = 0;
+
+	hlen = entry_header(hdr, j->type, sz);
 	if (*zsize < deflateBound(zs, j->len) + 64) {
 		size_t want = deflateBound(zs, j->len) + 64;
 		unsigned char *p = realloc(*zbuf, want);
@@ -333,7 +422,7 @@ int strata_pack_writer_add(strata_packw *w, git_object_t type, const void *data,
 
 	if (strata_pack_object_id(oid, type, data, len) < 0)
 		return STRATA_ERROR;
-	if (set_contains(w, oid) || git_odb_exists(w->odb, oid))
+	if (set_contains(w, oid) || (w->odb && git_odb_exists(w->odb, oid)))
 		return 0;
 	if (worker_error(w))
 		return STRATA_ERROR;
@@ -345,6 +434,8 @@ int strata_pack_writer_add(strata_packw *w, git_object_t type, const void *data,
 		return STRATA_ERROR;
 	set_insert(w->slots, w->nslots, w->ids, w->nids - 1);
 
+	if (len >= DIRECT_MIN)
+		return write_direct(w, type, data, len, oid);
 	if ((j = malloc(sizeof(*j) + len)) == NULL)
 		return strata_error_set("out of memory");
 	j->next = NULL;
@@ -501,6 +592,7 @@ int strata_pack_writer_commit(strata_packw *w)
 	if (finish_pack(w, sum) < 0)
 		goto done;
 	strata_enc_hex(hex, sum, 20);
+	memcpy(w->name, hex, sizeof(w->name));
 	if ((error = strata_buf_printf(&pack, "%s/pack-%s.pack", w->dir, hex)) < 0 ||
 	    (error = strata_buf_printf(&idx, "%s/pack-%s.idx", w->dir, hex)) < 0)
 		goto done;
@@ -513,7 +605,7 @@ int strata_pack_writer_commit(strata_packw *w)
 		goto done;
 	if ((error = strata_fs_fsync_dir(w->dir)) < 0)
 		goto done;
-	if (git_odb_refresh(w->odb) < 0) {
+	if (w->odb && git_odb_refresh(w->odb) < 0) {
 		error = strata_error_git("cannot refresh object database");
 		goto done;
 	}
@@ -522,6 +614,11 @@ done:
 	strata_buf_dispose(&pack);
 	strata_buf_dispose(&idx);
 	return error;
+}
+
+const char *strata_pack_writer_name(const strata_packw *w)
+{
+	return w->name;
 }
 
 void strata_pack_writer_free(strata_packw *w)
@@ -543,7 +640,8 @@ void strata_pack_writer_free(strata_packw *w)
 		unlink(w->tmp_path);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
-	git_odb_free(w->odb);
+	if (w->own_odb)
+		git_odb_free(w->odb);
 	free(w->entries);
 	free(w->ids);
 	free(w->slots);

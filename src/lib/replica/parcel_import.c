@@ -36,6 +36,7 @@
 /* --- import --- */
 
 #define CREATED_MIN 946684800	/* 2000-01-01: no parcel is older */
+#define RECEIVED_ZLIB_LEVEL 3	/* as imports and views write theirs */
 
 typedef struct {
 	strata_node *n;
@@ -344,59 +345,47 @@ static int step_prerequisites(import_run *u)
 					"earlier parcels from '%s' first, or ask for a full one (export --full)",
 					u->c.what, hex, p->sender);
 	}
+	return 0;
+}
+
+/*
+ * The pack, checked and every delta resolved (received.h), written whole
+ * into a pack of the quarantine by our own writer: no object goes through
+ * libgit2's indexer, whose completing of a thin pack cost four times our
+ * resolving it (it appends each base, deflated at level 6, and resolves
+ * every delta again), and nothing is stored twice.
+ */
+static int write_quarantine_pack(import_run *u)
+{
+	const strata_parcel *p = u->c.p;
+	strata_packw *w = NULL;
+	git_odb_backend *qbe = NULL;
+	int error;
+
 	if (p->pack_fd >= 0)
 		strata_received_src_fd(&u->src, p->pack_fd, p->pack_size);
 	else
 		strata_received_src_mem(&u->src, p->pack.ptr, p->pack.len);
-	return strata_received_resolve_src(&u->src, p->pack_objects, u->c.main_odb, u->c.what);
-}
-
-/*
- * Indexes the pack (thin bases from our store) into the quarantine; no
- * opts.verify: libgit2 1.5's connectivity check leaks every object it
- * parses that the odb already has (it returns before freeing it), and
- * step 6 checks more than it does: every object a ref reaches is read,
- * and every new object must be reached.  The indexer still hashes every
- * object and checks the trailer.
- */
-static int index_pack(import_run *u)
-{
-	git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
-	git_indexer_progress stats;
-	git_indexer *idx = NULL;
-	git_odb_backend *qbe = NULL;
-	int error = 0, irc = git_indexer_new(&idx, u->qdir.ptr, 0644, u->c.main_odb, &opts);
-
-	/* a pack in memory whole; a spooled one in pieces, never all in memory */
-	if (irc == 0 && u->src.mem)
-		irc = git_indexer_append(idx, u->src.mem, (size_t)u->src.len, &stats);
-	for (uint64_t off = 0; irc == 0 && !u->src.mem && off < u->src.len;) {
-		unsigned char chunk[65536];
-		ssize_t got = strata_received_src_read(&u->src, off, chunk, sizeof(chunk));
-		if (got <= 0) {
-			error = strata_error_sys("cannot read objects.pack");
-			break;
-		}
-		irc = git_indexer_append(idx, chunk, (size_t)got, &stats);
-		off += (uint64_t)got;
-	}
-	if (!error && (irc < 0 || git_indexer_commit(idx, &stats) < 0))
-		error = strata_error_set("'%s': objects.pack does not index: %s", u->c.what,
-					 git_error_last() ? git_error_last()->message : "unknown error");
-	if (!error) {
-		snprintf(u->packname, sizeof(u->packname), "%s", git_indexer_name(idx));
-		error = strata_buf_printf(&u->idxpath, "%s/pack-%s.idx", u->qdir.ptr, u->packname);
-	}
-	if (!error && (git_odb_backend_one_pack(&qbe, u->idxpath.ptr) < 0 || git_odb_add_backend(u->c.q_odb, qbe, 1) < 0)) {
+	if ((error = strata_pack_writer_new_in(&w, u->qdir.ptr, u->c.main_odb, RECEIVED_ZLIB_LEVEL)) < 0 ||
+	    (error = strata_received_resolve_src(&u->src, p->pack_objects, u->c.main_odb, u->c.what, w)) < 0 ||
+	    (error = strata_pack_writer_commit(w)) < 0)
+		goto done;
+	snprintf(u->packname, sizeof(u->packname), "%s", strata_pack_writer_name(w));
+	if (!u->packname[0])
+		goto done;	/* nothing the node lacks */
+	if ((error = strata_buf_printf(&u->idxpath, "%s/pack-%s.idx", u->qdir.ptr, u->packname)) < 0)
+		goto done;
+	if (git_odb_backend_one_pack(&qbe, u->idxpath.ptr) < 0 || git_odb_add_backend(u->c.q_odb, qbe, 1) < 0) {
 		error = strata_error_git("cannot open the quarantined pack");
 		if (qbe)
 			qbe->free(qbe);
 	}
-	git_indexer_free(idx);
+done:
+	strata_pack_writer_free(w);
 	return error;
 }
 
-/* 5. quarantine: the pack indexed in a directory of its own, read together with the node's objects */
+/* 5. quarantine: the pack resolved into a directory of its own, read together with the node's objects */
 static int step_quarantine(import_run *u)
 {
 	strata_node *n = u->c.n;
@@ -415,7 +404,7 @@ static int step_quarantine(import_run *u)
 	u->qdir_made = 1;
 	if (git_odb_new(&u->c.q_odb) < 0)
 		return strata_error_git("cannot create quarantine");
-	if (u->c.p->pack_objects > 0 && (error = index_pack(u)) < 0)
+	if (u->c.p->pack_objects > 0 && (error = write_quarantine_pack(u)) < 0)
 		return error;
 	if ((error = strata_buf_printf(&objdir, "%sobjects", git_repository_path(strata_node_repo(n)))) == 0 &&
 	    (git_odb_open(&both, objdir.ptr) < 0 ||

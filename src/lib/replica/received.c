@@ -323,18 +323,16 @@ done:
 }
 
 /*
- * --- resolving a pack before the indexer sees it ---
+ * --- resolving a pack ---
  *
- * libgit2's indexer, given a delta whose base is the delta's own result
- * (or a cycle of them through objects it fetches from the odb to complete
- * a thin pack), follows the chain for ever and grows without bound.  So
- * every delta is resolved here first, in pack order, under fixed bounds:
- * a REF_DELTA's base is an earlier object of the pack or an object the
- * node holds, an OFS_DELTA's an earlier entry; no object twice; no
- * object both in the pack and the held base of a delta; chains at most
- * STRATA_PACK_DELTA_DEPTH_MAX long.  What passes is a forest of chains
- * that all end at a full object, which the indexer resolves in bounded
- * memory.  Resolved objects that may serve as bases are kept up to
+ * Every delta is resolved here, in pack order, under fixed bounds: a
+ * REF_DELTA's base is an earlier object of the pack or an object the node
+ * holds, an OFS_DELTA's an earlier entry; no object twice; no object both
+ * in the pack and the held base of a delta; chains at most
+ * STRATA_PACK_DELTA_DEPTH_MAX long.  (libgit2's indexer, which we no
+ * longer use for received packs, followed a delta whose base was its own
+ * result for ever.)  Each object is hashed and handed whole to the
+ * writer.  Resolved objects that may serve as bases are kept up to
  * RESOLVE_CACHE_MAX bytes, the rest are rebuilt from the pack.
  */
 #define RESOLVE_CACHE_MAX ((size_t)64 << 20)
@@ -356,6 +354,7 @@ typedef struct {
 	strata_oidset held_bases;
 	strata_oidset bases;	/* every REF_DELTA base named: worth caching */
 	z_stream zs;
+	strata_packw *out;	/* where resolved objects go, or NULL */
 } resolver;
 
 static const char *type_name(int t)
@@ -646,6 +645,12 @@ static int resolve_one(resolver *r, uint64_t i)
 		error = strata_error_set("'%s': objects.pack holds %s %.12s twice", r->what, type_name(type), hex);
 		goto done;
 	}
+	if (r->out) {
+		/* pack types 1..4 are git_object_t's; the writer skips what the node holds */
+		git_oid id;
+		if ((error = strata_pack_writer_add(r->out, (git_object_t)type, data, len, &id)) < 0)
+			goto done;
+	}
 	/* keep it if a later delta may name it */
 	if ((strata_oidset_contains(&r->bases, &r->ids[i]) || (i + 1 < r->count && r->slots[i + 1].type == 6)) &&
 	    r->cached + len <= RESOLVE_CACHE_MAX) {
@@ -662,12 +667,14 @@ done:
 	return error;
 }
 
-int strata_received_resolve_src(const strata_received_src *src, uint64_t objects, git_odb *known, const char *what)
+int strata_received_resolve_src(const strata_received_src *src, uint64_t objects, git_odb *known, const char *what,
+				strata_packw *out)
 {
 	resolver r;
 	int error = STRATA_ERROR;
 
 	memset(&r, 0, sizeof(r));
+	r.out = out;
 	r.src = src;
 	r.what = what;
 	r.known = known;
@@ -697,7 +704,7 @@ int strata_received_resolve_src(const strata_received_src *src, uint64_t objects
 	for (uint64_t i = 0; i < objects; i++)
 		if ((error = resolve_one(&r, i)) < 0)
 			goto done;
-	/* a held base that the pack also holds: the indexer would go round in circles */
+	/* a held base that the pack also holds: a cycle through the node's store */
 	for (uint64_t i = 0; i < objects; i++)
 		if (strata_oidset_contains(&r.held_bases, &r.ids[i])) {
 			char hex[GIT_OID_HEXSZ + 1];
