@@ -60,7 +60,7 @@ END_TEST
 START_TEST(large_sets_go_to_disk_and_come_back)
 {
 	int disk;
-	ck_assert_uint_eq(roundtrip(90000, 400, &disk), 90000);	/* ~39 MB > 32 MiB */
+	ck_assert_uint_eq(roundtrip(30000, 400, &disk), 30000);	/* ~13 MB > 8 MiB */
 	ck_assert_int_eq(disk, 1);
 }
 END_TEST

@@ -3,7 +3,7 @@
  *
  * Whatever streams records in any order (import, view building) appends
  * them here by the first byte of their key hash, then reads one bucket at
- * a time in hash order.  Buckets stay in memory up to 32 MiB in all, then
+ * a time in hash order.  Buckets stay in memory up to 8 MiB in all, then
  * move to files under NODE/tmp, unlinked as soon as they are opened, so a
  * crash leaves nothing behind: memory is bounded by that cap plus one
  * bucket, not by the data.

@@ -19,7 +19,7 @@
  * bucket goes to its own file, created on first use.  Small imports and
  * views never touch the disk (creating 256 files cost ~64 ms here).
  */
-#define SPILL_MEM_MAX ((size_t)32 << 20)
+#define SPILL_MEM_MAX ((size_t)8 << 20)
 
 struct strata_spill {
 	char *node_path;
