@@ -21,6 +21,7 @@
 #ifndef STRATA_REDACT_H
 #define STRATA_REDACT_H
 
+#include "strata/base/digest.h"
 #include "strata/policy/policy.h"
 #include "strata/format/json.h"
 
@@ -31,6 +32,7 @@ typedef struct {
 	const strata_policy_dataset *pd;
 	unsigned char federation_key[STRATA_SECRET_LEN];
 	unsigned char recipient_key[STRATA_SECRET_LEN];
+	strata_hmac_key federation_hmac, recipient_hmac;	/* the keys' HMAC states */
 } strata_redactor;
 
 /* `recipient` is the peer name (for per-recipient pseudonyms). */

@@ -3,6 +3,7 @@
  */
 #include "strata/format/trie.h"
 #include "strata/base/array.h"
+#include "strata/base/digest.h"
 #include "strata/base/enc.h"
 #include "strata/format/json.h"
 
@@ -10,13 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 int strata_trie_keyhash(unsigned char out[STRATA_HASH_LEN], char *const *vals,
 		   const size_t *lens, size_t n)
 {
 	strata_buf b = STRATA_BUF_INIT;
-	unsigned int mdlen;
 	int error = STRATA_ERROR;
 
 	if ((error = strata_buf_putc(&b, '[')) < 0)
@@ -27,11 +26,7 @@ int strata_trie_keyhash(unsigned char out[STRATA_HASH_LEN], char *const *vals,
 			goto done;
 	if ((error = strata_buf_putc(&b, ']')) < 0)
 		goto done;
-	if (EVP_Digest(b.ptr, b.len, out, &mdlen, EVP_sha256(), NULL) != 1) {
-		error = strata_error_set("SHA-256 failed");
-		goto done;
-	}
-	error = 0;
+	error = strata_digest_sha256(out, b.ptr, b.len);
 done:
 	strata_buf_dispose(&b);
 	return error;

@@ -33,6 +33,10 @@ int strata_redact_init(strata_redactor *r, const strata_policy *p, const strata_
 	if ((error = strata_buf_printf(&label, "strata recipient %s", recipient ? recipient : "")) == 0)
 		error = hmac(r->recipient_key, secret, label.ptr, label.len);
 	strata_buf_dispose(&label);
+	if (error == 0 && (error = strata_hmac_key_init(&r->federation_hmac, r->federation_key, STRATA_SECRET_LEN)) == 0)
+		error = strata_hmac_key_init(&r->recipient_hmac, r->recipient_key, STRATA_SECRET_LEN);
+	if (error)
+		strata_redact_dispose(r);
 	return error;
 }
 
@@ -40,6 +44,8 @@ void strata_redact_dispose(strata_redactor *r)
 {
 	OPENSSL_cleanse(r->federation_key, sizeof(r->federation_key));
 	OPENSSL_cleanse(r->recipient_key, sizeof(r->recipient_key));
+	strata_hmac_key_dispose(&r->federation_hmac);
+	strata_hmac_key_dispose(&r->recipient_hmac);
 }
 
 /* Byte length of the first `chars` UTF-8 characters of s. */
@@ -65,7 +71,7 @@ static int pseudonym(const strata_redactor *r, int per_recipient, const char *v,
 
 	if (len == 0)
 		return 0;
-	if (hmac(mac, per_recipient ? r->recipient_key : r->federation_key, v, len) < 0)
+	if (strata_hmac_sha256(mac, per_recipient ? &r->recipient_hmac : &r->federation_hmac, v, len) < 0)
 		return STRATA_ERROR;
 	for (int i = 0; k < 16; i++) {	/* 80 bits, base32 */
 		bits = bits << 8 | mac[i];
