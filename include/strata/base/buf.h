@@ -26,7 +26,16 @@ typedef struct {
 int strata_buf_grow(strata_buf *b, size_t need);
 int strata_buf_put(strata_buf *b, const void *data, size_t len);
 int strata_buf_puts(strata_buf *b, const char *s);
-int strata_buf_putc(strata_buf *b, char c);
+/* One byte; inline, since records are built a byte here and there. */
+static inline int strata_buf_putc(strata_buf *b, char c)
+{
+	if (b->len + 2 <= b->asize && b->len < (b->max ? b->max : STRATA_BUF_DEFAULT_MAX)) {
+		b->ptr[b->len++] = c;
+		b->ptr[b->len] = '\0';
+		return 0;
+	}
+	return strata_buf_put(b, &c, 1);
+}
 int strata_buf_printf(strata_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int strata_buf_put_u32be(strata_buf *b, uint32_t v);
 /* SSH wire "string": uint32 big-endian length, then bytes. */

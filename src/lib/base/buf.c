@@ -48,11 +48,6 @@ int strata_buf_puts(strata_buf *b, const char *s)
 	return strata_buf_put(b, s, strlen(s));
 }
 
-int strata_buf_putc(strata_buf *b, char c)
-{
-	return strata_buf_put(b, &c, 1);
-}
-
 int strata_buf_printf(strata_buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -18,11 +18,24 @@
 int strata_json_put_string(strata_buf *out, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t run = 0;
+	size_t run = 0, i = 0;
 
+	/* the common case, nothing to escape: one copy */
+	while (i < len && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+		i++;
+	if (i == len) {
+		if (strata_buf_grow(out, len + 2) < 0)
+			return STRATA_ERROR;
+		out->ptr[out->len] = '"';
+		memcpy(out->ptr + out->len + 1, s, len);
+		out->ptr[out->len + 1 + len] = '"';
+		out->len += len + 2;
+		out->ptr[out->len] = '\0';
+		return 0;
+	}
 	if (strata_buf_putc(out, '"') < 0)
 		return STRATA_ERROR;
-	for (size_t i = 0; i < len; i++) {
+	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[7];
 		size_t elen = 2;

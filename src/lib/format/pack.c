@@ -63,7 +63,8 @@ struct strata_packw {
 	size_t nslots;
 	/* shared with the workers, under `lock` */
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;		/* workers wait here for a job */
+	pthread_cond_t space;		/* the caller waits here for room in the queue */
 	job *head, *tail;
 	size_t queued_bytes;
 	int stopping;
@@ -146,6 +147,7 @@ static int writer_new(strata_packw **out, const char *dir, git_odb *odb, int lev
 	w->own_odb = 1;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
+	pthread_cond_init(&w->space, NULL);
 	if ((w->dir = strdup(dir)) == NULL ||
 	    (w->tmp_path = strata_fs_path_join(w->dir, TMP_PREFIX "XXXXXX")) == NULL) {
 		error = strata_error_set("out of memory");
@@ -332,21 +334,21 @@ static int write_object(strata_packw *w, z_stream *zs, unsigned char **zbuf, siz
 		*zbuf = p;
 		*zsize = want;
 	}
+	/* deflated after 16 bytes of room, where the header goes: one write an object */
 	deflateReset(zs);
 	zs->next_in = (Bytef *)j->data;
 	zs->avail_in = (uInt)j->len;
-	zs->next_out = *zbuf;
-	zs->avail_out = (uInt)*zsize;
+	zs->next_out = *zbuf + 16;
+	zs->avail_out = (uInt)(*zsize - 16);
 	if ((zr = deflate(zs, Z_FINISH)) != Z_STREAM_END)
 		return strata_error_set("zlib deflate failed (%d)", zr);
-	crc = crc32(0, hdr, (uInt)hlen);
-	crc = crc32(crc, *zbuf, (uInt)zs->total_out);
+	memcpy(*zbuf + 16 - hlen, hdr, hlen);
+	crc = crc32(0, *zbuf + 16 - hlen, (uInt)(hlen + zs->total_out));
 
 	pthread_mutex_lock(&w->lock);
 	if ((error = strata_array_grow(&w->entries, &w->alloc, w->n + 1, 1024)) < 0)
 		goto unlock;
-	if (write_all(w->fd, hdr, hlen, w->tmp_path) < 0 ||
-	    write_all(w->fd, *zbuf, zs->total_out, w->tmp_path) < 0) {
+	if (write_all(w->fd, *zbuf + 16 - hlen, hlen + zs->total_out, w->tmp_path) < 0) {
 		error = STRATA_ERROR;
 		goto unlock;
 	}
@@ -393,7 +395,8 @@ static void *worker_main(void *arg)
 			w->werror = error;
 			snprintf(w->werrmsg, sizeof(w->werrmsg), "%s", strata_error_last());
 		}
-		pthread_cond_broadcast(&w->cond);
+		if (error || w->queued_bytes <= QUEUE_MAX_BYTES)
+			pthread_cond_signal(&w->space);
 		pthread_mutex_unlock(&w->lock);
 		free(j);
 	}
@@ -422,7 +425,8 @@ int strata_pack_writer_add(strata_packw *w, git_object_t type, const void *data,
 
 	if (strata_pack_object_id(oid, type, data, len) < 0)
 		return STRATA_ERROR;
-	if (set_contains(w, oid) || (w->odb && git_odb_exists(w->odb, oid)))
+	/* no refresh: a miss would re-read objects/pack for every new object */
+	if (set_contains(w, oid) || (w->odb && git_odb_exists_ext(w->odb, oid, GIT_ODB_LOOKUP_NO_REFRESH)))
 		return 0;
 	if (worker_error(w))
 		return STRATA_ERROR;
@@ -446,14 +450,14 @@ int strata_pack_writer_add(strata_packw *w, git_object_t type, const void *data,
 
 	pthread_mutex_lock(&w->lock);
 	while (w->queued_bytes > QUEUE_MAX_BYTES && !w->werror)
-		pthread_cond_wait(&w->cond, &w->lock);
+		pthread_cond_wait(&w->space, &w->lock);
 	if (w->tail)
 		w->tail->next = j;
 	else
 		w->head = j;
 	w->tail = j;
 	w->queued_bytes += len;
-	pthread_cond_broadcast(&w->cond);
+	pthread_cond_signal(&w->cond);	/* one job: one worker */
 	pthread_mutex_unlock(&w->lock);
 	return 0;
 }
@@ -640,6 +644,7 @@ void strata_pack_writer_free(strata_packw *w)
 		unlink(w->tmp_path);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
+	pthread_cond_destroy(&w->space);
 	if (w->own_odb)
 		git_odb_free(w->odb);
 	free(w->entries);
