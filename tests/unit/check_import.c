@@ -134,6 +134,50 @@ START_TEST(bad_input_changes_nothing)
 END_TEST
 
 /* tree(upsert(A, B)) == tree(full import of A with B applied), across layout changes */
+/*
+ * Rows are canonicalised on several threads, a batch of 2,048 at a time:
+ * with errors in several batches, the one reported is still the first by
+ * line, and a wrong row the reader meets comes after every row it handed
+ * out.  Each case: 10,000 rows "i,v", then edits at given lines.
+ */
+static const struct { int empty_key[2]; int dup_of; int dup_at; int short_row; const char *err; } spread_cases[] = {
+	{ { 7000, 3000 }, 0, 0, 0, "line 3000: key field 'id' is empty" },
+	{ { 9500, 0 }, 0, 0, 9800, "line 9500: key field 'id' is empty" },
+	{ { 0, 0 }, 0, 0, 9800, "line 9800: expected 2 fields, found 1" },
+	{ { 0, 0 }, 100, 9000, 0, "at lines 100 and 9000" },
+	{ { 9990, 0 }, 0, 0, 0, "line 9990: key field 'id' is empty" },
+};
+
+START_TEST(errors_across_threads_report_the_first_line)
+{
+	strata_buf csv = STRATA_BUF_INIT;
+	strata_import_result res;
+	char *before, *after;
+
+	ck_assert_int_eq(import("d", fx_write("ok.csv", "id,v\n9,z\n"), "id", 0, 0, &res), 0);
+	before = snapshot();
+	strata_buf_puts(&csv, "id,v\n");
+	for (int line = 2; line <= 10001; line++) {
+		if (line == spread_cases[_i].empty_key[0] || line == spread_cases[_i].empty_key[1])
+			strata_buf_printf(&csv, ",v%d\n", line);
+		else if (line == spread_cases[_i].short_row)
+			strata_buf_printf(&csv, "k%d\n", line);
+		else if (line == spread_cases[_i].dup_at)
+			strata_buf_printf(&csv, "k%d,again\n", spread_cases[_i].dup_of);
+		else
+			strata_buf_printf(&csv, "k%d,v\n", line);
+	}
+	ck_assert_int_lt(import("d", fx_write("bad.csv", csv.ptr), "id", 0, 0, &res), 0);
+	ck_assert_msg(strstr(strata_error_last(), spread_cases[_i].err) != NULL, "case %d: got '%s'", _i,
+		      strata_error_last());
+	after = snapshot();
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	strata_buf_dispose(&csv);
+}
+END_TEST
+
 static const struct { int base, add, change; } upsert_cases[] = {
 	{ 100, 5, 5 },		/* group leaves stay leaves */
 	{ 500, 9000, 50 },	/* leaves pass the bound and split */
@@ -203,6 +247,7 @@ int main(void)
 	tcase_add_test(tc, schema_change_needs_consent);
 	tcase_add_loop_test(tc, bad_input_changes_nothing, 0, sizeof(bad_inputs) / sizeof(*bad_inputs));
 	tcase_add_loop_test(tc, upsert_equals_full_import, 0, sizeof(upsert_cases) / sizeof(*upsert_cases));
+	tcase_add_loop_test(tc, errors_across_threads_report_the_first_line, 0, sizeof(spread_cases) / sizeof(*spread_cases));
 	tcase_add_test(tc, commits_are_signed_and_verify);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
