@@ -185,6 +185,8 @@ int main(int argc, char **argv)
 	 */
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)8 << 20);
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 << 20);
+	/* decoded objects kept for reuse: libgit2 keeps up to 256 MiB (verify --all held 160) */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)32 << 20);
 	/*
 	 * Objects are re-hashed against their id when they enter (our pack
 	 * writer names them; the indexer names a peer's), not on every read:
