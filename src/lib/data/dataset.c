@@ -13,6 +13,7 @@
 #include "strata/format/json.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,60 +114,204 @@ int strata_dataset_foreach(git_repository *repo, const git_tree *root, strata_li
 	return foreach_tree(repo, git_tree_entry_id(e), cb, payload);
 }
 
+static int records_tree(git_tree **out, git_repository *repo, const git_tree *root);
+
 /* ---- export ---- */
 
 typedef struct {
 	FILE *out;
 	const strata_schema *s;
 	int csv;
+	size_t *pos;		/* pos[i]: where schema field i sits in a canonical (sorted) record */
+	strata_buf line;	/* one output line, written at once */
+	strata_buf *chunk;	/* a worker's: lines go here instead of `out` */
 } export_ctx;
 
-static int csv_field(FILE *out, const char *v)
+/* A CSV field (RFC 4180: quoted if it holds a comma, quote or line break). */
+static int csv_field(strata_buf *b, const char *v, size_t len)
 {
-	if (v[strcspn(v, ",\"\r\n")] == '\0')
-		return fputs(v, out) < 0 ? -1 : 0;
-	fputc('"', out);
-	for (; *v; v++) {
-		if (*v == '"')
-			fputc('"', out);
-		fputc(*v, out);
+	size_t i = 0;
+
+	while (i < len && v[i] != ',' && v[i] != '"' && v[i] != '\r' && v[i] != '\n')
+		i++;
+	if (i == len)
+		return strata_buf_put(b, v, len);
+	if (strata_buf_putc(b, '"') < 0)
+		return STRATA_ERROR;
+	for (i = 0; i < len; i++)
+		if ((v[i] == '"' && strata_buf_putc(b, '"') < 0) || strata_buf_putc(b, v[i]) < 0)
+			return STRATA_ERROR;
+	return strata_buf_putc(b, '"');
+}
+
+/* Field i of the schema in record r: at its sorted place when the record has every field. */
+static const char *export_value(const export_ctx *x, const strata_record *r, size_t i, size_t *len)
+{
+	const char *name = x->s->names[i];
+	size_t k = x->pos[i];
+
+	if (r->n == x->s->nfields && strcmp(r->names[k], name) == 0) {
+		*len = r->lens[k];
+		return r->values[k];
 	}
-	return fputc('"', out) == EOF ? -1 : 0;
+	for (k = 0; k < r->n; k++)
+		if (strcmp(r->names[k], name) == 0) {
+			*len = r->lens[k];
+			return r->values[k];
+		}
+	*len = 0;
+	return "";
 }
 
 static int export_line(const char *line, size_t len, void *payload)
 {
 	export_ctx *x = payload;
+	strata_buf *b = &x->line;
 	strata_record *r = NULL;
-	strata_buf b = STRATA_BUF_INIT;
 	int error = 0;
 
 	if (strata_json_record_parse(&r, line, len) < 0)
 		return STRATA_ERROR;
-	for (size_t i = 0; i < x->s->nfields; i++) {
-		const char *v = strata_json_record_get(r, x->s->names[i]);
-		if (!v)
-			v = "";
-		if (x->csv) {
-			if ((i && fputc(',', x->out) == EOF) || csv_field(x->out, v) < 0)
-				error = -1;
-		} else {
-			if (strata_buf_putc(&b, i ? ',' : '{') < 0 ||
-			    strata_json_put_string(&b, x->s->names[i], strlen(x->s->names[i])) < 0 ||
-			    strata_buf_putc(&b, ':') < 0 ||
-			    strata_json_put_string(&b, v, strlen(v)) < 0)
-				error = -1;
-		}
+	strata_buf_clear(b);
+	for (size_t i = 0; i < x->s->nfields && !error; i++) {
+		size_t vlen;
+		const char *v = export_value(x, r, i, &vlen);
+		if (x->csv)
+			error = (i && strata_buf_putc(b, ',') < 0) || csv_field(b, v, vlen) < 0;
+		else
+			error = strata_buf_putc(b, i ? ',' : '{') < 0 ||
+				strata_json_put_string(b, x->s->names[i], strlen(x->s->names[i])) < 0 ||
+				strata_buf_putc(b, ':') < 0 || strata_json_put_string(b, v, vlen) < 0;
 	}
-	if (!x->csv && !error)
-		error = (strata_buf_putc(&b, '}') < 0 || fwrite(b.ptr, 1, b.len, x->out) != b.len) ? -1 : 0;
-	if (fputs(x->csv ? "\r\n" : "\n", x->out) < 0)
-		error = -1;
 	strata_json_record_free(r);
-	strata_buf_dispose(&b);
-	if (error)
+	if (error || (!x->csv && strata_buf_putc(b, '}') < 0) || strata_buf_puts(b, x->csv ? "\r\n" : "\n") < 0)
+		return STRATA_ERROR;
+	if (x->chunk)
+		return strata_buf_put(x->chunk, b->ptr, b->len);
+	if (fwrite(b->ptr, 1, b->len, x->out) != b->len)
 		return strata_error_set("cannot write export: %s", strerror(errno));
 	return 0;
+}
+
+/*
+ * Export on EXPORT_THREADS threads: worker w turns dirs w, w + n, ... of
+ * records/ into text (through its own repository handle), one dir ahead
+ * at most; the caller writes the dirs' text in order, so the output is
+ * the same bytes as one thread's.
+ */
+#define EXPORT_THREADS 2
+
+typedef struct {
+	export_ctx x;
+	const char *repo_path;
+	git_oid records;
+	size_t part, nparts;
+	pthread_mutex_t *mu;
+	pthread_cond_t *cv;
+	strata_buf fill, full;	/* being made; made and waiting to be written */
+	int full_ready, stop, error;
+	char errmsg[512];
+} export_worker;
+
+static void *export_main(void *arg)
+{
+	export_worker *wk = arg;
+	git_repository *repo = NULL;
+	git_tree *t = NULL;
+	int error = 0;
+
+	if (git_repository_open_bare(&repo, wk->repo_path) < 0 || git_tree_lookup(&t, repo, &wk->records) < 0)
+		error = strata_error_git("cannot read the records to export");
+	wk->x.chunk = &wk->fill;
+	for (size_t d = wk->part; !error && d < git_tree_entrycount(t); d += wk->nparts) {
+		strata_buf_clear(&wk->fill);
+		if ((error = strata_dataset_foreach_entry(repo, git_tree_entry_byindex(t, d), export_line, &wk->x)) < 0)
+			break;
+		pthread_mutex_lock(wk->mu);
+		while (wk->full_ready && !wk->stop)
+			pthread_cond_wait(wk->cv, wk->mu);
+		if (wk->stop) {
+			pthread_mutex_unlock(wk->mu);
+			break;
+		}
+		{
+			strata_buf tmp = wk->full;
+			wk->full = wk->fill;
+			wk->fill = tmp;
+		}
+		wk->full_ready = 1;
+		pthread_cond_broadcast(wk->cv);
+		pthread_mutex_unlock(wk->mu);
+	}
+	pthread_mutex_lock(wk->mu);
+	if (error) {
+		wk->error = error;
+		snprintf(wk->errmsg, sizeof(wk->errmsg), "%s", strata_error_last());
+	}
+	pthread_cond_broadcast(wk->cv);
+	pthread_mutex_unlock(wk->mu);
+	git_tree_free(t);
+	git_repository_free(repo);
+	strata_json_thread_cleanup();
+	return NULL;
+}
+
+static int export_parallel(export_ctx *x, git_repository *repo, const git_tree *records)
+{
+	export_worker wk[EXPORT_THREADS];
+	pthread_t th[EXPORT_THREADS];
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+	size_t ndirs = git_tree_entrycount(records);
+	int started = 0, error = 0;
+
+	memset(wk, 0, sizeof(wk));
+	for (int i = 0; i < EXPORT_THREADS; i++) {
+		wk[i].x = *x;
+		memset(&wk[i].x.line, 0, sizeof(wk[i].x.line));
+		wk[i].repo_path = git_repository_path(repo);
+		git_oid_cpy(&wk[i].records, git_tree_id(records));
+		wk[i].part = (size_t)i;
+		wk[i].nparts = EXPORT_THREADS;
+		wk[i].mu = &mu;
+		wk[i].cv = &cv;
+	}
+	for (; started < EXPORT_THREADS; started++)
+		if (pthread_create(&th[started], NULL, export_main, &wk[started]) != 0)
+			break;
+	if (started < EXPORT_THREADS)
+		error = strata_error_set("cannot start an export thread");
+	for (size_t d = 0; !error && d < ndirs; d++) {
+		export_worker *w = &wk[d % EXPORT_THREADS];
+		pthread_mutex_lock(&mu);
+		while (!w->full_ready && !w->error)
+			pthread_cond_wait(&cv, &mu);
+		if (!w->full_ready) {
+			error = strata_error_set("%s", w->errmsg);
+			pthread_mutex_unlock(&mu);
+			break;
+		}
+		pthread_mutex_unlock(&mu);
+		if (w->full.len && fwrite(w->full.ptr, 1, w->full.len, x->out) != w->full.len)
+			error = strata_error_set("cannot write export: %s", strerror(errno));
+		pthread_mutex_lock(&mu);
+		w->full_ready = 0;
+		pthread_cond_broadcast(&cv);
+		pthread_mutex_unlock(&mu);
+	}
+	pthread_mutex_lock(&mu);
+	for (int i = 0; i < EXPORT_THREADS; i++)
+		wk[i].stop = 1;
+	pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&mu);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < EXPORT_THREADS; i++) {
+		strata_buf_dispose(&wk[i].fill);
+		strata_buf_dispose(&wk[i].full);
+		strata_buf_dispose(&wk[i].x.line);
+	}
+	return error;
 }
 
 int strata_dataset_export(FILE *out, git_repository *repo, const git_tree *root, const char *format)
@@ -179,22 +324,52 @@ int strata_dataset_export(FILE *out, git_repository *repo, const git_tree *root,
 		return strata_error_set("unknown format '%s' (csv or jsonl)", format);
 	if ((error = strata_schema_load(&s, repo, root)) < 0)
 		return error;
+	memset(&x, 0, sizeof(x));
 	x.out = out;
 	x.s = s;
 	x.csv = !strcmp(format, "csv");
-	if (x.csv) {
-		for (size_t i = 0; i < s->nfields; i++)
-			if ((i && fputc(',', out) == EOF) || csv_field(out, s->names[i]) < 0)
-				error = -1;
-		if (fputs("\r\n", out) < 0)
-			error = -1;
-		if (error)
-			error = strata_error_set("cannot write export: %s", strerror(errno));
+	if ((x.pos = calloc(s->nfields ? s->nfields : 1, sizeof(size_t))) == NULL) {
+		error = strata_error_set("out of memory");
+		goto done;
 	}
-	if (!error)
-		error = strata_dataset_foreach(repo, root, export_line, &x);
+	{
+		/* the sorted order of the names, inverted: where each field sits in a canonical line */
+		size_t *order = calloc(s->nfields ? s->nfields : 1, sizeof(size_t));
+		if (!order) {
+			error = strata_error_set("out of memory");
+			goto done;
+		}
+		strata_json_sort_names(order, s->names, s->nfields);
+		for (size_t k = 0; k < s->nfields; k++)
+			x.pos[order[k]] = k;
+		free(order);
+	}
+	if (x.csv) {
+		for (size_t i = 0; i < s->nfields && !error; i++)
+			error = (i && strata_buf_putc(&x.line, ',') < 0) ||
+				csv_field(&x.line, s->names[i], strlen(s->names[i])) < 0;
+		if (error || strata_buf_puts(&x.line, "\r\n") < 0) {
+			error = STRATA_ERROR;
+			goto done;
+		}
+		if (fwrite(x.line.ptr, 1, x.line.len, out) != x.line.len) {
+			error = strata_error_set("cannot write export: %s", strerror(errno));
+			goto done;
+		}
+	}
+	{
+		git_tree *records = NULL;
+		if ((error = records_tree(&records, repo, root)) < 0)
+			goto done;
+		error = git_tree_entrycount(records) > 1 ? export_parallel(&x, repo, records) :
+			strata_dataset_foreach(repo, root, export_line, &x);
+		git_tree_free(records);
+	}
 	if (!error && fflush(out) != 0)
 		error = strata_error_set("cannot write export: %s", strerror(errno));
+done:
+	free(x.pos);
+	strata_buf_dispose(&x.line);
 	strata_schema_free(s);
 	return error;
 }
