@@ -10,6 +10,7 @@
 
 #include <git2.h>
 #include "strata/node/node.h"
+#include "strata/base/buf.h"
 
 /* Creates a signed commit of `tree` with `parent` (may be NULL). Moves no ref. */
 int strata_commit_create(git_oid *out, strata_node *n, const git_tree *tree,
@@ -38,6 +39,14 @@ int strata_commit_trailer(const git_commit *c, const char *key, char *out, size_
  */
 int strata_commit_check(strata_sig_status *status, char *signer, size_t signersz,
 			strata_node *n, const git_oid *commit);
+/*
+ * A commit's gpgsig header value (continuation lines joined, their leading
+ * space dropped) into `sig`, and what it signs (the commit without that
+ * header) into `data`, from the commit as parsed: what
+ * git_commit_extract_signature gives, without reading the object again.
+ * 1 if signed, 0 if not.
+ */
+int strata_commit_split_signature(strata_buf *sig, strata_buf *data, const git_commit *c);
 /* As strata_commit_check, reading the commit from `repo` (a quarantine view). */
 int strata_commit_check_in(strata_sig_status *status, char *signer, size_t signersz,
 			   strata_node *n, git_repository *repo, const git_oid *commit);

@@ -66,6 +66,74 @@ int strata_commit_check(strata_sig_status *status, char *signer, size_t signersz
 	return strata_commit_check_in(status, signer, signersz, n, strata_node_repo(n), commit);
 }
 
+int strata_commit_split_signature(strata_buf *sig, strata_buf *data, const git_commit *c)
+{
+	const char *h = git_commit_raw_header(c), *msg = git_commit_message_raw(c);
+	int found = 0;
+
+	if (!h || !msg)
+		return strata_error_set("cannot read commit");
+	while (*h) {
+		const char *eol = strchr(h, '\n');
+		size_t len = eol ? (size_t)(eol - h) + 1 : strlen(h);
+		if (!found && !strncmp(h, "gpgsig ", 7)) {
+			/* the value, and its continuation lines without their leading space */
+			found = 1;
+			if (strata_buf_put(sig, h + 7, len - 7 - (eol != NULL)) < 0)
+				return STRATA_ERROR;
+			h += len;
+			while (*h == ' ') {
+				eol = strchr(h, '\n');
+				len = eol ? (size_t)(eol - h) + 1 : strlen(h);
+				if (strata_buf_putc(sig, '\n') < 0 || strata_buf_put(sig, h + 1, len - 1 - (eol != NULL)) < 0)
+					return STRATA_ERROR;
+				h += len;
+			}
+			continue;
+		}
+		if (strata_buf_put(data, h, len) < 0)
+			return STRATA_ERROR;
+		h += len;
+	}
+	if (strata_buf_putc(data, '\n') < 0 || strata_buf_puts(data, msg) < 0)
+		return STRATA_ERROR;
+	return found;
+}
+
+/* The signature of a commit already read. */
+static int check_commit(strata_sig_status *status, char *signer, size_t signersz, strata_node *n,
+			const git_commit *c)
+{
+	strata_buf sig = STRATA_BUF_INIT, data = STRATA_BUF_INIT;
+	strata_pubkey pk;
+	int rc;
+
+	signer[0] = '\0';
+	if ((rc = strata_commit_split_signature(&sig, &data, c)) <= 0) {
+		strata_buf_dispose(&sig);
+		strata_buf_dispose(&data);
+		if (rc < 0)
+			return rc;
+		*status = STRATA_SIG_UNSIGNED;
+		return 0;
+	}
+	if (strata_sign_sshsig_verify(&pk, sig.ptr, sig.len, "git", data.ptr, data.len) < 0) {
+		*status = STRATA_SIG_BAD;
+		snprintf(signer, signersz, "%s", strata_error_last());
+	} else if (strata_peers_trusted(n, &pk, signer, signersz)) {
+		*status = STRATA_SIG_GOOD;
+	} else {
+		strata_buf line = STRATA_BUF_INIT;
+		*status = STRATA_SIG_UNTRUSTED;
+		if (strata_sign_pubkey_format(&line, &pk) == 0)
+			snprintf(signer, signersz, "%s", line.ptr);
+		strata_buf_dispose(&line);
+	}
+	strata_buf_dispose(&sig);
+	strata_buf_dispose(&data);
+	return 0;
+}
+
 int strata_commit_check_in(strata_sig_status *status, char *signer, size_t signersz,
 			   strata_node *n, git_repository *repo, const git_oid *commit)
 {
@@ -203,9 +271,10 @@ static void *walk_main(void *arg)
 					fail_locked(w, "out of memory");
 			pthread_cond_broadcast(&w->cv);	/* the parents are work for the others */
 			pthread_mutex_unlock(&w->mu);
-			git_commit_free(c);
 			memset(&r, 0, sizeof(r));
-			rc = strata_commit_check_in(&r.status, r.signer, sizeof(r.signer), w->n, repo, &it.id);
+			/* the commit as read: its signature needs no second read of the object */
+			rc = check_commit(&r.status, r.signer, sizeof(r.signer), w->n, c);
+			git_commit_free(c);
 			pthread_mutex_lock(&w->mu);
 			if (rc < 0) {
 				fail_locked(w, strata_error_last());
