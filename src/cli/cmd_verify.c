@@ -90,13 +90,14 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 			       res[i].signer);
 		}
 	}
-	if (all && (rc = problems = strata_audit_check(cli->node, &events, print_problem, NULL)) < 0)
-		goto done;
 	if (all) {
 		char op[64], what[512];
-		if (strata_journal_pending(cli->node, op, sizeof(op), what, sizeof(what)) > 0)
+		int pending = strata_journal_pending(cli->node, op, sizeof(op), what, sizeof(what)) > 0;
+		if (pending)
 			printf("note: a %s of '%s' was interrupted; the next command that changes this node "
 			       "completes or undoes it (%s/%s)\n", op, what, strata_node_path(cli->node), STRATA_JOURNAL);
+		if ((rc = problems = strata_audit_check(cli->node, pending, &events, print_problem, NULL)) < 0)
+			goto done;
 	}
 	if (!cli->quiet || total != counts[STRATA_SIG_GOOD] || problems || broken) {
 		printf("%zu commits: %zu good, %zu bad, %zu unsigned, %zu untrusted\n", total,

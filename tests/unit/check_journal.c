@@ -171,7 +171,7 @@ START_TEST(cut_audit_append_trimmed)
 	ck_assert_int_eq(git_reflog_read(&log, strata_node_repo(node), STRATA_REF_AUDIT), 0);
 	ck_assert_uint_eq(git_reflog_entrycount(log), 1);
 	git_reflog_free(log);
-	ck_assert_int_eq(strata_audit_check(node, &events, no_problem, NULL), 0);
+	ck_assert_int_eq(strata_audit_check(node, 0, &events, no_problem, NULL), 0);
 	ck_assert_uint_eq(events, 1);
 }
 END_TEST

@@ -47,8 +47,14 @@ typedef void (*strata_audit_problem_cb)(const char *problem, void *payload);
  * Checks the chain: each event has one parent (the first none) and all are
  * present (no gap), each names this node and an event; and the ref's
  * reflog shows it only ever moved forward (no event rewritten or dropped).
+ * `interrupted`: an operation's journal is pending (journal.h).  Then the
+ * ref may be one recorded move behind its reflog (libgit2 appends the
+ * reflog entry before it writes the ref, and a kill fell between): not a
+ * problem, since the next command that changes the node settles it.
+ * Without a pending journal the same state is a ref put back by hand.
  * Reports each problem; returns their number, or an error.  *events gets
  * the chain's length.
  */
-int strata_audit_check(strata_node *n, size_t *events, strata_audit_problem_cb cb, void *payload);
+int strata_audit_check(strata_node *n, int interrupted, size_t *events, strata_audit_problem_cb cb,
+		       void *payload);
 #endif

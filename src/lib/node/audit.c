@@ -166,7 +166,8 @@ static int problem(strata_audit_problem_cb cb, void *payload, const char *fmt, .
 	return 1;
 }
 
-int strata_audit_check(strata_node *n, size_t *events, strata_audit_problem_cb cb, void *payload)
+int strata_audit_check(strata_node *n, int interrupted, size_t *events, strata_audit_problem_cb cb,
+		       void *payload)
 {
 	git_oid id;
 	git_commit *c = NULL, *parent = NULL;
@@ -228,8 +229,12 @@ int strata_audit_check(strata_node *n, size_t *events, strata_audit_problem_cb c
 						    git_reflog_entry_message(e) : "no message");
 			}
 		}
-		if (count && !git_oid_equal(git_reflog_entry_id_new(git_reflog_entry_byindex(log, 0)), &id))
-			problems += problem(cb, payload, "refs/strata/audit was moved without a reflog entry");
+		if (count && !git_oid_equal(git_reflog_entry_id_new(git_reflog_entry_byindex(log, 0)), &id)) {
+			/* a move recorded but not made, by an operation that was killed and is pending */
+			int unfinished = interrupted && git_oid_equal(git_reflog_entry_id_old(git_reflog_entry_byindex(log, 0)), &id);
+			if (!unfinished)
+				problems += problem(cb, payload, "refs/strata/audit was moved without a reflog entry");
+		}
 	}
 	git_error_clear();
 	git_reflog_free(log);
