@@ -505,6 +505,12 @@ static int advance(strata_trie_merge *m, const unsigned char *k, int is_delete)
 			e = git_tree_entry_byindex(m->dir, m->li);
 			if ((error = entry_first(first, e, 1)) < 0 || (error = next_leaf_first(m, next, &has_next)) < 0)
 				return error;
+			/*
+			 * The level test is a safety net: only the first leaf of all
+			 * may start at level 0, and a change below it always opens it
+			 * (the change falls in its range), so a started builder never
+			 * meets it here.
+			 */
 			if (passes(k, is_delete, next, has_next) && (!m->b->started || strata_trie_level(first) >= 1)) {
 				if ((error = put_kept(m->b, first, git_tree_entry_id(e), 1)) < 0)
 					return error;
