@@ -1017,40 +1017,58 @@ static int check_after(strata_received *c, prev_unit *p, const unsigned char nex
 	return 0;
 }
 
-/* Where the accepted tree `old` had leaf `name` with id `id`: 1 and its successor's name (*has_next), or 0. */
-static int old_leaf_next(strata_received *c, const git_tree *old, const unsigned char h[STRATA_HASH_LEN],
+/*
+ * The accepted tree's dirs, looked up by name as the walk goes (in key
+ * order, so the dir last opened is most often the one wanted again).
+ */
+typedef struct {
+	const git_tree *root;	/* accepted records/, or NULL */
+	git_tree *dir;		/* its dir last opened */
+	size_t di;
+} old_cursor;
+
+/* Where the accepted tree had leaf `h` with id `id`: 1 and its successor's name (*has_next), or 0. */
+static int old_leaf_next(strata_received *c, old_cursor *oc, const unsigned char h[STRATA_HASH_LEN],
 			 const git_oid *id, unsigned char next[STRATA_HASH_LEN], int *has_next)
 {
 	char hex[STRATA_TRIE_NAME_LEN + 1];
-	git_tree *dir = NULL;
-	int found = 0;
+	size_t lo = 0, hi, di;
 
-	strata_enc_hex(hex, h, STRATA_HASH_LEN);
 	*has_next = 0;
-	for (size_t i = old ? git_tree_entrycount(old) : 0; i-- > 0 && !found;) {
-		const git_tree_entry *de = git_tree_entry_byindex(old, i);
-		if (strncmp(git_tree_entry_name(de), hex, STRATA_TRIE_NAME_LEN) > 0)
-			continue;
-		if (git_tree_lookup(&dir, c->repo, git_tree_entry_id(de)) < 0) {
+	if (!oc->root || (hi = git_tree_entrycount(oc->root)) == 0)
+		return 0;
+	strata_enc_hex(hex, h, STRATA_HASH_LEN);
+	/* the last dir whose name is at most the leaf's */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strncmp(git_tree_entry_name(git_tree_entry_byindex(oc->root, mid)), hex, STRATA_TRIE_NAME_LEN) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return 0;
+	di = lo - 1;
+	if (!oc->dir || oc->di != di) {
+		git_tree_free(oc->dir);
+		oc->dir = NULL;
+		if (git_tree_lookup(&oc->dir, c->repo, git_tree_entry_id(git_tree_entry_byindex(oc->root, di))) < 0) {
 			git_error_clear();
 			return 0;
 		}
-		for (size_t j = 0; j < git_tree_entrycount(dir); j++) {
-			const git_tree_entry *le = git_tree_entry_byindex(dir, j);
-			if (strncmp(git_tree_entry_name(le), hex, STRATA_TRIE_NAME_LEN) || !git_oid_equal(git_tree_entry_id(le), id))
-				continue;
-			found = 1;
-			if (j + 1 < git_tree_entrycount(dir))
-				*has_next = strata_trie_name_hash(next, git_tree_entry_name(git_tree_entry_byindex(dir, j + 1)), 1) == 0;
-			else if (i + 1 < git_tree_entrycount(old))
-				*has_next = strata_trie_name_hash(next, git_tree_entry_name(git_tree_entry_byindex(old, i + 1)), 0) == 0;
-			break;
-		}
-		git_tree_free(dir);
-		dir = NULL;
-		break;	/* only the dir whose range holds the name */
+		oc->di = di;
 	}
-	return found;
+	for (size_t j = 0; j < git_tree_entrycount(oc->dir); j++) {
+		const git_tree_entry *le = git_tree_entry_byindex(oc->dir, j);
+		if (strncmp(git_tree_entry_name(le), hex, STRATA_TRIE_NAME_LEN) || !git_oid_equal(git_tree_entry_id(le), id))
+			continue;
+		if (j + 1 < git_tree_entrycount(oc->dir))
+			*has_next = strata_trie_name_hash(next, git_tree_entry_name(git_tree_entry_byindex(oc->dir, j + 1)), 1) == 0;
+		else if (di + 1 < git_tree_entrycount(oc->root))
+			*has_next = strata_trie_name_hash(next, git_tree_entry_name(git_tree_entry_byindex(oc->root, di + 1)), 0) == 0;
+		return 1;
+	}
+	return 0;
 }
 
 static int raw_entries(strata_received *c, git_odb *odb, const git_oid *id, const char *path,
@@ -1070,7 +1088,7 @@ static int raw_entries(strata_received *c, git_odb *odb, const git_oid *id, cons
 
 /* One dir of records/: leaves named by their first key hash, cut where the layout cuts. */
 static int check_dir(strata_received *c, git_odb *odb, const git_oid *id, const unsigned char dname[STRATA_HASH_LEN],
-		     const char *path, int first_dir, const git_tree *old, prev_unit *p)
+		     const char *path, int first_dir, old_cursor *old, prev_unit *p)
 {
 	raw_entry *ents = NULL;
 	git_odb_object *raw = NULL;
@@ -1146,6 +1164,7 @@ static int check_records(strata_received *c, git_odb *odb, const git_oid *id, co
 	git_odb_object *raw = NULL;
 	git_tree *old = NULL;
 	prev_unit p;
+	old_cursor oc = { NULL, NULL, 0 };
 	size_t n = 0;
 	char sub[STRATA_TRIE_NAME_LEN + 16];
 	int rc, error;
@@ -1159,6 +1178,7 @@ static int check_records(strata_received *c, git_odb *odb, const git_oid *id, co
 		git_error_clear();
 		old = NULL;
 	}
+	oc.root = old;
 	if ((error = raw_entries(c, odb, id, "records", &ents, &n, &raw)) < 0)
 		goto done;
 	for (size_t i = 0; !error && i < n; i++) {
@@ -1193,9 +1213,10 @@ static int check_records(strata_received *c, git_odb *odb, const git_oid *id, co
 			snprintf(p.name, sizeof(p.name), "%.64s", e->name);
 			continue;
 		}
-		error = check_dir(c, odb, &e->id, h, sub, i == 0, old, &p);
+		error = check_dir(c, odb, &e->id, h, sub, i == 0, &oc, &p);
 	}
 done:
+	git_tree_free(oc.dir);
 	git_tree_free(old);
 	git_odb_object_free(raw);
 	free(ents);
