@@ -137,34 +137,15 @@ static int check_commit(strata_sig_status *status, char *signer, size_t signersz
 int strata_commit_check_in(strata_sig_status *status, char *signer, size_t signersz,
 			   strata_node *n, git_repository *repo, const git_oid *commit)
 {
-	git_buf sig = GIT_BUF_INIT_CONST(NULL, 0), data = GIT_BUF_INIT_CONST(NULL, 0);
-	strata_pubkey pk;
-	int rc;
+	git_commit *c = NULL;
+	int error;
 
 	signer[0] = '\0';
-	rc = git_commit_extract_signature(&sig, &data, repo, (git_oid *)commit, NULL);
-	if (rc == GIT_ENOTFOUND) {
-		git_error_clear();
-		*status = STRATA_SIG_UNSIGNED;
-		return 0;
-	}
-	if (rc < 0)
+	if (git_commit_lookup(&c, repo, commit) < 0)
 		return strata_error_git("cannot read commit");
-	if (strata_sign_sshsig_verify(&pk, sig.ptr, sig.size, "git", data.ptr, data.size) < 0) {
-		*status = STRATA_SIG_BAD;
-		snprintf(signer, signersz, "%s", strata_error_last());
-	} else if (strata_peers_trusted(n, &pk, signer, signersz)) {
-		*status = STRATA_SIG_GOOD;
-	} else {
-		strata_buf line = STRATA_BUF_INIT;
-		*status = STRATA_SIG_UNTRUSTED;
-		if (strata_sign_pubkey_format(&line, &pk) == 0)
-			snprintf(signer, signersz, "%s", line.ptr);
-		strata_buf_dispose(&line);
-	}
-	git_buf_dispose(&sig);
-	git_buf_dispose(&data);
-	return 0;
+	error = check_commit(status, signer, signersz, n, c);
+	git_commit_free(c);
+	return error;
 }
 
 int strata_commit_trailer(const git_commit *c, const char *key, char *out, size_t outsz)
