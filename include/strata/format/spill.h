@@ -30,6 +30,14 @@ long strata_spill_size(strata_spill *s, unsigned bucket);
  */
 int strata_spill_load(strata_spill *s, unsigned bucket, strata_buf *data, size_t base,
 		      strata_trie_item **items, size_t *alloc, size_t *n);
+/*
+ * Bucket `bucket` of each of `n` spills (one per producing thread) into
+ * `data` (cleared, reserved first so items never point into a moved
+ * buffer) and *items, sorted by hash, then origin, then line; *nout gets
+ * the count.
+ */
+int strata_spill_load_all(strata_spill **spills, int n, unsigned bucket, strata_buf *data,
+			  strata_trie_item **items, size_t *alloc, size_t *nout);
 void strata_spill_free(strata_spill *s);
 
 #endif

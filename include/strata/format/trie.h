@@ -118,6 +118,9 @@ int strata_trie_apply(strata_packw *w, git_repository *repo, const git_tree *old
 		      const strata_trie_item *items, size_t n, strata_trie_hash_fn hash,
 		      void *payload, strata_trie_counts *counts, git_oid *oid);
 
+/* The index of the last entry of a records/ dir or tree named at or below `hash`; -1 if none. */
+long strata_trie_entry_at_or_below(const git_tree *t, const unsigned char hash[STRATA_HASH_LEN]);
+
 /*
  * The leaf of records/ `records` whose range holds `hash`: 1 and *leaf
  * set, or 0 if records/ is empty or every leaf starts above `hash`.

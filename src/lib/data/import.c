@@ -522,28 +522,13 @@ static int key_of(strata_buf *out, import_ctx *c, const strata_trie_item *it)
 static int load_bucket(import_ctx *c, unsigned bucket, strata_buf *data,
 		       strata_trie_item **items, size_t *alloc, size_t *n)
 {
-	size_t total = 0, bytes = 0, kept = 0;
+	size_t total;
 
 	*n = 0;
-	strata_buf_clear(data);
-	/* reserve first: items point into data, which must not move */
-	for (int k = 0; k < ROW_WORKERS; k++) {
-		long sz = strata_spill_size(c->spills[k], bucket);
-		if (sz < 0)
-			return STRATA_ERROR;
-		bytes += (size_t)sz;
-	}
-	if (strata_buf_grow(data, bytes) < 0)
+	if (strata_spill_load_all(c->spills, ROW_WORKERS, bucket, data, items, alloc, &total) < 0)
 		return STRATA_ERROR;
-	for (int k = 0; k < ROW_WORKERS; k++) {
-		size_t got;
-		if (strata_spill_load(c->spills[k], bucket, data, total, items, alloc, &got) < 0)
-			return STRATA_ERROR;
-		total += got;
-	}
-	strata_trie_sort(*items, total);
-	for (size_t i = 0; i < total; i++) {
-		if (i + 1 < total && memcmp((*items)[i + 1].hash, (*items)[i].hash, STRATA_HASH_LEN) == 0) {
+	for (size_t i = 0; i + 1 < total; i++) {
+		if (memcmp((*items)[i + 1].hash, (*items)[i].hash, STRATA_HASH_LEN) == 0) {
 			strata_buf k = STRATA_BUF_INIT;
 			key_of(&k, c, &(*items)[i]);
 			strata_error_set("'%s': duplicate key (%s) at lines %u and %u", c->name,
@@ -551,9 +536,8 @@ static int load_bucket(import_ctx *c, unsigned bucket, strata_buf *data,
 			strata_buf_dispose(&k);
 			return STRATA_ERROR;
 		}
-		(*items)[kept++] = (*items)[i];
 	}
-	*n = kept;
+	*n = total;
 	return 0;
 }
 

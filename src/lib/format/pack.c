@@ -128,8 +128,8 @@ static int write_all(int fd, const void *buf, size_t len, const char *path)
 
 static void *worker_main(void *arg);
 
-/* A writer into pack directory `dir`; what `odb` (owned, may be NULL) holds is skipped. */
-static int writer_new(strata_packw **out, const char *dir, git_odb *odb, int level)
+/* A writer into pack directory `dir`; what `odb` (may be NULL; freed with the writer if `own`) holds is skipped. */
+static int writer_new(strata_packw **out, const char *dir, git_odb *odb, int own, int level)
 {
 	strata_packw *w;
 	static const unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0 };
@@ -138,13 +138,14 @@ static int writer_new(strata_packw **out, const char *dir, git_odb *odb, int lev
 
 	*out = NULL;
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		git_odb_free(odb);
+		if (own)
+			git_odb_free(odb);
 		return strata_error_set("out of memory");
 	}
 	w->fd = -1;
 	w->level = level;
 	w->odb = odb;
-	w->own_odb = 1;
+	w->own_odb = own;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	pthread_cond_init(&w->space, NULL);
@@ -197,17 +198,14 @@ int strata_pack_writer_new(strata_packw **out, git_repository *repo, int level)
 		git_odb_free(odb);
 		return STRATA_ERROR;
 	}
-	error = writer_new(out, dir, odb, level);
+	error = writer_new(out, dir, odb, 1, level);
 	free(dir);
 	return error;
 }
 
 int strata_pack_writer_new_in(strata_packw **out, const char *dir, git_odb *skip, int level)
 {
-	int error = writer_new(out, dir, skip, level);
-	if (error == 0)
-		(*out)->own_odb = 0;
-	return error;
+	return writer_new(out, dir, skip, 0, level);
 }
 
 static size_t slot_of(const git_oid *oid, size_t nslots)

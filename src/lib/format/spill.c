@@ -214,3 +214,31 @@ int strata_spill_load(strata_spill *s, unsigned bucket, strata_buf *data, size_t
 	*nout = n - base;
 	return 0;
 }
+
+int strata_spill_load_all(strata_spill **spills, int n, unsigned bucket, strata_buf *data,
+			  strata_trie_item **items, size_t *alloc, size_t *nout)
+{
+	size_t bytes = 0, total = 0;
+	int error;
+
+	*nout = 0;
+	strata_buf_clear(data);
+	for (int k = 0; k < n; k++) {
+		long sz = strata_spill_size(spills[k], bucket);
+		if (sz < 0)
+			return STRATA_ERROR;
+		bytes += (size_t)sz;
+	}
+	if ((error = strata_buf_grow(data, bytes)) < 0)
+		return error;
+	for (int k = 0; k < n; k++) {
+		size_t got;
+		if ((error = strata_spill_load(spills[k], bucket, data, total, items, alloc, &got)) < 0)
+			return error;
+		total += got;
+	}
+	if (n > 1)
+		strata_trie_sort(*items, total);
+	*nout = total;
+	return 0;
+}

@@ -603,11 +603,12 @@ int strata_trie_apply(strata_packw *w, git_repository *repo, const git_tree *old
 	return error;
 }
 
-/* The index of the last entry of `t` whose name's hash is <= hex; -1 if none. */
-static long last_at_or_below(const git_tree *t, const char *hex)
+long strata_trie_entry_at_or_below(const git_tree *t, const unsigned char hash[STRATA_HASH_LEN])
 {
+	char hex[STRATA_TRIE_NAME_LEN + 1];
 	long lo = 0, hi = (long)git_tree_entrycount(t) - 1, found = -1;
 
+	strata_enc_hex(hex, hash, STRATA_HASH_LEN);
 	while (lo <= hi) {
 		long mid = lo + (hi - lo) / 2;
 		const char *name = git_tree_entry_name(git_tree_entry_byindex(t, (size_t)mid));
@@ -624,19 +625,17 @@ static long last_at_or_below(const git_tree *t, const char *hex)
 int strata_trie_find_leaf(git_repository *repo, const git_tree *records,
 			  const unsigned char hash[STRATA_HASH_LEN], git_oid *leaf)
 {
-	char hex[STRATA_TRIE_NAME_LEN + 1];
 	git_tree *dir = NULL;
 	const git_tree_entry *e;
 	long i;
 	int found = 0;
 
-	strata_enc_hex(hex, hash, STRATA_HASH_LEN);
-	if (!records || (i = last_at_or_below(records, hex)) < 0)
+	if (!records || (i = strata_trie_entry_at_or_below(records, hash)) < 0)
 		return 0;
 	e = git_tree_entry_byindex(records, (size_t)i);
 	if (git_tree_entry_type(e) != GIT_OBJECT_TREE || git_tree_lookup(&dir, repo, git_tree_entry_id(e)) < 0)
 		return strata_error_git("cannot read records tree");
-	if ((i = last_at_or_below(dir, hex)) >= 0) {
+	if ((i = strata_trie_entry_at_or_below(dir, hash)) >= 0) {
 		git_oid_cpy(leaf, git_tree_entry_id(git_tree_entry_byindex(dir, (size_t)i)));
 		found = 1;
 	}

@@ -112,26 +112,9 @@ static int build_records(strata_spill **spills, int nspills, strata_packw *w, gi
 	if ((error = strata_trie_builder_new(&b, w)) < 0)
 		return error;
 	for (unsigned i = 0; i < STRATA_SPILL_BUCKETS && !error; i++) {
-		size_t n = 0, bytes = 0;
-		strata_buf_clear(&data);
-		/* reserve first: items point into data, which must not move */
-		for (int k = 0; k < nspills && !error; k++) {
-			long sz = strata_spill_size(spills[k], i);
-			if (sz < 0)
-				error = STRATA_ERROR;
-			bytes += sz > 0 ? (size_t)sz : 0;
-		}
-		if (!error)
-			error = strata_buf_grow(&data, bytes);
-		for (int k = 0; k < nspills && !error; k++) {
-			size_t got;
-			error = strata_spill_load(spills[k], i, &data, n, &items, &alloc, &got);
-			n += got;
-		}
-		if (error)
+		size_t n = 0;
+		if ((error = strata_spill_load_all(spills, nspills, i, &data, &items, &alloc, &n)) < 0)
 			break;
-		if (nspills > 1)
-			strata_trie_sort(items, n);
 		for (size_t k = 1; k < n && !error; k++)
 			if (!memcmp(items[k - 1].hash, items[k].hash, STRATA_HASH_LEN))
 				error = strata_error_set("two records have the same key after redaction; "

@@ -995,8 +995,7 @@ typedef struct {
 	unsigned char last[STRATA_HASH_LEN];
 	git_oid unit;
 	int unit_is_dir;
-	const char *what;	/* its name, for messages */
-	char name[STRATA_TRIE_NAME_LEN + 8];
+	char name[STRATA_TRIE_NAME_LEN + 8];	/* for messages */
 } prev_unit;
 
 static int check_after(strata_received *c, prev_unit *p, const unsigned char next[STRATA_HASH_LEN],
@@ -1032,23 +1031,14 @@ static int old_leaf_next(strata_received *c, old_cursor *oc, const unsigned char
 			 const git_oid *id, unsigned char next[STRATA_HASH_LEN], int *has_next)
 {
 	char hex[STRATA_TRIE_NAME_LEN + 1];
-	size_t lo = 0, hi, di;
+	long at;
+	size_t di;
 
 	*has_next = 0;
-	if (!oc->root || (hi = git_tree_entrycount(oc->root)) == 0)
-		return 0;
+	if (!oc->root || (at = strata_trie_entry_at_or_below(oc->root, h)) < 0)
+		return 0;	/* no dir at or below the leaf's name */
+	di = (size_t)at;
 	strata_enc_hex(hex, h, STRATA_HASH_LEN);
-	/* the last dir whose name is at most the leaf's */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strncmp(git_tree_entry_name(git_tree_entry_byindex(oc->root, mid)), hex, STRATA_TRIE_NAME_LEN) <= 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return 0;
-	di = lo - 1;
 	if (!oc->dir || oc->di != di) {
 		git_tree_free(oc->dir);
 		oc->dir = NULL;
@@ -1088,7 +1078,7 @@ static int raw_entries(strata_received *c, git_odb *odb, const git_oid *id, cons
 
 /* One dir of records/: leaves named by their first key hash, cut where the layout cuts. */
 static int check_dir(strata_received *c, git_odb *odb, const git_oid *id, const unsigned char dname[STRATA_HASH_LEN],
-		     const char *path, int first_dir, old_cursor *old, prev_unit *p)
+		     const char *path, old_cursor *old, prev_unit *p)
 {
 	raw_entry *ents = NULL;
 	git_odb_object *raw = NULL;
@@ -1143,7 +1133,6 @@ static int check_dir(strata_received *c, git_odb *odb, const git_oid *id, const 
 			error = check_records_blob(c, &e->id, sub, h, p->last);
 		}
 	}
-	(void)first_dir;
 done:
 	git_odb_object_free(raw);
 	free(ents);
@@ -1198,12 +1187,11 @@ static int check_records(strata_received *c, git_odb *odb, const git_oid *id, co
 		}
 		oe = old ? git_tree_entry_byname(old, e->name) : NULL;
 		if (oe && git_tree_entry_type(oe) == GIT_OBJECT_TREE && git_oid_equal(git_tree_entry_id(oe), &e->id)) {
-			size_t k = 0;
+			size_t k;
 			if ((error = check_after(c, &p, h, e->name)) < 0)
 				break;
-			/* accepted as it is: bounded by the dir that followed it */
-			while (k < git_tree_entrycount(old) && git_tree_entry_byindex(old, k) != oe)
-				k++;
+			/* accepted as it is: bounded by the dir that followed it (oe is at index k) */
+			k = (size_t)strata_trie_entry_at_or_below(old, h);
 			p.have = 1;
 			p.exact = 0;
 			p.bounded = k + 1 < git_tree_entrycount(old) &&
@@ -1213,7 +1201,7 @@ static int check_records(strata_received *c, git_odb *odb, const git_oid *id, co
 			snprintf(p.name, sizeof(p.name), "%.64s", e->name);
 			continue;
 		}
-		error = check_dir(c, odb, &e->id, h, sub, i == 0, &oc, &p);
+		error = check_dir(c, odb, &e->id, h, sub, &oc, &p);
 	}
 done:
 	git_tree_free(oc.dir);
