@@ -15,6 +15,9 @@
 
 #include "strata/node/node.h"
 
+#include <stdio.h>
+#include <jansson.h>
+
 /* A usage error (message printed already): exit status 2.  Beside the STRATA_E* codes. */
 #define CLI_EUSAGE (-100)
 
@@ -44,6 +47,21 @@ void cli_free_list(char **list);
  */
 int cli_seconds(int *out, const char *option, const char *arg);
 int cli_size(size_t *out, const char *option, const char *arg, size_t min, size_t max);
+
+/*
+ * Reports: the rows of a table as a JSON array of objects, printed as an
+ * aligned table (a header line, then one line per row), CSV (a UTF-8 byte
+ * order mark, a header, CRLF lines: what a spreadsheet opens with Chinese
+ * text intact) or the JSON array itself.  `cols` names the columns and
+ * their order; a missing or null value is an empty cell.
+ */
+enum { CLI_TABLE, CLI_CSV, CLI_JSON };
+/* Reads a --format value; prints what it expects and returns CLI_EUSAGE on another. */
+int cli_report_format(int *out, const char *arg);
+int cli_report_print(FILE *out, const json_t *rows, const char *const *cols, size_t ncols, int format);
+/* CSV a row at a time, for reports too long to hold (sql): the header writes the mark. */
+void cli_report_csv_header(FILE *out, const char *const *cols, size_t ncols);
+void cli_report_csv_row(FILE *out, const char *const *vals, size_t ncols);
 
 int cmd_init(int argc, char **argv, strata_cli *cli);
 int cmd_import(int argc, char **argv, strata_cli *cli);

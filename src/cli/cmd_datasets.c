@@ -1,28 +1,102 @@
-/* cmd_datasets.c - strata datasets: one line per dataset this node owns */
+/*
+ * cmd_datasets.c - strata datasets [--own|--received] [--format table|csv|json]:
+ * every dataset this node holds, own and received, by the name every
+ * command takes, with who sent it, who recorded it, its size, its last
+ * change, and the policy and purpose it came under.
+ */
 #include "cli.h"
 #include "strata/data/dataset.h"
+#include "strata/node/commit.h"
+#include "strata/base/time.h"
 
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static int print_one(const char *name, const git_commit *tip, void *payload)
-{
-	char hex[GIT_OID_HEXSZ + 1];
+#define USAGE "datasets [--own | --received] [--format table|csv|json]"
 
-	(void)payload;
-	git_oid_tostr(hex, sizeof(hex), git_commit_id(tip));
-	printf("%-24s %.12s %s\n", name, hex, git_commit_summary((git_commit *)tip));
+static const char *const cols[] = { "name", "from", "owner", "records", "last_change", "policy", "purpose" };
+
+static int add_row(const strata_dataset_entry *d, void *payload)
+{
+	const git_commit *c = d->tip;
+	char v[512], t[40], origin[128] = "", records[32] = "", policy[160] = "", version[16] = "";
+	json_t *row;
+
+	strata_time_format(t, sizeof(t), (int64_t)git_commit_time(c));
+	strata_commit_trailer(c, "Strata-Records", records, sizeof(records));
+	row = json_pack("{s:s, s:s, s:s, s:s}", "name", d->name, "dataset", d->dataset, "commit",
+			git_oid_tostr_s(git_commit_id(c)), "last_change", t);
+	json_object_set_new(row, "records", *records ? json_integer(strtoll(records, NULL, 10)) : json_null());
+	if (!d->sender[0]) {
+		json_object_set_new(row, "from", json_string("own"));
+		strata_commit_trailer(c, "Strata-Node", v, sizeof(v));
+		json_object_set_new(row, "owner", json_string(v));
+		json_object_set_new(row, "policy", json_null());
+		json_object_set_new(row, "purpose", json_null());
+	} else {
+		json_object_set_new(row, "from", json_string(d->sender));
+		/* who recorded it: the first hop's node (Strata-Origin), else the node the view was built from */
+		if (strata_commit_trailer(c, "Strata-Origin", v, sizeof(v)))
+			sscanf(v, "%127s", origin);
+		else
+			strata_commit_trailer(c, "Strata-Source-Node", origin, sizeof(origin));
+		json_object_set_new(row, "owner", *origin ? json_string(origin) : json_null());
+		if (strata_commit_trailer(c, "Strata-Policy-Name", policy, sizeof(policy)) &&
+		    strata_commit_trailer(c, "Strata-Policy-Version", version, sizeof(version)))
+			snprintf(v, sizeof(v), "%s v%s", policy, version);
+		else
+			snprintf(v, sizeof(v), "%s", policy);
+		json_object_set_new(row, "policy", *v ? json_string(v) : json_null());
+		json_object_set_new(row, "purpose", strata_commit_trailer(c, "Strata-Purpose", v, sizeof(v)) ?
+					json_string(v) : json_null());
+	}
+	json_array_append_new(payload, row);
 	return 0;
 }
 
 int cmd_datasets(int argc, char **argv, strata_cli *cli)
 {
-	if (argc > 1) {
-		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-			printf("usage: strata datasets\n");
+	static const struct option opts[] = {
+		{ "own", no_argument, NULL, 'o' },
+		{ "received", no_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, which = STRATA_DATASETS_ALL, format = CLI_TABLE, rc;
+	json_t *rows;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': which = STRATA_DATASETS_OWN; break;
+		case 'r': which = STRATA_DATASETS_RECEIVED; break;
+		case 'f': if (cli_report_format(&format, optarg) < 0) return CLI_EUSAGE; break;
+		case 'j': format = CLI_JSON; break;
+		case 'h':
+			printf("usage: strata %s\n\n"
+			       "Every dataset this node holds, by the name every command takes: NAME for\n"
+			       "its own, SENDER/.../NAME for what it received (the sender first).\n\n"
+			       "  --own, --received  only those\n"
+			       "  --format FORMAT    table (default), csv (UTF-8, for a spreadsheet) or json\n"
+			       "columns: name, from (own, or the sender), owner (the node that recorded it),\n"
+			       "records, last_change (local time, or UTC with --utc), policy and purpose\n"
+			       "(those it was received under)\n", USAGE);
 			return 0;
+		default: return cli_usage(USAGE);
 		}
-		return cli_usage("datasets");
 	}
-	return strata_dataset_list(cli->node, print_one, NULL);
+	if (optind != argc)
+		return cli_usage(USAGE);
+	rows = json_array();
+	if ((rc = strata_dataset_list(cli->node, which, add_row, rows)) == 0) {
+		if (json_array_size(rows) == 0 && format == CLI_TABLE)
+			printf("no datasets yet: import one with 'strata import', or receive one from a peer\n");
+		else
+			rc = cli_report_print(stdout, rows, cols, sizeof(cols) / sizeof(*cols), format);
+	}
+	json_decref(rows);
+	return rc;
 }

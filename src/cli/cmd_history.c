@@ -1,19 +1,20 @@
 /* cmd_history.c - strata history DATASET KEY...: every version of one record */
 #include "cli.h"
 #include "strata/replica/provenance.h"
-#include "strata/base/enc.h"
+#include "strata/data/dataset.h"
+#include "strata/base/time.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#define USAGE "history DATASET KEY [KEY...]   (DATASET: own NAME, or PEER/.../NAME as received)"
+#define USAGE "history DATASET KEY [KEY...]   (DATASET: as 'strata datasets' names it)"
 
 static int print_version(const strata_history_entry *e, void *payload)
 {
-	char hex[GIT_OID_HEXSZ + 1], t[32];
+	char hex[GIT_OID_HEXSZ + 1], t[40];
 	(void)payload;
-	strata_enc_utc_stamp(t, sizeof(t), e->time);
+	strata_time_format(t, sizeof(t), e->time);
 	git_oid_tostr(hex, sizeof(hex), &e->commit);
 	printf("%.12s %s %-8s by %s, signature %s", hex, t, e->change, e->node[0] ? e->node : "?",
 	       strata_commit_sig_status_str(e->status));
@@ -37,7 +38,7 @@ int cmd_history(int argc, char **argv, strata_cli *cli)
 	}
 	if (argc < 3)
 		return cli_usage(USAGE);
-	if (strata_provenance_spec_ref(&ref, argv[1]) < 0 || strata_provenance_key_from_args(hash, argv + 2, (size_t)argc - 2) < 0) {
+	if (strata_dataset_ref(&ref, cli->node, argv[1]) < 0 || strata_provenance_key_from_args(hash, argv + 2, (size_t)argc - 2) < 0) {
 		strata_buf_dispose(&ref);
 		return STRATA_ERROR;
 	}

@@ -2,7 +2,8 @@
 #include "cli.h"
 #include "strata/replica/link.h"
 #include "strata/policy/view.h"
-#include "strata/base/enc.h"
+#include "strata/base/time.h"
+#include "strata/data/dataset.h"
 #include "strata/format/name.h"
 #include "strata/node/refs.h"
 #include "strata/node/peers.h"
@@ -18,7 +19,7 @@
 static void stamp(char *out, size_t size, int64_t t)
 {
 	if (t)
-		strata_enc_utc_stamp(out, size, t);
+		strata_time_format(out, size, t);
 	else
 		snprintf(out, size, "-");
 }
@@ -32,6 +33,7 @@ static const git_oid *sent_commit(const strata_link *l, const char *name)
 }
 
 struct views_ctx {
+	const char *peer;
 	const strata_link *l;
 	json_t *views, *recv;
 };
@@ -54,13 +56,15 @@ static int add_built(const char *name, const git_oid *id, void *payload)
 static int add_received(const char *name, const git_oid *id, void *payload)
 {
 	struct views_ctx *v = payload;
-	char hex[GIT_OID_HEXSZ + 1];
+	char hex[GIT_OID_HEXSZ + 1], full[STRATA_DATASET_NAME_MAX + 64];
 	/* a pull that succeeded after the last failure found nothing newer */
 	const char *st = !v->l->net_pulled ? "received" :
 		v->l->net_pulled >= v->l->net_failed ? "in sync" : "unknown: last exchange failed";
 
 	git_oid_tostr(hex, sizeof(hex), id);
-	json_array_append_new(v->recv, json_pack("{s:s, s:s, s:s}", "name", name, "commit", hex, "state", st));
+	/* by the name every command takes (dataset.h): the sender first */
+	snprintf(full, sizeof(full), "%s/%s", v->peer, name);
+	json_array_append_new(v->recv, json_pack("{s:s, s:s, s:s}", "name", full, "commit", hex, "state", st));
 	return 0;
 }
 
@@ -69,8 +73,8 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 {
 	strata_link l;
 	json_t *o = NULL, *views = json_array(), *recv = json_array();
-	struct views_ctx v = { &l, views, recv };
-	char t[32];
+	struct views_ctx v = { peer, &l, views, recv };
+	char t[40];
 	int error;
 
 	if ((error = strata_link_load(&l, n, peer)) < 0)
@@ -146,9 +150,9 @@ static void print_peer(const json_t *o, strata_node *n)
 		       json_string_value(json_object_get(v, "state")));
 	}
 	if (json_array_size(json_object_get(o, "received")))
-		printf("  %-32s %-12s %s\n", "received", "commit", "state");
+		printf("  %-44s %-12s %s\n", "received", "commit", "state");
 	json_array_foreach(json_object_get(o, "received"), i, v)
-		printf("  %-32s %.12s %s\n", json_string_value(json_object_get(v, "name")),
+		printf("  %-44s %.12s %s\n", json_string_value(json_object_get(v, "name")),
 		       json_string_value(json_object_get(v, "commit")), json_string_value(json_object_get(v, "state")));
 	strata_buf_dispose(&tier);
 	strata_buf_dispose(&pol);

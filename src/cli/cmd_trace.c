@@ -5,7 +5,7 @@
  */
 #include "cli.h"
 #include "strata/replica/provenance.h"
-#include "strata/base/enc.h"
+#include "strata/base/time.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#define USAGE "trace DATASET KEY [KEY...] [--json | --dot]"
+#define USAGE "trace DATASET KEY [KEY...] [--json | --dot]   (DATASET: NAME, or one received dataset by its full name)"
 
 
 static const char *role(const strata_trace_hop *h)
@@ -24,14 +24,14 @@ static const char *role(const strata_trace_hop *h)
 static json_t *trace_json(const strata_trace *t, const strata_node *n)
 {
 	json_t *hops = json_array(), *o;
-	char hex[GIT_OID_HEXSZ + 1], when[32];
+	char hex[GIT_OID_HEXSZ + 1], when[40];
 
 	for (size_t i = 0; i < t->nhops; i++) {
 		const strata_trace_hop *h = &t->hops[i];
 		json_error_t err;
 		json_t *rec = json_loadb(h->line.ptr, h->line.len, 0, &err), *hop;
 		git_oid_tostr(hex, sizeof(hex), &h->commit);
-		strata_enc_utc_stamp(when, sizeof(when), h->committed);
+		strata_time_format(when, sizeof(when), h->committed);
 		hop = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "role", role(h), "node", h->node,
 				"tier", h->tier, "commit", hex, "signature", strata_commit_sig_status_str(h->status),
 				"committed", when, "record", rec ? rec : json_null());
@@ -44,7 +44,7 @@ static json_t *trace_json(const strata_trace *t, const strata_node *n)
 			json_object_set_new(hop, "purpose", json_string(h->purpose));
 		}
 		if (h->received) {
-			strata_enc_utc_stamp(when, sizeof(when), h->received);
+			strata_time_format(when, sizeof(when), h->received);
 			json_object_set_new(hop, "received", json_string(when));
 		}
 		json_array_append_new(hops, hop);
@@ -83,13 +83,13 @@ static void print_key(const strata_buf *keyjson)
 
 static void print_text(const strata_trace *t, const strata_node *n)
 {
-	char hex[GIT_OID_HEXSZ + 1], when[32];
+	char hex[GIT_OID_HEXSZ + 1], when[40];
 
 	printf("trace of a %s record at %s (%s)\n", t->dataset, strata_node_name(n), strata_node_tier(n));
 	for (size_t i = 0; i < t->nhops; i++) {
 		const strata_trace_hop *h = &t->hops[i];
 		git_oid_tostr(hex, sizeof(hex), &h->commit);
-		strata_enc_utc_stamp(when, sizeof(when), h->committed);
+		strata_time_format(when, sizeof(when), h->committed);
 		printf("\n%zu. %s: %s (%s) commit %.12s, %s\n", i + 1, role(h), h->node, h->tier, hex, when);
 		printf("   signature: %s%s%s%s\n", strata_commit_sig_status_str(h->status), h->signer[0] ? " (" : "",
 		       h->signer, h->signer[0] ? ")" : "");
@@ -99,7 +99,7 @@ static void print_text(const strata_trace *t, const strata_node *n)
 			printf("   purpose: %s\n", h->purpose);
 		}
 		if (h->received) {
-			strata_enc_utc_stamp(when, sizeof(when), h->received);
+			strata_time_format(when, sizeof(when), h->received);
 			printf("   received here: %s\n", when);
 		}
 		printf("   record: %s\n", h->line.ptr);
@@ -164,11 +164,28 @@ static void print_dot(const strata_trace *t, const strata_node *n)
 		dot_escape(h->purpose);
 		printf("\"];\n");
 	}
-	if (t->has_origin && !t->origin_held) {
+	/* the node the trace runs at, holding the newest hop */
+	if (t->nhops) {
+		git_oid_tostr(hex, sizeof(hex), &t->hops[0].commit);
+		printf("  subgraph \"cluster_here\" {\n    label=\"");
+		dot_escape(strata_node_tier(n));
+		printf(": ");
+		dot_escape(strata_node_name(n));
+		printf(" (trace runs here)\";\n    style=bold;\n    \"here\" [label=\"");
+		dot_escape(strata_node_name(n));
+		printf("\\nholds the record\", shape=ellipse];\n  }\n  \"%s\" -> \"here\" [label=\"held here\"];\n", hex);
+	}
+	/* the commit where the owner recorded it, joined to the oldest hop known here */
+	if (t->has_origin && !t->origin_held && t->nhops &&
+	    !(t->has_next && git_oid_equal(&t->next_commit, &t->origin_commit))) {
+		char to[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &t->origin_commit);
-		printf("  \"origin\" [label=\"origin: ");
+		git_oid_tostr(to, sizeof(to), t->has_next ? &t->next_commit : &t->hops[t->nhops - 1].commit);
+		printf("  subgraph \"cluster_origin\" {\n    label=\"origin: ");
 		dot_escape(t->origin_node);
-		printf("\\n%.12s\", style=dotted];\n", hex);
+		printf("\";\n    style=dotted;\n    \"%s\" [label=\"%.12s\\nrecorded here\\nnot held here\", style=dotted];\n  }\n",
+		       hex, hex);
+		printf("  \"%s\" -> \"%s\" [style=dotted, label=\"through the tiers between\"];\n", hex, to);
 	}
 	printf("  label=\"trace at ");
 	dot_escape(strata_node_name(n));

@@ -28,7 +28,7 @@ static const struct strata_cmd cmds[] = {
 	{ "export",   cmd_export,   NEED_NODE, "write a dataset's records as CSV or JSON Lines, or a parcel for a peer" },
 	{ "log",      cmd_log,      NEED_NODE, "show a dataset's commits with their signature status" },
 	{ "diff",     cmd_diff,     NEED_NODE, "show records added, removed and changed between two commits" },
-	{ "datasets", cmd_datasets, NEED_NODE, "list the datasets this node owns" },
+	{ "datasets", cmd_datasets, NEED_NODE, "list the datasets this node owns and has received, by the name every command takes" },
 	{ "verify",   cmd_verify,   NEED_NODE | REHASH_READS, "check the signature of every commit in the node" },
 	{ "peer",     cmd_peer,     NEED_NODE, "add and list peers (pinned key, tier, policy)" },
 	{ "view",     cmd_view,     NEED_NODE, "build the redacted views each peer's policy allows" },
@@ -46,11 +46,12 @@ static const struct strata_cmd cmds[] = {
 
 static void help(FILE *out)
 {
-	fprintf(out, "usage: strata [-C NODEDIR] [-q] <command> [<args>]\n\ncommands:\n");
+	fprintf(out, "usage: strata [-C NODEDIR] [-q] [--utc] <command> [<args>]\n\ncommands:\n");
 	for (const struct strata_cmd *c = cmds; c->name; c++)
 		fprintf(out, "  %-9s %s\n", c->name, c->help);
 	fprintf(out, "\n'strata <command> --help' describes a command.  "
-		     "NODEDIR defaults to $STRATA_NODE, then '.'.\n"
+		     "NODEDIR defaults to $STRATA_NODE, then '.'.  Times show in the local zone ($TZ),\n"
+		     "or in UTC with --utc (allowed anywhere on the line).\n"
 		     "exit status: 0 ok, 1 error, 2 usage, 3 verification failed\n");
 }
 
@@ -140,6 +141,17 @@ int main(int argc, char **argv)
 	const struct strata_cmd *cmd;
 	int i, rc;
 
+	/*
+	 * --utc, anywhere before "--": every time printed in UTC, and times
+	 * read (--since) without an offset taken as UTC.  Times are printed in
+	 * the local zone otherwise (time.h), so setting TZ is the whole of it.
+	 */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--utc")) {
+			setenv("TZ", "UTC", 1);
+			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
+			argc--, i--;
+		}
 	cli.node_dir = getenv("STRATA_NODE");
 	cli.node_dir_explicit = cli.node_dir != NULL;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {

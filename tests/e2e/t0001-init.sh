@@ -30,5 +30,5 @@ expect_fail 2 "'frobnicate' is not a strata command" "$STRATA" frobnicate
 expect_fail 1 "node directory 'nowhere' does not exist" "$STRATA" -C nowhere log residents
 mkdir notanode
 expect_fail 1 "'notanode' is not a strata node" "$STRATA" -C notanode log residents
-expect_fail 1 "dataset 'residents' does not exist on node 'cn-wangjiang-01'" "$STRATA" -C n1 log residents
+expect_fail 1 "no dataset 'residents' on node 'cn-wangjiang-01': it holds none yet" "$STRATA" -C n1 log residents
 ok "usage errors exit 2, missing nodes and datasets exit 1 with a message"

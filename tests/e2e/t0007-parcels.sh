@@ -61,7 +61,7 @@ grep -q "^peer st-wangjiang (street; direction push; policy community-to-street)
 grep -q "last parcel out: 4 at 20" out || fail "status out: $(cat out)"
 grep -Eq "^  residents +[0-9a-f]{12} [0-9a-f]{12} sent$" out || fail "status view: $(cat out)"
 "$STRATA" -C st status --json >st.json
-grep -q '"sequence": 4' st.json && grep -q '"name": "residents"' st.json || fail "status --json: $(cat st.json)"
+grep -q '"sequence": 4' st.json && grep -q '"name": "cn-wangjiang-01/residents"' st.json || fail "status --json: $(cat st.json)"
 awk -F, 'BEGIN {OFS=","} NR == 2 {$5 = "19900000001"} {print}' v2.csv >v3.csv
 "$STRATA" -C cn import residents v3.csv >/dev/null
 "$STRATA" -C cn view build >/dev/null

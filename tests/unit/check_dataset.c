@@ -61,7 +61,8 @@ START_TEST(unknown_dataset_and_revision)
 {
 	git_commit *c = NULL;
 	ck_assert_int_eq(strata_dataset_resolve(&c, node, "nope", NULL), STRATA_ENOTFOUND);
-	ck_assert_ptr_nonnull(strstr(strata_error_last(), "dataset 'nope' does not exist"));
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "no dataset 'nope' on node"));
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "it holds none yet"));
 	ck_assert_int_lt(strata_dataset_resolve(&c, node, "../x", NULL), 0);
 }
 END_TEST
@@ -170,15 +171,15 @@ START_TEST(export_of_many_dirs_is_in_order)
 }
 END_TEST
 
-static int list_one(const char *name, const git_commit *tip, void *payload)
+static int list_one(const strata_dataset_entry *d, void *payload)
 {
-	strata_buf_printf(payload, "%s %s\n", name, git_commit_summary((git_commit *)tip));
+	strata_buf_printf(payload, "%s [%s] %s\n", d->name, d->sender, git_commit_summary((git_commit *)d->tip));
 	return 0;
 }
 
-static int stop_at_first(const char *name, const git_commit *tip, void *payload)
+static int stop_at_first(const strata_dataset_entry *d, void *payload)
 {
-	(void)name; (void)tip;
+	(void)d;
 	++*(int *)payload;
 	return 7;
 }
@@ -189,17 +190,80 @@ START_TEST(list_names_every_dataset)
 	strata_buf l = STRATA_BUF_INIT;
 	int calls = 0;
 
-	ck_assert_int_eq(strata_dataset_list(node, list_one, &l), 0);
+	ck_assert_int_eq(strata_dataset_list(node, STRATA_DATASETS_ALL, list_one, &l), 0);
 	ck_assert_ptr_null(l.ptr);	/* none yet */
 	ck_assert_int_eq(import("b", fx_write("1.csv", "id\n1\n"), "id", 0, 0, &res), 0);
 	ck_assert_int_eq(import("a", fx_write("2.csv", "id\n1\n"), "id", 0, 0, &res), 0);
-	ck_assert_int_eq(strata_dataset_list(node, list_one, &l), 0);
+	ck_assert_int_eq(strata_dataset_list(node, STRATA_DATASETS_ALL, list_one, &l), 0);
 	ck_assert_ptr_nonnull(strstr(l.ptr, "a "));
 	ck_assert_ptr_nonnull(strstr(l.ptr, "b "));
 	/* a callback's non-zero stops the walk and comes back */
-	ck_assert_int_eq(strata_dataset_list(node, stop_at_first, &calls), 7);
+	ck_assert_int_eq(strata_dataset_list(node, STRATA_DATASETS_ALL, stop_at_first, &calls), 7);
 	ck_assert_int_eq(calls, 1);
 	strata_buf_dispose(&l);
+}
+END_TEST
+
+/* Makes refs/strata/peers/NAME point at the tip of own dataset `own`, as a parcel would. */
+static void receive_as(const char *name, const char *own)
+{
+	git_commit *c = NULL;
+	git_reference *r = NULL;
+	strata_buf ref = STRATA_BUF_INIT;
+
+	ck_assert_int_eq(strata_dataset_resolve(&c, node, own, NULL), 0);
+	strata_buf_printf(&ref, "refs/strata/peers/%s", name);
+	ck_assert_int_eq(git_reference_create(&r, strata_node_repo(node), ref.ptr, git_commit_id(c), 1, "test"), 0);
+	git_reference_free(r);
+	git_commit_free(c);
+	strata_buf_dispose(&ref);
+}
+
+START_TEST(one_name_for_own_and_received)
+{
+	strata_import_result res;
+	strata_buf l = STRATA_BUF_INIT, ref = STRATA_BUF_INIT;
+	git_commit *c = NULL;
+
+	ck_assert_int_eq(import("residents", fx_write("1.csv", "id\n1\n"), "id", 0, 0, &res), 0);
+	receive_as("dx-a/st-b/cn-c/residents", "residents");
+	receive_as("dx-a/st-b/cn-d/residents", "residents");
+	receive_as("dx-a/grid", "residents");
+	ck_assert_int_eq(strata_dataset_list(node, STRATA_DATASETS_ALL, list_one, &l), 0);
+	/* own first; received by the path under refs/strata/peers/, the sender first */
+	ck_assert_ptr_eq(strstr(l.ptr, "residents [] "), l.ptr);
+	ck_assert_ptr_nonnull(strstr(l.ptr, "\ndx-a/st-b/cn-c/residents [dx-a] "));
+	ck_assert_ptr_nonnull(strstr(l.ptr, "\ndx-a/grid [dx-a] "));
+	strata_buf_clear(&l);
+	ck_assert_int_eq(strata_dataset_list(node, STRATA_DATASETS_RECEIVED, list_one, &l), 0);
+	ck_assert_ptr_null(strstr(l.ptr, "residents [] "));
+
+	/* the same name resolves in every command */
+	ck_assert_int_eq(strata_dataset_ref(&ref, node, "dx-a/st-b/cn-c/residents"), 0);
+	ck_assert_str_eq(ref.ptr, "refs/strata/peers/dx-a/st-b/cn-c/residents");
+	ck_assert_int_eq(strata_dataset_resolve(&c, node, "dx-a/st-b/cn-c/residents", "HEAD"), 0);
+	git_commit_free(c);
+	ck_assert_int_eq(strata_dataset_ref(&ref, node, "residents"), 0);
+	ck_assert_str_eq(ref.ptr, "refs/strata/datasets/residents");
+
+	/* a near miss says which names exist */
+	ck_assert_int_eq(strata_dataset_ref(&ref, node, "st-b/cn-c/residents"), STRATA_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "did you mean 'dx-a/st-b/cn-c/residents'?"));
+	ck_assert_int_eq(strata_dataset_ref(&ref, node, "resident"), STRATA_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "did you mean 'residents'"));
+	ck_assert_int_eq(strata_dataset_ref(&ref, node, "dx-a/x/residents"), STRATA_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "'dx-a/st-b/cn-c/residents', 'dx-a/st-b/cn-d/residents'"));
+	ck_assert_int_eq(strata_dataset_ref(&ref, node, "budget"), STRATA_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "it holds 'residents', "));
+	/* the wrong form is no name at all */
+	ck_assert_int_lt(strata_dataset_ref(&ref, node, "../d"), 0);
+	ck_assert_int_lt(strata_dataset_ref(&ref, node, "a//d"), 0);
+	ck_assert_int_lt(strata_dataset_ref(&ref, node, "dx-a/"), 0);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "invalid dataset name 'dx-a/'"));
+	ck_assert(!strata_dataset_name_valid("Dx/a"));
+	ck_assert(strata_dataset_name_valid("dx-a/st-b/grid_events"));
+	strata_buf_dispose(&l);
+	strata_buf_dispose(&ref);
 }
 END_TEST
 
@@ -214,6 +278,7 @@ int main(void)
 	tcase_add_test(tc, resolve_foreach_and_export);
 	tcase_add_test(tc, export_of_many_dirs_is_in_order);
 	tcase_add_test(tc, list_names_every_dataset);
+	tcase_add_test(tc, one_name_for_own_and_received);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

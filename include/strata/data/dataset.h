@@ -17,21 +17,61 @@
 #include "strata/format/json.h"
 #include "strata/format/schema.h"
 
+/* ---- names ---- */
+
+/*
+ * One name for every dataset a node holds, in every command:
+ *
+ *     NAME                 its own (refs/strata/datasets/NAME)
+ *     PEER/NAME            received from PEER, which owns it
+ *     PEER/.../NAME        received from PEER, which received it from ...
+ *
+ * that is, the sender, then the name the sender gives it: the ref's path
+ * under refs/strata/peers/.  Each node prepends its sender, so a name
+ * reads as the way the data came, nearest hop first.
+ */
+#define STRATA_DATASET_NAME_MAX 256
+
+typedef struct {
+	char name[STRATA_DATASET_NAME_MAX];	/* as above */
+	char ref[STRATA_DATASET_NAME_MAX + 32];	/* its full ref name */
+	char dataset[65];	/* the last part: NAME */
+	char sender[64];	/* "" for own data, else the peer it came from */
+	const git_commit *tip;
+} strata_dataset_entry;
+
+/* 1 if `name` has the form of a dataset name (it may name nothing here). */
+int strata_dataset_name_valid(const char *name);
+
+/* Which datasets strata_dataset_list lists. */
+#define STRATA_DATASETS_OWN 1
+#define STRATA_DATASETS_RECEIVED 2
+#define STRATA_DATASETS_ALL 3
+
+/*
+ * Calls `cb` for every dataset this node owns and/or has received, own
+ * first, each in ref order; stops at and returns the first non-zero the
+ * callback returns.  The entry lives for the call.
+ */
+typedef int (*strata_dataset_list_cb)(const strata_dataset_entry *d, void *payload);
+int strata_dataset_list(strata_node *n, int which, strata_dataset_list_cb cb, void *payload);
+
+/*
+ * The ref of the dataset this node names `name` (own or received).  A
+ * name of the wrong form is an error; one that names nothing here is
+ * STRATA_ENOTFOUND, with a message that says which names exist (the
+ * received names ending in `name`, those within two edits, or all).
+ */
+int strata_dataset_ref(strata_buf *ref, strata_node *n, const char *name);
+
 /* ---- reading ---- */
 
 /*
- * Resolves REV for a dataset: "HEAD" (or empty) is the dataset's tip,
- * "HEAD~N" / "HEAD^" walk back from it, anything else is a commit id.
+ * Resolves REV for a dataset (own or received, as named above): "HEAD"
+ * (or empty) is its tip, "HEAD~N" / "HEAD^" walk back from it, anything
+ * else is a commit id.
  */
 int strata_dataset_resolve(git_commit **out, strata_node *n, const char *dataset, const char *rev);
-
-/*
- * Calls `cb` for every dataset this node owns (refs/strata/datasets/),
- * in ref order, with its name and tip commit; stops at and returns the
- * first non-zero the callback returns.
- */
-typedef int (*strata_dataset_list_cb)(const char *name, const git_commit *tip, void *payload);
-int strata_dataset_list(strata_node *n, strata_dataset_list_cb cb, void *payload);
 
 /* Calls `cb` for every record line of a dataset tree, in layout order. */
 typedef int (*strata_line_cb)(const char *line, size_t len, void *payload);

@@ -16,12 +16,6 @@
 #include "strata/node/commit.h"
 #include "strata/format/schema.h"
 #include "strata/format/trie.h"
-/*
- * The ref for a dataset as this node names it: "residents" is its own
- * (refs/strata/datasets/residents), "cn-a/residents" or
- * "st-b/cn-a/residents" was received (refs/strata/peers/...).
- */
-int strata_provenance_spec_ref(strata_buf *out, const char *spec);
 /* The key hash of the key values as given (in the schema's key order). */
 int strata_provenance_key_from_args(unsigned char hash[STRATA_HASH_LEN], char *const *vals, size_t n);
 /*

@@ -11,9 +11,11 @@
 #include "strata/format/trie.h"
 #include "strata/node/refs.h"
 #include "strata/format/json.h"
+#include "strata/format/name.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,13 +27,9 @@ int strata_dataset_resolve(git_commit **out, strata_node *n, const char *dataset
 	int error = STRATA_ERROR, rc;
 
 	*out = NULL;
-	if ((error = strata_refs_dataset(&ref, dataset)) < 0)
+	if ((error = strata_dataset_ref(&ref, n, dataset)) < 0)
 		goto done;
-	rc = git_reference_name_to_id(&tip, strata_node_repo(n), ref.ptr);
-	if (rc == GIT_ENOTFOUND) {
-		error = strata_error_setc(STRATA_ENOTFOUND, "dataset '%s' does not exist on node '%s'", dataset, strata_node_name(n));
-		goto done;
-	} else if (rc < 0) {
+	if (git_reference_name_to_id(&tip, strata_node_repo(n), ref.ptr) < 0) {
 		error = strata_error_git("cannot read dataset ref");
 		goto done;
 	}
@@ -533,26 +531,168 @@ done:
 	return error;
 }
 
-int strata_dataset_list(strata_node *n, strata_dataset_list_cb cb, void *payload)
+static int list_prefix(strata_node *n, const char *prefix, strata_dataset_list_cb cb, void *payload)
 {
 	git_reference_iterator *it = NULL;
 	git_reference *ref;
-	int error = 0, rc;
+	strata_buf glob = STRATA_BUF_INIT;
+	size_t plen = strlen(prefix);
+	int received = !strcmp(prefix, STRATA_REF_PEERS), error = 0, rc = 0;
 
-	if (git_reference_iterator_glob_new(&it, strata_node_repo(n), STRATA_REF_DATASETS "*") < 0)
-		return strata_error_git("cannot list datasets");
+	if ((error = strata_buf_printf(&glob, "%s*", prefix)) < 0)
+		return error;
+	if (git_reference_iterator_glob_new(&it, strata_node_repo(n), glob.ptr) < 0)
+		error = strata_error_git("cannot list datasets");
 	while (!error && (rc = git_reference_next(&ref, it)) == 0) {
-		git_commit *c = NULL;
+		const char *full = git_reference_name(ref), *name = full + plen, *slash = strchr(name, '/');
 		const git_oid *id = git_reference_target(ref);
-		if (!id || git_commit_lookup(&c, strata_node_repo(n), id) < 0)
-			error = strata_error_git("cannot read a dataset's tip");
-		else
-			error = cb(git_reference_name(ref) + strlen(STRATA_REF_DATASETS), c, payload);
+		strata_dataset_entry d;
+		git_commit *c = NULL;
+
+		memset(&d, 0, sizeof(d));
+		/* only what has the form of a name: anything else under the prefix is not a dataset */
+		if (id && strlen(name) < sizeof(d.name) && strata_dataset_name_valid(name) && (!received || slash)) {
+			snprintf(d.name, sizeof(d.name), "%s", name);
+			snprintf(d.ref, sizeof(d.ref), "%s", full);
+			snprintf(d.dataset, sizeof(d.dataset), "%s", strrchr(full, '/') + 1);
+			if (received)
+				snprintf(d.sender, sizeof(d.sender), "%.*s", (int)(slash - name), name);
+			if (git_commit_lookup(&c, strata_node_repo(n), id) < 0) {
+				error = strata_error_git("cannot read a dataset's tip");
+			} else {
+				d.tip = c;
+				error = cb(&d, payload);
+			}
+		}
 		git_commit_free(c);
 		git_reference_free(ref);
 	}
-	if (!error && rc != GIT_ITEROVER)
+	if (!error && rc < 0 && rc != GIT_ITEROVER)
 		error = strata_error_git("cannot list datasets");
 	git_reference_iterator_free(it);
+	strata_buf_dispose(&glob);
+	return error;
+}
+
+int strata_dataset_list(strata_node *n, int which, strata_dataset_list_cb cb, void *payload)
+{
+	int error = 0;
+
+	if (which & STRATA_DATASETS_OWN)
+		error = list_prefix(n, STRATA_REF_DATASETS, cb, payload);
+	if (!error && (which & STRATA_DATASETS_RECEIVED))
+		error = list_prefix(n, STRATA_REF_PEERS, cb, payload);
+	return error;
+}
+
+int strata_dataset_name_valid(const char *name)
+{
+	const char *p = name, *slash;
+	char part[65];
+
+	if (strlen(name) >= STRATA_DATASET_NAME_MAX)
+		return 0;
+	while ((slash = strchr(p, '/')) != NULL) {
+		if (slash - p >= (ptrdiff_t)sizeof(part))
+			return 0;
+		snprintf(part, sizeof(part), "%.*s", (int)(slash - p), p);
+		if (!strata_name_node_valid(part))
+			return 0;
+		p = slash + 1;
+	}
+	return strata_name_dataset_valid(p);
+}
+
+/* Levenshtein distance, stopping early past `max` (names are short). */
+static size_t edits(const char *a, const char *b, size_t max)
+{
+	size_t la = strlen(a), lb = strlen(b), row[STRATA_DATASET_NAME_MAX + 1];
+
+	if (la >= STRATA_DATASET_NAME_MAX || lb >= STRATA_DATASET_NAME_MAX)
+		return max + 1;
+	if ((la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0], best;
+		row[0] = best = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], v = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < v)
+				v = up + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			diag = up;
+			row[j] = v;
+			if (v < best)
+				best = v;
+		}
+		if (best > max)
+			return max + 1;
+	}
+	return row[lb];
+}
+
+typedef struct {
+	const char *want;
+	strata_buf suffix, near, all;
+	size_t nsuffix, nnear, nall;
+} hint_ctx;
+
+static void hint_add(strata_buf *b, size_t *n, const char *name, size_t max)
+{
+	if ((*n)++ < max)
+		strata_buf_printf(b, "%s'%s'", *n > 1 ? ", " : "", name);
+}
+
+/* Names the one asked for may have meant: best, the received name it is the end of (the sender left out). */
+static int collect_hint(const strata_dataset_entry *d, void *payload)
+{
+	hint_ctx *h = payload;
+	size_t wl = strlen(h->want), nl = strlen(d->name);
+	const char *last = strrchr(h->want, '/');
+
+	if (nl > wl && d->name[nl - wl - 1] == '/' && !strcmp(d->name + nl - wl, h->want))
+		hint_add(&h->suffix, &h->nsuffix, d->name, 8);
+	else if (!strcmp(d->dataset, last ? last + 1 : h->want) || edits(d->name, h->want, 2) <= 2)
+		hint_add(&h->near, &h->nnear, d->name, 8);
+	hint_add(&h->all, &h->nall, d->name, 12);
+	return 0;
+}
+
+int strata_dataset_ref(strata_buf *ref, strata_node *n, const char *name)
+{
+	hint_ctx h = { name, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, 0, 0, 0 };
+	git_oid id;
+	int rc, error;
+
+	if (!strata_dataset_name_valid(name))
+		return strata_error_set("invalid dataset name '%s': own datasets are NAME (a-z, 0-9, '-', '_'), "
+					"received ones SENDER/.../NAME, as 'strata datasets' lists them", name);
+	strata_buf_clear(ref);
+	if ((error = strata_buf_printf(ref, "%s%s", strchr(name, '/') ? STRATA_REF_PEERS : STRATA_REF_DATASETS, name)) < 0)
+		return error;
+	if ((rc = git_reference_name_to_id(&id, strata_node_repo(n), ref->ptr)) == 0)
+		return 0;
+	if (rc != GIT_ENOTFOUND)
+		return strata_error_git("cannot read a dataset's ref");
+	git_error_clear();
+	if ((error = strata_dataset_list(n, STRATA_DATASETS_ALL, collect_hint, &h)) < 0)
+		goto done;
+	if (h.nsuffix || h.nnear)
+		error = strata_error_setc(STRATA_ENOTFOUND, "no dataset '%s' on node '%s'; did you mean %s%s?", name,
+					  strata_node_name(n), h.nsuffix ? h.suffix.ptr : h.near.ptr,
+					  (h.nsuffix ? h.nsuffix : h.nnear) > 8 ? ", ..." : "");
+	else if (h.nall)
+		error = strata_error_setc(STRATA_ENOTFOUND, "no dataset '%s' on node '%s'; it holds %s%s", name,
+					  strata_node_name(n), h.all.ptr, h.nall > 12 ? ", ..." : "");
+	else
+		error = strata_error_setc(STRATA_ENOTFOUND, "no dataset '%s' on node '%s': it holds none yet", name,
+					  strata_node_name(n));
+done:
+	strata_buf_dispose(&h.suffix);
+	strata_buf_dispose(&h.near);
+	strata_buf_dispose(&h.all);
 	return error;
 }

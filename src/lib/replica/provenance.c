@@ -19,21 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int strata_provenance_spec_ref(strata_buf *out, const char *spec)
-{
-	const char *slash = strchr(spec, '/');
-	char peer[64];
-
-	if (!slash)
-		return strata_name_dataset_valid(spec) ? strata_refs_dataset(out, spec) :
-		       strata_error_set("invalid dataset name '%s'", spec);
-	snprintf(peer, sizeof(peer), "%.*s", (int)(slash - spec < 63 ? slash - spec : 63), spec);
-	if (!strata_name_node_valid(peer) || !strata_name_dataset_valid(strrchr(spec, '/') + 1) || strstr(spec, "//") ||
-	    strstr(spec, ".."))
-		return strata_error_set("invalid dataset '%s': own datasets are NAME, received ones PEER/.../NAME", spec);
-	return strata_buf_printf(out, "%s%s", STRATA_REF_PEERS, spec);
-}
-
 int strata_provenance_key_from_args(unsigned char hash[STRATA_HASH_LEN], char *const *vals, size_t n)
 {
 	size_t *lens = calloc(n ? n : 1, sizeof(*lens));
@@ -389,28 +374,38 @@ int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset
 {
 	static const char *const where[] = { STRATA_REF_DATASETS, STRATA_REF_PEERS, STRATA_REF_VIEWS };
 	unsigned char hash[STRATA_HASH_LEN];
-	strata_buf line = STRATA_BUF_INIT;
+	strata_buf line = STRATA_BUF_INIT, exact = STRATA_BUF_INIT;
 	find_ctx f = { 0 };
 	git_commit *c = NULL, *src = NULL;
 	git_tree *src_tree = NULL;
 	int rc, error = STRATA_ERROR;
 
 	memset(t, 0, sizeof(*t));
-	snprintf(t->dataset, sizeof(t->dataset), "%s", dataset);
-	if (!strata_name_dataset_valid(dataset))
+	if (strchr(dataset, '/')) {
+		/* one received dataset, by its full name (dataset.h) */
+		if (strata_dataset_ref(&exact, n, dataset) < 0)
+			return STRATA_ERROR;
+		dataset = strrchr(dataset, '/') + 1;
+	} else if (!strata_name_dataset_valid(dataset)) {
 		return strata_error_set("invalid dataset name '%s'", dataset);
-	if (strata_provenance_key_from_args(hash, key, nkey) < 0)
+	}
+	snprintf(t->dataset, sizeof(t->dataset), "%s", dataset);
+	if (strata_provenance_key_from_args(hash, key, nkey) < 0) {
+		strata_buf_dispose(&exact);
 		return STRATA_ERROR;
+	}
 	f.dataset = dataset;
 	f.hash = hash;
 	f.n = n;
 	f.line = &line;
 	/* as this node holds it (own, then received), else as a peer of it sees it */
 	for (size_t i = 0; i < 3 && !f.found; i++) {
-		f.prefix = where[i];
-		if ((error = find_record(&f)) < 0)
-			goto done;
+		f.prefix = exact.len ? exact.ptr : where[i];
+		if ((error = find_record(&f)) < 0 || exact.len)
+			break;
 	}
+	if (error < 0)
+		goto done;
 	if (!f.found) {
 		error = strata_error_setc(STRATA_ENOTFOUND, "no record of '%s' with that key on node '%s' "
 					  "(neither in its data nor in the views it built)", dataset, strata_node_name(n));
@@ -488,6 +483,7 @@ done:
 	git_commit_free(src);
 	git_commit_free(c);
 	strata_buf_dispose(&line);
+	strata_buf_dispose(&exact);
 	if (error)
 		strata_provenance_trace_dispose(t);
 	return error;

@@ -1,0 +1,35 @@
+/*
+ * time.h - times as people write and read them.
+ *
+ * Input (--since, --until): a date "2026-11-30", a date and time
+ * "2026-11-30 09:15[:00]" (or with 'T'), either with an offset "Z",
+ * "+08:00" or "+0800"; "now", "today", "yesterday"; "N UNIT ago" with
+ * UNIT one of second, minute, hour, day, week, month, year (plural too);
+ * or "@SECONDS" since the epoch.  A time without an offset is in the
+ * local zone ($TZ).
+ *
+ * Output: RFC 3339 in the local zone with its offset,
+ * "2026-12-02T14:55:47+08:00", or "...Z" where the offset is zero (TZ=UTC,
+ * or `strata --utc`).
+ */
+#ifndef STRATA_TIME_H
+#define STRATA_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* How a date without a time of day is read: its first or its last second. */
+#define STRATA_TIME_START_OF_DAY 0
+#define STRATA_TIME_END_OF_DAY 1
+
+/*
+ * Parses `s` into seconds since the epoch; relative forms count back
+ * from `now`.  On a form it does not know, sets a message naming `s` and
+ * the forms it knows, and returns an error.
+ */
+int strata_time_parse(int64_t *out, const char *s, int64_t now, int day_end);
+
+/* `t` as RFC 3339 in the local zone; `out` holds at least 26 bytes. */
+void strata_time_format(char *out, size_t size, int64_t t);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * report.c - tables that commands print: aligned for a terminal, CSV for a
+ * spreadsheet, or JSON for a script (cli.h, "Reports").
+ *
+ * CSV starts with a UTF-8 byte order mark and ends lines with CRLF, as
+ * RFC 4180 says: without the mark, Excel reads UTF-8 as the local code
+ * page and Chinese text turns to mojibake; LibreOffice and Python's csv
+ * module (encoding "utf-8-sig") take the mark as it is meant.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int cli_report_format(int *out, const char *arg)
+{
+	if (!strcmp(arg, "table"))
+		*out = CLI_TABLE;
+	else if (!strcmp(arg, "csv"))
+		*out = CLI_CSV;
+	else if (!strcmp(arg, "json"))
+		*out = CLI_JSON;
+	else {
+		fprintf(stderr, "strata: --format '%s': use table, csv or json\n", arg);
+		return CLI_EUSAGE;
+	}
+	return 0;
+}
+
+/* Columns a string takes on a terminal: East Asian wide characters take two. */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		unsigned cp = *p;
+		int n = cp < 0x80 ? 1 : cp < 0xe0 ? 2 : cp < 0xf0 ? 3 : 4;
+		if (n > 1)
+			cp &= 0xffu >> (n + 1);
+		for (int i = 1; i < n && p[i]; i++)
+			cp = (cp << 6) | (p[i] & 0x3f);
+		for (int i = 0; i < n && *p; i++)
+			p++;
+		w += (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+		     (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+		     (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd) ? 2 : 1;
+	}
+	return w;
+}
+
+static const char *cell(const json_t *row, const char *col, char *tmp, size_t size)
+{
+	const json_t *v = json_object_get(row, col);
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v))
+		snprintf(tmp, size, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(tmp, size, "%.15g", json_real_value(v));
+	else if (json_is_true(v) || json_is_false(v))
+		snprintf(tmp, size, "%s", json_is_true(v) ? "true" : "false");
+	else
+		tmp[0] = '\0';	/* null, or absent */
+	return tmp;
+}
+
+static void csv_cell(FILE *out, const char *v)
+{
+	if (!v[strcspn(v, ",\"\r\n")]) {
+		fputs(v, out);
+		return;
+	}
+	putc('"', out);
+	for (; *v; v++) {
+		if (*v == '"')
+			putc('"', out);
+		putc(*v, out);
+	}
+	putc('"', out);
+}
+
+void cli_report_csv_header(FILE *out, const char *const *cols, size_t ncols)
+{
+	fputs("\xef\xbb\xbf", out);
+	for (size_t c = 0; c < ncols; c++) {
+		if (c)
+			putc(',', out);
+		csv_cell(out, cols[c]);
+	}
+	fputs("\r\n", out);
+}
+
+void cli_report_csv_row(FILE *out, const char *const *vals, size_t ncols)
+{
+	for (size_t c = 0; c < ncols; c++) {
+		if (c)
+			putc(',', out);
+		csv_cell(out, vals[c] ? vals[c] : "");
+	}
+	fputs("\r\n", out);
+}
+
+int cli_report_print(FILE *out, const json_t *rows, const char *const *cols, size_t ncols, int format)
+{
+	char tmp[64];
+	size_t i, w[32] = { 0 };
+	const json_t *row;
+
+	if (ncols > sizeof(w) / sizeof(*w))
+		return strata_error_set("a report of %zu columns is too wide", ncols);
+	if (format == CLI_JSON) {
+		json_dumpf(rows, out, JSON_INDENT(2));
+		putc('\n', out);
+		return 0;
+	}
+	if (format == CLI_CSV) {
+		const char *vals[32];
+		cli_report_csv_header(out, cols, ncols);
+		json_array_foreach(rows, i, row) {
+			char tmps[32][64];
+			for (size_t c = 0; c < ncols; c++)
+				vals[c] = cell(row, cols[c], tmps[c], sizeof(tmps[c]));
+			cli_report_csv_row(out, vals, ncols);
+		}
+		return 0;
+	}
+	for (size_t c = 0; c < ncols; c++)
+		w[c] = width(cols[c]);
+	json_array_foreach(rows, i, row)
+		for (size_t c = 0; c < ncols; c++) {
+			size_t cw = width(cell(row, cols[c], tmp, sizeof(tmp)));
+			if (cw > w[c])
+				w[c] = cw;
+		}
+	for (size_t r = 0; r <= json_array_size(rows); r++) {
+		row = r ? json_array_get(rows, r - 1) : NULL;
+		for (size_t c = 0; c < ncols; c++) {
+			const char *v = row ? cell(row, cols[c], tmp, sizeof(tmp)) : cols[c];
+			if (c + 1 == ncols) {
+				fputs(v, out);
+				break;
+			}
+			fprintf(out, "%s%*s  ", v, (int)(w[c] - width(v)), "");
+		}
+		putc('\n', out);
+	}
+	return 0;
+}
