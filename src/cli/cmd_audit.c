@@ -8,8 +8,9 @@
 #include "strata/node/commit.h"
 #include "strata/format/json.h"
 #include "strata/policy/view.h"
-#include "strata/base/enc.h"
+#include "strata/base/time.h"
 #include "strata/base/fs.h"
+#include "strata/format/name.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -18,16 +19,79 @@
 #include <string.h>
 #include <time.h>
 
-#define USAGE "audit log [-v] [--since YYYY-MM-DD[THH:MM:SSZ]] [--peer PEER] [--json]\n" \
+#define USAGE "audit log [-v] [--since TIME] [--until TIME] [--peer PEER] [--event EVENT] [--format table|csv|json]\n" \
 	      "       strata audit view COMMIT|REF"
 
 typedef struct {
-	int verbose;
+	int verbose, format;
 	size_t count;
-	int64_t since;
-	const char *peer;
-	json_t *json;		/* --json: the events, newest first */
+	int64_t since, until;	/* until 0: no end */
+	const char *peer, *event;
+	json_t *json;		/* --format json: the events, newest first */
 } log_ctx;
+
+/* --format csv: one row per event, the trailers a spreadsheet user filters by */
+static const char *const csv_cols[] = {
+	"commit", "time", "event", "subject", "sender", "recipient", "via", "datasets", "records",
+	"policy", "policy_version", "policy_blob", "purpose"
+};
+
+/* Every value of trailer `key`, joined by "; " (a parcel names each of its views). */
+static void trailer_all(strata_buf *out, const git_commit *c, const char *key, int first_word)
+{
+	git_message_trailer_array tr = { 0 };
+
+	strata_buf_clear(out);
+	if (git_message_trailers(&tr, git_commit_message(c)) == 0) {
+		for (size_t i = 0; i < tr.count; i++) {
+			const char *v = tr.trailers[i].value;
+			if (strcmp(tr.trailers[i].key, key))
+				continue;
+			if (out->len)
+				strata_buf_puts(out, "; ");
+			strata_buf_put(out, v, first_word ? strcspn(v, " ") : strlen(v));
+		}
+		git_message_trailer_array_free(&tr);
+	}
+	git_error_clear();
+}
+
+static void print_csv_event(const strata_audit_event *ev, const char *when)
+{
+	static const char *const keys[] = { "Strata-Sender", "Strata-Recipient", "Strata-Via" };
+	static const char *const policy[] = { "Strata-Policy-Name", "Strata-Policy-Version", "Strata-Policy", "Strata-Purpose" };
+	char v[9][512];
+	strata_buf views = STRATA_BUF_INIT;
+	const char *vals[13];
+	size_t k = 0;
+
+	vals[k++] = git_oid_tostr_s(&ev->commit);
+	vals[k++] = when;
+	vals[k++] = ev->event;
+	vals[k++] = ev->subject;
+	for (size_t i = 0; i < 3; i++) {
+		v[i][0] = '\0';
+		strata_commit_trailer(ev->c, keys[i], v[i], sizeof(v[i]));
+		vals[k++] = v[i];
+	}
+	/* the datasets it moved: a parcel's refs, or the one view built */
+	trailer_all(&views, ev->c, "Strata-Ref", 1);
+	if (!views.len)
+		trailer_all(&views, ev->c, "Strata-View", 0);
+	if (!views.len)
+		trailer_all(&views, ev->c, "Strata-Dataset", 0);
+	vals[k++] = views.len ? views.ptr : "";
+	v[3][0] = '\0';
+	strata_commit_trailer(ev->c, "Strata-Records", v[3], sizeof(v[3]));
+	vals[k++] = v[3];
+	for (size_t i = 0; i < 4; i++) {
+		v[4 + i][0] = '\0';
+		strata_commit_trailer(ev->c, policy[i], v[4 + i], sizeof(v[4 + i]));
+		vals[k++] = v[4 + i];
+	}
+	cli_report_csv_row(stdout, vals, k);
+	strata_buf_dispose(&views);
+}
 
 /* 1 if the event names `peer` as sender, recipient or view recipient. */
 static int names_peer(const git_commit *c, const char *peer)
@@ -62,17 +126,22 @@ static json_t *event_json(const strata_audit_event *ev, const char *when)
 static int print_event(const strata_audit_event *ev, void *payload)
 {
 	log_ctx *l = payload;
-	char hex[GIT_OID_HEXSZ + 1], t[32];
+	char hex[GIT_OID_HEXSZ + 1], t[40];
 
 	if (ev->time < l->since)
 		return 1;	/* newest first: the rest are older */
-	if (l->peer && !names_peer(ev->c, l->peer))
+	if ((l->until && ev->time > l->until) || (l->peer && !names_peer(ev->c, l->peer)) ||
+	    (l->event && strcmp(ev->event, l->event)))
 		return 0;
-	strata_enc_utc_stamp(t, sizeof(t), ev->time);
+	strata_time_format(t, sizeof(t), ev->time);
 	git_oid_tostr(hex, sizeof(hex), &ev->commit);
 	l->count++;
 	if (l->json) {
 		json_array_append_new(l->json, event_json(ev, t));
+		return 0;
+	}
+	if (l->format == CLI_CSV) {
+		print_csv_event(ev, t);
 		return 0;
 	}
 	printf("%.12s %s %-14s %s\n", hex, t, ev->event, ev->subject);
@@ -86,20 +155,6 @@ static int print_event(const strata_audit_event *ev, void *payload)
 			s += len + (nl != NULL);
 		}
 	}
-	return 0;
-}
-
-static int parse_since(int64_t *out, const char *s)
-{
-	struct tm tm;
-	const char *end;
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL || *end) {
-		memset(&tm, 0, sizeof(tm));
-		if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL || *end)
-			return -1;
-	}
-	*out = (int64_t)timegm(&tm);
 	return 0;
 }
 
@@ -159,40 +214,74 @@ static int audit_view(strata_cli *cli, const char *spec)
 	return strata_error_setc(STRATA_EVERIFY, "view %.12s is not what its source and policy give", git_oid_tostr_s(&id));
 }
 
-int cmd_audit(int argc, char **argv, strata_cli *cli)
+static int audit_log(int argc, char **argv, strata_cli *cli)
 {
-	log_ctx l = { 0, 0, 0, NULL, NULL };
+	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "peer", required_argument, NULL, 'p' },
+		{ "event", required_argument, NULL, 'e' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	log_ctx l = { 0 };
 	strata_buf refused = STRATA_BUF_INIT;
+	int64_t now = (int64_t)time(NULL);
 	char *path;
-	int rc;
+	int c, rc;
 
-	if (argc == 3 && !strcmp(argv[1], "view"))
-		return audit_view(cli, argv[2]);
-	if (argc < 2 || strcmp(argv[1], "log")) {
-		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			printf("usage: strata %s\n", USAGE);
-			return 0;
-		}
-		return cli_usage(USAGE);
-	}
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			l.verbose = 1;
-		} else if (!strcmp(argv[i], "--json")) {
-			l.json = json_array();
-		} else if (!strcmp(argv[i], "--since") && i + 1 < argc) {
-			if (parse_since(&l.since, argv[++i]) < 0) {
-				json_decref(l.json);
-				fprintf(stderr, "strata: --since '%s': use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)\n", argv[i]);
+	l.format = CLI_TABLE;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v': l.verbose = 1; break;
+		case 's':
+		case 'u':
+			if (strata_time_parse(c == 's' ? &l.since : &l.until, optarg, now,
+					      c == 's' ? STRATA_TIME_START_OF_DAY : STRATA_TIME_END_OF_DAY) < 0) {
+				fprintf(stderr, "strata: --%s: %s\n", c == 's' ? "since" : "until", strata_error_last());
 				return CLI_EUSAGE;
 			}
-		} else if (!strcmp(argv[i], "--peer") && i + 1 < argc) {
-			l.peer = argv[++i];
-		} else {
-			json_decref(l.json);
-			return cli_usage(USAGE);
+			break;
+		case 'p':
+			if (!strata_name_node_valid(optarg)) {
+				fprintf(stderr, "strata: --peer '%s': not a node name\n", optarg);
+				return CLI_EUSAGE;
+			}
+			l.peer = optarg;
+			break;
+		case 'e': l.event = optarg; break;
+		case 'f': if (cli_report_format(&l.format, optarg) < 0) return CLI_EUSAGE; break;
+		case 'j': l.format = CLI_JSON; break;
+		case 'h':
+			printf("usage: strata %s\n\n"
+			       "The node's signed event log, newest first, then the refused input.\n\n"
+			       "  -v, --verbose     every trailer of each event\n"
+			       "  --since TIME      events at or after TIME; --until TIME: at or before\n"
+			       "                    (a date alone means the whole day: --until 2026-11-30\n"
+			       "                    includes that day).  TIME: 2026-11-30, '2026-11-30 09:00',\n"
+			       "                    with Z or +08:00, 'yesterday', '30 days ago'\n"
+			       "  --peer PEER       events that name PEER as sender or recipient\n"
+			       "  --event EVENT     one kind: parcel-export, parcel-import, view-build, ...\n"
+			       "  --format FORMAT   table (default), csv (one row per event, for a spreadsheet)\n"
+			       "                    or json (--json)\n"
+			       "times show in the local zone, or UTC with --utc\n", USAGE);
+			return 0;
+		default: return cli_usage(USAGE);
 		}
 	}
+	if (optind != argc)
+		return cli_usage(USAGE);
+	if (l.until && l.since > l.until) {
+		fprintf(stderr, "strata: --since is after --until: no event can match\n");
+		return CLI_EUSAGE;
+	}
+	if (l.format == CLI_JSON)
+		l.json = json_array();
+	if (l.format == CLI_CSV)
+		cli_report_csv_header(stdout, csv_cols, sizeof(csv_cols) / sizeof(*csv_cols));
 	if (strata_audit_foreach(cli->node, print_event, &l) < 0) {
 		json_decref(l.json);
 		return STRATA_ERROR;
@@ -203,8 +292,10 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 		json_decref(l.json);
 		return 0;	/* refusals are not events: --json lists the chain only */
 	}
+	if (l.format == CLI_CSV)
+		return 0;	/* the chain only, as --json */
 	if (l.count == 0)
-		printf("no events%s\n", l.since || l.peer ? " match" : " yet");
+		printf("no events%s\n", l.since || l.until || l.peer || l.event ? " match" : " yet");
 	if ((path = strata_fs_path_join(strata_node_path(cli->node), STRATA_REFUSED_LOG)) == NULL)
 		return STRATA_ERROR;
 	rc = strata_fs_read(&refused, path, STRATA_REFUSED_LOG_MAX + 65536);
@@ -218,4 +309,17 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 	strata_buf_dispose(&refused);
 	free(path);
 	return 0;
+}
+
+int cmd_audit(int argc, char **argv, strata_cli *cli)
+{
+	if (argc == 3 && !strcmp(argv[1], "view"))
+		return audit_view(cli, argv[2]);
+	if (argc >= 2 && !strcmp(argv[1], "log"))
+		return audit_log(argc - 1, argv + 1, cli);
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: strata %s\n", USAGE);
+		return 0;
+	}
+	return cli_usage(USAGE);
 }

@@ -43,7 +43,7 @@ START_TEST(a_peer_that_holds_everything_gets_nothing)
 	ck_assert_int_eq(strata_link_side_copy(&have, &l.out), 0);
 	strata_link_dispose(&l);
 	strata_buf_clear(&parcel);
-	ck_assert_int_eq(strata_parcel_export_for(cn, "st-b", &have, to_buf, &parcel, &res), 0);
+	ck_assert_int_eq(strata_parcel_export_for(cn, "st-b", &have, "https-push", to_buf, &parcel, &res), 0);
 	ck_assert_int_eq(res.uptodate, 1);
 	ck_assert_uint_eq(parcel.len, 0);	/* nothing published */
 	ck_assert_int_eq(strata_link_load(&l, cn, "st-b"), 0);

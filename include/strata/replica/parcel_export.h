@@ -38,8 +38,9 @@ int strata_parcel_export_file(strata_node *n, const char *peer, int full, const 
  * As strata_parcel_export, but builds on what the peer says it holds
  * (`have`, from strata_link_state_parse) rather than on what we sent.  If
  * it holds every view as it is, returns 0 with res->uptodate set, and
- * neither publishes nor records anything.
+ * neither publishes nor records anything.  `via` says in the audit event
+ * how it went ("https-push", "https-pull"; a file export says "file").
  */
-int strata_parcel_export_for(strata_node *n, const char *peer, const strata_link_side *have,
+int strata_parcel_export_for(strata_node *n, const char *peer, const strata_link_side *have, const char *via,
 			     strata_parcel_publish publish, void *payload, strata_parcel_result *res);
 #endif

@@ -485,7 +485,7 @@ int strata_remote_push(strata_remote *r, const char *peer, strata_parcel_result 
 		goto done;
 	c.r = r;
 	c.peer = peer;
-	error = strata_parcel_export_for(r->n, peer, &have, publish_push, &c, res);
+	error = strata_parcel_export_for(r->n, peer, &have, "https-push", publish_push, &c, res);
 done:
 	free(have.refs);
 	strata_buf_dispose(&c.resp.body);

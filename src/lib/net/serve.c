@@ -321,7 +321,7 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 		if ((error = strata_link_state_parse(&have, (const char *)m->ptr[T_BODY], m->len[T_BODY],
 						     STATE_REFS_MAX)) < 0)
 			break;
-		error = strata_parcel_export_for(n, peer, &have, capture, body, &res);
+		error = strata_parcel_export_for(n, peer, &have, "https-pull", capture, body, &res);
 		free(have.refs);
 		if (!error && res.uptodate) {
 			status = 204;

@@ -58,7 +58,8 @@ static int list_views(ref_list *l, strata_node *n, const char *peer)
 	return strata_link_foreach_view(n, peer, 0, add_view, l);
 }
 
-static int export_audit(strata_node *n, const char *peer, const strata_parcel *p, const strata_parcel_result *res)
+static int export_audit(strata_node *n, const char *peer, const strata_parcel *p, const strata_parcel_result *res,
+			const char *via)
 {
 	strata_buf t = STRATA_BUF_INIT, subject = STRATA_BUF_INIT, policy = STRATA_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1];
@@ -68,13 +69,17 @@ static int export_audit(strata_node *n, const char *peer, const strata_parcel *p
 				  "Strata-Parcel-Objects: %zu\nStrata-Parcel-Bytes: %zu\nStrata-Parcel-Full: %s\n",
 				  strata_node_name(n), peer, (unsigned long long)p->sequence, res->objects, res->bytes,
 				  res->full ? "yes" : "no");
+	if (!error && via)
+		error = strata_buf_printf(&t, "Strata-Via: %s\n", via);
 	if (!error && strata_peers_get(&policy, n, peer, "policy") == 0)
 		error = strata_buf_printf(&t, "Strata-Policy-Name: %s\n", policy.ptr);
 	if (!error && p->nrefs) {	/* one policy per peer: its blob and purpose, as the views name them */
 		git_commit *c = NULL;
 		char v[512];
 		if (git_commit_lookup(&c, strata_node_repo(n), &p->refs[0].commit) == 0) {
-			if (strata_commit_trailer(c, "Strata-Policy", v, sizeof(v)))
+			if (strata_commit_trailer(c, "Strata-Policy-Version", v, sizeof(v)))
+				error = strata_buf_printf(&t, "Strata-Policy-Version: %s\n", v);
+			if (!error && strata_commit_trailer(c, "Strata-Policy", v, sizeof(v)))
 				error = strata_buf_printf(&t, "Strata-Policy: %s\n", v);
 			if (!error && strata_commit_trailer(c, "Strata-Purpose", v, sizeof(v)))
 				error = strata_buf_printf(&t, "Strata-Purpose: %s\n", v);
@@ -97,7 +102,7 @@ static int export_audit(strata_node *n, const char *peer, const strata_parcel *p
 	return error;
 }
 
-static int export_parcel(strata_node *n, const char *peer, int full, const strata_link_side *have,
+static int export_parcel(strata_node *n, const char *peer, int full, const strata_link_side *have, const char *via,
 			 strata_parcel_publish publish, void *payload, strata_parcel_result *res)
 {
 	const strata_link_side *base;
@@ -207,7 +212,7 @@ done:
 		link.out.time = p.created;
 		if (have && strata_link_side_copy(&link.acked, have) < 0)
 			error = STRATA_ERROR;
-		if (error || strata_link_save(n, peer, &link) < 0 || export_audit(n, peer, &p, res) < 0)
+		if (error || strata_link_save(n, peer, &link) < 0 || export_audit(n, peer, &p, res, via) < 0)
 			error = STRATA_ERROR;
 	}
 	p.refs = NULL;	/* views.refs */
@@ -228,13 +233,13 @@ done:
 int strata_parcel_export(strata_node *n, const char *peer, int full, strata_parcel_publish publish,
 			 void *payload, strata_parcel_result *res)
 {
-	return export_parcel(n, peer, full, NULL, publish, payload, res);
+	return export_parcel(n, peer, full, NULL, NULL, publish, payload, res);
 }
 
-int strata_parcel_export_for(strata_node *n, const char *peer, const strata_link_side *have,
+int strata_parcel_export_for(strata_node *n, const char *peer, const strata_link_side *have, const char *via,
 			     strata_parcel_publish publish, void *payload, strata_parcel_result *res)
 {
-	return export_parcel(n, peer, 0, have, publish, payload, res);
+	return export_parcel(n, peer, 0, have, via, publish, payload, res);
 }
 
 static int publish_file(const void *data, size_t len, void *payload)
@@ -247,6 +252,6 @@ int strata_parcel_export_file(strata_node *n, const char *peer, int full, const 
 {
 	if (access(path, F_OK) == 0)
 		return strata_error_setc(STRATA_EEXISTS, "'%s' exists; refusing to overwrite it", path);
-	return strata_parcel_export(n, peer, full, publish_file, (void *)path, res);
+	return export_parcel(n, peer, full, NULL, "file", publish_file, (void *)path, res);
 }
 

@@ -130,15 +130,15 @@ static int count_new(const git_oid *id, void *payload)
 }
 
 static int audit_text(strata_buf *subject, strata_buf *t, const strata_parcel *p, const local_ref *locals,
-		      const unsigned char *sha, size_t changed, size_t objects, git_repository *repo)
+		      const unsigned char *sha, const char *via, size_t changed, size_t objects, git_repository *repo)
 {
 	char hex[GIT_OID_HEXSZ + 1], ohex[GIT_OID_HEXSZ + 1], shahex[65], v[512];
 	int error, have_policy = 0;
 
 	strata_enc_hex(shahex, sha, 32);
 	error = strata_buf_printf(t, "Strata-Sender: %s\nStrata-Recipient: %s\nStrata-Sequence: %llu\n"
-				  "Strata-Parcel-SHA256: %s\nStrata-Parcel-Objects: %zu\n", p->sender, p->recipient,
-				  (unsigned long long)p->sequence, shahex, objects);
+				  "Strata-Parcel-SHA256: %s\nStrata-Parcel-Objects: %zu\nStrata-Via: %s\n", p->sender,
+				  p->recipient, (unsigned long long)p->sequence, shahex, objects, via);
 	for (size_t i = 0; !error && i < p->nrefs; i++) {
 		git_commit *c = NULL;
 		git_oid_tostr(hex, sizeof(hex), &p->refs[i].commit);
@@ -150,6 +150,8 @@ static int audit_text(strata_buf *subject, strata_buf *t, const strata_parcel *p
 			have_policy = 1;
 			if (strata_commit_trailer(c, "Strata-Policy-Name", v, sizeof(v)))
 				error = strata_buf_printf(t, "Strata-Policy-Name: %s\n", v);
+			if (!error && strata_commit_trailer(c, "Strata-Policy-Version", v, sizeof(v)))
+				error = strata_buf_printf(t, "Strata-Policy-Version: %s\n", v);
 			if (!error && strata_commit_trailer(c, "Strata-Policy", v, sizeof(v)))
 				error = strata_buf_printf(t, "Strata-Policy: %s\n", v);
 			if (!error && strata_commit_trailer(c, "Strata-Purpose", v, sizeof(v)))
@@ -233,6 +235,7 @@ static int publish_pack(strata_node *n, const char *qdir, const char *name)
 typedef struct {
 	import_ctx c;
 	const unsigned char *sha;	/* the parcel file's SHA-256, for the audit event */
+	const char *via;		/* how it came: "file", or "https" (from an authenticated peer) */
 	strata_parcel_result *res;
 	strata_link link;		/* the sender's link state */
 	local_ref *locals;		/* each manifest ref as it is here now */
@@ -459,7 +462,7 @@ static int step_apply(import_run *u)
 		jrefs[njrefs++].target = p->refs[i].commit;
 	}
 	if ((error = strata_link_relpath(&linkfile, p->sender)) == 0 &&
-	    (error = audit_text(&subject, &trailers, p, u->locals, u->sha, njrefs, u->c.r.seen.n,
+	    (error = audit_text(&subject, &trailers, p, u->locals, u->sha, u->via, njrefs, u->c.r.seen.n,
 				strata_node_repo(u->c.n))) == 0) {
 		import_moves m = { jrefs, njrefs, p->sender, &u->link, p->sequence };
 		strata_change ch = { "parcel-import", u->c.what, jrefs, njrefs, linkfile.ptr, subject.ptr, trailers.ptr };
@@ -475,7 +478,7 @@ static int step_apply(import_run *u)
 
 /* Steps 2 to 7 (1, the lock, is the caller's); the first refusal stops them. */
 static int import_checked(strata_node *n, const strata_parcel *p, const char *what, const unsigned char *sha,
-			  strata_parcel_result *res)
+			  const char *via, strata_parcel_result *res)
 {
 	static int (*const steps[])(import_run *) = {
 		step_sender, step_sequence, step_prerequisites, step_quarantine, step_objects, step_apply
@@ -490,6 +493,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	u.c.r.sender = p->sender;
 	u.c.r.recipient = strata_node_name(n);
 	u.sha = sha;
+	u.via = via;
 	u.res = res;
 	snprintf(res->peer, sizeof(res->peer), "%s", p->sender);
 	res->sequence = p->sequence;
@@ -539,7 +543,7 @@ static int import_parsed(strata_node *n, strata_parcel *p, int error, const char
 		error = strata_error_setc(STRATA_EVERIFY, "'%s': parcel from '%s' delivered by '%s': a peer may push "
 					  "only its own parcels", what, p->sender, from);
 	if (!error)
-		error = import_checked(n, p, what, sha, res);
+		error = import_checked(n, p, what, sha, from ? "https" : "file", res);
 	if (error < 0)
 		refuse(n, what, p ? p->sender : NULL, error, strata_error_last());
 	strata_parcel_free(p);
