@@ -36,6 +36,7 @@ static const struct strata_cmd cmds[] = {
 	{ "audit",    cmd_audit,    NEED_NODE, "show the signed event log and refused input" },
 	{ "history",  cmd_history,  NEED_NODE, "every version of one record, with commit, time, node and signature" },
 	{ "trace",    cmd_trace,    NEED_NODE, "follow a record back through the tiers, hop by hop" },
+	{ "disclosures", cmd_disclosures, NEED_NODE, "to whom one record was sent: when, how, under which policy, as what" },
 	{ "policy",   cmd_policy,   0,         "check, preview, diff and commit privacy policies" },
 	{ "serve",    cmd_serve,    NEED_NODE, "run the HTTPS replication daemon" },
 	{ "pull",     cmd_remote,   NEED_NODE, "fetch what a peer's views hold for this node, over HTTPS" },
@@ -48,7 +49,7 @@ static void help(FILE *out)
 {
 	fprintf(out, "usage: strata [-C NODEDIR] [-q] [--utc] <command> [<args>]\n\ncommands:\n");
 	for (const struct strata_cmd *c = cmds; c->name; c++)
-		fprintf(out, "  %-9s %s\n", c->name, c->help);
+		fprintf(out, "  %-11s %s\n", c->name, c->help);
 	fprintf(out, "\n'strata <command> --help' describes a command.  "
 		     "NODEDIR defaults to $STRATA_NODE, then '.'.  Times show in the local zone ($TZ),\n"
 		     "or in UTC with --utc (allowed anywhere on the line).\n"

@@ -36,7 +36,8 @@ typedef struct {
 typedef int (*strata_history_cb)(const strata_history_entry *e, void *payload);
 /*
  * Every version of one record along the first-parent history of `ref`,
- * newest first.  Returns the number of versions, or an error.
+ * newest first (`cb` may be NULL, to count them).  Returns the number of
+ * versions, or an error.
  */
 int strata_provenance_history(strata_node *n, const char *ref, const unsigned char hash[STRATA_HASH_LEN],
 			  strata_history_cb cb, void *payload);
@@ -78,4 +79,39 @@ typedef struct {
  */
 int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset, char *const *key, size_t nkey);
 void strata_provenance_trace_dispose(strata_trace *t);
+
+/*
+ * Disclosures: one view commit that carried the record to a peer.  The
+ * record is as the peer holds it (read from the view, after checking that
+ * the view's policy gives it from the source); `key_there` is its key at
+ * the peer (a JSON array), under the dataset name `name_there`, so an
+ * auditor continues at that node with the same command.
+ */
+typedef struct {
+	char peer[64];
+	char view[256];			/* the view's name here: refs/strata/views/PEER/VIEW */
+	char name_there[320];		/* the dataset's name at the peer: THIS-NODE/VIEW */
+	git_oid commit;
+	int64_t built;			/* the view commit's time */
+	int64_t sent;			/* the first parcel that carried it (audit log); 0: not sent yet */
+	uint64_t sequence;		/* that parcel's number */
+	char via[16];			/* how: file, https-push, https-pull ("parcel": logged before 0.2) */
+	char policy_name[128];
+	char policy_version[16];
+	char policy_blob[GIT_OID_HEXSZ + 1];
+	char purpose[512];
+	const char *line;		/* the record as the peer received it */
+	const char *key_there;
+} strata_disclosure;
+typedef int (*strata_disclosure_cb)(const strata_disclosure *d, void *payload);
+/*
+ * Every view commit of every peer that carried the record with these key
+ * values of `dataset` (own or received, by the name dataset.h gives it),
+ * per peer, newest first.  A parcel carries a view's history up to its
+ * tip, so a commit counts as sent with the first parcel whose tip was it
+ * or a later commit.  Returns the number of disclosures (0: never sent),
+ * STRATA_ENOTFOUND if the dataset never held the key, or an error.
+ */
+int strata_provenance_disclosures(strata_node *n, const char *dataset, char *const *key, size_t nkey,
+				  strata_disclosure_cb cb, void *payload);
 #endif

@@ -4,6 +4,7 @@
  */
 #include "strata/replica/provenance.h"
 #include "strata/format/json.h"
+#include "strata/base/array.h"
 #include "strata/policy/view.h"
 #include "strata/node/audit.h"
 #include "strata/policy/policy.h"
@@ -130,7 +131,7 @@ int strata_provenance_history(strata_node *n, const char *ref, const unsigned ch
 			e.signer = signer;
 			e.node = node;
 			versions++;
-			if ((error = cb(&e, payload)) != 0)
+			if (cb && (error = cb(&e, payload)) != 0)
 				goto done;
 		}
 		git_commit_free(c);
@@ -284,25 +285,31 @@ static int reverse_line(const char *line, size_t len, void *payload)
 	return rc;
 }
 
-/*
- * The record of the view's source that the view holds under key hash
- * `hash`: recomputed with the policy blob the view names and this node's
- * secret for it.  Returns 1 and the source line, or 0.
- */
-static int reverse_redact(strata_buf *line, strata_node *n, const git_commit *view, const git_tree *src_tree,
-			  const unsigned char *hash)
+/* A view commit's redactor: the policy blob it names, with this node's secret for that policy. */
+typedef struct {
+	strata_policy *p;
+	strata_redactor r;
+	int have_r;
+} view_redactor;
+
+static void view_redactor_dispose(view_redactor *v)
+{
+	if (v->have_r)
+		strata_redact_dispose(&v->r);
+	strata_policy_free(v->p);
+	memset(v, 0, sizeof(*v));
+}
+
+static int view_redactor_open(view_redactor *vr, strata_node *n, const git_commit *view)
 {
 	char v[GIT_OID_HEXSZ + 1], dataset[64], recipient[64];
 	unsigned char secret[STRATA_SECRET_LEN];
 	git_oid blob_id;
 	git_blob *blob = NULL;
-	strata_policy *p = NULL;
 	const strata_policy_dataset *pd;
-	strata_schema *src = NULL;
-	strata_redactor r;
-	reverse_ctx x = { 0 };
-	int have_r = 0, rc = STRATA_ERROR;
+	int error = STRATA_ERROR;
 
+	memset(vr, 0, sizeof(*vr));
 	if (!strata_commit_trailer(view, "Strata-Policy", v, sizeof(v)) || git_oid_fromstr(&blob_id, v) < 0 ||
 	    !strata_commit_trailer(view, "Strata-Dataset", dataset, sizeof(dataset)) ||
 	    !strata_commit_trailer(view, "Strata-Recipient", recipient, sizeof(recipient))) {
@@ -313,31 +320,52 @@ static int reverse_redact(strata_buf *line, strata_node *n, const git_commit *vi
 		strata_error_git("cannot read the view's policy");
 		goto done;
 	}
-	if (strata_policy_parse(&p, "committed policy", git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ||
-	    strata_schema_load(&src, strata_node_repo(n), src_tree) < 0 ||
-	    strata_policy_store_secret(secret, n, p->name) < 0)
+	if (strata_policy_parse(&vr->p, "committed policy", git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ||
+	    strata_policy_store_secret(secret, n, vr->p->name) < 0)
 		goto done;
-	if ((pd = strata_policy_find(p, dataset)) == NULL) {
+	if ((pd = strata_policy_find(vr->p, dataset)) == NULL) {
 		strata_error_set("the view's policy does not share '%s'", dataset);
 		goto done;
 	}
-	if (strata_redact_init(&r, p, pd, recipient, secret) < 0)
+	if (strata_redact_init(&vr->r, vr->p, pd, recipient, secret) < 0)
 		goto done;
-	have_r = 1;
-	x.r = &r;
+	vr->have_r = 1;
+	error = 0;
+done:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	git_blob_free(blob);
+	if (error)
+		view_redactor_dispose(vr);
+	return error;
+}
+
+/*
+ * The record of the view's source that the view holds under key hash
+ * `hash`: recomputed with the policy blob the view names and this node's
+ * secret for it.  Returns 1 and the source line, or 0.
+ */
+static int reverse_redact(strata_buf *line, strata_node *n, const git_commit *view, const git_tree *src_tree,
+			  const unsigned char *hash)
+{
+	view_redactor vr;
+	strata_schema *src = NULL;
+	reverse_ctx x = { 0 };
+	int rc = STRATA_ERROR;
+
+	if (view_redactor_open(&vr, n, view) < 0)
+		return STRATA_ERROR;
+	if (strata_schema_load(&src, strata_node_repo(n), src_tree) < 0)
+		goto done;
+	x.r = &vr.r;
 	x.src = src;
 	x.want = hash;
 	x.line = line;
 	rc = strata_dataset_foreach(strata_node_repo(n), src_tree, reverse_line, &x);
 	rc = rc < 0 ? rc : x.found;
 done:
-	OPENSSL_cleanse(secret, sizeof(secret));
-	if (have_r)
-		strata_redact_dispose(&r);
+	view_redactor_dispose(&vr);
 	strata_buf_dispose_secret(&x.out);
 	strata_schema_free(src);
-	strata_policy_free(p);
-	git_blob_free(blob);
 	return rc;
 }
 
@@ -486,5 +514,260 @@ done:
 	strata_buf_dispose(&exact);
 	if (error)
 		strata_provenance_trace_dispose(t);
+	return error;
+}
+
+/* --- disclosures --- */
+
+/* One parcel that carried a view: sent at `time`, how, with the view's tip then. */
+typedef struct {
+	char peer[64], view[STRATA_DATASET_NAME_MAX], via[16];
+	git_oid tip;
+	int64_t time;
+	uint64_t sequence;
+} sent_view;
+
+typedef struct {
+	const char *view;	/* only the sends of this view */
+	sent_view *v;
+	size_t n, alloc;
+} sends_ctx;
+
+/* Collects, from each parcel-export event, the sends of one view (newest first, as the log runs). */
+static int collect_send(const strata_audit_event *ev, void *payload)
+{
+	sends_ctx *x = payload;
+	git_message_trailer_array tr = { 0 };
+	char peer[64] = "", via[16] = "", seq[24] = "";
+	int error = 0;
+
+	if (strcmp(ev->event, "parcel-export"))
+		return 0;
+	strata_commit_trailer(ev->c, "Strata-Recipient", peer, sizeof(peer));
+	if (!strata_commit_trailer(ev->c, "Strata-Via", via, sizeof(via)))
+		snprintf(via, sizeof(via), "parcel");	/* logged before the trailer existed */
+	strata_commit_trailer(ev->c, "Strata-Sequence", seq, sizeof(seq));
+	if (git_message_trailers(&tr, git_commit_message(ev->c)) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	for (size_t i = 0; !error && i < tr.count; i++) {
+		const char *v = tr.trailers[i].value, *sp = strchr(v, ' ');
+		sent_view *s;
+		if (strcmp(tr.trailers[i].key, "Strata-Ref") || !sp || (size_t)(sp - v) != strlen(x->view) ||
+		    strncmp(v, x->view, (size_t)(sp - v)))
+			continue;
+		if ((error = strata_array_grow(&x->v, &x->alloc, x->n + 1, 16)) < 0)
+			break;
+		s = &x->v[x->n];
+		memset(s, 0, sizeof(*s));
+		if (git_oid_fromstr(&s->tip, sp + 1) < 0) {
+			git_error_clear();
+			continue;
+		}
+		snprintf(s->peer, sizeof(s->peer), "%s", peer);
+		snprintf(s->view, sizeof(s->view), "%s", x->view);
+		snprintf(s->via, sizeof(s->via), "%s", via);
+		s->time = ev->time;
+		s->sequence = strtoull(seq, NULL, 10);
+		x->n++;
+	}
+	git_message_trailer_array_free(&tr);
+	return error;
+}
+
+typedef struct {
+	strata_node *n;
+	const char *name;		/* the dataset, as this node names it */
+	const unsigned char *hash;	/* the record's key hash here */
+	sends_ctx sends;
+	strata_disclosure_cb cb;
+	void *payload;
+	size_t count;
+} disclose_ctx;
+
+/*
+ * The record in one view commit: looked up in the view's source, redacted
+ * as the view's policy says, then read from the view itself, so what is
+ * reported is what the peer holds.  Returns 1 if the view holds it.
+ */
+static int view_holds(strata_buf *line, strata_buf *key, disclose_ctx *x, const git_commit *view, view_redactor *vr,
+		      git_oid *vr_blob)
+{
+	git_repository *repo = strata_node_repo(x->n);
+	char v[GIT_OID_HEXSZ + 1];
+	git_oid sid, blob;
+	git_commit *src = NULL;
+	git_tree *st = NULL, *vt = NULL;
+	strata_schema *ss = NULL, *vs = NULL;
+	strata_buf srcline = STRATA_BUF_INIT, red = STRATA_BUF_INIT;
+	strata_record *rec = NULL;
+	unsigned char vh[STRATA_HASH_LEN];
+	int kept = 0, rc;
+
+	if (!strata_commit_trailer(view, "Strata-Source", v, sizeof(v)) || git_oid_fromstr(&sid, v) < 0 ||
+	    !strata_commit_trailer(view, "Strata-Policy", v, sizeof(v)) || git_oid_fromstr(&blob, v) < 0) {
+		git_error_clear();
+		return strata_error_set("view commit %.12s lacks its source or policy", git_oid_tostr_s(git_commit_id(view)));
+	}
+	if (git_commit_lookup(&src, repo, &sid) < 0 || git_commit_tree(&st, src) < 0) {
+		rc = strata_error_git("cannot read the source of a view");
+		goto done;
+	}
+	if ((rc = strata_schema_load(&ss, repo, st)) < 0 ||
+	    (rc = strata_provenance_lookup(&srcline, repo, st, ss, x->hash)) <= 0)
+		goto done;	/* not in the source then: the view did not carry it */
+	if (!vr->have_r || !git_oid_equal(vr_blob, &blob)) {
+		view_redactor_dispose(vr);
+		if ((rc = view_redactor_open(vr, x->n, view)) < 0)
+			goto done;
+		*vr_blob = blob;
+	}
+	if ((rc = strata_json_record_parse(&rec, srcline.ptr, srcline.len)) < 0 ||
+	    (rc = strata_redact_record(&vr->r, rec, &red, &kept)) < 0 || !kept)
+		goto done;	/* filtered out: not sent */
+	if ((rc = git_commit_tree(&vt, view)) < 0 || (rc = strata_schema_load(&vs, repo, vt)) < 0 ||
+	    (rc = strata_trie_line_keyhash(vh, red.ptr, red.len, vs->key, vs->nkey)) < 0)
+		goto done;
+	strata_buf_clear(line);
+	if ((rc = strata_provenance_lookup(line, repo, vt, vs, vh)) <= 0)
+		goto done;
+	rc = key_values(key, x->n, view, line->ptr, line->len);
+	rc = rc < 0 ? rc : 1;
+done:
+	if (rc < 0 && rc != STRATA_ERROR)
+		rc = STRATA_ERROR;
+	strata_json_record_free(rec);
+	strata_buf_dispose_secret(&red);
+	strata_buf_dispose_secret(&srcline);
+	strata_schema_free(ss);
+	strata_schema_free(vs);
+	git_tree_free(vt);
+	git_tree_free(st);
+	git_commit_free(src);
+	return rc;
+}
+
+/* Every commit of one peer's view, newest first, that held the record. */
+static int disclose_view(disclose_ctx *x, const char *peer, const git_oid *tip)
+{
+	git_repository *repo = strata_node_repo(x->n);
+	git_commit *c = NULL, *next = NULL;
+	view_redactor vr = { 0 };
+	git_oid vr_blob;
+	strata_buf line = STRATA_BUF_INIT, key = STRATA_BUF_INIT;
+	const sent_view *first = NULL;	/* the earliest send of a tip at or above this commit */
+	int error = 0, rc;
+
+	if (git_commit_lookup(&c, repo, tip) < 0)
+		return strata_error_git("cannot read a view");
+	while (c && !error) {
+		strata_disclosure d;
+		char v[GIT_OID_HEXSZ + 1];
+
+		/* a parcel carries a view's whole history up to its tip: sent when the first tip above was */
+		for (size_t i = 0; i < x->sends.n; i++) {
+			const sent_view *s = &x->sends.v[i];
+			if (!strcmp(s->peer, peer) && git_oid_equal(&s->tip, git_commit_id(c)) && (!first || s->time <= first->time))
+				first = s;
+		}
+		if ((rc = view_holds(&line, &key, x, c, &vr, &vr_blob)) < 0) {
+			error = rc;
+			break;
+		}
+		if (rc == 1) {
+			memset(&d, 0, sizeof(d));
+			snprintf(d.peer, sizeof(d.peer), "%s", peer);
+			snprintf(d.view, sizeof(d.view), "%s", x->name);
+			snprintf(d.name_there, sizeof(d.name_there), "%s/%s", strata_node_name(x->n), x->name);
+			d.commit = *git_commit_id(c);
+			d.built = git_commit_time(c);
+			strata_commit_trailer(c, "Strata-Policy-Name", d.policy_name, sizeof(d.policy_name));
+			strata_commit_trailer(c, "Strata-Policy-Version", d.policy_version, sizeof(d.policy_version));
+			if (strata_commit_trailer(c, "Strata-Policy", v, sizeof(v)))
+				snprintf(d.policy_blob, sizeof(d.policy_blob), "%s", v);
+			strata_commit_trailer(c, "Strata-Purpose", d.purpose, sizeof(d.purpose));
+			if (first) {
+				d.sent = first->time;
+				d.sequence = first->sequence;
+				snprintf(d.via, sizeof(d.via), "%s", first->via);
+			}
+			d.line = line.ptr;
+			d.key_there = key.ptr;
+			x->count++;
+			if ((error = x->cb(&d, x->payload)) != 0)
+				break;
+		}
+		next = NULL;
+		if (git_commit_parentcount(c) > 0 && git_commit_parent(&next, c, 0) < 0)
+			error = strata_error_git("cannot read a view's history");
+		git_commit_free(c);
+		c = next;
+	}
+	git_commit_free(c);
+	view_redactor_dispose(&vr);
+	strata_buf_dispose(&line);
+	strata_buf_dispose(&key);
+	return error;
+}
+
+int strata_provenance_disclosures(strata_node *n, const char *dataset, char *const *key, size_t nkey,
+				  strata_disclosure_cb cb, void *payload)
+{
+	disclose_ctx x = { 0 };
+	strata_buf ref = STRATA_BUF_INIT, glob = STRATA_BUF_INIT;
+	unsigned char hash[STRATA_HASH_LEN];
+	git_reference_iterator *it = NULL;
+	git_reference *r;
+	int error, rc = 0, ever = 0;
+
+	if ((error = strata_dataset_ref(&ref, n, dataset)) < 0 ||
+	    (error = strata_provenance_key_from_args(hash, key, nkey)) < 0)
+		goto done;
+	x.n = n;
+	x.name = dataset;
+	x.hash = hash;
+	x.cb = cb;
+	x.payload = payload;
+	x.sends.view = dataset;
+	if ((error = strata_audit_foreach(n, collect_send, &x.sends)) < 0)
+		goto done;
+	/* the views built from it: refs/strata/views/PEER/<its name here> */
+	if ((error = strata_buf_printf(&glob, "%s*", STRATA_REF_VIEWS)) < 0)
+		goto done;
+	if (git_reference_iterator_glob_new(&it, strata_node_repo(n), glob.ptr) < 0) {
+		error = strata_error_git("cannot list views");
+		goto done;
+	}
+	while (!error && (rc = git_reference_next(&r, it)) == 0) {
+		const char *name = git_reference_name(r) + strlen(STRATA_REF_VIEWS), *slash = strchr(name, '/');
+		char peer[64];
+		if (slash && git_reference_target(r) && !strcmp(slash + 1, dataset) && slash - name < (ptrdiff_t)sizeof(peer)) {
+			snprintf(peer, sizeof(peer), "%.*s", (int)(slash - name), name);
+			error = disclose_view(&x, peer, git_reference_target(r));
+		}
+		git_reference_free(r);
+	}
+	if (!error && rc < 0 && rc != GIT_ITEROVER)
+		error = strata_error_git("cannot list views");
+	if (error)
+		goto done;
+	if (x.count == 0) {
+		/* nothing disclosed: a key never held here is more likely mistyped than kept to itself */
+		if ((ever = strata_provenance_history(n, ref.ptr, hash, NULL, NULL)) < 0) {
+			error = ever;
+			goto done;
+		}
+		if (!ever)
+			error = strata_error_setc(STRATA_ENOTFOUND, "no record of '%s' with that key on node '%s', "
+						  "in any version", dataset, strata_node_name(n));
+	}
+	if (!error)
+		error = (int)(x.count > (size_t)INT32_MAX ? INT32_MAX : x.count);
+done:
+	git_reference_iterator_free(it);
+	free(x.sends.v);
+	strata_buf_dispose(&ref);
+	strata_buf_dispose(&glob);
 	return error;
 }
