@@ -78,6 +78,7 @@ int cmd_audit(int argc, char **argv, strata_cli *cli);
 int cmd_history(int argc, char **argv, strata_cli *cli);
 int cmd_trace(int argc, char **argv, strata_cli *cli);
 int cmd_disclosures(int argc, char **argv, strata_cli *cli);
+int cmd_sql(int argc, char **argv, strata_cli *cli);
 int cmd_serve(int argc, char **argv, strata_cli *cli);
 int cmd_remote(int argc, char **argv, strata_cli *cli);
 

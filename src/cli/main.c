@@ -36,6 +36,7 @@ static const struct strata_cmd cmds[] = {
 	{ "audit",    cmd_audit,    NEED_NODE, "show the signed event log and refused input" },
 	{ "history",  cmd_history,  NEED_NODE, "every version of one record, with commit, time, node and signature" },
 	{ "trace",    cmd_trace,    NEED_NODE, "follow a record back through the tiers, hop by hop" },
+	{ "sql",      cmd_sql,      NEED_NODE, "one read-only SQL query over the datasets this node holds, own and received" },
 	{ "disclosures", cmd_disclosures, NEED_NODE, "to whom one record was sent: when, how, under which policy, as what" },
 	{ "policy",   cmd_policy,   0,         "check, preview, diff and commit privacy policies" },
 	{ "serve",    cmd_serve,    NEED_NODE, "run the HTTPS replication daemon" },
