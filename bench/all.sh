@@ -12,6 +12,7 @@
 #   parcel    incremental parcel import      vs git index-pack --fix-thin of its pack;
 #             its size                       vs gzip of the changed view lines, git bundle
 #   export    export --format csv            vs git show of the CSV
+#   sql       sql GROUP BY over the dataset  vs sqlite3 .import of the CSV + the same query
 #   verify    verify --all, 100,000 commits  vs openssl speed -multi 2 ed25519
 #
 # PAIRS=N pairs per row (default 3).  Needs a build (sh contrib/run.sh build).
@@ -19,7 +20,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 rows=${1:-1000000}
 [ $# -gt 0 ] && shift
-sections=${*:-import size reimport upsert view parcel export verify}
+sections=${*:-import size reimport upsert view parcel export sql verify}
 want() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
 POL=$top/policies/community-to-street.yaml
 
@@ -172,6 +173,25 @@ export_strata() { timed "$STRATA" -C "$W/base" export residents --format csv; }
 export_git() { timed git -C "$W/g" show HEAD:residents.csv; }
 if want export; then
 	pair "export --format csv" "git show HEAD:file" export_strata export_git "<= 1.5x" "<= 2.5x"
+fi
+
+# ---- sql: the dataset as a table, then one query; sqlite3 loads the CSV into memory ----
+if want sql; then
+	command -v sqlite3 >/dev/null || { echo "the sql section needs sqlite3 (Debian package 'sqlite3')" >&2; exit 1; }
+	Q="SELECT street, income_band, count(*) FROM residents GROUP BY 1, 2"
+	sql_strata() {
+		timed "$STRATA" -C "$W/base" sql "$Q" --format csv
+		cp "$W/last.out" "$W/sql.strata"
+	}
+	sql_sqlite() {
+		timed sqlite3 -list -separator , -cmd ".import --csv $W/r.csv residents" :memory: "$Q"
+		cp "$W/last.out" "$W/sql.sqlite"
+	}
+	pair "sql GROUP BY over $rows rows" "sqlite3 .import + the query" sql_strata sql_sqlite "<= 1.5x" "<= 2.0x"
+	# the same answer, or the figure means nothing (strata's CSV has a BOM, a header and CRLF)
+	tail -n +2 "$W/sql.strata" | tr -d '\r' | sort >"$W/a"
+	sort "$W/sql.sqlite" >"$W/b"
+	cmp -s "$W/a" "$W/b" || { echo "sql: strata and sqlite3 answer differently" >&2; diff "$W/a" "$W/b" | head >&2; exit 1; }
 fi
 
 # ---- verify: rates, so the ratio is strata's commits/s over openssl's verify/s ----

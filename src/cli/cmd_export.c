@@ -1,5 +1,6 @@
 /*
  * cmd_export.c - strata export DATASET [REV] [--format csv|jsonl] [-o FILE]
+ *                strata export NAME --all-sources ...   (own and received, one table)
  *                strata export --to PEER -o FILE [--full]   (a parcel)
  */
 #include "cli.h"
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #define USAGE "export DATASET [REV] [--format csv|jsonl] [-o FILE]\n" \
+	      "       strata export NAME --all-sources [--format csv|jsonl] [-o FILE]\n" \
 	      "       strata export --to PEER -o FILE [--full]"
 
 static int export_parcel(strata_cli *cli, const char *peer, const char *outpath, int full)
@@ -38,6 +40,7 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 		{ "output", required_argument, NULL, 'o' },
 		{ "to", required_argument, NULL, 't' },
 		{ "full", no_argument, NULL, 'F' },
+		{ "all-sources", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -45,29 +48,40 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	FILE *out = stdout;
-	int c, full = 0, rc = STRATA_ERROR;
+	int c, full = 0, all = 0, rc = STRATA_ERROR;
 
 	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': to = optarg; break;
 		case 'F': full = 1; break;
+		case 'a': all = 1; break;
 		case 'f': format = optarg; break;
 		case 'o': outpath = optarg; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return 0;
+		case 'h':
+			printf("usage: strata %s\n\n"
+			       "  DATASET          own NAME, or a received one as 'strata datasets' names it\n"
+			       "  REV              HEAD (default), HEAD~N, or a commit\n"
+			       "  --format FORMAT  csv (RFC 4180, the schema's column order) or jsonl\n"
+			       "  -o FILE          write FILE (removed again on an error: never a partial file)\n"
+			       "  --all-sources    every dataset named NAME here, own and received, as one\n"
+			       "                   table with a first column _source (its full name)\n"
+			       "  --to PEER        a parcel of the views built for PEER (with -o; --full: all of\n"
+			       "                   them, not only what PEER lacks)\n", USAGE);
+			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
 	if (to && optind == argc)
 		return export_parcel(cli, to, outpath, full);
-	if (to || full || (optind + 1 != argc && optind + 2 != argc))
+	if (to || full || (optind + 1 != argc && optind + 2 != argc) || (all && optind + 1 != argc))
 		return cli_usage(USAGE);
 	if (strcmp(format, "csv") && strcmp(format, "jsonl")) {
 		fprintf(stderr, "strata: unknown format '%s' (csv or jsonl)\n", format);
 		return CLI_EUSAGE;
 	}
-	if ((rc = strata_dataset_resolve(&commit, cli->node, argv[optind], argv[optind + 1])) < 0)
+	if (!all && (rc = strata_dataset_resolve(&commit, cli->node, argv[optind], argv[optind + 1])) < 0)
 		goto done;
-	if (git_commit_tree(&tree, commit) < 0) {
+	if (!all && git_commit_tree(&tree, commit) < 0) {
 		rc = strata_error_git("cannot read commit");
 		goto done;
 	}
@@ -75,7 +89,8 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 		rc = strata_error_set("cannot create '%s': %s", outpath, strerror(errno));
 		goto done;
 	}
-	if ((rc = strata_dataset_export(out, strata_node_repo(cli->node), tree, format)) < 0)
+	if ((rc = all ? strata_dataset_export_sources(out, cli->node, argv[optind], format) :
+		     strata_dataset_export(out, strata_node_repo(cli->node), tree, format)) < 0)
 		goto done;
 	rc = 0;
 done:

@@ -267,6 +267,43 @@ START_TEST(one_name_for_own_and_received)
 }
 END_TEST
 
+static char *read_all(const char *name)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	ck_assert_int_eq(strata_fs_read(&b, fx_path(name), 1 << 20), 0);
+	return strata_buf_detach(&b);
+}
+
+START_TEST(export_of_every_source)
+{
+	strata_import_result res;
+	char *got;
+	FILE *f;
+
+	ck_assert_int_eq(import("residents", fx_write("a.csv", "id,street\n1,x\n"), "id", 0, 0, &res), 0);
+	ck_assert_int_eq(import("other", fx_write("b.csv", "id,band,street\n7,\"hi, there\",z\n"), "id", 0, 0, &res), 0);
+	receive_as("dx-a/st-b/residents", "other");
+	/* one table: _source first, every field in the order it first appears, empty where a source lacks it */
+	f = fopen(fx_path("all.csv"), "w");
+	ck_assert_int_eq(strata_dataset_export_sources(f, node, "residents", "csv"), 0);
+	fclose(f);
+	got = read_all("all.csv");
+	ck_assert_str_eq(got, "_source,id,street,band\r\nresidents,1,x,\r\ndx-a/st-b/residents,7,z,\"hi, there\"\r\n");
+	free(got);
+	f = fopen(fx_path("all.jsonl"), "w");
+	ck_assert_int_eq(strata_dataset_export_sources(f, node, "residents", "jsonl"), 0);
+	fclose(f);
+	got = read_all("all.jsonl");
+	ck_assert_str_eq(got, "{\"_source\":\"residents\",\"id\":\"1\",\"street\":\"x\",\"band\":\"\"}\n"
+			      "{\"_source\":\"dx-a/st-b/residents\",\"id\":\"7\",\"street\":\"z\",\"band\":\"hi, there\"}\n");
+	free(got);
+	f = fopen(fx_path("none.csv"), "w");
+	ck_assert_int_eq(strata_dataset_export_sources(f, node, "resident", "csv"), STRATA_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "did you mean 'residents'"));
+	fclose(f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dataset");
@@ -279,6 +316,7 @@ int main(void)
 	tcase_add_test(tc, export_of_many_dirs_is_in_order);
 	tcase_add_test(tc, list_names_every_dataset);
 	tcase_add_test(tc, one_name_for_own_and_received);
+	tcase_add_test(tc, export_of_every_source);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

@@ -84,6 +84,14 @@ int strata_dataset_foreach_entry(git_repository *repo, const git_tree_entry *e, 
 int strata_dataset_export(FILE *out, git_repository *repo, const git_tree *root, const char *format);
 
 /*
+ * Writes every dataset this node holds whose last name is `dataset` (own
+ * and received) as one table: a first column _source with each one's full
+ * name, then every field any of them has, in the order they first appear
+ * (empty where a source lacks it).
+ */
+int strata_dataset_export_sources(FILE *out, strata_node *n, const char *dataset, const char *format);
+
+/*
  * Record-level difference between two dataset trees (either may be NULL
  * for empty).  `cb` gets (old, NULL) for a removal, (NULL, new) for an
  * addition and (old, new) for a change, ordered by key hash.

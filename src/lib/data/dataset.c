@@ -121,6 +121,7 @@ typedef struct {
 	const strata_schema *s;
 	int csv;
 	size_t *pos;		/* pos[i]: where schema field i sits in a canonical (sorted) record */
+	const char *source;	/* --all-sources: the dataset's name, a first column */
 	strata_buf line;	/* one output line, written at once */
 	strata_buf *chunk;	/* a worker's: lines go here instead of `out` */
 } export_ctx;
@@ -171,13 +172,17 @@ static int export_line(const char *line, size_t len, void *payload)
 	if (strata_json_record_parse(&r, line, len) < 0)
 		return STRATA_ERROR;
 	strata_buf_clear(b);
+	if (x->source)
+		error = x->csv ? csv_field(b, x->source, strlen(x->source)) < 0 || strata_buf_putc(b, ',') < 0 :
+			strata_buf_puts(b, "{\"_source\":") < 0 ||
+			strata_json_put_string(b, x->source, strlen(x->source)) < 0;
 	for (size_t i = 0; i < x->s->nfields && !error; i++) {
 		size_t vlen;
 		const char *v = export_value(x, r, i, &vlen);
 		if (x->csv)
 			error = (i && strata_buf_putc(b, ',') < 0) || csv_field(b, v, vlen) < 0;
 		else
-			error = strata_buf_putc(b, i ? ',' : '{') < 0 ||
+			error = strata_buf_putc(b, i || x->source ? ',' : '{') < 0 ||
 				strata_json_put_string(b, x->s->names[i], strlen(x->s->names[i])) < 0 ||
 				strata_buf_putc(b, ':') < 0 || strata_json_put_string(b, v, vlen) < 0;
 	}
@@ -312,40 +317,42 @@ static int export_parallel(export_ctx *x, git_repository *repo, const git_tree *
 	return error;
 }
 
-int strata_dataset_export(FILE *out, git_repository *repo, const git_tree *root, const char *format)
+/*
+ * Writes the records of `root` as the columns of `cols` (its own schema,
+ * or the union of several), each line led by `source` if set, after a
+ * CSV header if `header`.
+ */
+static int export_tree(FILE *out, git_repository *repo, const git_tree *root, const strata_schema *cols,
+		       const char *source, int csv, int header)
 {
-	strata_schema *s = NULL;
 	export_ctx x;
-	int error;
+	int error = 0;
 
-	if (strcmp(format, "csv") && strcmp(format, "jsonl"))
-		return strata_error_set("unknown format '%s' (csv or jsonl)", format);
-	if ((error = strata_schema_load(&s, repo, root)) < 0)
-		return error;
 	memset(&x, 0, sizeof(x));
 	x.out = out;
-	x.s = s;
-	x.csv = !strcmp(format, "csv");
-	if ((x.pos = calloc(s->nfields ? s->nfields : 1, sizeof(size_t))) == NULL) {
-		error = strata_error_set("out of memory");
-		goto done;
-	}
+	x.s = cols;
+	x.csv = csv;
+	x.source = source;
+	if ((x.pos = calloc(cols->nfields ? cols->nfields : 1, sizeof(size_t))) == NULL)
+		return strata_error_set("out of memory");
 	{
 		/* the sorted order of the names, inverted: where each field sits in a canonical line */
-		size_t *order = calloc(s->nfields ? s->nfields : 1, sizeof(size_t));
+		size_t *order = calloc(cols->nfields ? cols->nfields : 1, sizeof(size_t));
 		if (!order) {
 			error = strata_error_set("out of memory");
 			goto done;
 		}
-		strata_json_sort_names(order, s->names, s->nfields);
-		for (size_t k = 0; k < s->nfields; k++)
+		strata_json_sort_names(order, cols->names, cols->nfields);
+		for (size_t k = 0; k < cols->nfields; k++)
 			x.pos[order[k]] = k;
 		free(order);
 	}
-	if (x.csv) {
-		for (size_t i = 0; i < s->nfields && !error; i++)
+	if (csv && header) {
+		if (source)
+			error = strata_buf_puts(&x.line, "_source,");
+		for (size_t i = 0; i < cols->nfields && !error; i++)
 			error = (i && strata_buf_putc(&x.line, ',') < 0) ||
-				csv_field(&x.line, s->names[i], strlen(s->names[i])) < 0;
+				csv_field(&x.line, cols->names[i], strlen(cols->names[i])) < 0;
 		if (error || strata_buf_puts(&x.line, "\r\n") < 0) {
 			error = STRATA_ERROR;
 			goto done;
@@ -368,7 +375,113 @@ int strata_dataset_export(FILE *out, git_repository *repo, const git_tree *root,
 done:
 	free(x.pos);
 	strata_buf_dispose(&x.line);
+	return error;
+}
+
+int strata_dataset_export(FILE *out, git_repository *repo, const git_tree *root, const char *format)
+{
+	strata_schema *s = NULL;
+	int error;
+
+	if (strcmp(format, "csv") && strcmp(format, "jsonl"))
+		return strata_error_set("unknown format '%s' (csv or jsonl)", format);
+	if ((error = strata_schema_load(&s, repo, root)) < 0)
+		return error;
+	error = export_tree(out, repo, root, s, NULL, !strcmp(format, "csv"), 1);
 	strata_schema_free(s);
+	return error;
+}
+
+/* ---- every source of one dataset ---- */
+
+typedef struct {
+	const char *dataset;
+	strata_dataset_entry *e;
+	git_oid *roots;
+	size_t n, alloc, ralloc;
+} sources_ctx;
+
+static int add_source(const strata_dataset_entry *d, void *payload)
+{
+	sources_ctx *x = payload;
+	int error;
+
+	if (strcmp(d->dataset, x->dataset))
+		return 0;
+	if ((error = strata_array_grow(&x->e, &x->alloc, x->n + 1, 8)) < 0 ||
+	    (error = strata_array_grow(&x->roots, &x->ralloc, x->n + 1, 8)) < 0)
+		return error;
+	x->e[x->n] = *d;
+	x->e[x->n].tip = NULL;	/* lives for the callback only */
+	git_oid_cpy(&x->roots[x->n++], git_commit_tree_id(d->tip));
+	return 0;
+}
+
+int strata_dataset_export_sources(FILE *out, strata_node *n, const char *dataset, const char *format)
+{
+	git_repository *repo = strata_node_repo(n);
+	sources_ctx x = { dataset, NULL, NULL, 0, 0, 0 };
+	strata_schema cols = { 0 }, **schemas = NULL;
+	size_t alloc = 0;
+	int csv = !strcmp(format, "csv"), error;
+
+	if (strcmp(format, "csv") && strcmp(format, "jsonl"))
+		return strata_error_set("unknown format '%s' (csv or jsonl)", format);
+	if (!strata_name_dataset_valid(dataset))
+		return strata_error_set("--all-sources takes a dataset's last name ('residents'), not '%s'", dataset);
+	if ((error = strata_dataset_list(n, STRATA_DATASETS_ALL, add_source, &x)) < 0)
+		goto done;
+	if (x.n == 0) {
+		strata_buf ref = STRATA_BUF_INIT;
+		/* say which names there are */
+		error = strata_dataset_ref(&ref, n, dataset);
+		strata_buf_dispose(&ref);
+		if (error >= 0)
+			error = strata_error_setc(STRATA_ENOTFOUND, "no dataset '%s' on node '%s'", dataset, strata_node_name(n));
+		goto done;
+	}
+	if ((schemas = calloc(x.n, sizeof(*schemas))) == NULL) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	/* the columns: every source's fields, in the order they first appear */
+	for (size_t i = 0; i < x.n; i++) {
+		git_tree *root = NULL;
+		if (git_tree_lookup(&root, repo, &x.roots[i]) < 0) {
+			error = strata_error_git("cannot read a dataset's tree");
+			goto done;
+		}
+		error = strata_schema_load(&schemas[i], repo, root);
+		git_tree_free(root);
+		if (error < 0)
+			goto done;
+		for (size_t f = 0; f < schemas[i]->nfields; f++) {
+			size_t k = 0;
+			while (k < cols.nfields && strcmp(cols.names[k], schemas[i]->names[f]))
+				k++;
+			if (k < cols.nfields)
+				continue;
+			if ((error = strata_array_grow(&cols.names, &alloc, cols.nfields + 1, 16)) < 0)
+				goto done;
+			cols.names[cols.nfields++] = schemas[i]->names[f];
+		}
+	}
+	for (size_t i = 0; i < x.n && !error; i++) {
+		git_tree *root = NULL;
+		if (git_tree_lookup(&root, repo, &x.roots[i]) < 0) {
+			error = strata_error_git("cannot read a dataset's tree");
+			break;
+		}
+		error = export_tree(out, repo, root, &cols, x.e[i].name, csv, i == 0);
+		git_tree_free(root);
+	}
+done:
+	for (size_t i = 0; schemas && i < x.n; i++)
+		strata_schema_free(schemas[i]);
+	free(schemas);
+	free(cols.names);
+	free(x.e);
+	free(x.roots);
 	return error;
 }
 
@@ -655,7 +768,7 @@ static int collect_hint(const strata_dataset_entry *d, void *payload)
 
 	if (nl > wl && d->name[nl - wl - 1] == '/' && !strcmp(d->name + nl - wl, h->want))
 		hint_add(&h->suffix, &h->nsuffix, d->name, 8);
-	else if (!strcmp(d->dataset, last ? last + 1 : h->want) || edits(d->name, h->want, 2) <= 2)
+	else if (edits(d->dataset, last ? last + 1 : h->want, 2) <= 2 || edits(d->name, h->want, 2) <= 2)
 		hint_add(&h->near, &h->nnear, d->name, 8);
 	hint_add(&h->all, &h->nall, d->name, 12);
 	return 0;
