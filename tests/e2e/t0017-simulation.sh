@@ -18,6 +18,11 @@
 #     computed here from the communities' own files and the policy text;
 #   - no canary (a value in a field no policy keeps, the raw part of an
 #     address, raw ids) is in any object of the street, district or province;
+#   - the province's `sql` union counts what each received view holds, and
+#     `datasets` says the same;
+#   - every version the street holds of one consenting person of each
+#     community (`history`) is among that community's `disclosures` to the
+#     street, as sent, under the key the street holds it by;
 #   - every command ran under a memory cap (ulimit -v) and a time limit.
 # The last rounds settle (all links up, no faults) and the province must
 # then hold every community's latest data.
@@ -36,7 +41,7 @@ P=$TOP_SRCDIR/policies
 # sanitizer builds reserve terabytes of address space: no ulimit -v there
 case "${ASAN_OPTIONS:-}" in *detect_leaks*) MEM_KB=unlimited ;; esac
 
-views_total=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
+views_total=0 disclosures_checked=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
 
 # --- randomness: one LCG, state in $rng, result in $R (no subshells) ---
 rnd() { # N -> R in 0..N-1
@@ -327,6 +332,51 @@ check_view() {
 	views_total=$((views_total + 1))
 }
 
+# the province's sql union against its received views, and datasets' counts
+check_queries() {
+	git -C pv/repo.git for-each-ref 'refs/strata/peers/dx/*/*/residents' | grep -q . || return 0
+	S -C pv sql "SELECT _source, count(*) FROM residents GROUP BY 1" --format csv >q.csv 2>err || die "sql at pv: $(cat err)"
+	tail -n +2 q.csv | tr -d '\r' | LC_ALL=C sort >q.got
+	S -C pv datasets --received --format csv >ds.csv 2>err || die "datasets at pv: $(cat err)"
+	: >q.want
+	: >ds.want
+	for r in $(git -C pv/repo.git for-each-ref --format='%(refname)' 'refs/strata/peers/dx/*/*/residents'); do
+		name=${r#refs/strata/peers/}
+		n=$(records pv "$r" | grep -c . || true)
+		[ "$n" -eq 0 ] || echo "$name,$n" >>q.want
+		echo "$name,$n" >>ds.want
+	done
+	LC_ALL=C sort -o q.want q.want
+	cmp -s q.want q.got || die "sql's residents union at pv is not what its views hold: $(diff q.want q.got | head -5)"
+	tr -d '\r' <ds.csv | awk -F, 'NR > 1 && $1 ~ /residents$/ { print $1 "," $4 }' | LC_ALL=C sort >ds.got
+	LC_ALL=C sort -o ds.want ds.want
+	cmp -s ds.want ds.got || die "datasets at pv counts records other than its views hold: $(diff ds.want ds.got | head -5)"
+}
+
+# what the street holds of one person is in the community's disclosures
+check_disclosures() { # COMMUNITY
+	key=$(S -C "$1" export residents --format csv | tr -d '\r' |
+		awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } $col["consent"] == "true" { print $col["id_number"]; exit }')
+	[ -n "$key" ] || return 0
+	S -C "$1" disclosures residents "$key" --format json >disc.json 2>err || die "disclosures at $1: $(cat err)"
+	git -C st/repo.git rev-parse -q --verify "refs/strata/peers/$1/residents" >/dev/null || return 0
+	for k in $(python3 -c 'import json; print(" ".join(sorted({d["key"][0] for d in json.load(open("disc.json"))["disclosures"] if d["recipient"] == "st"})))'); do
+		if ! S -C st history "$1/residents" "$k" >hist.txt 2>err; then
+			grep -q "no record of" err || die "history at st: $(cat err)"
+			continue
+		fi
+		python3 - "$k" <<'PY' || die "the street holds versions of $key (as $k) that $1's disclosures do not list: $(cat hist.txt)"
+import json, sys
+held = [l.split()[0] for l in open("hist.txt") if l[:1] not in (" ", "") and "removed" not in l.split()[2]]
+d = [x for x in json.load(open("disc.json"))["disclosures"] if x["recipient"] == "st" and x["key"][0] == sys.argv[1]]
+sent = [x["commit"] for x in d if x["sent"]]
+missing = [h for h in held if not any(c.startswith(h) for c in sent)]
+sys.exit(1 if missing else 0)
+PY
+		disclosures_checked=$((disclosures_checked + 1))
+	done
+}
+
 check_all() { # WHEN
 	views_checked=0
 	for n in cn-a cn-b st dx pv; do check_node "$n" "$1"; done
@@ -339,6 +389,9 @@ check_all() { # WHEN
 	for r in $(git -C pv/repo.git for-each-ref --format='%(refname)' 'refs/strata/peers/dx/*/*/residents'); do
 		check_view pv dx "$r"
 	done
+	check_queries
+	check_disclosures cn-a
+	check_disclosures cn-b
 	for n in st dx pv; do
 		if git -C "$n/repo.git" cat-file --batch-all-objects --batch 2>/dev/null | grep -a -o 'CANARY[A-Z]*\|RAWID[a-z0-9]*\|HHOLD[a-z0-9]*' | head -1 | grep -q .; then
 			die "a dropped or raw value reached $n: $(git -C "$n/repo.git" cat-file --batch-all-objects --batch | grep -a -o 'CANARY[A-Z]*[0-9]*\|RAWID[a-z0-9]*\|HHOLD[a-z0-9]*' | head -3 | tr '\n' ' ')"
@@ -429,4 +482,4 @@ for seed in $SEEDS; do
 	run_seed
 	ok "seed $seed: $((ROUNDS + 2)) rounds, every invariant held after each"
 done
-echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes; $views_total received views checked against their origin"
+echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes; $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds"
