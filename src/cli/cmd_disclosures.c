@@ -105,7 +105,8 @@ static void print_text(const json_t *rows, const char *dataset, char *const *key
 	if (json_array_size(rows) == 0)
 		printf("\nnever sent: no view this node built for a peer carried it\n");
 	else
-		printf("\n%zu view commits to %zu recipients carried it\n", json_array_size(rows), peers);
+		printf("\n%zu view commit%s to %zu recipient%s carried it\n", json_array_size(rows),
+		       json_array_size(rows) == 1 ? "" : "s", peers, peers == 1 ? "" : "s");
 }
 
 int cmd_disclosures(int argc, char **argv, strata_cli *cli)
