@@ -15,7 +15,12 @@ fed=$top/seeds/federation.conf
 seeds=$top/seeds
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ strata %s\n' "$*" | sed "s|$DEMO_DIR/||g"; "$STRATA" "$@"; }
+run() { # prints the command as one would type it (quoted where it has spaces), then runs it
+	for a; do case $a in *" "*) printf ' "%s"' "$a" ;; *) printf ' %s' "$a" ;; esac; done |
+		sed "s|$DEMO_DIR/||g; s|^|\$ strata|"
+	echo
+	"$STRATA" "$@"
+}
 nodes() { grep -v '^#' "$fed" | awk 'NF' ; }	# name tier parent policy link community
 field() { nodes | awk -v n="$1" -v f="$2" '$1 == n { print $f }'; }
 
@@ -101,11 +106,10 @@ run -C dx-gongshu status
 province=$(nodes | awk '$2 == "province" { print $1 }')
 district=$(nodes | awk -v p="$province" '$3 == p { print $1 }')
 say "at the province: one record traced back, tier by tier, to the community that recorded it"
-# a record that came up through the disconnected community's parcel
-R=$(git -C "$province/repo.git" for-each-ref --format='%(refname)' 'refs/strata/peers/**/cn-jinjiang/residents' | head -1)
-# the first leaf of the view: records/<dir>/<leaf>.jsonl, each named by its first key hash
-leaf=$(git -C "$province/repo.git" ls-tree -r --name-only "$R:records" | head -1)
-key=$(git -C "$province/repo.git" show "$R:records/$leaf" | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+# a record that came up through the disconnected community's parcel: the
+# received dataset by its name there (strata datasets lists them)
+received=$("$STRATA" -C "$province" datasets --received --format csv | tr -d '\r' | cut -d, -f1 | grep '/cn-jinjiang/residents$' | head -1)
+key=$("$STRATA" -C "$province" export "$received" --format csv | sed -n 2p | cut -d, -f1)
 next_key() { sed -n "s/^   strata -C <.*'s node> trace residents '\(.*\)'$/\1/p"; }
 next_node() { sed -n "s/^   strata -C <\([a-z0-9-]*\)'s node>.*/\1/p" | head -1; }
 at=$province
@@ -125,6 +129,15 @@ say "what each tier sees of that person"
 for n in $seen; do
 	printf '%-13s %s\n' "$n" "$(cat "$DEMO_DIR/seen-$n.json")"
 done
+
+say "at the province: what it holds, and one query over every community's residents at once"
+run -C "$province" datasets
+run -C "$province" sql "SELECT street, income_band, count(*) AS residents FROM residents GROUP BY 1, 2 ORDER BY 1, 2"
+
+origin=$(echo "$seen" | awk '{ print $NF }')
+raw=$(sed -n 's/.*"id_number":"\([^"]*\)".*/\1/p' "$DEMO_DIR/seen-$origin.json")
+say "at $origin: to whom that person's record was sent, when, how, under which policy, as what"
+run -C "$origin" disclosures residents "$raw"
 
 say "stock git checks the signatures at the province: the district's commits and the province's own audit log"
 signers=$DEMO_DIR/$province-allowed-signers

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "strata/node/commit.h"
 #include "strata/data/dataset.h"
+#include "strata/base/time.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -9,16 +10,14 @@
 #include <string.h>
 #include <time.h>
 
-#define USAGE "log DATASET [-n N] [--oneline]"
+#define USAGE "log DATASET [-n N] [--oneline]   (DATASET: as 'strata datasets' names it)"
 
+/* In the local zone (or UTC with --utc), as every strata command prints times. */
 static void print_time(const git_time *t)
 {
-	time_t secs = (time_t)t->time + (time_t)t->offset * 60;
-	struct tm tm;
-	char buf[64];
-	gmtime_r(&secs, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-	printf("%s %c%02d%02d", buf, t->offset < 0 ? '-' : '+', abs(t->offset) / 60, abs(t->offset) % 60);
+	char buf[40];
+	strata_time_format(buf, sizeof(buf), (int64_t)t->time);
+	fputs(buf, stdout);
 }
 
 int cmd_log(int argc, char **argv, strata_cli *cli)

@@ -142,10 +142,10 @@ static void print_peer(const json_t *o, strata_node *n)
 			       json_string_value(json_object_get(net, "last_error")));
 	}
 	if (json_array_size(json_object_get(o, "views")))
-		printf("  %-32s %-12s %-12s %s\n", "view", "built", "sent", "state");
+		printf("  %-44s %-12s %-12s %s\n", "view", "built", "sent", "state");
 	json_array_foreach(json_object_get(o, "views"), i, v) {
 		const char *sent = json_string_value(json_object_get(v, "sent"));
-		printf("  %-32s %.12s %-12.12s %s\n", json_string_value(json_object_get(v, "name")),
+		printf("  %-44s %.12s %-12.12s %s\n", json_string_value(json_object_get(v, "name")),
 		       json_string_value(json_object_get(v, "commit")), sent ? sent : "-",
 		       json_string_value(json_object_get(v, "state")));
 	}
