@@ -204,21 +204,6 @@ START_TEST(list_names_every_dataset)
 }
 END_TEST
 
-/* Makes refs/strata/peers/NAME point at the tip of own dataset `own`, as a parcel would. */
-static void receive_as(const char *name, const char *own)
-{
-	git_commit *c = NULL;
-	git_reference *r = NULL;
-	strata_buf ref = STRATA_BUF_INIT;
-
-	ck_assert_int_eq(strata_dataset_resolve(&c, node, own, NULL), 0);
-	strata_buf_printf(&ref, "refs/strata/peers/%s", name);
-	ck_assert_int_eq(git_reference_create(&r, strata_node_repo(node), ref.ptr, git_commit_id(c), 1, "test"), 0);
-	git_reference_free(r);
-	git_commit_free(c);
-	strata_buf_dispose(&ref);
-}
-
 START_TEST(one_name_for_own_and_received)
 {
 	strata_import_result res;
