@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#define USAGE "log DATASET [-n N] [--oneline]   (DATASET: as 'strata datasets' names it)"
+#define USAGE "log DATASET [-n N] [--oneline] [--since TIME] [--until TIME]   (DATASET: as 'strata datasets' names it)"
 
 /* In the local zone (or UTC with --utc), as every strata command prints times. */
 static void print_time(const git_time *t)
@@ -25,18 +25,35 @@ int cmd_log(int argc, char **argv, strata_cli *cli)
 	static const struct option opts[] = {
 		{ "max-count", required_argument, NULL, 'n' },
 		{ "oneline", no_argument, NULL, 'o' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	git_commit *c = NULL, *parent = NULL;
 	long max = -1, shown = 0;
+	int64_t since = 0, until = 0, now = (int64_t)time(NULL);
 	int oneline = 0, opt, rc = 0, error;
 
 	while ((opt = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n': max = strtol(optarg, NULL, 10); break;
 		case 'o': oneline = 1; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return 0;
+		case 's':
+		case 'u':
+			if (strata_time_parse(opt == 's' ? &since : &until, optarg, now,
+					      opt == 's' ? STRATA_TIME_START_OF_DAY : STRATA_TIME_END_OF_DAY) < 0) {
+				fprintf(stderr, "strata: --%s: %s\n", opt == 's' ? "since" : "until", strata_error_last());
+				return CLI_EUSAGE;
+			}
+			break;
+		case 'h':
+			printf("usage: strata %s\n\n"
+			       "The dataset's commits, newest first, each with its signature status.\n"
+			       "  -n N            at most N commits\n"
+			       "  --oneline       one line each\n"
+			       "  --since, --until TIME   commits made in that span (as audit log takes them)\n", USAGE);
+			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
@@ -44,9 +61,12 @@ int cmd_log(int argc, char **argv, strata_cli *cli)
 		return cli_usage(USAGE);
 	if ((rc = strata_dataset_resolve(&c, cli->node, argv[optind], NULL)) < 0)
 		return rc;
-	while (c && (max < 0 || shown < max)) {
+	while (c && (max < 0 || shown < max) && (int64_t)git_commit_time(c) >= since) {
 		char hex[GIT_OID_HEXSZ + 1], signer[256];
 		strata_sig_status st;
+
+		if (until && (int64_t)git_commit_time(c) > until)
+			goto next;
 
 		git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
 		if ((error = strata_commit_check(&st, signer, sizeof(signer), cli->node, git_commit_id(c))) < 0) {
@@ -71,6 +91,7 @@ int cmd_log(int argc, char **argv, strata_cli *cli)
 			printf("\n");
 		}
 		shown++;
+next:
 		parent = NULL;
 		if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0) {
 			rc = strata_error_git("cannot read parent commit");

@@ -71,6 +71,9 @@ for round in 1 2 3; do
 	n=$("$STRATA" -C pv log "$PV_NAME" --oneline | wc -l)
 	[ "$n" -eq $((round + 1)) ] || fail "round $round: the province's log holds $n commits"
 done
+[ "$("$STRATA" -C pv log "$PV_NAME" --oneline --since "1 hour ago" | wc -l)" -eq 4 ] || fail "log --since 1 hour ago"
+[ "$("$STRATA" -C pv log "$PV_NAME" --oneline --until "1 day ago" | wc -l)" -eq 0 ] || fail "log --until 1 day ago"
+expect_fail 2 "cannot read the time 'soon'" "$STRATA" -C pv log "$PV_NAME" --since soon
 ok "three rounds up four tiers (parcels, then HTTPS): log and diff of the received dataset follow each"
 
 # --- disclosures: who received Alice's data, hop by hop ---
@@ -151,8 +154,8 @@ grep ',parcel-export,' a.csv | grep -v ",st-wangjiang,dx-gongshu,file," && fail 
 grep -q "parcel-import" a.csv && fail "audit log --peer dx-gongshu shows the community's parcels: $(cat a.csv)"
 "$STRATA" -C st audit log --until 2000-01-01 | grep -q "^no events match" || fail "--until in the past"
 "$STRATA" -C st audit log --since "$(date -d tomorrow +%Y-%m-%d)" | grep -q "^no events match" || fail "--since tomorrow"
-n_today=$("$STRATA" -C st audit log --since today --until today --event parcel-import | grep -c "imported from $CN")
-[ "$n_today" -eq 4 ] || fail "--since today --until today --event parcel-import: $n_today"
+n_today=$("$STRATA" -C st audit log --since "1 hour ago" --until "$(date +%Y-%m-%d)" --event parcel-import | grep -c "imported from $CN")
+[ "$n_today" -eq 4 ] || fail "--since 1 hour ago --until a date: $n_today"
 TZ=Asia/Shanghai "$STRATA" -C st audit log | grep -q "^[0-9a-f]\{12\} 20[0-9-]*T[0-9:]*+08:00 " || fail "times in the local zone"
 TZ=Asia/Shanghai "$STRATA" -C st audit log --utc | grep -q "^[0-9a-f]\{12\} 20[0-9-]*T[0-9:]*Z " || fail "--utc"
 TZ=Asia/Shanghai "$STRATA" -C st audit log --since "$(TZ=UTC date +%Y-%m-%d)T00:00:00Z" | grep -q "imported from" || fail "--since with Z"
