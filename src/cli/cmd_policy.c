@@ -9,17 +9,22 @@
 #include "strata/data/dataset.h"
 #include "strata/format/json.h"
 #include "strata/policy/policy_store.h"
+#include "strata/policy/policy_diff.h"
+#include "strata/format/name.h"
+#include "strata/base/time.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #define USAGE "policy check FILE [--node NODEDIR]\n" \
 	      "       strata [-C NODEDIR] policy preview FILE --dataset DATASET [-n N] [--peer PEER]\n" \
-	      "       strata policy diff OLD NEW\n" \
+	      "       strata [-C NODEDIR] policy diff [OLD] NEW [--exit-code] [--json]   (a file, NAME or NAME@VERSION)\n" \
+	      "       strata [-C NODEDIR] policy list | show NAME [--version N]\n" \
 	      "       strata [-C NODEDIR] policy commit FILE"
 
 static int load_schema(strata_schema **out, strata_node *n, const char *dataset)
@@ -253,129 +258,276 @@ done:
 	return rc;
 }
 
-static void rule_text(char *buf, size_t size, const strata_rule *r)
+/*
+ * A policy as the command line names it: a file (if one exists at that
+ * path), else NAME or NAME@VERSION committed on the node (-C).
+ */
+static int load_spec(strata_policy **out, strata_buf *label, const char *spec, strata_cli *cli, strata_node **n)
 {
-	if (!r)
-		snprintf(buf, size, "(not shared)");
-	else if (r->kind == STRATA_T_MASK)
-		snprintf(buf, size, "mask [%ld, %ld]", r->a, r->b);
-	else if (r->kind == STRATA_T_RANGE || r->kind == STRATA_T_PREFIX)
-		snprintf(buf, size, "%s %ld", strata_policy_transform_name(r->kind), r->a);
-	else if (r->kind == STRATA_T_PSEUDONYM)
-		snprintf(buf, size, "pseudonym (%s)", r->a == 1 ? "recipient" : "federation");
-	else
-		snprintf(buf, size, "%s", strata_policy_transform_name(r->kind));
+	struct stat st;
+	char name[128];
+	const char *at = strchr(spec, '@');
+	long version = -1;
+	git_oid blob;
+	int rc;
+
+	*out = NULL;
+	strata_buf_clear(label);
+	/* a path (it has a '/' or a '.', which no policy name has) or a file that is there */
+	if (strpbrk(spec, "/.") || (stat(spec, &st) == 0 && S_ISREG(st.st_mode))) {
+		strata_buf_printf(label, "%s", spec);
+		return strata_policy_load(out, spec);
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(at ? (size_t)(at - spec) : strlen(spec)), spec);
+	if (at) {
+		char *end;
+		version = strtol(at + 1, &end, 10);
+		if (end == at + 1 || *end || version < 0)
+			return strata_error_set("'%s': a version is a whole number (NAME@2)", spec);
+	}
+	if (!strata_name_node_valid(name))
+		return strata_error_setc(STRATA_ENOTFOUND, "'%s' is neither a policy file nor the name of a committed policy",
+					 spec);
+	if (!*n && (rc = strata_node_open(n, cli->node_dir)) < 0)
+		return rc;
+	if ((rc = strata_policy_store_load_version(out, &blob, *n, name, version)) < 0)
+		return rc;
+	strata_buf_printf(label, "committed, blob %.12s", git_oid_tostr_s(&blob));
+	return 0;
 }
 
-static const strata_rule *find_rule(const strata_policy_dataset *pd, const char *field)
+static const char *effect_text(int e)
 {
-	for (size_t i = 0; pd && i < pd->nrules; i++)
-		if (!strcmp(pd->rules[i].field, field))
-			return pd->rules[i].kind == STRATA_T_DROP ? NULL : &pd->rules[i];
-	return NULL;
-}
-
-static void list_diff(const char *what, char **a, size_t na, char **b, size_t nb, long *more, long *less)
-{
-	for (size_t i = 0; i < nb; i++) {
-		size_t k;
-		for (k = 0; k < na && strcmp(a[k], b[i]); k++)
-			;
-		if (k == na) {
-			printf("recipients: + %s %s (now receives everything below the old policy shared)\n", what, b[i]);
-			(*more)++;
-		}
-	}
-	for (size_t i = 0; i < na; i++) {
-		size_t k;
-		for (k = 0; k < nb && strcmp(b[k], a[i]); k++)
-			;
-		if (k == nb) {
-			printf("recipients: - %s %s (no longer receives anything)\n", what, a[i]);
-			(*less)++;
-		}
+	switch (e & (STRATA_PD_MORE | STRATA_PD_LESS)) {
+	case STRATA_PD_MORE: return e & STRATA_PD_TOKENS ? "MORE visible, changes tokens" : "MORE visible";
+	case STRATA_PD_LESS: return e & STRATA_PD_TOKENS ? "less visible, changes tokens" : "less visible";
+	case STRATA_PD_MORE | STRATA_PD_LESS:
+		return e & STRATA_PD_TOKENS ? "MORE and less visible, changes tokens" : "MORE and less visible: review by hand";
+	default: return e & STRATA_PD_TOKENS ? "changes tokens" : "changed";
 	}
 }
 
-static void dataset_diff(const strata_policy_dataset *da, const strata_policy_dataset *db, const char *name,
-			 long *more, long *less)
+typedef struct {
+	long more, less, tokens;
+	json_t *json;
+} diff_out;
+
+static int print_change(const strata_policy_change *c, void *payload)
 {
-	if (!da && db) {
-		printf("%s: newly shared   MORE visible\n", name);
-		(*more)++;
-	} else if (da && !db) {
-		printf("%s: no longer shared   less visible\n", name);
-		(*less)++;
+	diff_out *o = payload;
+
+	o->more += (c->effect & STRATA_PD_MORE) != 0;
+	o->less += (c->effect & STRATA_PD_LESS) != 0;
+	o->tokens += (c->effect & STRATA_PD_TOKENS) != 0;
+	if (o->json) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "what", c->what, "old", c->old_text,
+				      "new", c->new_text, "why", c->why, "more_visible", (c->effect & STRATA_PD_MORE) != 0,
+				      "less_visible", (c->effect & STRATA_PD_LESS) != 0,
+				      "changes_tokens", (c->effect & STRATA_PD_TOKENS) != 0);
+		json_object_set_new(j, "dataset", c->dataset ? json_string(c->dataset) : json_null());
+		json_object_set_new(j, "field", c->field ? json_string(c->field) : json_null());
+		json_object_set_new(j, "line", c->line ? json_integer(c->line) : json_null());
+		json_array_append_new(o->json, j);
+		return 0;
 	}
-	/* fields named on either side */
-	for (int side = 0; side < 2; side++) {
-		const strata_policy_dataset *pd = side ? db : da;
-		for (size_t i = 0; pd && i < pd->nrules; i++) {
-			const char *f = pd->rules[i].field;
-			const strata_rule *ra = find_rule(da, f), *rb = find_rule(db, f);
-			char ta[64], tb2[64];
-			int unclear, c;
-			if (side == 1 && da) {
-				size_t k;
-				for (k = 0; k < da->nrules && strcmp(da->rules[k].field, f); k++)
-					;
-				if (k < da->nrules)
-					continue;	/* printed in the first pass */
-			}
-			c = strata_policy_rule_compare(ra, rb, &unclear);
-			rule_text(ta, sizeof(ta), ra);
-			rule_text(tb2, sizeof(tb2), rb);
-			if (c == 0 && !unclear && !strcmp(ta, tb2))
-				continue;
-			printf("  %s.%s: %s -> %s   %s\n", name, f, ta, tb2,
-			       unclear ? "changed: compare by hand" : c > 0 ? "MORE visible" : c < 0 ? "less visible" : "changed");
-			if (c > 0 || unclear)
-				(*more)++;
-			else if (c < 0)
-				(*less)++;
-		}
-	}
-	if (da && db) {
-		if (da->nfilters && !db->nfilters) {
-			printf("  %s: row filter removed   MORE rows visible\n", name);
-			(*more)++;
-		} else if (!da->nfilters && db->nfilters) {
-			printf("  %s: row filter added   fewer rows visible\n", name);
-			(*less)++;
-		} else if (da->nfilters != db->nfilters) {
-			printf("  %s: row filter changed: compare by hand\n", name);
-			(*more)++;
-		}
-	}
+	printf("  %s%s%s%s%s: %s -> %s\n      %s: %s\n", c->dataset ? c->dataset : "", c->dataset ? " " : "", c->what,
+	       c->field ? " " : "", c->field ? c->field : "", *c->old_text ? c->old_text : "-",
+	       *c->new_text ? c->new_text : "-", effect_text(c->effect), c->why);
+	return 0;
 }
 
 static int policy_diff(int argc, char **argv, strata_cli *cli)
 {
+	static const struct option opts[] = {
+		{ "exit-code", no_argument, NULL, 'x' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	strata_policy *a = NULL, *b = NULL;
-	long more = 0, less = 0;
-	int rc = STRATA_ERROR;
+	strata_node *n = NULL;
+	strata_buf la = STRATA_BUF_INIT, lb = STRATA_BUF_INIT;
+	diff_out o = { 0, 0, 0, NULL };
+	int c, exit_code = 0, rc = STRATA_ERROR;
 
-	(void)cli;
-	if (argc != 3)
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'x': exit_code = 1; break;
+		case 'j': o.json = json_array(); break;
+		case 'h':
+			printf("usage: strata [-C NODEDIR] policy diff OLD NEW [--exit-code] [--json]\n\n"
+			       "Every change from OLD to NEW and what it does to what recipients see: more\n"
+			       "visible, less visible, or tokens that change.  OLD and NEW are each a policy\n"
+			       "file, or NAME (the version committed on the node) or NAME@VERSION (any version\n"
+			       "ever committed).  A single argument is compared with the committed version of\n"
+			       "the policy it names.\n\n"
+			       "  --exit-code  exit 1 if anything becomes more visible (for a review gate)\n"
+			       "  --json       the changes as JSON\n");
+			return 0;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (argc - optind != 1 && argc - optind != 2) {
+		json_decref(o.json);
 		return cli_usage(USAGE);
-	if ((rc = strata_policy_load(&a, argv[1])) < 0 || (rc = strata_policy_load(&b, argv[2])) < 0)
+	}
+	if ((rc = load_spec(&b, &lb, argv[argc - 1], cli, &n)) < 0)
 		goto done;
-	printf("policy %s v%ld -> %s v%ld\n", a->name, a->version, b->name, b->version);
-	if (strcmp(a->purpose, b->purpose))
-		printf("purpose: '%s' -> '%s'\n", a->purpose, b->purpose);
-	list_diff("peer", a->peers, a->npeers, b->peers, b->npeers, &more, &less);
-	list_diff("tier", a->tiers, a->ntiers, b->tiers, b->ntiers, &more, &less);
-	for (size_t i = 0; i < a->ndatasets; i++)
-		dataset_diff(&a->datasets[i], strata_policy_find(b, a->datasets[i].name), a->datasets[i].name, &more, &less);
-	for (size_t i = 0; i < b->ndatasets; i++)
-		if (!strata_policy_find(a, b->datasets[i].name))
-			dataset_diff(NULL, &b->datasets[i], b->datasets[i].name, &more, &less);
-	printf("%ld changes expose more, %ld expose less\n", more, less);
+	if (argc - optind == 2)
+		rc = load_spec(&a, &la, argv[optind], cli, &n);
+	else
+		rc = load_spec(&a, &la, b->name, cli, &n);	/* against what is committed */
+	if (rc < 0)
+		goto done;
+	if (!o.json) {
+		printf("policy %s version %ld (%s) -> %s version %ld (%s)\n", a->name, a->version, la.ptr, b->name,
+		       b->version, lb.ptr);
+		if (strcmp(a->name, b->name))
+			printf("  note: these are two different policies\n");
+	}
+	if ((rc = strata_policy_diff(a, b, print_change, &o)) < 0)
+		goto done;
+	if (o.json) {
+		json_t *doc = json_pack("{s:s, s:I, s:s, s:I, s:O, s:I, s:I, s:I}", "old", a->name, "old_version",
+					(json_int_t)a->version, "new", b->name, "new_version", (json_int_t)b->version,
+					"changes", o.json, "more_visible", (json_int_t)o.more, "less_visible",
+					(json_int_t)o.less, "changes_tokens", (json_int_t)o.tokens);
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(doc);
+	} else {
+		printf("%d change%s: %ld expose more, %ld expose less, %ld change tokens\n", rc, rc == 1 ? "" : "s",
+		       o.more, o.less, o.tokens);
+	}
 	rc = 0;
+	if (exit_code && o.more)
+		rc = strata_error_set("%ld change%s make more visible (--exit-code)", o.more, o.more == 1 ? "" : "s");
 done:
+	json_decref(o.json);
 	strata_policy_free(a);
 	strata_policy_free(b);
+	strata_node_free(n);
+	strata_buf_dispose(&la);
+	strata_buf_dispose(&lb);
 	return rc;
+}
+
+static int list_version(const strata_policy_version *v, void *payload)
+{
+	char t[40];
+	(void)payload;
+	strata_time_format(t, sizeof(t), v->time);
+	printf("  version %-3ld blob %.12s  committed %s  purpose: %s\n", v->policy->version, git_oid_tostr_s(&v->blob),
+	       t, v->policy->purpose);
+	return 0;
+}
+
+static int policy_list(int argc, char **argv, strata_cli *cli)
+{
+	strata_node *n = NULL;
+	char **names = NULL;
+	size_t count = 0;
+	int rc;
+
+	if (argc != 1) {
+		if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			printf("usage: strata [-C NODEDIR] policy list\n\nThe policies committed on the node, "
+			       "each with every version ever committed.\n");
+			return 0;
+		}
+		return cli_usage(USAGE);
+	}
+	if ((rc = strata_node_open(&n, cli->node_dir)) < 0 || (rc = strata_policy_store_list(&names, &count, n)) < 0)
+		goto done;
+	if (count == 0)
+		printf("no policies committed yet: commit one with 'strata policy commit FILE'\n");
+	for (size_t i = 0; i < count && rc >= 0; i++) {
+		strata_policy *p = NULL;
+		if ((rc = strata_policy_store_load(&p, NULL, n, names[i])) < 0)
+			break;
+		printf("%s: version %ld, for", p->name, p->version);
+		for (size_t k = 0; k < p->npeers; k++)
+			printf(" peer %s", p->peers[k]);
+		for (size_t k = 0; k < p->ntiers; k++)
+			printf(" tier %s", p->tiers[k]);
+		printf(", shares");
+		for (size_t k = 0; k < p->ndatasets; k++)
+			printf("%s %s", k ? "," : "", p->datasets[k].name);
+		putchar('\n');
+		strata_policy_free(p);
+		rc = strata_policy_store_versions(n, names[i], list_version, NULL);
+	}
+	rc = rc < 0 ? rc : 0;
+done:
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+	strata_node_free(n);
+	return rc;
+}
+
+typedef struct {
+	long version;
+	int shown;
+} show_ctx;
+
+static int show_version(const strata_policy_version *v, void *payload)
+{
+	show_ctx *x = payload;
+	char t[40];
+
+	if (x->version >= 0 && v->policy->version != x->version)
+		return 0;
+	strata_time_format(t, sizeof(t), v->time);
+	char blob[GIT_OID_HEXSZ + 1], commit[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(blob, sizeof(blob), &v->blob);
+	git_oid_tostr(commit, sizeof(commit), &v->commit);
+	printf("# policy %s version %ld: blob %s, committed %s (commit %.12s)\n", v->policy->name, v->policy->version,
+	       blob, t, commit);
+	fwrite(v->text, 1, v->len, stdout);
+	x->shown = 1;
+	return 1;	/* the newest that matches */
+}
+
+static int policy_show(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "version", required_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	show_ctx x = { -1, 0 };
+	strata_node *n = NULL;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v': {
+			char *end;
+			x.version = strtol(optarg, &end, 10);
+			if (end == optarg || *end || x.version < 0) {
+				fprintf(stderr, "strata: --version '%s': a whole number\n", optarg);
+				return CLI_EUSAGE;
+			}
+			break;
+		}
+		case 'h':
+			printf("usage: strata [-C NODEDIR] policy show NAME [--version N]\n\n"
+			       "The text of a committed policy (the newest, or version N), as committed.\n");
+			return 0;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(USAGE);
+	if ((rc = strata_node_open(&n, cli->node_dir)) < 0)
+		return rc;
+	rc = strata_policy_store_versions(n, argv[optind], show_version, &x);
+	if (rc >= 0 && !x.shown)
+		rc = strata_error_setc(STRATA_ENOTFOUND, "policy '%s' was never committed at version %ld on node '%s'",
+				       argv[optind], x.version, strata_node_name(n));
+	strata_node_free(n);
+	return rc < 0 ? rc : 0;
 }
 
 int cmd_policy(int argc, char **argv, strata_cli *cli)
@@ -394,6 +546,10 @@ int cmd_policy(int argc, char **argv, strata_cli *cli)
 		return policy_commit(argc - 1, argv + 1, cli);
 	if (!strcmp(argv[1], "diff"))
 		return policy_diff(argc - 1, argv + 1, cli);
-	fprintf(stderr, "strata: unknown policy command '%s' (check, preview, diff, commit)\n", argv[1]);
+	if (!strcmp(argv[1], "list"))
+		return policy_list(argc - 1, argv + 1, cli);
+	if (!strcmp(argv[1], "show"))
+		return policy_show(argc - 1, argv + 1, cli);
+	fprintf(stderr, "strata: unknown policy command '%s' (check, preview, diff, commit, list, show)\n", argv[1]);
 	return CLI_EUSAGE;
 }

@@ -74,10 +74,14 @@ ok "preview uses the committed secret: stable pseudonyms"
 sed 's/^version: 1/version: 2/; s/      phone: {mask: \[3, 4\]}.*/      phone: keep/; s/      birth_date: {generalize: month}.*/      birth_date: {generalize: year}/; s/  tiers: \[street\]/  tiers: [street, district]/' \
 	"$TOP_SRCDIR/policies/community-to-street.yaml" > v2.yaml
 "$STRATA" policy diff "$TOP_SRCDIR/policies/community-to-street.yaml" v2.yaml > d.txt
-grep -q "recipients: + tier district" d.txt || fail "diff: new recipient"
-grep -q "residents.phone: mask \[3, 4\] -> keep   MORE visible" d.txt || fail "diff: phone"
-grep -q "residents.birth_date: generalize month -> generalize year   less visible" d.txt || fail "diff: birth_date"
-tail -1 d.txt | grep -qx "2 changes expose more, 1 expose less" || fail "diff summary: $(tail -1 d.txt)"
+grep -q "MORE visible: tier district now receives what the policy shares" d.txt || fail "diff: new recipient: $(cat d.txt)"
+grep -A1 "residents field phone: mask \[3, 4\] -> keep" d.txt | grep -q "MORE visible: phone shows more" || fail "diff: phone"
+grep -A1 "residents field birth_date: generalize month -> generalize year" d.txt | grep -q "less visible" || fail "diff: birth_date"
+tail -1 d.txt | grep -qx "3 changes: 2 expose more, 1 expose less, 0 change tokens" || fail "diff summary: $(tail -1 d.txt)"
+expect_fail 1 "2 changes make more visible (--exit-code)" "$STRATA" policy diff "$TOP_SRCDIR/policies/community-to-street.yaml" v2.yaml --exit-code
+sed 's/^version: 1/version: 2/; s/      phone: {mask: \[3, 4\]}.*/      phone: drop/' "$TOP_SRCDIR/policies/community-to-street.yaml" >tight.yaml
+"$STRATA" policy diff "$TOP_SRCDIR/policies/community-to-street.yaml" tight.yaml --exit-code >d.txt ||
+	fail "--exit-code failed a change that only hides: $(cat d.txt)"
 "$STRATA" -C n policy commit v2.yaml | grep -q "committed as blob" || fail "commit v2"
 [ "$(git -C n/repo.git rev-list --count refs/strata/policies)" = 2 ] || fail "policy history"
 "$STRATA" -C n verify >/dev/null || fail "verify after policy commits"

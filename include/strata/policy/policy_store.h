@@ -32,6 +32,27 @@ int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_c
 /* Loads a committed policy by name; STRATA_ENOTFOUND if there is none. */
 int strata_policy_store_load(strata_policy **out, git_oid *blob, strata_node *n, const char *name);
 
+/* The names of the committed policies (free each and the array). */
+int strata_policy_store_list(char ***names, size_t *count, strata_node *n);
+
+/* One committed version of a policy: the parsed policy and its text live for the callback. */
+typedef struct {
+	const strata_policy *policy;
+	const char *text;
+	size_t len;
+	git_oid blob, commit;
+	int64_t time;		/* when it was committed */
+} strata_policy_version;
+typedef int (*strata_policy_version_cb)(const strata_policy_version *v, void *payload);
+/*
+ * Each version of policy `name` ever committed, newest first (`cb` may
+ * stop the walk with a non-zero, returned).  Returns the number of
+ * versions, STRATA_ENOTFOUND if there is none, or an error.
+ */
+int strata_policy_store_versions(strata_node *n, const char *name, strata_policy_version_cb cb, void *payload);
+/* Loads version `version` of a committed policy (-1: the current one). */
+int strata_policy_store_load_version(strata_policy **out, git_oid *blob, strata_node *n, const char *name, long version);
+
 /* Reads the policy's secret; a clear error if it is missing. */
 int strata_policy_store_secret(unsigned char *secret, strata_node *n, const char *name);
 

@@ -260,3 +260,134 @@ done:
 	strata_buf_dispose(&msg);
 	return error;
 }
+
+int strata_policy_store_versions(strata_node *n, const char *name, strata_policy_version_cb cb, void *payload)
+{
+	git_commit *c = NULL, *next = NULL;
+	git_tree *t = NULL;
+	strata_buf file = STRATA_BUF_INIT;
+	git_oid last = { { 0 } };
+	int error, count = 0;
+
+	if ((error = policies_tree(&c, &t, n)) < 0 || (error = strata_buf_printf(&file, "%s.yaml", name)) < 0)
+		goto done;
+	while (c && !error) {
+		const git_tree_entry *e = t ? git_tree_entry_byname(t, file.ptr) : NULL;
+		/* each commit that set this policy's file: where the blob differs from the commit's parent */
+		git_tree *pt = NULL;
+		const git_tree_entry *pe = NULL;
+		next = NULL;
+		if (git_commit_parentcount(c) > 0 &&
+		    (git_commit_parent(&next, c, 0) < 0 || git_commit_tree(&pt, next) < 0)) {
+			error = strata_error_git("cannot read the policies' history");
+			break;
+		}
+		if (pt)
+			pe = git_tree_entry_byname(pt, file.ptr);
+		if (e && (!pe || !git_oid_equal(git_tree_entry_id(e), git_tree_entry_id(pe))) &&
+		    !git_oid_equal(git_tree_entry_id(e), &last)) {
+			git_blob *b = NULL;
+			strata_policy *p = NULL;
+			strata_policy_version v;
+			if (git_blob_lookup(&b, strata_node_repo(n), git_tree_entry_id(e)) < 0) {
+				git_tree_free(pt);
+				error = strata_error_git("cannot read a committed policy");
+				break;
+			}
+			error = strata_policy_parse(&p, file.ptr, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
+			if (!error) {
+				v.policy = p;
+				v.text = git_blob_rawcontent(b);
+				v.len = (size_t)git_blob_rawsize(b);
+				v.blob = *git_tree_entry_id(e);
+				v.commit = *git_commit_id(c);
+				v.time = (int64_t)git_commit_time(c);
+				last = v.blob;
+				count++;
+				error = cb ? cb(&v, payload) : 0;
+			}
+			strata_policy_free(p);
+			git_blob_free(b);
+		}
+		git_tree_free(t);
+		t = pt;
+		git_commit_free(c);
+		c = next;
+	}
+	if (!error && count == 0)
+		error = strata_error_setc(STRATA_ENOTFOUND, "no committed policy '%s' on node '%s'", name, strata_node_name(n));
+done:
+	git_tree_free(t);
+	git_commit_free(c);
+	strata_buf_dispose(&file);
+	return error < 0 ? error : error > 0 ? error : count;
+}
+
+typedef struct {
+	long version;
+	strata_policy *found;
+	git_oid blob;
+} version_ctx;
+
+static int want_version(const strata_policy_version *v, void *payload)
+{
+	version_ctx *x = payload;
+	if (v->policy->version != x->version)
+		return 0;
+	x->blob = v->blob;
+	/* a copy that outlives the walk */
+	if (strata_policy_parse(&x->found, v->policy->file, v->text, v->len) < 0)
+		return STRATA_ERROR;
+	return 1;
+}
+
+int strata_policy_store_load_version(strata_policy **out, git_oid *blob, strata_node *n, const char *name, long version)
+{
+	version_ctx x = { version, NULL, { { 0 } } };
+	int rc;
+
+	*out = NULL;
+	if (version < 0)
+		return strata_policy_store_load(out, blob, n, name);
+	if ((rc = strata_policy_store_versions(n, name, want_version, &x)) < 0)
+		return rc;
+	if (!x.found)
+		return strata_error_setc(STRATA_ENOTFOUND, "policy '%s' was never committed at version %ld on node '%s'",
+					 name, version, strata_node_name(n));
+	if (blob)
+		*blob = x.blob;
+	*out = x.found;
+	return 0;
+}
+
+int strata_policy_store_list(char ***names, size_t *count, strata_node *n)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	char **l = NULL;
+	size_t k = 0;
+	int error;
+
+	*names = NULL;
+	*count = 0;
+	if ((error = policies_tree(&c, &t, n)) < 0)
+		return error;
+	if ((l = calloc(t ? git_tree_entrycount(t) + 1 : 1, sizeof(*l))) == NULL) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; t && i < git_tree_entrycount(t); i++) {
+		const char *f = git_tree_entry_name(git_tree_entry_byindex(t, i));
+		size_t len = strlen(f);
+		if (len > 5 && !strcmp(f + len - 5, ".yaml") && (l[k] = strndup(f, len - 5)) != NULL)
+			k++;
+	}
+	*names = l;
+	*count = k;
+	l = NULL;
+done:
+	free(l);
+	git_tree_free(t);
+	git_commit_free(c);
+	return error;
+}
