@@ -36,9 +36,14 @@ typedef struct {
 } strata_rule;
 
 typedef struct {
+	unsigned line, col;
+} strata_pos;
+
+typedef struct {
 	char *field;
 	char **values;		/* keep rows whose field is one of these */
 	size_t nvalues;
+	strata_pos *value_pos;	/* where each value is written */
 	unsigned line, col;
 } strata_filter;
 
@@ -58,6 +63,7 @@ typedef struct {
 	char *purpose;
 	char **peers;
 	size_t npeers;
+	strata_pos *peer_pos;	/* where each peer is named */
 	char **tiers;
 	size_t ntiers;
 	strata_policy_dataset *datasets;

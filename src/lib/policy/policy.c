@@ -102,6 +102,26 @@ static int string_list(ydoc *d, yaml_node_t *n, char ***out, size_t *count, cons
 	return 0;
 }
 
+/* Where each entry of a name-or-list node is written (string_list's order). */
+static int list_positions(ydoc *d, yaml_node_t *n, size_t count, strata_pos **out)
+{
+	size_t k = 0;
+
+	if ((*out = calloc(count + 1, sizeof(**out))) == NULL)
+		return strata_error_set("out of memory");
+	if (scalar(n)) {
+		(*out)[0].line = (unsigned)n->start_mark.line + 1;
+		(*out)[0].col = (unsigned)n->start_mark.column + 1;
+		return 0;
+	}
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top && k < count; it++, k++) {
+		yaml_node_t *v = node(d, *it);
+		(*out)[k].line = (unsigned)v->start_mark.line + 1;
+		(*out)[k].col = (unsigned)v->start_mark.column + 1;
+	}
+	return 0;
+}
+
 static int parse_transform(ydoc *d, yaml_node_t *v, strata_rule *r)
 {
 	const char *s = scalar(v);
@@ -221,7 +241,8 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 				if ((flt->field = strdup(scalar(fk))) == NULL)
 					return strata_error_set("out of memory");
 				pd->nfilters++;
-				if (string_list(d, node(d, f->value), &flt->values, &flt->nvalues, "filter values") < 0)
+				if (string_list(d, node(d, f->value), &flt->values, &flt->nvalues, "filter values") < 0 ||
+				    list_positions(d, node(d, f->value), flt->nvalues, &flt->value_pos) < 0)
 					return STRATA_ERROR;
 			}
 		} else {
@@ -308,7 +329,8 @@ static int parse_root(ydoc *d, strata_policy *p)
 		yaml_node_t *k = node(d, pr->key), *v = node(d, pr->value);
 		const char *key = scalar(k);
 		if (key && !strcmp(key, "peers")) {
-			if (string_list(d, v, &p->peers, &p->npeers, "peers") < 0)
+			if (string_list(d, v, &p->peers, &p->npeers, "peers") < 0 ||
+			    list_positions(d, v, p->npeers, &p->peer_pos) < 0)
 				return STRATA_ERROR;
 			for (size_t i = 0; i < p->npeers; i++)
 				if (!strata_name_node_valid(p->peers[i]))
@@ -411,6 +433,7 @@ void strata_policy_free(strata_policy *p)
 		for (size_t k = 0; k < pd->nfilters; k++) {
 			free(pd->filters[k].field);
 			free_list(pd->filters[k].values, pd->filters[k].nvalues);
+			free(pd->filters[k].value_pos);
 		}
 		free(pd->rules);
 		free(pd->filters);
@@ -418,6 +441,7 @@ void strata_policy_free(strata_policy *p)
 	}
 	free(p->datasets);
 	free_list(p->peers, p->npeers);
+	free(p->peer_pos);
 	free_list(p->tiers, p->ntiers);
 	free(p->purpose);
 	free(p->name);
