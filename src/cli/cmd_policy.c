@@ -11,6 +11,7 @@
 #include "strata/policy/policy_store.h"
 #include "strata/policy/policy_diff.h"
 #include "strata/policy/policy_lint.h"
+#include "strata/policy/impact.h"
 #include "strata/format/name.h"
 #include "strata/base/time.h"
 
@@ -19,12 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #define USAGE "[-C NODEDIR] policy check FILE [--node NODEDIR] [--strict]\n" \
 	      "       strata [-C NODEDIR] policy preview FILE --dataset DATASET [-n N] [--peer PEER]\n" \
 	      "       strata [-C NODEDIR] policy diff [OLD] NEW [--exit-code] [--json]   (a file, NAME or NAME@VERSION)\n" \
+	      "       strata [-C NODEDIR] policy impact [OLD] NEW [--peer P] [--json]\n" \
+	      "       strata [-C NODEDIR] policy risk POLICY [--peer P] [--json]\n" \
 	      "       strata [-C NODEDIR] policy list | show NAME [--version N]\n" \
 	      "       strata [-C NODEDIR] policy commit FILE"
 
@@ -259,25 +263,23 @@ done:
 	return rc;
 }
 
-static int policy_commit(int argc, char **argv, strata_cli *cli)
+static int commit_file(strata_cli *cli, const char *path)
 {
 	strata_policy_commit_result res;
 	strata_node *n = NULL;
 	char hex[GIT_OID_HEXSZ + 1], bhex[GIT_OID_HEXSZ + 1];
 	int rc = STRATA_ERROR;
 
-	if (argc != 2)
-		return cli_usage(USAGE);
-	if ((rc = strata_node_open(&n, cli->node_dir)) < 0 || (rc = strata_policy_store_commit(n, argv[1], &res)) < 0)
+	if ((rc = strata_node_open(&n, cli->node_dir)) < 0 || (rc = strata_policy_store_commit(n, path, &res)) < 0)
 		goto done;
 	git_oid_tostr(hex, sizeof(hex), &res.commit);
 	git_oid_tostr(bhex, sizeof(bhex), &res.blob);
 	if (!cli->quiet) {
 		if (res.unchanged)
-			printf("%s: already committed (blob %.12s)\n", argv[1], bhex);
+			printf("%s: already committed (blob %.12s)\n", path, bhex);
 		else
 			printf("%s: committed as blob %.12s in refs/strata/policies (commit %.12s, signed)\n",
-			       argv[1], bhex, hex);
+			       path, bhex, hex);
 		if (res.secret_created)
 			printf("created the policy's secret in %s/secrets/ (back it up: it cannot be recreated)\n",
 			       strata_node_path(n));
@@ -560,6 +562,298 @@ static int policy_show(int argc, char **argv, strata_cli *cli)
 	return rc < 0 ? rc : 0;
 }
 
+/* ---- impact and risk ---- */
+
+static double pct(size_t a, size_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0.0;
+}
+
+static void print_risk(const char *label, const strata_risk *r, const char *qi, const char *sensitive)
+{
+	if (!*qi) {
+		printf("    %s: none (the policy names no quasi-identifier: records of no person)\n", label);
+		return;
+	}
+	printf("    %s: %zu records in %zu classes on %s\n", label, r->records, r->classes, *qi ? qi : "(no field)");
+	if (!r->records)
+		return;
+	printf("      min k %zu (max risk %.2f), unique %zu (%.1f%%), in classes below 5: %zu (%.1f%%), average risk %.3f\n",
+	       r->min_k, r->max_risk, r->unique, pct(r->unique, r->records), r->below_5, pct(r->below_5, r->records),
+	       r->avg_risk);
+	if (r->has_l)
+		printf("      l-diversity of %s: min l %zu; %zu of %zu classes hold one value of it (%.1f%%)\n", sensitive,
+		       r->min_l, r->l_1, r->classes, pct(r->l_1, r->classes));
+}
+
+static json_t *risk_json(const strata_risk *r, const char *qi)
+{
+	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "quasi_identifiers", qi, "records",
+			      (json_int_t)r->records, "classes", (json_int_t)r->classes, "min_k", (json_int_t)r->min_k,
+			      "unique", (json_int_t)r->unique, "below_5", (json_int_t)r->below_5, "max_risk", r->max_risk,
+			      "avg_risk", r->avg_risk);
+	if (r->has_l) {
+		json_object_set_new(o, "min_l", json_integer((json_int_t)r->min_l));
+		json_object_set_new(o, "l_1_classes", json_integer((json_int_t)r->l_1));
+	}
+	return o;
+}
+
+typedef struct {
+	int risk_only;
+	const strata_policy *before, *after;
+	json_t *json;
+	int throwaway_noted;
+} impact_out;
+
+static const char *sensitive_of(const strata_policy *p, const char *source)
+{
+	const char *last = strrchr(source, '/');
+	const strata_policy_dataset *pd = p ? strata_policy_find(p, last ? last + 1 : source) : NULL;
+	return pd && pd->sensitive ? pd->sensitive : "";
+}
+
+static int print_impact(const strata_impact *im, void *payload)
+{
+	impact_out *o = payload;
+
+	if (im->throwaway_secret && !o->throwaway_noted) {
+		fprintf(stderr, "note: policy '%s' has no secret on this node yet: tokens are counted with a throwaway key\n",
+			o->after->name);
+		o->throwaway_noted = 1;
+	}
+	if (o->json) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:I}", "peer", im->peer, "tier", im->tier, "dataset", im->source,
+				      "source_records", (json_int_t)im->source_records), *fields = json_array();
+		if (o->risk_only) {
+			json_object_set_new(j, "records", json_integer((json_int_t)im->after_records));
+			json_object_set_new(j, "risk", risk_json(&im->after_risk, im->after_qi));
+		} else {
+			json_object_set_new(j, "before", im->before_applies ?
+				json_pack("{s:I, s:o}", "records", (json_int_t)im->before_records, "risk",
+					  risk_json(&im->before_risk, im->before_qi)) : json_null());
+			json_object_set_new(j, "after", im->after_applies ?
+				json_pack("{s:I, s:o}", "records", (json_int_t)im->after_records, "risk",
+					  risk_json(&im->after_risk, im->after_qi)) : json_null());
+			json_object_set_new(j, "gained", json_integer((json_int_t)im->gained));
+			json_object_set_new(j, "lost", json_integer((json_int_t)im->lost));
+			for (size_t f = 0; f < im->nfields; f++)
+				json_array_append_new(fields, json_pack("{s:s, s:I, s:I, s:I, s:b}", "field", im->fields[f].name,
+					"visible", (json_int_t)im->fields[f].visible, "hidden", (json_int_t)im->fields[f].hidden,
+					"changed", (json_int_t)im->fields[f].changed, "tokens", im->fields[f].tokens));
+		}
+		json_object_set_new(j, "fields", fields);
+		json_array_append_new(o->json, j);
+		return 0;
+	}
+	printf("\nto %s (%s), %s (%zu records here):\n", im->peer, *im->tier ? im->tier : "?", im->source, im->source_records);
+	if (o->risk_only) {
+		printf("    receives %zu records\n", im->after_records);
+		print_risk("re-identification risk", &im->after_risk, im->after_qi, sensitive_of(o->after, im->source));
+		return 0;
+	}
+	printf("    records: %zu -> %zu (%zu gained, %zu lost)%s\n", im->before_records, im->after_records, im->gained,
+	       im->lost, !im->before_applies ? " (not shared before)" : !im->after_applies ? " (no longer shared)" : "");
+	for (size_t f = 0; f < im->nfields; f++) {
+		const strata_impact_field *fd = &im->fields[f];
+		if (!fd->visible && !fd->hidden && !fd->changed)
+			continue;
+		printf("    %s:", fd->name);
+		if (fd->visible)
+			printf(" becomes visible in %zu records", fd->visible);
+		if (fd->hidden)
+			printf("%s hidden in %zu", fd->visible ? "," : " becomes", fd->hidden);
+		if (fd->changed)
+			printf("%s %zu %s", fd->visible || fd->hidden ? "," : "", fd->changed,
+			       fd->tokens ? "tokens change" : "values show differently");
+		putchar('\n');
+	}
+	if (im->before_applies)
+		print_risk("risk before", &im->before_risk, im->before_qi, sensitive_of(o->before, im->source));
+	if (im->after_applies)
+		print_risk("risk after", &im->after_risk, im->after_qi, sensitive_of(o->after, im->source));
+	return 0;
+}
+
+static int policy_impact(int argc, char **argv, strata_cli *cli, int risk_only)
+{
+	static const struct option opts[] = {
+		{ "peer", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	strata_policy *a = NULL, *b = NULL;
+	strata_node *n = NULL;
+	strata_buf la = STRATA_BUF_INIT, lb = STRATA_BUF_INIT;
+	impact_out o = { risk_only, NULL, NULL, NULL, 0 };
+	const char *peer = NULL;
+	int c, rc = STRATA_ERROR;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': peer = optarg; break;
+		case 'j': if (!o.json) o.json = json_array(); break;
+		case 'h':
+			if (risk_only)
+				printf("usage: strata [-C NODEDIR] policy risk POLICY [--peer P] [--json]\n\n"
+				       "The re-identification risk of what each recipient of POLICY (NAME, NAME@VERSION\n"
+				       "or a file) would hold of this node's data: records agreeing on every\n"
+				       "quasi-identifier (the dataset's quasi_identifiers, or every shared field but\n"
+				       "the key) form a class of k; min k, the records unique (k = 1) and in classes\n"
+				       "below 5, the maximum (1/min k) and average risk (prosecutor model, GB/T\n"
+				       "42460-2023), and the l-diversity of the dataset's sensitive field.\n");
+			else
+				printf("usage: strata [-C NODEDIR] policy impact [OLD] NEW [--peer P] [--json]\n\n"
+				       "What NEW would change on this node's real data, per recipient and dataset,\n"
+				       "against OLD (default: the version committed): records gained and lost, per\n"
+				       "field how many values become visible or hidden, how many tokens change, and\n"
+				       "the re-identification risk before and after (see 'policy risk').  Each is a\n"
+				       "file, NAME or NAME@VERSION.  Nothing is written.\n");
+			json_decref(o.json);
+			return 0;
+		default: json_decref(o.json); return cli_usage(USAGE);
+		}
+	}
+	if (argc - optind != 1 && (risk_only || argc - optind != 2)) {
+		json_decref(o.json);
+		return cli_usage(USAGE);
+	}
+	if ((rc = load_spec(&b, &lb, argv[argc - 1], cli, &n)) < 0)
+		goto done;
+	if (!n && (rc = strata_node_open(&n, cli->node_dir)) < 0)
+		goto done;
+	if (!risk_only) {
+		rc = load_spec(&a, &la, argc - optind == 2 ? argv[optind] : b->name, cli, &n);
+		if (rc == STRATA_ENOTFOUND && argc - optind == 1) {
+			strata_error_clear();	/* never committed: nothing was shared before */
+			strata_buf_puts(&la, "nothing committed");
+			rc = 0;
+		}
+		if (rc < 0)
+			goto done;
+	}
+	o.before = a;
+	o.after = b;
+	if (!o.json) {
+		if (risk_only)
+			printf("risk of policy %s version %ld (%s) on %s's data\n", b->name, b->version, lb.ptr, strata_node_name(n));
+		else if (a)
+			printf("impact of policy %s version %ld (%s) against version %ld (%s) on %s's data\n", b->name, b->version,
+			       lb.ptr, a->version, la.ptr, strata_node_name(n));
+		else
+			printf("impact of policy %s version %ld (%s) on %s's data (nothing committed before)\n", b->name,
+			       b->version, lb.ptr, strata_node_name(n));
+	}
+	if ((rc = strata_policy_impact(n, a, b, peer, print_impact, &o)) < 0)
+		goto done;
+	if (o.json) {
+		json_t *doc = json_pack("{s:s, s:s, s:I, s:O}", "node", strata_node_name(n), "policy", b->name, "version",
+					(json_int_t)b->version, risk_only ? "risk" : "impact", o.json);
+		if (a)
+			json_object_set_new(doc, "against_version", json_integer((json_int_t)a->version));
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(doc);
+	} else if (rc == 0) {
+		printf("\nno peer of this node receives anything under it%s\n", peer ? " (or that peer)" : "");
+	}
+	rc = 0;
+done:
+	json_decref(o.json);
+	strata_policy_free(a);
+	strata_policy_free(b);
+	strata_node_free(n);
+	strata_buf_dispose(&la);
+	strata_buf_dispose(&lb);
+	return rc;
+}
+
+/* Yes from a terminal, to a question on stderr. */
+static int confirmed(const char *question)
+{
+	char answer[16];
+	if (!isatty(STDIN_FILENO))
+		return 0;
+	fprintf(stderr, "%s [y/N] ", question);
+	if (!fgets(answer, sizeof(answer), stdin))
+		return 0;
+	return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+/*
+ * policy commit FILE [--confirm]: a new version that makes anything more
+ * visible shows what changes and what it does on this node's data, and
+ * is committed only with --confirm (or a yes on a terminal).
+ */
+static int policy_commit(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "confirm", no_argument, NULL, 'y' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	strata_policy *a = NULL, *b = NULL;
+	strata_node *n = NULL;
+	diff_out d = { 0, 0, 0, NULL };
+	impact_out io = { 0, NULL, NULL, NULL, 0 };
+	int c, confirm = 0, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'y': confirm = 1; break;
+		case 'h':
+			printf("usage: strata [-C NODEDIR] policy commit FILE [--confirm]\n\n"
+			       "Commits a policy (signed, in refs/strata/policies); its version must go up.\n"
+			       "A version that makes anything more visible than the one committed prints\n"
+			       "the changes and their impact on this node's data, and is committed only\n"
+			       "with --confirm, or a yes on a terminal.\n");
+			return 0;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(USAGE);
+	if ((rc = strata_policy_load(&b, argv[optind])) < 0 || (rc = strata_node_open(&n, cli->node_dir)) < 0)
+		goto done;
+	rc = strata_policy_store_load(&a, NULL, n, b->name);
+	if (rc == STRATA_ENOTFOUND) {
+		strata_error_clear();	/* the first version: nothing to compare with */
+		rc = 0;
+	} else if (rc == 0 && a->version < b->version) {
+		{
+			/* count quietly first: only a loosening is shown */
+			diff_out q = { 0, 0, 0, json_array() };
+			strata_policy_diff(a, b, print_change, &q);
+			json_decref(q.json);
+			if (q.more && !confirm) {
+				printf("policy %s version %ld -> %ld makes more visible:\n", a->name, a->version, b->version);
+				strata_policy_diff(a, b, print_change, &d);
+				io.before = a;
+				io.after = b;
+				if ((rc = strata_policy_impact(n, a, b, NULL, print_impact, &io)) < 0)
+					goto done;
+				fflush(stdout);
+				if (!confirmed("commit it?")) {
+					rc = strata_error_set("'%s' makes more visible than version %ld (above): "
+							      "commit it with --confirm", argv[optind], a->version);
+					goto done;
+				}
+			}
+		}
+	}
+	if (rc < 0)
+		goto done;
+	strata_node_free(n);
+	n = NULL;
+	rc = commit_file(cli, argv[optind]);
+done:
+	strata_policy_free(a);
+	strata_policy_free(b);
+	strata_node_free(n);
+	return rc;
+}
+
 int cmd_policy(int argc, char **argv, strata_cli *cli)
 {
 	if (argc < 2)
@@ -578,8 +872,12 @@ int cmd_policy(int argc, char **argv, strata_cli *cli)
 		return policy_diff(argc - 1, argv + 1, cli);
 	if (!strcmp(argv[1], "list"))
 		return policy_list(argc - 1, argv + 1, cli);
+	if (!strcmp(argv[1], "impact"))
+		return policy_impact(argc - 1, argv + 1, cli, 0);
+	if (!strcmp(argv[1], "risk"))
+		return policy_impact(argc - 1, argv + 1, cli, 1);
 	if (!strcmp(argv[1], "show"))
 		return policy_show(argc - 1, argv + 1, cli);
-	fprintf(stderr, "strata: unknown policy command '%s' (check, preview, diff, commit, list, show)\n", argv[1]);
+	fprintf(stderr, "strata: unknown policy command '%s' (check, preview, diff, impact, risk, commit, list, show)\n", argv[1]);
 	return CLI_EUSAGE;
 }

@@ -82,7 +82,7 @@ expect_fail 1 "2 changes make more visible (--exit-code)" "$STRATA" policy diff 
 sed 's/^version: 1/version: 2/; s/      phone: {mask: \[3, 4\]}.*/      phone: drop/' "$TOP_SRCDIR/policies/community-to-street.yaml" >tight.yaml
 "$STRATA" policy diff "$TOP_SRCDIR/policies/community-to-street.yaml" tight.yaml --exit-code >d.txt ||
 	fail "--exit-code failed a change that only hides: $(cat d.txt)"
-"$STRATA" -C n policy commit v2.yaml | grep -q "committed as blob" || fail "commit v2"
+"$STRATA" -C n policy commit v2.yaml --confirm | grep -q "committed as blob" || fail "commit v2"
 [ "$(git -C n/repo.git rev-list --count refs/strata/policies)" = 2 ] || fail "policy history"
 "$STRATA" -C n verify >/dev/null || fail "verify after policy commits"
 ok "policy diff names what becomes more or less visible; v2 commits on top"

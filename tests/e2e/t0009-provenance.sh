@@ -99,7 +99,7 @@ grep -q '^  in the view: .*"income_band":"FORGED"' "$T/out" && grep -q '^  per p
 # a view built under one policy whose trailer names another
 sed 's/^version: 1/version: 2/; s/      phone: {mask: \[3, 4\]}.*/      phone: keep/' \
 	"$TOP_SRCDIR/policies/community-to-street.yaml" >v2.yaml
-"$STRATA" -C cn policy commit v2.yaml >/dev/null
+"$STRATA" -C cn policy commit v2.yaml --confirm >/dev/null
 b2=$(git -C cn/repo.git rev-parse refs/strata/policies:community-to-street.yaml)
 sed "s/^Strata-Policy: .*/Strata-Policy: $b2/" msg >msg2
 forged2=$("$FORGE" commit cn "$(git -C cn/repo.git rev-parse "$V^{tree}")" - msg2)

@@ -128,7 +128,7 @@ change_policy() { # NODE VAR BASE
 	v=$((v + 1))
 	t=$((1 - t))
 	policy_text "$3" "$v" "$t" >"$1.policy.yaml"
-	S -C "$1" policy commit "$1.policy.yaml" >/dev/null 2>err || die "policy commit at $1: $(cat err)"
+	S -C "$1" policy commit "$1.policy.yaml" --confirm >/dev/null 2>err || die "policy commit at $1: $(cat err)"
 	eval "ver_$2=$v tight_$2=$t"
 	policy_changes=$((policy_changes + 1))
 }

@@ -133,13 +133,13 @@ START_TEST(pseudonym_scope_changes_every_token)
 {
 	char *d;
 	d = diff(BASE, edit("id: pseudonym", "id: {pseudonym: recipient}"));
-	ck_assert_str_eq(d, "field id LT|pseudonym (federation) -> pseudonym (recipient)|every token of id changes; "
+	ck_assert_str_eq(d, "field id LT|pseudonym (node) -> pseudonym (recipient)|every token of id changes; "
 			    "each recipient gets its own, which no two recipients can join on\n");
 	d = diff(edit("id: pseudonym", "id: {pseudonym: recipient}"), BASE);
 	ck_assert_ptr_nonnull(strstr(d, "field id MT|"));
 	/* a token becoming the raw value */
 	d = diff(BASE, edit("id: pseudonym", "id: keep"));
-	ck_assert_str_eq(d, "field id M|pseudonym (federation) -> keep|id shows more of each value\n");
+	ck_assert_str_eq(d, "field id M|pseudonym (node) -> keep|id shows more of each value\n");
 }
 END_TEST
 

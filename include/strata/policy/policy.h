@@ -19,7 +19,7 @@
 typedef enum {
 	STRATA_T_KEEP,
 	STRATA_T_DROP,
-	STRATA_T_PSEUDONYM,	/* HMAC-SHA256 token; a = 1 for a per-recipient token space */
+	STRATA_T_PSEUDONYM,	/* HMAC-SHA256 token under this node's secret; a = 1: per recipient, 0: one for all (scope node) */
 	STRATA_T_MASK,		/* keep first a and last b characters */
 	STRATA_T_YEAR,		/* date -> YYYY */
 	STRATA_T_MONTH,		/* date -> YYYY-MM */
@@ -53,6 +53,10 @@ typedef struct {
 	size_t nrules;
 	strata_filter *filters;	/* all must hold */
 	size_t nfilters;
+	char **qi;		/* quasi_identifiers: the fields risk groups records by */
+	size_t nqi;
+	int has_qi;		/* named (an empty list: no person in it); else every shared field but the key and tokens */
+	char *sensitive;	/* sensitive: a field whose l-diversity risk reports, or NULL */
 	unsigned line, col;
 } strata_policy_dataset;
 

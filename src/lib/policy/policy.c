@@ -11,13 +11,15 @@
  *     residents:
  *       filter: { consent: "true" }    # or a list of accepted values
  *       fields:
- *         id_number: pseudonym         # or {pseudonym: recipient}
+ *         id_number: pseudonym         # scope node (the default) or {pseudonym: recipient}
  *         name: {mask: [1, 0]}         # first, last characters kept
  *         birth_date: {generalize: year}      # year | month
  *         income: {generalize: {range: 1000}}
  *         address: {generalize: {prefix: 9}}
  *         id_number2: {generalize: id-region}
  *         gender: keep                  # keep | drop
+ *       quasi_identifiers: [gender, birth_date]   # for `policy risk` (default: every shared non-key field)
+ *       sensitive: income_band        # its l-diversity, for `policy risk`
  */
 #include "strata/policy/policy.h"
 #include "strata/base/fs.h"
@@ -146,12 +148,14 @@ static int parse_transform(ydoc *d, yaml_node_t *v, strata_rule *r)
 	if (!strcmp(kind, "pseudonym")) {
 		const char *scope = scalar(arg);
 		r->kind = STRATA_T_PSEUDONYM;
-		if (scope && !strcmp(scope, "federation"))
+		/* "federation" is the older name of "node": tokens were never federation-wide */
+		if (scope && (!strcmp(scope, "node") || !strcmp(scope, "federation")))
 			r->a = 0;
 		else if (scope && !strcmp(scope, "recipient"))
 			r->a = 1;
 		else
-			return at(d, arg, "pseudonym scope must be 'federation' or 'recipient'");
+			return at(d, arg, "pseudonym scope must be 'node' (one token for all of this node's recipients) "
+				  "or 'recipient' (each its own)");
 		return 0;
 	}
 	if (!strcmp(kind, "mask")) {
@@ -195,6 +199,7 @@ static int parse_transform(ydoc *d, yaml_node_t *v, strata_rule *r)
 
 static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_policy_dataset *pd)
 {
+
 	pd->line = (unsigned)n->start_mark.line + 1;
 	pd->col = (unsigned)n->start_mark.column + 1;
 	if ((pd->name = strdup(name)) == NULL)
@@ -245,8 +250,20 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 				    list_positions(d, node(d, f->value), flt->nvalues, &flt->value_pos) < 0)
 					return STRATA_ERROR;
 			}
+		} else if (key && !strcmp(key, "quasi_identifiers")) {
+			if (v->type == YAML_SEQUENCE_NODE && v->data.sequence.items.top == v->data.sequence.items.start)
+				pd->nqi = 0;	/* [] : records of no person */
+			else if (string_list(d, v, &pd->qi, &pd->nqi, "quasi_identifiers") < 0)
+				return STRATA_ERROR;
+			pd->has_qi = 1;
+		} else if (key && !strcmp(key, "sensitive")) {
+			if (!scalar(v) || !*scalar(v))
+				return at(d, v, "sensitive names one field");
+			if ((pd->sensitive = strdup(scalar(v))) == NULL)
+				return strata_error_set("out of memory");
 		} else {
-			return at(d, k, "unknown key '%s' in dataset (fields, filter)", key ? key : "?");
+			return at(d, k, "unknown key '%s' in dataset (fields, filter, quasi_identifiers, sensitive)",
+				  key ? key : "?");
 		}
 	}
 	if (!pd->rules)
@@ -437,6 +454,8 @@ void strata_policy_free(strata_policy *p)
 		}
 		free(pd->rules);
 		free(pd->filters);
+		free_list(pd->qi, pd->nqi);
+		free(pd->sensitive);
 		free(pd->name);
 	}
 	free(p->datasets);

@@ -11,9 +11,9 @@
  *   filter value added / removed    MORE / LESS (rows with that value)
  *   field transform                 by strata_policy_rule_compare; kinds
  *                                   that do not order are MORE and LESS
- *   pseudonym scope                 TOKENS, and MORE (federation: tokens
- *                                   shared across recipients, so they can
- *                                   be joined) or LESS (recipient)
+ *   pseudonym scope                 TOKENS, and MORE (node: one token for
+ *                                   all of this node's recipients, so they
+ *                                   can join on it) or LESS (recipient)
  */
 #include "strata/policy/policy_diff.h"
 
@@ -29,7 +29,7 @@ void strata_policy_rule_text(char *out, size_t size, const strata_rule *r)
 	else if (r->kind == STRATA_T_RANGE || r->kind == STRATA_T_PREFIX)
 		snprintf(out, size, "%s %ld", strata_policy_transform_name(r->kind), r->a);
 	else if (r->kind == STRATA_T_PSEUDONYM)
-		snprintf(out, size, "pseudonym (%s)", r->a == 1 ? "recipient" : "federation");
+		snprintf(out, size, "pseudonym (%s)", r->a == 1 ? "recipient" : "node");
 	else
 		snprintf(out, size, "%s", strata_policy_transform_name(r->kind));
 }

@@ -1,0 +1,278 @@
+/*
+ * impact.c - see impact.h.
+ */
+#include "strata/policy/impact.h"
+#include "strata/base/array.h"
+#include "strata/data/dataset.h"
+#include "strata/node/peers.h"
+#include "strata/policy/policy_store.h"
+#include "strata/policy/redact.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	strata_redactor r;
+	int on;
+	strata_risk_acc *risk;
+	strata_buf qi;
+} side;
+
+typedef struct {
+	strata_node *n;
+	const strata_policy *before, *after;
+	const char *peer, *tier;
+	const char *dataset;
+	strata_impact_cb cb;
+	void *payload;
+	int reports, stop;
+	const unsigned char *secret;
+	int throwaway;
+} impact_ctx;
+
+typedef struct {
+	side s[2];
+	strata_impact im;
+	strata_impact_field *fields;
+	size_t nfields, falloc;
+	strata_buf out[2];
+} source_ctx;
+
+static strata_impact_field *field_of(source_ctx *x, const char *name)
+{
+	for (size_t i = 0; i < x->nfields; i++)
+		if (!strcmp(x->fields[i].name, name))
+			return &x->fields[i];
+	if (strata_array_grow(&x->fields, &x->falloc, x->nfields + 1, 16) < 0)
+		return NULL;
+	memset(&x->fields[x->nfields], 0, sizeof(x->fields[x->nfields]));
+	snprintf(x->fields[x->nfields].name, sizeof(x->fields[x->nfields].name), "%s", name);
+	return &x->fields[x->nfields++];
+}
+
+
+static const strata_rule *rule_of(const strata_policy_dataset *pd, const char *field)
+{
+	for (size_t i = 0; pd && i < pd->nrules; i++)
+		if (!strcmp(pd->rules[i].field, field))
+			return pd->rules[i].kind == STRATA_T_DROP ? NULL : &pd->rules[i];
+	return NULL;
+}
+
+/* The quasi-identifiers: the policy's list, or every shared field that is not the key and is in the data. */
+static int side_open(side *s, const strata_policy *p, const strata_policy_dataset *pd, const char *peer,
+		     const unsigned char *secret, const strata_schema *schema)
+{
+	char *qi[256];
+	size_t nqi = 0;
+	int error;
+
+	if ((error = strata_redact_init(&s->r, p, pd, peer, secret)) < 0)
+		return error;
+	s->on = 1;
+	if (pd->has_qi) {
+		/* a field the recipient does not get cannot single anyone out there */
+		for (size_t i = 0; i < pd->nqi && nqi < 256; i++)
+			if (rule_of(pd, pd->qi[i]))
+				qi[nqi++] = pd->qi[i];
+	} else {
+		/* what someone could know of a person: not the key, and not a token only this federation makes */
+		for (size_t i = 0; i < pd->nrules && nqi < 256; i++) {
+			int is_key = 0;
+			for (size_t k = 0; k < schema->nkey; k++)
+				is_key |= !strcmp(schema->key[k], pd->rules[i].field);
+			if (!is_key && pd->rules[i].kind != STRATA_T_DROP && pd->rules[i].kind != STRATA_T_PSEUDONYM &&
+			    strata_schema_field(schema, pd->rules[i].field) >= 0)
+				qi[nqi++] = pd->rules[i].field;
+		}
+	}
+	for (size_t i = 0; i < nqi; i++)
+		strata_buf_printf(&s->qi, "%s%s", i ? ", " : "", qi[i]);
+	return strata_risk_new(&s->risk, qi, nqi, pd->sensitive && rule_of(pd, pd->sensitive) ? pd->sensitive : NULL);
+}
+
+static void side_close(side *s)
+{
+	if (s->on)
+		strata_redact_dispose(&s->r);
+	strata_risk_free(s->risk);
+	strata_buf_dispose(&s->qi);
+	memset(s, 0, sizeof(*s));
+}
+
+static int compare_line(const char *line, size_t len, void *payload)
+{
+	source_ctx *x = payload;
+	strata_record *rec = NULL, *red[2] = { NULL, NULL };
+	int kept[2] = { 0, 0 }, error;
+
+	x->im.source_records++;
+	if ((error = strata_json_record_parse(&rec, line, len)) < 0)
+		return error;
+	for (int i = 0; i < 2 && !error; i++) {
+		strata_buf_clear(&x->out[i]);
+		if (!x->s[i].on)
+			continue;
+		if ((error = strata_redact_record(&x->s[i].r, rec, &x->out[i], &kept[i])) < 0 || !kept[i])
+			continue;
+		if ((error = strata_risk_add(x->s[i].risk, x->out[i].ptr, x->out[i].len)) == 0)
+			error = strata_json_record_parse(&red[i], x->out[i].ptr, x->out[i].len);
+	}
+	if (!error) {
+		x->im.before_records += kept[0];
+		x->im.after_records += kept[1];
+		x->im.gained += !kept[0] && kept[1];
+		x->im.lost += kept[0] && !kept[1];
+		/* per field: seen before and after, as which value */
+		for (int i = 0; i < 2 && !error; i++)
+			for (size_t f = 0; red[i] && f < red[i]->n && !error; f++) {
+				const char *name = red[i]->names[f];
+				strata_impact_field *fd = field_of(x, name);
+				const char *other = NULL;
+				size_t olen = 0;
+				if (!fd) {
+					error = strata_error_set("out of memory");
+					break;
+				}
+				for (size_t k = 0; red[!i] && k < red[!i]->n; k++)
+					if (!strcmp(red[!i]->names[k], name)) {
+						other = red[!i]->values[k];
+						olen = red[!i]->lens[k];
+					}
+				if (!other) {
+					if (i == 1)
+						fd->visible++;
+					else
+						fd->hidden++;
+				} else if (i == 1 && (olen != red[1]->lens[f] || memcmp(other, red[1]->values[f], olen))) {
+					fd->changed++;
+				}
+			}
+	}
+	strata_json_record_free(rec);
+	strata_json_record_free(red[0]);
+	strata_json_record_free(red[1]);
+	return error;
+}
+
+static int report_source(const strata_dataset_entry *d, void *payload)
+{
+	impact_ctx *ix = payload;
+	const strata_policy_dataset *pd[2];
+	source_ctx x;
+	git_tree *t = NULL;
+	strata_schema *schema = NULL;
+	int error = 0;
+
+	if (ix->stop || strcmp(d->dataset, ix->dataset))
+		return 0;
+	pd[0] = ix->before && strata_policy_applies(ix->before, ix->peer, ix->tier) ? strata_policy_find(ix->before, ix->dataset) : NULL;
+	pd[1] = ix->after && strata_policy_applies(ix->after, ix->peer, ix->tier) ? strata_policy_find(ix->after, ix->dataset) : NULL;
+	if (!pd[0] && !pd[1])
+		return 0;
+	memset(&x, 0, sizeof(x));
+	if (git_commit_tree(&t, d->tip) < 0) {
+		error = strata_error_git("cannot read a dataset");
+		goto done;
+	}
+	if ((error = strata_schema_load(&schema, strata_node_repo(ix->n), t)) < 0)
+		goto done;
+	for (int i = 0; i < 2 && !error; i++)
+		if (pd[i])
+			error = side_open(&x.s[i], i ? ix->after : ix->before, pd[i], ix->peer, ix->secret, schema);
+	if (error || (error = strata_dataset_foreach(strata_node_repo(ix->n), t, compare_line, &x)) < 0)
+		goto done;
+	/* a field both sides pseudonymize: its changes are changed tokens */
+	for (size_t f = 0; f < x.nfields; f++) {
+		const strata_rule *a = rule_of(pd[0], x.fields[f].name), *b = rule_of(pd[1], x.fields[f].name);
+		x.fields[f].tokens = a && b && a->kind == STRATA_T_PSEUDONYM && b->kind == STRATA_T_PSEUDONYM;
+	}
+	for (int i = 0; i < 2 && !error; i++)
+		if (x.s[i].on)
+			error = strata_risk_finish(x.s[i].risk, i ? &x.im.after_risk : &x.im.before_risk);
+	if (error)
+		goto done;
+	x.im.peer = ix->peer;
+	x.im.tier = ix->tier;
+	x.im.source = d->name;
+	x.im.before_applies = pd[0] != NULL;
+	x.im.after_applies = pd[1] != NULL;
+	x.im.fields = x.fields;
+	x.im.nfields = x.nfields;
+	x.im.before_qi = x.s[0].qi.ptr ? x.s[0].qi.ptr : "";
+	x.im.after_qi = x.s[1].qi.ptr ? x.s[1].qi.ptr : "";
+	x.im.throwaway_secret = ix->throwaway;
+	ix->reports++;
+	if (ix->cb)
+		ix->stop = ix->cb(&x.im, ix->payload);
+done:
+	for (int i = 0; i < 2; i++) {
+		side_close(&x.s[i]);
+		strata_buf_dispose_secret(&x.out[i]);
+	}
+	free(x.fields);
+	strata_schema_free(schema);
+	git_tree_free(t);
+	return error;
+}
+
+int strata_policy_impact(strata_node *n, const strata_policy *before, const strata_policy *after, const char *peer,
+			 strata_impact_cb cb, void *payload)
+{
+	impact_ctx ix = { n, before, after, NULL, NULL, NULL, cb, payload, 0, 0, NULL, 0 };
+	unsigned char secret[STRATA_SECRET_LEN];
+	char **peers = NULL;
+	size_t npeers = 0;
+	int error;
+
+	/* the secret of the policy's name: one for every version */
+	error = strata_policy_store_secret(secret, n, after->name);
+	if (error == STRATA_ENOTFOUND) {
+		strata_error_clear();
+		if (RAND_bytes(secret, sizeof(secret)) != 1)
+			return strata_error_ssl("no randomness");
+		ix.throwaway = 1;
+		error = 0;
+	}
+	if (error < 0)
+		return error;
+	ix.secret = secret;
+	if ((error = strata_peers_list(&peers, &npeers, n)) < 0)
+		goto done;
+	for (size_t i = 0; i < npeers && !error && !ix.stop; i++) {
+		strata_buf tier = STRATA_BUF_INIT;
+		if (peer && strcmp(peer, peers[i]))
+			continue;
+		strata_peers_get(&tier, n, peers[i], "tier");
+		strata_error_clear();
+		ix.peer = peers[i];
+		ix.tier = tier.ptr ? tier.ptr : "";
+		/* each dataset either version names, once */
+		for (int v = 0; v < 2 && !error; v++) {
+			const strata_policy *p = v ? after : before;
+			for (size_t k = 0; p && k < p->ndatasets && !error && !ix.stop; k++) {
+				if (v == 1 && before && strata_policy_find(before, p->datasets[k].name))
+					continue;
+				ix.dataset = p->datasets[k].name;
+				error = strata_dataset_list(n, STRATA_DATASETS_ALL, report_source, &ix);
+			}
+		}
+		strata_buf_dispose(&tier);
+	}
+	if (!error && peer && npeers && !ix.reports) {
+		size_t k = 0;
+		while (k < npeers && strcmp(peers[k], peer))
+			k++;
+		if (k == npeers)
+			error = strata_error_setc(STRATA_ENOTFOUND, "'%s' is not a peer of node '%s'", peer, strata_node_name(n));
+	}
+done:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	strata_peers_list_free(peers);
+	if (error < 0)
+		return error;
+	return ix.stop ? ix.stop : ix.reports;
+}
