@@ -379,6 +379,9 @@ static int parse_root(ydoc *d, strata_policy *p)
 				return at(d, k, "dataset '%s' appears twice", scalar(k));
 		if (parse_dataset(d, scalar(k), node(d, pr->value), &p->datasets[p->ndatasets++]) < 0)
 			return STRATA_ERROR;
+		/* where the officer wrote its name */
+		p->datasets[p->ndatasets - 1].line = (unsigned)k->start_mark.line + 1;
+		p->datasets[p->ndatasets - 1].col = (unsigned)k->start_mark.column + 1;
 	}
 	return 0;
 }

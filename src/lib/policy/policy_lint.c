@@ -84,6 +84,11 @@ static int scan_line(const char *line, size_t len, void *payload)
 	return 0;
 }
 
+static int by_bytes(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int scan_source(const strata_dataset_entry *d, void *payload)
 {
 	scan_ctx *x = payload;
@@ -130,8 +135,9 @@ static int lint_dataset(lint_ctx *lx, const strata_policy_dataset *pd, strata_no
 		strata_error_clear();
 	}
 	for (size_t i = 0; !error && x.sources && i < pd->nfilters; i++) {
-		const filter_scan *fs = &x.scans[i];
+		filter_scan *fs = &x.scans[i];
 		strata_buf seen = STRATA_BUF_INIT;
+		qsort(fs->seen, fs->nseen, sizeof(*fs->seen), by_bytes);	/* the same words, whatever the record order */
 		for (size_t k = 0; k < fs->nseen; k++)
 			strata_buf_printf(&seen, "%s\"%s\"", k ? ", " : "", fs->seen[k]);
 		if (fs->nseen == SEEN_MAX)
