@@ -588,10 +588,10 @@ static void print_risk(const char *label, const strata_risk *r, const char *qi, 
 
 static json_t *risk_json(const strata_risk *r, const char *qi)
 {
-	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "quasi_identifiers", qi, "records",
+	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I}", "quasi_identifiers", qi, "records",
 			      (json_int_t)r->records, "classes", (json_int_t)r->classes, "min_k", (json_int_t)r->min_k,
 			      "unique", (json_int_t)r->unique, "below_5", (json_int_t)r->below_5, "max_risk", r->max_risk,
-			      "avg_risk", r->avg_risk);
+			      "avg_risk", r->avg_risk, "suppressed", (json_int_t)r->suppressed);
 	if (r->has_l) {
 		json_object_set_new(o, "min_l", json_integer((json_int_t)r->min_l));
 		json_object_set_new(o, "l_1_classes", json_integer((json_int_t)r->l_1));
@@ -648,12 +648,18 @@ static int print_impact(const strata_impact *im, void *payload)
 	}
 	printf("\nto %s (%s), %s (%zu records here):\n", im->peer, *im->tier ? im->tier : "?", im->source, im->source_records);
 	if (o->risk_only) {
-		printf("    receives %zu records\n", im->after_records);
+		printf("    receives %zu records", im->after_records - im->after_risk.suppressed);
+		if (im->after_risk.suppressed)
+			printf(" (%zu in classes below min_k left out)", im->after_risk.suppressed);
+		putchar('\n');
 		print_risk("re-identification risk", &im->after_risk, im->after_qi, sensitive_of(o->after, im->source));
 		return 0;
 	}
 	printf("    records: %zu -> %zu (%zu gained, %zu lost)%s\n", im->before_records, im->after_records, im->gained,
 	       im->lost, !im->before_applies ? " (not shared before)" : !im->after_applies ? " (no longer shared)" : "");
+	if (im->before_risk.suppressed || im->after_risk.suppressed)
+		printf("    in classes below min_k, left out: %zu -> %zu\n", im->before_risk.suppressed,
+		       im->after_risk.suppressed);
 	for (size_t f = 0; f < im->nfields; f++) {
 		const strata_impact_field *fd = &im->fields[f];
 		if (!fd->visible && !fd->hidden && !fd->changed)

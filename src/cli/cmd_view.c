@@ -15,8 +15,11 @@ static void report(const strata_view_result *r, void *payload)
 	if (cli->quiet)
 		return;
 	git_oid_tostr(hex, sizeof(hex), &r->commit);
-	printf("%s/%s: %zu records, %s %.12s\n", r->peer, r->name, r->records,
+	printf("%s/%s: %zu records, %s %.12s", r->peer, r->name, r->records,
 	       r->unchanged ? "unchanged" : r->incremental ? "signed commit (incremental)" : "signed commit", hex);
+	if (r->suppressed)
+		printf(" (%zu records in classes below the policy's min_k left out)", r->suppressed);
+	putchar('\n');
 }
 
 int cmd_view(int argc, char **argv, strata_cli *cli)

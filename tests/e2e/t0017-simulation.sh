@@ -7,7 +7,8 @@
 # consent flips that move rows across the row filter, income bands), adds
 # and deletes some, and imports the result as CSV or JSON Lines, sometimes
 # killed with SIGKILL at a random moment first; policies tighten and loosen
-# with version bumps; every link goes by HTTPS or by parcel file, switching
+# with version bumps (each through the review gate: `policy diff --exit-code`
+# flags every loosening and no tightening); every link goes by HTTPS or by parcel file, switching
 # between them, with parcels lost, duplicated, delivered late, receipts
 # carried back or not, peers offline for rounds, and daemons killed in the
 # middle of a transfer.  After every round, on every node:
@@ -128,6 +129,13 @@ change_policy() { # NODE VAR BASE
 	v=$((v + 1))
 	t=$((1 - t))
 	policy_text "$3" "$v" "$t" >"$1.policy.yaml"
+	# the officer's review gate: a tightening passes, a loosening is flagged, a commit without --confirm refused
+	if [ "$t" = 1 ]; then
+		S -C "$1" policy diff "$3" "$1.policy.yaml" --exit-code >diff.out 2>&1 || die "a tightening at $1 was flagged as exposing more: $(cat diff.out)"
+	else
+		S -C "$1" policy diff "$3" "$1.policy.yaml" --exit-code >diff.out 2>&1 && die "a loosening at $1 passed the review gate: $(cat diff.out)"
+		S -C "$1" policy commit "$1.policy.yaml" </dev/null >/dev/null 2>err && die "a loosening at $1 committed without --confirm"
+	fi
 	S -C "$1" policy commit "$1.policy.yaml" --confirm >/dev/null 2>err || die "policy commit at $1: $(cat err)"
 	eval "ver_$2=$v tight_$2=$t"
 	policy_changes=$((policy_changes + 1))

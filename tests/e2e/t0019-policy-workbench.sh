@@ -157,3 +157,49 @@ sed '2s/,1[0-9]*,/,13900000000,/' one.csv >one2.csv
 "$STRATA" -C cn2 export --to st-wangjiang -o cn2.2.parcel >/dev/null && "$STRATA" -C st import cn2.2.parcel >/dev/null
 [ "$(tok cn-jinjiang-01 "$hh" | head -1)" = "$b" ] || fail "the token changed from one round to the next"
 ok "tokens are stable from round to round and each node's own: one person under two communities has two tokens at the street"
+
+# --- min_k: records in small classes are not sent, counted; or no view at all ---
+"$STRATA" init mk --name cn-mk --tier community >/dev/null
+"$STRATA" init ms --name st-mk --tier street >/dev/null
+"$STRATA" -C mk import residents "$SEEDS" --key id_number >/dev/null
+cat >k.yaml <<'YAML'
+policy: k-test
+version: 1
+purpose: a test of min_k
+recipients:
+  tiers: [street]
+datasets:
+  residents:
+    fields:
+      id_number: pseudonym
+      gender: keep
+      birth_date: {generalize: year}
+      income_band: keep
+    quasi_identifiers: [gender, birth_date, income_band]
+    min_k: 5
+YAML
+small=$(awk -F, 'NR > 1 { n[$3 "," substr($4, 1, 4) "," $11]++ } END { for (k in n) if (n[k] < 5) s += n[k]; print s + 0 }' "$SEEDS")
+[ "$small" -gt 0 ] || fail "the seed data has no class below 5: the test proves nothing"
+"$STRATA" -C mk policy commit k.yaml >/dev/null
+"$STRATA" -C mk peer add st-mk --key ms/keys/node.pub --tier street --policy k-test --direction push >/dev/null
+"$STRATA" -C ms peer add cn-mk --key mk/keys/node.pub --tier community --direction pull >/dev/null
+"$STRATA" -C mk policy risk k-test | grep -q "receives $((total - small)) records ($small in classes below min_k left out)" ||
+	fail "risk under min_k: $("$STRATA" -C mk policy risk k-test) (wanted $small left out)"
+"$STRATA" -C mk policy risk k-test | grep -q "min k [5-9]\|min k [1-9][0-9]" || fail "risk under min_k: a class below 5 remains"
+"$STRATA" -C mk view build | grep -q "residents: $((total - small)) records, signed commit [0-9a-f]* ($small records in classes below the policy's min_k left out)" ||
+	fail "view build under min_k: $("$STRATA" -C mk view build)"
+
+	[ "$(git -C mk/repo.git log -1 --format='%(trailers:key=Strata-Suppressed,valueonly)' refs/strata/views/st-mk/residents | head -1)" = "$small" ] ||
+	fail "the view commit does not count what it left out"
+"$STRATA" -C mk audit view refs/strata/views/st-mk/residents >/dev/null || fail "audit view of a min_k view"
+"$STRATA" -C mk audit log | grep -q "left out" || fail "the audit event does not say what was left out"
+"$STRATA" -C mk export --to st-mk -o k.parcel >/dev/null && "$STRATA" -C ms import k.parcel >/dev/null || fail "parcel of a min_k view"
+"$STRATA" -C ms sql "SELECT min(n) FROM (SELECT count(*) AS n FROM residents GROUP BY gender, birth_date, income_band)" | tail -1 |
+	awk '{ exit !($1 >= 5) }' || fail "the street holds a class below 5"
+sed 's/^version: 1/version: 2/; s/    min_k: 5/    min_k: 5\n    small_classes: refuse/' k.yaml >k2.yaml
+"$STRATA" -C mk policy diff k-test k2.yaml | grep -q "less visible: a small class now stops the view" || fail "diff of small_classes"
+"$STRATA" -C mk policy commit k2.yaml >/dev/null
+before=$(node_state mk)
+expect_fail 1 "policy 'k-test' requires min_k 5 for 'residents': $small records are in smaller classes" "$STRATA" -C mk view build
+[ "$(node_state mk)" = "$before" ] || fail "a refused min_k build changed the node"
+ok "min_k: records in classes below k are left out and counted (as counted here), audit view agrees; or the build is refused"

@@ -143,6 +143,21 @@ START_TEST(pseudonym_scope_changes_every_token)
 }
 END_TEST
 
+START_TEST(min_k_both_ways)
+{
+	char *strict = strdup(edit("      band: keep\n", "      band: keep\n    min_k: 5\n"));
+	char *d = diff(BASE, strict);
+	ck_assert_str_eq(d, "min_k - L|(no min_k) -> min_k 5, suppress|records in classes smaller than 5 are no longer sent\n");
+	d = diff(strict, BASE);
+	ck_assert_str_eq(d, "min_k - M|min_k 5, suppress -> (no min_k)|records in smaller classes than before are sent\n");
+	d = diff(strict, edit("      band: keep\n", "      band: keep\n    min_k: 3\n"));
+	ck_assert_ptr_nonnull(strstr(d, "min_k - M|min_k 5, suppress -> min_k 3, suppress|"));
+	d = diff(strict, edit("      band: keep\n", "      band: keep\n    min_k: 5\n    small_classes: refuse\n"));
+	ck_assert_ptr_nonnull(strstr(d, "min_k - L|min_k 5, suppress -> min_k 5, refuse|"));
+	free(strict);
+}
+END_TEST
+
 START_TEST(counts_every_change)
 {
 	strata_policy *a = parse(BASE), *b = parse(edit("consent: \"true\"", "consent: \"false\""));
@@ -161,6 +176,7 @@ int main(void)
 	tcase_add_test(tc, purpose_recipients_and_datasets);
 	tcase_add_test(tc, each_transform_and_its_parameters);
 	tcase_add_test(tc, pseudonym_scope_changes_every_token);
+	tcase_add_test(tc, min_k_both_ways);
 	tcase_add_test(tc, counts_every_change);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);

@@ -29,7 +29,7 @@ START_TEST(a_hand_counted_case)
 	add(a, "{\"band\":\"c\",\"gender\":\"M\",\"id\":\"4\",\"year\":\"1980\"}");
 	add(a, "{\"band\":\"c\",\"gender\":\"M\",\"id\":\"5\",\"year\":\"1980\"}");
 	add(a, "{\"band\":\"a\",\"gender\":\"M\",\"id\":\"6\",\"year\":\"1990\"}");
-	ck_assert_int_eq(strata_risk_finish(a, &r), 0);
+	ck_assert_int_eq(strata_risk_finish(a, 0, &r), 0);
 	ck_assert_uint_eq(r.records, 6);
 	ck_assert_uint_eq(r.classes, 3);
 	ck_assert_uint_eq(r.min_k, 1);
@@ -40,6 +40,21 @@ START_TEST(a_hand_counted_case)
 	ck_assert(r.has_l);
 	ck_assert_uint_eq(r.min_l, 1);
 	ck_assert_uint_eq(r.l_1, 2);
+	/* min_k 2 suppresses the class of one; min_k 3 also the class of two */
+	ck_assert_int_eq(strata_risk_finish(a, 2, &r), 0);
+	ck_assert_uint_eq(r.suppressed, 1);
+	ck_assert_uint_eq(r.records, 5);
+	ck_assert_uint_eq(r.classes, 2);
+	ck_assert_uint_eq(r.min_k, 2);
+	ck_assert_uint_eq(r.unique, 0);
+	ck_assert_int_eq(strata_risk_finish(a, 3, &r), 0);
+	ck_assert_uint_eq(r.suppressed, 3);
+	ck_assert_uint_eq(r.records, 3);
+	ck_assert_uint_eq(r.min_k, 3);
+	ck_assert_double_eq_tol(r.avg_risk, 1.0 / 3, 1e-9);
+	ck_assert_int_eq(strata_risk_finish(a, 10, &r), 0);
+	ck_assert_uint_eq(r.suppressed, 6);
+	ck_assert_uint_eq(r.records, 0);
 	strata_risk_free(a);
 }
 END_TEST
@@ -57,7 +72,7 @@ START_TEST(larger_classes_and_no_sensitive_field)
 		snprintf(line, sizeof(line), "{\"gender\":\"%s\",\"id\":\"%d\"}", i % 2 ? "F" : "M", i);
 		add(a, line);
 	}
-	ck_assert_int_eq(strata_risk_finish(a, &r), 0);
+	ck_assert_int_eq(strata_risk_finish(a, 0, &r), 0);
 	ck_assert_uint_eq(r.classes, 2);
 	ck_assert_uint_eq(r.min_k, 5);
 	ck_assert_uint_eq(r.unique, 0);
@@ -81,14 +96,14 @@ START_TEST(values_do_not_run_together)
 	add(a, "{\"x\":\"a\",\"y\":\"bc\"}");
 	add(a, "{\"x\":\"a\"}");
 	add(a, "{\"x\":\"a\",\"y\":\"\"}");
-	ck_assert_int_eq(strata_risk_finish(a, &r), 0);
+	ck_assert_int_eq(strata_risk_finish(a, 0, &r), 0);
 	ck_assert_uint_eq(r.classes, 3);
 	ck_assert_uint_eq(r.unique, 2);
 	ck_assert_uint_eq(r.min_k, 1);
 	strata_risk_free(a);
 	/* no records: all zero */
 	ck_assert_int_eq(strata_risk_new(&a, qi, 2, NULL), 0);
-	ck_assert_int_eq(strata_risk_finish(a, &r), 0);
+	ck_assert_int_eq(strata_risk_finish(a, 0, &r), 0);
 	ck_assert_uint_eq(r.records, 0);
 	strata_risk_free(a);
 }

@@ -57,6 +57,8 @@ typedef struct {
 	size_t nqi;
 	int has_qi;		/* named (an empty list: no person in it); else every shared field but the key and tokens */
 	char *sensitive;	/* sensitive: a field whose l-diversity risk reports, or NULL */
+	long min_k;		/* min_k: records in smaller classes (on the quasi-identifiers) are not sent; 0: none */
+	int refuse_small;	/* small_classes: refuse (build no view) rather than suppress them */
 	unsigned line, col;
 } strata_policy_dataset;
 
@@ -98,6 +100,15 @@ int strata_policy_check_schema(const strata_policy *p, const strata_policy_datas
 			       const strata_schema *s, int flags);
 
 const char *strata_policy_transform_name(strata_transform_kind k);
+
+/*
+ * The quasi-identifiers of a dataset as a recipient holds it: those the
+ * policy names that it shares, or (none named) every shared field of the
+ * schema that is neither the key nor a pseudonym token (an outsider knows
+ * a person's birth date, not the token this federation made of it).
+ * Fills names[] (pointing into pd or s) and returns their number.
+ */
+size_t strata_policy_quasi_identifiers(const strata_policy_dataset *pd, const strata_schema *s, char **names, size_t max);
 
 /*
  * Compares two transforms for one field: > 0 if `b` shows more than `a`,

@@ -28,6 +28,7 @@ typedef struct {
 	double max_risk, avg_risk;
 	int has_l;
 	size_t min_l, l_1;	/* l_1: classes of one sensitive value */
+	size_t suppressed;	/* records in classes below min_k, left out of the figures above */
 } strata_risk;
 
 typedef struct strata_risk_acc strata_risk_acc;
@@ -36,8 +37,12 @@ typedef struct strata_risk_acc strata_risk_acc;
 int strata_risk_new(strata_risk_acc **out, char *const *qi, size_t nqi, const char *sensitive);
 /* Adds one canonical record line; a field it lacks counts as empty. */
 int strata_risk_add(strata_risk_acc *a, const char *line, size_t len);
-/* The figures of everything added (zeros for no record). */
-int strata_risk_finish(strata_risk_acc *a, strata_risk *out);
+/*
+ * The figures of everything added (zeros for no record); with `min_k`
+ * (0: none), of what is left once the classes smaller than it are
+ * suppressed, as a view under min_k holds it.
+ */
+int strata_risk_finish(strata_risk_acc *a, size_t min_k, strata_risk *out);
 void strata_risk_free(strata_risk_acc *a);
 
 #endif

@@ -41,6 +41,7 @@ typedef struct {
 	size_t records;
 	int unchanged;
 	int incremental;	/* built from the previous view and the source diff */
+	size_t suppressed;	/* records in classes below the policy's min_k, not sent */
 	git_oid commit;
 } strata_view_result;
 

@@ -17,6 +17,7 @@
 typedef struct {
 	strata_redactor r;
 	int on;
+	size_t min_k;
 	strata_risk_acc *risk;
 	strata_buf qi;
 } side;
@@ -73,24 +74,10 @@ static int side_open(side *s, const strata_policy *p, const strata_policy_datase
 	if ((error = strata_redact_init(&s->r, p, pd, peer, secret)) < 0)
 		return error;
 	s->on = 1;
-	if (pd->has_qi) {
-		/* a field the recipient does not get cannot single anyone out there */
-		for (size_t i = 0; i < pd->nqi && nqi < 256; i++)
-			if (rule_of(pd, pd->qi[i]))
-				qi[nqi++] = pd->qi[i];
-	} else {
-		/* what someone could know of a person: not the key, and not a token only this federation makes */
-		for (size_t i = 0; i < pd->nrules && nqi < 256; i++) {
-			int is_key = 0;
-			for (size_t k = 0; k < schema->nkey; k++)
-				is_key |= !strcmp(schema->key[k], pd->rules[i].field);
-			if (!is_key && pd->rules[i].kind != STRATA_T_DROP && pd->rules[i].kind != STRATA_T_PSEUDONYM &&
-			    strata_schema_field(schema, pd->rules[i].field) >= 0)
-				qi[nqi++] = pd->rules[i].field;
-		}
-	}
+	nqi = strata_policy_quasi_identifiers(pd, schema, qi, 256);
 	for (size_t i = 0; i < nqi; i++)
 		strata_buf_printf(&s->qi, "%s%s", i ? ", " : "", qi[i]);
+	s->min_k = (size_t)pd->min_k;
 	return strata_risk_new(&s->risk, qi, nqi, pd->sensitive && rule_of(pd, pd->sensitive) ? pd->sensitive : NULL);
 }
 
@@ -192,7 +179,7 @@ static int report_source(const strata_dataset_entry *d, void *payload)
 	}
 	for (int i = 0; i < 2 && !error; i++)
 		if (x.s[i].on)
-			error = strata_risk_finish(x.s[i].risk, i ? &x.im.after_risk : &x.im.before_risk);
+			error = strata_risk_finish(x.s[i].risk, x.s[i].min_k, i ? &x.im.after_risk : &x.im.before_risk);
 	if (error)
 		goto done;
 	x.im.peer = ix->peer;

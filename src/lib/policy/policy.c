@@ -20,6 +20,8 @@
  *         gender: keep                  # keep | drop
  *       quasi_identifiers: [gender, birth_date]   # for `policy risk` (default: every shared non-key field)
  *       sensitive: income_band        # its l-diversity, for `policy risk`
+ *       min_k: 5                      # records in classes smaller than 5 are not sent,
+ *       small_classes: suppress       # but counted (or: refuse, and build no view)
  */
 #include "strata/policy/policy.h"
 #include "strata/base/fs.h"
@@ -261,9 +263,22 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 				return at(d, v, "sensitive names one field");
 			if ((pd->sensitive = strdup(scalar(v))) == NULL)
 				return strata_error_set("out of memory");
+		} else if (key && !strcmp(key, "min_k")) {
+			if (get_long(d, v, &pd->min_k, "min_k") < 0)
+				return STRATA_ERROR;
+			if (pd->min_k < 2)
+				return at(d, v, "min_k must be at least 2 (every class holds at least one record)");
+		} else if (key && !strcmp(key, "small_classes")) {
+			if (scalar(v) && !strcmp(scalar(v), "suppress"))
+				pd->refuse_small = 0;
+			else if (scalar(v) && !strcmp(scalar(v), "refuse"))
+				pd->refuse_small = 1;
+			else
+				return at(d, v, "small_classes is 'suppress' (leave those records out, counted) or 'refuse' "
+					  "(build no view)");
 		} else {
-			return at(d, k, "unknown key '%s' in dataset (fields, filter, quasi_identifiers, sensitive)",
-				  key ? key : "?");
+			return at(d, k, "unknown key '%s' in dataset (fields, filter, quasi_identifiers, sensitive, min_k, "
+				  "small_classes)", key ? key : "?");
 		}
 	}
 	if (!pd->rules)
@@ -583,4 +598,23 @@ int strata_policy_rule_compare(const strata_rule *a, const strata_rule *b, int *
 	if (ra / 10 == 2 && rb / 10 == 2 && !((ra == 21 && rb == 22) || (ra == 22 && rb == 21)))
 		*unclear = 1;
 	return (rb > ra) - (rb < ra);
+}
+
+size_t strata_policy_quasi_identifiers(const strata_policy_dataset *pd, const strata_schema *s, char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pd->nrules && n < max; i++) {
+		const strata_rule *r = &pd->rules[i];
+		int named = 0, is_key = 0;
+		if (r->kind == STRATA_T_DROP || strata_schema_field(s, r->field) < 0)
+			continue;	/* not shared, or not in this data: the recipient cannot hold it */
+		for (size_t k = 0; k < pd->nqi; k++)
+			named |= !strcmp(pd->qi[k], r->field);
+		for (size_t k = 0; k < s->nkey; k++)
+			is_key |= !strcmp(s->key[k], r->field);
+		if (pd->has_qi ? named : !is_key && r->kind != STRATA_T_PSEUDONYM)
+			names[n++] = r->field;
+	}
+	return n;
 }

@@ -194,6 +194,24 @@ static void dataset_changes(diff_ctx *x, const strata_policy_dataset *da, const 
 			return;	/* its fields go with it */
 	}
 	filter_changes(x, da, db);
+	if (da && db && (da->min_k != db->min_k || (da->min_k && db->min_k && da->refuse_small != db->refuse_small))) {
+		char ta[64], tb[64], why[200];
+		int effect;
+		snprintf(ta, sizeof(ta), da->min_k ? "min_k %ld, %s" : "(no min_k)", da->min_k, da->refuse_small ? "refuse" : "suppress");
+		snprintf(tb, sizeof(tb), db->min_k ? "min_k %ld, %s" : "(no min_k)", db->min_k, db->refuse_small ? "refuse" : "suppress");
+		if (!db->min_k || (da->min_k && db->min_k < da->min_k)) {
+			effect = STRATA_PD_MORE;
+			snprintf(why, sizeof(why), "records in smaller classes than before are sent");
+		} else if (da->min_k == db->min_k) {
+			effect = db->refuse_small ? STRATA_PD_LESS : STRATA_PD_MORE;
+			snprintf(why, sizeof(why), db->refuse_small ? "a small class now stops the view instead of being left out"
+								    : "a view is now sent without the small classes instead of not at all");
+		} else {
+			effect = STRATA_PD_LESS;
+			snprintf(why, sizeof(why), "records in classes smaller than %ld are no longer sent", db->min_k);
+		}
+		emit(x, db->name, NULL, "min_k", ta, tb, effect, why, db->line, db->col);
+	}
 	for (int side = 0; side < 2; side++) {
 		const strata_policy_dataset *pd = side ? db : da;
 		for (size_t i = 0; pd && i < pd->nrules; i++) {

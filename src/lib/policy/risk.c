@@ -99,14 +99,13 @@ static size_t qi_len(const char *row)
 	return s ? (size_t)(s - row) : strlen(row);
 }
 
-int strata_risk_finish(strata_risk_acc *a, strata_risk *out)
+int strata_risk_finish(strata_risk_acc *a, size_t min_k, strata_risk *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->has_l = a->sensitive != NULL;
 	if (a->n == 0)
 		return 0;
 	qsort(a->rows, a->n, sizeof(*a->rows), by_bytes);
-	out->records = a->n;
 	out->min_k = (size_t)-1;
 	out->min_l = (size_t)-1;
 	for (size_t i = 0; i < a->n;) {
@@ -116,8 +115,11 @@ int strata_risk_finish(strata_risk_acc *a, strata_risk *out)
 				l++;	/* sorted: a new sensitive value */
 			j++;
 		}
-		{
+		if (j - i < min_k) {
+			out->suppressed += j - i;
+		} else {
 			size_t k = j - i;
+			out->records += k;
 			out->classes++;
 			if (k < out->min_k)
 				out->min_k = k;
@@ -131,6 +133,10 @@ int strata_risk_finish(strata_risk_acc *a, strata_risk *out)
 				out->l_1++;
 		}
 		i = j;
+	}
+	if (!out->records) {
+		out->min_k = out->min_l = out->l_1 = 0;
+		return 0;
 	}
 	out->max_risk = 1.0 / (double)out->min_k;
 	out->avg_risk = (double)out->classes / (double)out->records;

@@ -24,6 +24,8 @@
 #include "strata/data/dataset.h"
 #include "strata/format/json.h"
 #include "strata/policy/policy_store.h"
+#include "strata/base/array.h"
+#include "strata/base/digest.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -34,13 +36,147 @@
 #define VIEW_ZLIB_LEVEL 3
 #define VIEW_THREADS 2		/* redaction threads for a full build */
 
+/*
+ * min_k: records in classes (equal on the quasi-identifiers, as the
+ * recipient holds them) smaller than k are not sent, and are counted.  A
+ * first pass redacts every source record to count its class, by a 64-bit
+ * hash of its quasi-identifier values; the build then leaves out the
+ * records of small classes.  Only all the records tell the classes, so a
+ * dataset under min_k is always built in full.
+ */
+typedef struct {
+	uint64_t *hash;		/* sorted, one per class */
+	uint32_t *count;
+	size_t n, alloc;
+	char *qi[64];
+	size_t nqi, k;
+} kclasses;
+
 typedef struct {
 	strata_redactor *r;
 	const strata_schema *vs;	/* the view's schema */
 	strata_spill *spill;
 	strata_buf out;
 	size_t kept;
+	const kclasses *kc;		/* min_k, or NULL */
+	size_t suppressed;
+	strata_buf tuple, v;
 } stream_ctx;
+
+/* The class of a redacted line: a hash of its quasi-identifier values, each ended by 0x1f. */
+static int class_of(uint64_t *out, const kclasses *kc, const char *line, size_t len, strata_buf *tuple, strata_buf *v)
+{
+	unsigned char h[32];
+	int rc;
+
+	strata_buf_clear(tuple);
+	for (size_t i = 0; i < kc->nqi; i++) {
+		strata_buf_clear(v);
+		if ((rc = strata_json_record_field(v, line, len, kc->qi[i])) < 0)
+			return rc;
+		if ((v->len && strata_buf_put(tuple, v->ptr, v->len) < 0) || strata_buf_putc(tuple, 0x1f) < 0)
+			return STRATA_ERROR;
+	}
+	if (strata_digest_sha256(h, tuple->ptr ? tuple->ptr : "", tuple->len) < 0)
+		return STRATA_ERROR;
+	memcpy(out, h, sizeof(*out));
+	return 0;
+}
+
+static size_t class_size(const kclasses *kc, uint64_t h)
+{
+	size_t lo = 0, hi = kc->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (kc->hash[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < kc->n && kc->hash[lo] == h ? kc->count[lo] : 0;
+}
+
+typedef struct {
+	strata_redactor *r;
+	kclasses *kc;
+	strata_buf out, tuple, v;
+} count_ctx;
+
+static int count_line(const char *line, size_t len, void *payload)
+{
+	count_ctx *x = payload;
+	strata_record *in = NULL;
+	uint64_t h;
+	int kept, error;
+
+	if ((error = strata_json_record_parse(&in, line, len)) < 0)
+		return error;
+	strata_buf_clear(&x->out);
+	error = strata_redact_record(x->r, in, &x->out, &kept);
+	strata_json_record_free(in);
+	if (error < 0 || !kept)
+		return error;
+	if ((error = class_of(&h, x->kc, x->out.ptr, x->out.len, &x->tuple, &x->v)) < 0 ||
+	    (error = strata_array_grow(&x->kc->hash, &x->kc->alloc, x->kc->n + 1, 4096)) < 0)
+		return error;
+	x->kc->hash[x->kc->n++] = h;
+	return 0;
+}
+
+static int by_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void kclasses_dispose(kclasses *kc)
+{
+	free(kc->hash);
+	free(kc->count);
+	memset(kc, 0, sizeof(*kc));
+}
+
+/* The first pass: every kept record's class, counted. */
+static int kclasses_count(kclasses *kc, git_repository *repo, strata_redactor *r, const strata_policy_dataset *pd,
+			  const strata_schema *src_schema, const git_tree *src_tree)
+{
+	count_ctx x = { r, kc, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT };
+	size_t n = 0;
+	int error;
+
+	memset(kc, 0, sizeof(*kc));
+	kc->k = (size_t)pd->min_k;
+	kc->nqi = strata_policy_quasi_identifiers(pd, src_schema, kc->qi, sizeof(kc->qi) / sizeof(*kc->qi));
+	error = strata_dataset_foreach(repo, src_tree, count_line, &x);
+	strata_buf_dispose_secret(&x.out);
+	strata_buf_dispose_secret(&x.tuple);
+	strata_buf_dispose_secret(&x.v);
+	if (error < 0)
+		return error;
+	qsort(kc->hash, kc->n, sizeof(*kc->hash), by_u64);
+	if ((kc->count = calloc(kc->n + 1, sizeof(*kc->count))) == NULL)
+		return strata_error_set("out of memory");
+	for (size_t i = 0; i < kc->n; i++) {
+		if (n && kc->hash[n - 1] == kc->hash[i]) {
+			kc->count[n - 1]++;
+			continue;
+		}
+		kc->hash[n] = kc->hash[i];
+		kc->count[n++] = 1;
+	}
+	kc->n = n;
+	return 0;
+}
+
+/* Records in classes below k. */
+static size_t kclasses_small(const kclasses *kc)
+{
+	size_t small = 0;
+	for (size_t i = 0; i < kc->n; i++)
+		if (kc->count[i] < kc->k)
+			small += kc->count[i];
+	return small;
+}
 
 static const strata_rule *rule_for(const strata_policy_dataset *pd, const char *field)
 {
@@ -93,6 +229,15 @@ static int stream_line(const char *line, size_t len, void *payload)
 	strata_json_record_free(in);
 	if (error < 0 || !kept)
 		return error;
+	if (x->kc) {
+		uint64_t h;
+		if ((error = class_of(&h, x->kc, x->out.ptr, x->out.len, &x->tuple, &x->v)) < 0)
+			return error;
+		if (class_size(x->kc, h) < x->kc->k) {
+			x->suppressed++;	/* min_k: too few like it */
+			return 0;
+		}
+	}
 	/* the view's key hash: from the redacted key values */
 	if (strata_trie_line_keyhash(hash, x->out.ptr, x->out.len, x->vs->key, x->vs->nkey) < 0)
 		return STRATA_ERROR;
@@ -168,7 +313,7 @@ static void *redact_main(void *arg)
 /* Redacts every source record on VIEW_THREADS threads, then builds records/. */
 /* Redacts every record of `src_tree` into `w`, for `repo` (spilling under NODE/tmp of `node_dir`). */
 static int build_full(git_repository *repo, const char *node_dir, strata_redactor *r, const strata_schema *vs, const git_tree *src_tree,
-		      strata_packw *w, git_oid *records_oid, size_t *records)
+		      const kclasses *kc, strata_packw *w, git_oid *records_oid, size_t *records, size_t *suppressed)
 {
 	redact_worker wk[VIEW_THREADS];
 	pthread_t th[VIEW_THREADS];
@@ -182,6 +327,7 @@ static int build_full(git_repository *repo, const char *node_dir, strata_redacto
 	for (int i = 0; i < VIEW_THREADS && !error; i++) {
 		wk[i].x.r = r;
 		wk[i].x.vs = vs;
+		wk[i].x.kc = kc;
 		wk[i].repo_path = git_repository_path(repo);
 		git_oid_cpy(&wk[i].records, git_tree_entry_id(re));
 		wk[i].part = (unsigned)i;
@@ -197,15 +343,19 @@ static int build_full(git_repository *repo, const char *node_dir, strata_redacto
 		if (wk[i].error)
 			error = strata_error_setc(wk[i].error, "%s", wk[i].errmsg);
 	*records = 0;
+	*suppressed = 0;
 	for (int i = 0; i < VIEW_THREADS; i++) {
 		spills[i] = wk[i].x.spill;
 		*records += wk[i].x.kept;
+		*suppressed += wk[i].x.suppressed;
 	}
 	if (!error)
 		error = build_records(spills, VIEW_THREADS, w, records_oid);
 	for (int i = 0; i < VIEW_THREADS; i++) {
 		strata_spill_free(wk[i].x.spill);
 		strata_buf_dispose_secret(&wk[i].x.out);
+		strata_buf_dispose_secret(&wk[i].x.tuple);
+		strata_buf_dispose_secret(&wk[i].x.v);
 	}
 	return error;
 }
@@ -470,6 +620,8 @@ static int view_unchanged(view_build *b)
 		return 0;
 	strata_commit_trailer(b->prev, "Strata-Records", v, sizeof(v));
 	b->res->records = (size_t)strtoull(v, NULL, 10);
+	if (strata_commit_trailer(b->prev, "Strata-Suppressed", v, sizeof(v)))
+		b->res->suppressed = (size_t)strtoull(v, NULL, 10);
 	b->res->unchanged = 1;
 	b->res->commit = b->prev_oid;
 	return 1;
@@ -482,21 +634,37 @@ static int view_tree(view_build *b, int full, git_oid *root)
 	git_oid records;
 	int error, rc = 0;
 
+	kclasses kc = { 0 };
+
+	if (b->pd->min_k) {
+		size_t small;
+		full = 1;	/* the classes need every record */
+		if ((error = kclasses_count(&kc, strata_node_repo(b->n), &b->r, b->pd, b->src_schema, b->src_tree)) < 0)
+			goto out;
+		if ((small = kclasses_small(&kc)) > 0 && b->pd->refuse_small) {
+			error = strata_error_set("policy '%s' requires min_k %ld for '%s': %zu records are in smaller classes "
+						 "on %zu quasi-identifiers, so no view is built for '%s' (small_classes: suppress "
+						 "would leave them out)", b->p->name, b->pd->min_k, b->dataset, small, kc.nqi, b->peer);
+			goto out;
+		}
+	}
 	if ((error = strata_pack_writer_new(&w, strata_node_repo(b->n), VIEW_ZLIB_LEVEL)) < 0)
-		return error;
+		goto out;
 	if (b->have_prev && !full && !git_oid_equal(&b->prev_source, &b->src_oid)) {
 		if ((error = rc = build_incremental(b->n, &b->r, b->pd, &b->vs, b->prev, b->src_tree, &b->policy_blob, w,
 						    &records, &b->res->records)) < 0)
 			goto done;
 		b->res->incremental = rc;
 	}
-	if (rc == 0 && (error = build_full(strata_node_repo(b->n), strata_node_path(b->n), &b->r, &b->vs, b->src_tree, w,
-					   &records, &b->res->records)) < 0)
+	if (rc == 0 && (error = build_full(strata_node_repo(b->n), strata_node_path(b->n), &b->r, &b->vs, b->src_tree,
+					   b->pd->min_k ? &kc : NULL, w, &records, &b->res->records, &b->res->suppressed)) < 0)
 		goto done;
 	if ((error = strata_schema_write_root(w, &b->vs, &records, root)) == 0)
 		error = strata_pack_writer_commit(w);
 done:
 	strata_pack_writer_free(w);
+out:
+	kclasses_dispose(&kc);
 	return error;
 }
 
@@ -532,6 +700,8 @@ static int view_commit(view_build *b, const git_oid *root)
 				       b->dataset, strata_node_name(n), strata_node_tier(n), b->peer, hex, b->source_node, phex,
 				       b->p->name, b->p->version, b->p->purpose, res->records)) < 0 ||
 	    (origin[0] && (error = strata_buf_printf(&msg, "Strata-Origin: %s\n", origin)) < 0) ||
+	    (b->pd->min_k && (error = strata_buf_printf(&msg, "Strata-Min-K: %ld\nStrata-Suppressed: %zu\n", b->pd->min_k,
+							res->suppressed)) < 0) ||
 	    (error = strata_commit_create(&res->commit, n, tree, b->prev, msg.ptr)) < 0)
 		goto done;
 	/* the ref and its audit event together, or neither (change.h) */
@@ -541,7 +711,11 @@ static int view_commit(view_build *b, const git_oid *root)
 				       "Strata-Source-Node: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
 				       "Strata-Policy: %s\nStrata-Purpose: %s\nStrata-Records: %zu\n", b->peer, res->name, chex,
 				       hex, b->source_node, b->p->name, b->p->version, phex, b->p->purpose, res->records)) < 0 ||
-	    (error = strata_buf_printf(&event, "view %s built for %s: %zu records", res->name, b->peer, res->records)) < 0)
+	    (b->pd->min_k && (error = strata_buf_printf(&msg, "Strata-Min-K: %ld\nStrata-Suppressed: %zu\n", b->pd->min_k,
+							res->suppressed)) < 0) ||
+	    (error = strata_buf_printf(&event, "view %s built for %s: %zu records", res->name, b->peer, res->records)) < 0 ||
+	    (res->suppressed && (error = strata_buf_printf(&event, " (%zu in classes below min_k %ld left out)",
+							   res->suppressed, b->pd->min_k)) < 0))
 		goto done;
 	{
 		strata_journal_ref jr = { b->ref.ptr, b->have_prev, b->prev_oid, res->commit };
@@ -726,6 +900,8 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 	strata_redactor r;
 	strata_packw *w = NULL;
 	git_oid source, blob_id, records_oid;
+	kclasses kc = { 0 };
+	size_t suppressed = 0;
 	int have_r = 0, error = STRATA_ERROR;
 
 	memset(res, 0, sizeof(*res));
@@ -781,7 +957,9 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 		goto done;
 	/* the same build as the node's, writing into the scratch repository */
 	if ((error = strata_pack_writer_new(&w, scratch, 1)) < 0 ||
-	    (error = build_full(scratch, strata_node_path(n), &r, &vs, src_tree, w, &records_oid, &res->records)) < 0 ||
+	    (pd->min_k && (error = kclasses_count(&kc, scratch, &r, pd, src_schema, src_tree)) < 0) ||
+	    (error = build_full(scratch, strata_node_path(n), &r, &vs, src_tree, pd->min_k ? &kc : NULL, w, &records_oid,
+				&res->records, &suppressed)) < 0 ||
 	    (error = strata_schema_write_root(w, &vs, &records_oid, &res->recomputed)) < 0 ||
 	    (error = strata_pack_writer_commit(w)) < 0)
 		goto done;
@@ -797,6 +975,7 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 	error = 0;
 done:
 	OPENSSL_cleanse(secret, sizeof(secret));
+	kclasses_dispose(&kc);
 	if (have_r)
 		strata_redact_dispose(&r);
 	strata_pack_writer_free(w);
