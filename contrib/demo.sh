@@ -106,10 +106,13 @@ run -C dx-gongshu status
 province=$(nodes | awk '$2 == "province" { print $1 }')
 district=$(nodes | awk -v p="$province" '$3 == p { print $1 }')
 say "at the province: one record traced back, tier by tier, to the community that recorded it"
-# a record that came up through the disconnected community's parcel: the
-# received dataset by its name there (strata datasets lists them)
-received=$("$STRATA" -C "$province" datasets --received --format csv | tr -d '\r' | cut -d, -f1 | grep '/cn-jinjiang/residents$' | head -1)
+# a record of a received residents dataset, by its name there (strata
+# datasets lists them).  The province does not know which community it came
+# from: the district's policy drops community, so the view's name holds a
+# token instead of the street and community (v-...); the trace finds it.
+received=$("$STRATA" -C "$province" datasets --received --format csv | tr -d '\r' | cut -d, -f1 | grep '/residents$' | head -1)
 key=$("$STRATA" -C "$province" export "$received" --format csv | sed -n 2p | cut -d, -f1)
+echo "(a record of $received)"
 next_key() { sed -n "s/^   strata -C <.*'s node> trace residents '\(.*\)'$/\1/p"; }
 next_node() { sed -n "s/^   strata -C <\([a-z0-9-]*\)'s node>.*/\1/p" | head -1; }
 at=$province

@@ -42,7 +42,8 @@ static int add_row(const strata_dataset_entry *d, void *payload)
 			sscanf(v, "%127s", origin);
 		else
 			strata_commit_trailer(c, "Strata-Source-Node", origin, sizeof(origin));
-		json_object_set_new(row, "owner", *origin ? json_string(origin) : json_null());
+		/* "v-...": the sender's policy hides which node it came from (source_names) */
+		json_object_set_new(row, "owner", *origin && strncmp(origin, "v-", 2) ? json_string(origin) : json_null());
 		if (strata_commit_trailer(c, "Strata-Policy-Name", policy, sizeof(policy)) &&
 		    strata_commit_trailer(c, "Strata-Policy-Version", version, sizeof(version)))
 			snprintf(v, sizeof(v), "%s v%s", policy, version);
@@ -81,7 +82,8 @@ int cmd_datasets(int argc, char **argv, strata_cli *cli)
 			       "its own, SENDER/.../NAME for what it received (the sender first).\n\n"
 			       "  --own, --received  only those\n"
 			       "  --format FORMAT    table (default), csv (UTF-8, for a spreadsheet) or json\n"
-			       "columns: name, from (own, or the sender), owner (the node that recorded it),\n"
+			       "columns: name, from (own, or the sender), owner (the node that recorded it,\n"
+			       "if the sender's policy says; empty where it hides the path: v-... names),\n"
 			       "records, last_change (local time, or UTC with --utc), policy and purpose\n"
 			       "(those it was received under)\n", USAGE);
 			return 0;

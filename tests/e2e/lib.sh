@@ -82,6 +82,13 @@ to_province() {
 	"$STRATA" -C pv import up-dx.parcel >/dev/null
 }
 
+# pv_ref DATASET: after to_province, the province's one received view of
+# DATASET.  The district's policy hides the path it came by, so its name
+# holds a token (dx-gongshu/v-.../residents), not the street and community.
+pv_ref() {
+	git -C pv/repo.git for-each-ref --format='%(refname)' "refs/strata/peers/dx-gongshu/v-*/$1"
+}
+
 # serve_node NODE [OPTS...]: starts 'strata -C NODE serve' on a free port of
 # 127.0.0.1, logging to NODE.log; sets SERVE_PID and SERVE_PORT.
 serve_node() {

@@ -18,7 +18,9 @@
 #     its chain of policies allows for the community commit it came from,
 #     computed here from the communities' own files and the policy text;
 #   - no canary (a value in a field no policy keeps, the raw part of an
-#     address, raw ids) is in any object of the street, district or province;
+#     address, raw ids) is in any object of the street, district or province,
+#     and no community's or street's name in the province's objects or refs
+#     (its district's policy drops community: source_names);
 #   - the province's `sql` union counts what each received view holds, and
 #     `datasets` says the same;
 #   - every version the street holds of one consenting person of each
@@ -303,6 +305,9 @@ check_view() {
 	c=$(git -C "$recv/repo.git" rev-parse "$ref")
 	S -C "$sender" audit view "$c" >audit.out 2>&1 || die "audit view at $sender of $ref held by $recv: $(cat audit.out)"
 	origin=$(trailer "$recv" "$c" Strata-Origin)
+	# the province is not told where its views began (the district's policy hides the path): the
+	# district, which holds the view's source, is
+	[ -n "$origin" ] || [ "$recv" != pv ] || origin=$(trailer dx "$(trailer pv "$c" Strata-Source)" Strata-Origin)
 	[ -n "$origin" ] || origin="$(trailer "$recv" "$c" Strata-Node) $(trailer "$recv" "$c" Strata-Source)"
 	onode=${origin% *} ocommit=${origin#* }
 	case $recv in
@@ -342,13 +347,13 @@ check_view() {
 
 # the province's sql union against its received views, and datasets' counts
 check_queries() {
-	git -C pv/repo.git for-each-ref 'refs/strata/peers/dx/*/*/residents' | grep -q . || return 0
+	git -C pv/repo.git for-each-ref 'refs/strata/peers/dx/*/residents' | grep -q . || return 0
 	S -C pv sql "SELECT _source, count(*) FROM residents GROUP BY 1" --format csv >q.csv 2>err || die "sql at pv: $(cat err)"
 	tail -n +2 q.csv | tr -d '\r' | LC_ALL=C sort >q.got
 	S -C pv datasets --received --format csv >ds.csv 2>err || die "datasets at pv: $(cat err)"
 	: >q.want
 	: >ds.want
-	for r in $(git -C pv/repo.git for-each-ref --format='%(refname)' 'refs/strata/peers/dx/*/*/residents'); do
+	for r in $(git -C pv/repo.git for-each-ref --format='%(refname)' 'refs/strata/peers/dx/*/residents'); do
 		name=${r#refs/strata/peers/}
 		n=$(records pv "$r" | grep -c . || true)
 		[ "$n" -eq 0 ] || echo "$name,$n" >>q.want
@@ -394,9 +399,14 @@ check_all() { # WHEN
 	for r in $(git -C dx/repo.git for-each-ref --format='%(refname)' 'refs/strata/peers/st/*/residents'); do
 		check_view dx st "$r"
 	done
-	for r in $(git -C pv/repo.git for-each-ref --format='%(refname)' 'refs/strata/peers/dx/*/*/residents'); do
+	for r in $(git -C pv/repo.git for-each-ref --format='%(refname)' 'refs/strata/peers/dx/*/residents'); do
 		check_view pv dx "$r"
 	done
+	# the district's policy drops community, and with it the names of the nodes below
+	if git -C pv/repo.git cat-file --batch-all-objects --batch 2>/dev/null | grep -a -q 'cn-[ab]\|comm-[ab]' ||
+	   git -C pv/repo.git for-each-ref | grep -q 'cn-[ab]\|/st/'; then
+		die "the province holds a community's or the street's name: $(git -C pv/repo.git for-each-ref | grep 'cn-[ab]\|/st/' | head -2)"
+	fi
 	check_queries
 	check_disclosures cn-a
 	check_disclosures cn-b
@@ -474,12 +484,15 @@ run_seed() {
 		rounds_run=$((rounds_run + 1))
 	done
 	# settled: the province holds every community's latest commit, through the chain
+	# (which community a view at the province came from: its source at the district says)
+	for r in $(git -C pv/repo.git for-each-ref --format='%(refname)' 'refs/strata/peers/dx/*/residents'); do
+		case $r in refs/strata/peers/dx/v-*/residents) ;; *) die "the province holds $r: a path its district's policy hides" ;; esac
+		trailer dx "$(trailer pv "$r" Strata-Source)" Strata-Origin
+	done >origins.txt
 	for c in cn-a cn-b; do
 		head=$(git -C $c/repo.git rev-parse refs/strata/datasets/residents)
-		r=$(git -C pv/repo.git for-each-ref --format='%(refname)' "refs/strata/peers/dx/st/$c/residents")
-		[ -n "$r" ] || die "after settling, the province holds nothing from $c"
-		[ "$(trailer pv "$r" Strata-Origin)" = "$c $head" ] ||
-			die "after settling, the province holds $c's $(trailer pv "$r" Strata-Origin), not its latest $head"
+		grep -q "^$c " origins.txt || die "after settling, the province holds nothing from $c"
+		grep -qx "$c $head" origins.txt || die "after settling, the province holds $c's $(grep "^$c " origins.txt), not its latest $head"
 	done
 	stop_daemon st
 	stop_daemon dx

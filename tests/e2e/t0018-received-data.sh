@@ -9,13 +9,15 @@
 two_nodes
 to_province
 CN=cn-wangjiang-01
-PV_NAME=dx-gongshu/st-wangjiang/$CN/residents
+PV_REF=$(pv_ref residents)
+PV_NAME=${PV_REF#refs/strata/peers/}	# dx-gongshu/v-<token>/residents: the district's policy hides the path
 ALICE=330108194007120007	# consents: shared up the tiers
 BOB=330109200311128657		# did not consent: never shared
 
 # --- one name everywhere ---
 "$STRATA" -C pv datasets >ds.txt
-grep -q "^$PV_NAME  *dx-gongshu  *$CN  *[0-9][0-9]*  *20[0-9-]*T" ds.txt || fail "datasets at the province: $(cat ds.txt)"
+grep -q "^$PV_NAME  *dx-gongshu  *[0-9][0-9]*  *20[0-9-]*T" ds.txt || fail "datasets at the province: $(cat ds.txt)"
+grep -q "$CN\|st-wangjiang" ds.txt && fail "datasets at the province names the nodes below the district: $(cat ds.txt)"
 grep -q "district-to-province v1 *provincial monitoring of social assistance coverage$" ds.txt || fail "datasets: policy and purpose: $(cat ds.txt)"
 consenting=$(awk -F, 'NR > 1 && $NF == "true"' "$TOP_SRCDIR/seeds/residents.csv" | wc -l)
 "$STRATA" -C pv datasets --format json >ds.json
@@ -23,7 +25,7 @@ python3 - "$PV_NAME" "$consenting" <<'PY' || fail "datasets --format json: $(cat
 import json, sys
 rows = {r["name"]: r for r in json.load(open("ds.json"))}
 r = rows[sys.argv[1]]
-assert r["from"] == "dx-gongshu" and r["owner"] == "cn-wangjiang-01", r
+assert r["from"] == "dx-gongshu" and r["owner"] is None, r
 assert r["records"] == int(sys.argv[2]), (r["records"], sys.argv[2])
 assert r["policy"] == "district-to-province v1", r
 PY
@@ -170,11 +172,16 @@ ok "audit log: --since/--until as people write them, --peer, --event, CSV; local
 "$STRATA" -C pv trace "$PV_NAME" "$key_pv" --dot >t.dot
 grep -q '"here" \[label="pv-zhejiang' t.dot || fail "trace --dot: no node for the province: $(cat t.dot)"
 grep -q -- '-> "here"' t.dot || fail "trace --dot: the chain does not reach the province"
-grep -q 'cluster_origin' t.dot && grep -q 'style=dotted, label="through the tiers between"' t.dot || fail "trace --dot: origin not joined: $(cat t.dot)"
+grep -q "cluster_origin\|$CN" t.dot && fail "trace --dot at the province draws the hidden origin: $(cat t.dot)"
 dot -Tsvg t.dot >t.svg || fail "graphviz cannot draw the trace"
+# at the district the origin is known (the street keeps names): drawn and joined to the chain
+"$STRATA" -C dx trace "st-wangjiang/$CN/residents" "$key_dx" --dot >t2.dot
+grep -q 'cluster_origin' t2.dot && grep -q 'style=dotted, label="through the tiers between"' t2.dot &&
+	grep -q "label=\"origin: $CN\"" t2.dot || fail "trace --dot: origin not joined: $(cat t2.dot)"
+dot -Tsvg t2.dot >t2.svg || fail "graphviz cannot draw the district's trace"
 # the province keeps no phone: one version there; the street saw it change each round
 "$STRATA" -C pv history "$PV_NAME" "$key_pv" | grep -c "added    by dx-gongshu, signature good" | grep -qx 1 ||
 	fail "history of the received record: $("$STRATA" -C pv history "$PV_NAME" "$key_pv")"
 "$STRATA" -C st history "$CN/residents" "$key_st" | grep -c "by $CN, signature good" | grep -qx 4 ||
 	fail "history at the street: $("$STRATA" -C st history "$CN/residents" "$key_st")"
-ok "trace --dot draws the province and joins the origin to the chain; history takes the same name"
+ok "trace --dot draws the node it runs at and joins the origin where it is known; history takes the same name"

@@ -74,6 +74,7 @@ typedef struct {
 	size_t ntiers;
 	strata_policy_dataset *datasets;
 	size_t ndatasets;
+	int keep_source_names;	/* source_names: keep (relayed views keep their path of node names) */
 } strata_policy;
 
 /* Parses policy YAML; `file` names it in errors ("'f.yaml':12:5: ..."). */

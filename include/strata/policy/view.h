@@ -54,6 +54,14 @@ typedef struct {
 int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
 			  strata_view_result *res);
 
+/*
+ * The name the view of `source_ref` has for `peer` (its ref is
+ * refs/strata/views/PEER/NAME, and the peer holds it as THIS-NODE/NAME):
+ * the dataset's name, or for relayed data its path, or "v-<token>/NAME"
+ * where the peer's policy hides the path (source_names, policy.h).
+ */
+int strata_view_name(char *out, size_t size, strata_node *n, const char *peer, const char *source_ref);
+
 typedef void (*strata_view_report)(const strata_view_result *res, void *payload);
 
 /*

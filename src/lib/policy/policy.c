@@ -7,6 +7,7 @@
  *   version: 3
  *   purpose: minimum living allowance review
  *   recipients: { peers: [st-wangjiang], tiers: [street] }
+ *   source_names: keep                 # relayed views keep their node path (default: pseudonym)
  *   datasets:
  *     residents:
  *       filter: { consent: "true" }    # or a list of accepted values
@@ -339,12 +340,21 @@ static int parse_root(ydoc *d, strata_policy *p)
 				return at(d, v, "purpose is longer than 300 bytes");
 			if ((p->purpose = strdup(scalar(v))) == NULL)
 				return strata_error_set("out of memory");
+		} else if (key && !strcmp(key, "source_names")) {
+			if (scalar(v) && !strcmp(scalar(v), "keep"))
+				p->keep_source_names = 1;
+			else if (scalar(v) && !strcmp(scalar(v), "pseudonym"))
+				p->keep_source_names = 0;
+			else
+				return at(d, v, "source_names is 'keep' (the recipient sees which nodes relayed data came "
+					  "through) or 'pseudonym' (the default: one token per source)");
 		} else if (key && !strcmp(key, "recipients")) {
 			recipients = v;
 		} else if (key && !strcmp(key, "datasets")) {
 			datasets = v;
 		} else {
-			return at(d, k, "unknown key '%s' (policy, version, purpose, recipients, datasets)", key ? key : "?");
+			return at(d, k, "unknown key '%s' (policy, version, purpose, recipients, datasets, source_names)",
+				  key ? key : "?");
 		}
 	}
 	if (!p->name)

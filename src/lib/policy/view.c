@@ -565,7 +565,45 @@ typedef struct {
 	int have_r, have_prev;
 	unsigned char secret[STRATA_SECRET_LEN];
 	const char *dataset, *source_node;
+	int hide_path;				/* the source's node path is not the recipient's to know */
+	char hidden[80];			/* what stands for it: "v-<token>" */
 } view_build;
+
+/*
+ * Relayed data: the view's name is the source's path of node names (the
+ * nodes it came through) and its dataset name, and the recipient holds
+ * it under that name.  Unless the policy says `source_names: keep`, the
+ * path is replaced by one token, the recipient-scoped pseudonym of the
+ * path under this node's secret: "v-<token>/NAME".  A source keeps its
+ * token, two sources never share one, and the commit names no node of
+ * the path either (no Strata-Origin; Strata-Source-Node is the token), so
+ * the recipient learns how many sources there are, not which.  This node
+ * knows the mapping (it holds the secret): trace and disclosures go on
+ * here as before.
+ */
+static int hide_source_path(view_build *b)
+{
+	const char *rest = b->source_ref + strlen(STRATA_REF_PEERS), *last = strrchr(rest, '/');
+	strata_rule rule;
+	strata_buf tok = STRATA_BUF_INIT;
+	int error;
+
+	memset(&rule, 0, sizeof(rule));
+	rule.kind = STRATA_T_PSEUDONYM;
+	rule.a = 1;	/* per recipient: two recipients cannot match their tokens */
+	if ((error = strata_redact_value(&b->r, &rule, rest, (size_t)(last - rest), &tok)) < 0)
+		return error;
+	if (tok.len + 3 > sizeof(b->hidden) || !tok.len) {
+		strata_buf_dispose(&tok);
+		return strata_error_set("cannot name a view's source");
+	}
+	snprintf(b->hidden, sizeof(b->hidden), "v-%s", tok.ptr);
+	snprintf(b->res->name, sizeof(b->res->name), "%s/%s", b->hidden, last + 1);
+	b->source_node = b->hidden;
+	b->hide_path = 1;
+	strata_buf_dispose(&tok);
+	return 0;
+}
 
 /* The peer's committed policy, the source and its schema, the secret, and the view as it is. */
 static int view_inputs(view_build *b)
@@ -592,6 +630,9 @@ static int view_inputs(view_build *b)
 	    (error = strata_redact_init(&b->r, b->p, b->pd, b->peer, b->secret)) < 0)
 		return error;
 	b->have_r = 1;
+	if (!b->p->keep_source_names && !strncmp(b->source_ref, STRATA_REF_PEERS, strlen(STRATA_REF_PEERS)) &&
+	    (error = hide_source_path(b)) < 0)
+		return error;
 	if ((error = strata_buf_printf(&b->ref, "%s%s/%s", STRATA_REF_VIEWS, b->peer, b->res->name)) < 0)
 		return error;
 	rc = git_reference_name_to_id(&b->prev_oid, strata_node_repo(n), b->ref.ptr);
@@ -688,8 +729,8 @@ static int view_commit(view_build *b, const git_oid *root)
 	 */
 	if (!strcmp(b->source_node, strata_node_name(n)))
 		snprintf(origin, sizeof(origin), "%s %s", strata_node_name(n), hex);
-	else if (!strata_commit_trailer(b->src, "Strata-Origin", origin, sizeof(origin)))
-		origin[0] = '\0';
+	else if (b->hide_path || !strata_commit_trailer(b->src, "Strata-Origin", origin, sizeof(origin)))
+		origin[0] = '\0';	/* hidden with the path, or never named */
 	if ((error = strata_buf_printf(&msg, "%s: view for %s, %zu records\n\n"
 				       "Built from %s under policy %s version %ld.\n\n"
 				       "Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\nStrata-Recipient: %s\n"
@@ -729,6 +770,8 @@ done:
 	return error;
 }
 
+static void view_build_dispose(view_build *b);
+
 int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
 			  strata_view_result *res)
 {
@@ -753,18 +796,41 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 			error = view_commit(&b, &root);
 		}
 	}
-	OPENSSL_cleanse(b.secret, sizeof(b.secret));
-	if (b.have_r)
-		strata_redact_dispose(&b.r);
-	free(b.vs.names);
-	free(b.vs.types);
-	strata_schema_free(b.src_schema);
-	strata_policy_free(b.p);
-	git_tree_free(b.src_tree);
-	git_commit_free(b.src);
-	git_commit_free(b.prev);
-	strata_buf_dispose(&b.policy_name);
-	strata_buf_dispose(&b.ref);
+	view_build_dispose(&b);
+	return error;
+}
+
+static void view_build_dispose(view_build *b)
+{
+	OPENSSL_cleanse(b->secret, sizeof(b->secret));
+	if (b->have_r)
+		strata_redact_dispose(&b->r);
+	free(b->vs.names);
+	free(b->vs.types);
+	strata_schema_free(b->src_schema);
+	strata_policy_free(b->p);
+	git_tree_free(b->src_tree);
+	git_commit_free(b->src);
+	git_commit_free(b->prev);
+	strata_buf_dispose(&b->policy_name);
+	strata_buf_dispose(&b->ref);
+}
+
+int strata_view_name(char *out, size_t size, strata_node *n, const char *peer, const char *source_ref)
+{
+	view_build b = { 0 };
+	strata_view_result res;
+	int error;
+
+	memset(&res, 0, sizeof(res));
+	b.n = n;
+	b.peer = peer;
+	b.source_ref = source_ref;
+	b.res = &res;
+	b.dataset = b.source_node = "";
+	if ((error = view_inputs(&b)) == 0)
+		snprintf(out, size, "%s", res.name);
+	view_build_dispose(&b);
 	return error;
 }
 

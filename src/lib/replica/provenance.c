@@ -11,6 +11,7 @@
 #include "strata/policy/redact.h"
 #include "strata/format/name.h"
 #include "strata/node/refs.h"
+#include "strata/node/peers.h"
 #include "strata/data/dataset.h"
 #include "strata/policy/policy_store.h"
 
@@ -447,7 +448,8 @@ int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset
 		if ((error = fill_hop(h, n, c, line.ptr, line.len)) < 0)
 			goto done;
 		t->nhops++;
-		if (t->nhops == 1 && h->is_view) {
+		/* the first view that names where the records began (a view whose policy hides the path names none) */
+		if (!t->has_origin && h->is_view) {
 			char origin[256] = "";
 			strata_commit_trailer(c, "Strata-Origin", origin, sizeof(origin));
 			if (sscanf(origin, "%63s %40s", t->origin_node, v) == 2 && git_oid_fromstr(&t->origin_commit, v) == 0) {
@@ -528,12 +530,11 @@ typedef struct {
 } sent_view;
 
 typedef struct {
-	const char *view;	/* only the sends of this view */
 	sent_view *v;
 	size_t n, alloc;
 } sends_ctx;
 
-/* Collects, from each parcel-export event, the sends of one view (newest first, as the log runs). */
+/* Collects, from each parcel-export event, the views it sent (newest first, as the log runs). */
 static int collect_send(const strata_audit_event *ev, void *payload)
 {
 	sends_ctx *x = payload;
@@ -554,8 +555,7 @@ static int collect_send(const strata_audit_event *ev, void *payload)
 	for (size_t i = 0; !error && i < tr.count; i++) {
 		const char *v = tr.trailers[i].value, *sp = strchr(v, ' ');
 		sent_view *s;
-		if (strcmp(tr.trailers[i].key, "Strata-Ref") || !sp || (size_t)(sp - v) != strlen(x->view) ||
-		    strncmp(v, x->view, (size_t)(sp - v)))
+		if (strcmp(tr.trailers[i].key, "Strata-Ref") || !sp || (size_t)(sp - v) >= sizeof(x->v[0].view))
 			continue;
 		if ((error = strata_array_grow(&x->v, &x->alloc, x->n + 1, 16)) < 0)
 			break;
@@ -566,7 +566,7 @@ static int collect_send(const strata_audit_event *ev, void *payload)
 			continue;
 		}
 		snprintf(s->peer, sizeof(s->peer), "%s", peer);
-		snprintf(s->view, sizeof(s->view), "%s", x->view);
+		snprintf(s->view, sizeof(s->view), "%.*s", (int)(sp - v), v);
 		snprintf(s->via, sizeof(s->via), "%s", via);
 		s->time = ev->time;
 		s->sequence = strtoull(seq, NULL, 10);
@@ -579,6 +579,7 @@ static int collect_send(const strata_audit_event *ev, void *payload)
 typedef struct {
 	strata_node *n;
 	const char *name;		/* the dataset, as this node names it */
+	const char *view;		/* its view for the peer at hand (view.h: the path may be hidden) */
 	const unsigned char *hash;	/* the record's key hash here */
 	sends_ctx sends;
 	strata_disclosure_cb cb;
@@ -668,7 +669,8 @@ static int disclose_view(disclose_ctx *x, const char *peer, const git_oid *tip)
 		/* a parcel carries a view's whole history up to its tip: sent when the first tip above was */
 		for (size_t i = 0; i < x->sends.n; i++) {
 			const sent_view *s = &x->sends.v[i];
-			if (!strcmp(s->peer, peer) && git_oid_equal(&s->tip, git_commit_id(c)) && (!first || s->time <= first->time))
+			if (!strcmp(s->peer, peer) && !strcmp(s->view, x->view) && git_oid_equal(&s->tip, git_commit_id(c)) &&
+			    (!first || s->time <= first->time))
 				first = s;
 		}
 		if ((rc = view_holds(&line, &key, x, c, &vr, &vr_blob)) < 0) {
@@ -678,8 +680,8 @@ static int disclose_view(disclose_ctx *x, const char *peer, const git_oid *tip)
 		if (rc == 1) {
 			memset(&d, 0, sizeof(d));
 			snprintf(d.peer, sizeof(d.peer), "%s", peer);
-			snprintf(d.view, sizeof(d.view), "%s", x->name);
-			snprintf(d.name_there, sizeof(d.name_there), "%s/%s", strata_node_name(x->n), x->name);
+			snprintf(d.view, sizeof(d.view), "%s", x->view);
+			snprintf(d.name_there, sizeof(d.name_there), "%s/%s", strata_node_name(x->n), x->view);
 			d.commit = *git_commit_id(c);
 			d.built = git_commit_time(c);
 			strata_commit_trailer(c, "Strata-Policy-Name", d.policy_name, sizeof(d.policy_name));
@@ -717,9 +719,9 @@ int strata_provenance_disclosures(strata_node *n, const char *dataset, char *con
 	disclose_ctx x = { 0 };
 	strata_buf ref = STRATA_BUF_INIT, glob = STRATA_BUF_INIT;
 	unsigned char hash[STRATA_HASH_LEN];
-	git_reference_iterator *it = NULL;
-	git_reference *r;
-	int error, rc = 0, ever = 0;
+	char **peers = NULL;
+	size_t npeers = 0;
+	int error, ever = 0;
 
 	if ((error = strata_dataset_ref(&ref, n, dataset)) < 0 ||
 	    (error = strata_provenance_key_from_args(hash, key, nkey)) < 0)
@@ -729,27 +731,28 @@ int strata_provenance_disclosures(strata_node *n, const char *dataset, char *con
 	x.hash = hash;
 	x.cb = cb;
 	x.payload = payload;
-	x.sends.view = dataset;
 	if ((error = strata_audit_foreach(n, collect_send, &x.sends)) < 0)
 		goto done;
-	/* the views built from it: refs/strata/views/PEER/<its name here> */
-	if ((error = strata_buf_printf(&glob, "%s*", STRATA_REF_VIEWS)) < 0)
+	/* the views built from it for each peer: refs/strata/views/PEER/<its view name> */
+	if ((error = strata_peers_list(&peers, &npeers, n)) < 0)
 		goto done;
-	if (git_reference_iterator_glob_new(&it, strata_node_repo(n), glob.ptr) < 0) {
-		error = strata_error_git("cannot list views");
-		goto done;
-	}
-	while (!error && (rc = git_reference_next(&r, it)) == 0) {
-		const char *name = git_reference_name(r) + strlen(STRATA_REF_VIEWS), *slash = strchr(name, '/');
-		char peer[64];
-		if (slash && git_reference_target(r) && !strcmp(slash + 1, dataset) && slash - name < (ptrdiff_t)sizeof(peer)) {
-			snprintf(peer, sizeof(peer), "%.*s", (int)(slash - name), name);
-			error = disclose_view(&x, peer, git_reference_target(r));
+	for (size_t i = 0; i < npeers && !error; i++) {
+		char view[STRATA_DATASET_NAME_MAX + 64];
+		git_oid tip;
+		strata_buf_clear(&glob);
+		if (strata_view_name(view, sizeof(view), n, peers[i], ref.ptr) < 0) {
+			strata_error_clear();	/* its policy does not share this dataset: no view */
+			continue;
 		}
-		git_reference_free(r);
+		if ((error = strata_buf_printf(&glob, "%s%s/%s", STRATA_REF_VIEWS, peers[i], view)) < 0)
+			break;
+		if (git_reference_name_to_id(&tip, strata_node_repo(n), glob.ptr) < 0) {
+			git_error_clear();	/* never built */
+			continue;
+		}
+		x.view = view;
+		error = disclose_view(&x, peers[i], &tip);
 	}
-	if (!error && rc < 0 && rc != GIT_ITEROVER)
-		error = strata_error_git("cannot list views");
 	if (error)
 		goto done;
 	if (x.count == 0) {
@@ -765,7 +768,7 @@ int strata_provenance_disclosures(strata_node *n, const char *dataset, char *con
 	if (!error)
 		error = (int)(x.count > (size_t)INT32_MAX ? INT32_MAX : x.count);
 done:
-	git_reference_iterator_free(it);
+	strata_peers_list_free(peers);
 	free(x.sends.v);
 	strata_buf_dispose(&ref);
 	strata_buf_dispose(&glob);
