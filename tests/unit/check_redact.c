@@ -95,7 +95,7 @@ START_TEST(record_filter_and_default_deny)
 	strata_rule rules[] = { { "id", STRATA_T_PSEUDONYM, 0, 0, 1, 1 }, { "name", STRATA_T_MASK, 1, 0, 1, 1 },
 				{ "phone", STRATA_T_DROP, 0, 0, 1, 1 } };
 	char *yes[] = { "true" };
-	strata_filter flt = { "consent", yes, 1, 1, 1 };
+	strata_filter flt = { "consent", yes, 1, NULL, 1, 1 };
 	const char *in1 = "{\"consent\":\"true\",\"id\":\"1\",\"name\":\"张三\",\"phone\":\"138\",\"secret\":\"x\"}";
 	const char *in2 = "{\"consent\":\"false\",\"id\":\"2\",\"name\":\"李四\",\"phone\":\"139\",\"secret\":\"y\"}";
 	strata_record *r1 = NULL, *r2 = NULL;
@@ -121,6 +121,19 @@ START_TEST(record_filter_and_default_deny)
 	strata_buf_clear(&out);
 	ck_assert_int_eq(strata_redact_record(&r, r2, &out, &kept), 0);
 	ck_assert_int_eq(kept, 0);
+	/* the same from the line itself */
+	{
+		strata_buf again = STRATA_BUF_INIT, first = STRATA_BUF_INIT;
+		ck_assert_int_eq(strata_redact_record(&r, r1, &first, &kept), 0);
+		ck_assert_int_eq(strata_redact_line(&r, in1, strlen(in1), &again, &kept), 0);
+		ck_assert_int_eq(kept, 1);
+		ck_assert_str_eq(again.ptr, first.ptr);
+		ck_assert_int_eq(strata_redact_line(&r, in2, strlen(in2), &again, &kept), 0);
+		ck_assert_int_eq(kept, 0);
+		ck_assert_int_lt(strata_redact_line(&r, "{\"id\":1}", 8, &again, &kept), 0);	/* not a record line */
+		strata_buf_dispose(&again);
+		strata_buf_dispose(&first);
+	}
 	strata_redact_dispose(&r);
 	strata_json_record_free(r1);
 	strata_json_record_free(r2);

@@ -51,5 +51,7 @@ int strata_redact_value(const strata_redactor *r, const strata_rule *rule,
  * fields the policy shares (others are dropped).
  */
 int strata_redact_record(const strata_redactor *r, const strata_record *in, strata_buf *out, int *kept);
+/* As strata_redact_record, of one canonical record line; `out` is cleared first. */
+int strata_redact_line(const strata_redactor *r, const char *line, size_t len, strata_buf *out, int *kept);
 
 #endif

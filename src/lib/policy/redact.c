@@ -217,3 +217,17 @@ done:
 	strata_buf_dispose_secret(&store);
 	return error;
 }
+
+int strata_redact_line(const strata_redactor *r, const char *line, size_t len, strata_buf *out, int *kept)
+{
+	strata_record *in = NULL;
+	int error;
+
+	*kept = 0;
+	if ((error = strata_json_record_parse(&in, line, len)) < 0)
+		return error;
+	strata_buf_clear(out);
+	error = strata_redact_record(r, in, out, kept);
+	strata_json_record_free(in);
+	return error;
+}

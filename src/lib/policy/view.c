@@ -105,16 +105,10 @@ typedef struct {
 static int count_line(const char *line, size_t len, void *payload)
 {
 	count_ctx *x = payload;
-	strata_record *in = NULL;
 	uint64_t h;
 	int kept, error;
 
-	if ((error = strata_json_record_parse(&in, line, len)) < 0)
-		return error;
-	strata_buf_clear(&x->out);
-	error = strata_redact_record(x->r, in, &x->out, &kept);
-	strata_json_record_free(in);
-	if (error < 0 || !kept)
+	if ((error = strata_redact_line(x->r, line, len, &x->out, &kept)) < 0 || !kept)
 		return error;
 	if ((error = class_of(&h, x->kc, x->out.ptr, x->out.len, &x->tuple, &x->v)) < 0 ||
 	    (error = strata_array_grow(&x->kc->hash, &x->kc->alloc, x->kc->n + 1, 4096)) < 0)
@@ -218,16 +212,10 @@ static int view_schema(strata_schema *vs, const strata_schema *src, const strata
 static int stream_line(const char *line, size_t len, void *payload)
 {
 	stream_ctx *x = payload;
-	strata_record *in = NULL;
 	unsigned char hash[STRATA_HASH_LEN];
 	int kept, error;
 
-	if ((error = strata_json_record_parse(&in, line, len)) < 0)
-		return error;
-	strata_buf_clear(&x->out);
-	error = strata_redact_record(x->r, in, &x->out, &kept);
-	strata_json_record_free(in);
-	if (error < 0 || !kept)
+	if ((error = strata_redact_line(x->r, line, len, &x->out, &kept)) < 0 || !kept)
 		return error;
 	if (x->kc) {
 		uint64_t h;

@@ -270,19 +270,15 @@ typedef struct {
 static int reverse_line(const char *line, size_t len, void *payload)
 {
 	reverse_ctx *x = payload;
-	strata_record *rec = NULL;
 	unsigned char h[STRATA_HASH_LEN];
 	int kept = 0, rc;
 
-	strata_buf_clear(&x->out);
-	if ((rc = strata_json_record_parse(&rec, line, len)) == 0 &&
-	    (rc = strata_redact_record(x->r, rec, &x->out, &kept)) == 0 && kept &&
+	if ((rc = strata_redact_line(x->r, line, len, &x->out, &kept)) == 0 && kept &&
 	    (rc = strata_trie_line_keyhash(h, x->out.ptr, x->out.len, x->src->key, x->src->nkey)) == 0 &&
 	    !memcmp(h, x->want, STRATA_HASH_LEN)) {
 		x->found = 1;
 		rc = strata_buf_put(x->line, line, len) < 0 ? STRATA_ERROR : 1;	/* stops the walk */
 	}
-	strata_json_record_free(rec);
 	return rc;
 }
 
@@ -602,7 +598,6 @@ static int view_holds(strata_buf *line, strata_buf *key, disclose_ctx *x, const 
 	git_tree *st = NULL, *vt = NULL;
 	strata_schema *ss = NULL, *vs = NULL;
 	strata_buf srcline = STRATA_BUF_INIT, red = STRATA_BUF_INIT;
-	strata_record *rec = NULL;
 	unsigned char vh[STRATA_HASH_LEN];
 	int kept = 0, rc;
 
@@ -624,8 +619,7 @@ static int view_holds(strata_buf *line, strata_buf *key, disclose_ctx *x, const 
 			goto done;
 		*vr_blob = blob;
 	}
-	if ((rc = strata_json_record_parse(&rec, srcline.ptr, srcline.len)) < 0 ||
-	    (rc = strata_redact_record(&vr->r, rec, &red, &kept)) < 0 || !kept)
+	if ((rc = strata_redact_line(&vr->r, srcline.ptr, srcline.len, &red, &kept)) < 0 || !kept)
 		goto done;	/* filtered out: not sent */
 	if ((rc = git_commit_tree(&vt, view)) < 0 || (rc = strata_schema_load(&vs, repo, vt)) < 0 ||
 	    (rc = strata_trie_line_keyhash(vh, red.ptr, red.len, vs->key, vs->nkey)) < 0)
@@ -638,7 +632,6 @@ static int view_holds(strata_buf *line, strata_buf *key, disclose_ctx *x, const 
 done:
 	if (rc < 0 && rc != STRATA_ERROR)
 		rc = STRATA_ERROR;
-	strata_json_record_free(rec);
 	strata_buf_dispose_secret(&red);
 	strata_buf_dispose_secret(&srcline);
 	strata_schema_free(ss);
