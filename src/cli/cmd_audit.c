@@ -313,8 +313,19 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 
 int cmd_audit(int argc, char **argv, strata_cli *cli)
 {
-	if (argc == 3 && !strcmp(argv[1], "view"))
+	if (argc >= 2 && !strcmp(argv[1], "view")) {
+		if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+			printf("usage: strata audit view COMMIT|REF\n\n"
+			       "Recomputes a view commit from the source commit and policy blob its trailers\n"
+			       "name, with this node's secret for that policy, in a scratch repository, and\n"
+			       "compares trees: exit 0 if identical, else each differing record and exit 3.\n"
+			       "Run it at the node that built the view.\n");
+			return 0;
+		}
+		if (argc != 3)
+			return cli_usage(USAGE);
 		return audit_view(cli, argv[2]);
+	}
 	if (argc >= 2 && !strcmp(argv[1], "log"))
 		return audit_log(argc - 1, argv + 1, cli);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {

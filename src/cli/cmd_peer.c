@@ -46,6 +46,7 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "direction", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *key = NULL, *tier = NULL, *policy = NULL, *url = NULL, *direction = "both";
@@ -61,6 +62,18 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		case 'p': policy = optarg; break;
 		case 'u': url = optarg; break;
 		case 'd': direction = optarg; break;
+		case 'h':
+			printf("usage: strata peer add NAME --key PUBKEY|FILE --tier TIER [--policy POLICY] [--url URL]\n"
+			       "                       [--direction push|pull|both]\n\n"
+			       "Pins a peer: its node key (the line of its keys/node.pub, or that file), its\n"
+			       "tier, and for a peer that receives from this node the committed policy its\n"
+			       "views are built under.\n\n"
+			       "  --key KEY        the peer's public key, or a file holding it\n"
+			       "  --tier TIER      community, street, district, province or department\n"
+			       "  --policy POLICY  the committed policy of what this node sends it\n"
+			       "  --url URL        its HTTPS address, for pull, push and sync\n"
+			       "  --direction D    push (this node sends), pull (it receives) or both\n");
+			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
@@ -119,6 +132,11 @@ int cmd_peer(int argc, char **argv, strata_cli *cli)
 {
 	if (argc >= 2 && !strcmp(argv[1], "add"))
 		return peer_add(argc - 1, argv + 1, cli);
+	if (argc == 3 && !strcmp(argv[1], "list") && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+		printf("usage: strata peer list\n\nThe pinned peers, one a line: name, tier, and the policy "
+		       "of what this node sends it.\n");
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "list"))
 		return peer_list(cli);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {

@@ -201,6 +201,7 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 	static const struct option opts[] = {
 		{ "dataset", required_argument, NULL, 'd' },
 		{ "peer", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dataset = NULL, *peer = NULL;
@@ -214,11 +215,19 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 	preview_ctx x = { &r, NULL, 10, 0, 0 };
 	int opt, rc = STRATA_ERROR, have_r = 0;
 
-	while ((opt = getopt_long(argc, argv, "d:p:n:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:p:n:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': dataset = optarg; break;
 		case 'p': peer = optarg; break;
 		case 'n': x.limit = strtol(optarg, NULL, 10); break;
+		case 'h':
+			printf("usage: strata [-C NODEDIR] policy preview FILE --dataset DATASET [-n N] [--peer PEER]\n\n"
+			       "The first records of DATASET as FILE's policy would send them, with the\n"
+			       "policy's committed secret (or a throwaway one, said so).\n\n"
+			       "  --dataset D  the dataset\n"
+			       "  -n N         how many records (default 10)\n"
+			       "  --peer P     the recipient, for per-recipient tokens\n");
+			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}

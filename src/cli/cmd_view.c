@@ -27,6 +27,7 @@ int cmd_view(int argc, char **argv, strata_cli *cli)
 	static const struct option opts[] = {
 		{ "peer", required_argument, NULL, 'p' },
 		{ "full", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *peer = NULL;
@@ -42,12 +43,21 @@ int cmd_view(int argc, char **argv, strata_cli *cli)
 	argc--;
 	argv++;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'p')
+		if (c == 'p') {
 			peer = optarg;
-		else if (c == 'f')
+		} else if (c == 'f') {
 			full = 1;
-		else
+		} else if (c == 'h') {
+			printf("usage: strata %s\n\n"
+			       "Builds, for each peer with a policy (or only PEER), the redacted view of every\n"
+			       "dataset the policy shares, own and received: from the previous view and the\n"
+			       "records that changed when it can, as signed commits on refs/strata/views/.\n\n"
+			       "  --peer PEER  only the views for PEER\n"
+			       "  --full       rebuild from every record (the same tree: a check)\n", USAGE);
+			return 0;
+		} else {
 			return cli_usage(USAGE);
+		}
 	}
 	if (optind != argc)
 		return cli_usage(USAGE);

@@ -32,3 +32,15 @@ mkdir notanode
 expect_fail 1 "'notanode' is not a strata node" "$STRATA" -C notanode log residents
 expect_fail 1 "no dataset 'residents' on node 'cn-wangjiang-01': it holds none yet" "$STRATA" -C n1 log residents
 ok "usage errors exit 2, missing nodes and datasets exit 1 with a message"
+
+# every command of the table and every subcommand answers --help: its usage, exit 0, no node needed
+cmds=$("$STRATA" --help | sed -n 's/^  \([a-z]*\) .*/\1/p')
+[ "$(echo "$cmds" | wc -w)" -ge 20 ] || fail "strata --help lists only: $cmds"
+for c in $cmds "peer add" "peer list" "policy check" "policy preview" "policy diff" "policy impact" "policy risk" \
+	"policy commit" "policy list" "policy show" "audit log" "audit view" "view build"; do
+	# shellcheck disable=SC2086
+	(cd "$T/notanode" && "$STRATA" $c --help) >help.out 2>help.err || fail "'strata $c --help' exited $?: $(cat help.err)"
+	grep -q "^usage: strata" help.out || fail "'strata $c --help' prints no usage: $(cat help.out)"
+	[ ! -s help.err ] || fail "'strata $c --help' wrote to stderr: $(cat help.err)"
+done
+ok "every command and subcommand answers --help with its usage (exit 0), without a node"
