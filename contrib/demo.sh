@@ -14,7 +14,12 @@ DEMO_DIR=${DEMO_DIR:-$top/demo-nodes}
 fed=$top/seeds/federation.conf
 seeds=$top/seeds
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# bold headings on a terminal only: a log file gets plain text
+if [ -t 1 ]; then
+	say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	say() { printf '\n== %s\n' "$*"; }
+fi
 run() { # prints the command as one would type it (quoted where it has spaces), then runs it
 	for a; do case $a in *" "*) printf ' "%s"' "$a" ;; *) printf ' %s' "$a" ;; esac; done |
 		sed "s|$DEMO_DIR/||g; s|^|\$ strata|"

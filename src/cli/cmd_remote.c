@@ -43,6 +43,16 @@ static int one(strata_remote *r, const strata_cli *cli, int push, const char *pe
 	return 0;
 }
 
+/* 1 if this node only receives from `peer` (it comes here, by push or parcel). */
+static int receive_only(strata_node *n, const char *peer)
+{
+	strata_buf dir = STRATA_BUF_INIT;
+	int only = strata_peers_get(&dir, n, peer, "direction") == 0 && !strcmp(dir.ptr, "pull");
+	strata_error_clear();
+	strata_buf_dispose(&dir);
+	return only;
+}
+
 /* What sync does with a peer: 1 pull, 2 push, 3 both, 0 nothing (no url). */
 static int sync_plan(strata_node *n, const char *peer)
 {
@@ -110,7 +120,8 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 			if (!peers) {
 				fprintf(stderr, "strata: sync %s: it has no url in node.conf\n", peer);
 				failed++;
-			} else if (!cli->quiet) {
+			} else if (!cli->quiet && !receive_only(cli->node, peer)) {
+				/* a peer that only sends to this node has nothing to do here: no line for it */
 				printf("sync %s: skipped, no url (parcels only)\n", peer);
 			}
 			continue;

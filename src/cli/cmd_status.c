@@ -84,10 +84,24 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 		goto done;
 	o = json_pack("{s:s, s:o, s:o}", "peer", peer, "views", views, "received", recv);
 	views = recv = NULL;
+	/* a time never set is null, not a string */
 	stamp(t, sizeof(t), l.out.time);
-	json_object_set_new(o, "out", json_pack("{s:I, s:s}", "sequence", (json_int_t)l.out.sequence, "time", t));
+	json_object_set_new(o, "out", json_pack("{s:I, s:s?}", "sequence", (json_int_t)l.out.sequence, "time",
+						l.out.time ? t : NULL));
 	stamp(t, sizeof(t), l.in.time);
-	json_object_set_new(o, "in", json_pack("{s:I, s:s}", "sequence", (json_int_t)l.in.sequence, "time", t));
+	json_object_set_new(o, "in", json_pack("{s:I, s:s?}", "sequence", (json_int_t)l.in.sequence, "time",
+					       l.in.time ? t : NULL));
+	{
+		static const char *const keys[] = { "tier", "url", "direction", "policy" };
+		for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
+			strata_buf val = STRATA_BUF_INIT;
+			int got = strata_peers_get(&val, n, peer, keys[k]) == 0;
+			json_object_set_new(o, keys[k], got ? json_string(val.ptr) :
+					    !strcmp(keys[k], "direction") ? json_string("both") : json_null());
+			strata_buf_dispose(&val);
+		}
+		strata_error_clear();
+	}
 	{
 		json_t *net = json_object();
 		if (l.net_ok) {
@@ -128,9 +142,9 @@ static void print_peer(const json_t *o, strata_node *n)
 	printf("peer %s (%s; direction %s; policy %s)\n", peer, tier.len ? tier.ptr : "?",
 	       dir.len ? dir.ptr : "both", pol.len ? pol.ptr : "none");
 	printf("  last parcel out: %lld at %s\n", (long long)json_integer_value(json_object_get(out, "sequence")),
-	       json_string_value(json_object_get(out, "time")));
+	       json_is_string(json_object_get(out, "time")) ? json_string_value(json_object_get(out, "time")) : "-");
 	printf("  last parcel in:  %lld at %s\n", (long long)json_integer_value(json_object_get(in, "sequence")),
-	       json_string_value(json_object_get(in, "time")));
+	       json_is_string(json_object_get(in, "time")) ? json_string_value(json_object_get(in, "time")) : "-");
 	{
 		json_t *net = json_object_get(o, "network");
 		const char *okt = json_string_value(json_object_get(net, "last_success"));

@@ -51,7 +51,7 @@ static void help(FILE *out)
 	fprintf(out, "usage: strata [-C NODEDIR] [-q] [--utc] <command> [<args>]\n\ncommands:\n");
 	for (const struct strata_cmd *c = cmds; c->name; c++)
 		fprintf(out, "  %-11s %s\n", c->name, c->help);
-	fprintf(out, "\n'strata <command> --help' describes a command.  "
+	fprintf(out, "\n'strata <command> --help' (or 'strata help <command>') describes a command.  "
 		     "NODEDIR defaults to $STRATA_NODE, then '.'.  Times show in the local zone ($TZ),\n"
 		     "or in UTC with --utc (allowed anywhere on the line).\n"
 		     "exit status: 0 ok, 1 error, 2 usage, 3 verification failed\n");
@@ -177,6 +177,23 @@ int main(int argc, char **argv)
 	if (i == argc) {
 		help(stderr);
 		return EXIT_USAGE;
+	}
+	/* strata help CMD [SUB]: the same as strata CMD [SUB] --help */
+	if (!strcmp(argv[i], "help")) {
+		static char help_opt[] = "--help";
+		static char *hv[8];
+		int hc = 0;
+		if (i + 1 == argc) {
+			help(stdout);
+			return EXIT_OK;
+		}
+		for (int k = i + 1; k < argc && hc < 6; k++)
+			hv[hc++] = argv[k];
+		hv[hc++] = help_opt;
+		hv[hc] = NULL;
+		argv = hv;
+		argc = hc;
+		i = 0;
 	}
 	for (cmd = cmds; cmd->name && strcmp(cmd->name, argv[i]); cmd++)
 		;

@@ -185,3 +185,17 @@ dot -Tsvg t2.dot >t2.svg || fail "graphviz cannot draw the district's trace"
 "$STRATA" -C st history "$CN/residents" "$key_st" | grep -c "by $CN, signature good" | grep -qx 4 ||
 	fail "history at the street: $("$STRATA" -C st history "$CN/residents" "$key_st")"
 ok "trace --dot draws the node it runs at and joins the origin where it is known; history takes the same name"
+
+# --- quiet where there is nothing to do; JSON nulls; help by name ---
+"$STRATA" -C dx sync >sync.out || fail "sync at the district: $(cat sync.out)"
+grep -q "st-wangjiang" sync.out && fail "sync has a line for a peer that only sends here: $(cat sync.out)"
+grep -q "^sync pv-zhejiang: skipped, no url (parcels only)$" sync.out || fail "sync: the parcel-only peer it sends to: $(cat sync.out)"
+"$STRATA" -C pv status --json >st.json
+python3 - <<'PY' || fail "status --json: $(cat st.json)"
+import json
+p = json.load(open("st.json"))["peers"][0]
+assert p["peer"] == "dx-gongshu" and p["tier"] == "district" and p["direction"] == "pull" and p["url"] is None, p
+assert p["out"]["time"] is None and p["out"]["sequence"] == 0 and p["in"]["time"].startswith("20"), p
+PY
+"$STRATA" help policy risk >h1.txt && "$STRATA" policy risk --help >h2.txt && cmp -s h1.txt h2.txt || fail "strata help policy risk"
+ok "sync says nothing of peers that only send here; status --json has nulls, tier, url and direction; strata help CMD"
