@@ -1,4 +1,13 @@
-/* cmd_status.c - strata status [PEER] [--json]: per peer and view, what was sent and received */
+/*
+ * cmd_status.c - strata status [PEER] [--json]: per peer and view, what
+ * was sent and received, and a first line that says whether the node
+ * needs attention.  A view's state is the truth now, not as of the last
+ * build: a view whose source or policy changed since it was built is
+ * "waiting" (new data not built yet), whatever the last build said.
+ * Exit status 1 (a monitoring check's "warning") when something needs
+ * attention: the last exchange with a peer that has a url failed, or data
+ * for it is waiting to be sent.
+ */
 #include "cli.h"
 #include "strata/replica/link.h"
 #include "strata/policy/view.h"
@@ -7,6 +16,9 @@
 #include "strata/format/name.h"
 #include "strata/node/refs.h"
 #include "strata/node/peers.h"
+#include "strata/node/commit.h"
+#include "strata/policy/policy_store.h"
+#include "strata/base/array.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -32,11 +44,76 @@ static const git_oid *sent_commit(const strata_link *l, const char *name)
 	return NULL;
 }
 
+/* A view the peer's policy gives it: its name, and what it would be built from now. */
+typedef struct {
+	char name[STRATA_DATASET_NAME_MAX + 64];
+	git_oid source;
+	int seen;
+} expected_view;
+
 struct views_ctx {
 	const char *peer;
 	const strata_link *l;
 	json_t *views, *recv;
+	strata_node *n;
+	expected_view *want;
+	size_t nwant, alloc;
+	git_oid policy_blob;
+	int have_policy;
+	size_t waiting;		/* views not built from what is there now, or not sent */
 };
+
+static int add_expected(const strata_dataset_entry *d, void *payload)
+{
+	struct views_ctx *v = payload;
+	expected_view *e;
+	char name[sizeof(e->name)];
+
+	if (d->sender[0] && !strcmp(d->sender, v->peer))
+		return 0;	/* never sent back where it came from */
+	if (strata_view_name(name, sizeof(name), v->n, v->peer, d->ref) < 0) {
+		strata_error_clear();	/* the policy does not share it with this peer */
+		return 0;
+	}
+	if (strata_array_grow(&v->want, &v->alloc, v->nwant + 1, 8) < 0)
+		return STRATA_ERROR;
+	e = &v->want[v->nwant++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->source = *git_commit_id(d->tip);
+	return 0;
+}
+
+static const char *view_state(struct views_ctx *v, const char *name, const git_oid *id, const git_oid *sent)
+{
+	git_commit *c = NULL;
+	char src[GIT_OID_HEXSZ + 1] = "", pol[GIT_OID_HEXSZ + 1] = "";
+	const char *state = NULL;
+
+	for (size_t i = 0; i < v->nwant; i++) {
+		git_oid sid, pid;
+		if (strcmp(v->want[i].name, name))
+			continue;
+		v->want[i].seen = 1;
+		if (git_commit_lookup(&c, strata_node_repo(v->n), id) == 0) {
+			strata_commit_trailer(c, "Strata-Source", src, sizeof(src));
+			strata_commit_trailer(c, "Strata-Policy", pol, sizeof(pol));
+		}
+		git_error_clear();
+		if (git_oid_fromstr(&sid, src) < 0 || !git_oid_equal(&sid, &v->want[i].source))
+			state = "waiting: new data not built yet";
+		else if (v->have_policy && (git_oid_fromstr(&pid, pol) < 0 || !git_oid_equal(&pid, &v->policy_blob)))
+			state = "waiting: policy changed, not built yet";
+		git_error_clear();
+		git_commit_free(c);
+		break;
+	}
+	if (!state)
+		state = !sent ? "not sent" : git_oid_equal(sent, id) ? "sent" : "ahead: built, not sent";
+	if (strcmp(state, "sent"))
+		v->waiting++;
+	return state;
+}
 
 static int add_built(const char *name, const git_oid *id, void *payload)
 {
@@ -48,8 +125,7 @@ static int add_built(const char *name, const git_oid *id, void *payload)
 	if (sent)
 		git_oid_tostr(shex, sizeof(shex), sent);
 	json_array_append_new(v->views, json_pack("{s:s, s:s, s:s?, s:s}", "name", name, "commit", hex,
-						  "sent", sent ? shex : NULL,
-						  "state", !sent ? "not sent" : git_oid_equal(sent, id) ? "sent" : "ahead"));
+						  "sent", sent ? shex : NULL, "state", view_state(v, name, id, sent)));
 	return 0;
 }
 
@@ -73,15 +149,33 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 {
 	strata_link l;
 	json_t *o = NULL, *views = json_array(), *recv = json_array();
-	struct views_ctx v = { peer, &l, views, recv };
+	struct views_ctx v = { peer, &l, views, recv, n, NULL, 0, 0, { { 0 } }, 0, 0 };
+	strata_buf pol = STRATA_BUF_INIT;
 	char t[40];
 	int error;
 
 	if ((error = strata_link_load(&l, n, peer)) < 0)
 		goto done;
+	/* what its policy gives it now, to tell a stale view from a current one */
+	if (strata_peers_get(&pol, n, peer, "policy") == 0 && pol.len) {
+		strata_policy *p = NULL;
+		if (strata_policy_store_load(&p, &v.policy_blob, n, pol.ptr) == 0)
+			v.have_policy = 1;
+		strata_policy_free(p);
+		if ((error = strata_dataset_list(n, STRATA_DATASETS_ALL, add_expected, &v)) < 0)
+			goto done;
+	}
+	strata_error_clear();
 	if ((error = strata_link_foreach_view(n, peer, 0, add_built, &v)) < 0 ||
 	    (error = strata_link_foreach_view(n, peer, 1, add_received, &v)) < 0)
 		goto done;
+	/* shared by the policy, never built */
+	for (size_t i = 0; i < v.nwant; i++)
+		if (!v.want[i].seen) {
+			json_array_append_new(views, json_pack("{s:s, s:n, s:n, s:s}", "name", v.want[i].name, "commit",
+							       "sent", "state", "waiting: not built yet"));
+			v.waiting++;
+		}
 	o = json_pack("{s:s, s:o, s:o}", "peer", peer, "views", views, "received", recv);
 	views = recv = NULL;
 	/* a time never set is null, not a string */
@@ -119,13 +213,50 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 		}
 		json_object_set_new(o, "network", net);
 	}
+	json_object_set_new(o, "waiting", json_integer((json_int_t)v.waiting));
+	/* the last network exchange failed (a later success clears it) */
+	json_object_set_new(o, "unreachable", json_boolean(l.net_failed && l.net_failed >= l.net_ok));
 	*out = o;
 	error = 0;
 done:
 	json_decref(views);
 	json_decref(recv);
+	free(v.want);
+	strata_buf_dispose(&pol);
 	strata_link_dispose(&l);
 	return error;
+}
+
+/*
+ * What needs attention: a peer with a url whose last exchange failed, or
+ * with views waiting to go.  (A parcel-only peer's waiting views wait for
+ * the next trip: said per view, not a problem of the node.)
+ */
+static json_t *health(const json_t *peers)
+{
+	json_t *problems = json_array(), *o;
+	size_t i;
+
+	json_array_foreach(peers, i, o) {
+		const char *peer = json_string_value(json_object_get(o, "peer"));
+		const json_t *net = json_object_get(o, "network");
+		const char *errt = json_string_value(json_object_get(net, "last_error_time"));
+		json_int_t waiting = json_integer_value(json_object_get(o, "waiting"));
+		char msg[512];
+		if (!json_is_string(json_object_get(o, "url")))
+			continue;
+		if (json_is_true(json_object_get(o, "unreachable"))) {
+			snprintf(msg, sizeof(msg), "peer %s unreachable since %s: %s", peer, errt,
+				 json_string_value(json_object_get(net, "last_error")));
+			json_array_append_new(problems, json_string(msg));
+		}
+		if (waiting) {
+			snprintf(msg, sizeof(msg), "%lld view%s for %s waiting to be sent", (long long)waiting,
+				 waiting == 1 ? "" : "s", peer);
+			json_array_append_new(problems, json_string(msg));
+		}
+	}
+	return json_pack("{s:b, s:o}", "ok", json_array_size(problems) == 0, "problems", problems);
 }
 
 static void print_peer(const json_t *o, strata_node *n)
@@ -182,14 +313,23 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 	};
 	char **peers = NULL;
 	size_t npeers = 0;
-	json_t *all = json_array();
+	json_t *all = json_array(), *h = NULL;
 	int c, json = 0, rc = STRATA_ERROR;
 	const char *only = NULL;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
-		case 'h': printf("usage: strata %s\n", USAGE); json_decref(all); return 0;
+		case 'h':
+			printf("usage: strata %s\n\n"
+			       "Per peer: the last parcel each way, the last network success and error, each\n"
+			       "view built for it (sent, ahead: built and not sent, waiting: new data or a new\n"
+			       "policy not built yet) and each view received from it.  The first line says\n"
+			       "whether the node needs attention; exit 1 if it does (the last exchange with a\n"
+			       "peer that has a url failed, or views for it wait to be sent), else 0.\n\n"
+			       "  --json  the same as JSON (times RFC 3339 or null)\n", USAGE);
+			json_decref(all);
+			return 0;
 		default: json_decref(all); return cli_usage(USAGE);
 		}
 	}
@@ -212,14 +352,24 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 		rc = strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s'", only);
 		goto done;
 	}
+	h = health(all);
 	if (json) {
-		json_t *doc = json_pack("{s:s, s:O}", "node", strata_node_name(cli->node), "peers", all);
+		json_t *doc = json_pack("{s:s, s:s, s:O, s:O}", "node", strata_node_name(cli->node), "tier",
+					strata_node_tier(cli->node), "health", h, "peers", all);
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		putchar('\n');
 		json_decref(doc);
 	} else {
 		size_t i;
-		json_t *o;
+		json_t *o, *pr;
+		if (json_is_true(json_object_get(h, "ok"))) {
+			printf("health: ok\n");
+		} else {
+			printf("needs attention:");
+			json_array_foreach(json_object_get(h, "problems"), i, pr)
+				printf("%s %s", i ? ";" : "", json_string_value(pr));
+			putchar('\n');
+		}
 		printf("node %s (%s)\n", strata_node_name(cli->node), strata_node_tier(cli->node));
 		if (json_array_size(all) == 0)
 			printf("no peers yet: add one with 'strata peer add'\n");
@@ -227,7 +377,11 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 			print_peer(o, cli->node);
 	}
 	rc = 0;
+	if (!json_is_true(json_object_get(h, "ok")))
+		rc = strata_error_set("needs attention (%zu problem%s): exit 1", json_array_size(json_object_get(h, "problems")),
+				      json_array_size(json_object_get(h, "problems")) == 1 ? "" : "s");
 done:
+	json_decref(h);
 	strata_peers_list_free(peers);
 	json_decref(all);
 	return rc;

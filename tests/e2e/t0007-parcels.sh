@@ -65,7 +65,13 @@ grep -q '"sequence": 4' st.json && grep -q '"name": "cn-wangjiang-01/residents"'
 awk -F, 'BEGIN {OFS=","} NR == 2 {$5 = "19900000001"} {print}' v2.csv >v3.csv
 "$STRATA" -C cn import residents v3.csv >/dev/null
 "$STRATA" -C cn view build >/dev/null
-"$STRATA" -C cn status | grep -Eq "^  residents +[0-9a-f]{12} [0-9a-f]{12} ahead$" || fail "status ahead: $("$STRATA" -C cn status)"
+"$STRATA" -C cn status | grep -Eq "^  residents +[0-9a-f]{12} [0-9a-f]{12} ahead: built, not sent$" || fail "status ahead: $("$STRATA" -C cn status)"
+# new data not built yet is waiting, whatever the last build said; a parcel-only peer is no alarm
+awk -F, 'BEGIN {OFS=","} NR == 2 {$5 = "19900000002"} {print}' v2.csv >v4.csv
+"$STRATA" -C cn import residents v4.csv >/dev/null
+"$STRATA" -C cn status >out || fail "status exits 1 for a peer that only takes parcels: $(cat out)"
+head -1 out | grep -qx "health: ok" || fail "status health: $(head -1 out)"
+grep -Eq "^  residents +[0-9a-f]{12} [0-9a-f]{12} waiting: new data not built yet$" out || fail "status waiting: $(cat out)"
 ok "status: per peer the last parcel in and out, per view built, sent and whether it is ahead"
 
 # the audit log: one signed event per export, import, policy commit, view build

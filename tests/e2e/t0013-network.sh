@@ -256,3 +256,26 @@ while [ $i -lt 32 ]; do
 	i=$((i + 1))
 done
 ok "32 peers pull at once with no errors"
+
+# status tells the truth after a failure: the peer down, new data waiting; exit 1 for monitoring
+"$STRATA" init cn9 --name cn-nine --tier community >/dev/null
+"$STRATA" -C cn9 import residents "$TOP_SRCDIR/seeds/residents.csv" --key id_number >/dev/null
+"$STRATA" -C cn9 policy commit "$TOP_SRCDIR/policies/community-to-street.yaml" >/dev/null
+"$STRATA" -C cn9 peer add st-wangjiang --key st/keys/node.pub --tier street --policy community-to-street --direction push \
+	--url https://127.0.0.1:9 >/dev/null
+expect_fail 1 "needs attention (1 problem): exit 1" "$STRATA" -C cn9 status
+head -1 "$T/out" | grep -qx "needs attention: 1 view for st-wangjiang waiting to be sent" || fail "status before any sync: $(cat "$T/out")"
+grep -q "residents .* waiting: not built yet" "$T/out" || fail "status: a view never built: $(cat "$T/out")"
+"$STRATA" -C cn9 sync --timeout 2 >/dev/null 2>&1 && fail "sync to a closed port succeeded"
+expect_fail 1 "needs attention (2 problems): exit 1" "$STRATA" -C cn9 status
+head -1 "$T/out" | grep -q "^needs attention: peer st-wangjiang unreachable since 20.*; 1 view for st-wangjiang waiting to be sent" ||
+	fail "status after a failed sync: $(cat "$T/out")"
+"$STRATA" -C cn9 status --json >s.json 2>/dev/null || true
+python3 - <<'PY' || fail "status --json health: $(cat s.json)"
+import json
+d = json.load(open("s.json"))
+assert d["health"]["ok"] is False and len(d["health"]["problems"]) == 2, d["health"]
+p = d["peers"][0]
+assert p["unreachable"] is True and p["waiting"] == 1 and p["url"] == "https://127.0.0.1:9", p
+PY
+ok "status after a failed sync: the peer unreachable since when and why, the view waiting; exit 1, also in --json"
