@@ -12,7 +12,12 @@ DEMO_DIR=${DEMO_DIR:-$top/tour-nodes}
 seeds=$top/seeds
 node=$DEMO_DIR/cn-wangjiang-01
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# bold headings on a terminal only: a log file gets plain text
+if [ -t 1 ]; then
+	say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	say() { printf '\n== %s\n' "$*"; }
+fi
 
 rm -rf "$DEMO_DIR"
 mkdir -p "$DEMO_DIR"
@@ -108,10 +113,11 @@ province=$DEMO_DIR/pv-zhejiang
 "$STRATA" -C "$province" import "$DEMO_DIR/to-province.parcel"
 
 say "an auditor at the province traces one record back, tier by tier"
-R=refs/strata/peers/dx-gongshu/st-wangjiang/cn-wangjiang-01/residents
-# the first leaf of the view: records/<dir>/<leaf>.jsonl, each named by its first key hash
-leaf=$(git -C "$province/repo.git" ls-tree -r --name-only "$R:records" | head -1)
-key=$(git -C "$province/repo.git" show "$R:records/$leaf" | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+# the received dataset by its name at the province (the district's policy hides
+# the path it came by: dx-gongshu/v-<token>/residents), and its first record
+received=$("$STRATA" -C "$province" datasets --received --format csv | tr -d '\r' | cut -d, -f1 | grep '/residents$' | head -1)
+"$STRATA" -C "$province" datasets
+key=$("$STRATA" -C "$province" export "$received" --format csv | sed -n 2p | cut -d, -f1)
 next_key() { sed -n "s/^   strata -C <.*'s node> trace residents '\(.*\)'$/\1/p"; }
 for tier in "$province" "$district" "$street" "$node"; do
 	out=$("$STRATA" -C "$tier" trace residents "$key")

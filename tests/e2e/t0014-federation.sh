@@ -39,3 +39,8 @@ grep -q 'refs/strata/audit: Good "git" signature for pv-zhejiang' demo.out || fa
 for s in "$D"/*/; do git -C "$s/repo.git" fsck --strict 2>/dev/null || fail "fsck $s"; done
 pgrep -f "strata -C $D" >/dev/null && fail "the demo left daemons running"
 ok "every node verifies and fscks, and the demo stopped its daemons"
+
+DEMO_DIR="$T/tour" STRATA="$STRATA" sh "$TOP_SRCDIR/contrib/tour.sh" >tour.out 2>&1 || fail "the tour failed: $(tail -20 tour.out)"
+[ "$(grep -c '^trace of a residents record at' tour.out)" -eq 4 ] || fail "the tour's trace did not cross four tiers: $(grep -A3 'trace of' tour.out)"
+grep -q "$(printf '\033')" demo.out tour.out && fail "the demo or the tour wrote terminal escape codes into a file"
+ok "the tour runs to the end, its trace crosses four tiers, and neither script writes escape codes into a file"
