@@ -89,7 +89,13 @@ int cmd_diff(int argc, char **argv, strata_cli *cli)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': d.stat = 1; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return 0;
+		case 'h':
+			printf("usage: strata %s\n\n"
+			       "Records added (+), removed (-) and changed (~, field by field) between two\n"
+			       "commits of a dataset (own or received, as 'strata datasets' names it).\n"
+			       "OLD and NEW: HEAD, HEAD~N or a commit id.\n\n"
+			       "  --stat  only the counts\n", USAGE);
+			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}

@@ -33,7 +33,10 @@ int cmd_history(int argc, char **argv, strata_cli *cli)
 	int rc;
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: strata %s\n", USAGE);
+		printf("usage: strata %s\n\n"
+		       "Every version of one record (added, changed, removed) along the dataset's\n"
+		       "history, newest first, with commit, time, node and signature status.\n"
+		       "KEY: the record's key values, in the schema's key order.\n", USAGE);
 		return 0;
 	}
 	if (argc < 3)

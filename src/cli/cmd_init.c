@@ -22,7 +22,13 @@ int cmd_init(int argc, char **argv, strata_cli *cli)
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 't': tier = optarg; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return 0;
+		case 'h':
+			printf("usage: strata %s\n\n"
+			       "Creates a node in NODEDIR (which must not exist, or be empty): its repository,\n"
+			       "node.conf and an Ed25519 node key (give keys/node.pub to its peers).\n\n"
+			       "  --name NAME  the node's name: a-z, 0-9 and '-', at most 63 characters\n"
+			       "  --tier TIER  community, street, district, province or department\n", USAGE);
+			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}

@@ -94,7 +94,15 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 			if (cli_seconds(&o.timeout, "--timeout", optarg) < 0)
 				return CLI_EUSAGE;
 			break;
-		case 'h': printf("usage: strata %s\n", usage); return 0;
+		case 'h':
+			printf("usage: strata %s\n\n%s\n\n"
+			       "  --limit-rate BYTES  at most this many bytes a second, like 500K\n"
+			       "  --timeout SECONDS   give up on a peer after this long without progress\n", usage,
+			       !strcmp(verb, "pull") ? "Fetches, over HTTPS, what PEER's views hold for this node, and imports it." :
+			       !strcmp(verb, "push") ? "Sends PEER, over HTTPS, what this node's views hold for it." :
+			       "Pulls and pushes with every peer that has a url (or those named), as each\n"
+			       "peer's direction says; goes on past a failing peer and exits 1 if any failed.");
+			return 0;
 		default: return cli_usage(usage);
 		}
 	}

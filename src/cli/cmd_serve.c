@@ -34,7 +34,14 @@ int cmd_serve(int argc, char **argv, strata_cli *cli)
 			if (cli_size(&o.max_body, "--max-body", optarg, 1024, ((size_t)4 << 30) - 65536) < 0)
 				return CLI_EUSAGE;
 			break;
-		case 'h': printf("usage: strata %s\n", USAGE); return 0;
+		case 'h':
+			printf("usage: strata %s\n\n"
+			       "Runs the HTTPS replication daemon (TLS 1.3, peers' keys pinned both ways):\n"
+			       "peers pull the views built for them and push their parcels here.\n\n"
+			       "  --listen HOST:PORT  where to listen (port 0: any free one, logged)\n"
+			       "  --timeout SECONDS   drop a client silent that long, or slower than 1 KiB/s\n"
+			       "  --max-body BYTES    the largest parcel a peer may push, like 500M\n", USAGE);
+			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}

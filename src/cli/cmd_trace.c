@@ -207,7 +207,16 @@ int cmd_trace(int argc, char **argv, strata_cli *cli)
 		switch (c) {
 		case 'j': fmt = 1; break;
 		case 'd': fmt = 2; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return 0;
+		case 'h':
+			printf("usage: strata %s\n\n"
+			       "Follows one record back through the tiers as far as this node's data goes:\n"
+			       "each hop with node, tier, commit, signature, policy, purpose, when received,\n"
+			       "and the record as that tier holds it; then the node, commit and key to\n"
+			       "continue with.  KEY: the record's key values as this node holds them (or as\n"
+			       "a peer it built a view for holds them).\n\n"
+			       "  --json  the same as JSON\n"
+			       "  --dot   Graphviz: tiers as clusters, hops as edges with policy and purpose\n", USAGE);
+			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}

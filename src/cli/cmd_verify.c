@@ -73,7 +73,13 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = 1; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return 0;
+		case 'h':
+			printf("usage: strata %s\n\n"
+			       "Checks the signature of every commit under refs/strata/ against the keys the\n"
+			       "node trusts, re-hashing every object read.  Exit 3 if any fails.\n\n"
+			       "  --all  also count commits by signer and check the audit log: one unbroken\n"
+			       "         chain of this node's events, and a reflog that only moved forward\n", USAGE);
+			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
