@@ -43,13 +43,11 @@ static int one(strata_remote *r, const strata_cli *cli, int push, const char *pe
 	return 0;
 }
 
-/* 1 if this node only receives from `peer` (it comes here, by push or parcel). */
+/* 1 if this node only receives from `peer` (its direction lets nothing go to it). */
 static int receive_only(strata_node *n, const char *peer)
 {
-	strata_buf dir = STRATA_BUF_INIT;
-	int only = strata_peers_get(&dir, n, peer, "direction") == 0 && !strcmp(dir.ptr, "pull");
+	int only = strata_link_allows(n, peer, 1) < 0;
 	strata_error_clear();
-	strata_buf_dispose(&dir);
 	return only;
 }
 

@@ -102,6 +102,9 @@ int strata_policy_check_schema(const strata_policy *p, const strata_policy_datas
 
 const char *strata_policy_transform_name(strata_transform_kind k);
 
+/* The rule under which `pd` shares `field`, or NULL if it does not (not named, or drop); pd may be NULL. */
+const strata_rule *strata_policy_shared_rule(const strata_policy_dataset *pd, const char *field);
+
 /*
  * The quasi-identifiers of a dataset as a recipient holds it: those the
  * policy names that it shares, or (none named) every shared field of the

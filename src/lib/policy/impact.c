@@ -55,13 +55,6 @@ static strata_impact_field *field_of(source_ctx *x, const char *name)
 }
 
 
-static const strata_rule *rule_of(const strata_policy_dataset *pd, const char *field)
-{
-	for (size_t i = 0; pd && i < pd->nrules; i++)
-		if (!strcmp(pd->rules[i].field, field))
-			return pd->rules[i].kind == STRATA_T_DROP ? NULL : &pd->rules[i];
-	return NULL;
-}
 
 /* The quasi-identifiers: the policy's list, or every shared field that is not the key and is in the data. */
 static int side_open(side *s, const strata_policy *p, const strata_policy_dataset *pd, const char *peer,
@@ -78,7 +71,8 @@ static int side_open(side *s, const strata_policy *p, const strata_policy_datase
 	for (size_t i = 0; i < nqi; i++)
 		strata_buf_printf(&s->qi, "%s%s", i ? ", " : "", qi[i]);
 	s->min_k = (size_t)pd->min_k;
-	return strata_risk_new(&s->risk, qi, nqi, pd->sensitive && rule_of(pd, pd->sensitive) ? pd->sensitive : NULL);
+	return strata_risk_new(&s->risk, qi, nqi,
+			       pd->sensitive && strata_policy_shared_rule(pd, pd->sensitive) ? pd->sensitive : NULL);
 }
 
 static void side_close(side *s)
@@ -174,7 +168,8 @@ static int report_source(const strata_dataset_entry *d, void *payload)
 		goto done;
 	/* a field both sides pseudonymize: its changes are changed tokens */
 	for (size_t f = 0; f < x.nfields; f++) {
-		const strata_rule *a = rule_of(pd[0], x.fields[f].name), *b = rule_of(pd[1], x.fields[f].name);
+		const strata_rule *a = strata_policy_shared_rule(pd[0], x.fields[f].name);
+		const strata_rule *b = strata_policy_shared_rule(pd[1], x.fields[f].name);
 		x.fields[f].tokens = a && b && a->kind == STRATA_T_PSEUDONYM && b->kind == STRATA_T_PSEUDONYM;
 	}
 	for (int i = 0; i < 2 && !error; i++)

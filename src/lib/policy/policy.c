@@ -628,3 +628,11 @@ size_t strata_policy_quasi_identifiers(const strata_policy_dataset *pd, const st
 	}
 	return n;
 }
+
+const strata_rule *strata_policy_shared_rule(const strata_policy_dataset *pd, const char *field)
+{
+	for (size_t i = 0; pd && i < pd->nrules; i++)
+		if (!strcmp(pd->rules[i].field, field))
+			return pd->rules[i].kind == STRATA_T_DROP ? NULL : &pd->rules[i];
+	return NULL;
+}

@@ -81,13 +81,6 @@ static const strata_filter *find_filter(const strata_policy_dataset *pd, const c
 	return NULL;
 }
 
-static const strata_rule *find_rule(const strata_policy_dataset *pd, const char *field)
-{
-	for (size_t i = 0; pd && i < pd->nrules; i++)
-		if (!strcmp(pd->rules[i].field, field))
-			return pd->rules[i].kind == STRATA_T_DROP ? NULL : &pd->rules[i];
-	return NULL;
-}
 
 /* Accepted values as the policy writes them: "true" or ["true", "false"]. */
 static void values_text(char *out, size_t size, const strata_filter *f)
@@ -223,8 +216,8 @@ static void dataset_changes(diff_ctx *x, const strata_policy_dataset *da, const 
 				if (k < da->nrules)
 					continue;	/* seen from the old side */
 			}
-			field_change(x, name, f, find_rule(da, f), find_rule(db, f),
-				     find_rule(db, f) ? find_rule(db, f) : &pd->rules[i]);
+			const strata_rule *rb = strata_policy_shared_rule(db, f);
+			field_change(x, name, f, strata_policy_shared_rule(da, f), rb, rb ? rb : &pd->rules[i]);
 		}
 	}
 }

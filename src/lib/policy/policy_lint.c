@@ -197,12 +197,7 @@ int strata_policy_lint(const strata_policy *p, strata_node *n, strata_policy_war
 		const strata_policy_dataset *pd = &p->datasets[i];
 		for (size_t q = 0; q <= pd->nqi; q++) {
 			const char *f = q < pd->nqi ? pd->qi[q] : pd->sensitive;
-			size_t k = 0;
-			if (!f)
-				continue;
-			while (k < pd->nrules && (strcmp(pd->rules[k].field, f) || pd->rules[k].kind == STRATA_T_DROP))
-				k++;
-			if (k == pd->nrules)
+			if (f && !strata_policy_shared_rule(pd, f))
 				warn(&x, pd->line, pd->col, "%s '%s' of %s is not a field the policy shares: 'policy risk' leaves it out",
 				     q < pd->nqi ? "quasi-identifier" : "sensitive field", f, pd->name);
 		}
