@@ -1,28 +1,40 @@
 /*
  * cmd_peer.c - peers in node.conf.
  *
- *   strata peer add NAME --key PUBKEY|FILE --tier TIER --policy POLICY [--url URL] [--direction push|pull|both]
- *   strata peer list
+ *   strata peer add NAME --key PUBKEY|FILE --tier TIER [--policy POLICY] [--url URL] [--direction D]
+ *   strata peer set NAME [--tier T] [--policy P|--no-policy] [--url U|--no-url] [--direction D]
+ *   strata peer remove NAME [--keep-data]
+ *   strata peer show NAME [--json]
+ *   strata peer list [--format table|csv|json]
  *
  * A peer's key is pinned: data and parcels from it are accepted only under
  * that key.  Its policy must be committed and must name the peer (or its
  * tier) as a recipient, so nothing can be shared by a policy that was not
- * written for it.
+ * written for it.  The direction follows the tiers unless said: a node
+ * sends to the tier above and receives from the one below.  Every change
+ * is an audit event; `peer` opens a node whatever its node.conf says, so
+ * that a broken one can be mended.
  */
 #include "cli.h"
 #include "strata/policy/policy.h"
 #include "strata/base/fs.h"
+#include "strata/base/time.h"
 #include "strata/format/name.h"
+#include "strata/node/audit.h"
 #include "strata/node/peers.h"
 #include "strata/node/journal.h"
 #include "strata/policy/policy_store.h"
+#include "strata/replica/link.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-#define USAGE "peer add NAME --key PUBKEY|FILE --tier TIER [--policy POLICY] [--url URL] [--direction push|pull|both]\n" \
-	      "       strata peer list"
+#define USAGE "peer add NAME --key PUBKEY|FILE --tier TIER [--policy POLICY] [--url URL] [--direction D]\n" \
+	      "       strata peer set NAME [--tier T] [--policy P|--no-policy] [--url U|--no-url] [--direction D]\n" \
+	      "       strata peer remove NAME [--keep-data]\n" \
+	      "       strata peer show NAME [--json]\n" \
+	      "       strata peer list [--format table|csv|json]"
 
 static int read_key(strata_pubkey *pk, strata_buf *line, const char *arg)
 {
@@ -38,6 +50,35 @@ static int read_key(strata_pubkey *pk, strata_buf *line, const char *arg)
 	return strata_sign_pubkey_format(line, pk);
 }
 
+/* The policy must be committed and name the peer or its tier. */
+static int check_policy(strata_node *n, const char *policy, const char *peer, const char *tier)
+{
+	strata_policy *p = NULL;
+	int rc;
+
+	if ((rc = strata_policy_store_load(&p, NULL, n, policy)) < 0)
+		return strata_error_set("%s; commit it first with 'strata policy commit'", strata_error_last());
+	if (!strata_policy_applies(p, peer, tier))
+		rc = strata_error_set("policy '%s' does not name peer '%s' or tier '%s' as a recipient", policy, peer, tier);
+	strata_policy_free(p);
+	return rc;
+}
+
+static int peer_fingerprint(strata_buf *out, strata_node *n, const char *peer)
+{
+	strata_buf key = STRATA_BUF_INIT;
+	strata_pubkey pk;
+	int rc;
+
+	if ((rc = strata_peers_get(&key, n, peer, "key")) == 0 && (rc = strata_sign_pubkey_parse(&pk, key.ptr)) == 0)
+		rc = strata_sign_pubkey_fingerprint(out, &pk);
+	else
+		rc = strata_buf_puts(out, "(no valid key)");
+	strata_error_clear();
+	strata_buf_dispose(&key);
+	return rc;
+}
+
 static int peer_add(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
@@ -49,10 +90,9 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *key = NULL, *tier = NULL, *policy = NULL, *url = NULL, *direction = "both";
+	const char *key = NULL, *tier = NULL, *policy = NULL, *url = NULL, *direction = NULL;
 	strata_peer_spec spec = { 0 };
-	strata_buf line = STRATA_BUF_INIT;
-	strata_policy *p = NULL;
+	strata_buf line = STRATA_BUF_INIT, fpr = STRATA_BUF_INIT, dir = STRATA_BUF_INIT, tr = STRATA_BUF_INIT;
 	int c, rc = STRATA_ERROR;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -65,14 +105,16 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		case 'h':
 			printf("usage: strata peer add NAME --key PUBKEY|FILE --tier TIER [--policy POLICY] [--url URL]\n"
 			       "                       [--direction push|pull|both]\n\n"
-			       "Pins a peer: its node key (the line of its keys/node.pub, or that file), its\n"
+			       "Pins a new peer: its node key (the line of its keys/node.pub, or that file), its\n"
 			       "tier, and for a peer that receives from this node the committed policy its\n"
-			       "views are built under.\n\n"
+			       "views are built under.  A peer pinned already is changed with 'peer set'.\n\n"
 			       "  --key KEY        the peer's public key, or a file holding it\n"
 			       "  --tier TIER      community, street, district, province or department\n"
 			       "  --policy POLICY  the committed policy of what this node sends it\n"
 			       "  --url URL        its HTTPS address, for pull, push and sync\n"
-			       "  --direction D    push (this node sends), pull (it receives) or both\n");
+			       "  --direction D    push (this node sends), pull (it receives) or both; by default\n"
+			       "                   push to a tier above this node's, pull from one below, and\n"
+			       "                   required for the same tier or a department\n");
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -84,61 +126,362 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 	spec.policy = policy;
 	spec.direction = direction;
 	spec.url = url;
-	if (read_key(&spec.key, &line, key) < 0)
+	if ((rc = read_key(&spec.key, &line, key)) < 0)
 		goto done;
-	if (policy && (rc = strata_policy_store_load(&p, NULL, cli->node, policy)) < 0) {
-		rc = strata_error_set("%s; commit it first with 'strata policy commit'", strata_error_last());
+	if (policy && (rc = check_policy(cli->node, policy, spec.name, tier)) < 0)
+		goto done;
+	if (!direction && policy && strata_name_tier_valid(tier) &&
+	    (direction = strata_peers_default_direction(strata_node_tier(cli->node), tier)) && !strcmp(direction, "pull")) {
+		rc = strata_error_set("--policy given for a peer below this node, which by default only sends here: "
+				      "say --direction both (or push) to send it data too");
 		goto done;
 	}
-	if (policy && !strata_policy_applies(p, spec.name, tier)) {
-		rc = strata_error_set("policy '%s' does not name peer '%s' or tier '%s' as a recipient", policy, spec.name, tier);
+	if ((rc = strata_journal_lock(cli->node)) < 0 || (rc = strata_peers_add(cli->node, &spec)) < 0 ||
+	    (rc = strata_peers_direction(&dir, cli->node, spec.name)) < 0 ||
+	    (rc = strata_sign_pubkey_fingerprint(&fpr, &spec.key)) < 0)
 		goto done;
-	}
-	if ((rc = strata_journal_lock(cli->node)) < 0 || (rc = strata_peers_add(cli->node, &spec)) < 0)
+	if ((rc = strata_buf_printf(&tr, "Strata-Peer: %s\nStrata-Key: %s\nStrata-Tier: %s\nStrata-Direction: %s\n"
+				    "Strata-Policy: %s\n", spec.name, fpr.ptr, tier, dir.ptr,
+				    policy ? policy : "none")) < 0 ||
+	    (rc = strata_audit_append(cli->node, "peer-add", "peer added", tr.ptr)) < 0)
 		goto done;
 	if (!cli->quiet)
-		printf("peer '%s' (%s): key pinned, policy '%s', direction %s%s%s\n", spec.name, tier,
-		       policy ? policy : "(none: receive only)", direction,
+		printf("peer '%s' (%s): key %s pinned, direction %s%s, policy '%s'%s%s\n", spec.name, tier, fpr.ptr,
+		       dir.ptr, spec.direction ? "" : " (the tiers' default)", policy ? policy : "(none: receive only)",
 		       url ? ", " : "", url ? url : "");
 	rc = 0;
 done:
-	strata_policy_free(p);
 	strata_buf_dispose(&line);
+	strata_buf_dispose(&fpr);
+	strata_buf_dispose(&dir);
+	strata_buf_dispose(&tr);
 	return rc;
 }
 
-static int peer_list(strata_cli *cli)
+static int peer_set(int argc, char **argv, strata_cli *cli)
 {
-	char **peers = NULL;
-	size_t npeers = 0;
-	int error;
+	static const struct option opts[] = {
+		{ "tier", required_argument, NULL, 't' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "no-policy", no_argument, NULL, 'P' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "no-url", no_argument, NULL, 'U' },
+		{ "direction", required_argument, NULL, 'd' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	strata_peer_spec ch = { 0 };
+	strata_buf changed = STRATA_BUF_INIT, tier = STRATA_BUF_INIT, tr = STRATA_BUF_INIT,
+		   fpr = STRATA_BUF_INIT;
+	int c, no_url = 0, no_policy = 0, rc;
 
-	if ((error = strata_peers_list(&peers, &npeers, cli->node)) < 0)
-		return STRATA_ERROR;
-	for (size_t i = 0; i < npeers; i++) {
-		strata_buf tier = STRATA_BUF_INIT, pol = STRATA_BUF_INIT;
-		int has_tier = strata_peers_get(&tier, cli->node, peers[i], "tier");
-		int has_pol = strata_peers_get(&pol, cli->node, peers[i], "policy");
-		printf("%-24s %-10s policy=%s\n", peers[i], has_tier == 0 ? tier.ptr : "?", has_pol == 0 ? pol.ptr : "(none)");
-		strata_buf_dispose(&tier);
-		strata_buf_dispose(&pol);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': ch.tier = optarg; break;
+		case 'p': ch.policy = optarg; break;
+		case 'P': no_policy = 1; break;
+		case 'u': ch.url = optarg; break;
+		case 'U': no_url = 1; break;
+		case 'd': ch.direction = optarg; break;
+		case 'k':
+			fprintf(stderr, "strata: peer set does not change a pinned key: a peer rotates its own key "
+					"('strata key rotate' there), or remove the peer and add it again\n");
+			return CLI_EUSAGE;
+		case 'h':
+			printf("usage: strata peer set NAME [--tier T] [--policy P|--no-policy] [--url U|--no-url]\n"
+			       "                       [--direction push|pull|both]\n\n"
+			       "Changes what node.conf says of a pinned peer, and says what changed (an audit\n"
+			       "event).  The result is checked as 'peer add' checks a new peer.  The key is\n"
+			       "not changed here: a peer rotates its own key, or is removed and added again.\n\n"
+			       "  --tier T         its tier\n"
+			       "  --policy P       the committed policy of what this node sends it\n"
+			       "  --no-policy      send it nothing (its direction must then be pull)\n"
+			       "  --url U          its HTTPS address; --no-url: parcels on files only\n"
+			       "  --direction D    push, pull or both\n");
+			return 0;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind + 1 != argc || (ch.policy && no_policy) || (ch.url && no_url))
+		return cli_usage(USAGE);
+	if (!ch.tier && !ch.policy && !no_policy && !ch.url && !no_url && !ch.direction) {
+		fprintf(stderr, "strata: peer set %s: nothing to change (say --tier, --policy, --url or --direction)\n",
+			argv[optind]);
+		return CLI_EUSAGE;
+	}
+	ch.name = argv[optind];
+	if ((rc = strata_journal_lock(cli->node)) < 0)
+		goto done;
+	if (ch.policy) {
+		if (!ch.tier && strata_peers_get(&tier, cli->node, ch.name, "tier") < 0)
+			strata_error_clear();
+		if ((rc = check_policy(cli->node, ch.policy, ch.name, ch.tier ? ch.tier : tier.len ? tier.ptr : "")) < 0)
+			goto done;
+	}
+	rc = strata_peers_set(&changed, cli->node, ch.name, &ch, no_url, no_policy);
+	if (rc < 0)
+		goto done;
+	if (!changed.len) {
+		if (!cli->quiet)
+			printf("peer '%s': nothing changed\n", ch.name);
+		goto done;
+	}
+	if ((rc = peer_fingerprint(&fpr, cli->node, ch.name)) < 0 ||
+	    (rc = strata_buf_printf(&tr, "Strata-Peer: %s\nStrata-Key: %s\n", ch.name, fpr.ptr)) < 0)
+		goto done;
+	for (char *line = changed.ptr, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if ((rc = strata_buf_printf(&tr, "Strata-Changed: %.*s\n", nl ? (int)(nl - line) : (int)strlen(line), line)) < 0)
+			goto done;
+	}
+	if ((rc = strata_audit_append(cli->node, "peer-set", "peer changed", tr.ptr)) < 0)
+		goto done;
+	if (!cli->quiet)
+		printf("peer '%s' changed:\n%s", ch.name, changed.ptr);
+done:
+	strata_buf_dispose(&changed);
+	strata_buf_dispose(&tier);
+	strata_buf_dispose(&tr);
+	strata_buf_dispose(&fpr);
+	return rc;
+}
+
+static int peer_remove(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "keep-data", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	strata_buf fpr = STRATA_BUF_INIT;
+	size_t views = 0, received = 0;
+	int c, keep = 0, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': keep = 1; break;
+		case 'h':
+			printf("usage: strata peer remove NAME [--keep-data]\n\n"
+			       "Unpins a peer: nothing it signs is accepted any more, and nothing is sent to it.\n"
+			       "The views built for it, what it sent and its link file go too (one journalled\n"
+			       "change and an audit event), unless --keep-data: then what it sent stays, under\n"
+			       "its name, readable and verifiable as before.  Views built for other peers from\n"
+			       "what it sent lose that data at their next build.\n\n"
+			       "  --keep-data   remove only its node.conf settings\n");
+			return 0;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(USAGE);
+	if ((rc = peer_fingerprint(&fpr, cli->node, argv[optind])) < 0 ||
+	    (rc = strata_link_remove(cli->node, argv[optind], keep, fpr.ptr, &views, &received)) < 0)
+		goto done;
+	if (!cli->quiet) {
+		if (keep)
+			printf("peer '%s' removed (key %s unpinned); what it sent is kept\n", argv[optind], fpr.ptr);
+		else
+			printf("peer '%s' removed (key %s unpinned): %zu view%s built for it and %zu received from it "
+			       "deleted\n", argv[optind], fpr.ptr, views, views == 1 ? "" : "s", received);
+	}
+done:
+	strata_buf_dispose(&fpr);
+	return rc;
+}
+
+/* One peer as JSON: what node.conf says, and the link's last exchanges. */
+static json_t *peer_json(strata_node *n, const char *peer)
+{
+	static const char *const vars[] = { "tier", "policy", "url" };
+	strata_buf v = STRATA_BUF_INIT, fpr = STRATA_BUF_INIT;
+	strata_link l;
+	char t[40];
+	json_t *o = json_object(), *net;
+
+	json_object_set_new(o, "peer", json_string(peer));
+	if (strata_peers_get(&v, n, peer, "key") == 0)
+		json_object_set_new(o, "key", json_string(v.ptr));
+	else
+		json_object_set_new(o, "key", json_null());
+	peer_fingerprint(&fpr, n, peer);
+	json_object_set_new(o, "fingerprint", json_string(fpr.ptr));
+	for (size_t i = 0; i < sizeof(vars) / sizeof(*vars); i++) {
+		strata_buf_clear(&v);
+		json_object_set_new(o, vars[i], strata_peers_get(&v, n, peer, vars[i]) == 0 ? json_string(v.ptr) : json_null());
+	}
+	strata_buf_clear(&v);
+	{
+		strata_buf set = STRATA_BUF_INIT;
+		int explicit = strata_peers_get(&set, n, peer, "direction") == 0;
+		json_object_set_new(o, "direction", strata_peers_direction(&v, n, peer) == 0 ? json_string(v.ptr) : json_null());
+		json_object_set_new(o, "direction_from", json_string(explicit ? "node.conf" : "tiers"));
+		strata_buf_dispose(&set);
 	}
 	strata_error_clear();
-	strata_peers_list_free(peers);
+	if (strata_link_load(&l, n, peer) == 0) {
+		if (l.out.time)
+			strata_time_format(t, sizeof(t), l.out.time);
+		json_object_set_new(o, "sent", json_pack("{s:I, s:s?}", "sequence", (json_int_t)l.out.sequence, "time",
+							 l.out.time ? t : NULL));
+		if (l.in.time)
+			strata_time_format(t, sizeof(t), l.in.time);
+		json_object_set_new(o, "received", json_pack("{s:I, s:s?}", "sequence", (json_int_t)l.in.sequence, "time",
+							     l.in.time ? t : NULL));
+		net = json_object();
+		if (l.net_ok)
+			strata_time_format(t, sizeof(t), l.net_ok);
+		json_object_set_new(net, "last_success", l.net_ok ? json_string(t) : json_null());
+		if (l.net_failed)
+			strata_time_format(t, sizeof(t), l.net_failed);
+		json_object_set_new(net, "last_error_time", l.net_failed ? json_string(t) : json_null());
+		json_object_set_new(net, "last_error", l.net_failed ? json_string(l.net_error) : json_null());
+		json_object_set_new(o, "network", net);
+		strata_link_dispose(&l);
+	}
+	strata_error_clear();
+	strata_buf_dispose(&v);
+	strata_buf_dispose(&fpr);
+	return o;
+}
+
+static const char *str_or(const json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : dflt;
+}
+
+static int peer_show(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	strata_buf key = STRATA_BUF_INIT, tier = STRATA_BUF_INIT;
+	int c, as_json = 0;
+	json_t *o, *s, *r, *net;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': as_json = 1; break;
+		case 'h':
+			printf("usage: strata peer show NAME [--json]\n\n"
+			       "One peer: its pinned key and fingerprint (compare it with 'ssh-keygen -lf\n"
+			       "keys/node.pub' on the peer), tier, direction (and whether node.conf or the\n"
+			       "tiers set it), url, policy, and the last exchange each way.\n\n"
+			       "  --json   one JSON object; a time never set is null\n");
+			return 0;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(USAGE);
+	if (strata_peers_get(&key, cli->node, argv[optind], "key") < 0 &&
+	    strata_peers_get(&tier, cli->node, argv[optind], "tier") < 0) {
+		strata_buf_dispose(&key);
+		strata_buf_dispose(&tier);
+		return strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf (see 'strata peer list')", argv[optind]);
+	}
+	strata_error_clear();
+	strata_buf_dispose(&key);
+	strata_buf_dispose(&tier);
+	o = peer_json(cli->node, argv[optind]);
+	if (as_json) {
+		char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (text)
+			printf("%s\n", text);
+		free(text);
+		json_decref(o);
+		return 0;
+	}
+	s = json_object_get(o, "sent");
+	r = json_object_get(o, "received");
+	net = json_object_get(o, "network");
+	printf("peer %s\n", argv[optind]);
+	printf("  key:          %s\n", str_or(o, "key", "(none)"));
+	printf("  fingerprint:  %s\n", str_or(o, "fingerprint", "-"));
+	printf("  tier:         %s\n", str_or(o, "tier", "(none)"));
+	printf("  direction:    %s%s\n", str_or(o, "direction", "(none)"),
+	       !strcmp(str_or(o, "direction_from", ""), "tiers") ? " (the tiers' default)" : "");
+	printf("  policy:       %s\n", str_or(o, "policy", "(none: receives nothing)"));
+	printf("  url:          %s\n", str_or(o, "url", "(none: parcels on files only)"));
+	printf("  last sent:    parcel %lld at %s\n", (long long)json_integer_value(json_object_get(s, "sequence")),
+	       str_or(s, "time", "-"));
+	printf("  last received: parcel %lld at %s\n", (long long)json_integer_value(json_object_get(r, "sequence")),
+	       str_or(r, "time", "-"));
+	if (json_is_string(json_object_get(net, "last_success")))
+		printf("  network ok:   %s\n", str_or(net, "last_success", "-"));
+	if (json_is_string(json_object_get(net, "last_error")))
+		printf("  network error: %s: %s\n", str_or(net, "last_error_time", "-"), str_or(net, "last_error", ""));
+	json_decref(o);
 	return 0;
+}
+
+static int peer_list(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const cols[] = { "peer", "tier", "direction", "policy", "url", "fingerprint" };
+	char **peers = NULL;
+	size_t npeers = 0;
+	int c, format = CLI_TABLE, rc;
+	json_t *rows;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cli_report_format(&format, optarg) < 0)
+				return CLI_EUSAGE;
+			break;
+		case 'h':
+			printf("usage: strata peer list [--format table|csv|json]\n\n"
+			       "The pinned peers, one a line: name, tier, direction, the policy of what this\n"
+			       "node sends it, its url and its key's fingerprint.\n\n"
+			       "  --format F   table (the default), csv or json\n");
+			return 0;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(USAGE);
+	if (strata_peers_list(&peers, &npeers, cli->node) < 0)
+		return STRATA_ERROR;
+	rows = json_array();
+	for (size_t i = 0; i < npeers; i++) {
+		json_t *o = peer_json(cli->node, peers[i]);
+		json_object_del(o, "sent");
+		json_object_del(o, "received");
+		json_object_del(o, "network");
+		json_object_del(o, "key");
+		json_array_append_new(rows, o);
+	}
+	strata_peers_list_free(peers);
+	if (npeers == 0 && format == CLI_TABLE) {
+		printf("no peers yet: pin one with 'strata peer add'\n");
+		rc = 0;
+	} else {
+		rc = cli_report_print(stdout, rows, cols, sizeof(cols) / sizeof(*cols), format);
+	}
+	json_decref(rows);
+	return rc;
 }
 
 int cmd_peer(int argc, char **argv, strata_cli *cli)
 {
 	if (argc >= 2 && !strcmp(argv[1], "add"))
 		return peer_add(argc - 1, argv + 1, cli);
-	if (argc == 3 && !strcmp(argv[1], "list") && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
-		printf("usage: strata peer list\n\nThe pinned peers, one a line: name, tier, and the policy "
-		       "of what this node sends it.\n");
-		return 0;
-	}
-	if (argc == 2 && !strcmp(argv[1], "list"))
-		return peer_list(cli);
+	if (argc >= 2 && !strcmp(argv[1], "set"))
+		return peer_set(argc - 1, argv + 1, cli);
+	if (argc >= 2 && !strcmp(argv[1], "remove"))
+		return peer_remove(argc - 1, argv + 1, cli);
+	if (argc >= 2 && !strcmp(argv[1], "show"))
+		return peer_show(argc - 1, argv + 1, cli);
+	if (argc >= 2 && !strcmp(argv[1], "list"))
+		return peer_list(argc - 1, argv + 1, cli);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: strata %s\n", USAGE);
 		return 0;

@@ -189,9 +189,9 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 		static const char *const keys[] = { "tier", "url", "direction", "policy" };
 		for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
 			strata_buf val = STRATA_BUF_INIT;
-			int got = strata_peers_get(&val, n, peer, keys[k]) == 0;
-			json_object_set_new(o, keys[k], got ? json_string(val.ptr) :
-					    !strcmp(keys[k], "direction") ? json_string("both") : json_null());
+			int got = (!strcmp(keys[k], "direction") ? strata_peers_direction(&val, n, peer) :
+				   strata_peers_get(&val, n, peer, keys[k])) == 0;
+			json_object_set_new(o, keys[k], got ? json_string(val.ptr) : json_null());
 			strata_buf_dispose(&val);
 		}
 		strata_error_clear();
@@ -268,10 +268,10 @@ static void print_peer(const json_t *o, strata_node *n)
 
 	strata_peers_get(&tier, n, peer, "tier");
 	strata_peers_get(&pol, n, peer, "policy");
-	strata_peers_get(&dir, n, peer, "direction");
-	strata_error_clear();	/* missing settings print as their defaults */
+	strata_peers_direction(&dir, n, peer);
+	strata_error_clear();	/* node.conf was checked when the node opened */
 	printf("peer %s (%s; direction %s; policy %s)\n", peer, tier.len ? tier.ptr : "?",
-	       dir.len ? dir.ptr : "both", pol.len ? pol.ptr : "none");
+	       dir.len ? dir.ptr : "?", pol.len ? pol.ptr : "none");
 	printf("  last parcel out: %lld at %s\n", (long long)json_integer_value(json_object_get(out, "sequence")),
 	       json_is_string(json_object_get(out, "time")) ? json_string_value(json_object_get(out, "time")) : "-");
 	printf("  last parcel in:  %lld at %s\n", (long long)json_integer_value(json_object_get(in, "sequence")),

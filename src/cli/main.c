@@ -14,6 +14,7 @@
 
 #define NEED_NODE 1
 #define REHASH_READS 2	/* re-hash every object read against its id */
+#define ANY_CONF 4	/* open the node whatever node.conf's peers say: the commands that mend it */
 
 struct strata_cmd {
 	const char *name;
@@ -30,7 +31,8 @@ static const struct strata_cmd cmds[] = {
 	{ "diff",     cmd_diff,     NEED_NODE, "show records added, removed and changed between two commits" },
 	{ "datasets", cmd_datasets, NEED_NODE, "list the datasets this node owns and has received, by the name every command takes" },
 	{ "verify",   cmd_verify,   NEED_NODE | REHASH_READS, "check the signature of every commit in the node" },
-	{ "peer",     cmd_peer,     NEED_NODE, "add and list peers (pinned key, tier, policy)" },
+	{ "peer",     cmd_peer,     NEED_NODE | ANY_CONF, "add, change, remove, show and list peers (pinned key, tier, direction, policy)" },
+	{ "doctor",   cmd_doctor,   NEED_NODE | ANY_CONF, "check a node and list every problem, with where it is and the fix" },
 	{ "view",     cmd_view,     NEED_NODE, "build the redacted views each peer's policy allows" },
 	{ "status",   cmd_status,   NEED_NODE, "per peer and dataset: what was sent and received, and when" },
 	{ "audit",    cmd_audit,    NEED_NODE, "show the signed event log and refused input" },
@@ -231,7 +233,8 @@ int main(int argc, char **argv)
 		int wants_help = 0;
 		for (int k = i + 1; k < argc; k++)
 			wants_help |= !strcmp(argv[k], "--help") || !strcmp(argv[k], "-h");
-		if (!wants_help && (rc = strata_node_open(&cli.node, cli.node_dir)) < 0) {
+		if (!wants_help && (rc = strata_node_open_ext(&cli.node, cli.node_dir,
+							      cmd->flags & ANY_CONF ? STRATA_NODE_OPEN_ANY_CONF : 0)) < 0) {
 			git_libgit2_shutdown();
 			return exit_status(rc);
 		}

@@ -173,8 +173,15 @@ START_TEST(views_never_leak)
 			strata_peer_spec st = { .name = "st-x", .tier = "street", .policy = pol, .direction = "both" };
 			ck_assert_int_eq(strata_sign_pubkey_parse(&st.key,
 				"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBOAMtHnqw7tDd+QYFuEfHBb1pVsrqvGUXS7UnUxTA3L"), 0);
+			int rc;
 			ck_assert_int_eq(strata_journal_lock(n), 0);
-			ck_assert_int_eq(strata_peers_add(n, &st), 0);
+			if ((rc = strata_peers_add(n, &st)) == STRATA_EEXISTS) {	/* pinned by an earlier case */
+				strata_buf changed = STRATA_BUF_INIT;
+				strata_peer_spec ch = { .policy = pol };
+				rc = strata_peers_set(&changed, n, "st-x", &ch, 0, 0);
+				strata_buf_dispose(&changed);
+			}
+			ck_assert_int_eq(rc, 0);
 		}
 		snprintf(path, sizeof(path), "refs/strata/datasets/%s", ds);
 		ck_assert_msg(strata_view_build_one(n, "st-x", path, 0, &vr) == 0, "case %d: view: %s", c, strata_error_last());

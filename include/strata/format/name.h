@@ -11,6 +11,12 @@
 int strata_name_node_valid(const char *name);
 /* 1 if `tier` is one of community, street, district, province, department. */
 int strata_name_tier_valid(const char *tier);
+/*
+ * A tier's place in the chain of government: community 0, street 1,
+ * district 2, province 3; -1 for a department (beside the chain) or an
+ * unknown tier.
+ */
+int strata_name_tier_rank(const char *tier);
 /* 1 if `name` is a valid dataset name: [a-z0-9][a-z0-9_-]{0,63}. */
 int strata_name_dataset_valid(const char *name);
 

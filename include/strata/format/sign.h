@@ -35,6 +35,8 @@ void strata_sign_key_free(strata_key *k);
 int strata_sign_pubkey_format(strata_buf *out, const strata_pubkey *pk);
 /* Parses "ssh-ed25519 BASE64 [comment]". */
 int strata_sign_pubkey_parse(strata_pubkey *out, const char *line);
+/* "SHA256:..." as `ssh-keygen -l` prints the key's fingerprint. */
+int strata_sign_pubkey_fingerprint(strata_buf *out, const strata_pubkey *pk);
 int strata_sign_pubkey_equal(const strata_pubkey *a, const strata_pubkey *b);
 
 /*

@@ -34,7 +34,7 @@
 typedef struct {
 	const char *name;
 	int exists;		/* before: 0 if the ref did not exist */
-	git_oid old, target;
+	git_oid old, target;	/* target zero: the change deletes the ref */
 } strata_journal_ref;
 
 /*

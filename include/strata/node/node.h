@@ -31,13 +31,26 @@
 typedef struct strata_node strata_node;
 
 /*
+ * A problem a check found (strata doctor): where it is (a file, FILE:LINE,
+ * or a ref), what is wrong, and the fix, each one line.
+ */
+typedef void (*strata_problem_cb)(const char *where, const char *problem, const char *fix, void *payload);
+
+/*
  * Creates a node at `path`, which must not exist or be an empty directory.
  * STRATA_EEXISTS if it holds anything.
  */
 int strata_node_init(const char *path, const char *name, const char *tier);
 
-/* Opens a node read-only; STRATA_ENOTFOUND if `path` is not a node. */
+/*
+ * Opens a node read-only; STRATA_ENOTFOUND if `path` is not a node.  Its
+ * node.conf is checked (strata_peers_check): the first problem is an
+ * error naming the file and line.
+ */
 int strata_node_open(strata_node **out, const char *path);
+/* STRATA_NODE_OPEN_ANY_CONF: open whatever node.conf's peers say, for the commands that mend it. */
+#define STRATA_NODE_OPEN_ANY_CONF 1
+int strata_node_open_ext(strata_node **out, const char *path, unsigned flags);
 void strata_node_free(strata_node *n);
 
 const char *strata_node_path(const strata_node *n);

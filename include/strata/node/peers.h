@@ -44,16 +44,58 @@ typedef struct {
 	strata_pubkey key;
 	const char *tier;
 	const char *policy;	/* NULL: receive only (direction pull) */
-	const char *direction;	/* "push", "pull" or "both" */
+	const char *direction;	/* "push", "pull", "both"; NULL: the tiers' default */
 	const char *url;	/* NULL or https://... */
 } strata_peer_spec;
 
 /*
- * Adds (or changes) a peer under the node's write lock.  Checks the name,
- * tier, direction and url, and that the key is neither the node's own nor
- * another peer's.  Whether the policy is committed and names the peer is
- * the policy layer's to check (strata_policy_store_load, strata_policy_applies).
+ * The direction a peer at `peer_tier` has by default, seen from a node at
+ * `tier`: "push" (this node sends) when the peer's tier is above, "pull"
+ * (it receives) when it is below; NULL when neither is above the other
+ * (the same tier, or a department), where it must be said.
+ */
+const char *strata_peers_default_direction(const char *tier, const char *peer_tier);
+
+/*
+ * Appends the peer's direction: node.conf's, else the tiers' default.
+ * STRATA_ENOTFOUND (message set) if node.conf has none and the tiers give
+ * none.
+ */
+int strata_peers_direction(strata_buf *out, strata_node *n, const char *peer);
+
+/*
+ * Pins a new peer, under the node's write lock.  Checks the name, tier,
+ * direction (NULL: the tiers' default, written out) and url, that the key
+ * is neither the node's own nor another peer's, and that a peer that
+ * receives from this node has a policy.  STRATA_EEXISTS if the name is
+ * pinned already: strata_peers_set changes a peer.  Whether the policy is
+ * committed and names the peer is the policy layer's to check.
  */
 int strata_peers_add(strata_node *n, const strata_peer_spec *p);
+
+/*
+ * Changes a pinned peer, under the write lock: each non-NULL field of `c`
+ * (its key and name are ignored; a peer's key changes by rotation, or by
+ * removing and adding it) replaces node.conf's; `unset_url` and
+ * `unset_policy` remove the url and the policy.  The result is checked as strata_peers_add checks a new peer.
+ * `changed` gets one "VAR: OLD -> NEW" line per setting that changed
+ * (nothing if none did).  STRATA_ENOTFOUND for a peer not pinned.
+ */
+int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, const strata_peer_spec *c,
+		     int unset_url, int unset_policy);
+
+/* Removes every peer.NAME.* setting, under the write lock; STRATA_ENOTFOUND if none. */
+int strata_peers_remove(strata_node *n, const char *name);
+
+/*
+ * Checks node.conf's peers and signers: each peer section has a key that
+ * parses and is neither the node's own nor another's, a known tier, a
+ * direction that is push, pull or both (or that the tiers give), a policy
+ * if it is sent to, an https url, and no setting strata does not know.
+ * Calls `cb` for each problem with where it is ("NODE/node.conf:LINE", or
+ * the file alone when the setting is missing), what is wrong and the fix;
+ * returns the number of problems.
+ */
+int strata_peers_check(strata_node *n, strata_problem_cb cb, void *payload);
 
 #endif

@@ -30,4 +30,7 @@ int strata_refs_dataset(strata_buf *out, const char *dataset);
 int strata_refs_update(strata_node *n, const char *ref, const git_oid *new_oid,
 		      const git_oid *old_oid, const char *logmsg);
 
+/* Deletes `ref` if it still points at `old_oid`; fails otherwise. */
+int strata_refs_delete(strata_node *n, const char *ref, const git_oid *old_oid);
+
 #endif

@@ -56,4 +56,20 @@ int strata_policy_store_load_version(strata_policy **out, git_oid *blob, strata_
 /* Reads the policy's secret; a clear error if it is missing. */
 int strata_policy_store_secret(unsigned char *secret, strata_node *n, const char *name);
 
+/*
+ * The secret's public id (16 hex digits of an HMAC under it): each
+ * policy-commit audit event names it (Strata-Secret-Id), so a restored
+ * secret can be checked against the one views were built under.
+ */
+#define STRATA_SECRET_ID_LEN 16
+int strata_policy_store_secret_id(char out[STRATA_SECRET_ID_LEN + 1], strata_node *n, const char *name);
+int strata_policy_store_secret_id_of(char out[STRATA_SECRET_ID_LEN + 1], const unsigned char *secret);
+
+/*
+ * Checks what the policy layer needs of a node: every peer's policy is
+ * committed and names it; every committed policy has its secret, readable
+ * by the node's user alone.  Returns the number of problems (node.h).
+ */
+int strata_policy_store_check(strata_node *n, strata_problem_cb cb, void *payload);
+
 #endif

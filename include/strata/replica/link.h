@@ -48,11 +48,21 @@ int strata_link_save(strata_node *n, const char *peer, const strata_link *l);
 int strata_link_side_copy(strata_link_side *to, const strata_link_side *from);
 void strata_link_dispose(strata_link *l);
 /*
- * 0 if node.conf's direction for `peer` lets data flow that way (`sending`:
- * from this node to it): "push" sends only, "pull" receives only, "both" or
- * none either way.  STRATA_EDENIED, with a message, if not.
+ * 0 if `peer`'s direction (node.conf's, else the tiers' default:
+ * strata_peers_direction) lets data flow that way (`sending`: from this
+ * node to it): "push" sends only, "pull" receives only, "both" either way.
+ * STRATA_EDENIED, with a message, if not.
  */
 int strata_link_allows(strata_node *n, const char *peer, int sending);
+/*
+ * Unpins `peer` (strata_peers_remove), after removing, unless `keep_data`,
+ * the views built for it, what it sent (refs/strata/peers/PEER/...) and
+ * its link file: one journalled change, whose audit event "peer-remove"
+ * names the peer and its key's `fingerprint`.  Takes the write lock.
+ * `views` and `received` get how many refs went.
+ */
+int strata_link_remove(strata_node *n, const char *peer, int keep_data, const char *fingerprint,
+		       size_t *views, size_t *received);
 /*
  * Calls `cb` for each view this node built for `peer`
  * (refs/strata/views/PEER/NAME, `received` 0) or received from it
@@ -61,6 +71,13 @@ int strata_link_allows(strata_node *n, const char *peer, int sending);
  */
 typedef int (*strata_link_view_cb)(const char *name, const git_oid *commit, void *payload);
 int strata_link_foreach_view(strata_node *n, const char *peer, int received, strata_link_view_cb cb, void *payload);
+
+/*
+ * Checks the link files (each parses) and what a peer removed by editing
+ * node.conf left behind (its views, its link file).  Returns the number
+ * of problems (node.h).
+ */
+int strata_link_check(strata_node *n, strata_problem_cb cb, void *payload);
 
 /* Records the outcome of a network exchange with `peer` (error NULL: success). */
 int strata_link_note_net(strata_node *n, const char *peer, int pull, const char *error);

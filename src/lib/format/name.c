@@ -37,3 +37,11 @@ int strata_name_tier_valid(const char *tier)
 	return 0;
 }
 
+
+int strata_name_tier_rank(const char *tier)
+{
+	for (int i = 0; i < 4; i++)
+		if (strcmp(tier, tiers[i]) == 0)
+			return i;
+	return -1;
+}

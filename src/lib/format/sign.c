@@ -7,6 +7,7 @@
  * We sign with sha512, and accept sha512 or sha256 on verify, as OpenSSH does.
  */
 #include "strata/format/sign.h"
+#include "strata/base/digest.h"
 #include "strata/base/enc.h"
 #include "strata/base/fs.h"
 
@@ -206,6 +207,25 @@ int strata_sign_pubkey_format(strata_buf *out, const strata_pubkey *pk)
 	error = 0;
 done:
 	strata_buf_dispose(&blob);
+	return error;
+}
+
+int strata_sign_pubkey_fingerprint(strata_buf *out, const strata_pubkey *pk)
+{
+	strata_buf blob = STRATA_BUF_INIT, b64 = STRATA_BUF_INIT;
+	unsigned char md[32];
+	int error;
+
+	if ((error = strata_buf_put_sshstr(&blob, "ssh-ed25519", 11)) == 0 &&
+	    (error = strata_buf_put_sshstr(&blob, pk->raw, STRATA_ED25519_LEN)) == 0 &&
+	    (error = strata_digest_sha256(md, blob.ptr, blob.len)) == 0 &&
+	    (error = strata_enc_base64(&b64, md, sizeof(md))) == 0) {
+		while (b64.len && b64.ptr[b64.len - 1] == '=')	/* as ssh-keygen -l writes it */
+			b64.ptr[--b64.len] = '\0';
+		error = strata_buf_printf(out, "SHA256:%s", b64.ptr);
+	}
+	strata_buf_dispose(&blob);
+	strata_buf_dispose(&b64);
 	return error;
 }
 

@@ -226,7 +226,12 @@ static int undo(strata_node *n, json_t *j)
 		git_oid_fromstr(&target, json_string_value(json_object_get(r, "new")));
 		if (git_reference_name_to_id(&now, strata_node_repo(n), name) < 0) {
 			git_error_clear();
-			continue;	/* never moved */
+			/* a deletion (new: zero) that happened: the ref comes back; else it never moved */
+			if (git_oid_is_zero(&target) && old && git_oid_fromstr(&was, old) == 0 &&
+			    git_reference_create(&ref, strata_node_repo(n), name, &was, 0, "strata: interrupted change undone") < 0)
+				error = strata_error_git("cannot put a ref back");
+			git_reference_free(ref);
+			continue;
 		}
 		if (!git_oid_equal(&now, &target))
 			continue;	/* never moved, or already back */

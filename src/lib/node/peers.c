@@ -8,11 +8,14 @@
 #include "strata/node/peers.h"
 #include "strata/base/array.h"
 #include "strata/format/name.h"
+#include "strata/base/fs.h"
 #include "node_priv.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int cmp_names(const void *a, const void *b)
 {
@@ -122,16 +125,16 @@ int strata_peers_trusted(strata_node *n, const strata_pubkey *pk, char *name, si
 	return 0;
 }
 
-int strata_peers_get(strata_buf *out, strata_node *n, const char *peer, const char *var)
+static int conf_get(strata_buf *out, strata_node *n, const char *section, const char *sub, const char *var)
 {
 	strata_buf name = STRATA_BUF_INIT;
 	git_config_entry *e = NULL;
 	int error;
 
-	if ((error = strata_buf_printf(&name, "peer.%s.%s", peer, var)) == 0) {
+	if ((error = strata_buf_printf(&name, "%s.%s.%s", section, sub, var)) == 0) {
 		if (git_config_get_entry(&e, n->cfg, name.ptr) < 0) {
 			git_error_clear();
-			error = strata_error_setc(STRATA_ENOTFOUND, "peer '%s' has no %s in node.conf", peer, var);
+			error = strata_error_setc(STRATA_ENOTFOUND, "%s '%s' has no %s in node.conf", section, sub, var);
 		} else {
 			error = strata_buf_puts(out, e->value);
 		}
@@ -139,6 +142,11 @@ int strata_peers_get(strata_buf *out, strata_node *n, const char *peer, const ch
 	git_config_entry_free(e);
 	strata_buf_dispose(&name);
 	return error;
+}
+
+int strata_peers_get(strata_buf *out, strata_node *n, const char *peer, const char *var)
+{
+	return conf_get(out, n, "peer", peer, var);
 }
 
 static int set(git_config *cfg, const char *peer, const char *var, const char *value)
@@ -151,9 +159,92 @@ static int set(git_config *cfg, const char *peer, const char *var, const char *v
 	return error;
 }
 
+static int unset(git_config *cfg, const char *peer, const char *var)
+{
+	strata_buf name = STRATA_BUF_INIT;
+	int error = strata_buf_printf(&name, "peer.%s.%s", peer, var);
+	int rc = error ? 0 : git_config_delete_entry(cfg, name.ptr);
+	if (rc < 0 && rc != GIT_ENOTFOUND)
+		error = strata_error_git("cannot write node.conf");
+	git_error_clear();
+	strata_buf_dispose(&name);
+	return error;
+}
+
+static void forget_trusted(strata_node *n)
+{
+	/* the keys are read again at the next strata_peers_trusted */
+	free(n->trusted);
+	n->trusted = NULL;
+	n->ntrusted = 0;
+	n->trusted_loaded = 0;
+}
+
+const char *strata_peers_default_direction(const char *tier, const char *peer_tier)
+{
+	int mine = strata_name_tier_rank(tier), theirs = strata_name_tier_rank(peer_tier);
+
+	if (mine < 0 || theirs < 0 || mine == theirs)
+		return NULL;
+	return theirs > mine ? "push" : "pull";
+}
+
+static int direction_valid(const char *d)
+{
+	return !strcmp(d, "push") || !strcmp(d, "pull") || !strcmp(d, "both");
+}
+
+int strata_peers_direction(strata_buf *out, strata_node *n, const char *peer)
+{
+	strata_buf tier = STRATA_BUF_INIT;
+	const char *d;
+	int error;
+
+	if ((error = strata_peers_get(out, n, peer, "direction")) != STRATA_ENOTFOUND)
+		return error;
+	if ((error = strata_peers_get(&tier, n, peer, "tier")) == 0) {
+		if ((d = strata_peers_default_direction(n->tier, tier.ptr)) != NULL)
+			error = strata_buf_puts(out, d);
+		else
+			error = strata_error_setc(STRATA_ENOTFOUND, "peer '%s' has no direction in node.conf, and its "
+						  "tier (%s) is not above or below this node's (%s)", peer, tier.ptr, n->tier);
+	}
+	strata_buf_dispose(&tier);
+	return error;
+}
+
+/* What strata_peers_add and strata_peers_set check of a peer's settings (key aside). */
+static int spec_check(strata_node *n, const strata_peer_spec *p, const char *direction)
+{
+	if (!strata_name_tier_valid(p->tier))
+		return strata_error_set("unknown tier '%s' (community, street, district, province or department)", p->tier);
+	if (!direction)
+		return strata_error_set("--direction is required: tier %s is neither above nor below this node's (%s), "
+					"so it does not say which way data flows", p->tier, n->tier);
+	if (!direction_valid(direction))
+		return strata_error_set("--direction must be push, pull or both, not '%s'", direction);
+	if (!p->policy && strcmp(direction, "pull"))
+		return strata_error_set("--policy is required with direction %s: nothing is sent to a peer without one%s",
+					direction, p->direction ? "" : " (a peer above this node is sent to by default; "
+					"--direction pull makes it receive only)");
+	if (p->url && strncmp(p->url, "https://", 8))
+		return strata_error_set("--url must be an https:// address, not '%s'", p->url);
+	return 0;
+}
+
+static int peer_exists(strata_node *n, const char *name)
+{
+	strata_buf key = STRATA_BUF_INIT;
+	int rc = strata_peers_get(&key, n, name, "key") == 0;
+	strata_error_clear();
+	strata_buf_dispose(&key);
+	return rc;
+}
+
 int strata_peers_add(strata_node *n, const strata_peer_spec *p)
 {
 	strata_buf line = STRATA_BUF_INIT;
+	const char *direction;
 	char other[64];
 	int error;
 
@@ -163,14 +254,13 @@ int strata_peers_add(strata_node *n, const strata_peer_spec *p)
 		return strata_error_set("invalid peer name '%s' (use a-z, 0-9 and '-')", p->name);
 	if (!strcmp(p->name, n->name))
 		return strata_error_set("'%s' is this node's own name", p->name);
-	if (!strata_name_tier_valid(p->tier))
-		return strata_error_set("unknown tier '%s'", p->tier);
-	if (strcmp(p->direction, "push") && strcmp(p->direction, "pull") && strcmp(p->direction, "both"))
-		return strata_error_set("--direction must be push, pull or both");
-	if (!p->policy && strcmp(p->direction, "pull"))
-		return strata_error_set("--policy is required unless --direction pull: nothing is sent without one");
-	if (p->url && strncmp(p->url, "https://", 8))
-		return strata_error_set("--url must be an https:// address");
+	if (peer_exists(n, p->name))
+		return strata_error_setc(STRATA_EEXISTS, "peer '%s' is pinned already: change it with 'strata peer set', "
+					 "or remove it first with 'strata peer remove'", p->name);
+	direction = p->direction ? p->direction :
+		    strata_name_tier_valid(p->tier) ? strata_peers_default_direction(n->tier, p->tier) : "both";
+	if ((error = spec_check(n, p, direction)) < 0)
+		return error;
 	if (strata_sign_pubkey_equal(&p->key, &n->pub))
 		return strata_error_set("--key is this node's own key");
 	if (strata_peers_trusted(n, &p->key, other, sizeof(other)) && strcmp(other, p->name))
@@ -179,13 +269,377 @@ int strata_peers_add(strata_node *n, const strata_peer_spec *p)
 	    (error = set(n->cfg, p->name, "key", line.ptr)) == 0 &&
 	    (error = set(n->cfg, p->name, "tier", p->tier)) == 0 &&
 	    (error = p->policy ? set(n->cfg, p->name, "policy", p->policy) : 0) == 0 &&
-	    (error = set(n->cfg, p->name, "direction", p->direction)) == 0)
+	    (error = set(n->cfg, p->name, "direction", direction)) == 0)
 		error = p->url ? set(n->cfg, p->name, "url", p->url) : 0;
-	/* the keys are read again at the next strata_peers_trusted */
-	free(n->trusted);
-	n->trusted = NULL;
-	n->ntrusted = 0;
-	n->trusted_loaded = 0;
+	forget_trusted(n);
 	strata_buf_dispose(&line);
+	return error;
+}
+
+static const char *const peer_vars[] = { "key", "tier", "policy", "direction", "url", NULL };
+
+int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, const strata_peer_spec *c,
+		     int unset_url, int unset_policy)
+{
+	strata_buf old[5] = { STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT };
+	const char *want[5];
+	int had[5], error = 0;
+	strata_peer_spec merged;
+
+	if (!strata_node_locked(n))
+		return strata_error_set("peer set: the node's write lock is not held");
+	if (!strata_name_node_valid(name) || !peer_exists(n, name))
+		return strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf (see 'strata peer list')", name);
+	for (int i = 0; peer_vars[i]; i++) {
+		had[i] = strata_peers_get(&old[i], n, name, peer_vars[i]) == 0;
+		want[i] = had[i] ? old[i].ptr : NULL;
+	}
+	strata_error_clear();
+	if (c->tier) want[1] = c->tier;
+	if (c->policy) want[2] = c->policy;
+	if (c->direction) want[3] = c->direction;
+	if (c->url) want[4] = c->url;
+	if (unset_url) want[4] = NULL;
+	if (unset_policy) want[2] = NULL;
+	memset(&merged, 0, sizeof(merged));
+	merged.name = name;
+	merged.tier = want[1] ? want[1] : "";
+	merged.policy = want[2];
+	merged.url = want[4];
+	merged.direction = want[3];
+	if (!want[3] && strata_name_tier_valid(merged.tier))
+		want[3] = strata_peers_default_direction(n->tier, merged.tier);
+	if ((error = spec_check(n, &merged, want[3])) < 0)
+		goto done;
+	for (int i = 1; !error && peer_vars[i]; i++) {
+		if (had[i] && want[i] && !strcmp(old[i].ptr, want[i]))
+			continue;
+		if (!had[i] && !want[i])
+			continue;
+		error = want[i] ? set(n->cfg, name, peer_vars[i], want[i]) : unset(n->cfg, name, peer_vars[i]);
+		if (!error)
+			error = strata_buf_printf(changed, "%s: %s -> %s\n", peer_vars[i], had[i] ? old[i].ptr : "(none)",
+						  want[i] ? want[i] : "(none)");
+	}
+done:
+	for (int i = 0; i < 5; i++)
+		strata_buf_dispose(&old[i]);
+	return error;
+}
+
+int strata_peers_remove(strata_node *n, const char *name)
+{
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	char **vars = NULL;
+	size_t nvars = 0, alloc = 0, plen = strlen(name) + 6;
+	int error = 0;
+
+	if (!strata_node_locked(n))
+		return strata_error_set("peer remove: the node's write lock is not held");
+	if (!strata_name_node_valid(name))
+		return strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf", name);
+	if (git_config_iterator_new(&it, n->cfg) < 0)
+		return strata_error_git("cannot read node.conf");
+	while (!error && git_config_next(&e, it) == 0) {
+		if (strncmp(e->name, "peer.", 5) || strncmp(e->name + 5, name, plen - 6) || e->name[plen - 1] != '.')
+			continue;
+		if ((error = strata_array_grow(&vars, &alloc, nvars + 1, 8)) == 0 &&
+		    (vars[nvars] = strdup(e->name)) != NULL)
+			nvars++;
+		else if (!error)
+			error = strata_error_set("out of memory");
+	}
+	git_config_iterator_free(it);
+	git_error_clear();
+	if (!error && nvars == 0)
+		error = strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf (see 'strata peer list')", name);
+	/* the regex only for a setting written twice: libgit2 1.5's leaks its match data */
+	for (size_t i = 0; !error && i < nvars; i++) {
+		int rc = git_config_delete_entry(n->cfg, vars[i]);
+		if (rc < 0 && rc != GIT_ENOTFOUND && git_config_delete_multivar(n->cfg, vars[i], ".*") < 0)
+			error = strata_error_git("cannot write node.conf");
+		git_error_clear();
+	}
+	for (size_t i = 0; i < nvars; i++)
+		free(vars[i]);
+	free(vars);
+	forget_trusted(n);
+	return error;
+}
+
+/* --- checking node.conf --- */
+
+/*
+ * The line of node.conf that sets `section`."`sub`".`var` (var NULL: the
+ * section's header), the last one as git reads it; 0 if none.  A reader
+ * of git's config syntax just good enough to point at a line: libgit2
+ * gives values, not where they are.
+ */
+static int conf_line(const char *text, const char *section, const char *sub, const char *var)
+{
+	int line = 0, found = 0, inside = 0;
+	size_t slen = strlen(section);
+
+	for (const char *p = text; p && *p; line++) {
+		const char *end = strchr(p, '\n'), *q = p;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		while (q < p + len && (*q == ' ' || *q == '\t'))
+			q++;
+		if (*q == '[') {
+			const char *r = q + 1, *quote;
+			inside = 0;
+			while (*r == ' ' || *r == '\t')
+				r++;
+			if (!strncasecmp(r, section, slen) && (r[slen] == ' ' || r[slen] == '\t' || r[slen] == ']')) {
+				if (!sub)
+					inside = 1;
+				else if ((quote = memchr(r, '"', (size_t)(p + len - r))) != NULL &&
+					 !strncmp(quote + 1, sub, strlen(sub)) && quote[1 + strlen(sub)] == '"')
+					inside = 1;
+			}
+			if (inside && !var)
+				found = line + 1;
+		} else if (inside && var) {
+			size_t vlen = strlen(var);
+			if (!strncasecmp(q, var, vlen) && (q[vlen] == ' ' || q[vlen] == '\t' || q[vlen] == '=' ||
+							   q + vlen == p + len || q[vlen] == '\r'))
+				found = line + 1;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return found;
+}
+
+struct check {
+	strata_node *n;
+	const char *path;	/* NODE/node.conf */
+	char *text;
+	strata_problem_cb cb;
+	void *payload;
+	int problems;
+};
+
+static void problem(struct check *c, const char *section, const char *sub, const char *var, const char *fix,
+		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void problem(struct check *c, const char *section, const char *sub, const char *var, const char *fix,
+		    const char *fmt, ...)
+{
+	char what[512], where[4200];
+	int line = c->text ? conf_line(c->text, section, sub, var) : 0;
+	va_list ap;
+
+	if (!line && var)	/* a missing setting: point at its section */
+		line = c->text ? conf_line(c->text, section, sub, NULL) : 0;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (line)
+		snprintf(where, sizeof(where), "%s:%d", c->path, line);
+	else
+		snprintf(where, sizeof(where), "%s", c->path);
+	c->problems++;
+	if (c->cb)
+		c->cb(where, what, fix, c->payload);
+}
+
+static int has_name(char **names, size_t k, const char *name)
+{
+	for (size_t i = 0; i < k; i++)
+		if (!strcmp(names[i], name))
+			return 1;
+	return 0;
+}
+
+/* Every subsection name under `section` (peer or signer), in file order, with or without a key. */
+static int sections(char ***out, size_t *count, strata_node *n, const char *section)
+{
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	size_t k = 0, alloc = 0, slen = strlen(section);
+	char **names = NULL;
+	int error = 0;
+
+	if (git_config_iterator_new(&it, n->cfg) < 0)
+		return strata_error_git("cannot read node.conf");
+	while (!error && git_config_next(&e, it) == 0) {
+		const char *last = strrchr(e->name, '.');
+		if (strncmp(e->name, section, slen) || e->name[slen] != '.' || last <= e->name + slen)
+			continue;
+		char *sub = strndup(e->name + slen + 1, (size_t)(last - e->name - slen - 1));
+		if (!sub || has_name(names, k, sub)) {
+			error = sub ? 0 : strata_error_set("out of memory");
+			free(sub);
+			continue;
+		}
+		if ((error = strata_array_grow(&names, &alloc, k + 2, 8)) < 0) {
+			free(sub);
+			break;
+		}
+		names[k++] = sub;
+		names[k] = NULL;
+	}
+	git_config_iterator_free(it);
+	git_error_clear();
+	*out = names;
+	*count = k;
+	return error;
+}
+
+/* Unknown settings in `section`."`sub`": a misspelt one would be silently ignored. */
+static void check_vars(struct check *c, const char *section, const char *sub, const char *const *known)
+{
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	size_t slen = strlen(section), sublen = strlen(sub);
+
+	if (git_config_iterator_new(&it, c->n->cfg) < 0) {
+		git_error_clear();
+		return;
+	}
+	while (git_config_next(&e, it) == 0) {
+		const char *var = e->name + slen + 1 + sublen + 1;
+		int ok = 0;
+		if (strncmp(e->name, section, slen) || e->name[slen] != '.' || strncmp(e->name + slen + 1, sub, sublen) ||
+		    e->name[slen + 1 + sublen] != '.' || strchr(var, '.'))
+			continue;
+		for (int i = 0; known[i]; i++)
+			ok |= !strcmp(var, known[i]);
+		if (!ok) {
+			strata_buf fix = STRATA_BUF_INIT;
+			strata_buf_printf(&fix, "a %s section knows", section);
+			for (int i = 0; known[i]; i++)
+				strata_buf_printf(&fix, "%s %s", i ? "," : "", known[i]);
+			strata_buf_puts(&fix, ": correct the line or delete it");
+			problem(c, section, sub, var, fix.ptr ? fix.ptr : "", "%s '%s': unknown setting '%s'", section, sub, var);
+			strata_buf_dispose(&fix);
+		}
+	}
+	git_config_iterator_free(it);
+	git_error_clear();
+}
+
+static void check_peer(struct check *c, const char *name, strata_pubkey *keys, char **owners, size_t *nkeys)
+{
+	strata_buf v = STRATA_BUF_INIT, tier = STRATA_BUF_INIT, fix = STRATA_BUF_INIT;
+	strata_pubkey key;
+	int has_tier, has_policy, has_dir;
+	const char *direction = NULL;
+
+	if (!strata_name_node_valid(name)) {
+		problem(c, "peer", name, NULL, "peer names use a-z, 0-9 and '-': rename the section",
+			"peer '%s': invalid name", name);
+		goto done;
+	}
+	check_vars(c, "peer", name, peer_vars);
+	if (strata_peers_get(&v, c->n, name, "key") < 0) {
+		strata_buf_printf(&fix, "add its key: strata peer remove %s, then strata peer add %s --key FILE ...", name, name);
+		problem(c, "peer", name, "key", fix.ptr, "peer '%s' has no key: nothing it sends can be accepted", name);
+	} else if (strata_sign_pubkey_parse(&key, v.ptr) < 0) {
+		problem(c, "peer", name, "key", "copy the line of the peer's keys/node.pub again",
+			"peer '%s': key does not parse (%s)", name, strata_error_last());
+	} else if (strata_sign_pubkey_equal(&key, &c->n->pub)) {
+		problem(c, "peer", name, "key", "pin the peer's own keys/node.pub, not this node's",
+			"peer '%s': key is this node's own key", name);
+	} else {
+		for (size_t i = 0; i < *nkeys; i++)
+			if (strata_sign_pubkey_equal(&keys[i], &key)) {
+				problem(c, "peer", name, "key", "each peer has its own key: pin the right one",
+					"peer '%s': same key as peer '%s'", name, owners[i]);
+				break;
+			}
+		keys[*nkeys] = key;
+		owners[(*nkeys)++] = (char *)name;
+	}
+	strata_buf_clear(&v);
+	if ((has_tier = strata_peers_get(&tier, c->n, name, "tier") == 0) == 0)
+		problem(c, "peer", name, "tier", "add 'tier = community|street|district|province|department'",
+			"peer '%s' has no tier", name);
+	else if (!strata_name_tier_valid(tier.ptr))
+		problem(c, "peer", name, "tier", "community, street, district, province or department",
+			"peer '%s': unknown tier '%s'", name, tier.ptr);
+	has_policy = strata_peers_get(&v, c->n, name, "policy") == 0;
+	strata_buf_clear(&v);
+	if ((has_dir = strata_peers_get(&v, c->n, name, "direction") == 0)) {
+		if (!direction_valid(v.ptr)) {
+			strata_buf_clear(&fix);
+			strata_buf_printf(&fix, "strata peer set %s --direction push|pull|both", name);
+			problem(c, "peer", name, "direction", fix.ptr, "peer '%s': direction '%s' is not push, pull or both",
+				name, v.ptr);
+		} else {
+			direction = v.ptr;
+		}
+	} else if (has_tier && strata_name_tier_valid(tier.ptr) &&
+		   !(direction = strata_peers_default_direction(c->n->tier, tier.ptr))) {
+		strata_buf_clear(&fix);
+		strata_buf_printf(&fix, "strata peer set %s --direction push|pull|both", name);
+		problem(c, "peer", name, NULL, fix.ptr, "peer '%s' has no direction, and its tier (%s) is not above or "
+			"below this node's (%s)", name, tier.ptr, c->n->tier);
+	}
+	if (direction && strcmp(direction, "pull") && !has_policy) {
+		strata_buf_clear(&fix);
+		strata_buf_printf(&fix, "strata peer set %s --policy POLICY, or --direction pull if it only sends here", name);
+		problem(c, "peer", name, has_dir ? "direction" : NULL, fix.ptr,
+			"peer '%s' is sent to (direction %s) but has no policy", name, direction);
+	}
+	strata_buf_clear(&v);
+	if (strata_peers_get(&v, c->n, name, "url") == 0 && strncmp(v.ptr, "https://", 8)) {
+		strata_buf_clear(&fix);
+		strata_buf_printf(&fix, "strata peer set %s --url https://HOST:PORT", name);
+		problem(c, "peer", name, "url", fix.ptr, "peer '%s': url '%s' is not an https:// address", name, v.ptr);
+	}
+done:
+	strata_error_clear();
+	strata_buf_dispose(&v);
+	strata_buf_dispose(&tier);
+	strata_buf_dispose(&fix);
+}
+
+int strata_peers_check(strata_node *n, strata_problem_cb cb, void *payload)
+{
+	static const char *const signer_vars[] = { "key", NULL };
+	struct check c = { n, NULL, NULL, cb, payload, 0 };
+	strata_buf text = STRATA_BUF_INIT;
+	char **peers = NULL, **signers = NULL, **owners = NULL;
+	size_t npeers = 0, nsigners = 0, nkeys = 0;
+	strata_pubkey *keys = NULL;
+	char *path = strata_fs_path_join(n->path, "node.conf");
+	int error;
+
+	if (!path)
+		return STRATA_ERROR;
+	c.path = path;
+	if (strata_fs_read(&text, path, (size_t)1 << 20) == 0)
+		c.text = text.ptr;
+	strata_error_clear();
+	if ((error = sections(&peers, &npeers, n, "peer")) < 0 || (error = sections(&signers, &nsigners, n, "signer")) < 0)
+		goto done;
+	if (npeers && (!(keys = calloc(npeers, sizeof(*keys))) || !(owners = calloc(npeers, sizeof(*owners))))) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < npeers; i++)
+		check_peer(&c, peers[i], keys, owners, &nkeys);
+	for (size_t i = 0; i < nsigners; i++) {
+		strata_buf v = STRATA_BUF_INIT;
+		strata_pubkey key;
+		check_vars(&c, "signer", signers[i], signer_vars);
+		if (conf_get(&v, n, "signer", signers[i], "key") < 0)
+			problem(&c, "signer", signers[i], "key", "add 'key = ssh-ed25519 ...', or delete the section",
+				"signer '%s' has no key", signers[i]);
+		else if (strata_sign_pubkey_parse(&key, v.ptr) < 0)
+			problem(&c, "signer", signers[i], "key", "copy the signer's public key line again",
+				"signer '%s': key does not parse (%s)", signers[i], strata_error_last());
+		strata_error_clear();
+		strata_buf_dispose(&v);
+	}
+	error = c.problems;
+done:
+	strata_peers_list_free(peers);
+	strata_peers_list_free(signers);
+	free(keys);
+	free(owners);
+	free(path);
+	strata_buf_dispose(&text);
 	return error;
 }

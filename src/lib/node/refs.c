@@ -30,3 +30,19 @@ int strata_refs_update(strata_node *n, const char *ref, const git_oid *new_oid,
 	return 0;
 }
 
+
+int strata_refs_delete(strata_node *n, const char *ref, const git_oid *old_oid)
+{
+	git_reference *r = NULL;
+	int rc;
+
+	if ((rc = git_reference_lookup(&r, strata_node_repo(n), ref)) < 0)
+		return strata_error_git("cannot delete ref");
+	if (git_reference_type(r) != GIT_REFERENCE_DIRECT || !git_oid_equal(git_reference_target(r), old_oid)) {
+		git_reference_free(r);
+		return strata_error_set("cannot delete ref '%s': changed by another writer", ref);
+	}
+	rc = git_reference_delete(r);
+	git_reference_free(r);
+	return rc < 0 ? strata_error_git("cannot delete ref") : 0;
+}

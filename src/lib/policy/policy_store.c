@@ -16,6 +16,8 @@
 #include "strata/node/commit.h"
 #include "strata/node/journal.h"
 #include "strata/node/refs.h"
+#include "strata/node/peers.h"
+#include "strata/base/digest.h"
 #include "strata/policy/redact.h"
 
 #include <errno.h>
@@ -23,6 +25,8 @@
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int secret_path(strata_buf *out, strata_node *n, const char *name)
@@ -52,7 +56,46 @@ done:
 	return error;
 }
 
-static int create_secret(strata_node *n, const char *name, int *created)
+/*
+ * The policy's secret, made with its first commit.  A policy committed
+ * before whose secret is gone gets none behind the officer's back: a new
+ * one would change every pseudonym and leave its views unauditable.
+ */
+/*
+ * The secret's short public id, HMAC-SHA256(secret, "strata secret id")
+ * cut to 16 hex digits: says which secret, reveals nothing of it.
+ */
+int strata_policy_store_secret_id_of(char out[STRATA_SECRET_ID_LEN + 1], const unsigned char *secret)
+{
+	strata_hmac_key k;
+	unsigned char mac[32];
+	char hex[65];
+	int error;
+
+	if ((error = strata_hmac_key_init(&k, secret, STRATA_SECRET_LEN)) < 0)
+		return error;
+	error = strata_hmac_sha256(mac, &k, "strata secret id", 16);
+	strata_hmac_key_dispose(&k);
+	if (error < 0)
+		return error;
+	strata_enc_hex(hex, mac, sizeof(mac));
+	memcpy(out, hex, STRATA_SECRET_ID_LEN);
+	out[STRATA_SECRET_ID_LEN] = '\0';
+	return 0;
+}
+
+int strata_policy_store_secret_id(char out[STRATA_SECRET_ID_LEN + 1], strata_node *n, const char *name)
+{
+	unsigned char secret[STRATA_SECRET_LEN];
+	int error;
+
+	if ((error = strata_policy_store_secret(secret, n, name)) == 0)
+		error = strata_policy_store_secret_id_of(out, secret);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	return error;
+}
+
+static int create_secret(strata_node *n, const char *name, int committed_before, int *created)
 {
 	unsigned char raw[STRATA_SECRET_LEN];
 	char hex[2 * STRATA_SECRET_LEN + 2];
@@ -65,6 +108,14 @@ static int create_secret(strata_node *n, const char *name, int *created)
 	if (access(path.ptr, F_OK) == 0) {
 		strata_buf_dispose(&path);
 		return 0;
+	}
+	if (committed_before) {
+		error = strata_error_setc(STRATA_ENOTFOUND, "policy '%s' was committed before, but its secret %s is missing: "
+					  "a new one would change every pseudonym its views hold.  Restore it with "
+					  "'strata policy secret import %s BACKUP', or make a new one deliberately with "
+					  "'strata policy secret rotate %s'", name, path.ptr, name, name);
+		strata_buf_dispose(&path);
+		return error;
 	}
 	if (RAND_bytes(raw, sizeof(raw)) != 1) {
 		strata_buf_dispose(&path);
@@ -166,7 +217,7 @@ int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_c
 	const git_tree_entry *e;
 	git_oid tree_id;
 	const char *base = strrchr(path, '/');
-	char hex[GIT_OID_HEXSZ + 1];
+	char hex[GIT_OID_HEXSZ + 1], sid[STRATA_SECRET_ID_LEN + 1];
 	int error = STRATA_ERROR;
 
 	memset(res, 0, sizeof(*res));
@@ -188,7 +239,7 @@ int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_c
 		if (git_oid_equal(git_tree_entry_id(e), &res->blob)) {
 			res->unchanged = 1;
 			git_oid_cpy(&res->commit, git_commit_id(parent));
-			error = create_secret(n, p->name, &res->secret_created);
+			error = create_secret(n, p->name, 1, &res->secret_created);
 			goto done;
 		}
 		if (git_blob_lookup(&ob, strata_node_repo(n), git_tree_entry_id(e)) < 0) {
@@ -224,7 +275,8 @@ int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_c
 			      p->name, p->version, hex, strata_node_name(n))) < 0)
 		goto done;
 	/* the secret first: a committed policy must never lack one */
-	if ((error = create_secret(n, p->name, &res->secret_created)) < 0 ||
+	if ((error = create_secret(n, p->name, old != NULL, &res->secret_created)) < 0 ||
+	    (error = strata_policy_store_secret_id(sid, n, p->name)) < 0 ||
 	    (error = strata_commit_create(&res->commit, n, new_tree, parent, msg.ptr)) < 0)
 		goto done;
 	/* the ref and its audit event together, or neither (change.h) */
@@ -238,8 +290,8 @@ int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_c
 		git_oid_tostr(chex, sizeof(chex), &res->commit);
 		strata_buf_clear(&file);
 		if ((error = strata_buf_printf(&msg, "Strata-Policy-Name: %s\nStrata-Policy-Version: %ld\nStrata-Policy: %s\n"
-					       "Strata-Purpose: %s\nStrata-Commit: %s\n", p->name, p->version, hex,
-					       p->purpose, chex)) < 0 ||
+					       "Strata-Purpose: %s\nStrata-Commit: %s\nStrata-Secret-Id: %s\n", p->name,
+					       p->version, hex, p->purpose, chex, sid)) < 0 ||
 		    (error = strata_buf_printf(&file, "policy %s version %ld committed", p->name, p->version)) < 0)
 			goto done;
 		ch.event = file.ptr;
@@ -390,4 +442,74 @@ done:
 	git_tree_free(t);
 	git_commit_free(c);
 	return error;
+}
+
+int strata_policy_store_check(strata_node *n, strata_problem_cb cb, void *payload)
+{
+	char **peers = NULL, **names = NULL;
+	size_t npeers = 0, nnames = 0;
+	int problems = 0, error;
+	char where[512], what[512], fix[512];
+
+	if ((error = strata_peers_list(&peers, &npeers, n)) < 0)
+		return error;
+	for (size_t i = 0; i < npeers; i++) {
+		strata_buf pol = STRATA_BUF_INIT, tier = STRATA_BUF_INIT;
+		strata_policy *p = NULL;
+		if (strata_peers_get(&pol, n, peers[i], "policy") == 0 && strata_peers_get(&tier, n, peers[i], "tier") == 0) {
+			snprintf(where, sizeof(where), "%s/node.conf", strata_node_path(n));
+			if (strata_policy_store_load(&p, NULL, n, pol.ptr) < 0) {
+				snprintf(what, sizeof(what), "peer '%s': policy '%s' is not committed: nothing can be built for it",
+					 peers[i], pol.ptr);
+				snprintf(fix, sizeof(fix), "strata policy commit FILE (of policy '%s'), or strata peer set %s --policy P",
+					 pol.ptr, peers[i]);
+				problems++;
+				if (cb)
+					cb(where, what, fix, payload);
+			} else if (!strata_policy_applies(p, peers[i], tier.ptr)) {
+				snprintf(what, sizeof(what), "peer '%s': policy '%s' names neither it nor its tier (%s) as a recipient",
+					 peers[i], pol.ptr, tier.ptr);
+				snprintf(fix, sizeof(fix), "add it to the policy's recipients and commit it, or strata peer set %s --policy P",
+					 peers[i]);
+				problems++;
+				if (cb)
+					cb(where, what, fix, payload);
+			}
+		}
+		strata_error_clear();
+		strata_policy_free(p);
+		strata_buf_dispose(&pol);
+		strata_buf_dispose(&tier);
+	}
+	strata_peers_list_free(peers);
+	if ((error = strata_policy_store_list(&names, &nnames, n)) < 0)
+		return error;
+	for (size_t i = 0; i < nnames; i++) {
+		unsigned char secret[STRATA_SECRET_LEN];
+		strata_buf path = STRATA_BUF_INIT;
+		struct stat st;
+		secret_path(&path, n, names[i]);
+		snprintf(where, sizeof(where), "%s", path.ptr ? path.ptr : "secrets");
+		if ((error = strata_policy_store_secret(secret, n, names[i])) < 0) {
+			snprintf(what, sizeof(what), "policy '%s': %s", names[i],
+				 error == STRATA_ENOTFOUND ? "its secret is missing: its views cannot be built or audited"
+							   : strata_error_last());
+			snprintf(fix, sizeof(fix), "strata policy secret import %s BACKUP (from 'policy secret export'); if no "
+				 "backup exists, 'strata policy secret rotate %s' (every pseudonym changes)", names[i], names[i]);
+			problems++;
+			if (cb)
+				cb(where, what, fix, payload);
+		} else if (stat(path.ptr, &st) == 0 && (st.st_mode & 077)) {
+			snprintf(fix, sizeof(fix), "chmod 600 %s", path.ptr);
+			problems++;
+			if (cb)
+				cb(where, "readable by other users", fix, payload);
+		}
+		OPENSSL_cleanse(secret, sizeof(secret));
+		strata_error_clear();
+		strata_buf_dispose(&path);
+		free(names[i]);
+	}
+	free(names);
+	return problems;
 }

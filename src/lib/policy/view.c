@@ -552,6 +552,8 @@ typedef struct {
 	strata_redactor r;
 	int have_r, have_prev;
 	unsigned char secret[STRATA_SECRET_LEN];
+	char secret_id[STRATA_SECRET_ID_LEN + 1];
+	int prev_secret_differs;	/* the previous view was built under another secret (rotated) */
 	const char *dataset, *source_node;
 	int hide_path;				/* the source's node path is not the recipient's to know */
 	char hidden[80];			/* what stands for it: "v-<token>" */
@@ -614,6 +616,7 @@ static int view_inputs(view_build *b)
 	if ((error = strata_schema_load(&b->src_schema, strata_node_repo(n), b->src_tree)) < 0 ||
 	    (error = strata_policy_check_schema(b->p, b->pd, b->src_schema, STRATA_POLICY_MISSING_OK)) < 0 ||
 	    (error = strata_policy_store_secret(b->secret, n, b->p->name)) < 0 ||
+	    (error = strata_policy_store_secret_id_of(b->secret_id, b->secret)) < 0 ||
 	    (error = view_schema(&b->vs, b->src_schema, b->pd)) < 0 ||
 	    (error = strata_redact_init(&b->r, b->p, b->pd, b->peer, b->secret)) < 0)
 		return error;
@@ -629,6 +632,12 @@ static int view_inputs(view_build *b)
 		if (git_commit_lookup(&b->prev, strata_node_repo(n), &b->prev_oid) < 0)
 			return strata_error_git("cannot read the previous view");
 		oid_trailer(&b->prev_source, b->prev, "Strata-Source");
+		{
+			/* a view from before secret ids were written has none: taken as the same */
+			char prev_id[64];
+			b->prev_secret_differs = strata_commit_trailer(b->prev, "Strata-Secret-Id", prev_id, sizeof(prev_id)) &&
+						 strcmp(prev_id, b->secret_id);
+		}
 	} else if (rc != GIT_ENOTFOUND) {
 		return strata_error_git("cannot read view ref");
 	}
@@ -642,7 +651,7 @@ static int view_unchanged(view_build *b)
 	git_oid prev_policy;
 	char v[32];
 
-	if (!b->have_prev || !git_oid_equal(&b->prev_source, &b->src_oid))
+	if (!b->have_prev || !git_oid_equal(&b->prev_source, &b->src_oid) || b->prev_secret_differs)
 		return 0;
 	oid_trailer(&prev_policy, b->prev, "Strata-Policy");
 	if (!git_oid_equal(&prev_policy, &b->policy_blob))
@@ -679,6 +688,8 @@ static int view_tree(view_build *b, int full, git_oid *root)
 	}
 	if ((error = strata_pack_writer_new(&w, strata_node_repo(b->n), VIEW_ZLIB_LEVEL)) < 0)
 		goto out;
+	if (b->prev_secret_differs)
+		full = 1;	/* every token changed: nothing of the previous view is kept */
 	if (b->have_prev && !full && !git_oid_equal(&b->prev_source, &b->src_oid)) {
 		if ((error = rc = build_incremental(b->n, &b->r, b->pd, &b->vs, b->prev, b->src_tree, &b->policy_blob, w,
 						    &records, &b->res->records)) < 0)
@@ -724,10 +735,10 @@ static int view_commit(view_build *b, const git_oid *root)
 				       "Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\nStrata-Recipient: %s\n"
 				       "Strata-Source: %s\nStrata-Source-Node: %s\n"
 				       "Strata-Policy: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
-				       "Strata-Purpose: %s\nStrata-Records: %zu\n",
+				       "Strata-Purpose: %s\nStrata-Records: %zu\nStrata-Secret-Id: %s\n",
 				       res->name, b->peer, res->records, b->source_node, b->p->name, b->p->version,
 				       b->dataset, strata_node_name(n), strata_node_tier(n), b->peer, hex, b->source_node, phex,
-				       b->p->name, b->p->version, b->p->purpose, res->records)) < 0 ||
+				       b->p->name, b->p->version, b->p->purpose, res->records, b->secret_id)) < 0 ||
 	    (origin[0] && (error = strata_buf_printf(&msg, "Strata-Origin: %s\n", origin)) < 0) ||
 	    (b->pd->min_k && (error = strata_buf_printf(&msg, "Strata-Min-K: %ld\nStrata-Suppressed: %zu\n", b->pd->min_k,
 							res->suppressed)) < 0) ||
@@ -777,7 +788,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	if ((error = view_inputs(&b)) == 0 && !(!full && view_unchanged(&b)) &&
 	    (error = view_tree(&b, full, &root)) == 0) {
 		if (b.have_prev && git_oid_equal(git_commit_tree_id(b.prev), &root) &&
-		    git_oid_equal(&b.prev_source, &b.src_oid)) {
+		    git_oid_equal(&b.prev_source, &b.src_oid) && !b.prev_secret_differs) {
 			res->unchanged = 1;	/* rebuilt (--full) to the same tree */
 			res->commit = b.prev_oid;
 		} else {

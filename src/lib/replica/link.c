@@ -6,6 +6,7 @@
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
 #include "strata/node/journal.h"
+#include "strata/node/change.h"
 #include "strata/format/json.h"
 #include "strata/base/oidset.h"
 #include "strata/replica/received.h"
@@ -19,6 +20,7 @@
 
 #include <git2/sys/odb_backend.h>
 #include <openssl/evp.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -220,18 +222,130 @@ done:
 int strata_link_allows(strata_node *n, const char *peer, int sending)
 {
 	strata_buf d = STRATA_BUF_INIT;
-	int rc = strata_peers_get(&d, n, peer, "direction"), ok = 1;
+	int rc = strata_peers_direction(&d, n, peer);
 
-	if (rc == 0)
-		ok = !strcmp(d.ptr, "both") || !strcmp(d.ptr, sending ? "push" : "pull");
-	else
-		strata_error_clear();	/* no direction: both ways */
-	rc = ok ? 0 : strata_error_setc(STRATA_EDENIED, "peer '%s' is configured with direction %s: this node does not %s it",
-				        peer, d.ptr, sending ? "send to" : "accept data from");
+	if (rc == 0 && strcmp(d.ptr, "both") && strcmp(d.ptr, sending ? "push" : "pull"))
+		rc = strata_error_setc(STRATA_EDENIED, "peer '%s' is configured with direction %s: this node does not %s it",
+				       peer, d.ptr, sending ? "send to" : "accept data from");
+	else if (rc < 0)
+		rc = strata_error_setc(STRATA_EDENIED, "%s", strata_error_last());
 	strata_buf_dispose(&d);
 	return rc;
 }
 
+/* --- removing a peer --- */
+
+struct gone {
+	const char *peer;
+	strata_journal_ref *refs;	/* each ref's name is its own allocation */
+	size_t n, alloc;
+	int received;			/* filling: the refs under refs/strata/peers/PEER/ */
+	size_t views, nreceived;
+};
+
+static int gone_add(const char *name, const git_oid *commit, void *payload)
+{
+	struct gone *g = payload;
+	strata_buf full = STRATA_BUF_INIT;
+	int error;
+
+	if ((error = strata_array_grow(&g->refs, &g->alloc, g->n + 1, 16)) < 0 ||
+	    (error = strata_buf_printf(&full, "%s%s/%s", g->received ? STRATA_REF_PEERS : STRATA_REF_VIEWS,
+				       g->peer, name)) < 0)
+		return error;
+	memset(&g->refs[g->n], 0, sizeof(g->refs[g->n]));
+	g->refs[g->n].name = strata_buf_detach(&full);
+	g->refs[g->n].exists = 1;
+	g->refs[g->n].old = *commit;	/* target stays zero: deleted */
+	g->n++;
+	if (g->received)
+		g->nreceived++;
+	else
+		g->views++;
+	return 0;
+}
+
+static int gone_apply(strata_node *n, void *payload)
+{
+	struct gone *g = payload;
+	char *path = strata_link_path(n, g->peer), *dir = strata_fs_path_join(strata_node_path(n), STRATA_LINKS_DIR);
+	int error = path && dir ? 0 : STRATA_ERROR;
+
+	for (size_t i = 0; !error && i < g->n; i++)
+		error = strata_refs_delete(n, g->refs[i].name, &g->refs[i].old);
+	if (!error && unlink(path) == 0)
+		error = strata_fs_fsync_dir(dir);
+	else if (!error && errno != ENOENT)
+		error = strata_error_sys(path);
+	free(path);
+	free(dir);
+	return error;
+}
+
+int strata_link_remove(strata_node *n, const char *peer, int keep_data, const char *fingerprint,
+		       size_t *views, size_t *received)
+{
+	struct gone g = { peer, NULL, 0, 0, 0, 0, 0 };
+	strata_buf rel = STRATA_BUF_INIT, subject = STRATA_BUF_INIT, trailers = STRATA_BUF_INIT;
+	strata_change c = { 0 };
+	int error, has_conf;
+
+	*views = *received = 0;
+	if ((error = strata_journal_lock(n)) < 0)
+		return error;
+	if (!keep_data && ((error = strata_link_foreach_view(n, peer, 0, gone_add, &g)) < 0 ||
+			   (g.received = 1, error = strata_link_foreach_view(n, peer, 1, gone_add, &g)) < 0))
+		goto done;
+	{
+		/* pinned, or something of it is left (node.conf edited by hand): else there is no such peer */
+		strata_buf v = STRATA_BUF_INIT;
+		char *lp = strata_link_path(n, peer);
+		int conf = strata_peers_get(&v, n, peer, "key") == 0 || strata_peers_get(&v, n, peer, "tier") == 0;
+		has_conf = conf;
+		if (!conf && !g.n && (!lp || access(lp, F_OK) < 0)) {
+			strata_buf_dispose(&v);
+			free(lp);
+			error = strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf, and nothing of one here "
+						  "(see 'strata peer list')", peer);
+			goto done;
+		}
+		strata_error_clear();
+		strata_buf_dispose(&v);
+		free(lp);
+	}
+	if ((error = strata_link_relpath(&rel, peer)) < 0 ||
+	    (error = strata_buf_printf(&subject, "peer %s removed%s", peer, keep_data ? ", its data kept" : "")) < 0 ||
+	    (error = strata_buf_printf(&trailers, "Strata-Peer: %s\nStrata-Key: %s\nStrata-Data: %s\n"
+				       "Strata-Views-Removed: %zu\nStrata-Received-Removed: %zu\n", peer, fingerprint,
+				       keep_data ? "kept" : "removed", g.views, g.nreceived)) < 0)
+		goto done;
+	c.op = "peer-remove";
+	c.what = subject.ptr;
+	c.refs = g.refs;
+	c.nrefs = g.n;
+	c.file = keep_data ? NULL : rel.ptr;
+	c.event = subject.ptr;
+	c.trailers = trailers.ptr;
+	if (keep_data)
+		error = strata_audit_append(n, c.op, c.event, c.trailers);
+	else
+		error = strata_change_apply(n, &c, gone_apply, &g);
+	/* node.conf last: a crash before it leaves the peer pinned with nothing, and the command can run again */
+	if (!error && has_conf)
+		error = strata_peers_remove(n, peer);
+	if (!error) {
+		*views = g.views;
+		*received = g.nreceived;
+	}
+done:
+	for (size_t i = 0; i < g.n; i++)
+		free((char *)g.refs[i].name);
+	free(g.refs);
+	strata_buf_dispose(&rel);
+	strata_buf_dispose(&subject);
+	strata_buf_dispose(&trailers);
+	return error;
+}
 
 /* --- link state for the network --- */
 
@@ -382,5 +496,113 @@ int strata_link_foreach_view(strata_node *n, const char *peer, int received, str
 	git_error_clear();
 	git_reference_iterator_free(it);
 	strata_buf_dispose(&glob);
+	return error;
+}
+
+/* --- checking --- */
+
+static int pinned(char **peers, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(peers[i], name))
+			return 1;
+	return 0;
+}
+
+struct leftover {
+	char **names;
+	size_t n, alloc;
+};
+
+static int note_leftover(struct leftover *l, const char *name)
+{
+	if (pinned(l->names, l->n, name))
+		return 0;
+	if (strata_array_grow(&l->names, &l->alloc, l->n + 1, 8) < 0 || !(l->names[l->n] = strdup(name)))
+		return strata_error_set("out of memory");
+	l->n++;
+	return 0;
+}
+
+int strata_link_check(strata_node *n, strata_problem_cb cb, void *payload)
+{
+	char **peers = NULL, *dir = strata_fs_path_join(strata_node_path(n), STRATA_LINKS_DIR);
+	size_t npeers = 0;
+	struct leftover views = { 0 }, links = { 0 };
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	DIR *d;
+	struct dirent *e;
+	int problems = 0, error;
+	char what[512], fix[512];
+
+	if (!dir)
+		return STRATA_ERROR;
+	if ((error = strata_peers_list(&peers, &npeers, n)) < 0)
+		goto done;
+	/* link files: each parses, and is a pinned peer's */
+	if ((d = opendir(dir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			size_t len = strlen(e->d_name);
+			char name[256];
+			strata_link l;
+			if (len <= 5 || strcmp(e->d_name + len - 5, ".json") || len - 5 >= sizeof(name))
+				continue;
+			snprintf(name, sizeof(name), "%.*s", (int)(len - 5), e->d_name);
+			if (!strata_name_node_valid(name))
+				continue;
+			if (!pinned(peers, npeers, name)) {
+				note_leftover(&links, name);
+			} else if (strata_link_load(&l, n, name) < 0) {
+				char *p = strata_link_path(n, name);
+				snprintf(fix, sizeof(fix), "the next exchange with %s rewrites it; to start afresh, remove the file "
+					 "(what was sent is then sent again)", name);
+				problems++;
+				if (cb)
+					cb(p ? p : dir, strata_error_last(), fix, payload);
+				free(p);
+			} else {
+				strata_link_dispose(&l);
+			}
+			strata_error_clear();
+		}
+		closedir(d);
+	}
+	/* views built for a peer no longer pinned: nothing can ever be sent, and they hold its data */
+	if (git_reference_iterator_glob_new(&it, strata_node_repo(n), STRATA_REF_VIEWS "*") == 0) {
+		while (git_reference_next(&ref, it) == 0) {
+			const char *name = git_reference_name(ref) + strlen(STRATA_REF_VIEWS), *slash = strchr(name, '/');
+			char peer[64];
+			if (slash && (size_t)(slash - name) < sizeof(peer)) {
+				snprintf(peer, sizeof(peer), "%.*s", (int)(slash - name), name);
+				if (!pinned(peers, npeers, peer))
+					note_leftover(&views, peer);
+			}
+			git_reference_free(ref);
+		}
+	}
+	git_reference_iterator_free(it);
+	git_error_clear();
+	for (size_t i = 0; i < views.n + links.n; i++) {
+		const char *peer = i < views.n ? views.names[i] : links.names[i - views.n];
+		if (i >= views.n && pinned(views.names, views.n, peer))
+			continue;	/* said with its views */
+		snprintf(what, sizeof(what), "'%s' is not a pinned peer, but %s", peer,
+			 i < views.n ? "views built for it are still here (refs/strata/views/...)" : "its link file is still here");
+		snprintf(fix, sizeof(fix), "strata peer remove %s (removes what was left of it)", peer);
+		problems++;
+		if (cb)
+			cb(i < views.n ? STRATA_REF_VIEWS : dir, what, fix, payload);
+	}
+	error = problems;
+done:
+	for (size_t i = 0; i < views.n; i++)
+		free(views.names[i]);
+	for (size_t i = 0; i < links.n; i++)
+		free(links.names[i]);
+	free(views.names);
+	free(links.names);
+	strata_peers_list_free(peers);
+	free(dir);
 	return error;
 }

@@ -1,0 +1,87 @@
+/*
+ * cmd_doctor.c - strata doctor [--json]: every problem the layers' checks
+ * find in a node, each with where it is (FILE:LINE where there is one)
+ * and its fix: node.conf, keys and their modes, an interrupted change,
+ * the audit chain (node); peers' policies and the policies' secrets
+ * (policy); link files and what a removed peer left (replica).  Changes
+ * nothing.  Exit status 1 when it finds a problem.  Signatures are
+ * 'strata verify --all''s to check: it reads every commit.
+ */
+#include "cli.h"
+#include "strata/node/check.h"
+#include "strata/policy/policy_store.h"
+#include "strata/replica/link.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#define USAGE "doctor [--json]"
+
+static void collect(const char *where, const char *problem, const char *fix, void *payload)
+{
+	json_array_append_new(payload, json_pack("{s:s, s:s, s:s}", "where", where, "problem", problem, "fix", fix ? fix : ""));
+}
+
+int cmd_doctor(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int (*const checks[])(strata_node *, strata_problem_cb, void *) = {
+		strata_node_check, strata_policy_store_check, strata_link_check
+	};
+	json_t *problems, *v;
+	int c, as_json = 0, rc = 0;
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': as_json = 1; break;
+		case 'h':
+			printf("usage: strata %s\n\n"
+			       "Checks the node and lists every problem, with where it is (file and line) and\n"
+			       "the fix: node.conf's peers (keys, tiers, directions, policies, urls, unknown\n"
+			       "settings), the node key and the modes of private files, peers' policies\n"
+			       "(committed, naming them), each policy's secret, an interrupted change, the\n"
+			       "audit chain, link files, and what a peer removed by hand left behind.  Changes\n"
+			       "nothing; exit status 1 if it found a problem.  Signatures are checked by\n"
+			       "'strata verify --all'.\n\n"
+			       "  --json   {\"node\", \"ok\", \"problems\": [{\"where\", \"problem\", \"fix\"}]}\n", USAGE);
+			return 0;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(USAGE);
+	problems = json_array();
+	for (i = 0; i < sizeof(checks) / sizeof(*checks); i++)
+		if ((rc = checks[i](cli->node, collect, problems)) < 0) {
+			json_decref(problems);
+			return rc;
+		}
+	if (as_json) {
+		json_t *o = json_pack("{s:s, s:b, s:O}", "node", strata_node_name(cli->node), "ok",
+				      json_array_size(problems) == 0, "problems", problems);
+		char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (text)
+			printf("%s\n", text);
+		free(text);
+		json_decref(o);
+	} else {
+		json_array_foreach(problems, i, v)
+			printf("%s: %s\n    fix: %s\n", json_string_value(json_object_get(v, "where")),
+			       json_string_value(json_object_get(v, "problem")), json_string_value(json_object_get(v, "fix")));
+		if (json_array_size(problems))
+			printf("%zu problem%s in node %s\n", json_array_size(problems), json_array_size(problems) == 1 ? "" : "s",
+			       strata_node_name(cli->node));
+		else if (!cli->quiet)
+			printf("node %s (%s): no problems found\n", strata_node_name(cli->node), strata_node_tier(cli->node));
+	}
+	rc = json_array_size(problems) ? strata_error_set("doctor found %zu problem%s", json_array_size(problems),
+							  json_array_size(problems) == 1 ? "" : "s") : 0;
+	json_decref(problems);
+	return rc;
+}

@@ -1,0 +1,109 @@
+/*
+ * check.c - see check.h.
+ */
+#include "strata/node/check.h"
+#include "strata/node/audit.h"
+#include "strata/node/journal.h"
+#include "strata/node/peers.h"
+#include "strata/node/refs.h"
+#include "strata/base/fs.h"
+#include "node_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct counted {
+	strata_problem_cb cb;
+	void *payload;
+	int n;
+	const char *where;	/* for the audit chain's problems */
+};
+
+static void count(const char *where, const char *problem, const char *fix, void *payload)
+{
+	struct counted *c = payload;
+	c->n++;
+	if (c->cb)
+		c->cb(where, problem, fix, c->payload);
+}
+
+static void audit_problem(const char *problem, void *payload)
+{
+	struct counted *c = payload;
+	count(c->where, problem, "the log was changed outside strata: restore the node from a backup, "
+	      "and ask who could write to it", c);
+}
+
+/* A file that must exist and be readable by its owner alone. */
+static void private_file(struct counted *c, strata_node *n, const char *rel, int dir, const char *what)
+{
+	char *p = strata_fs_path_join(n->path, rel), fix[512];
+	struct stat st;
+
+	if (!p)
+		return;
+	if (stat(p, &st) < 0) {
+		if (!dir)
+			count(p, "missing", what, c);
+	} else if (st.st_mode & 077) {
+		snprintf(fix, sizeof(fix), "chmod %s %s", dir ? "700" : "600", p);
+		count(p, "readable by other users", fix, c);
+	}
+	free(p);
+}
+
+static void check_keys(struct counted *c, strata_node *n)
+{
+	char *key = strata_fs_path_join(n->path, "keys/node.key"), *signers = strata_fs_path_join(n->path, "keys/allowed_signers");
+	strata_buf text = STRATA_BUF_INIT, line = STRATA_BUF_INIT;
+
+	struct stat st;
+	int before = c->n;
+
+	private_file(c, n, "keys/node.key", 0, "restore keys/node.key from the node's backup: a node key cannot be re-made");
+	/* a key whose mode is wrong is said once, above */
+	if (key && c->n == before && n->key == NULL && stat(key, &st) == 0 && strata_node_load_key(n) < 0)
+		count(key, strata_error_last(), "restore keys/node.key from the node's backup: a node key cannot be re-made", c);
+	private_file(c, n, "secrets", 1, NULL);
+	if (signers && strata_fs_read(&text, signers, 1 << 20) < 0) {
+		count(signers, strata_error_last(), "write it again: NAME namespaces=\"git\" KEY, the line of keys/node.pub", c);
+	} else if (signers && strata_sign_pubkey_format(&line, &n->pub) == 0 && !strstr(text.ptr, line.ptr)) {
+		count(signers, "does not hold this node's key: stock git cannot verify its commits",
+		      "add the line: NAME namespaces=\"git\" followed by keys/node.pub's key", c);
+	}
+	strata_error_clear();
+	strata_buf_dispose(&text);
+	strata_buf_dispose(&line);
+	free(key);
+	free(signers);
+}
+
+int strata_node_check(strata_node *n, strata_problem_cb cb, void *payload)
+{
+	struct counted c = { cb, payload, 0, STRATA_REF_AUDIT };
+	char op[64], what[256];
+	size_t events = 0;
+	int pending, rc;
+
+	if ((rc = strata_peers_check(n, count, &c)) < 0)
+		return rc;
+	check_keys(&c, n);
+	if ((pending = strata_journal_pending(n, op, sizeof(op), what, sizeof(what))) < 0) {
+		count("journal", strata_error_last(), "the next command that writes settles it; if it cannot, "
+		      "restore the node from a backup", &c);
+	} else if (pending) {
+		char problem[400];
+		snprintf(problem, sizeof(problem), "a change (%s: %s) was interrupted", op, what);
+		count("journal", problem, "the next command that writes settles it (undone, or completed if its audit "
+		      "event is in): run 'strata view build' or any other writer", &c);
+	}
+	strata_error_clear();
+	if ((rc = strata_audit_check(n, pending > 0, &events, audit_problem, &c)) < 0) {
+		count(STRATA_REF_AUDIT, strata_error_last(), "restore the node from a backup", &c);
+		strata_error_clear();
+	}
+	return c.n;
+}
