@@ -30,7 +30,8 @@
 	      "       strata [-C NODEDIR] policy impact [OLD] NEW [--peer P] [--json]\n" \
 	      "       strata [-C NODEDIR] policy risk POLICY [--peer P] [--json]\n" \
 	      "       strata [-C NODEDIR] policy list | show NAME [--version N]\n" \
-	      "       strata [-C NODEDIR] policy commit FILE"
+	      "       strata [-C NODEDIR] policy commit FILE\n" \
+	      "       strata [-C NODEDIR] policy secret export|import NAME FILE | rotate NAME"
 
 static int load_schema(strata_schema **out, strata_node *n, const char *dataset)
 {
@@ -893,6 +894,8 @@ int cmd_policy(int argc, char **argv, strata_cli *cli)
 		return policy_impact(argc - 1, argv + 1, cli, 1);
 	if (!strcmp(argv[1], "show"))
 		return policy_show(argc - 1, argv + 1, cli);
-	fprintf(stderr, "strata: unknown policy command '%s' (check, preview, diff, impact, risk, commit, list, show)\n", argv[1]);
+	if (!strcmp(argv[1], "secret"))
+		return cmd_policy_secret(argc - 1, argv + 1, cli);
+	fprintf(stderr, "strata: unknown policy command '%s' (check, preview, diff, impact, risk, commit, list, show, secret)\n", argv[1]);
 	return CLI_EUSAGE;
 }

@@ -61,6 +61,7 @@ struct views_ctx {
 	git_oid policy_blob;
 	int have_policy;
 	size_t waiting;		/* views not built from what is there now, or not sent */
+	char secret_id[STRATA_SECRET_ID_LEN + 1];	/* the policy's secret now ("": unknown) */
 };
 
 static int add_expected(const strata_dataset_entry *d, void *payload)
@@ -87,7 +88,7 @@ static int add_expected(const strata_dataset_entry *d, void *payload)
 static const char *view_state(struct views_ctx *v, const char *name, const git_oid *id, const git_oid *sent)
 {
 	git_commit *c = NULL;
-	char src[GIT_OID_HEXSZ + 1] = "", pol[GIT_OID_HEXSZ + 1] = "";
+	char src[GIT_OID_HEXSZ + 1] = "", pol[GIT_OID_HEXSZ + 1] = "", sec[STRATA_SECRET_ID_LEN + 1] = "";
 	const char *state = NULL;
 
 	for (size_t i = 0; i < v->nwant; i++) {
@@ -98,12 +99,15 @@ static const char *view_state(struct views_ctx *v, const char *name, const git_o
 		if (git_commit_lookup(&c, strata_node_repo(v->n), id) == 0) {
 			strata_commit_trailer(c, "Strata-Source", src, sizeof(src));
 			strata_commit_trailer(c, "Strata-Policy", pol, sizeof(pol));
+			strata_commit_trailer(c, "Strata-Secret-Id", sec, sizeof(sec));
 		}
 		git_error_clear();
 		if (git_oid_fromstr(&sid, src) < 0 || !git_oid_equal(&sid, &v->want[i].source))
 			state = "waiting: new data not built yet";
 		else if (v->have_policy && (git_oid_fromstr(&pid, pol) < 0 || !git_oid_equal(&pid, &v->policy_blob)))
 			state = "waiting: policy changed, not built yet";
+		else if (v->secret_id[0] && strcmp(sec, v->secret_id))
+			state = "waiting: policy secret rotated, not built yet";
 		git_error_clear();
 		git_commit_free(c);
 		break;
@@ -149,7 +153,7 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 {
 	strata_link l;
 	json_t *o = NULL, *views = json_array(), *recv = json_array();
-	struct views_ctx v = { peer, &l, views, recv, n, NULL, 0, 0, { { 0 } }, 0, 0 };
+	struct views_ctx v = { peer, &l, views, recv, n, NULL, 0, 0, { { 0 } }, 0, 0, "" };
 	strata_buf pol = STRATA_BUF_INIT;
 	char t[40];
 	int error;
@@ -161,6 +165,8 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 		strata_policy *p = NULL;
 		if (strata_policy_store_load(&p, &v.policy_blob, n, pol.ptr) == 0)
 			v.have_policy = 1;
+		if (strata_policy_store_secret_id(v.secret_id, n, pol.ptr) < 0)
+			v.secret_id[0] = '\0';
 		strata_policy_free(p);
 		if ((error = strata_dataset_list(n, STRATA_DATASETS_ALL, add_expected, &v)) < 0)
 			goto done;

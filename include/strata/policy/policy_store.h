@@ -66,6 +66,24 @@ int strata_policy_store_secret_id(char out[STRATA_SECRET_ID_LEN + 1], strata_nod
 int strata_policy_store_secret_id_of(char out[STRATA_SECRET_ID_LEN + 1], const unsigned char *secret);
 
 /*
+ * Secret backups.  Export writes the secret of committed policy `name`
+ * sealed to `pass` (seal.h) into `out`, as text, and records an audit
+ * event (secret-export).  Import restores one into a node that lacks it,
+ * after checking the file line by line, the policy and node it names, the
+ * seal, and that it is the secret the node's views were built under (the
+ * newest Strata-Secret-Id in the audit log); `file` names it in errors.
+ * A node that has another secret refuses (STRATA_EEXISTS).  `sid` gets the
+ * secret's id.  Rotate makes a new secret, keeping the old one beside as
+ * NAME.key.retired-ID, with an audit event naming both ids; the next view
+ * build rebuilds every view under it in full.
+ */
+int strata_policy_store_secret_export(strata_buf *out, strata_node *n, const char *name, const char *pass);
+int strata_policy_store_secret_import(strata_node *n, const char *name, const char *file, const char *text, size_t len,
+				      const char *pass, char sid[STRATA_SECRET_ID_LEN + 1]);
+int strata_policy_store_secret_rotate(strata_node *n, const char *name, char old_id[STRATA_SECRET_ID_LEN + 1],
+				      char new_id[STRATA_SECRET_ID_LEN + 1]);
+
+/*
  * Checks what the policy layer needs of a node: every peer's policy is
  * committed and names it; every committed policy has its secret, readable
  * by the node's user alone.  Returns the number of problems (node.h).

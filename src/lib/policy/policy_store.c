@@ -18,6 +18,7 @@
 #include "strata/node/refs.h"
 #include "strata/node/peers.h"
 #include "strata/base/digest.h"
+#include "strata/base/seal.h"
 #include "strata/policy/redact.h"
 
 #include <errno.h>
@@ -44,8 +45,9 @@ int strata_policy_store_secret(unsigned char *secret, strata_node *n, const char
 	error = strata_fs_read(&hex, path.ptr, 256);
 	if (error == STRATA_ENOTFOUND) {
 		error = strata_error_setc(STRATA_ENOTFOUND,
-			"missing secret key for policy '%s' (%s); it is created by 'strata policy commit', "
-			"and a lost one cannot be recreated: pseudonyms would change", name, path.ptr);
+			"missing secret key for policy '%s' (%s): restore it from its backup with 'strata policy "
+			"secret import %s FILE'; a new one ('strata policy secret rotate') would change every pseudonym",
+			name, path.ptr, name);
 	} else if (!error && (hex.len < 2 * STRATA_SECRET_LEN ||
 			      strata_enc_unhex(secret, hex.ptr, STRATA_SECRET_LEN) < 0)) {
 		error = strata_error_set("'%s' is not a 64-digit hex secret", path.ptr);
@@ -512,4 +514,241 @@ int strata_policy_store_check(strata_node *n, strata_problem_cb cb, void *payloa
 	}
 	free(names);
 	return problems;
+}
+
+/* --- secret backups --- */
+
+/*
+ * The backup file, text so that it prints and travels:
+ *
+ *     strata policy secret 1
+ *     policy NAME
+ *     node NODE
+ *     id SECRETID
+ *     scrypt LOG_N SALT
+ *     nonce NONCE
+ *     sealed BASE64
+ *
+ * Every line before "sealed" is the associated data: changing any of them
+ * breaks the seal as surely as changing the sealed bytes.
+ */
+#define BACKUP_MAGIC "strata policy secret 1\n"
+
+int strata_policy_store_secret_export(strata_buf *out, strata_node *n, const char *name, const char *pass)
+{
+	unsigned char secret[STRATA_SECRET_LEN], salt[STRATA_SEAL_SALT], nonce[STRATA_SEAL_NONCE];
+	char sid[STRATA_SECRET_ID_LEN + 1], hs[2 * STRATA_SEAL_SALT + 1], hn[2 * STRATA_SEAL_NONCE + 1];
+	strata_buf sealed = STRATA_BUF_INIT, trailers = STRATA_BUF_INIT;
+	strata_policy *p = NULL;
+	size_t aad;
+	int error;
+
+	if ((error = strata_policy_store_load(&p, NULL, n, name)) < 0 ||
+	    (error = strata_policy_store_secret(secret, n, name)) < 0 ||
+	    (error = strata_policy_store_secret_id_of(sid, secret)) < 0 || (error = strata_seal_fresh(salt, nonce)) < 0)
+		goto done;
+	strata_enc_hex(hs, salt, sizeof(salt));
+	strata_enc_hex(hn, nonce, sizeof(nonce));
+	if ((error = strata_buf_printf(out, BACKUP_MAGIC "policy %s\nnode %s\nid %s\nscrypt %d %s\nnonce %s\n", name,
+				       strata_node_name(n), sid, STRATA_SEAL_LOG_N, hs, hn)) < 0)
+		goto done;
+	aad = out->len;
+	if ((error = strata_seal_pass(&sealed, pass, STRATA_SEAL_LOG_N, salt, nonce, out->ptr, aad, secret,
+				      sizeof(secret))) < 0 ||
+	    (error = strata_buf_puts(out, "sealed ")) < 0 ||
+	    (error = strata_enc_base64(out, (unsigned char *)sealed.ptr, sealed.len)) < 0 ||
+	    (error = strata_buf_puts(out, "\n")) < 0)
+		goto done;
+	/* who took a copy of a secret is the auditor's business */
+	if ((error = strata_journal_lock(n)) < 0 ||
+	    (error = strata_buf_printf(&trailers, "Strata-Policy-Name: %s\nStrata-Secret-Id: %s\n", name, sid)) < 0)
+		goto done;
+	error = strata_audit_append(n, "secret-export", "policy secret exported (sealed to a passphrase)", trailers.ptr);
+done:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	strata_policy_free(p);
+	strata_buf_dispose(&sealed);
+	strata_buf_dispose(&trailers);
+	return error;
+}
+
+/* The newest Strata-Secret-Id a policy-commit event of `name` gives, if any (the one its views were built under). */
+struct expected_id {
+	const char *name;
+	char id[STRATA_SECRET_ID_LEN + 1];
+	int found;
+};
+
+static int find_expected(const strata_audit_event *ev, void *payload)
+{
+	struct expected_id *x = payload;
+	char v[256];
+
+	if (strcmp(ev->event, "policy-commit") && strcmp(ev->event, "secret-rotate") && strcmp(ev->event, "secret-import"))
+		return 0;
+	if (!strata_commit_trailer(ev->c, "Strata-Policy-Name", v, sizeof(v)) || strcmp(v, x->name))
+		return 0;
+	if (!strata_commit_trailer(ev->c, "Strata-Secret-Id", v, sizeof(v)))
+		return 0;	/* from before secret ids were recorded: look further back */
+	if (strlen(v) != STRATA_SECRET_ID_LEN)
+		return 0;
+	memcpy(x->id, v, sizeof(x->id));
+	x->found = 1;
+	return 1;
+}
+
+/* Reads a backup's lines strictly; `line` says where it stopped. */
+static int parse_backup(const char *text, size_t len, char *policy, char *node, char *sid, int *log_n,
+			unsigned char *salt, unsigned char *nonce, strata_buf *sealed, size_t *aad, int *line)
+{
+	const char *p = text, *end = text + len;
+	char hs[2 * STRATA_SEAL_SALT + 2], hn[2 * STRATA_SEAL_NONCE + 2];
+	int k = 0;
+
+	*line = 1;
+	if (len < strlen(BACKUP_MAGIC) || memcmp(text, BACKUP_MAGIC, strlen(BACKUP_MAGIC)))
+		return strata_error_set("line 1: not a strata policy secret backup (it starts with '%s')", "strata policy secret 1");
+	p += strlen(BACKUP_MAGIC);
+	for (*line = 2; p < end; (*line)++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char l[512];
+		size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (ll >= sizeof(l))
+			return strata_error_set("line %d: too long", *line);
+		memcpy(l, p, ll);
+		l[ll] = '\0';
+		if (k == 0 && sscanf(l, "policy %64s", policy) == 1) k++;
+		else if (k == 1 && sscanf(l, "node %63s", node) == 1) k++;
+		else if (k == 2 && sscanf(l, "id %16s", sid) == 1 && strlen(sid) == STRATA_SECRET_ID_LEN) k++;
+		else if (k == 3 && sscanf(l, "scrypt %d %33s", log_n, hs) == 2 && strlen(hs) == 2 * STRATA_SEAL_SALT &&
+			 strata_enc_unhex(salt, hs, STRATA_SEAL_SALT) == 0) k++;
+		else if (k == 4 && sscanf(l, "nonce %25s", hn) == 1 && strlen(hn) == 2 * STRATA_SEAL_NONCE &&
+			 strata_enc_unhex(nonce, hn, STRATA_SEAL_NONCE) == 0) k++;
+		else if (k == 5 && !strncmp(l, "sealed ", 7)) {
+			*aad = (size_t)(p - text);
+			if (strata_enc_unbase64(sealed, l + 7, strlen(l + 7)) < 0)
+				return strata_error_set("line %d: the sealed secret is not base64", *line);
+			k++;
+		} else {
+			static const char *const want[] = { "policy NAME", "node NAME", "id (16 hex digits)",
+							    "scrypt LOG_N SALT", "nonce NONCE", "sealed BASE64" };
+			return k < 6 ? strata_error_set("line %d: expected '%s'", *line, want[k])
+				     : strata_error_set("line %d: nothing may follow the sealed secret", *line);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (k < 6)
+		return strata_error_set("line %d: the backup ends early (truncated?)", *line);
+	return 0;
+}
+
+int strata_policy_store_secret_import(strata_node *n, const char *name, const char *file, const char *text, size_t len,
+				      const char *pass, char sid_out[STRATA_SECRET_ID_LEN + 1])
+{
+	char policy[80] = "", node[80] = "", sid[STRATA_SECRET_ID_LEN + 2] = "", actual[STRATA_SECRET_ID_LEN + 1];
+	char hex[2 * STRATA_SECRET_LEN + 2];
+	unsigned char salt[STRATA_SEAL_SALT], nonce[STRATA_SEAL_NONCE];
+	strata_buf sealed = STRATA_BUF_INIT, plain = STRATA_BUF_INIT, path = STRATA_BUF_INIT, trailers = STRATA_BUF_INIT;
+	struct expected_id x = { name, "", 0 };
+	strata_policy *p = NULL;
+	size_t aad = 0;
+	int log_n = 0, line = 0, error;
+
+	if ((error = parse_backup(text, len, policy, node, sid, &log_n, salt, nonce, &sealed, &aad, &line)) < 0) {
+		error = strata_error_set("'%s': %s", file, strata_error_last());
+		goto done;
+	}
+	if (strcmp(policy, name)) {
+		error = strata_error_set("'%s' is the secret of policy '%s', not '%s'", file, policy, name);
+		goto done;
+	}
+	if (strcmp(node, strata_node_name(n))) {
+		error = strata_error_set("'%s' is node '%s''s secret, and this node is '%s': a policy's secret belongs to "
+					 "the node that shares under it", file, node, strata_node_name(n));
+		goto done;
+	}
+	if ((error = strata_policy_store_load(&p, NULL, n, name)) < 0)
+		goto done;
+	if ((error = strata_unseal_pass(&plain, pass, log_n, salt, nonce, text, aad, sealed.ptr, sealed.len)) < 0) {
+		error = strata_error_setc(error, "'%s': %s", file, strata_error_last());
+		goto done;
+	}
+	if (plain.len != STRATA_SECRET_LEN || (error = strata_policy_store_secret_id_of(actual, (unsigned char *)plain.ptr)) < 0 ||
+	    strcmp(actual, sid)) {
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': the secret does not match its id", file);
+		goto done;
+	}
+	if ((error = strata_audit_foreach(n, find_expected, &x)) < 0)
+		goto done;
+	if (x.found && strcmp(x.id, actual)) {
+		error = strata_error_setc(STRATA_EVERIFY, "'%s' holds secret %s, but policy '%s''s views were built under "
+					  "secret %s (audit log): an older backup?", file, actual, name, x.id);
+		goto done;
+	}
+	if ((error = strata_journal_lock(n)) < 0)
+		goto done;
+	if (strata_policy_store_secret_id(hex, n, name) == 0) {
+		if (!strcmp(hex, actual)) {
+			error = 0;	/* already in place */
+			snprintf(sid_out, STRATA_SECRET_ID_LEN + 1, "%s", actual);
+			goto done;
+		}
+		error = strata_error_setc(STRATA_EEXISTS, "policy '%s' has a secret already, and another one (%s): importing "
+					  "would change every pseudonym; 'strata policy secret rotate' is the deliberate way",
+					  name, hex);
+		goto done;
+	}
+	strata_error_clear();
+	strata_enc_hex(hex, (unsigned char *)plain.ptr, STRATA_SECRET_LEN);
+	strcat(hex, "\n");
+	if ((error = secret_path(&path, n, name)) < 0 ||
+	    (error = strata_fs_write_atomic(path.ptr, hex, strlen(hex), 0600)) < 0 ||
+	    (error = strata_buf_printf(&trailers, "Strata-Policy-Name: %s\nStrata-Secret-Id: %s\n", name, actual)) < 0 ||
+	    (error = strata_audit_append(n, "secret-import", "policy secret restored from a backup", trailers.ptr)) < 0)
+		goto done;
+	snprintf(sid_out, STRATA_SECRET_ID_LEN + 1, "%s", actual);
+done:
+	OPENSSL_cleanse(hex, sizeof(hex));
+	strata_policy_free(p);
+	strata_buf_dispose(&sealed);
+	strata_buf_dispose_secret(&plain);
+	strata_buf_dispose(&path);
+	strata_buf_dispose(&trailers);
+	return error;
+}
+
+int strata_policy_store_secret_rotate(strata_node *n, const char *name, char old_id[STRATA_SECRET_ID_LEN + 1],
+				      char new_id[STRATA_SECRET_ID_LEN + 1])
+{
+	strata_buf path = STRATA_BUF_INIT, kept = STRATA_BUF_INIT, trailers = STRATA_BUF_INIT;
+	strata_policy *p = NULL;
+	int error, created;
+
+	old_id[0] = new_id[0] = '\0';
+	if ((error = strata_journal_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0 ||
+	    (error = strata_policy_store_load(&p, NULL, n, name)) < 0 || (error = secret_path(&path, n, name)) < 0)
+		goto done;
+	if (strata_policy_store_secret_id(old_id, n, name) == 0) {
+		/* the old one is kept beside, renamed: an auditor may still need to replay views built under it */
+		if ((error = strata_buf_printf(&kept, "%s.retired-%s", path.ptr, old_id)) < 0)
+			goto done;
+		if (rename(path.ptr, kept.ptr) < 0) {
+			error = strata_error_sys(path.ptr);
+			goto done;
+		}
+	} else {
+		strata_error_clear();
+		snprintf(old_id, STRATA_SECRET_ID_LEN + 1, "(none)");
+	}
+	if ((error = create_secret(n, name, 0, &created)) < 0 || (error = strata_policy_store_secret_id(new_id, n, name)) < 0 ||
+	    (error = strata_buf_printf(&trailers, "Strata-Policy-Name: %s\nStrata-Secret-Id: %s\nStrata-Secret-Retired: %s\n",
+				       name, new_id, old_id)) < 0 ||
+	    (error = strata_audit_append(n, "secret-rotate", "policy secret rotated: every pseudonym changes", trailers.ptr)) < 0)
+		goto done;
+done:
+	strata_policy_free(p);
+	strata_buf_dispose(&path);
+	strata_buf_dispose(&kept);
+	strata_buf_dispose(&trailers);
+	return error;
 }

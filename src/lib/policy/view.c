@@ -633,9 +633,13 @@ static int view_inputs(view_build *b)
 			return strata_error_git("cannot read the previous view");
 		oid_trailer(&b->prev_source, b->prev, "Strata-Source");
 		{
-			/* a view from before secret ids were written has none: taken as the same */
+			/*
+			 * A view from before secret ids were written has none: it cannot
+			 * be told from one under a rotated secret, so it is built again
+			 * in full, once (to the same tree if the secret is the same).
+			 */
 			char prev_id[64];
-			b->prev_secret_differs = strata_commit_trailer(b->prev, "Strata-Secret-Id", prev_id, sizeof(prev_id)) &&
+			b->prev_secret_differs = !strata_commit_trailer(b->prev, "Strata-Secret-Id", prev_id, sizeof(prev_id)) ||
 						 strcmp(prev_id, b->secret_id);
 		}
 	} else if (rc != GIT_ENOTFOUND) {
