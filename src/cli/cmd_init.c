@@ -1,5 +1,6 @@
 /* cmd_init.c - strata init NODEDIR --name NAME --tier TIER */
 #include "cli.h"
+#include "strata/format/sign.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -37,7 +38,23 @@ int cmd_init(int argc, char **argv, strata_cli *cli)
 	dir = argv[optind];
 	if (strata_node_init(dir, name, tier) < 0)
 		return STRATA_ERROR;
-	if (!cli->quiet)
-		printf("created node '%s' (%s) in %s\n", name, tier, dir);
+	if (!cli->quiet) {
+		strata_node *n = NULL;
+		strata_buf fpr = STRATA_BUF_INIT;
+		if (strata_node_open(&n, dir) < 0 || strata_sign_pubkey_fingerprint(&fpr, strata_node_pubkey(n)) < 0) {
+			strata_node_free(n);
+			return STRATA_ERROR;
+		}
+		printf("created node '%s' (%s) in %s\n"
+		       "  node key %s (%s/keys/node.pub)\n\n"
+		       "next:\n"
+		       "  give %s/keys/node.pub to each peer, and read them this fingerprint to compare\n"
+		       "  (ssh-keygen -lf node.pub); pin theirs with\n"
+		       "      strata -C %s peer add NAME --key THEIR-node.pub --tier TIER [--policy POLICY]\n"
+		       "  keep a backup of %s/keys/node.key: a node key cannot be made again\n",
+		       name, tier, dir, fpr.ptr, dir, dir, dir, dir);
+		strata_buf_dispose(&fpr);
+		strata_node_free(n);
+	}
 	return 0;
 }

@@ -128,14 +128,14 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 	spec.url = url;
 	if ((rc = read_key(&spec.key, &line, key)) < 0)
 		goto done;
-	if (policy && (rc = check_policy(cli->node, policy, spec.name, tier)) < 0)
-		goto done;
 	if (!direction && policy && strata_name_tier_valid(tier) &&
 	    (direction = strata_peers_default_direction(strata_node_tier(cli->node), tier)) && !strcmp(direction, "pull")) {
 		rc = strata_error_set("--policy given for a peer below this node, which by default only sends here: "
 				      "say --direction both (or push) to send it data too");
 		goto done;
 	}
+	if (policy && (rc = check_policy(cli->node, policy, spec.name, tier)) < 0)
+		goto done;
 	if ((rc = strata_journal_lock(cli->node)) < 0 || (rc = strata_peers_add(cli->node, &spec)) < 0 ||
 	    (rc = strata_peers_direction(&dir, cli->node, spec.name)) < 0 ||
 	    (rc = strata_sign_pubkey_fingerprint(&fpr, &spec.key)) < 0)

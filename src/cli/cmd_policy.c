@@ -5,6 +5,7 @@
  *   strata -C NODEDIR policy preview FILE --dataset D [-n N] [--peer P]
  */
 #include "cli.h"
+#include "strata/node/check.h"
 #include "strata/policy/redact.h"
 #include "strata/data/dataset.h"
 #include "strata/format/json.h"
@@ -95,7 +96,7 @@ static int policy_check(int argc, char **argv, strata_cli *cli)
 	if ((rc = strata_policy_load(&p, argv[optind])) < 0)
 		goto done;
 	if (nodedir) {
-		if ((rc = strata_node_open(&n, nodedir)) < 0)
+		if ((rc = strata_node_open_checked(&n, nodedir)) < 0)
 			goto done;
 		for (size_t i = 0; i < p->ndatasets; i++) {
 			strata_schema *s = NULL;
@@ -234,7 +235,7 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind + 1 != argc || !dataset)
 		return cli_usage(USAGE);
-	if ((rc = strata_policy_load(&p, argv[optind])) < 0 || (rc = strata_node_open(&n, cli->node_dir)) < 0)
+	if ((rc = strata_policy_load(&p, argv[optind])) < 0 || (rc = strata_node_open_checked(&n, cli->node_dir)) < 0)
 		goto done;
 	if (!strata_policy_find(p, dataset)) {
 		rc = strata_error_set("policy '%s' does not share dataset '%s': nothing would be sent", p->name, dataset);
@@ -280,7 +281,7 @@ static int commit_file(strata_cli *cli, const char *path)
 	char hex[GIT_OID_HEXSZ + 1], bhex[GIT_OID_HEXSZ + 1];
 	int rc = STRATA_ERROR;
 
-	if ((rc = strata_node_open(&n, cli->node_dir)) < 0 || (rc = strata_policy_store_commit(n, path, &res)) < 0)
+	if ((rc = strata_node_open_checked(&n, cli->node_dir)) < 0 || (rc = strata_policy_store_commit(n, path, &res)) < 0)
 		goto done;
 	git_oid_tostr(hex, sizeof(hex), &res.commit);
 	git_oid_tostr(bhex, sizeof(bhex), &res.blob);
@@ -330,7 +331,7 @@ static int load_spec(strata_policy **out, strata_buf *label, const char *spec, s
 	if (!strata_name_node_valid(name))
 		return strata_error_setc(STRATA_ENOTFOUND, "'%s' is neither a policy file nor the name of a committed policy",
 					 spec);
-	if (!*n && (rc = strata_node_open(n, cli->node_dir)) < 0)
+	if (!*n && (rc = strata_node_open_checked(n, cli->node_dir)) < 0)
 		return rc;
 	if ((rc = strata_policy_store_load_version(out, &blob, *n, name, version)) < 0)
 		return rc;
@@ -479,7 +480,7 @@ static int policy_list(int argc, char **argv, strata_cli *cli)
 		}
 		return cli_usage(USAGE);
 	}
-	if ((rc = strata_node_open(&n, cli->node_dir)) < 0 || (rc = strata_policy_store_list(&names, &count, n)) < 0)
+	if ((rc = strata_node_open_checked(&n, cli->node_dir)) < 0 || (rc = strata_policy_store_list(&names, &count, n)) < 0)
 		goto done;
 	if (count == 0)
 		printf("no policies committed yet: commit one with 'strata policy commit FILE'\n");
@@ -562,7 +563,7 @@ static int policy_show(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind + 1 != argc)
 		return cli_usage(USAGE);
-	if ((rc = strata_node_open(&n, cli->node_dir)) < 0)
+	if ((rc = strata_node_open_checked(&n, cli->node_dir)) < 0)
 		return rc;
 	rc = strata_policy_store_versions(n, argv[optind], show_version, &x);
 	if (rc >= 0 && !x.shown)
@@ -737,7 +738,7 @@ static int policy_impact(int argc, char **argv, strata_cli *cli, int risk_only)
 	}
 	if ((rc = load_spec(&b, &lb, argv[argc - 1], cli, &n)) < 0)
 		goto done;
-	if (!n && (rc = strata_node_open(&n, cli->node_dir)) < 0)
+	if (!n && (rc = strata_node_open_checked(&n, cli->node_dir)) < 0)
 		goto done;
 	if (!risk_only) {
 		rc = load_spec(&a, &la, argc - optind == 2 ? argv[optind] : b->name, cli, &n);
@@ -830,7 +831,7 @@ static int policy_commit(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind + 1 != argc)
 		return cli_usage(USAGE);
-	if ((rc = strata_policy_load(&b, argv[optind])) < 0 || (rc = strata_node_open(&n, cli->node_dir)) < 0)
+	if ((rc = strata_policy_load(&b, argv[optind])) < 0 || (rc = strata_node_open_checked(&n, cli->node_dir)) < 0)
 		goto done;
 	rc = strata_policy_store_load(&a, NULL, n, b->name);
 	if (rc == STRATA_ENOTFOUND) {

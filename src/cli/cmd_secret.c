@@ -11,6 +11,7 @@
  * --confirm it only says what it would do to the recipients.
  */
 #include "cli.h"
+#include "strata/node/check.h"
 #include "strata/base/fs.h"
 #include "strata/node/peers.h"
 #include "strata/policy/policy_store.h"
@@ -175,8 +176,10 @@ int cmd_policy_secret(int argc, char **argv, strata_cli *cli)
 
 	if (argc < 2)
 		return cli_usage(USAGE);
-	argc--;
-	argv++;
+	if (strcmp(verb, "--help") && strcmp(verb, "-h")) {
+		argc--;
+		argv++;
+	}
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': pass_file = optarg; break;
@@ -200,7 +203,7 @@ int cmd_policy_secret(int argc, char **argv, strata_cli *cli)
 		fprintf(stderr, "strata: unknown policy secret command '%s' (export, import, rotate)\n", verb);
 		return CLI_EUSAGE;
 	}
-	if ((rc = strata_node_open(&n, cli->node_dir)) < 0)
+	if ((rc = strata_node_open_checked(&n, cli->node_dir)) < 0)
 		return rc;
 	cli->node = n;
 	if (!strcmp(verb, "export"))

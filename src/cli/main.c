@@ -3,6 +3,7 @@
  * one place where return codes become exit statuses.
  */
 #include "cli.h"
+#include "strata/node/check.h"
 #include "strata/base/fs.h"
 
 #include <getopt.h>
@@ -233,8 +234,8 @@ int main(int argc, char **argv)
 		int wants_help = 0;
 		for (int k = i + 1; k < argc; k++)
 			wants_help |= !strcmp(argv[k], "--help") || !strcmp(argv[k], "-h");
-		if (!wants_help && (rc = strata_node_open_ext(&cli.node, cli.node_dir,
-							      cmd->flags & ANY_CONF ? STRATA_NODE_OPEN_ANY_CONF : 0)) < 0) {
+		if (!wants_help && (rc = cmd->flags & ANY_CONF ? strata_node_open(&cli.node, cli.node_dir) :
+				    strata_node_open_checked(&cli.node, cli.node_dir)) < 0) {
 			git_libgit2_shutdown();
 			return exit_status(rc);
 		}

@@ -114,9 +114,12 @@ refuse 3 "signed by a key that is not the one pinned for 'cn-wangjiang-01'" imp.
 "$STRATA" -C xx peer add st-wangjiang --key st/keys/node.pub --tier street --policy community-to-street >/dev/null
 "$STRATA" -C xx export --to st-wangjiang -o xx.parcel >/dev/null
 refuse 3 "sender 'cn-unknown' is not a peer of this node" xx.parcel
+# a peer this node only sends to (a policy named for it: node.conf must be whole)
 git config -f st/node.conf peer.cn-wangjiang-01.direction push
+git config -f st/node.conf peer.cn-wangjiang-01.policy street-to-community
 refuse 1 "peer 'cn-wangjiang-01' is configured with direction push: this node does not accept data from it" p4.parcel
 git config -f st/node.conf peer.cn-wangjiang-01.direction pull
+git config -f st/node.conf --unset peer.cn-wangjiang-01.policy
 ok "replay, rollback, missing prerequisites, another recipient, an impostor key, an unknown sender, a push-only peer: refused"
 
 # --- validly signed by the sender, wrong inside (a compromised or buggy sender) ---

@@ -188,6 +188,7 @@ ok "4 peers pushing 240 MiB each at once: the daemon's processes stay under 256 
 
 # --- refused.log: no line is added once it holds 16 MiB ---
 log=st/refused.log
+before=$(node_state st)	# the peers added above are audit events
 python3 -c "import sys; open(sys.argv[1], 'a').write('x' * (16777215 - __import__('os').path.getsize(sys.argv[1])) )" $log
 refuse "over the limit" k2.parcel
 [ "$(stat -c %s $log)" -gt 16777215 ] || fail "refused.log under 16 MiB did not grow"

@@ -2,6 +2,7 @@
 #include "fixture.h"
 #include "strata/node/journal.h"
 #include "strata/node/peers.h"
+#include "strata/node/check.h"
 
 static strata_node *n, *other;
 
@@ -215,10 +216,10 @@ START_TEST(check_names_the_line)
 	append_conf("[peer \"cn-b\"]\n\tkey = ssh-ed25519 AAAAnotakey\n\ttier = community\n\tdirection = psuh\n"
 		    "\turl = http://x\n\tpolcy = p\n");
 	/* the node opens no more, and says where */
-	ck_assert_int_lt(strata_node_open(&m, fx_path("n")), 0);
+	ck_assert_int_lt(strata_node_open_checked(&m, fx_path("n")), 0);
 	ck_assert_ptr_nonnull(strstr(strata_error_last(), "node.conf:"));
 	ck_assert_ptr_nonnull(strstr(strata_error_last(), "strata doctor"));
-	ck_assert_int_eq(strata_node_open_ext(&m, fx_path("n"), STRATA_NODE_OPEN_ANY_CONF), 0);
+	ck_assert_int_eq(strata_node_open(&m, fx_path("n")), 0);
 	ck_assert_int_eq(strata_peers_check(m, seen_cb, &s), 4);
 	ck_assert_msg(strstr(s.text, "node.conf:7: peer 'cn-b': key does not parse"), "%s", s.text);
 	ck_assert_msg(strstr(s.text, "node.conf:9: peer 'cn-b': direction 'psuh'"), "%s", s.text);

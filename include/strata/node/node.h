@@ -44,14 +44,12 @@ int strata_node_init(const char *path, const char *name, const char *tier);
 
 /*
  * Opens a node read-only; STRATA_ENOTFOUND if `path` is not a node.  Its
- * node.conf is checked (strata_peers_check): the first problem is an
- * error naming the file and line.
+ * peers are not checked: strata_node_open_checked (check.h) does that,
+ * and is what commands use.
  */
 int strata_node_open(strata_node **out, const char *path);
-/* STRATA_NODE_OPEN_ANY_CONF: open whatever node.conf's peers say, for the commands that mend it. */
-#define STRATA_NODE_OPEN_ANY_CONF 1
-int strata_node_open_ext(strata_node **out, const char *path, unsigned flags);
 void strata_node_free(strata_node *n);
+
 
 const char *strata_node_path(const strata_node *n);
 const char *strata_node_name(const strata_node *n);

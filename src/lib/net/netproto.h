@@ -36,7 +36,12 @@ enum {
 #define STATE_BODY_MAX 65536
 #define STATE_REFS_MAX 1024
 
-enum { OP_STATE = 1, OP_PULL, OP_PUSH };
+/*
+ * OP_RELOAD: the network process got SIGHUP (the node process passes its
+ * own on): the node process reads node.conf again and answers with the
+ * new pins as BODY (200), or why not (the old ones stay).
+ */
+enum { OP_STATE = 1, OP_PULL, OP_PUSH, OP_RELOAD };
 
 /*
  * A push part's query, exactly "upload=TOKEN&offset=N&last=0|1" (TOKEN 32

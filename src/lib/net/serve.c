@@ -22,6 +22,7 @@
 #include "strata/base/fs.h"
 #include "strata/format/name.h"
 #include "strata/node/peers.h"
+#include "strata/node/check.h"
 #include "netproto.h"
 
 #include <errno.h>
@@ -44,6 +45,14 @@ static void on_stop(int sig)
 	stop_signal = sig;
 	if (net_pid > 0)
 		kill(net_pid, SIGTERM);
+}
+
+/* SIGHUP: the network process asks for node.conf to be read again (OP_RELOAD), between requests. */
+static void on_hup(int sig)
+{
+	(void)sig;
+	if (net_pid > 0)
+		kill(net_pid, SIGHUP);
 }
 
 static int listen_on(const char *addr)
@@ -348,6 +357,16 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 		}
 		break;
 	}
+	case OP_RELOAD: {
+		size_t npeers = 0;
+		if ((error = strata_node_reload(n)) < 0 || (error = pins_wire(body, n, &npeers)) < 0) {
+			strata_netproc_log("SIGHUP: node.conf not reloaded, the peers stay as they were: %s", strata_error_last());
+			break;
+		}
+		strata_netproc_log("SIGHUP: node.conf reloaded: %zu peers", npeers);
+		*type = "application/x-strata-pins";
+		break;
+	}
 	default:
 		error = strata_error_set("unknown operation %d", op);
 	}
@@ -357,8 +376,9 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 		strata_buf_clear(body);
 		strata_buf_printf(body, "%s\n", strata_error_last());
 		*type = "text/plain; charset=utf-8";
-		strata_netproc_log("%s: %s: %d %s", peer, op == OP_STATE ? "state" : op == OP_PULL ? "pull" : "push", status,
-		      strata_error_last());
+		if (op != OP_RELOAD)
+			strata_netproc_log("%s: %s: %d %s", peer, op == OP_STATE ? "state" : op == OP_PULL ? "pull" : "push",
+					   status, strata_error_last());
 	}
 	return status;
 }
@@ -429,6 +449,8 @@ int strata_serve(strata_node *n, const strata_serve_opts *o)
 	sa.sa_handler = on_stop;	/* no SA_RESTART: the loop sees EINTR and goes on */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if ((error = strata_node_load_key(n)) < 0 ||
 	    (error = strata_tls_identity_new(&id, strata_node_name(n), strata_node_key(n))) < 0)

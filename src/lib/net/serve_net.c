@@ -47,6 +47,7 @@ struct pending {
 	struct conn *conn;
 	char upload[33];	/* a push part: its upload token, else "" */
 	int last;		/* the upload's last part */
+	int reload;		/* OP_RELOAD: its answer is the new pins */
 	struct pending *next;
 };
 
@@ -77,7 +78,14 @@ struct server {
 	struct open_upload open[OPEN_UPLOADS_MAX];
 	int failed;		/* out of memory for a connection: stopped (bev_cb) */
 	time_t drain_started;
-	struct event *tick, *drain, *sigterm, *sigint;
+	struct event *tick, *drain, *sigterm, *sigint, *sighup;
+	/*
+	 * Pins replaced by a reload: a connection whose handshake passed holds
+	 * a pointer into its array (strata_tls_peer), so the arrays live on
+	 * until the process ends.  One per SIGHUP.
+	 */
+	strata_tls_pin **retired;
+	size_t nretired;
 };
 
 static int conn_index = -1;
@@ -374,6 +382,8 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	s->pending = p;
 }
 
+static void reloaded(struct server *s, uint64_t status, const strata_msg *m);
+
 static void answer(struct server *s, const strata_msg *m)
 {
 	struct pending **pp, *p;
@@ -393,6 +403,11 @@ static void answer(struct server *s, const strata_msg *m)
 	if (!(p = *pp))
 		return;
 	*pp = p->next;
+	if (p->reload) {
+		reloaded(s, status, m);
+		free(p);
+		return;
+	}
 	if (p->upload[0])	/* its next part is due; or it was the last, or it failed */
 		open_note(s, p->upload, status == 200 && !p->last);
 	if (p->req) {
@@ -468,21 +483,77 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	drain_cb(-1, 0, s);
 }
 
-static int load_pins(strata_tls_pins *pins, const strata_msg *m)
+static int pins_from(strata_tls_pins *pins, const unsigned char *wire, size_t len)
 {
-	size_t n = m->has[T_PINS] ? m->len[T_PINS] / PIN_WIRE : 0;
+	size_t n = len / PIN_WIRE;
 
-	if (!m->has[T_PINS] || m->len[T_PINS] % PIN_WIRE)
+	if (len % PIN_WIRE)
 		return strata_error_set("bad pins");
+	pins->pins = NULL;
 	if (n && !(pins->pins = calloc(n, sizeof(*pins->pins))))
 		return strata_error_set("out of memory");
 	for (size_t i = 0; i < n; i++) {
-		const unsigned char *w = m->ptr[T_PINS] + i * PIN_WIRE;
+		const unsigned char *w = wire + i * PIN_WIRE;
 		memcpy(pins->pins[i].name, w, 63);
 		memcpy(pins->pins[i].key.raw, w + 64, 32);
 	}
 	pins->n = n;
 	return 0;
+}
+
+static int load_pins(strata_tls_pins *pins, const strata_msg *m)
+{
+	if (!m->has[T_PINS])
+		return strata_error_set("bad pins");
+	return pins_from(pins, m->ptr[T_PINS], m->len[T_PINS]);
+}
+
+/* A reload's answer: the new pins replace the old for every handshake from now on. */
+static void reloaded(struct server *s, uint64_t status, const strata_msg *m)
+{
+	strata_tls_pins fresh;
+	strata_tls_pin **r;
+
+	if (status != 200) {
+		strata_netproc_log("reload refused: %.*s", (int)m->len[T_BODY], (const char *)m->ptr[T_BODY]);
+		return;
+	}
+	if (pins_from(&fresh, m->ptr[T_BODY], m->len[T_BODY]) < 0 ||
+	    !(r = realloc(s->retired, (s->nretired + 1) * sizeof(*r)))) {
+		free(fresh.pins);
+		strata_netproc_log("reload: %s; the old pins stay", "bad or too many pins");
+		return;
+	}
+	s->retired = r;
+	s->retired[s->nretired++] = s->pins.pins;
+	s->pins.pins = fresh.pins;	/* the verify callback reads s->pins: from the next handshake on */
+	s->pins.n = fresh.n;
+}
+
+static void hup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *s = arg;
+	strata_buf m = STRATA_BUF_INIT;
+	struct pending *p;
+
+	(void)sig;
+	(void)what;
+	if (s->draining)
+		return;
+	if (!(p = calloc(1, sizeof(*p))) || strata_msg_begin(&m) < 0 ||
+	    strata_msg_add_u64(&m, T_ID, ++s->next_id) < 0 || strata_msg_add_u64(&m, T_OP, OP_RELOAD) < 0 ||
+	    strata_msg_add_str(&m, T_PEER, "reload") < 0 || strata_msg_add(&m, T_BODY, "", 0) < 0 ||
+	    strata_msg_end(&m) < 0 || bufferevent_write(s->chan, m.ptr, m.len) < 0) {
+		free(p);
+		strata_buf_dispose(&m);
+		strata_netproc_log("SIGHUP: cannot ask the node process to reload");
+		return;
+	}
+	strata_buf_dispose(&m);
+	p->id = s->next_id;
+	p->reload = 1;
+	p->next = s->pending;
+	s->pending = p;
 }
 
 
@@ -521,7 +592,8 @@ int strata_serve_net_main(int fd, void *arg)
 	    !(s.tick = event_new(s.base, -1, EV_PERSIST, tick_cb, &s)) ||
 	    !(s.drain = event_new(s.base, -1, EV_PERSIST, drain_cb, &s)) ||
 	    !(s.sigterm = evsignal_new(s.base, SIGTERM, stop_cb, &s)) ||
-	    !(s.sigint = evsignal_new(s.base, SIGINT, stop_cb, &s))) {
+	    !(s.sigint = evsignal_new(s.base, SIGINT, stop_cb, &s)) ||
+	    !(s.sighup = evsignal_new(s.base, SIGHUP, hup_cb, &s))) {
 		strata_netproc_log("network process: cannot set up libevent");
 		error = STRATA_ERROR;
 		goto done;
@@ -546,6 +618,7 @@ int strata_serve_net_main(int fd, void *arg)
 	event_add(s.tick, &tv);
 	event_add(s.sigterm, NULL);
 	event_add(s.sigint, NULL);
+	event_add(s.sighup, NULL);
 	event_base_dispatch(s.base);
 	error = s.failed ? strata_error_set("the network process ran out of memory") : 0;
 done:
@@ -562,6 +635,8 @@ done:
 		event_free(s.sigterm);
 	if (s.sigint)
 		event_free(s.sigint);
+	if (s.sighup)
+		event_free(s.sighup);
 	while (s.pending) {
 		struct pending *p = s.pending;
 		s.pending = p->next;
@@ -571,6 +646,9 @@ done:
 		event_base_free(s.base);
 	SSL_CTX_free(s.ctx);
 	free(s.pins.pins);
+	for (size_t i = 0; i < s.nretired; i++)
+		free(s.retired[i]);
+	free(s.retired);
 	return error;
 }
 

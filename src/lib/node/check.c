@@ -107,3 +107,78 @@ int strata_node_check(strata_node *n, strata_problem_cb cb, void *payload)
 	}
 	return c.n;
 }
+
+struct first_problem {
+	char text[1024];
+	int count;
+};
+
+static void keep_first(const char *where, const char *problem, const char *fix, void *payload)
+{
+	struct first_problem *f = payload;
+	if (f->count++ == 0)
+		snprintf(f->text, sizeof(f->text), "%s: %s (fix: %s)", where, problem, fix);
+}
+
+int strata_node_open_checked(strata_node **out, const char *path)
+{
+	struct first_problem first = { "", 0 };
+	strata_node *n = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = strata_node_open(&n, path)) < 0)
+		return error;
+	if ((error = strata_peers_check(n, keep_first, &first)) != 0) {
+		if (error > 0)
+			error = strata_error_set("%s%s", first.text, first.count > 1 ? "; 'strata doctor' lists every problem" : "");
+		strata_node_free(n);
+		return error;
+	}
+	*out = n;
+	return 0;
+}
+
+int strata_node_reload(strata_node *n)
+{
+	struct first_problem first = { "", 0 };
+	strata_buf conf = STRATA_BUF_INIT;
+	git_config *cfg = NULL, *old = n->cfg;
+	git_config_entry *name = NULL, *tier = NULL;
+	int error;
+
+	if ((error = strata_buf_printf(&conf, "%s/node.conf", n->path)) < 0)
+		return error;
+	if (git_config_open_ondisk(&cfg, conf.ptr) < 0) {
+		error = strata_error_git("cannot read node.conf");
+		goto done;
+	}
+	if (git_config_get_entry(&name, cfg, "node.name") < 0 || strcmp(name->value, n->name) ||
+	    git_config_get_entry(&tier, cfg, "node.tier") < 0 || strcmp(tier->value, n->tier)) {
+		git_error_clear();
+		error = strata_error_set("'%s': node.name or node.tier changed: that takes a restart, not a reload", conf.ptr);
+		goto done;
+	}
+	/* checked in place, and put back if it fails: a bad edit leaves the running node as it was */
+	n->cfg = cfg;
+	free(n->trusted);
+	n->trusted = NULL;
+	n->ntrusted = 0;
+	n->trusted_loaded = 0;
+	if ((error = strata_peers_check(n, keep_first, &first)) != 0) {
+		n->cfg = old;
+		if (error > 0)
+			error = strata_error_set("%s", first.text);
+		goto done;
+	}
+	git_config_free(old);
+	cfg = NULL;
+done:
+	if (cfg && n->cfg != cfg)
+		git_config_free(cfg);
+	git_config_entry_free(name);
+	git_config_entry_free(tier);
+	strata_buf_dispose(&conf);
+	return error;
+}
+

@@ -4,7 +4,6 @@
 #include "strata/node/node.h"
 #include "strata/format/pack.h"
 #include "node_priv.h"
-#include "strata/node/peers.h"
 #include "strata/base/fs.h"
 #include "strata/format/name.h"
 
@@ -191,26 +190,8 @@ static int read_pubkey(strata_pubkey *pk, const char *dir)
 	return error;
 }
 
-struct first_problem {
-	char text[1024];
-	int count;
-};
-
-static void keep_first(const char *where, const char *problem, const char *fix, void *payload)
-{
-	struct first_problem *f = payload;
-	if (f->count++ == 0)
-		snprintf(f->text, sizeof(f->text), "%s: %s (fix: %s)", where, problem, fix);
-}
-
 int strata_node_open(strata_node **out, const char *path)
 {
-	return strata_node_open_ext(out, path, 0);
-}
-
-int strata_node_open_ext(strata_node **out, const char *path, unsigned flags)
-{
-	struct first_problem first = { "", 0 };
 	strata_node *n = NULL;
 	strata_buf conf = STRATA_BUF_INIT, repo = STRATA_BUF_INIT;
 	git_config_entry *e = NULL;
@@ -259,11 +240,6 @@ int strata_node_open_ext(strata_node **out, const char *path, unsigned flags)
 	}
 	if ((error = read_pubkey(&n->pub, path)) < 0)
 		goto done;
-	if (!(flags & STRATA_NODE_OPEN_ANY_CONF) && (error = strata_peers_check(n, keep_first, &first)) != 0) {
-		if (error > 0)
-			error = strata_error_set("%s%s", first.text, first.count > 1 ? "; 'strata doctor' lists every problem" : "");
-		goto done;
-	}
 	*out = n;
 	n = NULL;
 	error = 0;
