@@ -1,7 +1,7 @@
 /*
  * cmd_export.c - strata export DATASET [REV] [--format csv|jsonl] [-o FILE]
  *                strata export NAME --all-sources ...   (own and received, one table)
- *                strata export --to PEER -o FILE [--full]   (a parcel)
+ *                strata export --to PEER -o FILE [--full] [--unsealed]   (a parcel, sealed to PEER)
  */
 #include "cli.h"
 #include "strata/data/dataset.h"
@@ -14,9 +14,9 @@
 
 #define USAGE "export DATASET [REV] [--format csv|jsonl] [-o FILE]\n" \
 	      "       strata export NAME --all-sources [--format csv|jsonl] [-o FILE]\n" \
-	      "       strata export --to PEER -o FILE [--full]"
+	      "       strata export --to PEER -o FILE [--full] [--unsealed]"
 
-static int export_parcel(strata_cli *cli, const char *peer, const char *outpath, int full)
+static int export_parcel(strata_cli *cli, const char *peer, const char *outpath, int full, int unsealed)
 {
 	strata_parcel_result res;
 
@@ -24,12 +24,13 @@ static int export_parcel(strata_cli *cli, const char *peer, const char *outpath,
 		fprintf(stderr, "strata: a parcel needs an output file: export --to %s -o FILE\n", peer);
 		return cli_usage(USAGE);
 	}
-	if (strata_parcel_export_file(cli->node, peer, full, outpath, &res) < 0)
+	if (strata_parcel_export_file(cli->node, peer, full, outpath, unsealed, &res) < 0)
 		return STRATA_ERROR;
 	if (!cli->quiet)
 		printf("%s: parcel %llu for %s: %zu views (%zu with new commits), %zu objects (%zu deltas), "
-		       "%zu bytes%s\n", outpath, (unsigned long long)res.sequence, peer, res.nrefs, res.changed,
-		       res.objects, res.deltas, res.bytes, full ? ", full" : "");
+		       "%zu bytes%s, %s\n", outpath, (unsigned long long)res.sequence, peer, res.nrefs, res.changed,
+		       res.objects, res.deltas, res.bytes, full ? ", full" : "",
+		       unsealed ? "NOT sealed: readable by whoever holds the file" : "sealed: only its recipient can open it");
 	return 0;
 }
 
@@ -41,6 +42,7 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 		{ "to", required_argument, NULL, 't' },
 		{ "full", no_argument, NULL, 'F' },
 		{ "all-sources", no_argument, NULL, 'a' },
+		{ "unsealed", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -48,12 +50,13 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	FILE *out = stdout;
-	int c, full = 0, all = 0, rc = STRATA_ERROR;
+	int c, full = 0, all = 0, unsealed = 0, rc = STRATA_ERROR;
 
 	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': to = optarg; break;
 		case 'F': full = 1; break;
+		case 'U': unsealed = 1; break;
 		case 'a': all = 1; break;
 		case 'f': format = optarg; break;
 		case 'o': outpath = optarg; break;
@@ -66,14 +69,17 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 			       "  --all-sources    every dataset named NAME here, own and received, as one\n"
 			       "                   table with a first column _source (its full name)\n"
 			       "  --to PEER        a parcel of the views built for PEER (with -o; --full: all of\n"
-			       "                   them, not only what PEER lacks)\n", USAGE);
+			       "                   them, not only what PEER lacks), sealed to PEER's pinned key:\n"
+			       "                   a lost file shows only sender, recipient and size\n"
+			       "  --unsealed       a version-1 parcel, signed but not sealed, for a peer whose\n"
+			       "                   strata cannot open sealed ones yet\n", USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
 	if (to && optind == argc)
-		return export_parcel(cli, to, outpath, full);
-	if (to || full || (optind + 1 != argc && optind + 2 != argc) || (all && optind + 1 != argc))
+		return export_parcel(cli, to, outpath, full, unsealed);
+	if (to || full || unsealed || (optind + 1 != argc && optind + 2 != argc) || (all && optind + 1 != argc))
 		return cli_usage(USAGE);
 	if (strcmp(format, "csv") && strcmp(format, "jsonl")) {
 		fprintf(stderr, "strata: unknown format '%s' (csv or jsonl)\n", format);

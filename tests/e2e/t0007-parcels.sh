@@ -6,8 +6,9 @@ P=$TOP_SRCDIR/policies
 seed=$TOP_SRCDIR/seeds/residents.csv
 two_nodes
 
-"$STRATA" -C cn export --to st-wangjiang -o 1.parcel >out
-grep -q "^1.parcel: parcel 1 for st-wangjiang: 2 views (2 with new commits)" out || fail "export: $(cat out)"
+# unsealed (version 1, what a sealed parcel holds inside; t0021 tests the sealed one)
+"$STRATA" -C cn export --to st-wangjiang -o 1.parcel --unsealed >out
+grep -q "^1.parcel: parcel 1 for st-wangjiang: 2 views (2 with new commits).*NOT sealed" out || fail "export: $(cat out)"
 bsdtar tvf 1.parcel >list || fail "bsdtar cannot list a parcel"
 [ "$(awk '{print $NF}' list | tr '\n' ' ')" = "MANIFEST MANIFEST.sig objects.pack " ] || fail "entries: $(cat list)"
 bsdtar xf 1.parcel
@@ -41,7 +42,7 @@ head -1 1.parcel.receipt | grep -qx "strata-receipt 1" || fail "receipt: $(head 
 "$STRATA" -C cn import 1.parcel.receipt >out || fail "receipt import"
 grep -q "receipt from st-wangjiang: it holds parcel 1 (2 views); the next parcel builds on that" out || fail "receipt: $(cat out)"
 # now the next parcel carries deltas against what st confirmed
-"$STRATA" -C cn export --to st-wangjiang -o 2.parcel >out
+"$STRATA" -C cn export --to st-wangjiang -o 2.parcel --unsealed >out
 grep -q "parcel 3 for st-wangjiang: 2 views (1 with new commits).* ([1-9][0-9]* deltas)" out || fail "export 2: $(cat out)"
 [ "$(stat -c %s 2.parcel)" -lt "$(($(stat -c %s 1.parcel) / 4))" ] || fail "the second parcel is not small"
 mkdir thin && (cd thin && bsdtar xf ../2.parcel)

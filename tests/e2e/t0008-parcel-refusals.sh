@@ -5,13 +5,13 @@
 : "${FORGE:?FORGE must name tests/tools/parcel-forge (make check sets it)}"
 seed=$TOP_SRCDIR/seeds/residents.csv
 two_nodes
-"$STRATA" -C cn export --to st-wangjiang -o p1.parcel >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o p1.parcel --unsealed >/dev/null
 cp -r st st-old	# the street as a backup from before parcel 1 would restore it
 "$STRATA" -C st import p1.parcel >/dev/null
 "$STRATA" -C cn import p1.parcel.receipt >/dev/null	# so later parcels build on parcel 1
 awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 100 == 0 {$5 = "19900000000"} {print}' "$seed" >v2.csv
 "$STRATA" -C cn import residents v2.csv >/dev/null
-"$STRATA" -C cn export --to st-wangjiang -o p2.parcel >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o p2.parcel --unsealed >/dev/null
 before=$(node_state st)
 refused=0
 
@@ -78,10 +78,10 @@ ok "a truncated parcel is refused at every length"
 "$STRATA" -C st import --no-receipt p1.parcel >out 2>err || fail "the same parcel twice: $(cat err)"
 grep -q "parcel 1 from cn-wangjiang-01 already imported: nothing to do" out || fail "already imported: $(cat out)"
 [ "$(node_state st)" = "$before" ] || fail "importing the same parcel twice changed the node"
-"$STRATA" -C cn export --to st-wangjiang -o p3.parcel --full >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o p3.parcel --full --unsealed >/dev/null
 awk -F, 'BEGIN {OFS=","} NR == 2 {$5 = "19900000001"} {print}' v2.csv >v3.csv
 "$STRATA" -C cn import residents v3.csv >/dev/null
-"$STRATA" -C cn export --to st-wangjiang -o p4.parcel >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o p4.parcel --unsealed >/dev/null
 # parcels build on what st confirmed (parcel 1); a node restored from an older backup lacks that
 old_state=$(node_state st-old)
 expect_fail 1 "builds on commit" "$STRATA" -C st-old import p4.parcel
@@ -98,7 +98,7 @@ refuse 1 "parcel 1 from 'cn-wangjiang-01' is older" p1.parcel
 	  sed 's/^version: 1/version: 2/' >cts2.yaml
 	  "$STRATA" -C cn policy commit cts2.yaml >/dev/null
 	  "$STRATA" -C cn peer add st-gudang --key st2/keys/node.pub --tier street --policy community-to-street >/dev/null; }
-"$STRATA" -C cn export --to st-gudang -o other.parcel >/dev/null
+"$STRATA" -C cn export --to st-gudang -o other.parcel --unsealed >/dev/null
 refuse 1 "addressed to 'st-gudang', and this node is 'st-wangjiang'" other.parcel
 
 # an impostor with the community's name but not its key, and a stranger
@@ -106,13 +106,13 @@ refuse 1 "addressed to 'st-gudang', and this node is 'st-wangjiang'" other.parce
 "$STRATA" -C imp import residents "$seed" --key id_number >/dev/null
 "$STRATA" -C imp policy commit "$TOP_SRCDIR/policies/community-to-street.yaml" >/dev/null
 "$STRATA" -C imp peer add st-wangjiang --key st/keys/node.pub --tier street --policy community-to-street >/dev/null
-"$STRATA" -C imp export --to st-wangjiang -o imp.parcel >/dev/null
+"$STRATA" -C imp export --to st-wangjiang -o imp.parcel --unsealed >/dev/null
 refuse 3 "signed by a key that is not the one pinned for 'cn-wangjiang-01'" imp.parcel
 "$STRATA" init xx --name cn-unknown --tier community >/dev/null
 "$STRATA" -C xx import residents "$seed" --key id_number >/dev/null
 "$STRATA" -C xx policy commit "$TOP_SRCDIR/policies/community-to-street.yaml" >/dev/null
 "$STRATA" -C xx peer add st-wangjiang --key st/keys/node.pub --tier street --policy community-to-street >/dev/null
-"$STRATA" -C xx export --to st-wangjiang -o xx.parcel >/dev/null
+"$STRATA" -C xx export --to st-wangjiang -o xx.parcel --unsealed >/dev/null
 refuse 3 "sender 'cn-unknown' is not a peer of this node" xx.parcel
 # a peer this node only sends to (a policy named for it: node.conf must be whole)
 git config -f st/node.conf peer.cn-wangjiang-01.direction push

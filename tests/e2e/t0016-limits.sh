@@ -78,7 +78,7 @@ ok "a policy file of exactly 1 MiB is read; one byte more is refused"
 "$STRATA" -q -C cn import residents "$TOP_SRCDIR/seeds/residents.csv" --key id_number
 "$STRATA" -q -C cn peer add st-b --key st/keys/node.pub --tier street --policy community-to-street --direction push
 "$STRATA" -q -C st peer add cn-a --key cn/keys/node.pub --tier community --direction pull
-"$STRATA" -q -C cn export --to st-b -o p.parcel
+"$STRATA" -q -C cn export --to st-b -o p.parcel --unsealed
 mkdir x && (cd x && bsdtar xf ../p.parcel)
 before=$(node_state st)
 refuse() {

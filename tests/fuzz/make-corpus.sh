@@ -42,7 +42,7 @@ head -30 "$top/seeds/residents.csv" > "$W/r.csv"
 sed 's/^recipients:/recipients:\n  peers: [st-fuzz]/' "$top/policies/community-to-street.yaml" > "$W/p.yaml"
 "$STRATA" -q -C "$W/cn" policy commit "$W/p.yaml"
 "$STRATA" -q -C "$W/cn" peer add st-fuzz --key "$W/st/keys/node.pub" --tier street --policy community-to-street
-"$STRATA" -q -C "$W/cn" export --to st-fuzz -o "$C/parcel/seed-small"
+"$STRATA" -q -C "$W/cn" export --to st-fuzz -o "$C/parcel/seed-small" --unsealed
 (cd "$W" && bsdtar xf "$C/parcel/seed-small")
 cp "$W/MANIFEST.sig" "$C/sshsig/seed-manifest-sig"
 cp "$W/st/keys/node.pub" "$C/sshsig/seed-pubkey"

@@ -30,6 +30,12 @@ void strata_sign_key_public(strata_pubkey *out, const strata_key *k);
 /* The same private key in OpenSSH's own format, for ssh-keygen. */
 int strata_sign_key_export_openssh(strata_buf *out, const strata_key *k, const char *comment);
 void strata_sign_key_free(strata_key *k);
+/*
+ * The X25519 keys of the same secret (hpke.h): parcels are sealed to a
+ * node's pinned key, mapped, and opened with its private key, mapped.
+ */
+int strata_sign_key_x25519(unsigned char out[32], const strata_key *k);
+int strata_sign_pubkey_x25519(unsigned char out[32], const strata_pubkey *pk);
 
 /* "ssh-ed25519 BASE64" (no comment). */
 int strata_sign_pubkey_format(strata_buf *out, const strata_pubkey *pk);

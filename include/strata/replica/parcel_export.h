@@ -31,8 +31,12 @@ typedef int (*strata_parcel_publish)(const void *data, size_t len, void *payload
  */
 int strata_parcel_export(strata_node *n, const char *peer, int full, strata_parcel_publish publish,
 			 void *payload, strata_parcel_result *res);
-/* As strata_parcel_export, into a file written atomically. */
-int strata_parcel_export_file(strata_node *n, const char *peer, int full, const char *path,
+/*
+ * As strata_parcel_export, into a file written atomically, sealed to the
+ * peer's pinned key (sealed.h) unless `unsealed` (a version-1 parcel, for
+ * a peer whose strata is older: signed, but readable by whoever holds it).
+ */
+int strata_parcel_export_file(strata_node *n, const char *peer, int full, const char *path, int unsealed,
 			      strata_parcel_result *res);
 /*
  * As strata_parcel_export, but builds on what the peer says it holds

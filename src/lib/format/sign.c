@@ -8,6 +8,7 @@
  */
 #include "strata/format/sign.h"
 #include "strata/base/digest.h"
+#include "strata/base/hpke.h"
 #include "strata/base/enc.h"
 #include "strata/base/fs.h"
 
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/err.h>
@@ -112,6 +114,23 @@ int strata_sign_key_save(const strata_key *k, const char *path)
 void strata_sign_key_public(strata_pubkey *out, const strata_key *k)
 {
 	*out = k->pub;
+}
+
+int strata_sign_key_x25519(unsigned char out[32], const strata_key *k)
+{
+	unsigned char seed[32];
+	size_t len = sizeof(seed);
+
+	if (EVP_PKEY_get_raw_private_key(k->pkey, seed, &len) != 1 || len != 32)
+		return strata_error_ssl("cannot read the node key");
+	strata_hpke_x25519_private(out, seed);
+	OPENSSL_cleanse(seed, sizeof(seed));
+	return 0;
+}
+
+int strata_sign_pubkey_x25519(unsigned char out[32], const strata_pubkey *pk)
+{
+	return strata_hpke_x25519_public(out, pk->raw);
 }
 
 void strata_sign_key_free(strata_key *k)

@@ -17,6 +17,7 @@
 #include "strata/node/refs.h"
 #include "strata/node/peers.h"
 #include "strata/replica/link.h"
+#include "strata/format/sealed.h"
 
 #include <git2/sys/odb_backend.h>
 #include <openssl/evp.h>
@@ -247,11 +248,44 @@ static int publish_file(const void *data, size_t len, void *payload)
 	return strata_fs_write_atomic(payload, data, len, 0644);
 }
 
-int strata_parcel_export_file(strata_node *n, const char *peer, int full, const char *path,
-			      strata_parcel_result *res)
+struct sealed_file {
+	const char *path;
+	const char *sender, *recipient;
+	unsigned char pk[32];
+};
+
+/* The parcel sealed to its recipient (sealed.h), then written as publish_file writes one. */
+static int publish_sealed(const void *data, size_t len, void *payload)
 {
-	if (access(path, F_OK) == 0)
-		return strata_error_setc(STRATA_EEXISTS, "'%s' exists; refusing to overwrite it", path);
-	return export_parcel(n, peer, full, NULL, "file", publish_file, (void *)path, res);
+	struct sealed_file *f = payload;
+	strata_buf out = STRATA_BUF_INIT;
+	int error;
+
+	out.max = (size_t)-1;
+	if ((error = strata_sealed_write(&out, data, len, f->sender, f->recipient, f->pk, (int64_t)time(NULL))) == 0)
+		error = strata_fs_write_atomic(f->path, out.ptr, out.len, 0644);
+	strata_buf_dispose(&out);
+	return error;
 }
 
+int strata_parcel_export_file(strata_node *n, const char *peer, int full, const char *path, int unsealed,
+			      strata_parcel_result *res)
+{
+	struct sealed_file f = { path, strata_node_name(n), peer, { 0 } };
+	strata_buf key = STRATA_BUF_INIT;
+	strata_pubkey pk;
+	int error;
+
+	if (access(path, F_OK) == 0)
+		return strata_error_setc(STRATA_EEXISTS, "'%s' exists; refusing to overwrite it", path);
+	if (unsealed)
+		return export_parcel(n, peer, full, NULL, "file", publish_file, (void *)path, res);
+	/* the recipient's pinned key, mapped to X25519: nobody else can open the file */
+	if ((error = strata_peers_get(&key, n, peer, "key")) < 0 || (error = strata_sign_pubkey_parse(&pk, key.ptr)) < 0 ||
+	    (error = strata_sign_pubkey_x25519(f.pk, &pk)) < 0) {
+		strata_buf_dispose(&key);
+		return error == STRATA_ENOTFOUND ? strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s'", peer) : error;
+	}
+	strata_buf_dispose(&key);
+	return export_parcel(n, peer, full, NULL, "file-sealed", publish_sealed, &f, res);
+}

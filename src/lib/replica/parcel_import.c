@@ -3,6 +3,8 @@
  * the order of checks and what each protects).
  */
 #include "strata/replica/parcel_import.h"
+#include "strata/format/sealed.h"
+#include "strata/base/hpke.h"
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
 #include "strata/data/import.h"
@@ -22,6 +24,7 @@
 
 #include <git2/sys/odb_backend.h>
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -537,13 +540,16 @@ static int refuse(strata_node *n, const char *what, const char *sender, int code
 
 /* After parsing (p may be NULL if that failed, with `error` its code): the checks, and the refusal record. */
 static int import_parsed(strata_node *n, strata_parcel *p, int error, const char *what, const unsigned char *sha,
-			 const char *from, strata_parcel_result *res)
+			 const char *from, const char *sealed_by, strata_parcel_result *res)
 {
 	if (!error && from && strcmp(p->sender, from))
 		error = strata_error_setc(STRATA_EVERIFY, "'%s': parcel from '%s' delivered by '%s': a peer may push "
 					  "only its own parcels", what, p->sender, from);
+	if (!error && sealed_by && strcmp(p->sender, sealed_by))
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': a parcel from '%s' sealed as from '%s'", what, p->sender,
+					  sealed_by);
 	if (!error)
-		error = import_checked(n, p, what, sha, from ? "https" : "file", res);
+		error = import_checked(n, p, what, sha, from ? "https" : sealed_by ? "file-sealed" : "file", res);
 	if (error < 0)
 		refuse(n, what, p ? p->sender : NULL, error, strata_error_last());
 	strata_parcel_free(p);
@@ -564,12 +570,14 @@ int strata_parcel_import_from(strata_node *n, const char *what, const void *data
 		return error;
 	EVP_Digest(data, len, sha, NULL, EVP_sha256(), NULL);
 	error = strata_parcel_parse(&p, what, data, len, NULL);
-	return import_parsed(n, p, error, what, sha, from, res);
+	return import_parsed(n, p, error, what, sha, from, NULL, res);
 }
 
 int strata_parcel_import_fd(strata_node *n, const char *what, int fd, const char *from, strata_parcel_result *res)
 {
 	strata_parcel *p = NULL;
+	char sealed_by[64] = "";
+	int opened = -1;
 	unsigned char sha[32], *buf = NULL;
 	char *spool = NULL;
 	EVP_MD_CTX *md = NULL;
@@ -605,10 +613,38 @@ int strata_parcel_import_fd(strata_node *n, const char *what, int fd, const char
 		error = error < 0 ? error : STRATA_ERROR;
 		goto done;
 	}
+	if ((error = strata_sealed_is(fd)) < 0)
+		goto done;
+	if (error == 1) {
+		/* sealed to this node: opened into an unlinked file under NODE/tmp, then read as any parcel */
+		strata_buf path = STRATA_BUF_INIT;
+		unsigned char sk[32];
+		strata_parcel_limits lim;
+		strata_parcel_limits_default(&lim);
+		if ((error = strata_buf_printf(&path, "%s/opened-XXXXXX", spool)) < 0)
+			goto done;
+		if ((opened = mkstemp(path.ptr)) < 0) {
+			error = strata_error_sys(path.ptr);
+			strata_buf_dispose(&path);
+			goto done;
+		}
+		unlink(path.ptr);
+		strata_buf_dispose(&path);
+		if ((error = strata_sign_key_x25519(sk, strata_node_key(n))) == 0)
+			error = strata_sealed_open_fd(fd, opened, what, strata_node_name(n), sk, sealed_by, &lim);
+		OPENSSL_cleanse(sk, sizeof(sk));
+		if (error < 0) {
+			error = refuse(n, what, sealed_by[0] ? sealed_by : NULL, error, strata_error_last());
+			goto done;
+		}
+		fd = opened;
+	}
 	error = strata_parcel_parse_fd(&p, what, fd, spool, NULL);
-	error = import_parsed(n, p, error, what, sha, from, res);
+	error = import_parsed(n, p, error, what, sha, from, sealed_by[0] ? sealed_by : NULL, res);
 	p = NULL;	/* freed by import_parsed */
 done:
+	if (opened >= 0)
+		close(opened);
 	free(spool);
 	free(buf);
 	EVP_MD_CTX_free(md);
@@ -625,6 +661,7 @@ int strata_parcel_import_file(strata_node *n, const char *path, strata_parcel_re
 	memset(res, 0, sizeof(*res));
 	strata_parcel_limits_default(&lim);
 	max = (uint64_t)lim.max_manifest + lim.max_sig + lim.max_pack + 64 * 1024;	/* the entries and tar's own */
+	max += (max / STRATA_SEALED_CHUNK + 1) * STRATA_HPKE_TAG_LEN + 8192;	/* sealed: a tag a chunk, the header */
 	if ((error = strata_journal_lock(n)) < 0)
 		return error;
 	if (stat(path, &st) < 0) {
