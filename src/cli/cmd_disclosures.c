@@ -127,8 +127,9 @@ int cmd_disclosures(int argc, char **argv, strata_cli *cli)
 		case 'h':
 			printf("usage: strata %s\n\n"
 			       "Every view commit this node built for a peer that carried one record: to\n"
-			       "whom, when built, when and how sent (the first parcel that carried it: file,\n"
-			       "https-push, https-pull), the policy name, version and blob, the purpose, the\n"
+			       "whom, when built, when and how sent (the first parcel that carried it:\n"
+			       "file-sealed, file (unsealed), https-push, https-pull), the policy name, version\n"
+			       "and blob, the purpose, the\n"
 			       "fields exactly as the peer received them, and the record's key there, to\n"
 			       "continue at that node with the same command.\n\n"
 			       "  DATASET          own NAME, or a received dataset by the name 'strata datasets' gives\n"

@@ -33,6 +33,7 @@ static const struct strata_cmd cmds[] = {
 	{ "datasets", cmd_datasets, NEED_NODE, "list the datasets this node owns and has received, by the name every command takes" },
 	{ "verify",   cmd_verify,   NEED_NODE | REHASH_READS, "check the signature of every commit in the node" },
 	{ "peer",     cmd_peer,     NEED_NODE | ANY_CONF, "add, change, remove, show and list peers (pinned key, tier, direction, policy)" },
+	{ "key",      cmd_key,      NEED_NODE, "show and rotate this node's key; revoke a peer's stolen key" },
 	{ "doctor",   cmd_doctor,   NEED_NODE | ANY_CONF, "check a node and list every problem, with where it is and the fix" },
 	{ "view",     cmd_view,     NEED_NODE, "build the redacted views each peer's policy allows" },
 	{ "status",   cmd_status,   NEED_NODE, "per peer and dataset: what was sent and received, and when" },

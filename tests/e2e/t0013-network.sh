@@ -150,7 +150,7 @@ wait "$ST_PID" || fail "daemon did not exit cleanly on SIGTERM: $(tail -3 "$T/st
 grep -q "st-wangjiang stopped" "$T/st.log" || fail "no clean stop in the log"
 # the push will send exactly the full parcel (tar blocks: the same size every time)
 cp -r cn2 cn2-probe
-"$STRATA" -C cn2-probe export --to st-wangjiang -o probe.parcel >/dev/null
+"$STRATA" -C cn2-probe export --to st-wangjiang -o probe.parcel --unsealed >/dev/null	# what a push sends
 size=$(stat -c %s probe.parcel)
 serve_node st --max-body $((size - 1))
 ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT

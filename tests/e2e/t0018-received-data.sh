@@ -83,7 +83,7 @@ ok "three rounds up four tiers (parcels, then HTTPS): log and diff of the receiv
 grep -q "^to st-wangjiang, as '$CN/residents':" disc.txt || fail "disclosures: recipient: $(cat disc.txt)"
 [ "$(grep -c '^  view commit ' disc.txt)" -eq 4 ] || fail "disclosures: wanted the 4 view commits (import and 3 rounds): $(cat disc.txt)"
 grep -q "sent .* (https-push, parcel 4)" disc.txt || fail "disclosures: the HTTPS push: $(cat disc.txt)"
-grep -q "sent .* (file, parcel 1)" disc.txt || fail "disclosures: the parcel file: $(cat disc.txt)"
+grep -q "sent .* (file-sealed, parcel 1)" disc.txt || fail "disclosures: the parcel file: $(cat disc.txt)"
 grep -q '"phone":"139\*\*\*\*0003"' disc.txt || fail "disclosures: the masked phone as sent last: $(cat disc.txt)"
 grep -q "policy community-to-street version 1 (blob [0-9a-f]*), purpose: minimum living allowance review" disc.txt ||
 	fail "disclosures: policy and purpose: $(cat disc.txt)"
@@ -152,7 +152,7 @@ ok "sql: the union of every source with _source, typed columns, the same answer 
 head -c 3 a.csv | od -An -tx1 | grep -q "ef bb bf" || fail "audit CSV has no UTF-8 mark"
 head -1 a.csv | grep -q "commit,time,event,subject,sender,recipient,via,datasets,records,policy" || fail "audit CSV header: $(head -1 a.csv)"
 [ "$(grep -c ',parcel-export,' a.csv)" -eq 4 ] || fail "audit CSV: wanted the street's 4 parcels to the district: $(cat a.csv)"
-grep ',parcel-export,' a.csv | grep -v ",st-wangjiang,dx-gongshu,file," && fail "audit CSV: sender, recipient, via: $(cat a.csv)"
+grep ',parcel-export,' a.csv | grep -v ",st-wangjiang,dx-gongshu,file-sealed," && fail "audit CSV: sender, recipient, via: $(cat a.csv)"
 grep -q "parcel-import" a.csv && fail "audit log --peer dx-gongshu shows the community's parcels: $(cat a.csv)"
 "$STRATA" -C st audit log --until 2000-01-01 | grep -q "^no events match" || fail "--until in the past"
 "$STRATA" -C st audit log --since "$(date -d tomorrow +%Y-%m-%d)" | grep -q "^no events match" || fail "--since tomorrow"

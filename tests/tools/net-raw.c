@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 	git_libgit2_init();
 	if (strata_node_open(&n, argv[1]) < 0 || strata_node_load_key(n) < 0 ||
 	    strata_fs_read(&req, argv[3], (size_t)1 << 30) < 0 ||
-	    strata_tls_identity_new(&id, strata_node_name(n), strata_node_key(n)) < 0 || strata_tls_ctx_new(&ctx, 0, &id) < 0) {
+	    strata_tls_identity_new(&id, strata_node_name(n), strata_node_key(n), NULL) < 0 || strata_tls_ctx_new(&ctx, 0, &id) < 0) {
 		fprintf(stderr, "net-raw: %s\n", strata_error_last());
 		goto done;
 	}

@@ -23,7 +23,7 @@ START_TEST(vouched_identity_checks)
 
 	ck_assert_int_eq(strata_sign_key_generate(&k), 0);
 	strata_sign_key_public(&pk, k);
-	ck_assert_int_eq(strata_tls_identity_new(&id, "st-wangjiang", k), 0);
+	ck_assert_int_eq(strata_tls_identity_new(&id, "st-wangjiang", k, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(id.key_pem.ptr, "PRIVATE KEY"));
 	x = cert_of(&id);
 	ck_assert_int_eq(strata_tls_check_cert(name, sizeof(name), &signer, x), 0);
@@ -39,7 +39,7 @@ START_TEST(vouched_identity_checks)
 	}
 	X509_free(x);
 	strata_tls_identity_dispose(&id);
-	ck_assert_int_lt(strata_tls_identity_new(&id, "Not A Name", k), 0);
+	ck_assert_int_lt(strata_tls_identity_new(&id, "Not A Name", k, NULL), 0);
 	strata_sign_key_free(k);
 }
 END_TEST
@@ -55,8 +55,8 @@ START_TEST(binding_is_bound_to_key_and_name)
 	int idx;
 
 	ck_assert_int_eq(strata_sign_key_generate(&k), 0);
-	ck_assert_int_eq(strata_tls_identity_new(&a, "cn-a", k), 0);
-	ck_assert_int_eq(strata_tls_identity_new(&b, "cn-a", k), 0);
+	ck_assert_int_eq(strata_tls_identity_new(&a, "cn-a", k, NULL), 0);
+	ck_assert_int_eq(strata_tls_identity_new(&b, "cn-a", k, NULL), 0);
 	xa = cert_of(&a);
 	xb = cert_of(&b);
 	idx = X509_get_ext_by_OBJ(xb, X509_EXTENSION_get_object(X509_get_ext(xa, X509_get_ext_count(xa) - 1)), -1);

@@ -28,6 +28,7 @@
 #define STRATA_PARCEL_NAMESPACE "strata-parcel"
 #define STRATA_PARCEL_MAX_REFS 4096
 #define STRATA_PARCEL_NAME_MAX 256
+#define STRATA_PARCEL_MAX_ROTATIONS 64
 typedef struct {
 	size_t max_manifest;	/* bytes */
 	size_t max_sig;
@@ -56,6 +57,11 @@ typedef struct {
 	unsigned char pack_sha256_got[32];	/* as objects.pack is */
 	uint64_t pack_size;			/* objects.pack's bytes, in `pack` or in `pack_fd` */
 	int pack_fd;				/* objects.pack spooled to an unlinked file, or -1 */
+	/*
+	 * The sender's key rotation statements (rotation.h), one after
+	 * another, oldest first: the manifest's optional "rotations".
+	 */
+	strata_buf rotations;
 	/* the raw entries as read or written */
 	strata_buf manifest;
 	strata_buf sig;

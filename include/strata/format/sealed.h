@@ -40,12 +40,14 @@ int strata_sealed_write(strata_buf *out, const void *parcel, size_t len, const c
 int strata_sealed_is(int fd);
 
 /*
- * Opens sealed parcel `fd` for node `me` with its X25519 private key `sk`,
- * writing the inner parcel to `out_fd`; `sender` gets the sender the header
+ * Opens sealed parcel `fd` for node `me` with one of its X25519 private
+ * keys `sk` (`nsk` of them: its current key, then those it retired, for
+ * parcels sealed before the sender learned of a rotation), writing the
+ * inner parcel to `out_fd`; `sender` gets the sender the header
  * names.  `what` names the file in errors.  `lim` caps the inner parcel as
  * a parcel is capped.  STRATA_EVERIFY when a chunk does not open.
  */
-int strata_sealed_open_fd(int fd, int out_fd, const char *what, const char *me, const unsigned char sk[32],
-			  char sender[64], const strata_parcel_limits *lim);
+int strata_sealed_open_fd(int fd, int out_fd, const char *what, const char *me, const unsigned char (*sk)[32],
+			  size_t nsk, char sender[64], const strata_parcel_limits *lim);
 
 #endif

@@ -27,8 +27,13 @@ typedef struct {
 	strata_buf key_pem;	/* secret: wiped on dispose */
 } strata_tls_identity;
 
-/* Makes a fresh TLS key and a certificate for `name`, vouched for by `node_key`. */
-int strata_tls_identity_new(strata_tls_identity *id, const char *name, const strata_key *node_key);
+/*
+ * Makes a fresh TLS key and a certificate for `name`, vouched for by
+ * `node_key`, carrying the node's key `rotations` (NULL or empty: none), so
+ * that a peer still pinning an earlier key follows them to this one.
+ */
+int strata_tls_identity_new(strata_tls_identity *id, const char *name, const strata_key *node_key,
+			    const strata_buf *rotations);
 void strata_tls_identity_dispose(strata_tls_identity *id);
 /* An identity from its PEM texts as another process sent them (each at most 64 KiB). */
 int strata_tls_identity_copy(strata_tls_identity *id, const void *cert, size_t certlen,

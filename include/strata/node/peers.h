@@ -38,6 +38,27 @@ int strata_peers_get(strata_buf *out, strata_node *n, const char *peer, const ch
  * read from node.conf on first use and kept until a peer is added.
  */
 int strata_peers_trusted(strata_node *n, const strata_pubkey *pk, char *name, size_t namesz);
+/*
+ * The same for a signature made at `when` (a commit's time; -1: any):
+ * 1 trusted; 0 a key this node does not know; 2 a key of `name` that was
+ * not valid then, `why` says how (retired by a rotation before `when`, or
+ * revoked from a time at or before it).  Earlier keys are
+ *     peer.NAME.retired = KEY before TIME[; KEY before TIME...]
+ *     node.retired = KEY before TIME[; ...]       (this node's own)
+ *     peer.NAME.revoked = SHA256:FPR after TIME[; ...]
+ */
+int strata_peers_trusted_at(strata_node *n, const strata_pubkey *pk, int64_t when, char *name, size_t namesz,
+			    char *why, size_t whysz);
+/*
+ * Trusts `pk` as `name`'s in memory, until node.conf's keys are next read
+ * (strata_peers_forget): a peer's rotated key, while the parcel that
+ * brought its statement is checked.
+ */
+int strata_peers_trust_for_now(strata_node *n, const char *name, const strata_pubkey *pk);
+void strata_peers_forget(strata_node *n);
+/* Calls `cb` with each "ITEM WORD TIME" of such a list ("before" or "after"): ITEM and TIME. */
+typedef int (*strata_peers_timed_cb)(const char *item, int64_t t, void *payload);
+int strata_peers_timed_parse(const char *value, const char *word, strata_peers_timed_cb cb, void *payload);
 
 typedef struct {
 	const char *name;
@@ -83,6 +104,16 @@ int strata_peers_add(strata_node *n, const strata_peer_spec *p);
  */
 int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, const strata_peer_spec *c,
 		     int unset_url, int unset_policy);
+
+/*
+ * Writes keys/allowed_signers from node.conf, for stock git: this node's
+ * key, its retired keys and every peer's and signer's, each retired or
+ * revoked one with valid-before its time (git checks it against the
+ * commit's date).  strata_peers_add and strata_peers_remove call it.
+ */
+int strata_peers_write_allowed_signers(strata_node *n);
+/* The same into another file (a key rotation builds the new keys/ beside the old). */
+int strata_peers_write_allowed_signers_to(strata_node *n, const char *path);
 
 /* Removes every peer.NAME.* setting, under the write lock; STRATA_ENOTFOUND if none. */
 int strata_peers_remove(strata_node *n, const char *name);

@@ -9,6 +9,7 @@
  * many bytes.
  */
 #include "strata/format/parcel.h"
+#include "strata/format/rotation.h"
 #include "strata/base/enc.h"
 #include "strata/format/name.h"
 
@@ -42,6 +43,7 @@ void strata_parcel_free(strata_parcel *p)
 	free(p->refs);
 	free(p->prereqs);
 	strata_buf_dispose(&p->manifest);
+	strata_buf_dispose(&p->rotations);
 	strata_buf_dispose(&p->sig);
 	strata_buf_dispose(&p->pack);
 	if (p->pack_fd >= 0)
@@ -363,7 +365,7 @@ static int parse_time(int64_t *out, const char *s)
 static int parse_manifest(strata_parcel *p, const char *what)
 {
 	static const char *const top[] = { "format", "version", "sender", "recipient", "sequence",
-					   "created", "refs", "prerequisites", "pack", NULL };
+					   "created", "refs", "prerequisites", "pack", "?rotations", NULL };
 	static const char *const refkeys[] = { "name", "commit", "?base", NULL };
 	static const char *const packkeys[] = { "objects", "size", "sha256", NULL };
 	json_error_t jerr;
@@ -460,6 +462,23 @@ static int parse_manifest(strata_parcel *p, const char *what)
 			error = strata_error_set("'%s': MANIFEST: prerequisites[%zu] is not a 40-hex commit id", what, i);
 			goto done;
 		}
+	if ((v = json_object_get(root, "rotations")) != NULL) {
+		/* their signatures are checked where they are used: here, only their shape */
+		if (!json_is_array(v) || json_array_size(v) > STRATA_PARCEL_MAX_ROTATIONS) {
+			error = strata_error_set("'%s': MANIFEST: rotations must be an array of at most %d statements", what,
+						 STRATA_PARCEL_MAX_ROTATIONS);
+			goto done;
+		}
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			const char *t = json_string_value(json_array_get(v, i));
+			if (!t || json_string_length(json_array_get(v, i)) > STRATA_ROTATION_MAX ||
+			    strncmp(t, STRATA_ROTATION_MAGIC, strlen(STRATA_ROTATION_MAGIC)) ||
+			    strata_buf_put(&p->rotations, t, json_string_length(json_array_get(v, i))) < 0) {
+				error = strata_error_set("'%s': MANIFEST: rotations[%zu] is not a key rotation statement", what, i);
+				goto done;
+			}
+		}
+	}
 	pack = json_object_get(root, "pack");
 	if (!json_is_object(pack) || check_keys(pack, packkeys, &bad) < 0 ||
 	    !json_is_integer(json_object_get(pack, "objects")) ||
@@ -538,6 +557,11 @@ int strata_parcel_verify(const strata_parcel *p, strata_pubkey *signer)
 				    p->manifest.ptr, p->manifest.len);
 }
 
+static int add_rotation(const char *text, size_t len, void *payload)
+{
+	return json_array_append_new(payload, json_stringn(text, len)) < 0 ? strata_error_set("out of memory") : 0;
+}
+
 int strata_parcel_seal(strata_parcel *p, const strata_key *key)
 {
 	json_t *root = NULL, *refs, *pre;
@@ -575,6 +599,14 @@ int strata_parcel_seal(strata_parcel *p, const strata_key *key)
 	for (size_t i = 0; i < p->nprereqs; i++) {
 		git_oid_tostr(hex, sizeof(hex), &p->prereqs[i]);
 		json_array_append_new(pre, json_string(hex));
+	}
+	if (p->rotations.len) {
+		json_t *rot = json_array();
+		json_object_set_new(root, "rotations", rot);
+		if (strata_rotation_foreach(p->rotations.ptr, p->rotations.len, add_rotation, rot) < 0) {
+			error = STRATA_ERROR;
+			goto done;
+		}
 	}
 	if ((text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL)
 		goto oom;

@@ -257,8 +257,8 @@ static int next_entry(struct archive *a, const char *what, const char *name, uin
 	return 0;
 }
 
-int strata_sealed_open_fd(int fd, int out_fd, const char *what, const char *me, const unsigned char sk[32],
-			  char sender[64], const strata_parcel_limits *lim)
+int strata_sealed_open_fd(int fd, int out_fd, const char *what, const char *me, const unsigned char (*sk)[32],
+			  size_t nsk, char sender[64], const strata_parcel_limits *lim)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -293,8 +293,7 @@ int strata_sealed_open_fd(int fd, int out_fd, const char *what, const char *me, 
 					 (unsigned long long)bsize, (unsigned long long)(size + n * STRATA_HPKE_TAG_LEN));
 		goto done;
 	}
-	if ((error = info_of(&info, sender, me, size)) < 0 ||
-	    (error = strata_hpke_setup_receiver(&ctx, enc, sk, info.ptr, info.len)) < 0)
+	if ((error = info_of(&info, sender, me, size)) < 0)
 		goto done;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t k = i + 1 < n ? STRATA_SEALED_CHUNK : size - i * STRATA_SEALED_CHUNK;
@@ -302,7 +301,17 @@ int strata_sealed_open_fd(int fd, int out_fd, const char *what, const char *me, 
 			goto done;
 		chunk_aad(aad, i, i + 1 == n);
 		strata_buf_clear(&pt);
-		if ((error = strata_hpke_open(&ctx, &pt, aad, sizeof(aad), ct.ptr, ct.len)) < 0) {
+		/* the first chunk says which of the node's keys it was sealed to: its current one, or one it retired */
+		error = STRATA_EVERIFY;
+		for (size_t j = 0; i == 0 && j < nsk && error == STRATA_EVERIFY; j++) {
+			if ((error = strata_hpke_setup_receiver(&ctx, enc, sk[j], info.ptr, info.len)) < 0)
+				continue;
+			if ((error = strata_hpke_open(&ctx, &pt, aad, sizeof(aad), ct.ptr, ct.len)) < 0)
+				strata_hpke_dispose(&ctx);
+		}
+		if (i > 0)
+			error = strata_hpke_open(&ctx, &pt, aad, sizeof(aad), ct.ptr, ct.len);
+		if (error < 0) {
 			error = strata_error_setc(STRATA_EVERIFY, "'%s': sealed parcel from '%s' does not open (chunk %llu of "
 						  "%llu): altered, or sealed to another key than this node's", what, sender,
 						  (unsigned long long)i + 1, (unsigned long long)n);

@@ -15,6 +15,7 @@
 #include "strata/base/enc.h"
 #include "strata/format/name.h"
 #include "strata/node/peers.h"
+#include "strata/node/keys.h"
 #include "strata/replica/link.h"
 #include "strata/replica/parcel_import.h"
 #include "strata/replica/parcel_export.h"
@@ -256,7 +257,7 @@ int strata_remote_open(strata_remote **out, strata_node *n, const strata_remote_
 {
 	strata_remote *r = calloc(1, sizeof(*r));
 	strata_tls_identity id = { STRATA_BUF_INIT, STRATA_BUF_INIT };
-	strata_buf init = STRATA_BUF_INIT;
+	strata_buf init = STRATA_BUF_INIT, rotations = STRATA_BUF_INIT;
 	int error;
 
 	*out = NULL;
@@ -272,7 +273,8 @@ int strata_remote_open(strata_remote **out, strata_node *n, const strata_remote_
 		return error;
 	}
 	init.max = 1 << 20;
-	if ((error = strata_node_load_key(n)) < 0 || (error = strata_tls_identity_new(&id, strata_node_name(n), strata_node_key(n))) < 0 ||
+	if ((error = strata_node_load_key(n)) < 0 || (error = strata_keys_rotations(&rotations, n)) < 0 ||
+	    (error = strata_tls_identity_new(&id, strata_node_name(n), strata_node_key(n), &rotations)) < 0 ||
 	    (error = strata_msg_begin(&init)) < 0 ||
 	    (error = identity_add(&init, &id)) < 0 ||
 	    (error = strata_msg_end(&init)) < 0 || (error = strata_msg_write(r->fd, &init)) < 0) {
@@ -281,6 +283,7 @@ int strata_remote_open(strata_remote **out, strata_node *n, const strata_remote_
 	}
 	strata_tls_identity_dispose(&id);
 	strata_buf_dispose_secret(&init);
+	strata_buf_dispose(&rotations);
 	*out = r;
 	return error;
 }

@@ -22,6 +22,7 @@
 #include "strata/base/fs.h"
 #include "strata/format/name.h"
 #include "strata/node/peers.h"
+#include "strata/node/keys.h"
 #include "strata/node/check.h"
 #include "netproto.h"
 
@@ -120,6 +121,14 @@ static int pins_wire(strata_buf *out, strata_node *n, size_t *count)
 		    (error = strata_sign_pubkey_parse(&pk, key.ptr)) < 0) {
 			strata_error_set("node.conf: peer '%s': bad key: %s", names[i], strata_error_last());
 			break;
+		}
+		{
+			/* a revoked key is pinned for nobody: whoever stole it gets no handshake */
+			char who[64], why[256];
+			if (strata_peers_trusted_at(n, &pk, (int64_t)time(NULL), who, sizeof(who), why, sizeof(why)) == 2) {
+				strata_netproc_log("%s: not accepted: its pinned key is %s", names[i], why);
+				continue;
+			}
 		}
 		memset(w, 0, sizeof(w));
 		memcpy(w, names[i], strlen(names[i]));
@@ -419,6 +428,7 @@ static int serve_loop(strata_node *n, int fd)
 int strata_serve(strata_node *n, const strata_serve_opts *o)
 {
 	strata_tls_identity id = { STRATA_BUF_INIT, STRATA_BUF_INIT };
+	strata_buf rotations = STRATA_BUF_INIT;
 	strata_buf init = STRATA_BUF_INIT, pins = STRATA_BUF_INIT;
 	struct sigaction sa;
 	size_t npeers = 0;
@@ -452,8 +462,8 @@ int strata_serve(strata_node *n, const strata_serve_opts *o)
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((error = strata_node_load_key(n)) < 0 ||
-	    (error = strata_tls_identity_new(&id, strata_node_name(n), strata_node_key(n))) < 0)
+	if ((error = strata_node_load_key(n)) < 0 || (error = strata_keys_rotations(&rotations, n)) < 0 ||
+	    (error = strata_tls_identity_new(&id, strata_node_name(n), strata_node_key(n), &rotations)) < 0)
 		goto done;
 	uploads_init();
 	serve_max_body = o->max_body;
@@ -470,6 +480,7 @@ int strata_serve(strata_node *n, const strata_serve_opts *o)
 	strata_netproc_log("%s (%s) serving on %s for %zu peers", strata_node_name(n), strata_node_tier(n), where, npeers);
 	error = serve_loop(n, fd);
 done:
+	strata_buf_dispose(&rotations);
 	strata_tls_identity_dispose(&id);
 	strata_buf_dispose_secret(&init);
 	strata_buf_dispose(&pins);

@@ -12,9 +12,12 @@
 #include "strata/net/tls.h"
 #include "strata/node/node.h"
 #include "strata/format/name.h"
+#include "strata/format/rotation.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -23,8 +26,12 @@
 #include <openssl/x509v3.h>
 
 #define TLS_OID "2.25.232069267784774377621142804805178986953"
+/* the node's key rotation statements (rotation.h), when it has rotated: a peer pinning an old key follows them */
+#define TLS_ROTATIONS_OID TLS_OID ".1"
 #define TLS_NS "strata-tls"
 #define TLS_SIG_MAX 4096
+#define TLS_ROTATIONS_MAX 65536
+#define STRATA_TLS_MAX_ROTATIONS 64
 
 static int binding_message(strata_buf *out, const char *name, X509 *cert)
 {
@@ -77,6 +84,60 @@ done:
 	return error;
 }
 
+/* A private, non-critical extension holding `data` as a DER OCTET STRING. */
+static int add_octets(X509 *cert, const char *oidtxt, const void *data, size_t len)
+{
+	ASN1_OCTET_STRING *inner = NULL, *outer = NULL;
+	ASN1_OBJECT *oid = OBJ_txt2obj(oidtxt, 1);
+	X509_EXTENSION *ext = NULL;
+	unsigned char *der = NULL;
+	int derlen, error = 0;
+
+	if (!oid || !(inner = ASN1_OCTET_STRING_new()) || !ASN1_OCTET_STRING_set(inner, data, (int)len) ||
+	    (derlen = i2d_ASN1_OCTET_STRING(inner, &der)) <= 0 ||
+	    !(outer = ASN1_OCTET_STRING_new()) || !ASN1_OCTET_STRING_set(outer, der, derlen) ||
+	    !(ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, outer)) || !X509_add_ext(cert, ext, -1))
+		error = strata_error_ssl("cannot add an extension to the certificate");
+	X509_EXTENSION_free(ext);
+	ASN1_OCTET_STRING_free(outer);
+	ASN1_OCTET_STRING_free(inner);
+	OPENSSL_free(der);
+	ASN1_OBJECT_free(oid);
+	return error;
+}
+
+/* The one extension `oidtxt` of a certificate, its inner OCTET STRING into `out`; 0 if absent, 1 if read, <0 if malformed. */
+static int get_octets(strata_buf *out, X509 *cert, const char *oidtxt, size_t max)
+{
+	ASN1_OBJECT *oid = OBJ_txt2obj(oidtxt, 1);
+	ASN1_OCTET_STRING *inner = NULL;
+	const ASN1_OCTET_STRING *outer;
+	const unsigned char *p;
+	int idx, rc = -1;
+
+	if (!oid)
+		return strata_error_ssl("cannot make an OID");
+	if ((idx = X509_get_ext_by_OBJ(cert, oid, -1)) < 0) {
+		rc = 0;
+		goto done;
+	}
+	if (X509_get_ext_by_OBJ(cert, oid, idx) >= 0)
+		goto done;
+	outer = X509_EXTENSION_get_data(X509_get_ext(cert, idx));
+	p = ASN1_STRING_get0_data(outer);
+	if ((size_t)ASN1_STRING_length(outer) > max + 16 ||
+	    !(inner = d2i_ASN1_OCTET_STRING(NULL, &p, ASN1_STRING_length(outer))) ||
+	    p != ASN1_STRING_get0_data(outer) + ASN1_STRING_length(outer) ||
+	    strata_buf_put(out, ASN1_STRING_get0_data(inner), (size_t)ASN1_STRING_length(inner)) < 0)
+		goto done;
+	rc = 1;
+done:
+	ERR_clear_error();
+	ASN1_OCTET_STRING_free(inner);
+	ASN1_OBJECT_free(oid);
+	return rc;
+}
+
 static int pem_out(strata_buf *out, BIO *bio)
 {
 	char *data;
@@ -84,7 +145,8 @@ static int pem_out(strata_buf *out, BIO *bio)
 	return len > 0 ? strata_buf_put(out, data, (size_t)len) : strata_error_ssl("cannot write PEM");
 }
 
-int strata_tls_identity_new(strata_tls_identity *id, const char *name, const strata_key *node_key)
+int strata_tls_identity_new(strata_tls_identity *id, const char *name, const strata_key *node_key,
+			    const strata_buf *rotations)
 {
 	EVP_PKEY *pkey = NULL;
 	X509 *cert = NULL;
@@ -108,7 +170,9 @@ int strata_tls_identity_new(strata_tls_identity *id, const char *name, const str
 		strata_error_ssl("cannot make a TLS certificate");
 		goto done;
 	}
-	if (add_binding(cert, name, node_key) < 0)
+	if (add_binding(cert, name, node_key) < 0 ||
+	    (rotations && rotations->len && (rotations->len > TLS_ROTATIONS_MAX ||
+					     add_octets(cert, TLS_ROTATIONS_OID, rotations->ptr, rotations->len) < 0)))
 		goto done;
 	if (!X509_sign(cert, pkey, NULL)) {
 		strata_error_ssl("cannot sign the TLS certificate");
@@ -241,6 +305,21 @@ int strata_tls_ctx_new(SSL_CTX **out, int server, const strata_tls_identity *id)
 
 static int pin_index = -1;
 
+/* 1 if the certificate's rotation statements lead from the key pinned for `name` to the one that vouched for it. */
+static int rotated_to(X509 *cert, const char *name, const strata_pubkey *pinned, const strata_pubkey *signer)
+{
+	strata_buf text = STRATA_BUF_INIT;
+	strata_rotation *chain = calloc(STRATA_TLS_MAX_ROTATIONS, sizeof(*chain));
+	size_t n = 0;
+	int ok = chain && get_octets(&text, cert, TLS_ROTATIONS_OID, TLS_ROTATIONS_MAX) == 1 &&
+		 strata_rotation_chain(text.ptr, text.len, name, pinned, signer, (int64_t)time(NULL), chain,
+				       STRATA_TLS_MAX_ROTATIONS, &n) == 0;
+	free(chain);
+	strata_buf_dispose(&text);
+	strata_error_clear();
+	return ok;
+}
+
 static int verify_pinned(X509_STORE_CTX *xctx, void *arg)
 {
 	strata_tls_pins *pins = arg;
@@ -258,12 +337,13 @@ static int verify_pinned(X509_STORE_CTX *xctx, void *arg)
 		for (size_t i = 0; i < pins->n; i++) {
 			if (strcmp(pins->pins[i].name, name))
 				continue;
-			if (!strata_sign_pubkey_equal(&pins->pins[i].key, &signer))
+			if (!strata_sign_pubkey_equal(&pins->pins[i].key, &signer) && !rotated_to(cert, name, &pins->pins[i].key, &signer))
 				break;
 			SSL_set_ex_data(ssl, pin_index, &pins->pins[i]);
 			return 1;
 		}
-		snprintf(pins->why, sizeof(pins->why), "certificate of '%s' is not vouched for by a key pinned for it", name);
+		if (!pins->why[0])
+			snprintf(pins->why, sizeof(pins->why), "certificate of '%s' is not vouched for by a key pinned for it", name);
 	}
 	X509_STORE_CTX_set_error(xctx, X509_V_ERR_CERT_REJECTED);
 	return 0;

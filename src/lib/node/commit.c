@@ -106,6 +106,7 @@ static int check_commit(strata_sig_status *status, char *signer, size_t signersz
 {
 	strata_buf sig = STRATA_BUF_INIT, data = STRATA_BUF_INIT;
 	strata_pubkey pk;
+	char why[256];
 	int rc;
 
 	signer[0] = '\0';
@@ -120,8 +121,13 @@ static int check_commit(strata_sig_status *status, char *signer, size_t signersz
 	if (strata_sign_sshsig_verify(&pk, sig.ptr, sig.len, "git", data.ptr, data.len) < 0) {
 		*status = STRATA_SIG_BAD;
 		snprintf(signer, signersz, "%s", strata_error_last());
-	} else if (strata_peers_trusted(n, &pk, signer, signersz)) {
+	} else if ((rc = strata_peers_trusted_at(n, &pk, (int64_t)git_commit_time(c), signer, signersz, why,
+						 sizeof(why))) == 1) {
 		*status = STRATA_SIG_GOOD;
+	} else if (rc == 2) {
+		/* a key that was this signer's, but not when the commit says it was made */
+		*status = STRATA_SIG_UNTRUSTED;
+		snprintf(signer, signersz, "%s", why);
 	} else {
 		strata_buf line = STRATA_BUF_INIT;
 		*status = STRATA_SIG_UNTRUSTED;

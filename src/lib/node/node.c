@@ -305,6 +305,10 @@ static void remove_leftovers(strata_node *n)
 		strata_pack_remove_leftovers(packs);
 	free(tmp);
 	free(packs);
+	/* a key rotation killed before or after its exchange: the unused new key, or the retired old one */
+	if ((tmp = strata_fs_path_join(n->path, "keys.new")) != NULL)
+		strata_fs_rm_rf(tmp);
+	free(tmp);
 	strata_error_clear();
 }
 

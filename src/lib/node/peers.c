@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 static int cmp_names(const void *a, const void *b)
 {
@@ -73,11 +74,91 @@ int strata_peers_list(char ***out, size_t *count, strata_node *n)
 struct strata_trusted {
 	strata_pubkey key;
 	char name[64];
+	int64_t before;		/* a retired key: trusted for commits made before this time (0: no limit) */
+	int64_t after;		/* a revoked key: not trusted for commits made from this time on (0: never revoked) */
 };
 
+int strata_peers_timed_parse(const char *value, const char *word, strata_peers_timed_cb cb, void *payload)
+{
+	const char *p = value;
+	int rc;
+
+	while (*p) {
+		const char *end = strchr(p, ';'), *w;
+		char item[512], *tail;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		long long t;
+		while (len && (*p == ' ' || *p == '\t'))
+			p++, len--;
+		if (len == 0 || len >= sizeof(item))
+			return strata_error_set("'%s': expected 'KEY %s TIME', separated by ';'", value, word);
+		memcpy(item, p, len);
+		item[len] = '\0';
+		while (len && (item[len - 1] == ' ' || item[len - 1] == '\t'))
+			item[--len] = '\0';
+		if (!(w = strstr(item, word)) || w == item || w[-1] != ' ' || w[strlen(word)] != ' ')
+			return strata_error_set("'%s': expected 'KEY %s TIME'", item, word);
+		t = strtoll(w + strlen(word) + 1, &tail, 10);
+		if (t <= 0 || *tail)
+			return strata_error_set("'%s': the time is not seconds since 1970", item);
+		item[w - 1 - item] = '\0';
+		if ((rc = cb(item, (int64_t)t, payload)) != 0)
+			return rc;
+		p = end ? end + 1 : p + strlen(p);
+	}
+	return 0;
+}
+
+struct loading {
+	strata_node *n;
+	size_t *alloc;
+	const char *name;
+	size_t namelen;
+	int revoke;
+};
+
+static int add_trusted(strata_node *n, size_t *alloc, const strata_pubkey *key, const char *name, size_t namelen,
+		       int64_t before)
+{
+	int error;
+	if ((error = strata_array_grow(&n->trusted, alloc, n->ntrusted + 1, 8)) < 0)
+		return error;
+	memset(&n->trusted[n->ntrusted], 0, sizeof(n->trusted[n->ntrusted]));
+	n->trusted[n->ntrusted].key = *key;
+	snprintf(n->trusted[n->ntrusted].name, sizeof(n->trusted[n->ntrusted].name), "%.*s", (int)namelen, name);
+	n->trusted[n->ntrusted].before = before;
+	n->ntrusted++;
+	return 0;
+}
+
+static int load_timed(const char *item, int64_t t, void *payload)
+{
+	struct loading *l = payload;
+	strata_pubkey key;
+
+	if (l->revoke) {
+		/* marked on the keys of that name with that fingerprint, once all are loaded */
+		for (size_t i = 0; i < l->n->ntrusted; i++) {
+			strata_buf fpr = STRATA_BUF_INIT;
+			struct strata_trusted *x = &l->n->trusted[i];
+			if (strlen(x->name) == l->namelen && !strncmp(x->name, l->name, l->namelen) &&
+			    strata_sign_pubkey_fingerprint(&fpr, &x->key) == 0 && !strcmp(fpr.ptr, item) &&
+			    (!x->after || t < x->after))
+				x->after = t;
+			strata_buf_dispose(&fpr);
+		}
+		return 0;
+	}
+	if (strata_sign_pubkey_parse(&key, item) < 0)
+		return 0;	/* strata_peers_check names it */
+	return add_trusted(l->n, l->alloc, &key, l->name, l->namelen, t);
+}
+
 /*
- * peer.<name>.key and signer.<name>.key, once.  Names are matched by hand:
- * libgit2's regex glob leaks pcre2 match data on every call.
+ * peer.<name>.key and signer.<name>.key, peer.<name>.retired and
+ * node.retired (earlier keys, each trusted before a time), then
+ * peer.<name>.revoked, once.  Names are matched by hand: libgit2's regex
+ * glob leaks pcre2 match data on every call.
  */
 static int load_trusted(strata_node *n)
 {
@@ -86,43 +167,91 @@ static int load_trusted(strata_node *n)
 	size_t alloc = 0;
 	int error = 0;
 
-	if (git_config_iterator_new(&it, n->cfg) < 0)
-		return strata_error_git("cannot read node.conf");
-	while (!error && git_config_next(&e, it) == 0) {
-		size_t len = strlen(e->name);
-		const char *dot1 = strchr(e->name, '.'), *dot2 = strrchr(e->name, '.');
-		strata_pubkey key;
-		if ((strncmp(e->name, "peer.", 5) && strncmp(e->name, "signer.", 7)) ||
-		    len < 4 || strcmp(e->name + len - 4, ".key") || dot1 == dot2 ||
-		    strata_sign_pubkey_parse(&key, e->value) < 0)
-			continue;
-		if ((error = strata_array_grow(&n->trusted, &alloc, n->ntrusted + 1, 8)) < 0)
-			break;
-		n->trusted[n->ntrusted].key = key;
-		snprintf(n->trusted[n->ntrusted].name, sizeof(n->trusted[n->ntrusted].name), "%.*s",
-			 (int)(dot2 - dot1 - 1), dot1 + 1);
-		n->ntrusted++;
+	for (int pass = 0; pass < 2 && !error; pass++) {	/* keys first, revocations over them */
+		if (git_config_iterator_new(&it, n->cfg) < 0)
+			return strata_error_git("cannot read node.conf");
+		while (!error && git_config_next(&e, it) == 0) {
+			size_t len = strlen(e->name);
+			const char *dot1 = strchr(e->name, '.'), *dot2 = strrchr(e->name, '.');
+			struct loading l = { n, &alloc, dot1 + 1, dot2 > dot1 ? (size_t)(dot2 - dot1 - 1) : 0, pass };
+			strata_pubkey key;
+			if (pass == 0 && !strcmp(e->name, "node.retired")) {
+				l.name = n->name;
+				l.namelen = strlen(n->name);
+				strata_peers_timed_parse(e->value, "before", load_timed, &l);	/* strata_peers_check names a bad one */
+				continue;
+			}
+			if ((strncmp(e->name, "peer.", 5) && strncmp(e->name, "signer.", 7)) || dot1 == dot2)
+				continue;
+			if (pass == 0 && len > 4 && !strcmp(e->name + len - 4, ".key") && strata_sign_pubkey_parse(&key, e->value) == 0)
+				error = add_trusted(n, &alloc, &key, l.name, l.namelen, 0);
+			else if (pass == 0 && len > 8 && !strcmp(e->name + len - 8, ".retired"))
+				strata_peers_timed_parse(e->value, "before", load_timed, &l);
+			else if (pass == 1 && len > 8 && !strcmp(e->name + len - 8, ".revoked"))
+				strata_peers_timed_parse(e->value, "after", load_timed, &l);
+		}
+		git_config_iterator_free(it);
+		it = NULL;
 	}
-	git_config_iterator_free(it);
 	strata_error_clear();
 	n->trusted_loaded = !error;
 	return error;
 }
 
-int strata_peers_trusted(strata_node *n, const strata_pubkey *pk, char *name, size_t namesz)
+int strata_peers_trusted_at(strata_node *n, const strata_pubkey *pk, int64_t when, char *name, size_t namesz,
+			    char *why, size_t whysz)
 {
+	int found = 0;
+
+	if (why && whysz)
+		why[0] = '\0';
 	if (strata_sign_pubkey_equal(pk, &n->pub)) {
 		snprintf(name, namesz, "%s", n->name);
 		return 1;
 	}
 	if (!n->trusted_loaded && load_trusted(n) < 0)
 		return 0;
-	for (size_t i = 0; i < n->ntrusted; i++)
-		if (strata_sign_pubkey_equal(&n->trusted[i].key, pk)) {
-			snprintf(name, namesz, "%s", n->trusted[i].name);
-			return 1;
+	for (size_t i = 0; i < n->ntrusted; i++) {
+		const struct strata_trusted *x = &n->trusted[i];
+		if (!strata_sign_pubkey_equal(&x->key, pk))
+			continue;
+		snprintf(name, namesz, "%s", x->name);
+		if (when >= 0 && x->after && when >= x->after) {
+			if (why)
+				snprintf(why, whysz, "a key of '%s' revoked from %lld", x->name, (long long)x->after);
+			found = 2;
+		} else if (when >= 0 && x->before && when >= x->before) {
+			if (why)
+				snprintf(why, whysz, "a key '%s' retired at %lld (rotated)", x->name, (long long)x->before);
+			found = 2;
+		} else {
+			return 1;	/* a key may be listed twice (current and retired): one valid entry is enough */
 		}
-	return 0;
+	}
+	return found;
+}
+
+int strata_peers_trusted(strata_node *n, const strata_pubkey *pk, char *name, size_t namesz)
+{
+	return strata_peers_trusted_at(n, pk, -1, name, namesz, NULL, 0) != 0;
+}
+
+int strata_peers_trust_for_now(strata_node *n, const char *name, const strata_pubkey *pk)
+{
+	size_t alloc;
+
+	if (!n->trusted_loaded && load_trusted(n) < 0)
+		return STRATA_ERROR;
+	alloc = n->ntrusted;	/* grown from exactly its length */
+	return add_trusted(n, &alloc, pk, name, strlen(name), 0);
+}
+
+void strata_peers_forget(strata_node *n)
+{
+	free(n->trusted);
+	n->trusted = NULL;
+	n->ntrusted = 0;
+	n->trusted_loaded = 0;
 }
 
 static int conf_get(strata_buf *out, strata_node *n, const char *section, const char *sub, const char *var)
@@ -272,11 +401,15 @@ int strata_peers_add(strata_node *n, const strata_peer_spec *p)
 	    (error = set(n->cfg, p->name, "direction", direction)) == 0)
 		error = p->url ? set(n->cfg, p->name, "url", p->url) : 0;
 	forget_trusted(n);
+	if (!error)
+		error = strata_peers_write_allowed_signers(n);
 	strata_buf_dispose(&line);
 	return error;
 }
 
-static const char *const peer_vars[] = { "key", "tier", "policy", "direction", "url", NULL };
+static const char *const peer_vars[] = { "key", "tier", "policy", "direction", "url", "retired", "revoked", NULL };
+/* what strata_peers_set may change, in peer_vars' order (key first, never changed) */
+static const char *const settable[] = { "key", "tier", "policy", "direction", "url", NULL };
 
 int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, const strata_peer_spec *c,
 		     int unset_url, int unset_policy)
@@ -290,8 +423,8 @@ int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, cons
 		return strata_error_set("peer set: the node's write lock is not held");
 	if (!strata_name_node_valid(name) || !peer_exists(n, name))
 		return strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf (see 'strata peer list')", name);
-	for (int i = 0; peer_vars[i]; i++) {
-		had[i] = strata_peers_get(&old[i], n, name, peer_vars[i]) == 0;
+	for (int i = 0; settable[i]; i++) {
+		had[i] = strata_peers_get(&old[i], n, name, settable[i]) == 0;
 		want[i] = had[i] ? old[i].ptr : NULL;
 	}
 	strata_error_clear();
@@ -311,14 +444,14 @@ int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, cons
 		want[3] = strata_peers_default_direction(n->tier, merged.tier);
 	if ((error = spec_check(n, &merged, want[3])) < 0)
 		goto done;
-	for (int i = 1; !error && peer_vars[i]; i++) {
+	for (int i = 1; !error && settable[i]; i++) {
 		if (had[i] && want[i] && !strcmp(old[i].ptr, want[i]))
 			continue;
 		if (!had[i] && !want[i])
 			continue;
-		error = want[i] ? set(n->cfg, name, peer_vars[i], want[i]) : unset(n->cfg, name, peer_vars[i]);
+		error = want[i] ? set(n->cfg, name, settable[i], want[i]) : unset(n->cfg, name, settable[i]);
 		if (!error)
-			error = strata_buf_printf(changed, "%s: %s -> %s\n", peer_vars[i], had[i] ? old[i].ptr : "(none)",
+			error = strata_buf_printf(changed, "%s: %s -> %s\n", settable[i], had[i] ? old[i].ptr : "(none)",
 						  want[i] ? want[i] : "(none)");
 	}
 done:
@@ -365,6 +498,8 @@ int strata_peers_remove(strata_node *n, const char *name)
 		free(vars[i]);
 	free(vars);
 	forget_trusted(n);
+	if (!error)
+		error = strata_peers_write_allowed_signers(n);
 	return error;
 }
 
@@ -519,6 +654,19 @@ static void check_vars(struct check *c, const char *section, const char *sub, co
 	git_error_clear();
 }
 
+/* A "retired" item must be a key, a "revoked" one a fingerprint. */
+static int timed_ok(const char *item, int64_t t, void *payload)
+{
+	strata_pubkey pk;
+	(void)t;
+	(void)payload;
+	if (!strncmp(item, "SHA256:", 7) && strlen(item) == 50)
+		return 0;
+	if (strata_sign_pubkey_parse(&pk, item) < 0)
+		return strata_error_set("'%s' is neither a key nor a SHA256 fingerprint", item);
+	return 0;
+}
+
 static void check_peer(struct check *c, const char *name, strata_pubkey *keys, char **owners, size_t *nkeys)
 {
 	strata_buf v = STRATA_BUF_INIT, tier = STRATA_BUF_INIT, fix = STRATA_BUF_INIT;
@@ -582,6 +730,14 @@ static void check_peer(struct check *c, const char *name, strata_pubkey *keys, c
 		problem(c, "peer", name, has_dir ? "direction" : NULL, fix.ptr,
 			"peer '%s' is sent to (direction %s) but has no policy", name, direction);
 	}
+	for (int k = 0; k < 2; k++) {
+		strata_buf_clear(&v);
+		if (strata_peers_get(&v, c->n, name, k ? "revoked" : "retired") == 0 &&
+		    strata_peers_timed_parse(v.ptr, k ? "after" : "before", timed_ok, NULL) < 0)
+			problem(c, "peer", name, k ? "revoked" : "retired", k ? "written by 'strata key revoke': restore it from a backup of node.conf" :
+				"written when the peer rotated its key: restore it from a backup of node.conf",
+				"peer '%s': %s", name, strata_error_last());
+	}
 	strata_buf_clear(&v);
 	if (strata_peers_get(&v, c->n, name, "url") == 0 && strncmp(v.ptr, "https://", 8)) {
 		strata_buf_clear(&fix);
@@ -641,5 +797,55 @@ done:
 	free(owners);
 	free(path);
 	strata_buf_dispose(&text);
+	return error;
+}
+
+/* --- keys/allowed_signers, for stock git --- */
+
+static void signers_time(char *out, size_t size, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, size, "%Y%m%d%H%M%SZ", &tm);
+}
+
+int strata_peers_write_allowed_signers(strata_node *n)
+{
+	char *path = strata_fs_path_join(n->path, "keys/allowed_signers");
+	int error = path ? strata_peers_write_allowed_signers_to(n, path) : STRATA_ERROR;
+	free(path);
+	return error;
+}
+
+int strata_peers_write_allowed_signers_to(strata_node *n, const char *path)
+{
+	strata_buf text = STRATA_BUF_INIT, key = STRATA_BUF_INIT;
+	char when[32];
+	int error;
+
+	forget_trusted(n);
+	if ((error = load_trusted(n)) < 0 || (error = strata_sign_pubkey_format(&key, &n->pub)) < 0 ||
+	    (error = strata_buf_printf(&text, "%s namespaces=\"git\" %s\n", n->name, key.ptr)) < 0)
+		goto done;
+	for (size_t i = 0; i < n->ntrusted; i++) {
+		const struct strata_trusted *x = &n->trusted[i];
+		int64_t until = x->before && (!x->after || x->before < x->after) ? x->before : x->after;
+		strata_buf_clear(&key);
+		if ((error = strata_sign_pubkey_format(&key, &x->key)) < 0)
+			goto done;
+		if (until) {
+			signers_time(when, sizeof(when), until);
+			error = strata_buf_printf(&text, "%s namespaces=\"git\",valid-before=\"%s\" %s\n", x->name, when, key.ptr);
+		} else {
+			error = strata_buf_printf(&text, "%s namespaces=\"git\" %s\n", x->name, key.ptr);
+		}
+		if (error < 0)
+			goto done;
+	}
+	error = strata_fs_write_atomic(path, text.ptr, text.len, 0644);
+done:
+	strata_buf_dispose(&text);
+	strata_buf_dispose(&key);
 	return error;
 }

@@ -18,6 +18,7 @@
 #include "strata/node/peers.h"
 #include "strata/replica/link.h"
 #include "strata/format/sealed.h"
+#include "strata/node/keys.h"
 
 #include <git2/sys/odb_backend.h>
 #include <openssl/evp.h>
@@ -192,7 +193,8 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 	p.nrefs = views.n;
 	p.pack_objects = st.objects;
 	out->max = p.pack.len + ((size_t)1 << 24);
-	if ((error = strata_parcel_seal(&p, strata_node_key(n))) < 0 || (error = strata_parcel_write(out, &p)) < 0)
+	/* every rotation of this node's key, so a peer that missed one catches up here */
+	if ((error = strata_keys_rotations(&p.rotations, n)) < 0 || (error = strata_parcel_seal(&p, strata_node_key(n))) < 0 || (error = strata_parcel_write(out, &p)) < 0)
 		goto done;
 	res->sequence = p.sequence;
 	res->nrefs = p.nrefs;
@@ -221,6 +223,7 @@ done:
 	free(p.prereqs);
 	p.prereqs = NULL;
 	strata_buf_dispose(&p.manifest);
+	strata_buf_dispose(&p.rotations);
 	strata_buf_dispose(&p.sig);
 	strata_buf_dispose(&p.pack);
 	free(tips);

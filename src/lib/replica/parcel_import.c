@@ -4,6 +4,8 @@
  */
 #include "strata/replica/parcel_import.h"
 #include "strata/format/sealed.h"
+#include "strata/format/rotation.h"
+#include "strata/node/keys.h"
 #include "strata/base/hpke.h"
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
@@ -246,7 +248,29 @@ typedef struct {
 	strata_buf qdir, idxpath;	/* the quarantine, and the pack's index in it */
 	int qdir_made;
 	char packname[GIT_OID_HEXSZ + 1];
+	strata_rotation rot[STRATA_PARCEL_MAX_ROTATIONS];	/* the sender's rotations from its pinned key on */
+	size_t nrot;
 } import_run;
+
+/*
+ * The manifest is signed by another key than the one pinned: it stands
+ * only if the sender's rotation statements lead from the pinned key to
+ * it, each signed by the key before and the key after.  The new keys are
+ * trusted in memory while the parcel is checked; node.conf learns them
+ * once it is accepted (strata_keys_accept_rotation).
+ */
+static int follow_rotations(import_run *u, const strata_pubkey *pinned, const strata_pubkey *signer)
+{
+	const strata_parcel *p = u->c.p;
+
+	if (strata_rotation_chain(p->rotations.ptr, p->rotations.len, p->sender, pinned, signer, (int64_t)time(NULL),
+				  u->rot, STRATA_PARCEL_MAX_ROTATIONS, &u->nrot) < 0)
+		return strata_error_setc(STRATA_EVERIFY, "'%s': %s", u->c.what, strata_error_last());
+	for (size_t i = 0; i < u->nrot; i++)
+		if (strata_peers_trust_for_now(u->c.n, p->sender, &u->rot[i].new_key) < 0)
+			return STRATA_ERROR;
+	return 0;
+}
 
 /* 2. who sent it, and to whom: the pinned key signed it, it is for us, the direction allows it */
 static int step_sender(import_run *u)
@@ -264,9 +288,19 @@ static int step_sender(import_run *u)
 					 "in node.conf)", what, p->sender);
 	if (strata_parcel_verify(p, &signer) < 0)
 		return strata_error_setc(STRATA_EVERIFY, "'%s': MANIFEST.sig does not verify: %s", what, strata_error_last());
-	if (!strata_sign_pubkey_equal(&signer, &pinned))
-		return strata_error_setc(STRATA_EVERIFY, "'%s': signed by a key that is not the one pinned for '%s'",
-					 what, p->sender);
+	{
+		/* a pinned key revoked from now or earlier: nothing it signs now is accepted */
+		char who[64], why[256];
+		if (strata_peers_trusted_at(n, &pinned, (int64_t)time(NULL), who, sizeof(who), why, sizeof(why)) == 2)
+			return strata_error_setc(STRATA_EVERIFY, "'%s': the key pinned for '%s' is %s: pin it again "
+						 "('strata peer remove', then 'peer add') once it has a new key", what,
+						 p->sender, why);
+	}
+	if (!strata_sign_pubkey_equal(&signer, &pinned)) {
+		int error = follow_rotations(u, &pinned, &signer);
+		if (error < 0)
+			return error;
+	}
 	if (strcmp(p->recipient, strata_node_name(n)))
 		return strata_error_set("'%s': addressed to '%s', and this node is '%s'", what, p->recipient,
 					strata_node_name(n));
@@ -504,6 +538,11 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	res->objects = p->pack_objects;
 	for (size_t i = 0; error == 0 && i < sizeof(steps) / sizeof(*steps); i++)
 		error = steps[i](&u);
+	/* the sender's rotations, now that its parcel is accepted (or was already: a repeat carries them too) */
+	for (size_t i = 0; error >= 0 && i < u.nrot; i++)
+		error = strata_keys_accept_rotation(n, p->sender, &u.rot[i]);
+	if (u.nrot)
+		strata_peers_forget(n);	/* what was trusted for now goes; node.conf says the rest */
 	git_repository_free(u.c.r.repo);
 	git_odb_free(u.c.q_odb);
 	git_odb_free(u.c.main_odb);
@@ -618,7 +657,8 @@ int strata_parcel_import_fd(strata_node *n, const char *what, int fd, const char
 	if (error == 1) {
 		/* sealed to this node: opened into an unlinked file under NODE/tmp, then read as any parcel */
 		strata_buf path = STRATA_BUF_INIT;
-		unsigned char sk[32];
+		unsigned char (*sk)[32] = NULL;
+		size_t nsk = 0;
 		strata_parcel_limits lim;
 		strata_parcel_limits_default(&lim);
 		if ((error = strata_buf_printf(&path, "%s/opened-XXXXXX", spool)) < 0)
@@ -630,9 +670,12 @@ int strata_parcel_import_fd(strata_node *n, const char *what, int fd, const char
 		}
 		unlink(path.ptr);
 		strata_buf_dispose(&path);
-		if ((error = strata_sign_key_x25519(sk, strata_node_key(n))) == 0)
-			error = strata_sealed_open_fd(fd, opened, what, strata_node_name(n), sk, sealed_by, &lim);
-		OPENSSL_cleanse(sk, sizeof(sk));
+		if ((error = strata_keys_x25519_all(&sk, &nsk, n)) == 0)
+			error = strata_sealed_open_fd(fd, opened, what, strata_node_name(n), (const unsigned char (*)[32])sk, nsk,
+						      sealed_by, &lim);
+		if (sk)
+			OPENSSL_cleanse(sk, nsk * sizeof(*sk));
+		free(sk);
 		if (error < 0) {
 			error = refuse(n, what, sealed_by[0] ? sealed_by : NULL, error, strata_error_last());
 			goto done;

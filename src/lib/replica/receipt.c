@@ -13,6 +13,9 @@
 #include "strata/format/name.h"
 #include "strata/node/peers.h"
 #include "strata/node/journal.h"
+#include "strata/node/keys.h"
+#include "strata/format/rotation.h"
+#include "strata/format/parcel.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,7 @@
 #include <time.h>
 
 #define ARMOR_BEGIN "-----BEGIN SSH SIGNATURE-----"
+#define ARMOR_END "-----END SSH SIGNATURE-----"
 
 int strata_receipt_is(const void *data, size_t len)
 {
@@ -43,7 +47,9 @@ int strata_receipt_write(strata_buf *out, strata_node *n, const char *peer)
 	    (error = strata_link_state_format(&body, n, peer)) < 0 ||
 	    (error = strata_buf_put(out, body.ptr, body.len)) < 0 ||
 	    (error = strata_sign_sshsig(out, strata_node_key(n), STRATA_RECEIPT_NAMESPACE, body.ptr, body.len)) < 0 ||
-	    (error = strata_buf_putc(out, '\n')) < 0)
+	    (error = strata_buf_putc(out, '\n')) < 0 ||
+	    /* this node's key rotations, after the signature: each signs itself; a sender pinning an old key follows them */
+	    (error = strata_keys_rotations(out, n)) < 0)
 		goto done;
 done:
 	strata_buf_dispose(&body);
@@ -68,10 +74,21 @@ static int header_line(const char **p, const char *end, const char *word, char *
 	return 0;
 }
 
+/* 1 if `pk` is a key `peer` had when it wrote a receipt at `created` (a late receipt, from before a rotation). */
+static int retired_key_of(strata_node *n, const char *peer, const strata_pubkey *pk, const char *created)
+{
+	char who[64];
+	long long t = strtoll(created, NULL, 10);
+	int ok = t > 0 && strata_peers_trusted_at(n, pk, (int64_t)t, who, sizeof(who), NULL, 0) == 1 && !strcmp(who, peer);
+	return ok;
+}
+
 int strata_receipt_import(strata_node *n, const char *what, const void *data, size_t len,
 			  strata_receipt_result *res)
 {
-	const char *text = data, *end = text + len, *p, *armor;
+	const char *text = data, *end = text + len, *p, *armor, *armor_end = NULL, *rotations = NULL;
+	strata_rotation rot[STRATA_PARCEL_MAX_ROTATIONS];
+	size_t nrot = 0;
 	char from[64], to[64], created[32], subject[256], *trailers = NULL;
 	strata_buf key = STRATA_BUF_INIT;
 	strata_pubkey signer, pinned;
@@ -116,15 +133,29 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 					  what, from);
 		goto done;
 	}
-	if (strata_sign_sshsig_verify(&signer, armor, (size_t)(end - armor), STRATA_RECEIPT_NAMESPACE, text,
+	{
+		/* the signature ends at its END line; key rotation statements may follow */
+		const char *stop = strstr(armor, ARMOR_END);
+		if (!stop || stop + strlen(ARMOR_END) > end) {
+			error = strata_error_setc(STRATA_EVERIFY, "'%s': receipt signature is not terminated", what);
+			goto done;
+		}
+		stop += strlen(ARMOR_END);
+		armor_end = stop;
+		if (stop < end && *stop == '\n')
+			stop++;
+		rotations = stop;
+	}
+	if (strata_sign_sshsig_verify(&signer, armor, (size_t)(armor_end - armor), STRATA_RECEIPT_NAMESPACE, text,
 				 (size_t)(armor - text)) < 0) {
 		error = strata_error_setc(STRATA_EVERIFY, "'%s': receipt signature does not verify: %s", what,
 					  strata_error_last());
 		goto done;
 	}
-	if (!strata_sign_pubkey_equal(&signer, &pinned)) {
-		error = strata_error_setc(STRATA_EVERIFY, "'%s': receipt signed by a key that is not the one pinned "
-					  "for '%s'", what, from);
+	if (!strata_sign_pubkey_equal(&signer, &pinned) && !retired_key_of(n, from, &signer, created) &&
+	    strata_rotation_chain(rotations, (size_t)(end - rotations), from, &pinned, &signer, (int64_t)time(NULL), rot,
+				  STRATA_PARCEL_MAX_ROTATIONS, &nrot) < 0) {
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': receipt %s", what, strata_error_last());
 		goto done;
 	}
 	if (strcmp(to, strata_node_name(n))) {
@@ -156,6 +187,10 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		}
 		git_commit_free(c);
 	}
+	/* the peer's rotations: its receipt stands, so its new key is its own */
+	for (size_t i = 0; i < nrot; i++)
+		if ((error = strata_keys_accept_rotation(n, from, &rot[i])) < 0)
+			goto done;
 	if (got.sequence < link.acked.sequence || (link.acked.sequence && got.sequence == link.acked.sequence)) {
 		res->older = 1;	/* nothing newer: receipts may come late or twice */
 		error = 0;
