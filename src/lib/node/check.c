@@ -6,6 +6,7 @@
 #include "strata/node/journal.h"
 #include "strata/node/peers.h"
 #include "strata/node/refs.h"
+#include "strata/node/keys.h"
 #include "strata/base/fs.h"
 #include "node_priv.h"
 
@@ -81,6 +82,44 @@ static void check_keys(struct counted *c, strata_node *n)
 	free(signers);
 }
 
+struct rotations_seen {
+	struct counted *c;
+	const char *path;
+	strata_rotation last;
+	int n;
+};
+
+static int rotation_seen(const char *text, size_t len, void *payload)
+{
+	struct rotations_seen *r = payload;
+	if (strata_rotation_parse(&r->last, text, len) < 0) {
+		count(r->path, strata_error_last(), "restore keys/ from the node's backup", r->c);
+		return 1;
+	}
+	r->n++;
+	return 0;
+}
+
+/* keys/rotations: every statement verifies, and the last one names the key the node has. */
+static void check_rotations(struct counted *c, strata_node *n)
+{
+	strata_buf text = STRATA_BUF_INIT;
+	char *path = strata_fs_path_join(n->path, "keys/rotations");
+	struct rotations_seen r = { c, path, { "", { { 0 } }, { { 0 } }, 0 }, 0 };
+
+	if (path && strata_keys_rotations(&text, n) == 0 && text.len) {
+		int rc = strata_rotation_foreach(text.ptr, text.len, rotation_seen, &r);
+		if (rc < 0)
+			count(path, strata_error_last(), "restore keys/ from the node's backup", c);
+		else if (rc == 0 && r.n && !strata_sign_pubkey_equal(&r.last.new_key, &n->pub))
+			count(path, "the last rotation names another key than keys/node.pub",
+			      "restore keys/ from the node's backup: peers follow the rotations to the key they name", c);
+	}
+	strata_error_clear();
+	strata_buf_dispose(&text);
+	free(path);
+}
+
 int strata_node_check(strata_node *n, strata_problem_cb cb, void *payload)
 {
 	struct counted c = { cb, payload, 0, STRATA_REF_AUDIT };
@@ -91,6 +130,7 @@ int strata_node_check(strata_node *n, strata_problem_cb cb, void *payload)
 	if ((rc = strata_peers_check(n, count, &c)) < 0)
 		return rc;
 	check_keys(&c, n);
+	check_rotations(&c, n);
 	if ((pending = strata_journal_pending(n, op, sizeof(op), what, sizeof(what))) < 0) {
 		count("journal", strata_error_last(), "the next command that writes settles it; if it cannot, "
 		      "restore the node from a backup", &c);
