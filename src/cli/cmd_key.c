@@ -70,7 +70,8 @@ static int key_rotate(strata_cli *cli)
 		printf("node key rotated: %s -> %s\n"
 		       "the old key signed the new one in; every peer learns it from the next parcel,\n"
 		       "receipt or connection, and keeps the old key for what it signed before.\n"
-		       "restart 'strata serve' so that it presents the new key, and back up keys/node.key\n",
+		       "reload a running 'strata serve' (SIGHUP, systemctl reload) so that it presents the\n"
+		       "new key, and back up keys/node.key\n",
 		       o.ptr, nk.ptr);
 done:
 	strata_buf_dispose(&o);

@@ -8,11 +8,14 @@
 # and deletes some, and imports the result as CSV or JSON Lines, sometimes
 # killed with SIGKILL at a random moment first; policies tighten and loosen
 # with version bumps (each through the review gate: `policy diff --exit-code`
-# flags every loosening and no tightening); every link goes by HTTPS or by parcel file, switching
+# flags every loosening and no tightening); nodes rotate their keys (the
+# peers follow from the next parcel, receipt or connection); every link goes by HTTPS or by parcel file, switching
 # between them, with parcels lost, duplicated, delivered late, receipts
 # carried back or not, peers offline for rounds, and daemons killed in the
 # middle of a transfer.  After every round, on every node:
-#   - git fsck --strict is clean and strata verify --all passes;
+#   - git fsck --strict is clean, strata verify --all passes, strata doctor
+#     finds no problem, and stock git verifies every tip with the node's
+#     own keys/allowed_signers (peers' keys, rotated ones with valid-before);
 #   - every received view is what its builder's `audit view` recomputes;
 #   - every received residents view holds exactly the records and fields
 #     its chain of policies allows for the community commit it came from,
@@ -44,7 +47,7 @@ P=$TOP_SRCDIR/policies
 # sanitizer builds reserve terabytes of address space: no ulimit -v there
 case "${ASAN_OPTIONS:-}" in *detect_leaks*) MEM_KB=unlimited ;; esac
 
-views_total=0 disclosures_checked=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
+views_total=0 disclosures_checked=0 rotations=0 reloads=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
 
 # --- randomness: one LCG, state in $rng, result in $R (no subshells) ---
 rnd() { # N -> R in 0..N-1
@@ -246,6 +249,38 @@ import_round() { # NODE PREFIX
 check_node() { # NODE WHEN
 	git -C "$1/repo.git" fsck --strict --no-dangling >fsck.out 2>&1 || die "git fsck --strict at $1 $2: $(cat fsck.out)"
 	S -C "$1" verify --all >/dev/null 2>err || die "verify --all at $1 $2: $(cat err) $(cat out 2>/dev/null)"
+	S -C "$1" doctor >doctor.out 2>&1 || die "doctor at $1 $2: $(cat doctor.out)"
+	# stock git, with the node's own allowed_signers (peers' keys, rotated ones with valid-before), verifies every tip
+	for r in $(git -C "$1/repo.git" for-each-ref --format='%(refname)' refs/strata/peers refs/strata/datasets refs/strata/views); do
+		git -C "$1/repo.git" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$T/s$seed/$1/keys/allowed_signers" \
+			verify-commit "$r" 2>/dev/null || die "stock git at $1 $2 does not verify $r"
+	done
+}
+
+# rotate NODE: a new node key; a node with a daemon restarts it, to present the new key
+rotate() {
+	sleep 1	# commit times are whole seconds: nothing of this second is left to the old key
+	S -C "$1" key rotate >/dev/null 2>err || die "key rotate at $1: $(cat err)"
+	rotations=$((rotations + 1))
+	# a node with a daemon: reloaded (SIGHUP: it presents the new key from then on), or restarted
+	case $1 in
+	st | dx)
+		if chance 50; then
+			eval "dpid=\$pid_$1"
+			seen=$(grep -c "node.conf reloaded" "$T/$1.log" || true)
+			kill -HUP "$dpid"
+			i=0
+			while [ "$(grep -c "node.conf reloaded" "$T/$1.log" || true)" -le "$seen" ]; do
+				i=$((i + 1))
+				[ "$i" -lt 300 ] || die "the daemon of $1 did not reload: $(tail -3 "$T/$1.log")"
+				sleep 0.1
+			done
+			reloads=$((reloads + 1))
+		else
+			stop_daemon "$1"
+			start_daemon "$1"
+		fi ;;
+	esac
 }
 
 trailer() { git -C "$1/repo.git" log -1 --format="%(trailers:key=$3,valueonly)" "$2" | head -1; }
@@ -456,6 +491,11 @@ run_seed() {
 			import_round cn-b b
 			if chance 15; then change_policy cn-a cn_a community-to-street; fi
 			if chance 15; then change_policy st st street-to-district; fi
+			# a node's key rotated: its peers learn it from the next parcel, receipt or connection
+			if chance 12; then
+				rnd 5
+				case $R in 0) rotate cn-a ;; 1) rotate cn-b ;; 2) rotate st ;; 3) rotate dx ;; 4) rotate pv ;; esac
+			fi
 		fi
 		# cn-a -> st: HTTPS push or a parcel; cn-b -> st: parcels only
 		if [ $calm = 1 ]; then
@@ -503,4 +543,4 @@ for seed in $SEEDS; do
 	run_seed
 	ok "seed $seed: $((ROUNDS + 2)) rounds, every invariant held after each"
 done
-echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes; $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds"
+echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds"

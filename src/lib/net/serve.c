@@ -367,13 +367,24 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 		break;
 	}
 	case OP_RELOAD: {
+		/* node.conf's peers again, and a TLS identity under the node's key now (a rotation since the start) */
+		strata_buf pins = STRATA_BUF_INIT, rot = STRATA_BUF_INIT;
+		strata_tls_identity id = { STRATA_BUF_INIT, STRATA_BUF_INIT };
 		size_t npeers = 0;
-		if ((error = strata_node_reload(n)) < 0 || (error = pins_wire(body, n, &npeers)) < 0) {
+		body->max = 1 << 20;
+		if ((error = strata_node_reload(n)) < 0 || (error = pins_wire(&pins, n, &npeers)) < 0 ||
+		    (error = strata_node_flock(n)) < 0 || (error = strata_node_load_key(n)) < 0 ||
+		    (error = strata_keys_rotations(&rot, n)) < 0 ||
+		    (error = strata_tls_identity_new(&id, strata_node_name(n), strata_node_key(n), &rot)) < 0 ||
+		    (error = strata_msg_begin(body)) < 0 || (error = strata_msg_add(body, T_PINS, pins.ptr ? pins.ptr : "", pins.len)) < 0 ||
+		    (error = identity_add(body, &id)) < 0 || (error = strata_msg_end(body)) < 0)
 			strata_netproc_log("SIGHUP: node.conf not reloaded, the peers stay as they were: %s", strata_error_last());
-			break;
-		}
-		strata_netproc_log("SIGHUP: node.conf reloaded: %zu peers", npeers);
-		*type = "application/x-strata-pins";
+		else
+			strata_netproc_log("SIGHUP: node.conf reloaded: %zu peers", npeers);
+		strata_tls_identity_dispose(&id);
+		strata_buf_dispose(&pins);
+		strata_buf_dispose(&rot);
+		*type = "application/x-strata-reload";
 		break;
 	}
 	default:
@@ -418,8 +429,8 @@ static int serve_loop(strata_node *n, int fd)
 			     strata_msg_add(&out, T_BODY, body.ptr ? body.ptr : "", body.len) < 0 ||
 			     strata_msg_end(&out) < 0 || strata_msg_write(fd, &out) < 0 ? STRATA_ERROR : 0;
 		strata_msg_dispose(&m);
-		strata_buf_dispose(&body);
-		strata_buf_dispose(&out);
+		strata_buf_dispose_secret(&body);	/* a reload's holds a TLS key */
+		strata_buf_dispose_secret(&out);
 		if (rc < 0)
 			return rc;
 	}

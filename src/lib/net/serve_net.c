@@ -508,26 +508,47 @@ static int load_pins(strata_tls_pins *pins, const strata_msg *m)
 	return pins_from(pins, m->ptr[T_PINS], m->len[T_PINS]);
 }
 
-/* A reload's answer: the new pins replace the old for every handshake from now on. */
+/* A reload's answer: new pins and a new TLS identity, for every handshake from now on. */
 static void reloaded(struct server *s, uint64_t status, const strata_msg *m)
 {
-	strata_tls_pins fresh;
+	strata_tls_pins fresh = { 0 };
+	strata_tls_identity id;
+	strata_msg inner;
 	strata_tls_pin **r;
+	SSL_CTX *ctx = NULL;
 
 	if (status != 200) {
 		strata_netproc_log("reload refused: %.*s", (int)m->len[T_BODY], (const char *)m->ptr[T_BODY]);
 		return;
 	}
-	if (pins_from(&fresh, m->ptr[T_BODY], m->len[T_BODY]) < 0 ||
-	    !(r = realloc(s->retired, (s->nretired + 1) * sizeof(*r)))) {
+	memset(&inner, 0, sizeof(inner));
+	if (m->len[T_BODY] < 4 || strata_msg_parse(&inner, m->ptr[T_BODY] + 4, m->len[T_BODY] - 4) < 0 ||
+	    load_pins(&fresh, &inner) < 0 || identity_from(&id, &inner) < 0) {
+		strata_msg_dispose(&inner);
 		free(fresh.pins);
-		strata_netproc_log("reload: %s; the old pins stay", "bad or too many pins");
+		strata_netproc_log("reload: a malformed answer from the node process; nothing changes");
 		return;
 	}
+	strata_msg_dispose(&inner);
+	if (strata_tls_ctx_new(&ctx, 1, &id) < 0 || !(r = realloc(s->retired, (s->nretired + 1) * sizeof(*r)))) {
+		strata_tls_identity_dispose(&id);
+		SSL_CTX_free(ctx);
+		free(fresh.pins);
+		strata_netproc_log("reload: %s; nothing changes", strata_error_last());
+		return;
+	}
+	strata_tls_identity_dispose(&id);
 	s->retired = r;
 	s->retired[s->nretired++] = s->pins.pins;
 	s->pins.pins = fresh.pins;	/* the verify callback reads s->pins: from the next handshake on */
 	s->pins.n = fresh.n;
+	if (strata_tls_ctx_pin(ctx, &s->pins) < 0) {
+		SSL_CTX_free(ctx);
+		return;
+	}
+	SSL_CTX_set_info_callback(ctx, info_cb);
+	SSL_CTX_free(s->ctx);	/* connections made under it hold their own reference */
+	s->ctx = ctx;
 }
 
 static void hup_cb(evutil_socket_t sig, short what, void *arg)

@@ -332,6 +332,25 @@ int strata_node_flock(strata_node *n)
 	} else {
 		n->lock_shared = 0;
 		remove_leftovers(n);
+		/*
+		 * Another process may have changed node.conf's keys since they
+		 * were read (a daemon lives for months; a rotation accepted by an
+		 * import beside it): read them again under the lock.
+		 */
+		free(n->trusted);
+		n->trusted = NULL;
+		n->ntrusted = 0;
+		n->trusted_loaded = 0;
+		/* and its own key: rotated by another process, it is loaded again when next needed */
+		{
+			strata_pubkey now;
+			if (read_pubkey(&now, n->path) == 0 && !strata_sign_pubkey_equal(&now, &n->pub)) {
+				n->pub = now;
+				strata_sign_key_free(n->key);
+				n->key = NULL;
+			}
+			strata_error_clear();
+		}
 	}
 	strata_buf_dispose(&p);
 	return error;

@@ -297,7 +297,15 @@ static int step_sender(import_run *u)
 						 p->sender, why);
 	}
 	if (!strata_sign_pubkey_equal(&signer, &pinned)) {
-		int error = follow_rotations(u, &pinned, &signer);
+		/*
+		 * A key the sender had when it made the parcel (one it rotated
+		 * away since: the parcel travelled slowly), or one its rotation
+		 * statements lead to from the pinned key.
+		 */
+		char who[64];
+		int error = 0;
+		if (strata_peers_trusted_at(n, &signer, p->created, who, sizeof(who), NULL, 0) != 1 || strcmp(who, p->sender))
+			error = follow_rotations(u, &pinned, &signer);
 		if (error < 0)
 			return error;
 	}
