@@ -9,7 +9,7 @@ STRATA=${1:?usage: make-corpus.sh STRATA}
 C=$top/tests/fuzz/corpus
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-for t in csv jsonl record policy parcel sshsig net received; do
+for t in csv jsonl record policy parcel sshsig net received sealed rotation; do
 	mkdir -p "$C/$t"
 	find "$C/$t" -name 'seed-*' -delete
 done
@@ -43,6 +43,13 @@ sed 's/^recipients:/recipients:\n  peers: [st-fuzz]/' "$top/policies/community-t
 "$STRATA" -q -C "$W/cn" policy commit "$W/p.yaml"
 "$STRATA" -q -C "$W/cn" peer add st-fuzz --key "$W/st/keys/node.pub" --tier street --policy community-to-street
 "$STRATA" -q -C "$W/cn" export --to st-fuzz -o "$C/parcel/seed-small" --unsealed
+"$STRATA" -q -C "$W/cn" export --to st-fuzz -o "$C/sealed/seed-small" --full
+head -c 2048 "$C/sealed/seed-small" > "$C/sealed/seed-cut"
+# rotations: one, then two in a chain
+"$STRATA" -q -C "$W/cn" key rotate
+cp "$W/cn/keys/rotations" "$C/rotation/seed-one"
+"$STRATA" -q -C "$W/cn" key rotate
+cp "$W/cn/keys/rotations" "$C/rotation/seed-two"
 (cd "$W" && bsdtar xf "$C/parcel/seed-small")
 cp "$W/MANIFEST.sig" "$C/sshsig/seed-manifest-sig"
 cp "$W/st/keys/node.pub" "$C/sshsig/seed-pubkey"
