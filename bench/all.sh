@@ -10,6 +10,7 @@
 #   view      full view, into an empty store vs the import;
 #             incremental view, 1% / 0.01%   vs the full view
 #   parcel    incremental parcel import      vs git index-pack --fix-thin of its pack;
+#             sealed import and full export  vs the same unsealed (the cost of sealing);
 #             its size                       vs gzip of the changed view lines, git bundle
 #   export    export --format csv            vs git show of the CSV
 #   sql       sql GROUP BY over the dataset  vs sqlite3 .import of the CSV + the same query
@@ -139,9 +140,11 @@ if want parcel; then
 	"$STRATA" -q -C "$W/cn" import "$W/p1.parcel.receipt"
 	v1=$(git -C "$W/cn/repo.git" rev-parse $V)
 	"$STRATA" -q -C "$W/cn" import residents "$W/r1.csv"
+	cp -a "$W/cn" "$W/cn-u"	# the same parcel unsealed, from a copy
 	"$STRATA" -q -C "$W/cn" export --to st-bench -o "$W/p2.parcel"
+	"$STRATA" -q -C "$W/cn-u" export --to st-bench -o "$W/p2u.parcel" --unsealed
 	v2=$(git -C "$W/cn/repo.git" rev-parse $V)
-	(cd "$W" && bsdtar xf p2.parcel objects.pack && mv objects.pack p2.pack)
+	(cd "$W" && bsdtar xf p2u.parcel objects.pack && mv objects.pack p2.pack)
 	cp -a "$W/st" "$W/st1"
 	parcel_in() {
 		rm -rf "$W/s"
@@ -154,6 +157,16 @@ if want parcel; then
 		timed sh -c 'git -C "$1" index-pack --stdin --fix-thin <"$2" >/dev/null' sh "$W/s/repo.git" "$W/p2.pack"
 	}
 	pair "incremental parcel import, 1% changed" "git index-pack --fix-thin" parcel_in parcel_git "<= 1.0x" "<= 1.2x"
+	parcel_in_unsealed() {
+		rm -rf "$W/s"
+		cp -a "$W/st1" "$W/s"
+		timed "$STRATA" -q -C "$W/s" import "$W/p2u.parcel"
+	}
+	pair "incremental parcel import, 1% changed, sealed" "the same parcel unsealed" parcel_in parcel_in_unsealed "<= 1.1x" "<= 1.3x"
+	# a full parcel of the whole view, sealed and not: the cost of sealing on the largest file a stick carries
+	full_sealed() { rm -f "$W/pf.parcel"; timed "$STRATA" -q -C "$W/cn" export --to st-bench -o "$W/pf.parcel" --full; }
+	full_unsealed() { rm -f "$W/pfu.parcel"; timed "$STRATA" -q -C "$W/cn-u" export --to st-bench -o "$W/pfu.parcel" --full --unsealed; }
+	pair "full parcel export, sealed" "the same export unsealed" full_sealed full_unsealed "<= 1.1x" "<= 1.3x"
 	# sizes: the changed lines as the view holds them (redacted), gzip -6; an incremental git bundle
 	lines() { git -C "$W/cn/repo.git" ls-tree -r "$1:records" | awk '{print $3}' |
 		git -C "$W/cn/repo.git" cat-file --batch='' | grep -v '^$' | LC_ALL=C sort; }

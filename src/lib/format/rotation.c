@@ -57,7 +57,8 @@ static int line_of(const char **p, const char *end, const char *word, char *val,
 /* The armored signature at *p, through ARMOR_END and its newline. */
 static int armor_of(const char **p, const char *end, const char **armor, size_t *alen)
 {
-	const char *e = *p < end ? strstr(*p, ARMOR_END) : NULL;
+	/* bounded: the text is a slice of a larger one, not NUL-terminated */
+	const char *e = *p < end ? memmem(*p, (size_t)(end - *p), ARMOR_END, strlen(ARMOR_END)) : NULL;
 
 	if (!e || e + strlen(ARMOR_END) >= end || e[strlen(ARMOR_END)] != '\n')
 		return -1;

@@ -135,7 +135,7 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 	}
 	{
 		/* the signature ends at its END line; key rotation statements may follow */
-		const char *stop = strstr(armor, ARMOR_END);
+		const char *stop = memmem(armor, (size_t)(end - armor), ARMOR_END, strlen(ARMOR_END));
 		if (!stop || stop + strlen(ARMOR_END) > end) {
 			error = strata_error_setc(STRATA_EVERIFY, "'%s': receipt signature is not terminated", what);
 			goto done;
