@@ -5,7 +5,7 @@ set -eu
 pkgs="build-essential autoconf automake pkg-config git openssh-client ca-certificates
       libgit2-dev libssl-dev zlib1g-dev libarchive-dev libarchive-tools libjansson-dev libyaml-dev check graphviz
       libevent-dev libcurl4-openssl-dev openssl curl procps perl python3 strace time tzdata
-      libsqlite3-dev sqlite3 $*"
+      libsqlite3-dev sqlite3 systemd bash $*"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

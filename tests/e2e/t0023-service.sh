@@ -1,0 +1,65 @@
+#!/bin/sh
+# What runs a node in production: the systemd units are hardened
+# (systemd-analyze security: serve <= 2.5, sync <= 2.0) and verify; the
+# sysusers and tmpfiles files parse; bash completion offers commands,
+# options, peers, datasets and policies.
+. "$TOP_SRCDIR/tests/e2e/lib.sh"
+
+U=$TOP_SRCDIR/contrib/systemd
+command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (Debian package systemd)"
+for unit in strata-serve@.service:2.5 strata-sync@.service:2.0; do
+	f=${unit%%:*} max=${unit#*:}
+	cp "$U/$f" "$T/$f"
+	score=$(systemd-analyze security --offline=true "$T/$f" 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\) .*/\1/p')
+	[ -n "$score" ] || fail "systemd-analyze gave no score for $f: $(systemd-analyze security --offline=true "$T/$f" 2>&1 | tail -3)"
+	echo "systemd-analyze security $f: $score"
+	awk -v s="$score" -v m="$max" 'BEGIN { exit !(s <= m) }' || fail "$f scores $score, over $max"
+done
+# the timer means what it says: a calendar (Persistent= needs one), every 15 minutes
+grep -q '^OnCalendar=\*:0/15$' "$U/strata-sync@.timer" && grep -q '^Persistent=true$' "$U/strata-sync@.timer" ||
+	fail "the timer is not a 15-minute calendar with Persistent="
+systemd-analyze calendar '*:0/15' >/dev/null 2>&1 || fail "systemd does not parse the timer's calendar"
+grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$U/strata-serve@.service" || fail "the daemon's unit has no ExecReload"
+grep -q '^u strata ' "$TOP_SRCDIR/contrib/sysusers.d/strata.conf" || fail "sysusers.d makes no strata user"
+grep -q '^d /var/lib/strata 0750 strata strata' "$TOP_SRCDIR/contrib/tmpfiles.d/strata.conf" || fail "tmpfiles.d makes no /var/lib/strata"
+ok "the units score serve <= 2.5 and sync <= 2.0 with systemd-analyze security; the timer is a calendar; sysusers and tmpfiles"
+
+# --- bash completion ---
+two_nodes
+"$STRATA" -C st peer add dx-gongshu --key cn/keys/node.pub --tier district --direction pull >/dev/null 2>&1 || true
+PATH=$(dirname "$STRATA"):$PATH
+export PATH
+cat >complete.bash <<'EOB'
+. "$1"
+complete -p strata | grep -q -- '-F _strata strata' || { echo "no completion registered: $(complete -p strata)"; exit 1; }
+# c WORD...: the completions of the last word, one a line
+c() {
+	COMP_WORDS=("$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMPREPLY=()
+	_strata
+	printf '%s\n' "${COMPREPLY[@]}"
+}
+case ${2} in
+commands) c strata "" ;;
+peer-sub) c strata -C st peer "" ;;
+peers) c strata -C st peer show "" ;;
+datasets) c strata -C cn export "" ;;
+options) c strata -C cn pull --l ;;
+tiers) c strata peer add x --tier "" ;;
+policies) c strata -C cn peer set st-wangjiang --policy "" ;;
+key-sub) c strata key r ;;
+esac
+EOB
+comp() { bash complete.bash "$TOP_SRCDIR/contrib/bash-completion/strata" "$1"; }
+cmds=$("$STRATA" --help | sed -n 's/^  \([a-z]*\) .*/\1/p')
+got=$(comp commands)
+for c in $cmds; do echo "$got" | grep -qx "$c" || fail "completion lacks command '$c': $got"; done
+[ "$(comp peer-sub | tr '\n' ' ')" = "add set remove show list " ] || fail "peer subcommands: $(comp peer-sub)"
+comp peers | grep -qx cn-wangjiang-01 || fail "peer names: $(comp peers)"
+comp datasets | grep -qx residents && comp datasets | grep -qx grid-events || fail "dataset names: $(comp datasets)"
+[ "$(comp options)" = "--limit-rate" ] || fail "options of pull: $(comp options)"
+[ "$(comp tiers | wc -l)" = 5 ] || fail "tiers: $(comp tiers)"
+comp policies | grep -qx community-to-street || fail "policy names: $(comp policies)"
+[ "$(comp key-sub | tr '\n' ' ')" = "rotate revoke " ] || fail "key subcommands: $(comp key-sub)"
+ok "bash completion: every command of strata --help, subcommands, options from --help, peers, datasets, policies"
