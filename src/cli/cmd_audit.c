@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #define USAGE "audit log [-v] [--since TIME] [--until TIME] [--peer PEER] [--event EVENT] [--format table|csv|json]\n" \
@@ -302,8 +303,12 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 	if (rc == 0 && refused.len) {
 		printf("\nrefused input (%s, local and unsigned: refusals change nothing in the repository):\n", path);
 		fwrite(refused.ptr, 1, refused.len, stdout);
-		if (refused.len >= STRATA_REFUSED_LOG_MAX)
-			printf("(%s is full: later refusals were not recorded)\n", path);
+	}
+	{
+		char *older = strata_fs_path_join(strata_node_path(cli->node), STRATA_REFUSED_LOG ".1");
+		if (older && access(older, F_OK) == 0)
+			printf("(older refusals, rotated out at %zu MiB: %s)\n", STRATA_REFUSED_LOG_MAX >> 20, older);
+		free(older);
 	}
 	strata_error_clear();
 	strata_buf_dispose(&refused);

@@ -48,6 +48,13 @@ git -C dx/repo.git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$T/st/keys/a
 "$STRATA" -C dx pull st-wangjiang | grep -q "up to date" || fail "second pull fetched again"
 ok "pull fetches the views built for the puller, then finds them up to date"
 
+# the access log: one line per request, with peer, address, endpoint, status, bytes and duration, at a level
+grep -q " info cn-wangjiang-01 127\.0\.0\.1:[0-9]* POST /v1/push 200, [0-9]* bytes in, [0-9]* out, [0-9]* ms$" "$T/st.log" ||
+	fail "no access log line for the push: $(cat "$T/st.log")"
+grep -q " info dx-gongshu 127\.0\.0\.1:[0-9]* POST /v1/pull 204, [0-9]* bytes in, 0 out, [0-9]* ms$" "$T/st.log" ||
+	fail "no access log line for the pull that found nothing new: $(cat "$T/st.log")"
+ok "the daemon logs each request: peer, address, endpoint, status, bytes in and out, duration, level"
+
 "$STRATA" -C dx status --json >status.json
 grep -q '"last_success"' status.json || fail "status --json has no last success: $(cat status.json)"
 "$STRATA" -C dx status | grep -q "last network success" || fail "status: $("$STRATA" -C dx status)"
@@ -72,7 +79,8 @@ before=$(node_state st)
 cp -r cn evil
 cp evilkey/keys/* evil/keys/
 expect_fail 1 "v1/state" "$STRATA" -C evil push st-wangjiang
-grep -q "refused TLS from 127.0.0.1.*not vouched for by a key pinned" "$T/st.log" || fail "no log of the refusal: $(cat "$T/st.log")"
+grep -q "warning refused TLS from 127\.0\.0\.1:[0-9][0-9]*: .*not vouched for by a key pinned" "$T/st.log" ||
+	fail "no log of the refusal, with the address: $(cat "$T/st.log")"
 ok "a peer with the wrong key is refused during the handshake, and the daemon says why"
 
 # the daemon, as seen with the wrong pinned key

@@ -194,8 +194,10 @@ refuse "over the limit" k2.parcel
 [ "$(stat -c %s $log)" -gt 16777215 ] || fail "refused.log under 16 MiB did not grow"
 python3 -c "import sys; open(sys.argv[1], 'w').write('x' * 16777216)" $log
 refuse "over the limit" k2.parcel
-[ "$(stat -c %s $log)" = 16777216 ] || fail "refused.log grew past 16 MiB"
-ok "refused.log grows up to 16 MiB and not past it; refusals are still reported"
+[ "$(stat -c %s $log.1)" = 16777216 ] || fail "a full refused.log was not rotated to refused.log.1"
+[ "$(wc -l <$log)" = 1 ] && grep -q "over the limit" $log || fail "the newest refusal is not in the fresh refused.log: $(head -c 300 $log)"
+"$STRATA" -C st audit log | grep -q "older refusals, rotated out at 16 MiB" || fail "audit log does not point at refused.log.1"
+ok "refused.log grows up to 16 MiB, then rotates to refused.log.1: the newest refusals are always kept"
 
 # --- network: a pull's state body 64 KiB and 1024 views ---
 : "${NET_POST:?NET_POST must name tests/tools/net-post (make check sets it)}"

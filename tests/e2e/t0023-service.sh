@@ -63,3 +63,13 @@ comp datasets | grep -qx residents && comp datasets | grep -qx grid-events || fa
 comp policies | grep -qx community-to-street || fail "policy names: $(comp policies)"
 [ "$(comp key-sub | tr '\n' ' ')" = "rotate revoke " ] || fail "key subcommands: $(comp key-sub)"
 ok "bash completion: every command of strata --help, subcommands, options from --help, peers, datasets, policies"
+
+# --- under systemd (JOURNAL_STREAM set): a priority prefix, no timestamp of its own ---
+"$STRATA" -C st policy commit "$TOP_SRCDIR/policies/street-to-district.yaml" >/dev/null
+JOURNAL_STREAM=8:12345 serve_node st
+set_url cn st-wangjiang "$SERVE_PORT"
+"$STRATA" -C cn view build >/dev/null
+"$STRATA" -C cn push st-wangjiang >/dev/null || fail "push: $(cat "$T/st.log")"
+grep -q '^<6>cn-wangjiang-01 127\.0\.0\.1:[0-9]* POST /v1/push 200, ' "$T/st.log" || fail "no journal-style line: $(cat "$T/st.log")"
+grep -q '^20[0-9][0-9]-' "$T/st.log" && fail "a timestamp of its own under the journal: $(cat "$T/st.log")"
+ok "with JOURNAL_STREAM set, the daemon's lines carry a priority prefix and no timestamp of their own"

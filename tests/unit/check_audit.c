@@ -98,13 +98,19 @@ START_TEST(refusals)
 			lines += b.ptr[i] == '\n';
 		ck_assert_int_eq(lines, 2);	/* one JSON object per line, newlines escaped */
 	}
-	/* full: further refusals are not recorded (and not an error) */
+	/* full: rotated to refused.log.1, and the new refusal starts a fresh file */
 	ck_assert_ptr_nonnull(f = fopen(path, "a"));
 	ck_assert_int_eq(ftruncate(fileno(f), (off_t)STRATA_REFUSED_LOG_MAX), 0);
 	fclose(f);
 	ck_assert_int_eq(strata_audit_refusal(node, "parcel-import", "z.parcel", NULL, "late"), 0);
 	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_int_eq(st.st_size, (off_t)STRATA_REFUSED_LOG_MAX);
+	ck_assert_int_lt(st.st_size, 512);
+	{
+		char *older = strata_fs_path_join(strata_node_path(node), STRATA_REFUSED_LOG ".1");
+		ck_assert_int_eq(stat(older, &st), 0);
+		ck_assert_int_eq(st.st_size, (off_t)STRATA_REFUSED_LOG_MAX);
+		free(older);
+	}
 	strata_buf_dispose(&b);
 	free(path);
 }

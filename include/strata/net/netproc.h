@@ -33,5 +33,13 @@ int strata_netproc_sandbox(void);
 
 /* One line on stderr, "TIME message": the daemon's log (journald keeps it). */
 void strata_netproc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A log line at a syslog priority (LOG_ERR, LOG_WARNING, LOG_NOTICE,
+ * LOG_INFO).  Under systemd, whose journal takes stderr ($JOURNAL_STREAM
+ * set), the line is "<PRIORITY>message": the journal reads the priority
+ * and stamps the time itself.  Elsewhere "TIME LEVEL message".
+ * strata_netproc_log is LOG_INFO.
+ */
+void strata_netproc_log_at(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -11,7 +11,8 @@
  * Refused input changes nothing in the repository (DESIGN.md guarantee 5),
  * so refusals are not chain events: they are appended, one JSON object per
  * line, to NODE/refused.log, which `strata audit log` shows beside the
- * chain.  That file is local and unsigned, and stops growing at a cap.
+ * chain.  That file is local and unsigned; at its cap it is rotated to
+ * refused.log.1 (replacing the one before), so at most twice the cap is kept.
  *
  * Trust: callers hold the node lock; trailer values come from this node or
  * from input already verified, and must be one line each.

@@ -155,16 +155,37 @@ int strata_netproc_wait(pid_t pid)
 	return strata_error_set("the network process failed (exit status %d)", WEXITSTATUS(status));
 }
 
-void strata_netproc_log(const char *fmt, ...)
+static void log_v(int priority, const char *fmt, va_list ap)
 {
+	static const char *const words[8] = { "emerg", "alert", "crit", "error", "warning", "notice", "info", "debug" };
+	const char *journal = getenv("JOURNAL_STREAM");
 	char t[32];
-	va_list ap;
 
-	strata_enc_utc_stamp(t, sizeof(t), (int64_t)time(NULL));
-	fprintf(stderr, "%s ", t);
-	va_start(ap, fmt);
+	if (priority < 0 || priority > 7)
+		priority = 6;
+	if (journal && journal[0]) {
+		fprintf(stderr, "<%d>", priority);
+	} else {
+		strata_enc_utc_stamp(t, sizeof(t), (int64_t)time(NULL));
+		fprintf(stderr, "%s %s ", t, words[priority]);
+	}
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	fputc('\n', stderr);
 	fflush(stderr);
+}
+
+void strata_netproc_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_v(6, fmt, ap);
+	va_end(ap);
+}
+
+void strata_netproc_log_at(int priority, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_v(priority, fmt, ap);
+	va_end(ap);
 }

@@ -33,6 +33,7 @@ struct server;
 struct conn {
 	struct server *s;
 	SSL *ssl;
+	struct bufferevent *bev;	/* its socket, once evhttp gave it one: for the peer's address */
 	time_t born;
 	int receiving;		/* its request is not complete yet */
 	int after_stop;		/* accepted while draining: only an upload's next part is taken */
@@ -48,6 +49,9 @@ struct pending {
 	char upload[33];	/* a push part: its upload token, else "" */
 	int last;		/* the upload's last part */
 	int reload;		/* OP_RELOAD: its answer is the new pins */
+	struct timespec started;	/* for the access log */
+	size_t bytes_in;
+	char peer[64], addr[64], what[80];
 	struct pending *next;
 };
 
@@ -183,6 +187,8 @@ static void conn_addr(struct conn *c)
 	char host[48] = "?", port[8] = "?";
 	int fd = SSL_get_fd(c->ssl);
 
+	if (fd < 0 && c->bev)
+		fd = (int)bufferevent_getfd(c->bev);
 	if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
 		getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port, sizeof(port),
 			    NI_NUMERICHOST | NI_NUMERICSERV);
@@ -196,7 +202,7 @@ static void conn_drop(struct conn *c, const char *why)
 
 	if (!c->addr[0])
 		conn_addr(c);
-	strata_netproc_log("dropped %s: %s", c->addr, why);
+	strata_netproc_log_at(4, "dropped %s: %s", c->addr, why);
 	if (fd >= 0)
 		shutdown(fd, SHUT_RDWR);
 	c->receiving = 0;
@@ -210,7 +216,7 @@ static void info_cb(const SSL *ssl, int where, int ret)
 		return;
 	if (!c->addr[0])
 		conn_addr(c);
-	strata_netproc_log("refused TLS from %s: %s%s%s", c->addr, SSL_alert_desc_string_long(ret),
+	strata_netproc_log_at(4, "refused TLS from %s: %s%s%s", c->addr, SSL_alert_desc_string_long(ret),
 	      c->s->pins.why[0] ? ": " : "", c->s->pins.why);
 	c->s->pins.why[0] = '\0';
 }
@@ -253,6 +259,7 @@ static struct bufferevent *bev_cb(struct event_base *base, void *arg)
 	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (!bev)
 		return give_up(s, "cannot make a TLS bufferevent");
+	c->bev = bev;
 	return bev;
 }
 
@@ -291,6 +298,15 @@ static void drain_cb(evutil_socket_t fd, short what, void *arg)
 static void reply_text(struct evhttp_request *req, int status, const char *reason, const char *text)
 {
 	struct evbuffer *b = evbuffer_new();
+	struct conn *c = conn_of(req);
+	const strata_tls_pin *pin = c ? strata_tls_peer(c->ssl) : NULL;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+
+	/* answered here, without the node process: said in the access log all the same */
+	if (c && !c->addr[0])
+		conn_addr(c);
+	strata_netproc_log_at(status >= 500 ? 3 : 4, "%s %s %s %.64s %d: %s", pin ? pin->name : "?", c ? c->addr : "?",
+			      evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" : "POST", path ? path : "?", status, text);
 
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; charset=utf-8");
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
@@ -376,6 +392,13 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	p->id = s->next_id;
 	p->req = req;
 	p->conn = c;
+	clock_gettime(CLOCK_MONOTONIC, &p->started);
+	p->bytes_in = evbuffer_get_length(in);
+	snprintf(p->peer, sizeof(p->peer), "%s", pin->name);
+	if (c && !c->addr[0])
+		conn_addr(c);
+	snprintf(p->addr, sizeof(p->addr), "%s", c ? c->addr : "?");
+	snprintf(p->what, sizeof(p->what), "%s %s", cmd == EVHTTP_REQ_GET ? "GET" : "POST", path);
 	if (op == OP_PUSH)
 		part_of(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)), p->upload, &p->last);
 	p->next = s->pending;
@@ -410,6 +433,16 @@ static void answer(struct server *s, const strata_msg *m)
 	}
 	if (p->upload[0])	/* its next part is due; or it was the last, or it failed */
 		open_note(s, p->upload, status == 200 && !p->last);
+	{
+		/* the access log: who, from where, what, the answer, the bytes each way, how long */
+		struct timespec now;
+		long ms;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (now.tv_sec - p->started.tv_sec) * 1000 + (now.tv_nsec - p->started.tv_nsec) / 1000000;
+		strata_netproc_log_at(status >= 500 ? 3 : status >= 400 ? 4 : 6, "%s %s %s %d, %zu bytes in, %zu out, %ld ms%s",
+				      p->peer, p->addr, p->what, (int)status, p->bytes_in, m->len[T_BODY], ms,
+				      p->req ? "" : " (the connection was gone)");
+	}
 	if (p->req) {
 		h = evhttp_request_get_output_headers(p->req);
 		evhttp_add_header(h, "Content-Type", type);

@@ -81,8 +81,14 @@ int strata_audit_refusal(strata_node *n, const char *event, const char *what, co
 	if (!path)
 		return STRATA_ERROR;
 	if (stat(path, &st) == 0 && (size_t)st.st_size >= STRATA_REFUSED_LOG_MAX) {
-		error = 0;	/* full: the operator is told by `strata audit log` */
-		goto done;
+		/* full: rotated to refused.log.1 (the one before goes), so the newest refusals are always kept */
+		char *old = strata_fs_path_join(strata_node_path(n), STRATA_REFUSED_LOG ".1");
+		if (!old || rename(path, old) < 0) {
+			error = old ? strata_error_sys(path) : STRATA_ERROR;
+			free(old);
+			goto done;
+		}
+		free(old);
 	}
 	strata_enc_utc_stamp(stamp, sizeof(stamp), (int64_t)now);
 	o = json_pack("{s:s, s:s, s:s, s:s?, s:s}", "time", stamp, "event", event, "what", what,
