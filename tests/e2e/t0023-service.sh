@@ -73,3 +73,51 @@ set_url cn st-wangjiang "$SERVE_PORT"
 grep -q '^<6>cn-wangjiang-01 127\.0\.0\.1:[0-9]* POST /v1/push 200, ' "$T/st.log" || fail "no journal-style line: $(cat "$T/st.log")"
 grep -q '^20[0-9][0-9]-' "$T/st.log" && fail "a timestamp of its own under the journal: $(cat "$T/st.log")"
 ok "with JOURNAL_STREAM set, the daemon's lines carry a priority prefix and no timestamp of their own"
+
+# --- serve --metrics: Prometheus text on a second, plain listener ---
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID" || true
+serve_node st --metrics 127.0.0.1:0
+MPORT=$(sed -n 's|.*metrics on http://127\.0\.0\.1:\([0-9]*\)/metrics$|\1|p' "$T/st.log" | tail -1)
+[ -n "$MPORT" ] || fail "no metrics address in the log: $(cat "$T/st.log")"
+set_url cn st-wangjiang "$SERVE_PORT"
+awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 30 == 0 {$5 = "19900000000"} {print}' "$TOP_SRCDIR/seeds/residents.csv" >m.csv
+"$STRATA" -C cn import residents m.csv >/dev/null
+"$STRATA" -C cn push st-wangjiang >/dev/null || fail "push with metrics on: $(cat "$T/st.log")"
+curl -sf "http://127.0.0.1:$MPORT/metrics" >metrics.txt || fail "no answer on /metrics"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/other")" = 404 ] || fail "the metrics listener answers more than /metrics"
+# the exposition format, strictly: families together, TYPE before samples, names, labels, values
+python3 - metrics.txt <<'EOP' || fail "not valid Prometheus text: $(cat metrics.txt)"
+import re, sys
+name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+sample = re.compile(r"^(" + name + r")(\{(" + name + r"=\"[^\"\\\n]*\")(," + name + r"=\"[^\"\\\n]*\")*\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)$")
+types, seen, current, samples = {}, set(), None, {}
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if line.startswith("# HELP "):
+        continue
+    if line.startswith("# TYPE "):
+        _, _, fam, kind = line.split(" ", 3)
+        assert fam not in types, "family twice: " + fam
+        assert kind in ("counter", "gauge", "summary", "histogram", "untyped"), kind
+        types[fam] = kind
+        current = fam
+        continue
+    m = sample.match(line)
+    assert m, "bad line: " + line
+    base = m.group(1)
+    fam = base if base in types else re.sub(r"_(sum|count|bucket)$", "", base)
+    assert fam == current, "sample of %s outside its family (%s)" % (base, current)
+    float(m.group(5))
+    samples[line.rsplit(" ", 1)[0]] = float(m.group(5))
+need = {
+    'strata_requests_total{method="POST",endpoint="/v1/push",status="200"}': 1,
+    'strata_requests_total{method="GET",endpoint="/v1/state",status="200"}': 1,
+    'strata_operation_duration_seconds_count{op="push"}': 1,
+    'strata_up': 1,
+}
+for k, v in need.items():
+    assert samples.get(k, 0) >= v, "%s: %s" % (k, samples.get(k))
+assert samples['strata_peer_last_received_timestamp_seconds{peer="cn-wangjiang-01"}'] > 1.7e9
+assert samples['strata_received_bytes_total'] > 1000
+EOP
+ok "serve --metrics answers GET /metrics in valid Prometheus text: requests by endpoint and status, bytes, times, per-peer gauges"

@@ -21,6 +21,8 @@ typedef int (*strata_netproc_main)(int fd, void *arg);
  * The parent gets the child's pid and its end of the pair.
  */
 int strata_netproc_spawn(pid_t *pid, int *fd, int keep, strata_netproc_main fn, void *arg);
+/* The same, keeping a second descriptor open in the child (-1: none). */
+int strata_netproc_spawn2(pid_t *pid, int *fd, int keep, int keep2, strata_netproc_main fn, void *arg);
 /* Waits for the child; 0 if it exited with status 0. */
 int strata_netproc_wait(pid_t pid);
 

@@ -31,6 +31,7 @@ typedef struct {
 	const char *listen;	/* "HOST:PORT" or ":PORT" */
 	int timeout;		/* seconds */
 	size_t max_body;
+	const char *metrics;	/* NULL, or "HOST:PORT": Prometheus text on GET /metrics, plain HTTP */
 } strata_serve_opts;
 
 #define STRATA_SERVE_TIMEOUT 60

@@ -8,7 +8,10 @@
  *   2. It answers nothing itself but refusals; it hands on only requests
  *      from a peer whose certificate a pinned key vouched for (tls.h).
  *   3. Nothing is ever answered without TLS: a connection it cannot give
- *      TLS stops the process instead.
+ *      TLS stops the process instead.  The one exception is opt-in
+ *      (serve --metrics): a second listener that answers GET /metrics, in
+ *      Prometheus text, with counters and times, never data, for a
+ *      scraper on loopback or a management network.
  *   4. Headers, bodies, connection age and rate are capped (serve.h).
  *
  * Trust: everything from the network; the node process's answers.
@@ -16,10 +19,15 @@
 #ifndef STRATA_SERVE_NET_H
 #define STRATA_SERVE_NET_H
 
+typedef struct {
+	int listen_fd;		/* HTTPS */
+	int metrics_fd;		/* plain HTTP, GET /metrics only; -1: none */
+} strata_serve_net_args;
+
 /*
  * The network process's main (a strata_netproc_main): `fd` is its channel
- * to the node process, `arg` points at the listening socket.  Returns when
- * the node process goes away or a signal drained it.
+ * to the node process, `arg` a strata_serve_net_args.  Returns when the
+ * node process goes away or a signal drained it.
  */
 int strata_serve_net_main(int fd, void *arg);
 

@@ -93,18 +93,23 @@ int strata_netproc_sandbox(void)
 	return error;
 }
 
-static void close_others(int a, int b)
+static void close_others(int a, int b, int c)
 {
 	long max = sysconf(_SC_OPEN_MAX);
 
 	if (max < 0 || max > 65536)
 		max = 65536;
 	for (int fd = 3; fd < max; fd++)
-		if (fd != a && fd != b)
+		if (fd != a && fd != b && fd != c)
 			close(fd);
 }
 
 int strata_netproc_spawn(pid_t *pid, int *fd, int keep, strata_netproc_main fn, void *arg)
+{
+	return strata_netproc_spawn2(pid, fd, keep, -1, fn, arg);
+}
+
+int strata_netproc_spawn2(pid_t *pid, int *fd, int keep, int keep2, strata_netproc_main fn, void *arg)
 {
 	int sv[2];
 	pid_t child;
@@ -122,7 +127,7 @@ int strata_netproc_spawn(pid_t *pid, int *fd, int keep, strata_netproc_main fn, 
 	if (child == 0) {
 		int rc;
 		signal(SIGPIPE, SIG_IGN);
-		close_others(sv[1], keep);
+		close_others(sv[1], keep, keep2);
 		if ((rc = strata_netproc_sandbox()) < 0) {
 			fprintf(stderr, "strata: network process: %s\n", strata_error_last());
 			_exit(1);

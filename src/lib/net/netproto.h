@@ -41,7 +41,12 @@ enum {
  * own on): the node process reads node.conf again and answers with the
  * new pins as BODY (200), or why not (the old ones stay).
  */
-enum { OP_STATE = 1, OP_PULL, OP_PUSH, OP_RELOAD };
+/*
+ * OP_METRICS: a scrape of --metrics; the node process answers with its
+ * part of the exposition (per peer and view, operation times), the
+ * network process adds its counters.
+ */
+enum { OP_STATE = 1, OP_PULL, OP_PUSH, OP_RELOAD, OP_METRICS };
 
 /*
  * A push part's query, exactly "upload=TOKEN&offset=N&last=0|1" (TOKEN 32

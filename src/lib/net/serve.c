@@ -321,13 +321,102 @@ static int push_part(strata_node *n, const char *peer, const strata_msg *m, stra
 	return error;
 }
 
+/* Seconds spent on each operation, and how many: for --metrics. */
+static double op_seconds[OP_METRICS + 1];
+static uint64_t op_count[OP_METRICS + 1];
+static const char *const op_names[OP_METRICS + 1] = { "?", "state", "pull", "push", "reload", "metrics" };
+
+struct metrics_views {
+	strata_buf *out;
+	const char *peer;
+	const strata_link *l;
+};
+
+static int metrics_view(const char *name, const git_oid *commit, void *payload)
+{
+	struct metrics_views *v = payload;
+	int sent = 0;
+	for (size_t i = 0; i < v->l->out.nrefs; i++)
+		if (!strcmp(v->l->out.refs[i].name, name))
+			sent = git_oid_equal(&v->l->out.refs[i].commit, commit);
+	return strata_buf_printf(v->out, "strata_view_unsent{peer=\"%s\",view=\"%s\"} %d\n", v->peer, name, !sent);
+}
+
+/*
+ * The node's part of a scrape (Prometheus text, each family's lines
+ * together): per operation, the time spent; per peer, when it last
+ * succeeded, sent and received; per view, whether what is built was
+ * sent.  Read without the lock: link files are written whole.
+ */
+static int metrics_text(strata_buf *out, strata_node *n)
+{
+	static const char *const heads[5] = {
+		"# HELP strata_peer_last_success_timestamp_seconds The last network exchange with the peer that succeeded (0: never).\n"
+		"# TYPE strata_peer_last_success_timestamp_seconds gauge\n",
+		"# HELP strata_peer_last_success_age_seconds Seconds since that exchange (absent: never).\n"
+		"# TYPE strata_peer_last_success_age_seconds gauge\n",
+		"# HELP strata_peer_last_sent_timestamp_seconds When the last parcel for the peer was made (0: never).\n"
+		"# TYPE strata_peer_last_sent_timestamp_seconds gauge\n",
+		"# HELP strata_peer_last_received_timestamp_seconds When the last parcel from the peer was accepted (0: never).\n"
+		"# TYPE strata_peer_last_received_timestamp_seconds gauge\n",
+		"# HELP strata_view_unsent 1 if the view built for the peer is not what was last sent to it.\n"
+		"# TYPE strata_view_unsent gauge\n",
+	};
+	strata_buf fam[5] = { STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT };
+	char **peers = NULL;
+	size_t npeers = 0;
+	int64_t now = (int64_t)time(NULL);
+	int error;
+
+	if ((error = strata_buf_puts(out,
+		"# HELP strata_operation_duration_seconds Time the node process spent answering peers, by operation.\n"
+		"# TYPE strata_operation_duration_seconds summary\n")) < 0)
+		return error;
+	for (int op = OP_STATE; op <= OP_PUSH; op++)
+		if ((error = strata_buf_printf(out, "strata_operation_duration_seconds_sum{op=\"%s\"} %.6f\n"
+					       "strata_operation_duration_seconds_count{op=\"%s\"} %llu\n", op_names[op],
+					       op_seconds[op], op_names[op], (unsigned long long)op_count[op])) < 0)
+			return error;
+	if ((error = strata_peers_list(&peers, &npeers, n)) < 0)
+		return error;
+	for (int k = 0; !error && k < 5; k++)
+		error = strata_buf_puts(&fam[k], heads[k]);
+	for (size_t i = 0; !error && i < npeers; i++) {
+		strata_link l;
+		struct metrics_views v = { &fam[4], peers[i], &l };
+		if (strata_link_load(&l, n, peers[i]) < 0) {
+			strata_error_clear();
+			continue;
+		}
+		if ((error = strata_buf_printf(&fam[0], "strata_peer_last_success_timestamp_seconds{peer=\"%s\"} %lld\n",
+					       peers[i], (long long)l.net_ok)) == 0 &&
+		    (!l.net_ok || (error = strata_buf_printf(&fam[1], "strata_peer_last_success_age_seconds{peer=\"%s\"} %lld\n",
+							     peers[i], (long long)(now - l.net_ok))) == 0) &&
+		    (error = strata_buf_printf(&fam[2], "strata_peer_last_sent_timestamp_seconds{peer=\"%s\"} %lld\n", peers[i],
+					       (long long)l.out.time)) == 0 &&
+		    (error = strata_buf_printf(&fam[3], "strata_peer_last_received_timestamp_seconds{peer=\"%s\"} %lld\n",
+					       peers[i], (long long)l.in.time)) == 0)
+			error = strata_link_foreach_view(n, peers[i], 0, metrics_view, &v);
+		strata_link_dispose(&l);
+	}
+	for (int k = 0; k < 5; k++) {
+		if (!error)
+			error = strata_buf_put(out, fam[k].ptr, fam[k].len);
+		strata_buf_dispose(&fam[k]);
+	}
+	strata_peers_list_free(peers);
+	return error;
+}
+
 /* One request from the network process; fills `body`, returns the HTTP status. */
 static int handle(strata_node *n, int op, const char *peer, const strata_msg *m, strata_buf *body, const char **type)
 {
 	strata_parcel_result res;
 	strata_link_side have;
 	int error = 0, status = 200;
+	struct timespec t0, t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	*type = "text/plain; charset=utf-8";
 	switch (op) {
 	case OP_STATE:
@@ -387,16 +476,26 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 		*type = "application/x-strata-reload";
 		break;
 	}
+	case OP_METRICS:
+		body->max = 16 << 20;
+		error = metrics_text(body, n);
+		*type = "text/plain; version=0.0.4";
+		break;
 	default:
 		error = strata_error_set("unknown operation %d", op);
 	}
 	strata_node_unlock(n);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (op >= OP_STATE && op <= OP_METRICS) {
+		op_seconds[op] += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		op_count[op]++;
+	}
 	if (error < 0) {
 		status = http_status_of(error);
 		strata_buf_clear(body);
 		strata_buf_printf(body, "%s\n", strata_error_last());
 		*type = "text/plain; charset=utf-8";
-		if (op != OP_RELOAD)
+		if (op != OP_RELOAD && op != OP_METRICS)
 			strata_netproc_log("%s: %s: %d %s", peer, op == OP_STATE ? "state" : op == OP_PULL ? "pull" : "push",
 					   status, strata_error_last());
 	}
@@ -443,9 +542,10 @@ int strata_serve(strata_node *n, const strata_serve_opts *o)
 	strata_buf init = STRATA_BUF_INIT, pins = STRATA_BUF_INIT;
 	struct sigaction sa;
 	size_t npeers = 0;
-	int listen_fd, fd = -1, error;
+	int listen_fd, metrics_fd = -1, fd = -1, error;
+	strata_serve_net_args args;
 	pid_t pid = -1;
-	char where[96];
+	char where[96], mwhere[96] = "";
 
 	if (o->timeout < 1 || o->max_body < 1024)
 		return strata_error_set("--timeout must be at least 1 second and --max-body at least 1 KiB");
@@ -459,10 +559,21 @@ int strata_serve(strata_node *n, const strata_serve_opts *o)
 		strata_buf_dispose(&pins);
 		return listen_fd;
 	}
+	if (o->metrics && (metrics_fd = listen_on(o->metrics)) < 0) {
+		close(listen_fd);
+		strata_buf_dispose(&pins);
+		return metrics_fd;
+	}
 	bound_name(where, sizeof(where), listen_fd);
+	if (metrics_fd >= 0)
+		bound_name(mwhere, sizeof(mwhere), metrics_fd);
 	/* the network process is forked before the key is loaded */
-	error = strata_netproc_spawn(&pid, &fd, listen_fd, strata_serve_net_main, &listen_fd);
+	args.listen_fd = listen_fd;
+	args.metrics_fd = metrics_fd;
+	error = strata_netproc_spawn2(&pid, &fd, listen_fd, metrics_fd, strata_serve_net_main, &args);
 	close(listen_fd);
+	if (metrics_fd >= 0)
+		close(metrics_fd);
 	if (error < 0)
 		goto done;
 	net_pid = pid;
@@ -488,7 +599,9 @@ int strata_serve(strata_node *n, const strata_serve_opts *o)
 		goto done;
 	strata_tls_identity_dispose(&id);
 	strata_buf_dispose_secret(&init);
-	strata_netproc_log("%s (%s) serving on %s for %zu peers", strata_node_name(n), strata_node_tier(n), where, npeers);
+	strata_netproc_log_at(5, "%s (%s) serving on %s for %zu peers", strata_node_name(n), strata_node_tier(n), where, npeers);
+	if (mwhere[0])
+		strata_netproc_log_at(5, "metrics on http://%s/metrics", mwhere);
 	error = serve_loop(n, fd);
 done:
 	strata_buf_dispose(&rotations);

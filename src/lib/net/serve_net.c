@@ -49,6 +49,7 @@ struct pending {
 	char upload[33];	/* a push part: its upload token, else "" */
 	int last;		/* the upload's last part */
 	int reload;		/* OP_RELOAD: its answer is the new pins */
+	int metrics;		/* OP_METRICS: its answer is the node's part of a scrape for req */
 	struct timespec started;	/* for the access log */
 	size_t bytes_in;
 	char peer[64], addr[64], what[80];
@@ -90,6 +91,11 @@ struct server {
 	 */
 	strata_tls_pin **retired;
 	size_t nretired;
+	/* --metrics: a plain HTTP listener for GET /metrics, and the counters it reports */
+	struct evhttp *mhttp;
+	struct { char what[24]; int status; uint64_t n; } requests[64];
+	size_t nrequests;
+	uint64_t bytes_in, bytes_out, refused_tls, dropped_slow;
 };
 
 static int conn_index = -1;
@@ -203,6 +209,7 @@ static void conn_drop(struct conn *c, const char *why)
 	if (!c->addr[0])
 		conn_addr(c);
 	strata_netproc_log_at(4, "dropped %s: %s", c->addr, why);
+	c->s->dropped_slow++;
 	if (fd >= 0)
 		shutdown(fd, SHUT_RDWR);
 	c->receiving = 0;
@@ -216,6 +223,7 @@ static void info_cb(const SSL *ssl, int where, int ret)
 		return;
 	if (!c->addr[0])
 		conn_addr(c);
+	c->s->refused_tls++;
 	strata_netproc_log_at(4, "refused TLS from %s: %s%s%s", c->addr, SSL_alert_desc_string_long(ret),
 	      c->s->pins.why[0] ? ": " : "", c->s->pins.why);
 	c->s->pins.why[0] = '\0';
@@ -295,6 +303,24 @@ static void drain_cb(evutil_socket_t fd, short what, void *arg)
 		event_base_loopexit(s->base, NULL);
 }
 
+/* One request answered, for --metrics: by endpoint ("POST /v1/push") and status. */
+static void count_request(struct server *s, const char *what, int status, size_t in, size_t out)
+{
+	size_t i;
+	for (i = 0; i < s->nrequests && (s->requests[i].status != status || strcmp(s->requests[i].what, what)); i++)
+		;
+	if (i == s->nrequests && i < sizeof(s->requests) / sizeof(*s->requests)) {
+		snprintf(s->requests[i].what, sizeof(s->requests[i].what), "%s", what);
+		s->requests[i].status = status;
+		s->requests[i].n = 0;
+		s->nrequests++;
+	}
+	if (i < s->nrequests)
+		s->requests[i].n++;
+	s->bytes_in += in;
+	s->bytes_out += out;
+}
+
 static void reply_text(struct evhttp_request *req, int status, const char *reason, const char *text)
 {
 	struct evbuffer *b = evbuffer_new();
@@ -307,6 +333,12 @@ static void reply_text(struct evhttp_request *req, int status, const char *reaso
 		conn_addr(c);
 	strata_netproc_log_at(status >= 500 ? 3 : 4, "%s %s %s %.64s %d: %s", pin ? pin->name : "?", c ? c->addr : "?",
 			      evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" : "POST", path ? path : "?", status, text);
+	if (c) {
+		char what[24];
+		snprintf(what, sizeof(what), "%s %.16s", evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" : "POST",
+			 path && (!strcmp(path, "/v1/state") || !strcmp(path, "/v1/pull") || !strcmp(path, "/v1/push")) ? path : "other");
+		count_request(c->s, what, status, evbuffer_get_length(evhttp_request_get_input_buffer(req)), strlen(text) + 1);
+	}
 
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; charset=utf-8");
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
@@ -328,6 +360,7 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	strata_buf m = STRATA_BUF_INIT;
 	struct evbuffer *whole = NULL;
 	struct pending *p;
+	size_t inlen;
 	int op;
 
 	if (c)
@@ -372,6 +405,7 @@ static void request_cb(struct evhttp_request *req, void *arg)
 			return;
 		}
 	}
+	inlen = evbuffer_get_length(in);	/* before the body moves on */
 	if (!(p = calloc(1, sizeof(*p))) || strata_msg_begin(&m) < 0 ||
 	    strata_msg_add_u64(&m, T_ID, ++s->next_id) < 0 || strata_msg_add_u64(&m, T_OP, (uint64_t)op) < 0 ||
 	    strata_msg_add_str(&m, T_PEER, pin->name) < 0 ||
@@ -393,7 +427,7 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	p->req = req;
 	p->conn = c;
 	clock_gettime(CLOCK_MONOTONIC, &p->started);
-	p->bytes_in = evbuffer_get_length(in);
+	p->bytes_in = inlen;
 	snprintf(p->peer, sizeof(p->peer), "%s", pin->name);
 	if (c && !c->addr[0])
 		conn_addr(c);
@@ -406,6 +440,75 @@ static void request_cb(struct evhttp_request *req, void *arg)
 }
 
 static void reloaded(struct server *s, uint64_t status, const strata_msg *m);
+
+/* A scrape answered: the node's part, then this process's counters. */
+static void metrics_reply(struct server *s, struct evhttp_request *req, uint64_t status, const strata_msg *m)
+{
+	struct evbuffer *b;
+
+	if (!req)
+		return;
+	if (status != 200 || !(b = evbuffer_new())) {
+		evhttp_send_reply(req, 500, "Internal Server Error", NULL);
+		return;
+	}
+	evbuffer_add(b, m->ptr[T_BODY], m->len[T_BODY]);
+	evbuffer_add_printf(b, "# HELP strata_requests_total Requests answered, by endpoint and HTTP status.\n"
+			       "# TYPE strata_requests_total counter\n");
+	for (size_t i = 0; i < s->nrequests; i++) {
+		const char *sp = strchr(s->requests[i].what, ' ');
+		evbuffer_add_printf(b, "strata_requests_total{method=\"%.*s\",endpoint=\"%s\",status=\"%d\"} %llu\n",
+				    sp ? (int)(sp - s->requests[i].what) : 0, s->requests[i].what, sp ? sp + 1 : "",
+				    s->requests[i].status, (unsigned long long)s->requests[i].n);
+	}
+	evbuffer_add_printf(b, "# HELP strata_received_bytes_total Request bodies received.\n"
+			       "# TYPE strata_received_bytes_total counter\n"
+			       "strata_received_bytes_total %llu\n"
+			       "# HELP strata_sent_bytes_total Response bodies sent.\n"
+			       "# TYPE strata_sent_bytes_total counter\n"
+			       "strata_sent_bytes_total %llu\n"
+			       "# HELP strata_refusals_total Connections refused before any request, by reason.\n"
+			       "# TYPE strata_refusals_total counter\n"
+			       "strata_refusals_total{reason=\"tls\"} %llu\n"
+			       "strata_refusals_total{reason=\"slow\"} %llu\n"
+			       "# HELP strata_up 1 while the daemon serves.\n"
+			       "# TYPE strata_up gauge\n"
+			       "strata_up 1\n",
+			    (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
+			    (unsigned long long)s->refused_tls, (unsigned long long)s->dropped_slow);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+/* GET /metrics on the --metrics listener: the node process adds its part (OP_METRICS). */
+static void metrics_cb(struct evhttp_request *req, void *arg)
+{
+	struct server *s = arg;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	strata_buf m = STRATA_BUF_INIT;
+	struct pending *p;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET || !path || strcmp(path, "/metrics")) {
+		evhttp_send_reply(req, 404, "Not Found", NULL);
+		return;
+	}
+	if (!(p = calloc(1, sizeof(*p))) || strata_msg_begin(&m) < 0 ||
+	    strata_msg_add_u64(&m, T_ID, ++s->next_id) < 0 || strata_msg_add_u64(&m, T_OP, OP_METRICS) < 0 ||
+	    strata_msg_add_str(&m, T_PEER, "metrics") < 0 || strata_msg_add(&m, T_BODY, "", 0) < 0 ||
+	    strata_msg_end(&m) < 0 || bufferevent_write(s->chan, m.ptr, m.len) < 0) {
+		free(p);
+		strata_buf_dispose(&m);
+		evhttp_send_reply(req, 500, "Internal Server Error", NULL);
+		return;
+	}
+	strata_buf_dispose(&m);
+	p->id = s->next_id;
+	p->metrics = 1;
+	p->req = req;
+	p->next = s->pending;
+	s->pending = p;
+}
 
 static void answer(struct server *s, const strata_msg *m)
 {
@@ -431,6 +534,11 @@ static void answer(struct server *s, const strata_msg *m)
 		free(p);
 		return;
 	}
+	if (p->metrics) {
+		metrics_reply(s, p->req, status, m);
+		free(p);
+		return;
+	}
 	if (p->upload[0])	/* its next part is due; or it was the last, or it failed */
 		open_note(s, p->upload, status == 200 && !p->last);
 	{
@@ -442,6 +550,7 @@ static void answer(struct server *s, const strata_msg *m)
 		strata_netproc_log_at(status >= 500 ? 3 : status >= 400 ? 4 : 6, "%s %s %s %d, %zu bytes in, %zu out, %ld ms%s",
 				      p->peer, p->addr, p->what, (int)status, p->bytes_in, m->len[T_BODY], ms,
 				      p->req ? "" : " (the connection was gone)");
+		count_request(s, p->what, (int)status, p->bytes_in, m->len[T_BODY]);
 	}
 	if (p->req) {
 		h = evhttp_request_get_output_headers(p->req);
@@ -613,7 +722,8 @@ static void hup_cb(evutil_socket_t sig, short what, void *arg)
 
 int strata_serve_net_main(int fd, void *arg)
 {
-	int listen_fd = *(int *)arg;
+	const strata_serve_net_args *args = arg;
+	int listen_fd = args->listen_fd;
 	struct server s;
 	strata_tls_identity id;
 	strata_msg init;
@@ -667,6 +777,19 @@ int strata_serve_net_main(int fd, void *arg)
 		error = STRATA_ERROR;
 		goto done;
 	}
+	if (args->metrics_fd >= 0) {
+		evutil_make_socket_nonblocking(args->metrics_fd);
+		if (!(s.mhttp = evhttp_new(s.base)) || !evhttp_accept_socket_with_handle(s.mhttp, args->metrics_fd)) {
+			strata_netproc_log("network process: cannot accept on the metrics socket");
+			error = STRATA_ERROR;
+			goto done;
+		}
+		evhttp_set_gencb(s.mhttp, metrics_cb, &s);
+		evhttp_set_allowed_methods(s.mhttp, EVHTTP_REQ_GET);
+		evhttp_set_max_headers_size(s.mhttp, HEADERS_MAX);
+		evhttp_set_max_body_size(s.mhttp, 0);
+		evhttp_set_timeout(s.mhttp, s.timeout);
+	}
 	tv.tv_sec = s.timeout;
 	tv.tv_usec = 0;
 	event_add(s.tick, &tv);
@@ -679,6 +802,8 @@ done:
 	strata_tls_identity_dispose(&id);
 	if (s.http)
 		evhttp_free(s.http);
+	if (s.mhttp)
+		evhttp_free(s.mhttp);
 	if (s.chan)
 		bufferevent_free(s.chan);
 	if (s.tick)
