@@ -17,12 +17,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#define USAGE_PULL "pull PEER [--limit-rate BYTES] [--timeout SECONDS]"
-#define USAGE_PUSH "push PEER [--limit-rate BYTES] [--timeout SECONDS]"
-#define USAGE_SYNC "sync [PEER...] [--limit-rate BYTES] [--timeout SECONDS]"
+#define USAGE_PULL "pull PEER [--limit-rate BYTES] [--timeout SECONDS] [--json]"
+#define USAGE_PUSH "push PEER [--limit-rate BYTES] [--timeout SECONDS] [--json]"
+#define USAGE_SYNC "sync [PEER...] [--limit-rate BYTES] [--timeout SECONDS] [--json]"
+
+static json_t *json_rows;	/* --json: one object per exchange */
 
 static void report(const strata_cli *cli, const char *verb, const char *peer, const strata_parcel_result *res)
 {
+	if (json_rows) {
+		json_array_append_new(json_rows, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:n}", "peer", peer,
+							   "verb", verb, "up_to_date", res->uptodate, "sequence",
+							   (json_int_t)res->sequence, "views", (json_int_t)res->nrefs,
+							   "changed", (json_int_t)res->changed, "objects", (json_int_t)res->objects,
+							   "bytes", (json_int_t)res->bytes, "error"));
+		return;
+	}
 	if (cli->quiet)
 		return;
 	if (res->uptodate)
@@ -69,6 +79,7 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 	static const struct option opts[] = {
 		{ "limit-rate", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -92,10 +103,16 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 			if (cli_seconds(&o.timeout, "--timeout", optarg) < 0)
 				return CLI_EUSAGE;
 			break;
+		case 'j':
+			if (!json_rows)
+				json_rows = json_array();
+			break;
 		case 'h':
 			printf("usage: strata %s\n\n%s\n\n"
 			       "  --limit-rate BYTES  at most this many bytes a second, like 500K\n"
-			       "  --timeout SECONDS   give up on a peer after this long without progress\n", usage,
+			       "  --timeout SECONDS   give up on a peer after this long without progress\n"
+			       "  --json              a JSON array, one object per exchange: peer, verb, up_to_date,\n"
+			       "                      sequence, views, changed, objects, bytes, error (null, or why)\n", usage,
 			       !strcmp(verb, "pull") ? "Fetches, over HTTPS, what PEER's views hold for this node, and imports it." :
 			       !strcmp(verb, "push") ? "Sends PEER, over HTTPS, what this node's views hold for it." :
 			       "Pulls and pushes with every peer that has a url (or those named), as each\n"
@@ -116,7 +133,9 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 		return STRATA_ERROR;
 	}
 	if (strcmp(verb, "sync")) {
-		rc = one(r, cli, !strcmp(verb, "push"), argv[optind]);
+		if ((rc = one(r, cli, !strcmp(verb, "push"), argv[optind])) < 0 && json_rows)
+			json_array_append_new(json_rows, json_pack("{s:s, s:s, s:s}", "peer", argv[optind], "verb", verb, "error",
+								   strata_error_last()));
 		goto out;
 	}
 	for (size_t i = 0; i < (peers ? npeers : (size_t)(argc - optind)); i++) {
@@ -126,7 +145,7 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 			if (!peers) {
 				fprintf(stderr, "strata: sync %s: it has no url in node.conf\n", peer);
 				failed++;
-			} else if (!cli->quiet && !receive_only(cli->node, peer)) {
+			} else if (!cli->quiet && !json_rows && !receive_only(cli->node, peer)) {
 				/* a peer that only sends to this node has nothing to do here: no line for it */
 				printf("sync %s: skipped, no url (parcels only)\n", peer);
 			}
@@ -138,6 +157,10 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 			done++;
 			if (one(r, cli, push, peer) < 0) {
 				fprintf(stderr, "strata: %s\n", strata_error_last());
+				if (json_rows)
+					json_array_append_new(json_rows, json_pack("{s:s, s:s, s:s}", "peer", peer, "verb",
+										   push ? "push" : "pull", "error",
+										   strata_error_last()));
 				failed++;
 			}
 		}
@@ -149,5 +172,11 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 out:
 	strata_remote_close(r);
 	strata_peers_list_free(peers);
+	if (json_rows) {
+		json_dumpf(json_rows, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(json_rows);
+		json_rows = NULL;
+	}
 	return rc;
 }

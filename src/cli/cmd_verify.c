@@ -14,27 +14,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USAGE "verify [--all]"
+#define USAGE "verify [--all] [--json]"
+
+/* What the checks found, printed as they go, or gathered for --json. */
+struct found {
+	int broken;
+	json_t *missing, *problems;	/* NULL: print */
+};
 
 static void report_missing(const git_oid *missing, const git_oid *child, void *payload)
 {
+	struct found *f = payload;
 	char m[GIT_OID_HEXSZ + 1], c[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(m, sizeof(m), missing);
 	if (child)
-		printf("%s MISSING: the parent of %s\n", m, git_oid_tostr(c, sizeof(c), child));
+		git_oid_tostr(c, sizeof(c), child);
+	if (f->missing)
+		json_array_append_new(f->missing, json_pack("{s:s, s:s?}", "commit", m, "parent_of", child ? c : NULL));
+	else if (child)
+		printf("%s MISSING: the parent of %s\n", m, c);
 	else
 		printf("%s MISSING: a ref names it\n", m);
-	(*(int *)payload)++;
+	f->broken++;
 }
 
 static void print_problem(const char *what, void *payload)
 {
-	(void)payload;
-	printf("audit log: %s\n", what);
+	struct found *f = payload;
+	if (f->problems)
+		json_array_append_new(f->problems, json_string(what));
+	else
+		printf("audit log: %s\n", what);
 }
 
-/* Commits per trusted signer, in order of first appearance. */
-static void print_signers(const strata_check_result *r, size_t n)
+/* Commits per trusted signer, in order of first appearance (into `o` for --json). */
+static void print_signers(const strata_check_result *r, size_t n, json_t *o)
 {
 	const char *names[64];
 	size_t counts[64], k = 0;
@@ -52,6 +66,11 @@ static void print_signers(const strata_check_result *r, size_t n)
 		if (j < 64)
 			counts[j]++;
 	}
+	if (o) {
+		for (size_t j = 0; j < k; j++)
+			json_object_set_new(o, names[j], json_integer((json_int_t)counts[j]));
+		return;
+	}
 	printf("signed by:");
 	for (size_t j = 0; j < k; j++)
 		printf(" %s %zu%s", names[j], counts[j], j + 1 < k ? "," : "");
@@ -62,67 +81,102 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	git_oid *ids = NULL;
 	strata_check_result *res = NULL;
 	size_t counts[4] = { 0 }, total = 0, events = 0;
-	int c, all = 0, problems = 0, broken = 0, rc = STRATA_ERROR;
+	int c, all = 0, as_json = 0, problems = 0, rc = STRATA_ERROR;
+	struct found f = { 0, NULL, NULL };
+	json_t *failed = NULL, *out = NULL;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = 1; break;
+		case 'j': as_json = 1; break;
 		case 'h':
 			printf("usage: strata %s\n\n"
 			       "Checks the signature of every commit under refs/strata/ against the keys the\n"
 			       "node trusts, re-hashing every object read.  Exit 3 if any fails.\n\n"
 			       "  --all  also count commits by signer and check the audit log: one unbroken\n"
-			       "         chain of this node's events, and a reflog that only moved forward\n", USAGE);
+			       "         chain of this node's events, and a reflog that only moved forward\n"
+			       "  --json one object: commits, good, bad, unsigned, untrusted, failed [{commit,\n"
+			       "         status, signer}], missing, and with --all signers and audit {events,\n"
+			       "         problems}; ok true or false (the exit status says the same)\n", USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
 	if (optind != argc)
 		return cli_usage(USAGE);
-	if ((rc = strata_commit_check_reachable(cli->node, "refs/strata/*", &ids, &res, &total, report_missing, &broken)) < 0)
+	if (as_json) {
+		f.missing = json_array();
+		f.problems = json_array();
+		failed = json_array();
+	}
+	if ((rc = strata_commit_check_reachable(cli->node, "refs/strata/*", &ids, &res, &total, report_missing, &f)) < 0)
 		goto done;
 	for (size_t i = 0; i < total; i++) {
 		char hex[GIT_OID_HEXSZ + 1];
 		counts[res[i].status]++;
 		if (res[i].status != STRATA_SIG_GOOD) {
 			git_oid_tostr(hex, sizeof(hex), &ids[i]);
-			printf("%s %s%s%s\n", hex, strata_commit_sig_status_str(res[i].status), res[i].signer[0] ? ": " : "",
-			       res[i].signer);
+			if (failed)
+				json_array_append_new(failed, json_pack("{s:s, s:s, s:s?}", "commit", hex, "status",
+									strata_commit_sig_status_str(res[i].status), "signer",
+									res[i].signer[0] ? res[i].signer : NULL));
+			else
+				printf("%s %s%s%s\n", hex, strata_commit_sig_status_str(res[i].status), res[i].signer[0] ? ": " : "",
+				       res[i].signer);
 		}
 	}
 	if (all) {
 		char op[64], what[512];
 		int pending = strata_journal_pending(cli->node, op, sizeof(op), what, sizeof(what)) > 0;
-		if (pending)
+		if (pending && !as_json)
 			printf("note: a %s of '%s' was interrupted; the next command that changes this node "
 			       "completes or undoes it (%s/%s)\n", op, what, strata_node_path(cli->node), STRATA_JOURNAL);
-		if ((rc = problems = strata_audit_check(cli->node, pending, &events, print_problem, NULL)) < 0)
+		if ((rc = problems = strata_audit_check(cli->node, pending, &events, print_problem, &f)) < 0)
 			goto done;
 	}
-	if (!cli->quiet || total != counts[STRATA_SIG_GOOD] || problems || broken) {
+	if (as_json) {
+		out = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "ok",
+				total == counts[STRATA_SIG_GOOD] && !problems && !f.broken, "commits", (json_int_t)total,
+				"good", (json_int_t)counts[STRATA_SIG_GOOD], "bad", (json_int_t)counts[STRATA_SIG_BAD],
+				"unsigned", (json_int_t)counts[STRATA_SIG_UNSIGNED], "untrusted",
+				(json_int_t)counts[STRATA_SIG_UNTRUSTED], "failed", failed, "missing", f.missing);
+		if (all) {
+			json_t *signers = json_object();
+			print_signers(res, total, signers);
+			json_object_set_new(out, "signers", signers);
+			json_object_set_new(out, "audit", json_pack("{s:I, s:O}", "events", (json_int_t)events, "problems", f.problems));
+		}
+		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	} else if (!cli->quiet || total != counts[STRATA_SIG_GOOD] || problems || f.broken) {
 		printf("%zu commits: %zu good, %zu bad, %zu unsigned, %zu untrusted\n", total,
 		       counts[STRATA_SIG_GOOD], counts[STRATA_SIG_BAD], counts[STRATA_SIG_UNSIGNED],
 		       counts[STRATA_SIG_UNTRUSTED]);
 		if (all) {
-			print_signers(res, total);
+			print_signers(res, total, NULL);
 			printf("audit log: %zu events, %s\n", events,
 			       problems ? "PROBLEMS (above)" : "one line, no gaps, never rewritten");
 		}
 	}
-	if (total != counts[STRATA_SIG_GOOD] || problems || broken) {
+	if (total != counts[STRATA_SIG_GOOD] || problems || f.broken) {
 		rc = strata_error_setc(STRATA_EVERIFY, "%zu of %zu commits failed verification%s%s",
 				       total - counts[STRATA_SIG_GOOD], total,
-				       problems ? "; the audit log has problems" : "", broken ? "; commits are missing" : "");
+				       problems ? "; the audit log has problems" : "", f.broken ? "; commits are missing" : "");
 	} else {
 		rc = 0;
 	}
 done:
+	json_decref(out);
+	json_decref(failed);
+	json_decref(f.missing);
+	json_decref(f.problems);
 	free(ids);
 	free(res);
 	return rc;

@@ -1,4 +1,4 @@
-/* cmd_view.c - strata view build [--peer P] */
+/* cmd_view.c - strata view build [--peer P] [--full] [--json] */
 #include "cli.h"
 #include "strata/policy/view.h"
 
@@ -6,15 +6,27 @@
 #include <stdio.h>
 #include <string.h>
 
-#define USAGE "view build [--peer PEER] [--full]"
+#define USAGE "view build [--peer PEER] [--full] [--json]"
+
+struct reporting {
+	strata_cli *cli;
+	json_t *rows;	/* --json: one object per view */
+};
 
 static void report(const strata_view_result *r, void *payload)
 {
-	strata_cli *cli = payload;
+	struct reporting *rep = payload;
 	char hex[GIT_OID_HEXSZ + 1];
-	if (cli->quiet)
-		return;
 	git_oid_tostr(hex, sizeof(hex), &r->commit);
+	if (rep->rows) {
+		json_array_append_new(rep->rows, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "peer", r->peer, "view", r->name,
+							   "commit", hex, "records", (json_int_t)r->records, "suppressed",
+							   (json_int_t)r->suppressed, "build",
+							   r->unchanged ? "unchanged" : r->incremental ? "incremental" : "full"));
+		return;
+	}
+	if (rep->cli->quiet)
+		return;
 	printf("%s/%s: %zu records, %s %.12s", r->peer, r->name, r->records,
 	       r->unchanged ? "unchanged" : r->incremental ? "signed commit (incremental)" : "signed commit", hex);
 	if (r->suppressed)
@@ -27,11 +39,13 @@ int cmd_view(int argc, char **argv, strata_cli *cli)
 	static const struct option opts[] = {
 		{ "peer", required_argument, NULL, 'p' },
 		{ "full", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *peer = NULL;
-	int c, full = 0;
+	struct reporting rep = { cli, NULL };
+	int c, full = 0, rc;
 
 	if (argc < 2 || strcmp(argv[1], "build")) {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -47,19 +61,31 @@ int cmd_view(int argc, char **argv, strata_cli *cli)
 			peer = optarg;
 		} else if (c == 'f') {
 			full = 1;
+		} else if (c == 'j') {
+			rep.rows = json_array();
 		} else if (c == 'h') {
 			printf("usage: strata %s\n\n"
 			       "Builds, for each peer with a policy (or only PEER), the redacted view of every\n"
 			       "dataset the policy shares, own and received: from the previous view and the\n"
 			       "records that changed when it can, as signed commits on refs/strata/views/.\n\n"
 			       "  --peer PEER  only the views for PEER\n"
-			       "  --full       rebuild from every record (the same tree: a check)\n", USAGE);
+			       "  --full       rebuild from every record (the same tree: a check)\n"
+			       "  --json       a JSON array: peer, view, commit, records, suppressed, build\n"
+			       "               (unchanged, incremental or full)\n", USAGE);
 			return 0;
 		} else {
 			return cli_usage(USAGE);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		json_decref(rep.rows);
 		return cli_usage(USAGE);
-	return strata_view_build(cli->node, peer, full, report, cli);
+	}
+	rc = strata_view_build(cli->node, peer, full, report, &rep);
+	if (rep.rows && rc == 0) {
+		json_dumpf(rep.rows, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	}
+	json_decref(rep.rows);
+	return rc;
 }
