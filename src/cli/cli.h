@@ -63,6 +63,15 @@ int cli_report_print(FILE *out, const json_t *rows, const char *const *cols, siz
 void cli_report_csv_header(FILE *out, const char *const *cols, size_t ncols);
 void cli_report_csv_row(FILE *out, const char *const *vals, size_t ncols);
 
+/*
+ * Progress on a terminal: what a step that may take seconds is doing, on
+ * one line of stderr, replaced by the next and cleared when done; nothing
+ * at all when stderr is not a terminal (a log file gets no escape codes)
+ * or with -q.
+ */
+void cli_progress(const strata_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_progress_done(const strata_cli *cli);
+
 int cmd_init(int argc, char **argv, strata_cli *cli);
 int cmd_import(int argc, char **argv, strata_cli *cli);
 int cmd_export(int argc, char **argv, strata_cli *cli);

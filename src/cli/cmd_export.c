@@ -24,8 +24,12 @@ static int export_parcel(strata_cli *cli, const char *peer, const char *outpath,
 		fprintf(stderr, "strata: a parcel needs an output file: export --to %s -o FILE\n", peer);
 		return cli_usage(USAGE);
 	}
-	if (strata_parcel_export_file(cli->node, peer, full, outpath, unsealed, &res) < 0)
+	cli_progress(cli, "export --to %s: building its views, then the parcel...", peer);
+	if (strata_parcel_export_file(cli->node, peer, full, outpath, unsealed, &res) < 0) {
+		cli_progress_done(cli);
 		return STRATA_ERROR;
+	}
+	cli_progress_done(cli);
 	if (!cli->quiet)
 		printf("%s: parcel %llu for %s: %zu views (%zu with new commits), %zu objects (%zu deltas), "
 		       "%zu bytes%s, %s\n", outpath, (unsigned long long)res.sequence, peer, res.nrefs, res.changed,

@@ -45,7 +45,13 @@ static void report(const strata_cli *cli, const char *verb, const char *peer, co
 static int one(strata_remote *r, const strata_cli *cli, int push, const char *peer)
 {
 	strata_parcel_result res;
-	int rc = push ? strata_remote_push(r, peer, &res) : strata_remote_pull(r, peer, &res);
+	int rc;
+
+	/* the seconds before the first byte: asking what the peer holds, building the views and the parcel */
+	cli_progress(cli, push ? "push %s: asking what it holds, building its views and the parcel..." :
+			       "pull %s: asking for what its views hold for this node...", peer);
+	rc = push ? strata_remote_push(r, peer, &res) : strata_remote_pull(r, peer, &res);
+	cli_progress_done(cli);
 
 	if (rc < 0)
 		return rc;

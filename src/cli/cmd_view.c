@@ -25,6 +25,7 @@ static void report(const strata_view_result *r, void *payload)
 							   r->unchanged ? "unchanged" : r->incremental ? "incremental" : "full"));
 		return;
 	}
+	cli_progress_done(rep->cli);
 	if (rep->cli->quiet)
 		return;
 	printf("%s/%s: %zu records, %s %.12s", r->peer, r->name, r->records,
@@ -81,7 +82,9 @@ int cmd_view(int argc, char **argv, strata_cli *cli)
 		json_decref(rep.rows);
 		return cli_usage(USAGE);
 	}
+	cli_progress(cli, "view build: reading sources and policies, building what changed...");
 	rc = strata_view_build(cli->node, peer, full, report, &rep);
+	cli_progress_done(cli);
 	if (rep.rows && rc == 0) {
 		json_dumpf(rep.rows, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');

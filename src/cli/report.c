@@ -9,7 +9,9 @@
  */
 #include "cli.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 int cli_report_format(int *out, const char *arg)
@@ -144,4 +146,29 @@ int cli_report_print(FILE *out, const json_t *rows, const char *const *cols, siz
 		putc('\n', out);
 	}
 	return 0;
+}
+
+static int progress_shown;
+
+void cli_progress(const strata_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli->quiet || !isatty(STDERR_FILENO))
+		return;
+	fputs("\r\033[K", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+	progress_shown = 1;
+}
+
+void cli_progress_done(const strata_cli *cli)
+{
+	if (!progress_shown || cli->quiet || !isatty(STDERR_FILENO))
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	progress_shown = 0;
 }

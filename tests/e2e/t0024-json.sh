@@ -114,3 +114,14 @@ doc = load("doctor.json"); no_dash(doc, "doctor")
 assert doc["ok"] is True and doc["problems"] == [] and doc["node"] == "cn-wangjiang-01"
 EOP
 ok "log, diff, history, verify, view build, push, sync (a failure too), status, peer show and list, datasets, doctor: one JSON style, each schema as doc/json.md says"
+
+# --- progress: on a terminal only, never in a file ---
+"$STRATA" -C cn import residents "$TOP_SRCDIR/seeds/residents.csv" >/dev/null
+"$STRATA" -C cn view build >vb.out 2>vb.err
+! grep -q "$(printf '\033')" vb.out vb.err || fail "escape codes in files"
+if command -v script >/dev/null; then
+	"$STRATA" -C cn import residents v2.csv >/dev/null
+	script -qec "'$STRATA' -C cn view build" /dev/null >tty.out </dev/null
+	grep -q "view build: reading sources and policies" tty.out || fail "no progress on a terminal: $(cat -v tty.out)"
+fi
+ok "progress shows on a terminal, and nothing of it reaches a file"
