@@ -52,8 +52,16 @@ static int load_schema(strata_schema **out, strata_node *n, const char *dataset)
 	return error;
 }
 
+/* --json: the warnings gathered instead of printed */
+static json_t *check_warnings;
+
 static int print_warning(const strata_policy_warning *w, void *payload)
 {
+	if (check_warnings) {
+		json_array_append_new(check_warnings, json_pack("{s:I, s:I, s:s}", "line", (json_int_t)w->line, "column",
+								(json_int_t)w->col, "message", w->message));
+		return 0;
+	}
 	if (w->line)
 		fprintf(stderr, "warning: '%s':%u:%u: %s\n", (const char *)payload, w->line, w->col, w->message);
 	else
@@ -66,6 +74,7 @@ static int policy_check(int argc, char **argv, strata_cli *cli)
 	static const struct option opts[] = {
 		{ "node", required_argument, NULL, 'N' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -73,26 +82,31 @@ static int policy_check(int argc, char **argv, strata_cli *cli)
 	strata_policy *p = NULL;
 	strata_node *n = NULL;
 	size_t checked = 0, skipped = 0;
-	int c, strict = 0, warnings = 0, rc = STRATA_ERROR;
+	int c, strict = 0, as_json = 0, warnings = 0, rc = STRATA_ERROR;
 
 	while ((c = getopt_long(argc, argv, "N:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'N': nodedir = optarg; break;
 		case 's': strict = 1; break;
+		case 'j': as_json = 1; break;
 		case 'h':
-			printf("usage: strata [-C NODEDIR] policy check FILE [--node NODEDIR] [--strict]\n\n"
+			printf("usage: strata [-C NODEDIR] policy check FILE [--node NODEDIR] [--strict] [--json]\n\n"
 			       "Parses and checks a policy: every key known, every transform fits its field.\n"
 			       "Against a node (-C or --node) it also checks the fields against the node's\n"
 			       "datasets and warns, with file:line:column, of what would silently share\n"
 			       "nothing: a recipient peer the node lacks, a tier no peer is of, a dataset\n"
 			       "name that matches no dataset, a filter value no record has.\n\n"
-			       "  --strict  the warnings are errors (exit 1)\n");
+			       "  --strict  the warnings are errors (exit 1)\n"
+			       "  --json    one object: file, ok, policy, version, datasets, warnings [{line,\n"
+			       "            column, message}], error (null, or the first error with its line)\n");
 			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
 	if (optind + 1 != argc)
 		return cli_usage(USAGE);
+	if (as_json)
+		check_warnings = json_array();
 	if ((rc = strata_policy_load(&p, argv[optind])) < 0)
 		goto done;
 	if (nodedir) {
@@ -122,13 +136,26 @@ static int policy_check(int argc, char **argv, strata_cli *cli)
 		rc = strata_error_set("'%s': %d warning%s (--strict)", argv[optind], warnings, warnings == 1 ? "" : "s");
 		goto done;
 	}
-	if (!cli->quiet)
+	if (!cli->quiet && !as_json)
 		printf("%s: policy '%s' version %ld is valid (%zu datasets%s)\n", argv[optind], p->name,
 		       p->version, p->ndatasets,
 		       nodedir ? (skipped ? "; some not on this node" : "; fields checked against the node") :
 				 "; give --node to check fields against datasets");
 	rc = 0;
 done:
+	if (as_json) {
+		json_t *o = json_pack("{s:s, s:b, s:s?, s:I, s:I, s:O, s:s?}", "file", argv[optind], "ok", rc == 0,
+				      "policy", p ? p->name : NULL, "version", p ? (json_int_t)p->version : (json_int_t)0,
+				      "datasets", p ? (json_int_t)p->ndatasets : (json_int_t)0, "warnings", check_warnings,
+				      "error", rc < 0 ? strata_error_last() : NULL);
+		if (o) {
+			json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			putchar('\n');
+		}
+		json_decref(o);
+		json_decref(check_warnings);
+		check_warnings = NULL;
+	}
 	strata_node_free(n);
 	strata_policy_free(p);
 	return rc;

@@ -26,6 +26,9 @@ key=$(sed -n 25p "$TOP_SRCDIR/seeds/residents.csv" | cut -d, -f1)	# row NR 25: i
 "$STRATA" -C cn datasets --format json >datasets.json
 "$STRATA" -C cn doctor --json >doctor.json
 "$STRATA" -C st datasets --format json >st-datasets.json
+"$STRATA" -C cn policy check "$TOP_SRCDIR/policies/community-to-street.yaml" --json >pcheck.json
+printf 'policy: x\nversion: 1\nfoo: bar\n' >bad.yaml
+"$STRATA" policy check bad.yaml --json >pbad.json 2>/dev/null && fail "a bad policy checked"
 # a failure is JSON too: a peer whose daemon is gone
 kill -TERM "$SERVE_PID"; wait "$SERVE_PID" || true
 "$STRATA" -C cn push st-wangjiang --json >pushfail.json 2>/dev/null && fail "a push to a stopped daemon succeeded"
@@ -109,6 +112,11 @@ for row in load("peers.json"):
 for f in ("datasets.json", "st-datasets.json"):
     rows = load(f); no_dash(rows, f)
     assert rows and all("name" in r and "records" in r for r in rows), rows
+
+pc = load("pcheck.json"); no_dash(pc, "policy check")
+assert pc["ok"] is True and pc["policy"] == "community-to-street" and pc["error"] is None and isinstance(pc["warnings"], list)
+pb = load("pbad.json")
+assert pb["ok"] is False and "bad.yaml':3:1: unknown key 'foo'" in pb["error"], pb
 
 doc = load("doctor.json"); no_dash(doc, "doctor")
 assert doc["ok"] is True and doc["problems"] == [] and doc["node"] == "cn-wangjiang-01"
