@@ -188,6 +188,7 @@ typedef struct {
 	strata_redactor *r;
 	const strata_schema *s;
 	long limit, shown, filtered;
+	json_t *rows;	/* --json: [{before, after}] */
 } preview_ctx;
 
 static int preview_line(const char *line, size_t len, void *payload)
@@ -208,6 +209,18 @@ static int preview_line(const char *line, size_t len, void *payload)
 	}
 	if ((error = strata_json_record_parse(&outr, out.ptr, out.len)) < 0)
 		goto done;
+	if (x->rows) {
+		json_t *b = json_object(), *a = json_object();
+		for (size_t i = 0; i < in->n; i++)
+			json_object_set_new(b, in->names[i], json_string(in->values[i]));
+		for (size_t i = 0; i < x->s->nfields; i++) {
+			const char *after = strata_json_record_get(outr, x->s->names[i]);
+			json_object_set_new(a, x->s->names[i], after ? json_string(after) : json_null());	/* null: dropped */
+		}
+		json_array_append_new(x->rows, json_pack("{s:o, s:o}", "before", b, "after", a));
+		x->shown++;
+		goto done;
+	}
 	printf("record %ld\n", ++x->shown);
 	for (size_t i = 0; i < x->s->nfields; i++) {
 		const char *name = x->s->names[i];
@@ -230,6 +243,7 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 	static const struct option opts[] = {
 		{ "dataset", required_argument, NULL, 'd' },
 		{ "peer", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -241,7 +255,7 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 	strata_redactor r;
 	git_commit *c = NULL;
 	git_tree *t = NULL;
-	preview_ctx x = { &r, NULL, 10, 0, 0 };
+	preview_ctx x = { &r, NULL, 10, 0, 0, NULL };
 	int opt, rc = STRATA_ERROR, have_r = 0;
 
 	while ((opt = getopt_long(argc, argv, "d:p:n:h", opts, NULL)) != -1) {
@@ -249,13 +263,19 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 		case 'd': dataset = optarg; break;
 		case 'p': peer = optarg; break;
 		case 'n': x.limit = strtol(optarg, NULL, 10); break;
+		case 'j':
+			if (!x.rows)
+				x.rows = json_array();
+			break;
 		case 'h':
-			printf("usage: strata [-C NODEDIR] policy preview FILE --dataset DATASET [-n N] [--peer PEER]\n\n"
+			printf("usage: strata [-C NODEDIR] policy preview FILE --dataset DATASET [-n N] [--peer PEER] [--json]\n\n"
 			       "The first records of DATASET as FILE's policy would send them, with the\n"
 			       "policy's committed secret (or a throwaway one, said so).\n\n"
 			       "  --dataset D  the dataset\n"
 			       "  -n N         how many records (default 10)\n"
-			       "  --peer P     the recipient, for per-recipient tokens\n");
+			       "  --peer P     the recipient, for per-recipient tokens\n"
+			       "  --json       one object: policy, version, purpose, dataset, records [{before,\n"
+			       "               after}] (null in after: the field is dropped), filtered\n");
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -283,13 +303,23 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 		goto done;
 	have_r = 1;
 	x.s = s;
-	printf("policy '%s' v%ld, purpose: %s\n", p->name, p->version, p->purpose);
+	if (!x.rows)
+		printf("policy '%s' v%ld, purpose: %s\n", p->name, p->version, p->purpose);
 	if ((rc = strata_dataset_foreach(strata_node_repo(n), t, preview_line, &x)) < 0)
 		goto done;
-	if (x.filtered)
+	if (x.rows) {
+		json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:O, s:I}", "policy", p->name, "version", (json_int_t)p->version,
+				      "purpose", p->purpose, "dataset", dataset, "records", x.rows, "filtered",
+				      (json_int_t)x.filtered);
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+	} else if (x.filtered) {
 		printf("(%ld records before these were left out by the row filter)\n", x.filtered);
+	}
 	rc = 0;
 done:
+	json_decref(x.rows);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	if (have_r)
 		strata_redact_dispose(&r);

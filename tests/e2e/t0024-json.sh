@@ -27,6 +27,7 @@ key=$(sed -n 25p "$TOP_SRCDIR/seeds/residents.csv" | cut -d, -f1)	# row NR 25: i
 "$STRATA" -C cn doctor --json >doctor.json
 "$STRATA" -C st datasets --format json >st-datasets.json
 "$STRATA" -C cn policy check "$TOP_SRCDIR/policies/community-to-street.yaml" --json >pcheck.json
+"$STRATA" -C cn policy preview "$TOP_SRCDIR/policies/community-to-street.yaml" --dataset residents -n 3 --json >preview.json
 printf 'policy: x\nversion: 1\nfoo: bar\n' >bad.yaml
 "$STRATA" policy check bad.yaml --json >pbad.json 2>/dev/null && fail "a bad policy checked"
 # a failure is JSON too: a peer whose daemon is gone
@@ -115,6 +116,11 @@ for f in ("datasets.json", "st-datasets.json"):
 
 pc = load("pcheck.json"); no_dash(pc, "policy check")
 assert pc["ok"] is True and pc["policy"] == "community-to-street" and pc["error"] is None and isinstance(pc["warnings"], list)
+pv = load("preview.json")
+assert len(pv["records"]) == 3 and pv["dataset"] == "residents"
+for r in pv["records"]:
+    obj(r, ["before", "after"], "preview")
+    assert r["after"]["id_number"] != r["before"]["id_number"], "an id went through in the clear"
 pb = load("pbad.json")
 assert pb["ok"] is False and "bad.yaml':3:1: unknown key 'foo'" in pb["error"], pb
 
