@@ -21,37 +21,24 @@ static void teardown(void)
 	fx_teardown();
 }
 
-struct seen {
-	char text[4096];
-	int n;
-};
-
-static void seen_cb(const char *where, const char *problem, const char *fix, void *payload)
-{
-	struct seen *s = payload;
-	size_t len = strlen(s->text);
-	s->n++;
-	snprintf(s->text + len, sizeof(s->text) - len, "%s: %s | %s\n", where, problem, fix);
-}
-
 START_TEST(sound_node)
 {
-	struct seen s = { "", 0 };
-	ck_assert_int_eq(strata_node_check(n, seen_cb, &s), 0);
+	fx_problems s = { "", 0 };
+	ck_assert_int_eq(strata_node_check(n, fx_problem, &s), 0);
 	ck_assert_uint_eq(strlen(s.text), 0);
 }
 END_TEST
 
 START_TEST(problems_named)
 {
-	struct seen s = { "", 0 };
+	fx_problems s = { "", 0 };
 	FILE *f;
 	chmod(fx_path("n/keys/node.key"), 0644);
 	chmod(fx_path("n/secrets"), 0755);
 	f = fopen(fx_path("n/keys/allowed_signers"), "w");
 	fputs("somebody namespaces=\"git\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBOAMtHnqw7tDd+QYFuEfHBb1pVsrqvGUXS7UnUxTA3L\n", f);
 	fclose(f);
-	ck_assert_int_eq(strata_node_check(n, seen_cb, &s), 3);
+	ck_assert_int_eq(strata_node_check(n, fx_problem, &s), 3);
 	ck_assert_msg(strstr(s.text, "keys/node.key: readable by other users | chmod 600"), "%s", s.text);
 	ck_assert_msg(strstr(s.text, "secrets: readable by other users | chmod 700"), "%s", s.text);
 	ck_assert_msg(strstr(s.text, "does not hold this node's key"), "%s", s.text);

@@ -194,25 +194,12 @@ START_TEST(set_and_remove)
 }
 END_TEST
 
-struct seen {
-	char text[4096];
-	int n;
-};
-
-static void seen_cb(const char *where, const char *problem, const char *fix, void *payload)
-{
-	struct seen *s = payload;
-	size_t len = strlen(s->text);
-	s->n++;
-	snprintf(s->text + len, sizeof(s->text) - len, "%s: %s | %s\n", where, problem, fix);
-}
-
 START_TEST(check_names_the_line)
 {
-	struct seen s = { "", 0 };
+	fx_problems s = { "", 0 };
 	strata_node *m = NULL;
 
-	ck_assert_int_eq(strata_peers_check(n, seen_cb, &s), 0);
+	ck_assert_int_eq(strata_peers_check(n, fx_problem, &s), 0);
 	append_conf("[peer \"cn-b\"]\n\tkey = ssh-ed25519 AAAAnotakey\n\ttier = community\n\tdirection = psuh\n"
 		    "\turl = http://x\n\tpolcy = p\n");
 	/* the node opens no more, and says where */
@@ -220,7 +207,7 @@ START_TEST(check_names_the_line)
 	ck_assert_ptr_nonnull(strstr(strata_error_last(), "node.conf:"));
 	ck_assert_ptr_nonnull(strstr(strata_error_last(), "strata doctor"));
 	ck_assert_int_eq(strata_node_open(&m, fx_path("n")), 0);
-	ck_assert_int_eq(strata_peers_check(m, seen_cb, &s), 4);
+	ck_assert_int_eq(strata_peers_check(m, fx_problem, &s), 4);
 	ck_assert_msg(strstr(s.text, "node.conf:7: peer 'cn-b': key does not parse"), "%s", s.text);
 	ck_assert_msg(strstr(s.text, "node.conf:9: peer 'cn-b': direction 'psuh'"), "%s", s.text);
 	ck_assert_msg(strstr(s.text, "node.conf:10: peer 'cn-b': url 'http://x'"), "%s", s.text);

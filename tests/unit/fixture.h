@@ -58,4 +58,18 @@ static inline int fx_run_suite(Suite *s)
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* The problems a check reports (a strata_problem_cb), as "WHERE: PROBLEM | FIX" lines. */
+typedef struct {
+	char text[4096];
+	int n;
+} fx_problems;
+
+static inline void fx_problem(const char *where, const char *problem, const char *fix, void *payload)
+{
+	fx_problems *s = payload;
+	size_t len = strlen(s->text);
+	s->n++;
+	snprintf(s->text + len, sizeof(s->text) - len, "%s: %s | %s\n", where, problem, fix);
+}
+
 #endif

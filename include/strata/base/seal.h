@@ -19,6 +19,14 @@
 #define STRATA_SEAL_LOG_N 15		/* what strata writes: 32 MiB, ~0.1 s */
 #define STRATA_SEAL_LOG_N_MAX 20	/* what it opens: 1 GiB at most */
 
+/*
+ * ChaCha20-Poly1305 (RFC 8439) in one call, what sealing and HPKE (hpke.h)
+ * share: `enc` 1 appends the ciphertext and its tag of `data` to `out`; 0
+ * opens `data` (ciphertext and tag), STRATA_EVERIFY if it does not.
+ */
+int strata_seal_aead(strata_buf *out, int enc, const unsigned char key[32], const unsigned char nonce[12],
+		     const void *aad, size_t aadlen, const void *data, size_t len);
+
 /* Fills `salt` and `nonce` with fresh random bytes. */
 int strata_seal_fresh(unsigned char salt[STRATA_SEAL_SALT], unsigned char nonce[STRATA_SEAL_NONCE]);
 

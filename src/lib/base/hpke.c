@@ -4,6 +4,7 @@
  */
 #include "strata/base/hpke.h"
 #include "strata/base/digest.h"
+#include "strata/base/seal.h"
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
@@ -183,54 +184,22 @@ int strata_hpke_setup_receiver(strata_hpke_ctx *ctx, const unsigned char enc[STR
 	return error;
 }
 
-/* One AEAD call with nonce base_nonce XOR I2OSP(seq, 12). */
+/* One AEAD call (seal.h) with nonce base_nonce XOR I2OSP(seq, 12); the sequence advances only on success. */
 static int aead(strata_hpke_ctx *c, int enc, strata_buf *out, const void *aad, size_t aadlen, const unsigned char *in,
 		size_t len)
 {
-	EVP_CIPHER_CTX *x;
 	unsigned char nonce[12];
-	size_t body = enc ? len : len - STRATA_HPKE_TAG_LEN;
-	int n = 0, fin = 0, error = STRATA_ERROR;
+	int error;
 
 	if (c->seq == UINT64_MAX)
 		return strata_error_set("HPKE context exhausted");
-	if (!enc && len < STRATA_HPKE_TAG_LEN)
-		return strata_error_setc(STRATA_EVERIFY, "sealed message shorter than its tag");
-	if (len > (size_t)INT32_MAX)
-		return strata_error_set("message too large to seal at once");
 	memcpy(nonce, c->base_nonce, 12);
 	for (int i = 0; i < 8; i++)
 		nonce[11 - i] ^= (unsigned char)(c->seq >> (8 * i));
-	if ((error = strata_buf_grow(out, out->len + body + STRATA_HPKE_TAG_LEN + 1)) < 0)
-		return error;
-	if (!(x = EVP_CIPHER_CTX_new()))
-		return strata_error_ssl("out of memory");
-	error = STRATA_ERROR;
-	if (EVP_CipherInit_ex(x, EVP_chacha20_poly1305(), NULL, c->key, nonce, enc) != 1 ||
-	    (aadlen && EVP_CipherUpdate(x, NULL, &n, aad, (int)aadlen) != 1) ||
-	    (!enc && EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, STRATA_HPKE_TAG_LEN, (void *)(in + body)) != 1) ||
-	    EVP_CipherUpdate(x, (unsigned char *)out->ptr + out->len, &n, in, (int)body) != 1) {
-		strata_error_ssl("ChaCha20-Poly1305 failed");
-		goto done;
-	}
-	if (EVP_CipherFinal_ex(x, (unsigned char *)out->ptr + out->len + n, &fin) != 1) {
-		OPENSSL_cleanse(out->ptr + out->len, body);
-		error = strata_error_setc(STRATA_EVERIFY, "a sealed message does not open: altered, or sealed to another key");
-		goto done;
-	}
-	out->len += (size_t)(n + fin);
-	if (enc) {
-		if (EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, STRATA_HPKE_TAG_LEN, out->ptr + out->len) != 1) {
-			strata_error_ssl("ChaCha20-Poly1305 failed");
-			goto done;
-		}
-		out->len += STRATA_HPKE_TAG_LEN;
-	}
-	out->ptr[out->len] = '\0';
-	c->seq++;
-	error = 0;
-done:
-	EVP_CIPHER_CTX_free(x);
+	if ((error = strata_seal_aead(out, enc, c->key, nonce, aad, aadlen, in, len)) == STRATA_EVERIFY)
+		return strata_error_setc(STRATA_EVERIFY, "a sealed message does not open: altered, or sealed to another key");
+	if (error == 0)
+		c->seq++;
 	return error;
 }
 

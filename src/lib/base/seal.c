@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdint.h>
 #include <string.h>
 
 int strata_seal_fresh(unsigned char salt[STRATA_SEAL_SALT], unsigned char nonce[STRATA_SEAL_NONCE])
@@ -27,10 +28,10 @@ static int derive(unsigned char key[32], const char *pass, int log_n, const unsi
 	return 0;
 }
 
-/* One pass of the AEAD: `enc` 1 seals `in` (plain), 0 opens it (ciphertext and tag). */
-static int aead(strata_buf *out, int enc, const unsigned char key[32], const unsigned char *nonce,
-		const void *aad, size_t aadlen, const unsigned char *in, size_t len)
+int strata_seal_aead(strata_buf *out, int enc, const unsigned char key[32], const unsigned char nonce[12],
+		     const void *aad, size_t aadlen, const void *data, size_t len)
 {
+	const unsigned char *in = data;
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	size_t body = enc ? len : len - STRATA_SEAL_TAG;
 	int n = 0, fin = 0, error = STRATA_ERROR;
@@ -39,6 +40,10 @@ static int aead(strata_buf *out, int enc, const unsigned char key[32], const uns
 		return strata_error_ssl("out of memory");
 	if (!enc && len < STRATA_SEAL_TAG) {
 		error = strata_error_setc(STRATA_EVERIFY, "sealed data too short");
+		goto done;
+	}
+	if (body > (size_t)INT32_MAX) {
+		error = strata_error_set("too much to seal at once");
 		goto done;
 	}
 	if ((error = strata_buf_grow(out, out->len + body + STRATA_SEAL_TAG + 1)) < 0)
@@ -55,7 +60,7 @@ static int aead(strata_buf *out, int enc, const unsigned char key[32], const uns
 	}
 	if (EVP_CipherFinal_ex(ctx, (unsigned char *)out->ptr + out->len + n, &fin) != 1) {
 		OPENSSL_cleanse(out->ptr + out->len, body);
-		error = strata_error_setc(STRATA_EVERIFY, "wrong passphrase, or the sealed data was changed");
+		error = strata_error_setc(STRATA_EVERIFY, "the sealed data does not open: the wrong key (or passphrase), or it was changed");
 		goto done;
 	}
 	out->len += (size_t)(n + fin);
@@ -80,7 +85,7 @@ int strata_seal_pass(strata_buf *out, const char *pass, int log_n, const unsigne
 	int error;
 
 	if ((error = derive(key, pass, log_n, salt)) == 0)
-		error = aead(out, 1, key, nonce, aad, aadlen, plain, len);
+		error = strata_seal_aead(out, 1, key, nonce, aad, aadlen, plain, len);
 	OPENSSL_cleanse(key, sizeof(key));
 	return error;
 }
@@ -92,8 +97,9 @@ int strata_unseal_pass(strata_buf *out, const char *pass, int log_n, const unsig
 	unsigned char key[32];
 	int error;
 
-	if ((error = derive(key, pass, log_n, salt)) == 0)
-		error = aead(out, 0, key, nonce, aad, aadlen, sealed, len);
+	if ((error = derive(key, pass, log_n, salt)) == 0 &&
+	    (error = strata_seal_aead(out, 0, key, nonce, aad, aadlen, sealed, len)) == STRATA_EVERIFY)
+		strata_error_setc(STRATA_EVERIFY, "wrong passphrase, or the sealed data was changed");
 	OPENSSL_cleanse(key, sizeof(key));
 	return error;
 }
