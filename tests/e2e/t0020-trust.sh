@@ -128,8 +128,14 @@ ok "a broken node.conf stops every command with file:line and the fix; doctor li
 "$STRATA" -C st import p1.parcel >/dev/null
 "$STRATA" -C cn import p1.parcel.receipt >/dev/null
 [ -n "$(git -C st/repo.git for-each-ref refs/strata/peers/cn-wangjiang-01/)" ] || fail "nothing received to remove"
+# a value only the community's data holds (a masked phone of one record), in the street's objects before
+canary=$(records st/repo.git refs/strata/peers/cn-wangjiang-01/residents | head -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["phone"])')
+git -C st/repo.git cat-file --batch-all-objects --batch | grep -a -q -F -- "$canary" || fail "the canary is not in st's objects to begin with"
 "$STRATA" -C st peer remove cn-wangjiang-01 >out
 grep -q "0 views built for it and 2 received from it deleted" out || fail "peer remove: $(cat out)"
+# its objects are gone from the packs, not only its refs
+! git -C st/repo.git cat-file --batch-all-objects --batch | grep -a -q -F -- "$canary" || fail "a removed peer's data is still in st's objects"
+git -C st/repo.git fsck --strict --no-dangling >fsck.out 2>&1 || fail "fsck after a prune: $(cat fsck.out)"
 [ -z "$(git -C st/repo.git for-each-ref refs/strata/peers/cn-wangjiang-01/)" ] || fail "received refs left"
 [ ! -e st/links/cn-wangjiang-01.json ] || fail "link file left"
 ! git config --file st/node.conf --get-regexp '^peer\.cn-wangjiang-01\.' >/dev/null || fail "node.conf still names it"

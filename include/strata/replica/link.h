@@ -58,7 +58,8 @@ int strata_link_allows(strata_node *n, const char *peer, int sending);
  * Unpins `peer` (strata_peers_remove), after removing, unless `keep_data`,
  * the views built for it, what it sent (refs/strata/peers/PEER/...) and
  * its link file: one journalled change, whose audit event "peer-remove"
- * names the peer and its key's `fingerprint`.  Takes the write lock.
+ * names the peer and its key's `fingerprint`; then prunes the objects only
+ * those refs reached (prune.h).  Takes the write lock.
  * `views` and `received` get how many refs went.
  */
 int strata_link_remove(strata_node *n, const char *peer, int keep_data, const char *fingerprint,

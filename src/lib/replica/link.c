@@ -7,6 +7,7 @@
 #include "strata/node/commit.h"
 #include "strata/node/journal.h"
 #include "strata/node/change.h"
+#include "strata/node/prune.h"
 #include "strata/format/json.h"
 #include "strata/base/oidset.h"
 #include "strata/replica/received.h"
@@ -333,6 +334,11 @@ int strata_link_remove(strata_node *n, const char *peer, int keep_data, const ch
 	/* node.conf last: a crash before it leaves the peer pinned with nothing, and the command can run again */
 	if (!error && has_conf)
 		error = strata_peers_remove(n, peer);
+	/* and the objects only those refs reached: deleting a ref leaves them in the packs */
+	if (!error && !keep_data) {
+		strata_prune_result pr;
+		error = strata_prune(n, &pr);
+	}
 	if (!error) {
 		*views = g.views;
 		*received = g.nreceived;
