@@ -30,6 +30,13 @@ int strata_refs_dataset(strata_buf *out, const char *dataset);
 int strata_refs_update(strata_node *n, const char *ref, const git_oid *new_oid,
 		      const git_oid *old_oid, const char *logmsg);
 
+/*
+ * Forgets where `ref` was: its reflog keeps only its present value, so
+ * that what it pointed at before (a history cut for an erasure) is
+ * reachable from nothing and a prune removes it.
+ */
+int strata_refs_reflog_reset(strata_node *n, const char *ref);
+
 /* Deletes `ref` if it still points at `old_oid`; fails otherwise. */
 int strata_refs_delete(strata_node *n, const char *ref, const git_oid *old_oid);
 

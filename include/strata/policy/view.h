@@ -42,6 +42,7 @@ typedef struct {
 	int unchanged;
 	int incremental;	/* built from the previous view and the source diff */
 	size_t suppressed;	/* records in classes below the policy's min_k, not sent */
+	int cut;		/* its source's history was cut (an erasure): built as a new root, its reflog reset */
 	git_oid commit;
 } strata_view_result;
 

@@ -46,3 +46,26 @@ int strata_refs_delete(strata_node *n, const char *ref, const git_oid *old_oid)
 	git_reference_free(r);
 	return rc < 0 ? strata_error_git("cannot delete ref") : 0;
 }
+
+int strata_refs_reflog_reset(strata_node *n, const char *ref)
+{
+	git_reflog *log = NULL;
+	git_signature *sig = NULL;
+	git_oid id;
+	int error = 0;
+
+	if (git_reference_name_to_id(&id, strata_node_repo(n), ref) < 0 || git_reflog_read(&log, strata_node_repo(n), ref) < 0 ||
+	    git_signature_now(&sig, "strata", "strata@localhost") < 0) {
+		error = strata_error_git("cannot reset a reflog");
+		goto done;
+	}
+	while (git_reflog_entrycount(log) > 0)
+		if (git_reflog_drop(log, 0, 0) < 0)
+			break;
+	if (git_reflog_append(log, &id, sig, "strata: history cut (erasure)") < 0 || git_reflog_write(log) < 0)
+		error = strata_error_git("cannot reset a reflog");
+done:
+	git_signature_free(sig);
+	git_reflog_free(log);
+	return error;
+}

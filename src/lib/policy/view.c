@@ -554,6 +554,7 @@ typedef struct {
 	unsigned char secret[STRATA_SECRET_LEN];
 	char secret_id[STRATA_SECRET_ID_LEN + 1];
 	int prev_secret_differs;	/* the previous view was built under another secret (rotated) */
+	char cut[80];			/* the source's history was cut (an erasure): its Strata-Cut, else "" */
 	const char *dataset, *source_node;
 	int hide_path;				/* the source's node path is not the recipient's to know */
 	char hidden[80];			/* what stands for it: "v-<token>" */
@@ -626,12 +627,25 @@ static int view_inputs(view_build *b)
 		return error;
 	if ((error = strata_buf_printf(&b->ref, "%s%s/%s", STRATA_REF_VIEWS, b->peer, b->res->name)) < 0)
 		return error;
+	/*
+	 * A source whose history was cut for an erasure (a root with
+	 * Strata-Cut): the view is cut the same way, once, a root built in
+	 * full, so that nothing of the erased record stays in its history.
+	 */
+	if (git_commit_parentcount(b->src) == 0 && !strata_commit_trailer(b->src, "Strata-Cut", b->cut, sizeof(b->cut)))
+		b->cut[0] = '\0';
 	rc = git_reference_name_to_id(&b->prev_oid, strata_node_repo(n), b->ref.ptr);
 	if (rc == 0) {
 		b->have_prev = 1;
 		if (git_commit_lookup(&b->prev, strata_node_repo(n), &b->prev_oid) < 0)
 			return strata_error_git("cannot read the previous view");
 		oid_trailer(&b->prev_source, b->prev, "Strata-Source");
+		if (b->cut[0]) {
+			char prev_cut[80];
+			if (strata_commit_trailer(b->prev, "Strata-Cut", prev_cut, sizeof(prev_cut)) && !strcmp(prev_cut, b->cut) &&
+			    git_commit_parentcount(b->prev) == 0)
+				b->cut[0] = '\0';	/* cut already: this view's root is that cut */
+		}
 		{
 			/*
 			 * A view from before secret ids were written has none: it cannot
@@ -655,7 +669,7 @@ static int view_unchanged(view_build *b)
 	git_oid prev_policy;
 	char v[32];
 
-	if (!b->have_prev || !git_oid_equal(&b->prev_source, &b->src_oid) || b->prev_secret_differs)
+	if (!b->have_prev || !git_oid_equal(&b->prev_source, &b->src_oid) || b->prev_secret_differs || b->cut[0])
 		return 0;
 	oid_trailer(&prev_policy, b->prev, "Strata-Policy");
 	if (!git_oid_equal(&prev_policy, &b->policy_blob))
@@ -692,8 +706,8 @@ static int view_tree(view_build *b, int full, git_oid *root)
 	}
 	if ((error = strata_pack_writer_new(&w, strata_node_repo(b->n), VIEW_ZLIB_LEVEL)) < 0)
 		goto out;
-	if (b->prev_secret_differs)
-		full = 1;	/* every token changed: nothing of the previous view is kept */
+	if (b->prev_secret_differs || b->cut[0])
+		full = 1;	/* every token changed, or a history cut: nothing of the previous view is kept */
 	if (b->have_prev && !full && !git_oid_equal(&b->prev_source, &b->src_oid)) {
 		if ((error = rc = build_incremental(b->n, &b->r, b->pd, &b->vs, b->prev, b->src_tree, &b->policy_blob, w,
 						    &records, &b->res->records)) < 0)
@@ -746,7 +760,8 @@ static int view_commit(view_build *b, const git_oid *root)
 	    (origin[0] && (error = strata_buf_printf(&msg, "Strata-Origin: %s\n", origin)) < 0) ||
 	    (b->pd->min_k && (error = strata_buf_printf(&msg, "Strata-Min-K: %ld\nStrata-Suppressed: %zu\n", b->pd->min_k,
 							res->suppressed)) < 0) ||
-	    (error = strata_commit_create(&res->commit, n, tree, b->prev, msg.ptr)) < 0)
+	    (b->cut[0] && (error = strata_buf_printf(&msg, "Strata-Cut: %s\n", b->cut)) < 0) ||
+	    (error = strata_commit_create(&res->commit, n, tree, b->cut[0] ? NULL : b->prev, msg.ptr)) < 0)
 		goto done;
 	/* the ref and its audit event together, or neither (change.h) */
 	git_oid_tostr(chex, sizeof(chex), &res->commit);
@@ -764,7 +779,13 @@ static int view_commit(view_build *b, const git_oid *root)
 	{
 		strata_journal_ref jr = { b->ref.ptr, b->have_prev, b->prev_oid, res->commit };
 		strata_change ch = { "view-build", b->ref.ptr, &jr, 1, NULL, event.ptr, msg.ptr };
-		error = strata_change_ref(n, &ch, "strata view build");
+		if (b->cut[0] && (error = strata_buf_printf(&msg, "Strata-Cut: %s\n", b->cut)) < 0)
+			goto done;
+		ch.trailers = msg.ptr;
+		if ((error = strata_change_ref(n, &ch, "strata view build")) == 0 && b->cut[0]) {
+			res->cut = 1;
+			error = strata_refs_reflog_reset(n, b->ref.ptr);
+		}
 	}
 done:
 	git_tree_free(tree);
@@ -792,7 +813,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	if ((error = view_inputs(&b)) == 0 && !(!full && view_unchanged(&b)) &&
 	    (error = view_tree(&b, full, &root)) == 0) {
 		if (b.have_prev && git_oid_equal(git_commit_tree_id(b.prev), &root) &&
-		    git_oid_equal(&b.prev_source, &b.src_oid) && !b.prev_secret_differs) {
+		    git_oid_equal(&b.prev_source, &b.src_oid) && !b.prev_secret_differs && !b.cut[0]) {
 			res->unchanged = 1;	/* rebuilt (--full) to the same tree */
 			res->commit = b.prev_oid;
 		} else {
@@ -858,7 +879,8 @@ static int build_for_peer(strata_node *n, const char *peer, int full, strata_vie
 			break;
 		if (git_reference_name_to_id(&id, strata_node_repo(n), own.ptr) == 0) {
 			if ((error = strata_view_build_one(n, peer, own.ptr, full, &res)) == 0 && report)
-				report(&res, payload);
+				if (report)
+					report(&res, payload);
 		}
 		git_error_clear();
 	}

@@ -6,6 +6,9 @@
 #include "strata/format/sealed.h"
 #include "strata/format/rotation.h"
 #include "strata/node/keys.h"
+#include "strata/node/prune.h"
+#include "strata/node/refs.h"
+#include "strata/policy/view.h"
 #include "strata/base/hpke.h"
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
@@ -75,7 +78,25 @@ typedef struct {
 	strata_buf name;
 	int exists;
 	git_oid old;
+	int cut;	/* it moves to a history cut (an erasure): a signed root with Strata-Cut */
 } local_ref;
+
+/*
+ * 1 if `id` starts a history cut: a root commit naming an erasure
+ * (Strata-Cut), the one way a received ref may move to a commit that does
+ * not descend from the one it had.  Its signature is checked with every
+ * other commit the ref gains.
+ */
+static int is_cut(git_repository *repo, const git_oid *id)
+{
+	git_commit *c = NULL;
+	char v[80];
+	int cut = git_commit_lookup(&c, repo, id) == 0 && git_commit_parentcount(c) == 0 &&
+		  strata_commit_trailer(c, "Strata-Cut", v, sizeof(v));
+	git_commit_free(c);
+	git_error_clear();
+	return cut;
+}
 
 /* Every commit the ref gains, oldest first: signed by the sender, for us, and well-formed. */
 static int check_ref(import_ctx *c, const strata_parcel_ref *r, const local_ref *l)
@@ -96,9 +117,11 @@ static int check_ref(import_ctx *c, const strata_parcel_ref *r, const local_ref 
 		git_oid_tostr(ohex, sizeof(ohex), &l->old);
 		rc = git_graph_descendant_of(c->r.repo, &r->commit, &l->old);
 		git_error_clear();
-		if (rc != 1)
+		if (rc != 1 && !is_cut(c->r.repo, &r->commit))
 			return strata_error_set("'%s': ref '%s' would move from %.12s to %.12s, which does not "
 						"descend from it (a rewind or a rewrite)", c->what, r->name, ohex, hex);
+		/* a history cut: the sender's new root, its signature and shape checked below as any commit */
+		((local_ref *)l)->cut = rc != 1;
 	}
 	if (git_revwalk_new(&walk, c->r.repo) < 0 || git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
 	    git_revwalk_push(walk, &r->commit) < 0 || (l->exists && git_revwalk_hide(walk, &l->old) < 0)) {
@@ -521,6 +544,21 @@ static int step_apply(import_run *u)
 	return error;
 }
 
+/* The views built from what was cut, cut too; then the prune; an audit event. */
+static int apply_cuts(strata_node *n, const char *sender, size_t cuts)
+{
+	strata_prune_result pr;
+	char trailers[256];
+	int error;
+
+	if ((error = strata_view_build(n, NULL, 0, NULL, NULL)) < 0 || (error = strata_prune(n, &pr)) < 0)
+		return error;
+	snprintf(trailers, sizeof(trailers), "Strata-Peer: %s\nStrata-Cut-Refs: %zu\nStrata-Objects-Kept: %zu\n", sender,
+		 cuts, pr.objects);
+	return strata_audit_append(n, "erasure-applied", "history cut received: the erased records removed here and "
+				   "from the views built from them", trailers);
+}
+
 /* Steps 2 to 7 (1, the lock, is the caller's); the first refusal stops them. */
 static int import_checked(strata_node *n, const strata_parcel *p, const char *what, const unsigned char *sha,
 			  const char *via, strata_parcel_result *res)
@@ -546,6 +584,22 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	res->objects = p->pack_objects;
 	for (size_t i = 0; error == 0 && i < sizeof(steps) / sizeof(*steps); i++)
 		error = steps[i](&u);
+	/*
+	 * A history cut accepted (an erasure upstream): what the refs held
+	 * before is forgotten (their reflogs), every view built from them is
+	 * cut the same way (view.c), and the objects nothing reaches any more
+	 * leave the store.  The next parcel carries the cut views on.
+	 */
+	if (error == 0 && u.locals) {
+		size_t cuts = 0;
+		for (size_t i = 0; error == 0 && i < p->nrefs; i++)
+			if (u.locals[i].cut) {
+				cuts++;
+				error = strata_refs_reflog_reset(n, u.locals[i].name.ptr);
+			}
+		if (error == 0 && cuts)
+			error = apply_cuts(n, p->sender, cuts);
+	}
 	/* the sender's rotations, now that its parcel is accepted (or was already: a repeat carries them too) */
 	for (size_t i = 0; error >= 0 && i < u.nrot; i++)
 		error = strata_keys_accept_rotation(n, p->sender, &u.rot[i]);

@@ -1,0 +1,54 @@
+/*
+ * cmd_erase.c - strata erase DATASET KEY... --reason TEXT: a person
+ * forgotten here and, by the parcels that follow, at every tier that holds
+ * them (erase.h).
+ */
+#include "cli.h"
+#include "strata/replica/erase.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#define USAGE "erase DATASET KEY [KEY...] --reason TEXT"
+
+int cmd_erase(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *reason = NULL;
+	strata_erase_result res;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': reason = optarg; break;
+		case 'h':
+			printf("usage: strata %s\n\n"
+			       "Erases one record of an own dataset, from the present and from all of its\n"
+			       "history: the dataset's history is cut (a new signed root without the record),\n"
+			       "every view built from it is cut the same way, and the objects that held the\n"
+			       "record leave the store.  The peers' copies follow with the next parcel or sync:\n"
+			       "each recipient cuts what it holds and built from it, and passes the cut on.\n"
+			       "Other records keep their present values and signatures; their history before\n"
+			       "the cut goes too.  The audit event names the key only by its hash.\n\n"
+			       "  KEY            the record's key values, in the schema's key order\n"
+			       "  --reason TEXT  why (one line, into the audit log), like a request's number\n", USAGE);
+			return 0;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (argc - optind < 2 || !reason)
+		return cli_usage(USAGE);
+	if ((rc = strata_erase(cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1), reason, &res)) < 0)
+		return rc;
+	if (!cli->quiet)
+		printf("erasure %s: the record is gone from %s (%s, %zu version%s in its history); %zu view%s cut; "
+		       "%zu objects kept. Its recipients follow with the next parcel or sync.\n", res.erasure, argv[optind],
+		       res.in_present ? "present" : "in history only", res.versions, res.versions == 1 ? "" : "s",
+		       res.views_cut, res.views_cut == 1 ? "" : "s", res.objects_kept);
+	return 0;
+}

@@ -1,0 +1,166 @@
+/*
+ * erase.c - see erase.h.
+ */
+#include "strata/replica/erase.h"
+#include "strata/replica/provenance.h"
+#include "strata/policy/view.h"
+#include "strata/node/audit.h"
+#include "strata/node/change.h"
+#include "strata/node/commit.h"
+#include "strata/node/journal.h"
+#include "strata/node/prune.h"
+#include "strata/node/refs.h"
+#include "strata/format/pack.h"
+#include "strata/format/schema.h"
+#include "strata/format/trie.h"
+#include "strata/base/enc.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct keyed {
+	const strata_schema *s;
+};
+
+static int line_hash(unsigned char *hash, const char *line, size_t len, void *payload)
+{
+	const struct keyed *k = payload;
+	return strata_trie_line_keyhash(hash, line, len, k->s->key, k->s->nkey);
+}
+
+static void count_views(const strata_view_result *r, void *payload)
+{
+	strata_erase_result *res = payload;
+	res->views_cut += r->cut;
+}
+
+int strata_erase(strata_node *n, const char *dataset, char *const *keys, size_t nkeys, const char *reason,
+		 strata_erase_result *res)
+{
+	strata_buf ref = STRATA_BUF_INIT, found = STRATA_BUF_INIT, msg = STRATA_BUF_INIT, tr = STRATA_BUF_INIT,
+		   event = STRATA_BUF_INIT, idin = STRATA_BUF_INIT;
+	unsigned char hash[STRATA_HASH_LEN], digest[32];
+	char hashhex[2 * STRATA_HASH_LEN + 1], digesthex[65], records[32] = "0";
+	git_commit *tip = NULL;
+	git_tree *root = NULL, *recs = NULL, *newroot = NULL;
+	const git_tree_entry *e;
+	strata_schema *s = NULL;
+	strata_packw *w = NULL;
+	strata_prune_result pr;
+	git_oid recs_id, root_id, commit;
+	int versions, error;
+
+	memset(res, 0, sizeof(*res));
+	if (reason && strpbrk(reason, "\r\n"))
+		return strata_error_set("--reason must be one line");
+	if ((error = strata_refs_dataset(&ref, dataset)) < 0)
+		goto done;
+	if ((error = strata_journal_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
+		goto done;
+	if (git_reference_name_to_id(&commit, strata_node_repo(n), ref.ptr) < 0) {
+		git_error_clear();
+		error = strata_error_setc(STRATA_ENOTFOUND, "no own dataset '%s' on node '%s': a record is erased by the "
+					  "node that owns it, and the erasure reaches the copies from there",
+					  dataset, strata_node_name(n));
+		goto done;
+	}
+	if (git_commit_lookup(&tip, strata_node_repo(n), &commit) < 0 || git_commit_tree(&root, tip) < 0) {
+		error = strata_error_git("cannot read the dataset");
+		goto done;
+	}
+	if ((error = strata_schema_load(&s, strata_node_repo(n), root)) < 0)
+		goto done;
+	if (nkeys != s->nkey) {
+		error = strata_error_set("dataset '%s' is keyed by %zu field%s, and %zu value%s were given", dataset, s->nkey,
+					 s->nkey == 1 ? "" : "s", nkeys, nkeys == 1 ? "" : "s");
+		goto done;
+	}
+	if ((error = strata_provenance_key_from_args(hash, keys, nkeys)) < 0)
+		goto done;
+	if ((versions = strata_provenance_history(n, ref.ptr, hash, NULL, NULL)) < 0) {
+		error = versions;
+		goto done;
+	}
+	if (versions == 0) {
+		error = strata_error_setc(STRATA_ENOTFOUND, "no version of dataset '%s' holds a record with that key", dataset);
+		goto done;
+	}
+	res->versions = (size_t)versions;
+	if ((res->in_present = strata_provenance_lookup(&found, strata_node_repo(n), root, s, hash)) < 0) {
+		error = res->in_present;
+		goto done;
+	}
+	/* the present state without it: the trie's own delete, so the tree is the one a full import gives */
+	if ((e = git_tree_entry_byname(root, "records")) == NULL || git_tree_lookup(&recs, strata_node_repo(n), git_tree_entry_id(e)) < 0) {
+		error = strata_error_git("cannot read the dataset's records");
+		goto done;
+	}
+	{
+		struct keyed k = { s };
+		strata_trie_item del = { { 0 }, 0, STRATA_TRIE_DELETE, 0, "" };
+		strata_trie_counts counts;
+		memcpy(del.hash, hash, sizeof(hash));
+		if ((error = strata_pack_writer_new(&w, strata_node_repo(n), 3)) < 0 ||
+		    (error = strata_trie_apply(w, strata_node_repo(n), recs, &del, res->in_present ? 1 : 0, line_hash, &k,
+					       &counts, &recs_id)) < 0 ||
+		    (error = strata_schema_write_root(w, s, &recs_id, &root_id)) < 0 ||
+		    (error = strata_pack_writer_commit(w)) < 0)
+			goto done;
+	}
+	if (git_tree_lookup(&newroot, strata_node_repo(n), &root_id) < 0) {
+		error = strata_error_git("cannot read the new tree");
+		goto done;
+	}
+	/* the erasure's id: says which, reveals nothing of the record */
+	strata_enc_hex(hashhex, hash, sizeof(hash));
+	if ((error = strata_buf_printf(&idin, "%s\n%s\n%s\n%lld", strata_node_name(n), dataset, hashhex,
+				       (long long)time(NULL))) < 0)
+		goto done;
+	EVP_Digest(idin.ptr, idin.len, digest, NULL, EVP_sha256(), NULL);
+	strata_enc_hex(digesthex, digest, sizeof(digest));
+	memcpy(res->erasure, digesthex, 16);
+	res->erasure[16] = '\0';
+	strata_commit_trailer(tip, "Strata-Records", records, sizeof(records));
+	if ((error = strata_buf_printf(&msg, "%s: history cut, one record erased\n\n"
+				       "The dataset as it is, without the record; what came before is gone.\n\n"
+				       "Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\nStrata-Records: %lld\nStrata-Cut: %s\n",
+				       dataset, dataset, strata_node_name(n), strata_node_tier(n),
+				       strtoll(records, NULL, 10) - (res->in_present ? 1 : 0), res->erasure)) < 0 ||
+	    (error = strata_commit_create(&commit, n, newroot, NULL, msg.ptr)) < 0)
+		goto done;
+	/* the ref and its audit event together (change.h); the key only as its hash, and only here */
+	if ((error = strata_buf_printf(&tr, "Strata-Erasure: %s\nStrata-Dataset: %s\nStrata-Key-Hash: %s\n"
+				       "Strata-Reason: %s\nStrata-Versions: %zu\n", res->erasure, dataset, hashhex,
+				       reason && reason[0] ? reason : "(none given)", res->versions)) < 0 ||
+	    (error = strata_buf_printf(&event, "record erased from %s and its history (erasure %s)", dataset, res->erasure)) < 0)
+		goto done;
+	{
+		strata_journal_ref jr = { ref.ptr, 1, *git_commit_id(tip), commit };
+		strata_change ch = { "erase", ref.ptr, &jr, 1, NULL, event.ptr, tr.ptr };
+		if ((error = strata_change_ref(n, &ch, "strata erase")) < 0)
+			goto done;
+	}
+	if ((error = strata_refs_reflog_reset(n, ref.ptr)) < 0)
+		goto done;
+	/* every view built from it, cut; then nothing old stays in the store */
+	if ((error = strata_view_build(n, NULL, 0, count_views, res)) < 0 || (error = strata_prune(n, &pr)) < 0)
+		goto done;
+	res->objects_kept = pr.objects;
+done:
+	strata_pack_writer_free(w);
+	git_tree_free(newroot);
+	git_tree_free(recs);
+	git_tree_free(root);
+	git_commit_free(tip);
+	strata_schema_free(s);
+	strata_buf_dispose_secret(&found);
+	strata_buf_dispose(&ref);
+	strata_buf_dispose(&msg);
+	strata_buf_dispose(&tr);
+	strata_buf_dispose(&event);
+	strata_buf_dispose(&idin);
+	return error;
+}
