@@ -29,6 +29,7 @@ static const struct strata_cmd cmds[] = {
 	{ "import",   cmd_import,   NEED_NODE, "import a CSV or JSON Lines file as a signed dataset commit, a parcel, or a receipt" },
 	{ "export",   cmd_export,   NEED_NODE, "write a dataset's records as CSV or JSON Lines, or a parcel for a peer" },
 	{ "erase",    cmd_erase,    NEED_NODE, "erase one record from a dataset and its history, here and then at every tier that holds it" },
+	{ "erasures", cmd_erasures, NEED_NODE, "each erasure passed on: which recipients confirmed it, which not yet" },
 	{ "log",      cmd_log,      NEED_NODE, "show a dataset's commits with their signature status" },
 	{ "diff",     cmd_diff,     NEED_NODE, "show records added, removed and changed between two commits" },
 	{ "datasets", cmd_datasets, NEED_NODE, "list the datasets this node owns and has received, by the name every command takes" },

@@ -41,4 +41,21 @@ typedef struct {
 int strata_erase(strata_node *n, const char *dataset, char *const *keys, size_t nkeys, const char *reason,
 		 strata_erase_result *res);
 
+/*
+ * The erasures this node holds, one row per view a peer is sent that was
+ * cut for one: erasure id, the view, the peer, and whether the peer has
+ * confirmed it (its receipt, or what it said over HTTPS, names the cut
+ * root or a commit after it).  `cb` gets each row; returns the number of
+ * rows still pending, or an error.
+ */
+typedef struct {
+	const char *erasure;
+	const char *peer;
+	const char *view;
+	int confirmed;
+	int64_t confirmed_at;	/* when the peer last confirmed anything (0: never) */
+} strata_erasure_row;
+typedef int (*strata_erasure_cb)(const strata_erasure_row *row, void *payload);
+int strata_erasures(strata_node *n, strata_erasure_cb cb, void *payload);
+
 #endif

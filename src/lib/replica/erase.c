@@ -10,6 +10,8 @@
 #include "strata/node/journal.h"
 #include "strata/node/prune.h"
 #include "strata/node/refs.h"
+#include "strata/node/peers.h"
+#include "strata/replica/link.h"
 #include "strata/format/pack.h"
 #include "strata/format/schema.h"
 #include "strata/format/trie.h"
@@ -56,6 +58,9 @@ int strata_erase(strata_node *n, const char *dataset, char *const *keys, size_t 
 	memset(res, 0, sizeof(*res));
 	if (reason && strpbrk(reason, "\r\n"))
 		return strata_error_set("--reason must be one line");
+	if (strchr(dataset, '/'))	/* a received dataset's name */
+		return strata_error_setc(STRATA_ENOTFOUND, "'%s' is received data: a record is erased by the node that owns "
+					 "it, and the erasure reaches the copies from there", dataset);
 	if ((error = strata_refs_dataset(&ref, dataset)) < 0)
 		goto done;
 	if ((error = strata_journal_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
@@ -163,4 +168,86 @@ done:
 	strata_buf_dispose(&event);
 	strata_buf_dispose(&idin);
 	return error;
+}
+
+/* --- what the peers have confirmed --- */
+
+/* The root of a commit's first-parent line, and its Strata-Cut ("" if none). */
+static int root_cut(git_repository *repo, const git_oid *tip, git_oid *root, char *cut, size_t cutsz)
+{
+	git_commit *c = NULL, *p = NULL;
+	int error = 0;
+
+	cut[0] = '\0';
+	if (git_commit_lookup(&c, repo, tip) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	while (git_commit_parentcount(c) > 0) {
+		if (git_commit_parent(&p, c, 0) < 0) {
+			git_error_clear();
+			break;	/* a history cut below: what is here is all there is */
+		}
+		git_commit_free(c);
+		c = p;
+	}
+	git_oid_cpy(root, git_commit_id(c));
+	if (!strata_commit_trailer(c, "Strata-Cut", cut, cutsz))
+		cut[0] = '\0';
+	git_commit_free(c);
+	return error;
+}
+
+struct erasures_walk {
+	strata_node *n;
+	const char *peer;
+	const strata_link *l;
+	strata_erasure_cb cb;
+	void *payload;
+	int pending;
+};
+
+static int erasure_view(const char *name, const git_oid *commit, void *payload)
+{
+	struct erasures_walk *w = payload;
+	git_repository *repo = strata_node_repo(w->n);
+	strata_erasure_row row = { NULL, w->peer, name, 0, w->l->acked.time };
+	git_oid root;
+	char cut[80];
+
+	root_cut(repo, commit, &root, cut, sizeof(cut));
+	if (!cut[0])
+		return 0;
+	for (size_t i = 0; i < w->l->acked.nrefs; i++) {
+		const git_oid *has = &w->l->acked.refs[i].commit;
+		if (strcmp(w->l->acked.refs[i].name, name))
+			continue;
+		row.confirmed = git_oid_equal(has, &root) || git_graph_descendant_of(repo, has, &root) == 1;
+		git_error_clear();
+	}
+	row.erasure = cut;
+	w->pending += !row.confirmed;
+	return w->cb ? w->cb(&row, w->payload) : 0;
+}
+
+int strata_erasures(strata_node *n, strata_erasure_cb cb, void *payload)
+{
+	char **peers = NULL;
+	size_t npeers = 0;
+	struct erasures_walk w = { n, NULL, NULL, cb, payload, 0 };
+	int error;
+
+	if ((error = strata_peers_list(&peers, &npeers, n)) < 0)
+		return error;
+	for (size_t i = 0; !error && i < npeers; i++) {
+		strata_link l;
+		if ((error = strata_link_load(&l, n, peers[i])) < 0)
+			break;
+		w.peer = peers[i];
+		w.l = &l;
+		error = strata_link_foreach_view(n, peers[i], 0, erasure_view, &w);
+		strata_link_dispose(&l);
+	}
+	strata_peers_list_free(peers);
+	return error < 0 ? error : w.pending;
 }

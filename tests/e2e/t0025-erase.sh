@@ -1,0 +1,125 @@
+#!/bin/sh
+# Forgetting a person across the four tiers: the community erases one
+# resident; the erasure travels down with the next parcels; at every tier
+# no object, reachable or not, holds any of that person's values (raw at
+# the community, redacted above); every other record stays, signed and
+# traceable; the community sees the street's confirmation, each tier its
+# own recipient's.  Bad erasures change nothing.
+. "$TOP_SRCDIR/tests/e2e/lib.sh"
+
+two_nodes
+to_province
+seed=$TOP_SRCDIR/seeds/residents.csv
+# a consenting resident who reaches the province
+key=$(sed -n 2p "$seed" | cut -d, -f1)
+
+# the person's values at each tier, as each tier holds them (disclosures: the fields as received, and the key there)
+# keep VALUES... > FILE: those of 6 bytes or more that no other record of that tier holds
+canaries() { # NODE REF FIELDS_JSON -> values unique to this record at NODE
+	records "$1/repo.git" "$2" >all.$1
+	echo "$3" | python3 -c '
+import json, sys
+fields = json.load(sys.stdin)
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+for v in fields.values():
+    if isinstance(v, str) and len(v.encode()) >= 6 and sum(1 for l in lines if json.dumps(v, ensure_ascii=False)[1:-1] in l) == 1:
+        print(v)
+' all.$1
+}
+"$STRATA" -C cn export residents --format jsonl | python3 -c "
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    if r['id_number'] == '$key':
+        print(json.dumps(r, ensure_ascii=False))
+" >raw.json
+canaries cn refs/strata/datasets/residents "$(cat raw.json)" >canaries.cn
+d1=$("$STRATA" -C cn disclosures residents "$key" --format json)
+k_st=$(echo "$d1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["disclosures"][0]["key"][0])')
+canaries st refs/strata/peers/cn-wangjiang-01/residents "$(echo "$d1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["disclosures"][0]["fields"]))')" >canaries.st
+d2=$("$STRATA" -C st disclosures cn-wangjiang-01/residents "$k_st" --format json)
+k_dx=$(echo "$d2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["disclosures"][0]["key"][0])')
+canaries dx refs/strata/peers/st-wangjiang/cn-wangjiang-01/residents "$(echo "$d2" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["disclosures"][0]["fields"]))')" >canaries.dx
+d3=$("$STRATA" -C dx disclosures st-wangjiang/cn-wangjiang-01/residents "$k_dx" --format json)
+canaries pv "$(pv_ref residents)" "$(echo "$d3" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["disclosures"][0]["fields"]))')" >canaries.pv
+for n in cn st dx pv; do
+	[ -s "canaries.$n" ] || fail "no value unique to the person at $n"
+	while IFS= read -r v; do
+		git -C "$n/repo.git" cat-file --batch-all-objects --batch | grep -a -q -F -- "$v" || fail "$n does not hold '$v' to begin with"
+	done <"canaries.$n"
+done
+other=$(sed -n 3p "$seed" | cut -d, -f1)
+ok "the person's values are found at every tier before: $(cat canaries.cn canaries.st canaries.dx canaries.pv | wc -l) of them"
+
+# --- bad erasures change nothing ---
+before=$(node_state cn)
+expect_fail 1 "no version of dataset 'residents' holds a record with that key" "$STRATA" -C cn erase residents 000000000000000000 --reason "test"
+expect_fail 1 "keyed by 1 field, and 2 values were given" "$STRATA" -C cn erase residents "$key" extra --reason "test"
+expect_fail 2 "usage" "$STRATA" -C cn erase residents "$key"
+expect_fail 1 "--reason must be one line" "$STRATA" -C cn erase residents "$key" --reason "$(printf 'a\nb')"
+[ "$(node_state cn)" = "$before" ] || fail "a refused erasure changed the community"
+before=$(node_state st)
+expect_fail 1 "a record is erased by the node that owns it" "$STRATA" -C st erase cn-wangjiang-01/residents "$k_st" --reason "test"
+[ "$(node_state st)" = "$before" ] || fail "an erasure refused at the street changed it"
+ok "an erasure of no record, with the wrong key, without a reason, or of received data is refused; nothing changes"
+
+# --- the erasure, and the parcels that carry it down ---
+"$STRATA" -C cn erase residents "$key" --reason "resident request 2026-118" >out
+grep -q "^erasure [0-9a-f]\{16\}: the record is gone from residents (present, 1 version in its history); 1 view cut" out ||
+	fail "erase: $(cat out)"
+erasure=$(sed -n 's/^erasure \([0-9a-f]*\):.*/\1/p' out)
+"$STRATA" -C cn audit log | grep -q "erase .*record erased from residents and its history (erasure $erasure)" || fail "no erase event"
+git -C cn/repo.git log --format=%B refs/strata/audit | grep -q "^Strata-Key-Hash: [0-9a-f]\{64\}$" || fail "the event does not name the key hash"
+"$STRATA" -C cn erasures --pending >out 2>&1 && fail "nothing pending right after the erasure"
+grep -q "$erasure  *st-wangjiang  *residents  *pending" out || fail "erasures at the community: $(cat out)"
+"$STRATA" -C cn export --to st-wangjiang -o e1.parcel >/dev/null
+"$STRATA" -C st import e1.parcel >/dev/null || fail "the street refuses the cut: $(cat "$T/err" 2>/dev/null)"
+"$STRATA" -C cn import e1.parcel.receipt >/dev/null
+"$STRATA" -C st export --to dx-gongshu -o e2.parcel >/dev/null
+"$STRATA" -C dx import e2.parcel >/dev/null
+"$STRATA" -C st import e2.parcel.receipt >/dev/null
+"$STRATA" -C dx export --to pv-zhejiang -o e3.parcel >/dev/null
+"$STRATA" -C pv import e3.parcel >/dev/null
+"$STRATA" -C dx import e3.parcel.receipt >/dev/null
+for n in st dx pv; do
+	"$STRATA" -C "$n" audit log | grep -q "erasure-applied" || fail "no erasure-applied event at $n"
+done
+ok "the erasure travels in the ordinary parcels: each tier accepts the cut, cuts what it built from it, and passes it on"
+
+# --- nothing of the person anywhere; everything else intact ---
+for n in cn st dx pv; do
+	git -C "$n/repo.git" cat-file --batch-all-objects --batch >objects.$n
+	while IFS= read -r v; do
+		! grep -a -q -F -- "$v" "objects.$n" || fail "'$v' is still in an object of $n"
+	done <"canaries.$n"
+	git -C "$n/repo.git" fsck --strict --no-dangling >fsck.out 2>&1 || fail "fsck at $n: $(cat fsck.out)"
+	"$STRATA" -C "$n" verify --all >out || fail "verify --all at $n: $(cat out)"
+	"$STRATA" -C "$n" doctor >/dev/null || fail "doctor at $n: $("$STRATA" -C "$n" doctor)"
+done
+[ "$("$STRATA" -C cn export residents | wc -l)" = "$(($(wc -l <"$seed") - 1))" ] || fail "the community lost more than one record"
+"$STRATA" -C cn history residents "$other" >out || fail "history of another record"
+grep -q "added" out || fail "history of another record: $(cat out)"
+"$STRATA" -C pv datasets --format csv | grep -q residents || fail "the province lost its residents"
+ok "no object at any tier holds the person's values (raw or redacted); fsck, verify --all and doctor pass; the other records remain"
+
+# --- confirmations: each tier sees its recipient's ---
+"$STRATA" -C cn erasures --format csv >out.csv || fail "the community still has a pending erasure: $(cat out.csv)"
+grep -q "^$erasure,st-wangjiang,residents,confirmed," out.csv || fail "erasures at the community: $(cat out.csv)"
+"$STRATA" -C st erasures >/dev/null || fail "the street: its district has not confirmed: $("$STRATA" -C st erasures)"
+"$STRATA" -C dx erasures >/dev/null || fail "the district: its province has not confirmed: $("$STRATA" -C dx erasures)"
+"$STRATA" -C cn erasures --format json | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r and all(x["state"]=="confirmed" for x in r), r' ||
+	fail "erasures --format json"
+ok "the community sees the street's confirmation, the street the district's, the district the province's"
+
+# --- life goes on: the next change travels as before ---
+# the community's own file no longer has the person either
+grep -v "^$key," "$seed" | awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 30 == 0 {$5 = "19900000000"} {print}' >next.csv
+"$STRATA" -C cn import residents next.csv >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o n1.parcel >/dev/null
+"$STRATA" -C st import n1.parcel >/dev/null || fail "the next parcel after an erasure"
+"$STRATA" -C cn import n1.parcel.receipt >/dev/null
+"$STRATA" -C st export --to dx-gongshu -o n2.parcel >/dev/null
+"$STRATA" -C dx import n2.parcel >/dev/null || fail "the next parcel at the district"
+git -C st/repo.git merge-base --is-ancestor "$(git -C st/repo.git rev-list --max-parents=0 refs/strata/peers/cn-wangjiang-01/residents)" \
+	refs/strata/peers/cn-wangjiang-01/residents || fail "the next change does not build on the cut"
+ok "after the erasure, ordinary changes travel on top of the cut, incrementally"
