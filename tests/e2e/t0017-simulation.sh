@@ -50,7 +50,7 @@ P=$TOP_SRCDIR/policies
 # sanitizer builds reserve terabytes of address space: no ulimit -v there
 case "${ASAN_OPTIONS:-}" in *detect_leaks*) MEM_KB=unlimited ;; esac
 
-views_total=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
+views_total=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
 
 # --- randomness: one LCG, state in $rng, result in $R (no subshells) ---
 rnd() { # N -> R in 0..N-1
@@ -384,6 +384,13 @@ expected() {
 check_view() {
 	recv=$1 sender=$2 ref=$3
 	c=$(git -C "$recv/repo.git" rev-parse "$ref")
+	# a view from before an erasure the cut has not yet reached the receiver with: the sender holds it no more
+	if ! git -C "$sender/repo.git" cat-file -e "$c^{commit}" 2>/dev/null; then
+		S -C "$sender" erasures --pending --format csv 2>/dev/null | tr -d '\r' | grep -q "^[0-9a-f]*,$recv," ||
+			die "$sender lacks the commit of $ref that $recv holds, and has no erasure pending for it"
+		awaiting_cut=$((awaiting_cut + 1))
+		return 0
+	fi
 	S -C "$sender" audit view "$c" >audit.out 2>&1 || die "audit view at $sender of $ref held by $recv: $(cat audit.out)"
 	origin=$(trailer "$recv" "$c" Strata-Origin)
 	# the province is not told where its views began (the district's policy hides the path): the
@@ -391,6 +398,13 @@ check_view() {
 	[ -n "$origin" ] || [ "$recv" != pv ] || origin=$(trailer dx "$(trailer pv "$c" Strata-Source)" Strata-Origin)
 	[ -n "$origin" ] || origin="$(trailer "$recv" "$c" Strata-Node) $(trailer "$recv" "$c" Strata-Source)"
 	onode=${origin% *} ocommit=${origin#* }
+	# its origin cut at the community since (an erasure on its way down): checked once the cut arrives
+	if [ -d "$onode" ] && ! git -C "$onode/repo.git" cat-file -e "$ocommit^{commit}" 2>/dev/null; then
+		S -C "$onode" erasures --pending >/dev/null 2>&1 && S -C "$sender" erasures --pending >/dev/null 2>&1 &&
+			die "the origin $ocommit of $ref at $recv is gone from $onode, and no erasure is pending"
+		awaiting_cut=$((awaiting_cut + 1))
+		return 0
+	fi
 	case $recv in
 	st)
 		t=$(tight_of "$sender" "$c" "$recv")
@@ -449,6 +463,11 @@ check_queries() {
 
 # what the street holds of one person is in the community's disclosures
 check_disclosures() { # COMMUNITY
+	# a cut on its way to the street: the street still holds versions the community no longer has
+	if S -C "$1" erasures --pending --format csv 2>/dev/null | tr -d '\r' | grep -q "^[0-9a-f]*,st,"; then
+		awaiting_cut=$((awaiting_cut + 1))
+		return 0
+	fi
 	key=$(S -C "$1" export residents --format csv | tr -d '\r' |
 		awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } $col["consent"] == "true" { print $col["id_number"]; exit }')
 	[ -n "$key" ] || return 0
@@ -593,4 +612,4 @@ for seed in $SEEDS; do
 	run_seed
 	ok "seed $seed: $((ROUNDS + 2)) rounds, every invariant held after each"
 done
-echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds"
+echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds"
