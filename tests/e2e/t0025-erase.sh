@@ -123,3 +123,27 @@ grep -v "^$key," "$seed" | awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 30 == 0 {$5 =
 git -C st/repo.git merge-base --is-ancestor "$(git -C st/repo.git rev-list --max-parents=0 refs/strata/peers/cn-wangjiang-01/residents)" \
 	refs/strata/peers/cn-wangjiang-01/residents || fail "the next change does not build on the cut"
 ok "after the erasure, ordinary changes travel on top of the cut, incrementally"
+
+# --- a second person, the parcel with the cut lost, a change after it: the next parcel still cuts ---
+key2=$("$STRATA" -C cn export residents --format jsonl | python3 -c '
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    if r.get("consent") == "true" and r["id_number"] != sys.argv[1]:
+        print(r["id_number"]); break' "$key")
+d=$("$STRATA" -C cn disclosures residents "$key2" --format json)
+canaries st refs/strata/peers/cn-wangjiang-01/residents "$(echo "$d" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["disclosures"][0]["fields"]))')" >canaries2.st
+[ -s canaries2.st ] || fail "no value unique to the second person at the street"
+"$STRATA" -C cn erase residents "$key2" --reason "resident request 2026-119" >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o lost.parcel >/dev/null
+rm lost.parcel lost.parcel.receipt 2>/dev/null || true	# lost on the way
+grep -v "^$key,\|^$key2," "$seed" | awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 40 == 0 {$5 = "19911111111"} {print}' >after.csv
+"$STRATA" -C cn import residents after.csv >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o later.parcel >/dev/null
+"$STRATA" -C st import later.parcel >/dev/null || fail "the parcel after a lost cut is refused"
+git -C st/repo.git cat-file --batch-all-objects --batch >objects2.st
+while IFS= read -r v; do
+	! grep -a -q -F -- "$v" objects2.st || fail "'$v' of the second person is still at the street after a lost cut"
+done <canaries2.st
+"$STRATA" -C st verify --all >/dev/null || fail "verify at the street after a lost cut"
+ok "a lost parcel with a cut is made up for by the next: a change on top of the cut still cuts the street"

@@ -596,6 +596,24 @@ static int hide_source_path(view_build *b)
 	return 0;
 }
 
+/* The Strata-Cut of the root of `c`'s first-parent history, or "" (no cut). */
+static void history_cut(char *out, size_t size, const git_commit *c)
+{
+	git_commit *at = NULL, *p = NULL;
+
+	out[0] = '\0';
+	if (git_commit_dup(&at, (git_commit *)c) < 0)
+		return;
+	while (git_commit_parentcount(at) > 0 && git_commit_parent(&p, at, 0) == 0) {
+		git_commit_free(at);
+		at = p;
+	}
+	if (git_commit_parentcount(at) > 0 || !strata_commit_trailer(at, "Strata-Cut", out, size))
+		out[0] = '\0';
+	git_commit_free(at);
+	git_error_clear();
+}
+
 /* The peer's committed policy, the source and its schema, the secret, and the view as it is. */
 static int view_inputs(view_build *b)
 {
@@ -627,25 +645,23 @@ static int view_inputs(view_build *b)
 		return error;
 	if ((error = strata_buf_printf(&b->ref, "%s%s/%s", STRATA_REF_VIEWS, b->peer, b->res->name)) < 0)
 		return error;
-	/*
-	 * A source whose history was cut for an erasure (a root with
-	 * Strata-Cut): the view is cut the same way, once, a root built in
-	 * full, so that nothing of the erased record stays in its history.
-	 */
-	if (git_commit_parentcount(b->src) == 0 && !strata_commit_trailer(b->src, "Strata-Cut", b->cut, sizeof(b->cut)))
-		b->cut[0] = '\0';
+	b->cut[0] = '\0';
 	rc = git_reference_name_to_id(&b->prev_oid, strata_node_repo(n), b->ref.ptr);
 	if (rc == 0) {
 		b->have_prev = 1;
 		if (git_commit_lookup(&b->prev, strata_node_repo(n), &b->prev_oid) < 0)
 			return strata_error_git("cannot read the previous view");
 		oid_trailer(&b->prev_source, b->prev, "Strata-Source");
-		if (b->cut[0]) {
-			char prev_cut[80];
-			if (strata_commit_trailer(b->prev, "Strata-Cut", prev_cut, sizeof(prev_cut)) && !strcmp(prev_cut, b->cut) &&
-			    git_commit_parentcount(b->prev) == 0)
-				b->cut[0] = '\0';	/* cut already: this view's root is that cut */
-		}
+		/*
+		 * A source that does not descend from the one the view was built
+		 * from stands on a history cut (an erasure: its root names it):
+		 * the view is cut the same way, once, a root built in full, so that
+		 * nothing of the erased record stays in its history.
+		 */
+		if (!git_oid_equal(&b->prev_source, &b->src_oid) &&
+		    git_graph_descendant_of(strata_node_repo(n), &b->src_oid, &b->prev_source) != 1)
+			history_cut(b->cut, sizeof(b->cut), b->src);
+		git_error_clear();
 		{
 			/*
 			 * A view from before secret ids were written has none: it cannot

@@ -82,17 +82,28 @@ typedef struct {
 } local_ref;
 
 /*
- * 1 if `id` starts a history cut: a root commit naming an erasure
- * (Strata-Cut), the one way a received ref may move to a commit that does
- * not descend from the one it had.  Its signature is checked with every
- * other commit the ref gains.
+ * 1 if `id` stands on a history cut: its history's root is a commit
+ * naming an erasure (Strata-Cut), the one way a received ref may move to
+ * a commit that does not descend from the one it had (the cut itself, or
+ * a change after it when the parcel with the cut was lost).  Every commit
+ * from the root on is checked, signatures and all, with the others the
+ * ref gains.
  */
 static int is_cut(git_repository *repo, const git_oid *id)
 {
-	git_commit *c = NULL;
+	git_commit *c = NULL, *p = NULL;
 	char v[80];
-	int cut = git_commit_lookup(&c, repo, id) == 0 && git_commit_parentcount(c) == 0 &&
-		  strata_commit_trailer(c, "Strata-Cut", v, sizeof(v));
+	int cut = 0;
+
+	if (git_commit_lookup(&c, repo, id) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	while (git_commit_parentcount(c) > 0 && git_commit_parent(&p, c, 0) == 0) {
+		git_commit_free(c);
+		c = p;
+	}
+	cut = git_commit_parentcount(c) == 0 && strata_commit_trailer(c, "Strata-Cut", v, sizeof(v));
 	git_commit_free(c);
 	git_error_clear();
 	return cut;
