@@ -147,3 +147,30 @@ while IFS= read -r v; do
 done <canaries2.st
 "$STRATA" -C st verify --all >/dev/null || fail "verify at the street after a lost cut"
 ok "a lost parcel with a cut is made up for by the next: a change on top of the cut still cuts the street"
+
+# --- retraction: a tightened policy takes back what the street may no longer hold ---
+phones=$(records st/repo.git refs/strata/peers/cn-wangjiang-01/residents | python3 -c '
+import json, sys
+seen = [json.loads(l).get("phone") for l in sys.stdin]
+print("\n".join(sorted({p for p in seen if p and seen.count(p) == 1})[:20]))')
+[ -n "$phones" ] || fail "the street holds no masked phones to begin with"
+sed -e 's/^version: .*/version: 2/' -e '/^      phone:/d' "$TOP_SRCDIR/policies/community-to-street.yaml" >tight.yaml
+"$STRATA" -C cn policy commit tight.yaml >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o r1.parcel >/dev/null
+"$STRATA" -C st import r1.parcel >/dev/null || fail "the street refuses the retraction"
+"$STRATA" -C cn import r1.parcel.receipt >/dev/null
+git -C st/repo.git cat-file --batch-all-objects --batch >objects3.st
+echo "$phones" | while IFS= read -r v; do
+	! grep -a -q -F -- "\"phone\":\"$v\"" objects3.st || fail "the street still holds phone $v after the tightening"
+done
+[ -z "$(git -C st/repo.git log --format=%H refs/strata/peers/cn-wangjiang-01/residents~1 2>/dev/null)" ] ||
+	fail "the street's copy kept its history through a retraction"
+"$STRATA" -C cn erasures --format csv | tr -d '\r' | grep -q ",st-wangjiang,residents,confirmed," || fail "the retraction is not confirmed"
+"$STRATA" -C st verify --all >/dev/null || fail "verify at the street after a retraction"
+# loosening takes nothing back: the history grows again
+sed -e 's/^version: .*/version: 3/' "$TOP_SRCDIR/policies/community-to-street.yaml" >loose.yaml
+"$STRATA" -C cn policy commit loose.yaml --confirm >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o r2.parcel >/dev/null
+"$STRATA" -C st import r2.parcel >/dev/null
+git -C st/repo.git rev-parse -q --verify refs/strata/peers/cn-wangjiang-01/residents~1 >/dev/null || fail "a loosening cut the history"
+ok "a tightening retracts: the street no longer holds the phones it had (a cut, confirmed); a loosening keeps the history"

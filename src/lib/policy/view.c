@@ -24,8 +24,10 @@
 #include "strata/data/dataset.h"
 #include "strata/format/json.h"
 #include "strata/policy/policy_store.h"
+#include "strata/policy/policy_diff.h"
 #include "strata/base/array.h"
 #include "strata/base/digest.h"
+#include "strata/base/enc.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -614,6 +616,56 @@ static void history_cut(char *out, size_t size, const git_commit *c)
 	git_error_clear();
 }
 
+struct narrower {
+	const char *dataset;
+	int less;
+};
+
+static int narrows(const strata_policy_change *c, void *payload)
+{
+	struct narrower *x = payload;
+	if ((c->effect & STRATA_PD_LESS) && (!c->dataset || !strcmp(c->dataset, x->dataset)))
+		x->less = 1;
+	return 0;
+}
+
+/*
+ * Retraction: the previous view was built under another version of a
+ * policy, and the version now exposes less of this dataset to its
+ * recipients (a field dropped or coarsened, rows filtered out, the
+ * recipient removed): what the peer holds from before goes.  The view is
+ * cut, a new root (Strata-Cut names the retraction), and the peer accepts
+ * it as it accepts an erasure's cut, and passes it on.  Loosening keeps
+ * the history.
+ */
+static int retraction(view_build *b)
+{
+	char name[256], version[32], hex[65], id[160];
+	unsigned char digest[32];
+	strata_policy *old = NULL;
+	struct narrower x = { b->dataset, 0 };
+	git_oid prev_policy;
+
+	oid_trailer(&prev_policy, b->prev, "Strata-Policy");
+	if (git_oid_equal(&prev_policy, &b->policy_blob) ||
+	    !strata_commit_trailer(b->prev, "Strata-Policy-Name", name, sizeof(name)) ||
+	    !strata_commit_trailer(b->prev, "Strata-Policy-Version", version, sizeof(version)))
+		return 0;
+	if (strata_policy_store_load_version(&old, NULL, b->n, name, strtol(version, NULL, 10)) < 0) {
+		strata_error_clear();	/* a version this node cannot read back: no retraction to judge */
+		return 0;
+	}
+	strata_policy_diff(old, b->p, narrows, &x);
+	strata_policy_free(old);
+	if (!x.less)
+		return 0;
+	snprintf(id, sizeof(id), "retraction\n%s\n%s\n%ld\n%s", b->peer, b->p->name, b->p->version, b->dataset);
+	strata_digest_sha256(digest, id, strlen(id));
+	strata_enc_hex(hex, digest, sizeof(digest));
+	snprintf(b->cut, sizeof(b->cut), "%.16s", hex);
+	return 0;
+}
+
 /* The peer's committed policy, the source and its schema, the secret, and the view as it is. */
 static int view_inputs(view_build *b)
 {
@@ -662,6 +714,8 @@ static int view_inputs(view_build *b)
 		    git_graph_descendant_of(strata_node_repo(n), &b->src_oid, &b->prev_source) != 1)
 			history_cut(b->cut, sizeof(b->cut), b->src);
 		git_error_clear();
+		if (!b->cut[0] && (error = retraction(b)) < 0)
+			return error;
 		{
 			/*
 			 * A view from before secret ids were written has none: it cannot
