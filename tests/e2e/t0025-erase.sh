@@ -174,3 +174,36 @@ sed -e 's/^version: .*/version: 3/' "$TOP_SRCDIR/policies/community-to-street.ya
 "$STRATA" -C st import r2.parcel >/dev/null
 git -C st/repo.git rev-parse -q --verify refs/strata/peers/cn-wangjiang-01/residents~1 >/dev/null || fail "a loosening cut the history"
 ok "a tightening retracts: the street no longer holds the phones it had (a cut, confirmed); a loosening keeps the history"
+
+# --- retention: the street keeps no version older than the policy says (a clock the tests set) ---
+sed -e 's/^version: .*/version: 4/' -e 's/^  residents:$/  residents:\n    retention: 30d/' "$TOP_SRCDIR/policies/community-to-street.yaml" >keep30.yaml
+grep -q '^    retention: 30d$' keep30.yaml || fail "the test policy has no retention"
+"$STRATA" policy check keep30.yaml >/dev/null || fail "policy check refuses retention"
+printf 'policy: x\nversion: 1\npurpose: p\nrecipients: {tiers: [street]}\ndatasets:\n  residents:\n    retention: 30 days\n    fields: {id_number: pseudonym}\n' >badret.yaml
+expect_fail 1 "retention is a duration like 365d" "$STRATA" policy check badret.yaml
+"$STRATA" -C cn policy diff community-to-street keep30.yaml >diff.out || true
+grep -q "retention" diff.out || fail "policy diff does not show the retention: $(cat diff.out)"
+"$STRATA" -C cn policy commit keep30.yaml >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o k1.parcel >/dev/null
+"$STRATA" -C st import k1.parcel >/dev/null
+"$STRATA" -C cn import k1.parcel.receipt >/dev/null
+# a change a day, for a few days: the history grows within the retention
+for day in 1 2 3; do
+	awk -F, -v d="$day" 'BEGIN {OFS=","} NR > 1 && NR % 50 == d {$5 = "1990000000" d} {print}' after.csv >day.csv
+	"$STRATA" -C cn import residents day.csv >/dev/null
+	"$STRATA" -C cn export --to st-wangjiang -o "d$day.parcel" >/dev/null
+	"$STRATA" -C st import "d$day.parcel" >/dev/null
+done
+[ "$(git -C st/repo.git rev-list --count refs/strata/peers/cn-wangjiang-01/residents)" -ge 3 ] || fail "the history did not grow"
+oldest=$(git -C st/repo.git rev-list --max-parents=0 refs/strata/peers/cn-wangjiang-01/residents)
+oldest_tree=$(git -C st/repo.git rev-parse "$oldest^{tree}")
+# 31 days on: the next build cuts, the street drops the older versions
+later=$(($(date +%s) + 31 * 86400))
+STRATA_TEST_NOW=$later "$STRATA" -C cn export --to st-wangjiang -o k2.parcel >/dev/null
+"$STRATA" -C st import k2.parcel >/dev/null || fail "the street refuses the retention cut"
+[ "$(git -C st/repo.git rev-list --count refs/strata/peers/cn-wangjiang-01/residents)" = 1 ] ||
+	fail "the street keeps versions older than the retention"
+! git -C st/repo.git cat-file -e "$oldest" 2>/dev/null || fail "the expired version $oldest is still in the street's objects"
+! git -C st/repo.git cat-file -e "$oldest_tree" 2>/dev/null || fail "the expired version's tree is still in the street's objects"
+"$STRATA" -C st verify --all >/dev/null || fail "verify at the street after expiry"
+ok "retention: once the oldest version is older than the policy allows (clock set by STRATA_TEST_NOW), the history is cut and the street keeps only the present"

@@ -11,6 +11,7 @@
  */
 #ifndef STRATA_POLICY_H
 #define STRATA_POLICY_H
+#include <stdint.h>
 
 #include <stddef.h>
 #include "strata/format/schema.h"
@@ -59,6 +60,7 @@ typedef struct {
 	char *sensitive;	/* sensitive: a field whose l-diversity risk reports, or NULL */
 	long min_k;		/* min_k: records in smaller classes (on the quasi-identifiers) are not sent; 0: none */
 	int refuse_small;	/* small_classes: refuse (build no view) rather than suppress them */
+	int64_t retention;	/* retention: seconds a recipient keeps a version (0: as long as shared) */
 	unsigned line, col;
 } strata_policy_dataset;
 

@@ -23,6 +23,7 @@
  *       sensitive: income_band        # its l-diversity, for `policy risk`
  *       min_k: 5                      # records in classes smaller than 5 are not sent,
  *       small_classes: suppress       # but counted (or: refuse, and build no view)
+ *       retention: 365d               # recipients keep no version older than this (d, h or m)
  */
 #include "strata/policy/policy.h"
 #include "strata/base/fs.h"
@@ -277,9 +278,17 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 			else
 				return at(d, v, "small_classes is 'suppress' (leave those records out, counted) or 'refuse' "
 					  "(build no view)");
+		} else if (key && !strcmp(key, "retention")) {
+			const char *t = scalar(v);
+			char *end = NULL;
+			long long amount = t ? strtoll(t, &end, 10) : 0;
+			long long unit = !end ? 0 : !strcmp(end, "d") ? 86400 : !strcmp(end, "h") ? 3600 : !strcmp(end, "m") ? 60 : 0;
+			if (!t || amount <= 0 || !unit || amount > 36500LL * 86400 / unit)
+				return at(d, v, "retention is a duration like 365d, 48h or 90m");
+			pd->retention = (int64_t)(amount * unit);
 		} else {
 			return at(d, k, "unknown key '%s' in dataset (fields, filter, quasi_identifiers, sensitive, min_k, "
-				  "small_classes)", key ? key : "?");
+				  "small_classes, retention)", key ? key : "?");
 		}
 	}
 	if (!pd->rules)

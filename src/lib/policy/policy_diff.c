@@ -205,6 +205,15 @@ static void dataset_changes(diff_ctx *x, const strata_policy_dataset *da, const 
 		}
 		emit(x, db->name, NULL, "min_k", ta, tb, effect, why, db->line, db->col);
 	}
+	if (da && db && da->retention != db->retention) {
+		char ta[64], tb[64];
+		int shorter = db->retention && (!da->retention || db->retention < da->retention);
+		snprintf(ta, sizeof(ta), da->retention ? "retention %lldd" : "(no retention)", (long long)(da->retention / 86400));
+		snprintf(tb, sizeof(tb), db->retention ? "retention %lldd" : "(no retention)", (long long)(db->retention / 86400));
+		emit(x, db->name, NULL, "retention", ta, tb, shorter ? STRATA_PD_LESS : STRATA_PD_MORE,
+		     shorter ? "recipients keep older versions no longer" : "recipients keep older versions longer",
+		     db->line, db->col);
+	}
 	for (int side = 0; side < 2; side++) {
 		const strata_policy_dataset *pd = side ? db : da;
 		for (size_t i = 0; pd && i < pd->nrules; i++) {

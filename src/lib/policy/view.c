@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <openssl/crypto.h>
 
 #define VIEW_ZLIB_LEVEL 3
@@ -666,6 +667,48 @@ static int retraction(view_build *b)
 	return 0;
 }
 
+/*
+ * Seconds since the epoch; STRATA_TEST_NOW overrides it, for the tests of
+ * retention only (doc/design.md, "Forgetting").
+ */
+static int64_t view_now(void)
+{
+	const char *t = getenv("STRATA_TEST_NOW");
+	return t && *t ? (int64_t)strtoll(t, NULL, 10) : (int64_t)time(NULL);
+}
+
+/*
+ * Retention: the dataset's policy keeps versions for so long; once the
+ * oldest version the view's history holds is older, the view is cut (a
+ * root of the present state), and the recipients drop the rest as for an
+ * erasure.  So no version older than twice the retention is ever held,
+ * none older than it once the cut has gone down.
+ */
+static void retention_due(view_build *b)
+{
+	git_commit *at = NULL, *p = NULL;
+	unsigned char digest[32];
+	char hex[65], id[160];
+	int64_t now, oldest;
+
+	if (!b->pd->retention || git_commit_parentcount(b->prev) == 0 || git_commit_dup(&at, b->prev) < 0)
+		return;
+	while (git_commit_parentcount(at) > 0 && git_commit_parent(&p, at, 0) == 0) {
+		git_commit_free(at);
+		at = p;
+	}
+	oldest = (int64_t)git_commit_time(at);
+	git_commit_free(at);
+	git_error_clear();
+	now = view_now();
+	if (now - oldest <= b->pd->retention)
+		return;
+	snprintf(id, sizeof(id), "retention\n%s\n%s\n%lld", b->peer, b->dataset, (long long)now);
+	strata_digest_sha256(digest, id, strlen(id));
+	strata_enc_hex(hex, digest, sizeof(digest));
+	snprintf(b->cut, sizeof(b->cut), "%.16s", hex);
+}
+
 /* The peer's committed policy, the source and its schema, the secret, and the view as it is. */
 static int view_inputs(view_build *b)
 {
@@ -716,6 +759,8 @@ static int view_inputs(view_build *b)
 		git_error_clear();
 		if (!b->cut[0] && (error = retraction(b)) < 0)
 			return error;
+		if (!b->cut[0])
+			retention_due(b);
 		{
 			/*
 			 * A view from before secret ids were written has none: it cannot
