@@ -16,7 +16,7 @@
 
 #define USAGE "datasets [--own | --received] [--format table|csv|json]"
 
-static const char *const cols[] = { "name", "from", "owner", "records", "last_change", "policy", "purpose" };
+static const char *const cols[] = { "name", "from", "owner", "records", "last_change", "policy", "purpose", "onward", "retention" };
 
 static int add_row(const strata_dataset_entry *d, void *payload)
 {
@@ -52,6 +52,15 @@ static int add_row(const strata_dataset_entry *d, void *payload)
 		json_object_set_new(row, "policy", *v ? json_string(v) : json_null());
 		json_object_set_new(row, "purpose", strata_commit_trailer(c, "Strata-Purpose", v, sizeof(v)) ?
 					json_string(v) : json_null());
+	}
+	/* the obligations it carries: whom it may go on to, how long it may be kept */
+	json_object_set_new(row, "onward", strata_commit_trailer(c, "Strata-Onward", v, sizeof(v)) ? json_string(v) : json_null());
+	if (strata_commit_trailer(c, "Strata-Retention", v, sizeof(v))) {
+		char days[32];
+		snprintf(days, sizeof(days), "%lldd", strtoll(v, NULL, 10) / 86400);
+		json_object_set_new(row, "retention", json_string(days));
+	} else {
+		json_object_set_new(row, "retention", json_null());
 	}
 	json_array_append_new(payload, row);
 	return 0;

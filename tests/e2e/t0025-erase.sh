@@ -207,3 +207,27 @@ STRATA_TEST_NOW=$later "$STRATA" -C cn export --to st-wangjiang -o k2.parcel >/d
 ! git -C st/repo.git cat-file -e "$oldest_tree" 2>/dev/null || fail "the expired version's tree is still in the street's objects"
 "$STRATA" -C st verify --all >/dev/null || fail "verify at the street after expiry"
 ok "retention: once the oldest version is older than the policy allows (clock set by STRATA_TEST_NOW), the history is cut and the street keeps only the present"
+
+# --- obligations travel: onward, and the strictest retention on the way ---
+sed -e 's/^version: .*/version: 5/' -e 's/^  residents:$/  residents:\n    retention: 30d\n    onward: [district]/' \
+	"$TOP_SRCDIR/policies/community-to-street.yaml" >onward.yaml
+"$STRATA" -C cn policy commit onward.yaml >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o o1.parcel >/dev/null
+"$STRATA" -C st import o1.parcel >/dev/null
+"$STRATA" -C st datasets --received --format csv | tr -d '\r' | grep -q "^cn-wangjiang-01/residents,.*,district,30d$" ||
+	fail "the street does not see the obligations it carries: $("$STRATA" -C st datasets --received --format csv)"
+# to the district: allowed, and the district's copy carries them on
+"$STRATA" -C st export --to dx-gongshu -o o2.parcel >/dev/null || fail "an allowed onward view refused"
+"$STRATA" -C dx import o2.parcel >/dev/null
+"$STRATA" -C dx datasets --received --format csv | tr -d '\r' | grep -q "^st-wangjiang/cn-wangjiang-01/residents,.*,district,30d$" ||
+	fail "the district's copy does not carry the obligations: $("$STRATA" -C dx datasets --received --format csv)"
+# the district may not send it on to the province: refused, the upstream policy named, nothing sent
+before=$(node_state dx)
+expect_fail 1 "may not go on to 'pv-zhejiang' (province): policy 'community-to-street' of 'cn-wangjiang-01' allows it onward only to district" \
+	"$STRATA" -C dx export --to pv-zhejiang -o o3.parcel
+[ ! -e o3.parcel ] || fail "a refused onward view was written"
+ok "obligations travel: the street and the district see onward and retention per received dataset; the district may not pass it to the province"
+! git -C dx/repo.git rev-parse -q --verify "refs/strata/views/pv-zhejiang/$(git -C dx/repo.git for-each-ref --format='%(refname)' 'refs/strata/views/pv-zhejiang/*/residents' | sed 's|.*/pv-zhejiang/||')" >/dev/null 2>&1 ||
+	[ -z "$(git -C dx/repo.git for-each-ref 'refs/strata/views/pv-zhejiang/*/residents')" ] || fail "the refused view for the province is still there"
+"$STRATA" -C dx audit log | grep -q "view-withdrawn" || fail "no view-withdrawn event at the district"
+ok "the view the obligations refuse is withdrawn (an audit event), so nothing of it is kept for the province"

@@ -61,6 +61,10 @@ typedef struct {
 	long min_k;		/* min_k: records in smaller classes (on the quasi-identifiers) are not sent; 0: none */
 	int refuse_small;	/* small_classes: refuse (build no view) rather than suppress them */
 	int64_t retention;	/* retention: seconds a recipient keeps a version (0: as long as shared) */
+	/* onward: the tiers or peers a recipient may share it on with; none: nobody (has_onward 0: no limit) */
+	char **onward;
+	size_t nonward;
+	int has_onward;
 	unsigned line, col;
 } strata_policy_dataset;
 

@@ -24,6 +24,7 @@
  *       min_k: 5                      # records in classes smaller than 5 are not sent,
  *       small_classes: suppress       # but counted (or: refuse, and build no view)
  *       retention: 365d               # recipients keep no version older than this (d, h or m)
+ *       onward: [district]            # whom recipients may share it on with (tiers or peers; none)
  */
 #include "strata/policy/policy.h"
 #include "strata/base/fs.h"
@@ -278,6 +279,15 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 			else
 				return at(d, v, "small_classes is 'suppress' (leave those records out, counted) or 'refuse' "
 					  "(build no view)");
+		} else if (key && !strcmp(key, "onward")) {
+			pd->has_onward = 1;
+			if (scalar(v) && !strcmp(scalar(v), "none"))
+				;	/* nobody */
+			else if (string_list(d, v, &pd->onward, &pd->nonward, "onward") < 0)
+				return STRATA_ERROR;
+			for (size_t i = 0; i < pd->nonward; i++)
+				if (!strata_name_node_valid(pd->onward[i]))
+					return at(d, v, "onward lists tiers or peer names, or says none");
 		} else if (key && !strcmp(key, "retention")) {
 			const char *t = scalar(v);
 			char *end = NULL;
@@ -288,7 +298,7 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 			pd->retention = (int64_t)(amount * unit);
 		} else {
 			return at(d, k, "unknown key '%s' in dataset (fields, filter, quasi_identifiers, sensitive, min_k, "
-				  "small_classes, retention)", key ? key : "?");
+				  "small_classes, retention, onward)", key ? key : "?");
 		}
 	}
 	if (!pd->rules)
@@ -492,6 +502,7 @@ void strata_policy_free(strata_policy *p)
 		free(pd->rules);
 		free(pd->filters);
 		free_list(pd->qi, pd->nqi);
+		free_list(pd->onward, pd->nonward);
 		free(pd->sensitive);
 		free(pd->name);
 	}

@@ -558,6 +558,9 @@ typedef struct {
 	char secret_id[STRATA_SECRET_ID_LEN + 1];
 	int prev_secret_differs;	/* the previous view was built under another secret (rotated) */
 	char cut[80];			/* the source's history was cut (an erasure): its Strata-Cut, else "" */
+	char onward[512];		/* the obligations this view carries on: Strata-Onward ("" none) */
+	char onward_from[320];		/* and whose they are: Strata-Onward-From, "NODE POLICY vN" */
+	int64_t retention;		/* and Strata-Retention (0 none): the strictest of upstream's and ours */
 	const char *dataset, *source_node;
 	int hide_path;				/* the source's node path is not the recipient's to know */
 	char hidden[80];			/* what stands for it: "v-<token>" */
@@ -691,7 +694,7 @@ static void retention_due(view_build *b)
 	char hex[65], id[160];
 	int64_t now, oldest;
 
-	if (!b->pd->retention || git_commit_parentcount(b->prev) == 0 || git_commit_dup(&at, b->prev) < 0)
+	if (!b->retention || git_commit_parentcount(b->prev) == 0 || git_commit_dup(&at, b->prev) < 0)
 		return;
 	while (git_commit_parentcount(at) > 0 && git_commit_parent(&p, at, 0) == 0) {
 		git_commit_free(at);
@@ -701,12 +704,71 @@ static void retention_due(view_build *b)
 	git_commit_free(at);
 	git_error_clear();
 	now = view_now();
-	if (now - oldest <= b->pd->retention)
+	if (now - oldest <= b->retention)
 		return;
 	snprintf(id, sizeof(id), "retention\n%s\n%s\n%lld", b->peer, b->dataset, (long long)now);
 	strata_digest_sha256(digest, id, strlen(id));
 	strata_enc_hex(hex, digest, sizeof(digest));
 	snprintf(b->cut, sizeof(b->cut), "%.16s", hex);
+}
+
+static int in_list(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *p = list; *p;) {
+		const char *c = strchr(p, ',');
+		size_t l = c ? (size_t)(c - p) : strlen(p);
+		if (l == len && !strncmp(p, name, len))
+			return 1;
+		p = c ? c + 1 : p + l;
+	}
+	return 0;
+}
+
+/*
+ * Obligations travel: a received source may carry Strata-Onward (whom its
+ * recipients may share it on with) and Strata-Retention.  A view of it for
+ * a peer the list does not name is refused, the upstream policy named;
+ * the view carries the obligations on, narrowed by this node's own policy
+ * (the intersection of the lists, the shorter retention).
+ */
+static int obligations(view_build *b)
+{
+	char up[512] = "", upret[32] = "", tier[64] = "";
+	strata_buf t = STRATA_BUF_INIT;
+	int has_up = strata_commit_trailer(b->src, "Strata-Onward", up, sizeof(up));
+	int64_t r = strata_commit_trailer(b->src, "Strata-Retention", upret, sizeof(upret)) ? strtoll(upret, NULL, 10) : 0;
+
+	if (strata_peers_get(&t, b->n, b->peer, "tier") == 0)
+		snprintf(tier, sizeof(tier), "%s", t.ptr);
+	strata_error_clear();
+	strata_buf_dispose(&t);
+	if (has_up && (!strcmp(up, "none") || (!in_list(up, b->peer) && !in_list(up, tier)))) {
+		char from[320] = "", node[64] = "?", pol[256] = "?";
+		if (strata_commit_trailer(b->src, "Strata-Onward-From", from, sizeof(from)))
+			sscanf(from, "%63s %255s", node, pol);
+		return strata_error_setc(STRATA_EDENIED, "'%s' may not go on to '%s' (%s): policy '%s' of '%s' allows it "
+					 "onward only to %s", b->dataset, b->peer, tier[0] ? tier : "?", pol, node,
+					 !strcmp(up, "none") ? "nobody" : up);
+	}
+	b->onward[0] = b->onward_from[0] = '\0';
+	if (b->pd->has_onward)
+		snprintf(b->onward_from, sizeof(b->onward_from), "%s %s v%ld", strata_node_name(b->n), b->p->name, b->p->version);
+	else if (has_up && !strata_commit_trailer(b->src, "Strata-Onward-From", b->onward_from, sizeof(b->onward_from)))
+		b->onward_from[0] = '\0';
+	if (b->pd->has_onward) {
+		size_t len = 0;
+		for (size_t i = 0; i < b->pd->nonward; i++)
+			if (!has_up || in_list(up, b->pd->onward[i]))
+				len += (size_t)snprintf(b->onward + len, sizeof(b->onward) - len, "%s%s", len ? "," : "",
+							b->pd->onward[i]);
+		if (!len)
+			snprintf(b->onward, sizeof(b->onward), "none");
+	} else if (has_up) {
+		snprintf(b->onward, sizeof(b->onward), "%s", up);
+	}
+	b->retention = b->pd->retention && (!r || b->pd->retention < r) ? b->pd->retention : r;
+	return 0;
 }
 
 /* The peer's committed policy, the source and its schema, the secret, and the view as it is. */
@@ -737,6 +799,8 @@ static int view_inputs(view_build *b)
 	b->have_r = 1;
 	if (!b->p->keep_source_names && !strncmp(b->source_ref, STRATA_REF_PEERS, strlen(STRATA_REF_PEERS)) &&
 	    (error = hide_source_path(b)) < 0)
+		return error;
+	if ((error = obligations(b)) < 0)
 		return error;
 	if ((error = strata_buf_printf(&b->ref, "%s%s/%s", STRATA_REF_VIEWS, b->peer, b->res->name)) < 0)
 		return error;
@@ -876,6 +940,9 @@ static int view_commit(view_build *b, const git_oid *root)
 	    (b->pd->min_k && (error = strata_buf_printf(&msg, "Strata-Min-K: %ld\nStrata-Suppressed: %zu\n", b->pd->min_k,
 							res->suppressed)) < 0) ||
 	    (b->cut[0] && (error = strata_buf_printf(&msg, "Strata-Cut: %s\n", b->cut)) < 0) ||
+	    (b->onward[0] && (error = strata_buf_printf(&msg, "Strata-Onward: %s\n", b->onward)) < 0) ||
+	    (b->onward_from[0] && (error = strata_buf_printf(&msg, "Strata-Onward-From: %s\n", b->onward_from)) < 0) ||
+	    (b->retention && (error = strata_buf_printf(&msg, "Strata-Retention: %lld\n", (long long)b->retention)) < 0) ||
 	    (error = strata_commit_create(&res->commit, n, tree, b->cut[0] ? NULL : b->prev, msg.ptr)) < 0)
 		goto done;
 	/* the ref and its audit event together, or neither (change.h) */
@@ -911,6 +978,39 @@ done:
 
 static void view_build_dispose(view_build *b);
 
+static int withdraw_ref(strata_node *n, void *payload)
+{
+	const strata_journal_ref *jr = payload;
+	return strata_refs_delete(n, jr->name, &jr->old);
+}
+
+/*
+ * A view its source's obligations no longer let go to `peer`: its ref is
+ * deleted (one change, an audit event), so that nothing of it is sent or
+ * kept for that peer.  The refusal's message stays the error.
+ */
+static void withdraw(strata_node *n, const char *peer, const char *name)
+{
+	strata_buf ref = STRATA_BUF_INIT, why = STRATA_BUF_INIT, tr = STRATA_BUF_INIT;
+	git_oid old;
+
+	if (strata_buf_puts(&why, strata_error_last()) < 0 || strata_buf_printf(&ref, "%s%s/%s", STRATA_REF_VIEWS, peer, name) < 0 ||
+	    git_reference_name_to_id(&old, strata_node_repo(n), ref.ptr) < 0)
+		goto done;
+	if (strata_buf_printf(&tr, "Strata-Recipient: %s\nStrata-View: %s\n", peer, name) == 0) {
+		strata_journal_ref jr = { ref.ptr, 1, old, { { 0 } } };
+		strata_change ch = { "view-withdrawn", ref.ptr, &jr, 1, NULL, "view withdrawn: its source's obligations "
+				     "no longer let it go to this recipient", tr.ptr };
+		strata_change_apply(n, &ch, withdraw_ref, &jr);
+	}
+done:
+	git_error_clear();
+	strata_error_setc(STRATA_EDENIED, "%s", why.ptr ? why.ptr : "refused");
+	strata_buf_dispose(&ref);
+	strata_buf_dispose(&why);
+	strata_buf_dispose(&tr);
+}
+
 int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
 			  strata_view_result *res)
 {
@@ -925,10 +1025,18 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	b.source_ref = source_ref;
 	b.res = res;
 	b.dataset = b.source_node = "";
-	if ((error = view_inputs(&b)) == 0 && !(!full && view_unchanged(&b)) &&
+	if ((error = view_inputs(&b)) == STRATA_EDENIED && res->name[0])
+		withdraw(n, peer, res->name);	/* what it may no longer be sent goes: keeps the refusal's message */
+	if (error == 0 && !(!full && view_unchanged(&b)) &&
 	    (error = view_tree(&b, full, &root)) == 0) {
+		git_oid prev_policy;
+		memset(&prev_policy, 0, sizeof(prev_policy));
+		if (b.have_prev)
+			oid_trailer(&prev_policy, b.prev, "Strata-Policy");
+		/* the same tree, source and policy: nothing to say anew (a new policy says it, obligations and all) */
 		if (b.have_prev && git_oid_equal(git_commit_tree_id(b.prev), &root) &&
-		    git_oid_equal(&b.prev_source, &b.src_oid) && !b.prev_secret_differs && !b.cut[0]) {
+		    git_oid_equal(&b.prev_source, &b.src_oid) && !b.prev_secret_differs && !b.cut[0] &&
+		    git_oid_equal(&prev_policy, &b.policy_blob)) {
 			res->unchanged = 1;	/* rebuilt (--full) to the same tree */
 			res->commit = b.prev_oid;
 		} else {
@@ -1042,6 +1150,11 @@ int strata_view_build(strata_node *n, const char *peer, int full, strata_view_re
 			continue;	/* receive only: nothing is built for it */
 		}
 		error = has < 0 ? has : build_for_peer(n, peers[i], full, report, payload);
+		if (error == STRATA_EDENIED) {
+			/* a view refused by its source's obligations (withdrawn): the other peers' views are built all the same */
+			strata_error_clear();
+			error = 0;
+		}
 	}
 	strata_peers_list_free(peers);
 	return error;
