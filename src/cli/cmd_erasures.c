@@ -27,9 +27,9 @@ static int add_row(const strata_erasure_row *r, void *payload)
 		return 0;
 	if (r->confirmed_at)
 		strata_time_format(t, sizeof(t), r->confirmed_at);
-	json_array_append_new(x->rows, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "erasure", r->erasure, "peer", r->peer,
+	json_array_append_new(x->rows, json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s?}", "erasure", r->erasure, "peer", r->peer,
 						 "view", r->view, "state", r->confirmed ? "confirmed" : "pending",
-						 "peer_last_confirmed", r->confirmed_at ? t : NULL));
+						 "peer_last_confirmed", r->confirmed_at ? t : NULL, "via", r->via));
 	return 0;
 }
 
@@ -42,7 +42,7 @@ int cmd_erasures(int argc, char **argv, strata_cli *cli)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char *const cols[] = { "erasure", "peer", "view", "state", "peer_last_confirmed" };
+	static const char *const cols[] = { "erasure", "peer", "view", "state", "peer_last_confirmed", "via" };
 	struct rows x = { NULL, 0 };
 	int c, format = CLI_TABLE, pending, rc;
 
@@ -59,8 +59,9 @@ int cmd_erasures(int argc, char **argv, strata_cli *cli)
 			       "Each erasure this node passed on (its own, or one it received and cut its\n"
 			       "views for), per recipient and view: confirmed when the recipient's receipt,\n"
 			       "or what it said over HTTPS, names the cut or a later commit; pending until\n"
-			       "then.  Each recipient shows its own recipients the same way.  Exit status 1\n"
-			       "while one is pending.\n\n"
+			       "then.  Below each recipient, the nodes further down it reported (via: who\n"
+			       "told), each hop vouching for the next in its signed receipt or HTTPS state.\n"
+			       "Exit status 1 while one is pending anywhere known.\n\n"
 			       "  --pending    only those not yet confirmed\n"
 			       "  --format F   table (the default), csv or json (--json)\n", USAGE);
 			return 0;
@@ -81,5 +82,5 @@ int cmd_erasures(int argc, char **argv, strata_cli *cli)
 		return rc;
 	}
 	json_decref(x.rows);
-	return pending ? strata_error_set("%d erasure%s not yet confirmed by the recipient", pending, pending == 1 ? "" : "s") : 0;
+	return pending ? strata_error_set("%d erasure confirmation%s pending (a recipient, or a node below it)", pending, pending == 1 ? "" : "s") : 0;
 }

@@ -10,6 +10,7 @@
 #include "strata/data/dataset.h"
 #include "strata/format/json.h"
 #include "strata/policy/policy_store.h"
+#include "strata/policy/view.h"
 #include "strata/policy/policy_diff.h"
 #include "strata/policy/policy_lint.h"
 #include "strata/policy/impact.h"
@@ -890,6 +891,13 @@ static int policy_commit(int argc, char **argv, strata_cli *cli)
 		return cli_usage(USAGE);
 	if ((rc = strata_policy_load(&b, argv[optind])) < 0 || (rc = strata_node_open_checked(&n, cli->node_dir)) < 0)
 		goto done;
+	/* obligations travel: received data may not be shared on with recipients its own policy does not allow */
+	if ((rc = strata_view_onward_check(n, b)) < 0) {
+		char why[1024];
+		snprintf(why, sizeof(why), "%s", strata_error_last());
+		rc = strata_error_set("'%s': %s; nothing committed", argv[optind], why);
+		goto done;
+	}
 	rc = strata_policy_store_load(&a, NULL, n, b->name);
 	if (rc == STRATA_ENOTFOUND) {
 		strata_error_clear();	/* the first version: nothing to compare with */

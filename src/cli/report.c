@@ -134,10 +134,13 @@ int cli_report_print(FILE *out, const json_t *rows, const char *const *cols, siz
 				w[c] = cw;
 		}
 	for (size_t r = 0; r <= json_array_size(rows); r++) {
+		size_t last = ncols - 1;	/* no padding after the last cell that says something */
 		row = r ? json_array_get(rows, r - 1) : NULL;
-		for (size_t c = 0; c < ncols; c++) {
+		while (row && last > 0 && !*cell(row, cols[last], tmp, sizeof(tmp)))
+			last--;
+		for (size_t c = 0; c <= last; c++) {
 			const char *v = row ? cell(row, cols[c], tmp, sizeof(tmp)) : cols[c];
-			if (c + 1 == ncols) {
+			if (c == last) {
 				fputs(v, out);
 				break;
 			}

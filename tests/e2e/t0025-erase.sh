@@ -102,14 +102,17 @@ grep -q "added" out || fail "history of another record: $(cat out)"
 "$STRATA" -C pv datasets --format csv | grep -q residents || fail "the province lost its residents"
 ok "no object at any tier holds the person's values (raw or redacted); fsck, verify --all and doctor pass; the other records remain"
 
-# --- confirmations: each tier sees its recipient's ---
-"$STRATA" -C cn erasures --format csv >out.csv || fail "the community still has a pending erasure: $(cat out.csv)"
-grep -q "^$erasure,st-wangjiang,residents,confirmed," out.csv || fail "erasures at the community: $(cat out.csv)"
-"$STRATA" -C st erasures >/dev/null || fail "the street: its district has not confirmed: $("$STRATA" -C st erasures)"
+# --- confirmations: each tier sees its recipient's, and what its recipient told of the tiers below ---
+# the street's receipt was written when the district had not yet had the cut: the community knows that much
+"$STRATA" -C cn erasures --format csv >out.csv && fail "the community knows of no pending erasure below the street: $(cat out.csv)"
+tr -d '\r' <out.csv >out2.csv
+grep -q "^$erasure,st-wangjiang,residents,confirmed," out2.csv || fail "erasures at the community: $(cat out2.csv)"
+grep -q "^$erasure,dx-gongshu,,pending,,st-wangjiang$" out2.csv || fail "the street's word on the district: $(cat out2.csv)"
+"$STRATA" -C st erasures >/dev/null && fail "the street knows of no pending erasure at the province: $("$STRATA" -C st erasures)"
+"$STRATA" -C st erasures --format csv | tr -d '\r' | grep -q "^$erasure,dx-gongshu,[^,]*residents,confirmed," ||
+	fail "the street: its district has not confirmed: $("$STRATA" -C st erasures)"
 "$STRATA" -C dx erasures >/dev/null || fail "the district: its province has not confirmed: $("$STRATA" -C dx erasures)"
-"$STRATA" -C cn erasures --format json | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r and all(x["state"]=="confirmed" for x in r), r' ||
-	fail "erasures --format json"
-ok "the community sees the street's confirmation, the street the district's, the district the province's"
+ok "the community sees the street's confirmation and the district still pending as the street last knew; the district the province's"
 
 # --- life goes on: the next change travels as before ---
 # the community's own file no longer has the person either
@@ -123,6 +126,30 @@ grep -v "^$key," "$seed" | awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 30 == 0 {$5 =
 git -C st/repo.git merge-base --is-ancestor "$(git -C st/repo.git rev-list --max-parents=0 refs/strata/peers/cn-wangjiang-01/residents)" \
 	refs/strata/peers/cn-wangjiang-01/residents || fail "the next change does not build on the cut"
 ok "after the erasure, ordinary changes travel on top of the cut, incrementally"
+
+# the receipts of the ordinary traffic carry the confirmations up, one hop per round
+"$STRATA" -C st import n2.parcel.receipt >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o n3.parcel >/dev/null
+"$STRATA" -C st import n3.parcel >/dev/null
+"$STRATA" -C cn import n3.parcel.receipt >/dev/null
+"$STRATA" -C cn erasures --format csv >out.csv || fail "the community still has a pending erasure: $(cat out.csv)"
+tr -d '\r' <out.csv >out2.csv
+grep -q "^$erasure,dx-gongshu,,confirmed,20[0-9T:-]*Z,st-wangjiang$" out2.csv || fail "the district's confirmation at the community: $(cat out2.csv)"
+grep -q "^$erasure,pv-zhejiang,,confirmed,20[0-9T:-]*Z,dx-gongshu$" out2.csv || fail "the province's confirmation at the community: $(cat out2.csv)"
+"$STRATA" -C cn erasures --format json | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+assert {x["peer"] for x in r} == {"st-wangjiang", "dx-gongshu", "pv-zhejiang"} and all(x["state"] == "confirmed" for x in r), r' ||
+	fail "erasures --format json"
+# a receipt that claims more than the street's own word is the street's signature: a forged line breaks it
+"$STRATA" -C cn export --to st-wangjiang -o n4.parcel >/dev/null
+"$STRATA" -C st import n4.parcel >/dev/null
+sed "s/^erasure \([0-9a-f]*\) dx-gongshu st-wangjiang confirmed/erasure \1 dx-gongshu st-wangjiang pending/" n4.parcel.receipt >forged.receipt
+cmp -s n4.parcel.receipt forged.receipt && fail "the receipt carries no erasure line to forge"
+before=$(node_state cn)
+expect_fail 3 "receipt signature does not verify" "$STRATA" -C cn import forged.receipt
+[ "$(node_state cn)" = "$before" ] || fail "a forged receipt changed the community"
+ok "receipts carry the confirmations up: the community sees the district and the province confirm, each vouched for by the tier above it; a forged one is refused"
 
 # --- a second person, the parcel with the cut lost, a change after it: the next parcel still cuts ---
 key2=$("$STRATA" -C cn export residents --format jsonl | python3 -c '
@@ -223,10 +250,16 @@ sed -e 's/^version: .*/version: 5/' -e 's/^  residents:$/  residents:\n    reten
 	fail "the district's copy does not carry the obligations: $("$STRATA" -C dx datasets --received --format csv)"
 # the district may not send it on to the province: refused, the upstream policy named, nothing sent
 before=$(node_state dx)
-expect_fail 1 "may not go on to 'pv-zhejiang' (province): policy 'community-to-street' of 'cn-wangjiang-01' allows it onward only to district" \
+expect_fail 1 "may not go on to 'pv-zhejiang' (province): policy 'community-to-street' v5 of 'cn-wangjiang-01' allows it onward only to district" \
 	"$STRATA" -C dx export --to pv-zhejiang -o o3.parcel
 [ ! -e o3.parcel ] || fail "a refused onward view was written"
-ok "obligations travel: the street and the district see onward and retention per received dataset; the district may not pass it to the province"
+# nor may its privacy officer commit a policy that would share it with the province
+sed -e 's/^version: .*/version: 9/' "$TOP_SRCDIR/policies/district-to-province.yaml" >dx9.yaml
+before=$(node_state dx)
+expect_fail 1 "'dx9.yaml': 'residents' may not go on to 'province': policy 'community-to-street' v5 of 'cn-wangjiang-01' allows it onward only to district; nothing committed" \
+	"$STRATA" -C dx policy commit dx9.yaml --confirm
+[ "$(node_state dx)" = "$before" ] || fail "a refused policy commit changed the district"
+ok "obligations travel: the street and the district see onward and retention per received dataset; the district may not pass it to the province (view build and policy commit refused)"
 ! git -C dx/repo.git rev-parse -q --verify "refs/strata/views/pv-zhejiang/$(git -C dx/repo.git for-each-ref --format='%(refname)' 'refs/strata/views/pv-zhejiang/*/residents' | sed 's|.*/pv-zhejiang/||')" >/dev/null 2>&1 ||
 	[ -z "$(git -C dx/repo.git for-each-ref 'refs/strata/views/pv-zhejiang/*/residents')" ] || fail "the refused view for the province is still there"
 "$STRATA" -C dx audit log | grep -q "view-withdrawn" || fail "no view-withdrawn event at the district"

@@ -40,6 +40,58 @@ START_TEST(link_state_strict)
 }
 END_TEST
 
+/* What a peer tells of the erasures below it: one strict form, each line once, under a cap. */
+START_TEST(erasure_lines_strict)
+{
+	static const char *bad[] = {
+		"sequence 1\nerasure 0123456789abcdef dx-a st-b confirmed\n",		/* no time */
+		"sequence 1\nerasure 0123456789abcdef dx-a st-b done 5\n",		/* no such state */
+		"sequence 1\nerasure 0123456789ABCDEF dx-a st-b confirmed 5\n",		/* not lower-case hex */
+		"sequence 1\nerasure 0123456789abcdef0 dx-a st-b confirmed 5\n",		/* too long */
+		"sequence 1\nerasure 0123456789abcdef Dx st-b confirmed 5\n",		/* not a node name */
+		"sequence 1\nerasure 0123456789abcdef dx-a ../x confirmed 5\n",
+		"sequence 1\nerasure 0123456789abcdef dx-a st-b confirmed -5\n",
+		"sequence 1\nerasure 0123456789abcdef dx-a st-b confirmed 5 \n",
+		"sequence 1\nerasure 0123456789abcdef dx-a st-b confirmed 5\nerasure 0123456789abcdef dx-a st-b pending 0\n",
+	};
+	const char *good = "sequence 4\nhave residents 0123456789012345678901234567890123456789\n"
+			   "erasure 0123456789abcdef dx-a st-b confirmed 1700000000\n"
+			   "erasure 0123456789abcdef pv-c dx-a pending 0\n";
+	strata_link_side s, copy = { 0 };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ck_assert_msg(strata_link_state_parse(&s, bad[i], strlen(bad[i]), 16) < 0, "accepted: %s", bad[i]);
+		ck_assert_ptr_null(s.below);
+	}
+	ck_assert_int_eq(strata_link_state_parse(&s, good, strlen(good), 16), 0);
+	ck_assert_uint_eq(s.nrefs, 1);
+	ck_assert_uint_eq(s.nbelow, 2);
+	ck_assert_str_eq(s.below[0].node, "dx-a");
+	ck_assert_str_eq(s.below[0].via, "st-b");
+	ck_assert(s.below[0].confirmed && s.below[0].time == 1700000000);
+	ck_assert(!s.below[1].confirmed && s.below[1].time == 0);
+	/* kept in the link file as it was told */
+	{
+		strata_link l = { 0 }, back;
+		ck_assert_int_eq(strata_link_side_copy(&copy, &s), 0);
+		l.acked = copy;
+		ck_assert_int_eq(strata_journal_lock(cn), 0);
+		ck_assert_int_eq(strata_link_save(cn, "st-b", &l), 0);
+		ck_assert_int_eq(strata_link_load(&back, cn, "st-b"), 0);
+		ck_assert_uint_eq(back.acked.nbelow, 2);
+		ck_assert_str_eq(back.acked.below[1].node, "pv-c");
+		ck_assert_str_eq(back.acked.below[1].cut, "0123456789abcdef");
+		ck_assert(back.acked.below[0].confirmed && back.acked.below[0].time == 1700000000 && !back.acked.below[1].confirmed);
+		strata_link_dispose(&back);
+		strata_link_dispose(&l);
+	}
+	free(s.refs);
+	free(s.below);
+	ck_assert_int_lt(strata_link_state_parse(&s, good, strlen(good), 1), 0);	/* over the cap */
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "more than 1 erasures"));
+}
+END_TEST
+
 START_TEST(save_load_round_trip)
 {
 	strata_link l = { 0 }, back;
@@ -159,6 +211,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, link_state_strict);
+	tcase_add_test(tc, erasure_lines_strict);
 	tcase_add_test(tc, save_load_round_trip);
 	tcase_add_test(tc, direction_allows);
 	tcase_add_test(tc, views_built_and_received);

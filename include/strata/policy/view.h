@@ -32,6 +32,7 @@
 #define STRATA_VIEW_H
 
 #include "strata/node/node.h"
+#include "strata/policy/policy.h"
 #include "strata/data/dataset.h"
 
 
@@ -71,6 +72,16 @@ typedef void (*strata_view_report)(const strata_view_result *res, void *payload)
  * other peers (never sent back to the peer it came from).
  */
 int strata_view_build(strata_node *n, const char *peer, int full, strata_view_report report, void *payload);
+
+/*
+ * Obligations travel (doc/design.md, "Forgetting"): 0 if policy `p` may
+ * be committed on this node, STRATA_EDENIED (the dataset, the recipient
+ * and the upstream policy named) if it shares a received dataset whose
+ * Strata-Onward does not name one of its recipients (a tier, or a peer
+ * or the peer's tier).  So a relay is refused at `policy commit`, before
+ * any view is built.
+ */
+int strata_view_onward_check(strata_node *n, const strata_policy *p);
 typedef struct {
 	git_oid tree;		/* the view's tree */
 	git_oid recomputed;	/* the tree its source and policy give */

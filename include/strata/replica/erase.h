@@ -22,6 +22,7 @@
 #define STRATA_ERASE_H
 
 #include <stddef.h>
+#include "strata/base/buf.h"
 #include "strata/node/node.h"
 
 typedef struct {
@@ -45,17 +46,33 @@ int strata_erase(strata_node *n, const char *dataset, char *const *keys, size_t 
  * The erasures this node holds, one row per view a peer is sent that was
  * cut for one: erasure id, the view, the peer, and whether the peer has
  * confirmed it (its receipt, or what it said over HTTPS, names the cut
- * root or a commit after it).  `cb` gets each row; returns the number of
- * rows still pending, or an error.
+ * root or a commit after it).  Then, after each peer's row, one row per
+ * node below it that the peer reported (`via` the node that told: the
+ * peer, or a recipient of its own), `view` NULL: so the owner sees the
+ * whole chain confirm, one hop vouching for the next.  A later cut of a
+ * view subsumes an earlier one (its root holds none of what the earlier
+ * cut removed): only the latest shows.  `cb` gets each row; returns the
+ * number of rows still pending, or an error.
  */
 typedef struct {
 	const char *erasure;
-	const char *peer;
-	const char *view;
+	const char *peer;	/* the node that holds the view: a peer, or one below it */
+	const char *view;	/* NULL for a node below */
 	int confirmed;
-	int64_t confirmed_at;	/* when the peer last confirmed anything (0: never) */
+	int64_t confirmed_at;	/* a peer: when it last confirmed anything; below: when it confirmed this (0: never) */
+	const char *via;	/* NULL for a peer; below: who reported it */
 } strata_erasure_row;
 typedef int (*strata_erasure_cb)(const strata_erasure_row *row, void *payload);
 int strata_erasures(strata_node *n, strata_erasure_cb cb, void *payload);
+
+/*
+ * What this node holds from `peer` (link.h's strata_link_state_format),
+ * then, per erasure the views received from `peer` carry, one line per
+ * node this node passed it on to or heard of below them:
+ *     erasure CUT NODE VIA confirmed|pending TIME
+ * so the peer learns who has confirmed, hop by hop.  Receipts and the
+ * HTTPS state exchange both send it.
+ */
+int strata_erasure_state(strata_buf *out, strata_node *n, const char *peer);
 
 #endif

@@ -23,11 +23,27 @@ typedef struct {
 	char name[STRATA_PARCEL_NAME_MAX];
 	git_oid commit;
 } strata_link_ref;
+/*
+ * What a peer reports of an erasure (or retraction, or expiry) below it:
+ * node `node`, told by `via` (the peer itself, or one of its recipients
+ * in turn), holds the cut `cut` (confirmed) or not yet (pending), as of
+ * `time` (0: never confirmed).  Each hop vouches for what it passes on:
+ * the receipt that carries it is signed by the peer, not by `node`.
+ */
+typedef struct {
+	char cut[17];
+	char node[64];
+	char via[64];
+	int confirmed;
+	int64_t time;
+} strata_link_erasure;
 typedef struct {
 	uint64_t sequence;	/* 0: none yet */
 	int64_t time;
 	strata_link_ref *refs;	/* out: what was sent */
 	size_t nrefs;
+	strata_link_erasure *below;	/* acked: the erasures the peer reports for its recipients */
+	size_t nbelow;
 } strata_link_side;
 typedef struct {
 	strata_link_side in, out;
@@ -89,8 +105,12 @@ int strata_link_note_net(strata_node *n, const char *peer, int pull, const char 
  * settled before its refs are reported):
  *     sequence N                 last parcel accepted from it
  *     have VIEW COMMIT           per view received from it
- * strata_link_state_parse reads it back (into in-memory `s`, sequence and
- * refs) and refuses anything else; `max_refs` caps the lines.
+ * and erase.h's strata_erasure_state adds, per erasure the peer's views
+ * carried and this node passed on:
+ *     erasure CUT NODE VIA confirmed|pending TIME
+ * strata_link_state_parse reads it back (into in-memory `s`: sequence,
+ * refs and below) and refuses anything else; `max_refs` caps the lines
+ * of each kind.
  */
 int strata_link_state_format(strata_buf *out, strata_node *n, const char *peer);
 int strata_link_state_parse(strata_link_side *s, const char *text, size_t len, size_t max_refs);

@@ -17,6 +17,7 @@
 #include "strata/node/peers.h"
 #include "strata/node/keys.h"
 #include "strata/replica/link.h"
+#include "strata/replica/erase.h"
 #include "strata/replica/parcel_import.h"
 #include "strata/replica/parcel_export.h"
 #include "netproto.h"
@@ -428,7 +429,7 @@ int strata_remote_pull(strata_remote *r, const char *peer, strata_parcel_result 
 	if ((error = known_peer(r, peer)) < 0)
 		return error;
 	held = strata_node_locked(r->n);
-	if ((error = strata_link_state_format(&state, r->n, peer)) < 0)
+	if ((error = strata_erasure_state(&state, r->n, peer)) < 0)
 		goto done;
 	if (!held)
 		strata_node_unlock(r->n);	/* not across the exchange: the import takes it again */

@@ -15,6 +15,7 @@
 #include "strata/format/msg.h"
 #include "strata/net/netproc.h"
 #include "strata/replica/link.h"
+#include "strata/replica/erase.h"
 #include "strata/replica/parcel_export.h"
 #include "strata/replica/parcel_import.h"
 #include "strata/net/tls.h"
@@ -420,7 +421,7 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 	*type = "text/plain; charset=utf-8";
 	switch (op) {
 	case OP_STATE:
-		error = strata_link_state_format(body, n, peer);
+		error = strata_erasure_state(body, n, peer);
 		if (!error)
 			strata_netproc_log("%s: state", peer);
 		break;

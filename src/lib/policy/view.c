@@ -725,6 +725,18 @@ static int in_list(const char *list, const char *name)
 	return 0;
 }
 
+static int onward_refused(const char *dataset, const char *recipient, const char *tier, const git_commit *src,
+			  const char *up)
+{
+	char from[320] = "", node[64] = "?", pol[256] = "?", version[32] = "";
+
+	if (strata_commit_trailer(src, "Strata-Onward-From", from, sizeof(from)))
+		sscanf(from, "%63s %255s %31s", node, pol, version);
+	return strata_error_setc(STRATA_EDENIED, "'%s' may not go on to '%s'%s%s%s: policy '%s'%s%s of '%s' allows it onward only to %s",
+				 dataset, recipient, tier ? " (" : "", tier ? tier : "", tier ? ")" : "", pol,
+				 version[0] ? " " : "", version, node, !strcmp(up, "none") ? "nobody" : up);
+}
+
 /*
  * Obligations travel: a received source may carry Strata-Onward (whom its
  * recipients may share it on with) and Strata-Retention.  A view of it for
@@ -743,14 +755,8 @@ static int obligations(view_build *b)
 		snprintf(tier, sizeof(tier), "%s", t.ptr);
 	strata_error_clear();
 	strata_buf_dispose(&t);
-	if (has_up && (!strcmp(up, "none") || (!in_list(up, b->peer) && !in_list(up, tier)))) {
-		char from[320] = "", node[64] = "?", pol[256] = "?";
-		if (strata_commit_trailer(b->src, "Strata-Onward-From", from, sizeof(from)))
-			sscanf(from, "%63s %255s", node, pol);
-		return strata_error_setc(STRATA_EDENIED, "'%s' may not go on to '%s' (%s): policy '%s' of '%s' allows it "
-					 "onward only to %s", b->dataset, b->peer, tier[0] ? tier : "?", pol, node,
-					 !strcmp(up, "none") ? "nobody" : up);
-	}
+	if (has_up && (!strcmp(up, "none") || (!in_list(up, b->peer) && !in_list(up, tier))))
+		return onward_refused(b->dataset, b->peer, tier[0] ? tier : "?", b->src, up);
 	b->onward[0] = b->onward_from[0] = '\0';
 	if (b->pd->has_onward)
 		snprintf(b->onward_from, sizeof(b->onward_from), "%s %s v%ld", strata_node_name(b->n), b->p->name, b->p->version);
@@ -769,6 +775,42 @@ static int obligations(view_build *b)
 	}
 	b->retention = b->pd->retention && (!r || b->pd->retention < r) ? b->pd->retention : r;
 	return 0;
+}
+
+int strata_view_onward_check(strata_node *n, const strata_policy *p)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	int error = 0;
+
+	if (git_reference_iterator_glob_new(&it, strata_node_repo(n), STRATA_REF_PEERS "*") < 0)
+		return strata_error_git("cannot list received data");
+	while (!error && git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref), *last = strrchr(name, '/');
+		git_commit *c = NULL;
+		char up[512];
+		if (last && strata_policy_find(p, last + 1) && git_reference_target(ref) &&
+		    git_commit_lookup(&c, strata_node_repo(n), git_reference_target(ref)) == 0 &&
+		    strata_commit_trailer(c, "Strata-Onward", up, sizeof(up))) {
+			int none = !strcmp(up, "none");
+			for (size_t i = 0; !error && i < p->ntiers; i++)
+				if (none || !in_list(up, p->tiers[i]))
+					error = onward_refused(last + 1, p->tiers[i], NULL, c, up);
+			for (size_t i = 0; !error && i < p->npeers; i++) {
+				strata_buf t = STRATA_BUF_INIT;
+				const char *tier = strata_peers_get(&t, n, p->peers[i], "tier") == 0 ? t.ptr : NULL;
+				strata_error_clear();
+				if (none || (!in_list(up, p->peers[i]) && !(tier && in_list(up, tier))))
+					error = onward_refused(last + 1, p->peers[i], tier, c, up);
+				strata_buf_dispose(&t);
+			}
+		}
+		git_error_clear();
+		git_commit_free(c);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	return error;
 }
 
 /* The peer's committed policy, the source and its schema, the secret, and the view as it is. */

@@ -15,6 +15,7 @@
 #include "strata/format/pack.h"
 #include "strata/format/schema.h"
 #include "strata/format/trie.h"
+#include "strata/base/array.h"
 #include "strata/base/enc.h"
 
 #include <openssl/evp.h>
@@ -211,9 +212,10 @@ static int erasure_view(const char *name, const git_oid *commit, void *payload)
 {
 	struct erasures_walk *w = payload;
 	git_repository *repo = strata_node_repo(w->n);
-	strata_erasure_row row = { NULL, w->peer, name, 0, w->l->acked.time };
+	strata_erasure_row row = { NULL, w->peer, name, 0, w->l->acked.time, NULL };
 	git_oid root;
 	char cut[80];
+	int error;
 
 	root_cut(repo, commit, &root, cut, sizeof(cut));
 	if (!cut[0])
@@ -227,7 +229,19 @@ static int erasure_view(const char *name, const git_oid *commit, void *payload)
 	}
 	row.erasure = cut;
 	w->pending += !row.confirmed;
-	return w->cb ? w->cb(&row, w->payload) : 0;
+	if (w->cb && (error = w->cb(&row, w->payload)) != 0)
+		return error;
+	/* what the peer told of the nodes below it: only once it holds the cut itself, else it is old news */
+	for (size_t i = 0; row.confirmed && i < w->l->acked.nbelow; i++) {
+		const strata_link_erasure *e = &w->l->acked.below[i];
+		strata_erasure_row below = { cut, e->node, NULL, e->confirmed, e->time, e->via };
+		if (strcmp(e->cut, cut) || !strcmp(e->node, strata_node_name(w->n)))
+			continue;
+		w->pending += !e->confirmed;
+		if (w->cb && (error = w->cb(&below, w->payload)) != 0)
+			return error;
+	}
+	return 0;
 }
 
 int strata_erasures(strata_node *n, strata_erasure_cb cb, void *payload)
@@ -250,4 +264,88 @@ int strata_erasures(strata_node *n, strata_erasure_cb cb, void *payload)
 	}
 	strata_peers_list_free(peers);
 	return error < 0 ? error : w.pending;
+}
+
+/* --- what this node tells its sender --- */
+
+struct state_walk {
+	strata_node *n;
+	const char *peer;
+	char (*cuts)[17];	/* the cuts the views received from `peer` stand on */
+	size_t ncuts, alloc;
+	strata_link_erasure *lines;
+	size_t nlines, lalloc;
+};
+
+static int received_cut(const char *name, const git_oid *commit, void *payload)
+{
+	struct state_walk *w = payload;
+	git_oid root;
+	char cut[80];
+
+	(void)name;
+	root_cut(strata_node_repo(w->n), commit, &root, cut, sizeof(cut));
+	if (!cut[0] || strlen(cut) > 16)
+		return 0;
+	for (size_t i = 0; i < w->ncuts; i++)
+		if (!strcmp(w->cuts[i], cut))
+			return 0;
+	if (strata_array_grow(&w->cuts, &w->alloc, w->ncuts + 1, 8) < 0)
+		return STRATA_ERROR;
+	snprintf(w->cuts[w->ncuts++], sizeof(*w->cuts), "%s", cut);
+	return 0;
+}
+
+/* One line per (cut, node, via): a node with several views is confirmed once all of them are. */
+static int state_row(const strata_erasure_row *r, void *payload)
+{
+	struct state_walk *w = payload;
+	const char *via = r->via ? r->via : strata_node_name(w->n);
+	size_t i;
+
+	if (!strcmp(r->peer, w->peer))
+		return 0;
+	for (i = 0; i < w->ncuts && strcmp(w->cuts[i], r->erasure); i++)
+		;
+	if (i == w->ncuts)
+		return 0;
+	for (i = 0; i < w->nlines; i++) {
+		strata_link_erasure *e = &w->lines[i];
+		if (!strcmp(e->cut, r->erasure) && !strcmp(e->node, r->peer) && !strcmp(e->via, via)) {
+			e->confirmed = e->confirmed && r->confirmed;
+			if (r->confirmed_at > e->time)
+				e->time = r->confirmed_at;
+			return 0;
+		}
+	}
+	if (strata_array_grow(&w->lines, &w->lalloc, w->nlines + 1, 8) < 0)
+		return STRATA_ERROR;
+	memset(&w->lines[w->nlines], 0, sizeof(*w->lines));
+	snprintf(w->lines[w->nlines].cut, sizeof(w->lines->cut), "%s", r->erasure);
+	snprintf(w->lines[w->nlines].node, sizeof(w->lines->node), "%s", r->peer);
+	snprintf(w->lines[w->nlines].via, sizeof(w->lines->via), "%s", via);
+	w->lines[w->nlines].confirmed = r->confirmed;
+	w->lines[w->nlines].time = r->confirmed ? r->confirmed_at : 0;
+	w->nlines++;
+	return 0;
+}
+
+int strata_erasure_state(strata_buf *out, strata_node *n, const char *peer)
+{
+	struct state_walk w = { n, peer, NULL, 0, 0, NULL, 0, 0 };
+	int error;
+
+	if ((error = strata_link_state_format(out, n, peer)) < 0 ||
+	    (error = strata_link_foreach_view(n, peer, 1, received_cut, &w)) < 0)
+		goto done;
+	if (w.ncuts && (error = strata_erasures(n, state_row, &w)) < 0)
+		goto done;
+	error = 0;
+	for (size_t i = 0; !error && i < w.nlines; i++)
+		error = strata_buf_printf(out, "erasure %s %s %s %s %lld\n", w.lines[i].cut, w.lines[i].node, w.lines[i].via,
+					  w.lines[i].confirmed ? "confirmed" : "pending", (long long)w.lines[i].time);
+done:
+	free(w.cuts);
+	free(w.lines);
+	return error;
 }

@@ -53,6 +53,9 @@ void strata_link_dispose(strata_link *l)
 	free(l->in.refs);
 	free(l->out.refs);
 	free(l->acked.refs);
+	free(l->in.below);
+	free(l->out.below);
+	free(l->acked.below);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -89,6 +92,29 @@ static int load_side(strata_link_side *s, json_t *o, const char *path)
 			}
 			snprintf(r->name, sizeof(r->name), "%s", key);
 			s->nrefs++;
+		}
+	}
+	refs = json_object_get(o, "below");
+	if (json_is_array(refs) && json_array_size(refs)) {
+		size_t i;
+		if ((s->below = calloc(json_array_size(refs), sizeof(*s->below))) == NULL)
+			return strata_error_set("out of memory");
+		json_array_foreach(refs, i, v) {
+			strata_link_erasure *e = &s->below[s->nbelow];
+			const char *cut = json_string_value(json_object_get(v, "erasure")),
+				   *node = json_string_value(json_object_get(v, "node")),
+				   *via = json_string_value(json_object_get(v, "via")),
+				   *state = json_string_value(json_object_get(v, "state"));
+			if (!cut || !node || !via || !state || strlen(cut) >= sizeof(e->cut) ||
+			    !strata_name_node_valid(node) || !strata_name_node_valid(via) ||
+			    (strcmp(state, "confirmed") && strcmp(state, "pending")))
+				return strata_error_set("'%s': damaged link state", path);
+			snprintf(e->cut, sizeof(e->cut), "%s", cut);
+			snprintf(e->node, sizeof(e->node), "%s", node);
+			snprintf(e->via, sizeof(e->via), "%s", via);
+			e->confirmed = !strcmp(state, "confirmed");
+			e->time = parse_stamp(json_string_value(json_object_get(v, "time")));
+			s->nbelow++;
 		}
 	}
 	return 0;
@@ -153,20 +179,39 @@ static json_t *side_json(const strata_link_side *s)
 		json_object_set_new(refs, s->refs[i].name, json_string(hex));
 	}
 	o = json_pack("{s:I, s:s, s:o}", "sequence", (json_int_t)s->sequence, "time", t, "refs", refs);
+	if (o && s->nbelow) {
+		json_t *below = json_array();
+		for (size_t i = 0; i < s->nbelow; i++) {
+			const strata_link_erasure *e = &s->below[i];
+			strata_enc_utc_stamp(t, sizeof(t), e->time);
+			json_array_append_new(below, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "erasure", e->cut, "node", e->node,
+							       "via", e->via, "state", e->confirmed ? "confirmed" : "pending",
+							       "time", e->time ? t : NULL));
+		}
+		json_object_set_new(o, "below", below);
+	}
 	return o;
 }
 
 int strata_link_side_copy(strata_link_side *to, const strata_link_side *from)
 {
 	strata_link_ref *r = NULL;
+	strata_link_erasure *e = NULL;
 
-	if (from->nrefs && (r = calloc(from->nrefs, sizeof(*r))) == NULL)
+	if ((from->nrefs && (r = calloc(from->nrefs, sizeof(*r))) == NULL) ||
+	    (from->nbelow && (e = calloc(from->nbelow, sizeof(*e))) == NULL)) {
+		free(r);
 		return strata_error_set("out of memory");
+	}
 	if (from->nrefs)
 		memcpy(r, from->refs, from->nrefs * sizeof(*r));
+	if (from->nbelow)
+		memcpy(e, from->below, from->nbelow * sizeof(*e));
 	free(to->refs);
+	free(to->below);
 	*to = *from;
 	to->refs = r;
+	to->below = e;
 	return 0;
 }
 
@@ -182,7 +227,7 @@ int strata_link_save(strata_node *n, const char *peer, const strata_link *l)
 		json_object_set_new(root, "in", side_json(&l->in));
 	if (l->out.sequence)
 		json_object_set_new(root, "out", side_json(&l->out));
-	if (l->acked.sequence || l->acked.nrefs)
+	if (l->acked.sequence || l->acked.nrefs || l->acked.nbelow)
 		json_object_set_new(root, "acked", side_json(&l->acked));
 	if (l->net_ok || l->net_failed) {
 		json_t *net = json_object();
@@ -413,11 +458,51 @@ int strata_link_state_format(strata_buf *out, strata_node *n, const char *peer)
 	return error;
 }
 
+static int cut_id_valid(const char *c)
+{
+	size_t len = strlen(c);
+	if (len == 0 || len > 16)
+		return 0;
+	for (; *c; c++)
+		if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* "erasure CUT NODE VIA confirmed|pending TIME", into s->below. */
+static int erasure_line(strata_link_side *s, size_t *alloc, const char *line, size_t lineno, size_t max)
+{
+	strata_link_erasure e;
+	char cut[32], node[80], via[80], state[16];
+	long long t;
+
+	memset(&e, 0, sizeof(e));
+	if (sscanf(line, "erasure %31s %79s %79s %15s %lld", cut, node, via, state, &t) != 5 ||
+	    (size_t)snprintf(NULL, 0, "erasure %s %s %s %s %lld", cut, node, via, state, t) != strlen(line) ||
+	    !cut_id_valid(cut) || !strata_name_node_valid(node) || !strata_name_node_valid(via) || t < 0 ||
+	    (strcmp(state, "confirmed") && strcmp(state, "pending")))
+		return strata_error_set("state: line %zu: expected 'erasure CUT NODE VIA confirmed|pending TIME'", lineno);
+	if (s->nbelow >= max)
+		return strata_error_set("state: line %zu: more than %zu erasures", lineno, max);
+	snprintf(e.cut, sizeof(e.cut), "%.16s", cut);
+	snprintf(e.node, sizeof(e.node), "%.63s", node);
+	snprintf(e.via, sizeof(e.via), "%.63s", via);
+	e.confirmed = !strcmp(state, "confirmed");
+	e.time = (int64_t)t;
+	for (size_t i = 0; i < s->nbelow; i++)
+		if (!strcmp(s->below[i].cut, e.cut) && !strcmp(s->below[i].node, e.node) && !strcmp(s->below[i].via, e.via))
+			return strata_error_set("state: line %zu: erasure %s at '%s' named twice", lineno, cut, node);
+	if (strata_array_grow(&s->below, alloc, s->nbelow + 1, 16) < 0)
+		return STRATA_ERROR;
+	s->below[s->nbelow++] = e;
+	return 0;
+}
+
 int strata_link_state_parse(strata_link_side *s, const char *text, size_t len, size_t max_refs)
 {
 	const char *p = text, *end = text + len;
-	size_t lineno = 0, alloc = 0;
-	int seen_seq = 0;
+	size_t lineno = 0, alloc = 0, below_alloc = 0;
+	int seen_seq = 0, error;
 
 	memset(s, 0, sizeof(*s));
 	while (p < end) {
@@ -442,6 +527,11 @@ int strata_link_state_parse(strata_link_side *s, const char *text, size_t len, s
 				goto bad;
 			s->sequence = seq;
 			seen_seq = 1;
+			continue;
+		}
+		if (!strncmp(line, "erasure ", 8)) {
+			if ((error = erasure_line(s, &below_alloc, line, lineno, max_refs)) < 0)
+				goto fail;
 			continue;
 		}
 		if (s->nrefs >= max_refs) {
@@ -475,6 +565,7 @@ bad:
 	strata_error_set("state: line %zu: expected 'sequence N' first, then 'have VIEW COMMIT'", lineno);
 fail:
 	free(s->refs);
+	free(s->below);
 	memset(s, 0, sizeof(*s));
 	return STRATA_ERROR;
 }

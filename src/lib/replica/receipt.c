@@ -9,6 +9,7 @@
 #include "strata/replica/receipt.h"
 #include "strata/node/audit.h"
 #include "strata/replica/link.h"
+#include "strata/replica/erase.h"
 #include "strata/format/sign.h"
 #include "strata/format/name.h"
 #include "strata/node/peers.h"
@@ -44,7 +45,7 @@ int strata_receipt_write(strata_buf *out, strata_node *n, const char *peer)
 	if ((error = strata_node_load_key(n)) < 0 ||
 	    (error = strata_buf_printf(&body, STRATA_RECEIPT_MAGIC "from %s\nto %s\ncreated %lld\n", strata_node_name(n), peer,
 				       (long long)time(NULL))) < 0 ||
-	    (error = strata_link_state_format(&body, n, peer)) < 0 ||
+	    (error = strata_erasure_state(&body, n, peer)) < 0 ||
 	    (error = strata_buf_put(out, body.ptr, body.len)) < 0 ||
 	    (error = strata_sign_sshsig(out, strata_node_key(n), STRATA_RECEIPT_NAMESPACE, body.ptr, body.len)) < 0 ||
 	    (error = strata_buf_putc(out, '\n')) < 0 ||
