@@ -10,7 +10,11 @@
 # with version bumps (each through the review gate: `policy diff --exit-code`
 # flags every loosening and no tightening); nodes rotate their keys (the
 # peers follow from the next parcel, receipt or connection); residents ask
-# to be forgotten (erase, and the cut travels down); every link goes by HTTPS or by parcel file, switching
+# to be forgotten (erase, and the cut travels down); a tightened community
+# policy may keep versions for only a day or three, and some rounds the
+# clock (STRATA_TEST_NOW) says days have passed (retention: the history
+# expires at the builder and the cut travels down); every link goes by
+# HTTPS or by parcel file, switching
 # between them, with parcels lost, duplicated, delivered late, receipts
 # carried back or not, peers offline for rounds, and daemons killed in the
 # middle of a transfer.  After every round, on every node:
@@ -32,6 +36,9 @@
 #     street, as sent, under the key the street holds it by;
 #   - no object of a community holds an erased resident, nor any object of the
 #     street once the street has confirmed that erasure;
+#   - a community's view for the street, built on the day's clock, holds no
+#     version older than its retention (and a recipient holding a version its
+#     builder no longer has has a cut pending for it, as for an erasure);
 #   - every command ran under a memory cap (ulimit -v) and a time limit.
 # The last rounds settle (all links up, no faults) and the province must
 # then hold every community's latest data.
@@ -50,7 +57,7 @@ P=$TOP_SRCDIR/policies
 # sanitizer builds reserve terabytes of address space: no ulimit -v there
 case "${ASAN_OPTIONS:-}" in *detect_leaks*) MEM_KB=unlimited ;; esac
 
-views_total=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
+views_total=0 expiries=0 retention_checked=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
 
 # --- randomness: one LCG, state in $rng, result in $R (no subshells) ---
 rnd() { # N -> R in 0..N-1
@@ -122,11 +129,16 @@ to_jsonl() { # CSV -> JSON Lines (the generated values need no escaping)
 }
 
 # --- policies: the repository's examples, tightened and loosened with a version bump ---
-policy_text() { # BASE VERSION TIGHT -> YAML
-	# tight: community-to-street drops phone; street-to-district drops income_band
+policy_text() { # BASE VERSION TIGHT [RETENTION] -> YAML
+	# tight: community-to-street drops phone (and keeps versions RETENTION, if given); street-to-district drops income_band
 	sed -e "s/^version: .*/version: $2/" "$P/$1.yaml" | if [ "$3" = 1 ]; then
 		case $1 in
-		community-to-street) grep -v '^      phone:' ;;
+		community-to-street)
+			if [ -n "${4:-}" ]; then
+				grep -v '^      phone:' | sed "s/^  residents:\$/  residents:\n    retention: $4/"
+			else
+				grep -v '^      phone:'
+			fi ;;
 		street-to-district) awk '/^  grid-events:/ { g = 1 } !(g == 0 && /^      income_band:/)' ;;
 		*) cat ;;
 		esac
@@ -136,7 +148,12 @@ change_policy() { # NODE VAR BASE
 	eval "v=\$ver_$2 t=\$tight_$2"
 	v=$((v + 1))
 	t=$((1 - t))
-	policy_text "$3" "$v" "$t" >"$1.policy.yaml"
+	keep=
+	if [ "$t" = 1 ] && chance 80; then
+		rnd 3
+		keep=$((R + 1))d
+	fi
+	policy_text "$3" "$v" "$t" $keep >"$1.policy.yaml"
 	# the officer's review gate: a tightening passes, a loosening is flagged, a commit without --confirm refused
 	if [ "$t" = 1 ]; then
 		S -C "$1" policy diff "$3" "$1.policy.yaml" --exit-code >diff.out 2>&1 || die "a tightening at $1 was flagged as exposing more: $(cat diff.out)"
@@ -147,6 +164,30 @@ change_policy() { # NODE VAR BASE
 	S -C "$1" policy commit "$1.policy.yaml" --confirm >/dev/null 2>err || die "policy commit at $1: $(cat err)"
 	eval "ver_$2=$v tight_$2=$t"
 	policy_changes=$((policy_changes + 1))
+}
+
+# --- the day's clock retention is judged by (STRATA_TEST_NOW, read by nothing else): commits keep
+# their real times, so a round is "today" (now, or hours on) or "days later" (older than any retention)
+days_pass() {
+	rnd 4
+	case $R in 0 | 1) off=0 ;; 2) off=21600 ;; 3) off=432000 ;; esac
+	now=$(($(date +%s) + off))
+	STRATA_TEST_NOW=$now
+	export STRATA_TEST_NOW
+}
+
+# A community's view for the street, built on today's clock, holds no version older than its retention.
+check_retention() { # COMMUNITY
+	ref=refs/strata/views/st/residents
+	git -C "$1/repo.git" rev-parse -q --verify "$ref" >/dev/null || return 0
+	S -C "$1" view build --peer st >/dev/null 2>err || die "view build at $1: $(cat err)"
+	keep=$(trailer "$1" "$ref" Strata-Retention)
+	[ -n "$keep" ] || return 0
+	# just cut, the history is the one new version; else none in it is older than the retention
+	[ "$(git -C "$1/repo.git" rev-list --count "$ref")" -gt 1 ] || { retention_checked=$((retention_checked + 1)); return 0; }
+	old=$(git -C "$1/repo.git" log --format=%ct "$ref" | awk -v now="$now" -v keep="$keep" 'now - $1 > keep { n++ } END { print n + 0 }')
+	[ "$old" = 0 ] || die "$1's view for the street holds $old versions older than its retention ($keep s) after a build $off s on"
+	retention_checked=$((retention_checked + 1))
 }
 
 # --- the daemons ---
@@ -509,6 +550,8 @@ check_all() { # WHEN
 	fi
 	check_queries
 	check_erased
+	check_retention cn-a
+	check_retention cn-b
 	check_disclosures cn-a
 	check_disclosures cn-b
 	for n in st dx pv; do
@@ -531,7 +574,7 @@ run_seed() {
 	S init pv --name pv --tier province >/dev/null
 	gen_rows a comm-a "$ROWS" "$seed" >cn-a.csv
 	gen_rows b comm-b "$ROWS" "$((seed + 7919))" >cn-b.csv
-	ver_cn_a=1 tight_cn_a=0 ver_st=1 tight_st=0
+	ver_cn_a=1 tight_cn_a=0 ver_cn_b=1 tight_cn_b=0 ver_st=1 tight_st=0
 	for c in cn-a cn-b; do
 		S -C $c import residents $c.csv --key id_number >/dev/null
 		S -C $c policy commit "$P/community-to-street.yaml" >/dev/null
@@ -544,6 +587,9 @@ run_seed() {
 	S -C dx policy commit "$P/district-to-province.yaml" >/dev/null
 	S -C dx peer add pv --key pv/keys/node.pub --tier province --policy district-to-province --direction push >/dev/null
 	S -C pv peer add dx --key dx/keys/node.pub --tier district --direction pull >/dev/null
+	now=$(date +%s) off=0
+	STRATA_TEST_NOW=$now
+	export STRATA_TEST_NOW
 	start_daemon st
 	start_daemon dx
 	settle=2
@@ -552,10 +598,12 @@ run_seed() {
 		round=$((round + 1))
 		calm=0
 		[ "$round" -gt "$ROUNDS" ] && calm=1
+		days_pass
 		if [ $calm = 0 ]; then
 			import_round cn-a a
 			import_round cn-b b
-			if chance 15; then change_policy cn-a cn_a community-to-street; fi
+			if chance 20; then change_policy cn-a cn_a community-to-street; fi
+			if chance 10; then change_policy cn-b cn_b community-to-street; fi
 			if chance 15; then change_policy st st street-to-district; fi
 			# a person forgotten: erased at the community, the cut travels down with the parcels
 			if chance 10; then erase_one cn-a; fi
@@ -603,6 +651,10 @@ run_seed() {
 		grep -q "^$c " origins.txt || die "after settling, the province holds nothing from $c"
 		grep -qx "$c $head" origins.txt || die "after settling, the province holds $c's $(grep "^$c " origins.txt), not its latest $head"
 	done
+	# each expiry is in its builder's audit log, and the street applied the cuts it received
+	for c in cn-a cn-b; do
+		expiries=$((expiries + $(S -C $c audit log | grep -c "history cut [0-9a-f]*, retention: its oldest version had expired" || true)))
+	done
 	stop_daemon st
 	stop_daemon dx
 	cd "$T"
@@ -612,4 +664,4 @@ for seed in $SEEDS; do
 	run_seed
 	ok "seed $seed: $((ROUNDS + 2)) rounds, every invariant held after each"
 done
-echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds"
+echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $expiries expiries ($retention_checked views checked against their retention); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds"

@@ -242,6 +242,11 @@ STRATA_TEST_NOW=$later "$STRATA" -C cn export --to st-wangjiang -o k2.parcel >/d
 [ "$(git -C st/repo.git rev-list --count refs/strata/peers/cn-wangjiang-01/residents)" = 1 ] ||
 	fail "the street keeps versions older than the retention"
 ! git -C st/repo.git cat-file -e "$oldest" 2>/dev/null || fail "the expired version $oldest is still in the street's objects"
+"$STRATA" -C cn audit log | grep -q "view-build .*history cut [0-9a-f]\{16\}, retention: its oldest version had expired" ||
+	fail "no audit event of the expiry at the community: $("$STRATA" -C cn audit log | tail -3)"
+[ "$("$STRATA" -C st audit log | grep -c "erasure-applied")" -ge 4 ] || fail "no audit event of the expiry at the street"
+"$STRATA" -C cn audit log | grep -q "history cut [0-9a-f]\{16\}, retraction: the policy exposes less" ||
+	fail "no audit event of the retraction at the community"
 ! git -C st/repo.git cat-file -e "$oldest_tree" 2>/dev/null || fail "the expired version's tree is still in the street's objects"
 "$STRATA" -C st verify --all >/dev/null || fail "verify at the street after expiry"
 ok "retention: once the oldest version is older than the policy allows (clock set by STRATA_TEST_NOW), the history is cut and the street keeps only the present"

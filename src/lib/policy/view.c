@@ -558,6 +558,7 @@ typedef struct {
 	char secret_id[STRATA_SECRET_ID_LEN + 1];
 	int prev_secret_differs;	/* the previous view was built under another secret (rotated) */
 	char cut[80];			/* the source's history was cut (an erasure): its Strata-Cut, else "" */
+	const char *cut_why;		/* and why: "erasure", "retraction" or "retention" (for the audit event) */
 	char onward[512];		/* the obligations this view carries on: Strata-Onward ("" none) */
 	char onward_from[320];		/* and whose they are: Strata-Onward-From, "NODE POLICY vN" */
 	int64_t retention;		/* and Strata-Retention (0 none): the strictest of upstream's and ours */
@@ -667,6 +668,7 @@ static int retraction(view_build *b)
 	strata_digest_sha256(digest, id, strlen(id));
 	strata_enc_hex(hex, digest, sizeof(digest));
 	snprintf(b->cut, sizeof(b->cut), "%.16s", hex);
+	b->cut_why = "retraction: the policy exposes less than the version it was built under";
 	return 0;
 }
 
@@ -710,6 +712,7 @@ static void retention_due(view_build *b)
 	strata_digest_sha256(digest, id, strlen(id));
 	strata_enc_hex(hex, digest, sizeof(digest));
 	snprintf(b->cut, sizeof(b->cut), "%.16s", hex);
+	b->cut_why = "retention: its oldest version had expired";
 }
 
 static int in_list(const char *list, const char *name)
@@ -847,6 +850,7 @@ static int view_inputs(view_build *b)
 	if ((error = strata_buf_printf(&b->ref, "%s%s/%s", STRATA_REF_VIEWS, b->peer, b->res->name)) < 0)
 		return error;
 	b->cut[0] = '\0';
+	b->cut_why = NULL;
 	rc = git_reference_name_to_id(&b->prev_oid, strata_node_repo(n), b->ref.ptr);
 	if (rc == 0) {
 		b->have_prev = 1;
@@ -862,6 +866,8 @@ static int view_inputs(view_build *b)
 		if (!git_oid_equal(&b->prev_source, &b->src_oid) &&
 		    git_graph_descendant_of(strata_node_repo(n), &b->src_oid, &b->prev_source) != 1)
 			history_cut(b->cut, sizeof(b->cut), b->src);
+		if (b->cut[0])
+			b->cut_why = "its source's history was cut (an erasure)";
 		git_error_clear();
 		if (!b->cut[0] && (error = retraction(b)) < 0)
 			return error;
@@ -998,7 +1004,9 @@ static int view_commit(view_build *b, const git_oid *root)
 							res->suppressed)) < 0) ||
 	    (error = strata_buf_printf(&event, "view %s built for %s: %zu records", res->name, b->peer, res->records)) < 0 ||
 	    (res->suppressed && (error = strata_buf_printf(&event, " (%zu in classes below min_k %ld left out)",
-							   res->suppressed, b->pd->min_k)) < 0))
+							   res->suppressed, b->pd->min_k)) < 0) ||
+	    (b->cut[0] && (error = strata_buf_printf(&event, "; history cut %s, %s", b->cut,
+						     b->cut_why ? b->cut_why : "an erasure")) < 0))
 		goto done;
 	{
 		strata_journal_ref jr = { b->ref.ptr, b->have_prev, b->prev_oid, res->commit };
