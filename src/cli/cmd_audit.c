@@ -204,6 +204,12 @@ static int audit_view(strata_cli *cli, const char *spec)
 	git_oid_tostr(rt, sizeof(rt), &res.recomputed);
 	git_oid_tostr(s, sizeof(s), &res.source);
 	git_oid_tostr(p, sizeof(p), &res.policy);
+	if (res.withdrawn && res.equal) {
+		printf("view %.12s is a withdrawal: it holds no record (%s)\n", git_oid_tostr_s(&id), res.why);
+		return 0;
+	}
+	if (res.withdrawn)
+		return strata_error_setc(STRATA_EVERIFY, "view %.12s says it is withdrawn but holds records", git_oid_tostr_s(&id));
 	if (res.equal) {
 		printf("view %.12s is exactly policy blob %.12s applied to source %.12s: tree %.12s, %zu records\n",
 		       git_oid_tostr_s(&id), p, s, t, res.records);

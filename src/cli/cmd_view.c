@@ -19,15 +19,21 @@ static void report(const strata_view_result *r, void *payload)
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), &r->commit);
 	if (rep->rows) {
-		json_array_append_new(rep->rows, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "peer", r->peer, "view", r->name,
+		json_array_append_new(rep->rows, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s?}", "peer", r->peer, "view", r->name,
 							   "commit", hex, "records", (json_int_t)r->records, "suppressed",
 							   (json_int_t)r->suppressed, "build",
-							   r->unchanged ? "unchanged" : r->incremental ? "incremental" : "full"));
+							   r->withdrawn ? "withdrawn" : r->unchanged ? "unchanged" : r->incremental ? "incremental" : "full",
+							   "withdrawn", r->withdrawn ? r->why : NULL));
 		return;
 	}
 	cli_progress_done(rep->cli);
 	if (rep->cli->quiet)
 		return;
+	if (r->withdrawn) {
+		printf("%s/%s: withdrawn%s %.12s: %s\n", r->peer, r->name, r->unchanged ? " (as before)" : ", signed commit", hex,
+		       r->why);
+		return;
+	}
 	printf("%s/%s: %zu records, %s %.12s", r->peer, r->name, r->records,
 	       r->unchanged ? "unchanged" : r->incremental ? "signed commit (incremental)" : "signed commit", hex);
 	if (r->suppressed)

@@ -84,8 +84,8 @@ obj(v, ["ok", "commits", "good", "bad", "unsigned", "untrusted", "failed", "miss
 assert v["ok"] is True and v["good"] == v["commits"] and v["failed"] == [] and v["audit"]["problems"] == []
 
 vb = load("view.json"); no_dash(vb, "view")
-assert vb and all(set(x) == {"peer", "view", "commit", "records", "suppressed", "build"} for x in vb)
-assert {x["build"] for x in vb} <= {"unchanged", "incremental", "full"}
+assert vb and all(set(x) == {"peer", "view", "commit", "records", "suppressed", "build", "withdrawn"} for x in vb)
+assert {x["build"] for x in vb} <= {"unchanged", "incremental", "full", "withdrawn"} and all(x["withdrawn"] is None for x in vb if x["build"] != "withdrawn")
 
 for f in ("push.json", "sync.json"):
     p = load(f); no_dash(p, f)

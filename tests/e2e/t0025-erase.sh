@@ -251,6 +251,31 @@ STRATA_TEST_NOW=$later "$STRATA" -C cn export --to st-wangjiang -o k2.parcel >/d
 "$STRATA" -C st verify --all >/dev/null || fail "verify at the street after expiry"
 ok "retention: once the oldest version is older than the policy allows (clock set by STRATA_TEST_NOW), the history is cut and the street keeps only the present"
 
+# --- a recipient removed: a street-to-district version that no longer names the district retracts all of it ---
+grep -q "^  tiers: \[district\]" "$TOP_SRCDIR/policies/street-to-district.yaml" || fail "the street's policy does not name its recipients as expected"
+sed -e 's/^version: .*/version: 7/' -e 's/^  tiers: \[district\]/  tiers: [department]/' "$TOP_SRCDIR/policies/street-to-district.yaml" >st7.yaml
+"$STRATA" -C st policy commit st7.yaml --confirm >/dev/null 2>err || fail "commit at the street: $(cat err)"
+"$STRATA" -C st export --to dx-gongshu -o w1.parcel >out 2>&1 || fail "export of the withdrawal: $(cat out)"
+"$STRATA" -C st audit log | grep -q "view-withdrawn .*policy 'street-to-district' version 7 no longer names 'dx-gongshu' (district) as a recipient" ||
+	fail "no withdrawal event at the street: $("$STRATA" -C st audit log | tail -3)"
+"$STRATA" -C dx import w1.parcel >/dev/null || fail "the district refuses the withdrawal"
+[ "$(git -C dx/repo.git for-each-ref 'refs/strata/peers/st-wangjiang/' | wc -l)" -ge 2 ] || fail "the district holds no views from the street"
+for r in $(git -C dx/repo.git for-each-ref --format='%(refname)' 'refs/strata/peers/st-wangjiang/'); do
+	[ -z "$(git -C dx/repo.git ls-tree "$r:records")" ] || fail "the district still holds records of $r"
+	[ "$(git -C dx/repo.git rev-list --count "$r")" = 1 ] || fail "the district kept history of $r"
+done
+"$STRATA" -C dx verify --all >/dev/null || fail "verify --all at the district after the withdrawal"
+# named again: the next view is built in full on top of the withdrawal
+sed -e 's/^version: .*/version: 8/' "$TOP_SRCDIR/policies/street-to-district.yaml" >st8.yaml
+"$STRATA" -C st policy commit st8.yaml --confirm >/dev/null 2>err || fail "commit at the street: $(cat err)"
+"$STRATA" -C st export --to dx-gongshu -o w2.parcel >/dev/null 2>err || fail "export after the withdrawal: $(cat err)"
+"$STRATA" -C dx import w2.parcel >/dev/null || fail "the district refuses the view shared again"
+r=$(git -C dx/repo.git for-each-ref --format='%(refname)' 'refs/strata/peers/st-wangjiang/*/residents')
+[ "$(git -C dx/repo.git rev-list --count "$r")" = 2 ] || fail "the view shared again is not built on the withdrawal"
+[ -n "$(git -C dx/repo.git ls-tree "$r:records")" ] || fail "the view shared again holds no records"
+"$STRATA" -C st audit view "$(git -C dx/repo.git rev-parse "$r")" >/dev/null || fail "audit view of the view shared again"
+ok "a policy version that no longer names a recipient withdraws what it held: the district drops every view from the street; named again, it gets them in full"
+
 # --- obligations travel: onward, and the strictest retention on the way ---
 sed -e 's/^version: .*/version: 5/' -e 's/^  residents:$/  residents:\n    retention: 30d\n    onward: [district]/' \
 	"$TOP_SRCDIR/policies/community-to-street.yaml" >onward.yaml
@@ -265,18 +290,41 @@ sed -e 's/^version: .*/version: 5/' -e 's/^  residents:$/  residents:\n    reten
 "$STRATA" -C dx datasets --received --format csv | tr -d '\r' | grep -q "^st-wangjiang/cn-wangjiang-01/residents,.*,district,30d$" ||
 	fail "the district's copy does not carry the obligations: $("$STRATA" -C dx datasets --received --format csv)"
 # the district may not send it on to the province: refused, the upstream policy named, nothing sent
-before=$(node_state dx)
-expect_fail 1 "may not go on to 'pv-zhejiang' (province): policy 'community-to-street' v5 of 'cn-wangjiang-01' allows it onward only to district" \
-	"$STRATA" -C dx export --to pv-zhejiang -o o3.parcel
-[ ! -e o3.parcel ] || fail "a refused onward view was written"
+# what the province holds of the residents, from before: values none of its other data holds
+records pv/repo.git "$(pv_ref residents)" | python3 -c '
+import json, sys
+vals = {}
+for l in sys.stdin:
+    for v in json.loads(l).values():
+        if isinstance(v, str) and len(v) >= 8 and not v.isdigit():
+            vals[v] = vals.get(v, 0) + 1
+print("\n".join(sorted(v for v, n in vals.items() if n == 1)[:20]))' >pv.values
+[ -s pv.values ] || fail "the province holds no residents to begin with"
+# the district's view for the province is withdrawn: a root with no records, the upstream policy named
+"$STRATA" -C dx export --to pv-zhejiang -o o3.parcel >out 2>&1 || fail "the district cannot send the withdrawal: $(cat out)"
+"$STRATA" -C dx audit log | grep -q "view-withdrawn .*may not go on to 'pv-zhejiang' (province): policy 'community-to-street' v5 of 'cn-wangjiang-01' allows it onward only to district" ||
+	fail "no view-withdrawn event naming the upstream policy at the district: $("$STRATA" -C dx audit log | tail -3)"
+wref=$(git -C dx/repo.git for-each-ref --format='%(refname)' 'refs/strata/views/pv-zhejiang/*/residents')
+[ "$(git -C dx/repo.git rev-list --count "$wref")" = 1 ] || fail "the withdrawal is not a root"
+[ -z "$(git -C dx/repo.git ls-tree "$wref:records")" ] || fail "the withdrawal holds records"
+"$STRATA" -C dx audit view "$(git -C dx/repo.git rev-parse "$wref")" | grep -q "is a withdrawal: it holds no record (.*may not go on" ||
+	fail "audit view of the withdrawal: $("$STRATA" -C dx audit view "$(git -C dx/repo.git rev-parse "$wref")")"
+"$STRATA" -C dx view build --peer pv-zhejiang | grep -q "residents: withdrawn (as before)" || fail "a second build withdraws again"
+"$STRATA" -C pv import o3.parcel >/dev/null || fail "the province refuses the withdrawal"
+"$STRATA" -C dx import o3.parcel.receipt >/dev/null
+[ "$("$STRATA" -C pv export "$(pv_ref residents | sed 's|refs/strata/peers/||')" | wc -l)" -le 1 ] || fail "the province still holds residents records"
+git -C pv/repo.git cat-file --batch-all-objects --batch >objects.pv
+while IFS= read -r v; do
+	! grep -a -q -F -- "$v" objects.pv || fail "the province still holds '$v' after the withdrawal"
+done <pv.values
+"$STRATA" -C pv verify --all >/dev/null || fail "verify --all at the province after the withdrawal"
+"$STRATA" -C pv datasets --format csv | tr -d '\r' | grep -q "grid-events,dx-gongshu,,1200," || fail "the province lost its grid events"
+"$STRATA" -C dx erasures --format csv | tr -d '\r' | grep -q ",pv-zhejiang,[^,]*residents,confirmed," || fail "the withdrawal is not confirmed: $("$STRATA" -C dx erasures)"
 # nor may its privacy officer commit a policy that would share it with the province
 sed -e 's/^version: .*/version: 9/' "$TOP_SRCDIR/policies/district-to-province.yaml" >dx9.yaml
 before=$(node_state dx)
 expect_fail 1 "'dx9.yaml': 'residents' may not go on to 'province': policy 'community-to-street' v5 of 'cn-wangjiang-01' allows it onward only to district; nothing committed" \
 	"$STRATA" -C dx policy commit dx9.yaml --confirm
 [ "$(node_state dx)" = "$before" ] || fail "a refused policy commit changed the district"
-ok "obligations travel: the street and the district see onward and retention per received dataset; the district may not pass it to the province (view build and policy commit refused)"
-! git -C dx/repo.git rev-parse -q --verify "refs/strata/views/pv-zhejiang/$(git -C dx/repo.git for-each-ref --format='%(refname)' 'refs/strata/views/pv-zhejiang/*/residents' | sed 's|.*/pv-zhejiang/||')" >/dev/null 2>&1 ||
-	[ -z "$(git -C dx/repo.git for-each-ref 'refs/strata/views/pv-zhejiang/*/residents')" ] || fail "the refused view for the province is still there"
-"$STRATA" -C dx audit log | grep -q "view-withdrawn" || fail "no view-withdrawn event at the district"
-ok "the view the obligations refuse is withdrawn (an audit event), so nothing of it is kept for the province"
+ok "obligations travel: the district's view for the province is withdrawn (a root with no records, the community's policy named), the province drops all it held (confirmed); a policy commit that would share it is refused"
+

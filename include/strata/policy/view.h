@@ -44,6 +44,8 @@ typedef struct {
 	int incremental;	/* built from the previous view and the source diff */
 	size_t suppressed;	/* records in classes below the policy's min_k, not sent */
 	int cut;		/* its source's history was cut (an erasure): built as a new root, its reflog reset */
+	int withdrawn;		/* the peer may no longer have it: a root with no records (Strata-Withdrawn) */
+	char why[512];		/* withdrawn: the refusal that withdrew it */
 	git_oid commit;
 } strata_view_result;
 
@@ -52,6 +54,15 @@ typedef struct {
  * the records that changed since its source when it can (same policy and
  * schema), else (or with `full`) from every source record.  Both give the
  * same tree.
+ *
+ * A view the peer may no longer have (its policy's version no longer
+ * names the peer or its tier as a recipient, or the source's obligations
+ * do not let it go on to the peer) is withdrawn: it becomes a signed root
+ * with no records (Strata-Withdrawn names why, Strata-Cut an id), so the
+ * peer, which accepts it as a cut, drops all it held, and `erasures`
+ * follows its confirmation; an audit event "view-withdrawn".  `res` says
+ * withdrawn, the reason in `why`; 0.  A view never built is refused
+ * instead: STRATA_EDENIED.
  */
 int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
 			  strata_view_result *res);
@@ -88,6 +99,8 @@ typedef struct {
 	git_oid source, policy;
 	size_t records;
 	int equal;
+	int withdrawn;		/* a withdrawal: equal when it holds no record (its reason in `why`) */
+	char why[512];
 } strata_view_audit_result;
 /*
  * Recomputes a view commit from what its trailers name (source commit,

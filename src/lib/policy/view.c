@@ -816,6 +816,26 @@ int strata_view_onward_check(strata_node *n, const strata_policy *p)
 	return error;
 }
 
+/* The policy's version names the peer, or its tier, as a recipient (peer add checked it once; versions change). */
+static int recipient_named(view_build *b)
+{
+	strata_buf t = STRATA_BUF_INIT;
+	const char *tier;
+	int named = b->p->npeers == 0 && b->p->ntiers == 0;
+
+	tier = strata_peers_get(&t, b->n, b->peer, "tier") == 0 ? t.ptr : NULL;
+	strata_error_clear();
+	for (size_t i = 0; !named && i < b->p->npeers; i++)
+		named = !strcmp(b->p->peers[i], b->peer);
+	for (size_t i = 0; !named && tier && i < b->p->ntiers; i++)
+		named = !strcmp(b->p->tiers[i], tier);
+	if (!named)
+		strata_error_setc(STRATA_EDENIED, "policy '%s' version %ld no longer names '%s'%s%s%s as a recipient",
+				  b->p->name, b->p->version, b->peer, tier ? " (" : "", tier ? tier : "", tier ? ")" : "");
+	strata_buf_dispose(&t);
+	return named ? 0 : STRATA_EDENIED;
+}
+
 /* The peer's committed policy, the source and its schema, the secret, and the view as it is. */
 static int view_inputs(view_build *b)
 {
@@ -845,7 +865,7 @@ static int view_inputs(view_build *b)
 	if (!b->p->keep_source_names && !strncmp(b->source_ref, STRATA_REF_PEERS, strlen(STRATA_REF_PEERS)) &&
 	    (error = hide_source_path(b)) < 0)
 		return error;
-	if ((error = obligations(b)) < 0)
+	if ((error = recipient_named(b)) < 0 || (error = obligations(b)) < 0)
 		return error;
 	if ((error = strata_buf_printf(&b->ref, "%s%s/%s", STRATA_REF_VIEWS, b->peer, b->res->name)) < 0)
 		return error;
@@ -881,7 +901,9 @@ static int view_inputs(view_build *b)
 			 */
 			char prev_id[64];
 			b->prev_secret_differs = !strata_commit_trailer(b->prev, "Strata-Secret-Id", prev_id, sizeof(prev_id)) ||
-						 strcmp(prev_id, b->secret_id);
+						 strcmp(prev_id, b->secret_id) ||
+						 /* shared again after a withdrawal: built in full, on top of it */
+						 strata_commit_trailer(b->prev, "Strata-Withdrawn", prev_id, sizeof(prev_id));
 		}
 	} else if (rc != GIT_ENOTFOUND) {
 		return strata_error_git("cannot read view ref");
@@ -1028,37 +1050,109 @@ done:
 
 static void view_build_dispose(view_build *b);
 
-static int withdraw_ref(strata_node *n, void *payload)
+/* The trailers of `prev` a withdrawal keeps (what the recipient checks a view commit for), into `out`. */
+static int withdrawal_trailers(strata_buf *out, const git_commit *prev)
 {
-	const strata_journal_ref *jr = payload;
-	return strata_refs_delete(n, jr->name, &jr->old);
+	static const char *const keep[] = { "Strata-Dataset", "Strata-Node", "Strata-Tier", "Strata-Recipient",
+					    "Strata-Source", "Strata-Source-Node", "Strata-Policy", "Strata-Policy-Name",
+					    "Strata-Policy-Version", "Strata-Purpose", "Strata-Secret-Id" };
+	char v[512];
+
+	for (size_t i = 0; i < sizeof(keep) / sizeof(*keep); i++)
+		if (strata_commit_trailer(prev, keep[i], v, sizeof(v)) && strata_buf_printf(out, "%s: %s\n", keep[i], v) < 0)
+			return STRATA_ERROR;
+	return 0;
 }
 
 /*
- * A view its source's obligations no longer let go to `peer`: its ref is
- * deleted (one change, an audit event), so that nothing of it is sent or
- * kept for that peer.  The refusal's message stays the error.
+ * A view `peer` may no longer have (view.h): a signed root with no
+ * records, the previous view's schema and trailers, Strata-Withdrawn
+ * (why) and Strata-Cut; the ref moves to it (one change, the audit event
+ * "view-withdrawn"), its reflog is reset.  Once withdrawn, it stays as it
+ * is.  A view never built: the refusal stays the error.
  */
-static void withdraw(strata_node *n, const char *peer, const char *name)
+static int withdraw(strata_node *n, const char *peer, strata_view_result *res)
 {
-	strata_buf ref = STRATA_BUF_INIT, why = STRATA_BUF_INIT, tr = STRATA_BUF_INIT;
-	git_oid old;
+	git_repository *repo = strata_node_repo(n);
+	strata_buf ref = STRATA_BUF_INIT, msg = STRATA_BUF_INIT, tr = STRATA_BUF_INIT, event = STRATA_BUF_INIT;
+	git_commit *prev = NULL;
+	git_tree *prev_tree = NULL, *tree = NULL;
+	git_treebuilder *tb = NULL;
+	git_oid old, empty, root;
+	unsigned char digest[32];
+	char hex[65], cut[17], id[512];
+	int error = STRATA_EDENIED;
 
-	if (strata_buf_puts(&why, strata_error_last()) < 0 || strata_buf_printf(&ref, "%s%s/%s", STRATA_REF_VIEWS, peer, name) < 0 ||
-	    git_reference_name_to_id(&old, strata_node_repo(n), ref.ptr) < 0)
+	snprintf(res->why, sizeof(res->why), "%s", strata_error_last());
+	if (strata_buf_printf(&ref, "%s%s/%s", STRATA_REF_VIEWS, peer, res->name) < 0)
+		return STRATA_ERROR;
+	if (git_reference_name_to_id(&old, repo, ref.ptr) < 0) {
+		git_error_clear();
+		strata_error_setc(STRATA_EDENIED, "%s", res->why);	/* never built: nothing to withdraw, refused */
 		goto done;
-	if (strata_buf_printf(&tr, "Strata-Recipient: %s\nStrata-View: %s\n", peer, name) == 0) {
-		strata_journal_ref jr = { ref.ptr, 1, old, { { 0 } } };
-		strata_change ch = { "view-withdrawn", ref.ptr, &jr, 1, NULL, "view withdrawn: its source's obligations "
-				     "no longer let it go to this recipient", tr.ptr };
-		strata_change_apply(n, &ch, withdraw_ref, &jr);
 	}
+	if (git_commit_lookup(&prev, repo, &old) < 0 || git_commit_tree(&prev_tree, prev) < 0) {
+		error = strata_error_git("cannot read the view to withdraw");
+		goto done;
+	}
+	res->withdrawn = 1;
+	res->records = 0;
+	if (strata_commit_trailer(prev, "Strata-Withdrawn", id, sizeof(id))) {
+		res->unchanged = 1;	/* withdrawn already */
+		res->commit = old;
+		error = 0;
+		goto done;
+	}
+	/* the tree: the previous view's schema, and records/ empty */
+	if (git_treebuilder_new(&tb, repo, NULL) < 0 || git_treebuilder_write(&empty, tb) < 0) {
+		error = strata_error_git("cannot write an empty tree");
+		goto done;
+	}
+	git_treebuilder_free(tb);
+	tb = NULL;
+	if (git_treebuilder_new(&tb, repo, prev_tree) < 0 ||
+	    git_treebuilder_insert(NULL, tb, "records", &empty, GIT_FILEMODE_TREE) < 0 ||
+	    git_treebuilder_write(&root, tb) < 0 || git_tree_lookup(&tree, repo, &root) < 0) {
+		error = strata_error_git("cannot write the withdrawn view's tree");
+		goto done;
+	}
+	snprintf(id, sizeof(id), "withdrawal\n%s\n%s\n%lld", peer, res->name, (long long)time(NULL));
+	strata_digest_sha256(digest, id, strlen(id));
+	strata_enc_hex(hex, digest, sizeof(digest));
+	snprintf(cut, sizeof(cut), "%.16s", hex);
+	for (char *c = res->why; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	if ((error = strata_buf_printf(&msg, "%s: withdrawn from %s\n\n%s.\nWhat %s held of it is to go.\n\n", res->name,
+				       peer, res->why, peer)) < 0 ||
+	    (error = withdrawal_trailers(&msg, prev)) < 0 ||
+	    (error = strata_buf_printf(&msg, "Strata-Records: 0\nStrata-Cut: %s\nStrata-Withdrawn: %s\n", cut, res->why)) < 0 ||
+	    (error = strata_commit_create(&res->commit, n, tree, NULL, msg.ptr)) < 0)
+		goto done;
+	git_oid_tostr(hex, sizeof(hex), &res->commit);
+	if ((error = strata_buf_printf(&tr, "Strata-Recipient: %s\nStrata-View: %s\nStrata-Commit: %s\nStrata-Cut: %s\n", peer,
+				       res->name, hex, cut)) < 0 ||
+	    (error = strata_buf_printf(&event, "view %s withdrawn from %s: %s; history cut %s", res->name, peer, res->why,
+				       cut)) < 0)
+		goto done;
+	{
+		strata_journal_ref jr = { ref.ptr, 1, old, res->commit };
+		strata_change ch = { "view-withdrawn", ref.ptr, &jr, 1, NULL, event.ptr, tr.ptr };
+		if ((error = strata_change_ref(n, &ch, "strata view withdrawn")) == 0)
+			error = strata_refs_reflog_reset(n, ref.ptr);
+	}
+	res->cut = 1;
 done:
 	git_error_clear();
-	strata_error_setc(STRATA_EDENIED, "%s", why.ptr ? why.ptr : "refused");
+	git_treebuilder_free(tb);
+	git_tree_free(tree);
+	git_tree_free(prev_tree);
+	git_commit_free(prev);
 	strata_buf_dispose(&ref);
-	strata_buf_dispose(&why);
+	strata_buf_dispose(&msg);
 	strata_buf_dispose(&tr);
+	strata_buf_dispose(&event);
+	return error;
 }
 
 int strata_view_build_one(strata_node *n, const char *peer, const char *source_ref, int full,
@@ -1075,8 +1169,11 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	b.source_ref = source_ref;
 	b.res = res;
 	b.dataset = b.source_node = "";
-	if ((error = view_inputs(&b)) == STRATA_EDENIED && res->name[0])
-		withdraw(n, peer, res->name);	/* what it may no longer be sent goes: keeps the refusal's message */
+	if ((error = view_inputs(&b)) == STRATA_EDENIED && res->name[0]) {
+		error = withdraw(n, peer, res);	/* what it may no longer be sent goes */
+		view_build_dispose(&b);
+		return error;
+	}
 	if (error == 0 && !(!full && view_unchanged(&b)) &&
 	    (error = view_tree(&b, full, &root)) == 0) {
 		git_oid prev_policy;
@@ -1294,6 +1391,20 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 	res->source = source;
 	res->policy = blob_id;
 	res->tree = *git_commit_tree_id(view);
+	if (strata_commit_trailer(view, "Strata-Withdrawn", res->why, sizeof(res->why))) {
+		/* a withdrawal is nothing but its empty records: nothing to recompute */
+		const git_tree_entry *e;
+		res->withdrawn = 1;
+		res->recomputed = res->tree;
+		if (git_commit_tree(&vt, view) < 0 || (e = git_tree_entry_byname(vt, "records")) == NULL ||
+		    git_tree_lookup(&rt, strata_node_repo(n), git_tree_entry_id(e)) < 0) {
+			error = strata_error_git("cannot read the withdrawn view's records");
+			goto done;
+		}
+		res->equal = git_tree_entrycount(rt) == 0;
+		error = 0;
+		goto done;
+	}
 	if (git_commit_lookup(&src, strata_node_repo(n), &source) < 0) {
 		git_error_clear();
 		error = strata_error_setc(STRATA_ENOTFOUND, "the view's source %.12s is not held at this node: "
