@@ -15,13 +15,14 @@
 #   export    export --format csv            vs git show of the CSV
 #   sql       sql GROUP BY over the dataset  vs sqlite3 .import of the CSV + the same query
 #   verify    verify --all, 100,000 commits  vs openssl speed -multi 2 ed25519
+#   erase     erase one record (3 versions)  vs git repack -a -d + git prune of the same store
 #
 # PAIRS=N pairs per row (default 3).  Needs a build (sh contrib/run.sh build).
 set -eu
 . "$(dirname "$0")/lib.sh"
 rows=${1:-1000000}
 [ $# -gt 0 ] && shift
-sections=${*:-import size reimport upsert view parcel export sql verify}
+sections=${*:-import size reimport upsert view parcel export sql verify erase}
 want() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
 POL=$top/policies/community-to-street.yaml
 
@@ -222,6 +223,28 @@ if want verify; then
 	}
 	pair "verify --all, $commits commits (commits/s)" "openssl speed -multi 2 (verify/s)" verify_strata verify_openssl \
 		">= 0.9x" ">= 0.8x"
+fi
+
+# ---- erase: one person out of a dataset and its history (3 versions); the least stock git does to drop
+# objects from a store is to rewrite its packs: repack -a -d and prune, on a copy of the same node ----
+if want erase; then
+	"$STRATA" -q -C "$W/base" import residents "$W/r1.csv" >/dev/null
+	"$STRATA" -q -C "$W/base" import residents "$W/r001.csv" >/dev/null
+	ekey=$(sed -n 2p "$W/r.csv" | cut -d, -f1)
+	erase_strata() {
+		rm -rf "$W/e"
+		cp -a "$W/base" "$W/e"
+		timed "$STRATA" -q -C "$W/e" erase residents "$ekey" --reason bench
+		# the figure means nothing unless the record is gone from every object
+		! git -C "$W/e/repo.git" cat-file --batch-all-objects --batch | grep -a -q -F "$ekey," ||
+			{ echo "erase: the record is still in an object" >&2; exit 1; }
+	}
+	erase_git() {
+		rm -rf "$W/eg"
+		cp -a "$W/base" "$W/eg"
+		timed sh -c 'git -C "$1" repack -a -d -q && git -C "$1" prune --expire=now' sh "$W/eg/repo.git"
+	}
+	pair "erase one record, $rows rows, 3 versions" "git repack -a -d + prune" erase_strata erase_git "<= 1.5x" "<= 3.0x"
 fi
 
 echo
