@@ -85,6 +85,7 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli);
 int cmd_key(int argc, char **argv, strata_cli *cli);
 int cmd_erase(int argc, char **argv, strata_cli *cli);
 int cmd_erasures(int argc, char **argv, strata_cli *cli);
+int cmd_console(int argc, char **argv, strata_cli *cli);
 int cmd_policy_secret(int argc, char **argv, strata_cli *cli);
 int cmd_view(int argc, char **argv, strata_cli *cli);
 int cmd_status(int argc, char **argv, strata_cli *cli);

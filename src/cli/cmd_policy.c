@@ -31,7 +31,7 @@
 	      "       strata [-C NODEDIR] policy diff [OLD] NEW [--exit-code] [--json]   (a file, NAME or NAME@VERSION)\n" \
 	      "       strata [-C NODEDIR] policy impact [OLD] NEW [--peer P] [--json]\n" \
 	      "       strata [-C NODEDIR] policy risk POLICY [--peer P] [--json]\n" \
-	      "       strata [-C NODEDIR] policy list | show NAME [--version N]\n" \
+	      "       strata [-C NODEDIR] policy list [--json] | show NAME [--version N]\n" \
 	      "       strata [-C NODEDIR] policy commit FILE\n" \
 	      "       strata [-C NODEDIR] policy secret export|import NAME FILE | rotate NAME"
 
@@ -515,12 +515,30 @@ done:
 
 static int list_version(const strata_policy_version *v, void *payload)
 {
+	json_t *versions = payload;
 	char t[40];
-	(void)payload;
+
 	strata_time_format(t, sizeof(t), v->time);
+	if (versions) {
+		char blob[GIT_OID_HEXSZ + 1], commit[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(blob, sizeof(blob), &v->blob);
+		git_oid_tostr(commit, sizeof(commit), &v->commit);
+		json_array_append_new(versions, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s%}", "version", (json_int_t)v->policy->version,
+							  "blob", blob, "commit", commit, "committed", t, "purpose",
+							  v->policy->purpose, "text", v->text, v->len));
+		return 0;
+	}
 	printf("  version %-3ld blob %.12s  committed %s  purpose: %s\n", v->policy->version, git_oid_tostr_s(&v->blob),
 	       t, v->policy->purpose);
 	return 0;
+}
+
+static json_t *str_array(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
 }
 
 static int policy_list(int argc, char **argv, strata_cli *cli)
@@ -528,24 +546,39 @@ static int policy_list(int argc, char **argv, strata_cli *cli)
 	strata_node *n = NULL;
 	char **names = NULL;
 	size_t count = 0;
+	json_t *all = NULL;
 	int rc;
 
-	if (argc != 1) {
+	if (argc == 2 && !strcmp(argv[1], "--json")) {
+		all = json_array();
+	} else if (argc != 1) {
 		if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			printf("usage: strata [-C NODEDIR] policy list\n\nThe policies committed on the node, "
-			       "each with every version ever committed.\n");
+			printf("usage: strata [-C NODEDIR] policy list [--json]\n\nThe policies committed on the node, "
+			       "each with every version ever committed (--json: with each version's text).\n");
 			return 0;
 		}
 		return cli_usage(USAGE);
 	}
 	if ((rc = strata_node_open_checked(&n, cli->node_dir)) < 0 || (rc = strata_policy_store_list(&names, &count, n)) < 0)
 		goto done;
-	if (count == 0)
+	if (count == 0 && !all)
 		printf("no policies committed yet: commit one with 'strata policy commit FILE'\n");
 	for (size_t i = 0; i < count && rc >= 0; i++) {
 		strata_policy *p = NULL;
 		if ((rc = strata_policy_store_load(&p, NULL, n, names[i])) < 0)
 			break;
+		if (all) {
+			json_t *ds = json_array(), *versions = json_array();
+			for (size_t k = 0; k < p->ndatasets; k++)
+				json_array_append_new(ds, json_string(p->datasets[k].name));
+			json_array_append_new(all, json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "policy", p->name, "version",
+							     (json_int_t)p->version, "peers", str_array(p->peers, p->npeers),
+							     "tiers", str_array(p->tiers, p->ntiers), "datasets", ds,
+							     "versions", versions));
+			strata_policy_free(p);
+			rc = strata_policy_store_versions(n, names[i], list_version, versions);
+			continue;
+		}
 		printf("%s: version %ld, for", p->name, p->version);
 		for (size_t k = 0; k < p->npeers; k++)
 			printf(" peer %s", p->peers[k]);
@@ -559,7 +592,12 @@ static int policy_list(int argc, char **argv, strata_cli *cli)
 		rc = strata_policy_store_versions(n, names[i], list_version, NULL);
 	}
 	rc = rc < 0 ? rc : 0;
+	if (rc == 0 && all) {
+		json_dumpf(all, stdout, JSON_INDENT(2));
+		putchar('\n');
+	}
 done:
+	json_decref(all);
 	for (size_t i = 0; i < count; i++)
 		free(names[i]);
 	free(names);

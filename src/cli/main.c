@@ -46,6 +46,7 @@ static const struct strata_cmd cmds[] = {
 	{ "disclosures", cmd_disclosures, NEED_NODE, "to whom one record was sent: when, how, under which policy, as what" },
 	{ "policy",   cmd_policy,   0,         "check, preview, diff and commit privacy policies" },
 	{ "serve",    cmd_serve,    NEED_NODE, "run the HTTPS replication daemon" },
+	{ "console",  cmd_console,  NEED_NODE, "a read-only web console for this node, on 127.0.0.1" },
 	{ "pull",     cmd_remote,   NEED_NODE, "fetch what a peer's views hold for this node, over HTTPS" },
 	{ "push",     cmd_remote,   NEED_NODE, "send a peer what this node's views hold for it, over HTTPS" },
 	{ "sync",     cmd_remote,   NEED_NODE, "pull and push with every peer that has a url, per its direction" },

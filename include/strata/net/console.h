@@ -1,0 +1,96 @@
+/*
+ * console.h - a read-only web console for one node (strata console).
+ *
+ * The page is a thin client of a JSON API; each API answer is what the
+ * node's own command prints with --json (the same schema, doc/json.md),
+ * for it is that command, run as a child process from a fixed list with
+ * arguments checked here: the console writes nothing to the node, and a
+ * command that fails cannot take the console down.
+ *
+ *     GET  /                      the page (static files compiled in)
+ *     GET  /api/NAME?PARAMS       one command's JSON (console.c: routes)
+ *     GET  /api/session           {node, tier, logged_in, login_required}
+ *     POST /login, /logout        a session (cookie), from the login token
+ *
+ * Security.  It binds to 127.0.0.1 unless --listen names another address,
+ * which is refused without TLS (the node's own identity) and then needs a
+ * login for every answer.  The login is a token made on first run, shown
+ * once, stored as its SHA-256 in NODE/console/token (0600).  The records
+ * of the node's own datasets (raw personal data) are shown only after a
+ * login, wherever it listens.  Every answer carries a CSP without inline
+ * script, no framing, no sniffing, no referrer, no caching; a request
+ * whose Host is not the address listened on is refused (DNS rebinding), a
+ * POST whose Origin is not it too.  Unknown paths, methods, parameters, a
+ * query over 2 KiB, a bad %-escape or a value that could be an option get
+ * a 4xx and run nothing.
+ *
+ * Trust: every request is untrusted; commands run under a time limit and
+ * their output under a size cap.
+ */
+#ifndef STRATA_CONSOLE_H
+#define STRATA_CONSOLE_H
+
+#include <stddef.h>
+#include "strata/base/buf.h"
+#include "strata/node/node.h"
+
+#define STRATA_CONSOLE_QUERY_MAX 2048
+#define STRATA_CONSOLE_ARGS_MAX 24
+
+/* What one API request runs: argv for the strata binary (after "-C NODE --utc"). */
+typedef struct {
+	const char *argv[STRATA_CONSOLE_ARGS_MAX];
+	size_t argc;
+	char store[STRATA_CONSOLE_QUERY_MAX + 512];	/* the decoded values argv points into */
+	size_t used;
+	int ok_exit;		/* the highest exit status whose output is still an answer (status: 1, verify: 3) */
+} strata_console_call;
+
+/*
+ * Maps `path` and its raw `query` to the command an API answer runs.
+ * `logged_in`: whether the request has a session.  Returns 200 (and
+ * `call`), or the HTTP status to answer with (400, 401, 404, 414), its
+ * reason in `why`.
+ */
+int strata_console_route(strata_console_call *call, const char *path, const char *query, int logged_in,
+			 char *why, size_t whysize);
+
+/*
+ * Decodes one application/x-www-form-urlencoded or query value: %XX and
+ * '+'; -1 on a bad escape, a NUL or control byte, or no room.
+ */
+int strata_console_decode(char *out, size_t size, const char *in, size_t len);
+
+/*
+ * The login token: if NODE/console/token is missing (or `renew`), makes a
+ * new one, stores its SHA-256 (0600) and puts it in `fresh` (to be shown
+ * once); else leaves `fresh` empty.
+ */
+int strata_console_token_init(strata_node *n, int renew, strata_buf *fresh);
+/* 1 if `token` is the node's login token (compared in constant time), else 0. */
+int strata_console_token_ok(strata_node *n, const char *token);
+
+typedef struct {
+	const char *listen;	/* "127.0.0.1:8080" (the default), "[::1]:0", "0.0.0.0:8443" ... */
+	int tls;		/* serve HTTPS with the node's TLS identity */
+	const char *exe;	/* the strata binary the API runs */
+	void (*ready)(const char *url, void *payload);	/* once listening, with its URL */
+	void *payload;
+} strata_console_opts;
+
+/*
+ * Serves the console until SIGINT or SIGTERM.  A non-loopback address
+ * without `tls` is refused (STRATA_EDENIED) before anything is bound.
+ */
+int strata_console_serve(strata_node *n, const strata_console_opts *o);
+
+/* The static files (console_assets.c, made from contrib/console at build time). */
+typedef struct {
+	const char *path;
+	const char *type;
+	const unsigned char *data;
+	size_t len;
+} strata_console_asset;
+extern const strata_console_asset strata_console_assets[];
+
+#endif

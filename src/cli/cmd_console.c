@@ -1,0 +1,75 @@
+/*
+ * cmd_console.c - strata console [--listen HOST:PORT] [--tls] [--new-token]:
+ * the node's read-only web console (console.h).
+ */
+#include "cli.h"
+#include "strata/net/console.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <limits.h>
+
+#define USAGE "console [--listen HOST:PORT] [--tls] [--new-token]"
+
+static void ready(const char *url, void *payload)
+{
+	(void)payload;
+	printf("console of this node: %s (Ctrl-C stops it)\n", url);
+	fflush(stdout);
+}
+
+int cmd_console(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "tls", no_argument, NULL, 't' },
+		{ "new-token", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	strata_console_opts o = { "127.0.0.1:8080", 0, NULL, ready, NULL };
+	strata_buf token = STRATA_BUF_INIT;
+	char exe[PATH_MAX];
+	ssize_t len;
+	int c, renew = 0, rc;
+
+	while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': o.listen = optarg; break;
+		case 't': o.tls = 1; break;
+		case 'n': renew = 1; break;
+		case 'h':
+			printf("usage: strata %s\n\n"
+			       "A read-only web console for this node: its peers and what is in sync, its\n"
+			       "datasets and their history, its policies and what each recipient gets, the\n"
+			       "audit log and traces.  Every page is also JSON under /api (the schema of the\n"
+			       "commands' --json, doc/json.md).  Nothing a request does changes the node.\n\n"
+			       "  --listen HOST:PORT  where (default 127.0.0.1:8080; port 0: any free one).  An\n"
+			       "                      address other than loopback needs --tls, and then every\n"
+			       "                      page needs the login token\n"
+			       "  --tls               HTTPS, with this node's own TLS identity\n"
+			       "  --new-token         make a new login token (the old one stops working)\n\n"
+			       "The login token is made on first run and shown once (stored hashed in\n"
+			       "NODE/console/token, mode 0600).  The records of the node's own datasets are\n"
+			       "shown only after a login.\n", USAGE);
+			return 0;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(USAGE);
+	if ((len = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
+		return strata_error_sys("/proc/self/exe");
+	exe[len] = '\0';
+	o.exe = exe;
+	if ((rc = strata_console_token_init(cli->node, renew, &token)) < 0)
+		return rc;
+	if (token.len)
+		fprintf(stderr, "strata: the console's login token (shown this once; 'strata console --new-token' makes another):\n"
+			"    %s\n", token.ptr);
+	strata_buf_dispose_secret(&token);
+	return strata_console_serve(cli->node, &o);
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""browser.py - drives headless Chromium through chromedriver (W3C WebDriver,
+Python's standard library only) over the console's pages.
+
+    browser.py SCRIPT.json OUTDIR
+
+SCRIPT.json is a list of steps:
+    {"go": URL, "wait": PAGE, "expect": [TEXT...], "shot": NAME, "allow": [STATUS...]}
+    {"login": URL, "token": TOKEN}
+Each "go" loads URL, waits until the page says it rendered PAGE
+(body[data-loaded]), checks that every TEXT is in the page's text, saves a
+screenshot OUTDIR/NAME.png, and checks that no request of the page failed
+(an HTTP status of 400 or more not listed in "allow", or a network error)
+and that the console logged no error.  Prints one line per step; exits 1 at
+the first failure, naming it.
+"""
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Driver:
+    def __init__(self):
+        self.port = free_port()
+        self.proc = subprocess.Popen(["chromedriver", "--port=%d" % self.port],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.base = "http://127.0.0.1:%d" % self.port
+        for _ in range(100):
+            try:
+                self.call("GET", "/status")
+                break
+            except OSError:
+                time.sleep(0.1)
+        caps = {"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--window-size=1366,768", "--lang=zh-CN", "--no-first-run"],
+            },
+            "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"},
+        }}}
+        self.sid = self.call("POST", "/session", caps)["value"]["sessionId"]
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return json.loads(r.read())
+
+    def s(self, method, path, body=None):
+        return self.call(method, "/session/%s%s" % (self.sid, path), body)["value"]
+
+    def js(self, script, *args):
+        return self.s("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def logs(self, kind):
+        return self.s("POST", "/se/log", {"type": kind})
+
+    def quit(self):
+        try:
+            self.s("DELETE", "")
+        finally:
+            self.proc.kill()
+
+
+def failed_requests(perf, allow):
+    bad = []
+    for entry in perf:
+        m = json.loads(entry["message"])["message"]
+        p = m.get("params", {})
+        if m["method"] == "Network.responseReceived":
+            st = p["response"]["status"]
+            if st >= 400 and st not in allow:
+                bad.append("%s %d" % (p["response"]["url"], st))
+        elif m["method"] == "Network.loadingFailed" and not p.get("canceled"):
+            bad.append("%s: %s" % (p.get("requestId"), p.get("errorText")))
+    return bad
+
+
+def main():
+    steps = json.load(open(sys.argv[1], encoding="utf-8"))
+    out = sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    d = Driver()
+    try:
+        for n, st in enumerate(steps, 1):
+            if "login" in st:
+                d.s("POST", "/url", {"url": st["login"]})
+                deadline = time.time() + 20
+                while d.js("return document.body.dataset.loaded || ''") != "login":
+                    if time.time() > deadline:
+                        raise SystemExit("step %d: the login page did not render" % n)
+                    time.sleep(0.1)
+                d.js("var f = document.querySelector('main form'); f.elements.token.value = arguments[0]; f.requestSubmit();",
+                     st["token"])
+                deadline = time.time() + 20
+                while d.js("return document.getElementById('session').innerText") != "Log out":
+                    if time.time() > deadline:
+                        raise SystemExit("step %d: login did not succeed: %s" % (n, d.js("return document.getElementById('main').innerText")))
+                    time.sleep(0.1)
+                d.logs("browser"), d.logs("performance")
+                print("ok login")
+                continue
+            d.js("document.body.dataset.loaded = ''")
+            d.s("POST", "/url", {"url": st["go"]})
+            deadline = time.time() + 30
+            while d.js("return document.body.dataset.loaded || ''") != st["wait"]:
+                if time.time() > deadline:
+                    raise SystemExit("step %d (%s): the page did not render '%s'" % (n, st["go"], st["wait"]))
+                time.sleep(0.1)
+            for act in st.get("click", []):
+                d.js("document.body.dataset.clicked = ''; var b = Array.from(document.querySelectorAll('button')).find(x => x.textContent.startsWith(arguments[0])); b.click();", act)
+            text = d.js("return document.body.innerText")
+            deadline = time.time() + 30
+            missing = [t for t in st.get("expect", []) if t not in text]
+            while missing and time.time() < deadline:
+                time.sleep(0.2)
+                text = d.js("return document.body.innerText")
+                missing = [t for t in st.get("expect", []) if t not in text]
+            if missing:
+                raise SystemExit("step %d (%s): not on the page: %s\n--- page:\n%s" % (n, st["go"], missing, text[:3000]))
+            png = base64.b64decode(d.s("GET", "/screenshot"))
+            with open(os.path.join(out, st["shot"] + ".png"), "wb") as f:
+                f.write(png)
+            errors = [e["message"] for e in d.logs("browser") if e["level"] == "SEVERE"]
+            allow = st.get("allow", [])
+            errors = [e for e in errors if not any(" %d " % a in e or "status of %d" % a in e for a in allow)]
+            if errors:
+                raise SystemExit("step %d (%s): the console logged errors: %s" % (n, st["go"], errors))
+            bad = failed_requests(d.logs("performance"), allow)
+            if bad:
+                raise SystemExit("step %d (%s): requests failed: %s" % (n, st["go"], bad))
+            print("ok %s: %s (%d bytes of screenshot)" % (st["shot"], ", ".join(st.get("expect", [])), len(png)))
+    finally:
+        d.quit()
+
+
+if __name__ == "__main__":
+    main()
