@@ -33,6 +33,13 @@ const char *strata_commit_sig_status_str(strata_sig_status s);
 int strata_commit_trailer(const git_commit *c, const char *key, char *out, size_t outsz);
 
 /*
+ * 1 if commit `a` is `b` or descends from it, 0 if not, or if either is
+ * not in `repo` (a commit pruned since: libgit2 1.5's
+ * git_graph_descendant_of leaks on a missing one, as LeakSanitizer showed).
+ */
+int strata_commit_descends(git_repository *repo, const git_oid *a, const git_oid *b);
+
+/*
  * Checks the signature of one commit.  Returns 0 and fills *status and
  * `signer` (the trusted name, or the key for an untrusted one); negative
  * only if the commit cannot be read.

@@ -60,6 +60,8 @@ int strata_link_relpath(strata_buf *out, const char *peer);
 int strata_link_load(strata_link *l, strata_node *n, const char *peer);
 /* Writes NODE/links/PEER.json atomically. */
 int strata_link_save(strata_node *n, const char *peer, const strata_link *l);
+/* Frees what one side holds (refs, below) and zeroes it. */
+void strata_link_side_dispose(strata_link_side *s);
 /* Copies `from` into `to` (freeing what `to` held). */
 int strata_link_side_copy(strata_link_side *to, const strata_link_side *from);
 void strata_link_dispose(strata_link *l);

@@ -491,7 +491,7 @@ int strata_remote_push(strata_remote *r, const char *peer, strata_parcel_result 
 	c.peer = peer;
 	error = strata_parcel_export_for(r->n, peer, &have, "https-push", publish_push, &c, res);
 done:
-	free(have.refs);
+	strata_link_side_dispose(&have);
 	strata_buf_dispose(&c.resp.body);
 	return noted(r, peer, 0, error);
 }

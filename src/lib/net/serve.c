@@ -430,7 +430,7 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 						     STATE_REFS_MAX)) < 0)
 			break;
 		error = strata_parcel_export_for(n, peer, &have, "https-pull", capture, body, &res);
-		free(have.refs);
+		strata_link_side_dispose(&have);
 		if (!error && res.uptodate) {
 			status = 204;
 			strata_netproc_log("%s: pull: up to date (%zu views)", peer, res.nrefs);

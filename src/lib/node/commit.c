@@ -359,3 +359,17 @@ done:
 	pthread_mutex_destroy(&w.mu);
 	return error;
 }
+
+int strata_commit_descends(git_repository *repo, const git_oid *a, const git_oid *b)
+{
+	git_odb *odb = NULL;
+	int rc = 0;
+
+	if (git_oid_equal(a, b))
+		return 1;
+	if (git_repository_odb(&odb, repo) == 0 && git_odb_exists(odb, a) && git_odb_exists(odb, b))
+		rc = git_graph_descendant_of(repo, a, b) == 1;
+	git_odb_free(odb);
+	git_error_clear();
+	return rc;
+}

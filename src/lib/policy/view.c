@@ -883,8 +883,7 @@ static int view_inputs(view_build *b)
 		 * the view is cut the same way, once, a root built in full, so that
 		 * nothing of the erased record stays in its history.
 		 */
-		if (!git_oid_equal(&b->prev_source, &b->src_oid) &&
-		    git_graph_descendant_of(strata_node_repo(n), &b->src_oid, &b->prev_source) != 1)
+		if (!strata_commit_descends(strata_node_repo(n), &b->src_oid, &b->prev_source))
 			history_cut(b->cut, sizeof(b->cut), b->src);
 		if (b->cut[0])
 			b->cut_why = "its source's history was cut (an erasure)";

@@ -224,8 +224,7 @@ static int erasure_view(const char *name, const git_oid *commit, void *payload)
 		const git_oid *has = &w->l->acked.refs[i].commit;
 		if (strcmp(w->l->acked.refs[i].name, name))
 			continue;
-		row.confirmed = git_oid_equal(has, &root) || git_graph_descendant_of(repo, has, &root) == 1;
-		git_error_clear();
+		row.confirmed = strata_commit_descends(repo, has, &root);
 	}
 	row.erasure = cut;
 	w->pending += !row.confirmed;

@@ -48,6 +48,13 @@ int strata_link_relpath(strata_buf *out, const char *peer)
 	return strata_buf_printf(out, "%s/%s.json", STRATA_LINKS_DIR, peer);
 }
 
+void strata_link_side_dispose(strata_link_side *s)
+{
+	free(s->refs);
+	free(s->below);
+	memset(s, 0, sizeof(*s));
+}
+
 void strata_link_dispose(strata_link *l)
 {
 	free(l->in.refs);

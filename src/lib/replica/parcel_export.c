@@ -164,8 +164,7 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 			if (strcmp(base->refs[k].name, r->name))
 				continue;
 			/* a base the view has moved on from, not one it replaced */
-			if (git_oid_equal(&base->refs[k].commit, &r->commit) ||
-			    git_graph_descendant_of(strata_node_repo(n), &r->commit, &base->refs[k].commit) == 1) {
+			if (strata_commit_descends(strata_node_repo(n), &r->commit, &base->refs[k].commit)) {
 				r->has_base = 1;
 				r->base = base->refs[k].commit;
 				p.prereqs[p.nprereqs++] = r->base;

@@ -210,7 +210,7 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 	error = strata_audit_append(n, "receipt-import", subject, trailers);
 done:
 	free(trailers);
-	free(got.refs);
+	strata_link_side_dispose(&got);
 	strata_link_dispose(&link);
 	strata_buf_dispose(&key);
 	return error;
