@@ -6,6 +6,7 @@
 const SVG = "http://www.w3.org/2000/svg";
 const TIERS = ["province", "district", "street", "community"];	// top to bottom
 let session = { logged_in: false };
+let routeGen = 0;	// each route() is one generation; an answer for an older one is dropped
 
 function el(tag, attrs, ...kids) {
 	const e = document.createElement(tag);
@@ -35,9 +36,15 @@ function short(c) { return c ? c.slice(0, 12) : "—"; }
 function enc(v) { return encodeURIComponent(v); }
 
 async function api(path) {
+	const gen = routeGen;
 	const r = await fetch("/api/" + path, { credentials: "same-origin" });
 	let body = null;
 	try { body = await r.json(); } catch (e) { body = null; }
+	if (gen !== routeGen) {
+		const stale = new Error("a newer page was asked for");
+		stale.stale = true;
+		throw stale;
+	}
 	if (!r.ok) {
 		const err = new Error(body && body.error ? body.error : r.status + " " + r.statusText);
 		err.status = r.status;
@@ -188,7 +195,7 @@ async function records(name, head, key) {
 		el("button", { type: "submit" }, "Find"));
 	if (key) {
 		let hist;
-		try { hist = await api("history?dataset=" + enc(name) + "&key=" + enc(key)); } catch (e) { return show(...head, form, errorBox(e)); }
+		try { hist = await api("history?dataset=" + enc(name) + "&key=" + enc(key)); } catch (e) { if (e.stale) throw e; return show(...head, form, errorBox(e)); }
 		const fields = Array.from(new Set(hist.flatMap((h) => h.record ? Object.keys(h.record) : [])));
 		return show(...head, form,
 			el("p", {}, el("a", { href: "#/trace/" + enc(name) + "/" + enc(key) }, "Trace this record through the tiers")),
@@ -196,7 +203,7 @@ async function records(name, head, key) {
 				el("span", { class: h.signature === "good" ? "ok" : "bad" }, h.signature)].concat(fields.map((f) => h.record && h.record[f] !== undefined ? h.record[f] : "—"))));
 	}
 	let rows;
-	try { rows = await api("records?dataset=" + enc(name)); } catch (e) { return show(...head, form, errorBox(e)); }
+	try { rows = await api("records?dataset=" + enc(name)); } catch (e) { if (e.stale) throw e; return show(...head, form, errorBox(e)); }
 	const cols = rows.length ? Object.keys(rows[0]).filter((c) => c !== "_source") : [];
 	show(...head, form, el("p", { class: "muted" }, "The first " + rows.length + " records. Search by key for one record's history."),
 		table(cols, rows, (r) => cols.map((c) => r[c] === null ? "—" : r[c])));
@@ -292,8 +299,8 @@ async function audit(q) {
 		} catch (e) { verifyOut.replaceChildren(errorBox(e)); }
 	} }, "Verify every signature (verify --all)");
 	let events = [], erasures = [], problem = null;
-	try { events = await api("audit" + (query.toString() ? "?" + query.toString() : "")); } catch (e) { problem = e; }
-	try { erasures = await api("erasures"); } catch (e) { erasures = []; }
+	try { events = await api("audit" + (query.toString() ? "?" + query.toString() : "")); } catch (e) { if (e.stale) throw e; problem = e; }
+	try { erasures = await api("erasures"); } catch (e) { if (e.stale) throw e; erasures = []; }
 	show(el("h1", {}, "Audit"), form, problem ? errorBox(problem) : "",
 		el("p", { class: "muted" }, events.length + " signed events, newest first."),
 		table(["time", "event", "what", "commit"], events.slice(0, 500), (e) => [when(e.time), e.event, e.subject, el("span", { class: "mono" }, short(e.commit))]),
@@ -331,6 +338,7 @@ async function loadSession() {
 }
 
 async function route() {
+	const gen = ++routeGen;
 	const hash = location.hash.replace(/^#\/?/, "");
 	const [pathPart, query] = hash.split("?");
 	const parts = pathPart.split("/").map((p) => decodeURIComponent(p));
@@ -353,9 +361,10 @@ async function route() {
 		else if (page === "login") login();
 		else show(el("div", { class: "error" }, "No such page."));
 	} catch (e) {
+		if (e.stale || gen !== routeGen) return;
 		show(errorBox(e));
 	}
-	document.body.dataset.loaded = page;
+	if (gen === routeGen) document.body.dataset.loaded = page;
 }
 
 window.addEventListener("hashchange", route);

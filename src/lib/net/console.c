@@ -425,7 +425,6 @@ typedef struct {
 	SSL_CTX *ctx;
 	int loopback;
 	char hosts[4][96];	/* Host values accepted (loopback) */
-	char origin[128];
 	session sessions[SESSIONS_MAX];
 	time_t fail_window;
 	int fails;
@@ -636,10 +635,18 @@ static int host_ok(console *c, struct evhttp_request *req)
 	return 0;
 }
 
+/* A POST from the console's own page: its Origin is this scheme and the Host it was sent to (checked above). */
+static int origin_ok(console *c, struct evhttp_request *req)
+{
+	const char *origin = evhttp_find_header(evhttp_request_get_input_headers(req), "Origin");
+	const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+	const char *scheme = c->o->tls ? "https://" : "http://";
+	return origin && host && !strncmp(origin, scheme, strlen(scheme)) && !strcmp(origin + strlen(scheme), host);
+}
+
 static void login(console *c, struct evhttp_request *req)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	const char *origin = evhttp_find_header(evhttp_request_get_input_headers(req), "Origin");
 	char body[512], tok[256];
 	size_t len = evbuffer_get_length(in);
 	time_t now = time(NULL);
@@ -647,7 +654,7 @@ static void login(console *c, struct evhttp_request *req)
 	char cookie[160];
 	session *s = NULL;
 
-	if (!origin || strcmp(origin, c->origin)) {
+	if (!origin_ok(c, req)) {
 		reply_error(req, 403, "a login must come from the console's own page");
 		return;
 	}
@@ -716,8 +723,7 @@ static void request_cb(struct evhttp_request *req, void *arg)
 		if (!strcmp(path, "/login")) {
 			login(c, req);
 		} else if (!strcmp(path, "/logout")) {
-			const char *origin = evhttp_find_header(evhttp_request_get_input_headers(req), "Origin");
-			if (!origin || strcmp(origin, c->origin)) {
+			if (!origin_ok(c, req)) {
 				reply_error(req, 403, "a logout must come from the console's own page");
 				return;
 			}
@@ -863,8 +869,7 @@ int strata_console_serve(strata_node *n, const strata_console_opts *o)
 	}
 	snprintf(c.hosts[0], sizeof(c.hosts[0]), "%s:%d", host, port);
 	snprintf(c.hosts[1], sizeof(c.hosts[1]), "localhost:%d", port);
-	snprintf(c.origin, sizeof(c.origin), "%s://%s:%d", o->tls ? "https" : "http", host, port);
-	snprintf(url, sizeof(url), "%s/", c.origin);
+	snprintf(url, sizeof(url), "%s://%s:%d/", o->tls ? "https" : "http", host, port);
 	evutil_make_socket_nonblocking(fd);
 	if (!(c.base = event_base_new()) || !(c.http = evhttp_new(c.base)) ||
 	    !(sigint = evsignal_new(c.base, SIGINT, stop_cb, c.base)) || !(sigterm = evsignal_new(c.base, SIGTERM, stop_cb, c.base)) ||
