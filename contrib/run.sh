@@ -10,7 +10,12 @@ cd "$top"
 what=${1:-}
 jobs=$(nproc 2>/dev/null || echo 2)
 
-"$top/contrib/install-deps.sh"
+# the test run also drives the web console in a browser (t0026): Debian's Chromium, its driver, a CJK font
+if [ "$what" = test ]; then
+	"$top/contrib/install-deps.sh" chromium chromium-driver fonts-wqy-zenhei
+else
+	"$top/contrib/install-deps.sh"
+fi
 [ -x configure ] || autoreconf -fi >/dev/null
 # an in-tree configure blocks the out-of-tree builds below
 [ ! -f config.status ] || make -s distclean >/dev/null 2>&1 || rm -f config.status

@@ -129,7 +129,7 @@ ok "--listen on another address is refused without TLS; with --tls, HTTPS only, 
 # --- every page in a real browser ---
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
 	kill "$CONSOLE_PID"
-	ok "# SKIP the browser checks: chromium and chromedriver are not installed (contrib/install-deps.sh --browser installs them)"
+	ok "# SKIP the browser checks: chromium and chromedriver are not installed (sh contrib/run.sh test installs them: Debian packages chromium, chromium-driver)"
 	exit 0
 fi
 # a fresh console (the failed logins above hold this one off for a minute); the token stays
@@ -186,3 +186,6 @@ kill "$CONSOLE_PID"; wait "$CONSOLE_PID" 2>/dev/null || true
 [ "$(grep -c '^ok' browser.out)" = 19 ] || fail "not every page was checked: $(cat browser.out)"
 [ "$(ls "$ART"/*.png | wc -l)" -ge 18 ] || fail "screenshots missing in $ART"
 ok "every page in Chromium at the community (after login: records in Chinese, a trace), the street and the province: the content is there, no request failed, no console error; $(ls "$ART"/*.png | wc -l) screenshots in tests/artifacts/console"
+# the consoles stopped cleanly: no sanitizer report (the sanitizer build runs this too)
+! grep -l "Sanitizer\|runtime error" "$T"/console.*.err "$T/tls.err" 2>/dev/null | grep -q . ||
+	fail "a console reported: $(cat "$T"/console.*.err "$T/tls.err" | grep -A5 "Sanitizer\|runtime error" | head -20)"

@@ -217,7 +217,7 @@ static int unused(const strata_console_call *call, const param *ps, size_t n, co
 		if (!ps[i].val)
 			continue;
 		for (size_t k = 0; k < call->argc; k++)
-			used |= call->argv[k] == ps[i].val || (call->argv[k] && strstr(call->argv[k], ps[i].val));
+			used |= call->argv[k] == ps[i].val;
 		if (!used) {
 			snprintf(why, whysize, "parameter '%s' does not go with %s", ps[i].name, path);
 			return 400;
@@ -295,6 +295,7 @@ int strata_console_route(strata_console_call *call, const char *path, const char
 		NEED(number_ok, pp[2].val, "to");
 		snprintf(a, sizeof(a), "%s@%s", pp[0].val, pp[1].val);
 		snprintf(b, sizeof(b), "%s@%s", pp[0].val, pp[2].val);
+		pp[0].val = pp[1].val = pp[2].val = NULL;	/* used, inside the names above */
 		arg(call, "policy"), arg(call, "diff"), arg(call, keep(call, a)), arg(call, keep(call, b)), arg(call, "--json");
 	} else if (!strcmp(name, "risk")) {
 		NEED(policy_ok, pp[0].val, "policy");
