@@ -160,8 +160,28 @@ done
 run -C "$province" verify --all
 
 stop_servers
+
+say "the web console of $district, for the people who run it (read-only; DEMO_CONSOLE=0 skips it)"
+console_url=""
+if [ "${DEMO_CONSOLE:-1}" != 0 ]; then
+	for port in ${DEMO_CONSOLE_PORT:-8080} 0; do
+		"$STRATA" -C "$district" console --listen "127.0.0.1:$port" >"$DEMO_DIR/console.out" 2>"$DEMO_DIR/console.err" </dev/null &
+		console_pid=$!
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			console_url=$(sed -n 's/^console of this node: \(http[^ ]*\) .*/\1/p' "$DEMO_DIR/console.out")
+			[ -z "$console_url" ] && kill -0 "$console_pid" 2>/dev/null && sleep 0.3 || break
+		done
+		[ -n "$console_url" ] && break
+	done
+fi
 say "done in $(($(date +%s) - start)) s"
 echo "The eight nodes are in $DEMO_DIR (daemon logs beside them).  Try:"
 echo "  $STRATA -C $DEMO_DIR/$province status"
 echo "  $STRATA -C $DEMO_DIR/$province audit log"
 echo "  $STRATA -C $DEMO_DIR/st-wangjiang serve --listen 127.0.0.1:8443     # and sync a community to it"
+if [ -n "$console_url" ]; then
+	echo
+	echo "The console of $district is running: open $console_url"
+	echo "  its login token (for the district's own records): $(sed -n 's/^ *\([0-9a-f]\{48\}\)$/\1/p' "$DEMO_DIR/console.err")"
+	echo "  stop it with: kill $console_pid"
+fi

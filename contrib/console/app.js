@@ -116,10 +116,12 @@ function graph(st) {
 		if (dir === "push" || dir === "both") attrs["marker-end"] = `url(#arrow-${state})`;
 		if (dir === "pull" || dir === "both") attrs["marker-start"] = `url(#arrow-${state})`;
 		s.append(svg("line", attrs));
-		const mx = (attrs.x1 + attrs.x2) / 2, my = (attrs.y1 + attrs.y2) / 2;
+		// the label near the peer's end, on its side of the line, so that converging lines do not overprint
+		const f = 0.62, mx = attrs.x1 + f * (attrs.x2 - attrs.x1), my = attrs.y1 + f * (attrs.y2 - attrs.y1);
+		const left = attrs.x2 < attrs.x1 - 1, dx = left ? -8 : 8, anchor = left ? "end" : "start";
 		const out = p.out && p.out.time ? "sent " + when(p.out.time) : null, inn = p.in && p.in.time ? "received " + when(p.in.time) : null;
-		s.append(svg("text", { x: mx + 6, y: my - 2, "font-size": 11, fill: "#1a202c" }, dir + (out ? " · " + out : "")));
-		if (inn) s.append(svg("text", { x: mx + 6, y: my + 12, "font-size": 11, fill: "#1a202c" }, inn));
+		s.append(svg("text", { x: mx + dx, y: my - 2, "font-size": 11, fill: "#1a202c", "text-anchor": anchor }, dir + (out ? " · " + out : "")));
+		if (inn) s.append(svg("text", { x: mx + dx, y: my + 12, "font-size": 11, fill: "#1a202c", "text-anchor": anchor }, inn));
 	}
 	for (const n of nodes) {
 		const { x, y } = pos.get(n.peer);

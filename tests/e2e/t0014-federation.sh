@@ -3,9 +3,16 @@
 # province) replicate over HTTPS on 127.0.0.1, one community by a parcel file.
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
 
-DEMO_DIR="$T/demo" STRATA="$STRATA" sh "$TOP_SRCDIR/contrib/demo.sh" >demo.out 2>&1 || fail "demo failed: $(tail -20 demo.out)"
+DEMO_CONSOLE_PORT=0 DEMO_DIR="$T/demo" STRATA="$STRATA" sh "$TOP_SRCDIR/contrib/demo.sh" >demo.out 2>&1 || fail "demo failed: $(tail -20 demo.out)"
 D=$T/demo
-ok "the federation demo runs to the end"
+# it ends with the district's console running, its URL and how to stop it
+cpid=$(sed -n 's/^  stop it with: kill \([0-9]*\)$/\1/p' demo.out)
+[ -n "$cpid" ] && echo "$cpid" >>"$T/daemons" || fail "the demo does not say how to stop its console: $(tail -5 demo.out)"
+url=$(sed -n 's/^The console of dx-gongshu is running: open \(http:[^ ]*\)$/\1/p' demo.out)
+[ -n "$url" ] || fail "the demo does not end with the console's URL: $(tail -5 demo.out)"
+curl -s "${url}api/session" | grep -q '"node": "dx-gongshu"' || fail "the demo's console does not answer at $url"
+kill "$cpid"
+ok "the federation demo runs to the end, and leaves the district's console running at the URL it prints"
 
 n=$(git -C "$D/pv-zhejiang/repo.git" for-each-ref refs/strata/peers/ | wc -l)
 [ "$n" -eq 8 ] || fail "the province holds $n views, wanted 8 (4 communities x 2 datasets)"
