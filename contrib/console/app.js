@@ -236,6 +236,7 @@ async function trace(name, key) {
 
 async function policies() {
 	const ps = await api("policies");
+	const peers = await api("peers");
 	const blocks = [el("h1", {}, "Policies")];
 	if (!ps.length) blocks.push(el("p", { class: "muted" }, "No policy committed on this node."));
 	for (const p of ps) {
@@ -263,10 +264,27 @@ async function policies() {
 			} catch (e) { risk.replaceChildren(errorBox(e)); }
 		} }, "Re-identification risk per recipient"));
 		const latest = versions.find((v) => v.version === p.version) || versions[versions.length - 1];
+		// what each recipient gets: the policy applied to the first records, with the recipient's own tokens
+		const recipients = peers.filter((x) => x.policy === p.policy);
+		const dsSel = el("select", { name: "dataset" }, p.datasets.map((d) => el("option", { value: d }, d)));
+		const peerSel = el("select", { name: "peer" }, recipients.map((x) => el("option", { value: x.peer }, x.peer)));
+		const verSel = el("select", { name: "version" }, versions.map((v) => el("option", { value: v.version, selected: v.version === p.version ? "selected" : null }, "version " + v.version)));
+		const prevOut = el("div", {});
+		const prevForm = el("form", { class: "row", onsubmit: async (ev) => {
+			ev.preventDefault();
+			try {
+				const q = "preview?policy=" + enc(p.policy) + "&version=" + enc(verSel.value) + "&dataset=" + enc(dsSel.value) + (peerSel.value ? "&peer=" + enc(peerSel.value) : "");
+				const r = await api(q);
+				const fields = Array.from(new Set(r.records.flatMap((x) => Object.keys(x.before))));
+				prevOut.replaceChildren(el("p", { class: "muted" }, "The first " + r.records.length + " records of " + r.dataset + " as " + (peerSel.value || "the recipient") +
+					" would get them under version " + r.version + (r.filtered ? " (" + r.filtered + " left out by the policy's filters)" : "") + "."),
+					table(fields, r.records, (x) => fields.map((f) => x.after[f] === null || x.after[f] === undefined ? el("td", { class: "muted" }, "(dropped)") : x.after[f])));
+			} catch (e) { prevOut.replaceChildren(errorBox(e)); }
+		} }, el("label", {}, "Version", verSel), el("label", {}, "Dataset", dsSel), el("label", {}, "Recipient", peerSel), el("button", { type: "submit" }, "Preview what it receives"));
 		blocks.push(el("h2", {}, p.policy + " · version " + p.version),
 			el("p", {}, "For " + (recips || "—") + "; shares " + p.datasets.join(", ") + ". Purpose: " + (latest ? latest.purpose : "—")),
 			table(["version", "committed", "blob", "purpose"], versions, (v) => ["version " + v.version, when(v.committed), el("span", { class: "mono" }, short(v.blob)), v.purpose]),
-			form, out, risk, latest ? el("details", {}, el("summary", {}, "The text of version " + latest.version), el("pre", {}, latest.text)) : null);
+			form, out, el("h2", {}, "What each recipient receives"), prevForm, prevOut, risk, latest ? el("details", {}, el("summary", {}, "The text of version " + latest.version), el("pre", {}, latest.text)) : null);
 	}
 	show(...blocks);
 }

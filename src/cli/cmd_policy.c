@@ -27,7 +27,7 @@
 #include <openssl/rand.h>
 
 #define USAGE "[-C NODEDIR] policy check FILE [--node NODEDIR] [--strict]\n" \
-	      "       strata [-C NODEDIR] policy preview FILE --dataset DATASET [-n N] [--peer PEER]\n" \
+	      "       strata [-C NODEDIR] policy preview POLICY --dataset DATASET [-n N] [--peer PEER]\n" \
 	      "       strata [-C NODEDIR] policy diff [OLD] NEW [--exit-code] [--json]   (a file, NAME or NAME@VERSION)\n" \
 	      "       strata [-C NODEDIR] policy impact [OLD] NEW [--peer P] [--json]\n" \
 	      "       strata [-C NODEDIR] policy risk POLICY [--peer P] [--json]\n" \
@@ -239,6 +239,8 @@ done:
 	return error;
 }
 
+static int load_spec(strata_policy **out, strata_buf *label, const char *spec, strata_cli *cli, strata_node **n);
+
 static int policy_preview(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
@@ -269,9 +271,10 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 				x.rows = json_array();
 			break;
 		case 'h':
-			printf("usage: strata [-C NODEDIR] policy preview FILE --dataset DATASET [-n N] [--peer PEER] [--json]\n\n"
-			       "The first records of DATASET as FILE's policy would send them, with the\n"
-			       "policy's committed secret (or a throwaway one, said so).\n\n"
+			printf("usage: strata [-C NODEDIR] policy preview POLICY --dataset DATASET [-n N] [--peer PEER] [--json]\n\n"
+			       "The first records of DATASET as POLICY (a file, NAME or NAME@VERSION committed\n"
+			       "on the node) would send them, with the policy's committed secret (or a\n"
+			       "throwaway one, said so).\n\n"
 			       "  --dataset D  the dataset\n"
 			       "  -n N         how many records (default 10)\n"
 			       "  --peer P     the recipient, for per-recipient tokens\n"
@@ -283,8 +286,13 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind + 1 != argc || !dataset)
 		return cli_usage(USAGE);
-	if ((rc = strata_policy_load(&p, argv[optind])) < 0 || (rc = strata_node_open_checked(&n, cli->node_dir)) < 0)
-		goto done;
+	{
+		strata_buf label = STRATA_BUF_INIT;
+		rc = load_spec(&p, &label, argv[optind], cli, &n);
+		strata_buf_dispose(&label);
+		if (rc < 0 || (!n && (rc = strata_node_open_checked(&n, cli->node_dir)) < 0))
+			goto done;
+	}
 	if (!strata_policy_find(p, dataset)) {
 		rc = strata_error_set("policy '%s' does not share dataset '%s': nothing would be sent", p->name, dataset);
 		goto done;

@@ -90,7 +90,8 @@ start_console cn
 cntoken=$TOKEN
 key=$(sed -n 2p "$TOP_SRCDIR/seeds/residents.csv" | cut -d, -f1)
 name=$(sed -n 2p "$TOP_SRCDIR/seeds/residents.csv" | cut -d, -f2)
-for p in "records?dataset=residents" "history?dataset=residents&key=$key" "trace?dataset=residents&key=$key"; do
+for p in "records?dataset=residents" "history?dataset=residents&key=$key" "trace?dataset=residents&key=$key" \
+	"preview?policy=community-to-street&version=1&dataset=residents&peer=st-wangjiang"; do
 	[ "$(code "${BASE}api/$p")" = 401 ] || fail "api/$p answers without a login"
 done
 curl -s "${BASE}api/records?dataset=residents" | grep -q "shown only after a login" || fail "the refusal does not say why"
@@ -104,7 +105,7 @@ curl -s -b jar "${BASE}api/history?dataset=residents&key=$key" | grep -q "$name"
 curl -s -b jar "${BASE}api/session" | grep -q '"logged_in": true' || fail "the session is not logged in"
 for i in 1 2 3 4 5 6 7 8 9 10; do code -X POST -H "Origin: $origin" --data "token=bad$i" "${BASE}login" >/dev/null; done
 [ "$(code -X POST -H "Origin: $origin" --data "token=$cntoken" "${BASE}login")" = 429 ] || fail "failed logins are not limited"
-ok "the community's own records (records, history, trace) need a login; the token logs in (HttpOnly, SameSite=Strict cookie) and shows them; ten failed logins stop the next for a minute"
+ok "the community's own records (records, history, trace, a policy's preview) need a login; the token logs in (HttpOnly, SameSite=Strict cookie) and shows them; ten failed logins stop the next for a minute"
 
 # --- a non-loopback address: refused without TLS; with TLS every page needs the login ---
 expect_fail 1 "not a loopback address" "$STRATA" -C cn console --listen 0.0.0.0:0
@@ -146,7 +147,7 @@ cat >cn.json <<EOF
  {"go": "${BASE}#/dataset/residents/records", "wait": "dataset", "expect": ["$first", "The first 50 records"], "shot": "cn-records"},
  {"go": "${BASE}#/dataset/residents/records/$rec_cn", "wait": "dataset", "expect": ["$name", "Trace this record"], "shot": "cn-record"},
  {"go": "${BASE}#/trace/residents/$rec_cn", "wait": "trace", "expect": ["owner's dataset commit", "cn-wangjiang-01 (community)"], "shot": "cn-trace"},
- {"go": "${BASE}#/policies", "wait": "policies", "expect": ["community-to-street · version 1", "minimum living allowance review", "min k"], "shot": "cn-policies", "click": ["Re-identification risk"]},
+ {"go": "${BASE}#/policies", "wait": "policies", "expect": ["community-to-street · version 1", "minimum living allowance review", "min k", "as st-wangjiang would get them", "(dropped)"], "shot": "cn-policies", "click": ["Re-identification risk", "Preview what it receives"]},
  {"go": "${BASE}#/audit", "wait": "audit", "expect": ["parcel-export", "signed events", "every signature good"], "shot": "cn-audit", "click": ["Verify every signature"]}
 ]
 EOF

@@ -93,6 +93,15 @@ START_TEST(own_records_need_login)
 	ck_assert_int_eq(route(&c, "/api/history", "dataset=residents&key=330108194007120007", 1), 200);
 	ck_assert_int_eq(route(&c, "/api/history", "dataset=cn-a/residents&key=ptoken", 0), 200);
 	ck_assert_int_eq(route(&c, "/api/log", "dataset=residents", 0), 200);	/* commits, not records */
+	/* a preview shows the records it comes from */
+	ck_assert_int_eq(route(&c, "/api/preview", "policy=p&version=2&dataset=residents&peer=st-b", 0), 401);
+	ck_assert_int_eq(route(&c, "/api/preview", "policy=p&version=2&dataset=residents&peer=st-b", 1), 200);
+	{
+		static const char *const want[] = { "policy", "preview", "p@2", "--dataset", "residents", "-n", "10", "--json",
+						    "--peer", "st-b", NULL };
+		argv_is(&c, want);
+	}
+	ck_assert_int_eq(route(&c, "/api/preview", "policy=p&version=x&dataset=residents", 1), 400);
 }
 END_TEST
 

@@ -233,6 +233,7 @@ int strata_console_route(strata_console_call *call, const char *path, const char
 			{ "until", NULL } };
 	param pp[4] = { { "policy", NULL }, { "from", NULL }, { "to", NULL }, { "peer", NULL } };
 	param po[2] = { { "dataset", NULL }, { "offset", NULL } };
+	param pv[4] = { { "policy", NULL }, { "version", NULL }, { "dataset", NULL }, { "peer", NULL } };
 	const char *name;
 	int rc;
 
@@ -252,6 +253,9 @@ int strata_console_route(strata_console_call *call, const char *path, const char
 			return rc;
 	} else if (!strcmp(name, "records")) {
 		if ((rc = params(call, po, 2, query, why, whysize)) != 200)
+			return rc;
+	} else if (!strcmp(name, "preview")) {
+		if ((rc = params(call, pv, 4, query, why, whysize)) != 200)
 			return rc;
 	} else if ((rc = params(call, ps, 6, query, why, whysize)) != 200) {
 		return rc;
@@ -286,6 +290,20 @@ int strata_console_route(strata_console_call *call, const char *path, const char
 		snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\" LIMIT %d OFFSET %s", po[0].val, RECORDS_PAGE,
 			 po[1].val ? po[1].val : "0");
 		arg(call, "sql"), arg(call, keep(call, sql)), arg(call, "--format"), arg(call, "json");
+	} else if (!strcmp(name, "preview")) {
+		char spec[96];
+		NEED(policy_ok, pv[0].val, "policy");
+		NEED(number_ok, pv[1].val, "version");
+		NEED(dataset_ok, pv[2].val, "dataset");
+		MAYBE(strata_name_node_valid, pv[3].val, "peer");
+		/* what a recipient would get, beside the records it comes from: the node's own are raw */
+		if ((rc = personal(pv[2].val, logged_in, why, whysize)) != 200)
+			return rc;
+		snprintf(spec, sizeof(spec), "%s@%s", pv[0].val, pv[1].val);
+		arg(call, "policy"), arg(call, "preview"), arg(call, keep(call, spec)), arg(call, "--dataset"), arg(call, pv[2].val);
+		arg(call, "-n"), arg(call, "10"), arg(call, "--json");
+		if (pv[3].val)
+			arg(call, "--peer"), arg(call, pv[3].val);
 	} else if (!strcmp(name, "policies")) {
 		arg(call, "policy"), arg(call, "list"), arg(call, "--json");
 	} else if (!strcmp(name, "policy-diff")) {
