@@ -127,6 +127,16 @@ grep -qi "Set-Cookie: .*; Secure" h4 || fail "the TLS cookie is not Secure"
 kill "$TLS_PID"; wait "$TLS_PID" 2>/dev/null || true
 ok "--listen on another address is refused without TLS; with --tls, HTTPS only, every answer needs the login, the cookie is Secure"
 
+# --- beside the daemon: serve --console ---
+expect_fail 1 "not a loopback address" "$STRATA" -C st serve --listen 127.0.0.1:0 --console 0.0.0.0:0
+serve_node st --console 127.0.0.1:0
+wait_log "$T/st.log" "console on http" || fail "serve --console: $(cat "$T/st.log")"
+surl=$(sed -n 's/^strata: console on \(http[^ ]*\)$/\1/p' "$T/st.log" | tail -1)
+curl -s "${surl}api/session" | grep -q '"node": "st-wangjiang"' || fail "the daemon's console does not answer at $surl"
+kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true
+[ "$(code "${surl}api/session")" = 000 ] || fail "the console outlived its daemon"
+ok "serve --console runs the console beside the daemon (refused on another address without TLS), and stops with it"
+
 # --- every page in a real browser ---
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
 	kill "$CONSOLE_PID"

@@ -78,6 +78,9 @@ typedef struct {
 	void *payload;
 } strata_console_opts;
 
+/* 0 if the console may listen there (a numeric address; loopback, or any with `tls`), else the error. */
+int strata_console_listen_ok(const char *listen, int tls);
+
 /*
  * Serves the console until SIGINT or SIGTERM.  A non-loopback address
  * without `tls` is refused (STRATA_EDENIED) before anything is bound.

@@ -842,6 +842,20 @@ static int parse_listen(struct sockaddr_storage *ss, int *len, const char *s)
 	return -1;
 }
 
+int strata_console_listen_ok(const char *listen, int tls)
+{
+	struct sockaddr_storage ss;
+	int len = (int)sizeof(ss);
+
+	memset(&ss, 0, sizeof(ss));
+	if (parse_listen(&ss, &len, listen) < 0)
+		return strata_error_set("--listen '%s': an address and port like 127.0.0.1:8080 or [::1]:8080", listen);
+	if (!is_loopback(&ss) && !tls)
+		return strata_error_setc(STRATA_EDENIED, "--listen %s: not a loopback address, and the console shows personal "
+					 "data: add --tls (then every page needs the login token)", listen);
+	return 0;
+}
+
 int strata_console_serve(strata_node *n, const strata_console_opts *o)
 {
 	static console c;	/* sessions live as long as the process */
@@ -856,12 +870,10 @@ int strata_console_serve(strata_node *n, const strata_console_opts *o)
 	c.n = n;
 	c.o = o;
 	memset(&ss, 0, sizeof(ss));
-	if (parse_listen(&ss, &slen, o->listen) < 0)
-		return strata_error_set("--listen '%s': an address and port like 127.0.0.1:8080 or [::1]:8080", o->listen);
+	if ((error = strata_console_listen_ok(o->listen, o->tls)) < 0)
+		return error;
+	parse_listen(&ss, &slen, o->listen);
 	c.loopback = is_loopback(&ss);
-	if (!c.loopback && !o->tls)
-		return strata_error_setc(STRATA_EDENIED, "--listen %s: not a loopback address, and the console shows personal "
-					 "data: add --tls (then every page needs the login token)", o->listen);
 	if (o->tls) {
 		SSL_CTX *ctx = NULL;
 		if ((error = strata_node_load_key(n)) < 0 ||
