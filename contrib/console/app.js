@@ -321,9 +321,13 @@ async function audit(q) {
 	let events = [], erasures = [], problem = null;
 	try { events = await api("audit" + (query.toString() ? "?" + query.toString() : "")); } catch (e) { if (e.stale) throw e; problem = e; }
 	try { erasures = await api("erasures"); } catch (e) { if (e.stale) throw e; erasures = []; }
+	let refused = [];
+	try { refused = await api("refused"); } catch (e) { if (e.stale) throw e; refused = []; }
 	show(el("h1", {}, "Audit"), form, problem ? errorBox(problem) : "",
 		el("p", { class: "muted" }, events.length + " signed events, newest first."),
 		table(["time", "event", "what", "commit"], events.slice(0, 500), (e) => [when(e.time), e.event, e.subject, el("span", { class: "mono" }, short(e.commit))]),
+		el("h2", {}, "Refused input"), el("p", { class: "muted" }, "Parcels, receipts and requests this node refused (local, unsigned: a refusal changes nothing)."),
+		table(["time", "event", "from", "what", "why"], refused.slice(0, 200), (r) => [when(r.time), r.event || "—", r.sender || "—", r.what || "—", r.reason || "—"]),
 		el("h2", {}, "Signatures"), verify, verifyOut,
 		el("h2", {}, "Erasures passed on"),
 		table(["erasure", "node", "view", "state", "confirmed", "via"], erasures, (x) => [el("span", { class: "mono" }, x.erasure), x.peer, x.view || "—",

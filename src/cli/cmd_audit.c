@@ -21,6 +21,7 @@
 #include <time.h>
 
 #define USAGE "audit log [-v] [--since TIME] [--until TIME] [--peer PEER] [--event EVENT] [--format table|csv|json]\n" \
+	      "       strata audit refused [--format table|csv|json]\n" \
 	      "       strata audit view COMMIT|REF"
 
 typedef struct {
@@ -322,6 +323,66 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 	return 0;
 }
 
+/*
+ * audit refused: the input this node refused (refused.log, JSON Lines,
+ * local and unsigned), newest first, as a report.  A line that is not
+ * what strata writes is shown as it is, under "what".
+ */
+static int audit_refused(int argc, char **argv, strata_cli *cli)
+{
+	static const char *const cols[] = { "time", "event", "sender", "what", "reason" };
+	strata_buf text = STRATA_BUF_INIT;
+	json_t *rows = json_array();
+	char *path;
+	int format = CLI_TABLE, rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			format = CLI_JSON;
+		else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
+			if (cli_report_format(&format, argv[++i]) < 0) {
+				json_decref(rows);
+				return CLI_EUSAGE;
+			}
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: strata audit refused [--format table|csv|json]\n\n"
+			       "The input this node refused (parcels, receipts, pushes and pulls), newest\n"
+			       "first, from NODE/refused.log: local and unsigned, as refusals change nothing\n"
+			       "in the repository.  --json: an array of {time, event, sender, what, reason}.\n");
+			json_decref(rows);
+			return 0;
+		} else {
+			json_decref(rows);
+			return cli_usage(USAGE);
+		}
+	}
+	if ((path = strata_fs_path_join(strata_node_path(cli->node), STRATA_REFUSED_LOG)) == NULL) {
+		json_decref(rows);
+		return STRATA_ERROR;
+	}
+	rc = access(path, F_OK) == 0 ? strata_fs_read(&text, path, STRATA_REFUSED_LOG_MAX + 65536) : 0;	/* none yet: nothing refused */
+	free(path);
+	for (const char *p = text.ptr, *end = text.ptr + text.len; rc == 0 && p && p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		json_t *o = len ? json_loadb(p, len, 0, NULL) : NULL;
+		if (len && (!o || !json_is_object(o))) {
+			json_decref(o);
+			o = json_pack("{s:n, s:n, s:n, s:s%, s:n}", "time", "event", "sender", "what", p, len, "reason");
+		}
+		if (o)
+			json_array_insert_new(rows, 0, o);
+		p = nl ? nl + 1 : NULL;
+	}
+	if (rc == 0 && json_array_size(rows) == 0 && format == CLI_TABLE)
+		printf("nothing refused\n");
+	else if (rc == 0)
+		rc = cli_report_print(stdout, rows, cols, sizeof(cols) / sizeof(*cols), format);
+	json_decref(rows);
+	strata_buf_dispose(&text);
+	return rc < 0 ? rc : 0;
+}
+
 int cmd_audit(int argc, char **argv, strata_cli *cli)
 {
 	if (argc >= 2 && !strcmp(argv[1], "view")) {
@@ -339,6 +400,8 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 	}
 	if (argc >= 2 && !strcmp(argv[1], "log"))
 		return audit_log(argc - 1, argv + 1, cli);
+	if (argc >= 2 && !strcmp(argv[1], "refused"))
+		return audit_refused(argc - 1, argv + 1, cli);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: strata %s\n", USAGE);
 		return 0;

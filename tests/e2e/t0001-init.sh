@@ -37,7 +37,7 @@ ok "usage errors exit 2, missing nodes and datasets exit 1 with a message"
 cmds=$("$STRATA" --help | sed -n 's/^  \([a-z]*\) .*/\1/p')
 [ "$(echo "$cmds" | wc -w)" -ge 20 ] || fail "strata --help lists only: $cmds"
 for c in $cmds "peer add" "peer set" "peer remove" "peer show" "peer list" "key show" "key rotate" "key revoke" "erase" "erasures" "policy secret" "policy check" "policy preview" "policy diff" "policy impact" "policy risk" \
-	"policy commit" "policy list" "policy show" "audit log" "audit view" "view build"; do
+	"policy commit" "policy list" "policy show" "audit log" "audit refused" "audit view" "view build"; do
 	# shellcheck disable=SC2086
 	(cd "$T/notanode" && "$STRATA" $c --help) >help.out 2>help.err || fail "'strata $c --help' exited $?: $(cat help.err)"
 	grep -q "^usage: strata" help.out || fail "'strata $c --help' prints no usage: $(cat help.out)"

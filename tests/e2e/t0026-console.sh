@@ -28,6 +28,8 @@ start_console() {
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
 # --- the street's console: security with curl ---
+printf 'not a parcel' >garbage.parcel
+"$STRATA" -C st import garbage.parcel 2>/dev/null && fail "garbage imported"
 before_st=$(node_state st)
 start_console st
 [ -n "$TOKEN" ] || fail "no login token shown on first run: $(cat "$T/console.st.err")"
@@ -48,7 +50,7 @@ ok "the street's console: page and API carry a CSP without inline script, no fra
 
 # every answer is its command's JSON, to the byte
 for pair in "status|status --json" "datasets|datasets --format json" "peers|peer list --format json" \
-	"policies|policy list --json" "erasures|erasures --format json" "log?dataset=cn-wangjiang-01%2Fresidents|log cn-wangjiang-01/residents --json"; do
+	"policies|policy list --json" "erasures|erasures --format json" "refused|audit refused --json" "log?dataset=cn-wangjiang-01%2Fresidents|log cn-wangjiang-01/residents --json"; do
 	path=${pair%%|*} cmd=${pair#*|}
 	curl -s "${BASE}api/$path" >api.json || fail "api/$path"
 	# shellcheck disable=SC2086
@@ -56,7 +58,7 @@ for pair in "status|status --json" "datasets|datasets --format json" "peers|peer
 	cmp -s api.json cmd.json || fail "api/$path is not what '$cmd' prints: $(diff api.json cmd.json | head -5)"
 done
 python3 -c 'import json,sys; d=json.load(open("api.json")); assert d and d[0]["signature"] == "good", d' || fail "the log answer"
-ok "every API answer is byte for byte what the command prints with --json (status, datasets, peers, policies, erasures, log)"
+ok "every API answer is byte for byte what the command prints with --json (status, datasets, peers, policies, erasures, refused input, log)"
 
 # bad requests: 4xx, nothing run
 long=$(python3 -c 'print("a" * 3000)')
@@ -175,7 +177,7 @@ cat >st.json <<EOF
  {"go": "${BASE}#/dataset/cn-wangjiang-01%2Fresidents/records/$stkey", "wait": "dataset", "expect": ["$stkey"], "shot": "st-record"},
  {"go": "${BASE}#/trace/cn-wangjiang-01%2Fresidents/$stkey", "wait": "trace", "expect": ["view received", "cn-wangjiang-01 (community)"], "shot": "st-trace"},
  {"go": "${BASE}#/policies", "wait": "policies", "expect": ["street-to-district · version 1"], "shot": "st-policies"},
- {"go": "${BASE}#/audit?event=parcel-import", "wait": "audit", "expect": ["parcel-import"], "shot": "st-audit"}
+ {"go": "${BASE}#/audit?event=parcel-import", "wait": "audit", "expect": ["parcel-import", "Refused input", "not a parcel"], "shot": "st-audit"}
 ]
 EOF
 python3 "$TOP_SRCDIR/tests/e2e/browser.py" st.json "$ART" >>browser.out 2>&1 || fail "the street's console in Chromium: $(cat browser.out)"

@@ -335,6 +335,8 @@ int strata_console_route(strata_console_call *call, const char *path, const char
 			arg(call, "--since"), arg(call, P(4));
 		if (P(5))
 			arg(call, "--until"), arg(call, P(5));
+	} else if (!strcmp(name, "refused")) {
+		arg(call, "audit"), arg(call, "refused"), arg(call, "--json");
 	} else if (!strcmp(name, "verify")) {
 		arg(call, "verify"), arg(call, "--all"), arg(call, "--json");
 		call->ok_exit = 3;
