@@ -14,6 +14,7 @@
 #define STRATA_CLI_H
 
 #include "strata/node/node.h"
+#include "strata/net/console.h"
 
 #include <stdio.h>
 #include <jansson.h>
@@ -86,6 +87,12 @@ int cmd_key(int argc, char **argv, strata_cli *cli);
 int cmd_erase(int argc, char **argv, strata_cli *cli);
 int cmd_erasures(int argc, char **argv, strata_cli *cli);
 int cmd_console(int argc, char **argv, strata_cli *cli);
+/*
+ * Before the console serves (console.h): the path of this binary into
+ * `exe` (o->exe points at it) and the login token, made and shown once if
+ * there is none (or `renew`).
+ */
+int cli_console_prepare(strata_console_opts *o, char *exe, size_t exesize, strata_cli *cli, int renew);
 int cmd_policy_secret(int argc, char **argv, strata_cli *cli);
 int cmd_view(int argc, char **argv, strata_cli *cli);
 int cmd_status(int argc, char **argv, strata_cli *cli);

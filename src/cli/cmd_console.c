@@ -21,6 +21,25 @@ static void ready(const char *url, void *payload)
 	fflush(stdout);
 }
 
+int cli_console_prepare(strata_console_opts *o, char *exe, size_t exesize, strata_cli *cli, int renew)
+{
+	strata_buf token = STRATA_BUF_INIT;
+	ssize_t len;
+	int rc;
+
+	if ((len = readlink("/proc/self/exe", exe, exesize - 1)) < 0)
+		return strata_error_sys("/proc/self/exe");
+	exe[len] = '\0';
+	o->exe = exe;
+	if ((rc = strata_console_token_init(cli->node, renew, &token)) < 0)
+		return rc;
+	if (token.len)
+		fprintf(stderr, "strata: the console's login token (shown this once; 'strata console --new-token' makes another):\n"
+			"    %s\n", token.ptr);
+	strata_buf_dispose_secret(&token);
+	return 0;
+}
+
 int cmd_console(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
@@ -31,9 +50,7 @@ int cmd_console(int argc, char **argv, strata_cli *cli)
 		{ NULL, 0, NULL, 0 }
 	};
 	strata_console_opts o = { "127.0.0.1:8080", 0, NULL, ready, NULL };
-	strata_buf token = STRATA_BUF_INIT;
 	char exe[PATH_MAX];
-	ssize_t len;
 	int c, renew = 0, rc;
 
 	while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) != -1) {
@@ -61,15 +78,7 @@ int cmd_console(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind != argc)
 		return cli_usage(USAGE);
-	if ((len = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
-		return strata_error_sys("/proc/self/exe");
-	exe[len] = '\0';
-	o.exe = exe;
-	if ((rc = strata_console_token_init(cli->node, renew, &token)) < 0)
+	if ((rc = cli_console_prepare(&o, exe, sizeof(exe), cli, renew)) < 0)
 		return rc;
-	if (token.len)
-		fprintf(stderr, "strata: the console's login token (shown this once; 'strata console --new-token' makes another):\n"
-			"    %s\n", token.ptr);
-	strata_buf_dispose_secret(&token);
 	return strata_console_serve(cli->node, &o);
 }

@@ -30,21 +30,11 @@ static void console_ready(const char *url, void *payload)
 static int start_console(pid_t *pid, strata_cli *cli, const char *listen, int tls)
 {
 	strata_console_opts o = { listen, tls, NULL, console_ready, NULL };
-	strata_buf token = STRATA_BUF_INIT;
 	char exe[PATH_MAX];
-	ssize_t len;
 	int rc;
 
-	if ((len = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
-		return strata_error_sys("/proc/self/exe");
-	exe[len] = '\0';
-	o.exe = exe;
-	if ((rc = strata_console_token_init(cli->node, 0, &token)) < 0)
+	if ((rc = cli_console_prepare(&o, exe, sizeof(exe), cli, 0)) < 0)
 		return rc;
-	if (token.len)
-		fprintf(stderr, "strata: the console's login token (shown this once; 'strata console --new-token' makes another):\n"
-			"    %s\n", token.ptr);
-	strata_buf_dispose_secret(&token);
 	if ((*pid = fork()) < 0)
 		return strata_error_sys("fork");
 	if (*pid == 0) {
