@@ -133,7 +133,7 @@ ok "--listen on another address is refused without TLS; with --tls, HTTPS only, 
 expect_fail 1 "not a loopback address" "$STRATA" -C st serve --listen 127.0.0.1:0 --console 0.0.0.0:0
 serve_node st --console 127.0.0.1:0
 wait_log "$T/st.log" "console on http" || fail "serve --console: $(cat "$T/st.log")"
-surl=$(sed -n 's/^strata: console on \(http[^ ]*\)$/\1/p' "$T/st.log" | tail -1)
+surl=$(grep -o 'console on http://[0-9.]*:[0-9]*/' "$T/st.log" | tail -1 | sed 's/^console on //')
 curl -s "${surl}api/session" | grep -q '"node": "st-wangjiang"' || fail "the daemon's console does not answer at $surl"
 kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true
 [ "$(code "${surl}api/session")" = 000 ] || fail "the console outlived its daemon"
@@ -183,6 +183,19 @@ EOF
 python3 "$TOP_SRCDIR/tests/e2e/browser.py" st.json "$ART" >>browser.out 2>&1 || fail "the street's console in Chromium: $(cat browser.out)"
 kill "$CONSOLE_PID"; wait "$CONSOLE_PID" 2>/dev/null || true
 
+start_console dx
+dxname=st-wangjiang/cn-wangjiang-01/residents
+cat >dx.json <<EOF
+[
+ {"go": "${BASE}#/federation", "wait": "federation", "expect": ["dx-gongshu", "st-wangjiang", "pv-zhejiang"], "shot": "dx-federation"},
+ {"go": "${BASE}#/datasets", "wait": "datasets", "expect": ["$dxname", "street-to-district v1"], "shot": "dx-datasets"},
+ {"go": "${BASE}#/dataset/$(echo "$dxname" | sed 's|/|%2F|g')/records", "wait": "dataset", "expect": ["The first 50 records"], "shot": "dx-records"},
+ {"go": "${BASE}#/policies", "wait": "policies", "expect": ["district-to-province · version 1"], "shot": "dx-policies"}
+]
+EOF
+python3 "$TOP_SRCDIR/tests/e2e/browser.py" dx.json "$ART" >>browser.out 2>&1 || fail "the district's console in Chromium: $(cat browser.out)"
+kill "$CONSOLE_PID"; wait "$CONSOLE_PID" 2>/dev/null || true
+
 start_console pv
 pvname=$(pv_ref residents | sed 's|refs/strata/peers/||')
 pvenc=$(echo "$pvname" | sed 's|/|%2F|g')
@@ -196,9 +209,9 @@ cat >pv.json <<EOF
 EOF
 python3 "$TOP_SRCDIR/tests/e2e/browser.py" pv.json "$ART" >>browser.out 2>&1 || fail "the province's console in Chromium: $(cat browser.out)"
 kill "$CONSOLE_PID"; wait "$CONSOLE_PID" 2>/dev/null || true
-[ "$(grep -c '^ok' browser.out)" = 19 ] || fail "not every page was checked: $(cat browser.out)"
-[ "$(ls "$ART"/*.png | wc -l)" -ge 18 ] || fail "screenshots missing in $ART"
-ok "every page in Chromium at the community (after login: records in Chinese, a trace), the street and the province: the content is there, no request failed, no console error; $(ls "$ART"/*.png | wc -l) screenshots in tests/artifacts/console"
+[ "$(grep -c '^ok' browser.out)" = 23 ] || fail "not every page was checked: $(cat browser.out)"
+[ "$(ls "$ART"/*.png | wc -l)" -ge 22 ] || fail "screenshots missing in $ART"
+ok "every page in Chromium at all four tiers (the community after login: records in Chinese, a trace, a preview): the content is there, no request failed, no console error; $(ls "$ART"/*.png | wc -l) screenshots in tests/artifacts/console"
 # the consoles stopped cleanly: no sanitizer report (the sanitizer build runs this too)
 ! grep -l "Sanitizer\|runtime error" "$T"/console.*.err "$T/tls.err" 2>/dev/null | grep -q . ||
 	fail "a console reported: $(cat "$T"/console.*.err "$T/tls.err" | grep -A5 "Sanitizer\|runtime error" | head -20)"
