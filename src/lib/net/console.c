@@ -523,7 +523,8 @@ static int run(console *c, const strata_console_call *call, strata_buf *out, str
 {
 	const char *argv[STRATA_CONSOLE_ARGS_MAX + 8];
 	int outp[2], errfd, st = 0;
-	char errname[] = "/tmp/strata-console-XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	char errname[4096];
 	time_t deadline = time(NULL) + COMMAND_SECONDS;
 	pid_t pid;
 	size_t k = 0;
@@ -535,6 +536,7 @@ static int run(console *c, const strata_console_call *call, strata_buf *out, str
 	for (size_t i = 0; i < call->argc; i++)
 		argv[k++] = call->argv[i];
 	argv[k] = NULL;
+	snprintf(errname, sizeof(errname), "%s/strata-console-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
 	if ((errfd = mkstemp(errname)) < 0)
 		return strata_error_sys("a file for the command's messages");
 	unlink(errname);
@@ -548,7 +550,12 @@ static int run(console *c, const strata_console_call *call, strata_buf *out, str
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
+		long max = sysconf(_SC_OPEN_MAX);
 		dup2(null, 0), dup2(outp[1], 1), dup2(errfd, 2);
+		/* nothing of the console's goes with it: not the listening socket, not a client's connection */
+		for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+			close((int)fd);
+		signal(SIGPIPE, SIG_DFL);
 		execv(c->o->exe, (char *const *)argv);
 		_exit(127);
 	}
@@ -885,7 +892,7 @@ int strata_console_serve(strata_node *n, const strata_console_opts *o)
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);	/* a browser has no node key: the login is the check */
 		c.ctx = ctx;
 	}
-	if ((fd = socket(ss.ss_family, SOCK_STREAM, 0)) < 0 ||
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 || bind(fd, (struct sockaddr *)&ss, (socklen_t)slen) < 0 ||
 	    listen(fd, 64) < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
 		error = strata_error_sys(o->listen);
