@@ -9,10 +9,11 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#define USAGE "export DATASET [REV] [--format csv|jsonl] [-o FILE]\n" \
+#define USAGE "export DATASET [REV] [--format csv|jsonl] [-o FILE] [--offset N] [--limit N]\n" \
 	      "       strata export NAME --all-sources [--format csv|jsonl] [-o FILE]\n" \
 	      "       strata export --to PEER -o FILE [--full] [--unsealed]"
 
@@ -47,6 +48,8 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 		{ "full", no_argument, NULL, 'F' },
 		{ "all-sources", no_argument, NULL, 'a' },
 		{ "unsealed", no_argument, NULL, 'U' },
+		{ "offset", required_argument, NULL, 'O' },
+		{ "limit", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -54,7 +57,8 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	FILE *out = stdout;
-	int c, full = 0, all = 0, unsealed = 0, rc = STRATA_ERROR;
+	int c, full = 0, all = 0, unsealed = 0, paged = 0, rc = STRATA_ERROR;
+	size_t offset = 0, limit = SIZE_MAX;
 
 	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -64,6 +68,18 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 		case 'a': all = 1; break;
 		case 'f': format = optarg; break;
 		case 'o': outpath = optarg; break;
+		case 'O':
+		case 'L': {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || optarg[0] == '-' || v > 1000000000ULL) {
+				fprintf(stderr, "strata: --%s '%s': a whole number\n", c == 'O' ? "offset" : "limit", optarg);
+				return CLI_EUSAGE;
+			}
+			*(c == 'O' ? &offset : &limit) = (size_t)v;
+			paged = 1;
+			break;
+		}
 		case 'h':
 			printf("usage: strata %s\n\n"
 			       "  DATASET          own NAME, or a received one as 'strata datasets' names it\n"
@@ -76,14 +92,17 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 			       "                   them, not only what PEER lacks), sealed to PEER's pinned key:\n"
 			       "                   a lost file shows only sender, recipient and size\n"
 			       "  --unsealed       a version-1 parcel, signed but not sealed, for a peer whose\n"
-			       "                   strata cannot open sealed ones yet\n", USAGE);
+			       "                   strata cannot open sealed ones yet\n"
+			       "  --offset N, --limit N  one page: the N records after the first N, in the\n"
+			       "                   dataset's own order, read only as far as the page goes\n", USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
 	if (to && optind == argc)
 		return export_parcel(cli, to, outpath, full, unsealed);
-	if (to || full || unsealed || (optind + 1 != argc && optind + 2 != argc) || (all && optind + 1 != argc))
+	if (to || full || unsealed || (optind + 1 != argc && optind + 2 != argc) || (all && optind + 1 != argc) ||
+	    (all && paged))
 		return cli_usage(USAGE);
 	if (strcmp(format, "csv") && strcmp(format, "jsonl")) {
 		fprintf(stderr, "strata: unknown format '%s' (csv or jsonl)\n", format);
@@ -100,7 +119,7 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 		goto done;
 	}
 	if ((rc = all ? strata_dataset_export_sources(out, cli->node, argv[optind], format) :
-		     strata_dataset_export(out, strata_node_repo(cli->node), tree, format)) < 0)
+		     strata_dataset_export_page(out, strata_node_repo(cli->node), tree, format, offset, limit)) < 0)
 		goto done;
 	rc = 0;
 done:

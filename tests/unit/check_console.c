@@ -32,7 +32,7 @@ START_TEST(routes_run_readers)
 	static const char *const log[] = { "log", "dx-a/v-abc/residents", "--json", NULL };
 	static const char *const audit[] = { "audit", "log", "--json", "--peer", "st-b", "--since", "2026-01-01", NULL };
 	static const char *const diff[] = { "policy", "diff", "p@1", "p@2", "--json", NULL };
-	static const char *const recs[] = { "sql", "SELECT * FROM \"st-b/residents\" LIMIT 50 OFFSET 100", "--format", "json", NULL };
+	static const char *const recs[] = { "export", "st-b/residents", "--format", "jsonl", "--offset", "100", "--limit", "50", NULL };
 
 	ck_assert_int_eq(route(&c, "/api/status", NULL, 0), 200);
 	argv_is(&c, status);
@@ -45,6 +45,7 @@ START_TEST(routes_run_readers)
 	argv_is(&c, diff);
 	ck_assert_int_eq(route(&c, "/api/records", "dataset=st-b/residents&offset=100", 0), 200);
 	argv_is(&c, recs);
+	ck_assert_int_eq(c.lines, 1);
 	ck_assert_int_eq(route(&c, "/api/verify", "", 0), 200);
 	ck_assert_int_eq(c.ok_exit, 3);
 }

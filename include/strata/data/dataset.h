@@ -82,6 +82,13 @@ int strata_dataset_foreach_entry(git_repository *repo, const git_tree_entry *e, 
 
 /* Writes the records as CSV (schema column order, RFC 4180) or JSON Lines. */
 int strata_dataset_export(FILE *out, git_repository *repo, const git_tree *root, const char *format);
+/*
+ * One page of it: the `limit` records after the first `offset`, in the
+ * layout's order (the key hashes'), read from the start only as far as the
+ * page goes (SIZE_MAX: all, as strata_dataset_export).
+ */
+int strata_dataset_export_page(FILE *out, git_repository *repo, const git_tree *root, const char *format,
+			       size_t offset, size_t limit);
 
 /*
  * Writes every dataset this node holds whose last name is `dataset` (own

@@ -44,6 +44,7 @@ typedef struct {
 	char store[STRATA_CONSOLE_QUERY_MAX + 512];	/* the decoded values argv points into */
 	size_t used;
 	int ok_exit;		/* the highest exit status whose output is still an answer (status: 1, verify: 3) */
+	int lines;		/* its output is JSON Lines: answered as one array of them */
 } strata_console_call;
 
 /*

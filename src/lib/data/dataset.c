@@ -322,8 +322,27 @@ static int export_parallel(export_ctx *x, git_repository *repo, const git_tree *
  * or the union of several), each line led by `source` if set, after a
  * CSV header if `header`.
  */
+/* One page of records: `skip` lines passed over, then `left` written, then the walk stops (1). */
+typedef struct {
+	export_ctx *x;
+	size_t skip, left;
+} page_ctx;
+
+static int page_line(const char *line, size_t len, void *payload)
+{
+	page_ctx *p = payload;
+	if (p->skip) {
+		p->skip--;
+		return 0;
+	}
+	if (!p->left)
+		return 1;
+	p->left--;
+	return export_line(line, len, p->x);
+}
+
 static int export_tree(FILE *out, git_repository *repo, const git_tree *root, const strata_schema *cols,
-		       const char *source, int csv, int header)
+		       const char *source, int csv, int header, size_t offset, size_t limit)
 {
 	export_ctx x;
 	int error = 0;
@@ -366,8 +385,15 @@ static int export_tree(FILE *out, git_repository *repo, const git_tree *root, co
 		git_tree *records = NULL;
 		if ((error = records_tree(&records, repo, root)) < 0)
 			goto done;
-		error = git_tree_entrycount(records) > 1 ? export_parallel(&x, repo, records) :
-			strata_dataset_foreach(repo, root, export_line, &x);
+		if (limit != SIZE_MAX) {
+			/* a page: in order, from the start, only as far as it goes */
+			page_ctx p = { &x, offset, limit };
+			error = strata_dataset_foreach(repo, root, page_line, &p);
+			error = error == 1 ? 0 : error;
+		} else {
+			error = git_tree_entrycount(records) > 1 ? export_parallel(&x, repo, records) :
+				strata_dataset_foreach(repo, root, export_line, &x);
+		}
 		git_tree_free(records);
 	}
 	if (!error && fflush(out) != 0)
@@ -380,6 +406,12 @@ done:
 
 int strata_dataset_export(FILE *out, git_repository *repo, const git_tree *root, const char *format)
 {
+	return strata_dataset_export_page(out, repo, root, format, 0, SIZE_MAX);
+}
+
+int strata_dataset_export_page(FILE *out, git_repository *repo, const git_tree *root, const char *format,
+			       size_t offset, size_t limit)
+{
 	strata_schema *s = NULL;
 	int error;
 
@@ -387,7 +419,7 @@ int strata_dataset_export(FILE *out, git_repository *repo, const git_tree *root,
 		return strata_error_set("unknown format '%s' (csv or jsonl)", format);
 	if ((error = strata_schema_load(&s, repo, root)) < 0)
 		return error;
-	error = export_tree(out, repo, root, s, NULL, !strcmp(format, "csv"), 1);
+	error = export_tree(out, repo, root, s, NULL, !strcmp(format, "csv"), 1, offset, limit);
 	strata_schema_free(s);
 	return error;
 }
@@ -472,7 +504,7 @@ int strata_dataset_export_sources(FILE *out, strata_node *n, const char *dataset
 			error = strata_error_git("cannot read a dataset's tree");
 			break;
 		}
-		error = export_tree(out, repo, root, &cols, x.e[i].name, csv, i == 0);
+		error = export_tree(out, repo, root, &cols, x.e[i].name, csv, i == 0, 0, SIZE_MAX);
 		git_tree_free(root);
 	}
 done:

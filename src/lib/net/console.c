@@ -281,15 +281,16 @@ int strata_console_route(strata_console_call *call, const char *path, const char
 			return rc;
 		arg(call, name), arg(call, P(0)), arg(call, P(1)), arg(call, "--json");
 	} else if (!strcmp(name, "records")) {
-		char sql[512];
+		char page[16];
 		NEED(dataset_ok, po[0].val, "dataset");
 		MAYBE(number_ok, po[1].val, "offset");
 		if ((rc = personal(po[0].val, logged_in, why, whysize)) != 200)
 			return rc;
-		/* the name passed dataset_ok: no quote can be in it */
-		snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\" LIMIT %d OFFSET %s", po[0].val, RECORDS_PAGE,
-			 po[1].val ? po[1].val : "0");
-		arg(call, "sql"), arg(call, keep(call, sql)), arg(call, "--format"), arg(call, "json");
+		/* one page, read only as far as it goes; its JSON Lines become one array */
+		snprintf(page, sizeof(page), "%d", RECORDS_PAGE);
+		arg(call, "export"), arg(call, po[0].val), arg(call, "--format"), arg(call, "jsonl");
+		arg(call, "--offset"), arg(call, po[1].val ? po[1].val : "0"), arg(call, "--limit"), arg(call, keep(call, page));
+		call->lines = 1;
 	} else if (!strcmp(name, "preview")) {
 		char spec[96];
 		NEED(policy_ok, pv[0].val, "policy");
@@ -616,6 +617,33 @@ static int is_json(const strata_buf *b)
 	return j != NULL;
 }
 
+/* JSON Lines (each line checked) into one array, in `b`; 0, or -1 if a line is not JSON. */
+static int lines_to_array(strata_buf *b)
+{
+	strata_buf a = STRATA_BUF_INIT;
+	const char *p = b->ptr, *end = b->ptr + b->len;
+	int first = 1, error = strata_buf_putc(&a, '[');
+
+	while (!error && p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (len) {
+			json_t *j = json_loadb(p, len, 0, NULL);
+			error = !j || (!first && strata_buf_putc(&a, ',') < 0) || strata_buf_put(&a, p, len) < 0 ? -1 : 0;
+			json_decref(j);
+			first = 0;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	if (!error && (error = strata_buf_puts(&a, "]\n")) == 0) {
+		strata_buf_dispose(b);
+		*b = a;
+		return 0;
+	}
+	strata_buf_dispose(&a);
+	return -1;
+}
+
 static void api(console *c, struct evhttp_request *req, const char *path, const char *query, int logged_in)
 {
 	strata_console_call call;
@@ -639,7 +667,7 @@ static void api(console *c, struct evhttp_request *req, const char *path, const 
 	}
 	if (run(c, &call, &out, &err, &status) < 0) {
 		reply_error(req, 500, strata_error_last());
-	} else if (status <= call.ok_exit && is_json(&out)) {
+	} else if (status <= call.ok_exit && (call.lines ? lines_to_array(&out) == 0 : is_json(&out))) {
 		char st[16];
 		snprintf(st, sizeof(st), "%d", status);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "X-Strata-Exit", st);
