@@ -9,7 +9,7 @@ STRATA=${1:?usage: make-corpus.sh STRATA}
 C=$top/tests/fuzz/corpus
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-for t in csv jsonl record policy parcel sshsig net received sealed rotation; do
+for t in csv jsonl record policy parcel sshsig net received sealed rotation console; do
 	mkdir -p "$C/$t"
 	find "$C/$t" -name 'seed-*' -delete
 done
@@ -50,6 +50,13 @@ head -c 2048 "$C/sealed/seed-small" > "$C/sealed/seed-cut"
 cp "$W/cn/keys/rotations" "$C/rotation/seed-one"
 "$STRATA" -q -C "$W/cn" key rotate
 cp "$W/cn/keys/rotations" "$C/rotation/seed-two"
+# console requests: a logged-in byte, the path, a newline, the query
+printf '1/api/log\ndataset=dx-a%%2Fv-abc%%2Fresidents' >"$C/console/seed-log"
+printf '0/api/audit\npeer=st-b&event=parcel-import&since=2026-01-01&until=2026-12-31' >"$C/console/seed-audit"
+printf '1/api/records\ndataset=residents&offset=50' >"$C/console/seed-records"
+printf '1/api/preview\npolicy=p&version=2&dataset=residents&peer=st-b' >"$C/console/seed-preview"
+printf '0/api/policy-diff\npolicy=p&from=1&to=2' >"$C/console/seed-diff"
+printf '1/api/history\ndataset=residents&key=%%2D-C' >"$C/console/seed-option"
 (cd "$W" && bsdtar xf "$C/parcel/seed-small")
 cp "$W/MANIFEST.sig" "$C/sshsig/seed-manifest-sig"
 cp "$W/st/keys/node.pub" "$C/sshsig/seed-pubkey"
