@@ -164,19 +164,30 @@ static void log_v(int priority, const char *fmt, va_list ap)
 {
 	static const char *const words[8] = { "emerg", "alert", "crit", "error", "warning", "notice", "info", "debug" };
 	const char *journal = getenv("JOURNAL_STREAM");
-	char t[32];
+	char t[32], line[4096];
+	int n, m;
 
 	if (priority < 0 || priority > 7)
 		priority = 6;
 	if (journal && journal[0]) {
-		fprintf(stderr, "<%d>", priority);
+		n = snprintf(line, sizeof(line), "<%d>", priority);
 	} else {
 		strata_enc_utc_stamp(t, sizeof(t), (int64_t)time(NULL));
-		fprintf(stderr, "%s %s ", t, words[priority]);
+		n = snprintf(line, sizeof(line), "%s %s ", t, words[priority]);
 	}
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	if (m < 0)
+		m = 0;
+	n += (size_t)m < sizeof(line) - (size_t)n - 1 ? m : (int)(sizeof(line) - (size_t)n - 2);
+	line[n++] = '\n';
+	/*
+	 * One write per line: the daemon's two processes (and the console
+	 * beside it) share stderr, and a line written in pieces could be cut
+	 * by another's in the journal.
+	 */
 	fflush(stderr);
+	while (write(STDERR_FILENO, line, (size_t)n) < 0 && errno == EINTR)
+		;
 }
 
 void strata_netproc_log(const char *fmt, ...)
