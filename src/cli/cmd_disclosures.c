@@ -15,29 +15,57 @@
 #define USAGE "disclosures DATASET KEY [KEY...] [--format table|csv|json]"
 
 static const char *const cols[] = {
-	"recipient", "view", "commit", "built", "sent", "via", "parcel", "policy", "policy_version",
-	"policy_blob", "purpose", "name_there", "key_there", "record"
+	"event", "recipient", "view", "commit", "built", "sent", "via", "parcel", "policy", "policy_version",
+	"policy_blob", "purpose", "shared", "name_there", "key_there", "record", "cut", "kind", "confirmed", "reason"
 };
+
+/* "name=keep,phone=mask" as {"name": "keep", "phone": "mask"} */
+static json_t *shared_fields(const char *s)
+{
+	json_t *o = json_object();
+	while (s && *s) {
+		const char *eq = strchr(s, '='), *comma = strchr(s, ',');
+		size_t end = comma ? (size_t)(comma - s) : strlen(s);
+		if (eq && (size_t)(eq - s) < end) {
+			char name[128], how[64];
+			snprintf(name, sizeof(name), "%.*s", (int)(eq - s), s);
+			snprintf(how, sizeof(how), "%.*s", (int)(end - (size_t)(eq - s) - 1), eq + 1);
+			json_object_set_new(o, name, json_string(how));
+		}
+		s += end + (comma ? 1 : 0);
+	}
+	return o;
+}
 
 static int add_row(const strata_disclosure *d, void *payload)
 {
-	char built[40], sent[40];
+	char built[40], sent[40], conf[40];
 	json_error_t err;
-	json_t *row, *rec = json_loads(d->line, 0, &err), *key = json_loads(d->key_there, 0, &err);
+	json_t *row, *rec = d->line ? json_loads(d->line, 0, &err) : NULL,
+		     *key = d->key_there ? json_loads(d->key_there, 0, &err) : NULL;
 
 	strata_time_format(built, sizeof(built), d->built);
 	if (d->sent)
 		strata_time_format(sent, sizeof(sent), d->sent);
-	row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "recipient", d->peer, "view", d->view,
-			"commit", git_oid_tostr_s(&d->commit), "built", built, "policy", d->policy_name,
-			"policy_version", d->policy_version, "policy_blob", d->policy_blob, "purpose", d->purpose,
-			"name_there", d->name_there, "key_there_json", d->key_there);
+	if (d->confirmed_at)
+		strata_time_format(conf, sizeof(conf), d->confirmed_at);
+	row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event", d->event, "recipient", d->peer,
+			"view", d->view, "built", built, "policy", d->policy_name, "policy_version", d->policy_version,
+			"policy_blob", d->policy_blob, "purpose", d->purpose, "name_there", d->name_there,
+			"key_there_json", d->key_there ? d->key_there : "");
+	json_object_set_new(row, "commit", git_oid_is_zero(&d->commit) ? json_null() : json_string(git_oid_tostr_s(&d->commit)));
 	json_object_set_new(row, "sent", d->sent ? json_string(sent) : json_null());
 	json_object_set_new(row, "via", d->sent ? json_string(d->via) : json_null());
 	json_object_set_new(row, "parcel", d->sent ? json_integer((json_int_t)d->sequence) : json_null());
 	json_object_set_new(row, "key", key ? key : json_null());
 	json_object_set_new(row, "fields", rec ? rec : json_null());
-	json_object_set_new(row, "record", json_string(d->line));
+	json_object_set_new(row, "shared", d->fields ? shared_fields(d->fields) : json_null());
+	json_object_set_new(row, "gone", json_boolean(d->gone));
+	json_object_set_new(row, "record", json_string(d->line ? d->line : ""));
+	json_object_set_new(row, "cut", d->cut[0] ? json_string(d->cut) : json_null());
+	json_object_set_new(row, "kind", d->kind[0] ? json_string(d->kind) : json_null());
+	json_object_set_new(row, "reason", d->reason[0] ? json_string(d->reason) : json_null());
+	json_object_set_new(row, "confirmed", d->confirmed_at ? json_string(conf) : json_null());
 	json_array_append_new(payload, row);
 	return 0;
 }
@@ -56,57 +84,95 @@ static void put_key(const json_t *key)
 	}
 }
 
+static const char *str(const json_t *row, const char *k)
+{
+	const char *v = json_string_value(json_object_get(row, k));
+	return v ? v : "";
+}
+
+static void print_shared(const json_t *row)
+{
+	const json_t *sh = json_object_get(row, "shared");
+	const char *k;
+	json_t *v;
+	int first = 1;
+	if (!json_is_object(sh))
+		return;
+	printf("    fields shared:");
+	json_object_foreach((json_t *)sh, k, v) {
+		printf("%s %s (%s)", first ? "" : ",", k, json_string_value(v));
+		first = 0;
+	}
+	putchar('\n');
+}
+
 static void print_text(const json_t *rows, const char *dataset, char *const *key, size_t nkey, strata_node *n)
 {
-	size_t i, peers = 0;
-	const json_t *row;
-	const char *last_peer = "", *last_record = NULL;
+	size_t i, carried = 0, peers = 0;
+	const json_t *row, *last_key = NULL;
+	const char *last_view = "", *last_record = NULL, *last_peer = "";
 
 	printf("disclosures of a %s record at %s (key", dataset, strata_node_name(n));
 	for (size_t k = 0; k < nkey; k++)
 		printf(" %s", key[k]);
 	printf(")\n");
 	json_array_foreach(rows, i, row) {
-		const char *peer = json_string_value(json_object_get(row, "recipient"));
-		const char *rec = json_string_value(json_object_get(row, "record"));
-		const char *sent = json_string_value(json_object_get(row, "sent"));
-		peers += strcmp(peer, last_peer) != 0;
-		if (strcmp(peer, last_peer)) {
-			printf("\nto %s, as '%s':\n", peer, json_string_value(json_object_get(row, "name_there")));
-			last_record = NULL;
+		const char *event = str(row, "event"), *peer = str(row, "recipient"), *view = str(row, "view");
+		const char *rec = str(row, "record"), *sent = json_string_value(json_object_get(row, "sent"));
+		const json_t *next = json_array_get(rows, i + 1);
+		if (!strcmp(event, "erased")) {
+			printf("\nerased here %s (erasure %s): %s\n", str(row, "built"), str(row, "cut"), str(row, "reason"));
+			continue;
 		}
-		printf("  view commit %.12s built %s, ", json_string_value(json_object_get(row, "commit")),
-		       json_string_value(json_object_get(row, "built")));
-		if (sent)
-			printf("sent %s (%s, parcel %lld)\n", sent, json_string_value(json_object_get(row, "via")),
-			       (long long)json_integer_value(json_object_get(row, "parcel")));
-		else
-			printf("not sent yet\n");
-		printf("    policy %s version %s (blob %.12s), purpose: %s\n",
-		       json_string_value(json_object_get(row, "policy")),
-		       json_string_value(json_object_get(row, "policy_version")),
-		       json_string_value(json_object_get(row, "policy_blob")),
-		       json_string_value(json_object_get(row, "purpose")));
-		/* the fields once per run of commits that carried the same */
-		if (!last_record || strcmp(last_record, rec))
-			printf("    received: %s\n", rec);
-		else
-			printf("    received: the same fields as above\n");
-		last_record = rec;
+		if (strcmp(view, last_view) || strcmp(peer, last_peer)) {
+			printf("\nto %s, as '%s':\n", peer, str(row, "name_there"));
+			peers += strcmp(peer, last_peer) != 0;
+			last_record = NULL;
+			last_key = NULL;
+		}
+		last_view = view;
 		last_peer = peer;
-		if (i + 1 == json_array_size(rows) ||
-		    strcmp(json_string_value(json_object_get(json_array_get(rows, i + 1), "recipient")), peer)) {
-			printf("    continue there: strata -C <%s's node> disclosures %s", peer,
-			       json_string_value(json_object_get(row, "name_there")));
-			put_key(json_object_get(row, "key"));
+		if (!strcmp(event, "removed")) {
+			if (json_is_string(json_object_get(row, "cut")))
+				printf("  removed %s: cut %s (%s); %s%s\n", str(row, "built"), str(row, "cut"), str(row, "kind"),
+				       json_is_string(json_object_get(row, "confirmed")) ? "the recipient confirmed holding the cut "
+											  : "not yet confirmed by the recipient",
+				       str(row, "confirmed"));
+			else
+				printf("  no longer in the view from %s (the record left it)\n", str(row, "built"));
+		} else {
+			carried++;
+			printf("  view commit %.12s built %s, ", str(row, "commit"), str(row, "built"));
+			if (sent)
+				printf("sent %s (%s, parcel %lld)\n", sent, str(row, "via"),
+				       (long long)json_integer_value(json_object_get(row, "parcel")));
+			else
+				printf("not sent yet\n");
+			printf("    policy %s version %s (blob %.12s), purpose: %s\n", str(row, "policy"),
+			       str(row, "policy_version"), str(row, "policy_blob"), str(row, "purpose"));
+			print_shared(row);
+			/* the values once per run of commits that carried the same */
+			if (json_is_true(json_object_get(row, "gone")))
+				printf("    received: (no value kept here: this version was cut since; the ledger keeps only what was sent)\n");
+			else if (!last_record || strcmp(last_record, rec))
+				printf("    received: %s\n", rec);
+			else
+				printf("    received: the same fields as above\n");
+			last_record = json_is_true(json_object_get(row, "gone")) ? NULL : rec;
+			if (json_is_array(json_object_get(row, "key")))
+				last_key = json_object_get(row, "key");
+		}
+		if ((!next || strcmp(str(next, "view"), view) || strcmp(str(next, "recipient"), peer)) && last_key) {
+			printf("    continue there: strata -C <%s's node> disclosures %s", peer, str(row, "name_there"));
+			put_key(last_key);
 			putchar('\n');
 		}
 	}
-	if (json_array_size(rows) == 0)
+	if (carried == 0)
 		printf("\nnever sent: no view this node built for a peer carried it\n");
 	else
-		printf("\n%zu view commit%s to %zu recipient%s carried it\n", json_array_size(rows),
-		       json_array_size(rows) == 1 ? "" : "s", peers, peers == 1 ? "" : "s");
+		printf("\n%zu view commit%s to %zu recipient%s carried it\n", carried, carried == 1 ? "" : "s", peers,
+		       peers == 1 ? "" : "s");
 }
 
 int cmd_disclosures(int argc, char **argv, strata_cli *cli)
@@ -129,9 +195,12 @@ int cmd_disclosures(int argc, char **argv, strata_cli *cli)
 			       "Every view commit this node built for a peer that carried one record: to\n"
 			       "whom, when built, when and how sent (the first parcel that carried it:\n"
 			       "file-sealed, file (unsealed), https-push, https-pull), the policy name, version\n"
-			       "and blob, the purpose, the\n"
-			       "fields exactly as the peer received them, and the record's key there, to\n"
-			       "continue at that node with the same command.\n\n"
+			       "and blob, the purpose, the fields shared and how, the values exactly as the\n"
+			       "peer received them while this node still holds that version, and the\n"
+			       "record's key there, to continue at that node with the same command.  Then\n"
+			       "when it left each view (an erasure, retraction, retention or withdrawal cut,\n"
+			       "and whether the recipient confirmed it), and its erasure here.  The\n"
+			       "disclosure ledger keeps all this (no value) after every cut.\n\n"
 			       "  DATASET          own NAME, or a received dataset by the name 'strata datasets' gives\n"
 			       "  KEY              the record's key values, in the schema's key order\n"
 			       "  --format FORMAT  table (default), csv (one row per view commit) or json\n"

@@ -21,15 +21,20 @@ struct rows {
 static int add_row(const strata_erasure_row *r, void *payload)
 {
 	struct rows *x = payload;
-	char t[40];
+	char t[40], c[40];
 
 	if (x->pending_only && r->confirmed)
 		return 0;
 	if (r->confirmed_at)
 		strata_time_format(t, sizeof(t), r->confirmed_at);
-	json_array_append_new(x->rows, json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s?}", "erasure", r->erasure, "peer", r->peer,
-						 "view", r->view, "state", r->confirmed ? "confirmed" : "pending",
-						 "peer_last_confirmed", r->confirmed_at ? t : NULL, "via", r->via));
+	if (r->cut_time)
+		strata_time_format(c, sizeof(c), r->cut_time);
+	json_array_append_new(x->rows, json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?}", "erasure",
+						 r->erasure, "peer", r->peer, "view", r->view, "state",
+						 r->confirmed ? "confirmed" : "pending", "peer_last_confirmed",
+						 r->confirmed_at ? t : NULL, "via", r->via, "kind", r->kind ? r->kind : "erasure",
+						 "cut_at", r->cut_time ? c : NULL, "dataset", r->dataset, "reason", r->reason,
+						 "attention", r->overdue));
 	return 0;
 }
 
@@ -42,7 +47,8 @@ int cmd_erasures(int argc, char **argv, strata_cli *cli)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char *const cols[] = { "erasure", "peer", "view", "state", "peer_last_confirmed", "via" };
+	static const char *const cols[] = { "erasure", "peer", "view", "state", "peer_last_confirmed", "via", "kind", "cut_at",
+					    "dataset", "reason", "attention" };
 	struct rows x = { NULL, 0 };
 	int c, format = CLI_TABLE, pending, rc;
 
@@ -56,11 +62,14 @@ int cmd_erasures(int argc, char **argv, strata_cli *cli)
 			break;
 		case 'h':
 			printf("usage: strata %s\n\n"
-			       "Each erasure this node passed on (its own, or one it received and cut its\n"
-			       "views for), per recipient and view: confirmed when the recipient's receipt,\n"
-			       "or what it said over HTTPS, names the cut or a later commit; pending until\n"
-			       "then.  Below each recipient, the nodes further down it reported (via: who\n"
-			       "told), each hop vouching for the next in its signed receipt or HTTPS state.\n"
+			       "Every history cut this node made or passed on (an erasure of its own or one\n"
+			       "it received, a retraction, a retention cut, a withdrawal: kind), when\n"
+			       "(cut_at), of which dataset and why (the owner's reason), per recipient and\n"
+			       "view: confirmed when the recipient's receipt, or what it said over HTTPS,\n"
+			       "names the cut or a later commit, pending until then.  Below each recipient,\n"
+			       "the nodes further down it reported (via: who told), each hop vouching for\n"
+			       "the next in its signed receipt or HTTPS state.  Confirmations are kept in\n"
+			       "the disclosure ledger: a later cut does not take a row away.\n"
 			       "Exit status 1 while one is pending anywhere known.\n\n"
 			       "  --pending    only those not yet confirmed\n"
 			       "  --format F   table (the default), csv or json (--json)\n", USAGE);

@@ -9,6 +9,7 @@
  * for it is waiting to be sent.
  */
 #include "cli.h"
+#include "strata/replica/erase.h"
 #include "strata/replica/link.h"
 #include "strata/policy/view.h"
 #include "strata/base/time.h"
@@ -238,10 +239,27 @@ done:
  * with views waiting to go.  (A parcel-only peer's waiting views wait for
  * the next trip: said per view, not a problem of the node.)
  */
-static json_t *health(const json_t *peers)
+/* An erasure a peer has not confirmed for longer than a round (erase.h): a problem of the node. */
+static int overdue_row(const strata_erasure_row *r, void *payload)
+{
+	char msg[512];
+	if (!r->overdue)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s %s of %s not confirmed by %s: %s", r->kind ? r->kind : "erasure", r->erasure,
+		 r->view ? r->view : "?", r->peer, r->overdue);
+	return json_array_append_new(payload, json_string(msg)) < 0 ? STRATA_ERROR : 0;
+}
+
+static json_t *health(const json_t *peers, strata_node *n)
 {
 	json_t *problems = json_array(), *o;
 	size_t i;
+
+	if (strata_erasures(n, overdue_row, problems) < 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "cannot read the erasures: %s", strata_error_last());
+		json_array_append_new(problems, json_string(msg));
+	}
 
 	json_array_foreach(peers, i, o) {
 		const char *peer = json_string_value(json_object_get(o, "peer"));
@@ -332,7 +350,9 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 			       "view built for it (sent, ahead: built and not sent, waiting: new data or a new\n"
 			       "policy not built yet) and each view received from it.  The first line says\n"
 			       "whether the node needs attention; exit 1 if it does (the last exchange with a\n"
-			       "peer that has a url failed, or views for it wait to be sent), else 0.\n\n"
+			       "peer that has a url failed, views for it wait to be sent, or an erasure it was\n"
+			       "sent stays unconfirmed longer than a round: it confirmed the parcel that\n"
+			       "carried the cut and does not hold it, or a day passed), else 0.\n\n"
 			       "  --json  the same as JSON (times RFC 3339 or null)\n", USAGE);
 			json_decref(all);
 			return 0;
@@ -358,7 +378,7 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 		rc = strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s'", only);
 		goto done;
 	}
-	h = health(all);
+	h = health(all, cli->node);
 	if (json) {
 		json_t *doc = json_pack("{s:s, s:s, s:O, s:O}", "node", strata_node_name(cli->node), "tier",
 					strata_node_tier(cli->node), "health", h, "peers", all);

@@ -72,6 +72,8 @@ grep -q "pull st-wangjiang: parcel 2" out || fail "sync at the district: $(cat o
 ok "sync pushes or pulls per each peer's direction, and new records travel two hops"
 
 # --- refusals: each refused, and the daemon keeps serving ---
+# (an honest pull first: the daemon keeps what the district now says it holds, once)
+"$STRATA" -C dx pull st-wangjiang >out 2>&1 && grep -q "up to date" out || fail "pull: $(cat out)"
 before=$(node_state st)
 
 # a node claiming the community's name, with another key

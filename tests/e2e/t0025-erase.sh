@@ -69,7 +69,8 @@ grep -q "^erasure [0-9a-f]\{16\}: the record is gone from residents (present, 1 
 	fail "erase: $(cat out)"
 erasure=$(sed -n 's/^erasure \([0-9a-f]*\):.*/\1/p' out)
 "$STRATA" -C cn audit log | grep -q "erase .*record erased from residents and its history (erasure $erasure)" || fail "no erase event"
-git -C cn/repo.git log --format=%B refs/strata/audit | grep -q "^Strata-Key-Hash: [0-9a-f]\{64\}$" || fail "the event does not name the key hash"
+git -C cn/repo.git log --format=%B refs/strata/audit | grep -q "^Strata-Key-Token: [0-9a-f]\{16\}$" || fail "the event does not name the key's token"
+! git -C cn/repo.git log --format=%B refs/strata/audit | grep -q "Key-Hash" || fail "the audit log names a key hash"
 "$STRATA" -C cn erasures --pending >out 2>&1 && fail "nothing pending right after the erasure"
 grep -q "$erasure  *st-wangjiang  *residents  *pending" out || fail "erasures at the community: $(cat out)"
 "$STRATA" -C cn export --to st-wangjiang -o e1.parcel >/dev/null
@@ -85,6 +86,47 @@ for n in st dx pv; do
 	"$STRATA" -C "$n" audit log | grep -q "erasure-applied" || fail "no erasure-applied event at $n"
 done
 ok "the erasure travels in the ordinary parcels: each tier accepts the cut, cuts what it built from it, and passes it on"
+
+# --- the erasure names no one: the attack of a street that knows the person's birth month and region ---
+# everything each recipient holds (every object), and everything the owner keeps (its audit log and ledger
+# included), searched for anything a dictionary over candidate ID numbers could confirm: the plain key
+# hash, a digest of it, and a cut id made the way it once was (node, dataset, key hash, time in seconds)
+erased_at=$(git -C cn/repo.git log -1 --format=%ct --grep="^Strata-Event: erase$" refs/strata/audit)
+for n in st dx pv; do
+	git -C "$n/repo.git" cat-file --batch-all-objects --batch
+	git -C "$n/repo.git" log -p --format=%B refs/strata/audit
+done >recipients.txt
+{ git -C cn/repo.git cat-file --batch-all-objects --batch; git -C cn/repo.git log -p --format=%B refs/strata/audit; } >owner.txt
+python3 - "$key" "$erased_at" recipients.txt owner.txt <<'PY' || fail "what the nodes hold confirms a guess of the erased person's ID"
+import hashlib, json, re, sys
+key, t0 = sys.argv[1], int(sys.argv[2])
+def hexes(path):
+    held = set(re.findall(r"[0-9a-f]{16,64}", open(path, "rb").read().decode("latin-1")))
+    return held | {h[:16] for h in held}
+recipients, owner = hexes(sys.argv[3]), hexes(sys.argv[4])
+weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+def check(s17):
+    return "10X98765432"[sum(int(c) * w for c, w in zip(s17, weights)) % 11]
+# what the street knows: the region code and the birth month; every day and sequence number is a candidate
+region, ym = key[:6], key[6:12]
+cands = [region + ym + "%02d" % d + "%03d" % q for d in range(1, 32) for q in range(1000)]
+cands = [c + check(c) for c in cands]
+assert key in cands, "the true ID is among the candidates"
+hits = []
+for c in cands:
+    h = hashlib.sha256(json.dumps([c]).encode()).hexdigest()
+    probes = [h, hashlib.sha256(h.encode()).hexdigest(), hashlib.sha256(c.encode()).hexdigest()]
+    if c == key:	# the cut id as it was made before: node, dataset, key hash, the time in seconds
+        probes += [hashlib.sha256(("cn-wangjiang-01\nresidents\n%s\n%d" % (h, t)).encode()).hexdigest()
+                   for t in range(t0 - 3, t0 + 2)]
+    for p in probes:
+        # at a recipient no candidate may be confirmed; the owner holds its living residents' key hashes, not the erased one's
+        if p in recipients or p[:16] in recipients or (c == key and (p in owner or p[:16] in owner)):
+            hits.append(c)
+print("%d candidates, %d confirmed" % (len(cands), len(hits)))
+sys.exit(1 if hits else 0)
+PY
+ok "the erasure names no one: over $(python3 -c 'print(31*1000)') candidate ID numbers (the true one among them), nothing any node holds confirms one"
 
 # --- nothing of the person anywhere; everything else intact ---
 for n in cn st dx pv; do
@@ -107,7 +149,7 @@ ok "no object at any tier holds the person's values (raw or redacted); fsck, ver
 "$STRATA" -C cn erasures --format csv >out.csv && fail "the community knows of no pending erasure below the street: $(cat out.csv)"
 tr -d '\r' <out.csv >out2.csv
 grep -q "^$erasure,st-wangjiang,residents,confirmed," out2.csv || fail "erasures at the community: $(cat out2.csv)"
-grep -q "^$erasure,dx-gongshu,,pending,,st-wangjiang$" out2.csv || fail "the street's word on the district: $(cat out2.csv)"
+grep -q "^$erasure,dx-gongshu,,pending,,st-wangjiang," out2.csv || fail "the street's word on the district: $(cat out2.csv)"
 "$STRATA" -C st erasures >/dev/null && fail "the street knows of no pending erasure at the province: $("$STRATA" -C st erasures)"
 "$STRATA" -C st erasures --format csv | tr -d '\r' | grep -q "^$erasure,dx-gongshu,[^,]*residents,confirmed," ||
 	fail "the street: its district has not confirmed: $("$STRATA" -C st erasures)"
@@ -134,8 +176,8 @@ ok "after the erasure, ordinary changes travel on top of the cut, incrementally"
 "$STRATA" -C cn import n3.parcel.receipt >/dev/null
 "$STRATA" -C cn erasures --format csv >out.csv || fail "the community still has a pending erasure: $(cat out.csv)"
 tr -d '\r' <out.csv >out2.csv
-grep -q "^$erasure,dx-gongshu,,confirmed,20[0-9T:-]*Z,st-wangjiang$" out2.csv || fail "the district's confirmation at the community: $(cat out2.csv)"
-grep -q "^$erasure,pv-zhejiang,,confirmed,20[0-9T:-]*Z,dx-gongshu$" out2.csv || fail "the province's confirmation at the community: $(cat out2.csv)"
+grep -q "^$erasure,dx-gongshu,,confirmed,20[0-9T:-]*Z,st-wangjiang," out2.csv || fail "the district's confirmation at the community: $(cat out2.csv)"
+grep -q "^$erasure,pv-zhejiang,,confirmed,20[0-9T:-]*Z,dx-gongshu," out2.csv || fail "the province's confirmation at the community: $(cat out2.csv)"
 "$STRATA" -C cn erasures --format json | python3 -c '
 import json, sys
 r = json.load(sys.stdin)

@@ -29,6 +29,13 @@
  */
 int strata_time_parse(int64_t *out, const char *s, int64_t now, int day_end);
 
+/*
+ * Seconds since the epoch: the one clock the library asks for judgements
+ * that depend on elapsed time (a retention expired, an erasure overdue).
+ * STRATA_TEST_NOW (seconds since the epoch) sets it, so tests never wait.
+ */
+int64_t strata_time_now(void);
+
 /* `t` as RFC 3339 in the local zone; `out` holds at least 26 bytes. */
 void strata_time_format(char *out, size_t size, int64_t t);
 

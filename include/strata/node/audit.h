@@ -1,9 +1,12 @@
 /*
  * audit.h - the node's event log (DESIGN.md, "Audit").
  *
- * refs/strata/audit is an append-only chain of signed commits over the
- * empty tree, one per event that changed the node or sent data from it
- * (parcel exported or imported, policy committed, view built).  The event
+ * refs/strata/audit is an append-only chain of signed commits, one per
+ * event that changed the node or sent data from it (parcel exported or
+ * imported, policy committed, view built).  Each commit's tree is the
+ * disclosure ledger as of that event (ledger.h): an event that changes it
+ * names the new tree, any other carries its parent's (the first event's is
+ * empty).  The event
  * is in the message: a subject line and one-line trailers naming the event,
  * peers, datasets, commit ids, policy and purpose, so stock git reads and
  * verifies it (`git log --show-signature refs/strata/audit`).
@@ -27,6 +30,9 @@
  * "Key: value\n" lines (Strata-Event and Strata-Node are added here).
  */
 int strata_audit_append(strata_node *n, const char *event, const char *subject, const char *trailers);
+/* The same, the event's tree `tree` (the ledger after it; NULL: its parent's). */
+int strata_audit_append_tree(strata_node *n, const char *event, const char *subject, const char *trailers,
+			     const git_oid *tree);
 /*
  * Records a refused input in NODE/refused.log: what was offered (a file
  * name or peer address), who claimed to send it (may be NULL) and why.
@@ -43,6 +49,8 @@ typedef struct {
 typedef int (*strata_audit_cb)(const strata_audit_event *ev, void *payload);
 /* Calls `cb` for each event, newest first; a non-zero return stops the walk. */
 int strata_audit_foreach(strata_node *n, strata_audit_cb cb, void *payload);
+/* The same, oldest first. */
+int strata_audit_foreach_oldest(strata_node *n, strata_audit_cb cb, void *payload);
 typedef void (*strata_audit_problem_cb)(const char *problem, void *payload);
 /*
  * Checks the chain: each event has one parent (the first none) and all are

@@ -26,6 +26,7 @@ typedef struct {
 	const char *file;		/* the one file it rewrites (relative to the node), or NULL */
 	const char *event;		/* the audit event's subject */
 	const char *trailers;		/* and its trailers (NULL: none) */
+	const git_oid *tree;		/* the ledger after it (ledger.h), NULL: unchanged */
 } strata_change;
 
 /* Makes the moves: called once the journal is written. */

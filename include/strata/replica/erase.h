@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include "strata/base/buf.h"
 #include "strata/node/node.h"
+#include "strata/replica/link.h"
 
 typedef struct {
 	char erasure[17];	/* its id: 16 hex digits */
@@ -43,27 +44,51 @@ int strata_erase(strata_node *n, const char *dataset, char *const *keys, size_t 
 		 strata_erase_result *res);
 
 /*
- * The erasures this node holds, one row per view a peer is sent that was
- * cut for one: erasure id, the view, the peer, and whether the peer has
- * confirmed it (its receipt, or what it said over HTTPS, names the cut
- * root or a commit after it).  Then, after each peer's row, one row per
- * node below it that the peer reported (`via` the node that told: the
- * peer, or a recipient of its own), `view` NULL: so the owner sees the
- * whole chain confirm, one hop vouching for the next.  A later cut of a
- * view subsumes an earlier one (its root holds none of what the earlier
- * cut removed): only the latest shows.  `cb` gets each row; returns the
+ * The cuts this node made or passed on (erasures, retractions,
+ * retentions, withdrawals), every one it ever made, from the disclosure
+ * ledger (ledger.h): per cut, one row per view of a peer it cut, and
+ * whether the peer confirmed holding the cut (recorded in the ledger once
+ * seen: its receipt, or what it said over HTTPS, named the cut's root or
+ * a commit after it, or after a later cut of the view).  After each
+ * confirmed peer's row, one row per node below it that the peer reported
+ * (`via` who told: the peer, or a recipient of its own), `view` NULL: so
+ * the owner sees the whole chain confirm, one hop vouching for the next.
+ * Views cut before the ledger kept cuts are read from the views
+ * themselves (only their latest cut).  `cb` gets each row; returns the
  * number of rows still pending, or an error.
  */
 typedef struct {
-	const char *erasure;
+	const char *erasure;	/* the cut's id */
+	const char *kind;	/* erasure, retraction, retention, withdrawal */
+	int64_t cut_time;	/* when this node made or passed it on (0: not known) */
+	const char *dataset;	/* the source, as this node names it (NULL: not known) */
+	const char *reason;	/* the owner's reason for an erasure (NULL: none here) */
 	const char *peer;	/* the node that holds the view: a peer, or one below it */
 	const char *view;	/* NULL for a node below */
 	int confirmed;
-	int64_t confirmed_at;	/* a peer: when it last confirmed anything; below: when it confirmed this (0: never) */
+	int64_t confirmed_at;	/* when it confirmed (0: never) */
 	const char *via;	/* NULL for a peer; below: who reported it */
+	int recorded;		/* the confirmation is in the ledger (not only in the peer's last word) */
+	const char *overdue;	/* a peer's row pending longer than a round: why it needs attention (else NULL) */
 } strata_erasure_row;
+/* A day: an erasure a peer has not confirmed for that long needs attention, whatever the schedule. */
+#define STRATA_ERASURE_PATIENCE (24 * 3600)
 typedef int (*strata_erasure_cb)(const strata_erasure_row *row, void *payload);
 int strata_erasures(strata_node *n, strata_erasure_cb cb, void *payload);
+
+/*
+ * Keeps in the ledger every confirmation `peer`'s last word (its link
+ * state's "acked": a receipt, or its answer over TLS) adds, for the cuts
+ * of views sent to it and the nodes below it, with an audit event
+ * "erasure-confirmed".  Nothing if there is none.  The caller holds the
+ * node's write lock.
+ */
+int strata_erasures_note(strata_node *n, const char *peer);
+/*
+ * What `peer` says it holds now (strata_link_state_parse), recorded as its
+ * confirmation, then strata_erasures_note.  Takes the write lock.
+ */
+int strata_erasures_acked(strata_node *n, const char *peer, const strata_link_side *have);
 
 /*
  * What this node holds from `peer` (link.h's strata_link_state_format),

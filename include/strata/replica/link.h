@@ -62,6 +62,8 @@ int strata_link_load(strata_link *l, strata_node *n, const char *peer);
 int strata_link_save(strata_node *n, const char *peer, const strata_link *l);
 /* Frees what one side holds (refs, below) and zeroes it. */
 void strata_link_side_dispose(strata_link_side *s);
+/* 1 if the two say the same (sequence, refs, lines below; not the time), else 0. */
+int strata_link_side_same(const strata_link_side *a, const strata_link_side *b);
 /* Copies `from` into `to` (freeing what `to` held). */
 int strata_link_side_copy(strata_link_side *to, const strata_link_side *from);
 void strata_link_dispose(strata_link *l);

@@ -81,18 +81,29 @@ int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset
 void strata_provenance_trace_dispose(strata_trace *t);
 
 /*
- * Disclosures: one view commit that carried the record to a peer.  The
- * record is as the peer holds it (read from the view, after checking that
- * the view's policy gives it from the source); `key_there` is its key at
- * the peer (a JSON array), under the dataset name `name_there`, so an
- * auditor continues at that node with the same command.
+ * Disclosures (PIPL articles 44-45: who received a person's data), from
+ * the disclosure ledger (ledger.h), which outlives every cut, and from
+ * the views as they are for what the ledger did not yet record.  Each
+ * entry is one of:
+ *   "carried"  a view commit built for a peer held the record: when built,
+ *              when first sent (the first parcel that carried it), under
+ *              which policy version and purpose, with which fields
+ *              (`fields`); while the commit is still held here, the record
+ *              as the peer holds it (`line`) and its key there
+ *              (`key_there`), to continue at that node; after a cut
+ *              (`gone`), only what the ledger keeps: no value;
+ *   "removed"  it left that view: cut (`cut`, `kind`: erasure,
+ *              retraction, retention, withdrawal, and whether the peer
+ *              confirmed holding the cut), or no longer in it;
+ *   "erased"   this node erased the key (`cut`, `reason`).
  */
 typedef struct {
+	const char *event;		/* "carried", "removed", "erased" */
 	char peer[64];
 	char view[256];			/* the view's name here: refs/strata/views/PEER/VIEW */
 	char name_there[320];		/* the dataset's name at the peer: THIS-NODE/VIEW */
 	git_oid commit;
-	int64_t built;			/* the view commit's time */
+	int64_t built;			/* the view commit's time; removed, erased: when */
 	int64_t sent;			/* the first parcel that carried it (audit log); 0: not sent yet */
 	uint64_t sequence;		/* that parcel's number */
 	char via[16];			/* how: file, https-push, https-pull ("parcel": logged before 0.2) */
@@ -100,17 +111,23 @@ typedef struct {
 	char policy_version[16];
 	char policy_blob[GIT_OID_HEXSZ + 1];
 	char purpose[512];
-	const char *line;		/* the record as the peer received it */
-	const char *key_there;
+	const char *fields;		/* "name=keep,phone=mask,...": what it shared, and how (NULL: not recorded) */
+	int gone;			/* the commit is no longer held here: no line, no key_there */
+	const char *line;		/* the record as the peer received it (NULL if gone) */
+	const char *key_there;		/* (NULL if gone) */
+	char cut[17];			/* removed by a cut, erased: its id ("" none) */
+	char kind[16];			/* erasure, retraction, retention, withdrawal */
+	char reason[512];		/* erased: why */
+	int confirmed;			/* removed by a cut: the peer confirmed holding it */
+	int64_t confirmed_at;
 } strata_disclosure;
 typedef int (*strata_disclosure_cb)(const strata_disclosure *d, void *payload);
 /*
- * Every view commit of every peer that carried the record with these key
- * values of `dataset` (own or received, by the name dataset.h gives it),
- * per peer, newest first.  A parcel carries a view's history up to its
- * tip, so a commit counts as sent with the first parcel whose tip was it
- * or a later commit.  Returns the number of disclosures (0: never sent),
- * STRATA_ENOTFOUND if the dataset never held the key, or an error.
+ * Every disclosure of the record with these key values of `dataset` (own
+ * or received, by the name dataset.h gives it): per peer and view, newest
+ * first; erasures of the key last.  Returns the number of "carried"
+ * entries (0: never sent), STRATA_ENOTFOUND if neither the dataset, nor
+ * the ledger, nor any version ever held the key, or an error.
  */
 int strata_provenance_disclosures(strata_node *n, const char *dataset, char *const *key, size_t nkey,
 				  strata_disclosure_cb cb, void *payload);

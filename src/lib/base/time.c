@@ -178,3 +178,9 @@ void strata_time_format(char *out, size_t size, int64_t t)
 		snprintf(out, size, "%s%c%02ld:%02ld", base, off < 0 ? '-' : '+', a / 3600, (a / 60) % 60);
 	}
 }
+
+int64_t strata_time_now(void)
+{
+	const char *t = getenv("STRATA_TEST_NOW");
+	return t && *t ? (int64_t)strtoll(t, NULL, 10) : (int64_t)time(NULL);
+}

@@ -444,6 +444,7 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 		int done;
 		if ((error = push_part(n, peer, m, body, &res, &done)) < 0 || !done)
 			break;
+		/* after the first line, what this node now holds: the pusher keeps it as confirmed (an erasure included) */
 		if (res.uptodate) {
 			strata_buf_printf(body, "parcel %llu from %s: already imported\n", (unsigned long long)res.sequence, peer);
 			strata_netproc_log("%s: push: parcel %llu already imported", peer, (unsigned long long)res.sequence);
@@ -454,6 +455,7 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 			strata_netproc_log("%s: push: parcel %llu, %zu of %zu views changed, %zu objects, %zu bytes", peer,
 			      (unsigned long long)res.sequence, res.changed, res.nrefs, res.objects, res.bytes);
 		}
+		error = strata_erasure_state(body, n, peer);
 		break;
 	}
 	case OP_RELOAD: {

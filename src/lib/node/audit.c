@@ -18,28 +18,26 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The empty tree every event commit points at: events carry no data. */
-static int empty_tree(git_tree **out, strata_node *n)
+/* The empty tree: the first event's, when nothing is recorded in the ledger yet. */
+static int empty_tree(git_oid *out, strata_node *n)
 {
 	git_treebuilder *tb = NULL;
-	git_oid id;
 	int rc;
 
 	rc = git_treebuilder_new(&tb, strata_node_repo(n), NULL);
 	if (rc == 0)
-		rc = git_treebuilder_write(&id, tb);
-	if (rc == 0)
-		rc = git_tree_lookup(out, strata_node_repo(n), &id);
+		rc = git_treebuilder_write(out, tb);
 	git_treebuilder_free(tb);
 	return rc < 0 ? strata_error_git("cannot write the audit event tree") : 0;
 }
 
-int strata_audit_append(strata_node *n, const char *event, const char *subject, const char *trailers)
+int strata_audit_append_tree(strata_node *n, const char *event, const char *subject, const char *trailers,
+			     const git_oid *tree_id)
 {
 	strata_buf msg = STRATA_BUF_INIT;
 	git_tree *tree = NULL;
 	git_commit *parent = NULL;
-	git_oid parent_id, id;
+	git_oid parent_id, id, tid;
 	int rc, have_parent = 0, error = STRATA_ERROR;
 
 	rc = git_reference_name_to_id(&parent_id, strata_node_repo(n), STRATA_REF_AUDIT);
@@ -54,9 +52,19 @@ int strata_audit_append(strata_node *n, const char *event, const char *subject, 
 		goto done;
 	}
 	git_error_clear();
+	/* the ledger as it was, unless this event changes it (ledger.h) */
+	if (tree_id)
+		git_oid_cpy(&tid, tree_id);
+	else if (parent)
+		git_oid_cpy(&tid, git_commit_tree_id(parent));
+	else if (empty_tree(&tid, n) < 0)
+		goto done;
+	if (git_tree_lookup(&tree, strata_node_repo(n), &tid) < 0) {
+		strata_error_git("cannot read the audit event tree");
+		goto done;
+	}
 	if (strata_buf_printf(&msg, "%s\n\nStrata-Event: %s\nStrata-Node: %s\n%s", subject, event,
 			      strata_node_name(n), trailers ? trailers : "") < 0 ||
-	    empty_tree(&tree, n) < 0 ||
 	    strata_commit_create(&id, n, tree, parent, msg.ptr) < 0 ||
 	    strata_refs_update(n, STRATA_REF_AUDIT, &id, have_parent ? &parent_id : NULL, "strata audit") < 0)
 		goto done;
@@ -66,6 +74,11 @@ done:
 	git_commit_free(parent);
 	strata_buf_dispose(&msg);
 	return error;
+}
+
+int strata_audit_append(strata_node *n, const char *event, const char *subject, const char *trailers)
+{
+	return strata_audit_append_tree(n, event, subject, trailers, NULL);
 }
 
 int strata_audit_refusal(strata_node *n, const char *event, const char *what, const char *sender,
@@ -119,7 +132,7 @@ done:
 	return error;
 }
 
-int strata_audit_foreach(strata_node *n, strata_audit_cb cb, void *payload)
+static int audit_walk(strata_node *n, int oldest_first, strata_audit_cb cb, void *payload)
 {
 	git_revwalk *walk = NULL;
 	git_commit *c = NULL;
@@ -132,8 +145,12 @@ int strata_audit_foreach(strata_node *n, strata_audit_cb cb, void *payload)
 		git_error_clear();
 		return 0;
 	}
-	if (rc < 0 || git_revwalk_new(&walk, strata_node_repo(n)) < 0 || git_revwalk_push(walk, &ev.commit) < 0)
+	if (rc < 0 || git_revwalk_new(&walk, strata_node_repo(n)) < 0 ||
+	    (oldest_first && git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0) ||
+	    git_revwalk_push(walk, &ev.commit) < 0) {
+		git_revwalk_free(walk);
 		return strata_error_git("cannot read the audit log");
+	}
 	while (!error && (rc = git_revwalk_next(&ev.commit, walk)) == 0) {
 		const char *msg, *nl;
 		if (git_commit_lookup(&c, strata_node_repo(n), &ev.commit) < 0) {
@@ -157,6 +174,16 @@ int strata_audit_foreach(strata_node *n, strata_audit_cb cb, void *payload)
 	git_error_clear();
 	git_revwalk_free(walk);
 	return error;
+}
+
+int strata_audit_foreach(strata_node *n, strata_audit_cb cb, void *payload)
+{
+	return audit_walk(n, 0, cb, payload);
+}
+
+int strata_audit_foreach_oldest(strata_node *n, strata_audit_cb cb, void *payload)
+{
+	return audit_walk(n, 1, cb, payload);
 }
 
 static int problem(strata_audit_problem_cb cb, void *payload, const char *fmt, ...)

@@ -13,7 +13,7 @@ int strata_change_apply(strata_node *n, const strata_change *c, strata_change_fn
 	if ((error = strata_journal_begin(n, c->op, c->what, c->file, c->refs, c->nrefs)) < 0)
 		return error;
 	if ((error = apply(n, payload)) < 0 ||
-	    (error = strata_audit_append(n, c->op, c->event, c->trailers)) < 0) {
+	    (error = strata_audit_append_tree(n, c->op, c->event, c->trailers, c->tree)) < 0) {
 		strata_journal_undo(n);	/* keeps the step's message, says it was undone */
 		return error;
 	}

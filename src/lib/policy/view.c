@@ -13,6 +13,7 @@
 #include "strata/node/audit.h"
 #include "strata/node/journal.h"
 #include "strata/node/change.h"
+#include "strata/node/ledger.h"
 #include "strata/node/commit.h"
 #include "strata/policy/policy.h"
 #include "strata/policy/redact.h"
@@ -28,6 +29,7 @@
 #include "strata/base/array.h"
 #include "strata/base/digest.h"
 #include "strata/base/enc.h"
+#include "strata/base/time.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -64,6 +66,9 @@ typedef struct {
 	const kclasses *kc;		/* min_k, or NULL */
 	size_t suppressed;
 	strata_buf tuple, v;
+	const strata_schema *ss;	/* the source's schema: its key names the record in the ledger */
+	const strata_hmac_key *tk;	/* the record key (ledger.h) */
+	strata_spill *tokens;		/* the tokens of the records kept */
 } stream_ctx;
 
 /* The class of a redacted line: a hash of its quasi-identifier values, each ended by 0x1f. */
@@ -229,6 +234,15 @@ static int stream_line(const char *line, size_t len, void *payload)
 			return 0;
 		}
 	}
+	/* the disclosure ledger's token: from the source's key, as this node holds it */
+	if (x->tk) {
+		unsigned char src_hash[STRATA_HASH_LEN];
+		strata_token t;
+		if ((error = strata_trie_line_keyhash(src_hash, line, len, x->ss->key, x->ss->nkey)) < 0 ||
+		    (error = strata_ledger_token(&t, x->tk, src_hash)) < 0 ||
+		    (error = strata_ledger_spill_add(x->tokens, t)) < 0)
+			return error;
+	}
 	/* the view's key hash: from the redacted key values */
 	if (strata_trie_line_keyhash(hash, x->out.ptr, x->out.len, x->vs->key, x->vs->nkey) < 0)
 		return STRATA_ERROR;
@@ -304,11 +318,12 @@ static void *redact_main(void *arg)
 /* Redacts every source record on VIEW_THREADS threads, then builds records/. */
 /* Redacts every record of `src_tree` into `w`, for `repo` (spilling under NODE/tmp of `node_dir`). */
 static int build_full(git_repository *repo, const char *node_dir, strata_redactor *r, const strata_schema *vs, const git_tree *src_tree,
-		      const kclasses *kc, strata_packw *w, git_oid *records_oid, size_t *records, size_t *suppressed)
+		      const kclasses *kc, strata_packw *w, git_oid *records_oid, size_t *records, size_t *suppressed,
+		      const strata_schema *ss, const strata_hmac_key *tk, git_oid *token_set)
 {
 	redact_worker wk[VIEW_THREADS];
 	pthread_t th[VIEW_THREADS];
-	strata_spill *spills[VIEW_THREADS];
+	strata_spill *spills[VIEW_THREADS], *tokens[VIEW_THREADS];
 	const git_tree_entry *re = git_tree_entry_byname(src_tree, "records");
 	int started = 0, error = 0;
 
@@ -323,7 +338,10 @@ static int build_full(git_repository *repo, const char *node_dir, strata_redacto
 		git_oid_cpy(&wk[i].records, git_tree_entry_id(re));
 		wk[i].part = (unsigned)i;
 		wk[i].nparts = VIEW_THREADS;
-		error = strata_spill_open(&wk[i].x.spill, node_dir);
+		wk[i].x.ss = ss;
+		wk[i].x.tk = tk;
+		if ((error = strata_spill_open(&wk[i].x.spill, node_dir)) == 0 && tk)
+			error = strata_spill_open(&wk[i].x.tokens, node_dir);
 	}
 	for (; started < VIEW_THREADS && !error; started++)
 		if (pthread_create(&th[started], NULL, redact_main, &wk[started]) != 0)
@@ -337,12 +355,18 @@ static int build_full(git_repository *repo, const char *node_dir, strata_redacto
 	*suppressed = 0;
 	for (int i = 0; i < VIEW_THREADS; i++) {
 		spills[i] = wk[i].x.spill;
+		tokens[i] = wk[i].x.tokens;
 		*records += wk[i].x.kept;
 		*suppressed += wk[i].x.suppressed;
 	}
 	if (!error)
 		error = build_records(spills, VIEW_THREADS, w, records_oid);
+	if (!error && tk) {
+		size_t held;
+		error = strata_ledger_set_build(token_set, w, tokens, VIEW_THREADS, &held);
+	}
 	for (int i = 0; i < VIEW_THREADS; i++) {
+		strata_spill_free(wk[i].x.tokens);
 		strata_spill_free(wk[i].x.spill);
 		strata_buf_dispose_secret(&wk[i].x.out);
 		strata_buf_dispose_secret(&wk[i].x.tuple);
@@ -367,7 +391,30 @@ typedef struct {
 	size_t n, alloc;
 	strata_buf arena, out, vals;
 	size_t *offs;
+	const strata_schema *ss;	/* the source's: its key names a record in the ledger */
+	const strata_hmac_key *tk;
+	strata_token *add, *del;	/* the ledger's change: records the view gains or changes, and loses */
+	size_t nadd, addalloc, ndel, delalloc;
 } ops_ctx;
+
+/* The ledger token of a source record (ledger.h): its key as this node holds it. */
+static int source_token(ops_ctx *o, const strata_record *rec, strata_token *t)
+{
+	char *kv[64];
+	size_t kl[64];
+	unsigned char hash[STRATA_HASH_LEN];
+
+	for (size_t i = 0; i < o->ss->nkey && i < 64; i++) {
+		const char *v = strata_json_record_get(rec, o->ss->key[i]);
+		if (!v)
+			return strata_error_set("source record lacks key field '%s'", o->ss->key[i]);
+		kv[i] = (char *)v;
+		kl[i] = strlen(v);
+	}
+	if (strata_trie_keyhash(hash, kv, kl, o->ss->nkey < 64 ? o->ss->nkey : 64) < 0)
+		return STRATA_ERROR;
+	return strata_ledger_token(t, o->tk, hash);
+}
 
 /* The view key hash of a source record: its key fields through their rules. */
 static int redacted_keyhash(ops_ctx *o, const strata_record *rec, unsigned char *hash)
@@ -424,6 +471,18 @@ static int on_change(const strata_record *old_rec, const strata_record *new_rec,
 	}
 	if (redacted_keyhash(o, new_rec ? new_rec : old_rec, hash) < 0)
 		return STRATA_ERROR;
+	{
+		strata_token t;
+		if (source_token(o, new_rec ? new_rec : old_rec, &t) < 0)
+			return STRATA_ERROR;
+		if (kept ? strata_array_grow(&o->add, &o->addalloc, o->nadd + 1, 256) < 0
+			 : strata_array_grow(&o->del, &o->delalloc, o->ndel + 1, 256) < 0)
+			return STRATA_ERROR;
+		if (kept)
+			o->add[o->nadd++] = t;
+		else
+			o->del[o->ndel++] = t;
+	}
 	if (kept)
 		return add_op(o, hash, 1, o->out.ptr, o->out.len);
 	/* removed, or filtered out now: delete (a no-op if the view never had it) */
@@ -447,7 +506,8 @@ static void oid_trailer(git_oid *out, const git_commit *c, const char *key)
  */
 static int build_incremental(strata_node *n, strata_redactor *r, const strata_policy_dataset *pd,
 			     const strata_schema *vs, const git_commit *prev, const git_tree *src_tree,
-			     const git_oid *policy_blob, strata_packw *w, git_oid *records_oid, size_t *records)
+			     const git_oid *policy_blob, strata_packw *w, git_oid *records_oid, size_t *records,
+			     const strata_schema *ss, const strata_hmac_key *tk, const git_oid *prev_set, git_oid *token_set)
 {
 	git_oid old_src, prev_policy;
 	git_commit *oc = NULL;
@@ -479,6 +539,8 @@ static int build_incremental(strata_node *n, strata_redactor *r, const strata_po
 	o.r = r;
 	o.pd = pd;
 	o.vs = vs;
+	o.ss = ss;
+	o.tk = tk;
 	if ((error = strata_dataset_diff(strata_node_repo(n), ot, src_tree, on_change, &o)) < 0)
 		goto done;
 	for (size_t i = 0; i < o.n; i++)
@@ -491,7 +553,8 @@ static int build_incremental(strata_node *n, strata_redactor *r, const strata_po
 			goto done;
 		}
 	if ((error = strata_trie_apply(w, strata_node_repo(n), prev_records, o.ops, o.n, view_line_hash, (void *)vs,
-				       &counts, records_oid)) < 0)
+				       &counts, records_oid)) < 0 ||
+	    (error = strata_ledger_set_apply(token_set, w, strata_node_repo(n), prev_set, o.add, o.nadd, o.del, o.ndel)) < 0)
 		goto done;
 	{
 		char v[32];
@@ -506,6 +569,8 @@ done:
 	git_tree_free(prev_records);
 	free(o.ops);
 	free(o.offs);
+	free(o.add);
+	free(o.del);
 	strata_buf_dispose_secret(&o.arena);
 	strata_buf_dispose_secret(&o.out);
 	strata_buf_dispose_secret(&o.vals);
@@ -558,7 +623,13 @@ typedef struct {
 	char secret_id[STRATA_SECRET_ID_LEN + 1];
 	int prev_secret_differs;	/* the previous view was built under another secret (rotated) */
 	char cut[80];			/* the source's history was cut (an erasure): its Strata-Cut, else "" */
-	const char *cut_why;		/* and why: "erasure", "retraction" or "retention" (for the audit event) */
+	const char *cut_why;		/* and why, in words (for the audit event) */
+	char cut_kind[16];		/* and its kind: erasure, retraction, retention or withdrawal (Strata-Cut-Kind) */
+	strata_buf ledger_path;		/* where the ledger keeps the records it holds (ledger.h) */
+	git_oid prev_set, token_set;	/* the ledger's set for it before this build, and after */
+	int have_prev_set;
+	strata_hmac_key tk;		/* the record key */
+	int have_tk;
 	char onward[512];		/* the obligations this view carries on: Strata-Onward ("" none) */
 	char onward_from[320];		/* and whose they are: Strata-Onward-From, "NODE POLICY vN" */
 	int64_t retention;		/* and Strata-Retention (0 none): the strictest of upstream's and ours */
@@ -603,12 +674,17 @@ static int hide_source_path(view_build *b)
 	return 0;
 }
 
-/* The Strata-Cut of the root of `c`'s first-parent history, or "" (no cut). */
-static void history_cut(char *out, size_t size, const git_commit *c)
+/*
+ * The Strata-Cut of the root of `c`'s first-parent history, or "" (no
+ * cut), and its Strata-Cut-Kind into `kind` ("erasure" from a sender
+ * that names none).
+ */
+static void history_cut(char *out, size_t size, char kind[16], const git_commit *c)
 {
 	git_commit *at = NULL, *p = NULL;
 
 	out[0] = '\0';
+	snprintf(kind, 16, "erasure");
 	if (git_commit_dup(&at, (git_commit *)c) < 0)
 		return;
 	while (git_commit_parentcount(at) > 0 && git_commit_parent(&p, at, 0) == 0) {
@@ -617,6 +693,9 @@ static void history_cut(char *out, size_t size, const git_commit *c)
 	}
 	if (git_commit_parentcount(at) > 0 || !strata_commit_trailer(at, "Strata-Cut", out, size))
 		out[0] = '\0';
+	else if (!strata_commit_trailer(at, "Strata-Cut-Kind", kind, 16) ||
+		 (strcmp(kind, "erasure") && strcmp(kind, "retraction") && strcmp(kind, "retention") && strcmp(kind, "withdrawal")))
+		snprintf(kind, 16, "erasure");
 	git_commit_free(at);
 	git_error_clear();
 }
@@ -645,8 +724,7 @@ static int narrows(const strata_policy_change *c, void *payload)
  */
 static int retraction(view_build *b)
 {
-	char name[256], version[32], hex[65], id[160];
-	unsigned char digest[32];
+	char name[256], version[32];
 	strata_policy *old = NULL;
 	struct narrower x = { b->dataset, 0 };
 	git_oid prev_policy;
@@ -664,22 +742,17 @@ static int retraction(view_build *b)
 	strata_policy_free(old);
 	if (!x.less)
 		return 0;
-	snprintf(id, sizeof(id), "retraction\n%s\n%s\n%ld\n%s", b->peer, b->p->name, b->p->version, b->dataset);
-	strata_digest_sha256(digest, id, strlen(id));
-	strata_enc_hex(hex, digest, sizeof(digest));
-	snprintf(b->cut, sizeof(b->cut), "%.16s", hex);
+	if (strata_ledger_cut_id(b->cut) < 0)
+		return STRATA_ERROR;
 	b->cut_why = "retraction: the policy exposes less than the version it was built under";
+	snprintf(b->cut_kind, sizeof(b->cut_kind), "retraction");
 	return 0;
 }
 
-/*
- * Seconds since the epoch; STRATA_TEST_NOW overrides it, for the tests of
- * retention only (doc/design.md, "Forgetting").
- */
+/* The clock retention is judged by (time.h: the tests set it). */
 static int64_t view_now(void)
 {
-	const char *t = getenv("STRATA_TEST_NOW");
-	return t && *t ? (int64_t)strtoll(t, NULL, 10) : (int64_t)time(NULL);
+	return strata_time_now();
 }
 
 /*
@@ -689,15 +762,13 @@ static int64_t view_now(void)
  * erasure.  So no version older than twice the retention is ever held,
  * none older than it once the cut has gone down.
  */
-static void retention_due(view_build *b)
+static int retention_due(view_build *b)
 {
 	git_commit *at = NULL, *p = NULL;
-	unsigned char digest[32];
-	char hex[65], id[160];
 	int64_t now, oldest;
 
 	if (!b->retention || git_commit_parentcount(b->prev) == 0 || git_commit_dup(&at, b->prev) < 0)
-		return;
+		return 0;
 	while (git_commit_parentcount(at) > 0 && git_commit_parent(&p, at, 0) == 0) {
 		git_commit_free(at);
 		at = p;
@@ -707,12 +778,12 @@ static void retention_due(view_build *b)
 	git_error_clear();
 	now = view_now();
 	if (now - oldest <= b->retention)
-		return;
-	snprintf(id, sizeof(id), "retention\n%s\n%s\n%lld", b->peer, b->dataset, (long long)now);
-	strata_digest_sha256(digest, id, strlen(id));
-	strata_enc_hex(hex, digest, sizeof(digest));
-	snprintf(b->cut, sizeof(b->cut), "%.16s", hex);
+		return 0;
+	if (strata_ledger_cut_id(b->cut) < 0)
+		return STRATA_ERROR;
 	b->cut_why = "retention: its oldest version had expired";
+	snprintf(b->cut_kind, sizeof(b->cut_kind), "retention");
+	return 0;
 }
 
 static int in_list(const char *list, const char *name)
@@ -867,8 +938,14 @@ static int view_inputs(view_build *b)
 		return error;
 	if ((error = recipient_named(b)) < 0 || (error = obligations(b)) < 0)
 		return error;
-	if ((error = strata_buf_printf(&b->ref, "%s%s/%s", STRATA_REF_VIEWS, b->peer, b->res->name)) < 0)
+	if ((error = strata_buf_printf(&b->ref, "%s%s/%s", STRATA_REF_VIEWS, b->peer, b->res->name)) < 0 ||
+	    (error = strata_ledger_view_path(&b->ledger_path, b->peer, b->res->name)) < 0)
 		return error;
+	if ((rc = strata_ledger_get(&b->prev_set, n, NULL, b->ledger_path.ptr)) == 0)
+		b->have_prev_set = 1;
+	else if (rc != STRATA_ENOTFOUND)
+		return rc;
+	strata_error_clear();
 	b->cut[0] = '\0';
 	b->cut_why = NULL;
 	rc = git_reference_name_to_id(&b->prev_oid, strata_node_repo(n), b->ref.ptr);
@@ -884,14 +961,14 @@ static int view_inputs(view_build *b)
 		 * nothing of the erased record stays in its history.
 		 */
 		if (!strata_commit_descends(strata_node_repo(n), &b->src_oid, &b->prev_source))
-			history_cut(b->cut, sizeof(b->cut), b->src);
+			history_cut(b->cut, sizeof(b->cut), b->cut_kind, b->src);
 		if (b->cut[0])
 			b->cut_why = "its source's history was cut (an erasure)";
 		git_error_clear();
 		if (!b->cut[0] && (error = retraction(b)) < 0)
 			return error;
-		if (!b->cut[0])
-			retention_due(b);
+		if (!b->cut[0] && (error = retention_due(b)) < 0)
+			return error;
 		{
 			/*
 			 * A view from before secret ids were written has none: it cannot
@@ -917,7 +994,8 @@ static int view_unchanged(view_build *b)
 	git_oid prev_policy;
 	char v[32];
 
-	if (!b->have_prev || !git_oid_equal(&b->prev_source, &b->src_oid) || b->prev_secret_differs || b->cut[0])
+	if (!b->have_prev || !git_oid_equal(&b->prev_source, &b->src_oid) || b->prev_secret_differs || b->cut[0] ||
+	    !b->have_prev_set)
 		return 0;
 	oid_trailer(&prev_policy, b->prev, "Strata-Policy");
 	if (!git_oid_equal(&prev_policy, &b->policy_blob))
@@ -954,16 +1032,25 @@ static int view_tree(view_build *b, int full, git_oid *root)
 	}
 	if ((error = strata_pack_writer_new(&w, strata_node_repo(b->n), VIEW_ZLIB_LEVEL)) < 0)
 		goto out;
+	if (!b->have_tk) {
+		if ((error = strata_ledger_key(&b->tk, b->n, 1)) < 0)
+			goto done;
+		b->have_tk = 1;
+	}
 	if (b->prev_secret_differs || b->cut[0])
 		full = 1;	/* every token changed, or a history cut: nothing of the previous view is kept */
+	if (!b->have_prev_set)
+		full = 1;	/* the ledger has no record of what it holds (a view from before the ledger): every record */
 	if (b->have_prev && !full && !git_oid_equal(&b->prev_source, &b->src_oid)) {
 		if ((error = rc = build_incremental(b->n, &b->r, b->pd, &b->vs, b->prev, b->src_tree, &b->policy_blob, w,
-						    &records, &b->res->records)) < 0)
+						    &records, &b->res->records, b->src_schema, &b->tk, &b->prev_set,
+						    &b->token_set)) < 0)
 			goto done;
 		b->res->incremental = rc;
 	}
 	if (rc == 0 && (error = build_full(strata_node_repo(b->n), strata_node_path(b->n), &b->r, &b->vs, b->src_tree,
-					   b->pd->min_k ? &kc : NULL, w, &records, &b->res->records, &b->res->suppressed)) < 0)
+					   b->pd->min_k ? &kc : NULL, w, &records, &b->res->records, &b->res->suppressed,
+					   b->src_schema, &b->tk, &b->token_set)) < 0)
 		goto done;
 	if ((error = strata_schema_write_root(w, &b->vs, &records, root)) == 0)
 		error = strata_pack_writer_commit(w);
@@ -974,6 +1061,58 @@ out:
 	return error;
 }
 
+/* The fields the view shares and how, "name=keep,phone=mask,...": the ledger's Strata-Fields. */
+static int fields_trailer(strata_buf *out, const view_build *b)
+{
+	int error = strata_buf_printf(out, "Strata-Fields: ");
+	for (size_t i = 0; !error && i < b->vs.nfields; i++) {
+		const strata_rule *r = rule_for(b->pd, b->vs.names[i]);
+		error = strata_buf_printf(out, "%s%s=%s", i ? "," : "", b->vs.names[i],
+					  r ? strata_policy_transform_name(r->kind) : "keep");
+	}
+	return error ? error : strata_buf_printf(out, "\n");
+}
+
+/* The source's name as this node calls it: "residents", or "cn-x/residents" for received data. */
+static const char *source_dataset(const char *ref)
+{
+	if (!strncmp(ref, STRATA_REF_DATASETS, strlen(STRATA_REF_DATASETS)))
+		return ref + strlen(STRATA_REF_DATASETS);
+	if (!strncmp(ref, STRATA_REF_PEERS, strlen(STRATA_REF_PEERS)))
+		return ref + strlen(STRATA_REF_PEERS);
+	return ref;
+}
+
+/*
+ * The ledger after a view's change (ledger.h): its record set `set`, and
+ * a cut it made noted under the cut's id (created, with its kind, when
+ * this node had not heard of the cut: a retraction or retention of its
+ * own, or one its source's sender made).
+ */
+static int view_ledger(git_oid *out, strata_node *n, const char *peer, const char *view, const char *source_ref,
+		       const char *path, const git_oid *set, const char *cut, const char *kind, const git_oid *commit)
+{
+	strata_buf header = STRATA_BUF_INIT, line = STRATA_BUF_INIT;
+	git_oid t1;
+	int64_t now = (int64_t)time(NULL);
+	int error;
+
+	if ((error = strata_ledger_put(cut ? &t1 : out, n, NULL, path, set, GIT_FILEMODE_TREE)) < 0 || !cut)
+		return error;
+	if ((error = strata_buf_printf(&header, "cut %s\nkind %s\ntime %lld\ndataset %s\n", cut, kind, (long long)now,
+				       source_dataset(source_ref))) < 0 ||
+	    (!strncmp(source_ref, STRATA_REF_PEERS, strlen(STRATA_REF_PEERS)) &&
+	     (error = strata_buf_printf(&header, "from %.*s\n", (int)strcspn(source_dataset(source_ref), "/"),
+					source_dataset(source_ref))) < 0) ||
+	    (error = strata_buf_printf(&line, "view %s %s %s %lld\n", peer, view, git_oid_tostr_s(commit), (long long)now)) < 0)
+		goto done;
+	error = strata_ledger_cut_note(out, n, &t1, cut, header.ptr, line.ptr);
+done:
+	strata_buf_dispose(&header);
+	strata_buf_dispose(&line);
+	return error;
+}
+
 /* The signed view commit (its trailers name source, policy and origin), then the ref and its audit event. */
 static int view_commit(view_build *b, const git_oid *root)
 {
@@ -981,6 +1120,7 @@ static int view_commit(view_build *b, const git_oid *root)
 	strata_view_result *res = b->res;
 	strata_buf msg = STRATA_BUF_INIT, event = STRATA_BUF_INIT;
 	git_tree *tree = NULL;
+	git_oid ledger;
 	char hex[GIT_OID_HEXSZ + 1], phex[GIT_OID_HEXSZ + 1], chex[GIT_OID_HEXSZ + 1], origin[256];
 	int error;
 
@@ -1008,7 +1148,7 @@ static int view_commit(view_build *b, const git_oid *root)
 	    (origin[0] && (error = strata_buf_printf(&msg, "Strata-Origin: %s\n", origin)) < 0) ||
 	    (b->pd->min_k && (error = strata_buf_printf(&msg, "Strata-Min-K: %ld\nStrata-Suppressed: %zu\n", b->pd->min_k,
 							res->suppressed)) < 0) ||
-	    (b->cut[0] && (error = strata_buf_printf(&msg, "Strata-Cut: %s\n", b->cut)) < 0) ||
+	    (b->cut[0] && (error = strata_buf_printf(&msg, "Strata-Cut: %s\nStrata-Cut-Kind: %s\n", b->cut, b->cut_kind)) < 0) ||
 	    (b->onward[0] && (error = strata_buf_printf(&msg, "Strata-Onward: %s\n", b->onward)) < 0) ||
 	    (b->onward_from[0] && (error = strata_buf_printf(&msg, "Strata-Onward-From: %s\n", b->onward_from)) < 0) ||
 	    (b->retention && (error = strata_buf_printf(&msg, "Strata-Retention: %lld\n", (long long)b->retention)) < 0) ||
@@ -1023,6 +1163,10 @@ static int view_commit(view_build *b, const git_oid *root)
 				       hex, b->source_node, b->p->name, b->p->version, phex, b->p->purpose, res->records)) < 0 ||
 	    (b->pd->min_k && (error = strata_buf_printf(&msg, "Strata-Min-K: %ld\nStrata-Suppressed: %zu\n", b->pd->min_k,
 							res->suppressed)) < 0) ||
+	    (error = fields_trailer(&msg, b)) < 0 ||
+	    (error = strata_buf_printf(&msg, "Strata-From: %s\n", source_dataset(b->source_ref))) < 0 ||
+	    (error = view_ledger(&ledger, n, b->peer, res->name, b->source_ref, b->ledger_path.ptr, &b->token_set,
+				 b->cut[0] ? b->cut : NULL, b->cut_kind, &res->commit)) < 0 ||
 	    (error = strata_buf_printf(&event, "view %s built for %s: %zu records", res->name, b->peer, res->records)) < 0 ||
 	    (res->suppressed && (error = strata_buf_printf(&event, " (%zu in classes below min_k %ld left out)",
 							   res->suppressed, b->pd->min_k)) < 0) ||
@@ -1031,8 +1175,8 @@ static int view_commit(view_build *b, const git_oid *root)
 		goto done;
 	{
 		strata_journal_ref jr = { b->ref.ptr, b->have_prev, b->prev_oid, res->commit };
-		strata_change ch = { "view-build", b->ref.ptr, &jr, 1, NULL, event.ptr, msg.ptr };
-		if (b->cut[0] && (error = strata_buf_printf(&msg, "Strata-Cut: %s\n", b->cut)) < 0)
+		strata_change ch = { "view-build", b->ref.ptr, &jr, 1, NULL, event.ptr, msg.ptr, &ledger };
+		if (b->cut[0] && (error = strata_buf_printf(&msg, "Strata-Cut: %s\nStrata-Cut-Kind: %s\n", b->cut, b->cut_kind)) < 0)
 			goto done;
 		ch.trailers = msg.ptr;
 		if ((error = strata_change_ref(n, &ch, "strata view build")) == 0 && b->cut[0]) {
@@ -1070,15 +1214,15 @@ static int withdrawal_trailers(strata_buf *out, const git_commit *prev)
  * "view-withdrawn"), its reflog is reset.  Once withdrawn, it stays as it
  * is.  A view never built: the refusal stays the error.
  */
-static int withdraw(strata_node *n, const char *peer, strata_view_result *res)
+static int withdraw(strata_node *n, const char *peer, const char *source_ref, strata_view_result *res)
 {
 	git_repository *repo = strata_node_repo(n);
-	strata_buf ref = STRATA_BUF_INIT, msg = STRATA_BUF_INIT, tr = STRATA_BUF_INIT, event = STRATA_BUF_INIT;
+	strata_buf ref = STRATA_BUF_INIT, msg = STRATA_BUF_INIT, tr = STRATA_BUF_INIT, event = STRATA_BUF_INIT,
+		   lpath = STRATA_BUF_INIT;
 	git_commit *prev = NULL;
 	git_tree *prev_tree = NULL, *tree = NULL;
 	git_treebuilder *tb = NULL;
-	git_oid old, empty, root;
-	unsigned char digest[32];
+	git_oid old, empty, root, ledger;
 	char hex[65], cut[17], id[512];
 	int error = STRATA_EDENIED;
 
@@ -1115,28 +1259,33 @@ static int withdraw(strata_node *n, const char *peer, strata_view_result *res)
 		error = strata_error_git("cannot write the withdrawn view's tree");
 		goto done;
 	}
-	snprintf(id, sizeof(id), "withdrawal\n%s\n%s\n%lld", peer, res->name, (long long)time(NULL));
-	strata_digest_sha256(digest, id, strlen(id));
-	strata_enc_hex(hex, digest, sizeof(digest));
-	snprintf(cut, sizeof(cut), "%.16s", hex);
+	if ((error = strata_ledger_cut_id(cut)) < 0)
+		goto done;
 	for (char *c = res->why; *c; c++)
 		if (*c == '\n')
 			*c = ' ';
 	if ((error = strata_buf_printf(&msg, "%s: withdrawn from %s\n\n%s.\nWhat %s held of it is to go.\n\n", res->name,
 				       peer, res->why, peer)) < 0 ||
 	    (error = withdrawal_trailers(&msg, prev)) < 0 ||
-	    (error = strata_buf_printf(&msg, "Strata-Records: 0\nStrata-Cut: %s\nStrata-Withdrawn: %s\n", cut, res->why)) < 0 ||
+	    (error = strata_buf_printf(&msg, "Strata-Records: 0\nStrata-Cut: %s\nStrata-Cut-Kind: withdrawal\n"
+				       "Strata-Withdrawn: %s\n", cut, res->why)) < 0 ||
 	    (error = strata_commit_create(&res->commit, n, tree, NULL, msg.ptr)) < 0)
 		goto done;
 	git_oid_tostr(hex, sizeof(hex), &res->commit);
-	if ((error = strata_buf_printf(&tr, "Strata-Recipient: %s\nStrata-View: %s\nStrata-Commit: %s\nStrata-Cut: %s\n", peer,
-				       res->name, hex, cut)) < 0 ||
+	/* the ledger: it holds nothing now */
+	if ((error = strata_ledger_view_path(&lpath, peer, res->name)) < 0 ||
+	    (error = view_ledger(&ledger, n, peer, res->name, source_ref, lpath.ptr, &empty, cut, "withdrawal",
+				 &res->commit)) < 0)
+		goto done;
+	if ((error = strata_buf_printf(&tr, "Strata-Recipient: %s\nStrata-View: %s\nStrata-Commit: %s\nStrata-Cut: %s\n"
+				       "Strata-Cut-Kind: withdrawal\nStrata-From: %s\n", peer, res->name, hex, cut,
+				       source_dataset(source_ref))) < 0 ||
 	    (error = strata_buf_printf(&event, "view %s withdrawn from %s: %s; history cut %s", res->name, peer, res->why,
 				       cut)) < 0)
 		goto done;
 	{
 		strata_journal_ref jr = { ref.ptr, 1, old, res->commit };
-		strata_change ch = { "view-withdrawn", ref.ptr, &jr, 1, NULL, event.ptr, tr.ptr };
+		strata_change ch = { "view-withdrawn", ref.ptr, &jr, 1, NULL, event.ptr, tr.ptr, &ledger };
 		if ((error = strata_change_ref(n, &ch, "strata view withdrawn")) == 0)
 			error = strata_refs_reflog_reset(n, ref.ptr);
 	}
@@ -1151,6 +1300,34 @@ done:
 	strata_buf_dispose(&msg);
 	strata_buf_dispose(&tr);
 	strata_buf_dispose(&event);
+	strata_buf_dispose(&lpath);
+	return error;
+}
+
+/*
+ * A view built again to the same tree, whose records the ledger had no
+ * record of (built before the ledger was): recorded now, as they are.
+ */
+static int ledger_catch_up(view_build *b)
+{
+	strata_buf tr = STRATA_BUF_INIT, subject = STRATA_BUF_INIT;
+	git_oid ledger;
+	int error;
+
+	if ((error = strata_ledger_put(&ledger, b->n, NULL, b->ledger_path.ptr, &b->token_set, GIT_FILEMODE_TREE)) < 0 ||
+	    (error = strata_buf_printf(&tr, "Strata-Recipient: %s\nStrata-View: %s\nStrata-Commit: %s\n", b->peer,
+				       b->res->name, git_oid_tostr_s(&b->prev_oid))) < 0 ||
+	    (error = fields_trailer(&tr, b)) < 0 ||
+	    (error = strata_buf_printf(&tr, "Strata-From: %s\nStrata-Policy-Name: %s\nStrata-Policy-Version: %ld\n"
+				       "Strata-Purpose: %s\n", source_dataset(b->source_ref), b->p->name, b->p->version,
+				       b->p->purpose)) < 0 ||
+	    (error = strata_buf_printf(&subject, "the records view %s holds for %s, recorded in the disclosure ledger",
+				       b->res->name, b->peer)) < 0)
+		goto done;
+	error = strata_audit_append_tree(b->n, "ledger", subject.ptr, tr.ptr, &ledger);
+done:
+	strata_buf_dispose(&tr);
+	strata_buf_dispose(&subject);
 	return error;
 }
 
@@ -1169,7 +1346,7 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	b.res = res;
 	b.dataset = b.source_node = "";
 	if ((error = view_inputs(&b)) == STRATA_EDENIED && res->name[0]) {
-		error = withdraw(n, peer, res);	/* what it may no longer be sent goes */
+		error = withdraw(n, peer, source_ref, res);	/* what it may no longer be sent goes */
 		view_build_dispose(&b);
 		return error;
 	}
@@ -1185,6 +1362,8 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 		    git_oid_equal(&prev_policy, &b.policy_blob)) {
 			res->unchanged = 1;	/* rebuilt (--full) to the same tree */
 			res->commit = b.prev_oid;
+			if (!b.have_prev_set)
+				error = ledger_catch_up(&b);
 		} else {
 			error = view_commit(&b, &root);
 		}
@@ -1196,6 +1375,9 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 static void view_build_dispose(view_build *b)
 {
 	OPENSSL_cleanse(b->secret, sizeof(b->secret));
+	if (b->have_tk)
+		strata_hmac_key_dispose(&b->tk);
+	strata_buf_dispose(&b->ledger_path);
 	if (b->have_r)
 		strata_redact_dispose(&b->r);
 	free(b->vs.names);
@@ -1438,7 +1620,7 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 	if ((error = strata_pack_writer_new(&w, scratch, 1)) < 0 ||
 	    (pd->min_k && (error = kclasses_count(&kc, scratch, &r, pd, src_schema, src_tree)) < 0) ||
 	    (error = build_full(scratch, strata_node_path(n), &r, &vs, src_tree, pd->min_k ? &kc : NULL, w, &records_oid,
-				&res->records, &suppressed)) < 0 ||
+				&res->records, &suppressed, NULL, NULL, NULL)) < 0 ||
 	    (error = strata_schema_write_root(w, &vs, &records_oid, &res->recomputed)) < 0 ||
 	    (error = strata_pack_writer_commit(w)) < 0)
 		goto done;

@@ -8,6 +8,7 @@
 #include "strata/node/change.h"
 #include "strata/node/commit.h"
 #include "strata/node/journal.h"
+#include "strata/node/ledger.h"
 #include "strata/node/prune.h"
 #include "strata/node/refs.h"
 #include "strata/node/peers.h"
@@ -17,6 +18,7 @@
 #include "strata/format/trie.h"
 #include "strata/base/array.h"
 #include "strata/base/enc.h"
+#include "strata/base/time.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -44,9 +46,13 @@ int strata_erase(strata_node *n, const char *dataset, char *const *keys, size_t 
 		 strata_erase_result *res)
 {
 	strata_buf ref = STRATA_BUF_INIT, found = STRATA_BUF_INIT, msg = STRATA_BUF_INIT, tr = STRATA_BUF_INIT,
-		   event = STRATA_BUF_INIT, idin = STRATA_BUF_INIT;
-	unsigned char hash[STRATA_HASH_LEN], digest[32];
-	char hashhex[2 * STRATA_HASH_LEN + 1], digesthex[65], records[32] = "0";
+		   event = STRATA_BUF_INIT, header = STRATA_BUF_INIT;
+	unsigned char hash[STRATA_HASH_LEN];
+	char tokhex[STRATA_TOKEN_HEX + 1], records[32] = "0";
+	strata_hmac_key tk;
+	int have_tk = 0;
+	strata_token token;
+	git_oid erased_set, ledger, prev_erased;
 	git_commit *tip = NULL;
 	git_tree *root = NULL, *recs = NULL, *newroot = NULL;
 	const git_tree_entry *e;
@@ -54,7 +60,7 @@ int strata_erase(strata_node *n, const char *dataset, char *const *keys, size_t 
 	strata_packw *w = NULL;
 	strata_prune_result pr;
 	git_oid recs_id, root_id, commit;
-	int versions, error;
+	int versions, error, rc;
 
 	memset(res, 0, sizeof(*res));
 	if (reason && strpbrk(reason, "\r\n"))
@@ -120,32 +126,61 @@ int strata_erase(strata_node *n, const char *dataset, char *const *keys, size_t 
 		error = strata_error_git("cannot read the new tree");
 		goto done;
 	}
-	/* the erasure's id: says which, reveals nothing of the record */
-	strata_enc_hex(hashhex, hash, sizeof(hash));
-	if ((error = strata_buf_printf(&idin, "%s\n%s\n%s\n%lld", strata_node_name(n), dataset, hashhex,
-				       (long long)time(NULL))) < 0)
+	/*
+	 * The erasure's id is random: it travels to every tier and must say
+	 * nothing of whom it erased (a digest of the key, however salted with
+	 * what a recipient can know, is a dictionary away from the key).  The
+	 * key is named only here, by its token under the record key that never
+	 * leaves this node, so this node alone can answer "was this key erased".
+	 */
+	if ((error = strata_ledger_cut_id(res->erasure)) < 0 || (error = strata_ledger_key(&tk, n, 1)) < 0)
 		goto done;
-	EVP_Digest(idin.ptr, idin.len, digest, NULL, EVP_sha256(), NULL);
-	strata_enc_hex(digesthex, digest, sizeof(digest));
-	memcpy(res->erasure, digesthex, 16);
-	res->erasure[16] = '\0';
+	have_tk = 1;
+	if ((error = strata_ledger_token(&token, &tk, hash)) < 0)
+		goto done;
+	strata_ledger_token_hex(tokhex, token);
 	strata_commit_trailer(tip, "Strata-Records", records, sizeof(records));
 	if ((error = strata_buf_printf(&msg, "%s: history cut, one record erased\n\n"
 				       "The dataset as it is, without the record; what came before is gone.\n\n"
-				       "Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\nStrata-Records: %lld\nStrata-Cut: %s\n",
+				       "Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\nStrata-Records: %lld\nStrata-Cut: %s\n"
+				       "Strata-Cut-Kind: erasure\n",
 				       dataset, dataset, strata_node_name(n), strata_node_tier(n),
 				       strtoll(records, NULL, 10) - (res->in_present ? 1 : 0), res->erasure)) < 0 ||
 	    (error = strata_commit_create(&commit, n, newroot, NULL, msg.ptr)) < 0)
 		goto done;
-	/* the ref and its audit event together (change.h); the key only as its hash, and only here */
-	if ((error = strata_buf_printf(&tr, "Strata-Erasure: %s\nStrata-Dataset: %s\nStrata-Key-Hash: %s\n"
-				       "Strata-Reason: %s\nStrata-Versions: %zu\n", res->erasure, dataset, hashhex,
-				       reason && reason[0] ? reason : "(none given)", res->versions)) < 0 ||
+	/* the ledger: the key among those erased, and the cut with its reason (ledger.h) */
+	{
+		strata_packw *lw = NULL;
+		strata_token add[1] = { token };
+		const git_oid *old = NULL;
+		if ((rc = strata_ledger_get(&prev_erased, n, NULL, "ledger/erased")) == 0)
+			old = &prev_erased;
+		else if (rc != STRATA_ENOTFOUND) {
+			error = rc;
+			goto done;
+		}
+		if ((error = strata_pack_writer_new(&lw, strata_node_repo(n), 3)) == 0 &&
+		    (error = strata_ledger_set_apply(&erased_set, lw, strata_node_repo(n), old, add, 1, NULL, 0)) == 0)
+			error = strata_pack_writer_commit(lw);
+		strata_pack_writer_free(lw);
+		if (error < 0)
+			goto done;
+	}
+	if ((error = strata_ledger_put(&ledger, n, NULL, "ledger/erased", &erased_set, GIT_FILEMODE_TREE)) < 0 ||
+	    (error = strata_buf_printf(&header, "cut %s\nkind erasure\ntime %lld\ndataset %s\nreason %s\ntoken %s\n",
+				       res->erasure, (long long)time(NULL), dataset,
+				       reason && reason[0] ? reason : "(none given)", tokhex)) < 0 ||
+	    (error = strata_ledger_cut_note(&ledger, n, &ledger, res->erasure, header.ptr, "")) < 0)
+		goto done;
+	/* the ref and its audit event together (change.h); the key only as its token, and only here */
+	if ((error = strata_buf_printf(&tr, "Strata-Erasure: %s\nStrata-Cut-Kind: erasure\nStrata-Dataset: %s\n"
+				       "Strata-Key-Token: %s\nStrata-Reason: %s\nStrata-Versions: %zu\n", res->erasure, dataset,
+				       tokhex, reason && reason[0] ? reason : "(none given)", res->versions)) < 0 ||
 	    (error = strata_buf_printf(&event, "record erased from %s and its history (erasure %s)", dataset, res->erasure)) < 0)
 		goto done;
 	{
 		strata_journal_ref jr = { ref.ptr, 1, *git_commit_id(tip), commit };
-		strata_change ch = { "erase", ref.ptr, &jr, 1, NULL, event.ptr, tr.ptr };
+		strata_change ch = { "erase", ref.ptr, &jr, 1, NULL, event.ptr, tr.ptr, &ledger };
 		if ((error = strata_change_ref(n, &ch, "strata erase")) < 0)
 			goto done;
 	}
@@ -167,22 +202,23 @@ done:
 	strata_buf_dispose(&msg);
 	strata_buf_dispose(&tr);
 	strata_buf_dispose(&event);
-	strata_buf_dispose(&idin);
+	strata_buf_dispose(&header);
+	if (have_tk)
+		strata_hmac_key_dispose(&tk);
 	return error;
 }
 
-/* --- what the peers have confirmed --- */
+/* --- the cuts this node made or passed on, from the ledger (ledger.h) --- */
 
 /* The root of a commit's first-parent line, and its Strata-Cut ("" if none). */
-static int root_cut(git_repository *repo, const git_oid *tip, git_oid *root, char *cut, size_t cutsz)
+static void root_cut(git_repository *repo, const git_oid *tip, git_oid *root, char *cut, size_t cutsz)
 {
 	git_commit *c = NULL, *p = NULL;
-	int error = 0;
 
 	cut[0] = '\0';
 	if (git_commit_lookup(&c, repo, tip) < 0) {
 		git_error_clear();
-		return 0;
+		return;
 	}
 	while (git_commit_parentcount(c) > 0) {
 		if (git_commit_parent(&p, c, 0) < 0) {
@@ -196,13 +232,129 @@ static int root_cut(git_repository *repo, const git_oid *tip, git_oid *root, cha
 	if (!strata_commit_trailer(c, "Strata-Cut", cut, cutsz))
 		cut[0] = '\0';
 	git_commit_free(c);
+}
+
+/*
+ * Whether `peer` holds the cut of `view` whose root is `root`, as it last
+ * confirmed (its receipt, or its word over TLS): the commit it holds is
+ * the root or after it, or after a later cut of the same view (which
+ * holds none of what the earlier one removed).
+ */
+static int holds_cut(strata_node *n, const strata_link *l, const char *peer, const char *view, const git_oid *root)
+{
+	git_repository *repo = strata_node_repo(n);
+	strata_buf ref = STRATA_BUF_INIT;
+	git_oid tip, now_root;
+	char cut[80];
+	int held = 0;
+
+	for (size_t i = 0; !held && i < l->acked.nrefs; i++) {
+		const git_oid *has = &l->acked.refs[i].commit;
+		if (strcmp(l->acked.refs[i].name, view))
+			continue;
+		held = strata_commit_descends(repo, has, root);
+		if (!held && strata_buf_printf(&ref, "%s%s/%s", STRATA_REF_VIEWS, peer, view) == 0 &&
+		    git_reference_name_to_id(&tip, repo, ref.ptr) == 0) {
+			root_cut(repo, &tip, &now_root, cut, sizeof(cut));
+			held = cut[0] && !git_oid_equal(&now_root, root) && strata_commit_descends(repo, has, &now_root);
+		}
+		git_error_clear();
+	}
+	strata_buf_dispose(&ref);
+	return held;
+}
+
+/* The rows of one cut record (strata_erasures' order: each view, then the nodes below its recipient). */
+static int cut_rows(strata_node *n, const strata_cut_record *c, strata_erasure_cb cb, void *payload, int *pending)
+{
+	int error = 0;
+
+	for (size_t i = 0; !error && i < c->nviews; i++) {
+		const strata_cut_view *v = &c->views[i];
+		strata_erasure_row row;
+		strata_link l;
+		int later = 0;
+		/* a view cut twice for the same cut (a retry): its latest root */
+		for (size_t k = i + 1; k < c->nviews; k++)
+			later |= !strcmp(c->views[k].peer, v->peer) && !strcmp(c->views[k].view, v->view);
+		if (later)
+			continue;
+		memset(&row, 0, sizeof(row));
+		row.erasure = c->id;
+		row.kind = c->kind;
+		row.cut_time = c->time;
+		row.dataset = c->dataset;
+		row.reason = c->reason[0] ? c->reason : NULL;
+		row.peer = v->peer;
+		row.view = v->view;
+		for (size_t k = 0; k < c->nconfs; k++)
+			if (!strcmp(c->confs[k].peer, v->peer) && !strcmp(c->confs[k].view, v->view)) {
+				row.confirmed = row.recorded = 1;
+				row.confirmed_at = c->confs[k].time;
+			}
+		if ((error = strata_link_load(&l, n, v->peer)) < 0)
+			break;
+		if (!row.confirmed && holds_cut(n, &l, v->peer, v->view, &v->commit)) {
+			row.confirmed = 1;
+			row.confirmed_at = l.acked.time;
+		}
+		*pending += !row.confirmed;
+		/*
+		 * Pending longer than a round: the peer confirmed the last parcel
+		 * sent to it, sent after the cut, and still does not hold the cut
+		 * (it did not apply it); or a day went by without a word.
+		 */
+		if (!row.confirmed && l.out.sequence && l.acked.sequence >= l.out.sequence && l.out.time >= v->time)
+			row.overdue = "the recipient confirmed the parcel that carried the cut, and does not hold it";
+		else if (!row.confirmed && strata_time_now() - v->time > STRATA_ERASURE_PATIENCE)
+			row.overdue = "not confirmed for more than a day";
+		if (cb && (error = cb(&row, payload)) != 0) {
+			strata_link_dispose(&l);
+			break;
+		}
+		/* the nodes below: as recorded, then what the peer's last word adds (only once it holds the cut itself) */
+		for (size_t k = 0; !error && row.confirmed && k < c->nbelow + l.acked.nbelow; k++) {
+			strata_erasure_row below = row;
+			int dup = 0;
+			below.view = NULL;
+			if (k < c->nbelow) {
+				below.peer = c->below[k].node;
+				below.via = c->below[k].via;
+				below.confirmed = below.recorded = 1;
+				below.confirmed_at = c->below[k].time;
+				for (size_t j = k + 1; j < c->nbelow; j++)
+					dup |= !strcmp(c->below[j].node, below.peer) && !strcmp(c->below[j].via, below.via);
+			} else {
+				const strata_link_erasure *e = &l.acked.below[k - c->nbelow];
+				if (strcmp(e->cut, c->id) || !strcmp(e->node, strata_node_name(n)))
+					continue;
+				for (size_t j = 0; j < c->nbelow; j++)
+					dup |= !strcmp(c->below[j].node, e->node) && !strcmp(c->below[j].via, e->via);
+				below.peer = e->node;
+				below.via = e->via;
+				below.confirmed = e->confirmed;
+				below.confirmed_at = e->time;
+				below.recorded = 0;
+			}
+			if (dup)
+				continue;
+			*pending += !below.confirmed;
+			if (cb)
+				error = cb(&below, payload);
+		}
+		strata_link_dispose(&l);
+	}
 	return error;
 }
+
+/* --- views cut before the ledger kept their cuts: read from the views themselves --- */
 
 struct erasures_walk {
 	strata_node *n;
 	const char *peer;
 	const strata_link *l;
+	const strata_cut_record *cuts;
+	size_t ncuts;
 	strata_erasure_cb cb;
 	void *payload;
 	int pending;
@@ -212,7 +364,7 @@ static int erasure_view(const char *name, const git_oid *commit, void *payload)
 {
 	struct erasures_walk *w = payload;
 	git_repository *repo = strata_node_repo(w->n);
-	strata_erasure_row row = { NULL, w->peer, name, 0, w->l->acked.time, NULL };
+	strata_erasure_row row;
 	git_oid root;
 	char cut[80];
 	int error;
@@ -220,22 +372,29 @@ static int erasure_view(const char *name, const git_oid *commit, void *payload)
 	root_cut(repo, commit, &root, cut, sizeof(cut));
 	if (!cut[0])
 		return 0;
-	for (size_t i = 0; i < w->l->acked.nrefs; i++) {
-		const git_oid *has = &w->l->acked.refs[i].commit;
-		if (strcmp(w->l->acked.refs[i].name, name))
-			continue;
-		row.confirmed = strata_commit_descends(repo, has, &root);
-	}
+	for (size_t i = 0; i < w->ncuts; i++)
+		if (!strcmp(w->cuts[i].id, cut))
+			return 0;	/* the ledger has it */
+	memset(&row, 0, sizeof(row));
 	row.erasure = cut;
+	row.kind = "erasure";
+	row.peer = w->peer;
+	row.view = name;
+	row.confirmed_at = w->l->acked.time;
+	row.confirmed = holds_cut(w->n, w->l, w->peer, name, &root);
 	w->pending += !row.confirmed;
 	if (w->cb && (error = w->cb(&row, w->payload)) != 0)
 		return error;
-	/* what the peer told of the nodes below it: only once it holds the cut itself, else it is old news */
 	for (size_t i = 0; row.confirmed && i < w->l->acked.nbelow; i++) {
 		const strata_link_erasure *e = &w->l->acked.below[i];
-		strata_erasure_row below = { cut, e->node, NULL, e->confirmed, e->time, e->via };
+		strata_erasure_row below = row;
 		if (strcmp(e->cut, cut) || !strcmp(e->node, strata_node_name(w->n)))
 			continue;
+		below.peer = e->node;
+		below.view = NULL;
+		below.confirmed = e->confirmed;
+		below.confirmed_at = e->time;
+		below.via = e->via;
 		w->pending += !e->confirmed;
 		if (w->cb && (error = w->cb(&below, w->payload)) != 0)
 			return error;
@@ -246,12 +405,23 @@ static int erasure_view(const char *name, const git_oid *commit, void *payload)
 int strata_erasures(strata_node *n, strata_erasure_cb cb, void *payload)
 {
 	char **peers = NULL;
-	size_t npeers = 0;
-	struct erasures_walk w = { n, NULL, NULL, cb, payload, 0 };
-	int error;
+	size_t npeers = 0, ncuts = 0;
+	strata_cut_record *cuts = NULL;
+	struct erasures_walk w;
+	int error, pending = 0;
 
-	if ((error = strata_peers_list(&peers, &npeers, n)) < 0)
+	if ((error = strata_ledger_cuts(&cuts, &ncuts, n)) < 0)
 		return error;
+	for (size_t i = 0; !error && i < ncuts; i++)
+		error = cut_rows(n, &cuts[i], cb, payload, &pending);
+	memset(&w, 0, sizeof(w));
+	w.n = n;
+	w.cuts = cuts;
+	w.ncuts = ncuts;
+	w.cb = cb;
+	w.payload = payload;
+	if (!error)
+		error = strata_peers_list(&peers, &npeers, n);
 	for (size_t i = 0; !error && i < npeers; i++) {
 		strata_link l;
 		if ((error = strata_link_load(&l, n, peers[i])) < 0)
@@ -262,7 +432,93 @@ int strata_erasures(strata_node *n, strata_erasure_cb cb, void *payload)
 		strata_link_dispose(&l);
 	}
 	strata_peers_list_free(peers);
-	return error < 0 ? error : w.pending;
+	strata_ledger_cuts_free(cuts, ncuts);
+	return error < 0 ? error : pending + w.pending;
+}
+
+/* --- confirmations kept --- */
+
+struct note_walk {
+	const char *peer;
+	const char *cut;
+	strata_buf lines;
+	size_t confirmed;
+};
+
+/*
+ * A confirmation seen now, not yet in the ledger: kept there, so that
+ * it outlives the link state it was read from (a later cut, a peer
+ * removed) and is signed with the audit log.
+ */
+static int note_row(const strata_erasure_row *r, void *payload)
+{
+	struct note_walk *w = payload;
+
+	if (!r->confirmed || strcmp(r->erasure, w->cut))
+		return 0;
+	if (r->view && !strcmp(r->peer, w->peer) && !r->recorded) {
+		w->confirmed++;
+		return strata_buf_printf(&w->lines, "confirmed %s %s %lld\n", r->peer, r->view, (long long)r->confirmed_at);
+	}
+	if (!r->view && r->via && !r->recorded) {
+		w->confirmed++;
+		return strata_buf_printf(&w->lines, "below %s %s %lld\n", r->peer, r->via, (long long)r->confirmed_at);
+	}
+	return 0;
+}
+
+int strata_erasures_note(strata_node *n, const char *peer)
+{
+	strata_cut_record *cuts = NULL;
+	size_t ncuts = 0, total = 0;
+	strata_buf tr = STRATA_BUF_INIT, subject = STRATA_BUF_INIT;
+	git_oid ledger;
+	int have = 0, error, pending = 0;
+
+	if ((error = strata_ledger_cuts(&cuts, &ncuts, n)) < 0)
+		return error;
+	for (size_t i = 0; !error && i < ncuts; i++) {
+		struct note_walk w = { peer, cuts[i].id, STRATA_BUF_INIT, 0 };
+		int mine = 0;
+		for (size_t k = 0; k < cuts[i].nviews; k++)
+			mine |= !strcmp(cuts[i].views[k].peer, peer);
+		if (!mine)
+			continue;
+		if ((error = cut_rows(n, &cuts[i], note_row, &w, &pending)) == 0 && w.confirmed) {
+			if ((error = strata_ledger_cut_note(&ledger, n, have ? &ledger : NULL, cuts[i].id, NULL, w.lines.ptr)) == 0)
+				error = strata_buf_printf(&tr, "Strata-Confirmed: %s %zu\n", cuts[i].id, w.confirmed);
+			have = 1;
+			total += w.confirmed;
+		}
+		strata_buf_dispose(&w.lines);
+	}
+	if (!error && have &&
+	    (error = strata_buf_printf(&subject, "%zu erasure confirmation%s from %s kept in the ledger", total,
+				       total == 1 ? "" : "s", peer)) == 0)
+		error = strata_audit_append_tree(n, "erasure-confirmed", subject.ptr, tr.ptr, &ledger);
+	strata_ledger_cuts_free(cuts, ncuts);
+	strata_buf_dispose(&tr);
+	strata_buf_dispose(&subject);
+	return error;
+}
+
+int strata_erasures_acked(strata_node *n, const char *peer, const strata_link_side *have)
+{
+	strata_link l;
+	int error;
+
+	if ((error = strata_journal_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0 ||
+	    (error = strata_link_load(&l, n, peer)) < 0)
+		return error;
+	if (strata_link_side_same(&l.acked, have))
+		error = 0;	/* its word as before */
+	else if ((error = strata_link_side_copy(&l.acked, have)) == 0) {
+		l.acked.time = (int64_t)time(NULL);	/* when it said so */
+		if ((error = strata_link_save(n, peer, &l)) == 0)
+			error = strata_erasures_note(n, peer);
+	}
+	strata_link_dispose(&l);
+	return error;
 }
 
 /* --- what this node tells its sender --- */
@@ -276,14 +532,8 @@ struct state_walk {
 	size_t nlines, lalloc;
 };
 
-static int received_cut(const char *name, const git_oid *commit, void *payload)
+static int add_cut(struct state_walk *w, const char *cut)
 {
-	struct state_walk *w = payload;
-	git_oid root;
-	char cut[80];
-
-	(void)name;
-	root_cut(strata_node_repo(w->n), commit, &root, cut, sizeof(cut));
 	if (!cut[0] || strlen(cut) > 16)
 		return 0;
 	for (size_t i = 0; i < w->ncuts; i++)
@@ -295,6 +545,16 @@ static int received_cut(const char *name, const git_oid *commit, void *payload)
 	return 0;
 }
 
+static int received_cut(const char *name, const git_oid *commit, void *payload)
+{
+	struct state_walk *w = payload;
+	git_oid root;
+	char cut[80];
+
+	(void)name;
+	root_cut(strata_node_repo(w->n), commit, &root, cut, sizeof(cut));
+	return add_cut(w, cut);
+}
 /* One line per (cut, node, via): a node with several views is confirmed once all of them are. */
 static int state_row(const strata_erasure_row *r, void *payload)
 {
@@ -337,6 +597,19 @@ int strata_erasure_state(strata_buf *out, strata_node *n, const char *peer)
 	if ((error = strata_link_state_format(out, n, peer)) < 0 ||
 	    (error = strata_link_foreach_view(n, peer, 1, received_cut, &w)) < 0)
 		goto done;
+	{
+		/* and every cut the ledger says came from it, though a later one replaced its root since */
+		strata_cut_record *cuts = NULL;
+		size_t ncuts = 0;
+		if ((error = strata_ledger_cuts(&cuts, &ncuts, n)) < 0)
+			goto done;
+		for (size_t i = 0; !error && i < ncuts; i++)
+			if (!strcmp(cuts[i].from, peer))
+				error = add_cut(&w, cuts[i].id);
+		strata_ledger_cuts_free(cuts, ncuts);
+		if (error < 0)
+			goto done;
+	}
 	if (w.ncuts && (error = strata_erasures(n, state_row, &w)) < 0)
 		goto done;
 	error = 0;

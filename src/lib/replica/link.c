@@ -222,6 +222,22 @@ int strata_link_side_copy(strata_link_side *to, const strata_link_side *from)
 	return 0;
 }
 
+int strata_link_side_same(const strata_link_side *a, const strata_link_side *b)
+{
+	if (a->sequence != b->sequence || a->nrefs != b->nrefs || a->nbelow != b->nbelow)
+		return 0;
+	for (size_t i = 0; i < a->nrefs; i++)
+		if (strcmp(a->refs[i].name, b->refs[i].name) || !git_oid_equal(&a->refs[i].commit, &b->refs[i].commit))
+			return 0;
+	for (size_t i = 0; i < a->nbelow; i++) {
+		const strata_link_erasure *x = &a->below[i], *y = &b->below[i];
+		if (strcmp(x->cut, y->cut) || strcmp(x->node, y->node) || strcmp(x->via, y->via) ||
+		    x->confirmed != y->confirmed || x->time != y->time)
+			return 0;
+	}
+	return 1;
+}
+
 int strata_link_save(strata_node *n, const char *peer, const strata_link *l)
 {
 	char *path = strata_link_path(n, peer), *dir = strata_fs_path_join(strata_node_path(n), STRATA_LINKS_DIR), *text = NULL;

@@ -17,6 +17,7 @@
 #include "strata/node/refs.h"
 #include "strata/node/peers.h"
 #include "strata/replica/link.h"
+#include "strata/replica/erase.h"
 #include "strata/format/sealed.h"
 #include "strata/node/keys.h"
 
@@ -104,6 +105,47 @@ static int export_audit(strata_node *n, const char *peer, const strata_parcel *p
 	return error;
 }
 
+/*
+ * What the peer says it holds, over TLS, is its confirmation: recorded
+ * whether or not anything is sent, so that an erasure it applied shows
+ * confirmed at once (erase.h), not only once other data moves.
+ */
+static int record_acked(strata_node *n, const char *peer, strata_link *link, const strata_link_side *have)
+{
+	int error;
+
+	if (strata_link_side_same(&link->acked, have))
+		return 0;	/* its word as before: nothing new to keep (a daemon polled often writes nothing) */
+	if ((error = strata_link_side_copy(&link->acked, have)) < 0)
+		return error;
+	link->acked.time = (int64_t)time(NULL);	/* when it said so */
+	if ((error = strata_link_save(n, peer, link)) < 0)
+		return error;
+	return strata_erasures_note(n, peer);
+}
+
+/* The parcel is out of our hands: the sequence, what was sent, what the peer said it held, and the audit event. */
+static int record_sent(strata_node *n, const char *peer, strata_link *link, const strata_parcel *p,
+		       const strata_parcel_result *res, const char *via, const strata_link_side *have,
+		       strata_link_ref **sent, size_t nsent)
+{
+	int error;
+
+	free(link->out.refs);
+	link->out.refs = *sent;
+	link->out.nrefs = nsent;
+	*sent = NULL;	/* transferred to the link */
+	link->out.sequence = p->sequence;
+	link->out.time = p->created;
+	if (have && (error = strata_link_side_copy(&link->acked, have)) < 0)
+		return error;
+	if (have)
+		link->acked.time = (int64_t)time(NULL);
+	if ((error = strata_link_save(n, peer, link)) < 0 || (error = export_audit(n, peer, p, res, via)) < 0)
+		return error;
+	return have ? strata_erasures_note(n, peer) : 0;
+}
+
 static int export_parcel(strata_node *n, const char *peer, int full, const strata_link_side *have, const char *via,
 			 strata_parcel_publish publish, void *payload, strata_parcel_result *res)
 {
@@ -139,7 +181,7 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 	if (views.n == 0 && have) {
 		/* nothing to share yet (the tier below has sent nothing): the peer is up to date */
 		res->uptodate = 1;
-		error = 1;
+		error = record_acked(n, peer, &link, have);
 		goto done;
 	}
 	if (views.n == 0) {
@@ -175,9 +217,9 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 			res->changed++;
 	}
 	if (have && res->changed == 0 && views.n == have->nrefs) {
-		res->uptodate = 1;	/* the peer holds every view as it is: nothing to send or record */
+		res->uptodate = 1;	/* the peer holds every view as it is: nothing to send, only its word to keep */
 		res->nrefs = views.n;
-		error = 1;
+		error = record_acked(n, peer, &link, have);
 		goto done;
 	}
 	if ((error = strata_thinpack_build(&p.pack, &st, strata_node_repo(n), tips, views.n, p.prereqs, p.nprereqs)) < 0)
@@ -203,20 +245,8 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 	/* recorded as sent only once it is out of our hands */
 	if ((error = publish(out->ptr, out->len, payload)) < 0)
 		goto done;
-	error = 0;
+	error = record_sent(n, peer, &link, &p, res, via, have, &sent, views.n);
 done:
-	if (!error) {
-		free(link.out.refs);
-		link.out.refs = sent;
-		link.out.nrefs = views.n;
-		sent = NULL;
-		link.out.sequence = p.sequence;
-		link.out.time = p.created;
-		if (have && strata_link_side_copy(&link.acked, have) < 0)
-			error = STRATA_ERROR;
-		if (error || strata_link_save(n, peer, &link) < 0 || export_audit(n, peer, &p, res, via) < 0)
-			error = STRATA_ERROR;
-	}
 	p.refs = NULL;	/* views.refs */
 	free(views.refs);
 	free(p.prereqs);
@@ -230,7 +260,7 @@ done:
 	strata_link_dispose(&link);
 	strata_buf_dispose(&key);
 	strata_buf_dispose(&parcel);
-	return error > 0 ? 0 : error;
+	return error;
 }
 
 int strata_parcel_export(strata_node *n, const char *peer, int full, strata_parcel_publish publish,

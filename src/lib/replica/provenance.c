@@ -7,6 +7,8 @@
 #include "strata/base/array.h"
 #include "strata/policy/view.h"
 #include "strata/node/audit.h"
+#include "strata/node/ledger.h"
+#include "strata/base/oidset.h"
 #include "strata/policy/policy.h"
 #include "strata/policy/redact.h"
 #include "strata/format/name.h"
@@ -581,6 +583,7 @@ typedef struct {
 	strata_disclosure_cb cb;
 	void *payload;
 	size_t count;
+	strata_oidset *seen;		/* commits the ledger reported: the views' own walk skips them */
 } disclose_ctx;
 
 /*
@@ -642,6 +645,309 @@ done:
 	return rc;
 }
 
+/* --- the disclosure ledger (ledger.h) --- */
+
+typedef struct {
+	strata_disclosure d;
+	size_t order;			/* its audit event's place, oldest first */
+	int catch_up;			/* recorded after it was built (a view from before the ledger) */
+	char fields[1024];
+	strata_buf line, key;
+} ledger_entry;
+
+typedef struct {
+	char peer[64], view[256];
+	int held;
+} ledger_view;
+
+typedef struct {
+	char peer[64], view[256];
+	size_t order;
+} ledger_cut;
+
+typedef struct {
+	sent_view s;
+	size_t order;
+} ledger_send;
+
+typedef struct {
+	strata_node *n;
+	const char *dataset;		/* as this node names it */
+	const char *ref;		/* its ref */
+	char tokhex[STRATA_TOKEN_HEX + 1];
+	strata_token token;
+	size_t order;
+	ledger_entry *e;
+	size_t ne, ae;
+	ledger_view *v;
+	size_t nv, av;
+	ledger_cut *cuts;
+	size_t ncuts, acuts;
+	ledger_send *sends;
+	size_t nsends, asends;
+} ledger_walk;
+
+static ledger_view *ledger_view_of(ledger_walk *w, const char *peer, const char *view)
+{
+	for (size_t i = 0; i < w->nv; i++)
+		if (!strcmp(w->v[i].peer, peer) && !strcmp(w->v[i].view, view))
+			return &w->v[i];
+	if (strata_array_grow(&w->v, &w->av, w->nv + 1, 8) < 0)
+		return NULL;
+	memset(&w->v[w->nv], 0, sizeof(w->v[w->nv]));
+	snprintf(w->v[w->nv].peer, sizeof(w->v[w->nv].peer), "%s", peer);
+	snprintf(w->v[w->nv].view, sizeof(w->v[w->nv].view), "%s", view);
+	return &w->v[w->nv++];
+}
+
+static ledger_entry *ledger_entry_new(ledger_walk *w, const char *event, const char *peer, const char *view)
+{
+	ledger_entry *e;
+	if (strata_array_grow(&w->e, &w->ae, w->ne + 1, 16) < 0)
+		return NULL;
+	e = &w->e[w->ne++];
+	memset(e, 0, sizeof(*e));
+	e->d.event = event;
+	e->order = w->order;
+	snprintf(e->d.peer, sizeof(e->d.peer), "%s", peer);
+	snprintf(e->d.view, sizeof(e->d.view), "%s", view);
+	return e;
+}
+
+/* Does this event's view come from the dataset asked about?  Strata-From says; older events: the view's name now. */
+static int ledger_from_dataset(ledger_walk *w, const git_commit *c, const char *peer, const char *view)
+{
+	char from[320], now[STRATA_DATASET_NAME_MAX + 64];
+	if (strata_commit_trailer(c, "Strata-From", from, sizeof(from)))
+		return !strcmp(from, w->dataset);
+	if (strata_view_name(now, sizeof(now), w->n, peer, w->ref) < 0) {
+		strata_error_clear();
+		return 0;
+	}
+	return !strcmp(now, view);
+}
+
+static int ledger_event(const strata_audit_event *ev, void *payload)
+{
+	ledger_walk *w = payload;
+	char peer[64] = "", view[256] = "", commit[GIT_OID_HEXSZ + 1] = "", cut[80] = "", v[512];
+	strata_buf path = STRATA_BUF_INIT;
+	git_oid set;
+	int error = 0, has, rc;
+	ledger_view *lv;
+
+	w->order++;
+	if (!strcmp(ev->event, "parcel-export")) {
+		/* the views it sent: collected by collect_send, its order kept */
+		sends_ctx one = { 0 };
+		if ((error = collect_send(ev, &one)) == 0)
+			for (size_t i = 0; !error && i < one.n; i++) {
+				if ((error = strata_array_grow(&w->sends, &w->asends, w->nsends + 1, 16)) < 0)
+					break;
+				w->sends[w->nsends].s = one.v[i];
+				w->sends[w->nsends++].order = w->order;
+			}
+		free(one.v);
+		return error;
+	}
+	if (!strcmp(ev->event, "erase")) {
+		ledger_entry *e;
+		if (!strata_commit_trailer(ev->c, "Strata-Key-Token", v, sizeof(v)) || strcmp(v, w->tokhex) ||
+		    !strata_commit_trailer(ev->c, "Strata-Dataset", view, sizeof(view)) || strcmp(view, w->dataset))
+			return 0;
+		if ((e = ledger_entry_new(w, "erased", "", "")) == NULL)
+			return STRATA_ERROR;
+		e->d.built = ev->time;
+		strata_commit_trailer(ev->c, "Strata-Erasure", e->d.cut, sizeof(e->d.cut));
+		snprintf(e->d.kind, sizeof(e->d.kind), "erasure");
+		strata_commit_trailer(ev->c, "Strata-Reason", e->d.reason, sizeof(e->d.reason));
+		return 0;
+	}
+	if (strcmp(ev->event, "view-build") && strcmp(ev->event, "view-withdrawn") && strcmp(ev->event, "ledger"))
+		return 0;
+	if (!strata_commit_trailer(ev->c, "Strata-Recipient", peer, sizeof(peer)) ||
+	    !strata_commit_trailer(ev->c, "Strata-View", view, sizeof(view)) ||
+	    !strata_commit_trailer(ev->c, "Strata-Commit", commit, sizeof(commit)) ||
+	    !ledger_from_dataset(w, ev->c, peer, view))
+		return 0;
+	strata_commit_trailer(ev->c, "Strata-Cut", cut, sizeof(cut));
+	if (cut[0]) {
+		if ((error = strata_array_grow(&w->cuts, &w->acuts, w->ncuts + 1, 8)) < 0)
+			return error;
+		snprintf(w->cuts[w->ncuts].peer, sizeof(w->cuts->peer), "%s", peer);
+		snprintf(w->cuts[w->ncuts].view, sizeof(w->cuts->view), "%s", view);
+		w->cuts[w->ncuts++].order = w->order;
+	}
+	if ((error = strata_ledger_view_path(&path, peer, view)) < 0)
+		return error;
+	rc = strata_ledger_get(&set, w->n, ev->c, path.ptr);
+	strata_buf_dispose(&path);
+	if (rc == STRATA_ENOTFOUND) {
+		strata_error_clear();
+		return 0;	/* an event from before the ledger: the views themselves tell (below) */
+	}
+	if (rc < 0)
+		return rc;
+	if ((has = strata_ledger_set_has(strata_node_repo(w->n), &set, w->token)) < 0)
+		return has;
+	if ((lv = ledger_view_of(w, peer, view)) == NULL)
+		return STRATA_ERROR;
+	if (has) {
+		ledger_entry *e = ledger_entry_new(w, "carried", peer, view);
+		if (!e)
+			return STRATA_ERROR;
+		e->catch_up = !strcmp(ev->event, "ledger");
+		git_oid_fromstr(&e->d.commit, commit);
+		git_error_clear();
+		e->d.built = e->catch_up ? 0 : ev->time;
+		strata_commit_trailer(ev->c, "Strata-Policy-Name", e->d.policy_name, sizeof(e->d.policy_name));
+		strata_commit_trailer(ev->c, "Strata-Policy-Version", e->d.policy_version, sizeof(e->d.policy_version));
+		strata_commit_trailer(ev->c, "Strata-Policy", e->d.policy_blob, sizeof(e->d.policy_blob));
+		strata_commit_trailer(ev->c, "Strata-Purpose", e->d.purpose, sizeof(e->d.purpose));
+		if (strata_commit_trailer(ev->c, "Strata-Fields", e->fields, sizeof(e->fields)))
+			e->d.fields = e->fields;
+		lv->held = 1;
+	} else if (lv->held) {
+		ledger_entry *e = ledger_entry_new(w, "removed", peer, view);
+		if (!e)
+			return STRATA_ERROR;
+		git_oid_fromstr(&e->d.commit, commit);
+		git_error_clear();
+		e->d.built = ev->time;
+		if (cut[0]) {
+			snprintf(e->d.cut, sizeof(e->d.cut), "%.16s", cut);
+			if (!strata_commit_trailer(ev->c, "Strata-Cut-Kind", e->d.kind, sizeof(e->d.kind)))
+				snprintf(e->d.kind, sizeof(e->d.kind), "erasure");
+		}
+		lv->held = 0;
+	}
+	return 0;
+}
+
+/* The first parcel that carried entry `e`: a send of its view after it, with no cut of the view between. */
+static const ledger_send *ledger_first_send(const ledger_walk *w, const ledger_entry *e)
+{
+	for (size_t i = 0; i < w->nsends; i++) {
+		const ledger_send *s = &w->sends[i];
+		int cut_between = 0;
+		if (strcmp(s->s.peer, e->d.peer) || strcmp(s->s.view, e->d.view))
+			continue;
+		if (e->catch_up) {
+			/* built before the ledger: the first send of it or of a commit after it */
+			if (strata_commit_descends(strata_node_repo(w->n), &s->s.tip, &e->d.commit))
+				return s;
+			continue;
+		}
+		if (s->order <= e->order)
+			continue;
+		for (size_t k = 0; k < w->ncuts; k++)
+			cut_between |= !strcmp(w->cuts[k].peer, e->d.peer) && !strcmp(w->cuts[k].view, e->d.view) &&
+				       w->cuts[k].order > e->order && w->cuts[k].order < s->order;
+		return cut_between ? NULL : s;
+	}
+	return NULL;
+}
+
+/*
+ * The ledger's entries for the record, values filled in where the commit
+ * is still held (view_holds, as the peer holds it), sends matched; then
+ * passed to the callback, per view in the order first seen, each view's
+ * newest first; erasures last.  *carried counts the "carried" ones, and
+ * `seen` gets the commits reported, so the views' own walk skips them.
+ */
+static int ledger_disclosures(disclose_ctx *x, const char *ref, strata_oidset *seen, size_t *carried, int *any)
+{
+	strata_hmac_key k;
+	ledger_walk w;
+	strata_cut_record *cuts = NULL;
+	size_t ncuts = 0;
+	view_redactor vr = { 0 };
+	git_oid vr_blob;
+	int error;
+
+	*carried = 0;
+	*any = 0;
+	memset(&w, 0, sizeof(w));
+	if ((error = strata_ledger_key(&k, x->n, 0)) == STRATA_ENOTFOUND) {
+		strata_error_clear();
+		return 0;	/* nothing was ever recorded here */
+	}
+	if (error < 0)
+		return error;
+	error = strata_ledger_token(&w.token, &k, x->hash);
+	strata_hmac_key_dispose(&k);
+	if (error < 0)
+		return error;
+	strata_ledger_token_hex(w.tokhex, w.token);
+	w.n = x->n;
+	w.dataset = x->name;
+	w.ref = ref;
+	if ((error = strata_audit_foreach_oldest(x->n, ledger_event, &w)) < 0 ||
+	    (error = strata_ledger_cuts(&cuts, &ncuts, x->n)) < 0)
+		goto done;
+	*any = w.ne > 0;
+	for (size_t i = 0; i < w.ne; i++) {
+		ledger_entry *e = &w.e[i];
+		git_commit *c = NULL;
+		snprintf(e->d.name_there, sizeof(e->d.name_there), "%s/%s", strata_node_name(x->n), e->d.view);
+		if (!strcmp(e->d.event, "carried")) {
+			const ledger_send *s = ledger_first_send(&w, e);
+			if (s) {
+				e->d.sent = s->s.time;
+				e->d.sequence = s->s.sequence;
+				snprintf(e->d.via, sizeof(e->d.via), "%s", s->s.via);
+			}
+			if (git_commit_lookup(&c, strata_node_repo(x->n), &e->d.commit) == 0) {
+				/* still held here: the record as the peer holds it (a source cut since leaves only the ledger's word) */
+				int rc = view_holds(&e->line, &e->key, x, c, &vr, &vr_blob);
+				if (e->d.built == 0)
+					e->d.built = git_commit_time(c);
+				git_commit_free(c);
+				strata_error_clear();
+				if (rc == 1) {
+					e->d.line = e->line.ptr;
+					e->d.key_there = e->key.ptr;
+				}
+			}
+			git_error_clear();
+			e->d.gone = !e->d.line;
+			if ((error = strata_oidset_add(seen, &e->d.commit)) < 0)
+				goto done;
+			error = 0;
+		} else if (!strcmp(e->d.event, "removed") && e->d.cut[0]) {
+			/* the peer's confirmation, as the ledger keeps it (erase.h) */
+			for (size_t c2 = 0; c2 < ncuts; c2++)
+				for (size_t j = 0; !strcmp(cuts[c2].id, e->d.cut) && j < cuts[c2].nconfs; j++)
+					if (!strcmp(cuts[c2].confs[j].peer, e->d.peer) && !strcmp(cuts[c2].confs[j].view, e->d.view)) {
+						e->d.confirmed = 1;
+						e->d.confirmed_at = cuts[c2].confs[j].time;
+					}
+		}
+	}
+	/* per view, in the order the views were first seen, each newest first; erasures of the key last */
+	for (size_t v = 0; !error && v <= w.nv; v++)
+		for (size_t i = w.ne; !error && i-- > 0;) {
+			ledger_entry *e = &w.e[i];
+			int last = !strcmp(e->d.event, "erased");
+			if (v == w.nv ? !last : (last || strcmp(e->d.peer, w.v[v].peer) || strcmp(e->d.view, w.v[v].view)))
+				continue;
+			*carried += !strcmp(e->d.event, "carried");
+			error = x->cb(&e->d, x->payload);
+		}
+done:
+	view_redactor_dispose(&vr);
+	for (size_t i = 0; i < w.ne; i++) {
+		strata_buf_dispose(&w.e[i].line);
+		strata_buf_dispose(&w.e[i].key);
+	}
+	free(w.e);
+	free(w.v);
+	free(w.cuts);
+	free(w.sends);
+	strata_ledger_cuts_free(cuts, ncuts);
+	return error;
+}
+
 /* Every commit of one peer's view, newest first, that held the record. */
 static int disclose_view(disclose_ctx *x, const char *peer, const git_oid *tip)
 {
@@ -666,12 +972,15 @@ static int disclose_view(disclose_ctx *x, const char *peer, const git_oid *tip)
 			    (!first || s->time <= first->time))
 				first = s;
 		}
-		if ((rc = view_holds(&line, &key, x, c, &vr, &vr_blob)) < 0) {
+		if (x->seen && strata_oidset_contains(x->seen, git_commit_id(c)))
+			rc = 0;	/* the ledger told of it */
+		else if ((rc = view_holds(&line, &key, x, c, &vr, &vr_blob)) < 0) {
 			error = rc;
 			break;
 		}
 		if (rc == 1) {
 			memset(&d, 0, sizeof(d));
+			d.event = "carried";
 			snprintf(d.peer, sizeof(d.peer), "%s", peer);
 			snprintf(d.view, sizeof(d.view), "%s", x->view);
 			snprintf(d.name_there, sizeof(d.name_there), "%s/%s", strata_node_name(x->n), x->view);
@@ -713,8 +1022,9 @@ int strata_provenance_disclosures(strata_node *n, const char *dataset, char *con
 	strata_buf ref = STRATA_BUF_INIT, glob = STRATA_BUF_INIT;
 	unsigned char hash[STRATA_HASH_LEN];
 	char **peers = NULL;
-	size_t npeers = 0;
-	int error, ever = 0;
+	size_t npeers = 0, from_ledger = 0;
+	strata_oidset seen = STRATA_OIDSET_INIT;
+	int error, ever = 0, in_ledger = 0;
 
 	if ((error = strata_dataset_ref(&ref, n, dataset)) < 0 ||
 	    (error = strata_provenance_key_from_args(hash, key, nkey)) < 0)
@@ -724,8 +1034,10 @@ int strata_provenance_disclosures(strata_node *n, const char *dataset, char *con
 	x.hash = hash;
 	x.cb = cb;
 	x.payload = payload;
-	if ((error = strata_audit_foreach(n, collect_send, &x.sends)) < 0)
+	if ((error = strata_audit_foreach(n, collect_send, &x.sends)) < 0 ||
+	    (error = ledger_disclosures(&x, ref.ptr, &seen, &from_ledger, &in_ledger)) < 0)
 		goto done;
+	x.seen = &seen;
 	/* the views built from it for each peer: refs/strata/views/PEER/<its view name> */
 	if ((error = strata_peers_list(&peers, &npeers, n)) < 0)
 		goto done;
@@ -748,7 +1060,8 @@ int strata_provenance_disclosures(strata_node *n, const char *dataset, char *con
 	}
 	if (error)
 		goto done;
-	if (x.count == 0) {
+	x.count += from_ledger;
+	if (x.count == 0 && !in_ledger) {
 		/* nothing disclosed: a key never held here is more likely mistyped than kept to itself */
 		if ((ever = strata_provenance_history(n, ref.ptr, hash, NULL, NULL)) < 0) {
 			error = ever;
@@ -761,6 +1074,7 @@ int strata_provenance_disclosures(strata_node *n, const char *dataset, char *con
 	if (!error)
 		error = (int)(x.count > (size_t)INT32_MAX ? INT32_MAX : x.count);
 done:
+	strata_oidset_dispose(&seen);
 	strata_peers_list_free(peers);
 	free(x.sends.v);
 	strata_buf_dispose(&ref);

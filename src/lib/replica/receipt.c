@@ -207,7 +207,8 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		error = strata_error_set("out of memory");
 		goto done;
 	}
-	error = strata_audit_append(n, "receipt-import", subject, trailers);
+	if ((error = strata_audit_append(n, "receipt-import", subject, trailers)) == 0)
+		error = strata_erasures_note(n, from);	/* the cuts it now holds, kept in the ledger */
 done:
 	free(trailers);
 	strata_link_side_dispose(&got);

@@ -1,0 +1,122 @@
+#!/bin/sh
+# Forgetting that holds up, finding by finding: confirmations that arrive
+# over HTTPS when nothing else moves, a disclosure ledger that outlives
+# every cut, and an erasure pending too long flagged by status.
+. "$TOP_SRCDIR/tests/e2e/lib.sh"
+
+two_nodes
+seed=$TOP_SRCDIR/seeds/residents.csv
+# consenting residents (the street receives them): the first few of the seed file
+consenting() { # N -> the Nth consenting resident's id
+	"$STRATA" -C cn export residents --format jsonl | python3 -c '
+import json, sys
+n = int(sys.argv[1])
+for l in sys.stdin:
+    r = json.loads(l)
+    if r.get("consent") == "true":
+        n -= 1
+        if n == 0:
+            print(r["id_number"]); break' "$1"
+}
+a=$(consenting 1)
+b=$(consenting 2)
+c=$(consenting 3)
+d=$(consenting 4)
+
+# --- confirmations arrive over HTTPS: pulled ---
+serve_node cn
+CN_PID=$SERVE_PID
+set_url st cn-wangjiang-01 "$SERVE_PORT"
+"$STRATA" -C st sync >out 2>&1 || fail "first sync: $(cat out)"
+"$STRATA" -C st sync >out 2>&1 || fail "second sync: $(cat out)"
+grep -q "up to date" out || fail "the second sync moved data: $(cat out)"
+first_sent=$("$STRATA" -C cn disclosures residents "$a" --format json | python3 -c '
+import json, sys
+print(min(d["sent"] for d in json.load(sys.stdin)["disclosures"] if d.get("event", "carried") == "carried" and d["sent"]))')
+"$STRATA" -C cn erase residents "$b" --reason "request 1" >/dev/null
+"$STRATA" -C st sync >out 2>&1 || fail "sync with the cut: $(cat out)"
+"$STRATA" -C st audit log | grep -q "erasure-applied" || fail "the street did not apply the cut"
+# the street now holds the cut; the next round, with nothing else to move, carries its word up
+"$STRATA" -C st sync >out 2>&1 || fail "sync after the cut: $(cat out)"
+grep -q "up to date" out || fail "the round after the cut moved data: $(cat out)"
+"$STRATA" -C cn erasures >out 2>&1 || fail "the erasure is still pending after a round with the street up to date: $(cat out)"
+grep -q "st-wangjiang  *residents  *confirmed" out || fail "erasures: $(cat out)"
+"$STRATA" -C cn status >out 2>&1 || fail "status after a confirmed erasure: $(cat out)"
+ok "over HTTPS (pull), an erasure is confirmed in the first round after the street applied it, though nothing else moved"
+
+# --- pushed: the daemon's answer carries its new state ---
+kill "$CN_PID"
+wait "$CN_PID" 2>/dev/null || true
+serve_node st
+set_url cn st-wangjiang "$SERVE_PORT"
+"$STRATA" -C cn sync >out 2>&1 || fail "push: $(cat out)"
+"$STRATA" -C cn erase residents "$c" --reason "request 2" >/dev/null
+"$STRATA" -C cn erasures --pending >/dev/null && fail "nothing pending right after the erasure"
+"$STRATA" -C cn sync >out 2>&1 || fail "push of the cut: $(cat out)"
+"$STRATA" -C cn erasures >out 2>&1 || fail "the pushed erasure is not confirmed by the push that carried it: $(cat out)"
+[ "$(grep -c "confirmed" out)" -ge 2 ] || fail "erasures: both confirmed: $(cat out)"
+ok "over HTTPS (push), the push that carries the cut brings back its confirmation"
+
+# --- the ledger outlives cuts ---
+# another person's erasure cut every view: the first disclosure of a is still the first
+now_first=$("$STRATA" -C cn disclosures residents "$a" --format json | python3 -c '
+import json, sys
+print(min(d["sent"] for d in json.load(sys.stdin)["disclosures"] if d.get("event", "carried") == "carried" and d["sent"]))')
+[ "$now_first" = "$first_sent" ] || fail "a's first disclosure moved from $first_sent to $now_first after another person's erasure"
+# the erased person: when, to whom, with which fields, erased, confirmed
+"$STRATA" -C cn disclosures residents "$b" --format json >b.json || fail "disclosures of an erased person: $(cat b.json)"
+python3 - b.json <<'PY' || fail "disclosures of the erased person: $(cat b.json)"
+import json, sys
+d = json.load(open(sys.argv[1]))["disclosures"]
+carried = [x for x in d if x["event"] == "carried"]
+removed = [x for x in d if x["event"] == "removed"]
+erased = [x for x in d if x["event"] == "erased"]
+assert carried and all(x["recipient"] == "st-wangjiang" and x["sent"] for x in carried), carried
+assert all(x["gone"] and x["fields"] is None for x in carried), "a value of the erased person is reported"
+assert carried[0]["shared"]["phone"] == "mask" and carried[0]["policy_version"] == "1", carried[0]
+assert len(removed) == 1 and removed[0]["kind"] == "erasure" and removed[0]["confirmed"], removed
+assert len(erased) == 1 and erased[0]["reason"] == "request 1" and erased[0]["cut"] == removed[0]["cut"], erased
+PY
+"$STRATA" -C cn disclosures residents "$b" >b.txt
+grep -q "removed .*: cut [0-9a-f]\{16\} (erasure); the recipient confirmed holding the cut" b.txt || fail "text: $(cat b.txt)"
+grep -q "^erased here .* request 1" b.txt || fail "text: $(cat b.txt)"
+# a retraction: the phone goes, and the ledger still says it was sent, masked
+sed -e 's/^version: .*/version: 2/' -e '/^      phone:/d' "$TOP_SRCDIR/policies/community-to-street.yaml" >tight.yaml
+"$STRATA" -C cn policy commit tight.yaml >/dev/null
+"$STRATA" -C cn sync >out 2>&1 || fail "push of the retraction: $(cat out)"
+"$STRATA" -C cn disclosures residents "$a" --format json | python3 -c '
+import json, sys
+d = [x for x in json.load(sys.stdin)["disclosures"] if x["event"] == "carried"]
+v1 = [x for x in d if x["policy_version"] == "1"]
+v2 = [x for x in d if x["policy_version"] == "2"]
+assert v1 and all(x["shared"].get("phone") == "mask" for x in v1), v1
+assert v2 and all("phone" not in x["shared"] for x in v2), v2
+' || fail "after a retraction the ledger does not say the masked phone was sent"
+# every cut keeps its row: two erasures and a retraction, all confirmed
+"$STRATA" -C cn erasures --format json >e.json || fail "erasures: $(cat e.json)"
+python3 - e.json <<'PY' || fail "erasures lost a row: $(cat e.json)"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+kinds = sorted({(r["erasure"], r["kind"]) for r in rows if r["peer"] == "st-wangjiang" and r["view"] == "residents"})
+assert [k for _, k in kinds].count("erasure") == 2 and [k for _, k in kinds].count("retraction") == 1, kinds
+assert all(r["state"] == "confirmed" and r["cut_at"] for r in rows), rows
+assert any(r["reason"] == "request 1" for r in rows) and any(r["reason"] == "request 2" for r in rows), rows
+PY
+# the ledger is the audit log's tree: signed with every event, read by stock git
+git -C cn/repo.git ls-tree -r --name-only refs/strata/audit | grep -q "^ledger/views/st-wangjiang/residents/" ||
+	fail "no ledger in the audit tree"
+git -C cn/repo.git ls-tree -r --name-only refs/strata/audit | grep -q "^ledger/erased/" || fail "no erased keys in the ledger"
+"$STRATA" -C cn verify --all >out || fail "verify --all: $(cat out)"
+ok "the disclosure ledger outlives cuts: first disclosure kept, the erased person's story told (no value), a retracted field still on record, every cut's row kept"
+
+# --- an erasure not confirmed for a day needs attention ---
+kill "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null || true
+"$STRATA" -C cn erase residents "$d" --reason "request 3" >/dev/null
+"$STRATA" -C cn status >out 2>&1 || true
+! grep -q "erasure [0-9a-f]\{16\} of residents not confirmed" out || fail "status flags an erasure made a moment ago: $(cat out)"
+later=$(($(date +%s) + 2 * 86400))
+STRATA_TEST_NOW=$later "$STRATA" -C cn status >out 2>&1 && fail "status two days on, the erasure unconfirmed: $(cat out)"
+grep -q "needs attention:.* erasure [0-9a-f]\{16\} of residents not confirmed by st-wangjiang: not confirmed for more than a day" out ||
+	fail "status: $(cat out)"
+ok "status flags an erasure a recipient has not confirmed for a day"
