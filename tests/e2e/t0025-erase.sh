@@ -349,7 +349,7 @@ print("\n".join(sorted(v for v, n in vals.items() if n == 1)[:20]))' >pv.values
 wref=$(git -C dx/repo.git for-each-ref --format='%(refname)' 'refs/strata/views/pv-zhejiang/*/residents')
 [ "$(git -C dx/repo.git rev-list --count "$wref")" = 1 ] || fail "the withdrawal is not a root"
 [ -z "$(git -C dx/repo.git ls-tree "$wref:records")" ] || fail "the withdrawal holds records"
-"$STRATA" -C dx audit view "$(git -C dx/repo.git rev-parse "$wref")" | grep -q "is a withdrawal: it holds no record (.*may not go on" ||
+"$STRATA" -C dx audit view "$(git -C dx/repo.git rev-parse "$wref")" | grep -q "is a withdrawal: it holds no record (the obligations of its source v-[a-z0-9]*, or this node.s policy, no longer let it go to .pv-zhejiang.)" ||
 	fail "audit view of the withdrawal: $("$STRATA" -C dx audit view "$(git -C dx/repo.git rev-parse "$wref")")"
 "$STRATA" -C dx view build --peer pv-zhejiang | grep -q "residents: withdrawn (as before)" || fail "a second build withdraws again"
 "$STRATA" -C pv import o3.parcel >/dev/null || fail "the province refuses the withdrawal"
@@ -360,6 +360,11 @@ while IFS= read -r v; do
 	! grep -a -q -F -- "$v" objects.pv || fail "the province still holds '$v' after the withdrawal"
 done <pv.values
 "$STRATA" -C pv verify --all >/dev/null || fail "verify --all at the province after the withdrawal"
+# the province may not know which community or street its data came from (district-to-province hides the
+# path): the withdrawal's reason it received names neither
+git -C pv/repo.git cat-file --batch-all-objects --batch >objects.pv
+! grep -a -q -e "cn-wangjiang-01" -e "st-wangjiang" objects.pv ||
+	fail "the province learns the community or street: $(grep -a -o -e '[^ ]*cn-wangjiang-01[^ ]*' -e '[^ ]*st-wangjiang[^ ]*' objects.pv | sort -u | head -3)"
 "$STRATA" -C pv datasets --format csv | tr -d '\r' | grep -q "grid-events,dx-gongshu,,1200," || fail "the province lost its grid events"
 "$STRATA" -C dx erasures --format csv | tr -d '\r' | grep -q ",pv-zhejiang,[^,]*residents,confirmed," || fail "the withdrawal is not confirmed: $("$STRATA" -C dx erasures)"
 # nor may its privacy officer commit a policy that would share it with the province
@@ -370,3 +375,19 @@ expect_fail 1 "'dx9.yaml': 'residents' may not go on to 'province': policy 'comm
 [ "$(node_state dx)" = "$before" ] || fail "a refused policy commit changed the district"
 ok "obligations travel: the district's view for the province is withdrawn (a root with no records, the community's policy named), the province drops all it held (confirmed); a policy commit that would share it is refused"
 
+# --- obligations that allow the province: its views carry them, naming the source only by its token ---
+sed -e 's/^version: .*/version: 6/' -e 's/^  residents:$/  residents:\n    onward: [district, province]/' \
+	"$TOP_SRCDIR/policies/community-to-street.yaml" >onward6.yaml
+"$STRATA" -C cn policy commit onward6.yaml --confirm >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o q1.parcel >/dev/null
+"$STRATA" -C st import q1.parcel >/dev/null
+"$STRATA" -C st export --to dx-gongshu -o q2.parcel >/dev/null
+"$STRATA" -C dx import q2.parcel >/dev/null
+"$STRATA" -C dx export --to pv-zhejiang -o q3.parcel >/dev/null || fail "the district cannot send what the obligations allow"
+"$STRATA" -C pv import q3.parcel >/dev/null || fail "the province refuses it"
+git -C pv/repo.git log --format=%B "$(pv_ref residents)" | grep -q "^Strata-Onward: .*province" || fail "the province's view carries no obligations"
+git -C pv/repo.git log -1 --format=%B "$(pv_ref residents)" | grep "^Strata-Onward-From: v-[a-z0-9]* " ||
+	fail "Strata-Onward-From at the province: $(git -C pv/repo.git log -1 --format=%B "$(pv_ref residents)" | grep Onward-From)"
+git -C pv/repo.git cat-file --batch-all-objects --batch >objects.pv
+! grep -a -q -e "cn-wangjiang-01" -e "st-wangjiang" objects.pv || fail "the province learns the community from the obligations' trailers"
+ok "where the path is hidden, no trailer names it: the obligations and a withdrawal reach the province naming the source by its token"

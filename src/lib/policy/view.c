@@ -836,6 +836,9 @@ static int obligations(view_build *b)
 		snprintf(b->onward_from, sizeof(b->onward_from), "%s %s v%ld", strata_node_name(b->n), b->p->name, b->p->version);
 	else if (has_up && !strata_commit_trailer(b->src, "Strata-Onward-From", b->onward_from, sizeof(b->onward_from)))
 		b->onward_from[0] = '\0';
+	else if (has_up && b->hide_path)
+		/* whose obligations they are names the source this recipient may not know: its token instead */
+		snprintf(b->onward_from, sizeof(b->onward_from), "%s source-policy", b->hidden);
 	if (b->pd->has_onward) {
 		size_t len = 0;
 		for (size_t i = 0; i < b->pd->nonward; i++)
@@ -1214,7 +1217,7 @@ static int withdrawal_trailers(strata_buf *out, const git_commit *prev)
  * "view-withdrawn"), its reflog is reset.  Once withdrawn, it stays as it
  * is.  A view never built: the refusal stays the error.
  */
-static int withdraw(strata_node *n, const char *peer, const char *source_ref, strata_view_result *res)
+static int withdraw(strata_node *n, const char *peer, const char *source_ref, const char *hidden, strata_view_result *res)
 {
 	git_repository *repo = strata_node_repo(n);
 	strata_buf ref = STRATA_BUF_INIT, msg = STRATA_BUF_INIT, tr = STRATA_BUF_INIT, event = STRATA_BUF_INIT,
@@ -1264,12 +1267,27 @@ static int withdraw(strata_node *n, const char *peer, const char *source_ref, st
 	for (char *c = res->why; *c; c++)
 		if (*c == '\n')
 			*c = ' ';
-	if ((error = strata_buf_printf(&msg, "%s: withdrawn from %s\n\n%s.\nWhat %s held of it is to go.\n\n", res->name,
-				       peer, res->why, peer)) < 0 ||
-	    (error = withdrawal_trailers(&msg, prev)) < 0 ||
-	    (error = strata_buf_printf(&msg, "Strata-Records: 0\nStrata-Cut: %s\nStrata-Cut-Kind: withdrawal\n"
-				       "Strata-Withdrawn: %s\n", cut, res->why)) < 0 ||
-	    (error = strata_commit_create(&res->commit, n, tree, NULL, msg.ptr)) < 0)
+	{
+		/*
+		 * The reason as the recipient reads it: where the recipient may
+		 * not know the source (its path hidden behind a token), the
+		 * refusal's words, which name the upstream node and policy, stay
+		 * here (the audit event keeps them) and it reads the token.
+		 */
+		char told[512];
+		if (hidden && hidden[0])
+			snprintf(told, sizeof(told), "the obligations of its source %s, or this node's policy, no longer let "
+				 "it go to '%s'", hidden, peer);
+		else
+			snprintf(told, sizeof(told), "%s", res->why);
+		if ((error = strata_buf_printf(&msg, "%s: withdrawn from %s\n\n%s.\nWhat %s held of it is to go.\n\n",
+					       res->name, peer, told, peer)) < 0 ||
+		    (error = withdrawal_trailers(&msg, prev)) < 0 ||
+		    (error = strata_buf_printf(&msg, "Strata-Records: 0\nStrata-Cut: %s\nStrata-Cut-Kind: withdrawal\n"
+					       "Strata-Withdrawn: %s\n", cut, told)) < 0)
+			goto done;
+	}
+	if ((error = strata_commit_create(&res->commit, n, tree, NULL, msg.ptr)) < 0)
 		goto done;
 	git_oid_tostr(hex, sizeof(hex), &res->commit);
 	/* the ledger: it holds nothing now */
@@ -1346,7 +1364,8 @@ int strata_view_build_one(strata_node *n, const char *peer, const char *source_r
 	b.res = res;
 	b.dataset = b.source_node = "";
 	if ((error = view_inputs(&b)) == STRATA_EDENIED && res->name[0]) {
-		error = withdraw(n, peer, source_ref, res);	/* what it may no longer be sent goes */
+		/* what it may no longer be sent goes */
+		error = withdraw(n, peer, source_ref, b.hide_path ? b.hidden : NULL, res);
 		view_build_dispose(&b);
 		return error;
 	}
