@@ -86,6 +86,9 @@ static int import_parcel(strata_cli *cli, const char *path, const char *receipt,
 		return rc;
 	if (cli->quiet)
 		;
+	else if (res.uptodate && res.superseded && res.superseded != res.sequence)
+		printf("%s: parcel %llu from %s already held (superseded by parcel %llu): nothing to do\n", path,
+		       (unsigned long long)res.sequence, res.peer, (unsigned long long)res.superseded);
 	else if (res.uptodate)
 		printf("%s: parcel %llu from %s already imported: nothing to do\n", path,
 		       (unsigned long long)res.sequence, res.peer);

@@ -10,6 +10,7 @@
  */
 #include "cli.h"
 #include "strata/replica/erase.h"
+#include "strata/replica/parcel_import.h"
 #include "strata/replica/link.h"
 #include "strata/policy/view.h"
 #include "strata/base/time.h"
@@ -255,6 +256,16 @@ static json_t *health(const json_t *peers, strata_node *n)
 	json_t *problems = json_array(), *o;
 	size_t i;
 
+	{
+		int forks = strata_parcel_evidence(n, NULL, NULL);
+		char msg[512];
+		if (forks > 0) {
+			snprintf(msg, sizeof(msg), "%d parcel%s refused as evidence of a forked sender (two parcels signed "
+				 "with one number): see %s/evidence", forks, forks == 1 ? "" : "s", strata_node_path(n));
+			json_array_append_new(problems, json_string(msg));
+		}
+		strata_error_clear();
+	}
 	if (strata_erasures(n, overdue_row, problems) < 0) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "cannot read the erasures: %s", strata_error_last());

@@ -120,3 +120,53 @@ STRATA_TEST_NOW=$later "$STRATA" -C cn status >out 2>&1 && fail "status two days
 grep -q "needs attention:.* erasure [0-9a-f]\{16\} of residents not confirmed by st-wangjiang: not confirmed for more than a day" out ||
 	fail "status: $(cat out)"
 ok "status flags an erasure a recipient has not confirmed for a day"
+
+# --- an old genuine parcel is met calmly; one signed twice under a number is evidence of a fork ---
+newseq() { sed -n 's/.*parcel \([0-9]*\).*/\1/p' "$1" | head -1; }
+"$STRATA" -C cn export --to st-wangjiang -o o1.parcel >o1.out || fail "export: $(cat o1.out)"
+"$STRATA" -C st import o1.parcel >/dev/null || fail "import o1"
+cp -r cn cn-fork	# the same key, a copy of the node: what a stolen key or a restored backup is
+awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 7 == 0 {$5 = "13700000000"} {print}' "$seed" >changed.csv
+"$STRATA" -C cn import residents changed.csv >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o o2.parcel >o2.out
+awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 9 == 0 {$5 = "13900000000"} {print}' "$seed" >forked.csv
+"$STRATA" -C cn-fork import residents forked.csv >/dev/null
+"$STRATA" -C cn-fork export --to st-wangjiang -o fork2.parcel >fork.out
+[ "$(newseq o2.out)" = "$(newseq fork.out)" ] || fail "the fork's parcel has another number: $(cat o2.out fork.out)"
+"$STRATA" -C cn import residents "$seed" >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o o3.parcel >o3.out	# lost on the way, found later
+"$STRATA" -C cn import residents changed.csv >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o o4.parcel >o4.out
+"$STRATA" -C st import o2.parcel >/dev/null || fail "import o2"
+"$STRATA" -C st import o4.parcel >/dev/null || fail "import o4"
+before=$(node_state st)
+refused_before=$(wc -l <st/refused.log 2>/dev/null || echo 0)
+"$STRATA" -C st import o1.parcel >out 2>&1 || fail "an old genuine parcel is refused: $(cat out)"
+grep -q "parcel $(newseq o1.out) from cn-wangjiang-01 already held (superseded by parcel $(newseq o4.out))" out || fail "old parcel: $(cat out)"
+"$STRATA" -C st import o3.parcel >out 2>&1 || fail "a lost parcel found later is refused: $(cat out)"
+grep -q "already held (superseded by parcel $(newseq o4.out))" out || fail "lost parcel found later: $(cat out)"
+[ "$(node_state st)" = "$before" ] || fail "an old parcel changed the street"
+[ "$(wc -l <st/refused.log 2>/dev/null || echo 0)" = "$refused_before" ] || fail "an old genuine parcel was logged as refused: $(tail -1 st/refused.log)"
+"$STRATA" -C st status >out 2>&1; ! grep -q "forked" out || fail "status: $(cat out)"
+ok "an old genuine parcel (a copy found later, or one lost and found after the next) is already held: exit 0, not refused"
+# the fork: the same number, other content, the same key
+before=$(node_state st)
+expect_fail 3 "'cn-wangjiang-01' signed two different parcels numbered $(newseq o2.out)" "$STRATA" -C st import fork2.parcel
+grep -q "kept as evidence in .*/evidence/cn-wangjiang-01-parcel-$(newseq o2.out)-" "$T/err" || fail "no evidence named: $(cat "$T/err")"
+[ "$(node_state st)" = "$before" ] || fail "a forked parcel changed the street"
+ls st/evidence/cn-wangjiang-01-parcel-"$(newseq o2.out)"-*.sig >/dev/null || fail "no signature kept as evidence"
+# the evidence stands on its own: the signed manifest checks with the sender's key and stock ssh-keygen
+ev=$(ls st/evidence/cn-wangjiang-01-parcel-*.sig | head -1)
+printf 'cn-wangjiang-01 namespaces="strata-parcel" %s\n' "$(cut -d' ' -f1,2 cn/keys/node.pub)" >signers
+ssh-keygen -Y verify -f signers -I cn-wangjiang-01 -n strata-parcel -s "$ev" <"${ev%.sig}" >/dev/null 2>&1 ||
+	fail "the evidence's signature does not verify with ssh-keygen"
+"$STRATA" -C st status >out 2>&1 && fail "status is ok with evidence of a fork"
+grep -q "1 parcel refused as evidence of a forked sender" out || fail "status: $(cat out)"
+ok "a parcel signed under a number already used, with other content, is refused (exit 3), kept as evidence ssh-keygen verifies, reported by status"
+# a number never accepted (the lost o3's), other content, commits not in the street's history: a rollback, refused
+"$STRATA" -C cn-fork export --to st-wangjiang -o fork3.parcel >fork3.out
+[ "$(newseq fork3.out)" = "$(newseq o3.out)" ] || fail "the fork's next parcel: $(cat fork3.out o3.out)"
+before=$(node_state st)
+expect_fail 1 "is older than one already imported: the last accepted was $(newseq o4.out) (replay or rollback)" "$STRATA" -C st import fork3.parcel
+[ "$(node_state st)" = "$before" ] || fail "a rollback changed the street"
+ok "an older number never accepted, whose commits the street's history does not hold, is refused as a replay or rollback"

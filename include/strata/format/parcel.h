@@ -108,5 +108,6 @@ typedef struct {
 	int full;
 	int uptodate;		/* export for a peer that holds every view: no parcel;
 				   import of a parcel already imported: nothing done */
+	uint64_t superseded;	/* import of an older genuine parcel: the last accepted, which holds it all */
 } strata_parcel_result;
 #endif

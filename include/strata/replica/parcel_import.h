@@ -48,4 +48,12 @@ int strata_parcel_import_fd(strata_node *n, const char *what, int fd, const char
 /* As strata_parcel_import, refusing a parcel whose sender is not `from` (the authenticated peer). */
 int strata_parcel_import_from(strata_node *n, const char *what, const void *data, size_t len,
 			      const char *from, strata_parcel_result *res);
+/*
+ * Evidence of a forked sender (a parcel numbered like one accepted before,
+ * with other content), kept under NODE/evidence/ by the import that
+ * refused it: `cb` gets each one's note (NODE/evidence/SENDER-parcel-N-HASH.txt);
+ * returns how many, or an error.
+ */
+int strata_parcel_evidence(strata_node *n, int (*cb)(const char *note, void *payload), void *payload);
+
 #endif

@@ -21,6 +21,7 @@
 #include "strata/format/thinpack.h"
 #include "strata/policy/view.h"
 #include "strata/base/enc.h"
+#include "strata/base/digest.h"
 #include "strata/base/fs.h"
 #include "strata/format/name.h"
 #include "strata/node/refs.h"
@@ -39,6 +40,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 
 
 /* --- import --- */
@@ -178,6 +180,13 @@ static int audit_text(strata_buf *subject, strata_buf *t, const strata_parcel *p
 	error = strata_buf_printf(t, "Strata-Sender: %s\nStrata-Recipient: %s\nStrata-Sequence: %llu\n"
 				  "Strata-Parcel-SHA256: %s\nStrata-Parcel-Objects: %zu\nStrata-Via: %s\n", p->sender,
 				  p->recipient, (unsigned long long)p->sequence, shahex, objects, via);
+	if (!error) {
+		/* what the sender signed: an older copy of it later is told from a forged one by this */
+		unsigned char m[32];
+		strata_digest_sha256(m, p->manifest.ptr, p->manifest.len);
+		strata_enc_hex(shahex, m, 32);
+		error = strata_buf_printf(t, "Strata-Manifest-SHA256: %s\n", shahex);
+	}
 	for (size_t i = 0; !error && i < p->nrefs; i++) {
 		git_commit *c = NULL;
 		git_oid_tostr(hex, sizeof(hex), &p->refs[i].commit);
@@ -351,6 +360,131 @@ static int step_sender(import_run *u)
 	return strata_link_allows(n, p->sender, 0);
 }
 
+/* What the audit log says of the parcel with one sequence number accepted from one sender. */
+struct accepted {
+	const char *sender;
+	uint64_t sequence;
+	int found;
+	int has_manifest;
+	char manifest[65];
+	int64_t time;
+	git_oid event;
+	const strata_parcel *p;	/* the one offered now: its refs, for an event from before the manifest's hash */
+	int same_refs;
+};
+
+static int find_accepted(const strata_audit_event *ev, void *payload)
+{
+	struct accepted *a = payload;
+	char v[128];
+	git_message_trailer_array tr = { 0 };
+	size_t matched = 0, refs = 0;
+
+	if (strcmp(ev->event, "parcel-import") || !strata_commit_trailer(ev->c, "Strata-Sender", v, sizeof(v)) ||
+	    strcmp(v, a->sender) || !strata_commit_trailer(ev->c, "Strata-Sequence", v, sizeof(v)) ||
+	    strtoull(v, NULL, 10) != a->sequence)
+		return 0;
+	a->found = 1;
+	a->time = ev->time;
+	a->event = ev->commit;
+	a->has_manifest = strata_commit_trailer(ev->c, "Strata-Manifest-SHA256", a->manifest, sizeof(a->manifest));
+	/* "Strata-Ref: NAME [OLD..]NEW", one per ref: the same refs at the same commits is the same parcel */
+	if (git_message_trailers(&tr, git_commit_message(ev->c)) == 0) {
+		for (size_t i = 0; i < tr.count; i++) {
+			const char *val = tr.trailers[i].value, *sp = strchr(val, ' '), *dots;
+			if (strcmp(tr.trailers[i].key, "Strata-Ref") || !sp)
+				continue;
+			refs++;
+			dots = strstr(sp + 1, "..");
+			for (size_t k = 0; k < a->p->nrefs; k++)
+				if (strlen(a->p->refs[k].name) == (size_t)(sp - val) && !strncmp(a->p->refs[k].name, val, (size_t)(sp - val)) &&
+				    !strcmp(dots ? dots + 2 : sp + 1, git_oid_tostr_s(&a->p->refs[k].commit)))
+					matched++;
+		}
+		git_message_trailer_array_free(&tr);
+	}
+	git_error_clear();
+	a->same_refs = refs == a->p->nrefs && matched == refs;
+	return 1;	/* found: stop */
+}
+
+/*
+ * A parcel at or below the last sequence accepted from its sender, genuinely
+ * signed.  The one accepted with that number, the same (an old copy found
+ * in a drawer, a second carrier): held already, superseded by the last
+ * one, returns 1.  A different one under a number already used: the sender
+ * signed two parcels as one, evidence of a fork (its key stolen, or its
+ * history rewritten): refused (STRATA_EVERIFY) and kept, signed manifest
+ * and all, under NODE/evidence/.  One never accepted (a parcel lost on the
+ * way, found after a later one): held already if every commit it names is
+ * here, in the history of the ref it names, returns 1; else 0 (refused as
+ * a replay by the caller).
+ */
+static int older_parcel(import_run *u)
+{
+	const strata_parcel *p = u->c.p;
+	struct accepted a;
+	unsigned char m[32];
+	char mhex[65], t[32];
+	int error;
+
+	memset(&a, 0, sizeof(a));
+	a.sender = p->sender;
+	a.sequence = p->sequence;
+	a.p = p;
+	strata_digest_sha256(m, p->manifest.ptr, p->manifest.len);
+	strata_enc_hex(mhex, m, sizeof(m));
+	if ((error = strata_audit_foreach(u->c.n, find_accepted, &a)) < 0)
+		return error;
+	if (a.found && (a.has_manifest ? !strcmp(a.manifest, mhex) : a.same_refs))
+		return 1;
+	if (a.found) {
+		strata_buf dir = STRATA_BUF_INIT, file = STRATA_BUF_INIT, note = STRATA_BUF_INIT;
+		strata_enc_utc_stamp(t, sizeof(t), a.time);
+		if ((error = strata_buf_printf(&dir, "%s/evidence", strata_node_path(u->c.n))) == 0 &&
+		    (error = strata_fs_mkdir_p(dir.ptr, 0700)) == 0 &&
+		    (error = strata_buf_printf(&file, "%s/%s-parcel-%llu-%.12s", dir.ptr, p->sender,
+					       (unsigned long long)p->sequence, mhex)) == 0 &&
+		    (error = strata_fs_write_atomic(file.ptr, p->manifest.ptr, p->manifest.len, 0600)) == 0 &&
+		    (error = strata_buf_printf(&note, "%s.sig", file.ptr)) == 0 &&
+		    (error = strata_fs_write_atomic(note.ptr, p->sig.ptr, p->sig.len, 0600)) == 0) {
+			strata_buf_clear(&note);
+			if ((error = strata_buf_printf(&note, "sender %s\nsequence %llu\noffered-manifest-sha256 %s\n"
+						       "accepted-manifest-sha256 %s\naccepted-at %s\naccepted-event %s\n",
+						       p->sender, (unsigned long long)p->sequence, mhex,
+						       a.has_manifest ? a.manifest : "(not recorded)", t,
+						       git_oid_tostr_s(&a.event))) == 0) {
+				char *nf = NULL;
+				if (asprintf(&nf, "%s.txt", file.ptr) < 0)
+					error = strata_error_set("out of memory");
+				else
+					error = strata_fs_write_atomic(nf, note.ptr, note.len, 0600);
+				free(nf);
+			}
+		}
+		if (error == 0)
+			error = strata_error_setc(STRATA_EVERIFY, "'%s': '%s' signed two different parcels numbered %llu: this one "
+						  "and the one accepted at %s (audit event %.12s).  A sender does that only if "
+						  "its key is used by someone else or its history was rewritten: kept as evidence "
+						  "in %s; ask '%s' what happened before importing anything more from it",
+						  u->c.what, p->sender, (unsigned long long)p->sequence, t,
+						  git_oid_tostr_s(&a.event), file.ptr, p->sender);
+		strata_buf_dispose(&dir);
+		strata_buf_dispose(&file);
+		strata_buf_dispose(&note);
+		return error;
+	}
+	/* never accepted: held if every commit it names is here, in the history of the ref it names */
+	for (size_t i = 0; i < p->nrefs; i++) {
+		if (!u->locals[i].exists)
+			return 0;
+		if (!git_oid_equal(&u->locals[i].old, &p->refs[i].commit) &&
+		    !strata_commit_descends(strata_node_repo(u->c.n), &u->locals[i].old, &p->refs[i].commit))
+			return 0;
+	}
+	return 1;
+}
+
 /* 3. replay and rollback: newer than the last accepted, not too far, not from the future */
 static int step_sequence(import_run *u)
 {
@@ -396,6 +530,16 @@ static int step_sequence(import_run *u)
 		return strata_error_set("'%s': parcel %llu from '%s' says it was created at %s, %s", what,
 					(unsigned long long)p->sequence, p->sender, t,
 					p->created < CREATED_MIN ? "before the year 2000" : "more than a day from now");
+	}
+	if (p->sequence <= u->link.in.sequence && p->sequence > 0) {
+		int rc = older_parcel(u);
+		if (rc != 0) {
+			if (rc == 1) {
+				u->res->uptodate = 1;
+				u->res->superseded = u->link.in.sequence;
+			}
+			return rc;
+		}
 	}
 	if (p->sequence <= u->link.in.sequence)
 		return strata_error_set("'%s': parcel %llu from '%s' is %s: the last accepted was %llu (replay or rollback)",
@@ -804,3 +948,33 @@ int strata_parcel_import_file(strata_node *n, const char *path, strata_parcel_re
 	return error;
 }
 
+
+int strata_parcel_evidence(strata_node *n, int (*cb)(const char *note, void *payload), void *payload)
+{
+	char *dir = strata_fs_path_join(strata_node_path(n), "evidence");
+	DIR *d;
+	struct dirent *e;
+	int count = 0, error = 0;
+
+	if (!dir)
+		return strata_error_set("out of memory");
+	if ((d = opendir(dir)) == NULL) {
+		error = errno == ENOENT ? 0 : strata_error_sys(dir);
+		free(dir);
+		return error;
+	}
+	while (!error && (e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		char *path;
+		if (len < 5 || strcmp(e->d_name + len - 4, ".txt"))
+			continue;
+		count++;
+		if (cb && (path = strata_fs_path_join(dir, e->d_name)) != NULL) {
+			error = cb(path, payload);
+			free(path);
+		}
+	}
+	closedir(d);
+	free(dir);
+	return error < 0 ? error : count;
+}
