@@ -11,12 +11,14 @@
 #include "strata/node/check.h"
 #include "strata/policy/policy_store.h"
 #include "strata/replica/link.h"
+#include "strata/node/journal.h"
+#include "strata/policy/view.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-#define USAGE "doctor [--json]"
+#define USAGE "doctor [--repair] [--json]"
 
 static void collect(const char *where, const char *problem, const char *fix, void *payload)
 {
@@ -27,6 +29,7 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "repair", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -34,12 +37,13 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 		strata_node_check, strata_policy_store_check, strata_link_check
 	};
 	json_t *problems, *v;
-	int c, as_json = 0, rc = 0;
+	int c, as_json = 0, repair = 0, rc = 0;
 	size_t i;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': as_json = 1; break;
+		case 'r': repair = 1; break;
 		case 'h':
 			printf("usage: strata %s\n\n"
 			       "Checks the node and lists every problem, with where it is (file and line) and\n"
@@ -49,6 +53,9 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 			       "audit chain, link files, and what a peer removed by hand left behind.  Changes\n"
 			       "nothing; exit status 1 if it found a problem.  Signatures are checked by\n"
 			       "'strata verify --all'.\n\n"
+			       "  --repair do first what any writer would: settle an interrupted change, and\n"
+			       "           complete an interrupted history cut (an erasure: reflogs reset, views\n"
+			       "           cut, the store pruned), so no object keeps what was cut\n"
 			       "  --json   {\"node\", \"ok\", \"problems\": [{\"where\", \"problem\", \"fix\"}]}\n", USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
@@ -56,6 +63,9 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind != argc)
 		return cli_usage(USAGE);
+	if (repair && ((rc = strata_journal_lock(cli->node)) < 0 || (rc = strata_node_load_key(cli->node)) < 0 ||
+		       (rc = strata_view_settle_interrupted(cli->node)) < 0))
+		return rc;
 	problems = json_array();
 	for (i = 0; i < sizeof(checks) / sizeof(*checks); i++)
 		if ((rc = checks[i](cli->node, collect, problems)) < 0) {

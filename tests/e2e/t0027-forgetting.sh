@@ -170,3 +170,65 @@ before=$(node_state st)
 expect_fail 1 "is older than one already imported: the last accepted was $(newseq o4.out) (replay or rollback)" "$STRATA" -C st import fork3.parcel
 [ "$(node_state st)" = "$before" ] || fail "a rollback changed the street"
 ok "an older number never accepted, whose commits the street's history does not hold, is refused as a replay or rollback"
+
+# --- a kill at any point of an erasure: the next writer (or doctor --repair) completes it, or it never happened ---
+# every point where the node's files change visibly (each fsync, rename, link, unlink: a write to a file not
+# yet renamed into place changes nothing a reader sees); the sanitizer build samples every STRATA_CRASH_STRIDE-th
+: "${FAULTSHIM:?FAULTSHIM must name tests/fault/faultshim.so (make check sets it)}"
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
+export ASAN_OPTIONS
+mkdir kill && cd kill
+two_nodes
+"$STRATA" -C cn export --to st-wangjiang -o p.parcel >/dev/null	# a view holds the person too
+e=$(consenting 5)
+"$STRATA" -C cn export residents --format jsonl | python3 -c '
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    if r["id_number"] == sys.argv[1]:
+        print(r["id_number"]); print(r["phone"])' "$e" >canaries
+[ "$(wc -l <canaries)" = 2 ] || fail "no canaries for the person to erase"
+gone() { # NODE: no object of NODE holds any of the person's values
+	git -C "$1/repo.git" cat-file --batch-all-objects --batch >objects
+	while IFS= read -r v; do ! grep -a -q -F -- "$v" objects || return 1; done <canaries
+}
+! gone cn || fail "the person is in no object to begin with"
+kinds=fsync,fdatasync,rename,renameat,link,unlink
+rm -rf w && cp -r cn w
+STRATA_TEST_FSYNC=1 LD_PRELOAD=$FAULTSHIM STRATA_FAULT_KINDS=$kinds STRATA_FAULT_COUNT=$T/ecount \
+	"$STRATA" -C w erase residents "$e" --reason "kill test" >/dev/null
+k=$(cat "$T/ecount")
+gone w || fail "an erasure run whole leaves the person"
+n=1 runs=0 owed=0 stride=${STRATA_CRASH_STRIDE_ERASE:-1}
+while [ "$n" -le "$k" ]; do
+	rm -rf w && cp -r cn w
+	set +e
+	env STRATA_TEST_FSYNC=1 LD_PRELOAD="$FAULTSHIM" STRATA_FAULT_KINDS=$kinds STRATA_FAULT_N=$n STRATA_FAULT_CRASH=1 \
+		"$STRATA" -C w erase residents "$e" --reason "kill test" >/dev/null 2>&1
+	status=$?
+	set -e
+	[ $status = 137 ] || [ $status = 0 ] || fail "erase, kill at $n: exit $status"
+	if [ -f w/cut-owed ]; then
+		owed=$((owed + 1))
+		"$STRATA" -C w doctor >d 2>&1 && fail "erase, kill at $n: doctor sees no unfinished erasure"
+		grep -q "a history cut was interrupted" d || fail "erase, kill at $n: doctor: $(cat d)"
+	fi
+	# the next writer completes what the kill left: doctor --repair, or any command that writes
+	if [ $((runs % 2)) = 0 ]; then
+		"$STRATA" -C w doctor --repair >d 2>&1 || fail "erase, kill at $n: doctor --repair: $(cat d)"
+	else
+		"$STRATA" -C w view build >d 2>&1 || fail "erase, kill at $n: the next writer: $(cat d)"
+	fi
+	[ ! -f w/cut-owed ] || fail "erase, kill at $n: the cut is still owed"
+	# erased then, or never: run again, it erases or says there is nothing left to erase
+	if ! "$STRATA" -C w erase residents "$e" --reason "kill test" >out 2>&1; then
+		grep -q "no version of dataset 'residents' holds a record with that key" out || fail "erase, kill at $n: rerun: $(cat out)"
+	fi
+	gone w || fail "erase, kill at $n: an object still holds the person after the next writer and a rerun"
+	"$STRATA" -C w verify --all >v 2>&1 || fail "erase, kill at $n: verify --all: $(cat v)"
+	"$STRATA" -C w doctor >d 2>&1 || fail "erase, kill at $n: doctor: $(cat d)"
+	n=$((n + stride)) runs=$((runs + 1))
+done
+[ "$owed" -gt 0 ] || fail "no kill fell between the ref move and the prune: the test did not reach the window"
+cd "$T"
+ok "erase killed at $runs of its $k visible file operations ($owed with the cut owed): the next writer or doctor --repair completes it; no object keeps the person"

@@ -8,6 +8,10 @@
  *   STRATA_FAULT_CRASH=1    die instead (_exit 137, as if killed), before the call
  *   STRATA_FAULT_COUNT=F    at exit, write the number of counted calls to F
  *   STRATA_FAULT_PATH=S     count only the calls on a path that contains S
+ *   STRATA_FAULT_KINDS=L    count only the calls named in L ("fsync,rename,unlink"):
+ *                           the points where what is on disk becomes visible or
+ *                           durable (a write to a file not yet renamed into
+ *                           place changes nothing a reader sees)
  *
  * Counted: write and pwrite on files (not fds 0-2), fsync, fdatasync,
  * rename, renameat, link, unlink.  Test-only; never installed.
@@ -50,6 +54,12 @@ static int hit_what(const char *what, int fd, const char *path)
 	}
 	if (only && (!path || !strstr(path, only)))
 		return 0;
+	if (getenv("STRATA_FAULT_KINDS")) {
+		const char *k = getenv("STRATA_FAULT_KINDS"), *at = strstr(k, what);
+		size_t len = strlen(what);
+		if (!at || (at != k && at[-1] != ',') || (at[len] && at[len] != ','))
+			return 0;
+	}
 	if (++calls != fail_at)
 		return 0;
 	if (getenv("STRATA_FAULT_LOG")) {

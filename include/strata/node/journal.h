@@ -65,4 +65,20 @@ int strata_journal_recover(strata_node *n);
  * this process holds the lock already.
  */
 int strata_journal_lock(strata_node *n);
+
+/*
+ * A history cut (an erasure made, or received) is more than its journalled
+ * change: after the ref moves, the reflogs that still name the old commits
+ * are reset, every view built from it is cut, and the store is pruned.
+ * NODE/cut-owed (fsynced) says that work is owed, from before the change
+ * until the prune is done; a kill in between leaves it, and the next
+ * writer (view.h, strata_view_settle) or 'doctor --repair' pays it.
+ * `what` names the cut for doctor.
+ */
+#define STRATA_CUT_OWED "cut-owed"
+int strata_journal_owe_cut(strata_node *n, const char *what);
+/* 1 (and `what`) if a cut is owed, 0 if not, <0 if the file cannot be read. */
+int strata_journal_cut_owed(strata_node *n, char *what, size_t size);
+/* The cut is paid: removes the file (and fsyncs the directory). */
+int strata_journal_cut_paid(strata_node *n);
 #endif

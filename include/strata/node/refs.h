@@ -36,6 +36,13 @@ int strata_refs_update(strata_node *n, const char *ref, const git_oid *new_oid,
  * reachable from nothing and a prune removes it.
  */
 int strata_refs_reflog_reset(strata_node *n, const char *ref);
+/*
+ * Every dataset, view and received ref whose history stands on a cut (its
+ * first-parent root names Strata-Cut) and whose reflog still names a
+ * commit from before the cut: that reflog reset.  What a cut a crash
+ * interrupted left for the prune to keep.  Returns how many.
+ */
+int strata_refs_reflog_trim_cuts(strata_node *n);
 
 /* Deletes `ref` if it still points at `old_oid`; fails otherwise. */
 int strata_refs_delete(strata_node *n, const char *ref, const git_oid *old_oid);

@@ -85,6 +85,21 @@ typedef void (*strata_view_report)(const strata_view_result *res, void *payload)
 int strata_view_build(strata_node *n, const char *peer, int full, strata_view_report report, void *payload);
 
 /*
+ * Pays a history cut owed (journal.h: strata_journal_owe_cut, written
+ * before an erasure's or a received cut's ref moved): the reflogs that
+ * name commits from before a cut reset, every view built again (those
+ * from a cut source cut too), the store pruned, the debt cleared.  Each
+ * step can be cut short by a kill and run again.  strata_view_build does
+ * it first, so the next writer after a crash completes the cut.  Returns
+ * 1 if a cut was owed and is paid now, 0 if none was; `pr` (may be NULL)
+ * gets the prune's result.  The caller holds the write lock.
+ */
+#include "strata/node/prune.h"
+int strata_view_settle(strata_node *n, strata_view_report report, void *payload, strata_prune_result *pr);
+/* strata_view_settle after a crash, with an audit event "cut-completed" if a cut was owed; 0 or an error. */
+int strata_view_settle_interrupted(strata_node *n);
+
+/*
  * Obligations travel (doc/design.md, "Forgetting"): 0 if policy `p` may
  * be committed on this node, STRATA_EDENIED (the dataset, the recipient
  * and the upstream policy named) if it shares a received dataset whose

@@ -141,6 +141,18 @@ int strata_node_check(strata_node *n, strata_problem_cb cb, void *payload)
 		      "event is in): run 'strata view build' or any other writer", &c);
 	}
 	strata_error_clear();
+	{
+		char cut[256];
+		int owed = strata_journal_cut_owed(n, cut, sizeof(cut));
+		if (owed > 0)
+			count(STRATA_CUT_OWED, "a history cut was interrupted, and what it cut may still be in the store "
+			      "(reflogs, views, objects not yet pruned)", "run 'strata doctor --repair', or any command that "
+			      "writes (it completes the cut first)", &c);
+		else if (owed < 0)
+			count(STRATA_CUT_OWED, strata_error_last(), "remove the file if no erasure was under way; else "
+			      "'strata doctor --repair'", &c);
+		strata_error_clear();
+	}
 	if ((rc = strata_audit_check(n, pending > 0, &events, audit_problem, &c)) < 0) {
 		count(STRATA_REF_AUDIT, strata_error_last(), "restore the node from a backup", &c);
 		strata_error_clear();

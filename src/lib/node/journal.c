@@ -378,3 +378,60 @@ int strata_journal_lock(strata_node *n)
 		strata_node_unlock(n);
 	return error;
 }
+
+/* --- a cut owed (journal.h) --- */
+
+int strata_journal_owe_cut(strata_node *n, const char *what)
+{
+	char *path = strata_fs_path_join(strata_node_path(n), STRATA_CUT_OWED);
+	strata_buf text = STRATA_BUF_INIT;
+	int error;
+
+	if (!path)
+		return strata_error_set("out of memory");
+	if ((error = strata_buf_printf(&text, "%s\n", what)) == 0)
+		error = strata_fs_write_atomic(path, text.ptr, text.len, 0600);
+	strata_buf_dispose(&text);
+	free(path);
+	return error;
+}
+
+int strata_journal_cut_owed(strata_node *n, char *what, size_t size)
+{
+	char *path = strata_fs_path_join(strata_node_path(n), STRATA_CUT_OWED);
+	strata_buf text = STRATA_BUF_INIT;
+	int error;
+
+	if (!path)
+		return strata_error_set("out of memory");
+	error = strata_fs_read(&text, path, 4096);
+	free(path);
+	if (error == STRATA_ENOTFOUND) {
+		strata_error_clear();
+		strata_buf_dispose(&text);
+		return 0;
+	}
+	if (error < 0) {
+		strata_buf_dispose(&text);
+		return error;
+	}
+	if (what && size)
+		snprintf(what, size, "%.*s", (int)strcspn(text.ptr ? text.ptr : "", "\n"), text.ptr ? text.ptr : "");
+	strata_buf_dispose(&text);
+	return 1;
+}
+
+int strata_journal_cut_paid(strata_node *n)
+{
+	char *path = strata_fs_path_join(strata_node_path(n), STRATA_CUT_OWED);
+	int error = 0;
+
+	if (!path)
+		return strata_error_set("out of memory");
+	if (unlink(path) < 0 && errno != ENOENT)
+		error = strata_error_sys(path);
+	else
+		error = strata_fs_fsync_dir(strata_node_path(n));
+	free(path);
+	return error;
+}

@@ -276,15 +276,19 @@ static void remove_ref_locks(const char *dir, int depth)
  * to take the lock (so no other process can be using it): everything in
  * NODE/tmp (quarantined parcels, spilled records, audit scratch: whoever
  * writes there holds the lock, shared or not), unfinished pack files, and
- * ref locks (a ref whose NAME.lock a dead writer left could never move
- * again).  The node's lock covers its repository: only strata writes
+ * ref and reflog locks (a ref whose NAME.lock a dead writer left could
+ * never move again, nor a reflog be rewritten).  The node's lock covers its repository: only strata writes
  * there.  Never anything a ref names.
  */
 static void remove_leftovers(strata_node *n)
 {
 	char *refs = strata_fs_path_join(n->path, "repo.git/refs"), *packed = strata_fs_path_join(n->path, "repo.git/packed-refs.lock");
+	char *logs = strata_fs_path_join(n->path, "repo.git/logs");
 	if (refs)
 		remove_ref_locks(refs, 0);
+	if (logs)
+		remove_ref_locks(logs, 0);	/* a reflog rewritten (a cut resets it) when the writer died */
+	free(logs);
 	if (packed)
 		unlink(packed);
 	free(refs);

@@ -2,6 +2,7 @@
  * refs.c - see refs.h.
  */
 #include "strata/node/refs.h"
+#include "strata/node/commit.h"
 #include "strata/format/name.h"
 
 int strata_refs_dataset(strata_buf *out, const char *dataset)
@@ -68,4 +69,60 @@ done:
 	git_signature_free(sig);
 	git_reflog_free(log);
 	return error;
+}
+
+/* The first-parent root of `tip`, 1 if it names a cut (Strata-Cut). */
+static int cut_root(git_repository *repo, const git_oid *tip, git_oid *root)
+{
+	git_commit *c = NULL, *p = NULL;
+	char v[80];
+	int cut;
+
+	if (git_commit_lookup(&c, repo, tip) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	while (git_commit_parentcount(c) > 0 && git_commit_parent(&p, c, 0) == 0) {
+		git_commit_free(c);
+		c = p;
+	}
+	git_error_clear();
+	git_oid_cpy(root, git_commit_id(c));
+	cut = git_commit_parentcount(c) == 0 && strata_commit_trailer(c, "Strata-Cut", v, sizeof(v));
+	git_commit_free(c);
+	return cut;
+}
+
+int strata_refs_reflog_trim_cuts(strata_node *n)
+{
+	static const char *const globs[] = { STRATA_REF_DATASETS "*", STRATA_REF_VIEWS "*", STRATA_REF_PEERS "*" };
+	git_repository *repo = strata_node_repo(n);
+	int count = 0, error = 0;
+
+	for (size_t g = 0; !error && g < sizeof(globs) / sizeof(*globs); g++) {
+		git_reference_iterator *it = NULL;
+		git_reference *ref;
+		if (git_reference_iterator_glob_new(&it, repo, globs[g]) < 0)
+			return strata_error_git("cannot list refs");
+		while (!error && git_reference_next(&ref, it) == 0) {
+			git_reflog *log = NULL;
+			git_oid root;
+			int stale = 0;
+			if (git_reference_target(ref) && cut_root(repo, git_reference_target(ref), &root) &&
+			    git_reflog_read(&log, repo, git_reference_name(ref)) == 0) {
+				for (size_t i = 0; !stale && i < git_reflog_entrycount(log); i++) {
+					const git_oid *to = git_reflog_entry_id_new(git_reflog_entry_byindex(log, i));
+					stale = !git_oid_is_zero(to) && !git_oid_equal(to, &root) &&
+						!strata_commit_descends(repo, to, &root);
+				}
+				if (stale && (error = strata_refs_reflog_reset(n, git_reference_name(ref))) == 0)
+					count++;
+			}
+			git_error_clear();
+			git_reflog_free(log);
+			git_reference_free(ref);
+		}
+		git_reference_iterator_free(it);
+	}
+	return error < 0 ? error : count;
 }

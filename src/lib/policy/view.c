@@ -13,6 +13,7 @@
 #include "strata/node/audit.h"
 #include "strata/node/journal.h"
 #include "strata/node/change.h"
+#include "strata/node/prune.h"
 #include "strata/node/ledger.h"
 #include "strata/node/commit.h"
 #include "strata/policy/policy.h"
@@ -1476,14 +1477,12 @@ done:
 	return error;
 }
 
-int strata_view_build(strata_node *n, const char *peer, int full, strata_view_report report, void *payload)
+static int build_all(strata_node *n, const char *peer, int full, strata_view_report report, void *payload)
 {
 	char **peers = NULL;
 	size_t npeers = 0;
 	int error = 0;
 
-	if ((error = strata_journal_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
-		return error;
 	if (peer)
 		return build_for_peer(n, peer, full, report, payload);
 	if ((error = strata_peers_list(&peers, &npeers, n)) < 0)
@@ -1505,6 +1504,45 @@ int strata_view_build(strata_node *n, const char *peer, int full, strata_view_re
 	}
 	strata_peers_list_free(peers);
 	return error;
+}
+
+int strata_view_settle(strata_node *n, strata_view_report report, void *payload, strata_prune_result *pr)
+{
+	strata_prune_result local;
+	int rc, error;
+
+	if ((rc = strata_journal_cut_owed(n, NULL, 0)) <= 0)
+		return rc;
+	/* each step may be cut short and run again: the reflogs first, so that the prune keeps nothing old */
+	if ((error = strata_refs_reflog_trim_cuts(n)) < 0 || (error = build_all(n, NULL, 0, report, payload)) < 0 ||
+	    (error = strata_refs_reflog_trim_cuts(n)) < 0 || (error = strata_prune(n, pr ? pr : &local)) < 0 ||
+	    (error = strata_journal_cut_paid(n)) < 0)
+		return error;
+	return 1;
+}
+
+int strata_view_settle_interrupted(strata_node *n)
+{
+	strata_prune_result pr;
+	char tr[128];
+	int error;
+
+	if ((error = strata_view_settle(n, NULL, NULL, &pr)) <= 0)
+		return error;
+	snprintf(tr, sizeof(tr), "Strata-Objects-Kept: %zu\n", pr.objects);
+	return strata_audit_append(n, "cut-completed", "an interrupted history cut completed: reflogs reset, views cut, "
+				   "the store pruned", tr);
+}
+
+int strata_view_build(strata_node *n, const char *peer, int full, strata_view_report report, void *payload)
+{
+	int error;
+
+	/* a cut a crash interrupted is paid first (journal.h) */
+	if ((error = strata_journal_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0 ||
+	    (error = strata_view_settle_interrupted(n)) < 0)
+		return error;
+	return build_all(n, peer, full, report, payload);
 }
 
 /* --- audit: recompute a view from what its trailers name --- */

@@ -72,6 +72,9 @@ int strata_erase(strata_node *n, const char *dataset, char *const *keys, size_t 
 		goto done;
 	if ((error = strata_journal_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
 		goto done;
+	/* an erasure a crash interrupted is completed before anything is judged (the record may be in none now) */
+	if ((error = strata_view_settle_interrupted(n)) < 0)
+		goto done;
 	if (git_reference_name_to_id(&commit, strata_node_repo(n), ref.ptr) < 0) {
 		git_error_clear();
 		error = strata_error_setc(STRATA_ENOTFOUND, "no own dataset '%s' on node '%s': a record is erased by the "
@@ -178,17 +181,23 @@ int strata_erase(strata_node *n, const char *dataset, char *const *keys, size_t 
 				       tokhex, reason && reason[0] ? reason : "(none given)", res->versions)) < 0 ||
 	    (error = strata_buf_printf(&event, "record erased from %s and its history (erasure %s)", dataset, res->erasure)) < 0)
 		goto done;
+	/*
+	 * The cut is owed from before its ref moves until the store is pruned
+	 * (journal.h): a kill anywhere between leaves the debt, and the next
+	 * writer pays it, so no object keeps the person.
+	 */
+	if ((error = strata_journal_owe_cut(n, event.ptr)) < 0)
+		goto done;
 	{
 		strata_journal_ref jr = { ref.ptr, 1, *git_commit_id(tip), commit };
 		strata_change ch = { "erase", ref.ptr, &jr, 1, NULL, event.ptr, tr.ptr, &ledger };
 		if ((error = strata_change_ref(n, &ch, "strata erase")) < 0)
 			goto done;
 	}
-	if ((error = strata_refs_reflog_reset(n, ref.ptr)) < 0)
+	/* the reflogs reset, every view built from it cut, then nothing old stays in the store */
+	if ((error = strata_view_settle(n, count_views, res, &pr)) < 0)
 		goto done;
-	/* every view built from it, cut; then nothing old stays in the store */
-	if ((error = strata_view_build(n, NULL, 0, count_views, res)) < 0 || (error = strata_prune(n, &pr)) < 0)
-		goto done;
+	error = 0;
 	res->objects_kept = pr.objects;
 done:
 	strata_pack_writer_free(w);

@@ -684,7 +684,11 @@ static int step_apply(import_run *u)
 		jrefs[njrefs].old = u->locals[i].old;
 		jrefs[njrefs++].target = p->refs[i].commit;
 	}
-	if ((error = strata_link_relpath(&linkfile, p->sender)) == 0 &&
+	error = 0;
+	for (size_t i = 0; !error && i < p->nrefs; i++)
+		if (u->locals[i].cut)	/* a received cut: owed from before its ref moves until the prune (journal.h) */
+			error = strata_journal_owe_cut(u->c.n, "a history cut received from a peer");
+	if (!error && (error = strata_link_relpath(&linkfile, p->sender)) == 0 &&
 	    (error = audit_text(&subject, &trailers, p, u->locals, u->sha, u->via, njrefs, u->c.r.seen.n,
 				strata_node_repo(u->c.n))) == 0) {
 		import_moves m = { jrefs, njrefs, p->sender, &u->link, p->sequence };
@@ -702,11 +706,11 @@ static int step_apply(import_run *u)
 /* The views built from what was cut, cut too; then the prune; an audit event. */
 static int apply_cuts(strata_node *n, const char *sender, size_t cuts)
 {
-	strata_prune_result pr;
+	strata_prune_result pr = { 0 };
 	char trailers[256];
 	int error;
 
-	if ((error = strata_view_build(n, NULL, 0, NULL, NULL)) < 0 || (error = strata_prune(n, &pr)) < 0)
+	if ((error = strata_view_settle(n, NULL, NULL, &pr)) < 0)
 		return error;
 	snprintf(trailers, sizeof(trailers), "Strata-Peer: %s\nStrata-Cut-Refs: %zu\nStrata-Objects-Kept: %zu\n", sender,
 		 cuts, pr.objects);
@@ -748,10 +752,7 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 	if (error == 0 && u.locals) {
 		size_t cuts = 0;
 		for (size_t i = 0; error == 0 && i < p->nrefs; i++)
-			if (u.locals[i].cut) {
-				cuts++;
-				error = strata_refs_reflog_reset(n, u.locals[i].name.ptr);
-			}
+			cuts += (size_t)u.locals[i].cut;
 		if (error == 0 && cuts)
 			error = apply_cuts(n, p->sender, cuts);
 	}
