@@ -21,7 +21,7 @@ struct rows {
 static int add_row(const strata_erasure_row *r, void *payload)
 {
 	struct rows *x = payload;
-	char t[40], c[40];
+	char t[40], c[40], re[600];
 
 	if (x->pending_only && r->confirmed)
 		return 0;
@@ -29,12 +29,19 @@ static int add_row(const strata_erasure_row *r, void *payload)
 		strata_time_format(t, sizeof(t), r->confirmed_at);
 	if (r->cut_time)
 		strata_time_format(c, sizeof(c), r->cut_time);
+	if (r->reimported) {
+		char when[40];
+		strata_time_format(when, sizeof(when), r->reimported);
+		snprintf(re, sizeof(re), "%s: %s", when, r->reimported_why ? r->reimported_why : "");
+	}
 	json_array_append_new(x->rows, json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?}", "erasure",
 						 r->erasure, "peer", r->peer, "view", r->view, "state",
 						 r->confirmed ? "confirmed" : "pending", "peer_last_confirmed",
 						 r->confirmed_at ? t : NULL, "via", r->via, "kind", r->kind ? r->kind : "erasure",
 						 "cut_at", r->cut_time ? c : NULL, "dataset", r->dataset, "reason", r->reason,
 						 "attention", r->overdue));
+	if (r->reimported)
+		json_object_set_new(json_array_get(x->rows, json_array_size(x->rows) - 1), "reimported", json_string(re));
 	return 0;
 }
 
@@ -48,7 +55,7 @@ int cmd_erasures(int argc, char **argv, strata_cli *cli)
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const cols[] = { "erasure", "peer", "view", "state", "peer_last_confirmed", "via", "kind", "cut_at",
-					    "dataset", "reason", "attention" };
+					    "dataset", "reason", "attention", "reimported" };
 	struct rows x = { NULL, 0 };
 	int c, format = CLI_TABLE, pending, rc;
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #define USAGE "import DATASET FILE|- [--key FIELD[,FIELD...]] [--format csv|jsonl] [--upsert] [--schema-change]\n" \
+	      "       [--allow-erased --reason TEXT]\n" \
 	      "       strata import PARCEL [--receipt FILE | --no-receipt]\n" \
 	      "       strata import RECEIPT"
 
@@ -107,6 +108,8 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		{ "format", required_argument, NULL, 'f' },
 		{ "upsert", no_argument, NULL, 'u' },
 		{ "schema-change", no_argument, NULL, 's' },
+		{ "allow-erased", no_argument, NULL, 'E' },
+		{ "reason", required_argument, NULL, 'W' },
 		{ "receipt", required_argument, NULL, 'r' },
 		{ "no-receipt", no_argument, NULL, 'R' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -132,6 +135,8 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		case 'f': o.format = optarg; break;
 		case 'u': o.upsert = 1; break;
 		case 's': o.schema_change = 1; break;
+		case 'E': o.allow_erased = 1; break;
+		case 'W': o.reason = optarg; break;
 		case 'r': receipt = optarg; break;
 		case 'R': no_receipt = 1; break;
 		case 'q': cli->quiet = 1; break;
@@ -139,15 +144,19 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		default: cli_free_list(key); return cli_usage(USAGE);
 		}
 	}
-	if (optind + 1 == argc && !key && !o.format && !o.upsert && !o.schema_change)
+	if (optind + 1 == argc && !key && !o.format && !o.upsert && !o.schema_change && !o.allow_erased && !o.reason)
 		return import_parcel(cli, argv[optind], receipt, no_receipt);
 	if (optind + 2 != argc) {
 		cli_free_list(key);
 		return cli_usage(USAGE);
 	}
+	if (o.reason && !o.allow_erased) {
+		cli_free_list(key);
+		return cli_usage(USAGE);	/* --reason says why an erased key comes back */
+	}
 	o.path = argv[optind + 1];
 	o.progress = !cli->quiet && isatty(STDERR_FILENO);
-	if (strata_import_dataset(cli->node, argv[optind], &o, &res) == 0) {
+	if ((rc = strata_import_dataset(cli->node, argv[optind], &o, &res)) == 0) {
 		git_oid_tostr(hex, sizeof(hex), &res.commit);
 		if (cli->quiet)
 			;
@@ -156,7 +165,9 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		else
 			printf("%s: %zu added, %zu changed, %zu removed; %zu records; commit %.12s (signed)\n",
 			       argv[optind], res.added, res.changed, res.removed, res.total, hex);
-		rc = 0;
+		if (!cli->quiet && res.reimported)
+			printf("%s: %zu key%s erased before imported again (--allow-erased): in the audit log and "
+			       "'strata erasures'\n", argv[optind], res.reimported, res.reimported == 1 ? "" : "s");
 	}
 	cli_free_list(key);
 	return rc;

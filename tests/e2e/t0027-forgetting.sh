@@ -121,6 +121,65 @@ grep -q "needs attention:.* erasure [0-9a-f]\{16\} of residents not confirmed by
 	fail "status: $(cat out)"
 ok "status flags an erasure a recipient has not confirmed for a day"
 
+# --- withdrawal is retraction: a record that leaves the filter leaves the recipient's history ---
+w=$(consenting 6)
+"$STRATA" -C cn export residents --format jsonl | python3 -c '
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    if r["id_number"] == sys.argv[1]:
+        print(r["phone"][-4:])' "$w" >/dev/null
+wtok=$("$STRATA" -C cn disclosures residents "$w" --format json | python3 -c '
+import json, sys
+d = [x for x in json.load(sys.stdin)["disclosures"] if x["event"] == "carried" and x["key"]]
+print(d[0]["key"][0])')
+[ -n "$wtok" ] || fail "the street does not hold the resident who will withdraw"
+git -C st/repo.git cat-file --batch-all-objects --batch | grep -a -q -F "$wtok" || fail "no object at the street holds $wtok"
+"$STRATA" -C cn export residents --format csv | python3 -c '
+import csv, sys
+rows = list(csv.reader(sys.stdin))
+h = rows[0]
+for r in rows[1:]:
+    if r[h.index("id_number")] == sys.argv[1]:
+        r[h.index("consent")] = "false"
+csv.writer(sys.stdout, lineterminator="\n").writerows(rows)' "$w" >withdrawn.csv
+"$STRATA" -C cn import residents withdrawn.csv >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o wd.parcel >/dev/null
+"$STRATA" -C st import wd.parcel >/dev/null || fail "the street refuses the withdrawal"
+"$STRATA" -C cn import wd.parcel.receipt >/dev/null
+! git -C st/repo.git cat-file --batch-all-objects --batch | grep -a -q -F "$wtok" || fail "the street still holds the resident who withdrew consent"
+"$STRATA" -C cn erasures --format json | python3 -c '
+import json, sys
+rows = [r for r in json.load(sys.stdin) if r["kind"] == "withdrawal"]
+assert rows and all(r["state"] == "confirmed" for r in rows), rows' || fail "the withdrawal is not in erasures, confirmed"
+"$STRATA" -C cn disclosures residents "$w" --format json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["disclosures"]
+assert any(x["event"] == "removed" and x["kind"] == "withdrawal" for x in d), d' || fail "disclosures does not show the withdrawal"
+# on_filter_exit: keep_history says otherwise, and policy diff says it shows more
+sed -e 's/^version: .*/version: 3/' -e 's/^  residents:$/  residents:\n    on_filter_exit: keep_history/' tight.yaml >keephist.yaml
+"$STRATA" -C cn policy diff community-to-street keephist.yaml | grep -q "on_filter_exit.*MORE visible\|MORE visible.*on_filter_exit\|on_filter_exit: cut -> keep_history" ||
+	fail "policy diff: $("$STRATA" -C cn policy diff community-to-street keephist.yaml)"
+ok "a resident who withdraws consent leaves the street's history too (a withdrawal cut, confirmed, in disclosures)"
+
+# --- an erased key does not come back by accident ---
+before=$(node_state cn)
+expect_fail 1 "bring back a key this node erased" "$STRATA" -C cn import residents "$seed"
+grep -q "(erasure [0-9a-f]\{16\} of residents: request 1)" "$T/err" || fail "the refusal names no erasure: $(cat "$T/err")"
+grep -q -- "--allow-erased --reason" "$T/err" || fail "the refusal says not what to do: $(cat "$T/err")"
+[ "$(node_state cn)" = "$before" ] || fail "a refused re-import changed the community (objects included)"
+expect_fail 2 "usage" "$STRATA" -C cn import residents "$seed" --reason "no flag"
+expect_fail 1 "--allow-erased needs --reason" "$STRATA" -C cn import residents "$seed" --allow-erased
+[ "$(node_state cn)" = "$before" ] || fail "a refused re-import changed the community"
+"$STRATA" -C cn import residents "$seed" --allow-erased --reason "court order 12" >out || fail "--allow-erased: $(cat out)"
+grep -q "keys\? erased before imported again" out || fail "import --allow-erased: $(cat out)"
+"$STRATA" -C cn audit log | grep -q "erased-reimported .*erased keys\? imported again into residents" || fail "no audit event"
+"$STRATA" -C cn erasures --format json | python3 -c '
+import json, sys
+rows = [r for r in json.load(sys.stdin) if r.get("reimported")]
+assert rows and all("court order 12" in r["reimported"] for r in rows), rows' || fail "erasures does not show the re-import"
+ok "re-importing an erased key is refused naming the erasure, the node unchanged; --allow-erased --reason brings it back, audited, in erasures"
+
 # --- an old genuine parcel is met calmly; one signed twice under a number is evidence of a fork ---
 newseq() { sed -n 's/.*parcel \([0-9]*\).*/\1/p' "$1" | head -1; }
 "$STRATA" -C cn export --to st-wangjiang -o o1.parcel >o1.out || fail "export: $(cat o1.out)"

@@ -22,12 +22,21 @@ typedef struct {
 	int upsert;		/* add or change only; never delete */
 	int schema_change;	/* accept different fields or key */
 	int progress;		/* report progress on stderr */
+	/*
+	 * A key this node erased (ledger.h) coming back is refused, naming the
+	 * erasure, unless `allow_erased` with `reason` (one line): then it is
+	 * imported, in an audit event "erased-reimported" and on the erasure's
+	 * record, which 'strata erasures' shows.
+	 */
+	int allow_erased;
+	const char *reason;
 } strata_import_opts;
 
 typedef struct {
 	size_t added, changed, removed, total;
 	git_oid commit;
 	int unchanged;		/* the input matched the dataset: no commit */
+	size_t reimported;	/* keys erased before, brought back (allow_erased) */
 } strata_import_result;
 
 int strata_import_dataset(strata_node *n, const char *dataset,

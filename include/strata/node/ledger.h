@@ -125,6 +125,7 @@ int strata_ledger_cut_note(git_oid *out, strata_node *n, const git_oid *base, co
  *     view PEER VIEW COMMIT T  a view of this node it cut: the new root
  *     confirmed PEER VIEW T    PEER holds the cut of VIEW, as of T
  *     below NODE VIA T         NODE below holds it, as VIA reported
+ *     reimported T REASON      the erased key imported again (--allow-erased)
  */
 typedef struct {
 	char peer[64];
@@ -149,6 +150,9 @@ typedef struct {
 	char dataset[320];
 	char reason[512];
 	char from[64];		/* received: the peer whose cut it is */
+	char token[17];		/* an erasure at the owner: the erased key's token ("" else) */
+	int64_t reimported;	/* the key was imported again (--allow-erased), when; 0: never */
+	char reimported_why[512];
 	strata_cut_view *views;	/* the views of this node it cut, oldest first */
 	size_t nviews, aviews;
 	strata_cut_conf *confs;	/* who confirmed holding the cut, as recorded */

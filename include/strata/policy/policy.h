@@ -61,6 +61,13 @@ typedef struct {
 	long min_k;		/* min_k: records in smaller classes (on the quasi-identifiers) are not sent; 0: none */
 	int refuse_small;	/* small_classes: refuse (build no view) rather than suppress them */
 	int64_t retention;	/* retention: seconds a recipient keeps a version (0: as long as shared) */
+	/*
+	 * on_filter_exit: a record the filter no longer lets through (consent
+	 * withdrawn) is cut from the recipients' history like an erasure of it
+	 * from the view (0, the default: cut), or only leaves the present
+	 * (keep_history: 1)
+	 */
+	int keep_filter_history;
 	/* onward: the tiers or peers a recipient may share it on with; none: nobody (has_onward 0: no limit) */
 	char **onward;
 	size_t nonward;

@@ -70,6 +70,8 @@ typedef struct {
 	const char *via;	/* NULL for a peer; below: who reported it */
 	int recorded;		/* the confirmation is in the ledger (not only in the peer's last word) */
 	const char *overdue;	/* a peer's row pending longer than a round: why it needs attention (else NULL) */
+	int64_t reimported;	/* the erased key was imported again (--allow-erased), when; 0: never */
+	const char *reimported_why;
 } strata_erasure_row;
 /* A day: an erasure a peer has not confirmed for that long needs attention, whatever the schedule. */
 #define STRATA_ERASURE_PATIENCE (24 * 3600)

@@ -20,6 +20,9 @@
 #include "strata/node/refs.h"
 #include "strata/node/journal.h"
 #include "strata/format/json.h"
+#include "strata/node/ledger.h"
+#include "strata/node/change.h"
+#include "strata/base/array.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -27,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <time.h>
 
 #define MAX_FIELD_NAME 128
 /*
@@ -622,6 +626,135 @@ static int count_cb(const strata_record *o, const strata_record *nw, void *paylo
 	return 0;
 }
 
+/* --- keys this node erased, coming back (ledger.h) --- */
+
+typedef struct {
+	strata_token token;
+	const strata_cut_record *cut;	/* the erasure that named it */
+} erased_key;
+
+typedef struct {
+	import_ctx *c;
+	strata_hmac_key tk;
+	erased_key *keys;		/* sorted by token */
+	size_t nkeys, alloc;
+	strata_buf found;		/* the first few met: key values and the erasure, for the message */
+	size_t nfound;
+	const strata_cut_record **cuts_met;
+	size_t ncuts_met, acuts_met;
+	const char *dataset;
+} erased_check;
+
+static int by_erased_token(const void *a, const void *b)
+{
+	strata_token x = ((const erased_key *)a)->token, y = ((const erased_key *)b)->token;
+	return x < y ? -1 : x > y;
+}
+
+/* A record the import adds (not in the dataset before): is its key one this node erased? */
+static int erased_added(const strata_record *o, const strata_record *nw, void *payload)
+{
+	erased_check *x = payload;
+	char *kv[64];
+	size_t kl[64];
+	unsigned char hash[STRATA_HASH_LEN];
+	strata_token t;
+	erased_key probe, *hit;
+
+	if (o || !nw)
+		return 0;
+	for (size_t i = 0; i < x->c->nkey && i < 64; i++) {
+		const char *v = strata_json_record_get(nw, x->c->keynames[i]);
+		kv[i] = (char *)(v ? v : "");
+		kl[i] = strlen(kv[i]);
+	}
+	if (strata_trie_keyhash(hash, kv, kl, x->c->nkey) < 0 || strata_ledger_token(&t, &x->tk, hash) < 0)
+		return STRATA_ERROR;
+	probe.token = t;
+	if ((hit = bsearch(&probe, x->keys, x->nkeys, sizeof(*x->keys), by_erased_token)) == NULL)
+		return 0;
+	if (x->nfound++ < 3) {
+		strata_buf_printf(&x->found, "%s%s (erasure %s of %s", x->nfound > 1 ? "; " : "", kv[0], hit->cut->id,
+				  hit->cut->dataset);
+		if (hit->cut->reason[0])
+			strata_buf_printf(&x->found, ": %s", hit->cut->reason);
+		strata_buf_printf(&x->found, ")");
+	}
+	for (size_t i = 0; i < x->ncuts_met; i++)
+		if (x->cuts_met[i] == hit->cut)
+			return 0;
+	if (strata_array_grow(&x->cuts_met, &x->acuts_met, x->ncuts_met + 1, 4) < 0)
+		return STRATA_ERROR;
+	x->cuts_met[x->ncuts_met++] = hit->cut;
+	return 0;
+}
+
+/* Every record of `tree`, as added (a dataset without a usable old state). */
+static int erased_all(const char *line, size_t len, void *payload)
+{
+	strata_record *r = NULL;
+	int error;
+	if ((error = strata_json_record_parse(&r, line, len)) < 0)
+		return error;
+	error = erased_added(NULL, r, payload);
+	strata_json_record_free(r);
+	return error;
+}
+
+/* Removes a pack this import wrote and will not use (it holds records refused), so no object keeps them. */
+static void drop_pack(strata_node *n, const char *name)
+{
+	static const char *const exts[] = { "idx", "pack" };
+	for (int i = 0; name && name[0] && i < 2; i++) {
+		strata_buf p = STRATA_BUF_INIT;
+		if (strata_buf_printf(&p, "%sobjects/pack/pack-%s.%s", git_repository_path(strata_node_repo(n)), name, exts[i]) == 0)
+			unlink(p.ptr);
+		strata_buf_dispose(&p);
+	}
+}
+
+/*
+ * The erased keys among the records this import adds: none, 0; some
+ * without allow_erased, STRATA_EDENIED naming the first few and their
+ * erasures; with it, 0 and x->cuts_met lists the erasures to note.
+ */
+static int erased_check_run(erased_check *x, strata_cut_record *cuts, size_t ncuts, const git_tree *old_tree,
+			    const git_tree *new_tree)
+{
+	strata_node *n = x->c->node;
+	int error;
+
+	for (size_t i = 0; i < ncuts; i++) {
+		strata_token t;
+		if (strcmp(cuts[i].kind, "erasure") || strcmp(cuts[i].dataset, x->dataset) || !cuts[i].token[0] ||
+		    strata_ledger_token_parse(&t, cuts[i].token) < 0)
+			continue;
+		if ((error = strata_array_grow(&x->keys, &x->alloc, x->nkeys + 1, 16)) < 0)
+			return error;
+		x->keys[x->nkeys].token = t;
+		x->keys[x->nkeys++].cut = &cuts[i];
+	}
+	if (x->nkeys == 0)
+		return 0;	/* nothing of this dataset was ever erased */
+	if ((error = strata_ledger_key(&x->tk, n, 0)) < 0)
+		return error;
+	qsort(x->keys, x->nkeys, sizeof(*x->keys), by_erased_token);
+	error = old_tree ? strata_dataset_diff(strata_node_repo(n), old_tree, new_tree, erased_added, x)
+			 : strata_dataset_foreach(strata_node_repo(n), new_tree, erased_all, x);
+	strata_hmac_key_dispose(&x->tk);
+	if (error < 0)
+		return error;
+	if (x->nfound && !x->c->o->allow_erased)
+		return strata_error_setc(STRATA_EDENIED, "'%s': %zu record%s bring%s back a key this node erased: %s%s.  An erased "
+					 "person does not come back by accident: remove %s from the file, or import with "
+					 "--allow-erased --reason \"...\" (audited, and shown in 'strata erasures')",
+					 x->c->name, x->nfound, x->nfound == 1 ? "" : "s", x->nfound == 1 ? "s" : "",
+					 x->found.ptr, x->nfound > 3 ? ", ..." : "", x->nfound == 1 ? "it" : "them");
+	if (x->nfound && (!x->c->o->reason || !x->c->o->reason[0] || strpbrk(x->c->o->reason, "\r\n")))
+		return strata_error_set("--allow-erased needs --reason, one line: why the erased person comes back");
+	return 0;
+}
+
 static int build_message(strata_buf *msg, strata_node *n, const char *dataset,
 			 const strata_import_result *res, int schema_changed)
 {
@@ -664,9 +797,13 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 	git_commit *old_commit = NULL;
 	git_tree *old_tree = NULL, *new_tree = NULL;
 	strata_csv_row header;
+	strata_cut_record *cuts = NULL;
+	size_t ncuts = 0;
+	erased_check ec;
 	int have_old = 0, r, error = STRATA_ERROR;
 
 	memset(res, 0, sizeof(*res));
+	memset(&ec, 0, sizeof(ec));
 	c.node = n;
 	c.o = o;
 	if (strata_refs_dataset(&ref, dataset) < 0 || strata_journal_lock(n) < 0 ||
@@ -753,6 +890,16 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 		error = strata_error_git("cannot read new tree");
 		goto done;
 	}
+	if ((error = strata_ledger_cuts(&cuts, &ncuts, n)) < 0)
+		goto done;
+	ec.c = &c;
+	ec.dataset = dataset;
+	if ((error = erased_check_run(&ec, cuts, ncuts,
+				      have_old && same_key(new_schema.key, new_schema.nkey, old_schema) ? old_tree : NULL,
+				      new_tree)) < 0) {
+		drop_pack(n, strata_pack_writer_name(w));	/* what it wrote holds the erased: it goes */
+		goto done;
+	}
 	if (!have_old) {
 		res->added = c.total;
 	} else if (o->upsert) {
@@ -772,12 +919,47 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 		if ((error = build_message(&msg, n, dataset, res, schema_changed)) < 0)
 			goto done;
 	}
-	if ((error = strata_commit_create(&commit_oid, n, new_tree, old_commit, msg.ptr)) < 0 ||
-	    (error = strata_refs_update(n, ref.ptr, &commit_oid, have_old ? &old_oid : NULL, "strata import")) < 0)
+	if ((error = strata_commit_create(&commit_oid, n, new_tree, old_commit, msg.ptr)) < 0)
 		goto done;
+	if (ec.ncuts_met) {
+		/* erased keys brought back on purpose: the ref and the audit event together, the erasures noted */
+		strata_buf tr = STRATA_BUF_INIT, line = STRATA_BUF_INIT, subject = STRATA_BUF_INIT;
+		git_oid ledger, *base = NULL;
+		error = strata_buf_printf(&line, "reimported %lld %s\n", (long long)time(NULL), o->reason);
+		for (size_t i = 0; !error && i < ec.ncuts_met; i++)
+			if ((error = strata_ledger_cut_note(&ledger, n, base, ec.cuts_met[i]->id, NULL, line.ptr)) == 0) {
+				base = &ledger;
+				error = strata_buf_printf(&tr, "Strata-Erasure: %s\n", ec.cuts_met[i]->id);
+			}
+		if (!error)
+			error = strata_buf_printf(&tr, "Strata-Dataset: %s\nStrata-Commit: %s\nStrata-Keys: %zu\nStrata-Reason: %s\n",
+						  dataset, git_oid_tostr_s(&commit_oid), ec.nfound, o->reason);
+		if (!error)
+			error = strata_buf_printf(&subject, "%zu erased key%s imported again into %s (--allow-erased)", ec.nfound,
+						  ec.nfound == 1 ? "" : "s", dataset);
+		if (!error) {
+			strata_journal_ref jr = { ref.ptr, have_old, old_oid, commit_oid };
+			strata_change ch = { "erased-reimported", ref.ptr, &jr, 1, NULL, subject.ptr, tr.ptr, &ledger };
+			if (!have_old)
+				memset(&jr.old, 0, sizeof(jr.old));
+			error = strata_change_ref(n, &ch, "strata import");
+		}
+		strata_buf_dispose(&tr);
+		strata_buf_dispose(&line);
+		strata_buf_dispose(&subject);
+		if (error < 0)
+			goto done;
+		res->reimported = ec.nfound;
+	} else if ((error = strata_refs_update(n, ref.ptr, &commit_oid, have_old ? &old_oid : NULL, "strata import")) < 0) {
+		goto done;
+	}
 	res->commit = commit_oid;
 	error = 0;
 done:
+	strata_ledger_cuts_free(cuts, ncuts);
+	free(ec.keys);
+	free(ec.cuts_met);
+	strata_buf_dispose(&ec.found);
 	free(new_schema.types);
 	free(new_schema.key);
 	strata_trie_builder_free(b);

@@ -771,6 +771,13 @@ static int cut_record_parse(strata_cut_record *c, const char *text, size_t len)
 			snprintf(c->reason, sizeof(c->reason), "%s", q);
 		} else if (!strcmp(key, "from")) {
 			word(c->from, sizeof(c->from), &q);
+		} else if (!strcmp(key, "token")) {
+			word(c->token, sizeof(c->token), &q);
+		} else if (!strcmp(key, "reimported")) {
+			c->reimported = strtoll(q, (char **)&q, 10);
+			if (*q == ' ')
+				q++;
+			snprintf(c->reimported_why, sizeof(c->reimported_why), "%s", q);
 		} else if (!strcmp(key, "view")) {
 			strata_cut_view *x;
 			if (strata_array_grow(&c->views, &c->aviews, c->nviews + 1, 4) < 0)

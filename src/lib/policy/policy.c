@@ -25,6 +25,8 @@
  *       small_classes: suppress       # but counted (or: refuse, and build no view)
  *       retention: 365d               # recipients keep no version older than this (d, h or m)
  *       onward: [district]            # whom recipients may share it on with (tiers or peers; none)
+ *       on_filter_exit: cut           # a record the filter stops (consent withdrawn) leaves the
+ *                                     # recipients' history too (default), or keep_history
  */
 #include "strata/policy/policy.h"
 #include "strata/base/fs.h"
@@ -296,9 +298,17 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 			if (!t || amount <= 0 || !unit || amount > 36500LL * 86400 / unit)
 				return at(d, v, "retention is a duration like 365d, 48h or 90m");
 			pd->retention = (int64_t)(amount * unit);
+		} else if (key && !strcmp(key, "on_filter_exit")) {
+			if (scalar(v) && !strcmp(scalar(v), "cut"))
+				pd->keep_filter_history = 0;
+			else if (scalar(v) && !strcmp(scalar(v), "keep_history"))
+				pd->keep_filter_history = 1;
+			else
+				return at(d, v, "on_filter_exit is 'cut' (a record the filter stops, consent withdrawn, leaves the "
+					  "recipients' history too) or 'keep_history' (it leaves only the present)");
 		} else {
 			return at(d, k, "unknown key '%s' in dataset (fields, filter, quasi_identifiers, sensitive, min_k, "
-				  "small_classes, retention, onward)", key ? key : "?");
+				  "small_classes, retention, onward, on_filter_exit)", key ? key : "?");
 		}
 	}
 	if (!pd->rules)

@@ -214,6 +214,12 @@ static void dataset_changes(diff_ctx *x, const strata_policy_dataset *da, const 
 		     shorter ? "recipients keep older versions no longer" : "recipients keep older versions longer",
 		     db->line, db->col);
 	}
+	if (da && db && da->keep_filter_history != db->keep_filter_history)
+		emit(x, db->name, NULL, "on_filter_exit", da->keep_filter_history ? "keep_history" : "cut",
+		     db->keep_filter_history ? "keep_history" : "cut", db->keep_filter_history ? STRATA_PD_MORE : STRATA_PD_LESS,
+		     db->keep_filter_history ? "recipients keep the history of records that leave the filter"
+					     : "records that leave the filter leave the recipients' history too",
+		     db->line, db->col);
 	for (int side = 0; side < 2; side++) {
 		const strata_policy_dataset *pd = side ? db : da;
 		for (size_t i = 0; pd && i < pd->nrules; i++) {

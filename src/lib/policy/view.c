@@ -626,6 +626,7 @@ typedef struct {
 	char cut[80];			/* the source's history was cut (an erasure): its Strata-Cut, else "" */
 	const char *cut_why;		/* and why, in words (for the audit event) */
 	char cut_kind[16];		/* and its kind: erasure, retraction, retention or withdrawal (Strata-Cut-Kind) */
+	char cut_why_buf[160];
 	strata_buf ledger_path;		/* where the ledger keeps the records it holds (ledger.h) */
 	git_oid prev_set, token_set;	/* the ledger's set for it before this build, and after */
 	int have_prev_set;
@@ -748,6 +749,71 @@ static int retraction(view_build *b)
 	b->cut_why = "retraction: the policy exposes less than the version it was built under";
 	snprintf(b->cut_kind, sizeof(b->cut_kind), "retraction");
 	return 0;
+}
+
+/* A record the view held that the filter no longer lets through: counted (and the walk stops). */
+struct filter_exits {
+	strata_redactor *r;
+	strata_buf out;
+	size_t n;
+};
+
+static int filter_exit(const strata_record *old_rec, const strata_record *new_rec, void *payload)
+{
+	struct filter_exits *x = payload;
+	int was = 0, is = 0;
+
+	if (!old_rec || !new_rec)
+		return 0;	/* added, or deleted from the source: history as usual */
+	strata_buf_clear(&x->out);
+	if (strata_redact_record(x->r, old_rec, &x->out, &was) < 0 || !was)
+		return was ? STRATA_ERROR : 0;
+	strata_buf_clear(&x->out);
+	if (strata_redact_record(x->r, new_rec, &x->out, &is) < 0)
+		return STRATA_ERROR;
+	if (!is)
+		x->n++;
+	return 0;
+}
+
+/*
+ * Withdrawal: a record the view held and the policy's filter no longer
+ * lets through (consent withdrawn) is cut from the recipient's history as
+ * an erasure of it from the view would be, unless the policy says
+ * on_filter_exit: keep_history.  A source change under the same policy
+ * (a new policy version is retraction's to judge).
+ */
+static int withdrawal_due(view_build *b)
+{
+	struct filter_exits x = { &b->r, STRATA_BUF_INIT, 0 };
+	git_commit *oc = NULL;
+	git_tree *ot = NULL;
+	git_oid prev_policy;
+	char why[160];
+	int error = 0;
+
+	oid_trailer(&prev_policy, b->prev, "Strata-Policy");
+	if (b->pd->keep_filter_history || !b->pd->nfilters || git_oid_equal(&b->prev_source, &b->src_oid) ||
+	    !git_oid_equal(&prev_policy, &b->policy_blob))
+		return 0;
+	if (git_commit_lookup(&oc, strata_node_repo(b->n), &b->prev_source) < 0 || git_commit_tree(&ot, oc) < 0) {
+		git_error_clear();	/* the old source is gone: nothing to compare */
+		goto done;
+	}
+	if ((error = strata_dataset_diff(strata_node_repo(b->n), ot, b->src_tree, filter_exit, &x)) < 0 || x.n == 0)
+		goto done;
+	if ((error = strata_ledger_cut_id(b->cut)) < 0)
+		goto done;
+	snprintf(why, sizeof(why), "withdrawal: %zu record%s left the policy's filter (consent withdrawn)", x.n,
+		 x.n == 1 ? "" : "s");
+	snprintf(b->cut_why_buf, sizeof(b->cut_why_buf), "%s", why);
+	b->cut_why = b->cut_why_buf;
+	snprintf(b->cut_kind, sizeof(b->cut_kind), "withdrawal");
+done:
+	strata_buf_dispose_secret(&x.out);
+	git_tree_free(ot);
+	git_commit_free(oc);
+	return error;
 }
 
 /* The clock retention is judged by (time.h: the tests set it). */
@@ -972,6 +1038,9 @@ static int view_inputs(view_build *b)
 		if (!b->cut[0] && (error = retraction(b)) < 0)
 			return error;
 		if (!b->cut[0] && (error = retention_due(b)) < 0)
+			return error;
+		if (!b->cut[0] && !strata_commit_trailer(b->prev, "Strata-Withdrawn", b->cut_why_buf, sizeof(b->cut_why_buf)) &&
+		    (error = withdrawal_due(b)) < 0)
 			return error;
 		{
 			/*

@@ -294,6 +294,8 @@ static int cut_rows(strata_node *n, const strata_cut_record *c, strata_erasure_c
 		row.cut_time = c->time;
 		row.dataset = c->dataset;
 		row.reason = c->reason[0] ? c->reason : NULL;
+		row.reimported = c->reimported;
+		row.reimported_why = c->reimported ? c->reimported_why : NULL;
 		row.peer = v->peer;
 		row.view = v->view;
 		for (size_t k = 0; k < c->nconfs; k++)
