@@ -88,9 +88,10 @@ say "carry the views to the street office as a signed parcel (a USB stick)"
 bsdtar tvf "$DEMO_DIR/wangjiang.parcel"
 
 say "the street office verifies it (signature, addressee, sequence, every commit and record) and applies it"
+cp "$DEMO_DIR/wangjiang.parcel" "$DEMO_DIR/wangjiang-copy.parcel"	# a second carrier's copy
 "$STRATA" -C "$street" import "$DEMO_DIR/wangjiang.parcel"
-echo "importing the same parcel again is a replay:"
-"$STRATA" -C "$street" import "$DEMO_DIR/wangjiang.parcel" || true
+echo "the parcel file is gone once its content is held (an erasure reaches the node, not a file); a copy again changes nothing:"
+"$STRATA" -C "$street" import "$DEMO_DIR/wangjiang-copy.parcel" || true
 "$STRATA" -C "$street" status
 
 say "the street's signed audit log"

@@ -12,6 +12,16 @@
 
 #define USAGE "erase DATASET KEY [KEY...] --reason TEXT"
 
+static int show_parcel(const char *path, const char *peer, void *payload)
+{
+	int *first = payload;
+	if ((*first)++ == 0)
+		printf("parcel files strata knows of that may still hold the record (it cannot erase them: delete each "
+		       "once carried, or let its recipient's receipt remove it):\n");
+	printf("  %s (for %s)\n", path, peer);
+	return 0;
+}
+
 int cmd_erase(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
@@ -50,5 +60,11 @@ int cmd_erase(int argc, char **argv, strata_cli *cli)
 		       "%zu objects kept. Its recipients follow with the next parcel or sync.\n", res.erasure, argv[optind],
 		       res.in_present ? "present" : "in history only", res.versions, res.versions == 1 ? "" : "s",
 		       res.views_cut, res.views_cut == 1 ? "" : "s", res.objects_kept);
+	{
+		int first = 0;
+		if ((rc = strata_erase_parcels(cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1),
+					       cli->quiet ? NULL : show_parcel, &first)) < 0)
+			return rc;
+	}
 	return 0;
 }

@@ -4,6 +4,7 @@
  *                strata import RECEIPT  (what a peer confirmed it holds from us)
  */
 #include "cli.h"
+#include "strata/replica/link.h"
 #include "strata/data/import.h"
 #include "strata/replica/receipt.h"
 #include "strata/replica/parcel_import.h"
@@ -16,7 +17,7 @@
 
 #define USAGE "import DATASET FILE|- [--key FIELD[,FIELD...]] [--format csv|jsonl] [--upsert] [--schema-change]\n" \
 	      "       [--allow-erased --reason TEXT]\n" \
-	      "       strata import PARCEL [--receipt FILE | --no-receipt]\n" \
+	      "       strata import PARCEL [--receipt FILE | --no-receipt] [--keep]\n" \
 	      "       strata import RECEIPT"
 
 /* A receipt is a few hundred bytes of text; a parcel is a tar.  Peek to tell them apart. */
@@ -50,12 +51,17 @@ static int import_receipt(strata_cli *cli, const char *path, strata_buf *b)
 	else
 		printf("%s: receipt from %s: it holds parcel %llu (%zu views); the next parcel builds on that\n",
 		       path, res.peer, res.sequence, res.nrefs);
+	if (!cli->quiet && res.parcels_removed)
+		printf("%s: %zu parcel file%s exported to %s and now held there removed (what they carried is "
+		       "within reach of erasure again)\n", path, res.parcels_removed, res.parcels_removed == 1 ? "" : "s",
+		       res.peer);
 	return 0;
 }
 
-/* After an import, the receipt to carry back to the sender: FILE, or PARCEL.receipt beside it. */
-static void write_receipt(strata_cli *cli, const char *peer, const char *path, const char *receipt)
+/* After an import, the receipt to carry back to the sender: FILE, or PARCEL.receipt beside it; 0 once written. */
+static int write_receipt(strata_cli *cli, const char *peer, const char *path, const char *receipt)
 {
+	int written = -1;
 	strata_buf b = STRATA_BUF_INIT, name = STRATA_BUF_INIT;
 
 	if (!receipt) {
@@ -63,16 +69,45 @@ static void write_receipt(strata_cli *cli, const char *peer, const char *path, c
 			goto done;
 		receipt = name.ptr;
 	}
-	if (strata_receipt_write(&b, cli->node, peer) < 0 || strata_fs_write_atomic(receipt, b.ptr, b.len, 0644) < 0)
+	if (strata_receipt_write(&b, cli->node, peer) < 0 || strata_fs_write_atomic(receipt, b.ptr, b.len, 0644) < 0) {
 		fprintf(stderr, "strata: warning: no receipt written: %s\n", strata_error_last());
-	else if (!cli->quiet)
-		printf("%s: receipt for %s: carry it back and run 'strata import' there\n", receipt, peer);
+	} else {
+		written = 0;
+		if (!cli->quiet)
+			printf("%s: receipt for %s: carry it back and run 'strata import' there\n", receipt, peer);
+	}
 done:
 	strata_buf_dispose(&b);
 	strata_buf_dispose(&name);
+	return written;
 }
 
-static int import_parcel(strata_cli *cli, const char *path, const char *receipt, int no_receipt)
+/*
+ * The parcel file, consumed: removed once its receipt is written (what it
+ * carries is held here now, where an erasure reaches it; the file would
+ * not be), or kept (--keep) and remembered, outside erasure's reach.
+ */
+static int consume_parcel(strata_cli *cli, const char *path, const strata_parcel_result *res, int keep, int receipted)
+{
+	int rc;
+
+	if (keep) {
+		if ((rc = strata_link_note_parcel(cli->node, res->peer, path, res->sequence, 1)) < 0)
+			return rc;
+		if (!cli->quiet)
+			printf("%s: kept (--keep): strata cannot erase what this file holds; delete it yourself once carried\n", path);
+		return 0;
+	}
+	if (!receipted)
+		return 0;	/* no receipt (--no-receipt, or it failed): the file stays, the sender's proof to come */
+	if (unlink(path) < 0)
+		return strata_error_sys(path);
+	if (!cli->quiet)
+		printf("%s: removed: its content is held in the node now (keep a parcel with --keep)\n", path);
+	return 0;
+}
+
+static int import_parcel(strata_cli *cli, const char *path, const char *receipt, int no_receipt, int keep)
 {
 	strata_parcel_result res;
 	strata_buf b = STRATA_BUF_INIT;
@@ -96,9 +131,7 @@ static int import_parcel(strata_cli *cli, const char *path, const char *receipt,
 	else
 		printf("%s: parcel %llu from %s verified: %zu of %zu views moved, %zu objects\n", path,
 		       (unsigned long long)res.sequence, res.peer, res.changed, res.nrefs, res.objects);
-	if (!no_receipt)
-		write_receipt(cli, res.peer, path, receipt);
-	return 0;
+	return consume_parcel(cli, path, &res, keep, !no_receipt && write_receipt(cli, res.peer, path, receipt) == 0);
 }
 
 int cmd_import(int argc, char **argv, strata_cli *cli)
@@ -112,6 +145,7 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		{ "reason", required_argument, NULL, 'W' },
 		{ "receipt", required_argument, NULL, 'r' },
 		{ "no-receipt", no_argument, NULL, 'R' },
+		{ "keep", no_argument, NULL, 'K' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -120,7 +154,7 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 	strata_import_result res;
 	char **key = NULL;
 	const char *receipt = NULL;
-	int no_receipt = 0;
+	int no_receipt = 0, keep = 0;
 	char hex[GIT_OID_HEXSZ + 1];
 	int c, rc = STRATA_ERROR;
 
@@ -139,13 +173,14 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		case 'W': o.reason = optarg; break;
 		case 'r': receipt = optarg; break;
 		case 'R': no_receipt = 1; break;
+		case 'K': keep = 1; break;
 		case 'q': cli->quiet = 1; break;
 		case 'h': printf("usage: strata %s\n", USAGE); return 0;
 		default: cli_free_list(key); return cli_usage(USAGE);
 		}
 	}
 	if (optind + 1 == argc && !key && !o.format && !o.upsert && !o.schema_change && !o.allow_erased && !o.reason)
-		return import_parcel(cli, argv[optind], receipt, no_receipt);
+		return import_parcel(cli, argv[optind], receipt, no_receipt, keep);
 	if (optind + 2 != argc) {
 		cli_free_list(key);
 		return cli_usage(USAGE);

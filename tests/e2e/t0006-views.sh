@@ -56,8 +56,9 @@ ok "the same source, policy and secret give the same view tree on another node"
 
 # incremental: after a change, the view is updated from the source diff, and
 # a full rebuild finds nothing to change (the same tree)
+# (a record leaving the filter would cut the view instead: t0027)
 awk -F, 'BEGIN {OFS=","} NR==1 {print; next} NR==3 {next}
-	NR==5 {$5="19900000000"} NR==7 {$12="false"} NR==8 {$12="true"} {print}' "$seed" > v2.csv
+	NR==5 {$5="19900000000"} NR==8 {$12="true"} {print}' "$seed" > v2.csv
 echo '330106199003071234,新居民,男,1990-03-07,13800000000,"浙江省杭州市望江街道1号",望江社区,望江街道,wangjiang-001-001,Hx,<1000,true' >> v2.csv
 "$STRATA" -C cn import residents v2.csv >/dev/null
 "$STRATA" -C cn view build --peer st-wangjiang > inc.out
@@ -89,9 +90,9 @@ ok "no raw id, phone, household id, full name or full address in any view object
 # a policy change makes the next view follow it
 sed 's/^version: 1/version: 2/; /      phone: /d' "$P/community-to-street.yaml" > v2.yaml
 "$STRATA" -C cn policy commit v2.yaml >/dev/null
-"$STRATA" -C cn view build --peer st-wangjiang | grep -q "residents: 1894 records, signed commit" || fail "rebuild after policy change"
+"$STRATA" -C cn view build --peer st-wangjiang | grep -q "residents: [0-9]* records, signed commit" || fail "rebuild after policy change"
 records cn/repo.git $V >v2.lines
-[ "$(wc -l <v2.lines)" = 1894 ] || fail "the v2 view holds $(wc -l <v2.lines) record lines, not 1894"
+[ "$(wc -l <v2.lines)" = 1895 ] || fail "the v2 view holds $(wc -l <v2.lines) record lines, not 1895"
 grep -q '"phone"' v2.lines && fail "phone still in the view after v2"
 git -C cn/repo.git log -1 --format=%B $V | grep -qx "Strata-Policy-Version: 2" || fail "trailer after v2"
 # v2 shares less (phone dropped): a retraction, so the view's history is cut to the new version
@@ -117,13 +118,13 @@ git -C st/repo.git fetch -q "$T/cn/repo.git" "$V:refs/strata/peers/cn-wangjiang-
 "$STRATA" -C st policy commit "$P/street-to-district.yaml" >/dev/null
 "$STRATA" -C st peer add dt-xihu --key dt/keys/node.pub --tier district --policy street-to-district >/dev/null
 "$STRATA" -C st view build >out
-grep -q "^dt-xihu/cn-wangjiang-01/residents: 1894 records, signed commit" out || fail "relay view: $(cat out)"
+grep -q "^dt-xihu/cn-wangjiang-01/residents: 1895 records, signed commit" out || fail "relay view: $(cat out)"
 R=refs/strata/views/dt-xihu/cn-wangjiang-01/residents
 git -C st/repo.git log -1 --format=%B $R | grep -qx "Strata-Source: $(git -C cn/repo.git rev-parse $V)" ||
 	fail "relayed view does not name the community's view commit"
 git -C st/repo.git log -1 --format=%B $R | grep -qx "Strata-Source-Node: cn-wangjiang-01" || fail "relay source node"
 records st/repo.git $R >relay.lines
-[ "$(wc -l <relay.lines)" = 1894 ] || fail "the relayed view holds $(wc -l <relay.lines) record lines"
+[ "$(wc -l <relay.lines)" = 1895 ] || fail "the relayed view holds $(wc -l <relay.lines) record lines"
 grep -q '"name"' relay.lines && fail "district view has names"
 "$STRATA" -C st verify >/dev/null || fail "street verify (own and received commits)"
 ok "a street relays received data under its own policy; trailers chain to the community's commit"

@@ -22,7 +22,7 @@ expect_fail 1 "configured with direction pull: this node does not send to it" "$
 [ ! -e x.parcel ] || fail "a refused export left a file"
 ok "a parcel is a plain tar: bsdtar lists it, git indexes its pack, ssh-keygen checks its signature"
 
-"$STRATA" -C st import 1.parcel >out || fail "import: $(cat out)"
+"$STRATA" -C st import --keep 1.parcel >out || fail "import: $(cat out)"
 grep -q "parcel 1 from cn-wangjiang-01 verified: 2 of 2 views moved" out || fail "import: $(cat out)"
 [ "$(git -C st/repo.git rev-parse refs/strata/peers/cn-wangjiang-01/residents)" = \
   "$(git -C cn/repo.git rev-parse refs/strata/views/st-wangjiang/residents)" ] || fail "received ref"
@@ -48,7 +48,7 @@ grep -q "parcel 3 for st-wangjiang: 2 views (1 with new commits).* ([1-9][0-9]* 
 mkdir thin && (cd thin && bsdtar xf ../2.parcel)
 cp -r st/repo.git before.git
 git -C before.git index-pack --stdin --fix-thin <thin/objects.pack >/dev/null 2>&1 || fail "git index-pack --fix-thin"
-"$STRATA" -C st import 2.parcel | grep -q "parcel 3 from cn-wangjiang-01 verified: 1 of 2 views moved" || fail "import 2"
+"$STRATA" -C st import --keep 2.parcel | grep -q "parcel 3 from cn-wangjiang-01 verified: 1 of 2 views moved" || fail "import 2"
 "$STRATA" -C st diff peers/cn-wangjiang-01/residents~1 peers/cn-wangjiang-01/residents >/dev/null 2>&1 || true
 [ "$(git -C st/repo.git rev-parse refs/strata/peers/cn-wangjiang-01/residents)" = \
   "$(git -C cn/repo.git rev-parse refs/strata/views/st-wangjiang/residents)" ] || fail "received ref after 2"

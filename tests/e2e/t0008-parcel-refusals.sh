@@ -6,8 +6,9 @@
 seed=$TOP_SRCDIR/seeds/residents.csv
 two_nodes
 "$STRATA" -C cn export --to st-wangjiang -o p1.parcel --unsealed >/dev/null
+cp p1.parcel p1-copy.parcel	# a second carrier's: the sender removes its own once confirmed
 cp -r st st-old	# the street as a backup from before parcel 1 would restore it
-"$STRATA" -C st import p1.parcel >/dev/null
+"$STRATA" -C st import --keep p1.parcel >/dev/null
 "$STRATA" -C cn import p1.parcel.receipt >/dev/null	# so later parcels build on parcel 1
 awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 100 == 0 {$5 = "19900000000"} {print}' "$seed" >v2.csv
 "$STRATA" -C cn import residents v2.csv >/dev/null
@@ -75,7 +76,7 @@ ok "a truncated parcel is refused at every length"
 
 # --- replay, rollback, prerequisites, addressing, keys ---
 # the same parcel again (a second carrier): a quiet success that changes nothing, not a refusal
-"$STRATA" -C st import --no-receipt p1.parcel >out 2>err || fail "the same parcel twice: $(cat err)"
+"$STRATA" -C st import --no-receipt p1-copy.parcel >out 2>err || fail "the same parcel twice: $(cat err)"
 grep -q "parcel 1 from cn-wangjiang-01 already imported: nothing to do" out || fail "already imported: $(cat out)"
 [ "$(node_state st)" = "$before" ] || fail "importing the same parcel twice changed the node"
 "$STRATA" -C cn export --to st-wangjiang -o p3.parcel --full --unsealed >/dev/null
@@ -92,7 +93,7 @@ before=$(node_state st)
 # older genuine parcels (one lost and found later, a copy of one imported): already held, quietly, nothing changes
 "$STRATA" -C st import --no-receipt p2.parcel >out 2>err || fail "a genuine older parcel: $(cat err)"
 grep -q "parcel 2 from cn-wangjiang-01 already held (superseded by parcel 3)" out || fail "older parcel: $(cat out)"
-"$STRATA" -C st import --no-receipt p1.parcel >out 2>err || fail "a copy of parcel 1: $(cat err)"
+"$STRATA" -C st import --no-receipt p1-copy.parcel >out 2>err || fail "a copy of parcel 1: $(cat err)"
 grep -q "parcel 1 from cn-wangjiang-01 already held (superseded by parcel 3)" out || fail "parcel 1 again: $(cat out)"
 [ "$(node_state st)" = "$before" ] || fail "an older genuine parcel changed the node"
 

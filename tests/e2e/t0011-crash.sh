@@ -11,7 +11,7 @@ two_nodes
 "$STRATA" -C cn export --to st-wangjiang -o p1.parcel >/dev/null
 "$STRATA" -C cn import residents big2.csv >/dev/null
 "$STRATA" -C cn export --to st-wangjiang -o p2.parcel >/dev/null
-"$STRATA" -C st import p1.parcel >/dev/null
+"$STRATA" -C st import --keep p1.parcel >/dev/null
 # the kill moments follow from the seed: a failure is rerun with the seed it prints
 seed=${STRATA_CRASH_SEED:-$$}
 echo "# seed $seed (rerun with STRATA_CRASH_SEED=$seed)"
@@ -51,7 +51,7 @@ crash() {
 cp -r cn cn0 && cp -r st st0
 crash "dataset import" cn0 "$STRATA" -C work import residents big2.csv
 crash "view build" cn0 "$STRATA" -C work view build --full
-crash "parcel import" st0 "$STRATA" -C work import "$T/p2.parcel"
+crash "parcel import" st0 "$STRATA" -C work import --keep "$T/p2.parcel"
 [ "$(git -C work/repo.git rev-parse refs/strata/peers/cn-wangjiang-01/residents)" = \
   "$(git -C cn/repo.git rev-parse refs/strata/views/st-wangjiang/residents)" ] || fail "the parcel is not applied after the reruns"
 

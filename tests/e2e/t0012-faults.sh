@@ -31,7 +31,7 @@ run_op() { # OP NODE
 	if [ "$1" = import ]; then
 		"$STRATA" -C "$2" import residents "$T/v2.csv"
 	else
-		"$STRATA" -C "$2" import "$T/p1.parcel"
+		"$STRATA" -C "$2" import --keep "$T/p1.parcel"
 	fi
 }
 : >empty.parcel
@@ -53,7 +53,7 @@ for op in import parcel; do
 		rm -rf w && cp -r base w
 		set +e
 		env STRATA_TEST_FSYNC=1 LD_PRELOAD="$FAULTSHIM" STRATA_FAULT_N=$n $mode \
-			sh -c "$(command -v "$STRATA") -C w $( [ $op = import ] && echo "import residents $T/v2.csv" || echo "import $T/p1.parcel")" \
+			sh -c "$(command -v "$STRATA") -C w $( [ $op = import ] && echo "import residents $T/v2.csv" || echo "import --keep $T/p1.parcel")" \
 			>/dev/null 2>err
 		status=$?
 		set -e
@@ -126,7 +126,7 @@ crash_each() { # NAME STRIDE BASE-NODE RERUN-REFUSAL CMD... (CMD runs on the nod
 # make check-crash-long sets it, for all of them; the sanitizer build in
 # contrib/run.sh samples more sparsely)
 stride=${STRATA_CRASH_STRIDE:-3}
-crash_each "parcel import" "${STRATA_CRASH_STRIDE_PARCEL:-1}" base "already imported" "$STRATA" -C w import "$T/p1.parcel"
+crash_each "parcel import" "${STRATA_CRASH_STRIDE_PARCEL:-1}" base "already imported" "$STRATA" -C w import --keep "$T/p1.parcel"
 rm -rf cnv && cp -r cn cnv && "$STRATA" -C cnv import residents "$T/v2.csv" >/dev/null
 crash_each "view build" "$stride" cnv "is up to date" "$STRATA" -C w view build
 sed 's/^version: 1$/version: 2/' "$TOP_SRCDIR/policies/community-to-street.yaml" >v2.yaml

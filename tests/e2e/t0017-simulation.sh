@@ -217,12 +217,14 @@ parcel() {
 		rm -f "$f"
 	elif chance 10 && [ ! -f "$pend" ]; then
 		late=$((late + 1))
-		echo "$f" >"$pend"
+		mv "$f" "$f.late"	# on a carrier's stick: the sender's own file is not it
+		echo "$f.late" >"$pend"
 	else
+		cp "$f" "$f.copy"	# a second carrier's copy
 		deliver "$from" "$to" "$f"
 		if chance 10; then
 			dups=$((dups + 1))
-			S -C "$to" import --no-receipt "$f" >out 2>err || die "the same parcel twice at $to: $(cat err)"
+			S -C "$to" import --no-receipt "$f.copy" >out 2>err || die "the same parcel twice at $to: $(cat err)"
 			grep -q "already imported: nothing to do" out || die "duplicate at $to: $(cat out)"
 		fi
 	fi
@@ -241,6 +243,7 @@ parcel() {
 }
 deliver() { # FROM TO FILE: import, and perhaps carry the receipt back
 	S -C "$2" import "$3" >out 2>err || die "import $3 at $2: $(cat err)"
+	[ ! -f "$3" ] || die "the parcel $3 is still there once imported at $2 (its receipt written)"
 	if chance 75; then
 		S -C "$1" import "$3.receipt" >/dev/null 2>err || die "receipt $3.receipt at $1: $(cat err)"
 	fi

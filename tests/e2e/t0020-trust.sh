@@ -125,7 +125,8 @@ ok "a broken node.conf stops every command with file:line and the fix; doctor li
 
 # --- peer remove: views, received data and link file, in one change; leftovers of a hand edit ---
 "$STRATA" -C cn export --to st-wangjiang -o p1.parcel >/dev/null
-"$STRATA" -C st import p1.parcel >/dev/null
+cp p1.parcel p1-copy.parcel	# a carrier's copy: the sender removes its own once confirmed
+"$STRATA" -C st import --keep p1.parcel >/dev/null
 "$STRATA" -C cn import p1.parcel.receipt >/dev/null
 [ -n "$(git -C st/repo.git for-each-ref refs/strata/peers/cn-wangjiang-01/)" ] || fail "nothing received to remove"
 # a value only the community's data holds (a masked phone of one record), in the street's objects before
@@ -143,12 +144,12 @@ git -C st/repo.git fsck --strict --no-dangling >fsck.out 2>&1 || fail "fsck afte
 "$STRATA" -C st verify --all >/dev/null || fail "verify after a removal"
 # what it signs is refused now, as from a stranger
 state_before=$(node_state st)
-expect_fail 3 "is not a peer of this node" "$STRATA" -C st import p1.parcel
+expect_fail 3 "is not a peer of this node" "$STRATA" -C st import p1-copy.parcel
 [ "$(node_state st)" = "$state_before" ] || fail "a parcel of a removed peer changed the node"
 expect_fail 1 "no peer 'cn-wangjiang-01' in node.conf, and nothing of one here" "$STRATA" -C st peer remove cn-wangjiang-01
 # --keep-data keeps what it sent, readable
 "$STRATA" -C st peer add cn-wangjiang-01 --key cn/keys/node.pub --tier community >/dev/null
-"$STRATA" -C st import p1.parcel >/dev/null
+"$STRATA" -C st import p1-copy.parcel >/dev/null
 "$STRATA" -C st peer remove cn-wangjiang-01 --keep-data >out
 grep -q "what it sent is kept" out || fail "--keep-data: $(cat out)"
 "$STRATA" -C st export cn-wangjiang-01/residents | head -1 | grep -q . || fail "kept data is not readable"

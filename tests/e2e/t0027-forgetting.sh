@@ -183,7 +183,7 @@ ok "re-importing an erased key is refused naming the erasure, the node unchanged
 # --- an old genuine parcel is met calmly; one signed twice under a number is evidence of a fork ---
 newseq() { sed -n 's/.*parcel \([0-9]*\).*/\1/p' "$1" | head -1; }
 "$STRATA" -C cn export --to st-wangjiang -o o1.parcel >o1.out || fail "export: $(cat o1.out)"
-"$STRATA" -C st import o1.parcel >/dev/null || fail "import o1"
+"$STRATA" -C st import --keep o1.parcel >/dev/null || fail "import o1"
 cp -r cn cn-fork	# the same key, a copy of the node: what a stolen key or a restored backup is
 awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 7 == 0 {$5 = "13700000000"} {print}' "$seed" >changed.csv
 "$STRATA" -C cn import residents changed.csv >/dev/null
@@ -229,6 +229,34 @@ before=$(node_state st)
 expect_fail 1 "is older than one already imported: the last accepted was $(newseq o4.out) (replay or rollback)" "$STRATA" -C st import fork3.parcel
 [ "$(node_state st)" = "$before" ] || fail "a rollback changed the street"
 ok "an older number never accepted, whose commits the street's history does not hold, is refused as a replay or rollback"
+
+# --- no parcel left behind ---
+"$STRATA" -C cn export --to st-wangjiang -o n1.parcel >/dev/null
+cp n1.parcel carried.parcel	# what the carrier's stick holds; n1.parcel is the community's own file
+"$STRATA" -C st import carried.parcel >out || fail "import: $(cat out)"
+[ ! -e carried.parcel ] || fail "the imported parcel file is still there"
+grep -q "carried.parcel: removed" out || fail "import does not say it removed the file: $(cat out)"
+[ -f carried.parcel.receipt ] || fail "no receipt"
+[ -f n1.parcel ] || fail "the community's file went before the street confirmed it"
+"$STRATA" -C cn import carried.parcel.receipt >out || fail "receipt: $(cat out)"
+[ ! -e n1.parcel ] || fail "the community keeps a parcel file the street confirmed"
+grep -q "1 parcel file exported to st-wangjiang and now held there removed" out || fail "receipt import: $(cat out)"
+# --keep keeps it, and says erasure cannot reach it
+awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 11 == 0 {$5 = "13511111111"} {print}' "$seed" >k.csv
+"$STRATA" -C cn import residents k.csv --allow-erased --reason "test data" >/dev/null 2>&1 || "$STRATA" -C cn import residents k.csv >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o n2.parcel >/dev/null
+cp n2.parcel kept.parcel
+"$STRATA" -C st import --keep kept.parcel >out || fail "import --keep: $(cat out)"
+[ -f kept.parcel ] || fail "--keep did not keep the file"
+grep -q "strata cannot erase what this file holds" out || fail "import --keep: $(cat out)"
+# an erasure lists the files it cannot reach: the community's unconfirmed parcel for the street
+x=$(consenting 7)
+"$STRATA" -C cn export --to st-wangjiang -o n3.parcel >/dev/null
+"$STRATA" -C cn erase residents "$x" --reason "request 9" >out || fail "erase: $(cat out)"
+grep -q "parcel files strata knows of that may still hold the record" out || fail "erase lists no parcel file: $(cat out)"
+grep -q "$T/n3.parcel (for st-wangjiang)" out || fail "erase does not name n3.parcel: $(cat out)"
+! grep -q "n1.parcel" out || fail "erase names a file already removed: $(cat out)"
+ok "no parcel left behind: an imported parcel is removed once its receipt is written (--keep keeps it, said to be out of erasure's reach), the sender's once confirmed; erase names the files it cannot reach"
 
 # --- a kill at any point of an erasure: the next writer (or doctor --repair) completes it, or it never happened ---
 # every point where the node's files change visibly (each fsync, rename, link, unlink: a write to a file not

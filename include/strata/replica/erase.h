@@ -93,6 +93,16 @@ int strata_erasures_note(strata_node *n, const char *peer);
 int strata_erasures_acked(strata_node *n, const char *peer, const strata_link_side *have);
 
 /*
+ * The parcel files this node knows of that may still hold the record with
+ * these key values of `dataset`: exported to a peer the record was sent
+ * to, at or after the first send, not yet confirmed (so not yet removed),
+ * or imported and kept (--keep).  Files strata cannot erase: `cb` gets
+ * each path and its peer; returns how many.
+ */
+int strata_erase_parcels(strata_node *n, const char *dataset, char *const *keys, size_t nkeys,
+			 int (*cb)(const char *path, const char *peer, void *payload), void *payload);
+
+/*
  * What this node holds from `peer` (link.h's strata_link_state_format),
  * then, per erasure the views received from `peer` carry, one line per
  * node this node passed it on to or heard of below them:

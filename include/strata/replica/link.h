@@ -45,8 +45,23 @@ typedef struct {
 	strata_link_erasure *below;	/* acked: the erasures the peer reports for its recipients */
 	size_t nbelow;
 } strata_link_side;
+/*
+ * A parcel file this node knows of: one it exported (removed once the
+ * peer confirms holding it, receipt or HTTPS) or one it imported and was
+ * told to keep (--keep: outside the reach of erasure).  `sha256` says the
+ * file is still the one written, so no other file is ever removed.
+ */
+typedef struct {
+	char path[4096];
+	uint64_t sequence;
+	char sha256[65];
+	int64_t time;
+	int kept;		/* imported and kept, not exported */
+} strata_link_parcel;
 typedef struct {
 	strata_link_side in, out;
+	strata_link_parcel *parcels;
+	size_t nparcels;
 	strata_link_side acked;	/* what the peer last confirmed it holds: a receipt, or its word over TLS */
 	int64_t net_ok;		/* last network exchange that succeeded, 0: none */
 	int64_t net_pulled;	/* last pull that succeeded: received views were in sync then */
@@ -100,6 +115,18 @@ int strata_link_foreach_view(strata_node *n, const char *peer, int received, str
  */
 int strata_link_check(strata_node *n, strata_problem_cb cb, void *payload);
 
+/*
+ * Parcel files: a file exported to `peer` (its absolute path, sequence and
+ * SHA-256 recorded in the link file), or one imported from it and kept.
+ */
+int strata_link_note_parcel(strata_node *n, const char *peer, const char *path, uint64_t sequence, int kept);
+/*
+ * Removes the exported parcel files `peer` has confirmed holding (their
+ * sequence at or below what it last confirmed) that are still the files
+ * written, and forgets those gone; *removed gets how many it removed.  The
+ * caller holds the lock and saves `l`.
+ */
+int strata_link_clean_parcels(strata_link *l, size_t *removed);
 /* Records the outcome of a network exchange with `peer` (error NULL: success). */
 int strata_link_note_net(strata_node *n, const char *peer, int pull, const char *error);
 

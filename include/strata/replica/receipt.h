@@ -45,6 +45,7 @@ typedef struct {
 	unsigned long long sequence;
 	size_t nrefs;
 	int older;		/* it confirmed nothing newer than what we knew: nothing changed */
+	size_t parcels_removed;	/* parcel files exported to it that it now holds, removed */
 } strata_receipt_result;
 
 /*

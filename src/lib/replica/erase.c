@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct keyed {
 	const strata_schema *s;
@@ -524,8 +525,9 @@ int strata_erasures_acked(strata_node *n, const char *peer, const strata_link_si
 	if (strata_link_side_same(&l.acked, have))
 		error = 0;	/* its word as before */
 	else if ((error = strata_link_side_copy(&l.acked, have)) == 0) {
+		size_t removed;
 		l.acked.time = (int64_t)time(NULL);	/* when it said so */
-		if ((error = strata_link_save(n, peer, &l)) == 0)
+		if ((error = strata_link_clean_parcels(&l, &removed)) == 0 && (error = strata_link_save(n, peer, &l)) == 0)
 			error = strata_erasures_note(n, peer);
 	}
 	strata_link_dispose(&l);
@@ -631,4 +633,62 @@ done:
 	free(w.cuts);
 	free(w.lines);
 	return error;
+}
+
+/* --- parcel files that may hold a record --- */
+
+struct first_sent {
+	char peer[64];
+	int64_t at;
+};
+struct first_sends {
+	struct first_sent *v;
+	size_t n, alloc;
+};
+
+static int note_first_sent(const strata_disclosure *d, void *payload)
+{
+	struct first_sends *f = payload;
+	if (strcmp(d->event, "carried") || !d->sent)
+		return 0;
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->v[i].peer, d->peer)) {
+			if (d->sent < f->v[i].at)
+				f->v[i].at = d->sent;
+			return 0;
+		}
+	if (strata_array_grow(&f->v, &f->alloc, f->n + 1, 4) < 0)
+		return STRATA_ERROR;
+	snprintf(f->v[f->n].peer, sizeof(f->v->peer), "%s", d->peer);
+	f->v[f->n++].at = d->sent;
+	return 0;
+}
+
+int strata_erase_parcels(strata_node *n, const char *dataset, char *const *keys, size_t nkeys,
+			 int (*cb)(const char *path, const char *peer, void *payload), void *payload)
+{
+	struct first_sends f = { NULL, 0, 0 };
+	int error, count = 0;
+
+	error = strata_provenance_disclosures(n, dataset, keys, nkeys, note_first_sent, &f);
+	if (error == STRATA_ENOTFOUND) {
+		strata_error_clear();
+		error = 0;
+	}
+	for (size_t i = 0; error >= 0 && i < f.n; i++) {
+		strata_link l;
+		if ((error = strata_link_load(&l, n, f.v[i].peer)) < 0)
+			break;
+		for (size_t k = 0; error >= 0 && k < l.nparcels; k++) {
+			/* a file written before the record was first sent there cannot hold it; a second's slack */
+			if (l.parcels[k].time + 1 < f.v[i].at || access(l.parcels[k].path, F_OK) < 0)
+				continue;
+			count++;
+			if (cb)
+				error = cb(l.parcels[k].path, f.v[i].peer, payload);
+		}
+		strata_link_dispose(&l);
+	}
+	free(f.v);
+	return error < 0 ? error : count;
 }

@@ -63,6 +63,7 @@ void strata_link_dispose(strata_link *l)
 	free(l->in.below);
 	free(l->out.below);
 	free(l->acked.below);
+	free(l->parcels);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -127,6 +128,33 @@ static int load_side(strata_link_side *s, json_t *o, const char *path)
 	return 0;
 }
 
+static int load_parcels(strata_link *l, json_t *o, const char *path)
+{
+	size_t i;
+	json_t *v;
+
+	if (!o)
+		return 0;
+	if (!json_is_array(o))
+		return strata_error_set("'%s': damaged link state", path);
+	if (json_array_size(o) && (l->parcels = calloc(json_array_size(o), sizeof(*l->parcels))) == NULL)
+		return strata_error_set("out of memory");
+	json_array_foreach(o, i, v) {
+		strata_link_parcel *p = &l->parcels[l->nparcels];
+		const char *f = json_string_value(json_object_get(v, "path")), *h = json_string_value(json_object_get(v, "sha256"));
+		if (!f || !h || strlen(f) >= sizeof(p->path) || strlen(h) != 64 ||
+		    !json_is_integer(json_object_get(v, "sequence")))
+			return strata_error_set("'%s': damaged link state", path);
+		snprintf(p->path, sizeof(p->path), "%s", f);
+		snprintf(p->sha256, sizeof(p->sha256), "%s", h);
+		p->sequence = (uint64_t)json_integer_value(json_object_get(v, "sequence"));
+		p->time = parse_stamp(json_string_value(json_object_get(v, "time")));
+		p->kept = json_is_true(json_object_get(v, "kept"));
+		l->nparcels++;
+	}
+	return 0;
+}
+
 static int load_net(strata_link *l, json_t *o, const char *path)
 {
 	const char *e;
@@ -164,6 +192,7 @@ int strata_link_load(strata_link *l, strata_node *n, const char *peer)
 	if (load_side(&l->in, json_object_get(root, "in"), path) < 0 ||
 	    load_side(&l->out, json_object_get(root, "out"), path) < 0 ||
 	    load_side(&l->acked, json_object_get(root, "acked"), path) < 0 ||
+	    load_parcels(l, json_object_get(root, "parcels"), path) < 0 ||
 	    load_net(l, json_object_get(root, "net"), path) < 0)
 		goto done;
 	error = 0;
@@ -252,6 +281,17 @@ int strata_link_save(strata_node *n, const char *peer, const strata_link *l)
 		json_object_set_new(root, "out", side_json(&l->out));
 	if (l->acked.sequence || l->acked.nrefs || l->acked.nbelow)
 		json_object_set_new(root, "acked", side_json(&l->acked));
+	if (l->nparcels) {
+		json_t *a = json_array();
+		char t[32];
+		for (size_t i = 0; i < l->nparcels; i++) {
+			strata_enc_utc_stamp(t, sizeof(t), l->parcels[i].time);
+			json_array_append_new(a, json_pack("{s:s, s:I, s:s, s:s, s:b}", "path", l->parcels[i].path, "sequence",
+							   (json_int_t)l->parcels[i].sequence, "sha256", l->parcels[i].sha256,
+							   "time", t, "kept", l->parcels[i].kept));
+		}
+		json_object_set_new(root, "parcels", a);
+	}
 	if (l->net_ok || l->net_failed) {
 		json_t *net = json_object();
 		char t[32];
@@ -724,5 +764,105 @@ done:
 	free(links.names);
 	strata_peers_list_free(peers);
 	free(dir);
+	return error;
+}
+
+/* --- parcel files --- */
+
+/* The SHA-256 of a file, as hex; 0, STRATA_ENOTFOUND if it is gone, or an error. */
+static int file_sha256(char out[65], const char *path)
+{
+	unsigned char buf[65536], md[32];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	FILE *f = fopen(path, "rb");
+	size_t k;
+	int error = 0;
+
+	if (!f) {
+		EVP_MD_CTX_free(ctx);
+		return errno == ENOENT ? STRATA_ENOTFOUND : strata_error_sys(path);
+	}
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		error = strata_error_ssl("cannot hash a parcel file");
+	while (!error && (k = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (EVP_DigestUpdate(ctx, buf, k) != 1)
+			error = strata_error_ssl("cannot hash a parcel file");
+	if (!error && ferror(f))
+		error = strata_error_sys(path);
+	if (!error && EVP_DigestFinal_ex(ctx, md, NULL) != 1)
+		error = strata_error_ssl("cannot hash a parcel file");
+	if (!error)
+		strata_enc_hex(out, md, sizeof(md));
+	fclose(f);
+	EVP_MD_CTX_free(ctx);
+	return error;
+}
+
+int strata_link_note_parcel(strata_node *n, const char *peer, const char *path, uint64_t sequence, int kept)
+{
+	strata_link l;
+	strata_link_parcel *p;
+	char *abs = realpath(path, NULL);
+	int error;
+
+	if (!abs)
+		return strata_error_sys(path);
+	if ((error = strata_link_load(&l, n, peer)) < 0) {
+		free(abs);
+		return error;
+	}
+	if ((p = realloc(l.parcels, (l.nparcels + 1) * sizeof(*p))) == NULL) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	l.parcels = p;
+	p = &l.parcels[l.nparcels];
+	memset(p, 0, sizeof(*p));
+	if (strlen(abs) >= sizeof(p->path)) {
+		error = strata_error_set("'%s': the path is too long to remember", abs);
+		goto done;
+	}
+	snprintf(p->path, sizeof(p->path), "%s", abs);
+	p->sequence = sequence;
+	p->kept = kept;
+	p->time = (int64_t)time(NULL);
+	if ((error = file_sha256(p->sha256, abs)) < 0)
+		goto done;
+	l.nparcels++;
+	error = strata_link_save(n, peer, &l);
+done:
+	strata_link_dispose(&l);
+	free(abs);
+	return error;
+}
+
+int strata_link_clean_parcels(strata_link *l, size_t *removed)
+{
+	size_t k = 0;
+	int error = 0;
+
+	*removed = 0;
+	for (size_t i = 0; i < l->nparcels; i++) {
+		strata_link_parcel *p = &l->parcels[i];
+		char now[65];
+		int rc;
+		if (p->kept || p->sequence > l->acked.sequence || !l->acked.sequence) {
+			l->parcels[k++] = *p;
+			continue;
+		}
+		/* confirmed: the file goes, if it is still the one written (else it is someone else's now) */
+		if ((rc = file_sha256(now, p->path)) == 0 && !strcmp(now, p->sha256)) {
+			if (unlink(p->path) < 0 && errno != ENOENT) {
+				error = strata_error_sys(p->path);
+				l->parcels[k++] = *p;
+				continue;
+			}
+			(*removed)++;
+		} else if (rc < 0 && rc != STRATA_ENOTFOUND) {
+			strata_error_clear();
+		}
+		strata_error_clear();
+	}
+	l->nparcels = k;
 	return error;
 }

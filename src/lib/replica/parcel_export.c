@@ -114,11 +114,15 @@ static int record_acked(strata_node *n, const char *peer, strata_link *link, con
 {
 	int error;
 
+	size_t removed;
+
 	if (strata_link_side_same(&link->acked, have))
 		return 0;	/* its word as before: nothing new to keep (a daemon polled often writes nothing) */
 	if ((error = strata_link_side_copy(&link->acked, have)) < 0)
 		return error;
 	link->acked.time = (int64_t)time(NULL);	/* when it said so */
+	if ((error = strata_link_clean_parcels(link, &removed)) < 0)	/* parcel files it now holds go */
+		return error;
 	if ((error = strata_link_save(n, peer, link)) < 0)
 		return error;
 	return strata_erasures_note(n, peer);
@@ -310,8 +314,11 @@ int strata_parcel_export_file(strata_node *n, const char *peer, int full, const 
 
 	if (access(path, F_OK) == 0)
 		return strata_error_setc(STRATA_EEXISTS, "'%s' exists; refusing to overwrite it", path);
-	if (unsealed)
-		return export_parcel(n, peer, full, NULL, "file", publish_file, (void *)path, res);
+	if (unsealed) {
+		if ((error = export_parcel(n, peer, full, NULL, "file", publish_file, (void *)path, res)) == 0 && !res->uptodate)
+			error = strata_link_note_parcel(n, peer, path, res->sequence, 0);	/* removed once confirmed */
+		return error;
+	}
 	/* the recipient's pinned key, mapped to X25519: nobody else can open the file */
 	if ((error = strata_peers_get(&key, n, peer, "key")) < 0 || (error = strata_sign_pubkey_parse(&pk, key.ptr)) < 0 ||
 	    (error = strata_sign_pubkey_x25519(f.pk, &pk)) < 0) {
@@ -319,5 +326,7 @@ int strata_parcel_export_file(strata_node *n, const char *peer, int full, const 
 		return error == STRATA_ENOTFOUND ? strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s'", peer) : error;
 	}
 	strata_buf_dispose(&key);
-	return export_parcel(n, peer, full, NULL, "file-sealed", publish_sealed, &f, res);
+	if ((error = export_parcel(n, peer, full, NULL, "file-sealed", publish_sealed, &f, res)) == 0 && !res->uptodate)
+		error = strata_link_note_parcel(n, peer, path, res->sequence, 0);	/* removed once confirmed */
+	return error;
 }

@@ -707,15 +707,24 @@ static int step_apply(import_run *u)
 static int apply_cuts(strata_node *n, const char *sender, size_t cuts)
 {
 	strata_prune_result pr = { 0 };
-	char trailers[256];
+	strata_buf trailers = STRATA_BUF_INIT;
+	strata_link l;
 	int error;
 
-	if ((error = strata_view_settle(n, NULL, NULL, &pr)) < 0)
+	if ((error = strata_view_settle(n, NULL, NULL, &pr)) < 0 || (error = strata_link_load(&l, n, sender)) < 0)
 		return error;
-	snprintf(trailers, sizeof(trailers), "Strata-Peer: %s\nStrata-Cut-Refs: %zu\nStrata-Objects-Kept: %zu\n", sender,
-		 cuts, pr.objects);
-	return strata_audit_append(n, "erasure-applied", "history cut received: the erased records removed here and "
-				   "from the views built from them", trailers);
+	error = strata_buf_printf(&trailers, "Strata-Peer: %s\nStrata-Cut-Refs: %zu\nStrata-Objects-Kept: %zu\n", sender,
+				  cuts, pr.objects);
+	/* parcel files from it kept by hand (--keep) are out of the cut's reach: said, so someone deletes them */
+	for (size_t i = 0; !error && i < l.nparcels; i++)
+		if (l.parcels[i].kept && access(l.parcels[i].path, F_OK) == 0)
+			error = strata_buf_printf(&trailers, "Strata-Kept-Parcel: %s\n", l.parcels[i].path);
+	strata_link_dispose(&l);
+	if (!error)
+		error = strata_audit_append(n, "erasure-applied", "history cut received: the erased records removed here and "
+					    "from the views built from them", trailers.ptr);
+	strata_buf_dispose(&trailers);
+	return error;
 }
 
 /* Steps 2 to 7 (1, the lock, is the caller's); the first refusal stops them. */

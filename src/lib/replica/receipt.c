@@ -198,11 +198,14 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		goto done;
 	}
 	got.time = (int64_t)time(NULL);
-	if ((error = strata_link_side_copy(&link.acked, &got)) < 0 || (error = strata_link_save(n, from, &link)) < 0)
+	/* the parcel files it now holds, exported from here, go (they would outlive an erasure otherwise) */
+	if ((error = strata_link_side_copy(&link.acked, &got)) < 0 ||
+	    (error = strata_link_clean_parcels(&link, &res->parcels_removed)) < 0 || (error = strata_link_save(n, from, &link)) < 0)
 		goto done;
 	snprintf(subject, sizeof(subject), "receipt from %s: holds parcel %llu, %zu views", from,
 		 (unsigned long long)got.sequence, got.nrefs);
-	if (asprintf(&trailers, "Strata-Peer: %s\nStrata-Sequence: %llu\n", from, (unsigned long long)got.sequence) < 0) {
+	if (asprintf(&trailers, "Strata-Peer: %s\nStrata-Sequence: %llu\nStrata-Parcels-Removed: %zu\n", from,
+		     (unsigned long long)got.sequence, res->parcels_removed) < 0) {
 		trailers = NULL;
 		error = strata_error_set("out of memory");
 		goto done;
