@@ -719,6 +719,8 @@ typedef struct {
 	const strata_policy *before, *after;
 	json_t *json;
 	int throwaway_noted;
+	json_t *pooled;
+	int joint_header;
 } impact_out;
 
 static const char *sensitive_of(const strata_policy *p, const char *source)
@@ -726,6 +728,35 @@ static const char *sensitive_of(const strata_policy *p, const char *source)
 	const char *last = strrchr(source, '/');
 	const strata_policy_dataset *pd = p ? strata_policy_find(p, last ? last + 1 : source) : NULL;
 	return pd && pd->sensitive ? pd->sensitive : "";
+}
+
+/* Two holders pooling what they hold (impact.h): the risk both together, beside each alone. */
+static int print_joint(const strata_joint_risk *j, void *payload)
+{
+	impact_out *o = payload;
+	char here[160];
+
+	snprintf(here, sizeof(here), "%s%s", j->a, j->a_self ? " (this node)" : "");
+	if (o->json) {
+		json_t *a = risk_json(&j->alone_a, ""), *b = risk_json(&j->alone_b, "");
+		json_array_append_new(o->pooled, json_pack("{s:s, s:s, s:b, s:s, s:I, s:o, s:o, s:o}", "dataset", j->source,
+							   "a", j->a, "a_is_this_node", j->a_self, "b", j->b, "records",
+							   (json_int_t)j->pooled, "pooled", risk_json(&j->pooled_risk, j->qi),
+							   "alone_a", a, "alone_b", b));
+		return 0;
+	}
+	if (!o->joint_header++)
+		printf("\nif two holders pooled what they hold (joined on the records both hold):\n");
+	printf("\n  %s + %s, %s (%zu records both hold):\n", here, j->b, j->source, j->pooled);
+	if (!j->pooled)
+		return 0;
+	printf("    pooled: min k %zu (max risk %.2f), unique %zu (%.1f%%), in classes below 5: %zu (%.1f%%), average risk %.3f\n",
+	       j->pooled_risk.min_k, j->pooled_risk.max_risk, j->pooled_risk.unique, pct(j->pooled_risk.unique, j->pooled),
+	       j->pooled_risk.below_5, pct(j->pooled_risk.below_5, j->pooled), j->pooled_risk.avg_risk);
+	printf("    alone:  %s unique %zu (%.1f%%); %s unique %zu (%.1f%%)\n", j->a, j->alone_a.unique,
+	       pct(j->alone_a.unique, j->pooled), j->b, j->alone_b.unique, pct(j->alone_b.unique, j->pooled));
+	printf("    on %s\n", j->qi);
+	return 0;
 }
 
 static int print_impact(const strata_impact *im, void *payload)
@@ -807,7 +838,7 @@ static int policy_impact(int argc, char **argv, strata_cli *cli, int risk_only)
 	strata_policy *a = NULL, *b = NULL;
 	strata_node *n = NULL;
 	strata_buf la = STRATA_BUF_INIT, lb = STRATA_BUF_INIT;
-	impact_out o = { risk_only, NULL, NULL, NULL, 0 };
+	impact_out o = { risk_only, NULL, NULL, NULL, 0, NULL, 0 };
 	const char *peer = NULL;
 	int c, rc = STRATA_ERROR;
 
@@ -868,9 +899,19 @@ static int policy_impact(int argc, char **argv, strata_cli *cli, int risk_only)
 	}
 	if ((rc = strata_policy_impact(n, a, b, peer, print_impact, &o)) < 0)
 		goto done;
+	{
+		/* and what two holders would learn together: the policy's recipients pairwise, and this node with each */
+		int pairs;
+		if (o.json)
+			o.pooled = json_array();
+		if ((pairs = strata_policy_joint_risk(n, b, print_joint, &o)) < 0) {
+			rc = pairs;
+			goto done;
+		}
+	}
 	if (o.json) {
-		json_t *doc = json_pack("{s:s, s:s, s:I, s:O}", "node", strata_node_name(n), "policy", b->name, "version",
-					(json_int_t)b->version, risk_only ? "risk" : "impact", o.json);
+		json_t *doc = json_pack("{s:s, s:s, s:I, s:O, s:O}", "node", strata_node_name(n), "policy", b->name, "version",
+					(json_int_t)b->version, risk_only ? "risk" : "impact", o.json, "pooled", o.pooled);
 		if (a)
 			json_object_set_new(doc, "against_version", json_integer((json_int_t)a->version));
 		json_dumpf(doc, stdout, JSON_INDENT(2));
@@ -882,6 +923,7 @@ static int policy_impact(int argc, char **argv, strata_cli *cli, int risk_only)
 	rc = 0;
 done:
 	json_decref(o.json);
+	json_decref(o.pooled);
 	strata_policy_free(a);
 	strata_policy_free(b);
 	strata_node_free(n);

@@ -57,7 +57,7 @@ P=$TOP_SRCDIR/policies
 # sanitizer builds reserve terabytes of address space: no ulimit -v there
 case "${ASAN_OPTIONS:-}" in *detect_leaks*) MEM_KB=unlimited ;; esac
 
-views_total=0 expiries=0 retention_checked=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
+views_total=0 expiries=0 retention_checked=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 ledger_checked=0 reimports_refused=0 reimports_allowed=0 withdrawals_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
 
 # --- randomness: one LCG, state in $rng, result in $R (no subshells) ---
 rnd() { # N -> R in 0..N-1
@@ -272,7 +272,9 @@ https() {
 import_round() { # NODE PREFIX
 	node=$1
 	rnd 1000000
+	cp "$node.csv" "$node.before.csv"
 	mutate "$node.csv" "$2" "$((seed * 100000 + round * 10 + R))"
+	note_withdrawals "$node" "$node.before.csv"
 	if chance 50; then
 		to_jsonl "$node.csv" >"$node.jsonl"
 		in=$node.jsonl
@@ -311,9 +313,98 @@ except Exception:
     print("")')
 	S -C "$1" erase residents "$id" --reason "sim $seed round $round" >eout 2>err || die "erase at $1: $(cat err)"
 	e=$(sed -n 's/^erasure \([0-9a-f]*\):.*/\1/p' eout)
+	grep "^$id," "$1.csv" >>"$1.erased-rows"	# the old file, for a re-import later
 	grep -v "^$id," "$1.csv" >"$1.csv.new" && mv "$1.csv.new" "$1.csv"
 	echo "$1 $id $e ${token:--}" >>erased.list
 	erasures=$((erasures + 1))
+}
+
+# reimport_erased COMMUNITY: the old file, with an erased person in it, imported again: refused, naming the
+# erasure, the node unchanged; sometimes brought back on purpose (--allow-erased), and then no longer erased
+reimport_erased() {
+	[ -s "$1.erased-rows" ] || return 0
+	row=$(head -1 "$1.erased-rows")
+	id=${row%%,*}
+	grep -q "^$1 $id " erased.list || { sed -i 1d "$1.erased-rows"; return 0; }
+	{ cat "$1.csv"; echo "$row"; } >old.csv
+	before=$(node_state "$1")
+	if S -C "$1" import residents old.csv >out 2>err; then
+		die "the old file brought the erased $id back to $1: $(cat out)"
+	fi
+	grep -q "bring.* back a key this node erased: $id (erasure [0-9a-f]* of residents: sim $seed round" err ||
+		die "re-import of an erased key at $1: $(cat err)"
+	[ "$(node_state "$1")" = "$before" ] || die "a refused re-import of an erased key changed $1"
+	reimports_refused=$((reimports_refused + 1))
+	if chance 40; then
+		S -C "$1" import residents old.csv --allow-erased --reason "sim reinstated $round" >/dev/null 2>err ||
+			die "--allow-erased at $1: $(cat err)"
+		S -C "$1" erasures --format json | python3 -c '
+import json, sys
+assert any(r.get("reimported") and "sim reinstated" in r["reimported"] for r in json.load(sys.stdin))' ||
+			die "erasures at $1 does not show the re-import of $id"
+		cp old.csv "$1.csv"
+		grep -v "^$1 $id " erased.list >erased.new; mv erased.new erased.list
+		sed -i 1d "$1.erased-rows"
+		reimports_allowed=$((reimports_allowed + 1))
+	fi
+}
+
+# what the community's ledger says of each erased person, against what moved: it was erased here, with its
+# reason; every view that carried it to the street was cut for it, the cut confirmed once the street holds it;
+# no value of it is reported
+check_ledger_erased() {
+	[ -f erased.list ] || return 0
+	while read -r comm id e token; do
+		S -C "$comm" disclosures residents "$id" --format json >le.json 2>err || die "disclosures of the erased $id at $comm: $(cat err)"
+		python3 - le.json "$e" "$token" "$seed" <<'PY' || die "the ledger of $comm on the erased $id: $(cat le.json)"
+import json, sys
+d = json.load(open(sys.argv[1]))["disclosures"]
+e, token = sys.argv[2], sys.argv[3]
+erased = [x for x in d if x["event"] == "erased"]
+assert len(erased) == 1 and erased[0]["cut"] == e and erased[0]["reason"].startswith("sim " + sys.argv[4]), erased
+assert all(x["fields"] is None and x["key"] is None for x in d if x["event"] == "carried"), "a value reported"
+if token != "-":	# the street held the person: the ledger says so, and says it was cut there
+    carried = [x for x in d if x["event"] == "carried" and x["recipient"] == "st" and x["sent"]]
+    assert carried, "no disclosure to the street on record"
+    removed = [x for x in d if x["event"] == "removed" and x["recipient"] == "st" and x["kind"] == "erasure"]
+    assert any(x["cut"] == e for x in removed), removed
+PY
+		ledger_checked=$((ledger_checked + 1))
+	done <erased.list
+	return 0
+}
+
+# a resident who withdrew consent: once the street confirmed every cut, it holds nothing of the person
+note_withdrawals() { # COMMUNITY OLD-CSV
+	awk -F, 'NR == FNR { if (FNR > 1) c[$1] = $12; next } FNR > 1 && c[$1] == "true" && $12 == "false" { print $1 }' "$2" "$1.csv" |
+	head -2 | while read -r id; do
+		S -C "$1" disclosures residents "$id" --format json 2>/dev/null | python3 -c '
+import json, sys
+d = [x for x in json.load(sys.stdin)["disclosures"] if x["event"] == "carried" and x["recipient"] == "st" and x["key"]]
+print(d[0]["key"][0] if d else "")' 2>/dev/null | while read -r tok; do
+			[ -n "$tok" ] && echo "$1 $id $tok" >>withdrawn.list
+		done
+	done
+	return 0
+}
+check_withdrawn() {
+	[ -f withdrawn.list ] || return 0
+	: >withdrawn.keep
+	while read -r comm id tok; do
+		# back in the filter (consent given again), or gone from the file: no longer a withdrawal to check
+		awk -F, -v id="$id" '$1 == id && $12 == "false" { f = 1 } END { exit !f }' "$comm.csv" || continue
+		echo "$comm $id $tok" >>withdrawn.keep
+		# not yet gone down: the community has not built a view from its data since, or the street holds another
+		v=$(git -C "$comm/repo.git" rev-parse -q --verify refs/strata/views/st/residents) || continue
+		[ "$(trailer "$comm" "$v" Strata-Source)" = "$(git -C "$comm/repo.git" rev-parse refs/strata/datasets/residents)" ] || continue
+		[ "$(git -C st/repo.git rev-parse -q --verify "refs/strata/peers/$comm/residents")" = "$v" ] || continue
+		S -C "$comm" erasures --pending --format csv 2>/dev/null | tr -d '\r' | grep -q "^[0-9a-f]*,st," && continue
+		git -C st/repo.git cat-file --batch-all-objects --batch | grep -a -q -F -- "\"$tok\"" &&
+			die "$id withdrew consent at $comm and the street, which confirmed every cut, still holds $tok"
+		withdrawals_checked=$((withdrawals_checked + 1))
+	done <withdrawn.list
+	mv withdrawn.keep withdrawn.list
+	return 0
 }
 
 # nothing of an erased person at the community, nor at the street once the street confirmed the cut
@@ -517,7 +608,7 @@ check_disclosures() { # COMMUNITY
 	[ -n "$key" ] || return 0
 	S -C "$1" disclosures residents "$key" --format json >disc.json 2>err || die "disclosures at $1: $(cat err)"
 	git -C st/repo.git rev-parse -q --verify "refs/strata/peers/$1/residents" >/dev/null || return 0
-	for k in $(python3 -c 'import json; print(" ".join(sorted({d["key"][0] for d in json.load(open("disc.json"))["disclosures"] if d["recipient"] == "st"})))'); do
+	for k in $(python3 -c 'import json; print(" ".join(sorted({d["key"][0] for d in json.load(open("disc.json"))["disclosures"] if d["recipient"] == "st" and d["key"]})))'); do
 		if ! S -C st history "$1/residents" "$k" >hist.txt 2>err; then
 			grep -q "no record of" err || die "history at st: $(cat err)"
 			continue
@@ -525,7 +616,7 @@ check_disclosures() { # COMMUNITY
 		python3 - "$k" <<'PY' || die "the street holds versions of $key (as $k) that $1's disclosures do not list: $(cat hist.txt)"
 import json, sys
 held = [l.split()[0] for l in open("hist.txt") if l[:1] not in (" ", "") and "removed" not in l.split()[2]]
-d = [x for x in json.load(open("disc.json"))["disclosures"] if x["recipient"] == "st" and x["key"][0] == sys.argv[1]]
+d = [x for x in json.load(open("disc.json"))["disclosures"] if x["recipient"] == "st" and x["key"] and x["key"][0] == sys.argv[1]]
 sent = [x["commit"] for x in d if x["sent"]]
 missing = [h for h in held if not any(c.startswith(h) for c in sent)]
 sys.exit(1 if missing else 0)
@@ -553,6 +644,8 @@ check_all() { # WHEN
 	fi
 	check_queries
 	check_erased
+	check_ledger_erased
+	check_withdrawn
 	check_retention cn-a
 	check_retention cn-b
 	check_disclosures cn-a
@@ -611,6 +704,9 @@ run_seed() {
 			# a person forgotten: erased at the community, the cut travels down with the parcels
 			if chance 10; then erase_one cn-a; fi
 			if chance 6; then erase_one cn-b; fi
+			# the old file again, with an erased person in it
+			if chance 25; then reimport_erased cn-a; fi
+			if chance 25; then reimport_erased cn-b; fi
 			# a node's key rotated: its peers learn it from the next parcel, receipt or connection
 			if chance 12; then
 				rnd 5
@@ -667,4 +763,4 @@ for seed in $SEEDS; do
 	run_seed
 	ok "seed $seed: $((ROUNDS + 2)) rounds, every invariant held after each"
 done
-echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $expiries expiries ($retention_checked views checked against their retention); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds"
+echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $expiries expiries ($retention_checked views checked against their retention); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds; ledger: $ledger_checked erased people's disclosures checked against what moved, $withdrawals_checked withdrawals of consent checked gone from the street, $reimports_refused re-imports of an erased key refused ($reimports_allowed allowed)"

@@ -203,3 +203,66 @@ before=$(node_state mk)
 expect_fail 1 "policy 'k-test' requires min_k 5 for 'residents': $small records are in smaller classes" "$STRATA" -C mk view build
 [ "$(node_state mk)" = "$before" ] || fail "a refused min_k build changed the node"
 ok "min_k: records in classes below k are left out and counted (as counted here), audit view agrees; or the build is refused"
+
+# --- joint risk: two recipients of the same records, pooling what each holds ---
+"$STRATA" init jc --name cn-joint --tier community >/dev/null
+"$STRATA" init js --name st-joint --tier street >/dev/null
+"$STRATA" init jd --name dx-joint --tier district >/dev/null
+"$STRATA" -C jc import residents "$SEEDS" --key id_number >/dev/null
+cat >cj-street.yaml <<'YAML'
+policy: cj-street
+version: 1
+purpose: visits
+recipients: {tiers: [street]}
+datasets:
+  residents:
+    filter: {consent: "true"}
+    fields:
+      id_number: pseudonym
+      gender: keep
+      birth_date: {generalize: month}
+      community: keep
+    quasi_identifiers: [gender, birth_date, community]
+YAML
+cat >cj-district.yaml <<'YAML'
+policy: cj-district
+version: 1
+purpose: coverage
+recipients: {tiers: [district]}
+datasets:
+  residents:
+    filter: {consent: "true"}
+    fields:
+      id_number: pseudonym
+      gender: keep
+      birth_date: {generalize: year}
+      income_band: keep
+      address: {generalize: {prefix: 9}}
+    quasi_identifiers: [gender, birth_date, income_band, address]
+YAML
+"$STRATA" -C jc policy commit cj-street.yaml >/dev/null
+"$STRATA" -C jc policy commit cj-district.yaml >/dev/null
+"$STRATA" -C jc peer add st-joint --key js/keys/node.pub --tier street --policy cj-street >/dev/null
+"$STRATA" -C jc peer add dx-joint --key jd/keys/node.pub --tier district --policy cj-district >/dev/null
+"$STRATA" -C jc policy risk cj-street --json >joint.json || fail "policy risk: $(cat joint.json)"
+python3 - joint.json <<'PY' || fail "joint risk: $(cat joint.json)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+alone = {r["peer"]: r["risk"] for r in d["risk"]}
+pairs = [p for p in d["pooled"] if {p["a"], p["b"]} == {"st-joint", "dx-joint"}]
+assert len(pairs) == 1, d["pooled"]
+p = pairs[0]
+# both hold the consenting residents: the pool joins them all
+assert p["records"] == alone["st-joint"]["records"], (p["records"], alone)
+# pooled, the fields of both: more records single out than either view alone
+u = p["pooled"]["unique"]
+assert u > p["alone_a"]["unique"] and u > p["alone_b"]["unique"], p
+assert "st-joint:gender" in p["pooled"]["quasi_identifiers"] and "dx-joint:income_band" in p["pooled"]["quasi_identifiers"], p
+# and the street alone is what policy risk says of it alone
+st_alone = p["alone_a"] if p["a"] == "st-joint" else p["alone_b"]
+assert st_alone["unique"] == alone["st-joint"]["unique"], (p, alone)
+print("pooled unique %d of %d (%.1f%%); alone %d and %d" % (u, p["records"], 100.0 * u / p["records"], p["alone_a"]["unique"], p["alone_b"]["unique"]))
+PY
+"$STRATA" -C jc policy risk cj-street | grep -q "if two holders pooled what they hold" || fail "policy risk says nothing of pooling"
+"$STRATA" -C jc policy impact cj-street | grep -q "st-joint + dx-joint, residents" || fail "policy impact says nothing of pooling"
+ok "policy risk and impact report what two recipients of the same records would re-identify together: $(python3 -c 'import json; p=json.load(open("joint.json"))["pooled"][0]; print("%.1f%% unique pooled" % (100.0*p["pooled"]["unique"]/max(1,p["records"])))')"

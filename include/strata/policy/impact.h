@@ -49,4 +49,27 @@ typedef int (*strata_impact_cb)(const strata_impact *im, void *payload);
 int strata_policy_impact(strata_node *n, const strata_policy *before, const strata_policy *after, const char *peer,
 			 strata_impact_cb cb, void *payload);
 
+/*
+ * Joint risk: what two holders of the same dataset would learn if they
+ * pooled what each holds, joined on the records both hold.  The holders
+ * are this node's recipients of it (each under its policy: `candidate`
+ * for those it names, the committed one for the others) and, for received
+ * data, this node itself (what it holds, under its sender's policy).  For
+ * each pair (with `candidate`, only pairs it takes part in): the records
+ * both would hold, and the risk (risk.h) on the quasi-identifiers of both
+ * together, beside each one's alone on the same records.  One pass over
+ * the data per pair; writes nothing.  Returns the number of pairs.
+ */
+typedef struct {
+	const char *source;		/* the dataset, by its full name here */
+	const char *a, *b;		/* the holders: a peer, or this node itself */
+	int a_self;			/* a is this node */
+	size_t pooled;			/* records both hold */
+	strata_risk alone_a, alone_b;	/* each alone, on those records */
+	strata_risk pooled_risk;	/* both together */
+	const char *qi;			/* "a:f, ..., b:g, ...": the quasi-identifiers pooled */
+} strata_joint_risk;
+typedef int (*strata_joint_cb)(const strata_joint_risk *j, void *payload);
+int strata_policy_joint_risk(strata_node *n, const strata_policy *candidate, strata_joint_cb cb, void *payload);
+
 #endif

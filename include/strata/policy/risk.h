@@ -38,6 +38,12 @@ int strata_risk_new(strata_risk_acc **out, char *const *qi, size_t nqi, const ch
 /* Adds one canonical record line; a field it lacks counts as empty. */
 int strata_risk_add(strata_risk_acc *a, const char *line, size_t len);
 /*
+ * Adds one record given as its quasi-identifier values, in the order the
+ * accumulator names them (`n` of them, the sensitive value not counted):
+ * for a record pooled from two views, whose fields are not one line.
+ */
+int strata_risk_add_values(strata_risk_acc *a, char *const *vals, const size_t *lens, size_t n);
+/*
  * The figures of everything added (zeros for no record); with `min_k`
  * (0: none), of what is left once the classes smaller than it are
  * suppressed, as a view under min_k holds it.

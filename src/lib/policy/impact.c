@@ -7,6 +7,8 @@
 #include "strata/node/peers.h"
 #include "strata/policy/policy_store.h"
 #include "strata/policy/redact.h"
+#include "strata/node/commit.h"
+#include "strata/format/json.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -257,4 +259,261 @@ done:
 	if (error < 0)
 		return error;
 	return ix.stop ? ix.stop : ix.reports;
+}
+
+/* --- joint risk: two holders pooling what they hold (impact.h) --- */
+
+typedef struct {
+	const char *who;
+	int self;
+	strata_policy *own;		/* a policy loaded here (else borrowed) */
+	const strata_policy *p;
+	const strata_policy_dataset *pd;
+	unsigned char secret[STRATA_SECRET_LEN];
+	strata_redactor r;
+	int have_r;
+	char *qi[64];
+	size_t nqi;
+} holder;
+
+static void holder_close(holder *h)
+{
+	if (h->have_r)
+		strata_redact_dispose(&h->r);
+	strata_policy_free(h->own);
+	OPENSSL_cleanse(h->secret, sizeof(h->secret));
+	memset(h, 0, sizeof(*h));
+}
+
+/*
+ * This node as a holder of received data: every field it holds but the
+ * key and the tokens (schema type "token": a sender's pseudonyms), as it
+ * holds them.
+ */
+static int holder_self(holder *h, strata_node *n, const strata_dataset_entry *d, const strata_schema *schema)
+{
+	(void)d;
+	memset(h, 0, sizeof(*h));
+	h->who = strata_node_name(n);
+	h->self = 1;
+	for (size_t i = 0; i < schema->nfields && h->nqi < 64; i++) {
+		int is_key = 0;
+		for (size_t k = 0; k < schema->nkey; k++)
+			is_key |= !strcmp(schema->key[k], schema->names[i]);
+		if (!is_key && strcmp(schema->types[i], "token"))
+			h->qi[h->nqi++] = schema->names[i];
+	}
+	return 0;
+}
+
+/* A recipient as a holder: its policy (the candidate if it names it), secret and redactor. */
+static int holder_peer(holder *h, strata_node *n, const char *peer, const strata_policy *candidate,
+		       const strata_dataset_entry *d, const strata_schema *schema)
+{
+	strata_buf pol = STRATA_BUF_INIT, tier = STRATA_BUF_INIT;
+	int error = 0, rc;
+
+	memset(h, 0, sizeof(*h));
+	h->who = peer;
+	if (strata_peers_get(&pol, n, peer, "policy") < 0 || !strcmp(d->sender, peer)) {
+		strata_error_clear();	/* nothing sent to it, or the data came from it */
+		goto done;
+	}
+	strata_peers_get(&tier, n, peer, "tier");
+	strata_error_clear();
+	if (candidate && !strcmp(candidate->name, pol.ptr)) {
+		h->p = candidate;
+	} else if ((rc = strata_policy_store_load(&h->own, NULL, n, pol.ptr)) < 0) {
+		strata_error_clear();
+		goto done;
+	} else {
+		h->p = h->own;
+	}
+	if (!strata_policy_applies(h->p, peer, tier.ptr ? tier.ptr : "") || (h->pd = strata_policy_find(h->p, d->dataset)) == NULL) {
+		h->pd = NULL;
+		goto done;
+	}
+	rc = strata_policy_store_secret(h->secret, n, h->p->name);
+	if (rc == STRATA_ENOTFOUND) {
+		strata_error_clear();
+		if (RAND_bytes(h->secret, sizeof(h->secret)) != 1) {
+			error = strata_error_ssl("no randomness");
+			goto done;
+		}
+	} else if (rc < 0) {
+		error = rc;
+		goto done;
+	}
+	if ((error = strata_redact_init(&h->r, h->p, h->pd, peer, h->secret)) < 0)
+		goto done;
+	h->have_r = 1;
+	h->nqi = strata_policy_quasi_identifiers(h->pd, schema, h->qi, 64);
+done:
+	strata_buf_dispose(&pol);
+	strata_buf_dispose(&tier);
+	return error;
+}
+
+typedef struct {
+	holder *h[2];
+	strata_risk_acc *acc[3];	/* a alone, b alone, pooled */
+	strata_buf out[2], vals;
+	size_t pooled;
+} pool_ctx;
+
+/* One record: as each holder holds it (kept by both, or not pooled), its quasi-identifier values. */
+static int pool_line(const char *line, size_t len, void *payload)
+{
+	pool_ctx *x = payload;
+	size_t offs[128], lens[128], k = 0;
+	char *vals[128];
+	int error = 0;
+
+	strata_buf_clear(&x->vals);
+	for (int i = 0; i < 2 && !error; i++) {
+		const char *l = line;
+		size_t ll = len;
+		int kept = 1;
+		if (!x->h[i]->self) {
+			strata_buf_clear(&x->out[i]);
+			if ((error = strata_redact_line(&x->h[i]->r, line, len, &x->out[i], &kept)) < 0)
+				return error;
+			if (!kept)
+				return 0;	/* one of them does not hold it: nothing to pool */
+			l = x->out[i].ptr;
+			ll = x->out[i].len;
+		}
+		for (size_t q = 0; q < x->h[i]->nqi && k < 128; q++, k++) {
+			int rc;
+			offs[k] = x->vals.len;
+			if ((rc = strata_json_record_field(&x->vals, l, ll, x->h[i]->qi[q])) < 0)	/* 1 found, 0 not */
+				return rc;
+			lens[k] = x->vals.len - offs[k];
+		}
+	}
+	for (size_t i = 0; i < k; i++)
+		vals[i] = x->vals.ptr + offs[i];
+	x->pooled++;
+	if ((error = strata_risk_add_values(x->acc[0], vals, lens, x->h[0]->nqi)) < 0 ||
+	    (error = strata_risk_add_values(x->acc[1], vals + x->h[0]->nqi, lens + x->h[0]->nqi, k - x->h[0]->nqi)) < 0)
+		return error;
+	return strata_risk_add_values(x->acc[2], vals, lens, k);
+}
+
+struct joint_ctx {
+	strata_node *n;
+	const strata_policy *candidate;
+	char **peers;
+	size_t npeers;
+	strata_joint_cb cb;
+	void *payload;
+	int pairs, stop;
+};
+
+static int joint_pair(struct joint_ctx *jx, const strata_dataset_entry *d, git_tree *t, holder *a, holder *b)
+{
+	pool_ctx x;
+	strata_joint_risk j;
+	strata_buf qi = STRATA_BUF_INIT;
+	int error = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.h[0] = a;
+	x.h[1] = b;
+	for (size_t i = 0; i < a->nqi; i++)
+		strata_buf_printf(&qi, "%s%s:%s", i ? ", " : "", a->self ? "here" : a->who, a->qi[i]);
+	for (size_t i = 0; i < b->nqi; i++)
+		strata_buf_printf(&qi, "%s%s:%s", qi.len ? ", " : "", b->who, b->qi[i]);
+	if ((error = strata_risk_new(&x.acc[0], a->qi, a->nqi, NULL)) < 0 ||
+	    (error = strata_risk_new(&x.acc[1], b->qi, b->nqi, NULL)) < 0 ||
+	    (error = strata_risk_new(&x.acc[2], a->qi, 0, NULL)) < 0 ||
+	    (error = strata_dataset_foreach(strata_node_repo(jx->n), t, pool_line, &x)) < 0)
+		goto done;
+	memset(&j, 0, sizeof(j));
+	if ((error = strata_risk_finish(x.acc[0], 0, &j.alone_a)) < 0 || (error = strata_risk_finish(x.acc[1], 0, &j.alone_b)) < 0 ||
+	    (error = strata_risk_finish(x.acc[2], 0, &j.pooled_risk)) < 0)
+		goto done;
+	j.source = d->name;
+	j.a = a->who;
+	j.b = b->who;
+	j.a_self = a->self;
+	j.pooled = x.pooled;
+	j.qi = qi.ptr ? qi.ptr : "";
+	jx->pairs++;
+	if (jx->cb)
+		jx->stop = jx->cb(&j, jx->payload);
+done:
+	for (int i = 0; i < 3; i++)
+		strata_risk_free(x.acc[i]);
+	strata_buf_dispose_secret(&x.out[0]);
+	strata_buf_dispose_secret(&x.out[1]);
+	strata_buf_dispose_secret(&x.vals);
+	strata_buf_dispose(&qi);
+	return error;
+}
+
+static int joint_source(const strata_dataset_entry *d, void *payload)
+{
+	struct joint_ctx *jx = payload;
+	holder *hs = NULL;
+	size_t nh = 0;
+	git_tree *t = NULL;
+	strata_schema *schema = NULL;
+	int error = 0;
+
+	if (jx->stop)
+		return 0;
+	if ((hs = calloc(jx->npeers + 1, sizeof(*hs))) == NULL)
+		return strata_error_set("out of memory");
+	if (git_commit_tree(&t, d->tip) < 0) {
+		error = strata_error_git("cannot read a dataset");
+		goto done;
+	}
+	if ((error = strata_schema_load(&schema, strata_node_repo(jx->n), t)) < 0)
+		goto done;
+	if (d->sender[0] && (error = holder_self(&hs[nh], jx->n, d, schema)) == 0 && hs[nh].nqi)
+		nh++;
+	else
+		holder_close(&hs[nh]);
+	for (size_t i = 0; !error && i < jx->npeers; i++) {
+		if ((error = holder_peer(&hs[nh], jx->n, jx->peers[i], jx->candidate, d, schema)) == 0 && hs[nh].have_r && hs[nh].nqi)
+			nh++;
+		else
+			holder_close(&hs[nh]);
+	}
+	for (size_t i = 0; !error && !jx->stop && i < nh; i++)
+		for (size_t k = i + 1; !error && !jx->stop && k < nh; k++) {
+			/* with a candidate, the pairs it takes part in */
+			if (jx->candidate && hs[i].p != jx->candidate && hs[k].p != jx->candidate)
+				continue;
+			/* the candidate's recipient first (this node first of all), as the officer reads it */
+			if (jx->candidate && !hs[i].self && hs[i].p != jx->candidate)
+				error = joint_pair(jx, d, t, &hs[k], &hs[i]);
+			else
+				error = joint_pair(jx, d, t, &hs[i], &hs[k]);
+		}
+done:
+	for (size_t i = 0; i < nh; i++)
+		holder_close(&hs[i]);
+	free(hs);
+	strata_schema_free(schema);
+	git_tree_free(t);
+	return error;
+}
+
+int strata_policy_joint_risk(strata_node *n, const strata_policy *candidate, strata_joint_cb cb, void *payload)
+{
+	struct joint_ctx jx;
+	int error;
+
+	memset(&jx, 0, sizeof(jx));
+	jx.n = n;
+	jx.candidate = candidate;
+	jx.cb = cb;
+	jx.payload = payload;
+	if ((error = strata_peers_list(&jx.peers, &jx.npeers, n)) < 0)
+		return error;
+	error = strata_dataset_list(n, STRATA_DATASETS_ALL, joint_source, &jx);
+	strata_peers_list_free(jx.peers);
+	return error < 0 ? error : jx.pairs;
 }

@@ -653,7 +653,9 @@ size_t strata_policy_quasi_identifiers(const strata_policy_dataset *pd, const st
 			named |= !strcmp(pd->qi[k], r->field);
 		for (size_t k = 0; k < s->nkey; k++)
 			is_key |= !strcmp(s->key[k], r->field);
-		if (pd->has_qi ? named : !is_key && r->kind != STRATA_T_PSEUDONYM)
+		/* a token (pseudonym here, or one a sender made: its type says) identifies no one from outside */
+		if (pd->has_qi ? named : !is_key && r->kind != STRATA_T_PSEUDONYM &&
+					 strcmp(s->types[strata_schema_field(s, r->field)], "token"))
 			names[n++] = r->field;
 	}
 	return n;

@@ -87,6 +87,20 @@ int strata_risk_add(strata_risk_acc *a, const char *line, size_t len)
 	return 0;
 }
 
+int strata_risk_add_values(strata_risk_acc *a, char *const *vals, const size_t *lens, size_t n)
+{
+	strata_buf_clear(&a->row);
+	for (size_t i = 0; i < n; i++)
+		if ((i && strata_buf_putc(&a->row, 0x1f) < 0) || strata_buf_put(&a->row, vals[i], lens[i]) < 0)
+			return STRATA_ERROR;
+	if (strata_buf_putc(&a->row, '\0') < 0 || strata_array_grow(&a->rows, &a->alloc, a->n + 1, 1024) < 0)
+		return STRATA_ERROR;
+	if ((a->rows[a->n] = strdup(a->row.ptr ? a->row.ptr : "")) == NULL)
+		return strata_error_set("out of memory");
+	a->n++;
+	return 0;
+}
+
 static int by_bytes(const void *x, const void *y)
 {
 	return strcmp(*(char *const *)x, *(char *const *)y);

@@ -196,6 +196,7 @@ static const char *view_type(const strata_rule *r, const char *src)
 	case STRATA_T_KEEP: return src;
 	case STRATA_T_YEAR: return "integer";
 	case STRATA_T_MONTH: return "month";	/* YYYY-MM: can be generalized to a year downstream */
+	case STRATA_T_PSEUDONYM: return "token";	/* a keyed token: the recipient (and its own policy risk) knows it is no value */
 	default: return "string";
 	}
 }
@@ -751,9 +752,13 @@ static int retraction(view_build *b)
 	return 0;
 }
 
-/* A record the view held that the filter no longer lets through: counted (and the walk stops). */
+/* A record the view held that the filter no longer lets through: counted. */
 struct filter_exits {
 	strata_redactor *r;
+	git_repository *repo;
+	const strata_schema *ss;	/* the source's schema: its key names the record in the ledger */
+	const strata_hmac_key *tk;	/* NULL: no ledger to ask, the record judged by the policy as it is */
+	const git_oid *held;		/* the ledger's set of what the view holds */
 	strata_buf out;
 	size_t n;
 };
@@ -761,55 +766,81 @@ struct filter_exits {
 static int filter_exit(const strata_record *old_rec, const strata_record *new_rec, void *payload)
 {
 	struct filter_exits *x = payload;
-	int was = 0, is = 0;
+	int was = 0, is = 0, error;
 
 	if (!old_rec || !new_rec)
 		return 0;	/* added, or deleted from the source: history as usual */
 	strata_buf_clear(&x->out);
-	if (strata_redact_record(x->r, old_rec, &x->out, &was) < 0 || !was)
-		return was ? STRATA_ERROR : 0;
-	strata_buf_clear(&x->out);
-	if (strata_redact_record(x->r, new_rec, &x->out, &is) < 0)
-		return STRATA_ERROR;
-	if (!is)
-		x->n++;
+	if ((error = strata_redact_record(x->r, new_rec, &x->out, &is)) < 0 || is)
+		return error;
+	if (x->tk) {
+		/* was it in the view?  the ledger knows, whatever the policy was then */
+		char *kv[64];
+		size_t kl[64];
+		unsigned char hash[STRATA_HASH_LEN];
+		strata_token t;
+		for (size_t i = 0; i < x->ss->nkey && i < 64; i++) {
+			const char *v = strata_json_record_get(old_rec, x->ss->key[i]);
+			kv[i] = (char *)(v ? v : "");
+			kl[i] = strlen(kv[i]);
+		}
+		if (strata_trie_keyhash(hash, kv, kl, x->ss->nkey < 64 ? x->ss->nkey : 64) < 0 ||
+		    strata_ledger_token(&t, x->tk, hash) < 0 || (was = strata_ledger_set_has(x->repo, x->held, t)) < 0)
+			return STRATA_ERROR;
+	} else {
+		strata_buf_clear(&x->out);
+		if (strata_redact_record(x->r, old_rec, &x->out, &was) < 0)
+			return STRATA_ERROR;
+	}
+	x->n += was != 0;
 	return 0;
 }
 
 /*
- * Withdrawal: a record the view held and the policy's filter no longer
+ * Withdrawal: a record the view held that the policy's filter no longer
  * lets through (consent withdrawn) is cut from the recipient's history as
  * an erasure of it from the view would be, unless the policy says
- * on_filter_exit: keep_history.  A source change under the same policy
- * (a new policy version is retraction's to judge).
+ * on_filter_exit: keep_history.  Judged on the source's change since the
+ * view was built, whatever else changed (a new policy version, too).
  */
 static int withdrawal_due(view_build *b)
 {
-	struct filter_exits x = { &b->r, STRATA_BUF_INIT, 0 };
+	struct filter_exits x;
 	git_commit *oc = NULL;
 	git_tree *ot = NULL;
-	git_oid prev_policy;
-	char why[160];
-	int error = 0;
+	strata_hmac_key tk;
+	int have_tk = 0, error = 0;
 
-	oid_trailer(&prev_policy, b->prev, "Strata-Policy");
-	if (b->pd->keep_filter_history || !b->pd->nfilters || git_oid_equal(&b->prev_source, &b->src_oid) ||
-	    !git_oid_equal(&prev_policy, &b->policy_blob))
+	memset(&x, 0, sizeof(x));
+	if (b->pd->keep_filter_history || !b->pd->nfilters || git_oid_equal(&b->prev_source, &b->src_oid))
 		return 0;
 	if (git_commit_lookup(&oc, strata_node_repo(b->n), &b->prev_source) < 0 || git_commit_tree(&ot, oc) < 0) {
 		git_error_clear();	/* the old source is gone: nothing to compare */
 		goto done;
 	}
+	if (b->have_prev_set) {
+		if ((error = strata_ledger_key(&tk, b->n, 0)) < 0 && error != STRATA_ENOTFOUND)
+			goto done;
+		strata_error_clear();
+		have_tk = error == 0;
+		error = 0;
+	}
+	x.r = &b->r;
+	x.repo = strata_node_repo(b->n);
+	x.ss = b->src_schema;
+	x.tk = have_tk ? &tk : NULL;
+	x.held = &b->prev_set;
 	if ((error = strata_dataset_diff(strata_node_repo(b->n), ot, b->src_tree, filter_exit, &x)) < 0 || x.n == 0)
 		goto done;
 	if ((error = strata_ledger_cut_id(b->cut)) < 0)
 		goto done;
-	snprintf(why, sizeof(why), "withdrawal: %zu record%s left the policy's filter (consent withdrawn)", x.n,
-		 x.n == 1 ? "" : "s");
-	snprintf(b->cut_why_buf, sizeof(b->cut_why_buf), "%s", why);
+	snprintf(b->cut_why_buf, sizeof(b->cut_why_buf), "withdrawal: %zu record%s left the policy's filter (consent withdrawn)",
+		 x.n, x.n == 1 ? "" : "s");
 	b->cut_why = b->cut_why_buf;
 	snprintf(b->cut_kind, sizeof(b->cut_kind), "withdrawal");
 done:
+	if (have_tk)
+		strata_hmac_key_dispose(&tk);
 	strata_buf_dispose_secret(&x.out);
 	git_tree_free(ot);
 	git_commit_free(oc);
