@@ -86,6 +86,7 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli);
 int cmd_key(int argc, char **argv, strata_cli *cli);
 int cmd_erase(int argc, char **argv, strata_cli *cli);
 int cmd_erasures(int argc, char **argv, strata_cli *cli);
+int cmd_certificate(int argc, char **argv, strata_cli *cli);
 int cmd_console(int argc, char **argv, strata_cli *cli);
 /*
  * Before the console serves (console.h): the path of this binary into

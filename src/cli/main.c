@@ -30,6 +30,7 @@ static const struct strata_cmd cmds[] = {
 	{ "export",   cmd_export,   NEED_NODE, "write a dataset's records as CSV or JSON Lines, or a parcel for a peer" },
 	{ "erase",    cmd_erase,    NEED_NODE, "erase one record from a dataset and its history, here and then at every tier that holds it" },
 	{ "erasures", cmd_erasures, NEED_NODE, "each erasure passed on: which recipients confirmed it, which not yet" },
+	{ "certificate", cmd_certificate, 0,   "an erasure's certificate, made from the ledger; checked anywhere, with no node" },
 	{ "log",      cmd_log,      NEED_NODE, "show a dataset's commits with their signature status" },
 	{ "diff",     cmd_diff,     NEED_NODE, "show records added, removed and changed between two commits" },
 	{ "datasets", cmd_datasets, NEED_NODE, "list the datasets this node owns and has received, by the name every command takes" },

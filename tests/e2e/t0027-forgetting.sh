@@ -109,6 +109,70 @@ git -C cn/repo.git ls-tree -r --name-only refs/strata/audit | grep -q "^ledger/e
 "$STRATA" -C cn verify --all >out || fail "verify --all: $(cat out)"
 ok "the disclosure ledger outlives cuts: first disclosure kept, the erased person's story told (no value), a retracted field still on record, every cut's row kept"
 
+# --- an erasure certificate, checked with no node, by strata and by stock tools ---
+e2=$("$STRATA" -C cn erasures --format json | python3 -c '
+import json, sys
+print([r["erasure"] for r in json.load(sys.stdin) if r.get("reason") == "request 2"][0])')
+e1=$("$STRATA" -C cn erasures --format json | python3 -c '
+import json, sys
+print([r["erasure"] for r in json.load(sys.stdin) if r.get("reason") == "request 1"][0])')
+"$STRATA" -C cn certificate erasure "$e2" -o cert2.json >/dev/null || fail "certificate: $(cat cert2.json)"
+"$STRATA" -C cn certificate erasure "$e1" -o cert1.json >/dev/null
+expect_fail 1 "exists; refusing to overwrite it" "$STRATA" -C cn certificate erasure "$e2" -o cert2.json
+expect_fail 1 "no cut '0123456789abcdef'" "$STRATA" -C cn certificate erasure 0123456789abcdef
+mkdir nowhere
+(cd nowhere && env -u STRATA_NODE "$STRATA" certificate verify ../cert2.json) >v2.out || fail "verify: $(cat v2.out)"
+grep -q "erase, .*the erasure $e2 of residents: request 2" v2.out || fail "verify: $(cat v2.out)"
+grep -q "st-wangjiang holds residents on the cut, as its own signed receipt" v2.out || fail "the push's receipt: $(cat v2.out)"
+(cd nowhere && "$STRATA" certificate verify ../cert1.json) >v1.out || fail "verify (pulled): $(cat v1.out)"
+grep -q "confirmed it over its pinned-key TLS connection, as cn-wangjiang-01's signed audit log records" v1.out ||
+	fail "a pulled confirmation: $(cat v1.out)"
+# forged: a commit's byte, the header's reason, a receipt's byte, a key: each refused, exit 3, the item named
+python3 - cert2.json <<'PY'
+import base64, json, sys
+d = json.load(open(sys.argv[1]))
+def save(name, doc): json.dump(doc, open(name, "w"), sort_keys=True)
+x = json.loads(json.dumps(d)); k = sorted(x["commits"])[0]
+raw = bytearray(base64.b64decode(x["commits"][k])); raw[-2] ^= 1; x["commits"][k] = base64.b64encode(bytes(raw)).decode(); save("f-commit.json", x)
+x = json.loads(json.dumps(d)); x["reason"] = "request 99"; save("f-reason.json", x)
+x = json.loads(json.dumps(d)); r = sorted(x["receipts"])[0]; x["receipts"][r] = x["receipts"][r].replace("have ", "have  ", 1); save("f-receipt.json", x)
+x = json.loads(json.dumps(d)); x["keys"]["st-wangjiang"] = x["keys"]["cn-wangjiang-01"]; save("f-key.json", x)
+x = json.loads(json.dumps(d)); x["receipts"] = {}; save("f-gone.json", x)
+PY
+for f in commit reason receipt key gone; do
+	set +e
+	(cd nowhere && "$STRATA" certificate verify "../f-$f.json") >vf.out 2>&1
+	st=$?
+	set -e
+	[ $st = 3 ] || fail "a certificate forged ($f) exits $st: $(cat vf.out)"
+	grep -q "^FAILED: " vf.out || fail "a certificate forged ($f) names no failing item: $(cat vf.out)"
+done
+# the same pieces with stock tools: the erase event with git verify-commit, the receipt with ssh-keygen -Y verify
+git init -q --bare stock.git
+python3 - cert2.json <<'PY'
+import base64, json, subprocess, sys
+d = json.load(open(sys.argv[1]))
+for k, v in d["commits"].items():
+    out = subprocess.run(["git", "-C", "stock.git", "hash-object", "-t", "commit", "-w", "--stdin"], input=base64.b64decode(v),
+                         capture_output=True, check=True).stdout.decode().strip()
+    assert out == k, (out, k)
+with open("signers", "w") as f:
+    for name, key in d["keys"].items():
+        f.write('%s namespaces="git,strata-receipt" %s\n' % (name, " ".join(key.split()[:2])))
+r = d["receipts"][sorted(d["receipts"])[0]]
+i = r.index("-----BEGIN SSH SIGNATURE-----"); j = r.index("-----END SSH SIGNATURE-----") + len("-----END SSH SIGNATURE-----")
+open("receipt.body", "w").write(r[:i]); open("receipt.sig", "w").write(r[i:j] + "\n")
+PY
+ev=$(git -C stock.git rev-list --all 2>/dev/null | head -1 || true)
+for c in $(python3 -c 'import json,sys; print(" ".join(json.load(open("cert2.json"))["commits"]))'); do
+	git -C stock.git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$T/signers" verify-commit "$c" 2>vc.out ||
+		fail "git verify-commit $c: $(cat vc.out)"
+	grep -q 'Good "git" signature' vc.out || fail "git verify-commit $c: $(cat vc.out)"
+done
+ssh-keygen -Y verify -f signers -I st-wangjiang -n strata-receipt -s receipt.sig <receipt.body >/dev/null 2>&1 ||
+	fail "ssh-keygen does not verify the receipt in the certificate"
+ok "an erasure certificate: checked with no node (exit 0), every forgery refused (exit 3, the item named); git verify-commit and ssh-keygen -Y verify check its pieces"
+
 # --- an erasure not confirmed for a day needs attention ---
 kill "$SERVE_PID"
 wait "$SERVE_PID" 2>/dev/null || true

@@ -109,6 +109,36 @@ START_TEST(values_do_not_run_together)
 }
 END_TEST
 
+START_TEST(pooled_values)
+{
+	/* four people given by the values of two views pooled into one tuple: each alone in its class */
+	char *a1[] = { "F", "1950" }, *a2[] = { "F", "1960" }, *a3[] = { "M", "1950" }, *a4[] = { "M", "1960" };
+	char *b1[] = { "F", "1950", "low" }, *b2[] = { "F", "1960", "high" };
+	size_t l2[] = { 1, 4 }, l3[] = { 1, 4, 4 };
+	strata_risk_acc *a = NULL;
+	strata_risk r;
+
+	ck_assert_int_eq(strata_risk_new(&a, NULL, 0, NULL), 0);
+	ck_assert_int_eq(strata_risk_add_values(a, a1, l2, 2), 0);
+	ck_assert_int_eq(strata_risk_add_values(a, a2, l2, 2), 0);
+	ck_assert_int_eq(strata_risk_add_values(a, a3, l2, 2), 0);
+	ck_assert_int_eq(strata_risk_add_values(a, a4, l2, 2), 0);
+	ck_assert_int_eq(strata_risk_finish(a, 0, &r), 0);
+	ck_assert_uint_eq(r.unique, 4);
+	strata_risk_free(a);
+	/* a value never runs into the next: "F"+"1950" is not "F1"+"950" */
+	ck_assert_int_eq(strata_risk_new(&a, NULL, 0, NULL), 0);
+	ck_assert_int_eq(strata_risk_add_values(a, b1, l3, 3), 0);
+	ck_assert_int_eq(strata_risk_add_values(a, b1, l3, 3), 0);
+	ck_assert_int_eq(strata_risk_add_values(a, b2, l3, 3), 0);
+	ck_assert_int_eq(strata_risk_finish(a, 0, &r), 0);
+	ck_assert_uint_eq(r.classes, 2);
+	ck_assert_uint_eq(r.min_k, 1);
+	ck_assert_uint_eq(r.unique, 1);
+	strata_risk_free(a);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("risk");
@@ -116,6 +146,7 @@ int main(void)
 	tcase_add_test(tc, a_hand_counted_case);
 	tcase_add_test(tc, larger_classes_and_no_sensitive_field);
 	tcase_add_test(tc, values_do_not_run_together);
+	tcase_add_test(tc, pooled_values);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

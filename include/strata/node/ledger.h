@@ -123,8 +123,9 @@ int strata_ledger_cut_note(git_oid *out, strata_node *n, const git_oid *base, co
  *     token TOKEN              the erased key's token (the owner only)
  *     from PEER                a cut this node received from PEER
  *     view PEER VIEW COMMIT T  a view of this node it cut: the new root
- *     confirmed PEER VIEW T    PEER holds the cut of VIEW, as of T
- *     below NODE VIA T         NODE below holds it, as VIA reported
+ *     confirmed PEER VIEW T [receipt R]   PEER holds the cut of VIEW, as of T
+ *                              (R: its signed receipt, ledger/receipts/PEER/R)
+ *     below NODE VIA T [receipt R]        NODE below holds it, as VIA reported
  *     reimported T REASON      the erased key imported again (--allow-erased)
  */
 typedef struct {
@@ -137,11 +138,13 @@ typedef struct {
 	char peer[64];
 	char view[256];
 	int64_t time;
+	char receipt[17];	/* the peer's signed receipt that says so (ledger/receipts/PEER/ID), "" none */
 } strata_cut_conf;
 typedef struct {
 	char node[64];
 	char via[64];
 	int64_t time;
+	char receipt[17];	/* VIA's signed receipt that says so, "" none */
 } strata_cut_below;
 typedef struct {
 	char id[17];

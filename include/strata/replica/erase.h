@@ -82,15 +82,13 @@ int strata_erasures(strata_node *n, strata_erasure_cb cb, void *payload);
  * Keeps in the ledger every confirmation `peer`'s last word (its link
  * state's "acked": a receipt, or its answer over TLS) adds, for the cuts
  * of views sent to it and the nodes below it, with an audit event
- * "erasure-confirmed".  Nothing if there is none.  The caller holds the
- * node's write lock.
+ * "erasure-confirmed".  Nothing if there is none.  `receipt` (may be NULL:
+ * a word over TLS) is the peer's signed receipt the confirmations come
+ * from: kept in the ledger with them (ledger/receipts/PEER/ID), so they
+ * stand on the peer's own signature (certificate.h).  The caller holds
+ * the node's write lock.
  */
-int strata_erasures_note(strata_node *n, const char *peer);
-/*
- * What `peer` says it holds now (strata_link_state_parse), recorded as its
- * confirmation, then strata_erasures_note.  Takes the write lock.
- */
-int strata_erasures_acked(strata_node *n, const char *peer, const strata_link_side *have);
+int strata_erasures_note(strata_node *n, const char *peer, const char *receipt, size_t len);
 
 /*
  * The parcel files this node knows of that may still hold the record with

@@ -18,6 +18,7 @@
 #include "strata/node/keys.h"
 #include "strata/replica/link.h"
 #include "strata/replica/erase.h"
+#include "strata/replica/receipt.h"
 #include "strata/replica/parcel_import.h"
 #include "strata/replica/parcel_export.h"
 #include "netproto.h"
@@ -491,18 +492,14 @@ int strata_remote_push(strata_remote *r, const char *peer, strata_parcel_result 
 	c.peer = peer;
 	error = strata_parcel_export_for(r->n, peer, &have, "https-push", publish_push, &c, res);
 	if (!error && !res->uptodate) {
-		/* the peer's answer goes on with what it holds now (an older daemon says only the first line) */
+		/* the peer's answer goes on with its signed receipt of what it holds now (an older daemon: the first line only) */
 		const char *nl = c.resp.body.ptr ? memchr(c.resp.body.ptr, '\n', c.resp.body.len) : NULL;
 		size_t rest = nl ? c.resp.body.len - (size_t)(nl + 1 - c.resp.body.ptr) : 0;
 		if (rest) {
-			strata_link_side after;
-			memset(&after, 0, sizeof(after));
-			if ((error = strata_link_state_parse(&after, nl + 1, rest, STATE_REFS_MAX)) < 0)
-				error = strata_error_set("push: '%s' answered with a state this node cannot read: %s", peer,
-							 strata_error_last());
-			else
-				error = strata_erasures_acked(r->n, peer, &after);
-			strata_link_side_dispose(&after);
+			strata_receipt_result rr;
+			char what[128];
+			snprintf(what, sizeof(what), "the answer of '%s' to a push", peer);
+			error = strata_receipt_import(r->n, what, nl + 1, rest, &rr);
 		}
 	}
 done:

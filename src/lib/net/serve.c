@@ -11,6 +11,7 @@
  * Trust: everything from the network; the network process's messages.
  */
 #include "strata/net/serve.h"
+#include "strata/replica/receipt.h"
 #include "strata/net/serve_net.h"
 #include "strata/format/msg.h"
 #include "strata/net/netproc.h"
@@ -455,7 +456,7 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 			strata_netproc_log("%s: push: parcel %llu, %zu of %zu views changed, %zu objects, %zu bytes", peer,
 			      (unsigned long long)res.sequence, res.changed, res.nrefs, res.objects, res.bytes);
 		}
-		error = strata_erasure_state(body, n, peer);
+		error = strata_receipt_write(body, n, peer);	/* signed: the pusher keeps it as a receipt */
 		break;
 	}
 	case OP_RELOAD: {

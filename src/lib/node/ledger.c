@@ -797,7 +797,11 @@ static int cut_record_parse(strata_cut_record *c, const char *text, size_t len)
 			x = &c->confs[c->nconfs++];
 			word(x->peer, sizeof(x->peer), &q);
 			word(x->view, sizeof(x->view), &q);
-			x->time = strtoll(q, NULL, 10);
+			word(v, sizeof(v), &q);
+			x->time = strtoll(v, NULL, 10);
+			word(v, sizeof(v), &q);
+			if (!strcmp(v, "receipt"))
+				word(x->receipt, sizeof(x->receipt), &q);
 		} else if (!strcmp(key, "below")) {
 			strata_cut_below *x;
 			if (strata_array_grow(&c->below, &c->abelow, c->nbelow + 1, 4) < 0)
@@ -805,7 +809,11 @@ static int cut_record_parse(strata_cut_record *c, const char *text, size_t len)
 			x = &c->below[c->nbelow++];
 			word(x->node, sizeof(x->node), &q);
 			word(x->via, sizeof(x->via), &q);
-			x->time = strtoll(q, NULL, 10);
+			word(v, sizeof(v), &q);
+			x->time = strtoll(v, NULL, 10);
+			word(v, sizeof(v), &q);
+			if (!strcmp(v, "receipt"))
+				word(x->receipt, sizeof(x->receipt), &q);
 		}
 	}
 	return c->id[0] ? 0 : strata_error_set("a cut record in the ledger names no cut");

@@ -18,6 +18,7 @@
 #include "strata/format/trie.h"
 #include "strata/base/array.h"
 #include "strata/base/enc.h"
+#include "strata/base/digest.h"
 #include "strata/base/time.h"
 
 #include <openssl/evp.h>
@@ -453,6 +454,7 @@ int strata_erasures(strata_node *n, strata_erasure_cb cb, void *payload)
 struct note_walk {
 	const char *peer;
 	const char *cut;
+	const char *receipt;	/* its id in the ledger, or "" */
 	strata_buf lines;
 	size_t confirmed;
 };
@@ -470,27 +472,38 @@ static int note_row(const strata_erasure_row *r, void *payload)
 		return 0;
 	if (r->view && !strcmp(r->peer, w->peer) && !r->recorded) {
 		w->confirmed++;
-		return strata_buf_printf(&w->lines, "confirmed %s %s %lld\n", r->peer, r->view, (long long)r->confirmed_at);
+		return strata_buf_printf(&w->lines, "confirmed %s %s %lld%s%s\n", r->peer, r->view, (long long)r->confirmed_at,
+					 w->receipt[0] ? " receipt " : "", w->receipt);
 	}
 	if (!r->view && r->via && !r->recorded) {
 		w->confirmed++;
-		return strata_buf_printf(&w->lines, "below %s %s %lld\n", r->peer, r->via, (long long)r->confirmed_at);
+		return strata_buf_printf(&w->lines, "below %s %s %lld%s%s\n", r->peer, r->via, (long long)r->confirmed_at,
+					 w->receipt[0] && !strcmp(r->via, w->peer) ? " receipt " : "",
+					 w->receipt[0] && !strcmp(r->via, w->peer) ? w->receipt : "");
 	}
 	return 0;
 }
 
-int strata_erasures_note(strata_node *n, const char *peer)
+int strata_erasures_note(strata_node *n, const char *peer, const char *receipt, size_t len)
 {
 	strata_cut_record *cuts = NULL;
 	size_t ncuts = 0, total = 0;
-	strata_buf tr = STRATA_BUF_INIT, subject = STRATA_BUF_INIT;
+	strata_buf tr = STRATA_BUF_INIT, subject = STRATA_BUF_INIT, rpath = STRATA_BUF_INIT;
+	char rid[17] = "";
 	git_oid ledger;
 	int have = 0, error, pending = 0;
 
+	if (receipt) {
+		unsigned char h[32];
+		char hex[65];
+		strata_digest_sha256(h, receipt, len);
+		strata_enc_hex(hex, h, sizeof(h));
+		snprintf(rid, sizeof(rid), "%.16s", hex);
+	}
 	if ((error = strata_ledger_cuts(&cuts, &ncuts, n)) < 0)
 		return error;
 	for (size_t i = 0; !error && i < ncuts; i++) {
-		struct note_walk w = { peer, cuts[i].id, STRATA_BUF_INIT, 0 };
+		struct note_walk w = { peer, cuts[i].id, rid, STRATA_BUF_INIT, 0 };
 		int mine = 0;
 		for (size_t k = 0; k < cuts[i].nviews; k++)
 			mine |= !strcmp(cuts[i].views[k].peer, peer);
@@ -504,6 +517,10 @@ int strata_erasures_note(strata_node *n, const char *peer)
 		}
 		strata_buf_dispose(&w.lines);
 	}
+	/* the receipt they come from, beside them: the peer's own signature on what it holds */
+	if (!error && have && rid[0] && (error = strata_buf_printf(&rpath, "ledger/receipts/%s/%s", peer, rid)) == 0 &&
+	    (error = strata_ledger_put_text(&ledger, n, &ledger, rpath.ptr, receipt, len)) == 0)
+		error = strata_buf_printf(&tr, "Strata-Receipt: %s\n", rid);
 	if (!error && have &&
 	    (error = strata_buf_printf(&subject, "%zu erasure confirmation%s from %s kept in the ledger", total,
 				       total == 1 ? "" : "s", peer)) == 0)
@@ -511,26 +528,7 @@ int strata_erasures_note(strata_node *n, const char *peer)
 	strata_ledger_cuts_free(cuts, ncuts);
 	strata_buf_dispose(&tr);
 	strata_buf_dispose(&subject);
-	return error;
-}
-
-int strata_erasures_acked(strata_node *n, const char *peer, const strata_link_side *have)
-{
-	strata_link l;
-	int error;
-
-	if ((error = strata_journal_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0 ||
-	    (error = strata_link_load(&l, n, peer)) < 0)
-		return error;
-	if (strata_link_side_same(&l.acked, have))
-		error = 0;	/* its word as before */
-	else if ((error = strata_link_side_copy(&l.acked, have)) == 0) {
-		size_t removed;
-		l.acked.time = (int64_t)time(NULL);	/* when it said so */
-		if ((error = strata_link_clean_parcels(&l, &removed)) == 0 && (error = strata_link_save(n, peer, &l)) == 0)
-			error = strata_erasures_note(n, peer);
-	}
-	strata_link_dispose(&l);
+	strata_buf_dispose(&rpath);
 	return error;
 }
 

@@ -125,7 +125,7 @@ static int record_acked(strata_node *n, const char *peer, strata_link *link, con
 		return error;
 	if ((error = strata_link_save(n, peer, link)) < 0)
 		return error;
-	return strata_erasures_note(n, peer);
+	return strata_erasures_note(n, peer, NULL, 0);
 }
 
 /* The parcel is out of our hands: the sequence, what was sent, what the peer said it held, and the audit event. */
@@ -147,7 +147,7 @@ static int record_sent(strata_node *n, const char *peer, strata_link *link, cons
 		link->acked.time = (int64_t)time(NULL);
 	if ((error = strata_link_save(n, peer, link)) < 0 || (error = export_audit(n, peer, p, res, via)) < 0)
 		return error;
-	return have ? strata_erasures_note(n, peer) : 0;
+	return have ? strata_erasures_note(n, peer, NULL, 0) : 0;
 }
 
 static int export_parcel(strata_node *n, const char *peer, int full, const strata_link_side *have, const char *via,

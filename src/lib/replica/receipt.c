@@ -211,7 +211,7 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		goto done;
 	}
 	if ((error = strata_audit_append(n, "receipt-import", subject, trailers)) == 0)
-		error = strata_erasures_note(n, from);	/* the cuts it now holds, kept in the ledger */
+		error = strata_erasures_note(n, from, text, len);	/* the cuts it now holds, kept in the ledger, with this */
 done:
 	free(trailers);
 	strata_link_side_dispose(&got);
