@@ -44,7 +44,11 @@ int cmd_erase(int argc, char **argv, strata_cli *cli)
 			       "record leave the store.  The peers' copies follow with the next parcel or sync:\n"
 			       "each recipient cuts what it holds and built from it, and passes the cut on.\n"
 			       "Other records keep their present values and signatures; their history before\n"
-			       "the cut goes too.  The audit event names the key only by its hash.\n\n"
+			       "the cut goes too.  The erasure's id is random, and the audit event names the\n"
+			       "key only by its token under this node's record key: nothing confirms a guess\n"
+			       "of whom it erased.  A kill at any point is completed by the next command\n"
+			       "that writes (or 'strata doctor --repair').  Then it lists the parcel files\n"
+			       "strata knows of that may still hold the record.\n\n"
 			       "  KEY            the record's key values, in the schema's key order\n"
 			       "  --reason TEXT  why (one line, into the audit log), like a request's number\n", USAGE);
 			return 0;

@@ -36,7 +36,7 @@ static int add_row(const strata_erasure_row *r, void *payload)
 	}
 	json_array_append_new(x->rows, json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?}", "erasure",
 						 r->erasure, "peer", r->peer, "view", r->view, "state",
-						 r->confirmed ? "confirmed" : "pending", "peer_last_confirmed",
+						 r->no_recipient ? "none" : r->confirmed ? "confirmed" : "pending", "peer_last_confirmed",
 						 r->confirmed_at ? t : NULL, "via", r->via, "kind", r->kind ? r->kind : "erasure",
 						 "cut_at", r->cut_time ? c : NULL, "dataset", r->dataset, "reason", r->reason,
 						 "attention", r->overdue));

@@ -307,7 +307,7 @@ erase_one() {
 	S -C "$1" disclosures residents "$id" --format json >edisc.json 2>/dev/null || true
 	token=$(python3 -c 'import json,sys
 try:
-    d = json.load(open("edisc.json"))["disclosures"]
+    d = [x for x in json.load(open("edisc.json"))["disclosures"] if x["event"] == "carried" and x["key"] and x["sent"]]
     print(d[0]["key"][0] if d else "")
 except Exception:
     print("")')
@@ -343,7 +343,8 @@ import json, sys
 assert any(r.get("reimported") and "sim reinstated" in r["reimported"] for r in json.load(sys.stdin))' ||
 			die "erasures at $1 does not show the re-import of $id"
 		cp old.csv "$1.csv"
-		grep -v "^$1 $id " erased.list >erased.new; mv erased.new erased.list
+		grep -v "^$1 $id " erased.list >erased.new || true
+		mv erased.new erased.list
 		sed -i 1d "$1.erased-rows"
 		reimports_allowed=$((reimports_allowed + 1))
 	fi
@@ -382,7 +383,7 @@ note_withdrawals() { # COMMUNITY OLD-CSV
 import json, sys
 d = [x for x in json.load(sys.stdin)["disclosures"] if x["event"] == "carried" and x["recipient"] == "st" and x["key"]]
 print(d[0]["key"][0] if d else "")' 2>/dev/null | while read -r tok; do
-			[ -n "$tok" ] && echo "$1 $id $tok" >>withdrawn.list
+			if [ -n "$tok" ]; then echo "$1 $id $tok" >>withdrawn.list; fi
 		done
 	done
 	return 0

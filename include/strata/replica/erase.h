@@ -70,6 +70,7 @@ typedef struct {
 	const char *via;	/* NULL for a peer; below: who reported it */
 	int recorded;		/* the confirmation is in the ledger (not only in the peer's last word) */
 	const char *overdue;	/* a peer's row pending longer than a round: why it needs attention (else NULL) */
+	int no_recipient;	/* a cut no view had carried yet: nobody to confirm (peer "", view NULL) */
 	int64_t reimported;	/* the erased key was imported again (--allow-erased), when; 0: never */
 	const char *reimported_why;
 } strata_erasure_row;

@@ -2,6 +2,7 @@
  * prune.c - see prune.h.
  */
 #include "strata/node/prune.h"
+#include <git2/sys/repository.h>
 #include "strata/base/fs.h"
 #include "node_priv.h"
 
@@ -153,8 +154,18 @@ int strata_prune(strata_node *n, strata_prune_result *res)
 	res->loose_removed = remove_loose(objects);
 	if ((error = strata_fs_fsync_dir(packs)) < 0)
 		goto done;
-	if (git_repository_odb(&odb, n->repo) == 0)
-		git_odb_refresh(odb);
+	/*
+	 * A fresh object store for the rest of this process: libgit2's refresh
+	 * adds new packs but keeps the ones just deleted (mapped, readable), so
+	 * a writer that asks "is it here?" would skip an object that is gone
+	 * once the process ends, and a check of received objects would take it
+	 * for held.  A daemon's node process lives across many changes.
+	 */
+	if (git_odb_open(&odb, objects) < 0) {
+		error = strata_error_git("cannot reopen the object store after the prune");
+		goto done;
+	}
+	git_repository_set_odb(n->repo, odb);
 done:
 	git_odb_free(odb);
 	git_packbuilder_free(pb);

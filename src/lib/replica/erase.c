@@ -280,6 +280,22 @@ static int cut_rows(strata_node *n, const strata_cut_record *c, strata_erasure_c
 {
 	int error = 0;
 
+	if (c->nviews == 0 && cb) {
+		/* cut before any view was built from it: nobody to confirm, but the cut is on record */
+		strata_erasure_row row;
+		memset(&row, 0, sizeof(row));
+		row.erasure = c->id;
+		row.kind = c->kind;
+		row.cut_time = c->time;
+		row.dataset = c->dataset;
+		row.reason = c->reason[0] ? c->reason : NULL;
+		row.peer = "";
+		row.no_recipient = 1;
+		row.reimported = c->reimported;
+		row.reimported_why = c->reimported ? c->reimported_why : NULL;
+		return cb(&row, payload);
+	}
+
 	for (size_t i = 0; !error && i < c->nviews; i++) {
 		const strata_cut_view *v = &c->views[i];
 		strata_erasure_row row;
@@ -572,6 +588,9 @@ static int state_row(const strata_erasure_row *r, void *payload)
 	struct state_walk *w = payload;
 	const char *via = r->via ? r->via : strata_node_name(w->n);
 	size_t i;
+
+	if (r->no_recipient)
+		return 0;
 
 	if (!strcmp(r->peer, w->peer))
 		return 0;
