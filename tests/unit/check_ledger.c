@@ -157,6 +157,51 @@ START_TEST(sets_build_apply_has)
 }
 END_TEST
 
+START_TEST(small_sets_are_one_leaf)
+{
+	git_repository *repo = strata_node_repo(node);
+	strata_token *t = tokens(9000, 99);
+	strata_packw *w = NULL;
+	strata_spill *sp = NULL;
+	git_oid a, b, c;
+	git_tree *tree = NULL;
+	size_t count;
+
+	/* 100 tokens: one leaf */
+	ck_assert_int_eq(strata_pack_writer_new(&w, repo, 3), 0);
+	ck_assert_int_eq(strata_ledger_set_apply(&a, w, repo, NULL, t, 100, NULL, 0), 0);
+	ck_assert_int_eq(strata_pack_writer_commit(w), 0);
+	strata_pack_writer_free(w);
+	ck_assert_int_eq(git_tree_lookup(&tree, repo, &a), 0);
+	ck_assert_uint_eq(git_tree_entrycount(tree), 1);
+	ck_assert_str_eq(git_tree_entry_name(git_tree_entry_byindex(tree, 0)), "tokens");
+	git_tree_free(tree);
+	ck_assert_int_eq(strata_ledger_set_has(repo, &a, t[42]), 1);
+	ck_assert_int_eq(strata_ledger_set_has(repo, &a, t[142]), 0);
+	/* the same set built from a spill is the same tree */
+	ck_assert_int_eq(strata_spill_open(&sp, strata_node_path(node)), 0);
+	for (size_t i = 0; i < 100; i++)
+		ck_assert_int_eq(strata_ledger_spill_add(sp, t[i]), 0);
+	ck_assert_int_eq(strata_pack_writer_new(&w, repo, 3), 0);
+	ck_assert_int_eq(strata_ledger_set_build(&b, w, &sp, 1, &count), 0);
+	ck_assert_int_eq(strata_pack_writer_commit(w), 0);
+	strata_pack_writer_free(w);
+	strata_spill_free(sp);
+	ck_assert(git_oid_equal(&a, &b));
+	/* grown past one leaf: fanned out, every token still found */
+	ck_assert_int_eq(strata_pack_writer_new(&w, repo, 3), 0);
+	ck_assert_int_eq(strata_ledger_set_apply(&c, w, repo, &a, t + 100, 8900, NULL, 0), 0);
+	ck_assert_int_eq(strata_pack_writer_commit(w), 0);
+	strata_pack_writer_free(w);
+	ck_assert_int_eq(git_tree_lookup(&tree, repo, &c), 0);
+	ck_assert_uint_gt(git_tree_entrycount(tree), 1);
+	git_tree_free(tree);
+	for (size_t i = 0; i < 9000; i += 37)
+		ck_assert_int_eq(strata_ledger_set_has(repo, &c, t[i]), 1);
+	free(t);
+}
+END_TEST
+
 START_TEST(in_the_audit_tree)
 {
 	strata_buf path = STRATA_BUF_INIT, text = STRATA_BUF_INIT;
@@ -202,6 +247,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, key_and_token);
 	tcase_add_test(tc, sets_build_apply_has);
+	tcase_add_test(tc, small_sets_are_one_leaf);
 	tcase_add_test(tc, in_the_audit_tree);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);

@@ -140,7 +140,7 @@ static size_t sort_unique(strata_token *t, size_t n)
 }
 
 typedef struct {
-	char name[4];
+	char name[8];
 	int is_tree;
 	git_oid id;
 } tree_ent;
@@ -177,6 +177,15 @@ static int write_leaf(git_oid *out, strata_packw *w, const strata_token *t, size
 
 static const char hexd[] = "0123456789abcdef";
 
+/*
+ * A set of at most FLAT_MAX tokens is one leaf, "tokens" (a few thousand
+ * records would otherwise cost as many objects); a larger one fans out to
+ * "ab/c" leaves, and stays so (a fanned set that shrinks is not folded
+ * back: rare, and harmless).
+ */
+#define FLAT "tokens"
+#define FLAT_MAX 8192
+
 /* The subtree "ab" of sorted unique tokens `t` (all with first byte b), 16 leaves at most. */
 static int write_bucket(git_oid *out, strata_packw *w, const strata_token *t, size_t n, strata_buf *tmp)
 {
@@ -199,12 +208,35 @@ static int write_bucket(git_oid *out, strata_packw *w, const strata_token *t, si
 	return error ? error : write_tree(out, w, e, ne);
 }
 
+/* The set of sorted unique `t` as one leaf, "tokens": small sets are not worth 4,096 objects. */
+static int write_flat(git_oid *out, strata_packw *w, const strata_token *t, size_t n, strata_buf *tmp)
+{
+	tree_ent e;
+	memset(&e, 0, sizeof(e));
+	if (n == 0)
+		return write_tree(out, w, &e, 0);
+	snprintf(e.name, sizeof(e.name), "%s", FLAT);
+	e.is_tree = 0;
+	return write_leaf(&e.id, w, t, n, tmp) < 0 ? STRATA_ERROR : write_tree(out, w, &e, 1);
+}
+
+/* Appends the subtree "ab" of bucket b's sorted unique tokens to e[]. */
+static int add_bucket(tree_ent *e, size_t *ne, strata_packw *w, unsigned b, const strata_token *t, size_t n, strata_buf *tmp)
+{
+	e[*ne].name[0] = hexd[b >> 4];
+	e[*ne].name[1] = hexd[b & 15];
+	e[*ne].name[2] = '\0';
+	e[*ne].is_tree = 1;
+	return write_bucket(&e[(*ne)++].id, w, t, n, tmp);
+}
+
 int strata_ledger_set_build(git_oid *out, strata_packw *w, strata_spill **spills, int nspills, size_t *count)
 {
 	strata_buf data = STRATA_BUF_INIT, tmp = STRATA_BUF_INIT;
 	strata_trie_item *items = NULL;
-	strata_token *t = NULL;
-	size_t alloc = 0, talloc = 0, ne = 0;
+	strata_token *t = NULL, *held = NULL;	/* held: the buckets so far, while the set may still be flat */
+	size_t alloc = 0, talloc = 0, ne = 0, nheld = 0, aheld = 0;
+	int fanned = 0;
 	tree_ent *e = calloc(STRATA_SPILL_BUCKETS, sizeof(*e));
 	int error = 0;
 
@@ -215,8 +247,6 @@ int strata_ledger_set_build(git_oid *out, strata_packw *w, strata_spill **spills
 		size_t n = 0;
 		if ((error = strata_spill_load_all(spills, nspills, b, &data, &items, &alloc, &n)) < 0)
 			break;
-		if (n == 0)
-			continue;
 		if (n > talloc) {
 			strata_token *p = realloc(t, n * sizeof(*t));
 			if (!p) {
@@ -230,17 +260,33 @@ int strata_ledger_set_build(git_oid *out, strata_packw *w, strata_spill **spills
 			t[i] = token_of_hash(items[i].hash);
 		n = sort_unique(t, n);
 		*count += n;
-		e[ne].name[0] = hexd[b >> 4];
-		e[ne].name[1] = hexd[b & 15];
-		e[ne].name[2] = '\0';
-		e[ne].is_tree = 1;
-		error = write_bucket(&e[ne].id, w, t, n, &tmp);
-		ne++;
+		if (!fanned && *count > FLAT_MAX) {
+			/* too many for one leaf: what was held back goes out bucket by bucket, then the rest */
+			fanned = 1;
+			for (size_t i = 0; !error && i < nheld;) {
+				unsigned hb = (unsigned)(held[i] >> 56);
+				size_t j = i;
+				while (j < nheld && (unsigned)(held[j] >> 56) == hb)
+					j++;
+				error = add_bucket(e, &ne, w, hb, held + i, j - i, &tmp);
+				i = j;
+			}
+			nheld = 0;
+		}
+		if (error || n == 0)
+			continue;
+		if (fanned) {
+			error = add_bucket(e, &ne, w, b, t, n, &tmp);
+		} else if ((error = strata_array_grow(&held, &aheld, nheld + n, 1024)) == 0) {
+			memcpy(held + nheld, t, n * sizeof(*t));
+			nheld += n;
+		}
 	}
 	if (!error)
-		error = write_tree(out, w, e, ne);
+		error = fanned ? write_tree(out, w, e, ne) : write_flat(out, w, held, nheld, &tmp);
 	free(e);
 	free(t);
+	free(held);
 	free(items);
 	strata_buf_dispose(&data);
 	strata_buf_dispose(&tmp);
@@ -391,6 +437,33 @@ int strata_ledger_set_apply(git_oid *out, strata_packw *w, git_repository *repo,
 	ndel = sort_unique(del, ndel);
 	if ((error = read_tree(top, &ntop, STRATA_SPILL_BUCKETS, repo, old)) < 0)
 		goto done;
+	if (ntop == 0 || (ntop == 1 && !strcmp(top[0].name, FLAT))) {
+		/* an empty or a flat set: merged whole, and written flat or fanned by its new size */
+		size_t ncur = 0, nm;
+		if (ntop && (error = read_leaf(&cur, &ncur, &calloc_, repo, &top[0].id)) < 0)
+			goto done;
+		if ((merged = malloc((ncur + nadd + 1) * sizeof(*merged))) == NULL) {
+			error = strata_error_set("out of memory");
+			goto done;
+		}
+		nm = merge(merged, cur, ncur, add, nadd, del, ndel);
+		if (nm <= FLAT_MAX) {
+			error = write_flat(out, w, merged, nm, &tmp);
+		} else {
+			size_t ne = 0;
+			for (size_t i = 0; !error && i < nm;) {
+				unsigned hb = (unsigned)(merged[i] >> 56);
+				size_t j = i;
+				while (j < nm && (unsigned)(merged[j] >> 56) == hb)
+					j++;
+				error = add_bucket(top, &ne, w, hb, merged + i, j - i, &tmp);
+				i = j;
+			}
+			if (!error)
+				error = write_tree(out, w, top, ne);
+		}
+		goto done;
+	}
 	for (unsigned b = 0; !error && b < STRATA_SPILL_BUCKETS; b++) {
 		size_t alo, ahi, dlo, dhi, nsub = 0;
 		char bname[3] = { hexd[b >> 4], hexd[b & 15], '\0' };
@@ -471,7 +544,7 @@ int strata_ledger_set_has(git_repository *repo, const git_oid *set, strata_token
 	snprintf(path, sizeof(path), "%.2s/%c", hex, hex[2]);
 	if (git_tree_lookup(&tree, repo, set) < 0)
 		return strata_error_git("cannot read a ledger set");
-	rc = git_tree_entry_bypath(&e, tree, path);
+	rc = git_tree_entry_bypath(&e, tree, git_tree_entry_byname(tree, FLAT) ? FLAT : path);
 	git_tree_free(tree);
 	if (rc == GIT_ENOTFOUND) {
 		git_error_clear();
@@ -511,6 +584,13 @@ int strata_ledger_set_foreach(git_repository *repo, const git_oid *set, int (*cb
 	if (!top)
 		return strata_error_set("out of memory");
 	error = read_tree(top, &ntop, STRATA_SPILL_BUCKETS, repo, set);
+	if (!error && ntop == 1 && !strcmp(top[0].name, FLAT)) {
+		size_t n = 0;
+		if ((error = read_leaf(&t, &n, &alloc, repo, &top[0].id)) == 0)
+			for (size_t j = 0; !error && j < n; j++)
+				error = cb(t[j], payload);
+		ntop = 0;
+	}
 	for (size_t i = 0; !error && i < ntop; i++) {
 		size_t nsub = 0;
 		if ((error = read_tree(sub, &nsub, 16, repo, &top[i].id)) < 0)
