@@ -8,6 +8,7 @@
  *   STRATA_FAULT_CRASH=1    die instead (_exit 137, as if killed), before the call
  *   STRATA_FAULT_COUNT=F    at exit, write the number of counted calls to F
  *   STRATA_FAULT_PATH=S     count only the calls on a path that contains S
+ *   STRATA_FAULT_TRACE=F    append "N CALL" for each counted call to F (which call N is)
  *   STRATA_FAULT_KINDS=L    count only the calls named in L ("fsync,rename,unlink"):
  *                           the points where what is on disk becomes visible or
  *                           durable (a write to a file not yet renamed into
@@ -60,7 +61,23 @@ static int hit_what(const char *what, int fd, const char *path)
 		if (!at || (at != k && at[-1] != ',') || (at[len] && at[len] != ','))
 			return 0;
 	}
-	if (++calls != fail_at)
+	++calls;
+	if (getenv("STRATA_FAULT_TRACE")) {
+		/* written with the real calls: the trace's own writes are not counted */
+		static int tracing;
+		FILE *t;
+		if (tracing) {
+			calls--;
+			return 0;
+		}
+		tracing = 1;
+		if ((t = fopen(getenv("STRATA_FAULT_TRACE"), "a")) != NULL) {
+			fprintf(t, "%ld %s\n", calls, what);
+			fclose(t);
+		}
+		tracing = 0;
+	}
+	if (calls != fail_at)
 		return 0;
 	if (getenv("STRATA_FAULT_LOG")) {
 		fprintf(stderr, "faultshim: failing call %ld: %s %s\n", calls, what, path ? path : "");

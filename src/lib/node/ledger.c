@@ -863,6 +863,7 @@ static int cut_record_parse(strata_cut_record *c, const char *text, size_t len)
 			if (strata_array_grow(&c->views, &c->aviews, c->nviews + 1, 4) < 0)
 				return STRATA_ERROR;
 			x = &c->views[c->nviews++];
+			memset(x, 0, sizeof(*x));
 			word(x->peer, sizeof(x->peer), &q);
 			word(x->view, sizeof(x->view), &q);
 			word(v, sizeof(v), &q);
@@ -875,6 +876,7 @@ static int cut_record_parse(strata_cut_record *c, const char *text, size_t len)
 			if (strata_array_grow(&c->confs, &c->aconfs, c->nconfs + 1, 4) < 0)
 				return STRATA_ERROR;
 			x = &c->confs[c->nconfs++];
+			memset(x, 0, sizeof(*x));
 			word(x->peer, sizeof(x->peer), &q);
 			word(x->view, sizeof(x->view), &q);
 			word(v, sizeof(v), &q);
@@ -887,6 +889,7 @@ static int cut_record_parse(strata_cut_record *c, const char *text, size_t len)
 			if (strata_array_grow(&c->below, &c->abelow, c->nbelow + 1, 4) < 0)
 				return STRATA_ERROR;
 			x = &c->below[c->nbelow++];
+			memset(x, 0, sizeof(*x));
 			word(x->node, sizeof(x->node), &q);
 			word(x->via, sizeof(x->via), &q);
 			word(v, sizeof(v), &q);
