@@ -30,6 +30,17 @@ static const struct { const char *yaml; const char *err; } bad[] = {
 	{ "", "'t.yaml': empty policy" },
 	{ "policy: p\nversion: 1\npurpose: \"x\\nStrata-Source: 0000\"\n", "'t.yaml':3:10: purpose must be one line" },
 	{ "policy: p\nversion: 1\npurpose: |\n  two\n  lines\n", "'t.yaml':3:10: purpose must be one line" },
+	/* what the reader takes of YAML: no tags, one document, no null keys, no aliases, bounded nesting */
+	{ "policy: p\nversion: 1\npurpose: !!binary aGVsbG8=\n", "'t.yaml':3:10: a tag ('tag:yaml.org,2002:binary')" },
+	{ "policy: !local p\nversion: 1\n", "'t.yaml':1:9: a tag ('!local')" },
+	{ HEAD "...\npolicy: q\n", "'t.yaml':6: text after the end of the policy" },
+	{ HEAD "---\npolicy: q\n", "'t.yaml':5: a second document" },
+	{ "policy: p\nversion: 1\n~: x\n", "'t.yaml':3:1: a key must be a name, not null ('~')" },
+	{ "policy: p\nversion: 1\nnull: x\n", "'t.yaml':3:1: a key must be a name, not null ('null')" },
+	{ "policy: p\nversion: 1\n?\n: x\n", "a key must be a name, not null ('')" },
+	{ "x: &a [1]\ny: *a\n", "'t.yaml':1:4: an alias ('*name')" },
+	{ "policy: p\nversion: 1\npurpose: [[[[[[[[[[[[[[[[[x]]]]]]]]]]]]]]]]]\n", "'t.yaml':3: nested more than 16 deep" },
+	{ "policy: p\nversion: 1\npurpose:\n - - - - - - - - - - - - - - - - x\n", "nested more than 16 deep" },
 };
 
 START_TEST(bad_policies_name_line_and_column)
@@ -38,6 +49,28 @@ START_TEST(bad_policies_name_line_and_column)
 	ck_assert_int_lt(strata_policy_parse(&p, "t.yaml", bad[_i].yaml, strlen(bad[_i].yaml)), 0);
 	ck_assert_ptr_null(p);
 	ck_assert_msg(strstr(strata_error_last(), bad[_i].err) != NULL, "case %d: got '%s'", _i, strata_error_last());
+}
+END_TEST
+
+/* 200 KB of '[' took libyaml's scanner a minute (its time grows with the square of the depth): refused at once, with its line */
+START_TEST(deep_nesting_is_refused_before_parsing)
+{
+	size_t n = 200000;
+	char *text = malloc(n + 64);
+	strata_policy *p = NULL;
+
+	ck_assert_ptr_nonnull(text);
+	strcpy(text, "policy: p\nversion: 1\npurpose: ");
+	memset(text + strlen(text), '[', n);
+	text[strlen("policy: p\nversion: 1\npurpose: ") + n] = '\0';
+	ck_assert_int_lt(strata_policy_parse(&p, "t.yaml", text, strlen(text)), 0);
+	ck_assert_str_eq(strata_error_last(), "'t.yaml':3: nested more than 16 deep: a policy needs a few levels");
+	/* brackets inside quotes and a plain scalar's text are not nesting */
+	strcpy(text, HEAD "datasets:\n  r:\n    filter: {a: ['[[[[[[[[[[[[[[[[[[', \"{{{{{{{{{{{{{{{{{{{\"]}\n"
+		     "    fields: {a: keep}\n# [[[[[[[[[[[[[[[[[[[[[[\n");
+	ck_assert_msg(strata_policy_parse(&p, "t.yaml", text, strlen(text)) == 0, "%s", strata_error_last());
+	strata_policy_free(p);
+	free(text);
 }
 END_TEST
 
@@ -170,6 +203,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, bad_policies_name_line_and_column, 0, sizeof(bad) / sizeof(*bad));
 	tcase_add_test(tc, example_policies_parse);
+	tcase_add_test(tc, deep_nesting_is_refused_before_parsing);
 	tcase_add_test(tc, recipients_by_peer_and_tier);
 	tcase_add_loop_test(tc, schema_mismatches_are_refused, 0, sizeof(schema_bad) / sizeof(*schema_bad));
 	tcase_add_test(tc, schema_fit_is_accepted);

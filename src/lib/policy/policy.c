@@ -41,6 +41,59 @@
 #include <yaml.h>
 
 #define MAX_POLICY_BYTES (1 << 20)
+#define POLICY_DEPTH_MAX 16
+
+/*
+ * Flow nesting ('[' and '{'), counted before libyaml reads the text: its
+ * scanner takes time in the square of the depth (200 KB of '[' took a
+ * minute).  A bracket opens a collection only where a value starts (after
+ * ':', '-', ',', '[', '{' or at a line's start); quotes and comments are
+ * skipped.  Deeper than POLICY_DEPTH_MAX is refused with its line.
+ */
+static int flow_depth_ok(const char *file, const char *text, size_t len)
+{
+	size_t line = 1, depth = 0;
+	int value_start = 1;	/* the next non-blank character may start a value */
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (c == '\n') {
+			line++;
+			value_start = 1;
+			continue;
+		}
+		if (c == ' ' || c == '\t')
+			continue;
+		if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n')) {
+			while (i + 1 < len && text[i + 1] != '\n')
+				i++;
+			continue;
+		}
+		if ((c == '"' || c == '\'') && value_start) {
+			char q = c;
+			for (i++; i < len; i++) {
+				if (text[i] == '\n')
+					line++;
+				if (q == '"' && text[i] == '\\' && i + 1 < len)
+					i++;
+				else if (text[i] == q && !(q == '\'' && i + 1 < len && text[i + 1] == '\'' && ++i))
+					break;
+			}
+			value_start = 0;
+			continue;
+		}
+		if ((c == '[' || c == '{') && value_start) {
+			if (++depth > POLICY_DEPTH_MAX)
+				return strata_error_set("'%s':%zu: nested more than %d deep: a policy needs a few levels",
+							file, line, POLICY_DEPTH_MAX);
+			continue;
+		}
+		if ((c == ']' || c == '}') && depth)
+			depth--;
+		value_start = c == ':' || c == '-' || c == ',' || c == '[' || c == '{' || c == '?';
+	}
+	return 0;
+}
 
 typedef struct {
 	yaml_document_t doc;
@@ -320,19 +373,83 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
  * YAML says a mapping's keys are unique; libyaml does not check.  Found by
  * the fuzzer: a repeated key leaked or confused what the first one set.
  */
-static int unique_keys(ydoc *d)
+/* A key that YAML reads as null ('~', 'null', or nothing): never a name. */
+static int null_key(const yaml_node_t *k)
 {
+	const char *s = scalar(k);
+	return s && k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"));
+}
+
+/*
+ * What the reader takes of YAML: no tags (a '!!binary' or '!x' value is
+ * refused, not read as text), no null keys, no duplicate keys, no nesting
+ * deeper than POLICY_DEPTH_MAX (checked again here: block nesting too).
+ */
+static int plain_yaml(ydoc *d)
+{
+	size_t nnodes = (size_t)(d->doc.nodes.top - d->doc.nodes.start);
+	unsigned char *seen = calloc(nnodes + 1, 1);
+
+	if (!seen)
+		return strata_error_set("out of memory");
+	/* an alias makes a node the child of two: refused (and with it the exponential walks of "billion laughs") */
 	for (yaml_node_t *m = d->doc.nodes.start; m < d->doc.nodes.top; m++) {
+		int kids[2], nk;
+		if (m->type == YAML_SEQUENCE_NODE) {
+			for (yaml_node_item_t *it = m->data.sequence.items.start; it < m->data.sequence.items.top; it++)
+				if (*it >= 1 && (size_t)*it <= nnodes && seen[*it]++) {
+					free(seen);
+					return at(d, node(d, *it), "an alias ('*name') is not part of a policy: write the value out");
+				}
+		} else if (m->type == YAML_MAPPING_NODE) {
+			for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+				kids[0] = pr->key, kids[1] = pr->value, nk = 2;
+				for (int k = 0; k < nk; k++)
+					if (kids[k] >= 1 && (size_t)kids[k] <= nnodes && seen[kids[k]]++) {
+						free(seen);
+						return at(d, node(d, kids[k]), "an alias ('*name') is not part of a policy: write the value out");
+					}
+			}
+		}
+	}
+	free(seen);
+	for (yaml_node_t *m = d->doc.nodes.start; m < d->doc.nodes.top; m++) {
+		const char *want = m->type == YAML_SCALAR_NODE ? YAML_STR_TAG :
+				   m->type == YAML_SEQUENCE_NODE ? YAML_SEQ_TAG : YAML_MAP_TAG;
+		if (m->tag && strcmp((const char *)m->tag, want))
+			return at(d, m, "a tag ('%s') is not part of a policy: write the value plainly", (const char *)m->tag);
 		if (m->type != YAML_MAPPING_NODE)
 			continue;
 		for (yaml_node_pair_t *a = m->data.mapping.pairs.start; a < m->data.mapping.pairs.top; a++) {
 			const char *ka = scalar(node(d, a->key));
+			if (null_key(node(d, a->key)))
+				return at(d, node(d, a->key), "a key must be a name, not null ('%s')", ka);
 			for (yaml_node_pair_t *b = m->data.mapping.pairs.start; ka && b < a; b++) {
 				const char *kb = scalar(node(d, b->key));
 				if (kb && !strcmp(ka, kb))
 					return at(d, node(d, a->key), "duplicate key '%s'", ka);
 			}
 		}
+	}
+	return 0;
+}
+
+/* Nesting, block or flow, no deeper than POLICY_DEPTH_MAX (a policy needs five). */
+static int depth_ok(ydoc *d, yaml_node_t *n, int depth)
+{
+	if (!n)
+		return 0;
+	if (depth > POLICY_DEPTH_MAX)
+		return at(d, n, "nested more than %d deep: a policy needs a few levels", POLICY_DEPTH_MAX);
+	if (n->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+			if (depth_ok(d, node(d, *it), depth + 1) < 0)
+				return STRATA_ERROR;
+	} else if (n->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++)
+			if (depth_ok(d, node(d, pr->key), depth + 1) < 0 || depth_ok(d, node(d, pr->value), depth + 1) < 0)
+				return STRATA_ERROR;
 	}
 	return 0;
 }
@@ -451,6 +568,10 @@ int strata_policy_parse(strata_policy **out, const char *file, const char *text,
 	d.file = file;
 	if (!yaml_parser_initialize(&parser))
 		return strata_error_set("out of memory");
+	if (flow_depth_ok(file, text, len) < 0) {
+		yaml_parser_delete(&parser);
+		return STRATA_ERROR;
+	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &d.doc)) {
 		strata_error_set("'%s':%zu:%zu: %s%s%s", file, parser.problem_mark.line + 1,
@@ -459,11 +580,28 @@ int strata_policy_parse(strata_policy **out, const char *file, const char *text,
 		goto done;
 	}
 	have_doc = 1;
+	{
+		/* one document: a second (after '---' or '...') would be silently dropped */
+		yaml_document_t next;
+		if (!yaml_parser_load(&parser, &next)) {
+			strata_error_set("'%s':%zu: text after the end of the policy ('...' or '---'): a policy file holds "
+					 "one document", file, parser.problem_mark.line + 1);
+			goto done;
+		}
+		if (yaml_document_get_root_node(&next)) {
+			size_t line = next.start_mark.line + 1;
+			yaml_document_delete(&next);
+			strata_error_set("'%s':%zu: a second document: a policy file holds one (nothing after '---' or '...')",
+					 file, line);
+			goto done;
+		}
+		yaml_document_delete(&next);
+	}
 	if ((p = calloc(1, sizeof(*p))) == NULL || (p->file = strdup(file)) == NULL) {
 		strata_error_set("out of memory");
 		goto done;
 	}
-	if (unique_keys(&d) < 0 || parse_root(&d, p) < 0)
+	if (plain_yaml(&d) < 0 || depth_ok(&d, yaml_document_get_root_node(&d.doc), 1) < 0 || parse_root(&d, p) < 0)
 		goto done;
 	*out = p;
 	p = NULL;
