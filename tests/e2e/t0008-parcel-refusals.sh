@@ -286,6 +286,9 @@ forge_tar a11.parcel f:MANIFEST:$M:MANIFEST f:MANIFEST.sig:$S:MANIFEST.sig f:obj
 refuse 1 "entry 'objects.pack' declares 10737418240 bytes, over the limit of 4294967296" a11.parcel
 forge_tar a12.parcel f:objects.pack:$K:objects.pack
 refuse 1 "entry 'objects.pack' out of order; expected 'MANIFEST'" a12.parcel
+# a GNU sparse entry with an empty map: libarchive reads it as a regular file, its raw header says otherwise
+forge_tar a13.parcel f:MANIFEST:$M:MANIFEST f:MANIFEST.sig:$S:MANIFEST.sig S:objects.pack:$K:objects.pack
+refuse 1 "entry 'objects.pack' is sparse; a parcel holds plain files only" a13.parcel
 head -c 100000000 /dev/zero | gzip -9 >bomb.parcel
 refuse 1 "is gzip-compressed; a parcel is a plain tar archive" bomb.parcel
 gzip -9 <p2.parcel >gz.parcel

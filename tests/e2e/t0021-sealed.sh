@@ -104,6 +104,12 @@ do
 	[ "$status" -ne 0 ] || fail "a sealed parcel cut at $len bytes was accepted"
 	[ "$(node_state st)" = "$before" ] || fail "a sealed parcel cut at $len changed the node"
 done
+# the end-of-archive blocks cut off, every chunk intact: refused as a cut parcel is
+head -c $((size - 1024)) sealed.parcel >noend.parcel
+python3 -c 'import sys; d = open("noend.parcel", "rb").read(); sys.exit(d[-1024:] == bytes(1024))' ||
+	fail "the cut file still ends in two zero blocks: the test proves nothing"
+expect_fail 1 "truncated parcel: the end-of-archive marker is missing" "$STRATA" -C st import noend.parcel
+[ "$(node_state st)" = "$before" ] || fail "a sealed parcel without its end blocks changed the node"
 # the header rewritten (another size, another sender): the chunks no longer open
 bsdtar xf sealed.parcel
 python3 -c '

@@ -9,6 +9,7 @@
  * many bytes.
  */
 #include "strata/format/parcel.h"
+#include "strata/format/tarcheck.h"
 #include "strata/format/rotation.h"
 #include "strata/base/enc.h"
 #include "strata/format/name.h"
@@ -212,10 +213,13 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, in
 					 "special file");
 			goto done;
 		}
+		/* libarchive takes a GNU sparse entry with an empty map for a regular file: its raw headers say */
 		if (archive_entry_sparse_count(e) > 0) {
 			error = strata_error_set("'%s': entry '%s' is sparse; a parcel holds plain files only", what, shown);
 			goto done;
 		}
+		if ((error = strata_tar_entry_plain(data, fd, len, (uint64_t)archive_read_header_position(a), what, shown)) < 0)
+			goto done;
 		for (i = 0; i < 3 && strcmp(name, entry_names[i]); i++)
 			;
 		if (i == 3) {
@@ -283,28 +287,8 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, in
 	 * extended headers in front of it.)
 	 */
 	data_end = (size_t)archive_read_header_position(a);
-	/* two zero blocks end a tar; without them the archive was cut short */
-	if (data_end > len || len - data_end < 1024) {
-		error = strata_error_set("'%s': truncated parcel: the end-of-archive marker is missing", what);
+	if ((error = strata_tar_end_ok(data, fd, len, data_end, what)) < 0)
 		goto done;
-	}
-	for (size_t k = data_end; k < len;) {
-		unsigned char blk[4096];
-		size_t n = len - k < sizeof(blk) ? len - k : sizeof(blk);
-		if (data)
-			memcpy(blk, (const unsigned char *)data + k, n);
-		else if (pread(fd, blk, n, (off_t)k) != (ssize_t)n) {
-			error = strata_error_sys(what);
-			goto done;
-		}
-		for (size_t j = 0; j < n; j++)
-			if (blk[j]) {
-				error = strata_error_set("'%s': unexpected data after the end of the archive (offset %zu)", what,
-						 k + j);
-				goto done;
-			}
-		k += n;
-	}
 	error = 0;
 done:
 	archive_read_free(a);

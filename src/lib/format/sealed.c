@@ -12,6 +12,7 @@
 #include "strata/base/enc.h"
 #include "strata/base/hpke.h"
 #include "strata/format/name.h"
+#include "strata/format/tarcheck.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define HEADER_MAX 4096
@@ -234,7 +236,7 @@ static int read_exact(struct archive *a, strata_buf *b, size_t n, const char *wh
 }
 
 /* The next entry, which must be the regular file `name` of at most `cap` bytes; its size. */
-static int next_entry(struct archive *a, const char *what, const char *name, uint64_t cap, uint64_t *size)
+static int next_entry(struct archive *a, int fd, uint64_t flen, const char *what, const char *name, uint64_t cap, uint64_t *size)
 {
 	struct archive_entry *e;
 	int rc = archive_read_next_header(a, &e);
@@ -250,6 +252,8 @@ static int next_entry(struct archive *a, const char *what, const char *name, uin
 		return strata_error_set("'%s': unexpected entry in a sealed parcel; expected '%s'", what, name);
 	if (archive_entry_hardlink(e) || archive_entry_filetype(e) != AE_IFREG || archive_entry_sparse_count(e) > 0)
 		return strata_error_set("'%s': entry '%s' is not a plain regular file", what, name);
+	if (strata_tar_entry_plain(NULL, fd, flen, (uint64_t)archive_read_header_position(a), what, name) < 0)
+		return STRATA_ERROR;
 	if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0 || (uint64_t)archive_entry_size(e) > cap)
 		return strata_error_set("'%s': entry '%s' declares %lld bytes, over the limit of %llu", what, name,
 					(long long)archive_entry_size(e), (unsigned long long)cap);
@@ -265,28 +269,30 @@ int strata_sealed_open_fd(int fd, int out_fd, const char *what, const char *me, 
 	strata_buf header = STRATA_BUF_INIT, ct = STRATA_BUF_INIT, pt = STRATA_BUF_INIT, info = STRATA_BUF_INIT;
 	strata_hpke_ctx ctx;
 	unsigned char enc[32], aad[28];
-	uint64_t hsize, bsize, size, n;
+	uint64_t hsize, bsize, size, n, flen = 0;
+	struct stat st;
 	int rc, error = STRATA_ERROR;
 
 	memset(&ctx, 0, sizeof(ctx));
 	sender[0] = '\0';
 	if (!a)
 		return strata_error_set("out of memory");
-	if (lseek(fd, 0, SEEK_SET) < 0) {
+	if (lseek(fd, 0, SEEK_SET) < 0 || fstat(fd, &st) < 0) {
 		error = strata_error_sys(what);
 		goto done;
 	}
+	flen = (uint64_t)st.st_size;
 	/* tar only, no decompression filter: nothing runs on untrusted bytes but the tar reader */
 	if (archive_read_support_format_tar(a) != ARCHIVE_OK || archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
 		error = strata_error_set("'%s': not a sealed parcel: %s", what, archive_error_string(a));
 		goto done;
 	}
-	if ((error = next_entry(a, what, "SEALED", HEADER_MAX, &hsize)) < 0 ||
+	if ((error = next_entry(a, fd, flen, what, "SEALED", HEADER_MAX, &hsize)) < 0 ||
 	    (error = read_exact(a, &header, (size_t)hsize, what, "SEALED")) < 0 ||
 	    (error = parse_header(what, header.ptr, header.len, me, sender, enc, &size, lim)) < 0)
 		goto done;
 	n = chunks_of(size);
-	if ((error = next_entry(a, what, "PARCEL", size + n * STRATA_HPKE_TAG_LEN, &bsize)) < 0)
+	if ((error = next_entry(a, fd, flen, what, "PARCEL", size + n * STRATA_HPKE_TAG_LEN, &bsize)) < 0)
 		goto done;
 	if (bsize != size + n * STRATA_HPKE_TAG_LEN) {
 		error = strata_error_set("'%s': entry 'PARCEL' holds %llu bytes; its header says %llu", what,
@@ -324,6 +330,9 @@ int strata_sealed_open_fd(int fd, int out_fd, const char *what, const char *me, 
 		error = strata_error_set("'%s': unexpected data after the sealed parcel's entries", what);
 		goto done;
 	}
+	/* libarchive reads to the file's end as the archive's: the end blocks are checked here, as for a parcel */
+	if ((error = strata_tar_end_ok(NULL, fd, flen, (uint64_t)archive_read_header_position(a), what)) < 0)
+		goto done;
 	error = 0;
 done:
 	strata_hpke_dispose(&ctx);
