@@ -8,7 +8,7 @@ shift 2
 tmp=$out.tmp
 {
 	echo "/* made by contrib/console/embed.sh from $(basename "$dir")/: do not edit */"
-	echo '#include "strata/net/console.h"'
+	echo '#include "console.h"'
 	i=0
 	for f in "$@"; do
 		echo "static const unsigned char a$i[] = {"

@@ -14,7 +14,7 @@
 #define STRATA_CLI_H
 
 #include "strata/node/node.h"
-#include "strata/net/console.h"
+#include "console.h"
 
 #include <stdio.h>
 #include <jansson.h>

@@ -3,7 +3,7 @@
  * the node's read-only web console (console.h).
  */
 #include "cli.h"
-#include "strata/net/console.h"
+#include "console.h"
 
 #include <getopt.h>
 #include <stdio.h>

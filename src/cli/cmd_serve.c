@@ -3,7 +3,7 @@
  */
 #include "cli.h"
 #include "strata/net/serve.h"
-#include "strata/net/console.h"
+#include "console.h"
 
 #include <getopt.h>
 #include <limits.h>

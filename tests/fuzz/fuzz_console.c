@@ -5,7 +5,7 @@
  * '-' where a value goes, and every argument is a string it keeps.
  */
 #include "fuzz.h"
-#include "strata/net/console.h"
+#include "console.h"
 
 #include <stdlib.h>
 #include <string.h>

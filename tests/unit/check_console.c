@@ -4,7 +4,7 @@
  * values are strictly %-decoded, and the login token is stored hashed.
  */
 #include "fixture.h"
-#include "strata/net/console.h"
+#include "console.h"
 
 #include <sys/stat.h>
 
@@ -155,6 +155,37 @@ START_TEST(token_stored_hashed)
 }
 END_TEST
 
+/* failed logins: counted per address, for a minute; one address never locks out another, loopback never */
+START_TEST(lockout_per_address)
+{
+	static strata_console_strikes st;
+	long long t = 1000000;
+
+	memset(&st, 0, sizeof(st));
+	for (int i = 0; i < STRATA_CONSOLE_STRIKES; i++) {
+		ck_assert_int_eq(strata_console_login_wait(&st, "203.0.113.9", 0, t + i), 0);
+		strata_console_login_failed(&st, "203.0.113.9", 0, t + i);
+	}
+	ck_assert_int_eq(strata_console_login_wait(&st, "203.0.113.9", 0, t + 10), 50);
+	ck_assert_int_eq(strata_console_login_wait(&st, "198.51.100.7", 0, t + 10), 0);	/* the operator elsewhere */
+	ck_assert_int_eq(strata_console_login_wait(&st, "127.0.0.1", 1, t + 10), 0);
+	ck_assert_int_eq(strata_console_login_wait(&st, "203.0.113.9", 0, t + 60), 0);		/* the minute is over */
+	/* loopback's failures are not even counted */
+	for (int i = 0; i < 3 * STRATA_CONSOLE_STRIKES; i++)
+		strata_console_login_failed(&st, "::1", 1, t);
+	ck_assert_int_eq(strata_console_login_wait(&st, "::1", 1, t + 1), 0);
+	/* an attacker with more addresses than the table holds pushes out the oldest, never locks anyone else */
+	for (int i = 0; i < STRATA_CONSOLE_STRIKE_ADDRS * 2; i++) {
+		char a[48];
+		snprintf(a, sizeof(a), "10.0.%d.%d", i / 250, i % 250);
+		for (int k = 0; k < STRATA_CONSOLE_STRIKES; k++)
+			strata_console_login_failed(&st, a, 0, t + 100 + i);
+	}
+	ck_assert_int_eq(strata_console_login_wait(&st, "198.51.100.7", 0, t + 600), 0);
+	ck_assert_int_gt(strata_console_login_wait(&st, "10.0.2.11", 0, t + 100 + 511), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("console");
@@ -165,6 +196,7 @@ int main(void)
 	tcase_add_test(tc, own_records_need_login);
 	tcase_add_test(tc, decode_strict);
 	tcase_add_test(tc, token_stored_hashed);
+	tcase_add_test(tc, lockout_per_address);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

@@ -59,6 +59,13 @@ const strata_pubkey *strata_node_pubkey(const strata_node *n);
 
 /* Loads the private key; only writers need it. */
 int strata_node_load_key(strata_node *n);
+
+/*
+ * A digest (hex SHA-256) of the node's state as a reader sees it: every
+ * ref's name and target and node.conf's bytes.  Two equal digests: any
+ * reading command answers the same (for the console's cache).
+ */
+int strata_node_state_digest(strata_node *n, char out[65]);
 /* The key strata_node_load_key loaded, or NULL. */
 const strata_key *strata_node_key(const strata_node *n);
 

@@ -6,6 +6,9 @@
 #include "node_priv.h"
 #include "strata/base/fs.h"
 #include "strata/format/name.h"
+#include "strata/base/enc.h"
+
+#include <openssl/evp.h>
 
 #include <errno.h>
 #include <dirent.h>
@@ -458,4 +461,44 @@ const strata_key *strata_node_key(const strata_node *n)
 int strata_node_locked(const strata_node *n)
 {
 	return n->lock_fd >= 0 && !n->lock_shared;
+}
+
+int strata_node_state_digest(strata_node *n, char out[65])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	strata_buf conf = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
+	unsigned char d[32];
+	int error = STRATA_ERROR;
+
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	if (git_reference_iterator_glob_new(&it, n->repo, "refs/*") < 0) {
+		error = strata_error_git("cannot list refs");
+		goto done;
+	}
+	while (git_reference_next(&ref, it) == 0) {
+		const git_oid *t = git_reference_target(ref);
+		const char *name = git_reference_name(ref);
+		EVP_DigestUpdate(md, name, strlen(name) + 1);
+		if (t)
+			EVP_DigestUpdate(md, t->id, GIT_OID_RAWSZ);
+		git_reference_free(ref);
+	}
+	if ((error = strata_buf_printf(&path, "%s/node.conf", n->path)) < 0 ||
+	    (error = strata_fs_read(&conf, path.ptr, 1 << 20)) < 0)
+		goto done;
+	EVP_DigestUpdate(md, conf.ptr, conf.len);
+	EVP_DigestFinal_ex(md, d, NULL);
+	strata_enc_hex(out, d, sizeof(d));
+	error = 0;
+done:
+	git_reference_iterator_free(it);
+	EVP_MD_CTX_free(md);
+	strata_buf_dispose(&conf);
+	strata_buf_dispose(&path);
+	return error;
 }

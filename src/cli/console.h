@@ -1,5 +1,7 @@
 /*
- * console.h - a read-only web console for one node (strata console).
+ * console.h - a read-only web console for one node (strata console): the
+ * tool's, not the library's, for it runs the tool (console.c the server,
+ * console_route.c the API routes, console_login.c the login).
  *
  * The page is a thin client of a JSON API; each API answer is what the
  * node's own command prints with --json (the same schema, doc/json.md),
@@ -26,9 +28,19 @@
  *
  * Trust: every request is untrusted; commands run under a time limit and
  * their output under a size cap.
+ *
+ * Load.  Commands run as children beside the server's loop, a few at a
+ * time (more wait their turn, in a bounded queue; past it 503), so a slow
+ * answer holds up no other.  Slow answers that depend only on the node's
+ * state (risk, policy diff, verify) are run once per state: requests
+ * alike wait for the same run and later ones get its answer from a
+ * cache until the node changes.  Connections are limited in all and per
+ * address, below the descriptor limit, and a request must arrive whole
+ * within REQUEST_SECONDS (guard.h).  Failed logins lock out the address
+ * that made them for a minute after ten; never loopback.
  */
-#ifndef STRATA_CONSOLE_H
-#define STRATA_CONSOLE_H
+#ifndef STRATA_CLI_CONSOLE_H
+#define STRATA_CLI_CONSOLE_H
 
 #include <stddef.h>
 #include "strata/base/buf.h"
@@ -45,6 +57,7 @@ typedef struct {
 	size_t used;
 	int ok_exit;		/* the highest exit status whose output is still an answer (status: 1, verify: 3) */
 	int lines;		/* its output is JSON Lines: answered as one array of them */
+	int cached;		/* slow, and a function of the node's state: one run answers all alike */
 } strata_console_call;
 
 /*
@@ -62,6 +75,8 @@ int strata_console_route(strata_console_call *call, const char *path, const char
  */
 int strata_console_decode(char *out, size_t size, const char *in, size_t len);
 
+/* ---- console_login.c ---- */
+
 /*
  * The login token: if NODE/console/token is missing (or `renew`), makes a
  * new one, stores its SHA-256 (0600) and puts it in `fresh` (to be shown
@@ -71,12 +86,35 @@ int strata_console_token_init(strata_node *n, int renew, strata_buf *fresh);
 /* 1 if `token` is the node's login token (compared in constant time), else 0. */
 int strata_console_token_ok(strata_node *n, const char *token);
 
+/*
+ * Failed logins, per client address: after STRATA_CONSOLE_STRIKES in a
+ * minute the address waits out the minute.  A loopback address is never
+ * locked out (the operator on the machine can always log in), and one
+ * address's failures never lock out another's.
+ */
+#define STRATA_CONSOLE_STRIKES 10
+#define STRATA_CONSOLE_STRIKE_ADDRS 256
+typedef struct {
+	struct {
+		char addr[48];
+		long long window;	/* when its minute started */
+		int fails;
+	} a[STRATA_CONSOLE_STRIKE_ADDRS];
+} strata_console_strikes;
+
+/* 0 if `addr` may try to log in at `now`, else the seconds it must wait. */
+int strata_console_login_wait(const strata_console_strikes *s, const char *addr, int loopback, long long now);
+/* One failed login from `addr` at `now`. */
+void strata_console_login_failed(strata_console_strikes *s, const char *addr, int loopback, long long now);
+
 typedef struct {
 	const char *listen;	/* "127.0.0.1:8080" (the default), "[::1]:0", "0.0.0.0:8443" ... */
 	int tls;		/* serve HTTPS with the node's TLS identity */
 	const char *exe;	/* the strata binary the API runs */
 	void (*ready)(const char *url, void *payload);	/* once listening, with its URL */
 	void *payload;
+	int max_conns;		/* connections at once (0: 256, and below the descriptor limit) */
+	int request_seconds;	/* from a connection's start to its request complete (0: 10) */
 } strata_console_opts;
 
 /* 0 if the console may listen there (a numeric address; loopback, or any with `tls`), else the error. */
