@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <limits.h>
 
-#define USAGE "console [--listen HOST:PORT] [--tls] [--new-token]"
+#define USAGE "console [--listen HOST:PORT] [--tls] [--new-token] [--max-connections N] [--request-timeout SECONDS]"
 
 static void ready(const char *url, void *payload)
 {
@@ -46,18 +46,31 @@ int cmd_console(int argc, char **argv, strata_cli *cli)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "tls", no_argument, NULL, 't' },
 		{ "new-token", no_argument, NULL, 'n' },
+		{ "max-connections", required_argument, NULL, 'M' },
+		{ "request-timeout", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	strata_console_opts o = { "127.0.0.1:8080", 0, NULL, ready, NULL };
 	char exe[PATH_MAX];
-	int c, renew = 0, rc;
+	int c, renew = 0, rc, secs;
+	size_t conns;
 
 	while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': o.listen = optarg; break;
 		case 't': o.tls = 1; break;
 		case 'n': renew = 1; break;
+		case 'M':
+			if (cli_size(&conns, "--max-connections", optarg, 8, 65536) < 0)
+				return CLI_EUSAGE;
+			o.max_conns = (int)conns;
+			break;
+		case 'R':
+			if (cli_seconds(&secs, "--request-timeout", optarg) < 0)
+				return CLI_EUSAGE;
+			o.request_seconds = secs;
+			break;
 		case 'h':
 			printf("usage: strata %s\n\n"
 			       "A read-only web console for this node: its peers and what is in sync, its\n"
@@ -68,7 +81,11 @@ int cmd_console(int argc, char **argv, strata_cli *cli)
 			       "                      address other than loopback needs --tls, and then every\n"
 			       "                      page needs the login token\n"
 			       "  --tls               HTTPS, with this node's own TLS identity\n"
-			       "  --new-token         make a new login token (the old one stops working)\n\n"
+			       "  --new-token         make a new login token (the old one stops working)\n"
+			       "  --max-connections N connections at once (default 256; always below the\n"
+			       "                      descriptor limit); past it the oldest idle one goes\n"
+			       "  --request-timeout S a request must arrive whole within S seconds of its\n"
+			       "                      connection's start or last answer (default 10)\n\n"
 			       "The login token is made on first run and shown once (stored hashed in\n"
 			       "NODE/console/token, mode 0600).  The records of the node's own datasets are\n"
 			       "shown only after a login.\n", USAGE);

@@ -58,6 +58,7 @@ typedef struct console console;
 /* A request waiting for a command's answer. */
 typedef struct waiter {
 	struct evhttp_request *req;
+	int shared;		/* it joined a run another request started */
 	struct waiter *next;
 } waiter;
 
@@ -278,8 +279,11 @@ static void cache_put(console *c, const char *key, int code, int exit_status, co
 		slot->key[0] = '\0';
 }
 
-static void answer(struct evhttp_request *req, int code, int exit_status, const strata_buf *body)
+/* `how`: "hit" (from the cache), "shared" (another request's run), or NULL (its own run). */
+static void answer(struct evhttp_request *req, int code, int exit_status, const strata_buf *body, const char *how)
 {
+	if (how)
+		evhttp_add_header(evhttp_request_get_output_headers(req), "X-Strata-Answer", how);
 	if (code == 200) {
 		char st[16];
 		snprintf(st, sizeof(st), "%d", exit_status);
@@ -327,7 +331,7 @@ static void job_done(job *j)
 	while (j->waiters) {
 		waiter *w = j->waiters;
 		j->waiters = w->next;
-		answer(w->req, code, status, &body);
+		answer(w->req, code, status, &body, w->shared ? "shared" : NULL);
 		free(w);
 	}
 	strata_buf_dispose(&body);
@@ -476,7 +480,7 @@ static void api(console *c, struct evhttp_request *req, const char *path, const 
 		cached *hit = key.len < sizeof(j->key) ? cache_find(c, key.ptr) : NULL;
 		if (hit) {
 			hit->used = ++c->clock;
-			answer(req, hit->code, hit->exit_status, &hit->body);
+			answer(req, hit->code, hit->exit_status, &hit->body, "hit");
 			strata_buf_dispose(&key);
 			return;
 		}
@@ -493,6 +497,7 @@ static void api(console *c, struct evhttp_request *req, const char *path, const 
 	}
 	w->req = req;
 	if ((j = job_like(c->running, key.ptr)) || (j = job_like(c->queued, key.ptr))) {
+		w->shared = 1;
 		w->next = j->waiters;	/* the answer being prepared answers this one too */
 		j->waiters = w;
 		strata_buf_dispose(&key);

@@ -254,4 +254,8 @@ grep -q "^sequence " resp || fail "16 KiB of headers: no state in the answer"
 head -1 resp | grep -q "^HTTP/1.1 400" || fail "16 KiB + 1 of headers: $(head -1 resp)"
 "$NET_RAW" st "$SERVE_PORT" h1 >resp
 head -1 resp | grep -q "^HTTP/1.1 200" || fail "the daemon did not serve after refusing oversized headers"
-ok "a request whose line and headers hold 16 KiB is served; one byte more gets 400, and the daemon serves on"
+# two Host headers, the good one first: evhttp reads the first, so the daemon must refuse the request (RFC 9112 3.2)
+printf 'GET /v1/state HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n' >h3
+"$NET_RAW" st "$SERVE_PORT" h3 >resp
+head -1 resp | grep -q "^HTTP/1.1 400" || fail "two Host headers: $(head -1 resp)"
+ok "a request whose line and headers hold 16 KiB is served; one byte more gets 400, two Host headers get 400, and the daemon serves on"

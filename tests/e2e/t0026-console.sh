@@ -74,10 +74,19 @@ for m in POST PUT DELETE PATCH; do
 	[ "$(code -X $m "${BASE}api/status")" = 405 ] || fail "$m is not refused"
 done
 [ "$(code -H "Host: evil.example:80" "${BASE}api/status")" = 403 ] || fail "a foreign Host is answered (DNS rebinding)"
+# two Host headers, the good one first (evhttp reads the first): 400
+python3 - "${BASE#http://}" >twohosts.out <<'PY'
+import socket, sys
+host, port = sys.argv[1].rstrip("/").rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+s.sendall(("GET /api/status HTTP/1.1\r\nHost: %s:%s\r\nHost: evil.example\r\nConnection: close\r\n\r\n" % (host, port)).encode())
+print(s.recv(100).split(b"\r\n")[0].decode())
+PY
+grep -q "^HTTP/1.1 400" twohosts.out || fail "two Host headers: $(cat twohosts.out)"
 [ "$(code -X POST --data "token=$TOKEN" "${BASE}login")" = 403 ] || fail "a login without the page's Origin is accepted"
 origin=${BASE%/}
 [ "$(code -X POST -H "Origin: $origin" --data "token=00" "${BASE}login")" = 401 ] || fail "a wrong token logs in"
-ok "bad requests get 4xx: unknown paths, traversal, a 3000-byte query, bad escapes, option-like and unknown parameters, SQL in a name, every write method, a foreign Host, a login from elsewhere"
+ok "bad requests get 4xx: unknown paths, traversal, a 3000-byte query, bad escapes, option-like and unknown parameters, SQL in a name, every write method, a foreign Host, two Host headers, a login from elsewhere"
 
 # the province's record, traced back: received data needs no login at the street
 pvkey=$("$STRATA" -C st sql 'SELECT id_number FROM "cn-wangjiang-01/residents" LIMIT 1' --format csv | tr -d '\r' | sed -n 2p)

@@ -9,6 +9,8 @@
  *   STRATA_FAULT_COUNT=F    at exit, write the number of counted calls to F
  *   STRATA_FAULT_PATH=S     count only the calls on a path that contains S
  *   STRATA_FAULT_TRACE=F    append "N CALL" for each counted call to F (which call N is)
+ *   STRATA_FAULT_ACCEPT=N   the first N accept()/accept4() calls fail with EMFILE, as at
+ *                           the descriptor limit (a server's connection guard)
  *   STRATA_FAULT_KINDS=L    count only the calls named in L ("fsync,rename,unlink"):
  *                           the points where what is on disk becomes visible or
  *                           durable (a write to a file not yet renamed into
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static long calls, fail_at = -1;
@@ -188,4 +191,38 @@ int unlink(const char *p)
 		return -1;
 	}
 	return real_unlink(p);
+}
+
+/* STRATA_FAULT_ACCEPT: the process is out of descriptors for its first N accepts */
+static int accept_fails(void)
+{
+	static long left = -1;
+	if (left < 0)
+		left = getenv("STRATA_FAULT_ACCEPT") ? atol(getenv("STRATA_FAULT_ACCEPT")) : 0;
+	if (left > 0) {
+		left--;
+		errno = EMFILE;
+		return 1;
+	}
+	return 0;
+}
+
+int accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	static int (*real)(int, struct sockaddr *, socklen_t *);
+	if (accept_fails())
+		return -1;
+	if (!real)
+		real = (int (*)(int, struct sockaddr *, socklen_t *))dlsym(RTLD_NEXT, "accept");
+	return real(fd, addr, len);
+}
+
+int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	static int (*real)(int, struct sockaddr *, socklen_t *, int);
+	if (accept_fails())
+		return -1;
+	if (!real)
+		real = (int (*)(int, struct sockaddr *, socklen_t *, int))dlsym(RTLD_NEXT, "accept4");
+	return real(fd, addr, len, flags);
 }

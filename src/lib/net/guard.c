@@ -43,11 +43,14 @@ struct strata_guard {
 	int n, cap;		/* tracked; room in conns */
 	int max;		/* the limit in force */
 	int paused;		/* accepting paused until the next tick */
+	struct event *reap;	/* soon after a close: the descriptors it held come back */
 	strata_guard_stats st;
 	struct { uint64_t n; double last; } logged[5];	/* per kind: count since the last line */
 };
 
 enum { K_ACCEPT, K_EVICT, K_ADDR, K_EXPIRED, K_PAUSED };
+
+static void reap_soon(strata_guard *g);
 
 static double now_mono(void)
 {
@@ -139,6 +142,7 @@ static int evict_one(strata_guard *g)
 	     g->conns[best].addr);
 	g->st.evicted++;
 	close_conn(&g->conns[best]);
+	reap_soon(g);
 	return 1;
 }
 
@@ -151,34 +155,55 @@ static void pause_accepting(strata_guard *g)
 	}
 }
 
-/* Every second: let go what evhttp freed, close what is past its deadline, resume accepting. */
-static void tick_cb(evutil_socket_t fd, short what, void *arg)
+/* Lets go what evhttp freed (which closes its socket); with `expire`, closes what is past its deadline. */
+static void sweep(strata_guard *g, int expire)
 {
-	strata_guard *g = arg;
 	double now = now_mono();
 	int k = 0;
 
-	(void)fd, (void)what;
 	for (int i = 0; i < g->n; i++) {
 		tracked *t = &g->conns[i];
 		if (freed(t)) {
 			bufferevent_decref(t->bev);
 			continue;
 		}
-		if (g->o.request_seconds > 0 && !t->busy && now - t->since > g->o.request_seconds) {
+		if (expire && g->o.request_seconds > 0 && !t->busy && now - t->since > g->o.request_seconds) {
 			addr_of(t);
 			note(g, K_EXPIRED, "a request from %s not complete after %d seconds: its connection closed", t->addr,
 			     g->o.request_seconds);
 			g->st.expired++;
 			close_conn(t);
+			reap_soon(g);
 		}
 		g->conns[k++] = *t;
 	}
 	g->n = k;
+	g->st.conns = g->n;
 	if (g->paused && g->lev && g->n < g->max) {
 		evconnlistener_enable(g->lev);
 		g->paused = 0;
 	}
+}
+
+/* Every second: the deadlines, and accepting resumed if there is room. */
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	sweep(arg, 1);
+}
+
+static void reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	sweep(arg, 0);
+}
+
+/* The connections just closed are let go in a moment (evhttp frees them on its next turn), not at the next tick. */
+static void reap_soon(strata_guard *g)
+{
+	struct timeval tv = { 0, 20000 };
+	if (g->reap && !evtimer_pending(g->reap, NULL))
+		evtimer_add(g->reap, &tv);
 }
 
 /* Just after evhttp gave a new connection its socket: the limit per address. */
@@ -196,6 +221,7 @@ static void placed_cb(evutil_socket_t fd, short what, void *arg)
 			note(g, K_ADDR, "%s holds %d connections, its limit: one more closed", t->addr, g->o.per_addr);
 			g->st.refused_addr++;
 			close_conn(t);
+			reap_soon(g);
 		}
 	}
 }
@@ -243,6 +269,7 @@ static void accept_error_cb(struct evconnlistener *lev, void *arg)
 		     g->max);
 		evict_one(g);
 	} else {
+		reap_soon(g);
 		note(g, K_ACCEPT, "cannot accept a connection: %s", strerror(e));
 	}
 	pause_accepting(g);
@@ -270,7 +297,8 @@ strata_guard *strata_guard_new(struct event_base *base, struct evhttp_bound_sock
 		register_guard(g);
 		evconnlistener_set_error_cb(g->lev, accept_error_cb);
 	}
-	if (!(g->tick = event_new(base, -1, EV_PERSIST, tick_cb, g)) || event_add(g->tick, &tv) < 0) {
+	if (!(g->tick = event_new(base, -1, EV_PERSIST, tick_cb, g)) || event_add(g->tick, &tv) < 0 ||
+	    !(g->reap = evtimer_new(base, reap_cb, g))) {
 		strata_guard_free(g);
 		strata_error_set("cannot set up the connection guard");
 		return NULL;
@@ -287,6 +315,8 @@ void strata_guard_free(strata_guard *g)
 		bufferevent_decref(g->conns[i].bev);
 	if (g->tick)
 		event_free(g->tick);
+	if (g->reap)
+		event_free(g->reap);
 	free(g->conns);
 	free(g);
 }
@@ -311,9 +341,17 @@ void strata_guard_track(strata_guard *g, struct bufferevent *bev)
 	g->conns[g->n].since = now_mono();
 	g->n++;
 	g->st.conns = g->n;
-	/* at the limit: room is made now, and no more is taken until there is some */
-	if (g->n >= g->max && !evict_one(g))
+	/*
+	 * At the limit (every tracked connection holds a descriptor until it is
+	 * let go): a few idle ones make room, and accepting pauses until their
+	 * descriptors come back.
+	 */
+	if (g->n >= g->max) {
+		int want = g->max / 16 + 1;
+		while (want-- > 0 && evict_one(g))
+			;
 		pause_accepting(g);
+	}
 	/* its address is known once evhttp has given it its socket, right after this returns */
 	event_base_once(g->base, -1, EV_TIMEOUT, placed_cb, g, &zero);
 }

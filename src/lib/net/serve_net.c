@@ -4,6 +4,7 @@
  */
 #include "strata/net/serve_net.h"
 #include "strata/format/msg.h"
+#include "strata/net/guard.h"
 #include "strata/net/netproc.h"
 #include "strata/net/tls.h"
 #include "netproto.h"
@@ -26,6 +27,10 @@
 
 #define HEADERS_MAX 16384
 #define MIN_RATE 1024		/* bytes per second a request must arrive at */
+#define REFUSALS_LOGGED 20	/* refused handshakes logged each minute; the rest counted */
+#define CONNS_MAX 1024		/* connections at once (below the descriptor limit, less RESERVE) */
+#define CONNS_PER_ADDR 64	/* from one address: a peer pushes and pulls on a few at a time */
+#define RESERVE 32		/* descriptors besides connections: the node process's channel, logs */
 
 struct server;
 
@@ -71,6 +76,7 @@ struct server {
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
+	strata_guard *guard, *mguard;	/* connection limits: the peers' listener, the metrics one */
 	SSL_CTX *ctx;
 	strata_tls_pins pins;
 	struct bufferevent *chan;
@@ -224,8 +230,22 @@ static void info_cb(const SSL *ssl, int where, int ret)
 	if (!c->addr[0])
 		conn_addr(c);
 	c->s->refused_tls++;
-	strata_netproc_log_at(4, "refused TLS from %s: %s%s%s", c->addr, SSL_alert_desc_string_long(ret),
-	      c->s->pins.why[0] ? ": " : "", c->s->pins.why);
+	/* at most REFUSALS_LOGGED lines a minute: a flood of bad handshakes says how many it was, not each */
+	{
+		static time_t window;
+		static unsigned logged, quiet;
+		time_t now = time(NULL);
+		if (now - window >= 60) {
+			if (quiet)
+				strata_netproc_log_at(4, "refused TLS %u more times in the last minute (not each logged)", quiet);
+			window = now, logged = 0, quiet = 0;
+		}
+		if (logged++ < REFUSALS_LOGGED)
+			strata_netproc_log_at(4, "refused TLS from %s: %s%s%s", c->addr, SSL_alert_desc_string_long(ret),
+					      c->s->pins.why[0] ? ": " : "", c->s->pins.why);
+		else
+			quiet++;
+	}
 	c->s->pins.why[0] = '\0';
 }
 
@@ -268,6 +288,7 @@ static struct bufferevent *bev_cb(struct event_base *base, void *arg)
 	if (!bev)
 		return give_up(s, "cannot make a TLS bufferevent");
 	c->bev = bev;
+	strata_guard_track(s->guard, bev);
 	return bev;
 }
 
@@ -365,6 +386,7 @@ static void request_cb(struct evhttp_request *req, void *arg)
 
 	if (c)
 		c->receiving = 0;
+	strata_guard_busy(s->guard, req, 1);	/* complete: no longer a connection to make room with */
 	if (!pin) {	/* the handshake requires one: this is a bug, not a peer */
 		reply_text(req, 403, "Forbidden", "no authenticated peer");
 		return;
@@ -381,6 +403,17 @@ static void request_cb(struct evhttp_request *req, void *arg)
 		    !part_of(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)), token, &last) ||
 		    !open_find(s, token)) {
 			reply_text(req, 503, "Service Unavailable", "the daemon is stopping; try again later");
+			return;
+		}
+	}
+	{
+		/* RFC 9112 3.2: a request names its Host once (and evhttp reads only the first) */
+		struct evkeyval *h;
+		int hosts = 0;
+		for (h = evhttp_request_get_input_headers(req)->tqh_first; h; h = h->next.tqe_next)
+			hosts += !evutil_ascii_strcasecmp(h->key, "Host");
+		if (hosts != 1) {
+			reply_text(req, 400, "Bad Request", "a request names its Host once");
 			return;
 		}
 	}
@@ -445,13 +478,16 @@ static void reloaded(struct server *s, uint64_t status, const strata_msg *m);
 static void metrics_reply(struct server *s, struct evhttp_request *req, uint64_t status, const strata_msg *m)
 {
 	struct evbuffer *b;
+	strata_guard_stats g;
 
 	if (!req)
 		return;
+	strata_guard_busy(s->mguard, req, 0);
 	if (status != 200 || !(b = evbuffer_new())) {
 		evhttp_send_reply(req, 500, "Internal Server Error", NULL);
 		return;
 	}
+	strata_guard_stats_get(s->guard, &g);
 	evbuffer_add(b, m->ptr[T_BODY], m->len[T_BODY]);
 	evbuffer_add_printf(b, "# HELP strata_requests_total Requests answered, by endpoint and HTTP status.\n"
 			       "# TYPE strata_requests_total counter\n");
@@ -471,11 +507,22 @@ static void metrics_reply(struct server *s, struct evhttp_request *req, uint64_t
 			       "# TYPE strata_refusals_total counter\n"
 			       "strata_refusals_total{reason=\"tls\"} %llu\n"
 			       "strata_refusals_total{reason=\"slow\"} %llu\n"
+			       "strata_refusals_total{reason=\"per_address\"} %llu\n"
+			       "strata_refusals_total{reason=\"evicted\"} %llu\n"
+			       "# HELP strata_accept_errors_total accept() failures (EMFILE: at the descriptor limit).\n"
+			       "# TYPE strata_accept_errors_total counter\n"
+			       "strata_accept_errors_total %llu\n"
+			       "# HELP strata_connections Connections open, and the limit in force.\n"
+			       "# TYPE strata_connections gauge\n"
+			       "strata_connections{kind=\"open\"} %d\n"
+			       "strata_connections{kind=\"limit\"} %d\n"
 			       "# HELP strata_up 1 while the daemon serves.\n"
 			       "# TYPE strata_up gauge\n"
 			       "strata_up 1\n",
 			    (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
-			    (unsigned long long)s->refused_tls, (unsigned long long)s->dropped_slow);
+			    (unsigned long long)s->refused_tls, (unsigned long long)s->dropped_slow,
+			    (unsigned long long)g.refused_addr, (unsigned long long)g.evicted,
+			    (unsigned long long)g.accept_errors, g.conns, g.max_conns);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
@@ -493,6 +540,7 @@ static void metrics_cb(struct evhttp_request *req, void *arg)
 		evhttp_send_reply(req, 404, "Not Found", NULL);
 		return;
 	}
+	strata_guard_busy(s->mguard, req, 1);
 	if (!(p = calloc(1, sizeof(*p))) || strata_msg_begin(&m) < 0 ||
 	    strata_msg_add_u64(&m, T_ID, ++s->next_id) < 0 || strata_msg_add_u64(&m, T_OP, OP_METRICS) < 0 ||
 	    strata_msg_add_str(&m, T_PEER, "metrics") < 0 || strata_msg_add(&m, T_BODY, "", 0) < 0 ||
@@ -614,6 +662,7 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	} else {
 		strata_netproc_log("signal %d: finishing %s, accepting no more", (int)sig,
 				   s->conns ? "open connections" : "nothing");
+		strata_guard_stop_accepting(s->guard);	/* before evhttp frees the listener */
 		if (s->bound)
 			evhttp_del_accept_socket(s->http, s->bound);
 		s->bound = NULL;
@@ -720,6 +769,20 @@ static void hup_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 
+static void guard_log(const char *line)
+{
+	strata_netproc_log("%s", line);
+}
+
+/* The metrics listener's connections: plain, each held by its guard. */
+static struct bufferevent *metrics_bev_cb(struct event_base *base, void *arg)
+{
+	struct server *s = arg;
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	strata_guard_track(s->mguard, bev);
+	return bev;
+}
+
 int strata_serve_net_main(int fd, void *arg)
 {
 	const strata_serve_net_args *args = arg;
@@ -777,13 +840,25 @@ int strata_serve_net_main(int fd, void *arg)
 		error = STRATA_ERROR;
 		goto done;
 	}
+	{
+		strata_guard_opts g = { CONNS_MAX, RESERVE, CONNS_PER_ADDR, 0, "network process", guard_log };
+		if (!(s.guard = strata_guard_new(s.base, s.bound, &g))) {
+			strata_netproc_log("network process: %s", strata_error_last());
+			error = STRATA_ERROR;
+			goto done;
+		}
+	}
 	if (args->metrics_fd >= 0) {
+		struct evhttp_bound_socket *mbound = NULL;
+		strata_guard_opts g = { 32, RESERVE, 8, s.timeout, "metrics listener", guard_log };
 		evutil_make_socket_nonblocking(args->metrics_fd);
-		if (!(s.mhttp = evhttp_new(s.base)) || !evhttp_accept_socket_with_handle(s.mhttp, args->metrics_fd)) {
+		if (!(s.mhttp = evhttp_new(s.base)) || !(mbound = evhttp_accept_socket_with_handle(s.mhttp, args->metrics_fd)) ||
+		    !(s.mguard = strata_guard_new(s.base, mbound, &g))) {
 			strata_netproc_log("network process: cannot accept on the metrics socket");
 			error = STRATA_ERROR;
 			goto done;
 		}
+		evhttp_set_bevcb(s.mhttp, metrics_bev_cb, &s);
 		evhttp_set_gencb(s.mhttp, metrics_cb, &s);
 		evhttp_set_allowed_methods(s.mhttp, EVHTTP_REQ_GET);
 		evhttp_set_max_headers_size(s.mhttp, HEADERS_MAX);
@@ -800,10 +875,14 @@ int strata_serve_net_main(int fd, void *arg)
 	error = s.failed ? strata_error_set("the network process ran out of memory") : 0;
 done:
 	strata_tls_identity_dispose(&id);
+	strata_guard_stop_accepting(s.guard);
+	strata_guard_stop_accepting(s.mguard);
 	if (s.http)
 		evhttp_free(s.http);
 	if (s.mhttp)
 		evhttp_free(s.mhttp);
+	strata_guard_free(s.guard);
+	strata_guard_free(s.mguard);
 	if (s.chan)
 		bufferevent_free(s.chan);
 	if (s.tick)
