@@ -12,6 +12,7 @@
 #include "strata/policy/policy_store.h"
 #include "strata/replica/link.h"
 #include "strata/node/journal.h"
+#include "strata/node/keys.h"
 #include "strata/policy/view.h"
 
 #include <getopt.h>
@@ -34,7 +35,7 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 		{ NULL, 0, NULL, 0 }
 	};
 	int (*const checks[])(strata_node *, strata_problem_cb, void *) = {
-		strata_node_check, strata_policy_store_check, strata_link_check
+		strata_node_check, strata_keys_check, strata_policy_store_check, strata_link_check
 	};
 	json_t *problems, *v;
 	int c, as_json = 0, repair = 0, rc = 0;
@@ -55,7 +56,9 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 			       "'strata verify --all'.\n\n"
 			       "  --repair do first what any writer would: settle an interrupted change, and\n"
 			       "           complete an interrupted history cut (an erasure: reflogs reset, views\n"
-			       "           cut, the store pruned), so no object keeps what was cut\n"
+			       "           cut, the store pruned), so no object keeps what was cut; and\n"
+			       "           finish an interrupted key rotation (a retired line naming the\n"
+			       "           current key removed, or its missing audit event recorded)\n"
 			       "  --json   {\"node\", \"ok\", \"problems\": [{\"where\", \"problem\", \"fix\"}]}\n", USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
@@ -64,7 +67,7 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 	if (optind != argc)
 		return cli_usage(USAGE);
 	if (repair && ((rc = strata_journal_lock(cli->node)) < 0 || (rc = strata_node_load_key(cli->node)) < 0 ||
-		       (rc = strata_view_settle_interrupted(cli->node)) < 0))
+		       (rc = strata_view_settle_interrupted(cli->node)) < 0 || (rc = strata_keys_repair(cli->node)) < 0))
 		return rc;
 	problems = json_array();
 	for (i = 0; i < sizeof(checks) / sizeof(*checks); i++)

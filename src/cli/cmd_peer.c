@@ -93,7 +93,7 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 	const char *key = NULL, *tier = NULL, *policy = NULL, *url = NULL, *direction = NULL;
 	strata_peer_spec spec = { 0 };
 	strata_buf line = STRATA_BUF_INIT, fpr = STRATA_BUF_INIT, dir = STRATA_BUF_INIT, tr = STRATA_BUF_INIT;
-	int c, rc = STRATA_ERROR;
+	int c, rc = STRATA_ERROR, journalled = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -136,8 +136,10 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 	}
 	if (policy && (rc = check_policy(cli->node, policy, spec.name, tier)) < 0)
 		goto done;
-	if ((rc = strata_journal_lock(cli->node)) < 0 || (rc = strata_peers_add(cli->node, &spec)) < 0 ||
-	    (rc = strata_peers_direction(&dir, cli->node, spec.name)) < 0 ||
+	/* node.conf and the audit event, one journalled change: a full disk leaves neither */
+	if ((rc = strata_journal_lock(cli->node)) < 0 ||
+	    (rc = strata_journal_conf_begin(cli->node, "peer-add", spec.name, &journalled)) < 0 ||
+	    (rc = strata_peers_add(cli->node, &spec)) < 0 || (rc = strata_peers_direction(&dir, cli->node, spec.name)) < 0 ||
 	    (rc = strata_sign_pubkey_fingerprint(&fpr, &spec.key)) < 0)
 		goto done;
 	if ((rc = strata_buf_printf(&tr, "Strata-Peer: %s\nStrata-Key: %s\nStrata-Tier: %s\nStrata-Direction: %s\n"
@@ -145,12 +147,17 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 				    policy ? policy : "none")) < 0 ||
 	    (rc = strata_audit_append(cli->node, "peer-add", "peer added", tr.ptr)) < 0)
 		goto done;
+	if (journalled)
+		strata_journal_end(cli->node);
+	journalled = 0;
 	if (!cli->quiet)
 		printf("peer '%s' (%s): key %s pinned, direction %s%s, policy '%s'%s%s\n", spec.name, tier, fpr.ptr,
 		       dir.ptr, spec.direction ? "" : " (the tiers' default)", policy ? policy : "(none: receive only)",
 		       url ? ", " : "", url ? url : "");
 	rc = 0;
 done:
+	if (journalled)
+		strata_journal_undo(cli->node);
 	strata_buf_dispose(&line);
 	strata_buf_dispose(&fpr);
 	strata_buf_dispose(&dir);
@@ -174,7 +181,7 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 	strata_peer_spec ch = { 0 };
 	strata_buf changed = STRATA_BUF_INIT, tier = STRATA_BUF_INIT, tr = STRATA_BUF_INIT,
 		   fpr = STRATA_BUF_INIT;
-	int c, no_url = 0, no_policy = 0, rc;
+	int c, no_url = 0, no_policy = 0, rc, journalled = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -211,7 +218,8 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 		return CLI_EUSAGE;
 	}
 	ch.name = argv[optind];
-	if ((rc = strata_journal_lock(cli->node)) < 0)
+	if ((rc = strata_journal_lock(cli->node)) < 0 ||
+	    (rc = strata_journal_conf_begin(cli->node, "peer-set", ch.name, &journalled)) < 0)
 		goto done;
 	if (ch.policy) {
 		if (!ch.tier && strata_peers_get(&tier, cli->node, ch.name, "tier") < 0)
@@ -237,9 +245,15 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 	}
 	if ((rc = strata_audit_append(cli->node, "peer-set", "peer changed", tr.ptr)) < 0)
 		goto done;
+	strata_journal_end(cli->node);
+	journalled = 0;
 	if (!cli->quiet)
 		printf("peer '%s' changed:\n%s", ch.name, changed.ptr);
 done:
+	if (journalled && rc < 0)
+		strata_journal_undo(cli->node);
+	else if (journalled)
+		strata_journal_end(cli->node);	/* nothing changed */
 	strata_buf_dispose(&changed);
 	strata_buf_dispose(&tier);
 	strata_buf_dispose(&tr);

@@ -9,6 +9,9 @@
  *   STRATA_FAULT_COUNT=F    at exit, write the number of counted calls to F
  *   STRATA_FAULT_PATH=S     count only the calls on a path that contains S
  *   STRATA_FAULT_TRACE=F    append "N CALL" for each counted call to F (which call N is)
+ *   STRATA_FAULT_SPACE=B    a disk with B bytes free: writes to regular files take from
+ *                           it, a write past it is cut short, the next fails with ENOSPC
+ *   STRATA_FAULT_BYTES=F    at exit, write the bytes written to regular files to F
  *   STRATA_FAULT_ACCEPT=N   the first N accept()/accept4() calls fail with EMFILE, as at
  *                           the descriptor limit (a server's connection guard)
  *   STRATA_FAULT_KINDS=L    count only the calls named in L ("fsync,rename,unlink"):
@@ -27,9 +30,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static long calls, fail_at = -1;
+static long long space_left = -2, bytes_written;	/* -2: not read yet; -1: no limit */
+
+/* A write of *n bytes to fd: 0 (with *n perhaps cut to what is left), or -1 and ENOSPC. */
+static int space_take(int fd, size_t *n)
+{
+	struct stat st;
+	if (space_left == -2)
+		space_left = getenv("STRATA_FAULT_SPACE") ? atoll(getenv("STRATA_FAULT_SPACE")) : -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (space_left >= 0) {
+		if (space_left == 0 && *n) {
+			errno = ENOSPC;
+			return -1;
+		}
+		if ((long long)*n > space_left)
+			*n = (size_t)space_left;
+		space_left -= (long long)*n;
+	}
+	bytes_written += (long long)*n;
+	return 0;
+}
 static int fail_errno = EIO, fail_short, fail_crash;
 
 static void init(void)
@@ -93,10 +119,14 @@ static int hit_what(const char *what, int fd, const char *path)
 
 __attribute__((destructor)) static void report(void)
 {
-	const char *f = getenv("STRATA_FAULT_COUNT");
+	const char *f = getenv("STRATA_FAULT_COUNT"), *b = getenv("STRATA_FAULT_BYTES");
 	FILE *out;
 	if (f && (out = fopen(f, "w")) != NULL) {
 		fprintf(out, "%ld\n", calls);
+		fclose(out);
+	}
+	if (b && (out = fopen(b, "w")) != NULL) {
+		fprintf(out, "%lld\n", bytes_written);
 		fclose(out);
 	}
 }
@@ -113,6 +143,8 @@ ssize_t write(int fd, const void *buf, size_t n)
 		errno = fail_errno;
 		return -1;
 	}
+	if (fd > 2 && space_take(fd, &n) < 0)
+		return -1;
 	return real_write(fd, buf, n);
 }
 
@@ -125,6 +157,8 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 		errno = fail_errno;
 		return -1;
 	}
+	if (fd > 2 && space_take(fd, &n) < 0)
+		return -1;
 	return real_pwrite(fd, buf, n, off);
 }
 
@@ -153,6 +187,14 @@ int fdatasync(int fd)
 	return real_fdatasync(fd);
 }
 
+/* A file removed or replaced gives its blocks back (STRATA_FAULT_SPACE). */
+static void space_credit(const char *path)
+{
+	struct stat st;
+	if (space_left >= 0 && path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1)
+		space_left += (long long)st.st_size;
+}
+
 int rename(const char *a, const char *b)
 {
 	REAL(rename, int, const char *, const char *);
@@ -160,6 +202,7 @@ int rename(const char *a, const char *b)
 		errno = fail_errno;
 		return -1;
 	}
+	space_credit(b);
 	return real_rename(a, b);
 }
 
@@ -190,6 +233,7 @@ int unlink(const char *p)
 		errno = EIO;
 		return -1;
 	}
+	space_credit(p);
 	return real_unlink(p);
 }
 

@@ -95,6 +95,32 @@ START_TEST(undo_after_error)
 }
 END_TEST
 
+/* node.conf joins a change in flight (a parcel import accepting a rotation): an undo puts both files back */
+START_TEST(added_file_restored)
+{
+	strata_buf t = STRATA_BUF_INIT;
+
+	begin_change();
+	fx_write("n/extra.conf", "before\n");
+	ck_assert_int_eq(strata_journal_add_file(node, "extra.conf"), 0);
+	ck_assert_int_eq(strata_journal_add_file(node, "extra.conf"), 0);	/* once is enough */
+	ck_assert_int_eq(strata_journal_add_file(node, "new.conf"), 0);	/* did not exist: undone by removing it */
+	fx_write("n/extra.conf", "after\n");
+	fx_write("n/new.conf", "made\n");
+	ck_assert_int_lt(strata_journal_add_file(node, "../outside"), 0);
+	strata_error_set("a full disk");
+	ck_assert_int_eq(strata_journal_undo(node), 0);
+	assert_old();
+	ck_assert_int_eq(strata_fs_read(&t, fx_path("n/extra.conf"), 4096), 0);
+	ck_assert_str_eq(t.ptr, "before\n");
+	ck_assert_int_eq(access(fx_path("n/new.conf"), F_OK), -1);
+	ck_assert_int_eq(access(fx_path("n/journal.reserve"), F_OK), -1);	/* the room to undo with, given back */
+	/* with no change in flight there is nothing to add to */
+	ck_assert_int_lt(strata_journal_add_file(node, "extra.conf"), 0);
+	strata_buf_dispose(&t);
+}
+END_TEST
+
 START_TEST(undo_keeps_a_ref_moved_since)
 {
 	begin_change();
@@ -228,6 +254,7 @@ int main(void)
 	TCase *tc = tcase_create("journal");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, undo_after_error);
+	tcase_add_test(tc, added_file_restored);
 	tcase_add_test(tc, undo_keeps_a_ref_moved_since);
 	tcase_add_test(tc, complete_once_audited);
 	tcase_add_test(tc, recover_at_lock);

@@ -4,6 +4,8 @@
 #include "strata/node/peers.h"
 #include "strata/node/journal.h"
 #include "strata/node/commit.h"
+#include "strata/node/audit.h"
+#include "strata/node/refs.h"
 
 #include <openssl/crypto.h>
 #include <sys/stat.h>
@@ -134,6 +136,51 @@ START_TEST(accept_and_revoke)
 }
 END_TEST
 
+static void count_problem(const char *where, const char *problem, const char *fix, void *payload)
+{
+	(void)where, (void)problem, (void)fix;
+	(*(int *)payload)++;
+}
+
+/* what a rotation cut short leaves, found by doctor and repaired */
+START_TEST(interrupted_rotation_repaired)
+{
+	strata_buf o = STRATA_BUF_INIT, nk = STRATA_BUF_INIT, line = STRATA_BUF_INIT;
+	int found = 0;
+	git_oid head;
+	git_reference *r = NULL;
+
+	ck_assert_int_eq(strata_keys_check(n, count_problem, &found), 0);
+	/* stopped before the swap: a retired line naming the current key */
+	ck_assert_int_eq(strata_sign_pubkey_format(&line, strata_node_pubkey(n)), 0);
+	strata_buf_printf(&line, " before %lld", (long long)time(NULL) + 1);
+	{
+		git_config *cfg = NULL;
+		ck_assert_int_eq(git_config_open_ondisk(&cfg, fx_path("n/node.conf")), 0);
+		ck_assert_int_eq(git_config_set_string(cfg, "node.retired", line.ptr), 0);
+		git_config_free(cfg);
+	}
+	strata_node_free(n);
+	ck_assert_int_eq(strata_node_open(&n, fx_path("n")), 0);
+	ck_assert_int_eq(strata_journal_lock(n), 0);
+	ck_assert_int_eq(strata_keys_check(n, count_problem, &found), 1);
+	ck_assert_int_eq(strata_keys_repair(n), 0);
+	found = 0;
+	ck_assert_int_eq(strata_keys_check(n, count_problem, &found), 0);
+	/* stopped after the swap: the rotation made, its audit event not */
+	ck_assert_int_eq(git_reference_name_to_id(&head, strata_node_repo(n), STRATA_REF_AUDIT), 0);
+	ck_assert_int_eq(strata_keys_rotate(n, &o, &nk), 0);
+	ck_assert_int_eq(git_reference_create(&r, strata_node_repo(n), STRATA_REF_AUDIT, &head, 1, "test: the event lost"), 0);
+	git_reference_free(r);
+	ck_assert_int_eq(strata_keys_check(n, count_problem, &found), 1);
+	ck_assert_int_eq(strata_keys_repair(n), 0);
+	ck_assert_int_eq(strata_keys_check(n, count_problem, &found), 0);
+	strata_buf_dispose(&o);
+	strata_buf_dispose(&nk);
+	strata_buf_dispose(&line);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("keys");
@@ -141,6 +188,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, rotate);
 	tcase_add_test(tc, accept_and_revoke);
+	tcase_add_test(tc, interrupted_rotation_repaired);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

@@ -1,6 +1,7 @@
 /*
- * journal.h - makes a change that moves several refs and rewrites one file
- * (a link file) all-or-nothing, across an error, a kill or a power loss.
+ * journal.h - makes a change that moves several refs and rewrites a few
+ * files of the node (a link file, node.conf) all-or-nothing, across an
+ * error, a kill or a power loss.
  *
  * Used by parcel import, view build and policy commit.
  * A parcel import moves every received view's ref, then the sender's link
@@ -50,6 +51,19 @@ int strata_journal_begin(strata_node *n, const char *op, const char *what, const
  * journal it could not remove is settled as complete at the next lock.
  */
 void strata_journal_end(strata_node *n);
+/*
+ * Adds a file the change also rewrites (its content now, to restore on
+ * undo), before it is rewritten: the journalled change must be this
+ * process's own (begun, not yet ended).
+ */
+int strata_journal_add_file(strata_node *n, const char *file);
+/*
+ * Every change to node.conf goes through the journal with its audit
+ * event: this begins one for node.conf (`*own` = 1: the caller ends it
+ * once its audit event is in, or undoes it), or, inside a change already
+ * journalled by this process, adds node.conf to it (`*own` = 0).
+ */
+int strata_journal_conf_begin(strata_node *n, const char *op, const char *what, int *own);
 /* Undoes the journalled change now (after an error), then removes the journal; keeps the error already set. */
 int strata_journal_undo(strata_node *n);
 /*

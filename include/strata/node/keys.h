@@ -58,4 +58,14 @@ int strata_keys_accept_rotation(strata_node *n, const char *peer, const strata_r
  */
 int strata_keys_revoke(strata_node *n, const char *peer, const char *fpr, int64_t after, int *current);
 
+/*
+ * What an interrupted rotation can leave (its swap of keys/ is not
+ * journalled): a node.retired line naming the current key (stopped before
+ * the swap), or a rotation in keys/rotations with no audit event (stopped
+ * after it).  check reports each through `cb` (the number found); repair,
+ * under the write lock, removes the line and records the event.
+ */
+int strata_keys_check(strata_node *n, strata_problem_cb cb, void *payload);
+int strata_keys_repair(strata_node *n);
+
 #endif

@@ -26,6 +26,43 @@ static char *journal_path(strata_node *n)
 	return strata_fs_path_join(strata_node_path(n), STRATA_JOURNAL);
 }
 
+/*
+ * Room to undo.  Undoing a change writes too (each ref put back, its
+ * reflog entry, a file restored), so on a full disk an undo could fail
+ * where the change did.  Before a change begins, NODE/journal.reserve
+ * takes RESERVE_BYTES; an undo frees it first.  If the reserve cannot be
+ * written, the change is refused before anything moves.
+ */
+#define RESERVE_BYTES (64 * 1024)
+
+static char *reserve_path(strata_node *n)
+{
+	return strata_fs_path_join(strata_node_path(n), STRATA_JOURNAL ".reserve");
+}
+
+static int reserve_take(strata_node *n)
+{
+	char *path = reserve_path(n), *zero = calloc(1, RESERVE_BYTES);
+	int error = STRATA_ERROR;
+
+	if (path && zero && (error = strata_fs_write_atomic(path, zero, RESERVE_BYTES, 0600)) < 0) {
+		unlink(path);
+		error = strata_error_set("not enough free space to make a change safely (%s); free some and run it "
+					 "again: nothing was changed", strata_error_last());
+	}
+	free(zero);
+	free(path);
+	return error;
+}
+
+static void reserve_free(strata_node *n)
+{
+	char *path = reserve_path(n);
+	if (path)
+		unlink(path);
+	free(path);
+}
+
 static json_t *oid_json(const git_oid *id)
 {
 	char hex[GIT_OID_HEXSZ + 1];
@@ -91,7 +128,7 @@ int strata_journal_begin(strata_node *n, const char *op, const char *what, const
 				 path);
 		goto done;
 	}
-	if ((error = audit_head(head, n)) < 0)
+	if ((error = audit_head(head, n)) < 0 || (error = reserve_take(n)) < 0)
 		goto done;
 	json_object_set_new(root, "op", json_string(op));
 	json_object_set_new(root, "what", json_string(what));
@@ -128,8 +165,10 @@ int strata_journal_begin(strata_node *n, const char *op, const char *what, const
 		goto done;
 	}
 	/* nothing has moved yet: a journal that failed to be written whole must not stay */
-	if ((error = strata_fs_write_atomic(path, text, strlen(text), 0644)) < 0)
+	if ((error = strata_fs_write_atomic(path, text, strlen(text), 0644)) < 0) {
 		unlink(path);
+		reserve_free(n);
+	}
 done:
 	free(path);
 	free(lpath);
@@ -157,6 +196,7 @@ static int remove_journal(strata_node *n)
 void strata_journal_end(strata_node *n)
 {
 	remove_journal(n);
+	reserve_free(n);
 	strata_error_clear();
 }
 
@@ -205,7 +245,36 @@ done:
 	return error;
 }
 
-/* Puts every ref still at its new value back, and the old file. */
+/* Puts a file of the node back as it was (`old` a string), or away (null: it did not exist). */
+static int restore_file(strata_node *n, const char *relpath, json_t *old)
+{
+	char *rel = strdup(relpath), *lpath = strata_fs_path_join(strata_node_path(n), relpath), *slash, *dir;
+	int error = 0;
+
+	if (!rel || !lpath) {
+		free(rel);
+		free(lpath);
+		return strata_error_set("out of memory");
+	}
+	slash = strrchr(rel, '/');
+	if (slash)
+		*slash = '\0';
+	dir = strata_fs_path_join(strata_node_path(n), slash ? rel : ".");
+	if (!dir)
+		error = STRATA_ERROR;
+	else if (json_is_string(old))
+		error = strata_fs_write_atomic(lpath, json_string_value(old), json_string_length(old), 0644);
+	else if (unlink(lpath) == 0)
+		error = strata_fs_fsync_dir(dir);
+	else if (errno != ENOENT)
+		error = strata_error_sys(lpath);
+	free(rel);
+	free(lpath);
+	free(dir);
+	return error;
+}
+
+/* Puts every ref still at its new value back, and the old files. */
 static int undo(strata_node *n, json_t *j)
 {
 	json_t *refs = json_object_get(j, "refs"), *file = json_object_get(j, "file");
@@ -243,22 +312,16 @@ static int undo(strata_node *n, json_t *j)
 		if (error < 0)
 			error = strata_error_git("cannot put a ref back");
 	}
-	if (!error && has_file) {
-		json_t *old = json_object_get(file, "old");
-		char *lpath = strata_fs_path_join(strata_node_path(n), rel.ptr), *slash = strrchr(rel.ptr, '/'), *dir;
-		if (slash)
-			*slash = '\0';
-		dir = strata_fs_path_join(strata_node_path(n), slash ? rel.ptr : ".");
-		if (!lpath || !dir)
-			error = STRATA_ERROR;
-		else if (json_is_string(old))
-			error = strata_fs_write_atomic(lpath, json_string_value(old), json_string_length(old), 0644);
-		else if (unlink(lpath) == 0)
-			error = strata_fs_fsync_dir(dir);
-		else if (errno != ENOENT)
-			error = strata_error_sys(lpath);
-		free(lpath);
-		free(dir);
+	if (!error && has_file)
+		error = restore_file(n, rel.ptr, json_object_get(file, "old"));
+	/* the files added to the change as it went (strata_journal_add_file) */
+	for (size_t i = 0; !error && i < json_array_size(json_object_get(j, "files")); i++) {
+		json_t *f = json_array_get(json_object_get(j, "files"), i);
+		const char *path = json_string_value(json_object_get(f, "path"));
+		if (!path || !file_path_valid(path))
+			error = strata_error_set("journal: a file entry without a valid path");
+		else
+			error = restore_file(n, path, json_object_get(f, "old"));
 	}
 	strata_buf_dispose(&rel);
 	return error < 0 ? error : remove_journal(n);
@@ -307,6 +370,7 @@ static int settle(strata_node *n, json_t *j, int *undone)
 	int rc;
 
 	*undone = 0;
+	reserve_free(n);	/* the room an undo needs */
 	if ((rc = audit_head(head, n)) < 0)
 		return rc;
 	if (strcmp(head, was ? was : "") != 0)
@@ -433,5 +497,74 @@ int strata_journal_cut_paid(strata_node *n)
 	else
 		error = strata_fs_fsync_dir(strata_node_path(n));
 	free(path);
+	return error;
+}
+
+int strata_journal_add_file(strata_node *n, const char *file)
+{
+	char *path = journal_path(n), *lpath = NULL, *text = NULL;
+	json_t *j = NULL, *files, *f;
+	strata_buf old = STRATA_BUF_INIT, rel = STRATA_BUF_INIT;
+	int rc, error = STRATA_ERROR;
+
+	if (!path)
+		return STRATA_ERROR;
+	if ((rc = journal_read(&j, n)) <= 0) {
+		error = rc < 0 ? rc : strata_error_set("journal: no change is journalled to add '%s' to", file);
+		goto done;
+	}
+	if (!file_path_valid(file)) {
+		error = strata_error_set("journal: '%s' is no path inside the node", file);
+		goto done;
+	}
+	/* already in the change: its first old content is the one to restore */
+	if ((rc = journal_file(&rel, j)) > 0 && !strcmp(rel.ptr, file)) {
+		error = 0;
+		goto done;
+	}
+	if (!json_is_array(files = json_object_get(j, "files"))) {
+		files = json_array();
+		json_object_set_new(j, "files", files);
+	}
+	for (size_t i = 0; i < json_array_size(files); i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(files, i), "path")) ?: "", file)) {
+			error = 0;
+			goto done;
+		}
+	if ((lpath = strata_fs_path_join(strata_node_path(n), file)) == NULL)
+		goto done;
+	if (access(lpath, F_OK) == 0 && (error = strata_fs_read(&old, lpath, JOURNAL_MAX / 2)) < 0)
+		goto done;
+	f = json_object();
+	json_object_set_new(f, "path", json_string(file));
+	json_object_set_new(f, "old", old.ptr ? json_stringn(old.ptr, old.len) : json_null());
+	json_array_append_new(files, f);
+	if ((text = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL) {
+		error = strata_error_set("cannot encode the journal");
+		goto done;
+	}
+	/* the journal is replaced whole: before, the change without this file; after, with it */
+	error = strata_fs_write_atomic(path, text, strlen(text), 0644);
+done:
+	json_decref(j);
+	free(path);
+	free(lpath);
+	free(text);
+	strata_buf_dispose(&old);
+	strata_buf_dispose(&rel);
+	return error;
+}
+
+int strata_journal_conf_begin(strata_node *n, const char *op, const char *what, int *own)
+{
+	char *path = journal_path(n);
+	int inside = path && access(path, F_OK) == 0, error;
+
+	free(path);
+	*own = 0;
+	if (inside)	/* a change already journalled (a parcel import accepting a peer's rotation): node.conf joins it */
+		return strata_journal_add_file(n, "node.conf");
+	if ((error = strata_journal_begin(n, op, what, "node.conf", NULL, 0)) == 0)
+		*own = 1;
 	return error;
 }

@@ -3,6 +3,7 @@
  */
 /* renameat2: _GNU_SOURCE, which configure defines for every file */
 #include "strata/node/keys.h"
+#include "strata/node/journal.h"
 #include "strata/node/audit.h"
 #include "strata/node/peers.h"
 #include "strata/base/fs.h"
@@ -53,6 +54,31 @@ static int list_put(git_config *cfg, const char *var, const char *item, const ch
 		error = strata_error_git("cannot write node.conf");
 	git_config_entry_free(e);
 	strata_buf_dispose(&out);
+	return error;
+}
+
+/*
+ * node.conf and keys/allowed_signers join the journal before they change
+ * (a change of this one's own, `*own`, or the one in flight: a parcel
+ * import accepting its sender's rotation), so that an error (a full disk)
+ * leaves them as they were, and the audit event is the change's last step.
+ */
+static int conf_journal(strata_node *n, const char *op, const char *what, int *own)
+{
+	int error = strata_journal_conf_begin(n, op, what, own);
+	if (!error && (error = strata_journal_add_file(n, "keys/allowed_signers")) < 0 && *own) {
+		strata_journal_undo(n);
+		*own = 0;
+	}
+	return error;
+}
+
+static int conf_journal_done(strata_node *n, int own, int error)
+{
+	if (own && error < 0)
+		strata_journal_undo(n);
+	else if (own)
+		strata_journal_end(n);
 	return error;
 }
 
@@ -177,7 +203,7 @@ int strata_keys_rotate(strata_node *n, strata_buf *old_fpr, strata_buf *new_fpr)
 	strata_buf rot = STRATA_BUF_INIT, line = STRATA_BUF_INIT, pub = STRATA_BUF_INIT, tr = STRATA_BUF_INIT;
 	char *keys = strata_fs_path_join(n->path, "keys"), *next = strata_fs_path_join(n->path, KEYS_NEW), *p = NULL;
 	strata_pubkey old_pub = n->pub;
-	int error, swapped = 0;
+	int error, swapped = 0, own = 0;
 
 	if (!keys || !next) {
 		error = STRATA_ERROR;
@@ -200,7 +226,17 @@ int strata_keys_rotate(strata_node *n, strata_buf *old_fpr, strata_buf *new_fpr)
 	r.time = (int64_t)time(NULL) + 1;
 	if ((error = strata_keys_rotations(&rot, n)) < 0 || (error = strata_rotation_write(&rot, &r, n->key, fresh)) < 0)
 		goto done;
-	/* 1. the old key retired in node.conf (harmless before the swap: the current key is trusted first) */
+	/*
+	 * 1. the old key retired in node.conf (harmless before the swap: the
+	 * current key is trusted first), journalled: until the swap an error
+	 * puts node.conf back.  The swap cannot be journalled (a directory), so
+	 * the journal ends just before it; a kill between the two leaves a
+	 * retired line naming the current key, which doctor finds and
+	 * --repair removes, and a kill after the swap a rotation without its
+	 * audit event, which --repair records.
+	 */
+	if ((error = strata_journal_conf_begin(n, "key-rotate", n->name, &own)) < 0)
+		goto done;
 	if ((error = strata_sign_pubkey_format(&line, &old_pub)) < 0 ||
 	    (error = list_put(n->cfg, "node.retired", line.ptr, "before", r.time)) < 0)
 		goto done;
@@ -250,6 +286,9 @@ int strata_keys_rotate(strata_node *n, strata_buf *old_fpr, strata_buf *new_fpr)
 	if ((error = strata_fs_fsync_dir(next)) < 0)
 		goto done;
 	/* 3. one atomic exchange: before it the old key is the node's, after it the new one */
+	if (own)
+		strata_journal_end(n);
+	own = 0;
 	if (renameat2(AT_FDCWD, next, AT_FDCWD, keys, RENAME_EXCHANGE) < 0) {
 		error = strata_error_sys("cannot put the new keys in place");
 		goto done;
@@ -273,6 +312,9 @@ int strata_keys_rotate(strata_node *n, strata_buf *old_fpr, strata_buf *new_fpr)
 done:
 	if (error < 0 && !swapped && next)
 		strata_fs_rm_rf(next);
+	if (own)	/* before the swap: node.conf as it was */
+		conf_journal_done(n, own, error < 0 ? error : STRATA_ERROR);
+
 	strata_sign_key_free(fresh);
 	free(keys);
 	free(next);
@@ -288,11 +330,12 @@ int strata_keys_accept_rotation(strata_node *n, const char *peer, const strata_r
 {
 	strata_buf var = STRATA_BUF_INIT, line = STRATA_BUF_INIT, tr = STRATA_BUF_INIT, of = STRATA_BUF_INIT,
 		   nf = STRATA_BUF_INIT;
-	int error;
+	int error, own = 0;
 
 	if (!strata_node_locked(n))
 		return strata_error_set("accepting a key rotation: the node's write lock is not held");
-	if ((error = strata_sign_pubkey_format(&line, &r->old_key)) < 0 ||
+	if ((error = conf_journal(n, "peer-key-rotated", peer, &own)) < 0 ||
+	    (error = strata_sign_pubkey_format(&line, &r->old_key)) < 0 ||
 	    (error = strata_buf_printf(&var, "peer.%s.retired", peer)) < 0 ||
 	    (error = list_put(n->cfg, var.ptr, line.ptr, "before", r->time)) < 0)
 		goto done;
@@ -313,6 +356,7 @@ int strata_keys_accept_rotation(strata_node *n, const char *peer, const strata_r
 		goto done;
 	error = strata_audit_append(n, "peer-key-rotated", "a peer's rotated key pinned, its old key kept for what it signed before", tr.ptr);
 done:
+	error = conf_journal_done(n, own, error);
 	strata_buf_dispose(&var);
 	strata_buf_dispose(&line);
 	strata_buf_dispose(&tr);
@@ -344,7 +388,7 @@ int strata_keys_revoke(strata_node *n, const char *peer, const char *fpr, int64_
 	strata_buf v = STRATA_BUF_INIT, var = STRATA_BUF_INIT, tr = STRATA_BUF_INIT, f = STRATA_BUF_INIT;
 	struct has_fpr h = { fpr, 0 };
 	strata_pubkey pk;
-	int error;
+	int error, own = 0;
 
 	*current = 0;
 	if (!strata_node_locked(n))
@@ -364,7 +408,8 @@ int strata_keys_revoke(strata_node *n, const char *peer, const char *fpr, int64_
 					  peer, fpr, peer);
 		goto done;
 	}
-	if ((error = strata_buf_printf(&var, "peer.%s.revoked", peer)) < 0 ||
+	if ((error = conf_journal(n, "key-revoke", peer, &own)) < 0 ||
+	    (error = strata_buf_printf(&var, "peer.%s.revoked", peer)) < 0 ||
 	    (error = list_put(n->cfg, var.ptr, fpr, "after", after)) < 0)
 		goto done;
 	forget(n);
@@ -374,9 +419,167 @@ int strata_keys_revoke(strata_node *n, const char *peer, const char *fpr, int64_
 		goto done;
 	error = strata_audit_append(n, "key-revoke", "a peer's key revoked: what it signs from then on is refused", tr.ptr);
 done:
+	error = conf_journal_done(n, own, error);
 	strata_buf_dispose(&v);
 	strata_buf_dispose(&var);
 	strata_buf_dispose(&tr);
 	strata_buf_dispose(&f);
+	return error;
+}
+
+/* ---- doctor: what an interrupted rotation can leave ---- */
+
+struct current_key {
+	const strata_pubkey *pub;
+	int found;
+};
+
+static int is_current(const char *item, int64_t t, void *payload)
+{
+	struct current_key *k = payload;
+	strata_pubkey pk;
+	(void)t;
+	if (strata_sign_pubkey_parse(&pk, item) == 0 && !memcmp(pk.raw, k->pub->raw, sizeof(pk.raw)))
+		k->found = 1;
+	strata_error_clear();
+	return 0;
+}
+
+/* The last rotation in keys/rotations that led to the node's current key (0 if none). */
+struct last_rot {
+	strata_rotation r;
+	const strata_pubkey *pub;
+	int found;
+};
+
+static int last_to_current(const char *text, size_t len, void *payload)
+{
+	struct last_rot *l = payload;
+	strata_rotation r;
+	if (strata_rotation_parse(&r, text, len) == 0 && !memcmp(r.new_key.raw, l->pub->raw, sizeof(r.new_key.raw))) {
+		l->r = r;
+		l->found = 1;
+	}
+	strata_error_clear();
+	return 0;
+}
+
+struct has_event {
+	const char *fpr;
+	int found;
+};
+
+static int rotate_event(const strata_audit_event *ev, void *payload)
+{
+	struct has_event *h = payload;
+	char want[200];
+	if (strcmp(ev->event, "key-rotate"))
+		return 0;
+	snprintf(want, sizeof(want), "Strata-New-Key: %s\n", h->fpr);
+	if (strstr(git_commit_message(ev->c), want))
+		h->found = 1;
+	return h->found;
+}
+
+/* Which of the two an interrupted rotation left: 1 a retired line naming the current key, 2 no audit event. */
+static int rotation_left(strata_node *n, struct last_rot *l, strata_buf *fpr)
+{
+	git_config_entry *e = NULL;
+	struct current_key k = { &n->pub, 0 };
+	struct has_event h = { NULL, 0 };
+	strata_buf rot = STRATA_BUF_INIT;
+	int left = 0;
+
+	if (git_config_get_entry(&e, n->cfg, "node.retired") == 0)
+		strata_peers_timed_parse(e->value, "before", is_current, &k);
+	git_config_entry_free(e);
+	git_error_clear();
+	strata_error_clear();
+	if (k.found)
+		left |= 1;
+	l->pub = &n->pub;
+	l->found = 0;
+	if (strata_keys_rotations(&rot, n) == 0 && rot.len)
+		strata_rotation_foreach(rot.ptr, rot.len, last_to_current, l);
+	strata_error_clear();
+	if (l->found && strata_sign_pubkey_fingerprint(fpr, &n->pub) == 0) {
+		h.fpr = fpr->ptr;
+		if (strata_audit_foreach(n, rotate_event, &h) == 0 && !h.found)
+			left |= 2;
+	}
+	strata_error_clear();
+	strata_buf_dispose(&rot);
+	return left;
+}
+
+int strata_keys_check(strata_node *n, strata_problem_cb cb, void *payload)
+{
+	struct last_rot l;
+	strata_buf fpr = STRATA_BUF_INIT;
+	int left = rotation_left(n, &l, &fpr), problems = 0;
+
+	if (left & 1) {
+		cb("node.conf: node.retired", "node.retired names this node's current key: a key rotation stopped "
+		   "before its keys were swapped in (a full disk?)", "strata doctor --repair (removes the line)", payload);
+		problems++;
+	}
+	if (left & 2) {
+		cb("audit log", "the node's key was rotated (keys/rotations) but no audit event records it: the rotation "
+		   "stopped after its keys were swapped in", "strata doctor --repair (records the event)", payload);
+		problems++;
+	}
+	strata_buf_dispose(&fpr);
+	return problems;
+}
+
+int strata_keys_repair(strata_node *n)
+{
+	struct last_rot l;
+	strata_buf fpr = STRATA_BUF_INIT, old = STRATA_BUF_INIT, tr = STRATA_BUF_INIT, line = STRATA_BUF_INIT;
+	int left, error = 0, own = 0;
+
+	if (!strata_node_locked(n))
+		return strata_error_set("repairing keys: the node's write lock is not held");
+	left = rotation_left(n, &l, &fpr);
+	if (left & 1) {	/* the stray line goes, as one journalled change with its event */
+		git_config_entry *e = NULL;
+		strata_buf out = STRATA_BUF_INIT;
+		struct relist r = { NULL, &out, "before" };
+		if ((error = strata_sign_pubkey_format(&line, &n->pub)) < 0)
+			goto done;
+		r.item = line.ptr;
+		if (git_config_get_entry(&e, n->cfg, "node.retired") == 0)
+			error = strata_peers_timed_parse(e->value, "before", keep_others, &r);
+		git_config_entry_free(e);
+		git_error_clear();
+		if (!error && !(error = strata_journal_conf_begin(n, "key-repair", n->name, &own))) {
+			if (out.len ? git_config_set_string(n->cfg, "node.retired", out.ptr) < 0
+				    : git_config_delete_entry(n->cfg, "node.retired") < 0)
+				error = strata_error_git("cannot write node.conf");
+			forget(n);
+			if (!error)
+				error = strata_audit_append(n, "key-repair", "a retired-key line naming the current key removed "
+							    "(a key rotation that stopped before its swap)", NULL);
+			error = conf_journal_done(n, own, error);
+		}
+		strata_buf_dispose(&out);
+		if (error < 0)
+			goto done;
+	}
+	if (left & 2) {
+		if ((error = strata_sign_pubkey_fingerprint(&old, &l.r.old_key)) < 0 ||
+		    (error = strata_buf_printf(&tr, "Strata-Old-Key: %s\nStrata-New-Key: %s\nStrata-Rotation-Time: %lld\n"
+					       "Strata-Recorded-By: doctor --repair\n", old.ptr, fpr.ptr,
+					       (long long)l.r.time)) < 0 ||
+		    (error = strata_node_load_key(n)) < 0)
+			goto done;
+		error = strata_audit_append(n, "key-rotate", "node key rotated: the old key signed the new one in "
+					    "(recorded after the rotation was interrupted)", tr.ptr);
+	}
+done:
+	strata_buf_dispose(&fpr);
+	strata_buf_dispose(&old);
+	strata_buf_dispose(&tr);
+	strata_buf_dispose(&line);
 	return error;
 }

@@ -12,6 +12,26 @@ int strata_refs_dataset(strata_buf *out, const char *dataset)
 	return strata_buf_printf(out, "%s%s", STRATA_REF_DATASETS, dataset);
 }
 
+/*
+ * libgit2 appends a move to the ref's reflog before it commits the ref: a
+ * write that then fails leaves a move recorded but not made, which the
+ * audit check reads as a rewritten log.  If the ref is not at `new_oid`,
+ * a newest entry naming it goes (best effort: the error already set stays).
+ */
+static void unrecord(strata_node *n, const char *ref, const git_oid *new_oid)
+{
+	git_reflog *log = NULL;
+	git_oid now;
+	int moved = git_reference_name_to_id(&now, strata_node_repo(n), ref) == 0 && git_oid_equal(&now, new_oid);
+
+	if (!moved && git_reflog_read(&log, strata_node_repo(n), ref) == 0 && git_reflog_entrycount(log) > 0 &&
+	    git_oid_equal(git_reflog_entry_id_new(git_reflog_entry_byindex(log, 0)), new_oid) &&
+	    git_reflog_drop(log, 0, 1) == 0)
+		git_reflog_write(log);
+	git_reflog_free(log);
+	git_error_clear();
+}
+
 int strata_refs_update(strata_node *n, const char *ref, const git_oid *new_oid,
 		      const git_oid *old_oid, const char *logmsg)
 {
@@ -26,8 +46,11 @@ int strata_refs_update(strata_node *n, const char *ref, const git_oid *new_oid,
 	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS)
 		return strata_error_git(old_oid ? "cannot move ref (changed by another writer)" :
 						  "cannot create ref (created by another writer)");
-	if (rc < 0)	/* e.g. an I/O error, possibly after the ref moved: verify shows which */
-		return strata_error_git(old_oid ? "cannot move ref" : "cannot create ref");
+	if (rc < 0) {	/* e.g. an I/O error (a full disk), possibly after the ref moved */
+		strata_error_git(old_oid ? "cannot move ref" : "cannot create ref");
+		unrecord(n, ref, new_oid);
+		return STRATA_ERROR;
+	}
 	return 0;
 }
 

@@ -193,12 +193,21 @@ int strata_erase(strata_node *n, const char *dataset, char *const *keys, size_t 
 	{
 		strata_journal_ref jr = { ref.ptr, 1, *git_commit_id(tip), commit };
 		strata_change ch = { "erase", ref.ptr, &jr, 1, NULL, event.ptr, tr.ptr, &ledger };
-		if ((error = strata_change_ref(n, &ch, "strata erase")) < 0)
+		if ((error = strata_change_ref(n, &ch, "strata erase")) < 0) {
+			/* undone (a full disk): nothing was cut, so nothing is owed */
+			git_oid now;
+			if (git_reference_name_to_id(&now, strata_node_repo(n), ref.ptr) == 0 && git_oid_equal(&now, git_commit_id(tip)))
+				strata_journal_cut_paid(n);
+			git_error_clear();
 			goto done;
+		}
 	}
 	/* the reflogs reset, every view built from it cut, then nothing old stays in the store */
-	if ((error = strata_view_settle(n, count_views, res, &pr)) < 0)
+	if ((error = strata_view_settle(n, count_views, res, &pr)) < 0) {
+		strata_error_set("the record is erased (its audit event is in), but finishing the cut failed: %s; the next "
+				 "command that changes this node, or 'strata doctor --repair', finishes it", strata_error_last());
 		goto done;
+	}
 	error = 0;
 	res->objects_kept = pr.objects;
 done:
