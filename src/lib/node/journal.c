@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #define JOURNAL_MAX ((size_t)4 << 20)	/* 4096 refs and a link file fit many times over */
@@ -43,9 +44,27 @@ static char *reserve_path(strata_node *n)
 static int reserve_take(strata_node *n)
 {
 	char *path = reserve_path(n), *zero = calloc(1, RESERVE_BYTES);
-	int error = STRATA_ERROR;
+	int fd = -1, error = STRATA_ERROR;
+	size_t done = 0;
 
-	if (path && zero && (error = strata_fs_write_atomic(path, zero, RESERVE_BYTES, 0600)) < 0) {
+	/* neither atomic nor synced: a reserve a crash cut short is harmless, and goes with the next settle */
+	if (path && zero && (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		error = strata_error_sys(path);
+	while (fd >= 0 && done < RESERVE_BYTES) {
+		ssize_t k = write(fd, zero + done, RESERVE_BYTES - done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			error = strata_error_sys(path);
+			break;
+		}
+		done += (size_t)k;
+	}
+	if (fd >= 0 && close(fd) < 0 && done == RESERVE_BYTES)
+		error = strata_error_sys(path);
+	else if (done == RESERVE_BYTES)
+		error = 0;
+	if (error < 0 && path) {
 		unlink(path);
 		error = strata_error_set("not enough free space to make a change safely (%s); free some and run it "
 					 "again: nothing was changed", strata_error_last());
