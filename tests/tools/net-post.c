@@ -18,7 +18,8 @@ int main(int argc, char **argv)
 {
 	strata_node *n = NULL;
 	strata_remote *r = NULL;
-	strata_remote_opts o = { 0, 0, 30 };
+	/* patient: a test on a loaded machine (four large pushes at once) must not fail for its speed */
+	strata_remote_opts o = { 0, 0, 300 };
 	strata_buf body = STRATA_BUF_INIT, resp = STRATA_BUF_INIT;
 	long status = 0;
 	int rc = 1;
