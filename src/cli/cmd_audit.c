@@ -237,7 +237,7 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 	};
 	log_ctx l = { 0 };
 	strata_buf refused = STRATA_BUF_INIT;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = strata_time_now();
 	char *path;
 	int c, rc;
 

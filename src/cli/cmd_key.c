@@ -88,7 +88,7 @@ static int key_revoke(int argc, char **argv, strata_cli *cli)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *fpr = NULL, *after_s = NULL;
-	int64_t after = (int64_t)time(NULL);
+	int64_t after = strata_time_now();
 	int c, current = 0, rc;
 	char t[40];
 
@@ -114,7 +114,7 @@ static int key_revoke(int argc, char **argv, strata_cli *cli)
 		fprintf(stderr, "strata: --key '%s': expected a fingerprint SHA256:... (43 characters after the colon)\n", fpr);
 		return CLI_EUSAGE;
 	}
-	if (after_s && strata_time_parse(&after, after_s, (int64_t)time(NULL), 0) < 0) {
+	if (after_s && strata_time_parse(&after, after_s, strata_time_now(), 0) < 0) {
 		fprintf(stderr, "strata: --after: %s\n", strata_error_last());
 		return CLI_EUSAGE;
 	}

@@ -33,7 +33,7 @@ int cmd_log(int argc, char **argv, strata_cli *cli)
 	};
 	git_commit *c = NULL, *parent = NULL;
 	long max = -1, shown = 0;
-	int64_t since = 0, until = 0, now = (int64_t)time(NULL);
+	int64_t since = 0, until = 0, now = strata_time_now();
 	int oneline = 0, as_json = 0, opt, rc = 0, error;
 	json_t *rows = NULL;
 

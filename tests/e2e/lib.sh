@@ -123,6 +123,17 @@ release_lock() {
 	wait "$LOCKER"
 }
 
+# test_clock: every strata process of the test (daemons too) reads one clock, the file
+# $T/clock (STRATA_TEST_NOW), which tick N moves on N seconds: no test sleeps for time to pass
+test_clock() {
+	date +%s >"$T/clock"
+	STRATA_TEST_NOW=$T/clock
+	export STRATA_TEST_NOW
+}
+tick() {
+	echo $(($(cat "$T/clock") + ${1:-1})) >"$T/clock.new" && mv "$T/clock.new" "$T/clock"
+}
+
 # set_url NODE PEER PORT: points NODE's peer entry at a daemon
 set_url() {
 	git config --file "$1/node.conf" "peer.$2.url" "https://127.0.0.1:$3"

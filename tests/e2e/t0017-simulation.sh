@@ -12,7 +12,7 @@
 # peers follow from the next parcel, receipt or connection); residents ask
 # to be forgotten (erase, and the cut travels down); a tightened community
 # policy may keep versions for only a day or three, and some rounds the
-# clock (STRATA_TEST_NOW) says days have passed (retention: the history
+# one clock (STRATA_TEST_NOW, a file every node and daemon reads) says days have passed (retention: the history
 # expires at the builder and the cut travels down); every link goes by
 # HTTPS or by parcel file, switching
 # between them, with parcels lost, duplicated, delivered late, receipts
@@ -166,14 +166,13 @@ change_policy() { # NODE VAR BASE
 	policy_changes=$((policy_changes + 1))
 }
 
-# --- the day's clock retention is judged by (STRATA_TEST_NOW, read by nothing else): commits keep
-# their real times, so a round is "today" (now, or hours on) or "days later" (older than any retention)
+# --- the one clock every node reads (STRATA_TEST_NOW names its file, lib.sh's test_clock):
+# a round comes a second, hours or days after the one before (retention: the history expires)
 days_pass() {
 	rnd 4
-	case $R in 0 | 1) off=0 ;; 2) off=21600 ;; 3) off=432000 ;; esac
-	now=$(($(date +%s) + off))
-	STRATA_TEST_NOW=$now
-	export STRATA_TEST_NOW
+	case $R in 0 | 1) off=1 ;; 2) off=21600 ;; 3) off=432000 ;; esac
+	tick "$off"
+	now=$(cat "$T/clock")
 }
 
 # A community's view for the street, built on today's clock, holds no version older than its retention.
@@ -442,7 +441,7 @@ check_node() { # NODE WHEN
 
 # rotate NODE: a new node key; a node with a daemon restarts it, to present the new key
 rotate() {
-	sleep 1	# commit times are whole seconds: nothing of this second is left to the old key
+	tick 2	# commit times are whole seconds: nothing of this second is left to the old key
 	S -C "$1" key rotate >/dev/null 2>err || die "key rotate at $1: $(cat err)"
 	rotations=$((rotations + 1))
 	# a node with a daemon: reloaded (SIGHUP: it presents the new key from then on), or restarted
@@ -686,9 +685,8 @@ run_seed() {
 	S -C dx policy commit "$P/district-to-province.yaml" >/dev/null
 	S -C dx peer add pv --key pv/keys/node.pub --tier province --policy district-to-province --direction push >/dev/null
 	S -C pv peer add dx --key dx/keys/node.pub --tier district --direction pull >/dev/null
-	now=$(date +%s) off=0
-	STRATA_TEST_NOW=$now
-	export STRATA_TEST_NOW
+	test_clock
+	now=$(cat "$T/clock") off=0
 	start_daemon st
 	start_daemon dx
 	settle=2

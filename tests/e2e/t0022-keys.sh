@@ -7,6 +7,7 @@
 # signed by the pinned key is refused; a revoked key's later commits are
 # refused and flagged.
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
+test_clock
 
 two_nodes
 "$STRATA" init dx --name dx-gongshu --tier district >/dev/null
@@ -33,7 +34,7 @@ cn_old=$(ssh-keygen -lf cn/keys/node.pub | awk '{print $2}')
 st_old=$(ssh-keygen -lf st/keys/node.pub | awk '{print $2}')
 old_cn_commit=$(git -C st/repo.git rev-parse refs/strata/peers/cn-wangjiang-01/residents)
 old_st_commit=$(git -C dx/repo.git rev-parse refs/strata/peers/st-wangjiang/cn-wangjiang-01/residents)
-sleep 1	# commit times are whole seconds: the rotation comes after round 1's
+tick 2	# commit times are whole seconds: the rotation comes after round 1's
 
 # --- both rotate ---
 "$STRATA" -C cn key rotate >out
@@ -53,7 +54,7 @@ set_url st dx-gongshu "$SERVE_PORT"
 ok "key rotate: a new key signed in by the old one; the old one kept (to open, never to sign), valid-before in allowed_signers"
 
 # --- the next round carries the rotations: a sealed file (to st's old key), a receipt, HTTPS ---
-sleep 1
+tick 2
 round 2
 [ "$(git config --file st/node.conf peer.cn-wangjiang-01.key)" = "$(cut -d' ' -f1,2 cn/keys/node.pub)" ] ||
 	fail "st did not pin cn's new key"
@@ -98,7 +99,7 @@ expect_fail 3 "no rotation statement leads from the pinned key to it" "$STRATA" 
 grep -q "no rotation statement leads" st/refused.log || fail "no refused.log line"
 # a receipt whose rotation statement was altered
 "$STRATA" -C st key rotate >/dev/null
-sleep 1
+tick 2
 round_receipt() {
 	"$STRATA" -C cn import residents "$TOP_SRCDIR/seeds/residents.csv" >/dev/null
 	"$STRATA" -C cn export --to st-wangjiang -o r3.parcel >/dev/null
@@ -132,7 +133,7 @@ expect_fail 2 "expected a fingerprint" "$STRATA" -C dx key revoke st-wangjiang -
 cn_now=$(ssh-keygen -lf cn/keys/node.pub | awk '{print $2}')
 "$STRATA" -C st key revoke cn-wangjiang-01 --key "$cn_now" >out
 grep -q "nothing more is accepted from it" out || fail "revoking the pinned key: $(cat out)"
-sleep 1
+tick 2
 "$STRATA" -C cn import residents v1.csv >/dev/null
 "$STRATA" -C cn export --to st-wangjiang -o stolen.parcel >/dev/null
 before=$(node_state st)

@@ -30,11 +30,16 @@
 int strata_time_parse(int64_t *out, const char *s, int64_t now, int day_end);
 
 /*
- * Seconds since the epoch: the one clock the library asks for judgements
- * that depend on elapsed time (a retention expired, an erasure overdue).
- * STRATA_TEST_NOW (seconds since the epoch) sets it, so tests never wait.
+ * Seconds since the epoch: the one clock the library and the tool read
+ * (commit and audit times, parcel creation and receipt, a retention
+ * expired, an erasure overdue, link times).  STRATA_TEST_NOW sets it, so
+ * tests never wait: seconds since the epoch, or the path of a file that
+ * holds them, which a test moves forward and every process it starts
+ * (daemons too) reads.  (Network deadlines use the monotonic clock.)
  */
 int64_t strata_time_now(void);
+/* The local zone's offset from UTC at `t`, in minutes (for commit signatures). */
+int strata_time_offset_minutes(int64_t t);
 
 /* `t` as RFC 3339 in the local zone; `out` holds at least 26 bytes. */
 void strata_time_format(char *out, size_t size, int64_t t);

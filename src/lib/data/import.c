@@ -11,6 +11,7 @@
  * trace can be an unreferenced pack, which git treats as garbage.
  */
 #include "strata/data/import.h"
+#include "strata/base/time.h"
 #include "strata/data/dataset.h"
 #include "strata/node/commit.h"
 #include "strata/format/csv.h"
@@ -925,7 +926,7 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 		/* erased keys brought back on purpose: the ref and the audit event together, the erasures noted */
 		strata_buf tr = STRATA_BUF_INIT, line = STRATA_BUF_INIT, subject = STRATA_BUF_INIT;
 		git_oid ledger, *base = NULL;
-		error = strata_buf_printf(&line, "reimported %lld %s\n", (long long)time(NULL), o->reason);
+		error = strata_buf_printf(&line, "reimported %lld %s\n", (long long)strata_time_now(), o->reason);
 		for (size_t i = 0; !error && i < ec.ncuts_met; i++)
 			if ((error = strata_ledger_cut_note(&ledger, n, base, ec.cuts_met[i]->id, NULL, line.ptr)) == 0) {
 				base = &ledger;

@@ -3,6 +3,7 @@
  * of refused input (see audit.h for why they are apart).
  */
 #include "strata/node/audit.h"
+#include "strata/base/time.h"
 #include "strata/node/commit.h"
 #include "strata/base/fs.h"
 #include "strata/base/enc.h"
@@ -88,7 +89,7 @@ int strata_audit_refusal(strata_node *n, const char *event, const char *what, co
 	json_t *o = NULL;
 	char *line = NULL, stamp[32];
 	struct stat st;
-	time_t now = time(NULL);
+	time_t now = (time_t)strata_time_now();
 	int fd = -1, error = STRATA_ERROR;
 
 	if (!path)

@@ -4,6 +4,7 @@
  * newline) and their verification against the node's trusted keys.
  */
 #include "strata/node/commit.h"
+#include "strata/base/time.h"
 #include "strata/base/array.h"
 #include "strata/base/buf.h"
 #include "strata/base/oidset.h"
@@ -28,7 +29,8 @@ int strata_commit_create(git_oid *out, strata_node *n, const git_tree *tree,
 		return STRATA_ERROR;
 	if ((error = strata_buf_printf(&email, "%s@strata.invalid", strata_node_name(n))) < 0)
 		goto done;
-	if (git_signature_now(&who, strata_node_name(n), email.ptr) < 0 ||
+	if (git_signature_new(&who, strata_node_name(n), email.ptr, (git_time_t)strata_time_now(),
+			      strata_time_offset_minutes(strata_time_now())) < 0 ||
 	    git_commit_create_buffer(&raw, strata_node_repo(n), who, who, NULL, message, tree,
 				     parent ? 1 : 0, parents) < 0) {
 		error = strata_error_git("cannot build commit");

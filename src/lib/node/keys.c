@@ -3,6 +3,7 @@
  */
 /* renameat2: _GNU_SOURCE, which configure defines for every file */
 #include "strata/node/keys.h"
+#include "strata/base/time.h"
 #include "strata/node/journal.h"
 #include "strata/node/audit.h"
 #include "strata/node/peers.h"
@@ -223,7 +224,7 @@ int strata_keys_rotate(strata_node *n, strata_buf *old_fpr, strata_buf *new_fpr)
 	 * From the next second: a commit the old key made in this one is still
 	 * its own (commit times are whole seconds, and so is valid-before).
 	 */
-	r.time = (int64_t)time(NULL) + 1;
+	r.time = strata_time_now() + 1;
 	if ((error = strata_keys_rotations(&rot, n)) < 0 || (error = strata_rotation_write(&rot, &r, n->key, fresh)) < 0)
 		goto done;
 	/*

@@ -2,6 +2,7 @@
  * refs.c - see refs.h.
  */
 #include "strata/node/refs.h"
+#include "strata/base/time.h"
 #include "strata/node/commit.h"
 #include "strata/format/name.h"
 
@@ -79,7 +80,7 @@ int strata_refs_reflog_reset(strata_node *n, const char *ref)
 	int error = 0;
 
 	if (git_reference_name_to_id(&id, strata_node_repo(n), ref) < 0 || git_reflog_read(&log, strata_node_repo(n), ref) < 0 ||
-	    git_signature_now(&sig, "strata", "strata@localhost") < 0) {
+	    git_signature_new(&sig, "strata", "strata@localhost", (git_time_t)strata_time_now(), 0) < 0) {
 		error = strata_error_git("cannot reset a reflog");
 		goto done;
 	}

@@ -1198,7 +1198,7 @@ static int view_ledger(git_oid *out, strata_node *n, const char *peer, const cha
 {
 	strata_buf header = STRATA_BUF_INIT, line = STRATA_BUF_INIT;
 	git_oid t1;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = strata_time_now();
 	int error;
 
 	if ((error = strata_ledger_put(cut ? &t1 : out, n, NULL, path, set, GIT_FILEMODE_TREE)) < 0 || !cut)

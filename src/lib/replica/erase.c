@@ -173,7 +173,7 @@ int strata_erase(strata_node *n, const char *dataset, char *const *keys, size_t 
 	}
 	if ((error = strata_ledger_put(&ledger, n, NULL, "ledger/erased", &erased_set, GIT_FILEMODE_TREE)) < 0 ||
 	    (error = strata_buf_printf(&header, "cut %s\nkind erasure\ntime %lld\ndataset %s\nreason %s\ntoken %s\n",
-				       res->erasure, (long long)time(NULL), dataset,
+				       res->erasure, (long long)strata_time_now(), dataset,
 				       reason && reason[0] ? reason : "(none given)", tokhex)) < 0 ||
 	    (error = strata_ledger_cut_note(&ledger, n, &ledger, res->erasure, header.ptr, "")) < 0)
 		goto done;

@@ -2,6 +2,7 @@
  * link.c - what a node knows of each peer's side of the link (see link.h).
  */
 #include "strata/replica/link.h"
+#include "strata/base/time.h"
 #include "strata/base/array.h"
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
@@ -471,10 +472,10 @@ int strata_link_note_net(strata_node *n, const char *peer, int pull, const char 
 	if ((rc = strata_journal_lock(n)) < 0 || (rc = strata_link_load(&l, n, peer)) < 0)
 		return rc;
 	if (error) {
-		l.net_failed = (int64_t)time(NULL);
+		l.net_failed = strata_time_now();
 		snprintf(l.net_error, sizeof(l.net_error), "%s", error);
 	} else {
-		l.net_ok = (int64_t)time(NULL);
+		l.net_ok = strata_time_now();
 		if (pull)
 			l.net_pulled = l.net_ok;
 	}
@@ -825,7 +826,7 @@ int strata_link_note_parcel(strata_node *n, const char *peer, const char *path, 
 	snprintf(p->path, sizeof(p->path), "%s", abs);
 	p->sequence = sequence;
 	p->kept = kept;
-	p->time = (int64_t)time(NULL);
+	p->time = strata_time_now();
 	if ((error = file_sha256(p->sha256, abs)) < 0)
 		goto done;
 	l.nparcels++;

@@ -2,6 +2,7 @@
  * parcel_export.c - the parcel a peer lacks (see parcel_export.h).
  */
 #include "strata/replica/parcel_export.h"
+#include "strata/base/time.h"
 #include "strata/base/array.h"
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
@@ -120,7 +121,7 @@ static int record_acked(strata_node *n, const char *peer, strata_link *link, con
 		return 0;	/* its word as before: nothing new to keep (a daemon polled often writes nothing) */
 	if ((error = strata_link_side_copy(&link->acked, have)) < 0)
 		return error;
-	link->acked.time = (int64_t)time(NULL);	/* when it said so */
+	link->acked.time = strata_time_now();	/* when it said so */
 	if ((error = strata_link_clean_parcels(link, &removed)) < 0)	/* parcel files it now holds go */
 		return error;
 	if ((error = strata_link_save(n, peer, link)) < 0)
@@ -144,7 +145,7 @@ static int record_sent(strata_node *n, const char *peer, strata_link *link, cons
 	if (have && (error = strata_link_side_copy(&link->acked, have)) < 0)
 		return error;
 	if (have)
-		link->acked.time = (int64_t)time(NULL);
+		link->acked.time = strata_time_now();
 	if ((error = strata_link_save(n, peer, link)) < 0 || (error = export_audit(n, peer, p, res, via)) < 0)
 		return error;
 	return have ? strata_erasures_note(n, peer, NULL, 0) : 0;
@@ -233,7 +234,7 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 	p.version = STRATA_PARCEL_VERSION;
 	/* after both what we sent and what the peer last accepted, should our record be lost */
 	p.sequence = (have && have->sequence > link.out.sequence ? have->sequence : link.out.sequence) + 1;
-	p.created = (int64_t)time(NULL);
+	p.created = strata_time_now();
 	p.refs = views.refs;
 	p.nrefs = views.n;
 	p.pack_objects = st.objects;
@@ -298,7 +299,7 @@ static int publish_sealed(const void *data, size_t len, void *payload)
 	int error;
 
 	out.max = (size_t)-1;
-	if ((error = strata_sealed_write(&out, data, len, f->sender, f->recipient, f->pk, (int64_t)time(NULL))) == 0)
+	if ((error = strata_sealed_write(&out, data, len, f->sender, f->recipient, f->pk, strata_time_now())) == 0)
 		error = strata_fs_write_atomic(f->path, out.ptr, out.len, 0644);
 	strata_buf_dispose(&out);
 	return error;

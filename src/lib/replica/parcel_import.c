@@ -3,6 +3,7 @@
  * the order of checks and what each protects).
  */
 #include "strata/replica/parcel_import.h"
+#include "strata/base/time.h"
 #include "strata/format/sealed.h"
 #include "strata/format/rotation.h"
 #include "strata/node/keys.h"
@@ -241,7 +242,7 @@ static int move_refs(strata_node *n, void *payload)
 	if (error)
 		return error;
 	m->link->in.sequence = m->sequence;
-	m->link->in.time = (int64_t)time(NULL);
+	m->link->in.time = strata_time_now();
 	return strata_link_save(n, m->sender, m->link);
 }
 
@@ -306,7 +307,7 @@ static int follow_rotations(import_run *u, const strata_pubkey *pinned, const st
 {
 	const strata_parcel *p = u->c.p;
 
-	if (strata_rotation_chain(p->rotations.ptr, p->rotations.len, p->sender, pinned, signer, (int64_t)time(NULL),
+	if (strata_rotation_chain(p->rotations.ptr, p->rotations.len, p->sender, pinned, signer, strata_time_now(),
 				  u->rot, STRATA_PARCEL_MAX_ROTATIONS, &u->nrot) < 0)
 		return strata_error_setc(STRATA_EVERIFY, "'%s': %s", u->c.what, strata_error_last());
 	for (size_t i = 0; i < u->nrot; i++)
@@ -334,7 +335,7 @@ static int step_sender(import_run *u)
 	{
 		/* a pinned key revoked from now or earlier: nothing it signs now is accepted */
 		char who[64], why[256];
-		if (strata_peers_trusted_at(n, &pinned, (int64_t)time(NULL), who, sizeof(who), why, sizeof(why)) == 2)
+		if (strata_peers_trusted_at(n, &pinned, strata_time_now(), who, sizeof(who), why, sizeof(why)) == 2)
 			return strata_error_setc(STRATA_EVERIFY, "'%s': the key pinned for '%s' is %s: pin it again "
 						 "('strata peer remove', then 'peer add') once it has a new key", what,
 						 p->sender, why);
@@ -524,7 +525,7 @@ static int step_sequence(import_run *u)
 					"it would leave every later parcel looking old", what, (unsigned long long)p->sequence,
 					p->sender, (unsigned long long)STRATA_SEQUENCE_JUMP_MAX,
 					(unsigned long long)u->link.in.sequence);
-	if (p->created > (int64_t)time(NULL) + STRATA_CLOCK_SKEW_MAX || p->created < CREATED_MIN) {
+	if (p->created > strata_time_now() + STRATA_CLOCK_SKEW_MAX || p->created < CREATED_MIN) {
 		char t[32];
 		strata_enc_utc_stamp(t, sizeof(t), p->created);
 		return strata_error_set("'%s': parcel %llu from '%s' says it was created at %s, %s", what,

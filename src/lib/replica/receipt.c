@@ -7,6 +7,7 @@
  * has sent, so a buggy or hostile peer can make us send more, never less.
  */
 #include "strata/replica/receipt.h"
+#include "strata/base/time.h"
 #include "strata/node/audit.h"
 #include "strata/replica/link.h"
 #include "strata/replica/erase.h"
@@ -44,7 +45,7 @@ int strata_receipt_write(strata_buf *out, strata_node *n, const char *peer)
 	}
 	if ((error = strata_node_load_key(n)) < 0 ||
 	    (error = strata_buf_printf(&body, STRATA_RECEIPT_MAGIC "from %s\nto %s\ncreated %lld\n", strata_node_name(n), peer,
-				       (long long)time(NULL))) < 0 ||
+				       (long long)strata_time_now())) < 0 ||
 	    (error = strata_erasure_state(&body, n, peer)) < 0 ||
 	    (error = strata_buf_put(out, body.ptr, body.len)) < 0 ||
 	    (error = strata_sign_sshsig(out, strata_node_key(n), STRATA_RECEIPT_NAMESPACE, body.ptr, body.len)) < 0 ||
@@ -154,7 +155,7 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		goto done;
 	}
 	if (!strata_sign_pubkey_equal(&signer, &pinned) && !retired_key_of(n, from, &signer, created) &&
-	    strata_rotation_chain(rotations, (size_t)(end - rotations), from, &pinned, &signer, (int64_t)time(NULL), rot,
+	    strata_rotation_chain(rotations, (size_t)(end - rotations), from, &pinned, &signer, strata_time_now(), rot,
 				  STRATA_PARCEL_MAX_ROTATIONS, &nrot) < 0) {
 		error = strata_error_setc(STRATA_EVERIFY, "'%s': receipt %s", what, strata_error_last());
 		goto done;
@@ -197,7 +198,7 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		error = 0;
 		goto done;
 	}
-	got.time = (int64_t)time(NULL);
+	got.time = strata_time_now();
 	/* the parcel files it now holds, exported from here, go (they would outlive an erasure otherwise) */
 	if ((error = strata_link_side_copy(&link.acked, &got)) < 0 ||
 	    (error = strata_link_clean_parcels(&link, &res->parcels_removed)) < 0 || (error = strata_link_save(n, from, &link)) < 0)
