@@ -1,9 +1,12 @@
 #!/bin/sh
-# contrib/run.sh demo | test | build
+# contrib/run.sh demo | test | test-loaded | build
 #
 # The README's two commands.  Installs what is missing, builds out of tree
 # (build/, and build-asan/ for the sanitizer run), then runs the demo or the
 # whole test suite.  The test run ends with one line: "N passed, N failed".
+# test-loaded runs the whole suite twice in a row beside a CPU hog it starts
+# itself (one busy process per core), each run's time printed: the suite
+# must not depend on the machine's speed.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -11,6 +14,23 @@ what=${1:-}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # the test run also drives the web console in a browser (t0026): Debian's Chromium, its driver, a CJK font
+if [ "$what" = test-loaded ]; then
+	hogs=""
+	trap 'for h in $hogs; do kill "$h" 2>/dev/null; done' EXIT INT TERM
+	for i in $(seq 1 "$jobs"); do
+		sh -c 'while :; do :; done' &
+		hogs="$hogs $!"
+	done
+	echo "a CPU hog on each of $jobs cores (pids$hogs)"
+	status=0
+	for run in 1 2; do
+		start=$(date +%s)
+		sh "$0" test >"$top/test-loaded.$run.out" 2>&1 || status=1
+		echo "run $run beside the hog: $(tail -1 "$top/test-loaded.$run.out") in $(($(date +%s) - start)) s"
+		rm -rf "$top/build" "$top/build-asan"	# each run from scratch, as CI's
+	done
+	exit $status
+fi
 if [ "$what" = test ]; then
 	"$top/contrib/install-deps.sh" chromium chromium-driver fonts-wqy-zenhei
 else
@@ -99,7 +119,7 @@ test)
 	[ "$f" -eq 0 ]
 	;;
 *)
-	echo "usage: contrib/run.sh demo|test|build" >&2
+	echo "usage: contrib/run.sh demo|test|test-loaded|build" >&2
 	exit 2
 	;;
 esac
