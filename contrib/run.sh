@@ -97,10 +97,10 @@ test)
 	build build-asan --enable-sanitizers
 	# the normal build fails and kills t0012's operations and t0027's erase at every call and
 	# runs the simulation for seeds 1 and 2; this one, there for memory errors rather than
-	# crash states, samples every 4th and 7th call, runs one seed, and pushes smaller blobs
+	# crash states, samples every 6th to 12th call, runs one seed, and pushes smaller blobs
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		SIM_SEEDS=3 SIM_ROUNDS=4 STRATA_CRASH_STRIDE_PARCEL=4 STRATA_CRASH_STRIDE=7 STRATA_CRASH_STRIDE_ERASE=7 \
-		STRATA_FAULT_STRIDE=4 STRATA_LIMITS_BLOB_MIB=8 make -C build-asan -j"$jobs" check >build-asan/check.out 2>&1 || status=1
+		SIM_SEEDS=3 SIM_ROUNDS=4 STRATA_CRASH_STRIDE_PARCEL=6 STRATA_CRASH_STRIDE=5 STRATA_CRASH_STRIDE_ERASE=12 \
+		STRATA_FAULT_STRIDE=6 STRATA_CRASH_RUNS=3 STRATA_LIMITS_BLOB_MIB=8 make -C build-asan -j"$jobs" check >build-asan/check.out 2>&1 || status=1
 	grep -E '^(FAIL|ERROR):' build-asan/check.out || true
 	set -- $(tally build-asan)
 	echo "ASan+UBSan build: $1 passed, $2 failed"

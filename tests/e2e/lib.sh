@@ -123,6 +123,15 @@ release_lock() {
 	wait "$LOCKER"
 }
 
+# many_processes: a script that runs strata thousands of times (kill and fault loops, the
+# simulation) skips LeakSanitizer's scan at each exit in the sanitizer build (it doubled
+# every process's cost); leaks are checked by the Check suites and the other e2e scripts
+many_processes() {
+	case "${ASAN_OPTIONS:-}" in
+	*detect_leaks=1*) ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"; export ASAN_OPTIONS ;;
+	esac
+}
+
 # test_clock: every strata process of the test (daemons too) reads one clock, the file
 # $T/clock (STRATA_TEST_NOW), which tick N moves on N seconds: no test sleeps for time to pass
 test_clock() {

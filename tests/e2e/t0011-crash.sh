@@ -3,6 +3,7 @@
 # parcel import: the node is always consistent (old state or new state),
 # git fsck and strata verify --all are clean, and re-running completes.
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
+many_processes
 runs=${STRATA_CRASH_RUNS:-6}
 "$GEN_REGISTRY" residents 40000 >big.csv
 awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 50 == 0 {$5 = "19900000000"} {print}' big.csv >big2.csv

@@ -7,6 +7,7 @@
 # in turn: once the next command has taken the node's lock, it is in its
 # old or its new state as a whole (refs, sequence, audit log).
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
+many_processes
 : "${FAULTSHIM:?FAULTSHIM must name tests/fault/faultshim.so (make check sets it)}"
 # an ASan binary wants its runtime first; the shim only wraps libc calls
 ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"

@@ -189,7 +189,7 @@ ST_PID=$SERVE_PID ST_PORT=$SERVE_PORT
 set_url cn2 st-wangjiang "$ST_PORT"
 # pushes in parts of 256 KiB (the protocol's are up to 4 MiB), so that the
 # daemon says "part accepted" while the rest is still on its way
-"$GEN_REGISTRY" residents 40000 >big.csv
+"$GEN_REGISTRY" residents 12000 >big.csv	# a parcel of a few MB: parts still on their way at 300 KB/s
 "$STRATA" -C cn2 import residents big.csv --key id_number >/dev/null
 "$STRATA" -C cn2 view build >/dev/null
 
@@ -204,7 +204,7 @@ wait "$ST_PID" || fail "the daemon did not exit cleanly after draining: $(tail -
 grep -q "finishing open connections" "$T/st.log" || fail "the push was not in flight at SIGTERM: $(cat "$T/st.log")"
 ok "SIGTERM lets a transfer in flight finish, then the daemon exits"
 
-"$GEN_REGISTRY" residents 40000 17 >big2.csv
+"$GEN_REGISTRY" residents 12000 17 >big2.csv
 "$STRATA" -C cn2 import residents big2.csv >/dev/null
 "$STRATA" -C cn2 view build >/dev/null
 serve_node st

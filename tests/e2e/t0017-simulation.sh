@@ -47,6 +47,7 @@
 # make check-soak SEEDS=N ROUNDS=M runs seeds 1..N.  A failure names the
 # seed and the round; SIM_SEEDS=that-seed replays it exactly.
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
+many_processes
 
 SEEDS=${SIM_SEEDS:-"1 2"}
 ROUNDS=${SIM_ROUNDS:-6}

@@ -3,6 +3,7 @@
 # over HTTPS when nothing else moves, a disclosure ledger that outlives
 # every cut, and an erasure pending too long flagged by status.
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
+many_processes
 
 two_nodes
 seed=$TOP_SRCDIR/seeds/residents.csv

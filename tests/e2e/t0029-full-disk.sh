@@ -7,6 +7,7 @@
 # was (refs, node.conf, keys, link files, policies, audit log): doctor says
 # what it said before, verify passes, and the command then runs.
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
+many_processes
 : "${FAULTSHIM:?FAULTSHIM must name tests/fault/faultshim.so (make check sets it)}"
 ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
 export ASAN_OPTIONS
