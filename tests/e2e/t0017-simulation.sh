@@ -48,6 +48,7 @@
 # seed and the round; SIM_SEEDS=that-seed replays it exactly.
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
 many_processes
+test_clock	# set once: a seed's nodes are made on it too, so it never goes back
 
 SEEDS=${SIM_SEEDS:-"1 2"}
 ROUNDS=${SIM_ROUNDS:-6}
@@ -686,8 +687,7 @@ run_seed() {
 	S -C dx policy commit "$P/district-to-province.yaml" >/dev/null
 	S -C dx peer add pv --key pv/keys/node.pub --tier province --policy district-to-province --direction push >/dev/null
 	S -C pv peer add dx --key dx/keys/node.pub --tier district --direction pull >/dev/null
-	test_clock
-	now=$(cat "$T/clock") off=0
+	now=$(cat "$T/clock") off=0	# one clock for every seed: it only moves forward (test_clock above)
 	start_daemon st
 	start_daemon dx
 	settle=2

@@ -38,6 +38,8 @@ int strata_time_parse(int64_t *out, const char *s, int64_t now, int day_end);
  * (daemons too) reads.  (Network deadlines use the monotonic clock.)
  */
 int64_t strata_time_now(void);
+/* Opens the test clock's file for good, before a sandbox forbids opening it (the network process). */
+void strata_time_hold(void);
 /* The local zone's offset from UTC at `t`, in minutes (for commit signatures). */
 int strata_time_offset_minutes(int64_t t);
 

@@ -11,6 +11,7 @@
  * Trust: everything from the network; the network process's messages.
  */
 #include "strata/net/serve.h"
+#include "strata/base/time.h"
 #include "strata/replica/receipt.h"
 #include "strata/net/serve_net.h"
 #include "strata/format/msg.h"
@@ -127,7 +128,7 @@ static int pins_wire(strata_buf *out, strata_node *n, size_t *count)
 		{
 			/* a revoked key is pinned for nobody: whoever stole it gets no handshake */
 			char who[64], why[256];
-			if (strata_peers_trusted_at(n, &pk, (int64_t)time(NULL), who, sizeof(who), why, sizeof(why)) == 2) {
+			if (strata_peers_trusted_at(n, &pk, strata_time_now(), who, sizeof(who), why, sizeof(why)) == 2) {
 				strata_netproc_log("%s: not accepted: its pinned key is %s", names[i], why);
 				continue;
 			}
@@ -367,7 +368,7 @@ static int metrics_text(strata_buf *out, strata_node *n)
 	strata_buf fam[5] = { STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT };
 	char **peers = NULL;
 	size_t npeers = 0;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = strata_time_now();	/* link times are on the node's clock */
 	int error;
 
 	if ((error = strata_buf_puts(out,

@@ -10,6 +10,7 @@
  * certificate's key.
  */
 #include "strata/net/tls.h"
+#include "strata/base/time.h"
 #include "strata/node/node.h"
 #include "strata/format/name.h"
 #include "strata/format/rotation.h"
@@ -312,7 +313,7 @@ static int rotated_to(X509 *cert, const char *name, const strata_pubkey *pinned,
 	strata_rotation *chain = calloc(STRATA_TLS_MAX_ROTATIONS, sizeof(*chain));
 	size_t n = 0;
 	int ok = chain && get_octets(&text, cert, TLS_ROTATIONS_OID, TLS_ROTATIONS_MAX) == 1 &&
-		 strata_rotation_chain(text.ptr, text.len, name, pinned, signer, (int64_t)time(NULL), chain,
+		 strata_rotation_chain(text.ptr, text.len, name, pinned, signer, strata_time_now(), chain,
 				       STRATA_TLS_MAX_ROTATIONS, &n) == 0;
 	free(chain);
 	strata_buf_dispose(&text);
