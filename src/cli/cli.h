@@ -104,5 +104,9 @@ int cmd_disclosures(int argc, char **argv, strata_cli *cli);
 int cmd_sql(int argc, char **argv, strata_cli *cli);
 int cmd_serve(int argc, char **argv, strata_cli *cli);
 int cmd_remote(int argc, char **argv, strata_cli *cli);
+int cmd_catalog(int argc, char **argv, strata_cli *cli);
+int cmd_request(int argc, char **argv, strata_cli *cli);
+int cmd_requests(int argc, char **argv, strata_cli *cli);
+int cmd_answer(int argc, char **argv, strata_cli *cli);
 
 #endif

@@ -30,6 +30,15 @@ int strata_json_put_record(strata_buf *out, char *const *names,
 			   char *const *values, const size_t *lens,
 			   const size_t *order, size_t n);
 
+/*
+ * An object read from outside holds exactly the keys in `allowed` (a
+ * NULL-terminated list), each present unless marked optional by a
+ * leading '?'.  0; -1 with *bad the first unknown key; -2 with *bad the
+ * first missing one.
+ */
+struct json_t;
+int strata_json_check_keys(const struct json_t *o, const char *const *allowed, const char **bad);
+
 /* Fills order[0..n) with indexes of `names` sorted bytewise. */
 void strata_json_sort_names(size_t *order, char *const *names, size_t n);
 

@@ -29,6 +29,7 @@
 #define STRATA_PARCEL_MAX_REFS 4096
 #define STRATA_PARCEL_NAME_MAX 256
 #define STRATA_PARCEL_MAX_ROTATIONS 64
+#define STRATA_PARCEL_MAX_MESSAGES 4096
 typedef struct {
 	size_t max_manifest;	/* bytes */
 	size_t max_sig;
@@ -62,6 +63,11 @@ typedef struct {
 	 * another, oldest first: the manifest's optional "rotations".
 	 */
 	strata_buf rotations;
+	/*
+	 * Process messages (process.h), the manifest's optional "messages":
+	 * one base64 envelope a line.
+	 */
+	strata_buf messages;
 	/* the raw entries as read or written */
 	strata_buf manifest;
 	strata_buf sig;

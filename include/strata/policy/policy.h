@@ -88,6 +88,8 @@ typedef struct {
 	strata_policy_dataset *datasets;
 	size_t ndatasets;
 	int keep_source_names;	/* source_names: keep (relayed views keep their path of node names) */
+	char **requests;	/* requests: the requests for data this version answers (process.h) */
+	size_t nrequests;
 } strata_policy;
 
 /* Parses policy YAML; `file` names it in errors ("'f.yaml':12:5: ..."). */

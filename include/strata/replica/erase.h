@@ -107,7 +107,8 @@ int strata_erase_parcels(strata_node *n, const char *dataset, char *const *keys,
  * node this node passed it on to or heard of below them:
  *     erasure CUT NODE VIA confirmed|pending TIME
  * so the peer learns who has confirmed, hop by hop.  Receipts and the
- * HTTPS state exchange both send it.
+ * HTTPS state exchange both send it, with what process.h has for the
+ * peer ("message" lines).
  */
 int strata_erasure_state(strata_buf *out, strata_node *n, const char *peer);
 

@@ -17,6 +17,7 @@
 #include "strata/node/node.h"
 
 #define STRATA_LINKS_DIR "links"
+#define STRATA_LINK_MAX_MESSAGES 4096	/* "message" lines in one state text */
 
 /* One direction of a link, as recorded in NODE/links/<peer>.json. */
 typedef struct {
@@ -44,6 +45,13 @@ typedef struct {
 	size_t nrefs;
 	strata_link_erasure *below;	/* acked: the erasures the peer reports for its recipients */
 	size_t nbelow;
+	/*
+	 * parsed state only, never saved: the process messages (process.h)
+	 * its "message" lines carried, one base64 envelope a line
+	 */
+	char *messages;
+	size_t messages_len;
+	char msgdigest[65];	/* out: the SHA-256 of the messages the last parcel carried ("" none) */
 } strata_link_side;
 /*
  * A parcel file this node knows of: one it exported (removed once the
@@ -139,6 +147,8 @@ int strata_link_note_net(strata_node *n, const char *peer, int pull, const char 
  * and erase.h's strata_erasure_state adds, per erasure the peer's views
  * carried and this node passed on:
  *     erasure CUT NODE VIA confirmed|pending TIME
+ * and process.h's strata_process_lines, what this node tells the peer:
+ *     message ENVELOPE           (base64, procmsg.h)
  * strata_link_state_parse reads it back (into in-memory `s`: sequence,
  * refs and below) and refuses anything else; `max_refs` caps the lines
  * of each kind.

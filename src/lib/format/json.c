@@ -596,3 +596,26 @@ done:
 	json_decref(obj);
 	return error;
 }
+
+int strata_json_check_keys(const json_t *o, const char *const *allowed, const char **bad)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)o, key, v) {
+		size_t i;
+		(void)v;
+		for (i = 0; allowed[i] && strcmp(allowed[i] + (allowed[i][0] == '?'), key); i++)
+			;
+		if (!allowed[i]) {
+			*bad = key;
+			return -1;
+		}
+	}
+	for (size_t i = 0; allowed[i]; i++)
+		if (allowed[i][0] != '?' && !json_object_get(o, allowed[i])) {
+			*bad = allowed[i];
+			return -2;
+		}
+	return 0;
+}

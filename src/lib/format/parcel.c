@@ -13,6 +13,7 @@
 #include "strata/format/rotation.h"
 #include "strata/base/enc.h"
 #include "strata/format/name.h"
+#include "strata/format/json.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -45,6 +46,7 @@ void strata_parcel_free(strata_parcel *p)
 	free(p->prereqs);
 	strata_buf_dispose(&p->manifest);
 	strata_buf_dispose(&p->rotations);
+	strata_buf_dispose(&p->messages);
 	strata_buf_dispose(&p->sig);
 	strata_buf_dispose(&p->pack);
 	if (p->pack_fd >= 0)
@@ -308,32 +310,6 @@ static int parse_oid(git_oid *out, const json_t *v)
 	return git_oid_fromstr(out, s) < 0 ? (git_error_clear(), -1) : 0;
 }
 
-/* Exactly the keys in `allowed`, each present unless marked optional with '?'. */
-static int check_keys(const json_t *o, const char *const *allowed, const char **bad)
-{
-	const char *key;
-	json_t *v;
-	size_t n = 0;
-
-	json_object_foreach((json_t *)o, key, v) {
-		size_t i;
-		(void)v;
-		for (i = 0; allowed[i] && strcmp(allowed[i] + (allowed[i][0] == '?'), key); i++)
-			;
-		if (!allowed[i]) {
-			*bad = key;
-			return -1;
-		}
-		n++;
-	}
-	for (size_t i = 0; allowed[i]; i++)
-		if (allowed[i][0] != '?' && !json_object_get(o, allowed[i])) {
-			*bad = allowed[i];
-			return -2;
-		}
-	return 0;
-}
-
 static int parse_time(int64_t *out, const char *s)
 {
 	struct tm tm;
@@ -349,7 +325,7 @@ static int parse_time(int64_t *out, const char *s)
 static int parse_manifest(strata_parcel *p, const char *what)
 {
 	static const char *const top[] = { "format", "version", "sender", "recipient", "sequence",
-					   "created", "refs", "prerequisites", "pack", "?rotations", NULL };
+					   "created", "refs", "prerequisites", "pack", "?rotations", "?messages", NULL };
 	static const char *const refkeys[] = { "name", "commit", "?base", NULL };
 	static const char *const packkeys[] = { "objects", "size", "sha256", NULL };
 	json_error_t jerr;
@@ -366,7 +342,7 @@ static int parse_manifest(strata_parcel *p, const char *what)
 		strata_error_set("'%s': MANIFEST is not a JSON object", what);
 		goto done;
 	}
-	if ((rc = check_keys(root, top, &bad)) < 0) {
+	if ((rc = strata_json_check_keys(root, top, &bad)) < 0) {
 		strata_error_set("'%s': MANIFEST: %s key '%.64s'", what, rc == -1 ? "unknown" : "missing", bad);
 		goto done;
 	}
@@ -414,7 +390,7 @@ static int parse_manifest(strata_parcel *p, const char *what)
 	for (size_t i = 0; i < p->nrefs; i++) {
 		json_t *r = json_array_get(refs, i);
 		strata_parcel_ref *pr = &p->refs[i];
-		if (!json_is_object(r) || check_keys(r, refkeys, &bad) < 0 ||
+		if (!json_is_object(r) || strata_json_check_keys(r, refkeys, &bad) < 0 ||
 		    !(s = json_string_value(json_object_get(r, "name"))) || !strata_parcel_ref_name_valid(s) ||
 		    parse_oid(&pr->commit, json_object_get(r, "commit")) < 0 ||
 		    ((v = json_object_get(r, "base")) && parse_oid(&pr->base, v) < 0)) {
@@ -463,8 +439,25 @@ static int parse_manifest(strata_parcel *p, const char *what)
 			}
 		}
 	}
+	if ((v = json_object_get(root, "messages")) != NULL) {
+		/* process messages (procmsg.h): base64 here, checked by whoever takes them */
+		if (!json_is_array(v) || json_array_size(v) > STRATA_PARCEL_MAX_MESSAGES) {
+			error = strata_error_set("'%s': MANIFEST: messages must be an array of at most %d", what,
+						 STRATA_PARCEL_MAX_MESSAGES);
+			goto done;
+		}
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			const char *t = json_string_value(json_array_get(v, i));
+			size_t tl = t ? json_string_length(json_array_get(v, i)) : 0;
+			if (!t || !tl || strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != tl ||
+			    strata_buf_put(&p->messages, t, tl) < 0 || strata_buf_putc(&p->messages, '\n') < 0) {
+				error = strata_error_set("'%s': MANIFEST: messages[%zu] is not base64 text", what, i);
+				goto done;
+			}
+		}
+	}
 	pack = json_object_get(root, "pack");
-	if (!json_is_object(pack) || check_keys(pack, packkeys, &bad) < 0 ||
+	if (!json_is_object(pack) || strata_json_check_keys(pack, packkeys, &bad) < 0 ||
 	    !json_is_integer(json_object_get(pack, "objects")) ||
 	    json_integer_value(json_object_get(pack, "objects")) < 0 ||
 	    !json_is_integer(json_object_get(pack, "size")) ||
@@ -590,6 +583,18 @@ int strata_parcel_seal(strata_parcel *p, const strata_key *key)
 		if (strata_rotation_foreach(p->rotations.ptr, p->rotations.len, add_rotation, rot) < 0) {
 			error = STRATA_ERROR;
 			goto done;
+		}
+	}
+	if (p->messages.len) {
+		json_t *msgs = json_array();
+		const char *m = p->messages.ptr, *end = p->messages.ptr + p->messages.len;
+		json_object_set_new(root, "messages", msgs);
+		while (m < end) {
+			const char *nl = memchr(m, '\n', (size_t)(end - m));
+			size_t ml = nl ? (size_t)(nl - m) : (size_t)(end - m);
+			if (ml && json_array_append_new(msgs, json_stringn(m, ml)) < 0)
+				goto oom;
+			m += ml + 1;
 		}
 	}
 	if ((text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL)

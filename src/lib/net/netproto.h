@@ -33,7 +33,7 @@ enum {
  */
 #define PUSH_PART_MAX ((size_t)4 << 20)
 /* a pull request's body (the caller's state) and the views a state may list */
-#define STATE_BODY_MAX 65536
+#define STATE_BODY_MAX ((size_t)1 << 20)	/* with its process messages (process.h) */
 #define STATE_REFS_MAX 1024
 
 /*

@@ -19,6 +19,7 @@
 #include "strata/replica/link.h"
 #include "strata/replica/erase.h"
 #include "strata/replica/receipt.h"
+#include "strata/replica/process.h"
 #include "strata/replica/parcel_import.h"
 #include "strata/replica/parcel_export.h"
 #include "netproto.h"
@@ -501,6 +502,12 @@ int strata_remote_push(strata_remote *r, const char *peer, strata_parcel_result 
 			snprintf(what, sizeof(what), "the answer of '%s' to a push", peer);
 			error = strata_receipt_import(r->n, what, nl + 1, rest, &rr);
 		}
+	}
+	/* what the peer's process has for us (process.h), with its state */
+	if (!error && have.messages_len) {
+		char what[128];
+		snprintf(what, sizeof(what), "the state of '%s'", peer);
+		error = strata_process_receive(r->n, peer, what, have.messages, have.messages_len, 0);
 	}
 done:
 	strata_link_side_dispose(&have);

@@ -18,6 +18,7 @@
 #include "strata/net/netproc.h"
 #include "strata/replica/link.h"
 #include "strata/replica/erase.h"
+#include "strata/replica/process.h"
 #include "strata/replica/parcel_export.h"
 #include "strata/replica/parcel_import.h"
 #include "strata/net/tls.h"
@@ -432,6 +433,10 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 						     STATE_REFS_MAX)) < 0)
 			break;
 		error = strata_parcel_export_for(n, peer, &have, "https-pull", capture, body, &res);
+		/* the puller's process messages: refused ones are in refused.log, and do not stop its pull */
+		if (!error && have.messages_len &&
+		    strata_process_receive(n, peer, "a pull's state", have.messages, have.messages_len, 0) < 0)
+			strata_netproc_log("%s: pull: %s", peer, strata_error_last());
 		strata_link_side_dispose(&have);
 		if (!error && res.uptodate) {
 			status = 204;

@@ -494,12 +494,20 @@ static int parse_root(ydoc *d, strata_policy *p)
 			else
 				return at(d, v, "source_names is 'keep' (the recipient sees which nodes relayed data came "
 					  "through) or 'pseudonym' (the default: one token per source)");
+		} else if (key && !strcmp(key, "requests")) {
+			/* the requests for data (process.h) this version answers */
+			if (string_list(d, v, &p->requests, &p->nrequests, "requests") < 0)
+				return STRATA_ERROR;
+			for (size_t i = 0; i < p->nrequests; i++)
+				if (strlen(p->requests[i]) != 16 || strspn(p->requests[i], "0123456789abcdef") != 16)
+					return at(d, v, "'%s' is not a request id (16 hex digits, as 'strata requests' "
+						  "shows it)", p->requests[i]);
 		} else if (key && !strcmp(key, "recipients")) {
 			recipients = v;
 		} else if (key && !strcmp(key, "datasets")) {
 			datasets = v;
 		} else {
-			return at(d, k, "unknown key '%s' (policy, version, purpose, recipients, datasets, source_names)",
+			return at(d, k, "unknown key '%s' (policy, version, purpose, recipients, datasets, source_names, requests)",
 				  key ? key : "?");
 		}
 	}
@@ -658,6 +666,7 @@ void strata_policy_free(strata_policy *p)
 	free_list(p->peers, p->npeers);
 	free(p->peer_pos);
 	free_list(p->tiers, p->ntiers);
+	free_list(p->requests, p->nrequests);
 	free(p->purpose);
 	free(p->name);
 	free(p->file);

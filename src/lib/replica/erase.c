@@ -13,6 +13,7 @@
 #include "strata/node/refs.h"
 #include "strata/node/peers.h"
 #include "strata/replica/link.h"
+#include "strata/replica/process.h"
 #include "strata/format/pack.h"
 #include "strata/format/schema.h"
 #include "strata/format/trie.h"
@@ -655,6 +656,19 @@ int strata_erasure_state(strata_buf *out, strata_node *n, const char *peer)
 	for (size_t i = 0; !error && i < w.nlines; i++)
 		error = strata_buf_printf(out, "erasure %s %s %s %s %lld\n", w.lines[i].cut, w.lines[i].node, w.lines[i].via,
 					  w.lines[i].confirmed ? "confirmed" : "pending", (long long)w.lines[i].time);
+	/* and what the process has for it (process.h): one "message" line each */
+	if (!error) {
+		strata_buf lines = STRATA_BUF_INIT;
+		const char *l, *end;
+		if ((error = strata_process_lines(&lines, n, peer)) == 0)
+			for (l = lines.ptr, end = lines.ptr + lines.len; !error && l < end;) {
+				const char *nl = memchr(l, '\n', (size_t)(end - l));
+				size_t ll = nl ? (size_t)(nl - l) : (size_t)(end - l);
+				error = strata_buf_printf(out, "message %.*s\n", (int)ll, l);
+				l += ll + 1;
+			}
+		strata_buf_dispose(&lines);
+	}
 done:
 	free(w.cuts);
 	free(w.lines);

@@ -53,6 +53,7 @@ void strata_link_side_dispose(strata_link_side *s)
 {
 	free(s->refs);
 	free(s->below);
+	free(s->messages);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -88,6 +89,11 @@ static int load_side(strata_link_side *s, json_t *o, const char *path)
 		return strata_error_set("'%s': damaged link state", path);
 	s->sequence = (uint64_t)json_integer_value(json_object_get(o, "sequence"));
 	s->time = parse_stamp(json_string_value(json_object_get(o, "time")));
+	if ((v = json_object_get(o, "messages")) != NULL) {
+		if (!json_is_string(v) || json_string_length(v) != 64)
+			return strata_error_set("'%s': damaged link state", path);
+		snprintf(s->msgdigest, sizeof(s->msgdigest), "%s", json_string_value(v));
+	}
 	refs = json_object_get(o, "refs");
 	if (json_is_object(refs) && json_object_size(refs)) {
 		if ((s->refs = calloc(json_object_size(refs), sizeof(*s->refs))) == NULL)
@@ -216,6 +222,8 @@ static json_t *side_json(const strata_link_side *s)
 		json_object_set_new(refs, s->refs[i].name, json_string(hex));
 	}
 	o = json_pack("{s:I, s:s, s:o}", "sequence", (json_int_t)s->sequence, "time", t, "refs", refs);
+	if (o && s->msgdigest[0])
+		json_object_set_new(o, "messages", json_string(s->msgdigest));
 	if (o && s->nbelow) {
 		json_t *below = json_array();
 		for (size_t i = 0; i < s->nbelow; i++) {
@@ -249,6 +257,8 @@ int strata_link_side_copy(strata_link_side *to, const strata_link_side *from)
 	*to = *from;
 	to->refs = r;
 	to->below = e;
+	to->messages = NULL;	/* what a state text carried is taken from it, never kept */
+	to->messages_len = 0;
 	return 0;
 }
 
@@ -565,7 +575,7 @@ static int erasure_line(strata_link_side *s, size_t *alloc, const char *line, si
 int strata_link_state_parse(strata_link_side *s, const char *text, size_t len, size_t max_refs)
 {
 	const char *p = text, *end = text + len;
-	size_t lineno = 0, alloc = 0, below_alloc = 0;
+	size_t lineno = 0, alloc = 0, below_alloc = 0, nmsg = 0;
 	int seen_seq = 0, error;
 
 	memset(s, 0, sizeof(*s));
@@ -579,6 +589,23 @@ int strata_link_state_parse(strata_link_side *s, const char *text, size_t len, s
 		if (!nl)
 			goto bad;
 		ll = (size_t)(nl - p);
+		if (ll > 8 && !memcmp(p, "message ", 8)) {	/* process.h checks what it holds */
+			char *grown;
+			if (++nmsg > STRATA_LINK_MAX_MESSAGES) {
+				strata_error_set("state: line %zu: more than %d messages", lineno, STRATA_LINK_MAX_MESSAGES);
+				goto fail;
+			}
+			if ((grown = realloc(s->messages, s->messages_len + ll - 8 + 1)) == NULL) {
+				strata_error_set("out of memory");
+				goto fail;
+			}
+			s->messages = grown;
+			memcpy(s->messages + s->messages_len, p + 8, ll - 8);
+			s->messages_len += ll - 8;
+			s->messages[s->messages_len++] = '\n';
+			p = nl + 1;
+			continue;
+		}
 		if (ll >= sizeof(line) || memchr(p, '\0', ll))
 			goto bad;
 		memcpy(line, p, ll);
@@ -630,6 +657,7 @@ bad:
 fail:
 	free(s->refs);
 	free(s->below);
+	free(s->messages);
 	memset(s, 0, sizeof(*s));
 	return STRATA_ERROR;
 }

@@ -21,6 +21,8 @@
 #include "strata/replica/erase.h"
 #include "strata/format/sealed.h"
 #include "strata/node/keys.h"
+#include "strata/replica/process.h"
+#include "strata/base/digest.h"
 
 #include <git2/sys/odb_backend.h>
 #include <openssl/evp.h>
@@ -62,13 +64,27 @@ static int list_views(ref_list *l, strata_node *n, const char *peer)
 	return strata_link_foreach_view(n, peer, 0, add_view, l);
 }
 
+/* The SHA-256 of the process messages a parcel carries, hex ("" for none). */
+static void messages_digest(char out[65], const strata_buf *m)
+{
+	unsigned char h[32];
+
+	out[0] = '\0';
+	if (m->len) {
+		strata_digest_sha256(h, m->ptr, m->len);
+		strata_enc_hex(out, h, sizeof(h));
+	}
+}
+
 static int export_audit(strata_node *n, const char *peer, const strata_parcel *p, const strata_parcel_result *res,
 			const char *via)
 {
+	char link_digest[65];
 	strata_buf t = STRATA_BUF_INIT, subject = STRATA_BUF_INIT, policy = STRATA_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1];
 	int error;
 
+	messages_digest(link_digest, &p->messages);
 	error = strata_buf_printf(&t, "Strata-Sender: %s\nStrata-Recipient: %s\nStrata-Sequence: %llu\n"
 				  "Strata-Parcel-Objects: %zu\nStrata-Parcel-Bytes: %zu\nStrata-Parcel-Full: %s\n",
 				  strata_node_name(n), peer, (unsigned long long)p->sequence, res->objects, res->bytes,
@@ -94,6 +110,12 @@ static int export_audit(strata_node *n, const char *peer, const strata_parcel *p
 	for (size_t i = 0; !error && i < p->nrefs; i++) {
 		git_oid_tostr(hex, sizeof(hex), &p->refs[i].commit);
 		error = strata_buf_printf(&t, "Strata-Ref: %s %s\n", p->refs[i].name, hex);
+	}
+	if (!error && p->messages.len) {
+		size_t lines = 0;
+		for (size_t i = 0; i < p->messages.len; i++)
+			lines += p->messages.ptr[i] == '\n';
+		error = strata_buf_printf(&t, "Strata-Messages: %zu %s\n", lines, link_digest);
 	}
 	if (!error)
 		error = strata_buf_printf(&subject, "parcel %llu exported to %s: %zu views, %zu objects",
@@ -142,6 +164,7 @@ static int record_sent(strata_node *n, const char *peer, strata_link *link, cons
 	*sent = NULL;	/* transferred to the link */
 	link->out.sequence = p->sequence;
 	link->out.time = p->created;
+	messages_digest(link->out.msgdigest, &p->messages);
 	if (have && (error = strata_link_side_copy(&link->acked, have)) < 0)
 		return error;
 	if (have)
@@ -163,7 +186,8 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 	git_oid *tips = NULL;
 	strata_link_ref *sent = NULL;
 	strata_thinpack_stats st;
-	int error = STRATA_ERROR;
+	char digest[65];
+	int error = STRATA_ERROR, news;
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->peer, sizeof(res->peer), "%s", peer);
@@ -181,23 +205,27 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 	if ((error = strata_link_allows(n, peer, 1)) < 0 ||
 	    (error = strata_view_build(n, peer, 0, NULL, NULL)) < 0 ||
 	    (error = list_views(&views, n, peer)) < 0 ||
-	    (error = strata_link_load(&link, n, peer)) < 0)
+	    (error = strata_link_load(&link, n, peer)) < 0 ||
+	    (error = strata_process_lines(&p.messages, n, peer)) < 0)
 		goto done;
-	if (views.n == 0 && have) {
+	/* process messages the peer has not had yet: a parcel goes, if only for them */
+	messages_digest(digest, &p.messages);
+	news = strcmp(digest, link.out.msgdigest) || (have && have->sequence < link.out.sequence);
+	if (views.n == 0 && have && !news) {
 		/* nothing to share yet (the tier below has sent nothing): the peer is up to date */
 		res->uptodate = 1;
 		error = record_acked(n, peer, &link, have);
 		goto done;
 	}
-	if (views.n == 0) {
+	if (views.n == 0 && !p.messages.len) {
 		error = strata_error_setc(STRATA_ENOTFOUND, "no views for '%s': its policy shares no dataset this node holds or has received", peer);
 		goto done;
 	}
 	/* what the peer holds: what it tells us now, or else what it last confirmed */
 	base = have ? have : &link.acked;
-	tips = calloc(views.n, sizeof(*tips));
-	p.prereqs = calloc(views.n, sizeof(*p.prereqs));
-	sent = calloc(views.n, sizeof(*sent));
+	tips = calloc(views.n + 1, sizeof(*tips));
+	p.prereqs = calloc(views.n + 1, sizeof(*p.prereqs));
+	sent = calloc(views.n + 1, sizeof(*sent));
 	if (!tips || !p.prereqs || !sent) {
 		error = strata_error_set("out of memory");
 		goto done;
@@ -221,7 +249,7 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 		if (!r->has_base || !git_oid_equal(&r->base, &r->commit))
 			res->changed++;
 	}
-	if (have && res->changed == 0 && views.n == have->nrefs) {
+	if (have && res->changed == 0 && views.n == have->nrefs && !news) {
 		res->uptodate = 1;	/* the peer holds every view as it is: nothing to send, only its word to keep */
 		res->nrefs = views.n;
 		error = record_acked(n, peer, &link, have);
@@ -258,6 +286,7 @@ done:
 	p.prereqs = NULL;
 	strata_buf_dispose(&p.manifest);
 	strata_buf_dispose(&p.rotations);
+	strata_buf_dispose(&p.messages);
 	strata_buf_dispose(&p.sig);
 	strata_buf_dispose(&p.pack);
 	free(tips);

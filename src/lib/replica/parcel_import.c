@@ -15,6 +15,7 @@
 #include "strata/node/commit.h"
 #include "strata/data/import.h"
 #include "strata/node/journal.h"
+#include "strata/replica/process.h"
 #include "strata/node/change.h"
 #include "strata/format/json.h"
 #include "strata/base/oidset.h"
@@ -771,6 +772,20 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		error = strata_keys_accept_rotation(n, p->sender, &u.rot[i]);
 	if (u.nrot)
 		strata_peers_forget(n);	/* what was trusted for now goes; node.conf says the rest */
+	/*
+	 * Its process messages, once the parcel is in (or was already): taken
+	 * on their own, each checked, in one audit event; one refused makes
+	 * the import fail after all, saying so (the views stay imported: they
+	 * passed their own checks), and is in refused.log.
+	 */
+	if (error >= 0 && p->messages.len) {
+		int rc = strata_process_receive(n, p->sender, what, p->messages.ptr, p->messages.len, 0);
+		if (rc < 0) {
+			char why[1024];
+			snprintf(why, sizeof(why), "%s", strata_error_last());
+			error = strata_error_setc(rc, "'%s': the parcel's views were imported, but %s", what, why);
+		}
+	}
 	git_repository_free(u.c.r.repo);
 	git_odb_free(u.c.q_odb);
 	git_odb_free(u.c.main_odb);

@@ -7,6 +7,7 @@
  * has sent, so a buggy or hostile peer can make us send more, never less.
  */
 #include "strata/replica/receipt.h"
+#include "strata/replica/process.h"
 #include "strata/base/time.h"
 #include "strata/node/audit.h"
 #include "strata/replica/link.h"
@@ -213,7 +214,10 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 	}
 	if ((error = strata_audit_append(n, "receipt-import", subject, trailers)) == 0)
 		error = strata_erasures_note(n, from, text, len);	/* the cuts it now holds, kept in the ledger, with this */
+	/* what the peer's process says (process.h), once its receipt stands (even an older one) */
 done:
+	if (error == 0 && got.messages_len)
+		error = strata_process_receive(n, from, what, got.messages, got.messages_len, 0);
 	free(trailers);
 	strata_link_side_dispose(&got);
 	strata_link_dispose(&link);

@@ -1,0 +1,1474 @@
+/*
+ * process.c - the catalogue, requests and answers (process.h).
+ *
+ * The state is JSON blobs in the audit tree under process/; every change
+ * is built as a new tree (ledger.h's put) and recorded by one audit event.
+ */
+#include "strata/replica/process.h"
+#include "strata/format/procmsg.h"
+#include "strata/format/json.h"
+#include "strata/format/name.h"
+#include "strata/format/schema.h"
+#include "strata/data/dataset.h"
+#include "strata/policy/policy.h"
+#include "strata/policy/policy_store.h"
+#include "strata/policy/risk.h"
+#include "strata/node/audit.h"
+#include "strata/node/commit.h"
+#include "strata/node/journal.h"
+#include "strata/node/ledger.h"
+#include "strata/node/peers.h"
+#include "strata/base/array.h"
+#include "strata/base/enc.h"
+#include "strata/base/error.h"
+#include "strata/base/time.h"
+
+#include <jansson.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DIR_DESCRIBED "process/described"
+#define DIR_CATALOG "process/catalog"
+#define DIR_REQUESTS "process/requests"
+
+/* --- state in the audit tree --- */
+
+/* A change being built: the tree so far, and what the event will say. */
+typedef struct {
+	git_oid tree;
+	int have;
+	strata_buf trailers;
+} change;
+
+/*
+ * The JSON object at `path` as of the change `c` being built (NULL, or
+ * nothing put yet: the audit head); STRATA_ENOTFOUND if none.
+ */
+static int state_get(json_t **out, strata_node *n, const change *c, const char *path)
+{
+	strata_buf text = STRATA_BUF_INIT;
+	json_error_t jerr;
+	int error;
+
+	*out = NULL;
+	if (c && c->have) {
+		git_tree *t = NULL;
+		git_tree_entry *e = NULL;
+		git_blob *b = NULL;
+		if (git_tree_lookup(&t, strata_node_repo(n), &c->tree) < 0)
+			return strata_error_git("cannot read the process state");
+		if (git_tree_entry_bypath(&e, t, path) < 0) {
+			git_error_clear();
+			git_tree_free(t);
+			return strata_error_setc(STRATA_ENOTFOUND, "%s: not in the process state", path);
+		}
+		if (git_blob_lookup(&b, strata_node_repo(n), git_tree_entry_id(e)) < 0)
+			error = strata_error_git("cannot read the process state");
+		else
+			error = strata_buf_put(&text, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
+		git_blob_free(b);
+		git_tree_entry_free(e);
+		git_tree_free(t);
+	} else {
+		error = strata_ledger_get_text(&text, n, NULL, path);
+	}
+	if (error < 0) {
+		strata_buf_dispose(&text);
+		return error;
+	}
+	if ((*out = json_loadb(text.ptr, text.len, 0, &jerr)) == NULL || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		error = strata_error_set("the audit log's %s is not a JSON object: run 'strata verify --all'", path);
+	}
+	strata_buf_dispose(&text);
+	return error;
+}
+
+static int state_put(change *c, strata_node *n, const char *path, const json_t *v)
+{
+	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	int error;
+
+	if (!text)
+		return strata_error_set("out of memory");
+	error = strata_ledger_put_text(&c->tree, n, c->have ? &c->tree : NULL, path, text, strlen(text));
+	free(text);
+	c->have = error == 0 || c->have;
+	return error;
+}
+
+static int change_commit(change *c, strata_node *n, const char *event, const char *subject)
+{
+	int error = 0;
+
+	if (c->have)
+		error = strata_audit_append_tree(n, event, subject, c->trailers.ptr ? c->trailers.ptr : "", &c->tree);
+	strata_buf_dispose(&c->trailers);
+	return error;
+}
+
+/* The names in directory `dir` of the audit tree (none if it is not there). */
+static int state_list(char ***out, size_t *count, strata_node *n, const char *dir)
+{
+	git_oid id;
+	git_tree *t = NULL;
+	size_t alloc = 0;
+	int error;
+
+	*out = NULL;
+	*count = 0;
+	if ((error = strata_ledger_get(&id, n, NULL, dir)) == STRATA_ENOTFOUND) {
+		strata_error_clear();
+		return 0;
+	}
+	if (error < 0)
+		return error;
+	if (git_tree_lookup(&t, strata_node_repo(n), &id) < 0)
+		return strata_error_git("cannot read the audit log's process state");
+	for (size_t i = 0; i < git_tree_entrycount(t); i++) {
+		char *name = strdup(git_tree_entry_name(git_tree_entry_byindex(t, i)));
+		if (!name || strata_array_grow(out, &alloc, *count + 2, 16) < 0) {
+			free(name);
+			error = strata_error_set("out of memory");
+			break;
+		}
+		(*out)[(*count)++] = name;
+		(*out)[*count] = NULL;
+	}
+	git_tree_free(t);
+	return error;
+}
+
+static void free_names(char **names, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int path_of(char *out, size_t size, const char *dir, const char *name)
+{
+	if ((size_t)snprintf(out, size, "%s/%s", dir, name) >= size)
+		return strata_error_set("name too long: '%s'", name);
+	return 0;
+}
+
+static const char *sv(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static int64_t iv(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+/* --- keys: whose signature a message may carry --- */
+
+/*
+ * 0 if `m`'s key is its origin's: the pinned key of a peer, else the key
+ * the origin's catalogue held here came with.  A catalogue from a node not
+ * yet known is accepted on its own key (*learned set): the pinned peer
+ * that carried it vouches for it.
+ */
+static int key_check(strata_node *n, const change *c, const strata_procmsg *m, const char *what, int *learned)
+{
+	char name[64], path[128];
+	strata_procmsg *held = NULL;
+	json_t *st = NULL;
+	int error;
+
+	*learned = 0;
+	if (strata_peers_trusted(n, &m->key, name, sizeof(name)) == 1 && !strcmp(name, m->origin))
+		return 0;
+	if (path_of(path, sizeof(path), DIR_CATALOG, m->origin) < 0)
+		return STRATA_ERROR;
+	error = state_get(&st, n, c, path);
+	if (error == STRATA_ENOTFOUND) {
+		strata_error_clear();
+		{
+			strata_buf pinned = STRATA_BUF_INIT;
+			int is_peer = strata_peers_get(&pinned, n, m->origin, "key") == 0;
+			strata_buf_dispose(&pinned);
+			strata_error_clear();
+			if (is_peer)
+				return strata_error_setc(STRATA_EVERIFY, "'%s': a message from '%s' signed by a key that is "
+							 "not the one node.conf pins for it", what, m->origin);
+		}
+		if (m->kind != STRATA_MSG_CATALOG)
+			return strata_error_setc(STRATA_EVERIFY, "'%s': a %s from '%s', a node this node does not know "
+						 "(no catalogue of it came here, and it is not a peer)", what,
+						 m->kind == STRATA_MSG_REQUEST ? "request" : "answer", m->origin);
+		*learned = 1;
+		return 0;
+	}
+	if (error < 0)
+		return error;
+	error = strata_procmsg_decode(&held, path, sv(st, "env"), strlen(sv(st, "env")));
+	if (!error && !strata_sign_pubkey_equal(&held->key, &m->key))
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': a message from '%s' signed by a key that is not the one "
+					  "its catalogue came with (by way of '%s')", what, m->origin, sv(st, "via"));
+	strata_procmsg_free(held);
+	json_decref(st);
+	return error;
+}
+
+/* --- this node's own catalogue --- */
+
+static long long rounded(long long count)
+{
+	long long unit = 1;
+
+	if (count <= 0)
+		return 0;
+	if (count < 100)	/* to ten, never zero: that there are records is not hidden */
+		return count < 10 ? 10 : (count + 5) / 10 * 10;
+	while (count / unit >= 100)	/* two significant digits */
+		unit *= 10;
+	return (count + unit / 2) / unit * unit;
+}
+
+/* "FIELD=VALUE" entries: the VALUE of `field`, or NULL. */
+static const char *pair_value(const json_t *obj, const char *field)
+{
+	return json_string_value(json_object_get(obj, field));
+}
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+struct own_walk {
+	strata_node *n;
+	json_t *datasets;
+	int64_t time;
+	int error;
+};
+
+static int own_dataset(const strata_dataset_entry *d, void *payload)
+{
+	struct own_walk *w = payload;
+	git_repository *repo = strata_node_repo(w->n);
+	strata_schema *schema = NULL;
+	git_tree *root = NULL;
+	json_t *desc = NULL, *e = NULL, *fields = json_array();
+	char path[128], records[32];
+	int error;
+
+	if (path_of(path, sizeof(path), DIR_DESCRIBED, d->dataset) < 0)
+		return STRATA_ERROR;
+	if ((error = state_get(&desc, w->n, NULL, path)) == STRATA_ENOTFOUND) {
+		strata_error_clear();
+		error = 0;
+	}
+	if (error < 0 || (error = git_commit_tree(&root, d->tip) < 0 ? strata_error_git("cannot read a dataset") : 0) < 0 ||
+	    (error = strata_schema_load(&schema, repo, root)) < 0)
+		goto done;
+	if (!strata_commit_trailer(d->tip, "Strata-Records", records, sizeof(records)))
+		snprintf(records, sizeof(records), "0");
+	for (size_t i = 0; i < schema->nfields; i++) {
+		const char *f = schema->names[i];
+		const char *label = desc ? pair_value(json_object_get(desc, "labels"), f) : NULL;
+		const char *class = desc ? pair_value(json_object_get(desc, "classes"), f) : NULL;
+		json_array_append_new(fields, json_pack("{s:s, s:s, s:s, s:s}", "name", f, "label", label ? label : "",
+							"type", schema->types[i], "class", class ? class : ""));
+	}
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:O}", "name", d->dataset, "title",
+		      desc ? sv(desc, "title") : "", "description", desc ? sv(desc, "description") : "", "attribute",
+		      desc ? sv(desc, "attribute") : "conditional", "frequency", desc ? sv(desc, "frequency") : "",
+		      "contact", desc ? sv(desc, "contact") : "", "records", (json_int_t)rounded(atoll(records)),
+		      "described", desc != NULL, "fields", fields);
+	if (!e || json_array_append_new(w->datasets, e) < 0) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	if ((int64_t)git_commit_time(d->tip) > w->time)
+		w->time = (int64_t)git_commit_time(d->tip);
+	if (desc && iv(desc, "time") > w->time)
+		w->time = iv(desc, "time");
+done:
+	json_decref(fields);
+	json_decref(desc);
+	git_tree_free(root);
+	strata_schema_free(schema);
+	return error;
+}
+
+/*
+ * This node's catalogue, signed: a function of its datasets and their
+ * descriptions (its time is the newest of theirs), so the same state gives
+ * the same message (Ed25519 signatures are deterministic).
+ */
+static int own_catalog(strata_procmsg **out, strata_node *n)
+{
+	struct own_walk w = { n, json_array(), 0, 0 };
+	json_t *body;
+	int error;
+
+	*out = NULL;
+	if (!w.datasets)
+		return strata_error_set("out of memory");
+	if ((error = strata_dataset_list(n, STRATA_DATASETS_OWN, own_dataset, &w)) < 0 ||
+	    (error = strata_node_load_key(n)) < 0) {
+		json_decref(w.datasets);
+		return error;
+	}
+	body = json_pack("{s:s, s:i, s:s, s:s, s:I, s:o}", "kind", "catalog", "v", STRATA_PROCMSG_VERSION, "node",
+			 strata_node_name(n), "tier", strata_node_tier(n), "time", (json_int_t)w.time, "datasets",
+			 w.datasets);
+	if (!body)
+		return strata_error_set("out of memory");
+	return strata_procmsg_sign(out, body, strata_node_key(n));
+}
+
+/* --- describing an own dataset --- */
+
+static int pairs_object(json_t *obj, char **list, size_t count, const strata_schema *s, const char *opt)
+{
+	for (size_t i = 0; i < count; i++) {
+		char *eq = strchr(list[i], '=');
+		json_t *v;
+		if (!eq || eq == list[i])
+			return strata_error_set("%s '%s': expected FIELD=TEXT", opt, list[i]);
+		*eq = '\0';
+		if (strata_schema_field(s, list[i]) < 0) {
+			strata_error_set("%s: the dataset has no field '%s'", opt, list[i]);
+			*eq = '=';
+			return STRATA_ERROR;
+		}
+		v = json_string(eq + 1);
+		if (!v || json_object_set_new(obj, list[i], v) < 0) {
+			*eq = '=';
+			return strata_error_set("%s '%s': the text is not UTF-8", opt, list[i]);
+		}
+		*eq = '=';
+	}
+	return 0;
+}
+
+int strata_process_describe(strata_node *n, const char *dataset, const strata_process_description *d)
+{
+	static const char *const attrs[] = { "open", "conditional", "closed", NULL };
+	git_commit *tip = NULL;
+	git_tree *root = NULL;
+	strata_schema *schema = NULL;
+	strata_procmsg *check = NULL;
+	json_t *old = NULL, *desc = NULL, *labels, *classes, *body = NULL;
+	strata_buf ref = STRATA_BUF_INIT, subject = STRATA_BUF_INIT;
+	change c = { { { 0 } }, 0, STRATA_BUF_INIT };
+	char path[128];
+	int error;
+
+	if ((error = strata_journal_lock(n)) < 0)
+		return error;
+	if (!strata_name_dataset_valid(dataset) || strchr(dataset, '/'))
+		return strata_error_set("'%s' is not the name of a dataset this node owns", dataset);
+	if ((error = strata_dataset_resolve(&tip, n, dataset, NULL)) < 0)
+		return error;
+	if ((error = strata_dataset_ref(&ref, n, dataset)) < 0)
+		goto done;
+	if (strncmp(ref.ptr, "refs/strata/datasets/", 21)) {
+		error = strata_error_set("'%s' is data received from a peer: only its owner describes it", dataset);
+		goto done;
+	}
+	if (git_commit_tree(&root, tip) < 0) {
+		error = strata_error_git("cannot read the dataset");
+		goto done;
+	}
+	if ((error = strata_schema_load(&schema, strata_node_repo(n), root)) < 0 ||
+	    (error = path_of(path, sizeof(path), DIR_DESCRIBED, dataset)) < 0)
+		goto done;
+	if ((error = state_get(&old, n, NULL, path)) == STRATA_ENOTFOUND) {
+		strata_error_clear();
+		error = 0;
+	} else if (error < 0) {
+		goto done;
+	}
+	desc = old ? json_deep_copy(old) : json_pack("{s:s, s:s, s:s, s:s, s:s, s:{}, s:{}}", "title", "",
+						       "description", "", "attribute", "conditional", "frequency", "",
+						       "contact", "", "labels", "classes");
+	if (!desc) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+#define SET(key, val)                                                                              \
+	if ((val) && json_object_set_new(desc, key, json_string(val)) < 0) {                     \
+		error = strata_error_set("--%s: the text is not UTF-8", key);                      \
+		goto done;                                                                         \
+	}
+	SET("title", d->title)
+	SET("description", d->description)
+	SET("frequency", d->frequency)
+	SET("contact", d->contact)
+#undef SET
+	if (d->attribute) {
+		size_t i;
+		for (i = 0; attrs[i] && strcmp(attrs[i], d->attribute); i++)
+			;
+		if (!attrs[i]) {
+			error = strata_error_set("--attribute '%s': open (shared without conditions), conditional (on "
+						 "request) or closed (listed, never shared)", d->attribute);
+			goto done;
+		}
+		json_object_set_new(desc, "attribute", json_string(d->attribute));
+	}
+	labels = json_object_get(desc, "labels");
+	classes = json_object_get(desc, "classes");
+	if ((error = pairs_object(labels, d->labels, d->nlabels, schema, "--label")) < 0 ||
+	    (error = pairs_object(classes, d->classes, d->nclasses, schema, "--class")) < 0)
+		goto done;
+	json_object_set_new(desc, "time", json_integer((json_int_t)strata_time_now()));
+	/* what the catalogue will say must pass the checks every recipient makes */
+	if ((error = state_put(&c, n, path, desc)) < 0)
+		goto done;
+	{
+		json_t *ds = json_array(), *fields = json_array();
+		for (size_t i = 0; i < schema->nfields; i++)
+			json_array_append_new(fields, json_pack("{s:s,s:s,s:s,s:s}", "name", schema->names[i], "label",
+								or_empty(pair_value(labels, schema->names[i])), "type",
+								schema->types[i], "class",
+								or_empty(pair_value(classes, schema->names[i]))));
+		json_array_append_new(ds, json_pack("{s:s,s:O,s:O,s:O,s:O,s:O,s:i,s:b,s:o}", "name", dataset, "title",
+						    json_object_get(desc, "title"), "description",
+						    json_object_get(desc, "description"), "attribute",
+						    json_object_get(desc, "attribute"), "frequency",
+						    json_object_get(desc, "frequency"), "contact",
+						    json_object_get(desc, "contact"), "records", 0, "described", 1, "fields",
+						    fields));
+		body = json_pack("{s:s,s:i,s:s,s:s,s:i,s:o}", "kind", "catalog", "v", STRATA_PROCMSG_VERSION, "node",
+				 strata_node_name(n), "tier", strata_node_tier(n), "time", 0, "datasets", ds);
+	}
+	if ((error = strata_node_load_key(n)) < 0 || (error = strata_procmsg_sign(&check, body, strata_node_key(n))) < 0)
+		goto done;
+	body = NULL;
+	if ((error = strata_buf_printf(&c.trailers, "Strata-Dataset: %s\nStrata-Attribute: %s\n", dataset,
+				       sv(desc, "attribute"))) < 0 ||
+	    (error = strata_buf_printf(&subject, "catalogue: %s described (%s)", dataset, sv(desc, "attribute"))) < 0)
+		goto done;
+	error = change_commit(&c, n, "catalog-describe", subject.ptr);
+done:
+	strata_buf_dispose(&c.trailers);
+	strata_procmsg_free(check);
+	json_decref(body);
+	json_decref(desc);
+	json_decref(old);
+	strata_schema_free(schema);
+	git_tree_free(root);
+	git_commit_free(tip);
+	strata_buf_dispose(&ref);
+	strata_buf_dispose(&subject);
+	return error;
+}
+
+/* --- listing the catalogue --- */
+
+static int list_catalog(strata_node *n, const strata_procmsg *m, const char *via, strata_catalog_cb cb, void *payload)
+{
+	json_t *ds = json_object_get(m->body, "datasets");
+	strata_buf path = STRATA_BUF_INIT;
+	int error = 0;
+
+	for (size_t i = 0; i < m->nhops && !error; i++)
+		error = strata_buf_printf(&path, "%s%s", i ? " > " : "", m->hops[i]);
+	if (!error && via[0])
+		error = strata_buf_printf(&path, " > %s", strata_node_name(n));
+	for (size_t i = 0; !error && i < json_array_size(ds); i++) {
+		json_t *d = json_array_get(ds, i);
+		strata_catalog_entry e = { m->origin, sv(m->body, "tier"), sv(d, "name"), d, via, path.ptr,
+					   strata_procmsg_int(m, "time") };
+		error = cb(&e, payload);
+	}
+	strata_buf_dispose(&path);
+	return error;
+}
+
+/* The catalogue of `node` held here (NULL if none), and the peer it came by. */
+static int held_catalog(strata_procmsg **out, json_t **st, strata_node *n, const change *c, const char *node)
+{
+	char path[128];
+	int error;
+
+	*out = NULL;
+	*st = NULL;
+	if ((error = path_of(path, sizeof(path), DIR_CATALOG, node)) < 0)
+		return error;
+	if ((error = state_get(st, n, c, path)) == STRATA_ENOTFOUND) {
+		strata_error_clear();
+		return 0;
+	}
+	if (error < 0)
+		return error;
+	return strata_procmsg_decode(out, path, sv(*st, "env"), strlen(sv(*st, "env")));
+}
+
+int strata_process_catalog(strata_node *n, strata_catalog_cb cb, void *payload)
+{
+	strata_procmsg *own = NULL;
+	char **names = NULL;
+	size_t count = 0;
+	int error;
+
+	if ((error = own_catalog(&own, n)) < 0 || (error = list_catalog(n, own, "", cb, payload)) != 0 ||
+	    (error = state_list(&names, &count, n, DIR_CATALOG)) < 0)
+		goto done;
+	for (size_t i = 0; !error && i < count; i++) {
+		strata_procmsg *m = NULL;
+		json_t *st = NULL;
+		if ((error = held_catalog(&m, &st, n, NULL, names[i])) == 0 && m)
+			error = list_catalog(n, m, sv(st, "via"), cb, payload);
+		strata_procmsg_free(m);
+		json_decref(st);
+	}
+done:
+	free_names(names, count);
+	strata_procmsg_free(own);
+	return error;
+}
+
+/* --- requests --- */
+
+/* `t` plus `days` working days (Monday to Friday, UTC; public holidays are not known here). */
+static int64_t working_days(int64_t t, int days)
+{
+	while (days > 0) {
+		time_t tt;
+		struct tm tm;
+		t += 86400;
+		tt = (time_t)t;
+		gmtime_r(&tt, &tm);
+		if (tm.tm_wday != 0 && tm.tm_wday != 6)
+			days--;
+	}
+	return t;
+}
+
+/* The next hop toward `node`: the node itself if it is a peer, else the peer its catalogue came by; "" if none. */
+static int route_to(char *out, size_t size, strata_node *n, const change *c, const char *node)
+{
+	strata_buf key = STRATA_BUF_INIT;
+	strata_procmsg *m = NULL;
+	json_t *st = NULL;
+	int error;
+
+	out[0] = '\0';
+	if (strata_peers_get(&key, n, node, "key") == 0) {
+		strata_buf_dispose(&key);
+		snprintf(out, size, "%s", node);
+		return 0;
+	}
+	strata_buf_dispose(&key);
+	strata_error_clear();
+	if ((error = held_catalog(&m, &st, n, c, node)) == 0 && m)
+		snprintf(out, size, "%s", sv(st, "via"));
+	strata_procmsg_free(m);
+	json_decref(st);
+	return error;
+}
+
+static const json_t *catalog_dataset(const strata_procmsg *m, const char *dataset)
+{
+	json_t *ds = json_object_get(m->body, "datasets");
+	for (size_t i = 0; i < json_array_size(ds); i++)
+		if (!strcmp(sv(json_array_get(ds, i), "name"), dataset))
+			return json_array_get(ds, i);
+	return NULL;
+}
+
+static int catalog_has_field(const json_t *d, const char *field)
+{
+	json_t *fs = json_object_get(d, "fields");
+	for (size_t i = 0; i < json_array_size(fs); i++)
+		if (!strcmp(sv(json_array_get(fs, i), "name"), field))
+			return 1;
+	return 0;
+}
+
+static int store_request(change *c, strata_node *n, const strata_procmsg *req, const char *via, const char *route,
+			 json_t *legs)
+{
+	strata_buf env = STRATA_BUF_INIT;
+	char path[128];
+	json_t *st;
+	int error;
+
+	if ((error = strata_procmsg_encode(&env, req, NULL)) < 0 ||
+	    (error = path_of(path, sizeof(path), DIR_REQUESTS, strata_procmsg_str(req, "id"))) < 0)
+		goto done;
+	st = json_pack("{s:s%, s:s, s:s, s:O, s:[], s:I}", "request", env.ptr, env.len, "via", via, "route", route,
+		       "legs", legs, "answers", "received", (json_int_t)strata_time_now());
+	if (!st) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	error = state_put(c, n, path, st);
+	json_decref(st);
+done:
+	strata_buf_dispose(&env);
+	return error;
+}
+
+int strata_process_request(strata_node *n, const char *owner, const char *dataset, char *const *fields,
+			   size_t nfields, const char *purpose, const char *basis, int64_t until, int days,
+			   char id[17])
+{
+	strata_procmsg *cat = NULL, *req = NULL;
+	json_t *st = NULL, *body = NULL, *flist = NULL, *legs = NULL;
+	const json_t *d;
+	change c = { { { 0 } }, 0, STRATA_BUF_INIT };
+	strata_buf subject = STRATA_BUF_INIT;
+	char route[64];
+	unsigned char raw[8];
+	int64_t now = strata_time_now();
+	int error;
+
+	if ((error = strata_journal_lock(n)) < 0)
+		return error;
+	if (!strcmp(owner, strata_node_name(n)))
+		return strata_error_set("'%s' is this node: a node does not request its own data", owner);
+	if (!purpose || !*purpose || !basis || !*basis)
+		return strata_error_set("a request needs its purpose (--purpose) and its legal basis (--basis)");
+	if ((error = held_catalog(&cat, &st, n, NULL, owner)) < 0)
+		return error;
+	if (!cat) {
+		error = strata_error_setc(STRATA_ENOTFOUND, "no catalogue of '%s' came to this node: 'strata catalog' "
+					  "lists the nodes and datasets it knows", owner);
+		goto done;
+	}
+	if ((d = catalog_dataset(cat, dataset)) == NULL) {
+		error = strata_error_setc(STRATA_ENOTFOUND, "'%s' lists no dataset '%s' in its catalogue", owner, dataset);
+		goto done;
+	}
+	if (!strcmp(sv(d, "attribute"), "closed")) {
+		error = strata_error_setc(STRATA_EDENIED, "'%s/%s' is closed: its owner lists it but does not share it",
+					  owner, dataset);
+		goto done;
+	}
+	if ((flist = json_array()) == NULL) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < nfields; i++) {
+		if (!catalog_has_field(d, fields[i])) {
+			error = strata_error_setc(STRATA_ENOTFOUND, "'%s/%s' has no field '%s' (its catalogue lists its "
+						  "fields)", owner, dataset, fields[i]);
+			goto done;
+		}
+		json_array_append_new(flist, json_string(fields[i]));
+	}
+	if ((error = route_to(route, sizeof(route), n, NULL, owner)) < 0)
+		goto done;
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		error = strata_error_ssl("no randomness for a request id");
+		goto done;
+	}
+	strata_enc_hex(id, raw, sizeof(raw));
+	body = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, s:I, s:I}", "kind", "request", "v",
+			 STRATA_PROCMSG_VERSION, "id", id, "from", strata_node_name(n), "owner", owner, "dataset", dataset,
+			 "fields", flist, "purpose", purpose, "basis", basis, "until", (json_int_t)until, "deadline",
+			 (json_int_t)working_days(now, days > 0 ? days : STRATA_PROCESS_DEADLINE_DAYS), "time",
+			 (json_int_t)now);
+	if (!body) {
+		error = strata_error_set("a request's purpose and basis must be UTF-8 text");
+		goto done;
+	}
+	if ((error = strata_node_load_key(n)) < 0 || (error = strata_procmsg_sign(&req, body, strata_node_key(n))) < 0) {
+		body = NULL;
+		goto done;
+	}
+	body = NULL;
+	/* the relays between the owner and us: each approves its own leg */
+	legs = json_array();
+	for (size_t i = 1; legs && i < cat->nhops; i++)
+		json_array_append_new(legs, json_string(cat->hops[i]));
+	if ((error = store_request(&c, n, req, "", route, legs)) < 0 ||
+	    (error = strata_buf_printf(&c.trailers, "Strata-Request: %s\nStrata-Owner: %s\nStrata-Dataset: %s\n"
+				       "Strata-Purpose: %s\nStrata-Basis: %s\nStrata-Route: %s\n", id, owner, dataset,
+				       purpose, basis, route)) < 0 ||
+	    (error = strata_buf_printf(&subject, "request %s filed with %s for %s", id, owner, dataset)) < 0)
+		goto done;
+	error = change_commit(&c, n, "request-filed", subject.ptr);
+done:
+	strata_buf_dispose(&c.trailers);
+	strata_buf_dispose(&subject);
+	strata_procmsg_free(cat);
+	strata_procmsg_free(req);
+	json_decref(st);
+	json_decref(body);
+	json_decref(flist);
+	json_decref(legs);
+	return error;
+}
+
+/* --- a request's state, read --- */
+
+typedef struct {
+	json_t *st;
+	strata_procmsg *req;
+	strata_procmsg **answers;
+	size_t nanswers;
+	const strata_procmsg *owner_answer;	/* the owner's, or NULL */
+} held_request;
+
+static void held_request_dispose(held_request *h)
+{
+	for (size_t i = 0; i < h->nanswers; i++)
+		strata_procmsg_free(h->answers[i]);
+	free(h->answers);
+	strata_procmsg_free(h->req);
+	json_decref(h->st);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Request `id` as held (as of change `c`); STRATA_ENOTFOUND if it is not. */
+static int held_request_load(held_request *h, strata_node *n, const change *c, const char *id)
+{
+	char path[128];
+	json_t *as;
+	int error;
+
+	memset(h, 0, sizeof(*h));
+	if (!strata_procmsg_id_valid(id))
+		return strata_error_setc(STRATA_ENOTFOUND, "'%s' is not a request id (16 hex digits, as 'strata "
+					 "requests' shows it)", id);
+	if ((error = path_of(path, sizeof(path), DIR_REQUESTS, id)) < 0)
+		return error;
+	if ((error = state_get(&h->st, n, c, path)) == STRATA_ENOTFOUND)
+		return strata_error_setc(STRATA_ENOTFOUND, "no request '%s' here ('strata requests' lists them)", id);
+	if (error < 0 || (error = strata_procmsg_decode(&h->req, path, sv(h->st, "request"),
+							strlen(sv(h->st, "request")))) < 0)
+		goto fail;
+	as = json_object_get(h->st, "answers");
+	if (json_array_size(as) && (h->answers = calloc(json_array_size(as), sizeof(*h->answers))) == NULL) {
+		error = strata_error_set("out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < json_array_size(as); i++) {
+		const char *env = json_string_value(json_array_get(as, i));
+		if ((error = strata_procmsg_decode(&h->answers[h->nanswers], path, env ? env : "",
+						   env ? strlen(env) : 0)) < 0)
+			goto fail;
+		if (!strcmp(strata_procmsg_str(h->answers[h->nanswers], "role"), "owner"))
+			h->owner_answer = h->answers[h->nanswers];
+		h->nanswers++;
+	}
+	return 0;
+fail:
+	held_request_dispose(h);
+	return error;
+}
+
+static const strata_procmsg *answer_from(const held_request *h, const char *node)
+{
+	for (size_t i = 0; i < h->nanswers; i++)
+		if (!strcmp(h->answers[i]->origin, node))
+			return h->answers[i];
+	return NULL;
+}
+
+static int request_info(strata_node *n, const held_request *h, strata_request_cb cb, void *payload)
+{
+	const char *me = strata_node_name(n);
+	const strata_procmsg *r = h->req, *oa = h->owner_answer, *mine;
+	strata_buf legs = STRATA_BUF_INIT, waiting = STRATA_BUF_INIT, policy = STRATA_BUF_INIT;
+	strata_request_info info;
+	int64_t now = strata_time_now();
+	int error = 0, legs_refused = 0;
+
+	memset(&info, 0, sizeof(info));
+	info.id = strata_procmsg_str(r, "id");
+	info.from = strata_procmsg_str(r, "from");
+	info.owner = strata_procmsg_str(r, "owner");
+	info.dataset = strata_procmsg_str(r, "dataset");
+	info.purpose = strata_procmsg_str(r, "purpose");
+	info.basis = strata_procmsg_str(r, "basis");
+	info.fields = json_object_get(r->body, "fields");
+	info.time = strata_procmsg_int(r, "time");
+	info.deadline = strata_procmsg_int(r, "deadline");
+	info.until = strata_procmsg_int(r, "until");
+	info.via = sv(h->st, "via");
+	info.route = sv(h->st, "route");
+	info.state = h->st;
+	info.role = !strcmp(info.from, me) ? "filed" : !strcmp(info.owner, me) ? "owner" : "relay";
+	info.answered_by = oa ? oa->origin : "";
+	info.decision = oa ? strata_procmsg_str(oa, "decision") : "";
+	info.reason = oa ? strata_procmsg_str(oa, "reason") : "";
+	if (oa && strata_procmsg_str(oa, "policy")[0])
+		error = strata_buf_printf(&policy, "%s v%lld", strata_procmsg_str(oa, "policy"),
+					  (long long)strata_procmsg_int(oa, "version"));
+	/* the legs: the relays' answers held here, and (where the request was filed) those still owed */
+	for (size_t i = 0; !error && i < h->nanswers; i++) {
+		const strata_procmsg *a = h->answers[i];
+		if (strcmp(strata_procmsg_str(a, "role"), "relay"))
+			continue;
+		legs_refused |= !strcmp(strata_procmsg_str(a, "decision"), "refuse");
+		if (!strcmp(strata_procmsg_str(a, "decision"), "refuse"))
+			error = strata_buf_printf(&legs, "%s%s refused: %s", legs.len ? ", " : "", a->origin,
+						  strata_procmsg_str(a, "reason"));
+		else
+			error = strata_buf_printf(&legs, "%s%s approved (%s v%lld)", legs.len ? ", " : "", a->origin,
+						  strata_procmsg_str(a, "policy"), (long long)strata_procmsg_int(a, "version"));
+	}
+	if (!strcmp(info.role, "filed")) {
+		json_t *ls = json_object_get(h->st, "legs");
+		for (size_t i = 0; !error && i < json_array_size(ls); i++) {
+			const char *leg = json_string_value(json_array_get(ls, i));
+			if (leg && !answer_from(h, leg)) {
+				error = strata_buf_printf(&legs, "%s%s open", legs.len ? ", " : "", leg);
+				if (!error && oa && !strcmp(info.decision, "approve"))
+					error = strata_buf_printf(&waiting, "%s%s", waiting.len ? ", " : "", leg);
+			}
+		}
+	}
+	mine = answer_from(h, me);
+	if (!oa) {
+		info.status = now > info.deadline ? "overdue" : "open";
+		if (!error)
+			error = strata_buf_puts(&waiting, info.owner);
+	} else if (!strcmp(info.decision, "refuse") || legs_refused) {
+		info.status = "refused";
+	} else if (!strcmp(info.role, "relay") && !mine) {
+		info.status = "leg-open";
+		if (!error)
+			error = strata_buf_puts(&waiting, me);
+	} else {
+		info.status = waiting.len ? "approved, legs open" : "approved";
+	}
+	info.policy = policy.ptr ? policy.ptr : "";
+	info.legs = legs.ptr ? legs.ptr : "";
+	info.waiting = waiting.ptr ? waiting.ptr : "";
+	if (!error)
+		error = cb(&info, payload);
+	strata_buf_dispose(&legs);
+	strata_buf_dispose(&waiting);
+	strata_buf_dispose(&policy);
+	return error;
+}
+
+struct sorted {
+	char *id;
+	int64_t time;
+};
+
+static int by_time_desc(const void *a, const void *b)
+{
+	const struct sorted *x = a, *y = b;
+	return x->time < y->time ? 1 : x->time > y->time ? -1 : strcmp(x->id, y->id);
+}
+
+int strata_process_requests(strata_node *n, strata_request_cb cb, void *payload)
+{
+	char **names = NULL;
+	size_t count = 0;
+	struct sorted *order = NULL;
+	int error;
+
+	if ((error = state_list(&names, &count, n, DIR_REQUESTS)) < 0)
+		return error;
+	if (count && (order = calloc(count, sizeof(*order))) == NULL) {
+		free_names(names, count);
+		return strata_error_set("out of memory");
+	}
+	for (size_t i = 0; !error && i < count; i++) {
+		held_request h;
+		order[i].id = names[i];
+		if ((error = held_request_load(&h, n, NULL, names[i])) == 0) {
+			order[i].time = strata_procmsg_int(h.req, "time");
+			held_request_dispose(&h);
+		}
+	}
+	if (!error)
+		qsort(order, count, sizeof(*order), by_time_desc);
+	for (size_t i = 0; !error && i < count; i++) {
+		held_request h;
+		if ((error = held_request_load(&h, n, NULL, order[i].id)) == 0) {
+			error = request_info(n, &h, cb, payload);
+			held_request_dispose(&h);
+		}
+	}
+	free(order);
+	free_names(names, count);
+	return error;
+}
+
+static int count_one(const strata_request_info *r, void *payload)
+{
+	strata_process_counts *c = payload;
+
+	if (!strcmp(r->role, "filed")) {
+		if (!strcmp(r->status, "open") || !strcmp(r->status, "overdue"))
+			c->filed_open++;
+		else
+			c->filed_answered++;
+		return 0;
+	}
+	if (!strcmp(r->status, "open"))
+		c->to_answer++;
+	else if (!strcmp(r->status, "overdue"))
+		c->overdue++;
+	else if (!strcmp(r->status, "leg-open"))
+		c->legs_open++;
+	else
+		c->answered++;
+	return 0;
+}
+
+int strata_process_count(strata_node *n, strata_process_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	return strata_process_requests(n, count_one, c);
+}
+
+/* --- answers --- */
+
+/* 0 if policy `p` lets every requested field of the dataset through to `peer`, else why not. */
+static int policy_shares(const strata_policy *p, strata_node *n, const char *peer, const strata_procmsg *req)
+{
+	strata_buf tier = STRATA_BUF_INIT;
+	const strata_policy_dataset *pd;
+	json_t *fs = json_object_get(req->body, "fields");
+	const char *dataset = strata_procmsg_str(req, "dataset");
+	int error = 0;
+
+	strata_peers_get(&tier, n, peer, "tier");
+	strata_error_clear();
+	if (!strata_policy_applies(p, peer, tier.ptr))
+		error = strata_error_set("policy '%s' (version %ld) does not name '%s' or its tier as a recipient", p->name,
+					 p->version, peer);
+	else if ((pd = strata_policy_find(p, dataset)) == NULL)
+		error = strata_error_set("policy '%s' (version %ld) does not share dataset '%s'", p->name, p->version,
+					 dataset);
+	else
+		for (size_t i = 0; !error && i < json_array_size(fs); i++) {
+			const char *f = json_string_value(json_array_get(fs, i));
+			if (!strata_policy_shared_rule(pd, f))
+				error = strata_error_set("policy '%s' (version %ld) does not share field '%s' of '%s'", p->name,
+							 p->version, f, dataset);
+		}
+	strata_buf_dispose(&tier);
+	return error;
+}
+
+int strata_process_answer(strata_node *n, const char *id, int approve, const char *reason, const char *policy_file)
+{
+	const char *me = strata_node_name(n);
+	held_request h;
+	strata_policy *p = NULL;
+	strata_procmsg *ans = NULL;
+	strata_buf pname = STRATA_BUF_INIT, env = STRATA_BUF_INIT, subject = STRATA_BUF_INIT;
+	change c = { { { 0 } }, 0, STRATA_BUF_INIT };
+	git_oid blob;
+	char blobhex[GIT_OID_HEXSZ + 1] = "", path[128];
+	const char *role, *via;
+	json_t *body, *st = NULL;
+	int error;
+
+	if ((error = strata_journal_lock(n)) < 0 || (error = held_request_load(&h, n, NULL, id)) < 0)
+		return error;
+	via = sv(h.st, "via");
+	role = !strcmp(strata_procmsg_str(h.req, "owner"), me) ? "owner" : "relay";
+	if (!via[0]) {
+		error = strata_error_set("request %s was filed here: its owner '%s' answers it", id,
+					 strata_procmsg_str(h.req, "owner"));
+		goto done;
+	}
+	if (answer_from(&h, me)) {
+		error = strata_error_setc(STRATA_EEXISTS, "request %s was already answered here (%s): an answer is final",
+					  id, strata_procmsg_str(answer_from(&h, me), "decision"));
+		goto done;
+	}
+	if (!strcmp(role, "relay") && !h.owner_answer) {
+		error = strata_error_set("request %s: its owner '%s' has not answered yet; a relay answers for its own "
+					 "leg once the owner approved", id, strata_procmsg_str(h.req, "owner"));
+		goto done;
+	}
+	if (!strcmp(role, "relay") && strcmp(strata_procmsg_str(h.owner_answer, "decision"), "approve")) {
+		error = strata_error_set("request %s was refused by its owner: there is no leg to answer", id);
+		goto done;
+	}
+	if (!approve && (!reason || !*reason)) {
+		error = strata_error_set("a refusal needs its reason (--reason)");
+		goto done;
+	}
+	if (approve) {
+		/* the policy this node applies for the peer toward the requester must pass the fields on */
+		if ((error = strata_peers_get(&pname, n, via, "policy")) < 0) {
+			error = strata_error_set("peer '%s' (toward the requester) receives under no policy here: give it "
+						 "one ('strata peer set %s --policy NAME')", via, via);
+			goto done;
+		}
+		if (policy_file) {
+			strata_policy_commit_result pr;
+			size_t i;
+			if ((error = strata_policy_load(&p, policy_file)) < 0)
+				goto done;
+			if (strcmp(p->name, pname.ptr)) {
+				error = strata_error_set("'%s' is policy '%s', but peer '%s' receives under '%s'", policy_file,
+							 p->name, via, pname.ptr);
+				goto done;
+			}
+			for (i = 0; i < p->nrequests && strcmp(p->requests[i], id); i++)
+				;
+			if (i == p->nrequests) {
+				error = strata_error_set("'%s' does not name request %s: add it under 'requests:', so the "
+							 "policy says which request it answers", policy_file, id);
+				goto done;
+			}
+			if ((error = policy_shares(p, n, via, h.req)) < 0 ||
+			    (error = strata_policy_store_commit(n, policy_file, &pr)) < 0)
+				goto done;
+			strata_policy_free(p);
+			p = NULL;
+		}
+		if ((error = strata_policy_store_load(&p, &blob, n, pname.ptr)) < 0)
+			goto done;
+		if ((error = policy_shares(p, n, via, h.req)) < 0) {
+			error = strata_error_set("%s: approve with --policy FILE, a new version that shares it and names "
+						 "request %s under 'requests:'", strata_error_last(), id);
+			goto done;
+		}
+		git_oid_tostr(blobhex, sizeof(blobhex), &blob);
+	}
+	body = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "kind", "answer", "v",
+			 STRATA_PROCMSG_VERSION, "request", id, "from", me, "role", role, "to",
+			 strata_procmsg_str(h.req, "from"), "decision", approve ? "approve" : "refuse", "reason",
+			 reason ? reason : "", "policy", p ? p->name : "", "version", (json_int_t)(p ? p->version : 0),
+			 "blob", blobhex, "time", (json_int_t)strata_time_now());
+	if (!body) {
+		error = strata_error_set("--reason must be UTF-8 text");
+		goto done;
+	}
+	if ((error = strata_node_load_key(n)) < 0 || (error = strata_procmsg_sign(&ans, body, strata_node_key(n))) < 0 ||
+	    (error = strata_procmsg_encode(&env, ans, NULL)) < 0)
+		goto done;
+	st = json_deep_copy(h.st);
+	if (!st || json_array_append_new(json_object_get(st, "answers"), json_stringn(env.ptr, env.len)) < 0) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	if ((error = path_of(path, sizeof(path), DIR_REQUESTS, id)) < 0 || (error = state_put(&c, n, path, st)) < 0 ||
+	    (error = strata_buf_printf(&c.trailers, "Strata-Request: %s\nStrata-Decision: %s\nStrata-Role: %s\n"
+				       "Strata-Requester: %s\nStrata-Dataset: %s/%s\n", id, approve ? "approve" : "refuse",
+				       role, strata_procmsg_str(h.req, "from"), strata_procmsg_str(h.req, "owner"),
+				       strata_procmsg_str(h.req, "dataset"))) < 0 ||
+	    (p && (error = strata_buf_printf(&c.trailers, "Strata-Policy: %s %ld %s\n", p->name, p->version, blobhex)) < 0) ||
+	    (reason && *reason && (error = strata_buf_printf(&c.trailers, "Strata-Reason: %s\n", reason)) < 0) ||
+	    (error = strata_buf_printf(&subject, "request %s %s (%s)", id, approve ? "approved" : "refused",
+				       !strcmp(role, "owner") ? "as its owner" : "this relay's leg")) < 0)
+		goto done;
+	error = change_commit(&c, n, "request-answered", subject.ptr);
+done:
+	strata_buf_dispose(&c.trailers);
+	strata_buf_dispose(&pname);
+	strata_buf_dispose(&env);
+	strata_buf_dispose(&subject);
+	strata_policy_free(p);
+	strata_procmsg_free(ans);
+	json_decref(st);
+	held_request_dispose(&h);
+	return error;
+}
+
+/* --- what goes to a peer --- */
+
+/* One envelope line: `m` passed on by this node (it adds itself unless it is the last hop already). */
+static int put_line(strata_buf *out, strata_node *n, const strata_procmsg *m)
+{
+	const char *me = strata_node_name(n);
+	int error;
+
+	if ((error = strata_procmsg_encode(out, m, strcmp(m->hops[m->nhops - 1], me) ? me : NULL)) < 0)
+		return error;
+	return strata_buf_puts(out, "\n");
+}
+
+int strata_process_lines(strata_buf *out, strata_node *n, const char *peer)
+{
+	char **names = NULL;
+	size_t count = 0;
+	strata_procmsg *own = NULL;
+	int64_t now = strata_time_now();
+	int error;
+
+	if ((error = own_catalog(&own, n)) < 0 || (error = put_line(out, n, own)) < 0 ||
+	    (error = state_list(&names, &count, n, DIR_CATALOG)) < 0)
+		goto done;
+	for (size_t i = 0; !error && i < count; i++) {
+		strata_procmsg *m = NULL;
+		json_t *st = NULL;
+		if (strcmp(names[i], peer) && (error = held_catalog(&m, &st, n, NULL, names[i])) == 0 && m &&
+		    !strata_procmsg_has_hop(m, peer))
+			error = put_line(out, n, m);
+		strata_procmsg_free(m);
+		json_decref(st);
+	}
+	free_names(names, count);
+	names = NULL;
+	count = 0;
+	if (error < 0 || (error = state_list(&names, &count, n, DIR_REQUESTS)) < 0)
+		goto done;
+	for (size_t i = 0; !error && i < count; i++) {
+		held_request h;
+		if ((error = held_request_load(&h, n, NULL, names[i])) < 0)
+			break;
+		/* toward the owner, until it answers (or long past the deadline) */
+		if (!strcmp(sv(h.st, "route"), peer) && !h.owner_answer &&
+		    now <= strata_procmsg_int(h.req, "deadline") + STRATA_PROCESS_KEEP)
+			error = put_line(out, n, h.req);
+		/* the answers, back the way the request came */
+		if (!strcmp(sv(h.st, "via"), peer))
+			for (size_t k = 0; !error && k < h.nanswers; k++)
+				if (now <= strata_procmsg_int(h.answers[k], "time") + STRATA_PROCESS_KEEP)
+					error = put_line(out, n, h.answers[k]);
+		held_request_dispose(&h);
+	}
+done:
+	free_names(names, count);
+	strata_procmsg_free(own);
+	return error;
+}
+
+/* --- what comes from a peer --- */
+
+static int take_catalog(change *c, strata_node *n, const char *peer, const strata_procmsg *m)
+{
+	strata_procmsg *held = NULL;
+	strata_buf env = STRATA_BUF_INIT;
+	json_t *st = NULL, *nst;
+	char path[128];
+	int error;
+
+	if ((error = held_catalog(&held, &st, n, c, m->origin)) < 0)
+		return error;
+	if (held && (strata_procmsg_int(held, "time") > strata_procmsg_int(m, "time") ||
+		     (!strcmp(held->id, m->id) && held->nhops <= m->nhops) ||
+		     (strata_procmsg_int(held, "time") == strata_procmsg_int(m, "time") && strcmp(held->id, m->id))))
+		goto done;	/* as new, or newer, is here: nothing to do */
+	if ((error = strata_procmsg_encode(&env, m, NULL)) < 0 ||
+	    (error = path_of(path, sizeof(path), DIR_CATALOG, m->origin)) < 0)
+		goto done;
+	if ((nst = json_pack("{s:s, s:s%}", "via", peer, "env", env.ptr, env.len)) == NULL) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	error = state_put(c, n, path, nst);
+	json_decref(nst);
+	if (!error)
+		error = strata_buf_printf(&c->trailers, "Strata-Catalog: %s %lld %zu\n", m->origin,
+					  (long long)strata_procmsg_int(m, "time"),
+					  json_array_size(json_object_get(m->body, "datasets")));
+done:
+	strata_buf_dispose(&env);
+	strata_procmsg_free(held);
+	json_decref(st);
+	return error;
+}
+
+/* The owner refuses at once what it cannot give: a dataset it does not list, closed, or a field it lacks. */
+static int owner_refusal(strata_node *n, const strata_procmsg *req, char *reason, size_t size)
+{
+	strata_procmsg *own = NULL;
+	const json_t *d;
+	json_t *fs = json_object_get(req->body, "fields");
+	int error;
+
+	reason[0] = '\0';
+	if ((error = own_catalog(&own, n)) < 0)
+		return error;
+	if ((d = catalog_dataset(own, strata_procmsg_str(req, "dataset"))) == NULL)
+		snprintf(reason, size, "%s holds no dataset '%s'", strata_node_name(n), strata_procmsg_str(req, "dataset"));
+	else if (!strcmp(sv(d, "attribute"), "closed"))
+		snprintf(reason, size, "'%s' is closed: listed, not shared", strata_procmsg_str(req, "dataset"));
+	else
+		for (size_t i = 0; !reason[0] && i < json_array_size(fs); i++)
+			if (!catalog_has_field(d, json_string_value(json_array_get(fs, i))))
+				snprintf(reason, size, "'%s' has no field '%s'", strata_procmsg_str(req, "dataset"),
+					 json_string_value(json_array_get(fs, i)));
+	strata_procmsg_free(own);
+	return 0;
+}
+
+static int auto_answer(strata_buf *env, strata_node *n, const strata_procmsg *req, const char *role, const char *reason)
+{
+	strata_procmsg *ans = NULL;
+	json_t *body = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I}", "kind", "answer", "v",
+				 STRATA_PROCMSG_VERSION, "request", strata_procmsg_str(req, "id"), "from",
+				 strata_node_name(n), "role", role, "to", strata_procmsg_str(req, "from"), "decision",
+				 "refuse", "reason", reason, "policy", "", "version", 0, "blob", "", "time",
+				 (json_int_t)strata_time_now());
+	int error;
+
+	if (!body)
+		return strata_error_set("out of memory");
+	if ((error = strata_node_load_key(n)) < 0 || (error = strata_procmsg_sign(&ans, body, strata_node_key(n))) < 0)
+		return error;
+	error = strata_procmsg_encode(env, ans, NULL);
+	strata_procmsg_free(ans);
+	return error;
+}
+
+static int take_request(change *c, strata_node *n, const char *peer, const strata_procmsg *m, const char *what)
+{
+	const char *me = strata_node_name(n), *id = strata_procmsg_str(m, "id");
+	held_request h;
+	strata_buf env = STRATA_BUF_INIT;
+	char route[64] = "", reason[256] = "", path[128];
+	json_t *st = NULL, *legs = json_array();
+	int error;
+
+	if ((error = held_request_load(&h, n, c, id)) == 0) {
+		if (strcmp(h.req->id, m->id))
+			error = strata_error_setc(STRATA_EVERIFY, "'%s': a request %s from '%s' unlike the one held under "
+						  "that id (a replay with other content, or a forgery)", what, id, m->origin);
+		held_request_dispose(&h);
+		json_decref(legs);
+		return error;	/* the same again: held */
+	}
+	if (error != STRATA_ENOTFOUND) {
+		json_decref(legs);
+		return error;
+	}
+	strata_error_clear();
+	if (!strcmp(strata_procmsg_str(m, "owner"), me)) {
+		error = owner_refusal(n, m, reason, sizeof(reason));
+	} else if ((error = route_to(route, sizeof(route), n, c, strata_procmsg_str(m, "owner"))) == 0 &&
+		   (!route[0] || !strcmp(route, peer))) {
+		snprintf(reason, sizeof(reason), "%s knows no way on to '%s'", me, strata_procmsg_str(m, "owner"));
+		route[0] = '\0';
+	}
+	if (!error)
+		error = store_request(c, n, m, peer, route, legs);
+	if (!error && reason[0] &&
+	    (error = auto_answer(&env, n, m, !strcmp(strata_procmsg_str(m, "owner"), me) ? "owner" : "relay", reason)) == 0 &&
+	    (error = path_of(path, sizeof(path), DIR_REQUESTS, id)) == 0 && (error = state_get(&st, n, c, path)) == 0 &&
+	    json_array_append_new(json_object_get(st, "answers"), json_stringn(env.ptr, env.len)) == 0)
+		error = state_put(c, n, path, st);
+	if (!error)
+		error = strata_buf_printf(&c->trailers, "Strata-Request: %s %s %s/%s%s%s\n", id, m->origin,
+					  strata_procmsg_str(m, "owner"), strata_procmsg_str(m, "dataset"),
+					  reason[0] ? " refused: " : "", reason);
+	json_decref(st);
+	json_decref(legs);
+	strata_buf_dispose(&env);
+	return error;
+}
+
+static int take_answer(change *c, strata_node *n, const char *peer, const strata_procmsg *m, const char *what)
+{
+	const char *rid = strata_procmsg_str(m, "request"), *role = strata_procmsg_str(m, "role");
+	held_request h;
+	strata_buf env = STRATA_BUF_INIT;
+	char path[128];
+	json_t *st = NULL;
+	int error;
+
+	if ((error = held_request_load(&h, n, c, rid)) == STRATA_ENOTFOUND)
+		return strata_error_set("'%s': an answer from '%s' to request %s, which this node never filed or passed on",
+					what, m->origin, rid);
+	if (error < 0)
+		return error;
+	for (size_t i = 0; i < h.nanswers; i++)
+		if (!strcmp(h.answers[i]->id, m->id))
+			goto done;	/* held */
+	if (strcmp(sv(h.st, "route"), peer))
+		error = strata_error_set("'%s': an answer to request %s came from '%s', not the way the request went ('%s')",
+					 what, rid, peer, sv(h.st, "route"));
+	else if (strcmp(strata_procmsg_str(m, "to"), strata_procmsg_str(h.req, "from")))
+		error = strata_error_set("'%s': an answer to request %s addressed to '%s', not its requester", what, rid,
+					 strata_procmsg_str(m, "to"));
+	else if (!strcmp(role, "owner") && strcmp(m->origin, strata_procmsg_str(h.req, "owner")))
+		error = strata_error_setc(STRATA_EVERIFY, "'%s': '%s' answers request %s as its owner, which it is not",
+					  what, m->origin, rid);
+	else if (!strcmp(role, "relay") && !strcmp(m->origin, strata_procmsg_str(h.req, "owner")))
+		error = strata_error_set("'%s': the owner of request %s answers as a relay", what, rid);
+	else if (answer_from(&h, m->origin))
+		error = strata_error_setc(STRATA_EEXISTS, "'%s': '%s' answered request %s already, otherwise", what,
+					  m->origin, rid);
+	if (error < 0)
+		goto done;
+	st = json_deep_copy(h.st);
+	if ((error = strata_procmsg_encode(&env, m, NULL)) < 0 || !st ||
+	    json_array_append_new(json_object_get(st, "answers"), json_stringn(env.ptr, env.len)) < 0 ||
+	    (error = path_of(path, sizeof(path), DIR_REQUESTS, rid)) < 0 || (error = state_put(c, n, path, st)) < 0)
+		goto done;
+	error = strata_buf_printf(&c->trailers, "Strata-Answer: %s %s %s %s\n", rid, strata_procmsg_str(m, "decision"),
+				  m->origin, role);
+done:
+	json_decref(st);
+	strata_buf_dispose(&env);
+	held_request_dispose(&h);
+	return error;
+}
+
+int strata_process_receive(strata_node *n, const char *peer, const char *what, const char *lines, size_t len,
+			   int check_only)
+{
+	const char *me = strata_node_name(n), *p = lines, *end = lines + len;
+	change c = { { { 0 } }, 0, STRATA_BUF_INIT };
+	strata_procmsg **msgs = NULL;
+	strata_buf subject = STRATA_BUF_INIT;
+	size_t nmsgs = 0, alloc = 0, taken = 0, refused = 0;
+	char first[1024] = "";
+	int error = 0, first_code = 0;
+
+	if (!check_only && (error = strata_journal_lock(n)) < 0)
+		return error;
+	/* decode all first, catalogues before requests before answers (a new node's catalogue vouches for it) */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		strata_procmsg *m = NULL;
+		if (ll && (error = strata_procmsg_decode(&m, what, p, ll)) < 0) {
+			if (!first[0]) {
+				snprintf(first, sizeof(first), "%s", strata_error_last());
+				first_code = error;
+			}
+			if (!check_only)
+				strata_audit_refusal(n, "process-message", what, peer, strata_error_last());
+			refused++;
+		} else if (m) {
+			if (nmsgs >= STRATA_PROCESS_MAX_MESSAGES || strata_array_grow(&msgs, &alloc, nmsgs + 1, 16) < 0) {
+				strata_procmsg_free(m);
+				error = strata_error_set("'%s': more than %d process messages", what, STRATA_PROCESS_MAX_MESSAGES);
+				goto done;
+			}
+			msgs[nmsgs++] = m;
+		}
+		p += ll + (nl != NULL);
+	}
+	error = 0;
+	for (int kind = STRATA_MSG_CATALOG; kind <= STRATA_MSG_ANSWER; kind++)
+		for (size_t i = 0; i < nmsgs; i++) {
+			strata_procmsg *m = msgs[i];
+			int learned, rc;
+			if ((int)m->kind != kind)
+				continue;
+			if (!strcmp(m->origin, me) || strata_procmsg_has_hop(m, me))
+				continue;	/* ours, or round a loop: nothing to learn */
+			if (strcmp(m->hops[m->nhops - 1], peer))
+				rc = strata_error_setc(STRATA_EVERIFY, "'%s': a message from '%s' whose path does not end "
+						       "with '%s', who delivered it", what, m->origin, peer);
+			else if ((rc = key_check(n, &c, m, what, &learned)) == 0 && !check_only)
+				rc = kind == STRATA_MSG_CATALOG ? take_catalog(&c, n, peer, m) :
+				     kind == STRATA_MSG_REQUEST ? take_request(&c, n, peer, m, what) :
+								  take_answer(&c, n, peer, m, what);
+			if (rc < 0) {
+				if (!first[0]) {
+					snprintf(first, sizeof(first), "%s", strata_error_last());
+					first_code = rc;
+				}
+				if (!check_only)
+					strata_audit_refusal(n, "process-message", what, peer, strata_error_last());
+				refused++;
+			} else {
+				taken++;
+			}
+		}
+	if (!check_only && c.have && (error = strata_buf_printf(&c.trailers, "Strata-Peer: %s\n", peer)) == 0 &&
+	    (error = strata_buf_printf(&subject, "process messages from %s", peer)) == 0)
+		error = change_commit(&c, n, "process-received", subject.ptr);
+	if (!error && refused)
+		error = strata_error_setc(first_code == STRATA_EVERIFY ? STRATA_EVERIFY : STRATA_ERROR,
+					  "%zu process message%s refused, the first: %s", refused, refused == 1 ? "" : "s",
+					  first);
+done:
+	for (size_t i = 0; i < nmsgs; i++)
+		strata_procmsg_free(msgs[i]);
+	free(msgs);
+	strata_buf_dispose(&c.trailers);
+	strata_buf_dispose(&subject);
+	(void)taken;
+	return error;
+}
+
+/* --- what a request would expose --- */
+
+struct expose_walk {
+	strata_risk_acc *alone, *pooled;
+};
+
+static int expose_line(const char *line, size_t len, void *payload)
+{
+	struct expose_walk *w = payload;
+	int error = strata_risk_add(w->alone, line, len);
+	return error < 0 ? error : strata_risk_add(w->pooled, line, len);
+}
+
+int strata_process_expose(strata_node *n, const char *id, strata_process_exposure *e)
+{
+	held_request h;
+	git_commit *tip = NULL;
+	git_tree *root = NULL;
+	strata_schema *schema = NULL;
+	strata_policy *p = NULL;
+	strata_buf pname = STRATA_BUF_INIT;
+	struct expose_walk w = { NULL, NULL };
+	strata_risk ra, rp;
+	char *names[STRATA_PROCMSG_MAX_FIELDS * 2];
+	size_t nnames = 0;
+	json_t *fs;
+	git_oid blob;
+	int error;
+
+	memset(e, 0, sizeof(*e));
+	if ((error = held_request_load(&h, n, NULL, id)) < 0)
+		return error;
+	if (strcmp(strata_procmsg_str(h.req, "owner"), strata_node_name(n))) {
+		error = strata_error_set("request %s is for '%s': only its owner can weigh it", id,
+					 strata_procmsg_str(h.req, "owner"));
+		goto done;
+	}
+	snprintf(e->peer, sizeof(e->peer), "%s", sv(h.st, "via"));
+	fs = json_object_get(h.req->body, "fields");
+	for (size_t i = 0; i < json_array_size(fs); i++)
+		names[nnames++] = (char *)json_string_value(json_array_get(fs, i));
+	if ((error = strata_dataset_resolve(&tip, n, strata_procmsg_str(h.req, "dataset"), NULL)) < 0)
+		goto done;
+	if (git_commit_tree(&root, tip) < 0) {
+		error = strata_error_git("cannot read the dataset");
+		goto done;
+	}
+	if ((error = strata_schema_load(&schema, strata_node_repo(n), root)) < 0 ||
+	    (error = strata_risk_new(&w.alone, names, nnames, NULL)) < 0)
+		goto done;
+	/* what the peer toward the requester already receives, by its policy's quasi-identifiers */
+	if (strata_peers_get(&pname, n, e->peer, "policy") == 0 && strata_policy_store_load(&p, &blob, n, pname.ptr) == 0) {
+		const strata_policy_dataset *pd = strata_policy_find(p, strata_procmsg_str(h.req, "dataset"));
+		char *qi[STRATA_PROCMSG_MAX_FIELDS];
+		size_t nqi = pd ? strata_policy_quasi_identifiers(pd, schema, qi, STRATA_PROCMSG_MAX_FIELDS) : 0;
+		for (size_t i = 0; i < nqi && nnames < sizeof(names) / sizeof(*names); i++) {
+			size_t k;
+			for (k = 0; k < nnames && strcmp(names[k], qi[i]); k++)
+				;
+			if (k == nnames)
+				names[nnames++] = qi[i];
+		}
+	}
+	strata_error_clear();
+	for (size_t i = 0; i < nnames; i++)
+		snprintf(e->pooled_fields + strlen(e->pooled_fields), sizeof(e->pooled_fields) - strlen(e->pooled_fields),
+			 "%s%s", i ? "," : "", names[i]);
+	if ((error = strata_risk_new(&w.pooled, names, nnames, NULL)) < 0 ||
+	    (error = strata_dataset_foreach(strata_node_repo(n), root, expose_line, &w)) < 0 ||
+	    (error = strata_risk_finish(w.alone, 0, &ra)) < 0 || (error = strata_risk_finish(w.pooled, 0, &rp)) < 0)
+		goto done;
+	e->records = ra.records;
+	e->unique = ra.unique;
+	e->pooled_unique = rp.unique;
+done:
+	strata_risk_free(w.alone);
+	strata_risk_free(w.pooled);
+	strata_policy_free(p);
+	strata_buf_dispose(&pname);
+	strata_schema_free(schema);
+	git_tree_free(root);
+	git_commit_free(tip);
+	held_request_dispose(&h);
+	return error;
+}
