@@ -187,20 +187,20 @@ static int key_check(strata_node *n, const change *c, const strata_procmsg *m, c
 	*learned = 0;
 	if (strata_peers_trusted(n, &m->key, name, sizeof(name)) == 1 && !strcmp(name, m->origin))
 		return 0;
+	{
+		strata_buf pinned = STRATA_BUF_INIT;
+		int is_peer = strata_peers_get(&pinned, n, m->origin, "key") == 0;
+		strata_buf_dispose(&pinned);
+		strata_error_clear();
+		if (is_peer)
+			return strata_error_setc(STRATA_EVERIFY, "'%s': a message from '%s' signed by a key that is not the "
+						 "one node.conf pins for it", what, m->origin);
+	}
 	if (path_of(path, sizeof(path), DIR_CATALOG, m->origin) < 0)
 		return STRATA_ERROR;
 	error = state_get(&st, n, c, path);
 	if (error == STRATA_ENOTFOUND) {
 		strata_error_clear();
-		{
-			strata_buf pinned = STRATA_BUF_INIT;
-			int is_peer = strata_peers_get(&pinned, n, m->origin, "key") == 0;
-			strata_buf_dispose(&pinned);
-			strata_error_clear();
-			if (is_peer)
-				return strata_error_setc(STRATA_EVERIFY, "'%s': a message from '%s' signed by a key that is "
-							 "not the one node.conf pins for it", what, m->origin);
-		}
 		if (m->kind != STRATA_MSG_CATALOG)
 			return strata_error_setc(STRATA_EVERIFY, "'%s': a %s from '%s', a node this node does not know "
 						 "(no catalogue of it came here, and it is not a peer)", what,
