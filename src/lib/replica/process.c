@@ -19,6 +19,7 @@
 #include "strata/node/ledger.h"
 #include "strata/node/peers.h"
 #include "strata/base/array.h"
+#include "strata/base/digest.h"
 #include "strata/base/enc.h"
 #include "strata/base/error.h"
 #include "strata/base/time.h"
@@ -248,8 +249,6 @@ static const char *or_empty(const char *s)
 struct own_walk {
 	strata_node *n;
 	json_t *datasets;
-	int64_t time;
-	int error;
 };
 
 static int own_dataset(const strata_dataset_entry *d, void *payload)
@@ -289,10 +288,6 @@ static int own_dataset(const strata_dataset_entry *d, void *payload)
 		error = strata_error_set("out of memory");
 		goto done;
 	}
-	if ((int64_t)git_commit_time(d->tip) > w->time)
-		w->time = (int64_t)git_commit_time(d->tip);
-	if (desc && iv(desc, "time") > w->time)
-		w->time = iv(desc, "time");
 done:
 	json_decref(fields);
 	json_decref(desc);
@@ -301,28 +296,71 @@ done:
 	return error;
 }
 
+#define OWN_STATE "process/own"
+
 /*
- * This node's catalogue, signed: a function of its datasets and their
- * descriptions (its time is the newest of theirs), so the same state gives
- * the same message (Ed25519 signatures are deterministic).
+ * This node's catalogue, signed.  Its time says which of two versions is
+ * newer, so it must grow whenever what it says changes, even twice in a
+ * second: the last one published is kept (process/own: the SHA-256 of its
+ * datasets and its time), and a catalogue that says something else gets
+ * the next second at least.  With `publish`, such a new version is
+ * recorded first (an audit event "catalog-published"); without, it is
+ * only shown (strata catalog).  The same state gives the same message
+ * (Ed25519 signatures are deterministic), so peers get nothing new.
  */
-static int own_catalog(strata_procmsg **out, strata_node *n)
+static int own_catalog(strata_procmsg **out, strata_node *n, int publish)
 {
-	struct own_walk w = { n, json_array(), 0, 0 };
-	json_t *body;
+	struct own_walk w = { n, json_array() };
+	json_t *body, *held = NULL;
+	char *text = NULL, hex[65];
+	unsigned char h[32];
+	int64_t t;
 	int error;
 
 	*out = NULL;
 	if (!w.datasets)
 		return strata_error_set("out of memory");
 	if ((error = strata_dataset_list(n, STRATA_DATASETS_OWN, own_dataset, &w)) < 0 ||
-	    (error = strata_node_load_key(n)) < 0) {
+	    (error = strata_node_load_key(n)) < 0 || (text = json_dumps(w.datasets, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		json_decref(w.datasets);
+		return error < 0 ? error : strata_error_set("out of memory");
+	}
+	strata_digest_sha256(h, text, strlen(text));
+	strata_enc_hex(hex, h, sizeof(h));
+	free(text);
+	if ((error = state_get(&held, n, NULL, OWN_STATE)) == STRATA_ENOTFOUND) {
+		strata_error_clear();
+		error = 0;
+	}
+	if (error < 0) {
 		json_decref(w.datasets);
 		return error;
 	}
+	if (held && !strcmp(sv(held, "datasets"), hex)) {
+		t = iv(held, "time");
+	} else {
+		t = strata_time_now();
+		if (held && t <= iv(held, "time"))
+			t = iv(held, "time") + 1;
+		if (publish) {
+			change c = { { { 0 } }, 0, STRATA_BUF_INIT };
+			json_t *st = json_pack("{s:s, s:I}", "datasets", hex, "time", (json_int_t)t);
+			if (!st || (error = strata_journal_lock(n)) < 0 || (error = state_put(&c, n, OWN_STATE, st)) < 0 ||
+			    (error = strata_buf_printf(&c.trailers, "Strata-Catalog: %s %lld %zu\n", strata_node_name(n),
+						       (long long)t, json_array_size(w.datasets))) < 0 ||
+			    (error = change_commit(&c, n, "catalog-published", "catalogue: a new version published")) < 0) {
+				strata_buf_dispose(&c.trailers);
+				json_decref(st);
+				json_decref(held);
+				json_decref(w.datasets);
+				return error < 0 ? error : strata_error_set("out of memory");
+			}
+			json_decref(st);
+		}
+	}
+	json_decref(held);
 	body = json_pack("{s:s, s:i, s:s, s:s, s:I, s:o}", "kind", "catalog", "v", STRATA_PROCMSG_VERSION, "node",
-			 strata_node_name(n), "tier", strata_node_tier(n), "time", (json_int_t)w.time, "datasets",
-			 w.datasets);
+			 strata_node_name(n), "tier", strata_node_tier(n), "time", (json_int_t)t, "datasets", w.datasets);
 	if (!body)
 		return strata_error_set("out of memory");
 	return strata_procmsg_sign(out, body, strata_node_key(n));
@@ -515,7 +553,7 @@ int strata_process_catalog(strata_node *n, strata_catalog_cb cb, void *payload)
 	size_t count = 0;
 	int error;
 
-	if ((error = own_catalog(&own, n)) < 0 || (error = list_catalog(n, own, "", cb, payload)) != 0 ||
+	if ((error = own_catalog(&own, n, 0)) < 0 || (error = list_catalog(n, own, "", cb, payload)) != 0 ||
 	    (error = state_list(&names, &count, n, DIR_CATALOG)) < 0)
 		goto done;
 	for (size_t i = 0; !error && i < count; i++) {
@@ -802,27 +840,32 @@ static int request_info(strata_node *n, const held_request *h, strata_request_cb
 	if (oa && strata_procmsg_str(oa, "policy")[0])
 		error = strata_buf_printf(&policy, "%s v%lld", strata_procmsg_str(oa, "policy"),
 					  (long long)strata_procmsg_int(oa, "version"));
-	/* the legs: the relays' answers held here, and (where the request was filed) those still owed */
-	for (size_t i = 0; !error && i < h->nanswers; i++) {
-		const strata_procmsg *a = h->answers[i];
-		if (strcmp(strata_procmsg_str(a, "role"), "relay"))
-			continue;
-		legs_refused |= !strcmp(strata_procmsg_str(a, "decision"), "refuse");
-		if (!strcmp(strata_procmsg_str(a, "decision"), "refuse"))
-			error = strata_buf_printf(&legs, "%s%s refused: %s", legs.len ? ", " : "", a->origin,
-						  strata_procmsg_str(a, "reason"));
-		else
-			error = strata_buf_printf(&legs, "%s%s approved (%s v%lld)", legs.len ? ", " : "", a->origin,
-						  strata_procmsg_str(a, "policy"), (long long)strata_procmsg_int(a, "version"));
-	}
-	if (!strcmp(info.role, "filed")) {
+	/*
+	 * The legs, owner side first: where the request was filed, each relay
+	 * its catalogue came through (answered or still owed); elsewhere the
+	 * relays' answers held here, in the order they came.
+	 */
+	{
 		json_t *ls = json_object_get(h->st, "legs");
-		for (size_t i = 0; !error && i < json_array_size(ls); i++) {
-			const char *leg = json_string_value(json_array_get(ls, i));
-			if (leg && !answer_from(h, leg)) {
+		int filed = !strcmp(info.role, "filed");
+		size_t count = filed ? json_array_size(ls) : h->nanswers;
+		for (size_t i = 0; !error && i < count; i++) {
+			const char *leg = filed ? json_string_value(json_array_get(ls, i)) : h->answers[i]->origin;
+			const strata_procmsg *a = leg ? answer_from(h, leg) : NULL;
+			if (!leg || (!filed && strcmp(strata_procmsg_str(a, "role"), "relay")))
+				continue;
+			if (!a) {
 				error = strata_buf_printf(&legs, "%s%s open", legs.len ? ", " : "", leg);
 				if (!error && oa && !strcmp(info.decision, "approve"))
 					error = strata_buf_printf(&waiting, "%s%s", waiting.len ? ", " : "", leg);
+			} else if (!strcmp(strata_procmsg_str(a, "decision"), "refuse")) {
+				legs_refused = 1;
+				error = strata_buf_printf(&legs, "%s%s refused: %s", legs.len ? ", " : "", leg,
+							  strata_procmsg_str(a, "reason"));
+			} else {
+				error = strata_buf_printf(&legs, "%s%s approved (%s v%lld)", legs.len ? ", " : "", leg,
+							  strata_procmsg_str(a, "policy"),
+							  (long long)strata_procmsg_int(a, "version"));
 			}
 		}
 	}
@@ -1096,7 +1139,7 @@ int strata_process_lines(strata_buf *out, strata_node *n, const char *peer)
 	int64_t now = strata_time_now();
 	int error;
 
-	if ((error = own_catalog(&own, n)) < 0 || (error = put_line(out, n, own)) < 0 ||
+	if ((error = own_catalog(&own, n, 1)) < 0 || (error = put_line(out, n, own)) < 0 ||
 	    (error = state_list(&names, &count, n, DIR_CATALOG)) < 0)
 		goto done;
 	for (size_t i = 0; !error && i < count; i++) {
@@ -1179,7 +1222,7 @@ static int owner_refusal(strata_node *n, const strata_procmsg *req, char *reason
 	int error;
 
 	reason[0] = '\0';
-	if ((error = own_catalog(&own, n)) < 0)
+	if ((error = own_catalog(&own, n, 0)) < 0)
 		return error;
 	if ((d = catalog_dataset(own, strata_procmsg_str(req, "dataset"))) == NULL)
 		snprintf(reason, size, "%s holds no dataset '%s'", strata_node_name(n), strata_procmsg_str(req, "dataset"));

@@ -1,0 +1,193 @@
+#!/bin/sh
+# Sharing as a process across the four tiers, by parcels (and one link over
+# HTTPS): every node's catalogue reaches the province; the province files a
+# request for a field it does not receive from a community three tiers
+# down; the community's officer sees its impact and approves; each relay
+# approves its own leg (the district commits a policy version naming the
+# request); the province holds the field after the next round.  A refused
+# request shows its reason; an unanswered one goes overdue on both sides.
+# Bad requests, answers and messages change nothing.
+. "$TOP_SRCDIR/tests/e2e/lib.sh"
+test_clock
+
+two_nodes
+to_province
+CN=cn-wangjiang-01
+
+# one exchange round by parcels: each tier's parcel up, each receipt back down
+round() {
+	rm -f r-*.parcel r-*.parcel.receipt
+	for hop in "cn st-wangjiang st" "st dx-gongshu dx" "dx pv-zhejiang pv"; do
+		set -- $hop
+		"$STRATA" -C "$1" export --to "$2" -o "r-$1.parcel" >/dev/null
+		"$STRATA" -C "$3" import "r-$1.parcel" >/dev/null
+		"$STRATA" -C "$1" import "r-$1.parcel.receipt" >/dev/null
+	done
+}
+json_get() { # FILTER-PYTHON-EXPR: reads JSON on stdin
+	python3 -c "import json, sys; rows = json.load(sys.stdin); print($1)"
+}
+
+# --- the catalogue ---
+round
+"$STRATA" -C pv catalog --json >cat.json
+json_get "' '.join(sorted(r['owner'] + '/' + r['dataset'] + ':' + r['attribute'] for r in rows))" <cat.json >cat.txt
+grep -q "$CN/residents:conditional" cat.txt && grep -q "$CN/grid-events:conditional" cat.txt ||
+	fail "the province's catalogue: $(cat cat.txt)"
+json_get "[r['path'] for r in rows if r['dataset'] == 'residents'][0]" <cat.json | grep -q "^$CN > st-wangjiang > dx-gongshu > pv-zhejiang$" ||
+	fail "the path a catalogue came by: $(cat cat.json)"
+json_get "[r['fields'] for r in rows if r['dataset'] == 'residents'][0]" <cat.json | grep -q "id_number, name, gender" ||
+	fail "an undescribed dataset lists its field names"
+! grep -q '330108\|郑桂英' cat.json || fail "a value in the catalogue"
+ok "every node's catalogue reaches the province with the exchanges: owner, path, fields, no value"
+
+"$STRATA" -C cn catalog describe residents --title "望江社区常住居民" --description "户籍与常住人口登记" \
+	--attribute conditional --frequency 每日 --contact 社区数据管理员 --label community=所属社区 --class phone=敏感 >/dev/null
+"$STRATA" -C cn catalog describe grid-events --title "网格事件" --attribute closed >/dev/null
+before=$(node_state cn)
+expect_fail 1 "--attribute 'secret'" "$STRATA" -C cn catalog describe residents --attribute secret
+expect_fail 1 "the dataset has no field 'shoe'" "$STRATA" -C cn catalog describe residents --label shoe=鞋
+expect_fail 1 "not the name of a dataset this node owns" "$STRATA" -C st catalog describe "$CN/residents" --title x
+[ "$before" = "$(node_state cn)" ] || fail "a refused description changed the node"
+round
+"$STRATA" -C pv catalog --search 常住 --format csv >found.csv
+grep -q "望江社区常住居民" found.csv && grep -q "community (所属社区)" found.csv && ! grep -q grid-events found.csv ||
+	fail "search: $(cat found.csv)"
+"$STRATA" -C pv catalog --json | json_get "[r['attribute'] for r in rows if r['dataset'] == 'grid-events'][0]" | grep -qx closed ||
+	fail "a closed dataset is listed as closed"
+ok "an officer's description (Chinese text) travels, and the catalogue is searched by it"
+
+# --- bad requests change nothing ---
+before=$(node_state pv)
+expect_fail 1 "is closed" "$STRATA" -C pv request "$CN/grid-events" --fields category --purpose p --basis b
+expect_fail 1 "has no field 'shoe_size'" "$STRATA" -C pv request "$CN/residents" --fields shoe_size --purpose p --basis b
+expect_fail 1 "lists no dataset 'cars'" "$STRATA" -C pv request "$CN/cars" --fields x --purpose p --basis b
+expect_fail 1 "no catalogue of 'cn-nowhere'" "$STRATA" -C pv request cn-nowhere/residents --fields x --purpose p --basis b
+expect_fail 1 "needs its purpose" "$STRATA" -C pv request "$CN/residents" --fields community --purpose '' --basis b
+expect_fail 2 "usage" "$STRATA" -C pv request "$CN/residents" --fields community --purpose p
+expect_fail 1 "a node does not request its own data" "$STRATA" -C cn request "$CN/residents" --fields phone --purpose p --basis b
+[ "$before" = "$(node_state pv)" ] || fail "a refused request changed the node"
+ok "requests for a closed dataset, a missing field or dataset, an unknown node, without a purpose: refused, nothing changed"
+
+# --- a request, approved by the owner and each relay ---
+"$STRATA" -C pv request "$CN/residents" --fields community --purpose "核对各社区低保覆盖" --basis "政务数据共享条例 第十三条" >req.out
+id=$(sed -n 's/^request \([0-9a-f]\{16\}\) filed.*/\1/p' req.out)
+[ -n "$id" ] || fail "no request id: $(cat req.out)"
+"$STRATA" -C pv requests --json | json_get "rows[0]['status'] + ' ' + rows[0]['waiting_on'] + ' ' + rows[0]['legs']" |
+	grep -qx "open $CN st-wangjiang open, dx-gongshu open" || fail "pv's request: $("$STRATA" -C pv requests)"
+for _ in 1 2 3; do round; done
+"$STRATA" -C cn requests --json >cn-req.json
+json_get "rows[0]['role'] + ' ' + rows[0]['status'] + ' ' + rows[0]['from']" <cn-req.json | grep -qx "owner open pv-zhejiang" ||
+	fail "the request at its owner: $(cat cn-req.json)"
+json_get "rows[0]['impact']" <cn-req.json | grep -q "records; unique on the fields asked: " ||
+	fail "no impact for the owner: $(cat cn-req.json)"
+"$STRATA" -C st requests --json | json_get "rows[0]['role'] + ' ' + rows[0]['status']" | grep -qx "relay open" ||
+	fail "the request at a relay"
+ok "the request travels hop by hop to its owner, who sees its impact on the real data"
+
+before=$(node_state cn)
+before_st=$(node_state st)
+expect_fail 1 "no request '0000000000000000'" "$STRATA" -C cn answer 0000000000000000 --refuse --reason x
+expect_fail 1 "not a request id" "$STRATA" -C cn answer zz --refuse --reason x
+expect_fail 1 "needs its reason" "$STRATA" -C cn answer "$id" --refuse --reason ''
+expect_fail 2 "usage" "$STRATA" -C cn answer "$id" --approve --refuse
+expect_fail 1 "has not answered yet" "$STRATA" -C st answer "$id" --approve
+expect_fail 1 "was filed here" "$STRATA" -C pv answer "$id" --approve
+[ "$before" = "$(node_state cn)" ] && [ "$before_st" = "$(node_state st)" ] || fail "a refused answer changed a node"
+ok "answers to nothing, without a reason, by a relay before the owner, by the requester: refused, nothing changed"
+
+"$STRATA" -C cn answer "$id" --approve >/dev/null	# its street policy shares community already
+expect_fail 1 "already answered here" "$STRATA" -C cn answer "$id" --refuse --reason late
+round
+"$STRATA" -C pv requests --json | json_get "rows[0]['status'] + ' / ' + rows[0]['waiting_on']" |
+	grep -qx "approved, legs open / st-wangjiang, dx-gongshu" || fail "after the owner: $("$STRATA" -C pv requests --json)"
+"$STRATA" -C st answer "$id" --approve >/dev/null	# street-to-district keeps community
+before=$(node_state dx)
+expect_fail 1 "does not share field 'community'" "$STRATA" -C dx answer "$id" --approve
+sed -e 's/^version: 1/version: 2/' -e 's/^      street: keep/      street: keep\n      community: keep/' \
+	"$TOP_SRCDIR/policies/district-to-province.yaml" >dp2.yaml
+expect_fail 1 "does not name request $id" "$STRATA" -C dx answer "$id" --approve --policy dp2.yaml
+[ "$before" = "$(node_state dx)" ] || fail "a refused approval changed the district"
+printf 'requests: [%s]\n' "$id" >>dp2.yaml
+view=$(pv_ref residents | sed 's|refs/strata/peers/||')
+"$STRATA" -C pv export "$view" --format csv | head -1 | grep -qv community || fail "the province had community before"
+"$STRATA" -C dx answer "$id" --approve --policy dp2.yaml >/dev/null
+round
+"$STRATA" -C pv requests --json | json_get "rows[0]['status'] + ' ' + rows[0]['legs']" |
+	grep -q "^approved st-wangjiang approved (street-to-district v1), dx-gongshu approved (district-to-province v2)$" ||
+	fail "after every leg: $("$STRATA" -C pv requests --json)"
+"$STRATA" -C pv export "$view" --format csv | head -1 | grep -q community || fail "the field did not arrive"
+"$STRATA" -C pv export "$view" --format csv | grep -q 望江社区 || fail "no community value at the province"
+ok "approved by the owner and each relay (the district's new policy names the request): the province holds the field one round later"
+
+# every step in both audit logs, signed, and stock git verifies them
+for n in pv cn; do
+	git -C "$n/repo.git" log --format=%B refs/strata/audit | grep -q "$id" || fail "request $id is not in $n's audit log"
+done
+git -C cn/repo.git log --format=%B refs/strata/audit | grep -q "^Strata-Decision: approve" || fail "cn's approval event"
+git -C pv/repo.git log --format=%B refs/strata/audit | grep -q "^Strata-Answer: $id approve dx-gongshu relay" ||
+	fail "the district's leg at the province"
+git -C dx/repo.git show "refs/strata/policies:district-to-province.yaml" | grep -q "requests: \[$id\]" ||
+	fail "the committed policy does not name the request"
+sgit "$T/pv" verify-commit refs/strata/audit 2>err || fail "stock git rejects the province's audit head: $(cat err)"
+"$STRATA" -C pv verify --all >/dev/null || fail "verify --all at the province"
+ok "each step is an event in the requester's and the owner's audit logs, signed; the policy version names the request"
+
+# --- a refusal, and a request left unanswered ---
+"$STRATA" -C pv request "$CN/residents" --fields phone --purpose "联系核实" --basis "条例" >req2.out
+id2=$(sed -n 's/^request \([0-9a-f]\{16\}\) filed.*/\1/p' req2.out)
+"$STRATA" -C pv request "$CN/residents" --fields address --purpose "走访" --basis "条例" --within 2 >req3.out
+id3=$(sed -n 's/^request \([0-9a-f]\{16\}\) filed.*/\1/p' req3.out)
+for _ in 1 2 3; do round; done
+"$STRATA" -C cn answer "$id2" --refuse --reason "电话号码不在共享范围内" >/dev/null
+tick $((5 * 86400))
+round
+"$STRATA" -C pv requests --json >pv-req.json
+python3 - "$id2" "$id3" <<'EOF' || fail "refused and overdue at the province: $(cat pv-req.json)"
+import json, sys
+rows = {r["id"]: r for r in json.load(open("pv-req.json"))}
+r2, r3 = rows[sys.argv[1]], rows[sys.argv[2]]
+assert r2["status"] == "refused" and r2["reason"] == "电话号码不在共享范围内", r2
+assert r3["status"] == "overdue" and r3["waiting_on"] == "cn-wangjiang-01", r3
+EOF
+"$STRATA" -C cn requests --open --json | json_get "' '.join(r['id'] + ':' + r['status'] for r in rows)" | grep -qx "$id3:overdue" ||
+	fail "the owner's open requests: $("$STRATA" -C cn requests --open)"
+"$STRATA" -C pv export "$view" --format csv | head -1 | grep -qv phone || fail "a refused field arrived"
+ok "a refusal reaches the requester with its reason; an unanswered request is overdue on both sides"
+
+# --- the same messages again, and forged ones ---
+round
+audit=$(git -C cn/repo.git rev-parse refs/strata/audit)
+"$STRATA" -C cn import r-cn.parcel.receipt >/dev/null 2>&1 || true
+[ "$audit" = "$(git -C cn/repo.git rev-parse refs/strata/audit)" ] || fail "a receipt taken twice changed cn's audit log"
+ok "messages already held change nothing"
+
+serve_node st
+set_url dx st-wangjiang "$SERVE_PORT"
+set_url cn st-wangjiang "$SERVE_PORT"
+# a genuine message with one byte of its body changed, sent by an authenticated peer in a pull's state
+grep '^message ' r-cn.parcel.receipt | head -1 | cut -d' ' -f2 | python3 -c '
+import base64, json, sys
+env = json.loads(base64.b64decode(sys.stdin.read().strip()))
+env["body"] = env["body"].replace("\"v\":1", "\"v\":1 ", 1)
+env["hops"] = env["hops"] + ["dx-gongshu"] if env["hops"][-1] != "dx-gongshu" else env["hops"]
+print("sequence 0\nmessage " + base64.b64encode(json.dumps(env).encode()).decode())
+' >forged.state
+process=$(git -C st/repo.git rev-parse refs/strata/audit:process)
+"$NET_POST" dx st-wangjiang /v1/pull forged.state >resp
+grep -q "process-message" st/refused.log && grep -q "signature does not verify\|not the one" st/refused.log ||
+	fail "a forged message is not in refused.log: $(tail -2 st/refused.log)"
+[ "$process" = "$(git -C st/repo.git rev-parse refs/strata/audit:process)" ] || fail "a forged message changed st's process state"
+ok "a forged message in an authenticated peer's state: refused, recorded, nothing changed"
+
+# --- the same over HTTPS: the street asks its community; the request goes with the state, the answer with the push ---
+"$STRATA" -C st request "$CN/residents" --fields grid_code --purpose "网格走访" --basis "条例" >req4.out
+id4=$(sed -n 's/^request \([0-9a-f]\{16\}\) filed.*/\1/p' req4.out)
+"$STRATA" -C cn sync >/dev/null
+"$STRATA" -C cn requests --json | json_get "[r['status'] for r in rows if r['id'] == '$id4'][0]" | grep -qx open ||
+	fail "the request did not come with the HTTPS state"
+"$STRATA" -C cn answer "$id4" --approve >/dev/null
+"$STRATA" -C cn sync >/dev/null
+"$STRATA" -C st requests --json | json_get "[r['status'] for r in rows if r['id'] == '$id4'][0]" | grep -qx approved ||
+	fail "the answer did not come with the push: $("$STRATA" -C st requests)"
+ok "over HTTPS: the request with the daemon's state, the answer with the next push"
