@@ -143,6 +143,22 @@ tick() {	# in place, one write: a daemon's sandboxed network process reads it th
 	printf '%s\n' $(($(cat "$T/clock") + ${1:-1})) >"$T/clock"
 }
 
+# not_catalogue NODE: the text of every object NODE holds, but its catalogue and requests
+# (process/ in its audit log's trees, the audit events of the process, and the process's
+# trailers in the events of the exchanges that carried them): a published directory
+# names its owners, the data does not
+not_catalogue() {
+	git -C "$1/repo.git" log --format='%H %T %(trailers:key=Strata-Event,valueonly,separator=)' refs/strata/audit |
+		while read -r c t ev; do
+			[ -n "$t" ] || continue
+			case $ev in process-*|request-*|catalog-*) echo "$c" ;; esac
+			git -C "$1/repo.git" rev-parse -q --verify "$t:process" 2>/dev/null || true
+			git -C "$1/repo.git" ls-tree -r -t "$t" process | awk '{print $3}'
+		done | sort -u >"$T/$1.process-objects"
+	git -C "$1/repo.git" cat-file --batch-all-objects --batch-check='%(objectname)' | sort |
+		comm -23 - "$T/$1.process-objects" | git -C "$1/repo.git" cat-file --batch |
+		grep -a -v '^Strata-\(Catalog\|Request\|Answer\): '
+}
 # set_url NODE PEER PORT: points NODE's peer entry at a daemon
 set_url() {
 	git config --file "$1/node.conf" "peer.$2.url" "https://127.0.0.1:$3"

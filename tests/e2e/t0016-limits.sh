@@ -202,38 +202,43 @@ refuse "over the limit" k2.parcel
 "$STRATA" -C st audit log | grep -q "older refusals, rotated out at 16 MiB" || fail "audit log does not point at refused.log.1"
 ok "refused.log grows up to 16 MiB, then rotates to refused.log.1: the newest refusals are always kept"
 
-# --- network: a pull's state body 64 KiB and 1024 views ---
+# --- network: a pull's state body 1 MiB (its process messages too) and 1024 views ---
 : "${NET_POST:?NET_POST must name tests/tools/net-post (make check sets it)}"
 serve_node cn
 set_url st cn-a "$SERVE_PORT"
-# state FILE BYTES VIEWS: "sequence 0" and VIEWS have-lines, BYTES in all
+# state FILE BYTES VIEWS [PAD]: "sequence 0" and VIEWS have-lines, BYTES in all (PAD: the rest
+# in one "message" line, which the daemon refuses on its own without refusing the pull)
 state() {
 	python3 - "$@" <<'PY'
 import sys
 path, n, views = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-# each line is "have NAME <40 hex>\n": 47 bytes and the name; names share what is left
-total = n - len('sequence 0\n') - 47 * views
+pad = len(sys.argv) > 4
+total = n - len('sequence 0\n') - 47 * views - (len('message \n') + 4000 if pad else 0)
 base, extra = divmod(total, views)
-assert 5 <= base < 255
 s = 'sequence 0\n' + ''.join('have %s %s\n' % (('v%04d' % i).ljust(base + (i < extra), 'y'), '0' * 40)
                              for i in range(views))
+if pad:
+    s = 'sequence 0\nhave v0 %s\n' % ('0' * 40)
+    s += 'message ' + 'A' * (n - len(s) - len('message \n')) + '\n'
+else:
+    assert 5 <= base < 255
 assert len(s) == n
 open(path, 'w').write(s)
 PY
 }
-state b1 65536 400
-state b2 65537 400
+state b1 1048576 1 pad
+state b2 1048577 1 pad
 state r1 60000 1024
 state r2 60000 1025
 "$NET_POST" st cn-a /v1/pull b1 >resp
-head -1 resp | grep -q "HTTP 200" || fail "a 64 KiB pull state: $(head -2 resp)"
+head -1 resp | grep -q "HTTP 200" || fail "a 1 MiB pull state: $(head -2 resp)"
 "$NET_POST" st cn-a /v1/pull b2 >resp
-head -2 resp | tr '\n' ' ' | grep -q "HTTP 413 state too large" || fail "a pull state one byte over 64 KiB: $(head -2 resp)"
+head -2 resp | tr '\n' ' ' | grep -q "HTTP 413 state too large" || fail "a pull state one byte over 1 MiB: $(head -2 resp)"
 "$NET_POST" st cn-a /v1/pull r1 >resp
 head -1 resp | grep -q "HTTP 200" || fail "a pull state of 1024 views: $(head -2 resp)"
 "$NET_POST" st cn-a /v1/pull r2 >resp
 head -2 resp | grep -q "more than 1024 views" || fail "a pull state of 1025 views: $(head -2 resp)"
-ok "a pull's state of 64 KiB or 1024 views is answered; one byte or one view more is refused"
+ok "a pull's state of 1 MiB or 1024 views is answered; one byte or one view more is refused"
 
 # --- network: request line and headers 16 KiB (line endings not counted) ---
 : "${NET_RAW:?NET_RAW must name tests/tools/net-raw (make check sets it)}"

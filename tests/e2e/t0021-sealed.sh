@@ -139,7 +139,8 @@ ok "flipped bytes, cuts, a rewritten header and reordered chunks are refused bef
 # --- the recipient imports it, as from a file, sealed ---
 "$STRATA" -C st import sealed.parcel >out || fail "the recipient cannot import: $(cat out)"
 grep -q "parcel 1 from cn-wangjiang-01 verified" out || fail "import: $(cat out)"
-git -C st/repo.git log -1 --format=%B refs/strata/audit | grep -qx "Strata-Via: file-sealed" || fail "no Strata-Via: file-sealed"
+git -C st/repo.git log -1 --format=%B --grep='^Strata-Event: parcel-import' refs/strata/audit |
+	grep -qx "Strata-Via: file-sealed" || fail "no Strata-Via: file-sealed"
 "$STRATA" -C st verify --all >/dev/null || fail "verify after a sealed import"
 # an unsealed (version 1) parcel of an older peer is still read
 "$STRATA" -C cn import sealed.parcel.receipt >/dev/null

@@ -364,8 +364,8 @@ while IFS= read -r v; do
 done <pv.values
 "$STRATA" -C pv verify --all >/dev/null || fail "verify --all at the province after the withdrawal"
 # the province may not know which community or street its data came from (district-to-province hides the
-# path): the withdrawal's reason it received names neither
-git -C pv/repo.git cat-file --batch-all-objects --batch >objects.pv
+# path): the withdrawal's reason it received names neither (the catalogue, a published directory, does)
+not_catalogue pv >objects.pv
 ! grep -a -q -e "cn-wangjiang-01" -e "st-wangjiang" objects.pv ||
 	fail "the province learns the community or street: $(grep -a -o -e '[^ ]*cn-wangjiang-01[^ ]*' -e '[^ ]*st-wangjiang[^ ]*' objects.pv | sort -u | head -3)"
 "$STRATA" -C pv datasets --format csv | tr -d '\r' | grep -q "grid-events,dx-gongshu,,1200," || fail "the province lost its grid events"
@@ -391,6 +391,6 @@ sed -e 's/^version: .*/version: 6/' -e 's/^  residents:$/  residents:\n    onwar
 git -C pv/repo.git log --format=%B "$(pv_ref residents)" | grep -q "^Strata-Onward: .*province" || fail "the province's view carries no obligations"
 git -C pv/repo.git log -1 --format=%B "$(pv_ref residents)" | grep "^Strata-Onward-From: v-[a-z0-9]* " ||
 	fail "Strata-Onward-From at the province: $(git -C pv/repo.git log -1 --format=%B "$(pv_ref residents)" | grep Onward-From)"
-git -C pv/repo.git cat-file --batch-all-objects --batch >objects.pv
+not_catalogue pv >objects.pv
 ! grep -a -q -e "cn-wangjiang-01" -e "st-wangjiang" objects.pv || fail "the province learns the community from the obligations' trailers"
 ok "where the path is hidden, no trailer names it: the obligations and a withdrawal reach the province naming the source by its token"

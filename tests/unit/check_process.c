@@ -139,28 +139,28 @@ START_TEST(bad_messages_change_nothing)
 	audit_head(&before, cn);
 	/* a request in st-b's name, signed by another key */
 	forged(&line, request_body("1111111111111111", "st-b", "p"), rogue, NULL);
-	ck_assert_int_eq(strata_process_receive(cn, "st-b", "t", line.ptr, line.len, 0), STRATA_EVERIFY);
+	ck_assert_int_eq(strata_process_receive(cn, "st-b", "t", line.ptr, line.len), STRATA_EVERIFY);
 	ck_assert_ptr_nonnull(strstr(strata_error_last(), "not the one node.conf pins"));
 	/* from a node nobody knows, passed on by st-b */
 	forged(&line, request_body("2222222222222222", "xx-q", "p"), rogue, "st-b");
-	ck_assert_int_eq(strata_process_receive(cn, "st-b", "t", line.ptr, line.len, 0), STRATA_EVERIFY);
+	ck_assert_int_eq(strata_process_receive(cn, "st-b", "t", line.ptr, line.len), STRATA_EVERIFY);
 	ck_assert_ptr_nonnull(strstr(strata_error_last(), "does not know"));
 	/* the held request again with other content (st-b's own key): a replay that is not the same */
 	forged(&line, request_body(id, "st-b", "another purpose"), strata_node_key(st), NULL);
-	ck_assert_int_eq(strata_process_receive(cn, "st-b", "t", line.ptr, line.len, 0), STRATA_EVERIFY);
+	ck_assert_int_eq(strata_process_receive(cn, "st-b", "t", line.ptr, line.len), STRATA_EVERIFY);
 	ck_assert_ptr_nonnull(strstr(strata_error_last(), "unlike the one held"));
 	/* a path that does not end with who delivered it */
 	forged(&line, request_body("3333333333333333", "st-b", "p"), strata_node_key(st), NULL);
-	ck_assert_int_eq(strata_process_receive(cn, "xx-z", "t", line.ptr, line.len, 0), STRATA_EVERIFY);
+	ck_assert_int_eq(strata_process_receive(cn, "xx-z", "t", line.ptr, line.len), STRATA_EVERIFY);
 	/* an answer to a request never filed or passed on */
 	forged(&line, json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i}", "kind", "answer", "v", 1,
 				"request", "4444444444444444", "from", "st-b", "role", "relay", "to", "cn-a", "decision",
 				"refuse", "reason", "no", "policy", "", "version", 0, "blob", "", "time", 1),
 	       strata_node_key(st), NULL);
-	ck_assert_int_lt(strata_process_receive(cn, "st-b", "t", line.ptr, line.len, 0), 0);
+	ck_assert_int_lt(strata_process_receive(cn, "st-b", "t", line.ptr, line.len), 0);
 	ck_assert_ptr_nonnull(strstr(strata_error_last(), "never filed or passed on"));
 	/* garbage */
-	ck_assert_int_lt(strata_process_receive(cn, "st-b", "t", "bm90IGpzb24=\n", 13, 0), 0);
+	ck_assert_int_lt(strata_process_receive(cn, "st-b", "t", "bm90IGpzb24=\n", 13), 0);
 	audit_head(&after, cn);
 	ck_assert(git_oid_equal(&before, &after));
 	/* the same messages again (a receipt imported twice): nothing new, no event */

@@ -17,7 +17,9 @@
  *
  *   catalog   {kind, v, node, tier, time, datasets: [{name, title,
  *             description, attribute, frequency, contact, records,
- *             described, fields: [{name, label, type, class}]}]}
+ *             described, fields: [{name, label, type, class}],
+ *             fields_total}]}: at most 256 fields listed, fields_total says
+ *             how many the dataset has
  *             a node's whole catalogue; a newer time replaces an older
  *   request   {kind, v, id, from, owner, dataset, fields, purpose, basis,
  *             until, deadline, time}

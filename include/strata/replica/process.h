@@ -40,6 +40,7 @@
 #include <stdint.h>
 #include "strata/base/buf.h"
 #include "strata/node/node.h"
+#include <git2.h>
 
 #define STRATA_PROCESS_DEADLINE_DAYS 10			/* working days an owner has to answer */
 #define STRATA_PROCESS_KEEP ((int64_t)30 * 86400)	/* an answer, or an unanswered request past its
@@ -142,10 +143,17 @@ int strata_process_answer(strata_node *n, const char *id, int approve, const cha
 int strata_process_lines(strata_buf *out, strata_node *n, const char *peer);
 /*
  * Takes the messages `peer` sent (lines of base64, as above; `what`
- * names the carrier in errors): checks every one (invariant 1) and, unless
- * `check_only`, records what is new in one audit event.  Refuses them all
- * if one is refused.  The caller holds the write lock.
+ * names the carrier in errors): checks each one (invariant 1) and puts
+ * what is new into the audit tree `tree` (*have: it holds one already,
+ * else the audit head's is the base; set if anything changed) and its
+ * trailers into `trailers`, for the caller's one audit event (a parcel's
+ * import takes its messages in its own event).  A message refused is
+ * left out and recorded in refused.log; then, after taking the others,
+ * it returns the error of the first (*refused: how many).  The caller
+ * holds the write lock.
  */
-int strata_process_receive(strata_node *n, const char *peer, const char *what, const char *lines, size_t len,
-			   int check_only);
+int strata_process_take(strata_node *n, const char *peer, const char *what, const char *lines, size_t len,
+			git_oid *tree, int *have, strata_buf *trailers, size_t *refused);
+/* strata_process_take, recorded in an audit event of its own ("process-received"). */
+int strata_process_receive(strata_node *n, const char *peer, const char *what, const char *lines, size_t len);
 #endif

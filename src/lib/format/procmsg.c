@@ -124,7 +124,7 @@ static int check_catalog(const char *what, json_t *b)
 {
 	static const char *const keys[] = { "kind", "v", "node", "tier", "time", "datasets", NULL };
 	static const char *const dkeys[] = { "name", "title", "description", "attribute", "frequency", "contact",
-					     "records", "described", "fields", NULL };
+					     "records", "described", "fields", "?fields_total", NULL };
 	static const char *const fkeys[] = { "name", "label", "type", "class", NULL };
 	static const char *const attrs[] = { "open", "conditional", "closed", NULL };
 	const char *k = NULL;
@@ -148,7 +148,8 @@ static int check_catalog(const char *what, json_t *b)
 		    !one_of(json_object_get(d, "attribute"), attrs) ||
 		    !text_ok(json_object_get(d, "frequency"), SHORT_MAX, 0, 0) ||
 		    !text_ok(json_object_get(d, "contact"), SHORT_MAX, 0, 0) || !int_ok(json_object_get(d, "records"), 0) ||
-		    !json_is_boolean(json_object_get(d, "described")))
+		    !json_is_boolean(json_object_get(d, "described")) ||
+		    (json_object_get(d, "fields_total") && !int_ok(json_object_get(d, "fields_total"), 0)))
 			return strata_error_set("'%s': catalog message: dataset %zu is not valid", what, i + 1);
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(name, json_string_value(json_object_get(json_array_get(ds, j), "name"))))

@@ -507,7 +507,7 @@ int strata_remote_push(strata_remote *r, const char *peer, strata_parcel_result 
 	if (!error && have.messages_len) {
 		char what[128];
 		snprintf(what, sizeof(what), "the state of '%s'", peer);
-		error = strata_process_receive(r->n, peer, what, have.messages, have.messages_len, 0);
+		error = strata_process_receive(r->n, peer, what, have.messages, have.messages_len);
 	}
 done:
 	strata_link_side_dispose(&have);

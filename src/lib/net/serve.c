@@ -435,7 +435,7 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 		error = strata_parcel_export_for(n, peer, &have, "https-pull", capture, body, &res);
 		/* the puller's process messages: refused ones are in refused.log, and do not stop its pull */
 		if (!error && have.messages_len &&
-		    strata_process_receive(n, peer, "a pull's state", have.messages, have.messages_len, 0) < 0)
+		    strata_process_receive(n, peer, "a pull's state", have.messages, have.messages_len) < 0)
 			strata_netproc_log("%s: pull: %s", peer, strata_error_last());
 		strata_link_side_dispose(&have);
 		if (!error && res.uptodate) {

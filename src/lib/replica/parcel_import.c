@@ -294,6 +294,9 @@ typedef struct {
 	int qdir_made;
 	char packname[GIT_OID_HEXSZ + 1];
 	strata_rotation rot[STRATA_PARCEL_MAX_ROTATIONS];	/* the sender's rotations from its pinned key on */
+	size_t msg_refused;	/* its process messages refused (process.h), the first's code and why */
+	int msg_code;
+	char msg_why[1024];
 	size_t nrot;
 } import_run;
 
@@ -672,7 +675,8 @@ static int step_apply(import_run *u)
 	strata_journal_ref *jrefs = NULL;
 	strata_buf linkfile = STRATA_BUF_INIT, subject = STRATA_BUF_INIT, trailers = STRATA_BUF_INIT;
 	size_t njrefs = 0;
-	int error;
+	git_oid ptree;
+	int error, have_tree = 0;
 
 	if (u->c.r.seen.n > 0 && (error = publish_pack(u->c.n, u->qdir.ptr, u->packname)) < 0)
 		return error;
@@ -692,9 +696,25 @@ static int step_apply(import_run *u)
 			error = strata_journal_owe_cut(u->c.n, "a history cut received from a peer");
 	if (!error && (error = strata_link_relpath(&linkfile, p->sender)) == 0 &&
 	    (error = audit_text(&subject, &trailers, p, u->locals, u->sha, u->via, njrefs, u->c.r.seen.n,
-				strata_node_repo(u->c.n))) == 0) {
+				strata_node_repo(u->c.n))) == 0 && p->messages.len) {
+		/*
+		 * its process messages, in the import's own event: each one checked, a
+		 * refused one left out (refused.log), the import then failing after
+		 * all, saying so
+		 */
+		int rc = strata_process_take(u->c.n, p->sender, u->c.what, p->messages.ptr, p->messages.len, &ptree,
+					     &have_tree, &trailers, &u->msg_refused);
+		if (rc < 0 && !u->msg_refused)
+			error = rc;
+		else if (rc < 0) {
+			u->msg_code = rc;
+			snprintf(u->msg_why, sizeof(u->msg_why), "%s", strata_error_last());
+		}
+	}
+	if (!error) {
 		import_moves m = { jrefs, njrefs, p->sender, &u->link, p->sequence };
-		strata_change ch = { "parcel-import", u->c.what, jrefs, njrefs, linkfile.ptr, subject.ptr, trailers.ptr };
+		strata_change ch = { "parcel-import", u->c.what, jrefs, njrefs, linkfile.ptr, subject.ptr, trailers.ptr,
+				     have_tree ? &ptree : NULL };
 		if ((error = strata_change_apply(u->c.n, &ch, move_refs, &m)) == 0)
 			u->res->changed = njrefs;
 	}
@@ -772,19 +792,8 @@ static int import_checked(strata_node *n, const strata_parcel *p, const char *wh
 		error = strata_keys_accept_rotation(n, p->sender, &u.rot[i]);
 	if (u.nrot)
 		strata_peers_forget(n);	/* what was trusted for now goes; node.conf says the rest */
-	/*
-	 * Its process messages, once the parcel is in (or was already): taken
-	 * on their own, each checked, in one audit event; one refused makes
-	 * the import fail after all, saying so (the views stay imported: they
-	 * passed their own checks), and is in refused.log.
-	 */
-	if (error >= 0 && p->messages.len) {
-		int rc = strata_process_receive(n, p->sender, what, p->messages.ptr, p->messages.len, 0);
-		if (rc < 0) {
-			char why[1024];
-			snprintf(why, sizeof(why), "%s", strata_error_last());
-			error = strata_error_setc(rc, "'%s': the parcel's views were imported, but %s", what, why);
-		}
+	if (error >= 0 && u.msg_refused) {
+		error = strata_error_setc(u.msg_code, "'%s': the parcel was imported, but %s", what, u.msg_why);
 	}
 	git_repository_free(u.c.r.repo);
 	git_odb_free(u.c.q_odb);

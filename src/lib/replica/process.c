@@ -178,7 +178,8 @@ static int64_t iv(const json_t *o, const char *key)
  * yet known is accepted on its own key (*learned set): the pinned peer
  * that carried it vouches for it.
  */
-static int key_check(strata_node *n, const change *c, const strata_procmsg *m, const char *what, int *learned)
+static int key_check(strata_node *n, const change *c, const strata_procmsg *m, const char *what, const char *peer,
+		     int *learned)
 {
 	char name[64], path[128];
 	strata_procmsg *held = NULL;
@@ -212,7 +213,15 @@ static int key_check(strata_node *n, const change *c, const strata_procmsg *m, c
 	if (error < 0)
 		return error;
 	error = strata_procmsg_decode(&held, path, sv(st, "env"), strlen(sv(st, "env")));
-	if (!error && !strata_sign_pubkey_equal(&held->key, &m->key))
+	/*
+	 * A node beyond the peers that rotated its key: its newer catalogue,
+	 * brought by the peer that vouched for the one held, vouches for the
+	 * new key the same way.
+	 */
+	if (!error && !strata_sign_pubkey_equal(&held->key, &m->key) && m->kind == STRATA_MSG_CATALOG &&
+	    !strcmp(sv(st, "via"), peer) && strata_procmsg_int(m, "time") > strata_procmsg_int(held, "time"))
+		*learned = 1;
+	else if (!error && !strata_sign_pubkey_equal(&held->key, &m->key))
 		error = strata_error_setc(STRATA_EVERIFY, "'%s': a message from '%s' signed by a key that is not the one "
 					  "its catalogue came with (by way of '%s')", what, m->origin, sv(st, "via"));
 	strata_procmsg_free(held);
@@ -249,6 +258,7 @@ static const char *or_empty(const char *s)
 struct own_walk {
 	strata_node *n;
 	json_t *datasets;
+	int64_t time;	/* the newest commit or description */
 };
 
 static int own_dataset(const strata_dataset_entry *d, void *payload)
@@ -272,22 +282,27 @@ static int own_dataset(const strata_dataset_entry *d, void *payload)
 		goto done;
 	if (!strata_commit_trailer(d->tip, "Strata-Records", records, sizeof(records)))
 		snprintf(records, sizeof(records), "0");
-	for (size_t i = 0; i < schema->nfields; i++) {
+	/* the first fields in the schema's order, at most STRATA_PROCMSG_MAX_FIELDS; fields_total says how many */
+	for (size_t i = 0; i < schema->nfields && i < STRATA_PROCMSG_MAX_FIELDS; i++) {
 		const char *f = schema->names[i];
 		const char *label = desc ? pair_value(json_object_get(desc, "labels"), f) : NULL;
 		const char *class = desc ? pair_value(json_object_get(desc, "classes"), f) : NULL;
 		json_array_append_new(fields, json_pack("{s:s, s:s, s:s, s:s}", "name", f, "label", label ? label : "",
 							"type", schema->types[i], "class", class ? class : ""));
 	}
-	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:O}", "name", d->dataset, "title",
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:O, s:I}", "name", d->dataset, "title",
 		      desc ? sv(desc, "title") : "", "description", desc ? sv(desc, "description") : "", "attribute",
 		      desc ? sv(desc, "attribute") : "conditional", "frequency", desc ? sv(desc, "frequency") : "",
 		      "contact", desc ? sv(desc, "contact") : "", "records", (json_int_t)rounded(atoll(records)),
-		      "described", desc != NULL, "fields", fields);
+		      "described", desc != NULL, "fields", fields, "fields_total", (json_int_t)schema->nfields);
 	if (!e || json_array_append_new(w->datasets, e) < 0) {
 		error = strata_error_set("out of memory");
 		goto done;
 	}
+	if ((int64_t)git_commit_time(d->tip) > w->time)
+		w->time = (int64_t)git_commit_time(d->tip);
+	if (desc && iv(desc, "time") > w->time)
+		w->time = iv(desc, "time");
 done:
 	json_decref(fields);
 	json_decref(desc);
@@ -296,71 +311,31 @@ done:
 	return error;
 }
 
-#define OWN_STATE "process/own"
-
 /*
- * This node's catalogue, signed.  Its time says which of two versions is
- * newer, so it must grow whenever what it says changes, even twice in a
- * second: the last one published is kept (process/own: the SHA-256 of its
- * datasets and its time), and a catalogue that says something else gets
- * the next second at least.  With `publish`, such a new version is
- * recorded first (an audit event "catalog-published"); without, it is
- * only shown (strata catalog).  The same state gives the same message
- * (Ed25519 signatures are deterministic), so peers get nothing new.
+ * This node's catalogue, signed: a function of its datasets and their
+ * descriptions, so the same state gives the same message (Ed25519
+ * signatures are deterministic) and peers get nothing new.  Its time, the
+ * newest of its datasets' commits and descriptions, says which of two
+ * versions is newer; two in the same second are told apart by the route
+ * (take_catalog).
  */
-static int own_catalog(strata_procmsg **out, strata_node *n, int publish)
+static int own_catalog(strata_procmsg **out, strata_node *n)
 {
-	struct own_walk w = { n, json_array() };
-	json_t *body, *held = NULL;
-	char *text = NULL, hex[65];
-	unsigned char h[32];
-	int64_t t;
+	struct own_walk w = { n, json_array(), 0 };
+	json_t *body;
 	int error;
 
 	*out = NULL;
 	if (!w.datasets)
 		return strata_error_set("out of memory");
 	if ((error = strata_dataset_list(n, STRATA_DATASETS_OWN, own_dataset, &w)) < 0 ||
-	    (error = strata_node_load_key(n)) < 0 || (text = json_dumps(w.datasets, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-		json_decref(w.datasets);
-		return error < 0 ? error : strata_error_set("out of memory");
-	}
-	strata_digest_sha256(h, text, strlen(text));
-	strata_enc_hex(hex, h, sizeof(h));
-	free(text);
-	if ((error = state_get(&held, n, NULL, OWN_STATE)) == STRATA_ENOTFOUND) {
-		strata_error_clear();
-		error = 0;
-	}
-	if (error < 0) {
+	    (error = strata_node_load_key(n)) < 0) {
 		json_decref(w.datasets);
 		return error;
 	}
-	if (held && !strcmp(sv(held, "datasets"), hex)) {
-		t = iv(held, "time");
-	} else {
-		t = strata_time_now();
-		if (held && t <= iv(held, "time"))
-			t = iv(held, "time") + 1;
-		if (publish) {
-			change c = { { { 0 } }, 0, STRATA_BUF_INIT };
-			json_t *st = json_pack("{s:s, s:I}", "datasets", hex, "time", (json_int_t)t);
-			if (!st || (error = strata_journal_lock(n)) < 0 || (error = state_put(&c, n, OWN_STATE, st)) < 0 ||
-			    (error = strata_buf_printf(&c.trailers, "Strata-Catalog: %s %lld %zu\n", strata_node_name(n),
-						       (long long)t, json_array_size(w.datasets))) < 0 ||
-			    (error = change_commit(&c, n, "catalog-published", "catalogue: a new version published")) < 0) {
-				strata_buf_dispose(&c.trailers);
-				json_decref(st);
-				json_decref(held);
-				json_decref(w.datasets);
-				return error < 0 ? error : strata_error_set("out of memory");
-			}
-			json_decref(st);
-		}
-	}
-	json_decref(held);
 	body = json_pack("{s:s, s:i, s:s, s:s, s:I, s:o}", "kind", "catalog", "v", STRATA_PROCMSG_VERSION, "node",
-			 strata_node_name(n), "tier", strata_node_tier(n), "time", (json_int_t)t, "datasets", w.datasets);
+			 strata_node_name(n), "tier", strata_node_tier(n), "time", (json_int_t)w.time, "datasets",
+			 w.datasets);
 	if (!body)
 		return strata_error_set("out of memory");
 	return strata_procmsg_sign(out, body, strata_node_key(n));
@@ -468,7 +443,7 @@ int strata_process_describe(strata_node *n, const char *dataset, const strata_pr
 		goto done;
 	{
 		json_t *ds = json_array(), *fields = json_array();
-		for (size_t i = 0; i < schema->nfields; i++)
+		for (size_t i = 0; i < schema->nfields && i < STRATA_PROCMSG_MAX_FIELDS; i++)
 			json_array_append_new(fields, json_pack("{s:s,s:s,s:s,s:s}", "name", schema->names[i], "label",
 								or_empty(pair_value(labels, schema->names[i])), "type",
 								schema->types[i], "class",
@@ -553,7 +528,7 @@ int strata_process_catalog(strata_node *n, strata_catalog_cb cb, void *payload)
 	size_t count = 0;
 	int error;
 
-	if ((error = own_catalog(&own, n, 0)) < 0 || (error = list_catalog(n, own, "", cb, payload)) != 0 ||
+	if ((error = own_catalog(&own, n)) < 0 || (error = list_catalog(n, own, "", cb, payload)) != 0 ||
 	    (error = state_list(&names, &count, n, DIR_CATALOG)) < 0)
 		goto done;
 	for (size_t i = 0; !error && i < count; i++) {
@@ -1139,7 +1114,7 @@ int strata_process_lines(strata_buf *out, strata_node *n, const char *peer)
 	int64_t now = strata_time_now();
 	int error;
 
-	if ((error = own_catalog(&own, n, 1)) < 0 || (error = put_line(out, n, own)) < 0 ||
+	if ((error = own_catalog(&own, n)) < 0 || (error = put_line(out, n, own)) < 0 ||
 	    (error = state_list(&names, &count, n, DIR_CATALOG)) < 0)
 		goto done;
 	for (size_t i = 0; !error && i < count; i++) {
@@ -1189,9 +1164,15 @@ static int take_catalog(change *c, strata_node *n, const char *peer, const strat
 
 	if ((error = held_catalog(&held, &st, n, c, m->origin)) < 0)
 		return error;
+	/*
+	 * Newer wins; the same again only by a shorter path; another of the same
+	 * second only from the peer the held one came by (its owner's side: a
+	 * node passes on only the one it holds, so that is the later one)
+	 */
 	if (held && (strata_procmsg_int(held, "time") > strata_procmsg_int(m, "time") ||
 		     (!strcmp(held->id, m->id) && held->nhops <= m->nhops) ||
-		     (strata_procmsg_int(held, "time") == strata_procmsg_int(m, "time") && strcmp(held->id, m->id))))
+		     (strata_procmsg_int(held, "time") == strata_procmsg_int(m, "time") && strcmp(held->id, m->id) &&
+		      strcmp(sv(st, "via"), peer))))
 		goto done;	/* as new, or newer, is here: nothing to do */
 	if ((error = strata_procmsg_encode(&env, m, NULL)) < 0 ||
 	    (error = path_of(path, sizeof(path), DIR_CATALOG, m->origin)) < 0)
@@ -1222,7 +1203,7 @@ static int owner_refusal(strata_node *n, const strata_procmsg *req, char *reason
 	int error;
 
 	reason[0] = '\0';
-	if ((error = own_catalog(&own, n, 0)) < 0)
+	if ((error = own_catalog(&own, n)) < 0)
 		return error;
 	if ((d = catalog_dataset(own, strata_procmsg_str(req, "dataset"))) == NULL)
 		snprintf(reason, size, "%s holds no dataset '%s'", strata_node_name(n), strata_procmsg_str(req, "dataset"));
@@ -1349,19 +1330,21 @@ done:
 	return error;
 }
 
-int strata_process_receive(strata_node *n, const char *peer, const char *what, const char *lines, size_t len,
-			   int check_only)
+int strata_process_take(strata_node *n, const char *peer, const char *what, const char *lines, size_t len,
+			git_oid *tree, int *have, strata_buf *trailers, size_t *refused)
 {
 	const char *me = strata_node_name(n), *p = lines, *end = lines + len;
 	change c = { { { 0 } }, 0, STRATA_BUF_INIT };
 	strata_procmsg **msgs = NULL;
-	strata_buf subject = STRATA_BUF_INIT;
-	size_t nmsgs = 0, alloc = 0, taken = 0, refused = 0;
+	size_t nmsgs = 0, alloc = 0;
 	char first[1024] = "";
 	int error = 0, first_code = 0;
 
-	if (!check_only && (error = strata_journal_lock(n)) < 0)
-		return error;
+	*refused = 0;
+	if (*have) {
+		c.tree = *tree;
+		c.have = 1;
+	}
 	/* decode all first, catalogues before requests before answers (a new node's catalogue vouches for it) */
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -1372,9 +1355,8 @@ int strata_process_receive(strata_node *n, const char *peer, const char *what, c
 				snprintf(first, sizeof(first), "%s", strata_error_last());
 				first_code = error;
 			}
-			if (!check_only)
-				strata_audit_refusal(n, "process-message", what, peer, strata_error_last());
-			refused++;
+			strata_audit_refusal(n, "process-message", what, peer, strata_error_last());
+			(*refused)++;
 		} else if (m) {
 			if (nmsgs >= STRATA_PROCESS_MAX_MESSAGES || strata_array_grow(&msgs, &alloc, nmsgs + 1, 16) < 0) {
 				strata_procmsg_free(m);
@@ -1397,7 +1379,7 @@ int strata_process_receive(strata_node *n, const char *peer, const char *what, c
 			if (strcmp(m->hops[m->nhops - 1], peer))
 				rc = strata_error_setc(STRATA_EVERIFY, "'%s': a message from '%s' whose path does not end "
 						       "with '%s', who delivered it", what, m->origin, peer);
-			else if ((rc = key_check(n, &c, m, what, &learned)) == 0 && !check_only)
+			else if ((rc = key_check(n, &c, m, what, peer, &learned)) == 0)
 				rc = kind == STRATA_MSG_CATALOG ? take_catalog(&c, n, peer, m) :
 				     kind == STRATA_MSG_REQUEST ? take_request(&c, n, peer, m, what) :
 								  take_answer(&c, n, peer, m, what);
@@ -1406,28 +1388,54 @@ int strata_process_receive(strata_node *n, const char *peer, const char *what, c
 					snprintf(first, sizeof(first), "%s", strata_error_last());
 					first_code = rc;
 				}
-				if (!check_only)
-					strata_audit_refusal(n, "process-message", what, peer, strata_error_last());
-				refused++;
-			} else {
-				taken++;
+				strata_audit_refusal(n, "process-message", what, peer, strata_error_last());
+				(*refused)++;
 			}
 		}
-	if (!check_only && c.have && (error = strata_buf_printf(&c.trailers, "Strata-Peer: %s\n", peer)) == 0 &&
-	    (error = strata_buf_printf(&subject, "process messages from %s", peer)) == 0)
-		error = change_commit(&c, n, "process-received", subject.ptr);
-	if (!error && refused)
+	if (c.have) {
+		*tree = c.tree;
+		*have = 1;
+	}
+	if (c.trailers.len && (error = strata_buf_put(trailers, c.trailers.ptr, c.trailers.len)) < 0)
+		goto done;
+	if (*refused)
 		error = strata_error_setc(first_code == STRATA_EVERIFY ? STRATA_EVERIFY : STRATA_ERROR,
-					  "%zu process message%s refused, the first: %s", refused, refused == 1 ? "" : "s",
+					  "%zu process message%s refused, the first: %s", *refused, *refused == 1 ? "" : "s",
 					  first);
 done:
 	for (size_t i = 0; i < nmsgs; i++)
 		strata_procmsg_free(msgs[i]);
 	free(msgs);
 	strata_buf_dispose(&c.trailers);
-	strata_buf_dispose(&subject);
-	(void)taken;
 	return error;
+}
+
+int strata_process_receive(strata_node *n, const char *peer, const char *what, const char *lines, size_t len)
+{
+	change c = { { { 0 } }, 0, STRATA_BUF_INIT };
+	strata_buf subject = STRATA_BUF_INIT;
+	size_t refused;
+	char why[1024] = "";
+	int error, taken;
+
+	if ((error = strata_journal_lock(n)) < 0)
+		return error;
+	taken = strata_process_take(n, peer, what, lines, len, &c.tree, &c.have, &c.trailers, &refused);
+	if (taken < 0 && !refused) {
+		strata_buf_dispose(&c.trailers);
+		return taken;	/* not a message refused (out of memory, too many): nothing is recorded */
+	}
+	if (taken < 0)
+		snprintf(why, sizeof(why), "%s", strata_error_last());
+	/* what was taken is recorded, the refused ones are in refused.log; the refusal stays the answer */
+	if (c.have && (error = strata_buf_printf(&c.trailers, "Strata-Peer: %s\n", peer)) == 0 &&
+	    (error = strata_buf_printf(&subject, "process messages from %s", peer)) == 0)
+		error = change_commit(&c, n, "process-received", subject.ptr);
+	strata_buf_dispose(&c.trailers);
+	strata_buf_dispose(&subject);
+	if (error < 0)
+		return error;
+	return taken < 0 ? strata_error_setc(taken, "%s", why) : 0;
 }
 
 /* --- what a request would expose --- */

@@ -97,7 +97,11 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 	strata_pubkey signer, pinned;
 	strata_link_side got = { 0 };
 	strata_link link = { 0 };
-	int error = STRATA_ERROR;
+	strata_buf ptr = STRATA_BUF_INIT;	/* the process's trailers */
+	git_oid ptree;
+	size_t msg_refused = 0;
+	char msg_why[1024] = "";
+	int error = STRATA_ERROR, have_tree = 0, msg_code = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (len > STRATA_RECEIPT_MAX)
@@ -200,24 +204,33 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 		goto done;
 	}
 	got.time = strata_time_now();
+	/* what the peer's process says (process.h), for the same event; a refused message is left out, then said */
+	if (got.messages_len &&
+	    (error = strata_process_take(n, from, what, got.messages, got.messages_len, &ptree, &have_tree, &ptr,
+					 &msg_refused)) < 0) {
+		if (!msg_refused)
+			goto done;
+		msg_code = error;
+		snprintf(msg_why, sizeof(msg_why), "%s", strata_error_last());
+	}
 	/* the parcel files it now holds, exported from here, go (they would outlive an erasure otherwise) */
 	if ((error = strata_link_side_copy(&link.acked, &got)) < 0 ||
 	    (error = strata_link_clean_parcels(&link, &res->parcels_removed)) < 0 || (error = strata_link_save(n, from, &link)) < 0)
 		goto done;
 	snprintf(subject, sizeof(subject), "receipt from %s: holds parcel %llu, %zu views", from,
 		 (unsigned long long)got.sequence, got.nrefs);
-	if (asprintf(&trailers, "Strata-Peer: %s\nStrata-Sequence: %llu\nStrata-Parcels-Removed: %zu\n", from,
-		     (unsigned long long)got.sequence, res->parcels_removed) < 0) {
+	if (asprintf(&trailers, "Strata-Peer: %s\nStrata-Sequence: %llu\nStrata-Parcels-Removed: %zu\n%s", from,
+		     (unsigned long long)got.sequence, res->parcels_removed, ptr.ptr ? ptr.ptr : "") < 0) {
 		trailers = NULL;
 		error = strata_error_set("out of memory");
 		goto done;
 	}
-	if ((error = strata_audit_append(n, "receipt-import", subject, trailers)) == 0)
+	if ((error = strata_audit_append_tree(n, "receipt-import", subject, trailers, have_tree ? &ptree : NULL)) == 0)
 		error = strata_erasures_note(n, from, text, len);	/* the cuts it now holds, kept in the ledger, with this */
-	/* what the peer's process says (process.h), once its receipt stands (even an older one) */
+	if (error == 0 && msg_refused)
+		error = strata_error_setc(msg_code, "'%s': the receipt was taken, but %s", what, msg_why);
 done:
-	if (error == 0 && got.messages_len)
-		error = strata_process_receive(n, from, what, got.messages, got.messages_len, 0);
+	strata_buf_dispose(&ptr);
 	free(trailers);
 	strata_link_side_dispose(&got);
 	strata_link_dispose(&link);
