@@ -159,6 +159,69 @@ for ref in $(git -C "$province/repo.git" for-each-ref --format='%(refname)' refs
 done
 run -C "$province" verify --all
 
+# one exchange round, as the schedule would run it: every community syncs (or carries its
+# parcel, and takes the receipt back), then every street, then the district
+round() {
+	for name in $(nodes | awk '$2 == "community" && $5 == "https" { print $1 }'); do
+		"$STRATA" -C "$name" sync >/dev/null
+	done
+	for name in $(nodes | awk '$5 == "parcel" { print $1 }'); do
+		parent=$(field "$name" 3)
+		rm -f "$DEMO_DIR/usb-$name.parcel" "$DEMO_DIR/usb-$name.parcel.receipt"
+		"$STRATA" -C "$name" export --to "$parent" -o "$DEMO_DIR/usb-$name.parcel" >/dev/null
+		"$STRATA" -C "$parent" import "$DEMO_DIR/usb-$name.parcel" >/dev/null
+		"$STRATA" -C "$name" import "$DEMO_DIR/usb-$name.parcel.receipt" >/dev/null
+	done
+	for tier in street district; do
+		for name in $(nodes | awk -v t="$tier" '$2 == t { print $1 }'); do
+			"$STRATA" -C "$name" sync >/dev/null
+		done
+	done
+}
+community=$(nodes | awk '$2 == "community" && $5 == "https" { print $1; exit }')
+street=$(field "$community" 3)
+
+say "sharing as a process: $community's officer describes its registry in the catalogue"
+run -C "$community" catalog describe residents --title "$(field "$community" 6)常住居民登记" \
+	--description "户籍与常住人口，每日更新" --attribute conditional --frequency 每日 --contact 社区数据管理员 \
+	--label name=姓名 --label community=所属社区 --class id_number=敏感 --class phone=敏感
+round
+say "the catalogues travel with the exchanges: at the province, what every node offers, and a search"
+run -C "$province" catalog
+run -C "$province" catalog --search 常住
+
+say "the province asks $community for a field it does not receive (community), with purpose and legal basis"
+run -C "$province" request "$community/residents" --fields community --purpose "核对各社区最低生活保障覆盖" \
+	--basis "《政务数据共享条例》第十三条" | tee "$DEMO_DIR/request.out"
+id=$(sed -n 's/^request \([0-9a-f]\{16\}\) filed.*/\1/p' "$DEMO_DIR/request.out")
+round; round; round
+say "at $community: the request, with what it would expose on the real data"
+run -C "$community" requests
+run -C "$community" answer "$id" --approve
+say "each relay approves its own leg: $street's policy passes community on already; the district commits a new version naming the request"
+round
+run -C "$street" answer "$id" --approve
+sed -e 's/^version: 1/version: 2/' -e 's/^      street: keep/      street: keep\n      community: keep/' \
+	"$top/policies/district-to-province.yaml" >"$DEMO_DIR/district-to-province-v2.yaml"
+printf 'requests: [%s]\n' "$id" >>"$DEMO_DIR/district-to-province-v2.yaml"
+run -C "$district" answer "$id" --approve --policy "$DEMO_DIR/district-to-province-v2.yaml"
+round
+say "at the province, one round later: the request approved at every hop, and the field arrived"
+# (the district's version 2 passes community on for every community below it whose own
+# policy lets it go that far: each owner bounds that with its policy's onward duties)
+run -C "$province" requests
+run -C "$province" sql "SELECT community, count(*) AS residents FROM residents WHERE community IS NOT NULL GROUP BY 1 ORDER BY 1"
+
+say "a request the owner refuses: the reason reaches the province"
+run -C "$province" request "$community/residents" --fields phone --purpose "电话回访" --basis "《政务数据共享条例》" |
+	tee "$DEMO_DIR/request2.out"
+id2=$(sed -n 's/^request \([0-9a-f]\{16\}\) filed.*/\1/p' "$DEMO_DIR/request2.out")
+round; round; round
+run -C "$community" answer "$id2" --refuse --reason "联系电话不在共享范围内，请通过街道联系"
+round
+run -C "$province" requests --open
+run -C "$province" requests --format csv
+
 stop_servers
 
 say "the web console of $district, for the people who run it (read-only; DEMO_CONSOLE=0 skips it)"

@@ -9,6 +9,7 @@
  * for it is waiting to be sent.
  */
 #include "cli.h"
+#include "strata/replica/process.h"
 #include "strata/replica/erase.h"
 #include "strata/replica/parcel_import.h"
 #include "strata/replica/link.h"
@@ -266,6 +267,20 @@ static json_t *health(const json_t *peers, strata_node *n)
 		}
 		strata_error_clear();
 	}
+	{
+		/* requests this node owes an answer to, past their deadline (process.h) */
+		strata_process_counts pc;
+		char msg[512];
+		if (strata_process_count(n, &pc) < 0) {
+			snprintf(msg, sizeof(msg), "cannot read the requests: %s", strata_error_last());
+			json_array_append_new(problems, json_string(msg));
+		} else if (pc.overdue) {
+			snprintf(msg, sizeof(msg), "%zu request%s for data past %s deadline unanswered ('strata requests --open')",
+				 pc.overdue, pc.overdue == 1 ? "" : "s", pc.overdue == 1 ? "its" : "their");
+			json_array_append_new(problems, json_string(msg));
+		}
+		strata_error_clear();
+	}
 	if (strata_erasures(n, overdue_row, problems) < 0) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "cannot read the erasures: %s", strata_error_last());
@@ -349,6 +364,7 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 	char **peers = NULL;
 	size_t npeers = 0;
 	json_t *all = json_array(), *h = NULL;
+	strata_process_counts pc;
 	int c, json = 0, rc = STRATA_ERROR;
 	const char *only = NULL;
 
@@ -390,9 +406,16 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 		goto done;
 	}
 	h = health(all, cli->node);
+	if (strata_process_count(cli->node, &pc) < 0)
+		memset(&pc, 0, sizeof(pc));
+	strata_error_clear();
 	if (json) {
-		json_t *doc = json_pack("{s:s, s:s, s:O, s:O}", "node", strata_node_name(cli->node), "tier",
-					strata_node_tier(cli->node), "health", h, "peers", all);
+		json_t *doc = json_pack("{s:s, s:s, s:O, s:O, s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "node",
+					strata_node_name(cli->node), "tier", strata_node_tier(cli->node), "health", h, "peers",
+					all, "requests", "to_answer", (json_int_t)pc.to_answer, "overdue",
+					(json_int_t)pc.overdue, "answered", (json_int_t)pc.answered, "legs_to_approve",
+					(json_int_t)pc.legs_open, "filed_open", (json_int_t)pc.filed_open, "filed_answered",
+					(json_int_t)pc.filed_answered);
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		putchar('\n');
 		json_decref(doc);
@@ -408,6 +431,10 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 			putchar('\n');
 		}
 		printf("node %s (%s)\n", strata_node_name(cli->node), strata_node_tier(cli->node));
+		if (pc.to_answer + pc.overdue + pc.answered + pc.legs_open + pc.filed_open + pc.filed_answered)
+			printf("requests for data: %zu to answer (%zu overdue), %zu legs to approve, %zu answered; filed here: "
+			       "%zu open, %zu answered ('strata requests')\n", pc.to_answer + pc.overdue, pc.overdue,
+			       pc.legs_open, pc.answered, pc.filed_open, pc.filed_answered);
 		if (json_array_size(all) == 0)
 			printf("no peers yet: add one with 'strata peer add'\n");
 		json_array_foreach(all, i, o)
