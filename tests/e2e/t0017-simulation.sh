@@ -645,7 +645,7 @@ check_all() { # WHEN
 	# events that took catalogues and requests in: a published directory names its owners)
 	if not_catalogue pv | grep -a -q 'cn-[ab]\|comm-[ab]' ||
 	   git -C pv/repo.git for-each-ref | grep -q 'cn-[ab]\|/st/'; then
-		die "the province holds a community's or the street's name: $(git -C pv/repo.git for-each-ref | grep 'cn-[ab]\|/st/' | head -2)"
+		die "the province holds a community's or the street's name: $(git -C pv/repo.git for-each-ref | grep 'cn-[ab]\|/st/' | head -2) $(not_catalogue pv | grep -a -o '.\{0,40\}\(cn-[ab]\|comm-[ab]\).\{0,20\}' | head -3)"
 	fi
 	check_queries
 	check_erased

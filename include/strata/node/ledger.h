@@ -94,6 +94,12 @@ int strata_ledger_get_text(strata_buf *out, strata_node *n, const git_commit *ev
  */
 int strata_ledger_put(git_oid *out, strata_node *n, const git_oid *base, const char *path, const git_oid *id,
 		      git_filemode_t mode);
+/*
+ * As strata_ledger_put, `count` blobs at once, each paths[i] set to ids[i]
+ * (distinct paths): one new tree per directory changed, none between.
+ */
+int strata_ledger_put_blobs(git_oid *out, strata_node *n, const git_oid *base, const char *const *paths,
+			    const git_oid *ids, size_t count);
 /* As strata_ledger_put, `text` written as a blob first. */
 int strata_ledger_put_text(git_oid *out, strata_node *n, const git_oid *base, const char *path, const char *text,
 			   size_t len);

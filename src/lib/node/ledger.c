@@ -685,31 +685,42 @@ int strata_ledger_get_text(strata_buf *out, strata_node *n, const git_commit *ev
 	return error;
 }
 
-int strata_ledger_put(git_oid *out, strata_node *n, const git_oid *base, const char *path, const git_oid *id,
-		      git_filemode_t mode)
+/* The tree `base` (NULL: the audit head's, or the empty tree). */
+static int base_tree(git_tree **t, strata_node *n, const git_oid *base)
 {
 	git_repository *repo = strata_node_repo(n);
-	git_tree *t = NULL;
-	git_tree_entry *e = NULL;
-	git_tree_update u;
-	int error = 0;
+	int error;
 
+	*t = NULL;
 	if (base) {
-		if (git_tree_lookup(&t, repo, base) < 0)
+		if (git_tree_lookup(t, repo, base) < 0)
 			return strata_error_git("cannot read the ledger");
-	} else if ((error = event_tree(&t, n, NULL)) < 0) {
+	} else if ((error = event_tree(t, n, NULL)) < 0) {
 		return error;
 	}
-	if (!t) {
+	if (!*t) {
 		git_treebuilder *tb = NULL;
 		git_oid empty;
 		if (git_treebuilder_new(&tb, repo, NULL) < 0 || git_treebuilder_write(&empty, tb) < 0 ||
-		    git_tree_lookup(&t, repo, &empty) < 0) {
+		    git_tree_lookup(t, repo, &empty) < 0) {
 			git_treebuilder_free(tb);
 			return strata_error_git("cannot write the ledger");
 		}
 		git_treebuilder_free(tb);
 	}
+	return 0;
+}
+
+int strata_ledger_put(git_oid *out, strata_node *n, const git_oid *base, const char *path, const git_oid *id,
+		      git_filemode_t mode)
+{
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	git_tree_update u;
+	int error;
+
+	if ((error = base_tree(&t, n, base)) < 0)
+		return error;
 	if (!id) {
 		/* removing what is not there leaves the tree as it is */
 		if (git_tree_entry_bypath(&e, t, path) == GIT_ENOTFOUND) {
@@ -726,9 +737,33 @@ int strata_ledger_put(git_oid *out, strata_node *n, const git_oid *base, const c
 		git_oid_cpy(&u.id, id);
 	u.filemode = mode;
 	u.path = path;
-	if (git_tree_create_updated(out, repo, t, 1, &u) < 0)
+	if (git_tree_create_updated(out, strata_node_repo(n), t, 1, &u) < 0)
 		error = strata_error_git("cannot write the ledger");
 	git_tree_free(t);
+	return error;
+}
+
+int strata_ledger_put_blobs(git_oid *out, strata_node *n, const git_oid *base, const char *const *paths,
+			    const git_oid *ids, size_t count)
+{
+	git_tree_update *u = calloc(count ? count : 1, sizeof(*u));
+	git_tree *t = NULL;
+	int error;
+
+	if (!u)
+		return strata_error_set("out of memory");
+	if ((error = base_tree(&t, n, base)) == 0) {
+		for (size_t i = 0; i < count; i++) {
+			u[i].action = GIT_TREE_UPDATE_UPSERT;
+			git_oid_cpy(&u[i].id, &ids[i]);
+			u[i].filemode = GIT_FILEMODE_BLOB;
+			u[i].path = paths[i];
+		}
+		if (git_tree_create_updated(out, strata_node_repo(n), t, count, u) < 0)
+			error = strata_error_git("cannot write the ledger");
+	}
+	git_tree_free(t);
+	free(u);
 	return error;
 }
 

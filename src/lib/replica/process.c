@@ -37,12 +37,31 @@
 
 /* --- state in the audit tree --- */
 
-/* A change being built: the tree so far, and what the event will say. */
+/*
+ * A change being built: its base tree (`have`: else the audit head's), the
+ * blobs put since (written once the change is whole, as one new tree: no
+ * tree between), and what the event will say.
+ */
+typedef struct {
+	char path[128];
+	git_oid blob;
+} pending_put;
+
 typedef struct {
 	git_oid tree;
 	int have;
 	strata_buf trailers;
+	pending_put *puts;
+	size_t nputs, alloc;
 } change;
+
+static const pending_put *pending(const change *c, const char *path)
+{
+	for (size_t i = 0; c && i < c->nputs; i++)
+		if (!strcmp(c->puts[i].path, path))
+			return &c->puts[i];
+	return NULL;
+}
 
 /*
  * The JSON object at `path` as of the change `c` being built (NULL, or
@@ -55,7 +74,13 @@ static int state_get(json_t **out, strata_node *n, const change *c, const char *
 	int error;
 
 	*out = NULL;
-	if (c && c->have) {
+	if (pending(c, path)) {
+		git_blob *b = NULL;
+		if (git_blob_lookup(&b, strata_node_repo(n), &pending(c, path)->blob) < 0)
+			return strata_error_git("cannot read the process state");
+		error = strata_buf_put(&text, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
+		git_blob_free(b);
+	} else if (c && c->have) {
 		git_tree *t = NULL;
 		git_tree_entry *e = NULL;
 		git_blob *b = NULL;
@@ -92,23 +117,74 @@ static int state_get(json_t **out, strata_node *n, const change *c, const char *
 static int state_put(change *c, strata_node *n, const char *path, const json_t *v)
 {
 	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-	int error;
+	pending_put *p = (pending_put *)pending(c, path);
+	git_oid blob;
+	int error = 0;
 
 	if (!text)
 		return strata_error_set("out of memory");
-	error = strata_ledger_put_text(&c->tree, n, c->have ? &c->tree : NULL, path, text, strlen(text));
+	if (strlen(path) >= sizeof(c->puts->path))
+		error = strata_error_set("name too long: '%s'", path);
+	else if (git_blob_create_from_buffer(&blob, strata_node_repo(n), text, strlen(text)) < 0)
+		error = strata_error_git("cannot write the process state");
+	else if (!p && strata_array_grow(&c->puts, &c->alloc, c->nputs + 1, 8) < 0)
+		error = STRATA_ERROR;
 	free(text);
-	c->have = error == 0 || c->have;
+	if (error < 0)
+		return error;
+	if (!p) {
+		p = &c->puts[c->nputs++];
+		snprintf(p->path, sizeof(p->path), "%s", path);
+	}
+	p->blob = blob;
+	return 0;
+}
+
+/* The blobs put, into one new tree (c->tree, c->have set); none put: as it was. */
+static int change_flush(change *c, strata_node *n)
+{
+	const char **paths;
+	git_oid *ids;
+	int error;
+
+	if (!c->nputs)
+		return 0;
+	paths = calloc(c->nputs, sizeof(*paths));
+	ids = calloc(c->nputs, sizeof(*ids));
+	if (!paths || !ids) {
+		free(paths);
+		free(ids);
+		return strata_error_set("out of memory");
+	}
+	for (size_t i = 0; i < c->nputs; i++) {
+		paths[i] = c->puts[i].path;
+		ids[i] = c->puts[i].blob;
+	}
+	error = strata_ledger_put_blobs(&c->tree, n, c->have ? &c->tree : NULL, paths, ids, c->nputs);
+	free(paths);
+	free(ids);
+	if (error == 0) {
+		c->have = 1;
+		c->nputs = 0;
+	}
 	return error;
+}
+
+static void change_dispose(change *c)
+{
+	strata_buf_dispose(&c->trailers);
+	free(c->puts);
+	c->puts = NULL;
+	c->nputs = c->alloc = 0;
 }
 
 static int change_commit(change *c, strata_node *n, const char *event, const char *subject)
 {
-	int error = 0;
+	int error = change_flush(c, n);
 
-	if (c->have)
+	if (!error && c->have)
 		error = strata_audit_append_tree(n, event, subject, c->trailers.ptr ? c->trailers.ptr : "", &c->tree);
-	strata_buf_dispose(&c->trailers);
+	change_dispose(c);
 	return error;
 }
 
@@ -467,7 +543,7 @@ int strata_process_describe(strata_node *n, const char *dataset, const strata_pr
 		goto done;
 	error = change_commit(&c, n, "catalog-describe", subject.ptr);
 done:
-	strata_buf_dispose(&c.trailers);
+	change_dispose(&c);
 	strata_procmsg_free(check);
 	json_decref(body);
 	json_decref(desc);
@@ -708,7 +784,7 @@ int strata_process_request(strata_node *n, const char *owner, const char *datase
 		goto done;
 	error = change_commit(&c, n, "request-filed", subject.ptr);
 done:
-	strata_buf_dispose(&c.trailers);
+	change_dispose(&c);
 	strata_buf_dispose(&subject);
 	strata_procmsg_free(cat);
 	strata_procmsg_free(req);
@@ -1082,7 +1158,7 @@ int strata_process_answer(strata_node *n, const char *id, int approve, const cha
 		goto done;
 	error = change_commit(&c, n, "request-answered", subject.ptr);
 done:
-	strata_buf_dispose(&c.trailers);
+	change_dispose(&c);
 	strata_buf_dispose(&pname);
 	strata_buf_dispose(&env);
 	strata_buf_dispose(&subject);
@@ -1392,6 +1468,8 @@ int strata_process_take(strata_node *n, const char *peer, const char *what, cons
 				(*refused)++;
 			}
 		}
+	if ((error = change_flush(&c, n)) < 0)
+		goto done;
 	if (c.have) {
 		*tree = c.tree;
 		*have = 1;
@@ -1406,7 +1484,7 @@ done:
 	for (size_t i = 0; i < nmsgs; i++)
 		strata_procmsg_free(msgs[i]);
 	free(msgs);
-	strata_buf_dispose(&c.trailers);
+	change_dispose(&c);
 	return error;
 }
 
@@ -1422,7 +1500,7 @@ int strata_process_receive(strata_node *n, const char *peer, const char *what, c
 		return error;
 	taken = strata_process_take(n, peer, what, lines, len, &c.tree, &c.have, &c.trailers, &refused);
 	if (taken < 0 && !refused) {
-		strata_buf_dispose(&c.trailers);
+		change_dispose(&c);
 		return taken;	/* not a message refused (out of memory, too many): nothing is recorded */
 	}
 	if (taken < 0)
@@ -1431,7 +1509,7 @@ int strata_process_receive(strata_node *n, const char *peer, const char *what, c
 	if (c.have && (error = strata_buf_printf(&c.trailers, "Strata-Peer: %s\n", peer)) == 0 &&
 	    (error = strata_buf_printf(&subject, "process messages from %s", peer)) == 0)
 		error = change_commit(&c, n, "process-received", subject.ptr);
-	strata_buf_dispose(&c.trailers);
+	change_dispose(&c);
 	strata_buf_dispose(&subject);
 	if (error < 0)
 		return error;
