@@ -4,6 +4,7 @@
  * recompute a view and compare.
  */
 #include "cli.h"
+#include "strata/replica/process.h"
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
 #include "strata/format/json.h"
@@ -20,7 +21,7 @@
 #include <unistd.h>
 #include <time.h>
 
-#define USAGE "audit log [-v] [--since TIME] [--until TIME] [--peer PEER] [--event EVENT] [--format table|csv|json]\n" \
+#define USAGE "audit log [-v] [--since TIME] [--until TIME] [--peer PEER] [--event EVENT] [--request ID] [--format table|csv|json]\n" \
 	      "       strata audit refused [--format table|csv|json]\n" \
 	      "       strata audit view COMMIT|REF"
 
@@ -29,8 +30,43 @@ typedef struct {
 	size_t count;
 	int64_t since, until;	/* until 0: no end */
 	const char *peer, *event;
+	const char *request;	/* --request: the events of one request for data */
 	json_t *json;		/* --format json: the events, newest first */
 } log_ctx;
+
+/* 1 if the event records a step of request `id` (its own events, and the exchanges that carried it) */
+static int names_request(const git_commit *c, const char *id)
+{
+	static const char *const keys[] = { "Strata-Request: ", "Strata-Answer: ", NULL };
+	const char *msg = git_commit_message(c);
+
+	for (size_t i = 0; keys[i]; i++)
+		for (const char *at = msg; (at = strstr(at, keys[i])) != NULL; at++)
+			if ((at == msg || at[-1] == '\n') && !strncmp(at + strlen(keys[i]), id, strlen(id)) &&
+			    strchr(" \n", at[strlen(keys[i]) + strlen(id)]))
+				return 1;
+	return 0;
+}
+
+/* Who answers for which part of request `id` (the Regulation's source, manager and user), as held here. */
+static int print_roles(const strata_request_info *r, void *payload)
+{
+	const char *id = payload;
+
+	if (strcmp(r->id, id))
+		return 0;
+	printf("request %s: %s/%s, fields", r->id, r->owner, r->dataset);
+	for (size_t i = 0; i < json_array_size(r->fields); i++)
+		printf("%s%s", i ? "," : " ", json_string_value(json_array_get(r->fields, i)));
+	printf("\n  user (requester): %s; purpose: %s; basis: %s\n", r->from, r->purpose, r->basis);
+	printf("  source (owner):   %s; %s%s%s\n", r->owner, r->decision[0] ? r->decision : "not answered",
+	       r->reason[0] ? ": " : "", r->reason);
+	if (r->policy[0])
+		printf("                    under policy %s\n", r->policy);
+	printf("  managers (relays): %s\n", r->legs[0] ? r->legs : "(seen from here: none)");
+	printf("  status here: %s (%s)%s%s\n\n", r->status, r->role, r->waiting[0] ? "; waiting on " : "", r->waiting);
+	return 1;
+}
 
 /* --format csv: one row per event, the trailers a spreadsheet user filters by */
 static const char *const csv_cols[] = {
@@ -133,7 +169,7 @@ static int print_event(const strata_audit_event *ev, void *payload)
 	if (ev->time < l->since)
 		return 1;	/* newest first: the rest are older */
 	if ((l->until && ev->time > l->until) || (l->peer && !names_peer(ev->c, l->peer)) ||
-	    (l->event && strcmp(ev->event, l->event)))
+	    (l->event && strcmp(ev->event, l->event)) || (l->request && !names_request(ev->c, l->request)))
 		return 0;
 	strata_time_format(t, sizeof(t), ev->time);
 	git_oid_tostr(hex, sizeof(hex), &ev->commit);
@@ -230,6 +266,7 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 		{ "until", required_argument, NULL, 'u' },
 		{ "peer", required_argument, NULL, 'p' },
 		{ "event", required_argument, NULL, 'e' },
+		{ "request", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -261,6 +298,13 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 			l.peer = optarg;
 			break;
 		case 'e': l.event = optarg; break;
+		case 'r':
+			if (strlen(optarg) != 16 || strspn(optarg, "0123456789abcdef") != 16) {
+				fprintf(stderr, "strata: --request '%s': a request id is 16 hex digits\n", optarg);
+				return CLI_EUSAGE;
+			}
+			l.request = optarg;
+			break;
 		case 'f': if (cli_report_format(&l.format, optarg) < 0) return CLI_EUSAGE; break;
 		case 'j': l.format = CLI_JSON; break;
 		case 'h':
@@ -273,6 +317,8 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 			       "                    with Z or +08:00, 'yesterday', '30 days ago'\n"
 			       "  --peer PEER       events that name PEER as sender or recipient\n"
 			       "  --event EVENT     one kind: parcel-export, parcel-import, view-build, ...\n"
+			       "  --request ID      the story of one request for data: who answers for\n"
+			       "                    which part, then every event that recorded a step\n"
 			       "  --format FORMAT   table (default), csv (one row per event, for a spreadsheet)\n"
 			       "                    or json (--json)\n"
 			       "times show in the local zone, or UTC with --utc\n", USAGE);
@@ -288,6 +334,16 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 	}
 	if (l.format == CLI_JSON)
 		l.json = json_array();
+	if (l.request && l.format == CLI_TABLE) {
+		int found = strata_process_requests(cli->node, print_roles, (void *)l.request);
+		if (found < 0) {
+			json_decref(l.json);
+			return found;
+		}
+		if (found == 0)
+			return strata_error_setc(STRATA_ENOTFOUND, "no request '%s' here ('strata requests' lists them)",
+						 l.request);
+	}
 	if (l.format == CLI_CSV)
 		cli_report_csv_header(stdout, csv_cols, sizeof(csv_cols) / sizeof(*csv_cols));
 	if (strata_audit_foreach(cli->node, print_event, &l) < 0) {

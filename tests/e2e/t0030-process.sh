@@ -131,6 +131,13 @@ git -C dx/repo.git show "refs/strata/policies:district-to-province.yaml" | grep 
 	fail "the committed policy does not name the request"
 sgit "$T/pv" verify-commit refs/strata/audit 2>err || fail "stock git rejects the province's audit head: $(cat err)"
 "$STRATA" -C pv verify --all >/dev/null || fail "verify --all at the province"
+"$STRATA" -C pv audit log --request "$id" >story.txt
+grep -q "user (requester): pv-zhejiang" story.txt && grep -q "source (owner):   $CN; approve" story.txt &&
+	grep -q "managers (relays): st-wangjiang approved (street-to-district v1), dx-gongshu approved" story.txt &&
+	grep -q "request-filed" story.txt || fail "the request's story: $(cat story.txt)"
+"$STRATA" -C cn audit log --request "$id" | grep -q "request-answered" || fail "the owner's story has no answer"
+expect_fail 1 "no request '0000000000000000'" "$STRATA" -C pv audit log --request 0000000000000000
+expect_fail 2 "16 hex digits" "$STRATA" -C pv audit log --request x
 ok "each step is an event in the requester's and the owner's audit logs, signed; the policy version names the request"
 
 # --- a refusal, and a request left unanswered ---
