@@ -148,7 +148,10 @@ START_TEST(catalog_and_answer_bodies)
 				"datasets", "name", "residents", "title", "居民", "description", "两行\n说明", "attribute",
 				"open", "frequency", "daily", "contact", "officer", "records", 1200, "described", 1,
 				"fields", "name", "phone", "label", "电话", "type", "string", "class", "sensitive");
-	json_t *bad_attr = json_deep_copy(cat);
+	json_t *bad_attr;
+
+	json_object_set_new(cat, "key", json_string(""));	/* decoding checks it is the signer's */
+	bad_attr = json_deep_copy(cat);
 	json_t *ans = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i}", "kind", "answer", "v", 1,
 				"request", "0123456789abcdef", "from", "cn-a", "role", "owner", "to", "pv-z", "decision",
 				"refuse", "reason", "", "policy", "", "version", 0, "blob", "", "time", 7);

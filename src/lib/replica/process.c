@@ -257,13 +257,16 @@ static int64_t iv(const json_t *o, const char *key)
 static int key_check(strata_node *n, const change *c, const strata_procmsg *m, const char *what, const char *peer,
 		     int *learned)
 {
-	char name[64], path[128];
+	char name[64], why[256] = "", path[128];
 	strata_procmsg *held = NULL;
-	json_t *st = NULL;
-	int error;
+	json_t *st = NULL, *retired;
+	int64_t when = strata_procmsg_int(m, "time");
+	int error, trust;
 
 	*learned = 0;
-	if (strata_peers_trusted(n, &m->key, name, sizeof(name)) == 1 && !strcmp(name, m->origin))
+	/* a peer: its key as node.conf pins it, or a key it retired after the message was signed */
+	trust = strata_peers_trusted_at(n, &m->key, when, name, sizeof(name), why, sizeof(why));
+	if (trust == 1 && !strcmp(name, m->origin))
 		return 0;
 	{
 		strata_buf pinned = STRATA_BUF_INIT;
@@ -272,7 +275,7 @@ static int key_check(strata_node *n, const change *c, const strata_procmsg *m, c
 		strata_error_clear();
 		if (is_peer)
 			return strata_error_setc(STRATA_EVERIFY, "'%s': a message from '%s' signed by a key that is not the "
-						 "one node.conf pins for it", what, m->origin);
+						 "one node.conf pins for it%s%s", what, m->origin, why[0] ? ": " : "", why);
 	}
 	if (path_of(path, sizeof(path), DIR_CATALOG, m->origin) < 0)
 		return STRATA_ERROR;
@@ -286,20 +289,34 @@ static int key_check(strata_node *n, const change *c, const strata_procmsg *m, c
 		*learned = 1;
 		return 0;
 	}
-	if (error < 0)
-		return error;
-	error = strata_procmsg_decode(&held, path, sv(st, "env"), strlen(sv(st, "env")));
+	if (error < 0 || (error = strata_procmsg_decode(&held, path, sv(st, "env"), strlen(sv(st, "env")))) < 0)
+		goto done;
+	if (strata_sign_pubkey_equal(&held->key, &m->key))
+		goto done;
 	/*
-	 * A node beyond the peers that rotated its key: its newer catalogue,
-	 * brought by the peer that vouched for the one held, vouches for the
-	 * new key the same way.
+	 * A node beyond the peers that rotated its key: its catalogue signed by
+	 * the new key, no older than the one held and brought by the peer that
+	 * vouched for that one, vouches for the new key the same way
+	 * (take_catalog keeps the old key as retired).
 	 */
-	if (!error && !strata_sign_pubkey_equal(&held->key, &m->key) && m->kind == STRATA_MSG_CATALOG &&
-	    !strcmp(sv(st, "via"), peer) && strata_procmsg_int(m, "time") > strata_procmsg_int(held, "time"))
+	if (m->kind == STRATA_MSG_CATALOG && !strcmp(sv(st, "via"), peer) &&
+	    strata_procmsg_int(m, "time") >= strata_procmsg_int(held, "time")) {
 		*learned = 1;
-	else if (!error && !strata_sign_pubkey_equal(&held->key, &m->key))
-		error = strata_error_setc(STRATA_EVERIFY, "'%s': a message from '%s' signed by a key that is not the one "
-					  "its catalogue came with (by way of '%s')", what, m->origin, sv(st, "via"));
+		goto done;
+	}
+	/* a key it retired, for what it signed before this node learned the new one */
+	retired = json_object_get(st, "retired");
+	for (size_t i = 0; i < json_array_size(retired); i++) {
+		strata_pubkey old;
+		json_t *r = json_array_get(retired, i);
+		if (strata_sign_pubkey_parse(&old, sv(r, "key")) == 0 && strata_sign_pubkey_equal(&old, &m->key) &&
+		    when < iv(r, "before"))
+			goto done;
+		strata_error_clear();
+	}
+	error = strata_error_setc(STRATA_EVERIFY, "'%s': a message from '%s' signed by a key that is not the one "
+				  "its catalogue came with (by way of '%s')", what, m->origin, sv(st, "via"));
+done:
 	strata_procmsg_free(held);
 	json_decref(st);
 	return error;
@@ -409,9 +426,20 @@ static int own_catalog(strata_procmsg **out, strata_node *n)
 		json_decref(w.datasets);
 		return error;
 	}
-	body = json_pack("{s:s, s:i, s:s, s:s, s:I, s:o}", "kind", "catalog", "v", STRATA_PROCMSG_VERSION, "node",
-			 strata_node_name(n), "tier", strata_node_tier(n), "time", (json_int_t)w.time, "datasets",
-			 w.datasets);
+	/* its key in the body too: a rotation is a new catalogue, even with nothing else new */
+	{
+		strata_pubkey pk;
+		strata_buf k = STRATA_BUF_INIT;
+		strata_sign_key_public(&pk, strata_node_key(n));
+		if ((error = strata_sign_pubkey_format(&k, &pk)) < 0) {
+			json_decref(w.datasets);
+			return error;
+		}
+		body = json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:o}", "kind", "catalog", "v", STRATA_PROCMSG_VERSION, "node",
+				 strata_node_name(n), "tier", strata_node_tier(n), "key", k.ptr, "time", (json_int_t)w.time,
+				 "datasets", w.datasets);
+		strata_buf_dispose(&k);
+	}
 	if (!body)
 		return strata_error_set("out of memory");
 	return strata_procmsg_sign(out, body, strata_node_key(n));
@@ -531,8 +559,8 @@ int strata_process_describe(strata_node *n, const char *dataset, const strata_pr
 						    json_object_get(desc, "frequency"), "contact",
 						    json_object_get(desc, "contact"), "records", 0, "described", 1, "fields",
 						    fields));
-		body = json_pack("{s:s,s:i,s:s,s:s,s:i,s:o}", "kind", "catalog", "v", STRATA_PROCMSG_VERSION, "node",
-				 strata_node_name(n), "tier", strata_node_tier(n), "time", 0, "datasets", ds);
+		body = json_pack("{s:s,s:i,s:s,s:s,s:s,s:i,s:o}", "kind", "catalog", "v", STRATA_PROCMSG_VERSION, "node",
+				 strata_node_name(n), "tier", strata_node_tier(n), "key", "", "time", 0, "datasets", ds);
 	}
 	if ((error = strata_node_load_key(n)) < 0 || (error = strata_procmsg_sign(&check, body, strata_node_key(n))) < 0)
 		goto done;
@@ -1256,6 +1284,23 @@ static int take_catalog(change *c, strata_node *n, const char *peer, const strat
 	if ((nst = json_pack("{s:s, s:s%}", "via", peer, "env", env.ptr, env.len)) == NULL) {
 		error = strata_error_set("out of memory");
 		goto done;
+	}
+	/* its keys before, each valid for what was signed before this node learned the next (key_check) */
+	if (st && json_object_get(st, "retired"))
+		json_object_set(nst, "retired", json_object_get(st, "retired"));
+	if (held && !strata_sign_pubkey_equal(&held->key, &m->key)) {
+		strata_buf k = STRATA_BUF_INIT;
+		json_t *r = json_object_get(nst, "retired");
+		if (!r)
+			json_object_set_new(nst, "retired", r = json_array());
+		if ((error = strata_sign_pubkey_format(&k, &held->key)) == 0)
+			json_array_append_new(r, json_pack("{s:s, s:I}", "key", k.ptr, "before",
+							   (json_int_t)strata_time_now()));
+		strata_buf_dispose(&k);
+		if (error < 0) {
+			json_decref(nst);
+			goto done;
+		}
 	}
 	error = state_put(c, n, path, nst);
 	json_decref(nst);
