@@ -9,7 +9,7 @@ set -eu
 : "${TOP_SRCDIR:?TOP_SRCDIR must name the source tree}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/strata-e2e.XXXXXX")
 # daemons started by serve_node are stopped with the test
-trap 'set +e; for p in $(cat "$T/daemons" 2>/dev/null); do pkill -9 -P "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+trap 'set +e; for p in $(cat "$T/daemons" 2>/dev/null); do pkill -9 -P "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done; [ -n "${STRATA_KEEP_TEST_DIR:-}" ] && echo "kept $T" >&2 || rm -rf "$T"' EXIT
 cd "$T"
 TESTS_RUN=0
 

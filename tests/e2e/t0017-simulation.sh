@@ -17,7 +17,10 @@
 # HTTPS or by parcel file, switching
 # between them, with parcels lost, duplicated, delivered late, receipts
 # carried back or not, peers offline for rounds, and daemons killed in the
-# middle of a transfer.  After every round, on every node:
+# middle of a transfer; the province files requests for data with the
+# communities, which (and the relays, for their legs) approve what their
+# policy passes on, refuse the rest, or let them go overdue.  After every
+# round, on every node:
 #   - git fsck --strict is clean, strata verify --all passes, strata doctor
 #     finds no problem, and stock git verifies every tip with the node's
 #     own keys/allowed_signers (peers' keys, rotated ones with valid-before);
@@ -39,6 +42,8 @@
 #   - a community's view for the street, built on the day's clock, holds no
 #     version older than its retention (and a recipient holding a version its
 #     builder no longer has has a cut pending for it, as for an erasure);
+#   - the province and each owner agree on every answer to a request, each
+#     answer is in both audit logs, and once settled every answer has come;
 #   - every command ran under a memory cap (ulimit -v) and a time limit.
 # The last rounds settle (all links up, no faults) and the province must
 # then hold every community's latest data.
@@ -59,7 +64,7 @@ P=$TOP_SRCDIR/policies
 # sanitizer builds reserve terabytes of address space: no ulimit -v there
 case "${ASAN_OPTIONS:-}" in *detect_leaks*) MEM_KB=unlimited ;; esac
 
-views_total=0 expiries=0 retention_checked=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 ledger_checked=0 reimports_refused=0 reimports_allowed=0 withdrawals_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
+requests_filed=0 requests_approved=0 requests_refused=0 requests_checked=0 views_total=0 expiries=0 retention_checked=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 ledger_checked=0 reimports_refused=0 reimports_allowed=0 withdrawals_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
 
 # --- randomness: one LCG, state in $rng, result in $R (no subshells) ---
 rnd() { # N -> R in 0..N-1
@@ -663,6 +668,81 @@ check_all() { # WHEN
 	done
 }
 
+# --- sharing as a process: the province asks the communities for fields; owners and relays answer ---
+# (an approval here never changes a policy: a node approves when the policy it applies already passes
+# the field on, and refuses otherwise, so what data moves is still exactly what check_view expects)
+process_round() {
+	[ -z "${SIM_DEBUG:-}" ] || echo "DEBUG $(where): process round, rng $rng" >&2
+	if chance 60; then
+		rnd 2
+		if [ "$R" = 0 ]; then owner=cn-a; else owner=cn-b; fi
+		rnd 6
+		field=$(echo "gender phone name address grid_code income_band" | cut -d' ' -f$((R + 1)))
+		if S -C pv request "$owner/residents" --fields "$field" --purpose "sim $seed.$round" --basis "sim" \
+			--within 20 >req.out 2>err; then
+			requests_filed=$((requests_filed + 1))
+		else
+			# its catalogue has not come up yet: the one refusal this may get
+			grep -q "no catalogue of '$owner'" err || die "request: $(cat err)"
+			[ -z "${SIM_DEBUG:-}" ] || { echo "DEBUG $(where): $(cat err)"; S -C pv catalog; S -C dx catalog; } >&2
+		fi
+	fi
+	for n in cn-a cn-b st dx; do
+		S -C "$n" requests --open --json 2>err >open.json || die "requests at $n: $(cat err)"
+		[ -z "${SIM_DEBUG:-}" ] || echo "DEBUG $(where): $n: $(S -C "$n" requests --format csv | tail -n +2 | cut -d, -f1-3,9 | tr '\r\n' '  ')" >&2
+		for id in $(python3 -c 'import json, sys; print(" ".join(r["id"] for r in json.load(open("open.json")) if r["waiting_on"] == sys.argv[1]))' "$n"); do
+			chance 60 || continue	# some wait, some go overdue
+			if S -C "$n" answer "$id" --approve >/dev/null 2>err; then
+				requests_approved=$((requests_approved + 1))
+			else
+				grep -q "does not share field" err || die "approve $id at $n: $(cat err)"
+				S -C "$n" answer "$id" --refuse --reason "sim: $n does not pass it on" >/dev/null 2>err ||
+					die "refuse $id at $n: $(cat err)"
+				requests_refused=$((requests_refused + 1))
+			fi
+		done
+	done
+}
+
+# what the province and each owner say of the same request agrees, and every answer is in both audit logs;
+# once settled (ALL=1), every answer an owner gave has reached the province
+check_process() { # [ALL]
+	for n in pv cn-a cn-b; do
+		S -C "$n" requests --json >"req.$n.json" 2>err || die "requests at $n: $(cat err)"
+		git -C "$n/repo.git" log --format=%B refs/strata/audit >"audit.$n.txt"
+	done
+	python3 - "${1:-0}" <<'PY' || die "requests disagree: $(cat req.check)"
+import json, sys
+settled = sys.argv[1] == "1"
+pv = {r["id"]: r for r in json.load(open("req.pv.json"))}
+bad = []
+audit = {n: open("audit.%s.txt" % n, encoding="utf-8").read() for n in ("pv", "cn-a", "cn-b")}
+for owner in ("cn-a", "cn-b"):
+    for r in json.load(open("req.%s.json" % owner)):
+        if r["role"] != "owner":
+            continue
+        mine = pv.get(r["id"])
+        if mine is None:
+            bad.append("%s holds %s, the province does not" % (owner, r["id"]))
+            continue
+        if r["decision"] and "Strata-Request: %s\nStrata-Decision: %s" % (r["id"], r["decision"]) not in audit[owner]:
+            bad.append("%s's answer to %s is not in its audit log" % (owner, r["id"]))
+        if mine["decision"] and mine["decision"] != r["decision"]:
+            bad.append("%s: the province says %s, %s says %r" % (r["id"], mine["decision"], owner, r["decision"]))
+        if mine["decision"] and "Strata-Answer: %s %s %s owner" % (r["id"], mine["decision"], owner) not in audit["pv"]:
+            bad.append("the owner's answer to %s is not in the province's audit log" % r["id"])
+        if settled and r["decision"] and not mine["decision"]:
+            bad.append("%s answered %s, and it has not reached the province after settling" % (owner, r["id"]))
+for r in pv.values():
+    if "Strata-Request: %s\n" % r["id"] not in audit["pv"]:
+        bad.append("the province's request %s is not in its audit log" % r["id"])
+open("req.check", "w").write("; ".join(bad[:5]))
+
+sys.exit(1 if bad else 0)
+PY
+	requests_checked=$((requests_checked + 1))
+}
+
 # --- one seed ---
 run_seed() {
 	rng=$seed
@@ -700,6 +780,7 @@ run_seed() {
 		[ "$round" -gt "$ROUNDS" ] && calm=1
 		days_pass
 		if [ $calm = 0 ]; then
+			process_round
 			import_round cn-a a
 			import_round cn-b b
 			if chance 20; then change_policy cn-a cn_a community-to-street; fi
@@ -741,6 +822,7 @@ run_seed() {
 			fi
 		fi
 		check_all "after round $round"
+		check_process "$calm"
 		rounds_run=$((rounds_run + 1))
 	done
 	# settled: the province holds every community's latest commit, through the chain
@@ -767,4 +849,4 @@ for seed in $SEEDS; do
 	run_seed
 	ok "seed $seed: $((ROUNDS + 2)) rounds, every invariant held after each"
 done
-echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $expiries expiries ($retention_checked views checked against their retention); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds; ledger: $ledger_checked erased people's disclosures checked against what moved, $withdrawals_checked withdrawals of consent checked gone from the street, $reimports_refused re-imports of an erased key refused ($reimports_allowed allowed)"
+echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $expiries expiries ($retention_checked views checked against their retention); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds; ledger: $ledger_checked erased people's disclosures checked against what moved, $withdrawals_checked withdrawals of consent checked gone from the street, $reimports_refused re-imports of an erased key refused ($reimports_allowed allowed); requests for data: $requests_filed filed by the province, $requests_approved approvals and $requests_refused refusals by owners and relays, checked on both sides after $requests_checked rounds"

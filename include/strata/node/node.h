@@ -66,6 +66,14 @@ int strata_node_load_key(strata_node *n);
  * reading command answers the same (for the console's cache).
  */
 int strata_node_state_digest(strata_node *n, char out[65]);
+/*
+ * A long-lived process (the daemon's node process) sees what other
+ * processes wrote to the object store since: a new handle on it.
+ * libgit2 rescans objects/pack only when the directory's mtime changed,
+ * in whole seconds, so a pack another process wrote in the second of
+ * the last scan (a prune's repack) stays unseen otherwise.
+ */
+int strata_node_refresh_store(strata_node *n);
 /* The key strata_node_load_key loaded, or NULL. */
 const strata_key *strata_node_key(const strata_node *n);
 

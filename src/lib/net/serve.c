@@ -422,7 +422,11 @@ static int handle(strata_node *n, int op, const char *peer, const strata_msg *m,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	*type = "text/plain; charset=utf-8";
-	switch (op) {
+	/* what other processes wrote since the last request (an import, a prune's repack) */
+	error = strata_node_refresh_store(n);
+	switch (error < 0 ? 0 : op) {
+	case 0:
+		break;	/* the store cannot be read: said below */
 	case OP_STATE:
 		error = strata_erasure_state(body, n, peer);
 		if (!error)

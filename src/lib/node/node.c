@@ -8,6 +8,7 @@
 #include "strata/format/name.h"
 #include "strata/base/enc.h"
 
+#include <git2/sys/repository.h>
 #include <openssl/evp.h>
 
 #include <errno.h>
@@ -409,6 +410,23 @@ int strata_node_load_key(strata_node *n)
 			error = strata_error_set("keys/node.key does not match keys/node.pub");
 	}
 	strata_buf_dispose(&p);
+	return error;
+}
+
+int strata_node_refresh_store(strata_node *n)
+{
+	git_odb *odb = NULL;
+	const char *objects;
+	char *path;
+	int error = 0;
+
+	objects = git_repository_path(n->repo);
+	if ((path = strata_fs_path_join(objects, "objects")) == NULL)
+		return strata_error_set("out of memory");
+	if (git_odb_open(&odb, path) < 0 || git_repository_set_odb(n->repo, odb) < 0)
+		error = strata_error_git("cannot open the object store");
+	git_odb_free(odb);	/* the repository holds it now */
+	free(path);
 	return error;
 }
 
