@@ -673,7 +673,8 @@ check_all() { # WHEN
 # the field on, and refuses otherwise, so what data moves is still exactly what check_view expects)
 process_round() {
 	[ -z "${SIM_DEBUG:-}" ] || echo "DEBUG $(where): process round, rng $rng" >&2
-	if chance 60; then
+	# new requests while the federation is busy; answers every round, settling ones too
+	if [ "$calm" = 0 ] && chance 60; then
 		rnd 2
 		if [ "$R" = 0 ]; then owner=cn-a; else owner=cn-b; fi
 		rnd 6
@@ -779,8 +780,8 @@ run_seed() {
 		calm=0
 		[ "$round" -gt "$ROUNDS" ] && calm=1
 		days_pass
+		process_round
 		if [ $calm = 0 ]; then
-			process_round
 			import_round cn-a a
 			import_round cn-b b
 			if chance 20; then change_policy cn-a cn_a community-to-street; fi
