@@ -2,7 +2,7 @@
  * cmd_peer.c - peers in node.conf.
  *
  *   strata peer add NAME --key PUBKEY|FILE --tier TIER [--policy POLICY] [--url URL] [--direction D]
- *   strata peer set NAME [--tier T] [--policy P|--no-policy] [--url U|--no-url] [--direction D]
+ *   strata peer set NAME [--tier T] [--policy P|--no-policy] [--url U|--no-url] [--direction D] [--attr N=V...|--no-attrs]
  *   strata peer remove NAME [--keep-data]
  *   strata peer show NAME [--json]
  *   strata peer list [--format table|csv|json]
@@ -31,7 +31,7 @@
 #include <string.h>
 
 #define USAGE "peer add NAME --key PUBKEY|FILE --tier TIER [--policy POLICY] [--url URL] [--direction D]\n" \
-	      "       strata peer set NAME [--tier T] [--policy P|--no-policy] [--url U|--no-url] [--direction D]\n" \
+	      "       strata peer set NAME [--tier T] [--policy P|--no-policy] [--url U|--no-url] [--direction D] [--attr N=V...|--no-attrs]\n" \
 	      "       strata peer remove NAME [--keep-data]\n" \
 	      "       strata peer show NAME [--json]\n" \
 	      "       strata peer list [--format table|csv|json]"
@@ -87,12 +87,14 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "direction", required_argument, NULL, 'd' },
+		{ "attr", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *key = NULL, *tier = NULL, *policy = NULL, *url = NULL, *direction = NULL;
 	strata_peer_spec spec = { 0 };
-	strata_buf line = STRATA_BUF_INIT, fpr = STRATA_BUF_INIT, dir = STRATA_BUF_INIT, tr = STRATA_BUF_INIT;
+	strata_buf line = STRATA_BUF_INIT, fpr = STRATA_BUF_INIT, dir = STRATA_BUF_INIT, tr = STRATA_BUF_INIT,
+		   attrs = STRATA_BUF_INIT;
 	int c, rc = STRATA_ERROR, journalled = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -102,9 +104,13 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		case 'p': policy = optarg; break;
 		case 'u': url = optarg; break;
 		case 'd': direction = optarg; break;
+		case 'a':
+			if (strata_buf_printf(&attrs, "%s%s", attrs.len ? "; " : "", optarg) < 0)
+				return STRATA_ERROR;
+			break;
 		case 'h':
 			printf("usage: strata peer add NAME --key PUBKEY|FILE --tier TIER [--policy POLICY] [--url URL]\n"
-			       "                       [--direction push|pull|both]\n\n"
+			       "                       [--direction push|pull|both] [--attr NAME=VALUE]...\n\n"
 			       "Pins a new peer: its node key (the line of its keys/node.pub, or that file), its\n"
 			       "tier, and for a peer that receives from this node the committed policy its\n"
 			       "views are built under.  A peer pinned already is changed with 'peer set'.\n\n"
@@ -114,13 +120,17 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 			       "  --url URL        its HTTPS address, for pull, push and sync\n"
 			       "  --direction D    push (this node sends), pull (it receives) or both; by default\n"
 			       "                   push to a tier above this node's, pull from one below, and\n"
-			       "                   required for the same tier or a department\n");
+			       "                   required for the same tier or a department\n"
+			       "  --attr N=V       what this node states of the peer, for a policy's filter\n"
+			       "                   on \"$recipient.N\" (--attr community=望江社区): a return\n"
+			       "                   down the tiers shares each recipient only its own rows\n");
 			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
 	if (optind + 1 != argc || !key || !tier)
 		return cli_usage(USAGE);
+	spec.attributes = attrs.ptr;
 	spec.name = argv[optind];
 	spec.tier = tier;
 	spec.policy = policy;
@@ -162,6 +172,7 @@ done:
 	strata_buf_dispose(&fpr);
 	strata_buf_dispose(&dir);
 	strata_buf_dispose(&tr);
+	strata_buf_dispose(&attrs);
 	return rc;
 }
 
@@ -174,13 +185,15 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 		{ "url", required_argument, NULL, 'u' },
 		{ "no-url", no_argument, NULL, 'U' },
 		{ "direction", required_argument, NULL, 'd' },
+		{ "attr", required_argument, NULL, 'a' },
+		{ "no-attrs", no_argument, NULL, 'A' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	strata_peer_spec ch = { 0 };
 	strata_buf changed = STRATA_BUF_INIT, tier = STRATA_BUF_INIT, tr = STRATA_BUF_INIT,
-		   fpr = STRATA_BUF_INIT;
+		   fpr = STRATA_BUF_INIT, attrs = STRATA_BUF_INIT;
 	int c, no_url = 0, no_policy = 0, rc, journalled = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -191,13 +204,19 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 		case 'u': ch.url = optarg; break;
 		case 'U': no_url = 1; break;
 		case 'd': ch.direction = optarg; break;
+		case 'a':
+			if (strata_buf_printf(&attrs, "%s%s", attrs.len ? "; " : "", optarg) < 0)
+				return STRATA_ERROR;
+			ch.attributes = attrs.ptr;
+			break;
+		case 'A': ch.attributes = ""; break;
 		case 'k':
 			fprintf(stderr, "strata: peer set does not change a pinned key: a peer rotates its own key "
 					"('strata key rotate' there), or remove the peer and add it again\n");
 			return CLI_EUSAGE;
 		case 'h':
 			printf("usage: strata peer set NAME [--tier T] [--policy P|--no-policy] [--url U|--no-url]\n"
-			       "                       [--direction push|pull|both]\n\n"
+			       "                       [--direction push|pull|both] [--attr N=V]... [--no-attrs]\n\n"
 			       "Changes what node.conf says of a pinned peer, and says what changed (an audit\n"
 			       "event).  The result is checked as 'peer add' checks a new peer.  The key is\n"
 			       "not changed here: a peer rotates its own key, or is removed and added again.\n\n"
@@ -205,15 +224,18 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 			       "  --policy P       the committed policy of what this node sends it\n"
 			       "  --no-policy      send it nothing (its direction must then be pull)\n"
 			       "  --url U          its HTTPS address; --no-url: parcels on files only\n"
-			       "  --direction D    push, pull or both\n");
+			       "  --direction D    push, pull or both\n"
+			       "  --attr N=V       what this node states of it for \"$recipient.N\" filters\n"
+			       "                   (all of them: the ones given replace those before);\n"
+			       "                   --no-attrs: none\n");
 			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
 	if (optind + 1 != argc || (ch.policy && no_policy) || (ch.url && no_url))
 		return cli_usage(USAGE);
-	if (!ch.tier && !ch.policy && !no_policy && !ch.url && !no_url && !ch.direction) {
-		fprintf(stderr, "strata: peer set %s: nothing to change (say --tier, --policy, --url or --direction)\n",
+	if (!ch.tier && !ch.policy && !no_policy && !ch.url && !no_url && !ch.direction && !ch.attributes) {
+		fprintf(stderr, "strata: peer set %s: nothing to change (say --tier, --policy, --url, --direction or --attr)\n",
 			argv[optind]);
 		return CLI_EUSAGE;
 	}
@@ -258,6 +280,7 @@ done:
 	strata_buf_dispose(&tier);
 	strata_buf_dispose(&tr);
 	strata_buf_dispose(&fpr);
+	strata_buf_dispose(&attrs);
 	return rc;
 }
 
@@ -307,7 +330,7 @@ done:
 /* One peer as JSON: what node.conf says, and the link's last exchanges. */
 static json_t *peer_json(strata_node *n, const char *peer)
 {
-	static const char *const vars[] = { "tier", "policy", "url" };
+	static const char *const vars[] = { "tier", "policy", "url", "attributes" };
 	strata_buf v = STRATA_BUF_INIT, fpr = STRATA_BUF_INIT;
 	strata_link l;
 	char t[40];
@@ -420,6 +443,8 @@ static int peer_show(int argc, char **argv, strata_cli *cli)
 	       !strcmp(str_or(o, "direction_from", ""), "tiers") ? " (the tiers' default)" : "");
 	printf("  policy:       %s\n", str_or(o, "policy", "(none: receives nothing)"));
 	printf("  url:          %s\n", str_or(o, "url", "(none: parcels on files only)"));
+	if (json_is_string(json_object_get(o, "attributes")))
+		printf("  attributes:   %s\n", str_or(o, "attributes", ""));
 	printf("  last sent:    parcel %lld at %s\n", (long long)json_integer_value(json_object_get(s, "sequence")),
 	       str_or(s, "time", "-"));
 	printf("  last received: parcel %lld at %s\n", (long long)json_integer_value(json_object_get(r, "sequence")),

@@ -311,6 +311,8 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 				 peer ? peer : (p->npeers ? p->peers[0] : ""), secret)) < 0)
 		goto done;
 	have_r = 1;
+	if ((rc = strata_redact_recipient_peer(&r, n, peer ? peer : (p->npeers ? p->peers[0] : ""))) < 0)
+		goto done;
 	x.s = s;
 	if (!x.rows)
 		printf("policy '%s' v%ld, purpose: %s\n", p->name, p->version, p->purpose);

@@ -6,7 +6,9 @@
 # approves its own leg (the district commits a policy version naming the
 # request); the province holds the field after the next round.  A refused
 # request shows its reason; an unanswered one goes overdue on both sides.
-# Bad requests, answers and messages change nothing.
+# Bad requests, answers and messages change nothing.  The district returns
+# grid events down the tiers to two communities under one policy: each
+# gets only its own community's rows.
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
 test_clock
 
@@ -198,3 +200,35 @@ id4=$(sed -n 's/^request \([0-9a-f]\{16\}\) filed.*/\1/p' req4.out)
 "$STRATA" -C st requests --json | json_get "[r['status'] for r in rows if r['id'] == '$id4'][0]" | grep -qx approved ||
 	fail "the answer did not come with the push: $("$STRATA" -C st requests)"
 ok "over HTTPS: the request with the daemon's state, the answer with the next push"
+
+# --- data returned down the tiers: one policy, each community its own rows ---
+"$STRATA" init cn2 --name cn-cuiyuan-02 --tier community >/dev/null
+"$STRATA" -C dx policy commit "$TOP_SRCDIR/policies/district-to-community.yaml" >/dev/null
+"$STRATA" -C dx peer add "$CN" --key cn/keys/node.pub --tier community --direction push \
+	--policy district-to-community --attr community=望江社区 >/dev/null
+"$STRATA" -C cn peer add dx-gongshu --key dx/keys/node.pub --tier district --direction pull >/dev/null
+"$STRATA" -C dx peer add cn-cuiyuan-02 --key cn2/keys/node.pub --tier community --direction push \
+	--policy district-to-community >/dev/null
+"$STRATA" -C cn2 peer add dx-gongshu --key dx/keys/node.pub --tier district --direction pull >/dev/null
+before=$(node_state dx)
+expect_fail 1 "nothing says what that is for peer 'cn-cuiyuan-02': strata peer set cn-cuiyuan-02 --attr community=VALUE" \
+	"$STRATA" -C dx export --to cn-cuiyuan-02 -o nope.parcel
+expect_fail 1 "attributes 'community': each is NAME=VALUE" "$STRATA" -C dx peer set cn-cuiyuan-02 --attr community
+[ "$before" = "$(node_state dx)" ] && [ ! -e nope.parcel ] || fail "a refused return changed the district"
+"$STRATA" -C dx peer set cn-cuiyuan-02 --attr community=翠苑社区 >/dev/null
+for pair in "cn $CN" "cn2 cn-cuiyuan-02"; do
+	set -- $pair
+	"$STRATA" -C dx export --to "$2" -o "back-$1.parcel" >/dev/null
+	"$STRATA" -C "$1" import "back-$1.parcel" >/dev/null
+	"$STRATA" -C "$1" sql "SELECT community, count(*) FROM \"grid-events\" WHERE _source LIKE 'dx-gongshu/%' GROUP BY 1" \
+		--format csv | tail -n +2 | tr -d '\r' >"back-$1.csv"
+done
+grep -q '^望江社区,[1-9]' back-cn.csv && [ "$(wc -l <back-cn.csv)" = 1 ] || fail "cn got: $(cat back-cn.csv)"
+grep -q '^翠苑社区,[1-9]' back-cn2.csv && [ "$(wc -l <back-cn2.csv)" = 1 ] || fail "cn2 got: $(cat back-cn2.csv)"
+v=$(git -C dx/repo.git for-each-ref --format='%(refname)' "refs/strata/views/cn-cuiyuan-02/" | head -1)
+git -C dx/repo.git log -1 --format=%B "$v" | grep -qx "Strata-Recipient-Filter: community=翠苑社区" ||
+	fail "the view does not say whose rows it holds"
+for v in $(git -C dx/repo.git for-each-ref --format='%(refname)' refs/strata/views/cn-cuiyuan-02/); do
+	"$STRATA" -C dx audit view "$v" >/dev/null || fail "audit view $v"
+done
+ok "the district returns grid events down the tiers under one policy: each community only its own rows, audited"

@@ -16,6 +16,9 @@ static const struct { const char *yaml; const char *err; } bad[] = {
 	{ HEAD "datasets:\n  r:\n    fields:\n      a: keep\n      a: drop\n", "'t.yaml':9:7: duplicate key 'a'" },
 	{ "policy: p\nversion: 1\npurpose: x\npurpose: y\n", "'t.yaml':4:1: duplicate key 'purpose'" },	/* found by fuzzing */
 	{ HEAD "datasets:\n  r:\n    filter: {a: [1, [2]]}\n    fields:\n      a: keep\n", "filter values: each entry" },
+	{ HEAD "datasets:\n  r:\n    filter: {a: \"$recipient.\"}\n    fields:\n      a: keep\n", "$recipient.NAME" },
+	{ HEAD "datasets:\n  r:\n    filter: {a: \"$recipient.Com munity\"}\n    fields:\n      a: keep\n", "$recipient.NAME" },
+	{ HEAD "requests: [abc]\ndatasets:\n  r:\n    fields:\n      a: keep\n", "not a request id" },
 	{ HEAD "datasets:\n  r:\n    colour: red\n    fields:\n      a: keep\n", "'t.yaml':7:5: unknown key 'colour' in dataset" },
 	{ HEAD "datasets:\n  r: {}\n", "dataset 'r' has no fields" },
 	{ HEAD "datasets:\n  ../r:\n    fields: {a: keep}\n", "invalid dataset name '../r'" },

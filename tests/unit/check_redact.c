@@ -177,6 +177,46 @@ static int leaks(const char *out, const char *v)
 	return 0;
 }
 
+/* a filter per recipient: "$recipient.community", what node.conf states of the peer */
+START_TEST(recipient_filter)
+{
+	strata_policy_dataset pd = { 0 };
+	strata_rule rules[] = { { "community", STRATA_T_KEEP, 0, 0, 1, 1 }, { "event", STRATA_T_KEEP, 0, 0, 1, 1 } };
+	char *mine[] = { "$recipient.community" };
+	strata_filter flt = { "community", mine, 1, NULL, 1, 1 };
+	const char *wj = "{\"community\":\"望江社区\",\"event\":\"1\"}", *jj = "{\"community\":\"近江社区\",\"event\":\"2\"}";
+	strata_redactor r;
+	strata_buf out = STRATA_BUF_INIT, tr = STRATA_BUF_INIT;
+	int kept;
+
+	pd.name = "grid-events";
+	pd.rules = rules;
+	pd.nrules = 2;
+	pd.filters = &flt;
+	pd.nfilters = 1;
+	ck_assert_int_eq(strata_redact_init(&r, NULL, &pd, "cn-wj", SECRET), 0);
+	ck_assert_int_eq(r.needs_recipient, 1);
+	/* nobody said who the recipient is: nothing is shared by guess */
+	ck_assert_int_lt(strata_redact_line(&r, wj, strlen(wj), &out, &kept), 0);
+	ck_assert_int_lt(strata_redact_recipient(&r, "cn-wj", "street=望江街道"), 0);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "--attr community=VALUE"));
+	ck_assert_int_lt(strata_redact_recipient(&r, "cn-wj", "community"), 0);
+	ck_assert_int_eq(strata_redact_recipient(&r, "cn-wj", " street=望江街道; community=望江社区 "), 0);
+	ck_assert_int_eq(strata_redact_line(&r, wj, strlen(wj), &out, &kept), 0);
+	ck_assert_int_eq(kept, 1);
+	ck_assert_int_eq(strata_redact_line(&r, jj, strlen(jj), &out, &kept), 0);
+	ck_assert_int_eq(kept, 0);	/* another community's row */
+	/* what the view's trailer records: only the attributes the filters use */
+	ck_assert_int_eq(strata_redact_recipient_filter(&r, &tr), 0);
+	ck_assert_str_eq(tr.ptr, "community=望江社区");
+	/* a literal "$recipient" value elsewhere stays literal: only the prefix with a name counts */
+	ck_assert_int_eq(strata_redact_recipient_value("$recipient", NULL), 0);
+	strata_redact_dispose(&r);
+	strata_buf_dispose(&out);
+	strata_buf_dispose(&tr);
+}
+END_TEST
+
 START_TEST(no_dropped_or_pseudonymized_value_leaks)
 {
 	unsigned seed = 20261122;
@@ -245,6 +285,7 @@ int main(void)
 	tcase_add_test(tc, pseudonyms_are_keyed_and_scoped);
 	tcase_add_test(tc, record_filter_and_default_deny);
 	tcase_add_test(tc, no_dropped_or_pseudonymized_value_leaks);
+	tcase_add_test(tc, recipient_filter);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

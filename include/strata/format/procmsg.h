@@ -15,7 +15,7 @@
  * a parcel's MANIFEST "messages" or a state text's "message" lines).  The
  * body's kinds:
  *
- *   catalog   {kind, v, node, tier, key (the signer's), time, datasets: [{name, title,
+ *   catalog   {kind, v, node, tier, key (the signer's; older nodes leave it out), time, datasets: [{name, title,
  *             description, attribute, frequency, contact, records,
  *             described, fields: [{name, label, type, class}],
  *             fields_total}]}: at most 256 fields listed, fields_total says

@@ -67,7 +67,16 @@ typedef struct {
 	const char *policy;	/* NULL: receive only (direction pull) */
 	const char *direction;	/* "push", "pull", "both"; NULL: the tiers' default */
 	const char *url;	/* NULL or https://... */
+	/*
+	 * NULL, or what this node states of the peer for a policy's filters
+	 * ("$recipient.community"): "community=望江社区; street=望江街道"
+	 * (strata_peers_set: "" removes them)
+	 */
+	const char *attributes;
 } strata_peer_spec;
+
+/* 0 if `attrs` is NAME=VALUE; ... as above, else an error saying what is wrong. */
+int strata_peers_attributes_check(const char *attrs);
 
 /*
  * The direction a peer at `peer_tier` has by default, seen from a node at

@@ -24,12 +24,24 @@
 #include "strata/base/digest.h"
 #include "strata/policy/policy.h"
 #include "strata/format/json.h"
+#include "strata/node/node.h"
 
 #define STRATA_SECRET_LEN 32
+
+/* What a node states of a peer, for a filter "$recipient.NAME" (peers.h: attributes). */
+#define STRATA_REDACT_MAX_ATTRS 8
+typedef struct {
+	char name[33];
+	char value[129];
+} strata_redact_attr;
 
 typedef struct {
 	const strata_policy *policy;
 	const strata_policy_dataset *pd;
+	int needs_recipient;	/* a filter names "$recipient.NAME": strata_redact_recipient must say who */
+	int have_recipient;
+	strata_redact_attr attrs[STRATA_REDACT_MAX_ATTRS];
+	size_t nattrs;
 	unsigned char federation_key[STRATA_SECRET_LEN];
 	unsigned char recipient_key[STRATA_SECRET_LEN];
 	strata_hmac_key federation_hmac, recipient_hmac;	/* the keys' HMAC states */
@@ -38,6 +50,21 @@ typedef struct {
 /* `recipient` is the peer name (for per-recipient pseudonyms). */
 int strata_redact_init(strata_redactor *r, const strata_policy *p, const strata_policy_dataset *pd,
 			 const char *recipient, const unsigned char secret[STRATA_SECRET_LEN]);
+/*
+ * The recipient's attributes for the filters' "$recipient.NAME" values,
+ * as node.conf states them ("community=望江社区; street=望江街道") or a
+ * view's Strata-Recipient-Filter trailer repeats them; `recipient` names
+ * the peer in errors.  An attribute a filter names and `attrs` lacks is
+ * an error (nothing is shared by guess).  Without this call a redactor
+ * whose filters name one shares no record: strata_redact_record fails.
+ */
+int strata_redact_recipient(strata_redactor *r, const char *recipient, const char *attrs);
+/* The same with what node.conf states of peer `peer` (nothing to do if no filter names one). */
+int strata_redact_recipient_peer(strata_redactor *r, strata_node *n, const char *peer);
+/* The attributes the filters use, "NAME=VALUE; ..." in name order (empty: none), for the view's trailer. */
+int strata_redact_recipient_filter(const strata_redactor *r, strata_buf *out);
+/* 1 if `v` is a filter value naming a recipient's attribute ("$recipient.NAME"), and its NAME. */
+int strata_redact_recipient_value(const char *v, const char **name);
 /* Wipes the keys. */
 void strata_redact_dispose(strata_redactor *r);
 

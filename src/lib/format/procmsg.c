@@ -122,7 +122,7 @@ static int bad(const char *what, const char *kind, const char *problem)
 
 static int check_catalog(const char *what, json_t *b)
 {
-	static const char *const keys[] = { "kind", "v", "node", "tier", "key", "time", "datasets", NULL };
+	static const char *const keys[] = { "kind", "v", "node", "tier", "?key", "time", "datasets", NULL };
 	static const char *const dkeys[] = { "name", "title", "description", "attribute", "frequency", "contact",
 					     "records", "described", "fields", "?fields_total", NULL };
 	static const char *const fkeys[] = { "name", "label", "type", "class", NULL };
@@ -132,7 +132,7 @@ static int check_catalog(const char *what, json_t *b)
 
 	if (strata_json_check_keys(b, keys, &k) < 0)
 		return strata_error_set("'%s': catalog message: unknown or missing key '%.64s'", what, k);
-	if (!json_is_string(json_object_get(b, "key")))
+	if (json_object_get(b, "key") && !json_is_string(json_object_get(b, "key")))
 		return bad(what, "catalog", "key is not a public key");
 	if (!strata_name_node_valid(sv(b, "node")) ||
 	    !strata_name_tier_valid(sv(b, "tier")) ||
@@ -408,8 +408,8 @@ int strata_procmsg_decode(strata_procmsg **out, const char *what, const char *b6
 					  m->origin);
 		goto done;
 	}
-	if (m->kind == STRATA_MSG_CATALOG && (strata_sign_pubkey_parse(&signer, strata_procmsg_str(m, "key")) < 0 ||
-					      !strata_sign_pubkey_equal(&signer, &m->key))) {
+	if (m->kind == STRATA_MSG_CATALOG && strata_procmsg_str(m, "key") &&
+	    (strata_sign_pubkey_parse(&signer, strata_procmsg_str(m, "key")) < 0 || !strata_sign_pubkey_equal(&signer, &m->key))) {
 		error = strata_error_setc(STRATA_EVERIFY, "'%s': catalogue of '%s': the key it names is not its signer's",
 					  what, m->origin);
 		goto done;

@@ -358,6 +358,8 @@ static int spec_check(strata_node *n, const strata_peer_spec *p, const char *dir
 					"--direction pull makes it receive only)");
 	if (p->url && strncmp(p->url, "https://", 8))
 		return strata_error_set("--url must be an https:// address, not '%s'", p->url);
+	if (p->attributes && strata_peers_attributes_check(p->attributes) < 0)
+		return STRATA_ERROR;
 	return 0;
 }
 
@@ -398,7 +400,8 @@ int strata_peers_add(strata_node *n, const strata_peer_spec *p)
 	    (error = set(n->cfg, p->name, "key", line.ptr)) == 0 &&
 	    (error = set(n->cfg, p->name, "tier", p->tier)) == 0 &&
 	    (error = p->policy ? set(n->cfg, p->name, "policy", p->policy) : 0) == 0 &&
-	    (error = set(n->cfg, p->name, "direction", direction)) == 0)
+	    (error = set(n->cfg, p->name, "direction", direction)) == 0 &&
+	    (error = p->attributes && p->attributes[0] ? set(n->cfg, p->name, "attributes", p->attributes) : 0) == 0)
 		error = p->url ? set(n->cfg, p->name, "url", p->url) : 0;
 	forget_trusted(n);
 	if (!error)
@@ -407,16 +410,49 @@ int strata_peers_add(strata_node *n, const strata_peer_spec *p)
 	return error;
 }
 
-static const char *const peer_vars[] = { "key", "tier", "policy", "direction", "url", "retired", "revoked", NULL };
+int strata_peers_attributes_check(const char *attrs)
+{
+	const char *p = attrs;
+	size_t count = 0;
+
+	while (*p) {
+		const char *end = strchr(p, ';'), *eq;
+		size_t len = end ? (size_t)(end - p) : strlen(p), nl;
+		while (len && *p == ' ')
+			p++, len--;
+		while (len && p[len - 1] == ' ')
+			len--;
+		eq = len ? memchr(p, '=', len) : NULL;
+		nl = eq ? (size_t)(eq - p) : 0;
+		if (len && (!eq || nl == 0 || nl > 32 || strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_") != nl ||
+			    len - nl - 1 == 0 || len - nl - 1 > 128))
+			return strata_error_set("attributes '%s': each is NAME=VALUE (NAME a-z, 0-9, _; VALUE at most 128 "
+						"bytes, no ';'), joined by '; '", attrs);
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)p[i] < 0x20)
+				return strata_error_set("attributes '%s': a control character", attrs);
+		count += len > 0;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	if (count > 8)
+		return strata_error_set("attributes '%s': at most 8", attrs);
+	return 0;
+}
+
+static const char *const peer_vars[] = { "key", "tier", "policy", "direction", "url", "attributes", "retired",
+					 "revoked", NULL };
 /* what strata_peers_set may change, in peer_vars' order (key first, never changed) */
-static const char *const settable[] = { "key", "tier", "policy", "direction", "url", NULL };
+static const char *const settable[] = { "key", "tier", "policy", "direction", "url", "attributes", NULL };
 
 int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, const strata_peer_spec *c,
 		     int unset_url, int unset_policy)
 {
-	strata_buf old[5] = { STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT };
-	const char *want[5];
-	int had[5], error = 0;
+	strata_buf old[6] = { STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT,
+			      STRATA_BUF_INIT };
+	const char *want[6];
+	int had[6], error = 0;
 	strata_peer_spec merged;
 
 	if (!strata_node_locked(n))
@@ -432,6 +468,7 @@ int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, cons
 	if (c->policy) want[2] = c->policy;
 	if (c->direction) want[3] = c->direction;
 	if (c->url) want[4] = c->url;
+	if (c->attributes) want[5] = c->attributes[0] ? c->attributes : NULL;	/* "": none */
 	if (unset_url) want[4] = NULL;
 	if (unset_policy) want[2] = NULL;
 	memset(&merged, 0, sizeof(merged));
@@ -439,6 +476,7 @@ int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, cons
 	merged.tier = want[1] ? want[1] : "";
 	merged.policy = want[2];
 	merged.url = want[4];
+	merged.attributes = want[5];
 	merged.direction = want[3];
 	if (!want[3] && strata_name_tier_valid(merged.tier))
 		want[3] = strata_peers_default_direction(n->tier, merged.tier);
@@ -455,7 +493,7 @@ int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, cons
 						  want[i] ? want[i] : "(none)");
 	}
 done:
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		strata_buf_dispose(&old[i]);
 	return error;
 }
@@ -743,6 +781,12 @@ static void check_peer(struct check *c, const char *name, strata_pubkey *keys, c
 		strata_buf_clear(&fix);
 		strata_buf_printf(&fix, "strata peer set %s --url https://HOST:PORT", name);
 		problem(c, "peer", name, "url", fix.ptr, "peer '%s': url '%s' is not an https:// address", name, v.ptr);
+	}
+	strata_buf_clear(&v);
+	if (strata_peers_get(&v, c->n, name, "attributes") == 0 && strata_peers_attributes_check(v.ptr) < 0) {
+		strata_buf_clear(&fix);
+		strata_buf_printf(&fix, "strata peer set %s --attr NAME=VALUE ...", name);
+		problem(c, "peer", name, "attributes", fix.ptr, "peer '%s': %s", name, strata_error_last());
 	}
 done:
 	strata_error_clear();

@@ -59,7 +59,7 @@ static strata_impact_field *field_of(source_ctx *x, const char *name)
 
 
 /* The quasi-identifiers: the policy's list, or every shared field that is not the key and is in the data. */
-static int side_open(side *s, const strata_policy *p, const strata_policy_dataset *pd, const char *peer,
+static int side_open(side *s, strata_node *n, const strata_policy *p, const strata_policy_dataset *pd, const char *peer,
 		     const unsigned char *secret, const strata_schema *schema)
 {
 	char *qi[256];
@@ -69,6 +69,8 @@ static int side_open(side *s, const strata_policy *p, const strata_policy_datase
 	if ((error = strata_redact_init(&s->r, p, pd, peer, secret)) < 0)
 		return error;
 	s->on = 1;
+	if ((error = strata_redact_recipient_peer(&s->r, n, peer)) < 0)
+		return error;
 	nqi = strata_policy_quasi_identifiers(pd, schema, qi, 256);
 	for (size_t i = 0; i < nqi; i++)
 		strata_buf_printf(&s->qi, "%s%s", i ? ", " : "", qi[i]);
@@ -165,7 +167,7 @@ static int report_source(const strata_dataset_entry *d, void *payload)
 		goto done;
 	for (int i = 0; i < 2 && !error; i++)
 		if (pd[i])
-			error = side_open(&x.s[i], i ? ix->after : ix->before, pd[i], ix->peer, ix->secret, schema);
+			error = side_open(&x.s[i], ix->n, i ? ix->after : ix->before, pd[i], ix->peer, ix->secret, schema);
 	if (error || (error = strata_dataset_foreach(strata_node_repo(ix->n), t, compare_line, &x)) < 0)
 		goto done;
 	/* a field both sides pseudonymize: its changes are changed tokens */
@@ -347,6 +349,8 @@ static int holder_peer(holder *h, strata_node *n, const char *peer, const strata
 	if ((error = strata_redact_init(&h->r, h->p, h->pd, peer, h->secret)) < 0)
 		goto done;
 	h->have_r = 1;
+	if ((error = strata_redact_recipient_peer(&h->r, n, peer)) < 0)
+		goto done;
 	h->nqi = strata_policy_quasi_identifiers(h->pd, schema, h->qi, 64);
 done:
 	strata_buf_dispose(&pol);

@@ -309,6 +309,15 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 				if (string_list(d, node(d, f->value), &flt->values, &flt->nvalues, "filter values") < 0 ||
 				    list_positions(d, node(d, f->value), flt->nvalues, &flt->value_pos) < 0)
 					return STRATA_ERROR;
+				/* "$recipient.NAME": what node.conf says of each peer (a return per recipient) */
+				for (size_t j = 0; j < flt->nvalues; j++) {
+					const char *v0 = flt->values[j];
+					if (!strncmp(v0, "$recipient.", 11) &&
+					    (strlen(v0) == 11 || strlen(v0) > 11 + 32 ||
+					     strspn(v0 + 11, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(v0 + 11)))
+						return at(d, node(d, f->value), "filter value '%s': a recipient's attribute is "
+							  "$recipient.NAME (a-z, 0-9, _)", v0);
+				}
 			}
 		} else if (key && !strcmp(key, "quasi_identifiers")) {
 			if (v->type == YAML_SEQUENCE_NODE && v->data.sequence.items.top == v->data.sequence.items.start)

@@ -4,6 +4,7 @@
 #include "strata/policy/redact.h"
 #include "strata/base/enc.h"
 #include "strata/format/json.h"
+#include "strata/node/peers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@ int strata_redact_init(strata_redactor *r, const strata_policy *p, const strata_
 	memset(r, 0, sizeof(*r));
 	r->policy = p;
 	r->pd = pd;
+	for (size_t i = 0; pd && i < pd->nfilters; i++)
+		for (size_t k = 0; k < pd->filters[i].nvalues; k++)
+			r->needs_recipient |= strata_redact_recipient_value(pd->filters[i].values[k], NULL);
 	memcpy(r->federation_key, secret, STRATA_SECRET_LEN);
 	/* a key per recipient, derived, so two recipients cannot link their tokens */
 	if ((error = strata_buf_printf(&label, "strata recipient %s", recipient ? recipient : "")) == 0)
@@ -38,6 +42,115 @@ int strata_redact_init(strata_redactor *r, const strata_policy *p, const strata_
 	if (error)
 		strata_redact_dispose(r);
 	return error;
+}
+
+int strata_redact_recipient_value(const char *v, const char **name)
+{
+	static const char prefix[] = "$recipient.";
+
+	if (strncmp(v, prefix, sizeof(prefix) - 1))
+		return 0;
+	if (name)
+		*name = v + sizeof(prefix) - 1;
+	return 1;
+}
+
+static const char *attr_of(const strata_redactor *r, const char *name)
+{
+	for (size_t i = 0; i < r->nattrs; i++)
+		if (!strcmp(r->attrs[i].name, name))
+			return r->attrs[i].value;
+	return NULL;
+}
+
+int strata_redact_recipient(strata_redactor *r, const char *recipient, const char *attrs)
+{
+	const char *p = attrs ? attrs : "";
+	const strata_policy_dataset *pd = r->pd;
+
+	r->nattrs = 0;
+	while (*p) {
+		const char *end = strchr(p, ';'), *eq;
+		size_t len = end ? (size_t)(end - p) : strlen(p), nl, vl;
+		while (len && (*p == ' ')) {
+			p++;
+			len--;
+		}
+		while (len && p[len - 1] == ' ')
+			len--;
+		if (len) {
+			strata_redact_attr *a = &r->attrs[r->nattrs];
+			eq = memchr(p, '=', len);
+			nl = eq ? (size_t)(eq - p) : 0;
+			vl = eq ? len - nl - 1 : 0;
+			if (!eq || !nl || !vl || nl >= sizeof(a->name) || vl >= sizeof(a->value) ||
+			    r->nattrs >= STRATA_REDACT_MAX_ATTRS)
+				return strata_error_set("peer '%s': attributes '%s': expected NAME=VALUE; ... (at most %d)",
+							recipient, attrs, STRATA_REDACT_MAX_ATTRS);
+			memcpy(a->name, p, nl);
+			a->name[nl] = '\0';
+			memcpy(a->value, eq + 1, vl);
+			a->value[vl] = '\0';
+			r->nattrs++;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	for (size_t i = 0; pd && i < pd->nfilters; i++)
+		for (size_t k = 0; k < pd->filters[i].nvalues; k++) {
+			const char *name;
+			if (strata_redact_recipient_value(pd->filters[i].values[k], &name) && !attr_of(r, name))
+				return strata_error_set("policy '%s' filters '%s' on %s, and nothing says what that is for "
+							"peer '%s': strata peer set %s --attr %s=VALUE",
+							r->policy ? r->policy->name : "?",
+							pd->name, pd->filters[i].values[k], recipient, recipient, name);
+		}
+	r->have_recipient = 1;
+	return 0;
+}
+
+int strata_redact_recipient_peer(strata_redactor *r, strata_node *n, const char *peer)
+{
+	strata_buf attrs = STRATA_BUF_INIT;
+	int error;
+
+	if (!r->needs_recipient)
+		return 0;
+	if (strata_peers_get(&attrs, n, peer, "attributes") < 0)
+		strata_error_clear();
+	error = strata_redact_recipient(r, peer, attrs.ptr ? attrs.ptr : "");
+	strata_buf_dispose(&attrs);
+	return error;
+}
+
+int strata_redact_recipient_filter(const strata_redactor *r, strata_buf *out)
+{
+	const strata_policy_dataset *pd = r->pd;
+	const char *used[STRATA_REDACT_MAX_ATTRS];
+	size_t n = 0;
+
+	for (size_t i = 0; pd && i < pd->nfilters; i++)
+		for (size_t k = 0; k < pd->filters[i].nvalues; k++) {
+			const char *name;
+			size_t j;
+			if (!strata_redact_recipient_value(pd->filters[i].values[k], &name) || !attr_of(r, name))
+				continue;
+			for (j = 0; j < n && strcmp(used[j], name); j++)
+				;
+			if (j == n && n < STRATA_REDACT_MAX_ATTRS)
+				used[n++] = name;
+		}
+	for (size_t i = 1; i < n; i++)	/* in name order: the same attributes, the same trailer */
+		for (size_t j = i; j > 0 && strcmp(used[j - 1], used[j]) > 0; j--) {
+			const char *t = used[j];
+			used[j] = used[j - 1];
+			used[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (strata_buf_printf(out, "%s%s=%s", i ? "; " : "", used[i], attr_of(r, used[i])) < 0)
+			return STRATA_ERROR;
+	return 0;
 }
 
 void strata_redact_dispose(strata_redactor *r)
@@ -171,11 +284,18 @@ int strata_redact_record(const strata_redactor *r, const strata_record *in, stra
 	int error = STRATA_ERROR;
 
 	*kept = 0;
+	if (r->needs_recipient && !r->have_recipient)
+		return strata_error_set("policy '%s' filters '%s' by its recipient, and no recipient was said",
+					r->policy ? r->policy->name : "?", pd->name);
 	for (size_t i = 0; i < pd->nfilters; i++) {
 		const char *v = strata_json_record_get(in, pd->filters[i].field);
 		int ok = 0;
-		for (size_t k = 0; v && k < pd->filters[i].nvalues && !ok; k++)
-			ok = !strcmp(v, pd->filters[i].values[k]);
+		for (size_t k = 0; v && k < pd->filters[i].nvalues && !ok; k++) {
+			const char *want = pd->filters[i].values[k], *name;
+			if (strata_redact_recipient_value(want, &name))
+				want = attr_of(r, name);	/* "$recipient.community": the peer's, as said */
+			ok = want && !strcmp(v, want);
+		}
 		if (!ok)
 			return 0;
 	}

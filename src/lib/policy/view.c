@@ -623,6 +623,8 @@ typedef struct {
 	int have_r, have_prev;
 	unsigned char secret[STRATA_SECRET_LEN];
 	char secret_id[STRATA_SECRET_ID_LEN + 1];
+	strata_buf recipient_filter;	/* the peer's attributes its filters use ("community=..."), or empty */
+	int filter_differs;		/* the previous view was built with other ones: built in full */
 	int prev_secret_differs;	/* the previous view was built under another secret (rotated) */
 	char cut[80];			/* the source's history was cut (an erasure): its Strata-Cut, else "" */
 	const char *cut_why;		/* and why, in words (for the audit event) */
@@ -1034,6 +1036,10 @@ static int view_inputs(view_build *b)
 	    (error = strata_redact_init(&b->r, b->p, b->pd, b->peer, b->secret)) < 0)
 		return error;
 	b->have_r = 1;
+	/* a filter per recipient ("$recipient.community"): what node.conf states of this peer */
+	if ((error = strata_redact_recipient_peer(&b->r, n, b->peer)) < 0 ||
+	    (error = strata_redact_recipient_filter(&b->r, &b->recipient_filter)) < 0)
+		return error;
 	if (!b->p->keep_source_names && !strncmp(b->source_ref, STRATA_REF_PEERS, strlen(STRATA_REF_PEERS)) &&
 	    (error = hide_source_path(b)) < 0)
 		return error;
@@ -1085,6 +1091,12 @@ static int view_inputs(view_build *b)
 						 /* shared again after a withdrawal: built in full, on top of it */
 						 strata_commit_trailer(b->prev, "Strata-Withdrawn", prev_id, sizeof(prev_id));
 		}
+		{
+			/* the recipient's attributes changed (or the filter): every record is judged again */
+			char prev_filter[512] = "";
+			strata_commit_trailer(b->prev, "Strata-Recipient-Filter", prev_filter, sizeof(prev_filter));
+			b->filter_differs = strcmp(prev_filter, b->recipient_filter.ptr ? b->recipient_filter.ptr : "") != 0;
+		}
 	} else if (rc != GIT_ENOTFOUND) {
 		return strata_error_git("cannot read view ref");
 	}
@@ -1099,7 +1111,7 @@ static int view_unchanged(view_build *b)
 	char v[32];
 
 	if (!b->have_prev || !git_oid_equal(&b->prev_source, &b->src_oid) || b->prev_secret_differs || b->cut[0] ||
-	    !b->have_prev_set)
+	    !b->have_prev_set || b->filter_differs)
 		return 0;
 	oid_trailer(&prev_policy, b->prev, "Strata-Policy");
 	if (!git_oid_equal(&prev_policy, &b->policy_blob))
@@ -1141,8 +1153,8 @@ static int view_tree(view_build *b, int full, git_oid *root)
 			goto done;
 		b->have_tk = 1;
 	}
-	if (b->prev_secret_differs || b->cut[0])
-		full = 1;	/* every token changed, or a history cut: nothing of the previous view is kept */
+	if (b->prev_secret_differs || b->cut[0] || b->filter_differs)
+		full = 1;	/* every token changed, a history cut, or another recipient filter: nothing is kept */
 	if (!b->have_prev_set)
 		full = 1;	/* the ledger has no record of what it holds (a view from before the ledger): every record */
 	if (b->have_prev && !full && !git_oid_equal(&b->prev_source, &b->src_oid)) {
@@ -1250,6 +1262,8 @@ static int view_commit(view_build *b, const git_oid *root)
 				       b->dataset, strata_node_name(n), strata_node_tier(n), b->peer, hex, b->source_node, phex,
 				       b->p->name, b->p->version, b->p->purpose, res->records, b->secret_id)) < 0 ||
 	    (origin[0] && (error = strata_buf_printf(&msg, "Strata-Origin: %s\n", origin)) < 0) ||
+	    (b->recipient_filter.len &&
+	     (error = strata_buf_printf(&msg, "Strata-Recipient-Filter: %s\n", b->recipient_filter.ptr)) < 0) ||
 	    (b->pd->min_k && (error = strata_buf_printf(&msg, "Strata-Min-K: %ld\nStrata-Suppressed: %zu\n", b->pd->min_k,
 							res->suppressed)) < 0) ||
 	    (b->cut[0] && (error = strata_buf_printf(&msg, "Strata-Cut: %s\nStrata-Cut-Kind: %s\n", b->cut, b->cut_kind)) < 0) ||
@@ -1509,6 +1523,7 @@ static void view_build_dispose(view_build *b)
 	git_commit_free(b->prev);
 	strata_buf_dispose(&b->policy_name);
 	strata_buf_dispose(&b->ref);
+	strata_buf_dispose(&b->recipient_filter);
 }
 
 int strata_view_name(char *out, size_t size, strata_node *n, const char *peer, const char *source_ref)
@@ -1771,6 +1786,13 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 	    (error = strata_redact_init(&r, p, pd, recipient, secret)) < 0)
 		goto done;
 	have_r = 1;
+	/* a filter per recipient: with the attributes the view says it was built with */
+	if (r.needs_recipient) {
+		char attrs[512] = "";
+		strata_commit_trailer(view, "Strata-Recipient-Filter", attrs, sizeof(attrs));
+		if ((error = strata_redact_recipient(&r, recipient, attrs)) < 0)
+			goto done;
+	}
 	if ((error = scratch_repo(&scratch, &dir, n)) < 0)
 		goto done;
 	/* the same build as the node's, writing into the scratch repository */

@@ -329,6 +329,12 @@ static int view_redactor_open(view_redactor *vr, strata_node *n, const git_commi
 	if (strata_redact_init(&vr->r, vr->p, pd, recipient, secret) < 0)
 		goto done;
 	vr->have_r = 1;
+	if (vr->r.needs_recipient) {	/* a filter per recipient: as the view was built */
+		char attrs[512] = "";
+		strata_commit_trailer(view, "Strata-Recipient-Filter", attrs, sizeof(attrs));
+		if (strata_redact_recipient(&vr->r, recipient, attrs) < 0)
+			goto done;
+	}
 	error = 0;
 done:
 	OPENSSL_cleanse(secret, sizeof(secret));
