@@ -222,6 +222,20 @@ round
 run -C "$province" requests --open
 run -C "$province" requests --format csv
 
+say "data returned down the tiers: the district returns to each community the grid events of its own grids"
+"$STRATA" -C "$district" policy commit "$top/policies/district-to-community.yaml" >/dev/null
+nodes | while read -r name tier parent policy link community; do
+	[ "$tier" = community ] || continue
+	run -C "$district" peer add "$name" --key "$DEMO_DIR/$name/keys/node.pub" --tier community \
+		--direction push --policy district-to-community --attr "community=$community"
+	"$STRATA" -C "$name" peer add "$district" --key "$DEMO_DIR/$district/keys/node.pub" --tier district \
+		--direction pull >/dev/null
+	"$STRATA" -C "$district" export --to "$name" -o "$DEMO_DIR/back-$name.parcel" >/dev/null
+	"$STRATA" -C "$name" import "$DEMO_DIR/back-$name.parcel" >/dev/null
+done
+say "at $community: what came back, only its own community's rows (one policy for all four)"
+run -C "$community" sql "SELECT community, status, count(*) AS events FROM \"grid-events\" WHERE _source LIKE '$district/%' GROUP BY 1, 2 ORDER BY 1, 2"
+
 stop_servers
 
 say "the web console of $district, for the people who run it (read-only; DEMO_CONSOLE=0 skips it)"
