@@ -232,3 +232,34 @@ for v in $(git -C dx/repo.git for-each-ref --format='%(refname)' refs/strata/vie
 	"$STRATA" -C dx audit view "$v" >/dev/null || fail "audit view $v"
 done
 ok "the district returns grid events down the tiers under one policy: each community only its own rows, audited"
+
+# --- a standing rule for open data: approved as it comes, still recorded per request ---
+before=$(node_state cn)
+expect_fail 1 "a standing rule (--auto-approve) is for an open dataset" \
+	"$STRATA" -C cn catalog describe residents --auto-approve district --auto-fields gender
+expect_fail 1 "'mayor' is not a tier" "$STRATA" -C cn catalog describe residents --attribute open --auto-approve mayor --auto-fields gender
+expect_fail 1 "the dataset has no field 'shoe'" "$STRATA" -C cn catalog describe residents --attribute open --auto-approve district --auto-fields shoe
+expect_fail 2 "usage" "$STRATA" -C cn catalog describe residents --attribute open --auto-approve district
+[ "$before" = "$(node_state cn)" ] || fail "a refused standing rule changed the node"
+"$STRATA" -C cn catalog describe residents --attribute open --auto-approve street --auto-fields gender,street >/dev/null
+round
+"$STRATA" -C st request "$CN/residents" --fields gender --purpose "养老走访" --basis "条例" >req5.out
+id5=$(sed -n 's/^request \([0-9a-f]\{16\}\) filed.*/\1/p' req5.out)
+"$STRATA" -C st request "$CN/residents" --fields gender,name --purpose "统计" --basis "条例" >req6.out
+id6=$(sed -n 's/^request \([0-9a-f]\{16\}\) filed.*/\1/p' req6.out)
+for _ in 1 2 3 4; do round; done
+"$STRATA" -C cn requests --json >cn-rule.json
+python3 - "$id5" "$id6" <<'PY' || fail "the standing rule: $(cat cn-rule.json)"
+import json, sys
+rows = {r["id"]: r for r in json.load(open("cn-rule.json"))}
+a, b = rows[sys.argv[1]], rows[sys.argv[2]]
+assert a["decision"] == "approve" and "standing rule" in a["reason"] and a["policy"] == "community-to-street v1", a
+assert b["decision"] == "" and b["status"] == "open", b	# a field the rule does not name: its officer decides
+PY
+"$STRATA" -C st requests --json | python3 -c "
+import json, sys
+r = [r for r in json.load(sys.stdin) if r['id'] == '$id5'][0]
+assert r['status'] == 'approved' and r['policy'] == 'community-to-street v1', r" || fail "the street did not get the rule's answer"
+git -C cn/repo.git log --format=%B refs/strata/audit | grep -q "^Strata-Request: $id5 st-wangjiang $CN/residents: approved by the owner's standing rule" ||
+	fail "the rule's approval is not in the owner's audit log"
+ok "a standing rule for open data approves a street's request for the fields it names as it comes (recorded); one asking more waits for the officer"

@@ -56,6 +56,17 @@ typedef struct {
 	size_t nlabels;
 	char **classes;		/* "FIELD=CLASS" */
 	size_t nclasses;
+	/*
+	 * The standing rule of an open dataset: requests from these tiers for
+	 * these fields are approved as they come, each recorded as an answer,
+	 * when the policy for the peer toward the requester shares them
+	 * (NULL: as before; an empty list: no rule)
+	 */
+	char **auto_tiers;
+	size_t nauto_tiers;
+	char **auto_fields;
+	size_t nauto_fields;
+	int set_auto;
 } strata_process_description;
 
 /*

@@ -541,6 +541,34 @@ int strata_process_describe(strata_node *n, const char *dataset, const strata_pr
 	if ((error = pairs_object(labels, d->labels, d->nlabels, schema, "--label")) < 0 ||
 	    (error = pairs_object(classes, d->classes, d->nclasses, schema, "--class")) < 0)
 		goto done;
+	if (d->set_auto) {
+		json_t *t = json_array(), *f = json_array();
+		for (size_t i = 0; i < d->nauto_tiers; i++) {
+			if (!strata_name_tier_valid(d->auto_tiers[i])) {
+				json_decref(t);
+				json_decref(f);
+				error = strata_error_set("--auto-approve: '%s' is not a tier", d->auto_tiers[i]);
+				goto done;
+			}
+			json_array_append_new(t, json_string(d->auto_tiers[i]));
+		}
+		for (size_t i = 0; i < d->nauto_fields; i++) {
+			if (strata_schema_field(schema, d->auto_fields[i]) < 0) {
+				json_decref(t);
+				json_decref(f);
+				error = strata_error_set("--auto-fields: the dataset has no field '%s'", d->auto_fields[i]);
+				goto done;
+			}
+			json_array_append_new(f, json_string(d->auto_fields[i]));
+		}
+		json_object_set_new(desc, "auto_tiers", t);
+		json_object_set_new(desc, "auto_fields", f);
+	}
+	if (json_array_size(json_object_get(desc, "auto_tiers")) && strcmp(sv(desc, "attribute"), "open")) {
+		error = strata_error_set("a standing rule (--auto-approve) is for an open dataset: '%s' is %s", dataset,
+					 sv(desc, "attribute"));
+		goto done;
+	}
 	json_object_set_new(desc, "time", json_integer((json_int_t)strata_time_now()));
 	/* what the catalogue will say must pass the checks every recipient makes */
 	if ((error = state_put(&c, n, path, desc)) < 0)
@@ -1339,13 +1367,16 @@ static int owner_refusal(strata_node *n, const strata_procmsg *req, char *reason
 	return 0;
 }
 
-static int auto_answer(strata_buf *env, strata_node *n, const strata_procmsg *req, const char *role, const char *reason)
+/* An answer this node makes itself: a refusal it must give, or an approval its standing rule gives. */
+static int auto_answer(strata_buf *env, strata_node *n, const strata_procmsg *req, const char *role, const char *decision,
+		       const char *reason, const strata_policy *p, const char *blob)
 {
 	strata_procmsg *ans = NULL;
-	json_t *body = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I}", "kind", "answer", "v",
+	json_t *body = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "kind", "answer", "v",
 				 STRATA_PROCMSG_VERSION, "request", strata_procmsg_str(req, "id"), "from",
 				 strata_node_name(n), "role", role, "to", strata_procmsg_str(req, "from"), "decision",
-				 "refuse", "reason", reason, "policy", "", "version", 0, "blob", "", "time",
+				 decision, "reason", reason, "policy", p ? p->name : "", "version",
+				 (json_int_t)(p ? p->version : 0), "blob", blob ? blob : "", "time",
 				 (json_int_t)strata_time_now());
 	int error;
 
@@ -1358,12 +1389,71 @@ static int auto_answer(strata_buf *env, strata_node *n, const strata_procmsg *re
 	return error;
 }
 
+/*
+ * The owner's standing rule (catalog describe --auto-approve): an open
+ * dataset, a requester of a tier it names, fields it names, and the policy
+ * for the peer toward the requester already sharing them.  1 (and the
+ * policy, its blob) if it approves, 0 if the officer decides.
+ */
+static int standing_rule(strata_node *n, const change *c, const strata_procmsg *req, const char *peer,
+			 strata_policy **p, char blob[GIT_OID_HEXSZ + 1])
+{
+	strata_buf tier = STRATA_BUF_INIT, pname = STRATA_BUF_INIT;
+	strata_procmsg *cat = NULL;
+	json_t *desc = NULL, *st = NULL, *tiers, *fields, *asked = json_object_get(req->body, "fields");
+	char path[128];
+	git_oid id;
+	int ok = 0;
+
+	*p = NULL;
+	if (path_of(path, sizeof(path), DIR_DESCRIBED, strata_procmsg_str(req, "dataset")) < 0 ||
+	    state_get(&desc, n, NULL, path) < 0 || strcmp(sv(desc, "attribute"), "open"))
+		goto done;
+	/* the requester's tier: as node.conf pins it, else as its catalogue says */
+	if (strata_peers_get(&tier, n, strata_procmsg_str(req, "from"), "tier") < 0) {
+		strata_error_clear();
+		if (held_catalog(&cat, &st, n, c, strata_procmsg_str(req, "from")) < 0 || !cat)
+			goto done;
+		strata_buf_puts(&tier, strata_procmsg_str(cat, "tier"));
+	}
+	tiers = json_object_get(desc, "auto_tiers");
+	fields = json_object_get(desc, "auto_fields");
+	for (size_t i = 0; !ok && tier.ptr && i < json_array_size(tiers); i++)
+		ok = !strcmp(json_string_value(json_array_get(tiers, i)), tier.ptr);
+	for (size_t i = 0; ok && i < json_array_size(asked); i++) {
+		size_t k;
+		for (k = 0; k < json_array_size(fields) &&
+			    strcmp(json_string_value(json_array_get(fields, k)), json_string_value(json_array_get(asked, i)));
+		     k++)
+			;
+		ok = k < json_array_size(fields);
+	}
+	if (ok && (strata_peers_get(&pname, n, peer, "policy") < 0 || strata_policy_store_load(p, &id, n, pname.ptr) < 0 ||
+		   policy_shares(*p, n, peer, req) < 0))
+		ok = 0;
+	if (ok)
+		git_oid_tostr(blob, GIT_OID_HEXSZ + 1, &id);
+done:
+	strata_error_clear();
+	if (!ok) {
+		strata_policy_free(*p);
+		*p = NULL;
+	}
+	strata_procmsg_free(cat);
+	json_decref(st);
+	json_decref(desc);
+	strata_buf_dispose(&tier);
+	strata_buf_dispose(&pname);
+	return ok;
+}
+
 static int take_request(change *c, strata_node *n, const char *peer, const strata_procmsg *m, const char *what)
 {
 	const char *me = strata_node_name(n), *id = strata_procmsg_str(m, "id");
 	held_request h;
 	strata_buf env = STRATA_BUF_INIT;
-	char route[64] = "", reason[256] = "", path[128];
+	strata_policy *rule = NULL;
+	char route[64] = "", reason[256] = "", path[128], blob[GIT_OID_HEXSZ + 1] = "";
 	json_t *st = NULL, *legs = json_array();
 	int error;
 
@@ -1382,6 +1472,8 @@ static int take_request(change *c, strata_node *n, const char *peer, const strat
 	strata_error_clear();
 	if (!strcmp(strata_procmsg_str(m, "owner"), me)) {
 		error = owner_refusal(n, m, reason, sizeof(reason));
+		if (!error && !reason[0] && standing_rule(n, c, m, peer, &rule, blob))
+			snprintf(reason, sizeof(reason), "approved by the owner's standing rule for open data");
 	} else if ((error = route_to(route, sizeof(route), n, c, strata_procmsg_str(m, "owner"))) == 0 &&
 		   (!route[0] || !strcmp(route, peer))) {
 		snprintf(reason, sizeof(reason), "%s knows no way on to '%s'", me, strata_procmsg_str(m, "owner"));
@@ -1390,14 +1482,16 @@ static int take_request(change *c, strata_node *n, const char *peer, const strat
 	if (!error)
 		error = store_request(c, n, m, peer, route, legs);
 	if (!error && reason[0] &&
-	    (error = auto_answer(&env, n, m, !strcmp(strata_procmsg_str(m, "owner"), me) ? "owner" : "relay", reason)) == 0 &&
+	    (error = auto_answer(&env, n, m, !strcmp(strata_procmsg_str(m, "owner"), me) ? "owner" : "relay",
+				 rule ? "approve" : "refuse", reason, rule, blob)) == 0 &&
 	    (error = path_of(path, sizeof(path), DIR_REQUESTS, id)) == 0 && (error = state_get(&st, n, c, path)) == 0 &&
 	    json_array_append_new(json_object_get(st, "answers"), json_stringn(env.ptr, env.len)) == 0)
 		error = state_put(c, n, path, st);
 	if (!error)
 		error = strata_buf_printf(&c->trailers, "Strata-Request: %s %s %s/%s%s%s\n", id, m->origin,
 					  strata_procmsg_str(m, "owner"), strata_procmsg_str(m, "dataset"),
-					  reason[0] ? " refused: " : "", reason);
+					  rule ? ": " : reason[0] ? " refused: " : "", reason);
+	strata_policy_free(rule);
 	json_decref(st);
 	json_decref(legs);
 	strata_buf_dispose(&env);
