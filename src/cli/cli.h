@@ -108,5 +108,7 @@ int cmd_catalog(int argc, char **argv, strata_cli *cli);
 int cmd_request(int argc, char **argv, strata_cli *cli);
 int cmd_requests(int argc, char **argv, strata_cli *cli);
 int cmd_answer(int argc, char **argv, strata_cli *cli);
+int cmd_correct(int argc, char **argv, strata_cli *cli);
+int cmd_corrections(int argc, char **argv, strata_cli *cli);
 
 #endif

@@ -49,6 +49,8 @@ static const struct strata_cmd cmds[] = {
 	{ "catalog",  cmd_catalog,  NEED_NODE, "the data catalogue: what this node and the nodes around it offer; describe an own dataset" },
 	{ "request",  cmd_request,  NEED_NODE, "file a signed request for fields of a dataset another node owns" },
 	{ "requests", cmd_requests, NEED_NODE, "requests filed, received and passed on: open, overdue, answered, and who must act" },
+	{ "correct",  cmd_correct,  NEED_NODE, "report a wrong value in a received record: it goes back to the record's owner" },
+	{ "corrections", cmd_corrections, NEED_NODE, "corrections filed, passed on and received; accept or reject one" },
 	{ "answer",   cmd_answer,   NEED_NODE, "approve (under a committed policy) or refuse (with the reason) a request" },
 	{ "serve",    cmd_serve,    NEED_NODE, "run the HTTPS replication daemon" },
 	{ "console",  cmd_console,  NEED_NODE, "a read-only web console for this node, on 127.0.0.1" },

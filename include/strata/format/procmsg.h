@@ -26,6 +26,12 @@
  *   answer    {kind, v, request, from, role, to, decision, reason, policy,
  *             version, blob, time}: role "owner" (the owner's answer) or
  *             "relay" (a relay's leg: its own policy passes the fields on)
+ *   correction {kind, v, id, from, filer, dataset, key, field, value, note,
+ *             time}: a recipient's report of a wrong value, passed back
+ *             hop by hop toward the record's owner; each hop signs its own
+ *             (from), with the key as the next hop's recipient holds it
+ *   fix       {kind, v, id, from, to, decision, reason, time}: the owner's
+ *             answer to a correction (accept, reject), back to its filer
  *
  * Trust: everything decoded here is untrusted.  Decoding checks the
  * envelope's shape, the body's keys and types under fixed bounds, and the
@@ -48,7 +54,9 @@
 #define STRATA_PROCMSG_TEXT_MAX 2048		/* bytes of a title, description, purpose, reason */
 #define STRATA_PROCMSG_ID_LEN 16		/* a request's id: hex digits */
 
-typedef enum { STRATA_MSG_CATALOG, STRATA_MSG_REQUEST, STRATA_MSG_ANSWER } strata_msg_kind;
+typedef enum {
+	STRATA_MSG_CATALOG, STRATA_MSG_REQUEST, STRATA_MSG_ANSWER, STRATA_MSG_CORRECTION, STRATA_MSG_FIX
+} strata_msg_kind;
 
 typedef struct strata_procmsg {
 	strata_msg_kind kind;

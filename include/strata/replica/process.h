@@ -11,6 +11,8 @@
  *     process/described/DATASET   the officer's description of an own dataset
  *     process/catalog/NODE        the newest catalogue of NODE this node
  *                                 holds: {"via": PEER, "env": ENVELOPE}
+ *     process/corrections/ID      a correction filed, passed on or received as
+ *                                 the owner (the record by its ledger token)
  *     process/requests/ID         a request filed here, relayed or received:
  *                                 {"request": ENVELOPE, "via": PEER or "",
  *                                  "route": PEER or "", "legs": [...],
@@ -147,6 +149,34 @@ int strata_process_expose(strata_node *n, const char *id, strata_process_exposur
  * changes.
  */
 int strata_process_answer(strata_node *n, const char *id, int approve, const char *reason, const char *policy_file);
+
+/* --- corrections --- */
+
+/*
+ * Files a correction of `field` of the record `key` names in received
+ * dataset `dataset` (as strata names it here): the value it should have,
+ * and a note.  It goes back along the record's trace, each hop passing it
+ * on with the key as the next one holds it (provenance.h), to the owner.
+ * STRATA_ENOTFOUND if no record with that key was received here.
+ */
+int strata_process_correct(strata_node *n, const char *dataset, char *const *key, size_t nkey, const char *field,
+			   const char *value, const char *note, char id[17]);
+
+typedef struct {
+	const char *id, *filer, *dataset, *field, *value, *note;
+	int64_t time;
+	const char *role;	/* "filed" here, "owner", "relay" */
+	const char *via, *route;
+	const char *status;	/* open, accepted, rejected, done (accepted, and the owner's record now holds it) */
+	const char *decision, *reason, *answered_by;
+	const char *current;	/* the owner's: the field's value in its record now */
+	const char *record;	/* the owner's: the record's key there, "" elsewhere */
+} strata_correction_info;
+typedef int (*strata_correction_cb)(const strata_correction_info *c, void *payload);
+int strata_process_corrections(strata_node *n, strata_correction_cb cb, void *payload);
+
+/* The owner's answer: accept (the fix comes with its next import) or reject, with a reason. */
+int strata_process_fix(strata_node *n, const char *id, int accept, const char *reason);
 
 /* --- the carriers --- */
 

@@ -231,6 +231,47 @@ static int check_answer(const char *what, json_t *b)
 	return 0;
 }
 
+static int check_correction(const char *what, json_t *b)
+{
+	static const char *const keys[] = { "kind", "v", "id", "from", "filer", "dataset", "key", "field", "value",
+					    "note", "time", NULL };
+	const char *k = NULL, *id = json_string_value(json_object_get(b, "id"));
+	json_t *key = json_object_get(b, "key");
+
+	if (strata_json_check_keys(b, keys, &k) < 0)
+		return strata_error_set("'%s': correction message: unknown or missing key '%.64s'", what, k);
+	if (!id || !strata_procmsg_id_valid(id))
+		return bad(what, "correction", "id is not 16 hex digits");
+	if (!strata_name_node_valid(sv(b, "from")) || !strata_name_node_valid(sv(b, "filer")) ||
+	    !text_ok(json_object_get(b, "dataset"), 256, 1, 0) || !field_name_ok(json_object_get(b, "field")))
+		return bad(what, "correction", "from, filer, dataset or field is not valid");
+	if (!json_is_array(key) || json_array_size(key) < 1 || json_array_size(key) > 8)
+		return bad(what, "correction", "key must be 1 to 8 values");
+	for (size_t i = 0; i < json_array_size(key); i++)
+		if (!text_ok(json_array_get(key, i), 256, 0, 0))
+			return bad(what, "correction", "a key value is not one line of text");
+	if (!text_ok(json_object_get(b, "value"), STRATA_PROCMSG_TEXT_MAX, 0, 0) ||
+	    !text_ok(json_object_get(b, "note"), STRATA_PROCMSG_TEXT_MAX, 1, 0) || !int_ok(json_object_get(b, "time"), 0))
+		return bad(what, "correction", "value, note (not empty) or time is not valid");
+	return 0;
+}
+
+static int check_fix(const char *what, json_t *b)
+{
+	static const char *const keys[] = { "kind", "v", "id", "from", "to", "decision", "reason", "time", NULL };
+	static const char *const decisions[] = { "accept", "reject", NULL };
+	const char *k = NULL, *id = json_string_value(json_object_get(b, "id"));
+
+	if (strata_json_check_keys(b, keys, &k) < 0)
+		return strata_error_set("'%s': fix message: unknown or missing key '%.64s'", what, k);
+	if (!id || !strata_procmsg_id_valid(id) || !strata_name_node_valid(sv(b, "from")) ||
+	    !strata_name_node_valid(sv(b, "to")) || !one_of(json_object_get(b, "decision"), decisions) ||
+	    !text_ok(json_object_get(b, "reason"), STRATA_PROCMSG_TEXT_MAX, 0, 0) || !int_ok(json_object_get(b, "time"), 0) ||
+	    (!strcmp(sv(b, "decision"), "reject") && json_string_length(json_object_get(b, "reason")) == 0))
+		return bad(what, "fix", "id, from, to, decision, reason (a rejection needs one) or time is not valid");
+	return 0;
+}
+
 /* The body's kind, version and checks; m->kind and m->origin from it. */
 static int check_body(strata_procmsg *m, const char *what)
 {
@@ -254,6 +295,14 @@ static int check_body(strata_procmsg *m, const char *what)
 	} else if (!strcmp(kind, "answer")) {
 		m->kind = STRATA_MSG_ANSWER;
 		error = check_answer(what, m->body);
+		origin = json_string_value(json_object_get(m->body, "from"));
+	} else if (!strcmp(kind, "correction")) {
+		m->kind = STRATA_MSG_CORRECTION;
+		error = check_correction(what, m->body);
+		origin = json_string_value(json_object_get(m->body, "from"));
+	} else if (!strcmp(kind, "fix")) {
+		m->kind = STRATA_MSG_FIX;
+		error = check_fix(what, m->body);
 		origin = json_string_value(json_object_get(m->body, "from"));
 	} else {
 		return strata_error_set("'%s': unknown process message kind '%.32s'", what, kind);

@@ -10,6 +10,8 @@
 #include "strata/format/name.h"
 #include "strata/format/schema.h"
 #include "strata/data/dataset.h"
+#include "strata/replica/provenance.h"
+#include "strata/base/digest.h"
 #include "strata/policy/policy.h"
 #include "strata/policy/policy_store.h"
 #include "strata/policy/risk.h"
@@ -1227,6 +1229,8 @@ done:
 
 /* --- what goes to a peer --- */
 
+static int correction_lines(strata_buf *out, strata_node *n, const char *peer);
+
 /* One envelope line: `m` passed on by this node (it adds itself unless it is the last hop already). */
 static int put_line(strata_buf *out, strata_node *n, const strata_procmsg *m)
 {
@@ -1278,6 +1282,8 @@ int strata_process_lines(strata_buf *out, strata_node *n, const char *peer)
 					error = put_line(out, n, h.answers[k]);
 		held_request_dispose(&h);
 	}
+	if (!error)
+		error = correction_lines(out, n, peer);
 done:
 	free_names(names, count);
 	strata_procmsg_free(own);
@@ -1545,6 +1551,8 @@ done:
 	return error;
 }
 
+static int take_correction(change *c, strata_node *n, const char *peer, const strata_procmsg *m, const char *what);
+static int take_fix(change *c, strata_node *n, const char *peer, const strata_procmsg *m, const char *what);
 int strata_process_take(strata_node *n, const char *peer, const char *what, const char *lines, size_t len,
 			git_oid *tree, int *have, strata_buf *trailers, size_t *refused)
 {
@@ -1583,7 +1591,7 @@ int strata_process_take(strata_node *n, const char *peer, const char *what, cons
 		p += ll + (nl != NULL);
 	}
 	error = 0;
-	for (int kind = STRATA_MSG_CATALOG; kind <= STRATA_MSG_ANSWER; kind++)
+	for (int kind = STRATA_MSG_CATALOG; kind <= STRATA_MSG_FIX; kind++)
 		for (size_t i = 0; i < nmsgs; i++) {
 			strata_procmsg *m = msgs[i];
 			int learned, rc;
@@ -1597,7 +1605,9 @@ int strata_process_take(strata_node *n, const char *peer, const char *what, cons
 			else if ((rc = key_check(n, &c, m, what, peer, &learned)) == 0)
 				rc = kind == STRATA_MSG_CATALOG ? take_catalog(&c, n, peer, m) :
 				     kind == STRATA_MSG_REQUEST ? take_request(&c, n, peer, m, what) :
-								  take_answer(&c, n, peer, m, what);
+				     kind == STRATA_MSG_ANSWER ? take_answer(&c, n, peer, m, what) :
+				     kind == STRATA_MSG_CORRECTION ? take_correction(&c, n, peer, m, what) :
+								     take_fix(&c, n, peer, m, what);
 			if (rc < 0) {
 				if (!first[0]) {
 					snprintf(first, sizeof(first), "%s", strata_error_last());
@@ -1738,5 +1748,524 @@ done:
 	git_tree_free(root);
 	git_commit_free(tip);
 	held_request_dispose(&h);
+	return error;
+}
+
+/* --- corrections: a wrong value reported back toward the record's owner --- */
+
+#define DIR_CORRECTIONS "process/corrections"
+
+/* The record key values of a record line, in the schema's key order, into a JSON array. */
+static int line_key(json_t **out, const char *line, size_t len, const strata_schema *s)
+{
+	strata_record *r = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = strata_json_record_parse(&r, line, len)) < 0)
+		return error;
+	*out = json_array();
+	for (size_t i = 0; *out && i < s->nkey; i++) {
+		const char *v = strata_json_record_get(r, s->key[i]);
+		json_array_append_new(*out, json_string(v ? v : ""));
+	}
+	strata_json_record_free(r);
+	return *out ? 0 : strata_error_set("out of memory");
+}
+
+/* The ledger token (ledger.h) of own dataset `dataset`'s record with key values `key`: no key kept in the log. */
+static int record_token(char hex[STRATA_TOKEN_HEX + 1], strata_node *n, const json_t *key)
+{
+	unsigned char hash[STRATA_HASH_LEN];
+	char *vals[8];
+	strata_hmac_key k;
+	strata_token t;
+	int error;
+
+	for (size_t i = 0; i < json_array_size(key) && i < 8; i++)
+		vals[i] = (char *)json_string_value(json_array_get(key, i));
+	if ((error = strata_provenance_key_from_args(hash, vals, json_array_size(key))) < 0 ||
+	    (error = strata_ledger_key(&k, n, 1)) < 0)
+		return error;
+	error = strata_ledger_token(&t, &k, hash);
+	strata_hmac_key_dispose(&k);
+	if (!error)
+		strata_ledger_token_hex(hex, t);
+	return error;
+}
+
+/*
+ * Where a record, as `key` names it in `dataset` at this node (or at a peer
+ * this node built a view for), comes from: the next hop and its key there
+ * (*next set), or this node's own record (*own set, its token and dataset).
+ */
+static int correction_hop(strata_node *n, const char *dataset, const json_t *key, char next[64], json_t **next_key,
+			  char token[STRATA_TOKEN_HEX + 1], char own[STRATA_DATASET_NAME_MAX], const char *field)
+{
+	strata_trace t;
+	char *vals[8];
+	int error;
+
+	next[0] = own[0] = token[0] = '\0';
+	*next_key = NULL;
+	for (size_t i = 0; i < json_array_size(key) && i < 8; i++)
+		vals[i] = (char *)json_string_value(json_array_get(key, i));
+	memset(&t, 0, sizeof(t));
+	if ((error = strata_provenance_trace(&t, n, dataset, vals, json_array_size(key))) < 0)
+		return error;
+	for (size_t i = 0; i < t.nhops; i++) {
+		strata_trace_hop *h = &t.hops[i];
+		if (h->is_view || strcmp(h->node, strata_node_name(n)))
+			continue;
+		/* this node's own record: its owner is here */
+		{
+			git_commit *c = NULL;
+			git_tree *root = NULL;
+			strata_schema *s = NULL;
+			json_t *k = NULL;
+			strata_buf v = STRATA_BUF_INIT;
+			if ((error = strata_dataset_resolve(&c, n, t.dataset, NULL)) == 0 &&
+			    (error = git_commit_tree(&root, c) < 0 ? strata_error_git("cannot read the dataset") : 0) == 0 &&
+			    (error = strata_schema_load(&s, strata_node_repo(n), root)) == 0 &&
+			    (error = line_key(&k, h->line.ptr, h->line.len, s)) == 0)
+				error = record_token(token, n, k);
+			if (!error && strata_schema_field(s, field) < 0)
+				error = strata_error_setc(STRATA_ENOTFOUND, "'%s' has no field '%s'", t.dataset, field);
+			snprintf(own, STRATA_DATASET_NAME_MAX, "%s", t.dataset);
+			strata_buf_dispose(&v);
+			json_decref(k);
+			strata_schema_free(s);
+			git_tree_free(root);
+			git_commit_free(c);
+			strata_provenance_trace_dispose(&t);
+			return error;
+		}
+	}
+	if (!t.has_next) {
+		strata_provenance_trace_dispose(&t);
+		return strata_error_setc(STRATA_ENOTFOUND, "the record's trace at '%s' ends here, short of its owner",
+					 strata_node_name(n));
+	}
+	snprintf(next, 64, "%s", t.next_node);
+	*next_key = json_loadb(t.next_key.ptr, t.next_key.len, 0, NULL);
+	strata_provenance_trace_dispose(&t);
+	if (!json_is_array(*next_key)) {
+		json_decref(*next_key);
+		*next_key = NULL;
+		return strata_error_set("the record's trace names no key at '%s'", next);
+	}
+	return 0;
+}
+
+static int sign_correction(strata_procmsg **out, strata_node *n, const char *id, const char *filer, const char *dataset,
+			   json_t *key, const char *field, const char *value, const char *note, int64_t time)
+{
+	json_t *body = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:I}", "kind", "correction", "v",
+				 STRATA_PROCMSG_VERSION, "id", id, "from", strata_node_name(n), "filer", filer, "dataset",
+				 dataset, "key", key, "field", field, "value", value, "note", note, "time", (json_int_t)time);
+	int error;
+
+	if (!body)
+		return strata_error_set("--value and --note must be UTF-8 text");
+	if ((error = strata_node_load_key(n)) < 0)
+		return error;
+	return strata_procmsg_sign(out, body, strata_node_key(n));
+}
+
+/* Stores correction `id`: what this node sends on (or, at the owner, what came), and where. */
+static int store_correction(change *c, strata_node *n, const strata_procmsg *m, const char *via, const char *route,
+			    const char *token, const char *own)
+{
+	strata_buf env = STRATA_BUF_INIT;
+	char path[128];
+	json_t *st;
+	int error;
+
+	if ((error = strata_procmsg_encode(&env, m, NULL)) < 0 ||
+	    (error = path_of(path, sizeof(path), DIR_CORRECTIONS, strata_procmsg_str(m, "id"))) < 0)
+		goto done;
+	if ((st = json_pack("{s:s%, s:s, s:s, s:s, s:s, s:I}", "correction", env.ptr, env.len, "via", via, "route", route,
+			    "token", token, "dataset", own, "received", (json_int_t)strata_time_now())) == NULL) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	error = state_put(c, n, path, st);
+	json_decref(st);
+done:
+	strata_buf_dispose(&env);
+	return error;
+}
+
+int strata_process_correct(strata_node *n, const char *dataset, char *const *key, size_t nkey, const char *field,
+			   const char *value, const char *note, char id[17])
+{
+	change c = { { { 0 } }, 0, STRATA_BUF_INIT };
+	strata_procmsg *m = NULL;
+	json_t *k = json_array(), *next_key = NULL;
+	strata_buf subject = STRATA_BUF_INIT;
+	char next[64], token[STRATA_TOKEN_HEX + 1], own[STRATA_DATASET_NAME_MAX];
+	unsigned char raw[8];
+	int error;
+
+	if ((error = strata_journal_lock(n)) < 0)
+		goto done;
+	if (!note || !*note) {
+		error = strata_error_set("a correction needs its note (--note): what is wrong, and how it is known");
+		goto done;
+	}
+	for (size_t i = 0; i < nkey; i++)
+		json_array_append_new(k, json_string(key[i]));
+	if ((error = correction_hop(n, dataset, k, next, &next_key, token, own, field)) < 0) {
+		if (error == STRATA_ENOTFOUND)
+			error = strata_error_setc(STRATA_ENOTFOUND, "no record with that key in '%s' here (%s): a correction "
+						  "is for a record this node received", dataset, strata_error_last());
+		goto done;
+	}
+	if (own[0]) {
+		error = strata_error_set("that record is this node's own, in '%s': correct it at its source and import it "
+					 "again", own);
+		goto done;
+	}
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		error = strata_error_ssl("no randomness for a correction id");
+		goto done;
+	}
+	strata_enc_hex(id, raw, sizeof(raw));
+	{
+		const char *base = strrchr(dataset, '/');
+		if ((error = sign_correction(&m, n, id, strata_node_name(n), base ? base + 1 : dataset, next_key, field,
+					     value, note, strata_time_now())) < 0)
+			goto done;
+	}
+	if ((error = store_correction(&c, n, m, "", next, "", "")) < 0 ||
+	    (error = strata_buf_printf(&c.trailers, "Strata-Correction: %s %s\nStrata-Field: %s\nStrata-Route: %s\n", id,
+				       dataset, field, next)) < 0 ||
+	    (error = strata_buf_printf(&subject, "correction %s filed: %s of a record of %s", id, field, dataset)) < 0)
+		goto done;
+	error = change_commit(&c, n, "correction-filed", subject.ptr);
+done:
+	change_dispose(&c);
+	strata_buf_dispose(&subject);
+	strata_procmsg_free(m);
+	json_decref(k);
+	json_decref(next_key);
+	return error;
+}
+
+static int sign_fix(strata_buf *env, strata_node *n, const char *id, const char *to, int accept, const char *reason)
+{
+	strata_procmsg *m = NULL;
+	json_t *body = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:I}", "kind", "fix", "v", STRATA_PROCMSG_VERSION,
+				 "id", id, "from", strata_node_name(n), "to", to, "decision", accept ? "accept" : "reject",
+				 "reason", reason ? reason : "", "time", (json_int_t)strata_time_now());
+	int error;
+
+	if (!body)
+		return strata_error_set("--reason must be UTF-8 text");
+	if ((error = strata_node_load_key(n)) < 0 || (error = strata_procmsg_sign(&m, body, strata_node_key(n))) < 0)
+		return error;
+	error = strata_procmsg_encode(env, m, NULL);
+	strata_procmsg_free(m);
+	return error;
+}
+
+/* A correction coming in from `peer`: at the owner it stays, elsewhere it goes on with the key as there. */
+static int take_correction(change *c, strata_node *n, const char *peer, const strata_procmsg *m, const char *what)
+{
+	const char *id = strata_procmsg_str(m, "id");
+	strata_procmsg *held = NULL, *on = NULL;
+	json_t *st = NULL, *next_key = NULL;
+	char path[128], next[64], token[STRATA_TOKEN_HEX + 1], own[STRATA_DATASET_NAME_MAX];
+	int error;
+
+	if (strcmp(m->origin, peer))
+		return strata_error_setc(STRATA_EVERIFY, "'%s': a correction signed by '%s', delivered by '%s': each hop "
+					 "signs the one it passes on", what, m->origin, peer);
+	if ((error = path_of(path, sizeof(path), DIR_CORRECTIONS, id)) < 0)
+		return error;
+	if ((error = state_get(&st, n, c, path)) == 0) {
+		json_decref(st);
+		return 0;	/* held: the same again */
+	}
+	if (error != STRATA_ENOTFOUND)
+		return error;
+	strata_error_clear();
+	error = correction_hop(n, strata_procmsg_str(m, "dataset"), json_object_get(m->body, "key"), next, &next_key,
+			       token, own, strata_procmsg_str(m, "field"));
+	if (error < 0) {
+		/* nothing here answers to it: said back, and recorded */
+		char why[512];
+		strata_buf env = STRATA_BUF_INIT;
+		json_t *nst;
+		snprintf(why, sizeof(why), "%s cannot follow it: %s", strata_node_name(n), strata_error_last());
+		strata_error_clear();
+		if ((error = store_correction(c, n, m, peer, "", "", "")) < 0 ||
+		    (error = sign_fix(&env, n, id, strata_procmsg_str(m, "filer"), 0, why)) < 0 ||
+		    (error = state_get(&nst, n, c, path)) < 0) {
+			strata_buf_dispose(&env);
+			return error;
+		}
+		json_object_set_new(nst, "fix", json_stringn(env.ptr, env.len));
+		error = state_put(c, n, path, nst);
+		json_decref(nst);
+		strata_buf_dispose(&env);
+		return error < 0 ? error : strata_buf_printf(&c->trailers, "Strata-Correction: %s rejected: %s\n", id, why);
+	}
+	if (own[0])
+		error = store_correction(c, n, m, peer, "", token, own);
+	else if ((error = sign_correction(&on, n, id, strata_procmsg_str(m, "filer"), strata_procmsg_str(m, "dataset"),
+					  next_key, strata_procmsg_str(m, "field"), strata_procmsg_str(m, "value"),
+					  strata_procmsg_str(m, "note"), strata_procmsg_int(m, "time"))) == 0)
+		error = store_correction(c, n, on, peer, next, "", "");
+	if (!error)
+		error = strata_buf_printf(&c->trailers, "Strata-Correction: %s %s %s\n", id, strata_procmsg_str(m, "filer"),
+					  own[0] ? "received as the owner" : next);
+	strata_procmsg_free(on);
+	strata_procmsg_free(held);
+	json_decref(next_key);
+	return error;
+}
+
+/* The owner's answer, back the way the correction came. */
+static int take_fix(change *c, strata_node *n, const char *peer, const strata_procmsg *m, const char *what)
+{
+	const char *id = strata_procmsg_str(m, "id");
+	strata_buf env = STRATA_BUF_INIT;
+	json_t *st = NULL;
+	char path[128];
+	int error;
+
+	if ((error = path_of(path, sizeof(path), DIR_CORRECTIONS, id)) < 0)
+		return error;
+	if ((error = state_get(&st, n, c, path)) == STRATA_ENOTFOUND)
+		return strata_error_set("'%s': an answer to correction %s, which this node never filed or passed on", what, id);
+	if (error < 0)
+		return error;
+	if (json_object_get(st, "fix"))
+		goto done;	/* answered already: the same again */
+	if (strcmp(sv(st, "route"), peer)) {
+		error = strata_error_set("'%s': an answer to correction %s came from '%s', not the way it went ('%s')", what,
+					 id, peer, sv(st, "route"));
+		goto done;
+	}
+	if ((error = strata_procmsg_encode(&env, m, NULL)) < 0)
+		goto done;
+	json_object_set_new(st, "fix", json_stringn(env.ptr, env.len));
+	if ((error = state_put(c, n, path, st)) == 0)
+		error = strata_buf_printf(&c->trailers, "Strata-Fix: %s %s %s\n", id, strata_procmsg_str(m, "decision"),
+					  m->origin);
+done:
+	json_decref(st);
+	strata_buf_dispose(&env);
+	return error;
+}
+
+/* The value of `field` in own dataset `dataset`'s record whose key has ledger token `token` (1 found, 0 not). */
+struct token_walk {
+	strata_node *n;
+	const strata_schema *s;
+	const char *token, *field;
+	strata_hmac_key k;
+	strata_buf *out, *key;	/* the field's value, the record's key values ("a,b") */
+	int found;
+};
+
+static int token_line(const char *line, size_t len, void *payload)
+{
+	struct token_walk *w = payload;
+	unsigned char hash[STRATA_HASH_LEN];
+	char *vals[8], hex[STRATA_TOKEN_HEX + 1];
+	strata_record *r = NULL;
+	strata_token t;
+	int error;
+
+	if ((error = strata_json_record_parse(&r, line, len)) < 0)
+		return error;
+	for (size_t i = 0; i < w->s->nkey && i < 8; i++)
+		vals[i] = (char *)strata_json_record_get(r, w->s->key[i]);
+	if ((error = strata_provenance_key_from_args(hash, vals, w->s->nkey)) == 0 &&
+	    (error = strata_ledger_token(&t, &w->k, hash)) == 0) {
+		strata_ledger_token_hex(hex, t);
+		if (!strcmp(hex, w->token)) {
+			const char *v = strata_json_record_get(r, w->field);
+			w->found = 1;
+			error = strata_buf_puts(w->out, v ? v : "");
+			for (size_t i = 0; !error && i < w->s->nkey; i++)
+				error = strata_buf_printf(w->key, "%s%s", i ? "," : "", vals[i] ? vals[i] : "");
+		}
+	}
+	strata_json_record_free(r);
+	return error < 0 ? error : w->found;
+}
+
+static int own_value(strata_buf *out, strata_buf *key, strata_node *n, const char *dataset, const char *token,
+		     const char *field)
+{
+	git_commit *c = NULL;
+	git_tree *root = NULL;
+	strata_schema *s = NULL;
+	struct token_walk w = { n, NULL, token, field, { 0 }, out, key, 0 };
+	int error, have_k = 0;
+
+	if ((error = strata_dataset_resolve(&c, n, dataset, NULL)) == 0 &&
+	    (error = git_commit_tree(&root, c) < 0 ? strata_error_git("cannot read the dataset") : 0) == 0 &&
+	    (error = strata_schema_load(&s, strata_node_repo(n), root)) == 0 && (error = strata_ledger_key(&w.k, n, 0)) == 0) {
+		have_k = 1;
+		w.s = s;
+		error = strata_dataset_foreach(strata_node_repo(n), root, token_line, &w);
+	}
+	if (have_k)
+		strata_hmac_key_dispose(&w.k);
+	strata_schema_free(s);
+	git_tree_free(root);
+	git_commit_free(c);
+	return error < 0 ? error : w.found;
+}
+
+int strata_process_corrections(strata_node *n, strata_correction_cb cb, void *payload)
+{
+	char **names = NULL;
+	size_t count = 0;
+	int error;
+
+	if ((error = state_list(&names, &count, n, DIR_CORRECTIONS)) < 0)
+		return error;
+	for (size_t i = 0; !error && i < count; i++) {
+		strata_procmsg *m = NULL, *fix = NULL;
+		json_t *st = NULL;
+		strata_buf now = STRATA_BUF_INIT, key = STRATA_BUF_INIT;
+		char path[128];
+		strata_correction_info info;
+		memset(&info, 0, sizeof(info));
+		if ((error = path_of(path, sizeof(path), DIR_CORRECTIONS, names[i])) < 0 ||
+		    (error = state_get(&st, n, NULL, path)) < 0 ||
+		    (error = strata_procmsg_decode(&m, path, sv(st, "correction"), strlen(sv(st, "correction")))) < 0)
+			goto next;
+		if (json_object_get(st, "fix") &&
+		    (error = strata_procmsg_decode(&fix, path, sv(st, "fix"), strlen(sv(st, "fix")))) < 0)
+			goto next;
+		info.id = names[i];
+		info.filer = strata_procmsg_str(m, "filer");
+		info.dataset = sv(st, "dataset")[0] ? sv(st, "dataset") : strata_procmsg_str(m, "dataset");
+		info.field = strata_procmsg_str(m, "field");
+		info.value = strata_procmsg_str(m, "value");
+		info.note = strata_procmsg_str(m, "note");
+		info.time = strata_procmsg_int(m, "time");
+		info.via = sv(st, "via");
+		info.route = sv(st, "route");
+		info.role = !info.via[0] ? "filed" : sv(st, "token")[0] ? "owner" : "relay";
+		info.decision = fix ? strata_procmsg_str(fix, "decision") : "";
+		info.reason = fix ? strata_procmsg_str(fix, "reason") : "";
+		info.answered_by = fix ? fix->origin : "";
+		info.status = !fix ? "open" : !strcmp(info.decision, "accept") ? "accepted" : "rejected";
+		info.current = "";
+		if (!strcmp(info.role, "owner")) {
+			/* the owner's record as it is now: the fix is done once a later commit holds the value */
+			int found = own_value(&now, &key, n, info.dataset, sv(st, "token"), info.field);
+			if (found < 0) {
+				error = found;
+				goto next;
+			}
+			info.current = found ? now.ptr : "(no such record now)";
+			info.record = found ? key.ptr : "";
+			if (found && fix && !strcmp(info.decision, "accept") && !strcmp(now.ptr, info.value))
+				info.status = "done";
+		}
+		error = cb(&info, payload);
+next:
+		strata_buf_dispose(&now);
+		strata_buf_dispose(&key);
+		strata_procmsg_free(m);
+		strata_procmsg_free(fix);
+		json_decref(st);
+	}
+	free_names(names, count);
+	return error;
+}
+
+int strata_process_fix(strata_node *n, const char *id, int accept, const char *reason)
+{
+	change c = { { { 0 } }, 0, STRATA_BUF_INIT };
+	strata_procmsg *m = NULL;
+	strata_buf env = STRATA_BUF_INIT, subject = STRATA_BUF_INIT;
+	json_t *st = NULL;
+	char path[128];
+	int error;
+
+	if ((error = strata_journal_lock(n)) < 0)
+		return error;
+	if (!strata_procmsg_id_valid(id))
+		return strata_error_setc(STRATA_ENOTFOUND, "'%s' is not a correction id (16 hex digits, as 'strata "
+					 "corrections' shows it)", id);
+	if ((error = path_of(path, sizeof(path), DIR_CORRECTIONS, id)) < 0)
+		return error;
+	if ((error = state_get(&st, n, NULL, path)) == STRATA_ENOTFOUND)
+		return strata_error_setc(STRATA_ENOTFOUND, "no correction '%s' here ('strata corrections' lists them)", id);
+	if (error < 0)
+		return error;
+	if (!sv(st, "token")[0]) {
+		error = strata_error_set("correction %s is not for a record this node owns: its owner answers it", id);
+		goto done;
+	}
+	if (json_object_get(st, "fix")) {
+		error = strata_error_setc(STRATA_EEXISTS, "correction %s was answered already: an answer is final", id);
+		goto done;
+	}
+	if (!accept && (!reason || !*reason)) {
+		error = strata_error_set("a rejection needs its reason (--reason)");
+		goto done;
+	}
+	if ((error = strata_procmsg_decode(&m, path, sv(st, "correction"), strlen(sv(st, "correction")))) < 0 ||
+	    (error = sign_fix(&env, n, id, strata_procmsg_str(m, "filer"), accept, reason)) < 0)
+		goto done;
+	json_object_set_new(st, "fix", json_stringn(env.ptr, env.len));
+	if ((error = state_put(&c, n, path, st)) < 0 ||
+	    (error = strata_buf_printf(&c.trailers, "Strata-Correction: %s\nStrata-Decision: %s\nStrata-Filer: %s\n", id,
+				       accept ? "accept" : "reject", strata_procmsg_str(m, "filer"))) < 0 ||
+	    (reason && *reason && (error = strata_buf_printf(&c.trailers, "Strata-Reason: %s\n", reason)) < 0) ||
+	    (error = strata_buf_printf(&subject, "correction %s %s", id, accept ? "accepted: the fix comes with the next "
+				       "import" : "rejected")) < 0)
+		goto done;
+	error = change_commit(&c, n, "correction-answered", subject.ptr);
+done:
+	change_dispose(&c);
+	strata_buf_dispose(&env);
+	strata_buf_dispose(&subject);
+	strata_procmsg_free(m);
+	json_decref(st);
+	return error;
+}
+
+/* Corrections toward their owner through `peer`, until answered; answers back through it, for a while. */
+static int correction_lines(strata_buf *out, strata_node *n, const char *peer)
+{
+	char **names = NULL;
+	size_t count = 0;
+	int64_t now = strata_time_now();
+	int error;
+
+	if ((error = state_list(&names, &count, n, DIR_CORRECTIONS)) < 0)
+		return error;
+	for (size_t i = 0; !error && i < count; i++) {
+		strata_procmsg *m = NULL;
+		json_t *st = NULL;
+		char path[128];
+		if ((error = path_of(path, sizeof(path), DIR_CORRECTIONS, names[i])) < 0 ||
+		    (error = state_get(&st, n, NULL, path)) < 0)
+			break;
+		if (!strcmp(sv(st, "route"), peer) && !json_object_get(st, "fix") &&
+		    (error = strata_procmsg_decode(&m, path, sv(st, "correction"), strlen(sv(st, "correction")))) == 0 &&
+		    now <= strata_procmsg_int(m, "time") + 4 * STRATA_PROCESS_KEEP)
+			error = put_line(out, n, m);
+		strata_procmsg_free(m);
+		m = NULL;
+		if (!error && !strcmp(sv(st, "via"), peer) && json_object_get(st, "fix") &&
+		    (error = strata_procmsg_decode(&m, path, sv(st, "fix"), strlen(sv(st, "fix")))) == 0 &&
+		    now <= strata_procmsg_int(m, "time") + STRATA_PROCESS_KEEP)
+			error = put_line(out, n, m);
+		strata_procmsg_free(m);
+		json_decref(st);
+	}
+	free_names(names, count);
 	return error;
 }
