@@ -6,7 +6,9 @@
 # approves its own leg (the district commits a policy version naming the
 # request); the province holds the field after the next round.  A refused
 # request shows its reason; an unanswered one goes overdue on both sides.
-# Bad requests, answers and messages change nothing.  The district returns
+# Bad requests, answers and messages change nothing.  A correction filed at
+# the district goes back to the community, is accepted, and the corrected
+# value reaches the district with the next import.  The district returns
 # grid events down the tiers to two communities under one policy: each
 # gets only its own community's rows.
 . "$TOP_SRCDIR/tests/e2e/lib.sh"
@@ -263,3 +265,56 @@ assert r['status'] == 'approved' and r['policy'] == 'community-to-street v1', r"
 git -C cn/repo.git log --format=%B refs/strata/audit | grep -q "^Strata-Request: $id5 st-wangjiang $CN/residents: approved by the owner's standing rule" ||
 	fail "the rule's approval is not in the owner's audit log"
 ok "a standing rule for open data approves a street's request for the fields it names as it comes (recorded); one asking more waits for the officer"
+
+# --- a correction at the district goes back to the community; accepted, fixed, the value comes back ---
+dsx=$("$STRATA" -C dx datasets --received --format csv | tr -d '\r' | cut -d, -f1 | grep "/$CN/residents\$" | head -1)
+[ -n "$dsx" ] || fail "the district holds no residents of $CN"
+"$STRATA" -C dx export "$dsx" --format csv | tr -d '\r' | sed -n 2p >rec.csv
+k=$(cut -d, -f1 <rec.csv)
+before=$(node_state dx)
+expect_fail 1 "no record with that key in '$dsx' here" "$STRATA" -C dx correct "$dsx" nokey --field income_band --value x --note n
+expect_fail 1 "a correction needs its note" "$STRATA" -C dx correct "$dsx" "$k" --field income_band --value x --note ''
+expect_fail 1 "has no field 'shoe'" "$STRATA" -C dx correct "$dsx" "$k" --field shoe --value x --note n
+expect_fail 2 "usage" "$STRATA" -C dx correct "$dsx" "$k" --field income_band --value x
+[ "$before" = "$(node_state dx)" ] || fail "a refused correction changed the district"
+"$STRATA" -C dx correct "$dsx" "$k" --field income_band --value "0-2999" --note "民政核对：已领取低保" >cor.out
+cid=$(sed -n 's/^correction \([0-9a-f]\{16\}\) filed.*/\1/p' cor.out)
+[ -n "$cid" ] || fail "no correction id: $(cat cor.out)"
+for _ in 1 2 3; do round; done
+"$STRATA" -C st corrections --json | python3 -c "
+import json, sys
+r = [r for r in json.load(sys.stdin) if r['id'] == '$cid'][0]
+assert r['role'] == 'relay' and r['status'] == 'open', r" || fail "the street did not pass the correction on"
+"$STRATA" -C cn corrections --json >cn-cor.json
+rec=$(python3 -c "
+import json, sys
+r = [r for r in json.load(open('cn-cor.json')) if r['id'] == '$cid'][0]
+assert r['role'] == 'owner' and r['status'] == 'open' and r['value'] == '0-2999' and r['current'] != '0-2999', r
+print(r['record'])") || fail "the correction at its owner: $(cat cn-cor.json)"
+grep -q "\"$rec\"" cn-cor.json && ! grep -q "$k" cn-cor.json || fail "the owner's listing"
+git -C cn/repo.git log --format=%B refs/strata/audit | grep -q "^Strata-Correction: $cid dx-gongshu received as the owner" ||
+	fail "the correction is not in the owner's audit log"
+! git -C cn/repo.git show "refs/strata/audit:process/corrections/$cid" | grep -q "$rec" ||
+	fail "the owner's audit log names the record's key (it keeps only its token)"
+expect_fail 1 "not for a record this node owns" "$STRATA" -C st corrections accept "$cid"
+expect_fail 1 "a rejection needs its reason" "$STRATA" -C cn corrections reject "$cid"
+"$STRATA" -C cn corrections accept "$cid" >/dev/null
+expect_fail 1 "answered already" "$STRATA" -C cn corrections reject "$cid" --reason late
+# the officer fixes the record at its source and imports it again
+"$STRATA" -C cn export residents --format csv | python3 -c "
+import csv, sys
+rows = list(csv.reader(sys.stdin))
+i = rows[0].index('income_band'); k = rows[0].index('id_number')
+for r in rows[1:]:
+    if r[k] == '$rec': r[i] = '0-2999'
+csv.writer(sys.stdout, lineterminator='\n').writerows(rows)" >fixed.csv
+"$STRATA" -C cn import residents fixed.csv >/dev/null
+"$STRATA" -C cn corrections --json | grep -q '"status": "done"' || fail "accepted and imported, but not done"
+round
+"$STRATA" -C dx corrections --json | python3 -c "
+import json, sys
+r = [r for r in json.load(sys.stdin) if r['id'] == '$cid'][0]
+assert r['role'] == 'filed' and r['status'] == 'accepted' and r['decision'] == 'accept', r" || fail "the answer did not reach the district"
+"$STRATA" -C dx export "$dsx" --format csv | tr -d '\r' | grep "^$k," | grep -q ',0-2999' ||
+	fail "the corrected value did not reach the district: $("$STRATA" -C dx export "$dsx" --format csv | grep "^$k,")"
+ok "a correction filed at the district reaches the community through the street, is accepted and fixed; the value and the answer come back"

@@ -1926,6 +1926,21 @@ int strata_process_correct(strata_node *n, const char *dataset, char *const *key
 					 "again", own);
 		goto done;
 	}
+	{
+		/* a field of the record as received here */
+		git_commit *tip = NULL;
+		git_tree *root = NULL;
+		strata_schema *schema = NULL;
+		if ((error = strata_dataset_resolve(&tip, n, dataset, NULL)) == 0 &&
+		    (error = git_commit_tree(&root, tip) < 0 ? strata_error_git("cannot read the dataset") : 0) == 0 &&
+		    (error = strata_schema_load(&schema, strata_node_repo(n), root)) == 0 && strata_schema_field(schema, field) < 0)
+			error = strata_error_setc(STRATA_ENOTFOUND, "'%s' has no field '%s' here", dataset, field);
+		strata_schema_free(schema);
+		git_tree_free(root);
+		git_commit_free(tip);
+		if (error < 0)
+			goto done;
+	}
 	if (RAND_bytes(raw, sizeof(raw)) != 1) {
 		error = strata_error_ssl("no randomness for a correction id");
 		goto done;
