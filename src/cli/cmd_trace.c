@@ -4,6 +4,7 @@
  * to continue.
  */
 #include "cli.h"
+#include "strata/replica/process.h"
 #include "strata/replica/provenance.h"
 #include "strata/base/time.h"
 
@@ -21,9 +22,19 @@ static const char *role(const strata_trace_hop *h)
 	return !h->is_view ? "owner's dataset commit" : h->built_here ? "view built here" : "view received";
 }
 
-static json_t *trace_json(const strata_trace *t, const strata_node *n)
+/* The requests held here whose approval names this policy version (1 if any, in `out`). */
+static int requests_of(strata_buf *out, strata_node *n, const char *blob)
+{
+	strata_buf_clear(out);
+	if (strata_process_requests_of_policy(out, n, blob) < 0)
+		strata_error_clear();
+	return out->len > 0;
+}
+
+static json_t *trace_json(const strata_trace *t, strata_node *n)
 {
 	json_t *hops = json_array(), *o;
+	strata_buf req = STRATA_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1], when[40];
 
 	for (size_t i = 0; i < t->nhops; i++) {
@@ -42,6 +53,8 @@ static json_t *trace_json(const strata_trace *t, const strata_node *n)
 			json_object_set_new(hop, "policy", json_pack("{s:s, s:s, s:s}", "name", h->policy_name,
 								  "version", h->policy_version, "blob", h->policy_blob));
 			json_object_set_new(hop, "purpose", json_string(h->purpose));
+			if (requests_of(&req, n, h->policy_blob))
+				json_object_set_new(hop, "requests", json_string(req.ptr));
 		}
 		if (h->received) {
 			strata_time_format(when, sizeof(when), h->received);
@@ -61,6 +74,7 @@ static json_t *trace_json(const strata_trace *t, const strata_node *n)
 		json_object_set_new(o, "origin", json_pack("{s:s, s:s, s:b}", "node", t->origin_node, "commit", hex,
 							    "held", t->origin_held));
 	}
+	strata_buf_dispose(&req);
 	return o;
 }
 
@@ -81,8 +95,9 @@ static void print_key(const strata_buf *keyjson)
 	json_decref(a);
 }
 
-static void print_text(const strata_trace *t, const strata_node *n)
+static void print_text(const strata_trace *t, strata_node *n)
 {
+	strata_buf req = STRATA_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1], when[40];
 
 	printf("trace of a %s record at %s (%s)\n", t->dataset, strata_node_name(n), strata_node_tier(n));
@@ -97,6 +112,8 @@ static void print_text(const strata_trace *t, const strata_node *n)
 			printf("   for: %s\n", h->recipient);
 			printf("   policy: %s version %s (blob %.12s)\n", h->policy_name, h->policy_version, h->policy_blob);
 			printf("   purpose: %s\n", h->purpose);
+			if (requests_of(&req, n, h->policy_blob))
+				printf("   under the requests for data: %s ('strata audit log --request ID')\n", req.ptr);
 		}
 		if (h->received) {
 			strata_time_format(when, sizeof(when), h->received);
@@ -115,6 +132,7 @@ static void print_text(const strata_trace *t, const strata_node *n)
 		git_oid_tostr(hex, sizeof(hex), &t->origin_commit);
 		printf("\norigin: %s commit %.12s%s\n", t->origin_node, hex, t->origin_held ? "" : " (not held here)");
 	}
+	strata_buf_dispose(&req);
 }
 
 static void dot_escape(const char *s)

@@ -64,7 +64,7 @@ P=$TOP_SRCDIR/policies
 # sanitizer builds reserve terabytes of address space: no ulimit -v there
 case "${ASAN_OPTIONS:-}" in *detect_leaks*) MEM_KB=unlimited ;; esac
 
-requests_filed=0 requests_approved=0 requests_refused=0 requests_checked=0 views_total=0 expiries=0 retention_checked=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 ledger_checked=0 reimports_refused=0 reimports_allowed=0 withdrawals_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
+corrections_filed=0 corrections_answered=0 requests_filed=0 requests_approved=0 requests_refused=0 requests_checked=0 views_total=0 expiries=0 retention_checked=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 ledger_checked=0 reimports_refused=0 reimports_allowed=0 withdrawals_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
 
 # --- randomness: one LCG, state in $rng, result in $R (no subshells) ---
 rnd() { # N -> R in 0..N-1
@@ -688,6 +688,33 @@ process_round() {
 			[ -z "${SIM_DEBUG:-}" ] || { echo "DEBUG $(where): $(cat err)"; S -C pv catalog; S -C dx catalog; } >&2
 		fi
 	fi
+	# the province reports a wrong value in a record it holds; the owners answer what reached them
+	if [ "$calm" = 0 ] && chance 50; then
+		v=$(git -C pv/repo.git for-each-ref --format='%(refname:lstrip=3)' 'refs/strata/peers/dx/*/residents' | head -1)
+		if [ -n "$v" ]; then
+			S -C pv export "$v" --format csv 2>/dev/null | tr -d '\r' | sed 's/^\xef\xbb\xbf//' >corr.csv || true
+			k=$(sed -n 2p corr.csv | cut -d, -f1)
+			f=$(head -1 corr.csv | cut -d, -f2)	# a field the province holds (its policy may have changed)
+			if [ -n "$k" ] && [ -n "$f" ]; then
+				S -C pv correct "$v" "$k" --field "$f" --value "corrected-$round" --note "sim $seed.$round" \
+					>/dev/null 2>err || die "correct: $(cat err)"
+				corrections_filed=$((corrections_filed + 1))
+			fi
+		fi
+	fi
+	for c in cn-a cn-b; do
+		S -C "$c" corrections --open --json 2>err >copen.json || die "corrections at $c: $(cat err)"
+		for id in $(python3 -c 'import json; print(" ".join(r["id"] for r in json.load(open("copen.json")) if r["role"] == "owner"))'); do
+			chance 60 || continue
+			if chance 50; then
+				S -C "$c" corrections accept "$id" >/dev/null 2>err || die "accept $id: $(cat err)"
+			else
+				S -C "$c" corrections reject "$id" --reason "sim: checked, correct as it is" >/dev/null 2>err ||
+					die "reject $id: $(cat err)"
+			fi
+			corrections_answered=$((corrections_answered + 1))
+		done
+	done
 	for n in cn-a cn-b st dx; do
 		S -C "$n" requests --open --json 2>err >open.json || die "requests at $n: $(cat err)"
 		[ -z "${SIM_DEBUG:-}" ] || echo "DEBUG $(where): $n: $(S -C "$n" requests --format csv | tail -n +2 | cut -d, -f1-3,9 | tr '\r\n' '  ')" >&2
@@ -712,6 +739,9 @@ check_process() { # [ALL]
 		S -C "$n" requests --json >"req.$n.json" 2>err || die "requests at $n: $(cat err)"
 		git -C "$n/repo.git" log --format=%B refs/strata/audit >"audit.$n.txt"
 	done
+	for n in pv cn-a cn-b; do
+		S -C "$n" corrections --json >"cor.$n.json" 2>err || die "corrections at $n: $(cat err)"
+	done
 	python3 - "${1:-0}" <<'PY' || die "requests disagree: $(cat req.check)"
 import json, sys
 settled = sys.argv[1] == "1"
@@ -734,6 +764,20 @@ for owner in ("cn-a", "cn-b"):
             bad.append("the owner's answer to %s is not in the province's audit log" % r["id"])
         if settled and r["decision"] and not mine["decision"]:
             bad.append("%s answered %s, and it has not reached the province after settling" % (owner, r["id"]))
+pvc = {r["id"]: r for r in json.load(open("cor.pv.json"))}
+for owner in ("cn-a", "cn-b"):
+    for r in json.load(open("cor.%s.json" % owner)):
+        if r["role"] != "owner":
+            continue
+        mine = pvc.get(r["id"])
+        if mine is None:
+            bad.append("%s holds correction %s, the province never filed it" % (owner, r["id"]))
+        elif mine["decision"] and mine["decision"] != r["decision"]:
+            bad.append("correction %s: the province says %s, %s says %r" % (r["id"], mine["decision"], owner, r["decision"]))
+        elif settled and r["decision"] and not mine["decision"]:
+            bad.append("%s answered correction %s, and it has not reached the province after settling" % (owner, r["id"]))
+        if r["decision"] and "Strata-Correction: %s\nStrata-Decision: %s" % (r["id"], r["decision"]) not in audit[owner]:
+            bad.append("%s's answer to correction %s is not in its audit log" % (owner, r["id"]))
 for r in pv.values():
     if "Strata-Request: %s\n" % r["id"] not in audit["pv"]:
         bad.append("the province's request %s is not in its audit log" % r["id"])
@@ -850,4 +894,4 @@ for seed in $SEEDS; do
 	run_seed
 	ok "seed $seed: $((ROUNDS + 2)) rounds, every invariant held after each"
 done
-echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $expiries expiries ($retention_checked views checked against their retention); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds; ledger: $ledger_checked erased people's disclosures checked against what moved, $withdrawals_checked withdrawals of consent checked gone from the street, $reimports_refused re-imports of an erased key refused ($reimports_allowed allowed); requests for data: $requests_filed filed by the province, $requests_approved approvals and $requests_refused refusals by owners and relays, checked on both sides after $requests_checked rounds"
+echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $expiries expiries ($retention_checked views checked against their retention); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds; ledger: $ledger_checked erased people's disclosures checked against what moved, $withdrawals_checked withdrawals of consent checked gone from the street, $reimports_refused re-imports of an erased key refused ($reimports_allowed allowed); requests for data: $requests_filed filed by the province, $requests_approved approvals and $requests_refused refusals by owners and relays, checked on both sides after $requests_checked rounds; corrections: $corrections_filed filed by the province, $corrections_answered answered by the owners"

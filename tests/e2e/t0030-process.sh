@@ -318,3 +318,12 @@ assert r['role'] == 'filed' and r['status'] == 'accepted' and r['decision'] == '
 "$STRATA" -C dx export "$dsx" --format csv | tr -d '\r' | grep "^$k," | grep -q ',0-2999' ||
 	fail "the corrected value did not reach the district: $("$STRATA" -C dx export "$dsx" --format csv | grep "^$k,")"
 ok "a correction filed at the district reaches the community through the street, is accepted and fixed; the value and the answer come back"
+
+# a record the province received under the approved request's policy version: its trace names the request
+pvkey=$("$STRATA" -C pv export "$view" --format csv | tr -d '\r' | sed -n 2p | cut -d, -f1)
+"$STRATA" -C pv trace residents "$pvkey" >trace.txt
+grep -q "under the requests for data: .*$id" trace.txt || fail "the trace does not name request $id: $(cat trace.txt)"
+"$STRATA" -C pv trace residents "$pvkey" --json | python3 -c "
+import json, sys
+assert '$id' in json.load(sys.stdin)['hops'][0]['requests']" || fail "the JSON trace does not name the request"
+ok "a record received under an approved request's policy version: its trace names the request"

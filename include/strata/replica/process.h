@@ -150,6 +150,13 @@ int strata_process_expose(strata_node *n, const char *id, strata_process_exposur
  */
 int strata_process_answer(strata_node *n, const char *id, int approve, const char *reason, const char *policy_file);
 
+/*
+ * The requests held here that an approval names policy blob `blob` (hex)
+ * for: "ID, ID" into `out` (nothing if none), so a trace names the
+ * requests a record came under.
+ */
+int strata_process_requests_of_policy(strata_buf *out, strata_node *n, const char *blob);
+
 /* --- corrections --- */
 
 /*

@@ -2284,3 +2284,35 @@ static int correction_lines(strata_buf *out, strata_node *n, const char *peer)
 	free_names(names, count);
 	return error;
 }
+
+struct blob_walk {
+	const char *blob;
+	strata_buf *out;
+};
+
+static int blob_request(const strata_request_info *r, void *payload)
+{
+	struct blob_walk *w = payload;
+	const json_t *as = json_object_get(r->state, "answers");
+
+	for (size_t i = 0; i < json_array_size(as); i++) {
+		strata_procmsg *a = NULL;
+		const char *env = json_string_value(json_array_get(as, i));
+		int hit;
+		if (!env || strata_procmsg_decode(&a, "a request's answer", env, strlen(env)) < 0) {
+			strata_error_clear();
+			continue;
+		}
+		hit = !strcmp(strata_procmsg_str(a, "decision"), "approve") && !strcmp(strata_procmsg_str(a, "blob"), w->blob);
+		strata_procmsg_free(a);
+		if (hit)
+			return strata_buf_printf(w->out, "%s%s", w->out->len ? ", " : "", r->id) < 0 ? STRATA_ERROR : 0;
+	}
+	return 0;
+}
+
+int strata_process_requests_of_policy(strata_buf *out, strata_node *n, const char *blob)
+{
+	struct blob_walk w = { blob, out };
+	return strata_process_requests(n, blob_request, &w);
+}
