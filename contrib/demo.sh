@@ -222,6 +222,32 @@ round
 run -C "$province" requests --open
 run -C "$province" requests --format csv
 
+say "a correction: the district finds a wrong income band in a record from $community and reports it back"
+dsx="$street/$community/residents"
+rec=$("$STRATA" -C "$district" export "$dsx" --format csv | tr -d '\r' | sed 's/^\xef\xbb\xbf//' | sed -n 2p)
+key=$(echo "$rec" | cut -d, -f1)
+run -C "$district" correct "$dsx" "$key" --field income_band --value 0-2999 --note "民政核对：该户已纳入低保" |
+	tee "$DEMO_DIR/correction.out"
+cid=$(sed -n 's/^correction \([0-9a-f]\{16\}\) filed.*/\1/p' "$DEMO_DIR/correction.out")
+round; round; round
+say "at $community: the correction, the record it is about, its value now and the value proposed"
+run -C "$community" corrections
+run -C "$community" corrections accept "$cid"
+# the officer fixes the record in the registry and imports it again
+rid=$("$STRATA" -C "$community" corrections --json | python3 -c "import json, sys; print([r['record'] for r in json.load(sys.stdin) if r['id'] == '$cid'][0])")
+"$STRATA" -C "$community" export residents --format csv | python3 -c "
+import csv, sys
+rows = list(csv.reader(sys.stdin))
+i, k = rows[0].index('income_band'), rows[0].index('id_number')
+for r in rows[1:]:
+    if r[k] == '$rid': r[i] = '0-2999'
+csv.writer(sys.stdout, lineterminator='\n').writerows(rows)" >"$DEMO_DIR/$community/residents-fixed.csv"
+run -C "$community" import residents "$DEMO_DIR/$community/residents-fixed.csv"
+round
+say "at $district: the answer, and the corrected value, one round later"
+run -C "$district" corrections
+"$STRATA" -C "$district" export "$dsx" --format csv | tr -d '\r' | grep "^$key,"
+
 say "data returned down the tiers: the district returns to each community the grid events of its own grids"
 "$STRATA" -C "$district" policy commit "$top/policies/district-to-community.yaml" >/dev/null
 nodes | while read -r name tier parent policy link community; do
