@@ -10,7 +10,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"csv jsonl record policy parcel sshsig net received sealed rotation console"}
+targets=${*:-"csv jsonl record policy parcel sshsig net received sealed rotation console procmsg"}
 jobs=${FUZZ_JOBS:-1}
 command -v clang >/dev/null || { echo "fuzz.sh: clang is needed (apt-get install clang)" >&2; exit 1; }
 B=$top/build-fuzz

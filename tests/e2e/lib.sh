@@ -151,13 +151,13 @@ not_catalogue() {
 	git -C "$1/repo.git" log --format='%H %T %(trailers:key=Strata-Event,valueonly,separator=)' refs/strata/audit |
 		while read -r c t ev; do
 			[ -n "$t" ] || continue
-			case $ev in process-*|request-*|catalog-*) echo "$c" ;; esac
+			case $ev in process-*|request-*|catalog-*|correction-*) echo "$c" ;; esac
 			git -C "$1/repo.git" rev-parse -q --verify "$t:process" 2>/dev/null || true
 			git -C "$1/repo.git" ls-tree -r -t "$t" process | awk '{print $3}'
 		done | sort -u >"$T/$1.process-objects"
 	git -C "$1/repo.git" cat-file --batch-all-objects --batch-check='%(objectname)' | sort |
 		comm -23 - "$T/$1.process-objects" | git -C "$1/repo.git" cat-file --batch |
-		grep -a -v '^Strata-\(Catalog\|Request\|Answer\): '
+		grep -a -v '^Strata-\(Catalog\|Request\|Answer\|Correction\|Fix\): '
 }
 # set_url NODE PEER PORT: points NODE's peer entry at a daemon
 set_url() {

@@ -9,7 +9,7 @@ STRATA=${1:?usage: make-corpus.sh STRATA}
 C=$top/tests/fuzz/corpus
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-for t in csv jsonl record policy parcel sshsig net received sealed rotation console; do
+for t in csv jsonl record policy parcel sshsig net received sealed rotation console procmsg; do
 	mkdir -p "$C/$t"
 	find "$C/$t" -name 'seed-*' -delete
 done
@@ -61,6 +61,13 @@ printf '1/api/history\ndataset=residents&key=%%2D-C' >"$C/console/seed-option"
 cp "$W/MANIFEST.sig" "$C/sshsig/seed-manifest-sig"
 cp "$W/st/keys/node.pub" "$C/sshsig/seed-pubkey"
 cp "$W/MANIFEST" "$C/record/seed-manifest"
+# process messages: those the parcel's MANIFEST carries (cn-fuzz's catalogue); demo-* are
+# envelopes of each kind taken from the demo's nodes (requests, answers, corrections)
+python3 -c '
+import json, sys
+for i, m in enumerate(json.load(open(sys.argv[1])).get("messages", [])):
+    open("%s/procmsg/seed-manifest-%d" % (sys.argv[2], i), "w").write(m)
+' "$W/MANIFEST" "$C"
 
 # received: the view commit just exported, in fuzz_received's format
 # (sections separated by "%%": message, then objects children first)
