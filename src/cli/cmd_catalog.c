@@ -63,6 +63,7 @@ static int add_row(const strata_catalog_entry *e, void *payload)
 							 json_object_get(e->entry, "contact"), "description",
 							 json_object_get(e->entry, "description"), "path", e->path,
 							 "via", e->via[0] ? e->via : "(own)", "as_of", t));
+		cli_json_nulls(json_array_get(x->rows, json_array_size(x->rows) - 1));
 	}
 	strata_buf_dispose(&fields);
 	return 0;

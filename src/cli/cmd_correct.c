@@ -75,6 +75,7 @@ static int add_row(const strata_correction_info *c, void *payload)
 						 c->field, "value", c->value, "current", c->current,
 						 "note", c->note, "filed", t, "decision", c->decision, "reason", c->reason,
 						 "came_by", c->via[0] ? c->via : "(here)"));
+	cli_json_nulls(json_array_get(x->rows, json_array_size(x->rows) - 1));
 	return 0;
 }
 

@@ -122,6 +122,7 @@ static int add_row(const strata_request_info *r, void *payload)
 	strata_buf_dispose(&fields);
 	if (!row)
 		return strata_error_set("out of memory");
+	cli_json_nulls(row);
 	if (!strcmp(r->role, "owner") && (!strcmp(r->status, "open") || !strcmp(r->status, "overdue"))) {
 		strata_process_exposure e;
 		if (strata_process_expose(x->n, r->id, &e) == 0) {

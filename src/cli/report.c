@@ -175,3 +175,12 @@ void cli_progress_done(const strata_cli *cli)
 	fflush(stderr);
 	progress_shown = 0;
 }
+
+void cli_json_nulls(json_t *o)
+{
+	for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
+		json_t *v = json_object_iter_value(it);
+		if (json_is_string(v) && json_string_length(v) == 0)
+			json_object_iter_set_new(o, it, json_null());
+	}
+}
