@@ -20,6 +20,14 @@ key=$(sed -n 25p "$TOP_SRCDIR/seeds/residents.csv" | cut -d, -f1)	# row NR 25: i
 "$STRATA" -C cn view build --json >view.json
 "$STRATA" -C cn push st-wangjiang --json >push.json
 "$STRATA" -C cn sync --json >sync.json
+# sharing as a process: the catalogue, a request and a correction, over the same link
+"$STRATA" -C st catalog --json >catalog.json
+"$STRATA" -C st request cn-wangjiang-01/residents --fields gender --purpose "核对" --basis "条例" >/dev/null
+stkey=$("$STRATA" -C st export cn-wangjiang-01/residents --format csv | tr -d '\r' | sed -n 2p | cut -d, -f1)
+"$STRATA" -C st correct cn-wangjiang-01/residents "$stkey" --field gender --value 女 --note "户籍核对" >/dev/null
+"$STRATA" -C cn sync >/dev/null
+"$STRATA" -C cn requests --json >requests.json
+"$STRATA" -C cn corrections --json >corrections.json
 "$STRATA" -C cn status --json >status.json || true
 "$STRATA" -C cn peer show st-wangjiang --json >peer.json
 "$STRATA" -C cn peer list --format json >peers.json
@@ -57,6 +65,34 @@ def obj(o, keys, where):
     assert not missing, "%s lacks %s: %s" % (where, missing, o)
 def time_or_null(v, where):
     assert v is None or T.match(v), "%s: not a time: %r" % (where, v)
+
+def no_empty(v, where):
+    # the reports of sharing as a process: a value that is not there is null, never ""
+    for row in v:
+        for k, x in row.items():
+            assert x != "", "%s: %s is \"\" (null, when not there)" % (where, k)
+
+cat = load("catalog.json"); no_dash(cat, "catalog"); no_empty(cat, "catalog")
+assert len(cat) == 2, cat
+for r in cat:
+    obj(r, ["owner", "tier", "dataset", "title", "attribute", "records", "fields", "frequency", "contact", "description",
+            "path", "via", "as_of"], "catalog")
+    assert r["owner"] == "cn-wangjiang-01" and r["attribute"] == "conditional" and isinstance(r["records"], int), r
+    assert T.match(r["as_of"]) and r["title"] is None, r
+
+req = load("requests.json"); no_dash(req, "requests"); no_empty(req, "requests")
+assert len(req) == 1, req
+obj(req[0], ["id", "role", "status", "from", "owner", "dataset", "fields", "purpose", "basis", "filed", "deadline", "until",
+             "waiting_on", "decision", "reason", "policy", "legs", "came_by", "impact"], "requests")
+assert req[0]["role"] == "owner" and req[0]["status"] == "open" and req[0]["decision"] is None, req
+assert T.match(req[0]["filed"]) and T.match(req[0]["deadline"]) and req[0]["until"] is None, req
+
+cor = load("corrections.json"); no_dash(cor, "corrections"); no_empty(cor, "corrections")
+assert len(cor) == 1, cor
+obj(cor[0], ["id", "role", "status", "filer", "dataset", "record", "field", "value", "current", "note", "filed",
+             "decision", "reason", "came_by"], "corrections")
+assert cor[0]["role"] == "owner" and cor[0]["status"] == "open" and cor[0]["value"] == "女", cor
+assert T.match(cor[0]["filed"]) and cor[0]["decision"] is None and cor[0]["came_by"] == "st-wangjiang", cor
 
 log = load("log.json"); no_dash(log, "log")
 assert isinstance(log, list) and len(log) == 2, log
