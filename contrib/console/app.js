@@ -334,6 +334,32 @@ async function audit(q) {
 			el("span", { class: x.state === "confirmed" ? "ok" : "wait" }, x.state), when(x.peer_last_confirmed), x.via || "—"]));
 }
 
+// ---- sharing as a process: the catalogue, requests for data, corrections ----
+
+async function sharing() {
+	let catalog = [], requests = [], corrections = [];
+	try { catalog = await api("catalog"); } catch (e) { if (e.stale) throw e; }
+	try { requests = await api("requests"); } catch (e) { if (e.stale) throw e; }
+	try { corrections = await api("corrections"); } catch (e) { if (e.stale) throw e; }
+	const state = (s) => el("span", { class: s === "overdue" || s === "refused" || s === "rejected" ? "bad" : s === "approved" || s === "done" || s === "accepted" ? "ok" : "wait" }, s);
+	const open = requests.filter((r) => r.status === "open" || r.status === "overdue" || r.status === "leg-open").length;
+	const overdue = requests.filter((r) => r.status === "overdue").length;
+	show(el("h1", {}, "Sharing"),
+		el("div", { class: "summary" + (overdue ? " bad" : "") }, requests.length + " requests for data here: " + open + " waiting for someone, " + overdue + " overdue."),
+		el("h2", {}, "Requests for data"),
+		el("p", { class: "muted" }, "Filed here, received as the data's owner, or passed on as a relay. The owner answers with 'strata answer'; each relay approves its own leg."),
+		table(["request", "role", "status", "from", "owner / dataset", "fields", "deadline", "waiting on", "decision", "legs"], requests, (r) => [
+			el("span", { class: "mono" }, r.id), r.role, state(r.status), r.from, r.owner + "/" + r.dataset, r.fields, when(r.deadline),
+			r.waiting_on || "—", (r.decision || "—") + (r.reason ? ": " + r.reason : ""), r.legs || "—"]),
+		el("h2", {}, "Corrections"),
+		table(["correction", "role", "status", "filer", "dataset", "field", "proposed", "now", "note"], corrections, (c) => [
+			el("span", { class: "mono" }, c.id), c.role, state(c.status), c.filer, c.dataset, c.field, c.value || "—", c.current || "—", c.note]),
+		el("h2", {}, "Catalogue"),
+		el("p", { class: "muted" }, "What this node and the nodes around it offer, as their catalogues came with the exchanges: no values."),
+		table(["owner", "dataset", "title", "attribute", "records", "fields", "path", "as of"], catalog, (d) => [
+			d.owner, d.dataset, d.title || "—", d.attribute, num(d.records), d.fields, d.path, when(d.as_of)]));
+}
+
 // ---- login ----
 
 function login() {
@@ -382,6 +408,7 @@ async function route() {
 		} else if (page === "trace") await trace(parts.slice(1, -1).join("/"), parts[parts.length - 1]);
 		else if (page === "policies") await policies();
 		else if (page === "audit") await audit(query);
+		else if (page === "sharing") await sharing();
 		else if (page === "login") login();
 		else show(el("div", { class: "error" }, "No such page."));
 	} catch (e) {

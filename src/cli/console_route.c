@@ -292,6 +292,28 @@ static int r_erasures(strata_console_call *call, char *const *v, int li, char *w
 	return 200;
 }
 
+/* sharing as a process: what this node offers and knows of others, and the requests and corrections it holds */
+static int r_catalog(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	(void)v, (void)li, (void)why, (void)ws;
+	ARGS("catalog", "--json");
+	return 200;
+}
+
+static int r_requests(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	(void)v, (void)li, (void)why, (void)ws;
+	ARGS("requests", "--json");
+	return 200;
+}
+
+static int r_corrections(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	(void)v, (void)li, (void)why, (void)ws;
+	ARGS("corrections", "--json");
+	return 200;
+}
+
 static int r_doctor(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
 {
 	(void)v, (void)li, (void)why, (void)ws;
@@ -325,6 +347,9 @@ static const route routes[] = {
 	{ "verify", { { 0 } }, r_verify, 3, 0, 1 },
 	{ "erasures", { { 0 } }, r_erasures, 1, 0, 0 },
 	{ "doctor", { { 0 } }, r_doctor, 1, 0, 0 },
+	{ "catalog", { { 0 } }, r_catalog, 0, 0, 0 },
+	{ "requests", { { 0 } }, r_requests, 0, 0, 0 },
+	{ "corrections", { { 0 } }, r_corrections, 0, 0, 0 },
 };
 
 /* Splits and decodes `query` into `v` (names from r's parameters, each at most once) in call->store. */

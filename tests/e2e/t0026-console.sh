@@ -174,7 +174,8 @@ cat >cn.json <<EOF
  {"go": "${BASE}#/dataset/residents/records/$rec_cn", "wait": "dataset", "expect": ["$name", "Trace this record"], "shot": "cn-record"},
  {"go": "${BASE}#/trace/residents/$rec_cn", "wait": "trace", "expect": ["owner's dataset commit", "cn-wangjiang-01 (community)"], "shot": "cn-trace"},
  {"go": "${BASE}#/policies", "wait": "policies", "expect": ["community-to-street · version 1", "minimum living allowance review", "min k", "as st-wangjiang would get them", "(dropped)"], "shot": "cn-policies", "click": ["Re-identification risk", "Preview what it receives"]},
- {"go": "${BASE}#/audit", "wait": "audit", "expect": ["parcel-export", "signed events", "every signature good"], "shot": "cn-audit", "click": ["Verify every signature"]}
+ {"go": "${BASE}#/audit", "wait": "audit", "expect": ["parcel-export", "signed events", "every signature good"], "shot": "cn-audit", "click": ["Verify every signature"]},
+ {"go": "${BASE}#/sharing", "wait": "sharing", "expect": ["Requests for data", "Corrections", "Catalogue", "grid-events", "conditional", "0 overdue"], "shot": "cn-sharing"}
 ]
 EOF
 python3 "$TOP_SRCDIR/tests/e2e/browser.py" cn.json "$ART" >browser.out 2>&1 || fail "the community's console in Chromium: $(cat browser.out)"
@@ -223,7 +224,7 @@ cat >pv.json <<EOF
 EOF
 python3 "$TOP_SRCDIR/tests/e2e/browser.py" pv.json "$ART" >>browser.out 2>&1 || fail "the province's console in Chromium: $(cat browser.out)"
 kill "$CONSOLE_PID"; wait "$CONSOLE_PID" 2>/dev/null || true
-[ "$(grep -c '^ok' browser.out)" = 23 ] || fail "not every page was checked: $(cat browser.out)"
+[ "$(grep -c '^ok' browser.out)" = 24 ] || fail "not every page was checked: $(cat browser.out)"
 [ "$(ls "$ART"/*.png | wc -l)" -ge 22 ] || fail "screenshots missing in $ART"
 ok "every page in Chromium at all four tiers (the community after login: records in Chinese, a trace, a preview): the content is there, no request failed, no console error; $(ls "$ART"/*.png | wc -l) screenshots in tests/artifacts/console"
 # the consoles stopped cleanly: no sanitizer report (the sanitizer build runs this too)
