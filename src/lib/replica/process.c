@@ -1035,7 +1035,7 @@ int strata_process_requests(strata_node *n, strata_request_cb cb, void *payload)
 			held_request_dispose(&h);
 		}
 	}
-	if (!error)
+	if (!error && count)	/* no request: no array to sort (qsort's pointer may not be NULL) */
 		qsort(order, count, sizeof(*order), by_time_desc);
 	for (size_t i = 0; !error && i < count; i++) {
 		held_request h;
