@@ -1003,48 +1003,38 @@ static int request_info(strata_node *n, const held_request *h, strata_request_cb
 	return error;
 }
 
-struct sorted {
-	char *id;
-	int64_t time;
-};
-
+/* Newest first, then by id. */
 static int by_time_desc(const void *a, const void *b)
 {
-	const struct sorted *x = a, *y = b;
-	return x->time < y->time ? 1 : x->time > y->time ? -1 : strcmp(x->id, y->id);
+	const held_request *x = a, *y = b;
+	int64_t tx = strata_procmsg_int(x->req, "time"), ty = strata_procmsg_int(y->req, "time");
+	return tx < ty ? 1 : tx > ty ? -1 : strcmp(strata_procmsg_str(x->req, "id"), strata_procmsg_str(y->req, "id"));
 }
 
 int strata_process_requests(strata_node *n, strata_request_cb cb, void *payload)
 {
 	char **names = NULL;
-	size_t count = 0;
-	struct sorted *order = NULL;
+	size_t count = 0, loaded = 0;
+	held_request *all = NULL;
 	int error;
 
 	if ((error = state_list(&names, &count, n, DIR_REQUESTS)) < 0)
 		return error;
-	if (count && (order = calloc(count, sizeof(*order))) == NULL) {
+	if (count && (all = calloc(count, sizeof(*all))) == NULL) {
 		free_names(names, count);
 		return strata_error_set("out of memory");
 	}
-	for (size_t i = 0; !error && i < count; i++) {
-		held_request h;
-		order[i].id = names[i];
-		if ((error = held_request_load(&h, n, NULL, names[i])) == 0) {
-			order[i].time = strata_procmsg_int(h.req, "time");
-			held_request_dispose(&h);
-		}
-	}
-	if (!error && count)	/* no request: no array to sort (qsort's pointer may not be NULL) */
-		qsort(order, count, sizeof(*order), by_time_desc);
-	for (size_t i = 0; !error && i < count; i++) {
-		held_request h;
-		if ((error = held_request_load(&h, n, NULL, order[i].id)) == 0) {
-			error = request_info(n, &h, cb, payload);
-			held_request_dispose(&h);
-		}
-	}
-	free(order);
+	/* each read once, then sorted (no request: no array to sort; qsort's pointer may not be NULL) */
+	for (; !error && loaded < count; loaded++)
+		if ((error = held_request_load(&all[loaded], n, NULL, names[loaded])) < 0)
+			break;
+	if (!error && count)
+		qsort(all, count, sizeof(*all), by_time_desc);
+	for (size_t i = 0; !error && i < count; i++)
+		error = request_info(n, &all[i], cb, payload);
+	for (size_t i = 0; i < loaded; i++)
+		held_request_dispose(&all[i]);
+	free(all);
 	free_names(names, count);
 	return error;
 }
@@ -1107,18 +1097,39 @@ static int policy_shares(const strata_policy *p, strata_node *n, const char *pee
 	return error;
 }
 
+/* A signed answer of this node to `req`, as its envelope: an officer's, or one it gives itself (a refusal it must give, its standing rule's approval). */
+static int sign_answer(strata_buf *env, strata_node *n, const strata_procmsg *req, const char *role, const char *decision,
+		       const char *reason, const strata_policy *p, const char *blob)
+{
+	strata_procmsg *ans = NULL;
+	json_t *body = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "kind", "answer", "v",
+				 STRATA_PROCMSG_VERSION, "request", strata_procmsg_str(req, "id"), "from",
+				 strata_node_name(n), "role", role, "to", strata_procmsg_str(req, "from"), "decision",
+				 decision, "reason", reason ? reason : "", "policy", p ? p->name : "", "version",
+				 (json_int_t)(p ? p->version : 0), "blob", blob ? blob : "", "time",
+				 (json_int_t)strata_time_now());
+	int error;
+
+	if (!body)
+		return strata_error_set("an answer's reason must be UTF-8 text");
+	if ((error = strata_node_load_key(n)) < 0 || (error = strata_procmsg_sign(&ans, body, strata_node_key(n))) < 0)
+		return error;
+	error = strata_procmsg_encode(env, ans, NULL);
+	strata_procmsg_free(ans);
+	return error;
+}
+
 int strata_process_answer(strata_node *n, const char *id, int approve, const char *reason, const char *policy_file)
 {
 	const char *me = strata_node_name(n);
 	held_request h;
 	strata_policy *p = NULL;
-	strata_procmsg *ans = NULL;
 	strata_buf pname = STRATA_BUF_INIT, env = STRATA_BUF_INIT, subject = STRATA_BUF_INIT;
 	change c = { { { 0 } }, 0, STRATA_BUF_INIT };
 	git_oid blob;
 	char blobhex[GIT_OID_HEXSZ + 1] = "", path[128];
 	const char *role, *via;
-	json_t *body, *st = NULL;
+	json_t *st = NULL;
 	int error;
 
 	if ((error = strata_journal_lock(n)) < 0 || (error = held_request_load(&h, n, NULL, id)) < 0)
@@ -1187,17 +1198,7 @@ int strata_process_answer(strata_node *n, const char *id, int approve, const cha
 		}
 		git_oid_tostr(blobhex, sizeof(blobhex), &blob);
 	}
-	body = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "kind", "answer", "v",
-			 STRATA_PROCMSG_VERSION, "request", id, "from", me, "role", role, "to",
-			 strata_procmsg_str(h.req, "from"), "decision", approve ? "approve" : "refuse", "reason",
-			 reason ? reason : "", "policy", p ? p->name : "", "version", (json_int_t)(p ? p->version : 0),
-			 "blob", blobhex, "time", (json_int_t)strata_time_now());
-	if (!body) {
-		error = strata_error_set("--reason must be UTF-8 text");
-		goto done;
-	}
-	if ((error = strata_node_load_key(n)) < 0 || (error = strata_procmsg_sign(&ans, body, strata_node_key(n))) < 0 ||
-	    (error = strata_procmsg_encode(&env, ans, NULL)) < 0)
+	if ((error = sign_answer(&env, n, h.req, role, approve ? "approve" : "refuse", reason, p, blobhex)) < 0)
 		goto done;
 	st = json_deep_copy(h.st);
 	if (!st || json_array_append_new(json_object_get(st, "answers"), json_stringn(env.ptr, env.len)) < 0) {
@@ -1221,7 +1222,6 @@ done:
 	strata_buf_dispose(&env);
 	strata_buf_dispose(&subject);
 	strata_policy_free(p);
-	strata_procmsg_free(ans);
 	json_decref(st);
 	held_request_dispose(&h);
 	return error;
@@ -1373,28 +1373,6 @@ static int owner_refusal(strata_node *n, const strata_procmsg *req, char *reason
 	return 0;
 }
 
-/* An answer this node makes itself: a refusal it must give, or an approval its standing rule gives. */
-static int auto_answer(strata_buf *env, strata_node *n, const strata_procmsg *req, const char *role, const char *decision,
-		       const char *reason, const strata_policy *p, const char *blob)
-{
-	strata_procmsg *ans = NULL;
-	json_t *body = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "kind", "answer", "v",
-				 STRATA_PROCMSG_VERSION, "request", strata_procmsg_str(req, "id"), "from",
-				 strata_node_name(n), "role", role, "to", strata_procmsg_str(req, "from"), "decision",
-				 decision, "reason", reason, "policy", p ? p->name : "", "version",
-				 (json_int_t)(p ? p->version : 0), "blob", blob ? blob : "", "time",
-				 (json_int_t)strata_time_now());
-	int error;
-
-	if (!body)
-		return strata_error_set("out of memory");
-	if ((error = strata_node_load_key(n)) < 0 || (error = strata_procmsg_sign(&ans, body, strata_node_key(n))) < 0)
-		return error;
-	error = strata_procmsg_encode(env, ans, NULL);
-	strata_procmsg_free(ans);
-	return error;
-}
-
 /*
  * The owner's standing rule (catalog describe --auto-approve): an open
  * dataset, a requester of a tier it names, fields it names, and the policy
@@ -1488,7 +1466,7 @@ static int take_request(change *c, strata_node *n, const char *peer, const strat
 	if (!error)
 		error = store_request(c, n, m, peer, route, legs);
 	if (!error && reason[0] &&
-	    (error = auto_answer(&env, n, m, !strcmp(strata_procmsg_str(m, "owner"), me) ? "owner" : "relay",
+	    (error = sign_answer(&env, n, m, !strcmp(strata_procmsg_str(m, "owner"), me) ? "owner" : "relay",
 				 rule ? "approve" : "refuse", reason, rule, blob)) == 0 &&
 	    (error = path_of(path, sizeof(path), DIR_REQUESTS, id)) == 0 && (error = state_get(&st, n, c, path)) == 0 &&
 	    json_array_append_new(json_object_get(st, "answers"), json_stringn(env.ptr, env.len)) == 0)
