@@ -60,6 +60,12 @@ enum { CLI_TABLE, CLI_CSV, CLI_JSON };
 /* Reads a --format value; prints what it expects and returns CLI_EUSAGE on another. */
 int cli_report_format(int *out, const char *arg);
 int cli_report_print(FILE *out, const json_t *rows, const char *const *cols, size_t ncols, int format);
+/*
+ * A listing's rows (taken): `empty` on a table with no row; JSON with the
+ * columns `json_cols` (a table and CSV show the narrower `cols`).
+ */
+int cli_report_list(json_t *rows, const char *const *cols, size_t ncols, const char *const *json_cols,
+		    size_t njson_cols, int format, const char *empty);
 /* A row's empty strings become null: in JSON a value that is not there is null (doc/json.md). */
 void cli_json_nulls(json_t *row);
 /* CSV a row at a time, for reports too long to hold (sql): the header writes the mark. */

@@ -200,13 +200,7 @@ int cmd_catalog(int argc, char **argv, strata_cli *cli)
 		json_decref(x.rows);
 		return rc;
 	}
-	if (json_array_size(x.rows) == 0 && format == CLI_TABLE)
-		printf("%s\n", x.search ? "nothing in the catalogue matches" : "the catalogue is empty: no dataset here, and "
-		       "no catalogue came from a peer yet");
-	else if (format == CLI_JSON)
-		rc = cli_report_print(stdout, x.rows, json_cols, sizeof(json_cols) / sizeof(*json_cols), format);
-	else
-		rc = cli_report_print(stdout, x.rows, cols, sizeof(cols) / sizeof(*cols), format);
-	json_decref(x.rows);
-	return rc < 0 ? rc : 0;
+	return cli_report_list(x.rows, cols, sizeof(cols) / sizeof(*cols), json_cols, sizeof(json_cols) / sizeof(*json_cols), format,
+			       x.search ? "nothing in the catalogue matches" :
+			       "the catalogue is empty: no dataset here, and no catalogue came from a peer yet");
 }

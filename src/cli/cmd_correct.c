@@ -136,12 +136,6 @@ int cmd_corrections(int argc, char **argv, strata_cli *cli)
 		json_decref(x.rows);
 		return rc;
 	}
-	if (json_array_size(x.rows) == 0 && format == CLI_TABLE)
-		printf("no corrections%s\n", x.open_only ? " open" : "");
-	else if (format == CLI_JSON)
-		rc = cli_report_print(stdout, x.rows, json_cols, sizeof(json_cols) / sizeof(*json_cols), format);
-	else
-		rc = cli_report_print(stdout, x.rows, cols, sizeof(cols) / sizeof(*cols), format);
-	json_decref(x.rows);
-	return rc < 0 ? rc : 0;
+	return cli_report_list(x.rows, cols, sizeof(cols) / sizeof(*cols), json_cols, sizeof(json_cols) / sizeof(*json_cols), format,
+			       x.open_only ? "no corrections open" : "no corrections");
 }

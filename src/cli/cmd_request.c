@@ -186,14 +186,8 @@ int cmd_requests(int argc, char **argv, strata_cli *cli)
 		json_decref(x.rows);
 		return rc;
 	}
-	if (json_array_size(x.rows) == 0 && format == CLI_TABLE)
-		printf("no requests%s\n", x.open_only ? " to act on" : "");
-	else if (format == CLI_JSON)
-		rc = cli_report_print(stdout, x.rows, json_cols, sizeof(json_cols) / sizeof(*json_cols), format);
-	else
-		rc = cli_report_print(stdout, x.rows, cols, sizeof(cols) / sizeof(*cols), format);
-	json_decref(x.rows);
-	return rc < 0 ? rc : 0;
+	return cli_report_list(x.rows, cols, sizeof(cols) / sizeof(*cols), json_cols, sizeof(json_cols) / sizeof(*json_cols), format,
+			       x.open_only ? "no requests to act on" : "no requests");
 }
 
 int cmd_answer(int argc, char **argv, strata_cli *cli)

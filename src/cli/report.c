@@ -184,3 +184,18 @@ void cli_json_nulls(json_t *o)
 			json_object_iter_set_new(o, it, json_null());
 	}
 }
+
+int cli_report_list(json_t *rows, const char *const *cols, size_t ncols, const char *const *json_cols,
+		    size_t njson_cols, int format, const char *empty)
+{
+	int rc = 0;
+
+	if (json_array_size(rows) == 0 && format == CLI_TABLE)
+		printf("%s\n", empty);
+	else if (format == CLI_JSON)
+		rc = cli_report_print(stdout, rows, json_cols, njson_cols, format);
+	else
+		rc = cli_report_print(stdout, rows, cols, ncols, format);
+	json_decref(rows);
+	return rc < 0 ? rc : 0;
+}
