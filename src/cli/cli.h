@@ -14,6 +14,7 @@
 #define STRATA_CLI_H
 
 #include "strata/node/node.h"
+#include "strata/base/i18n.h"
 #include "console.h"
 
 #include <stdio.h>

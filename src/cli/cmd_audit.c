@@ -55,16 +55,16 @@ static int print_roles(const strata_request_info *r, void *payload)
 
 	if (strcmp(r->id, id))
 		return 0;
-	printf("request %s: %s/%s, fields", r->id, r->owner, r->dataset);
+	printf(_("request %s: %s/%s, fields"), r->id, r->owner, r->dataset);
 	for (size_t i = 0; i < json_array_size(r->fields); i++)
 		printf("%s%s", i ? "," : " ", json_string_value(json_array_get(r->fields, i)));
-	printf("\n  user (requester): %s; purpose: %s; basis: %s\n", r->from, r->purpose, r->basis);
-	printf("  source (owner):   %s; %s%s%s\n", r->owner, r->decision[0] ? r->decision : "not answered",
+	printf(_("\n  user (requester): %s; purpose: %s; basis: %s\n"), r->from, r->purpose, r->basis);
+	printf(_("  source (owner):   %s; %s%s%s\n"), r->owner, r->decision[0] ? r->decision : _("not answered"),
 	       r->reason[0] ? ": " : "", r->reason);
 	if (r->policy[0])
-		printf("                    under policy %s\n", r->policy);
-	printf("  managers (relays): %s\n", r->legs[0] ? r->legs : "(seen from here: none)");
-	printf("  status here: %s (%s)%s%s\n\n", r->status, r->role, r->waiting[0] ? "; waiting on " : "", r->waiting);
+		printf(_("                    under policy %s\n"), r->policy);
+	printf(_("  managers (relays): %s\n"), r->legs[0] ? r->legs : _("(seen from here: none)"));
+	printf(_("  status here: %s (%s)%s%s\n\n"), r->status, r->role, r->waiting[0] ? _("; waiting on ") : "", r->waiting);
 	return 1;
 }
 
@@ -216,8 +216,8 @@ static int print_difference(const strata_record *in_view, const strata_record *p
 {
 	(*(size_t *)payload)++;
 	putchar('\n');
-	put_record("in the view:", in_view);
-	put_record("per policy:", per_policy);
+	put_record(_("in the view:"), in_view);
+	put_record(_("per policy:"), per_policy);
 	return 0;
 }
 
@@ -242,18 +242,18 @@ static int audit_view(strata_cli *cli, const char *spec)
 	git_oid_tostr(s, sizeof(s), &res.source);
 	git_oid_tostr(p, sizeof(p), &res.policy);
 	if (res.withdrawn && res.equal) {
-		printf("view %.12s is a withdrawal: it holds no record (%s)\n", git_oid_tostr_s(&id), res.why);
+		printf(_("view %.12s is a withdrawal: it holds no record (%s)\n"), git_oid_tostr_s(&id), res.why);
 		return 0;
 	}
 	if (res.withdrawn)
 		return strata_error_setc(STRATA_EVERIFY, "view %.12s says it is withdrawn but holds records", git_oid_tostr_s(&id));
 	if (res.equal) {
-		printf("view %.12s is exactly policy blob %.12s applied to source %.12s: tree %.12s, %zu records\n",
+		printf(_("view %.12s is exactly policy blob %.12s applied to source %.12s: tree %.12s, %zu records\n"),
 		       git_oid_tostr_s(&id), p, s, t, res.records);
 		return 0;
 	}
-	printf("\nview %.12s does NOT match policy blob %.12s applied to source %.12s:\n"
-	       "  its tree %.12s, recomputed %.12s; %zu records differ (above)\n",
+	printf(_("\nview %.12s does NOT match policy blob %.12s applied to source %.12s:\n"
+	       "  its tree %.12s, recomputed %.12s; %zu records differ (above)\n"),
 	       git_oid_tostr_s(&id), p, s, t, rt, ndiff);
 	return strata_error_setc(STRATA_EVERIFY, "view %.12s is not what its source and policy give", git_oid_tostr_s(&id));
 }
@@ -286,13 +286,13 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 		case 'u':
 			if (strata_time_parse(c == 's' ? &l.since : &l.until, optarg, now,
 					      c == 's' ? STRATA_TIME_START_OF_DAY : STRATA_TIME_END_OF_DAY) < 0) {
-				fprintf(stderr, "strata: --%s: %s\n", c == 's' ? "since" : "until", strata_error_last());
+				fprintf(stderr, _("strata: --%s: %s\n"), c == 's' ? "since" : "until", strata_error_last());
 				return CLI_EUSAGE;
 			}
 			break;
 		case 'p':
 			if (!strata_name_node_valid(optarg)) {
-				fprintf(stderr, "strata: --peer '%s': not a node name\n", optarg);
+				fprintf(stderr, _("strata: --peer '%s': not a node name\n"), optarg);
 				return CLI_EUSAGE;
 			}
 			l.peer = optarg;
@@ -300,7 +300,7 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 		case 'e': l.event = optarg; break;
 		case 'r':
 			if (strlen(optarg) != 16 || strspn(optarg, "0123456789abcdef") != 16) {
-				fprintf(stderr, "strata: --request '%s': a request id is 16 hex digits\n", optarg);
+				fprintf(stderr, _("strata: --request '%s': a request id is 16 hex digits\n"), optarg);
 				return CLI_EUSAGE;
 			}
 			l.request = optarg;
@@ -308,7 +308,7 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 		case 'f': if (cli_report_format(&l.format, optarg) < 0) return CLI_EUSAGE; break;
 		case 'j': l.format = CLI_JSON; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "The node's signed event log, newest first, then the refused input.\n\n"
 			       "  -v, --verbose     every trailer of each event\n"
 			       "  --since TIME      events at or after TIME; --until TIME: at or before\n"
@@ -321,7 +321,7 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 			       "                    which part, then every event that recorded a step\n"
 			       "  --format FORMAT   table (default), csv (one row per event, for a spreadsheet)\n"
 			       "                    or json (--json)\n"
-			       "times show in the local zone, or UTC with --utc\n", USAGE);
+			       "times show in the local zone, or UTC with --utc\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -329,7 +329,7 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 	if (optind != argc)
 		return cli_usage(USAGE);
 	if (l.until && l.since > l.until) {
-		fprintf(stderr, "strata: --since is after --until: no event can match\n");
+		fprintf(stderr, _("strata: --since is after --until: no event can match\n"));
 		return CLI_EUSAGE;
 	}
 	if (l.format == CLI_JSON)
@@ -359,18 +359,18 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 	if (l.format == CLI_CSV)
 		return 0;	/* the chain only, as --json */
 	if (l.count == 0)
-		printf("no events%s\n", l.since || l.until || l.peer || l.event ? " match" : " yet");
+		printf(_("no events%s\n"), l.since || l.until || l.peer || l.event ? " match" : " yet");
 	if ((path = strata_fs_path_join(strata_node_path(cli->node), STRATA_REFUSED_LOG)) == NULL)
 		return STRATA_ERROR;
 	rc = strata_fs_read(&refused, path, STRATA_REFUSED_LOG_MAX + 65536);
 	if (rc == 0 && refused.len) {
-		printf("\nrefused input (%s, local and unsigned: refusals change nothing in the repository):\n", path);
+		printf(_("\nrefused input (%s, local and unsigned: refusals change nothing in the repository):\n"), path);
 		fwrite(refused.ptr, 1, refused.len, stdout);
 	}
 	{
 		char *older = strata_fs_path_join(strata_node_path(cli->node), STRATA_REFUSED_LOG ".1");
 		if (older && access(older, F_OK) == 0)
-			printf("(older refusals, rotated out at %zu MiB: %s)\n", STRATA_REFUSED_LOG_MAX >> 20, older);
+			printf(_("(older refusals, rotated out at %zu MiB: %s)\n"), STRATA_REFUSED_LOG_MAX >> 20, older);
 		free(older);
 	}
 	strata_error_clear();
@@ -401,10 +401,10 @@ static int audit_refused(int argc, char **argv, strata_cli *cli)
 				return CLI_EUSAGE;
 			}
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: strata audit refused [--format table|csv|json]\n\n"
+			printf(_("usage: strata audit refused [--format table|csv|json]\n\n"
 			       "The input this node refused (parcels, receipts, pushes and pulls), newest\n"
 			       "first, from NODE/refused.log: local and unsigned, as refusals change nothing\n"
-			       "in the repository.  --json: an array of {time, event, sender, what, reason}.\n");
+			       "in the repository.  --json: an array of {time, event, sender, what, reason}.\n"));
 			json_decref(rows);
 			return 0;
 		} else {
@@ -431,7 +431,7 @@ static int audit_refused(int argc, char **argv, strata_cli *cli)
 		p = nl ? nl + 1 : NULL;
 	}
 	if (rc == 0 && json_array_size(rows) == 0 && format == CLI_TABLE)
-		printf("nothing refused\n");
+		printf(_("nothing refused\n"));
 	else if (rc == 0)
 		rc = cli_report_print(stdout, rows, cols, sizeof(cols) / sizeof(*cols), format);
 	json_decref(rows);
@@ -443,11 +443,11 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 {
 	if (argc >= 2 && !strcmp(argv[1], "view")) {
 		if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
-			printf("usage: strata audit view COMMIT|REF\n\n"
+			printf(_("usage: strata audit view COMMIT|REF\n\n"
 			       "Recomputes a view commit from the source commit and policy blob its trailers\n"
 			       "name, with this node's secret for that policy, in a scratch repository, and\n"
 			       "compares trees: exit 0 if identical, else each differing record and exit 3.\n"
-			       "Run it at the node that built the view.\n");
+			       "Run it at the node that built the view.\n"));
 			return 0;
 		}
 		if (argc != 3)
@@ -459,7 +459,7 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 	if (argc >= 2 && !strcmp(argv[1], "refused"))
 		return audit_refused(argc - 1, argv + 1, cli);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: strata %s\n", USAGE);
+		printf(_("usage: strata %s\n"), USAGE);
 		return 0;
 	}
 	return cli_usage(USAGE);

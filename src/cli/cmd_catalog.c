@@ -138,7 +138,7 @@ static int describe(int argc, char **argv, strata_cli *cli)
 	}
 	rc = strata_process_describe(cli->node, argv[optind], &d);
 	if (rc == 0 && !cli->quiet)
-		printf("described %s in the catalogue (it goes to the peers with the next exchange)\n", argv[optind]);
+		printf(_("described %s in the catalogue (it goes to the peers with the next exchange)\n"), argv[optind]);
 	cli_free_list(d.labels);
 	cli_free_list(d.classes);
 	cli_free_list(d.auto_tiers);
@@ -173,7 +173,7 @@ int cmd_catalog(int argc, char **argv, strata_cli *cli)
 				return CLI_EUSAGE;
 			break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "The data catalogue: every dataset this node owns, and every dataset of the\n"
 			       "nodes whose catalogues reached it with the exchanges (relayed from tier to\n"
 			       "tier), each with its owner, its sharing attribute (open, conditional,\n"
@@ -188,7 +188,7 @@ int cmd_catalog(int argc, char **argv, strata_cli *cli)
 			       "each field's label and classification (--label id_number=公民身份号码).\n"
 			       "For an open dataset, --auto-approve TIERS --auto-fields FIELDS is a standing\n"
 			       "rule: a request from those tiers for those fields is approved as it comes\n"
-			       "(when the policy toward the requester shares them), each recorded.\n", USAGE);
+			       "(when the policy toward the requester shares them), each recorded.\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -201,6 +201,6 @@ int cmd_catalog(int argc, char **argv, strata_cli *cli)
 		return rc;
 	}
 	return cli_report_list(x.rows, cols, sizeof(cols) / sizeof(*cols), json_cols, sizeof(json_cols) / sizeof(*json_cols), format,
-			       x.search ? "nothing in the catalogue matches" :
-			       "the catalogue is empty: no dataset here, and no catalogue came from a peer yet");
+			       x.search ? _("nothing in the catalogue matches") :
+			       _("the catalogue is empty: no dataset here, and no catalogue came from a peer yet"));
 }

@@ -38,14 +38,14 @@ static int cert_erasure(int argc, char **argv, strata_cli *cli)
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Writes the certificate of one erasure (or retraction, retention, withdrawal) this\n"
 			       "node made or passed on, from its disclosure ledger: its signed audit events, the\n"
 			       "cut's root commits, each recipient's signed receipt confirming the cut, with the\n"
 			       "view's commits from the one it names back to the cut, and the public keys of\n"
 			       "every signer.  Anyone can check it with 'strata certificate verify', on a machine\n"
 			       "with no node, or piece by piece with git verify-commit and ssh-keygen -Y verify.\n\n"
-			       "  -o FILE   write to FILE (atomically; it must not exist), else to stdout\n", USAGE);
+			       "  -o FILE   write to FILE (atomically; it must not exist), else to stdout\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -60,7 +60,7 @@ static int cert_erasure(int argc, char **argv, strata_cli *cli)
 		goto done;
 	if (out) {
 		if ((rc = strata_fs_write_atomic(out, b.ptr, b.len, 0644)) == 0 && !cli->quiet)
-			printf("%s: the certificate of %s: check it anywhere with 'strata certificate verify %s'\n", out,
+			printf(_("%s: the certificate of %s: check it anywhere with 'strata certificate verify %s'\n"), out,
 			       argv[optind], out);
 	} else if (fwrite(b.ptr, 1, b.len, stdout) != b.len) {
 		rc = strata_error_sys("stdout");
@@ -79,12 +79,12 @@ static int cert_verify(int argc, char **argv, strata_cli *cli)
 	(void)cli;
 	if (argc != 2 || argv[1][0] == '-') {
 		if (argc == 2 && !strcmp(argv[1], "--help")) {
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Checks an erasure certificate with no node: every commit's id and signature by\n"
 			       "the node it names, the issuer's event that makes the cut, each receipt's signature\n"
 			       "and what it says, each confirmation.  Prints each statement it checked; exit 0 if\n"
 			       "all hold, 3 and the first that does not.  The keys are the certificate's own:\n"
-			       "compare them with the nodes' keys you hold (ssh-keygen -l -f).\n", USAGE);
+			       "compare them with the nodes' keys you hold (ssh-keygen -l -f).\n"), USAGE);
 			return 0;
 		}
 		return cli_usage(USAGE);
@@ -92,7 +92,7 @@ static int cert_verify(int argc, char **argv, strata_cli *cli)
 	if ((rc = strata_fs_read(&b, argv[1], STRATA_CERTIFICATE_MAX)) == 0)
 		rc = strata_certificate_verify(b.ptr, b.len, show, NULL);
 	if (rc == 0)
-		printf("the certificate holds: every statement above is signed by the node it names\n");
+		printf(_("the certificate holds: every statement above is signed by the node it names\n"));
 	else if (rc != STRATA_ENOTFOUND && rc != STRATA_EVERIFY)
 		rc = strata_error_setc(rc, "'%s': %s", argv[1], strata_error_last());
 	strata_buf_dispose(&b);
@@ -108,9 +108,9 @@ int cmd_certificate(int argc, char **argv, strata_cli *cli)
 	if (!strcmp(argv[1], "verify"))
 		return cert_verify(argc - 1, argv + 1, cli);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		printf("usage: strata %s\n", USAGE);
+		printf(_("usage: strata %s\n"), USAGE);
 		return 0;
 	}
-	fprintf(stderr, "strata: unknown certificate command '%s' (erasure, verify)\n", argv[1]);
+	fprintf(stderr, _("strata: unknown certificate command '%s' (erasure, verify)\n"), argv[1]);
 	return CLI_EUSAGE;
 }

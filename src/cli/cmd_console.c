@@ -17,7 +17,7 @@
 static void ready(const char *url, void *payload)
 {
 	(void)payload;
-	printf("console of this node: %s (Ctrl-C stops it)\n", url);
+	printf(_("console of this node: %s (Ctrl-C stops it)\n"), url);
 	fflush(stdout);
 }
 
@@ -34,8 +34,8 @@ int cli_console_prepare(strata_console_opts *o, char *exe, size_t exesize, strat
 	if ((rc = strata_console_token_init(cli->node, renew, &token)) < 0)
 		return rc;
 	if (token.len)
-		fprintf(stderr, "strata: the console's login token (shown this once; 'strata console --new-token' makes another):\n"
-			"    %s\n", token.ptr);
+		fprintf(stderr, _("strata: the console's login token (shown this once; 'strata console --new-token' makes another):\n"
+			"    %s\n"), token.ptr);
 	strata_buf_dispose_secret(&token);
 	return 0;
 }
@@ -72,7 +72,7 @@ int cmd_console(int argc, char **argv, strata_cli *cli)
 			o.request_seconds = secs;
 			break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "A read-only web console for this node: its peers and what is in sync, its\n"
 			       "datasets and their history, its policies and what each recipient gets, the\n"
 			       "audit log and traces.  Every page is also JSON under /api (the schema of the\n"
@@ -88,7 +88,7 @@ int cmd_console(int argc, char **argv, strata_cli *cli)
 			       "                      connection's start or last answer (default 10)\n\n"
 			       "The login token is made on first run and shown once (stored hashed in\n"
 			       "NODE/console/token, mode 0600).  The records of the node's own datasets are\n"
-			       "shown only after a login.\n", USAGE);
+			       "shown only after a login.\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}

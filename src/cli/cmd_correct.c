@@ -36,13 +36,13 @@ int cmd_correct(int argc, char **argv, strata_cli *cli)
 		case 'v': value = optarg; break;
 		case 'n': note = optarg; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Reports a wrong value in a record this node received: the field, the value it\n"
 			       "should have, and how that is known.  It goes back along the record's trace,\n"
 			       "hop by hop (each hop passes it on with the key as the next one holds it, and\n"
 			       "learns nothing more of the record), to the node that owns it, whose officer\n"
 			       "accepts or rejects it ('strata corrections'); the answer comes back here.\n"
-			       "KEY is the record's key as this node holds it (strata export shows it).\n", CORRECT_USAGE);
+			       "KEY is the record's key as this node holds it (strata export shows it).\n"), CORRECT_USAGE);
 			return 0;
 		default: return cli_usage(CORRECT_USAGE);
 		}
@@ -52,7 +52,7 @@ int cmd_correct(int argc, char **argv, strata_cli *cli)
 	rc = strata_process_correct(cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1), field, value,
 				    note, id);
 	if (rc == 0)
-		printf("correction %s filed: it goes back toward the record's owner with the next exchange\n", id);
+		printf(_("correction %s filed: it goes back toward the record's owner with the next exchange\n"), id);
 	return rc;
 }
 
@@ -108,13 +108,13 @@ int cmd_corrections(int argc, char **argv, strata_cli *cli)
 				return CLI_EUSAGE;
 			break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Corrections this node filed (role filed), passed on (relay) or received as the\n"
 			       "owner of the record (owner), with the value proposed and, at the owner, the\n"
 			       "value its record holds now.  status: open, accepted, rejected, or done (accepted,\n"
 			       "and a later import made the record hold the value).  The owner answers with\n"
 			       "'corrections accept ID' or 'corrections reject ID --reason TEXT'; the answer is\n"
-			       "signed, recorded, final, and goes back to the filer.\n", CORRECTIONS_USAGE);
+			       "signed, recorded, final, and goes back to the filer.\n"), CORRECTIONS_USAGE);
 			return 0;
 		default: return cli_usage(CORRECTIONS_USAGE);
 		}
@@ -125,8 +125,8 @@ int cmd_corrections(int argc, char **argv, strata_cli *cli)
 			return cli_usage(CORRECTIONS_USAGE);
 		rc = strata_process_fix(cli->node, argv[optind + 1], accept, reason);
 		if (rc == 0)
-			printf("correction %s %s: the answer goes back with the next exchange\n", argv[optind + 1],
-			       accept ? "accepted (the fix comes with this node's next import)" : "rejected");
+			printf(_("correction %s %s: the answer goes back with the next exchange\n"), argv[optind + 1],
+			       accept ? _("accepted (the fix comes with this node's next import)") : "rejected");
 		return rc;
 	}
 	if (optind != argc || reason)
@@ -137,5 +137,5 @@ int cmd_corrections(int argc, char **argv, strata_cli *cli)
 		return rc;
 	}
 	return cli_report_list(x.rows, cols, sizeof(cols) / sizeof(*cols), json_cols, sizeof(json_cols) / sizeof(*json_cols), format,
-			       x.open_only ? "no corrections open" : "no corrections");
+			       x.open_only ? _("no corrections open") : _("no corrections"));
 }

@@ -86,7 +86,7 @@ int cmd_datasets(int argc, char **argv, strata_cli *cli)
 		case 'f': if (cli_report_format(&format, optarg) < 0) return CLI_EUSAGE; break;
 		case 'j': format = CLI_JSON; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Every dataset this node holds, by the name every command takes: NAME for\n"
 			       "its own, SENDER/.../NAME for what it received (the sender first).\n\n"
 			       "  --own, --received  only those\n"
@@ -94,7 +94,7 @@ int cmd_datasets(int argc, char **argv, strata_cli *cli)
 			       "columns: name, from (own, or the sender), owner (the node that recorded it,\n"
 			       "if the sender's policy says; empty where it hides the path: v-... names),\n"
 			       "records, last_change (local time, or UTC with --utc), policy and purpose\n"
-			       "(those it was received under)\n", USAGE);
+			       "(those it was received under)\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -104,7 +104,7 @@ int cmd_datasets(int argc, char **argv, strata_cli *cli)
 	rows = json_array();
 	if ((rc = strata_dataset_list(cli->node, which, add_row, rows)) == 0) {
 		if (json_array_size(rows) == 0 && format == CLI_TABLE)
-			printf("no datasets yet: import one with 'strata import', or receive one from a peer\n");
+			printf(_("no datasets yet: import one with 'strata import', or receive one from a peer\n"));
 		else
 			rc = cli_report_print(stdout, rows, cols, sizeof(cols) / sizeof(*cols), format);
 	}

@@ -93,13 +93,13 @@ static int show(const strata_record *o, const strata_record *n, void *payload)
 		for (size_t i = 0; i < o->n; i++) {
 			const char *nv = strata_json_record_get(n, o->names[i]);
 			if (!nv)
-				printf("    %s: '%s' -> (field removed)\n", o->names[i], o->values[i]);
+				printf(_("    %s: '%s' -> (field removed)\n"), o->names[i], o->values[i]);
 			else if (strcmp(nv, o->values[i]))
 				printf("    %s: '%s' -> '%s'\n", o->names[i], o->values[i], nv);
 		}
 		for (size_t i = 0; i < n->n; i++)
 			if (!strata_json_record_get(o, n->names[i]))
-				printf("    %s: (new field) -> '%s'\n", n->names[i], n->values[i]);
+				printf(_("    %s: (new field) -> '%s'\n"), n->names[i], n->values[i]);
 	} else if (n) {
 		d->added++;
 		if (d->stat)
@@ -139,14 +139,14 @@ int cmd_diff(int argc, char **argv, strata_cli *cli)
 		case 's': d.stat = 1; break;
 		case 'j': as_json = 1; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Records added (+), removed (-) and changed (~, field by field) between two\n"
 			       "commits of a dataset (own or received, as 'strata datasets' names it).\n"
 			       "OLD and NEW: HEAD, HEAD~N or a commit id.\n\n"
 			       "  --stat  only the counts\n"
 			       "  --json  one object: added, changed, removed (counts), and unless --stat the\n"
 			       "          records: added_records, removed_records, changed_records [{key,\n"
-			       "          fields: {NAME: {old, new}}}] (null: the field is absent)\n", USAGE);
+			       "          fields: {NAME: {old, new}}}] (null: the field is absent)\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -190,7 +190,7 @@ int cmd_diff(int argc, char **argv, strata_cli *cli)
 		putchar('\n');
 		json_decref(o);
 	} else {
-		printf("%zu added, %zu changed, %zu removed\n", d.added, d.changed, d.removed);
+		printf(_("%zu added, %zu changed, %zu removed\n"), d.added, d.changed, d.removed);
 	}
 	rc = 0;
 done:

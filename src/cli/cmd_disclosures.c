@@ -98,7 +98,7 @@ static void print_shared(const json_t *row)
 	int first = 1;
 	if (!json_is_object(sh))
 		return;
-	printf("    fields shared:");
+	printf(_("    fields shared:"));
 	json_object_foreach((json_t *)sh, k, v) {
 		printf("%s %s (%s)", first ? "" : ",", k, json_string_value(v));
 		first = 0;
@@ -112,7 +112,7 @@ static void print_text(const json_t *rows, const char *dataset, char *const *key
 	const json_t *row, *last_key = NULL;
 	const char *last_view = "", *last_record = NULL, *last_peer = "";
 
-	printf("disclosures of a %s record at %s (key", dataset, strata_node_name(n));
+	printf(_("disclosures of a %s record at %s (key"), dataset, strata_node_name(n));
 	for (size_t k = 0; k < nkey; k++)
 		printf(" %s", key[k]);
 	printf(")\n");
@@ -121,11 +121,11 @@ static void print_text(const json_t *rows, const char *dataset, char *const *key
 		const char *rec = str(row, "record"), *sent = json_string_value(json_object_get(row, "sent"));
 		const json_t *next = json_array_get(rows, i + 1);
 		if (!strcmp(event, "erased")) {
-			printf("\nerased here %s (erasure %s): %s\n", str(row, "built"), str(row, "cut"), str(row, "reason"));
+			printf(_("\nerased here %s (erasure %s): %s\n"), str(row, "built"), str(row, "cut"), str(row, "reason"));
 			continue;
 		}
 		if (strcmp(view, last_view) || strcmp(peer, last_peer)) {
-			printf("\nto %s, as '%s':\n", peer, str(row, "name_there"));
+			printf(_("\nto %s, as '%s':\n"), peer, str(row, "name_there"));
 			peers += strcmp(peer, last_peer) != 0;
 			last_record = NULL;
 			last_key = NULL;
@@ -134,44 +134,44 @@ static void print_text(const json_t *rows, const char *dataset, char *const *key
 		last_peer = peer;
 		if (!strcmp(event, "removed")) {
 			if (json_is_string(json_object_get(row, "cut")))
-				printf("  removed %s: cut %s (%s); %s%s\n", str(row, "built"), str(row, "cut"), str(row, "kind"),
-				       json_is_string(json_object_get(row, "confirmed")) ? "the recipient confirmed holding the cut "
-											  : "not yet confirmed by the recipient",
+				printf(_("  removed %s: cut %s (%s); %s%s\n"), str(row, "built"), str(row, "cut"), str(row, "kind"),
+				       json_is_string(json_object_get(row, "confirmed")) ? _("the recipient confirmed holding the cut ")
+											  : _("not yet confirmed by the recipient"),
 				       str(row, "confirmed"));
 			else
-				printf("  no longer in the view from %s (the record left it)\n", str(row, "built"));
+				printf(_("  no longer in the view from %s (the record left it)\n"), str(row, "built"));
 		} else {
 			carried++;
-			printf("  view commit %.12s built %s, ", str(row, "commit"), str(row, "built"));
+			printf(_("  view commit %.12s built %s, "), str(row, "commit"), str(row, "built"));
 			if (sent)
-				printf("sent %s (%s, parcel %lld)\n", sent, str(row, "via"),
+				printf(_("sent %s (%s, parcel %lld)\n"), sent, str(row, "via"),
 				       (long long)json_integer_value(json_object_get(row, "parcel")));
 			else
-				printf("not sent yet\n");
-			printf("    policy %s version %s (blob %.12s), purpose: %s\n", str(row, "policy"),
+				printf(_("not sent yet\n"));
+			printf(_("    policy %s version %s (blob %.12s), purpose: %s\n"), str(row, "policy"),
 			       str(row, "policy_version"), str(row, "policy_blob"), str(row, "purpose"));
 			print_shared(row);
 			/* the values once per run of commits that carried the same */
 			if (json_is_true(json_object_get(row, "gone")))
-				printf("    received: (no value kept here: this version was cut since; the ledger keeps only what was sent)\n");
+				printf(_("    received: (no value kept here: this version was cut since; the ledger keeps only what was sent)\n"));
 			else if (!last_record || strcmp(last_record, rec))
-				printf("    received: %s\n", rec);
+				printf(_("    received: %s\n"), rec);
 			else
-				printf("    received: the same fields as above\n");
+				printf(_("    received: the same fields as above\n"));
 			last_record = json_is_true(json_object_get(row, "gone")) ? NULL : rec;
 			if (json_is_array(json_object_get(row, "key")))
 				last_key = json_object_get(row, "key");
 		}
 		if ((!next || strcmp(str(next, "view"), view) || strcmp(str(next, "recipient"), peer)) && last_key) {
-			printf("    continue there: strata -C <%s's node> disclosures %s", peer, str(row, "name_there"));
+			printf(_("    continue there: strata -C <%s's node> disclosures %s"), peer, str(row, "name_there"));
 			put_key(last_key);
 			putchar('\n');
 		}
 	}
 	if (carried == 0)
-		printf("\nnever sent: no view this node built for a peer carried it\n");
+		printf(_("\nnever sent: no view this node built for a peer carried it\n"));
 	else
-		printf("\n%zu view commit%s to %zu recipient%s carried it\n", carried, carried == 1 ? "" : "s", peers,
+		printf(_("\n%zu view commit%s to %zu recipient%s carried it\n"), carried, carried == 1 ? "" : "s", peers,
 		       peers == 1 ? "" : "s");
 }
 
@@ -191,7 +191,7 @@ int cmd_disclosures(int argc, char **argv, strata_cli *cli)
 		case 'f': if (cli_report_format(&format, optarg) < 0) return CLI_EUSAGE; break;
 		case 'j': format = CLI_JSON; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Every view commit this node built for a peer that carried one record: to\n"
 			       "whom, when built, when and how sent (the first parcel that carried it:\n"
 			       "file-sealed, file (unsealed), https-push, https-pull), the policy name, version\n"
@@ -204,7 +204,7 @@ int cmd_disclosures(int argc, char **argv, strata_cli *cli)
 			       "  DATASET          own NAME, or a received dataset by the name 'strata datasets' gives\n"
 			       "  KEY              the record's key values, in the schema's key order\n"
 			       "  --format FORMAT  table (default), csv (one row per view commit) or json\n"
-			       "times show in the local zone, or UTC with --utc\n", USAGE);
+			       "times show in the local zone, or UTC with --utc\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}

@@ -46,7 +46,7 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 		case 'j': as_json = 1; break;
 		case 'r': repair = 1; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Checks the node and lists every problem, with where it is (file and line) and\n"
 			       "the fix: node.conf's peers (keys, tiers, directions, policies, urls, unknown\n"
 			       "settings), the node key and the modes of private files, peers' policies\n"
@@ -59,7 +59,7 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 			       "           cut, the store pruned), so no object keeps what was cut; and\n"
 			       "           finish an interrupted key rotation (a retired line naming the\n"
 			       "           current key removed, or its missing audit event recorded)\n"
-			       "  --json   {\"node\", \"ok\", \"problems\": [{\"where\", \"problem\", \"fix\"}]}\n", USAGE);
+			       "  --json   {\"node\", \"ok\", \"problems\": [{\"where\", \"problem\", \"fix\"}]}\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -85,13 +85,13 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 		json_decref(o);
 	} else {
 		json_array_foreach(problems, i, v)
-			printf("%s: %s\n    fix: %s\n", json_string_value(json_object_get(v, "where")),
+			printf(_("%s: %s\n    fix: %s\n"), json_string_value(json_object_get(v, "where")),
 			       json_string_value(json_object_get(v, "problem")), json_string_value(json_object_get(v, "fix")));
 		if (json_array_size(problems))
-			printf("%zu problem%s in node %s\n", json_array_size(problems), json_array_size(problems) == 1 ? "" : "s",
+			printf(_("%zu problem%s in node %s\n"), json_array_size(problems), json_array_size(problems) == 1 ? "" : "s",
 			       strata_node_name(cli->node));
 		else if (!cli->quiet)
-			printf("node %s (%s): no problems found\n", strata_node_name(cli->node), strata_node_tier(cli->node));
+			printf(_("node %s (%s): no problems found\n"), strata_node_name(cli->node), strata_node_tier(cli->node));
 	}
 	rc = json_array_size(problems) ? strata_error_set("doctor found %zu problem%s", json_array_size(problems),
 							  json_array_size(problems) == 1 ? "" : "s") : 0;

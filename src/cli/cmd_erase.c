@@ -16,9 +16,9 @@ static int show_parcel(const char *path, const char *peer, void *payload)
 {
 	int *first = payload;
 	if ((*first)++ == 0)
-		printf("parcel files strata knows of that may still hold the record (it cannot erase them: delete each "
-		       "once carried, or let its recipient's receipt remove it):\n");
-	printf("  %s (for %s)\n", path, peer);
+		printf(_("parcel files strata knows of that may still hold the record (it cannot erase them: delete each "
+		       "once carried, or let its recipient's receipt remove it):\n"));
+	printf(_("  %s (for %s)\n"), path, peer);
 	return 0;
 }
 
@@ -37,7 +37,7 @@ int cmd_erase(int argc, char **argv, strata_cli *cli)
 		switch (c) {
 		case 'r': reason = optarg; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Erases one record of an own dataset, from the present and from all of its\n"
 			       "history: the dataset's history is cut (a new signed root without the record),\n"
 			       "every view built from it is cut the same way, and the objects that held the\n"
@@ -50,7 +50,7 @@ int cmd_erase(int argc, char **argv, strata_cli *cli)
 			       "that writes (or 'strata doctor --repair').  Then it lists the parcel files\n"
 			       "strata knows of that may still hold the record.\n\n"
 			       "  KEY            the record's key values, in the schema's key order\n"
-			       "  --reason TEXT  why (one line, into the audit log), like a request's number\n", USAGE);
+			       "  --reason TEXT  why (one line, into the audit log), like a request's number\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -60,9 +60,9 @@ int cmd_erase(int argc, char **argv, strata_cli *cli)
 	if ((rc = strata_erase(cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1), reason, &res)) < 0)
 		return rc;
 	if (!cli->quiet)
-		printf("erasure %s: the record is gone from %s (%s, %zu version%s in its history); %zu view%s cut; "
-		       "%zu objects kept. Its recipients follow with the next parcel or sync.\n", res.erasure, argv[optind],
-		       res.in_present ? "present" : "in history only", res.versions, res.versions == 1 ? "" : "s",
+		printf(_("erasure %s: the record is gone from %s (%s, %zu version%s in its history); %zu view%s cut; "
+		       "%zu objects kept. Its recipients follow with the next parcel or sync.\n"), res.erasure, argv[optind],
+		       res.in_present ? "present" : _("in history only"), res.versions, res.versions == 1 ? "" : "s",
 		       res.views_cut, res.views_cut == 1 ? "" : "s", res.objects_kept);
 	{
 		int first = 0;

@@ -68,7 +68,7 @@ int cmd_erasures(int argc, char **argv, strata_cli *cli)
 				return CLI_EUSAGE;
 			break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Every history cut this node made or passed on (an erasure of its own or one\n"
 			       "it received, a retraction, a retention cut, a withdrawal: kind), when\n"
 			       "(cut_at), of which dataset and why (the owner's reason), per recipient and\n"
@@ -79,7 +79,7 @@ int cmd_erasures(int argc, char **argv, strata_cli *cli)
 			       "the disclosure ledger: a later cut does not take a row away.\n"
 			       "Exit status 1 while one is pending anywhere known.\n\n"
 			       "  --pending    only those not yet confirmed\n"
-			       "  --format F   table (the default), csv or json (--json)\n", USAGE);
+			       "  --format F   table (the default), csv or json (--json)\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -92,7 +92,7 @@ int cmd_erasures(int argc, char **argv, strata_cli *cli)
 		return pending;
 	}
 	if (json_array_size(x.rows) == 0 && format == CLI_TABLE)
-		printf("%s\n", x.pending_only ? "no erasure pending" : "no erasures passed on from this node");
+		printf("%s\n", x.pending_only ? _("no erasure pending") : _("no erasures passed on from this node"));
 	else if ((rc = cli_report_print(stdout, x.rows, cols, sizeof(cols) / sizeof(*cols), format)) < 0) {
 		json_decref(x.rows);
 		return rc;

@@ -22,20 +22,20 @@ static int export_parcel(strata_cli *cli, const char *peer, const char *outpath,
 	strata_parcel_result res;
 
 	if (!outpath) {
-		fprintf(stderr, "strata: a parcel needs an output file: export --to %s -o FILE\n", peer);
+		fprintf(stderr, _("strata: a parcel needs an output file: export --to %s -o FILE\n"), peer);
 		return cli_usage(USAGE);
 	}
-	cli_progress(cli, "export --to %s: building its views, then the parcel...", peer);
+	cli_progress(cli, _("export --to %s: building its views, then the parcel..."), peer);
 	if (strata_parcel_export_file(cli->node, peer, full, outpath, unsealed, &res) < 0) {
 		cli_progress_done(cli);
 		return STRATA_ERROR;
 	}
 	cli_progress_done(cli);
 	if (!cli->quiet)
-		printf("%s: parcel %llu for %s: %zu views (%zu with new commits), %zu objects (%zu deltas), "
-		       "%zu bytes%s, %s\n", outpath, (unsigned long long)res.sequence, peer, res.nrefs, res.changed,
+		printf(_("%s: parcel %llu for %s: %zu views (%zu with new commits), %zu objects (%zu deltas), "
+		       "%zu bytes%s, %s\n"), outpath, (unsigned long long)res.sequence, peer, res.nrefs, res.changed,
 		       res.objects, res.deltas, res.bytes, full ? ", full" : "",
-		       unsealed ? "NOT sealed: readable by whoever holds the file" : "sealed: only its recipient can open it");
+		       unsealed ? _("NOT sealed: readable by whoever holds the file") : _("sealed: only its recipient can open it"));
 	return 0;
 }
 
@@ -73,7 +73,7 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 			char *end;
 			unsigned long long v = strtoull(optarg, &end, 10);
 			if (!*optarg || *end || optarg[0] == '-' || v > 1000000000ULL) {
-				fprintf(stderr, "strata: --%s '%s': a whole number\n", c == 'O' ? "offset" : "limit", optarg);
+				fprintf(stderr, _("strata: --%s '%s': a whole number\n"), c == 'O' ? "offset" : "limit", optarg);
 				return CLI_EUSAGE;
 			}
 			*(c == 'O' ? &offset : &limit) = (size_t)v;
@@ -81,7 +81,7 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 			break;
 		}
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "  DATASET          own NAME, or a received one as 'strata datasets' names it\n"
 			       "  REV              HEAD (default), HEAD~N, or a commit\n"
 			       "  --format FORMAT  csv (RFC 4180, the schema's column order) or jsonl\n"
@@ -94,7 +94,7 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 			       "  --unsealed       a version-1 parcel, signed but not sealed, for a peer whose\n"
 			       "                   strata cannot open sealed ones yet\n"
 			       "  --offset N, --limit N  one page: the N records after the first N, in the\n"
-			       "                   dataset's own order, read only as far as the page goes\n", USAGE);
+			       "                   dataset's own order, read only as far as the page goes\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -105,7 +105,7 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 	    (all && paged))
 		return cli_usage(USAGE);
 	if (strcmp(format, "csv") && strcmp(format, "jsonl")) {
-		fprintf(stderr, "strata: unknown format '%s' (csv or jsonl)\n", format);
+		fprintf(stderr, _("strata: unknown format '%s' (csv or jsonl)\n"), format);
 		return CLI_EUSAGE;
 	}
 	if (!all && (rc = strata_dataset_resolve(&commit, cli->node, argv[optind], argv[optind + 1])) < 0)

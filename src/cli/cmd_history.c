@@ -25,7 +25,7 @@ static int print_version(const strata_history_entry *e, void *payload)
 						      e->signer[0] ? e->signer : NULL, "record", rec ? rec : json_null()));
 		return 0;
 	}
-	printf("%.12s %s %-8s by %s, signature %s", hex, t, e->change, e->node[0] ? e->node : "?",
+	printf(_("%.12s %s %-8s by %s, signature %s"), hex, t, e->change, e->node[0] ? e->node : "?",
 	       strata_commit_sig_status_str(e->status));
 	if (e->signer[0])
 		printf(e->status == STRATA_SIG_GOOD ? " (%s)" : ": %s", e->signer);
@@ -44,11 +44,11 @@ int cmd_history(int argc, char **argv, strata_cli *cli)
 	json_t *rows = NULL;
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: strata %s\n\n"
+		printf(_("usage: strata %s\n\n"
 		       "Every version of one record (added, changed, removed) along the dataset's\n"
 		       "history, newest first, with commit, time, node and signature status.\n"
 		       "KEY: the record's key values, in the schema's key order.\n\n"
-		       "  --json   a JSON array: commit, time, change, node, signature, signer, record\n", USAGE);
+		       "  --json   a JSON array: commit, time, change, node, signature, signer, record\n"), USAGE);
 		return 0;
 	}
 	if (argc >= 2 && !strcmp(argv[argc - 1], "--json")) {

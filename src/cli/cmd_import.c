@@ -46,14 +46,14 @@ static int import_receipt(strata_cli *cli, const char *path, strata_buf *b)
 	if (cli->quiet)
 		;
 	else if (res.older)
-		printf("%s: receipt from %s for parcel %llu: nothing newer than already confirmed\n", path, res.peer,
+		printf(_("%s: receipt from %s for parcel %llu: nothing newer than already confirmed\n"), path, res.peer,
 		       res.sequence);
 	else
-		printf("%s: receipt from %s: it holds parcel %llu (%zu views); the next parcel builds on that\n",
+		printf(_("%s: receipt from %s: it holds parcel %llu (%zu views); the next parcel builds on that\n"),
 		       path, res.peer, res.sequence, res.nrefs);
 	if (!cli->quiet && res.parcels_removed)
-		printf("%s: %zu parcel file%s exported to %s and now held there removed (what they carried is "
-		       "within reach of erasure again)\n", path, res.parcels_removed, res.parcels_removed == 1 ? "" : "s",
+		printf(_("%s: %zu parcel file%s exported to %s and now held there removed (what they carried is "
+		       "within reach of erasure again)\n"), path, res.parcels_removed, res.parcels_removed == 1 ? "" : "s",
 		       res.peer);
 	return 0;
 }
@@ -70,11 +70,11 @@ static int write_receipt(strata_cli *cli, const char *peer, const char *path, co
 		receipt = name.ptr;
 	}
 	if (strata_receipt_write(&b, cli->node, peer) < 0 || strata_fs_write_atomic(receipt, b.ptr, b.len, 0644) < 0) {
-		fprintf(stderr, "strata: warning: no receipt written: %s\n", strata_error_last());
+		fprintf(stderr, _("strata: warning: no receipt written: %s\n"), strata_error_last());
 	} else {
 		written = 0;
 		if (!cli->quiet)
-			printf("%s: receipt for %s: carry it back and run 'strata import' there\n", receipt, peer);
+			printf(_("%s: receipt for %s: carry it back and run 'strata import' there\n"), receipt, peer);
 	}
 done:
 	strata_buf_dispose(&b);
@@ -95,7 +95,7 @@ static int consume_parcel(strata_cli *cli, const char *path, const strata_parcel
 		if ((rc = strata_link_note_parcel(cli->node, res->peer, path, res->sequence, 1)) < 0)
 			return rc;
 		if (!cli->quiet)
-			printf("%s: kept (--keep): strata cannot erase what this file holds; delete it yourself once carried\n", path);
+			printf(_("%s: kept (--keep): strata cannot erase what this file holds; delete it yourself once carried\n"), path);
 		return 0;
 	}
 	if (!receipted)
@@ -103,7 +103,7 @@ static int consume_parcel(strata_cli *cli, const char *path, const strata_parcel
 	if (unlink(path) < 0)
 		return strata_error_sys(path);
 	if (!cli->quiet)
-		printf("%s: removed: its content is held in the node now (keep a parcel with --keep)\n", path);
+		printf(_("%s: removed: its content is held in the node now (keep a parcel with --keep)\n"), path);
 	return 0;
 }
 
@@ -123,13 +123,13 @@ static int import_parcel(strata_cli *cli, const char *path, const char *receipt,
 	if (cli->quiet)
 		;
 	else if (res.uptodate && res.superseded && res.superseded != res.sequence)
-		printf("%s: parcel %llu from %s already held (superseded by parcel %llu): nothing to do\n", path,
+		printf(_("%s: parcel %llu from %s already held (superseded by parcel %llu): nothing to do\n"), path,
 		       (unsigned long long)res.sequence, res.peer, (unsigned long long)res.superseded);
 	else if (res.uptodate)
-		printf("%s: parcel %llu from %s already imported: nothing to do\n", path,
+		printf(_("%s: parcel %llu from %s already imported: nothing to do\n"), path,
 		       (unsigned long long)res.sequence, res.peer);
 	else
-		printf("%s: parcel %llu from %s verified: %zu of %zu views moved, %zu objects\n", path,
+		printf(_("%s: parcel %llu from %s verified: %zu of %zu views moved, %zu objects\n"), path,
 		       (unsigned long long)res.sequence, res.peer, res.changed, res.nrefs, res.objects);
 	return consume_parcel(cli, path, &res, keep, !no_receipt && write_receipt(cli, res.peer, path, receipt) == 0);
 }
@@ -175,7 +175,7 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		case 'R': no_receipt = 1; break;
 		case 'K': keep = 1; break;
 		case 'q': cli->quiet = 1; break;
-		case 'h': printf("usage: strata %s\n", USAGE); return 0;
+		case 'h': printf(_("usage: strata %s\n"), USAGE); return 0;
 		default: cli_free_list(key); return cli_usage(USAGE);
 		}
 	}
@@ -196,13 +196,13 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		if (cli->quiet)
 			;
 		else if (res.unchanged)
-			printf("%s: no changes (%zu records, commit %.12s)\n", argv[optind], res.total, hex);
+			printf(_("%s: no changes (%zu records, commit %.12s)\n"), argv[optind], res.total, hex);
 		else
-			printf("%s: %zu added, %zu changed, %zu removed; %zu records; commit %.12s (signed)\n",
+			printf(_("%s: %zu added, %zu changed, %zu removed; %zu records; commit %.12s (signed)\n"),
 			       argv[optind], res.added, res.changed, res.removed, res.total, hex);
 		if (!cli->quiet && res.reimported)
-			printf("%s: %zu key%s erased before imported again (--allow-erased): in the audit log and "
-			       "'strata erasures'\n", argv[optind], res.reimported, res.reimported == 1 ? "" : "s");
+			printf(_("%s: %zu key%s erased before imported again (--allow-erased): in the audit log and "
+			       "'strata erasures'\n"), argv[optind], res.reimported, res.reimported == 1 ? "" : "s");
 	}
 	cli_free_list(key);
 	return rc;

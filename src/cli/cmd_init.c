@@ -24,11 +24,11 @@ int cmd_init(int argc, char **argv, strata_cli *cli)
 		case 'n': name = optarg; break;
 		case 't': tier = optarg; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Creates a node in NODEDIR (which must not exist, or be empty): its repository,\n"
 			       "node.conf and an Ed25519 node key (give keys/node.pub to its peers).\n\n"
 			       "  --name NAME  the node's name: a-z, 0-9 and '-', at most 63 characters\n"
-			       "  --tier TIER  community, street, district, province or department\n", USAGE);
+			       "  --tier TIER  community, street, district, province or department\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -45,13 +45,13 @@ int cmd_init(int argc, char **argv, strata_cli *cli)
 			strata_node_free(n);
 			return STRATA_ERROR;
 		}
-		printf("created node '%s' (%s) in %s\n"
+		printf(_("created node '%s' (%s) in %s\n"
 		       "  node key %s (%s/keys/node.pub)\n\n"
 		       "next:\n"
 		       "  give %s/keys/node.pub to each peer, and read them this fingerprint to compare\n"
 		       "  (ssh-keygen -lf node.pub); pin theirs with\n"
 		       "      strata -C %s peer add NAME --key THEIR-node.pub --tier TIER [--policy POLICY]\n"
-		       "  keep a backup of %s/keys/node.key: a node key cannot be made again\n",
+		       "  keep a backup of %s/keys/node.key: a node key cannot be made again\n"),
 		       name, tier, dir, fpr.ptr, dir, dir, dir, dir);
 		strata_buf_dispose(&fpr);
 		strata_node_free(n);

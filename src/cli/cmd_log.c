@@ -46,17 +46,17 @@ int cmd_log(int argc, char **argv, strata_cli *cli)
 		case 'u':
 			if (strata_time_parse(opt == 's' ? &since : &until, optarg, now,
 					      opt == 's' ? STRATA_TIME_START_OF_DAY : STRATA_TIME_END_OF_DAY) < 0) {
-				fprintf(stderr, "strata: --%s: %s\n", opt == 's' ? "since" : "until", strata_error_last());
+				fprintf(stderr, _("strata: --%s: %s\n"), opt == 's' ? "since" : "until", strata_error_last());
 				return CLI_EUSAGE;
 			}
 			break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "The dataset's commits, newest first, each with its signature status.\n"
 			       "  -n N            at most N commits\n"
 			       "  --oneline       one line each\n"
 			       "  --json          a JSON array: commit, time, signature, signer, subject, message\n"
-			       "  --since, --until TIME   commits made in that span (as audit log takes them)\n", USAGE);
+			       "  --since, --until TIME   commits made in that span (as audit log takes them)\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -92,7 +92,7 @@ int cmd_log(int argc, char **argv, strata_cli *cli)
 			printf("%.12s %-9s %s\n", hex, strata_commit_sig_status_str(st), git_commit_summary(c));
 		} else {
 			const char *msg = git_commit_message(c);
-			printf("commit %s\nSignature: %s%s%s%s\nDate:   ", hex, strata_commit_sig_status_str(st),
+			printf(_("commit %s\nSignature: %s%s%s%s\nDate:   "), hex, strata_commit_sig_status_str(st),
 			       signer[0] ? " (" : "", signer, signer[0] ? ")" : "");
 			print_time(&git_commit_committer(c)->when);
 			printf("\n\n");

@@ -73,7 +73,7 @@ static int peer_fingerprint(strata_buf *out, strata_node *n, const char *peer)
 	if ((rc = strata_peers_get(&key, n, peer, "key")) == 0 && (rc = strata_sign_pubkey_parse(&pk, key.ptr)) == 0)
 		rc = strata_sign_pubkey_fingerprint(out, &pk);
 	else
-		rc = strata_buf_puts(out, "(no valid key)");
+		rc = strata_buf_puts(out, _("(no valid key)"));
 	strata_error_clear();
 	strata_buf_dispose(&key);
 	return rc;
@@ -109,7 +109,7 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 				return STRATA_ERROR;
 			break;
 		case 'h':
-			printf("usage: strata peer add NAME --key PUBKEY|FILE --tier TIER [--policy POLICY] [--url URL]\n"
+			printf(_("usage: strata peer add NAME --key PUBKEY|FILE --tier TIER [--policy POLICY] [--url URL]\n"
 			       "                       [--direction push|pull|both] [--attr NAME=VALUE]...\n\n"
 			       "Pins a new peer: its node key (the line of its keys/node.pub, or that file), its\n"
 			       "tier, and for a peer that receives from this node the committed policy its\n"
@@ -123,7 +123,7 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 			       "                   required for the same tier or a department\n"
 			       "  --attr N=V       what this node states of the peer, for a policy's filter\n"
 			       "                   on \"$recipient.N\" (--attr community=望江社区): a return\n"
-			       "                   down the tiers shares each recipient only its own rows\n");
+			       "                   down the tiers shares each recipient only its own rows\n"));
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -161,8 +161,8 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		strata_journal_end(cli->node);
 	journalled = 0;
 	if (!cli->quiet)
-		printf("peer '%s' (%s): key %s pinned, direction %s%s, policy '%s'%s%s\n", spec.name, tier, fpr.ptr,
-		       dir.ptr, spec.direction ? "" : " (the tiers' default)", policy ? policy : "(none: receive only)",
+		printf(_("peer '%s' (%s): key %s pinned, direction %s%s, policy '%s'%s%s\n"), spec.name, tier, fpr.ptr,
+		       dir.ptr, spec.direction ? "" : _(" (the tiers' default)"), policy ? policy : _("(none: receive only)"),
 		       url ? ", " : "", url ? url : "");
 	rc = 0;
 done:
@@ -211,11 +211,11 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 			break;
 		case 'A': ch.attributes = ""; break;
 		case 'k':
-			fprintf(stderr, "strata: peer set does not change a pinned key: a peer rotates its own key "
-					"('strata key rotate' there), or remove the peer and add it again\n");
+			fprintf(stderr, _("strata: peer set does not change a pinned key: a peer rotates its own key "
+					"('strata key rotate' there), or remove the peer and add it again\n"));
 			return CLI_EUSAGE;
 		case 'h':
-			printf("usage: strata peer set NAME [--tier T] [--policy P|--no-policy] [--url U|--no-url]\n"
+			printf(_("usage: strata peer set NAME [--tier T] [--policy P|--no-policy] [--url U|--no-url]\n"
 			       "                       [--direction push|pull|both] [--attr N=V]... [--no-attrs]\n\n"
 			       "Changes what node.conf says of a pinned peer, and says what changed (an audit\n"
 			       "event).  The result is checked as 'peer add' checks a new peer.  The key is\n"
@@ -227,7 +227,7 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 			       "  --direction D    push, pull or both\n"
 			       "  --attr N=V       what this node states of it for \"$recipient.N\" filters\n"
 			       "                   (all of them: the ones given replace those before);\n"
-			       "                   --no-attrs: none\n");
+			       "                   --no-attrs: none\n"));
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -235,7 +235,7 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 	if (optind + 1 != argc || (ch.policy && no_policy) || (ch.url && no_url))
 		return cli_usage(USAGE);
 	if (!ch.tier && !ch.policy && !no_policy && !ch.url && !no_url && !ch.direction && !ch.attributes) {
-		fprintf(stderr, "strata: peer set %s: nothing to change (say --tier, --policy, --url, --direction or --attr)\n",
+		fprintf(stderr, _("strata: peer set %s: nothing to change (say --tier, --policy, --url, --direction or --attr)\n"),
 			argv[optind]);
 		return CLI_EUSAGE;
 	}
@@ -254,7 +254,7 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 		goto done;
 	if (!changed.len) {
 		if (!cli->quiet)
-			printf("peer '%s': nothing changed\n", ch.name);
+			printf(_("peer '%s': nothing changed\n"), ch.name);
 		goto done;
 	}
 	if ((rc = peer_fingerprint(&fpr, cli->node, ch.name)) < 0 ||
@@ -270,7 +270,7 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 	strata_journal_end(cli->node);
 	journalled = 0;
 	if (!cli->quiet)
-		printf("peer '%s' changed:\n%s", ch.name, changed.ptr);
+		printf(_("peer '%s' changed:\n%s"), ch.name, changed.ptr);
 done:
 	if (journalled && rc < 0)
 		strata_journal_undo(cli->node);
@@ -299,13 +299,13 @@ static int peer_remove(int argc, char **argv, strata_cli *cli)
 		switch (c) {
 		case 'k': keep = 1; break;
 		case 'h':
-			printf("usage: strata peer remove NAME [--keep-data]\n\n"
+			printf(_("usage: strata peer remove NAME [--keep-data]\n\n"
 			       "Unpins a peer: nothing it signs is accepted any more, and nothing is sent to it.\n"
 			       "The views built for it, what it sent and its link file go too (one journalled\n"
 			       "change and an audit event), unless --keep-data: then what it sent stays, under\n"
 			       "its name, readable and verifiable as before.  Views built for other peers from\n"
 			       "what it sent lose that data at their next build.\n\n"
-			       "  --keep-data   remove only its node.conf settings\n");
+			       "  --keep-data   remove only its node.conf settings\n"));
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -317,10 +317,10 @@ static int peer_remove(int argc, char **argv, strata_cli *cli)
 		goto done;
 	if (!cli->quiet) {
 		if (keep)
-			printf("peer '%s' removed (key %s unpinned); what it sent is kept\n", argv[optind], fpr.ptr);
+			printf(_("peer '%s' removed (key %s unpinned); what it sent is kept\n"), argv[optind], fpr.ptr);
 		else
-			printf("peer '%s' removed (key %s unpinned): %zu view%s built for it and %zu received from it "
-			       "deleted\n", argv[optind], fpr.ptr, views, views == 1 ? "" : "s", received);
+			printf(_("peer '%s' removed (key %s unpinned): %zu view%s built for it and %zu received from it "
+			       "deleted\n"), argv[optind], fpr.ptr, views, views == 1 ? "" : "s", received);
 	}
 done:
 	strata_buf_dispose(&fpr);
@@ -403,11 +403,11 @@ static int peer_show(int argc, char **argv, strata_cli *cli)
 		switch (c) {
 		case 'j': as_json = 1; break;
 		case 'h':
-			printf("usage: strata peer show NAME [--json]\n\n"
+			printf(_("usage: strata peer show NAME [--json]\n\n"
 			       "One peer: its pinned key and fingerprint (compare it with 'ssh-keygen -lf\n"
 			       "keys/node.pub' on the peer), tier, direction (and whether node.conf or the\n"
 			       "tiers set it), url, policy, and the last exchange each way.\n\n"
-			       "  --json   one JSON object; a time never set is null\n");
+			       "  --json   one JSON object; a time never set is null\n"));
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -435,24 +435,24 @@ static int peer_show(int argc, char **argv, strata_cli *cli)
 	s = json_object_get(o, "sent");
 	r = json_object_get(o, "received");
 	net = json_object_get(o, "network");
-	printf("peer %s\n", argv[optind]);
-	printf("  key:          %s\n", str_or(o, "key", "(none)"));
-	printf("  fingerprint:  %s\n", str_or(o, "fingerprint", "-"));
-	printf("  tier:         %s\n", str_or(o, "tier", "(none)"));
-	printf("  direction:    %s%s\n", str_or(o, "direction", "(none)"),
-	       !strcmp(str_or(o, "direction_from", ""), "tiers") ? " (the tiers' default)" : "");
-	printf("  policy:       %s\n", str_or(o, "policy", "(none: receives nothing)"));
-	printf("  url:          %s\n", str_or(o, "url", "(none: parcels on files only)"));
+	printf(_("peer %s\n"), argv[optind]);
+	printf(_("  key:          %s\n"), str_or(o, "key", "(none)"));
+	printf(_("  fingerprint:  %s\n"), str_or(o, "fingerprint", "-"));
+	printf(_("  tier:         %s\n"), str_or(o, "tier", "(none)"));
+	printf(_("  direction:    %s%s\n"), str_or(o, "direction", "(none)"),
+	       !strcmp(str_or(o, "direction_from", ""), "tiers") ? _(" (the tiers' default)") : "");
+	printf(_("  policy:       %s\n"), str_or(o, "policy", _("(none: receives nothing)")));
+	printf(_("  url:          %s\n"), str_or(o, "url", _("(none: parcels on files only)")));
 	if (json_is_string(json_object_get(o, "attributes")))
-		printf("  attributes:   %s\n", str_or(o, "attributes", ""));
-	printf("  last sent:    parcel %lld at %s\n", (long long)json_integer_value(json_object_get(s, "sequence")),
+		printf(_("  attributes:   %s\n"), str_or(o, "attributes", ""));
+	printf(_("  last sent:    parcel %lld at %s\n"), (long long)json_integer_value(json_object_get(s, "sequence")),
 	       str_or(s, "time", "-"));
-	printf("  last received: parcel %lld at %s\n", (long long)json_integer_value(json_object_get(r, "sequence")),
+	printf(_("  last received: parcel %lld at %s\n"), (long long)json_integer_value(json_object_get(r, "sequence")),
 	       str_or(r, "time", "-"));
 	if (json_is_string(json_object_get(net, "last_success")))
-		printf("  network ok:   %s\n", str_or(net, "last_success", "-"));
+		printf(_("  network ok:   %s\n"), str_or(net, "last_success", "-"));
 	if (json_is_string(json_object_get(net, "last_error")))
-		printf("  network error: %s: %s\n", str_or(net, "last_error_time", "-"), str_or(net, "last_error", ""));
+		printf(_("  network error: %s: %s\n"), str_or(net, "last_error_time", "-"), str_or(net, "last_error", ""));
 	json_decref(o);
 	return 0;
 }
@@ -477,10 +477,10 @@ static int peer_list(int argc, char **argv, strata_cli *cli)
 				return CLI_EUSAGE;
 			break;
 		case 'h':
-			printf("usage: strata peer list [--format table|csv|json]\n\n"
+			printf(_("usage: strata peer list [--format table|csv|json]\n\n"
 			       "The pinned peers, one a line: name, tier, direction, the policy of what this\n"
 			       "node sends it, its url and its key's fingerprint.\n\n"
-			       "  --format F   table (the default), csv or json\n");
+			       "  --format F   table (the default), csv or json\n"));
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -500,7 +500,7 @@ static int peer_list(int argc, char **argv, strata_cli *cli)
 	}
 	strata_peers_list_free(peers);
 	if (npeers == 0 && format == CLI_TABLE) {
-		printf("no peers yet: pin one with 'strata peer add'\n");
+		printf(_("no peers yet: pin one with 'strata peer add'\n"));
 		rc = 0;
 	} else {
 		rc = cli_report_print(stdout, rows, cols, sizeof(cols) / sizeof(*cols), format);
@@ -522,7 +522,7 @@ int cmd_peer(int argc, char **argv, strata_cli *cli)
 	if (argc >= 2 && !strcmp(argv[1], "list"))
 		return peer_list(argc - 1, argv + 1, cli);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: strata %s\n", USAGE);
+		printf(_("usage: strata %s\n"), USAGE);
 		return 0;
 	}
 	return cli_usage(USAGE);

@@ -64,9 +64,9 @@ static int print_warning(const strata_policy_warning *w, void *payload)
 		return 0;
 	}
 	if (w->line)
-		fprintf(stderr, "warning: '%s':%u:%u: %s\n", (const char *)payload, w->line, w->col, w->message);
+		fprintf(stderr, _("warning: '%s':%u:%u: %s\n"), (const char *)payload, w->line, w->col, w->message);
 	else
-		fprintf(stderr, "warning: '%s': %s\n", (const char *)payload, w->message);
+		fprintf(stderr, _("warning: '%s': %s\n"), (const char *)payload, w->message);
 	return 0;
 }
 
@@ -91,7 +91,7 @@ static int policy_check(int argc, char **argv, strata_cli *cli)
 		case 's': strict = 1; break;
 		case 'j': as_json = 1; break;
 		case 'h':
-			printf("usage: strata [-C NODEDIR] policy check FILE [--node NODEDIR] [--strict] [--json]\n\n"
+			printf(_("usage: strata [-C NODEDIR] policy check FILE [--node NODEDIR] [--strict] [--json]\n\n"
 			       "Parses and checks a policy: every key known, every transform fits its field.\n"
 			       "Against a node (-C or --node) it also checks the fields against the node's\n"
 			       "datasets and warns, with file:line:column, of what would silently share\n"
@@ -99,7 +99,7 @@ static int policy_check(int argc, char **argv, strata_cli *cli)
 			       "name that matches no dataset, a filter value no record has.\n\n"
 			       "  --strict  the warnings are errors (exit 1)\n"
 			       "  --json    one object: file, ok, policy, version, datasets, warnings [{line,\n"
-			       "            column, message}], error (null, or the first error with its line)\n");
+			       "            column, message}], error (null, or the first error with its line)\n"));
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -138,10 +138,10 @@ static int policy_check(int argc, char **argv, strata_cli *cli)
 		goto done;
 	}
 	if (!cli->quiet && !as_json)
-		printf("%s: policy '%s' version %ld is valid (%zu datasets%s)\n", argv[optind], p->name,
+		printf(_("%s: policy '%s' version %ld is valid (%zu datasets%s)\n"), argv[optind], p->name,
 		       p->version, p->ndatasets,
-		       nodedir ? (skipped ? "; some not on this node" : "; fields checked against the node") :
-				 "; give --node to check fields against datasets");
+		       nodedir ? (skipped ? _("; some not on this node") : _("; fields checked against the node")) :
+				 _("; give --node to check fields against datasets"));
 	rc = 0;
 done:
 	if (as_json) {
@@ -168,8 +168,8 @@ static int preview_secret(unsigned char *secret, strata_node *n, const strata_po
 	int error = strata_policy_store_secret(secret, n, p->name);
 	if (error != STRATA_ENOTFOUND)
 		return error;
-	fprintf(stderr, "note: no secret for policy '%s' yet: pseudonyms below use a throwaway key "
-			"and will differ once the policy is committed\n", p->name);
+	fprintf(stderr, _("note: no secret for policy '%s' yet: pseudonyms below use a throwaway key "
+			"and will differ once the policy is committed\n"), p->name);
 	return RAND_bytes(secret, STRATA_SECRET_LEN) == 1 ? 0 : strata_error_ssl("no randomness");
 }
 
@@ -222,7 +222,7 @@ static int preview_line(const char *line, size_t len, void *payload)
 		x->shown++;
 		goto done;
 	}
-	printf("record %ld\n", ++x->shown);
+	printf(_("record %ld\n"), ++x->shown);
 	for (size_t i = 0; i < x->s->nfields; i++) {
 		const char *name = x->s->names[i];
 		const char *before = strata_json_record_get(in, name), *after = strata_json_record_get(outr, name);
@@ -271,7 +271,7 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 				x.rows = json_array();
 			break;
 		case 'h':
-			printf("usage: strata [-C NODEDIR] policy preview POLICY --dataset DATASET [-n N] [--peer PEER] [--json]\n\n"
+			printf(_("usage: strata [-C NODEDIR] policy preview POLICY --dataset DATASET [-n N] [--peer PEER] [--json]\n\n"
 			       "The first records of DATASET as POLICY (a file, NAME or NAME@VERSION committed\n"
 			       "on the node) would send them, with the policy's committed secret (or a\n"
 			       "throwaway one, said so).\n\n"
@@ -279,7 +279,7 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 			       "  -n N         how many records (default 10)\n"
 			       "  --peer P     the recipient, for per-recipient tokens\n"
 			       "  --json       one object: policy, version, purpose, dataset, records [{before,\n"
-			       "               after}] (null in after: the field is dropped), filtered\n");
+			       "               after}] (null in after: the field is dropped), filtered\n"));
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -315,7 +315,7 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 		goto done;
 	x.s = s;
 	if (!x.rows)
-		printf("policy '%s' v%ld, purpose: %s\n", p->name, p->version, p->purpose);
+		printf(_("policy '%s' v%ld, purpose: %s\n"), p->name, p->version, p->purpose);
 	if ((rc = strata_dataset_foreach(strata_node_repo(n), t, preview_line, &x)) < 0)
 		goto done;
 	if (x.rows) {
@@ -326,7 +326,7 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 		putchar('\n');
 		json_decref(o);
 	} else if (x.filtered) {
-		printf("(%ld records before these were left out by the row filter)\n", x.filtered);
+		printf(_("(%ld records before these were left out by the row filter)\n"), x.filtered);
 	}
 	rc = 0;
 done:
@@ -355,12 +355,12 @@ static int commit_file(strata_cli *cli, const char *path)
 	git_oid_tostr(bhex, sizeof(bhex), &res.blob);
 	if (!cli->quiet) {
 		if (res.unchanged)
-			printf("%s: already committed (blob %.12s)\n", path, bhex);
+			printf(_("%s: already committed (blob %.12s)\n"), path, bhex);
 		else
-			printf("%s: committed as blob %.12s in refs/strata/policies (commit %.12s, signed)\n",
+			printf(_("%s: committed as blob %.12s in refs/strata/policies (commit %.12s, signed)\n"),
 			       path, bhex, hex);
 		if (res.secret_created)
-			printf("created the policy's secret in %s/secrets/ (back it up: it cannot be recreated)\n",
+			printf(_("created the policy's secret in %s/secrets/ (back it up: it cannot be recreated)\n"),
 			       strata_node_path(n));
 	}
 	rc = 0;
@@ -410,11 +410,11 @@ static int load_spec(strata_policy **out, strata_buf *label, const char *spec, s
 static const char *effect_text(int e)
 {
 	switch (e & (STRATA_PD_MORE | STRATA_PD_LESS)) {
-	case STRATA_PD_MORE: return e & STRATA_PD_TOKENS ? "MORE visible, changes tokens" : "MORE visible";
-	case STRATA_PD_LESS: return e & STRATA_PD_TOKENS ? "less visible, changes tokens" : "less visible";
+	case STRATA_PD_MORE: return e & STRATA_PD_TOKENS ? N_("MORE visible, changes tokens") : N_("MORE visible");
+	case STRATA_PD_LESS: return e & STRATA_PD_TOKENS ? N_("less visible, changes tokens") : N_("less visible");
 	case STRATA_PD_MORE | STRATA_PD_LESS:
-		return e & STRATA_PD_TOKENS ? "MORE and less visible, changes tokens" : "MORE and less visible: review by hand";
-	default: return e & STRATA_PD_TOKENS ? "changes tokens" : "changed";
+		return e & STRATA_PD_TOKENS ? N_("MORE and less visible, changes tokens") : N_("MORE and less visible: review by hand");
+	default: return e & STRATA_PD_TOKENS ? N_("changes tokens") : N_("changed");
 	}
 }
 
@@ -443,7 +443,7 @@ static int print_change(const strata_policy_change *c, void *payload)
 	}
 	printf("  %s%s%s%s%s: %s -> %s\n      %s: %s\n", c->dataset ? c->dataset : "", c->dataset ? " " : "", c->what,
 	       c->field ? " " : "", c->field ? c->field : "", *c->old_text ? c->old_text : "-",
-	       *c->new_text ? c->new_text : "-", effect_text(c->effect), c->why);
+	       *c->new_text ? c->new_text : "-", _(effect_text(c->effect)), c->why);
 	return 0;
 }
 
@@ -466,14 +466,14 @@ static int policy_diff(int argc, char **argv, strata_cli *cli)
 		case 'x': exit_code = 1; break;
 		case 'j': o.json = json_array(); break;
 		case 'h':
-			printf("usage: strata [-C NODEDIR] policy diff OLD NEW [--exit-code] [--json]\n\n"
+			printf(_("usage: strata [-C NODEDIR] policy diff OLD NEW [--exit-code] [--json]\n\n"
 			       "Every change from OLD to NEW and what it does to what recipients see: more\n"
 			       "visible, less visible, or tokens that change.  OLD and NEW are each a policy\n"
 			       "file, or NAME (the version committed on the node) or NAME@VERSION (any version\n"
 			       "ever committed).  A single argument is compared with the committed version of\n"
 			       "the policy it names.\n\n"
 			       "  --exit-code  exit 1 if anything becomes more visible (for a review gate)\n"
-			       "  --json       the changes as JSON\n");
+			       "  --json       the changes as JSON\n"));
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -491,10 +491,10 @@ static int policy_diff(int argc, char **argv, strata_cli *cli)
 	if (rc < 0)
 		goto done;
 	if (!o.json) {
-		printf("policy %s version %ld (%s) -> %s version %ld (%s)\n", a->name, a->version, la.ptr, b->name,
+		printf(_("policy %s version %ld (%s) -> %s version %ld (%s)\n"), a->name, a->version, la.ptr, b->name,
 		       b->version, lb.ptr);
 		if (strcmp(a->name, b->name))
-			printf("  note: these are two different policies\n");
+			printf(_("  note: these are two different policies\n"));
 	}
 	if ((rc = strata_policy_diff(a, b, print_change, &o)) < 0)
 		goto done;
@@ -507,7 +507,7 @@ static int policy_diff(int argc, char **argv, strata_cli *cli)
 		putchar('\n');
 		json_decref(doc);
 	} else {
-		printf("%d change%s: %ld expose more, %ld expose less, %ld change tokens\n", rc, rc == 1 ? "" : "s",
+		printf(_("%d change%s: %ld expose more, %ld expose less, %ld change tokens\n"), rc, rc == 1 ? "" : "s",
 		       o.more, o.less, o.tokens);
 	}
 	rc = 0;
@@ -538,7 +538,7 @@ static int list_version(const strata_policy_version *v, void *payload)
 							  v->policy->purpose, "text", v->text, v->len));
 		return 0;
 	}
-	printf("  version %-3ld blob %.12s  committed %s  purpose: %s\n", v->policy->version, git_oid_tostr_s(&v->blob),
+	printf(_("  version %-3ld blob %.12s  committed %s  purpose: %s\n"), v->policy->version, git_oid_tostr_s(&v->blob),
 	       t, v->policy->purpose);
 	return 0;
 }
@@ -563,8 +563,8 @@ static int policy_list(int argc, char **argv, strata_cli *cli)
 		all = json_array();
 	} else if (argc != 1) {
 		if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			printf("usage: strata [-C NODEDIR] policy list [--json]\n\nThe policies committed on the node, "
-			       "each with every version ever committed (--json: with each version's text).\n");
+			printf(_("usage: strata [-C NODEDIR] policy list [--json]\n\nThe policies committed on the node, "
+			       "each with every version ever committed (--json: with each version's text).\n"));
 			return 0;
 		}
 		return cli_usage(USAGE);
@@ -572,7 +572,7 @@ static int policy_list(int argc, char **argv, strata_cli *cli)
 	if ((rc = strata_node_open_checked(&n, cli->node_dir)) < 0 || (rc = strata_policy_store_list(&names, &count, n)) < 0)
 		goto done;
 	if (count == 0 && !all)
-		printf("no policies committed yet: commit one with 'strata policy commit FILE'\n");
+		printf(_("no policies committed yet: commit one with 'strata policy commit FILE'\n"));
 	for (size_t i = 0; i < count && rc >= 0; i++) {
 		strata_policy *p = NULL;
 		if ((rc = strata_policy_store_load(&p, NULL, n, names[i])) < 0)
@@ -589,12 +589,12 @@ static int policy_list(int argc, char **argv, strata_cli *cli)
 			rc = strata_policy_store_versions(n, names[i], list_version, versions);
 			continue;
 		}
-		printf("%s: version %ld, for", p->name, p->version);
+		printf(_("%s: version %ld, for"), p->name, p->version);
 		for (size_t k = 0; k < p->npeers; k++)
-			printf(" peer %s", p->peers[k]);
+			printf(_(" peer %s"), p->peers[k]);
 		for (size_t k = 0; k < p->ntiers; k++)
-			printf(" tier %s", p->tiers[k]);
-		printf(", shares");
+			printf(_(" tier %s"), p->tiers[k]);
+		printf(_(", shares"));
 		for (size_t k = 0; k < p->ndatasets; k++)
 			printf("%s %s", k ? "," : "", p->datasets[k].name);
 		putchar('\n');
@@ -631,7 +631,7 @@ static int show_version(const strata_policy_version *v, void *payload)
 	char blob[GIT_OID_HEXSZ + 1], commit[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(blob, sizeof(blob), &v->blob);
 	git_oid_tostr(commit, sizeof(commit), &v->commit);
-	printf("# policy %s version %ld: blob %s, committed %s (commit %.12s)\n", v->policy->name, v->policy->version,
+	printf(_("# policy %s version %ld: blob %s, committed %s (commit %.12s)\n"), v->policy->name, v->policy->version,
 	       blob, t, commit);
 	fwrite(v->text, 1, v->len, stdout);
 	x->shown = 1;
@@ -655,14 +655,14 @@ static int policy_show(int argc, char **argv, strata_cli *cli)
 			char *end;
 			x.version = strtol(optarg, &end, 10);
 			if (end == optarg || *end || x.version < 0) {
-				fprintf(stderr, "strata: --version '%s': a whole number\n", optarg);
+				fprintf(stderr, _("strata: --version '%s': a whole number\n"), optarg);
 				return CLI_EUSAGE;
 			}
 			break;
 		}
 		case 'h':
-			printf("usage: strata [-C NODEDIR] policy show NAME [--version N]\n\n"
-			       "The text of a committed policy (the newest, or version N), as committed.\n");
+			printf(_("usage: strata [-C NODEDIR] policy show NAME [--version N]\n\n"
+			       "The text of a committed policy (the newest, or version N), as committed.\n"));
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -689,17 +689,17 @@ static double pct(size_t a, size_t b)
 static void print_risk(const char *label, const strata_risk *r, const char *qi, const char *sensitive)
 {
 	if (!*qi) {
-		printf("    %s: none (the policy names no quasi-identifier: records of no person)\n", label);
+		printf(_("    %s: none (the policy names no quasi-identifier: records of no person)\n"), label);
 		return;
 	}
-	printf("    %s: %zu records in %zu classes on %s\n", label, r->records, r->classes, *qi ? qi : "(no field)");
+	printf(_("    %s: %zu records in %zu classes on %s\n"), label, r->records, r->classes, *qi ? qi : _("(no field)"));
 	if (!r->records)
 		return;
-	printf("      min k %zu (max risk %.2f), unique %zu (%.1f%%), in classes below 5: %zu (%.1f%%), average risk %.3f\n",
+	printf(_("      min k %zu (max risk %.2f), unique %zu (%.1f%%), in classes below 5: %zu (%.1f%%), average risk %.3f\n"),
 	       r->min_k, r->max_risk, r->unique, pct(r->unique, r->records), r->below_5, pct(r->below_5, r->records),
 	       r->avg_risk);
 	if (r->has_l)
-		printf("      l-diversity of %s: min l %zu; %zu of %zu classes hold one value of it (%.1f%%)\n", sensitive,
+		printf(_("      l-diversity of %s: min l %zu; %zu of %zu classes hold one value of it (%.1f%%)\n"), sensitive,
 		       r->min_l, r->l_1, r->classes, pct(r->l_1, r->classes));
 }
 
@@ -738,7 +738,7 @@ static int print_joint(const strata_joint_risk *j, void *payload)
 	impact_out *o = payload;
 	char here[160];
 
-	snprintf(here, sizeof(here), "%s%s", j->a, j->a_self ? " (this node)" : "");
+	snprintf(here, sizeof(here), "%s%s", j->a, j->a_self ? _(" (this node)") : "");
 	if (o->json) {
 		json_t *a = risk_json(&j->alone_a, ""), *b = risk_json(&j->alone_b, "");
 		json_array_append_new(o->pooled, json_pack("{s:s, s:s, s:b, s:s, s:I, s:o, s:o, s:o}", "dataset", j->source,
@@ -748,16 +748,16 @@ static int print_joint(const strata_joint_risk *j, void *payload)
 		return 0;
 	}
 	if (!o->joint_header++)
-		printf("\nif two holders pooled what they hold (joined on the records both hold):\n");
-	printf("\n  %s + %s, %s (%zu records both hold):\n", here, j->b, j->source, j->pooled);
+		printf(_("\nif two holders pooled what they hold (joined on the records both hold):\n"));
+	printf(_("\n  %s + %s, %s (%zu records both hold):\n"), here, j->b, j->source, j->pooled);
 	if (!j->pooled)
 		return 0;
-	printf("    pooled: min k %zu (max risk %.2f), unique %zu (%.1f%%), in classes below 5: %zu (%.1f%%), average risk %.3f\n",
+	printf(_("    pooled: min k %zu (max risk %.2f), unique %zu (%.1f%%), in classes below 5: %zu (%.1f%%), average risk %.3f\n"),
 	       j->pooled_risk.min_k, j->pooled_risk.max_risk, j->pooled_risk.unique, pct(j->pooled_risk.unique, j->pooled),
 	       j->pooled_risk.below_5, pct(j->pooled_risk.below_5, j->pooled), j->pooled_risk.avg_risk);
-	printf("    alone:  %s unique %zu (%.1f%%); %s unique %zu (%.1f%%)\n", j->a, j->alone_a.unique,
+	printf(_("    alone:  %s unique %zu (%.1f%%); %s unique %zu (%.1f%%)\n"), j->a, j->alone_a.unique,
 	       pct(j->alone_a.unique, j->pooled), j->b, j->alone_b.unique, pct(j->alone_b.unique, j->pooled));
-	printf("    on %s\n", j->qi);
+	printf(_("    on %s\n"), j->qi);
 	return 0;
 }
 
@@ -766,7 +766,7 @@ static int print_impact(const strata_impact *im, void *payload)
 	impact_out *o = payload;
 
 	if (im->throwaway_secret && !o->throwaway_noted) {
-		fprintf(stderr, "note: policy '%s' has no secret on this node yet: tokens are counted with a throwaway key\n",
+		fprintf(stderr, _("note: policy '%s' has no secret on this node yet: tokens are counted with a throwaway key\n"),
 			o->after->name);
 		o->throwaway_noted = 1;
 	}
@@ -794,19 +794,19 @@ static int print_impact(const strata_impact *im, void *payload)
 		json_array_append_new(o->json, j);
 		return 0;
 	}
-	printf("\nto %s (%s), %s (%zu records here):\n", im->peer, *im->tier ? im->tier : "?", im->source, im->source_records);
+	printf(_("\nto %s (%s), %s (%zu records here):\n"), im->peer, *im->tier ? im->tier : "?", im->source, im->source_records);
 	if (o->risk_only) {
-		printf("    receives %zu records", im->after_records - im->after_risk.suppressed);
+		printf(_("    receives %zu records"), im->after_records - im->after_risk.suppressed);
 		if (im->after_risk.suppressed)
-			printf(" (%zu in classes below min_k left out)", im->after_risk.suppressed);
+			printf(_(" (%zu in classes below min_k left out)"), im->after_risk.suppressed);
 		putchar('\n');
-		print_risk("re-identification risk", &im->after_risk, im->after_qi, sensitive_of(o->after, im->source));
+		print_risk(_("re-identification risk"), &im->after_risk, im->after_qi, sensitive_of(o->after, im->source));
 		return 0;
 	}
-	printf("    records: %zu -> %zu (%zu gained, %zu lost)%s\n", im->before_records, im->after_records, im->gained,
-	       im->lost, !im->before_applies ? " (not shared before)" : !im->after_applies ? " (no longer shared)" : "");
+	printf(_("    records: %zu -> %zu (%zu gained, %zu lost)%s\n"), im->before_records, im->after_records, im->gained,
+	       im->lost, !im->before_applies ? _(" (not shared before)") : !im->after_applies ? _(" (no longer shared)") : "");
 	if (im->before_risk.suppressed || im->after_risk.suppressed)
-		printf("    in classes below min_k, left out: %zu -> %zu\n", im->before_risk.suppressed,
+		printf(_("    in classes below min_k, left out: %zu -> %zu\n"), im->before_risk.suppressed,
 		       im->after_risk.suppressed);
 	for (size_t f = 0; f < im->nfields; f++) {
 		const strata_impact_field *fd = &im->fields[f];
@@ -814,18 +814,18 @@ static int print_impact(const strata_impact *im, void *payload)
 			continue;
 		printf("    %s:", fd->name);
 		if (fd->visible)
-			printf(" becomes visible in %zu records", fd->visible);
+			printf(_(" becomes visible in %zu records"), fd->visible);
 		if (fd->hidden)
-			printf("%s hidden in %zu", fd->visible ? "," : " becomes", fd->hidden);
+			printf(_("%s hidden in %zu"), fd->visible ? "," : " becomes", fd->hidden);
 		if (fd->changed)
-			printf("%s %zu %s", fd->visible || fd->hidden ? "," : "", fd->changed,
-			       fd->tokens ? "tokens change" : "values show differently");
+			printf(_("%s %zu %s"), fd->visible || fd->hidden ? "," : "", fd->changed,
+			       fd->tokens ? _("tokens change") : _("values show differently"));
 		putchar('\n');
 	}
 	if (im->before_applies)
-		print_risk("risk before", &im->before_risk, im->before_qi, sensitive_of(o->before, im->source));
+		print_risk(_("risk before"), &im->before_risk, im->before_qi, sensitive_of(o->before, im->source));
 	if (im->after_applies)
-		print_risk("risk after", &im->after_risk, im->after_qi, sensitive_of(o->after, im->source));
+		print_risk(_("risk after"), &im->after_risk, im->after_qi, sensitive_of(o->after, im->source));
 	return 0;
 }
 
@@ -850,20 +850,20 @@ static int policy_impact(int argc, char **argv, strata_cli *cli, int risk_only)
 		case 'j': if (!o.json) o.json = json_array(); break;
 		case 'h':
 			if (risk_only)
-				printf("usage: strata [-C NODEDIR] policy risk POLICY [--peer P] [--json]\n\n"
+				printf(_("usage: strata [-C NODEDIR] policy risk POLICY [--peer P] [--json]\n\n"
 				       "The re-identification risk of what each recipient of POLICY (NAME, NAME@VERSION\n"
 				       "or a file) would hold of this node's data: records agreeing on every\n"
 				       "quasi-identifier (the dataset's quasi_identifiers, or every shared field but\n"
 				       "the key) form a class of k; min k, the records unique (k = 1) and in classes\n"
 				       "below 5, the maximum (1/min k) and average risk (prosecutor model, GB/T\n"
-				       "42460-2023), and the l-diversity of the dataset's sensitive field.\n");
+				       "42460-2023), and the l-diversity of the dataset's sensitive field.\n"));
 			else
-				printf("usage: strata [-C NODEDIR] policy impact [OLD] NEW [--peer P] [--json]\n\n"
+				printf(_("usage: strata [-C NODEDIR] policy impact [OLD] NEW [--peer P] [--json]\n\n"
 				       "What NEW would change on this node's real data, per recipient and dataset,\n"
 				       "against OLD (default: the version committed): records gained and lost, per\n"
 				       "field how many values become visible or hidden, how many tokens change, and\n"
 				       "the re-identification risk before and after (see 'policy risk').  Each is a\n"
-				       "file, NAME or NAME@VERSION.  Nothing is written.\n");
+				       "file, NAME or NAME@VERSION.  Nothing is written.\n"));
 			json_decref(o.json);
 			return 0;
 		default: json_decref(o.json); return cli_usage(USAGE);
@@ -881,7 +881,7 @@ static int policy_impact(int argc, char **argv, strata_cli *cli, int risk_only)
 		rc = load_spec(&a, &la, argc - optind == 2 ? argv[optind] : b->name, cli, &n);
 		if (rc == STRATA_ENOTFOUND && argc - optind == 1) {
 			strata_error_clear();	/* never committed: nothing was shared before */
-			strata_buf_puts(&la, "nothing committed");
+			strata_buf_puts(&la, _("nothing committed"));
 			rc = 0;
 		}
 		if (rc < 0)
@@ -891,12 +891,12 @@ static int policy_impact(int argc, char **argv, strata_cli *cli, int risk_only)
 	o.after = b;
 	if (!o.json) {
 		if (risk_only)
-			printf("risk of policy %s version %ld (%s) on %s's data\n", b->name, b->version, lb.ptr, strata_node_name(n));
+			printf(_("risk of policy %s version %ld (%s) on %s's data\n"), b->name, b->version, lb.ptr, strata_node_name(n));
 		else if (a)
-			printf("impact of policy %s version %ld (%s) against version %ld (%s) on %s's data\n", b->name, b->version,
+			printf(_("impact of policy %s version %ld (%s) against version %ld (%s) on %s's data\n"), b->name, b->version,
 			       lb.ptr, a->version, la.ptr, strata_node_name(n));
 		else
-			printf("impact of policy %s version %ld (%s) on %s's data (nothing committed before)\n", b->name,
+			printf(_("impact of policy %s version %ld (%s) on %s's data (nothing committed before)\n"), b->name,
 			       b->version, lb.ptr, strata_node_name(n));
 	}
 	if ((rc = strata_policy_impact(n, a, b, peer, print_impact, &o)) < 0)
@@ -920,7 +920,7 @@ static int policy_impact(int argc, char **argv, strata_cli *cli, int risk_only)
 		putchar('\n');
 		json_decref(doc);
 	} else if (rc == 0) {
-		printf("\nno peer of this node receives anything under it%s\n", peer ? " (or that peer)" : "");
+		printf(_("\nno peer of this node receives anything under it%s\n"), peer ? _(" (or that peer)") : "");
 	}
 	rc = 0;
 done:
@@ -968,11 +968,11 @@ static int policy_commit(int argc, char **argv, strata_cli *cli)
 		switch (c) {
 		case 'y': confirm = 1; break;
 		case 'h':
-			printf("usage: strata [-C NODEDIR] policy commit FILE [--confirm]\n\n"
+			printf(_("usage: strata [-C NODEDIR] policy commit FILE [--confirm]\n\n"
 			       "Commits a policy (signed, in refs/strata/policies); its version must go up.\n"
 			       "A version that makes anything more visible than the one committed prints\n"
 			       "the changes and their impact on this node's data, and is committed only\n"
-			       "with --confirm, or a yes on a terminal.\n");
+			       "with --confirm, or a yes on a terminal.\n"));
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -999,14 +999,14 @@ static int policy_commit(int argc, char **argv, strata_cli *cli)
 			strata_policy_diff(a, b, print_change, &q);
 			json_decref(q.json);
 			if (q.more && !confirm) {
-				printf("policy %s version %ld -> %ld makes more visible:\n", a->name, a->version, b->version);
+				printf(_("policy %s version %ld -> %ld makes more visible:\n"), a->name, a->version, b->version);
 				strata_policy_diff(a, b, print_change, &d);
 				io.before = a;
 				io.after = b;
 				if ((rc = strata_policy_impact(n, a, b, NULL, print_impact, &io)) < 0)
 					goto done;
 				fflush(stdout);
-				if (!confirmed("commit it?")) {
+				if (!confirmed(_("commit it?"))) {
 					rc = strata_error_set("'%s' makes more visible than version %ld (above): "
 							      "commit it with --confirm", argv[optind], a->version);
 					goto done;
@@ -1031,7 +1031,7 @@ int cmd_policy(int argc, char **argv, strata_cli *cli)
 	if (argc < 2)
 		return cli_usage(USAGE);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		printf("usage: strata %s\n", USAGE);
+		printf(_("usage: strata %s\n"), USAGE);
 		return 0;
 	}
 	if (!strcmp(argv[1], "check"))
@@ -1052,6 +1052,6 @@ int cmd_policy(int argc, char **argv, strata_cli *cli)
 		return policy_show(argc - 1, argv + 1, cli);
 	if (!strcmp(argv[1], "secret"))
 		return cmd_policy_secret(argc - 1, argv + 1, cli);
-	fprintf(stderr, "strata: unknown policy command '%s' (check, preview, diff, impact, risk, commit, list, show, secret)\n", argv[1]);
+	fprintf(stderr, _("strata: unknown policy command '%s' (check, preview, diff, impact, risk, commit, list, show, secret)\n"), argv[1]);
 	return CLI_EUSAGE;
 }

@@ -36,9 +36,9 @@ static void report(const strata_cli *cli, const char *verb, const char *peer, co
 	if (cli->quiet)
 		return;
 	if (res->uptodate)
-		printf("%s %s: up to date (%zu views)\n", verb, peer, res->nrefs);
+		printf(_("%s %s: up to date (%zu views)\n"), verb, peer, res->nrefs);
 	else
-		printf("%s %s: parcel %llu, %zu of %zu views changed, %zu objects, %zu bytes\n", verb, peer,
+		printf(_("%s %s: parcel %llu, %zu of %zu views changed, %zu objects, %zu bytes\n"), verb, peer,
 		       (unsigned long long)res->sequence, res->changed, res->nrefs, res->objects, res->bytes);
 }
 
@@ -48,8 +48,8 @@ static int one(strata_remote *r, const strata_cli *cli, int push, const char *pe
 	int rc;
 
 	/* the seconds before the first byte: asking what the peer holds, building the views and the parcel */
-	cli_progress(cli, push ? "push %s: asking what it holds, building its views and the parcel..." :
-			       "pull %s: asking for what its views hold for this node...", peer);
+	cli_progress(cli, push ? _("push %s: asking what it holds, building its views and the parcel...") :
+			       _("pull %s: asking for what its views hold for this node..."), peer);
 	rc = push ? strata_remote_push(r, peer, &res) : strata_remote_pull(r, peer, &res);
 	cli_progress_done(cli);
 
@@ -114,15 +114,15 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 				json_rows = json_array();
 			break;
 		case 'h':
-			printf("usage: strata %s\n\n%s\n\n"
+			printf(_("usage: strata %s\n\n%s\n\n"
 			       "  --limit-rate BYTES  at most this many bytes a second, like 500K\n"
 			       "  --timeout SECONDS   give up on a peer after this long without progress\n"
 			       "  --json              a JSON array, one object per exchange: peer, verb, up_to_date,\n"
-			       "                      sequence, views, changed, objects, bytes, error (null, or why)\n", usage,
-			       !strcmp(verb, "pull") ? "Fetches, over HTTPS, what PEER's views hold for this node, and imports it." :
-			       !strcmp(verb, "push") ? "Sends PEER, over HTTPS, what this node's views hold for it." :
-			       "Pulls and pushes with every peer that has a url (or those named), as each\n"
-			       "peer's direction says; goes on past a failing peer and exits 1 if any failed.");
+			       "                      sequence, views, changed, objects, bytes, error (null, or why)\n"), usage,
+			       !strcmp(verb, "pull") ? _("Fetches, over HTTPS, what PEER's views hold for this node, and imports it.") :
+			       !strcmp(verb, "push") ? _("Sends PEER, over HTTPS, what this node's views hold for it.") :
+			       _("Pulls and pushes with every peer that has a url (or those named), as each\n"
+			       "peer's direction says; goes on past a failing peer and exits 1 if any failed."));
 			return 0;
 		default: return cli_usage(usage);
 		}
@@ -149,11 +149,11 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 		int plan = sync_plan(cli->node, peer);
 		if (!plan) {
 			if (!peers) {
-				fprintf(stderr, "strata: sync %s: it has no url in node.conf\n", peer);
+				fprintf(stderr, _("strata: sync %s: it has no url in node.conf\n"), peer);
 				failed++;
 			} else if (!cli->quiet && !json_rows && !receive_only(cli->node, peer)) {
 				/* a peer that only sends to this node has nothing to do here: no line for it */
-				printf("sync %s: skipped, no url (parcels only)\n", peer);
+				printf(_("sync %s: skipped, no url (parcels only)\n"), peer);
 			}
 			continue;
 		}
@@ -162,7 +162,7 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 				continue;
 			done++;
 			if (one(r, cli, push, peer) < 0) {
-				fprintf(stderr, "strata: %s\n", strata_error_last());
+				fprintf(stderr, _("strata: %s\n"), strata_error_last());
 				if (json_rows)
 					json_array_append_new(json_rows, json_pack("{s:s, s:s, s:s}", "peer", peer, "verb",
 										   push ? "push" : "pull", "error",

@@ -45,19 +45,19 @@ int cmd_request(int argc, char **argv, strata_cli *cli)
 		case 'b': basis = optarg; break;
 		case 'u':
 			if (strata_time_parse(&until, optarg, strata_time_now(), STRATA_TIME_END_OF_DAY) < 0) {
-				fprintf(stderr, "strata: --until: %s\n", strata_error_last());
+				fprintf(stderr, _("strata: --until: %s\n"), strata_error_last());
 				return CLI_EUSAGE;
 			}
 			break;
 		case 'w':
 			days = strtol(optarg, &end, 10);
 			if (*end || days < 1 || days > 365) {
-				fprintf(stderr, "strata: --within takes working days, 1 to 365\n");
+				fprintf(stderr, _("strata: --within takes working days, 1 to 365\n"));
 				return CLI_EUSAGE;
 			}
 			break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Files a signed request for FIELDS of a dataset another node owns, as its\n"
 			       "catalogue lists it ('strata catalog'): it travels hop by hop to the owner,\n"
 			       "whose officer approves or refuses it within the deadline (10 working days,\n"
@@ -67,7 +67,7 @@ int cmd_request(int argc, char **argv, strata_cli *cli)
 			       "  --purpose TEXT   why (one line)\n"
 			       "  --basis TEXT     the legal basis (one line)\n"
 			       "  --until DATE     how long the data is to be kept\n"
-			       "  --within DAYS    working days the owner has to answer\n", REQUEST_USAGE);
+			       "  --within DAYS    working days the owner has to answer\n"), REQUEST_USAGE);
 			return 0;
 		default: return cli_usage(REQUEST_USAGE);
 		}
@@ -76,19 +76,19 @@ int cmd_request(int argc, char **argv, strata_cli *cli)
 		return cli_usage(REQUEST_USAGE);
 	if ((slash = strchr(argv[optind], '/')) == NULL || slash == argv[optind] ||
 	    (size_t)(slash - argv[optind]) >= sizeof(owner)) {
-		fprintf(stderr, "strata: '%s': expected OWNER/DATASET, as 'strata catalog' lists it\n", argv[optind]);
+		fprintf(stderr, _("strata: '%s': expected OWNER/DATASET, as 'strata catalog' lists it\n"), argv[optind]);
 		return CLI_EUSAGE;
 	}
 	snprintf(owner, sizeof(owner), "%.*s", (int)(slash - argv[optind]), argv[optind]);
 	if ((list = cli_split(fields, &nfields)) == NULL || nfields == 0) {
 		cli_free_list(list);
-		fprintf(stderr, "strata: --fields names no field\n");
+		fprintf(stderr, _("strata: --fields names no field\n"));
 		return CLI_EUSAGE;
 	}
 	rc = strata_process_request(cli->node, owner, slash + 1, list, nfields, purpose, basis, until, (int)days, id);
 	cli_free_list(list);
 	if (rc == 0)
-		printf("request %s filed with %s: it goes with the next exchange ('strata requests' follows it)\n", id, owner);
+		printf(_("request %s filed with %s: it goes with the next exchange ('strata requests' follows it)\n"), id, owner);
 	return rc;
 }
 
@@ -127,8 +127,8 @@ static int add_row(const strata_request_info *r, void *payload)
 		strata_process_exposure e;
 		if (strata_process_expose(x->n, r->id, &e) == 0) {
 			char risk[800];
-			snprintf(risk, sizeof(risk), "%zu records; unique on the fields asked: %.1f%% alone, %.1f%% with what "
-				 "%s already receives (%s)", e.records, e.records ? 100.0 * e.unique / e.records : 0.0,
+			snprintf(risk, sizeof(risk), _("%zu records; unique on the fields asked: %.1f%% alone, %.1f%% with what "
+				 "%s already receives (%s)"), e.records, e.records ? 100.0 * e.unique / e.records : 0.0,
 				 e.records ? 100.0 * e.pooled_unique / e.records : 0.0, e.peer, e.pooled_fields);
 			json_object_set_new(row, "impact", json_string(risk));
 		} else {
@@ -165,7 +165,7 @@ int cmd_requests(int argc, char **argv, strata_cli *cli)
 				return CLI_EUSAGE;
 			break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Requests for data this node filed (role filed), received as their owner\n"
 			       "(owner) or passed on (relay), newest first: status open, overdue (past\n"
 			       "its deadline unanswered), approved, refused, or leg-open (a relay's own\n"
@@ -174,7 +174,7 @@ int cmd_requests(int argc, char **argv, strata_cli *cli)
 			       "figures on the real data: records unique on the fields asked, alone and\n"
 			       "with what the peer toward the requester already receives.\n\n"
 			       "  --open       only those someone must still act on\n"
-			       "  --format F   table (the default), csv or json (--json)\n", REQUESTS_USAGE);
+			       "  --format F   table (the default), csv or json (--json)\n"), REQUESTS_USAGE);
 			return 0;
 		default: return cli_usage(REQUESTS_USAGE);
 		}
@@ -187,7 +187,7 @@ int cmd_requests(int argc, char **argv, strata_cli *cli)
 		return rc;
 	}
 	return cli_report_list(x.rows, cols, sizeof(cols) / sizeof(*cols), json_cols, sizeof(json_cols) / sizeof(*json_cols), format,
-			       x.open_only ? "no requests to act on" : "no requests");
+			       x.open_only ? _("no requests to act on") : _("no requests"));
 }
 
 int cmd_answer(int argc, char **argv, strata_cli *cli)
@@ -210,13 +210,13 @@ int cmd_answer(int argc, char **argv, strata_cli *cli)
 		case 'm': reason = optarg; break;
 		case 'p': policy = optarg; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Answers a request 'strata requests' lists: as its owner, or as a relay for\n"
 			       "its own leg once the owner approved.  An approval needs the policy this\n"
 			       "node applies for the peer toward the requester to share every field asked:\n"
 			       "--policy FILE commits a new version first, which must name the request\n"
 			       "under 'requests:'.  A refusal needs its reason.  The answer is signed,\n"
-			       "recorded, final, and goes back with the next exchange.\n", ANSWER_USAGE);
+			       "recorded, final, and goes back with the next exchange.\n"), ANSWER_USAGE);
 			return 0;
 		default: return cli_usage(ANSWER_USAGE);
 		}
@@ -225,7 +225,7 @@ int cmd_answer(int argc, char **argv, strata_cli *cli)
 		return cli_usage(ANSWER_USAGE);
 	rc = strata_process_answer(cli->node, argv[optind], approve, reason, policy);
 	if (rc == 0)
-		printf("request %s %s: the answer goes back with the next exchange\n", argv[optind],
+		printf(_("request %s %s: the answer goes back with the next exchange\n"), argv[optind],
 		       approve ? "approved" : "refused");
 	return rc;
 }

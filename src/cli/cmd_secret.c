@@ -97,7 +97,7 @@ static int secret_export(const char *name, const char *file, const char *pass_fi
 		goto done;
 	}
 	if (!cli->quiet)
-		printf("%s: secret of policy '%s', sealed to the passphrase: keep the file and the passphrase apart\n",
+		printf(_("%s: secret of policy '%s', sealed to the passphrase: keep the file and the passphrase apart\n"),
 		       file, name);
 done:
 	OPENSSL_cleanse(pass, sizeof(pass));
@@ -115,7 +115,7 @@ static int secret_import(const char *name, const char *file, const char *pass_fi
 	    (rc = strata_policy_store_secret_import(cli->node, name, file, text.ptr, text.len, pass, sid)) < 0)
 		goto done;
 	if (!cli->quiet)
-		printf("policy '%s': secret %s restored; its views can be built and audited again\n", name, sid);
+		printf(_("policy '%s': secret %s restored; its views can be built and audited again\n"), name, sid);
 done:
 	OPENSSL_cleanse(pass, sizeof(pass));
 	strata_buf_dispose(&text);
@@ -136,12 +136,12 @@ static int secret_rotate(const char *name, int confirm, strata_cli *cli)
 	if (!confirm) {
 		if (strata_peers_list(&peers, &npeers, cli->node) < 0)
 			return STRATA_ERROR;
-		printf("rotating the secret of policy '%s' changes every pseudonym its views hold.\n", name);
+		printf(_("rotating the secret of policy '%s' changes every pseudonym its views hold.\n"), name);
 		for (size_t i = 0; i < npeers; i++) {
 			strata_buf pol = STRATA_BUF_INIT;
 			if (strata_peers_get(&pol, cli->node, peers[i], "policy") == 0 && !strcmp(pol.ptr, name)) {
-				printf("  %s: at the next view build and exchange, every record it holds under this policy\n"
-				       "  changes token: casework keyed on the old tokens loses its thread\n", peers[i]);
+				printf(_("  %s: at the next view build and exchange, every record it holds under this policy\n"
+				       "  changes token: casework keyed on the old tokens loses its thread\n"), peers[i]);
 				users++;
 			}
 			strata_buf_dispose(&pol);
@@ -149,15 +149,15 @@ static int secret_rotate(const char *name, int confirm, strata_cli *cli)
 		strata_error_clear();
 		strata_peers_list_free(peers);
 		if (!users)
-			printf("  no peer is sent views under it now\n");
-		printf("the old secret is kept beside the new one (secrets/%s.key.retired-ID), so views built\n"
-		       "under it can still be replayed by hand.  Run again with --confirm to rotate.\n", name);
+			printf(_("  no peer is sent views under it now\n"));
+		printf(_("the old secret is kept beside the new one (secrets/%s.key.retired-ID), so views built\n"
+		       "under it can still be replayed by hand.  Run again with --confirm to rotate.\n"), name);
 		return 0;
 	}
 	if ((rc = strata_policy_store_secret_rotate(cli->node, name, old_id, new_id)) < 0)
 		return rc;
 	if (!cli->quiet)
-		printf("policy '%s': secret %s replaced by %s; 'strata view build' rebuilds its views in full\n", name,
+		printf(_("policy '%s': secret %s replaced by %s; 'strata view build' rebuilds its views in full\n"), name,
 		       old_id, new_id);
 	return 0;
 }
@@ -185,14 +185,14 @@ int cmd_policy_secret(int argc, char **argv, strata_cli *cli)
 		case 'p': pass_file = optarg; break;
 		case 'c': confirm = 1; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "A policy's pseudonym secret (NODE/secrets/NAME.key) makes its tokens; lost, its\n"
 			       "views can be neither rebuilt nor audited.  export seals it to a passphrase\n"
 			       "into FILE (an audit event); import restores it into a node that lacks it, after\n"
 			       "checking it is the secret the views were built under; rotate makes a new one,\n"
 			       "deliberately: every token changes.\n\n"
 			       "  --passphrase-file F  the passphrase is F's first line (else it is asked for)\n"
-			       "  --confirm            rotate: do it (without: say what it would change)\n", USAGE);
+			       "  --confirm            rotate: do it (without: say what it would change)\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -200,7 +200,7 @@ int cmd_policy_secret(int argc, char **argv, strata_cli *cli)
 	if (!strcmp(verb, "rotate") ? optind + 1 != argc : optind + 2 != argc)
 		return cli_usage(USAGE);
 	if (strcmp(verb, "export") && strcmp(verb, "import") && strcmp(verb, "rotate")) {
-		fprintf(stderr, "strata: unknown policy secret command '%s' (export, import, rotate)\n", verb);
+		fprintf(stderr, _("strata: unknown policy secret command '%s' (export, import, rotate)\n"), verb);
 		return CLI_EUSAGE;
 	}
 	if ((rc = strata_node_open_checked(&n, cli->node_dir)) < 0)

@@ -20,7 +20,7 @@
 static void console_ready(const char *url, void *payload)
 {
 	(void)payload;
-	fprintf(stderr, "strata: console on %s\n", url);
+	fprintf(stderr, _("strata: console on %s\n"), url);
 }
 
 /*
@@ -41,7 +41,7 @@ static int start_console(pid_t *pid, strata_cli *cli, const char *listen, int tl
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		rc = strata_console_serve(cli->node, &o);
 		if (rc < 0)
-			fprintf(stderr, "strata: console: %s\n", strata_error_last());
+			fprintf(stderr, _("strata: console: %s\n"), strata_error_last());
 		_exit(rc < 0 ? 1 : 0);
 	}
 	return 0;
@@ -79,7 +79,7 @@ int cmd_serve(int argc, char **argv, strata_cli *cli)
 				return CLI_EUSAGE;
 			break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Runs the HTTPS replication daemon (TLS 1.3, peers' keys pinned both ways):\n"
 			       "peers pull the views built for them and push their parcels here.\n\n"
 			       "  --listen HOST:PORT  where to listen (port 0: any free one, logged)\n"
@@ -92,7 +92,7 @@ int cmd_serve(int argc, char **argv, strata_cli *cli)
 			       "                      time per operation.  Off by default.\n"
 			       "  --console HOST:PORT the read-only web console too (strata console --help),\n"
 			       "                      in a process of its own; --console-tls for HTTPS, which an\n"
-			       "                      address other than loopback needs\n", USAGE);
+			       "                      address other than loopback needs\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}

@@ -92,7 +92,7 @@ int cmd_sql(int argc, char **argv, strata_cli *cli)
 		case 'j': o.format = CLI_JSON; break;
 		case 't': tables = 1; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "One read-only SQL statement (SQLite) over the datasets this node holds.\n"
 			       "Tables: each dataset's last name is the union of every source of it, own and\n"
 			       "received, with a first column _source (the dataset's full name):\n"
@@ -102,7 +102,7 @@ int cmd_sql(int argc, char **argv, strata_cli *cli)
 			       "this node's own alone as main.residents.  Types from schema.json; an empty\n"
 			       "value is NULL.  Nothing is written: not to the node, not to the database.\n\n"
 			       "  --format FORMAT  table (default), csv (UTF-8, for a spreadsheet) or json\n"
-			       "  --tables         list the tables and their columns\n", USAGE);
+			       "  --tables         list the tables and their columns\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -114,7 +114,7 @@ int cmd_sql(int argc, char **argv, strata_cli *cli)
 	if (tables) {
 		strata_buf b = STRATA_BUF_INIT;
 		if ((rc = strata_query_tables(q, &b)) == 0)
-			fputs(b.len ? b.ptr : "no datasets yet\n", stdout);
+			fputs(b.len ? b.ptr : _("no datasets yet\n"), stdout);
 		strata_buf_dispose(&b);
 		strata_query_free(q);
 		return rc;

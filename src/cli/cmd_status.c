@@ -106,17 +106,17 @@ static const char *view_state(struct views_ctx *v, const char *name, const git_o
 		}
 		git_error_clear();
 		if (git_oid_fromstr(&sid, src) < 0 || !git_oid_equal(&sid, &v->want[i].source))
-			state = "waiting: new data not built yet";
+			state = N_("waiting: new data not built yet");
 		else if (v->have_policy && (git_oid_fromstr(&pid, pol) < 0 || !git_oid_equal(&pid, &v->policy_blob)))
-			state = "waiting: policy changed, not built yet";
+			state = N_("waiting: policy changed, not built yet");
 		else if (v->secret_id[0] && strcmp(sec, v->secret_id))
-			state = "waiting: policy secret rotated, not built yet";
+			state = N_("waiting: policy secret rotated, not built yet");
 		git_error_clear();
 		git_commit_free(c);
 		break;
 	}
 	if (!state)
-		state = !sent ? "not sent" : git_oid_equal(sent, id) ? "sent" : "ahead: built, not sent";
+		state = !sent ? N_("not sent") : git_oid_equal(sent, id) ? N_("sent") : N_("ahead: built, not sent");
 	if (strcmp(state, "sent"))
 		v->waiting++;
 	return state;
@@ -142,7 +142,7 @@ static int add_received(const char *name, const git_oid *id, void *payload)
 	char hex[GIT_OID_HEXSZ + 1], full[STRATA_DATASET_NAME_MAX + 64];
 	/* a pull that succeeded after the last failure found nothing newer */
 	const char *st = !v->l->net_pulled ? "received" :
-		v->l->net_pulled >= v->l->net_failed ? "in sync" : "unknown: last exchange failed";
+		v->l->net_pulled >= v->l->net_failed ? N_("in sync") : N_("unknown: last exchange failed");
 
 	git_oid_tostr(hex, sizeof(hex), id);
 	/* by the name every command takes (dataset.h): the sender first */
@@ -182,7 +182,7 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 	for (size_t i = 0; i < v.nwant; i++)
 		if (!v.want[i].seen) {
 			json_array_append_new(views, json_pack("{s:s, s:n, s:n, s:s}", "name", v.want[i].name, "commit",
-							       "sent", "state", "waiting: not built yet"));
+							       "sent", "state", N_("waiting: not built yet")));
 			v.waiting++;
 		}
 	o = json_pack("{s:s, s:o, s:o}", "peer", peer, "views", views, "received", recv);
@@ -247,7 +247,7 @@ static int overdue_row(const strata_erasure_row *r, void *payload)
 	char msg[512];
 	if (!r->overdue)
 		return 0;
-	snprintf(msg, sizeof(msg), "%s %s of %s not confirmed by %s: %s", r->kind ? r->kind : "erasure", r->erasure,
+	snprintf(msg, sizeof(msg), _("%s %s of %s not confirmed by %s: %s"), r->kind ? r->kind : "erasure", r->erasure,
 		 r->view ? r->view : "?", r->peer, r->overdue);
 	return json_array_append_new(payload, json_string(msg)) < 0 ? STRATA_ERROR : 0;
 }
@@ -261,8 +261,8 @@ static json_t *health(const json_t *peers, strata_node *n)
 		int forks = strata_parcel_evidence(n, NULL, NULL);
 		char msg[512];
 		if (forks > 0) {
-			snprintf(msg, sizeof(msg), "%d parcel%s refused as evidence of a forked sender (two parcels signed "
-				 "with one number): see %s/evidence", forks, forks == 1 ? "" : "s", strata_node_path(n));
+			snprintf(msg, sizeof(msg), _("%d parcel%s refused as evidence of a forked sender (two parcels signed "
+				 "with one number): see %s/evidence"), forks, forks == 1 ? "" : "s", strata_node_path(n));
 			json_array_append_new(problems, json_string(msg));
 		}
 		strata_error_clear();
@@ -272,10 +272,10 @@ static json_t *health(const json_t *peers, strata_node *n)
 		strata_process_counts pc;
 		char msg[512];
 		if (strata_process_count(n, &pc) < 0) {
-			snprintf(msg, sizeof(msg), "cannot read the requests: %s", strata_error_last());
+			snprintf(msg, sizeof(msg), _("cannot read the requests: %s"), strata_error_last());
 			json_array_append_new(problems, json_string(msg));
 		} else if (pc.overdue) {
-			snprintf(msg, sizeof(msg), "%zu request%s for data past %s deadline unanswered ('strata requests --open')",
+			snprintf(msg, sizeof(msg), _("%zu request%s for data past %s deadline unanswered ('strata requests --open')"),
 				 pc.overdue, pc.overdue == 1 ? "" : "s", pc.overdue == 1 ? "its" : "their");
 			json_array_append_new(problems, json_string(msg));
 		}
@@ -283,7 +283,7 @@ static json_t *health(const json_t *peers, strata_node *n)
 	}
 	if (strata_erasures(n, overdue_row, problems) < 0) {
 		char msg[512];
-		snprintf(msg, sizeof(msg), "cannot read the erasures: %s", strata_error_last());
+		snprintf(msg, sizeof(msg), _("cannot read the erasures: %s"), strata_error_last());
 		json_array_append_new(problems, json_string(msg));
 	}
 
@@ -296,12 +296,12 @@ static json_t *health(const json_t *peers, strata_node *n)
 		if (!json_is_string(json_object_get(o, "url")))
 			continue;
 		if (json_is_true(json_object_get(o, "unreachable"))) {
-			snprintf(msg, sizeof(msg), "peer %s unreachable since %s: %s", peer, errt,
+			snprintf(msg, sizeof(msg), _("peer %s unreachable since %s: %s"), peer, errt,
 				 json_string_value(json_object_get(net, "last_error")));
 			json_array_append_new(problems, json_string(msg));
 		}
 		if (waiting) {
-			snprintf(msg, sizeof(msg), "%lld view%s for %s waiting to be sent", (long long)waiting,
+			snprintf(msg, sizeof(msg), _("%lld view%s for %s waiting to be sent"), (long long)waiting,
 				 waiting == 1 ? "" : "s", peer);
 			json_array_append_new(problems, json_string(msg));
 		}
@@ -320,35 +320,35 @@ static void print_peer(const json_t *o, strata_node *n)
 	strata_peers_get(&pol, n, peer, "policy");
 	strata_peers_direction(&dir, n, peer);
 	strata_error_clear();	/* node.conf was checked when the node opened */
-	printf("peer %s (%s; direction %s; policy %s)\n", peer, tier.len ? tier.ptr : "?",
+	printf(_("peer %s (%s; direction %s; policy %s)\n"), peer, tier.len ? tier.ptr : "?",
 	       dir.len ? dir.ptr : "?", pol.len ? pol.ptr : "none");
-	printf("  last parcel out: %lld at %s\n", (long long)json_integer_value(json_object_get(out, "sequence")),
+	printf(_("  last parcel out: %lld at %s\n"), (long long)json_integer_value(json_object_get(out, "sequence")),
 	       json_is_string(json_object_get(out, "time")) ? json_string_value(json_object_get(out, "time")) : "-");
-	printf("  last parcel in:  %lld at %s\n", (long long)json_integer_value(json_object_get(in, "sequence")),
+	printf(_("  last parcel in:  %lld at %s\n"), (long long)json_integer_value(json_object_get(in, "sequence")),
 	       json_is_string(json_object_get(in, "time")) ? json_string_value(json_object_get(in, "time")) : "-");
 	{
 		json_t *net = json_object_get(o, "network");
 		const char *okt = json_string_value(json_object_get(net, "last_success"));
 		const char *errt = json_string_value(json_object_get(net, "last_error_time"));
 		if (okt)
-			printf("  last network success: %s\n", okt);
+			printf(_("  last network success: %s\n"), okt);
 		if (errt)
-			printf("  last network error:   %s: %s\n", errt,
+			printf(_("  last network error:   %s: %s\n"), errt,
 			       json_string_value(json_object_get(net, "last_error")));
 	}
 	if (json_array_size(json_object_get(o, "views")))
-		printf("  %-44s %-12s %-12s %s\n", "view", "built", "sent", "state");
+		printf("  %-44s %-12s %-12s %s\n", _("view"), _("built"), _("sent"), _("state"));
 	json_array_foreach(json_object_get(o, "views"), i, v) {
 		const char *sent = json_string_value(json_object_get(v, "sent"));
 		printf("  %-44s %.12s %-12.12s %s\n", json_string_value(json_object_get(v, "name")),
 		       json_string_value(json_object_get(v, "commit")), sent ? sent : "-",
-		       json_string_value(json_object_get(v, "state")));
+		       _(json_string_value(json_object_get(v, "state"))));
 	}
 	if (json_array_size(json_object_get(o, "received")))
-		printf("  %-44s %-12s %s\n", "received", "commit", "state");
+		printf("  %-44s %-12s %s\n", _("received"), _("commit"), _("state"));
 	json_array_foreach(json_object_get(o, "received"), i, v)
 		printf("  %-44s %.12s %s\n", json_string_value(json_object_get(v, "name")),
-		       json_string_value(json_object_get(v, "commit")), json_string_value(json_object_get(v, "state")));
+		       json_string_value(json_object_get(v, "commit")), _(json_string_value(json_object_get(v, "state"))));
 	strata_buf_dispose(&tier);
 	strata_buf_dispose(&pol);
 	strata_buf_dispose(&dir);
@@ -372,7 +372,7 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Per peer: the last parcel each way, the last network success and error, each\n"
 			       "view built for it (sent, ahead: built and not sent, waiting: new data or a new\n"
 			       "policy not built yet) and each view received from it.  The first line says\n"
@@ -380,7 +380,7 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 			       "peer that has a url failed, views for it wait to be sent, or an erasure it was\n"
 			       "sent stays unconfirmed longer than a round: it confirmed the parcel that\n"
 			       "carried the cut and does not hold it, or a day passed), else 0.\n\n"
-			       "  --json  the same as JSON (times RFC 3339 or null)\n", USAGE);
+			       "  --json  the same as JSON (times RFC 3339 or null)\n"), USAGE);
 			json_decref(all);
 			return 0;
 		default: json_decref(all); return cli_usage(USAGE);
@@ -423,20 +423,20 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 		size_t i;
 		json_t *o, *pr;
 		if (json_is_true(json_object_get(h, "ok"))) {
-			printf("health: ok\n");
+			printf(_("health: ok\n"));
 		} else {
-			printf("needs attention:");
+			printf(_("needs attention:"));
 			json_array_foreach(json_object_get(h, "problems"), i, pr)
 				printf("%s %s", i ? ";" : "", json_string_value(pr));
 			putchar('\n');
 		}
-		printf("node %s (%s)\n", strata_node_name(cli->node), strata_node_tier(cli->node));
+		printf(_("node %s (%s)\n"), strata_node_name(cli->node), strata_node_tier(cli->node));
 		if (pc.to_answer + pc.overdue + pc.answered + pc.legs_open + pc.filed_open + pc.filed_answered)
-			printf("requests for data: %zu to answer (%zu overdue), %zu legs to approve, %zu answered; filed here: "
-			       "%zu open, %zu answered ('strata requests')\n", pc.to_answer + pc.overdue, pc.overdue,
+			printf(_("requests for data: %zu to answer (%zu overdue), %zu legs to approve, %zu answered; filed here: "
+			       "%zu open, %zu answered ('strata requests')\n"), pc.to_answer + pc.overdue, pc.overdue,
 			       pc.legs_open, pc.answered, pc.filed_open, pc.filed_answered);
 		if (json_array_size(all) == 0)
-			printf("no peers yet: add one with 'strata peer add'\n");
+			printf(_("no peers yet: add one with 'strata peer add'\n"));
 		json_array_foreach(all, i, o)
 			print_peer(o, cli->node);
 	}

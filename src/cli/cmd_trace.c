@@ -19,7 +19,7 @@
 
 static const char *role(const strata_trace_hop *h)
 {
-	return !h->is_view ? "owner's dataset commit" : h->built_here ? "view built here" : "view received";
+	return !h->is_view ? N_("owner's dataset commit") : h->built_here ? N_("view built here") : N_("view received");
 }
 
 /* The requests held here whose approval names this policy version (1 if any, in `out`). */
@@ -100,37 +100,37 @@ static void print_text(const strata_trace *t, strata_node *n)
 	strata_buf req = STRATA_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1], when[40];
 
-	printf("trace of a %s record at %s (%s)\n", t->dataset, strata_node_name(n), strata_node_tier(n));
+	printf(_("trace of a %s record at %s (%s)\n"), t->dataset, strata_node_name(n), strata_node_tier(n));
 	for (size_t i = 0; i < t->nhops; i++) {
 		const strata_trace_hop *h = &t->hops[i];
 		git_oid_tostr(hex, sizeof(hex), &h->commit);
 		strata_time_format(when, sizeof(when), h->committed);
-		printf("\n%zu. %s: %s (%s) commit %.12s, %s\n", i + 1, role(h), h->node, h->tier, hex, when);
-		printf("   signature: %s%s%s%s\n", strata_commit_sig_status_str(h->status), h->signer[0] ? " (" : "",
+		printf(_("\n%zu. %s: %s (%s) commit %.12s, %s\n"), i + 1, _(role(h)), h->node, h->tier, hex, when);
+		printf(_("   signature: %s%s%s%s\n"), strata_commit_sig_status_str(h->status), h->signer[0] ? " (" : "",
 		       h->signer, h->signer[0] ? ")" : "");
 		if (h->is_view) {
-			printf("   for: %s\n", h->recipient);
-			printf("   policy: %s version %s (blob %.12s)\n", h->policy_name, h->policy_version, h->policy_blob);
-			printf("   purpose: %s\n", h->purpose);
+			printf(_("   for: %s\n"), h->recipient);
+			printf(_("   policy: %s version %s (blob %.12s)\n"), h->policy_name, h->policy_version, h->policy_blob);
+			printf(_("   purpose: %s\n"), h->purpose);
 			if (requests_of(&req, n, h->policy_blob))
-				printf("   under the requests for data: %s ('strata audit log --request ID')\n", req.ptr);
+				printf(_("   under the requests for data: %s ('strata audit log --request ID')\n"), req.ptr);
 		}
 		if (h->received) {
 			strata_time_format(when, sizeof(when), h->received);
-			printf("   received here: %s\n", when);
+			printf(_("   received here: %s\n"), when);
 		}
-		printf("   record: %s\n", h->line.ptr);
+		printf(_("   record: %s\n"), h->line.ptr);
 	}
 	if (t->has_next) {
 		git_oid_tostr(hex, sizeof(hex), &t->next_commit);
-		printf("\nnext hop: commit %.12s at %s (not held here); continue there with:\n"
-		       "   strata -C <%s's node> trace %s", hex, t->next_node, t->next_node, t->dataset);
+		printf(_("\nnext hop: commit %.12s at %s (not held here); continue there with:\n"
+		       "   strata -C <%s's node> trace %s"), hex, t->next_node, t->next_node, t->dataset);
 		print_key(&t->next_key);
 		putchar('\n');
 	}
 	if (t->has_origin) {
 		git_oid_tostr(hex, sizeof(hex), &t->origin_commit);
-		printf("\norigin: %s commit %.12s%s\n", t->origin_node, hex, t->origin_held ? "" : " (not held here)");
+		printf(_("\norigin: %s commit %.12s%s\n"), t->origin_node, hex, t->origin_held ? "" : _(" (not held here)"));
 	}
 	strata_buf_dispose(&req);
 }
@@ -145,7 +145,7 @@ static void print_dot(const strata_trace *t, const strata_node *n)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 
-	printf("digraph trace {\n  rankdir=RL;\n  node [shape=box, fontname=\"sans\"];\n");
+	printf(_("digraph trace {\n  rankdir=RL;\n  node [shape=box, fontname=\"sans\"];\n"));
 	/* one cluster per tier, the hops in it; the commits a tier further away holds, dashed */
 	for (size_t i = 0; i < t->nhops; i++) {
 		const strata_trace_hop *h = &t->hops[i];
@@ -175,7 +175,7 @@ static void print_dot(const strata_trace *t, const strata_node *n)
 		git_oid_tostr(to, sizeof(to), &h->commit);
 		printf("  subgraph \"cluster_next\" {\n    label=\"");
 		dot_escape(t->next_node);
-		printf("\";\n    style=dashed;\n    \"%s\" [label=\"%.12s\\nnot held here\", style=dashed];\n  }\n", hex, hex);
+		printf(_("\";\n    style=dashed;\n    \"%s\" [label=\"%.12s\\nnot held here\", style=dashed];\n  }\n"), hex, hex);
 		printf("  \"%s\" -> \"%s\" [label=\"", hex, to);
 		dot_escape(h->policy_name);
 		printf(" v%s\\n", h->policy_version);
@@ -189,9 +189,9 @@ static void print_dot(const strata_trace *t, const strata_node *n)
 		dot_escape(strata_node_tier(n));
 		printf(": ");
 		dot_escape(strata_node_name(n));
-		printf(" (trace runs here)\";\n    style=bold;\n    \"here\" [label=\"");
+		printf(_(" (trace runs here)\";\n    style=bold;\n    \"here\" [label=\""));
 		dot_escape(strata_node_name(n));
-		printf("\\nholds the record\", shape=ellipse];\n  }\n  \"%s\" -> \"here\" [label=\"held here\"];\n", hex);
+		printf(_("\\nholds the record\", shape=ellipse];\n  }\n  \"%s\" -> \"here\" [label=\"held here\"];\n"), hex);
 	}
 	/* the commit where the owner recorded it, joined to the oldest hop known here */
 	if (t->has_origin && !t->origin_held && t->nhops &&
@@ -201,11 +201,11 @@ static void print_dot(const strata_trace *t, const strata_node *n)
 		git_oid_tostr(to, sizeof(to), t->has_next ? &t->next_commit : &t->hops[t->nhops - 1].commit);
 		printf("  subgraph \"cluster_origin\" {\n    label=\"origin: ");
 		dot_escape(t->origin_node);
-		printf("\";\n    style=dotted;\n    \"%s\" [label=\"%.12s\\nrecorded here\\nnot held here\", style=dotted];\n  }\n",
+		printf(_("\";\n    style=dotted;\n    \"%s\" [label=\"%.12s\\nrecorded here\\nnot held here\", style=dotted];\n  }\n"),
 		       hex, hex);
-		printf("  \"%s\" -> \"%s\" [style=dotted, label=\"through the tiers between\"];\n", hex, to);
+		printf(_("  \"%s\" -> \"%s\" [style=dotted, label=\"through the tiers between\"];\n"), hex, to);
 	}
-	printf("  label=\"trace at ");
+	printf(_("  label=\"trace at "));
 	dot_escape(strata_node_name(n));
 	printf("\";\n}\n");
 }
@@ -226,14 +226,14 @@ int cmd_trace(int argc, char **argv, strata_cli *cli)
 		case 'j': fmt = 1; break;
 		case 'd': fmt = 2; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Follows one record back through the tiers as far as this node's data goes:\n"
 			       "each hop with node, tier, commit, signature, policy, purpose, when received,\n"
 			       "and the record as that tier holds it; then the node, commit and key to\n"
 			       "continue with.  KEY: the record's key values as this node holds them (or as\n"
 			       "a peer it built a view for holds them).\n\n"
 			       "  --json  the same as JSON\n"
-			       "  --dot   Graphviz: tiers as clusters, hops as edges with policy and purpose\n", USAGE);
+			       "  --dot   Graphviz: tiers as clusters, hops as edges with policy and purpose\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}

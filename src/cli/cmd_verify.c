@@ -32,9 +32,9 @@ static void report_missing(const git_oid *missing, const git_oid *child, void *p
 	if (f->missing)
 		json_array_append_new(f->missing, json_pack("{s:s, s:s?}", "commit", m, "parent_of", child ? c : NULL));
 	else if (child)
-		printf("%s MISSING: the parent of %s\n", m, c);
+		printf(_("%s MISSING: the parent of %s\n"), m, c);
 	else
-		printf("%s MISSING: a ref names it\n", m);
+		printf(_("%s MISSING: a ref names it\n"), m);
 	f->broken++;
 }
 
@@ -44,7 +44,7 @@ static void print_problem(const char *what, void *payload)
 	if (f->problems)
 		json_array_append_new(f->problems, json_string(what));
 	else
-		printf("audit log: %s\n", what);
+		printf(_("audit log: %s\n"), what);
 }
 
 /* Commits per trusted signer, in order of first appearance (into `o` for --json). */
@@ -71,9 +71,9 @@ static void print_signers(const strata_check_result *r, size_t n, json_t *o)
 			json_object_set_new(o, names[j], json_integer((json_int_t)counts[j]));
 		return;
 	}
-	printf("signed by:");
+	printf(_("signed by:"));
 	for (size_t j = 0; j < k; j++)
-		printf(" %s %zu%s", names[j], counts[j], j + 1 < k ? "," : "");
+		printf(_(" %s %zu%s"), names[j], counts[j], j + 1 < k ? "," : "");
 	printf("%s\n", k ? "" : " nobody");
 }
 
@@ -97,14 +97,14 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 		case 'a': all = 1; break;
 		case 'j': as_json = 1; break;
 		case 'h':
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Checks the signature of every commit under refs/strata/ against the keys the\n"
 			       "node trusts, re-hashing every object read.  Exit 3 if any fails.\n\n"
 			       "  --all  also count commits by signer and check the audit log: one unbroken\n"
 			       "         chain of this node's events, and a reflog that only moved forward\n"
 			       "  --json one object: commits, good, bad, unsigned, untrusted, failed [{commit,\n"
 			       "         status, signer}], missing, and with --all signers and audit {events,\n"
-			       "         problems}; ok true or false (the exit status says the same)\n", USAGE);
+			       "         problems}; ok true or false (the exit status says the same)\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -136,8 +136,8 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 		char op[64], what[512];
 		int pending = strata_journal_pending(cli->node, op, sizeof(op), what, sizeof(what)) > 0;
 		if (pending && !as_json)
-			printf("note: a %s of '%s' was interrupted; the next command that changes this node "
-			       "completes or undoes it (%s/%s)\n", op, what, strata_node_path(cli->node), STRATA_JOURNAL);
+			printf(_("note: a %s of '%s' was interrupted; the next command that changes this node "
+			       "completes or undoes it (%s/%s)\n"), op, what, strata_node_path(cli->node), STRATA_JOURNAL);
 		if ((rc = problems = strata_audit_check(cli->node, pending, &events, print_problem, &f)) < 0)
 			goto done;
 	}
@@ -156,19 +156,19 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 	} else if (!cli->quiet || total != counts[STRATA_SIG_GOOD] || problems || f.broken) {
-		printf("%zu commits: %zu good, %zu bad, %zu unsigned, %zu untrusted\n", total,
+		printf(_("%zu commits: %zu good, %zu bad, %zu unsigned, %zu untrusted\n"), total,
 		       counts[STRATA_SIG_GOOD], counts[STRATA_SIG_BAD], counts[STRATA_SIG_UNSIGNED],
 		       counts[STRATA_SIG_UNTRUSTED]);
 		if (all) {
 			print_signers(res, total, NULL);
-			printf("audit log: %zu events, %s\n", events,
-			       problems ? "PROBLEMS (above)" : "one line, no gaps, never rewritten");
+			printf(_("audit log: %zu events, %s\n"), events,
+			       problems ? "PROBLEMS (above)" : _("one line, no gaps, never rewritten"));
 		}
 	}
 	if (total != counts[STRATA_SIG_GOOD] || problems || f.broken) {
 		rc = strata_error_setc(STRATA_EVERIFY, "%zu of %zu commits failed verification%s%s",
 				       total - counts[STRATA_SIG_GOOD], total,
-				       problems ? "; the audit log has problems" : "", f.broken ? "; commits are missing" : "");
+				       problems ? _("; the audit log has problems") : "", f.broken ? _("; commits are missing") : "");
 	} else {
 		rc = 0;
 	}

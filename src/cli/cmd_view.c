@@ -30,14 +30,14 @@ static void report(const strata_view_result *r, void *payload)
 	if (rep->cli->quiet)
 		return;
 	if (r->withdrawn) {
-		printf("%s/%s: withdrawn%s %.12s: %s\n", r->peer, r->name, r->unchanged ? " (as before)" : ", signed commit", hex,
+		printf(_("%s/%s: withdrawn%s %.12s: %s\n"), r->peer, r->name, r->unchanged ? _(" (as before)") : _(", signed commit"), hex,
 		       r->why);
 		return;
 	}
-	printf("%s/%s: %zu records, %s %.12s", r->peer, r->name, r->records,
-	       r->unchanged ? "unchanged" : r->incremental ? "signed commit (incremental)" : "signed commit", hex);
+	printf(_("%s/%s: %zu records, %s %.12s"), r->peer, r->name, r->records,
+	       r->unchanged ? "unchanged" : r->incremental ? _("signed commit (incremental)") : _("signed commit"), hex);
 	if (r->suppressed)
-		printf(" (%zu records in classes below the policy's min_k left out)", r->suppressed);
+		printf(_(" (%zu records in classes below the policy's min_k left out)"), r->suppressed);
 	putchar('\n');
 }
 
@@ -56,7 +56,7 @@ int cmd_view(int argc, char **argv, strata_cli *cli)
 
 	if (argc < 2 || strcmp(argv[1], "build")) {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			printf("usage: strata %s\n", USAGE);
+			printf(_("usage: strata %s\n"), USAGE);
 			return 0;
 		}
 		return cli_usage(USAGE);
@@ -71,14 +71,14 @@ int cmd_view(int argc, char **argv, strata_cli *cli)
 		} else if (c == 'j') {
 			rep.rows = json_array();
 		} else if (c == 'h') {
-			printf("usage: strata %s\n\n"
+			printf(_("usage: strata %s\n\n"
 			       "Builds, for each peer with a policy (or only PEER), the redacted view of every\n"
 			       "dataset the policy shares, own and received: from the previous view and the\n"
 			       "records that changed when it can, as signed commits on refs/strata/views/.\n\n"
 			       "  --peer PEER  only the views for PEER\n"
 			       "  --full       rebuild from every record (the same tree: a check)\n"
 			       "  --json       a JSON array: peer, view, commit, records, suppressed, build\n"
-			       "               (unchanged, incremental or full)\n", USAGE);
+			       "               (unchanged, incremental or full)\n"), USAGE);
 			return 0;
 		} else {
 			return cli_usage(USAGE);
@@ -88,7 +88,7 @@ int cmd_view(int argc, char **argv, strata_cli *cli)
 		json_decref(rep.rows);
 		return cli_usage(USAGE);
 	}
-	cli_progress(cli, "view build: reading sources and policies, building what changed...");
+	cli_progress(cli, _("view build: reading sources and policies, building what changed..."));
 	rc = strata_view_build(cli->node, peer, full, report, &rep);
 	cli_progress_done(cli);
 	if (rep.rows && rc == 0) {

@@ -7,6 +7,7 @@
 #include "strata/net/guard.h"
 #include "strata/net/tls.h"
 #include "strata/base/enc.h"
+#include "strata/base/i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -178,7 +179,7 @@ static const char *last_message(strata_buf *err)
 {
 	char *p;
 	if (!err->len)
-		return "the command failed";
+		return _("the command failed");
 	strata_buf_putc(err, '\0');
 	while (err->len > 1 && (err->ptr[err->len - 2] == '\n'))
 		err->ptr[--err->len - 1] = '\0';
@@ -356,7 +357,7 @@ static void job_read_cb(evutil_socket_t fd, short what, void *arg)
 	if ((r = read(fd, buf, sizeof(buf))) < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (r > 0 && j->out.len + (size_t)r > OUTPUT_MAX)
-		j->killed = "the answer is too large to show";
+		j->killed = _("the answer is too large to show");
 	else if (r > 0 && strata_buf_put(&j->out, buf, (size_t)r) == 0)
 		return;
 	job_done(j);
@@ -366,7 +367,7 @@ static void job_deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
 	job *j = arg;
 	(void)fd, (void)what;
-	j->killed = "the command took too long";
+	j->killed = _("the command took too long");
 	job_done(j);
 }
 
@@ -487,12 +488,12 @@ static void api(console *c, struct evhttp_request *req, const char *path, const 
 	}
 	if (key.len >= sizeof(j->key)) {
 		strata_buf_dispose(&key);
-		reply_error(req, 414, "the request is too long");
+		reply_error(req, 414, _("the request is too long"));
 		return;
 	}
 	if (!(w = calloc(1, sizeof(*w)))) {
 		strata_buf_dispose(&key);
-		reply_error(req, 500, "out of memory");
+		reply_error(req, 500, _("out of memory"));
 		return;
 	}
 	w->req = req;
@@ -506,7 +507,7 @@ static void api(console *c, struct evhttp_request *req, const char *path, const 
 	if (c->nqueued >= QUEUE_MAX || !(j = calloc(1, sizeof(*j)))) {
 		free(w);
 		strata_buf_dispose(&key);
-		reply_error(req, 503, "the console is preparing as many answers as it can: try again in a moment");
+		reply_error(req, 503, _("the console is preparing as many answers as it can: try again in a moment"));
 		return;
 	}
 	j->c = c;
@@ -587,25 +588,25 @@ static void login(console *c, struct evhttp_request *req)
 	int loop, wait;
 
 	if (!origin_ok(c, req)) {
-		reply_error(req, 403, "a login must come from the console's own page");
+		reply_error(req, 403, _("a login must come from the console's own page"));
 		return;
 	}
 	client_of(req, addr, sizeof(addr), &loop);
 	if ((wait = strata_console_login_wait(&c->strikes, addr, loop, (long long)now)) > 0) {
 		char why[160];
-		snprintf(why, sizeof(why), "too many failed logins from %s: wait %d seconds", addr, wait);
+		snprintf(why, sizeof(why), _("too many failed logins from %s: wait %d seconds"), addr, wait);
 		reply_error(req, 429, why);
 		return;
 	}
 	if (len >= sizeof(body) || evbuffer_copyout(in, body, len) != (ev_ssize_t)len) {
-		reply_error(req, 400, "the login form is too long");
+		reply_error(req, 400, _("the login form is too long"));
 		return;
 	}
 	body[len] = '\0';
 	if (strncmp(body, "token=", 6) || strata_console_decode(tok, sizeof(tok), body + 6, len - 6) < 0 ||
 	    !strata_console_token_ok(c->n, tok)) {
 		strata_console_login_failed(&c->strikes, addr, loop, (long long)now);
-		reply_error(req, 401, "that is not this node's login token");
+		reply_error(req, 401, _("that is not this node's login token"));
 		return;
 	}
 	for (size_t i = 0; i < SESSIONS_MAX && !s; i++)
@@ -637,23 +638,23 @@ static void request_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (host_count(req) != 1) {	/* RFC 9112 3.2: none, or more than one, is a bad request */
-		reply_error(req, 400, "a request names its Host once");
+		reply_error(req, 400, _("a request names its Host once"));
 		return;
 	}
 	if (strlen(uri) > STRATA_CONSOLE_QUERY_MAX + 256) {
-		reply_error(req, 414, "the request is too long");
+		reply_error(req, 414, _("the request is too long"));
 		return;
 	}
 	q = strchr(uri, '?');
 	plen = q ? (size_t)(q - uri) : strlen(uri);
 	if (plen >= sizeof(path)) {
-		reply_error(req, 404, "no such page");
+		reply_error(req, 404, _("no such page"));
 		return;
 	}
 	memcpy(path, uri, plen);
 	path[plen] = '\0';
 	if (!host_ok(c, req)) {
-		reply_error(req, 403, "the console answers to its own address only");
+		reply_error(req, 403, _("the console answers to its own address only"));
 		return;
 	}
 	s = session_of(c, req);
@@ -662,7 +663,7 @@ static void request_cb(struct evhttp_request *req, void *arg)
 			login(c, req);
 		} else if (!strcmp(path, "/logout")) {
 			if (!origin_ok(c, req)) {
-				reply_error(req, 403, "a logout must come from the console's own page");
+				reply_error(req, 403, _("a logout must come from the console's own page"));
 				return;
 			}
 			if (s)
@@ -671,24 +672,24 @@ static void request_cb(struct evhttp_request *req, void *arg)
 					  "strata_console=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 			reply(req, 204, "text/plain", NULL, 0);
 		} else {
-			reply_error(req, 405, "the console changes nothing: only GET");
+			reply_error(req, 405, _("the console changes nothing: only GET"));
 		}
 		return;
 	}
 	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
-		reply_error(req, 405, "the console changes nothing: only GET");
+		reply_error(req, 405, _("the console changes nothing: only GET"));
 		return;
 	}
 	if (!strncmp(path, "/api/", 5)) {
 		if (!c->loopback && !s && strcmp(path, "/api/session")) {
-			reply_error(req, 401, "log in first");
+			reply_error(req, 401, _("log in first"));
 			return;
 		}
 		api(c, req, path, q ? q + 1 : NULL, s != NULL);
 		return;
 	}
 	if (q && strlen(q + 1) > STRATA_CONSOLE_QUERY_MAX) {
-		reply_error(req, 414, "the query is too long");
+		reply_error(req, 414, _("the query is too long"));
 		return;
 	}
 	if (!strcmp(path, "/favicon.ico")) {
@@ -700,7 +701,7 @@ static void request_cb(struct evhttp_request *req, void *arg)
 			reply(req, 200, a->type, a->data, a->len);
 			return;
 		}
-	reply_error(req, 404, "no such page");
+	reply_error(req, 404, _("no such page"));
 }
 
 /*
@@ -717,7 +718,7 @@ static struct bufferevent *bev_cb(struct event_base *base, void *arg)
 		SSL *ssl = SSL_new(c->ctx);
 		if (!ssl || !(bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 								     BEV_OPT_CLOSE_ON_FREE))) {
-			fprintf(stderr, "strata: console: out of memory for a TLS connection; stopping\n");
+			fprintf(stderr, _("strata: console: out of memory for a TLS connection; stopping\n"));
 			event_base_loopbreak(base);
 			return NULL;
 		}
@@ -730,7 +731,7 @@ static struct bufferevent *bev_cb(struct event_base *base, void *arg)
 
 static void guard_log(const char *line)
 {
-	fprintf(stderr, "strata: %s\n", line);
+	fprintf(stderr, _("strata: %s\n"), line);
 }
 
 static void stop_cb(evutil_socket_t fd, short what, void *arg)

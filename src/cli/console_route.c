@@ -10,6 +10,7 @@
  */
 #include "console.h"
 #include "strata/format/name.h"
+#include "strata/base/i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -114,7 +115,7 @@ static int personal(const char *dataset, int logged_in, char *why, size_t whysiz
 {
 	if (strchr(dataset, '/') || logged_in)
 		return 200;
-	snprintf(why, whysize, "'%s' is this node's own dataset: its records are shown only after a login", dataset);
+	snprintf(why, whysize, _("'%s' is this node's own dataset: its records are shown only after a login"), dataset);
 	return 401;
 }
 
@@ -371,11 +372,11 @@ static int params(strata_console_call *call, const route *r, char **v, const cha
 		for (i = 0; i < ROUTE_PARAMS_MAX && r->params[i].name && strcmp(r->params[i].name, name); i++)
 			;
 		if (i == ROUTE_PARAMS_MAX || !r->params[i].name) {
-			snprintf(why, whysize, "parameter '%s' does not go with %s", name, path);
+			snprintf(why, whysize, _("parameter '%s' does not go with %s"), name, path);
 			return 400;
 		}
 		if (v[i]) {
-			snprintf(why, whysize, "parameter '%s' given twice", name);
+			snprintf(why, whysize, _("parameter '%s' given twice"), name);
 			return 400;
 		}
 		v[i] = call->store + call->used;
@@ -388,12 +389,12 @@ static int params(strata_console_call *call, const route *r, char **v, const cha
 	}
 	for (size_t i = 0; i < ROUTE_PARAMS_MAX && r->params[i].name; i++)
 		if ((v[i] || r->params[i].need) && !(v[i] && r->params[i].ok(v[i]))) {
-			snprintf(why, whysize, "%s: %s", r->params[i].name, v[i] ? "not a valid value" : "missing or not a valid value");
+			snprintf(why, whysize, "%s: %s", r->params[i].name, v[i] ? _("not a valid value") : _("missing or not a valid value"));
 			return 400;
 		}
 	return 200;
 bad:
-	snprintf(why, whysize, "a parameter is not well %%-encoded text");
+	snprintf(why, whysize, _("a parameter is not well %%-encoded text"));
 	return 400;
 }
 
@@ -407,14 +408,14 @@ int strata_console_route(strata_console_call *call, const char *path, const char
 	memset(call, 0, sizeof(*call));
 	why[0] = '\0';
 	if (query && strlen(query) > STRATA_CONSOLE_QUERY_MAX) {
-		snprintf(why, whysize, "the query is longer than %d bytes", STRATA_CONSOLE_QUERY_MAX);
+		snprintf(why, whysize, _("the query is longer than %d bytes"), STRATA_CONSOLE_QUERY_MAX);
 		return 414;
 	}
 	for (size_t i = 0; !strncmp(path, "/api/", 5) && i < sizeof(routes) / sizeof(*routes) && !r; i++)
 		if (!strcmp(path + 5, routes[i].name))
 			r = &routes[i];
 	if (!r) {
-		snprintf(why, whysize, "no such page");
+		snprintf(why, whysize, _("no such page"));
 		return 404;
 	}
 	if ((rc = params(call, r, v, query, path, why, whysize)) != 200 || (rc = r->build(call, v, logged_in, why, whysize)) != 200)
@@ -424,7 +425,7 @@ int strata_console_route(strata_console_call *call, const char *path, const char
 	call->cached = r->cached;
 	for (size_t k = 0; k < call->argc; k++)
 		if (!call->argv[k]) {
-			snprintf(why, whysize, "the request is too long");
+			snprintf(why, whysize, _("the request is too long"));
 			return 414;
 		}
 	return 200;

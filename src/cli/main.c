@@ -7,6 +7,7 @@
 #include "strata/base/fs.h"
 
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,55 +26,55 @@ struct strata_cmd {
 };
 
 static const struct strata_cmd cmds[] = {
-	{ "init",     cmd_init,     0,         "create a node" },
-	{ "import",   cmd_import,   NEED_NODE, "import a CSV or JSON Lines file as a signed dataset commit, a parcel, or a receipt" },
-	{ "export",   cmd_export,   NEED_NODE, "write a dataset's records as CSV or JSON Lines, or a parcel for a peer" },
-	{ "erase",    cmd_erase,    NEED_NODE, "erase one record from a dataset and its history, here and then at every tier that holds it" },
-	{ "erasures", cmd_erasures, NEED_NODE, "each erasure passed on: which recipients confirmed it, which not yet" },
-	{ "certificate", cmd_certificate, 0,   "an erasure's certificate, made from the ledger; checked anywhere, with no node" },
-	{ "log",      cmd_log,      NEED_NODE, "show a dataset's commits with their signature status" },
-	{ "diff",     cmd_diff,     NEED_NODE, "show records added, removed and changed between two commits" },
-	{ "datasets", cmd_datasets, NEED_NODE, "list the datasets this node owns and has received, by the name every command takes" },
-	{ "verify",   cmd_verify,   NEED_NODE | REHASH_READS, "check the signature of every commit in the node" },
-	{ "peer",     cmd_peer,     NEED_NODE | ANY_CONF, "add, change, remove, show and list peers (pinned key, tier, direction, policy)" },
-	{ "key",      cmd_key,      NEED_NODE, "show and rotate this node's key; revoke a peer's stolen key" },
-	{ "doctor",   cmd_doctor,   NEED_NODE | ANY_CONF, "check a node and list every problem, with where it is and the fix" },
-	{ "view",     cmd_view,     NEED_NODE, "build the redacted views each peer's policy allows" },
-	{ "status",   cmd_status,   NEED_NODE, "per peer and dataset: what was sent and received, and when" },
-	{ "audit",    cmd_audit,    NEED_NODE, "show the signed event log and refused input" },
-	{ "history",  cmd_history,  NEED_NODE, "every version of one record, with commit, time, node and signature" },
-	{ "trace",    cmd_trace,    NEED_NODE, "follow a record back through the tiers, hop by hop" },
-	{ "sql",      cmd_sql,      NEED_NODE, "one read-only SQL query over the datasets this node holds, own and received" },
-	{ "disclosures", cmd_disclosures, NEED_NODE, "to whom one record was sent: when, how, under which policy, as what" },
-	{ "policy",   cmd_policy,   0,         "check, preview, diff and commit privacy policies" },
-	{ "catalog",  cmd_catalog,  NEED_NODE, "the data catalogue: what this node and the nodes around it offer; describe an own dataset" },
-	{ "request",  cmd_request,  NEED_NODE, "file a signed request for fields of a dataset another node owns" },
-	{ "requests", cmd_requests, NEED_NODE, "requests filed, received and passed on: open, overdue, answered, and who must act" },
-	{ "correct",  cmd_correct,  NEED_NODE, "report a wrong value in a received record: it goes back to the record's owner" },
-	{ "corrections", cmd_corrections, NEED_NODE, "corrections filed, passed on and received; accept or reject one" },
-	{ "answer",   cmd_answer,   NEED_NODE, "approve (under a committed policy) or refuse (with the reason) a request" },
-	{ "serve",    cmd_serve,    NEED_NODE, "run the HTTPS replication daemon" },
-	{ "console",  cmd_console,  NEED_NODE, "a read-only web console for this node, on 127.0.0.1" },
-	{ "pull",     cmd_remote,   NEED_NODE, "fetch what a peer's views hold for this node, over HTTPS" },
-	{ "push",     cmd_remote,   NEED_NODE, "send a peer what this node's views hold for it, over HTTPS" },
-	{ "sync",     cmd_remote,   NEED_NODE, "pull and push with every peer that has a url, per its direction" },
+	{ "init",     cmd_init,     0,         N_("create a node") },
+	{ "import",   cmd_import,   NEED_NODE, N_("import a CSV or JSON Lines file as a signed dataset commit, a parcel, or a receipt") },
+	{ "export",   cmd_export,   NEED_NODE, N_("write a dataset's records as CSV or JSON Lines, or a parcel for a peer") },
+	{ "erase",    cmd_erase,    NEED_NODE, N_("erase one record from a dataset and its history, here and then at every tier that holds it") },
+	{ "erasures", cmd_erasures, NEED_NODE, N_("each erasure passed on: which recipients confirmed it, which not yet") },
+	{ "certificate", cmd_certificate, 0,   N_("an erasure's certificate, made from the ledger; checked anywhere, with no node") },
+	{ "log",      cmd_log,      NEED_NODE, N_("show a dataset's commits with their signature status") },
+	{ "diff",     cmd_diff,     NEED_NODE, N_("show records added, removed and changed between two commits") },
+	{ "datasets", cmd_datasets, NEED_NODE, N_("list the datasets this node owns and has received, by the name every command takes") },
+	{ "verify",   cmd_verify,   NEED_NODE | REHASH_READS, N_("check the signature of every commit in the node") },
+	{ "peer",     cmd_peer,     NEED_NODE | ANY_CONF, N_("add, change, remove, show and list peers (pinned key, tier, direction, policy)") },
+	{ "key",      cmd_key,      NEED_NODE, N_("show and rotate this node's key; revoke a peer's stolen key") },
+	{ "doctor",   cmd_doctor,   NEED_NODE | ANY_CONF, N_("check a node and list every problem, with where it is and the fix") },
+	{ "view",     cmd_view,     NEED_NODE, N_("build the redacted views each peer's policy allows") },
+	{ "status",   cmd_status,   NEED_NODE, N_("per peer and dataset: what was sent and received, and when") },
+	{ "audit",    cmd_audit,    NEED_NODE, N_("show the signed event log and refused input") },
+	{ "history",  cmd_history,  NEED_NODE, N_("every version of one record, with commit, time, node and signature") },
+	{ "trace",    cmd_trace,    NEED_NODE, N_("follow a record back through the tiers, hop by hop") },
+	{ "sql",      cmd_sql,      NEED_NODE, N_("one read-only SQL query over the datasets this node holds, own and received") },
+	{ "disclosures", cmd_disclosures, NEED_NODE, N_("to whom one record was sent: when, how, under which policy, as what") },
+	{ "policy",   cmd_policy,   0,         N_("check, preview, diff and commit privacy policies") },
+	{ "catalog",  cmd_catalog,  NEED_NODE, N_("the data catalogue: what this node and the nodes around it offer; describe an own dataset") },
+	{ "request",  cmd_request,  NEED_NODE, N_("file a signed request for fields of a dataset another node owns") },
+	{ "requests", cmd_requests, NEED_NODE, N_("requests filed, received and passed on: open, overdue, answered, and who must act") },
+	{ "correct",  cmd_correct,  NEED_NODE, N_("report a wrong value in a received record: it goes back to the record's owner") },
+	{ "corrections", cmd_corrections, NEED_NODE, N_("corrections filed, passed on and received; accept or reject one") },
+	{ "answer",   cmd_answer,   NEED_NODE, N_("approve (under a committed policy) or refuse (with the reason) a request") },
+	{ "serve",    cmd_serve,    NEED_NODE, N_("run the HTTPS replication daemon") },
+	{ "console",  cmd_console,  NEED_NODE, N_("a read-only web console for this node, on 127.0.0.1") },
+	{ "pull",     cmd_remote,   NEED_NODE, N_("fetch what a peer's views hold for this node, over HTTPS") },
+	{ "push",     cmd_remote,   NEED_NODE, N_("send a peer what this node's views hold for it, over HTTPS") },
+	{ "sync",     cmd_remote,   NEED_NODE, N_("pull and push with every peer that has a url, per its direction") },
 	{ NULL, NULL, 0, NULL }
 };
 
 static void help(FILE *out)
 {
-	fprintf(out, "usage: strata [-C NODEDIR] [-q] [--utc] <command> [<args>]\n\ncommands:\n");
+	fprintf(out, _("usage: strata [-C NODEDIR] [-q] [--utc] <command> [<args>]\n\ncommands:\n"));
 	for (const struct strata_cmd *c = cmds; c->name; c++)
-		fprintf(out, "  %-11s %s\n", c->name, c->help);
-	fprintf(out, "\n'strata <command> --help' (or 'strata help <command>') describes a command.  "
+		fprintf(out, "  %-11s %s\n", c->name, _(c->help));
+	fprintf(out, _("\n'strata <command> --help' (or 'strata help <command>') describes a command.  "
 		     "NODEDIR defaults to $STRATA_NODE, then '.'.  Times show in the local zone ($TZ),\n"
 		     "or in UTC with --utc (allowed anywhere on the line).\n"
-		     "exit status: 0 ok, 1 error, 2 usage, 3 verification failed\n");
+		     "exit status: 0 ok, 1 error, 2 usage, 3 verification failed\n"));
 }
 
 int cli_usage(const char *usage)
 {
-	fprintf(stderr, "usage: strata %s\n", usage);
+	fprintf(stderr, _("usage: strata %s\n"), usage);
 	return CLI_EUSAGE;
 }
 
@@ -87,7 +88,7 @@ static int exit_status(int rc)
 		return EXIT_OK;
 	if (rc == CLI_EUSAGE)
 		return EXIT_USAGE;	/* cli_usage or the option parser said why */
-	fprintf(stderr, "strata: %s\n", strata_error_last());
+	fprintf(stderr, _("strata: %s\n"), strata_error_last());
 	return rc == STRATA_EVERIFY ? EXIT_VERIFY : EXIT_ERROR;
 }
 
@@ -123,7 +124,7 @@ int cli_seconds(int *out, const char *option, const char *arg)
 	long v = strtol(arg, &end, 10);
 
 	if (end == arg || *end || v < 1 || v > 86400) {
-		fprintf(stderr, "strata: %s '%s': expected 1 to 86400 seconds\n", option, arg);
+		fprintf(stderr, _("strata: %s '%s': expected 1 to 86400 seconds\n"), option, arg);
 		return -1;
 	}
 	*out = (int)v;
@@ -143,7 +144,7 @@ int cli_size(size_t *out, const char *option, const char *arg, size_t min, size_
 	else if (*end == 'g' || *end == 'G')
 		shift = 30, end++;
 	if (end == arg || arg[0] == '-' || *end || v > (max >> shift) || (v << shift) < min) {
-		fprintf(stderr, "strata: %s '%s': expected a size from %zu to %zu bytes, like 500K or 16M\n",
+		fprintf(stderr, _("strata: %s '%s': expected a size from %zu to %zu bytes, like 500K or 16M\n"),
 			option, arg, min, max);
 		return -1;
 	}
@@ -156,6 +157,19 @@ int main(int argc, char **argv)
 	strata_cli cli = { 0 };
 	const struct strata_cmd *cmd;
 	int i, rc;
+
+	/*
+	 * Messages in the reader's language (LANG, LC_ALL, LC_MESSAGES), and
+	 * its character set for them (LC_CTYPE); numbers and times stay as a
+	 * script reads them.  $STRATA_LOCALEDIR names the translations of a
+	 * tool run from its build tree (the tests, the demo).
+	 */
+	setlocale(LC_CTYPE, "");
+	setlocale(LC_MESSAGES, "");
+#ifdef ENABLE_NLS
+	bindtextdomain(PACKAGE, getenv("STRATA_LOCALEDIR") ? getenv("STRATA_LOCALEDIR") : LOCALEDIR);
+	textdomain(PACKAGE);
+#endif
 
 	/*
 	 * --utc, anywhere before "--": every time printed in UTC, and times
@@ -183,7 +197,7 @@ int main(int argc, char **argv)
 			printf("strata %s\n", PACKAGE_VERSION);
 			return EXIT_OK;
 		} else {
-			fprintf(stderr, "strata: unknown option '%s'\n", argv[i]);
+			fprintf(stderr, _("strata: unknown option '%s'\n"), argv[i]);
 			help(stderr);
 			return EXIT_USAGE;
 		}
@@ -212,7 +226,7 @@ int main(int argc, char **argv)
 	for (cmd = cmds; cmd->name && strcmp(cmd->name, argv[i]); cmd++)
 		;
 	if (!cmd->name) {
-		fprintf(stderr, "strata: '%s' is not a strata command; see 'strata --help'\n", argv[i]);
+		fprintf(stderr, _("strata: '%s' is not a strata command; see 'strata --help'\n"), argv[i]);
 		return EXIT_USAGE;
 	}
 	if (!cli.node_dir)

@@ -23,7 +23,7 @@ int cli_report_format(int *out, const char *arg)
 	else if (!strcmp(arg, "json"))
 		*out = CLI_JSON;
 	else {
-		fprintf(stderr, "strata: --format '%s': use table, csv or json\n", arg);
+		fprintf(stderr, _("strata: --format '%s': use table, csv or json\n"), arg);
 		return CLI_EUSAGE;
 	}
 	return 0;

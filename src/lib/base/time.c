@@ -6,6 +6,7 @@
  * day of the month before, as people mean it.
  */
 #include "strata/base/time.h"
+#include "strata/base/i18n.h"
 #include "strata/base/error.h"
 
 #include <ctype.h>
@@ -17,12 +18,12 @@
 #include <string.h>
 #include <time.h>
 
-#define FORMS "use YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] with an optional Z or +HH:MM, " \
-	      "'now', 'today', 'yesterday', 'N days ago' (or seconds, minutes, hours, weeks, months, years)"
+#define FORMS N_("use YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] with an optional Z or +HH:MM, " \
+		 "'now', 'today', 'yesterday', 'N days ago' (or seconds, minutes, hours, weeks, months, years)")
 
 static int bad(const char *s)
 {
-	return strata_error_set("cannot read the time '%s': %s", s, FORMS);
+	return strata_error_set("cannot read the time '%s': %s", s, _(FORMS));
 }
 
 /* "Z", "+08:00", "+0800", "-05" at p; sets *secs east of UTC. */

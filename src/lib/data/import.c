@@ -11,6 +11,7 @@
  * trace can be an unreferenced pack, which git treats as garbage.
  */
 #include "strata/data/import.h"
+#include "strata/base/i18n.h"
 #include "strata/base/time.h"
 #include "strata/data/dataset.h"
 #include "strata/node/commit.h"
@@ -166,7 +167,7 @@ static int fields_differ(import_ctx *c, const strata_schema *old, strata_buf *wh
 		}
 	}
 	if (differ && !why->len)
-		strata_buf_puts(why, "columns in a different order");
+		strata_buf_puts(why, _("columns in a different order"));
 	return differ;
 }
 
@@ -436,7 +437,7 @@ static int read_rows(import_ctx *c)
 		}
 		c->rows++;
 		if (c->o->progress && c->rows % 100000 == 0)
-			fprintf(stderr, "\rreading %s: %zu records", c->name, c->rows);
+			fputc('\r', stderr), fprintf(stderr, _("reading %s: %zu records"), c->name, c->rows);
 		if (bt->n == BATCH_ROWS) {
 			batch_push(&q, bt);
 			if ((bt = batch_take(&q, c->nfields)) == NULL) {
@@ -498,7 +499,7 @@ static int read_rows(import_ctx *c)
 	pthread_cond_destroy(&q.room);
 	pthread_mutex_destroy(&q.mu);
 	if (c->o->progress && c->rows >= 100000)
-		fprintf(stderr, "\rreading %s: %zu records\n", c->name, c->rows);
+		fputc('\r', stderr), fprintf(stderr, _("reading %s: %zu records\n"), c->name, c->rows);
 	if (error)
 		return error;
 	if (c->rows == 0)
@@ -856,7 +857,7 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 			if ((error = build_bucket(&c, b, i, &bucket, &items, &items_alloc)) < 0)
 				goto done;
 			if (o->progress && c.rows >= 100000 && i % 16 == 15)
-				fprintf(stderr, "\rwriting: %u%%", (i + 1) * 100 / STRATA_SPILL_BUCKETS);
+				fputc('\r', stderr), fprintf(stderr, _("writing: %u%%"), (i + 1) * 100 / STRATA_SPILL_BUCKETS);
 		}
 		if (o->progress && c.rows >= 100000)
 			fputc('\n', stderr);

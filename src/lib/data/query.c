@@ -9,6 +9,7 @@
  * one prepared INSERT in one transaction.
  */
 #include "strata/data/query.h"
+#include "strata/base/i18n.h"
 #include "strata/data/dataset.h"
 #include "strata/base/array.h"
 #include "strata/format/json.h"
@@ -207,7 +208,7 @@ int strata_query_open(strata_query **out, strata_node *n)
 	/* "": a private temporary database, deleted on close, on disk only past its cache */
 	if (sqlite3_open_v2("", &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		error = strata_error_set("sql: cannot open a temporary database: %s",
-					 q->db ? sqlite3_errmsg(q->db) : "out of memory");
+					 q->db ? sqlite3_errmsg(q->db) : _("out of memory"));
 		goto done;
 	}
 	snprintf(pragmas, sizeof(pragmas), "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-%d;",
@@ -359,14 +360,14 @@ done:
 static const char *action_name(int action)
 {
 	switch (action) {
-	case SQLITE_INSERT: return "insert rows";
-	case SQLITE_UPDATE: return "update rows";
-	case SQLITE_DELETE: return "delete rows";
+	case SQLITE_INSERT: return N_("insert rows");
+	case SQLITE_UPDATE: return N_("update rows");
+	case SQLITE_DELETE: return N_("delete rows");
 	case SQLITE_ATTACH: return "attach a database";
 	case SQLITE_DETACH: return "detach a database";
 	case SQLITE_PRAGMA: return "run a pragma";
-	case SQLITE_TRANSACTION: return "begin or end a transaction";
-	default: return "change the database";
+	case SQLITE_TRANSACTION: return N_("begin or end a transaction");
+	default: return N_("change the database");
 	}
 }
 
@@ -420,7 +421,7 @@ int strata_query_run(strata_query *q, const char *sql, strata_query_cols_cb cols
 	q->user = 0;
 	if (q->denied) {
 		error = strata_error_set("sql: refused: the statement would %s; strata sql only reads (one SELECT)",
-					 action_name(q->denied));
+					 _(action_name(q->denied)));
 		goto done;
 	}
 	if (rc != SQLITE_OK) {

@@ -9,6 +9,7 @@
  * many bytes.
  */
 #include "strata/format/parcel.h"
+#include "strata/base/i18n.h"
 #include "strata/format/tarcheck.h"
 #include "strata/format/rotation.h"
 #include "strata/base/enc.h"
@@ -210,9 +211,9 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, in
 		if (archive_entry_filetype(e) != AE_IFREG) {
 			mode_t t = archive_entry_filetype(e);
 			error = strata_error_set("'%s': entry '%s' is a %s; a parcel holds regular files only", what, shown,
-					 t == AE_IFLNK ? "symbolic link" : t == AE_IFDIR ? "directory" :
+					 t == AE_IFLNK ? _("symbolic link") : t == AE_IFDIR ? "directory" :
 					 t == AE_IFCHR || t == AE_IFBLK ? "device" : t == AE_IFIFO ? "FIFO" :
-					 "special file");
+					 _("special file"));
 			goto done;
 		}
 		/* libarchive takes a GNU sparse entry with an empty map for a regular file: its raw headers say */
@@ -276,7 +277,7 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, in
 	if (rc != ARCHIVE_EOF) {
 		const char *why = archive_error_string(a);
 		error = strata_error_set("'%s': not a valid parcel archive (after %d of 3 entries): %s", what, count,
-				 rc == ARCHIVE_WARN || !why ? "malformed header" : why);
+				 rc == ARCHIVE_WARN || !why ? _("malformed header") : why);
 		goto done;
 	}
 	if (count < 3) {

@@ -2,6 +2,7 @@
  * procmsg.c - signed process messages and their envelopes (procmsg.h).
  */
 #include "strata/format/procmsg.h"
+#include "strata/base/i18n.h"
 #include "strata/format/json.h"
 #include "strata/format/name.h"
 #include "strata/base/digest.h"
@@ -133,14 +134,14 @@ static int check_catalog(const char *what, json_t *b)
 	if (strata_json_check_keys(b, keys, &k) < 0)
 		return strata_error_set("'%s': catalog message: unknown or missing key '%.64s'", what, k);
 	if (json_object_get(b, "key") && !json_is_string(json_object_get(b, "key")))
-		return bad(what, "catalog", "key is not a public key");
+		return bad(what, "catalog", _("key is not a public key"));
 	if (!strata_name_node_valid(sv(b, "node")) ||
 	    !strata_name_tier_valid(sv(b, "tier")) ||
 	    !int_ok(json_object_get(b, "time"), 0))
-		return bad(what, "catalog", "node, tier or time is not valid");
+		return bad(what, "catalog", _("node, tier or time is not valid"));
 	ds = json_object_get(b, "datasets");
 	if (!json_is_array(ds) || json_array_size(ds) > STRATA_PROCMSG_MAX_DATASETS)
-		return bad(what, "catalog", "datasets must be an array of at most 256");
+		return bad(what, "catalog", _("datasets must be an array of at most 256"));
 	for (size_t i = 0; i < json_array_size(ds); i++) {
 		json_t *d = json_array_get(ds, i), *fs;
 		const char *name = json_string_value(json_object_get(d, "name"));
@@ -186,19 +187,19 @@ static int check_request(const char *what, json_t *b)
 	if (strata_json_check_keys(b, keys, &k) < 0)
 		return strata_error_set("'%s': request message: unknown or missing key '%.64s'", what, k);
 	if (!id || !strata_procmsg_id_valid(id))
-		return bad(what, "request", "id is not 16 hex digits");
+		return bad(what, "request", _("id is not 16 hex digits"));
 	if (!strata_name_node_valid(sv(b, "from")) ||
 	    !strata_name_node_valid(sv(b, "owner")) ||
 	    !strata_name_dataset_valid(sv(b, "dataset")))
-		return bad(what, "request", "from, owner or dataset is not a valid name");
+		return bad(what, "request", _("from, owner or dataset is not a valid name"));
 	if (!field_list_ok(json_object_get(b, "fields"), STRATA_PROCMSG_MAX_FIELDS, 1))
-		return bad(what, "request", "fields must name 1 to 256 distinct fields");
+		return bad(what, "request", _("fields must name 1 to 256 distinct fields"));
 	if (!text_ok(json_object_get(b, "purpose"), STRATA_PROCMSG_TEXT_MAX, 1, 0) ||
 	    !text_ok(json_object_get(b, "basis"), STRATA_PROCMSG_TEXT_MAX, 1, 0))
-		return bad(what, "request", "purpose and basis must be one line of text each, not empty");
+		return bad(what, "request", _("purpose and basis must be one line of text each, not empty"));
 	if (!int_ok(json_object_get(b, "until"), 0) || !int_ok(json_object_get(b, "deadline"), 1) ||
 	    !int_ok(json_object_get(b, "time"), 0))
-		return bad(what, "request", "until, deadline or time is not valid");
+		return bad(what, "request", _("until, deadline or time is not valid"));
 	return 0;
 }
 
@@ -215,19 +216,19 @@ static int check_answer(const char *what, json_t *b)
 	if (strata_json_check_keys(b, keys, &k) < 0)
 		return strata_error_set("'%s': answer message: unknown or missing key '%.64s'", what, k);
 	if (!req || !strata_procmsg_id_valid(req))
-		return bad(what, "answer", "request is not 16 hex digits");
+		return bad(what, "answer", _("request is not 16 hex digits"));
 	if (!strata_name_node_valid(sv(b, "from")) ||
 	    !strata_name_node_valid(sv(b, "to")) ||
 	    !one_of(json_object_get(b, "role"), roles) || !one_of(json_object_get(b, "decision"), decisions))
-		return bad(what, "answer", "from, to, role or decision is not valid");
+		return bad(what, "answer", _("from, to, role or decision is not valid"));
 	if (!text_ok(json_object_get(b, "reason"), STRATA_PROCMSG_TEXT_MAX, 0, 0) ||
 	    (!strcmp(json_string_value(json_object_get(b, "decision")), "refuse") &&
 	     json_string_length(json_object_get(b, "reason")) == 0))
-		return bad(what, "answer", "a refusal needs its reason, one line of text");
+		return bad(what, "answer", _("a refusal needs its reason, one line of text"));
 	if (!policy || (policy[0] && !strata_name_dataset_valid(policy)) || !int_ok(json_object_get(b, "version"), 0) ||
 	    !blob || (blob[0] && (strlen(blob) != 40 || strspn(blob, "0123456789abcdef") != 40)) ||
 	    !int_ok(json_object_get(b, "time"), 0))
-		return bad(what, "answer", "policy, version, blob or time is not valid");
+		return bad(what, "answer", _("policy, version, blob or time is not valid"));
 	return 0;
 }
 
@@ -241,18 +242,18 @@ static int check_correction(const char *what, json_t *b)
 	if (strata_json_check_keys(b, keys, &k) < 0)
 		return strata_error_set("'%s': correction message: unknown or missing key '%.64s'", what, k);
 	if (!id || !strata_procmsg_id_valid(id))
-		return bad(what, "correction", "id is not 16 hex digits");
+		return bad(what, "correction", _("id is not 16 hex digits"));
 	if (!strata_name_node_valid(sv(b, "from")) || !strata_name_node_valid(sv(b, "filer")) ||
 	    !text_ok(json_object_get(b, "dataset"), 256, 1, 0) || !field_name_ok(json_object_get(b, "field")))
-		return bad(what, "correction", "from, filer, dataset or field is not valid");
+		return bad(what, "correction", _("from, filer, dataset or field is not valid"));
 	if (!json_is_array(key) || json_array_size(key) < 1 || json_array_size(key) > 8)
-		return bad(what, "correction", "key must be 1 to 8 values");
+		return bad(what, "correction", _("key must be 1 to 8 values"));
 	for (size_t i = 0; i < json_array_size(key); i++)
 		if (!text_ok(json_array_get(key, i), 256, 0, 0))
-			return bad(what, "correction", "a key value is not one line of text");
+			return bad(what, "correction", _("a key value is not one line of text"));
 	if (!text_ok(json_object_get(b, "value"), STRATA_PROCMSG_TEXT_MAX, 0, 0) ||
 	    !text_ok(json_object_get(b, "note"), STRATA_PROCMSG_TEXT_MAX, 1, 0) || !int_ok(json_object_get(b, "time"), 0))
-		return bad(what, "correction", "value, note (not empty) or time is not valid");
+		return bad(what, "correction", _("value, note (not empty) or time is not valid"));
 	return 0;
 }
 
@@ -268,7 +269,7 @@ static int check_fix(const char *what, json_t *b)
 	    !strata_name_node_valid(sv(b, "to")) || !one_of(json_object_get(b, "decision"), decisions) ||
 	    !text_ok(json_object_get(b, "reason"), STRATA_PROCMSG_TEXT_MAX, 0, 0) || !int_ok(json_object_get(b, "time"), 0) ||
 	    (!strcmp(sv(b, "decision"), "reject") && json_string_length(json_object_get(b, "reason")) == 0))
-		return bad(what, "fix", "id, from, to, decision, reason (a rejection needs one) or time is not valid");
+		return bad(what, "fix", _("id, from, to, decision, reason (a rejection needs one) or time is not valid"));
 	return 0;
 }
 
@@ -339,7 +340,7 @@ int strata_procmsg_sign(strata_procmsg **out, json_t *body, const strata_key *k)
 	if ((error = strata_buf_puts(&m->text, text)) < 0 ||
 	    (error = strata_sign_sshsig(&m->sig, k, STRATA_PROCMSG_NAMESPACE, m->text.ptr, m->text.len)) < 0)
 		goto done;
-	if ((error = check_body(m, "this node's message")) < 0)
+	if ((error = check_body(m, _("this node's message"))) < 0)
 		goto done;
 	strata_sign_key_public(&m->key, k);
 	snprintf(m->hops[0], sizeof(m->hops[0]), "%s", m->origin);

@@ -2,6 +2,7 @@
  * rotation.c - see rotation.h.
  */
 #include "strata/format/rotation.h"
+#include "strata/base/i18n.h"
 #include "strata/format/name.h"
 
 #include <stdio.h>
@@ -176,7 +177,7 @@ int strata_rotation_chain(const char *text, size_t len, const char *node, const 
 	if (!strata_sign_pubkey_equal(&cur, to)) {
 		*n = 0;
 		error = strata_error_setc(STRATA_EVERIFY, "signed by a key that is not the one pinned for '%s'%s", node,
-					  c.n ? ", and no rotation statement leads from the pinned key to it" : "");
+					  c.n ? _(", and no rotation statement leads from the pinned key to it") : "");
 	}
 done:
 	free(all);

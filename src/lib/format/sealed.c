@@ -9,6 +9,7 @@
  * byte of SEALED that could differ is covered.
  */
 #include "strata/format/sealed.h"
+#include "strata/base/i18n.h"
 #include "strata/base/enc.h"
 #include "strata/base/hpke.h"
 #include "strata/format/name.h"
@@ -246,7 +247,7 @@ static int next_entry(struct archive *a, int fd, uint64_t flen, const char *what
 		return strata_error_set("'%s': truncated sealed parcel: '%s' is missing", what, name);
 	if (rc != ARCHIVE_OK)	/* ARCHIVE_WARN too: a malformed header */
 		return strata_error_set("'%s': not a valid sealed parcel archive: %s", what,
-					rc == ARCHIVE_WARN || !archive_error_string(a) ? "malformed header" : archive_error_string(a));
+					rc == ARCHIVE_WARN || !archive_error_string(a) ? _("malformed header") : archive_error_string(a));
 	got = archive_entry_pathname(e);
 	if (!got || strcmp(got, name))
 		return strata_error_set("'%s': unexpected entry in a sealed parcel; expected '%s'", what, name);

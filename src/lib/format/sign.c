@@ -7,6 +7,7 @@
  * We sign with sha512, and accept sha512 or sha256 on verify, as OpenSSH does.
  */
 #include "strata/format/sign.h"
+#include "strata/base/i18n.h"
 #include "strata/base/digest.h"
 #include "strata/base/hpke.h"
 #include "strata/base/enc.h"
@@ -427,7 +428,7 @@ int strata_sign_sshsig_verify(strata_pubkey *signer, const char *armored, size_t
 
 	/* armor: exact begin line, base64 body, end line, optional trailing newline */
 	if (alen < sizeof(ARMOR_BEGIN) || memcmp(armored, ARMOR_BEGIN "\n", sizeof(ARMOR_BEGIN)) != 0) {
-		error = verify_fail("missing SSH SIGNATURE armor");
+		error = verify_fail(_("missing SSH SIGNATURE armor"));
 		goto done;
 	}
 	b = armored + sizeof(ARMOR_BEGIN);
@@ -436,19 +437,19 @@ int strata_sign_sshsig_verify(strata_pubkey *signer, const char *armored, size_t
 	e = armored + alen;
 	if ((size_t)(e - b) < sizeof(ARMOR_END) - 1 ||
 	    memcmp(e - (sizeof(ARMOR_END) - 1), ARMOR_END, sizeof(ARMOR_END) - 1) != 0) {
-		error = verify_fail("missing SSH SIGNATURE end line");
+		error = verify_fail(_("missing SSH SIGNATURE end line"));
 		goto done;
 	}
 	e -= sizeof(ARMOR_END) - 1;
 	blob.max = 4096;
 	if (strata_enc_unbase64(&blob, b, (size_t)(e - b)) < 0) {
-		error = verify_fail("invalid base64");
+		error = verify_fail(_("invalid base64"));
 		goto done;
 	}
 	w.p = (const unsigned char *)blob.ptr;
 	w.left = blob.len;
 	if (w.left < 6 || memcmp(w.p, "SSHSIG", 6) != 0) {
-		error = verify_fail("not an SSHSIG blob");
+		error = verify_fail(_("not an SSHSIG blob"));
 		goto done;
 	}
 	w.p += 6;
@@ -457,19 +458,19 @@ int strata_sign_sshsig_verify(strata_pubkey *signer, const char *armored, size_t
 	    wire_str(&w, &pkblob, &pklen) < 0 || wire_str(&w, &sns, &nslen) < 0 ||
 	    wire_str(&w, &reserved, &rlen) < 0 || wire_str(&w, &alg, &alglen) < 0 ||
 	    wire_str(&w, &sigblob, &siglen) < 0 || w.left != 0) {
-		error = verify_fail("malformed SSHSIG blob");
+		error = verify_fail(_("malformed SSHSIG blob"));
 		goto done;
 	}
 	if (parse_pubblob(&pk, pkblob, pklen) < 0) {
-		error = verify_fail("signer key is not ssh-ed25519");
+		error = verify_fail(_("signer key is not ssh-ed25519"));
 		goto done;
 	}
 	if (nslen != strlen(ns) || memcmp(sns, ns, nslen) != 0) {
-		error = verify_fail("wrong namespace");
+		error = verify_fail(_("wrong namespace"));
 		goto done;
 	}
 	if (alglen >= sizeof(algname)) {
-		error = verify_fail("unsupported hash");
+		error = verify_fail(_("unsupported hash"));
 		goto done;
 	}
 	memcpy(algname, alg, alglen);
@@ -478,7 +479,7 @@ int strata_sign_sshsig_verify(strata_pubkey *signer, const char *armored, size_t
 	w.left = siglen;
 	if (!wire_streq(&w, "ssh-ed25519") || wire_str(&w, &rawsig, &rawlen) < 0 ||
 	    rawlen != 64 || w.left != 0) {
-		error = verify_fail("malformed signature value");
+		error = verify_fail(_("malformed signature value"));
 		goto done;
 	}
 	if ((error = hash_msg(md, &mdlen, algname, data, len)) < 0)
@@ -499,7 +500,7 @@ int strata_sign_sshsig_verify(strata_pubkey *signer, const char *armored, size_t
 	}
 	if (EVP_DigestVerify(ctx, rawsig, 64, (unsigned char *)tbs.ptr, tbs.len) != 1) {
 		ERR_clear_error();
-		error = verify_fail("signature does not match the data");
+		error = verify_fail(_("signature does not match the data"));
 		goto done;
 	}
 	*signer = pk;

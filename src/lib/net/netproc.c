@@ -5,6 +5,7 @@
  * never opens a file under the node directory (Landlock refuses it).
  */
 #include "strata/net/netproc.h"
+#include "strata/base/i18n.h"
 #include "strata/base/time.h"
 #include "strata/base/error.h"
 #include "strata/base/enc.h"
@@ -131,12 +132,12 @@ int strata_netproc_spawn2(pid_t *pid, int *fd, int keep, int keep2, strata_netpr
 		signal(SIGPIPE, SIG_IGN);
 		close_others(sv[1], keep, keep2);
 		if ((rc = strata_netproc_sandbox()) < 0) {
-			fprintf(stderr, "strata: network process: %s\n", strata_error_last());
+			fprintf(stderr, _("strata: network process: %s\n"), strata_error_last());
 			_exit(1);
 		}
 		if (rc == 1)
-			fprintf(stderr, "strata: warning: this kernel has no Landlock; the network process "
-				"keeps file system access\n");
+			fprintf(stderr, _("strata: warning: this kernel has no Landlock; the network process "
+				"keeps file system access\n"));
 		/* exit, not _exit: the sanitizer builds check the child's leaks too */
 		exit(fn(sv[1], arg) == 0 ? 0 : 1);
 	}

@@ -9,6 +9,7 @@
  * Trust: the peer's answers, and the network process's messages.
  */
 #include "strata/net/remote.h"
+#include "strata/base/i18n.h"
 #include "strata/format/msg.h"
 #include "strata/net/netproc.h"
 #include "strata/net/tls.h"
@@ -78,7 +79,7 @@ static int progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	(void)dltotal;
 	(void)ultotal;
 	if (q->progress && now - q->shown >= 256 * 1024) {
-		fprintf(stderr, "\r%s: %.1f MiB sent, %.1f MiB received", q->label, (ulnow + q->sent) / 1048576.0,
+		fputc('\r', stderr), fprintf(stderr, _("%s: %.1f MiB sent, %.1f MiB received"), q->label, (ulnow + q->sent) / 1048576.0,
 			dlnow / 1048576.0);
 		q->shown = now;
 	}
@@ -174,7 +175,7 @@ static int client_request(int fd, strata_tls_identity *id, const strata_msg *m)
 		size_t off = 0, part_max = push_part_max();
 		cc = CURLE_OK;
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-			snprintf(errbuf, sizeof(errbuf), "cannot make an upload token");
+			snprintf(errbuf, sizeof(errbuf), _("cannot make an upload token"));
 			cc = CURLE_SEND_ERROR;
 		}
 		strata_enc_hex(token, rnd, sizeof(rnd));
@@ -206,8 +207,8 @@ static int client_request(int fd, strata_tls_identity *id, const strata_msg *m)
 		rc = strata_buf_printf(&msg, "%s: %s%s%s", url, errbuf[0] ? errbuf : curl_easy_strerror(cc),
 				       q.pins.why[0] ? ": " : "", q.pins.why);
 		if (!rc && (strstr(errbuf, "alert bad certificate") || strstr(errbuf, "alert certificate required")))
-			rc = strata_buf_printf(&msg, " (the daemon refused this node's certificate: does '%s' pin "
-					       "this node's key under this node's name?)", peer);
+			rc = strata_buf_printf(&msg, _(" (the daemon refused this node's certificate: does '%s' pin "
+					       "this node's key under this node's name?)"), peer);
 		if (!rc)
 			rc = strata_msg_add_str(&out, T_ERROR, msg.ptr);
 		strata_buf_dispose(&msg);
@@ -248,7 +249,7 @@ static int client_main(int fd, void *arg)
 		strata_msg_dispose(&m);
 	}
 	if (rc < 0)
-		fprintf(stderr, "strata: network process: %s\n", strata_error_last());
+		fprintf(stderr, _("strata: network process: %s\n"), strata_error_last());
 	strata_tls_identity_dispose(&id);
 	curl_global_cleanup();
 	return rc < 0 ? rc : 0;
@@ -346,13 +347,13 @@ static int exchange(strata_remote *r, const char *peer, int op, const char *path
 	    (error = strata_msg_end(&m)) < 0 || (error = strata_msg_write(r->fd, &m)) < 0)
 		goto done;
 	if ((error = strata_msg_read(&in, r->fd, NET_MSG_MAX)) != 0) {
-		error = strata_error_set("the network process ended: %s", error > 0 ? "no answer" : strata_error_last());
+		error = strata_error_set("the network process ended: %s", error > 0 ? _("no answer") : strata_error_last());
 		goto done;
 	}
 	if (in.has[T_ERROR]) {
 		char msg[1100];
 		if (strata_msg_str(msg, sizeof(msg), &in, T_ERROR) < 0)
-			snprintf(msg, sizeof(msg), "(unreadable error)");
+			snprintf(msg, sizeof(msg), _("(unreadable error)"));
 		error = strata_error_set("%s", msg);
 		goto done;
 	}
@@ -440,7 +441,7 @@ int strata_remote_pull(strata_remote *r, const char *peer, strata_parcel_result 
 	if (resp.status == 204) {
 		res->uptodate = 1;
 	} else if (resp.status == 200) {
-		snprintf(what, sizeof(what), "pull from %s", peer);
+		snprintf(what, sizeof(what), _("pull from %s"), peer);
 		error = strata_parcel_import_from(r->n, what, resp.body.ptr, resp.body.len, peer, res);
 	} else {
 		error = refused(peer, "pull", &resp);
@@ -499,14 +500,14 @@ int strata_remote_push(strata_remote *r, const char *peer, strata_parcel_result 
 		if (rest) {
 			strata_receipt_result rr;
 			char what[128];
-			snprintf(what, sizeof(what), "the answer of '%s' to a push", peer);
+			snprintf(what, sizeof(what), _("the answer of '%s' to a push"), peer);
 			error = strata_receipt_import(r->n, what, nl + 1, rest, &rr);
 		}
 	}
 	/* what the peer's process has for us (process.h), with its state */
 	if (!error && have.messages_len) {
 		char what[128];
-		snprintf(what, sizeof(what), "the state of '%s'", peer);
+		snprintf(what, sizeof(what), _("the state of '%s'"), peer);
 		error = strata_process_receive(r->n, peer, what, have.messages, have.messages_len);
 	}
 done:

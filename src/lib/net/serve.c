@@ -11,6 +11,7 @@
  * Trust: everything from the network; the network process's messages.
  */
 #include "strata/net/serve.h"
+#include "strata/base/i18n.h"
 #include "strata/base/time.h"
 #include "strata/replica/receipt.h"
 #include "strata/net/serve_net.h"
@@ -319,7 +320,7 @@ static int push_part(strata_node *n, const char *peer, const strata_msg *m, stra
 		return 0;
 	}
 	*done = 1;
-	snprintf(what, sizeof(what), "push from %s", peer);
+	snprintf(what, sizeof(what), _("push from %s"), peer);
 	error = strata_parcel_import_fd(n, what, u->fd, peer, res);
 	upload_drop(u);
 	return error;
@@ -373,8 +374,8 @@ static int metrics_text(strata_buf *out, strata_node *n)
 	int error;
 
 	if ((error = strata_buf_puts(out,
-		"# HELP strata_operation_duration_seconds Time the node process spent answering peers, by operation.\n"
-		"# TYPE strata_operation_duration_seconds summary\n")) < 0)
+		_("# HELP strata_operation_duration_seconds Time the node process spent answering peers, by operation.\n"
+		"# TYPE strata_operation_duration_seconds summary\n"))) < 0)
 		return error;
 	for (int op = OP_STATE; op <= OP_PUSH; op++)
 		if ((error = strata_buf_printf(out, "strata_operation_duration_seconds_sum{op=\"%s\"} %.6f\n"

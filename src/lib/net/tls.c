@@ -10,6 +10,7 @@
  * certificate's key.
  */
 #include "strata/net/tls.h"
+#include "strata/base/i18n.h"
 #include "strata/base/time.h"
 #include "strata/node/node.h"
 #include "strata/format/name.h"
@@ -331,7 +332,7 @@ static int verify_pinned(X509_STORE_CTX *xctx, void *arg)
 
 	pins->why[0] = '\0';
 	if (!cert || !ssl) {
-		snprintf(pins->why, sizeof(pins->why), "no certificate");
+		snprintf(pins->why, sizeof(pins->why), _("no certificate"));
 	} else if (strata_tls_check_cert(name, sizeof(name), &signer, cert) < 0) {
 		snprintf(pins->why, sizeof(pins->why), "%s", strata_error_last());
 	} else {
@@ -344,7 +345,7 @@ static int verify_pinned(X509_STORE_CTX *xctx, void *arg)
 			return 1;
 		}
 		if (!pins->why[0])
-			snprintf(pins->why, sizeof(pins->why), "certificate of '%s' is not vouched for by a key pinned for it", name);
+			snprintf(pins->why, sizeof(pins->why), _("certificate of '%s' is not vouched for by a key pinned for it"), name);
 	}
 	X509_STORE_CTX_set_error(xctx, X509_V_ERR_CERT_REJECTED);
 	return 0;

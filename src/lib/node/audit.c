@@ -3,6 +3,7 @@
  * of refused input (see audit.h for why they are apart).
  */
 #include "strata/node/audit.h"
+#include "strata/base/i18n.h"
 #include "strata/base/time.h"
 #include "strata/node/commit.h"
 #include "strata/base/fs.h"
@@ -219,23 +220,23 @@ int strata_audit_check(strata_node *n, int interrupted, size_t *events, strata_a
 	if (rc < 0 || git_commit_lookup(&c, strata_node_repo(n), &id) < 0) {
 		git_oid_tostr(hex, sizeof(hex), &id);
 		git_error_clear();
-		return problem(cb, payload, "the audit log's newest event %.12s is missing", hex);
+		return problem(cb, payload, _("the audit log's newest event %.12s is missing"), hex);
 	}
 	while (c) {
 		(*events)++;
 		git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
 		if (!strata_commit_trailer(c, "Strata-Event", v, sizeof(v)) || !*v)
-			problems += problem(cb, payload, "audit event %.12s names no event", hex);
+			problems += problem(cb, payload, _("audit event %.12s names no event"), hex);
 		if (!strata_commit_trailer(c, "Strata-Node", v, sizeof(v)) || strcmp(v, strata_node_name(n)))
-			problems += problem(cb, payload, "audit event %.12s is by '%s', not this node", hex, v);
+			problems += problem(cb, payload, _("audit event %.12s is by '%s', not this node"), hex, v);
 		if (git_commit_parentcount(c) > 1)
-			problems += problem(cb, payload, "audit event %.12s has %u parents: the log must be a line",
+			problems += problem(cb, payload, _("audit event %.12s has %u parents: the log must be a line"),
 					    hex, git_commit_parentcount(c));
 		if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0) {
 			char phex[GIT_OID_HEXSZ + 1];
 			git_oid_tostr(phex, sizeof(phex), git_commit_parent_id(c, 0));
 			git_error_clear();
-			problems += problem(cb, payload, "gap in the audit log: event %.12s follows %.12s, which is missing",
+			problems += problem(cb, payload, _("gap in the audit log: event %.12s follows %.12s, which is missing"),
 					    hex, phex);
 		}
 		git_commit_free(c);
@@ -258,16 +259,16 @@ int strata_audit_check(strata_node *n, int interrupted, size_t *events, strata_a
 				git_error_clear();
 				git_oid_tostr(fh, sizeof(fh), from);
 				git_oid_tostr(th, sizeof(th), to);
-				problems += problem(cb, payload, "the audit log was rewritten: it moved from %.12s to %.12s, "
-						    "which does not descend from it (%s)", fh, th, git_reflog_entry_message(e) ?
-						    git_reflog_entry_message(e) : "no message");
+				problems += problem(cb, payload, _("the audit log was rewritten: it moved from %.12s to %.12s, "
+						    "which does not descend from it (%s)"), fh, th, git_reflog_entry_message(e) ?
+						    git_reflog_entry_message(e) : _("no message"));
 			}
 		}
 		if (count && !git_oid_equal(git_reflog_entry_id_new(git_reflog_entry_byindex(log, 0)), &id)) {
 			/* a move recorded but not made, by an operation that was killed and is pending */
 			int unfinished = interrupted && git_oid_equal(git_reflog_entry_id_old(git_reflog_entry_byindex(log, 0)), &id);
 			if (!unfinished)
-				problems += problem(cb, payload, "refs/strata/audit was moved without a reflog entry");
+				problems += problem(cb, payload, _("refs/strata/audit was moved without a reflog entry"));
 		}
 	}
 	git_error_clear();

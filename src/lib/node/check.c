@@ -2,6 +2,7 @@
  * check.c - see check.h.
  */
 #include "strata/node/check.h"
+#include "strata/base/i18n.h"
 #include "strata/node/audit.h"
 #include "strata/node/journal.h"
 #include "strata/node/peers.h"
@@ -34,8 +35,8 @@ static void count(const char *where, const char *problem, const char *fix, void 
 static void audit_problem(const char *problem, void *payload)
 {
 	struct counted *c = payload;
-	count(c->where, problem, "the log was changed outside strata: restore the node from a backup, "
-	      "and ask who could write to it", c);
+	count(c->where, problem, _("the log was changed outside strata: restore the node from a backup, "
+	      "and ask who could write to it"), c);
 }
 
 /* A file that must exist and be readable by its owner alone. */
@@ -51,7 +52,7 @@ static void private_file(struct counted *c, strata_node *n, const char *rel, int
 			count(p, "missing", what, c);
 	} else if (st.st_mode & 077) {
 		snprintf(fix, sizeof(fix), "chmod %s %s", dir ? "700" : "600", p);
-		count(p, "readable by other users", fix, c);
+		count(p, _("readable by other users"), fix, c);
 	}
 	free(p);
 }
@@ -64,16 +65,16 @@ static void check_keys(struct counted *c, strata_node *n)
 	struct stat st;
 	int before = c->n;
 
-	private_file(c, n, "keys/node.key", 0, "restore keys/node.key from the node's backup: a node key cannot be re-made");
+	private_file(c, n, _("keys/node.key"), 0, _("restore keys/node.key from the node's backup: a node key cannot be re-made"));
 	/* a key whose mode is wrong is said once, above */
 	if (key && c->n == before && n->key == NULL && stat(key, &st) == 0 && strata_node_load_key(n) < 0)
-		count(key, strata_error_last(), "restore keys/node.key from the node's backup: a node key cannot be re-made", c);
+		count(key, strata_error_last(), _("restore keys/node.key from the node's backup: a node key cannot be re-made"), c);
 	private_file(c, n, "secrets", 1, NULL);
 	if (signers && strata_fs_read(&text, signers, 1 << 20) < 0) {
-		count(signers, strata_error_last(), "write it again: NAME namespaces=\"git\" KEY, the line of keys/node.pub", c);
+		count(signers, strata_error_last(), _("write it again: NAME namespaces=\"git\" KEY, the line of keys/node.pub"), c);
 	} else if (signers && strata_sign_pubkey_format(&line, &n->pub) == 0 && !strstr(text.ptr, line.ptr)) {
-		count(signers, "does not hold this node's key: stock git cannot verify its commits",
-		      "add the line: NAME namespaces=\"git\" followed by keys/node.pub's key", c);
+		count(signers, _("does not hold this node's key: stock git cannot verify its commits"),
+		      _("add the line: NAME namespaces=\"git\" followed by keys/node.pub's key"), c);
 	}
 	strata_error_clear();
 	strata_buf_dispose(&text);
@@ -93,7 +94,7 @@ static int rotation_seen(const char *text, size_t len, void *payload)
 {
 	struct rotations_seen *r = payload;
 	if (strata_rotation_parse(&r->last, text, len) < 0) {
-		count(r->path, strata_error_last(), "restore keys/ from the node's backup", r->c);
+		count(r->path, strata_error_last(), _("restore keys/ from the node's backup"), r->c);
 		return 1;
 	}
 	r->n++;
@@ -110,10 +111,10 @@ static void check_rotations(struct counted *c, strata_node *n)
 	if (path && strata_keys_rotations(&text, n) == 0 && text.len) {
 		int rc = strata_rotation_foreach(text.ptr, text.len, rotation_seen, &r);
 		if (rc < 0)
-			count(path, strata_error_last(), "restore keys/ from the node's backup", c);
+			count(path, strata_error_last(), _("restore keys/ from the node's backup"), c);
 		else if (rc == 0 && r.n && !strata_sign_pubkey_equal(&r.last.new_key, &n->pub))
-			count(path, "the last rotation names another key than keys/node.pub",
-			      "restore keys/ from the node's backup: peers follow the rotations to the key they name", c);
+			count(path, _("the last rotation names another key than keys/node.pub"),
+			      _("restore keys/ from the node's backup: peers follow the rotations to the key they name"), c);
 	}
 	strata_error_clear();
 	strata_buf_dispose(&text);
@@ -132,29 +133,29 @@ int strata_node_check(strata_node *n, strata_problem_cb cb, void *payload)
 	check_keys(&c, n);
 	check_rotations(&c, n);
 	if ((pending = strata_journal_pending(n, op, sizeof(op), what, sizeof(what))) < 0) {
-		count("journal", strata_error_last(), "the next command that writes settles it; if it cannot, "
-		      "restore the node from a backup", &c);
+		count("journal", strata_error_last(), _("the next command that writes settles it; if it cannot, "
+		      "restore the node from a backup"), &c);
 	} else if (pending) {
 		char problem[400];
-		snprintf(problem, sizeof(problem), "a change (%s: %s) was interrupted", op, what);
-		count("journal", problem, "the next command that writes settles it (undone, or completed if its audit "
-		      "event is in): run 'strata view build' or any other writer", &c);
+		snprintf(problem, sizeof(problem), _("a change (%s: %s) was interrupted"), op, what);
+		count("journal", problem, _("the next command that writes settles it (undone, or completed if its audit "
+		      "event is in): run 'strata view build' or any other writer"), &c);
 	}
 	strata_error_clear();
 	{
 		char cut[256];
 		int owed = strata_journal_cut_owed(n, cut, sizeof(cut));
 		if (owed > 0)
-			count(STRATA_CUT_OWED, "a history cut was interrupted, and what it cut may still be in the store "
-			      "(reflogs, views, objects not yet pruned)", "run 'strata doctor --repair', or any command that "
-			      "writes (it completes the cut first)", &c);
+			count(STRATA_CUT_OWED, _("a history cut was interrupted, and what it cut may still be in the store "
+			      "(reflogs, views, objects not yet pruned)"), _("run 'strata doctor --repair', or any command that "
+			      "writes (it completes the cut first)"), &c);
 		else if (owed < 0)
-			count(STRATA_CUT_OWED, strata_error_last(), "remove the file if no erasure was under way; else "
-			      "'strata doctor --repair'", &c);
+			count(STRATA_CUT_OWED, strata_error_last(), _("remove the file if no erasure was under way; else "
+			      "'strata doctor --repair'"), &c);
 		strata_error_clear();
 	}
 	if ((rc = strata_audit_check(n, pending > 0, &events, audit_problem, &c)) < 0) {
-		count(STRATA_REF_AUDIT, strata_error_last(), "restore the node from a backup", &c);
+		count(STRATA_REF_AUDIT, strata_error_last(), _("restore the node from a backup"), &c);
 		strata_error_clear();
 	}
 	return c.n;
@@ -183,7 +184,7 @@ int strata_node_open_checked(strata_node **out, const char *path)
 		return error;
 	if ((error = strata_peers_check(n, keep_first, &first)) != 0) {
 		if (error > 0)
-			error = strata_error_set("%s%s", first.text, first.count > 1 ? "; 'strata doctor' lists every problem" : "");
+			error = strata_error_set("%s%s", first.text, first.count > 1 ? _("; 'strata doctor' lists every problem") : "");
 		strata_node_free(n);
 		return error;
 	}

@@ -4,6 +4,7 @@
  * newline) and their verification against the node's trusted keys.
  */
 #include "strata/node/commit.h"
+#include "strata/base/i18n.h"
 #include "strata/base/time.h"
 #include "strata/base/array.h"
 #include "strata/base/buf.h"
@@ -223,7 +224,7 @@ static void *walk_main(void *arg)
 
 	if (git_repository_open_bare(&repo, git_repository_path(strata_node_repo(w->n))) < 0) {
 		pthread_mutex_lock(&w->mu);
-		fail_locked(w, "cannot open the repository");
+		fail_locked(w, _("cannot open the repository"));
 		pthread_cond_broadcast(&w->cv);
 		pthread_mutex_unlock(&w->mu);
 		return NULL;
@@ -242,7 +243,7 @@ static void *walk_main(void *arg)
 		it = w->stack[--w->top];
 		if ((rc = strata_oidset_add(&w->seen, &it.id)) <= 0) {
 			if (rc < 0)
-				fail_locked(w, "out of memory");
+				fail_locked(w, _("out of memory"));
 			continue;
 		}
 		w->busy++;
@@ -257,7 +258,7 @@ static void *walk_main(void *arg)
 		} else {
 			for (unsigned i = 0; i < git_commit_parentcount(c); i++)
 				if (push_locked(w, git_commit_parent_id(c, i), &it.id) < 0)
-					fail_locked(w, "out of memory");
+					fail_locked(w, _("out of memory"));
 			pthread_cond_broadcast(&w->cv);	/* the parents are work for the others */
 			pthread_mutex_unlock(&w->mu);
 			memset(&r, 0, sizeof(r));
@@ -277,7 +278,7 @@ static void *walk_main(void *arg)
 					if (qr)
 						w->res = qr;
 					if (!qi || !qr)
-						fail_locked(w, "out of memory");
+						fail_locked(w, _("out of memory"));
 					else
 						w->alloc = na;
 				}

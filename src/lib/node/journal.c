@@ -8,6 +8,7 @@
  * after a crash it is either whole or absent.
  */
 #include "strata/node/journal.h"
+#include "strata/base/i18n.h"
 #include "strata/node/audit.h"
 #include "strata/base/fs.h"
 #include "strata/node/refs.h"
@@ -241,7 +242,7 @@ static int journal_read(json_t **out, strata_node *n)
 	refs = root ? json_object_get(root, "refs") : NULL;
 	if (!root || !json_is_string(json_object_get(root, "op")) || !json_is_array(refs)) {
 		error = strata_error_set("'%s' is damaged (%s); move it aside to use the node, and check the refs it names",
-				 path, root ? "fields missing" : jerr.text);
+				 path, root ? _("fields missing") : jerr.text);
 		goto done;
 	}
 	for (size_t i = 0; i < json_array_size(refs); i++) {
@@ -413,7 +414,7 @@ int strata_journal_undo(strata_node *n)
 		if (rc < 0)
 			strata_error_set("%s (and undoing it failed: %s; the next lock retries)", msg, strata_error_last());
 		else
-			strata_error_set("%s (%s)", msg, undone ? "undone" : "though the change is complete: its audit event is in");
+			strata_error_set("%s (%s)", msg, undone ? "undone" : _("though the change is complete: its audit event is in"));
 		free(msg);
 	}
 	return rc < 0 ? rc : 0;

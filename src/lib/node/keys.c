@@ -3,6 +3,7 @@
  */
 /* renameat2: _GNU_SOURCE, which configure defines for every file */
 #include "strata/node/keys.h"
+#include "strata/base/i18n.h"
 #include "strata/base/time.h"
 #include "strata/node/journal.h"
 #include "strata/node/audit.h"
@@ -520,13 +521,13 @@ int strata_keys_check(strata_node *n, strata_problem_cb cb, void *payload)
 	int left = rotation_left(n, &l, &fpr), problems = 0;
 
 	if (left & 1) {
-		cb("node.conf: node.retired", "node.retired names this node's current key: a key rotation stopped "
-		   "before its keys were swapped in (a full disk?)", "strata doctor --repair (removes the line)", payload);
+		cb(_("node.conf: node.retired"), _("node.retired names this node's current key: a key rotation stopped "
+		   "before its keys were swapped in (a full disk?)"), _("strata doctor --repair (removes the line)"), payload);
 		problems++;
 	}
 	if (left & 2) {
-		cb("audit log", "the node's key was rotated (keys/rotations) but no audit event records it: the rotation "
-		   "stopped after its keys were swapped in", "strata doctor --repair (records the event)", payload);
+		cb(_("audit log"), _("the node's key was rotated (keys/rotations) but no audit event records it: the rotation "
+		   "stopped after its keys were swapped in"), _("strata doctor --repair (records the event)"), payload);
 		problems++;
 	}
 	strata_buf_dispose(&fpr);

@@ -6,6 +6,7 @@
  * data on every call (LeakSanitizer).
  */
 #include "strata/node/peers.h"
+#include "strata/base/i18n.h"
 #include "strata/base/array.h"
 #include "strata/format/name.h"
 #include "strata/base/fs.h"
@@ -218,11 +219,11 @@ int strata_peers_trusted_at(strata_node *n, const strata_pubkey *pk, int64_t whe
 		snprintf(name, namesz, "%s", x->name);
 		if (when >= 0 && x->after && when >= x->after) {
 			if (why)
-				snprintf(why, whysz, "a key of '%s' revoked from %lld", x->name, (long long)x->after);
+				snprintf(why, whysz, _("a key of '%s' revoked from %lld"), x->name, (long long)x->after);
 			found = 2;
 		} else if (when >= 0 && x->before && when >= x->before) {
 			if (why)
-				snprintf(why, whysz, "a key '%s' retired at %lld (rotated)", x->name, (long long)x->before);
+				snprintf(why, whysz, _("a key '%s' retired at %lld (rotated)"), x->name, (long long)x->before);
 			found = 2;
 		} else {
 			return 1;	/* a key may be listed twice (current and retired): one valid entry is enough */
@@ -354,8 +355,8 @@ static int spec_check(strata_node *n, const strata_peer_spec *p, const char *dir
 		return strata_error_set("--direction must be push, pull or both, not '%s'", direction);
 	if (!p->policy && strcmp(direction, "pull"))
 		return strata_error_set("--policy is required with direction %s: nothing is sent to a peer without one%s",
-					direction, p->direction ? "" : " (a peer above this node is sent to by default; "
-					"--direction pull makes it receive only)");
+					direction, p->direction ? "" : _(" (a peer above this node is sent to by default; "
+					"--direction pull makes it receive only)"));
 	if (p->url && strncmp(p->url, "https://", 8))
 		return strata_error_set("--url must be an https:// address, not '%s'", p->url);
 	if (p->attributes && strata_peers_attributes_check(p->attributes) < 0)
@@ -680,11 +681,11 @@ static void check_vars(struct check *c, const char *section, const char *sub, co
 			ok |= !strcmp(var, known[i]);
 		if (!ok) {
 			strata_buf fix = STRATA_BUF_INIT;
-			strata_buf_printf(&fix, "a %s section knows", section);
+			strata_buf_printf(&fix, _("a %s section knows"), section);
 			for (int i = 0; known[i]; i++)
 				strata_buf_printf(&fix, "%s %s", i ? "," : "", known[i]);
-			strata_buf_puts(&fix, ": correct the line or delete it");
-			problem(c, section, sub, var, fix.ptr ? fix.ptr : "", "%s '%s': unknown setting '%s'", section, sub, var);
+			strata_buf_puts(&fix, _(": correct the line or delete it"));
+			problem(c, section, sub, var, fix.ptr ? fix.ptr : "", _("%s '%s': unknown setting '%s'"), section, sub, var);
 			strata_buf_dispose(&fix);
 		}
 	}
@@ -713,25 +714,25 @@ static void check_peer(struct check *c, const char *name, strata_pubkey *keys, c
 	const char *direction = NULL;
 
 	if (!strata_name_node_valid(name)) {
-		problem(c, "peer", name, NULL, "peer names use a-z, 0-9 and '-': rename the section",
-			"peer '%s': invalid name", name);
+		problem(c, "peer", name, NULL, _("peer names use a-z, 0-9 and '-': rename the section"),
+			_("peer '%s': invalid name"), name);
 		goto done;
 	}
 	check_vars(c, "peer", name, peer_vars);
 	if (strata_peers_get(&v, c->n, name, "key") < 0) {
-		strata_buf_printf(&fix, "add its key: strata peer remove %s, then strata peer add %s --key FILE ...", name, name);
-		problem(c, "peer", name, "key", fix.ptr, "peer '%s' has no key: nothing it sends can be accepted", name);
+		strata_buf_printf(&fix, _("add its key: strata peer remove %s, then strata peer add %s --key FILE ..."), name, name);
+		problem(c, "peer", name, "key", fix.ptr, _("peer '%s' has no key: nothing it sends can be accepted"), name);
 	} else if (strata_sign_pubkey_parse(&key, v.ptr) < 0) {
-		problem(c, "peer", name, "key", "copy the line of the peer's keys/node.pub again",
-			"peer '%s': key does not parse (%s)", name, strata_error_last());
+		problem(c, "peer", name, "key", _("copy the line of the peer's keys/node.pub again"),
+			_("peer '%s': key does not parse (%s)"), name, strata_error_last());
 	} else if (strata_sign_pubkey_equal(&key, &c->n->pub)) {
-		problem(c, "peer", name, "key", "pin the peer's own keys/node.pub, not this node's",
-			"peer '%s': key is this node's own key", name);
+		problem(c, "peer", name, "key", _("pin the peer's own keys/node.pub, not this node's"),
+			_("peer '%s': key is this node's own key"), name);
 	} else {
 		for (size_t i = 0; i < *nkeys; i++)
 			if (strata_sign_pubkey_equal(&keys[i], &key)) {
-				problem(c, "peer", name, "key", "each peer has its own key: pin the right one",
-					"peer '%s': same key as peer '%s'", name, owners[i]);
+				problem(c, "peer", name, "key", _("each peer has its own key: pin the right one"),
+					_("peer '%s': same key as peer '%s'"), name, owners[i]);
 				break;
 			}
 		keys[*nkeys] = key;
@@ -740,17 +741,17 @@ static void check_peer(struct check *c, const char *name, strata_pubkey *keys, c
 	strata_buf_clear(&v);
 	if ((has_tier = strata_peers_get(&tier, c->n, name, "tier") == 0) == 0)
 		problem(c, "peer", name, "tier", "add 'tier = community|street|district|province|department'",
-			"peer '%s' has no tier", name);
+			_("peer '%s' has no tier"), name);
 	else if (!strata_name_tier_valid(tier.ptr))
-		problem(c, "peer", name, "tier", "community, street, district, province or department",
-			"peer '%s': unknown tier '%s'", name, tier.ptr);
+		problem(c, "peer", name, "tier", _("community, street, district, province or department"),
+			_("peer '%s': unknown tier '%s'"), name, tier.ptr);
 	has_policy = strata_peers_get(&v, c->n, name, "policy") == 0;
 	strata_buf_clear(&v);
 	if ((has_dir = strata_peers_get(&v, c->n, name, "direction") == 0)) {
 		if (!direction_valid(v.ptr)) {
 			strata_buf_clear(&fix);
 			strata_buf_printf(&fix, "strata peer set %s --direction push|pull|both", name);
-			problem(c, "peer", name, "direction", fix.ptr, "peer '%s': direction '%s' is not push, pull or both",
+			problem(c, "peer", name, "direction", fix.ptr, _("peer '%s': direction '%s' is not push, pull or both"),
 				name, v.ptr);
 		} else {
 			direction = v.ptr;
@@ -759,28 +760,28 @@ static void check_peer(struct check *c, const char *name, strata_pubkey *keys, c
 		   !(direction = strata_peers_default_direction(c->n->tier, tier.ptr))) {
 		strata_buf_clear(&fix);
 		strata_buf_printf(&fix, "strata peer set %s --direction push|pull|both", name);
-		problem(c, "peer", name, NULL, fix.ptr, "peer '%s' has no direction, and its tier (%s) is not above or "
-			"below this node's (%s)", name, tier.ptr, c->n->tier);
+		problem(c, "peer", name, NULL, fix.ptr, _("peer '%s' has no direction, and its tier (%s) is not above or "
+			"below this node's (%s)"), name, tier.ptr, c->n->tier);
 	}
 	if (direction && strcmp(direction, "pull") && !has_policy) {
 		strata_buf_clear(&fix);
-		strata_buf_printf(&fix, "strata peer set %s --policy POLICY, or --direction pull if it only sends here", name);
+		strata_buf_printf(&fix, _("strata peer set %s --policy POLICY, or --direction pull if it only sends here"), name);
 		problem(c, "peer", name, has_dir ? "direction" : NULL, fix.ptr,
-			"peer '%s' is sent to (direction %s) but has no policy", name, direction);
+			_("peer '%s' is sent to (direction %s) but has no policy"), name, direction);
 	}
 	for (int k = 0; k < 2; k++) {
 		strata_buf_clear(&v);
 		if (strata_peers_get(&v, c->n, name, k ? "revoked" : "retired") == 0 &&
 		    strata_peers_timed_parse(v.ptr, k ? "after" : "before", timed_ok, NULL) < 0)
-			problem(c, "peer", name, k ? "revoked" : "retired", k ? "written by 'strata key revoke': restore it from a backup of node.conf" :
-				"written when the peer rotated its key: restore it from a backup of node.conf",
+			problem(c, "peer", name, k ? "revoked" : "retired", k ? _("written by 'strata key revoke': restore it from a backup of node.conf") :
+				_("written when the peer rotated its key: restore it from a backup of node.conf"),
 				"peer '%s': %s", name, strata_error_last());
 	}
 	strata_buf_clear(&v);
 	if (strata_peers_get(&v, c->n, name, "url") == 0 && strncmp(v.ptr, "https://", 8)) {
 		strata_buf_clear(&fix);
 		strata_buf_printf(&fix, "strata peer set %s --url https://HOST:PORT", name);
-		problem(c, "peer", name, "url", fix.ptr, "peer '%s': url '%s' is not an https:// address", name, v.ptr);
+		problem(c, "peer", name, "url", fix.ptr, _("peer '%s': url '%s' is not an https:// address"), name, v.ptr);
 	}
 	strata_buf_clear(&v);
 	if (strata_peers_get(&v, c->n, name, "attributes") == 0 && strata_peers_attributes_check(v.ptr) < 0) {
@@ -825,11 +826,11 @@ int strata_peers_check(strata_node *n, strata_problem_cb cb, void *payload)
 		strata_pubkey key;
 		check_vars(&c, "signer", signers[i], signer_vars);
 		if (conf_get(&v, n, "signer", signers[i], "key") < 0)
-			problem(&c, "signer", signers[i], "key", "add 'key = ssh-ed25519 ...', or delete the section",
-				"signer '%s' has no key", signers[i]);
+			problem(&c, "signer", signers[i], "key", _("add 'key = ssh-ed25519 ...', or delete the section"),
+				_("signer '%s' has no key"), signers[i]);
 		else if (strata_sign_pubkey_parse(&key, v.ptr) < 0)
-			problem(&c, "signer", signers[i], "key", "copy the signer's public key line again",
-				"signer '%s': key does not parse (%s)", signers[i], strata_error_last());
+			problem(&c, "signer", signers[i], "key", _("copy the signer's public key line again"),
+				_("signer '%s': key does not parse (%s)"), signers[i], strata_error_last());
 		strata_error_clear();
 		strata_buf_dispose(&v);
 	}

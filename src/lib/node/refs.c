@@ -2,6 +2,7 @@
  * refs.c - see refs.h.
  */
 #include "strata/node/refs.h"
+#include "strata/base/i18n.h"
 #include "strata/base/time.h"
 #include "strata/node/commit.h"
 #include "strata/format/name.h"
@@ -46,9 +47,9 @@ int strata_refs_update(strata_node *n, const char *ref, const git_oid *new_oid,
 	git_reference_free(r);
 	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS)
 		return strata_error_git(old_oid ? "cannot move ref (changed by another writer)" :
-						  "cannot create ref (created by another writer)");
+						  N_("cannot create ref (created by another writer)"));
 	if (rc < 0) {	/* e.g. an I/O error (a full disk), possibly after the ref moved */
-		strata_error_git(old_oid ? "cannot move ref" : "cannot create ref");
+		strata_error_git(old_oid ? N_("cannot move ref") : N_("cannot create ref"));
 		unrecord(n, ref, new_oid);
 		return STRATA_ERROR;
 	}

@@ -29,6 +29,7 @@
  *                                     # recipients' history too (default), or keep_history
  */
 #include "strata/policy/policy.h"
+#include "strata/base/i18n.h"
 #include "strata/base/fs.h"
 #include "strata/format/name.h"
 
@@ -130,11 +131,11 @@ static int get_long(ydoc *d, yaml_node_t *n, long *out, const char *what)
 	const char *s = scalar(n);
 	char *end;
 	if (!s || !*s)
-		return at(d, n, "%s must be a whole number", what);
+		return at(d, n, _("%s must be a whole number"), what);
 	errno = 0;
 	*out = strtol(s, &end, 10);
 	if (*end || errno || *out < 0 || *out > 1000000)
-		return at(d, n, "%s must be a whole number, not '%s'", what, s);
+		return at(d, n, _("%s must be a whole number, not '%s'"), what, s);
 	return 0;
 }
 
@@ -149,14 +150,14 @@ static int string_list(ydoc *d, yaml_node_t *n, char ***out, size_t *count, cons
 		return 0;
 	}
 	if (n->type != YAML_SEQUENCE_NODE)
-		return at(d, n, "%s must be a name or a list of names", what);
+		return at(d, n, _("%s must be a name or a list of names"), what);
 	*out = calloc((size_t)(n->data.sequence.items.top - n->data.sequence.items.start) + 1, sizeof(char *));
 	if (!*out)
 		return strata_error_set("out of memory");
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		yaml_node_t *v = node(d, *it);
 		if (!scalar(v))
-			return at(d, v, "%s: each entry must be a plain value", what);
+			return at(d, v, _("%s: each entry must be a plain value"), what);
 		if (((*out)[k] = strdup(scalar(v))) == NULL)
 			return strata_error_set("out of memory");
 		*count = ++k;
@@ -196,15 +197,15 @@ static int parse_transform(ydoc *d, yaml_node_t *v, strata_rule *r)
 		if (!strcmp(s, "keep")) r->kind = STRATA_T_KEEP;
 		else if (!strcmp(s, "drop")) r->kind = STRATA_T_DROP;
 		else if (!strcmp(s, "pseudonym")) r->kind = STRATA_T_PSEUDONYM;
-		else return at(d, v, "unknown transform '%s' (keep, drop, pseudonym, mask, generalize)", s);
+		else return at(d, v, _("unknown transform '%s' (keep, drop, pseudonym, mask, generalize)"), s);
 		return 0;
 	}
 	if (v->type != YAML_MAPPING_NODE || v->data.mapping.pairs.top - v->data.mapping.pairs.start != 1)
-		return at(d, v, "field '%s': a transform is a word or a one-key mapping", r->field);
+		return at(d, v, _("field '%s': a transform is a word or a one-key mapping"), r->field);
 	kind = scalar(node(d, v->data.mapping.pairs.start->key));
 	arg = node(d, v->data.mapping.pairs.start->value);
 	if (!kind)
-		return at(d, v, "field '%s': bad transform", r->field);
+		return at(d, v, _("field '%s': bad transform"), r->field);
 	if (!strcmp(kind, "pseudonym")) {
 		const char *scope = scalar(arg);
 		r->kind = STRATA_T_PSEUDONYM;
@@ -214,16 +215,16 @@ static int parse_transform(ydoc *d, yaml_node_t *v, strata_rule *r)
 		else if (scope && !strcmp(scope, "recipient"))
 			r->a = 1;
 		else
-			return at(d, arg, "pseudonym scope must be 'node' (one token for all of this node's recipients) "
-				  "or 'recipient' (each its own)");
+			return at(d, arg, _("pseudonym scope must be 'node' (one token for all of this node's recipients) "
+				  "or 'recipient' (each its own)"));
 		return 0;
 	}
 	if (!strcmp(kind, "mask")) {
 		r->kind = STRATA_T_MASK;
 		if (arg->type != YAML_SEQUENCE_NODE || arg->data.sequence.items.top - arg->data.sequence.items.start != 2)
-			return at(d, arg, "mask takes [first, last]: the characters kept at each end");
-		if (get_long(d, node(d, arg->data.sequence.items.start[0]), &r->a, "mask first") < 0 ||
-		    get_long(d, node(d, arg->data.sequence.items.start[1]), &r->b, "mask last") < 0)
+			return at(d, arg, _("mask takes [first, last]: the characters kept at each end"));
+		if (get_long(d, node(d, arg->data.sequence.items.start[0]), &r->a, _("mask first")) < 0 ||
+		    get_long(d, node(d, arg->data.sequence.items.start[1]), &r->b, _("mask last")) < 0)
 			return STRATA_ERROR;
 		return 0;
 	}
@@ -237,24 +238,24 @@ static int parse_transform(ydoc *d, yaml_node_t *v, strata_rule *r)
 			yaml_node_t *n = node(d, arg->data.mapping.pairs.start->value);
 			if (how && !strcmp(how, "range")) {
 				r->kind = STRATA_T_RANGE;
-				if (get_long(d, n, &r->a, "range width") < 0)
+				if (get_long(d, n, &r->a, _("range width")) < 0)
 					return STRATA_ERROR;
 				if (r->a < 1)
-					return at(d, n, "range width must be at least 1");
+					return at(d, n, _("range width must be at least 1"));
 				return 0;
 			}
 			if (how && !strcmp(how, "prefix")) {
 				r->kind = STRATA_T_PREFIX;
-				if (get_long(d, n, &r->a, "prefix length") < 0)
+				if (get_long(d, n, &r->a, _("prefix length")) < 0)
 					return STRATA_ERROR;
 				if (r->a < 1)
-					return at(d, n, "prefix length must be at least 1");
+					return at(d, n, _("prefix length must be at least 1"));
 				return 0;
 			}
 		}
-		return at(d, arg, "generalize takes year, month, id-region, {range: WIDTH} or {prefix: CHARS}");
+		return at(d, arg, _("generalize takes year, month, id-region, {range: WIDTH} or {prefix: CHARS}"));
 	}
-	return at(d, v, "unknown transform '%s' (keep, drop, pseudonym, mask, generalize)", kind);
+	return at(d, v, _("unknown transform '%s' (keep, drop, pseudonym, mask, generalize)"), kind);
 }
 
 static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_policy_dataset *pd)
@@ -265,16 +266,16 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 	if ((pd->name = strdup(name)) == NULL)
 		return strata_error_set("out of memory");
 	if (!strata_name_dataset_valid(name))
-		return at(d, n, "invalid dataset name '%s'", name);
+		return at(d, n, _("invalid dataset name '%s'"), name);
 	if (n->type != YAML_MAPPING_NODE)
-		return at(d, n, "dataset '%s' must be a mapping with fields (and optionally filter)", name);
+		return at(d, n, _("dataset '%s' must be a mapping with fields (and optionally filter)"), name);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = node(d, p->key), *v = node(d, p->value);
 		const char *key = scalar(k);
 		if (key && !strcmp(key, "fields")) {
 			size_t cap;
 			if (v->type != YAML_MAPPING_NODE)
-				return at(d, v, "fields of '%s' must map field names to transforms", name);
+				return at(d, v, _("fields of '%s' must map field names to transforms"), name);
 			cap = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
 			if ((pd->rules = calloc(cap + 1, sizeof(*pd->rules))) == NULL)
 				return strata_error_set("out of memory");
@@ -282,7 +283,7 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 				yaml_node_t *fk = node(d, f->key);
 				strata_rule *r = &pd->rules[pd->nrules];
 				if (!scalar(fk))
-					return at(d, fk, "field names must be plain values");
+					return at(d, fk, _("field names must be plain values"));
 				if ((r->field = strdup(scalar(fk))) == NULL)
 					return strata_error_set("out of memory");
 				pd->nrules++;
@@ -292,7 +293,7 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 		} else if (key && !strcmp(key, "filter")) {
 			size_t cap;
 			if (v->type != YAML_MAPPING_NODE)
-				return at(d, v, "filter of '%s' must map field names to accepted values", name);
+				return at(d, v, _("filter of '%s' must map field names to accepted values"), name);
 			cap = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
 			if ((pd->filters = calloc(cap + 1, sizeof(*pd->filters))) == NULL)
 				return strata_error_set("out of memory");
@@ -300,13 +301,13 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 				yaml_node_t *fk = node(d, f->key);
 				strata_filter *flt = &pd->filters[pd->nfilters];
 				if (!scalar(fk))
-					return at(d, fk, "filter field names must be plain values");
+					return at(d, fk, _("filter field names must be plain values"));
 				flt->line = (unsigned)fk->start_mark.line + 1;
 				flt->col = (unsigned)fk->start_mark.column + 1;
 				if ((flt->field = strdup(scalar(fk))) == NULL)
 					return strata_error_set("out of memory");
 				pd->nfilters++;
-				if (string_list(d, node(d, f->value), &flt->values, &flt->nvalues, "filter values") < 0 ||
+				if (string_list(d, node(d, f->value), &flt->values, &flt->nvalues, _("filter values")) < 0 ||
 				    list_positions(d, node(d, f->value), flt->nvalues, &flt->value_pos) < 0)
 					return STRATA_ERROR;
 				/* "$recipient.NAME": what node.conf says of each peer (a return per recipient) */
@@ -315,8 +316,8 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 					if (!strncmp(v0, "$recipient.", 11) &&
 					    (strlen(v0) == 11 || strlen(v0) > 11 + 32 ||
 					     strspn(v0 + 11, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(v0 + 11)))
-						return at(d, node(d, f->value), "filter value '%s': a recipient's attribute is "
-							  "$recipient.NAME (a-z, 0-9, _)", v0);
+						return at(d, node(d, f->value), _("filter value '%s': a recipient's attribute is "
+							  "$recipient.NAME (a-z, 0-9, _)"), v0);
 				}
 			}
 		} else if (key && !strcmp(key, "quasi_identifiers")) {
@@ -327,22 +328,22 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 			pd->has_qi = 1;
 		} else if (key && !strcmp(key, "sensitive")) {
 			if (!scalar(v) || !*scalar(v))
-				return at(d, v, "sensitive names one field");
+				return at(d, v, _("sensitive names one field"));
 			if ((pd->sensitive = strdup(scalar(v))) == NULL)
 				return strata_error_set("out of memory");
 		} else if (key && !strcmp(key, "min_k")) {
 			if (get_long(d, v, &pd->min_k, "min_k") < 0)
 				return STRATA_ERROR;
 			if (pd->min_k < 2)
-				return at(d, v, "min_k must be at least 2 (every class holds at least one record)");
+				return at(d, v, _("min_k must be at least 2 (every class holds at least one record)"));
 		} else if (key && !strcmp(key, "small_classes")) {
 			if (scalar(v) && !strcmp(scalar(v), "suppress"))
 				pd->refuse_small = 0;
 			else if (scalar(v) && !strcmp(scalar(v), "refuse"))
 				pd->refuse_small = 1;
 			else
-				return at(d, v, "small_classes is 'suppress' (leave those records out, counted) or 'refuse' "
-					  "(build no view)");
+				return at(d, v, _("small_classes is 'suppress' (leave those records out, counted) or 'refuse' "
+					  "(build no view)"));
 		} else if (key && !strcmp(key, "onward")) {
 			pd->has_onward = 1;
 			if (scalar(v) && !strcmp(scalar(v), "none"))
@@ -351,14 +352,14 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 				return STRATA_ERROR;
 			for (size_t i = 0; i < pd->nonward; i++)
 				if (!strata_name_node_valid(pd->onward[i]))
-					return at(d, v, "onward lists tiers or peer names, or says none");
+					return at(d, v, _("onward lists tiers or peer names, or says none"));
 		} else if (key && !strcmp(key, "retention")) {
 			const char *t = scalar(v);
 			char *end = NULL;
 			long long amount = t ? strtoll(t, &end, 10) : 0;
 			long long unit = !end ? 0 : !strcmp(end, "d") ? 86400 : !strcmp(end, "h") ? 3600 : !strcmp(end, "m") ? 60 : 0;
 			if (!t || amount <= 0 || !unit || amount > 36500LL * 86400 / unit)
-				return at(d, v, "retention is a duration like 365d, 48h or 90m");
+				return at(d, v, _("retention is a duration like 365d, 48h or 90m"));
 			pd->retention = (int64_t)(amount * unit);
 		} else if (key && !strcmp(key, "on_filter_exit")) {
 			if (scalar(v) && !strcmp(scalar(v), "cut"))
@@ -366,15 +367,15 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 			else if (scalar(v) && !strcmp(scalar(v), "keep_history"))
 				pd->keep_filter_history = 1;
 			else
-				return at(d, v, "on_filter_exit is 'cut' (a record the filter stops, consent withdrawn, leaves the "
-					  "recipients' history too) or 'keep_history' (it leaves only the present)");
+				return at(d, v, _("on_filter_exit is 'cut' (a record the filter stops, consent withdrawn, leaves the "
+					  "recipients' history too) or 'keep_history' (it leaves only the present)"));
 		} else {
-			return at(d, k, "unknown key '%s' in dataset (fields, filter, quasi_identifiers, sensitive, min_k, "
-				  "small_classes, retention, onward, on_filter_exit)", key ? key : "?");
+			return at(d, k, _("unknown key '%s' in dataset (fields, filter, quasi_identifiers, sensitive, min_k, "
+				  "small_classes, retention, onward, on_filter_exit)"), key ? key : "?");
 		}
 	}
 	if (!pd->rules)
-		return at(d, n, "dataset '%s' has no fields: nothing would be shared", name);
+		return at(d, n, _("dataset '%s' has no fields: nothing would be shared"), name);
 	return 0;
 }
 
@@ -409,7 +410,7 @@ static int plain_yaml(ydoc *d)
 			for (yaml_node_item_t *it = m->data.sequence.items.start; it < m->data.sequence.items.top; it++)
 				if (*it >= 1 && (size_t)*it <= nnodes && seen[*it]++) {
 					free(seen);
-					return at(d, node(d, *it), "an alias ('*name') is not part of a policy: write the value out");
+					return at(d, node(d, *it), _("an alias ('*name') is not part of a policy: write the value out"));
 				}
 		} else if (m->type == YAML_MAPPING_NODE) {
 			for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
@@ -417,7 +418,7 @@ static int plain_yaml(ydoc *d)
 				for (int k = 0; k < nk; k++)
 					if (kids[k] >= 1 && (size_t)kids[k] <= nnodes && seen[kids[k]]++) {
 						free(seen);
-						return at(d, node(d, kids[k]), "an alias ('*name') is not part of a policy: write the value out");
+						return at(d, node(d, kids[k]), _("an alias ('*name') is not part of a policy: write the value out"));
 					}
 			}
 		}
@@ -427,17 +428,17 @@ static int plain_yaml(ydoc *d)
 		const char *want = m->type == YAML_SCALAR_NODE ? YAML_STR_TAG :
 				   m->type == YAML_SEQUENCE_NODE ? YAML_SEQ_TAG : YAML_MAP_TAG;
 		if (m->tag && strcmp((const char *)m->tag, want))
-			return at(d, m, "a tag ('%s') is not part of a policy: write the value plainly", (const char *)m->tag);
+			return at(d, m, _("a tag ('%s') is not part of a policy: write the value plainly"), (const char *)m->tag);
 		if (m->type != YAML_MAPPING_NODE)
 			continue;
 		for (yaml_node_pair_t *a = m->data.mapping.pairs.start; a < m->data.mapping.pairs.top; a++) {
 			const char *ka = scalar(node(d, a->key));
 			if (null_key(node(d, a->key)))
-				return at(d, node(d, a->key), "a key must be a name, not null ('%s')", ka);
+				return at(d, node(d, a->key), _("a key must be a name, not null ('%s')"), ka);
 			for (yaml_node_pair_t *b = m->data.mapping.pairs.start; ka && b < a; b++) {
 				const char *kb = scalar(node(d, b->key));
 				if (kb && !strcmp(ka, kb))
-					return at(d, node(d, a->key), "duplicate key '%s'", ka);
+					return at(d, node(d, a->key), _("duplicate key '%s'"), ka);
 			}
 		}
 	}
@@ -450,7 +451,7 @@ static int depth_ok(ydoc *d, yaml_node_t *n, int depth)
 	if (!n)
 		return 0;
 	if (depth > POLICY_DEPTH_MAX)
-		return at(d, n, "nested more than %d deep: a policy needs a few levels", POLICY_DEPTH_MAX);
+		return at(d, n, _("nested more than %d deep: a policy needs a few levels"), POLICY_DEPTH_MAX);
 	if (n->type == YAML_SEQUENCE_NODE) {
 		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
 			if (depth_ok(d, node(d, *it), depth + 1) < 0)
@@ -471,14 +472,14 @@ static int parse_root(ydoc *d, strata_policy *p)
 	if (!root)
 		return strata_error_set("'%s': empty policy", d->file);
 	if (root->type != YAML_MAPPING_NODE)
-		return at(d, root, "a policy is a mapping (policy, version, purpose, recipients, datasets)");
+		return at(d, root, _("a policy is a mapping (policy, version, purpose, recipients, datasets)"));
 	p->version = -1;
 	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
 		yaml_node_t *k = node(d, pr->key), *v = node(d, pr->value);
 		const char *key = scalar(k);
 		if (key && !strcmp(key, "policy")) {
 			if (!scalar(v) || !strata_name_node_valid(scalar(v)))
-				return at(d, v, "policy name must be a-z, 0-9 and '-'");
+				return at(d, v, _("policy name must be a-z, 0-9 and '-'"));
 			if ((p->name = strdup(scalar(v))) == NULL)
 				return strata_error_set("out of memory");
 		} else if (key && !strcmp(key, "version")) {
@@ -486,13 +487,13 @@ static int parse_root(ydoc *d, strata_policy *p)
 				return STRATA_ERROR;
 		} else if (key && !strcmp(key, "purpose")) {
 			if (!scalar(v) || !*scalar(v))
-				return at(d, v, "purpose must be a sentence saying why the data is shared");
+				return at(d, v, _("purpose must be a sentence saying why the data is shared"));
 			/* it goes into commit trailers: one line, no control characters */
 			for (const unsigned char *c = (const unsigned char *)scalar(v); *c; c++)
 				if (*c < 0x20 || *c == 0x7f)
-					return at(d, v, "purpose must be one line without control characters");
+					return at(d, v, _("purpose must be one line without control characters"));
 			if (strlen(scalar(v)) > 300)
-				return at(d, v, "purpose is longer than 300 bytes");
+				return at(d, v, _("purpose is longer than 300 bytes"));
 			if ((p->purpose = strdup(scalar(v))) == NULL)
 				return strata_error_set("out of memory");
 		} else if (key && !strcmp(key, "source_names")) {
@@ -501,35 +502,35 @@ static int parse_root(ydoc *d, strata_policy *p)
 			else if (scalar(v) && !strcmp(scalar(v), "pseudonym"))
 				p->keep_source_names = 0;
 			else
-				return at(d, v, "source_names is 'keep' (the recipient sees which nodes relayed data came "
-					  "through) or 'pseudonym' (the default: one token per source)");
+				return at(d, v, _("source_names is 'keep' (the recipient sees which nodes relayed data came "
+					  "through) or 'pseudonym' (the default: one token per source)"));
 		} else if (key && !strcmp(key, "requests")) {
 			/* the requests for data (process.h) this version answers */
 			if (string_list(d, v, &p->requests, &p->nrequests, "requests") < 0)
 				return STRATA_ERROR;
 			for (size_t i = 0; i < p->nrequests; i++)
 				if (strlen(p->requests[i]) != 16 || strspn(p->requests[i], "0123456789abcdef") != 16)
-					return at(d, v, "'%s' is not a request id (16 hex digits, as 'strata requests' "
-						  "shows it)", p->requests[i]);
+					return at(d, v, _("'%s' is not a request id (16 hex digits, as 'strata requests' "
+						  "shows it)"), p->requests[i]);
 		} else if (key && !strcmp(key, "recipients")) {
 			recipients = v;
 		} else if (key && !strcmp(key, "datasets")) {
 			datasets = v;
 		} else {
-			return at(d, k, "unknown key '%s' (policy, version, purpose, recipients, datasets, source_names, requests)",
+			return at(d, k, _("unknown key '%s' (policy, version, purpose, recipients, datasets, source_names, requests)"),
 				  key ? key : "?");
 		}
 	}
 	if (!p->name)
-		return at(d, root, "missing 'policy' (the policy's name)");
+		return at(d, root, _("missing 'policy' (the policy's name)"));
 	if (p->version < 0)
 		return at(d, root, "missing 'version'");
 	if (!p->purpose)
-		return at(d, root, "missing 'purpose': say why the data is shared");
+		return at(d, root, _("missing 'purpose': say why the data is shared"));
 	if (!recipients)
-		return at(d, root, "missing 'recipients': a policy must name who receives the data");
+		return at(d, root, _("missing 'recipients': a policy must name who receives the data"));
 	if (recipients->type != YAML_MAPPING_NODE)
-		return at(d, recipients, "recipients takes peers and/or tiers");
+		return at(d, recipients, _("recipients takes peers and/or tiers"));
 	for (yaml_node_pair_t *pr = recipients->data.mapping.pairs.start; pr < recipients->data.mapping.pairs.top; pr++) {
 		yaml_node_t *k = node(d, pr->key), *v = node(d, pr->value);
 		const char *key = scalar(k);
@@ -539,21 +540,21 @@ static int parse_root(ydoc *d, strata_policy *p)
 				return STRATA_ERROR;
 			for (size_t i = 0; i < p->npeers; i++)
 				if (!strata_name_node_valid(p->peers[i]))
-					return at(d, v, "invalid peer name '%s'", p->peers[i]);
+					return at(d, v, _("invalid peer name '%s'"), p->peers[i]);
 		} else if (key && !strcmp(key, "tiers")) {
 			if (string_list(d, v, &p->tiers, &p->ntiers, "tiers") < 0)
 				return STRATA_ERROR;
 			for (size_t i = 0; i < p->ntiers; i++)
 				if (!strata_name_tier_valid(p->tiers[i]))
-					return at(d, v, "unknown tier '%s'", p->tiers[i]);
+					return at(d, v, _("unknown tier '%s'"), p->tiers[i]);
 		} else {
-			return at(d, k, "unknown key '%s' in recipients (peers, tiers)", key ? key : "?");
+			return at(d, k, _("unknown key '%s' in recipients (peers, tiers)"), key ? key : "?");
 		}
 	}
 	if (p->npeers + p->ntiers == 0)
-		return at(d, recipients, "recipients names nobody");
+		return at(d, recipients, _("recipients names nobody"));
 	if (!datasets || datasets->type != YAML_MAPPING_NODE)
-		return at(d, datasets ? datasets : root, "missing 'datasets': map dataset names to their rules");
+		return at(d, datasets ? datasets : root, _("missing 'datasets': map dataset names to their rules"));
 	p->datasets = calloc((size_t)(datasets->data.mapping.pairs.top - datasets->data.mapping.pairs.start) + 1,
 			     sizeof(*p->datasets));
 	if (!p->datasets)
@@ -561,10 +562,10 @@ static int parse_root(ydoc *d, strata_policy *p)
 	for (yaml_node_pair_t *pr = datasets->data.mapping.pairs.start; pr < datasets->data.mapping.pairs.top; pr++) {
 		yaml_node_t *k = node(d, pr->key);
 		if (!scalar(k))
-			return at(d, k, "dataset names must be plain values");
+			return at(d, k, _("dataset names must be plain values"));
 		for (size_t i = 0; i < p->ndatasets; i++)
 			if (!strcmp(p->datasets[i].name, scalar(k)))
-				return at(d, k, "dataset '%s' appears twice", scalar(k));
+				return at(d, k, _("dataset '%s' appears twice"), scalar(k));
 		if (parse_dataset(d, scalar(k), node(d, pr->value), &p->datasets[p->ndatasets++]) < 0)
 			return STRATA_ERROR;
 		/* where the officer wrote its name */
@@ -592,7 +593,7 @@ int strata_policy_parse(strata_policy **out, const char *file, const char *text,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &d.doc)) {
 		strata_error_set("'%s':%zu:%zu: %s%s%s", file, parser.problem_mark.line + 1,
-				 parser.problem_mark.column + 1, parser.problem ? parser.problem : "syntax error",
+				 parser.problem_mark.column + 1, parser.problem ? parser.problem : _("syntax error"),
 				 parser.context ? " " : "", parser.context ? parser.context : "");
 		goto done;
 	}

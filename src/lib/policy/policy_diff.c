@@ -16,6 +16,7 @@
  *                                   can join on it) or LESS (recipient)
  */
 #include "strata/policy/policy_diff.h"
+#include "strata/base/i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -63,12 +64,12 @@ static void list_changes(diff_ctx *x, const char *kind, char **a, size_t na, cha
 	char why[160];
 	for (size_t i = 0; i < nb; i++)
 		if (!in_list(a, na, b[i])) {
-			snprintf(why, sizeof(why), "%s %s now receives what the policy shares", kind, b[i]);
+			snprintf(why, sizeof(why), _("%s %s now receives what the policy shares"), kind, b[i]);
 			emit(x, NULL, NULL, "recipients", "", b[i], STRATA_PD_MORE, why, 0, 0);
 		}
 	for (size_t i = 0; i < na; i++)
 		if (!in_list(b, nb, a[i])) {
-			snprintf(why, sizeof(why), "%s %s no longer receives anything", kind, a[i]);
+			snprintf(why, sizeof(why), _("%s %s no longer receives anything"), kind, a[i]);
 			emit(x, NULL, NULL, "recipients", a[i], "", STRATA_PD_LESS, why, 0, 0);
 		}
 }
@@ -110,19 +111,19 @@ static void filter_changes(diff_ctx *x, const strata_policy_dataset *da, const s
 		values_text(ta, sizeof(ta), fa);
 		values_text(tb, sizeof(tb), fb);
 		if (!fb) {
-			snprintf(why, sizeof(why), "rows are no longer held to %s = %s: every value of %s is now shared",
+			snprintf(why, sizeof(why), _("rows are no longer held to %s = %s: every value of %s is now shared"),
 				 fa->field, ta, fa->field);
 			emit(x, da->name, fa->field, "filter", ta, tb, STRATA_PD_MORE, why, fa->line, fa->col);
 			continue;
 		}
 		for (size_t k = 0; k < fb->nvalues; k++)
 			if (!in_list(fa->values, fa->nvalues, fb->values[k])) {
-				snprintf(why, sizeof(why), "rows with %s = \"%s\" are now shared", fb->field, fb->values[k]);
+				snprintf(why, sizeof(why), _("rows with %s = \"%s\" are now shared"), fb->field, fb->values[k]);
 				emit(x, da->name, fb->field, "filter", ta, tb, STRATA_PD_MORE, why, fb->line, fb->col);
 			}
 		for (size_t k = 0; k < fa->nvalues; k++)
 			if (!in_list(fb->values, fb->nvalues, fa->values[k])) {
-				snprintf(why, sizeof(why), "rows with %s = \"%s\" are no longer shared", fa->field, fa->values[k]);
+				snprintf(why, sizeof(why), _("rows with %s = \"%s\" are no longer shared"), fa->field, fa->values[k]);
 				emit(x, da->name, fa->field, "filter", ta, tb, STRATA_PD_LESS, why, fb->line, fb->col);
 			}
 	}
@@ -133,7 +134,7 @@ static void filter_changes(diff_ctx *x, const strata_policy_dataset *da, const s
 			continue;
 		values_text(ta, sizeof(ta), NULL);
 		values_text(tb, sizeof(tb), fb);
-		snprintf(why, sizeof(why), "only rows with %s = %s are shared now", fb->field, tb);
+		snprintf(why, sizeof(why), _("only rows with %s = %s are shared now"), fb->field, tb);
 		emit(x, db->name, fb->field, "filter", ta, tb, STRATA_PD_LESS, why, fb->line, fb->col);
 	}
 }
@@ -157,17 +158,17 @@ static void field_change(diff_ctx *x, const char *dataset, const char *field, co
 		effect = STRATA_PD_LESS;
 	if (ra && rb && ra->kind == STRATA_T_PSEUDONYM && rb->kind == STRATA_T_PSEUDONYM) {
 		effect |= STRATA_PD_TOKENS;
-		snprintf(why, sizeof(why), "every token of %s changes; %s", field,
-			 rb->a == 1 ? "each recipient gets its own, which no two recipients can join on"
-				    : "every recipient of this policy gets the same, which they can join on");
+		snprintf(why, sizeof(why), _("every token of %s changes; %s"), field,
+			 rb->a == 1 ? _("each recipient gets its own, which no two recipients can join on")
+				    : _("every recipient of this policy gets the same, which they can join on"));
 	} else if (!ra) {
-		snprintf(why, sizeof(why), "%s is now shared (%s)", field, tb);
+		snprintf(why, sizeof(why), _("%s is now shared (%s)"), field, tb);
 	} else if (!rb) {
-		snprintf(why, sizeof(why), "%s is no longer shared", field);
+		snprintf(why, sizeof(why), _("%s is no longer shared"), field);
 	} else if (unclear) {
-		snprintf(why, sizeof(why), "%s shows other parts of the value: more of some, less of others", field);
+		snprintf(why, sizeof(why), _("%s shows other parts of the value: more of some, less of others"), field);
 	} else {
-		snprintf(why, sizeof(why), "%s shows %s of each value", field, c > 0 ? "more" : c < 0 ? "less" : "a different form");
+		snprintf(why, sizeof(why), _("%s shows %s of each value"), field, c > 0 ? "more" : c < 0 ? "less" : _("a different form"));
 		if (!c)
 			effect = STRATA_PD_MORE | STRATA_PD_LESS;
 	}
@@ -180,7 +181,7 @@ static void dataset_changes(diff_ctx *x, const strata_policy_dataset *da, const 
 
 	if (!da || !db) {
 		char why[160];
-		snprintf(why, sizeof(why), da ? "%s is no longer shared" : "%s is now shared, with the fields below", name);
+		snprintf(why, sizeof(why), da ? _("%s is no longer shared") : _("%s is now shared, with the fields below"), name);
 		emit(x, name, NULL, "dataset", da ? "shared" : "(not shared)", db ? "shared" : "(not shared)",
 		     da ? STRATA_PD_LESS : STRATA_PD_MORE, why, db ? db->line : da->line, db ? db->col : da->col);
 		if (!db)
@@ -194,31 +195,31 @@ static void dataset_changes(diff_ctx *x, const strata_policy_dataset *da, const 
 		snprintf(tb, sizeof(tb), db->min_k ? "min_k %ld, %s" : "(no min_k)", db->min_k, db->refuse_small ? "refuse" : "suppress");
 		if (!db->min_k || (da->min_k && db->min_k < da->min_k)) {
 			effect = STRATA_PD_MORE;
-			snprintf(why, sizeof(why), "records in smaller classes than before are sent");
+			snprintf(why, sizeof(why), _("records in smaller classes than before are sent"));
 		} else if (da->min_k == db->min_k) {
 			effect = db->refuse_small ? STRATA_PD_LESS : STRATA_PD_MORE;
-			snprintf(why, sizeof(why), db->refuse_small ? "a small class now stops the view instead of being left out"
-								    : "a view is now sent without the small classes instead of not at all");
+			snprintf(why, sizeof(why), db->refuse_small ? _("a small class now stops the view instead of being left out")
+								    : _("a view is now sent without the small classes instead of not at all"));
 		} else {
 			effect = STRATA_PD_LESS;
-			snprintf(why, sizeof(why), "records in classes smaller than %ld are no longer sent", db->min_k);
+			snprintf(why, sizeof(why), _("records in classes smaller than %ld are no longer sent"), db->min_k);
 		}
 		emit(x, db->name, NULL, "min_k", ta, tb, effect, why, db->line, db->col);
 	}
 	if (da && db && da->retention != db->retention) {
 		char ta[64], tb[64];
 		int shorter = db->retention && (!da->retention || db->retention < da->retention);
-		snprintf(ta, sizeof(ta), da->retention ? "retention %lldd" : "(no retention)", (long long)(da->retention / 86400));
-		snprintf(tb, sizeof(tb), db->retention ? "retention %lldd" : "(no retention)", (long long)(db->retention / 86400));
+		snprintf(ta, sizeof(ta), da->retention ? "retention %lldd" : _("(no retention)"), (long long)(da->retention / 86400));
+		snprintf(tb, sizeof(tb), db->retention ? "retention %lldd" : _("(no retention)"), (long long)(db->retention / 86400));
 		emit(x, db->name, NULL, "retention", ta, tb, shorter ? STRATA_PD_LESS : STRATA_PD_MORE,
-		     shorter ? "recipients keep older versions no longer" : "recipients keep older versions longer",
+		     shorter ? _("recipients keep older versions no longer") : _("recipients keep older versions longer"),
 		     db->line, db->col);
 	}
 	if (da && db && da->keep_filter_history != db->keep_filter_history)
 		emit(x, db->name, NULL, "on_filter_exit", da->keep_filter_history ? "keep_history" : "cut",
 		     db->keep_filter_history ? "keep_history" : "cut", db->keep_filter_history ? STRATA_PD_MORE : STRATA_PD_LESS,
-		     db->keep_filter_history ? "recipients keep the history of records that leave the filter"
-					     : "records that leave the filter leave the recipients' history too",
+		     db->keep_filter_history ? _("recipients keep the history of records that leave the filter")
+					     : _("records that leave the filter leave the recipients' history too"),
 		     db->line, db->col);
 	for (int side = 0; side < 2; side++) {
 		const strata_policy_dataset *pd = side ? db : da;
@@ -243,7 +244,7 @@ int strata_policy_diff(const strata_policy *a, const strata_policy *b, strata_po
 
 	if (strcmp(a->purpose, b->purpose))
 		emit(&x, NULL, NULL, "purpose", a->purpose, b->purpose, STRATA_PD_MORE,
-		     "the data serves a purpose it was not shared for: a new use needs its own basis", 0, 0);
+		     _("the data serves a purpose it was not shared for: a new use needs its own basis"), 0, 0);
 	list_changes(&x, "peer", a->peers, a->npeers, b->peers, b->npeers);
 	list_changes(&x, "tier", a->tiers, a->ntiers, b->tiers, b->ntiers);
 	for (size_t i = 0; i < a->ndatasets; i++)

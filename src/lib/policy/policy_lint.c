@@ -6,6 +6,7 @@
  * are built; the filter values are looked for in all of them.
  */
 #include "strata/policy/policy_lint.h"
+#include "strata/base/i18n.h"
 #include "strata/data/dataset.h"
 #include "strata/format/json.h"
 #include "strata/node/peers.h"
@@ -127,7 +128,7 @@ static int lint_dataset(lint_ctx *lx, const strata_policy_dataset *pd, strata_no
 		int rc = strata_dataset_ref(&ref, n, pd->name);
 		strata_buf_dispose(&ref);
 		if (rc == STRATA_ENOTFOUND)
-			warn(lx, pd->line, pd->col, "dataset '%s' matches no dataset on node '%s', so nothing of it is shared (%s)",
+			warn(lx, pd->line, pd->col, _("dataset '%s' matches no dataset on node '%s', so nothing of it is shared (%s)"),
 			     pd->name, strata_node_name(n), strchr(strata_error_last(), ';') ? strchr(strata_error_last(), ';') + 2 :
 			     strata_error_last());
 		else if (rc < 0)
@@ -146,9 +147,9 @@ static int lint_dataset(lint_ctx *lx, const strata_policy_dataset *pd, strata_no
 			if (!fs->hit[k])
 				warn(lx, fs->f->value_pos ? fs->f->value_pos[k].line : fs->f->line,
 				     fs->f->value_pos ? fs->f->value_pos[k].col : fs->f->col,
-				     "filter value \"%s\" of %s.%s matches no record on node '%s'%s%s%s", fs->f->values[k],
-				     pd->name, fs->f->field, strata_node_name(n), fs->nseen ? " (its values there: " : "",
-				     fs->nseen ? seen.ptr : "", fs->nseen ? ")" : " (no record has the field)");
+				     _("filter value \"%s\" of %s.%s matches no record on node '%s'%s%s%s"), fs->f->values[k],
+				     pd->name, fs->f->field, strata_node_name(n), fs->nseen ? _(" (its values there: ") : "",
+				     fs->nseen ? seen.ptr : "", fs->nseen ? ")" : _(" (no record has the field)"));
 		strata_buf_dispose(&seen);
 	}
 	for (size_t i = 0; i < pd->nfilters; i++) {
@@ -176,7 +177,7 @@ int strata_policy_lint(const strata_policy *p, strata_node *n, strata_policy_war
 			k++;
 		if (k == npeers)
 			warn(&x, p->peer_pos ? p->peer_pos[i].line : 0, p->peer_pos ? p->peer_pos[i].col : 0,
-			     "recipient '%s' is not a peer of node '%s' (add it with 'strata peer add'): nothing goes to it",
+			     _("recipient '%s' is not a peer of node '%s' (add it with 'strata peer add'): nothing goes to it"),
 			     p->peers[i], strata_node_name(n));
 	}
 	for (size_t t = 0; t < p->ntiers; t++) {
@@ -189,7 +190,7 @@ int strata_policy_lint(const strata_policy *p, strata_node *n, strata_policy_war
 		}
 		strata_error_clear();
 		if (!any)
-			warn(&x, 0, 0, "no peer of node '%s' is of tier '%s': nothing goes to that tier yet",
+			warn(&x, 0, 0, _("no peer of node '%s' is of tier '%s': nothing goes to that tier yet"),
 			     strata_node_name(n), p->tiers[t]);
 	}
 	strata_peers_list_free(peers);
@@ -198,8 +199,8 @@ int strata_policy_lint(const strata_policy *p, strata_node *n, strata_policy_war
 		for (size_t q = 0; q <= pd->nqi; q++) {
 			const char *f = q < pd->nqi ? pd->qi[q] : pd->sensitive;
 			if (f && !strata_policy_shared_rule(pd, f))
-				warn(&x, pd->line, pd->col, "%s '%s' of %s is not a field the policy shares: 'policy risk' leaves it out",
-				     q < pd->nqi ? "quasi-identifier" : "sensitive field", f, pd->name);
+				warn(&x, pd->line, pd->col, _("%s '%s' of %s is not a field the policy shares: 'policy risk' leaves it out"),
+				     q < pd->nqi ? "quasi-identifier" : _("sensitive field"), f, pd->name);
 		}
 	}
 	for (size_t i = 0; !error && i < p->ndatasets && !x.stop; i++)

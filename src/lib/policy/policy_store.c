@@ -8,6 +8,7 @@
  * are never committed or sent.
  */
 #include "strata/policy/policy_store.h"
+#include "strata/base/i18n.h"
 #include "strata/base/enc.h"
 #include "strata/base/fs.h"
 #include "strata/data/dataset.h"
@@ -461,17 +462,17 @@ int strata_policy_store_check(strata_node *n, strata_problem_cb cb, void *payloa
 		if (strata_peers_get(&pol, n, peers[i], "policy") == 0 && strata_peers_get(&tier, n, peers[i], "tier") == 0) {
 			snprintf(where, sizeof(where), "%s/node.conf", strata_node_path(n));
 			if (strata_policy_store_load(&p, NULL, n, pol.ptr) < 0) {
-				snprintf(what, sizeof(what), "peer '%s': policy '%s' is not committed: nothing can be built for it",
+				snprintf(what, sizeof(what), _("peer '%s': policy '%s' is not committed: nothing can be built for it"),
 					 peers[i], pol.ptr);
-				snprintf(fix, sizeof(fix), "strata policy commit FILE (of policy '%s'), or strata peer set %s --policy P",
+				snprintf(fix, sizeof(fix), _("strata policy commit FILE (of policy '%s'), or strata peer set %s --policy P"),
 					 pol.ptr, peers[i]);
 				problems++;
 				if (cb)
 					cb(where, what, fix, payload);
 			} else if (!strata_policy_applies(p, peers[i], tier.ptr)) {
-				snprintf(what, sizeof(what), "peer '%s': policy '%s' names neither it nor its tier (%s) as a recipient",
+				snprintf(what, sizeof(what), _("peer '%s': policy '%s' names neither it nor its tier (%s) as a recipient"),
 					 peers[i], pol.ptr, tier.ptr);
-				snprintf(fix, sizeof(fix), "add it to the policy's recipients and commit it, or strata peer set %s --policy P",
+				snprintf(fix, sizeof(fix), _("add it to the policy's recipients and commit it, or strata peer set %s --policy P"),
 					 peers[i]);
 				problems++;
 				if (cb)
@@ -494,10 +495,10 @@ int strata_policy_store_check(strata_node *n, strata_problem_cb cb, void *payloa
 		snprintf(where, sizeof(where), "%s", path.ptr ? path.ptr : "secrets");
 		if ((error = strata_policy_store_secret(secret, n, names[i])) < 0) {
 			snprintf(what, sizeof(what), "policy '%s': %s", names[i],
-				 error == STRATA_ENOTFOUND ? "its secret is missing: its views cannot be built or audited"
+				 error == STRATA_ENOTFOUND ? _("its secret is missing: its views cannot be built or audited")
 							   : strata_error_last());
-			snprintf(fix, sizeof(fix), "strata policy secret import %s BACKUP (from 'policy secret export'); if no "
-				 "backup exists, 'strata policy secret rotate %s' (every pseudonym changes)", names[i], names[i]);
+			snprintf(fix, sizeof(fix), _("strata policy secret import %s BACKUP (from 'policy secret export'); if no "
+				 "backup exists, 'strata policy secret rotate %s' (every pseudonym changes)"), names[i], names[i]);
 			problems++;
 			if (cb)
 				cb(where, what, fix, payload);
@@ -505,7 +506,7 @@ int strata_policy_store_check(strata_node *n, strata_problem_cb cb, void *payloa
 			snprintf(fix, sizeof(fix), "chmod 600 %s", path.ptr);
 			problems++;
 			if (cb)
-				cb(where, "readable by other users", fix, payload);
+				cb(where, _("readable by other users"), fix, payload);
 		}
 		OPENSSL_cleanse(secret, sizeof(secret));
 		strata_error_clear();
@@ -607,7 +608,7 @@ static int parse_backup(const char *text, size_t len, char *policy, char *node, 
 
 	*line = 1;
 	if (len < strlen(BACKUP_MAGIC) || memcmp(text, BACKUP_MAGIC, strlen(BACKUP_MAGIC)))
-		return strata_error_set("line 1: not a strata policy secret backup (it starts with '%s')", "strata policy secret 1");
+		return strata_error_set("line 1: not a strata policy secret backup (it starts with '%s')", _("strata policy secret 1"));
 	p += strlen(BACKUP_MAGIC);
 	for (*line = 2; p < end; (*line)++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));

@@ -10,6 +10,7 @@
  * only).
  */
 #include "strata/policy/view.h"
+#include "strata/base/i18n.h"
 #include "strata/node/audit.h"
 #include "strata/node/journal.h"
 #include "strata/node/change.h"
@@ -836,7 +837,7 @@ static int withdrawal_due(view_build *b)
 		goto done;
 	if ((error = strata_ledger_cut_id(b->cut)) < 0)
 		goto done;
-	snprintf(b->cut_why_buf, sizeof(b->cut_why_buf), "withdrawal: %zu record%s left the policy's filter (consent withdrawn)",
+	snprintf(b->cut_why_buf, sizeof(b->cut_why_buf), _("withdrawal: %zu record%s left the policy's filter (consent withdrawn)"),
 		 x.n, x.n == 1 ? "" : "s");
 	b->cut_why = b->cut_why_buf;
 	snprintf(b->cut_kind, sizeof(b->cut_kind), "withdrawal");
@@ -1391,8 +1392,8 @@ static int withdraw(strata_node *n, const char *peer, const char *source_ref, co
 		 */
 		char told[512];
 		if (hidden && hidden[0])
-			snprintf(told, sizeof(told), "the obligations of its source %s, or this node's policy, no longer let "
-				 "it go to '%s'", hidden, peer);
+			snprintf(told, sizeof(told), _("the obligations of its source %s, or this node's policy, no longer let "
+				 "it go to '%s'"), hidden, peer);
 		else
 			snprintf(told, sizeof(told), "%s", res->why);
 		if ((error = strata_buf_printf(&msg, "%s: withdrawn from %s\n\n%s.\nWhat %s held of it is to go.\n\n",
@@ -1769,7 +1770,7 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 		error = strata_error_setc(STRATA_ENOTFOUND, "the view's policy blob is not held at this node");
 		goto done;
 	}
-	if ((error = strata_policy_parse(&p, "the view's policy", git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob))) < 0)
+	if ((error = strata_policy_parse(&p, _("the view's policy"), git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob))) < 0)
 		goto done;
 	if ((pd = strata_policy_find(p, dataset)) == NULL) {
 		error = strata_error_set("the policy the view names does not share '%s'", dataset);

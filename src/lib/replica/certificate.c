@@ -9,6 +9,7 @@
  * trailer names.  Nothing in the file is trusted before that.
  */
 #include "strata/replica/certificate.h"
+#include "strata/base/i18n.h"
 #include "strata/base/array.h"
 #include "strata/base/enc.h"
 #include "strata/base/fs.h"
@@ -598,7 +599,7 @@ int strata_certificate_verify(const char *text, size_t len, strata_certificate_r
 				}
 				strata_buf_dispose(&want);
 				if (!error)
-					snprintf(tv, sizeof(tv), "%s holds %s on the cut, as its own signed receipt %s says (%s)", who,
+					snprintf(tv, sizeof(tv), _("%s holds %s on the cut, as its own signed receipt %s says (%s)"), who,
 						 view, rname, when);
 			} else if (!error) {
 				strata_buf line = STRATA_BUF_INIT;
@@ -606,7 +607,7 @@ int strata_certificate_verify(const char *text, size_t len, strata_certificate_r
 				if (!line.ptr || !memmem(body, blen, line.ptr, line.len))
 					error = strata_error_setc(STRATA_EVERIFY, "receipt %s does not say %s confirmed %s", rname, who, id);
 				else
-					snprintf(tv, sizeof(tv), "%s confirmed it, as %s vouches in its signed receipt %s (%s)", who, via,
+					snprintf(tv, sizeof(tv), _("%s confirmed it, as %s vouches in its signed receipt %s (%s)"), who, via,
 						 rname, when);
 				strata_buf_dispose(&line);
 			}
@@ -622,8 +623,8 @@ int strata_certificate_verify(const char *text, size_t len, strata_certificate_r
 				error = strata_error_setc(STRATA_EVERIFY, "claim %zu (%s): no event of %s's records the confirmation",
 							  i + 1, who, issuer);
 			else
-				snprintf(tv, sizeof(tv), "%s confirmed it over its pinned-key TLS connection, as %s's signed audit "
-					 "log records (%s)", who, issuer, when);
+				snprintf(tv, sizeof(tv), _("%s confirmed it over its pinned-key TLS connection, as %s's signed audit "
+					 "log records (%s)"), who, issuer, when);
 		} else {
 			error = strata_error_setc(STRATA_EVERIFY, "claim %zu: by '%s'", i + 1, by);
 		}

@@ -2,6 +2,7 @@
  * erase.c - see erase.h.
  */
 #include "strata/replica/erase.h"
+#include "strata/base/i18n.h"
 #include "strata/replica/provenance.h"
 #include "strata/policy/view.h"
 #include "strata/node/audit.h"
@@ -344,9 +345,9 @@ static int cut_rows(strata_node *n, const strata_cut_record *c, strata_erasure_c
 		 * (it did not apply it); or a day went by without a word.
 		 */
 		if (!row.confirmed && l.out.sequence && l.acked.sequence >= l.out.sequence && l.out.time >= v->time)
-			row.overdue = "the recipient confirmed the parcel that carried the cut, and does not hold it";
+			row.overdue = _("the recipient confirmed the parcel that carried the cut, and does not hold it");
 		else if (!row.confirmed && strata_time_now() - v->time > STRATA_ERASURE_PATIENCE)
-			row.overdue = "not confirmed for more than a day";
+			row.overdue = _("not confirmed for more than a day");
 		if (cb && (error = cb(&row, payload)) != 0) {
 			strata_link_dispose(&l);
 			break;

@@ -2,6 +2,7 @@
  * link.c - what a node knows of each peer's side of the link (see link.h).
  */
 #include "strata/replica/link.h"
+#include "strata/base/i18n.h"
 #include "strata/base/time.h"
 #include "strata/base/array.h"
 #include "strata/node/audit.h"
@@ -346,7 +347,7 @@ int strata_link_allows(strata_node *n, const char *peer, int sending)
 
 	if (rc == 0 && strcmp(d.ptr, "both") && strcmp(d.ptr, sending ? "push" : "pull"))
 		rc = strata_error_setc(STRATA_EDENIED, "peer '%s' is configured with direction %s: this node does not %s it",
-				       peer, d.ptr, sending ? "send to" : "accept data from");
+				       peer, d.ptr, sending ? _("send to") : _("accept data from"));
 	else if (rc < 0)
 		rc = strata_error_setc(STRATA_EDENIED, "%s", strata_error_last());
 	strata_buf_dispose(&d);
@@ -434,7 +435,7 @@ int strata_link_remove(strata_node *n, const char *peer, int keep_data, const ch
 		free(lp);
 	}
 	if ((error = strata_link_relpath(&rel, peer)) < 0 ||
-	    (error = strata_buf_printf(&subject, "peer %s removed%s", peer, keep_data ? ", its data kept" : "")) < 0 ||
+	    (error = strata_buf_printf(&subject, _("peer %s removed%s"), peer, keep_data ? _(", its data kept") : "")) < 0 ||
 	    (error = strata_buf_printf(&trailers, "Strata-Peer: %s\nStrata-Key: %s\nStrata-Data: %s\n"
 				       "Strata-Views-Removed: %zu\nStrata-Received-Removed: %zu\n", peer, fingerprint,
 				       keep_data ? "kept" : "removed", g.views, g.nreceived)) < 0)
@@ -674,7 +675,7 @@ int strata_link_foreach_view(strata_node *n, const char *peer, int received, str
 		return error;
 	plen = glob.len - 1;
 	if (git_reference_iterator_glob_new(&it, strata_node_repo(n), glob.ptr) < 0)
-		error = strata_error_git(received ? "cannot list received views" : "cannot list views");
+		error = strata_error_git(received ? N_("cannot list received views") : N_("cannot list views"));
 	while (!error && (rc = git_reference_next(&ref, it)) == 0) {
 		if (git_reference_target(ref))
 			error = cb(git_reference_name(ref) + plen, git_reference_target(ref), payload);
@@ -744,8 +745,8 @@ int strata_link_check(strata_node *n, strata_problem_cb cb, void *payload)
 				note_leftover(&links, name);
 			} else if (strata_link_load(&l, n, name) < 0) {
 				char *p = strata_link_path(n, name);
-				snprintf(fix, sizeof(fix), "the next exchange with %s rewrites it; to start afresh, remove the file "
-					 "(what was sent is then sent again)", name);
+				snprintf(fix, sizeof(fix), _("the next exchange with %s rewrites it; to start afresh, remove the file "
+					 "(what was sent is then sent again)"), name);
 				problems++;
 				if (cb)
 					cb(p ? p : dir, strata_error_last(), fix, payload);
@@ -776,9 +777,9 @@ int strata_link_check(strata_node *n, strata_problem_cb cb, void *payload)
 		const char *peer = i < views.n ? views.names[i] : links.names[i - views.n];
 		if (i >= views.n && pinned(views.names, views.n, peer))
 			continue;	/* said with its views */
-		snprintf(what, sizeof(what), "'%s' is not a pinned peer, but %s", peer,
-			 i < views.n ? "views built for it are still here (refs/strata/views/...)" : "its link file is still here");
-		snprintf(fix, sizeof(fix), "strata peer remove %s (removes what was left of it)", peer);
+		snprintf(what, sizeof(what), _("'%s' is not a pinned peer, but %s"), peer,
+			 i < views.n ? _("views built for it are still here (refs/strata/views/...)") : _("its link file is still here"));
+		snprintf(fix, sizeof(fix), _("strata peer remove %s (removes what was left of it)"), peer);
 		problems++;
 		if (cb)
 			cb(i < views.n ? STRATA_REF_VIEWS : dir, what, fix, payload);

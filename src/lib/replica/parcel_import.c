@@ -3,6 +3,7 @@
  * the order of checks and what each protects).
  */
 #include "strata/replica/parcel_import.h"
+#include "strata/base/i18n.h"
 #include "strata/base/time.h"
 #include "strata/format/sealed.h"
 #include "strata/format/rotation.h"
@@ -71,7 +72,7 @@ static int check_commit(import_ctx *c, const git_oid *id, const char *refname, c
 	if (st != STRATA_SIG_GOOD || strcmp(signer, c->p->sender)) {
 		return strata_error_setc(STRATA_EVERIFY, "'%s': commit %.12s for '%s' is %s%s%s, not signed by "
 					 "'%s''s pinned key", c->what, hex, refname,
-					 st == STRATA_SIG_GOOD ? "signed by '" : strata_commit_sig_status_str(st),
+					 st == STRATA_SIG_GOOD ? _("signed by '") : strata_commit_sig_status_str(st),
 					 st == STRATA_SIG_GOOD ? signer : "", st == STRATA_SIG_GOOD ? "'" : "",
 					 c->p->sender);
 	}
@@ -534,7 +535,7 @@ static int step_sequence(import_run *u)
 		strata_enc_utc_stamp(t, sizeof(t), p->created);
 		return strata_error_set("'%s': parcel %llu from '%s' says it was created at %s, %s", what,
 					(unsigned long long)p->sequence, p->sender, t,
-					p->created < CREATED_MIN ? "before the year 2000" : "more than a day from now");
+					p->created < CREATED_MIN ? _("before the year 2000") : _("more than a day from now"));
 	}
 	if (p->sequence <= u->link.in.sequence && p->sequence > 0) {
 		int rc = older_parcel(u);
@@ -549,7 +550,7 @@ static int step_sequence(import_run *u)
 	if (p->sequence <= u->link.in.sequence)
 		return strata_error_set("'%s': parcel %llu from '%s' is %s: the last accepted was %llu (replay or rollback)",
 					what, (unsigned long long)p->sequence, p->sender,
-					p->sequence == u->link.in.sequence ? "already imported" : "older than one already imported",
+					p->sequence == u->link.in.sequence ? _("already imported") : _("older than one already imported"),
 					(unsigned long long)u->link.in.sequence);
 	return 0;
 }
@@ -967,7 +968,7 @@ int strata_parcel_import_file(strata_node *n, const char *path, strata_parcel_re
 	if (!S_ISREG(st.st_mode)) {
 		strata_error_set("'%s' is not a regular file (%s); a parcel is a file", path,
 				 S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
-				 S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a special file");
+				 S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : _("a special file"));
 		return refuse(n, path, NULL, STRATA_ERROR, strata_error_last());
 	}
 	if ((uint64_t)st.st_size > max) {

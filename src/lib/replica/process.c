@@ -5,6 +5,7 @@
  * is built as a new tree (ledger.h's put) and recorded by one audit event.
  */
 #include "strata/replica/process.h"
+#include "strata/base/i18n.h"
 #include "strata/format/procmsg.h"
 #include "strata/format/json.h"
 #include "strata/format/name.h"
@@ -990,7 +991,7 @@ static int request_info(strata_node *n, const held_request *h, strata_request_cb
 		if (!error)
 			error = strata_buf_puts(&waiting, me);
 	} else {
-		info.status = waiting.len ? "approved, legs open" : "approved";
+		info.status = waiting.len ? N_("approved, legs open") : N_("approved");
 	}
 	info.policy = policy.ptr ? policy.ptr : "";
 	info.legs = legs.ptr ? legs.ptr : "";
@@ -1361,13 +1362,13 @@ static int owner_refusal(strata_node *n, const strata_procmsg *req, char *reason
 	if ((error = own_catalog(&own, n)) < 0)
 		return error;
 	if ((d = catalog_dataset(own, strata_procmsg_str(req, "dataset"))) == NULL)
-		snprintf(reason, size, "%s holds no dataset '%s'", strata_node_name(n), strata_procmsg_str(req, "dataset"));
+		snprintf(reason, size, _("%s holds no dataset '%s'"), strata_node_name(n), strata_procmsg_str(req, "dataset"));
 	else if (!strcmp(sv(d, "attribute"), "closed"))
-		snprintf(reason, size, "'%s' is closed: listed, not shared", strata_procmsg_str(req, "dataset"));
+		snprintf(reason, size, _("'%s' is closed: listed, not shared"), strata_procmsg_str(req, "dataset"));
 	else
 		for (size_t i = 0; !reason[0] && i < json_array_size(fs); i++)
 			if (!catalog_has_field(d, json_string_value(json_array_get(fs, i))))
-				snprintf(reason, size, "'%s' has no field '%s'", strata_procmsg_str(req, "dataset"),
+				snprintf(reason, size, _("'%s' has no field '%s'"), strata_procmsg_str(req, "dataset"),
 					 json_string_value(json_array_get(fs, i)));
 	strata_procmsg_free(own);
 	return 0;
@@ -1457,10 +1458,10 @@ static int take_request(change *c, strata_node *n, const char *peer, const strat
 	if (!strcmp(strata_procmsg_str(m, "owner"), me)) {
 		error = owner_refusal(n, m, reason, sizeof(reason));
 		if (!error && !reason[0] && standing_rule(n, c, m, peer, &rule, blob))
-			snprintf(reason, sizeof(reason), "approved by the owner's standing rule for open data");
+			snprintf(reason, sizeof(reason), _("approved by the owner's standing rule for open data"));
 	} else if ((error = route_to(route, sizeof(route), n, c, strata_procmsg_str(m, "owner"))) == 0 &&
 		   (!route[0] || !strcmp(route, peer))) {
-		snprintf(reason, sizeof(reason), "%s knows no way on to '%s'", me, strata_procmsg_str(m, "owner"));
+		snprintf(reason, sizeof(reason), _("%s knows no way on to '%s'"), me, strata_procmsg_str(m, "owner"));
 		route[0] = '\0';
 	}
 	if (!error)
@@ -1990,7 +1991,7 @@ static int take_correction(change *c, strata_node *n, const char *peer, const st
 		char why[512];
 		strata_buf env = STRATA_BUF_INIT;
 		json_t *nst;
-		snprintf(why, sizeof(why), "%s cannot follow it: %s", strata_node_name(n), strata_error_last());
+		snprintf(why, sizeof(why), _("%s cannot follow it: %s"), strata_node_name(n), strata_error_last());
 		strata_error_clear();
 		if ((error = store_correction(c, n, m, peer, "", "", "")) < 0 ||
 		    (error = sign_fix(&env, n, id, strata_procmsg_str(m, "filer"), 0, why)) < 0 ||
@@ -2159,7 +2160,7 @@ int strata_process_corrections(strata_node *n, strata_correction_cb cb, void *pa
 				error = found;
 				goto next;
 			}
-			info.current = found ? now.ptr : "(no such record now)";
+			info.current = found ? now.ptr : _("(no such record now)");
 			info.record = found ? key.ptr : "";
 			if (found && fix && !strcmp(info.decision, "accept") && !strcmp(now.ptr, info.value))
 				info.status = "done";

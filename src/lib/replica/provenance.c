@@ -3,6 +3,7 @@
  * trace back through the tiers (see provenance.h).
  */
 #include "strata/replica/provenance.h"
+#include "strata/base/i18n.h"
 #include "strata/format/json.h"
 #include "strata/base/array.h"
 #include "strata/policy/view.h"
@@ -319,7 +320,7 @@ static int view_redactor_open(view_redactor *vr, strata_node *n, const git_commi
 		strata_error_git("cannot read the view's policy");
 		goto done;
 	}
-	if (strata_policy_parse(&vr->p, "committed policy", git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ||
+	if (strata_policy_parse(&vr->p, _("committed policy"), git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ||
 	    strata_policy_store_secret(secret, n, vr->p->name) < 0)
 		goto done;
 	if ((pd = strata_policy_find(vr->p, dataset)) == NULL) {

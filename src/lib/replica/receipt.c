@@ -7,6 +7,7 @@
  * has sent, so a buggy or hostile peer can make us send more, never less.
  */
 #include "strata/replica/receipt.h"
+#include "strata/base/i18n.h"
 #include "strata/replica/process.h"
 #include "strata/base/time.h"
 #include "strata/node/audit.h"
@@ -217,7 +218,7 @@ int strata_receipt_import(strata_node *n, const char *what, const void *data, si
 	if ((error = strata_link_side_copy(&link.acked, &got)) < 0 ||
 	    (error = strata_link_clean_parcels(&link, &res->parcels_removed)) < 0 || (error = strata_link_save(n, from, &link)) < 0)
 		goto done;
-	snprintf(subject, sizeof(subject), "receipt from %s: holds parcel %llu, %zu views", from,
+	snprintf(subject, sizeof(subject), _("receipt from %s: holds parcel %llu, %zu views"), from,
 		 (unsigned long long)got.sequence, got.nrefs);
 	if (asprintf(&trailers, "Strata-Peer: %s\nStrata-Sequence: %llu\nStrata-Parcels-Removed: %zu\n%s", from,
 		     (unsigned long long)got.sequence, res->parcels_removed, ptr.ptr ? ptr.ptr : "") < 0) {

@@ -4,6 +4,7 @@
  * says what was wrong and where.
  */
 #include "strata/replica/received.h"
+#include "strata/base/i18n.h"
 #include "strata/node/commit.h"
 #include "strata/format/schema.h"
 #include "strata/format/json.h"
@@ -801,8 +802,8 @@ static int check_records_blob(strata_received *c, const git_oid *id, const char 
 		}
 		if (line > 1 && memcmp(last, hash, STRATA_HASH_LEN) >= 0) {
 			error = strata_error_set("'%s': leaf '%s' line %zu: %s", c->what, path, line,
-						 memcmp(last, hash, STRATA_HASH_LEN) ? "records out of key-hash order"
-										     : "the same record key twice");
+						 memcmp(last, hash, STRATA_HASH_LEN) ? _("records out of key-hash order")
+										     : _("the same record key twice"));
 			break;
 		}
 		if (line > 1 && strata_trie_level(hash) != 0) {
@@ -921,7 +922,7 @@ static int parse_raw_tree(strata_received *c, git_odb *odb, const git_oid *id, c
 				return strata_error_set("'%s': tree '%s' entry '%.64s' %s", c->what, path, e->name,
 							rc == 0 || (ents[n - 1].nlen == e->nlen &&
 								    !memcmp(ents[n - 1].name, e->name, e->nlen))
-							? "appears twice" : "is out of order");
+							? _("appears twice") : _("is out of order"));
 		}
 		{
 			size_t olen;
@@ -1111,8 +1112,8 @@ static int check_dir(strata_received *c, git_odb *odb, const git_oid *id, const 
 		}
 		if (i > 0 && strata_trie_level(h) != 1) {
 			error = strata_error_set("'%s': leaf '%s' %s", c->what, sub, strata_trie_level(h) == 2 ?
-						 "starts a new dir in the layout, not one inside this dir" :
-						 "starts where the layout does not cut a leaf");
+						 _("starts a new dir in the layout, not one inside this dir") :
+						 _("starts where the layout does not cut a leaf"));
 			break;
 		}
 		if ((error = check_after(c, p, h, e->name)) < 0)
