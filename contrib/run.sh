@@ -68,7 +68,7 @@ tally() {
 			failed=$((failed + 1))	# the suite did not even report
 		fi
 	done
-	for trs in "$dir"/tests/*.trs "$dir"/tests/e2e/*.trs; do
+	for trs in "$dir"/tests/*.trs "$dir"/tests/i18n/*.trs "$dir"/tests/e2e/*.trs; do
 		[ -f "$trs" ] || continue
 		log=${trs%.trs}.log
 		oks=$(grep -c '^ok [0-9]' "$log" || true)

@@ -145,7 +145,7 @@ static void print_dot(const strata_trace *t, const strata_node *n)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 
-	printf(_("digraph trace {\n  rankdir=RL;\n  node [shape=box, fontname=\"sans\"];\n"));
+	printf("digraph trace {\n  rankdir=RL;\n  node [shape=box, fontname=\"sans\"];\n");
 	/* one cluster per tier, the hops in it; the commits a tier further away holds, dashed */
 	for (size_t i = 0; i < t->nhops; i++) {
 		const strata_trace_hop *h = &t->hops[i];
@@ -175,7 +175,7 @@ static void print_dot(const strata_trace *t, const strata_node *n)
 		git_oid_tostr(to, sizeof(to), &h->commit);
 		printf("  subgraph \"cluster_next\" {\n    label=\"");
 		dot_escape(t->next_node);
-		printf(_("\";\n    style=dashed;\n    \"%s\" [label=\"%.12s\\nnot held here\", style=dashed];\n  }\n"), hex, hex);
+		printf("\";\n    style=dashed;\n    \"%s\" [label=\"%.12s\\nnot held here\", style=dashed];\n  }\n", hex, hex);
 		printf("  \"%s\" -> \"%s\" [label=\"", hex, to);
 		dot_escape(h->policy_name);
 		printf(" v%s\\n", h->policy_version);
@@ -189,9 +189,9 @@ static void print_dot(const strata_trace *t, const strata_node *n)
 		dot_escape(strata_node_tier(n));
 		printf(": ");
 		dot_escape(strata_node_name(n));
-		printf(_(" (trace runs here)\";\n    style=bold;\n    \"here\" [label=\""));
+		printf(" (trace runs here)\";\n    style=bold;\n    \"here\" [label=\"");
 		dot_escape(strata_node_name(n));
-		printf(_("\\nholds the record\", shape=ellipse];\n  }\n  \"%s\" -> \"here\" [label=\"held here\"];\n"), hex);
+		printf("\\nholds the record\", shape=ellipse];\n  }\n  \"%s\" -> \"here\" [label=\"held here\"];\n", hex);
 	}
 	/* the commit where the owner recorded it, joined to the oldest hop known here */
 	if (t->has_origin && !t->origin_held && t->nhops &&
@@ -201,11 +201,11 @@ static void print_dot(const strata_trace *t, const strata_node *n)
 		git_oid_tostr(to, sizeof(to), t->has_next ? &t->next_commit : &t->hops[t->nhops - 1].commit);
 		printf("  subgraph \"cluster_origin\" {\n    label=\"origin: ");
 		dot_escape(t->origin_node);
-		printf(_("\";\n    style=dotted;\n    \"%s\" [label=\"%.12s\\nrecorded here\\nnot held here\", style=dotted];\n  }\n"),
+		printf("\";\n    style=dotted;\n    \"%s\" [label=\"%.12s\\nrecorded here\\nnot held here\", style=dotted];\n  }\n",
 		       hex, hex);
-		printf(_("  \"%s\" -> \"%s\" [style=dotted, label=\"through the tiers between\"];\n"), hex, to);
+		printf("  \"%s\" -> \"%s\" [style=dotted, label=\"through the tiers between\"];\n", hex, to);
 	}
-	printf(_("  label=\"trace at "));
+	printf("  label=\"trace at ");
 	dot_escape(strata_node_name(n));
 	printf("\";\n}\n");
 }

@@ -8,6 +8,7 @@ top=${TOP_SRCDIR:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "1..3"
+failed=0
 
 # the catalogue as the sources mark it now, with po/Makevars' keywords
 opts=$(sed -n '/^XGETTEXT_OPTIONS/,/[^\\]$/p' "$top/po/Makevars" | sed 's/^XGETTEXT_OPTIONS = //; s/\\$//' | tr '\n' ' ')
@@ -16,6 +17,7 @@ if (cd "$top" && eval xgettext $opts -o "$tmp/strata.pot" -f po/POTFILES.in) 2>"
 	echo "ok 1 - xgettext reads every source ($(grep -c '^msgid ' "$tmp/strata.pot") messages)"
 else
 	cat "$tmp/xgettext.err" | sed 's/^/# /'
+	failed=1
 	echo "not ok 1 - xgettext reads every source"
 fi
 
@@ -23,6 +25,7 @@ if (cd "$top" && python3 tests/i18n/unmarked.py "$tmp/strata.pot" . $(cat po/POT
 	echo "ok 2 - every message in src/ is marked for translation"
 else
 	sed 's/^/# /' "$tmp/unmarked"
+	failed=1
 	echo "not ok 2 - every message in src/ is marked for translation"
 fi
 
@@ -32,7 +35,9 @@ stats=$(msgfmt -c --statistics -o /dev/null "$tmp/zh_CN.po" 2>&1)
 echo "# zh_CN: $stats"
 if echo "$stats" | grep -q 'untranslated\|fuzzy\|error\|warning'; then
 	msgattrib --untranslated --no-obsolete "$tmp/zh_CN.po" 2>/dev/null | grep '^msgid' | head -20 | sed 's/^/# untranslated: /'
+	failed=1
 	echo "not ok 3 - po/zh_CN.po translates every message (msgfmt -c --statistics)"
 else
 	echo "ok 3 - po/zh_CN.po translates every message (msgfmt -c --statistics)"
 fi
+exit $failed

@@ -374,8 +374,8 @@ static int metrics_text(strata_buf *out, strata_node *n)
 	int error;
 
 	if ((error = strata_buf_puts(out,
-		_("# HELP strata_operation_duration_seconds Time the node process spent answering peers, by operation.\n"
-		"# TYPE strata_operation_duration_seconds summary\n"))) < 0)
+		"# HELP strata_operation_duration_seconds Time the node process spent answering peers, by operation.\n"
+		"# TYPE strata_operation_duration_seconds summary\n")) < 0)
 		return error;
 	for (int op = OP_STATE; op <= OP_PUSH; op++)
 		if ((error = strata_buf_printf(out, "strata_operation_duration_seconds_sum{op=\"%s\"} %.6f\n"
