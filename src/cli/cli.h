@@ -62,6 +62,12 @@ enum { CLI_TABLE, CLI_CSV, CLI_JSON };
 int cli_report_format(int *out, const char *arg);
 int cli_report_print(FILE *out, const json_t *rows, const char *const *cols, size_t ncols, int format);
 /*
+ * The same for a table of data (sql): a table of strata's own shows its
+ * header and its words (a state, a role, a tier) in the reader's language
+ * on a terminal; data is shown as it is.
+ */
+int cli_report_print_data(FILE *out, const json_t *rows, const char *const *cols, size_t ncols, int format);
+/*
  * A listing's rows (taken): `empty` on a table with no row; JSON with the
  * columns `json_cols` (a table and CSV show the narrower `cols`).
  */

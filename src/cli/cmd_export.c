@@ -4,6 +4,7 @@
  *                strata export --to PEER -o FILE [--full] [--unsealed]   (a parcel, sealed to PEER)
  */
 #include "cli.h"
+#include "strata/base/transcode.h"
 #include "strata/data/dataset.h"
 #include "strata/replica/parcel_export.h"
 
@@ -13,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define USAGE "export DATASET [REV] [--format csv|jsonl] [-o FILE] [--offset N] [--limit N]\n" \
+#define USAGE "export DATASET [REV] [--format csv|jsonl] [--encoding utf-8|gb18030|gbk] [-o FILE] [--offset N] [--limit N]\n" \
 	      "       strata export NAME --all-sources [--format csv|jsonl] [-o FILE]\n" \
 	      "       strata export --to PEER -o FILE [--full] [--unsealed]"
 
@@ -43,6 +44,7 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "encoding", required_argument, NULL, 'e' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "to", required_argument, NULL, 't' },
 		{ "full", no_argument, NULL, 'F' },
@@ -53,7 +55,9 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *format = "csv", *outpath = NULL, *to = NULL;
+	const char *format = "csv", *outpath = NULL, *to = NULL, *encoding = "utf-8";
+	strata_transcode *tc = NULL;
+	FILE *file = NULL;
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	FILE *out = stdout;
@@ -67,6 +71,12 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 		case 'U': unsealed = 1; break;
 		case 'a': all = 1; break;
 		case 'f': format = optarg; break;
+		case 'e':
+			if (strata_transcode_name(&encoding, optarg) < 0) {
+				fprintf(stderr, _("strata: --encoding: %s\n"), strata_error_last());
+				return CLI_EUSAGE;
+			}
+			break;
 		case 'o': outpath = optarg; break;
 		case 'O':
 		case 'L': {
@@ -85,6 +95,8 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 			       "  DATASET          own NAME, or a received one as 'strata datasets' names it\n"
 			       "  REV              HEAD (default), HEAD~N, or a commit\n"
 			       "  --format FORMAT  csv (RFC 4180, the schema's column order) or jsonl\n"
+			       "  --encoding E     utf-8 (the default), or gb18030 (or gbk) for a spreadsheet\n"
+			       "                   that opens CSV in the Chinese code page (Excel)\n"
 			       "  -o FILE          write FILE (removed again on an error: never a partial file)\n"
 			       "  --all-sources    every dataset named NAME here, own and received, as one\n"
 			       "                   table with a first column _source (its full name)\n"
@@ -118,11 +130,28 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 		rc = strata_error_set("cannot create '%s': %s", outpath, strerror(errno));
 		goto done;
 	}
+	if (strcmp(encoding, "utf-8")) {
+		file = out;
+		if ((rc = strata_transcode_writer(&out, &tc, file, encoding, outpath ? outpath : "<stdout>")) < 0) {
+			out = file;
+			file = NULL;
+			goto done;
+		}
+	}
 	if ((rc = all ? strata_dataset_export_sources(out, cli->node, argv[optind], format) :
 		     strata_dataset_export_page(out, strata_node_repo(cli->node), tree, format, offset, limit)) < 0)
 		goto done;
 	rc = 0;
 done:
+	if (file) {
+		/* the transcoder: flushed and freed, the file left open below */
+		if (fclose(out) != 0 && rc == 0)
+			rc = strata_transcode_failed(tc) < 0 ? STRATA_ERROR : strata_error_sys(outpath ? outpath : "<stdout>");
+		else if (rc < 0 && strata_transcode_failed(tc) < 0)
+			rc = STRATA_ERROR;
+		out = file;
+	}
+	strata_transcode_free(tc);
 	if (out != stdout && out && fclose(out) != 0 && rc == 0) {
 		strata_error_set("cannot write '%s': %s", outpath, strerror(errno));
 		rc = STRATA_ERROR;

@@ -4,6 +4,7 @@
  *                strata import RECEIPT  (what a peer confirmed it holds from us)
  */
 #include "cli.h"
+#include "strata/base/transcode.h"
 #include "strata/replica/link.h"
 #include "strata/data/import.h"
 #include "strata/replica/receipt.h"
@@ -15,7 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define USAGE "import DATASET FILE|- [--key FIELD[,FIELD...]] [--format csv|jsonl] [--upsert] [--schema-change]\n" \
+#define USAGE "import DATASET FILE|- [--key FIELD[,FIELD...]] [--format csv|jsonl] [--encoding utf-8|gb18030|gbk]\n" \
+	      "       [--upsert] [--schema-change]\n" \
 	      "       [--allow-erased --reason TEXT]\n" \
 	      "       strata import PARCEL [--receipt FILE | --no-receipt] [--keep]\n" \
 	      "       strata import RECEIPT"
@@ -139,6 +141,7 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "encoding", required_argument, NULL, 'e' },
 		{ "upsert", no_argument, NULL, 'u' },
 		{ "schema-change", no_argument, NULL, 's' },
 		{ "allow-erased", no_argument, NULL, 'E' },
@@ -167,6 +170,13 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 			o.key = key;
 			break;
 		case 'f': o.format = optarg; break;
+		case 'e':
+			if (strata_transcode_name(&o.encoding, optarg) < 0) {
+				fprintf(stderr, _("strata: --encoding: %s\n"), strata_error_last());
+				cli_free_list(key);
+				return CLI_EUSAGE;
+			}
+			break;
 		case 'u': o.upsert = 1; break;
 		case 's': o.schema_change = 1; break;
 		case 'E': o.allow_erased = 1; break;
@@ -179,7 +189,7 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		default: cli_free_list(key); return cli_usage(USAGE);
 		}
 	}
-	if (optind + 1 == argc && !key && !o.format && !o.upsert && !o.schema_change && !o.allow_erased && !o.reason)
+	if (optind + 1 == argc && !key && !o.format && !o.encoding && !o.upsert && !o.schema_change && !o.allow_erased && !o.reason)
 		return import_parcel(cli, argv[optind], receipt, no_receipt, keep);
 	if (optind + 2 != argc) {
 		cli_free_list(key);

@@ -122,7 +122,7 @@ int cmd_sql(int argc, char **argv, strata_cli *cli)
 	o.rows = json_array();
 	rc = strata_query_run(q, argv[optind], on_cols, on_row, &o);
 	if (rc >= 0 && o.format != CLI_CSV)
-		rc = cli_report_print(stdout, o.rows, o.cols, o.ncols, o.format);
+		rc = cli_report_print_data(stdout, o.rows, o.cols, o.ncols, o.format);
 	if (rc >= 0 && fflush(stdout) != 0)
 		rc = strata_error_set("cannot write the result");
 	for (size_t i = 0; o.names && i < o.ncols; i++)

@@ -14,6 +14,56 @@
 #include <unistd.h>
 #include <string.h>
 
+/*
+ * A table's header and its words in the reader's language: the column
+ * names (the JSON keys, which CSV and JSON keep) and the values of the
+ * columns that hold a word of strata's own (a state, a role, a tier), not
+ * data.  One list, so that the catalogue (po/) has each once.
+ */
+static const char *const column_names[] = {
+	N_("as_of"), N_("attention"), N_("attribute"), N_("built"), N_("commit"), N_("confirmed"), N_("contact"),
+	N_("current"), N_("cut"), N_("cut_at"), N_("dataset"), N_("datasets"), N_("deadline"), N_("decision"),
+	N_("direction"), N_("erasure"), N_("event"), N_("field"), N_("fields"), N_("filer"), N_("fingerprint"),
+	N_("frequency"), N_("from"), N_("id"), N_("impact"), N_("key_there"), N_("kind"), N_("last_change"),
+	N_("legs"), N_("name"), N_("name_there"), N_("note"), N_("onward"), N_("owner"), N_("parcel"), N_("path"),
+	N_("peer"), N_("peer_last_confirmed"), N_("policy"), N_("policy_blob"), N_("policy_version"), N_("purpose"),
+	N_("reason"), N_("recipient"), N_("record"), N_("records"), N_("reimported"), N_("retention"), N_("role"),
+	N_("sender"), N_("sent"), N_("shared"), N_("state"), N_("status"), N_("subject"), N_("tier"), N_("time"),
+	N_("title"), N_("url"), N_("value"), N_("via"), N_("view"), N_("waiting_on"), N_("what"),
+};
+static const char *const word_columns[] = { "attribute", "decision", "direction", "kind", "role", "state", "status",
+					   "tier" };
+static const char *const words[] = {
+	N_("open"), N_("overdue"), N_("approved"), N_("refused"), N_("leg-open"), N_("accepted"), N_("rejected"),
+	N_("done"), N_("confirmed"), N_("pending"), N_("filed"), N_("owner"), N_("relay"), N_("community"),
+	N_("street"), N_("district"), N_("province"), N_("department"), N_("push"), N_("pull"), N_("both"),
+	N_("conditional"), N_("closed"), N_("erasure"), N_("retraction"), N_("retention"), N_("withdrawal"),
+	N_("approve"), N_("refuse"), N_("accept"), N_("reject"),
+};
+
+static int listed(const char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], s))
+			return 1;
+	return 0;
+}
+
+/* A column's header on a terminal: its name in the reader's language (`ours`: a report of strata's own). */
+static const char *header(int ours, const char *col)
+{
+	return ours && listed(column_names, sizeof(column_names) / sizeof(*column_names), col) ? _(col) : col;
+}
+
+/* A cell on a terminal: a word of strata's own in the reader's language, data as it is. */
+static const char *shown(int ours, const char *col, const char *v)
+{
+	if (ours && *v && listed(word_columns, sizeof(word_columns) / sizeof(*word_columns), col) &&
+	    listed(words, sizeof(words) / sizeof(*words), v))
+		return _(v);
+	return v;
+}
+
 int cli_report_format(int *out, const char *arg)
 {
 	if (!strcmp(arg, "table"))
@@ -101,7 +151,7 @@ void cli_report_csv_row(FILE *out, const char *const *vals, size_t ncols)
 	fputs("\r\n", out);
 }
 
-int cli_report_print(FILE *out, const json_t *rows, const char *const *cols, size_t ncols, int format)
+static int print_report(FILE *out, const json_t *rows, const char *const *cols, size_t ncols, int format, int ours)
 {
 	char tmp[64];
 	size_t i, w[32] = { 0 };
@@ -126,10 +176,10 @@ int cli_report_print(FILE *out, const json_t *rows, const char *const *cols, siz
 		return 0;
 	}
 	for (size_t c = 0; c < ncols; c++)
-		w[c] = width(cols[c]);
+		w[c] = width(header(ours, cols[c]));
 	json_array_foreach(rows, i, row)
 		for (size_t c = 0; c < ncols; c++) {
-			size_t cw = width(cell(row, cols[c], tmp, sizeof(tmp)));
+			size_t cw = width(shown(ours, cols[c], cell(row, cols[c], tmp, sizeof(tmp))));
 			if (cw > w[c])
 				w[c] = cw;
 		}
@@ -139,7 +189,7 @@ int cli_report_print(FILE *out, const json_t *rows, const char *const *cols, siz
 		while (row && last > 0 && !*cell(row, cols[last], tmp, sizeof(tmp)))
 			last--;
 		for (size_t c = 0; c <= last; c++) {
-			const char *v = row ? cell(row, cols[c], tmp, sizeof(tmp)) : cols[c];
+			const char *v = row ? shown(ours, cols[c], cell(row, cols[c], tmp, sizeof(tmp))) : header(ours, cols[c]);
 			if (c == last) {
 				fputs(v, out);
 				break;
@@ -149,6 +199,16 @@ int cli_report_print(FILE *out, const json_t *rows, const char *const *cols, siz
 		putc('\n', out);
 	}
 	return 0;
+}
+
+int cli_report_print(FILE *out, const json_t *rows, const char *const *cols, size_t ncols, int format)
+{
+	return print_report(out, rows, cols, ncols, format, 1);
+}
+
+int cli_report_print_data(FILE *out, const json_t *rows, const char *const *cols, size_t ncols, int format)
+{
+	return print_report(out, rows, cols, ncols, format, 0);
 }
 
 static int progress_shown;

@@ -17,6 +17,7 @@
 typedef struct {
 	const char *path;	/* input file, "-" for stdin */
 	const char *format;	/* "csv", "jsonl" or NULL to infer */
+	const char *encoding;	/* "gb18030", "gbk", or NULL / "utf-8" (transcode.h) */
 	char **key;		/* key fields, or NULL to keep the dataset's */
 	size_t nkey;
 	int upsert;		/* add or change only; never delete */

@@ -12,6 +12,7 @@
  */
 #include "strata/data/import.h"
 #include "strata/base/i18n.h"
+#include "strata/base/transcode.h"
 #include "strata/base/time.h"
 #include "strata/data/dataset.h"
 #include "strata/node/commit.h"
@@ -51,6 +52,8 @@ typedef struct {
 	const strata_import_opts *o;
 	const char *name;		/* input name for messages */
 	FILE *in;
+	FILE *file;			/* the file under a transcoder (in then reads it as UTF-8) */
+	strata_transcode *tc;
 	strata_csv *csv;
 	strata_jsonl *jsonl;
 	/* header */
@@ -85,6 +88,15 @@ static int open_input(import_ctx *c)
 		if ((c->in = fopen(c->o->path, "rb")) == NULL)
 			return strata_error_set("cannot open '%s': %s", c->o->path, strerror(errno));
 		c->name = c->o->path;
+	}
+	if (c->o->encoding && strcmp(c->o->encoding, "utf-8")) {
+		int error;
+		c->file = c->in;
+		if ((error = strata_transcode_reader(&c->in, &c->tc, c->file, c->o->encoding, c->name)) < 0) {
+			c->in = c->file;
+			c->file = NULL;
+			return error;
+		}
 	}
 	if (!fmt) {
 		dot = strrchr(c->name, '.');
@@ -775,7 +787,10 @@ static void ctx_dispose(import_ctx *c)
 	strata_csv_free(c->csv);
 	strata_json_lines_free(c->jsonl);
 	if (c->in && c->in != stdin)
-		fclose(c->in);
+		fclose(c->in);	/* a transcoder's stream: leaves the file */
+	if (c->file && c->file != stdin)
+		fclose(c->file);
+	strata_transcode_free(c->tc);
 	for (size_t i = 0; c->fields && i < c->nfields; i++)
 		free(c->fields[i]);
 	free(c->fields);
@@ -783,6 +798,30 @@ static void ctx_dispose(import_ctx *c)
 	free(c->types);
 	free(c->keyidx);
 	free(c->keynames);
+}
+
+/*
+ * A file that failed as text: the transcoder's own message (line and
+ * bytes), or, for a file read as UTF-8 that is not and reads whole as
+ * GB18030 (what Excel saves Chinese text as), the hint to say so.
+ */
+static int encoding_hint(import_ctx *c, int error)
+{
+	const char *path = c->o->path;
+	char *msg;
+
+	if (c->tc && strata_transcode_failed(c->tc) < 0)
+		return STRATA_ERROR;
+	if (c->tc || !path || !strcmp(path, "-") || !strstr(strata_error_last(), "UTF-8"))
+		return error;
+	if (strata_transcode_file_is(path, "utf-8") || !strata_transcode_file_is(path, "gb18030"))
+		return error;
+	if ((msg = strdup(strata_error_last())) == NULL)
+		return error;
+	error = strata_error_set("%s: the file reads as GB18030 (as Excel saves Chinese text): import it with --encoding gb18030",
+				 msg);
+	free(msg);
+	return error;
 }
 
 int strata_import_dataset(strata_node *n, const char *dataset,
@@ -958,6 +997,8 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 	res->commit = commit_oid;
 	error = 0;
 done:
+	if (error < 0)
+		error = encoding_hint(&c, error);
 	strata_ledger_cuts_free(cuts, ncuts);
 	free(ec.keys);
 	free(ec.cuts_met);

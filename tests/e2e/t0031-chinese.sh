@@ -1,0 +1,82 @@
+#!/bin/sh
+# The officials' own language and files: a GB18030 (Excel) CSV read with
+# --encoding and the hint to use it, a rare four-byte character (𠈌) byte
+# for byte through import, a view, a parcel and export, and the interface
+# in Chinese under LANG=zh_CN.UTF-8 with everything a script reads unchanged.
+. "$TOP_SRCDIR/tests/e2e/lib.sh"
+
+locale -a 2>/dev/null | grep -qix 'zh_CN.utf8' ||
+	fail "the zh_CN.UTF-8 locale is missing: contrib/install-deps.sh generates it"
+zh() { LC_ALL=zh_CN.UTF-8 "$@"; }
+
+two_nodes
+# a resident whose surname is the rare 𠈌 (U+2020C, GB 18030-2022), in a spreadsheet saved as GB18030
+{
+	head -1 "$TOP_SRCDIR/seeds/residents.csv"
+	printf '330108199001010011,𠈌桂英,女,1990-01-01,13800000000,"浙江省杭州市望江街道𠈌江路1号",望江社区,望江街道,wangjiang-001-001,Hwangjiang00001,3000-4999,true\n'
+	tail -n +2 "$TOP_SRCDIR/seeds/residents.csv"
+} > all.csv
+iconv -f UTF-8 -t GB18030 all.csv > excel.csv
+cmp -s all.csv excel.csv && fail "the GB18030 file is the UTF-8 one"
+before=$(node_state cn)
+
+expect_fail 1 "strata: 'excel.csv': line 2: field 2 is not valid UTF-8: the file reads as GB18030 (as Excel saves Chinese text): import it with --encoding gb18030" \
+	"$STRATA" -C cn import residents excel.csv
+[ "$(node_state cn)" = "$before" ] || fail "the node changed after refusing excel.csv"
+ok "a GB18030 file read as UTF-8: refused, with the hint to give --encoding gb18030; node unchanged"
+
+printf 'id_number,name\n1,\201\040x\n' > broken.csv
+expect_fail 1 "strata: 'broken.csv': line 2: bytes 81 20 are not GB18030 text (is the file in another encoding?)" \
+	"$STRATA" -C cn import people broken.csv --key id_number --encoding gb18030
+[ "$(node_state cn)" = "$before" ] || fail "the node changed after refusing broken.csv"
+expect_fail 2 "strata: --encoding: unknown encoding 'big5' (utf-8, gb18030 or gbk)" \
+	"$STRATA" -C cn import residents excel.csv --encoding big5
+ok "bytes GB18030 does not allow: refused with file, line and bytes; an unknown encoding is a usage error"
+
+"$STRATA" -C cn import residents excel.csv --encoding GB18030 >/dev/null
+"$STRATA" -C cn export residents -o back.csv
+tr -d '\r' < back.csv | sed '1s/^\xef\xbb\xbf//' > back.lf
+grep -q '𠈌桂英' back.lf || fail "export lost the rare character"
+"$STRATA" -C cn export residents --encoding gb18030 -o back-gb.csv
+iconv -f UTF-8 -t GB18030 back.csv | sed '1s/^\xef\xbb\xbf//' | cmp - back-gb.csv ||
+	iconv -f GB18030 -t UTF-8 back-gb.csv | cmp - back.csv || fail "export --encoding gb18030 is not the UTF-8 export in GB18030"
+printf '\225\062\267\060' > rare.gb
+grep -qF "$(cat rare.gb)" back-gb.csv || fail "𠈌 is not its four GB18030 bytes in the export"
+ok "import --encoding gb18030, export and export --encoding gb18030: 𠈌 byte for byte both ways"
+
+line=$(grep -n '𠈌' back.lf | head -1 | cut -d: -f1)
+expect_fail 1 "'gbk.csv': line $line: GBK cannot hold the character U+2020C: use --encoding gb18030, which holds every character" \
+	"$STRATA" -C cn export residents --encoding gbk -o gbk.csv
+[ ! -e gbk.csv ] || fail "a refused export left gbk.csv behind"
+ok "GBK cannot hold 𠈌: export refused with the line and the character, no partial file"
+
+"$STRATA" -C cn export --to st-wangjiang -o p.parcel >/dev/null
+"$STRATA" -C st import p.parcel >/dev/null
+"$STRATA" -C st export cn-wangjiang-01/residents -o street.csv
+grep -q '^[^,]*,𠈌\*\*,' street.csv || fail "the street's masked surname is not 𠈌: $(grep -c '𠈌' street.csv) lines hold it"
+ok "𠈌 through a view and a sealed parcel: the street's masked surname is the same four bytes"
+
+# the interface in Chinese
+zh "$STRATA" --help > help.zh
+grep -q '^命令：' help.zh && grep -q '创建节点' help.zh || fail "strata --help is not in Chinese: $(head -3 help.zh)"
+"$STRATA" --help | grep -q '^commands:' || fail "English is no longer the default"
+expect_fail 1 "strata：节点目录 'nope' 不存在" zh "$STRATA" -C nope status
+expect_fail 1 "strata：'excel.csv'：第 2 行：第 2 个字段不是有效的 UTF-8" zh "$STRATA" -C st import x excel.csv --key id_number
+grep -q 'import it with --encoding gb18030\|--encoding gb18030' "$T/err" || fail "the hint is gone in Chinese"
+ok "LANG=zh_CN.UTF-8: help and errors in Chinese, the hint too; English by default"
+
+zh "$STRATA" -C cn peer list > peers.zh
+head -1 peers.zh | grep -q '对等节点' || fail "peer list's header is not Chinese: $(head -1 peers.zh)"
+grep -q '街道' peers.zh || fail "peer list does not show the tier in Chinese"
+[ "$(zh "$STRATA" -C cn peer list --format csv)" = "$("$STRATA" -C cn peer list --format csv)" ] ||
+	fail "peer list --format csv differs by language"
+for cmd in "status --json" "datasets --format json" "peer list --format json" "log residents --json" "verify --json"; do
+	# shellcheck disable=SC2086
+	a=$("$STRATA" -C cn $cmd || true)
+	# shellcheck disable=SC2086
+	b=$(zh "$STRATA" -C cn $cmd || true)
+	[ "$a" = "$b" ] || fail "'$cmd' differs by language"
+done
+zh "$STRATA" -C cn status > status.zh || true
+grep -q '^节点 cn-wangjiang-01' status.zh || fail "status is not in Chinese: $(head -3 status.zh)"
+ok "tables in Chinese (header, tier); CSV and every --json the same in both languages"
