@@ -40,6 +40,11 @@ typedef struct {
 
 /* Prints "usage: strata <usage>" to stderr and returns CLI_EUSAGE. */
 int cli_usage(const char *usage);
+/*
+ * A word that is not one of a command's subcommands: says so, with the
+ * nearest ("did you mean") and all of them, then the usage; CLI_EUSAGE.
+ */
+int cli_unknown_sub(const char *command, const char *word, const char *const *subs, size_t nsubs, const char *usage);
 /* Splits "a,b,c" into a NULL-terminated malloc'd array; *n gets the count. */
 char **cli_split(const char *list, size_t *n);
 void cli_free_list(char **list);

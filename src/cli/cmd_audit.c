@@ -462,5 +462,9 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 		printf(_("usage: strata %s\n"), USAGE);
 		return 0;
 	}
+	if (argc >= 2) {
+		static const char *const subs[] = { "log", "refused", "view" };
+		return cli_unknown_sub("audit", argv[1], subs, sizeof(subs) / sizeof(*subs), USAGE);
+	}
 	return cli_usage(USAGE);
 }

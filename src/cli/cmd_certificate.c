@@ -111,6 +111,8 @@ int cmd_certificate(int argc, char **argv, strata_cli *cli)
 		printf(_("usage: strata %s\n"), USAGE);
 		return 0;
 	}
-	fprintf(stderr, _("strata: unknown certificate command '%s' (erasure, verify)\n"), argv[1]);
-	return CLI_EUSAGE;
+	{
+		static const char *const subs[] = { "erasure", "verify" };
+		return cli_unknown_sub("certificate", argv[1], subs, sizeof(subs) / sizeof(*subs), NULL);
+	}
 }

@@ -156,5 +156,9 @@ int cmd_key(int argc, char **argv, strata_cli *cli)
 		return key_rotate(cli);
 	if (argc == 2 && !strcmp(argv[1], "show"))
 		return key_show(cli);
+	if (argc >= 2 && strcmp(argv[1], "show") && strcmp(argv[1], "rotate")) {
+		static const char *const subs[] = { "show", "rotate", "revoke" };
+		return cli_unknown_sub("key", argv[1], subs, sizeof(subs) / sizeof(*subs), USAGE);
+	}
 	return cli_usage(USAGE);
 }

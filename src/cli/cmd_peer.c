@@ -418,7 +418,7 @@ static int peer_show(int argc, char **argv, strata_cli *cli)
 	    strata_peers_get(&tier, cli->node, argv[optind], "tier") < 0) {
 		strata_buf_dispose(&key);
 		strata_buf_dispose(&tier);
-		return strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf (see 'strata peer list')", argv[optind]);
+		return strata_peers_unknown(cli->node, argv[optind]);
 	}
 	strata_error_clear();
 	strata_buf_dispose(&key);
@@ -524,6 +524,10 @@ int cmd_peer(int argc, char **argv, strata_cli *cli)
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf(_("usage: strata %s\n"), USAGE);
 		return 0;
+	}
+	if (argc >= 2) {
+		static const char *const subs[] = { "add", "set", "remove", "show", "list" };
+		return cli_unknown_sub("peer", argv[1], subs, sizeof(subs) / sizeof(*subs), USAGE);
 	}
 	return cli_usage(USAGE);
 }

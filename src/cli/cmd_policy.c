@@ -1052,6 +1052,9 @@ int cmd_policy(int argc, char **argv, strata_cli *cli)
 		return policy_show(argc - 1, argv + 1, cli);
 	if (!strcmp(argv[1], "secret"))
 		return cmd_policy_secret(argc - 1, argv + 1, cli);
-	fprintf(stderr, _("strata: unknown policy command '%s' (check, preview, diff, impact, risk, commit, list, show, secret)\n"), argv[1]);
-	return CLI_EUSAGE;
+	{
+		static const char *const subs[] = { "check", "preview", "diff", "impact", "risk", "commit", "list", "show",
+						    "secret" };
+		return cli_unknown_sub("policy", argv[1], subs, sizeof(subs) / sizeof(*subs), NULL);
+	}
 }

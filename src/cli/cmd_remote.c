@@ -149,8 +149,16 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 		int plan = sync_plan(cli->node, peer);
 		if (!plan) {
 			if (!peers) {
-				fprintf(stderr, _("strata: sync %s: it has no url in node.conf\n"), peer);
+				strata_buf tier = STRATA_BUF_INIT;
+				if (strata_peers_get(&tier, cli->node, peer, "key") == STRATA_ENOTFOUND) {
+					strata_peers_unknown(cli->node, peer);
+					fprintf(stderr, "strata: %s\n", strata_error_last());
+				} else {
+					fprintf(stderr, _("strata: sync %s: it has no url in node.conf\n"), peer);
+				}
+				strata_buf_dispose(&tier);
 				failed++;
+				done++;	/* asked for by name: it counts as an exchange that failed */
 			} else if (!cli->quiet && !json_rows && !receive_only(cli->node, peer)) {
 				/* a peer that only sends to this node has nothing to do here: no line for it */
 				printf(_("sync %s: skipped, no url (parcels only)\n"), peer);

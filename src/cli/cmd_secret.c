@@ -200,8 +200,8 @@ int cmd_policy_secret(int argc, char **argv, strata_cli *cli)
 	if (!strcmp(verb, "rotate") ? optind + 1 != argc : optind + 2 != argc)
 		return cli_usage(USAGE);
 	if (strcmp(verb, "export") && strcmp(verb, "import") && strcmp(verb, "rotate")) {
-		fprintf(stderr, _("strata: unknown policy secret command '%s' (export, import, rotate)\n"), verb);
-		return CLI_EUSAGE;
+		static const char *const subs[] = { "export", "import", "rotate" };
+		return cli_unknown_sub("policy secret", verb, subs, sizeof(subs) / sizeof(*subs), NULL);
 	}
 	if ((rc = strata_node_open_checked(&n, cli->node_dir)) < 0)
 		return rc;

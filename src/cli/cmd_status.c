@@ -402,7 +402,7 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 		json_array_append_new(all, o);
 	}
 	if (only && json_array_size(all) == 0) {
-		rc = strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s'", only);
+		rc = strata_peers_unknown(cli->node, only);
 		goto done;
 	}
 	h = health(all, cli->node);

@@ -59,6 +59,10 @@ int cmd_view(int argc, char **argv, strata_cli *cli)
 			printf(_("usage: strata %s\n"), USAGE);
 			return 0;
 		}
+		if (argc >= 2) {
+			static const char *const subs[] = { "build" };
+			return cli_unknown_sub("view", argv[1], subs, 1, USAGE);
+		}
 		return cli_usage(USAGE);
 	}
 	argc--;

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "strata/node/check.h"
 #include "strata/base/fs.h"
+#include "strata/base/near.h"
 
 #include <getopt.h>
 #include <locale.h>
@@ -76,6 +77,21 @@ int cli_usage(const char *usage)
 {
 	fprintf(stderr, _("usage: strata %s\n"), usage);
 	return CLI_EUSAGE;
+}
+
+int cli_unknown_sub(const char *command, const char *word, const char *const *subs, size_t nsubs, const char *usage)
+{
+	strata_buf near = STRATA_BUF_INIT, all = STRATA_BUF_INIT;
+
+	strata_near_all(&all, subs, nsubs, nsubs);
+	if (strata_near_list(&near, word, subs, nsubs))
+		fprintf(stderr, _("strata: '%s' is not a '%s' command; did you mean %s? (%s)\n"), word, command,
+			near.ptr, all.ptr);
+	else
+		fprintf(stderr, _("strata: '%s' is not a '%s' command (%s)\n"), word, command, all.ptr ? all.ptr : "");
+	strata_buf_dispose(&near);
+	strata_buf_dispose(&all);
+	return usage ? cli_usage(usage) : CLI_EUSAGE;
 }
 
 /*
@@ -226,9 +242,31 @@ int main(int argc, char **argv)
 	for (cmd = cmds; cmd->name && strcmp(cmd->name, argv[i]); cmd++)
 		;
 	if (!cmd->name) {
-		fprintf(stderr, _("strata: '%s' is not a strata command; see 'strata --help'\n"), argv[i]);
+		const char *names[sizeof(cmds) / sizeof(*cmds)];
+		size_t n = 0;
+		strata_buf near = STRATA_BUF_INIT;
+		for (const struct strata_cmd *k = cmds; k->name; k++)
+			names[n++] = k->name;
+		if (strata_near_list(&near, argv[i], names, n))
+			fprintf(stderr, _("strata: '%s' is not a strata command; did you mean %s? (see 'strata --help')\n"),
+				argv[i], near.ptr);
+		else
+			fprintf(stderr, _("strata: '%s' is not a strata command; see 'strata --help'\n"), argv[i]);
+		strata_buf_dispose(&near);
 		return EXIT_USAGE;
 	}
+	/*
+	 * -C NODEDIR after the command too ('strata status -C node'): no
+	 * command has a -C of its own.  Up to "--", and only with a value.
+	 */
+	for (int k = i + 1; k + 1 < argc && strcmp(argv[k], "--"); k++)
+		if (!strcmp(argv[k], "-C")) {
+			cli.node_dir = argv[k + 1];
+			cli.node_dir_explicit = 1;
+			memmove(&argv[k], &argv[k + 2], (size_t)(argc - k - 1) * sizeof(*argv));
+			argc -= 2;
+			k--;
+		}
 	if (!cli.node_dir)
 		cli.node_dir = ".";
 

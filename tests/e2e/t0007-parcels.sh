@@ -17,7 +17,7 @@ git init -q --bare plain.git && git -C plain.git index-pack --stdin <objects.pac
 ssh-keygen -Y check-novalidate -n strata-parcel -s MANIFEST.sig <MANIFEST >/dev/null 2>&1 ||
 	fail "ssh-keygen does not verify MANIFEST.sig"
 expect_fail 1 "exists; refusing to overwrite" "$STRATA" -C cn export --to st-wangjiang -o 1.parcel
-expect_fail 1 "unknown peer 'nobody'" "$STRATA" -C cn export --to nobody -o x.parcel
+expect_fail 1 "no peer 'nobody' in node.conf; its peers are 'st-wangjiang'" "$STRATA" -C cn export --to nobody -o x.parcel
 expect_fail 1 "configured with direction pull: this node does not send to it" "$STRATA" -C st export --to cn-wangjiang-01 -o x.parcel
 [ ! -e x.parcel ] || fail "a refused export left a file"
 ok "a parcel is a plain tar: bsdtar lists it, git indexes its pack, ssh-keygen checks its signature"

@@ -16,7 +16,7 @@ set_url cn st-wangjiang "$ST_PORT"
 set_url dx st-wangjiang "$ST_PORT"
 
 # --- mistakes a user makes: clear errors, nothing recorded ---
-expect_fail 1 "unknown peer 'nobody'" "$STRATA" -C cn pull nobody
+expect_fail 1 "no peer 'nobody' in node.conf" "$STRATA" -C cn pull nobody
 [ ! -e cn/links/nobody.json ] || fail "a pull from an unknown peer left link state"
 expect_fail 1 "has no url in node.conf" "$STRATA" -C st pull cn-wangjiang-01
 expect_fail 2 "expected 1 to 86400 seconds" "$STRATA" -C cn push st-wangjiang --timeout 0

@@ -80,3 +80,33 @@ done
 zh "$STRATA" -C cn status > status.zh || true
 grep -q '^节点 cn-wangjiang-01' status.zh || fail "status is not in Chinese: $(head -3 status.zh)"
 ok "tables in Chinese (header, tier); CSV and every --json the same in both languages"
+
+# mistakes a newcomer makes get the fix
+expect_fail 2 "strata: 'improt' is not a strata command; did you mean 'import'? (see 'strata --help')" "$STRATA" improt
+expect_fail 2 "strata: 'chek' is not a 'policy' command; did you mean 'check'? ('check', 'preview', 'diff', 'impact', 'risk', 'commit', 'list', 'show', 'secret')" \
+	"$STRATA" -C cn policy chek x.yaml
+expect_fail 2 "strata: 'lsit' is not a 'peer' command; did you mean 'set', 'list'? ('add', 'set', 'remove', 'show', 'list')" "$STRATA" -C cn peer lsit
+expect_fail 2 "strata：'improt' 不是 strata 命令；您是不是要找 'import'？" zh "$STRATA" improt
+ok "a mistyped command or subcommand: did you mean, in English and in Chinese"
+
+"$STRATA" status -C cn > status.after || true
+grep -q '^node cn-wangjiang-01' status.after || fail "status -C after the command did not open the node: $(cat status.after)"
+ok "-C NODEDIR after the command (strata status -C node)"
+
+expect_fail 1 "strata: no peer 'st-wangjiang-x' in node.conf; did you mean 'st-wangjiang'? ('strata peer list')" \
+	"$STRATA" -C cn sync st-wangjiang-x
+expect_fail 1 "strata: no peer 'st-wangjang' in node.conf; did you mean 'st-wangjiang'?" "$STRATA" -C cn status st-wangjang
+ok "a misspelt peer is named as unknown, with the nearest known peer (sync, status)"
+
+before=$(node_state cn)
+expect_fail 1 "'all.csv': key field 'idnumber' is not a column of the input; did you mean 'id_number'? (its columns: 'id_number', 'name', 'gender'," \
+	"$STRATA" -C cn import people all.csv --key idnumber
+[ "$(node_state cn)" = "$before" ] || fail "the node changed after a wrong --key"
+ok "--key with a column that is not there: did you mean, and the columns listed"
+
+printf 'policy: p\nversion: 1\npurpose: test it\nrecipients:\n  tiers: [street]\ndatasets:\n  residents:\n    fields:\n      id_number: keep\n     name: drop\n' > indent.yaml
+expect_fail 1 "strata: 'indent.yaml':10:6: this line is not indented" "$STRATA" policy check indent.yaml
+printf "strata: 'indent.yaml':10:6: this line is not indented like the keys around it: indent it with spaces, as far as the key it belongs with\n         name: drop\n         ^\n" > want.err
+cmp -s want.err "$T/err" || fail "the YAML error is not the line with a caret: $(cat "$T/err")"
+expect_fail 1 "'indent.yaml':10:6：此行的缩进与周围的键不一致" zh "$STRATA" policy check indent.yaml
+ok "a policy indented wrong: file:line:column in plain words, the line shown with a caret, in Chinese too"

@@ -25,6 +25,11 @@
  */
 int strata_peers_list(char ***out, size_t *count, strata_node *n);
 void strata_peers_list_free(char **names);
+/*
+ * A peer name node.conf does not pin: sets STRATA_ENOTFOUND's message with
+ * the nearest pinned names ("did you mean"), or all of them, and returns it.
+ */
+int strata_peers_unknown(strata_node *n, const char *name);
 
 /*
  * Appends peer.<peer>.<var> from node.conf to `out`; STRATA_ENOTFOUND

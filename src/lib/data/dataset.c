@@ -7,6 +7,7 @@
  * the records that differ.
  */
 #include "strata/data/dataset.h"
+#include "strata/base/near.h"
 #include "strata/base/array.h"
 #include "strata/format/trie.h"
 #include "strata/node/refs.h"
@@ -748,37 +749,6 @@ int strata_dataset_name_valid(const char *name)
 	return strata_name_dataset_valid(p);
 }
 
-/* Levenshtein distance, stopping early past `max` (names are short). */
-static size_t edits(const char *a, const char *b, size_t max)
-{
-	size_t la = strlen(a), lb = strlen(b), row[STRATA_DATASET_NAME_MAX + 1];
-
-	if (la >= STRATA_DATASET_NAME_MAX || lb >= STRATA_DATASET_NAME_MAX)
-		return max + 1;
-	if ((la > lb ? la - lb : lb - la) > max)
-		return max + 1;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0], best;
-		row[0] = best = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], v = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < v)
-				v = up + 1;
-			if (row[j - 1] + 1 < v)
-				v = row[j - 1] + 1;
-			diag = up;
-			row[j] = v;
-			if (v < best)
-				best = v;
-		}
-		if (best > max)
-			return max + 1;
-	}
-	return row[lb];
-}
-
 typedef struct {
 	const char *want;
 	strata_buf suffix, near, all;
@@ -800,7 +770,7 @@ static int collect_hint(const strata_dataset_entry *d, void *payload)
 
 	if (nl > wl && d->name[nl - wl - 1] == '/' && !strcmp(d->name + nl - wl, h->want))
 		hint_add(&h->suffix, &h->nsuffix, d->name, 8);
-	else if (edits(d->dataset, last ? last + 1 : h->want, 2) <= 2 || edits(d->name, h->want, 2) <= 2)
+	else if (strata_near_edits(d->dataset, last ? last + 1 : h->want, 2) <= 2 || strata_near_edits(d->name, h->want, 2) <= 2)
 		hint_add(&h->near, &h->nnear, d->name, 8);
 	hint_add(&h->all, &h->nall, d->name, 12);
 	return 0;

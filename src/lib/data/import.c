@@ -13,6 +13,7 @@
 #include "strata/data/import.h"
 #include "strata/base/i18n.h"
 #include "strata/base/transcode.h"
+#include "strata/base/near.h"
 #include "strata/base/time.h"
 #include "strata/data/dataset.h"
 #include "strata/node/commit.h"
@@ -210,8 +211,19 @@ static int setup_key(import_ctx *c, const strata_schema *old)
 		size_t j;
 		for (j = 0; j < c->nfields && strcmp(c->fields[j], key[i]); j++)
 			;
-		if (j == c->nfields)
-			return strata_error_set("'%s': key field '%s' is not a column of the input", c->name, key[i]);
+		if (j == c->nfields) {
+			strata_buf near = STRATA_BUF_INIT, all = STRATA_BUF_INIT;
+			strata_near_all(&all, (const char *const *)c->fields, c->nfields, 32);
+			if (strata_near_list(&near, key[i], (const char *const *)c->fields, c->nfields))
+				error = strata_error_set("'%s': key field '%s' is not a column of the input; did you mean %s? "
+							 "(its columns: %s)", c->name, key[i], near.ptr, all.ptr);
+			else
+				error = strata_error_set("'%s': key field '%s' is not a column of the input (its columns: %s)",
+							 c->name, key[i], all.ptr ? all.ptr : "");
+			strata_buf_dispose(&near);
+			strata_buf_dispose(&all);
+			return error;
+		}
 		c->keyidx[i] = j;
 		c->keynames[i] = c->fields[j];
 	}

@@ -402,7 +402,7 @@ static int known_peer(strata_remote *r, const char *peer)
 	if (!strata_name_node_valid(peer))
 		error = strata_error_set("invalid peer name '%s'", peer);
 	else if (strata_peers_get(&key, r->n, peer, "key") < 0)
-		error = strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s': add it with 'strata peer add'", peer);
+		error = strata_peers_unknown(r->n, peer);
 	strata_buf_dispose(&key);
 	return error;
 }

@@ -397,7 +397,7 @@ int strata_keys_revoke(strata_node *n, const char *peer, const char *fpr, int64_
 		return strata_error_set("key revoke: the node's write lock is not held");
 	if (strata_peers_get(&v, n, peer, "key") < 0) {
 		strata_buf_dispose(&v);
-		return strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf (see 'strata peer list')", peer);
+		return strata_peers_unknown(n, peer);
 	}
 	if (strata_sign_pubkey_parse(&pk, v.ptr) == 0 && strata_sign_pubkey_fingerprint(&f, &pk) == 0 && !strcmp(f.ptr, fpr))
 		h.found = *current = 1;

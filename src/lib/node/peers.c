@@ -6,6 +6,7 @@
  * data on every call (LeakSanitizer).
  */
 #include "strata/node/peers.h"
+#include "strata/base/near.h"
 #include "strata/base/i18n.h"
 #include "strata/base/array.h"
 #include "strata/format/name.h"
@@ -29,6 +30,30 @@ void strata_peers_list_free(char **names)
 	for (size_t i = 0; names && names[i]; i++)
 		free(names[i]);
 	free(names);
+}
+
+int strata_peers_unknown(strata_node *n, const char *name)
+{
+	char **names = NULL;
+	size_t count = 0;
+	strata_buf near = STRATA_BUF_INIT, all = STRATA_BUF_INIT;
+	int error;
+
+	if (strata_peers_list(&names, &count, n) < 0)
+		strata_error_clear();
+	if (count && strata_near_list(&near, name, (const char *const *)names, count))
+		error = strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf; did you mean %s? ('strata peer list')",
+					  name, near.ptr);
+	else if (count) {
+		strata_near_all(&all, (const char *const *)names, count, 12);
+		error = strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf; its peers are %s", name, all.ptr);
+	} else
+		error = strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf: it pins none yet ('strata peer add')",
+					  name);
+	strata_buf_dispose(&near);
+	strata_buf_dispose(&all);
+	strata_peers_list_free(names);
+	return error;
 }
 
 int strata_peers_list(char ***out, size_t *count, strata_node *n)
@@ -459,7 +484,7 @@ int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, cons
 	if (!strata_node_locked(n))
 		return strata_error_set("peer set: the node's write lock is not held");
 	if (!strata_name_node_valid(name) || !peer_exists(n, name))
-		return strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf (see 'strata peer list')", name);
+		return strata_peers_unknown(n, name);
 	for (int i = 0; settable[i]; i++) {
 		had[i] = strata_peers_get(&old[i], n, name, settable[i]) == 0;
 		want[i] = had[i] ? old[i].ptr : NULL;
@@ -510,7 +535,7 @@ int strata_peers_remove(strata_node *n, const char *name)
 	if (!strata_node_locked(n))
 		return strata_error_set("peer remove: the node's write lock is not held");
 	if (!strata_name_node_valid(name))
-		return strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf", name);
+		return strata_peers_unknown(n, name);
 	if (git_config_iterator_new(&it, n->cfg) < 0)
 		return strata_error_git("cannot read node.conf");
 	while (!error && git_config_next(&e, it) == 0) {
@@ -525,7 +550,7 @@ int strata_peers_remove(strata_node *n, const char *name)
 	git_config_iterator_free(it);
 	git_error_clear();
 	if (!error && nvars == 0)
-		error = strata_error_setc(STRATA_ENOTFOUND, "no peer '%s' in node.conf (see 'strata peer list')", name);
+		error = strata_peers_unknown(n, name);
 	/* the regex only for a setting written twice: libgit2 1.5's leaks its match data */
 	for (size_t i = 0; !error && i < nvars; i++) {
 		int rc = git_config_delete_entry(n->cfg, vars[i]);

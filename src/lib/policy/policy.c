@@ -575,6 +575,53 @@ static int parse_root(ydoc *d, strata_policy *p)
 	return 0;
 }
 
+/* libyaml's words for a syntax error, and the same in a policy officer's words. */
+static const struct {
+	const char *libyaml, *plain;
+} yaml_words[] = {
+	{ "did not find expected key",
+	  N_("this line is not indented like the keys around it: indent it with spaces, as far as the key it belongs "
+	     "with") },
+	{ "mapping values are not allowed in this context",
+	  N_("a ':' where none can be: a key is 'name: value' on a line of its own; quote a value that holds ': '") },
+	{ "found character that cannot start any token",
+	  N_("a character that cannot start a value here (a tab? indent with spaces)") },
+	{ "did not find expected '-' indicator", N_("a list item starts with '- ', indented as the items above it") },
+	{ "block sequence entries are not allowed in this context",
+	  N_("a list item ('- ') where the line above wants a value: put it on its own line, indented") },
+	{ "could not find expected ':'", N_("a key without its ':' (or a quote left open on the line above)") },
+	{ "found unexpected end of stream", N_("the file ends inside a value: a quote or a bracket is not closed") },
+	{ "did not find expected ',' or ']'", N_("a list in [ ] is not closed, or its items lack the ',' between them") },
+	{ "did not find expected ',' or '}'", N_("a mapping in { } is not closed, or its entries lack the ',' between them") },
+	{ "found unknown escape character", N_("an unknown escape (\\) in a double-quoted value: use single quotes") },
+	{ "found a tab character that violates indentation", N_("a tab in the indentation: indent with spaces") },
+};
+
+/*
+ * A YAML syntax error as file:line:column, in plain words, with the line
+ * and a caret under the column.
+ */
+static int yaml_error(const char *file, const char *text, size_t len, const yaml_parser_t *parser)
+{
+	const char *problem = parser->problem ? parser->problem : "", *plain = NULL;
+	size_t line = parser->problem_mark.line, col = parser->problem_mark.column, start = 0, end, shown = 0;
+
+	for (size_t i = 0; i < sizeof(yaml_words) / sizeof(*yaml_words) && !plain; i++)
+		if (!strcmp(problem, yaml_words[i].libyaml))
+			plain = _(yaml_words[i].plain);
+	for (size_t l = 0; l < line && start < len; start++)
+		if (text[start] == '\n')
+			l++;
+	for (end = start; end < len && text[end] != '\n' && end - start < 160; end++)
+		;
+	for (size_t i = start; i < end && i < start + col; i++)
+		shown += ((unsigned char)text[i] & 0xc0) != 0x80;	/* characters before the column, for the caret */
+	return strata_error_set("'%s':%zu:%zu: %s%s%s%s\n    %.*s\n    %*s^", file, line + 1, col + 1,
+				plain ? plain : *problem ? problem : _("syntax error"), plain || !parser->context ? "" : " (",
+				plain || !parser->context ? "" : parser->context, plain || !parser->context ? "" : ")",
+				(int)(end - start), text + start, (int)shown, "");
+}
+
 int strata_policy_parse(strata_policy **out, const char *file, const char *text, size_t len)
 {
 	yaml_parser_t parser;
@@ -592,9 +639,7 @@ int strata_policy_parse(strata_policy **out, const char *file, const char *text,
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &d.doc)) {
-		strata_error_set("'%s':%zu:%zu: %s%s%s", file, parser.problem_mark.line + 1,
-				 parser.problem_mark.column + 1, parser.problem ? parser.problem : _("syntax error"),
-				 parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_error(file, text, len, &parser);
 		goto done;
 	}
 	have_doc = 1;

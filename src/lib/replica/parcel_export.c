@@ -199,7 +199,7 @@ static int export_parcel(strata_node *n, const char *peer, int full, const strat
 	if ((error = strata_journal_lock(n)) < 0 || (error = strata_node_load_key(n)) < 0)
 		goto done;
 	if ((error = strata_peers_get(&key, n, peer, "key")) < 0) {
-		error = strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s': add it with 'strata peer add'", peer);
+		error = strata_peers_unknown(n, peer);
 		goto done;
 	}
 	if ((error = strata_link_allows(n, peer, 1)) < 0 ||
@@ -353,7 +353,7 @@ int strata_parcel_export_file(strata_node *n, const char *peer, int full, const 
 	if ((error = strata_peers_get(&key, n, peer, "key")) < 0 || (error = strata_sign_pubkey_parse(&pk, key.ptr)) < 0 ||
 	    (error = strata_sign_pubkey_x25519(f.pk, &pk)) < 0) {
 		strata_buf_dispose(&key);
-		return error == STRATA_ENOTFOUND ? strata_error_setc(STRATA_ENOTFOUND, "unknown peer '%s'", peer) : error;
+		return error == STRATA_ENOTFOUND ? strata_peers_unknown(n, peer) : error;
 	}
 	strata_buf_dispose(&key);
 	if ((error = export_parcel(n, peer, full, NULL, "file-sealed", publish_sealed, &f, res)) == 0 && !res->uptodate)
