@@ -33,7 +33,7 @@ say "a month later: two residents moved, one left, one arrived"
 tmp=$DEMO_DIR/residents-december.csv
 awk -F, 'BEGIN {OFS=","} NR==1 {print; next} NR==3 {next}
 	NR==5 || NR==9 {$5="19900000000"} {print}' "$seeds/residents.csv" > "$tmp"
-echo '330106199003071234,新居民,男,1990-03-07,13800000000,"浙江省杭州市望江街道解放路1号1幢101室",望江社区,望江街道,wangjiang-001-001,Hwangjiang99999,1000-2999,true' >> "$tmp"
+echo '330106199003071236,新居民,男,1990-03-07,13800000000,"浙江省杭州市望江街道解放路1号1幢101室",望江社区,望江街道,wangjiang-001-001,Hwangjiang99999,1000-2999,true' >> "$tmp"
 "$STRATA" -C "$node" import residents "$tmp"
 
 say "strata log residents"

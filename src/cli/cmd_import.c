@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #define USAGE "import DATASET FILE|- [--key FIELD[,FIELD...]] [--format csv|jsonl] [--encoding utf-8|gb18030|gbk]\n" \
-	      "       [--upsert] [--schema-change]\n" \
+	      "       [--kind FIELD=resident-id|mobile|date|text]... [--upsert] [--schema-change]\n" \
 	      "       [--allow-erased --reason TEXT]\n" \
 	      "       strata import PARCEL [--receipt FILE | --no-receipt] [--keep]\n" \
 	      "       strata import RECEIPT"
@@ -142,6 +142,7 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		{ "key", required_argument, NULL, 'k' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "encoding", required_argument, NULL, 'e' },
+		{ "kind", required_argument, NULL, 'T' },
 		{ "upsert", no_argument, NULL, 'u' },
 		{ "schema-change", no_argument, NULL, 's' },
 		{ "allow-erased", no_argument, NULL, 'E' },
@@ -155,7 +156,7 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 	};
 	strata_import_opts o = { 0 };
 	strata_import_result res;
-	char **key = NULL;
+	char **key = NULL, *kinds[64];
 	const char *receipt = NULL;
 	int no_receipt = 0, keep = 0;
 	char hex[GIT_OID_HEXSZ + 1];
@@ -177,6 +178,14 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 				return CLI_EUSAGE;
 			}
 			break;
+		case 'T':
+			if (o.nkinds == sizeof(kinds) / sizeof(*kinds)) {
+				cli_free_list(key);
+				return cli_usage(USAGE);
+			}
+			kinds[o.nkinds++] = optarg;
+			o.kinds = kinds;
+			break;
 		case 'u': o.upsert = 1; break;
 		case 's': o.schema_change = 1; break;
 		case 'E': o.allow_erased = 1; break;
@@ -189,7 +198,7 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		default: cli_free_list(key); return cli_usage(USAGE);
 		}
 	}
-	if (optind + 1 == argc && !key && !o.format && !o.encoding && !o.upsert && !o.schema_change && !o.allow_erased && !o.reason)
+	if (optind + 1 == argc && !key && !o.format && !o.encoding && !o.nkinds && !o.upsert && !o.schema_change && !o.allow_erased && !o.reason)
 		return import_parcel(cli, argv[optind], receipt, no_receipt, keep);
 	if (optind + 2 != argc) {
 		cli_free_list(key);

@@ -8,13 +8,13 @@ seed="$TOP_SRCDIR/seeds/residents.csv"
 
 # change 2 phones, drop one row, add one
 awk -F, 'NR==1 {print; next} NR==3 {next} NR==5 || NR==9 {OFS=","; $5="19900000000"; print; next} {print}' "$seed" > v2.csv
-echo '110101199003070000,新居民,男,1990-03-07,13800000000,"浙江省杭州市望江街道1号",望江社区,望江街道,wangjiang-001-001,Hnew00001,<1000,true' >> v2.csv
+echo '110101199003070003,新居民,男,1990-03-07,13800000000,"浙江省杭州市望江街道1号",望江社区,望江街道,wangjiang-001-001,Hnew00001,<1000,true' >> v2.csv
 "$STRATA" -C n import residents v2.csv >out
 grep -q "1 added, 2 changed, 1 removed; 2400 records" out || fail "summary: $(cat out)"
 ok "re-import reports added, changed, removed"
 
 "$STRATA" -C n diff residents > diff.txt
-grep -q "^+ id_number=110101199003070000" diff.txt || fail "added record missing from diff"
+grep -q "^+ id_number=110101199003070003" diff.txt || fail "added record missing from diff"
 [ "$(grep -c '^~ ' diff.txt)" = 2 ] || fail "changed count in diff"
 grep -q "    phone: '.*' -> '19900000000'" diff.txt || fail "field-level change missing"
 [ "$(grep -c '^- ' diff.txt)" = 1 ] || fail "removed count in diff"
@@ -47,7 +47,7 @@ ok "export round trips (csv, jsonl) to the same tree id; old revisions export"
   "$(git -C n/repo.git rev-parse refs/strata/datasets/seedcopy^{tree})" ] || fail "row order changed the tree"
 ok "row order does not change the tree id"
 
-(head -1 "$seed"; echo '110101199003070000,改名,男,1990-03-07,13800000000,"x",望江社区,望江街道,wangjiang-001-001,Hnew00001,<1000,true') > up.csv
+(head -1 "$seed"; echo '110101199003070003,改名,男,1990-03-07,13800000000,"x",望江社区,望江街道,wangjiang-001-001,Hnew00001,<1000,true') > up.csv
 "$STRATA" -C n import residents up.csv --upsert | grep -q "0 added, 1 changed, 0 removed; 2400 records" || fail "upsert"
 "$STRATA" -C n import residents up.csv --upsert | grep -q "no changes" || fail "repeat upsert should change nothing"
 ok "upsert changes only what it names; a repeat makes no commit"

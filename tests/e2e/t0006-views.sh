@@ -59,7 +59,7 @@ ok "the same source, policy and secret give the same view tree on another node"
 # (a record leaving the filter would cut the view instead: t0027)
 awk -F, 'BEGIN {OFS=","} NR==1 {print; next} NR==3 {next}
 	NR==5 {$5="19900000000"} NR==8 {$12="true"} {print}' "$seed" > v2.csv
-echo '330106199003071234,新居民,男,1990-03-07,13800000000,"浙江省杭州市望江街道1号",望江社区,望江街道,wangjiang-001-001,Hx,<1000,true' >> v2.csv
+echo '330106199003071236,新居民,男,1990-03-07,13800000000,"浙江省杭州市望江街道1号",望江社区,望江街道,wangjiang-001-001,Hx,<1000,true' >> v2.csv
 "$STRATA" -C cn import residents v2.csv >/dev/null
 "$STRATA" -C cn view build --peer st-wangjiang > inc.out
 grep -q "^st-wangjiang/residents: .* records, signed commit (incremental)" inc.out || fail "not incremental: $(cat inc.out)"

@@ -13,7 +13,7 @@ two_nodes
 # a resident whose surname is the rare 𠈌 (U+2020C, GB 18030-2022), in a spreadsheet saved as GB18030
 {
 	head -1 "$TOP_SRCDIR/seeds/residents.csv"
-	printf '330108199001010011,𠈌桂英,女,1990-01-01,13800000000,"浙江省杭州市望江街道𠈌江路1号",望江社区,望江街道,wangjiang-001-001,Hwangjiang00001,3000-4999,true\n'
+	printf '330108199001010010,𠈌桂英,女,1990-01-01,13800000000,"浙江省杭州市望江街道𠈌江路1号",望江社区,望江街道,wangjiang-001-001,Hwangjiang00001,3000-4999,true\n'
 	tail -n +2 "$TOP_SRCDIR/seeds/residents.csv"
 } > all.csv
 iconv -f UTF-8 -t GB18030 all.csv > excel.csv
@@ -110,3 +110,26 @@ printf "strata: 'indent.yaml':10:6: this line is not indented like the keys arou
 cmp -s want.err "$T/err" || fail "the YAML error is not the line with a caret: $(cat "$T/err")"
 expect_fail 1 "'indent.yaml':10:6：此行的缩进与周围的键不一致" zh "$STRATA" policy check indent.yaml
 ok "a policy indented wrong: file:line:column in plain words, the line shown with a caret, in Chinese too"
+
+# their identifiers: resident ID numbers (GB 11643), mobiles, dates
+before=$(node_state cn)
+{ head -4 all.csv; printf '330108199001010011,错号,女,1990-01-01,13800000000,"x",望江社区,望江街道,wangjiang-001-001,Hx,3000-4999,true\n'; } > badid.csv
+expect_fail 1 "strata: 'badid.csv': line 5: id_number '330108199001010011' is not a valid resident ID number: its check digit is 0, not 1 (GB 11643); if the field is free text, import with --kind id_number=text" \
+	"$STRATA" -C cn import residents badid.csv
+{ head -4 all.csv; printf '330108199001010010,错日,女,1990-02-30,13800000000,"x",望江社区,望江街道,wangjiang-001-001,Hx,3000-4999,true\n'; } > baddate.csv
+expect_fail 1 "strata: 'baddate.csv': line 5: birth_date '1990-02-30' is not a date that exists; if the field is free text, import with --kind birth_date=text" \
+	"$STRATA" -C cn import residents baddate.csv
+expect_fail 1 "strata：'baddate.csv'：第 5 行：birth_date '1990-02-30' 不是实际存在的日期" zh "$STRATA" -C cn import residents baddate.csv
+[ "$(node_state cn)" = "$before" ] || fail "the node changed after refusing a wrong ID number or date"
+ok "a wrong check digit, an impossible date: refused with file, line and the way out, in Chinese too; node unchanged"
+
+{ head -1 all.csv; sed -n 2,3p all.csv; printf '330108199001010029,手机,女,1990-01-01,1380000,"x",望江社区,望江街道,wangjiang-001-001,Hx,3000-4999,true\n'; } > phone.csv
+"$STRATA" -C cn import people phone.csv --key id_number >/dev/null
+expect_fail 1 "strata: 'phone.csv': line 4: phone '1380000' is not a mobile number (11 digits, 13 to 19 first)" \
+	"$STRATA" -C cn import people phone.csv --kind phone=mobile
+git -C cn/repo.git show refs/strata/datasets/people:schema.json | grep -q '"kind"' && fail "a refused declaration was kept"
+"$STRATA" -C cn import people badid.csv --kind id_number=text >/dev/null
+git -C cn/repo.git show refs/strata/datasets/people:schema.json | grep -q '{"kind":"text","name":"id_number"' ||
+	fail "the declaration is not in schema.json"
+"$STRATA" -C cn import people badid.csv >/dev/null || fail "a field declared free text was checked on the next import"
+ok "--kind declares a field (mobile checked; text: nothing checked), kept in schema.json for the imports after"

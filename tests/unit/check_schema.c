@@ -57,6 +57,49 @@ START_TEST(type_inference_narrows)
 }
 END_TEST
 
+START_TEST(kinds_check_resident_ids_mobiles_and_dates)
+{
+	char why[192];
+
+	ck_assert_int_eq(strata_schema_kind_check(why, sizeof(why), "resident-id", "330108194007120007", 18), 0);
+	ck_assert_int_eq(strata_schema_kind_check(why, sizeof(why), "resident-id", "11010519491231002x", 18), 0);
+	ck_assert_int_eq(strata_schema_kind_check(why, sizeof(why), "resident-id", "330108194007120008", 18), 1);
+	ck_assert_str_eq(why, "a valid resident ID number: its check digit is 7, not 8 (GB 11643)");
+	ck_assert_int_eq(strata_schema_kind_check(why, sizeof(why), "resident-id", "330108194002300000", 18), 1);
+	ck_assert_str_eq(why, "a valid resident ID number: its birth date 1940-02-30 does not exist");
+	ck_assert_int_eq(strata_schema_kind_check(why, sizeof(why), "resident-id", "33010819400712000", 17), 1);
+	ck_assert_int_eq(strata_schema_kind_check(why, sizeof(why), "mobile", "13800000000", 11), 0);
+	ck_assert_int_eq(strata_schema_kind_check(why, sizeof(why), "mobile", "12800000000", 11), 1);
+	ck_assert_int_eq(strata_schema_kind_check(why, sizeof(why), "date", "2024-02-29", 10), 0);
+	ck_assert_int_eq(strata_schema_kind_check(why, sizeof(why), "date", "2023-02-29", 10), 1);
+	ck_assert_str_eq(why, "a date that exists");
+	ck_assert_int_eq(strata_schema_kind_check(why, sizeof(why), "text", "anything", 8), 0);
+	ck_assert_uint_eq(strata_schema_shape("330108194007120008", 18), STRATA_SHAPE_RESIDENT_ID);
+	ck_assert_uint_eq(strata_schema_shape("2023-02-30", 10), STRATA_SHAPE_DATE);
+	ck_assert_uint_eq(strata_schema_shape("张三", 6), 0);
+}
+END_TEST
+
+START_TEST(kinds_round_trip_and_unknown_ones_are_refused)
+{
+	static const char text[] = "{\"fields\":[{\"kind\":\"resident-id\",\"name\":\"id\",\"type\":\"string\"},"
+				   "{\"name\":\"n\",\"type\":\"string\"}],\"format\":1,\"key\":[\"id\"]}\n";
+	strata_schema *s = NULL;
+	strata_buf b = STRATA_BUF_INIT;
+
+	ck_assert_int_eq(strata_schema_parse(&s, text, strlen(text)), 0);
+	ck_assert_str_eq(s->kinds[0], "resident-id");
+	ck_assert_ptr_null(s->kinds[1]);
+	ck_assert_int_eq(strata_schema_write(&b, s), 0);
+	ck_assert_str_eq(b.ptr, text);
+	strata_schema_free(s);
+	strata_buf_dispose(&b);
+	ck_assert_int_lt(strata_schema_parse(&s, "{\"fields\":[{\"kind\":\"passport\",\"name\":\"id\",\"type\":\"string\"}],"
+					     "\"format\":1,\"key\":[\"id\"]}", 84), 0);
+	ck_assert_str_eq(strata_error_last(), "schema.json: field 'id': unknown kind (resident-id, mobile, date or text)");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("schema");
@@ -64,6 +107,8 @@ int main(void)
 	tcase_add_test(tc, parse_write_round_trip);
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, type_inference_narrows);
+	tcase_add_test(tc, kinds_check_resident_ids_mobiles_and_dates);
+	tcase_add_test(tc, kinds_round_trip_and_unknown_ones_are_refused);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

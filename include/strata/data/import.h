@@ -20,6 +20,8 @@ typedef struct {
 	const char *encoding;	/* "gb18030", "gbk", or NULL / "utf-8" (transcode.h) */
 	char **key;		/* key fields, or NULL to keep the dataset's */
 	size_t nkey;
+	char **kinds;		/* "FIELD=KIND" declarations (schema.h), kept in the schema */
+	size_t nkinds;
 	int upsert;		/* add or change only; never delete */
 	int schema_change;	/* accept different fields or key */
 	int progress;		/* report progress on stderr */

@@ -16,6 +16,7 @@ typedef struct {
 	size_t nfields;
 	char **names;		/* input column order */
 	char **types;		/* string, integer, number, date, boolean */
+	char **kinds;		/* per field, what its values are declared to be, or NULL (see below) */
 	size_t nkey;
 	char **key;		/* key field names, in key order */
 } strata_schema;
@@ -31,6 +32,28 @@ int strata_schema_load(strata_schema **out, git_repository *repo, const git_tree
 /* Index of field `name`, or -1. */
 int strata_schema_field(const strata_schema *s, const char *name);
 void strata_schema_free(strata_schema *s);
+
+/*
+ * Kinds: what a field's values are, checked at import.  A dataset's
+ * officer declares one (schema.json's optional "kind" of a field; views
+ * carry none):
+ *   resident-id  a resident ID number (GB 11643): 18 characters, the birth
+ *                date in them a real date, the last the check digit
+ *   mobile       a mobile number: 11 digits, 13 to 19 first
+ *   date         YYYY-MM-DD, a date that exists
+ *   text         free text: nothing is checked, not even by shape
+ * A field declared nothing whose every value has the shape of a resident
+ * ID number, or of a date, is checked as one (strata_schema_shape).
+ */
+int strata_schema_kind_known(const char *kind);
+enum { STRATA_SHAPE_RESIDENT_ID = 1, STRATA_SHAPE_DATE = 2, STRATA_SHAPE_ALL = 3 };
+/* The shapes `v` has (non-empty values only). */
+unsigned strata_schema_shape(const char *v, size_t len);
+/*
+ * 0 if `v` is a valid value of `kind`, else 1 with why it is not (a
+ * phrase that follows "is not ...") in `why`.
+ */
+int strata_schema_kind_check(char *why, size_t size, const char *kind, const char *v, size_t len);
 
 /* Type inference: start with STRATA_TYPES_ALL and narrow per value. */
 #define STRATA_TYPES_ALL 0xfu

@@ -65,6 +65,7 @@ typedef struct {
 	size_t *keyidx;
 	char **keynames;		/* key field names, in key order (borrowed from fields) */
 	unsigned *types;
+	const char **kinds;		/* per field: its declared kind (schema.h), or NULL */
 	strata_spill *spills[ROW_WORKERS];	/* one per row worker, merged per bucket */
 	size_t rows, total;
 } import_ctx;
@@ -261,11 +262,23 @@ typedef struct {
 	int done, failed;
 } row_queue;
 
+/* A value with the shape of a resident ID number or a date that is not a valid one (0: none yet). */
+typedef struct {
+	uint32_t line;
+	char value[64];
+	char why[192];
+} shape_bad;
+
+#define NSHAPES 2	/* STRATA_SHAPE_RESIDENT_ID, STRATA_SHAPE_DATE */
+static const char *const shape_kind[NSHAPES] = { "resident-id", "date" };
+
 typedef struct {
 	import_ctx *c;
 	row_queue *q;
 	strata_spill *spill;
 	unsigned *types;
+	unsigned *shapes;		/* per field: the shapes every value so far has (schema.h) */
+	shape_bad *bad;			/* per field and shape: the first value of that shape that is not valid */
 	strata_buf rec;
 	char **kv, **vals;
 	size_t *klens;
@@ -291,9 +304,61 @@ static int spill_row(row_worker *wk, char *const *vals, const size_t *lens, uint
 	strata_buf_clear(&wk->rec);
 	if (strata_json_put_record(&wk->rec, c->fields, vals, lens, c->order, c->nfields) < 0)
 		return STRATA_ERROR;
-	for (size_t i = 0; i < c->nfields; i++)
+	for (size_t i = 0; i < c->nfields; i++) {
+		char why[192];
 		wk->types[i] = strata_schema_type_narrow(wk->types[i], vals[i], lens[i]);
+		if (lens[i] == 0)
+			continue;
+		if (c->kinds[i]) {
+			if (strata_schema_kind_check(why, sizeof(why), c->kinds[i], vals[i], lens[i]))
+				return strata_error_set("'%s': line %u: %s '%.64s' is not %s", c->name, line, c->fields[i],
+							vals[i], why);
+			continue;
+		}
+		unsigned shape = strata_schema_shape(vals[i], lens[i]);
+		wk->shapes[i] &= shape;
+		for (int k = 0; k < NSHAPES; k++) {
+			shape_bad *b = &wk->bad[i * NSHAPES + k];
+			if ((shape & (1u << k)) && (!b->line || line < b->line) &&
+			    strata_schema_kind_check(b->why, sizeof(b->why), shape_kind[k], vals[i], lens[i])) {
+				b->line = line;
+				snprintf(b->value, sizeof(b->value), "%.*s", (int)lens[i], vals[i]);
+			}
+		}
+	}
 	return strata_spill_add(wk->spill, hash, line, 1, wk->rec.ptr, wk->rec.len);
+}
+
+/*
+ * A field declared nothing whose every value has the shape of a resident
+ * ID number (or of a date) holds them: its first value of that shape that
+ * is not a valid one, by line, stops the import, with the way out.
+ */
+static int shapes_hold(import_ctx *c, row_worker *wk, int nworkers)
+{
+	const shape_bad *first = NULL;
+	size_t field = 0;
+
+	for (size_t f = 0; f < c->nfields; f++) {
+		unsigned shape = STRATA_SHAPE_ALL;
+		if (c->kinds[f])
+			continue;
+		for (int i = 0; i < nworkers; i++)
+			shape &= wk[i].shapes[f];
+		for (int k = 0; k < NSHAPES; k++) {
+			if (!(shape & (1u << k)))
+				continue;
+			for (int i = 0; i < nworkers; i++) {
+				const shape_bad *b = &wk[i].bad[f * NSHAPES + k];
+				if (b->line && (!first || b->line < first->line))
+					first = b, field = f;
+			}
+		}
+	}
+	if (!first)
+		return 0;
+	return strata_error_set("'%s': line %u: %s '%s' is not %s; if the field is free text, import with --kind %s=text",
+				c->name, first->line, c->fields[field], first->value, first->why, c->fields[field]);
 }
 
 static void *row_main(void *arg)
@@ -433,14 +498,18 @@ static int read_rows(import_ctx *c)
 		wk[i].c = c;
 		wk[i].q = &q;
 		if ((wk[i].types = calloc(c->nfields, sizeof(unsigned))) == NULL ||
+		    (wk[i].shapes = calloc(c->nfields, sizeof(unsigned))) == NULL ||
+		    (wk[i].bad = calloc(c->nfields * NSHAPES, sizeof(shape_bad))) == NULL ||
 		    (wk[i].vals = calloc(c->nfields, sizeof(char *))) == NULL ||
 		    (wk[i].kv = calloc(c->nkey, sizeof(char *))) == NULL ||
 		    (wk[i].klens = calloc(c->nkey, sizeof(size_t))) == NULL) {
 			error = strata_error_set("out of memory");
 			break;
 		}
-		for (size_t f = 0; f < c->nfields; f++)
+		for (size_t f = 0; f < c->nfields; f++) {
 			wk[i].types[f] = STRATA_TYPES_ALL;
+			wk[i].shapes[f] = STRATA_SHAPE_ALL;
+		}
 		if ((error = strata_spill_open(&wk[i].spill, strata_node_path(c->node))) < 0)
 			break;
 	}
@@ -508,12 +577,16 @@ static int read_rows(import_ctx *c)
 		if (msg)
 			error = strata_error_set("%s", msg);
 	}
+	if (!error)
+		error = shapes_hold(c, wk, started);
 	for (int i = 0; i < ROW_WORKERS; i++) {
 		if (!error)
 			for (size_t f = 0; f < c->nfields; f++)
 				c->types[f] &= wk[i].types[f];
 		c->spills[i] = wk[i].spill;
 		free(wk[i].types);
+		free(wk[i].shapes);
+		free(wk[i].bad);
 		free(wk[i].vals);
 		free(wk[i].kv);
 		free(wk[i].klens);
@@ -808,8 +881,42 @@ static void ctx_dispose(import_ctx *c)
 	free(c->fields);
 	free(c->order);
 	free(c->types);
+	free(c->kinds);
 	free(c->keyidx);
 	free(c->keynames);
+}
+
+/* The kinds declared before (the old schema's), changed by --kind FIELD=KIND. */
+static int setup_kinds(import_ctx *c, const strata_schema *old)
+{
+	if ((c->kinds = calloc(c->nfields, sizeof(char *))) == NULL)
+		return strata_error_set("out of memory");
+	for (size_t i = 0; old && old->kinds && i < old->nfields; i++) {
+		int f;
+		for (f = 0; f < (int)c->nfields && strcmp(c->fields[f], old->names[i]); f++)
+			;
+		if (f < (int)c->nfields)
+			c->kinds[f] = old->kinds[i];
+	}
+	for (size_t i = 0; i < c->o->nkinds; i++) {
+		const char *decl = c->o->kinds[i], *eq = strchr(decl, '=');
+		size_t f;
+		if (!eq || eq == decl || !strata_schema_kind_known(eq + 1))
+			return strata_error_set("--kind '%s': expected FIELD=KIND, KIND resident-id, mobile, date or text", decl);
+		for (f = 0; f < c->nfields && (strlen(c->fields[f]) != (size_t)(eq - decl) ||
+					       strncmp(c->fields[f], decl, (size_t)(eq - decl))); f++)
+			;
+		if (f == c->nfields) {
+			strata_buf all = STRATA_BUF_INIT;
+			strata_near_all(&all, (const char *const *)c->fields, c->nfields, 32);
+			strata_error_set("--kind '%s': '%.*s' is not a column of '%s' (its columns: %s)", decl,
+					 (int)(eq - decl), decl, c->name, all.ptr ? all.ptr : "");
+			strata_buf_dispose(&all);
+			return STRATA_ERROR;
+		}
+		c->kinds[f] = eq + 1;
+	}
+	return 0;
 }
 
 /*
@@ -887,7 +994,7 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 		strata_error_set("'%s': the file is empty", c.name);
 		goto done;
 	}
-	if (take_header(&c, &header) < 0 || setup_key(&c, old_schema) < 0 ||
+	if (take_header(&c, &header) < 0 || setup_key(&c, old_schema) < 0 || setup_kinds(&c, old_schema) < 0 ||
 	    read_rows(&c) < 0)
 		goto done;
 	if (strata_pack_writer_new(&w, strata_node_repo(n), IMPORT_ZLIB_LEVEL) < 0)
@@ -928,6 +1035,7 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 		new_schema.types[i] = (char *)strata_schema_type_name(c.types[i]);
 	for (size_t i = 0; i < c.nkey; i++)
 		new_schema.key[i] = c.keynames[i];
+	new_schema.kinds = (char **)c.kinds;	/* as declared (text included), never inferred */
 	if ((error = strata_schema_write_root(w, &new_schema, &records_oid, &root_oid)) < 0 ||
 	    (error = strata_pack_writer_commit(w)) < 0)
 		goto done;

@@ -8,6 +8,7 @@
 #include "strata/format/json.h"
 #include "strata/format/pack.h"
 #include "strata/format/trie.h"
+#include "strata/base/i18n.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,84 @@ static int is_date(const char *v, size_t len)
 	return 1;
 }
 
+static const char *const kinds[] = { "resident-id", "mobile", "date", "text" };
+
+int strata_schema_kind_known(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++)
+		if (!strcmp(kind, kinds[i]))
+			return 1;
+	return 0;
+}
+
+static int digits(const char *v, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int rid_shape(const char *v, size_t len)
+{
+	return len == 18 && digits(v, 17) && ((v[17] >= '0' && v[17] <= '9') || v[17] == 'X' || v[17] == 'x');
+}
+
+unsigned strata_schema_shape(const char *v, size_t len)
+{
+	unsigned shape = 0;
+
+	if (rid_shape(v, len))
+		shape |= STRATA_SHAPE_RESIDENT_ID;
+	if (len == 10 && v[4] == '-' && v[7] == '-' && digits(v, 4) && digits(v + 5, 2) && digits(v + 8, 2))
+		shape |= STRATA_SHAPE_DATE;
+	return shape;
+}
+
+int strata_schema_kind_check(char *why, size_t size, const char *kind, const char *v, size_t len)
+{
+	if (!strcmp(kind, "resident-id")) {
+		static const int weight[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+		static const char check[] = "10X98765432";
+		char date[11];
+		int sum = 0;
+		if (!rid_shape(v, len)) {
+			snprintf(why, size, "%s", _("a resident ID number (18 characters: 17 digits, then a digit or X)"));
+			return 1;
+		}
+		snprintf(date, sizeof(date), "%.4s-%.2s-%.2s", v + 6, v + 10, v + 12);
+		if (!is_date(date, 10)) {
+			snprintf(why, size, _("a valid resident ID number: its birth date %s does not exist"), date);
+			return 1;
+		}
+		for (int i = 0; i < 17; i++)
+			sum += (v[i] - '0') * weight[i];
+		if (check[sum % 11] != (v[17] == 'x' ? 'X' : v[17])) {
+			snprintf(why, size, _("a valid resident ID number: its check digit is %c, not %c (GB 11643)"),
+				 check[sum % 11], v[17]);
+			return 1;
+		}
+		return 0;
+	}
+	if (!strcmp(kind, "mobile")) {
+		if (len != 11 || !digits(v, 11) || v[0] != '1' || v[1] < '3') {
+			snprintf(why, size, "%s", _("a mobile number (11 digits, 13 to 19 first)"));
+			return 1;
+		}
+		return 0;
+	}
+	if (!strcmp(kind, "date")) {
+		if (!is_date(v, len)) {
+			snprintf(why, size, "%s",
+				 strata_schema_shape(v, len) & STRATA_SHAPE_DATE ? _("a date that exists")
+										: _("a date (YYYY-MM-DD)"));
+			return 1;
+		}
+		return 0;
+	}
+	return 0;	/* text */
+}
+
 unsigned strata_schema_type_narrow(unsigned mask, const char *v, size_t len)
 {
 	if (len == 0)
@@ -96,7 +175,9 @@ void strata_schema_free(strata_schema *s)
 	for (size_t i = 0; i < s->nfields; i++) {
 		free(s->names ? s->names[i] : NULL);
 		free(s->types ? s->types[i] : NULL);
+		free(s->kinds ? s->kinds[i] : NULL);
 	}
+	free(s->kinds);
 	for (size_t i = 0; i < s->nkey; i++)
 		free(s->key ? s->key[i] : NULL);
 	free(s->names);
@@ -118,8 +199,11 @@ int strata_schema_write(strata_buf *out, const strata_schema *s)
 	if (strata_buf_puts(out, "{\"fields\":[") < 0)
 		return STRATA_ERROR;
 	for (size_t i = 0; i < s->nfields; i++) {
-		if ((i && strata_buf_putc(out, ',') < 0) ||
-		    strata_buf_puts(out, "{\"name\":") < 0 ||
+		if ((i && strata_buf_putc(out, ',') < 0) || strata_buf_putc(out, '{') < 0 ||
+		    (s->kinds && s->kinds[i] &&
+		     (strata_buf_puts(out, "\"kind\":") < 0 ||
+		      strata_json_put_string(out, s->kinds[i], strlen(s->kinds[i])) < 0 || strata_buf_putc(out, ',') < 0)) ||
+		    strata_buf_puts(out, "\"name\":") < 0 ||
 		    strata_json_put_string(out, s->names[i], strlen(s->names[i])) < 0 ||
 		    strata_buf_puts(out, ",\"type\":") < 0 ||
 		    strata_json_put_string(out, s->types[i], strlen(s->types[i])) < 0 ||
@@ -157,6 +241,7 @@ int strata_schema_parse(strata_schema **out, const char *text, size_t len)
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->names = calloc(json_array_size(fields), sizeof(char *))) == NULL ||
 	    (s->types = calloc(json_array_size(fields), sizeof(char *))) == NULL ||
+	    (s->kinds = calloc(json_array_size(fields), sizeof(char *))) == NULL ||
 	    (s->key = calloc(json_array_size(key), sizeof(char *))) == NULL) {
 		error = strata_error_set("out of memory");
 		goto done;
@@ -179,6 +264,18 @@ int strata_schema_parse(strata_schema **out, const char *text, size_t len)
 		if (!s->names[i] || !s->types[i]) {
 			error = strata_error_set("out of memory");
 			goto done;
+		}
+		if (json_object_get(f, "kind")) {
+			const char *kind = json_string_value(json_object_get(f, "kind"));
+			if (!kind || !strata_schema_kind_known(kind)) {
+				error = strata_error_set("schema.json: field '%s': unknown kind (resident-id, mobile, date or text)",
+							 name);
+				goto done;
+			}
+			if ((s->kinds[i] = strdup(kind)) == NULL) {
+				error = strata_error_set("out of memory");
+				goto done;
+			}
 		}
 	}
 	for (size_t i = 0; i < json_array_size(key); i++) {
