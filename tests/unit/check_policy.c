@@ -120,7 +120,7 @@ START_TEST(schema_mismatches_are_refused)
 	char *names[] = { "id", "name", "born", "age" };
 	char *types[] = { "string", "string", "date", "integer" };
 	char *key[] = { "id" };
-	strata_schema s = { 4, names, types, 1, key };
+	strata_schema s = { .nfields = 4, .names = names, .types = types, .nkey = 1, .key = key };
 	strata_policy *p = NULL;
 	strata_buf y = STRATA_BUF_INIT;
 
@@ -139,7 +139,7 @@ START_TEST(schema_fit_is_accepted)
 	char *names[] = { "id", "name", "born", "age" };
 	char *types[] = { "string", "string", "date", "integer" };
 	char *key[] = { "id" };
-	strata_schema s = { 4, names, types, 1, key };
+	strata_schema s = { .nfields = 4, .names = names, .types = types, .nkey = 1, .key = key };
 	const char *y = HEAD "datasets:\n  r:\n    filter: {name: [a, b]}\n    fields:\n"
 			"      id: pseudonym\n      born: {generalize: month}\n      age: {generalize: {range: 10}}\n";
 	strata_policy *p = NULL;
@@ -155,7 +155,7 @@ START_TEST(schema_missing_field_in_views)
 	char *names[] = { "id", "name" };
 	char *types[] = { "string", "string" };
 	char *key[] = { "id" };
-	strata_schema s = { 2, names, types, 1, key };
+	strata_schema s = { .nfields = 2, .names = names, .types = types, .nkey = 1, .key = key };
 	const char *y = HEAD "datasets:\n  r:\n    fields:\n      id: pseudonym\n      income: keep\n";
 	const char *f = HEAD "datasets:\n  r:\n    filter: {consent: [\"true\"]}\n    fields:\n      id: pseudonym\n";
 	strata_policy *p = NULL;
