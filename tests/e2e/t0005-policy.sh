@@ -26,7 +26,7 @@ expect_fail 1 "filter on unknown field 'consented'" "$STRATA" policy check filte
 grep -v '^purpose:' "$TOP_SRCDIR/policies/community-to-street.yaml" > nopurpose.yaml
 expect_fail 1 "missing 'purpose'" "$STRATA" policy check nopurpose.yaml
 printf 'policy: x\n  version: 1\n - y\n' > syntax.yaml
-expect_fail 1 "'syntax.yaml':2:10: mapping values are not allowed" "$STRATA" policy check syntax.yaml
+expect_fail 1 "'syntax.yaml':2:10: a ':' where none can be" "$STRATA" policy check syntax.yaml
 [ "$(node_state n)" = "$before" ] || fail "policy check changed the node"
 ok "bad policies: file:line:column errors, node unchanged"
 

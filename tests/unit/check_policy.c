@@ -5,7 +5,7 @@
 #define HEAD "policy: p\nversion: 1\npurpose: test\nrecipients: {tiers: [street]}\n"
 
 static const struct { const char *yaml; const char *err; } bad[] = {
-	{ "policy: p\n  version: 1\n  - x\n", "'t.yaml':2:10: mapping values are not allowed" },			/* YAML syntax */
+	{ "policy: p\n  version: 1\n  - x\n", "'t.yaml':2:10: a ':' where none can be: a key is 'name: value' on a line of its own" },			/* YAML syntax */
 	{ HEAD "datasets:\n  r:\n    fields:\n      a: blur\n", "'t.yaml':8:10: unknown transform 'blur'" },
 	{ HEAD "datasets:\n  r:\n    fields:\n      a: {blur: 1}\n", "'t.yaml':8:10: unknown transform 'blur'" },
 	{ HEAD "datasets:\n  r:\n    fields:\n      a: {mask: [1]}\n", "'t.yaml':8:17: mask takes [first, last]" },
