@@ -1,12 +1,55 @@
 // strata console: a thin client of the node's JSON API (/api/*, the schema
 // of the commands' --json).  Every value goes into the page as text, never
 // as markup; the page changes nothing on the node.
+//
+// Language: the reader's choice (the switch in the header, kept in
+// localStorage), else the browser's.  Every message is t("English"),
+// translated from the catalogue the tool's own messages come from
+// (po/zh_CN.po, served as /zh_CN.json); a word of strata's own that the API
+// gives (a tier, a state) goes through w().  The API's messages come in the
+// same language: the page sets the cookie strata_lang, and the console runs
+// its commands in that language.  Data (names, purposes, commit subjects,
+// record values) is shown as it is, inside class "data".
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
 const TIERS = ["province", "district", "street", "community"];	// top to bottom
 let session = { logged_in: false };
 let routeGen = 0;	// each route() is one generation; an answer for an older one is dropped
+let lang = "en", dict = {};
+let labels = {};	// dataset (last name) -> field -> label, from the catalogue
+
+function chooseLang() {
+	let l = null;
+	try { l = localStorage.getItem("strata.lang"); } catch (e) { l = null; }
+	if (l !== "en" && l !== "zh") l = (navigator.languages || [navigator.language || "en"]).some((x) => /^zh\b/i.test(x)) ? "zh" : "en";
+	return l;
+}
+async function loadLang() {
+	lang = chooseLang();
+	document.cookie = "strata_lang=" + lang + "; path=/; SameSite=Strict";
+	document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+	dict = {};
+	if (lang === "zh") {
+		const r = await fetch("/zh_CN.json", { credentials: "same-origin" });
+		if (r.ok) dict = await r.json();
+	}
+}
+// a message in the reader's language; {name} takes args.name
+function t(msg, args) {
+	let s = dict[msg] || msg;
+	for (const [k, v] of Object.entries(args || {})) s = s.split("{" + k + "}").join(String(v));
+	return s;
+}
+// a word of strata's own the API gives (a tier, a state, a role), in the reader's language
+function w(word) { return word === null || word === undefined || word === "" ? "—" : dict[word] || word; }
+// data, as it is: marked so that a reader (and the language test) tells it from the page's words
+function data(v) { return el("span", { class: "data" }, v === null || v === undefined || v === "" ? "—" : String(v)); }
+// a field's label (the catalogue's), else its name
+function label(dataset, field) {
+	const last = (dataset || "").split("/").pop();
+	return (labels[last] && labels[last][field]) || field;
+}
 
 function el(tag, attrs, ...kids) {
 	const e = document.createElement(tag);
@@ -26,11 +69,13 @@ function svg(tag, attrs, ...kids) {
 	for (const k of kids) e.append(k instanceof Node ? k : document.createTextNode(String(k)));
 	return e;
 }
-// an RFC 3339 time as the viewer's local time
-function when(t) {
-	if (!t) return "—";
-	const d = new Date(t);
-	return isNaN(d) ? t : d.toLocaleString();
+// an RFC 3339 time as YYYY-MM-DD HH:MM in the node's zone (session.utc_offset, minutes east of UTC)
+function when(tm) {
+	if (!tm) return "—";
+	const d = new Date(tm);
+	if (isNaN(d)) return tm;
+	const z = new Date(d.getTime() + (session.utc_offset || 0) * 60000), p = (n) => String(n).padStart(2, "0");
+	return z.getUTCFullYear() + "-" + p(z.getUTCMonth() + 1) + "-" + p(z.getUTCDate()) + " " + p(z.getUTCHours()) + ":" + p(z.getUTCMinutes());
 }
 function short(c) { return c ? c.slice(0, 12) : "—"; }
 function enc(v) { return encodeURIComponent(v); }
@@ -46,7 +91,7 @@ async function api(path) {
 		throw stale;
 	}
 	if (!r.ok) {
-		const err = new Error(body && body.error ? body.error : r.status + " " + r.statusText);
+		const err = new Error(body && body.error ? body.error : r.status + " " + t(r.statusText));
 		err.status = r.status;
 		throw err;
 	}
@@ -58,12 +103,12 @@ function table(cols, rows, cells) {
 		el("thead", {}, el("tr", {}, cols.map((c) => el("th", {}, c)))),
 		el("tbody", {}, rows.length ? rows.map((r) => el("tr", {}, cells(r).map((c) =>
 			c instanceof Node && c.tagName === "TD" ? c : el("td", {}, c)))) :
-			el("tr", {}, el("td", { colspan: cols.length, class: "muted" }, "none"))));
+			el("tr", {}, el("td", { colspan: cols.length, class: "muted" }, t("none")))));
 }
 function num(n) { return el("td", { class: "num" }, n === null || n === undefined ? "—" : String(n)); }
 function errorBox(e) {
 	const box = el("div", { class: "error" }, e.message);
-	if (e.status === 401 && !session.logged_in) box.append(" ", el("a", { href: "#/login" }, "Log in"));
+	if (e.status === 401 && !session.logged_in) box.append(" ", el("a", { href: "#/login" }, t("Log in")));
 	return box;
 }
 function show(...nodes) {
@@ -76,9 +121,9 @@ function show(...nodes) {
 function peerState(p) {
 	const net = p.network || {};
 	if (p.unreachable || (net.last_error_time && (!net.last_success || net.last_error_time > net.last_success)))
-		return ["bad", "failing" + (net.last_error ? ": " + net.last_error : "")];
-	if (p.waiting > 0) return ["wait", p.waiting + " view" + (p.waiting === 1 ? "" : "s") + " waiting"];
-	return ["ok", "in sync"];
+		return ["bad", t("failing") + (net.last_error ? ": " + net.last_error : "")];
+	if (p.waiting > 0) return ["wait", t("{n} view(s) waiting", { n: p.waiting })];
+	return ["ok", t("in sync")];
 }
 
 function graph(st) {
@@ -86,26 +131,26 @@ function graph(st) {
 	const nodes = [me, ...st.peers];
 	const rows = {};
 	for (const n of nodes) {
-		const t = TIERS.includes(n.tier) ? n.tier : "department";
-		(rows[t] = rows[t] || []).push(n);
+		const tier = TIERS.includes(n.tier) ? n.tier : "department";
+		(rows[tier] = rows[tier] || []).push(n);
 	}
-	const order = TIERS.concat(["department"]).filter((t) => rows[t]);
+	const order = TIERS.concat(["department"]).filter((tier) => rows[tier]);
 	const W = 1000, rowH = 110, boxW = 190, boxH = 46;
 	const H = order.length * rowH + 20;
-	const s = svg("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "the federation as this node sees it" });
+	const s = svg("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("the federation as this node sees it") });
 	const defs = svg("defs");
 	for (const [id, color] of [["ok", "#2f855a"], ["wait", "#b7791f"], ["bad", "#c53030"]])
 		defs.append(svg("marker", { id: "arrow-" + id, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
 			svg("path", { d: "M0,0 L10,5 L0,10 z", fill: color })));
 	s.append(defs);
 	const pos = new Map();
-	order.forEach((t, ri) => {
-		const list = rows[t];
+	order.forEach((tier, ri) => {
+		const list = rows[tier];
 		list.forEach((n, i) => {
 			const x = (W / (list.length + 1)) * (i + 1), y = 20 + ri * rowH + boxH / 2;
 			pos.set(n.peer, { x, y });
 		});
-		s.append(svg("text", { x: 8, y: 20 + ri * rowH + boxH / 2 + 4, fill: "#5a6475", "font-size": 12 }, t));
+		s.append(svg("text", { x: 8, y: 20 + ri * rowH + boxH / 2 + 4, fill: "#5a6475", "font-size": 12 }, w(tier)));
 	});
 	const colors = { ok: "#2f855a", wait: "#b7791f", bad: "#c53030" };
 	for (const p of st.peers) {
@@ -119,8 +164,8 @@ function graph(st) {
 		// the label near the peer's end, on its side of the line, so that converging lines do not overprint
 		const f = 0.62, mx = attrs.x1 + f * (attrs.x2 - attrs.x1), my = attrs.y1 + f * (attrs.y2 - attrs.y1);
 		const left = attrs.x2 < attrs.x1 - 1, dx = left ? -8 : 8, anchor = left ? "end" : "start";
-		const out = p.out && p.out.time ? "sent " + when(p.out.time) : null, inn = p.in && p.in.time ? "received " + when(p.in.time) : null;
-		s.append(svg("text", { x: mx + dx, y: my - 2, "font-size": 11, fill: "#1a202c", "text-anchor": anchor }, dir + (out ? " · " + out : "")));
+		const out = p.out && p.out.time ? t("sent {time}", { time: when(p.out.time) }) : null, inn = p.in && p.in.time ? t("received {time}", { time: when(p.in.time) }) : null;
+		s.append(svg("text", { x: mx + dx, y: my - 2, "font-size": 11, fill: "#1a202c", "text-anchor": anchor }, w(dir) + (out ? " · " + out : "")));
 		if (inn) s.append(svg("text", { x: mx + dx, y: my + 12, "font-size": 11, fill: "#1a202c", "text-anchor": anchor }, inn));
 	}
 	for (const n of nodes) {
@@ -131,7 +176,7 @@ function graph(st) {
 			fill: n.me ? "#2b6cb0" : "#fff", stroke: n.me ? "#2b6cb0" : colors[state], "stroke-width": 2 }));
 		g.append(svg("text", { x, y: y - 3, "text-anchor": "middle", "font-size": 13, "font-weight": 600, fill: n.me ? "#fff" : "#1a202c" }, n.peer));
 		g.append(svg("text", { x, y: y + 13, "text-anchor": "middle", "font-size": 11, fill: n.me ? "#e2ecf7" : "#5a6475" },
-			n.me ? "this node · " + n.tier : n.tier + (n.policy ? " · " + n.policy : "")));
+			n.me ? t("this node") + " · " + w(n.tier) : w(n.tier) + (n.policy ? " · " + n.policy : "")));
 		s.append(g);
 	}
 	return el("div", { class: "graph" }, s);
@@ -141,94 +186,95 @@ async function federation() {
 	const st = await api("status");
 	const problems = st.health.problems || [];
 	const summary = el("div", { class: "summary" + (st.health.ok ? "" : " bad") },
-		st.health.ok ? "Healthy: every peer in sync as far as this node knows." : problems.length + " thing" + (problems.length === 1 ? "" : "s") + " need attention: ",
+		st.health.ok ? t("Healthy: every peer in sync as far as this node knows.") : t("{n} thing(s) need attention:", { n: problems.length }) + " ",
 		problems.length ? el("ul", {}, problems.map((p) => el("li", {}, p))) : null);
 	const peerRows = st.peers.map((p) => {
 		const [state, text] = peerState(p);
-		return [el("a", { href: "#/peer/" + enc(p.peer) }, p.peer), p.tier, p.direction, p.policy || "—", p.url || "—",
+		return [el("a", { href: "#/peer/" + enc(p.peer) }, p.peer), w(p.tier), w(p.direction), p.policy || "—", p.url || "—",
 			when(p.out && p.out.time), when(p.in && p.in.time), el("span", { class: "badge " + state }, text)];
 	});
 	const views = [];
 	for (const p of st.peers) {
-		for (const v of p.views || []) views.push([p.peer, "sent to it", v.name, v.state, short(v.commit), short(v.sent)]);
-		for (const v of p.received || []) views.push([p.peer, "received from it", v.name, v.state, short(v.commit), "—"]);
+		for (const v of p.views || []) views.push([p.peer, t("sent to it"), v.name, w(v.state), short(v.commit), short(v.sent)]);
+		for (const v of p.received || []) views.push([p.peer, t("received from it"), v.name, w(v.state), short(v.commit), "—"]);
 	}
-	show(el("h1", {}, "Federation"), summary, graph(st),
-		el("h2", {}, "Peers"),
-		table(["peer", "tier", "direction", "policy", "url", "last sent", "last received", "state"], peerRows, (r) => r),
-		el("h2", {}, "Views: what each peer holds"),
-		table(["peer", "", "view", "state", "commit here", "commit it holds"], views, (r) => r));
+	show(el("h1", {}, t("Federation")), summary, graph(st),
+		el("h2", {}, t("Peers")),
+		table([t("peer"), t("tier"), t("direction"), t("policy"), t("url"), t("last sent"), t("last received"), t("state")], peerRows, (r) => r),
+		el("h2", {}, t("Views: what each peer holds")),
+		table([t("peer"), "", t("view"), t("state"), t("commit here"), t("commit it holds")], views, (r) => r));
 }
 
 async function peer(name) {
 	const p = await api("peer?peer=" + enc(name));
-	const rows = Object.entries(p).filter(([k, v]) => typeof v !== "object" || v === null).map(([k, v]) => [k, v === null ? "—" : String(v)]);
-	const sides = ["sent", "received", "network"].map((k) => [k, p[k] ? JSON.stringify(p[k]) : "—"]);
-	show(el("h1", {}, "Peer " + name), table(["", ""], rows.concat(sides), (r) => [r[0], el("span", { class: "mono" }, r[1])]));
+	const rows = Object.entries(p).filter(([k, v]) => typeof v !== "object" || v === null).map(([k, v]) => [w(k), v === null ? "—" : String(v)]);
+	const sides = ["sent", "received", "network"].map((k) => [w(k), p[k] ? JSON.stringify(p[k]) : "—"]);
+	show(el("h1", {}, t("Peer {name}", { name: name })), table(["", ""], rows.concat(sides), (r) => [r[0], el("span", { class: "mono" }, r[1])]));
 }
 
 // ---- datasets ----
 
 async function datasets() {
 	const ds = await api("datasets");
-	show(el("h1", {}, "Datasets"),
-		table(["name", "from", "owner", "records", "last change", "policy", "purpose", "onward", "retention"], ds, (d) => [
-			el("a", { href: "#/dataset/" + enc(d.name) }, d.name), d.from, d.owner || "—", num(d.records), when(d.last_change),
-			d.policy ? d.policy + (d.policy_version ? " v" + d.policy_version : "") : "—", d.purpose || "—", d.onward || "—", d.retention || "—"]));
+	show(el("h1", {}, t("Datasets")),
+		table([t("name"), t("from"), t("owner"), t("records"), t("last change"), t("policy"), t("purpose"), t("onward"), t("retention")], ds, (d) => [
+			el("a", { href: "#/dataset/" + enc(d.name) }, d.name), d.from === "own" ? t("own") : d.from, d.owner || "—", num(d.records), when(d.last_change),
+			d.policy ? d.policy + (d.policy_version ? " v" + d.policy_version : "") : "—", data(d.purpose), d.onward || "—", d.retention || "—"]));
 }
 
 async function dataset(name, tab, arg) {
 	const own = !name.includes("/");
 	const tabs = el("div", { class: "tabs" },
-		el("a", { href: "#/dataset/" + enc(name), class: tab === "log" ? "active" : null }, "History"),
-		el("a", { href: "#/dataset/" + enc(name) + "/records", class: tab === "records" ? "active" : null }, "Records"));
-	const head = [el("h1", {}, name), el("p", { class: "muted" }, own ? "This node's own dataset: its records are raw personal data, shown only after a login." :
-		"Received data, as this node holds it (already redacted by the sender's policy)."), tabs];
+		el("a", { href: "#/dataset/" + enc(name), class: tab === "log" ? "active" : null }, t("History")),
+		el("a", { href: "#/dataset/" + enc(name) + "/records", class: tab === "records" ? "active" : null }, t("Records")));
+	const head = [el("h1", {}, name), el("p", { class: "muted" }, own ? t("This node's own dataset: its records are raw personal data, shown only after a login.") :
+		t("Received data, as this node holds it (already redacted by the sender's policy).")), tabs];
 	if (tab === "records") return records(name, head, arg);
 	const log = await api("log?dataset=" + enc(name));
-	show(...head, table(["commit", "time", "signature", "signer", "change"], log, (c) => [
+	show(...head, table([t("commit"), t("time"), t("signature"), t("signer"), t("change")], log, (c) => [
 		el("span", { class: "mono" }, short(c.commit)), when(c.time),
-		el("span", { class: c.signature === "good" ? "ok" : "bad" }, c.signature), c.signer || "—", c.subject]));
+		el("span", { class: c.signature === "good" ? "ok" : "bad" }, w(c.signature)), c.signer || "—", data(c.subject)]));
 }
 
 async function records(name, head, key) {
 	const form = el("form", { class: "row", onsubmit: (ev) => { ev.preventDefault(); location.hash = "#/dataset/" + enc(name) + "/records/" + enc(form.elements.key.value.trim()); } },
-		el("label", {}, "Search by key", el("input", { name: "key", value: key || "", placeholder: "the record's key", size: 40 })),
-		el("button", { type: "submit" }, "Find"));
+		el("label", {}, t("Search by key"), el("input", { name: "key", value: key || "", placeholder: t("the record's key"), size: 40 })),
+		el("button", { type: "submit" }, t("Find")));
 	if (key) {
 		let hist;
 		try { hist = await api("history?dataset=" + enc(name) + "&key=" + enc(key)); } catch (e) { if (e.stale) throw e; return show(...head, form, errorBox(e)); }
 		const fields = Array.from(new Set(hist.flatMap((h) => h.record ? Object.keys(h.record) : [])));
 		return show(...head, form,
-			el("p", {}, el("a", { href: "#/trace/" + enc(name) + "/" + enc(key) }, "Trace this record through the tiers")),
-			table(["time", "change", "node", "signature"].concat(fields), hist, (h) => [when(h.time), h.change, h.node || "—",
-				el("span", { class: h.signature === "good" ? "ok" : "bad" }, h.signature)].concat(fields.map((f) => h.record && h.record[f] !== undefined ? h.record[f] : "—"))));
+			el("p", {}, el("a", { href: "#/trace/" + enc(name) + "/" + enc(key) }, t("Trace this record through the tiers"))),
+			table([t("time"), t("change"), t("node"), t("signature")].concat(fields.map((f) => label(name, f))), hist, (h) => [when(h.time), w(h.change), h.node || "—",
+				el("span", { class: h.signature === "good" ? "ok" : "bad" }, w(h.signature))].concat(fields.map((f) => data(h.record && h.record[f] !== undefined ? h.record[f] : null)))));
 	}
 	let rows;
 	try { rows = await api("records?dataset=" + enc(name)); } catch (e) { if (e.stale) throw e; return show(...head, form, errorBox(e)); }
 	const cols = rows.length ? Object.keys(rows[0]).filter((c) => c !== "_source") : [];
-	show(...head, form, el("p", { class: "muted" }, "The first " + rows.length + " records. Search by key for one record's history."),
-		table(cols, rows, (r) => cols.map((c) => r[c] === null ? "—" : r[c])));
+	show(...head, form, el("p", { class: "muted" }, t("The first {n} records. Search by key for one record's history.", { n: rows.length })),
+		table(cols.map((c) => label(name, c)), rows, (r) => cols.map((c) => data(r[c]))));
 }
 
 async function trace(name, key) {
-	const t = await api("trace?dataset=" + enc(name) + "&key=" + enc(key));
-	const hops = t.hops || [];
-	const W = 900, hopH = 86, H = hops.length * hopH + 20;
-	const s = svg("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "the record's way through the tiers" });
+	const tr = await api("trace?dataset=" + enc(name) + "&key=" + enc(key));
+	const hops = tr.hops || [];
+	const W = 900, hopH = 92, H = hops.length * hopH + 20;
+	const s = svg("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("the record's way through the tiers") });
 	hops.forEach((h, i) => {
 		const y = 10 + i * hopH;
 		if (i > 0) s.append(svg("line", { x1: 150, y1: y - hopH + 56, x2: 150, y2: y, stroke: "#4a5568", "stroke-width": 2 }));
 		s.append(svg("rect", { x: 20, y, width: 260, height: 56, rx: 6, fill: "#fff", stroke: h.signature === "good" ? "#2f855a" : "#c53030", "stroke-width": 2 }));
-		s.append(svg("text", { x: 150, y: y + 22, "text-anchor": "middle", "font-size": 13, "font-weight": 600 }, h.node + " (" + (h.tier || "?") + ")"));
-		s.append(svg("text", { x: 150, y: y + 40, "text-anchor": "middle", "font-size": 11, fill: "#5a6475" }, h.role));
-		s.append(svg("text", { x: 300, y: y + 22, "font-size": 12 }, "commit " + short(h.commit) + " · signature " + h.signature + (h.signer ? " by " + h.signer : "")));
+		s.append(svg("text", { x: 150, y: y + 22, "text-anchor": "middle", "font-size": 13, "font-weight": 600 }, h.node + " (" + w(h.tier || "?") + ")"));
+		s.append(svg("text", { x: 150, y: y + 40, "text-anchor": "middle", "font-size": 11, fill: "#5a6475" }, w(h.role)));
+		s.append(svg("text", { x: 300, y: y + 22, "font-size": 12 }, t("commit {commit} · signature {signature}", { commit: short(h.commit), signature: w(h.signature) }) + (h.signer ? " · " + h.signer : "")));
 		s.append(svg("text", { x: 300, y: y + 40, "font-size": 12, fill: "#5a6475" },
-			(h.policy ? "policy " + h.policy + (h.policy_version ? " v" + h.policy_version : "") + " · " : "") + (h.purpose ? "purpose: " + h.purpose + " · " : "") + when(h.committed)));
+			(h.policy ? t("policy") + " " + h.policy.name + " v" + h.policy.version + " · " : "") + when(h.committed) + (h.purpose ? " · " + t("purpose") + ":" : "")));
+		if (h.purpose) s.append(svg("text", { x: 300, y: y + 56, "font-size": 12, fill: "#5a6475", class: "data" }, h.purpose));
 	});
-	show(el("h1", {}, "Trace of " + key + " in " + name), el("div", { class: "graph" }, s),
-		el("h2", {}, "Each hop"), table(["node", "role", "commit", "signature", "when", "record"], hops, (h) => [
-			h.node, h.role, el("span", { class: "mono" }, short(h.commit)), h.signature, when(h.committed),
+	show(el("h1", {}, t("Trace of {key} in {dataset}", { key: key, dataset: name })), el("div", { class: "graph" }, s),
+		el("h2", {}, t("Each hop")), table([t("node"), t("role"), t("commit"), t("signature"), t("when"), t("record")], hops, (h) => [
+			h.node, w(h.role), el("span", { class: "mono" }, short(h.commit)), w(h.signature), when(h.committed),
 			el("span", { class: "mono" }, h.record ? JSON.stringify(h.record) : "—")]));
 }
 
@@ -237,38 +283,39 @@ async function trace(name, key) {
 async function policies() {
 	const ps = await api("policies");
 	const peers = await api("peers");
-	const blocks = [el("h1", {}, "Policies")];
-	if (!ps.length) blocks.push(el("p", { class: "muted" }, "No policy committed on this node."));
+	const blocks = [el("h1", {}, t("Policies"))];
+	if (!ps.length) blocks.push(el("p", { class: "muted" }, t("No policy committed on this node.")));
 	for (const p of ps) {
 		const versions = p.versions || [];
-		const recips = p.peers.map((x) => "peer " + x).concat(p.tiers.map((x) => "tier " + x)).join(", ");
-		const from = el("select", { name: "from" }, versions.map((v) => el("option", { value: v.version }, "version " + v.version)));
-		const to = el("select", { name: "to" }, versions.map((v) => el("option", { value: v.version, selected: v.version === p.version ? "selected" : null }, "version " + v.version)));
+		const recips = p.peers.map((x) => t("peer") + " " + x).concat(p.tiers.map((x) => t("tier") + " " + w(x))).join(", ");
+		const from = el("select", { name: "from" }, versions.map((v) => el("option", { value: v.version }, t("version {n}", { n: v.version }))));
+		const to = el("select", { name: "to" }, versions.map((v) => el("option", { value: v.version, selected: v.version === p.version ? "selected" : null }, t("version {n}", { n: v.version }))));
 		const out = el("div", {});
 		const form = el("form", { class: "row", onsubmit: async (ev) => {
 			ev.preventDefault();
 			try {
 				const d = await api("policy-diff?policy=" + enc(p.policy) + "&from=" + enc(from.value) + "&to=" + enc(to.value));
 				out.replaceChildren(d.changes.length ? el("ul", {}, d.changes.map((c) => el("li", { class: "change" + (c.more_visible ? " more" : c.less_visible ? " less" : "") },
-					(c.dataset ? c.dataset + (c.field ? "." + c.field : "") + ": " : "") + c.what + (c.old || c.new ? " (" + (c.old || "—") + " → " + (c.new || "—") + ")" : "") + (c.why ? ". " + c.why : ""))))
-					: el("p", { class: "muted" }, "No difference."));
+					(c.dataset ? c.dataset + (c.field ? "." + c.field : "") + ": " : "") + w(c.what) + (c.old || c.new ? " (" + (c.old || "—") + " → " + (c.new || "—") + ")" : "") + (c.why ? ". " + c.why : ""))))
+					: el("p", { class: "muted" }, t("No difference.")));
 			} catch (e) { out.replaceChildren(errorBox(e)); }
-		} }, el("label", {}, "From", from), el("label", {}, "To", to), el("button", { type: "submit" }, "Compare"));
+		} }, el("label", {}, t("From"), from), el("label", {}, t("To"), to), el("button", { type: "submit" }, t("Compare")));
 		const risk = el("div", {}, el("button", { type: "button", onclick: async () => {
 			try {
 				const r = await api("risk?policy=" + enc(p.policy));
-				risk.replaceChildren(table(["recipient", "dataset", "records", "classes", "min k", "unique", "in classes below 5", "max risk", "average risk"], r.risk || [], (x) => [
+				risk.replaceChildren(table([t("recipient"), t("dataset"), t("records"), t("classes"), t("min k"), t("unique"), t("in classes below 5"), t("max risk"), t("average risk"), t("verdict")], r.risk || [], (x) => [
 					x.peer, x.dataset, num(x.records), num(x.risk && x.risk.classes), num(x.risk && x.risk.min_k), num(x.risk && x.risk.unique),
 					num(x.risk && x.risk.below_5), num(x.risk && x.risk.max_risk !== undefined ? x.risk.max_risk.toFixed(3) : null),
-					num(x.risk && x.risk.avg_risk !== undefined ? x.risk.avg_risk.toFixed(3) : null)]));
+					num(x.risk && x.risk.avg_risk !== undefined ? x.risk.avg_risk.toFixed(3) : null), verdict(x.risk)]),
+					el("p", { class: "muted" }, t("Verdict: high when the largest risk is 0.2 or more (a class of fewer than 5 records), medium from 0.05 (fewer than 20), else low.")));
 			} catch (e) { risk.replaceChildren(errorBox(e)); }
-		} }, "Re-identification risk per recipient"));
+		} }, t("Re-identification risk per recipient")));
 		const latest = versions.find((v) => v.version === p.version) || versions[versions.length - 1];
 		// what each recipient gets: the policy applied to the first records, with the recipient's own tokens
 		const recipients = peers.filter((x) => x.policy === p.policy);
 		const dsSel = el("select", { name: "dataset" }, p.datasets.map((d) => el("option", { value: d }, d)));
 		const peerSel = el("select", { name: "peer" }, recipients.map((x) => el("option", { value: x.peer }, x.peer)));
-		const verSel = el("select", { name: "version" }, versions.map((v) => el("option", { value: v.version, selected: v.version === p.version ? "selected" : null }, "version " + v.version)));
+		const verSel = el("select", { name: "version" }, versions.map((v) => el("option", { value: v.version, selected: v.version === p.version ? "selected" : null }, t("version {n}", { n: v.version }))));
 		const prevOut = el("div", {});
 		const prevForm = el("form", { class: "row", onsubmit: async (ev) => {
 			ev.preventDefault();
@@ -276,15 +323,15 @@ async function policies() {
 				const q = "preview?policy=" + enc(p.policy) + "&version=" + enc(verSel.value) + "&dataset=" + enc(dsSel.value) + (peerSel.value ? "&peer=" + enc(peerSel.value) : "");
 				const r = await api(q);
 				const fields = Array.from(new Set(r.records.flatMap((x) => Object.keys(x.before))));
-				prevOut.replaceChildren(el("p", { class: "muted" }, "The first " + r.records.length + " records of " + r.dataset + " as " + (peerSel.value || "the recipient") +
-					" would get them under version " + r.version + (r.filtered ? " (" + r.filtered + " left out by the policy's filters)" : "") + "."),
-					table(fields, r.records, (x) => fields.map((f) => x.after[f] === null || x.after[f] === undefined ? el("td", { class: "muted" }, "(dropped)") : x.after[f])));
+				prevOut.replaceChildren(el("p", { class: "muted" }, t("The first {n} records of {dataset} as {recipient} would get them under version {version}.", { n: r.records.length, dataset: r.dataset, recipient: peerSel.value || t("the recipient"), version: r.version }) +
+					(r.filtered ? " " + t("({n} left out by the policy's filters)", { n: r.filtered }) : "")),
+					table(fields.map((f) => label(r.dataset, f)), r.records, (x) => fields.map((f) => x.after[f] === null || x.after[f] === undefined ? el("td", { class: "muted" }, t("(dropped)")) : data(x.after[f]))));
 			} catch (e) { prevOut.replaceChildren(errorBox(e)); }
-		} }, el("label", {}, "Version", verSel), el("label", {}, "Dataset", dsSel), el("label", {}, "Recipient", peerSel), el("button", { type: "submit" }, "Preview what it receives"));
-		blocks.push(el("h2", {}, p.policy + " · version " + p.version),
-			el("p", {}, "For " + (recips || "—") + "; shares " + p.datasets.join(", ") + ". Purpose: " + (latest ? latest.purpose : "—")),
-			table(["version", "committed", "blob", "purpose"], versions, (v) => ["version " + v.version, when(v.committed), el("span", { class: "mono" }, short(v.blob)), v.purpose]),
-			form, out, el("h2", {}, "What each recipient receives"), prevForm, prevOut, risk, latest ? el("details", {}, el("summary", {}, "The text of version " + latest.version), el("pre", {}, latest.text)) : null);
+		} }, el("label", {}, t("Version"), verSel), el("label", {}, t("Dataset"), dsSel), el("label", {}, t("Recipient"), peerSel), el("button", { type: "submit" }, t("Preview what it receives")));
+		blocks.push(el("h2", {}, p.policy + " · " + t("version {n}", { n: p.version })),
+			el("p", {}, t("For {recipients}; shares {datasets}.", { recipients: recips || "—", datasets: p.datasets.join(", ") }) + " " + t("Purpose:") + " ", data(latest ? latest.purpose : null)),
+			table([t("version"), t("committed"), t("blob"), t("purpose")], versions, (v) => [t("version {n}", { n: v.version }), when(v.committed), el("span", { class: "mono" }, short(v.blob)), data(v.purpose)]),
+			form, out, el("h2", {}, t("What each recipient receives")), prevForm, prevOut, risk, latest ? el("details", {}, el("summary", {}, t("The text of version {n}", { n: latest.version })), el("pre", { class: "data" }, latest.text)) : null);
 	}
 	show(...blocks);
 }
@@ -299,39 +346,39 @@ async function audit(q) {
 		for (const k of ["peer", "event", "since", "until"]) if (form.elements[k].value.trim()) p.set(k, form.elements[k].value.trim());
 		location.hash = "#/audit?" + p.toString();
 	} },
-		el("label", {}, "Peer", el("input", { name: "peer", value: params.get("peer") || "", size: 18 })),
-		el("label", {}, "Event", el("input", { name: "event", value: params.get("event") || "", size: 16, placeholder: "e.g. parcel-import" })),
-		el("label", {}, "Since", el("input", { name: "since", value: params.get("since") || "", size: 20, placeholder: "2026-01-01" })),
-		el("label", {}, "Until", el("input", { name: "until", value: params.get("until") || "", size: 20 })),
-		el("button", { type: "submit" }, "Filter"));
+		el("label", {}, t("Peer"), el("input", { name: "peer", value: params.get("peer") || "", size: 18 })),
+		el("label", {}, t("Event"), el("input", { name: "event", value: params.get("event") || "", size: 16, placeholder: t("e.g. parcel-import") })),
+		el("label", {}, t("Since"), el("input", { name: "since", value: params.get("since") || "", size: 20, placeholder: "2026-01-01" })),
+		el("label", {}, t("Until"), el("input", { name: "until", value: params.get("until") || "", size: 20 })),
+		el("button", { type: "submit" }, t("Filter")));
 	const query = new URLSearchParams();
 	for (const k of ["peer", "event", "since", "until"]) if (params.get(k)) query.set(k, params.get(k));
 	const verifyOut = el("div", {});
 	const verify = el("button", { type: "button", onclick: async () => {
-		verifyOut.replaceChildren(el("p", { class: "muted" }, "Verifying every commit…"));
+		verifyOut.replaceChildren(el("p", { class: "muted" }, t("Verifying every commit…")));
 		try {
 			const v = await api("verify");
 			verifyOut.replaceChildren(el("div", { class: "summary" + (v.ok ? "" : " bad") },
-				(v.ok ? "verify --all: every signature good. " : "verify --all found problems. ") +
-				v.commits + " commits: " + v.good + " good, " + v.bad + " bad, " + v.unsigned + " unsigned, " + v.untrusted + " untrusted." +
-				(v.audit ? " Audit log: " + v.audit.events + " events, " + v.audit.problems.length + " problems." : "")),
-				v.failed && v.failed.length ? table(["commit", "status", "signer"], v.failed, (f) => [short(f.commit), f.status, f.signer || "—"]) : "");
+				(v.ok ? t("verify --all: every signature good.") : t("verify --all found problems.")) + " " +
+				t("{commits} commits: {good} good, {bad} bad, {unsigned} unsigned, {untrusted} untrusted.", v) +
+				(v.audit ? " " + t("Audit log: {events} events, {problems} problems.", { events: v.audit.events, problems: v.audit.problems.length }) : "")),
+				v.failed && v.failed.length ? table([t("commit"), t("status"), t("signer")], v.failed, (f) => [short(f.commit), w(f.status), f.signer || "—"]) : "");
 		} catch (e) { verifyOut.replaceChildren(errorBox(e)); }
-	} }, "Verify every signature (verify --all)");
+	} }, t("Verify every signature (verify --all)"));
 	let events = [], erasures = [], problem = null;
 	try { events = await api("audit" + (query.toString() ? "?" + query.toString() : "")); } catch (e) { if (e.stale) throw e; problem = e; }
 	try { erasures = await api("erasures"); } catch (e) { if (e.stale) throw e; erasures = []; }
 	let refused = [];
 	try { refused = await api("refused"); } catch (e) { if (e.stale) throw e; refused = []; }
-	show(el("h1", {}, "Audit"), form, problem ? errorBox(problem) : "",
-		el("p", { class: "muted" }, events.length + " signed events, newest first."),
-		table(["time", "event", "what", "commit"], events.slice(0, 500), (e) => [when(e.time), e.event, e.subject, el("span", { class: "mono" }, short(e.commit))]),
-		el("h2", {}, "Refused input"), el("p", { class: "muted" }, "Parcels, receipts and requests this node refused (local, unsigned: a refusal changes nothing)."),
-		table(["time", "event", "from", "what", "why"], refused.slice(0, 200), (r) => [when(r.time), r.event || "—", r.sender || "—", r.what || "—", r.reason || "—"]),
-		el("h2", {}, "Signatures"), verify, verifyOut,
-		el("h2", {}, "Erasures passed on"),
-		table(["erasure", "node", "view", "state", "confirmed", "via"], erasures, (x) => [el("span", { class: "mono" }, x.erasure), x.peer, x.view || "—",
-			el("span", { class: x.state === "confirmed" ? "ok" : "wait" }, x.state), when(x.peer_last_confirmed), x.via || "—"]));
+	show(el("h1", {}, t("Audit")), form, problem ? errorBox(problem) : "",
+		el("p", { class: "muted" }, t("{n} signed events, newest first.", { n: events.length })),
+		table([t("time"), t("event"), t("what"), t("commit")], events.slice(0, 500), (e) => [when(e.time), e.event, data(e.subject), el("span", { class: "mono" }, short(e.commit))]),
+		el("h2", {}, t("Refused input")), el("p", { class: "muted" }, t("Parcels, receipts and requests this node refused (local, unsigned: a refusal changes nothing).")),
+		table([t("time"), t("event"), t("from"), t("what"), t("why")], refused.slice(0, 200), (r) => [when(r.time), r.event || "—", r.sender || "—", data(r.what), data(r.reason)]),
+		el("h2", {}, t("Signatures")), verify, verifyOut,
+		el("h2", {}, t("Erasures passed on")),
+		table([t("erasure"), t("node"), t("view"), t("state"), t("confirmed"), t("via")], erasures, (x) => [el("span", { class: "mono" }, x.erasure), x.peer, x.view || "—",
+			el("span", { class: x.state === "confirmed" ? "ok" : "wait" }, w(x.state)), when(x.peer_last_confirmed), x.via || "—"]));
 }
 
 // ---- sharing as a process: the catalogue, requests for data, corrections ----
@@ -341,23 +388,23 @@ async function sharing() {
 	try { catalog = await api("catalog"); } catch (e) { if (e.stale) throw e; }
 	try { requests = await api("requests"); } catch (e) { if (e.stale) throw e; }
 	try { corrections = await api("corrections"); } catch (e) { if (e.stale) throw e; }
-	const state = (s) => el("span", { class: s === "overdue" || s === "refused" || s === "rejected" ? "bad" : s === "approved" || s === "done" || s === "accepted" ? "ok" : "wait" }, s);
+	const state = (s) => el("span", { class: s === "overdue" || s === "refused" || s === "rejected" ? "bad" : s === "approved" || s === "done" || s === "accepted" ? "ok" : "wait" }, w(s));
 	const open = requests.filter((r) => r.status === "open" || r.status === "overdue" || r.status === "leg-open").length;
 	const overdue = requests.filter((r) => r.status === "overdue").length;
-	show(el("h1", {}, "Sharing"),
-		el("div", { class: "summary" + (overdue ? " bad" : "") }, requests.length + " requests for data here: " + open + " waiting for someone, " + overdue + " overdue."),
-		el("h2", {}, "Requests for data"),
-		el("p", { class: "muted" }, "Filed here, received as the data's owner, or passed on as a relay. The owner answers with 'strata answer'; each relay approves its own leg."),
-		table(["request", "role", "status", "from", "owner / dataset", "fields", "deadline", "waiting on", "decision", "legs"], requests, (r) => [
-			el("span", { class: "mono" }, r.id), r.role, state(r.status), r.from, r.owner + "/" + r.dataset, r.fields, when(r.deadline),
-			r.waiting_on || "—", (r.decision || "—") + (r.reason ? ": " + r.reason : ""), r.legs || "—"]),
-		el("h2", {}, "Corrections"),
-		table(["correction", "role", "status", "filer", "dataset", "field", "proposed", "now", "note"], corrections, (c) => [
-			el("span", { class: "mono" }, c.id), c.role, state(c.status), c.filer, c.dataset, c.field, c.value || "—", c.current || "—", c.note]),
-		el("h2", {}, "Catalogue"),
-		el("p", { class: "muted" }, "What this node and the nodes around it offer, as their catalogues came with the exchanges: no values."),
-		table(["owner", "dataset", "title", "attribute", "records", "fields", "path", "as of"], catalog, (d) => [
-			d.owner, d.dataset, d.title || "—", d.attribute, num(d.records), d.fields, d.path, when(d.as_of)]));
+	show(el("h1", {}, t("Sharing")),
+		el("div", { class: "summary" + (overdue ? " bad" : "") }, t("{n} requests for data here: {open} waiting for someone, {overdue} overdue.", { n: requests.length, open: open, overdue: overdue })),
+		el("h2", {}, t("Requests for data")),
+		el("p", { class: "muted" }, t("Filed here, received as the data's owner, or passed on as a relay. The owner answers with 'strata answer'; each relay approves its own leg.")),
+		table([t("request"), t("role"), t("status"), t("from"), t("owner / dataset"), t("fields"), t("deadline"), t("waiting on"), t("decision"), t("legs")], requests, (r) => [
+			el("span", { class: "mono" }, r.id), w(r.role), state(r.status), r.from, r.owner + "/" + r.dataset, r.fields, when(r.deadline),
+			r.waiting_on || "—", [w(r.decision), r.reason ? ": " : "", r.reason ? data(r.reason) : ""], r.legs || "—"]),
+		el("h2", {}, t("Corrections")),
+		table([t("correction"), t("role"), t("status"), t("filer"), t("dataset"), t("field"), t("proposed"), t("now"), t("note")], corrections, (c) => [
+			el("span", { class: "mono" }, c.id), w(c.role), state(c.status), c.filer, c.dataset, label(c.dataset, c.field), data(c.value), data(c.current), data(c.note)]),
+		el("h2", {}, t("Catalogue")),
+		el("p", { class: "muted" }, t("What this node and the nodes around it offer, as their catalogues came with the exchanges: no values.")),
+		table([t("owner"), t("dataset"), t("title"), t("attribute"), t("records"), t("fields"), t("path"), t("as of")], catalog, (d) => [
+			d.owner, d.dataset, data(d.title), w(d.attribute), num(d.records), d.fields, d.path, when(d.as_of)]));
 }
 
 // ---- login ----
@@ -370,21 +417,32 @@ function login() {
 			body: "token=" + enc(form.elements.token.value.trim()) });
 		if (r.status === 204) { await loadSession(); location.hash = "#/federation"; return; }
 		let b = null; try { b = await r.json(); } catch (e) { b = null; }
-		msg.replaceChildren(el("div", { class: "error" }, b && b.error ? b.error : "login failed"));
-	} }, el("label", {}, "Login token (printed when the console first started)", el("input", { name: "token", type: "password", size: 52, autocomplete: "off" })),
-		el("button", { type: "submit" }, "Log in"));
-	show(el("h1", {}, "Log in"), el("p", {}, "The records of this node's own datasets are shown only after a login."), form, msg);
+		msg.replaceChildren(el("div", { class: "error" }, b && b.error ? b.error : t("login failed")));
+	} }, el("label", {}, t("Login token (printed when the console first started)"), el("input", { name: "token", type: "password", size: 52, autocomplete: "off" })),
+		el("button", { type: "submit" }, t("Log in")));
+	show(el("h1", {}, t("Log in")), el("p", {}, t("The records of this node's own datasets are shown only after a login.")), form, msg);
 }
 
 async function loadSession() {
 	session = await api("session");
-	document.getElementById("node").textContent = session.node + " · " + session.tier;
+	// first (the login waits on what follows): the catalogue's field labels, for every table of records
+	labels = {};
+	try {
+		const r = await fetch("/api/catalog", { credentials: "same-origin" });
+		for (const d of r.ok ? await r.json() : [])
+			if (d.labels) labels[d.dataset] = Object.assign(labels[d.dataset] || {}, d.labels);
+	} catch (e) { labels = {}; }	/* no labels: the fields' names show */
+	document.getElementById("node").textContent = session.node + " · " + w(session.tier);
 	document.title = "strata · " + session.node;
 	const s = document.getElementById("session");
-	s.replaceChildren(session.logged_in ? el("button", { type: "button", onclick: async () => {
+	const other = lang === "zh" ? "en" : "zh";
+	s.replaceChildren(el("button", { type: "button", class: "lang", title: lang === "zh" ? "English" : "中文", onclick: () => {
+		try { localStorage.setItem("strata.lang", other); } catch (e) { /* private mode: this page only */ }
+		location.reload();
+	} }, other === "zh" ? "中文" : "English"), " ", session.logged_in ? el("button", { type: "button", onclick: async () => {
 		await fetch("/logout", { method: "POST", credentials: "same-origin" });
 		await loadSession(); route();
-	} }, "Log out") : el("a", { href: "#/login" }, "Log in"));
+	} }, t("Log out")) : el("a", { href: "#/login" }, t("Log in")));
 }
 
 async function route() {
@@ -394,7 +452,7 @@ async function route() {
 	const parts = pathPart.split("/").map((p) => decodeURIComponent(p));
 	const page = parts[0] || "federation";
 	for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.page === page || (page === "dataset" && a.dataset.page === "datasets") || (page === "trace" && a.dataset.page === "datasets") || (page === "peer" && a.dataset.page === "federation"));
-	show(el("p", { class: "muted" }, "Loading…"));
+	show(el("p", { class: "muted" }, t("Loading…")));
 	try {
 		if (page === "federation") await federation();
 		else if (page === "peer") await peer(parts[1]);
@@ -410,7 +468,7 @@ async function route() {
 		else if (page === "audit") await audit(query);
 		else if (page === "sharing") await sharing();
 		else if (page === "login") login();
-		else show(el("div", { class: "error" }, "No such page."));
+		else show(el("div", { class: "error" }, t("No such page.")));
 	} catch (e) {
 		if (e.stale || gen !== routeGen) return;
 		show(errorBox(e));
@@ -418,8 +476,25 @@ async function route() {
 	if (gen === routeGen) document.body.dataset.loaded = page;
 }
 
+// the risk figures in plain words, with the thresholds the page states
+function verdict(r) {
+	if (!r || r.max_risk === undefined || r.max_risk === null) return el("td", { class: "muted" }, "—");
+	const v = r.max_risk >= 0.2 ? ["bad", t("high")] : r.max_risk >= 0.05 ? ["wait", t("medium")] : ["ok", t("low")];
+	return el("td", {}, el("span", { class: "badge " + v[0] }, v[1]));
+}
+
+// the page's own words (index.html holds the English, for a page without the script)
+function translatePage() {
+	const words = { federation: t("Federation"), datasets: t("Datasets"), policies: t("Policies"), sharing: t("Sharing"), audit: t("Audit") };
+	for (const a of document.querySelectorAll("nav a")) a.textContent = words[a.dataset.page] || a.textContent;
+	const f = document.querySelector("footer");
+	if (f) f.replaceChildren(t("Read-only: nothing here changes the node. Times are in the node's time zone. Every page is also JSON under /api."));
+}
+
 window.addEventListener("hashchange", route);
 window.addEventListener("DOMContentLoaded", async () => {
+	try { await loadLang(); } catch (e) { dict = {}; }
+	translatePage();
 	try { await loadSession(); } catch (e) { show(errorBox(e)); return; }
 	route();
 });

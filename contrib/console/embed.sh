@@ -1,7 +1,8 @@
 #!/bin/sh
 # contrib/console/embed.sh OUT.c DIR FILE... - the console's static files as C
 # arrays (console.h: strata_console_assets), so the binary carries them.
-# Each FILE is served at /FILE with the type its extension says.
+# Each FILE (in DIR, or a path with a '/': a file made by the build) is
+# served at /NAME, its file name, with the type its extension says.
 set -eu
 out=$1 dir=$2
 shift 2
@@ -11,8 +12,9 @@ tmp=$out.tmp
 	echo '#include "console.h"'
 	i=0
 	for f in "$@"; do
+		case $f in */*) path=$f ;; *) path=$dir/$f ;; esac
 		echo "static const unsigned char a$i[] = {"
-		od -An -v -tx1 "$dir/$f" | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'
+		od -An -v -tx1 "$path" | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'
 		echo "0 };"
 		i=$((i + 1))
 	done
@@ -24,10 +26,11 @@ tmp=$out.tmp
 		*.css) t="text/css; charset=utf-8" ;;
 		*.js) t="text/javascript; charset=utf-8" ;;
 		*.svg) t="image/svg+xml" ;;
+		*.json) t="application/json; charset=utf-8" ;;
 		*.png) t="image/png" ;;
 		*) echo "embed.sh: no type for $f" >&2; exit 1 ;;
 		esac
-		echo "	{ \"/$f\", \"$t\", a$i, sizeof(a$i) - 1 },"
+		echo "	{ \"/$(basename "$f")\", \"$t\", a$i, sizeof(a$i) - 1 },"
 		i=$((i + 1))
 	done
 	echo "	{ 0, 0, 0, 0 }"

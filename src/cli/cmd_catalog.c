@@ -33,6 +33,7 @@ static int add_row(const strata_catalog_entry *e, void *payload)
 	struct rows *x = payload;
 	const json_t *fs = json_object_get(e->entry, "fields");
 	strata_buf fields = STRATA_BUF_INIT;
+	json_t *labels = json_object();
 	char t[40];
 	int hit = !x->search;
 
@@ -40,10 +41,13 @@ static int add_row(const strata_catalog_entry *e, void *payload)
 		const char *name = json_string_value(json_object_get(json_array_get(fs, i), "name"));
 		const char *label = json_string_value(json_object_get(json_array_get(fs, i), "label"));
 		const char *class = json_string_value(json_object_get(json_array_get(fs, i), "class"));
+		if (name && label && *label)
+			json_object_set_new(labels, name, json_string(label));
 		if (strata_buf_printf(&fields, "%s%s", i ? ", " : "", name) < 0 ||
 		    (label && *label && strata_buf_printf(&fields, " (%s)", label) < 0) ||
 		    (class && *class && strata_buf_printf(&fields, " [%s]", class) < 0)) {
 			strata_buf_dispose(&fields);
+			json_decref(labels);
 			return STRATA_ERROR;
 		}
 		hit = hit || matches(name, x->search) || matches(label, x->search);
@@ -53,7 +57,7 @@ static int add_row(const strata_catalog_entry *e, void *payload)
 	      matches(json_string_value(json_object_get(e->entry, "description")), x->search);
 	if (hit) {
 		strata_time_format(t, sizeof(t), e->time);
-		json_array_append_new(x->rows, json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:s, s:O, s:O, s:O, s:s, s:s, s:s}",
+		json_array_append_new(x->rows, json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:s, s:O, s:O, s:O, s:s, s:s, s:s, s:O}",
 							 "owner", e->owner, "tier", e->tier, "dataset", e->dataset,
 							 "title", json_object_get(e->entry, "title"), "attribute",
 							 json_object_get(e->entry, "attribute"), "records",
@@ -62,10 +66,11 @@ static int add_row(const strata_catalog_entry *e, void *payload)
 							 json_object_get(e->entry, "frequency"), "contact",
 							 json_object_get(e->entry, "contact"), "description",
 							 json_object_get(e->entry, "description"), "path", e->path,
-							 "via", e->via[0] ? e->via : "(own)", "as_of", t));
+							 "via", e->via[0] ? e->via : "(own)", "as_of", t, "labels", labels));
 		cli_json_nulls(json_array_get(x->rows, json_array_size(x->rows) - 1));
 	}
 	strata_buf_dispose(&fields);
+	json_decref(labels);
 	return 0;
 }
 
@@ -158,7 +163,7 @@ int cmd_catalog(int argc, char **argv, strata_cli *cli)
 	static const char *const cols[] = { "owner", "tier", "dataset", "title", "attribute", "records", "fields",
 					    "frequency", "contact", "path", "as_of" };
 	static const char *const json_cols[] = { "owner", "tier", "dataset", "title", "attribute", "records", "fields",
-						 "frequency", "contact", "description", "path", "via", "as_of" };
+						 "frequency", "contact", "description", "path", "via", "as_of", "labels" };
 	struct rows x = { NULL, NULL };
 	int c, format = CLI_TABLE, rc;
 

@@ -698,6 +698,9 @@ static void print_risk(const char *label, const strata_risk *r, const char *qi, 
 	printf(_("      min k %zu (max risk %.2f), unique %zu (%.1f%%), in classes below 5: %zu (%.1f%%), average risk %.3f\n"),
 	       r->min_k, r->max_risk, r->unique, pct(r->unique, r->records), r->below_5, pct(r->below_5, r->records),
 	       r->avg_risk);
+	/* the same thresholds as the console's verdict */
+	printf(_("      verdict: %s (high from a max risk of 0.2: a class of fewer than 5 records; medium from 0.05: fewer than 20)\n"),
+	       r->max_risk >= 0.2 ? _("HIGH") : r->max_risk >= 0.05 ? _("medium") : _("low"));
 	if (r->has_l)
 		printf(_("      l-diversity of %s: min l %zu; %zu of %zu classes hold one value of it (%.1f%%)\n"), sensitive,
 		       r->min_l, r->l_1, r->classes, pct(r->l_1, r->classes));

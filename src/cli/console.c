@@ -72,6 +72,7 @@ typedef struct job {
 	int outfd, errfd;
 	struct event *out_ev, *deadline;
 	strata_buf out, err;
+	int zh;			/* run in Chinese (the page's strata_lang cookie) */
 	const char *killed;	/* why it was stopped, if it was */
 	char why[256];
 	waiter *waiters;
@@ -405,6 +406,9 @@ static int job_run(job *j)
 		dup2(null, 0), dup2(outp[1], 1), dup2(j->errfd, 2);
 		/* nothing of the console's goes with it (all its descriptors are close-on-exec but these) */
 		signal(SIGPIPE, SIG_DFL);
+		/* in the page's language: its messages (the JSON's keys and values of strata's own stay) */
+		setenv("LC_ALL", j->zh ? "zh_CN.UTF-8" : "C.UTF-8", 1);
+		unsetenv("LANGUAGE");
 		execv(c->o->exe, (char *const *)argv);
 		_exit(127);
 	}
@@ -445,6 +449,14 @@ static job *job_like(job *list, const char *key)
 	return NULL;
 }
 
+/* The page's language: its strata_lang cookie (app.js sets it from the reader's choice). */
+static int page_wants_zh(struct evhttp_request *req)
+{
+	const char *cookie = evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie");
+	const char *p = cookie ? strstr(cookie, "strata_lang=") : NULL;
+	return p && !strncmp(p + strlen("strata_lang="), "zh", 2);
+}
+
 static void api(console *c, struct evhttp_request *req, const char *path, const char *query, int logged_in)
 {
 	strata_console_call call;
@@ -454,9 +466,13 @@ static void api(console *c, struct evhttp_request *req, const char *path, const 
 	strata_buf key = STRATA_BUF_INIT;
 
 	if (!strcmp(path, "/api/session")) {
-		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b}", "node", strata_node_name(c->n), "tier",
+		/* the node's zone, for the page to show times as the node's people read them */
+		time_t now = time(NULL);
+		struct tm tm;
+		long offset = localtime_r(&now, &tm) ? tm.tm_gmtoff / 60 : 0;
+		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:I}", "node", strata_node_name(c->n), "tier",
 				      strata_node_tier(c->n), "logged_in", logged_in, "login_required", !c->loopback,
-				      "tls", c->o->tls);
+				      "tls", c->o->tls, "utc_offset", (json_int_t)offset);
 		char *text = json_dumps(o, JSON_INDENT(2));
 		reply(req, 200, "application/json; charset=utf-8", text, strlen(text));
 		free(text);
@@ -468,7 +484,9 @@ static void api(console *c, struct evhttp_request *req, const char *path, const 
 		reply_error(req, code, why);
 		return;
 	}
-	/* requests alike: the same argv (and, for a cached route, the same node state) */
+	/* requests alike: the same language, the same argv (and, for a cached route, the same node state) */
+	if (page_wants_zh(req))
+		strata_buf_puts(&key, "zh\x1f");
 	for (size_t i = 0; i < call.argc; i++)
 		strata_buf_printf(&key, "%s%c", call.argv[i], '\x1f');
 	if (call.cached) {
@@ -517,6 +535,7 @@ static void api(console *c, struct evhttp_request *req, const char *path, const 
 		if (call.argv[i] >= call.store && call.argv[i] < call.store + sizeof(call.store))
 			j->call.argv[i] = j->call.store + (call.argv[i] - call.store);
 	j->outfd = j->errfd = -1;
+	j->zh = !strncmp(key.ptr, "zh\x1f", 3);
 	memcpy(j->key, key.ptr, key.len + 1);
 	strata_buf_dispose(&key);
 	j->waiters = w;

@@ -38,7 +38,9 @@ static const char *const words[] = {
 	N_("done"), N_("confirmed"), N_("pending"), N_("filed"), N_("owner"), N_("relay"), N_("community"),
 	N_("street"), N_("district"), N_("province"), N_("department"), N_("push"), N_("pull"), N_("both"),
 	N_("conditional"), N_("closed"), N_("erasure"), N_("retraction"), N_("retention"), N_("withdrawal"),
-	N_("approve"), N_("refuse"), N_("accept"), N_("reject"),
+	N_("approve"), N_("refuse"), N_("accept"), N_("reject"), N_("good"), N_("bad"), N_("unsigned"),
+	N_("untrusted"), N_("added"), N_("changed"), N_("removed"), N_("received"), N_("network"), N_("key"),
+	N_("direction_from"), N_("attributes"),
 };
 
 static int listed(const char *const *list, size_t n, const char *s)

@@ -7,6 +7,13 @@ Python's standard library only) over the console's pages.
 SCRIPT.json is a list of steps:
     {"go": URL, "wait": PAGE, "expect": [TEXT...], "shot": NAME, "allow": [STATUS...]}
     {"login": URL, "token": TOKEN}
+    {"lang": "en" or "zh", "base": URL}
+"lang" loads URL and sets the page language the console keeps (the
+reader's switch, in localStorage) for the steps after; the browser itself
+asks for Chinese (--lang=zh-CN).  A "go" step with "chinese": true also
+lists every English phrase (two words or more) in the page's own words,
+outside data (class "data" or "mono", pre, code, inputs) and outside
+quoted commands ('strata answer'), and fails if there is one.
 Each "go" loads URL, waits until the page says it rendered PAGE
 (body[data-loaded]), checks that every TEXT is in the page's text, saves a
 screenshot OUTDIR/NAME.png, and checks that no request of the page failed
@@ -17,6 +24,7 @@ the first failure, naming it.
 import base64
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -92,6 +100,28 @@ def failed_requests(perf, allow):
     return bad
 
 
+# the page's own words: text outside data, quoted commands taken out
+PAGE_WORDS = """
+var out = [];
+var w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (var n = w.nextNode(); n; n = w.nextNode()) {
+    var p = n.parentElement;
+    if (p && p.closest('.data, .mono, pre, code, script, style, input, textarea, noscript')) continue;
+    if (n.nodeValue.trim()) out.push(n.nodeValue);
+}
+return out;
+"""
+ENGLISH = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]{2,})+")
+
+
+def english_phrases(texts):
+    found = []
+    for t in texts:
+        t = re.sub(r"'[^']*'", "", t)
+        found += ENGLISH.findall(t)
+    return sorted(set(found))
+
+
 def main():
     steps = json.load(open(sys.argv[1], encoding="utf-8"))
     out = sys.argv[2]
@@ -109,12 +139,18 @@ def main():
                 d.js("var f = document.querySelector('main form'); f.elements.token.value = arguments[0]; f.requestSubmit();",
                      st["token"])
                 deadline = time.time() + 20
-                while d.js("return document.getElementById('session').innerText") != "Log out":
+                while not re.search(r"(Log out|退出登录)$", d.js("return document.getElementById('session').innerText")):
                     if time.time() > deadline:
                         raise SystemExit("step %d: login did not succeed: %s" % (n, d.js("return document.getElementById('main').innerText")))
                     time.sleep(0.1)
                 d.logs("browser"), d.logs("performance")
                 print("ok login")
+                continue
+            if "lang" in st:
+                d.s("POST", "/url", {"url": st["base"]})
+                d.js("localStorage.setItem('strata.lang', arguments[0])", st["lang"])
+                d.s("POST", "/refresh", {})	# the page reads it as it loads
+                print("ok lang %s" % st["lang"])
                 continue
             d.js("document.body.dataset.loaded = ''")
             d.s("POST", "/url", {"url": st["go"]})
@@ -134,6 +170,12 @@ def main():
                 missing = [t for t in st.get("expect", []) if t not in text]
             if missing:
                 raise SystemExit("step %d (%s): not on the page: %s\n--- page:\n%s" % (n, st["go"], missing, text[:3000]))
+            if st.get("chinese"):
+                english = english_phrases(d.js(PAGE_WORDS))
+                if english:
+                    raise SystemExit("step %d (%s): English on a Chinese page: %s" % (n, st["go"], english))
+                if 'lang="zh-CN"' not in d.js("return document.documentElement.outerHTML.slice(0, 200)"):
+                    raise SystemExit("step %d (%s): the page does not say it is Chinese (html lang)" % (n, st["go"]))
             png = base64.b64decode(d.s("GET", "/screenshot"))
             with open(os.path.join(out, st["shot"] + ".png"), "wb") as f:
                 f.write(png)

@@ -62,7 +62,7 @@ ok "status shows the last network success, also as JSON"
 
 # a new import at the community travels on with sync, per each peer's direction
 printf 'id_number,name,gender,birth_date,phone,address,community,street,household_id,income_band,grid_code\n' >more.csv
-tail -n +2 "$TOP_SRCDIR/seeds/residents.csv" | head -3 | sed 's/^3301/9901/' >>more.csv
+tail -n +2 "$TOP_SRCDIR/seeds/residents.csv" | head -3 | sed 's/^3301/9901/' | fix_rid >>more.csv
 cat "$TOP_SRCDIR/seeds/residents.csv" more.csv | awk 'NR==1 || !/^id_number/' >all.csv
 "$STRATA" -C cn import residents all.csv --key id_number >/dev/null
 "$STRATA" -C cn sync >out

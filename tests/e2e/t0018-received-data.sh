@@ -55,7 +55,7 @@ cp "$TOP_SRCDIR/seeds/residents.csv" r.csv
 for round in 1 2 3; do
 	# Alice's phone changes every round; Bob's income band too (he never leaves the community)
 	sed -i "s/^\($ALICE,[^,]*,[^,]*,[^,]*,\)[0-9]*/\11390000000$round/; s/^\($BOB,\([^,]*,\)\{9\}\)[^,]*/\11000-2999/" r.csv
-	echo "3301081999010100$round$round,新人$round,女,1999-01-01,13800000000,\"浙江省杭州市望江街道秋涛路1号\",望江社区,望江街道,wangjiang-001-001,Hnew$round,<1000,true" >>r.csv
+	echo "3301081999010100$round$round,新人$round,女,1999-01-01,13800000000,\"浙江省杭州市望江街道秋涛路1号\",望江社区,望江街道,wangjiang-001-001,Hnew$round,<1000,true" | fix_rid >>r.csv
 	"$STRATA" -C cn import residents r.csv >/dev/null
 	if [ "$round" -lt 3 ]; then
 		"$STRATA" -C cn export --to st-wangjiang -o "cn.$round.parcel" >/dev/null

@@ -167,6 +167,7 @@ rec_cn=$(sed -n 2p "$TOP_SRCDIR/seeds/residents.csv" | cut -d, -f1)
 first=$("$STRATA" -C cn sql 'SELECT name FROM residents LIMIT 1' --format csv | tr -d '\r' | sed -n 2p)
 cat >cn.json <<EOF
 [
+ {"lang": "en", "base": "${BASE}"},
  {"go": "${BASE}#/federation", "wait": "federation", "expect": ["cn-wangjiang-01", "st-wangjiang", "in sync", "Peers"], "shot": "cn-federation"},
  {"go": "${BASE}#/dataset/residents/records", "wait": "dataset", "expect": ["shown only after a login"], "shot": "cn-records-locked", "allow": [401]},
  {"login": "${BASE}#/login", "token": "$cntoken"},
@@ -186,6 +187,7 @@ start_console st
 stkey=$pvkey
 cat >st.json <<EOF
 [
+ {"lang": "en", "base": "${BASE}"},
  {"go": "${BASE}#/federation", "wait": "federation", "expect": ["st-wangjiang", "cn-wangjiang-01", "dx-gongshu", "push", "pull"], "shot": "st-federation"},
  {"go": "${BASE}#/datasets", "wait": "datasets", "expect": ["cn-wangjiang-01/residents", "cn-wangjiang-01/grid-events", "community-to-street v1"], "shot": "st-datasets"},
  {"go": "${BASE}#/dataset/cn-wangjiang-01%2Fresidents", "wait": "dataset", "expect": ["residents: view for st-wangjiang", "good"], "shot": "st-dataset-history"},
@@ -196,12 +198,28 @@ cat >st.json <<EOF
 ]
 EOF
 python3 "$TOP_SRCDIR/tests/e2e/browser.py" st.json "$ART" >>browser.out 2>&1 || fail "the street's console in Chromium: $(cat browser.out)"
+# the same pages in Chinese, as the browser asks (--lang=zh-CN): no English phrase of the page's own
+cat >st-zh.json <<EOF
+[
+ {"lang": "zh", "base": "${BASE}"},
+ {"go": "${BASE}#/federation", "wait": "federation", "expect": ["联邦", "对等节点", "社区", "区县", "已同步"], "shot": "zh-st-federation", "chinese": true},
+ {"go": "${BASE}#/datasets", "wait": "datasets", "expect": ["数据集", "cn-wangjiang-01/residents", "最近更改"], "shot": "zh-st-datasets", "chinese": true},
+ {"go": "${BASE}#/dataset/cn-wangjiang-01%2Fresidents", "wait": "dataset", "expect": ["历史", "有效"], "shot": "zh-st-dataset-history", "chinese": true},
+ {"go": "${BASE}#/dataset/cn-wangjiang-01%2Fresidents/records/$stkey", "wait": "dataset", "expect": ["$stkey", "沿各层级追溯这条记录"], "shot": "zh-st-record", "chinese": true},
+ {"go": "${BASE}#/trace/cn-wangjiang-01%2Fresidents/$stkey", "wait": "trace", "expect": ["收到的视图", "cn-wangjiang-01 (社区)"], "shot": "zh-st-trace", "chinese": true},
+ {"go": "${BASE}#/policies", "wait": "policies", "expect": ["street-to-district · 版本 1", "最大风险", "判断", "预览其接收的内容"], "shot": "zh-st-policies", "click": ["各接收方的重新识别风险"], "chinese": true},
+ {"go": "${BASE}#/audit?event=parcel-import", "wait": "audit", "expect": ["被拒收的输入", "已签名事件"], "shot": "zh-st-audit", "chinese": true},
+ {"go": "${BASE}#/sharing", "wait": "sharing", "expect": ["数据请求", "更正", "目录"], "shot": "zh-st-sharing", "chinese": true}
+]
+EOF
+python3 "$TOP_SRCDIR/tests/e2e/browser.py" st-zh.json "$ART" >>browser.out 2>&1 || fail "the street's console in Chinese: $(cat browser.out)"
 kill "$CONSOLE_PID"; wait "$CONSOLE_PID" 2>/dev/null || true
 
 start_console dx
 dxname=st-wangjiang/cn-wangjiang-01/residents
 cat >dx.json <<EOF
 [
+ {"lang": "en", "base": "${BASE}"},
  {"go": "${BASE}#/federation", "wait": "federation", "expect": ["dx-gongshu", "st-wangjiang", "pv-zhejiang"], "shot": "dx-federation"},
  {"go": "${BASE}#/datasets", "wait": "datasets", "expect": ["$dxname", "street-to-district v1"], "shot": "dx-datasets"},
  {"go": "${BASE}#/dataset/$(echo "$dxname" | sed 's|/|%2F|g')/records", "wait": "dataset", "expect": ["The first 50 records"], "shot": "dx-records"},
@@ -216,6 +234,7 @@ pvname=$(pv_ref residents | sed 's|refs/strata/peers/||')
 pvenc=$(echo "$pvname" | sed 's|/|%2F|g')
 cat >pv.json <<EOF
 [
+ {"lang": "en", "base": "${BASE}"},
  {"go": "${BASE}#/federation", "wait": "federation", "expect": ["pv-zhejiang", "dx-gongshu"], "shot": "pv-federation"},
  {"go": "${BASE}#/datasets", "wait": "datasets", "expect": ["$pvname", "district-to-province v1"], "shot": "pv-datasets"},
  {"go": "${BASE}#/dataset/$pvenc/records", "wait": "dataset", "expect": ["The first 50 records"], "shot": "pv-records"},
@@ -224,7 +243,8 @@ cat >pv.json <<EOF
 EOF
 python3 "$TOP_SRCDIR/tests/e2e/browser.py" pv.json "$ART" >>browser.out 2>&1 || fail "the province's console in Chromium: $(cat browser.out)"
 kill "$CONSOLE_PID"; wait "$CONSOLE_PID" 2>/dev/null || true
-[ "$(grep -c '^ok' browser.out)" = 24 ] || fail "not every page was checked: $(cat browser.out)"
+steps=$(cat cn.json st.json st-zh.json dx.json pv.json | grep -c '^ {"')
+[ "$(grep -c '^ok' browser.out)" = "$steps" ] || fail "not every page was checked ($steps steps): $(cat browser.out)"
 [ "$(ls "$ART"/*.png | wc -l)" -ge 22 ] || fail "screenshots missing in $ART"
 ok "every page in Chromium at all four tiers (the community after login: records in Chinese, a trace, a preview): the content is there, no request failed, no console error; $(ls "$ART"/*.png | wc -l) screenshots in tests/artifacts/console"
 # the consoles stopped cleanly: no sanitizer report (the sanitizer build runs this too)

@@ -21,7 +21,7 @@ else
 	echo "not ok 1 - xgettext reads every source"
 fi
 
-if (cd "$top" && python3 tests/i18n/unmarked.py "$tmp/strata.pot" . $(cat po/POTFILES.in)) >"$tmp/unmarked" 2>&1; then
+if (cd "$top" && python3 tests/i18n/unmarked.py "$tmp/strata.pot" . $(grep '\.c$' po/POTFILES.in)) >"$tmp/unmarked" 2>&1; then
 	echo "ok 2 - every message in src/ is marked for translation"
 else
 	sed 's/^/# /' "$tmp/unmarked"
