@@ -169,6 +169,6 @@ set_url() {
 # makes by changing digits of the seed's
 fix_rid() {
 	awk -F, -v OFS=, 'BEGIN { split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " "); c = "10X98765432" }
-	$1 ~ /^[0-9]{17}[0-9X]$/ { s = 0; for (i = 1; i <= 17; i++) s += substr($1, i, 1) * w[i]; $1 = substr($1, 1, 17) substr(c, s % 11 + 1, 1) }
+	length($1) == 18 && substr($1, 1, 17) ~ /^[0-9]+$/ { s = 0; for (i = 1; i <= 17; i++) s += substr($1, i, 1) * w[i]; $1 = substr($1, 1, 17) substr(c, s % 11 + 1, 1) }
 	{ print }'
 }
