@@ -13,6 +13,19 @@ STRATA=${STRATA:-$top/build/strata}
 DEMO_DIR=${DEMO_DIR:-$top/demo-nodes}
 fed=$top/seeds/federation.conf
 seeds=$top/seeds
+# the narration and the tool in the reader's language (LANG=zh_CN.UTF-8: Chinese),
+# from the build tree's translations when it runs from there
+[ -n "${STRATA_LOCALEDIR:-}" ] || [ ! -d "$(dirname "$STRATA")/locale" ] || STRATA_LOCALEDIR=$(cd "$(dirname "$STRATA")/locale" && pwd)
+export STRATA_LOCALEDIR
+TEXTDOMAIN=strata
+TEXTDOMAINDIR=${STRATA_LOCALEDIR:-}
+export TEXTDOMAIN TEXTDOMAINDIR
+if command -v gettext.sh >/dev/null 2>&1; then
+	. gettext.sh
+else
+	gettext() { printf '%s' "$1"; }
+	eval_gettext() { eval "printf '%s' \"$1\""; }
+fi
 
 # bold headings on a terminal only: a log file gets plain text
 if [ -t 1 ]; then
@@ -42,13 +55,13 @@ mkdir -p "$DEMO_DIR"
 cd "$DEMO_DIR"
 start=$(date +%s)
 
-say "eight nodes: $(nodes | awk '{printf "%s%s (%s)", sep, $1, $2; sep=", "}')"
+say "$(gettext "eight nodes:") $(nodes | awk '{printf "%s%s (%s)", sep, $1, $2; sep=", "}')"
 nodes | while read -r name tier parent policy link community; do
 	"$STRATA" init "$name" --name "$name" --tier "$tier" >/dev/null
 done
 ls "$DEMO_DIR"
 
-say "each community imports its part of the registry and the grid-event log (signed commits)"
+say "$(gettext "each community imports its part of the registry and the grid-event log (signed commits)")"
 nodes | while read -r name tier parent policy link community; do
 	[ "$tier" = community ] || continue
 	awk -F, -v c="$community" 'NR == 1 || $7 == c' "$seeds/residents.csv" >"$name/residents.csv"
@@ -57,7 +70,7 @@ nodes | while read -r name tier parent policy link community; do
 	run -C "$name" import grid-events "$DEMO_DIR/$name/grid-events.csv" --key event_id
 done
 
-say "every node commits its policy for the tier above and pins its neighbours' keys"
+say "$(gettext "every node commits its policy for the tier above and pins its neighbours' keys")"
 nodes | while read -r name tier parent policy link community; do
 	[ "$parent" != - ] || continue
 	"$STRATA" -C "$name" policy commit "$top/policies/$policy.yaml" >/dev/null
@@ -67,7 +80,7 @@ nodes | while read -r name tier parent policy link community; do
 		--direction pull >/dev/null
 done
 
-say "the streets, the district and the province serve HTTPS on 127.0.0.1 (TLS 1.3, keys pinned both ways)"
+say "$(gettext "the streets, the district and the province serve HTTPS on 127.0.0.1 (TLS 1.3, keys pinned both ways)")"
 for name in $(nodes | awk '$2 != "community" { print $1 }'); do
 	: >"$name.log"
 	"$STRATA" -C "$name" serve --listen 127.0.0.1:0 2>>"$name.log" &
@@ -79,80 +92,80 @@ for name in $(nodes | awk '$2 != "community" { print $1 }'); do
 		sleep 0.05
 	done
 	port=$(sed -n 's/.*serving on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$name.log")
-	echo "$name: https://127.0.0.1:$port  (log: $DEMO_DIR/$name.log)"
+	eval_gettext "\$name: https://127.0.0.1:\$port  (log: \$DEMO_DIR/\$name.log)"; echo
 	# its children reach it there (node.conf is git-config syntax)
 	for child in $(nodes | awk -v p="$name" '$3 == p && $5 == "https" { print $1 }'); do
 		git config --file "$child/node.conf" "peer.$name.url" "https://127.0.0.1:$port"
 	done
 done
 
-say "communities sync to their streets over HTTPS"
+say "$(gettext "communities sync to their streets over HTTPS")"
 for name in $(nodes | awk '$2 == "community" && $5 == "https" { print $1 }'); do
 	run -C "$name" sync
 done
 
-say "one community is disconnected: its views go on a USB stick as a signed parcel"
+say "$(gettext "one community is disconnected: its views go on a USB stick as a signed parcel")"
 for name in $(nodes | awk '$5 == "parcel" { print $1 }'); do
 	parent=$(field "$name" 3)
 	run -C "$name" export --to "$parent" -o "$DEMO_DIR/usb-$name.parcel"
 	run -C "$parent" import "$DEMO_DIR/usb-$name.parcel"
 done
 
-say "the streets sync to the district, the district to the province"
+say "$(gettext "the streets sync to the district, the district to the province")"
 for tier in street district; do
 	for name in $(nodes | awk -v t="$tier" '$2 == t { print $1 }'); do
 		run -C "$name" sync
 	done
 done
 
-say "status at the district: what it holds from each street, and when it last synced"
+say "$(gettext "status at the district: what it holds from each street, and when it last synced")"
 run -C dx-gongshu status
 
 province=$(nodes | awk '$2 == "province" { print $1 }')
 district=$(nodes | awk -v p="$province" '$3 == p { print $1 }')
-say "at the province: one record traced back, tier by tier, to the community that recorded it"
+say "$(gettext "at the province: one record traced back, tier by tier, to the community that recorded it")"
 # a record of a received residents dataset, by its name there (strata
 # datasets lists them).  The province does not know which community it came
 # from: the district's policy drops community, so the view's name holds a
 # token instead of the street and community (v-...); the trace finds it.
 received=$("$STRATA" -C "$province" datasets --received --format csv | tr -d '\r' | cut -d, -f1 | grep '/residents$' | head -1)
 key=$("$STRATA" -C "$province" export "$received" --format csv | sed -n 2p | cut -d, -f1)
-echo "(a record of $received)"
-next_key() { sed -n "s/^   strata -C <.*'s node> trace residents '\(.*\)'$/\1/p"; }
-next_node() { sed -n "s/^   strata -C <\([a-z0-9-]*\)'s node>.*/\1/p" | head -1; }
+echo "($(eval_gettext "a record of \$received"))"
+# where the trace goes on, read from its JSON (the text is in the reader's language)
+json_get() { python3 -c 'import json, sys; d = json.load(sys.stdin); v = eval(sys.argv[1], {}, {"d": d}); print(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, separators=(",", ":")))' "$1"; }
 at=$province
 seen=""
 while [ -n "$at" ] && [ -n "$key" ]; do
-	out=$("$STRATA" -C "$at" trace residents "$key")
-	echo "$out"
+	"$STRATA" -C "$at" trace residents "$key"
 	echo
+	json=$("$STRATA" -C "$at" trace residents "$key" --json)
 	# what this tier holds of the person: the record at the last hop it can see
-	echo "$out" | sed -n 's/^   record: //p' | tail -1 >"$DEMO_DIR/seen-$at.json"
+	echo "$json" | json_get 'd["hops"][-1]["record"]' >"$DEMO_DIR/seen-$at.json"
 	seen="$seen $at"
-	key=$(echo "$out" | next_key)
-	at=$(echo "$out" | next_node)
+	key=$(echo "$json" | json_get 'd["next"]["key"][0] if "next" in d else ""')
+	at=$(echo "$json" | json_get 'd["next"]["node"] if "next" in d else ""')
 done
 
-say "what each tier sees of that person"
+say "$(gettext "what each tier sees of that person")"
 for n in $seen; do
 	printf '%-13s %s\n' "$n" "$(cat "$DEMO_DIR/seen-$n.json")"
 done
 
-say "at the province: what it holds, and one query over every community's residents at once"
+say "$(gettext "at the province: what it holds, and one query over every community's residents at once")"
 run -C "$province" datasets
 run -C "$province" sql "SELECT street, income_band, count(*) AS residents FROM residents GROUP BY 1, 2 ORDER BY 1, 2"
 
 origin=$(echo "$seen" | awk '{ print $NF }')
 raw=$(sed -n 's/.*"id_number":"\([^"]*\)".*/\1/p' "$DEMO_DIR/seen-$origin.json")
-say "at $origin: to whom that person's record was sent, when, how, under which policy, as what"
+say "$(eval_gettext "at \$origin: to whom that person's record was sent, when, how, under which policy, as what")"
 run -C "$origin" disclosures residents "$raw"
 
-say "stock git checks the signatures at the province: the district's commits and the province's own audit log"
+say "$(gettext "stock git checks the signatures at the province: the district's commits and the province's own audit log")"
 signers=$DEMO_DIR/$province-allowed-signers
 cp "$province/keys/allowed_signers" "$signers"
 echo "$district namespaces=\"git\" $(cut -d' ' -f1,2 "$district/keys/node.pub")" >>"$signers"
 for ref in $(git -C "$province/repo.git" for-each-ref --format='%(refname)' refs/strata/peers/ refs/strata/audit); do
-	git -C "$province/repo.git" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$signers" \
+	LC_ALL=C.UTF-8 LANGUAGE= git -C "$province/repo.git" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$signers" \
 		verify-commit "$ref" 2>"$DEMO_DIR/git-verify.out" ||
 		{ cat "$DEMO_DIR/git-verify.out"; echo "demo: stock git rejects $ref" >&2; exit 1; }
 	echo "$ref: $(grep 'Good' "$DEMO_DIR/git-verify.out")"
@@ -181,24 +194,24 @@ round() {
 community=$(nodes | awk '$2 == "community" && $5 == "https" { print $1; exit }')
 street=$(field "$community" 3)
 
-say "sharing as a process: $community's officer describes its registry in the catalogue"
+say "$(eval_gettext "sharing as a process: \$community's officer describes its registry in the catalogue")"
 run -C "$community" catalog describe residents --title "$(field "$community" 6)常住居民登记" \
 	--description "户籍与常住人口，每日更新" --attribute conditional --frequency 每日 --contact 社区数据管理员 \
 	--label name=姓名 --label community=所属社区 --class id_number=敏感 --class phone=敏感
 round
-say "the catalogues travel with the exchanges: at the province, what every node offers, and a search"
+say "$(gettext "the catalogues travel with the exchanges: at the province, what every node offers, and a search")"
 run -C "$province" catalog
 run -C "$province" catalog --search 常住
 
-say "the province asks $community for a field it does not receive (community), with purpose and legal basis"
+say "$(eval_gettext "the province asks \$community for a field it does not receive (community), with purpose and legal basis")"
 run -C "$province" request "$community/residents" --fields community --purpose "核对各社区最低生活保障覆盖" \
 	--basis "《政务数据共享条例》第十三条" | tee "$DEMO_DIR/request.out"
-id=$(sed -n 's/^request \([0-9a-f]\{16\}\) filed.*/\1/p' "$DEMO_DIR/request.out")
+id=$(tail -n +2 "$DEMO_DIR/request.out" | grep -o '[0-9a-f]\{16\}' | head -1)	# (the text is in the reader's language)
 round; round; round
-say "at $community: the request, with what it would expose on the real data"
+say "$(eval_gettext "at \$community: the request, with what it would expose on the real data")"
 run -C "$community" requests
 run -C "$community" answer "$id" --approve
-say "each relay approves its own leg: $street's policy passes community on already; the district commits a new version naming the request"
+say "$(eval_gettext "each relay approves its own leg: \$street's policy passes community on already; the district commits a new version naming the request")"
 round
 run -C "$street" answer "$id" --approve
 sed -e 's/^version: 1/version: 2/' -e 's/^      street: keep/      street: keep\n      community: keep/' \
@@ -206,31 +219,31 @@ sed -e 's/^version: 1/version: 2/' -e 's/^      street: keep/      street: keep\
 printf 'requests: [%s]\n' "$id" >>"$DEMO_DIR/district-to-province-v2.yaml"
 run -C "$district" answer "$id" --approve --policy "$DEMO_DIR/district-to-province-v2.yaml"
 round
-say "at the province, one round later: the request approved at every hop, and the field arrived"
+say "$(gettext "at the province, one round later: the request approved at every hop, and the field arrived")"
 # (the district's version 2 passes community on for every community below it whose own
 # policy lets it go that far: each owner bounds that with its policy's onward duties)
 run -C "$province" requests
 run -C "$province" sql "SELECT community, count(*) AS residents FROM residents WHERE community IS NOT NULL GROUP BY 1 ORDER BY 1"
 
-say "a request the owner refuses: the reason reaches the province"
+say "$(gettext "a request the owner refuses: the reason reaches the province")"
 run -C "$province" request "$community/residents" --fields phone --purpose "电话回访" --basis "《政务数据共享条例》" |
 	tee "$DEMO_DIR/request2.out"
-id2=$(sed -n 's/^request \([0-9a-f]\{16\}\) filed.*/\1/p' "$DEMO_DIR/request2.out")
+id2=$(tail -n +2 "$DEMO_DIR/request2.out" | grep -o '[0-9a-f]\{16\}' | head -1)
 round; round; round
 run -C "$community" answer "$id2" --refuse --reason "联系电话不在共享范围内，请通过街道联系"
 round
 run -C "$province" requests --open
 run -C "$province" requests --format csv
 
-say "a correction: the district finds a wrong income band in a record from $community and reports it back"
+say "$(eval_gettext "a correction: the district finds a wrong income band in a record from \$community and reports it back")"
 dsx="$street/$community/residents"
 rec=$("$STRATA" -C "$district" export "$dsx" --format csv | tr -d '\r' | sed 's/^\xef\xbb\xbf//' | sed -n 2p)
 key=$(echo "$rec" | cut -d, -f1)
 run -C "$district" correct "$dsx" "$key" --field income_band --value 0-2999 --note "民政核对：该户已纳入低保" |
 	tee "$DEMO_DIR/correction.out"
-cid=$(sed -n 's/^correction \([0-9a-f]\{16\}\) filed.*/\1/p' "$DEMO_DIR/correction.out")
+cid=$(tail -n +2 "$DEMO_DIR/correction.out" | grep -o '[0-9a-f]\{16\}' | head -1)
 round; round; round
-say "at $community: the correction, the record it is about, its value now and the value proposed"
+say "$(eval_gettext "at \$community: the correction, the record it is about, its value now and the value proposed")"
 run -C "$community" corrections
 run -C "$community" corrections accept "$cid"
 # the officer fixes the record in the registry and imports it again
@@ -244,11 +257,11 @@ for r in rows[1:]:
 csv.writer(sys.stdout, lineterminator='\n').writerows(rows)" >"$DEMO_DIR/$community/residents-fixed.csv"
 run -C "$community" import residents "$DEMO_DIR/$community/residents-fixed.csv"
 round
-say "at $district: the answer, and the corrected value, one round later"
+say "$(eval_gettext "at \$district: the answer, and the corrected value, one round later")"
 run -C "$district" corrections
 "$STRATA" -C "$district" export "$dsx" --format csv | tr -d '\r' | grep "^$key,"
 
-say "data returned down the tiers: the district returns to each community the grid events of its own grids"
+say "$(gettext "data returned down the tiers: the district returns to each community the grid events of its own grids")"
 "$STRATA" -C "$district" policy commit "$top/policies/district-to-community.yaml" >/dev/null
 nodes | while read -r name tier parent policy link community; do
 	[ "$tier" = community ] || continue
@@ -259,32 +272,34 @@ nodes | while read -r name tier parent policy link community; do
 	"$STRATA" -C "$district" export --to "$name" -o "$DEMO_DIR/back-$name.parcel" >/dev/null
 	"$STRATA" -C "$name" import "$DEMO_DIR/back-$name.parcel" >/dev/null
 done
-say "at $community: what came back, only its own community's rows (one policy for all four)"
+say "$(eval_gettext "at \$community: what came back, only its own community's rows (one policy for all four)")"
 run -C "$community" sql "SELECT community, status, count(*) AS events FROM \"grid-events\" WHERE _source LIKE '$district/%' GROUP BY 1, 2 ORDER BY 1, 2"
 
 stop_servers
 
-say "the web console of $district, for the people who run it (read-only; DEMO_CONSOLE=0 skips it)"
+say "$(eval_gettext "the web console of \$district, for the people who run it (read-only; DEMO_CONSOLE=0 skips it)")"
 console_url=""
 if [ "${DEMO_CONSOLE:-1}" != 0 ]; then
 	for port in ${DEMO_CONSOLE_PORT:-8080} 0; do
 		"$STRATA" -C "$district" console --listen "127.0.0.1:$port" >"$DEMO_DIR/console.out" 2>"$DEMO_DIR/console.err" </dev/null &
 		console_pid=$!
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			console_url=$(sed -n 's/^console of this node: \(http[^ ]*\) .*/\1/p' "$DEMO_DIR/console.out")
+			console_url=$(grep -o 'https\{0,1\}://[0-9.:]*/' "$DEMO_DIR/console.out" | head -1)
 			[ -z "$console_url" ] && kill -0 "$console_pid" 2>/dev/null && sleep 0.3 || break
 		done
 		[ -n "$console_url" ] && break
 	done
 fi
-say "done in $(($(date +%s) - start)) s"
-echo "The eight nodes are in $DEMO_DIR (daemon logs beside them).  Try:"
+elapsed=$(($(date +%s) - start))
+say "$(eval_gettext "done in \$elapsed s")"
+eval_gettext "The eight nodes are in \$DEMO_DIR (daemon logs beside them).  Try:"; echo
 echo "  $STRATA -C $DEMO_DIR/$province status"
 echo "  $STRATA -C $DEMO_DIR/$province audit log"
 echo "  $STRATA -C $DEMO_DIR/st-wangjiang serve --listen 127.0.0.1:8443     # and sync a community to it"
 if [ -n "$console_url" ]; then
 	echo
-	echo "The console of $district is running: open $console_url"
-	echo "  its login token (for the district's own records): $(sed -n 's/^ *\([0-9a-f]\{48\}\)$/\1/p' "$DEMO_DIR/console.err")"
-	echo "  stop it with: kill $console_pid"
+	eval_gettext "The console of \$district is running: open \$console_url"; echo
+	token=$(sed -n 's/^ *\([0-9a-f]\{48\}\)$/\1/p' "$DEMO_DIR/console.err")
+	eval_gettext "  its login token (for the district's own records): \$token"; echo
+	eval_gettext "  stop it with: kill \$console_pid"; echo
 fi

@@ -320,8 +320,8 @@ static void print_peer(const json_t *o, strata_node *n)
 	strata_peers_get(&pol, n, peer, "policy");
 	strata_peers_direction(&dir, n, peer);
 	strata_error_clear();	/* node.conf was checked when the node opened */
-	printf(_("peer %s (%s; direction %s; policy %s)\n"), peer, tier.len ? tier.ptr : "?",
-	       dir.len ? dir.ptr : "?", pol.len ? pol.ptr : "none");
+	printf(_("peer %s (%s; direction %s; policy %s)\n"), peer, tier.len ? _(tier.ptr) : "?",
+	       dir.len ? _(dir.ptr) : "?", pol.len ? pol.ptr : _("none"));
 	printf(_("  last parcel out: %lld at %s\n"), (long long)json_integer_value(json_object_get(out, "sequence")),
 	       json_is_string(json_object_get(out, "time")) ? json_string_value(json_object_get(out, "time")) : "-");
 	printf(_("  last parcel in:  %lld at %s\n"), (long long)json_integer_value(json_object_get(in, "sequence")),
@@ -430,7 +430,7 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 				printf("%s %s", i ? ";" : "", json_string_value(pr));
 			putchar('\n');
 		}
-		printf(_("node %s (%s)\n"), strata_node_name(cli->node), strata_node_tier(cli->node));
+		printf(_("node %s (%s)\n"), strata_node_name(cli->node), _(strata_node_tier(cli->node)));
 		if (pc.to_answer + pc.overdue + pc.answered + pc.legs_open + pc.filed_open + pc.filed_answered)
 			printf(_("requests for data: %zu to answer (%zu overdue), %zu legs to approve, %zu answered; filed here: "
 			       "%zu open, %zu answered ('strata requests')\n"), pc.to_answer + pc.overdue, pc.overdue,

@@ -100,13 +100,13 @@ static void print_text(const strata_trace *t, strata_node *n)
 	strata_buf req = STRATA_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1], when[40];
 
-	printf(_("trace of a %s record at %s (%s)\n"), t->dataset, strata_node_name(n), strata_node_tier(n));
+	printf(_("trace of a %s record at %s (%s)\n"), t->dataset, strata_node_name(n), _(strata_node_tier(n)));
 	for (size_t i = 0; i < t->nhops; i++) {
 		const strata_trace_hop *h = &t->hops[i];
 		git_oid_tostr(hex, sizeof(hex), &h->commit);
 		strata_time_format(when, sizeof(when), h->committed);
-		printf(_("\n%zu. %s: %s (%s) commit %.12s, %s\n"), i + 1, _(role(h)), h->node, h->tier, hex, when);
-		printf(_("   signature: %s%s%s%s\n"), strata_commit_sig_status_str(h->status), h->signer[0] ? " (" : "",
+		printf(_("\n%zu. %s: %s (%s) commit %.12s, %s\n"), i + 1, _(role(h)), h->node, _(h->tier), hex, when);
+		printf(_("   signature: %s%s%s%s\n"), _(strata_commit_sig_status_str(h->status)), h->signer[0] ? " (" : "",
 		       h->signer, h->signer[0] ? ")" : "");
 		if (h->is_view) {
 			printf(_("   for: %s\n"), h->recipient);
