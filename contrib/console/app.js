@@ -127,7 +127,7 @@ function peerState(p) {
 }
 
 function graph(st) {
-	const me = { peer: st.node, tier: st.tier, me: true };
+	const me = { peer: st.node, display_name: st.display_name, tier: st.tier, me: true };
 	const nodes = [me, ...st.peers];
 	const rows = {};
 	for (const n of nodes) {
@@ -174,7 +174,7 @@ function graph(st) {
 		const g = svg("g", {});
 		g.append(svg("rect", { x: x - boxW / 2, y: y - boxH / 2, width: boxW, height: boxH, rx: 6,
 			fill: n.me ? "#2b6cb0" : "#fff", stroke: n.me ? "#2b6cb0" : colors[state], "stroke-width": 2 }));
-		g.append(svg("text", { x, y: y - 3, "text-anchor": "middle", "font-size": 13, "font-weight": 600, fill: n.me ? "#fff" : "#1a202c" }, n.peer));
+		g.append(svg("text", { x, y: y - 3, "text-anchor": "middle", "font-size": 13, "font-weight": 600, fill: n.me ? "#fff" : "#1a202c" }, n.display_name ? n.display_name + " · " + n.peer : n.peer));
 		g.append(svg("text", { x, y: y + 13, "text-anchor": "middle", "font-size": 11, fill: n.me ? "#e2ecf7" : "#5a6475" },
 			n.me ? t("this node") + " · " + w(n.tier) : w(n.tier) + (n.policy ? " · " + n.policy : "")));
 		s.append(g);
@@ -190,7 +190,7 @@ async function federation() {
 		problems.length ? el("ul", {}, problems.map((p) => el("li", {}, p))) : null);
 	const peerRows = st.peers.map((p) => {
 		const [state, text] = peerState(p);
-		return [el("a", { href: "#/peer/" + enc(p.peer) }, p.peer), w(p.tier), w(p.direction), p.policy || "—", p.url || "—",
+		return [el("a", { href: "#/peer/" + enc(p.peer) }, p.display_name ? p.display_name + " · " + p.peer : p.peer), w(p.tier), w(p.direction), p.policy || "—", p.url || "—",
 			when(p.out && p.out.time), when(p.in && p.in.time), el("span", { class: "badge " + state }, text)];
 	});
 	const views = [];
@@ -432,7 +432,7 @@ async function loadSession() {
 		for (const d of r.ok ? await r.json() : [])
 			if (d.labels) labels[d.dataset] = Object.assign(labels[d.dataset] || {}, d.labels);
 	} catch (e) { labels = {}; }	/* no labels: the fields' names show */
-	document.getElementById("node").textContent = session.node + " · " + w(session.tier);
+	document.getElementById("node").textContent = (session.display_name ? session.display_name + " · " : "") + session.node + " · " + w(session.tier);
 	document.title = "strata · " + session.node;
 	const s = document.getElementById("session");
 	const other = lang === "zh" ? "en" : "zh";

@@ -6,29 +6,32 @@
 #include <stdio.h>
 #include <string.h>
 
-#define USAGE "init NODEDIR --name NAME --tier community|street|district|province|department"
+#define USAGE "init NODEDIR --name NAME --tier community|street|district|province|department [--display-name TEXT]"
 
 int cmd_init(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "tier", required_argument, NULL, 't' },
+		{ "display-name", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *name = NULL, *tier = NULL, *dir;
+	const char *name = NULL, *tier = NULL, *display = NULL, *dir;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "n:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 't': tier = optarg; break;
+		case 'D': display = optarg; break;
 		case 'h':
 			printf(_("usage: strata %s\n\n"
 			       "Creates a node in NODEDIR (which must not exist, or be empty): its repository,\n"
 			       "node.conf and an Ed25519 node key (give keys/node.pub to its peers).\n\n"
 			       "  --name NAME  the node's name: a-z, 0-9 and '-', at most 63 characters\n"
 			       "  --tier TIER  community, street, district, province or department\n"), USAGE);
+			fputs(_("  --display-name T  the name people read (望江社区): node names are a-z, 0-9, '-'\n"), stdout);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -36,8 +39,19 @@ int cmd_init(int argc, char **argv, strata_cli *cli)
 	if (optind + 1 != argc || !name || !tier)
 		return cli_usage(USAGE);
 	dir = argv[optind];
+	if (display && strata_node_display_check(display) < 0)
+		return STRATA_ERROR;	/* before anything is made */
 	if (strata_node_init(dir, name, tier) < 0)
 		return STRATA_ERROR;
+	if (display && display[0]) {
+		strata_node *n = NULL;
+		int rc = strata_node_open(&n, dir);
+		if (rc == 0)
+			rc = strata_node_set_display_name(n, display);
+		strata_node_free(n);
+		if (rc < 0)
+			return rc;
+	}
 	if (!cli->quiet) {
 		strata_node *n = NULL;
 		strata_buf fpr = STRATA_BUF_INIT;

@@ -88,6 +88,7 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		{ "url", required_argument, NULL, 'u' },
 		{ "direction", required_argument, NULL, 'd' },
 		{ "attr", required_argument, NULL, 'a' },
+		{ "display-name", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -108,6 +109,7 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 			if (strata_buf_printf(&attrs, "%s%s", attrs.len ? "; " : "", optarg) < 0)
 				return STRATA_ERROR;
 			break;
+		case 'D': spec.display = optarg; break;
 		case 'h':
 			printf(_("usage: strata peer add NAME --key PUBKEY|FILE --tier TIER [--policy POLICY] [--url URL]\n"
 			       "                       [--direction push|pull|both] [--attr NAME=VALUE]...\n\n"
@@ -124,6 +126,7 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 			       "  --attr N=V       what this node states of the peer, for a policy's filter\n"
 			       "                   on \"$recipient.N\" (--attr community=望江社区): a return\n"
 			       "                   down the tiers shares each recipient only its own rows\n"));
+			fputs(_("  --display-name T the name people read (望江社区), shown beside NAME\n"), stdout);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -187,6 +190,7 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 		{ "direction", required_argument, NULL, 'd' },
 		{ "attr", required_argument, NULL, 'a' },
 		{ "no-attrs", no_argument, NULL, 'A' },
+		{ "display-name", required_argument, NULL, 'D' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -210,6 +214,7 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 			ch.attributes = attrs.ptr;
 			break;
 		case 'A': ch.attributes = ""; break;
+		case 'D': ch.display = optarg; break;
 		case 'k':
 			fprintf(stderr, _("strata: peer set does not change a pinned key: a peer rotates its own key "
 					"('strata key rotate' there), or remove the peer and add it again\n"));
@@ -234,7 +239,7 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind + 1 != argc || (ch.policy && no_policy) || (ch.url && no_url))
 		return cli_usage(USAGE);
-	if (!ch.tier && !ch.policy && !no_policy && !ch.url && !no_url && !ch.direction && !ch.attributes) {
+	if (!ch.tier && !ch.policy && !no_policy && !ch.url && !no_url && !ch.direction && !ch.attributes && !ch.display) {
 		fprintf(stderr, _("strata: peer set %s: nothing to change (say --tier, --policy, --url, --direction or --attr)\n"),
 			argv[optind]);
 		return CLI_EUSAGE;
@@ -331,12 +336,15 @@ done:
 static json_t *peer_json(strata_node *n, const char *peer)
 {
 	static const char *const vars[] = { "tier", "policy", "url", "attributes" };
-	strata_buf v = STRATA_BUF_INIT, fpr = STRATA_BUF_INIT;
+	strata_buf v = STRATA_BUF_INIT, fpr = STRATA_BUF_INIT, disp = STRATA_BUF_INIT;
 	strata_link l;
 	char t[40];
 	json_t *o = json_object(), *net;
 
 	json_object_set_new(o, "peer", json_string(peer));
+	json_object_set_new(o, "display_name",
+			    strata_peers_get(&disp, n, peer, "displayname") == 0 ? json_string(disp.ptr) : json_null());
+	strata_buf_dispose(&disp);
 	if (strata_peers_get(&v, n, peer, "key") == 0)
 		json_object_set_new(o, "key", json_string(v.ptr));
 	else
@@ -438,6 +446,8 @@ static int peer_show(int argc, char **argv, strata_cli *cli)
 	printf(_("peer %s\n"), argv[optind]);
 	printf(_("  key:          %s\n"), str_or(o, "key", "(none)"));
 	printf(_("  fingerprint:  %s\n"), str_or(o, "fingerprint", "-"));
+	if (json_is_string(json_object_get(o, "display_name")))
+		printf(_("  display name: %s\n"), str_or(o, "display_name", ""));
 	printf(_("  tier:         %s\n"), str_or(o, "tier", "(none)"));
 	printf(_("  direction:    %s%s\n"), str_or(o, "direction", "(none)"),
 	       !strcmp(str_or(o, "direction_from", ""), "tiers") ? _(" (the tiers' default)") : "");
@@ -464,7 +474,7 @@ static int peer_list(int argc, char **argv, strata_cli *cli)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char *const cols[] = { "peer", "tier", "direction", "policy", "url", "fingerprint" };
+	static const char *const cols[] = { "peer", "tier", "direction", "policy", "url", "fingerprint", "display_name" };
 	char **peers = NULL;
 	size_t npeers = 0;
 	int c, format = CLI_TABLE, rc;

@@ -186,6 +186,13 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 			v.waiting++;
 		}
 	o = json_pack("{s:s, s:o, s:o}", "peer", peer, "views", views, "received", recv);
+	{
+		strata_buf disp = STRATA_BUF_INIT;
+		json_object_set_new(o, "display_name", strata_peers_get(&disp, n, peer, "displayname") == 0 ?
+							       json_string(disp.ptr) : json_null());
+		strata_buf_dispose(&disp);
+		strata_error_clear();
+	}
 	views = recv = NULL;
 	/* a time never set is null, not a string */
 	stamp(t, sizeof(t), l.out.time);
@@ -320,8 +327,17 @@ static void print_peer(const json_t *o, strata_node *n)
 	strata_peers_get(&pol, n, peer, "policy");
 	strata_peers_direction(&dir, n, peer);
 	strata_error_clear();	/* node.conf was checked when the node opened */
-	printf(_("peer %s (%s; direction %s; policy %s)\n"), peer, tier.len ? _(tier.ptr) : "?",
-	       dir.len ? _(dir.ptr) : "?", pol.len ? pol.ptr : _("none"));
+	{
+		strata_buf disp = STRATA_BUF_INIT;
+		if (strata_peers_get(&disp, n, peer, "displayname") == 0)
+			printf(_("peer %s · %s (%s; direction %s; policy %s)\n"), peer, disp.ptr, tier.len ? _(tier.ptr) : "?",
+			       dir.len ? _(dir.ptr) : "?", pol.len ? pol.ptr : _("none"));
+		else
+			printf(_("peer %s (%s; direction %s; policy %s)\n"), peer, tier.len ? _(tier.ptr) : "?",
+			       dir.len ? _(dir.ptr) : "?", pol.len ? pol.ptr : _("none"));
+		strata_buf_dispose(&disp);
+		strata_error_clear();
+	}
 	printf(_("  last parcel out: %lld at %s\n"), (long long)json_integer_value(json_object_get(out, "sequence")),
 	       json_is_string(json_object_get(out, "time")) ? json_string_value(json_object_get(out, "time")) : "-");
 	printf(_("  last parcel in:  %lld at %s\n"), (long long)json_integer_value(json_object_get(in, "sequence")),
@@ -416,6 +432,8 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 					(json_int_t)pc.overdue, "answered", (json_int_t)pc.answered, "legs_to_approve",
 					(json_int_t)pc.legs_open, "filed_open", (json_int_t)pc.filed_open, "filed_answered",
 					(json_int_t)pc.filed_answered);
+		json_object_set_new(doc, "display_name", strata_node_display_name(cli->node) ?
+					 json_string(strata_node_display_name(cli->node)) : json_null());
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		putchar('\n');
 		json_decref(doc);
@@ -430,7 +448,11 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 				printf("%s %s", i ? ";" : "", json_string_value(pr));
 			putchar('\n');
 		}
-		printf(_("node %s (%s)\n"), strata_node_name(cli->node), _(strata_node_tier(cli->node)));
+		if (strata_node_display_name(cli->node))
+			printf(_("node %s · %s (%s)\n"), strata_node_name(cli->node), strata_node_display_name(cli->node),
+			       _(strata_node_tier(cli->node)));
+		else
+			printf(_("node %s (%s)\n"), strata_node_name(cli->node), _(strata_node_tier(cli->node)));
 		if (pc.to_answer + pc.overdue + pc.answered + pc.legs_open + pc.filed_open + pc.filed_answered)
 			printf(_("requests for data: %zu to answer (%zu overdue), %zu legs to approve, %zu answered; filed here: "
 			       "%zu open, %zu answered ('strata requests')\n"), pc.to_answer + pc.overdue, pc.overdue,

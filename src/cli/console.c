@@ -470,9 +470,10 @@ static void api(console *c, struct evhttp_request *req, const char *path, const 
 		time_t now = time(NULL);
 		struct tm tm;
 		long offset = localtime_r(&now, &tm) ? tm.tm_gmtoff / 60 : 0;
-		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:I}", "node", strata_node_name(c->n), "tier",
+		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:I, s:s?}", "node", strata_node_name(c->n), "tier",
 				      strata_node_tier(c->n), "logged_in", logged_in, "login_required", !c->loopback,
-				      "tls", c->o->tls, "utc_offset", (json_int_t)offset);
+				      "tls", c->o->tls, "utc_offset", (json_int_t)offset, "display_name",
+				      strata_node_display_name(c->n));
 		char *text = json_dumps(o, JSON_INDENT(2));
 		reply(req, 200, "application/json; charset=utf-8", text, strlen(text));
 		free(text);

@@ -56,7 +56,7 @@ grep -q "url: *https://127.0.0.1:9" out || fail "peer show url: $(cat out)"
 python3 -c 'import json,sys; o=json.load(open("out.json")); assert o["fingerprint"]==sys.argv[1] and o["direction"]=="push" and o["sent"]["time"] is None, o' "$fpr" ||
 	fail "peer show --json: $(cat out.json)"
 "$STRATA" -C st peer list --format csv >out.csv
-grep -q "^dx-gongshu,district,push,street-to-district,https://127.0.0.1:9,$fpr" out.csv || fail "peer list csv: $(cat out.csv)"
+grep -q "^dx-gongshu,district,push,street-to-district,https://127.0.0.1:9,$fpr," out.csv || fail "peer list csv: $(cat out.csv)"
 expect_fail 1 "no peer 'nobody'" "$STRATA" -C st peer show nobody
 ok "peer show and list give tier, direction, policy, url and the key's fingerprint as ssh-keygen -l prints it"
 

@@ -133,3 +133,19 @@ git -C cn/repo.git show refs/strata/datasets/people:schema.json | grep -q '{"kin
 	fail "the declaration is not in schema.json"
 "$STRATA" -C cn import people badid.csv >/dev/null || fail "a field declared free text was checked on the next import"
 ok "--kind declares a field (mobile checked; text: nothing checked), kept in schema.json for the imports after"
+
+# people's names for nodes: a display name beside the a-z name, wherever a person reads a node
+"$STRATA" init dn --name cn-daguan --tier community --display-name 大关社区 >/dev/null
+grep -q 'displayname = 大关社区' dn/node.conf || fail "init --display-name is not in node.conf"
+"$STRATA" -C dn status | grep -q '^node cn-daguan · 大关社区 (community)' || fail "status does not show the display name"
+[ "$("$STRATA" -C dn status --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["display_name"])')" = 大关社区 ] ||
+	fail "status --json has no display_name"
+"$STRATA" -C st peer set cn-wangjiang-01 --display-name 望江社区 >/dev/null
+zh "$STRATA" -C st peer list | grep -q '^cn-wangjiang-01 .*望江社区$' || fail "peer list does not show the peer's display name"
+zh "$STRATA" -C st status | grep -q '^对等节点 cn-wangjiang-01 · 望江社区（社区' || fail "status does not show the peer's display name in Chinese"
+before=$(node_state st)
+expect_fail 1 "display name 'a" "$STRATA" -C st peer set cn-wangjiang-01 --display-name "$(printf 'a\tb')"
+[ "$(node_state st)" = "$before" ] || fail "a refused display name changed the node"
+expect_fail 1 "one line, no control character" "$STRATA" init bad --name cn-bad --tier community --display-name "$(printf 'two\nlines')"
+[ ! -e bad ] || fail "a refused display name left a node behind"
+ok "display names: init --display-name and peer set --display-name, shown by status and peer list (and --json); a bad one is refused, nothing made"

@@ -54,6 +54,15 @@ void strata_node_free(strata_node *n);
 const char *strata_node_path(const strata_node *n);
 const char *strata_node_name(const strata_node *n);
 const char *strata_node_tier(const strata_node *n);
+/*
+ * The name people read: node.conf's node.displayname (望江社区), or NULL.
+ * strata_node_display_check: 0 if `text` can be one (one line of UTF-8, at
+ * most 64 characters, no control character), else an error saying so.
+ */
+const char *strata_node_display_name(const strata_node *n);
+int strata_node_display_check(const char *text);
+/* Sets node.displayname ("": removes it); the caller holds the write lock, or has just made the node. */
+int strata_node_set_display_name(strata_node *n, const char *text);
 git_repository *strata_node_repo(const strata_node *n);
 const strata_pubkey *strata_node_pubkey(const strata_node *n);
 

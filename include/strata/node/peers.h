@@ -78,6 +78,8 @@ typedef struct {
 	 * (strata_peers_set: "" removes them)
 	 */
 	const char *attributes;
+	/* NULL, or the name people read (strata_node_display_check); strata_peers_set: "" removes it */
+	const char *display;
 } strata_peer_spec;
 
 /* 0 if `attrs` is NAME=VALUE; ... as above, else an error saying what is wrong. */

@@ -234,6 +234,12 @@ int strata_node_open(strata_node **out, const char *path)
 		goto done;
 	}
 	n->tier = strdup(e->value);
+	git_config_entry_free(e);
+	e = NULL;
+	if (git_config_get_entry(&e, n->cfg, "node.displayname") == 0 && strata_node_display_check(e->value) == 0)
+		n->display = strdup(e->value);
+	git_error_clear();
+	strata_error_clear();
 	if (!n->name || !n->tier) {
 		error = strata_error_set("out of memory");
 		goto done;
@@ -442,6 +448,7 @@ void strata_node_free(strata_node *n)
 	git_config_free(n->cfg);
 	free(n->name);
 	free(n->tier);
+	free(n->display);
 	free(n->path);
 	free(n);
 }
@@ -459,6 +466,42 @@ const char *strata_node_name(const strata_node *n)
 const char *strata_node_tier(const strata_node *n)
 {
 	return n->tier;
+}
+
+const char *strata_node_display_name(const strata_node *n)
+{
+	return n->display;
+}
+
+int strata_node_display_check(const char *text)
+{
+	size_t len = strlen(text);
+
+	if (!strata_enc_utf8_valid(text, len))
+		return strata_error_set("display name '%s': not UTF-8 text", text);
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return strata_error_set("display name '%s': one line, no control character", text);
+	if (strata_enc_utf8_len(text, len) > 64)
+		return strata_error_set("display name '%s': at most 64 characters", text);
+	return 0;
+}
+
+int strata_node_set_display_name(strata_node *n, const char *text)
+{
+	int error;
+
+	if (*text && (error = strata_node_display_check(text)) < 0)
+		return error;
+	if (*text ? git_config_set_string(n->cfg, "node.displayname", text) < 0 :
+		    git_config_delete_entry(n->cfg, "node.displayname") < 0 && git_error_last() &&
+			    git_error_last()->klass != GIT_ERROR_CONFIG) {
+		return strata_error_git("cannot write node.conf");
+	}
+	git_error_clear();
+	free(n->display);
+	n->display = *text ? strdup(text) : NULL;
+	return 0;
 }
 
 git_repository *strata_node_repo(const strata_node *n)

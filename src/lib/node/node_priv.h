@@ -14,6 +14,7 @@ struct strata_node {
 	char *path;		/* node directory */
 	char *name;
 	char *tier;
+	char *display;		/* node.displayname, or NULL */
 	git_repository *repo;
 	git_config *cfg;	/* node.conf */
 	strata_key *key;	/* loaded by strata_node_load_key() */

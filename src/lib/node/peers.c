@@ -371,6 +371,10 @@ int strata_peers_direction(strata_buf *out, strata_node *n, const char *peer)
 /* What strata_peers_add and strata_peers_set check of a peer's settings (key aside). */
 static int spec_check(strata_node *n, const strata_peer_spec *p, const char *direction)
 {
+	int error;
+
+	if (p->display && p->display[0] && (error = strata_node_display_check(p->display)) < 0)
+		return error;
 	if (!strata_name_tier_valid(p->tier))
 		return strata_error_set("unknown tier '%s' (community, street, district, province or department)", p->tier);
 	if (!direction)
@@ -427,7 +431,8 @@ int strata_peers_add(strata_node *n, const strata_peer_spec *p)
 	    (error = set(n->cfg, p->name, "tier", p->tier)) == 0 &&
 	    (error = p->policy ? set(n->cfg, p->name, "policy", p->policy) : 0) == 0 &&
 	    (error = set(n->cfg, p->name, "direction", direction)) == 0 &&
-	    (error = p->attributes && p->attributes[0] ? set(n->cfg, p->name, "attributes", p->attributes) : 0) == 0)
+	    (error = p->attributes && p->attributes[0] ? set(n->cfg, p->name, "attributes", p->attributes) : 0) == 0 &&
+	    (error = p->display && p->display[0] ? set(n->cfg, p->name, "displayname", p->display) : 0) == 0)
 		error = p->url ? set(n->cfg, p->name, "url", p->url) : 0;
 	forget_trusted(n);
 	if (!error)
@@ -467,18 +472,19 @@ int strata_peers_attributes_check(const char *attrs)
 	return 0;
 }
 
-static const char *const peer_vars[] = { "key", "tier", "policy", "direction", "url", "attributes", "retired",
-					 "revoked", NULL };
+static const char *const peer_vars[] = { "key", "tier", "policy", "direction", "url", "attributes", "displayname",
+					 "retired", "revoked", NULL };
 /* what strata_peers_set may change, in peer_vars' order (key first, never changed) */
-static const char *const settable[] = { "key", "tier", "policy", "direction", "url", "attributes", NULL };
+static const char *const settable[] = { "key", "tier", "policy", "direction", "url", "attributes", "displayname",
+					NULL };
 
 int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, const strata_peer_spec *c,
 		     int unset_url, int unset_policy)
 {
-	strata_buf old[6] = { STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT,
-			      STRATA_BUF_INIT };
-	const char *want[6];
-	int had[6], error = 0;
+	strata_buf old[7] = { STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT,
+			      STRATA_BUF_INIT, STRATA_BUF_INIT };
+	const char *want[7];
+	int had[7], error = 0;
 	strata_peer_spec merged;
 
 	if (!strata_node_locked(n))
@@ -495,6 +501,7 @@ int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, cons
 	if (c->direction) want[3] = c->direction;
 	if (c->url) want[4] = c->url;
 	if (c->attributes) want[5] = c->attributes[0] ? c->attributes : NULL;	/* "": none */
+	if (c->display) want[6] = c->display[0] ? c->display : NULL;
 	if (unset_url) want[4] = NULL;
 	if (unset_policy) want[2] = NULL;
 	memset(&merged, 0, sizeof(merged));
@@ -504,6 +511,7 @@ int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, cons
 	merged.url = want[4];
 	merged.attributes = want[5];
 	merged.direction = want[3];
+	merged.display = want[6];
 	if (!want[3] && strata_name_tier_valid(merged.tier))
 		want[3] = strata_peers_default_direction(n->tier, merged.tier);
 	if ((error = spec_check(n, &merged, want[3])) < 0)
@@ -519,7 +527,7 @@ int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, cons
 						  want[i] ? want[i] : "(none)");
 	}
 done:
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 7; i++)
 		strata_buf_dispose(&old[i]);
 	return error;
 }
