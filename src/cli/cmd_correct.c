@@ -126,7 +126,7 @@ int cmd_corrections(int argc, char **argv, strata_cli *cli)
 		rc = strata_process_fix(cli->node, argv[optind + 1], accept, reason);
 		if (rc == 0)
 			printf(_("correction %s %s: the answer goes back with the next exchange\n"), argv[optind + 1],
-			       accept ? _("accepted (the fix comes with this node's next import)") : "rejected");
+			       accept ? _("accepted (the fix comes with this node's next import)") : _("rejected"));
 		return rc;
 	}
 	if (optind != argc || reason)

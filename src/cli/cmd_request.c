@@ -226,6 +226,6 @@ int cmd_answer(int argc, char **argv, strata_cli *cli)
 	rc = strata_process_answer(cli->node, argv[optind], approve, reason, policy);
 	if (rc == 0)
 		printf(_("request %s %s: the answer goes back with the next exchange\n"), argv[optind],
-		       approve ? "approved" : "refused");
+		       approve ? _("approved") : _("refused"));
 	return rc;
 }
