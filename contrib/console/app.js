@@ -217,8 +217,8 @@ async function peer(name) {
 async function datasets() {
 	const ds = await api("datasets");
 	show(el("h1", {}, t("Datasets")),
-		table([t("name"), t("from"), t("owner"), t("records"), t("last change"), t("policy"), t("purpose"), t("onward"), t("retention")], ds, (d) => [
-			el("a", { href: "#/dataset/" + enc(d.name) }, d.name), d.from === "own" ? t("own") : d.from, d.owner || "—", num(d.records), when(d.last_change),
+		table([t("name"), t("label"), t("from"), t("owner"), t("records"), t("last change"), t("policy"), t("purpose"), t("onward"), t("retention")], ds, (d) => [
+			el("a", { href: "#/dataset/" + enc(d.name) }, d.name), data(d.label), d.from === "own" ? t("own") : d.from, d.owner || "—", num(d.records), when(d.last_change),
 			d.policy ? d.policy + (d.policy_version ? " v" + d.policy_version : "") : "—", data(d.purpose), d.onward || "—", d.retention || "—"]));
 }
 

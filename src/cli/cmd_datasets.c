@@ -8,19 +8,32 @@
 #include "strata/data/dataset.h"
 #include "strata/node/commit.h"
 #include "strata/base/time.h"
+#include "strata/node/journal.h"
+#include "strata/node/audit.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define USAGE "datasets [--own | --received] [--format table|csv|json]"
+#define USAGE "datasets [--own | --received] [--format table|csv|json]\n" \
+	      "       strata datasets label NAME [TEXT]"
+#define LABEL_USAGE "datasets label NAME [TEXT]"
 
-static const char *const cols[] = { "name", "from", "owner", "records", "last_change", "policy", "purpose", "onward", "retention" };
+/* label last: CSV columns keep their places */
+static const char *const cols[] = { "name", "from", "owner", "records", "last_change", "policy", "purpose", "onward", "retention",
+				    "label" };
+
+struct rows {
+	json_t *rows;
+	strata_node *n;
+};
 
 static int add_row(const strata_dataset_entry *d, void *payload)
 {
+	struct rows *x = payload;
 	const git_commit *c = d->tip;
+	strata_buf label = STRATA_BUF_INIT;
 	char v[512], t[40], origin[128] = "", records[32] = "", policy[160] = "", version[16] = "";
 	json_t *row;
 
@@ -62,8 +75,52 @@ static int add_row(const strata_dataset_entry *d, void *payload)
 	} else {
 		json_object_set_new(row, "retention", json_null());
 	}
-	json_array_append_new(payload, row);
+	json_object_set_new(row, "label", strata_node_dataset_label(&label, x->n, d->name) == 0 ? json_string(label.ptr) :
+											       json_null());
+	strata_buf_dispose(&label);
+	json_array_append_new(x->rows, row);
 	return 0;
+}
+
+/* strata datasets label NAME [TEXT]: what this node's people call a received dataset (local, never sent) */
+static int label(int argc, char **argv, strata_cli *cli)
+{
+	strata_buf ref = STRATA_BUF_INIT, tr = STRATA_BUF_INIT;
+	const char *text;
+	int rc, journalled = 0;
+
+	if (argc < 2 || argc > 3 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			printf(_("usage: strata datasets label NAME [TEXT]\n\n"
+			       "A label for a dataset, in this node's people's words: for a received one\n"
+			       "whose sender hides the path it came by (v-... names), what they know it as.\n"
+			       "Kept in node.conf, shown by 'datasets' and the console, never sent.  Without\n"
+			       "TEXT the label goes.\n"));
+			return 0;
+		}
+		return cli_usage(LABEL_USAGE);
+	}
+	text = argc == 3 ? argv[2] : "";
+	if ((rc = strata_dataset_ref(&ref, cli->node, argv[1])) < 0 ||
+	    (*text && (rc = strata_node_display_check(text)) < 0))
+		goto done;
+	if ((rc = strata_journal_lock(cli->node)) < 0 ||
+	    (rc = strata_journal_conf_begin(cli->node, "dataset-label", argv[1], &journalled)) < 0 ||
+	    (rc = strata_node_set_dataset_label(cli->node, argv[1], text)) < 0 ||
+	    (rc = strata_buf_printf(&tr, "Strata-Dataset: %s\nStrata-Label: %s\n", argv[1], *text ? text : "(none)")) < 0 ||
+	    (rc = strata_audit_append(cli->node, "dataset-label", *text ? "dataset labelled" : "dataset label removed",
+				      tr.ptr)) < 0)
+		goto done;
+	strata_journal_end(cli->node);
+	journalled = 0;
+	if (!cli->quiet)
+		printf(*text ? _("%s: labelled '%s' here (never sent)\n") : _("%s: its label removed\n"), argv[1], text);
+done:
+	if (journalled)
+		strata_journal_undo(cli->node);
+	strata_buf_dispose(&ref);
+	strata_buf_dispose(&tr);
+	return rc;
 }
 
 int cmd_datasets(int argc, char **argv, strata_cli *cli)
@@ -77,7 +134,10 @@ int cmd_datasets(int argc, char **argv, strata_cli *cli)
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, which = STRATA_DATASETS_ALL, format = CLI_TABLE, rc;
-	json_t *rows;
+	struct rows x;
+
+	if (argc > 1 && !strcmp(argv[1], "label"))
+		return label(argc - 1, argv + 1, cli);
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -101,13 +161,14 @@ int cmd_datasets(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind != argc)
 		return cli_usage(USAGE);
-	rows = json_array();
-	if ((rc = strata_dataset_list(cli->node, which, add_row, rows)) == 0) {
-		if (json_array_size(rows) == 0 && format == CLI_TABLE)
+	x.rows = json_array();
+	x.n = cli->node;
+	if ((rc = strata_dataset_list(cli->node, which, add_row, &x)) == 0) {
+		if (json_array_size(x.rows) == 0 && format == CLI_TABLE)
 			printf(_("no datasets yet: import one with 'strata import', or receive one from a peer\n"));
 		else
-			rc = cli_report_print(stdout, rows, cols, sizeof(cols) / sizeof(*cols), format);
+			rc = cli_report_print(stdout, x.rows, cols, sizeof(cols) / sizeof(*cols), format);
 	}
-	json_decref(rows);
+	json_decref(x.rows);
 	return rc;
 }

@@ -149,3 +149,16 @@ expect_fail 1 "display name 'a" "$STRATA" -C st peer set cn-wangjiang-01 --displ
 expect_fail 1 "one line, no control character" "$STRATA" init bad --name cn-bad --tier community --display-name "$(printf 'two\nlines')"
 [ ! -e bad ] || fail "a refused display name left a node behind"
 ok "display names: init --display-name and peer set --display-name, shown by status and peer list (and --json); a bad one is refused, nothing made"
+
+# a label for a received dataset whose path the sender hides, set where it is read, never sent
+name=$("$STRATA" -C st datasets --received --format csv | tr -d '\r' | sed 's/^\xef\xbb\xbf//' | cut -d, -f1 | grep '/residents$' | head -1)
+before=$(git -C st/repo.git for-each-ref --format='%(refname) %(objectname)' refs/strata/peers refs/strata/views)
+"$STRATA" -C st datasets label "$name" 望江社区登记 >/dev/null
+"$STRATA" -C st datasets | grep -q "^$name .*望江社区登记\$" || fail "datasets does not show the label: $("$STRATA" -C st datasets)"
+[ "$(git -C st/repo.git for-each-ref --format='%(refname) %(objectname)' refs/strata/peers refs/strata/views)" = "$before" ] ||
+	fail "a label changed data or views"
+"$STRATA" -C st audit log --event dataset-label | grep -q 'dataset labelled' || fail "the label is not in the audit log"
+expect_fail 1 "no dataset 'cn-wangjiang-01/residentz'" "$STRATA" -C st datasets label cn-wangjiang-01/residentz x
+"$STRATA" -C st datasets label "$name" >/dev/null
+"$STRATA" -C st datasets | grep -q '望江社区登记' && fail "the label did not go"
+ok "datasets label NAME TEXT: a local label shown by datasets (audited, data and views untouched); without TEXT it goes"

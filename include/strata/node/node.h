@@ -63,6 +63,14 @@ const char *strata_node_display_name(const strata_node *n);
 int strata_node_display_check(const char *text);
 /* Sets node.displayname ("": removes it); the caller holds the write lock, or has just made the node. */
 int strata_node_set_display_name(strata_node *n, const char *text);
+/*
+ * A local label for a dataset (node.conf: dataset "NAME" label): what this
+ * node's people call a received dataset whose sender hides its path
+ * (v-... names).  Never sent.  The getter appends it, or returns
+ * STRATA_ENOTFOUND; the setter ("": removes it) wants the write lock.
+ */
+int strata_node_dataset_label(strata_buf *out, strata_node *n, const char *dataset);
+int strata_node_set_dataset_label(strata_node *n, const char *dataset, const char *text);
 git_repository *strata_node_repo(const strata_node *n);
 const strata_pubkey *strata_node_pubkey(const strata_node *n);
 

@@ -487,6 +487,45 @@ int strata_node_display_check(const char *text)
 	return 0;
 }
 
+int strata_node_dataset_label(strata_buf *out, strata_node *n, const char *dataset)
+{
+	strata_buf key = STRATA_BUF_INIT;
+	git_config_entry *e = NULL;
+	int error;
+
+	if ((error = strata_buf_printf(&key, "dataset.%s.label", dataset)) == 0) {
+		if (git_config_get_entry(&e, n->cfg, key.ptr) < 0) {
+			git_error_clear();
+			error = STRATA_ENOTFOUND;
+		} else {
+			error = strata_buf_puts(out, e->value);
+		}
+	}
+	git_config_entry_free(e);
+	strata_buf_dispose(&key);
+	return error;
+}
+
+int strata_node_set_dataset_label(strata_node *n, const char *dataset, const char *text)
+{
+	strata_buf key = STRATA_BUF_INIT;
+	int error;
+
+	if (!strata_node_locked(n))
+		return strata_error_set("dataset label: the node's write lock is not held");
+	if (*text && (error = strata_node_display_check(text)) < 0)
+		return error;
+	if ((error = strata_buf_printf(&key, "dataset.%s.label", dataset)) < 0)
+		return error;
+	if (*text ? git_config_set_string(n->cfg, key.ptr, text) < 0 :
+		    git_config_delete_entry(n->cfg, key.ptr) < 0 && git_error_last() &&
+			    git_error_last()->klass != GIT_ERROR_CONFIG)
+		error = strata_error_git("cannot write node.conf");
+	git_error_clear();
+	strata_buf_dispose(&key);
+	return error;
+}
+
 int strata_node_set_display_name(strata_node *n, const char *text)
 {
 	int error;
