@@ -162,3 +162,15 @@ expect_fail 1 "no dataset 'cn-wangjiang-01/residentz'" "$STRATA" -C st datasets 
 "$STRATA" -C st datasets label "$name" >/dev/null
 "$STRATA" -C st datasets | grep -q '望江社区登记' && fail "the label did not go"
 ok "datasets label NAME TEXT: a local label shown by datasets (audited, data and views untouched); without TEXT it goes"
+
+# the manual in Chinese: every command the English page documents, with the same synopsis
+cmds() { awk '/^\.TP$/ { tp = 1; next } tp && /^\.B [a-z]/ { print } { tp = 0 }' "$1" | LC_ALL=C sort; }
+cmds "$TOP_SRCDIR/doc/strata.1" >en.cmds
+cmds "$TOP_SRCDIR/doc/zh_CN/strata.1" >zh.cmds
+[ "$(wc -l <en.cmds)" -gt 40 ] || fail "the English manual's commands were not found"
+diff en.cmds zh.cmds >man.diff || fail "the Chinese manual's commands differ from the English one's: $(cat man.diff)"
+if command -v man >/dev/null 2>&1; then
+	LC_ALL=zh_CN.UTF-8 MANWIDTH=80 man -l "$TOP_SRCDIR/doc/zh_CN/strata.1" 2>/dev/null >man.zh
+	grep -q '^名称' man.zh && grep -q '^语言' man.zh || fail "the Chinese manual does not render: $(head -5 man.zh)"
+fi
+ok "doc/zh_CN/strata.1 documents every command of strata.1 with the same synopsis, and renders"
