@@ -79,6 +79,24 @@ START_TEST(a_bad_byte_names_file_line_and_bytes)
 }
 END_TEST
 
+START_TEST(a_file_cut_inside_a_character)
+{
+	static const char cut[] = "id,name\n1,\xd5";
+	FILE *in = mem(cut, sizeof(cut) - 1), *s;
+	strata_transcode *t;
+	char out[256];
+
+	ck_assert_int_eq(strata_transcode_reader(&s, &t, in, "gb18030", "cut.csv"), 0);
+	read_all(s, out, sizeof(out));
+	ck_assert(ferror(s));
+	fclose(s);
+	ck_assert_int_lt(strata_transcode_failed(t), 0);
+	ck_assert_str_eq(strata_error_last(), "'cut.csv': line 2: the file ends inside a GB18030 character (D5)");
+	strata_transcode_free(t);
+	fclose(in);
+}
+END_TEST
+
 START_TEST(gbk_cannot_hold_a_rare_character)
 {
 	char buf[256];
@@ -131,6 +149,7 @@ int main(void)
 	tcase_add_test(tc, reads_gb18030_as_utf8);
 	tcase_add_test(tc, writes_utf8_as_gb18030_dropping_the_bom);
 	tcase_add_test(tc, a_bad_byte_names_file_line_and_bytes);
+	tcase_add_test(tc, a_file_cut_inside_a_character);
 	tcase_add_test(tc, gbk_cannot_hold_a_rare_character);
 	tcase_add_test(tc, names_and_whole_files);
 	suite_add_tcase(s, tc);

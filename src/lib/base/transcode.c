@@ -82,16 +82,20 @@ static ssize_t read_cb(void *cookie, char *buf, size_t size)
 			return 0;
 		ip = t->in, il = t->in_len, op = t->out, ol = sizeof(t->out);
 		if (iconv(t->cd, &ip, &il, &op, &ol) == (size_t)-1 && errno != E2BIG) {
-			if (errno == EILSEQ || (errno == EINVAL && t->eof)) {
+			int bad = errno == EILSEQ;	/* else EINVAL: a character cut off */
+			if (bad || t->eof) {
 				char hex[16];
 				size_t line = t->lines + count_lines(t->out, (size_t)(op - t->out)) + 1;
 				hex_bytes(hex, sizeof(hex), ip, il);
-				snprintf(t->error, sizeof(t->error),
-					 errno == EILSEQ ? _("'%s': line %zu: bytes %s are not %s text (is the file in another encoding?)")
-							 : _("'%s': line %zu: the file ends inside a %s character (%s)"),
-					 t->name, line, errno == EILSEQ ? hex : t->encoding, errno == EILSEQ ? t->encoding : hex);
+				if (bad)
+					snprintf(t->error, sizeof(t->error),
+						 _("'%s': line %zu: bytes %s are not %s text (is the file in another encoding?)"),
+						 t->name, line, hex, t->encoding);
+				else
+					snprintf(t->error, sizeof(t->error), _("'%s': line %zu: the file ends inside a %s character (%s)"),
+						 t->name, line, t->encoding, hex);
 			}
-			/* EINVAL before the end: an incomplete sequence, read more */
+			/* a character cut off before the end: the rest comes with the next read */
 		}
 		t->out_pos = 0;
 		t->out_len = (size_t)(op - t->out);
