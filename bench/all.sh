@@ -16,13 +16,14 @@
 #   sql       sql GROUP BY over the dataset  vs sqlite3 .import of the CSV + the same query
 #   verify    verify --all, 100,000 commits  vs openssl speed -multi 2 ed25519
 #   erase     erase one record (3 versions)  vs git repack -a -d + git prune of the same store
+#   encoding  import --encoding gb18030      vs iconv -f GB18030 piped into the same import
 #
 # PAIRS=N pairs per row (default 3).  Needs a build (sh contrib/run.sh build).
 set -eu
 . "$(dirname "$0")/lib.sh"
 rows=${1:-1000000}
 [ $# -gt 0 ] && shift
-sections=${*:-import size reimport upsert view parcel export sql verify erase}
+sections=${*:-import size reimport upsert view parcel export sql verify erase encoding}
 want() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
 POL=$top/policies/community-to-street.yaml
 
@@ -56,6 +57,23 @@ else
 	import_git
 fi
 cp -a "$W/n" "$W/base"
+
+# a registry saved by Excel in GB18030: strata's transcoding stream against iconv in a pipe
+if want encoding; then
+	iconv -f UTF-8 -t GB18030 "$W/r.csv" >"$W/r-gb.csv"
+	encoding_strata() {
+		rm -rf "$W/ne"
+		"$STRATA" init "$W/ne" --name cn-bench --tier community >/dev/null
+		timed "$STRATA" -q -C "$W/ne" import residents "$W/r-gb.csv" --key id_number --encoding gb18030
+	}
+	encoding_iconv() {
+		rm -rf "$W/ne"
+		"$STRATA" init "$W/ne" --name cn-bench --tier community >/dev/null
+		timed sh -c 'iconv -f GB18030 -t UTF-8 "$1" | "$2" -q -C "$3" import residents - --key id_number' sh \
+			"$W/r-gb.csv" "$STRATA" "$W/ne"
+	}
+	pair "import --encoding gb18030, $rows rows" "iconv | strata import -" encoding_strata encoding_iconv "<= 1.0x" "<= 1.2x"
+fi
 
 if want size; then
 	st=$(du -sb "$W/base/repo.git" | cut -f1)
