@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "strata/base/transcode.h"
+#include "strata/replica/process.h"
 #include "strata/data/dataset.h"
 #include "strata/replica/parcel_export.h"
 
@@ -14,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define USAGE "export DATASET [REV] [--format csv|jsonl] [--encoding utf-8|gb18030|gbk] [-o FILE] [--offset N] [--limit N]\n" \
+#define USAGE "export DATASET [REV] [--format csv|jsonl] [--encoding utf-8|gb18030|gbk] [--labels] [-o FILE] [--offset N] [--limit N]\n" \
 	      "       strata export NAME --all-sources [--format csv|jsonl] [-o FILE]\n" \
 	      "       strata export --to PEER -o FILE [--full] [--unsealed]"
 
@@ -40,11 +41,39 @@ static int export_parcel(strata_cli *cli, const char *peer, const char *outpath,
 	return 0;
 }
 
+/* The catalogue's labels of one dataset's fields: its owner's description (for a received one, any owner's). */
+struct labels {
+	const char *dataset, *owner;
+	json_t *map;
+};
+
+static int collect_labels(const strata_catalog_entry *e, void *payload)
+{
+	struct labels *l = payload;
+	const json_t *fs = json_object_get(e->entry, "fields");
+
+	if (strcmp(e->dataset, l->dataset) || (l->owner && strcmp(e->owner, l->owner)))
+		return 0;
+	for (size_t i = 0; i < json_array_size(fs); i++) {
+		const char *name = json_string_value(json_object_get(json_array_get(fs, i), "name"));
+		const char *label = json_string_value(json_object_get(json_array_get(fs, i), "label"));
+		if (name && label && *label && !json_object_get(l->map, name))
+			json_object_set_new(l->map, name, json_string(label));
+	}
+	return 0;
+}
+
+static const char *label_of(const char *field, void *payload)
+{
+	return json_string_value(json_object_get(((struct labels *)payload)->map, field));
+}
+
 int cmd_export(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "encoding", required_argument, NULL, 'e' },
+		{ "labels", no_argument, NULL, 'l' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "to", required_argument, NULL, 't' },
 		{ "full", no_argument, NULL, 'F' },
@@ -61,7 +90,8 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	FILE *out = stdout;
-	int c, full = 0, all = 0, unsealed = 0, paged = 0, rc = STRATA_ERROR;
+	int c, full = 0, all = 0, unsealed = 0, paged = 0, labelled = 0, rc = STRATA_ERROR;
+	struct labels lab = { NULL, NULL, NULL };
 	size_t offset = 0, limit = SIZE_MAX;
 
 	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
@@ -78,6 +108,7 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 			}
 			break;
 		case 'o': outpath = optarg; break;
+		case 'l': labelled = 1; break;
 		case 'O':
 		case 'L': {
 			char *end;
@@ -120,6 +151,10 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 		fprintf(stderr, _("strata: unknown format '%s' (csv or jsonl)\n"), format);
 		return CLI_EUSAGE;
 	}
+	if (labelled && (strcmp(format, "csv") || all || paged)) {
+		fprintf(stderr, _("strata: --labels is for a CSV of one dataset (the header in people's words)\n"));
+		return CLI_EUSAGE;
+	}
 	if (!all && (rc = strata_dataset_resolve(&commit, cli->node, argv[optind], argv[optind + 1])) < 0)
 		goto done;
 	if (!all && git_commit_tree(&tree, commit) < 0) {
@@ -138,8 +173,17 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 			goto done;
 		}
 	}
+	if (labelled) {
+		const char *slash = strrchr(argv[optind], '/');
+		lab.dataset = slash ? slash + 1 : argv[optind];
+		lab.owner = slash ? NULL : strata_node_name(cli->node);	/* own: this node's description */
+		lab.map = json_object();
+		if ((rc = strata_process_catalog(cli->node, collect_labels, &lab)) < 0)
+			goto done;
+	}
 	if ((rc = all ? strata_dataset_export_sources(out, cli->node, argv[optind], format) :
-		     strata_dataset_export_page(out, strata_node_repo(cli->node), tree, format, offset, limit)) < 0)
+		  labelled ? strata_dataset_export_labelled(out, strata_node_repo(cli->node), tree, label_of, &lab) :
+			     strata_dataset_export_page(out, strata_node_repo(cli->node), tree, format, offset, limit)) < 0)
 		goto done;
 	rc = 0;
 done:
@@ -152,6 +196,7 @@ done:
 		out = file;
 	}
 	strata_transcode_free(tc);
+	json_decref(lab.map);
 	if (out != stdout && out && fclose(out) != 0 && rc == 0) {
 		strata_error_set("cannot write '%s': %s", outpath, strerror(errno));
 		rc = STRATA_ERROR;

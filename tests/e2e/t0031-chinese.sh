@@ -174,3 +174,15 @@ if command -v man >/dev/null 2>&1; then
 	grep -q '^名称' man.zh && grep -q '^语言' man.zh || fail "the Chinese manual does not render: $(head -5 man.zh)"
 fi
 ok "doc/zh_CN/strata.1 documents every command of strata.1 with the same synopsis, and renders"
+
+# field labels: the catalogue's, in an export's header (own, and received: the owner's description came with the parcel)
+"$STRATA" -C cn catalog describe residents --label id_number=公民身份号码 --label name=姓名 >/dev/null
+"$STRATA" -C cn export residents --labels | head -1 | grep -q '^公民身份号码,姓名,gender,' ||
+	fail "export --labels: $("$STRATA" -C cn export residents --labels | head -1)"
+"$STRATA" -C cn export residents | head -1 | grep -q '^id_number,name,' || fail "export without --labels changed its header"
+"$STRATA" -C cn export --to st-wangjiang -o p2.parcel >/dev/null
+"$STRATA" -C st import p2.parcel >/dev/null
+"$STRATA" -C st export cn-wangjiang-01/residents --labels | head -1 | grep -q '^公民身份号码,姓名,' ||
+	fail "a received dataset's export --labels: $("$STRATA" -C st export cn-wangjiang-01/residents --labels | head -1)"
+expect_fail 2 "--labels is for a CSV of one dataset" "$STRATA" -C cn export residents --labels --format jsonl
+ok "export --labels: the header in the catalogue's labels, for an own and a received dataset"

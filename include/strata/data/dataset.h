@@ -89,6 +89,13 @@ int strata_dataset_export(FILE *out, git_repository *repo, const git_tree *root,
  */
 int strata_dataset_export_page(FILE *out, git_repository *repo, const git_tree *root, const char *format,
 			       size_t offset, size_t limit);
+/*
+ * The same as CSV with people's words in the header: `label` gives each
+ * field's label (NULL or "": the field's name stays).
+ */
+typedef const char *(*strata_label_fn)(const char *field, void *payload);
+int strata_dataset_export_labelled(FILE *out, git_repository *repo, const git_tree *root, strata_label_fn label,
+				   void *payload);
 
 /*
  * Writes every dataset this node holds whose last name is `dataset` (own

@@ -343,7 +343,7 @@ static int page_line(const char *line, size_t len, void *payload)
 }
 
 static int export_tree(FILE *out, git_repository *repo, const git_tree *root, const strata_schema *cols,
-		       const char *source, int csv, int header, size_t offset, size_t limit)
+		       const char *source, int csv, int header, size_t offset, size_t limit, const char *const *labels)
 {
 	export_ctx x;
 	int error = 0;
@@ -371,8 +371,11 @@ static int export_tree(FILE *out, git_repository *repo, const git_tree *root, co
 		if (source)
 			error = strata_buf_puts(&x.line, "_source,");
 		for (size_t i = 0; i < cols->nfields && !error; i++)
-			error = (i && strata_buf_putc(&x.line, ',') < 0) ||
-				csv_field(&x.line, cols->names[i], strlen(cols->names[i])) < 0;
+		{
+			/* a field's label (people's words for it) in the header, else its name */
+			const char *h = labels && labels[i] && labels[i][0] ? labels[i] : cols->names[i];
+			error = (i && strata_buf_putc(&x.line, ',') < 0) || csv_field(&x.line, h, strlen(h)) < 0;
+		}
 		if (error || strata_buf_puts(&x.line, "\r\n") < 0) {
 			error = STRATA_ERROR;
 			goto done;
@@ -420,7 +423,28 @@ int strata_dataset_export_page(FILE *out, git_repository *repo, const git_tree *
 		return strata_error_set("unknown format '%s' (csv or jsonl)", format);
 	if ((error = strata_schema_load(&s, repo, root)) < 0)
 		return error;
-	error = export_tree(out, repo, root, s, NULL, !strcmp(format, "csv"), 1, offset, limit);
+	error = export_tree(out, repo, root, s, NULL, !strcmp(format, "csv"), 1, offset, limit, NULL);
+	strata_schema_free(s);
+	return error;
+}
+
+int strata_dataset_export_labelled(FILE *out, git_repository *repo, const git_tree *root, strata_label_fn label,
+				   void *payload)
+{
+	strata_schema *s = NULL;
+	const char **labels = NULL;
+	int error;
+
+	if ((error = strata_schema_load(&s, repo, root)) < 0)
+		return error;
+	if ((labels = calloc(s->nfields ? s->nfields : 1, sizeof(char *))) == NULL) {
+		strata_schema_free(s);
+		return strata_error_set("out of memory");
+	}
+	for (size_t i = 0; i < s->nfields; i++)
+		labels[i] = label(s->names[i], payload);
+	error = export_tree(out, repo, root, s, NULL, 1, 1, 0, SIZE_MAX, labels);
+	free(labels);
 	strata_schema_free(s);
 	return error;
 }
@@ -505,7 +529,7 @@ int strata_dataset_export_sources(FILE *out, strata_node *n, const char *dataset
 			error = strata_error_git("cannot read a dataset's tree");
 			break;
 		}
-		error = export_tree(out, repo, root, &cols, x.e[i].name, csv, i == 0, 0, SIZE_MAX);
+		error = export_tree(out, repo, root, &cols, x.e[i].name, csv, i == 0, 0, SIZE_MAX, NULL);
 		git_tree_free(root);
 	}
 done:
