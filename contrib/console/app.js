@@ -265,7 +265,7 @@ async function trace(name, key) {
 		const y = 10 + i * hopH;
 		if (i > 0) s.append(svg("line", { x1: 150, y1: y - hopH + 56, x2: 150, y2: y, stroke: "#4a5568", "stroke-width": 2 }));
 		s.append(svg("rect", { x: 20, y, width: 260, height: 56, rx: 6, fill: "#fff", stroke: h.signature === "good" ? "#2f855a" : "#c53030", "stroke-width": 2 }));
-		s.append(svg("text", { x: 150, y: y + 22, "text-anchor": "middle", "font-size": 13, "font-weight": 600 }, h.node + " (" + w(h.tier || "?") + ")"));
+		s.append(svg("text", { x: 150, y: y + 22, "text-anchor": "middle", "font-size": 13, "font-weight": 600 }, (h.display_name ? h.display_name + " · " : "") + h.node + " (" + w(h.tier || "?") + ")"));
 		s.append(svg("text", { x: 150, y: y + 40, "text-anchor": "middle", "font-size": 11, fill: "#5a6475" }, w(h.role)));
 		s.append(svg("text", { x: 300, y: y + 22, "font-size": 12 }, t("commit {commit} · signature {signature}", { commit: short(h.commit), signature: w(h.signature) }) + (h.signer ? " · " + h.signer : "")));
 		s.append(svg("text", { x: 300, y: y + 40, "font-size": 12, fill: "#5a6475" },

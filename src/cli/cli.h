@@ -45,6 +45,12 @@ int cli_usage(const char *usage);
  * nearest ("did you mean") and all of them, then the usage; CLI_EUSAGE.
  */
 int cli_unknown_sub(const char *command, const char *word, const char *const *subs, size_t nsubs, const char *usage);
+/*
+ * The name people read for node `name` as this node knows it: its own
+ * display name, or a pinned peer's (node.conf); NULL for another node.
+ * `buf` holds it.
+ */
+const char *cli_display_name(strata_node *n, const char *name, strata_buf *buf);
 /* Splits "a,b,c" into a NULL-terminated malloc'd array; *n gets the count. */
 char **cli_split(const char *list, size_t *n);
 void cli_free_list(char **list);

@@ -48,6 +48,12 @@ static json_t *trace_json(const strata_trace *t, strata_node *n)
 				"committed", when, "record", rec ? rec : json_null());
 		if (h->signer[0])
 			json_object_set_new(hop, "signer", json_string(h->signer));
+		{
+			strata_buf d = STRATA_BUF_INIT;
+			const char *disp = cli_display_name(n, h->node, &d);
+			json_object_set_new(hop, "display_name", disp ? json_string(disp) : json_null());
+			strata_buf_dispose(&d);
+		}
 		if (h->is_view) {
 			json_object_set_new(hop, "recipient", json_string(h->recipient));
 			json_object_set_new(hop, "policy", json_pack("{s:s, s:s, s:s}", "name", h->policy_name,
@@ -105,7 +111,14 @@ static void print_text(const strata_trace *t, strata_node *n)
 		const strata_trace_hop *h = &t->hops[i];
 		git_oid_tostr(hex, sizeof(hex), &h->commit);
 		strata_time_format(when, sizeof(when), h->committed);
-		printf(_("\n%zu. %s: %s (%s) commit %.12s, %s\n"), i + 1, _(role(h)), h->node, _(h->tier), hex, when);
+		{
+			strata_buf d = STRATA_BUF_INIT, who = STRATA_BUF_INIT;
+			const char *disp = cli_display_name(n, h->node, &d);
+			strata_buf_printf(&who, disp ? "%s · %s" : "%s", h->node, disp);
+			printf(_("\n%zu. %s: %s (%s) commit %.12s, %s\n"), i + 1, _(role(h)), who.ptr, _(h->tier), hex, when);
+			strata_buf_dispose(&d);
+			strata_buf_dispose(&who);
+		}
 		printf(_("   signature: %s%s%s%s\n"), _(strata_commit_sig_status_str(h->status)), h->signer[0] ? " (" : "",
 		       h->signer, h->signer[0] ? ")" : "");
 		if (h->is_view) {

@@ -6,6 +6,8 @@
 #include "strata/node/check.h"
 #include "strata/base/fs.h"
 #include "strata/base/near.h"
+#include "strata/node/peers.h"
+#include "strata/format/name.h"
 
 #include <getopt.h>
 #include <locale.h>
@@ -77,6 +79,17 @@ int cli_usage(const char *usage)
 {
 	fprintf(stderr, _("usage: strata %s\n"), usage);
 	return CLI_EUSAGE;
+}
+
+const char *cli_display_name(strata_node *n, const char *name, strata_buf *buf)
+{
+	strata_buf_clear(buf);
+	if (!strcmp(name, strata_node_name(n)))
+		return strata_node_display_name(n);
+	if (strata_name_node_valid(name) && strata_peers_get(buf, n, name, "displayname") == 0)
+		return buf->ptr;
+	strata_error_clear();
+	return NULL;
 }
 
 int cli_unknown_sub(const char *command, const char *word, const char *const *subs, size_t nsubs, const char *usage)

@@ -148,7 +148,11 @@ expect_fail 1 "display name 'a" "$STRATA" -C st peer set cn-wangjiang-01 --displ
 [ "$(node_state st)" = "$before" ] || fail "a refused display name changed the node"
 expect_fail 1 "one line, no control character" "$STRATA" init bad --name cn-bad --tier community --display-name "$(printf 'two\nlines')"
 [ ! -e bad ] || fail "a refused display name left a node behind"
-ok "display names: init --display-name and peer set --display-name, shown by status and peer list (and --json); a bad one is refused, nothing made"
+stkey=$("$STRATA" -C st export cn-wangjiang-01/residents --format csv | tr -d '\r' | sed 's/^\xef\xbb\xbf//' | sed -n 2p | cut -d, -f1)
+zh "$STRATA" -C st trace cn-wangjiang-01/residents "$stkey" | grep -q '^1\. 收到的视图：cn-wangjiang-01 · 望江社区（社区）' ||
+	fail "trace does not show the peer's display name: $(zh "$STRATA" -C st trace cn-wangjiang-01/residents "$stkey" | head -4)"
+"$STRATA" -C st trace cn-wangjiang-01/residents "$stkey" --json | grep -q '"display_name": "望江社区"' || fail "trace --json has no display_name"
+ok "display names: init --display-name and peer set --display-name, shown by status, peer list and trace (and --json); a bad one is refused, nothing made"
 
 # a label for a received dataset whose path the sender hides, set where it is read, never sent
 name=$("$STRATA" -C st datasets --received --format csv | tr -d '\r' | sed 's/^\xef\xbb\xbf//' | cut -d, -f1 | grep '/residents$' | head -1)
