@@ -327,12 +327,12 @@ sed -e 's/^version: .*/version: 5/' -e 's/^  residents:$/  residents:\n    reten
 "$STRATA" -C cn policy commit onward.yaml >/dev/null
 "$STRATA" -C cn export --to st-wangjiang -o o1.parcel >/dev/null
 "$STRATA" -C st import o1.parcel >/dev/null
-"$STRATA" -C st datasets --received --format csv | tr -d '\r' | grep -q "^cn-wangjiang-01/residents,.*,district,30d$" ||
+"$STRATA" -C st datasets --received --format csv | tr -d '\r' | grep -q "^cn-wangjiang-01/residents,.*,district,30d," ||
 	fail "the street does not see the obligations it carries: $("$STRATA" -C st datasets --received --format csv)"
 # to the district: allowed, and the district's copy carries them on
 "$STRATA" -C st export --to dx-gongshu -o o2.parcel >/dev/null || fail "an allowed onward view refused"
 "$STRATA" -C dx import o2.parcel >/dev/null
-"$STRATA" -C dx datasets --received --format csv | tr -d '\r' | grep -q "^st-wangjiang/cn-wangjiang-01/residents,.*,district,30d$" ||
+"$STRATA" -C dx datasets --received --format csv | tr -d '\r' | grep -q "^st-wangjiang/cn-wangjiang-01/residents,.*,district,30d," ||
 	fail "the district's copy does not carry the obligations: $("$STRATA" -C dx datasets --received --format csv)"
 # the district may not send it on to the province: refused, the upstream policy named, nothing sent
 # what the province holds of the residents, from before: values none of its other data holds
