@@ -8,6 +8,8 @@
 locale -a 2>/dev/null | grep -qix 'zh_CN.utf8' ||
 	fail "the zh_CN.UTF-8 locale is missing: contrib/install-deps.sh generates it"
 zh() { LC_ALL=zh_CN.UTF-8 "$@"; }
+# unchanged NODE STATE WHAT: the node's refs, objects, audit log and link files are as they were
+unchanged() { [ "$(node_state "$1")" = "$2" ] || fail "$3 changed $1"; }
 
 two_nodes
 # a resident whose surname is the rare 𠈌 (U+2020C, GB 18030-2022), in a spreadsheet saved as GB18030
@@ -31,6 +33,12 @@ expect_fail 1 "strata: 'broken.csv': line 2: bytes 81 20 are not GB18030 text (i
 [ "$(node_state cn)" = "$before" ] || fail "the node changed after refusing broken.csv"
 expect_fail 2 "strata: --encoding: unknown encoding 'big5' (utf-8, gb18030 or gbk)" \
 	"$STRATA" -C cn import residents excel.csv --encoding big5
+unchanged cn "$before" "an unknown encoding"
+expect_fail 1 "strata: --kind 'id_number=passport': expected FIELD=KIND, KIND resident-id, mobile, date or text" \
+	"$STRATA" -C cn import residents all.csv --kind id_number=passport
+expect_fail 1 "strata: --kind 'idnumber=text': 'idnumber' is not a column of 'all.csv' (its columns: 'id_number', 'name'," \
+	"$STRATA" -C cn import residents all.csv --kind idnumber=text
+unchanged cn "$before" "a bad --kind"
 ok "bytes GB18030 does not allow: refused with file, line and bytes; an unknown encoding is a usage error"
 
 "$STRATA" -C cn import residents excel.csv --encoding GB18030 >/dev/null
@@ -48,6 +56,7 @@ line=$(grep -n '𠈌' back.lf | head -1 | cut -d: -f1)
 expect_fail 1 "'gbk.csv': line $line: GBK cannot hold the character U+2020C: use --encoding gb18030, which holds every character" \
 	"$STRATA" -C cn export residents --encoding gbk -o gbk.csv
 [ ! -e gbk.csv ] || fail "a refused export left gbk.csv behind"
+before=$(node_state cn)
 ok "GBK cannot hold 𠈌: export refused with the line and the character, no partial file"
 
 "$STRATA" -C cn export --to st-wangjiang -o p.parcel >/dev/null
@@ -93,9 +102,12 @@ ok "a mistyped command or subcommand: did you mean, in English and in Chinese"
 grep -q '^node cn-wangjiang-01' status.after || fail "status -C after the command did not open the node: $(cat status.after)"
 ok "-C NODEDIR after the command (strata status -C node)"
 
+before=$(node_state cn)
 expect_fail 1 "strata: no peer 'st-wangjiang-x' in node.conf; did you mean 'st-wangjiang'? ('strata peer list')" \
 	"$STRATA" -C cn sync st-wangjiang-x
 expect_fail 1 "strata: no peer 'st-wangjang' in node.conf; did you mean 'st-wangjiang'?" "$STRATA" -C cn status st-wangjang
+unchanged cn "$before" "a misspelt peer"
+[ ! -e cn/links/st-wangjiang-x.json ] || fail "a misspelt peer left a link file"
 ok "a misspelt peer is named as unknown, with the nearest known peer (sync, status)"
 
 before=$(node_state cn)
@@ -125,9 +137,11 @@ ok "a wrong check digit, an impossible date: refused with file, line and the way
 
 { head -1 all.csv; sed -n 2,3p all.csv; printf '330108199001010029,手机,女,1990-01-01,1380000,"x",望江社区,望江街道,wangjiang-001-001,Hx,3000-4999,true\n'; } > phone.csv
 "$STRATA" -C cn import people phone.csv --key id_number >/dev/null
+before=$(node_state cn)
 expect_fail 1 "strata: 'phone.csv': line 4: phone '1380000' is not a mobile number (11 digits, 13 to 19 first)" \
 	"$STRATA" -C cn import people phone.csv --kind phone=mobile
 git -C cn/repo.git show refs/strata/datasets/people:schema.json | grep -q '"kind"' && fail "a refused declaration was kept"
+unchanged cn "$before" "a refused mobile number"
 "$STRATA" -C cn import people badid.csv --kind id_number=text >/dev/null
 git -C cn/repo.git show refs/strata/datasets/people:schema.json | grep -q '{"kind":"text","name":"id_number"' ||
 	fail "the declaration is not in schema.json"
@@ -144,8 +158,10 @@ grep -q 'displayname = 大关社区' dn/node.conf || fail "init --display-name i
 zh "$STRATA" -C st peer list | grep -q '^cn-wangjiang-01 .*望江社区$' || fail "peer list does not show the peer's display name"
 zh "$STRATA" -C st status | grep -q '^对等节点 cn-wangjiang-01 · 望江社区（社区' || fail "status does not show the peer's display name in Chinese"
 before=$(node_state st)
+conf=$(cat st/node.conf)
 expect_fail 1 "display name 'a" "$STRATA" -C st peer set cn-wangjiang-01 --display-name "$(printf 'a\tb')"
-[ "$(node_state st)" = "$before" ] || fail "a refused display name changed the node"
+unchanged st "$before" "a refused display name"
+[ "$(cat st/node.conf)" = "$conf" ] || fail "a refused display name changed node.conf"
 expect_fail 1 "one line, no control character" "$STRATA" init bad --name cn-bad --tier community --display-name "$(printf 'two\nlines')"
 [ ! -e bad ] || fail "a refused display name left a node behind"
 stkey=$("$STRATA" -C st export cn-wangjiang-01/residents --format csv | tr -d '\r' | sed 's/^\xef\xbb\xbf//' | sed -n 2p | cut -d, -f1)
@@ -162,7 +178,12 @@ before=$(git -C st/repo.git for-each-ref --format='%(refname) %(objectname)' ref
 [ "$(git -C st/repo.git for-each-ref --format='%(refname) %(objectname)' refs/strata/peers refs/strata/views)" = "$before" ] ||
 	fail "a label changed data or views"
 "$STRATA" -C st audit log --event dataset-label | grep -q 'dataset labelled' || fail "the label is not in the audit log"
+before=$(node_state st)
+conf=$(cat st/node.conf)
 expect_fail 1 "no dataset 'cn-wangjiang-01/residentz'" "$STRATA" -C st datasets label cn-wangjiang-01/residentz x
+expect_fail 1 "one line, no control character" "$STRATA" -C st datasets label "$name" "$(printf 'a\nb')"
+unchanged st "$before" "a refused label"
+[ "$(cat st/node.conf)" = "$conf" ] || fail "a refused label changed node.conf"
 "$STRATA" -C st datasets label "$name" >/dev/null
 "$STRATA" -C st datasets | grep -q '望江社区登记' && fail "the label did not go"
 ok "datasets label NAME TEXT: a local label shown by datasets (audited, data and views untouched); without TEXT it goes"
@@ -188,5 +209,7 @@ ok "doc/zh_CN/strata.1 documents every command of strata.1 with the same synopsi
 "$STRATA" -C st import p2.parcel >/dev/null
 "$STRATA" -C st export cn-wangjiang-01/residents --labels | head -1 | grep -q '^公民身份号码,姓名,' ||
 	fail "a received dataset's export --labels: $("$STRATA" -C st export cn-wangjiang-01/residents --labels | head -1)"
+before=$(node_state cn)
 expect_fail 2 "--labels is for a CSV of one dataset" "$STRATA" -C cn export residents --labels --format jsonl
+unchanged cn "$before" "export --labels with JSON Lines"
 ok "export --labels: the header in the catalogue's labels, for an own and a received dataset"
