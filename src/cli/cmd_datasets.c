@@ -155,6 +155,7 @@ int cmd_datasets(int argc, char **argv, strata_cli *cli)
 			       "if the sender's policy says; empty where it hides the path: v-... names),\n"
 			       "records, last_change (local time, or UTC with --utc), policy and purpose\n"
 			       "(those it was received under)\n"), USAGE);
+			fputs(_("and label: this node's own name for it ('datasets label NAME TEXT'; never sent)\n"), stdout);
 			return 0;
 		default: return cli_usage(USAGE);
 		}

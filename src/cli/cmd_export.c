@@ -128,6 +128,7 @@ int cmd_export(int argc, char **argv, strata_cli *cli)
 			       "  --format FORMAT  csv (RFC 4180, the schema's column order) or jsonl\n"
 			       "  --encoding E     utf-8 (the default), or gb18030 (or gbk) for a spreadsheet\n"
 			       "                   that opens CSV in the Chinese code page (Excel)\n"
+			       "  --labels         CSV headed by the catalogue's field labels (catalog describe --label)\n"
 			       "  -o FILE          write FILE (removed again on an error: never a partial file)\n"
 			       "  --all-sources    every dataset named NAME here, own and received, as one\n"
 			       "                   table with a first column _source (its full name)\n"

@@ -194,7 +194,12 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 		case 'R': no_receipt = 1; break;
 		case 'K': keep = 1; break;
 		case 'q': cli->quiet = 1; break;
-		case 'h': printf(_("usage: strata %s\n"), USAGE); return 0;
+		case 'h':
+			printf(_("usage: strata %s\n"), USAGE);
+			fputs(_("\n  --encoding E  gb18030 or gbk: a CSV a spreadsheet saved in the Chinese code page\n"
+				"  --kind F=K    what field F holds, checked at every import and kept: resident-id\n"
+				"                (GB 11643), mobile, date, or text (nothing checked)\n"), stdout);
+			return 0;
 		default: cli_free_list(key); return cli_usage(USAGE);
 		}
 	}

@@ -233,6 +233,7 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 			       "  --attr N=V       what this node states of it for \"$recipient.N\" filters\n"
 			       "                   (all of them: the ones given replace those before);\n"
 			       "                   --no-attrs: none\n"));
+			fputs(_("  --display-name T the name people read (望江社区), shown beside NAME\n"), stdout);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -240,7 +241,7 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 	if (optind + 1 != argc || (ch.policy && no_policy) || (ch.url && no_url))
 		return cli_usage(USAGE);
 	if (!ch.tier && !ch.policy && !no_policy && !ch.url && !no_url && !ch.direction && !ch.attributes && !ch.display) {
-		fprintf(stderr, _("strata: peer set %s: nothing to change (say --tier, --policy, --url, --direction or --attr)\n"),
+		fprintf(stderr, _("strata: peer set %s: nothing to change (say --tier, --policy, --url, --direction, --attr or --display-name)\n"),
 			argv[optind]);
 		return CLI_EUSAGE;
 	}
