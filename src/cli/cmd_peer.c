@@ -343,8 +343,7 @@ static json_t *peer_json(strata_node *n, const char *peer)
 	json_t *o = json_object(), *net;
 
 	json_object_set_new(o, "peer", json_string(peer));
-	json_object_set_new(o, "display_name",
-			    strata_peers_get(&disp, n, peer, "displayname") == 0 ? json_string(disp.ptr) : json_null());
+	json_object_set_new(o, "display_name", cli_display_name(n, peer, &disp) ? json_string(disp.ptr) : json_null());
 	strata_buf_dispose(&disp);
 	if (strata_peers_get(&v, n, peer, "key") == 0)
 		json_object_set_new(o, "key", json_string(v.ptr));

@@ -187,11 +187,10 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 		}
 	o = json_pack("{s:s, s:o, s:o}", "peer", peer, "views", views, "received", recv);
 	{
-		strata_buf disp = STRATA_BUF_INIT;
-		json_object_set_new(o, "display_name", strata_peers_get(&disp, n, peer, "displayname") == 0 ?
-							       json_string(disp.ptr) : json_null());
-		strata_buf_dispose(&disp);
-		strata_error_clear();
+		strata_buf d = STRATA_BUF_INIT;
+		const char *disp = cli_display_name(n, peer, &d);
+		json_object_set_new(o, "display_name", disp ? json_string(disp) : json_null());
+		strata_buf_dispose(&d);
 	}
 	views = recv = NULL;
 	/* a time never set is null, not a string */
@@ -328,15 +327,15 @@ static void print_peer(const json_t *o, strata_node *n)
 	strata_peers_direction(&dir, n, peer);
 	strata_error_clear();	/* node.conf was checked when the node opened */
 	{
-		strata_buf disp = STRATA_BUF_INIT;
-		if (strata_peers_get(&disp, n, peer, "displayname") == 0)
-			printf(_("peer %s · %s (%s; direction %s; policy %s)\n"), peer, disp.ptr, tier.len ? _(tier.ptr) : "?",
+		strata_buf d = STRATA_BUF_INIT;
+		const char *disp = cli_display_name(n, peer, &d);
+		if (disp)
+			printf(_("peer %s · %s (%s; direction %s; policy %s)\n"), peer, disp, tier.len ? _(tier.ptr) : "?",
 			       dir.len ? _(dir.ptr) : "?", pol.len ? pol.ptr : _("none"));
 		else
 			printf(_("peer %s (%s; direction %s; policy %s)\n"), peer, tier.len ? _(tier.ptr) : "?",
 			       dir.len ? _(dir.ptr) : "?", pol.len ? pol.ptr : _("none"));
-		strata_buf_dispose(&disp);
-		strata_error_clear();
+		strata_buf_dispose(&d);
 	}
 	printf(_("  last parcel out: %lld at %s\n"), (long long)json_integer_value(json_object_get(out, "sequence")),
 	       json_is_string(json_object_get(out, "time")) ? json_string_value(json_object_get(out, "time")) : "-");

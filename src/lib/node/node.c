@@ -487,6 +487,16 @@ int strata_node_display_check(const char *text)
 	return 0;
 }
 
+/* Sets KEY in node.conf to `text`, or removes it ("": not there is not an error). */
+static int conf_put(strata_node *n, const char *key, const char *text)
+{
+	int rc = *text ? git_config_set_string(n->cfg, key, text) : git_config_delete_entry(n->cfg, key);
+	if (rc < 0 && !(rc == GIT_ENOTFOUND && !*text))
+		return strata_error_git("cannot write node.conf");
+	git_error_clear();
+	return 0;
+}
+
 int strata_node_dataset_label(strata_buf *out, strata_node *n, const char *dataset)
 {
 	strata_buf key = STRATA_BUF_INIT;
@@ -515,13 +525,8 @@ int strata_node_set_dataset_label(strata_node *n, const char *dataset, const cha
 		return strata_error_set("dataset label: the node's write lock is not held");
 	if (*text && (error = strata_node_display_check(text)) < 0)
 		return error;
-	if ((error = strata_buf_printf(&key, "dataset.%s.label", dataset)) < 0)
-		return error;
-	if (*text ? git_config_set_string(n->cfg, key.ptr, text) < 0 :
-		    git_config_delete_entry(n->cfg, key.ptr) < 0 && git_error_last() &&
-			    git_error_last()->klass != GIT_ERROR_CONFIG)
-		error = strata_error_git("cannot write node.conf");
-	git_error_clear();
+	if ((error = strata_buf_printf(&key, "dataset.%s.label", dataset)) == 0)
+		error = conf_put(n, key.ptr, text);
 	strata_buf_dispose(&key);
 	return error;
 }
@@ -532,12 +537,8 @@ int strata_node_set_display_name(strata_node *n, const char *text)
 
 	if (*text && (error = strata_node_display_check(text)) < 0)
 		return error;
-	if (*text ? git_config_set_string(n->cfg, "node.displayname", text) < 0 :
-		    git_config_delete_entry(n->cfg, "node.displayname") < 0 && git_error_last() &&
-			    git_error_last()->klass != GIT_ERROR_CONFIG) {
-		return strata_error_git("cannot write node.conf");
-	}
-	git_error_clear();
+	if ((error = conf_put(n, "node.displayname", text)) < 0)
+		return error;
 	free(n->display);
 	n->display = *text ? strdup(text) : NULL;
 	return 0;
