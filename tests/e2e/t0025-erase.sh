@@ -294,6 +294,15 @@ tick $((31 * 86400))
 	fail "no audit event of the retraction at the community"
 ! git -C st/repo.git cat-file -e "$oldest_tree" 2>/dev/null || fail "the expired version's tree is still in the street's objects"
 "$STRATA" -C st verify --all >/dev/null || fail "verify at the street after expiry"
+# the cut left one version, a root; a month on, a change: that root has expired in turn, so the
+# view is cut again rather than built on top of it (a history of an expired root and the new version)
+tick $((31 * 86400))
+awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 50 == 7 {$5 = "19900000077"} {print}' after.csv >day.csv
+"$STRATA" -C cn import residents day.csv >/dev/null
+"$STRATA" -C cn export --to st-wangjiang -o k3.parcel >/dev/null
+"$STRATA" -C st import k3.parcel >/dev/null || fail "the street refuses the second retention cut"
+[ "$(git -C st/repo.git rev-list --count refs/strata/peers/cn-wangjiang-01/residents)" = 1 ] ||
+	fail "a root older than the retention is kept under the next version: $(git -C st/repo.git log --format='%ct %s' refs/strata/peers/cn-wangjiang-01/residents)"
 ok "retention: once the oldest version is older than the policy allows (the test's clock moved on a month), the history is cut and the street keeps only the present"
 
 # --- a recipient removed: a street-to-district version that no longer names the district retracts all of it ---

@@ -868,7 +868,8 @@ static int retention_due(view_build *b)
 	git_commit *at = NULL, *p = NULL;
 	int64_t now, oldest;
 
-	if (!b->retention || git_commit_parentcount(b->prev) == 0 || git_commit_dup(&at, b->prev) < 0)
+	/* a root (the last cut) counts too: once it has expired, no version may be built on top of it */
+	if (!b->retention || git_commit_dup(&at, b->prev) < 0)
 		return 0;
 	while (git_commit_parentcount(at) > 0 && git_commit_parent(&p, at, 0) == 0) {
 		git_commit_free(at);
