@@ -36,7 +36,19 @@ typedef struct {
 	int node_dir_explicit;	/* given with -C or $STRATA_NODE */
 	strata_node *node;	/* set for NEED_NODE commands */
 	int quiet;
+	/* who acts (officer_sign.c): --as, --officer-key, --passphrase-file */
+	const char *as;
+	const char *officer_key;
+	const char *passphrase_file;
 } strata_cli;
+
+/*
+ * Before a change: names the officer acting (--as NAME or $STRATA_OFFICER,
+ * their key checked by a signature) and checks that their role is one of
+ * `roles`; on a node with no officer, 0 (the change is the node's own).
+ * `what` says the change in the error ("commit a policy").
+ */
+int cli_act(strata_cli *cli, int roles, const char *what);
 
 /* Prints "usage: strata <usage>" to stderr and returns CLI_EUSAGE. */
 int cli_usage(const char *usage);
@@ -110,6 +122,7 @@ int cmd_policy(int argc, char **argv, strata_cli *cli);
 int cmd_peer(int argc, char **argv, strata_cli *cli);
 int cmd_doctor(int argc, char **argv, strata_cli *cli);
 int cmd_key(int argc, char **argv, strata_cli *cli);
+int cmd_officer(int argc, char **argv, strata_cli *cli);
 int cmd_erase(int argc, char **argv, strata_cli *cli);
 int cmd_erasures(int argc, char **argv, strata_cli *cli);
 int cmd_certificate(int argc, char **argv, strata_cli *cli);

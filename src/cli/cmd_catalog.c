@@ -5,6 +5,7 @@
  * dataset (process.h).
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/base/time.h"
 #include "strata/replica/process.h"
 
@@ -141,7 +142,9 @@ static int describe(int argc, char **argv, strata_cli *cli)
 		cli_free_list(d.auto_fields);
 		return cli_usage(USAGE);
 	}
-	rc = strata_process_describe(cli->node, argv[optind], &d);
+	rc = cli_act(cli, STRATA_ROLE_OFFICER, _("describe a dataset"));
+	if (rc == 0)
+		rc = strata_process_describe(cli->node, argv[optind], &d);
 	if (rc == 0 && !cli->quiet)
 		printf(_("described %s in the catalogue (it goes to the peers with the next exchange)\n"), argv[optind]);
 	cli_free_list(d.labels);

@@ -6,6 +6,7 @@
  *   strata corrections accept ID | reject ID --reason TEXT
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/base/time.h"
 #include "strata/replica/process.h"
 
@@ -49,7 +50,9 @@ int cmd_correct(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind + 2 > argc || !field || !value || !note)
 		return cli_usage(CORRECT_USAGE);
-	rc = strata_process_correct(cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1), field, value,
+	rc = cli_act(cli, STRATA_ROLE_OFFICER, _("file a correction"));
+	if (rc == 0)
+		rc = strata_process_correct(cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1), field, value,
 				    note, id);
 	if (rc == 0)
 		printf(_("correction %s filed: it goes back toward the record's owner with the next exchange\n"), id);
@@ -123,7 +126,9 @@ int cmd_corrections(int argc, char **argv, strata_cli *cli)
 		int accept = !strcmp(argv[optind], "accept");
 		if (optind + 2 != argc || (accept && reason))
 			return cli_usage(CORRECTIONS_USAGE);
-		rc = strata_process_fix(cli->node, argv[optind + 1], accept, reason);
+		rc = cli_act(cli, STRATA_ROLE_OFFICER, _("answer a correction"));
+		if (rc == 0)
+			rc = strata_process_fix(cli->node, argv[optind + 1], accept, reason);
 		if (rc == 0)
 			printf(_("correction %s %s: the answer goes back with the next exchange\n"), argv[optind + 1],
 			       accept ? _("accepted (the fix comes with this node's next import)") : _("rejected"));

@@ -5,6 +5,7 @@
  * change, and the policy and purpose it came under.
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/data/dataset.h"
 #include "strata/node/commit.h"
 #include "strata/base/time.h"
@@ -104,7 +105,7 @@ static int label(int argc, char **argv, strata_cli *cli)
 	if ((rc = strata_dataset_ref(&ref, cli->node, argv[1])) < 0 ||
 	    (*text && (rc = strata_node_display_check(text)) < 0))
 		goto done;
-	if ((rc = strata_journal_lock(cli->node)) < 0 ||
+	if ((rc = cli_act(cli, STRATA_ROLE_OFFICER, _("label a dataset"))) < 0 || (rc = strata_journal_lock(cli->node)) < 0 ||
 	    (rc = strata_journal_conf_begin(cli->node, "dataset-label", argv[1], &journalled)) < 0 ||
 	    (rc = strata_node_set_dataset_label(cli->node, argv[1], text)) < 0 ||
 	    (rc = strata_buf_printf(&tr, "Strata-Dataset: %s\nStrata-Label: %s\n", argv[1], *text ? text : "(none)")) < 0 ||

@@ -8,6 +8,7 @@
  * 'strata verify --all''s to check: it reads every commit.
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/node/check.h"
 #include "strata/policy/policy_store.h"
 #include "strata/replica/link.h"
@@ -38,7 +39,7 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 		strata_node_check, strata_keys_check, strata_policy_store_check, strata_link_check
 	};
 	json_t *problems, *v;
-	int c, as_json = 0, repair = 0, rc = 0;
+	int c, as_json = 0, repair = 0, rc = 0, officers;
 	size_t i;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -66,7 +67,8 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind != argc)
 		return cli_usage(USAGE);
-	if (repair && ((rc = strata_journal_lock(cli->node)) < 0 || (rc = strata_node_load_key(cli->node)) < 0 ||
+	if (repair && ((rc = cli_act(cli, STRATA_ROLE_OPERATOR, _("repair the node"))) < 0 ||
+		       (rc = strata_journal_lock(cli->node)) < 0 || (rc = strata_node_load_key(cli->node)) < 0 ||
 		       (rc = strata_view_settle_interrupted(cli->node)) < 0 || (rc = strata_keys_repair(cli->node)) < 0))
 		return rc;
 	problems = json_array();
@@ -75,9 +77,13 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 			json_decref(problems);
 			return rc;
 		}
+	if ((officers = strata_officers_current(cli->node)) < 0) {
+		json_decref(problems);
+		return officers;
+	}
 	if (as_json) {
-		json_t *o = json_pack("{s:s, s:b, s:O}", "node", strata_node_name(cli->node), "ok",
-				      json_array_size(problems) == 0, "problems", problems);
+		json_t *o = json_pack("{s:s, s:b, s:O, s:i}", "node", strata_node_name(cli->node), "ok",
+				      json_array_size(problems) == 0, "problems", problems, "officers", officers);
 		char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (text)
 			printf("%s\n", text);
@@ -92,6 +98,10 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 			       strata_node_name(cli->node));
 		else if (!cli->quiet)
 			printf(_("node %s (%s): no problems found\n"), strata_node_name(cli->node), strata_node_tier(cli->node));
+		/* not a problem (nodes without officers are as they always were), but the auditor should know */
+		if (!officers && !cli->quiet)
+			printf(_("note: this node has no officers, so its actions are unattributed: each is the node's "
+				 "own, signed by its key alone ('strata officer add' names the first, an operator)\n"));
 	}
 	rc = json_array_size(problems) ? strata_error_set("doctor found %zu problem%s", json_array_size(problems),
 							  json_array_size(problems) == 1 ? "" : "s") : 0;

@@ -4,6 +4,7 @@
  * them (erase.h).
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/replica/erase.h"
 
 #include <getopt.h>
@@ -57,7 +58,8 @@ int cmd_erase(int argc, char **argv, strata_cli *cli)
 	}
 	if (argc - optind < 2 || !reason)
 		return cli_usage(USAGE);
-	if ((rc = strata_erase(cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1), reason, &res)) < 0)
+	if ((rc = cli_act(cli, STRATA_ROLE_OFFICER, _("order an erasure"))) < 0 ||
+	    (rc = strata_erase(cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1), reason, &res)) < 0)
 		return rc;
 	if (!cli->quiet)
 		printf(_("erasure %s: the record is gone from %s (%s, %zu version%s in its history); %zu view%s cut; "

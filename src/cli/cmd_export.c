@@ -4,6 +4,7 @@
  *                strata export --to PEER -o FILE [--full] [--unsealed]   (a parcel, sealed to PEER)
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/base/transcode.h"
 #include "strata/replica/process.h"
 #include "strata/data/dataset.h"
@@ -27,6 +28,8 @@ static int export_parcel(strata_cli *cli, const char *peer, const char *outpath,
 		fprintf(stderr, _("strata: a parcel needs an output file: export --to %s -o FILE\n"), peer);
 		return cli_usage(USAGE);
 	}
+	if (cli_act(cli, STRATA_ROLE_OPERATOR, _("export a parcel")) < 0)
+		return STRATA_ERROR;
 	cli_progress(cli, _("export --to %s: building its views, then the parcel..."), peer);
 	if (strata_parcel_export_file(cli->node, peer, full, outpath, unsealed, &res) < 0) {
 		cli_progress_done(cli);

@@ -4,6 +4,7 @@
  *                strata import RECEIPT  (what a peer confirmed it holds from us)
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/base/transcode.h"
 #include "strata/replica/link.h"
 #include "strata/data/import.h"
@@ -41,9 +42,9 @@ static int file_is_receipt(const char *path, strata_buf *out)
 static int import_receipt(strata_cli *cli, const char *path, strata_buf *b)
 {
 	strata_receipt_result res;
-	int rc = strata_receipt_import(cli->node, path, b->ptr, b->len, &res);
+	int rc = cli_act(cli, STRATA_ROLE_OPERATOR, _("import a receipt"));
 
-	if (rc < 0)
+	if (rc < 0 || (rc = strata_receipt_import(cli->node, path, b->ptr, b->len, &res)) < 0)
 		return rc;
 	if (cli->quiet)
 		;
@@ -120,7 +121,8 @@ static int import_parcel(strata_cli *cli, const char *path, const char *receipt,
 		strata_buf_dispose(&b);
 		return rc;
 	}
-	if ((rc = strata_parcel_import_file(cli->node, path, &res)) < 0)
+	if ((rc = cli_act(cli, STRATA_ROLE_OPERATOR, _("import a parcel"))) < 0 ||
+	    (rc = strata_parcel_import_file(cli->node, path, &res)) < 0)
 		return rc;
 	if (cli->quiet)
 		;
@@ -215,7 +217,8 @@ int cmd_import(int argc, char **argv, strata_cli *cli)
 	}
 	o.path = argv[optind + 1];
 	o.progress = !cli->quiet && isatty(STDERR_FILENO);
-	if ((rc = strata_import_dataset(cli->node, argv[optind], &o, &res)) == 0) {
+	if ((rc = cli_act(cli, STRATA_ROLE_OFFICER, _("import a dataset"))) == 0 &&
+	    (rc = strata_import_dataset(cli->node, argv[optind], &o, &res)) == 0) {
 		git_oid_tostr(hex, sizeof(hex), &res.commit);
 		if (cli->quiet)
 			;

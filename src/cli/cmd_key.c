@@ -8,6 +8,7 @@
  *                                                from TIME on (default now) is refused
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/base/time.h"
 #include "strata/format/rotation.h"
 #include "strata/node/journal.h"
@@ -64,7 +65,8 @@ static int key_rotate(strata_cli *cli)
 	strata_buf o = STRATA_BUF_INIT, nk = STRATA_BUF_INIT;
 	int rc;
 
-	if ((rc = strata_journal_lock(cli->node)) < 0 || (rc = strata_keys_rotate(cli->node, &o, &nk)) < 0)
+	if ((rc = cli_act(cli, STRATA_ROLE_OPERATOR, _("rotate the node's key"))) < 0 ||
+	    (rc = strata_journal_lock(cli->node)) < 0 || (rc = strata_keys_rotate(cli->node, &o, &nk)) < 0)
 		goto done;
 	if (!cli->quiet)
 		printf(_("node key rotated: %s -> %s\n"
@@ -118,7 +120,7 @@ static int key_revoke(int argc, char **argv, strata_cli *cli)
 		fprintf(stderr, _("strata: --after: %s\n"), strata_error_last());
 		return CLI_EUSAGE;
 	}
-	if ((rc = strata_journal_lock(cli->node)) < 0 ||
+	if ((rc = cli_act(cli, STRATA_ROLE_OPERATOR, _("revoke a key"))) < 0 || (rc = strata_journal_lock(cli->node)) < 0 ||
 	    (rc = strata_keys_revoke(cli->node, argv[optind], fpr, after, &current)) < 0)
 		return rc;
 	strata_time_format(t, sizeof(t), after);

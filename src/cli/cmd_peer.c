@@ -16,6 +16,7 @@
  * that a broken one can be mended.
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/policy/policy.h"
 #include "strata/base/fs.h"
 #include "strata/base/time.h"
@@ -150,7 +151,7 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 	if (policy && (rc = check_policy(cli->node, policy, spec.name, tier)) < 0)
 		goto done;
 	/* node.conf and the audit event, one journalled change: a full disk leaves neither */
-	if ((rc = strata_journal_lock(cli->node)) < 0 ||
+	if ((rc = cli_act(cli, STRATA_ROLE_OPERATOR, _("add a peer"))) < 0 || (rc = strata_journal_lock(cli->node)) < 0 ||
 	    (rc = strata_journal_conf_begin(cli->node, "peer-add", spec.name, &journalled)) < 0 ||
 	    (rc = strata_peers_add(cli->node, &spec)) < 0 || (rc = strata_peers_direction(&dir, cli->node, spec.name)) < 0 ||
 	    (rc = strata_sign_pubkey_fingerprint(&fpr, &spec.key)) < 0)
@@ -246,7 +247,7 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 		return CLI_EUSAGE;
 	}
 	ch.name = argv[optind];
-	if ((rc = strata_journal_lock(cli->node)) < 0 ||
+	if ((rc = cli_act(cli, STRATA_ROLE_OPERATOR, _("change a peer"))) < 0 || (rc = strata_journal_lock(cli->node)) < 0 ||
 	    (rc = strata_journal_conf_begin(cli->node, "peer-set", ch.name, &journalled)) < 0)
 		goto done;
 	if (ch.policy) {
@@ -319,6 +320,7 @@ static int peer_remove(int argc, char **argv, strata_cli *cli)
 	if (optind + 1 != argc)
 		return cli_usage(USAGE);
 	if ((rc = peer_fingerprint(&fpr, cli->node, argv[optind])) < 0 ||
+	    (rc = cli_act(cli, STRATA_ROLE_OPERATOR, _("remove a peer"))) < 0 ||
 	    (rc = strata_link_remove(cli->node, argv[optind], keep, fpr.ptr, &views, &received)) < 0)
 		goto done;
 	if (!cli->quiet) {

@@ -5,6 +5,7 @@
  *   strata -C NODEDIR policy preview FILE --dataset D [-n N] [--peer P]
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/node/check.h"
 #include "strata/policy/redact.h"
 #include "strata/data/dataset.h"
@@ -349,7 +350,12 @@ static int commit_file(strata_cli *cli, const char *path)
 	char hex[GIT_OID_HEXSZ + 1], bhex[GIT_OID_HEXSZ + 1];
 	int rc = STRATA_ERROR;
 
-	if ((rc = strata_node_open_checked(&n, cli->node_dir)) < 0 || (rc = strata_policy_store_commit(n, path, &res)) < 0)
+	if ((rc = strata_node_open_checked(&n, cli->node_dir)) < 0)
+		goto done;
+	cli->node = n;
+	rc = cli_act(cli, STRATA_ROLE_OFFICER, _("commit a policy"));
+	cli->node = NULL;
+	if (rc < 0 || (rc = strata_policy_store_commit(n, path, &res)) < 0)
 		goto done;
 	git_oid_tostr(hex, sizeof(hex), &res.commit);
 	git_oid_tostr(bhex, sizeof(bhex), &res.blob);

@@ -7,6 +7,7 @@
  *                                   pull, push, or both (pull first)
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/net/remote.h"
 #include "strata/node/peers.h"
 #include "strata/replica/link.h"
@@ -129,6 +130,9 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 	}
 	if (strcmp(verb, "sync") && optind + 1 != argc)
 		return cli_usage(usage);
+	if ((rc = cli_act(cli, STRATA_ROLE_OPERATOR, !strcmp(verb, "sync") ? _("sync with peers") :
+							!strcmp(verb, "push") ? _("push to a peer") : _("pull from a peer"))) < 0)
+		return rc;
 	o.progress = !cli->quiet && isatty(STDERR_FILENO);
 	if (!strcmp(verb, "sync") && optind == argc) {
 		if (strata_peers_list(&peers, &npeers, cli->node) < 0)

@@ -7,6 +7,7 @@
  *   strata answer ID --approve [--policy FILE] | --refuse --reason TEXT
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/base/time.h"
 #include "strata/replica/process.h"
 
@@ -85,7 +86,9 @@ int cmd_request(int argc, char **argv, strata_cli *cli)
 		fprintf(stderr, _("strata: --fields names no field\n"));
 		return CLI_EUSAGE;
 	}
-	rc = strata_process_request(cli->node, owner, slash + 1, list, nfields, purpose, basis, until, (int)days, id);
+	rc = cli_act(cli, STRATA_ROLE_OFFICER, _("file a request"));
+	if (rc == 0)
+		rc = strata_process_request(cli->node, owner, slash + 1, list, nfields, purpose, basis, until, (int)days, id);
 	cli_free_list(list);
 	if (rc == 0)
 		printf(_("request %s filed with %s: it goes with the next exchange ('strata requests' follows it)\n"), id, owner);
@@ -223,7 +226,9 @@ int cmd_answer(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind + 1 != argc || approve == refuse || (refuse && policy))
 		return cli_usage(ANSWER_USAGE);
-	rc = strata_process_answer(cli->node, argv[optind], approve, reason, policy);
+	rc = cli_act(cli, STRATA_ROLE_OFFICER, _("answer a request"));
+	if (rc == 0)
+		rc = strata_process_answer(cli->node, argv[optind], approve, reason, policy);
 	if (rc == 0)
 		printf(_("request %s %s: the answer goes back with the next exchange\n"), argv[optind],
 		       approve ? _("approved") : _("refused"));

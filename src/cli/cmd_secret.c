@@ -11,6 +11,7 @@
  * --confirm it only says what it would do to the recipients.
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/node/check.h"
 #include "strata/base/fs.h"
 #include "strata/node/peers.h"
@@ -87,7 +88,8 @@ static int secret_export(const char *name, const char *file, const char *pass_fi
 
 	if (access(file, F_OK) == 0)
 		return strata_error_setc(STRATA_EEXISTS, "'%s' exists; refusing to overwrite it", file);
-	if ((rc = passphrase(pass, sizeof(pass), pass_file, 1)) < 0 ||
+	if ((rc = cli_act(cli, STRATA_ROLE_OFFICER, _("export a policy's secret"))) < 0 ||
+	    (rc = passphrase(pass, sizeof(pass), pass_file, 1)) < 0 ||
 	    (rc = strata_policy_store_secret_export(&out, cli->node, name, pass)) < 0)
 		goto done;
 	if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 || write(fd, out.ptr, out.len) != (ssize_t)out.len ||
@@ -111,7 +113,8 @@ static int secret_import(const char *name, const char *file, const char *pass_fi
 	strata_buf text = STRATA_BUF_INIT;
 	int rc;
 
-	if ((rc = strata_fs_read(&text, file, 64 << 10)) < 0 || (rc = passphrase(pass, sizeof(pass), pass_file, 0)) < 0 ||
+	if ((rc = cli_act(cli, STRATA_ROLE_OFFICER, _("import a policy's secret"))) < 0 ||
+	    (rc = strata_fs_read(&text, file, 64 << 10)) < 0 || (rc = passphrase(pass, sizeof(pass), pass_file, 0)) < 0 ||
 	    (rc = strata_policy_store_secret_import(cli->node, name, file, text.ptr, text.len, pass, sid)) < 0)
 		goto done;
 	if (!cli->quiet)
@@ -154,7 +157,8 @@ static int secret_rotate(const char *name, int confirm, strata_cli *cli)
 		       "under it can still be replayed by hand.  Run again with --confirm to rotate.\n"), name);
 		return 0;
 	}
-	if ((rc = strata_policy_store_secret_rotate(cli->node, name, old_id, new_id)) < 0)
+	if ((rc = cli_act(cli, STRATA_ROLE_OFFICER, _("rotate a policy's secret"))) < 0 ||
+	    (rc = strata_policy_store_secret_rotate(cli->node, name, old_id, new_id)) < 0)
 		return rc;
 	if (!cli->quiet)
 		printf(_("policy '%s': secret %s replaced by %s; 'strata view build' rebuilds its views in full\n"), name,

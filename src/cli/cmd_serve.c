@@ -2,6 +2,7 @@
  * cmd_serve.c - strata serve --listen HOST:PORT [--timeout SECONDS] [--max-body BYTES]
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/net/serve.h"
 #include "console.h"
 
@@ -99,6 +100,9 @@ int cmd_serve(int argc, char **argv, strata_cli *cli)
 	}
 	if (!o.listen || optind != argc || (console_tls && !console))
 		return cli_usage(USAGE);
+	/* the daemon's exchanges are its operator's: named at its start, signing each event */
+	if ((rc = cli_act(cli, STRATA_ROLE_OPERATOR, _("run the daemon"))) < 0)
+		return rc;
 	if (console && ((rc = strata_console_listen_ok(console, console_tls)) < 0 ||
 			(rc = start_console(&cpid, cli, console, console_tls)) < 0))
 		return rc;

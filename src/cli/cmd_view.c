@@ -1,5 +1,6 @@
 /* cmd_view.c - strata view build [--peer P] [--full] [--json] */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/policy/view.h"
 
 #include <getopt.h>
@@ -93,7 +94,9 @@ int cmd_view(int argc, char **argv, strata_cli *cli)
 		return cli_usage(USAGE);
 	}
 	cli_progress(cli, _("view build: reading sources and policies, building what changed..."));
-	rc = strata_view_build(cli->node, peer, full, report, &rep);
+	rc = cli_act(cli, STRATA_ROLE_OPERATOR, _("build views"));
+	if (rc == 0)
+		rc = strata_view_build(cli->node, peer, full, report, &rep);
 	cli_progress_done(cli);
 	if (rep.rows && rc == 0) {
 		json_dumpf(rep.rows, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

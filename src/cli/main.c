@@ -41,6 +41,7 @@ static const struct strata_cmd cmds[] = {
 	{ "verify",   cmd_verify,   NEED_NODE | REHASH_READS, N_("check the signature of every commit in the node") },
 	{ "peer",     cmd_peer,     NEED_NODE | ANY_CONF, N_("add, change, remove, show and list peers (pinned key, tier, direction, policy)") },
 	{ "key",      cmd_key,      NEED_NODE, N_("show and rotate this node's key; revoke a peer's stolen key") },
+	{ "officer",  cmd_officer,  NEED_NODE, N_("add, list and remove the people who act on this node, with their roles and keys") },
 	{ "doctor",   cmd_doctor,   NEED_NODE | ANY_CONF, N_("check a node and list every problem, with where it is and the fix") },
 	{ "view",     cmd_view,     NEED_NODE, N_("build the redacted views each peer's policy allows") },
 	{ "status",   cmd_status,   NEED_NODE, N_("per peer and dataset: what was sent and received, and when") },
@@ -66,12 +67,15 @@ static const struct strata_cmd cmds[] = {
 
 static void help(FILE *out)
 {
-	fprintf(out, _("usage: strata [-C NODEDIR] [-q] [--utc] <command> [<args>]\n\ncommands:\n"));
+	fprintf(out, _("usage: strata [-C NODEDIR] [-q] [--utc] [--as OFFICER] <command> [<args>]\n\ncommands:\n"));
 	for (const struct strata_cmd *c = cmds; c->name; c++)
 		fprintf(out, "  %-11s %s\n", c->name, _(c->help));
 	fprintf(out, _("\n'strata <command> --help' (or 'strata help <command>') describes a command.  "
 		     "NODEDIR defaults to $STRATA_NODE, then '.'.  Times show in the local zone ($TZ),\n"
 		     "or in UTC with --utc (allowed anywhere on the line).\n"
+		     "On a node with officers a change names who makes it: --as NAME (or $STRATA_OFFICER),\n"
+		     "signing with --officer-key FILE ($STRATA_OFFICER_KEY, or ssh-agent) and its passphrase\n"
+		     "from $STRATA_PASSPHRASE or --passphrase-file FILE ('strata officer --help').\n"
 		     "exit status: 0 ok, 1 error, 2 usage, 3 verification failed\n"));
 }
 
@@ -219,6 +223,12 @@ int main(int argc, char **argv)
 			cli.node_dir_explicit = 1;
 		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			cli.quiet = 1;
+		} else if (!strcmp(argv[i], "--as") && i + 1 < argc) {
+			cli.as = argv[++i];
+		} else if (!strcmp(argv[i], "--officer-key") && i + 1 < argc) {
+			cli.officer_key = argv[++i];
+		} else if (!strcmp(argv[i], "--passphrase-file") && i + 1 < argc) {
+			cli.passphrase_file = argv[++i];
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			help(stdout);
 			return EXIT_OK;
@@ -272,14 +282,27 @@ int main(int argc, char **argv)
 	 * -C NODEDIR after the command too ('strata status -C node'): no
 	 * command has a -C of its own.  Up to "--", and only with a value.
 	 */
-	for (int k = i + 1; k + 1 < argc && strcmp(argv[k], "--"); k++)
-		if (!strcmp(argv[k], "-C")) {
-			cli.node_dir = argv[k + 1];
-			cli.node_dir_explicit = 1;
+	/*
+	 * So are --as NAME and --officer-key FILE (who acts), and
+	 * --passphrase-file FILE but in 'policy secret', whose own it is.
+	 */
+	for (int k = i + 1; k + 1 < argc && strcmp(argv[k], "--"); k++) {
+		const char **to = NULL;
+		if (!strcmp(argv[k], "-C"))
+			to = &cli.node_dir, cli.node_dir_explicit = 1;
+		else if (!strcmp(argv[k], "--as"))
+			to = &cli.as;
+		else if (!strcmp(argv[k], "--officer-key"))
+			to = &cli.officer_key;
+		else if (!strcmp(argv[k], "--passphrase-file") && strcmp(cmd->name, "policy"))
+			to = &cli.passphrase_file;
+		if (to) {
+			*to = argv[k + 1];
 			memmove(&argv[k], &argv[k + 2], (size_t)(argc - k - 1) * sizeof(*argv));
 			argc -= 2;
 			k--;
 		}
+	}
 	if (!cli.node_dir)
 		cli.node_dir = ".";
 

@@ -15,6 +15,12 @@
 /* Creates a signed commit of `tree` with `parent` (may be NULL). Moves no ref. */
 int strata_commit_create(git_oid *out, strata_node *n, const git_tree *tree,
 			 const git_commit *parent, const char *message);
+/*
+ * The same, and co-signed by the officer acting, if one is (officers.h):
+ * their signature over the commit's bytes is the message's last line.
+ */
+int strata_commit_create_cosigned(git_oid *out, strata_node *n, const git_tree *tree, const git_commit *parent,
+				  const char *message);
 
 
 typedef enum {

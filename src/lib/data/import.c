@@ -11,6 +11,7 @@
  * trace can be an unreferenced pack, which git treats as garbage.
  */
 #include "strata/data/import.h"
+#include "strata/node/officers.h"
 #include "strata/base/i18n.h"
 #include "strata/base/transcode.h"
 #include "strata/base/near.h"
@@ -857,12 +858,14 @@ static int erased_check_run(erased_check *x, strata_cut_record *cuts, size_t ncu
 static int build_message(strata_buf *msg, strata_node *n, const char *dataset,
 			 const strata_import_result *res, int schema_changed)
 {
-	return strata_buf_printf(msg,
+	int error = strata_buf_printf(msg,
 		"%s: %zu added, %zu changed, %zu removed\n\n"
 		"%zu records%s.\n\n"
 		"Strata-Dataset: %s\nStrata-Node: %s\nStrata-Tier: %s\nStrata-Records: %zu\n",
 		dataset, res->added, res->changed, res->removed, res->total,
 		schema_changed ? "; schema changed" : "", dataset, strata_node_name(n), strata_node_tier(n), res->total);
+	/* who recorded it, if the node has officers (their signature is on the import's audit event) */
+	return error < 0 ? error : strata_officer_trailer(msg, n);
 }
 
 static void ctx_dispose(import_ctx *c)

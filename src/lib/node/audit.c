@@ -6,6 +6,7 @@
 #include "strata/base/i18n.h"
 #include "strata/base/time.h"
 #include "strata/node/commit.h"
+#include "strata/node/officers.h"
 #include "strata/base/fs.h"
 #include "strata/base/enc.h"
 #include "strata/node/refs.h"
@@ -65,9 +66,13 @@ int strata_audit_append_tree(strata_node *n, const char *event, const char *subj
 		strata_error_git("cannot read the audit event tree");
 		goto done;
 	}
+	/* whose act it is, if the node has officers (officers.h): they sign it too */
 	if (strata_buf_printf(&msg, "%s\n\nStrata-Event: %s\nStrata-Node: %s\n%s", subject, event,
 			      strata_node_name(n), trailers ? trailers : "") < 0 ||
-	    strata_commit_create(&id, n, tree, parent, msg.ptr) < 0 ||
+	    strata_officer_trailer(&msg, n) < 0 ||
+	    (strata_officers_actor(n) &&
+	     strata_buf_printf(&msg, "Strata-Officer-Role: %s\n", strata_role_name(strata_officers_actor(n)->role)) < 0) ||
+	    strata_commit_create_cosigned(&id, n, tree, parent, msg.ptr) < 0 ||
 	    strata_refs_update(n, STRATA_REF_AUDIT, &id, have_parent ? &parent_id : NULL, "strata audit") < 0)
 		goto done;
 	error = 0;
@@ -208,8 +213,9 @@ int strata_audit_check(strata_node *n, int interrupted, size_t *events, strata_a
 	git_commit *c = NULL, *parent = NULL;
 	git_reflog *log = NULL;
 	git_odb *odb = NULL;
-	char hex[GIT_OID_HEXSZ + 1], v[128];
+	char hex[GIT_OID_HEXSZ + 1], v[128], newest_unsigned[GIT_OID_HEXSZ + 1] = "";
 	int rc, problems = 0;
+	size_t unsigned_newer = 0;
 
 	*events = 0;
 	rc = git_reference_name_to_id(&id, strata_node_repo(n), STRATA_REF_AUDIT);
@@ -223,8 +229,27 @@ int strata_audit_check(strata_node *n, int interrupted, size_t *events, strata_a
 		return problem(cb, payload, _("the audit log's newest event %.12s is missing"), hex);
 	}
 	while (c) {
+		char who[64];
+		int orc;
 		(*events)++;
 		git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
+		/*
+		 * Named officers sign what they do (officers.h): each signature
+		 * checks with the key pinned for them; and from the first
+		 * officer's naming on (the first officer-add event, which no
+		 * officer signs), no event is without one.
+		 */
+		if ((orc = strata_officer_check_commit(n, git_commit_id(c), who, sizeof(who))) < 0)
+			problems += problem(cb, payload, _("audit event %.12s: %s"), hex, strata_error_last());
+		else if (orc == 1 && strata_commit_trailer(c, "Strata-Event", v, sizeof(v)) && !strcmp(v, "officer-add")) {
+			if (unsigned_newer)
+				problems += problem(cb, payload, _("%zu audit events after this node named its officers "
+								   "name none, the newest %.12s"), unsigned_newer, newest_unsigned);
+			unsigned_newer = 0;
+		} else if (orc == 1) {
+			if (!unsigned_newer++)
+				snprintf(newest_unsigned, sizeof(newest_unsigned), "%s", hex);
+		}
 		if (!strata_commit_trailer(c, "Strata-Event", v, sizeof(v)) || !*v)
 			problems += problem(cb, payload, _("audit event %.12s names no event"), hex);
 		if (!strata_commit_trailer(c, "Strata-Node", v, sizeof(v)) || strcmp(v, strata_node_name(n)))

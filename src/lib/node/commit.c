@@ -9,6 +9,7 @@
 #include "strata/base/array.h"
 #include "strata/base/buf.h"
 #include "strata/base/oidset.h"
+#include "strata/node/officers.h"
 #include "strata/node/peers.h"
 
 #include <stdio.h>
@@ -17,12 +18,12 @@
 #include <pthread.h>
 #include <unistd.h>
 
-int strata_commit_create(git_oid *out, strata_node *n, const git_tree *tree,
-			 const git_commit *parent, const char *message)
+static int create(git_oid *out, strata_node *n, const git_tree *tree, const git_commit *parent, const char *message,
+		  int cosign)
 {
 	git_signature *who = NULL;
 	git_buf raw = GIT_BUF_INIT_CONST(NULL, 0);
-	strata_buf email = STRATA_BUF_INIT, sig = STRATA_BUF_INIT;
+	strata_buf email = STRATA_BUF_INIT, sig = STRATA_BUF_INIT, cosigned = STRATA_BUF_INIT;
 	const git_commit *parents[1] = { parent };
 	int error = STRATA_ERROR;
 
@@ -37,6 +38,22 @@ int strata_commit_create(git_oid *out, strata_node *n, const git_tree *tree,
 		error = strata_error_git("cannot build commit");
 		goto done;
 	}
+	/*
+	 * The officer acting signs these bytes; their signature is the
+	 * message's last line, and the commit is built again with it (the
+	 * same author, the same time), for the node to sign (officers.h).
+	 */
+	if (cosign && strata_officers_actor(n)) {
+		if ((error = strata_buf_puts(&cosigned, message)) < 0 ||
+		    (error = strata_officer_cosign(&cosigned, n, raw.ptr, raw.size)) < 0)
+			goto done;
+		git_buf_dispose(&raw);
+		if (git_commit_create_buffer(&raw, strata_node_repo(n), who, who, NULL, cosigned.ptr, tree, parent ? 1 : 0,
+					     parents) < 0) {
+			error = strata_error_git("cannot build commit");
+			goto done;
+		}
+	}
 	if ((error = strata_sign_sshsig(&sig, strata_node_key(n), "git", raw.ptr, raw.size)) < 0)
 		goto done;
 	if (git_commit_create_with_signature(out, strata_node_repo(n), raw.ptr, sig.ptr, NULL) < 0) {
@@ -49,7 +66,20 @@ done:
 	git_signature_free(who);
 	strata_buf_dispose(&email);
 	strata_buf_dispose(&sig);
+	strata_buf_dispose(&cosigned);
 	return error;
+}
+
+int strata_commit_create(git_oid *out, strata_node *n, const git_tree *tree,
+			 const git_commit *parent, const char *message)
+{
+	return create(out, n, tree, parent, message, 0);
+}
+
+int strata_commit_create_cosigned(git_oid *out, strata_node *n, const git_tree *tree, const git_commit *parent,
+				  const char *message)
+{
+	return create(out, n, tree, parent, message, 1);
 }
 
 const char *strata_commit_sig_status_str(strata_sig_status s)

@@ -8,6 +8,7 @@
  * after a crash it is either whole or absent.
  */
 #include "strata/node/journal.h"
+#include "strata/node/officers.h"
 #include "strata/base/i18n.h"
 #include "strata/node/audit.h"
 #include "strata/base/fs.h"
@@ -457,8 +458,12 @@ int strata_journal_lock(strata_node *n)
 		return 0;
 	if ((error = strata_node_flock(n)) < 0)
 		return error;
-	/* a change a crash interrupted is settled before any other starts */
-	if ((error = strata_journal_recover(n)) < 0)
+	/*
+	 * A node with officers: no change without someone named to make it
+	 * (officers.h); then a change a crash interrupted is settled before
+	 * any other starts.
+	 */
+	if ((error = strata_officers_gate(n)) < 0 || (error = strata_journal_recover(n)) < 0)
 		strata_node_unlock(n);
 	return error;
 }

@@ -444,6 +444,7 @@ void strata_node_free(strata_node *n)
 		close(n->lock_fd);
 	strata_sign_key_free(n->key);
 	free(n->trusted);
+	free(n->actor);
 	git_repository_free(n->repo);
 	git_config_free(n->cfg);
 	free(n->name);

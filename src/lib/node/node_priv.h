@@ -9,6 +9,7 @@
 #include "strata/node/node.h"
 
 struct strata_trusted;
+struct strata_officer;
 
 struct strata_node {
 	char *path;		/* node directory */
@@ -25,6 +26,10 @@ struct strata_node {
 	struct strata_trusted *trusted;
 	size_t ntrusted;
 	int trusted_loaded;
+	/* who acts (officers.h), and how they sign */
+	struct strata_officer *actor;
+	int (*cosign)(strata_buf *armored, const void *data, size_t len, void *payload);
+	void *cosign_payload;
 };
 
 #endif

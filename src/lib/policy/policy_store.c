@@ -8,6 +8,7 @@
  * are never committed or sent.
  */
 #include "strata/policy/policy_store.h"
+#include "strata/node/officers.h"
 #include "strata/base/i18n.h"
 #include "strata/base/enc.h"
 #include "strata/base/fs.h"
@@ -275,7 +276,8 @@ int strata_policy_store_commit(strata_node *n, const char *path, strata_policy_c
 	if ((error = strata_buf_printf(&msg, "policy %s version %ld\n\n%s\n\n"
 			      "Strata-Policy: %s\nStrata-Policy-Version: %ld\nStrata-Policy-Blob: %s\n"
 			      "Strata-Node: %s\n", p->name, p->version, p->purpose,
-			      p->name, p->version, hex, strata_node_name(n))) < 0)
+			      p->name, p->version, hex, strata_node_name(n))) < 0 ||
+	    (error = strata_officer_trailer(&msg, n)) < 0)
 		goto done;
 	/* the secret first: a committed policy must never lack one */
 	if ((error = create_secret(n, p->name, old != NULL, &res->secret_created)) < 0 ||
