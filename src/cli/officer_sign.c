@@ -197,7 +197,7 @@ static int sign_cb(strata_buf *armored, const void *data, size_t len, void *payl
 	if ((error = strata_fs_write_atomic(file, data, len, 0600)) == 0) {
 		if (run_ssh_keygen(file, err, sizeof(err)) < 0)
 			error = strata_error_set("officer '%s' could not sign with %s: %s", officer, the_signer.key,
-						 err[0] ? err : "ssh-keygen failed");
+						 err[0] ? err : _("ssh-keygen failed"));
 		else
 			error = strata_fs_read(armored, sig, 1 << 16);
 	}

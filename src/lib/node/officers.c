@@ -16,7 +16,8 @@
 
 #define SIG_TRAILER "Strata-Officer-Signature: "
 
-static const char *const role_names[] = { "officer", "operator", "auditor" };
+/* marked: messages show them in the reader's words; what a script reads keeps these */
+static const char *const role_names[] = { N_("officer"), N_("operator"), N_("auditor") };
 
 const char *strata_role_name(int role)
 {
@@ -217,10 +218,10 @@ int strata_officer_add(strata_node *n, const strata_officer *o)
 		return error;
 	for (size_t i = 0; i < count && !error; i++) {
 		if (!strcmp(all[i].name, o->name))
-			error = strata_error_setc(STRATA_EEXISTS, all[i].removed ?
-						  "officer '%s' was removed: a name is never used again, so that "
-						  "their events keep naming them" :
-						  "officer '%s' is already at this node", o->name);
+			error = all[i].removed ?
+				strata_error_setc(STRATA_EEXISTS, "officer '%s' was removed: a name is never used again, "
+						  "so that their events keep naming them", o->name) :
+				strata_error_setc(STRATA_EEXISTS, "officer '%s' is already at this node", o->name);
 		else if (strata_sign_pubkey_equal(&all[i].key, &o->key))
 			error = strata_error_setc(STRATA_EEXISTS, "that key is already officer '%s''s: each officer has their own",
 						  all[i].name);
