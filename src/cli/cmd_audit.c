@@ -21,7 +21,8 @@
 #include <unistd.h>
 #include <time.h>
 
-#define USAGE "audit log [-v] [--since TIME] [--until TIME] [--peer PEER] [--event EVENT] [--request ID] [--format table|csv|json]\n" \
+#define USAGE "audit log [-v] [--since TIME] [--until TIME] [--peer PEER] [--event EVENT] [--request ID] [--officer NAME]\n" \
+	      "                    [--format table|csv|json]\n" \
 	      "       strata audit refused [--format table|csv|json]\n" \
 	      "       strata audit view COMMIT|REF"
 
@@ -31,6 +32,7 @@ typedef struct {
 	int64_t since, until;	/* until 0: no end */
 	const char *peer, *event;
 	const char *request;	/* --request: the events of one request for data */
+	const char *officer;	/* --officer: what one officer did */
 	json_t *json;		/* --format json: the events, newest first */
 } log_ctx;
 
@@ -71,8 +73,16 @@ static int print_roles(const strata_request_info *r, void *payload)
 /* --format csv: one row per event, the trailers a spreadsheet user filters by */
 static const char *const csv_cols[] = {
 	"commit", "time", "event", "subject", "sender", "recipient", "via", "datasets", "records",
-	"policy", "policy_version", "policy_blob", "purpose"
+	"policy", "policy_version", "policy_blob", "purpose", "officer"
 };
+
+/* the officer an event names (officers.h), "" if none */
+static void event_officer(char *out, size_t outsz, const git_commit *c)
+{
+	out[0] = '\0';
+	if (strata_commit_trailer(c, "Strata-Officer", out, outsz))
+		out[strcspn(out, " ")] = '\0';
+}
 
 /* Every value of trailer `key`, joined by "; " (a parcel names each of its views). */
 static void trailer_all(strata_buf *out, const git_commit *c, const char *key, int first_word)
@@ -98,9 +108,9 @@ static void print_csv_event(const strata_audit_event *ev, const char *when)
 {
 	static const char *const keys[] = { "Strata-Sender", "Strata-Recipient", "Strata-Via" };
 	static const char *const policy[] = { "Strata-Policy-Name", "Strata-Policy-Version", "Strata-Policy", "Strata-Purpose" };
-	char v[9][512];
+	char v[10][512];
 	strata_buf views = STRATA_BUF_INIT;
-	const char *vals[13];
+	const char *vals[14];
 	size_t k = 0;
 
 	vals[k++] = git_oid_tostr_s(&ev->commit);
@@ -127,6 +137,8 @@ static void print_csv_event(const strata_audit_event *ev, const char *when)
 		strata_commit_trailer(ev->c, policy[i], v[4 + i], sizeof(v[4 + i]));
 		vals[k++] = v[4 + i];
 	}
+	event_officer(v[8], sizeof(v[8]), ev->c);
+	vals[k++] = v[8];
 	cli_report_csv_row(stdout, vals, k);
 	strata_buf_dispose(&views);
 }
@@ -164,12 +176,14 @@ static json_t *event_json(const strata_audit_event *ev, const char *when)
 static int print_event(const strata_audit_event *ev, void *payload)
 {
 	log_ctx *l = payload;
-	char hex[GIT_OID_HEXSZ + 1], t[40];
+	char hex[GIT_OID_HEXSZ + 1], t[40], who[64];
 
+	event_officer(who, sizeof(who), ev->c);
 	if (ev->time < l->since)
 		return 1;	/* newest first: the rest are older */
 	if ((l->until && ev->time > l->until) || (l->peer && !names_peer(ev->c, l->peer)) ||
-	    (l->event && strcmp(ev->event, l->event)) || (l->request && !names_request(ev->c, l->request)))
+	    (l->event && strcmp(ev->event, l->event)) || (l->request && !names_request(ev->c, l->request)) ||
+	    (l->officer && strcmp(who, l->officer)))
 		return 0;
 	strata_time_format(t, sizeof(t), ev->time);
 	git_oid_tostr(hex, sizeof(hex), &ev->commit);
@@ -182,7 +196,10 @@ static int print_event(const strata_audit_event *ev, void *payload)
 		print_csv_event(ev, t);
 		return 0;
 	}
-	printf("%.12s %s %-14s %s\n", hex, t, ev->event, ev->subject);
+	if (who[0])
+		printf(_("%.12s %s %-14s %s, by %s\n"), hex, t, ev->event, ev->subject, who);
+	else
+		printf("%.12s %s %-14s %s\n", hex, t, ev->event, ev->subject);
 	if (l->verbose) {
 		const char *msg = git_commit_message(ev->c), *body = strstr(msg, "\n\n");
 		for (const char *s = body ? body + 2 : ""; *s;) {
@@ -267,6 +284,7 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 		{ "peer", required_argument, NULL, 'p' },
 		{ "event", required_argument, NULL, 'e' },
 		{ "request", required_argument, NULL, 'r' },
+		{ "officer", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -298,6 +316,7 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 			l.peer = optarg;
 			break;
 		case 'e': l.event = optarg; break;
+		case 'o': l.officer = optarg; break;
 		case 'r':
 			if (strlen(optarg) != 16 || strspn(optarg, "0123456789abcdef") != 16) {
 				fprintf(stderr, _("strata: --request '%s': a request id is 16 hex digits\n"), optarg);
@@ -319,6 +338,7 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 			       "  --event EVENT     one kind: parcel-export, parcel-import, view-build, ...\n"
 			       "  --request ID      the story of one request for data: who answers for\n"
 			       "                    which part, then every event that recorded a step\n"
+			       "  --officer NAME    what one officer did (the events they signed)\n"
 			       "  --format FORMAT   table (default), csv (one row per event, for a spreadsheet)\n"
 			       "                    or json (--json)\n"
 			       "times show in the local zone, or UTC with --utc\n"), USAGE);

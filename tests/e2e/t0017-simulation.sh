@@ -64,7 +64,7 @@ P=$TOP_SRCDIR/policies
 # sanitizer builds reserve terabytes of address space: no ulimit -v there
 case "${ASAN_OPTIONS:-}" in *detect_leaks*) MEM_KB=unlimited ;; esac
 
-corrections_filed=0 corrections_answered=0 requests_filed=0 requests_approved=0 requests_refused=0 requests_checked=0 views_total=0 expiries=0 retention_checked=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 ledger_checked=0 reimports_refused=0 reimports_allowed=0 withdrawals_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
+corrections_filed=0 corrections_answered=0 officer_events_checked=0 role_refusals=0 officer_changes=0 requests_filed=0 requests_approved=0 requests_refused=0 requests_checked=0 views_total=0 expiries=0 retention_checked=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 ledger_checked=0 reimports_refused=0 reimports_allowed=0 withdrawals_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
 
 # --- randomness: one LCG, state in $rng, result in $R (no subshells) ---
 rnd() { # N -> R in 0..N-1
@@ -76,12 +76,63 @@ chance() { rnd 100; [ "$R" -lt "$1" ]; }
 # S ARGS...: strata under the memory cap and the time limit
 S() {
 	ops=$((ops + 1))
-	(ulimit -v "$MEM_KB" 2>/dev/null; exec timeout -s KILL "$CMD_TIMEOUT" "$STRATA" "$@")
+	who_acts "$@"
+	(ulimit -v "$MEM_KB" 2>/dev/null; [ -z "$WHO" ] || export STRATA_OFFICER="$WHO" STRATA_OFFICER_KEY="$WHO_KEY" STRATA_PASSPHRASE="$WHO_PASS"
+	 exec timeout -s KILL "$CMD_TIMEOUT" "$STRATA" "$@")
 }
 # S_BG ARGS...: strata in the background as the process $! itself (so kill -9 reaches it)
 S_BG() {
 	ops=$((ops + 1))
-	(ulimit -v "$MEM_KB" 2>/dev/null; exec "$STRATA" "$@") &
+	who_acts "$@"
+	(ulimit -v "$MEM_KB" 2>/dev/null; [ -z "$WHO" ] || export STRATA_OFFICER="$WHO" STRATA_OFFICER_KEY="$WHO_KEY" STRATA_PASSPHRASE="$WHO_PASS"
+	 exec "$STRATA" "$@") &
+}
+
+# --- officers: cn-a, st and pv name theirs (an operator, two officers, an auditor); cn-b and dx
+# keep working without, as nodes that never named any do: a mixed federation ---
+OFFICER_NODES="cn-a st pv"
+# role_for ARGS...: the role the command needs (R), "" for a read
+role_for() {
+	R=
+	[ "${1:-}" = -C ] || return 0
+	shift 2
+	case ${1:-} in
+	import) case ${2:-} in residents | grid-events) R=officer ;; *) R=operator ;; esac ;;
+	export) case " $* " in *" --to "*) R=operator ;; esac ;;
+	erase | request | answer | correct) R=officer ;;
+	catalog) [ "${2:-}" != describe ] || R=officer ;;
+	corrections) case ${2:-} in accept | reject) R=officer ;; esac ;;
+	policy) case ${2:-} in commit | secret) R=officer ;; esac ;;
+	datasets) [ "${2:-}" != label ] || R=officer ;;
+	peer) case ${2:-} in add | set | remove) R=operator ;; esac ;;
+	key) case ${2:-} in rotate | revoke) R=operator ;; esac ;;
+	view | serve | push | pull | sync) R=operator ;;
+	officer) case ${2:-} in add | remove) R=operator ;; esac ;;
+	esac
+}
+# who_acts ARGS...: WHO (and WHO_KEY, WHO_PASS) for a change at a node with officers, each
+# time another of those with the role (the count of commands picks: the seed's draws stay as they were)
+who_acts() {
+	WHO= WHO_KEY= WHO_PASS=
+	[ "${1:-}" = -C ] || return 0
+	eval "has=\${staffed_$(echo "$2" | tr - _):-}"
+	[ -n "$has" ] || return 0
+	role_for "$@"
+	[ -n "$R" ] || return 0
+	set -- $(eval "echo \$${R}s_$(echo "$2" | tr - _)")
+	shift $((ops % $#))
+	WHO=$1 WHO_KEY=$T/s$seed/keys/$1.key WHO_PASS=pass-$1
+}
+# name_officers NODE: its operator names the rest; each signs with a passphrase-protected key
+name_officers() {
+	v=$(echo "$1" | tr - _)
+	mkdir -p "$T/s$seed/keys"
+	STRATA_NEW_PASSPHRASE=pass-$1-op1 "$STRATA" -C "$1" officer add "$1-op1" --role operator --new-key "$T/s$seed/keys/$1-op1.key" >/dev/null
+	for o in off1:officer off2:officer aud1:auditor; do
+		STRATA_NEW_PASSPHRASE=pass-$1-${o%%:*} STRATA_OFFICER_KEY=$T/s$seed/keys/$1-op1.key STRATA_PASSPHRASE=pass-$1-op1 \
+			"$STRATA" -C "$1" --as "$1-op1" officer add "$1-${o%%:*}" --role "${o#*:}" --new-key "$T/s$seed/keys/$1-${o%%:*}.key" >/dev/null
+	done
+	eval "staffed_$v=1 operators_$v=$1-op1 officers_$v='$1-off1 $1-off2'"
 }
 where() { echo "seed $seed round $round"; }
 die() { fail "$(where): $*"; }
@@ -198,7 +249,14 @@ check_retention() { # COMMUNITY
 
 # --- the daemons ---
 start_daemon() { # NODE -> port in port_NODE; children's urls updated
-	serve_node "$1" --timeout 5
+	who_acts -C "$1" serve
+	if [ -n "$WHO" ]; then
+		export STRATA_OFFICER="$WHO" STRATA_OFFICER_KEY="$WHO_KEY" STRATA_PASSPHRASE="$WHO_PASS"
+		serve_node "$1" --timeout 5
+		unset STRATA_OFFICER STRATA_OFFICER_KEY STRATA_PASSPHRASE
+	else
+		serve_node "$1" --timeout 5
+	fi
 	eval "pid_$1=$SERVE_PID port_$1=$SERVE_PORT"
 	case $1 in
 	st) set_url cn-a st "$SERVE_PORT" ;;
@@ -438,6 +496,20 @@ check_node() { # NODE WHEN
 	if ! S -C "$1" doctor --json >doctor.json 2>/dev/null; then
 		python3 -c 'import json,sys; d=json.load(open("doctor.json")); sys.exit(0 if all(p["where"] == "journal" for p in d["problems"]) else 1)' ||
 			die "doctor at $1 $2: $(cat doctor.json)"
+	fi
+	# the newest event is signed by the officer it names: stock ssh-keygen checks it
+	if eval "[ -n \"\${staffed_$(echo "$1" | tr - _):-}\" ]"; then
+		ev=$(git -C "$1/repo.git" rev-parse refs/strata/audit)
+		who=$(git -C "$1/repo.git" log -1 --format=%B "$ev" | sed -n 's/^Strata-Officer: \([^ ]*\) .*/\1/p')
+		[ -n "$who" ] || die "the newest event $ev at $1 $2 names no officer"
+		git -C "$1/repo.git" cat-file commit "$ev" | awk '/^gpgsig /{skip=1; next} skip && /^ /{next} {skip=0; print}' >ev.full
+		head -n -1 ev.full >ev.payload
+		printf -- '-----BEGIN SSH SIGNATURE-----\n%s\n-----END SSH SIGNATURE-----\n' \
+			"$(tail -n 1 ev.full | sed -n 's/^Strata-Officer-Signature: //p')" >ev.sig
+		printf '%s %s\n' "$who" "$(cut -d' ' -f1,2 "$T/s$seed/keys/$who.key.pub")" >ev.allowed
+		ssh-keygen -Y verify -f ev.allowed -I "$who" -n strata-officer -s ev.sig <ev.payload >/dev/null 2>&1 ||
+			die "ssh-keygen -Y verify refuses $who's signature on the newest event $ev at $1 $2"
+		officer_events_checked=$((officer_events_checked + 1))
 	fi
 	# stock git, with the node's own allowed_signers (peers' keys, rotated ones with valid-before), verifies every tip
 	for r in $(git -C "$1/repo.git" for-each-ref --format='%(refname)' refs/strata/peers refs/strata/datasets refs/strata/views); do
@@ -814,6 +886,7 @@ run_seed() {
 	S -C dx policy commit "$P/district-to-province.yaml" >/dev/null
 	S -C dx peer add pv --key pv/keys/node.pub --tier province --policy district-to-province --direction push >/dev/null
 	S -C pv peer add dx --key dx/keys/node.pub --tier district --direction pull >/dev/null
+	for n in $OFFICER_NODES; do name_officers "$n"; done
 	now=$(cat "$T/clock") off=0	# one clock for every seed: it only moves forward (test_clock above)
 	start_daemon st
 	start_daemon dx
@@ -866,6 +939,28 @@ run_seed() {
 				if chance 60; then https dx pv pull; else parcel dx pv; fi
 			fi
 		fi
+		# an auditor tries a change: refused, the node as it was
+		rnd 3
+		set -- $OFFICER_NODES
+		shift "$R"
+		before=$(node_state "$1")
+		if STRATA_OFFICER_KEY=$T/s$seed/keys/$1-aud1.key STRATA_PASSPHRASE=pass-$1-aud1 "$STRATA" -C "$1" --as "$1-aud1" view build >/dev/null 2>err; then
+			die "the auditor of $1 built views"
+		fi
+		grep -q "auditor" err || die "the auditor's refusal at $1 does not say why: $(cat err)"
+		[ "$(node_state "$1")" = "$before" ] || die "an auditor's refused change changed $1"
+		role_refusals=$((role_refusals + 1))
+		# people come and go: an officer leaves, another is named (their old events still verify)
+		if [ $calm = 0 ] && chance 15; then
+			v=$(echo "$1" | tr - _)
+			eval "set -- \$officers_$v $1"
+			node=$3 gone=$1 new=$node-off$((round + 10))
+			STRATA_NEW_PASSPHRASE=pass-$new S -C "$node" officer add "$new" --role officer --new-key "$T/s$seed/keys/$new.key" >/dev/null 2>err ||
+				die "officer add at $node: $(cat err)"
+			S -C "$node" officer remove "$gone" >/dev/null 2>err || die "officer remove at $node: $(cat err)"
+			eval "officers_$v='$2 $new'"
+			officer_changes=$((officer_changes + 1))
+		fi
 		check_all "after round $round"
 		check_process "$calm"
 		rounds_run=$((rounds_run + 1))
@@ -894,4 +989,4 @@ for seed in $SEEDS; do
 	run_seed
 	ok "seed $seed: $((ROUNDS + 2)) rounds, every invariant held after each"
 done
-echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $expiries expiries ($retention_checked views checked against their retention); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds; ledger: $ledger_checked erased people's disclosures checked against what moved, $withdrawals_checked withdrawals of consent checked gone from the street, $reimports_refused re-imports of an erased key refused ($reimports_allowed allowed); requests for data: $requests_filed filed by the province, $requests_approved approvals and $requests_refused refusals by owners and relays, checked on both sides after $requests_checked rounds; corrections: $corrections_filed filed by the province, $corrections_answered answered by the owners"
+echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $expiries expiries ($retention_checked views checked against their retention); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds; ledger: $ledger_checked erased people's disclosures checked against what moved, $withdrawals_checked withdrawals of consent checked gone from the street, $reimports_refused re-imports of an erased key refused ($reimports_allowed allowed); requests for data: $requests_filed filed by the province, $requests_approved approvals and $requests_refused refusals by owners and relays, checked on both sides after $requests_checked rounds; corrections: $corrections_filed filed by the province, $corrections_answered answered by the owners; officers at $OFFICER_NODES: $officer_events_checked newest events checked with ssh-keygen -Y verify (every event by verify --all), $role_refusals auditors refused a change, $officer_changes officers replaced"
