@@ -123,6 +123,9 @@ int cmd_peer(int argc, char **argv, strata_cli *cli);
 int cmd_doctor(int argc, char **argv, strata_cli *cli);
 int cmd_key(int argc, char **argv, strata_cli *cli);
 int cmd_officer(int argc, char **argv, strata_cli *cli);
+int cmd_approve(int argc, char **argv, strata_cli *cli);
+/* the changes that wait for a second officer, as rows (id, kind, summary, proposer, created); their number */
+int cli_pending_rows(json_t *rows, strata_node *n);
 int cmd_erase(int argc, char **argv, strata_cli *cli);
 int cmd_erasures(int argc, char **argv, strata_cli *cli);
 int cmd_certificate(int argc, char **argv, strata_cli *cli);

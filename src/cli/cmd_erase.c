@@ -4,7 +4,9 @@
  * them (erase.h).
  */
 #include "cli.h"
+#include "strata/node/journal.h"
 #include "strata/node/officers.h"
+#include "strata/node/pending.h"
 #include "strata/replica/erase.h"
 
 #include <getopt.h>
@@ -58,8 +60,27 @@ int cmd_erase(int argc, char **argv, strata_cli *cli)
 	}
 	if (argc - optind < 2 || !reason)
 		return cli_usage(USAGE);
-	if ((rc = cli_act(cli, STRATA_ROLE_OFFICER, _("order an erasure"))) < 0 ||
-	    (rc = strata_erase(cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1), reason, &res)) < 0)
+	if ((rc = cli_act(cli, STRATA_ROLE_OFFICER, _("order an erasure"))) < 0)
+		return rc;
+	/* four eyes (pending.h): the erasure waits for a second officer */
+	if (strata_pending_required(cli->node, "erase") == 2) {
+		json_t *body, *keys = json_array();
+		char id[17], summary[600];
+		if (!strata_officers_actor(cli->node))
+			return strata_error_set("an erasure here needs two officers (node.conf approval.erase), and this node "
+						"has none: 'strata officer add'");
+		for (int i = optind + 1; i < argc; i++)
+			json_array_append_new(keys, json_string(argv[i]));
+		body = json_pack("{s:s, s:o, s:s}", "dataset", argv[optind], "keys", keys, "reason", reason);
+		snprintf(summary, sizeof(summary), "erasure of one record of %s: %s", argv[optind], reason);
+		if ((rc = strata_journal_lock(cli->node)) == 0)
+			rc = strata_pending_propose(id, cli->node, "erase", summary, body);
+		json_decref(body);
+		if (rc == 0 && !cli->quiet)
+			printf(_("the erasure waits for a second officer: 'strata approve %s' (or --refuse --reason)\n"), id);
+		return rc;
+	}
+	if ((rc = strata_erase(cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1), reason, &res)) < 0)
 		return rc;
 	if (!cli->quiet)
 		printf(_("erasure %s: the record is gone from %s (%s, %zu version%s in its history); %zu view%s cut; "

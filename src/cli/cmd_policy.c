@@ -5,6 +5,9 @@
  *   strata -C NODEDIR policy preview FILE --dataset D [-n N] [--peer P]
  */
 #include "cli.h"
+#include "strata/node/pending.h"
+#include "strata/node/journal.h"
+#include "strata/base/fs.h"
 #include "strata/node/officers.h"
 #include "strata/node/check.h"
 #include "strata/policy/redact.h"
@@ -956,6 +959,41 @@ static int confirmed(const char *question)
 }
 
 /*
+ * Four eyes (pending.h): version `a` asks two officers for what exposes
+ * more, and `b` does; the acting officer proposes it, a second approves.
+ */
+static int propose(strata_cli *cli, strata_node *n, const char *path, const strata_policy *a, const strata_policy *b)
+{
+	strata_buf text = STRATA_BUF_INIT;
+	diff_out d = { 0, 0, 0, NULL };
+	char id[17], summary[300];
+	json_t *body = NULL;
+	int rc;
+
+	cli->node = n;
+	rc = cli_act(cli, STRATA_ROLE_OFFICER, _("commit a policy"));
+	cli->node = NULL;
+	if (rc < 0)
+		return rc;
+	if (!strata_officers_actor(n))
+		return strata_error_set("policy '%s' version %ld asks two officers for a version that makes more visible, "
+					"and this node has none ('strata officer add')", a->name, a->version);
+	if ((rc = strata_fs_read(&text, path, 1 << 20)) < 0)
+		return rc;
+	printf(_("policy %s version %ld -> %ld makes more visible:\n"), a->name, a->version, b->version);
+	strata_policy_diff(a, b, print_change, &d);
+	snprintf(summary, sizeof(summary), "policy %s version %ld makes more visible than version %ld", b->name,
+		 b->version, a->version);
+	body = json_pack("{s:s, s:I, s:s}", "name", b->name, "version", (json_int_t)b->version, "text", text.ptr ? text.ptr : "");
+	if ((rc = strata_journal_lock(n)) == 0 && (rc = strata_pending_propose(id, n, "policy-commit", summary, body)) == 0)
+		printf(_("version %ld of '%s' asks a second officer for this: it waits ('strata approve %s', or "
+			 "--refuse --reason)\n"), a->version, a->name, id);
+	json_decref(body);
+	strata_buf_dispose(&text);
+	return rc;
+}
+
+/*
  * policy commit FILE [--confirm]: a new version that makes anything more
  * visible shows what changes and what it does on this node's data, and
  * is committed only with --confirm (or a yes on a terminal).
@@ -1007,6 +1045,10 @@ static int policy_commit(int argc, char **argv, strata_cli *cli)
 			diff_out q = { 0, 0, 0, json_array() };
 			strata_policy_diff(a, b, print_change, &q);
 			json_decref(q.json);
+			if (q.more && a->approval_expose_more >= 2) {
+				rc = propose(cli, n, argv[optind], a, b);
+				goto done;
+			}
 			if (q.more && !confirm) {
 				printf(_("policy %s version %ld -> %ld makes more visible:\n"), a->name, a->version, b->version);
 				strata_policy_diff(a, b, print_change, &d);

@@ -378,7 +378,7 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 	};
 	char **peers = NULL;
 	size_t npeers = 0;
-	json_t *all = json_array(), *h = NULL;
+	json_t *all = json_array(), *h = NULL, *waiting = NULL;
 	strata_process_counts pc;
 	int c, json = 0, rc = STRATA_ERROR;
 	const char *only = NULL;
@@ -421,6 +421,10 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 		goto done;
 	}
 	h = health(all, cli->node);
+	/* four eyes: what waits for a second officer (pending.h) */
+	waiting = json_array();
+	if (cli_pending_rows(waiting, cli->node) < 0)
+		strata_error_clear();
 	if (strata_process_count(cli->node, &pc) < 0)
 		memset(&pc, 0, sizeof(pc));
 	strata_error_clear();
@@ -431,6 +435,7 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 					(json_int_t)pc.overdue, "answered", (json_int_t)pc.answered, "legs_to_approve",
 					(json_int_t)pc.legs_open, "filed_open", (json_int_t)pc.filed_open, "filed_answered",
 					(json_int_t)pc.filed_answered);
+		json_object_set(doc, "pending", waiting);
 		json_object_set_new(doc, "display_name", strata_node_display_name(cli->node) ?
 					 json_string(strata_node_display_name(cli->node)) : json_null());
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -456,6 +461,11 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 			printf(_("requests for data: %zu to answer (%zu overdue), %zu legs to approve, %zu answered; filed here: "
 			       "%zu open, %zu answered ('strata requests')\n"), pc.to_answer + pc.overdue, pc.overdue,
 			       pc.legs_open, pc.answered, pc.filed_open, pc.filed_answered);
+		json_array_foreach(waiting, i, o)
+			printf(_("waits for a second officer: %s %s (proposed by %s, %s; 'strata approve %s')\n"),
+			       json_string_value(json_object_get(o, "id")), json_string_value(json_object_get(o, "summary")),
+			       json_string_value(json_object_get(o, "proposer")), json_string_value(json_object_get(o, "created")),
+			       json_string_value(json_object_get(o, "id")));
 		if (json_array_size(all) == 0)
 			printf(_("no peers yet: add one with 'strata peer add'\n"));
 		json_array_foreach(all, i, o)
@@ -467,6 +477,7 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 				      json_array_size(json_object_get(h, "problems")) == 1 ? "" : "s");
 done:
 	json_decref(h);
+	json_decref(waiting);
 	strata_peers_list_free(peers);
 	json_decref(all);
 	return rc;

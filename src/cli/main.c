@@ -41,6 +41,7 @@ static const struct strata_cmd cmds[] = {
 	{ "verify",   cmd_verify,   NEED_NODE | REHASH_READS, N_("check the signature of every commit in the node") },
 	{ "peer",     cmd_peer,     NEED_NODE | ANY_CONF, N_("add, change, remove, show and list peers (pinned key, tier, direction, policy)") },
 	{ "key",      cmd_key,      NEED_NODE, N_("show and rotate this node's key; revoke a peer's stolen key") },
+	{ "approve",  cmd_approve,  NEED_NODE, N_("four eyes: what waits for a second officer; approve or refuse it") },
 	{ "officer",  cmd_officer,  NEED_NODE, N_("add, list and remove the people who act on this node, with their roles and keys") },
 	{ "doctor",   cmd_doctor,   NEED_NODE | ANY_CONF, N_("check a node and list every problem, with where it is and the fix") },
 	{ "view",     cmd_view,     NEED_NODE, N_("build the redacted views each peer's policy allows") },

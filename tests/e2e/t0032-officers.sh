@@ -114,18 +114,98 @@ ssh-agent -k >/dev/null
 stock_verify cn/repo.git "$(head_event cn)" zhang zhang.key.pub || fail "the agent's signature does not verify"
 ok "an officer signs through ssh-agent (so a hardware token works): no key file, no passphrase given to strata"
 
+# --- four eyes: what exposes more waits for a second officer ---
+STRATA_OFFICER_KEY=wang.key STRATA_PASSPHRASE=wang-secret-1
+STRATA_NEW_PASSPHRASE=zhou-secret-1 S -C cn --as wang officer add zhou --role officer --new-key zhou.key --display-name 周六 >/dev/null
+STRATA_OFFICER_KEY=zhang.key STRATA_PASSPHRASE=zhang-secret-1
+sed -e 's/^version: .*/version: 4/' -e 's/^purpose: .*/&\napproval: {expose_more: 2}/' "$TOP_SRCDIR/policies/community-to-street.yaml" >v4.yaml
+S -C cn --as zhang policy commit v4.yaml >/dev/null || fail "a version that asks for more officers is refused"
+sed -e 's/^version: .*/version: 5/' -e 's/^purpose: .*/&\napproval: {expose_more: 2}/' -e 's/name: {mask: \[1, 0\]}/name: keep/' \
+	"$TOP_SRCDIR/policies/community-to-street.yaml" >v5.yaml
+pol=$(git -C cn/repo.git rev-parse refs/strata/policies)
+S -C cn --as zhang policy commit v5.yaml >propose.out || fail "proposing v5: $(cat propose.out)"
+id=$(sed -n "s/.*'strata approve \([0-9a-f]\{16\}\)'.*/\1/p" propose.out)
+[ -n "$id" ] || fail "no proposal id: $(cat propose.out)"
+[ "$(git -C cn/repo.git rev-parse refs/strata/policies)" = "$pol" ] || fail "a version that waits was committed"
+S -C cn status | grep -q "waits for a second officer: $id" || fail "status does not list what waits: $(S -C cn status)"
+S -C cn status --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['pending'][0]['id'] == '$id' and d['pending'][0]['proposer'] == 'zhang'" ||
+	fail "status --json has no pending"
+ev=$(head_event cn)
+[ "$(trailer_of cn "$ev" Strata-Pending)" = "$id" ] && stock_verify cn/repo.git "$ev" zhang zhang.key.pub ||
+	fail "the proposal's event is not zhang's signed change-proposed"
+node_state cn >before
+expect_fail 1 "not the same one" "$STRATA" -C cn --as zhang approve "$id"
+STRATA_OFFICER_KEY=wang.key STRATA_PASSPHRASE=wang-secret-1
+expect_fail 1 "'wang' is an operator and may not approve a change" "$STRATA" -C cn --as wang approve "$id"
+STRATA_OFFICER_KEY=zhou.key STRATA_PASSPHRASE=zhou-secret-1
+expect_fail 1 "no change waits" "$STRATA" -C cn --as zhou approve 0123456789abcdef
+# the file changed behind the proposer's back: refused, byte for byte
+cp "cn/pending/$id.json" pending.saved
+sed -i 's/name: keep/name: keep  /' "cn/pending/$id.json"
+expect_fail 3 "not what its proposer signed" "$STRATA" -C cn --as zhou approve "$id"
+cp pending.saved "cn/pending/$id.json"
+node_state cn >after
+cmp -s before after || fail "a refused approval changed the node"
+S -C cn --as zhou approve "$id" >approve.out || fail "zhou's approval: $(cat approve.out)"
+[ "$(git -C cn/repo.git rev-parse refs/strata/policies)" != "$pol" ] || fail "the approval committed nothing"
+[ "$(git -C cn/repo.git show refs/strata/policies:community-to-street.yaml 2>/dev/null | grep -c 'name: keep')" = 1 ] ||
+	git -C cn/repo.git log -1 --format=%B refs/strata/policies | grep -q "version 5" || fail "version 5 is not what was committed"
+ev=$(head_event cn)
+[ "$(trailer_of cn "$ev" Strata-Officer | cut -d' ' -f1)" = zhou ] && [ "$(trailer_of cn "$ev" Strata-Approves)" = "$id" ] &&
+	trailer_of cn "$ev" Strata-Proposed-By | grep -q "^zhang <SHA256:" || fail "the commit's event does not name both: $(git -C cn/repo.git log -1 --format=%B "$ev")"
+stock_verify cn/repo.git "$ev" zhou zhou.key.pub || fail "zhou's approval does not verify"
+[ ! -e "cn/pending/$id.json" ] || fail "the approved change still waits"
+S -C cn approve | grep -q "nothing waits" || fail "approve lists something after the approval"
+# less visible: one officer is enough
+sed -e 's/^version: .*/version: 6/' -e 's/^purpose: .*/&\napproval: {expose_more: 2}/' -e 's/^      phone: .*/      phone: drop/' \
+	"$TOP_SRCDIR/policies/community-to-street.yaml" >v6.yaml
+STRATA_OFFICER_KEY=zhang.key STRATA_PASSPHRASE=zhang-secret-1
+S -C cn --as zhang policy commit v6.yaml >v6.out || fail "v6: $(cat v6.out)"
+grep -q "committed as blob" v6.out || fail "a version that shows less waited: $(cat v6.out)"
+ok "four eyes on a policy: a version that makes more visible waits (status and approve list it), the proposer, an operator and a changed file are refused, a second officer commits it, both named and signed; less visible needs one"
+
+# an erasure by two officers, a refusal, and the rule itself
+key=$(sed -n 5p "$TOP_SRCDIR/seeds/residents.csv" | cut -d, -f1)
+S -C cn --as zhang approve --require erase=2 >/dev/null
+S -C cn --as zhang erase residents "$key" --reason "申请 2026-0042" >erase.out || fail "proposing an erasure: $(cat erase.out)"
+eid=$(sed -n "s/.*'strata approve \([0-9a-f]\{16\}\)'.*/\1/p" erase.out)
+S -C cn export residents | grep -q "^$key," || fail "an erasure that waits was made"
+git -C cn/repo.git log --format=%B refs/strata/audit | grep -q "$key" && fail "the audit log names the key of a proposed erasure"
+STRATA_OFFICER_KEY=zhou.key STRATA_PASSPHRASE=zhou-secret-1
+expect_fail 2 "usage" "$STRATA" -C cn --as zhou approve "$eid" --refuse
+S -C cn --as zhou approve "$eid" --refuse --reason "没有书面申请" >/dev/null
+[ "$(trailer_of cn "$(head_event cn)" Strata-Reason)" = "没有书面申请" ] || fail "the refusal's reason is not in its event"
+S -C cn export residents | grep -q "^$key," || fail "a refused erasure was made"
+STRATA_OFFICER_KEY=zhang.key STRATA_PASSPHRASE=zhang-secret-1
+S -C cn --as zhang erase residents "$key" --reason "申请 2026-0043" >erase.out
+eid=$(sed -n "s/.*'strata approve \([0-9a-f]\{16\}\)'.*/\1/p" erase.out)
+STRATA_OFFICER_KEY=zhou.key STRATA_PASSPHRASE=zhou-secret-1
+S -C cn --as zhou approve "$eid" >/dev/null || fail "zhou's approval of the erasure"
+S -C cn export residents | grep -q "^$key," && fail "the approved erasure left the record"
+[ "$(trailer_of cn "$(head_event cn)" Strata-Approves)" = "$eid" ] || fail "the erasure's event does not name the proposal"
+# fewer officers waits in turn
+S -C cn --as zhou approve --require erase=1 >rule.out
+rid=$(sed -n "s/.*'strata approve \([0-9a-f]\{16\}\)'.*/\1/p" rule.out)
+[ -n "$rid" ] || fail "lowering the rule did not wait: $(cat rule.out)"
+STRATA_OFFICER_KEY=zhang.key STRATA_PASSPHRASE=zhang-secret-1
+S -C cn --as zhang approve "$rid" >/dev/null
+grep -q "erase = 2" cn/node.conf && fail "the rule was not lowered"
+S -C cn verify --all >verify.out || fail "verify --all after four eyes: $(cat verify.out)"
+ok "four eyes on an erasure: it waits (the log does not name the key), a refusal with its reason changes nothing, a second officer makes it; fewer officers is itself approved by a second"
+
 # --- removal: their events still verify; the last operator stays ---
+STRATA_OFFICER_KEY=wang.key STRATA_PASSPHRASE=wang-secret-1
 S -C cn --as wang officer remove li >/dev/null
 S -C cn officer list --format csv | grep -q "^li,auditor,,SHA256:[^,]*,[^,]*,[0-9]" || fail "li is not shown removed"
 node_state cn >before
 expect_fail 1 "was removed" env STRATA_OFFICER_KEY=li.key STRATA_PASSPHRASE=li-secret-123 "$STRATA" -C cn --as li view build
 expect_fail 1 "the last operator" "$STRATA" -C cn --as wang officer remove wang
 expect_fail 1 "a name is never used again" env STRATA_NEW_PASSPHRASE=li-secret-456 "$STRATA" -C cn --as wang officer add li --role auditor --new-key li2.key
-expect_fail 1 "already officer 'zhang'" "$STRATA" -C cn --as wang officer add zhou --role officer --key zhang.key.pub
-expect_fail 1 "this node's own" "$STRATA" -C cn --as wang officer add zhou --role officer --key cn/keys/node.pub
-expect_fail 1 "pinned for 'st-wangjiang'" "$STRATA" -C cn --as wang officer add zhou --role officer --key st/keys/node.pub
-expect_fail 2 "usage" "$STRATA" -C cn --as wang officer add zhou --role officer
-expect_fail 1 "role 'boss'" "$STRATA" -C cn --as wang officer add zhou --role boss --key li.key.pub
+expect_fail 1 "already officer 'zhang'" "$STRATA" -C cn --as wang officer add wu --role officer --key zhang.key.pub
+expect_fail 1 "this node's own" "$STRATA" -C cn --as wang officer add wu --role officer --key cn/keys/node.pub
+expect_fail 1 "pinned for 'st-wangjiang'" "$STRATA" -C cn --as wang officer add wu --role officer --key st/keys/node.pub
+expect_fail 2 "usage" "$STRATA" -C cn --as wang officer add wu --role officer
+expect_fail 1 "role 'boss'" "$STRATA" -C cn --as wang officer add wu --role boss --key li.key.pub
 node_state cn >after
 cmp -s before after || fail "a refused removal or addition changed the node"
 S -C cn verify --all >verify.out || fail "verify --all after a removal: $(cat verify.out)"

@@ -71,6 +71,12 @@ int strata_node_set_display_name(strata_node *n, const char *text);
  */
 int strata_node_dataset_label(strata_buf *out, strata_node *n, const char *dataset);
 int strata_node_set_dataset_label(strata_node *n, const char *dataset, const char *text);
+/*
+ * One setting of node.conf: appends its value (STRATA_ENOTFOUND if unset);
+ * sets it ("": removes it), under the write lock, journalled by the caller.
+ */
+int strata_node_conf_get(strata_buf *out, strata_node *n, const char *key);
+int strata_node_conf_set(strata_node *n, const char *key, const char *text);
 git_repository *strata_node_repo(const strata_node *n);
 const strata_pubkey *strata_node_pubkey(const strata_node *n);
 

@@ -110,8 +110,13 @@ const strata_officer *strata_officers_actor(const strata_node *n);
 int strata_officers_permit(strata_node *n, int roles, const char *what);
 /* The check strata_journal_lock makes (see above). */
 int strata_officers_gate(strata_node *n);
-/* Appends "Strata-Officer: NAME <FPR>\n" if someone acts. */
+/* Appends "Strata-Officer: NAME <FPR>\n" if someone acts (after the note, if any). */
 int strata_officer_trailer(strata_buf *msg, strata_node *n);
+/*
+ * Trailers ("Key: value\n" lines) every event and officer-named commit
+ * carries until cleared (NULL): whose proposal an approval completes.
+ */
+int strata_officers_note(strata_node *n, const char *trailers);
 /*
  * Signs a commit's bytes as the actor: appends "Strata-Officer-Signature:
  * BASE64\n" to `line`; 0 and nothing appended if no one acts.

@@ -90,6 +90,12 @@ typedef struct {
 	int keep_source_names;	/* source_names: keep (relayed views keep their path of node names) */
 	char **requests;	/* requests: the requests for data this version answers (process.h) */
 	size_t nrequests;
+	/*
+	 * approval: {expose_more: 2}: a later version that makes more visible
+	 * than this one is committed only once a second officer approves it
+	 * (officers.h, pending.h); 1 (the default) or 2
+	 */
+	int approval_expose_more;
 } strata_policy;
 
 /* Parses policy YAML; `file` names it in errors ("'f.yaml':12:5: ..."). */

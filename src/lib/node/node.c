@@ -445,6 +445,7 @@ void strata_node_free(strata_node *n)
 	strata_sign_key_free(n->key);
 	free(n->trusted);
 	free(n->actor);
+	free(n->actor_note);
 	git_repository_free(n->repo);
 	git_config_free(n->cfg);
 	free(n->name);
@@ -496,6 +497,27 @@ static int conf_put(strata_node *n, const char *key, const char *text)
 		return strata_error_git("cannot write node.conf");
 	git_error_clear();
 	return 0;
+}
+
+int strata_node_conf_get(strata_buf *out, strata_node *n, const char *key)
+{
+	git_config_entry *e = NULL;
+	int error;
+
+	if (git_config_get_entry(&e, n->cfg, key) < 0) {
+		git_error_clear();
+		return STRATA_ENOTFOUND;
+	}
+	error = strata_buf_puts(out, e->value);
+	git_config_entry_free(e);
+	return error;
+}
+
+int strata_node_conf_set(strata_node *n, const char *key, const char *text)
+{
+	if (!strata_node_locked(n))
+		return strata_error_set("node.conf %s: the node's write lock is not held", key);
+	return conf_put(n, key, text);
 }
 
 int strata_node_dataset_label(strata_buf *out, strata_node *n, const char *dataset)

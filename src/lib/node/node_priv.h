@@ -30,6 +30,7 @@ struct strata_node {
 	struct strata_officer *actor;
 	int (*cosign)(strata_buf *armored, const void *data, size_t len, void *payload);
 	void *cosign_payload;
+	char *actor_note;	/* trailers every event names while set (a second officer's approval) */
 };
 
 #endif

@@ -381,7 +381,18 @@ int strata_officer_trailer(strata_buf *msg, strata_node *n)
 {
 	if (!n->actor)
 		return 0;
+	if (n->actor_note && strata_buf_puts(msg, n->actor_note) < 0)
+		return STRATA_ERROR;
 	return strata_buf_printf(msg, "Strata-Officer: %s <%s>\n", n->actor->name, n->actor->fpr);
+}
+
+int strata_officers_note(strata_node *n, const char *trailers)
+{
+	free(n->actor_note);
+	n->actor_note = NULL;
+	if (trailers && (n->actor_note = strdup(trailers)) == NULL)
+		return strata_error_set("out of memory");
+	return 0;
 }
 
 int strata_officer_cosign(strata_buf *line, strata_node *n, const void *raw, size_t len)

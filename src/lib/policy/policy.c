@@ -512,12 +512,29 @@ static int parse_root(ydoc *d, strata_policy *p)
 				if (strlen(p->requests[i]) != 16 || strspn(p->requests[i], "0123456789abcdef") != 16)
 					return at(d, v, _("'%s' is not a request id (16 hex digits, as 'strata requests' "
 						  "shows it)"), p->requests[i]);
+		} else if (key && !strcmp(key, "approval")) {
+			long want;
+			if (v->type != YAML_MAPPING_NODE)
+				return at(d, v, _("approval takes expose_more: 1 or 2 (how many officers a version that "
+					  "makes more visible needs)"));
+			for (yaml_node_pair_t *ap = v->data.mapping.pairs.start; ap < v->data.mapping.pairs.top; ap++) {
+				yaml_node_t *ak = node(d, ap->key), *av = node(d, ap->value);
+				if (!scalar(ak) || strcmp(scalar(ak), "expose_more"))
+					return at(d, ak, _("unknown key '%s' in approval (expose_more)"),
+						  scalar(ak) ? scalar(ak) : "?");
+				if (get_long(d, av, &want, "expose_more") < 0)
+					return STRATA_ERROR;
+				if (want < 1 || want > 2)
+					return at(d, av, _("expose_more is 1 or 2 officers"));
+				p->approval_expose_more = (int)want;
+			}
 		} else if (key && !strcmp(key, "recipients")) {
 			recipients = v;
 		} else if (key && !strcmp(key, "datasets")) {
 			datasets = v;
 		} else {
-			return at(d, k, _("unknown key '%s' (policy, version, purpose, recipients, datasets, source_names, requests)"),
+			return at(d, k, _("unknown key '%s' (policy, version, purpose, recipients, datasets, source_names, requests, "
+					  "approval)"),
 				  key ? key : "?");
 		}
 	}

@@ -245,6 +245,19 @@ int strata_policy_diff(const strata_policy *a, const strata_policy *b, strata_po
 	if (strcmp(a->purpose, b->purpose))
 		emit(&x, NULL, NULL, "purpose", a->purpose, b->purpose, STRATA_PD_MORE,
 		     _("the data serves a purpose it was not shared for: a new use needs its own basis"), 0, 0);
+	{
+		/* fewer officers for what exposes more: a loosening of the controls themselves */
+		int oa = a->approval_expose_more > 1 ? a->approval_expose_more : 1;
+		int ob = b->approval_expose_more > 1 ? b->approval_expose_more : 1;
+		char ta[32], tb[32];
+		if (oa != ob) {
+			snprintf(ta, sizeof(ta), "expose_more: %d", oa);
+			snprintf(tb, sizeof(tb), "expose_more: %d", ob);
+			emit(&x, NULL, NULL, "approval", ta, tb, ob < oa ? STRATA_PD_MORE : STRATA_PD_LESS,
+			     ob < oa ? _("fewer officers need agree before more is exposed") :
+				       _("more officers must agree before more is exposed"), 0, 0);
+		}
+	}
 	list_changes(&x, "peer", a->peers, a->npeers, b->peers, b->npeers);
 	list_changes(&x, "tier", a->tiers, a->ntiers, b->tiers, b->ntiers);
 	for (size_t i = 0; i < a->ndatasets; i++)
