@@ -8,6 +8,9 @@
 #include "strata/net/tls.h"
 #include "strata/base/enc.h"
 #include "strata/base/i18n.h"
+#include "strata/node/audit.h"
+#include "strata/node/officers.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +55,11 @@
 typedef struct {
 	char id[65];
 	time_t until;
+	/* an officer's session (officers.h); "" for the token's (a node with no officer) */
+	char officer[64];
+	int role;
+	strata_pubkey key;
+	char csrf[65];		/* every change carries it (X-Strata-CSRF) */
 } session;
 
 typedef struct console console;
@@ -75,6 +83,9 @@ typedef struct job {
 	int zh;			/* run in Chinese (the page's strata_lang cookie) */
 	const char *killed;	/* why it was stopped, if it was */
 	char why[256];
+	/* an action: who makes it, with the passphrase they just gave (wiped once the child has it) */
+	char as[64];
+	char pass[1024];
 	waiter *waiters;
 	struct job *next;
 } job;
@@ -170,9 +181,27 @@ static session *session_of(console *c, struct evhttp_request *req)
 	memcpy(id, p, 64);
 	id[64] = '\0';
 	for (size_t i = 0; i < SESSIONS_MAX; i++)
-		if (c->sessions[i].until > now && CRYPTO_memcmp(c->sessions[i].id, id, 64) == 0)
-			return &c->sessions[i];
+		if (c->sessions[i].until > now && CRYPTO_memcmp(c->sessions[i].id, id, 64) == 0) {
+			session *s = &c->sessions[i];
+			strata_officer o;
+			/* an officer removed, or whose role or key changed, since they logged in: the session ends */
+			if (s->officer[0] && (strata_officer_get(&o, c->n, s->officer) < 0 || o.removed || o.role != s->role ||
+					      !strata_sign_pubkey_equal(&o.key, &s->key))) {
+				strata_error_clear();
+				s->until = 0;
+				return NULL;
+			}
+			return s;
+		}
 	return NULL;
+}
+
+/* A node with officers: every answer needs one's login, loopback or not. */
+static int has_officers(console *c)
+{
+	int n = strata_officers_current(c->n);
+	strata_error_clear();
+	return n > 0;
 }
 
 /* The last line of a command's messages, without "strata: ". */
@@ -239,6 +268,7 @@ static void job_free(job *j)
 		close(j->errfd);
 	strata_buf_dispose(&j->out);
 	strata_buf_dispose(&j->err);
+	OPENSSL_cleanse(j->pass, sizeof(j->pass));
 	free(j);
 }
 
@@ -318,13 +348,29 @@ static void job_done(job *j)
 	if (j->killed) {
 		code = 500;
 		strata_buf_puts(&body, j->killed);
-	} else if (status <= j->call.ok_exit && (j->call.lines ? lines_to_array(&j->out) == 0 : is_json(&j->out))) {
+	} else if (j->call.text && status == 0) {
+		/* an action's output is text: answered as JSON */
+		json_t *o = json_pack("{s:b, s:s%}", "ok", 1, "output", j->out.ptr ? j->out.ptr : "", j->out.len);
+		char *text = o ? json_dumps(o, 0) : NULL;
+		code = 200;
+		strata_buf_puts(&body, text ? text : "{}");
+		free(text);
+		json_decref(o);
+	} else if (!j->call.text && status <= j->call.ok_exit &&
+		   (j->call.lines ? lines_to_array(&j->out) == 0 : is_json(&j->out))) {
 		code = 200;
 		strata_buf_put(&body, j->out.ptr, j->out.len);
 	} else {
 		/* a command's own refusal (no such dataset, a bad time) is the caller's; anything else is ours */
-		code = status == 1 || status == 2 ? 400 : 500;
+		code = status == 1 || status == 2 || (j->call.text && status == 3) ? 400 : 500;
 		strata_buf_puts(&body, last_message(&j->err));
+		/* a wrong passphrase at a change counts as a failed login for that officer */
+		if (j->as[0] && strstr(body.ptr ? body.ptr : "", "passphrase")) {
+			char who[80];
+			snprintf(who, sizeof(who), "officer:%s", j->as);
+			strata_console_login_failed(&c->strikes, who, 0, (long long)time(NULL));
+			strata_audit_refusal(c->n, "console-action", j->call.argv[0], j->as, body.ptr);
+		}
 	}
 	strata_buf_putc(&body, '\0');
 	body.len--;
@@ -387,6 +433,10 @@ static int job_run(job *j)
 	argv[k++] = "-C";
 	argv[k++] = strata_node_path(c->n);
 	argv[k++] = "--utc";
+	if (j->as[0]) {
+		argv[k++] = "--as";
+		argv[k++] = j->as;
+	}
 	for (size_t i = 0; i < j->call.argc; i++)
 		argv[k++] = j->call.argv[i];
 	argv[k] = NULL;
@@ -409,10 +459,20 @@ static int job_run(job *j)
 		/* in the page's language: its messages (the JSON's keys and values of strata's own stay) */
 		setenv("LC_ALL", j->zh ? "zh_CN.UTF-8" : "C.UTF-8", 1);
 		unsetenv("LANGUAGE");
+		/* an officer's change: their key kept at the node for the console, and the passphrase they gave */
+		unsetenv("STRATA_OFFICER"), unsetenv("STRATA_OFFICER_KEY"), unsetenv("STRATA_PASSPHRASE");
+		if (j->as[0]) {
+			char keyfile[4200];
+			snprintf(keyfile, sizeof(keyfile), "%s/officers/%s.key", strata_node_path(c->n), j->as);
+			setenv("STRATA_OFFICER_KEY", keyfile, 1);
+			setenv("STRATA_PASSPHRASE", j->pass, 1);
+			unsetenv("SSH_AUTH_SOCK");
+		}
 		execv(c->o->exe, (char *const *)argv);
 		_exit(127);
 	}
 	close(outp[1]);
+	OPENSSL_cleanse(j->pass, sizeof(j->pass));	/* the child has it */
 	j->outfd = outp[0];
 	evutil_make_socket_nonblocking(j->outfd);
 	if (!(j->out_ev = event_new(c->base, j->outfd, EV_READ | EV_PERSIST, job_read_cb, j)) ||
@@ -457,23 +517,35 @@ static int page_wants_zh(struct evhttp_request *req)
 	return p && !strncmp(p + strlen("strata_lang="), "zh", 2);
 }
 
-static void api(console *c, struct evhttp_request *req, const char *path, const char *query, int logged_in)
+static void run_call(console *c, struct evhttp_request *req, const strata_console_call *callp, const char *as,
+		     const char *pass);
+
+static void api(console *c, struct evhttp_request *req, const char *path, const char *query, const session *sess)
 {
+	int logged_in = sess != NULL;
 	strata_console_call call;
-	char why[512], state[65] = "";
-	job *j;
-	waiter *w;
-	strata_buf key = STRATA_BUF_INIT;
+	char why[512];
 
 	if (!strcmp(path, "/api/session")) {
 		/* the node's zone, for the page to show times as the node's people read them */
 		time_t now = time(NULL);
 		struct tm tm;
 		long offset = localtime_r(&now, &tm) ? tm.tm_gmtoff / 60 : 0;
-		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:I, s:s?}", "node", strata_node_name(c->n), "tier",
-				      strata_node_tier(c->n), "logged_in", logged_in, "login_required", !c->loopback,
+		int officers = has_officers(c);
+		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:I, s:s?, s:b}", "node", strata_node_name(c->n), "tier",
+				      strata_node_tier(c->n), "logged_in", logged_in, "login_required", !c->loopback || officers,
 				      "tls", c->o->tls, "utc_offset", (json_int_t)offset, "display_name",
-				      strata_node_display_name(c->n));
+				      strata_node_display_name(c->n), "officers", officers);
+		/* who is logged in, and the token their changes carry (a page of the same origin reads it, no other) */
+		if (sess && sess->officer[0]) {
+			strata_officer who;
+			json_object_set_new(o, "officer", json_string(sess->officer));
+			json_object_set_new(o, "role", json_string(strata_role_name(sess->role)));
+			json_object_set_new(o, "csrf", json_string(sess->csrf));
+			if (strata_officer_get(&who, c->n, sess->officer) == 0 && who.display[0])
+				json_object_set_new(o, "officer_display", json_string(who.display));
+			strata_error_clear();
+		}
 		char *text = json_dumps(o, JSON_INDENT(2));
 		reply(req, 200, "application/json; charset=utf-8", text, strlen(text));
 		free(text);
@@ -485,8 +557,33 @@ static void api(console *c, struct evhttp_request *req, const char *path, const 
 		reply_error(req, code, why);
 		return;
 	}
+	run_call(c, req, &call, NULL, NULL);
+}
+
+/*
+ * Runs `call` for `req`: alike requests share one run (and a cached
+ * route's answer); an action (`as`: the officer, `pass` their passphrase)
+ * runs alone, never shared or cached.
+ */
+static void run_call(console *c, struct evhttp_request *req, const strata_console_call *callp, const char *as,
+		     const char *pass)
+{
+	strata_console_call call = *callp;
+	char state[65] = "";
+	job *j;
+	waiter *w;
+	strata_buf key = STRATA_BUF_INIT;
+	static unsigned long long actions;
+	int zh = page_wants_zh(req);
+
+	/* argv points into callp->store: rebase it onto the copy */
+	for (size_t i = 0; i < call.argc; i++)
+		if (callp->argv[i] >= callp->store && callp->argv[i] < callp->store + sizeof(callp->store))
+			call.argv[i] = call.store + (callp->argv[i] - callp->store);
+	if (as)
+		strata_buf_printf(&key, "action %llu\x1f", ++actions);
 	/* requests alike: the same language, the same argv (and, for a cached route, the same node state) */
-	if (page_wants_zh(req))
+	if (zh)
 		strata_buf_puts(&key, "zh\x1f");
 	for (size_t i = 0; i < call.argc; i++)
 		strata_buf_printf(&key, "%s%c", call.argv[i], '\x1f');
@@ -531,12 +628,16 @@ static void api(console *c, struct evhttp_request *req, const char *path, const 
 	}
 	j->c = c;
 	j->call = call;
+	if (as) {
+		snprintf(j->as, sizeof(j->as), "%s", as);
+		snprintf(j->pass, sizeof(j->pass), "%s", pass);
+	}
 	/* argv points into call.store: rebase it onto the copy */
 	for (size_t i = 0; i < j->call.argc; i++)
 		if (call.argv[i] >= call.store && call.argv[i] < call.store + sizeof(call.store))
 			j->call.argv[i] = j->call.store + (call.argv[i] - call.store);
 	j->outfd = j->errfd = -1;
-	j->zh = !strncmp(key.ptr, "zh\x1f", 3);
+	j->zh = zh;
 	memcpy(j->key, key.ptr, key.len + 1);
 	strata_buf_dispose(&key);
 	j->waiters = w;
@@ -596,16 +697,78 @@ static void client_of(struct evhttp_request *req, char *addr, size_t size, int *
 		(inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6));
 }
 
+/* One form field of `body` (application/x-www-form-urlencoded), decoded into `out`; 0, 1 if absent, -1 if bad. */
+static int form_field(char *out, size_t size, const char *body, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (const char *p = body; p && *p;) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		if (len > nl && !strncmp(p, name, nl) && p[nl] == '=')
+			return strata_console_decode(out, size, p + nl + 1, len - nl - 1) < 0 ? -1 : 0;
+		p = amp ? amp + 1 : NULL;
+	}
+	return 1;
+}
+
+/* `body` without its `name` field, into `out` (the passphrase goes nowhere near argv) */
+static void form_without(char *out, size_t size, const char *body, const char *name)
+{
+	size_t nl = strlen(name), o = 0;
+
+	out[0] = '\0';
+	for (const char *p = body; p && *p;) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		if (!(len > nl && !strncmp(p, name, nl) && p[nl] == '=') && len && o + len + 2 < size) {
+			if (o)
+				out[o++] = '&';
+			memcpy(out + o, p, len);
+			o += len;
+			out[o] = '\0';
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+}
+
+static session *new_session(console *c, time_t now)
+{
+	session *s = NULL;
+	unsigned char raw[32];
+
+	for (size_t i = 0; i < SESSIONS_MAX && !s; i++)
+		if (c->sessions[i].until <= now)
+			s = &c->sessions[i];
+	if (!s)
+		s = &c->sessions[0];	/* the oldest goes: a login is never refused for room */
+	memset(s, 0, sizeof(*s));
+	RAND_bytes(raw, sizeof(raw));
+	strata_enc_hex(s->id, raw, sizeof(raw));
+	RAND_bytes(raw, sizeof(raw));
+	strata_enc_hex(s->csrf, raw, sizeof(raw));
+	OPENSSL_cleanse(raw, sizeof(raw));
+	s->until = now + SESSION_SECONDS;
+	return s;
+}
+
+/*
+ * POST /login: the token (a node with no officers), or an officer's name
+ * and their key's passphrase (the key kept at NODE/officers/NAME.key):
+ * checked by a signature made with it, then forgotten.  Failures count
+ * per address (never loopback) and per officer (loopback too), and each
+ * is in refused.log.
+ */
 static void login(console *c, struct evhttp_request *req)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	char body[512], tok[256];
+	char body[2048], tok[256], name[64], pass[1024], who[80], keyfile[4200];
 	size_t len = evbuffer_get_length(in);
 	time_t now = time(NULL);
-	unsigned char raw[32];
-	char cookie[160], addr[64];
+	char cookie[200], addr[64];
 	session *s = NULL;
-	int loop, wait;
+	strata_officer o;
+	int loop, wait, officers = has_officers(c);
 
 	if (!origin_ok(c, req)) {
 		reply_error(req, 403, _("a login must come from the console's own page"));
@@ -623,24 +786,111 @@ static void login(console *c, struct evhttp_request *req)
 		return;
 	}
 	body[len] = '\0';
-	if (strncmp(body, "token=", 6) || strata_console_decode(tok, sizeof(tok), body + 6, len - 6) < 0 ||
-	    !strata_console_token_ok(c->n, tok)) {
-		strata_console_login_failed(&c->strikes, addr, loop, (long long)now);
-		reply_error(req, 401, _("that is not this node's login token"));
-		return;
+	if (!officers) {
+		if (strncmp(body, "token=", 6) || strata_console_decode(tok, sizeof(tok), body + 6, len - 6) < 0 ||
+		    !strata_console_token_ok(c->n, tok)) {
+			strata_console_login_failed(&c->strikes, addr, loop, (long long)now);
+			reply_error(req, 401, _("that is not this node's login token"));
+			return;
+		}
+		s = new_session(c, now);
+	} else {
+		if (form_field(name, sizeof(name), body, "officer") != 0 || strata_officer_name_check(name) < 0 ||
+		    form_field(pass, sizeof(pass), body, "passphrase") != 0 || !pass[0]) {
+			strata_error_clear();
+			OPENSSL_cleanse(pass, sizeof(pass));
+			reply_error(req, 400, _("this node has officers: log in with an officer's name and passphrase"));
+			return;
+		}
+		snprintf(who, sizeof(who), "officer:%s", name);
+		if ((wait = strata_console_login_wait(&c->strikes, who, 0, (long long)now)) > 0) {
+			char why[200];
+			OPENSSL_cleanse(pass, sizeof(pass));
+			snprintf(why, sizeof(why), _("too many failed logins as %s: wait %d seconds"), name, wait);
+			strata_audit_refusal(c->n, "console-login", name, addr, "locked out after too many failed logins");
+			reply_error(req, 429, why);
+			return;
+		}
+		snprintf(keyfile, sizeof(keyfile), "%s/officers/%s.key", strata_node_path(c->n), name);
+		if (cli_officer_probe(&o, c->n, name, keyfile, pass) < 0) {
+			char why[600];
+			OPENSSL_cleanse(pass, sizeof(pass));
+			snprintf(why, sizeof(why), "%s", strata_error_last());
+			strata_console_login_failed(&c->strikes, addr, loop, (long long)now);
+			strata_console_login_failed(&c->strikes, who, 0, (long long)now);
+			strata_audit_refusal(c->n, "console-login", name, addr, why);
+			reply_error(req, 401, _("not logged in: that name and passphrase do not open an officer's key here"));
+			return;
+		}
+		OPENSSL_cleanse(pass, sizeof(pass));
+		s = new_session(c, now);
+		snprintf(s->officer, sizeof(s->officer), "%s", o.name);
+		s->role = o.role;
+		s->key = o.key;
 	}
-	for (size_t i = 0; i < SESSIONS_MAX && !s; i++)
-		if (c->sessions[i].until <= now)
-			s = &c->sessions[i];
-	if (!s)
-		s = &c->sessions[0];	/* the oldest goes: a login is never refused for room */
-	RAND_bytes(raw, sizeof(raw));
-	strata_enc_hex(s->id, raw, sizeof(raw));
-	s->until = now + SESSION_SECONDS;
 	snprintf(cookie, sizeof(cookie), "strata_console=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", s->id,
 		 SESSION_SECONDS, c->o->tls ? "; Secure" : "");
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie", cookie);
 	reply(req, 204, "text/plain", NULL, 0);
+}
+
+/*
+ * POST /api/act/NAME: an officer's change, from the console's own page
+ * (Origin), in this session (X-Strata-CSRF), by an officer (not an
+ * auditor or an operator), with their passphrase given again for it.
+ */
+static void act(console *c, struct evhttp_request *req, session *s, const char *name)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const char *csrf = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Strata-CSRF");
+	char body[STRATA_CONSOLE_QUERY_MAX + 1], rest[STRATA_CONSOLE_QUERY_MAX + 1], pass[1024], why[512], who[80];
+	size_t len = evbuffer_get_length(in);
+	strata_console_call call;
+	int code, wait;
+
+	if (!s || !s->officer[0]) {
+		reply_error(req, 401, _("log in as an officer first"));
+		return;
+	}
+	if (!origin_ok(c, req)) {
+		reply_error(req, 403, _("a change must come from the console's own page"));
+		return;
+	}
+	if (!csrf || strlen(csrf) != 64 || CRYPTO_memcmp(csrf, s->csrf, 64)) {
+		reply_error(req, 403, _("the change does not carry this session's token: reload the page"));
+		return;
+	}
+	if (s->role != STRATA_ROLE_OFFICER) {
+		snprintf(why, sizeof(why), _("'%s' is an %s: only an officer makes these changes"), s->officer,
+			 _(strata_role_name(s->role)));
+		reply_error(req, 403, why);
+		return;
+	}
+	snprintf(who, sizeof(who), "officer:%s", s->officer);
+	if ((wait = strata_console_login_wait(&c->strikes, who, 0, (long long)time(NULL))) > 0) {
+		snprintf(why, sizeof(why), _("too many wrong passphrases as %s: wait %d seconds"), s->officer, wait);
+		reply_error(req, 429, why);
+		return;
+	}
+	if (len >= sizeof(body) || evbuffer_copyout(in, body, len) != (ev_ssize_t)len) {
+		reply_error(req, 414, _("the request is too long"));
+		return;
+	}
+	body[len] = '\0';
+	if (form_field(pass, sizeof(pass), body, "passphrase") != 0 || !pass[0]) {
+		OPENSSL_cleanse(body, sizeof(body));
+		reply_error(req, 400, _("give your passphrase again to make a change"));
+		return;
+	}
+	form_without(rest, sizeof(rest), body, "passphrase");
+	OPENSSL_cleanse(body, sizeof(body));
+	if ((code = strata_console_action(&call, name, rest, why, sizeof(why))) != 200) {
+		OPENSSL_cleanse(pass, sizeof(pass));
+		reply_error(req, code, why);
+		return;
+	}
+	run_call(c, req, &call, s->officer, pass);
+	OPENSSL_cleanse(pass, sizeof(pass));
 }
 
 static void request_cb(struct evhttp_request *req, void *arg)
@@ -681,6 +931,8 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	if (m == EVHTTP_REQ_POST) {
 		if (!strcmp(path, "/login")) {
 			login(c, req);
+		} else if (!strncmp(path, "/api/act/", 9)) {
+			act(c, req, s, path + 9);
 		} else if (!strcmp(path, "/logout")) {
 			if (!origin_ok(c, req)) {
 				reply_error(req, 403, _("a logout must come from the console's own page"));
@@ -701,11 +953,11 @@ static void request_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (!strncmp(path, "/api/", 5)) {
-		if (!c->loopback && !s && strcmp(path, "/api/session")) {
+		if ((!c->loopback || has_officers(c)) && !s && strcmp(path, "/api/session")) {
 			reply_error(req, 401, _("log in first"));
 			return;
 		}
-		api(c, req, path, q ? q + 1 : NULL, s != NULL);
+		api(c, req, path, q ? q + 1 : NULL, s);
 		return;
 	}
 	if (q && strlen(q + 1) > STRATA_CONSOLE_QUERY_MAX) {

@@ -58,6 +58,7 @@ typedef struct {
 	int ok_exit;		/* the highest exit status whose output is still an answer (status: 1, verify: 3) */
 	int lines;		/* its output is JSON Lines: answered as one array of them */
 	int cached;		/* slow, and a function of the node's state: one run answers all alike */
+	int text;		/* an action: its output is text, answered as {"output": TEXT} */
 } strata_console_call;
 
 /*
@@ -68,6 +69,14 @@ typedef struct {
  */
 int strata_console_route(strata_console_call *call, const char *path, const char *query, int logged_in,
 			 char *why, size_t whysize);
+
+/*
+ * Maps an action (POST /api/act/NAME) and its form `body` (without the
+ * passphrase) to the command an officer runs: approve, refuse, answer,
+ * answer-refuse, correction-accept, correction-reject, erase.  200, or
+ * the HTTP status and `why`.
+ */
+int strata_console_action(strata_console_call *call, const char *name, const char *body, char *why, size_t whysize);
 
 /*
  * Decodes one application/x-www-form-urlencoded or query value: %XX and

@@ -315,6 +315,29 @@ static int r_corrections(strata_console_call *call, char *const *v, int li, char
 	return 200;
 }
 
+static int r_pending(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	(void)v, (void)li, (void)why, (void)ws;
+	ARGS("approve", "--format", "json");
+	return 200;
+}
+
+static int r_officers(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	(void)v, (void)li, (void)why, (void)ws;
+	ARGS("officer", "list", "--format", "json");
+	return 200;
+}
+
+static int r_disclosures(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	int rc = personal(v[0], li, why, ws);
+	if (rc != 200)
+		return rc;
+	arg(call, "disclosures"), arg(call, v[0]), arg(call, v[1]), arg(call, "--format"), arg(call, "json");
+	return 200;
+}
+
 static int r_doctor(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
 {
 	(void)v, (void)li, (void)why, (void)ws;
@@ -351,6 +374,9 @@ static const route routes[] = {
 	{ "catalog", { { 0 } }, r_catalog, 0, 0, 0 },
 	{ "requests", { { 0 } }, r_requests, 0, 0, 0 },
 	{ "corrections", { { 0 } }, r_corrections, 0, 0, 0 },
+	{ "pending", { { 0 } }, r_pending, 0, 0, 0 },
+	{ "officers", { { 0 } }, r_officers, 0, 0, 0 },
+	{ "disclosures", { DATASET, { "key", key_ok, 1 } }, r_disclosures, 0, 0, 0 },
 };
 
 /* Splits and decodes `query` into `v` (names from r's parameters, each at most once) in call->store. */
@@ -423,6 +449,108 @@ int strata_console_route(strata_console_call *call, const char *path, const char
 	call->ok_exit = r->ok_exit;
 	call->lines = r->lines;
 	call->cached = r->cached;
+	for (size_t k = 0; k < call->argc; k++)
+		if (!call->argv[k]) {
+			snprintf(why, whysize, _("the request is too long"));
+			return 414;
+		}
+	return 200;
+}
+
+/* ---- actions (POST /api/act/NAME): an officer's changes, each a command with --as (console.c) ---- */
+
+static int id_ok(const char *v) { return strlen(v) == 16 && strspn(v, "0123456789abcdef") == 16; }
+/* a reason: one line of text (decoding refused control bytes), not an option, at most 300 bytes */
+static int reason_ok(const char *v) { return v[0] && v[0] != '-' && strlen(v) <= 300; }
+/* an own dataset: this node's records, by their name alone */
+static int own_dataset_ok(const char *v) { return !strchr(v, '/') && strata_name_dataset_valid(v); }
+
+static int a_approve(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	(void)li, (void)why, (void)ws;
+	arg(call, "approve"), arg(call, v[0]);
+	return 200;
+}
+
+static int a_refuse(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	(void)li, (void)why, (void)ws;
+	arg(call, "approve"), arg(call, v[0]), arg(call, "--refuse"), arg(call, "--reason"), arg(call, v[1]);
+	return 200;
+}
+
+static int a_answer(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	(void)li, (void)why, (void)ws;
+	arg(call, "answer"), arg(call, v[0]), arg(call, "--approve");
+	return 200;
+}
+
+static int a_answer_refuse(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	(void)li, (void)why, (void)ws;
+	arg(call, "answer"), arg(call, v[0]), arg(call, "--refuse"), arg(call, "--reason"), arg(call, v[1]);
+	return 200;
+}
+
+static int a_accept(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	(void)li, (void)why, (void)ws;
+	arg(call, "corrections"), arg(call, "accept"), arg(call, v[0]);
+	return 200;
+}
+
+static int a_reject(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	(void)li, (void)why, (void)ws;
+	arg(call, "corrections"), arg(call, "reject"), arg(call, v[0]), arg(call, "--reason"), arg(call, v[1]);
+	return 200;
+}
+
+static int a_erase(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	(void)li, (void)why, (void)ws;
+	arg(call, "erase"), arg(call, v[0]), arg(call, v[1]), arg(call, "--reason"), arg(call, v[2]);
+	return 200;
+}
+
+#define ID { "id", id_ok, 1 }
+#define REASON { "reason", reason_ok, 1 }
+
+static const route actions[] = {
+	{ "approve", { ID }, a_approve, 0, 0, 0 },
+	{ "refuse", { ID, REASON }, a_refuse, 0, 0, 0 },
+	{ "answer", { ID }, a_answer, 0, 0, 0 },
+	{ "answer-refuse", { ID, REASON }, a_answer_refuse, 0, 0, 0 },
+	{ "correction-accept", { ID }, a_accept, 0, 0, 0 },
+	{ "correction-reject", { ID, REASON }, a_reject, 0, 0, 0 },
+	{ "erase", { { "dataset", own_dataset_ok, 1 }, { "key", key_ok, 1 }, REASON }, a_erase, 0, 0, 0 },
+};
+
+int strata_console_action(strata_console_call *call, const char *name, const char *body, char *why, size_t whysize)
+{
+	char *v[ROUTE_PARAMS_MAX] = { 0 };
+	const route *r = NULL;
+	char path[96];
+	int rc;
+
+	memset(call, 0, sizeof(*call));
+	why[0] = '\0';
+	if (body && strlen(body) > STRATA_CONSOLE_QUERY_MAX) {
+		snprintf(why, whysize, _("the query is longer than %d bytes"), STRATA_CONSOLE_QUERY_MAX);
+		return 414;
+	}
+	for (size_t i = 0; i < sizeof(actions) / sizeof(*actions) && !r; i++)
+		if (!strcmp(name, actions[i].name))
+			r = &actions[i];
+	if (!r) {
+		snprintf(why, whysize, _("no such action"));
+		return 404;
+	}
+	snprintf(path, sizeof(path), "/api/act/%s", name);
+	if ((rc = params(call, r, v, body, path, why, whysize)) != 200 || (rc = r->build(call, v, 1, why, whysize)) != 200)
+		return rc;
+	call->text = 1;
 	for (size_t k = 0; k < call->argc; k++)
 		if (!call->argv[k]) {
 			snprintf(why, whysize, _("the request is too long"));

@@ -286,3 +286,19 @@ int cli_act(strata_cli *cli, int roles, const char *what)
 		return error;
 	return strata_officers_permit(cli->node, roles, what);
 }
+
+int cli_officer_probe(strata_officer *out, strata_node *n, const char *name, const char *keyfile, const char *pass)
+{
+	int error;
+
+	memset(&the_signer, 0, sizeof(the_signer));
+	snprintf(the_signer.key, sizeof(the_signer.key), "%s", keyfile);
+	snprintf(the_signer.pass, sizeof(the_signer.pass), "%s", pass);
+	the_signer.have_pass = 1;
+	if (access(keyfile, R_OK) < 0)
+		error = strata_error_set("officer '%s' has no key at this node for the console (%s)", name, keyfile);
+	else
+		error = strata_officers_probe(out, n, name, sign_cb, (void *)name);
+	OPENSSL_cleanse(&the_signer, sizeof(the_signer));
+	return error;
+}

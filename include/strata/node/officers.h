@@ -101,6 +101,8 @@ typedef int (*strata_cosign_fn)(strata_buf *armored, const void *data, size_t le
  * so a wrong key or passphrase is refused here, before anything changes.
  */
 int strata_officers_act(strata_node *n, const char *name, strata_cosign_fn sign, void *payload);
+/* The same check without naming them (a console's login): *out (may be NULL) gets their entry. */
+int strata_officers_probe(strata_officer *out, strata_node *n, const char *name, strata_cosign_fn sign, void *payload);
 /* The actor, or NULL. */
 const strata_officer *strata_officers_actor(const strata_node *n);
 /*

@@ -288,7 +288,7 @@ static int check_signature(const strata_officer *o, const char *armored, size_t 
 	return 0;
 }
 
-int strata_officers_act(strata_node *n, const char *name, strata_cosign_fn sign, void *payload)
+int strata_officers_probe(strata_officer *out, strata_node *n, const char *name, strata_cosign_fn sign, void *payload)
 {
 	strata_officer o;
 	strata_buf sig = STRATA_BUF_INIT;
@@ -307,6 +307,18 @@ int strata_officers_act(strata_node *n, const char *name, strata_cosign_fn sign,
 		return error;
 	}
 	strata_buf_dispose(&sig);
+	if (out)
+		*out = o;
+	return 0;
+}
+
+int strata_officers_act(strata_node *n, const char *name, strata_cosign_fn sign, void *payload)
+{
+	strata_officer o;
+	int error;
+
+	if ((error = strata_officers_probe(&o, n, name, sign, payload)) < 0)
+		return error;
 	free(n->actor);
 	if ((n->actor = malloc(sizeof(*n->actor))) == NULL)
 		return strata_error_set("out of memory");
