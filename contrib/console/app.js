@@ -111,9 +111,56 @@ function errorBox(e) {
 	if (e.status === 401 && !session.logged_in) box.append(" ", el("a", { href: "#/login" }, t("Log in")));
 	return box;
 }
+let notice = null;	// what the last change did: shown once, at the top of the page it leads back to
 function show(...nodes) {
 	const m = document.getElementById("main");
+	if (notice && nodes.length && !(nodes.length === 1 && nodes[0].classList && nodes[0].classList.contains("muted"))) {
+		nodes.unshift(el("div", { class: "notice ok" }, notice));
+		notice = null;
+	}
 	m.replaceChildren(...nodes);
+}
+
+// ---- an officer's changes: each one asks for the passphrase again, and carries the session's token ----
+
+function canAct() { return session && session.role === "officer"; }
+
+async function act(name, fields) {
+	const r = await fetch("/api/act/" + name, { method: "POST", credentials: "same-origin",
+		headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Strata-CSRF": session.csrf || "" },
+		body: new URLSearchParams(fields).toString() });
+	let b = null;
+	try { b = await r.json(); } catch (e) { b = null; }
+	if (!r.ok) throw new Error(b && b.error ? b.error : r.status + " " + t(r.statusText));
+	return b;
+}
+
+// a button that opens a small form: a reason if the change needs one, the passphrase, and confirm
+function actionButton(text, name, fields, needReason) {
+	const box = el("span", { class: "action" });
+	const open = el("button", { type: "button", onclick: () => {
+		const msg = el("span", { class: "muted" });
+		const form = el("form", { class: "row act", onsubmit: async (ev) => {
+			ev.preventDefault();
+			const f = Object.assign({}, fields, { passphrase: form.elements.passphrase.value });
+			if (needReason) f.reason = form.elements.reason.value.trim();
+			form.elements.passphrase.value = "";
+			msg.replaceChildren(t("Working…"));
+			try {
+				const r = await act(name, f);
+				notice = t("Done: it is in the audit log under your name.") + (r && r.output ? " " + r.output.trim() : "");
+				route();
+			} catch (e) { msg.replaceChildren(el("span", { class: "error" }, e.message)); }
+		} },
+			needReason ? el("label", {}, t("Reason"), el("input", { name: "reason", size: 30, required: "required" })) : "",
+			el("label", {}, t("Your passphrase"), el("input", { name: "passphrase", type: "password", size: 20, autocomplete: "current-password", required: "required" })),
+			el("button", { type: "submit" }, t("Confirm")),
+			el("button", { type: "button", onclick: () => box.replaceChildren(open) }, t("Cancel")), msg);
+		box.replaceChildren(form);
+		form.elements[needReason ? "reason" : "passphrase"].focus();
+	} }, text);
+	box.append(open);
+	return box;
 }
 
 // ---- federation ----
@@ -244,8 +291,11 @@ async function records(name, head, key) {
 		let hist;
 		try { hist = await api("history?dataset=" + enc(name) + "&key=" + enc(key)); } catch (e) { if (e.stale) throw e; return show(...head, form, errorBox(e)); }
 		const fields = Array.from(new Set(hist.flatMap((h) => h.record ? Object.keys(h.record) : [])));
+		const own = !name.includes("/");
 		return show(...head, form,
-			el("p", {}, el("a", { href: "#/trace/" + enc(name) + "/" + enc(key) }, t("Trace this record through the tiers"))),
+			el("p", {}, el("a", { href: "#/trace/" + enc(name) + "/" + enc(key) }, t("Trace this record through the tiers")),
+				own ? [" · ", el("a", { href: "#/disclosures/" + enc(name) + "/" + enc(key) }, t("Who received it"))] : "",
+				own && canAct() ? [" · ", actionButton(t("Order its erasure"), "erase", { dataset: name, key: key }, true)] : ""),
 			table([t("time"), t("change"), t("node"), t("signature")].concat(fields.map((f) => label(name, f))), hist, (h) => [when(h.time), w(h.change), h.node || "—",
 				el("span", { class: h.signature === "good" ? "ok" : "bad" }, w(h.signature))].concat(fields.map((f) => data(h.record && h.record[f] !== undefined ? h.record[f] : null)))));
 	}
@@ -395,32 +445,90 @@ async function sharing() {
 		el("div", { class: "summary" + (overdue ? " bad" : "") }, t("{n} requests for data here: {open} waiting for someone, {overdue} overdue.", { n: requests.length, open: open, overdue: overdue })),
 		el("h2", {}, t("Requests for data")),
 		el("p", { class: "muted" }, t("Filed here, received as the data's owner, or passed on as a relay. The owner answers with 'strata answer'; each relay approves its own leg.")),
-		table([t("request"), t("role"), t("status"), t("from"), t("owner / dataset"), t("fields"), t("deadline"), t("waiting on"), t("decision"), t("legs")], requests, (r) => [
+		table([t("request"), t("role"), t("status"), t("from"), t("owner / dataset"), t("fields"), t("deadline"), t("waiting on"), t("decision"), t("legs"), ""], requests, (r) => [
 			el("span", { class: "mono" }, r.id), w(r.role), state(r.status), r.from, r.owner + "/" + r.dataset, r.fields, when(r.deadline),
-			r.waiting_on || "—", [w(r.decision), r.reason ? ": " : "", r.reason ? data(r.reason) : ""], r.legs || "—"]),
+			r.waiting_on || "—", [w(r.decision), r.reason ? ": " : "", r.reason ? data(r.reason) : ""], r.legs || "—",
+			canAct() && r.role === "owner" && (r.status === "open" || r.status === "overdue") ?
+				el("span", {}, actionButton(t("Approve"), "answer", { id: r.id }, false), " ", actionButton(t("Refuse"), "answer-refuse", { id: r.id }, true)) : ""]),
 		el("h2", {}, t("Corrections")),
-		table([t("correction"), t("role"), t("status"), t("filer"), t("dataset"), t("field"), t("proposed"), t("now"), t("note")], corrections, (c) => [
-			el("span", { class: "mono" }, c.id), w(c.role), state(c.status), c.filer, c.dataset, label(c.dataset, c.field), data(c.value), data(c.current), data(c.note)]),
+		table([t("correction"), t("role"), t("status"), t("filer"), t("dataset"), t("field"), t("proposed"), t("now"), t("note"), ""], corrections, (c) => [
+			el("span", { class: "mono" }, c.id), w(c.role), state(c.status), c.filer, c.dataset, label(c.dataset, c.field), data(c.value), data(c.current), data(c.note),
+			canAct() && c.role === "owner" && c.status === "open" ?
+				el("span", {}, actionButton(t("Accept"), "correction-accept", { id: c.id }, false), " ", actionButton(t("Reject"), "correction-reject", { id: c.id }, true)) : ""]),
 		el("h2", {}, t("Catalogue")),
 		el("p", { class: "muted" }, t("What this node and the nodes around it offer, as their catalogues came with the exchanges: no values.")),
 		table([t("owner"), t("dataset"), t("title"), t("attribute"), t("records"), t("fields"), t("path"), t("as of")], catalog, (d) => [
 			d.owner, d.dataset, data(d.title), w(d.attribute), num(d.records), d.fields, d.path, when(d.as_of)]));
 }
 
+// ---- four eyes: what waits for a second officer ----
+
+// a waiting policy version beside the one committed: what changes, what it does to this node's data, the risk
+function review(p) {
+	const box = el("div", { class: "review" });
+	const open = el("button", { type: "button", onclick: async () => {
+		box.replaceChildren(el("p", { class: "muted" }, t("Loading…")));
+		try {
+			const [d, im, rk] = await Promise.all([api("pending-diff?id=" + enc(p.id)), api("pending-impact?id=" + enc(p.id)), api("pending-risk?id=" + enc(p.id))]);
+			box.replaceChildren(el("div", { class: "side" },
+				el("div", {}, el("h3", {}, t("What changes")), d.changes.length ? el("ul", {}, d.changes.map((c) => el("li", { class: "change" + (c.more_visible ? " more" : c.less_visible ? " less" : "") },
+					(c.dataset ? c.dataset + (c.field ? "." + c.field : "") + ": " : "") + w(c.what) + " (" + (c.old || "—") + " → " + (c.new || "—") + ")" + (c.why ? ". " + c.why : "")))) :
+					el("p", { class: "muted" }, t("No difference."))),
+				el("div", {}, el("h3", {}, t("On this node's data")), table([t("recipient"), t("dataset"), t("records gained"), t("lost"), t("fields: + shown, ~ changed")], im.impact || [], (x) => [
+					x.peer, x.dataset, num(x.gained), num(x.lost), (x.fields || []).filter((f) => f.visible > 0 || f.changed > 0).map((f) => label(x.dataset, f.field) + (f.visible ? " +" + f.visible : "") + (f.changed ? " ~" + f.changed : "")).join(", ") || "—"])),
+				el("div", {}, el("h3", {}, t("Re-identification risk")), table([t("recipient"), t("dataset"), t("min k"), t("verdict")], rk.risk || [], (x) => [
+					x.peer, x.dataset, num(x.risk && x.risk.min_k), verdict(x.risk)]))));
+		} catch (e) { if (!e.stale) box.replaceChildren(errorBox(e)); }
+	} }, t("Review"));
+	box.append(open);
+	return box;
+}
+
+async function pending() {
+	const rows = await api("pending");
+	show(el("h1", {}, t("Approvals")),
+		el("p", { class: "muted" }, t("Changes a rule gives to two officers wait here, proposed by the first: a policy version that makes more visible, an erasure. A second officer (not the one who proposed it) makes it exactly as proposed, or refuses it with a reason.")),
+		table([t("proposal"), t("change"), t("proposed by"), t("when"), ""], rows, (p) => [
+			el("span", { class: "mono" }, p.id), data(p.summary), p.proposer, when(p.created),
+			canAct() && p.proposer !== session.officer ? el("span", {}, actionButton(t("Approve"), "approve", { id: p.id }, false), " ",
+				actionButton(t("Refuse"), "refuse", { id: p.id }, true)) : el("span", { class: "muted" }, canAct() ? t("yours: another officer decides") : "—")]),
+		...rows.filter((p) => p.kind === "policy-commit").map((p) => el("section", {}, el("h2", {}, t("Review of {id}", { id: p.id })), review(p))));
+}
+
+// ---- one resident: who received what, when, why ----
+
+async function disclosures(name, key) {
+	const d = await api("disclosures?dataset=" + enc(name) + "&key=" + enc(key));
+	const list = d.disclosures || [];
+	show(el("h1", {}, t("Disclosures of one record")),
+		el("p", {}, name, " · ", el("span", { class: "mono" }, key)),
+		el("p", { class: "muted" }, t("Every recipient this record was sent to: when, how, under which policy and purpose, and the fields as they received them.")),
+		table([t("event"), t("recipient"), t("sent"), t("via"), t("policy"), t("purpose"), t("fields as sent")], list, (x) => [
+			w(x.event), x.recipient || "—", when(x.sent), x.via || "—", x.policy ? x.policy + (x.policy_version ? " v" + x.policy_version : "") : "—",
+			data(x.purpose), data(x.gone ? t("(no longer held here)") : x.fields ? Object.keys(x.fields).map((f) => label(name, f) + ": " + x.fields[f]).join("; ") : null)]));
+}
+
 // ---- login ----
 
 function login() {
 	const msg = el("div", {});
+	const officers = session && session.officers;
 	const form = el("form", { class: "row", onsubmit: async (ev) => {
 		ev.preventDefault();
+		const body = officers ? new URLSearchParams({ officer: form.elements.officer.value.trim(), passphrase: form.elements.passphrase.value }).toString() :
+			"token=" + enc(form.elements.token.value.trim());
+		if (officers) form.elements.passphrase.value = "";
 		const r = await fetch("/login", { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/x-www-form-urlencoded" },
-			body: "token=" + enc(form.elements.token.value.trim()) });
+			body: body });
 		if (r.status === 204) { await loadSession(); location.hash = "#/federation"; return; }
 		let b = null; try { b = await r.json(); } catch (e) { b = null; }
 		msg.replaceChildren(el("div", { class: "error" }, b && b.error ? b.error : t("login failed")));
-	} }, el("label", {}, t("Login token (printed when the console first started)"), el("input", { name: "token", type: "password", size: 52, autocomplete: "off" })),
+	} }, officers ? [el("label", {}, t("Officer"), el("input", { name: "officer", size: 16, autocomplete: "username" })),
+		el("label", {}, t("Passphrase of your key"), el("input", { name: "passphrase", type: "password", size: 24, autocomplete: "current-password" }))] :
+		el("label", {}, t("Login token (printed when the console first started)"), el("input", { name: "token", type: "password", size: 52, autocomplete: "off" })),
 		el("button", { type: "submit" }, t("Log in")));
-	show(el("h1", {}, t("Log in")), el("p", {}, t("The records of this node's own datasets are shown only after a login.")), form, msg);
+	show(el("h1", {}, t("Log in")), el("p", {}, officers ? t("This node has officers: each logs in with their name and their key's passphrase, and what they change is signed with their key.") :
+		t("The records of this node's own datasets are shown only after a login.")), form, msg);
 }
 
 async function loadSession() {
@@ -439,7 +547,9 @@ async function loadSession() {
 	s.replaceChildren(el("button", { type: "button", class: "lang", title: lang === "zh" ? "English" : "中文", onclick: () => {
 		try { localStorage.setItem("strata.lang", other); } catch (e) { /* private mode: this page only */ }
 		location.reload();
-	} }, other === "zh" ? "中文" : "English"), " ", session.logged_in ? el("button", { type: "button", onclick: async () => {
+	} }, other === "zh" ? "中文" : "English"), " ",
+		session.officer ? el("span", { class: "who" }, (session.officer_display ? session.officer_display + " · " : "") + session.officer + " (" + w(session.role) + ") ") : "",
+		session.logged_in ? el("button", { type: "button", onclick: async () => {
 		await fetch("/logout", { method: "POST", credentials: "same-origin" });
 		await loadSession(); route();
 	} }, t("Log out")) : el("a", { href: "#/login" }, t("Log in")));
@@ -467,6 +577,8 @@ async function route() {
 		else if (page === "policies") await policies();
 		else if (page === "audit") await audit(query);
 		else if (page === "sharing") await sharing();
+		else if (page === "pending") await pending();
+		else if (page === "disclosures") await disclosures(parts.slice(1, -1).join("/"), parts[parts.length - 1]);
 		else if (page === "login") login();
 		else show(el("div", { class: "error" }, t("No such page.")));
 	} catch (e) {
@@ -485,10 +597,10 @@ function verdict(r) {
 
 // the page's own words (index.html holds the English, for a page without the script)
 function translatePage() {
-	const words = { federation: t("Federation"), datasets: t("Datasets"), policies: t("Policies"), sharing: t("Sharing"), audit: t("Audit") };
+	const words = { federation: t("Federation"), datasets: t("Datasets"), policies: t("Policies"), sharing: t("Sharing"), pending: t("Approvals"), audit: t("Audit") };
 	for (const a of document.querySelectorAll("nav a")) a.textContent = words[a.dataset.page] || a.textContent;
 	const f = document.querySelector("footer");
-	if (f) f.replaceChildren(t("Read-only: nothing here changes the node. Times are in the node's time zone. Every page is also JSON under /api."));
+	if (f) f.replaceChildren(t("An officer's changes here ask for their passphrase again and are signed with their key; nothing else changes the node. Times are in the node's time zone. Every page is also JSON under /api."));
 }
 
 window.addEventListener("hashchange", route);

@@ -393,6 +393,22 @@ static int load_spec(strata_policy **out, strata_buf *label, const char *spec, s
 
 	*out = NULL;
 	strata_buf_clear(label);
+	/* a version that waits for a second officer (pending.h), exactly as its proposer signed it */
+	if (!strncmp(spec, "pending:", 8)) {
+		strata_pending pd;
+		const char *text;
+		if (!*n && (rc = strata_node_open_checked(n, cli->node_dir)) < 0)
+			return rc;
+		if ((rc = strata_pending_get(&pd, *n, spec + 8)) < 0)
+			return rc;
+		text = json_string_value(json_object_get(pd.body, "text"));
+		if (strcmp(pd.kind, "policy-commit") || !text)
+			rc = strata_error_setc(STRATA_ENOTFOUND, "'%s' waits, but is not a policy version", spec + 8);
+		else if ((rc = strata_policy_parse(out, spec, text, strlen(text))) == 0)
+			strata_buf_printf(label, _("proposed by %s, waiting"), pd.proposer);
+		strata_pending_dispose(&pd);
+		return rc;
+	}
 	/* a path (it has a '/' or a '.', which no policy name has) or a file that is there */
 	if (strpbrk(spec, "/.") || (stat(spec, &st) == 0 && S_ISREG(st.st_mode))) {
 		strata_buf_printf(label, "%s", spec);
@@ -479,8 +495,8 @@ static int policy_diff(int argc, char **argv, strata_cli *cli)
 			       "Every change from OLD to NEW and what it does to what recipients see: more\n"
 			       "visible, less visible, or tokens that change.  OLD and NEW are each a policy\n"
 			       "file, or NAME (the version committed on the node) or NAME@VERSION (any version\n"
-			       "ever committed).  A single argument is compared with the committed version of\n"
-			       "the policy it names.\n\n"
+			       "ever committed), or pending:ID (a version that waits for a second officer).\n"
+			       "A single argument is compared with the committed version of the policy it names.\n\n"
 			       "  --exit-code  exit 1 if anything becomes more visible (for a review gate)\n"
 			       "  --json       the changes as JSON\n"));
 			return 0;

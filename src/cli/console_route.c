@@ -86,6 +86,7 @@ static int dataset_ok(const char *v)
 static int key_ok(const char *v) { return plain(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_.:-", 128); }
 static int time_ok(const char *v) { return plain(v, "TZ:+-.", 40); }
 static int policy_ok(const char *v) { return plain(v, "_-", 64); }
+static int id_ok(const char *v) { return strlen(v) == 16 && strspn(v, "0123456789abcdef") == 16; }
 static int number_ok(const char *v) { return v[0] && strspn(v, "0123456789") == strlen(v) && strlen(v) <= 9; }
 
 /* ---- routes ---- */
@@ -322,6 +323,31 @@ static int r_pending(strata_console_call *call, char *const *v, int li, char *wh
 	return 200;
 }
 
+/* a version that waits, beside the one committed: what changes, what it does to the data, the risk */
+static int r_pending_review(strata_console_call *call, char *const *v, int li, char *why, size_t ws, const char *what)
+{
+	char spec[32];
+	(void)li, (void)why, (void)ws;
+	snprintf(spec, sizeof(spec), "pending:%s", v[0]);
+	arg(call, "policy"), arg(call, what), arg(call, keep(call, spec)), arg(call, "--json");
+	return 200;
+}
+
+static int r_pending_diff(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	return r_pending_review(call, v, li, why, ws, "diff");
+}
+
+static int r_pending_impact(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	return r_pending_review(call, v, li, why, ws, "impact");
+}
+
+static int r_pending_risk(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
+{
+	return r_pending_review(call, v, li, why, ws, "risk");
+}
+
 static int r_officers(strata_console_call *call, char *const *v, int li, char *why, size_t ws)
 {
 	(void)v, (void)li, (void)why, (void)ws;
@@ -375,6 +401,9 @@ static const route routes[] = {
 	{ "requests", { { 0 } }, r_requests, 0, 0, 0 },
 	{ "corrections", { { 0 } }, r_corrections, 0, 0, 0 },
 	{ "pending", { { 0 } }, r_pending, 0, 0, 0 },
+	{ "pending-diff", { { "id", id_ok, 1 } }, r_pending_diff, 0, 0, 0 },
+	{ "pending-impact", { { "id", id_ok, 1 } }, r_pending_impact, 0, 0, 1 },
+	{ "pending-risk", { { "id", id_ok, 1 } }, r_pending_risk, 0, 0, 1 },
 	{ "officers", { { 0 } }, r_officers, 0, 0, 0 },
 	{ "disclosures", { DATASET, { "key", key_ok, 1 } }, r_disclosures, 0, 0, 0 },
 };
@@ -459,7 +488,6 @@ int strata_console_route(strata_console_call *call, const char *path, const char
 
 /* ---- actions (POST /api/act/NAME): an officer's changes, each a command with --as (console.c) ---- */
 
-static int id_ok(const char *v) { return strlen(v) == 16 && strspn(v, "0123456789abcdef") == 16; }
 /* a reason: one line of text (decoding refused control bytes), not an option, at most 300 bytes */
 static int reason_ok(const char *v) { return v[0] && v[0] != '-' && strlen(v) <= 300; }
 /* an own dataset: this node's records, by their name alone */

@@ -136,8 +136,12 @@ def main():
                     if time.time() > deadline:
                         raise SystemExit("step %d: the login page did not render" % n)
                     time.sleep(0.1)
-                d.js("var f = document.querySelector('main form'); f.elements.token.value = arguments[0]; f.requestSubmit();",
-                     st["token"])
+                if "officer" in st:
+                    d.js("var f = document.querySelector('main form'); f.elements.officer.value = arguments[0]; "
+                         "f.elements.passphrase.value = arguments[1]; f.requestSubmit();", st["officer"], st["passphrase"])
+                else:
+                    d.js("var f = document.querySelector('main form'); f.elements.token.value = arguments[0]; f.requestSubmit();",
+                         st["token"])
                 deadline = time.time() + 20
                 while not re.search(r"(Log out|退出登录)$", d.js("return document.getElementById('session').innerText")):
                     if time.time() > deadline:
@@ -161,7 +165,18 @@ def main():
                 time.sleep(0.1)
             for act in st.get("click", []):
                 d.js("document.body.dataset.clicked = ''; var b = Array.from(document.querySelectorAll('button')).find(x => x.textContent.startsWith(arguments[0])); b.click();", act)
+            # an officer's change: its button opens a form for the reason and the passphrase
+            for a in st.get("act", []):
+                found = d.js("var b = Array.from(document.querySelectorAll('.action > button')).find(x => x.textContent === arguments[0]);"
+                             " if (!b) return false; b.click(); return true;", a["button"])
+                if not found:
+                    raise SystemExit("step %d (%s): no '%s' button" % (n, st["go"], a["button"]))
+                d.js("var f = document.querySelector('.action form.act'); if (f.elements.reason) f.elements.reason.value = arguments[0];"
+                     " f.elements.passphrase.value = arguments[1]; f.requestSubmit();", a.get("reason", ""), a["passphrase"])
             text = d.js("return document.body.innerText")
+            present = [t for t in st.get("absent", []) if t in d.js("return Array.from(document.querySelectorAll('button')).map(b => b.textContent).join('\\n')").split("\n")]
+            if present:
+                raise SystemExit("step %d (%s): buttons that should not be there: %s" % (n, st["go"], present))
             deadline = time.time() + 30
             missing = [t for t in st.get("expect", []) if t not in text]
             while missing and time.time() < deadline:

@@ -127,3 +127,47 @@ done
 [ "$(grep -c '"console-login"' cn/refused.log)" -ge 11 ] || fail "failed logins are not all logged"
 [ "$(login zhang zhang-secret-1 jar4)" = 204 ] || fail "another officer is locked out by li's failures"
 ok "failed logins: an officer is held off after ten, even from loopback, each logged; others are not"
+
+# --- the same in a real browser: an officer approves from the page, an auditor gets no button ---
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+	ok "# SKIP the browser checks: chromium and chromedriver are not installed (sh contrib/run.sh test installs them)"
+	exit 0
+fi
+ART=${ARTIFACTS:-$(cd "$(dirname "$STRATA")" && pwd)/tests/artifacts}/console
+mkdir -p "$ART"
+STRATA_OFFICER_KEY=cn/officers/wang.key STRATA_PASSPHRASE=wang-secret-1 \
+	STRATA_NEW_PASSPHRASE=wu-secret-123 S -C cn --as wang officer add wu --role officer --new-key cn/officers/wu.key --display-name 吴七 >/dev/null
+sed -e 's/^version: .*/version: 4/' -e 's/^purpose: .*/&\napproval: {expose_more: 2}/' -e 's/name: {mask: \[1, 0\]}/name: keep/' \
+	-e 's/^      phone: .*/      phone: keep/' "$TOP_SRCDIR/policies/community-to-street.yaml" >v4.yaml
+STRATA_OFFICER_KEY=cn/officers/zhang.key STRATA_PASSPHRASE=zhang-secret-1 S -C cn --as zhang policy commit v4.yaml >p.out
+pid=$(sed -n "s/.*'strata approve \([0-9a-f]\{16\}\)'.*/\1/p" p.out)
+[ -n "$pid" ] || fail "no second proposal: $(cat p.out)"
+# a fresh console: li's failed logins above hold that one off
+kill "$(tail -1 "$T/daemons")" 2>/dev/null || true
+"$STRATA" -C cn console --listen 127.0.0.1:0 >console.out 2>console.err &
+echo $! >>"$T/daemons"
+wait_log console.out "console of this node:" || fail "console: $(cat console.err)"
+BASE=$(sed -n 's/^console of this node: \(http[^ ]*\) .*/\1/p' console.out)
+cat >auditor.json <<EOF2
+[
+ {"lang": "en", "base": "${BASE}"},
+ {"login": "${BASE}#/login", "officer": "li", "passphrase": "li-secret-123"},
+ {"go": "${BASE}#/pending", "wait": "pending", "expect": ["$pid", "makes more visible", "zhang", "li (auditor)"], "absent": ["Approve", "Refuse"], "shot": "officers-auditor-pending"},
+ {"go": "${BASE}#/disclosures/residents/$(sed -n 2p "$TOP_SRCDIR/seeds/residents.csv" | cut -d, -f1)", "wait": "disclosures", "expect": ["Disclosures of one record", "st-wangjiang"], "shot": "officers-disclosures"}
+]
+EOF2
+python3 "$TOP_SRCDIR/tests/e2e/browser.py" auditor.json "$ART" >browser.out 2>&1 || fail "the auditor's console in Chromium: $(cat browser.out)"
+cat >officer.json <<EOF2
+[
+ {"lang": "en", "base": "${BASE}"},
+ {"login": "${BASE}#/login", "officer": "wu", "passphrase": "wu-secret-123"},
+ {"go": "${BASE}#/pending", "wait": "pending", "click": ["Review"], "expect": ["$pid", "吴七 · wu (officer)", "What changes", "residents.phone", "mask [3, 4] → keep", "phone ~", "On this node's data", "Re-identification risk"], "shot": "officers-pending"},
+ {"go": "${BASE}#/federation", "wait": "federation", "expect": ["cn-wangjiang-01"], "shot": "officers-federation"},
+ {"go": "${BASE}#/pending", "wait": "pending", "act": [{"button": "Approve", "passphrase": "wu-secret-123"}], "expect": ["Done: it is in the audit log under your name.", "committed"], "shot": "officers-approved"}
+]
+EOF2
+python3 "$TOP_SRCDIR/tests/e2e/browser.py" officer.json "$ART" >browser.out 2>&1 || fail "the officer's console in Chromium: $(cat browser.out)"
+msg=$(git -C cn/repo.git log -1 --format=%B refs/strata/audit)
+echo "$msg" | grep -q "^Strata-Officer: wu " && echo "$msg" | grep -q "^Strata-Approves: $pid$" || fail "the page's approval is not wu's: $msg"
+[ ! -e "cn/pending/$pid.json" ] || fail "the approved change still waits"
+ok "in Chromium: an auditor sees what waits and the disclosures of one resident with no button to change anything; an officer approves from the page with their passphrase, the event theirs"
