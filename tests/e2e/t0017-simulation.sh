@@ -863,6 +863,7 @@ PY
 # --- one seed ---
 run_seed() {
 	rng=$seed
+	staffed_cn_a= staffed_st= staffed_pv=	# each seed's nodes name their officers afresh
 	mkdir "$T/s$seed"
 	cd "$T/s$seed"
 	: >"$T/daemons.s$seed"

@@ -98,6 +98,34 @@ git -C cn/repo.git log -1 --format=%B refs/strata/audit | grep -q "^Strata-Offic
 S -C cn verify --all >/dev/null || fail "verify --all after the console's changes"
 ok "an officer approves a waiting policy and orders an erasure from the console: each event is theirs, signed (ssh-keygen verifies), the proposer named"
 
+# --- a request and a correction from the street, answered from the console ---
+xround() { # cn -> st by parcel, the receipt back (it carries the street's messages)
+	rm -f x.parcel x.parcel.receipt
+	STRATA_OFFICER_KEY=cn/officers/wang.key STRATA_PASSPHRASE=wang-secret-1 S -C cn --as wang export --to st-wangjiang -o x.parcel >/dev/null
+	S -C st import x.parcel >/dev/null
+	STRATA_OFFICER_KEY=cn/officers/wang.key STRATA_PASSPHRASE=wang-secret-1 S -C cn --as wang import x.parcel.receipt >/dev/null
+}
+xround
+S -C st request cn-wangjiang-01/residents --fields name --purpose "核对低保名单" --basis "政务数据共享条例" >req.out
+rid=$(sed -n 's/^request \([0-9a-f]\{16\}\) filed.*/\1/p' req.out)
+[ -n "$rid" ] || fail "no request: $(cat req.out)"
+ck=$(S -C st export cn-wangjiang-01/residents --format jsonl | head -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id_number"])')
+S -C st correct cn-wangjiang-01/residents "$ck" --field income_band --value "0-2999" --note "民政核对" >/dev/null
+xround
+cid=$(curl -s -b jar1 "${BASE}api/corrections" | python3 -c 'import json,sys; print([c["id"] for c in json.load(sys.stdin) if c["role"] == "owner"][0])')
+curl -s -b jar1 "${BASE}api/requests" | python3 -c "import json,sys; assert any(r['id'] == '$rid' and r['role'] == 'owner' for r in json.load(sys.stdin))" ||
+	fail "the request did not reach the console: $(curl -s -b jar1 "${BASE}api/requests")"
+[ "$(act jar1 answer --data "id=$rid&passphrase=zhou-secret-1")" = 200 ] || fail "answering from the console: $(cat act.out)"
+git -C cn/repo.git log -1 --format=%B refs/strata/audit | grep -q "^Strata-Officer: zhou " || fail "the answer is not zhou's"
+S -C cn requests --json | python3 -c "import json,sys; assert [r for r in json.load(sys.stdin) if r['id'] == '$rid'][0]['status'] == 'approved'" ||
+	fail "the request is not approved: $(S -C cn requests --json)"
+[ "$(act jar1 correction-accept --data "id=$cid&passphrase=zhou-secret-1")" = 200 ] || fail "accepting from the console: $(cat act.out)"
+git -C cn/repo.git log -1 --format=%B refs/strata/audit | grep -q "^Strata-Officer: zhou " || fail "the acceptance is not zhou's"
+S -C cn corrections --json | python3 -c "import json,sys; assert [c for c in json.load(sys.stdin) if c['id'] == '$cid'][0]['status'] == 'accepted'" ||
+	fail "the correction is not accepted: $(S -C cn corrections --json)"
+S -C cn verify --all >/dev/null || fail "verify --all after the answers"
+ok "a request for data and a correction filed at the street reach the community, and an officer answers both from the console, under their name"
+
 # --- an auditor reads, changes nothing ---
 [ "$(login li li-secret-123 jar2)" = 204 ] || fail "li's login"
 [ "$(code -b jar2 "${BASE}api/audit")" = 200 ] && [ "$(code -b jar2 "${BASE}api/records?dataset=residents")" = 200 ] || fail "the auditor cannot read"
