@@ -25,6 +25,7 @@ extern char **environ;
 
 #define USAGE "officer add NAME --role officer|operator|auditor (--key FILE.pub | --new-key FILE) [--display-name TEXT]\n" \
 	      "       strata officer list [--format table|csv|json]\n" \
+	      "       strata officer set NAME [--role officer|operator|auditor] [--display-name TEXT]\n" \
 	      "       strata officer remove NAME"
 
 static const char *const cols[] = { "name", "role", "display_name", "fingerprint", "added", "removed" };
@@ -241,6 +242,56 @@ done:
 	return rc;
 }
 
+static int officer_set(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "display-name", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *role_text = NULL, *display = NULL;
+	strata_officer o;
+	strata_buf tr = STRATA_BUF_INIT;
+	int c, rc, role = 0, journalled = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': role_text = optarg; break;
+		case 'd': display = optarg; break;
+		case 'h':
+			printf(_("usage: strata officer set NAME [--role officer|operator|auditor] [--display-name TEXT]\n\n"
+			       "Changes an officer's role or display name (\"\" removes it).  A session of theirs in the\n"
+			       "console, or a daemon running as them, ends: they log in again.  The last operator\n"
+			       "keeps the role.\n"));
+			return 0;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind + 1 != argc || (!role_text && !display))
+		return cli_usage(USAGE);
+	if ((role_text && (rc = strata_role_parse(&role, role_text)) < 0) ||
+	    (display && *display && (rc = strata_node_display_check(display)) < 0) ||
+	    (rc = strata_officer_get(&o, cli->node, argv[optind])) < 0 ||
+	    (rc = cli_act(cli, STRATA_ROLE_OPERATOR, _("change an officer"))) < 0 ||
+	    (rc = strata_journal_lock(cli->node)) < 0 ||
+	    (rc = strata_journal_conf_begin(cli->node, "officer-set", argv[optind], &journalled)) < 0 ||
+	    (rc = strata_officer_set(cli->node, argv[optind], role, display)) < 0 ||
+	    (rc = strata_buf_printf(&tr, "Strata-Officer-Changed: %s <%s>\nStrata-Role: %s\n", o.name, o.fpr,
+				    strata_role_name(role ? role : o.role))) < 0 ||
+	    (rc = strata_audit_append(cli->node, "officer-set", "officer changed", tr.ptr)) < 0)
+		goto done;
+	strata_journal_end(cli->node);
+	journalled = 0;
+	if (!cli->quiet)
+		printf(_("officer '%s': %s\n"), argv[optind], _(strata_role_name(role ? role : o.role)));
+done:
+	if (journalled)
+		strata_journal_undo(cli->node);
+	strata_buf_dispose(&tr);
+	return rc;
+}
+
 static int officer_list(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
@@ -292,7 +343,7 @@ static int officer_list(int argc, char **argv, strata_cli *cli)
 
 int cmd_officer(int argc, char **argv, strata_cli *cli)
 {
-	static const char *const subs[] = { "add", "list", "remove" };
+	static const char *const subs[] = { "add", "list", "remove", "set" };
 
 	if (argc >= 2 && !strcmp(argv[1], "add"))
 		return officer_add(argc - 1, argv + 1, cli);
@@ -300,6 +351,8 @@ int cmd_officer(int argc, char **argv, strata_cli *cli)
 		return officer_list(argc - 1, argv + 1, cli);
 	if (argc >= 2 && !strcmp(argv[1], "remove"))
 		return officer_remove(argc - 1, argv + 1, cli);
+	if (argc >= 2 && !strcmp(argv[1], "set"))
+		return officer_set(argc - 1, argv + 1, cli);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf(_("usage: strata %s\n"), USAGE);
 		return 0;

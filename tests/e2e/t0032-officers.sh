@@ -206,8 +206,15 @@ expect_fail 1 "this node's own" "$STRATA" -C cn --as wang officer add wu --role 
 expect_fail 1 "pinned for 'st-wangjiang'" "$STRATA" -C cn --as wang officer add wu --role officer --key st/keys/node.pub
 expect_fail 2 "usage" "$STRATA" -C cn --as wang officer add wu --role officer
 expect_fail 1 "role 'boss'" "$STRATA" -C cn --as wang officer add wu --role boss --key li.key.pub
+expect_fail 1 "the last operator" "$STRATA" -C cn --as wang officer set wang --role officer
+expect_fail 1 "role 'chief'" "$STRATA" -C cn --as wang officer set zhang --role chief
+expect_fail 1 "did you mean 'zhang'" "$STRATA" -C cn --as wang officer set zhangg --role auditor
 node_state cn >after
 cmp -s before after || fail "a refused removal or addition changed the node"
+S -C cn --as wang officer set zhou --role auditor --display-name 周六六 >/dev/null
+S -C cn officer list --format csv | grep -q "^zhou,auditor,周六六," || fail "officer set: $(S -C cn officer list --format csv)"
+expect_fail 1 "auditor" env STRATA_OFFICER_KEY=zhou.key STRATA_PASSPHRASE=zhou-secret-1 "$STRATA" -C cn --as zhou view build
+S -C cn --as wang officer set zhou --role officer >/dev/null
 S -C cn verify --all >verify.out || fail "verify --all after a removal: $(cat verify.out)"
 ok "a removed officer acts no more, their events still verify; the last operator, a name used before, a key in use, a node's key, a bad role are refused"
 

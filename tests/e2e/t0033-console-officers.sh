@@ -156,6 +156,14 @@ done
 [ "$(login zhang zhang-secret-1 jar4)" = 204 ] || fail "another officer is locked out by li's failures"
 ok "failed logins: an officer is held off after ten, even from loopback, each logged; others are not"
 
+# --- a role changed mid-session ends the session ---
+[ "$(code -b jar4 "${BASE}api/status")" = 200 ] || fail "zhang's session does not read"
+STRATA_OFFICER_KEY=cn/officers/wang.key STRATA_PASSPHRASE=wang-secret-1 S -C cn --as wang officer set zhang --role auditor >/dev/null
+[ "$(code -b jar4 "${BASE}api/status")" = 401 ] || fail "a session whose officer's role changed still reads"
+[ "$(act jar4 approve --data "id=0123456789abcdef&passphrase=zhang-secret-1")" = 401 ] || fail "a session whose role changed still acts"
+STRATA_OFFICER_KEY=cn/officers/wang.key STRATA_PASSPHRASE=wang-secret-1 S -C cn --as wang officer set zhang --role officer >/dev/null
+ok "a role changed mid-session ends the session: the officer logs in again"
+
 # --- the same in a real browser: an officer approves from the page, an auditor gets no button ---
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
 	ok "# SKIP the browser checks: chromium and chromedriver are not installed (sh contrib/run.sh test installs them)"

@@ -87,6 +87,12 @@ int strata_officer_get(strata_officer *out, strata_node *n, const char *name);
  * write lock, node.conf journalled by the caller, who records the event.
  */
 int strata_officer_add(strata_node *n, const strata_officer *o);
+/*
+ * Changes one's role (0: leave it) and display name (NULL: leave it, "":
+ * remove it); refuses to take the role of the last current operator.  As
+ * above.  A session or daemon that named them ends (strata_officers_gate).
+ */
+int strata_officer_set(strata_node *n, const char *name, int role, const char *display);
 /* Marks one removed now; refuses the last current operator.  As above. */
 int strata_officer_remove(strata_node *n, const char *name);
 

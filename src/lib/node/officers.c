@@ -272,6 +272,39 @@ int strata_officer_remove(strata_node *n, const char *name)
 	return conf_set(n, name, "removed", when);
 }
 
+int strata_officer_set(strata_node *n, const char *name, int role, const char *display)
+{
+	strata_officer o, *all = NULL;
+	size_t count = 0;
+	int error;
+
+	if (!strata_node_locked(n))
+		return strata_error_set("officer set: the node's write lock is not held");
+	if ((error = strata_officer_get(&o, n, name)) < 0)
+		return error;
+	if (o.removed)
+		return strata_error_setc(STRATA_ENOTFOUND, "officer '%s' was removed already", name);
+	if (role && role != o.role) {
+		if ((error = strata_officers_list(&all, &count, n)) < 0)
+			return error;
+		if (o.role == STRATA_ROLE_OPERATOR && !other_operator(all, count, name))
+			error = strata_error_setc(STRATA_EDENIED, "'%s' is the last operator: name another before changing "
+						  "their role, so that someone can still name officers", name);
+		free(all);
+		if (error || (error = conf_set(n, name, "role", strata_role_name(role))) < 0)
+			return error;
+	}
+	if (display && *display && (error = strata_node_display_check(display)) < 0)
+		return error;
+	if (display) {
+		char key[128];
+		snprintf(key, sizeof(key), "officer.%s.displayname", name);
+		if ((error = strata_node_conf_set(n, key, display)) < 0)
+			return error;
+	}
+	return 0;
+}
+
 /* --- who acts --- */
 
 static const char probe[] = "strata: the key of the officer about to act\n";
