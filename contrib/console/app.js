@@ -111,7 +111,8 @@ function errorBox(e) {
 	if (e.status === 401 && !session.logged_in) box.append(" ", el("a", { href: "#/login" }, t("Log in")));
 	return box;
 }
-let notice = null;	// what the last change did: shown once, at the top of the page it leads back to
+let notice = null;
+const recordsOffset = {};	// the records page each dataset was left at	// what the last change did: shown once, at the top of the page it leads back to
 function show(...nodes) {
 	const m = document.getElementById("main");
 	if (notice && nodes.length && !(nodes.length === 1 && nodes[0].classList && nodes[0].classList.contains("muted"))) {
@@ -254,9 +255,22 @@ async function federation() {
 
 async function peer(name) {
 	const p = await api("peer?peer=" + enc(name));
-	const rows = Object.entries(p).filter(([k, v]) => typeof v !== "object" || v === null).map(([k, v]) => [w(k), v === null ? "—" : String(v)]);
-	const sides = ["sent", "received", "network"].map((k) => [w(k), p[k] ? JSON.stringify(p[k]) : "—"]);
-	show(el("h1", {}, t("Peer {name}", { name: name })), table(["", ""], rows.concat(sides), (r) => [r[0], el("span", { class: "mono" }, r[1])]));
+	const seq = (x) => x && x.sequence ? t("parcel {n}, {time}", { n: x.sequence, time: when(x.time) }) : t("nothing yet");
+	const net = p.network || {};
+	const attrs = p.attributes ? Object.entries(p.attributes).map(([k, v]) => k + " = " + v).join("; ") : null;
+	const rows = [
+		[t("name"), (p.display_name ? p.display_name + " · " : "") + p.peer],
+		[t("tier"), w(p.tier)],
+		[t("direction"), w(p.direction) + (p.direction_from === "default" ? " (" + t("by default, from the tiers") + ")" : "")],
+		[t("policy of what it is sent"), p.policy || t("none: it is sent nothing")],
+		[t("address"), p.url || t("none: parcels only")],
+		[t("its attributes"), attrs || "—"],
+		[t("key"), el("span", { class: "mono" }, p.fingerprint)],
+		[t("last sent"), seq(p.sent)],
+		[t("last received"), seq(p.received)],
+		[t("last exchange over the network"), net.last_success ? when(net.last_success) : "—"],
+		[t("last failure"), net.last_error_time ? [when(net.last_error_time), ": ", data(net.last_error)] : "—"]];
+	show(el("h1", {}, t("Peer {name}", { name: name })), table([t("what"), t("value")], rows, (r) => [r[0], r[1]]));
 }
 
 // ---- datasets ----
@@ -290,20 +304,31 @@ async function records(name, head, key) {
 	if (key) {
 		let hist;
 		try { hist = await api("history?dataset=" + enc(name) + "&key=" + enc(key)); } catch (e) { if (e.stale) throw e; return show(...head, form, errorBox(e)); }
-		const fields = Array.from(new Set(hist.flatMap((h) => h.record ? Object.keys(h.record) : [])));
+		// the fields in the dataset's own order (as its records page lists them: the key first), not alphabetical
+		let order = [];
+		try { const first = await api("records?dataset=" + enc(name)); order = first.length ? Object.keys(first[0]) : []; } catch (e) { if (e.stale) throw e; }
+		const at = (f) => { const i = order.indexOf(f); return i < 0 ? order.length : i; };
+		const fields = Array.from(new Set(hist.flatMap((h) => h.record ? Object.keys(h.record) : []))).sort((a, b) => at(a) - at(b));
 		const own = !name.includes("/");
 		return show(...head, form,
 			el("p", {}, el("a", { href: "#/trace/" + enc(name) + "/" + enc(key) }, t("Trace this record through the tiers")),
 				own ? [" · ", el("a", { href: "#/disclosures/" + enc(name) + "/" + enc(key) }, t("Who received it"))] : "",
 				own && canAct() ? [" · ", actionButton(t("Order its erasure"), "erase", { dataset: name, key: key }, true)] : ""),
-			table([t("time"), t("change"), t("node"), t("signature")].concat(fields.map((f) => label(name, f))), hist, (h) => [when(h.time), w(h.change), h.node || "—",
-				el("span", { class: h.signature === "good" ? "ok" : "bad" }, w(h.signature))].concat(fields.map((f) => data(h.record && h.record[f] !== undefined ? h.record[f] : null)))));
+			el("div", { class: "wide" }, table([t("time"), t("change"), t("node"), t("signature")].concat(fields.map((f) => label(name, f))), hist, (h) => [when(h.time), w(h.change), h.node || "—",
+				el("span", { class: h.signature === "good" ? "ok" : "bad" }, w(h.signature))].concat(fields.map((f) => data(h.record && h.record[f] !== undefined ? h.record[f] : null))))));
 	}
 	let rows;
-	try { rows = await api("records?dataset=" + enc(name)); } catch (e) { if (e.stale) throw e; return show(...head, form, errorBox(e)); }
+	const offset = recordsOffset[name] || 0;
+	try { rows = await api("records?dataset=" + enc(name) + "&offset=" + offset); } catch (e) { if (e.stale) throw e; return show(...head, form, errorBox(e)); }
 	const cols = rows.length ? Object.keys(rows[0]).filter((c) => c !== "_source") : [];
-	show(...head, form, el("p", { class: "muted" }, t("The first {n} records. Search by key for one record's history.", { n: rows.length })),
-		table(cols.map((c) => label(name, c)), rows, (r) => cols.map((c) => data(r[c]))));
+	const page = (to) => () => { recordsOffset[name] = Math.max(0, to); route(); };
+	const pager = el("p", { class: "row pager" },
+		el("button", { type: "button", disabled: offset === 0 ? "disabled" : null, onclick: page(offset - 50) }, t("Previous")),
+		" ", t("Records {from} to {to}.", { from: rows.length ? offset + 1 : offset, to: offset + rows.length }), " ",
+		el("button", { type: "button", disabled: rows.length < 50 ? "disabled" : null, onclick: page(offset + 50) }, t("Next")));
+	show(...head, form, el("p", { class: "muted" }, t("Fifty records a page. Search by key for one record's history.")), pager,
+		el("div", { class: "wide" }, table(cols.map((c) => label(name, c)), rows, (r) => cols.map((c) => data(r[c])))), pager.cloneNode(true));
+	for (const b of document.querySelectorAll(".pager button")) b.onclick = b.textContent === t("Previous") ? page(offset - 50) : page(offset + 50);
 }
 
 async function trace(name, key) {
@@ -322,7 +347,13 @@ async function trace(name, key) {
 			(h.policy ? t("policy") + " " + h.policy.name + " v" + h.policy.version + " · " : "") + when(h.committed) + (h.purpose ? " · " + t("purpose") + ":" : "")));
 		if (h.purpose) s.append(svg("text", { x: 300, y: y + 56, "font-size": 12, fill: "#5a6475", class: "data" }, h.purpose));
 	});
-	show(el("h1", {}, t("Trace of {key} in {dataset}", { key: key, dataset: name })), el("div", { class: "graph" }, s),
+	const more = [];
+	if (tr.next)
+		more.push(el("p", { class: "notice" }, t("Next hop: commit {commit} at {node}, not held here. Continue there with the key as it holds it:", { commit: short(tr.next.commit), node: tr.next.node }),
+			" ", el("code", {}, "strata -C <" + tr.next.node + "> trace " + tr.dataset + " " + (tr.next.key || []).join(" "))));
+	if (tr.origin)
+		more.push(el("p", { class: "muted" }, t("Origin: {node}, commit {commit}", { node: tr.origin.node, commit: short(tr.origin.commit) })));
+	show(el("h1", {}, t("Trace of {key} in {dataset}", { key: key, dataset: name })), el("div", { class: "graph" }, s), ...more,
 		el("h2", {}, t("Each hop")), table([t("node"), t("role"), t("commit"), t("signature"), t("when"), t("record")], hops, (h) => [
 			h.node, w(h.role), el("span", { class: "mono" }, short(h.commit)), w(h.signature), when(h.committed),
 			el("span", { class: "mono" }, h.record ? JSON.stringify(h.record) : "—")]));
@@ -333,6 +364,10 @@ async function trace(name, key) {
 async function policies() {
 	const ps = await api("policies");
 	const peers = await api("peers");
+	let held = [];
+	try { held = (await api("datasets")).map((d) => d.name); } catch (e) { if (e.stale) throw e; }
+	// a policy names a dataset by its own name; this node holds it as NAME (own) or SENDER/.../NAME (received)
+	const holding = (d) => held.filter((h) => h === d || h.endsWith("/" + d));
 	const blocks = [el("h1", {}, t("Policies"))];
 	if (!ps.length) blocks.push(el("p", { class: "muted" }, t("No policy committed on this node.")));
 	for (const p of ps) {
@@ -363,7 +398,7 @@ async function policies() {
 		const latest = versions.find((v) => v.version === p.version) || versions[versions.length - 1];
 		// what each recipient gets: the policy applied to the first records, with the recipient's own tokens
 		const recipients = peers.filter((x) => x.policy === p.policy);
-		const dsSel = el("select", { name: "dataset" }, p.datasets.map((d) => el("option", { value: d }, d)));
+		const dsSel = el("select", { name: "dataset" }, p.datasets.flatMap((d) => holding(d)).map((d) => el("option", { value: d }, d)));
 		const peerSel = el("select", { name: "peer" }, recipients.map((x) => el("option", { value: x.peer }, x.peer)));
 		const verSel = el("select", { name: "version" }, versions.map((v) => el("option", { value: v.version, selected: v.version === p.version ? "selected" : null }, t("version {n}", { n: v.version }))));
 		const prevOut = el("div", {});

@@ -257,6 +257,7 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 	const char *dataset = NULL, *peer = NULL;
 	unsigned char secret[STRATA_SECRET_LEN];
 	strata_policy *p = NULL;
+	const strata_policy_dataset *pd = NULL;
 	strata_schema *s = NULL;
 	strata_node *n = NULL;
 	strata_redactor r;
@@ -297,7 +298,11 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 		if (rc < 0 || (!n && (rc = strata_node_open_checked(&n, cli->node_dir)) < 0))
 			goto done;
 	}
-	if (!strata_policy_find(p, dataset)) {
+	/* a received dataset (SENDER/.../NAME) goes on under the rules its policy gives NAME, as its views do */
+	pd = strata_policy_find(p, dataset);
+	if (!pd && strrchr(dataset, '/'))
+		pd = strata_policy_find(p, strrchr(dataset, '/') + 1);
+	if (!pd) {
 		rc = strata_error_set("policy '%s' does not share dataset '%s': nothing would be sent", p->name, dataset);
 		goto done;
 	}
@@ -308,10 +313,10 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 		goto done;
 	}
 	if ((rc = strata_schema_load(&s, strata_node_repo(n), t)) < 0 ||
-	    (rc = strata_policy_check_schema(p, strata_policy_find(p, dataset), s, 0)) < 0 ||
+	    (rc = strata_policy_check_schema(p, pd, s, strchr(dataset, '/') ? STRATA_POLICY_MISSING_OK : 0)) < 0 ||
 	    preview_secret(secret, n, p) < 0)
 		goto done;
-	if ((rc = strata_redact_init(&r, p, strata_policy_find(p, dataset),
+	if ((rc = strata_redact_init(&r, p, pd,
 				 peer ? peer : (p->npeers ? p->peers[0] : ""), secret)) < 0)
 		goto done;
 	have_r = 1;

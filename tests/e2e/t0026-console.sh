@@ -171,7 +171,7 @@ cat >cn.json <<EOF
  {"go": "${BASE}#/federation", "wait": "federation", "expect": ["cn-wangjiang-01", "st-wangjiang", "in sync", "Peers"], "shot": "cn-federation"},
  {"go": "${BASE}#/dataset/residents/records", "wait": "dataset", "expect": ["shown only after a login"], "shot": "cn-records-locked", "allow": [401]},
  {"login": "${BASE}#/login", "token": "$cntoken"},
- {"go": "${BASE}#/dataset/residents/records", "wait": "dataset", "expect": ["$first", "The first 50 records"], "shot": "cn-records"},
+ {"go": "${BASE}#/dataset/residents/records", "wait": "dataset", "expect": ["Fifty records a page", "Records 51 to 100."], "click": ["Next"], "shot": "cn-records"},
  {"go": "${BASE}#/dataset/residents/records/$rec_cn", "wait": "dataset", "expect": ["$name", "Trace this record"], "shot": "cn-record"},
  {"go": "${BASE}#/trace/residents/$rec_cn", "wait": "trace", "expect": ["owner's dataset commit", "cn-wangjiang-01 (community)"], "shot": "cn-trace"},
  {"go": "${BASE}#/policies", "wait": "policies", "expect": ["community-to-street · version 1", "minimum living allowance review", "min k", "as st-wangjiang would get them", "(dropped)"], "shot": "cn-policies", "click": ["Re-identification risk", "Preview what it receives"]},
@@ -192,8 +192,9 @@ cat >st.json <<EOF
  {"go": "${BASE}#/datasets", "wait": "datasets", "expect": ["cn-wangjiang-01/residents", "cn-wangjiang-01/grid-events", "community-to-street v1"], "shot": "st-datasets"},
  {"go": "${BASE}#/dataset/cn-wangjiang-01%2Fresidents", "wait": "dataset", "expect": ["residents: view for st-wangjiang", "good"], "shot": "st-dataset-history"},
  {"go": "${BASE}#/dataset/cn-wangjiang-01%2Fresidents/records/$stkey", "wait": "dataset", "expect": ["$stkey"], "shot": "st-record"},
- {"go": "${BASE}#/trace/cn-wangjiang-01%2Fresidents/$stkey", "wait": "trace", "expect": ["view received", "cn-wangjiang-01 (community)"], "shot": "st-trace"},
- {"go": "${BASE}#/policies", "wait": "policies", "expect": ["street-to-district · version 1"], "shot": "st-policies"},
+ {"go": "${BASE}#/trace/cn-wangjiang-01%2Fresidents/$stkey", "wait": "trace", "expect": ["view received", "cn-wangjiang-01 (community)", "Next hop", "Continue there"], "shot": "st-trace"},
+ {"go": "${BASE}#/peer/cn-wangjiang-01", "wait": "peer", "expect": ["last received", "parcel 1", "community"], "shot": "st-peer"},
+ {"go": "${BASE}#/policies", "wait": "policies", "expect": ["street-to-district · version 1", "as dx-gongshu would get them"], "shot": "st-policies", "click": ["Preview what it receives"]},
  {"go": "${BASE}#/audit?event=parcel-import", "wait": "audit", "expect": ["parcel-import", "Refused input", "not a parcel"], "shot": "st-audit"}
 ]
 EOF
@@ -222,8 +223,8 @@ cat >dx.json <<EOF
  {"lang": "en", "base": "${BASE}"},
  {"go": "${BASE}#/federation", "wait": "federation", "expect": ["dx-gongshu", "st-wangjiang", "pv-zhejiang"], "shot": "dx-federation"},
  {"go": "${BASE}#/datasets", "wait": "datasets", "expect": ["$dxname", "street-to-district v1"], "shot": "dx-datasets"},
- {"go": "${BASE}#/dataset/$(echo "$dxname" | sed 's|/|%2F|g')/records", "wait": "dataset", "expect": ["The first 50 records"], "shot": "dx-records"},
- {"go": "${BASE}#/policies", "wait": "policies", "expect": ["district-to-province · version 1"], "shot": "dx-policies"}
+ {"go": "${BASE}#/dataset/$(echo "$dxname" | sed 's|/|%2F|g')/records", "wait": "dataset", "expect": ["Fifty records a page"], "shot": "dx-records"},
+ {"go": "${BASE}#/policies", "wait": "policies", "expect": ["district-to-province · version 1", "as pv-zhejiang would get them"], "shot": "dx-policies", "click": ["Preview what it receives"]}
 ]
 EOF
 python3 "$TOP_SRCDIR/tests/e2e/browser.py" dx.json "$ART" >>browser.out 2>&1 || fail "the district's console in Chromium: $(cat browser.out)"
@@ -237,7 +238,7 @@ cat >pv.json <<EOF
  {"lang": "en", "base": "${BASE}"},
  {"go": "${BASE}#/federation", "wait": "federation", "expect": ["pv-zhejiang", "dx-gongshu"], "shot": "pv-federation"},
  {"go": "${BASE}#/datasets", "wait": "datasets", "expect": ["$pvname", "district-to-province v1"], "shot": "pv-datasets"},
- {"go": "${BASE}#/dataset/$pvenc/records", "wait": "dataset", "expect": ["The first 50 records"], "shot": "pv-records"},
+ {"go": "${BASE}#/dataset/$pvenc/records", "wait": "dataset", "expect": ["Fifty records a page"], "shot": "pv-records"},
  {"go": "${BASE}#/audit", "wait": "audit", "expect": ["parcel-import"], "shot": "pv-audit"}
 ]
 EOF
