@@ -457,7 +457,9 @@ async function audit(q) {
 	try { refused = await api("refused"); } catch (e) { if (e.stale) throw e; refused = []; }
 	show(el("h1", {}, t("Audit")), form, problem ? errorBox(problem) : "",
 		el("p", { class: "muted" }, t("{n} signed events, newest first.", { n: events.length })),
-		table([t("time"), t("event"), t("what"), t("commit")], events.slice(0, 500), (e) => [when(e.time), e.event, data(e.subject), el("span", { class: "mono" }, short(e.commit))]),
+		table([t("time"), t("event"), t("what"), t("by"), t("commit")], events.slice(0, 500), (e) => [when(e.time), e.event, data(e.subject),
+			e.officer ? el("span", { class: e.officer_signature === "good" ? "ok" : "bad" }, e.officer) : el("span", { class: "muted" }, t("the node")),
+			el("a", { class: "mono", href: "#/event/" + enc(e.commit) }, short(e.commit))]),
 		el("h2", {}, t("Refused input")), el("p", { class: "muted" }, t("Parcels, receipts and requests this node refused (local, unsigned: a refusal changes nothing).")),
 		table([t("time"), t("event"), t("from"), t("what"), t("why")], refused.slice(0, 200), (r) => [when(r.time), r.event || "—", r.sender || "—", data(r.what), data(r.reason)]),
 		el("h2", {}, t("Signatures")), verify, verifyOut,
@@ -494,6 +496,35 @@ async function sharing() {
 		el("p", { class: "muted" }, t("What this node and the nodes around it offer, as their catalogues came with the exchanges: no values.")),
 		table([t("owner"), t("dataset"), t("title"), t("attribute"), t("records"), t("fields"), t("path"), t("as of")], catalog, (d) => [
 			d.owner, d.dataset, data(d.title), w(d.attribute), num(d.records), d.fields, d.path, when(d.as_of)]));
+}
+
+// ---- the story of one action: the event, who made it (their signature checked), and the proposal it completes ----
+
+async function eventStory(commit) {
+	const events = await api("audit");
+	const e = events.find((x) => x.commit === commit);
+	if (!e) return show(el("div", { class: "error" }, t("No such event in this node's audit log.")));
+	const tr = e.trailers || {};
+	const one = (k) => (tr[k] || [])[0];
+	const story = [e];
+	// an approval completes a proposal: its change-proposed event, by another officer
+	const approves = one("Strata-Approves") || one("Strata-Refuses");
+	const proposal = approves ? events.find((x) => x.event === "change-proposed" && (x.trailers["Strata-Pending"] || [])[0] === approves) : null;
+	if (proposal) story.push(proposal);
+	// a proposal: what became of it
+	const pend = one("Strata-Pending");
+	const outcome = pend ? events.find((x) => (x.trailers["Strata-Approves"] || x.trailers["Strata-Refuses"] || [])[0] === pend) : null;
+	if (outcome) story.unshift(outcome);
+	show(el("h1", {}, t("One action: {event}", { event: e.event })),
+		el("p", {}, data(e.subject), " · ", when(e.time), " · ", el("span", { class: "mono" }, e.commit)),
+		el("p", {}, e.officer ? [t("By {officer} ({role}); their signature:", { officer: e.officer, role: w(one("Strata-Officer-Role")) }), " ",
+			el("span", { class: e.officer_signature === "good" ? "ok" : "bad" }, w(e.officer_signature))] : t("By the node itself (no officer named).")),
+		el("h2", {}, t("Its story")),
+		table([t("time"), t("event"), t("what"), t("by"), t("signature")], story, (x) => [when(x.time), x.event, data(x.subject), x.officer || t("the node"),
+			x.officer ? el("span", { class: x.officer_signature === "good" ? "ok" : "bad" }, w(x.officer_signature)) : "—"]),
+		el("h2", {}, t("Every trailer")),
+		table([t("trailer"), t("value")], Object.entries(tr).flatMap(([k, vs]) => vs.map((v) => [k, v])), (r) => [el("span", { class: "mono" }, r[0]),
+			el("span", { class: "mono data" }, r[0] === "Strata-Officer-Signature" ? r[1].slice(0, 40) + "…" : r[1])]));
 }
 
 // ---- four eyes: what waits for a second officer ----
@@ -596,7 +627,7 @@ async function route() {
 	const [pathPart, query] = hash.split("?");
 	const parts = pathPart.split("/").map((p) => decodeURIComponent(p));
 	const page = parts[0] || "federation";
-	for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.page === page || (page === "dataset" && a.dataset.page === "datasets") || (page === "trace" && a.dataset.page === "datasets") || (page === "peer" && a.dataset.page === "federation"));
+	for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.page === page || (page === "dataset" && a.dataset.page === "datasets") || (page === "trace" && a.dataset.page === "datasets") || (page === "event" && a.dataset.page === "audit") || (page === "peer" && a.dataset.page === "federation"));
 	show(el("p", { class: "muted" }, t("Loading…")));
 	try {
 		if (page === "federation") await federation();
@@ -613,6 +644,7 @@ async function route() {
 		else if (page === "audit") await audit(query);
 		else if (page === "sharing") await sharing();
 		else if (page === "pending") await pending();
+		else if (page === "event") await eventStory(parts[1]);
 		else if (page === "disclosures") await disclosures(parts.slice(1, -1).join("/"), parts[parts.length - 1]);
 		else if (page === "login") login();
 		else show(el("div", { class: "error" }, t("No such page.")));

@@ -4,6 +4,7 @@
  * recompute a view and compare.
  */
 #include "cli.h"
+#include "strata/node/officers.h"
 #include "strata/replica/process.h"
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
@@ -34,6 +35,7 @@ typedef struct {
 	const char *request;	/* --request: the events of one request for data */
 	const char *officer;	/* --officer: what one officer did */
 	json_t *json;		/* --format json: the events, newest first */
+	strata_node *n;		/* whose officers' keys check the events' signatures */
 } log_ctx;
 
 /* 1 if the event records a step of request `id` (its own events, and the exchanges that carried it) */
@@ -189,7 +191,19 @@ static int print_event(const strata_audit_event *ev, void *payload)
 	git_oid_tostr(hex, sizeof(hex), &ev->commit);
 	l->count++;
 	if (l->json) {
-		json_array_append_new(l->json, event_json(ev, t));
+		json_t *o = event_json(ev, t);
+		/* whose act it was, and whether their signature holds (officers.h) */
+		if (who[0]) {
+			char name[64];
+			int orc = strata_officer_check_commit(l->n, &ev->commit, name, sizeof(name));
+			strata_error_clear();
+			json_object_set_new(o, "officer", json_string(who));
+			json_object_set_new(o, "officer_signature", json_string(orc == 0 ? "good" : "bad"));
+		} else {
+			json_object_set_new(o, "officer", json_null());
+			json_object_set_new(o, "officer_signature", json_null());
+		}
+		json_array_append_new(l->json, o);
 		return 0;
 	}
 	if (l->format == CLI_CSV) {
@@ -291,6 +305,7 @@ static int audit_log(int argc, char **argv, strata_cli *cli)
 		{ NULL, 0, NULL, 0 }
 	};
 	log_ctx l = { 0 };
+	l.n = cli->node;
 	strata_buf refused = STRATA_BUF_INIT;
 	int64_t now = strata_time_now();
 	char *path;

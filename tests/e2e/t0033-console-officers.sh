@@ -206,4 +206,14 @@ python3 "$TOP_SRCDIR/tests/e2e/browser.py" officer.json "$ART" >browser.out 2>&1
 msg=$(git -C cn/repo.git log -1 --format=%B refs/strata/audit)
 echo "$msg" | grep -q "^Strata-Officer: wu " && echo "$msg" | grep -q "^Strata-Approves: $pid$" || fail "the page's approval is not wu's: $msg"
 [ ! -e "cn/pending/$pid.json" ] || fail "the approved change still waits"
-ok "in Chromium: an auditor sees what waits and the disclosures of one resident with no button to change anything; an officer approves from the page with their passphrase, the event theirs"
+ev=$(git -C cn/repo.git rev-parse refs/strata/audit)
+cat >story.json <<EOF2
+[
+ {"lang": "en", "base": "${BASE}"},
+ {"login": "${BASE}#/login", "officer": "li", "passphrase": "li-secret-123"},
+ {"go": "${BASE}#/audit", "wait": "audit", "expect": ["policy-commit", "wu", "change-proposed", "zhang"], "shot": "officers-audit"},
+ {"go": "${BASE}#/event/$ev", "wait": "event", "expect": ["One action: policy-commit", "By wu (officer); their signature: good", "change-proposed", "Strata-Approves", "$pid"], "shot": "officers-event"}
+]
+EOF2
+python3 "$TOP_SRCDIR/tests/e2e/browser.py" story.json "$ART" >browser.out 2>&1 || fail "the story of one action in Chromium: $(cat browser.out)"
+ok "in Chromium: an auditor sees what waits and the disclosures of one resident with no button to change anything; an officer approves from the page with their passphrase, the event theirs; the audit log names who did what, and one action's story (its proposal, both officers, the signature checked)"
