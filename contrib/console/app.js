@@ -137,7 +137,8 @@ async function act(name, fields) {
 }
 
 // a button that opens a small form: a reason if the change needs one, the passphrase, and confirm
-function actionButton(text, name, fields, needReason) {
+// `next`: the page to go to once done (an erased record's page is no more), else this one again
+function actionButton(text, name, fields, needReason, next) {
 	const box = el("span", { class: "action" });
 	const open = el("button", { type: "button", onclick: () => {
 		const msg = el("span", { class: "muted" });
@@ -150,7 +151,8 @@ function actionButton(text, name, fields, needReason) {
 			try {
 				const r = await act(name, f);
 				notice = t("Done: it is in the audit log under your name.") + (r && r.output ? " " + r.output.trim() : "");
-				route();
+				if (next && location.hash !== next) location.hash = next;
+				else route();
 			} catch (e) { msg.replaceChildren(el("span", { class: "error" }, e.message)); }
 		} },
 			needReason ? el("label", {}, t("Reason"), el("input", { name: "reason", size: 30, required: "required" })) : "",
@@ -313,7 +315,7 @@ async function records(name, head, key) {
 		return show(...head, form,
 			el("p", {}, el("a", { href: "#/trace/" + enc(name) + "/" + enc(key) }, t("Trace this record through the tiers")),
 				own ? [" · ", el("a", { href: "#/disclosures/" + enc(name) + "/" + enc(key) }, t("Who received it"))] : "",
-				own && canAct() ? [" · ", actionButton(t("Order its erasure"), "erase", { dataset: name, key: key }, true)] : ""),
+				own && canAct() ? [" · ", actionButton(t("Order its erasure"), "erase", { dataset: name, key: key }, true, "#/dataset/" + enc(name) + "/records")] : ""),
 			el("div", { class: "wide" }, table([t("time"), t("change"), t("node"), t("signature")].concat(fields.map((f) => label(name, f))), hist, (h) => [when(h.time), w(h.change), h.node || "—",
 				el("span", { class: h.signature === "good" ? "ok" : "bad" }, w(h.signature))].concat(fields.map((f) => data(h.record && h.record[f] !== undefined ? h.record[f] : null))))));
 	}

@@ -216,4 +216,34 @@ cat >story.json <<EOF2
 ]
 EOF2
 python3 "$TOP_SRCDIR/tests/e2e/browser.py" story.json "$ART" >browser.out 2>&1 || fail "the story of one action in Chromium: $(cat browser.out)"
+# each of an officer's changes from the page: a request answered, a correction accepted, an erasure ordered, a proposal refused
+S -C st request cn-wangjiang-01/residents --fields gender --purpose "按性别统计" --basis "统计法" >req2.out
+rid2=$(sed -n 's/^request \([0-9a-f]\{16\}\) filed.*/\1/p' req2.out)
+ck2=$(S -C st export cn-wangjiang-01/residents --format jsonl | sed -n 3p | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id_number"])')
+S -C st correct cn-wangjiang-01/residents "$ck2" --field income_band --value "3000-4999" --note "复核" >/dev/null
+xround
+ekey=$(sed -n 6p "$TOP_SRCDIR/seeds/residents.csv" | cut -d, -f1)
+sed -e 's/^version: .*/version: 5/' -e 's/^purpose: .*/&\napproval: {expose_more: 2}/' -e 's/name: {mask: \[1, 0\]}/name: keep/' \
+	-e 's/^      phone: .*/      phone: keep/' -e 's/^      address: .*/      address: keep/' "$TOP_SRCDIR/policies/community-to-street.yaml" >v5.yaml
+STRATA_OFFICER_KEY=cn/officers/zhang.key STRATA_PASSPHRASE=zhang-secret-1 S -C cn --as zhang policy commit v5.yaml >p5.out
+pid5=$(sed -n "s/.*'strata approve \([0-9a-f]\{16\}\)'.*/\1/p" p5.out)
+[ -n "$rid2" ] && [ -n "$pid5" ] || fail "the second request or proposal: $(cat req2.out p5.out)"
+cat >acts.json <<EOF2
+[
+ {"lang": "en", "base": "${BASE}"},
+ {"login": "${BASE}#/login", "officer": "wu", "passphrase": "wu-secret-123"},
+ {"go": "${BASE}#/sharing", "wait": "sharing", "act": [{"button": "Approve", "passphrase": "wu-secret-123"}], "expect": ["Done: it is in the audit log under your name."], "shot": "officers-answer"},
+ {"go": "${BASE}#/federation", "wait": "federation", "expect": ["cn-wangjiang-01"], "shot": "officers-between-1"},
+ {"go": "${BASE}#/sharing", "wait": "sharing", "act": [{"button": "Accept", "passphrase": "wu-secret-123"}], "expect": ["Done: it is in the audit log under your name."], "shot": "officers-accept"},
+ {"go": "${BASE}#/dataset/residents/records/$ekey", "wait": "dataset", "act": [{"button": "Order its erasure", "reason": "居民申请", "passphrase": "wu-secret-123"}], "expect": ["Done: it is in the audit log under your name."], "shot": "officers-erase"},
+ {"go": "${BASE}#/pending", "wait": "pending", "act": [{"button": "Refuse", "reason": "地址不应公开", "passphrase": "wu-secret-123"}], "expect": ["Done: it is in the audit log under your name.", "refused: policy community-to-street version 5"], "shot": "officers-refuse"}
+]
+EOF2
+python3 "$TOP_SRCDIR/tests/e2e/browser.py" acts.json "$ART" >browser.out 2>&1 || fail "an officer's changes in Chromium: $(cat browser.out)"
+S -C cn requests --json | python3 -c "import json,sys; assert [r for r in json.load(sys.stdin) if r['id'] == '$rid2'][0]['status'] == 'approved'" || fail "the page's answer"
+S -C cn corrections --json | python3 -c "import json,sys; assert all(c['status'] != 'open' for c in json.load(sys.stdin) if c['role'] == 'owner')" || fail "the page's acceptance"
+S -C cn export residents | grep -q "^$ekey," && fail "the page's erasure left the record"
+git -C cn/repo.git log -1 --format=%B refs/strata/audit | grep -q "^Strata-Reason: 地址不应公开$" || fail "the page's refusal and its reason"
+[ "$(git -C cn/repo.git log --format=%B refs/strata/audit | grep -c '^Strata-Officer: wu ')" -ge 5 ] || fail "the page's changes are not all wu's"
+S -C cn verify --all >/dev/null || fail "verify --all after the page's changes"
 ok "in Chromium: an auditor sees what waits and the disclosures of one resident with no button to change anything; an officer approves from the page with their passphrase, the event theirs; the audit log names who did what, and one action's story (its proposal, both officers, the signature checked)"
