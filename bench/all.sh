@@ -17,13 +17,15 @@
 #   verify    verify --all, 100,000 commits  vs openssl speed -multi 2 ed25519
 #   erase     erase one record (3 versions)  vs git repack -a -d + git prune of the same store
 #   encoding  import --encoding gb18030      vs iconv -f GB18030 piped into the same import
+#   officer   20 changes, each signed by a named officer (passphrase key; ssh-agent)
+#                                            vs the same 20 on a node with no officers
 #
 # PAIRS=N pairs per row (default 3).  Needs a build (sh contrib/run.sh build).
 set -eu
 . "$(dirname "$0")/lib.sh"
 rows=${1:-1000000}
 [ $# -gt 0 ] && shift
-sections=${*:-import size reimport upsert view parcel export sql verify erase encoding}
+sections=${*:-import size reimport upsert view parcel export sql verify erase encoding officer}
 want() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
 POL=$top/policies/community-to-street.yaml
 
@@ -73,6 +75,33 @@ if want encoding; then
 			"$W/r-gb.csv" "$STRATA" "$W/ne"
 	}
 	pair "import --encoding gb18030, $rows rows" "iconv | strata import -" encoding_strata encoding_iconv "<= 1.0x" "<= 1.2x"
+fi
+
+if want officer; then
+	# a small node each: what is measured is the signing, not the data
+	head -101 "$W/r.csv" >"$W/small.csv"
+	for nd in no of; do
+		rm -rf "$W/$nd" && "$STRATA" init "$W/$nd" --name "cn-$nd" --tier community >/dev/null
+		"$STRATA" -q -C "$W/$nd" import residents "$W/small.csv" --key id_number
+	done
+	rm -f "$W/op.key"* "$W/zh.key"*
+	STRATA_NEW_PASSPHRASE=bench-op-pass "$STRATA" -q -C "$W/of" officer add op --role operator --new-key "$W/op.key"
+	STRATA_NEW_PASSPHRASE=bench-zh-pass STRATA_OFFICER_KEY=$W/op.key STRATA_PASSPHRASE=bench-op-pass \
+		"$STRATA" -q -C "$W/of" --as op officer add zh --role officer --new-key "$W/zh.key"
+	labels() { # NODE [--as zh]: 20 changes, each its own command and audit event
+		timed sh -c 'n=$1; s=$2; shift 2; for i in $(seq 20); do "$s" -q -C "$n" "$@" datasets label residents "label $i"; done' sh "$@"
+	}
+	officer_changes() { STRATA_OFFICER_KEY=$W/zh.key STRATA_PASSPHRASE=bench-zh-pass labels "$W/of" "$STRATA" --as zh; }
+	plain_changes() { labels "$W/no" "$STRATA"; }
+	pair "20 changes, each signed by an officer (passphrase-protected key)" "the same, no officers" officer_changes plain_changes "-" "-"
+	agent_changes() {
+		eval "$(ssh-agent -s)" >/dev/null
+		printf '#!/bin/sh\necho bench-zh-pass\n' >"$W/askpass" && chmod +x "$W/askpass"
+		SSH_ASKPASS=$W/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=: setsid ssh-add "$W/zh.key" </dev/null >/dev/null 2>&1
+		labels "$W/of" "$STRATA" --as zh
+		ssh-agent -k >/dev/null
+	}
+	pair "20 changes, each signed by an officer through ssh-agent" "the same, no officers" agent_changes plain_changes "-" "-"
 fi
 
 if want size; then
