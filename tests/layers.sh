@@ -80,7 +80,7 @@ $bad"
 ok "every include points down: $(echo $layers | sed 's/ / < /g')"
 
 # 3. the command-line tool sees only the public headers
-bad=$(grep -n '#[[:space:]]*include[[:space:]]*"' src/cli/*.[ch] | grep -v '"strata/[a-z]*/[a-z0-9_]*\.h"\|"cli\.h"\|"console\.h"' || true)
+bad=$(grep -n '#[[:space:]]*include[[:space:]]*"' src/cli/*.[ch] | grep -v '"strata/[a-z]*/[a-z0-9_]*\.h"\|"cli\.h"\|"console\.h"\|"officer_sign\.h"' || true)
 [ -z "$bad" ] || fail "src/cli reaches past the public API:
 $bad"
 ok "src/cli includes only include/strata and its own cli.h and console.h"

@@ -49,12 +49,7 @@ typedef struct {
  * `what` says the change in the error ("commit a policy").
  */
 int cli_act(strata_cli *cli, int roles, const char *what);
-/*
- * The console's login: 0 if `keyfile` with `pass` signs as officer `name`
- * (current), their entry in *out; the passphrase is not kept.
- */
-struct strata_officer;
-int cli_officer_probe(struct strata_officer *out, strata_node *n, const char *name, const char *keyfile, const char *pass);
+
 
 /* Prints "usage: strata <usage>" to stderr and returns CLI_EUSAGE. */
 int cli_usage(const char *usage);

@@ -10,7 +10,7 @@
 #include "strata/base/i18n.h"
 #include "strata/node/audit.h"
 #include "strata/node/officers.h"
-#include "cli.h"
+#include "officer_sign.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,6 +3,7 @@
  * one place where return codes become exit statuses.
  */
 #include "cli.h"
+#include "officer_sign.h"
 #include "strata/node/check.h"
 #include "strata/base/fs.h"
 #include "strata/base/near.h"
@@ -78,6 +79,26 @@ static void help(FILE *out)
 		     "signing with --officer-key FILE ($STRATA_OFFICER_KEY, or ssh-agent) and its passphrase\n"
 		     "from $STRATA_PASSPHRASE or --passphrase-file FILE ('strata officer --help').\n"
 		     "exit status: 0 ok, 1 error, 2 usage, 3 verification failed\n"));
+}
+
+int cli_act(strata_cli *cli, int roles, const char *what)
+{
+	const char *as = cli->as ? cli->as : getenv("STRATA_OFFICER");
+	strata_officer o;
+	int error, current;
+
+	if (!as || !*as || strata_officers_actor(cli->node))
+		return strata_officers_permit(cli->node, roles, what);
+	if ((current = strata_officers_current(cli->node)) < 0)
+		return current;
+	if (current == 0)
+		return strata_error_setc(STRATA_EDENIED, "--as %s: this node has no officers (its changes are the node's "
+					 "own; 'strata officer add' names the first)", as);
+	if ((error = strata_officer_get(&o, cli->node, as)) < 0 ||
+	    (error = cli_officer_use(cli->node, as, cli->officer_key, cli->passphrase_file)) < 0 ||
+	    (error = strata_officers_act(cli->node, as, cli_officer_sign, (void *)as)) < 0)
+		return error;
+	return strata_officers_permit(cli->node, roles, what);
 }
 
 int cli_usage(const char *usage)

@@ -10,7 +10,8 @@
  * $STRATA_PASSPHRASE or --passphrase-file, else asked once on the
  * terminal, kept in memory for the command and wiped.
  */
-#include "cli.h"
+#include "officer_sign.h"
+#include "strata/base/i18n.h"
 #include "strata/base/buf.h"
 #include "strata/base/enc.h"
 #include "strata/base/fs.h"
@@ -208,9 +209,9 @@ static int sign_cb(strata_buf *armored, const void *data, size_t len, void *payl
 }
 
 /* the officer's key file, or the agent's public key written to a file */
-static int find_key(strata_cli *cli, const char *officer)
+static int find_key(strata_node *n, const char *officer, const char *keyfile)
 {
-	const char *key = cli->officer_key ? cli->officer_key : getenv("STRATA_OFFICER_KEY");
+	const char *key = keyfile ? keyfile : getenv("STRATA_OFFICER_KEY");
 	strata_officer o;
 	strata_buf line = STRATA_BUF_INIT;
 	int error, enc;
@@ -235,7 +236,7 @@ static int find_key(strata_cli *cli, const char *officer)
 					"$STRATA_OFFICER_KEY), or load the key into ssh-agent",
 					officer);
 	/* the agent signs with the key whose public half ssh-keygen is given: the pinned one */
-	if ((error = strata_officer_get(&o, cli->node, officer)) < 0 ||
+	if ((error = strata_officer_get(&o, n, officer)) < 0 ||
 	    (error = strata_sign_pubkey_format(&line, &o.key)) < 0 || (error = strata_buf_putc(&line, '\n')) < 0)
 		goto done;
 	{
@@ -257,34 +258,26 @@ done:
 	return error;
 }
 
-int cli_act(strata_cli *cli, int roles, const char *what)
+int cli_officer_use(strata_node *n, const char *officer, const char *keyfile, const char *passphrase_file)
 {
-	const char *as = cli->as ? cli->as : getenv("STRATA_OFFICER");
 	const char *pass = getenv("STRATA_PASSPHRASE");
-	int error, current;
+	int error;
 
-	if (!as || !*as)
-		return strata_officers_permit(cli->node, roles, what);
-	if (strata_officers_actor(cli->node))
-		return strata_officers_permit(cli->node, roles, what);
-	if ((current = strata_officers_current(cli->node)) < 0)
-		return current;
-	if (current == 0)
-		return strata_error_setc(STRATA_EDENIED, "--as %s: this node has no officers (its changes are the node's "
-					 "own; 'strata officer add' names the first)", as);
 	atexit(signer_wipe);
-	if (cli->passphrase_file) {
-		if ((error = read_passphrase_file(the_signer.pass, sizeof(the_signer.pass), cli->passphrase_file)) < 0)
+	if (passphrase_file) {
+		if ((error = read_passphrase_file(the_signer.pass, sizeof(the_signer.pass), passphrase_file)) < 0)
 			return error;
 		the_signer.have_pass = 1;
 	} else if (pass) {
 		snprintf(the_signer.pass, sizeof(the_signer.pass), "%s", pass);
 		the_signer.have_pass = 1;
 	}
-	if ((error = strata_officer_get(&(strata_officer){ 0 }, cli->node, as)) < 0 || (error = find_key(cli, as)) < 0 ||
-	    (error = strata_officers_act(cli->node, as, sign_cb, (void *)as)) < 0)
-		return error;
-	return strata_officers_permit(cli->node, roles, what);
+	return find_key(n, officer, keyfile);
+}
+
+int cli_officer_sign(strata_buf *armored, const void *data, size_t len, void *payload)
+{
+	return sign_cb(armored, data, len, payload);
 }
 
 int cli_officer_probe(strata_officer *out, strata_node *n, const char *name, const char *keyfile, const char *pass)
