@@ -1,23 +1,28 @@
 /*
- * console.h - a read-only web console for one node (strata console): the
- * tool's, not the library's, for it runs the tool (console.c the server,
- * console_route.c the API routes, console_login.c the login).
+ * console.h - a web console for one node (strata console): the tool's,
+ * not the library's, for it runs the tool (console.c the server,
+ * console_route.c the API routes, console_login.c the token and failed
+ * logins; officer_sign.h checks an officer's login).
  *
  * The page is a thin client of a JSON API; each API answer is what the
  * node's own command prints with --json (the same schema, doc/json.md),
  * for it is that command, run as a child process from a fixed list with
- * arguments checked here: the console writes nothing to the node, and a
- * command that fails cannot take the console down.
+ * arguments checked here, so a command that fails cannot take the console
+ * down.  Reading answers write nothing to the node; an officer's change
+ * (POST /api/act/NAME) is the same CLI command with --as, and so theirs.
  *
  *     GET  /                      the page (static files compiled in)
  *     GET  /api/NAME?PARAMS       one command's JSON (console.c: routes)
- *     GET  /api/session           {node, tier, logged_in, login_required}
- *     POST /login, /logout        a session (cookie), from the login token
+ *     GET  /api/session           {node, tier, logged_in, login_required, officers, officer, role, csrf}
+ *     POST /login, /logout        a session (cookie): the token, or an officer's name and passphrase
+ *     POST /api/act/NAME          an officer's change (Origin, X-Strata-CSRF, the passphrase again)
  *
  * Security.  It binds to 127.0.0.1 unless --listen names another address,
  * which is refused without TLS (the node's own identity) and then needs a
  * login for every answer.  The login is a token made on first run, shown
- * once, stored as its SHA-256 in NODE/console/token (0600).  The records
+ * once, stored as its SHA-256 in NODE/console/token (0600); on a node
+ * with officers there is no token, every answer needs an officer's login
+ * (loopback too), and the session ends when the officer changes.  The records
  * of the node's own datasets (raw personal data) are shown only after a
  * login, wherever it listens.  Every answer carries a CSP without inline
  * script, no framing, no sniffing, no referrer, no caching; a request
