@@ -25,26 +25,30 @@ import base64
 import json
 import os
 import re
-import socket
+import threading
 import subprocess
 import sys
 import time
 import urllib.request
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 class Driver:
     def __init__(self):
-        self.port = free_port()
-        self.proc = subprocess.Popen(["chromedriver", "--port=%d" % self.port],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # the port chromedriver binds itself and says (--port=0): a port picked here and bound there
+        # later could be taken in between by a console or another test's driver, and then this
+        # session would talk to theirs
+        self.proc = subprocess.Popen(["chromedriver", "--port=0"], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True)
+        self.port = None
+        for line in self.proc.stdout:
+            m = re.search(r"started successfully on port (\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        if not self.port:
+            raise SystemExit("chromedriver did not start")
+        # the rest of what it says is drained, so that it never blocks on a full pipe
+        threading.Thread(target=lambda: [None for _ in self.proc.stdout], daemon=True).start()
         self.base = "http://127.0.0.1:%d" % self.port
         for _ in range(100):
             try:
