@@ -672,10 +672,15 @@ function translatePage() {
 	if (f) f.replaceChildren(t("An officer's changes here ask for their passphrase again and are signed with their key; nothing else changes the node. Times are in the node's time zone. Every page is also JSON under /api."));
 }
 
-window.addEventListener("hashchange", route);
+// a page is drawn only once the language and the session are known: a
+// hash changed before that (a quick click, a link opened as the page loads)
+// is drawn by the first route() below, which reads the hash then
+let started = false;
+window.addEventListener("hashchange", () => { if (started) route(); });
 window.addEventListener("DOMContentLoaded", async () => {
 	try { await loadLang(); } catch (e) { dict = {}; }
 	translatePage();
 	try { await loadSession(); } catch (e) { show(errorBox(e)); return; }
+	started = true;
 	route();
 });

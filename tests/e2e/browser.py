@@ -135,10 +135,14 @@ def main():
         for n, st in enumerate(steps, 1):
             if "login" in st:
                 d.s("POST", "/url", {"url": st["login"]})
+                # the form for this node: an officer's name and passphrase, or the token
+                field = "officer" if "officer" in st else "token"
                 deadline = time.time() + 20
-                while d.js("return document.body.dataset.loaded || ''") != "login":
+                while not d.js("var f = document.querySelector('main form');"
+                               " return document.body.dataset.loaded === 'login' && !!f && !!f.elements[arguments[0]];", field):
                     if time.time() > deadline:
-                        raise SystemExit("step %d: the login page did not render" % n)
+                        raise SystemExit("step %d: the login page did not render a form with '%s': %s"
+                                         % (n, field, d.js("return document.getElementById('main').innerText")))
                     time.sleep(0.1)
                 if "officer" in st:
                     d.js("var f = document.querySelector('main form'); f.elements.officer.value = arguments[0]; "
