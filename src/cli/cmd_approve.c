@@ -96,15 +96,12 @@ static int approve_erase(strata_cli *cli, const strata_pending *p)
 	return 0;
 }
 
-static int approve_rule(strata_cli *cli, const strata_pending *p)
+/* sets how many officers `kind` needs, journalled, with its audit event */
+static int set_rule(strata_cli *cli, const char *kind, int count)
 {
-	const char *kind = json_string_value(json_object_get(p->body, "kind"));
-	int count = (int)json_integer_value(json_object_get(p->body, "count"));
 	strata_buf tr = STRATA_BUF_INIT;
 	int rc, journalled = 0;
 
-	if (!kind)
-		return strata_error_set("pending %s: not a rule", p->id);
 	if ((rc = strata_journal_conf_begin(cli->node, "approval-rule", kind, &journalled)) < 0 ||
 	    (rc = strata_pending_set_required(cli->node, kind, count)) < 0 ||
 	    (rc = strata_buf_printf(&tr, "Strata-Approval-Kind: %s\nStrata-Approval-Officers: %d\n", kind, count)) < 0 ||
@@ -121,12 +118,20 @@ done:
 	return rc;
 }
 
+static int approve_rule(strata_cli *cli, const strata_pending *p)
+{
+	const char *kind = json_string_value(json_object_get(p->body, "kind"));
+
+	if (!kind)
+		return strata_error_set("pending %s: not a rule", p->id);
+	return set_rule(cli, kind, (int)json_integer_value(json_object_get(p->body, "count")));
+}
+
 /* approve --require erase=N: more officers at once, fewer only with a second officer's approval */
 static int require(strata_cli *cli, const char *spec)
 {
 	char kind[32];
-	int count, now, rc, journalled = 0;
-	strata_buf tr = STRATA_BUF_INIT;
+	int count, now, rc;
 	json_t *body;
 
 	if (sscanf(spec, "%31[a-z]=%d", kind, &count) != 2 || strcmp(kind, "erase") || count < 1 || count > 2)
@@ -153,20 +158,7 @@ static int require(strata_cli *cli, const char *spec)
 			printf(_("fewer officers for %s: it waits for a second officer ('strata approve %s')\n"), kind, id);
 		return rc;
 	}
-	if ((rc = strata_journal_conf_begin(cli->node, "approval-rule", kind, &journalled)) < 0 ||
-	    (rc = strata_pending_set_required(cli->node, kind, count)) < 0 ||
-	    (rc = strata_buf_printf(&tr, "Strata-Approval-Kind: %s\nStrata-Approval-Officers: %d\n", kind, count)) < 0 ||
-	    (rc = strata_audit_append(cli->node, "approval-rule", "approval rule changed", tr.ptr)) < 0)
-		goto done;
-	strata_journal_end(cli->node);
-	journalled = 0;
-	if (!cli->quiet)
-		printf(P_("%s now needs %d officer\n", "%s now needs %d officers\n", count), kind, count);
-done:
-	if (journalled)
-		strata_journal_undo(cli->node);
-	strata_buf_dispose(&tr);
-	return rc;
+	return set_rule(cli, kind, count);
 }
 
 int cmd_approve(int argc, char **argv, strata_cli *cli)

@@ -18,6 +18,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define USAGE "doctor [--repair] [--json]"
@@ -40,7 +41,8 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 	};
 	json_t *problems, *v;
 	int c, as_json = 0, repair = 0, rc = 0, officers;
-	size_t i;
+	size_t i, count = 0;
+	strata_officer *all = NULL;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -77,10 +79,14 @@ int cmd_doctor(int argc, char **argv, strata_cli *cli)
 			json_decref(problems);
 			return rc;
 		}
-	if ((officers = strata_officers_current(cli->node)) < 0) {
+	/* every officer's entry read whole: one that does not parse stops here, named */
+	if ((rc = strata_officers_list(&all, &count, cli->node)) < 0) {
 		json_decref(problems);
-		return officers;
+		return rc;
 	}
+	for (officers = 0, i = 0; i < count; i++)
+		officers += !all[i].removed;
+	free(all);
 	if (as_json) {
 		json_t *o = json_pack("{s:s, s:b, s:O, s:i}", "node", strata_node_name(cli->node), "ok",
 				      json_array_size(problems) == 0, "problems", problems, "officers", officers);

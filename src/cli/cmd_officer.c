@@ -3,25 +3,20 @@
  * this node, their roles and their own keys (officers.h).
  */
 #include "cli.h"
+#include "officer_sign.h"
 #include "strata/base/fs.h"
 #include "strata/base/time.h"
 #include "strata/node/audit.h"
 #include "strata/node/journal.h"
 #include "strata/node/officers.h"
 
-#include <fcntl.h>
 #include <getopt.h>
 #include <openssl/crypto.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define USAGE "officer add NAME --role officer|operator|auditor (--key FILE.pub | --new-key FILE) [--display-name TEXT]\n" \
 	      "       strata officer list [--format table|csv|json]\n" \
@@ -46,30 +41,16 @@ static int new_passphrase(char *out, size_t outsz, const char *file)
 		snprintf(out, outsz, "%s", env);
 	} else {
 		char again[1024];
-		struct termios old, quiet;
-		int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
-		ssize_t a, b;
-		if (fd < 0)
+		int rc = cli_tty_secret(out, outsz, _("New key's passphrase: "));
+		if (rc == 0)
 			return strata_error_set("the new key needs a passphrase: set $STRATA_NEW_PASSPHRASE or give "
 						"--new-passphrase-file FILE");
-		tcgetattr(fd, &old);
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(fd, TCSAFLUSH, &quiet);
-		dprintf(fd, "%s", _("New key's passphrase: "));
-		a = read(fd, out, outsz - 1);
-		dprintf(fd, "\n%s", _("Again: "));
-		b = read(fd, again, sizeof(again) - 1);
-		tcsetattr(fd, TCSAFLUSH, &old);
-		dprintf(fd, "\n");
-		close(fd);
-		out[a > 0 ? a : 0] = again[b > 0 ? b : 0] = '\0';
-		out[strcspn(out, "\r\n")] = again[strcspn(again, "\r\n")] = '\0';
-		if (strcmp(out, again)) {
-			OPENSSL_cleanse(again, sizeof(again));
-			return strata_error_set("the two passphrases differ");
-		}
+		if (rc < 0 || (rc = cli_tty_secret(again, sizeof(again), _("Again: "))) <= 0)
+			return rc < 0 ? rc : strata_error_set("cannot read the passphrase");
+		rc = strcmp(out, again);
 		OPENSSL_cleanse(again, sizeof(again));
+		if (rc)
+			return strata_error_set("the two passphrases differ");
 	}
 	if (strlen(out) < 8)
 		return strata_error_set("the new key's passphrase is too short: at least 8 characters");
@@ -80,38 +61,18 @@ static int new_passphrase(char *out, size_t outsz, const char *file)
 static int make_key(const char *path, const char *comment, const char *pass)
 {
 	char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-f", (char *)path, "-C", (char *)comment, NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int in[2], status = 0, rc;
-	pid_t pid;
+	strata_buf input = STRATA_BUF_INIT;
+	int rc;
 
 	if (access(path, F_OK) == 0)
 		return strata_error_setc(STRATA_EEXISTS, "--new-key '%s': the file is there already", path);
-	if (pipe2(in, O_CLOEXEC) < 0)
-		return strata_error_sys("cannot run ssh-keygen");
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-	rc = posix_spawnp(&pid, "ssh-keygen", &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	close(in[0]);
-	if (rc == 0) {
-		if (dprintf(in[1], "%s\n%s\n", pass, pass) < 0) {
-			/* its exit says why */
-		}
-	}
-	close(in[1]);
-	if (rc != 0)
-		return strata_error_set("cannot run ssh-keygen (the openssh-client package)");
-	while (waitpid(pid, &status, 0) < 0)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
+	strata_buf_printf(&input, "%s\n%s\n", pass, pass);
+	rc = cli_ssh_keygen(argv, input.ptr, NULL);
+	OPENSSL_cleanse(input.ptr, input.len);
+	strata_buf_dispose(&input);
+	if (rc > 0)
 		return strata_error_set("ssh-keygen could not make the key '%s'", path);
-	return 0;
+	return rc;
 }
 
 static int officer_add(int argc, char **argv, strata_cli *cli)

@@ -299,10 +299,7 @@ static int policy_preview(int argc, char **argv, strata_cli *cli)
 			goto done;
 	}
 	/* a received dataset (SENDER/.../NAME) goes on under the rules its policy gives NAME, as its views do */
-	pd = strata_policy_find(p, dataset);
-	if (!pd && strrchr(dataset, '/'))
-		pd = strata_policy_find(p, strrchr(dataset, '/') + 1);
-	if (!pd) {
+	if ((pd = strata_policy_rules_for(p, dataset)) == NULL) {
 		rc = strata_error_set("policy '%s' does not share dataset '%s': nothing would be sent", p->name, dataset);
 		goto done;
 	}
@@ -760,8 +757,7 @@ typedef struct {
 
 static const char *sensitive_of(const strata_policy *p, const char *source)
 {
-	const char *last = strrchr(source, '/');
-	const strata_policy_dataset *pd = p ? strata_policy_find(p, last ? last + 1 : source) : NULL;
+	const strata_policy_dataset *pd = p ? strata_policy_rules_for(p, source) : NULL;
 	return pd && pd->sensitive ? pd->sensitive : "";
 }
 

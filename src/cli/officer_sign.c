@@ -92,19 +92,18 @@ static int read_passphrase_file(char *out, size_t outsz, const char *path)
 	return 0;
 }
 
-/* asks once on the terminal, without echo */
-static int ask_passphrase(char *out, size_t outsz, const char *officer)
+/*
+ * One line from the terminal, without echo, after `prompt`: 1 if read, 0
+ * if there is no terminal (the caller says where else it may come from).
+ */
+int cli_tty_secret(char *out, size_t outsz, const char *prompt)
 {
 	struct termios old, quiet;
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	ssize_t got;
-	char prompt[160];
 
 	if (fd < 0)
-		return strata_error_set("officer '%s': the key needs its passphrase: set $STRATA_PASSPHRASE or give "
-					"--passphrase-file FILE",
-					officer);
-	snprintf(prompt, sizeof(prompt), _("Passphrase for officer %s's key: "), officer);
+		return 0;
 	if (write(fd, prompt, strlen(prompt)) < 0 || tcgetattr(fd, &old) < 0) {
 		close(fd);
 		return strata_error_sys("cannot ask for the passphrase");
@@ -122,37 +121,52 @@ static int ask_passphrase(char *out, size_t outsz, const char *officer)
 		return strata_error_sys("cannot read the passphrase");
 	out[got] = '\0';
 	out[strcspn(out, "\r\n")] = '\0';
+	return 1;
+}
+
+/* asks once on the terminal */
+static int ask_passphrase(char *out, size_t outsz, const char *officer)
+{
+	char prompt[160];
+	int rc;
+
+	snprintf(prompt, sizeof(prompt), _("Passphrase for officer %s's key: "), officer);
+	if ((rc = cli_tty_secret(out, outsz, prompt)) < 0)
+		return rc;
+	if (rc == 0)
+		return strata_error_set("officer '%s': the key needs its passphrase: set $STRATA_PASSPHRASE or give "
+					"--passphrase-file FILE",
+					officer);
 	return 0;
 }
 
-/* runs ssh-keygen -Y sign on `path`, the passphrase on its stdin; its last error line into `err` */
-static int run_ssh_keygen(const char *path, char *err, size_t errsz)
+/*
+ * Runs ssh-keygen with `argv`, `input` on its stdin (then closed), its
+ * stderr into `errfile` (NULL: dropped), in a session of its own so it has
+ * no terminal to prompt on.  Its exit status, or -1 if it could not run.
+ */
+int cli_ssh_keygen(char *const argv[], const char *input, const char *errfile)
 {
-	char errfile[4300], *argv[] = { "ssh-keygen", "-q", "-Y", "sign", "-n", STRATA_OFFICER_NS, "-f", the_signer.key,
-					(char *)path, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	int in[2] = { -1, -1 }, status = 0, rc;
 	pid_t pid;
-	strata_buf text = STRATA_BUF_INIT;
 
-	snprintf(errfile, sizeof(errfile), "%s.err", path);
 	if (pipe2(in, O_CLOEXEC) < 0)
 		return strata_error_sys("cannot run ssh-keygen");
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
 	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	/* no terminal: the passphrase comes on stdin, never from a prompt of ssh-keygen's own */
+	posix_spawn_file_actions_addopen(&fa, 2, errfile ? errfile : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
 	rc = posix_spawnp(&pid, "ssh-keygen", &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	close(in[0]);
-	if (rc == 0 && the_signer.have_pass) {
-		size_t len = strlen(the_signer.pass);
-		if (write(in[1], the_signer.pass, len) != (ssize_t)len || write(in[1], "\n", 1) != 1) {
+	if (rc == 0 && input) {
+		size_t len = strlen(input);
+		if (write(in[1], input, len) != (ssize_t)len) {
 			/* ssh-keygen did not read it: its exit says why */
 		}
 	}
@@ -163,6 +177,23 @@ static int run_ssh_keygen(const char *path, char *err, size_t errsz)
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+}
+
+/* runs ssh-keygen -Y sign on `path`, the passphrase on its stdin; its last error line into `err` */
+static int run_ssh_keygen(const char *path, char *err, size_t errsz)
+{
+	char errfile[4300], input[1030], *argv[] = { "ssh-keygen", "-q", "-Y", "sign", "-n", STRATA_OFFICER_NS, "-f",
+						    the_signer.key, (char *)path, NULL };
+	strata_buf text = STRATA_BUF_INIT;
+	int rc;
+
+	snprintf(errfile, sizeof(errfile), "%s.err", path);
+	snprintf(input, sizeof(input), "%s\n", the_signer.pass);
+	rc = cli_ssh_keygen(argv, the_signer.have_pass ? input : NULL, errfile);
+	OPENSSL_cleanse(input, sizeof(input));
+	if (rc < 0)
+		return rc;
 	err[0] = '\0';
 	if (strata_fs_read(&text, errfile, 1 << 16) == 0 && text.ptr) {
 		/* its last line that says something */
@@ -180,7 +211,7 @@ static int run_ssh_keygen(const char *path, char *err, size_t errsz)
 	strata_error_clear();
 	strata_buf_dispose(&text);
 	unlink(errfile);
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : STRATA_ERROR;
+	return rc == 0 ? 0 : STRATA_ERROR;
 }
 
 static int sign_cb(strata_buf *armored, const void *data, size_t len, void *payload)

@@ -23,4 +23,12 @@ int cli_officer_sign(strata_buf *armored, const void *data, size_t len, void *pa
  */
 int cli_officer_probe(strata_officer *out, strata_node *n, const char *name, const char *keyfile, const char *pass);
 
+/*
+ * One line from the terminal without echo after `prompt`: 1 read, 0 no
+ * terminal.  And ssh-keygen run with `input` on its stdin, no terminal,
+ * stderr into `errfile` (NULL: dropped): its exit status, or -1.
+ */
+int cli_tty_secret(char *out, size_t outsz, const char *prompt);
+int cli_ssh_keygen(char *const argv[], const char *input, const char *errfile);
+
 #endif

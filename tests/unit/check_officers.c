@@ -147,6 +147,8 @@ START_TEST(removed_mid_session)
 	ck_assert_int_eq(strata_officer_remove(node, "zhang"), 0);
 	ck_assert_int_eq(strata_audit_append(node, "officer-remove", "officer removed", NULL), 0);
 	strata_node_unlock(node);
+	/* counted from node.conf's names: a removed officer is no longer current */
+	ck_assert_int_eq(strata_officers_current(node), 2);
 	ck_assert_int_eq(strata_journal_lock(other), STRATA_EDENIED);
 	ck_assert_ptr_nonnull(strstr(strata_error_last(), "removed"));
 	strata_node_free(other);

@@ -150,6 +150,22 @@ START_TEST(changed_file)
 	ck_assert_int_eq(strata_fs_write_atomic(fx_path(rel), text.ptr, text.len, 0600), 0);
 	ck_assert_int_eq(strata_pending_get(&p, node, id), STRATA_EVERIFY);
 	ck_assert_int_eq(strata_pending_get(&p, node, "not-an-id"), STRATA_ENOTFOUND);
+	/* listed beside two that are as proposed, the changed one is refused and named */
+	{
+		char a[17], b[17];
+		strata_pending *all;
+		size_t count;
+		propose(a);
+		propose(b);
+		ck_assert_int_eq(strata_pending_list(&all, &count, node), STRATA_EVERIFY);
+		ck_assert_ptr_nonnull(strstr(strata_error_last(), id));
+		ck_assert_int_eq(unlink(fx_path(rel)), 0);
+		ck_assert_int_eq(strata_pending_list(&all, &count, node), 0);
+		ck_assert_uint_eq(count, 2);
+		ck_assert(!strcmp(all[0].id, a) || !strcmp(all[1].id, a));
+		ck_assert(!strcmp(all[0].id, b) || !strcmp(all[1].id, b));
+		strata_pending_list_free(all, count);
+	}
 	strata_buf_dispose(&text);
 }
 END_TEST

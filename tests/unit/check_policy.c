@@ -88,6 +88,14 @@ START_TEST(example_policies_parse)
 		ck_assert_str_eq(p->name, files[i]);
 		ck_assert_ptr_nonnull(strata_policy_find(p, "residents"));
 		ck_assert_ptr_null(strata_policy_find(p, "secret-dataset"));
+		/* a received dataset, by its name or its ref, goes on under its last name's rules */
+		ck_assert_ptr_eq(strata_policy_rules_for(p, "cn-a/residents"), strata_policy_find(p, "residents"));
+		ck_assert_ptr_eq(strata_policy_rules_for(p, "st-x/cn-a/residents"), strata_policy_find(p, "residents"));
+		ck_assert_ptr_eq(strata_policy_rules_for(p, "refs/strata/peers/st-x/cn-a/residents"),
+				 strata_policy_find(p, "residents"));
+		ck_assert_ptr_eq(strata_policy_rules_for(p, "residents"), strata_policy_find(p, "residents"));
+		ck_assert_ptr_null(strata_policy_rules_for(p, "cn-a/secret-dataset"));
+		ck_assert_ptr_null(strata_policy_rules_for(p, "residents/"));
 		strata_policy_free(p);
 	}
 }

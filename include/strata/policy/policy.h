@@ -104,6 +104,14 @@ int strata_policy_load(strata_policy **out, const char *path);
 void strata_policy_free(strata_policy *p);
 
 const strata_policy_dataset *strata_policy_find(const strata_policy *p, const char *dataset);
+/*
+ * The rules `p` gives a dataset held here as `name`: this node's own
+ * (NAME), or a received one (SENDER/.../NAME, or its ref under
+ * refs/strata/peers/), which goes on under the rules for NAME, its last
+ * name.  NULL if the policy does not share it.  Views and previews both
+ * look a dataset up through this.
+ */
+const strata_policy_dataset *strata_policy_rules_for(const strata_policy *p, const char *name);
 /* 1 if the policy applies to a peer with this name and tier. */
 int strata_policy_applies(const strata_policy *p, const char *peer, const char *tier);
 

@@ -139,17 +139,32 @@ int strata_officers_list(strata_officer **out, size_t *count, strata_node *n)
 	return 0;
 }
 
+/*
+ * Counted from node.conf's names alone (every writer asks, and the console
+ * on every request): an officer is one with a key and no removal.  Their
+ * keys are parsed only where one of them acts (strata_officer_get).
+ */
 int strata_officers_current(strata_node *n)
 {
-	strata_officer *all;
-	size_t count;
-	int error, current = 0;
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	int current = 0;
 
-	if ((error = strata_officers_list(&all, &count, n)) < 0)
-		return error;
-	for (size_t i = 0; i < count; i++)
-		current += !all[i].removed;
-	free(all);
+	if (git_config_iterator_glob_new(&it, n->cfg, "^officer\\..+\\.(key|removed)$") < 0)
+		return strata_error_git("cannot read node.conf");
+	while (git_config_next(&e, it) == 0) {
+		size_t len = strlen(e->name);
+		if (len > 4 && !strcmp(e->name + len - 4, ".key"))
+			current++;
+		else if (strtoll(e->value, NULL, 10) != 0) {
+			char name[64];
+			snprintf(name, sizeof(name), "%.*s", (int)(len - 16), e->name + 8);
+			if (len - 16 < sizeof(name) && conf_string(n, name, "key", NULL, 0) == 0)
+				current--;
+		}
+	}
+	git_config_iterator_free(it);
+	git_error_clear();
 	return current;
 }
 

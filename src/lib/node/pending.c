@@ -154,62 +154,94 @@ static int parse(strata_pending *p, const strata_buf *text, const char *where)
 	return 0;
 }
 
+/* what the log's change-proposed events say of the waiting files: one walk for them all */
 typedef struct {
-	const char *id;
-	char digest[65];
-	char officer[64];
-	int found, checked;
+	char id[17];
+	char digest[65];	/* the file's, then (found) the event's */
+	int found;
+} proposal;
+
+typedef struct {
+	proposal *p;
+	size_t count, left;
 } find_ctx;
 
-static int find_proposal(const strata_audit_event *ev, void *payload)
+static int find_proposals(const strata_audit_event *ev, void *payload)
 {
 	find_ctx *f = payload;
 	char v[80];
 
-	if (strcmp(ev->event, "change-proposed") || !strata_commit_trailer(ev->c, "Strata-Pending", v, sizeof(v)) ||
-	    strcmp(v, f->id))
+	if (strcmp(ev->event, "change-proposed") || !strata_commit_trailer(ev->c, "Strata-Pending", v, sizeof(v)))
 		return 0;
-	f->found = 1;
-	strata_commit_trailer(ev->c, "Strata-Pending-Digest", f->digest, sizeof(f->digest));
-	f->checked = 0;
-	return 1;
+	for (size_t i = 0; i < f->count; i++)
+		if (!f->p[i].found && !strcmp(v, f->p[i].id)) {
+			char signed_digest[65] = "";
+			strata_commit_trailer(ev->c, "Strata-Pending-Digest", signed_digest, sizeof(signed_digest));
+			/* the file as proposed, or not: either way the newest proposal under its id decides */
+			f->p[i].found = signed_digest[0] && !strcmp(signed_digest, f->p[i].digest) ? 1 : -1;
+			f->left--;
+		}
+	return f->left == 0;	/* 1 stops the walk */
 }
 
-int strata_pending_get(strata_pending *out, strata_node *n, const char *id)
+/* NODE/pending/ID.json read and parsed into *out, its digest into pr (not yet checked) */
+static int read_one(strata_pending *out, proposal *pr, strata_node *n, const char *id)
 {
 	strata_buf text = STRATA_BUF_INIT;
-	find_ctx f = { id, "", "", 0, 0 };
-	char *path, digest[65];
+	char *path;
 	int error;
 
 	memset(out, 0, sizeof(*out));
+	memset(pr, 0, sizeof(*pr));
 	if (!valid_id(id))
 		return strata_error_setc(STRATA_ENOTFOUND, "'%s' is not a pending change's id (16 hex digits, as 'strata "
 					 "approve' lists them)", id);
+	snprintf(pr->id, sizeof(pr->id), "%s", id);
 	if ((path = pending_path(n, id)) == NULL)
 		return strata_error_set("out of memory");
 	error = strata_fs_read(&text, path, 1 << 20);
-	if (error == STRATA_ENOTFOUND || (error < 0 && errno == ENOENT)) {
+	if (error == STRATA_ENOTFOUND || (error < 0 && errno == ENOENT))
 		error = strata_error_setc(STRATA_ENOTFOUND, "no change waits under '%s' (approved, refused, or never "
 					  "proposed: 'strata approve' lists those that wait)", id);
-		goto done;
-	}
-	if (error < 0 || (error = parse(out, &text, path)) < 0 || (error = file_digest(digest, &text)) < 0)
-		goto done;
-	if ((error = strata_audit_foreach(n, find_proposal, &f)) < 0)
-		goto done;
-	error = 0;	/* 1: the walk stopped at the proposal */
-	if (!f.found || strcmp(f.digest, digest) || strcmp(out->id, id)) {
-		error = strata_error_setc(STRATA_EVERIFY, "%s is not what its proposer signed (%s): it was changed, or "
-					  "never proposed here; nothing is done", path,
-					  f.found ? _("its digest differs") : _("no change-proposed event names it"));
-		goto done;
-	}
-done:
+	else if (error == 0 && (error = parse(out, &text, path)) == 0 && (error = file_digest(pr->digest, &text)) == 0 &&
+		 strcmp(out->id, id))
+		pr->digest[0] = '\0';	/* a file under another's name: nothing signed can match */
 	if (error < 0)
 		strata_pending_dispose(out);
 	free(path);
 	strata_buf_dispose(&text);
+	return error;
+}
+
+/* the files read are what their proposers signed, each; the first that is not, refused */
+static int check_all(strata_node *n, strata_pending *list, proposal *pr, size_t count)
+{
+	find_ctx f = { pr, count, count };
+	int error;
+
+	if (count && (error = strata_audit_foreach(n, find_proposals, &f)) < 0)
+		return error;
+	for (size_t i = 0; i < count; i++)
+		if (pr[i].found != 1) {
+			char *path = pending_path(n, list[i].id[0] ? list[i].id : pr[i].id);
+			error = strata_error_setc(STRATA_EVERIFY, "%s is not what its proposer signed (%s): it was changed, "
+						  "or never proposed here; nothing is done", path ? path : pr[i].id,
+						  pr[i].found ? _("its digest differs") : _("no change-proposed event names it"));
+			free(path);
+			return error;
+		}
+	return 0;
+}
+
+int strata_pending_get(strata_pending *out, strata_node *n, const char *id)
+{
+	proposal pr;
+	int error;
+
+	if ((error = read_one(out, &pr, n, id)) < 0)
+		return error;
+	if ((error = check_all(n, out, &pr, 1)) < 0)
+		strata_pending_dispose(out);
 	return error;
 }
 
@@ -229,7 +261,8 @@ int strata_pending_list(strata_pending **out, size_t *count, strata_node *n)
 {
 	char *dir = strata_fs_path_join(strata_node_path(n), STRATA_PENDING_DIR);
 	strata_pending *all = NULL;
-	size_t k = 0, alloc = 0;
+	proposal *pr = NULL;
+	size_t k = 0, alloc = 0, pr_alloc = 0;
 	DIR *d;
 	struct dirent *e;
 	int error = 0;
@@ -248,13 +281,19 @@ int strata_pending_list(strata_pending **out, size_t *count, strata_node *n)
 		if (len != 21 || strcmp(e->d_name + 16, ".json"))
 			continue;
 		snprintf(id, sizeof(id), "%.16s", e->d_name);
-		if (!valid_id(id) || (error = strata_array_grow(&all, &alloc, k + 1, 4)) < 0)
+		if (!valid_id(id))
 			continue;
-		if ((error = strata_pending_get(&all[k], n, id)) == 0)
+		if ((error = strata_array_grow(&all, &alloc, k + 1, 4)) < 0 ||
+		    (error = strata_array_grow(&pr, &pr_alloc, k + 1, 4)) < 0)
+			break;
+		if ((error = read_one(&all[k], &pr[k], n, id)) == 0)
 			k++;
 	}
 	closedir(d);
 	free(dir);
+	if (!error)
+		error = check_all(n, all, pr, k);
+	free(pr);
 	if (error) {
 		strata_pending_list_free(all, k);
 		return error;

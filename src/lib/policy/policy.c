@@ -753,6 +753,13 @@ const strata_policy_dataset *strata_policy_find(const strata_policy *p, const ch
 	return NULL;
 }
 
+const strata_policy_dataset *strata_policy_rules_for(const strata_policy *p, const char *name)
+{
+	const char *last = strrchr(name, '/');
+
+	return strata_policy_find(p, last ? last + 1 : name);
+}
+
 int strata_policy_applies(const strata_policy *p, const char *peer, const char *tier)
 {
 	for (size_t i = 0; i < p->npeers; i++)

@@ -968,7 +968,7 @@ int strata_view_onward_check(strata_node *n, const strata_policy *p)
 		const char *name = git_reference_name(ref), *last = strrchr(name, '/');
 		git_commit *c = NULL;
 		char up[512];
-		if (last && strata_policy_find(p, last + 1) && git_reference_target(ref) &&
+		if (last && strata_policy_rules_for(p, name) && git_reference_target(ref) &&
 		    git_commit_lookup(&c, strata_node_repo(n), git_reference_target(ref)) == 0 &&
 		    strata_commit_trailer(c, "Strata-Onward", up, sizeof(up))) {
 			int none = !strcmp(up, "none");
@@ -1579,7 +1579,7 @@ static int build_for_peer(strata_node *n, const char *peer, int full, strata_vie
 		const char *name = git_reference_name(ref);
 		const char *last = strrchr(name, '/');
 		strata_view_result res;
-		if (last && strata_policy_find(p, last + 1) && strncmp(name, echo.ptr, echo.len)) {
+		if (last && strata_policy_rules_for(p, name) && strncmp(name, echo.ptr, echo.len)) {
 			if ((error = strata_view_build_one(n, peer, name, full, &res)) == 0 && report)
 				report(&res, payload);
 		}
