@@ -130,6 +130,7 @@ int cli_pending_rows(json_t *rows, strata_node *n);
 int cmd_erase(int argc, char **argv, strata_cli *cli);
 int cmd_erasures(int argc, char **argv, strata_cli *cli);
 int cmd_certificate(int argc, char **argv, strata_cli *cli);
+int cmd_evidence(int argc, char **argv, strata_cli *cli);
 int cmd_console(int argc, char **argv, strata_cli *cli);
 /*
  * Before the console serves (console.h): the path of this binary into

@@ -61,4 +61,11 @@ int strata_sign_sshsig(strata_buf *out, const strata_key *k, const char *ns,
 int strata_sign_sshsig_verify(strata_pubkey *signer, const char *armored, size_t alen,
 			 const char *ns, const void *data, size_t len);
 
+/*
+ * A raw commit (`git cat-file commit` prints it) split into its SSH
+ * signature (the gpgsig header's value, unindented) and the bytes it
+ * signs (the commit without that header).  1 if it is signed, 0 if not.
+ */
+int strata_sign_split_commit(strata_buf *sig, strata_buf *data, const char *raw, size_t len);
+
 #endif

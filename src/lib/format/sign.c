@@ -512,3 +512,37 @@ done:
 	strata_buf_dispose(&tbs);
 	return error;
 }
+
+int strata_sign_split_commit(strata_buf *sig, strata_buf *data, const char *raw, size_t len)
+{
+	const char *h = raw, *end = raw + len;
+	int found = 0;
+
+	/* the header: up to the first empty line */
+	while (h < end && *h != '\n') {
+		const char *eol = memchr(h, '\n', (size_t)(end - h));
+		size_t n = eol ? (size_t)(eol - h) + 1 : (size_t)(end - h);
+		if (!found && n > 7 && !strncmp(h, "gpgsig ", 7)) {
+			/* the value, and its continuation lines without their leading space */
+			found = 1;
+			if (strata_buf_put(sig, h + 7, n - 7 - (eol != NULL)) < 0)
+				return STRATA_ERROR;
+			h += n;
+			while (h < end && *h == ' ') {
+				eol = memchr(h, '\n', (size_t)(end - h));
+				n = eol ? (size_t)(eol - h) + 1 : (size_t)(end - h);
+				if (strata_buf_putc(sig, '\n') < 0 || strata_buf_put(sig, h + 1, n - 1 - (eol != NULL)) < 0)
+					return STRATA_ERROR;
+				h += n;
+			}
+			continue;
+		}
+		if (strata_buf_put(data, h, n) < 0)
+			return STRATA_ERROR;
+		h += n;
+	}
+	/* the empty line and the message, as they are */
+	if (h < end && strata_buf_put(data, h, (size_t)(end - h)) < 0)
+		return STRATA_ERROR;
+	return found;
+}

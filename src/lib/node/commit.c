@@ -102,35 +102,17 @@ int strata_commit_check(strata_sig_status *status, char *signer, size_t signersz
 int strata_commit_split_signature(strata_buf *sig, strata_buf *data, const git_commit *c)
 {
 	const char *h = git_commit_raw_header(c), *msg = git_commit_message_raw(c);
-	int found = 0;
+	strata_buf raw = STRATA_BUF_INIT;
+	int rc;
 
 	if (!h || !msg)
 		return strata_error_set("cannot read commit");
-	while (*h) {
-		const char *eol = strchr(h, '\n');
-		size_t len = eol ? (size_t)(eol - h) + 1 : strlen(h);
-		if (!found && !strncmp(h, "gpgsig ", 7)) {
-			/* the value, and its continuation lines without their leading space */
-			found = 1;
-			if (strata_buf_put(sig, h + 7, len - 7 - (eol != NULL)) < 0)
-				return STRATA_ERROR;
-			h += len;
-			while (*h == ' ') {
-				eol = strchr(h, '\n');
-				len = eol ? (size_t)(eol - h) + 1 : strlen(h);
-				if (strata_buf_putc(sig, '\n') < 0 || strata_buf_put(sig, h + 1, len - 1 - (eol != NULL)) < 0)
-					return STRATA_ERROR;
-				h += len;
-			}
-			continue;
-		}
-		if (strata_buf_put(data, h, len) < 0)
-			return STRATA_ERROR;
-		h += len;
-	}
-	if (strata_buf_putc(data, '\n') < 0 || strata_buf_puts(data, msg) < 0)
-		return STRATA_ERROR;
-	return found;
+	if (strata_buf_puts(&raw, h) < 0 || strata_buf_putc(&raw, '\n') < 0 || strata_buf_puts(&raw, msg) < 0)
+		rc = STRATA_ERROR;
+	else
+		rc = strata_sign_split_commit(sig, data, raw.ptr, raw.len);
+	strata_buf_dispose(&raw);
+	return rc;
 }
 
 /* The signature of a commit already read. */

@@ -1,0 +1,46 @@
+/*
+ * evidence_export.h - a node adds its part to an evidence bundle
+ * (strata/format/evidence.h): the record's hops held here, with the
+ * objects that prove them, signed by this node.
+ *
+ * Across tiers there is no central place: the auditor exports at the
+ * node they start from (the province, say), takes the bundle to the node
+ * the trace goes on at, and adds that node's part there, down to the
+ * owner.  Each part continues the one before, as it is; a node adds a
+ * part only where the bundle says the trace goes on at it, with the key
+ * it was given.
+ *
+ * What a part holds is what `trace` shows at this node: a recipient's
+ * redacted values stay redacted.  Of a dataset it holds the trees from
+ * the commit down to the record's leaf (names and ids only) and the
+ * schema; the leaf itself, which holds the records beside this one, only
+ * when asked (whole_leaf).
+ */
+#ifndef STRATA_REPLICA_EVIDENCE_EXPORT_H
+#define STRATA_REPLICA_EVIDENCE_EXPORT_H
+
+#include <jansson.h>
+#include "strata/format/evidence.h"
+#include "strata/node/node.h"
+
+/*
+ * The report in words, made again as each part is added: `parts` are the
+ * bundle's parts as JSON, oldest first (the newest not yet signed).  Its
+ * SHA-256 goes into the newest part.
+ */
+typedef int (*strata_evidence_render)(strata_buf *html, json_t *const *parts, size_t nparts, void *payload);
+
+/*
+ * Adds this node's part for the record of `dataset` with these key values
+ * (as this node shows them) to `ev` (empty: a new bundle).  Refused
+ * (nothing added) if a hop's signature does not check here, or if `ev`
+ * has parts and its newest does not say the trace goes on here with this
+ * key.  With `whole_leaf`, each hop's leaf goes in whole (the records
+ * beside this one too: for a reader entitled to them), so the record's
+ * place in it is recomputed; without, it is this node's signed word.
+ * Needs the node's key loaded.
+ */
+int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *dataset, char *const *key, size_t nkey,
+			     int whole_leaf, strata_evidence_render render, void *payload);
+
+#endif

@@ -1,0 +1,315 @@
+/*
+ * cmd_evidence.c - strata evidence export DATASET KEY... -o FILE
+ * [--continue FILE] | evidence verify FILE: a record's trace as evidence
+ * an auditor hands on, part by part across the tiers, and its check with
+ * no node (evidence.h, evidence_export.h).
+ */
+#include "cli.h"
+#include "strata/base/fs.h"
+#include "strata/node/check.h"
+#include "strata/format/evidence.h"
+#include "strata/replica/evidence_export.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define USAGE "evidence export DATASET KEY [KEY...] -o FILE [--continue FILE] [--whole-leaf]\n" \
+	      "       strata evidence verify FILE [--keys FILE]"
+
+static void html_text(strata_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': strata_buf_puts(b, "&amp;"); break;
+		case '<': strata_buf_puts(b, "&lt;"); break;
+		case '>': strata_buf_puts(b, "&gt;"); break;
+		case '"': strata_buf_puts(b, "&quot;"); break;
+		default: strata_buf_putc(b, *s);
+		}
+	}
+}
+
+static void row(strata_buf *b, const char *label, const char *value, int mono)
+{
+	strata_buf_puts(b, "<tr><th>");
+	html_text(b, label);
+	strata_buf_puts(b, mono ? "</th><td class=\"mono\">" : "</th><td>");
+	html_text(b, value ? value : "—");
+	strata_buf_puts(b, "</td></tr>\n");
+}
+
+static const char *role_words(const char *role)
+{
+	return !strcmp(role, "owner") ? _("the owner's dataset commit, where the record was recorded")
+	       : !strcmp(role, "view-built") ? _("a view this node built and sent on")
+					     : _("a view this node received");
+}
+
+static const char *fingerprint(strata_buf *out, const char *keyline)
+{
+	strata_pubkey pk;
+
+	strata_buf_clear(out);
+	if (strata_sign_pubkey_parse(&pk, keyline) < 0 || strata_sign_pubkey_fingerprint(out, &pk) < 0) {
+		strata_error_clear();
+		return "?";
+	}
+	return out->ptr;
+}
+
+/* the report in words, in the reader's language: what the bundle claims and how to check it */
+static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payload)
+{
+	json_t *last = parts[nparts - 1], *first = parts[0];
+	strata_buf fpr = STRATA_BUF_INIT;
+	char *key = json_dumps(json_object_get(first, "key"), JSON_COMPACT);
+	const char *lang = _("en");
+
+	(void)payload;
+	strata_buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>", lang);
+	html_text(b, _("Evidence: a record traced through the tiers"));
+	strata_buf_puts(b, "</title>\n<style>body{font:14px/1.5 \"Noto Sans CJK SC\",\"Source Han Sans SC\",sans-serif;"
+			   "max-width:60em;margin:2em auto;color:#111}h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;"
+			   "border-bottom:1px solid #999}table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border:1px "
+			   "solid #bbb;padding:.25em .5em;text-align:left;vertical-align:top}th{width:12em;background:#f2f2f2;"
+			   "font-weight:normal}.mono{font-family:monospace;word-break:break-all}.note{background:#fffbe6;border:1px "
+			   "solid #e6d37a;padding:.5em}pre{background:#f6f6f6;padding:.5em;white-space:pre-wrap;word-break:break-all}"
+			   "@media print{body{margin:0;max-width:none}h2{break-after:avoid}table{break-inside:avoid}}</style>"
+			   "</head><body>\n<h1>");
+	html_text(b, _("Evidence: a record traced through the tiers"));
+	strata_buf_puts(b, "</h1>\n<table>\n");
+	row(b, _("Dataset"), json_string_value(json_object_get(first, "dataset")), 0);
+	row(b, _("Record key (as the first node shows it)"), key, 1);
+	row(b, _("First exported at"), json_string_value(json_object_get(first, "node")), 0);
+	row(b, _("Parts"), NULL, 0);
+	b->len -= strlen("—</td></tr>\n");
+	strata_buf_printf(b, "%zu</td></tr>\n", nparts);
+	row(b, _("Reaches the owner's commit"),
+	    json_object_get(last, "next") ? _("no: the trace goes on at a node that has not added its part") : _("yes"), 0);
+	strata_buf_puts(b, "</table>\n<p class=\"note\">");
+	html_text(b, _("Times are each node's own clock: no timestamp authority vouches for them. The keys are the "
+		       "bundle's own: compare each fingerprint below with the one the node's operators publish."));
+	strata_buf_puts(b, "</p>\n");
+	for (size_t i = 0; i < nparts; i++) {
+		json_t *p = parts[i], *hop, *next = json_object_get(p, "next");
+		size_t j;
+		strata_buf_printf(b, "<h2>");
+		strata_buf_printf(b, _("Part %zu: node %s (%s)"), i + 1, json_string_value(json_object_get(p, "node")),
+				  _(json_string_value(json_object_get(p, "tier"))));
+		strata_buf_puts(b, "</h2>\n<table>\n");
+		row(b, _("Node key"), fingerprint(&fpr, json_string_value(json_object_get(p, "node_key"))), 1);
+		row(b, _("Exported"), json_string_value(json_object_get(p, "exported")), 0);
+		if (json_object_get(p, "officer"))
+			row(b, _("Officer"), json_string_value(json_object_get(p, "officer")), 0);
+		strata_buf_puts(b, "</table>\n");
+		json_array_foreach(json_object_get(p, "hops"), j, hop) {
+			char title[200];
+			snprintf(title, sizeof(title), _("Hop %zu: %s"), j + 1, role_words(json_string_value(json_object_get(hop, "role"))));
+			strata_buf_puts(b, "<h3>");
+			html_text(b, title);
+			strata_buf_puts(b, "</h3>\n<table>\n");
+			row(b, _("Made by"), json_string_value(json_object_get(hop, "node")), 0);
+			row(b, _("Commit"), json_string_value(json_object_get(hop, "commit")), 1);
+			row(b, _("Committed"), json_string_value(json_object_get(hop, "committed")), 0);
+			row(b, _("Signed with"), fingerprint(&fpr, json_string_value(json_object_get(hop, "signer_key"))), 1);
+			if (json_object_get(hop, "policy")) {
+				char pol[200];
+				snprintf(pol, sizeof(pol), _("%s version %s"),
+					 json_string_value(json_object_get(json_object_get(hop, "policy"), "name")),
+					 json_string_value(json_object_get(json_object_get(hop, "policy"), "version")));
+				row(b, _("For"), json_string_value(json_object_get(hop, "recipient")), 0);
+				row(b, _("Under policy"), pol, 0);
+				row(b, _("Purpose"), json_string_value(json_object_get(hop, "purpose")), 0);
+			}
+			if (json_object_get(hop, "received"))
+				row(b, _("Received here"), json_string_value(json_object_get(hop, "received")), 0);
+			row(b, _("The record, as this commit holds it"), json_string_value(json_object_get(hop, "record")), 1);
+			strata_buf_puts(b, "</table>\n");
+		}
+		if (next) {
+			char *k = json_dumps(json_object_get(next, "key"), JSON_COMPACT), line[400];
+			snprintf(line, sizeof(line), _("The trace goes on at node %s, commit %.12s, where the record's key is %s."),
+				 json_string_value(json_object_get(next, "node")), json_string_value(json_object_get(next, "commit")),
+				 k ? k : "?");
+			strata_buf_puts(b, "<p>");
+			html_text(b, line);
+			strata_buf_puts(b, "</p>\n");
+			free(k);
+		}
+	}
+	strata_buf_puts(b, "<h2>");
+	html_text(b, _("What was checked, and how to check it yourself"));
+	strata_buf_puts(b, "</h2>\n<p>");
+	html_text(b, _("'strata evidence verify' checks, with no node: each part's signature by its node; every file "
+		       "against the SHA-256 its part lists; every object against its id; each commit's signature by the "
+		       "key given for its node; each commit's tree down to the leaf that holds the record; the record's "
+		       "key in the first hop; that each view names, signed, the commit it was made from; and that each "
+		       "part continues the one before. With stock tools, after 'tar xf':"));
+	strata_buf_puts(b, "</p>\n<pre>");
+	html_text(b, "sha1sum objects/*/*    # " );
+	html_text(b, _("each object's SHA-1 of 'TYPE SIZE\\0' and its bytes is its name; git hash-object prints it"));
+	html_text(b, "\nfor f in objects/*/*; do git hash-object -w -t $(basename $(dirname $f)) $f; done\n"
+		     "git -c gpg.ssh.allowedSignersFile=../allowed_signers verify-commit COMMIT\n"
+		     "ssh-keygen -Y verify -f allowed_signers -I NODE -n strata-evidence -s parts/N-NODE.json.sig < parts/N-NODE.json\n");
+	strata_buf_puts(b, "</pre>\n</body></html>\n");
+	free(key);
+	strata_buf_dispose(&fpr);
+	return 0;
+}
+
+static int ev_export(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "continue", required_argument, NULL, 'c' },
+		{ "whole-leaf", no_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *out = NULL, *from = NULL;
+	strata_evidence ev = { 0 };
+	strata_buf text = STRATA_BUF_INIT;
+	int c, rc, whole = 0;
+
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'c': from = optarg; break;
+		case 'w': whole = 1; break;
+		case 'h':
+			printf(_("usage: strata %s\n\n"
+			       "Writes a record's trace at this node as evidence: the signed commits of every\n"
+			       "hop held here, the trees down to the record, the signers' keys, where the trace\n"
+			       "goes on, and a report in words (report.html, in your language), all signed by\n"
+			       "this node.  Across tiers: take the bundle to the node the trace goes on at and\n"
+			       "add its part there with --continue, down to the owner.  Check it anywhere with\n"
+			       "'strata evidence verify'.\n\n"
+			       "  -o FILE          the bundle to write (atomically; it must not exist)\n"
+			       "  --continue FILE  add this node's part to the bundle FILE\n"
+			       "  --whole-leaf     put each hop's leaf in whole, with the records beside this one\n"
+			       "                   (only for a reader entitled to them), so the record's place is\n"
+			       "                   recomputed rather than this node's signed word\n"), USAGE);
+			return 0;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind + 2 > argc || !out)
+		return cli_usage(USAGE);
+	if (access(out, F_OK) == 0)
+		return strata_error_set("'%s' exists; refusing to overwrite it", out);
+	if (from) {
+		strata_buf in = STRATA_BUF_INIT;
+		if ((rc = strata_fs_read(&in, from, STRATA_EVIDENCE_MAX_TOTAL)) < 0 ||
+		    (rc = strata_evidence_read(&ev, from, in.ptr, in.len)) < 0 ||
+		    (rc = strata_evidence_verify(&ev, NULL, NULL, NULL)) < 0) {
+			strata_buf_dispose(&in);
+			return strata_error_setc(rc == STRATA_EVERIFY ? rc : STRATA_ERROR, "--continue '%s': %s", from,
+						 strata_error_last());
+		}
+		strata_buf_dispose(&in);
+	}
+	if ((rc = strata_node_load_key(cli->node)) < 0 ||
+	    (rc = strata_evidence_add_part(&ev, cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1),
+					   whole, render, NULL)) < 0 ||
+	    (rc = strata_evidence_write(&text, &ev)) < 0 || (rc = strata_fs_write_atomic(out, text.ptr, text.len, 0644)) < 0)
+		goto done;
+	if (!cli->quiet) {
+		char name[160];
+		const strata_buf *p = strata_evidence_part(&ev, strata_evidence_parts(&ev), name, sizeof(name));
+		json_t *o = json_loadb(p->ptr, p->len, 0, NULL), *next = json_object_get(o, "next");
+		printf(_("%s: %zu part(s); check it anywhere with 'strata evidence verify %s'\n"), out,
+		       strata_evidence_parts(&ev), out);
+		if (next) {
+			char *k = json_dumps(json_object_get(next, "key"), JSON_COMPACT);
+			printf(_("the trace goes on at %s: there, 'strata evidence export %s KEY -o FILE --continue %s' "
+				 "with the key %s\n"), json_string_value(json_object_get(next, "node")), argv[optind], out,
+			       k ? k : "?");
+			free(k);
+		} else
+			printf(_("the trace reaches the owner's commit\n"));
+		json_decref(o);
+	}
+done:
+	strata_evidence_dispose(&ev);
+	strata_buf_dispose(&text);
+	return rc;
+}
+
+static void show(const char *what, void *payload)
+{
+	(void)payload;
+	printf("ok:     %s\n", what);
+}
+
+static int ev_verify(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "keys", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	strata_buf in = STRATA_BUF_INIT, keys = STRATA_BUF_INIT;
+	strata_evidence ev = { 0 };
+	const char *keyfile = NULL;
+	int c, rc;
+
+	(void)cli;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': keyfile = optarg; break;
+		case 'h':
+			printf(_("usage: strata %s\n\n"
+			       "Checks an evidence bundle with no node: every part's signature, every file and\n"
+			       "object, every commit's signature, the record in each commit's tree, the links\n"
+			       "between hops and between parts.  Prints each check; exit 0 if all hold, 3 and\n"
+			       "the item that does not.\n\n"
+			       "  --keys FILE   the nodes' keys you hold (allowed_signers lines: NODE KEY): every\n"
+			       "                key the bundle gives must be one FILE lists for its node.  Without\n"
+			       "                it the keys are the bundle's own: compare their fingerprints\n"
+			       "                with the keys the nodes publish\n"), USAGE);
+			return 0;
+		default: return cli_usage(USAGE);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(USAGE);
+	if (keyfile && (rc = strata_fs_read(&keys, keyfile, 1 << 20)) < 0)
+		return strata_error_set("--keys '%s': %s", keyfile, strata_error_last());
+	if ((rc = strata_fs_read(&in, argv[optind], STRATA_EVIDENCE_MAX_TOTAL)) < 0)
+		rc = strata_error_set("'%s': %s", argv[optind], strata_error_last());
+	else if ((rc = strata_evidence_read(&ev, argv[optind], in.ptr ? in.ptr : "", in.len)) < 0)
+		rc = strata_error_setc(STRATA_EVERIFY, "%s", strata_error_last());
+	else if ((rc = strata_evidence_verify(&ev, keyfile ? (keys.ptr ? keys.ptr : "") : NULL, show, NULL)) == 0)
+		printf(_("the evidence holds: %zu part(s), each signed by the node it names\n"), strata_evidence_parts(&ev));
+	else
+		rc = strata_error_setc(STRATA_EVERIFY, "'%s': %s", argv[optind], strata_error_last());
+	strata_evidence_dispose(&ev);
+	strata_buf_dispose(&in);
+	strata_buf_dispose(&keys);
+	return rc;
+}
+
+int cmd_evidence(int argc, char **argv, strata_cli *cli)
+{
+	if (argc < 2)
+		return cli_usage(USAGE);
+	if (!strcmp(argv[1], "export")) {
+		int rc;
+		if (!cli->node && (rc = strata_node_open_checked(&cli->node, cli->node_dir)) < 0)
+			return rc;
+		return ev_export(argc - 1, argv + 1, cli);
+	}
+	if (!strcmp(argv[1], "verify"))
+		return ev_verify(argc - 1, argv + 1, cli);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		printf(_("usage: strata %s\n"), USAGE);
+		return 0;
+	}
+	{
+		static const char *const subs[] = { "export", "verify" };
+		return cli_unknown_sub("evidence", argv[1], subs, sizeof(subs) / sizeof(*subs), NULL);
+	}
+}

@@ -1,0 +1,728 @@
+/*
+ * evidence.c - the evidence bundle, read, written and checked with no
+ * node (evidence.h, doc/design.md "Evidence to hand on").
+ */
+#include "strata/format/evidence.h"
+#include "strata/base/array.h"
+#include "strata/base/digest.h"
+#include "strata/base/enc.h"
+#include "strata/base/error.h"
+#include "strata/base/i18n.h"
+#include "strata/format/schema.h"
+#include "strata/format/sign.h"
+#include "strata/format/tarcheck.h"
+#include "strata/format/trie.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <ctype.h>
+#include <git2.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the container ---- */
+
+int strata_evidence_put(strata_evidence *ev, const char *name, const void *data, size_t len)
+{
+	strata_evidence_entry *e = NULL;
+
+	for (size_t i = 0; i < ev->n; i++)
+		if (!strcmp(ev->e[i].name, name))
+			e = &ev->e[i];
+	if (!e) {
+		if (strata_array_grow(&ev->e, &ev->alloc, ev->n + 1, 16) < 0)
+			return STRATA_ERROR;
+		e = &ev->e[ev->n];
+		memset(e, 0, sizeof(*e));
+		if ((e->name = strdup(name)) == NULL)
+			return strata_error_set("out of memory");
+		ev->n++;
+	}
+	strata_buf_clear(&e->data);
+	return strata_buf_put(&e->data, data, len) < 0 || strata_buf_putc(&e->data, '\0') < 0 ? STRATA_ERROR
+												    : (e->data.len--, 0);
+}
+
+const strata_buf *strata_evidence_get(const strata_evidence *ev, const char *name)
+{
+	for (size_t i = 0; i < ev->n; i++)
+		if (!strcmp(ev->e[i].name, name))
+			return &ev->e[i].data;
+	return NULL;
+}
+
+void strata_evidence_dispose(strata_evidence *ev)
+{
+	for (size_t i = 0; i < ev->n; i++) {
+		free(ev->e[i].name);
+		strata_buf_dispose(&ev->e[i].data);
+	}
+	free(ev->e);
+	memset(ev, 0, sizeof(*ev));
+}
+
+/* parts/N-NODE.json and its .sig, objects/TYPE/HEX40, allowed_signers, report.html */
+static int name_allowed(const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (!strcmp(name, "allowed_signers") || !strcmp(name, "report.html"))
+		return 1;
+	if (!strncmp(name, "objects/", 8)) {
+		const char *t = name + 8, *slash = strchr(t, '/');
+		if (!slash || (strncmp(t, "commit/", 7) && strncmp(t, "tree/", 5) && strncmp(t, "blob/", 5)) ||
+		    strlen(slash + 1) != 40)
+			return 0;
+		for (i = 1; slash[i]; i++)
+			if (!isxdigit((unsigned char)slash[i]) || isupper((unsigned char)slash[i]))
+				return 0;
+		return 1;
+	}
+	if (!strncmp(name, "parts/", 6) && len < 120) {
+		const char *p = name + 6;
+		if (!isdigit((unsigned char)*p) || *p == '0')
+			return 0;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (*p++ != '-' || !*p)
+			return 0;
+		for (; *p && *p != '.'; p++)
+			if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '_'))
+				return 0;
+		return !strcmp(p, ".json") || !strcmp(p, ".json.sig");
+	}
+	return 0;
+}
+
+static const char *printable(char *out, size_t size, const char *s)
+{
+	size_t k = 0;
+	for (; *s && k + 5 < size && k < 80; s++)
+		k += (size_t)snprintf(out + k, size - k, isprint((unsigned char)*s) ? "%c" : "\\x%02x", (unsigned char)*s);
+	out[k] = '\0';
+	return out;
+}
+
+int strata_evidence_read(strata_evidence *ev, const char *what, const void *data, size_t len)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	size_t total = 0;
+	char shown[400];
+	int rc, error = STRATA_ERROR;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!a)
+		return strata_error_set("out of memory");
+	if (len >= 2 && ((const unsigned char *)data)[0] == 0x1f && ((const unsigned char *)data)[1] == 0x8b) {
+		strata_error_set("'%s' is gzip-compressed; an evidence bundle is a plain tar archive", what);
+		goto done;
+	}
+	if (archive_read_support_format_tar(a) != ARCHIVE_OK || archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
+		strata_error_set("'%s': not an evidence bundle: %s", what, archive_error_string(a));
+		goto done;
+	}
+	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		la_int64_t size = archive_entry_size(e);
+		strata_buf body = STRATA_BUF_INIT;
+
+		printable(shown, sizeof(shown), name ? name : "");
+		if (!name || !name_allowed(name)) {
+			error = strata_error_set("'%s': unexpected entry '%s': a bundle holds parts/, objects/, "
+						 "allowed_signers and report.html only", what, shown);
+			goto done;
+		}
+		if (archive_entry_hardlink(e) || archive_entry_filetype(e) != AE_IFREG || archive_entry_sparse_count(e) > 0) {
+			error = strata_error_set("'%s': entry '%s' is not a regular file", what, shown);
+			goto done;
+		}
+		if ((error = strata_tar_entry_plain(data, -1, len, (uint64_t)archive_read_header_position(a), what, shown)) < 0)
+			goto done;
+		if (strata_evidence_get(ev, name)) {
+			error = strata_error_set("'%s': duplicate entry '%s'", what, shown);
+			goto done;
+		}
+		if (ev->n >= STRATA_EVIDENCE_MAX_ENTRIES || !archive_entry_size_is_set(e) || size < 0 ||
+		    (uint64_t)size > STRATA_EVIDENCE_MAX_ENTRY || (uint64_t)size > len ||
+		    (total += (size_t)size) > STRATA_EVIDENCE_MAX_TOTAL) {
+			error = strata_error_set("'%s': entry '%s' is over the limits of a bundle (%d entries, %u bytes each)",
+						 what, shown, STRATA_EVIDENCE_MAX_ENTRIES, STRATA_EVIDENCE_MAX_ENTRY);
+			goto done;
+		}
+		if ((error = strata_buf_grow(&body, (size_t)size + 1)) < 0)
+			goto done;
+		while (body.len < (size_t)size) {
+			la_ssize_t got = archive_read_data(a, body.ptr + body.len, (size_t)size - body.len);
+			if (got <= 0) {
+				strata_buf_dispose(&body);
+				error = strata_error_set("'%s': entry '%s' is truncated", what, shown);
+				goto done;
+			}
+			body.len += (size_t)got;
+		}
+		error = strata_evidence_put(ev, name, body.ptr ? body.ptr : "", body.len);
+		strata_buf_dispose(&body);
+		if (error < 0)
+			goto done;
+	}
+	if (rc != ARCHIVE_EOF) {
+		error = strata_error_set("'%s': not a valid evidence bundle (after %zu entries): %s", what, ev->n,
+					 rc == ARCHIVE_WARN || !archive_error_string(a) ? _("malformed header")
+											: archive_error_string(a));
+		goto done;
+	}
+	if ((error = strata_tar_end_ok(data, -1, len, (uint64_t)archive_read_header_position(a), what)) < 0)
+		goto done;
+	if (!strata_evidence_parts(ev)) {
+		error = strata_error_set("'%s': not an evidence bundle: it has no parts/1-NODE.json", what);
+		goto done;
+	}
+	/* written again, it must be the same bytes: nothing hides in headers or padding (verify says so last) */
+	{
+		strata_buf again = STRATA_BUF_INIT;
+		if ((error = strata_evidence_write(&again, ev)) < 0)
+			goto done;
+		ev->noncanonical = again.len != len || memcmp(again.ptr, data, len);
+		strata_buf_dispose(&again);
+	}
+	error = 0;
+done:
+	archive_read_free(a);
+	if (error < 0)
+		strata_evidence_dispose(ev);
+	return error;
+}
+
+static la_ssize_t write_cb(struct archive *a, void *payload, const void *buf, size_t len)
+{
+	(void)a;
+	return strata_buf_put(payload, buf, len) < 0 ? -1 : (la_ssize_t)len;
+}
+
+static int cmp_names(const void *x, const void *y)
+{
+	const strata_evidence_entry *a = *(const strata_evidence_entry *const *)x, *b = *(const strata_evidence_entry *const *)y;
+	/* parts first (in number order), then the rest by name */
+	int pa = !strncmp(a->name, "parts/", 6), pb = !strncmp(b->name, "parts/", 6);
+	if (pa != pb)
+		return pb - pa;
+	if (pa) {
+		long na = strtol(a->name + 6, NULL, 10), nb = strtol(b->name + 6, NULL, 10);
+		if (na != nb)
+			return na < nb ? -1 : 1;
+	}
+	return strcmp(a->name, b->name);
+}
+
+int strata_evidence_write(strata_buf *out, const strata_evidence *ev)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	const strata_evidence_entry **order = calloc(ev->n ? ev->n : 1, sizeof(*order));
+	int error = STRATA_ERROR;
+
+	if (!a || !e || !order) {
+		strata_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < ev->n; i++)
+		order[i] = &ev->e[i];
+	qsort(order, ev->n, sizeof(*order), cmp_names);
+	/* pax: names longer than ustar's 100 bytes stay whole */
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK || archive_write_set_bytes_per_block(a, 512) != ARCHIVE_OK ||
+	    archive_write_open(a, out, NULL, write_cb, NULL) != ARCHIVE_OK)
+		goto archive_error;
+	for (size_t i = 0; i < ev->n; i++) {
+		archive_entry_clear(e);
+		archive_entry_set_pathname(e, order[i]->name);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)order[i]->data.len);
+		if (archive_write_header(a, e) != ARCHIVE_OK ||
+		    (order[i]->data.len &&
+		     archive_write_data(a, order[i]->data.ptr, order[i]->data.len) != (la_ssize_t)order[i]->data.len))
+			goto archive_error;
+	}
+	if (archive_write_close(a) != ARCHIVE_OK)
+		goto archive_error;
+	error = 0;
+	goto done;
+archive_error:
+	error = strata_error_set("cannot write the evidence bundle: %s", archive_error_string(a));
+done:
+	free(order);
+	archive_entry_free(e);
+	archive_write_free(a);
+	return error;
+}
+
+const strata_buf *strata_evidence_part(const strata_evidence *ev, size_t i, char *name, size_t namesz)
+{
+	char prefix[32];
+	size_t plen = (size_t)snprintf(prefix, sizeof(prefix), "parts/%zu-", i);
+
+	for (size_t k = 0; k < ev->n; k++) {
+		size_t len = strlen(ev->e[k].name);
+		if (!strncmp(ev->e[k].name, prefix, plen) && len > 5 && !strcmp(ev->e[k].name + len - 5, ".json")) {
+			snprintf(name, namesz, "%s", ev->e[k].name);
+			return &ev->e[k].data;
+		}
+	}
+	return NULL;
+}
+
+size_t strata_evidence_parts(const strata_evidence *ev)
+{
+	char name[160];
+	size_t n = 0;
+
+	while (strata_evidence_part(ev, n + 1, name, sizeof(name)))
+		n++;
+	return n;
+}
+
+/* ---- checking ---- */
+
+static const char *jstr(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	return s ? s : "";
+}
+
+typedef struct {
+	const strata_evidence *ev;
+	strata_evidence_say say;
+	void *payload;
+	char *covered;		/* per entry: listed by a part */
+	const char *keys;	/* the reader's allowed_signers, or NULL */
+} checker;
+
+/* with the reader's keys: `keyline` must be one they list for `node` */
+static int known_key(checker *k, const char *node, const char *keyline, const char *where)
+{
+	strata_pubkey want, pk;
+	const char *p = k->keys;
+	size_t nlen = strlen(node);
+
+	if (!k->keys)
+		return 0;
+	if (strata_sign_pubkey_parse(&want, keyline) < 0)
+		return strata_error_setc(STRATA_EVERIFY, "%s: the key given for %s is not an ssh-ed25519 key", where, node);
+	while (p && *p) {
+		const char *eol = strchr(p, '\n'), *k1;
+		char line[1024];
+		snprintf(line, sizeof(line), "%.*s", (int)(eol ? (size_t)(eol - p) : strlen(p)), p);
+		p = eol ? eol + 1 : NULL;
+		if (strncmp(line, node, nlen) || (line[nlen] != ' ' && line[nlen] != '\t'))
+			continue;
+		if ((k1 = strstr(line, "ssh-ed25519 ")) != NULL && strata_sign_pubkey_parse(&pk, k1) == 0 &&
+		    strata_sign_pubkey_equal(&pk, &want))
+			return 0;
+		strata_error_clear();
+	}
+	return strata_error_setc(STRATA_EVERIFY, "%s: the key given for %s is not one your keys list for it (a swapped "
+				 "key, or one you do not hold yet)", where, node);
+}
+
+static void say(checker *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(checker *k, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	if (!k->say)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	k->say(text, k->payload);
+}
+
+static void cover(checker *k, const char *name)
+{
+	for (size_t i = 0; i < k->ev->n; i++)
+		if (!strcmp(k->ev->e[i].name, name))
+			k->covered[i] = 1;
+}
+
+static void sha256_hex(char out[65], const strata_buf *b)
+{
+	unsigned char d[32];
+
+	strata_digest_sha256(d, b->ptr ? b->ptr : "", b->len);
+	strata_enc_hex(out, d, 32);
+}
+
+/* the file `name`, whose SHA-256 the signed part lists as `want` */
+static const strata_buf *listed_file(checker *k, const char *part, const char *name, const char *want)
+{
+	const strata_buf *b = strata_evidence_get(k->ev, name);
+	char got[65];
+
+	if (!b) {
+		strata_error_setc(STRATA_EVERIFY, "%s lists '%s', and the bundle does not hold it (removed?)", part, name);
+		return NULL;
+	}
+	sha256_hex(got, b);
+	if (!want || strcmp(got, want)) {
+		strata_error_setc(STRATA_EVERIFY, "'%s' is not the file %s lists: its SHA-256 differs (changed after "
+				  "it was signed)", name, part);
+		return NULL;
+	}
+	cover(k, name);
+	return b;
+}
+
+/* a git object the part lists: objects/TYPE/ID, its id recomputed */
+static const strata_buf *object(checker *k, const char *part, json_t *files, const char *type, const char *hex)
+{
+	char name[80];
+	const strata_buf *b;
+	git_oid want, got;
+	git_object_t t = !strcmp(type, "commit") ? GIT_OBJECT_COMMIT : !strcmp(type, "tree") ? GIT_OBJECT_TREE : GIT_OBJECT_BLOB;
+
+	if (!hex || strlen(hex) != 40 || git_oid_fromstr(&want, hex) < 0) {
+		strata_error_setc(STRATA_EVERIFY, "%s: '%s' is not an object id", part, hex ? hex : "(none)");
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "objects/%s/%s", type, hex);
+	if ((b = listed_file(k, part, name, json_string_value(json_object_get(files, name)))) == NULL)
+		return NULL;
+	if (git_odb_hash(&got, b->ptr ? b->ptr : "", b->len, t) < 0 || !git_oid_equal(&got, &want)) {
+		git_error_clear();
+		strata_error_setc(STRATA_EVERIFY, "'%s' is not the object it is named for: its id differs", name);
+		return NULL;
+	}
+	return b;
+}
+
+/* a tree's entry named `name` (or, name NULL, the one with id `id`): its id into *out; 1 if found */
+static int tree_entry(const strata_buf *tree, const char *name, const git_oid *id, git_oid *out)
+{
+	const char *p = tree->ptr, *end = tree->ptr + tree->len;
+
+	while (p < end) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p)), *nul;
+		if (!sp || (nul = memchr(sp, '\0', (size_t)(end - sp))) == NULL || end - nul < 21)
+			return 0;
+		if (name ? !strcmp(sp + 1, name) : !memcmp(nul + 1, id->id, GIT_OID_RAWSZ)) {
+			git_oid_fromraw(out, (const unsigned char *)nul + 1);
+			return 1;
+		}
+		p = nul + 21;
+	}
+	return 0;
+}
+
+/* a commit's trailer `key` (the last paragraph's "Key: value"), "" if none */
+static void trailer(char *out, size_t outsz, const strata_buf *commit, const char *key)
+{
+	const char *msg = strstr(commit->ptr, "\n\n"), *p;
+	size_t klen = strlen(key);
+
+	out[0] = '\0';
+	for (p = msg; p && (p = strstr(p, "\n")) != NULL; p++)
+		if (!strncmp(p + 1, key, klen) && p[1 + klen] == ':' && p[2 + klen] == ' ') {
+			const char *v = p + 3 + klen;
+			snprintf(out, outsz, "%.*s", (int)strcspn(v, "\n"), v);
+		}
+}
+
+/* 1 if `line` is one whole line of the leaf */
+static int leaf_holds(const strata_buf *leaf, const char *line)
+{
+	size_t len = strlen(line);
+	const char *p = leaf->ptr, *end = leaf->ptr + leaf->len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n == len && !memcmp(p, line, len))
+			return 1;
+		p += n + 1;
+	}
+	return 0;
+}
+
+/* one hop: its commit signed by the key given, its tree down to the leaf holding the record */
+static int check_hop(checker *k, const char *part, json_t *files, json_t *hop, size_t i, json_t *key,
+		     char *source, size_t sourcesz)
+{
+	const char *commit = json_string_value(json_object_get(hop, "commit")),
+		   *node = json_string_value(json_object_get(hop, "node")),
+		   *signer_key = json_string_value(json_object_get(hop, "signer_key")),
+		   *record = json_string_value(json_object_get(hop, "record"));
+	json_t *trees = json_object_get(hop, "trees");
+	const strata_buf *c, *t[3], *leaf, *schema;
+	strata_buf sig = STRATA_BUF_INIT, data = STRATA_BUF_INIT, fpr = STRATA_BUF_INIT;
+	strata_pubkey want, got;
+	git_oid id, next;
+	char v[128];
+	int error = STRATA_EVERIFY;
+
+	if (!commit || !node || !signer_key || !record || !json_is_array(trees) || json_array_size(trees) != 3)
+		return strata_error_setc(STRATA_EVERIFY, "%s: hop %zu is incomplete (commit, node, signer_key, record, "
+					 "trees)", part, i + 1);
+	if ((c = object(k, part, files, "commit", commit)) == NULL)
+		return STRATA_EVERIFY;
+	/* the commit's signature, by the key given for its node */
+	if (strata_sign_pubkey_parse(&want, signer_key) < 0) {
+		error = strata_error_setc(STRATA_EVERIFY, "%s: hop %zu: signer_key is not an ssh-ed25519 key", part, i + 1);
+		goto done;
+	}
+	if (strata_sign_split_commit(&sig, &data, c->ptr, c->len) != 1 ||
+	    strata_sign_sshsig_verify(&got, sig.ptr, sig.len, "git", data.ptr, data.len) < 0 ||
+	    !strata_sign_pubkey_equal(&got, &want)) {
+		error = strata_error_setc(STRATA_EVERIFY, "commit %.12s (%s, hop %zu): its signature does not check with "
+					  "the key given for %s", commit, part, i + 1, node);
+		goto done;
+	}
+	if ((error = known_key(k, node, signer_key, part)) < 0)
+		goto done;
+	error = STRATA_EVERIFY;
+	trailer(v, sizeof(v), c, "Strata-Node");
+	if (strcmp(v, node)) {
+		error = strata_error_setc(STRATA_EVERIFY, "commit %.12s (%s, hop %zu): it says it is %s's, not %s's",
+					  commit, part, i + 1, v[0] ? v : "nobody", node);
+		goto done;
+	}
+	strata_sign_pubkey_fingerprint(&fpr, &want);
+	say(k, _("commit %.12s: signed by %s (%s)"), commit, node, fpr.ptr ? fpr.ptr : "?");
+	/* the record in it: commit -> tree -> records/ -> dir -> leaf */
+	for (size_t j = 0; j < 3; j++)
+		if ((t[j] = object(k, part, files, "tree", json_string_value(json_array_get(trees, j)))) == NULL)
+			goto done;
+	if (strncmp(c->ptr, "tree ", 5) || strncmp(c->ptr + 5, json_string_value(json_array_get(trees, 0)), 40) ||
+	    c->ptr[45] != '\n') {
+		error = strata_error_setc(STRATA_EVERIFY, "commit %.12s (%s, hop %zu): its tree is not the one given", commit,
+					  part, i + 1);
+		goto done;
+	}
+	if (!tree_entry(t[0], "records", NULL, &id) || git_oid_fromstr(&next, json_string_value(json_array_get(trees, 1))) < 0 ||
+	    !git_oid_equal(&id, &next) || git_oid_fromstr(&next, json_string_value(json_array_get(trees, 2))) < 0 ||
+	    !tree_entry(t[1], NULL, &next, &id)) {
+		error = strata_error_setc(STRATA_EVERIFY, "commit %.12s (%s, hop %zu): the trees given are not its path to "
+					  "the record", commit, part, i + 1);
+		goto done;
+	}
+	if ((schema = object(k, part, files, "blob", json_string_value(json_object_get(hop, "schema")))) == NULL)
+		goto done;
+	if (git_oid_fromstr(&next, jstr(json_object_get(hop, "leaf"))) < 0 || !tree_entry(t[2], NULL, &next, &id)) {
+		error = strata_error_setc(STRATA_EVERIFY, "commit %.12s (%s, hop %zu): the leaf given is not in its tree",
+					  commit, part, i + 1);
+		goto done;
+	}
+	git_oid_fromstr(&next, json_string_value(json_object_get(hop, "schema")));
+	if (!tree_entry(t[0], "schema.json", NULL, &id) || !git_oid_equal(&id, &next)) {
+		error = strata_error_setc(STRATA_EVERIFY, "commit %.12s (%s, hop %zu): the schema given is not its own",
+					  commit, part, i + 1);
+		goto done;
+	}
+	/*
+	 * The leaf holds the records beside this one, other people's: it is in
+	 * the bundle only where the exporter chose to hand them on too
+	 * (--whole-leaf); else the record's place in it is the part's word,
+	 * signed, and the check says so.
+	 */
+	snprintf(v, sizeof(v), "objects/blob/%s", jstr(json_object_get(hop, "leaf")));
+	if (json_object_get(files, v)) {
+		if ((leaf = object(k, part, files, "blob", jstr(json_object_get(hop, "leaf")))) == NULL)
+			goto done;
+		if (!leaf_holds(leaf, record)) {
+			error = strata_error_setc(STRATA_EVERIFY, "commit %.12s (%s, hop %zu): it does not hold the record "
+						  "shown", commit, part, i + 1);
+			goto done;
+		}
+		say(k, _("commit %.12s: holds the record shown (its leaf recomputed)"), commit);
+	} else
+		say(k, _("commit %.12s: its leaf %.12s is in its tree; that the leaf holds the record shown is %s's "
+			 "signed word (the leaf, with other people's records, is not in the bundle)"), commit,
+		    jstr(json_object_get(hop, "leaf")), part);
+	/* the first hop holds it under the key the part claims */
+	if (key) {
+		strata_schema *s = NULL;
+		unsigned char a[STRATA_HASH_LEN], b[STRATA_HASH_LEN];
+		size_t nk = json_array_size(key), *lens = calloc(nk ? nk : 1, sizeof(*lens));
+		char **vals = calloc(nk ? nk : 1, sizeof(*vals));
+		int same = 0;
+		for (size_t j = 0; lens && vals && j < nk; j++) {
+			vals[j] = (char *)json_string_value(json_array_get(key, j));
+			lens[j] = vals[j] ? strlen(vals[j]) : 0;
+		}
+		if (lens && vals && strata_schema_parse(&s, schema->ptr, schema->len) == 0 && s->nkey == nk &&
+		    strata_trie_keyhash(a, vals, lens, nk) == 0 &&
+		    strata_trie_line_keyhash(b, record, strlen(record), s->key, s->nkey) == 0)
+			same = !memcmp(a, b, sizeof(a));
+		strata_error_clear();
+		strata_schema_free(s);
+		free(lens);
+		free(vals);
+		if (!same) {
+			error = strata_error_setc(STRATA_EVERIFY, "commit %.12s (%s, hop %zu): the record it holds is not "
+						  "the one with the key claimed", commit, part, i + 1);
+			goto done;
+		}
+	}
+	trailer(source, sourcesz, c, "Strata-Source");
+	error = 0;
+done:
+	strata_buf_dispose(&sig);
+	strata_buf_dispose(&data);
+	strata_buf_dispose(&fpr);
+	return error;
+}
+
+static int check_part(checker *k, size_t n, json_t **prev)
+{
+	char name[160], signame[170], want[65], source[128] = "";
+	const strata_buf *text = strata_evidence_part(k->ev, n, name, sizeof(name)), *sig;
+	json_error_t je;
+	json_t *o = NULL, *files, *hops, *key, *next;
+	const char *node, *node_key;
+	strata_pubkey pk, got;
+	int error = STRATA_EVERIFY;
+
+	snprintf(signame, sizeof(signame), "%s.sig", name);
+	cover(k, name);
+	if ((sig = strata_evidence_get(k->ev, signame)) == NULL)
+		return strata_error_setc(STRATA_EVERIFY, "%s has no signature (%s)", name, signame);
+	cover(k, signame);
+	if ((o = json_loadb(text->ptr, text->len, JSON_REJECT_DUPLICATES, &je)) == NULL || !json_is_object(o)) {
+		json_decref(o);
+		return strata_error_setc(STRATA_EVERIFY, "%s:%d: not a part of a bundle: %s", name, je.line, je.text);
+	}
+	node = json_string_value(json_object_get(o, "node"));
+	node_key = json_string_value(json_object_get(o, "node_key"));
+	files = json_object_get(o, "files");
+	hops = json_object_get(o, "hops");
+	key = json_object_get(o, "key");
+	next = json_object_get(o, "next");
+	if (json_integer_value(json_object_get(o, "version")) != STRATA_EVIDENCE_VERSION || !node || !node_key ||
+	    !json_is_object(files) || !json_is_array(hops) || !json_array_size(hops) || !json_is_array(key)) {
+		error = strata_error_setc(STRATA_EVERIFY, "%s: not a part of a version %d bundle (node, node_key, key, "
+					  "hops, files)", name, STRATA_EVIDENCE_VERSION);
+		goto done;
+	}
+	{
+		/* the file's name says whose it is */
+		const char *dash = strchr(name + 6, '-');
+		if (!dash || strncmp(dash + 1, node, strlen(node)) || strcmp(dash + 1 + strlen(node), ".json")) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s: the part says it is %s's", name, node);
+			goto done;
+		}
+	}
+	if (strata_sign_pubkey_parse(&pk, node_key) < 0 ||
+	    strata_sign_sshsig_verify(&got, sig->ptr, sig->len, STRATA_EVIDENCE_NAMESPACE, text->ptr, text->len) < 0 ||
+	    !strata_sign_pubkey_equal(&got, &pk)) {
+		error = strata_error_setc(STRATA_EVERIFY, "%s: its signature does not check with %s's key (%s)", name, node,
+					  signame);
+		goto done;
+	}
+	if ((error = known_key(k, node, node_key, name)) < 0)
+		goto done;
+	error = STRATA_EVERIFY;
+	say(k, _("%s: signed by %s"), name, node);
+	/* the part before it, whole, and where it said to go on */
+	if (n > 1) {
+		char pname[160];
+		const strata_buf *ptext = strata_evidence_part(k->ev, n - 1, pname, sizeof(pname));
+		json_t *cont = json_object_get(o, "continues"), *pnext = json_object_get(*prev, "next");
+		const char *ncommit = json_string_value(json_object_get(pnext, "commit"));
+		size_t j;
+		sha256_hex(want, ptext);
+		if (!json_is_object(cont) || strcmp(jstr(json_object_get(cont, "part")), pname) ||
+		    strcmp(jstr(json_object_get(cont, "sha256")), want)) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s does not continue %s as it is (changed or removed)", name,
+						  pname);
+			goto done;
+		}
+		if (!json_is_object(pnext) || strcmp(jstr(json_object_get(pnext, "node")), node) ||
+		    !json_equal(json_object_get(pnext, "key"), key)) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s: %s did not say to go on at %s with this key", name, pname,
+						  node);
+			goto done;
+		}
+		for (j = 0; j < json_array_size(hops); j++)
+			if (!strcmp(jstr(json_object_get(json_array_get(hops, j), "commit")), ncommit ? ncommit : "-"))
+				break;
+		if (j == json_array_size(hops)) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s: it does not hold commit %.12s, where %s said the trace "
+						  "goes on", name, ncommit ? ncommit : "?", pname);
+			goto done;
+		}
+	}
+	for (size_t i = 0; i < json_array_size(hops); i++) {
+		json_t *hop = json_array_get(hops, i);
+		const char *role = json_string_value(json_object_get(hop, "role"));
+		const char *want_source = i + 1 < json_array_size(hops) ? json_string_value(json_object_get(json_array_get(hops, i + 1), "commit"))
+					  : json_string_value(json_object_get(next, "commit"));
+		if ((error = check_hop(k, name, files, hop, i, i == 0 ? key : NULL, source, sizeof(source))) < 0)
+			goto done;
+		/* a view names, signed, the commit it was made from */
+		if (role && strcmp(role, "owner") && want_source && strcmp(source, want_source)) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s, hop %zu: view %.12s was made from %.12s, not from "
+						  "%.12s as the part says", name, i + 1,
+						  json_string_value(json_object_get(hop, "commit")), source[0] ? source : "nothing",
+						  want_source);
+			goto done;
+		}
+		if (role && !strcmp(role, "owner") && i + 1 != json_array_size(hops)) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s, hop %zu: the owner's commit is the last hop", name, i + 1);
+			goto done;
+		}
+	}
+	/* every file the part lists is in the bundle, as listed */
+	{
+		const char *fname;
+		json_t *v;
+		json_object_foreach(files, fname, v)
+			if (!listed_file(k, name, fname, json_string_value(v)))
+				goto done;
+	}
+	json_decref(*prev);
+	*prev = o;
+	return 0;
+done:
+	json_decref(o);
+	return error;
+}
+
+int strata_evidence_verify(const strata_evidence *ev, const char *keys, strata_evidence_say say_fn, void *payload)
+{
+	checker k = { ev, say_fn, payload, calloc(ev->n ? ev->n : 1, 1), keys };
+	size_t parts = strata_evidence_parts(ev);
+	json_t *prev = NULL;
+	int error = 0;
+
+	if (!k.covered)
+		return strata_error_set("out of memory");
+	if (!parts)
+		error = strata_error_setc(STRATA_EVERIFY, "the bundle has no parts/1-NODE.json");
+	for (size_t n = 1; !error && n <= parts; n++)
+		error = check_part(&k, n, &prev);
+	/* the newest part covers the reader's files */
+	if (!error) {
+		char name[160];
+		strata_evidence_part(ev, parts, name, sizeof(name));
+		if (!listed_file(&k, name, "report.html", json_string_value(json_object_get(prev, "report"))) ||
+		    !listed_file(&k, name, "allowed_signers", json_string_value(json_object_get(prev, "allowed_signers"))))
+			error = STRATA_EVERIFY;
+	}
+	for (size_t i = 0; !error && i < ev->n; i++)
+		if (!k.covered[i])
+			error = strata_error_setc(STRATA_EVERIFY, "'%s' is in the bundle, and no part lists it (added after it "
+						  "was signed)", ev->e[i].name);
+	if (!error && ev->noncanonical)
+		error = strata_error_setc(STRATA_EVERIFY, "the bundle's bytes around its files (tar headers, padding, its "
+					  "end) are not as strata writes them: changed after it was written");
+	if (!error)
+		say(&k, keys ? _("every key is one your keys list for its node") :
+			       _("the keys are the bundle's own: compare their fingerprints with the nodes' published keys "
+				 "(or check with --keys FILE)"));
+	json_decref(prev);
+	free(k.covered);
+	return error;
+}

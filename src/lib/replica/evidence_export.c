@@ -1,0 +1,324 @@
+/*
+ * evidence_export.c - this node's part of an evidence bundle
+ * (evidence_export.h).
+ */
+#include "strata/replica/evidence_export.h"
+#include "strata/base/digest.h"
+#include "strata/base/enc.h"
+#include "strata/base/time.h"
+#include "strata/format/schema.h"
+#include "strata/format/sign.h"
+#include "strata/format/trie.h"
+#include "strata/node/commit.h"
+#include "strata/node/officers.h"
+#include "strata/replica/provenance.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	strata_evidence *ev;
+	json_t *files;		/* name -> SHA-256, of what this part adds */
+	int whole_leaf;
+} adding;
+
+static int add_file(adding *a, const char *name, const void *data, size_t len)
+{
+	unsigned char d[32];
+	char hex[65];
+
+	strata_digest_sha256(d, data, len);
+	strata_enc_hex(hex, d, 32);
+	if (json_object_set_new(a->files, name, json_string(hex)) < 0)
+		return strata_error_set("out of memory");
+	return strata_evidence_put(a->ev, name, data, len);
+}
+
+/* objects/TYPE/ID as `git cat-file TYPE ID` prints it */
+static int add_object(adding *a, git_repository *repo, const git_oid *id)
+{
+	git_odb *odb = NULL;
+	git_odb_object *o = NULL;
+	char name[80], hex[GIT_OID_HEXSZ + 1];
+	int error = 0;
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	if (git_repository_odb(&odb, repo) < 0 || git_odb_read(&o, odb, id) < 0) {
+		error = strata_error_git("cannot read an object of the trace");
+		goto done;
+	}
+	snprintf(name, sizeof(name), "objects/%s/%s", git_object_type2string(git_odb_object_type(o)), hex);
+	error = add_file(a, name, git_odb_object_data(o), git_odb_object_size(o));
+done:
+	git_odb_object_free(o);
+	git_odb_free(odb);
+	return error;
+}
+
+static const char *role_of(const strata_trace_hop *h)
+{
+	return !h->is_view ? "owner" : h->built_here ? "view-built" : "view-received";
+}
+
+/* one hop: its commit, the trees down to the record's leaf, the schema; the key that signed it */
+static json_t *hop_json(adding *a, strata_node *n, const strata_trace_hop *h)
+{
+	git_repository *repo = strata_node_repo(n);
+	git_commit *c = NULL;
+	git_tree *root = NULL, *records = NULL, *dir = NULL;
+	strata_schema *s = NULL;
+	strata_buf sig = STRATA_BUF_INIT, data = STRATA_BUF_INIT, keyline = STRATA_BUF_INIT;
+	strata_pubkey pk;
+	unsigned char hash[STRATA_HASH_LEN];
+	const git_tree_entry *e;
+	char hex[6][GIT_OID_HEXSZ + 1], when[40];
+	json_t *o = NULL;
+	long i;
+
+	if (git_commit_lookup(&c, repo, &h->commit) < 0 || git_commit_tree(&root, c) < 0) {
+		strata_error_git("cannot read commit");
+		goto done;
+	}
+	/* the key that signed it, as this node checked it (trace: good) */
+	if (strata_commit_split_signature(&sig, &data, c) != 1 ||
+	    strata_sign_sshsig_verify(&pk, sig.ptr, sig.len, "git", data.ptr, data.len) < 0 ||
+	    strata_sign_pubkey_format(&keyline, &pk) < 0)
+		goto done;
+	if (strata_schema_load(&s, repo, root) < 0 ||
+	    strata_trie_line_keyhash(hash, h->line.ptr, h->line.len, s->key, s->nkey) < 0)
+		goto done;
+	if ((e = git_tree_entry_byname(root, "records")) == NULL || git_tree_lookup(&records, repo, git_tree_entry_id(e)) < 0 ||
+	    (i = strata_trie_entry_at_or_below(records, hash)) < 0 ||
+	    git_tree_lookup(&dir, repo, git_tree_entry_id(git_tree_entry_byindex(records, (size_t)i))) < 0 ||
+	    (i = strata_trie_entry_at_or_below(dir, hash)) < 0) {
+		git_error_clear();
+		strata_error_set("commit %s: the record's leaf is not where its key says", git_oid_tostr_s(&h->commit));
+		goto done;
+	}
+	e = git_tree_entry_byindex(dir, (size_t)i);
+	git_oid_tostr(hex[0], sizeof(hex[0]), git_tree_id(root));
+	git_oid_tostr(hex[1], sizeof(hex[1]), git_tree_id(records));
+	git_oid_tostr(hex[2], sizeof(hex[2]), git_tree_id(dir));
+	git_oid_tostr(hex[3], sizeof(hex[3]), git_tree_entry_id(e));
+	git_oid_tostr(hex[4], sizeof(hex[4]), &h->commit);
+	git_oid_tostr(hex[5], sizeof(hex[5]), git_tree_entry_id(git_tree_entry_byname(root, "schema.json")));
+	if (add_object(a, repo, &h->commit) < 0 || add_object(a, repo, git_tree_id(root)) < 0 ||
+	    add_object(a, repo, git_tree_id(records)) < 0 || add_object(a, repo, git_tree_id(dir)) < 0 ||
+	    add_object(a, repo, git_tree_entry_id(git_tree_entry_byname(root, "schema.json"))) < 0 ||
+	    (a->whole_leaf && add_object(a, repo, git_tree_entry_id(e)) < 0))
+		goto done;
+	strata_time_format(when, sizeof(when), h->committed);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s#, s:[s,s,s], s:s, s:s}", "role", role_of(h), "node", h->node,
+		      "tier", h->tier, "commit", hex[4], "committed", when, "signer", h->signer,
+		      "signer_key", keyline.ptr, "record", h->line.ptr, (int)h->line.len, "trees", hex[0], hex[1], hex[2],
+		      "leaf", hex[3], "schema", hex[5]);
+	if (o && h->is_view) {
+		json_object_set_new(o, "recipient", json_string(h->recipient));
+		json_object_set_new(o, "policy", json_pack("{s:s, s:s, s:s}", "name", h->policy_name, "version",
+							   h->policy_version, "blob", h->policy_blob));
+		json_object_set_new(o, "purpose", json_string(h->purpose));
+	}
+	if (o && h->received) {
+		strata_time_format(when, sizeof(when), h->received);
+		json_object_set_new(o, "received", json_string(when));
+	}
+	if (!o)
+		strata_error_set("out of memory");
+done:
+	strata_schema_free(s);
+	git_tree_free(dir);
+	git_tree_free(records);
+	git_tree_free(root);
+	git_commit_free(c);
+	strata_buf_dispose(&sig);
+	strata_buf_dispose(&data);
+	strata_buf_dispose(&keyline);
+	return o;
+}
+
+/* the bundle's parts as JSON, oldest first (`count` of them) */
+static int load_parts(json_t ***out, size_t *count, const strata_evidence *ev)
+{
+	size_t n = strata_evidence_parts(ev);
+	json_t **all = calloc(n + 2, sizeof(*all));
+	char name[160];
+
+	*out = all;
+	*count = 0;
+	if (!all)
+		return strata_error_set("out of memory");
+	for (size_t i = 1; i <= n; i++) {
+		const strata_buf *b = strata_evidence_part(ev, i, name, sizeof(name));
+		json_error_t je;
+		if ((all[i - 1] = json_loadb(b->ptr, b->len, 0, &je)) == NULL)
+			return strata_error_set("%s:%d: %s", name, je.line, je.text);
+		*count = i;
+	}
+	return 0;
+}
+
+/* for ssh-keygen -Y verify and git's gpg.ssh.allowedSignersFile: every node's keys in the bundle */
+static int allowed_signers(strata_buf *out, json_t *const *parts, size_t nparts)
+{
+	json_t *seen = json_object();
+	int error = 0;
+
+	for (size_t i = 0; i < nparts && !error; i++) {
+		json_t *hop;
+		size_t j;
+		const char *node = json_string_value(json_object_get(parts[i], "node")),
+			   *key = json_string_value(json_object_get(parts[i], "node_key"));
+		char line[600];
+		snprintf(line, sizeof(line), "%s namespaces=\"git,%s\" %s\n", node, STRATA_EVIDENCE_NAMESPACE, key);
+		if (!json_object_get(seen, line) && (json_object_set_new(seen, line, json_true()) < 0 || strata_buf_puts(out, line) < 0))
+			error = STRATA_ERROR;
+		json_array_foreach(json_object_get(parts[i], "hops"), j, hop) {
+			/* a node's key signs its commits and its parts alike: one line a key */
+			snprintf(line, sizeof(line), "%s namespaces=\"git,%s\" %s\n", json_string_value(json_object_get(hop, "node")),
+				 STRATA_EVIDENCE_NAMESPACE, json_string_value(json_object_get(hop, "signer_key")));
+			if (!json_object_get(seen, line) &&
+			    (json_object_set_new(seen, line, json_true()) < 0 || strata_buf_puts(out, line) < 0))
+				error = STRATA_ERROR;
+		}
+	}
+	json_decref(seen);
+	return error;
+}
+
+int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *dataset, char *const *key, size_t nkey,
+			     int whole_leaf, strata_evidence_render render, void *payload)
+{
+	strata_evidence work = { 0 };
+	strata_trace t;
+	adding a = { &work, json_object(), 0 };
+	json_t **parts = NULL, *part = NULL, *keys = json_array(), *hops = json_array();
+	strata_buf text = STRATA_BUF_INIT, sig = STRATA_BUF_INIT, html = STRATA_BUF_INIT, signers = STRATA_BUF_INIT,
+		   publine = STRATA_BUF_INIT;
+	size_t nparts = 0;
+	char name[200], when[40], hex[65];
+	unsigned char d[32];
+	int error, traced = 0;
+
+	a.whole_leaf = whole_leaf;
+	if (!strata_node_key(n))
+		return strata_error_set("the node's key is not loaded");
+	/* a copy: the bundle given stays as it was unless all of this succeeds */
+	for (size_t i = 0; i < ev->n; i++)
+		if ((error = strata_evidence_put(&work, ev->e[i].name, ev->e[i].data.ptr, ev->e[i].data.len)) < 0)
+			goto done;
+	if ((error = load_parts(&parts, &nparts, &work)) < 0)
+		goto done;
+	for (size_t i = 0; i < nkey; i++)
+		json_array_append_new(keys, json_string(key[i]));
+	if (nparts) {
+		json_t *next = json_object_get(parts[nparts - 1], "next");
+		const char *there = json_string_value(json_object_get(next, "node"));
+		if (!next) {
+			error = strata_error_set("the bundle's trace ends at the owner's commit already: there is nothing to add");
+			goto done;
+		}
+		if (strcmp(there ? there : "", strata_node_name(n)) || !json_equal(json_object_get(next, "key"), keys)) {
+			char *k = json_dumps(json_object_get(next, "key"), JSON_COMPACT);
+			error = strata_error_set("the bundle's trace goes on at '%s' with the key %s: add its part there, with "
+						 "that key", there ? there : "?", k ? k : "?");
+			free(k);
+			goto done;
+		}
+	}
+	if ((error = strata_provenance_trace(&t, n, dataset, key, nkey)) < 0)
+		goto done;
+	traced = 1;
+	for (size_t i = 0; i < t.nhops; i++) {
+		json_t *hop;
+		if (t.hops[i].status != STRATA_SIG_GOOD) {
+			char hx[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hx, sizeof(hx), &t.hops[i].commit);
+			error = strata_error_setc(STRATA_EVERIFY, "commit %.12s (%s): its signature does not check here (%s): "
+						  "this is no evidence to hand on ('strata verify')", hx, t.hops[i].node,
+						  strata_commit_sig_status_str(t.hops[i].status));
+			goto done;
+		}
+		if ((hop = hop_json(&a, n, &t.hops[i])) == NULL) {
+			error = STRATA_ERROR;
+			goto done;
+		}
+		json_array_append_new(hops, hop);
+	}
+	strata_time_format(when, sizeof(when), strata_time_now());
+	strata_sign_pubkey_format(&publine, strata_node_pubkey(n));
+	part = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:O}", "format", "strata-evidence", "version",
+			 STRATA_EVIDENCE_VERSION, "node", strata_node_name(n), "tier", strata_node_tier(n), "node_key",
+			 publine.ptr, "exported", when, "dataset", t.dataset, "key", keys, "hops", hops, "files", a.files);
+	if (!part) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	if (strata_officers_actor(n))
+		json_object_set_new(part, "officer", json_string(strata_officers_actor(n)->name));
+	if (nparts) {
+		char pname[160];
+		const strata_buf *b = strata_evidence_part(&work, nparts, pname, sizeof(pname));
+		strata_digest_sha256(d, b->ptr, b->len);
+		strata_enc_hex(hex, d, 32);
+		json_object_set_new(part, "continues", json_pack("{s:s, s:s}", "part", pname, "sha256", hex));
+	}
+	if (t.has_next) {
+		json_error_t je;
+		json_t *k = json_loadb(t.next_key.ptr, t.next_key.len, 0, &je);
+		json_object_set_new(part, "next", json_pack("{s:s, s:s, s:o}", "node", t.next_node, "commit",
+							    git_oid_tostr_s(&t.next_commit), "key", k ? k : json_array()));
+	}
+	parts[nparts] = part;
+	/* the reader's files, for all parts; their digests in this one */
+	if ((error = allowed_signers(&signers, parts, nparts + 1)) < 0 ||
+	    (error = render(&html, parts, nparts + 1, payload)) < 0 ||
+	    (error = strata_evidence_put(&work, "allowed_signers", signers.ptr, signers.len)) < 0 ||
+	    (error = strata_evidence_put(&work, "report.html", html.ptr, html.len)) < 0)
+		goto done;
+	strata_digest_sha256(d, signers.ptr, signers.len);
+	strata_enc_hex(hex, d, 32);
+	json_object_set_new(part, "allowed_signers", json_string(hex));
+	strata_digest_sha256(d, html.ptr, html.len);
+	strata_enc_hex(hex, d, 32);
+	json_object_set_new(part, "report", json_string(hex));
+	{
+		char *dump = json_dumps(part, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		if (!dump || strata_buf_puts(&text, dump) < 0 || strata_buf_putc(&text, '\n') < 0) {
+			free(dump);
+			error = strata_error_set("out of memory");
+			goto done;
+		}
+		free(dump);
+	}
+	if ((error = strata_sign_sshsig(&sig, strata_node_key(n), STRATA_EVIDENCE_NAMESPACE, text.ptr, text.len)) < 0 ||
+	    (error = strata_buf_putc(&sig, '\n')) < 0)
+		goto done;
+	snprintf(name, sizeof(name), "parts/%zu-%s.json", nparts + 1, strata_node_name(n));
+	if ((error = strata_evidence_put(&work, name, text.ptr, text.len)) < 0)
+		goto done;
+	snprintf(name, sizeof(name), "parts/%zu-%s.json.sig", nparts + 1, strata_node_name(n));
+	if ((error = strata_evidence_put(&work, name, sig.ptr, sig.len)) < 0)
+		goto done;
+	/* done: the bundle is the new one */
+	strata_evidence_dispose(ev);
+	*ev = work;
+	memset(&work, 0, sizeof(work));
+	error = 0;
+done:
+	if (traced)
+		strata_provenance_trace_dispose(&t);
+	for (size_t i = 0; parts && i <= nparts; i++)
+		json_decref(parts[i]);
+	free(parts);
+	json_decref(keys);
+	json_decref(hops);
+	json_decref(a.files);
+	strata_evidence_dispose(&work);
+	strata_buf_dispose(&text);
+	strata_buf_dispose(&sig);
+	strata_buf_dispose(&html);
+	strata_buf_dispose(&signers);
+	strata_buf_dispose(&publine);
+	return error;
+}
