@@ -149,10 +149,11 @@ static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payl
 		       "key in the first hop; that each view names, signed, the commit it was made from; and that each "
 		       "part continues the one before. With stock tools, after 'tar xf':"));
 	strata_buf_puts(b, "</p>\n<pre>");
-	html_text(b, "sha1sum objects/*/*    # " );
-	html_text(b, _("each object's SHA-1 of 'TYPE SIZE\\0' and its bytes is its name; git hash-object prints it"));
-	html_text(b, "\nfor f in objects/*/*; do git hash-object -w -t $(basename $(dirname $f)) $f; done\n"
-		     "git -c gpg.ssh.allowedSignersFile=../allowed_signers verify-commit COMMIT\n"
+	html_text(b, "git init -q --bare check.git\n"
+		     "for f in objects/*/*; do git -C check.git hash-object -w --literally -t $(basename $(dirname $f)) \"$PWD/$f\"; done\n");
+	strata_buf_puts(b, "# ");
+	html_text(b, _("each line it prints is the name of the file it read"));
+	html_text(b, "\ngit -C check.git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile=\"$PWD/allowed_signers\" verify-commit COMMIT\n"
 		     "ssh-keygen -Y verify -f allowed_signers -I NODE -n strata-evidence -s parts/N-NODE.json.sig < parts/N-NODE.json\n");
 	strata_buf_puts(b, "</pre>\n</body></html>\n");
 	free(key);
