@@ -131,6 +131,7 @@ int cmd_erase(int argc, char **argv, strata_cli *cli);
 int cmd_erasures(int argc, char **argv, strata_cli *cli);
 int cmd_certificate(int argc, char **argv, strata_cli *cli);
 int cmd_evidence(int argc, char **argv, strata_cli *cli);
+int cmd_tsa(int argc, char **argv, strata_cli *cli);
 int cmd_console(int argc, char **argv, strata_cli *cli);
 /*
  * Before the console serves (console.h): the path of this binary into

@@ -13,6 +13,10 @@
 #include "strata/base/time.h"
 #include "strata/base/fs.h"
 #include "strata/format/name.h"
+#include "strata/format/timestamp.h"
+#include "strata/net/tsa.h"
+#include "strata/node/journal.h"
+#include "strata/node/refs.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -25,7 +29,8 @@
 #define USAGE "audit log [-v] [--since TIME] [--until TIME] [--peer PEER] [--event EVENT] [--request ID] [--officer NAME]\n" \
 	      "                    [--format table|csv|json]\n" \
 	      "       strata audit refused [--format table|csv|json]\n" \
-	      "       strata audit view COMMIT|REF"
+	      "       strata audit view COMMIT|REF\n" \
+	      "       strata audit stamp"
 
 typedef struct {
 	int verbose, format;
@@ -474,6 +479,45 @@ static int audit_refused(int argc, char **argv, strata_cli *cli)
 	return rc < 0 ? rc : 0;
 }
 
+/* audit stamp: the timestamp authority's token over the log's head, as an event of the log */
+static int audit_stamp(strata_cli *cli)
+{
+	strata_tsa *tsa = NULL;
+	strata_buf token = STRATA_BUF_INIT, fpr = STRATA_BUF_INIT;
+	const char *pem;
+	size_t pem_len;
+	git_oid head;
+	char hex[GIT_OID_HEXSZ + 1], at[40];
+	int64_t when = 0;
+	int rc;
+
+	if (!strata_tsa_configured(cli->node))
+		return strata_error_set("this node names no timestamp authority: 'strata tsa set URL --cert FILE' first");
+	if ((rc = cli_act(cli, STRATA_ROLE_OPERATOR, _("timestamp the audit log"))) < 0 ||
+	    (rc = strata_tsa_open(&tsa, cli->node)) < 0 || (rc = strata_journal_lock(cli->node)) < 0)
+		goto done;
+	if (git_reference_name_to_id(&head, strata_node_repo(cli->node), STRATA_REF_AUDIT) < 0) {
+		git_error_clear();
+		rc = strata_error_set("the audit log is empty: nothing to timestamp");
+		goto done;
+	}
+	git_oid_tostr(hex, sizeof(hex), &head);
+	pem = strata_tsa_pem(tsa, &pem_len);
+	if ((rc = strata_tsa_stamp(tsa, &token, &when, hex, GIT_OID_HEXSZ)) < 0 ||
+	    (rc = strata_timestamp_ca_fingerprint(&fpr, pem, pem_len)) < 0 ||
+	    (rc = strata_node_load_key(cli->node)) < 0 ||
+	    (rc = strata_audit_stamp(cli->node, hex, token.ptr, token.len, when, fpr.ptr)) < 0)
+		goto done;
+	strata_time_format(at, sizeof(at), when);
+	if (!cli->quiet)
+		printf(_("the audit log up to %.12s timestamped by %s at %s\n"), hex, strata_tsa_url(tsa), at);
+done:
+	strata_tsa_close(tsa);
+	strata_buf_dispose(&token);
+	strata_buf_dispose(&fpr);
+	return rc;
+}
+
 int cmd_audit(int argc, char **argv, strata_cli *cli)
 {
 	if (argc >= 2 && !strcmp(argv[1], "view")) {
@@ -493,12 +537,25 @@ int cmd_audit(int argc, char **argv, strata_cli *cli)
 		return audit_log(argc - 1, argv + 1, cli);
 	if (argc >= 2 && !strcmp(argv[1], "refused"))
 		return audit_refused(argc - 1, argv + 1, cli);
+	if (argc >= 2 && !strcmp(argv[1], "stamp")) {
+		if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+			printf(_("usage: strata audit stamp\n\n"
+			       "Asks the node's timestamp authority ('strata tsa') for a token over the audit\n"
+			       "log's head and appends it to the log as a 'timestamp' event: the log up to there\n"
+			       "existed then, and 'strata verify --all' refuses an event dated against it (a\n"
+			       "backdated one).  Run it on a schedule (contrib/strata-stamp.timer).\n"));
+			return 0;
+		}
+		if (argc != 2)
+			return cli_usage(USAGE);
+		return audit_stamp(cli);
+	}
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf(_("usage: strata %s\n"), USAGE);
 		return 0;
 	}
 	if (argc >= 2) {
-		static const char *const subs[] = { "log", "refused", "view" };
+		static const char *const subs[] = { "log", "refused", "stamp", "view" };
 		return cli_unknown_sub("audit", argv[1], subs, sizeof(subs) / sizeof(*subs), USAGE);
 	}
 	return cli_usage(USAGE);

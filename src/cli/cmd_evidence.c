@@ -9,6 +9,7 @@
 #include "strata/node/check.h"
 #include "strata/format/evidence.h"
 #include "strata/replica/evidence_export.h"
+#include "strata/net/tsa.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -16,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define USAGE "evidence export DATASET KEY [KEY...] -o FILE [--continue FILE] [--whole-leaf]\n" \
-	      "       strata evidence verify FILE [--keys FILE]"
+#define USAGE "evidence export DATASET KEY [KEY...] -o FILE [--continue FILE] [--whole-leaf] [--no-timestamp]\n" \
+	      "       strata evidence verify FILE [--keys FILE] [--tsa-cert FILE]"
 
 static void html_text(strata_buf *b, const char *s)
 {
@@ -90,8 +91,20 @@ static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payl
 	row(b, _("Reaches the owner's commit"),
 	    json_object_get(last, "next") ? _("no: the trace goes on at a node that has not added its part") : _("yes"), 0);
 	strata_buf_puts(b, "</table>\n<p class=\"note\">");
-	html_text(b, _("Times are each node's own clock: no timestamp authority vouches for them. The keys are the "
-		       "bundle's own: compare each fingerprint below with the one the node's operators publish."));
+	{
+		size_t stamped = 0;
+		for (size_t i = 0; i < nparts; i++)
+			stamped += json_object_get(parts[i], "tsa") != NULL;
+		html_text(b, stamped == nparts ? _("Each part is timestamped by an independent timestamp authority (RFC 3161): "
+						   "it existed, as it is, at the time in its token. The other times are the "
+						   "nodes' own clocks.")
+			     : stamped ? _("Some parts are timestamped by a timestamp authority (RFC 3161); the others' "
+					   "times are their nodes' own clocks, which no authority vouches for.")
+				       : _("Times are each node's own clock: no timestamp authority vouches for them."));
+		strata_buf_putc(b, ' ');
+	}
+	html_text(b, _("The keys are the bundle's own: compare each fingerprint below with the one the node's operators "
+		       "publish."));
 	strata_buf_puts(b, "</p>\n");
 	for (size_t i = 0; i < nparts; i++) {
 		json_t *p = parts[i], *hop, *next = json_object_get(p, "next");
@@ -104,6 +117,14 @@ static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payl
 		row(b, _("Exported"), json_string_value(json_object_get(p, "exported")), 0);
 		if (json_object_get(p, "officer"))
 			row(b, _("Officer"), json_string_value(json_object_get(p, "officer")), 0);
+		if (json_object_get(p, "tsa")) {
+			char cmd[400];
+			const char *nd = json_string_value(json_object_get(p, "node"));
+			row(b, _("Timestamp authority"), json_string_value(json_object_get(json_object_get(p, "tsa"), "certificate")), 1);
+			snprintf(cmd, sizeof(cmd), "openssl ts -verify -in parts/%zu-%s.json.tsr -data parts/%zu-%s.json "
+				 "-CAfile parts/%zu-%s.tsa.pem", i + 1, nd, i + 1, nd, i + 1, nd);
+			row(b, _("Its timestamp, checked with OpenSSL"), cmd, 1);
+		}
 		strata_buf_puts(b, "</table>\n");
 		json_array_foreach(json_object_get(p, "hops"), j, hop) {
 			char title[200];
@@ -161,25 +182,35 @@ static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payl
 	return 0;
 }
 
+static int stamp(strata_buf *token, const void *data, size_t len, void *payload)
+{
+	int64_t when;
+	return strata_tsa_stamp(payload, token, &when, data, len);
+}
+
 static int ev_export(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "continue", required_argument, NULL, 'c' },
 		{ "whole-leaf", no_argument, NULL, 'w' },
+		{ "no-timestamp", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *out = NULL, *from = NULL;
 	strata_evidence ev = { 0 };
 	strata_buf text = STRATA_BUF_INIT;
-	int c, rc, whole = 0;
+	strata_tsa *tsa = NULL;
+	strata_evidence_stamper st;
+	int c, rc, whole = 0, no_stamp = 0;
 
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'c': from = optarg; break;
 		case 'w': whole = 1; break;
+		case 'n': no_stamp = 1; break;
 		case 'h':
 			printf(_("usage: strata %s\n\n"
 			       "Writes a record's trace at this node as evidence: the signed commits of every\n"
@@ -192,7 +223,9 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 			       "  --continue FILE  add this node's part to the bundle FILE\n"
 			       "  --whole-leaf     put each hop's leaf in whole, with the records beside this one\n"
 			       "                   (only for a reader entitled to them), so the record's place is\n"
-			       "                   recomputed rather than this node's signed word\n"), USAGE);
+			       "                   recomputed rather than this node's signed word\n"
+			       "  --no-timestamp   where the node names a timestamp authority ('strata tsa'), do not\n"
+			       "                   ask it (the part's times are then the node's own)\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -205,16 +238,25 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		strata_buf in = STRATA_BUF_INIT;
 		if ((rc = strata_fs_read(&in, from, STRATA_EVIDENCE_MAX_TOTAL)) < 0 ||
 		    (rc = strata_evidence_read(&ev, from, in.ptr, in.len)) < 0 ||
-		    (rc = strata_evidence_verify(&ev, NULL, NULL, NULL)) < 0) {
+		    (rc = strata_evidence_verify(&ev, NULL, NULL, NULL, NULL)) < 0) {
 			strata_buf_dispose(&in);
 			return strata_error_setc(rc == STRATA_EVERIFY ? rc : STRATA_ERROR, "--continue '%s': %s", from,
 						 strata_error_last());
 		}
 		strata_buf_dispose(&in);
 	}
+	/* the authority's network process first: it never holds the node key */
+	if (!no_stamp && (rc = strata_tsa_open(&tsa, cli->node)) < 0)
+		goto done;
+	if (tsa) {
+		st.stamp = stamp;
+		st.payload = tsa;
+		st.url = strata_tsa_url(tsa);
+		st.pem = strata_tsa_pem(tsa, &st.pem_len);
+	}
 	if ((rc = strata_node_load_key(cli->node)) < 0 ||
 	    (rc = strata_evidence_add_part(&ev, cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1),
-					   whole, render, NULL)) < 0 ||
+					   whole, tsa ? &st : NULL, render, NULL)) < 0 ||
 	    (rc = strata_evidence_write(&text, &ev)) < 0 || (rc = strata_fs_write_atomic(out, text.ptr, text.len, 0644)) < 0)
 		goto done;
 	if (!cli->quiet) {
@@ -234,6 +276,7 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		json_decref(o);
 	}
 done:
+	strata_tsa_close(tsa);
 	strata_evidence_dispose(&ev);
 	strata_buf_dispose(&text);
 	return rc;
@@ -249,18 +292,20 @@ static int ev_verify(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
 		{ "keys", required_argument, NULL, 'k' },
+		{ "tsa-cert", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	strata_buf in = STRATA_BUF_INIT, keys = STRATA_BUF_INIT;
+	strata_buf in = STRATA_BUF_INIT, keys = STRATA_BUF_INIT, tsa = STRATA_BUF_INIT;
 	strata_evidence ev = { 0 };
-	const char *keyfile = NULL;
+	const char *keyfile = NULL, *tsafile = NULL;
 	int c, rc;
 
 	(void)cli;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': keyfile = optarg; break;
+		case 't': tsafile = optarg; break;
 		case 'h':
 			printf(_("usage: strata %s\n\n"
 			       "Checks an evidence bundle with no node: every part's signature, every file and\n"
@@ -270,7 +315,9 @@ static int ev_verify(int argc, char **argv, strata_cli *cli)
 			       "  --keys FILE   the nodes' keys you hold (allowed_signers lines: NODE KEY): every\n"
 			       "                key the bundle gives must be one FILE lists for its node.  Without\n"
 			       "                it the keys are the bundle's own: compare their fingerprints\n"
-			       "                with the keys the nodes publish\n"), USAGE);
+			       "                with the keys the nodes publish\n"
+			       "  --tsa-cert FILE  the timestamp authority you trust (its certificate, PEM): every\n"
+			       "                part's timestamp must be that authority's\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -279,17 +326,23 @@ static int ev_verify(int argc, char **argv, strata_cli *cli)
 		return cli_usage(USAGE);
 	if (keyfile && (rc = strata_fs_read(&keys, keyfile, 1 << 20)) < 0)
 		return strata_error_set("--keys '%s': %s", keyfile, strata_error_last());
+	if (tsafile && (rc = strata_fs_read(&tsa, tsafile, 1 << 20)) < 0) {
+		strata_buf_dispose(&keys);
+		return strata_error_set("--tsa-cert '%s': %s", tsafile, strata_error_last());
+	}
 	if ((rc = strata_fs_read(&in, argv[optind], STRATA_EVIDENCE_MAX_TOTAL)) < 0)
 		rc = strata_error_set("'%s': %s", argv[optind], strata_error_last());
 	else if ((rc = strata_evidence_read(&ev, argv[optind], in.ptr ? in.ptr : "", in.len)) < 0)
 		rc = strata_error_setc(STRATA_EVERIFY, "%s", strata_error_last());
-	else if ((rc = strata_evidence_verify(&ev, keyfile ? (keys.ptr ? keys.ptr : "") : NULL, show, NULL)) == 0)
+	else if ((rc = strata_evidence_verify(&ev, keyfile ? (keys.ptr ? keys.ptr : "") : NULL,
+						tsafile ? (tsa.ptr ? tsa.ptr : "") : NULL, show, NULL)) == 0)
 		printf(_("the evidence holds: %zu part(s), each signed by the node it names\n"), strata_evidence_parts(&ev));
 	else
 		rc = strata_error_setc(STRATA_EVERIFY, "'%s': %s", argv[optind], strata_error_last());
 	strata_evidence_dispose(&ev);
 	strata_buf_dispose(&in);
 	strata_buf_dispose(&keys);
+	strata_buf_dispose(&tsa);
 	return rc;
 }
 

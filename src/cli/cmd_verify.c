@@ -8,6 +8,7 @@
 #include "strata/node/journal.h"
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
+#include "strata/net/tsa.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -87,7 +88,7 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 	};
 	git_oid *ids = NULL;
 	strata_check_result *res = NULL;
-	size_t counts[4] = { 0 }, total = 0, events = 0;
+	size_t counts[4] = { 0 }, total = 0, events = 0, stamps = 0;
 	int c, all = 0, as_json = 0, problems = 0, rc = STRATA_ERROR;
 	struct found f = { 0, NULL, NULL };
 	json_t *failed = NULL, *out = NULL;
@@ -140,6 +141,17 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 			       "completes or undoes it (%s/%s)\n"), op, what, strata_node_path(cli->node), STRATA_JOURNAL);
 		if ((rc = problems = strata_audit_check(cli->node, pending, &events, print_problem, &f)) < 0)
 			goto done;
+		/* the authority's tokens in the log, against the certificate pinned now */
+		{
+			strata_buf pem = STRATA_BUF_INIT;
+			int got = strata_tsa_get(NULL, &pem, cli->node);
+			strata_error_clear();
+			rc = strata_audit_check_stamps(cli->node, got == 0 ? pem.ptr : NULL, pem.len, &stamps, print_problem, &f);
+			strata_buf_dispose(&pem);
+			if (rc < 0)
+				goto done;
+			problems += rc;
+		}
 	}
 	if (as_json) {
 		out = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "ok",
@@ -151,7 +163,8 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 			json_t *signers = json_object();
 			print_signers(res, total, signers);
 			json_object_set_new(out, "signers", signers);
-			json_object_set_new(out, "audit", json_pack("{s:I, s:O}", "events", (json_int_t)events, "problems", f.problems));
+			json_object_set_new(out, "audit", json_pack("{s:I, s:I, s:O}", "events", (json_int_t)events, "timestamps",
+								   (json_int_t)stamps, "problems", f.problems));
 		}
 		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
@@ -163,6 +176,9 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 			print_signers(res, total, NULL);
 			printf(_("audit log: %zu events, %s\n"), events,
 			       problems ? "PROBLEMS (above)" : _("one line, no gaps, never rewritten"));
+			if (stamps && !problems)
+				printf(P_("audit log: %zu timestamp, no event dated against it\n", "audit log: %zu timestamps, no event dated against them\n", stamps),
+				       stamps);
 		}
 	}
 	if (total != counts[STRATA_SIG_GOOD] || problems || f.broken) {

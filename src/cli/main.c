@@ -35,6 +35,7 @@ static const struct strata_cmd cmds[] = {
 	{ "export",   cmd_export,   NEED_NODE, N_("write a dataset's records as CSV or JSON Lines, or a parcel for a peer") },
 	{ "erase",    cmd_erase,    NEED_NODE, N_("erase one record from a dataset and its history, here and then at every tier that holds it") },
 	{ "erasures", cmd_erasures, NEED_NODE, N_("each erasure passed on: which recipients confirmed it, which not yet") },
+	{ "tsa",      cmd_tsa,      NEED_NODE, N_("name the timestamp authority (RFC 3161) this node asks for independent time") },
 	{ "evidence", cmd_evidence, 0,     N_("a record's trace as signed evidence to hand on, part by part across tiers; checked anywhere, with no node") },
 	{ "certificate", cmd_certificate, 0,   N_("an erasure's certificate, made from the ledger; checked anywhere, with no node") },
 	{ "log",      cmd_log,      NEED_NODE, N_("show a dataset's commits with their signature status") },

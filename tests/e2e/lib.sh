@@ -104,6 +104,16 @@ serve_node() {
 	SERVE_PORT=$(sed -n 's/.*serving on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$T/$_node.log" | tail -1)
 }
 
+# start_tsa DIR NAME: a timestamp authority (tests/e2e/tsa.py: openssl ts behind HTTP) on
+# 127.0.0.1, stopped with the test; its URL in $TSA_URL, pid in $TSA_PID, root in DIR/ca.pem
+start_tsa() {
+	python3 "$TOP_SRCDIR/tests/e2e/tsa.py" "$1" "$2" >"$T/$2.tsa.log" 2>&1 &
+	TSA_PID=$!
+	echo "$TSA_PID" >>"$T/daemons"
+	wait_log "$T/$2.tsa.log" "serving on" || fail "the timestamp authority $2 did not start: $(cat "$T/$2.tsa.log")"
+	TSA_URL="http://127.0.0.1:$(cat "$1/port")/"
+}
+
 # wait_log FILE TEXT: blocks until FILE (a daemon's log) says TEXT; fails after 60 s
 wait_log() {
 	"${WAIT_LOG:?WAIT_LOG must name tests/tools/wait-log (make check sets it)}" "$1" "$2" 60

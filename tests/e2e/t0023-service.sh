@@ -7,7 +7,7 @@
 
 U=$TOP_SRCDIR/contrib/systemd
 command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (Debian package systemd)"
-for unit in strata-serve@.service:2.5 strata-sync@.service:2.0; do
+for unit in strata-serve@.service:2.5 strata-sync@.service:2.0 strata-stamp@.service:2.0; do
 	f=${unit%%:*} max=${unit#*:}
 	cp "$U/$f" "$T/$f"
 	score=$(systemd-analyze security --offline=true "$T/$f" 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\) .*/\1/p')
@@ -19,6 +19,8 @@ done
 grep -q '^OnCalendar=\*:0/15$' "$U/strata-sync@.timer" && grep -q '^Persistent=true$' "$U/strata-sync@.timer" ||
 	fail "the timer is not a 15-minute calendar with Persistent="
 systemd-analyze calendar '*:0/15' >/dev/null 2>&1 || fail "systemd does not parse the timer's calendar"
+grep -q '^OnCalendar=hourly$' "$U/strata-stamp@.timer" && grep -q '^Persistent=true$' "$U/strata-stamp@.timer" &&
+	grep -q '^ExecStart=.* audit stamp$' "$U/strata-stamp@.service" || fail "the stamp timer and service"
 grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$U/strata-serve@.service" || fail "the daemon's unit has no ExecReload"
 grep -q '^u strata ' "$TOP_SRCDIR/contrib/sysusers.d/strata.conf" || fail "sysusers.d makes no strata user"
 grep -q '^d /var/lib/strata 0750 strata strata' "$TOP_SRCDIR/contrib/tmpfiles.d/strata.conf" || fail "tmpfiles.d makes no /var/lib/strata"

@@ -27,7 +27,7 @@ static void made(strata_buf *out, int whole_leaf)
 	strata_evidence ev = { 0 };
 
 	ck_assert_int_eq(strata_node_load_key(cn), 0);
-	ck_assert_int_eq(strata_evidence_add_part(&ev, cn, "residents", keys, 1, whole_leaf, render, NULL), 0);
+	ck_assert_int_eq(strata_evidence_add_part(&ev, cn, "residents", keys, 1, whole_leaf, NULL, render, NULL), 0);
 	ck_assert_uint_eq(strata_evidence_parts(&ev), 1);
 	ck_assert_int_eq(strata_evidence_write(out, &ev), 0);
 	strata_evidence_dispose(&ev);
@@ -41,7 +41,7 @@ static int check(const void *data, size_t len, const char *keys)
 
 	if (rc < 0)
 		return rc;
-	rc = strata_evidence_verify(&ev, keys, count, NULL);
+	rc = strata_evidence_verify(&ev, keys, NULL, count, NULL);
 	strata_evidence_dispose(&ev);
 	return rc;
 }
@@ -81,7 +81,7 @@ START_TEST(made_read_checked)
 	/* nothing to add to a trace that reached the owner */
 	{
 		char *keys[] = { KEY };
-		ck_assert_int_lt(strata_evidence_add_part(&ev, cn, "residents", keys, 1, 0, render, NULL), 0);
+		ck_assert_int_lt(strata_evidence_add_part(&ev, cn, "residents", keys, 1, 0, NULL, render, NULL), 0);
 		ck_assert_ptr_nonnull(strstr(strata_error_last(), "ends at the owner's commit already"));
 		ck_assert_uint_eq(strata_evidence_parts(&ev), 1);	/* as it was */
 	}

@@ -12,6 +12,9 @@
  *                             (`continues`, its SHA-256)
  *     parts/N-NODE.json.sig   SSHSIG of the part by NODE, namespace
  *                             "strata-evidence"
+ *     parts/N-NODE.json.tsr   an RFC 3161 token over the part, where NODE
+ *     parts/N-NODE.tsa.pem    names a timestamp authority, and the
+ *                             authority's certificate
  *     objects/TYPE/ID         git objects as `git cat-file TYPE ID` prints
  *                             them: the signed commits, and the trees from
  *                             each commit to the leaf that holds the record
@@ -77,10 +80,15 @@ const strata_buf *strata_evidence_part(const strata_evidence *ev, size_t i, char
  * files (tar headers, padding) are as strata writes them.  With `keys`
  * (an allowed_signers file's text: "NODE [options] ssh-ed25519 KEY" a
  * line), every key the bundle gives for a node must be one `keys` lists
- * for it.  `say` (may be NULL) hears each check passed, in words.  0 if all hold; STRATA_EVERIFY with the failing
+ * for it.  A part that names a timestamp authority must hold its token
+ * (parts/N-NODE.json.tsr, RFC 3161, over the part's bytes) and the
+ * authority's certificate (parts/N-NODE.tsa.pem, whose fingerprint the
+ * part names); with `tsa` (PEM), that authority must be this one.  `say`
+ * (may be NULL) hears each check passed, in words.  0 if all hold; STRATA_EVERIFY with the failing
  * item named in the message otherwise.
  */
 typedef void (*strata_evidence_say)(const char *what, void *payload);
-int strata_evidence_verify(const strata_evidence *ev, const char *keys, strata_evidence_say say, void *payload);
+int strata_evidence_verify(const strata_evidence *ev, const char *keys, const char *tsa, strata_evidence_say say,
+			   void *payload);
 
 #endif

@@ -66,4 +66,23 @@ typedef void (*strata_audit_problem_cb)(const char *problem, void *payload);
  */
 int strata_audit_check(strata_node *n, int interrupted, size_t *events, strata_audit_problem_cb cb,
 		       void *payload);
+
+/*
+ * Independent time for the log (doc/design.md, "Evidence to hand on"): a
+ * "timestamp" event holds a timestamp authority's token (RFC 3161) over
+ * the id of the event before it (Strata-Timestamp-Of), so the log up to
+ * there existed at the token's time.  strata_audit_stamp appends one (the
+ * token made by the caller over `head`, the current head, hex); the check
+ * then holds the node to it: no event before the stamped one is dated
+ * after the authority's time, and none after it before (a backdated
+ * event), give or take STRATA_AUDIT_STAMP_SKEW.  Tokens are checked
+ * against `pem` (the authority's certificate as pinned now; a stamp of an
+ * authority named before is reported, not failed).  Returns the number of
+ * problems, or an error; *stamps gets the number of stamps checked.
+ */
+#define STRATA_AUDIT_STAMP_SKEW 300
+int strata_audit_stamp(strata_node *n, const char *head, const void *token, size_t len, int64_t when,
+		       const char *authority);
+int strata_audit_check_stamps(strata_node *n, const char *pem, size_t pem_len, size_t *stamps,
+			      strata_audit_problem_cb cb, void *payload);
 #endif

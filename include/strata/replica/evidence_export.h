@@ -31,6 +31,20 @@
 typedef int (*strata_evidence_render)(strata_buf *html, json_t *const *parts, size_t nparts, void *payload);
 
 /*
+ * A timestamp authority to stamp the part with (the tool's, strata/net/
+ * tsa.h): `stamp` gives a checked RFC 3161 token over the bytes; `pem` is
+ * the authority's certificate, named (by fingerprint) in the part before
+ * it is signed, and put in the bundle beside the token.
+ */
+typedef struct {
+	int (*stamp)(strata_buf *token, const void *data, size_t len, void *payload);
+	void *payload;
+	const char *url;
+	const char *pem;
+	size_t pem_len;
+} strata_evidence_stamper;
+
+/*
  * Adds this node's part for the record of `dataset` with these key values
  * (as this node shows them) to `ev` (empty: a new bundle).  Refused
  * (nothing added) if a hop's signature does not check here, or if `ev`
@@ -38,9 +52,11 @@ typedef int (*strata_evidence_render)(strata_buf *html, json_t *const *parts, si
  * key.  With `whole_leaf`, each hop's leaf goes in whole (the records
  * beside this one too: for a reader entitled to them), so the record's
  * place in it is recomputed; without, it is this node's signed word.
- * Needs the node's key loaded.
+ * With `stamper` (NULL: none), the part is timestamped.  Needs the node's
+ * key loaded.
  */
 int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *dataset, char *const *key, size_t nkey,
-			     int whole_leaf, strata_evidence_render render, void *payload);
+			     int whole_leaf, const strata_evidence_stamper *stamper, strata_evidence_render render,
+			     void *payload);
 
 #endif

@@ -11,6 +11,8 @@
 #include "strata/format/schema.h"
 #include "strata/format/sign.h"
 #include "strata/format/tarcheck.h"
+#include "strata/format/timestamp.h"
+#include "strata/base/time.h"
 #include "strata/format/trie.h"
 
 #include <archive.h>
@@ -91,7 +93,7 @@ static int name_allowed(const char *name)
 		for (; *p && *p != '.'; p++)
 			if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '_'))
 				return 0;
-		return !strcmp(p, ".json") || !strcmp(p, ".json.sig");
+		return !strcmp(p, ".json") || !strcmp(p, ".json.sig") || !strcmp(p, ".json.tsr") || !strcmp(p, ".tsa.pem");
 	}
 	return 0;
 }
@@ -298,6 +300,8 @@ typedef struct {
 	void *payload;
 	char *covered;		/* per entry: listed by a part */
 	const char *keys;	/* the reader's allowed_signers, or NULL */
+	const char *tsa;	/* the reader's timestamp authority certificate (PEM), or NULL */
+	int stamped;		/* parts with a timestamp */
 } checker;
 
 /* with the reader's keys: `keyline` must be one they list for `node` */
@@ -575,6 +579,69 @@ done:
 	return error;
 }
 
+/*
+ * A part's timestamp (parts/N-NODE.json.tsr, the authority's certificate
+ * beside it as .tsa.pem): where the part names an authority, its token must
+ * be there, from that authority (the certificate's fingerprint is signed in
+ * the part), over the part's bytes, and near the time the part says.
+ */
+#define STAMP_SKEW 300	/* seconds a node's clock may be off the authority's */
+static int check_stamp(checker *k, const char *name, json_t *o, const strata_buf *text)
+{
+	json_t *tsa = json_object_get(o, "tsa");
+	char tsr[180], pemname[180], when[40];
+	const strata_buf *token, *pem;
+	strata_buf fpr = STRATA_BUF_INIT, pin = STRATA_BUF_INIT;
+	int64_t t = 0, exported = 0;
+	int error = STRATA_EVERIFY;
+
+	snprintf(tsr, sizeof(tsr), "%s.tsr", name);
+	snprintf(pemname, sizeof(pemname), "%.*s.tsa.pem", (int)(strlen(name) - 5), name);
+	if (!tsa) {
+		if (strata_evidence_get(k->ev, tsr) || strata_evidence_get(k->ev, pemname))
+			return strata_error_setc(STRATA_EVERIFY, "%s names no timestamp authority, and the bundle holds a token "
+						 "for it (added after it was signed)", name);
+		return 0;
+	}
+	if ((token = strata_evidence_get(k->ev, tsr)) == NULL || (pem = strata_evidence_get(k->ev, pemname)) == NULL)
+		return strata_error_setc(STRATA_EVERIFY, "%s was timestamped, and the bundle does not hold its token and the "
+					 "authority's certificate (%s, %s: removed?)", name, tsr, pemname);
+	cover(k, tsr);
+	cover(k, pemname);
+	if (strata_timestamp_ca_fingerprint(&fpr, pem->ptr, pem->len) < 0 ||
+	    strcmp(fpr.ptr, jstr(json_object_get(tsa, "certificate")))) {
+		error = strata_error_setc(STRATA_EVERIFY, "%s: the timestamp authority's certificate is not the one the part "
+					  "names (another authority)", pemname);
+		goto done;
+	}
+	if (k->tsa && (strata_timestamp_ca_fingerprint(&pin, k->tsa, strlen(k->tsa)) < 0 || strcmp(pin.ptr, fpr.ptr))) {
+		error = strata_error_setc(STRATA_EVERIFY, "%s: timestamped by an authority (%s) that is not the one you "
+					  "trust (--tsa-cert)", name, fpr.ptr);
+		goto done;
+	}
+	if (strata_timestamp_check(&t, token->ptr, token->len, text->ptr, text->len, pem->ptr, pem->len, NULL) < 0) {
+		error = strata_error_setc(STRATA_EVERIFY, "%s: its timestamp does not check: %s", tsr, strata_error_last());
+		goto done;
+	}
+	if (strata_time_parse(&exported, jstr(json_object_get(o, "exported")), 0, 0) < 0 ||
+	    exported > t + STAMP_SKEW || exported < t - STAMP_SKEW) {
+		strata_error_clear();
+		strata_enc_utc_stamp(when, sizeof(when), t);
+		error = strata_error_setc(STRATA_EVERIFY, "%s says it was exported at %s, and the timestamp authority saw it "
+					  "at %s: its node's clock was wrong, or the time was changed", name,
+					  jstr(json_object_get(o, "exported")), when);
+		goto done;
+	}
+	strata_enc_utc_stamp(when, sizeof(when), t);
+	say(k, _("%s: timestamped at %s by the authority %s"), name, when, fpr.ptr);
+	k->stamped++;
+	error = 0;
+done:
+	strata_buf_dispose(&fpr);
+	strata_buf_dispose(&pin);
+	return error;
+}
+
 static int check_part(checker *k, size_t n, json_t **prev)
 {
 	char name[160], signame[170], want[65], source[128] = "";
@@ -625,6 +692,9 @@ static int check_part(checker *k, size_t n, json_t **prev)
 		goto done;
 	error = STRATA_EVERIFY;
 	say(k, _("%s: signed by %s"), name, node);
+	if ((error = check_stamp(k, name, o, text)) < 0)
+		goto done;
+	error = STRATA_EVERIFY;
 	/* the part before it, whole, and where it said to go on */
 	if (n > 1) {
 		char pname[160];
@@ -690,9 +760,10 @@ done:
 	return error;
 }
 
-int strata_evidence_verify(const strata_evidence *ev, const char *keys, strata_evidence_say say_fn, void *payload)
+int strata_evidence_verify(const strata_evidence *ev, const char *keys, const char *tsa, strata_evidence_say say_fn,
+			   void *payload)
 {
-	checker k = { ev, say_fn, payload, calloc(ev->n ? ev->n : 1, 1), keys };
+	checker k = { ev, say_fn, payload, calloc(ev->n ? ev->n : 1, 1), keys, tsa, 0 };
 	size_t parts = strata_evidence_parts(ev);
 	json_t *prev = NULL;
 	int error = 0;
@@ -718,6 +789,9 @@ int strata_evidence_verify(const strata_evidence *ev, const char *keys, strata_e
 	if (!error && ev->noncanonical)
 		error = strata_error_setc(STRATA_EVERIFY, "the bundle's bytes around its files (tar headers, padding, its "
 					  "end) are not as strata writes them: changed after it was written");
+	if (!error && k.stamped < (int)parts)
+		say(&k, k.stamped ? _("some parts' times are their nodes' own clocks: no timestamp authority vouches for them") :
+				    _("the times are the nodes' own clocks: no timestamp authority vouches for them"));
 	if (!error)
 		say(&k, keys ? _("every key is one your keys list for its node") :
 			       _("the keys are the bundle's own: compare their fingerprints with the nodes' published keys "

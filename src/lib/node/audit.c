@@ -10,12 +10,15 @@
 #include "strata/base/fs.h"
 #include "strata/base/enc.h"
 #include "strata/node/refs.h"
+#include "strata/base/array.h"
+#include "strata/format/timestamp.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -300,4 +303,129 @@ int strata_audit_check(strata_node *n, int interrupted, size_t *events, strata_a
 	git_reflog_free(log);
 	git_odb_free(odb);
 	return problems;
+}
+
+int strata_audit_stamp(strata_node *n, const char *head, const void *token, size_t len, int64_t when,
+		       const char *authority)
+{
+	strata_buf tr = STRATA_BUF_INIT, b64 = STRATA_BUF_INIT;
+	char at[40];
+	int error;
+
+	strata_enc_utc_stamp(at, sizeof(at), when);
+	if ((error = strata_enc_base64(&b64, token, len)) == 0 &&
+	    (error = strata_buf_printf(&tr, "Strata-Timestamp-Of: %s\nStrata-Timestamp-Time: %s\n"
+					    "Strata-Timestamp-Authority: %s\nStrata-Timestamp-Token: %s\n",
+				       head, at, authority, b64.ptr)) == 0)
+		error = strata_audit_append(n, "timestamp", "the log's head timestamped", tr.ptr);
+	strata_buf_dispose(&tr);
+	strata_buf_dispose(&b64);
+	return error;
+}
+
+typedef struct {
+	git_oid id;
+	int64_t time;
+} stamp_event;
+
+typedef struct {
+	stamp_event *v;		/* oldest first */
+	size_t n, alloc;
+} stamp_chain;
+
+static int collect(const strata_audit_event *ev, void *payload)
+{
+	stamp_chain *c = payload;
+
+	if (strata_array_grow(&c->v, &c->alloc, c->n + 1, 256) < 0)
+		return STRATA_ERROR;
+	git_oid_cpy(&c->v[c->n].id, &ev->commit);
+	c->v[c->n++].time = ev->time;
+	return 0;
+}
+
+int strata_audit_check_stamps(strata_node *n, const char *pem, size_t pem_len, size_t *stamps,
+			      strata_audit_problem_cb cb, void *payload)
+{
+	stamp_chain c = { 0 };
+	strata_buf fpr = STRATA_BUF_INIT, raw = STRATA_BUF_INIT;
+	char *tok = NULL;
+	int error, problems = 0;
+
+	*stamps = 0;
+	if (pem && strata_timestamp_ca_fingerprint(&fpr, pem, pem_len) < 0)
+		strata_error_clear();
+	if ((error = strata_audit_foreach_oldest(n, collect, &c)) < 0)
+		goto done;
+	if ((tok = malloc(STRATA_TIMESTAMP_MAX * 2)) == NULL) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		git_commit *cm = NULL;
+		char of[GIT_OID_HEXSZ + 8], who[80], hex[GIT_OID_HEXSZ + 1], at[40];
+		git_oid head;
+		size_t h;
+		int64_t t = 0;
+
+		if (git_commit_lookup(&cm, strata_node_repo(n), &c.v[i].id) < 0) {
+			git_error_clear();
+			continue;	/* the chain check reports a missing commit */
+		}
+		git_oid_tostr(hex, sizeof(hex), &c.v[i].id);
+		if (!strata_commit_trailer(cm, "Strata-Event", who, sizeof(who)) || strcmp(who, "timestamp")) {
+			git_commit_free(cm);
+			continue;
+		}
+		(*stamps)++;
+		if (!strata_commit_trailer(cm, "Strata-Timestamp-Of", of, sizeof(of)) || git_oid_fromstr(&head, of) < 0 ||
+		    !strata_commit_trailer(cm, "Strata-Timestamp-Token", tok, STRATA_TIMESTAMP_MAX * 2) ||
+		    !strata_commit_trailer(cm, "Strata-Timestamp-Authority", who, sizeof(who))) {
+			problems += problem(cb, payload, _("timestamp event %.12s: incomplete (no head, token or authority)"), hex);
+			git_commit_free(cm);
+			continue;
+		}
+		git_commit_free(cm);
+		for (h = 0; h < i && !git_oid_equal(&c.v[h].id, &head); h++)
+			;
+		if (h == i) {
+			problems += problem(cb, payload, _("timestamp event %.12s: the head it stamps, %.12s, is not an "
+							   "earlier event of this log"), hex, of);
+			continue;
+		}
+		if (!pem || !fpr.ptr || strcmp(fpr.ptr, who)) {
+			problems += problem(cb, payload, _("timestamp event %.12s: by the authority %s, whose certificate "
+							   "this node does not hold now: not checked"), hex, who);
+			continue;
+		}
+		strata_buf_clear(&raw);
+		if (strata_enc_unbase64(&raw, tok, strlen(tok)) < 0 ||
+		    strata_timestamp_check(&t, raw.ptr, raw.len, of, GIT_OID_HEXSZ, pem, pem_len, NULL) < 0) {
+			problems += problem(cb, payload, _("timestamp event %.12s: its token does not check: %s"), hex,
+					    strata_error_last());
+			strata_error_clear();
+			continue;
+		}
+		strata_enc_utc_stamp(at, sizeof(at), t);
+		/* the authority saw the head then: nothing up to it is later, nothing after it earlier */
+		for (size_t j = 0; j < c.n; j++) {
+			char when[40], id[GIT_OID_HEXSZ + 1];
+			if (j <= h ? c.v[j].time <= t + STRATA_AUDIT_STAMP_SKEW : c.v[j].time >= t - STRATA_AUDIT_STAMP_SKEW)
+				continue;
+			strata_enc_utc_stamp(when, sizeof(when), c.v[j].time);
+			git_oid_tostr(id, sizeof(id), &c.v[j].id);
+			problems += problem(cb, payload, j <= h ? _("event %.12s is dated %s, after the timestamp authority "
+								    "saw the log up to it (%s, event %.12s): its date was changed")
+							      : _("event %.12s is dated %s, before the timestamp authority "
+								  "saw the log before it (%s, event %.12s): backdated"),
+					    id, when, at, hex);
+		}
+	}
+	error = problems;
+done:
+	free(tok);
+	free(c.v);
+	strata_buf_dispose(&fpr);
+	strata_buf_dispose(&raw);
+	return error;
 }

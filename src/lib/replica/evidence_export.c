@@ -8,6 +8,7 @@
 #include "strata/base/time.h"
 #include "strata/format/schema.h"
 #include "strata/format/sign.h"
+#include "strata/format/timestamp.h"
 #include "strata/format/trie.h"
 #include "strata/node/commit.h"
 #include "strata/node/officers.h"
@@ -187,7 +188,8 @@ static int allowed_signers(strata_buf *out, json_t *const *parts, size_t nparts)
 }
 
 int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *dataset, char *const *key, size_t nkey,
-			     int whole_leaf, strata_evidence_render render, void *payload)
+			     int whole_leaf, const strata_evidence_stamper *stamper, strata_evidence_render render,
+			     void *payload)
 {
 	strata_evidence work = { 0 };
 	strata_trace t;
@@ -256,6 +258,13 @@ int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *da
 	}
 	if (strata_officers_actor(n))
 		json_object_set_new(part, "officer", json_string(strata_officers_actor(n)->name));
+	if (stamper) {
+		strata_buf fpr = STRATA_BUF_INIT;
+		if ((error = strata_timestamp_ca_fingerprint(&fpr, stamper->pem, stamper->pem_len)) < 0)
+			goto done;
+		json_object_set_new(part, "tsa", json_pack("{s:s, s:s}", "url", stamper->url, "certificate", fpr.ptr));
+		strata_buf_dispose(&fpr);
+	}
 	if (nparts) {
 		char pname[160];
 		const strata_buf *b = strata_evidence_part(&work, nparts, pname, sizeof(pname));
@@ -300,6 +309,18 @@ int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *da
 	snprintf(name, sizeof(name), "parts/%zu-%s.json.sig", nparts + 1, strata_node_name(n));
 	if ((error = strata_evidence_put(&work, name, sig.ptr, sig.len)) < 0)
 		goto done;
+	if (stamper) {
+		strata_buf token = STRATA_BUF_INIT;
+		snprintf(name, sizeof(name), "parts/%zu-%s.json.tsr", nparts + 1, strata_node_name(n));
+		if ((error = stamper->stamp(&token, text.ptr, text.len, stamper->payload)) == 0 &&
+		    (error = strata_evidence_put(&work, name, token.ptr, token.len)) == 0) {
+			snprintf(name, sizeof(name), "parts/%zu-%s.tsa.pem", nparts + 1, strata_node_name(n));
+			error = strata_evidence_put(&work, name, stamper->pem, stamper->pem_len);
+		}
+		strata_buf_dispose(&token);
+		if (error < 0)
+			goto done;
+	}
 	/* done: the bundle is the new one */
 	strata_evidence_dispose(ev);
 	*ev = work;
