@@ -78,6 +78,14 @@ typedef struct {
  * STRATA_ENOTFOUND if no dataset or view here holds it.
  */
 int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset, char *const *key, size_t nkey);
+/*
+ * The same from one commit held here (a view it built, or any commit of
+ * the dataset): where another node's trace said to go on, whatever this
+ * node holds now.  STRATA_ENOTFOUND if it does not hold the commit, or the
+ * commit holds no such record.
+ */
+int strata_provenance_trace_at(strata_trace *t, strata_node *n, const char *dataset, char *const *key, size_t nkey,
+			       const git_oid *start);
 void strata_provenance_trace_dispose(strata_trace *t);
 
 /*

@@ -715,6 +715,15 @@ static int check_part(checker *k, size_t n, json_t **prev)
 						  node);
 			goto done;
 		}
+		{
+			json_t *phops = json_object_get(*prev, "hops");
+			const char *plast = jstr(json_object_get(json_array_get(phops, json_array_size(phops) - 1), "commit"));
+			if (strcmp(jstr(json_object_get(json_array_get(hops, 0), "commit")), plast)) {
+				error = strata_error_setc(STRATA_EVERIFY, "%s does not start at commit %.12s, where %s ends", name,
+							  plast, pname);
+				goto done;
+			}
+		}
 		for (j = 0; j < json_array_size(hops); j++)
 			if (!strcmp(jstr(json_object_get(json_array_get(hops, j), "commit")), ncommit ? ncommit : "-"))
 				break;

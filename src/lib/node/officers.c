@@ -150,13 +150,16 @@ int strata_officers_current(strata_node *n)
 	git_config_entry *e;
 	int current = 0;
 
-	if (git_config_iterator_glob_new(&it, n->cfg, "^officer\\..+\\.(key|removed)$") < 0)
+	/* the plain iterator: libgit2 1.5's glob iterator leaks its regex's match data at every call */
+	if (git_config_iterator_new(&it, n->cfg) < 0)
 		return strata_error_git("cannot read node.conf");
 	while (git_config_next(&e, it) == 0) {
 		size_t len = strlen(e->name);
-		if (len > 4 && !strcmp(e->name + len - 4, ".key"))
+		if (strncmp(e->name, "officer.", 8) || len < 13)
+			continue;
+		if (!strcmp(e->name + len - 4, ".key"))
 			current++;
-		else if (strtoll(e->value, NULL, 10) != 0) {
+		else if (len > 16 && !strcmp(e->name + len - 8, ".removed") && strtoll(e->value, NULL, 10) != 0) {
 			char name[64];
 			snprintf(name, sizeof(name), "%.*s", (int)(len - 16), e->name + 8);
 			if (len - 16 < sizeof(name) && conf_string(n, name, "key", NULL, 0) == 0)

@@ -201,6 +201,7 @@ int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *da
 	char name[200], when[40], hex[65];
 	unsigned char d[32];
 	int error, traced = 0;
+	git_oid start;
 
 	a.whole_leaf = whole_leaf;
 	if (!strata_node_key(n))
@@ -228,7 +229,21 @@ int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *da
 			goto done;
 		}
 	}
-	if ((error = strata_provenance_trace(&t, n, dataset, key, nkey)) < 0)
+	/* going on: at the view this node built that the part before ends with, as it was then */
+	if (nparts) {
+		json_t *hops_before = json_object_get(parts[nparts - 1], "hops");
+		json_t *last = json_array_get(hops_before, json_array_size(hops_before) - 1);
+		const char *lasthex = json_string_value(json_object_get(last, "commit"));
+		if (!lasthex || git_oid_fromstr(&start, lasthex) < 0 ||
+		    strcmp(json_string_value(json_object_get(last, "node")) ? json_string_value(json_object_get(last, "node")) : "",
+			   strata_node_name(n))) {
+			git_error_clear();
+			error = strata_error_set("the bundle's last hop is not a view '%s' built: it cannot go on here",
+						 strata_node_name(n));
+			goto done;
+		}
+	}
+	if ((error = strata_provenance_trace_at(&t, n, dataset, key, nkey, nparts ? &start : NULL)) < 0)
 		goto done;
 	traced = 1;
 	for (size_t i = 0; i < t.nhops; i++) {

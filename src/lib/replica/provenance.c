@@ -406,6 +406,44 @@ done:
 
 int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset, char *const *key, size_t nkey)
 {
+	return strata_provenance_trace_at(t, n, dataset, key, nkey, NULL);
+}
+
+/* the record with key hash `hash` in commit `id`, held here: the commit into f->found, its line into f->line */
+static int record_at(find_ctx *f, const git_oid *id)
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	strata_schema *s = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	int rc;
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	if (git_commit_lookup(&c, strata_node_repo(f->n), id) < 0) {
+		git_error_clear();
+		return strata_error_setc(STRATA_ENOTFOUND, "node '%s' does not hold commit %.12s (never, or no longer: a "
+					 "cut or an expiry removed it)", strata_node_name(f->n), hex);
+	}
+	if (git_commit_tree(&tree, c) < 0)
+		rc = strata_error_git("cannot read a dataset");
+	else if ((rc = strata_schema_load(&s, strata_node_repo(f->n), tree)) == 0 &&
+		 (rc = strata_provenance_lookup(f->line, strata_node_repo(f->n), tree, s, f->hash)) == 0)
+		rc = strata_error_setc(STRATA_ENOTFOUND, "commit %.12s at node '%s' holds no record of '%s' with that key",
+				       hex, strata_node_name(f->n), f->dataset);
+	if (rc == 1) {
+		f->found = c;
+		c = NULL;
+		rc = 0;
+	}
+	strata_schema_free(s);
+	git_tree_free(tree);
+	git_commit_free(c);
+	return rc;
+}
+
+int strata_provenance_trace_at(strata_trace *t, strata_node *n, const char *dataset, char *const *key, size_t nkey,
+			       const git_oid *start)
+{
 	static const char *const where[] = { STRATA_REF_DATASETS, STRATA_REF_PEERS, STRATA_REF_VIEWS };
 	unsigned char hash[STRATA_HASH_LEN];
 	strata_buf line = STRATA_BUF_INIT, exact = STRATA_BUF_INIT;
@@ -432,7 +470,9 @@ int strata_provenance_trace(strata_trace *t, strata_node *n, const char *dataset
 	f.hash = hash;
 	f.n = n;
 	f.line = &line;
-	/* as this node holds it (own, then received), else as a peer of it sees it */
+	/* at the commit given; else as this node holds it (own, then received), else as a peer of it sees it */
+	if (start && (error = record_at(&f, start)) < 0)
+		goto done;
 	for (size_t i = 0; i < 3 && !f.found; i++) {
 		f.prefix = exact.len ? exact.ptr : where[i];
 		if ((error = find_record(&f)) < 0 || exact.len)
