@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "strata/base/fs.h"
 #include "strata/node/check.h"
+#include "strata/node/officers.h"
 #include "strata/format/evidence.h"
 #include "strata/replica/evidence_export.h"
 #include "strata/net/tsa.h"
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #define USAGE "evidence export DATASET KEY [KEY...] -o FILE [--continue FILE] [--whole-leaf] [--no-timestamp]\n" \
+	      "       strata evidence export --erasure ID -o FILE [--no-timestamp]\n" \
 	      "       strata evidence verify FILE [--keys FILE] [--tsa-cert FILE]"
 
 static void html_text(strata_buf *b, const char *s)
@@ -33,11 +35,13 @@ static void html_text(strata_buf *b, const char *s)
 	}
 }
 
-static void row(strata_buf *b, const char *label, const char *value, int mono)
+/* a row: `value` is our words (WORDS), data in a fixed font (MONO), or data (DATA) */
+enum { WORDS, MONO, DATA };
+static void row(strata_buf *b, const char *label, const char *value, int kind)
 {
 	strata_buf_puts(b, "<tr><th>");
 	html_text(b, label);
-	strata_buf_puts(b, mono ? "</th><td class=\"mono\">" : "</th><td>");
+	strata_buf_puts(b, kind == MONO ? "</th><td class=\"mono\">" : kind == DATA ? "</th><td class=\"data\">" : "</th><td>");
 	html_text(b, value ? value : "—");
 	strata_buf_puts(b, "</td></tr>\n");
 }
@@ -61,17 +65,11 @@ static const char *fingerprint(strata_buf *out, const char *keyline)
 	return out->ptr;
 }
 
-/* the report in words, in the reader's language: what the bundle claims and how to check it */
-static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payload)
+/* the page's head, in the reader's language, styled to print well */
+static void page_head(strata_buf *b, const char *title)
 {
-	json_t *last = parts[nparts - 1], *first = parts[0];
-	strata_buf fpr = STRATA_BUF_INIT;
-	char *key = json_dumps(json_object_get(first, "key"), JSON_COMPACT);
-	const char *lang = _("en");
-
-	(void)payload;
-	strata_buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>", lang);
-	html_text(b, _("Evidence: a record traced through the tiers"));
+	strata_buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>", _("en"));
+	html_text(b, title);
 	strata_buf_puts(b, "</title>\n<style>body{font:14px/1.5 \"Noto Sans CJK SC\",\"Source Han Sans SC\",sans-serif;"
 			   "max-width:60em;margin:2em auto;color:#111}h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;"
 			   "border-bottom:1px solid #999}table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border:1px "
@@ -80,16 +78,92 @@ static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payl
 			   "solid #e6d37a;padding:.5em}pre{background:#f6f6f6;padding:.5em;white-space:pre-wrap;word-break:break-all}"
 			   "@media print{body{margin:0;max-width:none}h2{break-after:avoid}table{break-inside:avoid}}</style>"
 			   "</head><body>\n<h1>");
-	html_text(b, _("Evidence: a record traced through the tiers"));
-	strata_buf_puts(b, "</h1>\n<table>\n");
-	row(b, _("Dataset"), json_string_value(json_object_get(first, "dataset")), 0);
-	row(b, _("Record key (as the first node shows it)"), key, 1);
-	row(b, _("First exported at"), json_string_value(json_object_get(first, "node")), 0);
-	row(b, _("Parts"), NULL, 0);
+	html_text(b, title);
+	strata_buf_puts(b, "</h1>\n");
+}
+
+/* an erasure's bundle in words: what was cut, who confirmed it, how to check */
+static int render_erasure(strata_buf *b, json_t *p)
+{
+	json_t *head = json_object_get(p, "certificate"), *claims = json_object_get(p, "claims"), *v;
+	strata_buf fpr = STRATA_BUF_INIT;
+	const char *kind;
+	size_t i;
+	char cmd[200];
+
+	page_head(b, _("Evidence: an erasure and who confirmed it"));
+	strata_buf_puts(b, "<table>\n");
+	row(b, _("Erasure"), json_string_value(json_object_get(p, "erasure")), MONO);
+	row(b, _("Dataset"), json_string_value(json_object_get(head, "dataset")), DATA);
+	kind = json_string_value(json_object_get(head, "kind"));
+	row(b, _("Kind"), kind ? _(kind) : NULL, WORDS);	/* erasure, retraction, retention, withdrawal */
+	row(b, _("Reason"), json_string_value(json_object_get(head, "reason")), DATA);
+	row(b, _("Made at"), json_string_value(json_object_get(head, "made_at")), DATA);
+	row(b, _("Exported by node"), json_string_value(json_object_get(p, "node")), DATA);
+	row(b, _("Node key"), fingerprint(&fpr, json_string_value(json_object_get(p, "node_key"))), MONO);
+	row(b, _("Exported"), json_string_value(json_object_get(p, "exported")), DATA);
+	if (json_object_get(p, "officer"))
+		row(b, _("Officer"), json_string_value(json_object_get(p, "officer")), DATA);
+	if (json_object_get(p, "tsa"))
+		row(b, _("Timestamp authority"), json_string_value(json_object_get(json_object_get(p, "tsa"), "certificate")), MONO);
+	strata_buf_puts(b, "</table>\n<h2>");
+	html_text(b, _("Who confirmed the cut"));
+	strata_buf_puts(b, "</h2>\n<table>\n");
+	json_array_foreach(claims, i, v) {
+		char text[400];
+		const char *by = json_string_value(json_object_get(v, "by"));
+		snprintf(text, sizeof(text), _("%s, view %s: confirmed at %s (%s)"), json_string_value(json_object_get(v, "who")),
+			 json_string_value(json_object_get(v, "view")), json_string_value(json_object_get(v, "confirmed_at")),
+			 by && !strcmp(by, "receipt") ? _("its own signed receipt") : _("the owner's signed record of what it said"));
+		row(b, json_string_value(json_object_get(v, "who")), text, WORDS);
+	}
+	if (!json_array_size(claims))
+		row(b, _("No recipient has confirmed it yet"), NULL, WORDS);
+	strata_buf_puts(b, "</table>\n<p class=\"note\">");
+	html_text(b, json_object_get(p, "tsa") ? _("This part is timestamped by an independent timestamp authority (RFC 3161).")
+					      : _("Times are each node's own clock: no timestamp authority vouches for them."));
+	strata_buf_putc(b, ' ');
+	html_text(b, _("The keys are the bundle's own: compare each fingerprint below with the one the node's operators "
+		       "publish."));
+	strata_buf_puts(b, "</p>\n<h2>");
+	html_text(b, _("What was checked, and how to check it yourself"));
+	strata_buf_puts(b, "</h2>\n<p>");
+	html_text(b, _("'strata evidence verify' checks this part's signature, the certificate's digest, and the "
+		       "certificate itself as 'strata certificate verify' does: every commit's id and signature, the "
+		       "owner's signed event that makes the cut, each recipient's signed receipt and what it says. "
+		       "With stock tools, after 'tar xf':"));
+	strata_buf_puts(b, "</p>\n<pre>");
+	snprintf(cmd, sizeof(cmd), "strata certificate verify erasure/%s.json\n", json_string_value(json_object_get(p, "erasure")));
+	html_text(b, cmd);
+	html_text(b, "ssh-keygen -Y verify -f allowed_signers -I NODE -n strata-evidence -s parts/1-NODE.json.sig < parts/1-NODE.json\n");
+	strata_buf_puts(b, "</pre>\n</body></html>\n");
+	strata_buf_dispose(&fpr);
+	return 0;
+}
+
+/* the report in words, in the reader's language: what the bundle claims and how to check it */
+static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payload)
+{
+	json_t *last = parts[nparts - 1], *first = parts[0];
+	strata_buf fpr = STRATA_BUF_INIT;
+	char *key = json_dumps(json_object_get(first, "key"), JSON_COMPACT);
+
+	(void)payload;
+	if (!strcmp(json_string_value(json_object_get(first, "kind")) ? json_string_value(json_object_get(first, "kind")) : "",
+		    "erasure")) {
+		free(key);
+		return render_erasure(b, first);
+	}
+	page_head(b, _("Evidence: a record traced through the tiers"));
+	strata_buf_puts(b, "<table>\n");
+	row(b, _("Dataset"), json_string_value(json_object_get(first, "dataset")), DATA);
+	row(b, _("Record key (as the first node shows it)"), key, MONO);
+	row(b, _("First exported at"), json_string_value(json_object_get(first, "node")), DATA);
+	row(b, _("Parts"), NULL, WORDS);
 	b->len -= strlen("—</td></tr>\n");
 	strata_buf_printf(b, "%zu</td></tr>\n", nparts);
 	row(b, _("Reaches the owner's commit"),
-	    json_object_get(last, "next") ? _("no: the trace goes on at a node that has not added its part") : _("yes"), 0);
+	    json_object_get(last, "next") ? _("no: the trace goes on at a node that has not added its part") : _("yes"), WORDS);
 	strata_buf_puts(b, "</table>\n<p class=\"note\">");
 	{
 		size_t stamped = 0;
@@ -113,17 +187,17 @@ static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payl
 		strata_buf_printf(b, _("Part %zu: node %s (%s)"), i + 1, json_string_value(json_object_get(p, "node")),
 				  _(json_string_value(json_object_get(p, "tier"))));
 		strata_buf_puts(b, "</h2>\n<table>\n");
-		row(b, _("Node key"), fingerprint(&fpr, json_string_value(json_object_get(p, "node_key"))), 1);
-		row(b, _("Exported"), json_string_value(json_object_get(p, "exported")), 0);
+		row(b, _("Node key"), fingerprint(&fpr, json_string_value(json_object_get(p, "node_key"))), MONO);
+		row(b, _("Exported"), json_string_value(json_object_get(p, "exported")), DATA);
 		if (json_object_get(p, "officer"))
-			row(b, _("Officer"), json_string_value(json_object_get(p, "officer")), 0);
+			row(b, _("Officer"), json_string_value(json_object_get(p, "officer")), DATA);
 		if (json_object_get(p, "tsa")) {
 			char cmd[400];
 			const char *nd = json_string_value(json_object_get(p, "node"));
-			row(b, _("Timestamp authority"), json_string_value(json_object_get(json_object_get(p, "tsa"), "certificate")), 1);
+			row(b, _("Timestamp authority"), json_string_value(json_object_get(json_object_get(p, "tsa"), "certificate")), MONO);
 			snprintf(cmd, sizeof(cmd), "openssl ts -verify -in parts/%zu-%s.json.tsr -data parts/%zu-%s.json "
 				 "-CAfile parts/%zu-%s.tsa.pem", i + 1, nd, i + 1, nd, i + 1, nd);
-			row(b, _("Its timestamp, checked with OpenSSL"), cmd, 1);
+			row(b, _("Its timestamp, checked with OpenSSL"), cmd, MONO);
 		}
 		strata_buf_puts(b, "</table>\n");
 		json_array_foreach(json_object_get(p, "hops"), j, hop) {
@@ -132,22 +206,22 @@ static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payl
 			strata_buf_puts(b, "<h3>");
 			html_text(b, title);
 			strata_buf_puts(b, "</h3>\n<table>\n");
-			row(b, _("Made by"), json_string_value(json_object_get(hop, "node")), 0);
-			row(b, _("Commit"), json_string_value(json_object_get(hop, "commit")), 1);
-			row(b, _("Committed"), json_string_value(json_object_get(hop, "committed")), 0);
-			row(b, _("Signed with"), fingerprint(&fpr, json_string_value(json_object_get(hop, "signer_key"))), 1);
+			row(b, _("Made by"), json_string_value(json_object_get(hop, "node")), DATA);
+			row(b, _("Commit"), json_string_value(json_object_get(hop, "commit")), MONO);
+			row(b, _("Committed"), json_string_value(json_object_get(hop, "committed")), DATA);
+			row(b, _("Signed with"), fingerprint(&fpr, json_string_value(json_object_get(hop, "signer_key"))), MONO);
 			if (json_object_get(hop, "policy")) {
 				char pol[200];
 				snprintf(pol, sizeof(pol), _("%s version %s"),
 					 json_string_value(json_object_get(json_object_get(hop, "policy"), "name")),
 					 json_string_value(json_object_get(json_object_get(hop, "policy"), "version")));
-				row(b, _("For"), json_string_value(json_object_get(hop, "recipient")), 0);
-				row(b, _("Under policy"), pol, 0);
-				row(b, _("Purpose"), json_string_value(json_object_get(hop, "purpose")), 0);
+				row(b, _("For"), json_string_value(json_object_get(hop, "recipient")), DATA);
+				row(b, _("Under policy"), pol, WORDS);
+				row(b, _("Purpose"), json_string_value(json_object_get(hop, "purpose")), DATA);
 			}
 			if (json_object_get(hop, "received"))
-				row(b, _("Received here"), json_string_value(json_object_get(hop, "received")), 0);
-			row(b, _("The record, as this commit holds it"), json_string_value(json_object_get(hop, "record")), 1);
+				row(b, _("Received here"), json_string_value(json_object_get(hop, "received")), DATA);
+			row(b, _("The record, as this commit holds it"), json_string_value(json_object_get(hop, "record")), MONO);
 			strata_buf_puts(b, "</table>\n");
 		}
 		if (next) {
@@ -195,10 +269,11 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		{ "continue", required_argument, NULL, 'c' },
 		{ "whole-leaf", no_argument, NULL, 'w' },
 		{ "no-timestamp", no_argument, NULL, 'n' },
+		{ "erasure", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *out = NULL, *from = NULL;
+	const char *out = NULL, *from = NULL, *erasure = NULL;
 	strata_evidence ev = { 0 };
 	strata_buf text = STRATA_BUF_INIT;
 	strata_tsa *tsa = NULL;
@@ -211,6 +286,7 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		case 'c': from = optarg; break;
 		case 'w': whole = 1; break;
 		case 'n': no_stamp = 1; break;
+		case 'e': erasure = optarg; break;
 		case 'h':
 			printf(_("usage: strata %s\n\n"
 			       "Writes a record's trace at this node as evidence: the signed commits of every\n"
@@ -225,12 +301,14 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 			       "                   (only for a reader entitled to them), so the record's place is\n"
 			       "                   recomputed rather than this node's signed word\n"
 			       "  --no-timestamp   where the node names a timestamp authority ('strata tsa'), do not\n"
-			       "                   ask it (the part's times are then the node's own)\n"), USAGE);
+			       "                   ask it (the part's times are then the node's own)\n"
+			       "  --erasure ID     the evidence of one erasure this node made or passed on instead:\n"
+			       "                   its certificate ('strata certificate'), signed, timestamped, in words\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
-	if (optind + 2 > argc || !out)
+	if (!out || (erasure ? optind != argc || from || whole : optind + 2 > argc))
 		return cli_usage(USAGE);
 	if (access(out, F_OK) == 0)
 		return strata_error_set("'%s' exists; refusing to overwrite it", out);
@@ -238,13 +316,17 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		strata_buf in = STRATA_BUF_INIT;
 		if ((rc = strata_fs_read(&in, from, STRATA_EVIDENCE_MAX_TOTAL)) < 0 ||
 		    (rc = strata_evidence_read(&ev, from, in.ptr, in.len)) < 0 ||
-		    (rc = strata_evidence_verify(&ev, NULL, NULL, NULL, NULL)) < 0) {
+		    (rc = strata_evidence_verify(&ev, NULL, NULL, NULL, NULL)) < 0 ||
+		    (rc = strata_evidence_check_claims(&ev, NULL, NULL)) < 0) {
 			strata_buf_dispose(&in);
 			return strata_error_setc(rc == STRATA_EVERIFY ? rc : STRATA_ERROR, "--continue '%s': %s", from,
 						 strata_error_last());
 		}
 		strata_buf_dispose(&in);
 	}
+	/* an auditor's act (any officer's), where the node has officers: the part names them */
+	if ((rc = cli_act(cli, STRATA_ROLE_OFFICER | STRATA_ROLE_OPERATOR | STRATA_ROLE_AUDITOR, _("export evidence"))) < 0)
+		goto done;
 	/* the authority's network process first: it never holds the node key */
 	if (!no_stamp && (rc = strata_tsa_open(&tsa, cli->node)) < 0)
 		goto done;
@@ -255,8 +337,9 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		st.pem = strata_tsa_pem(tsa, &st.pem_len);
 	}
 	if ((rc = strata_node_load_key(cli->node)) < 0 ||
-	    (rc = strata_evidence_add_part(&ev, cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1),
-					   whole, tsa ? &st : NULL, render, NULL)) < 0 ||
+	    (rc = erasure ? strata_evidence_add_erasure(&ev, cli->node, erasure, tsa ? &st : NULL, render, NULL)
+			  : strata_evidence_add_part(&ev, cli->node, argv[optind], argv + optind + 1,
+						     (size_t)(argc - optind - 1), whole, tsa ? &st : NULL, render, NULL)) < 0 ||
 	    (rc = strata_evidence_write(&text, &ev)) < 0 || (rc = strata_fs_write_atomic(out, text.ptr, text.len, 0644)) < 0)
 		goto done;
 	if (!cli->quiet) {
@@ -265,7 +348,9 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		json_t *o = json_loadb(p->ptr, p->len, 0, NULL), *next = json_object_get(o, "next");
 		printf(_("%s: %zu part(s); check it anywhere with 'strata evidence verify %s'\n"), out,
 		       strata_evidence_parts(&ev), out);
-		if (next) {
+		if (erasure) {
+			/* an erasure's bundle: nothing goes on */
+		} else if (next) {
 			char *k = json_dumps(json_object_get(next, "key"), JSON_COMPACT);
 			printf(_("the trace goes on at %s: there, 'strata evidence export %s KEY -o FILE --continue %s' "
 				 "with the key %s\n"), json_string_value(json_object_get(next, "node")), argv[optind], out,
@@ -335,7 +420,8 @@ static int ev_verify(int argc, char **argv, strata_cli *cli)
 	else if ((rc = strata_evidence_read(&ev, argv[optind], in.ptr ? in.ptr : "", in.len)) < 0)
 		rc = strata_error_setc(STRATA_EVERIFY, "%s", strata_error_last());
 	else if ((rc = strata_evidence_verify(&ev, keyfile ? (keys.ptr ? keys.ptr : "") : NULL,
-						tsafile ? (tsa.ptr ? tsa.ptr : "") : NULL, show, NULL)) == 0)
+						tsafile ? (tsa.ptr ? tsa.ptr : "") : NULL, show, NULL)) == 0 &&
+		 (rc = strata_evidence_check_claims(&ev, show, NULL)) == 0)
 		printf(_("the evidence holds: %zu part(s), each signed by the node it names\n"), strata_evidence_parts(&ev));
 	else
 		rc = strata_error_setc(STRATA_EVERIFY, "'%s': %s", argv[optind], strata_error_last());

@@ -121,7 +121,7 @@ ENGLISH = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]{2,})+")
 def english_phrases(texts):
     found = []
     for t in texts:
-        t = re.sub(r"'[^']*'", "", t)
+        t = re.sub(r"'[^']*'|“[^”]*”", "", t)	# a quoted command, in either typography
         found += ENGLISH.findall(t)
     return sorted(set(found))
 
@@ -164,10 +164,17 @@ def main():
                 d.s("POST", "/refresh", {})	# the page reads it as it loads
                 print("ok lang %s" % st["lang"])
                 continue
-            d.js("document.body.dataset.loaded = ''")
-            d.s("POST", "/url", {"url": st["go"]})
+            if st.get("static"):
+                # a page without the console's script (an evidence report): loaded when the browser says so
+                d.s("POST", "/url", {"url": st["go"]})
+                st["wait"] = "complete"
+                loaded = "return document.readyState"
+            else:
+                d.js("document.body.dataset.loaded = ''")
+                d.s("POST", "/url", {"url": st["go"]})
+                loaded = "return document.body.dataset.loaded || ''"
             deadline = time.time() + 30
-            while d.js("return document.body.dataset.loaded || ''") != st["wait"]:
+            while d.js(loaded) != st["wait"]:
                 if time.time() > deadline:
                     raise SystemExit("step %d (%s): the page did not render '%s'" % (n, st["go"], st["wait"]))
                 time.sleep(0.1)

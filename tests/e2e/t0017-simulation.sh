@@ -64,7 +64,7 @@ P=$TOP_SRCDIR/policies
 # sanitizer builds reserve terabytes of address space: no ulimit -v there
 case "${ASAN_OPTIONS:-}" in *detect_leaks*) MEM_KB=unlimited ;; esac
 
-corrections_filed=0 corrections_answered=0 officer_events_checked=0 role_refusals=0 officer_changes=0 requests_filed=0 requests_approved=0 requests_refused=0 requests_checked=0 views_total=0 expiries=0 retention_checked=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 ledger_checked=0 reimports_refused=0 reimports_allowed=0 withdrawals_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
+evidence_checked=0 evidence_hops=0 evidence_gone=0 corrections_filed=0 corrections_answered=0 officer_events_checked=0 role_refusals=0 officer_changes=0 requests_filed=0 requests_approved=0 requests_refused=0 requests_checked=0 views_total=0 expiries=0 retention_checked=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 ledger_checked=0 reimports_refused=0 reimports_allowed=0 withdrawals_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
 
 # --- randomness: one LCG, state in $rng, result in $R (no subshells) ---
 rnd() { # N -> R in 0..N-1
@@ -108,6 +108,7 @@ role_for() {
 	key) case ${2:-} in rotate | revoke) R=operator ;; esac ;;
 	view | serve | push | pull | sync) R=operator ;;
 	officer) case ${2:-} in add | remove) R=operator ;; esac ;;
+	evidence) [ "${2:-}" != export ] || R=auditor ;;
 	esac
 }
 # who_acts ARGS...: WHO (and WHO_KEY, WHO_PASS) for a change at a node with officers, each
@@ -132,7 +133,7 @@ name_officers() {
 		STRATA_NEW_PASSPHRASE=pass-$1-${o%%:*} STRATA_OFFICER_KEY=$T/s$seed/keys/$1-op1.key STRATA_PASSPHRASE=pass-$1-op1 \
 			"$STRATA" -C "$1" --as "$1-op1" officer add "$1-${o%%:*}" --role "${o#*:}" --new-key "$T/s$seed/keys/$1-${o%%:*}.key" >/dev/null
 	done
-	eval "staffed_$v=1 operators_$v=$1-op1 officers_$v='$1-off1 $1-off2'"
+	eval "staffed_$v=1 operators_$v=$1-op1 officers_$v='$1-off1 $1-off2' auditors_$v=$1-aud1"
 }
 where() { echo "seed $seed round $round"; }
 die() { fail "$(where): $*"; }
@@ -740,6 +741,39 @@ check_all() { # WHEN
 	done
 }
 
+# --- evidence: an auditor at the province traces a record it holds down to its owner, as a bundle each
+# tier adds its part to, checked with no node.  While tiers are out of step, a node may no longer hold
+# the commit the tier above holds (a cut, an expiry: said so, counted); settled, it always does ---
+evidence_walk() {
+	ref=$(git -C pv/repo.git for-each-ref --format='%(refname)' 'refs/strata/peers/dx/*/residents' | head -1)
+	[ -n "$ref" ] || return 0
+	records pv "$ref" >ev-records || :
+	nrec=$(wc -l <ev-records)
+	[ "$nrec" -gt 0 ] || return 0
+	rnd "$nrec"
+	key=$(sed -n "$((R + 1))p" ev-records | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+	S -C pv evidence export residents "$key" -o "ev.$round.pv" >ev.out 2>err || die "evidence export at pv: $(cat err)"
+	file=ev.$round.pv parts=1
+	while grep -q "^the trace goes on at " ev.out; do
+		next=$(sed -n 's/^the trace goes on at \([^:]*\):.*/\1/p' ev.out)
+		k=$(sed -n 's/.* with the key \["\(.*\)"\]$/\1/p' ev.out)
+		if ! S -C "$next" evidence export residents "$k" -o "ev.$round.$next" --continue "$file" >ev.out 2>err; then
+			if [ "$1" = 0 ] && grep -q "does not hold commit\|holds no record of" err; then
+				evidence_gone=$((evidence_gone + 1))
+				return 0
+			fi
+			die "evidence export at $next (part $((parts + 1))): $(cat err)"
+		fi
+		file=ev.$round.$next parts=$((parts + 1))
+	done
+	grep -q "^the trace reaches the owner's commit" ev.out || die "the evidence stops short of the owner: $(cat ev.out)"
+	mkdir -p ev-empty && cp "$file" ev-empty/bundle
+	(cd ev-empty && "$STRATA" evidence verify bundle >../ev.verify 2>../err) || die "evidence verify: $(cat err)"
+	grep -q "the evidence holds: $parts part(s)" ev.verify || die "evidence verify: $(cat ev.verify)"
+	rm -rf ev-empty ev.$round.*
+	evidence_checked=$((evidence_checked + 1)) evidence_hops=$((evidence_hops + parts))
+}
+
 # --- sharing as a process: the province asks the communities for fields; owners and relays answer ---
 # (an approval here never changes a policy: a node approves when the policy it applies already passes
 # the field on, and refuses otherwise, so what data moves is still exactly what check_view expects)
@@ -964,6 +998,7 @@ run_seed() {
 		fi
 		check_all "after round $round"
 		check_process "$calm"
+		evidence_walk "$calm"
 		rounds_run=$((rounds_run + 1))
 	done
 	# settled: the province holds every community's latest commit, through the chain
@@ -990,4 +1025,4 @@ for seed in $SEEDS; do
 	run_seed
 	ok "seed $seed: $((ROUNDS + 2)) rounds, every invariant held after each"
 done
-echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $expiries expiries ($retention_checked views checked against their retention); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds; ledger: $ledger_checked erased people's disclosures checked against what moved, $withdrawals_checked withdrawals of consent checked gone from the street, $reimports_refused re-imports of an erased key refused ($reimports_allowed allowed); requests for data: $requests_filed filed by the province, $requests_approved approvals and $requests_refused refusals by owners and relays, checked on both sides after $requests_checked rounds; corrections: $corrections_filed filed by the province, $corrections_answered answered by the owners; officers at $OFFICER_NODES: $officer_events_checked newest events checked with ssh-keygen -Y verify (every event by verify --all), $role_refusals auditors refused a change, $officer_changes officers replaced"
+echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $expiries expiries ($retention_checked views checked against their retention); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds; ledger: $ledger_checked erased people's disclosures checked against what moved, $withdrawals_checked withdrawals of consent checked gone from the street, $reimports_refused re-imports of an erased key refused ($reimports_allowed allowed); requests for data: $requests_filed filed by the province, $requests_approved approvals and $requests_refused refusals by owners and relays, checked on both sides after $requests_checked rounds; corrections: $corrections_filed filed by the province, $corrections_answered answered by the owners; officers at $OFFICER_NODES: $officer_events_checked newest events checked with ssh-keygen -Y verify (every event by verify --all), $role_refusals auditors refused a change, $officer_changes officers replaced; evidence: $evidence_checked records traced province to owner as bundles of $evidence_hops parts, each checked with no node ($evidence_gone walks found a commit no longer held below)"

@@ -127,3 +127,55 @@ expect_fail 1 "no record of 'residents' with that key" "$STRATA" -C pv evidence 
 [ ! -e x.ev ] && [ ! -e y.ev ] || fail "a refused export wrote a file"
 [ "$(node_state st)" = "$before" ] || fail "a refused export changed the node"
 ok "exports refused where the trace does not go on, for a wrong key or a bad bundle; nothing written, node unchanged"
+
+# an erasure: its certificate, in a bundle of one part, signed, in words; checked with no node
+victim=$(records cn/repo.git refs/strata/datasets/residents | sed -n 3p | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+"$STRATA" -C cn erase residents "$victim" --reason "resident's request 7" >/dev/null || fail "erase"
+"$STRATA" -C cn export --to st-wangjiang -o cut.parcel >/dev/null && "$STRATA" -C st import cut.parcel >/dev/null &&
+	"$STRATA" -C cn import cut.parcel.receipt >/dev/null || fail "the cut to the street and its receipt back"
+eid=$("$STRATA" -C cn erasures --format json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["erasure"])')
+"$STRATA" -C cn evidence export --erasure "$eid" -o erasure.ev >er.out || fail "evidence export --erasure: $(cat er.out)"
+mkdir er-empty && cp erasure.ev er-empty/ && (cd er-empty && "$STRATA" evidence verify erasure.ev >../er.v 2>../er.err) ||
+	fail "verify the erasure's bundle offline: $(cat er.v er.err)"
+grep -q "the evidence holds: 1 part(s)" er.v && grep -q "st-wangjiang" er.v || fail "erasure verify: $(cat er.v)"
+grep -q "$victim" er.v && fail "the erasure's evidence names the person"
+tar xOf erasure.ev "erasure/$eid.json" >cert.json
+"$STRATA" certificate verify cert.json >/dev/null || fail "the bundle's certificate does not verify on its own"
+tar xOf erasure.ev report.html | grep -q "resident's request 7" || fail "the report does not say why"
+tar xOf erasure.ev | grep -c . >/dev/null
+# the certificate changed inside the bundle; a bundle for a cut this node never made; an erasure added to a trace
+python3 - erasure.ev er-flip.ev "erasure/$eid.json" <<'PY'
+import io, sys, tarfile
+tin = tarfile.open(sys.argv[1]); tout = tarfile.open(sys.argv[2], "w", format=tarfile.USTAR_FORMAT)
+for m in tin.getmembers():
+    d = tin.extractfile(m).read()
+    if m.name == sys.argv[3]:
+        d = d.replace(b'"residents"', b'"residentz"', 1)
+    m.size = len(d); tout.addfile(m, io.BytesIO(d))
+tout.close()
+PY
+expect_fail 3 "its SHA-256 differs" "$STRATA" evidence verify er-flip.ev
+expect_fail 1 "no cut '0123456789abcdef'" "$STRATA" -C cn evidence export --erasure 0123456789abcdef -o none.ev
+[ ! -e none.ev ] || fail "a refused erasure export wrote a file"
+expect_fail 2 "usage" "$STRATA" -C cn evidence export --erasure "$eid" -o x2.ev --continue pv.ev
+ok "an erasure's evidence: its certificate signed and in words, checked with no node; a changed certificate refused"
+
+# the reports in Chromium: the four tiers' in English, the province's and the erasure's in Chinese
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+	ok "# SKIP the reports in Chromium: chromium and chromedriver are not installed (sh contrib/run.sh test installs them)"
+	exit 0
+fi
+ART=${ARTIFACTS:-$(cd "$(dirname "$STRATA")" && pwd)/tests/artifacts}/evidence
+mkdir -p en zh zher "$ART"
+(cd en && tar xf ../all.ev report.html)
+LC_ALL=zh_CN.UTF-8 "$STRATA" -C pv evidence export residents "$key" -o zh.ev >/dev/null && (cd zh && tar xf ../zh.ev report.html)
+LC_ALL=zh_CN.UTF-8 "$STRATA" -C cn evidence export --erasure "$eid" -o zh-er.ev >/dev/null && (cd zher && tar xf ../zh-er.ev report.html)
+cat >reports.json <<JSON
+[
+ {"go": "file://$T/en/report.html", "static": true, "expect": ["Evidence: a record traced through the tiers", "Part 4: node cn-wangjiang-01", "the owner's dataset commit, where the record was recorded", "yes"], "shot": "en-four-tiers"},
+ {"go": "file://$T/zh/report.html", "static": true, "expect": ["证据：一条记录逐级溯源", "第 1 部分：节点 pv-zhejiang（省）", "本节点收到的视图", "核验了什么，以及如何自行核验"], "shot": "zh-province", "chinese": true},
+ {"go": "file://$T/zher/report.html", "static": true, "expect": ["证据：一次删除及其确认者", "st-wangjiang", "resident's request 7"], "shot": "zh-erasure", "chinese": true}
+]
+JSON
+python3 "$TOP_SRCDIR/tests/e2e/browser.py" reports.json "$ART" >browser.out 2>&1 || fail "the reports in Chromium: $(cat browser.out)"
+ok "the reports in Chromium: four tiers in English, the province's and an erasure's in Chinese (no English words on them), screenshots in $ART"

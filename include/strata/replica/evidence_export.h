@@ -59,4 +59,20 @@ int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *da
 			     int whole_leaf, const strata_evidence_stamper *stamper, strata_evidence_render render,
 			     void *payload);
 
+/*
+ * A bundle of one part for the erasure `erasure` this node made or passed
+ * on: its certificate (strata/replica/certificate.h) as erasure/ID.json,
+ * its header and claims repeated in the signed part, the signers' keys.
+ * `ev` must be empty.
+ */
+int strata_evidence_add_erasure(strata_evidence *ev, strata_node *n, const char *erasure,
+				const strata_evidence_stamper *stamper, strata_evidence_render render, void *payload);
+
+/*
+ * What strata_evidence_verify leaves to the layers that know it: each
+ * erasure part's certificate, verified as `strata certificate verify`
+ * does, and that it says what its part says.  0, or STRATA_EVERIFY.
+ */
+int strata_evidence_check_claims(const strata_evidence *ev, strata_evidence_say say, void *payload);
+
 #endif

@@ -72,6 +72,12 @@ static int name_allowed(const char *name)
 
 	if (!strcmp(name, "allowed_signers") || !strcmp(name, "report.html"))
 		return 1;
+	if (!strncmp(name, "erasure/", 8)) {
+		for (i = 8; i < 24; i++)
+			if (!isxdigit((unsigned char)name[i]) || isupper((unsigned char)name[i]))
+				return 0;
+		return !strcmp(name + 24, ".json");
+	}
 	if (!strncmp(name, "objects/", 8)) {
 		const char *t = name + 8, *slash = strchr(t, '/');
 		if (!slash || (strncmp(t, "commit/", 7) && strncmp(t, "tree/", 5) && strncmp(t, "blob/", 5)) ||
@@ -667,7 +673,21 @@ static int check_part(checker *k, size_t n, json_t **prev)
 	hops = json_object_get(o, "hops");
 	key = json_object_get(o, "key");
 	next = json_object_get(o, "next");
-	if (json_integer_value(json_object_get(o, "version")) != STRATA_EVIDENCE_VERSION || !node || !node_key ||
+	if (json_object_get(o, "kind") && !strcmp(jstr(json_object_get(o, "kind")), "erasure")) {
+		/* an erasure's certificate: this part's signature and files here, the certificate by its own rules */
+		char file[80];
+		if (json_integer_value(json_object_get(o, "version")) != STRATA_EVIDENCE_VERSION || n != 1 ||
+		    strata_evidence_parts(k->ev) != 1 || !node || !node_key || !json_is_object(files)) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s: an erasure's evidence is a bundle of one part", name);
+			goto done;
+		}
+		snprintf(file, sizeof(file), "erasure/%.16s.json", jstr(json_object_get(o, "erasure")));
+		if (!json_object_get(files, file)) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s does not list its certificate %s", name, file);
+			goto done;
+		}
+		hops = NULL;
+	} else if (json_integer_value(json_object_get(o, "version")) != STRATA_EVIDENCE_VERSION || !node || !node_key ||
 	    !json_is_object(files) || !json_is_array(hops) || !json_array_size(hops) || !json_is_array(key)) {
 		error = strata_error_setc(STRATA_EVERIFY, "%s: not a part of a version %d bundle (node, node_key, key, "
 					  "hops, files)", name, STRATA_EVIDENCE_VERSION);

@@ -12,6 +12,7 @@
 #include "strata/format/trie.h"
 #include "strata/node/commit.h"
 #include "strata/node/officers.h"
+#include "strata/replica/certificate.h"
 #include "strata/replica/provenance.h"
 
 #include <stdio.h>
@@ -174,6 +175,17 @@ static int allowed_signers(strata_buf *out, json_t *const *parts, size_t nparts)
 		snprintf(line, sizeof(line), "%s namespaces=\"git,%s\" %s\n", node, STRATA_EVIDENCE_NAMESPACE, key);
 		if (!json_object_get(seen, line) && (json_object_set_new(seen, line, json_true()) < 0 || strata_buf_puts(out, line) < 0))
 			error = STRATA_ERROR;
+		{
+			const char *who;
+			json_t *kv;
+			json_object_foreach(json_object_get(parts[i], "signers"), who, kv) {
+				snprintf(line, sizeof(line), "%s namespaces=\"git,%s\" %s\n", who, STRATA_EVIDENCE_NAMESPACE,
+					 json_string_value(kv) ? json_string_value(kv) : "");
+				if (!json_object_get(seen, line) &&
+				    (json_object_set_new(seen, line, json_true()) < 0 || strata_buf_puts(out, line) < 0))
+					error = STRATA_ERROR;
+			}
+		}
 		json_array_foreach(json_object_get(parts[i], "hops"), j, hop) {
 			/* a node's key signs its commits and its parts alike: one line a key */
 			snprintf(line, sizeof(line), "%s namespaces=\"git,%s\" %s\n", json_string_value(json_object_get(hop, "node")),
@@ -187,6 +199,88 @@ static int allowed_signers(strata_buf *out, json_t *const *parts, size_t nparts)
 	return error;
 }
 
+/*
+ * The new part parts[nparts] (its own fields made), finished and put into
+ * `work`: who acted, the authority, the part before it, the reader's files
+ * (allowed_signers and the report, for all parts) and their digests; then
+ * signed by the node, and stamped.
+ */
+static int seal_part(strata_evidence *work, strata_node *n, json_t **parts, size_t nparts,
+		     const strata_evidence_stamper *stamper, strata_evidence_render render, void *payload)
+{
+	json_t *part = parts[nparts];
+	strata_buf text = STRATA_BUF_INIT, sig = STRATA_BUF_INIT, html = STRATA_BUF_INIT, signers = STRATA_BUF_INIT;
+	char name[200], hex[65];
+	unsigned char d[32];
+	int error;
+
+	if (strata_officers_actor(n))
+		json_object_set_new(part, "officer", json_string(strata_officers_actor(n)->name));
+	if (stamper) {
+		strata_buf fpr = STRATA_BUF_INIT;
+		if ((error = strata_timestamp_ca_fingerprint(&fpr, stamper->pem, stamper->pem_len)) < 0)
+			goto done;
+		json_object_set_new(part, "tsa", json_pack("{s:s, s:s}", "url", stamper->url, "certificate", fpr.ptr));
+		strata_buf_dispose(&fpr);
+	}
+	if (nparts) {
+		char pname[160];
+		const strata_buf *b = strata_evidence_part(work, nparts, pname, sizeof(pname));
+		strata_digest_sha256(d, b->ptr, b->len);
+		strata_enc_hex(hex, d, 32);
+		json_object_set_new(part, "continues", json_pack("{s:s, s:s}", "part", pname, "sha256", hex));
+	}
+	/* the reader's files, for all parts; their digests in this one */
+	if ((error = allowed_signers(&signers, parts, nparts + 1)) < 0 ||
+	    (error = render(&html, parts, nparts + 1, payload)) < 0 ||
+	    (error = strata_evidence_put(work, "allowed_signers", signers.ptr, signers.len)) < 0 ||
+	    (error = strata_evidence_put(work, "report.html", html.ptr, html.len)) < 0)
+		goto done;
+	strata_digest_sha256(d, signers.ptr, signers.len);
+	strata_enc_hex(hex, d, 32);
+	json_object_set_new(part, "allowed_signers", json_string(hex));
+	strata_digest_sha256(d, html.ptr, html.len);
+	strata_enc_hex(hex, d, 32);
+	json_object_set_new(part, "report", json_string(hex));
+	{
+		char *dump = json_dumps(part, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		if (!dump || strata_buf_puts(&text, dump) < 0 || strata_buf_putc(&text, '\n') < 0) {
+			free(dump);
+			error = strata_error_set("out of memory");
+			goto done;
+		}
+		free(dump);
+	}
+	if ((error = strata_sign_sshsig(&sig, strata_node_key(n), STRATA_EVIDENCE_NAMESPACE, text.ptr, text.len)) < 0 ||
+	    (error = strata_buf_putc(&sig, '\n')) < 0)
+		goto done;
+	snprintf(name, sizeof(name), "parts/%zu-%s.json", nparts + 1, strata_node_name(n));
+	if ((error = strata_evidence_put(work, name, text.ptr, text.len)) < 0)
+		goto done;
+	snprintf(name, sizeof(name), "parts/%zu-%s.json.sig", nparts + 1, strata_node_name(n));
+	if ((error = strata_evidence_put(work, name, sig.ptr, sig.len)) < 0)
+		goto done;
+	if (stamper) {
+		strata_buf token = STRATA_BUF_INIT;
+		snprintf(name, sizeof(name), "parts/%zu-%s.json.tsr", nparts + 1, strata_node_name(n));
+		if ((error = stamper->stamp(&token, text.ptr, text.len, stamper->payload)) == 0 &&
+		    (error = strata_evidence_put(work, name, token.ptr, token.len)) == 0) {
+			snprintf(name, sizeof(name), "parts/%zu-%s.tsa.pem", nparts + 1, strata_node_name(n));
+			error = strata_evidence_put(work, name, stamper->pem, stamper->pem_len);
+		}
+		strata_buf_dispose(&token);
+		if (error < 0)
+			goto done;
+	}
+	error = 0;
+done:
+	strata_buf_dispose(&text);
+	strata_buf_dispose(&sig);
+	strata_buf_dispose(&html);
+	strata_buf_dispose(&signers);
+	return error;
+}
+
 int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *dataset, char *const *key, size_t nkey,
 			     int whole_leaf, const strata_evidence_stamper *stamper, strata_evidence_render render,
 			     void *payload)
@@ -195,11 +289,9 @@ int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *da
 	strata_trace t;
 	adding a = { &work, json_object(), 0 };
 	json_t **parts = NULL, *part = NULL, *keys = json_array(), *hops = json_array();
-	strata_buf text = STRATA_BUF_INIT, sig = STRATA_BUF_INIT, html = STRATA_BUF_INIT, signers = STRATA_BUF_INIT,
-		   publine = STRATA_BUF_INIT;
+	strata_buf publine = STRATA_BUF_INIT;
 	size_t nparts = 0;
-	char name[200], when[40], hex[65];
-	unsigned char d[32];
+	char when[40];
 	int error, traced = 0;
 	git_oid start;
 
@@ -271,22 +363,6 @@ int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *da
 		error = strata_error_set("out of memory");
 		goto done;
 	}
-	if (strata_officers_actor(n))
-		json_object_set_new(part, "officer", json_string(strata_officers_actor(n)->name));
-	if (stamper) {
-		strata_buf fpr = STRATA_BUF_INIT;
-		if ((error = strata_timestamp_ca_fingerprint(&fpr, stamper->pem, stamper->pem_len)) < 0)
-			goto done;
-		json_object_set_new(part, "tsa", json_pack("{s:s, s:s}", "url", stamper->url, "certificate", fpr.ptr));
-		strata_buf_dispose(&fpr);
-	}
-	if (nparts) {
-		char pname[160];
-		const strata_buf *b = strata_evidence_part(&work, nparts, pname, sizeof(pname));
-		strata_digest_sha256(d, b->ptr, b->len);
-		strata_enc_hex(hex, d, 32);
-		json_object_set_new(part, "continues", json_pack("{s:s, s:s}", "part", pname, "sha256", hex));
-	}
 	if (t.has_next) {
 		json_error_t je;
 		json_t *k = json_loadb(t.next_key.ptr, t.next_key.len, 0, &je);
@@ -294,48 +370,9 @@ int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *da
 							    git_oid_tostr_s(&t.next_commit), "key", k ? k : json_array()));
 	}
 	parts[nparts] = part;
-	/* the reader's files, for all parts; their digests in this one */
-	if ((error = allowed_signers(&signers, parts, nparts + 1)) < 0 ||
-	    (error = render(&html, parts, nparts + 1, payload)) < 0 ||
-	    (error = strata_evidence_put(&work, "allowed_signers", signers.ptr, signers.len)) < 0 ||
-	    (error = strata_evidence_put(&work, "report.html", html.ptr, html.len)) < 0)
+	part = NULL;
+	if ((error = seal_part(&work, n, parts, nparts, stamper, render, payload)) < 0)
 		goto done;
-	strata_digest_sha256(d, signers.ptr, signers.len);
-	strata_enc_hex(hex, d, 32);
-	json_object_set_new(part, "allowed_signers", json_string(hex));
-	strata_digest_sha256(d, html.ptr, html.len);
-	strata_enc_hex(hex, d, 32);
-	json_object_set_new(part, "report", json_string(hex));
-	{
-		char *dump = json_dumps(part, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-		if (!dump || strata_buf_puts(&text, dump) < 0 || strata_buf_putc(&text, '\n') < 0) {
-			free(dump);
-			error = strata_error_set("out of memory");
-			goto done;
-		}
-		free(dump);
-	}
-	if ((error = strata_sign_sshsig(&sig, strata_node_key(n), STRATA_EVIDENCE_NAMESPACE, text.ptr, text.len)) < 0 ||
-	    (error = strata_buf_putc(&sig, '\n')) < 0)
-		goto done;
-	snprintf(name, sizeof(name), "parts/%zu-%s.json", nparts + 1, strata_node_name(n));
-	if ((error = strata_evidence_put(&work, name, text.ptr, text.len)) < 0)
-		goto done;
-	snprintf(name, sizeof(name), "parts/%zu-%s.json.sig", nparts + 1, strata_node_name(n));
-	if ((error = strata_evidence_put(&work, name, sig.ptr, sig.len)) < 0)
-		goto done;
-	if (stamper) {
-		strata_buf token = STRATA_BUF_INIT;
-		snprintf(name, sizeof(name), "parts/%zu-%s.json.tsr", nparts + 1, strata_node_name(n));
-		if ((error = stamper->stamp(&token, text.ptr, text.len, stamper->payload)) == 0 &&
-		    (error = strata_evidence_put(&work, name, token.ptr, token.len)) == 0) {
-			snprintf(name, sizeof(name), "parts/%zu-%s.tsa.pem", nparts + 1, strata_node_name(n));
-			error = strata_evidence_put(&work, name, stamper->pem, stamper->pem_len);
-		}
-		strata_buf_dispose(&token);
-		if (error < 0)
-			goto done;
-	}
 	/* done: the bundle is the new one */
 	strata_evidence_dispose(ev);
 	*ev = work;
@@ -350,11 +387,132 @@ done:
 	json_decref(keys);
 	json_decref(hops);
 	json_decref(a.files);
+	json_decref(part);
 	strata_evidence_dispose(&work);
-	strata_buf_dispose(&text);
-	strata_buf_dispose(&sig);
-	strata_buf_dispose(&html);
-	strata_buf_dispose(&signers);
 	strata_buf_dispose(&publine);
 	return error;
+}
+
+/* what a certificate says of its cut (its header), as the part repeats it */
+static json_t *certificate_head(json_t *doc)
+{
+	static const char *const fields[] = { "erasure", "kind", "dataset", "issuer", "made_at", "reason" };
+	json_t *head = json_object();
+
+	for (size_t i = 0; head && i < sizeof(fields) / sizeof(*fields); i++) {
+		json_t *v = json_object_get(doc, fields[i]);
+		if (!json_is_string(v)) {
+			json_decref(head);
+			return NULL;
+		}
+		json_object_set(head, fields[i], v);
+	}
+	return head;
+}
+
+int strata_evidence_add_erasure(strata_evidence *ev, strata_node *n, const char *erasure,
+				const strata_evidence_stamper *stamper, strata_evidence_render render, void *payload)
+{
+	strata_evidence work = { 0 };
+	strata_buf cert = STRATA_BUF_INIT, publine = STRATA_BUF_INIT;
+	json_t *parts[2] = { NULL, NULL }, *doc = NULL, *files = NULL, *head;
+	char name[80], when[40], hex[65];
+	unsigned char d[32];
+	int error;
+
+	if (ev->n)
+		return strata_error_set("an erasure's evidence is a bundle of its own: not added to another");
+	if (!strata_node_key(n))
+		return strata_error_set("the node's key is not loaded");
+	cert.max = STRATA_CERTIFICATE_MAX;
+	if ((error = strata_certificate_erasure(&cert, n, erasure)) < 0)
+		goto done;
+	if ((doc = json_loadb(cert.ptr, cert.len, 0, NULL)) == NULL || (head = certificate_head(doc)) == NULL) {
+		error = strata_error_set("the certificate of %s does not parse", erasure);
+		goto done;
+	}
+	snprintf(name, sizeof(name), "erasure/%s.json", erasure);
+	strata_digest_sha256(d, cert.ptr, cert.len);
+	strata_enc_hex(hex, d, 32);
+	files = json_pack("{s:s}", name, hex);
+	strata_time_format(when, sizeof(when), strata_time_now());
+	strata_sign_pubkey_format(&publine, strata_node_pubkey(n));
+	parts[0] = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:O}", "format", "strata-evidence", "version",
+			     STRATA_EVIDENCE_VERSION, "kind", "erasure", "node", strata_node_name(n), "tier",
+			     strata_node_tier(n), "node_key", publine.ptr, "exported", when, "erasure", erasure, "certificate",
+			     head, "signers", json_object_get(doc, "keys") ? json_object_get(doc, "keys") : json_null(),
+			     "files", files);
+	json_decref(head);
+	if (!parts[0]) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	if (json_is_array(json_object_get(doc, "claims")))
+		json_object_set(parts[0], "claims", json_object_get(doc, "claims"));
+	if ((error = strata_evidence_put(&work, name, cert.ptr, cert.len)) < 0 ||
+	    (error = seal_part(&work, n, parts, 0, stamper, render, payload)) < 0)
+		goto done;
+	strata_evidence_dispose(ev);
+	*ev = work;
+	memset(&work, 0, sizeof(work));
+done:
+	json_decref(parts[0]);
+	json_decref(doc);
+	json_decref(files);
+	strata_evidence_dispose(&work);
+	strata_buf_dispose(&cert);
+	strata_buf_dispose(&publine);
+	return error;
+}
+
+typedef struct {
+	strata_evidence_say say;
+	void *payload;
+	const char *failed;
+} claims_ctx;
+
+static void cert_said(int ok, const char *what, void *payload)
+{
+	claims_ctx *x = payload;
+	if (ok && x->say)
+		x->say(what, x->payload);
+}
+
+int strata_evidence_check_claims(const strata_evidence *ev, strata_evidence_say say, void *payload)
+{
+	claims_ctx x = { say, payload, NULL };
+	size_t parts = strata_evidence_parts(ev);
+
+	for (size_t i = 1; i <= parts; i++) {
+		char pname[160], file[80];
+		const strata_buf *text = strata_evidence_part(ev, i, pname, sizeof(pname)), *cert;
+		json_t *o = json_loadb(text->ptr, text->len, 0, NULL), *doc;
+		const char *kind = json_string_value(json_object_get(o, "kind")),
+			   *id = json_string_value(json_object_get(o, "erasure"));
+		int error = 0;
+		if (!kind || strcmp(kind, "erasure")) {
+			json_decref(o);
+			continue;
+		}
+		snprintf(file, sizeof(file), "erasure/%s.json", id ? id : "");
+		if ((cert = strata_evidence_get(ev, file)) == NULL)
+			error = strata_error_setc(STRATA_EVERIFY, "%s: no %s", pname, file);
+		else if ((error = strata_certificate_verify(cert->ptr, cert->len, cert_said, &x)) < 0)
+			error = strata_error_setc(STRATA_EVERIFY, "%s: %s", file, strata_error_last());
+		else {
+			json_t *head = NULL;
+			if ((doc = json_loadb(cert->ptr, cert->len, 0, NULL)) == NULL || (head = certificate_head(doc)) == NULL ||
+			    !json_equal(head, json_object_get(o, "certificate")) ||
+			    strcmp(json_string_value(json_object_get(doc, "erasure")), id) ||
+			    !json_equal(json_object_get(doc, "claims"), json_object_get(o, "claims")))
+				error = strata_error_setc(STRATA_EVERIFY, "%s: the certificate does not say what %s says of it",
+							  file, pname);
+			json_decref(head);
+			json_decref(doc);
+		}
+		json_decref(o);
+		if (error < 0)
+			return error;
+	}
+	return 0;
 }
