@@ -134,7 +134,7 @@ echo "($(eval_gettext "a record of \$received"))"
 # where the trace goes on, read from its JSON (the text is in the reader's language)
 json_get() { python3 -c 'import json, sys; d = json.load(sys.stdin); v = eval(sys.argv[1], {}, {"d": d}); print(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, separators=(",", ":")))' "$1"; }
 at=$province
-seen=""
+seen="" trail=""
 while [ -n "$at" ] && [ -n "$key" ]; do
 	"$STRATA" -C "$at" trace residents "$key"
 	echo
@@ -142,6 +142,7 @@ while [ -n "$at" ] && [ -n "$key" ]; do
 	# what this tier holds of the person: the record at the last hop it can see
 	echo "$json" | json_get 'd["hops"][-1]["record"]' >"$DEMO_DIR/seen-$at.json"
 	seen="$seen $at"
+	trail="$trail $at:$key"
 	key=$(echo "$json" | json_get 'd["next"]["key"][0] if "next" in d else ""')
 	at=$(echo "$json" | json_get 'd["next"]["node"] if "next" in d else ""')
 done
@@ -150,6 +151,19 @@ say "$(gettext "what each tier sees of that person")"
 for n in $seen; do
 	printf '%-13s %s\n' "$n" "$(cat "$DEMO_DIR/seen-$n.json")"
 done
+
+say "$(gettext "the same trace as evidence to hand on: each tier adds its signed part, and anyone checks it with no node")"
+prev=""
+for pair in $trail; do
+	at=${pair%%:*}
+	bundle=$DEMO_DIR/evidence-$at.tar
+	run -C "$at" evidence export residents "${pair#*:}" -o "$bundle" ${prev:+--continue "$prev"}
+	prev=$bundle
+done
+mkdir -p "$DEMO_DIR/evidence-check"
+cp "$prev" "$DEMO_DIR/evidence-check/"
+(cd "$DEMO_DIR/evidence-check" && "$STRATA" evidence verify "$(basename "$prev")")
+echo "($(eval_gettext "the report in words: \$DEMO_DIR/evidence-check/report.html, after tar xf"))"
 
 say "$(gettext "at the province: what it holds, and one query over every community's residents at once")"
 run -C "$province" datasets
