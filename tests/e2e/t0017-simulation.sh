@@ -759,6 +759,7 @@ evidence_walk() {
 		k=$(sed -n 's/.* with the key \["\(.*\)"\]$/\1/p' ev.out)
 		if ! S -C "$next" evidence export residents "$k" -o "ev.$round.$next" --continue "$file" >ev.out 2>err; then
 			if [ "$1" = 0 ] && grep -q "does not hold commit\|holds no record of" err; then
+				echo "$(where): evidence stops at $next: $(cat err)"
 				evidence_gone=$((evidence_gone + 1))
 				return 0
 			fi
