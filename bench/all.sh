@@ -19,13 +19,16 @@
 #   encoding  import --encoding gb18030      vs iconv -f GB18030 piped into the same import
 #   officer   20 changes, each signed by a named officer (passphrase key; ssh-agent)
 #                                            vs the same 20 on a node with no officers
+#   evidence  a record's evidence, street and community parts (100,000 rows)
+#                                            vs strata trace at both nodes;
+#             evidence verify with no node   vs the same checks with stock git and ssh-keygen
 #
 # PAIRS=N pairs per row (default 3).  Needs a build (sh contrib/run.sh build).
 set -eu
 . "$(dirname "$0")/lib.sh"
 rows=${1:-1000000}
 [ $# -gt 0 ] && shift
-sections=${*:-import size reimport upsert view parcel export sql verify erase encoding officer}
+sections=${*:-import size reimport upsert view parcel export sql verify erase encoding officer evidence}
 want() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
 POL=$top/policies/community-to-street.yaml
 
@@ -102,6 +105,42 @@ if want officer; then
 		ssh-agent -k >/dev/null
 	}
 	pair "20 changes, each signed by an officer through ssh-agent" "the same, no officers" agent_changes plain_changes "-" "-"
+fi
+
+if want evidence; then
+	# a community of 100,000 rows and its street: the trace goes street -> community
+	head -100001 "$W/r.csv" >"$W/ev.csv"
+	rm -rf "$W/ecn" "$W/est"
+	"$STRATA" init "$W/ecn" --name cn-ev --tier community >/dev/null
+	"$STRATA" init "$W/est" --name st-ev --tier street >/dev/null
+	"$STRATA" -q -C "$W/ecn" import residents "$W/ev.csv" --key id_number
+	"$STRATA" -q -C "$W/ecn" policy commit "$POL"
+	"$STRATA" -q -C "$W/ecn" peer add st-ev --key "$W/est/keys/node.pub" --tier street --policy community-to-street --direction push
+	"$STRATA" -q -C "$W/est" peer add cn-ev --key "$W/ecn/keys/node.pub" --tier community --direction pull
+	"$STRATA" -q -C "$W/ecn" export --to st-ev -o "$W/ev.parcel"
+	"$STRATA" -q -C "$W/est" import "$W/ev.parcel"
+	evkey=$("$STRATA" -C "$W/est" export cn-ev/residents --format csv | sed -n 2p | cut -d, -f1 | tr -d '\r')
+	cnkey=$("$STRATA" -C "$W/est" trace residents "$evkey" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["next"]["key"][0])')
+	evidence_export() {
+		rm -f "$W/ev1.tar" "$W/ev2.tar"
+		timed sh -c '"$1" -q -C "$2" evidence export residents "$4" -o "$6/ev1.tar" &&
+			"$1" -q -C "$3" evidence export residents "$5" -o "$6/ev2.tar" --continue "$6/ev1.tar"' sh \
+			"$STRATA" "$W/est" "$W/ecn" "$evkey" "$cnkey" "$W"
+	}
+	trace_both() {
+		timed sh -c '"$1" -C "$2" trace residents "$4" --json && "$1" -C "$3" trace residents "$5" --json' sh \
+			"$STRATA" "$W/est" "$W/ecn" "$evkey" "$cnkey"
+	}
+	pair "evidence export, street and community parts ($(wc -l <"$W/ev.csv") lines)" "strata trace at both" evidence_export trace_both "-" "-"
+	rm -rf "$W/evx" && mkdir "$W/evx" && (cd "$W/evx" && tar xf "$W/ev2.tar")
+	evidence_verify() { timed "$STRATA" evidence verify "$W/ev2.tar"; }
+	stock_verify() { # the same checks by hand: each object's id, each commit's signature, each part's
+		timed sh -c 'cd "$1" && rm -rf check.git && git init -q --bare check.git &&
+			for f in objects/*/*; do git -C check.git hash-object -w --literally -t "$(basename "$(dirname "$f")")" "$PWD/$f" >/dev/null; done &&
+			for c in objects/commit/*; do git -C check.git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$PWD/allowed_signers" verify-commit "$(basename "$c")" 2>/dev/null; done &&
+			for s in parts/*.sig; do p=${s%.sig}; n=$(basename "$p" .json); ssh-keygen -Y verify -f allowed_signers -I "${n#*-}" -n strata-evidence -s "$s" <"$p" >/dev/null; done' sh "$W/evx"
+	}
+	pair "evidence verify with no node (2 parts)" "git hash-object + verify-commit, ssh-keygen -Y verify" evidence_verify stock_verify "<= 1.0x" "-"
 fi
 
 if want size; then
