@@ -557,12 +557,13 @@ static int check_hop(checker *k, const char *part, json_t *files, json_t *hop, s
 		unsigned char a[STRATA_HASH_LEN], b[STRATA_HASH_LEN];
 		size_t nk = json_array_size(key), *lens = calloc(nk ? nk : 1, sizeof(*lens));
 		char **vals = calloc(nk ? nk : 1, sizeof(*vals));
-		int same = 0;
+		int same = 0, strings = 1;
 		for (size_t j = 0; lens && vals && j < nk; j++) {
 			vals[j] = (char *)json_string_value(json_array_get(key, j));
 			lens[j] = vals[j] ? strlen(vals[j]) : 0;
+			strings &= vals[j] != NULL;
 		}
-		if (lens && vals && strata_schema_parse(&s, schema->ptr, schema->len) == 0 && s->nkey == nk &&
+		if (lens && vals && strings && strata_schema_parse(&s, schema->ptr, schema->len) == 0 && s->nkey == nk &&
 		    strata_trie_keyhash(a, vals, lens, nk) == 0 &&
 		    strata_trie_line_keyhash(b, record, strlen(record), s->key, s->nkey) == 0)
 			same = !memcmp(a, b, sizeof(a));
