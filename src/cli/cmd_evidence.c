@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define USAGE "evidence export DATASET KEY [KEY...] -o FILE [--continue FILE] [--whole-leaf] [--no-timestamp]\n" \
-	      "       strata evidence export --erasure ID -o FILE [--no-timestamp]\n" \
+	      "       strata evidence export (--erasure ID | --request ID) -o FILE [--no-timestamp]\n" \
 	      "       strata evidence verify FILE [--keys FILE] [--tsa-cert FILE]"
 
 static void html_text(strata_buf *b, const char *s)
@@ -141,6 +141,69 @@ static int render_erasure(strata_buf *b, json_t *p)
 	return 0;
 }
 
+/* a request's bundle in words: who asked what, why, and every answer on its way */
+static int render_request(strata_buf *b, json_t *p, void *payload)
+{
+	json_t *msgs = json_object_get(p, "messages"), *req = json_array_get(msgs, 0), *v;
+	strata_buf fpr = STRATA_BUF_INIT;
+	char *fields = json_dumps(json_object_get(req, "fields"), JSON_COMPACT);
+	size_t i;
+
+	(void)payload;
+	page_head(b, _("Evidence: a request for data and its answers"));
+	strata_buf_puts(b, "<table>\n");
+	row(b, _("Request"), json_string_value(json_object_get(p, "request")), MONO);
+	row(b, _("Filed by"), json_string_value(json_object_get(req, "from")), DATA);
+	row(b, _("Owner"), json_string_value(json_object_get(req, "owner")), DATA);
+	row(b, _("Dataset"), json_string_value(json_object_get(req, "dataset")), DATA);
+	row(b, _("Fields asked for"), fields, MONO);
+	row(b, _("Purpose"), json_string_value(json_object_get(req, "purpose")), DATA);
+	row(b, _("Legal basis"), json_string_value(json_object_get(req, "basis")), DATA);
+	row(b, _("Exported by node"), json_string_value(json_object_get(p, "node")), DATA);
+	row(b, _("Node key"), fingerprint(&fpr, json_string_value(json_object_get(p, "node_key"))), MONO);
+	row(b, _("Exported"), json_string_value(json_object_get(p, "exported")), DATA);
+	if (json_object_get(p, "officer"))
+		row(b, _("Officer"), json_string_value(json_object_get(p, "officer")), DATA);
+	if (json_object_get(p, "tsa"))
+		row(b, _("Timestamp authority"), json_string_value(json_object_get(json_object_get(p, "tsa"), "certificate")), MONO);
+	strata_buf_puts(b, "</table>\n<h2>");
+	html_text(b, _("The answers, each signed by the node that gave it"));
+	strata_buf_puts(b, "</h2>\n<table>\n");
+	json_array_foreach(msgs, i, v) {
+		char text[600];
+		const char *role = json_string_value(json_object_get(v, "role")), *dec = json_string_value(json_object_get(v, "decision"));
+		if (i == 0)
+			continue;
+		snprintf(text, sizeof(text), _("%s (%s): %s%s%s%s%s"),
+			 dec && !strcmp(dec, "approve") ? _("approved") : _("refused"),
+			 role && !strcmp(role, "owner") ? _("the owner") : _("a relay, for its own leg"),
+			 json_string_value(json_object_get(v, "policy")) ? json_string_value(json_object_get(v, "policy")) : "",
+			 json_string_value(json_object_get(v, "version")) ? " v" : "",
+			 json_string_value(json_object_get(v, "version")) ? json_string_value(json_object_get(v, "version")) : "",
+			 json_string_value(json_object_get(v, "reason")) && *json_string_value(json_object_get(v, "reason")) ? "; " : "",
+			 json_string_value(json_object_get(v, "reason")) ? json_string_value(json_object_get(v, "reason")) : "");
+		row(b, json_string_value(json_object_get(v, "from")), text, DATA);
+	}
+	if (json_array_size(msgs) < 2)
+		row(b, _("No answer has come yet"), NULL, WORDS);
+	strata_buf_puts(b, "</table>\n<p class=\"note\">");
+	html_text(b, json_object_get(p, "tsa") ? _("This part is timestamped by an independent timestamp authority (RFC 3161).")
+					      : _("Times are each node's own clock: no timestamp authority vouches for them."));
+	strata_buf_putc(b, ' ');
+	html_text(b, _("The keys are the bundle's own: compare each fingerprint below with the one the node's operators "
+		       "publish."));
+	strata_buf_puts(b, "</p>\n<h2>");
+	html_text(b, _("What was checked, and how to check it yourself"));
+	strata_buf_puts(b, "</h2>\n<p>");
+	html_text(b, _("'strata evidence verify' checks this part's signature, the messages' digest, and each message: "
+		       "its signature (SSHSIG, namespace strata-process) by the key given for the node that wrote it, and "
+		       "that it is this request or an answer to it."));
+	strata_buf_puts(b, "</p>\n</body></html>\n");
+	free(fields);
+	strata_buf_dispose(&fpr);
+	return 0;
+}
+
 /* the report in words, in the reader's language: what the bundle claims and how to check it */
 static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payload)
 {
@@ -149,10 +212,10 @@ static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payl
 	char *key = json_dumps(json_object_get(first, "key"), JSON_COMPACT);
 
 	(void)payload;
-	if (!strcmp(json_string_value(json_object_get(first, "kind")) ? json_string_value(json_object_get(first, "kind")) : "",
-		    "erasure")) {
+	if (json_string_value(json_object_get(first, "kind")) && strcmp(json_string_value(json_object_get(first, "kind")), "record")) {
 		free(key);
-		return render_erasure(b, first);
+		return !strcmp(json_string_value(json_object_get(first, "kind")), "erasure") ? render_erasure(b, first)
+											       : render_request(b, first, payload);
 	}
 	page_head(b, _("Evidence: a record traced through the tiers"));
 	strata_buf_puts(b, "<table>\n");
@@ -270,10 +333,11 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		{ "whole-leaf", no_argument, NULL, 'w' },
 		{ "no-timestamp", no_argument, NULL, 'n' },
 		{ "erasure", required_argument, NULL, 'e' },
+		{ "request", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *out = NULL, *from = NULL, *erasure = NULL;
+	const char *out = NULL, *from = NULL, *erasure = NULL, *request = NULL;
 	strata_evidence ev = { 0 };
 	strata_buf text = STRATA_BUF_INIT;
 	strata_tsa *tsa = NULL;
@@ -287,6 +351,7 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		case 'w': whole = 1; break;
 		case 'n': no_stamp = 1; break;
 		case 'e': erasure = optarg; break;
+		case 'r': request = optarg; break;
 		case 'h':
 			printf(_("usage: strata %s\n\n"
 			       "Writes a record's trace at this node as evidence: the signed commits of every\n"
@@ -303,12 +368,14 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 			       "  --no-timestamp   where the node names a timestamp authority ('strata tsa'), do not\n"
 			       "                   ask it (the part's times are then the node's own)\n"
 			       "  --erasure ID     the evidence of one erasure this node made or passed on instead:\n"
-			       "                   its certificate ('strata certificate'), signed, timestamped, in words\n"), USAGE);
+			       "                   its certificate ('strata certificate'), signed, timestamped, in words\n"
+			       "  --request ID     the evidence of one request for data held here instead: the request\n"
+			       "                   and every answer to it, each signed by the node that wrote it\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
-	if (!out || (erasure ? optind != argc || from || whole : optind + 2 > argc))
+	if (!out || (erasure && request) || (erasure || request ? optind != argc || from || whole : optind + 2 > argc))
 		return cli_usage(USAGE);
 	if (access(out, F_OK) == 0)
 		return strata_error_set("'%s' exists; refusing to overwrite it", out);
@@ -337,8 +404,9 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		st.pem = strata_tsa_pem(tsa, &st.pem_len);
 	}
 	if ((rc = strata_node_load_key(cli->node)) < 0 ||
-	    (rc = erasure ? strata_evidence_add_erasure(&ev, cli->node, erasure, tsa ? &st : NULL, render, NULL)
-			  : strata_evidence_add_part(&ev, cli->node, argv[optind], argv + optind + 1,
+	    (rc = erasure   ? strata_evidence_add_erasure(&ev, cli->node, erasure, tsa ? &st : NULL, render, NULL)
+		  : request ? strata_evidence_add_request(&ev, cli->node, request, tsa ? &st : NULL, render, NULL)
+			    : strata_evidence_add_part(&ev, cli->node, argv[optind], argv + optind + 1,
 						     (size_t)(argc - optind - 1), whole, tsa ? &st : NULL, render, NULL)) < 0 ||
 	    (rc = strata_evidence_write(&text, &ev)) < 0 || (rc = strata_fs_write_atomic(out, text.ptr, text.len, 0644)) < 0)
 		goto done;
@@ -348,8 +416,8 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		json_t *o = json_loadb(p->ptr, p->len, 0, NULL), *next = json_object_get(o, "next");
 		printf(_("%s: %zu part(s); check it anywhere with 'strata evidence verify %s'\n"), out,
 		       strata_evidence_parts(&ev), out);
-		if (erasure) {
-			/* an erasure's bundle: nothing goes on */
+		if (erasure || request) {
+			/* a bundle of one part: nothing goes on */
 		} else if (next) {
 			char *k = json_dumps(json_object_get(next, "key"), JSON_COMPACT);
 			printf(_("the trace goes on at %s: there, 'strata evidence export %s KEY -o FILE --continue %s' "

@@ -327,3 +327,30 @@ grep -q "under the requests for data: .*$id" trace.txt || fail "the trace does n
 import json, sys
 assert '$id' in json.load(sys.stdin)['hops'][0]['requests']" || fail "the JSON trace does not name the request"
 ok "a record received under an approved request's policy version: its trace names the request"
+
+# the request as evidence: at the province (filer) and at the owner, its signed messages, checked with no node
+"$STRATA" -C pv evidence export --request "$id" -o req-pv.ev >ev.out || fail "evidence export --request at pv: $(cat ev.out)"
+"$STRATA" -C cn evidence export --request "$id" -o req-cn.ev >/dev/null || fail "evidence export --request at the owner"
+mkdir ev-empty && cp req-pv.ev req-cn.ev ev-empty/
+(cd ev-empty && "$STRATA" evidence verify req-pv.ev >../req.v 2>../req.err) || fail "verify the request's evidence: $(cat req.v req.err)"
+grep -q "request $id: filed by pv-zhejiang for residents of $CN, signed" req.v &&
+	grep -q "request $id: $CN (owner) answered approve, signed" req.v &&
+	grep -q "request $id: dx-gongshu (relay) answered approve, signed" req.v || fail "the request's evidence: $(cat req.v)"
+(cd ev-empty && "$STRATA" evidence verify req-cn.ev >/dev/null) || fail "the owner's evidence of the request"
+tar xOf req-pv.ev report.html | grep -q "政务数据共享条例 第十三条" || fail "the report does not give the legal basis"
+# a message changed inside (its digest), a part that says other than its messages
+python3 - req-pv.ev req-bad.ev "request/$id.json" <<'PY'
+import io, sys, tarfile
+tin = tarfile.open(sys.argv[1]); tout = tarfile.open(sys.argv[2], "w", format=tarfile.USTAR_FORMAT)
+for m in tin.getmembers():
+    d = tin.extractfile(m).read()
+    if m.name == sys.argv[3]:
+        d = d.replace(b'"answers": [', b'"answers": [\n  "eyJib2R5Ijoi",', 1)
+    m.size = len(d); tout.addfile(m, io.BytesIO(d))
+tout.close()
+PY
+expect_fail 3 "its SHA-256 differs" "$STRATA" evidence verify req-bad.ev
+expect_fail 1 "no request '0000000000000000'" "$STRATA" -C pv evidence export --request 0000000000000000 -o none.ev
+expect_fail 2 "usage" "$STRATA" -C pv evidence export --request "$id" --erasure 0000000000000000 -o none.ev
+[ ! -e none.ev ] || fail "a refused export wrote a file"
+ok "a request as evidence: its signed messages (request, owner's and relays' answers), checked with no node; a change refused"

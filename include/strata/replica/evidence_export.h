@@ -69,6 +69,15 @@ int strata_evidence_add_erasure(strata_evidence *ev, strata_node *n, const char 
 				const strata_evidence_stamper *stamper, strata_evidence_render render, void *payload);
 
 /*
+ * A bundle of one part for request `id` as this node holds it (filed here,
+ * relayed or received): its signed messages exactly as held, the request
+ * and every answer to it (the owner's and each relay's leg), as
+ * request/ID.json, and the key each was signed with.  `ev` must be empty.
+ */
+int strata_evidence_add_request(strata_evidence *ev, strata_node *n, const char *id,
+				const strata_evidence_stamper *stamper, strata_evidence_render render, void *payload);
+
+/*
  * What strata_evidence_verify leaves to the layers that know it: each
  * erasure part's certificate, verified as `strata certificate verify`
  * does, and that it says what its part says.  0, or STRATA_EVERIFY.

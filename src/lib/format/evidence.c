@@ -12,6 +12,7 @@
 #include "strata/format/sign.h"
 #include "strata/format/tarcheck.h"
 #include "strata/format/timestamp.h"
+#include "strata/format/procmsg.h"
 #include "strata/base/time.h"
 #include "strata/format/trie.h"
 
@@ -72,7 +73,7 @@ static int name_allowed(const char *name)
 
 	if (!strcmp(name, "allowed_signers") || !strcmp(name, "report.html"))
 		return 1;
-	if (!strncmp(name, "erasure/", 8)) {
+	if (!strncmp(name, "erasure/", 8) || !strncmp(name, "request/", 8)) {
 		for (i = 8; i < 24; i++)
 			if (!isxdigit((unsigned char)name[i]) || isupper((unsigned char)name[i]))
 				return 0;
@@ -649,9 +650,79 @@ done:
 	return error;
 }
 
+/*
+ * A request's evidence: the request and each answer, signed messages
+ * (procmsg.h) each checked by its signature, by the key the part gives for
+ * its origin (and the reader's, with --keys), naming this request.
+ */
+static int check_request(checker *k, const char *name, json_t *o, const char *file)
+{
+	const strata_buf *b = strata_evidence_get(k->ev, file);
+	const char *id = jstr(json_object_get(o, "request"));
+	json_t *doc, *signers = json_object_get(o, "signers"), *all = json_array(), *v;
+	size_t i;
+	int error = 0;
+
+	if (!b || (doc = json_loadb(b->ptr, b->len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+	    !json_is_string(json_object_get(doc, "request")) || !json_is_array(json_object_get(doc, "answers"))) {
+		json_decref(all);
+		return strata_error_setc(STRATA_EVERIFY, "%s: not a request's messages", file);
+	}
+	json_array_append(all, json_object_get(doc, "request"));
+	json_array_extend(all, json_object_get(doc, "answers"));
+	json_array_foreach(all, i, v) {
+		strata_procmsg *m = NULL;
+		strata_buf line = STRATA_BUF_INIT, fpr = STRATA_BUF_INIT;
+		const char *s = json_string_value(v);
+		if (!s || strata_procmsg_decode(&m, file, s, strlen(s)) < 0) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s, message %zu: %s", file, i + 1,
+						  s ? strata_error_last() : _("not a message"));
+		} else if (i == 0 ? m->kind != STRATA_MSG_REQUEST || strcmp(strata_procmsg_str(m, "id") ? strata_procmsg_str(m, "id") : "", id)
+				  : m->kind != STRATA_MSG_ANSWER ||
+					    strcmp(strata_procmsg_str(m, "request") ? strata_procmsg_str(m, "request") : "", id)) {
+			error = i == 0 ? strata_error_setc(STRATA_EVERIFY, "%s, message 1: not request %s", file, id)
+				       : strata_error_setc(STRATA_EVERIFY, "%s, message %zu: not an answer to request %s", file,
+							   i + 1, id);
+		} else if (strata_sign_pubkey_format(&line, &m->key) < 0 ||
+			   strcmp(jstr(json_object_get(signers, m->origin)), line.ptr)) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s, message %zu: signed by %s with a key %s does not give "
+						  "for it", file, i + 1, m->origin, name);
+		} else if ((error = known_key(k, m->origin, line.ptr, file)) == 0) {
+			strata_sign_pubkey_fingerprint(&fpr, &m->key);
+			if (i == 0)
+				say(k, _("request %s: filed by %s for %s of %s, signed (%s)"), id, m->origin,
+				    jstr(json_object_get(m->body, "dataset")), jstr(json_object_get(m->body, "owner")), fpr.ptr);
+			else
+				say(k, _("request %s: %s (%s) answered %s, signed (%s)"), id, m->origin,
+				    jstr(json_object_get(m->body, "role")), jstr(json_object_get(m->body, "decision")), fpr.ptr);
+		}
+		strata_procmsg_free(m);
+		strata_buf_dispose(&line);
+		strata_buf_dispose(&fpr);
+		if (error < 0)
+			break;
+	}
+	if (!error) {
+		/* the part repeats the messages' bodies (for its report): as they are */
+		json_t *bodies = json_array();
+		json_array_foreach(all, i, v) {
+			strata_procmsg *m = NULL;
+			if (strata_procmsg_decode(&m, file, json_string_value(v), strlen(json_string_value(v))) == 0)
+				json_array_append(bodies, m->body);
+			strata_procmsg_free(m);
+		}
+		if (!json_equal(bodies, json_object_get(o, "messages")))
+			error = strata_error_setc(STRATA_EVERIFY, "%s does not repeat the messages of %s as they are", name, file);
+		json_decref(bodies);
+	}
+	json_decref(all);
+	json_decref(doc);
+	return error;
+}
+
 static int check_part(checker *k, size_t n, json_t **prev)
 {
-	char name[160], signame[170], want[65], source[128] = "";
+	char name[160], signame[170], want[65], source[128] = "", request_file[80] = "";
 	const strata_buf *text = strata_evidence_part(k->ev, n, name, sizeof(name)), *sig;
 	json_error_t je;
 	json_t *o = NULL, *files, *hops, *key, *next;
@@ -674,20 +745,24 @@ static int check_part(checker *k, size_t n, json_t **prev)
 	hops = json_object_get(o, "hops");
 	key = json_object_get(o, "key");
 	next = json_object_get(o, "next");
-	if (json_object_get(o, "kind") && !strcmp(jstr(json_object_get(o, "kind")), "erasure")) {
-		/* an erasure's certificate: this part's signature and files here, the certificate by its own rules */
+	if (!strcmp(jstr(json_object_get(o, "kind")), "erasure") || !strcmp(jstr(json_object_get(o, "kind")), "request")) {
+		/* an erasure's certificate (checked by its own rules, a layer up) or a request's signed messages */
+		const char *kind = jstr(json_object_get(o, "kind"));
 		char file[80];
 		if (json_integer_value(json_object_get(o, "version")) != STRATA_EVIDENCE_VERSION || n != 1 ||
 		    strata_evidence_parts(k->ev) != 1 || !node || !node_key || !json_is_object(files)) {
-			error = strata_error_setc(STRATA_EVERIFY, "%s: an erasure's evidence is a bundle of one part", name);
+			error = strata_error_setc(STRATA_EVERIFY, "%s: an erasure's or a request's evidence is a bundle of one "
+						  "part", name);
 			goto done;
 		}
-		snprintf(file, sizeof(file), "erasure/%.16s.json", jstr(json_object_get(o, "erasure")));
+		snprintf(file, sizeof(file), "%s/%.16s.json", kind, jstr(json_object_get(o, kind)));
 		if (!json_object_get(files, file)) {
-			error = strata_error_setc(STRATA_EVERIFY, "%s does not list its certificate %s", name, file);
+			error = strata_error_setc(STRATA_EVERIFY, "%s does not list its %s", name, file);
 			goto done;
 		}
 		hops = NULL;
+		if (!strcmp(kind, "request"))
+			snprintf(request_file, sizeof(request_file), "%s", file);
 	} else if (json_integer_value(json_object_get(o, "version")) != STRATA_EVIDENCE_VERSION || !node || !node_key ||
 	    !json_is_object(files) || !json_is_array(hops) || !json_array_size(hops) || !json_is_array(key)) {
 		error = strata_error_setc(STRATA_EVERIFY, "%s: not a part of a version %d bundle (node, node_key, key, "
@@ -782,6 +857,9 @@ static int check_part(checker *k, size_t n, json_t **prev)
 			if (!listed_file(k, name, fname, json_string_value(v)))
 				goto done;
 	}
+	/* a request's messages, once their file is the one the part lists */
+	if (request_file[0] && (error = check_request(k, name, o, request_file)) < 0)
+		goto done;
 	json_decref(*prev);
 	*prev = o;
 	return 0;

@@ -13,6 +13,8 @@
 #include "strata/node/commit.h"
 #include "strata/node/officers.h"
 #include "strata/replica/certificate.h"
+#include "strata/replica/process.h"
+#include "strata/format/procmsg.h"
 #include "strata/replica/provenance.h"
 
 #include <stdio.h>
@@ -515,4 +517,113 @@ int strata_evidence_check_claims(const strata_evidence *ev, strata_evidence_say 
 			return error;
 	}
 	return 0;
+}
+
+typedef struct {
+	const char *id;
+	json_t *state;		/* the request's stored object, found */
+} find_request;
+
+static int request_found(const strata_request_info *r, void *payload)
+{
+	find_request *f = payload;
+
+	if (strcmp(r->id, f->id))
+		return 0;
+	f->state = json_deep_copy(r->state);
+	return 1;
+}
+
+/* the origin of an envelope (base64) and its key line, proved by its signature; its body into `bodies` */
+static int envelope_signer(json_t *signers, json_t *bodies, const char *b64, const char *what)
+{
+	strata_procmsg *m = NULL;
+	strata_buf line = STRATA_BUF_INIT;
+	int error;
+
+	if ((error = strata_procmsg_decode(&m, what, b64, strlen(b64))) == 0 &&
+	    (error = strata_sign_pubkey_format(&line, &m->key)) == 0) {
+		json_object_set_new(signers, m->origin, json_string(line.ptr));
+		json_array_append(bodies, m->body);
+	}
+	strata_procmsg_free(m);
+	strata_buf_dispose(&line);
+	return error;
+}
+
+int strata_evidence_add_request(strata_evidence *ev, strata_node *n, const char *id,
+				const strata_evidence_stamper *stamper, strata_evidence_render render, void *payload)
+{
+	strata_evidence work = { 0 };
+	find_request f = { id, NULL };
+	json_t *parts[2] = { NULL, NULL }, *doc = NULL, *files = NULL, *signers = json_object(), *bodies = json_array(),
+	       *answers, *v;
+	strata_buf publine = STRATA_BUF_INIT;
+	char name[80], when[40], hex[65], *text = NULL;
+	unsigned char d[32];
+	size_t i;
+	int error;
+
+	if (ev->n)
+		return strata_error_set("a request's evidence is a bundle of its own: not added to another");
+	if (!strata_procmsg_id_valid(id))
+		return strata_error_setc(STRATA_ENOTFOUND, "'%s' is not a request id (16 hex digits, as 'strata requests' "
+					 "lists them)", id);
+	if (!strata_node_key(n))
+		return strata_error_set("the node's key is not loaded");
+	if ((error = strata_process_requests(n, request_found, &f)) < 0)
+		goto done;
+	if (!f.state) {
+		error = strata_error_setc(STRATA_ENOTFOUND, "no request '%s' at this node ('strata requests')", id);
+		goto done;
+	}
+	/* the signed messages, exactly as held: the request and every answer to it */
+	answers = json_object_get(f.state, "answers");
+	doc = json_pack("{s:O, s:O}", "request", json_object_get(f.state, "request"), "answers",
+			json_is_array(answers) ? answers : json_array());
+	if (!doc || !json_is_string(json_object_get(doc, "request"))) {
+		error = strata_error_set("request %s: its stored messages are not as expected", id);
+		goto done;
+	}
+	if ((error = envelope_signer(signers, bodies, json_string_value(json_object_get(doc, "request")), id)) < 0)
+		goto done;
+	json_array_foreach(json_object_get(doc, "answers"), i, v)
+		if (json_is_string(v) && (error = envelope_signer(signers, bodies, json_string_value(v), id)) < 0)
+			goto done;
+	if ((text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	snprintf(name, sizeof(name), "request/%s.json", id);
+	strata_digest_sha256(d, text, strlen(text));
+	strata_enc_hex(hex, d, 32);
+	files = json_pack("{s:s}", name, hex);
+	strata_time_format(when, sizeof(when), strata_time_now());
+	strata_sign_pubkey_format(&publine, strata_node_pubkey(n));
+	/* what the messages say, repeated for the report (verify holds them to the messages) */
+	parts[0] = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:O}", "format", "strata-evidence", "version",
+			     STRATA_EVIDENCE_VERSION, "kind", "request", "node", strata_node_name(n), "tier",
+			     strata_node_tier(n), "node_key", publine.ptr, "exported", when, "request", id, "signers", signers,
+			     "messages", bodies, "files", files);
+	if (!parts[0]) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	if ((error = strata_evidence_put(&work, name, text, strlen(text))) < 0 ||
+	    (error = seal_part(&work, n, parts, 0, stamper, render, payload)) < 0)
+		goto done;
+	strata_evidence_dispose(ev);
+	*ev = work;
+	memset(&work, 0, sizeof(work));
+done:
+	free(text);
+	json_decref(parts[0]);
+	json_decref(doc);
+	json_decref(files);
+	json_decref(signers);
+	json_decref(bodies);
+	json_decref(f.state);
+	strata_evidence_dispose(&work);
+	strata_buf_dispose(&publine);
+	return error;
 }
