@@ -82,6 +82,39 @@ static void page_head(strata_buf *b, const char *title)
 	strata_buf_puts(b, "</h1>\n");
 }
 
+/* who made the part, with which key, when, as whom, and whose time */
+static void part_rows(strata_buf *b, json_t *p, strata_buf *fpr)
+{
+	row(b, _("Exported by node"), json_string_value(json_object_get(p, "node")), DATA);
+	row(b, _("Node key"), fingerprint(fpr, json_string_value(json_object_get(p, "node_key"))), MONO);
+	row(b, _("Exported"), json_string_value(json_object_get(p, "exported")), DATA);
+	if (json_object_get(p, "officer"))
+		row(b, _("Officer"), json_string_value(json_object_get(p, "officer")), DATA);
+	if (json_object_get(p, "tsa"))
+		row(b, _("Timestamp authority"), json_string_value(json_object_get(json_object_get(p, "tsa"), "certificate")), MONO);
+}
+
+/* the note every report gives: whose times, and whose keys */
+static void page_note(strata_buf *b, const char *times)
+{
+	strata_buf_puts(b, "<p class=\"note\">");
+	html_text(b, times);
+	strata_buf_putc(b, ' ');
+	html_text(b, _("The keys are the bundle's own: compare each fingerprint below with the one the node's operators "
+		       "publish."));
+	strata_buf_puts(b, "</p>\n");
+}
+
+/* what verify checks, in words */
+static void page_checks(strata_buf *b, const char *what)
+{
+	strata_buf_puts(b, "<h2>");
+	html_text(b, _("What was checked, and how to check it yourself"));
+	strata_buf_puts(b, "</h2>\n<p>");
+	html_text(b, what);
+	strata_buf_puts(b, "</p>\n");
+}
+
 /* an erasure's bundle in words: what was cut, who confirmed it, how to check */
 static int render_erasure(strata_buf *b, json_t *p)
 {
@@ -99,13 +132,7 @@ static int render_erasure(strata_buf *b, json_t *p)
 	row(b, _("Kind"), kind ? _(kind) : NULL, WORDS);	/* erasure, retraction, retention, withdrawal */
 	row(b, _("Reason"), json_string_value(json_object_get(head, "reason")), DATA);
 	row(b, _("Made at"), json_string_value(json_object_get(head, "made_at")), DATA);
-	row(b, _("Exported by node"), json_string_value(json_object_get(p, "node")), DATA);
-	row(b, _("Node key"), fingerprint(&fpr, json_string_value(json_object_get(p, "node_key"))), MONO);
-	row(b, _("Exported"), json_string_value(json_object_get(p, "exported")), DATA);
-	if (json_object_get(p, "officer"))
-		row(b, _("Officer"), json_string_value(json_object_get(p, "officer")), DATA);
-	if (json_object_get(p, "tsa"))
-		row(b, _("Timestamp authority"), json_string_value(json_object_get(json_object_get(p, "tsa"), "certificate")), MONO);
+	part_rows(b, p, &fpr);
 	strata_buf_puts(b, "</table>\n<h2>");
 	html_text(b, _("Who confirmed the cut"));
 	strata_buf_puts(b, "</h2>\n<table>\n");
@@ -119,20 +146,14 @@ static int render_erasure(strata_buf *b, json_t *p)
 	}
 	if (!json_array_size(claims))
 		row(b, _("No recipient has confirmed it yet"), NULL, WORDS);
-	strata_buf_puts(b, "</table>\n<p class=\"note\">");
-	html_text(b, json_object_get(p, "tsa") ? _("This part is timestamped by an independent timestamp authority (RFC 3161).")
+	strata_buf_puts(b, "</table>\n");
+	page_note(b, json_object_get(p, "tsa") ? _("This part is timestamped by an independent timestamp authority (RFC 3161).")
 					      : _("Times are each node's own clock: no timestamp authority vouches for them."));
-	strata_buf_putc(b, ' ');
-	html_text(b, _("The keys are the bundle's own: compare each fingerprint below with the one the node's operators "
-		       "publish."));
-	strata_buf_puts(b, "</p>\n<h2>");
-	html_text(b, _("What was checked, and how to check it yourself"));
-	strata_buf_puts(b, "</h2>\n<p>");
-	html_text(b, _("'strata evidence verify' checks this part's signature, the certificate's digest, and the "
+	page_checks(b, _("'strata evidence verify' checks this part's signature, the certificate's digest, and the "
 		       "certificate itself as 'strata certificate verify' does: every commit's id and signature, the "
 		       "owner's signed event that makes the cut, each recipient's signed receipt and what it says. "
 		       "With stock tools, after 'tar xf':"));
-	strata_buf_puts(b, "</p>\n<pre>");
+	strata_buf_puts(b, "<pre>");
 	snprintf(cmd, sizeof(cmd), "strata certificate verify erasure/%s.json\n", json_string_value(json_object_get(p, "erasure")));
 	html_text(b, cmd);
 	html_text(b, "ssh-keygen -Y verify -f allowed_signers -I NODE -n strata-evidence -s parts/1-NODE.json.sig < parts/1-NODE.json\n");
@@ -159,13 +180,7 @@ static int render_request(strata_buf *b, json_t *p, void *payload)
 	row(b, _("Fields asked for"), fields, MONO);
 	row(b, _("Purpose"), json_string_value(json_object_get(req, "purpose")), DATA);
 	row(b, _("Legal basis"), json_string_value(json_object_get(req, "basis")), DATA);
-	row(b, _("Exported by node"), json_string_value(json_object_get(p, "node")), DATA);
-	row(b, _("Node key"), fingerprint(&fpr, json_string_value(json_object_get(p, "node_key"))), MONO);
-	row(b, _("Exported"), json_string_value(json_object_get(p, "exported")), DATA);
-	if (json_object_get(p, "officer"))
-		row(b, _("Officer"), json_string_value(json_object_get(p, "officer")), DATA);
-	if (json_object_get(p, "tsa"))
-		row(b, _("Timestamp authority"), json_string_value(json_object_get(json_object_get(p, "tsa"), "certificate")), MONO);
+	part_rows(b, p, &fpr);
 	strata_buf_puts(b, "</table>\n<h2>");
 	html_text(b, _("The answers, each signed by the node that gave it"));
 	strata_buf_puts(b, "</h2>\n<table>\n");
@@ -186,19 +201,13 @@ static int render_request(strata_buf *b, json_t *p, void *payload)
 	}
 	if (json_array_size(msgs) < 2)
 		row(b, _("No answer has come yet"), NULL, WORDS);
-	strata_buf_puts(b, "</table>\n<p class=\"note\">");
-	html_text(b, json_object_get(p, "tsa") ? _("This part is timestamped by an independent timestamp authority (RFC 3161).")
+	strata_buf_puts(b, "</table>\n");
+	page_note(b, json_object_get(p, "tsa") ? _("This part is timestamped by an independent timestamp authority (RFC 3161).")
 					      : _("Times are each node's own clock: no timestamp authority vouches for them."));
-	strata_buf_putc(b, ' ');
-	html_text(b, _("The keys are the bundle's own: compare each fingerprint below with the one the node's operators "
-		       "publish."));
-	strata_buf_puts(b, "</p>\n<h2>");
-	html_text(b, _("What was checked, and how to check it yourself"));
-	strata_buf_puts(b, "</h2>\n<p>");
-	html_text(b, _("'strata evidence verify' checks this part's signature, the messages' digest, and each message: "
+	page_checks(b, _("'strata evidence verify' checks this part's signature, the messages' digest, and each message: "
 		       "its signature (SSHSIG, namespace strata-process) by the key given for the node that wrote it, and "
 		       "that it is this request or an answer to it."));
-	strata_buf_puts(b, "</p>\n</body></html>\n");
+	strata_buf_puts(b, "</body></html>\n");
 	free(fields);
 	strata_buf_dispose(&fpr);
 	return 0;
@@ -227,22 +236,18 @@ static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payl
 	strata_buf_printf(b, "%zu</td></tr>\n", nparts);
 	row(b, _("Reaches the owner's commit"),
 	    json_object_get(last, "next") ? _("no: the trace goes on at a node that has not added its part") : _("yes"), WORDS);
-	strata_buf_puts(b, "</table>\n<p class=\"note\">");
+	strata_buf_puts(b, "</table>\n");
 	{
 		size_t stamped = 0;
 		for (size_t i = 0; i < nparts; i++)
 			stamped += json_object_get(parts[i], "tsa") != NULL;
-		html_text(b, stamped == nparts ? _("Each part is timestamped by an independent timestamp authority (RFC 3161): "
+		page_note(b, stamped == nparts ? _("Each part is timestamped by an independent timestamp authority (RFC 3161): "
 						   "it existed, as it is, at the time in its token. The other times are the "
 						   "nodes' own clocks.")
 			     : stamped ? _("Some parts are timestamped by a timestamp authority (RFC 3161); the others' "
 					   "times are their nodes' own clocks, which no authority vouches for.")
 				       : _("Times are each node's own clock: no timestamp authority vouches for them."));
-		strata_buf_putc(b, ' ');
 	}
-	html_text(b, _("The keys are the bundle's own: compare each fingerprint below with the one the node's operators "
-		       "publish."));
-	strata_buf_puts(b, "</p>\n");
 	for (size_t i = 0; i < nparts; i++) {
 		json_t *p = parts[i], *hop, *next = json_object_get(p, "next");
 		size_t j;
@@ -298,15 +303,12 @@ static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payl
 			free(k);
 		}
 	}
-	strata_buf_puts(b, "<h2>");
-	html_text(b, _("What was checked, and how to check it yourself"));
-	strata_buf_puts(b, "</h2>\n<p>");
-	html_text(b, _("'strata evidence verify' checks, with no node: each part's signature by its node; every file "
+	page_checks(b, _("'strata evidence verify' checks, with no node: each part's signature by its node; every file "
 		       "against the SHA-256 its part lists; every object against its id; each commit's signature by the "
 		       "key given for its node; each commit's tree down to the leaf that holds the record; the record's "
 		       "key in the first hop; that each view names, signed, the commit it was made from; and that each "
 		       "part continues the one before. With stock tools, after 'tar xf':"));
-	strata_buf_puts(b, "</p>\n<pre>");
+	strata_buf_puts(b, "<pre>");
 	html_text(b, "git init -q --bare check.git\n"
 		     "for f in objects/*/*; do git -C check.git hash-object -w --literally -t $(basename $(dirname $f)) \"$PWD/$f\"; done\n");
 	strata_buf_puts(b, "# ");
