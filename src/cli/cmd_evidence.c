@@ -381,6 +381,8 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		return cli_usage(USAGE);
 	if (access(out, F_OK) == 0)
 		return strata_error_set("'%s' exists; refusing to overwrite it", out);
+	if (!cli->node && (rc = strata_node_open_checked(&cli->node, cli->node_dir)) < 0)
+		return rc;
 	if (from) {
 		strata_buf in = STRATA_BUF_INIT;
 		if ((rc = strata_fs_read(&in, from, STRATA_EVIDENCE_MAX_TOTAL)) < 0 ||
@@ -506,12 +508,8 @@ int cmd_evidence(int argc, char **argv, strata_cli *cli)
 {
 	if (argc < 2)
 		return cli_usage(USAGE);
-	if (!strcmp(argv[1], "export")) {
-		int rc;
-		if (!cli->node && (rc = strata_node_open_checked(&cli->node, cli->node_dir)) < 0)
-			return rc;
+	if (!strcmp(argv[1], "export"))
 		return ev_export(argc - 1, argv + 1, cli);
-	}
 	if (!strcmp(argv[1], "verify"))
 		return ev_verify(argc - 1, argv + 1, cli);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
