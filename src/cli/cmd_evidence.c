@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "strata/base/fs.h"
+#include "strata/base/time.h"
 #include "strata/node/check.h"
 #include "strata/node/officers.h"
 #include "strata/format/evidence.h"
@@ -19,7 +20,7 @@
 #include <unistd.h>
 
 #define USAGE "evidence export DATASET KEY [KEY...] -o FILE [--continue FILE] [--whole-leaf] [--no-timestamp]\n" \
-	      "       strata evidence export (--erasure ID | --request ID) -o FILE [--no-timestamp]\n" \
+	      "       strata evidence export (--erasure ID | --request ID | --policy NAME@VERSION) -o FILE [--no-timestamp]\n" \
 	      "       strata evidence verify FILE [--keys FILE] [--tsa-cert FILE]"
 
 static void html_text(strata_buf *b, const char *s)
@@ -213,6 +214,38 @@ static int render_request(strata_buf *b, json_t *p, void *payload)
 	return 0;
 }
 
+/* a policy version's bundle in words: which, for what, committed when and by whom */
+static int render_policy(strata_buf *b, json_t *p)
+{
+	json_t *pol = json_object_get(p, "policy");
+	strata_buf fpr = STRATA_BUF_INIT;
+	char ver[32], when[40];
+
+	snprintf(ver, sizeof(ver), "%lld", (long long)json_integer_value(json_object_get(pol, "version")));
+	strata_time_format(when, sizeof(when), (int64_t)json_integer_value(json_object_get(pol, "committed")));
+	page_head(b, _("Evidence: a policy version, and who committed it"));
+	strata_buf_puts(b, "<table>\n");
+	row(b, _("Policy"), json_string_value(json_object_get(pol, "name")), DATA);
+	row(b, _("Version"), ver, DATA);
+	row(b, _("Purpose"), json_string_value(json_object_get(pol, "purpose")), DATA);
+	row(b, _("Committed"), when, DATA);
+	row(b, _("Committed by officer"), json_string_value(json_object_get(pol, "officer")), DATA);
+	row(b, _("Policy file (blob)"), json_string_value(json_object_get(pol, "blob")), MONO);
+	row(b, _("Commit"), json_string_value(json_object_get(pol, "commit")), MONO);
+	row(b, _("Audit event"), json_string_value(json_object_get(pol, "event")), MONO);
+	part_rows(b, p, &fpr);
+	strata_buf_puts(b, "</table>\n");
+	page_note(b, json_object_get(p, "tsa") ? _("This part is timestamped by an independent timestamp authority (RFC 3161).")
+					      : _("Times are each node's own clock: no timestamp authority vouches for them."));
+	page_checks(b, _("'strata evidence verify' checks this part's signature; the node's signed commit that set the "
+			 "policy and holds its file; the node's signed audit event that committed it, naming that "
+			 "commit, file, name and version, its purpose and officer; and that the file parses as that "
+			 "policy. The policy's text is objects/blob/ its blob id, after 'tar xf'."));
+	strata_buf_puts(b, "</body></html>\n");
+	strata_buf_dispose(&fpr);
+	return 0;
+}
+
 /* the report in words, in the reader's language: what the bundle claims and how to check it */
 static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payload)
 {
@@ -224,6 +257,7 @@ static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payl
 	if (json_string_value(json_object_get(first, "kind")) && strcmp(json_string_value(json_object_get(first, "kind")), "record")) {
 		free(key);
 		return !strcmp(json_string_value(json_object_get(first, "kind")), "erasure") ? render_erasure(b, first)
+		       : !strcmp(json_string_value(json_object_get(first, "kind")), "policy") ? render_policy(b, first)
 											       : render_request(b, first, payload);
 	}
 	page_head(b, _("Evidence: a record traced through the tiers"));
@@ -336,10 +370,13 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		{ "no-timestamp", no_argument, NULL, 'n' },
 		{ "erasure", required_argument, NULL, 'e' },
 		{ "request", required_argument, NULL, 'r' },
+		{ "policy", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *out = NULL, *from = NULL, *erasure = NULL, *request = NULL;
+	const char *out = NULL, *from = NULL, *erasure = NULL, *request = NULL, *policy = NULL;
+	char pname[64] = "";
+	long pversion = 0;
 	strata_evidence ev = { 0 };
 	strata_buf text = STRATA_BUF_INIT;
 	strata_tsa *tsa = NULL;
@@ -354,6 +391,7 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		case 'n': no_stamp = 1; break;
 		case 'e': erasure = optarg; break;
 		case 'r': request = optarg; break;
+		case 'p': policy = optarg; break;
 		case 'h':
 			printf(_("usage: strata %s\n\n"
 			       "Writes a record's trace at this node as evidence: the signed commits of every\n"
@@ -372,13 +410,19 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 			       "  --erasure ID     the evidence of one erasure this node made or passed on instead:\n"
 			       "                   its certificate ('strata certificate'), signed, timestamped, in words\n"
 			       "  --request ID     the evidence of one request for data held here instead: the request\n"
-			       "                   and every answer to it, each signed by the node that wrote it\n"), USAGE);
+			       "                   and every answer to it, each signed by the node that wrote it\n"
+			       "  --policy NAME@VERSION  the evidence of one committed policy version instead: its\n"
+			       "                   text, the signed commit that set it, the signed event that committed it\n"), USAGE);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
-	if (!out || (erasure && request) || (erasure || request ? optind != argc || from || whole : optind + 2 > argc))
+	if (!out || (!!erasure + !!request + !!policy) > 1 ||
+	    (erasure || request || policy ? optind != argc || from || whole : optind + 2 > argc))
 		return cli_usage(USAGE);
+	if (policy && (sscanf(policy, "%63[a-z0-9_-]@%ld", pname, &pversion) != 2 || pversion < 1 ||
+		       strlen(pname) + 1 + (size_t)snprintf(NULL, 0, "%ld", pversion) != strlen(policy)))
+		return strata_error_set("--policy '%s': expected NAME@VERSION (e.g. community-to-street@2)", policy);
 	if (access(out, F_OK) == 0)
 		return strata_error_set("'%s' exists; refusing to overwrite it", out);
 	if (!cli->node && (rc = strata_node_open_checked(&cli->node, cli->node_dir)) < 0)
@@ -410,6 +454,7 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 	if ((rc = strata_node_load_key(cli->node)) < 0 ||
 	    (rc = erasure   ? strata_evidence_add_erasure(&ev, cli->node, erasure, tsa ? &st : NULL, render, NULL)
 		  : request ? strata_evidence_add_request(&ev, cli->node, request, tsa ? &st : NULL, render, NULL)
+		  : policy  ? strata_evidence_add_policy(&ev, cli->node, pname, pversion, tsa ? &st : NULL, render, NULL)
 			    : strata_evidence_add_part(&ev, cli->node, argv[optind], argv + optind + 1,
 						     (size_t)(argc - optind - 1), whole, tsa ? &st : NULL, render, NULL)) < 0 ||
 	    (rc = strata_evidence_write(&text, &ev)) < 0 || (rc = strata_fs_write_atomic(out, text.ptr, text.len, 0644)) < 0)
@@ -420,7 +465,7 @@ static int ev_export(int argc, char **argv, strata_cli *cli)
 		json_t *o = json_loadb(p->ptr, p->len, 0, NULL), *next = json_object_get(o, "next");
 		printf(_("%s: %zu part(s); check it anywhere with 'strata evidence verify %s'\n"), out,
 		       strata_evidence_parts(&ev), out);
-		if (erasure || request) {
+		if (erasure || request || policy) {
 			/* a bundle of one part: nothing goes on */
 		} else if (next) {
 			char *k = json_dumps(json_object_get(next, "key"), JSON_COMPACT);

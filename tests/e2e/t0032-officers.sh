@@ -102,6 +102,18 @@ git -C cn/repo.git -c gpg.ssh.allowedSignersFile="$T/cn/keys/allowed_signers" ve
 S -C cn verify --all >verify.out || fail "verify --all: $(cat verify.out)"
 ok "an officer's policy and import, the operator's export and receipt: each event names its officer and role, ssh-keygen and git verify both signatures, the dataset and policy commits name the officer"
 
+# the policy version as evidence: who committed it, checked with no node; an export is an officer's act here
+expect_fail 1 "this node has officers: say who is to export evidence" "$STRATA" -C cn evidence export --policy community-to-street@2 -o pol.ev
+S -C cn --as wang evidence export --policy community-to-street@2 -o pol.ev >/dev/null || fail "evidence export --policy"
+mkdir pol-check && cp pol.ev pol-check/ && (cd pol-check && "$STRATA" evidence verify pol.ev >../pol.v) || fail "verify: $(cat pol.v)"
+grep -q "committed policy community-to-street version 2, by officer zhang <SHA256:" pol.v &&
+	grep -q "the policy's text parses, and names itself and its version" pol.v || fail "the policy's evidence: $(cat pol.v)"
+tar xOf pol.ev parts/1-cn-wangjiang-01.json | grep -q '"officer": "wang"' || fail "the part does not name the auditor who exported it"
+expect_fail 1 "has no version 7 committed here" "$STRATA" -C cn --as wang evidence export --policy community-to-street@7 -o pol7.ev
+expect_fail 1 "expected NAME@VERSION" "$STRATA" -C cn --as wang evidence export --policy community-to-street -o pol7.ev
+[ ! -e pol7.ev ] || fail "a refused export wrote a file"
+ok "a policy version as evidence: its commit, text and the event naming the officer who committed it, checked with no node; exported by a named officer"
+
 # --- through ssh-agent: the private key never given to strata ---
 eval "$(ssh-agent -s)" >/dev/null
 printf '#!/bin/sh\necho zhang-secret-1\n' >askpass && chmod +x askpass

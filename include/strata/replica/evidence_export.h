@@ -78,9 +78,20 @@ int strata_evidence_add_request(strata_evidence *ev, strata_node *n, const char 
 				const strata_evidence_stamper *stamper, strata_evidence_render render, void *payload);
 
 /*
+ * A bundle of one part for version `version` of committed policy `name`:
+ * the signed policies commit that set it, that commit's tree and the
+ * policy's text, and the signed audit event that committed it (with its
+ * officer's name and signature where it has them).  `ev` must be empty.
+ */
+int strata_evidence_add_policy(strata_evidence *ev, strata_node *n, const char *name, long version,
+			       const strata_evidence_stamper *stamper, strata_evidence_render render, void *payload);
+
+/*
  * What strata_evidence_verify leaves to the layers that know it: each
  * erasure part's certificate, verified as `strata certificate verify`
- * does, and that it says what its part says.  0, or STRATA_EVERIFY.
+ * does, and that it says what its part says; each policy part's text,
+ * parsed as a policy of the name and version it claims.  0, or
+ * STRATA_EVERIFY.
  */
 int strata_evidence_check_claims(const strata_evidence *ev, strata_evidence_say say, void *payload);
 

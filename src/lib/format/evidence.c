@@ -720,9 +720,87 @@ static int check_request(checker *k, const char *name, json_t *o, const char *fi
 	return error;
 }
 
+/* a commit object of the part, signed by `key`: its bytes, or NULL with the error set */
+static const strata_buf *signed_commit(checker *k, const char *part, json_t *files, const char *hex, const strata_pubkey *key,
+				       const char *what)
+{
+	const strata_buf *c = object(k, part, files, "commit", hex);
+	strata_buf sig = STRATA_BUF_INIT, data = STRATA_BUF_INIT;
+	strata_pubkey got;
+	int ok;
+
+	if (!c)
+		return NULL;
+	ok = strata_sign_split_commit(&sig, &data, c->ptr, c->len) == 1 &&
+	     strata_sign_sshsig_verify(&got, sig.ptr, sig.len, "git", data.ptr, data.len) == 0 && strata_sign_pubkey_equal(&got, key);
+	strata_buf_dispose(&sig);
+	strata_buf_dispose(&data);
+	if (!ok) {
+		strata_error_setc(STRATA_EVERIFY, "%s %.12s (%s): its signature does not check with the node's key", what, hex,
+				  part);
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * A policy version's evidence: the node's signed commit that set it, its
+ * tree holding NAME.yaml as the blob given, and the node's signed audit
+ * event that committed it, naming that commit, blob, name and version.
+ */
+static int check_policy(checker *k, const char *name, json_t *o, const strata_pubkey *key)
+{
+	json_t *pol = json_object_get(o, "policy"), *files = json_object_get(o, "files");
+	const char *pname = jstr(json_object_get(pol, "name")), *commit = jstr(json_object_get(pol, "commit")),
+		   *tree = jstr(json_object_get(pol, "tree")), *blob = jstr(json_object_get(pol, "blob")),
+		   *event = jstr(json_object_get(pol, "event"));
+	const strata_buf *c, *t, *e;
+	char file[80], v[128], ver[32];
+	git_oid want, got;
+
+	snprintf(ver, sizeof(ver), "%lld", (long long)json_integer_value(json_object_get(pol, "version")));
+	if ((c = signed_commit(k, name, files, commit, key, _("the policies' commit"))) == NULL ||
+	    (t = object(k, name, files, "tree", tree)) == NULL || object(k, name, files, "blob", blob) == NULL ||
+	    (e = signed_commit(k, name, files, event, key, _("the audit event"))) == NULL)
+		return STRATA_EVERIFY;
+	snprintf(file, sizeof(file), "%s.yaml", pname);
+	if (strncmp(c->ptr, "tree ", 5) || strncmp(c->ptr + 5, tree, 40) || git_oid_fromstr(&want, blob) < 0 ||
+	    !tree_entry(t, file, NULL, &got) || !git_oid_equal(&got, &want))
+		return strata_error_setc(STRATA_EVERIFY, "%s: commit %.12s does not hold %s as the blob given", name, commit, file);
+	say(k, _("commit %.12s: signed by the node, holds %s (blob %.12s)"), commit, file, blob);
+	trailer(v, sizeof(v), e, "Strata-Event");
+	if (strcmp(v, "policy-commit"))
+		return strata_error_setc(STRATA_EVERIFY, "%s: event %.12s is not a policy's commit", name, event);
+	trailer(v, sizeof(v), e, "Strata-Commit");
+	if (strcmp(v, commit))
+		return strata_error_setc(STRATA_EVERIFY, "%s: event %.12s names another commit", name, event);
+	trailer(v, sizeof(v), e, "Strata-Policy");
+	if (strcmp(v, blob))
+		return strata_error_setc(STRATA_EVERIFY, "%s: event %.12s names another policy file", name, event);
+	trailer(v, sizeof(v), e, "Strata-Policy-Name");
+	if (strcmp(v, pname))
+		return strata_error_setc(STRATA_EVERIFY, "%s: event %.12s names another policy", name, event);
+	trailer(v, sizeof(v), e, "Strata-Policy-Version");
+	if (strcmp(v, ver))
+		return strata_error_setc(STRATA_EVERIFY, "%s: event %.12s names another version", name, event);
+	trailer(v, sizeof(v), e, "Strata-Purpose");
+	if (strcmp(v, jstr(json_object_get(pol, "purpose"))))
+		return strata_error_setc(STRATA_EVERIFY, "%s: the part does not give the purpose event %.12s says", name, event);
+	trailer(v, sizeof(v), e, "Strata-Officer");
+	if (strcmp(v, jstr(json_object_get(pol, "officer"))))
+		return strata_error_setc(STRATA_EVERIFY, "%s: the part does not name the officer event %.12s names", name, event);
+	if (v[0])
+		say(k, _("event %.12s: signed by the node, committed policy %s version %s, by officer %s (as the event says)"),
+		    event, pname, ver, v);
+	else
+		say(k, _("event %.12s: signed by the node, committed policy %s version %s"), event, pname, ver);
+	return 0;
+}
+
 static int check_part(checker *k, size_t n, json_t **prev)
 {
 	char name[160], signame[170], want[65], source[128] = "", request_file[80] = "";
+	int policy_part = 0;
 	const strata_buf *text = strata_evidence_part(k->ev, n, name, sizeof(name)), *sig;
 	json_error_t je;
 	json_t *o = NULL, *files, *hops, *key, *next;
@@ -745,7 +823,15 @@ static int check_part(checker *k, size_t n, json_t **prev)
 	hops = json_object_get(o, "hops");
 	key = json_object_get(o, "key");
 	next = json_object_get(o, "next");
-	if (!strcmp(jstr(json_object_get(o, "kind")), "erasure") || !strcmp(jstr(json_object_get(o, "kind")), "request")) {
+	if (!strcmp(jstr(json_object_get(o, "kind")), "policy")) {
+		if (json_integer_value(json_object_get(o, "version")) != STRATA_EVIDENCE_VERSION || n != 1 ||
+		    strata_evidence_parts(k->ev) != 1 || !node || !node_key || !json_is_object(files)) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s: a policy's evidence is a bundle of one part", name);
+			goto done;
+		}
+		hops = NULL;
+		policy_part = 1;
+	} else if (!strcmp(jstr(json_object_get(o, "kind")), "erasure") || !strcmp(jstr(json_object_get(o, "kind")), "request")) {
 		/* an erasure's certificate (checked by its own rules, a layer up) or a request's signed messages */
 		const char *kind = jstr(json_object_get(o, "kind"));
 		char file[80];
@@ -857,8 +943,10 @@ static int check_part(checker *k, size_t n, json_t **prev)
 			if (!listed_file(k, name, fname, json_string_value(v)))
 				goto done;
 	}
-	/* a request's messages, once their file is the one the part lists */
+	/* a request's messages, once their file is the one the part lists; a policy's commits */
 	if (request_file[0] && (error = check_request(k, name, o, request_file)) < 0)
+		goto done;
+	if (policy_part && (error = check_policy(k, name, o, &pk)) < 0)
 		goto done;
 	json_decref(*prev);
 	*prev = o;

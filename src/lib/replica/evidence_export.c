@@ -4,6 +4,7 @@
  */
 #include "strata/replica/evidence_export.h"
 #include "strata/base/digest.h"
+#include "strata/base/i18n.h"
 #include "strata/base/enc.h"
 #include "strata/base/time.h"
 #include "strata/format/schema.h"
@@ -14,6 +15,9 @@
 #include "strata/node/officers.h"
 #include "strata/replica/certificate.h"
 #include "strata/replica/process.h"
+#include "strata/policy/policy.h"
+#include "strata/policy/policy_store.h"
+#include "strata/node/audit.h"
 #include "strata/format/procmsg.h"
 #include "strata/replica/provenance.h"
 
@@ -492,6 +496,28 @@ int strata_evidence_check_claims(const strata_evidence *ev, strata_evidence_say 
 		const char *kind = json_string_value(json_object_get(o, "kind")),
 			   *id = json_string_value(json_object_get(o, "erasure"));
 		int error = 0;
+		if (kind && !strcmp(kind, "policy")) {
+			/* the file is the policy it says: it parses, and names itself and its version */
+			json_t *pol = json_object_get(o, "policy");
+			const strata_buf *ptext;
+			strata_policy *p = NULL;
+			snprintf(file, sizeof(file), "objects/blob/%s", json_string_value(json_object_get(pol, "blob")) ?
+										json_string_value(json_object_get(pol, "blob")) : "");
+			if ((ptext = strata_evidence_get(ev, file)) == NULL ||
+			    strata_policy_parse(&p, file, ptext->ptr, ptext->len) < 0 ||
+			    strcmp(p->name, json_string_value(json_object_get(pol, "name")) ? json_string_value(json_object_get(pol, "name")) : "") ||
+			    p->version != json_integer_value(json_object_get(pol, "version")))
+				error = strata_error_setc(STRATA_EVERIFY, "%s: its policy file is not policy %s version %lld", pname,
+							  json_string_value(json_object_get(pol, "name")) ? json_string_value(json_object_get(pol, "name")) : "?",
+							  (long long)json_integer_value(json_object_get(pol, "version")));
+			else if (say)
+				say(_("the policy's text parses, and names itself and its version"), payload);
+			strata_policy_free(p);
+			json_decref(o);
+			if (error < 0)
+				return error;
+			continue;
+		}
 		if (!kind || strcmp(kind, "erasure")) {
 			json_decref(o);
 			continue;
@@ -623,6 +649,130 @@ done:
 	json_decref(signers);
 	json_decref(bodies);
 	json_decref(f.state);
+	strata_evidence_dispose(&work);
+	strata_buf_dispose(&publine);
+	return error;
+}
+
+typedef struct {
+	long version;
+	git_oid commit, blob;
+	int found;
+} find_version;
+
+static int version_found(const strata_policy_version *v, void *payload)
+{
+	find_version *f = payload;
+
+	if (v->policy->version != f->version)
+		return 0;
+	f->commit = v->commit;
+	f->blob = v->blob;
+	f->found = 1;
+	return 1;
+}
+
+typedef struct {
+	const git_oid *commit;
+	git_oid event;
+	int found;
+} find_event;
+
+static int event_found(const strata_audit_event *ev, void *payload)
+{
+	find_event *f = payload;
+	char v[GIT_OID_HEXSZ + 1];
+	git_oid id;
+
+	if (strcmp(ev->event, "policy-commit") || !strata_commit_trailer(ev->c, "Strata-Commit", v, sizeof(v)) ||
+	    git_oid_fromstr(&id, v) < 0 || !git_oid_equal(&id, f->commit))
+		return 0;
+	f->event = ev->commit;
+	f->found = 1;
+	return 1;
+}
+
+int strata_evidence_add_policy(strata_evidence *ev, strata_node *n, const char *name, long version,
+			       const strata_evidence_stamper *stamper, strata_evidence_render render, void *payload)
+{
+	strata_evidence work = { 0 };
+	adding a = { &work, json_object(), 0 };
+	find_version fv = { version, { { 0 } }, { { 0 } }, 0 };
+	find_event fe = { NULL, { { 0 } }, 0 };
+	git_commit *c = NULL;
+	json_t *parts[2] = { NULL, NULL };
+	strata_buf publine = STRATA_BUF_INIT;
+	char when[40], hex[4][GIT_OID_HEXSZ + 1];
+	int error;
+
+	if (ev->n)
+		return strata_error_set("a policy's evidence is a bundle of its own: not added to another");
+	if (!strata_node_key(n))
+		return strata_error_set("the node's key is not loaded");
+	if ((error = strata_policy_store_versions(n, name, version_found, &fv)) < 0)
+		goto done;
+	if (!fv.found) {
+		error = strata_error_setc(STRATA_ENOTFOUND, "policy '%s' has no version %ld committed here ('strata policy "
+					  "list')", name, version);
+		goto done;
+	}
+	fe.commit = &fv.commit;
+	if ((error = strata_audit_foreach(n, event_found, &fe)) < 0)
+		goto done;
+	if (!fe.found) {
+		error = strata_error_set("no policy-commit event names policy %s version %ld: the audit log does not say "
+					 "who committed it", name, version);
+		goto done;
+	}
+	/* the policies commit, its tree, the file; the audit event that committed it */
+	if (git_commit_lookup(&c, strata_node_repo(n), &fv.commit) < 0) {
+		error = strata_error_git("cannot read the policies' commit");
+		goto done;
+	}
+	if ((error = add_object(&a, strata_node_repo(n), &fv.commit)) < 0 ||
+	    (error = add_object(&a, strata_node_repo(n), git_commit_tree_id(c))) < 0 ||
+	    (error = add_object(&a, strata_node_repo(n), &fv.blob)) < 0 ||
+	    (error = add_object(&a, strata_node_repo(n), &fe.event)) < 0)
+		goto done;
+	git_oid_tostr(hex[0], sizeof(hex[0]), &fv.commit);
+	git_oid_tostr(hex[1], sizeof(hex[1]), git_commit_tree_id(c));
+	git_oid_tostr(hex[2], sizeof(hex[2]), &fv.blob);
+	git_oid_tostr(hex[3], sizeof(hex[3]), &fe.event);
+	strata_time_format(when, sizeof(when), strata_time_now());
+	strata_sign_pubkey_format(&publine, strata_node_pubkey(n));
+	parts[0] = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:I, s:s, s:s, s:s, s:s}, s:O}", "format",
+			     "strata-evidence", "version", STRATA_EVIDENCE_VERSION, "kind", "policy", "node",
+			     strata_node_name(n), "tier", strata_node_tier(n), "node_key", publine.ptr, "exported", when,
+			     "policy", "name", name, "version", (json_int_t)version, "commit", hex[0], "tree", hex[1], "blob",
+			     hex[2], "event", hex[3], "files", a.files);
+	if (!parts[0]) {
+		error = strata_error_set("out of memory");
+		goto done;
+	}
+	/* what the event says of it, repeated for the report (verify holds them to the event) */
+	{
+		git_commit *e = NULL;
+		char v[512];
+		if (git_commit_lookup(&e, strata_node_repo(n), &fe.event) == 0) {
+			json_t *pol = json_object_get(parts[0], "policy");
+			if (strata_commit_trailer(e, "Strata-Purpose", v, sizeof(v)))
+				json_object_set_new(pol, "purpose", json_string(v));
+			if (strata_commit_trailer(e, "Strata-Officer", v, sizeof(v)))
+				json_object_set_new(pol, "officer", json_string(v));
+			json_object_set_new(pol, "committed", json_integer((json_int_t)git_commit_time(e)));
+		}
+		git_commit_free(e);
+		git_error_clear();
+	}
+	if ((error = seal_part(&work, n, parts, 0, stamper, render, payload)) < 0)
+		goto done;
+	strata_evidence_dispose(ev);
+	*ev = work;
+	memset(&work, 0, sizeof(work));
+done:
+	git_commit_free(c);
+	json_decref(parts[0]);
+	json_decref(a.files);
 	strata_evidence_dispose(&work);
 	strata_buf_dispose(&publine);
 	return error;
