@@ -458,6 +458,21 @@ static int leaf_holds(const strata_buf *leaf, const char *line)
 	return 0;
 }
 
+/* 1 if the raw commit `c` carries an SSH signature (namespace git) by `key` */
+static int signed_by(const strata_buf *c, const strata_pubkey *key)
+{
+	strata_buf sig = STRATA_BUF_INIT, data = STRATA_BUF_INIT;
+	strata_pubkey got;
+	int ok = strata_sign_split_commit(&sig, &data, c->ptr, c->len) == 1 &&
+		 strata_sign_sshsig_verify(&got, sig.ptr, sig.len, "git", data.ptr, data.len) == 0 &&
+		 strata_sign_pubkey_equal(&got, key);
+
+	strata_error_clear();
+	strata_buf_dispose(&sig);
+	strata_buf_dispose(&data);
+	return ok;
+}
+
 /* one hop: its commit signed by the key given, its tree down to the leaf holding the record */
 static int check_hop(checker *k, const char *part, json_t *files, json_t *hop, size_t i, json_t *key,
 		     char *source, size_t sourcesz)
@@ -468,8 +483,8 @@ static int check_hop(checker *k, const char *part, json_t *files, json_t *hop, s
 		   *record = json_string_value(json_object_get(hop, "record"));
 	json_t *trees = json_object_get(hop, "trees");
 	const strata_buf *c, *t[3], *leaf, *schema;
-	strata_buf sig = STRATA_BUF_INIT, data = STRATA_BUF_INIT, fpr = STRATA_BUF_INIT;
-	strata_pubkey want, got;
+	strata_buf fpr = STRATA_BUF_INIT;
+	strata_pubkey want;
 	git_oid id, next;
 	char v[128];
 	int error = STRATA_EVERIFY;
@@ -484,9 +499,7 @@ static int check_hop(checker *k, const char *part, json_t *files, json_t *hop, s
 		error = strata_error_setc(STRATA_EVERIFY, "%s: hop %zu: signer_key is not an ssh-ed25519 key", part, i + 1);
 		goto done;
 	}
-	if (strata_sign_split_commit(&sig, &data, c->ptr, c->len) != 1 ||
-	    strata_sign_sshsig_verify(&got, sig.ptr, sig.len, "git", data.ptr, data.len) < 0 ||
-	    !strata_sign_pubkey_equal(&got, &want)) {
+	if (!signed_by(c, &want)) {
 		error = strata_error_setc(STRATA_EVERIFY, "commit %.12s (%s, hop %zu): its signature does not check with "
 					  "the key given for %s", commit, part, i + 1, node);
 		goto done;
@@ -581,8 +594,6 @@ static int check_hop(checker *k, const char *part, json_t *files, json_t *hop, s
 	trailer(source, sourcesz, c, "Strata-Source");
 	error = 0;
 done:
-	strata_buf_dispose(&sig);
-	strata_buf_dispose(&data);
 	strata_buf_dispose(&fpr);
 	return error;
 }
@@ -659,13 +670,14 @@ static int check_request(checker *k, const char *name, json_t *o, const char *fi
 {
 	const strata_buf *b = strata_evidence_get(k->ev, file);
 	const char *id = jstr(json_object_get(o, "request"));
-	json_t *doc, *signers = json_object_get(o, "signers"), *all = json_array(), *v;
+	json_t *doc, *signers = json_object_get(o, "signers"), *all = json_array(), *bodies = json_array(), *v;
 	size_t i;
 	int error = 0;
 
 	if (!b || (doc = json_loadb(b->ptr, b->len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
 	    !json_is_string(json_object_get(doc, "request")) || !json_is_array(json_object_get(doc, "answers"))) {
 		json_decref(all);
+		json_decref(bodies);
 		return strata_error_setc(STRATA_EVERIFY, "%s: not a request's messages", file);
 	}
 	json_array_append(all, json_object_get(doc, "request"));
@@ -688,6 +700,7 @@ static int check_request(checker *k, const char *name, json_t *o, const char *fi
 			error = strata_error_setc(STRATA_EVERIFY, "%s, message %zu: signed by %s with a key %s does not give "
 						  "for it", file, i + 1, m->origin, name);
 		} else if ((error = known_key(k, m->origin, line.ptr, file)) == 0) {
+			json_array_append(bodies, m->body);
 			strata_sign_pubkey_fingerprint(&fpr, &m->key);
 			if (i == 0)
 				say(k, _("request %s: filed by %s for %s of %s, signed (%s)"), id, m->origin,
@@ -702,19 +715,10 @@ static int check_request(checker *k, const char *name, json_t *o, const char *fi
 		if (error < 0)
 			break;
 	}
-	if (!error) {
-		/* the part repeats the messages' bodies (for its report): as they are */
-		json_t *bodies = json_array();
-		json_array_foreach(all, i, v) {
-			strata_procmsg *m = NULL;
-			if (strata_procmsg_decode(&m, file, json_string_value(v), strlen(json_string_value(v))) == 0)
-				json_array_append(bodies, m->body);
-			strata_procmsg_free(m);
-		}
-		if (!json_equal(bodies, json_object_get(o, "messages")))
-			error = strata_error_setc(STRATA_EVERIFY, "%s does not repeat the messages of %s as they are", name, file);
-		json_decref(bodies);
-	}
+	/* the part repeats the messages' bodies (for its report): as they are */
+	if (!error && !json_equal(bodies, json_object_get(o, "messages")))
+		error = strata_error_setc(STRATA_EVERIFY, "%s does not repeat the messages of %s as they are", name, file);
+	json_decref(bodies);
 	json_decref(all);
 	json_decref(doc);
 	return error;
@@ -725,17 +729,10 @@ static const strata_buf *signed_commit(checker *k, const char *part, json_t *fil
 				       const char *what)
 {
 	const strata_buf *c = object(k, part, files, "commit", hex);
-	strata_buf sig = STRATA_BUF_INIT, data = STRATA_BUF_INIT;
-	strata_pubkey got;
-	int ok;
 
 	if (!c)
 		return NULL;
-	ok = strata_sign_split_commit(&sig, &data, c->ptr, c->len) == 1 &&
-	     strata_sign_sshsig_verify(&got, sig.ptr, sig.len, "git", data.ptr, data.len) == 0 && strata_sign_pubkey_equal(&got, key);
-	strata_buf_dispose(&sig);
-	strata_buf_dispose(&data);
-	if (!ok) {
+	if (!signed_by(c, key)) {
 		strata_error_setc(STRATA_EVERIFY, "%s %.12s (%s): its signature does not check with the node's key", what, hex,
 				  part);
 		return NULL;

@@ -326,6 +326,7 @@ int strata_audit_stamp(strata_node *n, const char *head, const void *token, size
 typedef struct {
 	git_oid id;
 	int64_t time;
+	int stamp;		/* a "timestamp" event */
 } stamp_event;
 
 typedef struct {
@@ -340,8 +341,30 @@ static int collect(const strata_audit_event *ev, void *payload)
 	if (strata_array_grow(&c->v, &c->alloc, c->n + 1, 256) < 0)
 		return STRATA_ERROR;
 	git_oid_cpy(&c->v[c->n].id, &ev->commit);
-	c->v[c->n++].time = ev->time;
+	c->v[c->n].time = ev->time;
+	c->v[c->n++].stamp = !strcmp(ev->event, "timestamp");
 	return 0;
+}
+
+/* each event dated against the authority's time `t` of the log up to `h`: named (only once one is known to be) */
+static int dated_against(const stamp_chain *c, size_t h, int64_t t, const char *at, const char *hex,
+			 strata_audit_problem_cb cb, void *payload)
+{
+	int problems = 0;
+
+	for (size_t j = 0; j < c->n; j++) {
+		char when[40], id[GIT_OID_HEXSZ + 1];
+		if (j <= h ? c->v[j].time <= t + STRATA_AUDIT_STAMP_SKEW : c->v[j].time >= t - STRATA_AUDIT_STAMP_SKEW)
+			continue;
+		strata_enc_utc_stamp(when, sizeof(when), c->v[j].time);
+		git_oid_tostr(id, sizeof(id), &c->v[j].id);
+		problems += problem(cb, payload, j <= h ? _("event %.12s is dated %s, after the timestamp authority saw the "
+							    "log up to it (%s, event %.12s): its date was changed")
+						      : _("event %.12s is dated %s, before the timestamp authority saw the "
+							  "log before it (%s, event %.12s): backdated"),
+				    id, when, at, hex);
+	}
+	return problems;
 }
 
 int strata_audit_check_stamps(strata_node *n, const char *pem, size_t pem_len, size_t *stamps,
@@ -349,6 +372,7 @@ int strata_audit_check_stamps(strata_node *n, const char *pem, size_t pem_len, s
 {
 	stamp_chain c = { 0 };
 	strata_buf fpr = STRATA_BUF_INIT, raw = STRATA_BUF_INIT;
+	int64_t *latest = NULL, *earliest = NULL;	/* the latest date up to each event, the earliest from it on */
 	char *tok = NULL;
 	int error, problems = 0;
 
@@ -357,10 +381,16 @@ int strata_audit_check_stamps(strata_node *n, const char *pem, size_t pem_len, s
 		strata_error_clear();
 	if ((error = strata_audit_foreach_oldest(n, collect, &c)) < 0)
 		goto done;
-	if ((tok = malloc(STRATA_TIMESTAMP_MAX * 2)) == NULL) {
+	if ((tok = malloc(STRATA_TIMESTAMP_MAX * 2)) == NULL || (latest = calloc(c.n + 1, sizeof(*latest))) == NULL ||
+	    (earliest = calloc(c.n + 1, sizeof(*earliest))) == NULL) {
 		error = strata_error_set("out of memory");
 		goto done;
 	}
+	for (size_t i = 0; i < c.n; i++)
+		latest[i] = i && latest[i - 1] > c.v[i].time ? latest[i - 1] : c.v[i].time;
+	earliest[c.n] = INT64_MAX;
+	for (size_t i = c.n; i-- > 0;)
+		earliest[i] = earliest[i + 1] < c.v[i].time ? earliest[i + 1] : c.v[i].time;
 	for (size_t i = 0; i < c.n; i++) {
 		git_commit *cm = NULL;
 		char of[GIT_OID_HEXSZ + 8], who[80], hex[GIT_OID_HEXSZ + 1], at[40];
@@ -368,15 +398,13 @@ int strata_audit_check_stamps(strata_node *n, const char *pem, size_t pem_len, s
 		size_t h;
 		int64_t t = 0;
 
+		if (!c.v[i].stamp)
+			continue;
 		if (git_commit_lookup(&cm, strata_node_repo(n), &c.v[i].id) < 0) {
 			git_error_clear();
 			continue;	/* the chain check reports a missing commit */
 		}
 		git_oid_tostr(hex, sizeof(hex), &c.v[i].id);
-		if (!strata_commit_trailer(cm, "Strata-Event", who, sizeof(who)) || strcmp(who, "timestamp")) {
-			git_commit_free(cm);
-			continue;
-		}
 		(*stamps)++;
 		if (!strata_commit_trailer(cm, "Strata-Timestamp-Of", of, sizeof(of)) || git_oid_fromstr(&head, of) < 0 ||
 		    !strata_commit_trailer(cm, "Strata-Timestamp-Token", tok, STRATA_TIMESTAMP_MAX * 2) ||
@@ -386,9 +414,10 @@ int strata_audit_check_stamps(strata_node *n, const char *pem, size_t pem_len, s
 			continue;
 		}
 		git_commit_free(cm);
-		for (h = 0; h < i && !git_oid_equal(&c.v[h].id, &head); h++)
+		/* the head it stamps: the event before it, as `audit stamp` makes it, else one further back */
+		for (h = i; h-- > 0 && !git_oid_equal(&c.v[h].id, &head);)
 			;
-		if (h == i) {
+		if (h == (size_t)-1) {
 			problems += problem(cb, payload, _("timestamp event %.12s: the head it stamps, %.12s, is not an "
 							   "earlier event of this log"), hex, of);
 			continue;
@@ -406,24 +435,17 @@ int strata_audit_check_stamps(strata_node *n, const char *pem, size_t pem_len, s
 			strata_error_clear();
 			continue;
 		}
-		strata_enc_utc_stamp(at, sizeof(at), t);
 		/* the authority saw the head then: nothing up to it is later, nothing after it earlier */
-		for (size_t j = 0; j < c.n; j++) {
-			char when[40], id[GIT_OID_HEXSZ + 1];
-			if (j <= h ? c.v[j].time <= t + STRATA_AUDIT_STAMP_SKEW : c.v[j].time >= t - STRATA_AUDIT_STAMP_SKEW)
-				continue;
-			strata_enc_utc_stamp(when, sizeof(when), c.v[j].time);
-			git_oid_tostr(id, sizeof(id), &c.v[j].id);
-			problems += problem(cb, payload, j <= h ? _("event %.12s is dated %s, after the timestamp authority "
-								    "saw the log up to it (%s, event %.12s): its date was changed")
-							      : _("event %.12s is dated %s, before the timestamp authority "
-								  "saw the log before it (%s, event %.12s): backdated"),
-					    id, when, at, hex);
+		if (latest[h] > t + STRATA_AUDIT_STAMP_SKEW || earliest[h + 1] < t - STRATA_AUDIT_STAMP_SKEW) {
+			strata_enc_utc_stamp(at, sizeof(at), t);
+			problems += dated_against(&c, h, t, at, hex, cb, payload);
 		}
 	}
 	error = problems;
 done:
 	free(tok);
+	free(latest);
+	free(earliest);
 	free(c.v);
 	strata_buf_dispose(&fpr);
 	strata_buf_dispose(&raw);
