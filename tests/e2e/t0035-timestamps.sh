@@ -110,7 +110,10 @@ grep -q "the audit log up to [0-9a-f]\{12\} timestamped by $URL_B" stamp.out || 
 "$STRATA" -C pv verify --all >va.out || fail "verify --all after a stamp: $(cat va.out)"
 grep -q "audit log: 1 timestamp, no event dated against it" va.out || fail "verify --all: $(cat va.out)"
 "$STRATA" -C pv verify --all --json | grep -q '"timestamps": 1' || fail "verify --all --json: timestamps"
+before_st=$(node_state st)
 expect_fail 1 "names no timestamp authority" "$STRATA" -C st audit stamp
+expect_fail 1 "this node names no timestamp authority" "$STRATA" -C st tsa remove
+[ "$(node_state st)" = "$before_st" ] || fail "a refused audit stamp or tsa remove changed the street"
 # an event written after the stamp, dated a day before it
 STRATA_TEST_NOW=$(($(date +%s) - 86400)) "$STRATA" -C pv peer set dx-gongshu --display-name "区" >/dev/null ||
 	fail "a change with the clock a day behind"
