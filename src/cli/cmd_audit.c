@@ -10,6 +10,7 @@
 #include "strata/node/commit.h"
 #include "strata/format/json.h"
 #include "strata/policy/view.h"
+#include "strata/replica/evidence_view.h"
 #include "strata/base/time.h"
 #include "strata/base/fs.h"
 #include "strata/format/name.h"
@@ -30,6 +31,7 @@
 	      "                    [--format table|csv|json]\n" \
 	      "       strata audit refused [--format table|csv|json]\n" \
 	      "       strata audit view COMMIT|REF\n" \
+	      "       strata audit view [COMMIT|REF] --evidence FILE\n" \
 	      "       strata audit stamp"
 
 typedef struct {
@@ -294,6 +296,124 @@ static int audit_view(strata_cli *cli, const char *spec)
 	return strata_error_setc(STRATA_EVERIFY, "view %.12s is not what its source and policy give", git_oid_tostr_s(&id));
 }
 
+typedef struct {
+	strata_buf out;		/* the fields' lines, printed under the heading */
+	const char *builder;
+} field_lines;
+
+static int print_field(const strata_evidence_field *f, void *payload)
+{
+	field_lines *fl = payload;
+	const char *state = "";
+	int error;
+
+	switch (f->state) {
+	case STRATA_EVFIELD_AS_GIVEN: state = _("as the policy gives"); break;
+	case STRATA_EVFIELD_DROPPED: state = _("absent, as the policy says"); break;
+	case STRATA_EVFIELD_UNCHECKED: state = _("not checkable here"); break;
+	case STRATA_EVFIELD_DIFFERS: state = _("NOT what the policy gives"); break;
+	}
+	error = strata_buf_printf(&fl->out, "  %-16s %-22s %s -> %s", f->field, f->rule ? f->rule : _("(not shared)"), f->source ? f->source : "-",
+				  f->view ? f->view : "-");
+	if (!error && f->state == STRATA_EVFIELD_DIFFERS && f->expected)
+		error = strata_buf_printf(&fl->out, _(" (the policy gives %s)"), f->expected);
+	if (!error)
+		error = strata_buf_printf(&fl->out, "  [%s]\n", state);
+	if (!error && f->state == STRATA_EVFIELD_UNCHECKED)
+		error = strata_buf_printf(&fl->out, _("  %-16s a pseudonym needs %s's secret, which never leaves it: check "
+						      "it there with 'strata audit view'\n"), "", fl->builder);
+	return error;
+}
+
+/* audit view --evidence: a view received here, against the source and policy the builder's part brings */
+static int audit_view_evidence(strata_cli *cli, const char *spec, const char *file)
+{
+	strata_evidence ev = { 0 };
+	strata_evidence_view_result res;
+	strata_buf in = STRATA_BUF_INIT;
+	field_lines fl = { STRATA_BUF_INIT, NULL };
+	char vhex[GIT_OID_HEXSZ + 1], shex[GIT_OID_HEXSZ + 1];
+	git_object *obj = NULL;
+	git_oid id;
+	int rc;
+
+	if (spec) {
+		if (git_revparse_single(&obj, strata_node_repo(cli->node), spec) < 0)
+			return strata_error_git("no such commit");
+		id = *git_object_id(obj);
+		git_object_free(obj);
+	}
+	if ((rc = strata_fs_read(&in, file, STRATA_EVIDENCE_MAX_TOTAL)) < 0 ||
+	    (rc = strata_evidence_read(&ev, file, in.ptr ? in.ptr : "", in.len)) < 0)
+		goto done;
+	fl.builder = res.builder;
+	rc = strata_evidence_check_view(cli->node, &ev, spec ? &id : NULL, &res, print_field, &fl);
+	if ((rc < 0 && rc != STRATA_EVERIFY) || !fl.out.len)
+		goto done;	/* refused before the record: the message says why */
+	git_oid_tostr(vhex, sizeof(vhex), &res.view);
+	git_oid_tostr(shex, sizeof(shex), &res.source);
+	printf(_("view %.12s (%s, for %s, policy %s version %s, built by %s)\n"
+		 "against its source %.12s, as the evidence '%s' brings it:\n"),
+	       vhex, res.dataset, res.recipient, res.policy_name, res.policy_version, res.builder, shex, file);
+	printf("  %-16s %-22s %s\n%s", _("FIELD"), _("RULE"), _("SOURCE -> VIEW"), fl.out.ptr);
+	printf(_("%zu field(s) as the policy gives them, %zu absent as it says, %zu pseudonym(s) not checkable here\n"),
+	       res.as_given, res.dropped, res.unchecked);
+	printf("%s", res.filter_passes ? _("the policy's row filter lets the record through\n")
+				       : _("the policy's row filter does NOT let the record through\n"));
+	if (res.leaf_proven)
+		printf(_("the source record: its leaf is in the evidence, its place in the source recomputed\n"));
+	else
+		printf(_("the source record: that the source holds it is %s's signed word (the leaf, with other people's "
+			 "records, is not in the evidence)\n"), res.builder);
+	if (res.min_k)
+		printf(_("min_k %ld: not checkable with one record (it needs the whole source): check it at %s\n"), res.min_k,
+		       res.builder);
+done:
+	strata_evidence_dispose(&ev);
+	strata_buf_dispose(&in);
+	strata_buf_dispose(&fl.out);
+	return rc;
+}
+
+/* audit view COMMIT | audit view [COMMIT] --evidence FILE */
+static int audit_view_cmd(int argc, char **argv, strata_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "evidence", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *file = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e': file = optarg; break;
+		case 'h':
+			printf(_("usage: strata audit view COMMIT|REF\n"
+			       "       strata audit view [COMMIT|REF] --evidence FILE\n\n"
+			       "Recomputes a view commit from the source commit and policy blob its trailers\n"
+			       "name, with this node's secret for that policy, in a scratch repository, and\n"
+			       "compares trees: exit 0 if identical, else each differing record and exit 3.\n"
+			       "Run it at the node that built the view.\n\n"
+			       "With --evidence FILE, at a node that received the view: checks one record of it\n"
+			       "(COMMIT: default, the view this node received that the evidence traces) against\n"
+			       "the source record and the policy the builder's part of the evidence brings\n"
+			       "('strata evidence export ... --continue' at the builder): each field is what the\n"
+			       "policy's rule gives, dropped fields are absent, the row filter lets it through.\n"
+			       "Pseudonyms and min_k need the builder's secret and data: said, not checked.\n"));
+			return 0;
+		default:
+			return cli_usage(USAGE);
+		}
+	}
+	if (file)
+		return argc - optind > 1 ? cli_usage(USAGE) : audit_view_evidence(cli, optind < argc ? argv[optind] : NULL, file);
+	if (argc - optind != 1)
+		return cli_usage(USAGE);
+	return audit_view(cli, argv[optind]);
+}
+
 static int audit_log(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
@@ -520,19 +640,8 @@ done:
 
 int cmd_audit(int argc, char **argv, strata_cli *cli)
 {
-	if (argc >= 2 && !strcmp(argv[1], "view")) {
-		if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
-			printf(_("usage: strata audit view COMMIT|REF\n\n"
-			       "Recomputes a view commit from the source commit and policy blob its trailers\n"
-			       "name, with this node's secret for that policy, in a scratch repository, and\n"
-			       "compares trees: exit 0 if identical, else each differing record and exit 3.\n"
-			       "Run it at the node that built the view.\n"));
-			return 0;
-		}
-		if (argc != 3)
-			return cli_usage(USAGE);
-		return audit_view(cli, argv[2]);
-	}
+	if (argc >= 2 && !strcmp(argv[1], "view"))
+		return audit_view_cmd(argc - 1, argv + 1, cli);
 	if (argc >= 2 && !strcmp(argv[1], "log"))
 		return audit_log(argc - 1, argv + 1, cli);
 	if (argc >= 2 && !strcmp(argv[1], "refused"))

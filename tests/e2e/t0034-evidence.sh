@@ -24,6 +24,58 @@ k_cn=$(next_key st.out)
 grep -q "the trace reaches the owner's commit" cn.out || fail "community export: $(cat cn.out)"
 ok "evidence: each tier adds its part, province to community, to the owner's commit"
 
+# across tiers: each recipient checks the view it received against the source and policy its builder's part brings
+for n in pv dx st; do
+	before=$(node_state $n)
+	"$STRATA" -C $n audit view --evidence all.ev >av-$n.out 2>&1 || fail "audit view --evidence at $n: $(cat av-$n.out)"
+	[ "$(node_state $n)" = "$before" ] || fail "audit view --evidence changed node $n"
+	grep -q "^view [0-9a-f]\{12\} (residents, for " av-$n.out && grep -q "\[as the policy gives\]" av-$n.out &&
+		grep -q "the policy's row filter lets the record through" av-$n.out || fail "audit view --evidence at $n: $(cat av-$n.out)"
+	! grep -q "NOT what the policy gives" av-$n.out || fail "an honest view differs at $n: $(cat av-$n.out)"
+done
+# the street's view from the community: phone masked, name dropped, the pseudonyms said and not checked
+grep -q "^  phone  *mask  *1[0-9]\{10\} -> [0-9]\{3\}\*\*\*\*[0-9]\{4\}  \[as the policy gives\]" av-st.out ||
+	fail "street: the masked phone is not checked: $(cat av-st.out)"
+grep -q "\[absent, as the policy says\]" av-dx.out || fail "district: no field left unshared: $(cat av-dx.out)"
+grep -q "that the source holds it is cn-wangjiang-01's signed word" av-st.out || fail "street: leaf: $(cat av-st.out)"
+# the view the district built for the province, named; with the district's part only, the source is not reached
+"$STRATA" -C pv audit view "$R" --evidence all.ev >/dev/null || fail "audit view REF --evidence"
+expect_fail 1 "add that node's part there" "$STRATA" -C pv audit view --evidence pv.ev
+expect_fail 1 "holds no view node 'cn-wangjiang-01' received" "$STRATA" -C cn audit view --evidence all.ev
+# a view its builder altered after the build (one value, re-signed by the builder itself) and sent: the recipient,
+# with no source of its own, finds the field the policy does not give
+cp -r cn cnf && cp -r st stf
+V=refs/strata/views/st-wangjiang/residents
+git -C cnf/repo.git log -1 --format=%B $V >fmsg
+dir=$(git -C cnf/repo.git ls-tree "$V:records" | awk 'NR == 1 {print $3}')
+leaf=$(git -C cnf/repo.git ls-tree "$dir" | awk 'NR == 1 {print $3}')
+git -C cnf/repo.git show "$leaf" | sed '1s/"income_band":"[^"]*"/"income_band":"FORGED"/' >fleaf
+fkey=$(head -1 fleaf | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+new=$(git -C cnf/repo.git hash-object -w "$T/fleaf")
+newdir=$(git -C cnf/repo.git ls-tree "$dir" | sed "s/$leaf/$new/" | git -C cnf/repo.git mktree)
+recs=$(git -C cnf/repo.git ls-tree "$V:records" | sed "s/$dir/$newdir/" | git -C cnf/repo.git mktree)
+root=$(git -C cnf/repo.git ls-tree "$V" | sed "s/$(git -C cnf/repo.git rev-parse "$V:records")/$recs/" | git -C cnf/repo.git mktree)
+forged=$("$FORGE" commit cnf "$root" "$(git -C cnf/repo.git rev-parse $V)" fmsg)
+git -C cnf/repo.git update-ref $V "$forged"
+"$STRATA" -C cnf export --to st-wangjiang -o forged.parcel >/dev/null && "$STRATA" -C stf import forged.parcel >/dev/null ||
+	fail "the altered view does not reach the street"
+"$STRATA" -C stf evidence export residents "$fkey" -o f1.ev >f1.out || fail "street, altered view: $(cat f1.out)"
+"$STRATA" -C cnf evidence export residents "$(next_key f1.out)" -o f2.ev --continue f1.ev >f2.out ||
+	fail "community, altered view: $(cat f2.out)"
+before=$(node_state stf)
+expect_fail 3 "1 field(s) of the record are not what policy community-to-street gives" \
+	"$STRATA" -C stf audit view --evidence f2.ev
+grep -q '^  income_band  *keep  *[^ ]* -> FORGED (the policy gives [^ ]*)  \[NOT what the policy gives\]' "$T/out" ||
+	fail "the altered field is not named: $(cat "$T/out")"
+[ "$(node_state stf)" = "$before" ] || fail "a refused audit view --evidence changed the node"
+# a bundle altered on the way is refused before any field is read
+cp f2.ev f3.ev && printf 'X' | dd of=f3.ev bs=1 seek=700 conv=notrunc 2>/dev/null
+expect_fail 3 "" "$STRATA" -C stf audit view --evidence f3.ev
+! grep -q "FIELD" "$T/out" || fail "an altered bundle's fields were read: $(cat "$T/out")"
+expect_fail 1 "'nothere.ev'" "$STRATA" -C stf audit view --evidence nothere.ev
+expect_fail 2 "usage" "$STRATA" -C stf audit view a b --evidence f2.ev
+ok "audit view --evidence: the province, the district and the street each check the view they received against its source and policy, field by field; an altered view is caught at its recipient, node unchanged"
+
 # offline, in an empty directory, with no node and no HOME
 mkdir empty && cp all.ev empty/
 (cd empty && HOME=/nonexistent "$STRATA" evidence verify all.ev >../v.out 2>../v.err) || fail "verify offline: $(cat v.out v.err)"

@@ -36,6 +36,7 @@
 #define STRATA_FORMAT_EVIDENCE_H
 
 #include <stddef.h>
+#include <jansson.h>
 #include "strata/base/buf.h"
 
 #define STRATA_EVIDENCE_NAMESPACE "strata-evidence"
@@ -70,6 +71,14 @@ int strata_evidence_write(strata_buf *out, const strata_evidence *ev);
 size_t strata_evidence_parts(const strata_evidence *ev);
 /* Part `i` (1-based): its file's name into `name`; NULL if there is none. */
 const strata_buf *strata_evidence_part(const strata_evidence *ev, size_t i, char *name, size_t namesz);
+
+/*
+ * The parts as JSON, oldest first: (*out)[0..*count), with room for one
+ * more after them (a part being added); each is NULL-checked JSON, not
+ * yet verified.  Free with strata_evidence_free_parts, also on error.
+ */
+int strata_evidence_load_parts(json_t ***out, size_t *count, const strata_evidence *ev);
+void strata_evidence_free_parts(json_t **parts, size_t count);
 
 /*
  * Checks everything in the bundle, with no node: each part's signature by

@@ -293,6 +293,33 @@ size_t strata_evidence_parts(const strata_evidence *ev)
 	return n;
 }
 
+int strata_evidence_load_parts(json_t ***out, size_t *count, const strata_evidence *ev)
+{
+	size_t n = strata_evidence_parts(ev);
+	json_t **all = calloc(n + 2, sizeof(*all));
+	char name[160];
+
+	*out = all;
+	*count = 0;
+	if (!all)
+		return strata_error_set("out of memory");
+	for (size_t i = 1; i <= n; i++) {
+		const strata_buf *b = strata_evidence_part(ev, i, name, sizeof(name));
+		json_error_t je;
+		if ((all[i - 1] = json_loadb(b->ptr, b->len, 0, &je)) == NULL)
+			return strata_error_set("%s:%d: %s", name, je.line, je.text);
+		*count = i;
+	}
+	return 0;
+}
+
+void strata_evidence_free_parts(json_t **parts, size_t count)
+{
+	for (size_t i = 0; parts && i <= count; i++)
+		json_decref(parts[i]);
+	free(parts);
+}
+
 /* ---- checking ---- */
 
 static const char *jstr(const json_t *v)
@@ -590,6 +617,19 @@ static int check_hop(checker *k, const char *part, json_t *files, json_t *hop, s
 						  "the one with the key claimed", commit, part, i + 1);
 			goto done;
 		}
+	}
+	/* a view: the policy it names is the one its commit names, signed; and the text, where the part brings it */
+	if (json_object_get(hop, "policy")) {
+		const char *blob = jstr(json_object_get(json_object_get(hop, "policy"), "blob"));
+		trailer(v, sizeof(v), c, "Strata-Policy");
+		if (strcmp(v, blob)) {
+			error = strata_error_setc(STRATA_EVERIFY, "commit %.12s (%s, hop %zu): the policy given is not the "
+						  "one it names", commit, part, i + 1);
+			goto done;
+		}
+		snprintf(v, sizeof(v), "objects/blob/%s", blob);
+		if (json_object_get(files, v) && object(k, part, files, "blob", blob) == NULL)
+			goto done;
 	}
 	trailer(source, sourcesz, c, "Strata-Source");
 	error = 0;

@@ -116,6 +116,16 @@ static json_t *hop_json(adding *a, strata_node *n, const strata_trace_hop *h)
 	    add_object(a, repo, git_tree_entry_id(git_tree_entry_byname(root, "schema.json"))) < 0 ||
 	    (a->whole_leaf && add_object(a, repo, git_tree_entry_id(e)) < 0))
 		goto done;
+	/* a view built here: the policy it was built under, so that a recipient can check the view against it */
+	if (h->is_view && h->built_here) {
+		git_oid pid;
+		if (git_oid_fromstr(&pid, h->policy_blob) < 0) {
+			strata_error_set("commit %s names no policy blob", git_oid_tostr_s(&h->commit));
+			goto done;
+		}
+		if (add_object(a, repo, &pid) < 0)
+			goto done;
+	}
 	strata_time_format(when, sizeof(when), h->committed);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s#, s:[s,s,s], s:s, s:s}", "role", role_of(h), "node", h->node,
 		      "tier", h->tier, "commit", hex[4], "committed", when, "signer", h->signer,
@@ -143,27 +153,6 @@ done:
 	strata_buf_dispose(&data);
 	strata_buf_dispose(&keyline);
 	return o;
-}
-
-/* the bundle's parts as JSON, oldest first (`count` of them) */
-static int load_parts(json_t ***out, size_t *count, const strata_evidence *ev)
-{
-	size_t n = strata_evidence_parts(ev);
-	json_t **all = calloc(n + 2, sizeof(*all));
-	char name[160];
-
-	*out = all;
-	*count = 0;
-	if (!all)
-		return strata_error_set("out of memory");
-	for (size_t i = 1; i <= n; i++) {
-		const strata_buf *b = strata_evidence_part(ev, i, name, sizeof(name));
-		json_error_t je;
-		if ((all[i - 1] = json_loadb(b->ptr, b->len, 0, &je)) == NULL)
-			return strata_error_set("%s:%d: %s", name, je.line, je.text);
-		*count = i;
-	}
-	return 0;
 }
 
 /* for ssh-keygen -Y verify and git's gpg.ssh.allowedSignersFile: every node's keys in the bundle */
@@ -308,7 +297,7 @@ int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *da
 	for (size_t i = 0; i < ev->n; i++)
 		if ((error = strata_evidence_put(&work, ev->e[i].name, ev->e[i].data.ptr, ev->e[i].data.len)) < 0)
 			goto done;
-	if ((error = load_parts(&parts, &nparts, &work)) < 0)
+	if ((error = strata_evidence_load_parts(&parts, &nparts, &work)) < 0)
 		goto done;
 	for (size_t i = 0; i < nkey; i++)
 		json_array_append_new(keys, json_string(key[i]));
@@ -387,9 +376,7 @@ int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *da
 done:
 	if (traced)
 		strata_provenance_trace_dispose(&t);
-	for (size_t i = 0; parts && i <= nparts; i++)
-		json_decref(parts[i]);
-	free(parts);
+	strata_evidence_free_parts(parts, nparts);
 	json_decref(keys);
 	json_decref(hops);
 	json_decref(a.files);
