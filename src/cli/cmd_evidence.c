@@ -324,7 +324,31 @@ static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payl
 			if (json_object_get(hop, "received"))
 				row(b, _("Received here"), json_string_value(json_object_get(hop, "received")), DATA);
 			row(b, _("The record, as this commit holds it"), json_string_value(json_object_get(hop, "record")), MONO);
+			{
+				/* the audit event that records the hop at this node */
+				json_t *e;
+				size_t k;
+				json_array_foreach(json_object_get(json_object_get(p, "events"), "hops"), k, e)
+					if (!strcmp(json_string_value(json_object_get(e, "commit")) ? json_string_value(json_object_get(e, "commit")) : "",
+						    json_string_value(json_object_get(hop, "commit")) ? json_string_value(json_object_get(hop, "commit")) : "")) {
+						char ev[200];
+						snprintf(ev, sizeof(ev), _("%s, %s (event %.12s)"), json_string_value(json_object_get(e, "name")),
+							 json_string_value(json_object_get(e, "recorded")), json_string_value(json_object_get(e, "event")));
+						row(b, _("Recorded in this node's audit log"), ev, DATA);
+					}
+			}
 			strata_buf_puts(b, "</table>\n");
+		}
+		if (json_object_get(p, "events")) {
+			char line[400];
+			snprintf(line, sizeof(line), _("The part holds %lld event(s) of this node's audit log, from its head %.12s back "
+							"to the oldest that records a hop: one unbroken chain, the head named in the "
+							"signed part."),
+				 (long long)json_integer_value(json_object_get(json_object_get(p, "events"), "count")),
+				 json_string_value(json_object_get(json_object_get(p, "events"), "head")));
+			strata_buf_puts(b, "<p>");
+			html_text(b, line);
+			strata_buf_puts(b, "</p>\n");
 		}
 		if (next) {
 			char *k = json_dumps(json_object_get(next, "key"), JSON_COMPACT), line[400];
@@ -340,7 +364,8 @@ static int render(strata_buf *b, json_t *const *parts, size_t nparts, void *payl
 	page_checks(b, _("'strata evidence verify' checks, with no node: each part's signature by its node; every file "
 		       "against the SHA-256 its part lists; every object against its id; each commit's signature by the "
 		       "key given for its node; each commit's tree down to the leaf that holds the record; the record's "
-		       "key in the first hop; that each view names, signed, the commit it was made from; and that each "
+		       "key in the first hop; that each view names, signed, the commit it was made from; each part's audit "
+		       "events, one chain from the head it names, each hop's event naming its commit; and that each "
 		       "part continues the one before. With stock tools, after 'tar xf':"));
 	strata_buf_puts(b, "<pre>");
 	html_text(b, "git init -q --bare check.git\n"

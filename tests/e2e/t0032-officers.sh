@@ -106,7 +106,7 @@ ok "an officer's policy and import, the operator's export and receipt: each even
 expect_fail 1 "this node has officers: say who is to export evidence" "$STRATA" -C cn evidence export --policy community-to-street@2 -o pol.ev
 S -C cn --as wang evidence export --policy community-to-street@2 -o pol.ev >/dev/null || fail "evidence export --policy"
 mkdir pol-check && cp pol.ev pol-check/ && (cd pol-check && "$STRATA" evidence verify pol.ev >../pol.v) || fail "verify: $(cat pol.v)"
-grep -q "committed policy community-to-street version 2, by officer zhang <SHA256:" pol.v &&
+grep -q "committed policy community-to-street version 2, by officer zhang <SHA256:[^>]*> (their own signature checks" pol.v &&
 	grep -q "the policy's text parses, and names itself and its version" pol.v || fail "the policy's evidence: $(cat pol.v)"
 tar xOf pol.ev parts/1-cn-wangjiang-01.json | grep -q '"officer": "wang"' || fail "the part does not name the auditor who exported it"
 before=$(node_state cn)
@@ -114,6 +114,24 @@ expect_fail 1 "has no version 7 committed here" "$STRATA" -C cn --as wang eviden
 expect_fail 1 "expected NAME@VERSION" "$STRATA" -C cn --as wang evidence export --policy community-to-street -o pol7.ev
 [ ! -e pol7.ev ] && [ "$(node_state cn)" = "$before" ] || fail "a refused export wrote a file or changed the node"
 ok "a policy version as evidence: its commit, text and the event naming the officer who committed it, checked with no node; exported by a named officer"
+
+# a record's evidence carries the events that record its hops, the officers' acts among them checked offline;
+# an officer's act the node forged (its own signature good, the officer's not over these bytes) is refused
+key=$(records cn/repo.git refs/strata/datasets/residents | head -1 | sed 's/.*"id_number":"\([^"]*\)".*/\1/')
+S -C cn --as wang evidence export residents "$key" -o rec.ev >/dev/null || fail "evidence export of a record"
+S evidence verify rec.ev >rec.v || fail "verify: $(cat rec.v)"
+grep -q "an officer's act, each with the officer's own signature checked" rec.v || fail "officers' acts: $(cat rec.v)"
+cp -r cn cn-forger
+h=$(head_event cn-forger)
+git -C cn-forger/repo.git cat-file commit "$h" | sed '/^gpgsig /,/-----END SSH SIGNATURE-----/d' |
+	awk -v h="$h" '!body && /^parent / { print "parent " h; next } !body && $0 == "" { body = 1; print; next }
+		body == 1 { print "forged: " $0; body = 2; next } { print }' >forged.raw
+grep -q "^Strata-Officer-Signature: " forged.raw || fail "the head event is no officer's act"
+f=$("$FORGE" rawcommit cn-forger forged.raw) && git -C cn-forger/repo.git update-ref refs/strata/audit "$f" ||
+	fail "forging an event"
+S -C cn-forger --as wang evidence export residents "$key" -o forged.ev >/dev/null || fail "export at the forger"
+expect_fail 3 "and their signature on it does not check with the key it names" "$STRATA" evidence verify forged.ev
+ok "a record's evidence: the events that record its hops, officers' acts checked with no node; a forged act refused"
 
 # --- through ssh-agent: the private key never given to strata ---
 eval "$(ssh-agent -s)" >/dev/null

@@ -2,6 +2,7 @@
 #include "two_nodes.h"
 #include "strata/format/evidence.h"
 #include "strata/replica/evidence_export.h"
+#include "strata/policy/view.h"
 
 #define KEY "330108194007120007"	/* the first record of seeds/residents.csv */
 
@@ -189,6 +190,86 @@ START_TEST(not_a_bundle)
 }
 END_TEST
 
+/* the part's JSON changed by `edit` and signed again by cn itself: a node that lies in its own part */
+static void resign(strata_evidence *ev, void (*edit)(json_t *part))
+{
+	char name[160], sig[170];
+	const strata_buf *b = strata_evidence_part(ev, 1, name, sizeof(name));
+	json_t *o = json_loadb(b->ptr, b->len, 0, NULL);
+	strata_buf text = STRATA_BUF_INIT, s = STRATA_BUF_INIT;
+	char *dump;
+
+	ck_assert_ptr_nonnull(o);
+	edit(o);
+	dump = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	strata_buf_puts(&text, dump);
+	strata_buf_putc(&text, '\n');
+	ck_assert_int_eq(strata_sign_sshsig(&s, strata_node_key(cn), STRATA_EVIDENCE_NAMESPACE, text.ptr, text.len), 0);
+	strata_buf_putc(&s, '\n');
+	ck_assert_int_eq(strata_evidence_put(ev, name, text.ptr, text.len), 0);
+	snprintf(sig, sizeof(sig), "%s.sig", name);
+	ck_assert_int_eq(strata_evidence_put(ev, sig, s.ptr, s.len), 0);
+	free(dump);
+	json_decref(o);
+	strata_buf_dispose(&text);
+	strata_buf_dispose(&s);
+}
+
+static void longer_chain(json_t *part)
+{
+	json_t *e = json_object_get(part, "events");
+	json_object_set_new(e, "count", json_integer(json_integer_value(json_object_get(e, "count")) + 1));
+}
+
+static char other_commit[GIT_OID_HEXSZ + 1];
+static void other_hop(json_t *part)
+{
+	json_t *e = json_array_get(json_object_get(json_object_get(part, "events"), "hops"), 0);
+	json_object_set_new(e, "commit", json_string(other_commit));
+}
+
+START_TEST(events_in_one_chain)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	strata_evidence ev;
+	json_t **parts = NULL, *events;
+	size_t n = 0;
+
+	/* an import writes no event (the dataset's commits are its record): no event names the commit yet */
+	made(&b, 0);
+	ck_assert_int_eq(strata_evidence_read(&ev, "b", b.ptr, b.len), 0);
+	ck_assert_int_eq(strata_evidence_load_parts(&parts, &n, &ev), 0);
+	ck_assert_ptr_null(json_object_get(parts[0], "events"));
+	strata_evidence_free_parts(parts, n);
+	strata_evidence_dispose(&ev);
+	strata_buf_clear(&b);
+	/* a view built from it: the event that built it names its source */
+	ck_assert_msg(strata_view_build(cn, "st-b", 0, NULL, NULL) == 0, "%s", strata_error_last());
+	made(&b, 0);
+	ck_assert_int_eq(strata_evidence_read(&ev, "b", b.ptr, b.len), 0);
+	ck_assert_int_eq(strata_evidence_load_parts(&parts, &n, &ev), 0);
+	events = json_object_get(parts[0], "events");
+	ck_assert_ptr_nonnull(events);
+	ck_assert_int_ge(json_integer_value(json_object_get(events, "count")), 1);
+	ck_assert_uint_ge(json_array_size(json_object_get(events, "hops")), 1);
+	snprintf(other_commit, sizeof(other_commit), "%s", json_string_value(json_object_get(events, "head")));
+	strata_evidence_free_parts(parts, n);
+	ck_assert_int_eq(strata_evidence_verify(&ev, NULL, NULL, NULL, NULL), 0);
+	/* the node says its chain is longer than the events it brings */
+	resign(&ev, longer_chain);
+	ck_assert_int_eq(strata_evidence_verify(&ev, NULL, NULL, NULL, NULL), STRATA_EVERIFY);
+	ck_assert_msg(strstr(strata_error_last(), "objects/commit/") != NULL, "%s", strata_error_last());	/* the event before, not in the bundle */
+	strata_evidence_dispose(&ev);
+	/* an event said to record a commit that is not one of the part's hops */
+	ck_assert_int_eq(strata_evidence_read(&ev, "b", b.ptr, b.len), 0);
+	resign(&ev, other_hop);
+	ck_assert_int_eq(strata_evidence_verify(&ev, NULL, NULL, NULL, NULL), STRATA_EVERIFY);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "not one of its hops"));
+	strata_evidence_dispose(&ev);
+	strata_buf_dispose(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("evidence");
@@ -201,6 +282,7 @@ int main(void)
 	tcase_add_test(tc, every_flip_refused);
 	tcase_add_test(tc, items_changed_named);
 	tcase_add_test(tc, not_a_bundle);
+	tcase_add_test(tc, events_in_one_chain);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

@@ -66,6 +66,39 @@ START_TEST(verify_refuses_tampering)
 }
 END_TEST
 
+/* a signature on the last line, over the lines before it (an officer's co-signature on an event) */
+START_TEST(last_line_signature)
+{
+	strata_buf sig = STRATA_BUF_INIT, doc = STRATA_BUF_INIT;
+	strata_pubkey who, mine;
+	const char *body = "tree 0000\n\nevent\n\nStrata-Officer: zhang <SHA256:x>\n";
+	const char *p, *q;
+
+	ck_assert_int_eq(strata_sign_sshsig(&sig, key, "strata-officer", body, strlen(body)), 0);
+	strata_buf_puts(&doc, body);
+	strata_buf_puts(&doc, "Sig: ");
+	/* the armour's body on one line */
+	p = strchr(sig.ptr, '\n') + 1;
+	q = strstr(p, "-----END");
+	for (; p < q; p++)
+		if (*p != '\n')
+			strata_buf_putc(&doc, *p);
+	strata_buf_putc(&doc, '\n');
+	ck_assert_int_eq(strata_sign_last_line_verify(&who, doc.ptr, doc.len, "Sig: ", "strata-officer"), 1);
+	strata_sign_key_public(&mine, key);
+	ck_assert(strata_sign_pubkey_equal(&who, &mine));
+	/* another namespace, a changed line above, another trailer, no newline at the end */
+	ck_assert_int_eq(strata_sign_last_line_verify(&who, doc.ptr, doc.len, "Sig: ", "git"), STRATA_EVERIFY);
+	ck_assert_int_eq(strata_sign_last_line_verify(&who, doc.ptr, doc.len, "Other: ", "strata-officer"), 0);
+	ck_assert_int_eq(strata_sign_last_line_verify(&who, doc.ptr, doc.len - 1, "Sig: ", "strata-officer"), 0);
+	doc.ptr[12] ^= 1;
+	ck_assert_int_eq(strata_sign_last_line_verify(&who, doc.ptr, doc.len, "Sig: ", "strata-officer"), STRATA_EVERIFY);
+	ck_assert_int_eq(strata_sign_last_line_verify(&who, "", 0, "Sig: ", "strata-officer"), 0);
+	strata_buf_dispose(&sig);
+	strata_buf_dispose(&doc);
+}
+END_TEST
+
 START_TEST(pubkey_format_parse)
 {
 	strata_buf line = STRATA_BUF_INIT;
@@ -154,6 +187,7 @@ int main(void)
 	tcase_add_test(tc, sign_verify_round_trip);
 	tcase_add_test(tc, verify_refuses_tampering);
 	tcase_add_test(tc, pubkey_format_parse);
+	tcase_add_test(tc, last_line_signature);
 	tcase_add_test(tc, key_save_load_is_private);
 	tcase_add_test(tc, same_signature_as_ssh_keygen);
 	suite_add_tcase(s, tc);

@@ -16,8 +16,11 @@
  *     parts/N-NODE.tsa.pem    names a timestamp authority, and the
  *                             authority's certificate
  *     objects/TYPE/ID         git objects as `git cat-file TYPE ID` prints
- *                             them: the signed commits, and the trees from
- *                             each commit to the leaf that holds the record
+ *                             them: the signed commits, the trees from
+ *                             each commit to the leaf that holds the record,
+ *                             a view's policy blob, and the part's audit
+ *                             events (`events`: the log's head, how many,
+ *                             and the event that records each hop)
  *     allowed_signers         the signers' keys, for ssh-keygen and git
  *                             (newest part)
  *     report.html             the report in words (newest part)

@@ -62,6 +62,16 @@ int strata_sign_sshsig_verify(strata_pubkey *signer, const char *armored, size_t
 			 const char *ns, const void *data, size_t len);
 
 /*
+ * A signature on the last line of `data` ("TRAILER BASE64\n", the SSHSIG
+ * unarmored on one line, as an officer co-signs an event): checked over
+ * the bytes before that line in namespace `ns`.  1 and the signer's key
+ * in *signer if it verifies; 0 if the last line is not `trailer`;
+ * STRATA_EVERIFY (message set) if it is and does not verify.
+ */
+int strata_sign_last_line_verify(strata_pubkey *signer, const char *data, size_t len, const char *trailer,
+				 const char *ns);
+
+/*
  * A raw commit (`git cat-file commit` prints it) split into its SSH
  * signature (the gpgsig header's value, unindented) and the bytes it
  * signs (the commit without that header).  1 if it is signed, 0 if not.

@@ -500,6 +500,49 @@ static int signed_by(const strata_buf *c, const strata_pubkey *key)
 	return ok;
 }
 
+/*
+ * A raw commit's officer signature (strata/node/officers.h), with no node:
+ * the event names the officer and their key's fingerprint in a line the
+ * node's signature covers ("Strata-Officer: NAME <SHA256:...>"); the
+ * last line is their SSHSIG (namespace strata-officer) over the commit's
+ * bytes before it, without the node's gpgsig header.  1 and `who` ("NAME
+ * <SHA256:...>") if the officer's signature checks with the key of that
+ * fingerprint; 0 if the commit names no officer; STRATA_EVERIFY otherwise.
+ */
+#define OFFICER_LINE "\nStrata-Officer: "
+static int officer_signed(const strata_buf *c, char *who, size_t whosz)
+{
+	strata_buf sig = STRATA_BUF_INIT, data = STRATA_BUF_INIT, fpr = STRATA_BUF_INIT;
+	const char *msg, *at, *lt;
+	strata_pubkey pk;
+	int error = STRATA_EVERIFY;
+
+	who[0] = '\0';
+	if (strata_sign_split_commit(&sig, &data, c->ptr, c->len) != 1 || !data.len) {
+		strata_error_clear();
+		error = 0;	/* unsigned: the caller's check says so */
+		goto done;
+	}
+	if ((msg = strstr(data.ptr, "\n\n")) == NULL || (at = strstr(msg, OFFICER_LINE)) == NULL) {
+		error = 0;
+		goto done;
+	}
+	at += strlen(OFFICER_LINE);
+	snprintf(who, whosz, "%.*s", (int)strcspn(at, "\n"), at);
+	if (strata_sign_last_line_verify(&pk, data.ptr, data.len, "Strata-Officer-Signature: ", "strata-officer") != 1 ||
+	    (lt = strchr(who, '<')) == NULL || strata_sign_pubkey_fingerprint(&fpr, &pk) < 0 ||
+	    strncmp(lt + 1, fpr.ptr, fpr.len) || lt[1 + fpr.len] != '>') {
+		strata_error_clear();
+		goto done;
+	}
+	error = 1;
+done:
+	strata_buf_dispose(&sig);
+	strata_buf_dispose(&data);
+	strata_buf_dispose(&fpr);
+	return error;
+}
+
 /* one hop: its commit signed by the key given, its tree down to the leaf holding the record */
 static int check_hop(checker *k, const char *part, json_t *files, json_t *hop, size_t i, json_t *key,
 		     char *source, size_t sourcesz)
@@ -635,6 +678,108 @@ static int check_hop(checker *k, const char *part, json_t *files, json_t *hop, s
 	error = 0;
 done:
 	strata_buf_dispose(&fpr);
+	return error;
+}
+
+/* a raw commit's first parent into `out` (1), 0 if it has none */
+static int commit_parent(const strata_buf *c, char out[GIT_OID_HEXSZ + 1])
+{
+	const char *end = strstr(c->ptr, "\n\n"), *p = strstr(c->ptr, "\nparent ");
+
+	if (!p || (end && p > end) || strspn(p + 8, "0123456789abcdef") < GIT_OID_HEXSZ)
+		return 0;
+	snprintf(out, GIT_OID_HEXSZ + 1, "%.40s", p + 8);
+	return 1;
+}
+
+/*
+ * The part's audit events: the chain from the log's head the part names
+ * (signed) back `count` events, each the node's, each the parent of the
+ * one after it; and for each hop the event that records it, in that
+ * chain, naming the hop's commit.  Events signed by the node's key are
+ * counted; one signed by an earlier key (before a rotation) is vouched
+ * for by the chain from the signed head.
+ */
+#define EVENTS_MAX 200000
+static int check_events(checker *k, const char *part, json_t *o, json_t *files, const strata_pubkey *pk,
+			const char *node)
+{
+	json_t *ev = json_object_get(o, "events"), *hops = json_object_get(ev, "hops"), *index = NULL, *e;
+	json_int_t count = json_integer_value(json_object_get(ev, "count"));
+	char cur[GIT_OID_HEXSZ + 1], v[128];
+	size_t good = 0, officers = 0, j;
+	int error = STRATA_EVERIFY;
+
+	if (!ev)
+		return 0;
+	if (!json_is_object(ev) || count < 1 || count > EVENTS_MAX || !json_is_array(hops) ||
+	    strlen(jstr(json_object_get(ev, "head"))) != GIT_OID_HEXSZ)
+		return strata_error_setc(STRATA_EVERIFY, "%s: its events are not as a bundle gives them (head, count, hops)",
+					 part);
+	snprintf(cur, sizeof(cur), "%s", jstr(json_object_get(ev, "head")));
+	index = json_object();
+	for (json_int_t i = 0; i < count; i++) {
+		const strata_buf *c = object(k, part, files, "commit", cur);
+		if (!c)
+			goto done;
+		trailer(v, sizeof(v), c, "Strata-Node");
+		if (strcmp(v, node)) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s: audit event %.12s is not %s's", part, cur, node);
+			goto done;
+		}
+		good += (size_t)signed_by(c, pk);
+		{
+			char who[200];
+			int rc = officer_signed(c, who, sizeof(who));
+			if (rc < 0) {
+				error = strata_error_setc(STRATA_EVERIFY, "%s: audit event %.12s names officer %s, and their "
+							  "signature on it does not check with the key it names", part, cur, who);
+				goto done;
+			}
+			officers += (size_t)rc;
+		}
+		json_object_set_new(index, cur, json_integer(i));
+		if (i + 1 < count && !commit_parent(c, cur)) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s: the audit log breaks at event %.12s: it has no parent, "
+						  "and the part says %lld events", part, cur, (long long)count);
+			goto done;
+		}
+	}
+	json_array_foreach(hops, j, e) {
+		const char *commit = jstr(json_object_get(e, "commit")), *event = jstr(json_object_get(e, "event"));
+		char name[80];
+		const strata_buf *c;
+		const char *body;
+		size_t h;
+		for (h = 0; h < json_array_size(json_object_get(o, "hops")); h++)
+			if (!strcmp(jstr(json_object_get(json_array_get(json_object_get(o, "hops"), h), "commit")), commit))
+				break;
+		snprintf(name, sizeof(name), "objects/commit/%s", event);
+		if (h == json_array_size(json_object_get(o, "hops")) || !json_object_get(index, event) ||
+		    (c = strata_evidence_get(k->ev, name)) == NULL) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s: the event given for commit %.12s is not one of its "
+						  "audit log's, or the commit not one of its hops", part, commit);
+			goto done;
+		}
+		trailer(v, sizeof(v), c, "Strata-Event");
+		if ((body = strstr(c->ptr, "\n\n")) == NULL || !strstr(body, commit) ||
+		    strcmp(v, jstr(json_object_get(e, "name")))) {
+			error = strata_error_setc(STRATA_EVERIFY, "%s: audit event %.12s does not record commit %.12s as the "
+						  "part says", part, event, commit);
+			goto done;
+		}
+		say(k, _("commit %.12s: recorded at %s by audit event %.12s (%s, %s)"), commit, node, event, v,
+		    jstr(json_object_get(e, "recorded")));
+	}
+	say(k, _("%s: %s's audit log, %lld event(s) from its head %.12s back to the oldest that records a hop: one "
+		 "unbroken chain, %zu signed by %s's key given (any other by an earlier key, vouched for by the chain "
+		 "from the signed head)"), part, node, (long long)count, jstr(json_object_get(ev, "head")), good, node);
+	if (officers)
+		say(k, _("%s: %zu of those events are an officer's act, each with the officer's own signature checked "
+			 "with the key the event names"), part, officers);
+	error = 0;
+done:
+	json_decref(index);
 	return error;
 }
 
@@ -826,9 +971,14 @@ static int check_policy(checker *k, const char *name, json_t *o, const strata_pu
 	trailer(v, sizeof(v), e, "Strata-Officer");
 	if (strcmp(v, jstr(json_object_get(pol, "officer"))))
 		return strata_error_setc(STRATA_EVERIFY, "%s: the part does not name the officer event %.12s names", name, event);
-	if (v[0])
-		say(k, _("event %.12s: signed by the node, committed policy %s version %s, by officer %s (as the event says)"),
-		    event, pname, ver, v);
+	if (v[0]) {
+		char who[200];
+		if (officer_signed(e, who, sizeof(who)) != 1)
+			return strata_error_setc(STRATA_EVERIFY, "%s: event %.12s names officer %s, and their signature on it "
+						 "does not check with the key it names", name, event, v);
+		say(k, _("event %.12s: signed by the node, committed policy %s version %s, by officer %s (their own "
+			 "signature checks with the key the event names)"), event, pname, ver, who);
+	}
 	else
 		say(k, _("event %.12s: signed by the node, committed policy %s version %s"), event, pname, ver);
 	return 0;
@@ -972,6 +1122,9 @@ static int check_part(checker *k, size_t n, json_t **prev)
 			goto done;
 		}
 	}
+	if ((error = check_events(k, name, o, files, &pk, node)) < 0)
+		goto done;
+	error = STRATA_EVERIFY;
 	/* every file the part lists is in the bundle, as listed */
 	{
 		const char *fname;

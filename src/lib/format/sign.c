@@ -546,3 +546,25 @@ int strata_sign_split_commit(strata_buf *sig, strata_buf *data, const char *raw,
 		return STRATA_ERROR;
 	return found;
 }
+
+int strata_sign_last_line_verify(strata_pubkey *signer, const char *data, size_t len, const char *trailer,
+				 const char *ns)
+{
+	strata_buf armored = STRATA_BUF_INIT;
+	size_t tlen = strlen(trailer);
+	const char *line;
+	int error;
+
+	if (len < 2 || data[len - 1] != '\n')
+		return 0;
+	for (line = data + len - 1; line > data && line[-1] != '\n'; line--)
+		;
+	if ((size_t)(data + len - line) <= tlen || strncmp(line, trailer, tlen))
+		return 0;
+	if ((error = strata_buf_printf(&armored, "-----BEGIN SSH SIGNATURE-----\n%.*s\n-----END SSH SIGNATURE-----\n",
+				       (int)(data + len - 1 - line - tlen), line + tlen)) < 0)
+		return error;
+	error = strata_sign_sshsig_verify(signer, armored.ptr, armored.len, ns, data, (size_t)(line - data));
+	strata_buf_dispose(&armored);
+	return error < 0 ? STRATA_EVERIFY : 1;
+}

@@ -503,12 +503,11 @@ static int64_t commit_time(strata_node *n, const git_oid *id)
 int strata_officer_check_commit(strata_node *n, const git_oid *id, char *name, size_t namesz)
 {
 	git_buf sig = GIT_BUF_INIT, data = GIT_BUF_INIT;
-	strata_buf armored = STRATA_BUF_INIT;
 	strata_officer o;
-	const char *msg, *who, *line;
+	strata_pubkey signer;
+	const char *msg, *who;
 	char nm[64] = "";
-	int error = STRATA_EVERIFY;
-	size_t len;
+	int error = STRATA_EVERIFY, rc;
 
 	if (git_commit_extract_signature(&sig, &data, n->repo, (git_oid *)id, NULL) < 0) {
 		git_error_clear();
@@ -524,22 +523,9 @@ int strata_officer_check_commit(strata_node *n, const git_oid *id, char *name, s
 	sscanf(who + strlen("\nStrata-Officer: "), "%63[^ \n]", nm);
 	snprintf(name, namesz, "%s", nm);
 	/* the last line is the signature; what it signs is everything before it */
-	len = data.size;
-	if (len < 2 || data.ptr[len - 1] != '\n') {
+	if ((rc = strata_sign_last_line_verify(&signer, data.ptr, data.size, SIG_TRAILER, STRATA_OFFICER_NS)) == 0) {
 		strata_error_setc(STRATA_EVERIFY, "commit %.12s names officer '%s' but has no officer signature",
 				  git_oid_tostr_s(id), nm);
-		goto done;
-	}
-	for (line = data.ptr + len - 1; line > data.ptr && line[-1] != '\n'; line--)
-		;
-	if (strncmp(line, SIG_TRAILER, strlen(SIG_TRAILER))) {
-		strata_error_setc(STRATA_EVERIFY, "commit %.12s names officer '%s' but has no officer signature",
-				  git_oid_tostr_s(id), nm);
-		goto done;
-	}
-	if (strata_buf_printf(&armored, "-----BEGIN SSH SIGNATURE-----\n%.*s\n-----END SSH SIGNATURE-----\n",
-			      (int)(data.ptr + len - 1 - line - strlen(SIG_TRAILER)), line + strlen(SIG_TRAILER)) < 0) {
-		error = STRATA_ERROR;
 		goto done;
 	}
 	if (load_one(&o, n, nm) < 0) {
@@ -552,7 +538,7 @@ int strata_officer_check_commit(strata_node *n, const git_oid *id, char *name, s
 				  git_oid_tostr_s(id), nm);
 		goto done;
 	}
-	if (check_signature(&o, armored.ptr, armored.len, data.ptr, (size_t)(line - data.ptr)) < 0) {
+	if (rc < 0 || !strata_sign_pubkey_equal(&signer, &o.key)) {
 		strata_error_setc(STRATA_EVERIFY, "commit %.12s: officer '%s''s signature does not verify with their key %s",
 				  git_oid_tostr_s(id), nm, o.fpr);
 		goto done;
@@ -561,6 +547,5 @@ int strata_officer_check_commit(strata_node *n, const git_oid *id, char *name, s
 done:
 	git_buf_dispose(&sig);
 	git_buf_dispose(&data);
-	strata_buf_dispose(&armored);
 	return error;
 }

@@ -3,6 +3,7 @@
  * (evidence_export.h).
  */
 #include "strata/replica/evidence_export.h"
+#include "strata/base/array.h"
 #include "strata/base/digest.h"
 #include "strata/base/i18n.h"
 #include "strata/base/enc.h"
@@ -153,6 +154,82 @@ done:
 	strata_buf_dispose(&data);
 	strata_buf_dispose(&keyline);
 	return o;
+}
+
+/*
+ * The audit events that record the part's hops at this node (for each hop
+ * commit, the oldest event that names it: its arrival, its build) and the
+ * chain of events from the log's head back to the oldest of them.  The
+ * part names the head, signed (and timestamped, with an authority), and
+ * the chain is fixed by the commits' ids from there: so the events were
+ * in the log, in this order, when the part was made.
+ */
+#define EVIDENCE_MAX_EVENTS 200000
+typedef struct {
+	json_t *hops;		/* the part's hops */
+	json_t *found;		/* per hop (array, same order): the oldest event naming it, or null */
+	git_oid *chain;		/* newest first */
+	size_t n, alloc, needed;	/* needed: the chain's length down to the oldest naming event */
+} event_walk;
+
+static int event_seen(const strata_audit_event *ev, void *payload)
+{
+	event_walk *w = payload;
+	const char *msg = git_commit_message(ev->c);
+	json_t *hop;
+	size_t i;
+	int error;
+
+	if (w->n == EVIDENCE_MAX_EVENTS)
+		return strata_error_set("the audit log holds more than %d events after the hops' own: too many for a bundle",
+					EVIDENCE_MAX_EVENTS);
+	if ((error = strata_array_grow(&w->chain, &w->alloc, w->n + 1, 256)) < 0)
+		return error;
+	w->chain[w->n++] = ev->commit;
+	json_array_foreach(w->hops, i, hop) {
+		char hex[GIT_OID_HEXSZ + 1], when[40];
+		const char *c = json_string_value(json_object_get(hop, "commit"));
+		if (!c || !strstr(msg, c))
+			continue;
+		git_oid_tostr(hex, sizeof(hex), &ev->commit);
+		strata_time_format(when, sizeof(when), ev->time);
+		json_array_set_new(w->found, i, json_pack("{s:s, s:s, s:s, s:s}", "commit", c, "event", hex, "name",
+							  ev->event ? ev->event : "", "recorded", when));
+		w->needed = w->n;
+	}
+	return 0;
+}
+
+static int hop_events(adding *a, strata_node *n, json_t *hops, json_t **out)
+{
+	event_walk w = { hops, json_array(), NULL, 0, 0, 0 };
+	json_t *list = json_array();
+	char hex[GIT_OID_HEXSZ + 1];
+	int error;
+
+	*out = NULL;
+	for (size_t i = 0; i < json_array_size(hops); i++)
+		json_array_append_new(w.found, json_null());
+	if ((error = strata_audit_foreach(n, event_seen, &w)) < 0)
+		goto done;
+	if (!w.needed) {
+		error = 0;	/* no event names a hop (an owner's commit a cut rewrote, say): the part says nothing of events */
+		goto done;
+	}
+	for (size_t i = 0; i < w.needed; i++)
+		if ((error = add_object(a, strata_node_repo(n), &w.chain[i])) < 0)
+			goto done;
+	for (size_t i = 0; i < json_array_size(w.found); i++)
+		if (!json_is_null(json_array_get(w.found, i)))
+			json_array_append(list, json_array_get(w.found, i));
+	git_oid_tostr(hex, sizeof(hex), &w.chain[0]);
+	*out = json_pack("{s:s, s:I, s:O}", "head", hex, "count", (json_int_t)w.needed, "hops", list);
+	error = *out ? 0 : strata_error_set("out of memory");
+done:
+	free(w.chain);
+	json_decref(w.found);
+	json_decref(list);
+	return error;
 }
 
 /* for ssh-keygen -Y verify and git's gpg.ssh.allowedSignersFile: every node's keys in the bundle */
@@ -363,6 +440,13 @@ int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *da
 		json_t *k = json_loadb(t.next_key.ptr, t.next_key.len, 0, &je);
 		json_object_set_new(part, "next", json_pack("{s:s, s:s, s:o}", "node", t.next_node, "commit",
 							    git_oid_tostr_s(&t.next_commit), "key", k ? k : json_array()));
+	}
+	{
+		json_t *events = NULL;
+		if ((error = hop_events(&a, n, hops, &events)) < 0)
+			goto done;
+		if (events)
+			json_object_set_new(part, "events", events);
 	}
 	parts[nparts] = part;
 	part = NULL;
