@@ -167,6 +167,9 @@ cp "$prev" "$check/"
 rm -rf "$check"
 echo "($(eval_gettext "the report in words: tar xf \$prev report.html"))"
 
+say "$(gettext "the province cannot recompute the view it received (its source stays below), but with the evidence it checks one record of it against the policy, field by field")"
+run -C "$province" audit view --evidence "$prev"
+
 say "$(gettext "at the province: what it holds, and one query over every community's residents at once")"
 run -C "$province" datasets
 run -C "$province" sql "SELECT street, income_band, count(*) AS residents FROM residents GROUP BY 1, 2 ORDER BY 1, 2"

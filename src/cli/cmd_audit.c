@@ -296,68 +296,67 @@ static int audit_view(strata_cli *cli, const char *spec)
 	return strata_error_setc(STRATA_EVERIFY, "view %.12s is not what its source and policy give", git_oid_tostr_s(&id));
 }
 
-typedef struct {
-	strata_buf out;		/* the fields' lines, printed under the heading */
-	const char *builder;
-} field_lines;
-
-static int print_field(const strata_evidence_field *f, void *payload)
+static int field_row(const strata_evidence_field *f, void *payload)
 {
-	field_lines *fl = payload;
-	const char *state = "";
-	int error;
+	json_t *rows = payload, *row;
+	char check[200];
 
 	switch (f->state) {
-	case STRATA_EVFIELD_AS_GIVEN: state = _("as the policy gives"); break;
-	case STRATA_EVFIELD_DROPPED: state = _("absent, as the policy says"); break;
-	case STRATA_EVFIELD_UNCHECKED: state = _("not checkable here"); break;
-	case STRATA_EVFIELD_DIFFERS: state = _("NOT what the policy gives"); break;
+	case STRATA_EVFIELD_AS_GIVEN: snprintf(check, sizeof(check), "%s", _("as the policy gives")); break;
+	case STRATA_EVFIELD_DROPPED: snprintf(check, sizeof(check), "%s", _("absent, as the policy says")); break;
+	case STRATA_EVFIELD_UNCHECKED: snprintf(check, sizeof(check), "%s", _("not checkable here")); break;
+	case STRATA_EVFIELD_DIFFERS:
+		if (f->expected)
+			snprintf(check, sizeof(check), _("NOT what the policy gives (it gives %s)"), f->expected);
+		else
+			snprintf(check, sizeof(check), "%s", _("NOT what the policy gives"));
+		break;
 	}
-	error = strata_buf_printf(&fl->out, "  %-16s %-22s %s -> %s", f->field, f->rule ? f->rule : _("(not shared)"), f->source ? f->source : "-",
-				  f->view ? f->view : "-");
-	if (!error && f->state == STRATA_EVFIELD_DIFFERS && f->expected)
-		error = strata_buf_printf(&fl->out, _(" (the policy gives %s)"), f->expected);
-	if (!error)
-		error = strata_buf_printf(&fl->out, "  [%s]\n", state);
-	if (!error && f->state == STRATA_EVFIELD_UNCHECKED)
-		error = strata_buf_printf(&fl->out, _("  %-16s a pseudonym needs %s's secret, which never leaves it: check "
-						      "it there with 'strata audit view'\n"), "", fl->builder);
-	return error;
+	row = json_pack("{s:s, s:s, s:s, s:s, s:s}", "field", f->field, "rule", f->rule ? f->rule : _("(not shared)"),
+			"source", f->source ? f->source : "-", "view", f->view ? f->view : "-", "check", check);
+	if (!row || json_array_append_new(rows, row) < 0)
+		return strata_error_set("out of memory");
+	return 0;
 }
 
 /* audit view --evidence: a view received here, against the source and policy the builder's part brings */
 static int audit_view_evidence(strata_cli *cli, const char *spec, const char *file)
 {
+	static const char *const cols[] = { "field", "rule", "source", "view", "check" };
 	strata_evidence ev = { 0 };
 	strata_evidence_view_result res;
 	strata_buf in = STRATA_BUF_INIT;
-	field_lines fl = { STRATA_BUF_INIT, NULL };
+	json_t *rows = json_array();
 	char vhex[GIT_OID_HEXSZ + 1], shex[GIT_OID_HEXSZ + 1];
 	git_object *obj = NULL;
 	git_oid id;
 	int rc;
 
 	if (spec) {
-		if (git_revparse_single(&obj, strata_node_repo(cli->node), spec) < 0)
+		if (git_revparse_single(&obj, strata_node_repo(cli->node), spec) < 0) {
+			json_decref(rows);
 			return strata_error_git("no such commit");
+		}
 		id = *git_object_id(obj);
 		git_object_free(obj);
 	}
 	if ((rc = strata_fs_read(&in, file, STRATA_EVIDENCE_MAX_TOTAL)) < 0 ||
 	    (rc = strata_evidence_read(&ev, file, in.ptr ? in.ptr : "", in.len)) < 0)
 		goto done;
-	fl.builder = res.builder;
-	rc = strata_evidence_check_view(cli->node, &ev, spec ? &id : NULL, &res, print_field, &fl);
-	if ((rc < 0 && rc != STRATA_EVERIFY) || !fl.out.len)
+	rc = strata_evidence_check_view(cli->node, &ev, spec ? &id : NULL, &res, field_row, rows);
+	if ((rc < 0 && rc != STRATA_EVERIFY) || !json_array_size(rows))
 		goto done;	/* refused before the record: the message says why */
 	git_oid_tostr(vhex, sizeof(vhex), &res.view);
 	git_oid_tostr(shex, sizeof(shex), &res.source);
 	printf(_("view %.12s (%s, for %s, policy %s version %s, built by %s)\n"
 		 "against its source %.12s, as the evidence '%s' brings it:\n"),
 	       vhex, res.dataset, res.recipient, res.policy_name, res.policy_version, res.builder, shex, file);
-	printf("  %-16s %-22s %s\n%s", _("FIELD"), _("RULE"), _("SOURCE -> VIEW"), fl.out.ptr);
+	cli_report_print(stdout, rows, cols, sizeof(cols) / sizeof(*cols), CLI_TABLE);
 	printf(_("%zu field(s) as the policy gives them, %zu absent as it says, %zu pseudonym(s) not checkable here\n"),
 	       res.as_given, res.dropped, res.unchecked);
+	if (res.unchecked)
+		printf(_("a pseudonym needs %s's secret, which never leaves it: check the view there with 'strata audit view'\n"),
+		       res.builder);
 	printf("%s", res.filter_passes ? _("the policy's row filter lets the record through\n")
 				       : _("the policy's row filter does NOT let the record through\n"));
 	if (res.leaf_proven)
@@ -369,9 +368,9 @@ static int audit_view_evidence(strata_cli *cli, const char *spec, const char *fi
 		printf(_("min_k %ld: not checkable with one record (it needs the whole source): check it at %s\n"), res.min_k,
 		       res.builder);
 done:
+	json_decref(rows);
 	strata_evidence_dispose(&ev);
 	strata_buf_dispose(&in);
-	strata_buf_dispose(&fl.out);
 	return rc;
 }
 

@@ -21,7 +21,7 @@
  * data.  One list, so that the catalogue (po/) has each once.
  */
 static const char *const column_names[] = {
-	N_("as_of"), N_("attention"), N_("display_name"), N_("label"), N_("attribute"), N_("built"), N_("commit"), N_("confirmed"), N_("contact"),
+	N_("as_of"), N_("attention"), N_("check"), N_("rule"), N_("source"), N_("display_name"), N_("label"), N_("attribute"), N_("built"), N_("commit"), N_("confirmed"), N_("contact"),
 	N_("current"), N_("cut"), N_("cut_at"), N_("dataset"), N_("datasets"), N_("deadline"), N_("decision"),
 	N_("direction"), N_("erasure"), N_("event"), N_("field"), N_("fields"), N_("filer"), N_("fingerprint"),
 	N_("frequency"), N_("from"), N_("id"), N_("impact"), N_("key_there"), N_("kind"), N_("last_change"),

@@ -1763,7 +1763,8 @@ int strata_view_audit(strata_node *n, const git_oid *view_id, strata_view_audit_
 	if (git_commit_lookup(&src, strata_node_repo(n), &source) < 0) {
 		git_error_clear();
 		error = strata_error_setc(STRATA_ENOTFOUND, "the view's source %.12s is not held at this node: "
-					  "audit it at '%s', which built it", shex, builder);
+					  "audit it at '%s', which built it, or check one record of it here with the "
+					  "evidence '%s' adds ('strata audit view --evidence FILE')", shex, builder, builder);
 		goto done;
 	}
 	if (git_blob_lookup(&blob, strata_node_repo(n), &blob_id) < 0) {
