@@ -105,15 +105,6 @@ static int name_allowed(const char *name)
 	return 0;
 }
 
-static const char *printable(char *out, size_t size, const char *s)
-{
-	size_t k = 0;
-	for (; *s && k + 5 < size && k < 80; s++)
-		k += (size_t)snprintf(out + k, size - k, isprint((unsigned char)*s) ? "%c" : "\\x%02x", (unsigned char)*s);
-	out[k] = '\0';
-	return out;
-}
-
 int strata_evidence_read(strata_evidence *ev, const char *what, const void *data, size_t len)
 {
 	struct archive *a = archive_read_new();
@@ -125,8 +116,9 @@ int strata_evidence_read(strata_evidence *ev, const char *what, const void *data
 	memset(ev, 0, sizeof(*ev));
 	if (!a)
 		return strata_error_set("out of memory");
-	if (len >= 2 && ((const unsigned char *)data)[0] == 0x1f && ((const unsigned char *)data)[1] == 0x8b) {
-		strata_error_set("'%s' is gzip-compressed; an evidence bundle is a plain tar archive", what);
+	if (strata_tar_compressed_kind(data, len)) {
+		strata_error_set("'%s' is %s-compressed; an evidence bundle is a plain tar archive", what,
+				 strata_tar_compressed_kind(data, len));
 		goto done;
 	}
 	if (archive_read_support_format_tar(a) != ARCHIVE_OK || archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
@@ -138,17 +130,13 @@ int strata_evidence_read(strata_evidence *ev, const char *what, const void *data
 		la_int64_t size = archive_entry_size(e);
 		strata_buf body = STRATA_BUF_INIT;
 
-		printable(shown, sizeof(shown), name ? name : "");
+		strata_tar_printable(shown, sizeof(shown), name ? name : "");
 		if (!name || !name_allowed(name)) {
 			error = strata_error_set("'%s': unexpected entry '%s': a bundle holds parts/, objects/, "
 						 "allowed_signers and report.html only", what, shown);
 			goto done;
 		}
-		if (archive_entry_hardlink(e) || archive_entry_filetype(e) != AE_IFREG || archive_entry_sparse_count(e) > 0) {
-			error = strata_error_set("'%s': entry '%s' is not a regular file", what, shown);
-			goto done;
-		}
-		if ((error = strata_tar_entry_plain(data, -1, len, (uint64_t)archive_read_header_position(a), what, shown)) < 0)
+		if ((error = strata_tar_entry_regular(a, e, data, -1, len, what, shown, _("an evidence bundle"))) < 0)
 			goto done;
 		if (strata_evidence_get(ev, name)) {
 			error = strata_error_set("'%s': duplicate entry '%s'", what, shown);

@@ -80,26 +80,6 @@ int strata_parcel_ref_name_valid(const char *name)
 }
 
 /* A name from the archive, safe to print: printable ASCII, at most 64 characters. */
-static const char *printable(char *out, size_t size, const char *s)
-{
-	size_t k = 0;
-	for (; *s && k + 5 < size && k < 64; s++)
-		k += (size_t)snprintf(out + k, size - k, isprint((unsigned char)*s) ? "%c" : "\\x%02x",
-				      (unsigned char)*s);
-	out[k] = '\0';
-	return out;
-}
-
-static const char *compressed_kind(const unsigned char *d, size_t len)
-{
-	if (len >= 2 && d[0] == 0x1f && d[1] == 0x8b) return "gzip";
-	if (len >= 3 && !memcmp(d, "BZh", 3)) return "bzip2";
-	if (len >= 6 && !memcmp(d, "\xfd" "7zXZ\0", 6)) return "xz";
-	if (len >= 4 && !memcmp(d, "\x28\xb5\x2f\xfd", 4)) return "zstd";
-	if (len >= 2 && d[0] == 0x1f && d[1] == 0x9d) return "compress";
-	return NULL;
-}
-
 /* objects.pack into an unlinked file under `spool` (so nothing is left if we die), hashed as it goes. */
 static int spool_pack(strata_parcel *p, struct archive *a, const char *what, const char *spool, uint64_t size)
 {
@@ -182,7 +162,7 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, in
 		memcpy(head, data, len < sizeof(head) ? len : sizeof(head));
 	else if (pread(fd, head, sizeof(head), 0) < 0)
 		return strata_error_sys(what);
-	if ((kind = compressed_kind(head, len < sizeof(head) ? len : sizeof(head))) != NULL) {
+	if ((kind = strata_tar_compressed_kind(head, len < sizeof(head) ? len : sizeof(head))) != NULL) {
 		strata_error_set("'%s' is %s-compressed; a parcel is a plain tar archive and strata "
 				 "does not decompress untrusted input", what, kind);
 		goto done;
@@ -199,29 +179,12 @@ static int read_entries(strata_parcel *p, const char *what, const void *data, in
 
 		if (!name)
 			name = "";
-		printable(shown, sizeof(shown), name);
+		strata_tar_printable(shown, sizeof(shown), name);
 		if (count == 3) {
 			error = strata_error_set("'%s': unexpected extra entry '%s' after objects.pack", what, shown);
 			goto done;
 		}
-		if (archive_entry_hardlink(e)) {
-			error = strata_error_set("'%s': entry '%s' is a hard link; a parcel holds regular files only", what, shown);
-			goto done;
-		}
-		if (archive_entry_filetype(e) != AE_IFREG) {
-			mode_t t = archive_entry_filetype(e);
-			error = strata_error_set("'%s': entry '%s' is a %s; a parcel holds regular files only", what, shown,
-					 t == AE_IFLNK ? _("symbolic link") : t == AE_IFDIR ? "directory" :
-					 t == AE_IFCHR || t == AE_IFBLK ? "device" : t == AE_IFIFO ? "FIFO" :
-					 _("special file"));
-			goto done;
-		}
-		/* libarchive takes a GNU sparse entry with an empty map for a regular file: its raw headers say */
-		if (archive_entry_sparse_count(e) > 0) {
-			error = strata_error_set("'%s': entry '%s' is sparse; a parcel holds plain files only", what, shown);
-			goto done;
-		}
-		if ((error = strata_tar_entry_plain(data, fd, len, (uint64_t)archive_read_header_position(a), what, shown)) < 0)
+		if ((error = strata_tar_entry_regular(a, e, data, fd, len, what, shown, _("a parcel"))) < 0)
 			goto done;
 		for (i = 0; i < 3 && strcmp(name, entry_names[i]); i++)
 			;

@@ -1,10 +1,14 @@
 /*
- * tarcheck.c - a parcel's tar blocks, checked where libarchive is lenient
+ * tarcheck.c - an untrusted tar's blocks, checked where libarchive is lenient
  * (see tarcheck.h).  libarchive reads a GNU sparse entry with an empty map
  * as a regular file, and an archive without its end blocks as complete.
  */
 #include "strata/format/tarcheck.h"
 #include "strata/base/error.h"
+#include "strata/base/i18n.h"
+
+#include <ctype.h>
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -115,4 +119,44 @@ int strata_tar_end_ok(const void *data, int fd, uint64_t len, uint64_t end, cons
 		k += n;
 	}
 	return 0;
+}
+
+const char *strata_tar_printable(char *out, size_t size, const char *s)
+{
+	size_t k = 0;
+
+	for (; *s && k + 5 < size && k < 64; s++)
+		k += (size_t)snprintf(out + k, size - k, isprint((unsigned char)*s) ? "%c" : "\\x%02x", (unsigned char)*s);
+	out[k] = '\0';
+	return out;
+}
+
+const char *strata_tar_compressed_kind(const void *data, size_t len)
+{
+	const unsigned char *d = data;
+
+	if (len >= 2 && d[0] == 0x1f && d[1] == 0x8b) return "gzip";
+	if (len >= 3 && !memcmp(d, "BZh", 3)) return "bzip2";
+	if (len >= 6 && !memcmp(d, "\xfd" "7zXZ\0", 6)) return "xz";
+	if (len >= 4 && !memcmp(d, "\x28\xb5\x2f\xfd", 4)) return "zstd";
+	if (len >= 2 && d[0] == 0x1f && d[1] == 0x9d) return "compress";
+	return NULL;
+}
+
+int strata_tar_entry_regular(struct archive *a, struct archive_entry *e, const void *data, int fd, uint64_t len,
+			     const char *what, const char *shown, const char *container)
+{
+	if (archive_entry_hardlink(e))
+		return strata_error_set("'%s': entry '%s' is a hard link; %s holds regular files only", what, shown, container);
+	if (archive_entry_filetype(e) != AE_IFREG) {
+		mode_t t = archive_entry_filetype(e);
+		return strata_error_set("'%s': entry '%s' is a %s; %s holds regular files only", what, shown,
+					t == AE_IFLNK ? _("symbolic link") : t == AE_IFDIR ? _("directory") :
+					t == AE_IFCHR || t == AE_IFBLK ? _("device") : t == AE_IFIFO ? "FIFO" :
+					_("special file"), container);
+	}
+	/* libarchive takes a GNU sparse entry with an empty map for a regular file: its raw headers say */
+	if (archive_entry_sparse_count(e) > 0)
+		return strata_error_set("'%s': entry '%s' is sparse; %s holds plain files only", what, shown, container);
+	return strata_tar_entry_plain(data, fd, len, (uint64_t)archive_read_header_position(a), what, shown);
 }
