@@ -99,6 +99,26 @@ START_TEST(last_line_signature)
 }
 END_TEST
 
+/* trailers by git's rule: the last paragraph only, the last of a repeated key */
+START_TEST(commit_trailers)
+{
+	const char *raw = "tree 0000\nparent 1111\n\nsubject\n\nStrata-Node: forged-in-body\n\n"
+			  "Strata-Event: view-build\nStrata-Node: cn-a\nStrata-Node: cn-b\n";
+	char v[64];
+
+	ck_assert_int_eq(strata_sign_commit_trailer(raw, "Strata-Event", v, sizeof(v)), 1);
+	ck_assert_str_eq(v, "view-build");
+	ck_assert_int_eq(strata_sign_commit_trailer(raw, "Strata-Node", v, sizeof(v)), 1);
+	ck_assert_str_eq(v, "cn-b");
+	ck_assert_int_eq(strata_sign_commit_trailer(raw, "Strata-Source", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "");
+	/* a "trailer" in a paragraph before the last is message text */
+	ck_assert_int_eq(strata_sign_commit_trailer("tree 0\n\nsubject\n\nStrata-Source: x\n\nlast words\n",
+						    "Strata-Source", v, sizeof(v)), 0);
+	ck_assert_int_eq(strata_sign_commit_trailer("tree 0\n", "Strata-Source", v, sizeof(v)), 0);
+}
+END_TEST
+
 START_TEST(pubkey_format_parse)
 {
 	strata_buf line = STRATA_BUF_INIT;
@@ -188,6 +208,7 @@ int main(void)
 	tcase_add_test(tc, verify_refuses_tampering);
 	tcase_add_test(tc, pubkey_format_parse);
 	tcase_add_test(tc, last_line_signature);
+	tcase_add_test(tc, commit_trailers);
 	tcase_add_test(tc, key_save_load_is_private);
 	tcase_add_test(tc, same_signature_as_ssh_keygen);
 	suite_add_tcase(s, tc);

@@ -72,6 +72,15 @@ int strata_sign_last_line_verify(strata_pubkey *signer, const char *data, size_t
 				 const char *ns);
 
 /*
+ * The value of trailer `key` in a commit message (git's rule: the "Key:
+ * value" lines of its last paragraph; the last of them if repeated) into
+ * `out`; 1 if found, 0 if not ("" in out).  strata_sign_commit_trailer
+ * does the same for a raw commit (its message after the headers).
+ */
+int strata_message_trailer(const char *message, const char *key, char *out, size_t outsz);
+int strata_sign_commit_trailer(const char *raw, const char *key, char *out, size_t outsz);
+
+/*
  * A raw commit (`git cat-file commit` prints it) split into its SSH
  * signature (the gpgsig header's value, unindented) and the bytes it
  * signs (the commit without that header).  1 if it is signed, 0 if not.

@@ -443,18 +443,10 @@ static int tree_entry(const strata_buf *tree, const char *name, const git_oid *i
 	return 0;
 }
 
-/* a commit's trailer `key` (the last paragraph's "Key: value"), "" if none */
+/* a raw commit's trailer `key`, "" if none */
 static void trailer(char *out, size_t outsz, const strata_buf *commit, const char *key)
 {
-	const char *msg = strstr(commit->ptr, "\n\n"), *p;
-	size_t klen = strlen(key);
-
-	out[0] = '\0';
-	for (p = msg; p && (p = strstr(p, "\n")) != NULL; p++)
-		if (!strncmp(p + 1, key, klen) && p[1 + klen] == ':' && p[2 + klen] == ' ') {
-			const char *v = p + 3 + klen;
-			snprintf(out, outsz, "%.*s", (int)strcspn(v, "\n"), v);
-		}
+	strata_sign_commit_trailer(commit->ptr ? commit->ptr : "", key, out, outsz);
 }
 
 /* 1 if `line` is one whole line of the leaf */

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -567,4 +568,32 @@ int strata_sign_last_line_verify(strata_pubkey *signer, const char *data, size_t
 	error = strata_sign_sshsig_verify(signer, armored.ptr, armored.len, ns, data, (size_t)(line - data));
 	strata_buf_dispose(&armored);
 	return error < 0 ? STRATA_EVERIFY : 1;
+}
+
+int strata_message_trailer(const char *message, const char *key, char *out, size_t outsz)
+{
+	git_message_trailer_array tr = { 0 };
+	int found = 0;
+
+	if (outsz)
+		out[0] = '\0';
+	if (git_message_trailers(&tr, message) == 0) {
+		for (size_t i = 0; i < tr.count; i++)
+			if (!strcmp(tr.trailers[i].key, key)) {
+				snprintf(out, outsz, "%s", tr.trailers[i].value);
+				found = 1;
+			}
+		git_message_trailer_array_free(&tr);
+	}
+	git_error_clear();
+	return found;
+}
+
+int strata_sign_commit_trailer(const char *raw, const char *key, char *out, size_t outsz)
+{
+	const char *msg = strstr(raw, "\n\n");
+
+	if (outsz)
+		out[0] = '\0';
+	return msg ? strata_message_trailer(msg + 2, key, out, outsz) : 0;
 }

@@ -4,6 +4,7 @@
  * newline) and their verification against the node's trusted keys.
  */
 #include "strata/node/commit.h"
+#include "strata/format/sign.h"
 #include "strata/base/i18n.h"
 #include "strata/base/time.h"
 #include "strata/base/array.h"
@@ -171,21 +172,7 @@ int strata_commit_check_in(strata_sig_status *status, char *signer, size_t signe
 
 int strata_commit_trailer(const git_commit *c, const char *key, char *out, size_t outsz)
 {
-	git_message_trailer_array tr = { 0 };
-	int found = 0;
-
-	if (outsz)
-		out[0] = '\0';
-	if (git_message_trailers(&tr, git_commit_message(c)) == 0) {
-		for (size_t i = 0; i < tr.count; i++)
-			if (!strcmp(tr.trailers[i].key, key)) {
-				snprintf(out, outsz, "%s", tr.trailers[i].value);
-				found = 1;
-			}
-		git_message_trailer_array_free(&tr);
-	}
-	git_error_clear();
-	return found;
+	return strata_message_trailer(git_commit_message(c), key, out, outsz);
 }
 
 typedef struct {
