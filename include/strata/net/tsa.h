@@ -23,7 +23,8 @@ int strata_tsa_get(strata_buf *url, strata_buf *pem, strata_node *n);
 /*
  * Names the authority: its URL (http:// or https://) and the certificate
  * its tokens chain to (PEM: the authority's own, or its CA).  Under the
- * journal lock, as every node.conf change.
+ * journal lock, inside a journalled change (strata_journal_conf_begin), as
+ * every node.conf change: NODE/tsa.pem joins it, so an undo restores both.
  */
 int strata_tsa_check_url(const char *url);
 int strata_tsa_set(strata_node *n, const char *url, const char *pem, size_t pem_len);

@@ -2,6 +2,7 @@
  * tsa.c - asking this node's timestamp authority (tsa.h).
  */
 #include "strata/net/tsa.h"
+#include "strata/node/journal.h"
 #include "strata/base/fs.h"
 #include "strata/base/i18n.h"
 #include "strata/format/msg.h"
@@ -73,7 +74,9 @@ int strata_tsa_set(strata_node *n, const char *url, const char *pem, size_t pem_
 		error = strata_error_set("out of memory");
 		goto done;
 	}
-	if ((error = strata_fs_write_atomic(path, pem, pem_len, 0644)) < 0)
+	/* the certificate joins the caller's journalled change: undone with node.conf if the change fails */
+	if ((error = strata_journal_add_file(n, STRATA_TSA_PEM)) < 0 ||
+	    (error = strata_fs_write_atomic(path, pem, pem_len, 0644)) < 0)
 		goto done;
 	error = strata_node_conf_set(n, "tsa.url", url);
 done:
@@ -89,6 +92,10 @@ int strata_tsa_remove(strata_node *n)
 
 	if (!path)
 		return strata_error_set("out of memory");
+	if ((error = strata_journal_add_file(n, STRATA_TSA_PEM)) < 0) {
+		free(path);
+		return error;
+	}
 	error = strata_node_conf_set(n, "tsa.url", "");
 	if (error == 0 && unlink(path) < 0 && errno != ENOENT)
 		error = strata_error_sys("cannot remove the timestamp authority's certificate");

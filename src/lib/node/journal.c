@@ -8,6 +8,7 @@
  * after a crash it is either whole or absent.
  */
 #include "strata/node/journal.h"
+#include "node_priv.h"
 #include "strata/node/officers.h"
 #include "strata/base/i18n.h"
 #include "strata/node/audit.h"
@@ -289,6 +290,9 @@ static int restore_file(strata_node *n, const char *relpath, json_t *old)
 		error = strata_fs_fsync_dir(dir);
 	else if (errno != ENOENT)
 		error = strata_error_sys(lpath);
+	/* the node's own reading of node.conf follows the file put back (node_priv.h) */
+	if (!error && !strcmp(relpath, "node.conf"))
+		error = strata_node_conf_reopen(n);
 	free(rel);
 	free(lpath);
 	free(dir);

@@ -513,6 +513,28 @@ int strata_node_conf_get(strata_buf *out, strata_node *n, const char *key)
 	return error;
 }
 
+int strata_node_conf_reopen(strata_node *n)
+{
+	strata_buf conf = STRATA_BUF_INIT;
+	git_config *cfg = NULL;
+	int error;
+
+	if ((error = strata_buf_printf(&conf, "%s/node.conf", n->path)) < 0)
+		return error;
+	if (git_config_open_ondisk(&cfg, conf.ptr) < 0)
+		error = strata_error_git("cannot read node.conf");
+	else {
+		git_config_free(n->cfg);
+		n->cfg = cfg;
+		free(n->trusted);	/* the keys read from it (peers.c) are read again */
+		n->trusted = NULL;
+		n->ntrusted = 0;
+		n->trusted_loaded = 0;
+	}
+	strata_buf_dispose(&conf);
+	return error;
+}
+
 int strata_node_conf_set(strata_node *n, const char *key, const char *text)
 {
 	if (!strata_node_locked(n))

@@ -33,4 +33,12 @@ struct strata_node {
 	char *actor_note;	/* trailers every event names while set (a second officer's approval) */
 };
 
+/*
+ * Reads node.conf again into n->cfg (and forgets the trusted keys read
+ * from it): after the file was put back by a journal's undo.  libgit2's
+ * file config does not see a file restored to content it read before
+ * (it compares a checksum it does not update on its own writes).
+ */
+int strata_node_conf_reopen(strata_node *n);
+
 #endif
