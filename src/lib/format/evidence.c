@@ -322,33 +322,54 @@ typedef struct {
 	void *payload;
 	char *covered;		/* per entry: listed by a part */
 	const char *keys;	/* the reader's allowed_signers, or NULL */
+	struct reader_key {
+		char node[128];
+		strata_pubkey key;
+	} *rk;			/* ... read once: each line's node and ssh-ed25519 key */
+	size_t nrk;
 	const char *tsa;	/* the reader's timestamp authority certificate (PEM), or NULL */
 	int stamped;		/* parts with a timestamp */
 } checker;
 
+/* the reader's keys, read once: "NODE [options] ssh-ed25519 KEY" a line; lines without such a key are skipped */
+static int read_keys(checker *k)
+{
+	size_t alloc = 0;
+	int error;
+
+	for (const char *p = k->keys; p && *p;) {
+		const char *eol = strchr(p, '\n'), *kp;
+		char line[1024];
+		size_t nlen;
+		snprintf(line, sizeof(line), "%.*s", (int)(eol ? (size_t)(eol - p) : strlen(p)), p);
+		p = eol ? eol + 1 : NULL;
+		nlen = strcspn(line, " \t");
+		if (!nlen || nlen >= sizeof(k->rk->node) || (kp = strstr(line, "ssh-ed25519 ")) == NULL)
+			continue;
+		if ((error = strata_array_grow(&k->rk, &alloc, k->nrk + 1, 16)) < 0)
+			return error;
+		if (strata_sign_pubkey_parse(&k->rk[k->nrk].key, kp) < 0) {
+			strata_error_clear();
+			continue;
+		}
+		snprintf(k->rk[k->nrk].node, sizeof(k->rk->node), "%.*s", (int)nlen, line);
+		k->nrk++;
+	}
+	return 0;
+}
+
 /* with the reader's keys: `keyline` must be one they list for `node` */
 static int known_key(checker *k, const char *node, const char *keyline, const char *where)
 {
-	strata_pubkey want, pk;
-	const char *p = k->keys;
-	size_t nlen = strlen(node);
+	strata_pubkey want;
 
 	if (!k->keys)
 		return 0;
 	if (strata_sign_pubkey_parse(&want, keyline) < 0)
 		return strata_error_setc(STRATA_EVERIFY, "%s: the key given for %s is not an ssh-ed25519 key", where, node);
-	while (p && *p) {
-		const char *eol = strchr(p, '\n'), *k1;
-		char line[1024];
-		snprintf(line, sizeof(line), "%.*s", (int)(eol ? (size_t)(eol - p) : strlen(p)), p);
-		p = eol ? eol + 1 : NULL;
-		if (strncmp(line, node, nlen) || (line[nlen] != ' ' && line[nlen] != '\t'))
-			continue;
-		if ((k1 = strstr(line, "ssh-ed25519 ")) != NULL && strata_sign_pubkey_parse(&pk, k1) == 0 &&
-		    strata_sign_pubkey_equal(&pk, &want))
+	for (size_t i = 0; i < k->nrk; i++)
+		if (!strcmp(k->rk[i].node, node) && strata_sign_pubkey_equal(&k->rk[i].key, &want))
 			return 0;
-		strata_error_clear();
-	}
 	return strata_error_setc(STRATA_EVERIFY, "%s: the key given for %s is not one your keys list for it (a swapped "
 				 "key, or one you do not hold yet)", where, node);
 }
@@ -1129,13 +1150,18 @@ done:
 int strata_evidence_verify(const strata_evidence *ev, const char *keys, const char *tsa, strata_evidence_say say_fn,
 			   void *payload)
 {
-	checker k = { ev, say_fn, payload, calloc(ev->n ? ev->n : 1, 1), keys, tsa, 0 };
+	checker k = { ev, say_fn, payload, calloc(ev->n ? ev->n : 1, 1), keys, NULL, 0, tsa, 0 };
 	size_t parts = strata_evidence_parts(ev);
 	json_t *prev = NULL;
 	int error = 0;
 
 	if (!k.covered)
 		return strata_error_set("out of memory");
+	if ((error = read_keys(&k)) < 0) {
+		free(k.covered);
+		free(k.rk);
+		return error;
+	}
 	if (!parts)
 		error = strata_error_setc(STRATA_EVERIFY, "the bundle has no parts/1-NODE.json");
 	for (size_t n = 1; !error && n <= parts; n++)
@@ -1164,5 +1190,6 @@ int strata_evidence_verify(const strata_evidence *ev, const char *keys, const ch
 				 "(or check with --keys FILE)"));
 	json_decref(prev);
 	free(k.covered);
+	free(k.rk);
 	return error;
 }
