@@ -331,7 +331,7 @@ int main(int argc, char **argv)
 		cli.node_dir = ".";
 
 	git_libgit2_init();
-	/* a power loss must not lose acknowledged writes (FACTS.md) */
+	/* a power loss must not lose acknowledged writes (doc/design.md, "Facts checked on this platform") */
 	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, strata_fs_fsync_enabled());
 	/*
 	 * Pack files are read through mapped windows: keep them small and few,

@@ -28,7 +28,7 @@ START_TEST(sign_verify_round_trip)
 
 	ck_assert_int_eq(strata_sign_sshsig(&sig, key, "git", msg, strlen(msg)), 0);
 	ck_assert(strncmp(sig.ptr, "-----BEGIN SSH SIGNATURE-----\n", 30) == 0);
-	ck_assert_int_ne(sig.ptr[sig.len - 1], '\n');	/* FACTS.md: no trailing newline */
+	ck_assert_int_ne(sig.ptr[sig.len - 1], '\n');	/* doc/design.md, "Facts": no trailing newline */
 	ck_assert_int_eq(strata_sign_sshsig_verify(&who, sig.ptr, sig.len, "git", msg, strlen(msg)), 0);
 	strata_sign_key_public(&mine, key);
 	ck_assert(strata_sign_pubkey_equal(&who, &mine));

@@ -1,5 +1,5 @@
 /*
- * check_view.c - the never-leak property over whole views (DESIGN.md
+ * check_view.c - the never-leak property over whole views (doc/design.md,
  * guarantee 1): random datasets and random policies, real view builds,
  * and a scan of every object reachable from each view.
  * STRATA_LEAK_CASES sets the number of cases (default 1000).

@@ -1,5 +1,5 @@
 /*
- * dataset.h - datasets as signed commits (DESIGN.md, "Dataset layout").
+ * dataset.h - datasets as signed commits (doc/dataset-format.md).
  *
  * A dataset commit's tree holds schema.json (schema.h) and records/ (see
  * trie.h); import.h writes them.  This module reads them: resolve a

@@ -5,7 +5,7 @@
  * form has keys sorted by bytes, no insignificant whitespace, UTF-8 as is,
  * and only '"', '\\' and control characters escaped (\b \f \n \r \t, other
  * controls as \u00xx).  Equal records always give equal bytes, which is
- * what makes tree ids independent of history (DESIGN.md guarantee 6).
+ * what makes tree ids independent of history (doc/design.md, guarantee 6).
  *
  * Trust: JSON Lines input and stored record lines are untrusted.
  */

@@ -1,6 +1,6 @@
 /*
  * msg.h - framed messages between a node's key-holding process and its
- * network process (DESIGN.md, "Transport"; doc/design.md, "Privilege
+ * network process (doc/design.md, "Network replication and privilege separation"; doc/design.md, "Privilege
  * separation").
  *
  * A message is a 32-bit big-endian length, then fields: a one-byte tag, a

@@ -1,6 +1,7 @@
 /*
  * pack.h - write objects straight into a git pack (never one loose object
- * per record: FACTS.md measured 4 KiB per loose object).
+ * per record: a loose object costs a 4 KiB block, doc/design.md, "Facts
+ * checked on this platform").
  *
  * Objects are added with their id computed at once (trees need it), then
  * deflated and appended to a temporary pack by one worker thread per core,
@@ -15,7 +16,9 @@
  * uncommitted writer removes the temporary files.
  *
  * Trust: only our own objects go through here; packs from peers are
- * indexed and verified by libgit2's indexer instead.
+ * read and verified object by object by parcel_import.c and received.c
+ * (libgit2's indexer is not used: doc/design.md, "Parcels, links and the
+ * audit log").
  */
 #ifndef STRATA_PACK_H
 #define STRATA_PACK_H

@@ -1,6 +1,6 @@
 /*
  * schema.h - a dataset's schema.json: fields in input order, their types,
- * and the key (DESIGN.md, "Dataset layout").
+ * and the key (doc/dataset-format.md).
  *
  * Trust: a schema read from a received tree is validated like any other
  * input (strata_schema_parse refuses what it does not know).

@@ -1,7 +1,7 @@
 /*
  * sign.h - Ed25519 node keys and SSH signatures (SSHSIG).
  *
- * Signatures are byte-identical to `ssh-keygen -Y sign` (FACTS.md), so
+ * Signatures are byte-identical to `ssh-keygen -Y sign` (doc/design.md, "Facts checked on this platform"), so
  * stock git verifies every commit strata makes with gpg.format=ssh.
  *
  * Trust: signatures and public key lines come from outside and are parsed

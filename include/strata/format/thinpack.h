@@ -1,6 +1,6 @@
 /*
  * thinpack.h - a git pack of what a recipient lacks, with deltas against
- * what it has (libgit2 cannot write thin packs: FACTS.md).
+ * what it has (libgit2 cannot write thin packs: doc/design.md, "Facts checked on this platform").
  *
  * The pack holds every object reachable from `tips` and not from `bases`
  * (commits the recipient holds with everything they reach).  An object

@@ -1,5 +1,5 @@
 /*
- * trie.h - the history-independent record layout (DESIGN.md guarantee 6).
+ * trie.h - the history-independent record layout (doc/design.md, guarantee 6).
  *
  * Every record has a 32-byte key hash, and the records sorted by it are
  * cut into content-defined chunks, two levels deep:

@@ -6,7 +6,7 @@
  * its memory; the child then gives up file system access (Landlock: read
  * only /etc and the system libraries, write nowhere) and the right to gain
  * privileges, and the parent makes itself undumpable so the child cannot
- * read the key out of it.  They talk over a socket pair (strata/msg.h).
+ * read the key out of it.  They talk over a socket pair (strata/format/msg.h).
  */
 #ifndef STRATA_NETPROC_H
 #define STRATA_NETPROC_H

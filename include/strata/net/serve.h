@@ -1,5 +1,5 @@
 /*
- * serve.h - the replication daemon (DESIGN.md, "Transport").
+ * serve.h - the replication daemon (doc/design.md, "Network replication and privilege separation").
  *
  * HTTPS (TLS 1.3 only, both sides authenticated by pinned node keys,
  * strata/tls.h) on one address:

@@ -1,5 +1,5 @@
 /*
- * tls.h - how nodes recognise each other over TLS (DESIGN.md, "Transport";
+ * tls.h - how nodes recognise each other over TLS (doc/design.md, "Network replication and privilege separation";
  * doc/design.md, "Privilege separation").
  *
  * Each process that talks to the network gets a fresh Ed25519 TLS key and a

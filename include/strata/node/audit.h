@@ -1,5 +1,5 @@
 /*
- * audit.h - the node's event log (DESIGN.md, "Audit").
+ * audit.h - the node's event log (doc/design.md, "Parcels, links and the audit log").
  *
  * refs/strata/audit is an append-only chain of signed commits, one per
  * event that changed the node or sent data from it (parcel exported or
@@ -11,7 +11,7 @@
  * peers, datasets, commit ids, policy and purpose, so stock git reads and
  * verifies it (`git log --show-signature refs/strata/audit`).
  *
- * Refused input changes nothing in the repository (DESIGN.md guarantee 5),
+ * Refused input changes nothing in the repository (doc/design.md, guarantee 5),
  * so refusals are not chain events: they are appended, one JSON object per
  * line, to NODE/refused.log, which `strata audit log` shows beside the
  * chain.  That file is local and unsigned; at its cap it is rotated to

@@ -2,7 +2,7 @@
  * commit.h - signed commits and their verification.
  *
  * Every commit a node makes is signed with its Ed25519 key in the SSH
- * signature format, namespace "git" (DESIGN.md guarantee 2), and refs move
+ * signature format, namespace "git" (doc/design.md, guarantee 2), and refs move
  * only after every object they name is durable.
  */
 #ifndef STRATA_COMMIT_H

@@ -3,7 +3,10 @@
  * files of the node (a link file, node.conf) all-or-nothing, across an
  * error, a kill or a power loss.
  *
- * Used by parcel import, view build and policy commit.
+ * Every change goes through it: through strata_change (change.h: parcel
+ * import, receipts, view build, policy commit, import, erasure) or, for
+ * node.conf, strata_journal_conf_begin (peers, officers, keys, the
+ * timestamp authority, dataset labels).
  * A parcel import moves every received view's ref, then the sender's link
  * file (the sequence), then appends its audit event; each step is atomic
  * on its own, and the audit event is the last.  Before the first ref

@@ -1,6 +1,6 @@
 /*
  * node.h - a strata node: one directory holding node.conf, a bare git
- * repository, the node key and per-policy secrets (DESIGN.md, "Node layout").
+ * repository, the node key and per-policy secrets (doc/design.md, "Node layout").
  *
  *     NODE/node.conf      name, tier, peers (peers.h), signers
  *     NODE/repo.git       the bare repository (refs.h names its refs)

@@ -1,6 +1,6 @@
 /*
  * policy.h - privacy policies: what leaves a node, for whom, and how
- * redacted (DESIGN.md, "Policies").
+ * redacted (doc/design.md, "Policies and views").
  *
  * Default deny: a dataset the policy does not name is not shared, and a
  * field it does not name is dropped.  Every rule remembers its line and

@@ -1,5 +1,5 @@
 /*
- * redact.h - applying a policy to records (DESIGN.md guarantee 1).
+ * redact.h - applying a policy to records (doc/design.md, guarantee 1).
  *
  * Every transform is deterministic: the same record, policy and secret
  * give the same bytes.  Pseudonyms are HMAC-SHA256 under the policy's

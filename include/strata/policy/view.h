@@ -1,5 +1,5 @@
 /*
- * view.h - redacted views: dataset x peer x policy (DESIGN.md, "Views").
+ * view.h - redacted views: dataset x peer x policy (doc/design.md, "Policies and views").
  *
  * A view of a source (a dataset this node owns, or data received from a
  * peer) for a peer is a signed commit on refs/strata/views/<peer>/<name>
@@ -120,7 +120,7 @@ typedef struct {
 /*
  * Recomputes a view commit from what its trailers name (source commit,
  * policy blob, dataset, recipient) and this node's secret for the policy,
- * and compares trees (DESIGN.md guarantee 3).  If they differ, `cb` gets
+ * and compares trees (doc/design.md, guarantee 3).  If they differ, `cb` gets
  * each record that differs: (in the view, per the policy).  Writes only to
  * a scratch repository that is removed after.  STRATA_ENOTFOUND if the
  * source or the policy is not held here.

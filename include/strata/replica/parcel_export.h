@@ -1,5 +1,5 @@
 /*
- * parcel_export.h - the parcel a peer lacks (DESIGN.md, "Parcels").
+ * parcel_export.h - the parcel a peer lacks (doc/strata-parcel.5).
  *
  * Export: the views this node built for a peer (refs/strata/views/<peer>/...),
  * as a signed parcel holding what the peer lacks.  What it has is what it

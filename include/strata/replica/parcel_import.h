@@ -1,5 +1,5 @@
 /*
- * parcel_import.h - verifies and applies a parcel (DESIGN.md, "Parcels").
+ * parcel_import.h - verifies and applies a parcel (doc/strata-parcel.5).
  *
  * Invariants, checked in this order; a refusal at any step changes
  * nothing but NODE/refused.log:

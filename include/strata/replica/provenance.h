@@ -1,6 +1,6 @@
 /*
  * provenance.h - one record through time and through the tiers
- * (DESIGN.md, "Audit").
+ * (doc/design.md, "Parcels, links and the audit log").
  *
  * A record is found by its key hash, the same way at every node: views
  * key their records by the redacted key, so the key a node shows is the

@@ -1,8 +1,8 @@
 /*
  * parcel.c - parcel archives: read under caps, manifest syntax, signing.
  *
- * Reading follows FACTS.md ("libarchive 3.6, reading an untrusted tar into
- * memory"): the tar format alone is registered and no filter, so nothing
+ * Reading follows doc/design.md ("Facts checked on this platform":
+ * libarchive 3.6, reading an untrusted tar into memory): the tar format alone is registered and no filter, so nothing
  * runs a decompressor (or an external program) on the input; ARCHIVE_WARN
  * is fatal; every entry must be a regular, non-sparse file with an expected
  * name and a declared size under its cap, and must deliver exactly that

@@ -1,5 +1,5 @@
 /*
- * commit.c - signed commits (FACTS.md: sign exactly the bytes of
+ * commit.c - signed commits (doc/design.md, "Facts checked on this platform": sign exactly the bytes of
  * git_commit_create_buffer; attach as gpgsig; armor without trailing
  * newline) and their verification against the node's trusted keys.
  */

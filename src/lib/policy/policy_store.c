@@ -3,7 +3,7 @@
  *
  * refs/strata/policies is a signed history whose tree holds one
  * <name>.yaml per policy.  Views use only committed policies, named by
- * blob id and version in their trailers (DESIGN.md guarantee 3).
+ * blob id and version in their trailers (doc/design.md, guarantee 3).
  * Secrets live in NODE/secrets/<name>.key (64 hex digits, mode 0600) and
  * are never committed or sent.
  */

@@ -1,7 +1,7 @@
 /*
  * view.c - building redacted views; see view.h.
  *
- * Redaction happens here, once, when the view is built (DESIGN.md
+ * Redaction happens here, once, when the view is built (doc/design.md,
  * guarantee 1): records stream from the source through the redactor into
  * the spill buckets, keyed by the hash of the redacted key, then through
  * the trie builder into a pack.  Nothing derived from a dropped or raw
