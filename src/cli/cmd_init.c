@@ -18,7 +18,7 @@ int cmd_init(int argc, char **argv, strata_cli *cli)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *name = NULL, *tier = NULL, *display = NULL, *dir;
-	int c;
+	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "n:t:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -39,13 +39,13 @@ int cmd_init(int argc, char **argv, strata_cli *cli)
 	if (optind + 1 != argc || !name || !tier)
 		return cli_usage(USAGE);
 	dir = argv[optind];
-	if (display && strata_node_display_check(display) < 0)
-		return STRATA_ERROR;	/* before anything is made */
-	if (strata_node_init(dir, name, tier) < 0)
-		return STRATA_ERROR;
+	if (display && (rc = strata_node_display_check(display)) < 0)
+		return rc;	/* before anything is made */
+	if ((rc = strata_node_init(dir, name, tier)) < 0)
+		return rc;
 	if (display && display[0]) {
 		strata_node *n = NULL;
-		int rc = strata_node_open(&n, dir);
+		rc = strata_node_open(&n, dir);
 		if (rc == 0)
 			rc = strata_node_set_display_name(n, display);
 		strata_node_free(n);

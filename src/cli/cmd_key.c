@@ -26,10 +26,11 @@ static int print_rotation(const char *text, size_t len, void *payload)
 	strata_rotation r;
 	strata_buf o = STRATA_BUF_INIT, nk = STRATA_BUF_INIT;
 	char t[40];
+	int rc;
 
 	(void)payload;
-	if (strata_rotation_parse(&r, text, len) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_rotation_parse(&r, text, len)) < 0)
+		return rc;
 	strata_sign_pubkey_fingerprint(&o, &r.old_key);
 	strata_sign_pubkey_fingerprint(&nk, &r.new_key);
 	strata_time_format(t, sizeof(t), r.time);

@@ -499,8 +499,8 @@ static int peer_list(int argc, char **argv, strata_cli *cli)
 	}
 	if (optind != argc)
 		return cli_usage(USAGE);
-	if (strata_peers_list(&peers, &npeers, cli->node) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_peers_list(&peers, &npeers, cli->node)) < 0)
+		return rc;
 	rows = json_array();
 	for (size_t i = 0; i < npeers; i++) {
 		json_t *o = peer_json(cli->node, peers[i]);

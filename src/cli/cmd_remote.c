@@ -135,8 +135,8 @@ int cmd_remote(int argc, char **argv, strata_cli *cli)
 		return rc;
 	o.progress = !cli->quiet && isatty(STDERR_FILENO);
 	if (!strcmp(verb, "sync") && optind == argc) {
-		if (strata_peers_list(&peers, &npeers, cli->node) < 0)
-			return STRATA_ERROR;
+		if ((rc = strata_peers_list(&peers, &npeers, cli->node)) < 0)
+			return rc;
 	}
 	if (strata_remote_open(&r, cli->node, &o) < 0) {
 		strata_peers_list_free(peers);

@@ -137,8 +137,8 @@ static int secret_rotate(const char *name, int confirm, strata_cli *cli)
 		return rc;
 	strata_policy_free(p);
 	if (!confirm) {
-		if (strata_peers_list(&peers, &npeers, cli->node) < 0)
-			return STRATA_ERROR;
+		if ((rc = strata_peers_list(&peers, &npeers, cli->node)) < 0)
+			return rc;
 		printf(_("rotating the secret of policy '%s' changes every pseudonym its views hold.\n"), name);
 		for (size_t i = 0; i < npeers; i++) {
 			strata_buf pol = STRATA_BUF_INIT;

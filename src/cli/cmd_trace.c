@@ -233,6 +233,7 @@ int cmd_trace(int argc, char **argv, strata_cli *cli)
 	};
 	strata_trace t;
 	int c, fmt = 0;
+	int rc;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -253,8 +254,8 @@ int cmd_trace(int argc, char **argv, strata_cli *cli)
 	}
 	if (argc - optind < 2)
 		return cli_usage(USAGE);
-	if (strata_provenance_trace(&t, cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1)) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_provenance_trace(&t, cli->node, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1))) < 0)
+		return rc;
 	if (fmt == 1) {
 		json_t *o = trace_json(&t, cli->node);
 		json_dumpf(o, stdout, JSON_INDENT(2));

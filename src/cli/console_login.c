@@ -44,7 +44,9 @@ int strata_console_token_init(strata_node *n, int renew, strata_buf *fresh)
 		free(path);
 		return 0;
 	}
-	if ((dir = strata_fs_path_join(strata_node_path(n), "console")) == NULL || strata_fs_mkdir_p(dir, 0700) < 0)
+	if ((dir = strata_fs_path_join(strata_node_path(n), "console")) == NULL)
+		goto done;
+	if ((error = strata_fs_mkdir_p(dir, 0700)) < 0)
 		goto done;
 	if (RAND_bytes(raw, sizeof(raw)) != 1) {
 		error = strata_error_set("no randomness for a login token");

@@ -170,8 +170,8 @@ static int export_line(const char *line, size_t len, void *payload)
 	strata_record *r = NULL;
 	int error = 0;
 
-	if (strata_json_record_parse(&r, line, len) < 0)
-		return STRATA_ERROR;
+	if ((error = strata_json_record_parse(&r, line, len)) < 0)
+		return error;
 	strata_buf_clear(b);
 	if (x->source)
 		error = x->csv ? csv_field(b, x->source, strlen(x->source)) < 0 || strata_buf_putc(b, ',') < 0 :

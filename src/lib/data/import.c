@@ -292,6 +292,7 @@ static int spill_row(row_worker *wk, char *const *vals, const size_t *lens, uint
 {
 	import_ctx *c = wk->c;
 	unsigned char hash[STRATA_HASH_LEN];
+	int rc;
 
 	for (size_t i = 0; i < c->nkey; i++) {
 		wk->kv[i] = vals[c->keyidx[i]];
@@ -300,8 +301,8 @@ static int spill_row(row_worker *wk, char *const *vals, const size_t *lens, uint
 			return strata_error_set("'%s': line %u: key field '%s' is empty",
 						c->name, line, c->fields[c->keyidx[i]]);
 	}
-	if (strata_trie_keyhash(hash, wk->kv, wk->klens, c->nkey) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_trie_keyhash(hash, wk->kv, wk->klens, c->nkey)) < 0)
+		return rc;
 	strata_buf_clear(&wk->rec);
 	if (strata_json_put_record(&wk->rec, c->fields, vals, lens, c->order, c->nfields) < 0)
 		return STRATA_ERROR;
@@ -607,9 +608,10 @@ static int read_rows(import_ctx *c)
 
 static int key_of(strata_buf *out, import_ctx *c, const strata_trie_item *it)
 {
+	int rc;
 	strata_record *r = NULL;
-	if (strata_json_record_parse(&r, it->data, it->len) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_json_record_parse(&r, it->data, it->len)) < 0)
+		return rc;
 	for (size_t i = 0; i < c->nkey; i++) {
 		const char *f = c->fields[c->keyidx[i]];
 		const char *v = strata_json_record_get(r, f);
@@ -627,10 +629,11 @@ static int load_bucket(import_ctx *c, unsigned bucket, strata_buf *data,
 		       strata_trie_item **items, size_t *alloc, size_t *n)
 {
 	size_t total;
+	int rc;
 
 	*n = 0;
-	if (strata_spill_load_all(c->spills, ROW_WORKERS, bucket, data, items, alloc, &total) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_spill_load_all(c->spills, ROW_WORKERS, bucket, data, items, alloc, &total)) < 0)
+		return rc;
 	for (size_t i = 0; i + 1 < total; i++) {
 		if (memcmp((*items)[i + 1].hash, (*items)[i].hash, STRATA_HASH_LEN) == 0) {
 			strata_buf k = STRATA_BUF_INIT;
@@ -760,6 +763,7 @@ static int erased_added(const strata_record *o, const strata_record *nw, void *p
 	unsigned char hash[STRATA_HASH_LEN];
 	strata_token t;
 	erased_key probe, *hit;
+	int rc;
 
 	if (o || !nw)
 		return 0;
@@ -768,8 +772,8 @@ static int erased_added(const strata_record *o, const strata_record *nw, void *p
 		kv[i] = (char *)(v ? v : "");
 		kl[i] = strlen(kv[i]);
 	}
-	if (strata_trie_keyhash(hash, kv, kl, x->c->nkey) < 0 || strata_ledger_token(&t, &x->tk, hash) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_trie_keyhash(hash, kv, kl, x->c->nkey)) < 0 || (rc = strata_ledger_token(&t, &x->tk, hash)) < 0)
+		return rc;
 	probe.token = t;
 	if ((hit = bsearch(&probe, x->keys, x->nkeys, sizeof(*x->keys), by_erased_token)) == NULL)
 		return 0;
@@ -932,8 +936,8 @@ static int encoding_hint(import_ctx *c, int error)
 	const char *path = c->o->path;
 	char *msg;
 
-	if (c->tc && strata_transcode_failed(c->tc) < 0)
-		return STRATA_ERROR;
+	if (c->tc && (error = strata_transcode_failed(c->tc)) < 0)
+		return error;
 	if (c->tc || !path || !strcmp(path, "-") || !strstr(strata_error_last(), "UTF-8"))
 		return error;
 	if (strata_transcode_file_is(path, "utf-8") || !strata_transcode_file_is(path, "gb18030"))
@@ -969,8 +973,8 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 	memset(&ec, 0, sizeof(ec));
 	c.node = n;
 	c.o = o;
-	if (strata_refs_dataset(&ref, dataset) < 0 || strata_journal_lock(n) < 0 ||
-	    strata_node_load_key(n) < 0)
+	if ((error = strata_refs_dataset(&ref, dataset)) < 0 || (error = strata_journal_lock(n)) < 0 ||
+	    (error = strata_node_load_key(n)) < 0)
 		goto done;
 
 	r = git_reference_name_to_id(&old_oid, strata_node_repo(n), ref.ptr);
@@ -978,41 +982,39 @@ int strata_import_dataset(strata_node *n, const char *dataset,
 		have_old = 1;
 		if (git_commit_lookup(&old_commit, strata_node_repo(n), &old_oid) < 0 ||
 		    git_commit_tree(&old_tree, old_commit) < 0) {
-			strata_error_git("cannot read dataset");
+			error = strata_error_git("cannot read dataset");
 			goto done;
 		}
-		if (strata_schema_load(&old_schema, strata_node_repo(n), old_tree) < 0)
+		if ((error = strata_schema_load(&old_schema, strata_node_repo(n), old_tree)) < 0)
 			goto done;
 	} else if (r != GIT_ENOTFOUND) {
-		strata_error_git("cannot read dataset ref");
+		error = strata_error_git("cannot read dataset ref");
 		goto done;
 	}
 	git_error_clear();
 
-	if (open_input(&c) < 0)
+	if ((error = open_input(&c)) < 0 || (error = next_row(&c, &header)) < 0)
 		goto done;
-	if ((r = next_row(&c, &header)) < 0)
-		goto done;
-	if (r == 0) {
-		strata_error_set("'%s': the file is empty", c.name);
+	if (error == 0) {
+		error = strata_error_set("'%s': the file is empty", c.name);
 		goto done;
 	}
-	if (take_header(&c, &header) < 0 || setup_key(&c, old_schema) < 0 || setup_kinds(&c, old_schema) < 0 ||
-	    read_rows(&c) < 0)
+	if ((error = take_header(&c, &header)) < 0 || (error = setup_key(&c, old_schema)) < 0 ||
+	    (error = setup_kinds(&c, old_schema)) < 0 || (error = read_rows(&c)) < 0)
 		goto done;
-	if (strata_pack_writer_new(&w, strata_node_repo(n), IMPORT_ZLIB_LEVEL) < 0)
+	if ((error = strata_pack_writer_new(&w, strata_node_repo(n), IMPORT_ZLIB_LEVEL)) < 0)
 		goto done;
 	if (o->upsert && have_old) {
 		strata_trie_counts counts = { 0, 0 };
 		size_t before;
-		if (upsert_records(&c, w, old_tree, &records_oid, &counts) < 0 ||
-		    old_total(&before, strata_node_repo(n), old_commit, old_tree) < 0)
+		if ((error = upsert_records(&c, w, old_tree, &records_oid, &counts)) < 0 ||
+		    (error = old_total(&before, strata_node_repo(n), old_commit, old_tree)) < 0)
 			goto done;
 		res->added = counts.added;
 		res->changed = counts.changed;
 		c.total = before + counts.added;
 	} else {
-		if (strata_trie_builder_new(&b, w) < 0)
+		if ((error = strata_trie_builder_new(&b, w)) < 0)
 			goto done;
 		for (unsigned i = 0; i < STRATA_SPILL_BUCKETS; i++) {
 			if ((error = build_bucket(&c, b, i, &bucket, &items, &items_alloc)) < 0)

@@ -286,8 +286,8 @@ static int fill_line(const char *line, size_t len, void *payload)
 	strata_record *r = NULL;
 	int rc = SQLITE_OK;
 
-	if (strata_json_record_parse(&r, line, len) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_json_record_parse(&r, line, len)) < 0)
+		return rc;
 	for (size_t i = 0; rc == SQLITE_OK && i < s->nfields; i++) {
 		size_t k = x->pos[i];
 		if (!(r->n == s->nfields && !strcmp(r->names[k], s->names[i])))

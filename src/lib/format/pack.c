@@ -420,9 +420,10 @@ int strata_pack_writer_add(strata_packw *w, git_object_t type, const void *data,
 		     size_t len, git_oid *oid)
 {
 	job *j;
+	int rc;
 
-	if (strata_pack_object_id(oid, type, data, len) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_pack_object_id(oid, type, data, len)) < 0)
+		return rc;
 	/* no refresh: a miss would re-read objects/pack for every new object */
 	if (set_contains(w, oid) || (w->odb && git_odb_exists_ext(w->odb, oid, GIT_ODB_LOOKUP_NO_REFRESH)))
 		return 0;

@@ -253,8 +253,8 @@ static int next_entry(struct archive *a, int fd, uint64_t flen, const char *what
 		return strata_error_set("'%s': unexpected entry in a sealed parcel; expected '%s'", what, name);
 	if (archive_entry_hardlink(e) || archive_entry_filetype(e) != AE_IFREG || archive_entry_sparse_count(e) > 0)
 		return strata_error_set("'%s': entry '%s' is not a plain regular file", what, name);
-	if (strata_tar_entry_plain(NULL, fd, flen, (uint64_t)archive_read_header_position(a), what, name) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_tar_entry_plain(NULL, fd, flen, (uint64_t)archive_read_header_position(a), what, name)) < 0)
+		return rc;
 	if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0 || (uint64_t)archive_entry_size(e) > cap)
 		return strata_error_set("'%s': entry '%s' declares %lld bytes, over the limit of %llu", what, name,
 					(long long)archive_entry_size(e), (unsigned long long)cap);

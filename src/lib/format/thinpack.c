@@ -236,8 +236,8 @@ static int choose(chooser *c, const git_oid *id, git_object_t type, const git_oi
 		} else {
 			/* not in the pack, so the recipient holds it: the parent
 			 * it came from is held, or was itself left out as held */
-			if (strata_oidset_add(&c->held, base) < 0)
-				return STRATA_ERROR;
+			if ((rc = strata_oidset_add(&c->held, base)) < 0)
+				return rc;
 			depth = 1;
 		}
 	}

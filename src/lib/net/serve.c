@@ -293,9 +293,9 @@ static int push_part(strata_node *n, const char *peer, const strata_msg *m, stra
 	upload_slot *u;
 
 	*done = 0;
-	if (m->has[T_QUERY] && (strata_msg_str(query, sizeof(query), m, T_QUERY) < 0 ||
-				parse_part(query, token, &offset, &last) < 0))
-		return STRATA_ERROR;
+	if (m->has[T_QUERY] && ((error = strata_msg_str(query, sizeof(query), m, T_QUERY)) < 0 ||
+				(error = parse_part(query, token, &offset, &last)) < 0))
+		return error;
 	if (offset + m->len[T_BODY] > serve_max_body)
 		return strata_error_setc(STRATA_ETOOBIG, "a parcel larger than this daemon's --max-body (%zu bytes)",
 					 serve_max_body);

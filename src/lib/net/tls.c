@@ -64,14 +64,17 @@ static int add_binding(X509 *cert, const char *name, const strata_key *node_key)
 	unsigned char *der = NULL;
 	int derlen, error = STRATA_ERROR;
 
-	if (!oid || binding_message(&msg, name, cert) < 0 ||
-	    strata_sign_sshsig(&sig, node_key, TLS_NS, msg.ptr, msg.len) < 0)
+	if (!oid || (error = binding_message(&msg, name, cert)) < 0 ||
+	    (error = strata_sign_sshsig(&sig, node_key, TLS_NS, msg.ptr, msg.len)) < 0) {
+		if (!oid)
+			error = strata_error_ssl("cannot make the binding's object id");
 		goto done;
+	}
 	if (!(inner = ASN1_OCTET_STRING_new()) || !ASN1_OCTET_STRING_set(inner, (unsigned char *)sig.ptr, (int)sig.len) ||
 	    (derlen = i2d_ASN1_OCTET_STRING(inner, &der)) <= 0 ||
 	    !(outer = ASN1_OCTET_STRING_new()) || !ASN1_OCTET_STRING_set(outer, der, derlen) ||
 	    !(ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, outer)) || !X509_add_ext(cert, ext, -1)) {
-		strata_error_ssl("cannot add the node key's binding to the certificate");
+		error = strata_error_ssl("cannot add the node key's binding to the certificate");
 		goto done;
 	}
 	error = 0;

@@ -70,13 +70,14 @@ int strata_audit_append_tree(strata_node *n, const char *event, const char *subj
 		goto done;
 	}
 	/* whose act it is, if the node has officers (officers.h): they sign it too */
-	if (strata_buf_printf(&msg, "%s\n\nStrata-Event: %s\nStrata-Node: %s\n%s", subject, event,
-			      strata_node_name(n), trailers ? trailers : "") < 0 ||
-	    strata_officer_trailer(&msg, n) < 0 ||
+	if ((error = strata_buf_printf(&msg, "%s\n\nStrata-Event: %s\nStrata-Node: %s\n%s", subject, event,
+				       strata_node_name(n), trailers ? trailers : "")) < 0 ||
+	    (error = strata_officer_trailer(&msg, n)) < 0 ||
 	    (strata_officers_actor(n) &&
-	     strata_buf_printf(&msg, "Strata-Officer-Role: %s\n", strata_role_name(strata_officers_actor(n)->role)) < 0) ||
-	    strata_commit_create_cosigned(&id, n, tree, parent, msg.ptr) < 0 ||
-	    strata_refs_update(n, STRATA_REF_AUDIT, &id, have_parent ? &parent_id : NULL, "strata audit") < 0)
+	     (error = strata_buf_printf(&msg, "Strata-Officer-Role: %s\n",
+					strata_role_name(strata_officers_actor(n)->role))) < 0) ||
+	    (error = strata_commit_create_cosigned(&id, n, tree, parent, msg.ptr)) < 0 ||
+	    (error = strata_refs_update(n, STRATA_REF_AUDIT, &id, have_parent ? &parent_id : NULL, "strata audit")) < 0)
 		goto done;
 	error = 0;
 done:

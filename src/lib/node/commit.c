@@ -28,8 +28,8 @@ static int create(git_oid *out, strata_node *n, const git_tree *tree, const git_
 	const git_commit *parents[1] = { parent };
 	int error = STRATA_ERROR;
 
-	if (strata_node_load_key(n) < 0)
-		return STRATA_ERROR;
+	if ((error = strata_node_load_key(n)) < 0)
+		return error;
 	if ((error = strata_buf_printf(&email, "%s@strata.invalid", strata_node_name(n))) < 0)
 		goto done;
 	if (git_signature_new(&who, strata_node_name(n), email.ptr, (git_time_t)strata_time_now(),

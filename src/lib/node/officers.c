@@ -75,6 +75,7 @@ static int load_one(strata_officer *o, strata_node *n, const char *name)
 {
 	char text[512];
 	strata_buf fpr = STRATA_BUF_INIT;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	snprintf(o->name, sizeof(o->name), "%s", name);
@@ -90,8 +91,8 @@ static int load_one(strata_officer *o, strata_node *n, const char *name)
 		o->added = strtoll(text, NULL, 10);
 	if (conf_string(n, name, "removed", text, sizeof(text)) == 0)
 		o->removed = strtoll(text, NULL, 10);
-	if (strata_sign_pubkey_fingerprint(&fpr, &o->key) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_sign_pubkey_fingerprint(&fpr, &o->key)) < 0)
+		return rc;
 	snprintf(o->fpr, sizeof(o->fpr), "%s", fpr.ptr);
 	strata_buf_dispose(&fpr);
 	return 0;
@@ -331,9 +332,10 @@ static const char probe[] = "strata: the key of the officer about to act\n";
 static int check_signature(const strata_officer *o, const char *armored, size_t alen, const void *data, size_t len)
 {
 	strata_pubkey signer;
+	int rc;
 
-	if (strata_sign_sshsig_verify(&signer, armored, alen, STRATA_OFFICER_NS, data, len) < 0)
-		return STRATA_EVERIFY;
+	if ((rc = strata_sign_sshsig_verify(&signer, armored, alen, STRATA_OFFICER_NS, data, len)) < 0)
+		return rc;
 	if (!strata_sign_pubkey_equal(&signer, &o->key))
 		return strata_error_setc(STRATA_EVERIFY, "the signature is not by officer '%s''s key (%s)", o->name, o->fpr);
 	return 0;

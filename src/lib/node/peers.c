@@ -388,8 +388,8 @@ static int spec_check(strata_node *n, const strata_peer_spec *p, const char *dir
 					"--direction pull makes it receive only)"));
 	if (p->url && strncmp(p->url, "https://", 8))
 		return strata_error_set("--url must be an https:// address, not '%s'", p->url);
-	if (p->attributes && strata_peers_attributes_check(p->attributes) < 0)
-		return STRATA_ERROR;
+	if (p->attributes && (error = strata_peers_attributes_check(p->attributes)) < 0)
+		return error;
 	return 0;
 }
 

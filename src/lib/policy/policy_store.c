@@ -388,13 +388,14 @@ typedef struct {
 
 static int want_version(const strata_policy_version *v, void *payload)
 {
+	int rc;
 	version_ctx *x = payload;
 	if (v->policy->version != x->version)
 		return 0;
 	x->blob = v->blob;
 	/* a copy that outlives the walk */
-	if (strata_policy_parse(&x->found, v->policy->file, v->text, v->len) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_policy_parse(&x->found, v->policy->file, v->text, v->len)) < 0)
+		return rc;
 	return 1;
 }
 

@@ -247,8 +247,8 @@ static int stream_line(const char *line, size_t len, void *payload)
 			return error;
 	}
 	/* the view's key hash: from the redacted key values */
-	if (strata_trie_line_keyhash(hash, x->out.ptr, x->out.len, x->vs->key, x->vs->nkey) < 0)
-		return STRATA_ERROR;
+	if ((error = strata_trie_line_keyhash(hash, x->out.ptr, x->out.len, x->vs->key, x->vs->nkey)) < 0)
+		return error;
 	x->kept++;
 	return strata_spill_add(x->spill, hash, 0, 1, x->out.ptr, x->out.len);
 }
@@ -406,6 +406,7 @@ static int source_token(ops_ctx *o, const strata_record *rec, strata_token *t)
 	char *kv[64];
 	size_t kl[64];
 	unsigned char hash[STRATA_HASH_LEN];
+	int rc;
 
 	for (size_t i = 0; i < o->ss->nkey && i < 64; i++) {
 		const char *v = strata_json_record_get(rec, o->ss->key[i]);
@@ -414,8 +415,8 @@ static int source_token(ops_ctx *o, const strata_record *rec, strata_token *t)
 		kv[i] = (char *)v;
 		kl[i] = strlen(v);
 	}
-	if (strata_trie_keyhash(hash, kv, kl, o->ss->nkey < 64 ? o->ss->nkey : 64) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_trie_keyhash(hash, kv, kl, o->ss->nkey < 64 ? o->ss->nkey : 64)) < 0)
+		return rc;
 	return strata_ledger_token(t, o->tk, hash);
 }
 
@@ -466,11 +467,12 @@ static int on_change(const strata_record *old_rec, const strata_record *new_rec,
 	ops_ctx *o = payload;
 	unsigned char hash[STRATA_HASH_LEN];
 	int kept = 0;
+	int rc;
 
 	if (new_rec) {
 		strata_buf_clear(&o->out);
-		if (strata_redact_record(o->r, new_rec, &o->out, &kept) < 0)
-			return STRATA_ERROR;
+		if ((rc = strata_redact_record(o->r, new_rec, &o->out, &kept)) < 0)
+			return rc;
 	}
 	if (redacted_keyhash(o, new_rec ? new_rec : old_rec, hash) < 0)
 		return STRATA_ERROR;
@@ -734,6 +736,7 @@ static int retraction(view_build *b)
 	strata_policy *old = NULL;
 	struct narrower x = { b->dataset, 0 };
 	git_oid prev_policy;
+	int rc;
 
 	oid_trailer(&prev_policy, b->prev, "Strata-Policy");
 	if (git_oid_equal(&prev_policy, &b->policy_blob) ||
@@ -748,8 +751,8 @@ static int retraction(view_build *b)
 	strata_policy_free(old);
 	if (!x.less)
 		return 0;
-	if (strata_ledger_cut_id(b->cut) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_ledger_cut_id(b->cut)) < 0)
+		return rc;
 	b->cut_why = "retraction: the policy exposes less than the version it was built under";
 	snprintf(b->cut_kind, sizeof(b->cut_kind), "retraction");
 	return 0;
@@ -787,13 +790,14 @@ static int filter_exit(const strata_record *old_rec, const strata_record *new_re
 			kv[i] = (char *)(v ? v : "");
 			kl[i] = strlen(kv[i]);
 		}
-		if (strata_trie_keyhash(hash, kv, kl, x->ss->nkey < 64 ? x->ss->nkey : 64) < 0 ||
-		    strata_ledger_token(&t, x->tk, hash) < 0 || (was = strata_ledger_set_has(x->repo, x->held, t)) < 0)
-			return STRATA_ERROR;
+		if ((error = strata_trie_keyhash(hash, kv, kl, x->ss->nkey < 64 ? x->ss->nkey : 64)) < 0 ||
+		    (error = strata_ledger_token(&t, x->tk, hash)) < 0 || (error = strata_ledger_set_has(x->repo, x->held, t)) < 0)
+			return error;
+		was = error;
 	} else {
 		strata_buf_clear(&x->out);
-		if (strata_redact_record(x->r, old_rec, &x->out, &was) < 0)
-			return STRATA_ERROR;
+		if ((error = strata_redact_record(x->r, old_rec, &x->out, &was)) < 0)
+			return error;
 	}
 	x->n += was != 0;
 	return 0;
@@ -867,6 +871,7 @@ static int retention_due(view_build *b)
 {
 	git_commit *at = NULL, *p = NULL;
 	int64_t now, oldest;
+	int rc;
 
 	/* a root (the last cut) counts too: once it has expired, no version may be built on top of it */
 	if (!b->retention || git_commit_dup(&at, b->prev) < 0)
@@ -881,8 +886,8 @@ static int retention_due(view_build *b)
 	now = view_now();
 	if (now - oldest <= b->retention)
 		return 0;
-	if (strata_ledger_cut_id(b->cut) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_ledger_cut_id(b->cut)) < 0)
+		return rc;
 	b->cut_why = "retention: its oldest version had expired";
 	snprintf(b->cut_kind, sizeof(b->cut_kind), "retention");
 	return 0;

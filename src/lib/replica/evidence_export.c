@@ -71,7 +71,7 @@ static const char *role_of(const strata_trace_hop *h)
 }
 
 /* one hop: its commit, the trees down to the record's leaf, the schema; the key that signed it */
-static json_t *hop_json(adding *a, strata_node *n, const strata_trace_hop *h)
+static int hop_json(json_t **out, adding *a, strata_node *n, const strata_trace_hop *h)
 {
 	git_repository *repo = strata_node_repo(n);
 	git_commit *c = NULL;
@@ -84,19 +84,24 @@ static json_t *hop_json(adding *a, strata_node *n, const strata_trace_hop *h)
 	char hex[6][GIT_OID_HEXSZ + 1], when[40];
 	json_t *o = NULL;
 	long i;
+	int error = STRATA_ERROR;
 
+	*out = NULL;
 	if (git_commit_lookup(&c, repo, &h->commit) < 0 || git_commit_tree(&root, c) < 0) {
-		strata_error_git("cannot read commit");
+		error = strata_error_git("cannot read commit");
 		goto done;
 	}
 	/* the key that signed it, as this node checked it (trace: good) */
-	if (strata_commit_split_signature(&sig, &data, c) != 1 ||
-	    strata_sign_sshsig_verify(&pk, sig.ptr, sig.len, "git", data.ptr, data.len) < 0 ||
-	    strata_sign_pubkey_format(&keyline, &pk) < 0)
+	if ((error = strata_commit_split_signature(&sig, &data, c)) != 1) {
+		if (error == 0)
+			error = strata_error_setc(STRATA_EVERIFY, "commit %s is not signed", git_oid_tostr_s(&h->commit));
 		goto done;
-	if (strata_schema_load(&s, repo, root) < 0 ||
-	    strata_trie_line_keyhash(hash, h->line.ptr, h->line.len, s->key, s->nkey) < 0)
+	}
+	if ((error = strata_sign_sshsig_verify(&pk, sig.ptr, sig.len, "git", data.ptr, data.len)) < 0 ||
+	    (error = strata_sign_pubkey_format(&keyline, &pk)) < 0 || (error = strata_schema_load(&s, repo, root)) < 0 ||
+	    (error = strata_trie_line_keyhash(hash, h->line.ptr, h->line.len, s->key, s->nkey)) < 0)
 		goto done;
+	error = STRATA_ERROR;
 	if ((e = git_tree_entry_byname(root, "records")) == NULL || git_tree_lookup(&records, repo, git_tree_entry_id(e)) < 0 ||
 	    (i = strata_trie_entry_at_or_below(records, hash)) < 0 ||
 	    git_tree_lookup(&dir, repo, git_tree_entry_id(git_tree_entry_byindex(records, (size_t)i))) < 0 ||
@@ -143,7 +148,9 @@ static json_t *hop_json(adding *a, strata_node *n, const strata_trace_hop *h)
 		json_object_set_new(o, "received", json_string(when));
 	}
 	if (!o)
-		strata_error_set("out of memory");
+		error = strata_error_set("out of memory");
+	else
+		error = 0;
 done:
 	strata_schema_free(s);
 	git_tree_free(dir);
@@ -153,7 +160,8 @@ done:
 	strata_buf_dispose(&sig);
 	strata_buf_dispose(&data);
 	strata_buf_dispose(&keyline);
-	return o;
+	*out = o;
+	return error;
 }
 
 /*
@@ -420,10 +428,8 @@ int strata_evidence_add_part(strata_evidence *ev, strata_node *n, const char *da
 						  strata_commit_sig_status_str(t.hops[i].status));
 			goto done;
 		}
-		if ((hop = hop_json(&a, n, &t.hops[i])) == NULL) {
-			error = STRATA_ERROR;
+		if ((error = hop_json(&hop, &a, n, &t.hops[i])) < 0)
 			goto done;
-		}
 		json_array_append_new(hops, hop);
 	}
 	strata_time_format(when, sizeof(when), strata_time_now());

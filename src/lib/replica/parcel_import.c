@@ -65,10 +65,11 @@ static int check_commit(import_ctx *c, const git_oid *id, const char *refname, c
 {
 	strata_sig_status st;
 	char signer[256], hex[GIT_OID_HEXSZ + 1];
+	int rc;
 
 	git_oid_tostr(hex, sizeof(hex), id);
-	if (strata_commit_check_in(&st, signer, sizeof(signer), c->n, c->r.repo, id) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_commit_check_in(&st, signer, sizeof(signer), c->n, c->r.repo, id)) < 0)
+		return rc;
 	if (st != STRATA_SIG_GOOD || strcmp(signer, c->p->sender)) {
 		return strata_error_setc(STRATA_EVERIFY, "'%s': commit %.12s for '%s' is %s%s%s, not signed by "
 					 "'%s''s pinned key", c->what, hex, refname,
@@ -311,13 +312,14 @@ typedef struct {
 static int follow_rotations(import_run *u, const strata_pubkey *pinned, const strata_pubkey *signer)
 {
 	const strata_parcel *p = u->c.p;
+	int rc;
 
 	if (strata_rotation_chain(p->rotations.ptr, p->rotations.len, p->sender, pinned, signer, strata_time_now(),
 				  u->rot, STRATA_PARCEL_MAX_ROTATIONS, &u->nrot) < 0)
 		return strata_error_setc(STRATA_EVERIFY, "'%s': %s", u->c.what, strata_error_last());
 	for (size_t i = 0; i < u->nrot; i++)
-		if (strata_peers_trust_for_now(u->c.n, p->sender, &u->rot[i].new_key) < 0)
-			return STRATA_ERROR;
+		if ((rc = strata_peers_trust_for_now(u->c.n, p->sender, &u->rot[i].new_key)) < 0)
+			return rc;
 	return 0;
 }
 

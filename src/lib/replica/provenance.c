@@ -196,6 +196,7 @@ static int64_t received_at(strata_node *n, const git_oid *commit)
 static int fill_hop(strata_trace_hop *h, strata_node *n, const git_commit *c, const char *line, size_t len)
 {
 	char v[GIT_OID_HEXSZ + 1];
+	int rc;
 
 	h->commit = *git_commit_id(c);
 	h->committed = git_commit_time(c);
@@ -209,8 +210,8 @@ static int fill_hop(strata_trace_hop *h, strata_node *n, const git_commit *c, co
 	strata_commit_trailer(c, "Strata-Purpose", h->purpose, sizeof(h->purpose));
 	h->built_here = h->is_view && !strcmp(h->node, strata_node_name(n));
 	h->received = h->is_view && !h->built_here ? received_at(n, &h->commit) : 0;
-	if (strata_commit_check(&h->status, h->signer, sizeof(h->signer), n, &h->commit) < 0)
-		return STRATA_ERROR;
+	if ((rc = strata_commit_check(&h->status, h->signer, sizeof(h->signer), n, &h->commit)) < 0)
+		return rc;
 	strata_buf_clear(&h->line);
 	return strata_buf_put(&h->line, line, len);
 }
@@ -317,23 +318,23 @@ static int view_redactor_open(view_redactor *vr, strata_node *n, const git_commi
 		return strata_error_set("view commit lacks its policy trailers");
 	}
 	if (git_blob_lookup(&blob, strata_node_repo(n), &blob_id) < 0) {
-		strata_error_git("cannot read the view's policy");
+		error = strata_error_git("cannot read the view's policy");
 		goto done;
 	}
-	if (strata_policy_parse(&vr->p, _("committed policy"), git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ||
-	    strata_policy_store_secret(secret, n, vr->p->name) < 0)
+	if ((error = strata_policy_parse(&vr->p, _("committed policy"), git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob))) < 0 ||
+	    (error = strata_policy_store_secret(secret, n, vr->p->name)) < 0)
 		goto done;
 	if ((pd = strata_policy_find(vr->p, dataset)) == NULL) {
-		strata_error_set("the view's policy does not share '%s'", dataset);
+		error = strata_error_set("the view's policy does not share '%s'", dataset);
 		goto done;
 	}
-	if (strata_redact_init(&vr->r, vr->p, pd, recipient, secret) < 0)
+	if ((error = strata_redact_init(&vr->r, vr->p, pd, recipient, secret)) < 0)
 		goto done;
 	vr->have_r = 1;
 	if (vr->r.needs_recipient) {	/* a filter per recipient: as the view was built */
 		char attrs[512] = "";
 		strata_commit_trailer(view, "Strata-Recipient-Filter", attrs, sizeof(attrs));
-		if (strata_redact_recipient(&vr->r, recipient, attrs) < 0)
+		if ((error = strata_redact_recipient(&vr->r, recipient, attrs)) < 0)
 			goto done;
 	}
 	error = 0;
@@ -360,7 +361,7 @@ static int reverse_redact(strata_buf *line, strata_node *n, const git_commit *vi
 
 	if (view_redactor_open(&vr, n, view) < 0)
 		return STRATA_ERROR;
-	if (strata_schema_load(&src, strata_node_repo(n), src_tree) < 0)
+	if ((rc = strata_schema_load(&src, strata_node_repo(n), src_tree)) < 0)
 		goto done;
 	x.r = &vr.r;
 	x.src = src;
@@ -455,8 +456,8 @@ int strata_provenance_trace_at(strata_trace *t, strata_node *n, const char *data
 	memset(t, 0, sizeof(*t));
 	if (strchr(dataset, '/')) {
 		/* one received dataset, by its full name (dataset.h) */
-		if (strata_dataset_ref(&exact, n, dataset) < 0)
-			return STRATA_ERROR;
+		if ((error = strata_dataset_ref(&exact, n, dataset)) < 0)
+			return error;
 		dataset = strrchr(dataset, '/') + 1;
 	} else if (!strata_name_dataset_valid(dataset)) {
 		return strata_error_set("invalid dataset name '%s'", dataset);
