@@ -90,6 +90,7 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 		{ "direction", required_argument, NULL, 'd' },
 		{ "attr", required_argument, NULL, 'a' },
 		{ "display-name", required_argument, NULL, 'D' },
+		{ "max-age", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -111,6 +112,7 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 				return STRATA_ERROR;
 			break;
 		case 'D': spec.display = optarg; break;
+		case 'M': spec.max_age = optarg; break;
 		case 'h':
 			printf(_("usage: strata peer add NAME --key PUBKEY|FILE --tier TIER [--policy POLICY] [--url URL]\n"
 			       "                       [--direction push|pull|both] [--attr NAME=VALUE]...\n\n"
@@ -128,6 +130,9 @@ static int peer_add(int argc, char **argv, strata_cli *cli)
 			       "                   on \"$recipient.N\" (--attr community=望江社区): a return\n"
 			       "                   down the tiers shares each recipient only its own rows\n"));
 			fputs(_("  --display-name T the name people read (望江社区), shown beside NAME\n"), stdout);
+			fputs(_("  --max-age D      what it sends is stale once its newest signed word (its last\n"
+				"                   parcel's time, or the last pull from it) is older than D\n"
+				"                   (7d, 48h, 90m): 'status' and 'verify' say so\n"), stdout);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
@@ -192,6 +197,8 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 		{ "attr", required_argument, NULL, 'a' },
 		{ "no-attrs", no_argument, NULL, 'A' },
 		{ "display-name", required_argument, NULL, 'D' },
+		{ "max-age", required_argument, NULL, 'M' },
+		{ "no-max-age", no_argument, NULL, 'N' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -216,6 +223,8 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 			break;
 		case 'A': ch.attributes = ""; break;
 		case 'D': ch.display = optarg; break;
+		case 'M': ch.max_age = optarg; break;
+		case 'N': ch.max_age = ""; break;
 		case 'k':
 			fprintf(stderr, _("strata: peer set does not change a pinned key: a peer rotates its own key "
 					"('strata key rotate' there), or remove the peer and add it again\n"));
@@ -235,14 +244,18 @@ static int peer_set(int argc, char **argv, strata_cli *cli)
 			       "                   (all of them: the ones given replace those before);\n"
 			       "                   --no-attrs: none\n"));
 			fputs(_("  --display-name T the name people read (望江社区), shown beside NAME\n"), stdout);
+			fputs(_("  --max-age D      stale past D without a newer signed word from it (7d, 48h,\n"
+				"                   90m); --no-max-age: never\n"), stdout);
 			return 0;
 		default: return cli_usage(USAGE);
 		}
 	}
 	if (optind + 1 != argc || (ch.policy && no_policy) || (ch.url && no_url))
 		return cli_usage(USAGE);
-	if (!ch.tier && !ch.policy && !no_policy && !ch.url && !no_url && !ch.direction && !ch.attributes && !ch.display) {
-		fprintf(stderr, _("strata: peer set %s: nothing to change (say --tier, --policy, --url, --direction, --attr or --display-name)\n"),
+	if (!ch.tier && !ch.policy && !no_policy && !ch.url && !no_url && !ch.direction && !ch.attributes && !ch.display &&
+	    !ch.max_age) {
+		fprintf(stderr, _("strata: peer set %s: nothing to change (say --tier, --policy, --url, --direction, --attr, "
+				  "--display-name or --max-age)\n"),
 			argv[optind]);
 		return CLI_EUSAGE;
 	}
@@ -357,6 +370,8 @@ static json_t *peer_json(strata_node *n, const char *peer)
 		strata_buf_clear(&v);
 		json_object_set_new(o, vars[i], strata_peers_get(&v, n, peer, vars[i]) == 0 ? json_string(v.ptr) : json_null());
 	}
+	strata_buf_clear(&v);
+	json_object_set_new(o, "max_age", strata_peers_get(&v, n, peer, "maxage") == 0 ? json_string(v.ptr) : json_null());
 	strata_buf_clear(&v);
 	{
 		strata_buf set = STRATA_BUF_INIT;

@@ -231,6 +231,19 @@ static int peer_status(json_t **out, strata_node *n, const char *peer)
 	json_object_set_new(o, "waiting", json_integer((json_int_t)v.waiting));
 	/* the last network exchange failed (a later success clears it) */
 	json_object_set_new(o, "unreachable", json_boolean(l.net_failed && l.net_failed >= l.net_ok));
+	{
+		/* freshness: how old the peer's newest signed word is, against the max age this node set for it */
+		strata_link_freshness f;
+		char age[32];
+		if ((error = strata_link_fresh(&f, n, peer, &l, strata_time_now())) < 0)
+			goto done;
+		strata_time_duration_format(age, sizeof(age), f.max_age);
+		json_object_set_new(o, "max_age", f.max_age ? json_string(age) : json_null());
+		stamp(t, sizeof(t), f.as_of);
+		json_object_set_new(o, "fresh_as_of", f.as_of ? json_string(t) : json_null());
+		stamp(t, sizeof(t), f.stale_since);
+		json_object_set_new(o, "stale_since", f.stale_since ? json_string(t) : json_null());
+	}
 	*out = o;
 	error = 0;
 done:
@@ -299,6 +312,14 @@ static json_t *health(const json_t *peers, strata_node *n)
 		const char *errt = json_string_value(json_object_get(net, "last_error_time"));
 		json_int_t waiting = json_integer_value(json_object_get(o, "waiting"));
 		char msg[512];
+		if (json_is_string(json_object_get(o, "stale_since"))) {
+			snprintf(msg, sizeof(msg), _("what %s sent is stale since %s: its newest signed word is from %s, older "
+						     "than the max age of %s set for it"), peer,
+				 json_string_value(json_object_get(o, "stale_since")),
+				 json_string_value(json_object_get(o, "fresh_as_of")),
+				 json_string_value(json_object_get(o, "max_age")));
+			json_array_append_new(problems, json_string(msg));
+		}
 		if (!json_is_string(json_object_get(o, "url")))
 			continue;
 		if (json_is_true(json_object_get(o, "unreachable"))) {
@@ -341,6 +362,16 @@ static void print_peer(const json_t *o, strata_node *n)
 	       json_is_string(json_object_get(out, "time")) ? json_string_value(json_object_get(out, "time")) : "-");
 	printf(_("  last parcel in:  %lld at %s\n"), (long long)json_integer_value(json_object_get(in, "sequence")),
 	       json_is_string(json_object_get(in, "time")) ? json_string_value(json_object_get(in, "time")) : "-");
+	if (json_is_string(json_object_get(o, "max_age"))) {
+		const char *asof = json_string_value(json_object_get(o, "fresh_as_of"));
+		const char *since = json_string_value(json_object_get(o, "stale_since"));
+		if (since)
+			printf(_("  STALE since %s: its newest signed word is from %s (max age %s)\n"), since, asof,
+			       json_string_value(json_object_get(o, "max_age")));
+		else
+			printf(_("  fresh: its newest signed word is from %s (max age %s)\n"), asof ? asof : _("(nothing yet)"),
+			       json_string_value(json_object_get(o, "max_age")));
+	}
 	{
 		json_t *net = json_object_get(o, "network");
 		const char *okt = json_string_value(json_object_get(net, "last_success"));
@@ -394,7 +425,9 @@ int cmd_status(int argc, char **argv, strata_cli *cli)
 			       "whether the node needs attention; exit 1 if it does (the last exchange with a\n"
 			       "peer that has a url failed, views for it wait to be sent, or an erasure it was\n"
 			       "sent stays unconfirmed longer than a round: it confirmed the parcel that\n"
-			       "carried the cut and does not hold it, or a day passed), else 0.\n\n"
+			       "carried the cut and does not hold it, or a day passed, or what a peer sent is\n"
+			       "stale: its newest signed word is older than the max age set for it, 'peer set\n"
+			       "--max-age'), else 0.\n\n"
 			       "  --json  the same as JSON (times RFC 3339 or null)\n"), USAGE);
 			json_decref(all);
 			return 0;

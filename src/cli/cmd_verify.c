@@ -9,6 +9,9 @@
 #include "strata/node/audit.h"
 #include "strata/node/commit.h"
 #include "strata/net/tsa.h"
+#include "strata/node/peers.h"
+#include "strata/replica/link.h"
+#include "strata/base/time.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -78,6 +81,36 @@ static void print_signers(const strata_check_result *r, size_t n, json_t *o)
 	printf("%s\n", k ? "" : " nobody");
 }
 
+/* the peers whose data is stale (strata_link_fresh), as JSON rows */
+static int stale_peers(strata_node *n, json_t **out)
+{
+	char **peers = NULL;
+	size_t npeers = 0;
+	int error;
+
+	*out = json_array();
+	if ((error = strata_peers_list(&peers, &npeers, n)) < 0)
+		return error;
+	for (size_t i = 0; i < npeers && !error; i++) {
+		strata_link l;
+		strata_link_freshness f;
+		char since[40], asof[40], age[32];
+		if ((error = strata_link_load(&l, n, peers[i])) < 0)
+			break;
+		error = strata_link_fresh(&f, n, peers[i], &l, strata_time_now());
+		strata_link_dispose(&l);
+		if (error < 0 || !f.stale_since)
+			continue;
+		strata_time_format(since, sizeof(since), f.stale_since);
+		strata_time_format(asof, sizeof(asof), f.as_of);
+		strata_time_duration_format(age, sizeof(age), f.max_age);
+		json_array_append_new(*out, json_pack("{s:s, s:s, s:s, s:s}", "peer", peers[i], "since", since, "as_of", asof,
+						      "max_age", age));
+	}
+	strata_peers_list_free(peers);
+	return error;
+}
+
 int cmd_verify(int argc, char **argv, strata_cli *cli)
 {
 	static const struct option opts[] = {
@@ -91,7 +124,8 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 	size_t counts[4] = { 0 }, total = 0, events = 0, stamps = 0;
 	int c, all = 0, as_json = 0, problems = 0, rc = STRATA_ERROR;
 	struct found f = { 0, NULL, NULL };
-	json_t *failed = NULL, *out = NULL;
+	json_t *failed = NULL, *out = NULL, *stale = NULL, *v;
+	size_t i;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -102,7 +136,9 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 			       "Checks the signature of every commit under refs/strata/ against the keys the\n"
 			       "node trusts, re-hashing every object read.  Exit 3 if any fails.\n\n"
 			       "  --all  also count commits by signer and check the audit log: one unbroken\n"
-			       "         chain of this node's events, and a reflog that only moved forward\n"
+			       "         chain of this node's events, and a reflog that only moved forward;\n"
+			       "         and say which peers' data is stale (older than the max age set for\n"
+			       "         them: not a failure)\n"
 			       "  --json one object: commits, good, bad, unsigned, untrusted, failed [{commit,\n"
 			       "         status, signer}], missing, and with --all signers and audit {events,\n"
 			       "         problems}; ok true or false (the exit status says the same)\n"), USAGE);
@@ -119,7 +155,7 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 	}
 	if ((rc = strata_commit_check_reachable(cli->node, "refs/strata/*", &ids, &res, &total, report_missing, &f)) < 0)
 		goto done;
-	for (size_t i = 0; i < total; i++) {
+	for (i = 0; i < total; i++) {
 		char hex[GIT_OID_HEXSZ + 1];
 		counts[res[i].status]++;
 		if (res[i].status != STRATA_SIG_GOOD) {
@@ -153,6 +189,9 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 			problems += rc;
 		}
 	}
+	/* freshness: data a peer sent that is older than the max age set for it (not an integrity failure: said) */
+	if (all && (rc = stale_peers(cli->node, &stale)) < 0)
+		goto done;
 	if (as_json) {
 		out = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "ok",
 				total == counts[STRATA_SIG_GOOD] && !problems && !f.broken, "commits", (json_int_t)total,
@@ -165,6 +204,7 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 			json_object_set_new(out, "signers", signers);
 			json_object_set_new(out, "audit", json_pack("{s:I, s:I, s:O}", "events", (json_int_t)events, "timestamps",
 								   (json_int_t)stamps, "problems", f.problems));
+			json_object_set(out, "stale", stale);
 		}
 		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
@@ -180,6 +220,10 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 				printf(P_("audit log: %zu timestamp, no event dated against it\n", "audit log: %zu timestamps, no event dated against them\n", stamps),
 				       stamps);
 		}
+		json_array_foreach(stale, i, v)
+			printf(_("stale: what %s sent, since %s (its newest signed word is from %s; max age %s)\n"),
+			       json_string_value(json_object_get(v, "peer")), json_string_value(json_object_get(v, "since")),
+			       json_string_value(json_object_get(v, "as_of")), json_string_value(json_object_get(v, "max_age")));
 	}
 	if (total != counts[STRATA_SIG_GOOD] || problems || f.broken) {
 		rc = strata_error_setc(STRATA_EVERIFY, "%zu of %zu commits failed verification%s%s",
@@ -189,6 +233,7 @@ int cmd_verify(int argc, char **argv, strata_cli *cli)
 		rc = 0;
 	}
 done:
+	json_decref(stale);
 	json_decref(out);
 	json_decref(failed);
 	json_decref(f.missing);

@@ -204,6 +204,59 @@ START_TEST(direction_allows)
 }
 END_TEST
 
+/* freshness: the newest signed word (a parcel's signed time, a pull), against the max age node.conf sets */
+START_TEST(freshness)
+{
+	strata_link l = { 0 }, back;
+	strata_link_freshness f;
+	strata_peer_spec ch = { 0 };
+	strata_buf changed = STRATA_BUF_INIT;
+	const int64_t t0 = 1700000000, day = 86400;
+
+	l.in.sequence = 2;
+	l.in.time = t0 + 5 * day;	/* imported late ... */
+	l.in.signed_time = t0;		/* ... a parcel made then */
+	ck_assert_int_eq(strata_journal_lock(st), 0);
+	ck_assert_int_eq(strata_link_save(st, "cn-a", &l), 0);
+	ck_assert_int_eq(strata_link_load(&back, st, "cn-a"), 0);
+	ck_assert_int_eq(back.in.signed_time, t0);
+	/* no max age: never stale */
+	ck_assert_int_eq(strata_link_fresh(&f, st, "cn-a", &back, t0 + 100 * day), 0);
+	ck_assert(f.max_age == 0 && f.as_of == t0 && f.stale_since == 0);
+	ch.max_age = "2d";
+	ck_assert_int_eq(strata_peers_set(&changed, st, "cn-a", &ch, 0, 0), 0);
+	ck_assert_ptr_nonnull(strstr(changed.ptr, "maxage: (none) -> 2d"));
+	ck_assert_int_eq(strata_link_fresh(&f, st, "cn-a", &back, t0 + 2 * day), 0);
+	ck_assert(f.max_age == 2 * day && f.stale_since == 0);
+	ck_assert_int_eq(strata_link_fresh(&f, st, "cn-a", &back, t0 + 2 * day + 1), 0);
+	ck_assert_int_eq(f.stale_since, t0 + 2 * day);
+	/* a pull answered later is a newer word */
+	back.net_pulled = t0 + 3 * day;
+	ck_assert_int_eq(strata_link_fresh(&f, st, "cn-a", &back, t0 + 4 * day), 0);
+	ck_assert(f.as_of == t0 + 3 * day && f.stale_since == 0);
+	/* a link file from before signed times: the time it was imported */
+	back.in.signed_time = 0;
+	back.net_pulled = 0;
+	ck_assert_int_eq(strata_link_fresh(&f, st, "cn-a", &back, t0 + 6 * day), 0);
+	ck_assert(f.as_of == t0 + 5 * day && f.stale_since == 0);
+	/* nothing received: not stale */
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(strata_link_fresh(&f, st, "cn-a", &l, t0 + 999 * day), 0);
+	ck_assert(f.as_of == 0 && f.stale_since == 0);
+	/* a max age that is not one: refused at set, and read back as an error */
+	ch.max_age = "soon";
+	strata_buf_clear(&changed);
+	ck_assert_int_lt(strata_peers_set(&changed, st, "cn-a", &ch, 0, 0), 0);
+	ck_assert_ptr_nonnull(strstr(strata_error_last(), "--max-age 'soon'"));
+	ch.max_age = "";
+	ck_assert_int_eq(strata_peers_set(&changed, st, "cn-a", &ch, 0, 0), 0);
+	ck_assert_int_eq(strata_link_fresh(&f, st, "cn-a", &back, t0 + 999 * day), 0);
+	ck_assert(f.max_age == 0 && f.stale_since == 0);
+	strata_link_dispose(&back);
+	strata_buf_dispose(&changed);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("link");
@@ -216,6 +269,7 @@ int main(void)
 	tcase_add_test(tc, direction_allows);
 	tcase_add_test(tc, views_built_and_received);
 	tcase_add_test(tc, state_is_settled_before_it_is_reported);
+	tcase_add_test(tc, freshness);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

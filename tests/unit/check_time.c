@@ -89,6 +89,35 @@ START_TEST(prints_the_local_zone_with_its_offset)
 }
 END_TEST
 
+START_TEST(durations)
+{
+	static const char *const bad[] = { "", "7", "d", "0d", "-1d", "+7d", " 7d", "7 d", "1.5d", "7w", "7dd", "36501d",
+					   "99999999999999999999d", NULL };
+	int64_t d = 0;
+	char b[32];
+
+	ck_assert_int_eq(strata_time_duration(&d, "7d"), 0);
+	ck_assert_int_eq(d, 7 * 86400);
+	ck_assert_int_eq(strata_time_duration(&d, "48h"), 0);
+	ck_assert_int_eq(d, 48 * 3600);
+	ck_assert_int_eq(strata_time_duration(&d, "90m"), 0);
+	ck_assert_int_eq(d, 90 * 60);
+	ck_assert_int_eq(strata_time_duration(&d, "36500d"), 0);
+	for (int i = 0; bad[i]; i++)
+		ck_assert_msg(strata_time_duration(&d, bad[i]) < 0, "'%s' read as a duration", bad[i]);
+	ck_assert_int_lt(strata_time_duration(&d, NULL), 0);
+	/* printed in the largest whole unit, read back the same */
+	strata_time_duration_format(b, sizeof(b), 7 * 86400);
+	ck_assert_str_eq(b, "7d");
+	strata_time_duration_format(b, sizeof(b), 36 * 3600);
+	ck_assert_str_eq(b, "36h");
+	strata_time_duration_format(b, sizeof(b), 90 * 60);
+	ck_assert_str_eq(b, "90m");
+	strata_time_duration_format(b, sizeof(b), 45);
+	ck_assert_str_eq(b, "45s");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("time");
@@ -97,6 +126,7 @@ int main(void)
 	tcase_add_test(tc, relative_forms);
 	tcase_add_test(tc, refuses_what_it_cannot_read);
 	tcase_add_test(tc, prints_the_local_zone_with_its_offset);
+	tcase_add_test(tc, durations);
 	suite_add_tcase(s, tc);
 	return fx_run_suite(s);
 }

@@ -28,6 +28,14 @@
  * the forms it knows, and returns an error.
  */
 int strata_time_parse(int64_t *out, const char *s, int64_t now, int day_end);
+/*
+ * A duration as people write one, "365d", "48h" or "90m" (days, hours,
+ * minutes; at most 100 years), into seconds; STRATA_ERROR (no message:
+ * the caller names where it was written) on anything else.
+ */
+int strata_time_duration(int64_t *out, const char *s);
+/* `seconds` as the largest whole unit that writes it: "7d", "36h", "90m", "45s". */
+void strata_time_duration_format(char *out, size_t size, int64_t seconds);
 
 /*
  * Seconds since the epoch: the one clock the library and the tool read

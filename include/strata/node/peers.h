@@ -80,6 +80,12 @@ typedef struct {
 	const char *attributes;
 	/* NULL, or the name people read (strata_node_display_check); strata_peers_set: "" removes it */
 	const char *display;
+	/*
+	 * NULL, or the longest a peer's newest signed word may be old before
+	 * what it sent counts as stale ("7d": strata_time_duration);
+	 * strata_peers_set: "" removes it
+	 */
+	const char *max_age;
 } strata_peer_spec;
 
 /* 0 if `attrs` is NAME=VALUE; ... as above, else an error saying what is wrong. */

@@ -41,6 +41,7 @@ typedef struct {
 typedef struct {
 	uint64_t sequence;	/* 0: none yet */
 	int64_t time;
+	int64_t signed_time;	/* in: when the sender made the last parcel (its signed manifest's word); 0: unknown */
 	strata_link_ref *refs;	/* out: what was sent */
 	size_t nrefs;
 	strata_link_erasure *below;	/* acked: the erasures the peer reports for its recipients */
@@ -90,6 +91,22 @@ int strata_link_side_same(const strata_link_side *a, const strata_link_side *b);
 /* Copies `from` into `to` (freeing what `to` held). */
 int strata_link_side_copy(strata_link_side *to, const strata_link_side *from);
 void strata_link_dispose(strata_link *l);
+
+/*
+ * Freshness (doc/design.md, "Split views and frozen sources"): the newest
+ * signed word from a peer is its last parcel's signed time (the manifest
+ * the sender signed says when it made it) or the last pull from it (its
+ * answer over TLS between pinned keys), whichever is later.  With
+ * peer.NAME.maxage set, what the peer sent is stale once that word is
+ * older than the max age: a source that stops publishing (a freeze)
+ * cannot keep its recipients on old data unnoticed.
+ */
+typedef struct {
+	int64_t max_age;	/* 0: none set */
+	int64_t as_of;		/* the newest signed word; 0: nothing received yet */
+	int64_t stale_since;	/* as_of + max_age once now is past it; 0: fresh (or no max age, or nothing yet) */
+} strata_link_freshness;
+int strata_link_fresh(strata_link_freshness *f, strata_node *n, const char *peer, const strata_link *l, int64_t now);
 /*
  * 0 if `peer`'s direction (node.conf's, else the tiers' default:
  * strata_peers_direction) lets data flow that way (`sending`: from this

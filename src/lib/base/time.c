@@ -229,3 +229,30 @@ int strata_time_offset_minutes(int64_t t)
 	struct tm tm;
 	return localtime_r(&tt, &tm) ? (int)(tm.tm_gmtoff / 60) : 0;
 }
+
+int strata_time_duration(int64_t *out, const char *s)
+{
+	char *end = NULL;
+	long long amount, unit;
+
+	if (!s || *s < '1' || *s > '9')
+		return STRATA_ERROR;
+	amount = strtoll(s, &end, 10);
+	unit = !strcmp(end, "d") ? 86400 : !strcmp(end, "h") ? 3600 : !strcmp(end, "m") ? 60 : 0;
+	if (!unit || amount <= 0 || amount > 36500LL * 86400 / unit)
+		return STRATA_ERROR;
+	*out = (int64_t)(amount * unit);
+	return 0;
+}
+
+void strata_time_duration_format(char *out, size_t size, int64_t seconds)
+{
+	if (seconds > 0 && seconds % 86400 == 0)
+		snprintf(out, size, "%lldd", (long long)(seconds / 86400));
+	else if (seconds > 0 && seconds % 3600 == 0)
+		snprintf(out, size, "%lldh", (long long)(seconds / 3600));
+	else if (seconds > 0 && seconds % 60 == 0)
+		snprintf(out, size, "%lldm", (long long)(seconds / 60));
+	else
+		snprintf(out, size, "%llds", (long long)seconds);
+}

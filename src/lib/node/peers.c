@@ -6,6 +6,7 @@
  * data on every call (LeakSanitizer).
  */
 #include "strata/node/peers.h"
+#include "strata/base/time.h"
 #include "strata/base/near.h"
 #include "strata/base/i18n.h"
 #include "strata/base/array.h"
@@ -371,6 +372,7 @@ int strata_peers_direction(strata_buf *out, strata_node *n, const char *peer)
 /* What strata_peers_add and strata_peers_set check of a peer's settings (key aside). */
 static int spec_check(strata_node *n, const strata_peer_spec *p, const char *direction)
 {
+	int64_t age;
 	int error;
 
 	if (p->display && p->display[0] && (error = strata_node_display_check(p->display)) < 0)
@@ -390,6 +392,8 @@ static int spec_check(strata_node *n, const strata_peer_spec *p, const char *dir
 		return strata_error_set("--url must be an https:// address, not '%s'", p->url);
 	if (p->attributes && (error = strata_peers_attributes_check(p->attributes)) < 0)
 		return error;
+	if (p->max_age && p->max_age[0] && strata_time_duration(&age, p->max_age) < 0)
+		return strata_error_set("--max-age '%s': expected a duration like 7d, 48h or 90m", p->max_age);
 	return 0;
 }
 
@@ -432,7 +436,8 @@ int strata_peers_add(strata_node *n, const strata_peer_spec *p)
 	    (error = p->policy ? set(n->cfg, p->name, "policy", p->policy) : 0) == 0 &&
 	    (error = set(n->cfg, p->name, "direction", direction)) == 0 &&
 	    (error = p->attributes && p->attributes[0] ? set(n->cfg, p->name, "attributes", p->attributes) : 0) == 0 &&
-	    (error = p->display && p->display[0] ? set(n->cfg, p->name, "displayname", p->display) : 0) == 0)
+	    (error = p->display && p->display[0] ? set(n->cfg, p->name, "displayname", p->display) : 0) == 0 &&
+	    (error = p->max_age && p->max_age[0] ? set(n->cfg, p->name, "maxage", p->max_age) : 0) == 0)
 		error = p->url ? set(n->cfg, p->name, "url", p->url) : 0;
 	forget_trusted(n);
 	if (!error)
@@ -473,18 +478,18 @@ int strata_peers_attributes_check(const char *attrs)
 }
 
 static const char *const peer_vars[] = { "key", "tier", "policy", "direction", "url", "attributes", "displayname",
-					 "retired", "revoked", NULL };
+					 "maxage", "retired", "revoked", NULL };
 /* what strata_peers_set may change, in peer_vars' order (key first, never changed) */
 static const char *const settable[] = { "key", "tier", "policy", "direction", "url", "attributes", "displayname",
-					NULL };
+					"maxage", NULL };
 
 int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, const strata_peer_spec *c,
 		     int unset_url, int unset_policy)
 {
-	strata_buf old[7] = { STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT,
-			      STRATA_BUF_INIT, STRATA_BUF_INIT };
-	const char *want[7];
-	int had[7], error = 0;
+	strata_buf old[8] = { STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT,
+			      STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT };
+	const char *want[8];
+	int had[8], error = 0;
 	strata_peer_spec merged;
 
 	if (!strata_node_locked(n))
@@ -502,6 +507,7 @@ int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, cons
 	if (c->url) want[4] = c->url;
 	if (c->attributes) want[5] = c->attributes[0] ? c->attributes : NULL;	/* "": none */
 	if (c->display) want[6] = c->display[0] ? c->display : NULL;
+	if (c->max_age) want[7] = c->max_age[0] ? c->max_age : NULL;
 	if (unset_url) want[4] = NULL;
 	if (unset_policy) want[2] = NULL;
 	memset(&merged, 0, sizeof(merged));
@@ -512,6 +518,7 @@ int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, cons
 	merged.attributes = want[5];
 	merged.direction = want[3];
 	merged.display = want[6];
+	merged.max_age = want[7];
 	if (!want[3] && strata_name_tier_valid(merged.tier))
 		want[3] = strata_peers_default_direction(n->tier, merged.tier);
 	if ((error = spec_check(n, &merged, want[3])) < 0)
@@ -527,7 +534,7 @@ int strata_peers_set(strata_buf *changed, strata_node *n, const char *name, cons
 						  want[i] ? want[i] : "(none)");
 	}
 done:
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < 8; i++)
 		strata_buf_dispose(&old[i]);
 	return error;
 }
@@ -821,6 +828,16 @@ static void check_peer(struct check *c, const char *name, strata_pubkey *keys, c
 		strata_buf_clear(&fix);
 		strata_buf_printf(&fix, "strata peer set %s --attr NAME=VALUE ...", name);
 		problem(c, "peer", name, "attributes", fix.ptr, "peer '%s': %s", name, strata_error_last());
+	}
+	strata_buf_clear(&v);
+	if (strata_peers_get(&v, c->n, name, "maxage") == 0) {
+		int64_t age;
+		if (strata_time_duration(&age, v.ptr) < 0) {
+			strata_buf_clear(&fix);
+			strata_buf_printf(&fix, "strata peer set %s --max-age 7d", name);
+			problem(c, "peer", name, "maxage", fix.ptr, _("peer '%s': maxage '%s' is not a duration like 7d, 48h "
+								  "or 90m"), name, v.ptr);
+		}
 	}
 done:
 	strata_error_clear();

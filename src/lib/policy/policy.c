@@ -29,6 +29,7 @@
  *                                     # recipients' history too (default), or keep_history
  */
 #include "strata/policy/policy.h"
+#include "strata/base/time.h"
 #include "strata/base/i18n.h"
 #include "strata/base/fs.h"
 #include "strata/format/name.h"
@@ -354,13 +355,8 @@ static int parse_dataset(ydoc *d, const char *name, yaml_node_t *n, strata_polic
 				if (!strata_name_node_valid(pd->onward[i]))
 					return at(d, v, _("onward lists tiers or peer names, or says none"));
 		} else if (key && !strcmp(key, "retention")) {
-			const char *t = scalar(v);
-			char *end = NULL;
-			long long amount = t ? strtoll(t, &end, 10) : 0;
-			long long unit = !end ? 0 : !strcmp(end, "d") ? 86400 : !strcmp(end, "h") ? 3600 : !strcmp(end, "m") ? 60 : 0;
-			if (!t || amount <= 0 || !unit || amount > 36500LL * 86400 / unit)
+			if (strata_time_duration(&pd->retention, scalar(v)) < 0)
 				return at(d, v, _("retention is a duration like 365d, 48h or 90m"));
-			pd->retention = (int64_t)(amount * unit);
 		} else if (key && !strcmp(key, "on_filter_exit")) {
 			if (scalar(v) && !strcmp(scalar(v), "cut"))
 				pd->keep_filter_history = 0;

@@ -90,6 +90,7 @@ static int load_side(strata_link_side *s, json_t *o, const char *path)
 		return strata_error_set("'%s': damaged link state", path);
 	s->sequence = (uint64_t)json_integer_value(json_object_get(o, "sequence"));
 	s->time = parse_stamp(json_string_value(json_object_get(o, "time")));
+	s->signed_time = parse_stamp(json_string_value(json_object_get(o, "signed")));
 	if ((v = json_object_get(o, "messages")) != NULL) {
 		if (!json_is_string(v) || json_string_length(v) != 64)
 			return strata_error_set("'%s': damaged link state", path);
@@ -225,6 +226,10 @@ static json_t *side_json(const strata_link_side *s)
 	o = json_pack("{s:I, s:s, s:o}", "sequence", (json_int_t)s->sequence, "time", t, "refs", refs);
 	if (o && s->msgdigest[0])
 		json_object_set_new(o, "messages", json_string(s->msgdigest));
+	if (o && s->signed_time) {
+		strata_enc_utc_stamp(t, sizeof(t), s->signed_time);
+		json_object_set_new(o, "signed", json_string(t));
+	}
 	if (o && s->nbelow) {
 		json_t *below = json_array();
 		for (size_t i = 0; i < s->nbelow; i++) {
@@ -895,4 +900,27 @@ int strata_link_clean_parcels(strata_link *l, size_t *removed)
 	}
 	l->nparcels = k;
 	return error;
+}
+
+int strata_link_fresh(strata_link_freshness *f, strata_node *n, const char *peer, const strata_link *l, int64_t now)
+{
+	strata_buf v = STRATA_BUF_INIT;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->as_of = l->in.signed_time ? l->in.signed_time : l->in.time;	/* a link file from before signed times */
+	if (l->net_pulled > f->as_of)
+		f->as_of = l->net_pulled;
+	if ((rc = strata_peers_get(&v, n, peer, "maxage")) == STRATA_ENOTFOUND) {
+		strata_error_clear();
+		return 0;
+	}
+	if (rc == 0 && strata_time_duration(&f->max_age, v.ptr) < 0)
+		rc = strata_error_set("peer '%s': maxage '%s' is not a duration like 7d, 48h or 90m", peer, v.ptr);
+	strata_buf_dispose(&v);
+	if (rc < 0)
+		return rc;
+	if (f->as_of && now > f->as_of + f->max_age)
+		f->stale_since = f->as_of + f->max_age;
+	return 0;
 }

@@ -225,6 +225,7 @@ typedef struct {
 	const char *sender;
 	strata_link *link;
 	uint64_t sequence;
+	int64_t created;	/* the sender's signed time of making the parcel */
 } import_moves;
 
 static int move_refs(strata_node *n, void *payload)
@@ -246,6 +247,7 @@ static int move_refs(strata_node *n, void *payload)
 		return error;
 	m->link->in.sequence = m->sequence;
 	m->link->in.time = strata_time_now();
+	m->link->in.signed_time = m->created;
 	return strata_link_save(n, m->sender, m->link);
 }
 
@@ -715,7 +717,7 @@ static int step_apply(import_run *u)
 		}
 	}
 	if (!error) {
-		import_moves m = { jrefs, njrefs, p->sender, &u->link, p->sequence };
+		import_moves m = { jrefs, njrefs, p->sender, &u->link, p->sequence, p->created };
 		strata_change ch = { "parcel-import", u->c.what, jrefs, njrefs, linkfile.ptr, subject.ptr, trailers.ptr,
 				     have_tree ? &ptree : NULL };
 		if ((error = strata_change_apply(u->c.n, &ch, move_refs, &m)) == 0)
