@@ -64,7 +64,7 @@ P=$TOP_SRCDIR/policies
 # sanitizer builds reserve terabytes of address space: no ulimit -v there
 case "${ASAN_OPTIONS:-}" in *detect_leaks*) MEM_KB=unlimited ;; esac
 
-evidence_checked=0 evidence_hops=0 evidence_gone=0 corrections_filed=0 corrections_answered=0 officer_events_checked=0 role_refusals=0 officer_changes=0 requests_filed=0 requests_approved=0 requests_refused=0 requests_checked=0 views_total=0 expiries=0 retention_checked=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 ledger_checked=0 reimports_refused=0 reimports_allowed=0 withdrawals_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
+freshness_checked=0 evidence_checked=0 evidence_hops=0 evidence_gone=0 corrections_filed=0 corrections_answered=0 officer_events_checked=0 role_refusals=0 officer_changes=0 requests_filed=0 requests_approved=0 requests_refused=0 requests_checked=0 views_total=0 expiries=0 retention_checked=0 disclosures_checked=0 rotations=0 reloads=0 erasures=0 erased_checked=0 ledger_checked=0 reimports_refused=0 reimports_allowed=0 withdrawals_checked=0 awaiting_cut=0 ops=0 kills=0 restarts=0 lost=0 dups=0 late=0 refusals=0 policy_changes=0 rounds_run=0
 
 # --- randomness: one LCG, state in $rng, result in $R (no subshells) ---
 rnd() { # N -> R in 0..N-1
@@ -232,6 +232,31 @@ days_pass() {
 	case $R in 0 | 1) off=1 ;; 2) off=21600 ;; 3) off=432000 ;; esac
 	tick "$off"
 	now=$(cat "$T/clock")
+}
+
+# freshness NODE PEER: what status at NODE says of what PEER sent: stale, fresh, or none (nothing received yet)
+freshness() {
+	S -C "$1" status --json 2>/dev/null | python3 -c '
+import json, sys
+p = [x for x in json.load(sys.stdin)["peers"] if x["peer"] == sys.argv[1]][0]
+print("stale" if p["stale_since"] else "fresh" if p["fresh_as_of"] else "none")' "$2"
+}
+# five days passed since anything could arrive: every link with a max age of 3d that had word is stale
+freshness_after_days() { # SECONDS
+	[ "$1" -ge $((4 * 86400)) ] || return 0
+	for link in st:cn-b pv:dx; do
+		f=$(freshness "${link%%:*}" "${link#*:}")
+		[ "$f" != fresh ] || die "${link%%:*} says what ${link#*:} sent is fresh, five days after anything could come"
+		[ "$f" != stale ] || freshness_checked=$((freshness_checked + 1))
+	done
+}
+# a calm round delivered a parcel or an answered pull on each: no false alarm
+freshness_calm() {
+	for link in st:cn-b pv:dx; do
+		f=$(freshness "${link%%:*}" "${link#*:}")
+		[ "$f" = fresh ] || die "after a calm round ${link%%:*} says what ${link#*:} sent is $f"
+		freshness_checked=$((freshness_checked + 1))
+	done
 }
 
 # A community's view for the street, built on today's clock, holds no version older than its retention.
@@ -916,12 +941,14 @@ run_seed() {
 		S -C $c peer add st --key st/keys/node.pub --tier street --policy community-to-street --direction push >/dev/null
 		S -C st peer add $c --key $c/keys/node.pub --tier community --direction pull >/dev/null
 	done
+	# freshness on the links that always bring a signed word when they work (a parcel file, an answered pull)
+	S -C st peer set cn-b --max-age 3d >/dev/null
 	S -C st policy commit "$P/street-to-district.yaml" >/dev/null
 	S -C st peer add dx --key dx/keys/node.pub --tier district --policy street-to-district --direction push >/dev/null
 	S -C dx peer add st --key st/keys/node.pub --tier street --direction pull >/dev/null
 	S -C dx policy commit "$P/district-to-province.yaml" >/dev/null
 	S -C dx peer add pv --key pv/keys/node.pub --tier province --policy district-to-province --direction push >/dev/null
-	S -C pv peer add dx --key dx/keys/node.pub --tier district --direction pull >/dev/null
+	S -C pv peer add dx --key dx/keys/node.pub --tier district --direction pull --max-age 3d >/dev/null
 	for n in $OFFICER_NODES; do name_officers "$n"; done
 	now=$(cat "$T/clock") off=0	# one clock for every seed: it only moves forward (test_clock above)
 	start_daemon st
@@ -933,6 +960,7 @@ run_seed() {
 		calm=0
 		[ "$round" -gt "$ROUNDS" ] && calm=1
 		days_pass
+		freshness_after_days "$off"
 		process_round
 		if [ $calm = 0 ]; then
 			import_round cn-a a
@@ -998,6 +1026,7 @@ run_seed() {
 			officer_changes=$((officer_changes + 1))
 		fi
 		check_all "after round $round"
+		[ $calm = 0 ] || freshness_calm
 		check_process "$calm"
 		evidence_walk "$calm"
 		rounds_run=$((rounds_run + 1))
@@ -1026,4 +1055,4 @@ for seed in $SEEDS; do
 	run_seed
 	ok "seed $seed: $((ROUNDS + 2)) rounds, every invariant held after each"
 done
-echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $expiries expiries ($retention_checked views checked against their retention); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds; ledger: $ledger_checked erased people's disclosures checked against what moved, $withdrawals_checked withdrawals of consent checked gone from the street, $reimports_refused re-imports of an erased key refused ($reimports_allowed allowed); requests for data: $requests_filed filed by the province, $requests_approved approvals and $requests_refused refusals by owners and relays, checked on both sides after $requests_checked rounds; corrections: $corrections_filed filed by the province, $corrections_answered answered by the owners; officers at $OFFICER_NODES: $officer_events_checked newest events checked with ssh-keygen -Y verify (every event by verify --all), $role_refusals auditors refused a change, $officer_changes officers replaced; evidence: $evidence_checked records traced province to owner as bundles of $evidence_hops parts, each checked with no node ($evidence_gone walks found a commit no longer held below)"
+echo "simulation: seeds [$SEEDS], $rounds_run rounds, $ops strata commands; $kills kills, $restarts daemon restarts, $lost lost, $dups duplicated, $late late parcels ($refusals refused), $policy_changes policy changes, $rotations key rotations ($reloads taken by a daemon's reload), $erasures erasures ($erased_checked confirmed at the street and checked there, $awaiting_cut views checked later while a cut was on its way); $expiries expiries ($retention_checked views checked against their retention); $views_total received views checked against their origin, $disclosures_checked people's disclosures against what the street holds; ledger: $ledger_checked erased people's disclosures checked against what moved, $withdrawals_checked withdrawals of consent checked gone from the street, $reimports_refused re-imports of an erased key refused ($reimports_allowed allowed); requests for data: $requests_filed filed by the province, $requests_approved approvals and $requests_refused refusals by owners and relays, checked on both sides after $requests_checked rounds; corrections: $corrections_filed filed by the province, $corrections_answered answered by the owners; officers at $OFFICER_NODES: $officer_events_checked newest events checked with ssh-keygen -Y verify (every event by verify --all), $role_refusals auditors refused a change, $officer_changes officers replaced; evidence: $evidence_checked records traced province to owner as bundles of $evidence_hops parts, each checked with no node ($evidence_gone walks found a commit no longer held below); freshness: $freshness_checked links found stale after days without word, or fresh after a calm round"
