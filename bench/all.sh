@@ -22,6 +22,7 @@
 #   evidence  a record's evidence, street and community parts (100,000 rows)
 #                                            vs strata trace at both nodes;
 #             evidence verify with no node   vs the same checks with stock git and ssh-keygen
+#             audit view --evidence (one record) vs audit view at the builder (the view recomputed)
 #
 # PAIRS=N pairs per row (default 3).  Needs a build (sh contrib/run.sh build).
 set -eu
@@ -141,6 +142,11 @@ if want evidence; then
 			for s in parts/*.sig; do p=${s%.sig}; n=$(basename "$p" .json); ssh-keygen -Y verify -f allowed_signers -I "${n#*-}" -n strata-evidence -s "$s" <"$p" >/dev/null; done' sh "$W/evx"
 	}
 	pair "evidence verify with no node (2 parts)" "git hash-object + verify-commit, ssh-keygen -Y verify" evidence_verify stock_verify "<= 1.0x" "-"
+	# the street checks one record of the view it received, with the community's part; the peer is the only
+	# other check of that view: the community recomputing it whole (audit view at the builder)
+	audit_evidence() { timed "$STRATA" -C "$W/est" audit view --evidence "$W/ev2.tar"; }
+	audit_whole() { timed "$STRATA" -C "$W/ecn" audit view refs/strata/views/st-ev/residents; }
+	pair "audit view --evidence at the street (one record, $(wc -l <"$W/ev.csv") lines)" "audit view at the community (the view recomputed)" audit_evidence audit_whole "-" "-"
 fi
 
 if want size; then
